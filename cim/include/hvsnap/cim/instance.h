@@ -1,0 +1,54 @@
+// CIM instances: a class name, an optional object path, and ordered, case-insensitively
+// named properties. Method in/out parameters use the same PropertyList.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hvsnap/cim/object_path.h"
+#include "hvsnap/cim/value.h"
+
+namespace hvsnap::cim {
+
+struct Property {
+  std::string name;
+  Value value;
+  friend bool operator==(const Property&, const Property&) = default;
+};
+
+using PropertyList = std::vector<Property>;
+
+// The property or parameter of that name (case-insensitive), or nullptr.
+const Value* find(const PropertyList& list, std::string_view name);
+// Sets (replacing any of the same name) or appends.
+void set(PropertyList& list, std::string_view name, Value value);
+
+class Instance {
+ public:
+  Instance() = default;
+  explicit Instance(std::string class_name) : class_(std::move(class_name)) {}
+
+  const std::string& class_name() const { return class_; }
+  const ObjectPath& path() const { return path_; }
+  Instance& set_path(ObjectPath path);
+
+  const PropertyList& properties() const { return props_; }
+  const Value* get(std::string_view name) const { return find(props_, name); }
+  Instance& set(std::string_view name, Value value);
+  bool remove(std::string_view name);
+
+  // Conveniences for readers that tolerate absence.
+  std::optional<std::uint64_t> get_uint(std::string_view name) const;
+  std::string get_string(std::string_view name) const;  // "" when absent or not a string
+
+  friend bool operator==(const Instance&, const Instance&) = default;
+
+ private:
+  std::string class_;
+  ObjectPath path_;
+  PropertyList props_;
+};
+
+}  // namespace hvsnap::cim

@@ -1,0 +1,38 @@
+// WMI names used across layers, verbatim as they appear on the wire (contract §1, §8).
+#pragma once
+
+#include <string_view>
+
+namespace hvsnap::cim::names {
+
+inline constexpr std::string_view kNamespace = "root\\virtualization\\v2";
+
+// Classes.
+inline constexpr std::string_view kComputerSystem = "Msvm_ComputerSystem";
+inline constexpr std::string_view kVssd = "Msvm_VirtualSystemSettingData";
+inline constexpr std::string_view kSnapshotSettings = "Msvm_VirtualSystemSnapshotSettingData";
+inline constexpr std::string_view kVmGroup = "Msvm_VirtualSystemCollection";
+inline constexpr std::string_view kManagementCollection = "Msvm_ManagementCollection";
+inline constexpr std::string_view kSnapshotCollection = "Msvm_SnapshotCollection";
+inline constexpr std::string_view kJob = "Msvm_ConcreteJob";
+inline constexpr std::string_view kError = "Msvm_Error";
+inline constexpr std::string_view kVsms = "Msvm_VirtualSystemManagementService";
+inline constexpr std::string_view kCollectionManagementService = "Msvm_CollectionManagementService";
+inline constexpr std::string_view kCollectionSnapshotService = "Msvm_CollectionSnapshotService";
+
+// Associations.
+inline constexpr std::string_view kCollectedVirtualSystems = "Msvm_CollectedVirtualSystems";
+inline constexpr std::string_view kCollectedCollections = "Msvm_CollectedCollections";
+inline constexpr std::string_view kSnapshotOfGroup = "Msvm_SnapshotOfVirtualSystemCollection";
+inline constexpr std::string_view kCollectedSnapshots = "Msvm_CollectedSnapshots";
+inline constexpr std::string_view kSnapshotOfVm = "Msvm_SnapshotOfVirtualSystem";
+inline constexpr std::string_view kMostCurrentSnapshot = "Msvm_MostCurrentSnapshotInBranch";
+inline constexpr std::string_view kSettingsDefineState = "Msvm_SettingsDefineState";
+inline constexpr std::string_view kAffectedJobElement = "Msvm_AffectedJobElement";
+
+// VirtualSystemType values.
+inline constexpr std::string_view kTypeRealized = "Microsoft:Hyper-V:System:Realized";
+inline constexpr std::string_view kTypeSnapshotRealized = "Microsoft:Hyper-V:Snapshot:Realized";
+inline constexpr std::string_view kTypeSnapshotRecovery = "Microsoft:Hyper-V:Snapshot:Recovery";
+
+}  // namespace hvsnap::cim::names

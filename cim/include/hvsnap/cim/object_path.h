@@ -1,0 +1,69 @@
+// CIM object paths in the WMI text form:
+//   \\HOST\root\virtualization\v2:Msvm_VirtualSystemCollection.CollectionID="…"
+// with ordered key bindings. Parsing never throws; errors say what and at which offset.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hvsnap/cim/result.h"
+
+namespace hvsnap::cim {
+
+// How a key value is written: quoted string, bare number, TRUE/FALSE, or an embedded path
+// (association keys), which is written as a quoted, escaped string.
+enum class KeyKind : std::uint8_t { kString, kNumber, kBoolean, kReference };
+
+struct Key {
+  std::string name;  // empty for the "Class=value" single-key shorthand
+  KeyKind kind = KeyKind::kString;
+  std::string value;  // unescaped text; the path text for kReference
+
+  friend bool operator==(const Key&, const Key&) = default;
+};
+
+class ObjectPath {
+ public:
+  ObjectPath() = default;
+  ObjectPath(std::string name_space, std::string class_name, std::vector<Key> keys = {});
+
+  static Result<ObjectPath> parse(std::string_view text);
+
+  const std::string& host() const { return host_; }
+  const std::string& name_space() const { return namespace_; }
+  const std::string& class_name() const { return class_; }
+  const std::vector<Key>& keys() const { return keys_; }
+  bool singleton() const { return singleton_; }
+
+  ObjectPath& set_host(std::string host);
+  ObjectPath& set_namespace(std::string ns);
+  ObjectPath& set_singleton(bool singleton);
+  ObjectPath& add_key(std::string name, std::string value, KeyKind kind = KeyKind::kString);
+
+  // The key of that name (case-insensitive), or nullptr.
+  const Key* key(std::string_view name) const;
+  bool empty() const { return class_.empty(); }
+  // A class path names no instance: no keys and not a singleton.
+  bool is_class_path() const { return keys_.empty() && !singleton_; }
+
+  // WMI text form; with the host prefix when a host is set, namespace when one is set.
+  std::string to_string() const;
+
+  // Exact structural equality (round trips).
+  friend bool operator==(const ObjectPath&, const ObjectPath&) = default;
+
+ private:
+  std::string host_;
+  std::string namespace_;
+  std::string class_;
+  std::vector<Key> keys_;
+  bool singleton_ = false;
+};
+
+// Do two paths name the same object? Hosts are ignored, an empty namespace matches any,
+// class and key names compare case-insensitively, string key values too (WMI behaviour),
+// and key order does not matter.
+bool same_object(const ObjectPath& a, const ObjectPath& b);
+
+}  // namespace hvsnap::cim

@@ -1,0 +1,55 @@
+// The one seam (design.md): the generic CIM operations a real WMI client uses. The fake
+// (sim::Host), a live host over WS-Man (wsman::Client) and every test double implement it;
+// the conformance suite only ever talks to this interface.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hvsnap/cim/instance.h"
+#include "hvsnap/cim/object_path.h"
+#include "hvsnap/cim/result.h"
+
+namespace hvsnap::cim {
+
+// ASSOCIATORS OF filters (DSP0200): each empty string means "no filter".
+struct AssociatorsFilter {
+  std::string assoc_class;
+  std::string result_class;
+  std::string role;
+  std::string result_role;
+};
+
+// REFERENCES OF filters: `result_class` names the association class.
+struct ReferencesFilter {
+  std::string result_class;
+  std::string role;
+};
+
+struct MethodResult {
+  std::uint32_t return_value = 0;
+  PropertyList out;  // out-parameters, without ReturnValue
+  const Value* get(std::string_view name) const { return find(out, name); }
+};
+
+class Provider {
+ public:
+  virtual ~Provider() = default;
+
+  virtual Result<Instance> get_instance(const ObjectPath& path) = 0;
+  // Instances of the class and its subclasses.
+  virtual Result<std::vector<Instance>> enumerate_instances(std::string_view name_space,
+                                                            std::string_view class_name) = 0;
+  virtual Result<std::vector<Instance>> associators(const ObjectPath& object,
+                                                    const AssociatorsFilter& filter) = 0;
+  virtual Result<std::vector<Instance>> references(const ObjectPath& object,
+                                                   const ReferencesFilter& filter) = 0;
+  // `object` is an instance path (or a class path for static methods). A call the method
+  // rejects is a MethodResult with a failure code; a Status means the call never ran.
+  virtual Result<MethodResult> invoke_method(const ObjectPath& object, std::string_view method,
+                                             const PropertyList& in) = 0;
+};
+
+}  // namespace hvsnap::cim

@@ -1,0 +1,25 @@
+// Text helpers for CIM names, which compare case-insensitively (DSP0004), and for GUIDs.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace hvsnap::cim {
+
+// ASCII case-insensitive equality: CIM class, property, key and namespace names.
+bool iequals(std::string_view a, std::string_view b);
+// ASCII case-insensitive "less than", for ordered containers of CIM names.
+bool iless(std::string_view a, std::string_view b);
+std::string to_lower(std::string_view s);
+std::string to_upper(std::string_view s);
+
+// A namespace in canonical form: '/' becomes '\', leading/trailing separators dropped,
+// so "root/virtualization/v2" and "\root\virtualization\v2\" compare equal.
+std::string canonical_namespace(std::string_view ns);
+
+struct ILess {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const { return iless(a, b); }
+};
+
+}  // namespace hvsnap::cim

@@ -1,0 +1,158 @@
+// CIM datetime parsing and formatting (DSP0004 §5.2.4), both timestamp and interval forms.
+#include "hvsnap/cim/datetime.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+
+namespace hvsnap::cim {
+namespace {
+
+constexpr std::int64_t kMicrosPerSecond = 1'000'000;
+constexpr std::int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
+constexpr std::int64_t kMaxIntervalDays = 99'999'999;
+
+// Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  y = static_cast<std::int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y += m <= 2;
+}
+
+bool is_leap(std::int64_t y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+unsigned days_in_month(std::int64_t y, unsigned m) {
+  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && is_leap(y) ? 29 : kDays[m - 1];
+}
+
+// Reads `n` decimal digits at `pos`; false (with a message) when one is not a digit.
+bool digits(std::string_view text, std::size_t pos, std::size_t n, std::int64_t& out,
+            std::string& error) {
+  out = 0;
+  for (std::size_t i = pos; i < pos + n; ++i) {
+    if (text[i] < '0' || text[i] > '9') {
+      error = fmt::format("datetime \"{}\": expected a digit at offset {}", text, i);
+      return false;
+    }
+    out = out * 10 + (text[i] - '0');
+  }
+  return true;
+}
+
+}  // namespace
+
+DateTime DateTime::interval(std::int64_t micros) {
+  DateTime d;
+  d.interval_ = true;
+  d.micros_ = micros < 0 ? 0 : micros;
+  return d;
+}
+
+DateTime DateTime::timestamp(std::int64_t utc_micros, std::int16_t utc_offset_minutes) {
+  DateTime d;
+  d.interval_ = false;
+  d.micros_ = utc_micros;
+  d.offset_min_ = utc_offset_minutes;
+  return d;
+}
+
+Result<DateTime> DateTime::parse(std::string_view text) {
+  if (text.size() != 25) {
+    return invalid_parameter(
+        fmt::format("datetime \"{}\": expected 25 characters, got {}", text, text.size()));
+  }
+  if (text[14] != '.') {
+    return invalid_parameter(fmt::format("datetime \"{}\": expected '.' at offset 14", text));
+  }
+  std::string error;
+  std::int64_t f1 = 0, f2 = 0, f3 = 0, hh = 0, mm = 0, ss = 0, us = 0, tail = 0;
+  const char sign = text[21];
+  const bool interval = sign == ':';
+  if (!interval && sign != '+' && sign != '-') {
+    return invalid_parameter(
+        fmt::format("datetime \"{}\": expected '+', '-' or ':' at offset 21", text));
+  }
+  if (interval) {
+    if (!digits(text, 0, 8, f1, error)) return invalid_parameter(error);
+  } else if (!digits(text, 0, 4, f1, error) || !digits(text, 4, 2, f2, error) ||
+             !digits(text, 6, 2, f3, error)) {
+    return invalid_parameter(error);
+  }
+  if (!digits(text, 8, 2, hh, error) || !digits(text, 10, 2, mm, error) ||
+      !digits(text, 12, 2, ss, error) || !digits(text, 15, 6, us, error) ||
+      !digits(text, 22, 3, tail, error)) {
+    return invalid_parameter(error);
+  }
+  if (hh > 23 || mm > 59 || ss > 59) {
+    return invalid_parameter(fmt::format("datetime \"{}\": time of day out of range", text));
+  }
+  const std::int64_t day_micros = ((hh * 60 + mm) * 60 + ss) * kMicrosPerSecond + us;
+  if (interval) {
+    if (tail != 0) {
+      return invalid_parameter(fmt::format("datetime \"{}\": an interval ends in \":000\"", text));
+    }
+    return DateTime::interval(f1 * kMicrosPerDay + day_micros);
+  }
+  if (f2 < 1 || f2 > 12 || f3 < 1 ||
+      f3 > static_cast<std::int64_t>(days_in_month(f1, static_cast<unsigned>(f2)))) {
+    return invalid_parameter(fmt::format("datetime \"{}\": no such calendar date", text));
+  }
+  const auto offset = static_cast<std::int16_t>(sign == '-' ? -tail : tail);
+  const std::int64_t local =
+      days_from_civil(f1, static_cast<unsigned>(f2), static_cast<unsigned>(f3)) * kMicrosPerDay +
+      day_micros;
+  return DateTime::timestamp(local - std::int64_t{offset} * 60 * kMicrosPerSecond, offset);
+}
+
+std::string DateTime::to_string() const {
+  if (interval_) {
+    const std::int64_t days = std::min(micros_ / kMicrosPerDay, kMaxIntervalDays);
+    std::int64_t rest = micros_ - days * kMicrosPerDay;
+    const std::int64_t h = rest / (3600 * kMicrosPerSecond);
+    rest -= h * 3600 * kMicrosPerSecond;
+    const std::int64_t m = rest / (60 * kMicrosPerSecond);
+    rest -= m * 60 * kMicrosPerSecond;
+    const std::int64_t s = rest / kMicrosPerSecond;
+    const std::int64_t us = rest - s * kMicrosPerSecond;
+    return fmt::format("{:08}{:02}{:02}{:02}.{:06}:000", days, h, m, s, us);
+  }
+  const std::int64_t local = micros_ + std::int64_t{offset_min_} * 60 * kMicrosPerSecond;
+  std::int64_t days = local / kMicrosPerDay;
+  std::int64_t rest = local % kMicrosPerDay;
+  if (rest < 0) {
+    rest += kMicrosPerDay;
+    --days;
+  }
+  std::int64_t y = 0;
+  unsigned mo = 0, d = 0;
+  civil_from_days(days, y, mo, d);
+  const std::int64_t h = rest / (3600 * kMicrosPerSecond);
+  rest -= h * 3600 * kMicrosPerSecond;
+  const std::int64_t mi = rest / (60 * kMicrosPerSecond);
+  rest -= mi * 60 * kMicrosPerSecond;
+  const std::int64_t s = rest / kMicrosPerSecond;
+  const std::int64_t us = rest - s * kMicrosPerSecond;
+  return fmt::format("{:04}{:02}{:02}{:02}{:02}{:02}.{:06}{}{:03}", y, mo, d, h, mi, s, us,
+                     offset_min_ < 0 ? '-' : '+', std::abs(offset_min_));
+}
+
+}  // namespace hvsnap::cim

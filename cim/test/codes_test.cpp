@@ -1,0 +1,49 @@
+// Return codes and job states from their tables, open to raw values (CS-INV-1 ranges).
+#include <gtest/gtest.h>
+
+#include "hvsnap/cim/codes.h"
+
+namespace hvsnap::cim {
+namespace {
+
+TEST(ReturnCode, KnownCodesComeFromTheTable) {
+  EXPECT_EQ(ReturnCode(4).name(), "InvalidParameter");
+  EXPECT_EQ(ReturnCode(4096).to_string(), "4096 (Method Parameters Checked - Job Started)");
+  EXPECT_EQ(ReturnCode(32775).meaning(), "Invalid state for this operation");
+  EXPECT_TRUE(ReturnCode(32779).is_known());
+}
+
+TEST(ReturnCode, UnknownValuesAreClassifiedByRange) {
+  EXPECT_EQ(ReturnCode(7).name(), "DMTFReserved");
+  EXPECT_EQ(ReturnCode(4095).name(), "DMTFReserved");
+  EXPECT_EQ(ReturnCode(4097).name(), "MethodReserved");
+  EXPECT_EQ(ReturnCode(32780).name(), "VendorSpecific");
+  EXPECT_EQ(ReturnCode(70000).name(), "OutOfRange");
+  EXPECT_FALSE(ReturnCode(7).is_known());
+}
+
+TEST(ReturnCode, MsvmPersonalityMapping) {
+  EXPECT_EQ(ReturnCode::to_msvm(4), 32773U);
+  EXPECT_EQ(ReturnCode::to_msvm(5), 32775U);
+  EXPECT_EQ(ReturnCode::to_msvm(1), 32770U);
+  EXPECT_EQ(ReturnCode::to_msvm(6), 32776U);
+  EXPECT_EQ(ReturnCode::to_msvm(2), 32768U);
+  EXPECT_EQ(ReturnCode::to_msvm(3), 32772U);
+  EXPECT_EQ(ReturnCode::to_msvm(0), 0U);
+  EXPECT_EQ(ReturnCode::to_msvm(4096), 4096U);
+}
+
+TEST(JobState, TerminalAndSuccessStates) {
+  for (std::uint16_t v : {7, 8, 9, 10, 32768})
+    EXPECT_TRUE(JobState(v).is_terminal()) << v;
+  for (std::uint16_t v : {2, 3, 4, 5, 6, 11, 12})
+    EXPECT_FALSE(JobState(v).is_terminal()) << v;
+  EXPECT_TRUE(JobState(32768).is_success());
+  EXPECT_FALSE(JobState(10).is_success());
+  EXPECT_EQ(JobState(32768).to_string(), "32768 (Completed with Warnings)");
+  EXPECT_EQ(JobState(40000).name(), "VendorReserved");
+  EXPECT_EQ(JobState(13).name(), "DMTFReserved");
+}
+
+}  // namespace
+}  // namespace hvsnap::cim

@@ -1,0 +1,56 @@
+// CIM datetime: both textual forms, calendar validation, and a round-trip property.
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include "hvsnap/cim/datetime.h"
+#include "hvsnap/cim/testing/generators.h"
+
+namespace hvsnap::cim {
+namespace {
+
+TEST(DateTime, ParsesTheFiveMinuteIntervalHyperVUsesForTimeBeforeRemoval) {
+  auto d = DateTime::parse("00000000000500.000000:000");
+  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  EXPECT_TRUE(d->is_interval());
+  EXPECT_EQ(d->micros(), 5LL * 60 * 1'000'000);
+  EXPECT_EQ(d->to_string(), "00000000000500.000000:000");
+}
+
+TEST(DateTime, ParsesATimestampWithItsUtcOffset) {
+  auto d = DateTime::parse("20261124103000.123456+060");
+  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  EXPECT_FALSE(d->is_interval());
+  EXPECT_EQ(d->utc_offset_minutes(), 60);
+  // 2026-11-24T09:30:00.123456Z
+  EXPECT_EQ(d->micros(), 1795512600LL * 1'000'000 + 123456);
+  EXPECT_EQ(d->to_string(), "20261124103000.123456+060");
+}
+
+TEST(DateTime, RejectsMalformedTextWithThePosition) {
+  EXPECT_EQ(DateTime::parse("2026").status().message(),
+            "datetime \"2026\": expected 25 characters, got 4");
+  EXPECT_EQ(DateTime::parse("2026112410300x.123456+060").status().message(),
+            "datetime \"2026112410300x.123456+060\": expected a digit at offset 13");
+  EXPECT_EQ(DateTime::parse("20260230103000.000000+000").status().message(),
+            "datetime \"20260230103000.000000+000\": no such calendar date");
+  EXPECT_EQ(DateTime::parse("20261124253000.000000+000").status().message(),
+            "datetime \"20261124253000.000000+000\": time of day out of range");
+  EXPECT_FALSE(DateTime::parse("00000000000500.000000:001").ok());
+  EXPECT_FALSE(DateTime::parse("20261124103000.000000*000").ok());
+}
+
+TEST(DateTime, AcceptsLeapDaysOnlyInLeapYears) {
+  EXPECT_TRUE(DateTime::parse("20240229000000.000000+000").ok());
+  EXPECT_FALSE(DateTime::parse("21000229000000.000000+000").ok());
+  EXPECT_TRUE(DateTime::parse("20000229000000.000000+000").ok());
+}
+
+RC_GTEST_PROP(DateTimeProperty, TextRoundTrips, ()) {
+  const DateTime d = *testing::datetime();
+  const auto parsed = DateTime::parse(d.to_string());
+  RC_ASSERT(parsed.ok());
+  RC_ASSERT(*parsed == d);
+}
+
+}  // namespace
+}  // namespace hvsnap::cim
