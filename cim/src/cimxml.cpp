@@ -304,12 +304,12 @@ void append_path(pugi::xml_node parent, const ObjectPath& path);
 
 void append_instance_name(pugi::xml_node parent, const ObjectPath& path) {
   pugi::xml_node in = parent.append_child("INSTANCENAME");
-  in.append_attribute("CLASSNAME") = path.class_name().c_str();
+  in.append_attribute("CLASSNAME") = std::string(path.class_name()).c_str();
   for (const Key& k : path.keys()) {
     pugi::xml_node target = in;
     if (!k.name.empty()) {
       target = in.append_child("KEYBINDING");
-      target.append_attribute("NAME") = k.name.c_str();
+      target.append_attribute("NAME") = k.name.str().c_str();
     }
     if (k.kind == KeyKind::kReference) {
       if (auto nested = ObjectPath::parse(k.value); nested.ok()) {
@@ -341,7 +341,7 @@ void append_path(pugi::xml_node parent, const ObjectPath& path) {
   if (!path.host().empty()) {
     pugi::xml_node ip = parent.append_child("INSTANCEPATH");
     pugi::xml_node nsp = ip.append_child("NAMESPACEPATH");
-    nsp.append_child("HOST").text().set(path.host().c_str());
+    nsp.append_child("HOST").text().set(std::string(path.host()).c_str());
     append_namespace(nsp, path.name_space());
     append_instance_name(ip, path);
   } else if (!path.name_space().empty()) {
@@ -370,7 +370,8 @@ void append_system_properties(pugi::xml_node node, const Instance& inst) {
   };
   const std::string genus = "2";
   const std::string count = std::to_string(inst.properties().size());
-  sys("__CLASS", "string", &inst.class_name());
+  const std::string cls(inst.class_name());
+  sys("__CLASS", "string", &cls);
   sys("__GENUS", "sint32", &genus);
   sys("__RELPATH", "string", nullptr);
   sys("__PROPERTY_COUNT", "sint32", &count);
@@ -380,7 +381,7 @@ void append_property(pugi::xml_node node, const Instance& inst, const Property& 
   const Value& v = prop.value;
   const bool wmi = dtd == XmlDtd::kWmi20;
   auto origin = [&](pugi::xml_node p) {
-    if (wmi) p.append_attribute("CLASSORIGIN") = inst.class_name().c_str();
+    if (wmi) p.append_attribute("CLASSORIGIN") = std::string(inst.class_name()).c_str();
   };
   auto cimtype_qualifier = [&](pugi::xml_node p, std::string_view type) {
     if (!wmi) return;
@@ -393,7 +394,7 @@ void append_property(pugi::xml_node node, const Instance& inst, const Property& 
   };
   if (v.type() == CimType::kReference) {
     pugi::xml_node p = node.append_child(v.is_array() ? "PROPERTY.REFARRAY" : "PROPERTY.REFERENCE");
-    p.append_attribute("NAME") = prop.name.c_str();
+    p.append_attribute("NAME") = prop.name.str().c_str();
     origin(p);
     if (v.is_null()) return;
     if (v.is_array()) {
@@ -407,13 +408,13 @@ void append_property(pugi::xml_node node, const Instance& inst, const Property& 
   }
   if (v.type() == CimType::kInstance && wmi && !v.is_array()) {
     pugi::xml_node p = node.append_child("PROPERTY.OBJECT");
-    p.append_attribute("NAME") = prop.name.c_str();
+    p.append_attribute("NAME") = prop.name.str().c_str();
     origin(p);
     if (!v.is_null()) append_instance(p.append_child("VALUE.OBJECT"), *v.as_instance(), dtd);
     return;
   }
   pugi::xml_node p = node.append_child(v.is_array() ? "PROPERTY.ARRAY" : "PROPERTY");
-  p.append_attribute("NAME") = prop.name.c_str();
+  p.append_attribute("NAME") = prop.name.str().c_str();
   origin(p);
   if (v.type() == CimType::kInstance) {
     p.append_attribute("TYPE") = "string";
@@ -440,7 +441,7 @@ void append_property(pugi::xml_node node, const Instance& inst, const Property& 
 
 void append_instance(pugi::xml_node parent, const Instance& inst, XmlDtd dtd) {
   pugi::xml_node node = parent.append_child("INSTANCE");
-  node.append_attribute("CLASSNAME") = inst.class_name().c_str();
+  node.append_attribute("CLASSNAME") = std::string(inst.class_name()).c_str();
   if (dtd == XmlDtd::kWmi20) append_system_properties(node, inst);
   for (const Property& prop : inst.properties())
     append_property(node, inst, prop, dtd);

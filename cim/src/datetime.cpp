@@ -35,6 +35,16 @@ void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) 
   y += m <= 2;
 }
 
+// Appends `v` as exactly `width` decimal digits (v >= 0, fits): no fmt on this hot path.
+void put(std::string& out, std::int64_t v, int width) {
+  char buf[20];
+  for (int i = width - 1; i >= 0; --i) {
+    buf[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  out.append(buf, static_cast<std::size_t>(width));
+}
+
 bool is_leap(std::int64_t y) {
   return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
@@ -133,7 +143,16 @@ std::string DateTime::to_string() const {
     rest -= m * 60 * kMicrosPerSecond;
     const std::int64_t s = rest / kMicrosPerSecond;
     const std::int64_t us = rest - s * kMicrosPerSecond;
-    return fmt::format("{:08}{:02}{:02}{:02}.{:06}:000", days, h, m, s, us);
+    std::string out;
+    out.reserve(25);
+    put(out, days, 8);
+    put(out, h, 2);
+    put(out, m, 2);
+    put(out, s, 2);
+    out += '.';
+    put(out, us, 6);
+    out += ":000";
+    return out;
   }
   const std::int64_t local = micros_ + std::int64_t{offset_min_} * 60 * kMicrosPerSecond;
   std::int64_t days = local / kMicrosPerDay;
@@ -151,8 +170,19 @@ std::string DateTime::to_string() const {
   rest -= mi * 60 * kMicrosPerSecond;
   const std::int64_t s = rest / kMicrosPerSecond;
   const std::int64_t us = rest - s * kMicrosPerSecond;
-  return fmt::format("{:04}{:02}{:02}{:02}{:02}{:02}.{:06}{}{:03}", y, mo, d, h, mi, s, us,
-                     offset_min_ < 0 ? '-' : '+', std::abs(offset_min_));
+  std::string out;
+  out.reserve(25);
+  put(out, y, 4);
+  put(out, mo, 2);
+  put(out, d, 2);
+  put(out, h, 2);
+  put(out, mi, 2);
+  put(out, s, 2);
+  out += '.';
+  put(out, us, 6);
+  out += offset_min_ < 0 ? '-' : '+';
+  put(out, std::abs(offset_min_), 3);
+  return out;
 }
 
 }  // namespace hvsnap::cim

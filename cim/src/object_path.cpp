@@ -30,7 +30,7 @@ class PathParser {
       if (end == std::string_view::npos || end == pos) {
         return error(pos, "expected a host name and a namespace after the leading \\\\");
       }
-      path.set_host(std::string(text_.substr(pos, end - pos)));
+      path.set_host(Name(text_.substr(pos, end - pos)));
       pos = end + 1;
     }
     // A namespace ends at the first ':' that comes before any key syntax.
@@ -49,8 +49,8 @@ class PathParser {
     }
     while (pos < text_.size() && is_ident(text_[pos]))
       ++pos;
-    ObjectPath result(path.name_space(), std::string(text_.substr(class_start, pos - class_start)));
-    result.set_host(path.host());
+    ObjectPath result(Name(path.name_space()), Name(text_.substr(class_start, pos - class_start)));
+    result.set_host(Name(path.host()));
     if (pos == text_.size()) return result;
     if (text_[pos] == '=') {
       ++pos;
@@ -62,7 +62,7 @@ class PathParser {
       Key key;
       if (auto st = value(pos, key); !st.ok()) return st;
       if (pos != text_.size()) return error(pos, "unexpected text after the key value");
-      result.add_key("", key.value, key.kind);
+      result.add_key(Name(), key.value, key.kind);
       return result;
     }
     if (text_[pos] != '.') return error(pos, "expected '.', '=' or the end after the class name");
@@ -165,18 +165,18 @@ bool key_values_equal(const Key& a, const Key& b) {
 
 }  // namespace
 
-ObjectPath::ObjectPath(std::string name_space, std::string class_name, std::vector<Key> keys)
+ObjectPath::ObjectPath(Name name_space, Name class_name, std::vector<Key> keys)
     : namespace_(std::move(name_space)), class_(std::move(class_name)), keys_(std::move(keys)) {}
 
 Result<ObjectPath> ObjectPath::parse(std::string_view text) {
   return PathParser(text).run();
 }
 
-ObjectPath& ObjectPath::set_host(std::string host) {
+ObjectPath& ObjectPath::set_host(Name host) {
   host_ = std::move(host);
   return *this;
 }
-ObjectPath& ObjectPath::set_namespace(std::string ns) {
+ObjectPath& ObjectPath::set_namespace(Name ns) {
   namespace_ = std::move(ns);
   return *this;
 }
@@ -184,7 +184,7 @@ ObjectPath& ObjectPath::set_singleton(bool singleton) {
   singleton_ = singleton;
   return *this;
 }
-ObjectPath& ObjectPath::add_key(std::string name, std::string value, KeyKind kind) {
+ObjectPath& ObjectPath::add_key(Name name, std::string value, KeyKind kind) {
   keys_.push_back(Key{std::move(name), kind, std::move(value)});
   return *this;
 }
@@ -200,14 +200,14 @@ std::string ObjectPath::to_string() const {
   std::string out;
   if (!host_.empty()) {
     out += "\\\\";
-    out += host_;
+    out += host_.view();
     out += '\\';
   }
   if (!namespace_.empty()) {
-    out += namespace_;
+    out += namespace_.view();
     out += ':';
   }
-  out += class_;
+  out += class_.view();
   if (singleton_) {
     out += "=@";
     return out;
@@ -218,7 +218,7 @@ std::string ObjectPath::to_string() const {
       out += '=';
     } else {
       out += i == 0 ? '.' : ',';
-      out += k.name;
+      out += k.name.view();
       out += '=';
     }
     switch (k.kind) {

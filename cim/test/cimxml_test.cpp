@@ -142,7 +142,7 @@ INSTANTIATE_TEST_SUITE_P(
             "no_type",
             "<INSTANCE CLASSNAME=\"X\"><PROPERTY NAME=\"P\"><VALUE>1</VALUE></PROPERTY></INSTANCE>",
             "embedded instance, line 1, column 26: property \"P\" has no TYPE"}),
-    [](const ::testing::TestParamInfo<Malformed>& info) { return std::string(info.param.name); });
+    [](const ::testing::TestParamInfo<Malformed>& p) { return std::string(p.param.name); });
 
 TEST(CimXml, RefusesOversizedTextAndDeepNesting) {
   CimXmlLimits limits;

@@ -13,7 +13,7 @@
 namespace hvsnap::cim {
 
 struct Property {
-  std::string name;
+  Name name;
   Value value;
   friend bool operator==(const Property&, const Property&) = default;
 };
@@ -28,15 +28,22 @@ void set(PropertyList& list, std::string_view name, Value value);
 class Instance {
  public:
   Instance() = default;
-  explicit Instance(std::string class_name) : class_(std::move(class_name)) {}
+  explicit Instance(Name class_name) : class_(std::move(class_name)) {}
 
-  const std::string& class_name() const { return class_; }
+  std::string_view class_name() const { return class_; }
   const ObjectPath& path() const { return path_; }
   Instance& set_path(ObjectPath path);
 
   const PropertyList& properties() const { return props_; }
   const Value* get(std::string_view name) const { return find(props_, name); }
   Instance& set(std::string_view name, Value value);
+  void reserve(std::size_t n) { props_.reserve(n); }
+  // Appends without looking for an existing property of that name: for builders that
+  // know their names are distinct (it keeps instance construction linear).
+  Instance& add(Name name, Value value) {
+    props_.push_back(Property{std::move(name), std::move(value)});
+    return *this;
+  }
   bool remove(std::string_view name);
 
   // Conveniences for readers that tolerate absence.
@@ -46,7 +53,7 @@ class Instance {
   friend bool operator==(const Instance&, const Instance&) = default;
 
  private:
-  std::string class_;
+  Name class_;
   ObjectPath path_;
   PropertyList props_;
 };

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hvsnap/cim/name.h"
 #include "hvsnap/cim/result.h"
 
 namespace hvsnap::cim {
@@ -16,7 +17,7 @@ namespace hvsnap::cim {
 enum class KeyKind : std::uint8_t { kString, kNumber, kBoolean, kReference };
 
 struct Key {
-  std::string name;  // empty for the "Class=value" single-key shorthand
+  Name name;  // empty for the "Class=value" single-key shorthand
   KeyKind kind = KeyKind::kString;
   std::string value;  // unescaped text; the path text for kReference
 
@@ -26,20 +27,20 @@ struct Key {
 class ObjectPath {
  public:
   ObjectPath() = default;
-  ObjectPath(std::string name_space, std::string class_name, std::vector<Key> keys = {});
+  ObjectPath(Name name_space, Name class_name, std::vector<Key> keys = {});
 
   static Result<ObjectPath> parse(std::string_view text);
 
-  const std::string& host() const { return host_; }
-  const std::string& name_space() const { return namespace_; }
-  const std::string& class_name() const { return class_; }
+  std::string_view host() const { return host_; }
+  std::string_view name_space() const { return namespace_; }
+  std::string_view class_name() const { return class_; }
   const std::vector<Key>& keys() const { return keys_; }
   bool singleton() const { return singleton_; }
 
-  ObjectPath& set_host(std::string host);
-  ObjectPath& set_namespace(std::string ns);
+  ObjectPath& set_host(Name host);
+  ObjectPath& set_namespace(Name ns);
   ObjectPath& set_singleton(bool singleton);
-  ObjectPath& add_key(std::string name, std::string value, KeyKind kind = KeyKind::kString);
+  ObjectPath& add_key(Name name, std::string value, KeyKind kind = KeyKind::kString);
 
   // The key of that name (case-insensitive), or nullptr.
   const Key* key(std::string_view name) const;
@@ -54,9 +55,9 @@ class ObjectPath {
   friend bool operator==(const ObjectPath&, const ObjectPath&) = default;
 
  private:
-  std::string host_;
-  std::string namespace_;
-  std::string class_;
+  Name host_;
+  Name namespace_;
+  Name class_;
   std::vector<Key> keys_;
   bool singleton_ = false;
 };

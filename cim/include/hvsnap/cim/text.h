@@ -6,8 +6,13 @@
 
 namespace hvsnap::cim {
 
-// ASCII case-insensitive equality: CIM class, property, key and namespace names.
-bool iequals(std::string_view a, std::string_view b);
+bool iequals_slow(std::string_view a, std::string_view b);
+
+// ASCII case-insensitive equality: CIM class, property, key and namespace names. Inline,
+// with the length check and the exact-match case first: lookups by name are everywhere.
+inline bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && (a == b || iequals_slow(a, b));
+}
 // ASCII case-insensitive "less than", for ordered containers of CIM names.
 bool iless(std::string_view a, std::string_view b);
 std::string to_lower(std::string_view s);

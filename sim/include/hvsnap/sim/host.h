@@ -1,0 +1,84 @@
+// The fake Hyper-V host (contract §1, §3): a cim::Provider whose every answer is computed
+// from its state, driven by a simulated clock, with seeded faults (§6) and personalities
+// (§3.4). HostControl is the separate back door tests and tools use to arrange what a
+// live host cannot be told through WMI: load/dump state, move the clock, faults, disks.
+// Thread-safe: every operation holds one lock, so concurrent callers see a serial order.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "hvsnap/cim/provider.h"
+#include "hvsnap/sim/state.h"
+
+namespace hvsnap::sim {
+
+class HostControl;
+
+class Host final : public cim::Provider {
+ public:
+  // Validates the state (see sim::validate) and arms the fault plan if not yet armed.
+  static cim::Result<std::unique_ptr<Host>> create(HostState state);
+  ~Host() override;
+  Host(const Host&) = delete;
+  Host& operator=(const Host&) = delete;
+
+  cim::Result<cim::Instance> get_instance(const cim::ObjectPath& path) override;
+  cim::Result<std::vector<cim::Instance>> enumerate_instances(std::string_view name_space,
+                                                              std::string_view class_name) override;
+  cim::Result<std::vector<cim::Instance>> associators(
+      const cim::ObjectPath& object, const cim::AssociatorsFilter& filter) override;
+  cim::Result<std::vector<cim::Instance>> references(const cim::ObjectPath& object,
+                                                     const cim::ReferencesFilter& filter) override;
+  cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& object,
+                                               std::string_view method,
+                                               const cim::PropertyList& in) override;
+
+  HostControl control();
+
+  struct Impl;
+
+ private:
+  explicit Host(std::unique_ptr<Impl> impl);
+  friend class HostControl;
+  std::unique_ptr<Impl> impl_;
+};
+
+class HostControl {
+ public:
+  explicit HostControl(Host& host) : impl_(host.impl_.get()) {}
+
+  // Replaces the whole state (validated first; on error nothing changes).
+  cim::Status load(HostState state);
+  // The whole state, canonical (records sorted by id).
+  HostState dump() const;
+
+  // Moves simulated time forward; jobs in every progress mode but after-reads advance.
+  void advance(std::int64_t ms);
+  std::int64_t now_ms() const;
+  std::uint64_t reads() const;
+  std::string host_name() const;
+
+  Personality personality() const;
+  cim::Status set_personality(const Personality& personality);
+  FaultPlan fault_plan() const;
+  // Replaces the plan and re-arms its sites from the plan's seed (logged at the current tick).
+  cim::Status set_fault_plan(const FaultPlan& plan);
+  std::vector<FaultEvent> fault_log() const;
+
+  // Fake-only attributes (contract §1): a live host has the real thing.
+  struct VmAttributes {
+    std::optional<std::vector<DiskKind>> disks;
+    std::optional<GuestVss> guest_vss;
+    std::optional<std::uint32_t> checkpoint_limit;
+  };
+  // `vm` is an Msvm_ComputerSystem path (its Name key is the VM GUID).
+  cim::Status set_vm_attributes(const cim::ObjectPath& vm, const VmAttributes& attributes);
+
+ private:
+  Host::Impl* impl_;
+};
+
+}  // namespace hvsnap::sim

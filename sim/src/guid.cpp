@@ -1,0 +1,90 @@
+// GUID text form and name-derived GUIDs.
+#include "hvsnap/sim/guid.h"
+
+namespace hvsnap::sim {
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// 64-bit FNV-1a.
+std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 0xcbf29ce484222325ULL) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+std::uint64_t mix(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+void Guid::append_to(std::string& out) const {
+  // Hand-rolled: ids are formatted on every instance a read returns (hot path).
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  const std::size_t start = out.size();
+  out.resize(start + 36, '-');
+  std::size_t pos = start;
+  auto put = [&](std::uint64_t word, int nibbles, int shift_from) {
+    for (int i = 0; i < nibbles; ++i)
+      out[pos++] = kHex[(word >> (shift_from - 4 * i)) & 0xF];
+  };
+  put(hi, 8, 60);
+  ++pos;
+  put(hi, 4, 28);
+  ++pos;
+  put(hi, 4, 12);
+  ++pos;
+  put(lo, 4, 60);
+  ++pos;
+  put(lo, 12, 44);
+}
+
+std::string Guid::to_string() const {
+  std::string out;
+  append_to(out);
+  return out;
+}
+
+std::optional<Guid> Guid::parse(std::string_view text) {
+  if (text.size() == 38 && text.front() == '{' && text.back() == '}') {
+    text = text.substr(1, 36);
+  }
+  if (text.size() != 36) return std::nullopt;
+  Guid g;
+  int nibbles = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (text[i] != '-') return std::nullopt;
+      continue;
+    }
+    const int v = hex_value(text[i]);
+    if (v < 0) return std::nullopt;
+    if (nibbles < 16) {
+      g.hi = (g.hi << 4) | static_cast<std::uint64_t>(v);
+    } else {
+      g.lo = (g.lo << 4) | static_cast<std::uint64_t>(v);
+    }
+    ++nibbles;
+  }
+  return g;
+}
+
+Guid Guid::from_name(std::string_view kind, std::string_view name) {
+  const std::uint64_t a = fnv1a(name, fnv1a(kind));
+  Guid g{mix(a), mix(a ^ 0x5DEECE66DULL)};
+  g.hi = (g.hi & ~0xF000ULL) | 0x5000ULL;                  // version 5 (name-based)
+  g.lo = (g.lo & ~(0xC000ULL << 48)) | (0x8000ULL << 48);  // RFC 4122 variant
+  return g;
+}
+
+}  // namespace hvsnap::sim

@@ -1,0 +1,294 @@
+// sim::Host: the provider operations (each one a locked, clock-advancing call), loading and
+// dumping the whole state, and the HostControl back door.
+#include "hvsnap/sim/host.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "host_impl.h"
+#include "hvsnap/cim/names.h"
+#include "hvsnap/cim/text.h"
+
+namespace hvsnap::sim {
+
+namespace {
+
+template <class T>
+std::unordered_map<Guid, T, GuidHash> index_by_id(std::vector<T>& records) {
+  std::unordered_map<Guid, T, GuidHash> out;
+  out.reserve(records.size());
+  for (T& r : records) {
+    const Guid id = r.id;
+    out.emplace(id, std::move(r));
+  }
+  return out;
+}
+
+template <class T>
+std::vector<T> sorted_records(const std::unordered_map<Guid, T, GuidHash>& map) {
+  std::vector<T> out;
+  out.reserve(map.size());
+  for (const auto& [id, r] : map)
+    out.push_back(r);
+  std::sort(out.begin(), out.end(), [](const T& a, const T& b) { return a.id < b.id; });
+  return out;
+}
+
+}  // namespace
+
+void Host::Impl::load(HostState s) {
+  host_name = std::move(s.host_name);
+  seed = s.seed;
+  epoch_unix_ms = s.epoch_unix_ms;
+  personality = s.personality;
+  timing = s.timing;
+  faults = std::move(s.faults);
+  now_ms = s.now_ms;
+  manual_ms = s.manual_ms;
+  reads = s.reads;
+  rng_ids = Rng::from_state(s.rng_ids);
+  rng_faults = Rng::from_state(s.rng_faults);
+  rng_choices = Rng::from_state(s.rng_choices);
+  faults_armed = s.faults_armed;
+  armed_sites = std::move(s.armed_sites);
+  fault_log = std::move(s.fault_log);
+  vms = index_by_id(s.vms);
+  groups = index_by_id(s.groups);
+  management_groups = index_by_id(s.management_groups);
+  snapshots = index_by_id(s.snapshots);
+  collections = index_by_id(s.snapshot_collections);
+  jobs = index_by_id(s.jobs);
+
+  vm_groups.clear();
+  std::vector<Guid> group_ids;
+  for (const auto& [id, g] : groups)
+    group_ids.push_back(id);
+  std::sort(group_ids.begin(), group_ids.end());
+  for (const Guid& gid : group_ids) {
+    for (const Guid& m : groups.at(gid).members)
+      vm_groups[m].push_back(gid);
+  }
+  active_jobs.clear();
+  removal_queue.clear();
+  for (const auto& [id, j] : jobs) {
+    if (!cim::JobState(j.state).is_terminal()) {
+      active_jobs.insert(id);
+    } else {
+      removal_queue.emplace(j.finished_ms + j.time_before_removal_ms, id);
+    }
+  }
+  read_jobs.clear();
+  if (!faults_armed) arm_faults();
+}
+
+HostState Host::Impl::dump() const {
+  HostState s;
+  s.host_name = host_name;
+  s.seed = seed;
+  s.epoch_unix_ms = epoch_unix_ms;
+  s.personality = personality;
+  s.timing = timing;
+  s.faults = faults;
+  s.now_ms = now_ms;
+  s.manual_ms = manual_ms;
+  s.reads = reads;
+  s.rng_ids = rng_ids.state();
+  s.rng_faults = rng_faults.state();
+  s.rng_choices = rng_choices.state();
+  s.faults_armed = faults_armed;
+  s.armed_sites = armed_sites;
+  s.fault_log = fault_log;
+  s.vms = sorted_records(vms);
+  s.groups = sorted_records(groups);
+  s.management_groups = sorted_records(management_groups);
+  s.snapshots = sorted_records(snapshots);
+  s.snapshot_collections = sorted_records(collections);
+  s.jobs = sorted_records(jobs);
+  return s;
+}
+
+void Host::Impl::begin_call(bool is_read) {
+  if (is_read) ++reads;
+  advance(timing.auto_advance_ms, false);
+}
+
+// after-reads: a job moves one step each time it has been read N times.
+void Host::Impl::end_read() {
+  if (personality.job_progress != JobProgress::kAfterReads) {
+    read_jobs.clear();
+    return;
+  }
+  std::vector<Guid> touched;
+  touched.swap(read_jobs);
+  for (const Guid& id : touched) {
+    auto it = jobs.find(id);
+    if (it == jobs.end()) continue;
+    Job& j = it->second;
+    if (j.kind == JobKind::kStateChange || cim::JobState(j.state).is_terminal()) continue;
+    if (j.stall_deadline_ms >= 0) continue;
+    if (++j.reads_since_step >= personality.job_progress_reads) {
+      j.reads_since_step = 0;
+      step(j);
+    }
+  }
+}
+
+std::uint32_t Host::Impl::code(std::uint32_t dmtf) const {
+  return personality.codes == CodeFamily::kMsvm ? cim::ReturnCode::to_msvm(dmtf) : dmtf;
+}
+
+// --- Host ---
+
+Host::Host(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Host::~Host() = default;
+
+cim::Result<std::unique_ptr<Host>> Host::create(HostState state) {
+  if (auto st = validate(state); !st.ok()) return st;
+  auto impl = std::make_unique<Impl>();
+  impl->load(std::move(state));
+  return std::unique_ptr<Host>(new Host(std::move(impl)));
+}
+
+cim::Result<cim::Instance> Host::get_instance(const cim::ObjectPath& path) {
+  std::lock_guard lock(impl_->mu);
+  impl_->begin_call(true);
+  auto node = impl_->resolve(path);
+  if (!node.ok()) return node.status();
+  cim::Instance inst = impl_->materialize(*node);
+  impl_->end_read();
+  return inst;
+}
+
+cim::Result<std::vector<cim::Instance>> Host::enumerate_instances(std::string_view name_space,
+                                                                  std::string_view class_name) {
+  std::lock_guard lock(impl_->mu);
+  impl_->begin_call(true);
+  if (!name_space.empty() &&
+      !cim::iequals(cim::canonical_namespace(name_space), cim::names::kNamespace)) {
+    return cim::Status(cim::StatusKind::kInvalidNamespace,
+                       fmt::format("namespace \"{}\" is not served here", name_space));
+  }
+  auto out = impl_->enumerate(class_name);
+  impl_->end_read();
+  return out;
+}
+
+cim::Result<std::vector<cim::Instance>> Host::associators(const cim::ObjectPath& object,
+                                                          const cim::AssociatorsFilter& f) {
+  std::lock_guard lock(impl_->mu);
+  impl_->begin_call(true);
+  auto out = impl_->walk(object, false, f.assoc_class, f.result_class, f.role, f.result_role);
+  impl_->end_read();
+  return out;
+}
+
+cim::Result<std::vector<cim::Instance>> Host::references(const cim::ObjectPath& object,
+                                                         const cim::ReferencesFilter& f) {
+  std::lock_guard lock(impl_->mu);
+  impl_->begin_call(true);
+  auto out = impl_->walk(object, true, f.result_class, "", f.role, "");
+  impl_->end_read();
+  return out;
+}
+
+cim::Result<cim::MethodResult> Host::invoke_method(const cim::ObjectPath& object,
+                                                   std::string_view method,
+                                                   const cim::PropertyList& in) {
+  std::lock_guard lock(impl_->mu);
+  impl_->begin_call(false);
+  return impl_->invoke(object, method, in);
+}
+
+HostControl Host::control() {
+  return HostControl(*this);
+}
+
+// --- HostControl ---
+
+cim::Status HostControl::load(HostState state) {
+  if (auto st = validate(state); !st.ok()) return st;
+  std::lock_guard lock(impl_->mu);
+  impl_->load(std::move(state));
+  return {};
+}
+
+HostState HostControl::dump() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->dump();
+}
+
+void HostControl::advance(std::int64_t ms) {
+  std::lock_guard lock(impl_->mu);
+  if (ms > 0) impl_->advance(ms, true);
+}
+
+std::int64_t HostControl::now_ms() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->now_ms;
+}
+
+std::uint64_t HostControl::reads() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->reads;
+}
+
+std::string HostControl::host_name() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->host_name;
+}
+
+Personality HostControl::personality() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->personality;
+}
+
+cim::Status HostControl::set_personality(const Personality& p) {
+  if (p.job_progress == JobProgress::kAfterReads && p.job_progress_reads == 0) {
+    return cim::invalid_parameter("personality job-progress after-reads needs N >= 1");
+  }
+  std::lock_guard lock(impl_->mu);
+  impl_->personality = p;
+  return {};
+}
+
+FaultPlan HostControl::fault_plan() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->faults;
+}
+
+cim::Status HostControl::set_fault_plan(const FaultPlan& plan) {
+  for (const auto& [site, cfg] : plan.sites) {
+    if (!(cfg.activation >= 0.0 && cfg.activation <= 1.0 && cfg.firing >= 0.0 &&
+          cfg.firing <= 1.0)) {
+      return cim::invalid_parameter(fmt::format(
+          "fault site {}: activation and firing are probabilities in [0, 1]", to_string(site)));
+    }
+  }
+  std::lock_guard lock(impl_->mu);
+  impl_->faults = plan;
+  impl_->rng_faults = Rng(derive_seed(plan.seed, 2));
+  impl_->arm_faults();
+  return {};
+}
+
+std::vector<FaultEvent> HostControl::fault_log() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->fault_log;
+}
+
+cim::Status HostControl::set_vm_attributes(const cim::ObjectPath& vm_path, const VmAttributes& a) {
+  std::lock_guard lock(impl_->mu);
+  auto node = impl_->resolve(vm_path);
+  if (!node.ok()) return node.status();
+  if (node->kind != NodeKind::kVm) {
+    return cim::invalid_parameter(fmt::format("{} is not a virtual machine", vm_path.to_string()));
+  }
+  Vm& vm = impl_->vms.at(node->id);
+  if (a.disks) vm.disks = *a.disks;
+  if (a.guest_vss) vm.guest_vss = *a.guest_vss;
+  if (a.checkpoint_limit) vm.checkpoint_limit = *a.checkpoint_limit;
+  return {};
+}
+
+}  // namespace hvsnap::sim

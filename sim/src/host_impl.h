@@ -1,0 +1,143 @@
+// Private: the fake host's indexed state and behaviour, split across host.cpp (provider
+// operations, control), model.cpp (paths, instances, associations), methods.cpp (WMI
+// methods, contract §3.1) and jobs.cpp (clock, jobs, faults; contract §3.2, §3.3, §6).
+// Every member function expects `mu` to be held by its caller.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+
+#include "hvsnap/cim/codes.h"
+#include "hvsnap/cim/instance.h"
+#include "hvsnap/cim/provider.h"
+#include "hvsnap/sim/host.h"
+
+namespace hvsnap::sim {
+
+// What an object path resolves to.
+enum class NodeKind : std::uint8_t {
+  kHost,
+  kVm,
+  kLiveVssd,
+  kSnapshot,
+  kGroup,
+  kManagementGroup,
+  kSnapshotCollection,
+  kJob,
+  kVsms,
+  kCollectionManagementService,
+  kCollectionSnapshotService,
+};
+
+struct Node {
+  NodeKind kind;
+  Guid id;  // nil for the host and the services
+  friend bool operator==(const Node&, const Node&) = default;
+};
+
+struct AssocDef;
+
+struct Host::Impl {
+  std::mutex mu;
+
+  // Configuration.
+  std::string host_name;
+  std::uint64_t seed = 0;
+  std::int64_t epoch_unix_ms = 0;
+  Personality personality;
+  Timing timing;
+  FaultPlan faults;
+
+  // Run state.
+  std::int64_t now_ms = 0;
+  std::int64_t manual_ms = 0;
+  std::uint64_t reads = 0;
+  Rng rng_ids;
+  Rng rng_faults;
+  Rng rng_choices;
+  bool faults_armed = false;
+  std::vector<FaultSite> armed_sites;
+  std::vector<FaultEvent> fault_log;
+
+  // Records.
+  std::unordered_map<Guid, Vm, GuidHash> vms;
+  std::unordered_map<Guid, Group, GuidHash> groups;
+  std::unordered_map<Guid, ManagementGroup, GuidHash> management_groups;
+  std::unordered_map<Guid, Snapshot, GuidHash> snapshots;
+  std::unordered_map<Guid, SnapshotCollection, GuidHash> collections;
+  std::unordered_map<Guid, Job, GuidHash> jobs;
+
+  // Derived indexes, rebuilt by load().
+  std::unordered_map<Guid, std::vector<Guid>, GuidHash> vm_groups;  // vm -> groups holding it
+  std::set<Guid> active_jobs;                                       // not yet terminal
+  std::multimap<std::int64_t, Guid> removal_queue;                  // terminal jobs by removal time
+  std::vector<Guid> read_jobs;    // jobs returned by the current read
+  std::vector<Guid> due_scratch;  // reused by advance()
+
+  // --- host.cpp ---
+  void load(HostState state);
+  HostState dump() const;
+  // Every provider call moves the clock; reads also count towards result visibility.
+  void begin_call(bool is_read);
+  void end_read();
+  std::uint32_t code(std::uint32_t dmtf) const;  // DMTF code in the personality's family
+
+  // --- model.cpp ---
+  cim::Result<Node> resolve(const cim::ObjectPath& path) const;
+  cim::ObjectPath path_of(const Node& node) const;
+  cim::Instance materialize(const Node& node);
+  std::string_view class_of(NodeKind kind) const;
+  bool visible(const SnapshotCollection& c) const { return reads > c.visible_after_read; }
+  bool exists_visibly(const Node& node) const;
+  std::vector<Node> all_of(NodeKind kind) const;
+  std::vector<Node> links(const AssocDef& def, const Node& from, bool from_a) const;
+  cim::Instance association_instance(const AssocDef& def, const Node& a, const Node& b) const;
+  cim::Result<std::vector<cim::Instance>> enumerate(std::string_view class_name);
+  cim::Result<std::vector<cim::Instance>> walk(const cim::ObjectPath& object, bool want_refs,
+                                               std::string_view assoc_class,
+                                               std::string_view result_class, std::string_view role,
+                                               std::string_view result_role);
+  cim::DateTime timestamp(std::int64_t t_ms) const;
+  std::string time_text(std::int64_t t_ms) const;
+  void append_time_text(std::string& out, std::int64_t t_ms) const;
+  std::string display_name(std::string_view base, std::int64_t t_ms) const;
+
+  // --- methods.cpp ---
+  cim::Result<cim::MethodResult> invoke(const cim::ObjectPath& object, std::string_view method,
+                                        const cim::PropertyList& in);
+
+  // --- jobs.cpp ---
+  void advance(std::int64_t ms, bool explicit_advance);
+  Job& new_job(JobKind kind, std::uint16_t job_type, bool cancellable);
+  void schedule(Job& job, std::int64_t duration_ms);
+  void step(Job& job);
+  void start_create_job(Job& job);
+  bool run_member(Job& job);  // false once the job has ended
+  std::vector<JobError> member_causes(const Vm& vm, const Job& job) const;
+  void snapshot_member(Job& job, Vm& vm);
+  void complete_create(Job& job);
+  // Builds the snapshot collection from what `job` created; returns its id.
+  Guid make_snapshot_collection(Job& job);
+  void rollback(Job& job);
+  void fail(Job& job, std::uint16_t state, std::vector<JobError> errors, std::string summary);
+  void finish(Job& job, std::uint16_t state);
+  void release_members(const Job& job);
+  void destroy_snapshot_collection(const Guid& id);
+  void apply_snapshot_collection(const Guid& id);
+  bool job_progresses_on_clock(const Job& job) const;
+  // Fault plan.
+  void arm_faults();
+  // Does an armed site fire now? `describe()` (only called when it does) says where, for
+  // the log; unarmed sites cost nothing and draw nothing.
+  template <class Describe>
+  bool fires(FaultSite site, Describe&& describe) {
+    if (!armed(site) || !rng_faults.chance(faults.sites.at(site).firing)) return false;
+    fault_log.push_back(FaultEvent{now_ms, site, false, std::string(describe())});
+    return true;
+  }
+  bool armed(FaultSite site) const;
+};
+
+}  // namespace hvsnap::sim

@@ -1,0 +1,412 @@
+// The simulated clock and the jobs it drives (contract §3.2, §3.3): member-by-member
+// checkpoints, every member failure cause, rollback, Terminate/Kill, warnings for
+// production-with-fallback, removal after TimeBeforeRemoval; and the seeded fault sites
+// of §6, armed once per run and fired per evaluation, each logged with its tick.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "host_impl.h"
+#include "hvsnap/cim/codes.h"
+
+namespace hvsnap::sim {
+
+namespace {
+
+using cim::JobState;
+
+std::string_view guest_text(GuestVss g) {
+  switch (g) {
+    case GuestVss::kOk:
+      return "guest VSS available";
+    case GuestVss::kFails:
+      return "guest VSS failed";
+    case GuestVss::kAbsent:
+      return "no guest VSS";
+  }
+  return "";
+}
+
+}  // namespace
+
+// --- faults ---
+
+void Host::Impl::arm_faults() {
+  armed_sites.clear();
+  for (FaultSite site : kAllFaultSites) {
+    auto it = faults.sites.find(site);
+    if (it == faults.sites.end()) continue;
+    if (rng_faults.chance(it->second.activation)) {
+      armed_sites.push_back(site);
+      fault_log.push_back(FaultEvent{
+          now_ms, site, true, fmt::format("armed; fires with probability {}", it->second.firing)});
+    }
+  }
+  faults_armed = true;
+}
+
+bool Host::Impl::armed(FaultSite site) const {
+  return std::find(armed_sites.begin(), armed_sites.end(), site) != armed_sites.end();
+}
+
+// --- clock ---
+
+bool Host::Impl::job_progresses_on_clock(const Job& job) const {
+  return job.kind == JobKind::kStateChange || personality.job_progress == JobProgress::kTicks;
+}
+
+void Host::Impl::schedule(Job& job, std::int64_t duration_ms) {
+  if (job.kind != JobKind::kStateChange && personality.job_progress == JobProgress::kManual) {
+    job.next_step_ms = manual_ms + duration_ms;
+  } else {
+    job.next_step_ms = now_ms + duration_ms;
+  }
+}
+
+void Host::Impl::advance(std::int64_t ms, bool explicit_advance) {
+  const std::int64_t target = now_ms + std::max<std::int64_t>(ms, 0);
+  // When is `job` next due, on the wall clock? nullopt: not moved by time.
+  auto due_at = [&](const Job& j) -> std::optional<std::int64_t> {
+    if (j.state == JobState::kSuspended && !j.resume_after_suspend) return std::nullopt;
+    if (j.stall_deadline_ms >= 0) return j.stall_deadline_ms;
+    if (job_progresses_on_clock(j)) return j.next_step_ms;
+    if (personality.job_progress == JobProgress::kManual && explicit_advance) {
+      return now_ms + (j.next_step_ms - manual_ms);
+    }
+    return std::nullopt;
+  };
+  while (true) {
+    std::int64_t next = std::numeric_limits<std::int64_t>::max();
+    for (const Guid& id : active_jobs) {
+      if (auto t = due_at(jobs.at(id))) next = std::min(next, *t);
+    }
+    if (!removal_queue.empty()) next = std::min(next, removal_queue.begin()->first);
+    if (next > target) break;
+    next = std::max(next, now_ms);
+    if (explicit_advance) manual_ms += next - now_ms;
+    now_ms = next;
+    while (!removal_queue.empty() && removal_queue.begin()->first <= now_ms) {
+      jobs.erase(removal_queue.begin()->second);
+      removal_queue.erase(removal_queue.begin());
+    }
+    std::vector<Guid>& due = due_scratch;  // reused: advance() runs on every provider call
+    due.clear();
+    for (const Guid& id : active_jobs) {
+      if (auto t = due_at(jobs.at(id)); t && *t <= now_ms) due.push_back(id);
+    }
+    for (std::size_t i = 0; i < due.size(); ++i) {
+      if (active_jobs.count(due[i])) step(jobs.at(due[i]));
+    }
+  }
+  if (explicit_advance) manual_ms += target - now_ms;
+  now_ms = target;
+}
+
+// --- job lifecycle ---
+
+Job& Host::Impl::new_job(JobKind kind, std::uint16_t job_type, bool cancellable) {
+  Job j;
+  j.id = rng_ids.guid();
+  j.kind = kind;
+  j.job_type = job_type;
+  j.cancellable = cancellable;
+  j.submitted_ms = j.start_ms = j.last_change_ms = now_ms;
+  j.time_before_removal_ms = timing.time_before_removal_ms;
+  j.state = (kind != JobKind::kStateChange && personality.first_job_state == FirstJobState::kNew)
+                ? JobState::kNew
+                : JobState::kRunning;
+  const Guid id = j.id;
+  active_jobs.insert(id);
+  return jobs.emplace(id, std::move(j)).first->second;
+}
+
+void Host::Impl::start_create_job(Job& job) {
+  job.created.reserve(job.members.size());
+  job.previous_most_current.reserve(job.members.size());
+  for (const Guid& m : job.members)
+    vms.at(m).busy_job = job.id;
+  schedule(job, job.state == JobState::kNew ? timing.job_start_ms : timing.member_snapshot_ms);
+}
+
+void Host::Impl::step(Job& job) {
+  if (job.kind == JobKind::kStateChange) {
+    Vm& vm = vms.at(job.target);
+    vm.state = vm.target;
+    vm.transition_job = Guid{};
+    finish(job, JobState::kCompleted);
+    return;
+  }
+  if (job.stall_deadline_ms >= 0) {
+    fail(job, JobState::kException,
+         {JobError{"stalled",
+                   fmt::format("The job stopped making progress and was abandoned after {} ms.",
+                               timing.stall_liveness_ms),
+                   {}}},
+         "The checkpoint job did not finish.");
+    return;
+  }
+  if (job.state == JobState::kNew) {
+    job.state = JobState::kStarting;
+    job.last_change_ms = now_ms;
+    schedule(job, timing.job_start_ms);
+    return;
+  }
+  if (job.state == JobState::kStarting) {
+    job.state = JobState::kRunning;
+    job.start_ms = job.last_change_ms = now_ms;
+    schedule(job, timing.member_snapshot_ms);
+    return;
+  }
+  if (job.state == JobState::kSuspended) {  // resuming after the job-suspend fault
+    job.state = JobState::kRunning;
+    job.last_change_ms = now_ms;
+    schedule(job, timing.member_snapshot_ms);  // the member is done one step later
+    return;
+  }
+  switch (job.kind) {
+    case JobKind::kCreateSnapshot:
+      run_member(job);
+      return;
+    case JobKind::kDestroySnapshot:
+      destroy_snapshot_collection(job.target);
+      break;
+    case JobKind::kApplySnapshot:
+      apply_snapshot_collection(job.target);
+      break;
+    case JobKind::kStateChange:
+      break;
+  }
+  finish(job, JobState::kCompleted);
+}
+
+bool Host::Impl::run_member(Job& job) {
+  if (!job.resume_after_suspend && fires(FaultSite::kJobSuspend, [&] {
+        return fmt::format("job {} member {}", job.id.to_string(), job.next_member);
+      })) {
+    job.state = JobState::kSuspended;
+    job.resume_after_suspend = true;
+    job.last_change_ms = now_ms;
+    schedule(job, timing.member_snapshot_ms);
+    return true;
+  }
+  job.resume_after_suspend = false;
+  if (fires(FaultSite::kJobStall,
+            [&] { return fmt::format("job {} member {}", job.id.to_string(), job.next_member); })) {
+    job.stall_deadline_ms = now_ms + timing.stall_liveness_ms;
+    return true;
+  }
+  Vm& vm = vms.at(job.members[job.next_member]);
+  if (fires(FaultSite::kJobExceptionAtMember, [&] {
+        return fmt::format("job {} member {} ({})", job.id.to_string(), job.next_member, vm.name);
+      })) {
+    fail(job, JobState::kException,
+         {JobError{"injected-fault",
+                   fmt::format("Checkpointing virtual machine '{}' failed (injected fault "
+                               "job-exception-at-member).",
+                               vm.name),
+                   vm.id}},
+         "The checkpoint operation failed.");
+    return false;
+  }
+  if (auto causes = member_causes(vm, job); !causes.empty()) {
+    fail(job, JobState::kException, std::move(causes), "The checkpoint operation failed.");
+    return false;
+  }
+  snapshot_member(job, vm);
+  ++job.next_member;
+  if (job.next_member == job.members.size()) {
+    complete_create(job);
+    return false;
+  }
+  job.percent = static_cast<std::uint16_t>(
+      std::min<std::size_t>(99, 100 * job.next_member / job.members.size()));
+  schedule(job, timing.member_snapshot_ms);
+  return true;
+}
+
+std::vector<JobError> Host::Impl::member_causes(const Vm& vm, const Job& job) const {
+  std::vector<JobError> out;
+  if (vm.checkpoint_type == CheckpointType::kDisabled) {
+    out.push_back(
+        {"disabled",
+         fmt::format("Checkpoints are disabled for virtual machine '{}' (UserSnapshotType 2).",
+                     vm.name),
+         vm.id});
+  }
+  if (vm.snapshots.size() >= vm.checkpoint_limit) {
+    out.push_back({"at-limit",
+                   fmt::format("Virtual machine '{}' already holds {} checkpoints, its limit.",
+                               vm.name, vm.snapshots.size()),
+                   vm.id});
+  }
+  if (!job.ignore_nonsnapshottable_disks) {
+    for (DiskKind d : {DiskKind::kPassthrough, DiskKind::kFibreChannel}) {
+      if (std::find(vm.disks.begin(), vm.disks.end(), d) != vm.disks.end()) {
+        out.push_back(
+            {"non-snapshottable-disk",
+             fmt::format("Virtual machine '{}' has a {} disk, which cannot be checkpointed, "
+                         "and IgnoreNonSnapshottableDisks is false.",
+                         vm.name, to_string(d)),
+             vm.id});
+      }
+    }
+  }
+  if (vm.checkpoint_type == CheckpointType::kProductionOnly && vm.state == VmState::kRunning &&
+      vm.guest_vss != GuestVss::kOk) {
+    out.push_back({"production-unavailable",
+                   fmt::format("The guest of virtual machine '{}' could not quiesce ({}), and its "
+                               "checkpoint type (production only) forbids a standard checkpoint.",
+                               vm.name, guest_text(vm.guest_vss)),
+                   vm.id});
+  }
+  return out;
+}
+
+void Host::Impl::snapshot_member(Job& job, Vm& vm) {
+  Snapshot s;
+  s.id = rng_ids.guid();
+  s.vm = vm.id;
+  s.kind = job.snapshot_kind;
+  s.parent = vm.most_current;
+  s.created_ms = now_ms;
+  const bool production = vm.checkpoint_type == CheckpointType::kProduction ||
+                          vm.checkpoint_type == CheckpointType::kProductionOnly;
+  if (production && vm.state == VmState::kRunning && vm.guest_vss != GuestVss::kOk) {
+    s.taken_as = CheckpointType::kStandard;  // production with fallback: a standard one
+    job.warnings = true;
+  } else {
+    s.taken_as = production ? CheckpointType::kProduction : CheckpointType::kStandard;
+  }
+  job.created.push_back(s.id);
+  job.previous_most_current.push_back(vm.most_current);
+  vm.snapshots.push_back(s.id);
+  vm.most_current = s.id;
+  snapshots.emplace(s.id, std::move(s));
+}
+
+Guid Host::Impl::make_snapshot_collection(Job& job) {
+  Group& g = groups.at(job.group);
+  SnapshotCollection c;
+  c.id = rng_ids.guid();
+  c.group = g.id;
+  c.members = job.created;
+  c.created_ms = now_ms;
+  c.created_by_job = job.id;
+  std::uint64_t lag = personality.result_visibility_polls;
+  if (fires(FaultSite::kResultLag,
+            [&] { return fmt::format("snapshot collection {}", c.id.to_string()); })) {
+    lag += faults.sites.at(FaultSite::kResultLag).lag_reads;
+  }
+  c.visible_after_read = reads + lag;
+  for (const Guid& s : c.members)
+    snapshots.at(s).collection = c.id;
+  g.snapshot_collections.push_back(c.id);
+  const Guid id = c.id;
+  collections.emplace(id, std::move(c));
+  job.created.clear();
+  job.previous_most_current.clear();
+  return id;
+}
+
+void Host::Impl::complete_create(Job& job) {
+  job.target = make_snapshot_collection(job);
+  finish(job, job.warnings ? JobState::kCompletedWithWarnings : JobState::kCompleted);
+}
+
+void Host::Impl::rollback(Job& job) {
+  for (std::size_t i = job.created.size(); i-- > 0;) {
+    const Guid sid = job.created[i];
+    auto it = snapshots.find(sid);
+    if (it == snapshots.end()) continue;
+    Vm& vm = vms.at(it->second.vm);
+    vm.snapshots.erase(std::remove(vm.snapshots.begin(), vm.snapshots.end(), sid),
+                       vm.snapshots.end());
+    vm.most_current = job.previous_most_current[i];
+    snapshots.erase(it);
+  }
+  job.created.clear();
+  job.previous_most_current.clear();
+}
+
+void Host::Impl::fail(Job& job, std::uint16_t state, std::vector<JobError> errors,
+                      std::string summary) {
+  rollback(job);
+  job.error_code = 32768;
+  std::string what;
+  for (const JobError& e : errors) {
+    if (!what.empty()) what += ' ';
+    what += e.message;
+  }
+  const std::string subject =
+      job.kind == JobKind::kCreateSnapshot && groups.count(job.group)
+          ? fmt::format("Checkpoint operation for group '{}' failed", groups.at(job.group).name)
+          : std::string("The operation failed");
+  job.error_description = what.empty() ? subject + "." : subject + ": " + what;
+  job.error_summary = std::move(summary);
+  job.errors = std::move(errors);
+  finish(job, state);
+}
+
+void Host::Impl::release_members(const Job& job) {
+  for (const Guid& m : job.members) {
+    auto it = vms.find(m);
+    if (it != vms.end() && it->second.busy_job == job.id) it->second.busy_job = Guid{};
+  }
+}
+
+void Host::Impl::finish(Job& job, std::uint16_t state) {
+  job.state = state;
+  job.last_change_ms = job.finished_ms = now_ms;
+  job.stall_deadline_ms = -1;
+  job.resume_after_suspend = false;
+  if (JobState(state).is_success()) job.percent = 100;
+  release_members(job);
+  active_jobs.erase(job.id);
+  const bool early = job.kind != JobKind::kStateChange && fires(FaultSite::kJobEarlyRemoval, [&] {
+                       return fmt::format("job {}", job.id.to_string());
+                     });
+  job.time_before_removal_ms = early ? 0 : timing.time_before_removal_ms;
+  if (job.time_before_removal_ms == 0) {
+    jobs.erase(job.id);  // `job` is gone from here on
+    return;
+  }
+  removal_queue.emplace(now_ms + job.time_before_removal_ms, job.id);
+}
+
+// --- snapshot-collection effects (contract CS-SEQ-2, CS-SEQ-3) ---
+
+void Host::Impl::destroy_snapshot_collection(const Guid& id) {
+  auto cit = collections.find(id);
+  if (cit == collections.end()) return;
+  for (const Guid& sid : cit->second.members) {
+    auto sit = snapshots.find(sid);
+    if (sit == snapshots.end()) continue;
+    const Snapshot& s = sit->second;
+    Vm& vm = vms.at(s.vm);
+    for (const Guid& other : vm.snapshots) {
+      Snapshot& child = snapshots.at(other);
+      if (child.parent == sid) child.parent = s.parent;  // re-parent to the grandparent
+    }
+    if (vm.most_current == sid) vm.most_current = s.parent;
+    vm.snapshots.erase(std::remove(vm.snapshots.begin(), vm.snapshots.end(), sid),
+                       vm.snapshots.end());
+    snapshots.erase(sit);
+  }
+  if (auto git = groups.find(cit->second.group); git != groups.end()) {
+    auto& list = git->second.snapshot_collections;
+    list.erase(std::remove(list.begin(), list.end(), id), list.end());
+  }
+  collections.erase(cit);
+}
+
+void Host::Impl::apply_snapshot_collection(const Guid& id) {
+  auto cit = collections.find(id);
+  if (cit == collections.end()) return;
+  for (const Guid& sid : cit->second.members) {
+    auto sit = snapshots.find(sid);
+    if (sit != snapshots.end()) vms.at(sit->second.vm).most_current = sid;
+  }
+}
+
+}  // namespace hvsnap::sim

@@ -1,0 +1,681 @@
+// The WMI methods of contract §1: CreateSnapshot with the ordered synchronous checks of
+// §3.1 (first match wins) and the personalities of §3.4; DestroySnapshot and ApplySnapshot
+// (CS-SEQ-2, CS-SEQ-3); the collection, system-management and state-change methods a client
+// uses to arrange its inputs; and the job methods (RequestStateChange, GetError, GetErrorEx).
+// Bad parameters get the method's invalid-parameter code, never a crash or a half change.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "host_impl.h"
+#include "hvsnap/cim/cimxml.h"
+#include "hvsnap/cim/codes.h"
+#include "hvsnap/cim/names.h"
+#include "hvsnap/cim/text.h"
+
+namespace hvsnap::sim {
+
+namespace names = cim::names;
+using cim::JobState;
+using cim::MethodResult;
+using cim::ObjectPath;
+using cim::PropertyList;
+using cim::ReturnCode;
+using cim::Value;
+
+namespace {
+
+enum class Param { kAbsent, kOk, kBad };
+
+struct RefParam {
+  Param state = Param::kAbsent;
+  const ObjectPath* path = nullptr;  // into the parameter, or into `parsed`
+  std::optional<ObjectPath> parsed;
+
+  RefParam() = default;
+  RefParam(const RefParam&) = delete;
+};
+
+// A REF parameter: a reference value, or (as WMI scripting clients pass it) path text.
+// Fills `out` in place so a reference is used where it lies, without a copy.
+void ref_param(const PropertyList& in, std::string_view name, RefParam& out) {
+  const Value* v = cim::find(in, name);
+  if (v == nullptr || v->is_null()) return;
+  out.state = Param::kBad;
+  if (v->is_array()) return;
+  if (const ObjectPath* p = v->as_reference()) {
+    out.state = Param::kOk;
+    out.path = p;
+  } else if (const std::string* s = v->as_string()) {
+    auto parsed = ObjectPath::parse(*s);
+    if (!parsed.ok()) return;
+    out.parsed = std::move(parsed).value();
+    out.path = &*out.parsed;
+    out.state = Param::kOk;
+  }
+}
+
+struct UintParam {
+  Param state = Param::kAbsent;
+  std::uint64_t value = 0;
+};
+
+// An unsigned integer parameter; text (as an untyped wire value) is parsed as uint64.
+UintParam uint_param(const PropertyList& in, std::string_view name) {
+  const Value* v = cim::find(in, name);
+  if (v == nullptr || v->is_null()) return {};
+  if (v->is_array()) return {Param::kBad, 0};
+  if (cim::is_integer(v->type())) {
+    if (auto u = v->as_uint()) return {Param::kOk, *u};
+    return {Param::kBad, 0};
+  }
+  if (const std::string* s = v->as_string()) {
+    auto parsed = Value::from_text(cim::CimType::kUint64, *s);
+    if (parsed.ok()) return {Param::kOk, *parsed->as_uint()};
+  }
+  return {Param::kBad, 0};
+}
+
+struct StringParam {
+  Param state = Param::kAbsent;
+  std::string value;
+};
+
+StringParam string_param(const PropertyList& in, std::string_view name) {
+  const Value* v = cim::find(in, name);
+  if (v == nullptr || v->is_null()) return {};
+  if (const std::string* s = v->as_string(); s != nullptr && !v->is_array())
+    return {Param::kOk, *s};
+  if (const cim::Instance* i = v->as_instance(); i != nullptr && !v->is_array()) {
+    return {Param::kOk, cim::format_embedded_instance(*i)};
+  }
+  return {Param::kBad, {}};
+}
+
+bool foreign_namespace(const ObjectPath& p) {
+  return !p.name_space().empty() &&
+         !cim::iequals(cim::canonical_namespace(p.name_space()), names::kNamespace);
+}
+
+bool is_transitional(VmState s) {
+  return s == VmState::kStarting || s == VmState::kShuttingDown;
+}
+
+MethodResult result(std::uint32_t code) {
+  MethodResult r;
+  r.return_value = code;
+  return r;
+}
+
+// The settings CreateSnapshot understands (contract §1, AMB-3, AMB-8).
+struct SnapshotSettings {
+  bool ignore_nonsnapshottable_disks = false;
+};
+
+// Parses SnapshotSettings; false for S-MALFORMED, S-WRONG-CLASS, S-OUT-OF-MAP and
+// S-UNKNOWN-PROP (all rejected by the reference behaviour, §3.1 step 6).
+bool parse_settings(const PropertyList& in, SnapshotSettings& out) {
+  const Value* v = cim::find(in, "SnapshotSettings");
+  if (v == nullptr || v->is_null()) return true;
+  if (v->is_array()) return false;
+  cim::Instance inst;
+  if (const cim::Instance* embedded = v->as_instance()) {
+    inst = *embedded;
+  } else if (const std::string* text = v->as_string()) {
+    if (text->empty()) return true;
+    auto parsed = cim::parse_embedded_instance(*text);
+    if (!parsed.ok()) return false;
+    inst = std::move(parsed).value();
+  } else {
+    return false;
+  }
+  if (!cim::iequals(inst.class_name(), names::kSnapshotSettings)) return false;
+  for (const cim::Property& p : inst.properties()) {
+    const Value& pv = p.value;
+    if (cim::iequals(p.name, "ConsistencyLevel") || cim::iequals(p.name, "GuestBackupType")) {
+      if (pv.is_null()) continue;
+      if (pv.is_array() || !cim::is_integer(pv.type())) return false;
+      auto u = pv.as_uint();
+      if (!u || *u > 2) return false;
+    } else if (cim::iequals(p.name, "IgnoreNonSnapshottableDisks")) {
+      if (pv.is_null()) continue;
+      if (pv.is_array() || pv.type() != cim::CimType::kBoolean) return false;
+      out.ignore_nonsnapshottable_disks = *pv.as_bool();
+    } else if (cim::iequals(p.name, "InstanceID") || cim::iequals(p.name, "ElementName") ||
+               cim::iequals(p.name, "Caption") || cim::iequals(p.name, "Description")) {
+      if (!pv.is_null() && (pv.is_array() || pv.type() != cim::CimType::kString)) return false;
+    } else {
+      return false;  // an unknown property
+    }
+  }
+  return true;
+}
+
+cim::Instance error_instance(const Host::Impl& h, const JobError& e) {
+  cim::Instance err{cim::Name::borrow(names::kError)};
+  err.set("ErrorType", Value::uint16(4));  // Software Error
+  err.set("OwningEntity", Value::string("Microsoft-Windows-Hyper-V-VMMS"));
+  err.set("MessageID", Value::string("HVSIM." + e.cause));
+  err.set("Message", Value::string(e.message));
+  err.set("MessageArguments", Value::string_array({e.cause}));
+  err.set("PerceivedSeverity", Value::uint16(5));
+  err.set("ProbableCause", Value::uint16(1));
+  if (!e.vm.is_nil() && h.vms.count(e.vm)) {
+    err.set("ErrorSource", Value::string(h.path_of({NodeKind::kVm, e.vm}).to_string()));
+    err.set("ErrorSourceFormat", Value::uint16(2));
+  }
+  err.set("CIMStatusCode", Value::uint32(1));
+  err.set("CIMStatusCodeDescription", Value::string("CIM_ERR_FAILED"));
+  return err;
+}
+
+class Methods {
+ public:
+  explicit Methods(Host::Impl& h) : h_(h) {}
+
+  // --- Msvm_CollectionSnapshotService ---
+
+  MethodResult create_snapshot(const PropertyList& in) {
+    // §3.1 steps 1-3: the Collection reference.
+    RefParam c;
+    ref_param(in, "Collection", c);
+    if (c.state != Param::kOk) return fail(ReturnCode::kInvalidParameter);  // C-NULL, C-MALFORMED
+    const ObjectPath& p = *c.path;
+    if (foreign_namespace(p)) return fail(ReturnCode::kInvalidParameter);  // C-FOREIGN-NS
+    if (p.is_class_path()) return fail(ReturnCode::kInvalidParameter);     // names no key
+    const bool group = cim::iequals(p.class_name(), names::kVmGroup);
+    const bool management = cim::iequals(p.class_name(), names::kManagementCollection);
+    if (!group && !management) return fail(ReturnCode::kInvalidParameter);  // C-WRONG-CLASS
+    const cim::Key* key = p.key("CollectionID");
+    if (key == nullptr) return fail(ReturnCode::kInvalidParameter);  // names no key
+    auto id = Guid::parse(key->value);
+    if (!id || (group ? !h_.groups.count(*id) : !h_.management_groups.count(*id))) {
+      return fail(ReturnCode::kInvalidParameter);  // C-MISSING
+    }
+    // Steps 4-5: SnapshotType.
+    UintParam t = uint_param(in, "SnapshotType");
+    if (t.state != Param::kOk || t.value > 65535) return fail(ReturnCode::kInvalidParameter);
+    if (t.value == 0 || (t.value >= 3 && t.value <= 32767)) return fail(ReturnCode::kInvalidType);
+    if (t.value >= 32768) return fail(ReturnCode::kNotSupported);
+    // Step 6: SnapshotSettings.
+    SnapshotSettings settings;
+    if (!parse_settings(in, settings)) return fail(ReturnCode::kInvalidParameter);
+    // Steps 7-10: the collection's class and members (R is ignored, AMB-7).
+    if (management) return fail(ReturnCode::kNotSupported);  // C-MGMT (AMB-5)
+    const Group& g = h_.groups.at(*id);
+    if (g.members.empty()) return fail(ReturnCode::kInvalidState);  // C-EMPTY (AMB-4)
+    for (const Guid& m : g.members) {
+      const Vm& vm = h_.vms.at(m);
+      if (is_transitional(vm.state) || !vm.busy_job.is_nil())
+        return fail(ReturnCode::kInvalidState);
+    }
+    const bool recovery = t.value == 2;
+    if (recovery) {
+      for (const Guid& m : g.members) {
+        const VmState s = h_.vms.at(m).state;
+        if (s == VmState::kSaved || s == VmState::kPaused)
+          return fail(ReturnCode::kInvalidState);  // AMB-6
+      }
+    }
+    // Faults inside the envelope: a valid call may still fail transiently with no change.
+    if (h_.fires(FaultSite::kSyncFailed, [] { return "CreateSnapshot"; }))
+      return fail(ReturnCode::kFailed);
+    if (h_.fires(FaultSite::kSyncTimeout, [] { return "CreateSnapshot"; }))
+      return fail(ReturnCode::kTimeout);
+    // Step 11.
+    Job proto;
+    proto.group = g.id;
+    proto.members = g.members;
+    proto.snapshot_kind = recovery ? SnapshotKind::kRecovery : SnapshotKind::kStandard;
+    proto.ignore_nonsnapshottable_disks = settings.ignore_nonsnapshottable_disks;
+    if (synchronous()) return create_now(proto);
+    Job& job = h_.new_job(JobKind::kCreateSnapshot, 198, true);
+    job.group = proto.group;
+    job.members = std::move(proto.members);
+    job.snapshot_kind = proto.snapshot_kind;
+    job.ignore_nonsnapshottable_disks = proto.ignore_nonsnapshottable_disks;
+    h_.start_create_job(job);
+    return started(job);
+  }
+
+  MethodResult destroy_or_apply(const PropertyList& in, JobKind kind) {
+    const char* param =
+        kind == JobKind::kDestroySnapshot ? "AffectedSnapshotCollection" : "SnapshotCollection";
+    RefParam c;
+    ref_param(in, param, c);
+    if (c.state != Param::kOk || foreign_namespace(*c.path) ||
+        !cim::iequals(c.path->class_name(), names::kSnapshotCollection)) {
+      return fail(ReturnCode::kInvalidParameter);
+    }
+    const cim::Key* key = c.path->key("CollectionID");
+    auto id = key == nullptr ? std::nullopt : Guid::parse(key->value);
+    auto it = id ? h_.collections.find(*id) : h_.collections.end();
+    if (it == h_.collections.end() || !h_.visible(it->second))
+      return fail(ReturnCode::kInvalidParameter);
+    std::vector<Guid> vms;
+    for (const Guid& sid : it->second.members) {
+      auto sit = h_.snapshots.find(sid);
+      if (sit == h_.snapshots.end()) continue;
+      if (std::find(vms.begin(), vms.end(), sit->second.vm) == vms.end())
+        vms.push_back(sit->second.vm);
+    }
+    for (const Guid& v : vms) {
+      const Vm& vm = h_.vms.at(v);
+      if (is_transitional(vm.state) || !vm.busy_job.is_nil())
+        return fail(ReturnCode::kInvalidState);
+      if (kind == JobKind::kApplySnapshot &&
+          (vm.state == VmState::kRunning || vm.state == VmState::kPaused)) {
+        return fail(ReturnCode::kInvalidState);  // CS-SEQ-3: a running member
+      }
+    }
+    if (synchronous()) {
+      if (kind == JobKind::kDestroySnapshot) {
+        h_.destroy_snapshot_collection(*id);
+      } else {
+        h_.apply_snapshot_collection(*id);
+      }
+      return result(ReturnCode::kCompleted);
+    }
+    Job& job = h_.new_job(kind, kind == JobKind::kDestroySnapshot ? 72 : 71, true);
+    job.target = *id;
+    job.members = vms;
+    for (const Guid& v : vms)
+      h_.vms.at(v).busy_job = job.id;
+    h_.schedule(
+        job, job.state == JobState::kNew ? h_.timing.job_start_ms : h_.timing.member_snapshot_ms);
+    return started(job);
+  }
+
+  // --- Msvm_CollectionManagementService (Msvm code family) ---
+
+  MethodResult define_collection(const PropertyList& in) {
+    StringParam name = string_param(in, "Name");
+    UintParam type = uint_param(in, "Type");
+    StringParam id_text = string_param(in, "Id");
+    if (name.state != Param::kOk || type.state != Param::kOk || type.value > 1 ||
+        id_text.state == Param::kBad) {
+      return result(ReturnCode::kMsvmInvalidParameter);
+    }
+    Guid id;
+    if (id_text.state == Param::kOk && !id_text.value.empty()) {
+      auto parsed = Guid::parse(id_text.value);
+      if (!parsed || h_.groups.count(*parsed) || h_.management_groups.count(*parsed)) {
+        return result(ReturnCode::kMsvmInvalidParameter);
+      }
+      id = *parsed;
+    } else {
+      id = h_.rng_ids.guid();
+    }
+    NodeKind kind;
+    if (type.value == 0) {
+      h_.groups.emplace(id, Group{id, name.value, {}, {}});
+      kind = NodeKind::kGroup;
+    } else {
+      h_.management_groups.emplace(id, ManagementGroup{id, name.value, {}});
+      kind = NodeKind::kManagementGroup;
+    }
+    MethodResult r = result(ReturnCode::kCompleted);
+    cim::set(r.out, "DefinedCollection", Value::reference(h_.path_of({kind, id})));
+    return r;
+  }
+
+  MethodResult destroy_collection(const PropertyList& in) {
+    auto node = node_param(in, "Collection");
+    if (!node || (node->kind != NodeKind::kGroup && node->kind != NodeKind::kManagementGroup)) {
+      return result(ReturnCode::kMsvmInvalidParameter);
+    }
+    if (node->kind == NodeKind::kManagementGroup) {
+      h_.management_groups.erase(node->id);
+      return result(ReturnCode::kCompleted);
+    }
+    const Group& g = h_.groups.at(node->id);
+    if (!g.snapshot_collections.empty()) return result(ReturnCode::kMsvmInvalidState);
+    for (const Guid& jid : h_.active_jobs) {
+      if (h_.jobs.at(jid).group == g.id) return result(ReturnCode::kMsvmInvalidState);
+    }
+    for (const Guid& m : g.members)
+      unlink(m, g.id);
+    for (auto& [mid, mg] : h_.management_groups) {
+      mg.members.erase(std::remove(mg.members.begin(), mg.members.end(), g.id), mg.members.end());
+    }
+    h_.groups.erase(node->id);
+    return result(ReturnCode::kCompleted);
+  }
+
+  MethodResult add_or_remove_member(const PropertyList& in, bool add) {
+    auto member = node_param(in, "Member");
+    auto collection = node_param(in, "Collection");
+    if (!member || !collection) return result(ReturnCode::kMsvmInvalidParameter);
+    std::vector<Guid>* list = nullptr;
+    if (collection->kind == NodeKind::kGroup && member->kind == NodeKind::kVm) {
+      list = &h_.groups.at(collection->id).members;
+    } else if (collection->kind == NodeKind::kManagementGroup && member->kind == NodeKind::kGroup) {
+      list = &h_.management_groups.at(collection->id).members;
+    } else {
+      return result(ReturnCode::kMsvmInvalidParameter);
+    }
+    const auto it = std::find(list->begin(), list->end(), member->id);
+    if (add) {
+      if (it == list->end()) {
+        list->push_back(member->id);
+        if (member->kind == NodeKind::kVm) h_.vm_groups[member->id].push_back(collection->id);
+      }
+    } else {
+      if (it == list->end()) return result(ReturnCode::kMsvmInvalidParameter);
+      list->erase(it);
+      if (member->kind == NodeKind::kVm) unlink(member->id, collection->id);
+    }
+    return result(ReturnCode::kCompleted);
+  }
+
+  // --- Msvm_VirtualSystemManagementService (Msvm code family) ---
+
+  MethodResult define_system(const PropertyList& in) {
+    auto settings = settings_param(in);
+    if (!settings) return result(ReturnCode::kMsvmInvalidParameter);
+    Vm vm;
+    vm.id = h_.rng_ids.guid();
+    vm.name = settings->get_string("ElementName");
+    if (vm.name.empty()) vm.name = "New Virtual Machine";
+    if (const Value* t = settings->get("UserSnapshotType"); t != nullptr && !t->is_null()) {
+      auto ct = checkpoint_type(*t);
+      if (!ct) return result(ReturnCode::kMsvmInvalidParameter);
+      vm.checkpoint_type = *ct;
+    }
+    vm.created_ms = h_.now_ms;
+    const Guid id = vm.id;
+    h_.vms.emplace(id, std::move(vm));
+    MethodResult r = result(ReturnCode::kCompleted);
+    cim::set(r.out, "ResultingSystem", Value::reference(h_.path_of({NodeKind::kVm, id})));
+    return r;
+  }
+
+  MethodResult destroy_system(const PropertyList& in) {
+    auto node = node_param(in, "AffectedSystem");
+    if (!node || node->kind != NodeKind::kVm) return result(ReturnCode::kMsvmInvalidParameter);
+    Vm& vm = h_.vms.at(node->id);
+    if (is_transitional(vm.state) || !vm.busy_job.is_nil() || vm.state == VmState::kRunning ||
+        vm.state == VmState::kPaused) {
+      return result(ReturnCode::kMsvmInvalidState);
+    }
+    for (const Guid& sid : vm.snapshots) {
+      const Snapshot& s = h_.snapshots.at(sid);
+      if (auto cit = h_.collections.find(s.collection); cit != h_.collections.end()) {
+        auto& m = cit->second.members;
+        m.erase(std::remove(m.begin(), m.end(), sid), m.end());
+      }
+      h_.snapshots.erase(sid);
+    }
+    if (auto it = h_.vm_groups.find(vm.id); it != h_.vm_groups.end()) {
+      for (const Guid& gid : it->second) {
+        auto& m = h_.groups.at(gid).members;
+        m.erase(std::remove(m.begin(), m.end(), vm.id), m.end());
+      }
+      h_.vm_groups.erase(it);
+    }
+    h_.vms.erase(node->id);
+    return result(ReturnCode::kCompleted);
+  }
+
+  MethodResult modify_system_settings(const PropertyList& in) {
+    auto settings = settings_param(in);
+    if (!settings) return result(ReturnCode::kMsvmInvalidParameter);
+    auto path = ObjectPath(cim::Name::borrow(names::kNamespace), cim::Name::borrow(names::kVssd));
+    path.add_key("InstanceID", settings->get_string("InstanceID"));
+    auto node = h_.resolve(path);
+    if (!node.ok() || node->kind != NodeKind::kLiveVssd)
+      return result(ReturnCode::kMsvmInvalidParameter);
+    Vm& vm = h_.vms.at(node->id);
+    std::optional<CheckpointType> ct;
+    if (const Value* t = settings->get("UserSnapshotType"); t != nullptr && !t->is_null()) {
+      ct = checkpoint_type(*t);
+      if (!ct) return result(ReturnCode::kMsvmInvalidParameter);
+    }
+    if (is_transitional(vm.state) || !vm.busy_job.is_nil())
+      return result(ReturnCode::kMsvmInvalidState);
+    if (ct) vm.checkpoint_type = *ct;
+    if (const Value* n = settings->get("ElementName");
+        n != nullptr && n->as_string() != nullptr && !n->as_string()->empty()) {
+      vm.name = *n->as_string();
+    }
+    return result(ReturnCode::kCompleted);
+  }
+
+  // --- Msvm_ComputerSystem.RequestStateChange ---
+
+  MethodResult vm_request_state_change(const Guid& vm_id, const PropertyList& in) {
+    UintParam rs = uint_param(in, "RequestedState");
+    if (rs.state != Param::kOk) return result(ReturnCode::kMsvmInvalidParameter);
+    Vm& vm = h_.vms.at(vm_id);
+    if (rs.value != 2 && rs.value != 3 && rs.value != 6 && rs.value != 9) {
+      return result(ReturnCode::kMsvmInvalidParameter);
+    }
+    if (is_transitional(vm.state) || !vm.busy_job.is_nil())
+      return result(ReturnCode::kMsvmInvalidState);
+    const VmState from = vm.state;
+    const auto to = static_cast<VmState>(rs.value);
+    std::uint16_t job_type = 0;
+    switch (to) {
+      case VmState::kRunning:
+        if (from != VmState::kOff && from != VmState::kSaved && from != VmState::kPaused)
+          return result(ReturnCode::kMsvmInvalidState);
+        job_type = from == VmState::kPaused ? 27 : 12;  // Resume / Start
+        break;
+      case VmState::kOff:
+        if (from == VmState::kOff) return result(ReturnCode::kMsvmInvalidState);
+        job_type = 13;  // Power Off
+        break;
+      case VmState::kSaved:
+        if (from != VmState::kRunning && from != VmState::kPaused)
+          return result(ReturnCode::kMsvmInvalidState);
+        job_type = 14;  // Save
+        break;
+      default:  // kPaused
+        if (from != VmState::kRunning) return result(ReturnCode::kMsvmInvalidState);
+        job_type = 26;  // Pause
+        break;
+    }
+    Job& job = h_.new_job(JobKind::kStateChange, job_type, false);
+    job.target = vm.id;
+    job.requested_state = static_cast<std::uint16_t>(rs.value);
+    vm.state = to == VmState::kRunning ? VmState::kStarting : VmState::kShuttingDown;
+    vm.target = to;
+    vm.transition_job = job.id;
+    h_.schedule(job, h_.timing.transition_ms);
+    return started(job);
+  }
+
+  // --- Msvm_ConcreteJob ---
+
+  MethodResult job_request_state_change(const Guid& job_id, const PropertyList& in) {
+    UintParam rs = uint_param(in, "RequestedState");
+    if (rs.state != Param::kOk) return result(5);  // Invalid Parameter (this method's map)
+    if (const Value* tp = cim::find(in, "TimeoutPeriod"); tp != nullptr && !tp->is_null()) {
+      const cim::DateTime* d = tp->as_datetime();
+      if (d == nullptr || d->micros() != 0) return result(4098);  // Timeout not supported
+    }
+    Job& job = h_.jobs.at(job_id);
+    if (JobState(job.state).is_terminal()) return result(4097);  // Invalid State Transition
+    switch (rs.value) {
+      case 2:  // Start: resume a job the client suspended
+        if (job.state != JobState::kSuspended || job.resume_after_suspend) return result(4097);
+        job.state = JobState::kRunning;
+        job.last_change_ms = h_.now_ms;
+        h_.schedule(job, h_.timing.member_snapshot_ms);
+        return result(0);
+      case 3:  // Suspend
+        if (job.state != JobState::kRunning || job.kind == JobKind::kStateChange ||
+            job.stall_deadline_ms >= 0) {
+          return result(4097);
+        }
+        job.state = JobState::kSuspended;
+        job.resume_after_suspend = false;
+        job.last_change_ms = h_.now_ms;
+        return result(0);
+      case 4:  // Terminate
+      case 5:  // Kill
+        if (!job.cancellable) return result(4097);
+        h_.fail(job, rs.value == 4 ? JobState::kTerminated : JobState::kKilled,
+                {JobError{"cancelled",
+                          fmt::format("The job was {} at the client's request.",
+                                      rs.value == 4 ? "terminated" : "killed"),
+                          {}}},
+                "The operation was cancelled.");
+        return result(0);
+      case 6:
+        return result(1);  // Service: not supported
+      default:
+        return result(5);
+    }
+  }
+
+  MethodResult get_error(const Guid& job_id, bool all) {
+    const Job& job = h_.jobs.at(job_id);
+    MethodResult r = result(0);
+    if (all) {
+      std::vector<std::string> texts;
+      for (const JobError& e : job.errors)
+        texts.push_back(cim::format_embedded_instance(error_instance(h_, e)));
+      cim::set(r.out, "Errors", Value::string_array(std::move(texts)));
+    } else if (job.errors.empty()) {
+      cim::set(r.out, "Error", Value::null(cim::CimType::kString));
+    } else {
+      cim::set(
+          r.out, "Error",
+          Value::string(cim::format_embedded_instance(error_instance(h_, job.errors.front()))));
+    }
+    return r;
+  }
+
+ private:
+  MethodResult fail(std::uint32_t dmtf) { return result(h_.code(dmtf)); }
+
+  MethodResult started(const Job& job) {
+    MethodResult r = result(ReturnCode::kJobStarted);
+    cim::set(r.out, "Job", Value::reference(h_.path_of({NodeKind::kJob, job.id})));
+    return r;
+  }
+
+  bool synchronous() {
+    switch (h_.personality.completion) {
+      case Completion::kJob:
+        return false;
+      case Completion::kSynchronous:
+        return true;
+      case Completion::kMixed:
+        return h_.rng_choices.chance(0.5);
+    }
+    return false;
+  }
+
+  // `completion: synchronous`: the whole job inside the call; 0 with the result, or a
+  // failure code with everything undone.
+  MethodResult create_now(Job& job) {
+    for (const Guid& m : job.members) {
+      Vm& vm = h_.vms.at(m);
+      if (h_.fires(FaultSite::kJobExceptionAtMember,
+                   [&] { return fmt::format("synchronous CreateSnapshot ({})", vm.name); })) {
+        h_.rollback(job);
+        return fail(ReturnCode::kFailed);
+      }
+      if (!h_.member_causes(vm, job).empty()) {
+        h_.rollback(job);
+        return fail(ReturnCode::kInvalidState);
+      }
+      h_.snapshot_member(job, vm);
+    }
+    const Guid id = h_.make_snapshot_collection(job);
+    h_.collections.at(id).created_by_job = Guid{};
+    MethodResult r = result(ReturnCode::kCompleted);
+    cim::set(r.out, "ResultingSnapshotCollection",
+             Value::reference(h_.path_of({NodeKind::kSnapshotCollection, id})));
+    return r;
+  }
+
+  std::optional<Node> node_param(const PropertyList& in, std::string_view name) {
+    RefParam p;
+    ref_param(in, name, p);
+    if (p.state != Param::kOk) return std::nullopt;
+    auto node = h_.resolve(*p.path);
+    if (!node.ok()) return std::nullopt;
+    return *node;
+  }
+
+  std::optional<cim::Instance> settings_param(const PropertyList& in) {
+    const Value* v = cim::find(in, "SystemSettings");
+    if (v == nullptr || v->is_null() || v->is_array()) return std::nullopt;
+    cim::Instance inst;
+    if (const cim::Instance* i = v->as_instance()) {
+      inst = *i;
+    } else if (const std::string* s = v->as_string()) {
+      auto parsed = cim::parse_embedded_instance(*s);
+      if (!parsed.ok()) return std::nullopt;
+      inst = std::move(parsed).value();
+    } else {
+      return std::nullopt;
+    }
+    if (!cim::iequals(inst.class_name(), names::kVssd)) return std::nullopt;
+    return inst;
+  }
+
+  static std::optional<CheckpointType> checkpoint_type(const Value& v) {
+    std::optional<std::uint64_t> u = v.as_uint();
+    if (!u && v.as_string() != nullptr) {
+      auto parsed = Value::from_text(cim::CimType::kUint16, *v.as_string());
+      if (parsed.ok()) u = parsed->as_uint();
+    }
+    if (!u || *u < 2 || *u > 5) return std::nullopt;
+    return static_cast<CheckpointType>(*u);
+  }
+
+  void unlink(const Guid& vm, const Guid& group) {
+    auto it = h_.vm_groups.find(vm);
+    if (it == h_.vm_groups.end()) return;
+    auto& list = it->second;
+    list.erase(std::remove(list.begin(), list.end(), group), list.end());
+    if (list.empty()) h_.vm_groups.erase(it);
+  }
+
+  Host::Impl& h_;
+};
+
+}  // namespace
+
+cim::Result<MethodResult> Host::Impl::invoke(const ObjectPath& object, std::string_view method,
+                                             const PropertyList& in) {
+  HVSNAP_ASSIGN_OR_RETURN(Node node, resolve(object));
+  Methods m(*this);
+  auto is = [&](std::string_view name) { return cim::iequals(method, name); };
+  switch (node.kind) {
+    case NodeKind::kCollectionSnapshotService:
+      if (is("CreateSnapshot")) return m.create_snapshot(in);
+      if (is("DestroySnapshot")) return m.destroy_or_apply(in, JobKind::kDestroySnapshot);
+      if (is("ApplySnapshot")) return m.destroy_or_apply(in, JobKind::kApplySnapshot);
+      break;
+    case NodeKind::kCollectionManagementService:
+      if (is("DefineCollection")) return m.define_collection(in);
+      if (is("DestroyCollection")) return m.destroy_collection(in);
+      if (is("AddMember")) return m.add_or_remove_member(in, true);
+      if (is("RemoveMember")) return m.add_or_remove_member(in, false);
+      break;
+    case NodeKind::kVsms:
+      if (is("DefineSystem")) return m.define_system(in);
+      if (is("DestroySystem")) return m.destroy_system(in);
+      if (is("ModifySystemSettings")) return m.modify_system_settings(in);
+      break;
+    case NodeKind::kVm:
+      if (is("RequestStateChange")) return m.vm_request_state_change(node.id, in);
+      break;
+    case NodeKind::kJob:
+      if (is("RequestStateChange")) return m.job_request_state_change(node.id, in);
+      if (is("GetError")) return m.get_error(node.id, false);
+      if (is("GetErrorEx")) return m.get_error(node.id, true);
+      break;
+    default:
+      break;
+  }
+  return cim::Status(cim::StatusKind::kMethodNotFound,
+                     fmt::format("{} has no method {} here", class_of(node.kind), method));
+}
+
+}  // namespace hvsnap::sim

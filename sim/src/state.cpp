@@ -1,0 +1,356 @@
+// HostState helpers: enum spellings, canonical order, referential validation, named fault
+// plans (contract §3.4, §6).
+#include "hvsnap/sim/state.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace hvsnap::sim {
+namespace {
+
+template <class E>
+struct EnumName {
+  E value;
+  std::string_view name;
+};
+
+template <class E>
+struct Table;
+
+#define HVSNAP_ENUM_TABLE(E, ...)                          \
+  template <>                                              \
+  struct Table<E> {                                        \
+    static constexpr EnumName<E> kNames[] = {__VA_ARGS__}; \
+  };
+
+HVSNAP_ENUM_TABLE(VmState, {VmState::kRunning, "running"}, {VmState::kOff, "off"},
+                  {VmState::kShuttingDown, "shutting-down"}, {VmState::kSaved, "saved"},
+                  {VmState::kPaused, "paused"}, {VmState::kStarting, "starting"})
+HVSNAP_ENUM_TABLE(CheckpointType, {CheckpointType::kDisabled, "disabled"},
+                  {CheckpointType::kProduction, "production"},
+                  {CheckpointType::kProductionOnly, "production-only"},
+                  {CheckpointType::kStandard, "standard"})
+HVSNAP_ENUM_TABLE(DiskKind, {DiskKind::kVhdx, "vhdx"}, {DiskKind::kVhds, "vhds"},
+                  {DiskKind::kPassthrough, "passthrough"},
+                  {DiskKind::kFibreChannel, "fibre-channel"})
+HVSNAP_ENUM_TABLE(GuestVss, {GuestVss::kOk, "ok"}, {GuestVss::kFails, "fails"},
+                  {GuestVss::kAbsent, "absent"})
+HVSNAP_ENUM_TABLE(SnapshotKind, {SnapshotKind::kStandard, "standard"},
+                  {SnapshotKind::kRecovery, "recovery"})
+HVSNAP_ENUM_TABLE(CodeFamily, {CodeFamily::kDmtf, "dmtf"}, {CodeFamily::kMsvm, "msvm"})
+HVSNAP_ENUM_TABLE(Completion, {Completion::kJob, "job"}, {Completion::kSynchronous, "synchronous"},
+                  {Completion::kMixed, "mixed"})
+HVSNAP_ENUM_TABLE(FirstJobState, {FirstJobState::kRunning, "running"}, {FirstJobState::kNew, "new"})
+HVSNAP_ENUM_TABLE(JobProgress, {JobProgress::kTicks, "ticks"},
+                  {JobProgress::kAfterReads, "after-reads"}, {JobProgress::kManual, "manual"})
+HVSNAP_ENUM_TABLE(FaultSite, {FaultSite::kSyncFailed, "sync-failed"},
+                  {FaultSite::kSyncTimeout, "sync-timeout"},
+                  {FaultSite::kJobExceptionAtMember, "job-exception-at-member"},
+                  {FaultSite::kJobStall, "job-stall"}, {FaultSite::kResultLag, "result-lag"},
+                  {FaultSite::kJobEarlyRemoval, "job-early-removal"},
+                  {FaultSite::kJobSuspend, "job-suspend"})
+HVSNAP_ENUM_TABLE(JobKind, {JobKind::kCreateSnapshot, "create-snapshot"},
+                  {JobKind::kDestroySnapshot, "destroy-snapshot"},
+                  {JobKind::kApplySnapshot, "apply-snapshot"},
+                  {JobKind::kStateChange, "state-change"})
+#undef HVSNAP_ENUM_TABLE
+
+template <class E>
+std::string_view name_of(E v) {
+  for (const auto& n : Table<E>::kNames) {
+    if (n.value == v) return n.name;
+  }
+  return "?";
+}
+
+template <class T>
+void sort_by_id(std::vector<T>& v) {
+  std::sort(v.begin(), v.end(), [](const T& a, const T& b) { return a.id < b.id; });
+}
+
+template <class T>
+cim::Status unique_ids(const std::vector<T>& v, std::string_view what) {
+  std::unordered_set<Guid, GuidHash> seen;
+  for (const T& r : v) {
+    if (r.id.is_nil())
+      return cim::invalid_parameter(fmt::format("{} \"{}\" has a nil id", what, r.name));
+    if (!seen.insert(r.id).second) {
+      return cim::invalid_parameter(fmt::format("{} id {} is used twice", what, r.id.to_string()));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string_view to_string(VmState v) {
+  return name_of(v);
+}
+std::string_view to_string(CheckpointType v) {
+  return name_of(v);
+}
+std::string_view to_string(DiskKind v) {
+  return name_of(v);
+}
+std::string_view to_string(GuestVss v) {
+  return name_of(v);
+}
+std::string_view to_string(SnapshotKind v) {
+  return name_of(v);
+}
+std::string_view to_string(CodeFamily v) {
+  return name_of(v);
+}
+std::string_view to_string(Completion v) {
+  return name_of(v);
+}
+std::string_view to_string(FirstJobState v) {
+  return name_of(v);
+}
+std::string_view to_string(JobProgress v) {
+  return name_of(v);
+}
+std::string_view to_string(FaultSite v) {
+  return name_of(v);
+}
+std::string_view to_string(JobKind v) {
+  return name_of(v);
+}
+
+template <class E>
+std::optional<E> parse_enum(std::string_view text) {
+  for (const auto& n : Table<E>::kNames) {
+    if (n.name == text) return n.value;
+  }
+  return std::nullopt;
+}
+
+template <class E>
+std::string enum_choices() {
+  std::string out;
+  for (const auto& n : Table<E>::kNames) {
+    if (!out.empty()) out += ", ";
+    out += n.name;
+  }
+  return out;
+}
+
+#define HVSNAP_INSTANTIATE(E)                                     \
+  template std::optional<E> parse_enum<E>(std::string_view text); \
+  template std::string enum_choices<E>();
+HVSNAP_INSTANTIATE(VmState)
+HVSNAP_INSTANTIATE(CheckpointType)
+HVSNAP_INSTANTIATE(DiskKind)
+HVSNAP_INSTANTIATE(GuestVss)
+HVSNAP_INSTANTIATE(SnapshotKind)
+HVSNAP_INSTANTIATE(CodeFamily)
+HVSNAP_INSTANTIATE(Completion)
+HVSNAP_INSTANTIATE(FirstJobState)
+HVSNAP_INSTANTIATE(JobProgress)
+HVSNAP_INSTANTIATE(FaultSite)
+HVSNAP_INSTANTIATE(JobKind)
+#undef HVSNAP_INSTANTIATE
+
+HostState HostState::with_seed(std::uint64_t seed) {
+  HostState s;
+  s.seed = seed;
+  s.rng_ids = Rng(derive_seed(seed, 1)).state();
+  s.rng_faults = Rng(derive_seed(seed, 2)).state();
+  s.rng_choices = Rng(derive_seed(seed, 3)).state();
+  return s;
+}
+
+void HostState::canonicalize() {
+  sort_by_id(vms);
+  sort_by_id(groups);
+  sort_by_id(management_groups);
+  sort_by_id(snapshots);
+  sort_by_id(snapshot_collections);
+  sort_by_id(jobs);
+}
+
+cim::Status validate(const HostState& s) {
+  if (s.host_name.empty()) return cim::invalid_parameter("the host name is empty");
+  for (auto st :
+       {unique_ids(s.vms, "vm"), unique_ids(s.groups, "group"),
+        unique_ids(s.management_groups, "management group"), unique_ids(s.snapshots, "snapshot"),
+        unique_ids(s.snapshot_collections, "snapshot collection")}) {
+    if (!st.ok()) return st;
+  }
+  std::unordered_map<Guid, const Vm*, GuidHash> vms;
+  std::unordered_map<Guid, const Snapshot*, GuidHash> snaps;
+  std::unordered_map<Guid, const Group*, GuidHash> groups;
+  std::unordered_map<Guid, const SnapshotCollection*, GuidHash> colls;
+  std::unordered_set<Guid, GuidHash> jobs;
+  for (const auto& v : s.vms)
+    vms[v.id] = &v;
+  for (const auto& v : s.snapshots)
+    snaps[v.id] = &v;
+  for (const auto& v : s.groups)
+    groups[v.id] = &v;
+  for (const auto& v : s.snapshot_collections)
+    colls[v.id] = &v;
+  for (const auto& j : s.jobs) {
+    if (!jobs.insert(j.id).second)
+      return cim::invalid_parameter(fmt::format("job id {} is used twice", j.id.to_string()));
+  }
+  auto is_transitional = [](VmState st) {
+    return st == VmState::kStarting || st == VmState::kShuttingDown;
+  };
+  for (const auto& v : s.vms) {
+    if (is_transitional(v.state) && (v.transition_job.is_nil() || !jobs.count(v.transition_job))) {
+      return cim::invalid_parameter(fmt::format("vm \"{}\" is {} but no state-change job drives it",
+                                                v.name, to_string(v.state)));
+    }
+    if (!v.busy_job.is_nil() && !jobs.count(v.busy_job)) {
+      return cim::invalid_parameter(
+          fmt::format("vm \"{}\" is held by unknown job {}", v.name, v.busy_job.to_string()));
+    }
+    std::unordered_set<Guid, GuidHash> own;
+    for (const Guid& sid : v.snapshots) {
+      auto it = snaps.find(sid);
+      if (it == snaps.end() || it->second->vm != v.id) {
+        return cim::invalid_parameter(fmt::format("vm \"{}\" lists snapshot {} that is not its own",
+                                                  v.name, sid.to_string()));
+      }
+      own.insert(sid);
+    }
+    if (!v.most_current.is_nil() && !own.count(v.most_current)) {
+      return cim::invalid_parameter(
+          fmt::format("vm \"{}\": most-current snapshot {} is not one of its snapshots", v.name,
+                      v.most_current.to_string()));
+    }
+  }
+  for (const auto& sn : s.snapshots) {
+    auto vit = vms.find(sn.vm);
+    if (vit == vms.end()) {
+      return cim::invalid_parameter(
+          fmt::format("snapshot \"{}\" belongs to unknown vm {}", sn.name, sn.vm.to_string()));
+    }
+    const auto& list = vit->second->snapshots;
+    if (std::find(list.begin(), list.end(), sn.id) == list.end()) {
+      return cim::invalid_parameter(fmt::format(
+          "snapshot \"{}\" is missing from vm \"{}\"'s snapshot list", sn.name, vit->second->name));
+    }
+    if (!sn.parent.is_nil()) {
+      auto pit = snaps.find(sn.parent);
+      if (pit == snaps.end() || pit->second->vm != sn.vm) {
+        return cim::invalid_parameter(
+            fmt::format("snapshot \"{}\" has parent {} which is not a snapshot of the same vm",
+                        sn.name, sn.parent.to_string()));
+      }
+    }
+    if (!sn.collection.is_nil() && !colls.count(sn.collection)) {
+      return cim::invalid_parameter(
+          fmt::format("snapshot \"{}\" belongs to unknown snapshot collection {}", sn.name,
+                      sn.collection.to_string()));
+    }
+  }
+  // Parent chains must end (no cycles).
+  for (const auto& sn : s.snapshots) {
+    Guid cur = sn.parent;
+    std::size_t steps = 0;
+    while (!cur.is_nil()) {
+      if (++steps > s.snapshots.size()) {
+        return cim::invalid_parameter(fmt::format("snapshot \"{}\" has a parent cycle", sn.name));
+      }
+      cur = snaps.at(cur)->parent;
+    }
+  }
+  for (const auto& g : s.groups) {
+    std::unordered_set<Guid, GuidHash> seen;
+    for (const Guid& m : g.members) {
+      if (!vms.count(m))
+        return cim::invalid_parameter(
+            fmt::format("group \"{}\" has unknown member {}", g.name, m.to_string()));
+      if (!seen.insert(m).second)
+        return cim::invalid_parameter(
+            fmt::format("group \"{}\" lists vm {} twice", g.name, m.to_string()));
+    }
+    for (const Guid& c : g.snapshot_collections) {
+      auto it = colls.find(c);
+      if (it == colls.end() || it->second->group != g.id) {
+        return cim::invalid_parameter(
+            fmt::format("group \"{}\" lists snapshot collection {} that is not its own", g.name,
+                        c.to_string()));
+      }
+    }
+  }
+  for (const auto& m : s.management_groups) {
+    for (const Guid& g : m.members) {
+      if (!groups.count(g))
+        return cim::invalid_parameter(fmt::format(
+            "management group \"{}\" has unknown member group {}", m.name, g.to_string()));
+    }
+  }
+  for (const auto& c : s.snapshot_collections) {
+    auto git = groups.find(c.group);
+    if (git == groups.end()) {
+      return cim::invalid_parameter(fmt::format(
+          "snapshot collection \"{}\" belongs to unknown group {}", c.name, c.group.to_string()));
+    }
+    const auto& list = git->second->snapshot_collections;
+    if (std::find(list.begin(), list.end(), c.id) == list.end()) {
+      return cim::invalid_parameter(fmt::format(
+          "snapshot collection \"{}\" is missing from group \"{}\"", c.name, git->second->name));
+    }
+    for (const Guid& m : c.members) {
+      auto it = snaps.find(m);
+      if (it == snaps.end() || it->second->collection != c.id) {
+        return cim::invalid_parameter(
+            fmt::format("snapshot collection \"{}\" lists {} which is not one of its snapshots",
+                        c.name, m.to_string()));
+      }
+    }
+  }
+  const Timing& t = s.timing;
+  if (t.auto_advance_ms < 0 || t.member_snapshot_ms < 1 || t.job_start_ms < 1 ||
+      t.transition_ms < 1 || t.time_before_removal_ms < 0 || t.stall_liveness_ms < 1) {
+    return cim::invalid_parameter(
+        "timing: auto-advance-ms must be >= 0, time-before-removal-ms >= 0, every other duration "
+        ">= 1");
+  }
+  if (s.personality.job_progress == JobProgress::kAfterReads &&
+      s.personality.job_progress_reads == 0) {
+    return cim::invalid_parameter("personality job-progress after-reads needs N >= 1");
+  }
+  for (const auto& [site, cfg] : s.faults.sites) {
+    if (!(cfg.activation >= 0.0 && cfg.activation <= 1.0 && cfg.firing >= 0.0 &&
+          cfg.firing <= 1.0)) {
+      return cim::invalid_parameter(fmt::format(
+          "fault site {}: activation and firing are probabilities in [0, 1]", to_string(site)));
+    }
+  }
+  return {};
+}
+
+std::vector<std::string> fault_plan_names() {
+  std::vector<std::string> names{"none"};
+  for (FaultSite site : kAllFaultSites)
+    names.emplace_back(to_string(site));
+  names.emplace_back("all");
+  return names;
+}
+
+std::optional<FaultPlan> named_fault_plan(std::string_view name, std::uint64_t seed) {
+  FaultPlan plan;
+  plan.seed = seed;
+  if (name == "none") return plan;
+  if (name == "all") {
+    for (FaultSite site : kAllFaultSites)
+      plan.sites[site] = FaultSiteConfig{0.8, 0.15, 3};
+    return plan;
+  }
+  auto site = parse_enum<FaultSite>(name);
+  if (!site) return std::nullopt;
+  const double firing = *site == FaultSite::kJobStall ? 0.2 : 0.35;
+  plan.sites[*site] = FaultSiteConfig{1.0, firing, 3};
+  return plan;
+}
+
+}  // namespace hvsnap::sim

@@ -1,0 +1,237 @@
+// The neighbours a client needs (contract §1): provider errors by kind, enumeration with
+// inheritance, association filters, the collection and system management methods, and a
+// property that no parameter list, however wrong, crashes the fake or half-applies a change.
+#include "harness.h"  // gtest first: rapidcheck/gtest.h needs it
+
+#include <rapidcheck/gtest.h>
+
+#include "hvsnap/cim/testing/generators.h"
+
+namespace hvsnap::sim::testing {
+namespace {
+
+using cim::StatusKind;
+using cim::Value;
+
+cim::ObjectPath parse(const char* text) {
+  return *cim::ObjectPath::parse(text);
+}
+
+TEST(Model, GetInstanceErrorsSayWhatKindOfWrong) {
+  auto host = make_host(kMinimal);
+  ASSERT_TRUE(host);
+  EXPECT_EQ(host->get_instance(parse(R"(Msvm_Nope.Id="1")")).status().kind(),
+            StatusKind::kInvalidClass);
+  EXPECT_EQ(host->get_instance(parse(R"(root\cimv2:Msvm_VirtualSystemCollection.CollectionID="1")"))
+                .status()
+                .kind(),
+            StatusKind::kInvalidNamespace);
+  EXPECT_EQ(
+      host->get_instance(parse(R"(Msvm_VirtualSystemCollection.InstanceID="1")")).status().kind(),
+      StatusKind::kInvalidParameter);
+  EXPECT_EQ(
+      host
+          ->get_instance(parse(
+              R"(Msvm_VirtualSystemCollection.CollectionID="00000000-0000-4000-8000-000000000000")"))
+          .status()
+          .kind(),
+      StatusKind::kNotFound);
+  EXPECT_EQ(host->get_instance(parse(R"(Msvm_VirtualSystemCollection.CollectionID="not-a-guid")"))
+                .status()
+                .kind(),
+            StatusKind::kNotFound);
+  EXPECT_EQ(host->enumerate_instances(names::kNamespace, "Msvm_Nope").status().kind(),
+            StatusKind::kInvalidClass);
+  EXPECT_EQ(
+      host->associators(
+              parse(R"(Msvm_ConcreteJob.InstanceID="00000000-0000-4000-8000-000000000000")"), {})
+          .status()
+          .kind(),
+      StatusKind::kNotFound);
+  auto m =
+      host->invoke_method(service_path(names::kCollectionSnapshotService), "ExportSnapshot", {});
+  EXPECT_EQ(m.status().kind(), StatusKind::kMethodNotFound);
+}
+
+TEST(Model, EnumerationFollowsInheritance) {
+  auto host = make_host(R"(
+schema: 1
+host: HV-ENUM
+vms: [{name: a}, {name: b}]
+groups: [{name: g, members: [a]}]
+management-groups: [{name: m, members: [g]}]
+)");
+  ASSERT_TRUE(host);
+  EXPECT_EQ(host->enumerate_instances(names::kNamespace, names::kComputerSystem)->size(), 3U)
+      << "host + 2 vms";
+  EXPECT_EQ(host->enumerate_instances(names::kNamespace, "CIM_CollectionOfMSEs")->size(), 2U);
+  EXPECT_EQ(host->enumerate_instances(names::kNamespace, names::kVssd)->size(), 2U)
+      << "two live VSSDs";
+  EXPECT_EQ(host->enumerate_instances(names::kNamespace, names::kCollectedVirtualSystems)->size(),
+            1U);
+  EXPECT_EQ(host->enumerate_instances("root/virtualization/v2", names::kCollectionSnapshotService)
+                ->size(),
+            1U);
+  EXPECT_EQ(host->enumerate_instances("root\\cimv2", names::kComputerSystem).status().kind(),
+            StatusKind::kInvalidNamespace);
+}
+
+TEST(Model, AssociatorFiltersAndReferences) {
+  auto host = make_host(kMinimal);
+  ASSERT_TRUE(host);
+  const auto g = group(*host, "g1");
+  const auto a = vm(*host, "vm-a");
+  ASSERT_EQ(wait_job(*host, job_of(create_snapshot(*host, g))), 7U);
+  // From a VM: its group, its snapshot (via two associations, returned once), its live VSSD.
+  EXPECT_EQ(host->associators(a, {})->size(), 3U);
+  EXPECT_EQ(host->associators(a, {"", std::string(names::kVmGroup), "", ""})->size(), 1U);
+  EXPECT_EQ(host->associators(a, {"CIM_Dependency", "", "", ""})->size(), 1U);
+  EXPECT_EQ(host->associators(a, {"", "", "Member", ""})->size(), 1U);
+  EXPECT_EQ(host->associators(a, {"", "", "Antecedent", "Dependent"})->size(), 1U);
+  EXPECT_EQ(host->associators(a, {"", "", "Collection", ""})->size(), 0U);
+  EXPECT_EQ(host->associators(a, {"Msvm_Nope", "", "", ""}).status().kind(),
+            StatusKind::kInvalidParameter);
+  auto refs = host->references(g, {std::string(names::kCollectedVirtualSystems), "Collection"});
+  ASSERT_TRUE(refs.ok());
+  ASSERT_EQ(refs->size(), 2U);
+  for (const auto& r : *refs) {
+    EXPECT_TRUE(cim::same_object(*r.get("Collection")->as_reference(), g));
+    EXPECT_EQ(r.path().key("Member")->kind, cim::KeyKind::kReference);
+  }
+  // The live VSSD's Parent names the VM's current snapshot.
+  const auto live = assoc(*host, a, names::kSettingsDefineState).at(0);
+  EXPECT_EQ(live.get_string("VirtualSystemType"), names::kTypeRealized);
+  EXPECT_EQ(live.get_string("Parent"),
+            assoc(*host, a, names::kMostCurrentSnapshot).at(0).path().to_string());
+}
+
+TEST(Model, CollectionManagementService) {
+  auto host = make_host(kMinimal);
+  ASSERT_TRUE(host);
+  auto define = [&](const char* name, std::uint16_t type, const char* id = nullptr) {
+    cim::PropertyList in;
+    cim::set(in, "Name", Value::string(name));
+    cim::set(in, "Type", Value::uint16(type));
+    if (id != nullptr) cim::set(in, "Id", Value::string(id));
+    return invoke(*host, names::kCollectionManagementService, "DefineCollection", in);
+  };
+  const auto g = define("new-group", 0, "11111111-2222-4333-8444-555555555555");
+  ASSERT_EQ(g.return_value, 0U);
+  const auto gpath = *g.get("DefinedCollection")->as_reference();
+  EXPECT_EQ(gpath.key("CollectionID")->value, "11111111-2222-4333-8444-555555555555");
+  EXPECT_EQ(define("dup", 0, "11111111-2222-4333-8444-555555555555").return_value, 32773U);
+  EXPECT_EQ(define("bad-type", 2).return_value, 32773U);
+  const auto m = define("mgmt", 1);
+  ASSERT_EQ(m.return_value, 0U);
+  const auto mpath = *m.get("DefinedCollection")->as_reference();
+  EXPECT_EQ(mpath.class_name(), names::kManagementCollection);
+
+  auto member = [&](const char* method, const cim::ObjectPath& mem, const cim::ObjectPath& coll) {
+    cim::PropertyList in;
+    cim::set(in, "Member", Value::reference(mem));
+    cim::set(in, "Collection", Value::reference(coll));
+    return invoke(*host, names::kCollectionManagementService, method, in).return_value;
+  };
+  const auto a = vm(*host, "vm-a");
+  EXPECT_EQ(member("AddMember", a, gpath), 0U);
+  EXPECT_EQ(member("AddMember", a, gpath), 0U) << "adding twice changes nothing";
+  EXPECT_EQ(assoc(*host, gpath, names::kCollectedVirtualSystems).size(), 1U);
+  EXPECT_EQ(assoc(*host, a, names::kCollectedVirtualSystems).size(), 2U)
+      << "a vm may sit in two groups";
+  EXPECT_EQ(member("AddMember", gpath, mpath), 0U);
+  EXPECT_EQ(member("AddMember", a, mpath), 32773U)
+      << "vms do not go straight into management groups";
+  EXPECT_EQ(member("AddMember", mpath, gpath), 32773U);
+  ASSERT_EQ(wait_job(*host, job_of(create_snapshot(*host, gpath))), 7U);
+  cim::PropertyList destroy;
+  cim::set(destroy, "Collection", Value::reference(gpath));
+  EXPECT_EQ(
+      invoke(*host, names::kCollectionManagementService, "DestroyCollection", destroy).return_value,
+      32775U)
+      << "a group with snapshot collections is kept";
+  EXPECT_EQ(member("RemoveMember", a, gpath), 0U);
+  EXPECT_EQ(member("RemoveMember", a, gpath), 32773U);
+  cim::set(destroy, "Collection", Value::reference(mpath));
+  EXPECT_EQ(
+      invoke(*host, names::kCollectionManagementService, "DestroyCollection", destroy).return_value,
+      0U);
+  EXPECT_FALSE(host->get_instance(mpath).ok());
+}
+
+TEST(Model, SystemManagementService) {
+  auto host = make_host(kMinimal);
+  ASSERT_TRUE(host);
+  cim::Instance settings{std::string(names::kVssd)};
+  settings.set("ElementName", Value::string("made-by-wmi"));
+  settings.set("UserSnapshotType", Value::uint16(5));
+  cim::PropertyList in;
+  cim::set(in, "SystemSettings",
+           Value::string(cim::format_embedded_instance(settings, cim::XmlDtd::kWmi20)));
+  const auto r = invoke(*host, names::kVsms, "DefineSystem", in);
+  ASSERT_EQ(r.return_value, 0U);
+  const auto v = *r.get("ResultingSystem")->as_reference();
+  EXPECT_EQ(host->get_instance(v)->get_string("ElementName"), "made-by-wmi");
+  EXPECT_EQ(*host->get_instance(v)->get_uint("EnabledState"), 3U);
+  const auto live = assoc(*host, v, names::kSettingsDefineState).at(0);
+  EXPECT_EQ(*live.get_uint("UserSnapshotType"), 5U);
+
+  cim::Instance change{std::string(names::kVssd)};
+  change.set("InstanceID", Value::string(live.get_string("InstanceID")));
+  change.set("UserSnapshotType", Value::uint16(2));
+  cim::set(in, "SystemSettings", Value::string(cim::format_embedded_instance(change)));
+  EXPECT_EQ(invoke(*host, names::kVsms, "ModifySystemSettings", in).return_value, 0U);
+  EXPECT_EQ(*assoc(*host, v, names::kSettingsDefineState).at(0).get_uint("UserSnapshotType"), 2U);
+  change.set("UserSnapshotType", Value::uint16(9));
+  cim::set(in, "SystemSettings", Value::string(cim::format_embedded_instance(change)));
+  EXPECT_EQ(invoke(*host, names::kVsms, "ModifySystemSettings", in).return_value, 32773U);
+  cim::set(in, "SystemSettings", Value::string("<broken"));
+  EXPECT_EQ(invoke(*host, names::kVsms, "DefineSystem", in).return_value, 32773U);
+
+  // DestroySystem: refused while running, and it takes the vm's snapshots along.
+  const auto g = group(*host, "g1");
+  ASSERT_EQ(wait_job(*host, job_of(create_snapshot(*host, g))), 7U);
+  cim::PropertyList d;
+  cim::set(d, "AffectedSystem", Value::reference(vm(*host, "vm-a")));
+  EXPECT_EQ(invoke(*host, names::kVsms, "DestroySystem", d).return_value, 32775U);
+  cim::PropertyList off;
+  cim::set(off, "RequestedState", Value::uint16(3));
+  ASSERT_EQ(
+      wait_job(*host, job_of(*host->invoke_method(vm(*host, "vm-a"), "RequestStateChange", off))),
+      7U);
+  EXPECT_EQ(invoke(*host, names::kVsms, "DestroySystem", d).return_value, 0U);
+  EXPECT_EQ(assoc(*host, g, names::kCollectedVirtualSystems).size(), 1U);
+  const auto s = assoc(*host, g, names::kSnapshotOfGroup).at(0).path();
+  EXPECT_EQ(assoc(*host, s, names::kCollectedSnapshots).size(), 1U);
+}
+
+// Any parameter list at all: a Status or a return code, and on anything but success the
+// host is exactly as it was.
+RC_GTEST_PROP(ModelProperty, WrongParametersNeverCrashOrHalfApply, ()) {
+  auto host = make_host(kMinimal);
+  RC_ASSERT(host != nullptr);
+  const auto g = group(*host, "g1");
+  const auto method =
+      *rc::gen::element<std::string>("CreateSnapshot", "DestroySnapshot", "ApplySnapshot");
+  cim::PropertyList in;
+  const auto n = *rc::gen::inRange(0, 5);
+  for (int i = 0; i < n; ++i) {
+    const auto name = *rc::gen::element<std::string>(
+        "Collection", "SnapshotType", "SnapshotSettings", "ResultingSnapshotCollection",
+        "SnapshotCollection", "AffectedSnapshotCollection", "Bogus");
+    const int kind = *rc::gen::inRange(0, 4);
+    Value v = kind == 0   ? *cim::testing::value()
+              : kind == 1 ? Value::reference(g)
+              : kind == 2 ? Value::uint16(*rc::gen::arbitrary<std::uint16_t>())
+                          : Value::string(*cim::testing::xml_safe_string());
+    cim::set(in, name, v);
+  }
+  const Observable before = observe(*host);
+  auto r = host->invoke_method(service_path(names::kCollectionSnapshotService), method, in);
+  if (r.ok() && (r->return_value == 0 || r->return_value == 4096)) {
+    RC_SUCCEED("accepted");
+  }
+  RC_ASSERT(observe(*host) == before);
+}
+
+}  // namespace
+}  // namespace hvsnap::sim::testing
