@@ -143,3 +143,21 @@ TEST(Faults, NamedPlansCoverEverySite) {
 
 }  // namespace
 }  // namespace hvsnap::sim::testing
+
+namespace hvsnap::sim::testing {
+namespace {
+
+TEST(Faults, AStalledJobExplainsItselfThroughGetErrorEx) {
+  auto host = host_with_fault("job-stall");
+  ASSERT_TRUE(host);
+  const auto job = job_of(create_snapshot(*host, group(*host, "g1")));
+  host->control().advance(120'000);
+  ASSERT_EQ(*host->get_instance(job)->get_uint("JobState"), 10U);
+  auto errors = host->invoke_method(job, "GetErrorEx", {});
+  ASSERT_TRUE(errors.ok()) << errors.status().to_string();
+  EXPECT_EQ(errors->return_value, 0U);
+  EXPECT_EQ(errors->get("Errors")->items().size(), 1U);
+}
+
+}  // namespace
+}  // namespace hvsnap::sim::testing

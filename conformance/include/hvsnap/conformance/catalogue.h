@@ -1,0 +1,38 @@
+// The requirement catalogue (conformance/requirements.yaml, embedded at build time) and the
+// registry of checks the oracle runs. Each check names exactly one requirement.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hvsnap/cim/result.h"
+#include "hvsnap/conformance/findings.h"
+
+namespace hvsnap::conformance {
+
+struct Requirement {
+  std::string id;
+  Level level = Level::kMust;
+  std::string text;
+  std::vector<std::string> checks;
+};
+
+struct CheckInfo {
+  std::string_view id;
+  std::string_view requirement;
+};
+
+// The catalogue parsed from the embedded YAML (errors name the line).
+const cim::Result<std::vector<Requirement>>& catalogue();
+// Every check the oracle can emit.
+std::span<const CheckInfo> checks();
+// The requirement a check covers ("" for an unknown check).
+std::string_view requirement_of(std::string_view check);
+const Requirement* find_requirement(std::string_view id);
+
+// A finding for `check` (its requirement filled in from the registry).
+Finding finding(std::string_view check, Verdict verdict, std::string message = {});
+
+}  // namespace hvsnap::conformance

@@ -1,0 +1,87 @@
+// The parameter space of CreateSnapshot (contract §2): the classes of each parameter, and a
+// combination of one class per parameter. Names are the contract's IDs ("C-READY").
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hvsnap::conformance {
+
+enum class CClass : std::uint8_t {
+  kNull,
+  kMalformed,
+  kForeignNs,
+  kWrongClass,
+  kMissing,
+  kMgmt,
+  kEmpty,
+  kReady,
+  kTransitional,
+  kDisabled,
+  kAtLimit,
+  kSaved,
+  kNonsnapDisk,
+  kProdOnlyNovss,
+};
+enum class SClass : std::uint8_t {
+  kNull,
+  kEmpty,
+  kDefault,
+  kValid,
+  kOutOfMap,
+  kMalformed,
+  kWrongClass,
+  kUnknownProp
+};
+enum class TClass : std::uint8_t { kZero, kStandard, kRecovery, kReserved, kVendor };
+enum class RClass : std::uint8_t { kNull, kExisting, kGarbage };
+
+inline constexpr std::array<CClass, 14> kAllC{
+    CClass::kNull,         CClass::kMalformed,    CClass::kForeignNs, CClass::kWrongClass,
+    CClass::kMissing,      CClass::kMgmt,         CClass::kEmpty,     CClass::kReady,
+    CClass::kTransitional, CClass::kDisabled,     CClass::kAtLimit,   CClass::kSaved,
+    CClass::kNonsnapDisk,  CClass::kProdOnlyNovss};
+inline constexpr std::array<SClass, 8> kAllS{
+    SClass::kNull,     SClass::kEmpty,     SClass::kDefault,    SClass::kValid,
+    SClass::kOutOfMap, SClass::kMalformed, SClass::kWrongClass, SClass::kUnknownProp};
+inline constexpr std::array<TClass, 5> kAllT{TClass::kZero, TClass::kStandard, TClass::kRecovery,
+                                             TClass::kReserved, TClass::kVendor};
+inline constexpr std::array<RClass, 3> kAllR{RClass::kNull, RClass::kExisting, RClass::kGarbage};
+
+std::string_view to_string(CClass c);
+std::string_view to_string(SClass s);
+std::string_view to_string(TClass t);
+std::string_view to_string(RClass r);
+std::optional<CClass> parse_c(std::string_view text);
+std::optional<SClass> parse_s(std::string_view text);
+std::optional<TClass> parse_t(std::string_view text);
+std::optional<RClass> parse_r(std::string_view text);
+
+// Settings that CreateSnapshot must accept (S-NULL, S-EMPTY, S-DEFAULT, S-VALID).
+bool is_valid(SClass s);
+// SnapshotType values a provider must accept (1 Standard, 2 Recovery).
+bool is_valid(TClass t);
+
+struct Combo {
+  CClass c = CClass::kReady;
+  SClass s = SClass::kNull;
+  TClass t = TClass::kStandard;
+  RClass r = RClass::kNull;
+
+  // "C-READY/S-VALID/T-STANDARD/R-NULL"
+  std::string to_string() const;
+  static std::optional<Combo> parse(std::string_view text);
+  friend bool operator==(const Combo&, const Combo&) = default;
+};
+
+// Every C × S × T × R combination (1,680), in a fixed order.
+std::vector<Combo> all_combos();
+// A pairwise covering subset: every pair of classes of any two parameters appears at least
+// once (a greedy AETG-style construction with a fixed tie-break), plus each class alone
+// against a valid baseline. Deterministic.
+std::vector<Combo> pairwise_combos();
+
+}  // namespace hvsnap::conformance

@@ -1,0 +1,137 @@
+// The suite's WMI client. It arranges preconditions only through WMI methods (DefineSystem,
+// ModifySystemSettings, RequestStateChange, DefineCollection, AddMember, …) with run-scoped
+// names, tracks every object it creates and removes them at the end, never modifies an
+// object it did not create, and records every method call (numbered) so a failing case can
+// be replayed by hand. It uses the control interface only where the target declares one.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hvsnap/cim/provider.h"
+#include "hvsnap/conformance/target.h"
+
+namespace hvsnap::conformance {
+
+// One observed Msvm_ConcreteJob instance.
+struct JobSample {
+  std::uint16_t state = 0;
+  std::optional<std::uint16_t> percent;
+  std::optional<std::uint16_t> error_code;
+  std::optional<std::uint16_t> job_type;
+  std::optional<bool> cancellable;
+  std::string error_description;
+  std::string time_before_removal;  // CIM interval text, "" if absent
+};
+
+// Everything seen of a job while waiting for it.
+struct JobTrace {
+  cim::ObjectPath path;
+  bool resolved = false;  // the first read found it
+  std::string first_read_error;
+  cim::StatusKind first_read_kind = cim::StatusKind::kOk;
+  std::vector<JobSample> samples;   // every read, in order
+  bool vanished = false;            // a later read said "not found"
+  bool timed_out = false;           // still not terminal when the budget ran out
+  std::vector<std::string> errors;  // GetErrorEx texts (ending 10 only)
+  std::optional<std::uint32_t> get_error_ex_return;
+  bool readable_after_end = true;  // one more read after the terminal state succeeded
+
+  std::optional<std::uint16_t> final_state() const;
+  std::string describe() const;  // "4 4 4 7" etc.
+};
+
+// A method call as a person would type it, with its outcome.
+struct RecordedCall {
+  int number = 0;
+  std::string call;     // "CreateSnapshot(Collection=…, SnapshotType=1)"
+  std::string outcome;  // "4096, Job=…" or "fault: NotFound: …"
+};
+
+struct ClientOptions {
+  std::string run_prefix = "hvsnap";  // every name the suite gives starts with this
+  std::int64_t poll_step_ms = 250;    // clock advance between polls (control) or sleep (live)
+  std::int64_t job_budget_ms = 15 * 60 * 1000;  // give up on a job after this long
+  int max_polls = 4000;
+};
+
+class Client {
+ public:
+  Client(Target target, ClientOptions options);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  cim::Provider& provider() { return *target_.provider; }
+  const Target& target() const { return target_; }
+  bool has_control() const { return target_.control != nullptr; }
+  TargetControl* control() { return target_.control.get(); }
+
+  static cim::ObjectPath service(std::string_view cls);
+
+  // --- method calls (recorded) ---
+  cim::Result<cim::MethodResult> invoke(const cim::ObjectPath& object, std::string_view method,
+                                        const cim::PropertyList& in);
+  // Polls a job until it is terminal, vanishes or the budget runs out.
+  JobTrace wait_job(const cim::ObjectPath& job);
+  // Lets simulated (or real) time pass: `ms` of clock with control, else a real sleep.
+  void pass_time(std::int64_t ms);
+
+  // --- arrangement (tracked; each returns an error that names the step) ---
+  cim::Result<cim::ObjectPath> define_vm(std::string_view label,
+                                         std::optional<std::uint16_t> checkpoint_type = {});
+  cim::Status set_checkpoint_type(const cim::ObjectPath& vm, std::uint16_t type);
+  // Requests a state and (if `wait`) waits until the VM reaches it.
+  cim::Status change_state(const cim::ObjectPath& vm, std::uint16_t state, bool wait = true);
+  cim::Result<cim::ObjectPath> define_collection(std::string_view label, std::uint16_t type);
+  cim::Status add_member(const cim::ObjectPath& member, const cim::ObjectPath& collection);
+  cim::Status remove_member(const cim::ObjectPath& member, const cim::ObjectPath& collection);
+  // CreateSnapshot(group, Standard) as an arrangement step; returns the new collection.
+  cim::Result<cim::ObjectPath> snapshot(const cim::ObjectPath& group);
+  cim::Status destroy_snapshot(const cim::ObjectPath& collection);
+  // The control interface's fake-only attributes; kNotSupported without control.
+  cim::Status set_fake_attributes(const cim::ObjectPath& vm, const FakeVmAttributes& attributes);
+
+  // The VM's EnabledState, or nullopt when it cannot be read.
+  std::optional<std::uint16_t> vm_state(const cim::ObjectPath& vm);
+
+  // Removes everything this client created, newest first. Returns what could not be removed.
+  std::vector<std::string> cleanup();
+
+  const std::vector<RecordedCall>& calls() const { return calls_; }
+  // The calls as a numbered list, one per line.
+  std::string transcript() const;
+  int next_label() { return ++labels_; }
+
+  const std::vector<cim::ObjectPath>& created_vms() const { return vms_; }
+  const std::vector<cim::ObjectPath>& created_groups() const { return groups_; }
+
+ private:
+  std::string name_for(std::string_view label) const;
+  // 0, or 4096 with a job that completes. `vanished` (when given) says the job disappeared
+  // before it could be seen to end.
+  cim::Status expect_done(const cim::Result<cim::MethodResult>& r, std::string_view what,
+                          bool* vanished = nullptr);
+
+  Target target_;
+  ClientOptions options_;
+  std::vector<RecordedCall> calls_;
+  std::vector<cim::ObjectPath> vms_;
+  std::vector<cim::ObjectPath> groups_;  // VM groups and management collections
+  int labels_ = 0;
+};
+
+// Polls a job until it is terminal, vanishes or the budget runs out; reads GetErrorEx for an
+// Exception. Uses only the provider (and the clock, when there is control): safe to call from
+// several threads at once.
+JobTrace follow_job(cim::Provider& provider, TargetControl* control, const cim::ObjectPath& job,
+                    const ClientOptions& options);
+
+// "CreateSnapshot(Collection=…, SnapshotType=1)" — a call rendered for people.
+std::string render_call(std::string_view method, const cim::PropertyList& in);
+// "4096, Job=…" / "fault: NotFound: …"
+std::string render_outcome(const cim::Result<cim::MethodResult>& r);
+
+}  // namespace hvsnap::conformance

@@ -1,0 +1,88 @@
+// What a certification run found: the one value reports/ renders (JUnit, JSON, HTML, Markdown).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "hvsnap/conformance/classes.h"
+#include "hvsnap/conformance/findings.h"
+#include "hvsnap/conformance/target.h"
+
+namespace hvsnap::conformance {
+
+struct ComboResult {
+  Combo combo;
+  int cases = 0;
+  int not_tested = 0;
+  std::set<std::string> observed;  // "4", "4096→4→7", …
+  std::string allowed;
+  Verdict verdict = Verdict::kNotTested;
+  std::string note;  // why not tested, or the first problem
+};
+
+struct RequirementResult {
+  std::string id;
+  Level level = Level::kMust;
+  std::string text;
+  Verdict verdict = Verdict::kNotTested;
+  int passed = 0;
+  int failed = 0;
+  int warned = 0;
+  std::string reason;                 // for NOT_TESTED / NOT_APPLICABLE, and the first problem
+  std::vector<std::string> evidence;  // a few concrete observations
+};
+
+struct FailureRecord {
+  std::string requirement;
+  std::string check;
+  std::string property;        // "matrix", "settings", "sequences", "parallel", "liveness"
+  std::string title;           // one line
+  std::string counterexample;  // the minimal case as numbered WMI calls
+  std::string token;           // reproduction token for `hvsnap replay`
+  int steps = 0;               // length of the shrunk counterexample
+  double seconds_to_find = 0;  // from the start of the run to the first failing case
+};
+
+struct RunCounts {
+  int combos = 0;
+  int cases = 0;
+  int cases_not_tested = 0;
+  int sequences = 0;
+  int sequence_steps = 0;
+  int parallel_rounds = 0;
+  int properties = 0;
+};
+
+struct RunResult {
+  static constexpr int kSchemaVersion = 1;
+
+  std::string target_uri;
+  std::string target_identity;
+  Capabilities capabilities;
+  std::string profile;
+  std::string coverage;
+  std::uint64_t seed = 0;
+
+  std::vector<RequirementResult> requirements;  // catalogue order
+  std::vector<ComboResult> combos;
+  std::vector<FailureRecord> failures;
+  std::map<std::string, int> return_codes;                   // "4096" -> count
+  std::map<std::string, int> job_end_states;                 // "7" -> count
+  std::map<std::string, std::set<std::string>> ambiguities;  // "AMB-1" -> observed choices
+  RunCounts counts;
+  bool budget_exhausted = false;
+
+  bool certified = false;
+  std::string verdict;  // "CERTIFIED" / "NOT CERTIFIED"
+  std::vector<std::string> verdict_reasons;
+};
+
+// The certification rules (README "Rules of certification"): certified only with zero FAIL
+// on MUST items and no NOT_TESTED on a MUST item in the `full` profile; SHOULD failures are
+// warnings; an undeclared IF-IMPLEMENTED capability is NOT_APPLICABLE.
+void apply_verdict(RunResult& r);
+
+}  // namespace hvsnap::conformance

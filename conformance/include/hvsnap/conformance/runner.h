@@ -1,0 +1,59 @@
+// A certification run: every property of the suite against one target, aggregated into a
+// RunResult. Properties: the class matrix (exhaustive or pairwise, RapidCheck-generated and
+// shrunk), the SnapshotSettings sweep, stateful sequences (rc::state), concurrent calls
+// (linearizability), and — where faults were injected — a fault-free liveness phase.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "hvsnap/conformance/case_runner.h"
+#include "hvsnap/conformance/run_result.h"
+
+namespace hvsnap::conformance {
+
+enum class Profile : std::uint8_t { kCore, kFull };
+enum class Coverage : std::uint8_t { kExhaustive, kPairwise };
+
+struct Progress {
+  std::string phase;  // "matrix", "settings", "sequences", "parallel", "liveness"
+  int done = 0;
+  int total = 0;
+  int failures = 0;
+  double elapsed_s = 0;
+};
+
+struct RunOptions {
+  std::uint64_t seed = 1;
+  Profile profile = Profile::kFull;
+  Coverage coverage = Coverage::kExhaustive;
+  int cases_per_combo = 1;  // RapidCheck cases per class combination
+  bool settings_sweep = true;
+  int sequences = 100;
+  int max_steps = 20;  // sequences are up to this long (<= 50)
+  int parallel_rounds = 10;
+  int liveness_cases = 20;              // fault-free C-READY cases after a faulty run
+  std::chrono::milliseconds budget{0};  // 0: no limit; otherwise stop starting new work after it
+  RunConfig run;
+  std::function<void(const Progress&)> progress;
+  // How to reproduce (goes into tokens): uri, fixture, personality, faults.
+  nlohmann::json target_spec;
+};
+
+// The target-level facts the run records (uri, identity, capabilities).
+struct TargetInfo {
+  std::string uri;
+  std::string identity;
+  Capabilities caps;
+};
+
+RunResult run_suite(const TargetFactory& make_target, const TargetInfo& info, RunOptions options);
+
+std::string_view to_string(Profile p);
+std::string_view to_string(Coverage c);
+std::optional<Profile> parse_profile(std::string_view text);
+std::optional<Coverage> parse_coverage(std::string_view text);
+
+}  // namespace hvsnap::conformance

@@ -1,0 +1,63 @@
+// Stateful checking (contract §5, CS-SEQ-1..8): a sequence of WMI calls over a small fixed
+// topology — three VMs, three overlapping groups and an untouchable sentinel — each judged
+// by the oracle as it happens, plus the sequence requirements across steps.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "hvsnap/conformance/case_runner.h"
+#include "hvsnap/conformance/cases.h"
+
+namespace hvsnap::conformance {
+
+enum class StepKind : std::uint8_t {
+  kCreate,      // CreateSnapshot on group a (SnapshotType `type`, settings `s`)
+  kCreatePair,  // CreateSnapshot on groups a and b back to back, then both jobs (CS-SEQ-6)
+  kCancel,      // CreateSnapshot on group a, wait `ms`, RequestStateChange(type: 4 or 5) (CS-SEQ-7)
+  kDestroy,     // DestroySnapshot on the a-th snapshot collection (CS-SEQ-2)
+  kApply,       // ApplySnapshot on the a-th snapshot collection (CS-SEQ-3)
+  kAddMember,   // AddMember(vm a, group b) (CS-SEQ-4)
+  kRemoveMember,  // RemoveMember(vm a, group b) (CS-SEQ-4)
+  kStateChange,   // RequestStateChange(vm a, `type`), waiting unless `wait` is false
+  kAdvance,       // let `ms` of time pass, then check job removal (CS-SEQ-8)
+  kPoll,          // read every job and the host
+};
+
+struct Step {
+  StepKind kind = StepKind::kPoll;
+  int a = 0;
+  int b = 0;
+  std::uint16_t type = 1;
+  bool wait = true;
+  std::int64_t ms = 0;
+  SClass s = SClass::kNull;
+  SettingsArg settings;
+
+  nlohmann::json to_json() const;
+  static cim::Result<Step> from_json(const nlohmann::json& j);
+  friend bool operator==(const Step&, const Step&) = default;
+};
+
+struct SequenceReport {
+  bool not_tested = false;
+  std::string not_tested_reason;
+  Findings findings;
+  std::vector<std::string> numbered;  // the sequence as numbered WMI calls with outcomes
+  std::string failure;                // the first FAIL, in words, naming its requirement
+  std::vector<std::string> cleanup_left;
+};
+
+// Runs a sequence on a fresh target built from `host_seed`.
+SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_seed,
+                            const TargetFactory& make_target, const RunConfig& config);
+
+// The numbered list, ready to print.
+std::string numbered_list(const SequenceReport& r);
+
+// A RapidCheck generator of sequences up to `max_steps` long (rc::state commands underneath).
+rc::Gen<std::vector<Step>> gen_sequence(bool clock_control, int max_steps);
+
+}  // namespace hvsnap::conformance

@@ -1,0 +1,385 @@
+// One matrix case, end to end (contract §2 classes, §4 oracle).
+#include "hvsnap/conformance/case_runner.h"
+
+#include <fmt/format.h>
+
+#include "hvsnap/cim/codes.h"
+#include "hvsnap/cim/names.h"
+#include "hvsnap/conformance/catalogue.h"
+
+namespace hvsnap::conformance {
+
+namespace names = cim::names;
+using cim::ObjectPath;
+using cim::Value;
+using model::id_of;
+
+namespace {
+
+struct Arranged {
+  std::optional<Value> collection;  // the Collection argument (nullopt: left out)
+  model::Expectation expect;
+  model::Scope scope;
+  std::string sentinel_collection;
+  std::map<std::string, std::uint16_t> checks_state;  // vm -> state set it must be in (before)
+};
+
+// Everything fails the same way: a reason that becomes NOT_TESTED.
+struct Abort {
+  std::string reason;
+};
+
+void must(const cim::Status& st) {
+  if (!st.ok()) throw Abort{st.message()};
+}
+template <class T>
+T must(cim::Result<T> r) {
+  if (!r.ok()) throw Abort{r.status().message()};
+  return std::move(r).value();
+}
+
+// Makes one VM as `spec` says. Earlier snapshots come first, while the VM is still an
+// ordinary Off VM; then the attributes that define its class; the state last.
+ObjectPath arrange_vm(Client& cl, const VmSpec& spec, Arranged& a, int index) {
+  const std::string label = fmt::format("vm-{}", index);
+  const bool disabled = spec.checkpoint_type == 2;
+  const ObjectPath vm =
+      must(cl.define_vm(label, disabled ? std::optional<std::uint16_t>() : spec.checkpoint_type));
+  a.scope.vms.push_back(vm);
+  if (spec.existing_snapshots > 0) {
+    // Earlier snapshots through a helper group of this VM alone (left outside the call).
+    const ObjectPath helper = must(cl.define_collection(label + "-history", 0));
+    must(cl.add_member(vm, helper));
+    for (int i = 0; i < spec.existing_snapshots; ++i)
+      must(cl.snapshot(helper));
+    a.scope.groups.push_back(helper);
+  }
+  if (disabled) must(cl.set_checkpoint_type(vm, 2));  // through ModifySystemSettings
+  FakeVmAttributes attrs;
+  if (spec.guest != "ok") attrs.guest_vss = spec.guest;
+  if (!spec.disks.empty()) attrs.disks = spec.disks;
+  if (spec.at_limit) attrs.checkpoint_limit = static_cast<std::uint32_t>(spec.existing_snapshots);
+  if (attrs.guest_vss || attrs.disks || attrs.checkpoint_limit) {
+    if (!cl.has_control()) {
+      throw Abort{
+          "needs a fake-only VM attribute (disks, guest VSS or the checkpoint limit) and the "
+          "target has no "
+          "control interface"};
+    }
+    must(cl.set_fake_attributes(vm, attrs));
+  }
+  if (spec.state == 2 || spec.state == 6 || spec.state == 9) must(cl.change_state(vm, 2));
+  if (spec.state == 6 || spec.state == 9) must(cl.change_state(vm, spec.state));
+  return vm;
+}
+
+// A VM group of `specs`; the member paths, in order, go to `members` when asked for.
+ObjectPath ready_group(Client& cl, const std::vector<VmSpec>& specs, Arranged& a,
+                       const std::string& label, std::vector<ObjectPath>* members = nullptr) {
+  const ObjectPath g = must(cl.define_collection(label, 0));
+  for (const auto& spec : specs) {
+    const ObjectPath vm = arrange_vm(cl, spec, a, cl.next_label());
+    must(cl.add_member(vm, g));
+    a.expect.members.insert(id_of(vm));
+    a.expect.inside.insert(id_of(vm));
+    if (members != nullptr) members->push_back(vm);
+  }
+  a.expect.inside.insert(id_of(g));
+  a.scope.groups.push_back(g);
+  return g;
+}
+
+Arranged arrange(Client& cl, const Case& c) {
+  Arranged a;
+  // The sentinel: another group with a snapshot, which no call may touch (CS-INV-9) and
+  // which R-EXISTING names.
+  const ObjectPath sentinel_vm = must(cl.define_vm("sentinel-vm"));
+  const ObjectPath sentinel = must(cl.define_collection("sentinel", 0));
+  must(cl.add_member(sentinel_vm, sentinel));
+  const ObjectPath sentinel_s = must(cl.snapshot(sentinel));
+  a.sentinel_collection = id_of(sentinel_s);
+  a.scope.vms.push_back(sentinel_vm);
+  a.scope.groups.push_back(sentinel);
+  a.scope.collections.push_back(sentinel_s);
+
+  auto set_group = [&](const ObjectPath& g) {
+    a.collection = Value::reference(g);
+    a.expect.group = id_of(g);
+  };
+  switch (c.combo.c) {
+    case CClass::kNull:
+      if (c.c.variant == 1) a.collection = Value::null(cim::CimType::kReference);
+      if (c.c.variant == 2) a.collection = Value::string("");
+      break;
+    case CClass::kMalformed: {
+      const ObjectPath g = ready_group(cl, c.c.members, a, "group");
+      switch (c.c.variant) {
+        case 0:
+          a.collection = Value::string(c.c.text.empty() ? "garbage" : c.c.text);
+          break;
+        case 1:
+          a.collection = Value::reference(
+              ObjectPath(cim::Name::borrow(names::kNamespace), cim::Name::borrow(names::kVmGroup)));
+          break;
+        case 2: {  // a real group's id under the wrong key name
+          ObjectPath p(cim::Name::borrow(names::kNamespace), cim::Name::borrow(names::kVmGroup));
+          p.add_key("InstanceID", g.key("CollectionID") ? g.key("CollectionID")->value : "");
+          a.collection = Value::reference(p);
+          break;
+        }
+        default:
+          a.collection = Value::string("Msvm_VirtualSystemCollection.CollectionID=\"" +
+                                       (g.key("CollectionID") ? g.key("CollectionID")->value : ""));
+      }
+      break;
+    }
+    case CClass::kForeignNs: {
+      ObjectPath g = ready_group(cl, c.c.members, a, "group");
+      g.set_namespace(c.c.variant == 0 ? "root\\cimv2" : "root\\virtualization");
+      a.collection = Value::reference(g);
+      break;
+    }
+    case CClass::kWrongClass: {
+      std::vector<ObjectPath> vms;
+      ready_group(cl, c.c.members, a, "group", &vms);
+      const ObjectPath vm = vms.front();
+      if (c.c.variant == 0) {
+        a.collection = Value::reference(vm);
+      } else if (c.c.variant == 1) {
+        a.collection = Value::reference(Client::service(names::kCollectionSnapshotService));
+      } else {
+        auto live =
+            cl.provider().associators(vm, {std::string(names::kSettingsDefineState), "", "", ""});
+        if (!live.ok() || live->empty())
+          throw Abort{"cannot find the VM's settings to use as a wrong-class reference"};
+        a.collection = Value::reference(live->front().path());
+      }
+      break;
+    }
+    case CClass::kMissing: {
+      ObjectPath p(cim::Name::borrow(names::kNamespace), cim::Name::borrow(names::kVmGroup));
+      p.add_key("CollectionID", c.c.text);
+      a.collection = Value::reference(p);
+      break;
+    }
+    case CClass::kMgmt: {
+      const ObjectPath m = must(cl.define_collection("management", 1));
+      a.scope.management.push_back(m);
+      a.expect.inside.insert(id_of(m));
+      for (int i = 0; i < c.c.nested_groups; ++i) {
+        std::vector<VmSpec> one{c.c.members[static_cast<std::size_t>(i) % c.c.members.size()]};
+        const ObjectPath g = ready_group(cl, one, a, fmt::format("nested-{}", i));
+        must(cl.add_member(g, m));
+      }
+      a.collection = Value::reference(m);
+      a.expect.group = id_of(m);
+      break;
+    }
+    case CClass::kEmpty: {
+      const ObjectPath g = must(cl.define_collection("group", 0));
+      a.scope.groups.push_back(g);
+      a.expect.inside.insert(id_of(g));
+      set_group(g);
+      break;
+    }
+    default: {
+      std::vector<ObjectPath> vms;
+      const ObjectPath g = ready_group(cl, c.c.members, a, "group", &vms);
+      set_group(g);
+      // Transitions last, so they are still under way at the call.
+      for (std::size_t i = 0; i < c.c.members.size(); ++i) {
+        if (c.c.members[i].transition_to == 0) continue;
+        must(cl.change_state(vms[i], c.c.members[i].transition_to, false));
+        a.expect.transitions[id_of(vms[i])] = c.c.members[i].transition_to;
+      }
+    }
+  }
+  return a;
+}
+
+// The arranged class must really hold before the call; otherwise the case is NOT_TESTED.
+std::string precondition_problem(const Case& c, const model::HostView& before, const Arranged& a) {
+  auto member_states = [&] {
+    std::vector<std::uint16_t> s;
+    for (const auto& id : a.expect.members) {
+      auto it = before.vms.find(id);
+      if (it != before.vms.end()) s.push_back(it->second.state);
+    }
+    return s;
+  };
+  const auto states = member_states();
+  auto any = [&](std::initializer_list<std::uint16_t> wanted) {
+    for (auto s : states) {
+      for (auto w : wanted) {
+        if (s == w) return true;
+      }
+    }
+    return false;
+  };
+  if (!before.errors.empty()) return "the host could not be observed: " + before.errors.front();
+  switch (c.combo.c) {
+    case CClass::kTransitional:
+      if (!any({4, 10}))
+        return "no member was still in a transitional state (4 or 10) when the call was made";
+      break;
+    case CClass::kSaved:
+      if (!any({6, 9})) return "no member was Saved or Paused when the call was made";
+      break;
+    case CClass::kReady:
+    case CClass::kDisabled:
+    case CClass::kAtLimit:
+    case CClass::kNonsnapDisk:
+    case CClass::kProdOnlyNovss:
+      if (any({4, 6, 9, 10})) return "a member was not Running or Off when the call was made";
+      break;
+    default:
+      break;
+  }
+  return {};
+}
+
+std::optional<Value> result_arg(const Case& c, const Arranged& a, Client& cl) {
+  switch (c.combo.r) {
+    case RClass::kNull:
+      return std::nullopt;
+    case RClass::kExisting:
+      return Value::reference(a.scope.collections.front());
+    case RClass::kGarbage:
+      if (c.r.variant == 0) return Value::string(c.r.text);
+      if (c.r.variant == 1) {
+        ObjectPath p(cim::Name::borrow(names::kNamespace),
+                     cim::Name::borrow(names::kSnapshotCollection));
+        p.add_key("CollectionID", "00000000-0000-4000-8000-00000000DEAD");
+        return Value::reference(p);
+      }
+      return Value::reference(Client::service(names::kVsms));
+  }
+  (void)cl;
+  return std::nullopt;
+}
+
+cim::PropertyList arguments(const Case& c, const Arranged& a, const std::optional<Value>& r) {
+  cim::PropertyList in;
+  if (a.collection) cim::set(in, "Collection", *a.collection);
+  if (auto s = c.settings_text()) {
+    cim::set(in, "SnapshotSettings", Value::string(*s));
+  } else if (c.settings_null()) {
+    cim::set(in, "SnapshotSettings", Value::null(cim::CimType::kString));
+  }
+  cim::set(in, "SnapshotType", Value::uint16(c.type));
+  if (r) cim::set(in, "ResultingSnapshotCollection", *r);
+  return in;
+}
+
+struct Called {
+  model::CallOutcome outcome;
+  model::HostView after;
+};
+
+// Calls CreateSnapshot, follows the job, and observes (waiting out bounded result lag).
+Called call_and_observe(Client& cl, const cim::PropertyList& in, const model::Scope& scope,
+                        const model::HostView& before, const RunConfig& cfg) {
+  Called r;
+  auto res = cl.invoke(Client::service(names::kCollectionSnapshotService), "CreateSnapshot", in);
+  r.outcome = model::CallOutcome::from(res);
+  if (!r.outcome.fault && r.outcome.return_value == cim::ReturnCode::kJobStarted && r.outcome.job) {
+    r.outcome.trace = cl.wait_job(*r.outcome.job);
+  }
+  const bool succeeded =
+      !r.outcome.fault && (r.outcome.return_value == 0 ||
+                           (r.outcome.trace && r.outcome.trace->final_state() &&
+                            cim::JobState(*r.outcome.trace->final_state()).is_success()));
+  for (int i = 0; i <= cfg.visibility_retries; ++i) {
+    r.after = model::observe(cl.provider(), scope);
+    if (!succeeded) break;
+    // A success whose collection is not visible yet may be lagging (CS-INV-7 allows a bound).
+    if (r.after.all_collections.size() > before.all_collections.size()) break;
+    cl.pass_time(cfg.client.poll_step_ms);
+  }
+  return r;
+}
+
+}  // namespace
+
+model::Declarations declarations_of(const Capabilities& caps) {
+  return {caps.recursive_management_collections, caps.transient_failures};
+}
+
+CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunConfig& cfg) {
+  CaseReport report;
+  report.input = c;
+  auto target = make_target(c.host_seed);
+  if (!target.ok()) {
+    report.not_tested = true;
+    report.not_tested_reason = "the target could not be made: " + target.status().message();
+    return report;
+  }
+  if (cfg.faults_off && target->control) target->control->set_faults_enabled(false);
+  Client cl(std::move(target).value(), cfg.client);
+  try {
+    Arranged a = arrange(cl, c);
+    a.expect.classes = {c.combo.c, {}, c.combo.s, c.combo.t, c.ignore_disks()};
+    a.expect.allowed = model::allowed_outcomes(a.expect.classes, cfg.declarations);
+    a.expect.snapshot_type = c.type;
+    if (c.combo.r == RClass::kExisting) a.expect.referenced_collection = a.sentinel_collection;
+    report.allowed = a.expect.allowed.describe();
+    const std::optional<Value> r = result_arg(c, a, cl);
+
+    model::HostView before = model::observe(cl.provider(), a.scope);
+    if (auto problem = precondition_problem(c, before, a); !problem.empty()) throw Abort{problem};
+
+    // CS-OUT-16: with R given, the same call without R first; the outcome class must match.
+    std::optional<model::Judgement> without_r;
+    bool raced = false;
+    if (r) {
+      const Called plain =
+          call_and_observe(cl, arguments(c, a, std::nullopt), a.scope, before, cfg);
+      model::Expectation e = a.expect;
+      e.referenced_collection.clear();
+      raced = model::allow_finished_transitions(e, plain.after, cfg.declarations);
+      without_r = model::judge_create(e, before, plain.outcome, plain.after, cl.provider());
+      for (auto& f : without_r->findings)
+        report.findings.push_back(f);
+      before = plain.after;
+      if (auto problem = precondition_problem(c, before, a); !problem.empty()) {
+        throw Abort{"after the call without ResultingSnapshotCollection: " + problem};
+      }
+    }
+    const Called main = call_and_observe(cl, arguments(c, a, r), a.scope, before, cfg);
+    raced = model::allow_finished_transitions(a.expect, main.after, cfg.declarations) || raced;
+    model::Judgement j =
+        model::judge_create(a.expect, before, main.outcome, main.after, cl.provider());
+    report.observed = j.observed;
+    report.transient = j.transient;
+    if (!main.outcome.fault) report.return_value = main.outcome.return_value;
+    if (main.outcome.trace) report.job_end = main.outcome.trace->final_state();
+    for (auto& f : j.findings)
+      report.findings.push_back(std::move(f));
+    if (without_r) {
+      // The outcome class is success or failure: a provider may answer the same failing
+      // input with a code one time and a failing job the next (completion: mixed).
+      const bool same = (without_r->category == model::Category::kSuccess) ==
+                        (j.category == model::Category::kSuccess);
+      // With transient failures declared, any failure may have been injected: only two
+      // successes compare then.
+      const bool any_failed = j.category != model::Category::kSuccess ||
+                              without_r->category != model::Category::kSuccess;
+      const bool skip = j.transient || without_r->transient || raced ||
+                        (cfg.declarations.transient_failures && any_failed);
+      report.findings.push_back(finding(
+          "out16.same-outcome", skip || same ? Verdict::kPass : Verdict::kFail,
+          skip || same
+              ? ""
+              : fmt::format("without ResultingSnapshotCollection the call gave {}, with it {}",
+                            without_r->observed, j.observed)));
+    }
+  } catch (const Abort& abort) {
+    report.not_tested = true;
+    report.not_tested_reason = abort.reason;
+  }
+  report.transcript = cl.transcript();
+  if (cfg.cleanup) report.cleanup_left = cl.cleanup();
+  return report;
+}
+
+}  // namespace hvsnap::conformance

@@ -1,0 +1,418 @@
+// The suite's WMI client: arrangement through WMI methods, job waiting, cleanup, and the
+// numbered call transcript used in counterexamples.
+#include "hvsnap/conformance/client.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <thread>
+
+#include "hvsnap/cim/cimxml.h"
+#include "hvsnap/cim/codes.h"
+#include "hvsnap/cim/names.h"
+#include "hvsnap/cim/text.h"
+
+namespace hvsnap::conformance {
+
+namespace names = cim::names;
+using cim::MethodResult;
+using cim::ObjectPath;
+using cim::PropertyList;
+using cim::Value;
+
+namespace {
+
+std::string short_path(const ObjectPath& p) {
+  ObjectPath q = p;
+  q.set_host(cim::Name());
+  q.set_namespace(cim::Name());
+  return q.to_string();
+}
+
+std::string render_value(const Value& v) {
+  if (v.is_null()) return "null";
+  auto one = [&](const cim::Scalar& s) -> std::string {
+    if (const auto* p = std::get_if<cim::PathPtr>(&s)) return *p ? short_path(**p) : "null";
+    if (const auto* str = std::get_if<std::string>(&s)) return fmt::format("\"{}\"", *str);
+    return Value::scalar_to_text(v.type(), s);
+  };
+  if (v.is_array()) {
+    std::string out = "[";
+    for (const auto& s : v.items())
+      out += (out.size() > 1 ? ", " : "") + one(s);
+    return out + "]";
+  }
+  return one(*v.scalar());
+}
+
+std::uint16_t uint_prop(const cim::Instance& i, std::string_view name, std::uint16_t fallback = 0) {
+  return static_cast<std::uint16_t>(i.get_uint(name).value_or(fallback));
+}
+
+}  // namespace
+
+std::optional<std::uint16_t> JobTrace::final_state() const {
+  if (samples.empty()) return std::nullopt;
+  return samples.back().state;
+}
+
+std::string JobTrace::describe() const {
+  if (!resolved) return "job did not resolve (" + first_read_error + ")";
+  std::string out;
+  std::optional<std::uint16_t> last;
+  for (const auto& s : samples) {
+    if (last && *last == s.state) continue;
+    out += (out.empty() ? "" : "→") + std::to_string(s.state);
+    last = s.state;
+  }
+  if (vanished) out += "→(gone)";
+  if (timed_out) out += "→(no end)";
+  return out;
+}
+
+std::string render_call(std::string_view method, const PropertyList& in) {
+  std::string out(method);
+  out += '(';
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (i) out += ", ";
+    out += in[i].name.view();
+    out += '=';
+    out += render_value(in[i].value);
+  }
+  return out + ')';
+}
+
+std::string render_outcome(const cim::Result<MethodResult>& r) {
+  if (!r.ok()) return "fault: " + r.status().to_string();
+  std::string out = std::to_string(r->return_value);
+  for (const auto& p : r->out)
+    out += fmt::format(", {}={}", p.name, render_value(p.value));
+  return out;
+}
+
+Client::Client(Target target, ClientOptions options)
+    : target_(std::move(target)), options_(std::move(options)) {}
+
+Client::~Client() = default;
+
+ObjectPath Client::service(std::string_view cls) {
+  return ObjectPath(cim::Name::borrow(names::kNamespace), cim::Name(cls));
+}
+
+std::string Client::name_for(std::string_view label) const {
+  return fmt::format("{}-{}", options_.run_prefix, label);
+}
+
+cim::Result<MethodResult> Client::invoke(const ObjectPath& object, std::string_view method,
+                                         const PropertyList& in) {
+  auto r = provider().invoke_method(object, method, in);
+  calls_.push_back(RecordedCall{static_cast<int>(calls_.size()) + 1, render_call(method, in),
+                                render_outcome(r)});
+  return r;
+}
+
+void Client::pass_time(std::int64_t ms) {
+  if (ms <= 0) return;
+  if (target_.control) {
+    target_.control->advance(ms);
+  } else {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  }
+}
+
+JobTrace follow_job(cim::Provider& provider, TargetControl* control, const ObjectPath& job,
+                    const ClientOptions& options) {
+  JobTrace t;
+  t.path = job;
+  const auto wall_start = std::chrono::steady_clock::now();
+  const std::int64_t sim_start = control != nullptr ? control->now_ms() : 0;
+  auto elapsed_ms = [&]() -> std::int64_t {
+    if (control != nullptr) return control->now_ms() - sim_start;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 wall_start)
+        .count();
+  };
+  for (int i = 0; i < options.max_polls; ++i) {
+    auto inst = provider.get_instance(job);
+    if (!inst.ok()) {
+      if (i == 0) {
+        t.first_read_error = inst.status().to_string();
+        t.first_read_kind = inst.status().kind();
+      } else {
+        t.vanished = true;
+        t.readable_after_end = false;
+      }
+      return t;
+    }
+    t.resolved = true;
+    JobSample s;
+    s.state = uint_prop(*inst, "JobState");
+    s.percent = inst->get_uint("PercentComplete");
+    s.error_code = inst->get_uint("ErrorCode");
+    s.job_type = inst->get_uint("JobType");
+    if (const Value* c = inst->get("Cancellable")) s.cancellable = c->as_bool();
+    s.error_description = inst->get_string("ErrorDescription");
+    if (const Value* tbr = inst->get("TimeBeforeRemoval");
+        tbr != nullptr && tbr->as_datetime() != nullptr) {
+      s.time_before_removal = tbr->as_datetime()->to_string();
+    }
+    t.samples.push_back(std::move(s));
+    if (cim::JobState(t.samples.back().state).is_terminal()) {
+      if (t.samples.back().state == cim::JobState::kException) {
+        auto e = provider.invoke_method(job, "GetErrorEx", {});
+        if (e.ok()) {
+          t.get_error_ex_return = e->return_value;
+          if (const Value* errors = e->get("Errors")) {
+            for (const auto& item : errors->items()) {
+              if (const auto* text = std::get_if<std::string>(&item)) t.errors.push_back(*text);
+            }
+          }
+        }
+      }
+      t.readable_after_end = provider.get_instance(job).ok();
+      return t;
+    }
+    if (elapsed_ms() >= options.job_budget_ms) break;
+    if (control != nullptr) {
+      control->advance(options.poll_step_ms);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(options.poll_step_ms));
+    }
+  }
+  t.timed_out = true;
+  return t;
+}
+
+JobTrace Client::wait_job(const ObjectPath& job) {
+  return follow_job(provider(), control(), job, options_);
+}
+
+cim::Status Client::expect_done(const cim::Result<MethodResult>& r, std::string_view what,
+                                bool* vanished) {
+  if (!r.ok()) return cim::failed(fmt::format("{}: {}", what, r.status().to_string()));
+  if (r->return_value == 0) return {};
+  if (r->return_value == cim::ReturnCode::kJobStarted) {
+    const Value* job = r->get("Job");
+    if (job == nullptr || job->as_reference() == nullptr) {
+      return cim::failed(fmt::format("{}: returned 4096 without a Job", what));
+    }
+    const JobTrace t = wait_job(*job->as_reference());
+    const auto end = t.final_state();
+    if (end && cim::JobState(*end).is_success()) return {};
+    if (vanished != nullptr)
+      *vanished = t.vanished || (!t.resolved && t.first_read_kind == cim::StatusKind::kNotFound);
+    return cim::failed(fmt::format("{}: its job ended {}", what, t.describe()));
+  }
+  return cim::failed(
+      fmt::format("{}: returned {}", what, cim::ReturnCode(r->return_value).to_string()));
+}
+
+cim::Result<ObjectPath> Client::define_vm(std::string_view label,
+                                          std::optional<std::uint16_t> checkpoint_type) {
+  cim::Instance settings{cim::Name::borrow(names::kVssd)};
+  settings.set("ElementName", Value::string(name_for(label)));
+  if (checkpoint_type) settings.set("UserSnapshotType", Value::uint16(*checkpoint_type));
+  PropertyList in;
+  cim::set(in, "SystemSettings", Value::string(cim::format_embedded_instance(settings)));
+  auto r = invoke(service(names::kVsms), "DefineSystem", in);
+  if (auto st = expect_done(r, "DefineSystem"); !st.ok()) return st;
+  const Value* vm = r->get("ResultingSystem");
+  if (vm == nullptr || vm->as_reference() == nullptr) {
+    return cim::failed("DefineSystem: no ResultingSystem in its output");
+  }
+  vms_.push_back(*vm->as_reference());
+  return *vm->as_reference();
+}
+
+cim::Status Client::set_checkpoint_type(const ObjectPath& vm, std::uint16_t type) {
+  auto live = provider().associators(
+      vm, {std::string(names::kSettingsDefineState), std::string(names::kVssd), "", ""});
+  if (!live.ok() || live->empty()) {
+    return cim::failed(
+        fmt::format("ModifySystemSettings: cannot find the settings of {}", vm.to_string()));
+  }
+  cim::Instance settings{cim::Name::borrow(names::kVssd)};
+  settings.set("InstanceID", Value::string(live->front().get_string("InstanceID")));
+  settings.set("UserSnapshotType", Value::uint16(type));
+  PropertyList in;
+  cim::set(in, "SystemSettings", Value::string(cim::format_embedded_instance(settings)));
+  return expect_done(invoke(service(names::kVsms), "ModifySystemSettings", in),
+                     "ModifySystemSettings");
+}
+
+std::optional<std::uint16_t> Client::vm_state(const ObjectPath& vm) {
+  auto i = provider().get_instance(vm);
+  if (!i.ok()) return std::nullopt;
+  return uint_prop(*i, "EnabledState");
+}
+
+cim::Status Client::change_state(const ObjectPath& vm, std::uint16_t state, bool wait) {
+  PropertyList in;
+  cim::set(in, "RequestedState", Value::uint16(state));
+  auto r = invoke(vm, "RequestStateChange", in);
+  if (!r.ok()) return cim::failed("RequestStateChange: " + r.status().to_string());
+  if (r->return_value != 0 && r->return_value != cim::ReturnCode::kJobStarted) {
+    return cim::failed(fmt::format("RequestStateChange({}): returned {}", state, r->return_value));
+  }
+  if (!wait) return {};
+  if (auto st = expect_done(r, "RequestStateChange"); !st.ok()) return st;
+  for (int i = 0; i < options_.max_polls; ++i) {
+    if (vm_state(vm) == state) return {};
+    pass_time(options_.poll_step_ms);
+  }
+  return cim::failed(fmt::format("RequestStateChange({}): the VM never got there", state));
+}
+
+cim::Result<ObjectPath> Client::define_collection(std::string_view label, std::uint16_t type) {
+  PropertyList in;
+  cim::set(in, "Name", Value::string(name_for(label)));
+  cim::set(in, "Type", Value::uint16(type));
+  auto r = invoke(service(names::kCollectionManagementService), "DefineCollection", in);
+  if (auto st = expect_done(r, "DefineCollection"); !st.ok()) return st;
+  const Value* c = r->get("DefinedCollection");
+  if (c == nullptr || c->as_reference() == nullptr)
+    return cim::failed("DefineCollection: no DefinedCollection in its output");
+  groups_.push_back(*c->as_reference());
+  return *c->as_reference();
+}
+
+cim::Status Client::add_member(const ObjectPath& member, const ObjectPath& collection) {
+  PropertyList in;
+  cim::set(in, "Member", Value::reference(member));
+  cim::set(in, "Collection", Value::reference(collection));
+  return expect_done(invoke(service(names::kCollectionManagementService), "AddMember", in),
+                     "AddMember");
+}
+
+cim::Status Client::remove_member(const ObjectPath& member, const ObjectPath& collection) {
+  PropertyList in;
+  cim::set(in, "Member", Value::reference(member));
+  cim::set(in, "Collection", Value::reference(collection));
+  return expect_done(invoke(service(names::kCollectionManagementService), "RemoveMember", in),
+                     "RemoveMember");
+}
+
+cim::Result<ObjectPath> Client::snapshot(const ObjectPath& group) {
+  auto before = provider().associators(group, {std::string(names::kSnapshotOfGroup), "", "", ""});
+  // The collection that was not there before (a result may show up a few reads late).
+  auto find_new = [&]() -> std::optional<ObjectPath> {
+    for (int i = 0; i < 50; ++i) {
+      auto after =
+          provider().associators(group, {std::string(names::kSnapshotOfGroup), "", "", ""});
+      if (after.ok()) {
+        for (const auto& c : *after) {
+          bool old = false;
+          if (before.ok()) {
+            for (const auto& b : *before)
+              old = old || cim::same_object(b.path(), c.path());
+          }
+          if (!old) return c.path();
+        }
+      }
+      pass_time(options_.poll_step_ms);
+    }
+    return std::nullopt;
+  };
+  PropertyList in;
+  cim::set(in, "Collection", Value::reference(group));
+  cim::set(in, "SnapshotType", Value::uint16(1));
+  // Like any client, arrangement retries what a provider may fail transiently.
+  cim::Status st;
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    auto r = invoke(service(names::kCollectionSnapshotService), "CreateSnapshot", in);
+    bool vanished = false;
+    st = expect_done(r, "CreateSnapshot (arranging)", &vanished);
+    if (!st.ok() && !vanished) {
+      pass_time(options_.poll_step_ms);
+      continue;
+    }
+    if (const Value* s = r.ok() ? r->get("ResultingSnapshotCollection") : nullptr;
+        s != nullptr && s->as_reference() != nullptr) {
+      return *s->as_reference();
+    }
+    if (auto found = find_new()) return *found;
+    if (st.ok())
+      return cim::failed(
+          "CreateSnapshot (arranging): the job completed but no new snapshot collection appeared");
+    // The job vanished and left nothing: it failed; try again.
+  }
+  return st.ok()
+             ? cim::failed("CreateSnapshot (arranging): no snapshot collection after 8 attempts")
+             : st;
+}
+
+cim::Status Client::destroy_snapshot(const ObjectPath& collection) {
+  PropertyList in;
+  cim::set(in, "AffectedSnapshotCollection", Value::reference(collection));
+  return expect_done(invoke(service(names::kCollectionSnapshotService), "DestroySnapshot", in),
+                     "DestroySnapshot");
+}
+
+cim::Status Client::set_fake_attributes(const ObjectPath& vm, const FakeVmAttributes& attributes) {
+  if (!target_.control) {
+    return cim::Status(cim::StatusKind::kNotSupported, "the target has no control interface");
+  }
+  return target_.control->set_vm_attributes(vm, attributes);
+}
+
+std::vector<std::string> Client::cleanup() {
+  std::vector<std::string> left;
+  const std::size_t mark = calls_.size();
+  // Let every transition of our VMs finish first: a VM on its way somewhere is busy.
+  for (const auto& v : vms_) {
+    for (int i = 0; i < options_.max_polls; ++i) {
+      const auto s = vm_state(v);
+      if (!s || (*s != 4 && *s != 10)) break;
+      pass_time(options_.poll_step_ms);
+    }
+  }
+  // Snapshot collections of our groups first, then the groups, then the VMs.
+  for (auto g = groups_.rbegin(); g != groups_.rend(); ++g) {
+    if (!cim::iequals(g->class_name(), names::kVmGroup)) continue;
+    auto colls = provider().associators(*g, {std::string(names::kSnapshotOfGroup), "", "", ""});
+    if (!colls.ok()) continue;
+    for (const auto& c : *colls) {
+      if (auto st = destroy_snapshot(c.path()); !st.ok()) left.push_back(st.message());
+    }
+  }
+  for (auto g = groups_.rbegin(); g != groups_.rend(); ++g) {
+    PropertyList in;
+    cim::set(in, "Collection", Value::reference(*g));
+    if (auto st = expect_done(
+            invoke(service(names::kCollectionManagementService), "DestroyCollection", in),
+            "DestroyCollection " + g->to_string());
+        !st.ok()) {
+      left.push_back(st.message());
+    }
+  }
+  for (auto v = vms_.rbegin(); v != vms_.rend(); ++v) {
+    // Wait out any transition, then switch off, then delete.
+    for (int i = 0; i < options_.max_polls; ++i) {
+      const auto s = vm_state(*v);
+      if (!s || (*s != 4 && *s != 10)) break;
+      pass_time(options_.poll_step_ms);
+    }
+    const auto s = vm_state(*v);
+    if (s && *s != 3 && *s != 6) (void)change_state(*v, 3, true);
+    PropertyList in;
+    cim::set(in, "AffectedSystem", Value::reference(*v));
+    if (auto st = expect_done(invoke(service(names::kVsms), "DestroySystem", in),
+                              "DestroySystem " + v->to_string());
+        !st.ok()) {
+      left.push_back(st.message());
+    }
+  }
+  calls_.resize(mark);  // cleanup is not part of any counterexample
+  vms_.clear();
+  groups_.clear();
+  return left;
+}
+
+std::string Client::transcript() const {
+  std::string out;
+  for (const auto& c : calls_)
+    out += fmt::format("{:>3}. {}\n     -> {}\n", c.number, c.call, c.outcome);
+  return out;
+}
+
+}  // namespace hvsnap::conformance

@@ -1,0 +1,214 @@
+// CS-SEQ-6: concurrent CreateSnapshot calls checked for linearizability.
+#include "hvsnap/conformance/parallel.h"
+
+#include <fmt/format.h>
+
+#include <barrier>
+#include <map>
+#include <thread>
+
+#include "hvsnap/cim/codes.h"
+#include "hvsnap/cim/names.h"
+#include "hvsnap/conformance/catalogue.h"
+
+namespace hvsnap::conformance {
+
+namespace names = cim::names;
+using cim::ObjectPath;
+using model::id_of;
+
+namespace {
+
+struct Call {
+  std::size_t group = 0;
+  model::CallOutcome outcome;
+  std::string text;
+};
+
+bool won(const model::CallOutcome& o) {
+  if (o.fault) return false;
+  if (o.return_value == 0) return true;
+  return o.trace && o.trace->final_state() && cim::JobState(*o.trace->final_state()).is_success();
+}
+
+}  // namespace
+
+ParallelReport run_parallel_round(std::uint64_t seed, const TargetFactory& make_target,
+                                  const RunConfig& cfg, int threads) {
+  ParallelReport rep;
+  auto target = make_target(seed);
+  if (!target.ok()) {
+    rep.not_tested = true;
+    rep.not_tested_reason = target.status().message();
+    return rep;
+  }
+  Client cl(*target, cfg.client);
+  // A ring: four running VMs, group i = {v_i, v_(i+1)}.
+  std::vector<ObjectPath> vms, groups;
+  auto setup = [&]() -> std::string {
+    for (int i = 0; i < 4; ++i) {
+      auto vm = cl.define_vm(fmt::format("par-vm-{}", i), 5);
+      if (!vm.ok()) return vm.status().message();
+      if (auto st = cl.change_state(*vm, 2); !st.ok()) return st.message();
+      vms.push_back(*vm);
+    }
+    for (int i = 0; i < 4; ++i) {
+      auto g = cl.define_collection(fmt::format("par-group-{}", i), 0);
+      if (!g.ok()) return g.status().message();
+      for (int v : {i, (i + 1) % 4}) {
+        if (auto st = cl.add_member(vms[static_cast<std::size_t>(v)], *g); !st.ok())
+          return st.message();
+      }
+      groups.push_back(*g);
+    }
+    return {};
+  };
+  if (auto problem = setup(); !problem.empty()) {
+    rep.not_tested = true;
+    rep.not_tested_reason = "setting up the ring failed: " + problem;
+    if (cfg.cleanup) cl.cleanup();
+    return rep;
+  }
+  model::Scope scope;
+  scope.vms = vms;
+  scope.groups = groups;
+  const model::HostView before = model::observe(cl.provider(), scope);
+
+  // Each thread snapshots one group (chosen from the seed), all starting together.
+  std::vector<Call> calls(static_cast<std::size_t>(threads));
+  for (std::size_t t = 0; t < calls.size(); ++t)
+    calls[t].group = (seed + t * 7 + t / 2) % groups.size();
+  std::barrier start(threads);
+  std::vector<std::thread> pool;
+  cim::Provider& provider = *target->provider;
+  TargetControl* control = target->control.get();
+  for (std::size_t t = 0; t < calls.size(); ++t) {
+    pool.emplace_back([&, t] {
+      cim::PropertyList in;
+      cim::set(in, "Collection", cim::Value::reference(groups[calls[t].group]));
+      cim::set(in, "SnapshotType", cim::Value::uint16(1));
+      start.arrive_and_wait();
+      auto r = provider.invoke_method(Client::service(names::kCollectionSnapshotService),
+                                      "CreateSnapshot", in);
+      calls[t].outcome = model::CallOutcome::from(r);
+      calls[t].text = render_call("CreateSnapshot", in) + " -> " + render_outcome(r);
+      if (calls[t].outcome.job && calls[t].outcome.return_value == cim::ReturnCode::kJobStarted) {
+        calls[t].outcome.trace = follow_job(provider, control, *calls[t].outcome.job, cfg.client);
+      }
+    });
+  }
+  for (auto& th : pool)
+    th.join();
+
+  model::HostView after;
+  std::size_t wins = 0, maybe = 0;
+  for (const auto& c : calls) {
+    wins += won(c.outcome) ? 1 : 0;
+    maybe += (c.outcome.trace && (c.outcome.trace->vanished || !c.outcome.trace->resolved)) ? 1 : 0;
+  }
+  for (int i = 0; i <= cfg.visibility_retries; ++i) {
+    after = model::observe(cl.provider(), scope);
+    if (after.all_collections.size() >= before.all_collections.size() + wins) break;
+    cl.pass_time(cfg.client.poll_step_ms);
+  }
+  for (std::size_t t = 0; t < calls.size(); ++t) {
+    rep.description += fmt::format(
+        "{:>2}. [thread {}] {}{}\n", t + 1, t + 1, calls[t].text,
+        calls[t].outcome.trace ? " (job " + calls[t].outcome.trace->describe() + ")" : "");
+  }
+
+  // Linearizability. Every new collection belongs to one winning call's group and holds one
+  // snapshot per member; per VM, its new snapshots form a chain; the chains' orders agree.
+  std::string problem;
+  std::vector<std::string> fresh;
+  for (const auto& id : after.all_collections) {
+    if (!before.all_collections.count(id)) fresh.push_back(id);
+  }
+  if (fresh.size() < wins || fresh.size() > wins + maybe) {
+    problem = fmt::format("{} call(s) succeeded but {} new snapshot collection(s) exist", wins,
+                          fresh.size());
+  }
+  std::map<std::string, std::string> owner;  // snapshot -> new collection holding it
+  for (const auto& c : fresh) {
+    auto it = after.collections.find(c);
+    if (it == after.collections.end()) {
+      if (problem.empty())
+        problem = fmt::format("new collection {} is not linked to any of the groups", c);
+      continue;
+    }
+    for (const auto& s : it->second.members)
+      owner[s] = c;
+  }
+  std::map<std::string, std::set<std::string>> order;  // collection -> collections after it
+  for (const auto& [vm, b] : before.vms) {
+    const auto& a = after.vms.at(vm);
+    std::string tip = b.most_current;
+    std::vector<std::string> left;
+    for (const auto& s : a.snapshots) {
+      if (!b.snapshots.count(s)) left.push_back(s);
+    }
+    std::string prev_coll;
+    while (!left.empty()) {
+      auto next = std::find_if(left.begin(), left.end(), [&](const std::string& s) {
+        return after.snapshots.at(s).parent == tip;
+      });
+      if (next == left.end()) {
+        if (problem.empty())
+          problem = fmt::format(
+              "{}'s new snapshots do not form one chain (a partial or interleaved result)", vm);
+        break;
+      }
+      const std::string coll = owner.count(*next) ? owner.at(*next) : std::string();
+      if (coll.empty() && problem.empty())
+        problem = fmt::format("{}'s new snapshot {} belongs to no new collection", vm, *next);
+      if (!prev_coll.empty() && !coll.empty()) order[prev_coll].insert(coll);
+      prev_coll = coll;
+      tip = *next;
+      left.erase(next);
+    }
+  }
+  // One serial order for all VMs: the "comes before" relation must be acyclic.
+  if (problem.empty()) {
+    std::map<std::string, int> indegree;
+    for (const auto& c : fresh)
+      indegree[c] = 0;
+    for (const auto& [from, tos] : order) {
+      for (const auto& to : tos)
+        ++indegree[to];
+    }
+    std::vector<std::string> ready;
+    for (const auto& [c, d] : indegree) {
+      if (d == 0) ready.push_back(c);
+    }
+    std::size_t ordered = 0;
+    while (!ready.empty()) {
+      const std::string c = ready.back();
+      ready.pop_back();
+      ++ordered;
+      for (const auto& to : order[c]) {
+        if (--indegree[to] == 0) ready.push_back(to);
+      }
+    }
+    if (ordered != indegree.size())
+      problem =
+          "the VMs' snapshot chains order the calls differently: no serial order explains them";
+  }
+  // Calls that failed must have failed with a failure code or a failed job.
+  for (const auto& c : calls) {
+    if (won(c.outcome) || c.outcome.fault) continue;
+    const auto rv = c.outcome.return_value;
+    if (rv != cim::ReturnCode::kJobStarted && !model::is_failure_code(rv) && problem.empty()) {
+      problem = fmt::format("a concurrent call returned {}", cim::ReturnCode(rv).to_string());
+    }
+  }
+  rep.findings.push_back(
+      finding("seq6.linearizable", problem.empty() ? Verdict::kPass : Verdict::kFail, problem));
+  for (const auto& c : calls) {
+    if (c.outcome.trace) model::check_job(*c.outcome.trace, rep.findings);
+  }
+  if (!problem.empty()) rep.failure = "CS-SEQ-6 (seq6.linearizable): " + problem;
+  if (cfg.cleanup) cl.cleanup();
+  return rep;
+}
+
+}  // namespace hvsnap::conformance

@@ -1,0 +1,554 @@
+// The certification run: properties, shrinking, aggregation and the verdict.
+#include "hvsnap/conformance/runner.h"
+
+#include <fmt/format.h>
+#include <rapidcheck.h>
+
+#include <map>
+
+#include "hvsnap/cim/codes.h"
+#include "hvsnap/conformance/catalogue.h"
+#include "hvsnap/conformance/parallel.h"
+#include "hvsnap/conformance/sequences.h"
+#include "hvsnap/conformance/token.h"
+
+namespace hvsnap::conformance {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
+  std::uint64_t z = a ^ (b + 0x9E3779B97F4A7C15ULL + (a << 6) + (a >> 2));
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+// Collects findings into per-requirement results and observations.
+class Aggregator {
+ public:
+  explicit Aggregator(RunResult& r) : r_(r) {
+    if (catalogue().ok()) {
+      for (const auto& req : *catalogue()) {
+        RequirementResult rr;
+        rr.id = req.id;
+        rr.level = req.level;
+        rr.text = req.text;
+        index_[req.id] = r_.requirements.size();
+        r_.requirements.push_back(std::move(rr));
+      }
+    }
+  }
+
+  void add(const Findings& fs) {
+    for (const auto& f : fs) {
+      auto it = index_.find(f.requirement);
+      if (it == index_.end()) continue;
+      RequirementResult& rr = r_.requirements[it->second];
+      switch (f.verdict) {
+        case Verdict::kPass:
+          ++rr.passed;
+          break;
+        case Verdict::kFail:
+          ++rr.failed;
+          if (rr.evidence.size() < 3) rr.evidence.push_back(f.message);
+          break;
+        case Verdict::kWarn:
+          ++rr.warned;
+          if (rr.evidence.size() < 3) rr.evidence.push_back(f.message);
+          break;
+        case Verdict::kNotApplicable:
+          if (rr.reason.empty()) rr.reason = f.message;
+          break;
+        case Verdict::kNotTested:
+          break;
+      }
+    }
+  }
+
+  void not_tested(const std::string& requirement, const std::string& reason) {
+    auto it = index_.find(requirement);
+    if (it != index_.end() && r_.requirements[it->second].reason.empty())
+      r_.requirements[it->second].reason = reason;
+  }
+
+  void observe_case(const CaseReport& rep) {
+    if (rep.not_tested) return;
+    if (rep.return_value) {
+      const auto rv = *rep.return_value;
+      r_.return_codes[std::to_string(rv)]++;
+      if ((rv >= 1 && rv <= 6)) r_.ambiguities["AMB-1"].insert("DMTF codes (1..6)");
+      if (rv >= 32768 && rv <= 32779) r_.ambiguities["AMB-1"].insert("Msvm codes (32768..32779)");
+      if (rv == 0) r_.ambiguities["AMB-2"].insert("synchronous success (0)");
+      if (rv == 4096) r_.ambiguities["AMB-2"].insert("job (4096)");
+    } else {
+      r_.return_codes["transport fault"]++;
+    }
+    if (rep.job_end) r_.job_end_states[std::to_string(*rep.job_end)]++;
+    const Combo& k = rep.input.combo;
+    const std::string outcome = rep.observed;
+    if (k.c == CClass::kEmpty && is_valid(k.s) && is_valid(k.t))
+      r_.ambiguities["AMB-4"].insert(outcome);
+    if (k.c == CClass::kMgmt && is_valid(k.s) && is_valid(k.t))
+      r_.ambiguities["AMB-5"].insert(outcome);
+    if (k.c == CClass::kSaved && k.t == TClass::kRecovery && is_valid(k.s))
+      r_.ambiguities["AMB-6"].insert(outcome);
+    if (k.s == SClass::kUnknownProp && k.c == CClass::kReady && is_valid(k.t)) {
+      r_.ambiguities["AMB-3"].insert(outcome.rfind("4096→", 0) == 0 || outcome == "0"
+                                         ? "unknown property ignored"
+                                         : "unknown property rejected");
+    }
+    for (const auto& f : rep.findings) {
+      if (f.check == "inv7.reachable-from-job") {
+        r_.ambiguities["AMB-11"].insert(f.verdict == Verdict::kPass
+                                            ? "result linked from the job"
+                                            : "result not linked from the job");
+      }
+      if (f.check == "inv5.first-state") {
+        r_.ambiguities["AMB-10"].insert(
+            f.verdict == Verdict::kPass ? "first state Running or terminal" : f.message);
+      }
+    }
+  }
+
+ private:
+  RunResult& r_;
+  std::map<std::string, std::size_t> index_;
+};
+
+const Finding* first_fail(const Findings& fs) {
+  for (const auto& f : fs) {
+    if (f.verdict == Verdict::kFail) return &f;
+  }
+  return nullptr;
+}
+
+nlohmann::json token_base(const RunOptions& o, std::string_view kind) {
+  return {{"kind", kind}, {"target", o.target_spec}, {"seed", o.seed}};
+}
+
+class Suite {
+ public:
+  Suite(const TargetFactory& make, const TargetInfo& info, RunOptions o)
+      : make_(make), info_(info), o_(std::move(o)), agg_(result_), start_(Clock::now()) {
+    result_.target_uri = info.uri;
+    result_.target_identity = info.identity;
+    result_.capabilities = info.caps;
+    result_.profile = std::string(to_string(o_.profile));
+    result_.coverage = std::string(to_string(o_.coverage));
+    result_.seed = o_.seed;
+    o_.run.declarations = declarations_of(info.caps);
+  }
+
+  RunResult run() {
+    matrix();
+    if (o_.settings_sweep) settings();
+    if (o_.profile == Profile::kFull) {
+      sequences();
+      parallel();
+      liveness();
+    } else {
+      for (const char* id : {"CS-SEQ-1", "CS-SEQ-2", "CS-SEQ-3", "CS-SEQ-4", "CS-SEQ-5", "CS-SEQ-6",
+                             "CS-SEQ-7", "CS-SEQ-8"}) {
+        agg_.not_tested(id, "the core profile runs no sequences (use --profile full)");
+      }
+    }
+    finish_requirements();
+    apply_verdict(result_);
+    return std::move(result_);
+  }
+
+ private:
+  double elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+  bool out_of_budget() {
+    if (o_.budget.count() > 0 && Clock::now() - start_ > o_.budget) {
+      result_.budget_exhausted = true;
+      return true;
+    }
+    return false;
+  }
+  void progress(const char* phase, int done, int total) {
+    if (o_.progress)
+      o_.progress(
+          Progress{phase, done, total, static_cast<int>(result_.failures.size()), elapsed()});
+  }
+
+  rc::detail::TestParams params(std::uint64_t seed, int max_success, int max_size) const {
+    rc::detail::TestParams p;
+    p.seed = seed;
+    p.maxSuccess = max_success;
+    p.maxSize = max_size;
+    p.maxDiscardRatio = 10;
+    return p;
+  }
+
+  void record_failure(FailureRecord f) {
+    f.seconds_to_find = elapsed();
+    result_.failures.push_back(std::move(f));
+  }
+
+  void matrix() {
+    const std::vector<Combo> combos =
+        o_.coverage == Coverage::kExhaustive ? all_combos() : pairwise_combos();
+    GenOptions gen;
+    gen.fake_attributes = info_.caps.control;
+    int done = 0;
+    ++result_.counts.properties;
+    for (std::size_t i = 0; i < combos.size(); ++i) {
+      const Combo combo = combos[i];
+      ComboResult cr;
+      cr.combo = combo;
+      if (out_of_budget()) {
+        cr.note = "not run: the time budget ran out";
+        result_.combos.push_back(cr);
+        continue;
+      }
+      // The property for this combination; the last failing report is the shrunk one.
+      std::optional<CaseReport> last_failure;
+      bool failing = false;
+      auto property = [&]() {
+        const Case c = *gen_case(combo, gen);
+        CaseReport rep = run_case(c, make_, o_.run);
+        if (!failing) {  // shrinking runs are not counted
+          ++cr.cases;
+          ++result_.counts.cases;
+          if (rep.not_tested) {
+            ++cr.not_tested;
+            ++result_.counts.cases_not_tested;
+            if (cr.note.empty()) cr.note = rep.not_tested_reason;
+          } else {
+            cr.observed.insert(rep.observed);
+            cr.allowed = rep.allowed;
+            agg_.add(rep.findings);
+            agg_.observe_case(rep);
+            for (const auto& f : rep.findings) {
+              if (f.verdict == Verdict::kWarn && cr.verdict != Verdict::kFail)
+                cr.verdict = Verdict::kWarn;
+            }
+          }
+        }
+        if (const Finding* f = first_fail(rep.findings)) {
+          failing = true;
+          const std::string why = fmt::format("{} broke {} ({}): {}", rep.input.combo.to_string(),
+                                              f->requirement, f->check, f->message);
+          last_failure = std::move(rep);
+          RC_FAIL(why);
+        }
+      };
+      const auto res = rc::detail::checkTestable(property, rc::detail::TestMetadata{},
+                                                 params(mix(o_.seed, i), o_.cases_per_combo, 100));
+      if (cr.verdict == Verdict::kNotTested && cr.cases > cr.not_tested)
+        cr.verdict = Verdict::kPass;
+      if (res.template is<rc::detail::FailureResult>() && last_failure) {
+        cr.verdict = Verdict::kFail;
+        const Finding* f = first_fail(last_failure->findings);
+        cr.note = f->message;
+        FailureRecord fr;
+        fr.requirement = f->requirement;
+        fr.check = f->check;
+        fr.property = "matrix";
+        fr.title = fmt::format("{}: {}", combo.to_string(), f->message);
+        fr.counterexample = last_failure->input.describe() + "\n" + last_failure->transcript;
+        nlohmann::json tok = token_base(o_, "case");
+        tok["case"] = to_json(last_failure->input);
+        fr.token = encode_token(tok);
+        fr.steps = static_cast<int>(
+            std::count(last_failure->transcript.begin(), last_failure->transcript.end(), '\n') / 2);
+        record_failure(std::move(fr));
+      }
+      result_.combos.push_back(cr);
+      ++result_.counts.combos;
+      progress("matrix", ++done, static_cast<int>(combos.size()));
+    }
+  }
+
+  // Every legal SnapshotSettings value, both DTD forms, both snapshot types (S-VALID).
+  void settings() {
+    ++result_.counts.properties;
+    std::vector<Case> cases;
+    for (std::optional<int> cl : {std::optional<int>(), std::optional<int>(0),
+                                  std::optional<int>(1), std::optional<int>(2)}) {
+      for (std::optional<bool> ig :
+           {std::optional<bool>(), std::optional<bool>(false), std::optional<bool>(true)}) {
+        for (std::optional<int> bt : {std::optional<int>(), std::optional<int>(0),
+                                      std::optional<int>(1), std::optional<int>(2)}) {
+          for (bool wmi : {false, true}) {
+            for (std::uint16_t t : {1, 2}) {
+              Case c;
+              c.combo = {CClass::kReady, SClass::kValid,
+                         t == 1 ? TClass::kStandard : TClass::kRecovery, RClass::kNull};
+              c.c.members = {VmSpec{}, VmSpec{3, 3}};
+              c.s.consistency = cl;
+              c.s.ignore_disks = ig;
+              c.s.backup = bt;
+              c.s.wmi_dtd = wmi;
+              c.type = t;
+              c.host_seed = mix(o_.seed, 100000 + cases.size());
+              cases.push_back(c);
+            }
+          }
+        }
+      }
+    }
+    int done = 0;
+    for (const Case& c : cases) {
+      if (out_of_budget()) break;
+      CaseReport rep = run_case(c, make_, o_.run);
+      ++result_.counts.cases;
+      if (rep.not_tested) {
+        ++result_.counts.cases_not_tested;
+      } else {
+        agg_.add(rep.findings);
+        agg_.observe_case(rep);
+      }
+      if (const Finding* f = first_fail(rep.findings)) {
+        FailureRecord fr;
+        fr.requirement = f->requirement;
+        fr.check = f->check;
+        fr.property = "settings";
+        fr.title = fmt::format("SnapshotSettings sweep: {}", f->message);
+        fr.counterexample = c.describe() +
+                            "\nSnapshotSettings: " + c.settings_text().value_or("(absent)") + "\n" +
+                            rep.transcript;
+        nlohmann::json tok = token_base(o_, "case");
+        tok["case"] = to_json(c);
+        fr.token = encode_token(tok);
+        fr.steps =
+            static_cast<int>(std::count(rep.transcript.begin(), rep.transcript.end(), '\n') / 2);
+        record_failure(std::move(fr));
+        break;  // one counterexample is enough
+      }
+      progress("settings", ++done, static_cast<int>(cases.size()));
+    }
+  }
+
+  void sequences() {
+    ++result_.counts.properties;
+    if (!info_.caps.control)
+      agg_.not_tested(
+          "CS-SEQ-5",
+          "reaching a checkpoint limit needs the control interface (a live VM's limit is 50)");
+    if (!info_.caps.control)
+      agg_.not_tested("CS-SEQ-8",
+                      "waiting out TimeBeforeRemoval needs the control interface's clock");
+    std::optional<SequenceReport> last_failure;
+    std::vector<Step> last_steps;
+    std::uint64_t last_seed = 0;
+    bool failing = false;
+    int done = 0;
+    auto property = [&]() {
+      const std::uint64_t host_seed = *rc::gen::arbitrary<std::uint64_t>();
+      const std::vector<Step> steps = *gen_sequence(info_.caps.control, std::min(o_.max_steps, 50));
+      if (out_of_budget()) RC_DISCARD("budget");
+      SequenceReport rep = run_sequence(steps, host_seed, make_, o_.run);
+      if (!failing) {
+        ++result_.counts.sequences;
+        result_.counts.sequence_steps += static_cast<int>(rep.numbered.size());
+        agg_.add(rep.findings);
+        progress("sequences", ++done, o_.sequences);
+      }
+      if (!rep.failure.empty()) {
+        failing = true;
+        const std::string why = rep.failure;
+        last_failure = std::move(rep);
+        last_steps = steps;
+        last_seed = host_seed;
+        RC_FAIL(why);
+      }
+    };
+    const auto res = rc::detail::checkTestable(
+        property, rc::detail::TestMetadata{},
+        params(mix(o_.seed, 7777), o_.sequences, std::min(o_.max_steps, 50)));
+    if (res.template is<rc::detail::FailureResult>() && last_failure) {
+      const Finding* f = first_fail(last_failure->findings);
+      FailureRecord fr;
+      fr.requirement = f ? f->requirement : "";
+      fr.check = f ? f->check : "";
+      fr.property = "sequences";
+      fr.title = last_failure->failure;
+      fr.counterexample = numbered_list(*last_failure);
+      nlohmann::json tok = token_base(o_, "sequence");
+      tok["host-seed"] = last_seed;
+      tok["steps"] = nlohmann::json::array();
+      for (const auto& s : last_steps)
+        tok["steps"].push_back(s.to_json());
+      fr.token = encode_token(tok);
+      fr.steps = static_cast<int>(last_failure->numbered.size());
+      record_failure(std::move(fr));
+    }
+  }
+
+  void parallel() {
+    ++result_.counts.properties;
+    for (int i = 0; i < o_.parallel_rounds; ++i) {
+      if (out_of_budget()) break;
+      const std::uint64_t seed = mix(o_.seed, 9000 + static_cast<std::uint64_t>(i));
+      ParallelReport rep = run_parallel_round(seed, make_, o_.run, 4);
+      ++result_.counts.parallel_rounds;
+      if (rep.not_tested) continue;
+      agg_.add(rep.findings);
+      if (!rep.failure.empty()) {
+        FailureRecord fr;
+        fr.requirement = "CS-SEQ-6";
+        fr.check = "seq6.linearizable";
+        fr.property = "parallel";
+        fr.title = rep.failure;
+        fr.counterexample = rep.description;
+        nlohmann::json tok = token_base(o_, "parallel");
+        tok["host-seed"] = seed;
+        fr.token = encode_token(tok);
+        fr.steps = 4;
+        record_failure(std::move(fr));
+        break;
+      }
+      progress("parallel", i + 1, o_.parallel_rounds);
+    }
+  }
+
+  // After a run with faults: with the faults switched off, valid calls must succeed.
+  void liveness() {
+    if (!info_.caps.transient_failures) return;
+    if (!info_.caps.control) {
+      agg_.not_tested("CS-OUT-14",
+                      "transient failures were declared and cannot be switched off without the "
+                      "control interface");
+      return;
+    }
+    ++result_.counts.properties;
+    RunConfig strict = o_.run;
+    strict.declarations.transient_failures = false;
+    strict.faults_off = true;
+    GenOptions gen;
+    gen.fake_attributes = true;
+    for (int i = 0; i < o_.liveness_cases; ++i) {
+      if (out_of_budget()) break;
+      const Combo combo{CClass::kReady, SClass::kNull,
+                        i % 2 ? TClass::kRecovery : TClass::kStandard, RClass::kNull};
+      Case c =
+          gen_case(combo, gen)(rc::Random(mix(o_.seed, 50000 + static_cast<std::uint64_t>(i))), 100)
+              .value();
+      CaseReport rep = run_case(c, make_, strict);
+      ++result_.counts.cases;
+      if (rep.not_tested) continue;
+      agg_.add(rep.findings);
+      if (const Finding* f = first_fail(rep.findings)) {
+        FailureRecord fr;
+        fr.requirement = f->requirement;
+        fr.check = f->check;
+        fr.property = "liveness";
+        fr.title = "with faults switched off: " + f->message;
+        fr.counterexample = c.describe() + "\n" + rep.transcript;
+        nlohmann::json tok = token_base(o_, "case");
+        tok["case"] = to_json(c);
+        tok["faults-off"] = true;
+        fr.token = encode_token(tok);
+        record_failure(std::move(fr));
+        break;
+      }
+      progress("liveness", i + 1, o_.liveness_cases);
+    }
+  }
+
+  // A conditional requirement whose condition never arose holds vacuously: say what was seen.
+  std::string vacuous(const std::string& id) const {
+    const bool zero = result_.return_codes.count("0") != 0;
+    const bool job = result_.return_codes.count("4096") != 0;
+    if (id == "CS-INV-4" && !zero)
+      return "the target never returned 0: every success started a job (AMB-2)";
+    if ((id == "CS-INV-5" || id == "CS-INV-5-S" || id == "CS-INV-6" || id == "CS-INV-7-S" ||
+         id == "CS-INV-8") &&
+        !job) {
+      return "the target never returned 4096: it completed every call synchronously (AMB-2)";
+    }
+    return {};
+  }
+
+  // Requirements nothing checked get a reason; IF-IMPLEMENTED ones the target does not
+  // declare are NOT_APPLICABLE with the declaration recorded.
+  void finish_requirements() {
+    for (auto& rr : result_.requirements) {
+      if (rr.level == Level::kIfImplemented && rr.id == "CS-OUT-8" &&
+          !info_.caps.recursive_management_collections) {
+        rr.verdict = Verdict::kNotApplicable;
+        rr.reason =
+            "the target does not declare recursive snapshots of management collections (AMB-5); "
+            "its answers "
+            "were still held to failure with no change";
+        continue;
+      }
+      if (rr.failed > 0) {
+        rr.verdict = rr.level == Level::kShould ? Verdict::kWarn : Verdict::kFail;
+      } else if (rr.warned > 0) {
+        rr.verdict = Verdict::kWarn;
+      } else if (rr.passed > 0) {
+        rr.verdict = Verdict::kPass;
+      } else if (auto why = vacuous(rr.id); !why.empty()) {
+        rr.verdict = Verdict::kNotApplicable;
+        rr.reason = why;
+      } else {
+        rr.verdict = Verdict::kNotTested;
+        if (rr.reason.empty()) rr.reason = "no case of this run reached a check of it";
+      }
+    }
+  }
+
+  const TargetFactory& make_;
+  TargetInfo info_;
+  RunOptions o_;
+  RunResult result_;
+  Aggregator agg_;
+  Clock::time_point start_;
+};
+
+}  // namespace
+
+void apply_verdict(RunResult& r) {
+  r.verdict_reasons.clear();
+  bool ok = true;
+  for (const auto& rr : r.requirements) {
+    if (rr.level == Level::kShould) continue;
+    if (rr.verdict == Verdict::kFail) {
+      ok = false;
+      r.verdict_reasons.push_back(fmt::format("{} ({}) failed", rr.id, to_string(rr.level)));
+    }
+    if (rr.verdict == Verdict::kNotTested && r.profile == "full" && rr.level == Level::kMust) {
+      ok = false;
+      r.verdict_reasons.push_back(fmt::format("{} (MUST) was not tested: {}", rr.id, rr.reason));
+    }
+  }
+  if (r.profile != "full") {
+    ok = false;
+    r.verdict_reasons.push_back("only the full profile can certify (this run used the " +
+                                r.profile + " profile)");
+  }
+  if (r.budget_exhausted) {
+    ok = false;
+    r.verdict_reasons.push_back("the time budget ran out before the run was complete");
+  }
+  r.certified = ok;
+  r.verdict = ok ? "CERTIFIED" : "NOT CERTIFIED";
+}
+
+RunResult run_suite(const TargetFactory& make_target, const TargetInfo& info, RunOptions options) {
+  return Suite(make_target, info, std::move(options)).run();
+}
+
+std::string_view to_string(Profile p) {
+  return p == Profile::kCore ? "core" : "full";
+}
+std::string_view to_string(Coverage c) {
+  return c == Coverage::kExhaustive ? "exhaustive" : "pairwise";
+}
+std::optional<Profile> parse_profile(std::string_view t) {
+  if (t == "core") return Profile::kCore;
+  if (t == "full") return Profile::kFull;
+  return std::nullopt;
+}
+std::optional<Coverage> parse_coverage(std::string_view t) {
+  if (t == "exhaustive") return Coverage::kExhaustive;
+  if (t == "pairwise") return Coverage::kPairwise;
+  return std::nullopt;
+}
+
+}  // namespace hvsnap::conformance

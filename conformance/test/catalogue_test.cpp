@@ -1,0 +1,85 @@
+// The requirement catalogue and the check registry agree (issue 3): every catalogued ID is
+// covered by a check, every check names a catalogued ID, the YAML's check lists match the
+// registry, every check the oracle emits is registered, and the project's contract copy
+// defines every ID.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "hvsnap/conformance/catalogue.h"
+
+namespace hvsnap::conformance {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(Catalogue, ParsesAndHasUniqueIds) {
+  ASSERT_TRUE(catalogue().ok()) << catalogue().status().to_string();
+  std::set<std::string> ids;
+  for (const auto& r : *catalogue()) {
+    EXPECT_TRUE(ids.insert(r.id).second) << r.id << " appears twice";
+    EXPECT_FALSE(r.text.empty()) << r.id;
+  }
+  EXPECT_EQ(ids.size(), 35U);
+}
+
+TEST(Catalogue, EveryIdHasACheckAndEveryCheckAnId) {
+  ASSERT_TRUE(catalogue().ok());
+  std::map<std::string, std::set<std::string>> by_requirement;
+  for (const auto& c : checks()) {
+    EXPECT_NE(find_requirement(c.requirement), nullptr)
+        << "check " << c.id << " names unknown requirement " << c.requirement;
+    by_requirement[std::string(c.requirement)].insert(std::string(c.id));
+  }
+  for (const auto& r : *catalogue()) {
+    EXPECT_FALSE(by_requirement[r.id].empty()) << r.id << " has no check";
+    const std::set<std::string> listed(r.checks.begin(), r.checks.end());
+    EXPECT_EQ(listed, by_requirement[r.id])
+        << "requirements.yaml and checks.cpp disagree about " << r.id;
+  }
+}
+
+TEST(Catalogue, EveryCheckTheOracleEmitsIsRegistered) {
+  const std::regex call(R"(finding\(\s*"([a-z0-9.\-]+)\")");
+  int seen = 0;
+  for (const auto& e :
+       fs::recursive_directory_iterator(fs::path(HVSNAP_SOURCE_DIR) / "conformance" / "src")) {
+    if (e.path().extension() != ".cpp") continue;
+    const std::string text = read(e.path());
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), call);
+         it != std::sregex_iterator(); ++it) {
+      ++seen;
+      EXPECT_FALSE(requirement_of((*it)[1].str()).empty())
+          << e.path().filename() << " emits unregistered check " << (*it)[1].str();
+    }
+  }
+  EXPECT_GT(seen, 40);
+}
+
+TEST(Catalogue, TheContractCopyDefinesEveryId) {
+  const std::string contract = read(fs::path(HVSNAP_SOURCE_DIR) / "docs" / "contract.md");
+  ASSERT_FALSE(contract.empty());
+  for (const auto& r : *catalogue())
+    EXPECT_NE(contract.find(r.id), std::string::npos) << r.id << " is not in docs/contract.md";
+}
+
+TEST(Catalogue, FindingsCarryTheirRequirement) {
+  const Finding f = finding("inv3.no-change-on-failure", Verdict::kFail, "left a snapshot");
+  EXPECT_EQ(f.requirement, "CS-INV-3");
+  EXPECT_EQ(finding("no.such-check", Verdict::kPass).requirement, "");
+}
+
+}  // namespace
+}  // namespace hvsnap::conformance

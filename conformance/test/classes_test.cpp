@@ -1,0 +1,122 @@
+// The parameter space (contract §2): the full product, the pairwise cover, names; the case
+// generators stay inside their classes with boundaries; cases and tokens round-trip.
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "hvsnap/conformance/cases.h"
+#include "hvsnap/conformance/classes.h"
+#include "hvsnap/conformance/token.h"
+
+namespace hvsnap::conformance {
+namespace {
+
+TEST(Classes, TheFullProductHas1680DistinctCombinations) {
+  const auto all = all_combos();
+  EXPECT_EQ(all.size(), 1680U);
+  std::set<std::string> names;
+  for (const auto& c : all) {
+    names.insert(c.to_string());
+    EXPECT_EQ(Combo::parse(c.to_string()), c);
+  }
+  EXPECT_EQ(names.size(), 1680U);
+  EXPECT_FALSE(Combo::parse("C-READY/S-NULL/T-STANDARD").has_value());
+  EXPECT_FALSE(Combo::parse("C-READY/S-NULL/T-WHATEVER/R-NULL").has_value());
+}
+
+TEST(Classes, PairwiseCoversEveryPairAndEveryClassAlone) {
+  const auto cover = pairwise_combos();
+  EXPECT_LT(cover.size(), 200U);
+  std::set<std::string> pairs;
+  for (const auto& c : cover) {
+    const std::string p[4] = {std::string(to_string(c.c)), std::string(to_string(c.s)),
+                              std::string(to_string(c.t)), std::string(to_string(c.r))};
+    for (int a = 0; a < 4; ++a) {
+      for (int b = a + 1; b < 4; ++b)
+        pairs.insert(p[a] + "+" + p[b]);
+    }
+  }
+  EXPECT_EQ(pairs.size(), 14U * 8 + 14 * 5 + 14 * 3 + 8 * 5 + 8 * 3 + 5 * 3);
+  for (CClass c : kAllC) {
+    const Combo alone{c, SClass::kNull, TClass::kStandard, RClass::kNull};
+    EXPECT_NE(std::find(cover.begin(), cover.end(), alone), cover.end()) << alone.to_string();
+  }
+  EXPECT_EQ(pairwise_combos(), cover) << "deterministic";
+}
+
+RC_GTEST_PROP(Cases, ValuesStayInsideTheirClass, ()) {
+  const Combo combo = *rc::gen::elementOf(all_combos());
+  GenOptions o;
+  o.fake_attributes = *rc::gen::arbitrary<bool>();
+  const Case c = *gen_case(combo, o);
+  switch (combo.t) {
+    case TClass::kZero:
+      RC_ASSERT(c.type == 0);
+      break;
+    case TClass::kStandard:
+      RC_ASSERT(c.type == 1);
+      break;
+    case TClass::kRecovery:
+      RC_ASSERT(c.type == 2);
+      break;
+    case TClass::kReserved:
+      RC_ASSERT(c.type >= 3 && c.type <= 32767);
+      break;
+    case TClass::kVendor:
+      RC_ASSERT(c.type >= 32768);
+      break;
+  }
+  if (combo.s == SClass::kNull) RC_ASSERT(!c.settings_text().has_value());
+  if (combo.s == SClass::kEmpty) RC_ASSERT(*c.settings_text() == "");
+  if (combo.c == CClass::kReady && !o.fake_attributes) {
+    for (const auto& m : c.c.members)
+      RC_ASSERT(m.guest == "ok" && m.disks.empty());
+  }
+  // Cases survive JSON (tokens carry them).
+  auto back = case_from_json(to_json(c));
+  RC_ASSERT(back.ok());
+  RC_ASSERT(*back == c);
+}
+
+TEST(Cases, BoundariesOfTheReservedAndVendorRangesAreDrawn) {
+  std::set<std::uint16_t> seen;
+  for (std::uint64_t s = 0; s < 400; ++s) {
+    for (TClass t : {TClass::kReserved, TClass::kVendor}) {
+      seen.insert(gen_case({CClass::kReady, SClass::kNull, t, RClass::kNull}, {})(rc::Random(s), 50)
+                      .value()
+                      .type);
+    }
+  }
+  for (std::uint16_t b : {3, 32767, 32768, 65535})
+    EXPECT_TRUE(seen.count(b)) << b;
+}
+
+RC_GTEST_PROP(Tokens, RoundTrip, (const std::string& text)) {
+  RC_ASSERT(*base64url_decode(base64url_encode(text)) == text);
+  const std::string ascii = *rc::gen::container<std::string>(rc::gen::inRange<char>(' ', '~'));
+  const nlohmann::json payload{{"kind", "case"}, {"text", ascii}, {"n", text.size()}};
+  auto t = decode_token(encode_token(payload));
+  RC_ASSERT(t.ok());
+  RC_ASSERT(*t == payload);
+}
+
+TEST(Tokens, InvalidUtf8IsReplacedNotThrown) {
+  const nlohmann::json payload{{"target", std::string("sim:\xB8.yaml")}};
+  auto t = decode_token(encode_token(payload));
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ((*t)["target"].get<std::string>(), "sim:\xEF\xBF\xBD.yaml");
+}
+
+TEST(Tokens, BadTokensSayWhatIsWrong) {
+  EXPECT_EQ(decode_token("abc").status().message(),
+            "token: expected it to start with 'hvsnap1.' (it is printed by hvsnap certify)");
+  EXPECT_EQ(decode_token("hvsnap1.a*b").status().message(),
+            "token: character '*' at position 1 is not base64url");
+  EXPECT_EQ(decode_token("hvsnap1." + base64url_encode("{\"cut")).status().message(),
+            "token: the payload is not valid JSON (was it cut short?)");
+}
+
+}  // namespace
+}  // namespace hvsnap::conformance

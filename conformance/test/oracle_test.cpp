@@ -1,0 +1,382 @@
+// The oracle judged on hand-built observations (contract §4): the allowed-outcome rows, the
+// several-invalid-classes rule, CS-INV-1/2/3/7/9 over host views, and the job lifecycle of
+// CS-INV-5/6/8. No provider and no fake: the oracle must stand on its own.
+#include <gtest/gtest.h>
+
+#include "hvsnap/cim/cimxml.h"
+#include "hvsnap/cim/codes.h"
+#include "hvsnap/cim/names.h"
+#include "hvsnap/conformance/catalogue.h"
+#include "hvsnap/conformance/model/oracle.h"
+
+namespace hvsnap::conformance::model {
+namespace {
+
+namespace names = cim::names;
+
+// A provider that knows nothing: the oracle may only need it for job associations.
+class NullProvider final : public cim::Provider {
+ public:
+  cim::Result<cim::Instance> get_instance(const cim::ObjectPath&) override {
+    return cim::not_found("nothing here");
+  }
+  cim::Result<std::vector<cim::Instance>> enumerate_instances(std::string_view,
+                                                              std::string_view) override {
+    return std::vector<cim::Instance>{};
+  }
+  cim::Result<std::vector<cim::Instance>> associators(const cim::ObjectPath&,
+                                                      const cim::AssociatorsFilter&) override {
+    return std::vector<cim::Instance>{};
+  }
+  cim::Result<std::vector<cim::Instance>> references(const cim::ObjectPath&,
+                                                     const cim::ReferencesFilter&) override {
+    return std::vector<cim::Instance>{};
+  }
+  cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath&, std::string_view,
+                                               const cim::PropertyList&) override {
+    return cim::not_found("nothing here");
+  }
+};
+
+Verdict verdict_of(const Findings& fs, std::string_view check) {
+  for (const auto& f : fs) {
+    if (f.check == check) return f.verdict;
+  }
+  return Verdict::kNotTested;
+}
+
+std::string message_of(const Findings& fs, std::string_view check) {
+  for (const auto& f : fs) {
+    if (f.check == check) return f.message;
+  }
+  return {};
+}
+
+// --- allowed outcomes ---
+
+Allowed allowed(CClass c, SClass s = SClass::kNull, TClass t = TClass::kStandard,
+                bool ignore = false, Declarations d = {}) {
+  return allowed_outcomes({c, {}, s, t, ignore}, d);
+}
+
+TEST(Allowed, EachSingleClassRow) {
+  EXPECT_EQ(allowed(CClass::kNull).check, "out1.bad-reference");
+  EXPECT_EQ(allowed(CClass::kNull).codes, (std::set<std::uint32_t>{4, 32773}));
+  EXPECT_TRUE(allowed(CClass::kMalformed).fault);
+  EXPECT_EQ(allowed(CClass::kWrongClass).codes, (std::set<std::uint32_t>{4, 6, 32773, 32776}));
+  EXPECT_EQ(allowed(CClass::kMissing).check, "out3.missing");
+  EXPECT_EQ(allowed(CClass::kReady, SClass::kNull, TClass::kZero).codes,
+            (std::set<std::uint32_t>{4, 6, 32773, 32776}));
+  EXPECT_EQ(allowed(CClass::kReady, SClass::kNull, TClass::kVendor).codes,
+            (std::set<std::uint32_t>{1, 4, 6, 32770, 32773, 32776}));
+  EXPECT_EQ(allowed(CClass::kReady, SClass::kMalformed).check, "out6.bad-settings");
+  const Allowed unknown = allowed(CClass::kReady, SClass::kUnknownProp);
+  EXPECT_EQ(unknown.check, "out7.unknown-property");
+  EXPECT_TRUE(unknown.warn_on_success);
+  EXPECT_TRUE(unknown.success & kNormal);
+  const Allowed mgmt = allowed(CClass::kMgmt);
+  EXPECT_TRUE(mgmt.declared_not_applicable);
+  EXPECT_EQ(mgmt.success, kRecursive);
+  const Allowed declared =
+      allowed(CClass::kMgmt, SClass::kNull, TClass::kStandard, false, {true, false});
+  EXPECT_TRUE(declared.codes.empty()) << "a declared capability must be honoured";
+  EXPECT_EQ(allowed(CClass::kEmpty).success, kEmpty);
+  EXPECT_TRUE(allowed(CClass::kTransitional).job_failure);
+  EXPECT_EQ(allowed(CClass::kAtLimit).codes, (std::set<std::uint32_t>{5, 32775}));
+  EXPECT_EQ(allowed(CClass::kNonsnapDisk, SClass::kValid, TClass::kStandard, false).success,
+            kNoSuccess);
+  EXPECT_EQ(allowed(CClass::kNonsnapDisk, SClass::kValid, TClass::kStandard, true).success,
+            kNormal);
+  EXPECT_TRUE(allowed(CClass::kNonsnapDisk, SClass::kValid, TClass::kStandard, true).codes.empty());
+  EXPECT_EQ(allowed(CClass::kSaved, SClass::kNull, TClass::kRecovery).check,
+            "out13.recovery-of-saved");
+  const Allowed ready = allowed(CClass::kReady, SClass::kValid, TClass::kRecovery);
+  EXPECT_EQ(ready.check, "out14.ready-succeeds");
+  EXPECT_EQ(ready.success, kNormal);
+  EXPECT_TRUE(ready.codes.empty());
+  EXPECT_FALSE(ready.job_failure);
+}
+
+TEST(Allowed, SeveralInvalidClassesAllowWhatOneOfThemAllows) {
+  const Allowed a = allowed(CClass::kEmpty, SClass::kNull, TClass::kVendor);
+  EXPECT_EQ(a.check, "out15.several-invalid");
+  EXPECT_EQ(a.codes, (std::set<std::uint32_t>{1, 4, 5, 6, 32770, 32773, 32775, 32776}));
+  EXPECT_EQ(a.success, kNoSuccess) << "T-VENDOR forbids success, whatever C-EMPTY allows";
+  const Allowed b = allowed(CClass::kSaved, SClass::kUnknownProp, TClass::kRecovery);
+  EXPECT_EQ(b.success, kNormal) << "both classes allow success";
+  EXPECT_TRUE(b.any_failure_code);
+  const Allowed several = allowed_outcomes(
+      {CClass::kAtLimit, {CClass::kSaved}, SClass::kNull, TClass::kRecovery, false}, {});
+  EXPECT_EQ(several.success, kNoSuccess);
+  EXPECT_TRUE(several.job_failure);
+}
+
+TEST(Allowed, TransientToleranceAndTheirDescription) {
+  const Allowed a = allowed(CClass::kReady, SClass::kNull, TClass::kStandard, false, {false, true});
+  EXPECT_TRUE(a.transient);
+  EXPECT_EQ(allowed(CClass::kNull).describe(), "4, 32773 or a transport fault");
+  EXPECT_TRUE(either(allowed(CClass::kTransitional), allowed(CClass::kReady)).success & kNormal);
+}
+
+// --- views and judgements ---
+
+struct Host {
+  HostView v;
+  Host& vm(const std::string& id, std::uint16_t state, std::vector<std::string> snaps = {},
+           std::string current = "") {
+    VmView x;
+    x.id = id;
+    x.state = state;
+    x.snapshots = {snaps.begin(), snaps.end()};
+    x.most_current = current;
+    v.vms[id] = x;
+    return *this;
+  }
+  Host& snap(const std::string& id, const std::string& vm, const std::string& parent = "",
+             std::string type = std::string(names::kTypeSnapshotRealized)) {
+    v.snapshots[id] = SnapView{id, vm, std::move(type), parent};
+    return *this;
+  }
+  Host& group(const std::string& id, std::set<std::string> members,
+              std::set<std::string> collections = {}) {
+    GroupView g;
+    g.id = id;
+    g.members = std::move(members);
+    g.collections = std::move(collections);
+    v.groups[id] = g;
+    return *this;
+  }
+  Host& coll(const std::string& id, std::set<std::string> members) {
+    CollectionView c;
+    c.id = id;
+    c.members = std::move(members);
+    v.collections[id] = c;
+    v.all_collections.insert(id);
+    return *this;
+  }
+};
+
+// Before: a group G of V1 (with snapshot A) and V2; a sentinel group X of V3 with collection C0.
+Host before() {
+  Host h;
+  h.vm("V1", 2, {"A"}, "A").snap("A", "V1").vm("V2", 3).vm("V3", 2, {"Z"}, "Z").snap("Z", "V3");
+  h.group("G", {"V1", "V2"}).group("X", {"V3"}, {"C0"}).coll("C0", {"Z"});
+  return h;
+}
+
+// After a correct success: S holds B (V1, child of A) and D (V2, a root).
+Host success() {
+  Host h = before();
+  h.vm("V1", 2, {"A", "B"}, "B").snap("B", "V1", "A").vm("V2", 3, {"D"}, "D").snap("D", "V2");
+  h.group("G", {"V1", "V2"}, {"S"}).coll("S", {"B", "D"});
+  return h;
+}
+
+Expectation ready() {
+  Expectation e;
+  e.classes = {CClass::kReady, {}, SClass::kNull, TClass::kStandard, false};
+  e.allowed = allowed_outcomes(e.classes, {});
+  e.group = "G";
+  e.members = {"V1", "V2"};
+  e.inside = {"G", "V1", "V2"};
+  return e;
+}
+
+CallOutcome returned(std::uint32_t rv) {
+  CallOutcome o;
+  o.return_value = rv;
+  return o;
+}
+
+TEST(Judge, ACorrectSuccessPassesEveryCheck) {
+  NullProvider p;
+  const Judgement j = judge_create(ready(), before().v, returned(0), success().v, p);
+  for (const auto& f : j.findings) {
+    if (f.check == "inv4.result-reference") continue;  // no reference given here
+    EXPECT_EQ(f.verdict, Verdict::kPass) << f.check << ": " << f.message;
+  }
+  EXPECT_EQ(j.category, Category::kSuccess);
+  EXPECT_EQ(j.new_collection, "S");
+  EXPECT_EQ(verdict_of(j.findings, "inv4.result-reference"), Verdict::kFail)
+      << "0 without ResultingSnapshotCollection";
+}
+
+TEST(Judge, SuccessBreakagesNameTheirInvariant) {
+  NullProvider p;
+  Host missing = success();
+  missing.coll("S", {"B"});
+  EXPECT_EQ(verdict_of(judge_create(ready(), before().v, returned(0), missing.v, p).findings,
+                       "inv2.one-snapshot-per-member"),
+            Verdict::kFail);
+  Host orphan = success();
+  orphan.snap("B", "V1", "");
+  EXPECT_EQ(verdict_of(judge_create(ready(), before().v, returned(0), orphan.v, p).findings,
+                       "inv2.parent"),
+            Verdict::kFail);
+  Host recovery = success();
+  recovery.snap("D", "V2", "", std::string(names::kTypeSnapshotRecovery));
+  EXPECT_EQ(verdict_of(judge_create(ready(), before().v, returned(0), recovery.v, p).findings,
+                       "inv2.snapshot-type"),
+            Verdict::kFail);
+  Host stale = success();
+  stale.vm("V1", 2, {"A", "B"}, "A");
+  EXPECT_EQ(verdict_of(judge_create(ready(), before().v, returned(0), stale.v, p).findings,
+                       "inv2.most-current"),
+            Verdict::kFail);
+  Host unlinked = success();
+  unlinked.group("G", {"V1", "V2"}, {});
+  EXPECT_EQ(verdict_of(judge_create(ready(), before().v, returned(0), unlinked.v, p).findings,
+                       "inv7.reachable-from-group"),
+            Verdict::kFail);
+  Host twice = success();
+  twice.coll("S2", {});
+  EXPECT_EQ(verdict_of(judge_create(ready(), before().v, returned(0), twice.v, p).findings,
+                       "inv2.one-new-collection"),
+            Verdict::kFail);
+}
+
+TEST(Judge, FailureMustLeaveNothingBehind) {
+  NullProvider p;
+  Expectation e = ready();
+  e.classes.c = CClass::kDisabled;
+  e.allowed = allowed_outcomes(e.classes, {});
+  EXPECT_EQ(verdict_of(judge_create(e, before().v, returned(5), before().v, p).findings,
+                       "inv3.no-change-on-failure"),
+            Verdict::kPass);
+  Host partial = before();
+  partial.vm("V1", 2, {"A", "B"}, "B").snap("B", "V1", "A");
+  const Judgement j = judge_create(e, before().v, returned(5), partial.v, p);
+  EXPECT_EQ(verdict_of(j.findings, "inv3.no-change-on-failure"), Verdict::kFail);
+  EXPECT_NE(message_of(j.findings, "inv3.no-change-on-failure").find("gained snapshot B"),
+            std::string::npos);
+}
+
+TEST(Judge, OutcomesOutsideTheRowFailTheRow) {
+  NullProvider p;
+  EXPECT_EQ(verdict_of(judge_create(ready(), before().v, returned(4), before().v, p).findings,
+                       "out14.ready-succeeds"),
+            Verdict::kFail);
+  Expectation bad_ref = ready();
+  bad_ref.classes.c = CClass::kNull;
+  bad_ref.allowed = allowed_outcomes(bad_ref.classes, {});
+  CallOutcome fault;
+  fault.fault = true;
+  fault.status = cim::invalid_parameter("no Collection");
+  EXPECT_EQ(verdict_of(judge_create(bad_ref, before().v, fault, before().v, p).findings,
+                       "out1.bad-reference"),
+            Verdict::kPass);
+  EXPECT_EQ(verdict_of(judge_create(bad_ref, before().v, returned(5), before().v, p).findings,
+                       "out1.bad-reference"),
+            Verdict::kFail);
+  const Judgement reserved = judge_create(bad_ref, before().v, returned(70), before().v, p);
+  EXPECT_EQ(verdict_of(reserved.findings, "inv1.return-range"), Verdict::kFail);
+}
+
+TEST(Judge, ChangesOutsideTheCollectionBreakIsolation) {
+  NullProvider p;
+  Host touched = success();
+  touched.coll("C0", {});
+  EXPECT_EQ(verdict_of(judge_create(ready(), before().v, returned(0), touched.v, p).findings,
+                       "inv9.others-untouched"),
+            Verdict::kFail);
+}
+
+TEST(Judge, AFinishedTransitionWidensTheExpectation) {
+  Expectation e = ready();
+  e.classes.c = CClass::kTransitional;
+  e.allowed = allowed_outcomes(e.classes, {});
+  Host still = before();
+  still.vm("V2", 10);
+  EXPECT_FALSE(allow_finished_transitions(e, still.v, {}));
+  EXPECT_FALSE(e.allowed.success & kNormal);
+  EXPECT_TRUE(allow_finished_transitions(e, success().v, {}));
+  EXPECT_TRUE(e.allowed.success & kNormal);
+}
+
+// --- job traces ---
+
+JobTrace trace(std::initializer_list<std::uint16_t> states) {
+  JobTrace t;
+  t.resolved = true;
+  std::uint16_t pct = 0;
+  for (auto s : states) {
+    JobSample x;
+    x.state = s;
+    x.job_type = 198;
+    x.percent = cim::JobState(s).is_success() ? 100 : pct;
+    pct = static_cast<std::uint16_t>(std::min(99, pct + 30));
+    x.error_code = cim::JobState(s).is_terminal() && !cim::JobState(s).is_success() ? 32768 : 0;
+    x.error_description = s == 10 ? "disk full" : "";
+    t.samples.push_back(x);
+  }
+  if (states.size() && *(states.end() - 1) == 10) {
+    cim::Instance err{cim::Name::borrow(names::kError)};
+    err.set("Message", cim::Value::string("disk full"));
+    t.errors.push_back(cim::format_embedded_instance(err));
+  }
+  return t;
+}
+
+Findings job(const JobTrace& t) {
+  Findings f;
+  check_job(t, f);
+  return f;
+}
+
+TEST(Jobs, ALegalLifeIsClean) {
+  for (const auto& t : {trace({4, 4, 7}), trace({2, 3, 4, 7}), trace({2, 4, 5, 4, 32768}),
+                        trace({4, 10}), trace({7})}) {
+    for (const auto& f : job(t)) {
+      if (f.check == "inv5.first-state") continue;
+      EXPECT_EQ(f.verdict, Verdict::kPass) << f.check << ": " << f.message;
+    }
+  }
+  EXPECT_EQ(verdict_of(job(trace({2, 4, 7})), "inv5.first-state"), Verdict::kWarn);
+  EXPECT_EQ(verdict_of(job(trace({4, 7})), "inv5.first-state"), Verdict::kPass);
+}
+
+TEST(Jobs, EveryLifecycleRuleCanFail) {
+  EXPECT_EQ(verdict_of(job(trace({4, 3, 7})), "inv6.legal-transitions"), Verdict::kFail);
+  EXPECT_EQ(verdict_of(job(trace({4, 12, 7})), "inv6.legal-transitions"), Verdict::kFail);
+  EXPECT_EQ(verdict_of(job(trace({4, 7, 4})), "inv6.terminal-stable"), Verdict::kFail);
+  JobTrace falling = trace({4, 4, 7});
+  falling.samples[1].percent = 0;
+  falling.samples[0].percent = 50;
+  EXPECT_EQ(verdict_of(job(falling), "inv6.percent"), Verdict::kFail);
+  JobTrace short_of = trace({4, 7});
+  short_of.samples[1].percent = 90;
+  EXPECT_EQ(verdict_of(job(short_of), "inv6.percent"), Verdict::kFail);
+  JobTrace coded = trace({4, 7});
+  coded.samples[1].error_code = 5;
+  EXPECT_EQ(verdict_of(job(coded), "inv6.error-code"), Verdict::kFail);
+  JobTrace uncoded = trace({4, 10});
+  uncoded.samples[1].error_code = 0;
+  EXPECT_EQ(verdict_of(job(uncoded), "inv6.error-code"), Verdict::kFail);
+  JobTrace silent = trace({4, 10});
+  silent.samples[1].error_description.clear();
+  EXPECT_EQ(verdict_of(job(silent), "inv6.exception-detail"), Verdict::kFail);
+  JobTrace no_errors = trace({4, 10});
+  no_errors.errors.clear();
+  EXPECT_EQ(verdict_of(job(no_errors), "inv6.exception-detail"), Verdict::kFail);
+  JobTrace endless = trace({4, 4, 4});
+  endless.timed_out = true;
+  EXPECT_EQ(verdict_of(job(endless), "inv6.reaches-terminal"), Verdict::kFail);
+  JobTrace typed = trace({4, 7});
+  typed.samples[0].job_type = 70;
+  EXPECT_EQ(verdict_of(job(typed), "inv5.job-type"), Verdict::kWarn);
+}
+
+TEST(Jobs, AJobMissingAtTheFirstReadIsARemovalWarningNotAMissingJob) {
+  JobTrace gone;
+  gone.first_read_error = "NotFound: no such job";
+  gone.first_read_kind = cim::StatusKind::kNotFound;
+  EXPECT_EQ(verdict_of(job(gone), "inv8.readable-after-end"), Verdict::kWarn);
+  EXPECT_EQ(verdict_of(job(gone), "inv5.job-resolves"), Verdict::kNotTested);
+  JobTrace broken;
+  broken.first_read_error = "InvalidClass: no such class";
+  broken.first_read_kind = cim::StatusKind::kInvalidClass;
+  EXPECT_EQ(verdict_of(job(broken), "inv5.job-resolves"), Verdict::kFail);
+}
+
+}  // namespace
+}  // namespace hvsnap::conformance::model

@@ -1,0 +1,198 @@
+// Builds targets from URIs: the fake (a fresh host per case, derived from the run seed).
+#include "hvsnap/tools/targets.h"
+
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "hvsnap/cim/names.h"
+#include "hvsnap/fixtures/host_yaml.h"
+#include "hvsnap/sim/host.h"
+
+namespace hvsnap::tools {
+
+extern const char* const kBuiltinFixture;  // generated from fixtures/hosts/minimal.yaml
+
+namespace {
+
+// The fake's control interface, as the suite sees it.
+class SimControl final : public conformance::TargetControl {
+ public:
+  SimControl(std::shared_ptr<sim::Host> host, sim::FaultPlan plan)
+      : host_(std::move(host)), plan_(std::move(plan)) {}
+
+  void advance(std::int64_t ms) override { host_->control().advance(ms); }
+  std::int64_t now_ms() const override { return host_->control().now_ms(); }
+
+  cim::Status set_vm_attributes(const cim::ObjectPath& vm,
+                                const conformance::FakeVmAttributes& a) override {
+    sim::HostControl::VmAttributes out;
+    if (a.disks) {
+      std::vector<sim::DiskKind> disks;
+      for (const auto& d : *a.disks) {
+        auto k = sim::parse_enum<sim::DiskKind>(d);
+        if (!k) return cim::invalid_parameter(fmt::format("unknown disk kind '{}'", d));
+        disks.push_back(*k);
+      }
+      out.disks = std::move(disks);
+    }
+    if (a.guest_vss) {
+      auto g = sim::parse_enum<sim::GuestVss>(*a.guest_vss);
+      if (!g)
+        return cim::invalid_parameter(fmt::format("unknown guest VSS state '{}'", *a.guest_vss));
+      out.guest_vss = *g;
+    }
+    out.checkpoint_limit = a.checkpoint_limit;
+    return host_->control().set_vm_attributes(vm, out);
+  }
+
+  void set_faults_enabled(bool enabled) override {
+    (void)host_->control().set_fault_plan(enabled ? plan_ : sim::FaultPlan{plan_.seed, {}});
+  }
+
+ private:
+  std::shared_ptr<sim::Host> host_;
+  sim::FaultPlan plan_;
+};
+
+std::string_view trim_prefix(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p ? s.substr(p.size()) : s;
+}
+
+}  // namespace
+
+std::string_view builtin_fixture() {
+  return kBuiltinFixture;
+}
+
+cim::Result<sim::Personality> parse_personality(std::string_view text, sim::Personality p) {
+  while (!text.empty()) {
+    const std::size_t comma = text.find(',');
+    const std::string_view item = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    const std::size_t eq = item.find('=');
+    if (eq == std::string_view::npos) {
+      return cim::invalid_parameter(fmt::format("personality: '{}' is not KEY=VALUE", item));
+    }
+    const std::string_view key = item.substr(0, eq);
+    const std::string_view value = item.substr(eq + 1);
+    auto bad = [&](std::string choices) {
+      return cim::invalid_parameter(
+          fmt::format("personality: {} cannot be '{}' (expected {})", key, value, choices));
+    };
+    if (key == "codes") {
+      auto v = sim::parse_enum<sim::CodeFamily>(value);
+      if (!v) return bad(sim::enum_choices<sim::CodeFamily>());
+      p.codes = *v;
+    } else if (key == "completion") {
+      auto v = sim::parse_enum<sim::Completion>(value);
+      if (!v) return bad(sim::enum_choices<sim::Completion>());
+      p.completion = *v;
+    } else if (key == "first-job-state") {
+      auto v = sim::parse_enum<sim::FirstJobState>(value);
+      if (!v) return bad(sim::enum_choices<sim::FirstJobState>());
+      p.first_job_state = *v;
+    } else if (key == "result-visibility") {
+      if (value == "immediate") {
+        p.result_visibility_polls = 0;
+      } else {
+        const auto n = trim_prefix(value, "after-polls:");
+        if (n.size() == value.size() || n.empty() ||
+            n.find_first_not_of("0123456789") != std::string_view::npos) {
+          return bad("immediate or after-polls:N");
+        }
+        p.result_visibility_polls = static_cast<std::uint32_t>(std::stoul(std::string(n)));
+      }
+    } else if (key == "job-progress") {
+      if (auto v = sim::parse_enum<sim::JobProgress>(value);
+          v && *v != sim::JobProgress::kAfterReads) {
+        p.job_progress = *v;
+      } else {
+        const auto n = trim_prefix(value, "after-reads:");
+        if (n.size() == value.size() || n.empty() ||
+            n.find_first_not_of("0123456789") != std::string_view::npos ||
+            std::stoul(std::string(n)) == 0) {
+          return bad("ticks, manual or after-reads:N (N >= 1)");
+        }
+        p.job_progress = sim::JobProgress::kAfterReads;
+        p.job_progress_reads = static_cast<std::uint32_t>(std::stoul(std::string(n)));
+      }
+    } else {
+      return cim::invalid_parameter(
+          fmt::format("personality: unknown key '{}' (expected codes, completion, first-job-state, "
+                      "result-visibility, job-progress)",
+                      key));
+    }
+  }
+  return p;
+}
+
+std::string describe(const sim::Personality& p) {
+  return fmt::format(
+      "codes={},completion={},first-job-state={},result-visibility={},job-progress={}",
+      sim::to_string(p.codes), sim::to_string(p.completion), sim::to_string(p.first_job_state),
+      p.result_visibility_polls == 0 ? std::string("immediate")
+                                     : fmt::format("after-polls:{}", p.result_visibility_polls),
+      p.job_progress == sim::JobProgress::kAfterReads
+          ? fmt::format("after-reads:{}", p.job_progress_reads)
+          : std::string(sim::to_string(p.job_progress)));
+}
+
+cim::Result<TargetSpec> make_target(std::string_view uri, const TargetOptions& options) {
+  if (uri.substr(0, 4) != "sim:") {
+    const auto colon = uri.find(':');
+    return cim::invalid_parameter(
+        fmt::format("unknown target scheme '{}' in '{}' (expected sim: or sim:PATH.yaml)",
+                    colon == std::string_view::npos ? uri : uri.substr(0, colon), uri));
+  }
+  const std::string fixture(uri.substr(4));
+  cim::Result<sim::HostState> base =
+      fixture.empty() ? fixtures::load_host_yaml(builtin_fixture(), "sim: (built-in host)")
+                      : fixtures::load_host_file(fixture);
+  if (!base.ok()) return base.status();
+  sim::HostState state = std::move(base).value();
+  if (options.personality) state.personality = *options.personality;
+  auto plan = sim::named_fault_plan(options.faults, options.seed);
+  if (!plan) {
+    std::string names;
+    for (const auto& n : sim::fault_plan_names())
+      names += (names.empty() ? "" : ", ") + n;
+    return cim::invalid_parameter(
+        fmt::format("unknown fault plan '{}' (expected one of: {})", options.faults, names));
+  }
+  if (!plan->empty()) state.faults = *plan;
+  if (auto st = sim::validate(state); !st.ok()) return st;
+
+  TargetSpec spec;
+  spec.uri = std::string(uri);
+  spec.fixture = fixture;
+  spec.caps.control = true;
+  spec.caps.fresh_hosts = true;
+  spec.caps.transient_failures = !state.faults.empty();
+  spec.identity = fmt::format("hvsnap fake host \"{}\" ({}; faults: {})", state.host_name,
+                              describe(state.personality), options.faults);
+  const sim::FaultPlan faults = state.faults;
+  spec.factory = [state, faults, seed = options.seed, uri = spec.uri, identity = spec.identity,
+                  caps = spec.caps](std::uint64_t case_seed) -> cim::Result<conformance::Target> {
+    sim::HostState s = state;
+    const sim::HostState seeded = sim::HostState::with_seed(sim::derive_seed(seed, case_seed));
+    s.seed = seeded.seed;
+    s.rng_ids = seeded.rng_ids;
+    s.rng_faults = seeded.rng_faults;
+    s.rng_choices = seeded.rng_choices;
+    s.faults.seed = s.seed;
+    auto host = sim::Host::create(std::move(s));
+    if (!host.ok()) return host.status();
+    std::shared_ptr<sim::Host> shared = std::move(host).value();
+    conformance::Target t;
+    t.provider = shared;
+    t.control = std::make_shared<SimControl>(shared, faults);
+    t.caps = caps;
+    t.uri = uri;
+    t.identity = identity;
+    return t;
+  };
+  return spec;
+}
+
+}  // namespace hvsnap::tools
