@@ -93,11 +93,13 @@ Arranged arrange(Client& cl, const Case& c) {
   Arranged a;
   // The sentinel: another group with a snapshot, which no call may touch (CS-INV-9) and
   // which R-EXISTING names.
+  cl.section("set-up: a sentinel group with one snapshot, which must stay untouched (CS-INV-9)");
   const ObjectPath sentinel_vm = must(cl.define_vm("sentinel-vm"));
   const ObjectPath sentinel = must(cl.define_collection("sentinel", 0));
   must(cl.add_member(sentinel_vm, sentinel));
   const ObjectPath sentinel_s = must(cl.snapshot(sentinel));
   a.sentinel_collection = id_of(sentinel_s);
+  cl.section(fmt::format("set-up: the {} input", to_string(c.combo.c)));
   a.scope.vms.push_back(sentinel_vm);
   a.scope.groups.push_back(sentinel);
   a.scope.collections.push_back(sentinel_s);
@@ -332,6 +334,8 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     std::optional<model::Judgement> without_r;
     bool raced = false;
     if (r) {
+      cl.section(
+          "the call without ResultingSnapshotCollection (CS-OUT-16 compares it with the next)");
       const Called plain =
           call_and_observe(cl, arguments(c, a, std::nullopt), a.scope, before, cfg);
       model::Expectation e = a.expect;
@@ -345,6 +349,7 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
         throw Abort{"after the call without ResultingSnapshotCollection: " + problem};
       }
     }
+    cl.section("the call under test");
     const Called main = call_and_observe(cl, arguments(c, a, r), a.scope, before, cfg);
     raced = model::allow_finished_transitions(a.expect, main.after, cfg.declarations) || raced;
     model::Judgement j =

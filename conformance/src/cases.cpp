@@ -1,6 +1,8 @@
 // Concrete values for each class of contract §2, their JSON form and generators.
 #include "hvsnap/conformance/cases.h"
 
+#include "gen_util.h"
+
 #include <fmt/format.h>
 
 #include "hvsnap/cim/cimxml.h"
@@ -53,7 +55,7 @@ std::optional<T> maybe(rc::Gen<T> g) {
 
 rc::Gen<std::uint16_t> in_class(std::uint16_t lo, std::uint16_t hi) {
   return rc::gen::oneOf(
-      rc::gen::element(lo, hi),
+      genutil::pick<std::uint16_t>({lo, hi}),
       rc::gen::map(rc::gen::inRange<std::uint32_t>(lo, hi + 1u),
                    [](std::uint32_t v) { return static_cast<std::uint16_t>(v); }));
 }
@@ -114,18 +116,49 @@ bool Case::ignore_disks() const {
 }
 
 std::string Case::describe() const {
+  auto state = [](std::uint16_t v) -> std::string {
+    switch (v) {
+      case 2:
+        return "Running";
+      case 3:
+        return "Off";
+      case 6:
+        return "Saved";
+      case 9:
+        return "Paused";
+      default:
+        return fmt::format("EnabledState {}", v);
+    }
+  };
+  auto checkpoints = [](std::uint16_t v) -> std::string {
+    switch (v) {
+      case 2:
+        return "checkpoints disabled";
+      case 3:
+        return "production checkpoints";
+      case 4:
+        return "production-only checkpoints";
+      case 5:
+        return "standard checkpoints";
+      default:
+        return fmt::format("UserSnapshotType {}", v);
+    }
+  };
   std::string members;
   for (const auto& m : c.members) {
     members += fmt::format(
-        "{}[state {}, type {}{}{}{}{}]", members.empty() ? "" : " ", m.state, m.checkpoint_type,
-        m.guest == "ok" ? "" : ", guest " + m.guest,
+        "{}[{}, {}{}{}{}{}]", members.empty() ? "" : " ", state(m.state),
+        checkpoints(m.checkpoint_type), m.guest == "ok" ? "" : ", guest VSS " + m.guest,
         m.disks.empty() ? "" : ", disks " + fmt::format("{}", fmt::join(m.disks, "+")),
         m.existing_snapshots
-            ? fmt::format(", {} snapshots{}", m.existing_snapshots, m.at_limit ? " (limit)" : "")
+            ? fmt::format(", {} earlier snapshot{}{}", m.existing_snapshots,
+                          m.existing_snapshots == 1 ? "" : "s", m.at_limit ? " (its limit)" : "")
             : "",
-        m.transition_to ? fmt::format(", going to {}", m.transition_to) : "");
+        m.transition_to
+            ? fmt::format(", asked to go {} just before the call", state(m.transition_to))
+            : "");
   }
-  return fmt::format("{} SnapshotType={} members: {}", combo.to_string(), type,
+  return fmt::format("{}, SnapshotType={}, members: {}", combo.to_string(), type,
                      members.empty() ? "none" : members);
 }
 
@@ -203,14 +236,14 @@ rc::Gen<Case> gen_case(const Combo& combo, const GenOptions& o) {
         // A ready member: running or off, any checkpoint type that can succeed.
         auto ready_vm = [&] {
           VmSpec v;
-          v.state = *rc::gen::element<std::uint16_t>(2, 3);
-          v.checkpoint_type = *rc::gen::element<std::uint16_t>(3, 4, 5);
+          v.state = *genutil::pick<std::uint16_t>({2, 3});
+          v.checkpoint_type = *genutil::pick<std::uint16_t>({3, 4, 5});
           if (o.fake_attributes) {
             // Production with fallback may meet a guest that cannot quiesce: still ready.
             v.guest = v.checkpoint_type == 3
-                          ? *rc::gen::element<std::string>("ok", "ok", "fails", "absent")
+                          ? *genutil::pick<std::string>({"ok", "ok", "fails", "absent"})
                           : "ok";
-            if (*rc::gen::inRange(0, 4) == 0) v.disks = {"vhdx", "vhds"};
+            if (*rc::gen::inRange(0, 4) == 3) v.disks = {"vhdx", "vhds"};
           }
           v.existing_snapshots = *rc::gen::inRange(0, 2);
           return v;
@@ -223,10 +256,10 @@ rc::Gen<Case> gen_case(const Combo& combo, const GenOptions& o) {
             break;
           case CClass::kMalformed:
             c.c.variant = *rc::gen::inRange(0, 4);
-            c.c.text = *rc::gen::element<std::string>(
-                "", "garbage", "Msvm_VirtualSystemCollection.", "\\\\\\\\host",
-                "CollectionID=\"x\"", "{}",
-                "Msvm_VirtualSystemCollection.CollectionID=\"unterminated");
+            c.c.text = *genutil::pick<std::string>(
+                {"", "garbage", "Msvm_VirtualSystemCollection.", "\\\\\\\\host",
+                 "CollectionID=\"x\"", "{}",
+                 "Msvm_VirtualSystemCollection.CollectionID=\"unterminated"});
             c.c.members = {ready_vm()};
             break;
           case CClass::kForeignNs:
@@ -262,7 +295,7 @@ rc::Gen<Case> gen_case(const Combo& combo, const GenOptions& o) {
             VmSpec& s = c.c.members[special];
             switch (combo.c) {
               case CClass::kTransitional:
-                s.transition_to = s.state == 2 ? *rc::gen::element<std::uint16_t>(3, 6, 9) : 2;
+                s.transition_to = s.state == 2 ? *genutil::pick<std::uint16_t>({3, 6, 9}) : 2;
                 break;
               case CClass::kDisabled:
                 s.checkpoint_type = 2;
@@ -272,15 +305,15 @@ rc::Gen<Case> gen_case(const Combo& combo, const GenOptions& o) {
                 s.at_limit = true;
                 break;
               case CClass::kSaved:
-                s.state = *rc::gen::element<std::uint16_t>(6, 9);
+                s.state = *genutil::pick<std::uint16_t>({6, 9});
                 break;
               case CClass::kNonsnapDisk:
-                s.disks = {"vhdx", *rc::gen::element<std::string>("passthrough", "fibre-channel")};
+                s.disks = {"vhdx", *genutil::pick<std::string>({"passthrough", "fibre-channel"})};
                 break;
               case CClass::kProdOnlyNovss:
                 s.state = 2;
                 s.checkpoint_type = 4;
-                s.guest = *rc::gen::element<std::string>("fails", "absent");
+                s.guest = *genutil::pick<std::string>({"fails", "absent"});
                 break;
               default:
                 break;
@@ -305,27 +338,28 @@ rc::Gen<Case> gen_case(const Combo& combo, const GenOptions& o) {
           case SClass::kOutOfMap:
             valid_values();
             c.s.variant = *rc::gen::inRange(0, 2);
-            c.s.out_of_map = *rc::gen::oneOf(rc::gen::element(3, 255), rc::gen::inRange(3, 256));
+            c.s.out_of_map =
+                *rc::gen::oneOf(genutil::pick<int>({3, 255}), rc::gen::inRange(3, 256));
             break;
           case SClass::kMalformed:
             valid_values();
             c.s.variant = *rc::gen::inRange(0, 3);
             c.s.extra =
-                *rc::gen::element<std::string>("", "not xml", "<INSTANCE", "<<>>",
-                                               "<INSTANCE CLASSNAME=\"x\"><PROPERTY>", "&amp;");
+                *genutil::pick<std::string>({"", "not xml", "<INSTANCE", "<<>>",
+                                             "<INSTANCE CLASSNAME=\"x\"><PROPERTY>", "&amp;"});
             break;
           case SClass::kUnknownProp:
             valid_values();
-            c.s.extra = *rc::gen::element<std::string>("Turbo", "SnapshotName", "Priority",
-                                                       "ConsistencyLevelX");
+            c.s.extra = *genutil::pick<std::string>(
+                {"Turbo", "SnapshotName", "Priority", "ConsistencyLevelX"});
             break;
           default:
             break;
         }
         if (combo.s == SClass::kWrongClass) {
           c.s.variant = *rc::gen::inRange(0, 2);
-          c.s.extra = *rc::gen::element<std::string>("Msvm_VirtualSystemReferencePointSettingData",
-                                                     "CIM_SettingData", "Foo");
+          c.s.extra = *genutil::pick<std::string>(
+              {"Msvm_VirtualSystemReferencePointSettingData", "CIM_SettingData", "Foo"});
         }
         if (combo.s == SClass::kMalformed && c.s.variant == 0 && c.s.extra.empty())
           c.s.extra = "not xml";
@@ -350,8 +384,8 @@ rc::Gen<Case> gen_case(const Combo& combo, const GenOptions& o) {
         // ResultingSnapshotCollection.
         if (combo.r == RClass::kGarbage) {
           c.r.variant = *rc::gen::inRange(0, 3);
-          c.r.text = *rc::gen::element<std::string>(
-              "", "garbage", "Msvm_SnapshotCollection.CollectionID=\"nope\"");
+          c.r.text = *genutil::pick<std::string>(
+              {"", "garbage", "Msvm_SnapshotCollection.CollectionID=\"nope\""});
         }
         return c;
       }));

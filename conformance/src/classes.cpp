@@ -125,6 +125,11 @@ std::optional<Combo> Combo::parse(std::string_view text) {
   return Combo{*c, *s, *t, *r};
 }
 
+int complexity(const Combo& c) {
+  return (c.c != CClass::kReady) + (c.s != SClass::kNull) + (c.t != TClass::kStandard) +
+         (c.r == RClass::kExisting ? 2 : c.r != RClass::kNull);
+}
+
 std::vector<Combo> all_combos() {
   std::vector<Combo> out;
   out.reserve(kAllC.size() * kAllS.size() * kAllT.size() * kAllR.size());

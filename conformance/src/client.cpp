@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <chrono>
 #include <thread>
 
@@ -70,8 +71,15 @@ std::string JobTrace::describe() const {
   return out;
 }
 
-std::string render_call(std::string_view method, const PropertyList& in) {
-  std::string out(method);
+std::string render_call(const ObjectPath& object, std::string_view method, const PropertyList& in) {
+  const std::string_view cls = object.class_name();
+  constexpr std::string_view kService = "Service";
+  const bool service =
+      object.keys().empty() || (cls.size() >= kService.size() &&
+                                cim::iequals(cls.substr(cls.size() - kService.size()), kService));
+  std::string out = service ? std::string(cls) : short_path(object);
+  out += '.';
+  out += method;
   out += '(';
   for (std::size_t i = 0; i < in.size(); ++i) {
     if (i) out += ", ";
@@ -106,9 +114,27 @@ std::string Client::name_for(std::string_view label) const {
 cim::Result<MethodResult> Client::invoke(const ObjectPath& object, std::string_view method,
                                          const PropertyList& in) {
   auto r = provider().invoke_method(object, method, in);
-  calls_.push_back(RecordedCall{static_cast<int>(calls_.size()) + 1, render_call(method, in),
-                                render_outcome(r)});
+  record(render_call(object, method, in), render_outcome(r));
   return r;
+}
+
+void Client::record(std::string call, std::string outcome) {
+  RecordedCall c{static_cast<int>(calls_.size()) + 1,
+                 std::move(call),
+                 std::move(outcome),
+                 {},
+                 std::move(pending_section_)};
+  pending_section_.clear();
+  calls_.push_back(std::move(c));
+}
+
+void Client::annotate_job(const ObjectPath& job, const std::string& note) {
+  const std::string text = short_path(job);
+  for (auto c = calls_.rbegin(); c != calls_.rend(); ++c) {
+    if (c->outcome.find(text) == std::string::npos) continue;
+    c->note += (c->note.empty() ? "" : "; ") + note;
+    return;
+  }
 }
 
 void Client::pass_time(std::int64_t ms) {
@@ -184,7 +210,13 @@ JobTrace follow_job(cim::Provider& provider, TargetControl* control, const Objec
 }
 
 JobTrace Client::wait_job(const ObjectPath& job) {
-  return follow_job(provider(), control(), job, options_);
+  JobTrace t = follow_job(provider(), control(), job, options_);
+  std::string note = "job " + t.describe();
+  if (auto end = t.final_state(); end && cim::JobState(*end).is_terminal()) {
+    note += fmt::format(", ended {}", cim::JobState(*end).to_string());
+  }
+  annotate_job(job, note);
+  return t;
 }
 
 cim::Status Client::expect_done(const cim::Result<MethodResult>& r, std::string_view what,
@@ -330,7 +362,11 @@ cim::Result<ObjectPath> Client::snapshot(const ObjectPath& group) {
         s != nullptr && s->as_reference() != nullptr) {
       return *s->as_reference();
     }
-    if (auto found = find_new()) return *found;
+    if (auto found = find_new()) {
+      calls_.back().note +=
+          (calls_.back().note.empty() ? "" : "; ") + ("made " + short_path(*found));
+      return *found;
+    }
     if (st.ok())
       return cim::failed(
           "CreateSnapshot (arranging): the job completed but no new snapshot collection appeared");
@@ -352,7 +388,21 @@ cim::Status Client::set_fake_attributes(const ObjectPath& vm, const FakeVmAttrib
   if (!target_.control) {
     return cim::Status(cim::StatusKind::kNotSupported, "the target has no control interface");
   }
-  return target_.control->set_vm_attributes(vm, attributes);
+  std::string what;
+  auto add = [&](const std::string& s) { what += (what.empty() ? "" : ", ") + s; };
+  if (attributes.disks) {
+    std::string d;
+    for (const auto& k : *attributes.disks)
+      d += (d.empty() ? "" : "+") + k;
+    add("disks=" + d);
+  }
+  if (attributes.guest_vss) add("guest-vss=" + *attributes.guest_vss);
+  if (attributes.checkpoint_limit)
+    add(fmt::format("checkpoint-limit={}", *attributes.checkpoint_limit));
+  cim::Status st = target_.control->set_vm_attributes(vm, attributes);
+  record(fmt::format("[fake control, not WMI] {}: {}", short_path(vm), what),
+         st.ok() ? "ok" : st.to_string());
+  return st;
 }
 
 std::vector<std::string> Client::cleanup() {
@@ -410,9 +460,30 @@ std::vector<std::string> Client::cleanup() {
 
 std::string Client::transcript() const {
   std::string out;
-  for (const auto& c : calls_)
+  for (const auto& c : calls_) {
+    if (!c.section.empty()) out += fmt::format("  {}:\n", c.section);
     out += fmt::format("{:>3}. {}\n     -> {}\n", c.number, c.call, c.outcome);
+    if (!c.note.empty()) out += fmt::format("        {}\n", c.note);
+  }
   return out;
+}
+
+int count_calls(std::string_view transcript) {
+  int n = 0;
+  std::size_t pos = 0;
+  while (pos < transcript.size()) {
+    std::size_t end = transcript.find('\n', pos);
+    if (end == std::string_view::npos) end = transcript.size();
+    std::string_view line = transcript.substr(pos, end - pos);
+    const std::size_t digits = line.find_first_not_of(' ');
+    if (digits != std::string_view::npos &&
+        std::isdigit(static_cast<unsigned char>(line[digits]))) {
+      const std::size_t dot = line.find_first_not_of("0123456789", digits);
+      if (dot != std::string_view::npos && line[dot] == '.') ++n;
+    }
+    pos = end + 1;
+  }
+  return n;
 }
 
 }  // namespace hvsnap::conformance

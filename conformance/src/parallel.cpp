@@ -91,7 +91,9 @@ ParallelReport run_parallel_round(std::uint64_t seed, const TargetFactory& make_
       auto r = provider.invoke_method(Client::service(names::kCollectionSnapshotService),
                                       "CreateSnapshot", in);
       calls[t].outcome = model::CallOutcome::from(r);
-      calls[t].text = render_call("CreateSnapshot", in) + " -> " + render_outcome(r);
+      calls[t].text =
+          render_call(Client::service(names::kCollectionSnapshotService), "CreateSnapshot", in) +
+          " -> " + render_outcome(r);
       if (calls[t].outcome.job && calls[t].outcome.return_value == cim::ReturnCode::kJobStarted) {
         calls[t].outcome.trace = follow_job(provider, control, *calls[t].outcome.job, cfg.client);
       }

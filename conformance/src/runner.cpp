@@ -155,15 +155,22 @@ class Suite {
       }
     }
     finish_requirements();
+    order_failures();
     apply_verdict(result_);
     return std::move(result_);
   }
 
  private:
   double elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+  // Whether to stop starting new work: the time budget ran out, or (stop_at_first_failure)
+  // something already failed.
   bool out_of_budget() {
     if (o_.budget.count() > 0 && Clock::now() - start_ > o_.budget) {
       result_.budget_exhausted = true;
+      return true;
+    }
+    if (o_.stop_at_first_failure && !result_.failures.empty()) {
+      result_.stopped_at_first_failure = true;
       return true;
     }
     return false;
@@ -189,8 +196,11 @@ class Suite {
   }
 
   void matrix() {
-    const std::vector<Combo> combos =
+    std::vector<Combo> combos =
         o_.coverage == Coverage::kExhaustive ? all_combos() : pairwise_combos();
+    // Simplest first: the first failure a run finds is then the easiest one to read.
+    std::stable_sort(combos.begin(), combos.end(),
+                     [](const Combo& a, const Combo& b) { return complexity(a) < complexity(b); });
     GenOptions gen;
     gen.fake_attributes = info_.caps.control;
     int done = 0;
@@ -200,7 +210,8 @@ class Suite {
       ComboResult cr;
       cr.combo = combo;
       if (out_of_budget()) {
-        cr.note = "not run: the time budget ran out";
+        cr.note = result_.budget_exhausted ? "not run: the time budget ran out"
+                                           : "not run: the run stopped at its first failure";
         result_.combos.push_back(cr);
         continue;
       }
@@ -253,8 +264,7 @@ class Suite {
         nlohmann::json tok = token_base(o_, "case");
         tok["case"] = to_json(last_failure->input);
         fr.token = encode_token(tok);
-        fr.steps = static_cast<int>(
-            std::count(last_failure->transcript.begin(), last_failure->transcript.end(), '\n') / 2);
+        fr.steps = count_calls(last_failure->transcript);
         record_failure(std::move(fr));
       }
       result_.combos.push_back(cr);
@@ -314,8 +324,7 @@ class Suite {
         nlohmann::json tok = token_base(o_, "case");
         tok["case"] = to_json(c);
         fr.token = encode_token(tok);
-        fr.steps =
-            static_cast<int>(std::count(rep.transcript.begin(), rep.transcript.end(), '\n') / 2);
+        fr.steps = count_calls(rep.transcript);
         record_failure(std::move(fr));
         break;  // one counterexample is enough
       }
@@ -443,11 +452,28 @@ class Suite {
         tok["case"] = to_json(c);
         tok["faults-off"] = true;
         fr.token = encode_token(tok);
+        fr.steps = count_calls(rep.transcript);
         record_failure(std::move(fr));
         break;
       }
       progress("liveness", i + 1, o_.liveness_cases);
     }
+  }
+
+  // Failures in catalogue order of their requirement; within one requirement the shortest
+  // counterexample first (the one a report shows first), then in the order found.
+  void order_failures() {
+    std::map<std::string, std::size_t> rank;
+    for (std::size_t i = 0; i < result_.requirements.size(); ++i)
+      rank[result_.requirements[i].id] = i;
+    std::stable_sort(
+        result_.failures.begin(), result_.failures.end(),
+        [&](const FailureRecord& a, const FailureRecord& b) {
+          const auto ra = rank.count(a.requirement) ? rank[a.requirement] : rank.size();
+          const auto rb = rank.count(b.requirement) ? rank[b.requirement] : rank.size();
+          if (ra != rb) return ra < rb;
+          return a.steps < b.steps;
+        });
   }
 
   // A conditional requirement whose condition never arose holds vacuously: say what was seen.

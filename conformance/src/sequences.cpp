@@ -2,6 +2,8 @@
 // rc::state commands that generate (and shrink) sequences of steps.
 #include "hvsnap/conformance/sequences.h"
 
+#include "gen_util.h"
+
 #include <fmt/format.h>
 #include <rapidcheck/state.h>
 
@@ -85,6 +87,7 @@ class Harness {
     scope_.groups.push_back(*sgrp);
     view_ = model::observe(cl_.provider(), scope_);
     if (!view_.errors.empty()) return "the host could not be observed: " + view_.errors.front();
+    describe_setup(*svm, *sgrp);
     for (const auto& [id, c] : view_.collections)
       collections_[id] = c.members;
     for (const auto& id : view_.all_collections)
@@ -139,8 +142,38 @@ class Harness {
     numbered_.push_back(fmt::format("{:>2}. {}", number, line));
   }
 
+  // The starting point as a legend, so that the ids in the steps and messages mean something.
+  void describe_setup(const cim::ObjectPath& sentinel_vm, const cim::ObjectPath& sentinel) {
+    auto state = [&](const cim::ObjectPath& vm) {
+      auto it = view_.vms.find(model::id_of(vm));
+      if (it == view_.vms.end()) return std::string("?");
+      switch (it->second.state) {
+        case 2:
+          return std::string("Running");
+        case 3:
+          return std::string("Off");
+        default:
+          return std::to_string(it->second.state);
+      }
+    };
+    setup_ = "set-up (WMI calls before step 1; ids as the steps show them):\n";
+    for (std::size_t i = 0; i < vms_.size(); ++i) {
+      setup_ += fmt::format(
+          "  VM seq-vm-{} = {}, {}{}\n", i, model::id_of(vms_[i]), state(vms_[i]),
+          i == 0 && limit_ > 0 ? fmt::format(", checkpoint limit {} (fake control)", limit_) : "");
+    }
+    const std::vector<std::string> members{"seq-vm-0, seq-vm-1", "seq-vm-1, seq-vm-2", "seq-vm-2"};
+    for (std::size_t g = 0; g < groups_.size(); ++g) {
+      setup_ += fmt::format("  group seq-group-{} = {}, members {{{}}}\n", g,
+                            model::id_of(groups_[g]), members[g]);
+    }
+    setup_ += fmt::format("  sentinel group {} with VM {} and one snapshot collection (CS-INV-9)\n",
+                          model::id_of(sentinel), model::id_of(sentinel_vm));
+  }
+
   SequenceReport finish() {
     SequenceReport r;
+    r.setup = std::move(setup_);
     r.findings = std::move(findings_);
     r.numbered = std::move(numbered_);
     r.failure = failure_;
@@ -724,6 +757,7 @@ class Harness {
   std::vector<Ended> ended_;
   Findings findings_;
   std::vector<std::string> numbered_;
+  std::string setup_;
   std::string failure_;
   int number_ = 0;
 };
@@ -744,69 +778,69 @@ struct StepCmd : Cmd {
 };
 
 void valid_settings(Step& s) {
-  s.s = *rc::gen::element(SClass::kNull, SClass::kEmpty, SClass::kValid);
+  s.s = *genutil::pick<SClass>({SClass::kNull, SClass::kEmpty, SClass::kValid});
   if (s.s == SClass::kValid) {
     s.settings.wmi_dtd = *rc::gen::arbitrary<bool>();
-    s.settings.consistency = *rc::gen::inRange(0, 3);
+    s.settings.consistency = *genutil::uniform(0, 3);
     s.settings.ignore_disks = *rc::gen::arbitrary<bool>();
-    s.settings.backup = *rc::gen::inRange(0, 3);
+    s.settings.backup = *genutil::uniform(0, 3);
   }
 }
 
 struct CreateCmd : StepCmd {
   CreateCmd() {
     step.kind = StepKind::kCreate;
-    step.a = *rc::gen::inRange(0, 3);
-    step.type = *rc::gen::element<std::uint16_t>(1, 1, 2);
+    step.a = *genutil::uniform(0, 3);
+    step.type = *genutil::pick<std::uint16_t>({1, 1, 2});
     valid_settings(step);
   }
 };
 struct PairCmd : StepCmd {
   PairCmd() {
     step.kind = StepKind::kCreatePair;
-    step.a = *rc::gen::inRange(0, 3);
-    step.b = *rc::gen::inRange(0, 3);
+    step.a = *genutil::uniform(0, 3);
+    step.b = *genutil::uniform(0, 3);
   }
 };
 struct CancelCmd : StepCmd {
   CancelCmd() {
     step.kind = StepKind::kCancel;
-    step.a = *rc::gen::inRange(0, 3);
-    step.type = *rc::gen::element<std::uint16_t>(4, 5);
-    step.ms = *rc::gen::element<std::int64_t>(0, 100, 300);
+    step.a = *genutil::uniform(0, 3);
+    step.type = *genutil::pick<std::uint16_t>({4, 5});
+    step.ms = *genutil::pick<std::int64_t>({0, 100, 300});
   }
 };
 struct DestroyCmd : StepCmd {
   DestroyCmd() {
     step.kind = StepKind::kDestroy;
-    step.a = *rc::gen::inRange(0, 8);
+    step.a = *genutil::uniform(0, 8);
   }
 };
 struct ApplyCmd : StepCmd {
   ApplyCmd() {
     step.kind = StepKind::kApply;
-    step.a = *rc::gen::inRange(0, 8);
+    step.a = *genutil::uniform(0, 8);
   }
 };
 struct MemberCmd : StepCmd {
   MemberCmd() {
-    step.kind = *rc::gen::element(StepKind::kAddMember, StepKind::kRemoveMember);
-    step.a = *rc::gen::inRange(0, 3);
-    step.b = *rc::gen::inRange(0, 3);
+    step.kind = *genutil::pick<StepKind>({StepKind::kAddMember, StepKind::kRemoveMember});
+    step.a = *genutil::uniform(0, 3);
+    step.b = *genutil::uniform(0, 3);
   }
 };
 struct StateCmd : StepCmd {
   StateCmd() {
     step.kind = StepKind::kStateChange;
-    step.a = *rc::gen::inRange(0, 3);
-    step.type = *rc::gen::element<std::uint16_t>(2, 3, 6, 9);
-    step.wait = *rc::gen::element(true, true, false);
+    step.a = *genutil::uniform(0, 3);
+    step.type = *genutil::pick<std::uint16_t>({2, 3, 6, 9});
+    step.wait = *genutil::pick<bool>({true, true, false});
   }
 };
 struct AdvanceCmd : StepCmd {
   AdvanceCmd() {
     step.kind = StepKind::kAdvance;
-    step.ms = *rc::gen::element<std::int64_t>(1000, 60'000, 400'000);
+    step.ms = *genutil::pick<std::int64_t>({1000, 60'000, 400'000});
   }
   void checkPreconditions(const GenModel& m) const override {
     if (!m.clock) RC_DISCARD("needs a clock to advance");
@@ -891,7 +925,8 @@ SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_s
 }
 
 std::string numbered_list(const SequenceReport& r) {
-  std::string out;
+  std::string out = r.setup;
+  if (!out.empty()) out += "steps:\n";
   for (const auto& line : r.numbered)
     out += line + "\n";
   return out;

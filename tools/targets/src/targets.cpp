@@ -8,6 +8,7 @@
 #include "hvsnap/cim/names.h"
 #include "hvsnap/fixtures/host_yaml.h"
 #include "hvsnap/sim/host.h"
+#include "hvsnap/tools/mutants.h"
 
 namespace hvsnap::tools {
 
@@ -139,13 +140,29 @@ std::string describe(const sim::Personality& p) {
 }
 
 cim::Result<TargetSpec> make_target(std::string_view uri, const TargetOptions& options) {
-  if (uri.substr(0, 4) != "sim:") {
+  // sim:[PATH.yaml] or sim+mutant:NAME[:PATH.yaml]
+  std::string mutant;
+  std::string fixture;
+  if (uri.substr(0, 4) == "sim:") {
+    fixture = std::string(uri.substr(4));
+  } else if (uri.substr(0, 11) == "sim+mutant:") {
+    const std::string_view rest = uri.substr(11);
+    const std::size_t colon = rest.find(':');
+    mutant = std::string(rest.substr(0, colon));
+    if (colon != std::string_view::npos) fixture = std::string(rest.substr(colon + 1));
+    if (mutants::find(mutant) == nullptr) {
+      std::string known;
+      for (const auto& m : mutants::catalogue())
+        known += (known.empty() ? "" : ", ") + std::string(m.name);
+      return cim::invalid_parameter(
+          fmt::format("unknown mutant '{}' in '{}' (known: {})", mutant, uri, known));
+    }
+  } else {
     const auto colon = uri.find(':');
-    return cim::invalid_parameter(
-        fmt::format("unknown target scheme '{}' in '{}' (expected sim: or sim:PATH.yaml)",
-                    colon == std::string_view::npos ? uri : uri.substr(0, colon), uri));
+    return cim::invalid_parameter(fmt::format(
+        "unknown target scheme '{}' in '{}' (expected sim:, sim:PATH.yaml or sim+mutant:NAME)",
+        colon == std::string_view::npos ? uri : uri.substr(0, colon), uri));
   }
-  const std::string fixture(uri.substr(4));
   cim::Result<sim::HostState> base =
       fixture.empty() ? fixtures::load_host_yaml(builtin_fixture(), "sim: (built-in host)")
                       : fixtures::load_host_file(fixture);
@@ -171,9 +188,14 @@ cim::Result<TargetSpec> make_target(std::string_view uri, const TargetOptions& o
   spec.caps.transient_failures = !state.faults.empty();
   spec.identity = fmt::format("hvsnap fake host \"{}\" ({}; faults: {})", state.host_name,
                               describe(state.personality), options.faults);
+  if (!mutant.empty()) {
+    spec.identity = fmt::format("{} wrapped in mutant {} (breaks {})", spec.identity, mutant,
+                                mutants::find(mutant)->requirement);
+  }
   const sim::FaultPlan faults = state.faults;
   spec.factory = [state, faults, seed = options.seed, uri = spec.uri, identity = spec.identity,
-                  caps = spec.caps](std::uint64_t case_seed) -> cim::Result<conformance::Target> {
+                  caps = spec.caps,
+                  mutant](std::uint64_t case_seed) -> cim::Result<conformance::Target> {
     sim::HostState s = state;
     const sim::HostState seeded = sim::HostState::with_seed(sim::derive_seed(seed, case_seed));
     s.seed = seeded.seed;
@@ -186,6 +208,11 @@ cim::Result<TargetSpec> make_target(std::string_view uri, const TargetOptions& o
     std::shared_ptr<sim::Host> shared = std::move(host).value();
     conformance::Target t;
     t.provider = shared;
+    if (!mutant.empty()) {
+      auto wrapped = mutants::wrap(mutant, shared);
+      if (!wrapped.ok()) return wrapped.status();
+      t.provider = std::move(wrapped).value();
+    }
     t.control = std::make_shared<SimControl>(shared, faults);
     t.caps = caps;
     t.uri = uri;

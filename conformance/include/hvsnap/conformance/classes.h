@@ -77,6 +77,10 @@ struct Combo {
   friend bool operator==(const Combo&, const Combo&) = default;
 };
 
+// How much a combination departs from the plain valid call (C-READY, S absent, T-STANDARD,
+// R absent): one per class that is not the baseline, two for R-EXISTING (it adds a call).
+int complexity(const Combo& c);
+
 // Every C × S × T × R combination (1,680), in a fixed order.
 std::vector<Combo> all_combos();
 // A pairwise covering subset: every pair of classes of any two parameters appears at least

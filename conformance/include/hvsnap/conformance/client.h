@@ -46,8 +46,10 @@ struct JobTrace {
 // A method call as a person would type it, with its outcome.
 struct RecordedCall {
   int number = 0;
-  std::string call;     // "CreateSnapshot(Collection=…, SnapshotType=1)"
+  std::string call;     // "Msvm_CollectionSnapshotService.CreateSnapshot(Collection=…, …)"
   std::string outcome;  // "4096, Job=…" or "fault: NotFound: …"
+  std::string note;     // what followed: "job 4→7", the collection it made, …
+  std::string section;  // a heading printed before this call (the start of a phase)
 };
 
 struct ClientOptions {
@@ -74,8 +76,11 @@ class Client {
   // --- method calls (recorded) ---
   cim::Result<cim::MethodResult> invoke(const cim::ObjectPath& object, std::string_view method,
                                         const cim::PropertyList& in);
-  // Polls a job until it is terminal, vanishes or the budget runs out.
+  // Polls a job until it is terminal, vanishes or the budget runs out; notes how it ended
+  // on the call that started it.
   JobTrace wait_job(const cim::ObjectPath& job);
+  // The heading the next recorded call starts under ("set-up: …", "the call under test").
+  void section(std::string title) { pending_section_ = std::move(title); }
   // Lets simulated (or real) time pass: `ms` of clock with control, else a real sleep.
   void pass_time(std::int64_t ms);
 
@@ -101,7 +106,7 @@ class Client {
   std::vector<std::string> cleanup();
 
   const std::vector<RecordedCall>& calls() const { return calls_; }
-  // The calls as a numbered list, one per line.
+  // The calls as a numbered list under their headings, each with its outcome and note.
   std::string transcript() const;
   int next_label() { return ++labels_; }
 
@@ -117,7 +122,11 @@ class Client {
 
   Target target_;
   ClientOptions options_;
+  void record(std::string call, std::string outcome);
+  void annotate_job(const cim::ObjectPath& job, const std::string& note);
+
   std::vector<RecordedCall> calls_;
+  std::string pending_section_;
   std::vector<cim::ObjectPath> vms_;
   std::vector<cim::ObjectPath> groups_;  // VM groups and management collections
   int labels_ = 0;
@@ -129,8 +138,12 @@ class Client {
 JobTrace follow_job(cim::Provider& provider, TargetControl* control, const cim::ObjectPath& job,
                     const ClientOptions& options);
 
-// "CreateSnapshot(Collection=…, SnapshotType=1)" — a call rendered for people.
-std::string render_call(std::string_view method, const cim::PropertyList& in);
+// "Msvm_CollectionSnapshotService.CreateSnapshot(Collection=…, SnapshotType=1)" — a call
+// rendered for people: a service by its class, any other object by its path.
+std::string render_call(const cim::ObjectPath& object, std::string_view method,
+                        const cim::PropertyList& in);
+// The number of calls in a transcript (its numbered lines).
+int count_calls(std::string_view transcript);
 // "4096, Job=…" / "fault: NotFound: …"
 std::string render_outcome(const cim::Result<cim::MethodResult>& r);
 

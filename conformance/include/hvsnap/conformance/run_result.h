@@ -74,6 +74,7 @@ struct RunResult {
   std::map<std::string, std::set<std::string>> ambiguities;  // "AMB-1" -> observed choices
   RunCounts counts;
   bool budget_exhausted = false;
+  bool stopped_at_first_failure = false;
 
   bool certified = false;
   std::string verdict;  // "CERTIFIED" / "NOT CERTIFIED"

@@ -36,6 +36,7 @@ struct RunOptions {
   int parallel_rounds = 10;
   int liveness_cases = 20;              // fault-free C-READY cases after a faulty run
   std::chrono::milliseconds budget{0};  // 0: no limit; otherwise stop starting new work after it
+  bool stop_at_first_failure = false;   // stop starting new work once anything failed
   RunConfig run;
   std::function<void(const Progress&)> progress;
   // How to reproduce (goes into tokens): uri, fixture, personality, faults.

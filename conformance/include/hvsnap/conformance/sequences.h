@@ -45,6 +45,7 @@ struct SequenceReport {
   bool not_tested = false;
   std::string not_tested_reason;
   Findings findings;
+  std::string setup;                  // what every sequence starts from, with the objects' ids
   std::vector<std::string> numbered;  // the sequence as numbered WMI calls with outcomes
   std::string failure;                // the first FAIL, in words, naming its requirement
   std::vector<std::string> cleanup_left;

@@ -1,6 +1,7 @@
 // Target URIs (the only place that wires concrete targets to the suite, design.md):
 //   sim:                          the fake, with the built-in minimal host
 //   sim:PATH.yaml                 the fake, with a fixture file
+//   sim+mutant:NAME[:PATH.yaml]   the fake wrapped in a deliberately broken mutant
 // (wsman+http[s]://… arrives with the WS-Man client.)
 #pragma once
 

@@ -1,0 +1,82 @@
+#include "mutant.h"
+
+namespace hvsnap::tools::mutants {
+
+void Mutant::run_edit() {
+  if (!edits()) return;
+  sim::HostState s = host_->control().dump();
+  if (edit(s)) {
+    // A mutant that produces a state the fake cannot hold is a bug in the mutant: say so.
+    if (auto st = host_->control().load(std::move(s)); !st.ok()) {
+      throw std::logic_error("mutant produced an invalid host state: " + st.to_string());
+    }
+  }
+}
+
+cim::Result<std::vector<cim::Instance>> Mutant::filter(cim::Result<std::vector<cim::Instance>> r,
+                                                       const ReadContext& ctx) {
+  if (!r.ok()) return r;
+  std::vector<cim::Instance> out;
+  out.reserve(r->size());
+  for (auto& inst : *r) {
+    if (rewrite(inst, ctx)) out.push_back(std::move(inst));
+  }
+  return out;
+}
+
+cim::Result<cim::Instance> Mutant::get_instance(const cim::ObjectPath& path) {
+  std::lock_guard lock(mu_);
+  run_edit();
+  auto r = host_->get_instance(path);
+  run_edit();
+  if (r.ok() && !rewrite(*r, {ReadContext::Kind::kGet, &path})) {
+    return cim::not_found(path.to_string());
+  }
+  return r;
+}
+
+cim::Result<std::vector<cim::Instance>> Mutant::enumerate_instances(std::string_view name_space,
+                                                                    std::string_view class_name) {
+  std::lock_guard lock(mu_);
+  run_edit();
+  auto r = host_->enumerate_instances(name_space, class_name);
+  run_edit();
+  return filter(std::move(r), {ReadContext::Kind::kEnumerate, nullptr, class_name});
+}
+
+cim::Result<std::vector<cim::Instance>> Mutant::associators(const cim::ObjectPath& object,
+                                                            const cim::AssociatorsFilter& f) {
+  std::lock_guard lock(mu_);
+  run_edit();
+  auto r = host_->associators(object, f);
+  run_edit();
+  return filter(std::move(r),
+                {ReadContext::Kind::kAssociators, &object, {}, f.assoc_class, f.result_class});
+}
+
+cim::Result<std::vector<cim::Instance>> Mutant::references(const cim::ObjectPath& object,
+                                                           const cim::ReferencesFilter& f) {
+  std::lock_guard lock(mu_);
+  run_edit();
+  auto r = host_->references(object, f);
+  run_edit();
+  return filter(std::move(r), {ReadContext::Kind::kReferences, &object, {}, {}, f.result_class});
+}
+
+cim::Result<cim::MethodResult> Mutant::invoke_method(const cim::ObjectPath& object,
+                                                     std::string_view method,
+                                                     const cim::PropertyList& in) {
+  std::lock_guard lock(mu_);
+  run_edit();
+  cim::PropertyList args = in;
+  if (auto answer = before_invoke(object, method, args)) {
+    run_edit();
+    return std::move(*answer);
+  }
+  auto r = host_->invoke_method(object, method, args);
+  after_invoke(object, method, args, r);
+  run_edit();
+  return r;
+}
+
+}  // namespace hvsnap::tools::mutants
