@@ -152,7 +152,9 @@ TEST(CimXml, RefusesOversizedTextAndDeepNesting) {
       0U);
   Instance inst("L0");
   for (int i = 1; i < 12; ++i) {
-    Instance outer("L" + std::to_string(i));
+    std::string name = "L";  // not "L" + to_string(i): GCC 12 -Wrestrict false positive
+    name += std::to_string(i);
+    Instance outer(name);
     outer.set("Inner", Value::instance(inst));
     inst = outer;
   }

@@ -145,5 +145,44 @@ INSTANTIATE_TEST_SUITE_P(Section6, FaultPlans,
                            return n;
                          });
 
+// A target without a control interface (as a live host is): what only the fake's control can
+// arrange is NOT_TESTED with the reason, everything else still runs and passes, and the
+// client waits by polling instead of moving a clock.
+TEST(SimConformance, WithoutControlTheFakeOnlyClassesAreNotTested) {
+  tools::TargetOptions t;
+  t.seed = seed();
+  auto spec = tools::make_target("sim:", t);
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  Capabilities caps = spec->caps;
+  caps.control = false;
+  TargetFactory blind = [inner = spec->factory, caps](std::uint64_t s) -> cim::Result<Target> {
+    auto target = inner(s);
+    if (!target.ok()) return target;
+    target->control.reset();
+    target->caps = caps;
+    return target;
+  };
+  RunOptions o;
+  o.seed = t.seed;
+  o.profile = Profile::kCore;
+  o.coverage = Coverage::kPairwise;
+  o.settings_sweep = false;
+  o.run.client.poll_step_ms = 0;  // the fake moves its clock on every call anyway
+  const RunResult r = run_suite(blind, {spec->uri, spec->identity, caps}, o);
+  expect_no_failures(r);
+  int blind_combos = 0;
+  for (const auto& c : r.combos) {
+    if (c.combo.c != CClass::kNonsnapDisk && c.combo.c != CClass::kProdOnlyNovss) continue;
+    ++blind_combos;
+    EXPECT_EQ(c.verdict, Verdict::kNotTested) << c.combo.to_string();
+    EXPECT_NE(c.note.find("control interface"), std::string::npos) << c.note;
+  }
+  EXPECT_GT(blind_combos, 0);
+  int passed = 0;
+  for (const auto& c : r.combos)
+    passed += c.verdict == Verdict::kPass ? 1 : 0;
+  EXPECT_GT(passed, static_cast<int>(r.combos.size()) / 2);
+}
+
 }  // namespace
 }  // namespace hvsnap

@@ -294,10 +294,10 @@ void check_job(const JobTrace& t, Findings& out) {
   // Legal transitions: a later state must be reachable from the earlier one (polls may
   // skip intermediate states): 2→3→4, 4↔5, 4→6, any non-terminal → terminal.
   auto reachable = [](std::uint16_t from, std::uint16_t to) {
-    const cim::JobState f(from), t(to);
+    const cim::JobState f(from), g(to);
     if (from == to) return true;
     if (f.is_terminal()) return false;
-    if (t.is_terminal()) return from >= 2 && from <= 6;
+    if (g.is_terminal()) return from >= 2 && from <= 6;
     switch (from) {
       case 2:
         return to == 3 || to == 4 || to == 5 || to == 6;

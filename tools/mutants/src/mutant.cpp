@@ -29,7 +29,7 @@ cim::Result<cim::Instance> Mutant::get_instance(const cim::ObjectPath& path) {
   run_edit();
   auto r = host_->get_instance(path);
   run_edit();
-  if (r.ok() && !rewrite(*r, {ReadContext::Kind::kGet, &path})) {
+  if (r.ok() && !rewrite(*r, ReadContext::of(ReadContext::Kind::kGet, &path))) {
     return cim::not_found(path.to_string());
   }
   return r;
@@ -41,7 +41,9 @@ cim::Result<std::vector<cim::Instance>> Mutant::enumerate_instances(std::string_
   run_edit();
   auto r = host_->enumerate_instances(name_space, class_name);
   run_edit();
-  return filter(std::move(r), {ReadContext::Kind::kEnumerate, nullptr, class_name});
+  ReadContext ctx = ReadContext::of(ReadContext::Kind::kEnumerate, nullptr);
+  ctx.class_name = class_name;
+  return filter(std::move(r), ctx);
 }
 
 cim::Result<std::vector<cim::Instance>> Mutant::associators(const cim::ObjectPath& object,
@@ -50,8 +52,10 @@ cim::Result<std::vector<cim::Instance>> Mutant::associators(const cim::ObjectPat
   run_edit();
   auto r = host_->associators(object, f);
   run_edit();
-  return filter(std::move(r),
-                {ReadContext::Kind::kAssociators, &object, {}, f.assoc_class, f.result_class});
+  ReadContext ctx = ReadContext::of(ReadContext::Kind::kAssociators, &object);
+  ctx.assoc_class = f.assoc_class;
+  ctx.result_class = f.result_class;
+  return filter(std::move(r), ctx);
 }
 
 cim::Result<std::vector<cim::Instance>> Mutant::references(const cim::ObjectPath& object,
@@ -60,7 +64,9 @@ cim::Result<std::vector<cim::Instance>> Mutant::references(const cim::ObjectPath
   run_edit();
   auto r = host_->references(object, f);
   run_edit();
-  return filter(std::move(r), {ReadContext::Kind::kReferences, &object, {}, {}, f.result_class});
+  ReadContext ctx = ReadContext::of(ReadContext::Kind::kReferences, &object);
+  ctx.result_class = f.result_class;
+  return filter(std::move(r), ctx);
 }
 
 cim::Result<cim::MethodResult> Mutant::invoke_method(const cim::ObjectPath& object,

@@ -15,7 +15,14 @@ namespace hvsnap::tools::mutants {
 
 // Where an instance being returned comes from.
 struct ReadContext {
-  enum class Kind { kGet, kEnumerate, kAssociators, kReferences } kind = Kind::kGet;
+  enum class Kind { kGet, kEnumerate, kAssociators, kReferences };
+  static ReadContext of(Kind k, const cim::ObjectPath* object) {
+    ReadContext c;
+    c.kind = k;
+    c.object = object;
+    return c;
+  }
+  Kind kind = Kind::kGet;
   const cim::ObjectPath* object = nullptr;  // the path read, or the source of the association
   std::string_view class_name;              // enumerate: the class asked for
   std::string_view assoc_class;             // associators / references filter

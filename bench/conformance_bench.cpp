@@ -1,0 +1,92 @@
+// Speed of the conformance suite against the fake (issue 3 "Performance"):
+//   BM_SingleCallCase      one matrix case end to end (fresh host, arrangement, the call,
+//                          the oracle's judgement), cycling through all 1,680 combinations
+//   BM_Sequence20          one generated 20-step stateful sequence, end to end
+//   BM_MatrixPlus1000Seq   the exhaustive class matrix plus 1,000 sequences of up to 20
+//                          steps, as `run_suite` runs them (wall time; one iteration)
+// Run: cmake --workflow --preset release && ./build/release/bench/conformance_bench
+#include <benchmark/benchmark.h>
+
+#include <vector>
+
+#include "hvsnap/conformance/case_runner.h"
+#include "hvsnap/conformance/cases.h"
+#include "hvsnap/conformance/classes.h"
+#include "hvsnap/conformance/runner.h"
+#include "hvsnap/conformance/sequences.h"
+#include "hvsnap/tools/targets.h"
+
+namespace {
+
+using namespace hvsnap;
+using namespace hvsnap::conformance;
+
+tools::TargetSpec target() {
+  tools::TargetOptions t;
+  t.seed = 7;
+  return tools::make_target("sim:", t).value();
+}
+
+void BM_SingleCallCase(benchmark::State& state) {
+  const auto spec = target();
+  const auto combos = all_combos();
+  GenOptions gen;
+  gen.fake_attributes = true;
+  RunConfig cfg;
+  cfg.declarations = declarations_of(spec.caps);
+  std::vector<Case> cases;
+  for (std::size_t i = 0; i < combos.size(); ++i) {
+    cases.push_back(gen_case(combos[i], gen)(rc::Random(i + 1), 100).value());
+  }
+  std::size_t i = 0;
+  for (auto _ : state) {
+    CaseReport r = run_case(cases[i++ % cases.size()], spec.factory, cfg);
+    benchmark::DoNotOptimize(r.findings.size());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_SingleCallCase)->Unit(benchmark::kMicrosecond);
+
+void BM_Sequence20(benchmark::State& state) {
+  const auto spec = target();
+  RunConfig cfg;
+  cfg.declarations = declarations_of(spec.caps);
+  // Sequences of exactly 20 steps (generated ones vary in length; keep the 20-step ones).
+  std::vector<std::vector<Step>> seqs;
+  for (std::uint64_t seed = 1; seqs.size() < 64; ++seed) {
+    auto s = gen_sequence(true, 20)(rc::Random(seed), 20).value();
+    if (s.size() == 20) seqs.push_back(std::move(s));
+  }
+  std::size_t i = 0;
+  for (auto _ : state) {
+    SequenceReport r = run_sequence(seqs[i % seqs.size()], i + 1, spec.factory, cfg);
+    ++i;
+    benchmark::DoNotOptimize(r.findings.size());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Sequence20)->Unit(benchmark::kMillisecond);
+
+void BM_MatrixPlus1000Seq(benchmark::State& state) {
+  const auto spec = target();
+  for (auto _ : state) {
+    RunOptions o;
+    o.seed = 7;
+    o.profile = Profile::kFull;
+    o.coverage = Coverage::kExhaustive;
+    o.settings_sweep = false;
+    o.sequences = 1000;
+    o.max_steps = 20;
+    o.parallel_rounds = 0;
+    const RunResult r = run_suite(spec.factory, {spec.uri, spec.identity, spec.caps}, o);
+    if (!r.failures.empty()) state.SkipWithError("the fake failed the suite");
+    state.counters["cases"] = r.counts.cases;
+    state.counters["sequences"] = r.counts.sequences;
+    state.counters["steps"] = r.counts.sequence_steps;
+  }
+}
+BENCHMARK(BM_MatrixPlus1000Seq)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
