@@ -4,7 +4,10 @@
 #include <fmt/format.h>
 
 #include <barrier>
+#include <condition_variable>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 #include "hvsnap/cim/codes.h"
@@ -23,6 +26,113 @@ struct Call {
   std::size_t group = 0;
   model::CallOutcome outcome;
   std::string text;
+};
+
+// On a target with a control interface (the fake) the threads take turns in an order drawn
+// from the seed. Each provider operation is atomic on the fake anyway, so this explores the
+// same interleavings free-running threads would, while one seed reproduces the whole round
+// (and so the whole run). Live targets run free.
+class Turnstile {
+ public:
+  Turnstile(std::size_t threads, std::uint64_t seed) : active_(threads, true), state_(seed) {
+    current_ = pick();
+  }
+  void enter(std::size_t id) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return current_ == static_cast<long>(id); });
+  }
+  void leave() {
+    std::lock_guard lock(mu_);
+    current_ = pick();
+    cv_.notify_all();
+  }
+  // Leaving the round takes a turn too: were a thread to drop out whenever it got there, the
+  // set the next pick chooses from would depend on timing.
+  void finish(std::size_t id) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return current_ == static_cast<long>(id); });
+    active_[id] = false;
+    current_ = pick();
+    cv_.notify_all();
+  }
+
+ private:
+  long pick() {  // a live thread, uniformly, by splitmix64 (portable)
+    std::vector<long> live;
+    for (std::size_t i = 0; i < active_.size(); ++i) {
+      if (active_[i]) live.push_back(static_cast<long>(i));
+    }
+    if (live.empty()) return -1;
+    state_ += 0x9E3779B97F4A7C15ULL;
+    std::uint64_t z = state_;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return live[z % live.size()];
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<bool> active_;
+  std::uint64_t state_;
+  long current_ = -1;
+};
+
+// One thread's view of the provider and the clock: every operation waits for the thread's turn.
+class Gated final : public cim::Provider, public TargetControl {
+ public:
+  Gated(cim::Provider& p, TargetControl& c, Turnstile& t, std::size_t id)
+      : p_(p), c_(c), t_(t), id_(id) {}
+  template <class F>
+  auto turn(F f) const {
+    t_.enter(id_);
+    auto r = f();
+    t_.leave();
+    return r;
+  }
+  cim::Result<cim::Instance> get_instance(const ObjectPath& path) override {
+    return turn([&] { return p_.get_instance(path); });
+  }
+  cim::Result<std::vector<cim::Instance>> enumerate_instances(std::string_view ns,
+                                                              std::string_view cls) override {
+    return turn([&] { return p_.enumerate_instances(ns, cls); });
+  }
+  cim::Result<std::vector<cim::Instance>> associators(const ObjectPath& o,
+                                                      const cim::AssociatorsFilter& f) override {
+    return turn([&] { return p_.associators(o, f); });
+  }
+  cim::Result<std::vector<cim::Instance>> references(const ObjectPath& o,
+                                                     const cim::ReferencesFilter& f) override {
+    return turn([&] { return p_.references(o, f); });
+  }
+  cim::Result<cim::MethodResult> invoke_method(const ObjectPath& o, std::string_view m,
+                                               const cim::PropertyList& in) override {
+    return turn([&] { return p_.invoke_method(o, m, in); });
+  }
+  void advance(std::int64_t ms) override {
+    turn([&] {
+      c_.advance(ms);
+      return 0;
+    });
+  }
+  std::int64_t now_ms() const override {
+    return turn([&] { return c_.now_ms(); });
+  }
+  cim::Status set_vm_attributes(const ObjectPath& vm, const FakeVmAttributes& a) override {
+    return turn([&] { return c_.set_vm_attributes(vm, a); });
+  }
+  void set_faults_enabled(bool on) override {
+    turn([&] {
+      c_.set_faults_enabled(on);
+      return 0;
+    });
+  }
+
+ private:
+  cim::Provider& p_;
+  TargetControl& c_;
+  Turnstile& t_;
+  std::size_t id_;
 };
 
 bool won(const model::CallOutcome& o) {
@@ -80,10 +190,17 @@ ParallelReport run_parallel_round(std::uint64_t seed, const TargetFactory& make_
     calls[t].group = (seed + t * 7 + t / 2) % groups.size();
   std::barrier start(threads);
   std::vector<std::thread> pool;
-  cim::Provider& provider = *target->provider;
   TargetControl* control = target->control.get();
+  Turnstile turns(calls.size(), seed);
+  std::vector<std::unique_ptr<Gated>> gates;
+  if (control != nullptr) {
+    for (std::size_t t = 0; t < calls.size(); ++t)
+      gates.push_back(std::make_unique<Gated>(*target->provider, *control, turns, t));
+  }
   for (std::size_t t = 0; t < calls.size(); ++t) {
     pool.emplace_back([&, t] {
+      cim::Provider& provider = gates.empty() ? *target->provider : *gates[t];
+      TargetControl* clock = gates.empty() ? control : gates[t].get();
       cim::PropertyList in;
       cim::set(in, "Collection", cim::Value::reference(groups[calls[t].group]));
       cim::set(in, "SnapshotType", cim::Value::uint16(1));
@@ -95,8 +212,9 @@ ParallelReport run_parallel_round(std::uint64_t seed, const TargetFactory& make_
           render_call(Client::service(names::kCollectionSnapshotService), "CreateSnapshot", in) +
           " -> " + render_outcome(r);
       if (calls[t].outcome.job && calls[t].outcome.return_value == cim::ReturnCode::kJobStarted) {
-        calls[t].outcome.trace = follow_job(provider, control, *calls[t].outcome.job, cfg.client);
+        calls[t].outcome.trace = follow_job(provider, clock, *calls[t].outcome.job, cfg.client);
       }
+      if (!gates.empty()) turns.finish(t);
     });
   }
   for (auto& th : pool)

@@ -165,6 +165,10 @@ class Suite {
   // Whether to stop starting new work: the time budget ran out, or (stop_at_first_failure)
   // something already failed.
   bool out_of_budget() {
+    if (o_.cancel != nullptr && o_.cancel->load()) {
+      result_.interrupted = true;
+      return true;
+    }
     if (o_.budget.count() > 0 && Clock::now() - start_ > o_.budget) {
       result_.budget_exhausted = true;
       return true;
@@ -226,9 +230,11 @@ class Suite {
       ComboResult cr;
       cr.combo = combo;
       if (out_of_budget()) {
-        cr.note = result_.budget_exhausted ? "not run: the time budget ran out"
-                                           : "not run: the run stopped at its first failure";
+        cr.note = result_.interrupted        ? "not run: the run was interrupted"
+                  : result_.budget_exhausted ? "not run: the time budget ran out"
+                                             : "not run: the run stopped at its first failure";
         result_.combos.push_back(cr);
+        ++result_.counts.combos;  // listed, as NOT_TESTED with the reason
         continue;
       }
       // The property for this combination; the last failing report is the shrunk one.
@@ -531,7 +537,13 @@ class Suite {
         rr.reason = why;
       } else {
         rr.verdict = Verdict::kNotTested;
-        if (rr.reason.empty()) rr.reason = "no case of this run reached a check of it";
+        if (rr.reason.empty()) {
+          rr.reason = result_.interrupted        ? "not reached: the run was interrupted"
+                      : result_.budget_exhausted ? "not reached before the time budget ran out"
+                      : result_.stopped_at_first_failure
+                          ? "not reached: the run stopped at its first failure"
+                          : "no case of this run reached a check of it";
+        }
       }
     }
   }
@@ -549,6 +561,7 @@ class Suite {
 void apply_verdict(RunResult& r) {
   r.verdict_reasons.clear();
   bool ok = true;
+  std::vector<const RequirementResult*> untested;
   for (const auto& rr : r.requirements) {
     if (rr.level == Level::kShould) continue;
     if (rr.verdict == Verdict::kFail) {
@@ -557,8 +570,24 @@ void apply_verdict(RunResult& r) {
     }
     if (rr.verdict == Verdict::kNotTested && r.profile == "full" && rr.level == Level::kMust) {
       ok = false;
-      r.verdict_reasons.push_back(fmt::format("{} (MUST) was not tested: {}", rr.id, rr.reason));
+      untested.push_back(&rr);
     }
+  }
+  // Untested MUST items: one line each when few; otherwise one line naming them all.
+  bool same_reason = true;
+  for (const auto* rr : untested)
+    same_reason = same_reason && rr->reason == untested.front()->reason;
+  if (untested.size() <= 3) {
+    for (const auto* rr : untested) {
+      r.verdict_reasons.push_back(fmt::format("{} (MUST) was not tested: {}", rr->id, rr->reason));
+    }
+  } else {
+    std::string ids;
+    for (const auto* rr : untested)
+      ids += (ids.empty() ? "" : ", ") + rr->id;
+    r.verdict_reasons.push_back(
+        fmt::format("{} MUST requirements were not tested ({}): {}", untested.size(), ids,
+                    same_reason ? untested.front()->reason : "see the requirement table"));
   }
   if (r.profile != "full") {
     ok = false;
@@ -568,6 +597,10 @@ void apply_verdict(RunResult& r) {
   if (r.budget_exhausted) {
     ok = false;
     r.verdict_reasons.push_back("the time budget ran out before the run was complete");
+  }
+  if (r.interrupted) {
+    ok = false;
+    r.verdict_reasons.push_back("the run was interrupted before it was complete");
   }
   r.certified = ok;
   r.verdict = ok ? "CERTIFIED" : "NOT CERTIFIED";

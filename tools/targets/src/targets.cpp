@@ -183,6 +183,7 @@ cim::Result<TargetSpec> make_target(std::string_view uri, const TargetOptions& o
   TargetSpec spec;
   spec.uri = std::string(uri);
   spec.fixture = fixture;
+  spec.personality = describe(state.personality);
   spec.caps.control = true;
   spec.caps.fresh_hosts = true;
   spec.caps.transient_failures = !state.faults.empty();

@@ -75,6 +75,7 @@ struct RunResult {
   RunCounts counts;
   bool budget_exhausted = false;
   bool stopped_at_first_failure = false;
+  bool interrupted = false;  // RunOptions::cancel was set
 
   bool certified = false;
   std::string verdict;  // "CERTIFIED" / "NOT CERTIFIED"

@@ -4,6 +4,7 @@
 // (linearizability), and — where faults were injected — a fault-free liveness phase.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -37,6 +38,9 @@ struct RunOptions {
   int liveness_cases = 20;              // fault-free C-READY cases after a faulty run
   std::chrono::milliseconds budget{0};  // 0: no limit; otherwise stop starting new work after it
   bool stop_at_first_failure = false;   // stop starting new work once anything failed
+  // Set (from a signal handler, say) to stop starting new work; the run then ends as
+  // interrupted. Cases under way still finish and clean up after themselves.
+  const std::atomic<bool>* cancel = nullptr;
   RunConfig run;
   std::function<void(const Progress&)> progress;
   // How to reproduce (goes into tokens): uri, fixture, personality, faults.

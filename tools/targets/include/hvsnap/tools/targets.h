@@ -25,8 +25,9 @@ struct TargetSpec {
   conformance::TargetFactory factory;
   conformance::Capabilities caps;
   std::string uri;
-  std::string fixture;   // the fixture path ("" for the built-in host)
-  std::string identity;  // what the target is, for reports
+  std::string fixture;      // the fixture path ("" for the built-in host)
+  std::string identity;     // what the target is, for reports
+  std::string personality;  // the fake's effective personality (describe()), "" for live hosts
 };
 
 cim::Result<TargetSpec> make_target(std::string_view uri, const TargetOptions& options);

@@ -1,0 +1,321 @@
+// Writing a bundle safely, verifying one, and comparing two runs apart from wall time.
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "hvsnap/conformance/classes.h"
+#include "hvsnap/conformance/token.h"
+#include "hvsnap/reports/bundle.h"
+#include "report_util.h"
+
+namespace hvsnap::reports {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+const std::vector<std::string>& bundle_files() {
+  static const std::vector<std::string> files{"result.json", "junit.xml", "report.html",
+                                              "summary.md"};
+  return files;
+}
+
+std::string sha256_hex(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("OpenSSL EVP_Digest(SHA-256) failed");
+  }
+  std::string out;
+  out.reserve(len * 2);
+  for (unsigned int i = 0; i < len; ++i)
+    out += fmt::format("{:02x}", digest[i]);
+  return out;
+}
+
+namespace {
+
+cim::Status io_error(const fs::path& p, std::string_view what, const std::error_code& ec) {
+  return cim::failed(fmt::format("{}: cannot {}: {}", p.string(), what, ec.message()));
+}
+
+// Writes and flushes one file; fsync so that a rename afterwards publishes complete data.
+cim::Status write_file(const fs::path& p, std::string_view data) {
+  const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return io_error(p, "create", std::error_code(errno, std::generic_category()));
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const std::error_code ec(errno, std::generic_category());
+      ::close(fd);
+      return io_error(p, "write", ec);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    return io_error(p, "write", std::error_code(errno, std::generic_category()));
+  }
+  return {};
+}
+
+std::optional<std::string> read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+cim::Status check_output_dir(const fs::path& dir) {
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    if (!fs::is_directory(dir, ec)) {
+      return cim::invalid_parameter(fmt::format("{}: exists and is not a folder", dir.string()));
+    }
+    if (!fs::is_empty(dir, ec)) {
+      return cim::invalid_parameter(fmt::format(
+          "{}: already exists and is not empty; choose another --out or remove it", dir.string()));
+    }
+  }
+  const fs::path parent = dir.has_parent_path() ? dir.parent_path() : fs::path(".");
+  fs::create_directories(parent, ec);
+  if (ec) return io_error(parent, "create the folder", ec);
+  const fs::path probe = parent / fmt::format(".hvsnap-write-test-{}", ::getpid());
+  if (auto st = write_file(probe, "probe"); !st.ok()) {
+    return cim::invalid_parameter(
+        fmt::format("{}: the folder is not writable ({})", parent.string(), st.message()));
+  }
+  fs::remove(probe, ec);
+  return {};
+}
+
+cim::Status write_bundle(const fs::path& dir, const conformance::RunResult& r,
+                         const RunInfo& info) {
+  if (auto st = check_output_dir(dir); !st.ok()) return st;
+  std::error_code ec;
+  const fs::path parent = dir.has_parent_path() ? dir.parent_path() : fs::path(".");
+  const fs::path tmp = parent / fmt::format(".{}.partial-{}", dir.filename().string(), ::getpid());
+  fs::remove_all(tmp, ec);
+  fs::create_directory(tmp, ec);
+  if (ec) return io_error(tmp, "create the folder", ec);
+  auto fail = [&](cim::Status st) {
+    std::error_code ignore;
+    fs::remove_all(tmp, ignore);
+    return st;
+  };
+  const std::vector<std::pair<std::string, std::string>> files{
+      {"result.json", render_json(r, info)},
+      {"junit.xml", render_junit(r, info)},
+      {"report.html", render_html(r, info)},
+      {"summary.md", render_markdown(r, info)}};
+  std::string manifest;
+  for (const auto& [name, text] : files) {
+    if (auto st = write_file(tmp / name, text); !st.ok()) return fail(st);
+    manifest += fmt::format("{}  {}\n", sha256_hex(text), name);  // the sha256sum format
+  }
+  if (auto st = write_file(tmp / kManifest, manifest); !st.ok()) return fail(st);
+  if (fs::exists(dir, ec)) fs::remove(dir, ec);  // empty (checked above)
+  fs::rename(tmp, dir, ec);
+  if (ec) return fail(io_error(dir, "move the finished report into place", ec));
+  return {};
+}
+
+Verification verify_bundle(const fs::path& dir) {
+  Verification v;
+  auto problem = [&](std::string s) { v.problems.push_back(std::move(s)); };
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    problem(fmt::format("{}: not a folder", dir.string()));
+    return v;
+  }
+  // --- the manifest ---
+  const auto manifest = read_file(dir / kManifest);
+  if (!manifest) {
+    problem(fmt::format("{} is missing: this is not a complete hvsnap report", kManifest));
+    return v;
+  }
+  std::set<std::string> listed;
+  std::istringstream lines(*manifest);
+  std::string line;
+  int number = 0;
+  static const std::regex kLine("^([0-9a-f]{64})  ([^/\\\\]+)$");
+  while (std::getline(lines, line)) {
+    ++number;
+    std::smatch m;
+    if (!std::regex_match(line, m, kLine)) {
+      problem(fmt::format("{} line {}: expected '<sha256>  <file>', got '{}'", kManifest, number,
+                          line));
+      continue;
+    }
+    const std::string name = m[2];
+    if (!listed.insert(name).second) problem(fmt::format("{} lists {} twice", kManifest, name));
+    const auto data = read_file(dir / name);
+    if (!data) {
+      problem(fmt::format("{} is listed in {} but missing", name, kManifest));
+    } else if (sha256_hex(*data) != m[1].str()) {
+      problem(fmt::format("{} does not match its SHA-256 in {} (was it edited?)", name, kManifest));
+    }
+  }
+  for (const auto& f : bundle_files()) {
+    if (!listed.count(f)) problem(fmt::format("{} does not list {}", kManifest, f));
+  }
+  v.checked.push_back(fmt::format("{}: {} files and their SHA-256", kManifest, listed.size()));
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name != kManifest && !listed.count(name))
+      v.checked.push_back("not in the manifest (ignored): " + name);
+  }
+
+  // --- result.json ---
+  const auto text = read_file(dir / "result.json");
+  if (!text) return v;
+  const json j = json::parse(*text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    problem("result.json is not valid JSON");
+    return v;
+  }
+  try {
+    if (j.at("schema") != "hvsnap-result") problem("result.json: schema is not \"hvsnap-result\"");
+    const int version = j.at("schema-version").get<int>();
+    if (version > kSchemaVersion) {
+      problem(fmt::format("result.json: schema version {} is newer than this hvsnap reads ({})",
+                          version, kSchemaVersion));
+      return v;
+    }
+    const auto& counts = j.at("counts");
+    const auto& reqs = j.at("requirements");
+    const auto& combos = j.at("combinations");
+    const auto& failures = j.at("failures");
+    auto same = [&](const char* what, std::size_t counted, std::size_t listed_n) {
+      if (counted != listed_n) {
+        problem(
+            fmt::format("result.json: counts.{} is {} but {} are listed", what, counted, listed_n));
+      }
+    };
+    same("requirements", counts.at("requirements").get<std::size_t>(), reqs.size());
+    same("combinations", counts.at("combinations").get<std::size_t>(), combos.size());
+    same("failures", counts.at("failures").get<std::size_t>(), failures.size());
+    std::map<std::string, int> tallied;
+    for (const auto& [k, val] : counts.at("requirement-verdicts").items())
+      tallied[k] = val.get<int>();
+    std::map<std::string, int> seen;
+    for (const auto& rr : reqs)
+      ++seen[rr.at("verdict").get<std::string>()];
+    for (const auto& [k, n] : tallied) {
+      if (seen[k] != n)
+        problem(fmt::format("result.json: {} requirements are {} but the tally says {}", seen[k], k,
+                            n));
+    }
+    const std::string profile = j.at("options").at("profile");
+    bool certified = profile == "full";
+    for (const auto& rr : reqs) {
+      const std::string id = rr.at("id"), level = rr.at("level"), verdict = rr.at("verdict");
+      const int passed = rr.at("passed"), failed = rr.at("failed"), warned = rr.at("warned");
+      const std::string reason = rr.at("reason");
+      const bool should = level == "SHOULD";
+      std::string bad;
+      if (verdict == "PASS" && (passed == 0 || failed > 0 || warned > 0))
+        bad = "PASS needs passes and no failures or warnings";
+      if (verdict == "FAIL" && (failed == 0 || should))
+        bad = "FAIL needs failures on a MUST or IF-IMPLEMENTED item";
+      if (verdict == "WARN" && failed > 0 && !should)
+        bad = "a failed MUST cannot be only a warning";
+      if (verdict == "WARN" && failed == 0 && warned == 0) bad = "WARN needs a warning";
+      if ((verdict == "NOT_TESTED" || verdict == "NOT_APPLICABLE") && reason.empty())
+        bad = verdict + " needs a reason";
+      if (verdict == "NOT_TESTED" && passed + failed + warned > 0) bad = "NOT_TESTED yet checked";
+      if (!bad.empty())
+        problem(fmt::format("result.json: requirement {} is {}: {}", id, verdict, bad));
+      if (!should && verdict == "FAIL") certified = false;
+      if (level == "MUST" && verdict == "NOT_TESTED" && profile == "full") certified = false;
+    }
+    const auto& run = j.at("run");
+    if (run.at("budget-exhausted").get<bool>() || run.at("interrupted").get<bool>())
+      certified = false;
+    const auto& verdict = j.at("verdict");
+    if (verdict.at("certified").get<bool>() != certified) {
+      problem(fmt::format("result.json: the verdict says {} but the rules give {}",
+                          verdict.at("certified").get<bool>() ? "certified" : "not certified",
+                          certified ? "certified" : "not certified"));
+    }
+    if (verdict.at("verdict") !=
+        (verdict.at("certified").get<bool>() ? "CERTIFIED" : "NOT CERTIFIED")) {
+      problem("result.json: verdict.verdict does not match verdict.certified");
+    }
+    for (const auto& c : combos) {
+      const std::string name = c.at("combination");
+      const auto parsed = conformance::Combo::parse(name);
+      if (!parsed) {
+        problem("result.json: unknown combination " + name);
+        continue;
+      }
+      if (c.at("c") != to_string(parsed->c) || c.at("s") != to_string(parsed->s) ||
+          c.at("t") != to_string(parsed->t) || c.at("r") != to_string(parsed->r)) {
+        problem("result.json: the classes of " + name + " do not match its name");
+      }
+      if (c.at("not-tested").get<int>() > c.at("cases").get<int>())
+        problem("result.json: " + name + " has more untested cases than cases");
+    }
+    int n = 0;
+    for (const auto& f : failures) {
+      ++n;
+      if (auto t = conformance::decode_token(f.at("token").get<std::string>()); !t.ok()) {
+        problem(fmt::format("result.json: failure {} has a broken reproduction token: {}", n,
+                            t.status().message()));
+      }
+    }
+    v.checked.push_back(fmt::format(
+        "result.json: {} requirements, {} combinations, {} failures, verdict {}", reqs.size(),
+        combos.size(), failures.size(), verdict.at("verdict").get<std::string>()));
+  } catch (const json::exception& e) {
+    problem(fmt::format("result.json: a field is missing or has the wrong type ({})", e.what()));
+  }
+  return v;
+}
+
+std::string normalize_for_comparison(std::string_view file, std::string_view text) {
+  if (file == "result.json") {
+    ordered_json j = ordered_json::parse(text, nullptr, false);
+    if (j.is_discarded()) return std::string(text);
+    if (j.contains("tool")) j["tool"]["git-commit"] = "<commit>";
+    if (j.contains("run")) {
+      j["run"]["started"] = "<wall time>";
+      j["run"]["finished"] = "<wall time>";
+      j["run"]["wall-seconds"] = 0;
+    }
+    if (j.contains("failures")) {
+      for (auto& f : j["failures"])
+        f["seconds-to-find"] = 0;
+    }
+    return j.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
+  }
+  std::string s(text);
+  if (file == "junit.xml") {
+    s = std::regex_replace(s, std::regex(" time=\"[^\"]*\""), " time=\"<wall time>\"");
+    s = std::regex_replace(s, std::regex(" timestamp=\"[^\"]*\""), " timestamp=\"<wall time>\"");
+  } else if (file == "summary.md") {
+    s = std::regex_replace(s, std::regex("commit [^ \n]+\\.  \n"), "commit <commit>.  \n");
+    s = std::regex_replace(s, std::regex("\nRun: started [^\n]*"), "\nRun: <wall time>");
+  } else if (file == "report.html") {
+    s = std::regex_replace(s, std::regex("<dt>Wall time</dt><dd>[^<]*</dd>"),
+                           "<dt>Wall time</dt><dd><wall time></dd>");
+    s = std::regex_replace(s, std::regex("<dt>hvsnap</dt><dd>[^<]*</dd>"),
+                           "<dt>hvsnap</dt><dd><version></dd>");
+  } else if (file == kManifest) {
+    s = std::regex_replace(s, std::regex("[0-9a-f]{64}  "), "<sha256>  ");
+  }
+  return s;
+}
+
+}  // namespace hvsnap::reports

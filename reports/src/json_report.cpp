@@ -1,0 +1,116 @@
+// result.json: the whole run for machines. Schema "hvsnap-result", version kSchemaVersion.
+// Wall-time fields live only under "run" (started, finished, wall-seconds) and in each
+// failure's "seconds-to-find"; the build's commit under "tool".
+#include <nlohmann/json.hpp>
+
+#include "hvsnap/reports/bundle.h"
+#include "report_util.h"
+
+namespace hvsnap::reports {
+
+using nlohmann::ordered_json;
+using namespace conformance;
+
+std::string render_json(const RunResult& r, const RunInfo& info) {
+  ordered_json j;
+  j["schema"] = "hvsnap-result";
+  j["schema-version"] = kSchemaVersion;
+  j["tool"] = {{"name", "hvsnap"}, {"version", info.tool_version}, {"git-commit", info.git_commit}};
+  j["run"] = {{"command", info.command},
+              {"started", info.started_utc},
+              {"finished", info.finished_utc},
+              {"wall-seconds", round_to(info.wall_seconds, 3)},
+              {"interrupted", r.interrupted},
+              {"budget-exhausted", r.budget_exhausted},
+              {"stopped-at-first-failure", r.stopped_at_first_failure}};
+  j["target"] = {
+      {"uri", r.target_uri},
+      {"identity", r.target_identity},
+      {"fixture", info.fixture},
+      {"personality", info.personality},
+      {"faults", info.faults},
+      {"capabilities",
+       {{"control", r.capabilities.control},
+        {"fresh-hosts", r.capabilities.fresh_hosts},
+        {"recursive-management-collections", r.capabilities.recursive_management_collections},
+        {"transient-failures", r.capabilities.transient_failures},
+        {"default-checkpoint-limit", r.capabilities.default_checkpoint_limit}}}};
+  j["options"] = {{"profile", r.profile},
+                  {"coverage", r.coverage},
+                  {"seed", r.seed},
+                  {"budget-seconds", round_to(info.budget_seconds, 3)},
+                  {"cases-per-combination", info.cases_per_combo},
+                  {"settings-sweep", info.settings_sweep},
+                  {"sequences", info.sequences},
+                  {"max-steps", info.max_steps},
+                  {"parallel-rounds", info.parallel_rounds},
+                  {"liveness-cases", info.liveness_cases}};
+  j["verdict"] = {
+      {"certified", r.certified}, {"verdict", r.verdict}, {"reasons", r.verdict_reasons}};
+  j["counts"] = {{"requirements", r.requirements.size()},
+                 {"combinations", r.counts.combos},
+                 {"cases", r.counts.cases},
+                 {"cases-not-tested", r.counts.cases_not_tested},
+                 {"sequences", r.counts.sequences},
+                 {"sequence-steps", r.counts.sequence_steps},
+                 {"parallel-rounds", r.counts.parallel_rounds},
+                 {"properties", r.counts.properties},
+                 {"failures", r.failures.size()}};
+  ordered_json tally;
+  for (const char* v : {"PASS", "FAIL", "WARN", "NOT_TESTED", "NOT_APPLICABLE"})
+    tally[v] = 0;
+  for (const auto& rr : r.requirements)
+    tally[std::string(to_string(rr.verdict))] =
+        tally[std::string(to_string(rr.verdict))].get<int>() + 1;
+  j["counts"]["requirement-verdicts"] = tally;
+
+  ordered_json reqs = ordered_json::array();
+  for (const auto& rr : r.requirements) {
+    reqs.push_back({{"id", rr.id},
+                    {"level", to_string(rr.level)},
+                    {"text", rr.text},
+                    {"verdict", to_string(rr.verdict)},
+                    {"passed", rr.passed},
+                    {"failed", rr.failed},
+                    {"warned", rr.warned},
+                    {"reason", rr.reason},
+                    {"evidence", rr.evidence}});
+  }
+  j["requirements"] = std::move(reqs);
+
+  ordered_json combos = ordered_json::array();
+  for (const auto& c : sorted_combos(r)) {
+    combos.push_back({{"combination", c->combo.to_string()},
+                      {"c", to_string(c->combo.c)},
+                      {"s", to_string(c->combo.s)},
+                      {"t", to_string(c->combo.t)},
+                      {"r", to_string(c->combo.r)},
+                      {"cases", c->cases},
+                      {"not-tested", c->not_tested},
+                      {"observed", c->observed},
+                      {"allowed", c->allowed},
+                      {"verdict", to_string(c->verdict)},
+                      {"note", c->note}});
+  }
+  j["combinations"] = std::move(combos);
+
+  ordered_json failures = ordered_json::array();
+  for (const auto& f : r.failures) {
+    failures.push_back({{"requirement", f.requirement},
+                        {"check", f.check},
+                        {"property", f.property},
+                        {"title", f.title},
+                        {"steps", f.steps},
+                        {"counterexample", f.counterexample},
+                        {"token", f.token},
+                        {"replay", replay_command(info, f)},
+                        {"seconds-to-find", round_to(f.seconds_to_find, 3)}});
+  }
+  j["failures"] = std::move(failures);
+  j["distributions"] = {{"return-codes", r.return_codes}, {"job-end-states", r.job_end_states}};
+  j["ambiguities"] = r.ambiguities;
+  // Invalid UTF-8 (a garbage value a provider echoed back) becomes U+FFFD, never an exception.
+  return j.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace hvsnap::reports

@@ -1,0 +1,165 @@
+// junit.xml in the shape CI systems read (Jenkins, GitLab, GitHub actions' reporters):
+// <testsuites> with one <testsuite> for the requirements (one testcase each), one for the
+// failing parameter-class combinations and one for the other counterexamples (sequences,
+// concurrent calls, the settings sweep, liveness). FAIL is <failure>; NOT_TESTED and
+// NOT_APPLICABLE are <skipped> — except a MUST left NOT_TESTED by a `full` run, which fails
+// certification and so is a <failure> too. SHOULD warnings pass with a <system-out> note.
+#include <fmt/format.h>
+
+#include <pugixml.hpp>
+#include <sstream>
+
+#include "hvsnap/reports/bundle.h"
+#include "report_util.h"
+
+namespace hvsnap::reports {
+
+using namespace conformance;
+
+namespace {
+
+struct Counts {
+  int tests = 0, failures = 0, skipped = 0;
+};
+
+void set_counts(pugi::xml_node suite, const Counts& c) {
+  suite.append_attribute("tests") = c.tests;
+  suite.append_attribute("failures") = c.failures;
+  suite.append_attribute("errors") = 0;
+  suite.append_attribute("skipped") = c.skipped;
+}
+
+void text_child(pugi::xml_node parent, const char* name, const std::string& text) {
+  parent.append_child(name).append_child(pugi::node_pcdata).set_value(xml_safe(text).c_str());
+}
+
+}  // namespace
+
+std::string render_junit(const RunResult& r, const RunInfo& info) {
+  pugi::xml_document doc;
+  auto decl = doc.append_child(pugi::node_declaration);
+  decl.append_attribute("version") = "1.0";
+  decl.append_attribute("encoding") = "UTF-8";
+  auto root = doc.append_child("testsuites");
+  root.append_attribute("name") = xml_safe(fmt::format("hvsnap certify {}", r.target_uri)).c_str();
+
+  // --- requirements ---
+  auto reqs = root.append_child("testsuite");
+  reqs.append_attribute("name") = "requirements";
+  Counts rc;
+  auto props = reqs.append_child("properties");
+  auto prop = [&](const char* name, const std::string& value) {
+    auto p = props.append_child("property");
+    p.append_attribute("name") = name;
+    p.append_attribute("value") = xml_safe(value).c_str();
+  };
+  prop("target", r.target_uri);
+  prop("identity", r.target_identity);
+  prop("profile", r.profile);
+  prop("coverage", r.coverage);
+  prop("seed", std::to_string(r.seed));
+  prop("verdict", r.verdict);
+  prop("hvsnap-version", info.tool_version);
+  for (const auto& rr : r.requirements) {
+    auto tc = reqs.append_child("testcase");
+    tc.append_attribute("classname") = "hvsnap.requirements";
+    tc.append_attribute("name") =
+        xml_safe(fmt::format("{} ({}) {}", rr.id, to_string(rr.level), rr.text)).c_str();
+    ++rc.tests;
+    const std::string evidence = [&] {
+      std::string e;
+      for (const auto& line : rr.evidence)
+        e += line + "\n";
+      for (const auto& f : r.failures) {
+        if (f.requirement != rr.id) continue;
+        e += fmt::format("\nshortest counterexample ({} calls):\n{}\nreplay: {}\n", f.steps,
+                         f.counterexample, replay_command(info, f));
+        break;
+      }
+      return e;
+    }();
+    const bool untested_must =
+        rr.verdict == Verdict::kNotTested && rr.level == Level::kMust && r.profile == "full";
+    if (rr.verdict == Verdict::kFail || untested_must) {
+      ++rc.failures;
+      auto f = tc.append_child("failure");
+      f.append_attribute("type") = std::string(to_string(rr.verdict)).c_str();
+      const std::string msg =
+          untested_must ? "not tested (a MUST must be tested to certify): " + rr.reason : rr.reason;
+      f.append_attribute("message") = xml_safe(msg).c_str();
+      f.append_child(pugi::node_pcdata).set_value(xml_safe(evidence).c_str());
+    } else if (rr.verdict == Verdict::kNotTested || rr.verdict == Verdict::kNotApplicable) {
+      ++rc.skipped;
+      auto s = tc.append_child("skipped");
+      s.append_attribute("message") =
+          xml_safe(fmt::format("{}: {}", to_string(rr.verdict), rr.reason)).c_str();
+    } else if (rr.verdict == Verdict::kWarn) {
+      text_child(tc, "system-out",
+                 fmt::format("WARN ({} case(s)): {}\n{}", rr.warned, rr.reason, evidence));
+    }
+  }
+  set_counts(reqs, rc);
+
+  // --- failing combinations ---
+  auto combos = root.append_child("testsuite");
+  combos.append_attribute("name") = "combinations";
+  Counts cc;
+  for (const ComboResult* c : sorted_combos(r)) {
+    if (c->verdict != Verdict::kFail) continue;
+    auto tc = combos.append_child("testcase");
+    tc.append_attribute("classname") = "hvsnap.combinations";
+    tc.append_attribute("name") = c->combo.to_string().c_str();
+    ++cc.tests;
+    ++cc.failures;
+    auto f = tc.append_child("failure");
+    f.append_attribute("type") = "FAIL";
+    f.append_attribute("message") = xml_safe(c->note).c_str();
+    std::string body = "observed:";
+    for (const auto& o : c->observed)
+      body += " " + o;
+    body += "\nallowed: " + c->allowed + "\n";
+    for (const auto& fr : r.failures) {
+      if (fr.property == "matrix" && fr.title.rfind(c->combo.to_string() + ":", 0) == 0) {
+        body += fmt::format("\n{}\nreplay: {}\n", fr.counterexample, replay_command(info, fr));
+        break;
+      }
+    }
+    f.append_child(pugi::node_pcdata).set_value(xml_safe(body).c_str());
+  }
+  set_counts(combos, cc);
+
+  // --- other counterexamples ---
+  auto others = root.append_child("testsuite");
+  others.append_attribute("name") = "counterexamples";
+  Counts oc;
+  for (const auto& fr : r.failures) {
+    if (fr.property == "matrix") continue;
+    auto tc = others.append_child("testcase");
+    tc.append_attribute("classname") = xml_safe("hvsnap." + fr.property).c_str();
+    tc.append_attribute("name") = xml_safe(fmt::format("{}: {}", fr.requirement, fr.title)).c_str();
+    ++oc.tests;
+    ++oc.failures;
+    auto f = tc.append_child("failure");
+    f.append_attribute("type") = "FAIL";
+    f.append_attribute("message") = xml_safe(fr.title).c_str();
+    f.append_child(pugi::node_pcdata)
+        .set_value(
+            xml_safe(fr.counterexample + "\nreplay: " + replay_command(info, fr) + "\n").c_str());
+  }
+  set_counts(others, oc);
+
+  const Counts all{rc.tests + cc.tests + oc.tests, rc.failures + cc.failures + oc.failures,
+                   rc.skipped + cc.skipped + oc.skipped};
+  root.append_attribute("tests") = all.tests;
+  root.append_attribute("failures") = all.failures;
+  root.append_attribute("errors") = 0;
+  root.append_attribute("skipped") = all.skipped;
+  root.append_attribute("time") = fmt::format("{:.3f}", info.wall_seconds).c_str();
+  root.append_attribute("timestamp") = info.started_utc.c_str();
+
+  std::ostringstream out;
+  doc.save(out, "  ", pugi::format_indent, pugi::encoding_utf8);
+  return out.str();
+}
+
+}  // namespace hvsnap::reports

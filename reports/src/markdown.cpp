@@ -1,0 +1,121 @@
+// summary.md: the verdict and the tables, fit to paste into a pull request. Wall-time facts
+// are confined to the last line ("Run: …"), which normalize_for_comparison masks.
+#include <fmt/format.h>
+
+#include <map>
+
+#include "hvsnap/reports/bundle.h"
+#include "report_util.h"
+
+namespace hvsnap::reports {
+
+using namespace conformance;
+
+std::string render_markdown(const RunResult& r, const RunInfo& info) {
+  std::string md;
+  auto out = [&](std::string_view s) { md += s; };
+  const ComboTally t = tally(r);
+  out(fmt::format("# hvsnap certification: {}\n\n",
+                  r.certified ? "CERTIFIED ✅" : "NOT CERTIFIED ❌"));
+  if (!r.verdict_reasons.empty()) {
+    out("Why:\n\n");
+    for (const auto& why : r.verdict_reasons)
+      out(fmt::format("- {}\n", md_cell(why)));
+    out("\n");
+  }
+  out("| | |\n|---|---|\n");
+  out(fmt::format("| Target | `{}` — {} |\n", md_cell(r.target_uri), md_cell(r.target_identity)));
+  if (!info.fixture.empty()) out(fmt::format("| Fixture | `{}` |\n", md_cell(info.fixture)));
+  out(fmt::format("| Profile, coverage | {}, {} |\n", r.profile, r.coverage));
+  out(fmt::format("| Seed | {} |\n", r.seed));
+  out(fmt::format("| Combinations | {} ({} pass, {} fail, {} warn, {} not tested) |\n",
+                  r.counts.combos, t.pass, t.fail, t.warn, t.not_tested));
+  out(fmt::format(
+      "| Cases, sequences (steps), concurrent rounds | {} ({} not tested), {} ({}), {} |\n",
+      r.counts.cases, r.counts.cases_not_tested, r.counts.sequences, r.counts.sequence_steps,
+      r.counts.parallel_rounds));
+  out(fmt::format("| Failures | {} |\n\n", r.failures.size()));
+
+  out("## Requirements\n\n| ID | Level | Requirement | Verdict | Passed | Failed | Warned | Note "
+      "|\n"
+      "|---|---|---|---|---:|---:|---:|---|\n");
+  for (const auto& rr : r.requirements) {
+    std::string note = rr.reason;
+    if (note.empty() && !rr.evidence.empty()) note = rr.evidence.front();
+    out(fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", rr.id, to_string(rr.level),
+                    md_cell(rr.text), to_string(rr.verdict), rr.passed, rr.failed, rr.warned,
+                    md_cell(note)));
+  }
+
+  out("\n## Coverage of the parameter space\n\nCombinations of S × T × R per collection class:\n\n"
+      "| Collection class | Pass | Fail | Warn | Not tested | Not applicable |\n"
+      "|---|---:|---:|---:|---:|---:|\n");
+  for (CClass c : kAllC) {
+    ComboTally ct;
+    for (const auto& cr : r.combos) {
+      if (cr.combo.c != c) continue;
+      switch (cr.verdict) {
+        case Verdict::kPass:
+          ++ct.pass;
+          break;
+        case Verdict::kFail:
+          ++ct.fail;
+          break;
+        case Verdict::kWarn:
+          ++ct.warn;
+          break;
+        case Verdict::kNotTested:
+          ++ct.not_tested;
+          break;
+        case Verdict::kNotApplicable:
+          ++ct.not_applicable;
+          break;
+      }
+    }
+    out(fmt::format("| {} | {} | {} | {} | {} | {} |\n", to_string(c), ct.pass, ct.fail, ct.warn,
+                    ct.not_tested, ct.not_applicable));
+  }
+
+  auto distribution = [&](std::string_view title, const std::map<std::string, int>& d) {
+    out(fmt::format("\n## {}\n\n", title));
+    if (d.empty()) {
+      out("None observed.\n");
+      return;
+    }
+    out("| Value | Count |\n|---|---:|\n");
+    for (const auto& [k, v] : numeric_order(d))
+      out(fmt::format("| {} | {} |\n", md_cell(k), v));
+  };
+  distribution("Return codes of CreateSnapshot", r.return_codes);
+  distribution("How its jobs ended", r.job_end_states);
+
+  if (!r.ambiguities.empty()) {
+    out("\n## Ambiguities observed (contract ledger)\n\n| Item | What this target did "
+        "|\n|---|---|\n");
+    for (const auto& [id, seen] : r.ambiguities) {
+      std::string s;
+      for (const auto& x : seen)
+        s += (s.empty() ? "" : "; ") + x;
+      out(fmt::format("| {} | {} |\n", id, md_cell(s)));
+    }
+  }
+
+  out("\n## Failures\n\n");
+  if (r.failures.empty()) out("None.\n");
+  int n = 0;
+  for (const auto& f : r.failures) {
+    out(fmt::format("### {}. {} ({}) — {}\n\n", ++n, f.requirement, f.property, md_cell(f.title)));
+    const std::string fence = md_fence(f.counterexample);
+    out(fmt::format("{0}text\n{1}{2}{0}\n\nReplay: `{3}`\n\n", fence, utf8_clean(f.counterexample),
+                    f.counterexample.empty() || f.counterexample.back() == '\n' ? "" : "\n",
+                    replay_command(info, f)));
+  }
+  out(fmt::format("\n---\nCommand: `{}`  \nhvsnap {}, commit {}.  \n", info.command,
+                  info.tool_version, info.git_commit));
+  out(fmt::format("Run: started {}, finished {}, {} wall time{}.\n", info.started_utc,
+                  info.finished_utc, human_seconds(info.wall_seconds),
+                  r.interrupted ? " (interrupted)" : ""));
+  return md;
+}
+
+}  // namespace hvsnap::reports

@@ -1,0 +1,46 @@
+// Small helpers the writers share: ordering, escaping, rounding, the replay command.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hvsnap/conformance/run_result.h"
+#include "hvsnap/reports/bundle.h"
+
+namespace hvsnap::reports {
+
+// Combinations in the fixed C × S × T × R order (runs may visit them in another order).
+std::vector<const conformance::ComboResult*> sorted_combos(const conformance::RunResult& r);
+
+// "hvsnap replay hvsnap1.…"
+std::string replay_command(const RunInfo& info, const conformance::FailureRecord& f);
+
+// HTML text and attribute escaping; invalid UTF-8 bytes become U+FFFD.
+std::string html_escape(std::string_view text);
+// Markdown table cell: pipes and newlines escaped.
+std::string md_cell(std::string_view text);
+// XML 1.0 cannot carry most control characters even escaped: they become U+FFFD.
+std::string xml_safe(std::string_view text);
+
+// Valid UTF-8: each invalid byte becomes U+FFFD.
+std::string utf8_clean(std::string_view text);
+// A Markdown code fence longer than any run of backticks in `text`.
+std::string md_fence(std::string_view text);
+
+// Map entries with numeric keys in numeric order ("4" before "4096"), others after, by text.
+std::vector<std::pair<std::string, int>> numeric_order(const std::map<std::string, int>& m);
+
+double round_to(double v, int digits);
+
+// "1 m 05 s", "2.31 s"
+std::string human_seconds(double s);
+
+// Counts of combinations per verdict.
+struct ComboTally {
+  int pass = 0, fail = 0, warn = 0, not_tested = 0, not_applicable = 0;
+};
+ComboTally tally(const conformance::RunResult& r);
+
+}  // namespace hvsnap::reports

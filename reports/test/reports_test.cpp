@@ -1,0 +1,256 @@
+// The report writers and `verify` on synthetic run results (issue 4): each format carries the
+// verdict and the tables, escapes what it must, and verify catches a tampered bundle.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <pugixml.hpp>
+#include <sstream>
+
+#include "hvsnap/conformance/catalogue.h"
+#include "hvsnap/reports/bundle.h"
+
+namespace hvsnap::reports {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace conformance;
+
+RunResult sample(bool failing) {
+  RunResult r;
+  r.target_uri = "sim:";
+  r.target_identity = "hvsnap fake host \"T\"";
+  r.profile = "full";
+  r.coverage = "pairwise";
+  r.seed = 7;
+  for (const auto& req : catalogue().value()) {
+    RequirementResult rr;
+    rr.id = req.id;
+    rr.level = req.level;
+    rr.text = req.text;
+    rr.verdict = Verdict::kPass;
+    rr.passed = 3;
+    r.requirements.push_back(rr);
+  }
+  ComboResult c;
+  c.combo = {CClass::kReady, SClass::kNull, TClass::kStandard, RClass::kNull};
+  c.cases = 1;
+  c.observed = {"4096→4→7"};
+  c.allowed = "success";
+  c.verdict = Verdict::kPass;
+  r.combos.push_back(c);
+  r.counts.combos = 1;
+  r.counts.cases = 1;
+  r.return_codes = {{"4096", 1}, {"4", 2}};
+  r.job_end_states = {{"7", 1}};
+  if (failing) {
+    r.requirements[2].verdict = Verdict::kFail;  // CS-INV-3
+    r.requirements[2].failed = 1;
+    r.requirements[2].reason = "left a snapshot";
+    ComboResult f = c;
+    f.combo.c = CClass::kDisabled;
+    f.verdict = Verdict::kFail;
+    f.note = "the call failed but left a snapshot";
+    r.combos.push_back(f);
+    r.counts.combos = 2;
+    FailureRecord fr;
+    fr.requirement = "CS-INV-3";
+    fr.check = "inv3.no-change-on-failure";
+    fr.property = "matrix";
+    fr.title = "C-DISABLED/S-NULL/T-STANDARD/R-NULL: <script>alert(1)</script> & ```fenced```";
+    fr.counterexample = "  1. DefineSystem()\n     -> 0 \xFF\xFE bad bytes\n";
+    fr.token = "hvsnap1.eyJraW5kIjoiY2FzZSJ9";
+    fr.steps = 1;
+    r.failures.push_back(fr);
+  }
+  apply_verdict(r);
+  return r;
+}
+
+RunInfo info(double wall = 1.5, std::string started = "2026-11-24T10:00:00Z") {
+  RunInfo i;
+  i.tool_version = "0.1.0";
+  i.git_commit = "abc";
+  i.command = "hvsnap certify --target sim: --seed 7";
+  i.started_utc = started;
+  i.finished_utc = "2026-11-24T10:00:02Z";
+  i.wall_seconds = wall;
+  return i;
+}
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path p = fs::temp_directory_path() / ("hvsnap-reports-test-" + name);
+  fs::remove_all(p);
+  return p;
+}
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(Json, CarriesTheVerdictCountsAndEveryRequirement) {
+  const auto j = nlohmann::json::parse(render_json(sample(true), info()));
+  EXPECT_EQ(j["schema"], "hvsnap-result");
+  EXPECT_EQ(j["schema-version"], kSchemaVersion);
+  EXPECT_EQ(j["verdict"]["verdict"], "NOT CERTIFIED");
+  EXPECT_EQ(j["requirements"].size(), catalogue().value().size());
+  EXPECT_EQ(j["counts"]["failures"], 1);
+  EXPECT_EQ(j["counts"]["requirement-verdicts"]["FAIL"], 1);
+  EXPECT_EQ(j["failures"][0]["replay"], "hvsnap replay hvsnap1.eyJraW5kIjoiY2FzZSJ9");
+  // The invalid bytes became U+FFFD instead of breaking the JSON.
+  EXPECT_NE(j["failures"][0]["counterexample"].get<std::string>().find("\xEF\xBF\xBD"),
+            std::string::npos);
+}
+
+TEST(Junit, OneTestcasePerRequirementAndPerFailingCombination) {
+  const std::string xml = render_junit(sample(true), info());
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_string(xml.c_str()));
+  auto root = doc.child("testsuites");
+  const auto n = catalogue().value().size();
+  EXPECT_EQ(root.attribute("tests").as_uint(), n + 1);
+  EXPECT_EQ(root.attribute("failures").as_int(), 2);  // CS-INV-3 and the failing combination
+  auto reqs = root.find_child_by_attribute("testsuite", "name", "requirements");
+  EXPECT_EQ(std::distance(reqs.children("testcase").begin(), reqs.children("testcase").end()),
+            static_cast<long>(n));
+  auto inv3 = reqs.find_child([](pugi::xml_node t) {
+    return std::string(t.attribute("name").value()).rfind("CS-INV-3 ", 0) == 0;
+  });
+  ASSERT_TRUE(inv3);
+  EXPECT_TRUE(inv3.child("failure"));
+  EXPECT_NE(std::string(inv3.child("failure").text().get()).find("hvsnap replay"),
+            std::string::npos);
+  auto combos = root.find_child_by_attribute("testsuite", "name", "combinations");
+  EXPECT_STREQ(combos.child("testcase").attribute("name").value(),
+               "C-DISABLED/S-NULL/T-STANDARD/R-NULL");
+}
+
+TEST(Junit, UntestedMustFailsAFullRunAndIsSkippedInCore) {
+  RunResult r = sample(false);
+  r.requirements[0].verdict = Verdict::kNotTested;
+  r.requirements[0].passed = 0;
+  r.requirements[0].reason = "nothing reached it";
+  apply_verdict(r);
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_string(render_junit(r, info()).c_str()));
+  EXPECT_EQ(doc.child("testsuites").attribute("failures").as_int(), 1);
+  r.profile = "core";
+  ASSERT_TRUE(doc.load_string(render_junit(r, info()).c_str()));
+  EXPECT_EQ(doc.child("testsuites").attribute("failures").as_int(), 0);
+  EXPECT_EQ(doc.child("testsuites").attribute("skipped").as_int(), 1);
+}
+
+TEST(Html, IsSelfContainedEscapesAndShowsTheVerdict) {
+  const std::string h = render_html(sample(true), info());
+  EXPECT_NE(h.find("id=\"verdict\""), std::string::npos);
+  EXPECT_NE(h.find("data-verdict=\"NOT CERTIFIED\""), std::string::npos);
+  EXPECT_EQ(h.find("<script>alert(1)"), std::string::npos);
+  EXPECT_NE(h.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+  EXPECT_EQ(h.find("<link"), std::string::npos);
+  EXPECT_EQ(h.find("src="), std::string::npos);
+  EXPECT_EQ(h.find("href=\"http"), std::string::npos);
+  EXPECT_NE(h.find("id=\"coverage-grid\""), std::string::npos);
+  EXPECT_NE(h.find("data-combo=\"C-DISABLED/S-NULL/T-STANDARD/R-NULL\""), std::string::npos);
+  EXPECT_EQ(h.find("\xFF"), std::string::npos);
+}
+
+TEST(Markdown, FencesOutlastBackticksInTheCounterexample) {
+  RunResult r = sample(true);
+  r.failures[0].counterexample = "x ```` y\n";
+  const std::string md = render_markdown(r, info());
+  EXPECT_NE(md.find("# hvsnap certification: NOT CERTIFIED"), std::string::npos);
+  EXPECT_NE(md.find("`````text\nx ```` y\n`````"), std::string::npos);
+  EXPECT_NE(md.find("| CS-INV-3 | MUST |"), std::string::npos);
+}
+
+TEST(Bundle, WritesVerifiesAndCatchesTampering) {
+  const fs::path dir = fresh_dir("bundle");
+  ASSERT_TRUE(write_bundle(dir, sample(true), info()).ok());
+  for (const auto& f : bundle_files())
+    EXPECT_TRUE(fs::exists(dir / f)) << f;
+  EXPECT_TRUE(verify_bundle(dir).ok());
+  // No temporary folder is left beside it.
+  for (const auto& e : fs::directory_iterator(dir.parent_path())) {
+    EXPECT_EQ(e.path().filename().string().find(".hvsnap-reports-test-bundle.partial"),
+              std::string::npos);
+  }
+  // A second write into the same (non-empty) folder is refused and changes nothing.
+  const std::string before = read(dir / "result.json");
+  auto again = write_bundle(dir, sample(false), info());
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.message().find("already exists and is not empty"), std::string::npos);
+  EXPECT_EQ(read(dir / "result.json"), before);
+
+  std::ofstream(dir / "summary.md", std::ios::app) << "edited\n";
+  auto v = verify_bundle(dir);
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.problems.front().find("summary.md does not match its SHA-256"), std::string::npos);
+}
+
+// A result.json whose numbers disagree is caught even when its hash was updated to match.
+TEST(Bundle, VerifyChecksTheResultAgainstTheRules) {
+  const fs::path dir = fresh_dir("rules");
+  ASSERT_TRUE(write_bundle(dir, sample(true), info()).ok());
+  auto j = nlohmann::ordered_json::parse(read(dir / "result.json"));
+  j["verdict"]["certified"] = true;
+  j["verdict"]["verdict"] = "CERTIFIED";
+  j["counts"]["failures"] = 0;
+  const std::string text = j.dump(2);
+  std::ofstream(dir / "result.json", std::ios::trunc) << text;
+  std::string manifest = read(dir / kManifest);
+  const auto pos = manifest.find("  result.json");
+  manifest.replace(pos - 64, 64, sha256_hex(text));
+  std::ofstream(dir / kManifest, std::ios::trunc) << manifest;
+  auto v = verify_bundle(dir);
+  ASSERT_EQ(v.problems.size(), 2u) << (v.problems.empty() ? "" : v.problems.front());
+  EXPECT_NE(v.problems[0].find("counts.failures is 0 but 1 are listed"), std::string::npos);
+  EXPECT_NE(v.problems[1].find("the verdict says certified but the rules give not certified"),
+            std::string::npos);
+}
+
+TEST(Bundle, RefusesAnOutputPathItCannotCreate) {
+  const fs::path dir = fresh_dir("file");
+  fs::create_directories(dir);
+  std::ofstream(dir / "plain-file") << "x";
+  auto st = check_output_dir(dir / "plain-file" / "report");
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("plain-file"), std::string::npos);
+  auto st2 = check_output_dir(dir / "plain-file");
+  ASSERT_FALSE(st2.ok());
+  EXPECT_NE(st2.message().find("exists and is not a folder"), std::string::npos);
+}
+
+TEST(Normalize, WallTimeIsTheOnlyDifferenceBetweenTwoRuns) {
+  const RunResult r = sample(true);
+  const RunInfo a = info(1.5, "2026-11-24T10:00:00Z");
+  RunInfo b = info(9.25, "2027-01-01T00:00:00Z");
+  b.git_commit = "def+dirty";
+  RunResult r2 = r;
+  r2.failures[0].seconds_to_find = 4.5;
+  EXPECT_NE(render_json(r, a), render_json(r2, b));
+  EXPECT_EQ(normalize_for_comparison("result.json", render_json(r, a)),
+            normalize_for_comparison("result.json", render_json(r2, b)));
+  EXPECT_EQ(normalize_for_comparison("junit.xml", render_junit(r, a)),
+            normalize_for_comparison("junit.xml", render_junit(r2, b)));
+  EXPECT_EQ(normalize_for_comparison("summary.md", render_markdown(r, a)),
+            normalize_for_comparison("summary.md", render_markdown(r2, b)));
+  EXPECT_EQ(normalize_for_comparison("report.html", render_html(r, a)),
+            normalize_for_comparison("report.html", render_html(r2, b)));
+  // A real difference survives normalization.
+  RunResult r3 = r;
+  r3.requirements[0].passed = 99;
+  EXPECT_NE(normalize_for_comparison("result.json", render_json(r, a)),
+            normalize_for_comparison("result.json", render_json(r3, a)));
+}
+
+TEST(Sha256, KnownAnswers) {
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+}  // namespace
+}  // namespace hvsnap::reports

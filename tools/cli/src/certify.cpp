@@ -1,0 +1,196 @@
+// `hvsnap certify`: the product's main job. Resolves the target, runs the suite with progress,
+// writes the report bundle atomically, prints the verdict and how to replay each failure.
+#include <fmt/format.h>
+
+#include <ctime>
+#include <filesystem>
+#include <ostream>
+#include <random>
+
+#include "commands.h"
+#include "hvsnap/conformance/runner.h"
+#include "hvsnap/reports/bundle.h"
+#include "hvsnap/tools/targets.h"
+#include "hvsnap/tools/version.h"
+#include "progress.h"
+
+namespace hvsnap::tools {
+
+namespace fs = std::filesystem;
+using namespace conformance;
+
+namespace {
+
+std::string utc(std::chrono::system_clock::time_point t, const char* format) {
+  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, format, &tm);
+  return buf;
+}
+
+// Safe to paste into a POSIX shell.
+std::string shell_quote(std::string_view s) {
+  const bool plain = !s.empty() && s.find_first_not_of(
+                                       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                       "0123456789_./:+=,-@%") == std::string_view::npos;
+  if (plain) return std::string(s);
+  std::string out = "'";
+  for (char ch : s)
+    out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  return out + "'";
+}
+
+std::uint64_t random_seed() {
+  // Seeds stay below 2^32 so that every JSON reader keeps them exact.
+  std::random_device rd;
+  return (static_cast<std::uint64_t>(rd()) & 0xFFFFFFFFu) | 1u;
+}
+
+}  // namespace
+
+std::string default_run_folder(std::string_view target_uri,
+                               std::chrono::system_clock::time_point t) {
+  std::string slug;
+  for (char ch : target_uri) {
+    const bool keep = std::isalnum(static_cast<unsigned char>(ch)) || ch == '+' || ch == '.';
+    if (keep) {
+      slug += ch;
+    } else if (!slug.empty() && slug.back() != '-') {
+      slug += '-';
+    }
+  }
+  while (!slug.empty() && (slug.back() == '-' || slug.back() == '.'))
+    slug.pop_back();
+  if (slug.size() > 60) slug.resize(60);
+  if (slug.empty()) slug = "target";
+  return utc(t, "%Y%m%dT%H%M%SZ") + "-" + slug;
+}
+
+int certify(const CertifyOptions& o, Console& c) {
+  auto usage = [&](const std::string& msg) {
+    c.err << "hvsnap certify: " << msg << "\n";
+    return kExitUsage;
+  };
+  auto budget = parse_duration(o.budget);
+  if (!budget.ok()) return usage("--budget: " + budget.status().message());
+  const bool fake = o.target.rfind("sim:", 0) == 0 || o.target.rfind("sim+", 0) == 0;
+  if (!fake && (!o.personality.empty() || !o.faults.empty())) {
+    return usage("--personality and --faults apply only to the fake (sim: targets)");
+  }
+  TargetOptions topts;
+  topts.seed = o.seed.value_or(random_seed());
+  if (!o.personality.empty()) {
+    auto p = parse_personality(o.personality);
+    if (!p.ok()) return usage("--personality: " + p.status().message());
+    topts.personality = *p;
+  }
+  if (!o.faults.empty()) topts.faults = o.faults;
+  auto spec = make_target(o.target, topts);
+  if (!spec.ok()) {
+    c.err << "hvsnap certify: --target " << o.target << ": " << spec.status().message() << "\n";
+    return exit_code_for(spec.status());
+  }
+  const std::string coverage =
+      o.coverage != "auto" ? o.coverage : (spec->caps.fresh_hosts ? "exhaustive" : "pairwise");
+
+  // The report folder is checked before the run: a long run must not end unable to write.
+  const auto started = std::chrono::system_clock::now();
+  fs::path out = o.out;
+  if (out.empty()) {
+    const fs::path base = fs::path("reports") / "runs" / default_run_folder(spec->uri, started);
+    out = base;
+    std::error_code ec;
+    for (int n = 2; fs::exists(out, ec); ++n)
+      out = base.string() + "-" + std::to_string(n);
+  }
+  if (auto st = reports::check_output_dir(out); !st.ok()) return usage("--out: " + st.message());
+
+  std::string command = fmt::format(
+      "hvsnap certify --target {} --profile {} --coverage {} --seed {} --budget {}",
+      shell_quote(spec->uri), o.profile, coverage, topts.seed, format_duration(*budget));
+  if (!o.personality.empty()) command += " --personality " + shell_quote(o.personality);
+  if (!o.faults.empty()) command += " --faults " + shell_quote(o.faults);
+  if (o.cases_per_combo != 1)
+    command += fmt::format(" --cases-per-combination {}", o.cases_per_combo);
+  if (o.sequences != 100) command += fmt::format(" --sequences {}", o.sequences);
+  if (o.max_steps != 20) command += fmt::format(" --max-steps {}", o.max_steps);
+  if (o.parallel_rounds != 10) command += fmt::format(" --parallel-rounds {}", o.parallel_rounds);
+  if (o.stop_at_first_failure) command += " --stop-at-first-failure";
+
+  c.out << fmt::format("hvsnap {} (commit {}): certification run\n", kVersion, kGitCommit);
+  c.out << fmt::format("  target   {} — {}\n", spec->uri, spec->identity);
+  c.out << fmt::format("  run      profile {}, coverage {}, seed {}, budget {}\n", o.profile,
+                       coverage, topts.seed, budget->count() ? format_duration(*budget) : "none");
+  c.out << fmt::format("  report   {}\n", out.string()) << std::flush;
+
+  RunOptions ro;
+  ro.seed = topts.seed;
+  ro.profile = *parse_profile(o.profile);
+  ro.coverage = *parse_coverage(coverage);
+  ro.cases_per_combo = o.cases_per_combo;
+  ro.sequences = o.sequences;
+  ro.max_steps = o.max_steps;
+  ro.parallel_rounds = o.parallel_rounds;
+  ro.budget = *budget;
+  ro.stop_at_first_failure = o.stop_at_first_failure;
+  ro.cancel = c.interrupt;
+  ro.target_spec = {
+      {"uri", spec->uri},
+      {"personality", o.personality.empty() ? nlohmann::json() : nlohmann::json(o.personality)},
+      {"faults", topts.faults}};
+  ProgressView view(c.out, c.terminal, *budget);
+  if (!o.quiet) ro.progress = [&](const Progress& p) { view.update(p); };
+  const auto t0 = std::chrono::steady_clock::now();
+  RunResult r = run_suite(spec->factory, {spec->uri, spec->identity, spec->caps}, ro);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  view.finish();
+
+  reports::RunInfo info;
+  info.tool_version = kVersion;
+  info.git_commit = kGitCommit;
+  info.command = command;
+  info.fixture = spec->fixture;
+  info.personality = spec->personality;
+  info.faults = fake ? topts.faults : "";
+  info.started_utc = utc(started, "%Y-%m-%dT%H:%M:%SZ");
+  info.finished_utc = utc(std::chrono::system_clock::now(), "%Y-%m-%dT%H:%M:%SZ");
+  info.wall_seconds = wall;
+  info.budget_seconds = static_cast<double>(budget->count()) / 1000.0;
+  info.cases_per_combo = o.cases_per_combo;
+  info.sequences = o.sequences;
+  info.max_steps = o.max_steps;
+  info.parallel_rounds = o.parallel_rounds;
+  info.liveness_cases = ro.liveness_cases;
+  info.settings_sweep = ro.settings_sweep;
+  if (auto st = reports::write_bundle(out, r, info); !st.ok()) {
+    c.err << "hvsnap certify: could not write the report: " << st.message() << "\n";
+    return kExitUsage;
+  }
+
+  c.out << fmt::format(
+      "\n{} — {} requirements, {} combinations, {} cases, {} sequences, {} failure{} ({:.1f} s)\n",
+      r.verdict, r.requirements.size(), r.counts.combos, r.counts.cases, r.counts.sequences,
+      r.failures.size(), r.failures.size() == 1 ? "" : "s", wall);
+  for (const auto& why : r.verdict_reasons)
+    c.out << "  - " << why << "\n";
+  constexpr std::size_t kShown = 5;
+  for (std::size_t i = 0; i < r.failures.size() && i < kShown; ++i) {
+    const auto& f = r.failures[i];
+    c.out << fmt::format("  {}. {} ({}): {}\n     replay: {} replay {}\n", i + 1, f.requirement,
+                         f.property, f.title, shell_quote(c.program), f.token);
+  }
+  if (r.failures.size() > kShown) {
+    c.out << fmt::format("  … and {} more in the report\n", r.failures.size() - kShown);
+  }
+  c.out << fmt::format(
+      "\nReport: {}\n  (result.json, junit.xml, summary.md, MANIFEST.sha256 beside it; "
+      "check it with: {} verify {})\nRepeat this run: {}{}\n",
+      (out / "report.html").string(), shell_quote(c.program), shell_quote(out.string()),
+      shell_quote(c.program), command.substr(std::string_view("hvsnap").size()));
+  if (r.interrupted) return kExitInterrupted;
+  return r.certified ? kExitCertified : kExitFailures;
+}
+
+}  // namespace hvsnap::tools

@@ -1,0 +1,117 @@
+// Command-line parsing (CLI11) for `hvsnap`; the work is in the subcommands' files.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <ostream>
+
+#include "commands.h"
+#include "hvsnap/tools/version.h"
+
+namespace hvsnap::tools {
+
+int exit_code_for(const cim::Status& st) {
+  switch (st.kind()) {
+    case cim::StatusKind::kUnavailable:
+    case cim::StatusKind::kTimeout:
+    case cim::StatusKind::kAccessDenied:
+      return kExitUnreachable;
+    default:
+      return kExitUsage;
+  }
+}
+
+int run_cli(const std::vector<std::string>& args, Console& console) {
+  CLI::App app{
+      "hvsnap: a simulator and conformance kit for Msvm_CollectionSnapshotService.CreateSnapshot",
+      "hvsnap"};
+  app.set_version_flag("--version",
+                       std::string("hvsnap ") + kVersion + " (commit " + kGitCommit + ")");
+  app.require_subcommand(1);
+  app.footer(
+      "Exit codes: 0 certified (or done), 1 conformance failures, 2 usage or configuration error, "
+      "3 target unreachable, 130 interrupted.\nRun 'hvsnap COMMAND --help' for a command's "
+      "options.");
+
+  CertifyOptions co;
+  auto* cert = app.add_subcommand(
+      "certify", "Run the conformance suite against a target and write its report");
+  cert->add_option(
+          "--target", co.target,
+          "sim:, sim:FIXTURE.yaml or sim+mutant:NAME[:FIXTURE.yaml] ('hvsnap targets' lists them)")
+      ->capture_default_str();
+  cert->add_option("--profile", co.profile,
+                   "core (the class matrix) or full (also sequences, concurrency; the only one "
+                   "that certifies)")
+      ->check(CLI::IsMember({"core", "full"}))
+      ->capture_default_str();
+  cert->add_option("--coverage", co.coverage,
+                   "exhaustive (all 1,680 class combinations), pairwise, or auto (exhaustive on "
+                   "the fake, pairwise on a live host)")
+      ->check(CLI::IsMember({"auto", "exhaustive", "pairwise"}))
+      ->capture_default_str();
+  cert->add_option(
+      "--seed", co.seed,
+      "the run's seed; one seed reproduces the whole run on the fake (default: random, printed)");
+  cert->add_option("--budget", co.budget,
+                   "stop starting new work after this long: 90s, 10m, 1h30m; 0 = no limit")
+      ->capture_default_str();
+  cert->add_option(
+      "--out", co.out,
+      "the report folder (default reports/runs/<UTC time>-<target>); must not exist or be empty");
+  cert->add_option("--personality", co.personality,
+                   "the fake's personality, e.g. codes=msvm,completion=mixed (keys: codes, "
+                   "completion, first-job-state, result-visibility, job-progress)");
+  cert->add_option("--faults", co.faults, "the fake's fault plan ('hvsnap targets' lists them)");
+  cert->add_option("--cases-per-combination", co.cases_per_combo,
+                   "random cases per class combination")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  cert->add_option("--sequences", co.sequences, "stateful call sequences (full profile)")
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
+  cert->add_option("--max-steps", co.max_steps, "the longest sequence")
+      ->check(CLI::Range(1, 50))
+      ->capture_default_str();
+  cert->add_option("--parallel-rounds", co.parallel_rounds,
+                   "rounds of concurrent CreateSnapshot calls (full profile)")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
+  cert->add_flag("--stop-at-first-failure", co.stop_at_first_failure,
+                 "stop starting new work once anything failed");
+  cert->add_flag("-q,--quiet", co.quiet, "no progress output");
+
+  std::string token, replay_target;
+  auto* rep = app.add_subcommand(
+      "replay", "Re-run one failing case from its reproduction token and show every call");
+  rep->add_option("token", token, "the token a report prints (hvsnap1.…)")->required();
+  rep->add_option("--target", replay_target,
+                  "replay on this fake target instead of the one in the token");
+
+  std::string dir;
+  auto* ver = app.add_subcommand(
+      "verify", "Check a report folder: its manifest and the consistency of result.json");
+  ver->add_option("dir", dir, "the report folder")->required();
+
+  auto* tgt = app.add_subcommand(
+      "targets", "List the target URIs, fixtures, personalities, fault plans and mutants");
+
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 reads from the back
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e, console.out, console.err);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e, console.out, console.err);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e, console.out, console.err);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e, console.out, console.err);
+    return kExitUsage;
+  }
+  if (*cert) return certify(co, console);
+  if (*rep) return replay(token, replay_target, console);
+  if (*ver) return verify(dir, console);
+  if (*tgt) return list_targets(console);
+  return kExitUsage;
+}
+
+}  // namespace hvsnap::tools

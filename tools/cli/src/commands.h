@@ -1,0 +1,37 @@
+// The subcommands behind run_cli (each returns the process exit code).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "hvsnap/tools/cli.h"
+
+namespace hvsnap::tools {
+
+struct CertifyOptions {
+  std::string target = "sim:";
+  std::string profile = "full";
+  std::string coverage = "auto";  // auto: exhaustive on the fake, pairwise on a live host
+  std::optional<std::uint64_t> seed;
+  std::string budget = "1h";
+  std::string out;  // "" = reports/runs/<UTC time>-<target>
+  std::string personality;
+  std::string faults;
+  int cases_per_combo = 1;
+  int sequences = 100;
+  int max_steps = 20;
+  int parallel_rounds = 10;
+  bool stop_at_first_failure = false;
+  bool quiet = false;
+};
+
+int certify(const CertifyOptions& o, Console& console);
+int replay(const std::string& token, const std::string& target_override, Console& console);
+int verify(const std::string& dir, Console& console);
+int list_targets(Console& console);
+
+// The process exit code for a status that stopped a command before it ran.
+int exit_code_for(const cim::Status& st);
+
+}  // namespace hvsnap::tools

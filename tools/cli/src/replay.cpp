@@ -1,0 +1,132 @@
+// `hvsnap replay TOKEN`: re-runs exactly one failing case, sequence or concurrent round on the
+// fake (the target, personality, fault plan and seeds all come from the token) and prints every
+// call with its outcome, then what the oracle concluded. Exit 1 when the failure reproduces.
+#include <fmt/format.h>
+
+#include <ostream>
+
+#include "commands.h"
+#include "hvsnap/conformance/case_runner.h"
+#include "hvsnap/conformance/parallel.h"
+#include "hvsnap/conformance/sequences.h"
+#include "hvsnap/conformance/token.h"
+#include "hvsnap/tools/targets.h"
+
+namespace hvsnap::tools {
+
+using namespace conformance;
+using nlohmann::json;
+
+namespace {
+
+void print_findings(const Findings& findings, std::ostream& out) {
+  bool any = false;
+  for (const auto& f : findings) {
+    if (f.verdict != Verdict::kFail && f.verdict != Verdict::kWarn) continue;
+    out << fmt::format("  {} {} ({}): {}\n", to_string(f.verdict), f.requirement, f.check,
+                       f.message);
+    any = true;
+  }
+  if (!any) out << "  every check passed\n";
+}
+
+}  // namespace
+
+int replay(const std::string& token, const std::string& target_override, Console& c) {
+  auto usage = [&](const std::string& msg) {
+    c.err << "hvsnap replay: " << msg << "\n";
+    return kExitUsage;
+  };
+  auto payload = decode_token(token);
+  if (!payload.ok()) return usage(payload.status().message());
+  const json& p = *payload;
+  try {
+    const std::string kind = p.at("kind");
+    const json& spec_json = p.at("target");
+    std::string uri = spec_json.at("uri");
+    TargetOptions topts;
+    topts.seed = p.at("seed").get<std::uint64_t>();
+    if (spec_json.contains("personality") && spec_json["personality"].is_string()) {
+      auto pers = parse_personality(spec_json["personality"].get<std::string>());
+      if (!pers.ok()) return usage("the token's personality: " + pers.status().message());
+      topts.personality = *pers;
+    }
+    if (spec_json.contains("faults") && spec_json["faults"].is_string())
+      topts.faults = spec_json["faults"];
+    const bool fake = uri.rfind("sim:", 0) == 0 || uri.rfind("sim+", 0) == 0;
+    if (!target_override.empty()) {
+      uri = target_override;
+    } else if (!fake) {
+      c.out << fmt::format("The failure was seen on {}; replaying on the fake (sim:).\n", uri);
+      uri = "sim:";
+      topts = TargetOptions{std::nullopt, "none", topts.seed};
+    }
+    auto spec = make_target(uri, topts);
+    if (!spec.ok()) return usage(fmt::format("target {}: {}", uri, spec.status().message()));
+    RunConfig cfg;
+    cfg.declarations = declarations_of(spec->caps);
+    c.out << fmt::format("Replaying a {} of a run with seed {} on {}\n  ({})\n\n", kind, topts.seed,
+                         spec->uri, spec->identity);
+
+    if (kind == "case") {
+      auto cs = case_from_json(p.at("case"));
+      if (!cs.ok()) return usage("the token's case: " + cs.status().message());
+      if (p.value("faults-off", false)) {
+        cfg.faults_off = true;
+        cfg.declarations.transient_failures = false;
+        c.out << "(with the fault plan switched off, as in the liveness phase)\n";
+      }
+      c.out << cs->describe() << "\n";
+      const CaseReport rep = run_case(*cs, spec->factory, cfg);
+      if (rep.not_tested) {
+        c.out << "NOT TESTED: " << rep.not_tested_reason << "\n" << rep.transcript;
+        return kExitCertified;
+      }
+      c.out << rep.transcript
+            << fmt::format("\nobserved {}; the contract allows {}\n", rep.observed, rep.allowed);
+      print_findings(rep.findings, c.out);
+      const bool failed = has_failure(rep.findings);
+      c.out << (failed ? "\nThe failure reproduces.\n" : "\nNo failure this time.\n");
+      return failed ? kExitFailures : kExitCertified;
+    }
+    if (kind == "sequence") {
+      std::vector<Step> steps;
+      for (const auto& s : p.at("steps")) {
+        auto step = Step::from_json(s);
+        if (!step.ok()) return usage("the token's steps: " + step.status().message());
+        steps.push_back(*step);
+      }
+      const SequenceReport rep =
+          run_sequence(steps, p.at("host-seed").get<std::uint64_t>(), spec->factory, cfg);
+      if (rep.not_tested) {
+        c.out << "NOT TESTED: " << rep.not_tested_reason << "\n";
+        return kExitCertified;
+      }
+      c.out << numbered_list(rep) << "\n";
+      print_findings(rep.findings, c.out);
+      c.out << (rep.failure.empty() ? "\nNo failure this time.\n"
+                                    : "\n" + rep.failure + "\nThe failure reproduces.\n");
+      return rep.failure.empty() ? kExitCertified : kExitFailures;
+    }
+    if (kind == "parallel") {
+      const ParallelReport rep =
+          run_parallel_round(p.at("host-seed").get<std::uint64_t>(), spec->factory, cfg);
+      if (rep.not_tested) {
+        c.out << "NOT TESTED: " << rep.not_tested_reason << "\n";
+        return kExitCertified;
+      }
+      c.out << rep.description << "\n";
+      print_findings(rep.findings, c.out);
+      c.out << (rep.failure.empty() ? "\nNo failure this time (concurrent calls interleave "
+                                      "differently from run to run).\n"
+                                    : "\n" + rep.failure + "\nThe failure reproduces.\n");
+      return rep.failure.empty() ? kExitCertified : kExitFailures;
+    }
+    return usage(
+        fmt::format("the token is of an unknown kind '{}' (made by a newer hvsnap?)", kind));
+  } catch (const json::exception& e) {
+    return usage(fmt::format("the token's payload is incomplete ({})", e.what()));
+  }
+}
+
+}  // namespace hvsnap::tools

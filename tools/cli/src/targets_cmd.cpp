@@ -1,0 +1,46 @@
+// `hvsnap targets`: what can be certified, and with which knobs.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <ostream>
+
+#include "commands.h"
+#include "hvsnap/sim/state.h"
+#include "hvsnap/tools/mutants.h"
+
+namespace hvsnap::tools {
+
+int list_targets(Console& c) {
+  c.out << "Targets (--target):\n"
+           "  sim:                          the fake, with its built-in host (two running VMs in "
+           "one group)\n"
+           "  sim:PATH.yaml                 the fake, with a host fixture (docs/fixtures.md)\n"
+           "  sim+mutant:NAME[:PATH.yaml]   the fake wrapped in a deliberately broken provider\n";
+  std::error_code ec;
+  if (std::filesystem::is_directory("fixtures/hosts", ec)) {
+    c.out << "\nHost fixtures here:\n";
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator("fixtures/hosts", ec)) {
+      if (e.path().extension() == ".yaml") names.push_back(e.path().string());
+    }
+    std::sort(names.begin(), names.end());
+    for (const auto& n : names)
+      c.out << "  sim:" << n << "\n";
+  }
+  c.out << "\nPersonalities of the fake (--personality KEY=VALUE,…; contract §3.4):\n"
+        << fmt::format("  codes={}\n", sim::enum_choices<sim::CodeFamily>())
+        << fmt::format("  completion={}\n", sim::enum_choices<sim::Completion>())
+        << fmt::format("  first-job-state={}\n", sim::enum_choices<sim::FirstJobState>())
+        << "  result-visibility=immediate|after-polls:N\n"
+        << "  job-progress=ticks|manual|after-reads:N\n";
+  c.out << "\nFault plans of the fake (--faults; contract §6):\n ";
+  for (const auto& n : sim::fault_plan_names())
+    c.out << " " << n;
+  c.out << "\n\nMutants (sim+mutant:NAME), each breaking one requirement:\n";
+  for (const auto& m : mutants::catalogue()) {
+    c.out << fmt::format("  {:<28} {:<10} {}\n", m.name, m.requirement, m.summary);
+  }
+  return kExitCertified;
+}
+
+}  // namespace hvsnap::tools

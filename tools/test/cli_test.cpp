@@ -1,0 +1,249 @@
+// The hvsnap command in-process (issue 4): certify writes a verifiable bundle and exits by the
+// verdict; a failure's token replays; the same seed gives the same report; bad input gets a
+// clear message, exit 2 and no report folder; an interrupted run says so.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "hvsnap/reports/bundle.h"
+#include "hvsnap/tools/cli.h"
+
+namespace hvsnap::tools {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int code = -1;
+  std::string out, err;
+};
+
+Outcome hvsnap(std::vector<std::string> args, bool terminal = false,
+               const std::atomic<bool>* interrupt = nullptr) {
+  std::ostringstream out, err;
+  Console c{out, err, terminal, interrupt};
+  Outcome r;
+  r.code = run_cli(args, c);
+  r.out = out.str();
+  r.err = err.str();
+  return r;
+}
+
+fs::path temp(const std::string& name) {
+  const fs::path p = fs::temp_directory_path() / ("hvsnap-cli-test-" + name);
+  fs::remove_all(p);
+  return p;
+}
+
+// The first line where two texts differ ("" when equal), for a readable failure.
+std::string first_difference(const std::string& a, const std::string& b) {
+  std::istringstream x(a), y(b);
+  std::string la, lb;
+  for (int n = 1;; ++n) {
+    const bool ga = static_cast<bool>(std::getline(x, la)),
+               gb = static_cast<bool>(std::getline(y, lb));
+    if (!ga && !gb) return {};
+    if (ga != gb || la != lb) return "line " + std::to_string(n) + ":\n  " + la + "\n  " + lb;
+  }
+}
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A quick full-profile run (pairwise, few sequences) into `dir`.
+std::vector<std::string> quick(const std::string& target, const fs::path& dir,
+                               const std::string& seed = "5") {
+  return {"certify",  "--target",    target,       "--seed",      seed, "--coverage",
+          "pairwise", "--sequences", "60",         "--max-steps", "30", "--parallel-rounds",
+          "2",        "--out",       dir.string(), "--quiet"};
+}
+
+TEST(Certify, TheFakeIsCertifiedAndTheBundleVerifies) {
+  const fs::path dir = temp("certified");
+  const Outcome r = hvsnap(quick("sim:", dir));
+  EXPECT_EQ(r.code, kExitCertified) << r.out << r.err;
+  EXPECT_NE(r.out.find("\nCERTIFIED — 35 requirements"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Report: " + (dir / "report.html").string()), std::string::npos);
+  EXPECT_NE(r.out.find("Repeat this run: hvsnap certify --target sim: --profile full --coverage "
+                       "pairwise --seed 5"),
+            std::string::npos);
+  const Outcome v = hvsnap({"verify", dir.string()});
+  EXPECT_EQ(v.code, kExitCertified) << v.out;
+  EXPECT_NE(v.out.find("OK: the report is complete and consistent"), std::string::npos);
+}
+
+TEST(Certify, AMutantFailsAndItsTokenReplaysTheFailure) {
+  const fs::path dir = temp("mutant");
+  auto args = quick("sim+mutant:accepts-type-zero", dir);
+  args.push_back("--stop-at-first-failure");
+  const Outcome r = hvsnap(args);
+  ASSERT_EQ(r.code, kExitFailures) << r.out << r.err;
+  EXPECT_NE(r.out.find("NOT CERTIFIED"), std::string::npos);
+  EXPECT_NE(r.out.find("replay: hvsnap replay hvsnap1."), std::string::npos);
+  const auto j = nlohmann::json::parse(read(dir / "result.json"));
+  ASSERT_FALSE(j["failures"].empty());
+  EXPECT_EQ(j["failures"][0]["requirement"], "CS-OUT-4");
+  const Outcome replay = hvsnap({"replay", j["failures"][0]["token"].get<std::string>()});
+  EXPECT_EQ(replay.code, kExitFailures) << replay.out << replay.err;
+  EXPECT_NE(replay.out.find("FAIL CS-OUT-4"), std::string::npos) << replay.out;
+  EXPECT_NE(replay.out.find("SnapshotType=0"), std::string::npos);
+  EXPECT_NE(replay.out.find("The failure reproduces."), std::string::npos);
+  // The same case on the unbroken fake passes.
+  const Outcome clean =
+      hvsnap({"replay", j["failures"][0]["token"].get<std::string>(), "--target", "sim:"});
+  EXPECT_EQ(clean.code, kExitCertified) << clean.out;
+  EXPECT_NE(clean.out.find("No failure this time."), std::string::npos);
+  EXPECT_EQ(hvsnap({"verify", dir.string()}).code, kExitCertified);
+}
+
+TEST(Certify, TheSameSeedGivesTheSameReportApartFromWallTime) {
+  const fs::path a = temp("same-a"), b = temp("same-b");
+  ASSERT_EQ(hvsnap(quick("sim+mutant:skips-a-member", a, "11")).code, kExitFailures);
+  ASSERT_EQ(hvsnap(quick("sim+mutant:skips-a-member", b, "11")).code, kExitFailures);
+  for (const auto& f : reports::bundle_files()) {
+    EXPECT_EQ(first_difference(reports::normalize_for_comparison(f, read(a / f)),
+                               reports::normalize_for_comparison(f, read(b / f))),
+              "")
+        << f << " differs between two runs with one seed";
+  }
+  // And a different seed explores different values (the reports differ).
+  const fs::path c = temp("same-c");
+  ASSERT_EQ(hvsnap(quick("sim+mutant:skips-a-member", c, "12")).code, kExitFailures);
+  EXPECT_NE(
+      first_difference(reports::normalize_for_comparison("result.json", read(a / "result.json")),
+                       reports::normalize_for_comparison("result.json", read(c / "result.json"))),
+      "");
+}
+
+struct BadInput {
+  std::vector<std::string> args;
+  std::string message;
+};
+
+class BadInputs : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(BadInputs, GetAClearMessageExitTwoAndNoReport) {
+  const fs::path dir = temp("bad");
+  std::vector<std::string> args = GetParam().args;
+  if (!args.empty() && args[0] == "certify") {
+    args.push_back("--out");
+    args.push_back(dir.string());
+  }
+  const Outcome r = hvsnap(args);
+  EXPECT_EQ(r.code, kExitUsage) << r.out << r.err;
+  EXPECT_NE(r.err.find(GetParam().message), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir)) << "a failed command left a report folder behind";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cli, BadInputs,
+    ::testing::Values(
+        BadInput{{"certify", "--target", "wsman+http://host"},
+                 "unknown target scheme 'wsman+http'"},
+        BadInput{{"certify", "--target", "sim:no/such/host.yaml"}, "no/such/host.yaml"},
+        BadInput{{"certify", "--target", "sim:fixtures/test/malformed/01-no-schema.yaml"},
+                 "01-no-schema.yaml:2:1: missing required key 'schema'"},
+        BadInput{{"certify", "--target", "sim+mutant:nope"}, "unknown mutant 'nope'"},
+        BadInput{{"certify", "--budget", "soon"}, "--budget: cannot read the duration 'soon'"},
+        BadInput{{"certify", "--profile", "bogus"}, "--profile"},
+        BadInput{{"certify", "--coverage", "most"}, "--coverage"},
+        BadInput{{"certify", "--personality", "codes=martian"}, "codes cannot be 'martian'"},
+        BadInput{{"certify", "--faults", "earthquake"}, "unknown fault plan 'earthquake'"},
+        BadInput{{"certify", "--max-steps", "99"}, "--max-steps"},
+        BadInput{{"certify", "--frobnicate"}, "frobnicate"},
+        BadInput{{"replay", "garbage"}, "expected it to start with 'hvsnap1.'"},
+        BadInput{{"replay", "hvsnap1.e30"}, "the token's payload is incomplete"},
+        BadInput{{"verify", "/no/such/report"}, "no such folder"}, BadInput{{}, "subcommand"}));
+
+TEST(Certify, RefusesAnOutputFolderThatIsNotEmptyAndLeavesItAlone) {
+  const fs::path dir = temp("occupied");
+  fs::create_directories(dir);
+  std::ofstream(dir / "precious.txt") << "keep me";
+  const Outcome r = hvsnap(quick("sim:", dir));
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_NE(r.err.find("already exists and is not empty"), std::string::npos) << r.err;
+  EXPECT_EQ(read(dir / "precious.txt"), "keep me");
+  EXPECT_FALSE(fs::exists(dir / "result.json"));
+}
+
+TEST(Certify, AnInterruptedRunWritesAReportThatSaysSo) {
+  const fs::path dir = temp("interrupted");
+  std::atomic<bool> interrupt{true};
+  const Outcome r = hvsnap(quick("sim:", dir), false, &interrupt);
+  EXPECT_EQ(r.code, kExitInterrupted) << r.out;
+  const auto j = nlohmann::json::parse(read(dir / "result.json"));
+  EXPECT_TRUE(j["run"]["interrupted"].get<bool>());
+  EXPECT_EQ(j["verdict"]["verdict"], "NOT CERTIFIED");
+  EXPECT_EQ(hvsnap({"verify", dir.string()}).code, kExitCertified);
+}
+
+TEST(Certify, AnExhaustedBudgetCannotCertify) {
+  const fs::path dir = temp("budget");
+  auto args = quick("sim:", dir);
+  args.insert(args.end(), {"--budget", "1ms"});
+  const Outcome r = hvsnap(args);
+  EXPECT_EQ(r.code, kExitFailures);
+  EXPECT_NE(r.out.find("the time budget ran out"), std::string::npos) << r.out;
+  EXPECT_EQ(hvsnap({"verify", dir.string()}).code, kExitCertified);
+}
+
+TEST(Certify, ProgressIsALiveLineOnATerminalAndPlainLinesElsewhere) {
+  auto args = quick("sim:", temp("progress-plain"));
+  args.pop_back();  // --quiet
+  const Outcome plain = hvsnap(args, false);
+  EXPECT_NE(plain.out.find("progress: matrix"), std::string::npos);
+  EXPECT_EQ(plain.out.find('\r'), std::string::npos);
+  args = quick("sim:", temp("progress-tty"));
+  args.pop_back();
+  const Outcome tty = hvsnap(args, true);
+  EXPECT_NE(tty.out.find("\r\033[Kmatrix"), std::string::npos);
+  EXPECT_NE(tty.out.find("budget:"), std::string::npos);
+}
+
+TEST(Cli, HelpVersionAndTargets) {
+  const Outcome help = hvsnap({"--help"});
+  EXPECT_EQ(help.code, 0);
+  EXPECT_NE(help.out.find("certify"), std::string::npos);
+  const Outcome version = hvsnap({"--version"});
+  EXPECT_EQ(version.code, 0);
+  EXPECT_NE(version.out.find("hvsnap 0."), std::string::npos);
+  const Outcome targets = hvsnap({"targets"});
+  EXPECT_EQ(targets.code, 0);
+  EXPECT_NE(targets.out.find("accepts-type-zero"), std::string::npos);
+  EXPECT_NE(targets.out.find("job-stall"), std::string::npos);
+}
+
+TEST(Duration, ReadsWhatPeopleWrite) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(*parse_duration("90s"), milliseconds(90'000));
+  EXPECT_EQ(*parse_duration("10m"), milliseconds(600'000));
+  EXPECT_EQ(*parse_duration("1h30m"), milliseconds(5'400'000));
+  EXPECT_EQ(*parse_duration("1500ms"), milliseconds(1500));
+  EXPECT_EQ(*parse_duration("45"), milliseconds(45'000));
+  EXPECT_EQ(*parse_duration("0"), milliseconds(0));
+  for (const char* bad : {"", "m", "1x", "1h 30m", "-5s", "10s5", "99999999999s"}) {
+    EXPECT_FALSE(parse_duration(bad).ok()) << bad;
+  }
+  for (long long ms : {0LL, 1LL, 1500LL, 90'000LL, 5'400'000LL, 90'061'001LL}) {
+    EXPECT_EQ(*parse_duration(format_duration(milliseconds(ms))), milliseconds(ms)) << ms;
+  }
+}
+
+TEST(Certify, TheDefaultFolderNamesTheTimeAndTheTarget) {
+  const auto t = std::chrono::system_clock::from_time_t(1'795'000'000);
+  EXPECT_EQ(default_run_folder("sim:", t), "20261118T110640Z-sim");
+  EXPECT_EQ(default_run_folder("sim:fixtures/hosts/guest-cluster.yaml", t),
+            "20261118T110640Z-sim-fixtures-hosts-guest-cluster.yaml");
+  EXPECT_EQ(default_run_folder("sim+mutant:skips-a-member", t),
+            "20261118T110640Z-sim+mutant-skips-a-member");
+}
+
+}  // namespace
+}  // namespace hvsnap::tools
