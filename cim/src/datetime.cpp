@@ -185,4 +185,146 @@ std::string DateTime::to_string() const {
   return out;
 }
 
+std::string DateTime::to_xsd() const {
+  if (interval_) {
+    const std::int64_t days = micros_ / kMicrosPerDay;
+    std::int64_t rest = micros_ % kMicrosPerDay;
+    const std::int64_t h = rest / (3600 * kMicrosPerSecond);
+    rest %= 3600 * kMicrosPerSecond;
+    const std::int64_t m = rest / (60 * kMicrosPerSecond);
+    rest %= 60 * kMicrosPerSecond;
+    const std::int64_t s = rest / kMicrosPerSecond;
+    const std::int64_t us = rest % kMicrosPerSecond;
+    std::string out = fmt::format("P{}DT{}H{}M{}", days, h, m, s);
+    if (us != 0) {
+      out += '.';
+      put(out, us, 6);
+      while (out.back() == '0')
+        out.pop_back();
+    }
+    return out + "S";
+  }
+  const std::string dmtf = to_string();  // yyyymmddHHMMSS.mmmmmm+UUU in local time
+  std::string out =
+      fmt::format("{}-{}-{}T{}:{}:{}.{}", dmtf.substr(0, 4), dmtf.substr(4, 2), dmtf.substr(6, 2),
+                  dmtf.substr(8, 2), dmtf.substr(10, 2), dmtf.substr(12, 2), dmtf.substr(15, 6));
+  if (offset_min_ == 0) return out + "Z";
+  const int off = std::abs(offset_min_);
+  return out + fmt::format("{}{:02}:{:02}", offset_min_ < 0 ? '-' : '+', off / 60, off % 60);
+}
+
+Result<DateTime> DateTime::parse_xsd_datetime(std::string_view text) {
+  auto bad = [&](std::string_view why) {
+    return invalid_parameter(fmt::format("xsd:dateTime \"{}\": {}", text, why));
+  };
+  if (text.size() < 19 || text[4] != '-' || text[7] != '-' ||
+      (text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':') {
+    return bad("expected YYYY-MM-DDTHH:MM:SS");
+  }
+  std::string error;
+  std::int64_t y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  if (!digits(text, 0, 4, y, error) || !digits(text, 5, 2, mo, error) ||
+      !digits(text, 8, 2, d, error) || !digits(text, 11, 2, h, error) ||
+      !digits(text, 14, 2, mi, error) || !digits(text, 17, 2, s, error)) {
+    return bad("expected digits");
+  }
+  if (mo < 1 || mo > 12 || d < 1 ||
+      d > static_cast<std::int64_t>(days_in_month(y, static_cast<unsigned>(mo))) || h > 23 ||
+      mi > 59 || s > 59) {
+    return bad("no such date or time");
+  }
+  std::size_t i = 19;
+  std::int64_t us = 0;
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    int n = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+      if (n < 6) us = us * 10 + (text[i] - '0');
+      ++n;
+      ++i;
+    }
+    if (n == 0) return bad("expected digits after '.'");
+    for (int k = n; k < 6; ++k)
+      us *= 10;
+  }
+  std::int64_t offset = 0;
+  if (i < text.size()) {
+    if ((text[i] == 'Z' || text[i] == 'z') && i + 1 == text.size()) {
+      offset = 0;
+    } else if ((text[i] == '+' || text[i] == '-') && i + 6 == text.size() && text[i + 3] == ':') {
+      std::int64_t oh = 0, om = 0;
+      if (!digits(text, i + 1, 2, oh, error) || !digits(text, i + 4, 2, om, error) || oh > 14 ||
+          om > 59) {
+        return bad("bad zone offset");
+      }
+      offset = (oh * 60 + om) * (text[i] == '-' ? -1 : 1);
+    } else {
+      return bad("unexpected text after the time");
+    }
+  }
+  const std::int64_t local =
+      days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * kMicrosPerDay +
+      ((h * 60 + mi) * 60 + s) * kMicrosPerSecond + us;
+  return DateTime::timestamp(local - offset * 60 * kMicrosPerSecond,
+                             static_cast<std::int16_t>(offset));
+}
+
+Result<DateTime> DateTime::parse_xsd_duration(std::string_view text) {
+  auto bad = [&](std::string_view why) {
+    return invalid_parameter(fmt::format("xsd:duration \"{}\": {}", text, why));
+  };
+  std::size_t i = 0;
+  if (i < text.size() && text[i] == '-') return bad("a negative interval has no CIM form");
+  if (i >= text.size() || text[i] != 'P') return bad("expected it to start with 'P'");
+  ++i;
+  bool in_time = false, any = false;
+  std::int64_t micros = 0;
+  while (i < text.size()) {
+    if (text[i] == 'T') {
+      if (in_time) return bad("'T' twice");
+      in_time = true;
+      ++i;
+      continue;
+    }
+    std::int64_t n = 0, frac = 0;
+    int nd = 0, nf = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+      if (n > 99'999'999'999LL) return bad("number too large");
+      n = n * 10 + (text[i] - '0');
+      ++nd;
+      ++i;
+    }
+    if (i < text.size() && text[i] == '.') {
+      ++i;
+      while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+        if (nf < 6) frac = frac * 10 + (text[i] - '0');
+        ++nf;
+        ++i;
+      }
+      for (int k = std::min(nf, 6); k < 6; ++k)
+        frac *= 10;
+    }
+    if (nd == 0 || i >= text.size()) return bad("expected a number and a unit");
+    const char unit = text[i++];
+    if (nf > 0 && !(in_time && unit == 'S')) return bad("only seconds may have a fraction");
+    any = true;
+    if (!in_time && (unit == 'Y' || unit == 'M')) {
+      if (n != 0) return bad("years and months have no fixed length");
+    } else if (!in_time && unit == 'D') {
+      micros += n * kMicrosPerDay;
+    } else if (in_time && unit == 'H') {
+      micros += n * 3600 * kMicrosPerSecond;
+    } else if (in_time && unit == 'M') {
+      micros += n * 60 * kMicrosPerSecond;
+    } else if (in_time && unit == 'S') {
+      micros += n * kMicrosPerSecond + frac;
+    } else {
+      return bad(fmt::format("unexpected '{}'", unit));
+    }
+    if (micros / kMicrosPerDay > kMaxIntervalDays) return bad("longer than a CIM interval can be");
+  }
+  if (!any) return bad("no fields");
+  return DateTime::interval(micros);
+}
+
 }  // namespace hvsnap::cim

@@ -54,3 +54,44 @@ RC_GTEST_PROP(DateTimeProperty, TextRoundTrips, ()) {
 
 }  // namespace
 }  // namespace hvsnap::cim
+
+namespace hvsnap::cim {
+namespace {
+
+TEST(DateTimeXsd, WritesAndReadsTheWsManForms) {
+  EXPECT_EQ(DateTime::interval(300'000'000).to_xsd(), "P0DT0H5M0S");
+  EXPECT_EQ(DateTime::interval(86'400'000'000LL + 1'500'000).to_xsd(), "P1DT0H0M1.5S");
+  EXPECT_EQ(DateTime::parse("20260101100000.250000+060")->to_xsd(),
+            "2026-01-01T10:00:00.250000+01:00");
+  EXPECT_EQ(DateTime::parse("20260101100000.000000+000")->to_xsd(), "2026-01-01T10:00:00.000000Z");
+  auto t = DateTime::parse_xsd_datetime("2026-01-01T09:00:00Z");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->to_string(), "20260101090000.000000+000");
+  EXPECT_EQ(DateTime::parse_xsd_datetime("2026-01-01T10:00:00.1234567+01:00")->micros(),
+            DateTime::parse("20260101090000.123456+000")->micros());
+  EXPECT_EQ(DateTime::parse_xsd_duration("PT5M")->micros(), 300'000'000);
+  EXPECT_EQ(DateTime::parse_xsd_duration("P0Y0M2DT1H")->micros(), (2 * 24 + 1) * 3'600'000'000LL);
+}
+
+TEST(DateTimeXsd, RefusesWhatHasNoCimForm) {
+  for (const char* bad :
+       {"", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-01-01 00:00:00",
+        "2026-01-01T00:00:00+1", "2026-01-01T00:00:00.Z", "2026-01-01T00:00:00Zjunk"}) {
+    EXPECT_FALSE(DateTime::parse_xsd_datetime(bad).ok()) << bad;
+  }
+  for (const char* bad :
+       {"", "5M", "P", "PT", "P1Y", "P2M", "-PT5M", "PT1.5M", "P1.5D", "PT5", "PT5X"}) {
+    EXPECT_FALSE(DateTime::parse_xsd_duration(bad).ok()) << bad;
+  }
+}
+
+RC_GTEST_PROP(DateTimeXsdProperty, XsdRoundTrips, ()) {
+  const DateTime d = *testing::datetime();
+  const auto back = d.is_interval() ? DateTime::parse_xsd_duration(d.to_xsd())
+                                    : DateTime::parse_xsd_datetime(d.to_xsd());
+  RC_ASSERT(back.ok());
+  RC_ASSERT(*back == d);
+}
+
+}  // namespace
+}  // namespace hvsnap::cim

@@ -27,6 +27,15 @@ class DateTime {
   std::int16_t utc_offset_minutes() const { return offset_min_; }
   std::string to_string() const;
 
+  // The XML Schema forms WS-Management carries (DSP0230 cim:Datetime / cim:Interval):
+  // "2026-01-01T10:00:00.250000Z" / "+01:00" and "P1DT2H3M4.5S".
+  std::string to_xsd() const;
+  // xsd:dateTime; no zone means UTC; fractions beyond microseconds are truncated.
+  static Result<DateTime> parse_xsd_datetime(std::string_view text);
+  // xsd:duration with days, hours, minutes and seconds (years and months have no fixed
+  // length and are refused unless zero).
+  static Result<DateTime> parse_xsd_duration(std::string_view text);
+
   friend bool operator==(const DateTime&, const DateTime&) = default;
 
  private:
