@@ -1,0 +1,75 @@
+// A live host as a cim::Provider over WS-Management (libcurl): HTTP or HTTPS; Basic, NTLM or
+// Negotiate authentication; certificate verification on unless explicitly turned off;
+// timeouts; Pull loops. Thread-safe: concurrent calls use separate connections from a pool
+// (kept alive between calls). Optionally records every request/response pair to a folder —
+// bodies only, so no credentials — as evidence a user can hand back.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "hvsnap/cim/provider.h"
+#include "hvsnap/wsman/messages.h"
+
+namespace hvsnap::wsman {
+
+enum class Auth : std::uint8_t { kBasic, kNtlm, kNegotiate };
+
+struct ClientOptions {
+  std::string endpoint;  // "http://host:5985/wsman" or "https://host:5986/wsman"
+  std::string user;
+  std::string password;  // never logged, never recorded
+  Auth auth = Auth::kBasic;
+  bool insecure = false;  // skip certificate verification: only when asked, and said so
+  std::string ca_file;    // extra trust anchor for HTTPS
+  long connect_timeout_ms = 10'000;
+  long timeout_ms = 120'000;
+  std::uint32_t max_elements = 100;  // items per Enumerate/Pull message
+  std::string record_dir;            // "" = do not record
+  ParseLimits limits{64u * 1024 * 1024, 64};
+};
+
+class Client final : public cim::Provider {
+ public:
+  static cim::Result<std::unique_ptr<Client>> create(ClientOptions options);
+  ~Client() override;
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  cim::Result<cim::Instance> get_instance(const cim::ObjectPath& path) override;
+  cim::Result<std::vector<cim::Instance>> enumerate_instances(std::string_view name_space,
+                                                              std::string_view class_name) override;
+  cim::Result<std::vector<cim::Instance>> associators(
+      const cim::ObjectPath& object, const cim::AssociatorsFilter& filter) override;
+  cim::Result<std::vector<cim::Instance>> references(const cim::ObjectPath& object,
+                                                     const cim::ReferencesFilter& filter) override;
+  cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& object,
+                                               std::string_view method,
+                                               const cim::PropertyList& in) override;
+
+  // WS-Man Identify: "vendor version".
+  cim::Result<std::string> identify();
+  // hvsnap's control extension (a served fake only; NotFound elsewhere).
+  cim::Result<cim::MethodResult> invoke_control(std::string_view method,
+                                                const cim::PropertyList& in);
+  // One request, one parsed response (faults in the response, transport errors as Status).
+  cim::Result<Response> send(Request request);
+
+  const ClientOptions& options() const { return options_; }
+
+  struct Pool;
+
+ private:
+  explicit Client(ClientOptions options);
+  cim::Result<std::vector<cim::Instance>> query(std::string_view name_space, std::string filter);
+  cim::Result<std::string> post(const std::string& body, int& http_status);
+
+  ClientOptions options_;
+  std::unique_ptr<Pool> pool_;
+  std::atomic<std::uint64_t> counter_{0};
+};
+
+}  // namespace hvsnap::wsman

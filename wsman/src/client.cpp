@@ -1,0 +1,316 @@
+#include "hvsnap/wsman/client.h"
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "hvsnap/cim/text.h"
+#include "hvsnap/wsman/dispatcher.h"
+#include "hvsnap/wsman/uris.h"
+#include "hvsnap/wsman/wql.h"
+
+namespace hvsnap::wsman {
+
+namespace fs = std::filesystem;
+
+struct Client::Pool {
+  std::mutex mu;
+  std::vector<CURL*> idle;
+  ~Pool() {
+    for (CURL* c : idle)
+      curl_easy_cleanup(c);
+  }
+};
+
+namespace {
+
+std::size_t on_data(char* data, std::size_t size, std::size_t n, void* user) {
+  auto* out = static_cast<std::string*>(user);
+  out->append(data, size * n);
+  return size * n;
+}
+
+std::once_flag g_curl_init;
+
+std::string new_uuid(std::uint64_t counter) {
+  // Unique per client process: a random base plus a counter (no need for secrecy).
+  static const std::uint64_t base = [] {
+    std::random_device rd;
+    return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+  }();
+  const std::uint64_t v = base + counter;
+  return fmt::format(
+      "uuid:{:08X}-{:04X}-4{:03X}-8{:03X}-{:012X}", static_cast<std::uint32_t>(v >> 32),
+      static_cast<std::uint32_t>(v >> 16) & 0xFFFF, static_cast<std::uint32_t>(v) & 0xFFF,
+      static_cast<std::uint32_t>(counter >> 48) & 0xFFF, counter & 0xFFFFFFFFFFFFULL);
+}
+
+std::string wildcard(std::string_view name_space) {
+  return uri::resource_uri(name_space, "*");
+}
+
+}  // namespace
+
+Client::Client(ClientOptions options)
+    : options_(std::move(options)), pool_(std::make_unique<Pool>()) {}
+
+Client::~Client() = default;
+
+cim::Result<std::unique_ptr<Client>> Client::create(ClientOptions o) {
+  std::call_once(g_curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  const bool https = o.endpoint.rfind("https://", 0) == 0;
+  if (!https && o.endpoint.rfind("http://", 0) != 0) {
+    return cim::invalid_parameter(
+        fmt::format("the endpoint '{}' is not an http:// or https:// URL", o.endpoint));
+  }
+  if (!o.record_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(o.record_dir, ec);
+    if (ec)
+      return cim::invalid_parameter(fmt::format("--record {}: {}", o.record_dir, ec.message()));
+  }
+  return std::unique_ptr<Client>(new Client(std::move(o)));
+}
+
+cim::Result<std::string> Client::post(const std::string& body, int& http_status) {
+  CURL* curl = nullptr;
+  {
+    std::lock_guard lock(pool_->mu);
+    if (!pool_->idle.empty()) {
+      curl = pool_->idle.back();
+      pool_->idle.pop_back();
+    }
+  }
+  if (curl == nullptr) {
+    curl = curl_easy_init();
+    if (curl == nullptr) return cim::failed("libcurl could not make a handle");
+    curl_easy_setopt(curl, CURLOPT_URL, options_.endpoint.c_str());
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, options_.timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+    if (!options_.user.empty()) {
+      curl_easy_setopt(curl, CURLOPT_USERNAME, options_.user.c_str());
+      curl_easy_setopt(curl, CURLOPT_PASSWORD, options_.password.c_str());
+      long scheme = CURLAUTH_BASIC;
+      if (options_.auth == Auth::kNtlm) scheme = CURLAUTH_NTLM;
+      if (options_.auth == Auth::kNegotiate) scheme = CURLAUTH_NEGOTIATE;
+      curl_easy_setopt(curl, CURLOPT_HTTPAUTH, scheme);
+    }
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, options_.insecure ? 0L : 1L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, options_.insecure ? 0L : 2L);
+    if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
+  }
+  std::string response;
+  struct curl_slist* headers = nullptr;
+  headers = curl_slist_append(headers, "Content-Type: application/soap+xml;charset=UTF-8");
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
+  const CURLcode rc = curl_easy_perform(curl);
+  curl_slist_free_all(headers);
+  long code = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+  http_status = static_cast<int>(code);
+  {
+    std::lock_guard lock(pool_->mu);
+    pool_->idle.push_back(curl);
+  }
+  if (rc != CURLE_OK) {
+    const std::string what = fmt::format("{}: {}", options_.endpoint, curl_easy_strerror(rc));
+    switch (rc) {
+      case CURLE_OPERATION_TIMEDOUT:
+        return cim::Status(cim::StatusKind::kTimeout, what);
+      case CURLE_COULDNT_RESOLVE_HOST:
+      case CURLE_COULDNT_CONNECT:
+      case CURLE_SSL_CONNECT_ERROR:
+      case CURLE_PEER_FAILED_VERIFICATION:
+      case CURLE_SSL_CACERT_BADFILE:
+      case CURLE_SEND_ERROR:
+      case CURLE_RECV_ERROR:
+      case CURLE_GOT_NOTHING:
+        return cim::Status(cim::StatusKind::kUnavailable, what);
+      default:
+        return cim::failed(what);
+    }
+  }
+  return response;
+}
+
+cim::Result<Response> Client::send(Request r) {
+  const std::uint64_t n = ++counter_;
+  r.to = options_.endpoint;
+  r.message_id = new_uuid(n);
+  const std::string body = write_request(r);
+  int status = 0;
+  auto raw = post(body, status);
+  if (!options_.record_dir.empty()) {
+    const fs::path dir(options_.record_dir);
+    std::ofstream(dir / fmt::format("{:06}-request.xml", n), std::ios::binary) << body;
+    if (raw.ok()) {
+      std::ofstream(dir / fmt::format("{:06}-response-{}.xml", n, status), std::ios::binary)
+          << *raw;
+    } else {
+      std::ofstream(dir / fmt::format("{:06}-error.txt", n), std::ios::binary)
+          << raw.status().to_string() << "\n";
+    }
+  }
+  if (!raw.ok()) return raw.status();
+  if (status == 401) {
+    return cim::Status(
+        cim::StatusKind::kAccessDenied,
+        fmt::format("{}: the host refused the credentials (HTTP 401)", options_.endpoint));
+  }
+  if (status != 200 && status != 400 && status != 500) {
+    return cim::failed(fmt::format("{}: HTTP {}{}", options_.endpoint, status,
+                                   raw->empty() ? std::string() : ": " + raw->substr(0, 200)));
+  }
+  auto parsed = parse_response(*raw, options_.limits);
+  if (!parsed.ok())
+    return cim::failed(
+        fmt::format("{}: HTTP {}: {}", options_.endpoint, status, parsed.status().message()));
+  if (status != 200 && !parsed->fault) {
+    return cim::failed(fmt::format("{}: HTTP {} without a SOAP fault", options_.endpoint, status));
+  }
+  return parsed;
+}
+
+cim::Result<cim::Instance> Client::get_instance(const cim::ObjectPath& path) {
+  Request r;
+  r.op = Operation::kGet;
+  r.action = std::string(uri::kActionGet);
+  r.resource_uri = uri::resource_uri(path.name_space(), path.class_name());
+  r.target = path;
+  auto resp = send(std::move(r));
+  if (!resp.ok()) return resp.status();
+  if (resp->fault) return status_for(*resp->fault);
+  if (resp->items.empty() || !resp->items.front().instance)
+    return cim::failed("the Get response holds no instance");
+  cim::Instance inst = std::move(*resp->items.front().instance);
+  cim::ObjectPath p = path;
+  p.set_host(cim::Name());
+  if (p.name_space().empty()) p.set_namespace(cim::Name(inst.path().name_space()));
+  inst.set_path(std::move(p));
+  return inst;
+}
+
+cim::Result<std::vector<cim::Instance>> Client::query(std::string_view name_space,
+                                                      std::string filter) {
+  Request r;
+  r.op = Operation::kEnumerate;
+  r.action = std::string(uri::kActionEnumerate);
+  r.resource_uri = wildcard(name_space);
+  r.filter = std::move(filter);
+  r.filter_dialect = std::string(uri::kWqlDialect);
+  r.mode = EnumerationMode::kObjectAndEpr;
+  r.optimize = true;
+  r.max_elements = options_.max_elements;
+  auto resp = send(r);
+  if (!resp.ok()) return resp.status();
+  if (resp->fault) return status_for(*resp->fault);
+  std::vector<cim::Instance> out;
+  auto collect = [&](Response& batch) {
+    for (auto& it : batch.items) {
+      if (it.instance) out.push_back(std::move(*it.instance));
+    }
+  };
+  collect(*resp);
+  std::string context = resp->context;
+  bool done = resp->end_of_sequence || context.empty();
+  for (int guard = 0; !done && guard < 1'000'000; ++guard) {
+    Request pull;
+    pull.op = Operation::kPull;
+    pull.action = std::string(uri::kActionPull);
+    pull.resource_uri = r.resource_uri;
+    pull.context = context;
+    pull.max_elements = options_.max_elements;
+    auto next = send(std::move(pull));
+    if (!next.ok()) return next.status();
+    if (next->fault) return status_for(*next->fault);
+    collect(*next);
+    done = next->end_of_sequence || next->context.empty();
+    context = next->context;
+  }
+  return out;
+}
+
+cim::Result<std::vector<cim::Instance>> Client::enumerate_instances(std::string_view name_space,
+                                                                    std::string_view class_name) {
+  return query(name_space.empty() ? std::string_view("root\\virtualization\\v2") : name_space,
+               write_select(class_name));
+}
+
+cim::Result<std::vector<cim::Instance>> Client::associators(const cim::ObjectPath& object,
+                                                            const cim::AssociatorsFilter& filter) {
+  cim::ObjectPath o = object;
+  o.set_host(cim::Name());
+  return query(object.name_space(), write_associators(o, filter));
+}
+
+cim::Result<std::vector<cim::Instance>> Client::references(const cim::ObjectPath& object,
+                                                           const cim::ReferencesFilter& filter) {
+  cim::ObjectPath o = object;
+  o.set_host(cim::Name());
+  return query(object.name_space(), write_references(o, filter));
+}
+
+cim::Result<cim::MethodResult> Client::invoke_method(const cim::ObjectPath& object,
+                                                     std::string_view method,
+                                                     const cim::PropertyList& in) {
+  Request r;
+  r.op = Operation::kInvoke;
+  r.resource_uri = uri::resource_uri(object.name_space(), object.class_name());
+  r.action = r.resource_uri + "/" + std::string(method);
+  r.method = std::string(method);
+  r.target = object;
+  r.in = in;
+  auto resp = send(std::move(r));
+  if (!resp.ok()) return resp.status();
+  if (resp->fault) return status_for(*resp->fault);
+  if (!resp->output)
+    return cim::failed(fmt::format("the response to {} holds no {}_OUTPUT", method, method));
+  return std::move(*resp->output);
+}
+
+cim::Result<std::string> Client::identify() {
+  Request r;
+  r.op = Operation::kIdentify;
+  std::string body = std::string(
+      "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+      "xmlns:wsmid=\"http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd\"><s:Header/"
+      "><s:Body>"
+      "<wsmid:Identify/></s:Body></s:Envelope>");
+  int status = 0;
+  auto raw = post(body, status);
+  if (!raw.ok()) return raw.status();
+  if (status == 401)
+    return cim::Status(cim::StatusKind::kAccessDenied,
+                       "the host refused the credentials (HTTP 401)");
+  auto parsed = parse_response(*raw, options_.limits);
+  if (!parsed.ok()) return parsed.status();
+  if (parsed->fault) return status_for(*parsed->fault);
+  return parsed->product_vendor + " " + parsed->product_version;
+}
+
+cim::Result<cim::MethodResult> Client::invoke_control(std::string_view method,
+                                                      const cim::PropertyList& in) {
+  Request r;
+  r.op = Operation::kInvoke;
+  r.resource_uri = std::string(uri::kControl);
+  r.action = r.resource_uri + "/" + std::string(method);
+  r.method = std::string(method);
+  r.in = in;
+  auto resp = send(std::move(r));
+  if (!resp.ok()) return resp.status();
+  if (resp->fault) return status_for(*resp->fault);
+  if (!resp->output) return cim::failed("the control response holds no output");
+  return std::move(*resp->output);
+}
+
+}  // namespace hvsnap::wsman

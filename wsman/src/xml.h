@@ -1,0 +1,36 @@
+// Namespace-aware reading over pugixml (which resolves no prefixes itself) and escaping for
+// the writers. Elements are matched by namespace URI and local name, never by prefix: clients
+// write s:, env:, SOAP-ENV: or a default namespace (contract §8).
+#pragma once
+
+#include <pugixml.hpp>
+#include <string>
+#include <string_view>
+
+namespace hvsnap::wsman::xml {
+
+std::string_view local_name(const char* qname);
+inline std::string_view local_name(pugi::xml_node n) {
+  return local_name(n.name());
+}
+// The namespace URI of an element (its prefix, or the default namespace, resolved upwards).
+std::string_view ns_of(pugi::xml_node n);
+bool is(pugi::xml_node n, std::string_view ns, std::string_view local);
+// The first child element with that namespace and local name (or an empty node).
+pugi::xml_node child(pugi::xml_node n, std::string_view ns, std::string_view local);
+// An attribute by local name, ignoring any prefix.
+pugi::xml_attribute attr(pugi::xml_node n, std::string_view local);
+// Is the attribute xsi:nil="true" present (prefix resolved)?
+bool is_nil(pugi::xml_node n);
+// All character data directly inside (text and CDATA), concatenated.
+std::string text(pugi::xml_node n);
+// The text trimmed of surrounding whitespace.
+std::string trimmed_text(pugi::xml_node n);
+// Depth of the deepest element (iterative; the document node is depth 0).
+int depth(pugi::xml_node root);
+
+// Escaping for element text and attribute values.
+void escape(std::string& out, std::string_view text);
+std::string escaped(std::string_view text);
+
+}  // namespace hvsnap::wsman::xml
