@@ -22,6 +22,8 @@ constexpr Type U8{CimType::kUint8, false};
 constexpr Type U16{CimType::kUint16, false};
 constexpr Type U16A{CimType::kUint16, true};
 constexpr Type U32{CimType::kUint32, false};
+constexpr Type U64{CimType::kUint64, false};
+constexpr Type S64{CimType::kSint64, false};
 constexpr Type B{CimType::kBoolean, false};
 constexpr Type DT{CimType::kDateTime, false};
 constexpr Type REF{CimType::kReference, false};
@@ -35,18 +37,23 @@ constexpr std::array kTable{
     Entry{"Antecedent", REF},
     Entry{"Cancellable", B},
     Entry{"Caption", S},
+    Entry{"CaseSeed", U64},         // hvsnap control extension (decision 0009)
+    Entry{"CheckpointLimit", U32},  // hvsnap control extension (decision 0009)
     Entry{"Collection", REF},
     Entry{"CollectionID", S},
     Entry{"ConsistencyLevel", U8},
     Entry{"CreationClassName", S},
     Entry{"CreationTime", DT},
+    Entry{"DefaultCheckpointLimit", U32},  // hvsnap control extension (decision 0009)
     Entry{"DefinedCollection", REF},
     Entry{"DeleteOnCompletion", B},
     Entry{"Dependent", REF},
     Entry{"Description", S},
+    Entry{"Disks", SA},  // hvsnap control extension (decision 0009)
     Entry{"ElapsedTime", DT},
     Entry{"ElementEffects", U16A},
     Entry{"ElementName", S},
+    Entry{"Enabled", B},  // hvsnap control extension (decision 0009)
     Entry{"EnabledState", U16},
     Entry{"Error", S},
     Entry{"ErrorCode", U16},
@@ -54,6 +61,7 @@ constexpr std::array kTable{
     Entry{"Errors", SA},
     Entry{"ErrorSummaryDescription", S},
     Entry{"GuestBackupType", U8},
+    Entry{"GuestVss", S},  // hvsnap control extension (decision 0009)
     Entry{"HealthState", U16},
     Entry{"Id", S},
     Entry{"IgnoreNonSnapshottableDisks", B},
@@ -65,6 +73,7 @@ constexpr std::array kTable{
     Entry{"JobType", U16},
     Entry{"ManagedElement", REF},
     Entry{"Member", REF},
+    Entry{"Milliseconds", S64},  // hvsnap control extension (decision 0009)
     Entry{"Name", S},
     Entry{"OperationalStatus", U16A},
     Entry{"Parent", S},
@@ -75,6 +84,7 @@ constexpr std::array kTable{
     Entry{"ResultingSnapshotCollection", REF},
     Entry{"ResultingSystem", REF},
     Entry{"ReturnValue", U32},
+    Entry{"RunSeed", U64},  // hvsnap control extension (decision 0009)
     Entry{"SettingData", REF},
     Entry{"SnapshotCollection", REF},
     Entry{"SnapshotSettings", S},
@@ -88,10 +98,12 @@ constexpr std::array kTable{
     Entry{"TimeOfLastStateChange", DT},
     Entry{"TimeoutPeriod", DT},
     Entry{"TimeSubmitted", DT},
+    Entry{"TransientFailures", B},  // hvsnap control extension (decision 0009)
     Entry{"Type", U16},
     Entry{"UserSnapshotType", U16},
     Entry{"VirtualSystemIdentifier", S},
     Entry{"VirtualSystemType", S},
+    Entry{"Vm", REF},  // hvsnap control extension (decision 0009)
 };
 
 bool less(std::string_view a, std::string_view b) {

@@ -127,6 +127,12 @@ struct BadInput {
   std::string message;
 };
 
+void PrintTo(const BadInput& b, std::ostream* os) {
+  *os << "hvsnap";
+  for (const auto& a : b.args)
+    *os << ' ' << a;
+}
+
 class BadInputs : public ::testing::TestWithParam<BadInput> {};
 
 TEST_P(BadInputs, GetAClearMessageExitTwoAndNoReport) {
@@ -145,8 +151,25 @@ TEST_P(BadInputs, GetAClearMessageExitTwoAndNoReport) {
 INSTANTIATE_TEST_SUITE_P(
     Cli, BadInputs,
     ::testing::Values(
-        BadInput{{"certify", "--target", "wsman+http://host"},
-                 "unknown target scheme 'wsman+http'"},
+        BadInput{{"certify", "--target", "ftp://host"}, "unknown target scheme 'ftp'"},
+        BadInput{{"certify", "--target", "wsman+http://me:hunter2@127.0.0.1:1/wsman"},
+                 "the target URI holds a password"},
+        BadInput{{"certify", "--target", "wsman+http://me@127.0.0.1:1/wsman", "--password-file",
+                  "/no/such/password"},
+                 "cannot read the password file '/no/such/password'"},
+        BadInput{{"certify", "--target", "wsman+http://127.0.0.1:1/wsman", "--personality",
+                  "codes=msvm"},
+                 "apply only to the fake"},
+        BadInput{{"certify", "--auth", "kerberos"}, "--auth"},
+        BadInput{{"serve", "--listen", "nowhere"}, "--listen: 'nowhere' is not HOST:PORT"},
+        BadInput{{"serve", "--listen", "127.0.0.1:99999"}, "is not a port number"},
+        BadInput{{"serve", "--listen", "0.0.0.0:0"}, "refusing to listen on 0.0.0.0"},
+        BadInput{{"serve", "--fixture", "fixtures/test/malformed/01-no-schema.yaml"},
+                 "01-no-schema.yaml:2:1: missing required key 'schema'"},
+        BadInput{{"serve", "--target", "wsman+http://127.0.0.1:1/wsman"},
+                 "only the fake can be served"},
+        BadInput{{"serve", "--credentials", "/no/such/credentials"}, "--credentials: cannot read"},
+        BadInput{{"serve", "--fixture", "a.yaml", "--target", "sim:"}, "not both"},
         BadInput{{"certify", "--target", "sim:no/such/host.yaml"}, "no/such/host.yaml"},
         BadInput{{"certify", "--target", "sim:fixtures/test/malformed/01-no-schema.yaml"},
                  "01-no-schema.yaml:2:1: missing required key 'schema'"},
@@ -161,6 +184,23 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{{"replay", "garbage"}, "expected it to start with 'hvsnap1.'"},
         BadInput{{"replay", "hvsnap1.e30"}, "the token's payload is incomplete"},
         BadInput{{"verify", "/no/such/report"}, "no such folder"}, BadInput{{}, "subcommand"}));
+
+TEST(Certify, APasswordInTheTargetUriIsNeverEchoed) {
+  const Outcome r = hvsnap({"certify", "--target", "wsman+http://me:hunter2@127.0.0.1:1/wsman",
+                            "--out", temp("pw").string()});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_EQ((r.out + r.err).find("hunter2"), std::string::npos) << r.err;
+}
+
+TEST(Certify, AnUnreachableWsmanHostExitsThree) {
+  const fs::path dir = temp("unreachable");
+  // Port 1 on loopback: nothing listens there, the connection is refused at once.
+  const Outcome r =
+      hvsnap({"certify", "--target", "wsman+http://127.0.0.1:1/wsman", "--out", dir.string()});
+  EXPECT_EQ(r.code, kExitUnreachable) << r.out << r.err;
+  EXPECT_NE(r.err.find("is the host up"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir));
+}
 
 TEST(Certify, RefusesAnOutputFolderThatIsNotEmptyAndLeavesItAlone) {
   const fs::path dir = temp("occupied");

@@ -159,8 +159,8 @@ Response Dispatcher::enumerate(const Request& r) {
   c.items.reserve(found->size());
   for (auto& i : *found) {
     Item it;
-    it.epr = i.path();
-    it.instance = std::move(i);
+    if (r.mode != EnumerationMode::kObjects) it.epr = i.path();
+    if (r.mode != EnumerationMode::kEpr) it.instance = std::move(i);
     c.items.push_back(std::move(it));
   }
   const std::string id = next_id();

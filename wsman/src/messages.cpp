@@ -125,14 +125,15 @@ std::string instance_element(const cim::Instance& inst) {
   return out;
 }
 
-void write_items(std::string& out, const std::vector<Item>& items, EnumerationMode mode,
-                 std::string_view items_qname) {
+// Items carry what the enumeration's mode asked for (the server strips the rest when it
+// takes them from the context, since a Pull does not repeat the mode).
+void write_items(std::string& out, const std::vector<Item>& items, std::string_view items_qname) {
   out += '<';
   out += items_qname;
   out += '>';
   for (const auto& it : items) {
-    const bool obj = mode != EnumerationMode::kEpr && it.instance;
-    const bool epr = mode != EnumerationMode::kObjects && it.epr;
+    const bool obj = it.instance.has_value();
+    const bool epr = it.epr.has_value();
     if (obj && epr) out += "<w:Item>";
     if (obj) out += instance_element(*it.instance);
     if (epr) {
@@ -341,8 +342,10 @@ std::optional<Fault> load(std::string_view text, const ParseLimits& limits, Load
         fmt::format("the envelope is {} bytes; this service accepts at most {}", text.size(),
                     limits.max_bytes));
   }
-  const auto r = out.doc.load_buffer(
-      text.data(), text.size(), pugi::parse_default | pugi::parse_doctype, pugi::encoding_utf8);
+  const auto r =
+      out.doc.load_buffer(text.data(), text.size(),
+                          pugi::parse_default | pugi::parse_doctype | pugi::parse_ws_pcdata_single,
+                          pugi::encoding_utf8);
   if (!r) {
     return faults::invalid_xml(fmt::format("the request is not well-formed XML: {} at offset {}",
                                            r.description(), r.offset));
@@ -377,12 +380,12 @@ pugi::xml_node first_element(pugi::xml_node n) {
 
 std::uint32_t to_u32(std::string_view text, std::uint32_t fallback) {
   std::uint64_t v = 0;
-  if (text.empty() || text.size() > 9) return fallback;
+  if (text.empty() || text.size() > 10) return fallback;
   for (char c : text) {
     if (c < '0' || c > '9') return fallback;
     v = v * 10 + static_cast<std::uint64_t>(c - '0');
   }
-  return static_cast<std::uint32_t>(v);
+  return v > UINT32_MAX ? fallback : static_cast<std::uint32_t>(v);
 }
 
 }  // namespace
@@ -717,7 +720,7 @@ std::string write_response(const Request& r, const Response& resp, std::string_v
       out += "<s:Body><n:EnumerateResponse>";
       element(out, "n:EnumerationContext", resp.context);
       if (r.optimize) {
-        write_items(out, resp.items, r.mode, "w:Items");
+        write_items(out, resp.items, "w:Items");
         if (resp.end_of_sequence) out += "<w:EndOfSequence/>";
       }
       out += "</n:EnumerateResponse></s:Body>";
@@ -726,7 +729,7 @@ std::string write_response(const Request& r, const Response& resp, std::string_v
       out += header(uri::kActionPullResponse, message_id, r.message_id);
       out += "<s:Body><n:PullResponse>";
       if (!resp.end_of_sequence) element(out, "n:EnumerationContext", resp.context);
-      write_items(out, resp.items, r.mode, "n:Items");
+      write_items(out, resp.items, "n:Items");
       if (resp.end_of_sequence) out += "<n:EndOfSequence/>";
       out += "</n:PullResponse></s:Body>";
       break;

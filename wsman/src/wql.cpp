@@ -104,16 +104,27 @@ class Lexer {
 // WQL paths may quote key values with single quotes; the CIM path parser wants double.
 std::string double_quoted(std::string_view path) {
   std::string out;
-  bool in_double = false, in_single = false;
+  char quote = 0;  // the quote character of the key value we are in, or 0
   for (std::size_t i = 0; i < path.size(); ++i) {
     const char c = path[i];
-    if (!in_single && c == '"' && (i == 0 || path[i - 1] != '\\')) in_double = !in_double;
-    if (!in_double && c == '\'') {
-      in_single = !in_single;
+    if (quote != 0 && c == '\\' && i + 1 < path.size()) {
+      const char next = path[++i];
+      // Inside '…' an escaped ' needs no escape once the value is "…".
+      if (!(quote == '\'' && next == '\'')) out += '\\';
+      out += next;
+      continue;
+    }
+    if (quote == 0 && (c == '"' || c == '\'')) {
+      quote = c;
       out += '"';
       continue;
     }
-    if (in_single && c == '"') {
+    if (quote != 0 && c == quote) {
+      quote = 0;
+      out += '"';
+      continue;
+    }
+    if (quote == '\'' && c == '"') {
       out += "\\\"";
       continue;
     }

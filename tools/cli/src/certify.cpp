@@ -87,9 +87,15 @@ int certify(const CertifyOptions& o, Console& c) {
     topts.personality = *p;
   }
   if (!o.faults.empty()) topts.faults = o.faults;
+  topts.auth = o.auth;
+  topts.insecure = o.insecure;
+  topts.ca_file = o.ca_file;
+  topts.password_file = o.password_file;
+  topts.record_dir = o.record_dir;
   auto spec = make_target(o.target, topts);
   if (!spec.ok()) {
-    c.err << "hvsnap certify: --target " << o.target << ": " << spec.status().message() << "\n";
+    c.err << "hvsnap certify: --target " << redact_uri(o.target) << ": " << spec.status().message()
+          << "\n";
     return exit_code_for(spec.status());
   }
   const std::string coverage =
@@ -123,7 +129,10 @@ int certify(const CertifyOptions& o, Console& c) {
   c.out << fmt::format("  target   {} — {}\n", spec->uri, spec->identity);
   c.out << fmt::format("  run      profile {}, coverage {}, seed {}, budget {}\n", o.profile,
                        coverage, topts.seed, budget->count() ? format_duration(*budget) : "none");
-  c.out << fmt::format("  report   {}\n", out.string()) << std::flush;
+  c.out << fmt::format("  report   {}\n", out.string());
+  for (const auto& w : spec->warnings)
+    c.out << "  WARNING  " << w << "\n";
+  c.out << std::flush;
 
   RunOptions ro;
   ro.seed = topts.seed;

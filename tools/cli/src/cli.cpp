@@ -34,9 +34,9 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
   CertifyOptions co;
   auto* cert = app.add_subcommand(
       "certify", "Run the conformance suite against a target and write its report");
-  cert->add_option(
-          "--target", co.target,
-          "sim:, sim:FIXTURE.yaml or sim+mutant:NAME[:FIXTURE.yaml] ('hvsnap targets' lists them)")
+  cert->add_option("--target", co.target,
+                   "sim:, sim:FIXTURE.yaml, sim+mutant:NAME[:FIXTURE.yaml], "
+                   "wsman+http://[USER@]HOST:5985/wsman or wsman+https://[USER@]HOST:5986/wsman")
       ->capture_default_str();
   cert->add_option("--profile", co.profile,
                    "core (the class matrix) or full (also sequences, concurrency; the only one "
@@ -78,6 +78,39 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
   cert->add_flag("--stop-at-first-failure", co.stop_at_first_failure,
                  "stop starting new work once anything failed");
   cert->add_flag("-q,--quiet", co.quiet, "no progress output");
+  cert->add_option("--auth", co.auth, "WS-Man authentication: basic, ntlm or negotiate")
+      ->check(CLI::IsMember({"basic", "ntlm", "negotiate"}))
+      ->capture_default_str();
+  cert->add_flag("--insecure", co.insecure,
+                 "WS-Man over HTTPS: do NOT verify the host's certificate (said so in the output)");
+  cert->add_option("--ca-file", co.ca_file, "WS-Man over HTTPS: a PEM file of trusted CAs");
+  cert->add_option("--password-file", co.password_file,
+                   "WS-Man: a file whose first line is the password (HVSNAP_PASSWORD wins; "
+                   "HVSNAP_PASSWORD_FILE also works)");
+  cert->add_option("--record", co.record_dir,
+                   "WS-Man: save every request/response pair (no credentials) in this folder");
+
+  ServeOptions so;
+  auto* srv = app.add_subcommand(
+      "serve", "Serve the fake over WS-Management (any WinRM client can reach it)");
+  srv->add_option("--fixture", so.fixture, "the host to serve (default: the built-in host)");
+  srv->add_option("--target", so.target,
+                  "a fake target URI instead of --fixture (sim:…, sim+mutant:NAME[:FIXTURE])");
+  srv->add_option("--listen", so.listen,
+                  "HOST:PORT; 0 picks a free port; non-loopback needs TLS and credentials")
+      ->capture_default_str();
+  srv->add_option("--personality", so.personality, "the fake's personality (as for certify)");
+  srv->add_option("--faults", so.faults, "the fake's fault plan ('hvsnap targets' lists them)");
+  srv->add_option("--seed", so.seed, "the host's seed (a remote certify resets it per case)")
+      ->capture_default_str();
+  srv->add_option("--tls-cert", so.tls_cert, "serve HTTPS with this PEM certificate")
+      ->check(CLI::ExistingFile);
+  srv->add_option("--tls-key", so.tls_key, "… and this PEM private key")->check(CLI::ExistingFile);
+  srv->add_option("--credentials", so.credentials_file,
+                  "require Basic authentication: a file holding one line user:password "
+                  "(else HVSNAP_SERVE_CREDENTIALS, else no authentication)");
+  srv->add_flag("--no-control", so.no_control,
+                "do not serve the control extension (clients see a plain host)");
 
   std::string token, replay_target;
   auto* rep = app.add_subcommand(
@@ -108,6 +141,7 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
     return kExitUsage;
   }
   if (*cert) return certify(co, console);
+  if (*srv) return serve(so, console);
   if (*rep) return replay(token, replay_target, console);
   if (*ver) return verify(dir, console);
   if (*tgt) return list_targets(console);

@@ -24,9 +24,28 @@ struct CertifyOptions {
   int parallel_rounds = 10;
   bool stop_at_first_failure = false;
   bool quiet = false;
+  // WS-Man targets
+  std::string auth = "basic";
+  bool insecure = false;
+  std::string ca_file;
+  std::string password_file;
+  std::string record_dir;
 };
 
+struct ServeOptions {
+  std::string fixture;
+  std::string target;
+  std::string listen = "127.0.0.1:5985";
+  std::string personality;
+  std::string faults;
+  std::uint64_t seed = 1;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string credentials_file;
+  bool no_control = false;
+};
 int certify(const CertifyOptions& o, Console& console);
+int serve(const ServeOptions& o, Console& console);
 int replay(const std::string& token, const std::string& target_override, Console& console);
 int verify(const std::string& dir, Console& console);
 int list_targets(Console& console);

@@ -59,7 +59,9 @@ int replay(const std::string& token, const std::string& target_override, Console
     } else if (!fake) {
       c.out << fmt::format("The failure was seen on {}; replaying on the fake (sim:).\n", uri);
       uri = "sim:";
-      topts = TargetOptions{std::nullopt, "none", topts.seed};
+      const std::uint64_t seed = topts.seed;
+      topts = TargetOptions{};
+      topts.seed = seed;
     }
     auto spec = make_target(uri, topts);
     if (!spec.ok()) return usage(fmt::format("target {}: {}", uri, spec.status().message()));

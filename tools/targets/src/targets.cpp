@@ -1,4 +1,5 @@
-// Builds targets from URIs: the fake (a fresh host per case, derived from the run seed).
+// Builds targets from URIs: the fake (a fresh host per case, derived from the run seed);
+// WS-Man targets are in wsman_target.cpp.
 #include "hvsnap/tools/targets.h"
 
 #include <fmt/format.h>
@@ -13,6 +14,7 @@
 namespace hvsnap::tools {
 
 extern const char* const kBuiltinFixture;  // generated from fixtures/hosts/minimal.yaml
+cim::Result<TargetSpec> make_wsman_target(std::string_view uri, const TargetOptions& options);
 
 namespace {
 
@@ -157,11 +159,15 @@ cim::Result<TargetSpec> make_target(std::string_view uri, const TargetOptions& o
       return cim::invalid_parameter(
           fmt::format("unknown mutant '{}' in '{}' (known: {})", mutant, uri, known));
     }
+  } else if (uri.rfind("wsman+http://", 0) == 0 || uri.rfind("wsman+https://", 0) == 0) {
+    return make_wsman_target(uri, options);
   } else {
     const auto colon = uri.find(':');
-    return cim::invalid_parameter(fmt::format(
-        "unknown target scheme '{}' in '{}' (expected sim:, sim:PATH.yaml or sim+mutant:NAME)",
-        colon == std::string_view::npos ? uri : uri.substr(0, colon), uri));
+    const std::string_view scheme = colon == std::string_view::npos ? uri : uri.substr(0, colon);
+    return cim::invalid_parameter(
+        fmt::format("unknown target scheme '{}' (expected sim:, sim:PATH.yaml, "
+                    "sim+mutant:NAME, wsman+http://[USER@]HOST:PORT/wsman or wsman+https://…)",
+                    scheme));
   }
   cim::Result<sim::HostState> base =
       fixture.empty() ? fixtures::load_host_yaml(builtin_fixture(), "sim: (built-in host)")

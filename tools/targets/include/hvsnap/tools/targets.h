@@ -2,12 +2,16 @@
 //   sim:                          the fake, with the built-in minimal host
 //   sim:PATH.yaml                 the fake, with a fixture file
 //   sim+mutant:NAME[:PATH.yaml]   the fake wrapped in a deliberately broken mutant
-// (wsman+http[s]://… arrives with the WS-Man client.)
+//   wsman+http://[USER@]HOST:PORT/wsman     a host over WS-Management (port 5985 by default)
+//   wsman+https://[USER@]HOST:PORT/wsman    the same over TLS (port 5986 by default)
+// A WS-Man host that answers hvsnap's control extension (a served fake, decision 0009) is
+// driven like the in-process fake (a fresh host per case); any other is a live host.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "hvsnap/cim/result.h"
 #include "hvsnap/conformance/target.h"
@@ -19,6 +23,14 @@ struct TargetOptions {
   std::optional<sim::Personality> personality;  // overrides the fixture's
   std::string faults = "none";                  // a named fault plan (sim::fault_plan_names())
   std::uint64_t seed = 1;                       // the run seed; each case derives its host's seed
+  // WS-Man targets only. The password comes from HVSNAP_PASSWORD, else from password_file
+  // (or HVSNAP_PASSWORD_FILE): one line, never echoed, never written to a report.
+  std::string auth = "basic";  // basic, ntlm, negotiate
+  bool insecure = false;       // skip TLS certificate verification (said so on the console)
+  std::string ca_file;         // an extra trust anchor (PEM)
+  std::string password_file;
+  std::string record_dir;  // save every request/response pair here
+  long timeout_ms = 120'000;
 };
 
 struct TargetSpec {
@@ -28,9 +40,13 @@ struct TargetSpec {
   std::string fixture;      // the fixture path ("" for the built-in host)
   std::string identity;     // what the target is, for reports
   std::string personality;  // the fake's effective personality (describe()), "" for live hosts
+  std::vector<std::string> warnings;  // to print before the run (e.g. certificate checks off)
 };
 
 cim::Result<TargetSpec> make_target(std::string_view uri, const TargetOptions& options);
+
+// The URI fit to print: a password someone put in it ("USER:PASSWORD@") becomes "***".
+std::string redact_uri(std::string_view uri);
 
 // The built-in host of `sim:` (fixtures/hosts/minimal.yaml, embedded at build time).
 std::string_view builtin_fixture();

@@ -1,0 +1,159 @@
+// The fake served over WS-Management, with the control extension (see served.h).
+#include "hvsnap/tools/served.h"
+
+#include <fmt/format.h>
+
+namespace hvsnap::tools {
+
+namespace {
+
+std::optional<std::uint64_t> uint_param(const cim::PropertyList& in, std::string_view name) {
+  const cim::Value* v = cim::find(in, name);
+  return v == nullptr ? std::nullopt : v->as_uint();
+}
+
+cim::Status missing(std::string_view method, std::string_view name, std::string_view what) {
+  return cim::invalid_parameter(fmt::format("control method {} needs {} ({})", method, name, what));
+}
+
+}  // namespace
+
+cim::Result<std::shared_ptr<ServedFake>> ServedFake::create(std::string uri,
+                                                            TargetOptions options) {
+  if (uri.rfind("sim:", 0) != 0 && uri.rfind("sim+mutant:", 0) != 0) {
+    return cim::invalid_parameter(
+        fmt::format("only the fake can be served: '{}' is not a sim: or sim+mutant: target", uri));
+  }
+  auto spec = make_target(uri, options);
+  if (!spec.ok()) return spec.status();
+  auto first = spec->factory(0);
+  if (!first.ok()) return first.status();
+  return std::shared_ptr<ServedFake>(new ServedFake(
+      std::move(uri), std::move(options), std::move(spec).value(), std::move(first).value()));
+}
+
+ServedFake::ServedFake(std::string uri, TargetOptions options, TargetSpec spec,
+                       conformance::Target first)
+    : uri_(std::move(uri)),
+      options_(std::move(options)),
+      spec_(std::move(spec)),
+      target_(std::move(first)) {}
+
+conformance::Target ServedFake::current() const {
+  std::lock_guard lock(mu_);
+  return target_;
+}
+
+cim::Result<cim::Instance> ServedFake::get_instance(const cim::ObjectPath& path) {
+  return current().provider->get_instance(path);
+}
+
+cim::Result<std::vector<cim::Instance>> ServedFake::enumerate_instances(
+    std::string_view name_space, std::string_view class_name) {
+  return current().provider->enumerate_instances(name_space, class_name);
+}
+
+cim::Result<std::vector<cim::Instance>> ServedFake::associators(
+    const cim::ObjectPath& object, const cim::AssociatorsFilter& filter) {
+  return current().provider->associators(object, filter);
+}
+
+cim::Result<std::vector<cim::Instance>> ServedFake::references(
+    const cim::ObjectPath& object, const cim::ReferencesFilter& filter) {
+  return current().provider->references(object, filter);
+}
+
+cim::Result<cim::MethodResult> ServedFake::invoke_method(const cim::ObjectPath& object,
+                                                         std::string_view method,
+                                                         const cim::PropertyList& in) {
+  return current().provider->invoke_method(object, method, in);
+}
+
+cim::Result<cim::MethodResult> ServedFake::invoke(std::string_view method,
+                                                  const cim::PropertyList& in) {
+  cim::MethodResult out;
+  if (method == "Describe") {
+    std::lock_guard lock(mu_);
+    out.out.push_back({cim::Name("Uri"), cim::Value::string(uri_)});
+    out.out.push_back({cim::Name("Identity"), cim::Value::string(spec_.identity)});
+    out.out.push_back({cim::Name("Personality"), cim::Value::string(spec_.personality)});
+    out.out.push_back({cim::Name("Faults"), cim::Value::string(options_.faults)});
+    out.out.push_back({cim::Name("Fixture"), cim::Value::string(spec_.fixture)});
+    out.out.push_back(
+        {cim::Name("TransientFailures"), cim::Value::boolean(spec_.caps.transient_failures)});
+    out.out.push_back({cim::Name("DefaultCheckpointLimit"),
+                       cim::Value::uint32(spec_.caps.default_checkpoint_limit)});
+    return out;
+  }
+  if (method == "Reset") {
+    const auto run_seed = uint_param(in, "RunSeed");
+    const auto case_seed = uint_param(in, "CaseSeed");
+    if (!run_seed) return missing(method, "RunSeed", "uint64, the run's seed");
+    if (!case_seed) return missing(method, "CaseSeed", "uint64, the case's seed");
+    std::lock_guard lock(mu_);
+    if (*run_seed != options_.seed) {
+      TargetOptions o = options_;
+      o.seed = *run_seed;
+      auto spec = make_target(uri_, o);
+      if (!spec.ok()) return spec.status();
+      spec_ = std::move(spec).value();
+      options_ = o;
+    }
+    auto t = spec_.factory(*case_seed);
+    if (!t.ok()) return t.status();
+    target_ = std::move(t).value();
+    return out;
+  }
+  const conformance::Target t = current();
+  if (method == "Advance") {
+    const cim::Value* v = cim::find(in, "Milliseconds");
+    const auto ms = v == nullptr ? std::nullopt : v->as_int();
+    if (!ms || *ms < 0) return missing(method, "Milliseconds", "sint64, at least 0");
+    t.control->advance(*ms);
+    out.out.push_back({cim::Name("Milliseconds"), cim::Value::sint64(t.control->now_ms())});
+    return out;
+  }
+  if (method == "Now") {
+    out.out.push_back({cim::Name("Milliseconds"), cim::Value::sint64(t.control->now_ms())});
+    return out;
+  }
+  if (method == "SetVmAttributes") {
+    const cim::Value* vm = cim::find(in, "Vm");
+    if (vm == nullptr || vm->as_reference() == nullptr)
+      return missing(method, "Vm", "a reference to an Msvm_ComputerSystem");
+    conformance::FakeVmAttributes a;
+    if (const cim::Value* d = cim::find(in, "Disks"); d != nullptr && !d->is_null()) {
+      std::vector<std::string> disks;
+      for (const auto& s : d->items()) {
+        const auto* text = std::get_if<std::string>(&s);
+        if (text == nullptr) return missing(method, "Disks", "an array of strings");
+        disks.push_back(*text);
+      }
+      a.disks = std::move(disks);
+    }
+    if (const cim::Value* g = cim::find(in, "GuestVss"); g != nullptr && !g->is_null()) {
+      if (g->as_string() == nullptr) return missing(method, "GuestVss", "a string");
+      a.guest_vss = *g->as_string();
+    }
+    if (const cim::Value* l = cim::find(in, "CheckpointLimit"); l != nullptr && !l->is_null()) {
+      const auto n = l->as_uint();
+      if (!n || *n > UINT32_MAX) return missing(method, "CheckpointLimit", "a uint32");
+      a.checkpoint_limit = static_cast<std::uint32_t>(*n);
+    }
+    if (auto st = t.control->set_vm_attributes(*vm->as_reference(), a); !st.ok()) return st;
+    return out;
+  }
+  if (method == "SetFaultsEnabled") {
+    const cim::Value* e = cim::find(in, "Enabled");
+    const auto enabled = e == nullptr ? std::nullopt : e->as_bool();
+    if (!enabled) return missing(method, "Enabled", "a boolean");
+    t.control->set_faults_enabled(*enabled);
+    return out;
+  }
+  return cim::Status(cim::StatusKind::kMethodNotFound,
+                     fmt::format("no control method '{}' (expected Describe, Reset, Advance, Now, "
+                                 "SetVmAttributes or SetFaultsEnabled)",
+                                 method));
+}
+
+}  // namespace hvsnap::tools

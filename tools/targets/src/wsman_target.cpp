@@ -1,0 +1,203 @@
+// wsman+http(s):// targets: a host over WS-Management (see targets.h). A served fake (one that
+// answers the control extension) is driven like the in-process fake; anything else is a live
+// host, with no control and no fresh hosts.
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "hvsnap/tools/targets.h"
+#include "hvsnap/wsman/client.h"
+
+namespace hvsnap::tools {
+
+namespace {
+
+// The suite's control interface, forwarded to a served fake's control extension.
+class RemoteControl final : public conformance::TargetControl {
+ public:
+  explicit RemoteControl(std::shared_ptr<wsman::Client> client) : client_(std::move(client)) {}
+
+  void advance(std::int64_t ms) override {
+    (void)client_->invoke_control("Advance", {{cim::Name("Milliseconds"), cim::Value::sint64(ms)}});
+  }
+  std::int64_t now_ms() const override {
+    auto r = client_->invoke_control("Now", {});
+    if (!r.ok()) return -1;
+    const cim::Value* v = cim::find(r->out, "Milliseconds");
+    return v != nullptr && v->as_int() ? *v->as_int() : -1;
+  }
+  cim::Status set_vm_attributes(const cim::ObjectPath& vm,
+                                const conformance::FakeVmAttributes& a) override {
+    cim::PropertyList in{{cim::Name("Vm"), cim::Value::reference(vm)}};
+    if (a.disks) in.push_back({cim::Name("Disks"), cim::Value::string_array(*a.disks)});
+    if (a.guest_vss) in.push_back({cim::Name("GuestVss"), cim::Value::string(*a.guest_vss)});
+    if (a.checkpoint_limit)
+      in.push_back({cim::Name("CheckpointLimit"), cim::Value::uint32(*a.checkpoint_limit)});
+    auto r = client_->invoke_control("SetVmAttributes", in);
+    return r.ok() ? cim::Status() : r.status();
+  }
+  void set_faults_enabled(bool enabled) override {
+    (void)client_->invoke_control("SetFaultsEnabled",
+                                  {{cim::Name("Enabled"), cim::Value::boolean(enabled)}});
+  }
+
+ private:
+  std::shared_ptr<wsman::Client> client_;
+};
+
+std::string out_string(const cim::MethodResult& r, std::string_view name) {
+  const cim::Value* v = cim::find(r.out, name);
+  return v != nullptr && v->as_string() != nullptr ? *v->as_string() : std::string();
+}
+
+cim::Result<std::string> read_password_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return cim::invalid_parameter(fmt::format(
+        "cannot read the password file '{}' (does it exist, and may you read it?)", path));
+  }
+  std::string line;
+  std::getline(in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.empty())
+    return cim::invalid_parameter(fmt::format("the password file '{}' is empty", path));
+  return line;
+}
+
+}  // namespace
+
+std::string redact_uri(std::string_view uri) {
+  const std::size_t scheme = uri.find("://");
+  if (scheme == std::string_view::npos) return std::string(uri);
+  const std::size_t start = scheme + 3;
+  const std::size_t end = std::min(uri.find('/', start), uri.size());
+  const std::size_t at = uri.substr(0, end).rfind('@');
+  if (at == std::string_view::npos || at < start) return std::string(uri);
+  const std::size_t colon = uri.substr(0, at).find(':', start);
+  if (colon == std::string_view::npos) return std::string(uri);
+  return std::string(uri.substr(0, colon + 1)) + "***" + std::string(uri.substr(at));
+}
+
+cim::Result<TargetSpec> make_wsman_target(std::string_view uri, const TargetOptions& options) {
+  // wsman+http[s]://[USER@]HOST[:PORT][/PATH]
+  const bool tls = uri.rfind("wsman+https://", 0) == 0;
+  std::string_view rest = uri.substr(tls ? 14 : 13);
+  const std::size_t slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  std::string path = slash == std::string_view::npos ? "/wsman" : std::string(rest.substr(slash));
+  std::string user;
+  if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    user = std::string(authority.substr(0, at));
+    authority = authority.substr(at + 1);
+    if (user.find(':') != std::string::npos) {
+      // Never echo it: the text after ':' is a password.
+      return cim::invalid_parameter(
+          "the target URI holds a password (USER:PASSWORD@): name only the user in the URI and "
+          "give the password in HVSNAP_PASSWORD or a password file");
+    }
+  }
+  if (authority.empty()) {
+    return cim::invalid_parameter(
+        fmt::format("'{}' names no host (expected wsman+http://[USER@]HOST[:PORT]/wsman)", uri));
+  }
+  std::string host_port(authority);
+  if (host_port.find(':') == std::string::npos || host_port.back() == ']')
+    host_port += tls ? ":5986" : ":5985";
+
+  wsman::ClientOptions co;
+  co.endpoint = fmt::format("{}://{}{}", tls ? "https" : "http", host_port, path);
+  co.user = user;
+  if (options.auth == "basic") {
+    co.auth = wsman::Auth::kBasic;
+  } else if (options.auth == "ntlm") {
+    co.auth = wsman::Auth::kNtlm;
+  } else if (options.auth == "negotiate") {
+    co.auth = wsman::Auth::kNegotiate;
+  } else {
+    return cim::invalid_parameter(fmt::format(
+        "unknown authentication '{}' (expected basic, ntlm or negotiate)", options.auth));
+  }
+  if (!user.empty()) {
+    if (const char* p = std::getenv("HVSNAP_PASSWORD"); p != nullptr && *p != '\0') {
+      co.password = p;
+    } else {
+      std::string file = options.password_file;
+      if (file.empty()) {
+        if (const char* f = std::getenv("HVSNAP_PASSWORD_FILE"); f != nullptr) file = f;
+      }
+      if (file.empty()) {
+        return cim::invalid_parameter(fmt::format(
+            "user '{}' needs a password: set HVSNAP_PASSWORD, or give --password-file FILE "
+            "(or HVSNAP_PASSWORD_FILE)",
+            user));
+      }
+      auto pw = read_password_file(file);
+      if (!pw.ok()) return pw.status();
+      co.password = std::move(pw).value();
+    }
+  }
+  co.insecure = options.insecure;
+  co.ca_file = options.ca_file;
+  co.record_dir = options.record_dir;
+  co.timeout_ms = options.timeout_ms;
+  auto made = wsman::Client::create(co);
+  if (!made.ok()) return made.status();
+  std::shared_ptr<wsman::Client> client = std::move(made).value();
+
+  auto id = client->identify();
+  if (!id.ok()) {
+    return cim::Status(id.status().kind(),
+                       fmt::format("{} (is the host up, the port right, and WinRM listening?)",
+                                   id.status().message()));
+  }
+
+  TargetSpec spec;
+  spec.uri = std::string(uri);
+  if (options.insecure && tls) {
+    spec.warnings.push_back(fmt::format(
+        "--insecure: the certificate of {} is NOT verified; anyone on the path could pose as it",
+        co.endpoint));
+  }
+  auto described = client->invoke_control("Describe", {});
+  if (described.ok()) {
+    // A served fake: a fresh host per case, exactly as in-process.
+    spec.caps.control = true;
+    spec.caps.fresh_hosts = true;
+    if (const cim::Value* t = cim::find(described->out, "TransientFailures"); t && t->as_bool())
+      spec.caps.transient_failures = *t->as_bool();
+    if (const cim::Value* l = cim::find(described->out, "DefaultCheckpointLimit");
+        l && l->as_uint())
+      spec.caps.default_checkpoint_limit = static_cast<std::uint32_t>(*l->as_uint());
+    spec.fixture = out_string(*described, "Fixture");
+    spec.personality = out_string(*described, "Personality");
+    spec.identity = fmt::format("{} served over WS-Management at {} ({})",
+                                out_string(*described, "Identity"), co.endpoint, *id);
+    auto control = std::make_shared<RemoteControl>(client);
+    spec.factory = [client, control, caps = spec.caps, uri = spec.uri, identity = spec.identity,
+                    seed =
+                        options.seed](std::uint64_t case_seed) -> cim::Result<conformance::Target> {
+      auto reset =
+          client->invoke_control("Reset", {{cim::Name("RunSeed"), cim::Value::uint64(seed)},
+                                           {cim::Name("CaseSeed"), cim::Value::uint64(case_seed)}});
+      if (!reset.ok()) return reset.status();
+      return conformance::Target{client, control, caps, uri, identity};
+    };
+    return spec;
+  }
+  if (described.status().kind() == cim::StatusKind::kUnavailable ||
+      described.status().kind() == cim::StatusKind::kTimeout ||
+      described.status().kind() == cim::StatusKind::kAccessDenied) {
+    return described.status();
+  }
+  // A live host: one connection, no control, objects the suite creates are cleaned up.
+  spec.identity = fmt::format("WS-Management host at {} ({})", co.endpoint, *id);
+  spec.factory = [client, caps = spec.caps, uri = spec.uri,
+                  identity = spec.identity](std::uint64_t) -> cim::Result<conformance::Target> {
+    return conformance::Target{client, nullptr, caps, uri, identity};
+  };
+  return spec;
+}
+
+}  // namespace hvsnap::tools
