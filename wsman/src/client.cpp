@@ -109,6 +109,9 @@ cim::Result<std::string> Client::post(const std::string& body, int& http_status)
   std::string response;
   struct curl_slist* headers = nullptr;
   headers = curl_slist_append(headers, "Content-Type: application/soap+xml;charset=UTF-8");
+  // No "Expect: 100-continue" (libcurl adds it to larger bodies and then waits for an
+  // interim answer WinRM does not send): one round trip per request.
+  headers = curl_slist_append(headers, "Expect:");
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
   curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));

@@ -1,0 +1,303 @@
+// wsman::Server serving the fake (hvsnap serve's stack): hostile and malformed requests each get
+// the right fault or HTTP status and the server keeps serving; Basic authentication; several
+// clients at once; the libcurl client reads the served fake back (contract §8).
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <thread>
+
+#include "hvsnap/cim/names.h"
+#include "hvsnap/tools/served.h"
+#include "hvsnap/wsman/client.h"
+#include "hvsnap/wsman/messages.h"
+#include "hvsnap/wsman/server.h"
+#include "hvsnap/wsman/uris.h"
+
+namespace hvsnap::tools {
+namespace {
+
+constexpr const char* kWmi =
+    "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/virtualization/v2/";
+
+struct Served {
+  std::shared_ptr<ServedFake> fake;
+  std::unique_ptr<wsman::Server> server;
+};
+
+Served serve(std::optional<wsman::Credentials> basic = std::nullopt) {
+  Served s;
+  auto fake = ServedFake::create("sim:", TargetOptions{});
+  EXPECT_TRUE(fake.ok()) << fake.status().to_string();
+  s.fake = std::move(fake).value();
+  wsman::ServerOptions o;
+  o.port = 0;
+  o.basic = std::move(basic);
+  o.threads = 4;
+  auto server = wsman::Server::start(std::make_shared<wsman::Dispatcher>(s.fake, s.fake), o);
+  EXPECT_TRUE(server.ok()) << server.status().to_string();
+  s.server = std::move(server).value();
+  return s;
+}
+
+// An envelope around `header_extra` and `body`, with the usual prefixes.
+std::string envelope(std::string_view action, std::string_view resource, std::string_view extra,
+                     std::string_view body) {
+  std::string out = R"(<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" )"
+                    R"(xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" )"
+                    R"(xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd" )"
+                    R"(xmlns:n="http://schemas.xmlsoap.org/ws/2004/09/enumeration"><s:Header>)";
+  if (!action.empty()) out += "<a:Action>" + std::string(action) + "</a:Action>";
+  if (!resource.empty()) out += "<w:ResourceURI>" + std::string(resource) + "</w:ResourceURI>";
+  out += "<a:MessageID>uuid:1</a:MessageID>";
+  out += extra;
+  out += "</s:Header><s:Body>";
+  out += body;
+  out += "</s:Body></s:Envelope>";
+  return out;
+}
+
+const std::string kGet = "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get";
+const std::string kEnum = "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate";
+const std::string kPull = "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Pull";
+
+std::string selectors(std::string_view name, std::string_view value) {
+  return "<w:SelectorSet><w:Selector Name=\"" + std::string(name) + "\">" + std::string(value) +
+         "</w:Selector></w:SelectorSet>";
+}
+
+struct Hostile {
+  std::string name;
+  std::string body;
+  int status;           // the HTTP status expected
+  std::string subcode;  // the fault's subcode ("" when no SOAP fault is expected)
+  std::string content_type = "application/soap+xml;charset=UTF-8";
+  std::string path = "/wsman";
+  std::string method = "POST";
+};
+
+void PrintTo(const Hostile& h, std::ostream* os) {
+  *os << h.name;
+}
+
+std::string nested(int depth) {
+  std::string open, close;
+  for (int i = 0; i < depth; ++i) {
+    open += "<x>";
+    close += "</x>";
+  }
+  return envelope(kGet, std::string(kWmi) + "Msvm_ComputerSystem", selectors("Name", "A"),
+                  open + close);
+}
+
+const std::string kSnapshotService = std::string(kWmi) + "Msvm_CollectionSnapshotService";
+
+std::vector<Hostile> hostile_requests() {
+  const std::string cs = std::string(kWmi) + "Msvm_ComputerSystem";
+  return {
+      {"NotXml", "this is not XML at all", 500, "SchemaValidationError"},
+      {"EmptyBody", "", 500, "SchemaValidationError"},
+      {"TruncatedXml", envelope(kGet, cs, "", "").substr(0, 120), 500, "SchemaValidationError"},
+      {"Soap11Namespace",
+       R"(<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header/><s:Body/></s:Envelope>)",
+       500, "VersionMismatch"},
+      {"NotAnEnvelope", R"(<Envelope xmlns="urn:other"/>)", 500, "VersionMismatch"},
+      {"MissingAction", envelope("", cs, selectors("Name", "A"), ""), 500,
+       "MessageInformationHeaderRequired"},
+      {"UnknownAction", envelope("http://example.com/Frobnicate", cs, "", ""), 500,
+       "ActionNotSupported"},
+      {"GetWithoutResourceUri", envelope(kGet, "", "", ""), 500,
+       "MessageInformationHeaderRequired"},
+      // WinRM answers a resource it does not serve as an unreachable destination.
+      {"ResourceUriOutsideWmi", envelope(kGet, "http://example.com/Thing", selectors("A", "1"), ""),
+       500, "DestinationUnreachable"},
+      {"UnknownClass",
+       envelope(kGet, std::string(kWmi) + "Msvm_NoSuchClass", selectors("Name", "A"), ""), 500,
+       "DestinationUnreachable"},
+      {"GetWithoutSelectors", envelope(kGet, cs, "", ""), 500, "InvalidSelectors"},
+      {"SelectorWithoutName",
+       envelope(kGet, cs, "<w:SelectorSet><w:Selector>x</w:Selector></w:SelectorSet>", ""), 500,
+       "InvalidSelectors"},
+      {"NoSuchInstance", envelope(kGet, cs, selectors("Name", "NO-SUCH-VM"), ""), 500,
+       "DestinationUnreachable"},
+      {"OversizedBody", envelope(kGet, cs, selectors("Name", std::string(600 * 1024, 'A')), ""),
+       500, "EncodingLimit"},
+      {"DeepNesting", nested(200), 500, "EncodingLimit"},
+      {"EntityExpansion",
+       R"(<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>)" +
+           envelope(kGet, cs, selectors("Name", "&lol2;"), ""),
+       500, "SchemaValidationError"},
+      {"ExternalEntity",
+       R"(<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>)" +
+           envelope(kGet, cs, selectors("Name", "&xxe;"), ""),
+       500, "SchemaValidationError"},
+      {"WrongValueType",
+       envelope(kSnapshotService + "/CreateSnapshot", kSnapshotService,
+                selectors("Name", "vmms-collections"),
+                "<p:CreateSnapshot_INPUT xmlns:p=\"" + kSnapshotService +
+                    "\"><p:SnapshotType>two</p:SnapshotType></p:CreateSnapshot_INPUT>"),
+       500, "SchemaValidationError"},
+      {"UnknownFilterDialect",
+       envelope(kEnum, std::string(kWmi) + "*", "",
+                "<n:Enumerate><w:Filter Dialect=\"urn:xpath\">//x</w:Filter></n:Enumerate>"),
+       500, "FilterDialectRequestedUnavailable"},
+      {"MalformedWql",
+       envelope(kEnum, std::string(kWmi) + "*", "",
+                "<n:Enumerate><w:Filter Dialect=\"http://schemas.microsoft.com/wbem/wsman/1/"
+                "WQL\">SELECT FROM WHERE</w:Filter></n:Enumerate>"),
+       500, "CannotProcessFilter"},
+      {"UnknownEnumerationContext",
+       envelope(kPull, std::string(kWmi) + "*", "",
+                "<n:Pull><n:EnumerationContext>nope</n:EnumerationContext></n:Pull>"),
+       500, "InvalidEnumerationContext"},
+      {"WrongContentType", envelope(kGet, cs, selectors("Name", "A"), ""), 415, "", "text/plain"},
+      {"WrongPath", envelope(kGet, cs, selectors("Name", "A"), ""), 404, "",
+       "application/soap+xml;charset=UTF-8", "/elsewhere"},
+      {"WrongMethod", "", 405, "", "application/soap+xml;charset=UTF-8", "/wsman", "PUT"},
+  };
+}
+
+class HostileRequests : public ::testing::TestWithParam<Hostile> {
+ protected:
+  static void SetUpTestSuite() { served_ = new Served(serve()); }
+  static void TearDownTestSuite() {
+    served_->server->stop();
+    delete served_;
+    served_ = nullptr;
+  }
+  static Served* served_;
+};
+Served* HostileRequests::served_ = nullptr;
+
+TEST_P(HostileRequests, GetTheRightAnswerAndTheServerKeepsServing) {
+  const Hostile& h = GetParam();
+  httplib::Client http("127.0.0.1", served_->server->port());
+  httplib::Result res = h.method == "PUT" ? http.Put(h.path, h.body, h.content_type)
+                                          : http.Post(h.path, h.body, h.content_type);
+  ASSERT_TRUE(res) << "no HTTP answer: " << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, h.status) << res->body;
+  if (!h.subcode.empty()) {
+    auto parsed = wsman::parse_response(res->body);
+    ASSERT_TRUE(parsed.ok()) << parsed.status().to_string() << "\n" << res->body;
+    ASSERT_TRUE(parsed->fault.has_value()) << res->body;
+    if (h.subcode == "VersionMismatch") {
+      EXPECT_EQ(parsed->fault->code, wsman::Fault::Code::kVersionMismatch);
+    } else {
+      EXPECT_EQ(parsed->fault->subcode, h.subcode) << parsed->fault->to_string();
+    }
+    EXPECT_NE(parsed->fault->wsman_code, 0U) << "a WSManFault detail, as WinRM sends";
+    EXPECT_FALSE(parsed->fault->reason.empty());
+    EXPECT_EQ(res->body.find("/etc/passwd:"), std::string::npos);
+    EXPECT_EQ(res->body.find("root:x:0:0"), std::string::npos) << "an external entity was read";
+  }
+  // And the server still answers a good request.
+  wsman::ClientOptions co;
+  co.endpoint = served_->server->endpoint();
+  auto client = wsman::Client::create(co);
+  ASSERT_TRUE(client.ok());
+  auto id = (*client)->identify();
+  ASSERT_TRUE(id.ok()) << id.status().to_string();
+  auto vms = (*client)->enumerate_instances(cim::names::kNamespace, "Msvm_ComputerSystem");
+  ASSERT_TRUE(vms.ok()) << vms.status().to_string();
+  EXPECT_FALSE(vms->empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Wsman, HostileRequests, ::testing::ValuesIn(hostile_requests()),
+                         [](const auto& info) { return info.param.name; });
+
+TEST(WsmanServer, BasicAuthenticationRefusesWrongAndMissingCredentials) {
+  Served s = serve(wsman::Credentials{"alice", "s3cret"});
+  const std::string body =
+      envelope(kGet, std::string(kWmi) + "Msvm_ComputerSystem", selectors("Name", "A"), "");
+  httplib::Client none("127.0.0.1", s.server->port());
+  auto r1 = none.Post("/wsman", body, "application/soap+xml;charset=UTF-8");
+  ASSERT_TRUE(r1);
+  EXPECT_EQ(r1->status, 401);
+  EXPECT_NE(r1->get_header_value("WWW-Authenticate").find("Basic"), std::string::npos);
+  httplib::Client wrong("127.0.0.1", s.server->port());
+  wrong.set_basic_auth("alice", "guess");
+  auto r2 = wrong.Post("/wsman", body, "application/soap+xml;charset=UTF-8");
+  ASSERT_TRUE(r2);
+  EXPECT_EQ(r2->status, 401);
+  // The libcurl client: wrong password is AccessDenied, the right one works.
+  wsman::ClientOptions co;
+  co.endpoint = s.server->endpoint();
+  co.user = "alice";
+  co.password = "guess";
+  auto bad = wsman::Client::create(co);
+  ASSERT_TRUE(bad.ok());
+  auto denied = (*bad)->identify();
+  ASSERT_FALSE(denied.ok());
+  EXPECT_EQ(denied.status().kind(), cim::StatusKind::kAccessDenied);
+  co.password = "s3cret";
+  auto good = wsman::Client::create(co);
+  ASSERT_TRUE(good.ok());
+  EXPECT_TRUE((*good)->identify().ok());
+}
+
+TEST(WsmanServer, ServesSeveralClientsAtOnce) {
+  Served s = serve();
+  std::atomic<int> ok{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      wsman::ClientOptions co;
+      co.endpoint = s.server->endpoint();
+      auto c = wsman::Client::create(co);
+      if (!c.ok()) {
+        ++failed;
+        return;
+      }
+      for (int i = 0; i < 25; ++i) {
+        auto vms = (*c)->enumerate_instances(cim::names::kNamespace, "Msvm_ComputerSystem");
+        (vms.ok() && !vms->empty() ? ok : failed)++;
+      }
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(ok.load(), 200);
+}
+
+TEST(WsmanServer, StopsCleanlyWithRequestsInFlightAndRefusesAfterwards) {
+  Served s = serve();
+  const std::string endpoint = s.server->endpoint();
+  std::atomic<bool> go{true};
+  std::thread load([&] {
+    wsman::ClientOptions co;
+    co.endpoint = endpoint;
+    co.timeout_ms = 5000;
+    auto c = wsman::Client::create(co);
+    while (go && c.ok()) {
+      if (!(*c)->identify().ok()) break;
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  s.server->stop();
+  go = false;
+  load.join();
+  wsman::ClientOptions co;
+  co.endpoint = endpoint;
+  co.connect_timeout_ms = 2000;
+  auto c = wsman::Client::create(co);
+  ASSERT_TRUE(c.ok());
+  auto after = (*c)->identify();
+  ASSERT_FALSE(after.ok());
+  EXPECT_EQ(after.status().kind(), cim::StatusKind::kUnavailable);
+}
+
+TEST(WsmanServer, RefusesANonLoopbackAddressWithoutTlsAndAuthentication) {
+  auto fake = ServedFake::create("sim:", TargetOptions{});
+  ASSERT_TRUE(fake.ok());
+  wsman::ServerOptions o;
+  o.host = "0.0.0.0";
+  o.port = 0;
+  o.basic = wsman::Credentials{"a", "b"};  // authentication alone is not enough
+  auto server = wsman::Server::start(std::make_shared<wsman::Dispatcher>(*fake, *fake), o);
+  ASSERT_FALSE(server.ok());
+  EXPECT_NE(server.status().message().find("TLS"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hvsnap::tools
