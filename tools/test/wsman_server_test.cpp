@@ -5,10 +5,13 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <filesystem>
 #include <thread>
 
 #include "hvsnap/cim/names.h"
 #include "hvsnap/tools/served.h"
+#include "hvsnap/tools/targets.h"
 #include "hvsnap/wsman/client.h"
 #include "hvsnap/wsman/messages.h"
 #include "hvsnap/wsman/server.h"
@@ -297,6 +300,61 @@ TEST(WsmanServer, RefusesANonLoopbackAddressWithoutTlsAndAuthentication) {
   auto server = wsman::Server::start(std::make_shared<wsman::Dispatcher>(*fake, *fake), o);
   ASSERT_FALSE(server.ok());
   EXPECT_NE(server.status().message().find("TLS"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hvsnap::tools
+
+namespace hvsnap::tools {
+namespace {
+
+TEST(WsmanServer, ServesHttpsAndTheClientVerifiesTheCertificate) {
+  // A throwaway self-signed certificate for 127.0.0.1 (openssl is part of Debian's base).
+  const std::string dir = ::testing::TempDir() + "hvsnap-tls-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  const std::string cert = dir + "/cert.pem", key = dir + "/key.pem";
+  const std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+      "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+      key + " -out " + cert + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  auto fake = ServedFake::create("sim:", TargetOptions{});
+  ASSERT_TRUE(fake.ok());
+  wsman::ServerOptions o;
+  o.port = 0;
+  o.tls_cert_file = cert;
+  o.tls_key_file = key;
+  auto server = wsman::Server::start(std::make_shared<wsman::Dispatcher>(*fake, *fake), o);
+  ASSERT_TRUE(server.ok()) << server.status().to_string();
+  const std::string endpoint = (*server)->endpoint();
+  ASSERT_EQ(endpoint.rfind("https://", 0), 0U) << endpoint;
+
+  wsman::ClientOptions co;
+  co.endpoint = endpoint;
+  // Verification is on by default: an unknown issuer is refused.
+  auto strict = wsman::Client::create(co);
+  ASSERT_TRUE(strict.ok());
+  auto refused = (*strict)->identify();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().kind(), cim::StatusKind::kUnavailable) << refused.status().to_string();
+  // Trusting the certificate works; so does --insecure, which the CLI announces.
+  co.ca_file = cert;
+  auto trusted = wsman::Client::create(co);
+  ASSERT_TRUE(trusted.ok());
+  EXPECT_TRUE((*trusted)->identify().ok());
+  co.ca_file.clear();
+  co.insecure = true;
+  auto insecure = wsman::Client::create(co);
+  ASSERT_TRUE(insecure.ok());
+  EXPECT_TRUE((*insecure)->identify().ok());
+  TargetOptions topts;
+  topts.insecure = true;
+  auto spec = make_target("wsman+" + endpoint, topts);
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  ASSERT_EQ(spec->warnings.size(), 1U);
+  EXPECT_NE(spec->warnings[0].find("NOT verified"), std::string::npos);
+  (*server)->stop();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

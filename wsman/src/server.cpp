@@ -103,6 +103,9 @@ cim::Result<std::unique_ptr<Server>> Server::start(std::shared_ptr<Dispatcher> d
   };
   http.set_read_timeout(o.read_timeout_s, 0);
   http.set_keep_alive_max_count(10000);
+  // An idle keep-alive connection is closed after 2 s: a stop waits for idle connections
+  // (cpp-httplib cannot interrupt them), and clients reconnect transparently.
+  http.set_keep_alive_timeout(2);
   http.set_tcp_nodelay(true);
   // Bodies over the dispatcher's limit are still read (up to 4x) so that the client gets a
   // proper w:EncodingLimit fault; beyond that cpp-httplib answers 413.
