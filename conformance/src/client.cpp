@@ -195,7 +195,21 @@ JobTrace follow_job(cim::Provider& provider, TargetControl* control, const Objec
           }
         }
       }
-      t.readable_after_end = provider.get_instance(job).ok();
+      // One more read: the job must still be there (CS-INV-8) and still in the same
+      // terminal state (CS-INV-6) — the oracle judges this sample with the others.
+      auto again = provider.get_instance(job);
+      t.readable_after_end = again.ok();
+      if (again.ok()) {
+        JobSample a;
+        a.state = uint_prop(*again, "JobState");
+        a.percent = again->get_uint("PercentComplete");
+        a.error_code = again->get_uint("ErrorCode");
+        a.job_type = again->get_uint("JobType");
+        a.error_description = again->get_string("ErrorDescription");
+        a.time_before_removal = t.samples.back().time_before_removal;
+        if (const Value* c = again->get("Cancellable")) a.cancellable = c->as_bool();
+        t.samples.push_back(std::move(a));
+      }
       return t;
     }
     if (elapsed_ms() >= options.job_budget_ms) break;

@@ -325,6 +325,25 @@ class Suite {
         }
       }
     }
+    // IgnoreNonSnapshottableDisks only matters with a disk that cannot be checkpointed
+    // (CS-OUT-12): both values, both forms, against a member with a passthrough or
+    // fibre-channel disk.
+    for (bool ig : {false, true}) {
+      for (bool wmi : {false, true}) {
+        for (const char* disk : {"passthrough", "fibre-channel"}) {
+          Case c;
+          c.combo = {CClass::kNonsnapDisk, SClass::kValid, TClass::kStandard, RClass::kNull};
+          VmSpec vm;
+          vm.disks = {"vhdx", disk};
+          c.c.members = {vm};
+          c.s.ignore_disks = ig;
+          c.s.wmi_dtd = wmi;
+          c.type = 2;
+          c.host_seed = mix(o_.seed, 100000 + cases.size());
+          cases.push_back(c);
+        }
+      }
+    }
     int done = 0;
     for (const Case& c : cases) {
       if (out_of_budget()) break;

@@ -170,6 +170,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "only the fake can be served"},
         BadInput{{"serve", "--credentials", "/no/such/credentials"}, "--credentials: cannot read"},
         BadInput{{"serve", "--fixture", "a.yaml", "--target", "sim:"}, "not both"},
+        BadInput{{"mutants", "--via", "carrier-pigeon"}, "--via"},
         BadInput{{"certify", "--target", "sim:no/such/host.yaml"}, "no/such/host.yaml"},
         BadInput{{"certify", "--target", "sim:fixtures/test/malformed/01-no-schema.yaml"},
                  "01-no-schema.yaml:2:1: missing required key 'schema'"},

@@ -385,9 +385,21 @@ void check_job(const JobTrace& t, Findings& out) {
     out.push_back(
         finding("inv6.exception-detail", detail.empty() ? Verdict::kPass : Verdict::kFail, detail));
   }
-  out.push_back(
-      finding("inv8.readable-after-end", t.readable_after_end ? Verdict::kPass : Verdict::kWarn,
-              t.readable_after_end ? "" : "the job could not be read right after it ended"));
+  // Gone at once is legal only when the job said it would be (TimeBeforeRemoval 0 or absent).
+  bool promised = false;
+  for (const auto& s : t.samples) {
+    if (!s.time_before_removal.empty()) {
+      auto d = cim::DateTime::parse(s.time_before_removal);
+      promised = d.ok() && d->is_interval() && d->micros() > 0;
+    }
+  }
+  const Verdict gone = promised ? Verdict::kFail : Verdict::kWarn;
+  out.push_back(finding(
+      "inv8.readable-after-end", t.readable_after_end ? Verdict::kPass : gone,
+      t.readable_after_end ? ""
+      : promised ? "the job could not be read right after it ended, although its TimeBeforeRemoval "
+                   "promised it would stay"
+                 : "the job could not be read right after it ended"));
 }
 
 Judgement judge_create(const Expectation& e, const HostView& before, const CallOutcome& o,

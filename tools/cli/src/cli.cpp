@@ -127,6 +127,17 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
   auto* tgt = app.add_subcommand(
       "targets", "List the target URIs, fixtures, personalities, fault plans and mutants");
 
+  MutantsOptions mo;
+  auto* mut = app.add_subcommand(
+      "mutants", "Certify every broken provider of the catalogue and print the kill score");
+  mut->add_option("--via", mo.via, "sim (in-process) or wsman (each mutant served over WS-Man)")
+      ->check(CLI::IsMember({"sim", "wsman"}))
+      ->capture_default_str();
+  mut->add_option("--seed", mo.seed, "the seed of every run")->capture_default_str();
+  mut->add_option("--out", mo.out,
+                  "the folder for the table and one report per mutant (default "
+                  "reports/runs/<UTC time>-mutants-<via>)");
+
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 reads from the back
   try {
     app.parse(reversed);
@@ -142,6 +153,7 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
   }
   if (*cert) return certify(co, console);
   if (*srv) return serve(so, console);
+  if (*mut) return mutants_score(mo, console);
   if (*rep) return replay(token, replay_target, console);
   if (*ver) return verify(dir, console);
   if (*tgt) return list_targets(console);

@@ -46,6 +46,12 @@ struct ServeOptions {
 };
 int certify(const CertifyOptions& o, Console& console);
 int serve(const ServeOptions& o, Console& console);
+struct MutantsOptions {
+  std::string via = "sim";
+  std::uint64_t seed = 20261124;
+  std::string out;
+};
+int mutants_score(const MutantsOptions& o, Console& console);
 int replay(const std::string& token, const std::string& target_override, Console& console);
 int verify(const std::string& dir, Console& console);
 int list_targets(Console& console);

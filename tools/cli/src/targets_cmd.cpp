@@ -17,7 +17,8 @@ int list_targets(Console& c) {
            "  sim:PATH.yaml                 the fake, with a host fixture (docs/fixtures.md)\n"
            "  sim+mutant:NAME[:PATH.yaml]   the fake wrapped in a deliberately broken provider\n"
            "  wsman+http://[USER@]HOST:5985/wsman    a host over WS-Management (a live Hyper-V,\n"
-           "  wsman+https://[USER@]HOST:5986/wsman   or 'hvsnap serve'); password from HVSNAP_PASSWORD\n";
+           "  wsman+https://[USER@]HOST:5986/wsman   or 'hvsnap serve'); password from "
+           "HVSNAP_PASSWORD\n";
   std::error_code ec;
   if (std::filesystem::is_directory("fixtures/hosts", ec)) {
     c.out << "\nHost fixtures here:\n";

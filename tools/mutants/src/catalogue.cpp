@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <set>
 
+#include "hvsnap/cim/cimxml.h"
 #include "hvsnap/cim/names.h"
 #include "hvsnap/cim/text.h"
 #include "hvsnap/tools/mutants.h"
@@ -128,6 +130,540 @@ class SkipsAMember final : public Mutant {
   std::set<sim::Guid> seen_;
 };
 
+// ---- helpers for the catalogue below --------------------------------------------------------
+
+bool is_class(const cim::Instance& i, std::string_view name) {
+  return cim::iequals(i.class_name(), name);
+}
+
+bool is_method(const cim::ObjectPath& object, std::string_view method, std::string_view cls,
+               std::string_view name) {
+  return method == name && cim::iequals(object.class_name(), cls);
+}
+
+sim::Vm* find_vm(sim::HostState& s, const sim::Guid& id) {
+  for (auto& v : s.vms) {
+    if (v.id == id) return &v;
+  }
+  return nullptr;
+}
+
+const sim::Group* find_group(const sim::HostState& s, const cim::Value* ref) {
+  if (ref == nullptr || ref->as_reference() == nullptr) return nullptr;
+  const auto& keys = ref->as_reference()->keys();
+  for (const auto& g : s.groups) {
+    for (const auto& k : keys) {
+      if (cim::iequals(k.value, g.id.to_string())) return &g;
+    }
+  }
+  return nullptr;
+}
+
+bool transitional(sim::VmState st) {
+  return st == sim::VmState::kShuttingDown || st == sim::VmState::kStarting;
+}
+
+// ---- return codes (more) --------------------------------------------------------------------
+
+// CS-OUT-3: a Collection naming no existing group "succeeds" (0) without doing anything.
+class MissingGroupSucceeds final : public Mutant {
+ public:
+  using Mutant::Mutant;
+
+ protected:
+  std::optional<cim::Result<cim::MethodResult>> before_invoke(const cim::ObjectPath& object,
+                                                              std::string_view method,
+                                                              cim::PropertyList& in) override {
+    if (!is_create(object, method)) return std::nullopt;
+    const cim::Value* c = cim::find(in, "Collection");
+    if (c == nullptr || c->as_reference() == nullptr) return std::nullopt;
+    const cim::ObjectPath& p = *c->as_reference();
+    if (!cim::iequals(p.class_name(), names::kVmGroup)) return std::nullopt;
+    if (host().get_instance(p).status().kind() != cim::StatusKind::kNotFound) return std::nullopt;
+    return cim::Result<cim::MethodResult>(cim::MethodResult{0, {}});
+  }
+};
+
+// CS-OUT-10: a member in a transitional state gives 4 (invalid parameter) instead of 5.
+class TransitionalIsInvalidParameter final : public Mutant {
+ public:
+  using Mutant::Mutant;
+
+ protected:
+  void after_invoke(const cim::ObjectPath& object, std::string_view method,
+                    const cim::PropertyList& in, cim::Result<cim::MethodResult>& r) override {
+    if (!is_create(object, method) || !r.ok()) return;
+    if (r->return_value != 5 && r->return_value != 32775) return;
+    const sim::HostState s = host().control().dump();
+    const sim::Group* g = find_group(s, cim::find(in, "Collection"));
+    if (g == nullptr) return;
+    for (const auto& m : g->members) {
+      for (const auto& v : s.vms) {
+        if (v.id == m && transitional(v.state)) {
+          r->return_value = 4;
+          return;
+        }
+      }
+    }
+  }
+};
+
+// CS-INV-1: an invalid parameter is reported with the reserved code 7 instead of 4.
+class ReservedReturnCode final : public Mutant {
+ public:
+  using Mutant::Mutant;
+
+ protected:
+  void after_invoke(const cim::ObjectPath& object, std::string_view method,
+                    const cim::PropertyList&, cim::Result<cim::MethodResult>& r) override {
+    if (is_create(object, method) && r.ok() && r->return_value == 4) r->return_value = 7;
+  }
+};
+
+// ---- job faults -----------------------------------------------------------------------------
+
+// CS-INV-5: 4096 (job started) without the Job out-parameter.
+class JobStartedWithoutJob final : public Mutant {
+ public:
+  using Mutant::Mutant;
+
+ protected:
+  void after_invoke(const cim::ObjectPath& object, std::string_view method,
+                    const cim::PropertyList&, cim::Result<cim::MethodResult>& r) override {
+    if (!is_create(object, method) || !r.ok() || r->return_value != 4096) return;
+    std::erase_if(r->out, [](const cim::Property& p) { return cim::iequals(p.name, "Job"); });
+  }
+};
+
+// Rewrites the CreateSnapshot jobs a client reads (JobType 198).
+class JobRewriter : public Mutant {
+ public:
+  using Mutant::Mutant;
+
+ protected:
+  bool rewrite(cim::Instance& i, const ReadContext& ctx) override {
+    if (!is_class(i, names::kJob) || i.get_uint("JobType") != 198u) return true;
+    get_ = ctx.kind == ReadContext::Kind::kGet;
+    return rewrite_job(i, i.get_string("InstanceID"), i.get_uint("JobState").value_or(0));
+  }
+  bool get_ = false;  // the instance being rewritten was read by a Get of its path
+  virtual bool rewrite_job(cim::Instance& job, const std::string& id, std::uint64_t state) = 0;
+};
+
+// CS-INV-6: a job's terminal state is not final — after it ended, every other read says
+// Running again.
+class JobStateGoesBackwards final : public JobRewriter {
+ public:
+  using JobRewriter::JobRewriter;
+
+ protected:
+  bool rewrite_job(cim::Instance& job, const std::string& id, std::uint64_t state) override {
+    if (state < 7 || !get_) return true;
+    if (terminal_reads_[id]++ % 2 == 1) job.set("JobState", cim::Value::uint16(4));
+    return true;
+  }
+
+ private:
+  std::map<std::string, int> terminal_reads_;
+};
+
+// CS-INV-6: PercentComplete falls (every running read after the first reports less).
+class PercentDecreases final : public JobRewriter {
+ public:
+  using JobRewriter::JobRewriter;
+
+ protected:
+  bool rewrite_job(cim::Instance& job, const std::string& id, std::uint64_t state) override {
+    if (state != 4) return true;
+    const int n = reads_[id]++;
+    job.set("PercentComplete", cim::Value::uint16(n == 0 ? 90 : 10));
+    return true;
+  }
+
+ private:
+  std::map<std::string, int> reads_;
+};
+
+// CS-INV-6: a Completed job carries an ErrorCode.
+class ErrorCodeOnCompleted final : public JobRewriter {
+ public:
+  using JobRewriter::JobRewriter;
+
+ protected:
+  bool rewrite_job(cim::Instance& job, const std::string&, std::uint64_t state) override {
+    if (state == 7) job.set("ErrorCode", cim::Value::uint16(32768));
+    return true;
+  }
+};
+
+// CS-INV-6: a job ending in Exception carries no description (and GetErrorEx has none).
+class ExceptionWithoutDescription final : public JobRewriter {
+ public:
+  using JobRewriter::JobRewriter;
+
+ protected:
+  bool rewrite_job(cim::Instance& job, const std::string&, std::uint64_t state) override {
+    if (state == 10) {
+      job.set("ErrorDescription", cim::Value::string(""));
+      job.set("ErrorSummaryDescription", cim::Value::string(""));
+    }
+    return true;
+  }
+  void after_invoke(const cim::ObjectPath& object, std::string_view method,
+                    const cim::PropertyList&, cim::Result<cim::MethodResult>& r) override {
+    if (method == "GetErrorEx" && cim::iequals(object.class_name(), names::kJob) && r.ok()) {
+      std::erase_if(r->out, [](const cim::Property& p) { return cim::iequals(p.name, "Errors"); });
+    }
+  }
+};
+
+// ---- result faults (more) -------------------------------------------------------------------
+
+// Sees each snapshot collection once, when it first appears.
+class OnNewCollections : public Mutant {
+ public:
+  explicit OnNewCollections(std::shared_ptr<sim::Host> host) : Mutant(std::move(host)) {
+    for (const auto& c : this->host().control().dump().snapshot_collections)
+      seen_.insert(c.id);
+  }
+
+ protected:
+  bool edits() const override { return true; }
+  bool edit(sim::HostState& s) override {
+    bool changed = false;
+    for (std::size_t i = 0; i < s.snapshot_collections.size(); ++i) {
+      if (!seen_.insert(s.snapshot_collections[i].id).second) continue;
+      changed = on_new(s, s.snapshot_collections[i].id) || changed;
+    }
+    return changed;
+  }
+  virtual bool on_new(sim::HostState& s, const sim::Guid& collection) = 0;
+
+ private:
+  std::set<sim::Guid> seen_;
+};
+
+// CS-INV-2: the job completes but no snapshot collection S is left (the VSSDs stay).
+class NoResultCollection final : public OnNewCollections {
+ public:
+  using OnNewCollections::OnNewCollections;
+
+ protected:
+  bool on_new(sim::HostState& s, const sim::Guid& id) override {
+    for (auto& sn : s.snapshots) {
+      if (sn.collection == id) sn.collection = sim::Guid();
+    }
+    for (auto& g : s.groups)
+      std::erase(g.snapshot_collections, id);
+    std::erase_if(s.snapshot_collections,
+                  [&](const sim::SnapshotCollection& c) { return c.id == id; });
+    return true;
+  }
+};
+
+// CS-INV-2: the new VSSDs say they are realized systems, not snapshots.
+class WrongVirtualSystemType final : public Mutant {
+ public:
+  using Mutant::Mutant;
+
+ protected:
+  bool rewrite(cim::Instance& i, const ReadContext&) override {
+    if (is_class(i, names::kVssd) &&
+        i.get_string("VirtualSystemType") == names::kTypeSnapshotRealized) {
+      i.set("VirtualSystemType", cim::Value::string(std::string(names::kTypeRealized)));
+    }
+    return true;
+  }
+};
+
+// CS-INV-2: every new checkpoint's Parent is its VM's oldest checkpoint's parent (nil), not
+// the previous most-current checkpoint.
+class BrokenParentChain final : public OnNewCollections {
+ public:
+  using OnNewCollections::OnNewCollections;
+
+ protected:
+  bool on_new(sim::HostState& s, const sim::Guid& id) override {
+    bool changed = false;
+    for (auto& sn : s.snapshots) {
+      if (sn.collection == id && !sn.parent.is_nil()) {
+        sn.parent = sim::Guid();
+        changed = true;
+      }
+    }
+    return changed;
+  }
+};
+
+// CS-INV-2: the VMs' most-current pointers stay where they were.
+class MostCurrentNotMoved final : public OnNewCollections {
+ public:
+  using OnNewCollections::OnNewCollections;
+
+ protected:
+  bool on_new(sim::HostState& s, const sim::Guid& id) override {
+    bool changed = false;
+    for (const auto& sn : s.snapshots) {
+      if (sn.collection != id) continue;
+      if (sim::Vm* vm = find_vm(s, sn.vm); vm != nullptr && vm->most_current == sn.id) {
+        vm->most_current = sn.parent;
+        changed = true;
+      }
+    }
+    return changed;
+  }
+};
+
+// CS-INV-7: S exists but is not linked to the group (Msvm_SnapshotOfVirtualSystemCollection
+// finds nothing from the group).
+class SNotLinkedToGroup final : public Mutant {
+ public:
+  using Mutant::Mutant;
+
+ protected:
+  bool rewrite(cim::Instance& i, const ReadContext& ctx) override {
+    const bool from_group =
+        ctx.object != nullptr && cim::iequals(ctx.object->class_name(), names::kVmGroup);
+    if (from_group && (ctx.kind == ReadContext::Kind::kAssociators ||
+                       ctx.kind == ReadContext::Kind::kReferences)) {
+      if (is_class(i, names::kSnapshotCollection) || is_class(i, names::kSnapshotOfGroup)) {
+        return false;
+      }
+    }
+    return true;
+  }
+};
+
+// ---- atomicity (more) -----------------------------------------------------------------------
+
+// CS-SEQ-7: a job ended by Terminate or Kill (8, 9) keeps the checkpoints it had made.
+class PartialAfterKilledJob final : public Mutant {
+ public:
+  explicit PartialAfterKilledJob(std::shared_ptr<sim::Host> host) : Mutant(std::move(host)) {
+    for (const auto& j : this->host().control().dump().jobs)
+      seen_.insert(j.id);
+  }
+
+ protected:
+  bool edits() const override { return true; }
+  bool edit(sim::HostState& s) override {
+    bool changed = false;
+    for (const sim::Job& job : s.jobs) {
+      if (job.kind != sim::JobKind::kCreateSnapshot || (job.state != 8 && job.state != 9) ||
+          !seen_.insert(job.id).second || job.members.empty()) {
+        continue;
+      }
+      sim::Vm* vm = find_vm(s, job.members.front());
+      if (vm == nullptr) continue;
+      sim::Snapshot left;
+      left.id = sim::Guid::from_name("mutant-killed", job.id.to_string());
+      left.vm = vm->id;
+      left.kind = job.snapshot_kind;
+      left.parent = vm->most_current;
+      left.created_ms = s.now_ms;
+      vm->snapshots.push_back(left.id);
+      vm->most_current = left.id;
+      s.snapshots.push_back(std::move(left));
+      changed = true;
+    }
+    return changed;
+  }
+
+ private:
+  std::set<sim::Guid> seen_;
+};
+
+// CS-INV-9: a successful CreateSnapshot also checkpoints a VM outside the collection.
+class TouchesAnotherGroup final : public OnNewCollections {
+ public:
+  using OnNewCollections::OnNewCollections;
+
+ protected:
+  bool on_new(sim::HostState& s, const sim::Guid& id) override {
+    std::set<sim::Guid> inside;
+    for (const auto& sn : s.snapshots) {
+      if (sn.collection == id) inside.insert(sn.vm);
+    }
+    for (auto& vm : s.vms) {
+      if (inside.count(vm.id)) continue;
+      sim::Snapshot extra;
+      extra.id = sim::Guid::from_name("mutant-outside", id.to_string());
+      extra.vm = vm.id;
+      extra.parent = vm.most_current;
+      extra.created_ms = s.now_ms;
+      vm.snapshots.push_back(extra.id);
+      vm.most_current = extra.id;
+      s.snapshots.push_back(std::move(extra));
+      return true;
+    }
+    return false;
+  }
+};
+
+// ---- sequence faults ------------------------------------------------------------------------
+
+// CS-SEQ-3: ApplySnapshot goes ahead with a Running member (it is applied as if it were Off,
+// and left Running).
+class ApplyOnRunningVm final : public Mutant {
+ public:
+  using Mutant::Mutant;
+
+ protected:
+  std::optional<cim::Result<cim::MethodResult>> before_invoke(const cim::ObjectPath& object,
+                                                              std::string_view method,
+                                                              cim::PropertyList&) override {
+    running_.clear();
+    if (!is_method(object, method, names::kCollectionSnapshotService, "ApplySnapshot"))
+      return std::nullopt;
+    sim::HostState s = host().control().dump();
+    for (auto& vm : s.vms) {
+      if (vm.state == sim::VmState::kRunning) {
+        running_.push_back(vm.id);
+        vm.state = sim::VmState::kOff;
+      }
+    }
+    if (!running_.empty()) (void)host().control().load(std::move(s));
+    return std::nullopt;
+  }
+  void after_invoke(const cim::ObjectPath&, std::string_view, const cim::PropertyList&,
+                    cim::Result<cim::MethodResult>&) override {
+    if (running_.empty()) return;
+    sim::HostState s = host().control().dump();
+    for (const auto& id : running_) {
+      if (sim::Vm* vm = find_vm(s, id)) vm->state = sim::VmState::kRunning;
+    }
+    (void)host().control().load(std::move(s));
+    running_.clear();
+  }
+
+ private:
+  std::vector<sim::Guid> running_;
+};
+
+// CS-OUT-11: the checkpoint limit is not enforced (a VM at its limit takes one more).
+class LimitNotEnforced final : public Mutant {
+ public:
+  using Mutant::Mutant;
+
+ protected:
+  std::optional<cim::Result<cim::MethodResult>> before_invoke(const cim::ObjectPath& object,
+                                                              std::string_view method,
+                                                              cim::PropertyList&) override {
+    if (!is_create(object, method)) return std::nullopt;
+    sim::HostState s = host().control().dump();
+    bool changed = false;
+    for (auto& vm : s.vms) {
+      if (vm.checkpoint_limit <= vm.snapshots.size()) {
+        vm.checkpoint_limit = static_cast<std::uint32_t>(vm.snapshots.size()) + 1;
+        changed = true;
+      }
+    }
+    if (changed) (void)host().control().load(std::move(s));
+    return std::nullopt;
+  }
+};
+
+// CS-INV-8: a terminal job disappears at once, long before its TimeBeforeRemoval.
+class JobRemovedEarly final : public JobRewriter {
+ public:
+  using JobRewriter::JobRewriter;
+
+ protected:
+  bool rewrite_job(cim::Instance&, const std::string& id, std::uint64_t state) override {
+    if (state < 7) return true;
+    return !gone_.contains(id) ? (gone_.insert(id), true) : false;
+  }
+
+ private:
+  std::set<std::string> gone_;
+};
+
+// CS-INV-3: a call refused as busy (5) still checkpoints the members that were free.
+class BusyLeavesPartial final : public Mutant {
+ public:
+  using Mutant::Mutant;
+
+ protected:
+  void after_invoke(const cim::ObjectPath& object, std::string_view method,
+                    const cim::PropertyList& in, cim::Result<cim::MethodResult>& r) override {
+    if (!is_create(object, method) || !r.ok()) return;
+    if (r->return_value != 5 && r->return_value != 32775) return;
+    sim::HostState s = host().control().dump();
+    const sim::Group* g = find_group(s, cim::find(in, "Collection"));
+    if (g == nullptr) return;
+    for (const auto& m : g->members) {
+      sim::Vm* vm = find_vm(s, m);
+      if (vm == nullptr || vm->state != sim::VmState::kRunning) continue;
+      sim::Snapshot left;
+      left.id = sim::Guid::from_name("mutant-busy", std::to_string(++count_) + m.to_string());
+      left.vm = vm->id;
+      left.parent = vm->most_current;
+      left.created_ms = s.now_ms;
+      vm->snapshots.push_back(left.id);
+      vm->most_current = left.id;
+      s.snapshots.push_back(std::move(left));
+      (void)host().control().load(std::move(s));
+      return;
+    }
+  }
+
+ private:
+  int count_ = 0;
+};
+
+// ---- parsing faults -------------------------------------------------------------------------
+
+// Rewrites the SnapshotSettings text of CreateSnapshot before the fake reads it.
+class SettingsRewriter : public Mutant {
+ public:
+  using Mutant::Mutant;
+
+ protected:
+  std::optional<cim::Result<cim::MethodResult>> before_invoke(const cim::ObjectPath& object,
+                                                              std::string_view method,
+                                                              cim::PropertyList& in) override {
+    if (!is_create(object, method)) return std::nullopt;
+    const cim::Value* v = cim::find(in, "SnapshotSettings");
+    if (v == nullptr || v->as_string() == nullptr || v->as_string()->empty()) return std::nullopt;
+    return settings(*v->as_string(), in);
+  }
+  virtual std::optional<cim::Result<cim::MethodResult>> settings(const std::string& text,
+                                                                 cim::PropertyList& in) = 0;
+};
+
+// CS-OUT-14: valid SnapshotSettings in the WMI DTD form (what WMI's GetText writes) are
+// refused as an invalid parameter; only the CIM DTD form is read.
+class RejectsWmiDtd final : public SettingsRewriter {
+ public:
+  using SettingsRewriter::SettingsRewriter;
+
+ protected:
+  std::optional<cim::Result<cim::MethodResult>> settings(const std::string& text,
+                                                         cim::PropertyList&) override {
+    if (text.find("CLASSORIGIN") == std::string::npos &&
+        text.find("PROPERTY.OBJECT") == std::string::npos) {
+      return std::nullopt;
+    }
+    return cim::Result<cim::MethodResult>(cim::MethodResult{4, {}});
+  }
+};
+
+// CS-OUT-12: IgnoreNonSnapshottableDisks is ignored (dropped before the fake reads it).
+class IgnoresIgnoreDisks final : public SettingsRewriter {
+ public:
+  using SettingsRewriter::SettingsRewriter;
+
+ protected:
+  std::optional<cim::Result<cim::MethodResult>> settings(const std::string& text,
+                                                         cim::PropertyList& in) override {
+    auto inst = cim::parse_embedded_instance(text);
+    if (!inst.ok() || !inst->remove("IgnoreNonSnapshottableDisks")) return std::nullopt;
+    cim::set(in, "SnapshotSettings",
+             cim::Value::string(cim::format_embedded_instance(*inst, cim::XmlDtd::kCim20)));
+    return std::nullopt;
+  }
+};
+
 struct Entry {
   MutantInfo info;
   std::function<std::shared_ptr<cim::Provider>(std::shared_ptr<sim::Host>)> make;
@@ -149,6 +685,65 @@ const std::vector<Entry>& entries() {
       {{"skips-a-member", "CS-INV-2", "result",
         "the new snapshot collection lacks the last member's checkpoint"},
        maker<SkipsAMember>()},
+      {{"missing-group-succeeds", "CS-OUT-3", "return-code",
+        "CreateSnapshot on a group that does not exist returns 0 and does nothing"},
+       maker<MissingGroupSucceeds>()},
+      {{"transitional-is-invalid-parameter", "CS-OUT-10", "return-code",
+        "a member in a transitional state gives 4 instead of 5"},
+       maker<TransitionalIsInvalidParameter>()},
+      {{"reserved-return-code", "CS-INV-1", "return-code",
+        "an invalid parameter is reported with the reserved code 7"},
+       maker<ReservedReturnCode>()},
+      {{"job-started-without-job", "CS-INV-5", "job", "4096 without the Job out-parameter"},
+       maker<JobStartedWithoutJob>()},
+      {{"job-state-goes-backwards", "CS-INV-6", "job",
+        "the read after a job ended says Running again"},
+       maker<JobStateGoesBackwards>()},
+      {{"percent-decreases", "CS-INV-6", "job", "PercentComplete falls while the job runs"},
+       maker<PercentDecreases>()},
+      {{"error-code-on-completed", "CS-INV-6", "job", "a Completed job carries ErrorCode 32768"},
+       maker<ErrorCodeOnCompleted>()},
+      {{"exception-without-description", "CS-INV-6", "job",
+        "a job ending in Exception has no description and GetErrorEx no errors"},
+       maker<ExceptionWithoutDescription>()},
+      {{"no-result-collection", "CS-INV-2", "result",
+        "the job completes but leaves no snapshot collection S"},
+       maker<NoResultCollection>()},
+      {{"wrong-virtual-system-type", "CS-INV-2", "result",
+        "new VSSDs report VirtualSystemType Microsoft:Hyper-V:System:Realized"},
+       maker<WrongVirtualSystemType>()},
+      {{"broken-parent-chain", "CS-INV-2", "result",
+        "new checkpoints have no Parent although the VM had a current one"},
+       maker<BrokenParentChain>()},
+      {{"most-current-not-moved", "CS-INV-2", "result",
+        "the VMs' most-current pointers are not moved to the new checkpoints"},
+       maker<MostCurrentNotMoved>()},
+      {{"s-not-linked-to-group", "CS-INV-7", "result",
+        "S is not reachable from the group through Msvm_SnapshotOfVirtualSystemCollection"},
+       maker<SNotLinkedToGroup>()},
+      {{"partial-after-killed-job", "CS-SEQ-7", "atomicity",
+        "a job ended by Terminate or Kill leaves a checkpoint behind"},
+       maker<PartialAfterKilledJob>()},
+      {{"touches-another-group", "CS-INV-9", "atomicity",
+        "a successful call also checkpoints a VM outside the collection"},
+       maker<TouchesAnotherGroup>()},
+      {{"busy-leaves-partial", "CS-INV-3", "atomicity",
+        "a call refused as busy (5) still checkpoints the free members"},
+       maker<BusyLeavesPartial>()},
+      {{"apply-on-running-vm", "CS-SEQ-3", "sequence",
+        "ApplySnapshot goes ahead with a Running member"},
+       maker<ApplyOnRunningVm>()},
+      {{"limit-not-enforced", "CS-OUT-11", "sequence",
+        "a VM at its checkpoint limit takes one more checkpoint"},
+       maker<LimitNotEnforced>()},
+      {{"job-removed-early", "CS-INV-8", "sequence",
+        "a terminal job disappears at once, before TimeBeforeRemoval"},
+       maker<JobRemovedEarly>()},
+      {{"rejects-wmi-dtd", "CS-OUT-14", "parsing",
+        "SnapshotSettings in the WMI DTD form are refused with 4"},
+       maker<RejectsWmiDtd>()},
+      {{"ignores-ignore-disks", "CS-OUT-12", "parsing", "IgnoreNonSnapshottableDisks is ignored"},
+       maker<IgnoresIgnoreDisks>()},
   };
   return all;
 }

@@ -52,6 +52,8 @@ std::string render_markdown(const conformance::RunResult& r, const RunInfo& info
 // The files of a bundle, in the order MANIFEST.sha256 lists them.
 const std::vector<std::string>& bundle_files();
 inline constexpr const char* kManifest = "MANIFEST.sha256";
+// Lower-case hex SHA-256 (the sha256sum format MANIFEST.sha256 uses).
+std::string sha256_hex(std::string_view bytes);
 
 // Writes the bundle into `dir`, which must not exist or be empty. The files are written to a
 // sibling temporary folder first and renamed into place, so a crash or a full disk never
