@@ -39,16 +39,16 @@ inline void showValue(const Property& p, std::ostream& os) {
 namespace hvsnap::wsman {
 namespace {
 
-#define RC_ASSERT_SAME(a, b)                                                       \
-  do {                                                                             \
-    if (!((a) == (b))) {                                                           \
-      std::ostringstream os_;                                                      \
-      os_ << "sent ";                                                              \
-      cim::showValue(b, os_);                                                      \
-      os_ << "\n got ";                                                            \
-      cim::showValue(a, os_);                                                      \
-      RC_FAIL(os_.str());                                                          \
-    }                                                                              \
+#define RC_ASSERT_SAME(a, b)  \
+  do {                        \
+    if (!((a) == (b))) {      \
+      std::ostringstream os_; \
+      os_ << "sent ";         \
+      cim::showValue(b, os_); \
+      os_ << "\n got ";       \
+      cim::showValue(a, os_); \
+      RC_FAIL(os_.str());     \
+    }                         \
   } while (false)
 
 using cim::CimType;
@@ -61,14 +61,32 @@ constexpr const char* kNs = "root\\virtualization\\v2";
 
 // Names the schema types (so the wire gives the type back): every kind the classes use.
 const std::vector<std::string>& schema_names() {
-  static const std::vector<std::string> names = {
-      "Caption",       "CollectionID",      "ConsistencyLevel", "CreationTime",
-      "ElapsedTime",   "ElementEffects",    "ElementName",      "EnabledState",
-      "ErrorCode",     "ErrorDescription",  "Errors",           "GuestBackupType",
-      "HealthState",   "InstanceID",        "Name",             "PercentComplete",
-      "RequestedState", "TimeBeforeRemoval", "Cancellable",     "DeleteOnCompletion",
-      "Parent",        "ResultingSystem",   "AffectedElement",  "RunSeed",
-      "Milliseconds",  "Disks"};
+  static const std::vector<std::string> names = {"Caption",
+                                                 "CollectionID",
+                                                 "ConsistencyLevel",
+                                                 "CreationTime",
+                                                 "ElapsedTime",
+                                                 "ElementEffects",
+                                                 "ElementName",
+                                                 "EnabledState",
+                                                 "ErrorCode",
+                                                 "ErrorDescription",
+                                                 "Errors",
+                                                 "GuestBackupType",
+                                                 "HealthState",
+                                                 "InstanceID",
+                                                 "Name",
+                                                 "PercentComplete",
+                                                 "RequestedState",
+                                                 "TimeBeforeRemoval",
+                                                 "Cancellable",
+                                                 "DeleteOnCompletion",
+                                                 "Parent",
+                                                 "ResultingSystem",
+                                                 "AffectedElement",
+                                                 "RunSeed",
+                                                 "Milliseconds",
+                                                 "Disks"};
   return names;
 }
 
@@ -106,8 +124,8 @@ rc::Gen<Value> wire_value(const std::string& name) {
     if (*rc::gen::inRange(0, 8) == 0) return Value::null(type.type, type.array);
     if (type.array) {
       const auto n = *rc::gen::inRange<std::size_t>(1, 4);
-      return Value::array(type.type, *rc::gen::container<std::vector<cim::Scalar>>(
-                                         n, wire_scalar(type.type)));
+      return Value::array(type.type,
+                          *rc::gen::container<std::vector<cim::Scalar>>(n, wire_scalar(type.type)));
     }
     return Value::of(type.type, *wire_scalar(type.type));
   });
@@ -371,7 +389,6 @@ TEST(WsmanGolden, AFaultFromAWindowsHostReadsBack) {
 
 TEST(WsmanGolden, PrefixesDoNotMatterOnlyNamespaces) {
   // The same Get with a made-up prefix for every namespace parses to the same request.
-  std::string text = envelope("get-default-ns.xml");
   const Request a = must_parse("get-default-ns.xml");
   auto b = parse_request(envelope("get-odd-prefixes.xml"));
   ASSERT_TRUE(std::holds_alternative<Request>(b));
@@ -380,7 +397,7 @@ TEST(WsmanGolden, PrefixesDoNotMatterOnlyNamespaces) {
   // And a SOAP element in the wrong namespace is not an envelope at all.
   auto c = parse_request(envelope("wrong-namespace.xml"));
   ASSERT_TRUE(std::holds_alternative<Fault>(c));
-  EXPECT_FALSE(text.empty());
+  EXPECT_EQ(std::get<Fault>(c).code, Fault::Code::kVersionMismatch);
 }
 
 }  // namespace
