@@ -146,6 +146,26 @@ void Client::pass_time(std::int64_t ms) {
   }
 }
 
+namespace {
+
+// What one read of a job shows.
+JobSample sample_of(const cim::Instance& inst) {
+  JobSample s;
+  s.state = uint_prop(inst, "JobState");
+  s.percent = inst.get_uint("PercentComplete");
+  s.error_code = inst.get_uint("ErrorCode");
+  s.job_type = inst.get_uint("JobType");
+  if (const Value* c = inst.get("Cancellable")) s.cancellable = c->as_bool();
+  s.error_description = inst.get_string("ErrorDescription");
+  if (const Value* tbr = inst.get("TimeBeforeRemoval");
+      tbr != nullptr && tbr->as_datetime() != nullptr) {
+    s.time_before_removal = tbr->as_datetime()->to_string();
+  }
+  return s;
+}
+
+}  // namespace
+
 JobTrace follow_job(cim::Provider& provider, TargetControl* control, const ObjectPath& job,
                     const ClientOptions& options) {
   JobTrace t;
@@ -171,18 +191,7 @@ JobTrace follow_job(cim::Provider& provider, TargetControl* control, const Objec
       return t;
     }
     t.resolved = true;
-    JobSample s;
-    s.state = uint_prop(*inst, "JobState");
-    s.percent = inst->get_uint("PercentComplete");
-    s.error_code = inst->get_uint("ErrorCode");
-    s.job_type = inst->get_uint("JobType");
-    if (const Value* c = inst->get("Cancellable")) s.cancellable = c->as_bool();
-    s.error_description = inst->get_string("ErrorDescription");
-    if (const Value* tbr = inst->get("TimeBeforeRemoval");
-        tbr != nullptr && tbr->as_datetime() != nullptr) {
-      s.time_before_removal = tbr->as_datetime()->to_string();
-    }
-    t.samples.push_back(std::move(s));
+    t.samples.push_back(sample_of(*inst));
     if (cim::JobState(t.samples.back().state).is_terminal()) {
       if (t.samples.back().state == cim::JobState::kException) {
         auto e = provider.invoke_method(job, "GetErrorEx", {});
@@ -199,17 +208,7 @@ JobTrace follow_job(cim::Provider& provider, TargetControl* control, const Objec
       // terminal state (CS-INV-6) — the oracle judges this sample with the others.
       auto again = provider.get_instance(job);
       t.readable_after_end = again.ok();
-      if (again.ok()) {
-        JobSample a;
-        a.state = uint_prop(*again, "JobState");
-        a.percent = again->get_uint("PercentComplete");
-        a.error_code = again->get_uint("ErrorCode");
-        a.job_type = again->get_uint("JobType");
-        a.error_description = again->get_string("ErrorDescription");
-        a.time_before_removal = t.samples.back().time_before_removal;
-        if (const Value* c = again->get("Cancellable")) a.cancellable = c->as_bool();
-        t.samples.push_back(std::move(a));
-      }
+      if (again.ok()) t.samples.push_back(sample_of(*again));
       return t;
     }
     if (elapsed_ms() >= options.job_budget_ms) break;

@@ -96,14 +96,14 @@ void same_verdicts(const std::string& sim_uri, int expected_exit,
 }
 
 TEST(ConformanceWsman, TheServedFakeGetsTheSameVerdictsAsInProcess) {
-  same_verdicts("sim:", kExitCertified);
+  ASSERT_NO_FATAL_FAILURE(same_verdicts("sim:", kExitCertified));
 }
 
 TEST(ConformanceWsman, AServedMutantFailsOverTheWireAsItDoesInProcess) {
   // The class matrix up to the first failure and its shrinking: every shrink step is a
   // fresh host over the wire, so this is the expensive half.
-  same_verdicts("sim+mutant:partial-after-failed-job", kExitFailures,
-                {"--profile", "core", "--stop-at-first-failure"});
+  ASSERT_NO_FATAL_FAILURE(same_verdicts("sim+mutant:partial-after-failed-job", kExitFailures,
+                                        {"--profile", "core", "--stop-at-first-failure"}));
 }
 
 TEST(ConformanceWsman, AHostWithoutTheControlExtensionIsTreatedAsALiveHost) {

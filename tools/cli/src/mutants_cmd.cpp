@@ -116,15 +116,15 @@ int mutants_score(const MutantsOptions& o, Console& c) {
       const auto j = nlohmann::json::parse(in, nullptr, false);
       row.killed = code == kExitFailures;
       if (!j.is_discarded() && j.contains("failures") && !j["failures"].empty()) {
-        const nlohmann::json* hit = &j["failures"][0];
+        const auto& failures = j["failures"];
+        // The mutant's own requirement when the suite caught it there, else the first.
+        auto hit = std::find_if(failures.begin(), failures.end(), [&](const nlohmann::json& f) {
+          return f.value("requirement", "") == row.documented;
+        });
+        if (hit == failures.end()) hit = failures.begin();
         double first = 1e300;
-        for (const auto& f : j["failures"]) {
+        for (const auto& f : failures)
           first = std::min(first, f.value("seconds-to-find", 1e300));
-          if (f.value("requirement", "") == row.documented && hit == &j["failures"][0] &&
-              (*hit).value("requirement", "") != row.documented) {
-            hit = &f;
-          }
-        }
         row.killed_by = hit->value("requirement", "");
         row.title = hit->value("title", "");
         row.steps = hit->value("steps", 0);

@@ -24,6 +24,21 @@ bool is_create(const cim::ObjectPath& object, std::string_view method) {
          cim::iequals(object.class_name(), names::kCollectionSnapshotService);
 }
 
+// Leaves a checkpoint of `vm` that no call asked for (a broken rollback or a stray write):
+// a new snapshot under the VM's current one, which becomes the VM's most-current.
+void leave_checkpoint(sim::HostState& s, sim::Vm& vm, const sim::Guid& id,
+                      sim::SnapshotKind kind = sim::SnapshotKind::kStandard) {
+  sim::Snapshot left;
+  left.id = id;
+  left.vm = vm.id;
+  left.kind = kind;
+  left.parent = vm.most_current;
+  left.created_ms = s.now_ms;
+  vm.snapshots.push_back(id);
+  vm.most_current = id;
+  s.snapshots.push_back(std::move(left));
+}
+
 // ---- return codes --------------------------------------------------------------------------
 
 // CS-OUT-4: SnapshotType 0 is reserved and must be refused; this one takes it as "standard".
@@ -73,15 +88,8 @@ class PartialAfterFailedJob final : public Mutant {
       auto vm =
           std::find_if(s.vms.begin(), s.vms.end(), [&](const sim::Vm& v) { return v.id == *pick; });
       if (vm == s.vms.end()) continue;
-      sim::Snapshot left;
-      left.id = sim::Guid::from_name("mutant-partial", job.id.to_string());
-      left.vm = vm->id;
-      left.kind = job.snapshot_kind;
-      left.parent = vm->most_current;
-      left.created_ms = s.now_ms;
-      vm->snapshots.push_back(left.id);
-      vm->most_current = left.id;
-      s.snapshots.push_back(std::move(left));
+      leave_checkpoint(s, *vm, sim::Guid::from_name("mutant-partial", job.id.to_string()),
+                       job.snapshot_kind);
       changed = true;
     }
     return changed;
@@ -455,15 +463,8 @@ class PartialAfterKilledJob final : public Mutant {
       }
       sim::Vm* vm = find_vm(s, job.members.front());
       if (vm == nullptr) continue;
-      sim::Snapshot left;
-      left.id = sim::Guid::from_name("mutant-killed", job.id.to_string());
-      left.vm = vm->id;
-      left.kind = job.snapshot_kind;
-      left.parent = vm->most_current;
-      left.created_ms = s.now_ms;
-      vm->snapshots.push_back(left.id);
-      vm->most_current = left.id;
-      s.snapshots.push_back(std::move(left));
+      leave_checkpoint(s, *vm, sim::Guid::from_name("mutant-killed", job.id.to_string()),
+                       job.snapshot_kind);
       changed = true;
     }
     return changed;
@@ -486,14 +487,7 @@ class TouchesAnotherGroup final : public OnNewCollections {
     }
     for (auto& vm : s.vms) {
       if (inside.count(vm.id)) continue;
-      sim::Snapshot extra;
-      extra.id = sim::Guid::from_name("mutant-outside", id.to_string());
-      extra.vm = vm.id;
-      extra.parent = vm.most_current;
-      extra.created_ms = s.now_ms;
-      vm.snapshots.push_back(extra.id);
-      vm.most_current = extra.id;
-      s.snapshots.push_back(std::move(extra));
+      leave_checkpoint(s, vm, sim::Guid::from_name("mutant-outside", id.to_string()));
       return true;
     }
     return false;
@@ -594,14 +588,8 @@ class BusyLeavesPartial final : public Mutant {
     for (const auto& m : g->members) {
       sim::Vm* vm = find_vm(s, m);
       if (vm == nullptr || vm->state != sim::VmState::kRunning) continue;
-      sim::Snapshot left;
-      left.id = sim::Guid::from_name("mutant-busy", std::to_string(++count_) + m.to_string());
-      left.vm = vm->id;
-      left.parent = vm->most_current;
-      left.created_ms = s.now_ms;
-      vm->snapshots.push_back(left.id);
-      vm->most_current = left.id;
-      s.snapshots.push_back(std::move(left));
+      leave_checkpoint(
+          s, *vm, sim::Guid::from_name("mutant-busy", std::to_string(++count_) + m.to_string()));
       (void)host().control().load(std::move(s));
       return;
     }
