@@ -17,6 +17,9 @@ using model::id_of;
 namespace {
 
 struct Arranged {
+  explicit Arranged(const RunConfig& c) : cfg(&c) {}
+  const RunConfig* cfg;
+  Findings setup_findings;          // the judged set-up CreateSnapshot calls
   std::optional<Value> collection;  // the Collection argument (nullopt: left out)
   model::Expectation expect;
   model::Scope scope;
@@ -38,6 +41,21 @@ T must(cim::Result<T> r) {
   return std::move(r).value();
 }
 
+// A set-up call broke the contract: the case fails with these findings (not NOT_TESTED).
+struct SetupBroke {
+  Findings findings;
+};
+
+// A judged set-up snapshot of `group` (whose objects are already in `a.scope`).
+ObjectPath snapshot_for_setup(Client& cl, const ObjectPath& group, Arranged& a) {
+  SetupSnapshot s = setup_snapshot(cl, group, a.scope, *a.cfg);
+  for (auto& f : s.findings)
+    a.setup_findings.push_back(std::move(f));
+  if (s.failed) throw SetupBroke{std::move(a.setup_findings)};
+  if (!s.collection) throw Abort{s.problem};
+  return *s.collection;
+}
+
 // Makes one VM as `spec` says. Earlier snapshots come first, while the VM is still an
 // ordinary Off VM; then the attributes that define its class; the state last.
 ObjectPath arrange_vm(Client& cl, const VmSpec& spec, Arranged& a, int index) {
@@ -50,9 +68,9 @@ ObjectPath arrange_vm(Client& cl, const VmSpec& spec, Arranged& a, int index) {
     // Earlier snapshots through a helper group of this VM alone (left outside the call).
     const ObjectPath helper = must(cl.define_collection(label + "-history", 0));
     must(cl.add_member(vm, helper));
-    for (int i = 0; i < spec.existing_snapshots; ++i)
-      must(cl.snapshot(helper));
     a.scope.groups.push_back(helper);
+    for (int i = 0; i < spec.existing_snapshots; ++i)
+      snapshot_for_setup(cl, helper, a);
   }
   if (disabled) must(cl.set_checkpoint_type(vm, 2));  // through ModifySystemSettings
   FakeVmAttributes attrs;
@@ -89,20 +107,20 @@ ObjectPath ready_group(Client& cl, const std::vector<VmSpec>& specs, Arranged& a
   return g;
 }
 
-Arranged arrange(Client& cl, const Case& c) {
-  Arranged a;
+Arranged arrange(Client& cl, const Case& c, const RunConfig& cfg) {
+  Arranged a(cfg);
   // The sentinel: another group with a snapshot, which no call may touch (CS-INV-9) and
   // which R-EXISTING names.
   cl.section("set-up: a sentinel group with one snapshot, which must stay untouched (CS-INV-9)");
   const ObjectPath sentinel_vm = must(cl.define_vm("sentinel-vm"));
   const ObjectPath sentinel = must(cl.define_collection("sentinel", 0));
   must(cl.add_member(sentinel_vm, sentinel));
-  const ObjectPath sentinel_s = must(cl.snapshot(sentinel));
-  a.sentinel_collection = id_of(sentinel_s);
-  cl.section(fmt::format("set-up: the {} input", to_string(c.combo.c)));
   a.scope.vms.push_back(sentinel_vm);
   a.scope.groups.push_back(sentinel);
+  const ObjectPath sentinel_s = snapshot_for_setup(cl, sentinel, a);
+  a.sentinel_collection = id_of(sentinel_s);
   a.scope.collections.push_back(sentinel_s);
+  cl.section(fmt::format("set-up: the {} input", to_string(c.combo.c)));
 
   auto set_group = [&](const ObjectPath& g) {
     a.collection = Value::reference(g);
@@ -303,6 +321,60 @@ Called call_and_observe(Client& cl, const cim::PropertyList& in, const model::Sc
 
 }  // namespace
 
+SetupSnapshot setup_snapshot(Client& cl, const ObjectPath& group, const model::Scope& scope,
+                             const RunConfig& cfg) {
+  SetupSnapshot out;
+  const std::string gid = id_of(group);
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    const model::HostView before = model::observe(cl.provider(), scope);
+    if (!before.errors.empty()) {
+      out.problem = "the host could not be observed: " + before.errors.front();
+      return out;
+    }
+    const auto g = before.groups.find(gid);
+    if (g == before.groups.end()) {
+      out.problem = "set-up: the group to snapshot cannot be read";
+      return out;
+    }
+    model::Expectation e;  // C-READY, S-NULL, T-STANDARD, R-NULL
+    e.group = gid;
+    e.members = g->second.members;
+    e.inside = e.members;
+    e.inside.insert(gid);
+    for (const auto& m : e.members) {
+      const auto vm = before.vms.find(m);
+      if (vm == before.vms.end() || (vm->second.state != 2 && vm->second.state != 3)) {
+        out.problem = fmt::format("set-up: member {} is not Running or Off before its snapshot", m);
+        return out;
+      }
+    }
+    e.allowed = model::allowed_outcomes(e.classes, cfg.declarations);
+    cim::PropertyList in;
+    cim::set(in, "Collection", Value::reference(group));
+    cim::set(in, "SnapshotType", Value::uint16(1));
+    const Called call = call_and_observe(cl, in, scope, before, cfg);
+    model::Judgement j = model::judge_create(e, before, call.outcome, call.after, cl.provider());
+    for (auto& f : j.findings) {
+      out.failed = out.failed || f.verdict == Verdict::kFail;
+      if (!f.message.empty()) f.message = "a set-up CreateSnapshot: " + f.message;
+      out.findings.push_back(std::move(f));
+    }
+    if (out.failed) return out;
+    if (j.category == model::Category::kSuccess) {
+      const auto s = call.after.collections.find(j.new_collection);
+      if (s != call.after.collections.end()) {
+        out.collection = s->second.path;
+        return out;
+      }
+      out.problem = "CreateSnapshot (set-up) succeeded but its snapshot collection cannot be read";
+      return out;
+    }
+    cl.pass_time(cfg.client.poll_step_ms);  // an allowed (transient) failure: try again
+  }
+  out.problem = "CreateSnapshot (set-up): no snapshot collection after 8 attempts";
+  return out;
+}
+
 model::Declarations declarations_of(const Capabilities& caps) {
   return {caps.recursive_management_collections, caps.transient_failures};
 }
@@ -319,7 +391,8 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
   if (cfg.faults_off && target->control) target->control->set_faults_enabled(false);
   Client cl(std::move(target).value(), cfg.client);
   try {
-    Arranged a = arrange(cl, c);
+    Arranged a = arrange(cl, c, cfg);
+    report.findings = std::move(a.setup_findings);
     a.expect.classes = {c.combo.c, {}, c.combo.s, c.combo.t, c.ignore_disks()};
     a.expect.allowed = model::allowed_outcomes(a.expect.classes, cfg.declarations);
     a.expect.snapshot_type = c.type;
@@ -360,6 +433,10 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     if (main.outcome.trace) report.job_end = main.outcome.trace->final_state();
     for (auto& f : j.findings)
       report.findings.push_back(std::move(f));
+    // Every job of the case that ended, read once more after the call under test (CS-INV-6).
+    const std::string changed = cl.changed_terminal_jobs();
+    report.findings.push_back(finding("inv6.terminal-stable",
+                                      changed.empty() ? Verdict::kPass : Verdict::kFail, changed));
     if (without_r) {
       // The outcome class is success or failure: a provider may answer the same failing
       // input with a code one time and a failing job the next (completion: mixed).
@@ -381,6 +458,10 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
   } catch (const Abort& abort) {
     report.not_tested = true;
     report.not_tested_reason = abort.reason;
+  } catch (SetupBroke& broke) {
+    report.findings = std::move(broke.findings);
+    report.setup_broke = true;
+    report.observed = "a set-up call broke the contract";
   }
   report.transcript = cl.transcript();
   if (cfg.cleanup) report.cleanup_left = cl.cleanup();

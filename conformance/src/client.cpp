@@ -227,13 +227,26 @@ JobTrace Client::wait_job(const ObjectPath& job) {
   std::string note = "job " + t.describe();
   if (auto end = t.final_state(); end && cim::JobState(*end).is_terminal()) {
     note += fmt::format(", ended {}", cim::JobState(*end).to_string());
+    if (t.samples.back().job_type == 198) ended_.emplace_back(job, *end);
   }
   annotate_job(job, note);
   return t;
 }
 
-cim::Status Client::expect_done(const cim::Result<MethodResult>& r, std::string_view what,
-                                bool* vanished) {
+std::string Client::changed_terminal_jobs() {
+  for (const auto& [job, end] : ended_) {
+    auto i = provider().get_instance(job);
+    if (!i.ok()) continue;
+    const std::uint16_t now = uint_prop(*i, "JobState");
+    if (now != end) {
+      return fmt::format("job {} ended {} but a later read says JobState {} (its id reused?)",
+                         short_path(job), end, now);
+    }
+  }
+  return {};
+}
+
+cim::Status Client::expect_done(const cim::Result<MethodResult>& r, std::string_view what) {
   if (!r.ok()) return cim::failed(fmt::format("{}: {}", what, r.status().to_string()));
   if (r->return_value == 0) return {};
   if (r->return_value == cim::ReturnCode::kJobStarted) {
@@ -244,8 +257,6 @@ cim::Status Client::expect_done(const cim::Result<MethodResult>& r, std::string_
     const JobTrace t = wait_job(*job->as_reference());
     const auto end = t.final_state();
     if (end && cim::JobState(*end).is_success()) return {};
-    if (vanished != nullptr)
-      *vanished = t.vanished || (!t.resolved && t.first_read_kind == cim::StatusKind::kNotFound);
     return cim::failed(fmt::format("{}: its job ended {}", what, t.describe()));
   }
   return cim::failed(
@@ -335,59 +346,6 @@ cim::Status Client::remove_member(const ObjectPath& member, const ObjectPath& co
   cim::set(in, "Collection", Value::reference(collection));
   return expect_done(invoke(service(names::kCollectionManagementService), "RemoveMember", in),
                      "RemoveMember");
-}
-
-cim::Result<ObjectPath> Client::snapshot(const ObjectPath& group) {
-  auto before = provider().associators(group, {std::string(names::kSnapshotOfGroup), "", "", ""});
-  // The collection that was not there before (a result may show up a few reads late).
-  auto find_new = [&]() -> std::optional<ObjectPath> {
-    for (int i = 0; i < 50; ++i) {
-      auto after =
-          provider().associators(group, {std::string(names::kSnapshotOfGroup), "", "", ""});
-      if (after.ok()) {
-        for (const auto& c : *after) {
-          bool old = false;
-          if (before.ok()) {
-            for (const auto& b : *before)
-              old = old || cim::same_object(b.path(), c.path());
-          }
-          if (!old) return c.path();
-        }
-      }
-      pass_time(options_.poll_step_ms);
-    }
-    return std::nullopt;
-  };
-  PropertyList in;
-  cim::set(in, "Collection", Value::reference(group));
-  cim::set(in, "SnapshotType", Value::uint16(1));
-  // Like any client, arrangement retries what a provider may fail transiently.
-  cim::Status st;
-  for (int attempt = 0; attempt < 8; ++attempt) {
-    auto r = invoke(service(names::kCollectionSnapshotService), "CreateSnapshot", in);
-    bool vanished = false;
-    st = expect_done(r, "CreateSnapshot (arranging)", &vanished);
-    if (!st.ok() && !vanished) {
-      pass_time(options_.poll_step_ms);
-      continue;
-    }
-    if (const Value* s = r.ok() ? r->get("ResultingSnapshotCollection") : nullptr;
-        s != nullptr && s->as_reference() != nullptr) {
-      return *s->as_reference();
-    }
-    if (auto found = find_new()) {
-      calls_.back().note +=
-          (calls_.back().note.empty() ? "" : "; ") + ("made " + short_path(*found));
-      return *found;
-    }
-    if (st.ok())
-      return cim::failed(
-          "CreateSnapshot (arranging): the job completed but no new snapshot collection appeared");
-    // The job vanished and left nothing: it failed; try again.
-  }
-  return st.ok()
-             ? cim::failed("CreateSnapshot (arranging): no snapshot collection after 8 attempts")
-             : st;
 }
 
 cim::Status Client::destroy_snapshot(const ObjectPath& collection) {

@@ -240,7 +240,9 @@ class Suite {
       // The property for this combination; the last failing report is the shrunk one.
       std::optional<CaseReport> last_failure;
       bool failing = false;
+      bool known_setup_failure = false;  // this combination stopped on one already reported
       auto property = [&]() {
+        if (known_setup_failure) return;
         const Case c = *gen_case(combo, gen);
         CaseReport rep = run_case(c, make_, o_.run);
         if (!failing) {  // shrinking runs are not counted
@@ -262,6 +264,17 @@ class Suite {
           }
         }
         if (const Finding* f = first_fail(rep.findings)) {
+          // A set-up call that breaks the contract does so whatever the combination: it is
+          // reported (shrunk) once; later combinations it stops are FAIL and point to it.
+          if (!failing && rep.setup_broke && setup_failure_shown_) {
+            known_setup_failure = true;
+            cr.verdict = Verdict::kFail;
+            cr.note = fmt::format(
+                "a set-up CreateSnapshot broke {} ({}) as in the failure shown "
+                "for it; the combination itself could not be reached",
+                f->requirement, f->check);
+            return;
+          }
           failing = true;
           const std::string why = fmt::format("{} broke {} ({}): {}", rep.input.combo.to_string(),
                                               f->requirement, f->check, f->message);
@@ -287,6 +300,7 @@ class Suite {
         fr.token = encode_token(tok);
         fr.steps = count_calls(last_failure->transcript);
         record_failure(std::move(fr));
+        setup_failure_shown_ = setup_failure_shown_ || last_failure->setup_broke;
       }
       result_.combos.push_back(cr);
       ++result_.counts.combos;
@@ -356,6 +370,7 @@ class Suite {
         agg_.observe_case(rep);
       }
       if (const Finding* f = first_fail(rep.findings)) {
+        if (rep.setup_broke && setup_failure_shown_) break;  // the matrix showed it already
         FailureRecord fr;
         fr.requirement = f->requirement;
         fr.check = f->check;
@@ -369,6 +384,7 @@ class Suite {
         fr.token = encode_token(tok);
         fr.steps = count_calls(rep.transcript);
         record_failure(std::move(fr));
+        setup_failure_shown_ = setup_failure_shown_ || rep.setup_broke;
         break;  // one counterexample is enough
       }
       progress("settings", ++done, static_cast<int>(cases.size()));
@@ -425,7 +441,9 @@ class Suite {
       for (const auto& s : last_steps)
         tok["steps"].push_back(s.to_json());
       fr.token = encode_token(tok);
-      fr.steps = static_cast<int>(last_failure->numbered.size());
+      // A failure in the set-up has no steps: its calls are the counterexample.
+      fr.steps = last_failure->numbered.empty() ? count_calls(last_failure->setup)
+                                                : static_cast<int>(last_failure->numbered.size());
       record_failure(std::move(fr));
     }
   }
@@ -571,6 +589,7 @@ class Suite {
   TargetInfo info_;
   RunOptions o_;
   RunResult result_;
+  bool setup_failure_shown_ = false;  // a failure of a set-up call is in result_.failures
   Aggregator agg_;
   Clock::time_point start_;
 };

@@ -75,7 +75,20 @@ class Harness {
     auto sgrp = cl_.define_collection("seq-sentinel", 0);
     if (!svm.ok() || !sgrp.ok()) return "could not define the sentinel";
     if (auto e = fail(cl_.add_member(*svm, *sgrp)); !e.empty()) return e;
-    if (auto s = cl_.snapshot(*sgrp); !s.ok()) return s.status().message();
+    // Judged like every call (contract §4): a set-up snapshot that breaks the contract is the
+    // sequence's failure, not a reason to skip it.
+    model::Scope so_far;
+    so_far.vms = vms_;
+    so_far.vms.push_back(*svm);
+    so_far.groups = groups_;
+    so_far.groups.push_back(*sgrp);
+    SetupSnapshot s = setup_snapshot(cl_, *sgrp, so_far, cfg_);
+    add_all(std::move(s.findings));
+    if (s.failed) {
+      setup_ = "set-up, where a CreateSnapshot broke the contract:\n" + cl_.transcript();
+      return {};
+    }
+    if (!s.collection) return s.problem;
     if (limit_ > 0) {
       FakeVmAttributes a;
       a.checkpoint_limit = limit_;
@@ -186,8 +199,9 @@ class Harness {
  private:
   void add(Finding f) {
     if (f.verdict == Verdict::kFail && failure_.empty()) {
-      failure_ =
-          fmt::format("step {} broke {} ({}): {}", number_, f.requirement, f.check, f.message);
+      failure_ = fmt::format("{} broke {} ({}): {}",
+                             number_ == 0 ? "the set-up" : fmt::format("step {}", number_),
+                             f.requirement, f.check, f.message);
     }
     findings_.push_back(std::move(f));
   }
@@ -916,6 +930,7 @@ SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_s
     r.not_tested_reason = "setting up the sequence failed: " + problem;
     return r;
   }
+  if (h.failed()) return h.finish();  // a set-up call broke the contract
   int n = 0;
   for (const Step& s : steps) {
     h.run(s, ++n);

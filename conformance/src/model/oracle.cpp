@@ -468,13 +468,26 @@ Judgement judge_create(const Expectation& e, const HostView& before, const CallO
     allowed = a.job_failure;
     if (!allowed && a.transient) allowed = j.transient = true;
   }
+  // A new collection that no group in scope links (CS-INV-7 judges that) is still read, so
+  // that CS-INV-2 judges its members.
+  HostView widened;
+  const HostView* seen = &after;
+  if (!failure && in.new_collections.size() == 1 &&
+      !after.collections.count(*in.new_collections.begin())) {
+    const auto p = after.collection_paths.find(*in.new_collections.begin());
+    if (p != after.collection_paths.end()) {
+      widened = after;
+      observe_collection(provider, p->second, widened);
+      seen = &widened;
+    }
+  }
   // Success: which shape did the provider produce?
   std::uint8_t shape = kNoSuccess;
   if (!failure) {
     if (in.new_collections.size() == 1) {
       j.new_collection = *in.new_collections.begin();
-      const auto c = after.collections.find(j.new_collection);
-      const std::size_t n = c == after.collections.end() ? 0 : c->second.members.size();
+      const auto c = seen->collections.find(j.new_collection);
+      const std::size_t n = c == seen->collections.end() ? 0 : c->second.members.size();
       if (e.classes.c == CClass::kMgmt) {
         shape = kRecursive;
       } else if (n == 0 && e.members.empty()) {
@@ -486,7 +499,9 @@ Judgement judge_create(const Expectation& e, const HostView& before, const CallO
       shape = kRecursive;
       j.new_collection = *in.new_collections.begin();
     }
-    allowed = (a.success & shape) != 0;
+    // Reported success with no collection: the outcome class is allowed when success is,
+    // and CS-INV-2 judges the missing result; otherwise the shape must be an allowed one.
+    allowed = shape == kNoSuccess ? a.success != kNoSuccess : (a.success & shape) != 0;
     if (!allowed && shape == kNoSuccess)
       why = "it reported success but no snapshot collection appeared";
   }
@@ -527,10 +542,10 @@ Judgement judge_create(const Expectation& e, const HostView& before, const CallO
                       : fmt::format("{} new snapshot collections ({}) instead of one",
                                     in.new_collections.size(), short_list(in.new_collections))));
     }
-    const auto coll = after.collections.find(j.new_collection);
+    const auto coll = seen->collections.find(j.new_collection);
     const std::set<std::string> empty;
     const std::set<std::string>& members =
-        coll == after.collections.end() ? empty : coll->second.members;
+        coll == seen->collections.end() ? empty : coll->second.members;
     std::string per_member, types, parents, currents;
     std::set<std::string> expected_snaps;
     for (const auto& vm : e.members) {

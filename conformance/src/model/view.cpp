@@ -46,6 +46,8 @@ std::vector<cim::Instance> assoc(cim::Provider& p, const cim::ObjectPath& from,
   return std::move(r).value();
 }
 
+}  // namespace
+
 void observe_collection(cim::Provider& p, const cim::ObjectPath& path, HostView& v) {
   CollectionView c;
   c.id = id_of(path);
@@ -55,8 +57,6 @@ void observe_collection(cim::Provider& p, const cim::ObjectPath& path, HostView&
   }
   v.collections[c.id] = std::move(c);
 }
-
-}  // namespace
 
 HostView observe(cim::Provider& p, const Scope& scope) {
   HostView v;
@@ -115,8 +115,10 @@ HostView observe(cim::Provider& p, const Scope& scope) {
   }
   auto all = p.enumerate_instances(names::kNamespace, names::kSnapshotCollection);
   if (all.ok()) {
-    for (const auto& c : *all)
+    for (const auto& c : *all) {
       v.all_collections.insert(id_of(c.path()));
+      v.collection_paths.emplace(id_of(c.path()), c.path());
+    }
   } else {
     v.errors.push_back("EnumerateInstances Msvm_SnapshotCollection: " + all.status().to_string());
   }

@@ -26,8 +26,9 @@ struct CaseReport {
   Case input;
   bool not_tested = false;
   std::string not_tested_reason;
-  std::string observed;  // "4096→4→7"
-  std::string allowed;   // the allowed set, in words
+  bool setup_broke = false;  // a set-up call broke the contract (the findings say how)
+  std::string observed;      // "4096→4→7"
+  std::string allowed;       // the allowed set, in words
   Findings findings;
   bool transient = false;
   std::string transcript;  // the numbered WMI calls of the case
@@ -35,6 +36,19 @@ struct CaseReport {
   std::optional<std::uint16_t> job_end;
   std::vector<std::string> cleanup_left;  // objects cleanup could not remove
 };
+
+// A set-up CreateSnapshot(group, Standard): contract §4's invariants hold for every call, so
+// one the suite makes to arrange a case is judged like the call under test (as C-READY,
+// S-NULL, T-STANDARD, R-NULL; the group's members must be Off or Running). A failure allowed
+// by the declarations (a transient one) is retried, up to 8 attempts.
+struct SetupSnapshot {
+  std::optional<cim::ObjectPath> collection;  // the new S, when it succeeded
+  Findings findings;                          // every judged attempt's findings
+  bool failed = false;                        // a finding FAILed: the provider broke the contract
+  std::string problem;                        // why there is no collection (NOT_TESTED otherwise)
+};
+SetupSnapshot setup_snapshot(Client& cl, const cim::ObjectPath& group, const model::Scope& scope,
+                             const RunConfig& config);
 
 // Declarations a target implies (the oracle's knobs).
 model::Declarations declarations_of(const Capabilities& caps);

@@ -93,11 +93,15 @@ class Client {
   cim::Result<cim::ObjectPath> define_collection(std::string_view label, std::uint16_t type);
   cim::Status add_member(const cim::ObjectPath& member, const cim::ObjectPath& collection);
   cim::Status remove_member(const cim::ObjectPath& member, const cim::ObjectPath& collection);
-  // CreateSnapshot(group, Standard) as an arrangement step; returns the new collection.
-  cim::Result<cim::ObjectPath> snapshot(const cim::ObjectPath& group);
+  // (A set-up CreateSnapshot is judged like any call: setup_snapshot in case_runner.h.)
   cim::Status destroy_snapshot(const cim::ObjectPath& collection);
   // The control interface's fake-only attributes; kNotSupported without control.
   cim::Status set_fake_attributes(const cim::ObjectPath& vm, const FakeVmAttributes& attributes);
+
+  // Reads every CreateSnapshot job this client saw end once more: a terminal state never
+  // changes (CS-INV-6). Says how the first one changed, or "" (a job that is gone is CS-INV-8's
+  // business, not judged here).
+  std::string changed_terminal_jobs();
 
   // The VM's EnabledState, or nullopt when it cannot be read.
   std::optional<std::uint16_t> vm_state(const cim::ObjectPath& vm);
@@ -115,10 +119,8 @@ class Client {
 
  private:
   std::string name_for(std::string_view label) const;
-  // 0, or 4096 with a job that completes. `vanished` (when given) says the job disappeared
-  // before it could be seen to end.
-  cim::Status expect_done(const cim::Result<cim::MethodResult>& r, std::string_view what,
-                          bool* vanished = nullptr);
+  // 0, or 4096 with a job that completes.
+  cim::Status expect_done(const cim::Result<cim::MethodResult>& r, std::string_view what);
 
   Target target_;
   ClientOptions options_;
@@ -126,6 +128,7 @@ class Client {
   void annotate_job(const cim::ObjectPath& job, const std::string& note);
 
   std::vector<RecordedCall> calls_;
+  std::vector<std::pair<cim::ObjectPath, std::uint16_t>> ended_;  // CreateSnapshot jobs, end
   std::string pending_section_;
   std::vector<cim::ObjectPath> vms_;
   std::vector<cim::ObjectPath> groups_;  // VM groups and management collections

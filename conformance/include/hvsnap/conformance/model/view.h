@@ -55,13 +55,16 @@ struct HostView {
   std::map<std::string, VmView> vms;
   std::map<std::string, SnapView> snapshots;  // every snapshot of a VM in scope
   std::map<std::string, GroupView> groups;
-  std::map<std::string, CollectionView> collections;  // linked to a group in scope, or named
-  std::set<std::string> all_collections;              // every Msvm_SnapshotCollection id
-  std::vector<std::string> errors;                    // reads that failed
+  std::map<std::string, CollectionView> collections;        // linked to a group in scope, or named
+  std::set<std::string> all_collections;                    // every Msvm_SnapshotCollection id
+  std::map<std::string, cim::ObjectPath> collection_paths;  // ... and its path
+  std::vector<std::string> errors;                          // reads that failed
 };
 
 // Reads the view; a failed read is recorded in `errors`, never thrown.
 HostView observe(cim::Provider& provider, const Scope& scope);
+// Adds one snapshot collection and its members to `view` (one that no group in scope links).
+void observe_collection(cim::Provider& provider, const cim::ObjectPath& path, HostView& view);
 
 std::string upper(std::string_view s);
 // The id a path names: its Name, InstanceID or CollectionID key, upper-case.
