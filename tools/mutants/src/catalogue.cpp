@@ -652,6 +652,213 @@ class IgnoresIgnoreDisks final : public SettingsRewriter {
   }
 };
 
+// ---- issue 6's remaining families -------------------------------------------------------------
+
+// Takes snapshot `id` out of the host as if it had never been made: out of its collection and
+// its VM, its children re-parented to its parent, the VM's most-current pointer moved back.
+void unmake_snapshot(sim::HostState& s, const sim::Guid& id) {
+  auto sn = std::find_if(s.snapshots.begin(), s.snapshots.end(),
+                         [&](const sim::Snapshot& x) { return x.id == id; });
+  if (sn == s.snapshots.end()) return;
+  const sim::Guid parent = sn->parent;
+  for (auto& c : s.snapshot_collections)
+    std::erase(c.members, id);
+  for (auto& x : s.snapshots) {
+    if (x.parent == id) x.parent = parent;
+  }
+  if (sim::Vm* vm = find_vm(s, sn->vm)) {
+    std::erase(vm->snapshots, id);
+    if (vm->most_current == id) vm->most_current = parent;
+  }
+  s.snapshots.erase(sn);
+}
+
+// CS-INV-6: a CreateSnapshot job never ends — every read says Running (at most 99 %), and it
+// never goes away (the fake finishes the work; the client is never told).
+class JobNeverEnds final : public JobRewriter {
+ public:
+  using JobRewriter::JobRewriter;
+
+ protected:
+  bool rewrite_job(cim::Instance& job, const std::string& id, std::uint64_t) override {
+    job.set("JobState", cim::Value::uint16(4));
+    job.set("PercentComplete",
+            cim::Value::uint16(static_cast<std::uint16_t>(
+                std::min<std::uint64_t>(job.get_uint("PercentComplete").value_or(0), 99))));
+    job.set("ErrorCode", cim::Value::uint16(0));
+    last_.insert_or_assign(id, job);
+    return true;
+  }
+  void after_get(const cim::ObjectPath& path, cim::Result<cim::Instance>& r) override {
+    if (r.ok() || r.status().kind() != cim::StatusKind::kNotFound) return;
+    const cim::Key* k = path.key("InstanceID");
+    if (k == nullptr) return;
+    if (auto it = last_.find(k->value); it != last_.end()) r = it->second;
+  }
+
+ private:
+  std::map<std::string, cim::Instance> last_;  // the last read of each job, by InstanceID
+};
+
+// CS-SEQ-2: DestroySnapshot does not re-parent: a child of a destroyed checkpoint keeps
+// naming it as its Parent.
+class DestroyDoesNotReparent final : public Mutant {
+ public:
+  using Mutant::Mutant;
+
+ protected:
+  bool rewrite(cim::Instance& i, const ReadContext&) override {
+    if (!is_class(i, names::kVssd)) return true;
+    const std::string type = i.get_string("VirtualSystemType");
+    if (type != names::kTypeSnapshotRealized && type != names::kTypeSnapshotRecovery) return true;
+    const std::string parent = i.get_string("Parent");
+    auto [it, fresh] = parents_.try_emplace(i.get_string("InstanceID"), parent);
+    if (fresh || it->second == parent) return true;
+    // Only a DestroySnapshot moves a Parent: while the old one is gone, keep naming it.
+    auto old = cim::ObjectPath::parse(it->second);
+    if (old.ok() && host().get_instance(*old).status().kind() == cim::StatusKind::kNotFound) {
+      i.set("Parent", cim::Value::string(it->second));
+    } else {
+      it->second = parent;
+    }
+    return true;
+  }
+
+ private:
+  std::map<std::string, std::string> parents_;  // snapshot InstanceID -> Parent first read
+};
+
+// CS-INV-6 (and CS-SEQ-8): every CreateSnapshot job is handed out under the id of the first
+// one, while that one is still readable: the earlier job's terminal state turns into the new
+// job's. The earlier job itself is no longer visible.
+class JobIdReused final : public Mutant {
+ public:
+  using Mutant::Mutant;
+
+ protected:
+  void after_invoke(const cim::ObjectPath& object, std::string_view method,
+                    const cim::PropertyList&, cim::Result<cim::MethodResult>& r) override {
+    if (!is_create(object, method) || !r.ok() || r->return_value != 4096) return;
+    const cim::Value* job = cim::find(r->out, "Job");
+    if (job == nullptr || job->as_reference() == nullptr) return;
+    const cim::ObjectPath real = *job->as_reference();
+    const cim::Key* k = real.key("InstanceID");
+    if (k == nullptr) return;
+    current_ = real;
+    current_id_ = k->value;
+    if (first_id_.empty()) {
+      first_id_ = current_id_;
+      return;
+    }
+    cim::set(r->out, "Job", cim::Value::reference(alias(real)));
+  }
+  cim::ObjectPath route(const cim::ObjectPath& p) override {
+    const cim::Key* k = p.key("InstanceID");
+    if (current_ && k != nullptr && cim::iequals(p.class_name(), names::kJob) &&
+        cim::iequals(k->value, first_id_)) {
+      return *current_;
+    }
+    return p;
+  }
+  bool rewrite(cim::Instance& i, const ReadContext&) override {
+    if (!is_class(i, names::kJob) || first_id_ == current_id_) return true;
+    const std::string id = i.get_string("InstanceID");
+    if (cim::iequals(id, first_id_)) return false;  // its id is taken
+    if (cim::iequals(id, current_id_)) {
+      i.set("InstanceID", cim::Value::string(first_id_));
+      i.set_path(alias(i.path()));
+    }
+    return true;
+  }
+
+ private:
+  cim::ObjectPath alias(const cim::ObjectPath& real) const {
+    cim::ObjectPath p(cim::Name(real.name_space()), cim::Name(real.class_name()));
+    p.add_key("InstanceID", first_id_);
+    return p;
+  }
+  std::string first_id_;                    // the id every job is handed out under
+  std::optional<cim::ObjectPath> current_;  // the job that id names now
+  std::string current_id_;
+};
+
+// CS-SEQ-6: no per-VM exclusion. A call on a group whose member is held by another running
+// CreateSnapshot job is not refused: both go ahead, and neither keeps the shared member's
+// checkpoint — two calls, both succeed, both half-applied.
+class OverlappingBothHalfApplied final : public Mutant {
+ public:
+  using Mutant::Mutant;
+
+ protected:
+  std::optional<cim::Result<cim::MethodResult>> before_invoke(const cim::ObjectPath& object,
+                                                              std::string_view method,
+                                                              cim::PropertyList& in) override {
+    shared_.clear();
+    if (!is_create(object, method)) return std::nullopt;
+    sim::HostState s = host().control().dump();
+    const sim::Group* g = find_group(s, cim::find(in, "Collection"));
+    if (g == nullptr) return std::nullopt;
+    for (const auto& m : g->members) {
+      const sim::Vm* vm = find_vm(s, m);
+      if (vm == nullptr || transitional(vm->state)) return std::nullopt;
+      if (vm->busy_job.is_nil()) continue;
+      auto job = std::find_if(s.jobs.begin(), s.jobs.end(),
+                              [&](const sim::Job& j) { return j.id == vm->busy_job; });
+      if (job == s.jobs.end() || job->kind != sim::JobKind::kCreateSnapshot) return std::nullopt;
+      shared_.emplace_back(m, job->id);
+    }
+    if (shared_.empty()) return std::nullopt;
+    for (const auto& [vm, job] : shared_)
+      find_vm(s, vm)->busy_job = sim::Guid();
+    (void)host().control().load(std::move(s));
+    return std::nullopt;
+  }
+  void after_invoke(const cim::ObjectPath&, std::string_view, const cim::PropertyList&,
+                    cim::Result<cim::MethodResult>&) override {
+    if (shared_.empty()) return;
+    sim::HostState s = host().control().dump();
+    for (const auto& [id, owner] : shared_) {
+      sim::Vm* vm = find_vm(s, id);
+      if (vm == nullptr) continue;
+      if (vm->busy_job.is_nil()) {  // refused for another reason: the owner holds it again
+        const bool running = std::any_of(s.jobs.begin(), s.jobs.end(), [&](const sim::Job& j) {
+          return j.id == owner && j.finished_ms < 0;
+        });
+        if (running) vm->busy_job = owner;
+        continue;
+      }
+      steal_[vm->busy_job].insert(id);
+      steal_[owner].insert(id);
+    }
+    (void)host().control().load(std::move(s));
+    shared_.clear();
+  }
+  bool edits() const override { return !steal_.empty(); }
+  bool edit(sim::HostState& s) override {
+    bool changed = false;
+    for (const auto& c : std::vector<sim::SnapshotCollection>(s.snapshot_collections)) {
+      auto st = steal_.find(c.created_by_job);
+      if (st == steal_.end() || !done_.insert(c.id).second) continue;
+      std::vector<sim::Guid> lose;
+      for (const auto& sn : s.snapshots) {
+        if (st->second.count(sn.vm) &&
+            std::find(c.members.begin(), c.members.end(), sn.id) != c.members.end()) {
+          lose.push_back(sn.id);
+        }
+      }
+      for (const auto& id : lose)
+        unmake_snapshot(s, id);
+      changed = changed || !lose.empty();
+    }
+    return changed;
+  }
+
+ private:
+  std::vector<std::pair<sim::Guid, sim::Guid>> shared_;  // member -> the job holding it
+  std::map<sim::Guid, std::set<sim::Guid>> steal_;       // job -> members its result loses
+  std::set<sim::Guid> done_;
+};
+
 struct Entry {
   MutantInfo info;
   std::function<std::shared_ptr<cim::Provider>(std::shared_ptr<sim::Host>)> make;
@@ -732,6 +939,18 @@ const std::vector<Entry>& entries() {
        maker<RejectsWmiDtd>()},
       {{"ignores-ignore-disks", "CS-OUT-12", "parsing", "IgnoreNonSnapshottableDisks is ignored"},
        maker<IgnoresIgnoreDisks>()},
+      {{"job-never-ends", "CS-INV-6", "job",
+        "a CreateSnapshot job reads Running forever and is never removed"},
+       maker<JobNeverEnds>()},
+      {{"destroy-does-not-reparent", "CS-SEQ-2", "sequence",
+        "after DestroySnapshot a child checkpoint still names the destroyed one as its Parent"},
+       maker<DestroyDoesNotReparent>()},
+      {{"job-id-reused", "CS-INV-6", "sequence",
+        "every job is handed out under the first job's id, so an ended job seems to run again"},
+       maker<JobIdReused>()},
+      {{"overlapping-both-half-applied", "CS-SEQ-6", "sequence",
+        "two calls on groups sharing a VM both succeed and neither keeps the shared checkpoint"},
+       maker<OverlappingBothHalfApplied>()},
   };
   return all;
 }

@@ -27,11 +27,12 @@ cim::Result<std::vector<cim::Instance>> Mutant::filter(cim::Result<std::vector<c
 cim::Result<cim::Instance> Mutant::get_instance(const cim::ObjectPath& path) {
   std::lock_guard lock(mu_);
   run_edit();
-  auto r = host_->get_instance(path);
+  auto r = host_->get_instance(route(path));
   run_edit();
   if (r.ok() && !rewrite(*r, ReadContext::of(ReadContext::Kind::kGet, &path))) {
-    return cim::not_found(path.to_string());
+    r = cim::not_found(path.to_string());
   }
+  after_get(path, r);
   return r;
 }
 
@@ -50,7 +51,7 @@ cim::Result<std::vector<cim::Instance>> Mutant::associators(const cim::ObjectPat
                                                             const cim::AssociatorsFilter& f) {
   std::lock_guard lock(mu_);
   run_edit();
-  auto r = host_->associators(object, f);
+  auto r = host_->associators(route(object), f);
   run_edit();
   ReadContext ctx = ReadContext::of(ReadContext::Kind::kAssociators, &object);
   ctx.assoc_class = f.assoc_class;
@@ -62,7 +63,7 @@ cim::Result<std::vector<cim::Instance>> Mutant::references(const cim::ObjectPath
                                                            const cim::ReferencesFilter& f) {
   std::lock_guard lock(mu_);
   run_edit();
-  auto r = host_->references(object, f);
+  auto r = host_->references(route(object), f);
   run_edit();
   ReadContext ctx = ReadContext::of(ReadContext::Kind::kReferences, &object);
   ctx.result_class = f.result_class;
@@ -79,7 +80,7 @@ cim::Result<cim::MethodResult> Mutant::invoke_method(const cim::ObjectPath& obje
     run_edit();
     return std::move(*answer);
   }
-  auto r = host_->invoke_method(object, method, args);
+  auto r = host_->invoke_method(route(object), method, args);
   after_invoke(object, method, args, r);
   run_edit();
   return r;

@@ -55,6 +55,10 @@ class Mutant : public cim::Provider {
                             cim::Result<cim::MethodResult>&) {}
   // Every instance a read returns; false hides it.
   virtual bool rewrite(cim::Instance&, const ReadContext&) { return true; }
+  // The path the fake is asked for when a client names `p` (reads and method calls).
+  virtual cim::ObjectPath route(const cim::ObjectPath& p) { return p; }
+  // A Get's answer, after `rewrite`: may turn "not found" into an instance.
+  virtual void after_get(const cim::ObjectPath&, cim::Result<cim::Instance>&) {}
   // Changes the fake's state; called before and after every call while `edits()` is true.
   // Returns true when it changed something (the state is then loaded back).
   virtual bool edit(sim::HostState&) { return false; }
