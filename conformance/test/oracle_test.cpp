@@ -15,7 +15,7 @@ namespace {
 namespace names = cim::names;
 
 // A provider that knows nothing: the oracle may only need it for job associations.
-class NullProvider final : public cim::Provider {
+class NullProvider : public cim::Provider {
  public:
   cim::Result<cim::Instance> get_instance(const cim::ObjectPath&) override {
     return cim::not_found("nothing here");
@@ -279,6 +279,52 @@ TEST(Judge, ChangesOutsideTheCollectionBreakIsolation) {
   EXPECT_EQ(verdict_of(judge_create(ready(), before().v, returned(0), touched.v, p).findings,
                        "inv9.others-untouched"),
             Verdict::kFail);
+}
+
+TEST(Judge, ASuccessWithNoCollectionIsAMissingResultNotAWrongOutcome) {
+  NullProvider p;
+  // A ready call may succeed: the outcome row holds, and CS-INV-2 names the missing S.
+  const Judgement j = judge_create(ready(), before().v, returned(0), before().v, p);
+  EXPECT_EQ(verdict_of(j.findings, "out14.ready-succeeds"), Verdict::kPass);
+  EXPECT_EQ(verdict_of(j.findings, "inv2.one-new-collection"), Verdict::kFail);
+  // Where success is not allowed at all, the row fails too.
+  Expectation null_ref = ready();
+  null_ref.classes.c = CClass::kNull;
+  null_ref.allowed = allowed_outcomes(null_ref.classes, {});
+  EXPECT_EQ(verdict_of(judge_create(null_ref, before().v, returned(0), before().v, p).findings,
+                       "out1.bad-reference"),
+            Verdict::kFail);
+}
+
+// Answers the members of one snapshot collection, S: B and D.
+class CollectionProvider final : public NullProvider {
+ public:
+  cim::Result<std::vector<cim::Instance>> associators(const cim::ObjectPath& object,
+                                                      const cim::AssociatorsFilter& f) override {
+    std::vector<cim::Instance> out;
+    if (id_of(object) != "S" || f.assoc_class != names::kCollectedSnapshots) return out;
+    for (const char* id : {"B", "D"}) {
+      cim::Instance i{cim::Name::borrow(names::kVssd)};
+      i.set("InstanceID", cim::Value::string(id));
+      out.push_back(std::move(i));
+    }
+    return out;
+  }
+};
+
+TEST(Judge, ACollectionNoGroupLinksIsReadForItsMembersAndFailsReachability) {
+  CollectionProvider p;
+  Host unlinked = success();
+  unlinked.group("G", {"V1", "V2"}, {});
+  unlinked.v.collections.erase("S");  // only the host-wide enumeration sees it
+  cim::ObjectPath s(cim::Name::borrow(names::kNamespace),
+                    cim::Name::borrow(names::kSnapshotCollection));
+  s.add_key("CollectionID", "S");
+  unlinked.v.collection_paths.emplace("S", s);
+  const Judgement j = judge_create(ready(), before().v, returned(0), unlinked.v, p);
+  EXPECT_EQ(verdict_of(j.findings, "inv2.one-snapshot-per-member"), Verdict::kPass)
+      << message_of(j.findings, "inv2.one-snapshot-per-member");
+  EXPECT_EQ(verdict_of(j.findings, "inv7.reachable-from-group"), Verdict::kFail);
 }
 
 TEST(Judge, AFinishedTransitionWidensTheExpectation) {

@@ -230,16 +230,27 @@ class ReservedReturnCode final : public Mutant {
 
 // ---- job faults -----------------------------------------------------------------------------
 
-// CS-INV-5: 4096 (job started) without the Job out-parameter.
-class JobStartedWithoutJob final : public Mutant {
+// Sees the answer of every CreateSnapshot that started a job (4096).
+class OnJobStarted : public Mutant {
  public:
   using Mutant::Mutant;
 
  protected:
   void after_invoke(const cim::ObjectPath& object, std::string_view method,
-                    const cim::PropertyList&, cim::Result<cim::MethodResult>& r) override {
-    if (!is_create(object, method) || !r.ok() || r->return_value != 4096) return;
-    std::erase_if(r->out, [](const cim::Property& p) { return cim::iequals(p.name, "Job"); });
+                    const cim::PropertyList&, cim::Result<cim::MethodResult>& r) final {
+    if (is_create(object, method) && r.ok() && r->return_value == 4096) started(*r);
+  }
+  virtual void started(cim::MethodResult& r) = 0;
+};
+
+// CS-INV-5: 4096 (job started) without the Job out-parameter.
+class JobStartedWithoutJob final : public OnJobStarted {
+ public:
+  using OnJobStarted::OnJobStarted;
+
+ protected:
+  void started(cim::MethodResult& r) override {
+    std::erase_if(r.out, [](const cim::Property& p) { return cim::iequals(p.name, "Job"); });
   }
 };
 
@@ -731,15 +742,13 @@ class DestroyDoesNotReparent final : public Mutant {
 // CS-INV-6 (and CS-SEQ-8): every CreateSnapshot job is handed out under the id of the first
 // one, while that one is still readable: the earlier job's terminal state turns into the new
 // job's. The earlier job itself is no longer visible.
-class JobIdReused final : public Mutant {
+class JobIdReused final : public OnJobStarted {
  public:
-  using Mutant::Mutant;
+  using OnJobStarted::OnJobStarted;
 
  protected:
-  void after_invoke(const cim::ObjectPath& object, std::string_view method,
-                    const cim::PropertyList&, cim::Result<cim::MethodResult>& r) override {
-    if (!is_create(object, method) || !r.ok() || r->return_value != 4096) return;
-    const cim::Value* job = cim::find(r->out, "Job");
+  void started(cim::MethodResult& r) override {
+    const cim::Value* job = cim::find(r.out, "Job");
     if (job == nullptr || job->as_reference() == nullptr) return;
     const cim::ObjectPath real = *job->as_reference();
     const cim::Key* k = real.key("InstanceID");
@@ -750,7 +759,7 @@ class JobIdReused final : public Mutant {
       first_id_ = current_id_;
       return;
     }
-    cim::set(r->out, "Job", cim::Value::reference(alias(real)));
+    cim::set(r.out, "Job", cim::Value::reference(alias(real)));
   }
   cim::ObjectPath route(const cim::ObjectPath& p) override {
     const cim::Key* k = p.key("InstanceID");
