@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "bundle_io.h"
 #include "hvsnap/conformance/classes.h"
 #include "hvsnap/conformance/token.h"
 #include "hvsnap/reports/bundle.h"
@@ -46,7 +47,8 @@ cim::Status io_error(const fs::path& p, std::string_view what, const std::error_
   return cim::failed(fmt::format("{}: cannot {}: {}", p.string(), what, ec.message()));
 }
 
-// Writes and flushes one file; fsync so that a rename afterwards publishes complete data.
+}  // namespace
+
 cim::Status write_file(const fs::path& p, std::string_view data) {
   const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return io_error(p, "create", std::error_code(errno, std::generic_category()));
@@ -75,7 +77,65 @@ std::optional<std::string> read_file(const fs::path& p) {
   return s.str();
 }
 
-}  // namespace
+cim::Status write_file_atomically(const fs::path& p, std::string_view data) {
+  const fs::path tmp =
+      p.parent_path() / fmt::format(".{}.partial-{}", p.filename().string(), ::getpid());
+  if (auto st = write_file(tmp, data); !st.ok()) {
+    std::error_code ignore;
+    fs::remove(tmp, ignore);
+    return st;
+  }
+  std::error_code ec;
+  fs::rename(tmp, p, ec);
+  if (ec) {
+    std::error_code ignore;
+    fs::remove(tmp, ignore);
+    return io_error(p, "move the finished file into place", ec);
+  }
+  return {};
+}
+
+void check_manifest(const fs::path& dir, const std::vector<std::string>& required,
+                    Verification& v) {
+  auto problem = [&](std::string s) { v.problems.push_back(std::move(s)); };
+  std::error_code ec;
+  const auto manifest = read_file(dir / kManifest);
+  if (!manifest) {
+    problem(fmt::format("{} is missing: this is not a complete hvsnap report", kManifest));
+    return;
+  }
+  std::set<std::string> listed;
+  std::istringstream lines(*manifest);
+  std::string line;
+  int number = 0;
+  static const std::regex kLine("^([0-9a-f]{64})  ([^/\\\\]+)$");
+  while (std::getline(lines, line)) {
+    ++number;
+    std::smatch m;
+    if (!std::regex_match(line, m, kLine)) {
+      problem(fmt::format("{} line {}: expected '<sha256>  <file>', got '{}'", kManifest, number,
+                          line));
+      continue;
+    }
+    const std::string name = m[2];
+    if (!listed.insert(name).second) problem(fmt::format("{} lists {} twice", kManifest, name));
+    const auto data = read_file(dir / name);
+    if (!data) {
+      problem(fmt::format("{} is listed in {} but missing", name, kManifest));
+    } else if (sha256_hex(*data) != m[1].str()) {
+      problem(fmt::format("{} does not match its SHA-256 in {} (was it edited?)", name, kManifest));
+    }
+  }
+  for (const auto& f : required) {
+    if (!listed.count(f)) problem(fmt::format("{} does not list {}", kManifest, f));
+  }
+  v.checked.push_back(fmt::format("{}: {} files and their SHA-256", kManifest, listed.size()));
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name != kManifest && !listed.count(name) && !entry.is_directory(ec))
+      v.checked.push_back("not in the manifest (ignored): " + name);
+  }
+}
 
 cim::Status check_output_dir(const fs::path& dir) {
   std::error_code ec;
@@ -140,42 +200,8 @@ Verification verify_bundle(const fs::path& dir) {
     return v;
   }
   // --- the manifest ---
-  const auto manifest = read_file(dir / kManifest);
-  if (!manifest) {
-    problem(fmt::format("{} is missing: this is not a complete hvsnap report", kManifest));
-    return v;
-  }
-  std::set<std::string> listed;
-  std::istringstream lines(*manifest);
-  std::string line;
-  int number = 0;
-  static const std::regex kLine("^([0-9a-f]{64})  ([^/\\\\]+)$");
-  while (std::getline(lines, line)) {
-    ++number;
-    std::smatch m;
-    if (!std::regex_match(line, m, kLine)) {
-      problem(fmt::format("{} line {}: expected '<sha256>  <file>', got '{}'", kManifest, number,
-                          line));
-      continue;
-    }
-    const std::string name = m[2];
-    if (!listed.insert(name).second) problem(fmt::format("{} lists {} twice", kManifest, name));
-    const auto data = read_file(dir / name);
-    if (!data) {
-      problem(fmt::format("{} is listed in {} but missing", name, kManifest));
-    } else if (sha256_hex(*data) != m[1].str()) {
-      problem(fmt::format("{} does not match its SHA-256 in {} (was it edited?)", name, kManifest));
-    }
-  }
-  for (const auto& f : bundle_files()) {
-    if (!listed.count(f)) problem(fmt::format("{} does not list {}", kManifest, f));
-  }
-  v.checked.push_back(fmt::format("{}: {} files and their SHA-256", kManifest, listed.size()));
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name != kManifest && !listed.count(name))
-      v.checked.push_back("not in the manifest (ignored): " + name);
-  }
+  check_manifest(dir, bundle_files(), v);
+  if (!fs::exists(dir / kManifest, ec)) return v;
 
   // --- result.json ---
   const auto text = read_file(dir / "result.json");

@@ -10,6 +10,7 @@
 
 #include "hvsnap/conformance/catalogue.h"
 #include "hvsnap/reports/bundle.h"
+#include "hvsnap/reports/kill_table.h"
 
 namespace hvsnap::reports {
 namespace {
@@ -245,6 +246,131 @@ TEST(Normalize, WallTimeIsTheOnlyDifferenceBetweenTwoRuns) {
   r3.requirements[0].passed = 99;
   EXPECT_NE(normalize_for_comparison("result.json", render_json(r, a)),
             normalize_for_comparison("result.json", render_json(r3, a)));
+}
+
+// --- the kill table of `hvsnap mutants` ---
+
+KillRow killed_row(std::string name, double seconds) {
+  KillRow r;
+  r.name = std::move(name);
+  r.family = "atomicity";
+  r.breaks = "CS-INV-3";
+  r.killed = true;
+  r.killed_by = "CS-INV-3";
+  r.title = "left a snapshot";
+  r.seconds = seconds;
+  r.steps = 1;
+  return r;
+}
+
+KillTable table_of(std::vector<KillRow> rows) {
+  KillTable t;
+  t.tool_version = "0.1.0";
+  t.git_commit = "abc";
+  t.via = "sim";
+  t.seed = 7;
+  t.rows = std::move(rows);
+  return t;
+}
+
+TEST(KillTable, StatsCountTheScoreAndTheDistributionOfKilledRowsOnly) {
+  KillRow survivor = killed_row("s", 99);
+  survivor.killed = false;
+  survivor.killed_by.clear();
+  KillRow broken = killed_row("e", 50);
+  broken.killed = false;
+  broken.error = "could not serve the mutant";
+  const KillStats s =
+      kill_stats(table_of({killed_row("a", 4), killed_row("b", 1), killed_row("c", 3),
+                           killed_row("d", 2), survivor, broken}));
+  EXPECT_EQ(s.total, 6);
+  EXPECT_EQ(s.killed, 4);
+  EXPECT_EQ(s.survived, 1);
+  EXPECT_EQ(s.errors, 1);
+  EXPECT_FALSE(s.all_killed());
+  EXPECT_DOUBLE_EQ(s.min, 1);
+  EXPECT_DOUBLE_EQ(s.median, 2.5);  // an even count: the mean of the two middle ones
+  EXPECT_DOUBLE_EQ(s.p25, 1.75);
+  EXPECT_DOUBLE_EQ(s.max, 4);
+  EXPECT_TRUE(kill_stats(table_of({killed_row("a", 1)})).all_killed());
+  EXPECT_FALSE(kill_stats(table_of({})).all_killed());  // nothing run is no score
+}
+
+TEST(KillTable, JunitFailsASurvivorAndErrsARunThatCouldNotBeMade) {
+  KillRow survivor = killed_row("survivor", 0);
+  survivor.killed = false;
+  KillRow broken = killed_row("broken", 0);
+  broken.killed = false;
+  broken.error = "certify exited 2: <bad>";
+  pugi::xml_document doc;
+  const std::string xml =
+      render_kill_junit(table_of({killed_row("caught", 0.5), survivor, broken}));
+  ASSERT_TRUE(doc.load_string(xml.c_str())) << xml;
+  auto suite = doc.child("testsuites").child("testsuite");
+  EXPECT_EQ(suite.attribute("tests").as_int(), 3);
+  EXPECT_EQ(suite.attribute("failures").as_int(), 1);
+  EXPECT_EQ(suite.attribute("errors").as_int(), 1);
+  auto caught = suite.find_child_by_attribute("testcase", "name", "caught");
+  EXPECT_TRUE(caught.child("failure").empty());
+  EXPECT_STREQ(caught.attribute("time").value(), "0.500");
+  EXPECT_NE(std::string(caught.child_value("system-out")).find("killed by CS-INV-3"),
+            std::string::npos);
+  auto s = suite.find_child_by_attribute("testcase", "name", "survivor").child("failure");
+  ASSERT_FALSE(s.empty());
+  EXPECT_NE(std::string(s.attribute("message").value()).find("breaks CS-INV-3"), std::string::npos);
+  EXPECT_STREQ(suite.find_child_by_attribute("testcase", "name", "broken")
+                   .child("error")
+                   .attribute("message")
+                   .value(),
+               "certify exited 2: <bad>");
+  const std::string md = render_kill_markdown(table_of({killed_row("caught", 0.5), survivor}));
+  EXPECT_NE(md.find("kill score 1/2 (50%)"), std::string::npos) << md;
+  EXPECT_NE(md.find("**SURVIVED**"), std::string::npos);
+}
+
+// A table beside one real bundle per mutant: written, verified, and caught when a row lies.
+TEST(KillTable, WritesVerifiesAndChecksEachRowAgainstItsReport) {
+  const fs::path dir = fresh_dir("kills");
+  ASSERT_TRUE(write_bundle(dir / "leaves-a-snapshot", sample(true), info()).ok());
+  ASSERT_TRUE(write_bundle(dir / "harmless", sample(false), info()).ok());
+  KillRow survivor = killed_row("harmless", 0);
+  survivor.killed = false;
+  survivor.killed_by.clear();
+  KillTable t = table_of({killed_row("leaves-a-snapshot", 0.2), survivor});
+  ASSERT_TRUE(write_kill_table(dir, t).ok());
+  EXPECT_TRUE(is_kill_table(dir));
+  EXPECT_FALSE(is_kill_table(dir / "harmless"));
+  auto v = verify_kill_table(dir);
+  EXPECT_TRUE(v.ok()) << (v.problems.empty() ? "" : v.problems.front());
+  for (const auto& e : fs::directory_iterator(dir))
+    EXPECT_EQ(e.path().filename().string().find(".partial"), std::string::npos);
+
+  // A row that claims a kill its report does not show (the harmless mutant's report certified),
+  // and a killing requirement the report never names.
+  t.rows[1] = killed_row("harmless", 0);
+  t.rows[0].killed_by = "CS-INV-9";
+  ASSERT_TRUE(write_kill_table(dir, t).ok());
+  v = verify_kill_table(dir);
+  std::string all;
+  for (const auto& p : v.problems)
+    all += p + "\n";
+  ASSERT_EQ(v.problems.size(), 3u) << all;
+  EXPECT_NE(all.find("leaves-a-snapshot: killed by CS-INV-9, but its report has no failure of "
+                     "CS-INV-9"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("harmless: the table says killed but its report is certified"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("harmless: killed by CS-INV-3, but its report has no failure of CS-INV-3"),
+            std::string::npos)
+      << all;
+
+  // An edited table fails its manifest.
+  std::ofstream(dir / "summary.md", std::ios::app) << "edited\n";
+  v = verify_kill_table(dir);
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.problems.front().find("summary.md does not match its SHA-256"), std::string::npos);
 }
 
 TEST(Sha256, KnownAnswers) {

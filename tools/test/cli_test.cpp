@@ -138,7 +138,7 @@ class BadInputs : public ::testing::TestWithParam<BadInput> {};
 TEST_P(BadInputs, GetAClearMessageExitTwoAndNoReport) {
   const fs::path dir = temp("bad");
   std::vector<std::string> args = GetParam().args;
-  if (!args.empty() && args[0] == "certify") {
+  if (!args.empty() && (args[0] == "certify" || args[0] == "mutants")) {
     args.push_back("--out");
     args.push_back(dir.string());
   }
@@ -171,6 +171,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{{"serve", "--credentials", "/no/such/credentials"}, "--credentials: cannot read"},
         BadInput{{"serve", "--fixture", "a.yaml", "--target", "sim:"}, "not both"},
         BadInput{{"mutants", "--via", "carrier-pigeon"}, "--via"},
+        BadInput{{"mutants", "--only", "skips-a-member,nope"},
+                 "--only: unknown mutant 'nope' (known: accepts-type-zero"},
         BadInput{{"certify", "--target", "sim:no/such/host.yaml"}, "no/such/host.yaml"},
         BadInput{{"certify", "--target", "sim:fixtures/test/malformed/01-no-schema.yaml"},
                  "01-no-schema.yaml:2:1: missing required key 'schema'"},
@@ -246,6 +248,33 @@ TEST(Certify, ProgressIsALiveLineOnATerminalAndPlainLinesElsewhere) {
   const Outcome tty = hvsnap(args, true);
   EXPECT_NE(tty.out.find("\r\033[Kmatrix"), std::string::npos);
   EXPECT_NE(tty.out.find("budget:"), std::string::npos);
+}
+
+// `hvsnap mutants` on a part of the catalogue: the table, its bundle and `verify` of both.
+TEST(Mutants, TheKillTableIsWrittenAndVerifiesWithEachMutantsReport) {
+  const fs::path dir = temp("mutants");
+  const Outcome r = hvsnap({"mutants", "--only", "skips-a-member,accepts-type-zero,skips-a-member",
+                            "--out", dir.string()});
+  EXPECT_EQ(r.code, kExitCertified) << r.out << r.err;
+  EXPECT_NE(r.out.find("2 mutants via sim, seed 20261124"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("kill score 2/2 (100%)"), std::string::npos) << r.out;
+  const auto j = nlohmann::json::parse(read(dir / "mutants.json"));
+  EXPECT_EQ(j["schema"], "hvsnap-mutants");
+  ASSERT_EQ(j["mutants"].size(), 2u);
+  EXPECT_EQ(j["mutants"][0]["name"], "skips-a-member");
+  EXPECT_EQ(j["mutants"][0]["killed-by"], "CS-INV-2");
+  EXPECT_EQ(j["mutants"][1]["killed-by"], "CS-OUT-4");
+  EXPECT_GT(j["mutants"][1]["counterexample-steps"].get<int>(), 0);
+  EXPECT_NE(read(dir / "summary.md").find("kill score 2/2 (100%)"), std::string::npos);
+  const Outcome v = hvsnap({"verify", dir.string()});
+  EXPECT_EQ(v.code, kExitCertified) << v.out;
+  EXPECT_NE(v.out.find("every mutant's report are complete"), std::string::npos) << v.out;
+  // A mutant's own report that was edited fails the table's verification.
+  std::ofstream(dir / "skips-a-member" / "summary.md", std::ios::app) << "edited\n";
+  const Outcome bad = hvsnap({"verify", dir.string()});
+  EXPECT_EQ(bad.code, kExitFailures) << bad.out;
+  EXPECT_NE(bad.out.find("skips-a-member: summary.md does not match"), std::string::npos)
+      << bad.out;
 }
 
 TEST(Cli, HelpVersionAndTargets) {

@@ -137,6 +137,9 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
   mut->add_option("--out", mo.out,
                   "the folder for the table and one report per mutant (default "
                   "reports/runs/<UTC time>-mutants-<via>)");
+  mut->add_option("--only", mo.only,
+                  "run only these mutants (names, comma-separated; `hvsnap targets` lists them)")
+      ->delimiter(',');
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 reads from the back
   try {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "hvsnap/tools/cli.h"
 
@@ -50,6 +51,7 @@ struct MutantsOptions {
   std::string via = "sim";
   std::uint64_t seed = 20261124;
   std::string out;
+  std::vector<std::string> only;  // names; empty: the whole catalogue
 };
 int mutants_score(const MutantsOptions& o, Console& console);
 int replay(const std::string& token, const std::string& target_override, Console& console);

@@ -1,6 +1,7 @@
 // `hvsnap targets`: what can be certified, and with which knobs.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <ostream>
 
@@ -40,9 +41,14 @@ int list_targets(Console& c) {
   for (const auto& n : sim::fault_plan_names())
     c.out << " " << n;
   c.out << "\n\nMutants (sim+mutant:NAME), each breaking one requirement:\n";
+  std::size_t width = 0;
+  for (const auto& m : mutants::catalogue())
+    width = std::max(width, m.name.size());
   for (const auto& m : mutants::catalogue()) {
-    c.out << fmt::format("  {:<28} {:<10} {}\n", m.name, m.requirement, m.summary);
+    c.out << fmt::format("  {:<{}} {:<10} {:<12} {}\n", m.name, width, m.requirement, m.family,
+                         m.summary);
   }
+  c.out << "(docs/mutants.md explains each; `hvsnap mutants` runs them all)\n";
   return kExitCertified;
 }
 

@@ -1,0 +1,27 @@
+// File I/O the writers and verifiers of reports share (bundle.cpp, kill_table.cpp).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hvsnap/cim/result.h"
+#include "hvsnap/reports/bundle.h"
+
+namespace hvsnap::reports {
+
+// Writes and flushes one file; fsync so that a rename afterwards publishes complete data.
+cim::Status write_file(const std::filesystem::path& p, std::string_view data);
+// Writes `data` beside `p` and renames it into place: `p` is either absent, old or complete.
+cim::Status write_file_atomically(const std::filesystem::path& p, std::string_view data);
+std::optional<std::string> read_file(const std::filesystem::path& p);
+
+// Checks dir/MANIFEST.sha256: every line well formed, every listed file present with its
+// SHA-256, every `required` file listed. Files the manifest does not list are noted in
+// `v.checked`; sub-folders are not (a kill table holds one bundle per mutant).
+void check_manifest(const std::filesystem::path& dir, const std::vector<std::string>& required,
+                    Verification& v);
+
+}  // namespace hvsnap::reports
