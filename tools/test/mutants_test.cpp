@@ -3,8 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
 
+#include "hvsnap/conformance/catalogue.h"
 #include "hvsnap/conformance/runner.h"
 #include "hvsnap/tools/mutants.h"
 #include "hvsnap/tools/targets.h"
@@ -85,6 +90,43 @@ INSTANTIATE_TEST_SUITE_P(Catalogue, Mutants, ::testing::ValuesIn(tools::mutants:
                            std::replace(n.begin(), n.end(), '-', '_');
                            return n;
                          });
+
+// Issue 6: at least 25 mutants, every family, each breaking one requirement of the catalogue.
+TEST(MutantCatalogue, CoversEveryFamilyWithDocumentedRequirements) {
+  const auto& all = tools::mutants::catalogue();
+  EXPECT_GE(all.size(), 25u);
+  std::set<std::string_view> names;
+  std::map<std::string_view, int> families;
+  for (const auto& m : all) {
+    EXPECT_TRUE(names.insert(m.name).second) << m.name << " is listed twice";
+    EXPECT_NE(find_requirement(m.requirement), nullptr)
+        << m.name << " names " << m.requirement << ", which is not in requirements.yaml";
+    EXPECT_FALSE(m.summary.empty()) << m.name;
+    ++families[m.family];
+  }
+  for (const char* f : {"return-code", "job", "result", "atomicity", "sequence", "parsing"})
+    EXPECT_GT(families[f], 0) << "no mutant of the family " << f;
+  EXPECT_EQ(families.size(), 6u) << "a family outside the six of issue 6";
+}
+
+// docs/mutants.md documents each mutant with the requirement it breaks: one row per mutant,
+// as the catalogue has it (so the page cannot drift from the code).
+TEST(MutantCatalogue, TheDocsPageHasARowForEachMutant) {
+  std::ifstream in(std::string(HVSNAP_SOURCE_DIR) + "/docs/mutants.md");
+  ASSERT_TRUE(in) << "docs/mutants.md is missing";
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string doc = text.str();
+  for (const auto& m : tools::mutants::catalogue()) {
+    const std::string row = "| `" + std::string(m.name) + "` | " + std::string(m.family) + " | " +
+                            std::string(m.requirement) + " |";
+    EXPECT_NE(doc.find(row), std::string::npos) << "docs/mutants.md has no row " << row;
+  }
+  std::size_t rows = 0;
+  for (std::size_t at = doc.find("\n| `"); at != std::string::npos; at = doc.find("\n| `", at + 1))
+    ++rows;
+  EXPECT_EQ(rows, tools::mutants::catalogue().size()) << "a row for a mutant that does not exist";
+}
 
 TEST(MutantTargets, UnknownNamesAreRefusedWithTheList) {
   auto spec = tools::make_target("sim+mutant:nope", {});
