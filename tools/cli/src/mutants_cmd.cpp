@@ -118,14 +118,21 @@ int mutants_score(const MutantsOptions& o, Console& c) {
       row.killed = code == kExitFailures;
       if (!j.is_discarded() && j.contains("failures") && !j["failures"].empty()) {
         const auto& failures = j["failures"];
-        // The mutant's own requirement when the suite caught it there, else the first.
-        auto hit = std::find_if(failures.begin(), failures.end(), [&](const nlohmann::json& f) {
-          return f.value("requirement", "") == row.breaks;
-        });
-        auto first = std::min_element(
-            failures.begin(), failures.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
-              return a.value("seconds-to-find", 0.0) < b.value("seconds-to-find", 0.0);
-            });
+        // The earliest failure of the mutant's own requirement when the suite caught it there,
+        // else the run's earliest failure (result.json lists failures by phase, not by time).
+        auto earliest = [&](auto keep) {
+          auto best = failures.end();
+          for (auto it = failures.begin(); it != failures.end(); ++it) {
+            if (!keep(*it)) continue;
+            if (best == failures.end() ||
+                it->value("seconds-to-find", 0.0) < best->value("seconds-to-find", 0.0))
+              best = it;
+          }
+          return best;
+        };
+        auto first = earliest([](const nlohmann::json&) { return true; });
+        auto hit = earliest(
+            [&](const nlohmann::json& f) { return f.value("requirement", "") == row.breaks; });
         if (hit == failures.end()) hit = first;
         row.killed_by = hit->value("requirement", "");
         row.title = hit->value("title", "");
