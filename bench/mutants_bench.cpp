@@ -10,12 +10,12 @@
 // Run: cmake --workflow --preset release && ./build/release/bench/mutants_bench
 #include <benchmark/benchmark.h>
 
-#include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
 
 #include "hvsnap/conformance/runner.h"
+#include "hvsnap/reports/kill_table.h"
 #include "hvsnap/tools/mutants.h"
 #include "hvsnap/tools/targets.h"
 
@@ -63,34 +63,25 @@ void BM_TimeToKill(benchmark::State& state, const std::string& name) {
   }
 }
 
-double quantile(const std::vector<double>& sorted, double q) {
-  if (sorted.empty()) return 0;
-  const double pos = q * static_cast<double>(sorted.size() - 1);
-  const auto lo = static_cast<std::size_t>(pos);
-  const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
-  return sorted[lo] + (pos - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
-}
-
 void BM_Catalogue(benchmark::State& state) {
   for (auto _ : state) {
-    std::vector<double> times;
-    int survived = 0;
+    reports::KillTable table;
     for (const auto& m : tools::mutants::catalogue()) {
       const Kill k = kill(std::string(m.name));
-      if (k.killed) {
-        times.push_back(k.seconds);
-      } else {
-        ++survived;
-      }
+      reports::KillRow row;
+      row.name = std::string(m.name);
+      row.killed = k.killed;
+      row.seconds = k.seconds;
+      table.rows.push_back(std::move(row));
     }
-    std::sort(times.begin(), times.end());
-    state.counters["mutants"] = static_cast<double>(tools::mutants::catalogue().size());
-    state.counters["survived"] = survived;
-    state.counters["min_s"] = times.empty() ? 0 : times.front();
-    state.counters["median_s"] = quantile(times, 0.5);
-    state.counters["p90_s"] = quantile(times, 0.9);
-    state.counters["max_s"] = times.empty() ? 0 : times.back();
-    if (survived > 0) state.SkipWithError("a mutant survived");
+    const reports::KillStats s = reports::kill_stats(table);
+    state.counters["mutants"] = s.total;
+    state.counters["survived"] = s.survived;
+    state.counters["min_s"] = s.min;
+    state.counters["median_s"] = s.median;
+    state.counters["p90_s"] = s.p90;
+    state.counters["max_s"] = s.max;
+    if (s.survived > 0) state.SkipWithError("a mutant survived");
   }
 }
 

@@ -95,14 +95,14 @@ cim::Status write_file_atomically(const fs::path& p, std::string_view data) {
   return {};
 }
 
-void check_manifest(const fs::path& dir, const std::vector<std::string>& required,
+bool check_manifest(const fs::path& dir, const std::vector<std::string>& required,
                     Verification& v) {
   auto problem = [&](std::string s) { v.problems.push_back(std::move(s)); };
   std::error_code ec;
   const auto manifest = read_file(dir / kManifest);
   if (!manifest) {
     problem(fmt::format("{} is missing: this is not a complete hvsnap report", kManifest));
-    return;
+    return false;
   }
   std::set<std::string> listed;
   std::istringstream lines(*manifest);
@@ -135,6 +135,7 @@ void check_manifest(const fs::path& dir, const std::vector<std::string>& require
     if (name != kManifest && !listed.count(name) && !entry.is_directory(ec))
       v.checked.push_back("not in the manifest (ignored): " + name);
   }
+  return true;
 }
 
 cim::Status check_output_dir(const fs::path& dir) {
@@ -200,8 +201,7 @@ Verification verify_bundle(const fs::path& dir) {
     return v;
   }
   // --- the manifest ---
-  check_manifest(dir, bundle_files(), v);
-  if (!fs::exists(dir / kManifest, ec)) return v;
+  if (!check_manifest(dir, bundle_files(), v)) return v;
 
   // --- result.json ---
   const auto text = read_file(dir / "result.json");

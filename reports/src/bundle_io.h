@@ -20,8 +20,9 @@ std::optional<std::string> read_file(const std::filesystem::path& p);
 
 // Checks dir/MANIFEST.sha256: every line well formed, every listed file present with its
 // SHA-256, every `required` file listed. Files the manifest does not list are noted in
-// `v.checked`; sub-folders are not (a kill table holds one bundle per mutant).
-void check_manifest(const std::filesystem::path& dir, const std::vector<std::string>& required,
+// `v.checked`; sub-folders are not (a kill table holds one bundle per mutant). False when
+// there is no manifest to read.
+bool check_manifest(const std::filesystem::path& dir, const std::vector<std::string>& required,
                     Verification& v);
 
 }  // namespace hvsnap::reports

@@ -33,11 +33,8 @@ int mutants_score(const MutantsOptions& o, Console& c) {
   for (const auto& name : o.only) {
     const mutants::MutantInfo* m = mutants::find(name);
     if (m == nullptr) {
-      std::string known;
-      for (const auto& k : mutants::catalogue())
-        known += (known.empty() ? "" : ", ") + std::string(k.name);
       c.err << fmt::format("hvsnap mutants: --only: unknown mutant '{}' (known: {})\n", name,
-                           known);
+                           mutants::known_names());
       return kExitUsage;
     }
     if (std::none_of(chosen.begin(), chosen.end(),

@@ -983,15 +983,20 @@ const MutantInfo* find(std::string_view name) {
   return nullptr;
 }
 
+std::string known_names() {
+  std::string known;
+  for (const auto& m : catalogue())
+    known += (known.empty() ? "" : ", ") + std::string(m.name);
+  return known;
+}
+
 cim::Result<std::shared_ptr<cim::Provider>> wrap(std::string_view name,
                                                  std::shared_ptr<sim::Host> host) {
   for (const auto& e : entries()) {
     if (e.info.name == name) return e.make(std::move(host));
   }
-  std::string known;
-  for (const auto& m : catalogue())
-    known += (known.empty() ? "" : ", ") + std::string(m.name);
-  return cim::invalid_parameter(fmt::format("unknown mutant '{}' (known: {})", name, known));
+  return cim::invalid_parameter(
+      fmt::format("unknown mutant '{}' (known: {})", name, known_names()));
 }
 
 }  // namespace hvsnap::tools::mutants

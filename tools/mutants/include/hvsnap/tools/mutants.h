@@ -24,6 +24,8 @@ struct MutantInfo {
 // Every mutant, in catalogue order.
 const std::vector<MutantInfo>& catalogue();
 const MutantInfo* find(std::string_view name);
+// "accepts-type-zero, partial-after-failed-job, …", for messages about an unknown name.
+std::string known_names();
 
 // The fake `host`, wrapped in the named mutant.
 cim::Result<std::shared_ptr<cim::Provider>> wrap(std::string_view name,
