@@ -6,6 +6,7 @@
 #include "hvsnap/cim/codes.h"
 #include "hvsnap/cim/names.h"
 #include "hvsnap/conformance/catalogue.h"
+#include "hvsnap/conformance/observe.h"
 
 namespace hvsnap::conformance {
 
@@ -291,15 +292,13 @@ cim::PropertyList arguments(const Case& c, const Arranged& a, const std::optiona
   return in;
 }
 
-struct Called {
-  model::CallOutcome outcome;
-  model::HostView after;
-};
+using Called = model::Observation;
 
 // Calls CreateSnapshot, follows the job, and observes (waiting out bounded result lag).
 Called call_and_observe(Client& cl, const cim::PropertyList& in, const model::Scope& scope,
                         const model::HostView& before, const RunConfig& cfg) {
   Called r;
+  r.before = before;
   auto res = cl.invoke(Client::service(names::kCollectionSnapshotService), "CreateSnapshot", in);
   r.outcome = model::CallOutcome::from(res);
   if (!r.outcome.fault && r.outcome.return_value == cim::ReturnCode::kJobStarted && r.outcome.job) {
@@ -310,7 +309,7 @@ Called call_and_observe(Client& cl, const cim::PropertyList& in, const model::Sc
                            (r.outcome.trace && r.outcome.trace->final_state() &&
                             cim::JobState(*r.outcome.trace->final_state()).is_success()));
   for (int i = 0; i <= cfg.visibility_retries; ++i) {
-    r.after = model::observe(cl.provider(), scope);
+    r.after = observe(cl.provider(), scope);
     if (!succeeded) break;
     // A success whose collection is not visible yet may be lagging (CS-INV-7 allows a bound).
     if (r.after.all_collections.size() > before.all_collections.size()) break;
@@ -326,7 +325,7 @@ SetupSnapshot setup_snapshot(Client& cl, const ObjectPath& group, const model::S
   SetupSnapshot out;
   const std::string gid = id_of(group);
   for (int attempt = 0; attempt < 8; ++attempt) {
-    const model::HostView before = model::observe(cl.provider(), scope);
+    const model::HostView before = observe(cl.provider(), scope);
     if (!before.errors.empty()) {
       out.problem = "the host could not be observed: " + before.errors.front();
       return out;
@@ -352,8 +351,9 @@ SetupSnapshot setup_snapshot(Client& cl, const ObjectPath& group, const model::S
     cim::PropertyList in;
     cim::set(in, "Collection", Value::reference(group));
     cim::set(in, "SnapshotType", Value::uint16(1));
-    const Called call = call_and_observe(cl, in, scope, before, cfg);
-    model::Judgement j = model::judge_create(e, before, call.outcome, call.after, cl.provider());
+    Called call = call_and_observe(cl, in, scope, before, cfg);
+    complete_observation(cl.provider(), false, call);
+    model::Judgement j = model::judge(e, call);
     for (auto& f : j.findings) {
       out.failed = out.failed || f.verdict == Verdict::kFail;
       if (!f.message.empty()) f.message = "a set-up CreateSnapshot: " + f.message;
@@ -400,7 +400,7 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     report.allowed = a.expect.allowed.describe();
     const std::optional<Value> r = result_arg(c, a, cl);
 
-    model::HostView before = model::observe(cl.provider(), a.scope);
+    model::HostView before = observe(cl.provider(), a.scope);
     if (auto problem = precondition_problem(c, before, a); !problem.empty()) throw Abort{problem};
 
     // CS-OUT-16: with R given, the same call without R first; the outcome class must match.
@@ -409,12 +409,12 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     if (r) {
       cl.section(
           "the call without ResultingSnapshotCollection (CS-OUT-16 compares it with the next)");
-      const Called plain =
-          call_and_observe(cl, arguments(c, a, std::nullopt), a.scope, before, cfg);
+      Called plain = call_and_observe(cl, arguments(c, a, std::nullopt), a.scope, before, cfg);
       model::Expectation e = a.expect;
       e.referenced_collection.clear();
       raced = model::allow_finished_transitions(e, plain.after, cfg.declarations);
-      without_r = model::judge_create(e, before, plain.outcome, plain.after, cl.provider());
+      complete_observation(cl.provider(), c.combo.c == CClass::kMgmt, plain);
+      without_r = model::judge(e, plain);
       for (auto& f : without_r->findings)
         report.findings.push_back(f);
       before = plain.after;
@@ -423,10 +423,10 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
       }
     }
     cl.section("the call under test");
-    const Called main = call_and_observe(cl, arguments(c, a, r), a.scope, before, cfg);
+    Called main = call_and_observe(cl, arguments(c, a, r), a.scope, before, cfg);
     raced = model::allow_finished_transitions(a.expect, main.after, cfg.declarations) || raced;
-    model::Judgement j =
-        model::judge_create(a.expect, before, main.outcome, main.after, cl.provider());
+    complete_observation(cl.provider(), c.combo.c == CClass::kMgmt, main);
+    model::Judgement j = model::judge(a.expect, main);
     report.observed = j.observed;
     report.transient = j.transient;
     if (!main.outcome.fault) report.return_value = main.outcome.return_value;

@@ -52,25 +52,6 @@ std::uint16_t uint_prop(const cim::Instance& i, std::string_view name, std::uint
 
 }  // namespace
 
-std::optional<std::uint16_t> JobTrace::final_state() const {
-  if (samples.empty()) return std::nullopt;
-  return samples.back().state;
-}
-
-std::string JobTrace::describe() const {
-  if (!resolved) return "job did not resolve (" + first_read_error + ")";
-  std::string out;
-  std::optional<std::uint16_t> last;
-  for (const auto& s : samples) {
-    if (last && *last == s.state) continue;
-    out += (out.empty() ? "" : "→") + std::to_string(s.state);
-    last = s.state;
-  }
-  if (vanished) out += "→(gone)";
-  if (timed_out) out += "→(no end)";
-  return out;
-}
-
 std::string render_call(const ObjectPath& object, std::string_view method, const PropertyList& in) {
   const std::string_view cls = object.class_name();
   constexpr std::string_view kService = "Service";

@@ -1,6 +1,8 @@
 // CS-SEQ-6: concurrent CreateSnapshot calls checked for linearizability.
 #include "hvsnap/conformance/parallel.h"
 
+#include "hvsnap/conformance/observe.h"
+
 #include <fmt/format.h>
 
 #include <barrier>
@@ -182,7 +184,7 @@ ParallelReport run_parallel_round(std::uint64_t seed, const TargetFactory& make_
   model::Scope scope;
   scope.vms = vms;
   scope.groups = groups;
-  const model::HostView before = model::observe(cl.provider(), scope);
+  const model::HostView before = observe(cl.provider(), scope);
 
   // Each thread snapshots one group (chosen from the seed), all starting together.
   std::vector<Call> calls(static_cast<std::size_t>(threads));
@@ -227,7 +229,7 @@ ParallelReport run_parallel_round(std::uint64_t seed, const TargetFactory& make_
     maybe += (c.outcome.trace && (c.outcome.trace->vanished || !c.outcome.trace->resolved)) ? 1 : 0;
   }
   for (int i = 0; i <= cfg.visibility_retries; ++i) {
-    after = model::observe(cl.provider(), scope);
+    after = observe(cl.provider(), scope);
     if (after.all_collections.size() >= before.all_collections.size() + wins) break;
     cl.pass_time(cfg.client.poll_step_ms);
   }

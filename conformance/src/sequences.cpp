@@ -2,6 +2,8 @@
 // rc::state commands that generate (and shrink) sequences of steps.
 #include "hvsnap/conformance/sequences.h"
 
+#include "hvsnap/conformance/observe.h"
+
 #include "gen_util.h"
 
 #include <fmt/format.h>
@@ -98,7 +100,7 @@ class Harness {
     scope_.vms.push_back(*svm);
     scope_.groups = groups_;
     scope_.groups.push_back(*sgrp);
-    view_ = model::observe(cl_.provider(), scope_);
+    view_ = conformance::observe(cl_.provider(), scope_);
     if (!view_.errors.empty()) return "the host could not be observed: " + view_.errors.front();
     describe_setup(*svm, *sgrp);
     for (const auto& [id, c] : view_.collections)
@@ -210,7 +212,7 @@ class Harness {
       add(std::move(f));
   }
 
-  model::HostView observe() { return model::observe(cl_.provider(), scope_); }
+  model::HostView observe() { return conformance::observe(cl_.provider(), scope_); }
 
   // A requested state change is over once the VM is seen neither where it started nor in a
   // transitional state (it may have moved on since, e.g. Paused and then Saved).
@@ -344,7 +346,9 @@ class Harness {
   void judge(model::Expectation e, const model::HostView& before, const model::CallOutcome& o,
              const model::HostView& after) {
     model::allow_finished_transitions(e, after, cfg_.declarations);
-    model::Judgement j = model::judge_create(e, before, o, after, cl_.provider());
+    model::Observation seen{before, o, after};
+    complete_observation(cl_.provider(), e.classes.c == CClass::kMgmt, seen);
+    model::Judgement j = model::judge(e, seen);
     const bool ok = j.category == model::Category::kSuccess;
     if (ok) {
       // CS-SEQ-1: each new snapshot continues its VM's chain.

@@ -1,6 +1,6 @@
 // The oracle judged on hand-built observations (contract §4): the allowed-outcome rows, the
 // several-invalid-classes rule, CS-INV-1/2/3/7/9 over host views, and the job lifecycle of
-// CS-INV-5/6/8. No provider and no fake: the oracle must stand on its own.
+// CS-INV-5/6/8. No provider and no fake: the oracle is a pure function of what was observed.
 #include <gtest/gtest.h>
 
 #include "hvsnap/cim/cimxml.h"
@@ -13,30 +13,6 @@ namespace hvsnap::conformance::model {
 namespace {
 
 namespace names = cim::names;
-
-// A provider that knows nothing: the oracle may only need it for job associations.
-class NullProvider : public cim::Provider {
- public:
-  cim::Result<cim::Instance> get_instance(const cim::ObjectPath&) override {
-    return cim::not_found("nothing here");
-  }
-  cim::Result<std::vector<cim::Instance>> enumerate_instances(std::string_view,
-                                                              std::string_view) override {
-    return std::vector<cim::Instance>{};
-  }
-  cim::Result<std::vector<cim::Instance>> associators(const cim::ObjectPath&,
-                                                      const cim::AssociatorsFilter&) override {
-    return std::vector<cim::Instance>{};
-  }
-  cim::Result<std::vector<cim::Instance>> references(const cim::ObjectPath&,
-                                                     const cim::ReferencesFilter&) override {
-    return std::vector<cim::Instance>{};
-  }
-  cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath&, std::string_view,
-                                               const cim::PropertyList&) override {
-    return cim::not_found("nothing here");
-  }
-};
 
 Verdict verdict_of(const Findings& fs, std::string_view check) {
   for (const auto& f : fs) {
@@ -189,8 +165,7 @@ CallOutcome returned(std::uint32_t rv) {
 }
 
 TEST(Judge, ACorrectSuccessPassesEveryCheck) {
-  NullProvider p;
-  const Judgement j = judge_create(ready(), before().v, returned(0), success().v, p);
+  const Judgement j = judge(ready(), {before().v, returned(0), success().v});
   for (const auto& f : j.findings) {
     if (f.check == "inv4.result-reference") continue;  // no reference given here
     EXPECT_EQ(f.verdict, Verdict::kPass) << f.check << ": " << f.message;
@@ -202,58 +177,54 @@ TEST(Judge, ACorrectSuccessPassesEveryCheck) {
 }
 
 TEST(Judge, SuccessBreakagesNameTheirInvariant) {
-  NullProvider p;
   Host missing = success();
   missing.coll("S", {"B"});
-  EXPECT_EQ(verdict_of(judge_create(ready(), before().v, returned(0), missing.v, p).findings,
+  EXPECT_EQ(verdict_of(judge(ready(), {before().v, returned(0), missing.v}).findings,
                        "inv2.one-snapshot-per-member"),
             Verdict::kFail);
   Host orphan = success();
   orphan.snap("B", "V1", "");
-  EXPECT_EQ(verdict_of(judge_create(ready(), before().v, returned(0), orphan.v, p).findings,
-                       "inv2.parent"),
+  EXPECT_EQ(verdict_of(judge(ready(), {before().v, returned(0), orphan.v}).findings, "inv2.parent"),
             Verdict::kFail);
   Host recovery = success();
   recovery.snap("D", "V2", "", std::string(names::kTypeSnapshotRecovery));
-  EXPECT_EQ(verdict_of(judge_create(ready(), before().v, returned(0), recovery.v, p).findings,
+  EXPECT_EQ(verdict_of(judge(ready(), {before().v, returned(0), recovery.v}).findings,
                        "inv2.snapshot-type"),
             Verdict::kFail);
   Host stale = success();
   stale.vm("V1", 2, {"A", "B"}, "A");
-  EXPECT_EQ(verdict_of(judge_create(ready(), before().v, returned(0), stale.v, p).findings,
-                       "inv2.most-current"),
-            Verdict::kFail);
+  EXPECT_EQ(
+      verdict_of(judge(ready(), {before().v, returned(0), stale.v}).findings, "inv2.most-current"),
+      Verdict::kFail);
   Host unlinked = success();
   unlinked.group("G", {"V1", "V2"}, {});
-  EXPECT_EQ(verdict_of(judge_create(ready(), before().v, returned(0), unlinked.v, p).findings,
+  EXPECT_EQ(verdict_of(judge(ready(), {before().v, returned(0), unlinked.v}).findings,
                        "inv7.reachable-from-group"),
             Verdict::kFail);
   Host twice = success();
   twice.coll("S2", {});
-  EXPECT_EQ(verdict_of(judge_create(ready(), before().v, returned(0), twice.v, p).findings,
+  EXPECT_EQ(verdict_of(judge(ready(), {before().v, returned(0), twice.v}).findings,
                        "inv2.one-new-collection"),
             Verdict::kFail);
 }
 
 TEST(Judge, FailureMustLeaveNothingBehind) {
-  NullProvider p;
   Expectation e = ready();
   e.classes.c = CClass::kDisabled;
   e.allowed = allowed_outcomes(e.classes, {});
-  EXPECT_EQ(verdict_of(judge_create(e, before().v, returned(5), before().v, p).findings,
+  EXPECT_EQ(verdict_of(judge(e, {before().v, returned(5), before().v}).findings,
                        "inv3.no-change-on-failure"),
             Verdict::kPass);
   Host partial = before();
   partial.vm("V1", 2, {"A", "B"}, "B").snap("B", "V1", "A");
-  const Judgement j = judge_create(e, before().v, returned(5), partial.v, p);
+  const Judgement j = judge(e, {before().v, returned(5), partial.v});
   EXPECT_EQ(verdict_of(j.findings, "inv3.no-change-on-failure"), Verdict::kFail);
   EXPECT_NE(message_of(j.findings, "inv3.no-change-on-failure").find("gained snapshot B"),
             std::string::npos);
 }
 
 TEST(Judge, OutcomesOutsideTheRowFailTheRow) {
-  NullProvider p;
-  EXPECT_EQ(verdict_of(judge_create(ready(), before().v, returned(4), before().v, p).findings,
+  EXPECT_EQ(verdict_of(judge(ready(), {before().v, returned(4), before().v}).findings,
                        "out14.ready-succeeds"),
             Verdict::kFail);
   Expectation bad_ref = ready();
@@ -262,58 +233,39 @@ TEST(Judge, OutcomesOutsideTheRowFailTheRow) {
   CallOutcome fault;
   fault.fault = true;
   fault.status = cim::invalid_parameter("no Collection");
-  EXPECT_EQ(verdict_of(judge_create(bad_ref, before().v, fault, before().v, p).findings,
-                       "out1.bad-reference"),
-            Verdict::kPass);
-  EXPECT_EQ(verdict_of(judge_create(bad_ref, before().v, returned(5), before().v, p).findings,
+  EXPECT_EQ(
+      verdict_of(judge(bad_ref, {before().v, fault, before().v}).findings, "out1.bad-reference"),
+      Verdict::kPass);
+  EXPECT_EQ(verdict_of(judge(bad_ref, {before().v, returned(5), before().v}).findings,
                        "out1.bad-reference"),
             Verdict::kFail);
-  const Judgement reserved = judge_create(bad_ref, before().v, returned(70), before().v, p);
+  const Judgement reserved = judge(bad_ref, {before().v, returned(70), before().v});
   EXPECT_EQ(verdict_of(reserved.findings, "inv1.return-range"), Verdict::kFail);
 }
 
 TEST(Judge, ChangesOutsideTheCollectionBreakIsolation) {
-  NullProvider p;
   Host touched = success();
   touched.coll("C0", {});
-  EXPECT_EQ(verdict_of(judge_create(ready(), before().v, returned(0), touched.v, p).findings,
+  EXPECT_EQ(verdict_of(judge(ready(), {before().v, returned(0), touched.v}).findings,
                        "inv9.others-untouched"),
             Verdict::kFail);
 }
 
 TEST(Judge, ASuccessWithNoCollectionIsAMissingResultNotAWrongOutcome) {
-  NullProvider p;
   // A ready call may succeed: the outcome row holds, and CS-INV-2 names the missing S.
-  const Judgement j = judge_create(ready(), before().v, returned(0), before().v, p);
+  const Judgement j = judge(ready(), {before().v, returned(0), before().v});
   EXPECT_EQ(verdict_of(j.findings, "out14.ready-succeeds"), Verdict::kPass);
   EXPECT_EQ(verdict_of(j.findings, "inv2.one-new-collection"), Verdict::kFail);
   // Where success is not allowed at all, the row fails too.
   Expectation null_ref = ready();
   null_ref.classes.c = CClass::kNull;
   null_ref.allowed = allowed_outcomes(null_ref.classes, {});
-  EXPECT_EQ(verdict_of(judge_create(null_ref, before().v, returned(0), before().v, p).findings,
+  EXPECT_EQ(verdict_of(judge(null_ref, {before().v, returned(0), before().v}).findings,
                        "out1.bad-reference"),
             Verdict::kFail);
 }
 
-// Answers the members of one snapshot collection, S: B and D.
-class CollectionProvider final : public NullProvider {
- public:
-  cim::Result<std::vector<cim::Instance>> associators(const cim::ObjectPath& object,
-                                                      const cim::AssociatorsFilter& f) override {
-    std::vector<cim::Instance> out;
-    if (id_of(object) != "S" || f.assoc_class != names::kCollectedSnapshots) return out;
-    for (const char* id : {"B", "D"}) {
-      cim::Instance i{cim::Name::borrow(names::kVssd)};
-      i.set("InstanceID", cim::Value::string(id));
-      out.push_back(std::move(i));
-    }
-    return out;
-  }
-};
-
 TEST(Judge, ACollectionNoGroupLinksIsReadForItsMembersAndFailsReachability) {
-  CollectionProvider p;
   Host unlinked = success();
   unlinked.group("G", {"V1", "V2"}, {});
   unlinked.v.collections.erase("S");  // only the host-wide enumeration sees it
@@ -321,10 +273,55 @@ TEST(Judge, ACollectionNoGroupLinksIsReadForItsMembersAndFailsReachability) {
                     cim::Name::borrow(names::kSnapshotCollection));
   s.add_key("CollectionID", "S");
   unlinked.v.collection_paths.emplace("S", s);
-  const Judgement j = judge_create(ready(), before().v, returned(0), unlinked.v, p);
+  // The observation step reads it because no group links it.
+  const ReadPlan plan = plan_reads(before().v, returned(0), unlinked.v, false);
+  ASSERT_TRUE(plan.unlinked_collection);
+  EXPECT_EQ(id_of(*plan.unlinked_collection), "S");
+  Observation o{before().v, returned(0), unlinked.v};
+  o.unlinked["S"] = CollectionView{"S", s, {"B", "D"}};
+  const Judgement j = judge(ready(), o);
   EXPECT_EQ(verdict_of(j.findings, "inv2.one-snapshot-per-member"), Verdict::kPass)
       << message_of(j.findings, "inv2.one-snapshot-per-member");
   EXPECT_EQ(verdict_of(j.findings, "inv7.reachable-from-group"), Verdict::kFail);
+  // Unread, its members are unknown and CS-INV-2 fails.
+  const Judgement unread = judge(ready(), {before().v, returned(0), unlinked.v});
+  EXPECT_EQ(verdict_of(unread.findings, "inv2.one-snapshot-per-member"), Verdict::kFail);
+}
+
+TEST(Judge, ReadsArePlannedOnlyForWhatTheOutcomeNeeds) {
+  // A failure needs no further read.
+  const ReadPlan failure = plan_reads(before().v, returned(5), success().v, false);
+  EXPECT_FALSE(failure.unlinked_collection || failure.sync_job || failure.affected_job);
+  // A synchronous success with a Job: that job is read (CS-INV-4).
+  CallOutcome sync = returned(0);
+  sync.job = cim::ObjectPath(cim::Name::borrow(names::kNamespace), cim::Name::borrow(names::kJob));
+  EXPECT_TRUE(plan_reads(before().v, sync, success().v, false).sync_job);
+  Observation o{before().v, sync, success().v};
+  o.sync_job = JobRead{true, 4, ""};
+  EXPECT_EQ(verdict_of(judge(ready(), o).findings, "inv4.job-absent-or-complete"), Verdict::kFail);
+  o.sync_job = JobRead{true, 7, ""};
+  EXPECT_EQ(verdict_of(judge(ready(), o).findings, "inv4.job-absent-or-complete"), Verdict::kPass);
+}
+
+TEST(Judge, TheJobLinksTheResultOrTheLinkIsAWarning) {
+  CallOutcome started = returned(4096);
+  started.job =
+      cim::ObjectPath(cim::Name::borrow(names::kNamespace), cim::Name::borrow(names::kJob));
+  JobTrace t;
+  t.resolved = true;
+  JobSample done;
+  done.state = 7;
+  done.percent = 100;
+  done.job_type = 198;
+  done.error_code = 0;
+  t.samples = {done, done};
+  started.trace = t;
+  EXPECT_TRUE(plan_reads(before().v, started, success().v, false).affected_job);
+  Observation o{before().v, started, success().v};
+  o.affected_from_job = std::set<std::string>{"S"};
+  EXPECT_EQ(verdict_of(judge(ready(), o).findings, "inv7.reachable-from-job"), Verdict::kPass);
+  o.affected_from_job = std::set<std::string>{};
+  EXPECT_EQ(verdict_of(judge(ready(), o).findings, "inv7.reachable-from-job"), Verdict::kWarn);
 }
 
 TEST(Judge, AFinishedTransitionWidensTheExpectation) {

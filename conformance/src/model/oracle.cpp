@@ -20,7 +20,7 @@ namespace {
 
 // One row of the §4 table as it applies to one parameter.
 struct Row {
-  std::string check;
+  std::string_view check;
   std::set<std::uint32_t> codes;
   bool any_failure = false;
   bool fault = false;
@@ -36,46 +36,39 @@ Row c_row(const CallClasses& k, const Declarations& d) {
     case CClass::kNull:
     case CClass::kMalformed:
     case CClass::kForeignNs:
-      return {"out1.bad-reference", {4, 32773}, false, true};
+      return {.check = "out1.bad-reference", .codes = {4, 32773}, .fault = true};
     case CClass::kWrongClass:
-      return {"out2.wrong-class", {4, 6, 32773, 32776}, false, true};
+      return {.check = "out2.wrong-class", .codes = {4, 6, 32773, 32776}, .fault = true};
     case CClass::kMissing:
-      return {"out3.missing", {4, 32773}, false, true};
+      return {.check = "out3.missing", .codes = {4, 32773}, .fault = true};
     case CClass::kMgmt:
       if (d.recursive_management_collections)
-        return {"out8.management-collection", {}, false, false, false, kRecursive};
-      return {"out8.management-collection",
-              {1, 4, 6, 32770, 32773},
-              false,
-              false,
-              false,
-              kRecursive,
-              false,
-              true,
-              true};
+        return {.check = "out8.management-collection", .success = kRecursive};
+      return {.check = "out8.management-collection",
+              .codes = {1, 4, 6, 32770, 32773},
+              .success = kRecursive,
+              .not_applicable = true};
     case CClass::kEmpty:
-      return {"out9.empty-group", {4, 5, 32773, 32775}, false, false, false, kEmpty};
+      return {.check = "out9.empty-group", .codes = {4, 5, 32773, 32775}, .success = kEmpty};
     case CClass::kReady:
-      return {"", {}, false, false, false, kNormal, false, false};
+      return {.success = kNormal, .invalid = false};
     case CClass::kTransitional:
-      return {"out10.transitional", {5, 32775}, false, false, true};
+      return {.check = "out10.transitional", .codes = {5, 32775}, .job_failure = true};
     case CClass::kDisabled:
     case CClass::kAtLimit:
     case CClass::kProdOnlyNovss:
-      return {"out11.member-cannot-snapshot", {5, 32775}, false, false, true};
+      return {.check = "out11.member-cannot-snapshot", .codes = {5, 32775}, .job_failure = true};
     case CClass::kSaved:
       // A recovery snapshot of a Saved/Paused VM is AMB-6; a standard one has no row at all:
       // either way failure with no change or success are both accepted.
-      return {k.t == TClass::kRecovery ? "out13.recovery-of-saved" : "",
-              {},
-              true,
-              false,
-              true,
-              kNormal};
+      return {.check = k.t == TClass::kRecovery ? "out13.recovery-of-saved" : "",
+              .any_failure = true,
+              .job_failure = true,
+              .success = kNormal};
     case CClass::kNonsnapDisk:
       if (k.ignore_nonsnapshottable_disks)
-        return {"out12.non-snapshottable-disk", {}, false, false, false, kNormal};
-      return {"out12.non-snapshottable-disk", {}, true, false, true, kNoSuccess};
+        return {.check = "out12.non-snapshottable-disk", .success = kNormal};
+      return {.check = "out12.non-snapshottable-disk", .any_failure = true, .job_failure = true};
   }
   return {};
 }
@@ -85,9 +78,12 @@ std::optional<Row> s_row(SClass s) {
     case SClass::kOutOfMap:
     case SClass::kMalformed:
     case SClass::kWrongClass:
-      return Row{"out6.bad-settings", {4, 6, 32773, 32776}};
+      return Row{.check = "out6.bad-settings", .codes = {4, 6, 32773, 32776}};
     case SClass::kUnknownProp:
-      return Row{"out7.unknown-property", {4, 32773}, false, false, false, kAnyShape, true};
+      return Row{.check = "out7.unknown-property",
+                 .codes = {4, 32773},
+                 .success = kAnyShape,
+                 .warn_on_success = true};
     default:
       return std::nullopt;
   }
@@ -97,9 +93,9 @@ std::optional<Row> t_row(TClass t) {
   switch (t) {
     case TClass::kZero:
     case TClass::kReserved:
-      return Row{"out4.type-reserved", {4, 6, 32773, 32776}};
+      return Row{.check = "out4.type-reserved", .codes = {4, 6, 32773, 32776}};
     case TClass::kVendor:
-      return Row{"out5.type-vendor", {1, 4, 6, 32770, 32773, 32776}};
+      return Row{.check = "out5.type-vendor", .codes = {1, 4, 6, 32770, 32773, 32776}};
     default:
       return std::nullopt;
   }
@@ -127,6 +123,14 @@ std::string describe_changes(const Diff& d, std::size_t max_lines = 6) {
   if (d.changes.size() > max_lines)
     out += fmt::format("; and {} more", d.changes.size() - max_lines);
   return out;
+}
+
+// A snapshot collection the observation saw: linked from a group in scope, or read because no
+// group links it.
+const CollectionView* find_collection(const Observation& o, const std::string& id) {
+  if (auto c = o.after.collections.find(id); c != o.after.collections.end()) return &c->second;
+  if (auto c = o.unlinked.find(id); c != o.unlinked.end()) return &c->second;
+  return nullptr;
 }
 
 }  // namespace
@@ -193,7 +197,7 @@ Allowed allowed_outcomes(const CallClasses& k, const Declarations& d) {
     a.warn_on_success |= r->warn_on_success;
   }
   if (invalid.size() == 1) {
-    a.check = invalid.front()->check;
+    a.check = std::string(invalid.front()->check);
     a.declared_not_applicable = invalid.front()->not_applicable;
   } else {
     a.check = "out15.several-invalid";
@@ -234,30 +238,6 @@ bool allow_finished_transitions(Expectation& e, const HostView& after, const Dec
   k.more_c.assign(post.begin() + 1, post.end());
   e.allowed = either(e.allowed, allowed_outcomes(k, d));
   return true;
-}
-
-CallOutcome CallOutcome::from(const cim::Result<cim::MethodResult>& r) {
-  CallOutcome o;
-  if (!r.ok()) {
-    o.fault = true;
-    o.status = r.status();
-    return o;
-  }
-  o.return_value = r->return_value;
-  if (const cim::Value* v = r->get("ResultingSnapshotCollection");
-      v != nullptr && v->as_reference() != nullptr) {
-    o.result = *v->as_reference();
-  }
-  if (const cim::Value* v = r->get("Job"); v != nullptr && v->as_reference() != nullptr)
-    o.job = *v->as_reference();
-  return o;
-}
-
-std::string CallOutcome::describe() const {
-  if (fault) return "fault " + std::string(cim::to_string(status.kind()));
-  std::string out = std::to_string(return_value);
-  if (trace) out += "→" + trace->describe();
-  return out;
 }
 
 void check_job(const JobTrace& t, Findings& out) {
@@ -402,279 +382,303 @@ void check_job(const JobTrace& t, Findings& out) {
                  : "the job could not be read right after it ended"));
 }
 
-Judgement judge_create(const Expectation& e, const HostView& before, const CallOutcome& o,
-                       const HostView& after, cim::Provider& provider) {
-  Judgement j;
-  j.observed = o.describe();
-  Findings& f = j.findings;
-  const Allowed& a = e.allowed;
+namespace {
 
-  // CS-INV-1: the value range.
-  if (!o.fault) {
-    const std::uint32_t rv = o.return_value;
-    const bool in_range = rv <= 6 || rv == 4096 || (rv >= 32768 && rv <= 32779);
-    f.push_back(finding(
-        "inv1.return-range", in_range ? Verdict::kPass : Verdict::kFail,
-        in_range ? "" : fmt::format("returned {}, a {} value", rv, cim::ReturnCode(rv).meaning())));
-  }
+// The two diffs every checker reads: inside the call's collection, and outside it.
+struct Effects {
+  Diff in;
+  Diff out;
+};
 
-  // The effects: inside the call's collection, and outside it.
+Effects effects_of(const Expectation& e, const Observation& o) {
   auto inside = [&](const std::string& id) { return e.inside.count(id) != 0; };
-  const Diff in =
-      diff(restrict_view(before, inside, true), restrict_view(after, inside, true), e.transitions);
-  const Diff out = diff(restrict_view(
-                            before, [&](const std::string& id) { return !inside(id); }, false),
-                        restrict_view(
-                            after, [&](const std::string& id) { return !inside(id); }, false),
-                        e.transitions);
+  auto outside = [&](const std::string& id) { return !inside(id); };
+  return {diff(restrict_view(o.before, inside, true), restrict_view(o.after, inside, true),
+               e.transitions),
+          diff(restrict_view(o.before, outside, false), restrict_view(o.after, outside, false),
+               e.transitions)};
+}
 
-  // What kind of outcome was it?
-  if (o.fault) {
-    j.category = Category::kFault;
-  } else if (o.return_value == 0) {
-    j.category = Category::kSuccess;
-  } else if (o.return_value == cim::ReturnCode::kJobStarted) {
-    if (!o.job) {
-      f.push_back(
-          finding("inv5.job-resolves", Verdict::kFail, "returned 4096 without a Job reference"));
-    } else if (o.trace) {
-      check_job(*o.trace, f);
-    }
-    const auto end = o.trace ? o.trace->final_state() : std::nullopt;
-    if (end && cim::JobState(*end).is_success() && !o.trace->timed_out) {
-      j.category = Category::kSuccess;
-    } else if (end && cim::JobState(*end).is_terminal()) {
-      j.category = Category::kFailedJob;
+// What kind of outcome it was. A job that vanished or never ended is judged by its effects.
+Category categorize(const CallOutcome& o, const Diff& in) {
+  if (o.fault) return Category::kFault;
+  if (o.return_value == 0) return Category::kSuccess;
+  if (o.return_value != cim::ReturnCode::kJobStarted) return Category::kFailureCode;
+  if (o.reported_success()) return Category::kSuccess;
+  if (o.reported_failure()) return Category::kFailedJob;
+  return in.empty() ? Category::kFailedJob : Category::kSuccess;
+}
+
+// CS-INV-1: the value range.
+void check_return_range(const CallOutcome& o, Findings& f) {
+  if (o.fault) return;
+  const std::uint32_t rv = o.return_value;
+  const bool in_range = rv <= 6 || rv == 4096 || (rv >= 32768 && rv <= 32779);
+  f.push_back(finding(
+      "inv1.return-range", in_range ? Verdict::kPass : Verdict::kFail,
+      in_range ? "" : fmt::format("returned {}, a {} value", rv, cim::ReturnCode(rv).meaning())));
+}
+
+// CS-INV-5/6/8: a job was started.
+void check_started_job(const CallOutcome& o, Findings& f) {
+  if (o.fault || o.return_value != cim::ReturnCode::kJobStarted) return;
+  if (!o.job) {
+    f.push_back(
+        finding("inv5.job-resolves", Verdict::kFail, "returned 4096 without a Job reference"));
+  } else if (o.trace) {
+    check_job(*o.trace, f);
+  }
+}
+
+// The shape of a success: which kind of result set the provider produced (kNoSuccess when
+// it reported success but no collection appeared).
+struct Shape {
+  std::uint8_t kind = kNoSuccess;
+  std::string collection;  // the new S
+};
+
+Shape shape_of(const Expectation& e, const Observation& o, const Diff& in) {
+  Shape s;
+  if (in.new_collections.size() == 1) {
+    s.collection = *in.new_collections.begin();
+    const CollectionView* c = find_collection(o, s.collection);
+    const std::size_t n = c == nullptr ? 0 : c->members.size();
+    if (e.classes.c == CClass::kMgmt) {
+      s.kind = kRecursive;
+    } else if (n == 0 && e.members.empty()) {
+      s.kind = kEmpty;
     } else {
-      j.category = Category::kUndecided;  // the job vanished or never ended: judge by effects
+      s.kind = kNormal;
     }
-  } else {
-    j.category = Category::kFailureCode;
+  } else if (e.classes.c == CClass::kMgmt && !in.new_collections.empty()) {
+    s.kind = kRecursive;
+    s.collection = *in.new_collections.begin();
   }
-  if (j.category == Category::kUndecided) {
-    j.category = in.empty() ? Category::kFailedJob : Category::kSuccess;
-  }
+  return s;
+}
 
-  // The allowed-outcome row.
-  const bool failure = j.category != Category::kSuccess;
+// The allowed-outcome row of contract §4 (CS-OUT-n).
+void check_outcome_row(const Expectation& e, Judgement& j, const Shape& shape,
+                       std::uint32_t return_value) {
+  const Allowed& a = e.allowed;
   bool allowed = false;
   std::string why;
-  if (j.category == Category::kFault) {
-    allowed = a.fault;
-  } else if (j.category == Category::kFailureCode) {
-    allowed = a.allows_code(o.return_value);
-    if (!allowed && a.transient && is_transient_code(o.return_value)) allowed = j.transient = true;
-  } else if (j.category == Category::kFailedJob) {
-    allowed = a.job_failure;
-    if (!allowed && a.transient) allowed = j.transient = true;
+  switch (j.category) {
+    case Category::kFault:
+      allowed = a.fault;
+      break;
+    case Category::kFailureCode:
+      allowed = a.allows_code(return_value);
+      if (!allowed && a.transient && is_transient_code(return_value)) allowed = j.transient = true;
+      break;
+    case Category::kFailedJob:
+      allowed = a.job_failure;
+      if (!allowed && a.transient) allowed = j.transient = true;
+      break;
+    default:
+      // Reported success with no collection: the outcome class is allowed when success is,
+      // and CS-INV-2 judges the missing result; otherwise the shape must be an allowed one.
+      allowed = shape.kind == kNoSuccess ? a.success != kNoSuccess : (a.success & shape.kind) != 0;
+      if (!allowed && shape.kind == kNoSuccess)
+        why = "it reported success but no snapshot collection appeared";
   }
-  // A new collection that no group in scope links (CS-INV-7 judges that) is still read, so
-  // that CS-INV-2 judges its members.
-  HostView widened;
-  const HostView* seen = &after;
-  if (!failure && in.new_collections.size() == 1 &&
-      !after.collections.count(*in.new_collections.begin())) {
-    const auto p = after.collection_paths.find(*in.new_collections.begin());
-    if (p != after.collection_paths.end()) {
-      widened = after;
-      observe_collection(provider, p->second, widened);
-      seen = &widened;
-    }
+  if (a.check.empty()) return;
+  const bool failure = j.category != Category::kSuccess;
+  Verdict v = allowed ? Verdict::kPass : Verdict::kFail;
+  std::string msg;
+  if (allowed && !failure && a.warn_on_success) {
+    v = Verdict::kWarn;
+    msg =
+        "the call succeeded and ignored the unknown property; rejecting it (4 or 32773) is "
+        "recommended";
   }
-  // Success: which shape did the provider produce?
-  std::uint8_t shape = kNoSuccess;
-  if (!failure) {
-    if (in.new_collections.size() == 1) {
-      j.new_collection = *in.new_collections.begin();
-      const auto c = seen->collections.find(j.new_collection);
-      const std::size_t n = c == seen->collections.end() ? 0 : c->second.members.size();
-      if (e.classes.c == CClass::kMgmt) {
-        shape = kRecursive;
-      } else if (n == 0 && e.members.empty()) {
-        shape = kEmpty;
-      } else {
-        shape = kNormal;
-      }
-    } else if (e.classes.c == CClass::kMgmt && !in.new_collections.empty()) {
-      shape = kRecursive;
-      j.new_collection = *in.new_collections.begin();
-    }
-    // Reported success with no collection: the outcome class is allowed when success is,
-    // and CS-INV-2 judges the missing result; otherwise the shape must be an allowed one.
-    allowed = shape == kNoSuccess ? a.success != kNoSuccess : (a.success & shape) != 0;
-    if (!allowed && shape == kNoSuccess)
-      why = "it reported success but no snapshot collection appeared";
+  if (a.declared_not_applicable && !allowed) v = Verdict::kNotApplicable;
+  if (!allowed) {
+    msg = fmt::format("{} for {}; allowed: {}{}", j.observed,
+                      fmt::format("{}/{}/{}", to_string(e.classes.c), to_string(e.classes.s),
+                                  to_string(e.classes.t)),
+                      a.describe(), why.empty() ? "" : " — " + why);
   }
-  if (!a.check.empty()) {
-    Verdict v = allowed ? Verdict::kPass : Verdict::kFail;
-    std::string msg;
-    if (allowed && !failure && a.warn_on_success) {
-      v = Verdict::kWarn;
-      msg =
-          "the call succeeded and ignored the unknown property; rejecting it (4 or 32773) is "
-          "recommended";
-    }
-    if (a.declared_not_applicable && !allowed) v = Verdict::kNotApplicable;
-    if (!allowed) {
-      msg = fmt::format("{} for {}; allowed: {}{}", j.observed,
-                        fmt::format("{}/{}/{}", to_string(e.classes.c), to_string(e.classes.s),
-                                    to_string(e.classes.t)),
-                        a.describe(), why.empty() ? "" : " — " + why);
-    }
-    f.push_back(finding(a.check, v, msg));
-  }
+  j.findings.push_back(finding(a.check, v, msg));
+}
 
-  if (failure) {
-    // CS-INV-3: nothing observable changed.
-    f.push_back(finding("inv3.no-change-on-failure", in.empty() ? Verdict::kPass : Verdict::kFail,
-                        in.empty() ? ""
-                                   : fmt::format("the call failed ({}) but left: {}", j.observed,
-                                                 describe_changes(in))));
-  } else {
-    // CS-INV-2: exactly the result set.
-    const std::size_t wanted = 1;
-    if (shape != kRecursive) {
-      f.push_back(
-          finding("inv2.one-new-collection",
-                  in.new_collections.size() == wanted ? Verdict::kPass : Verdict::kFail,
-                  in.new_collections.size() == wanted
-                      ? ""
-                      : fmt::format("{} new snapshot collections ({}) instead of one",
-                                    in.new_collections.size(), short_list(in.new_collections))));
-    }
-    const auto coll = seen->collections.find(j.new_collection);
-    const std::set<std::string> empty;
-    const std::set<std::string>& members =
-        coll == seen->collections.end() ? empty : coll->second.members;
-    std::string per_member, types, parents, currents;
-    std::set<std::string> expected_snaps;
-    for (const auto& vm : e.members) {
-      const auto gained = in.new_snapshots.find(vm);
-      const std::size_t n = gained == in.new_snapshots.end() ? 0 : gained->second.size();
-      if (n != 1) {
-        if (per_member.empty())
-          per_member = fmt::format("member {} gained {} snapshots instead of one", vm, n);
-        continue;
-      }
-      const std::string s = *gained->second.begin();
-      expected_snaps.insert(s);
-      if (shape != kRecursive && !members.count(s) && per_member.empty()) {
-        per_member = fmt::format("member {}'s new snapshot {} is not in the new collection", vm, s);
-      }
-      const SnapView& sv = after.snapshots.at(s);
-      const std::string_view want_type =
-          e.snapshot_type == 2 ? names::kTypeSnapshotRecovery : names::kTypeSnapshotRealized;
-      if ((e.snapshot_type == 1 || e.snapshot_type == 2) && sv.type != want_type && types.empty()) {
-        types = fmt::format("snapshot {} has VirtualSystemType \"{}\", expected \"{}\"", s, sv.type,
-                            want_type);
-      }
-      const std::string& previous =
-          before.vms.count(vm) ? before.vms.at(vm).most_current : std::string();
-      if (sv.parent != previous && parents.empty()) {
-        parents = fmt::format("snapshot {} of {} has Parent {}, expected {}", s, vm,
-                              sv.parent.empty() ? "none" : sv.parent,
-                              previous.empty() ? "none" : previous);
-      }
-      const std::string now = after.vms.count(vm) ? after.vms.at(vm).most_current : std::string();
-      if (now != s && currents.empty()) {
-        currents = fmt::format("{}'s most-current snapshot is {}, not its new snapshot {}", vm,
-                               now.empty() ? "none" : now, s);
-      }
-    }
-    if (shape != kRecursive && members.size() != expected_snaps.size() && per_member.empty()) {
-      per_member = fmt::format("the new collection holds {} snapshots for {} members",
-                               members.size(), e.members.size());
-    }
-    f.push_back(finding("inv2.one-snapshot-per-member",
-                        per_member.empty() ? Verdict::kPass : Verdict::kFail, per_member));
+// CS-INV-3: a failure leaves nothing behind inside the call's collection.
+void check_no_change(const Judgement& j, const Diff& in, Findings& f) {
+  f.push_back(finding("inv3.no-change-on-failure", in.empty() ? Verdict::kPass : Verdict::kFail,
+                      in.empty() ? ""
+                                 : fmt::format("the call failed ({}) but left: {}", j.observed,
+                                               describe_changes(in))));
+}
+
+// CS-INV-2: exactly the result set of contract §3.3.
+void check_result_set(const Expectation& e, const Observation& o, const Diff& in,
+                      const Shape& shape, Findings& f) {
+  const std::size_t wanted = 1;
+  if (shape.kind != kRecursive) {
     f.push_back(
-        finding("inv2.snapshot-type", types.empty() ? Verdict::kPass : Verdict::kFail, types));
-    f.push_back(finding("inv2.parent", parents.empty() ? Verdict::kPass : Verdict::kFail, parents));
-    f.push_back(
-        finding("inv2.most-current", currents.empty() ? Verdict::kPass : Verdict::kFail, currents));
-    // Nothing else: no losses, no other gains, no state/membership/parent changes.
-    std::string other;
-    if (!in.gone_collections.empty())
-      other = "lost snapshot collections " + short_list(in.gone_collections);
-    for (const auto& [vm, gone] : in.gone_snapshots) {
-      if (other.empty()) other = fmt::format("{} lost snapshots {}", vm, short_list(gone));
+        finding("inv2.one-new-collection",
+                in.new_collections.size() == wanted ? Verdict::kPass : Verdict::kFail,
+                in.new_collections.size() == wanted
+                    ? ""
+                    : fmt::format("{} new snapshot collections ({}) instead of one",
+                                  in.new_collections.size(), short_list(in.new_collections))));
+  }
+  const CollectionView* coll = find_collection(o, shape.collection);
+  const std::set<std::string> empty;
+  const std::set<std::string>& members = coll == nullptr ? empty : coll->members;
+  std::string per_member, types, parents, currents;
+  std::set<std::string> expected_snaps;
+  for (const auto& vm : e.members) {
+    const auto gained = in.new_snapshots.find(vm);
+    const std::size_t n = gained == in.new_snapshots.end() ? 0 : gained->second.size();
+    if (n != 1) {
+      if (per_member.empty())
+        per_member = fmt::format("member {} gained {} snapshots instead of one", vm, n);
+      continue;
     }
-    for (const auto& [vm, gained] : in.new_snapshots) {
-      if (!e.members.count(vm) && other.empty())
-        other = fmt::format("{} is not a member but gained {}", vm, short_list(gained));
+    const std::string s = *gained->second.begin();
+    expected_snaps.insert(s);
+    if (shape.kind != kRecursive && !members.count(s) && per_member.empty()) {
+      per_member = fmt::format("member {}'s new snapshot {} is not in the new collection", vm, s);
     }
-    if (!in.state_changed.empty() && other.empty())
-      other = "EnabledState changed for " + short_list(in.state_changed);
-    if (!in.membership_changed.empty() && other.empty())
-      other = "membership changed in " + short_list(in.membership_changed);
-    if (!in.parent_changed.empty() && other.empty())
-      other = "Parent changed on existing snapshots " + short_list(in.parent_changed);
-    if (!in.members_changed.empty() && other.empty())
-      other = "existing collections changed: " + short_list(in.members_changed);
-    f.push_back(finding("inv2.nothing-else-changed",
-                        other.empty() ? Verdict::kPass : Verdict::kFail, other));
-    // CS-INV-4: a synchronous success names its result.
-    if (!o.fault && o.return_value == 0) {
-      const bool names_it = o.result && id_of(*o.result) == j.new_collection;
-      f.push_back(finding(
-          "inv4.result-reference", names_it ? Verdict::kPass : Verdict::kFail,
-          names_it ? ""
-                   : fmt::format(
-                         "returned 0 with ResultingSnapshotCollection {}; the new collection is {}",
-                         o.result ? o.result->to_string() : "absent", j.new_collection)));
-      std::string job_problem;
-      if (o.job) {
-        auto ji = provider.get_instance(*o.job);
-        if (!ji.ok() ||
-            !cim::JobState(static_cast<std::uint16_t>(ji->get_uint("JobState").value_or(0)))
-                 .is_success()) {
-          job_problem = "returned 0 with a Job that is not completed";
-        }
-      }
-      f.push_back(finding("inv4.job-absent-or-complete",
-                          job_problem.empty() ? Verdict::kPass : Verdict::kFail, job_problem));
+    const SnapView& sv = o.after.snapshots.at(s);
+    const std::string_view want_type =
+        e.snapshot_type == 2 ? names::kTypeSnapshotRecovery : names::kTypeSnapshotRealized;
+    if ((e.snapshot_type == 1 || e.snapshot_type == 2) && sv.type != want_type && types.empty()) {
+      types = fmt::format("snapshot {} has VirtualSystemType \"{}\", expected \"{}\"", s, sv.type,
+                          want_type);
     }
-    // CS-INV-7: reachable from the group (MUST) and from the job (SHOULD).
-    if (!e.group.empty() && shape != kRecursive && !j.new_collection.empty()) {
-      const auto g = after.groups.find(e.group);
-      const bool linked = g != after.groups.end() && g->second.collections.count(j.new_collection);
-      f.push_back(finding("inv7.reachable-from-group", linked ? Verdict::kPass : Verdict::kFail,
-                          linked ? ""
-                                 : fmt::format("{} is not reachable from the group through {}",
-                                               j.new_collection, names::kSnapshotOfGroup)));
+    const auto b = o.before.vms.find(vm);
+    const std::string previous = b == o.before.vms.end() ? std::string() : b->second.most_current;
+    if (sv.parent != previous && parents.empty()) {
+      parents =
+          fmt::format("snapshot {} of {} has Parent {}, expected {}", s, vm,
+                      sv.parent.empty() ? "none" : sv.parent, previous.empty() ? "none" : previous);
     }
-    if (o.job && o.trace && o.trace->readable_after_end && !o.trace->vanished &&
-        o.trace->final_state() && cim::JobState(*o.trace->final_state()).is_terminal() &&
-        !j.new_collection.empty()) {
-      auto from_job =
-          provider.associators(*o.job, {std::string(names::kAffectedJobElement), "", "", ""});
-      bool linked = false;
-      if (from_job.ok()) {
-        for (const auto& x : *from_job)
-          linked = linked || id_of(x.path()) == j.new_collection;
-      }
-      f.push_back(finding("inv7.reachable-from-job", linked ? Verdict::kPass : Verdict::kWarn,
-                          linked ? ""
-                                 : fmt::format("{} is not reachable from the job through {}",
-                                               j.new_collection, names::kAffectedJobElement)));
+    const auto a = o.after.vms.find(vm);
+    const std::string now = a == o.after.vms.end() ? std::string() : a->second.most_current;
+    if (now != s && currents.empty()) {
+      currents = fmt::format("{}'s most-current snapshot is {}, not its new snapshot {}", vm,
+                             now.empty() ? "none" : now, s);
     }
   }
-  // CS-INV-9: nothing outside the call's collection changed.
+  if (shape.kind != kRecursive && members.size() != expected_snaps.size() && per_member.empty()) {
+    per_member = fmt::format("the new collection holds {} snapshots for {} members", members.size(),
+                             e.members.size());
+  }
+  f.push_back(finding("inv2.one-snapshot-per-member",
+                      per_member.empty() ? Verdict::kPass : Verdict::kFail, per_member));
+  f.push_back(
+      finding("inv2.snapshot-type", types.empty() ? Verdict::kPass : Verdict::kFail, types));
+  f.push_back(finding("inv2.parent", parents.empty() ? Verdict::kPass : Verdict::kFail, parents));
+  f.push_back(
+      finding("inv2.most-current", currents.empty() ? Verdict::kPass : Verdict::kFail, currents));
+  // Nothing else: no losses, no other gains, no state/membership/parent changes.
+  std::string other;
+  if (!in.gone_collections.empty())
+    other = "lost snapshot collections " + short_list(in.gone_collections);
+  for (const auto& [vm, gone] : in.gone_snapshots) {
+    if (other.empty()) other = fmt::format("{} lost snapshots {}", vm, short_list(gone));
+  }
+  for (const auto& [vm, gained] : in.new_snapshots) {
+    if (!e.members.count(vm) && other.empty())
+      other = fmt::format("{} is not a member but gained {}", vm, short_list(gained));
+  }
+  if (!in.state_changed.empty() && other.empty())
+    other = "EnabledState changed for " + short_list(in.state_changed);
+  if (!in.membership_changed.empty() && other.empty())
+    other = "membership changed in " + short_list(in.membership_changed);
+  if (!in.parent_changed.empty() && other.empty())
+    other = "Parent changed on existing snapshots " + short_list(in.parent_changed);
+  if (!in.members_changed.empty() && other.empty())
+    other = "existing collections changed: " + short_list(in.members_changed);
+  f.push_back(
+      finding("inv2.nothing-else-changed", other.empty() ? Verdict::kPass : Verdict::kFail, other));
+}
+
+// CS-INV-4: a synchronous success names its result, and any Job it hands out is complete.
+void check_result_reference(const Observation& o, const Shape& shape, Findings& f) {
+  const CallOutcome& c = o.outcome;
+  if (c.fault || c.return_value != 0) return;
+  const bool names_it = c.result && id_of(*c.result) == shape.collection;
+  f.push_back(finding(
+      "inv4.result-reference", names_it ? Verdict::kPass : Verdict::kFail,
+      names_it
+          ? ""
+          : fmt::format("returned 0 with ResultingSnapshotCollection {}; the new collection is {}",
+                        c.result ? c.result->to_string() : "absent", shape.collection)));
+  std::string job_problem;
+  if (c.job &&
+      (!o.sync_job || !o.sync_job->readable || !cim::JobState(o.sync_job->state).is_success())) {
+    job_problem = "returned 0 with a Job that is not completed";
+  }
+  f.push_back(finding("inv4.job-absent-or-complete",
+                      job_problem.empty() ? Verdict::kPass : Verdict::kFail, job_problem));
+}
+
+// CS-INV-7: reachable from the group (MUST) and from the job (SHOULD).
+void check_reachability(const Expectation& e, const Observation& o, const Shape& shape,
+                        Findings& f) {
+  if (!e.group.empty() && shape.kind != kRecursive && !shape.collection.empty()) {
+    const auto g = o.after.groups.find(e.group);
+    const bool linked = g != o.after.groups.end() && g->second.collections.count(shape.collection);
+    f.push_back(finding("inv7.reachable-from-group", linked ? Verdict::kPass : Verdict::kFail,
+                        linked ? ""
+                               : fmt::format("{} is not reachable from the group through {}",
+                                             shape.collection, names::kSnapshotOfGroup)));
+  }
+  if (o.affected_from_job && !shape.collection.empty()) {
+    const bool linked = o.affected_from_job->count(shape.collection) != 0;
+    f.push_back(finding("inv7.reachable-from-job", linked ? Verdict::kPass : Verdict::kWarn,
+                        linked ? ""
+                               : fmt::format("{} is not reachable from the job through {}",
+                                             shape.collection, names::kAffectedJobElement)));
+  }
+}
+
+// CS-INV-9: nothing outside the call's collection changed.
+void check_isolation(const Diff& out, Findings& f) {
   f.push_back(finding(
       "inv9.others-untouched", out.empty() ? Verdict::kPass : Verdict::kFail,
       out.empty() ? "" : "objects outside the collection changed: " + describe_changes(out)));
-  // CS-OUT-16: the collection passed as ResultingSnapshotCollection is left as it was.
-  if (!e.referenced_collection.empty()) {
-    const auto b = before.collections.find(e.referenced_collection);
-    const auto c = after.collections.find(e.referenced_collection);
-    const bool same = b != before.collections.end() && c != after.collections.end() &&
-                      b->second.members == c->second.members;
-    f.push_back(finding(
-        "out16.referenced-unchanged", same ? Verdict::kPass : Verdict::kFail,
-        same ? ""
-             : fmt::format("the collection passed as ResultingSnapshotCollection ({}) changed",
-                           e.referenced_collection)));
+}
+
+// CS-OUT-16: the collection passed as ResultingSnapshotCollection is left as it was.
+void check_referenced_unchanged(const Expectation& e, const Observation& o, Findings& f) {
+  if (e.referenced_collection.empty()) return;
+  const auto b = o.before.collections.find(e.referenced_collection);
+  const auto c = o.after.collections.find(e.referenced_collection);
+  const bool same = b != o.before.collections.end() && c != o.after.collections.end() &&
+                    b->second.members == c->second.members;
+  f.push_back(finding(
+      "out16.referenced-unchanged", same ? Verdict::kPass : Verdict::kFail,
+      same ? ""
+           : fmt::format("the collection passed as ResultingSnapshotCollection ({}) changed",
+                         e.referenced_collection)));
+}
+
+}  // namespace
+
+Judgement judge(const Expectation& e, const Observation& o) {
+  Judgement j;
+  j.observed = o.outcome.describe();
+  const Effects fx = effects_of(e, o);
+  check_return_range(o.outcome, j.findings);
+  check_started_job(o.outcome, j.findings);
+  j.category = categorize(o.outcome, fx.in);
+  const bool failure = j.category != Category::kSuccess;
+  const Shape shape = failure ? Shape{} : shape_of(e, o, fx.in);
+  j.new_collection = shape.collection;
+  check_outcome_row(e, j, shape, o.outcome.return_value);
+  if (failure) {
+    check_no_change(j, fx.in, j.findings);
+  } else {
+    check_result_set(e, o, fx.in, shape, j.findings);
+    check_result_reference(o, shape, j.findings);
+    check_reachability(e, o, shape, j.findings);
   }
+  check_isolation(fx.out, j.findings);
+  check_referenced_unchanged(e, o, j.findings);
   return j;
 }
 

@@ -11,37 +11,14 @@
 #include <vector>
 
 #include "hvsnap/cim/provider.h"
+#include "hvsnap/conformance/model/observation.h"
 #include "hvsnap/conformance/target.h"
 
 namespace hvsnap::conformance {
 
-// One observed Msvm_ConcreteJob instance.
-struct JobSample {
-  std::uint16_t state = 0;
-  std::optional<std::uint16_t> percent;
-  std::optional<std::uint16_t> error_code;
-  std::optional<std::uint16_t> job_type;
-  std::optional<bool> cancellable;
-  std::string error_description;
-  std::string time_before_removal;  // CIM interval text, "" if absent
-};
-
-// Everything seen of a job while waiting for it.
-struct JobTrace {
-  cim::ObjectPath path;
-  bool resolved = false;  // the first read found it
-  std::string first_read_error;
-  cim::StatusKind first_read_kind = cim::StatusKind::kOk;
-  std::vector<JobSample> samples;   // every read, in order
-  bool vanished = false;            // a later read said "not found"
-  bool timed_out = false;           // still not terminal when the budget ran out
-  std::vector<std::string> errors;  // GetErrorEx texts (ending 10 only)
-  std::optional<std::uint32_t> get_error_ex_return;
-  bool readable_after_end = true;  // one more read after the terminal state succeeded
-
-  std::optional<std::uint16_t> final_state() const;
-  std::string describe() const;  // "4 4 4 7" etc.
-};
+// The job story the oracle judges (model/observation.h).
+using JobSample = model::JobSample;
+using JobTrace = model::JobTrace;
 
 // A method call as a person would type it, with its outcome.
 struct RecordedCall {

@@ -1,7 +1,7 @@
 // The oracle (contract §4): for a CreateSnapshot call of known classes, the set of outcomes
 // a conforming provider may produce, and the checks of CS-INV-1..9 and CS-OUT-1..16 over
-// what a provider actually did. Independent of any implementation: it sees only the call,
-// the observable host before and after, and the job as read through the Provider.
+// what a provider actually did. A pure function of what was observed (observation.h):
+// independent of any implementation, and it never reads the target itself.
 #pragma once
 
 #include <cstdint>
@@ -11,10 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "hvsnap/cim/provider.h"
 #include "hvsnap/conformance/classes.h"
-#include "hvsnap/conformance/client.h"
 #include "hvsnap/conformance/findings.h"
+#include "hvsnap/conformance/model/observation.h"
 #include "hvsnap/conformance/model/view.h"
 
 namespace hvsnap::conformance::model {
@@ -59,20 +58,6 @@ Allowed allowed_outcomes(const CallClasses& classes, const Declarations& declara
 // Outcomes allowed by either set (the governing check stays `a`'s).
 Allowed either(const Allowed& a, const Allowed& b);
 
-// What a call returned, including the job's story.
-struct CallOutcome {
-  bool fault = false;
-  cim::Status status;  // the fault
-  std::uint32_t return_value = 0;
-  std::optional<cim::ObjectPath> result;  // ResultingSnapshotCollection
-  std::optional<cim::ObjectPath> job;     // Job
-  std::optional<JobTrace> trace;          // when there was a job to follow
-
-  static CallOutcome from(const cim::Result<cim::MethodResult>& r);
-  // "4", "4096→7", "fault InvalidParameter", "4096→(gone)"
-  std::string describe() const;
-};
-
 enum class Category : std::uint8_t { kSuccess, kFailureCode, kFailedJob, kFault, kUndecided };
 
 // What the oracle knows about the call it judges.
@@ -102,9 +87,9 @@ struct Judgement {
 bool allow_finished_transitions(Expectation& e, const HostView& after, const Declarations& d);
 
 // Judges one CreateSnapshot call: return range, allowed outcome, result set or no change,
-// the job lifecycle, reachability and isolation.
-Judgement judge_create(const Expectation& e, const HostView& before, const CallOutcome& outcome,
-                       const HostView& after, cim::Provider& provider);
+// the job lifecycle, reachability and isolation. One small checker per requirement
+// (oracle.cpp); the findings come in a fixed order.
+Judgement judge(const Expectation& e, const Observation& observed);
 
 // CS-INV-5/6/8 over a job's trace.
 void check_job(const JobTrace& t, Findings& out);

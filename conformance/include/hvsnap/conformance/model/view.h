@@ -1,4 +1,4 @@
-// The oracle's own view of a host (contract §1, §4): what it can observe through the
+// The oracle's own view of a host (contract §1, §4): what can be observed through the
 // Provider about the objects in scope — VM states, per-VM snapshots with Parent and type,
 // most-current pointers, group membership, snapshot collections and their members — plus the
 // ids of every snapshot collection on the host. Written from the contract, never from the fake.
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "hvsnap/cim/provider.h"
+#include "hvsnap/cim/object_path.h"
 
 namespace hvsnap::conformance::model {
 
@@ -60,11 +60,6 @@ struct HostView {
   std::map<std::string, cim::ObjectPath> collection_paths;  // ... and its path
   std::vector<std::string> errors;                          // reads that failed
 };
-
-// Reads the view; a failed read is recorded in `errors`, never thrown.
-HostView observe(cim::Provider& provider, const Scope& scope);
-// Adds one snapshot collection and its members to `view` (one that no group in scope links).
-void observe_collection(cim::Provider& provider, const cim::ObjectPath& path, HostView& view);
 
 std::string upper(std::string_view s);
 // The id a path names: its Name, InstanceID or CollectionID key, upper-case.

@@ -1,0 +1,25 @@
+// The observation step (contract §4): every read the oracle's judgement rests on. The suite
+// observes the host in scope before and after a call, then makes the further reads the call's
+// outcome calls for (model::plan_reads); the oracle then judges the resulting value without
+// touching the target again.
+#pragma once
+
+#include "hvsnap/cim/provider.h"
+#include "hvsnap/conformance/model/observation.h"
+#include "hvsnap/conformance/model/view.h"
+
+namespace hvsnap::conformance {
+
+// Reads the view; a failed read is recorded in `errors`, never thrown.
+model::HostView observe(cim::Provider& provider, const model::Scope& scope);
+// One snapshot collection and its members (one that no group in scope links).
+model::CollectionView observe_collection(cim::Provider& provider, const cim::ObjectPath& path,
+                                         std::vector<std::string>& errors);
+// Carries out `plan` and stores what it read in `o`.
+void complete_observation(cim::Provider& provider, const model::ReadPlan& plan,
+                          model::Observation& o);
+// The reads `o`'s outcome calls for (model::plan_reads), carried out; `management`: the call
+// named a management collection.
+void complete_observation(cim::Provider& provider, bool management, model::Observation& o);
+
+}  // namespace hvsnap::conformance
