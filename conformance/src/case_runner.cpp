@@ -65,6 +65,7 @@ ObjectPath arrange_vm(Client& cl, const VmSpec& spec, Arranged& a, int index) {
   const ObjectPath vm =
       must(cl.define_vm(label, disabled ? std::optional<std::uint16_t>() : spec.checkpoint_type));
   a.scope.vms.push_back(vm);
+  bool running = false;  // set-up started it already
   if (spec.existing_snapshots > 0) {
     // Earlier snapshots through a helper group of this VM alone (left outside the call).
     const ObjectPath helper = must(cl.define_collection(label + "-history", 0));
@@ -72,6 +73,11 @@ ObjectPath arrange_vm(Client& cl, const VmSpec& spec, Arranged& a, int index) {
     a.scope.groups.push_back(helper);
     for (int i = 0; i < spec.existing_snapshots; ++i)
       snapshot_for_setup(cl, helper, a);
+    // Set-up may have started it (a target that refuses Off members).
+    if (a.cfg->setup.start_members && cl.vm_state(vm) == 2) {
+      running = spec.state != 3;
+      if (!running) must(cl.change_state(vm, 3));
+    }
   }
   if (disabled) must(cl.set_checkpoint_type(vm, 2));  // through ModifySystemSettings
   FakeVmAttributes attrs;
@@ -87,7 +93,8 @@ ObjectPath arrange_vm(Client& cl, const VmSpec& spec, Arranged& a, int index) {
     }
     must(cl.set_fake_attributes(vm, attrs));
   }
-  if (spec.state == 2 || spec.state == 6 || spec.state == 9) must(cl.change_state(vm, 2));
+  if ((spec.state == 2 || spec.state == 6 || spec.state == 9) && !running)
+    must(cl.change_state(vm, 2));
   if (spec.state == 6 || spec.state == 9) must(cl.change_state(vm, spec.state));
   return vm;
 }
@@ -112,15 +119,26 @@ Arranged arrange(Client& cl, const Case& c, const RunConfig& cfg) {
   Arranged a(cfg);
   // The sentinel: another group with a snapshot, which no call may touch (CS-INV-9) and
   // which R-EXISTING names.
-  cl.section("set-up: a sentinel group with one snapshot, which must stay untouched (CS-INV-9)");
+  // A capability probe (and a target that refuses every configuration) has a sentinel
+  // without a snapshot: the probe must not depend on the snapshot it is about to try.
+  const bool sentinel_snapshot = !cfg.probe && !cfg.setup.refused;
+  cl.section(sentinel_snapshot
+                 ? "set-up: a sentinel group with one snapshot, which must stay untouched (CS-INV-9)"
+                 : "set-up: a sentinel group, which must stay untouched (CS-INV-9)");
   const ObjectPath sentinel_vm = must(cl.define_vm("sentinel-vm"));
   const ObjectPath sentinel = must(cl.define_collection("sentinel", 0));
   must(cl.add_member(sentinel_vm, sentinel));
   a.scope.vms.push_back(sentinel_vm);
   a.scope.groups.push_back(sentinel);
-  const ObjectPath sentinel_s = snapshot_for_setup(cl, sentinel, a);
-  a.sentinel_collection = id_of(sentinel_s);
-  a.scope.collections.push_back(sentinel_s);
+  if (sentinel_snapshot) {
+    const ObjectPath sentinel_s = snapshot_for_setup(cl, sentinel, a);
+    a.sentinel_collection = id_of(sentinel_s);
+    a.scope.collections.push_back(sentinel_s);
+  } else if (c.combo.r == RClass::kExisting) {
+    throw Abort{cfg.probe ? "a capability probe makes no set-up snapshot"
+                          : "R-EXISTING needs a snapshot collection, and the target refused every "
+                            "collection snapshot the suite could arrange"};
+  }
   cl.section(fmt::format("set-up: the {} input", to_string(c.combo.c)));
 
   auto set_group = [&](const ObjectPath& g) {
@@ -320,10 +338,55 @@ Called call_and_observe(Client& cl, const cim::PropertyList& in, const model::Sc
 
 }  // namespace
 
+std::string power_configuration(const model::HostView& before,
+                                const std::set<std::string>& members) {
+  std::set<std::uint16_t> states;
+  for (const auto& m : members) {
+    const auto vm = before.vms.find(m);
+    states.insert(vm == before.vms.end() ? 0 : vm->second.state);
+  }
+  if (states.empty()) return {};
+  if (states.size() > 1) return "P-MIXED";
+  switch (*states.begin()) {
+    case 2:
+      return "P-RUNNING";
+    case 3:
+      return "P-OFF";
+    case 6:
+      return "P-SAVED";
+    case 9:
+      return "P-PAUSED";
+    default:
+      return fmt::format("P-STATE-{}", *states.begin());
+  }
+}
+
 SetupSnapshot setup_snapshot(Client& cl, const ObjectPath& group, const model::Scope& scope,
                              const RunConfig& cfg) {
   SetupSnapshot out;
   const std::string gid = id_of(group);
+  if (cfg.setup.refused) {
+    out.refused = true;
+    out.problem =
+        "set-up needs a collection snapshot, and the target refused every configuration the "
+        "suite arranged (Not Supported)";
+    return out;
+  }
+  if (cfg.setup.start_members) {
+    // The target refuses Off members: start them first (a configuration it accepts).
+    const model::HostView now = observe(cl.provider(), scope);
+    if (const auto g = now.groups.find(gid); g != now.groups.end()) {
+      for (const auto& m : g->second.members) {
+        const auto vm = now.vms.find(m);
+        if (vm != now.vms.end() && vm->second.state == 3) {
+          if (auto st = cl.change_state(vm->second.path, 2); !st.ok()) {
+            out.problem = "set-up: " + st.message();
+            return out;
+          }
+        }
+      }
+    }
+  }
   for (int attempt = 0; attempt < 8; ++attempt) {
     const model::HostView before = observe(cl.provider(), scope);
     if (!before.errors.empty()) {
@@ -360,6 +423,14 @@ SetupSnapshot setup_snapshot(Client& cl, const ObjectPath& group, const model::S
       out.findings.push_back(std::move(f));
     }
     if (out.failed) return out;
+    if (j.refused) {
+      out.refused = true;
+      out.problem = fmt::format(
+          "a set-up CreateSnapshot of a group whose members are {} was refused ({}, Not "
+          "Supported)",
+          power_configuration(before, e.members), j.observed);
+      return out;
+    }
     if (j.category == model::Category::kSuccess) {
       const auto s = call.after.collections.find(j.new_collection);
       if (s != call.after.collections.end()) {
@@ -393,7 +464,11 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
   try {
     Arranged a = arrange(cl, c, cfg);
     report.findings = std::move(a.setup_findings);
-    a.expect.classes = {c.combo.c, {}, c.combo.s, c.combo.t, c.ignore_disks()};
+    a.expect.classes = {c.combo.c, {}, c.combo.s, c.combo.t, c.ignore_disks(),
+                        c.combo.r != RClass::kNull};
+    // Saved members make a C-READY call one of C-SAVED's (AMB-6 for recovery snapshots).
+    if (c.combo.c == CClass::kReady && c.combo.power == Power::kSaved)
+      a.expect.classes.more_c.push_back(CClass::kSaved);
     a.expect.allowed = model::allowed_outcomes(a.expect.classes, cfg.declarations);
     a.expect.snapshot_type = c.type;
     if (c.combo.r == RClass::kExisting) a.expect.referenced_collection = a.sentinel_collection;
@@ -446,14 +521,45 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
       // successes compare then.
       const bool any_failed = j.category != model::Category::kSuccess ||
                               without_r->category != model::Category::kSuccess;
+      // A fault where ResultingSnapshotCollection was given is the transport refusing the
+      // parameter (O6), not another outcome of the same call.
       const bool skip = j.transient || without_r->transient || raced ||
-                        (cfg.declarations.transient_failures && any_failed);
+                        (cfg.declarations.transient_failures && any_failed) ||
+                        main.outcome.fault;
       report.findings.push_back(finding(
           "out16.same-outcome", skip || same ? Verdict::kPass : Verdict::kFail,
           skip || same
               ? ""
               : fmt::format("without ResultingSnapshotCollection the call gave {}, with it {}",
                             without_r->observed, j.observed)));
+    }
+    // The capability profile counts the calls of ready groups with valid parameters.
+    const std::string config = power_configuration(main.before, a.expect.members);
+    if (c.combo.c == CClass::kReady && is_valid(c.combo.s) && is_valid(c.combo.t)) {
+      report.capability = CapabilityCall{
+          fmt::format("{}/{}", config, to_string(c.combo.t)),
+          j.category == model::Category::kSuccess ? CapabilityCall::Outcome::kSnapshotted
+          : j.refused                              ? CapabilityCall::Outcome::kRefused
+                                                   : CapabilityCall::Outcome::kFailed,
+          j.observed};
+    }
+    // CS-INV-10: a refusal is stable. The same call again must be refused again.
+    if (j.refused) {
+      cl.section("the same call again: a refusal must be stable (CS-INV-10)");
+      Called again = call_and_observe(cl, arguments(c, a, r), a.scope, main.after, cfg);
+      model::Expectation e = a.expect;
+      model::allow_finished_transitions(e, again.after, cfg.declarations);
+      complete_observation(cl.provider(), c.combo.c == CClass::kMgmt, again);
+      model::Judgement k = model::judge(e, again);
+      const bool stable = k.category != model::Category::kSuccess;
+      for (auto& f : k.findings)
+        report.findings.push_back(std::move(f));
+      report.findings.push_back(finding(
+          "inv10.refusal-stable", stable ? Verdict::kPass : Verdict::kFail,
+          stable ? ""
+                 : fmt::format("the call was refused ({}) and the same call right after it "
+                               "succeeded ({}); members {}",
+                               j.observed, k.observed, config)));
     }
   } catch (const Abort& abort) {
     report.not_tested = true;

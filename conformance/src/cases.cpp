@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "hvsnap/cim/cimxml.h"
 #include "hvsnap/cim/names.h"
 
@@ -285,10 +287,33 @@ rc::Gen<Case> gen_case(const Combo& combo, const GenOptions& o) {
             break;
           case CClass::kEmpty:
             break;
-          case CClass::kReady:
-            for (int i = 0; i < n; ++i)
-              c.c.members.push_back(ready_vm());
+          case CClass::kReady: {
+            // The members' power configuration (contract §2): all Running, all Off, all Saved
+            // (a checkpoint type that works there, V4), or Running and Off together.
+            const int count = combo.power == Power::kMixed ? std::max(n, 2) : n;
+            for (int i = 0; i < count; ++i) {
+              VmSpec v = ready_vm();
+              switch (combo.power) {
+                case Power::kRunning:
+                  v.state = 2;
+                  break;
+                case Power::kOff:
+                  v.state = 3;
+                  break;
+                case Power::kSaved:
+                  v.state = 6;
+                  if (v.checkpoint_type == 4) v.checkpoint_type = 5;
+                  break;
+                case Power::kMixed:
+                  if (i < 2) v.state = i == 0 ? 2 : 3;
+                  break;
+                case Power::kAny:
+                  break;
+              }
+              c.c.members.push_back(v);
+            }
             break;
+          }
           default: {
             for (int i = 0; i < n; ++i)
               c.c.members.push_back(ready_vm());

@@ -2,6 +2,7 @@
 #include "hvsnap/conformance/classes.h"
 
 #include <algorithm>
+#include <vector>
 #include <set>
 #include <tuple>
 
@@ -64,7 +65,36 @@ constexpr Names<RClass, 3> kRNames{{{
     {RClass::kGarbage, "R-GARBAGE"},
 }}};
 
+constexpr Names<Power, 5> kPowerNames{{{
+    {Power::kAny, "P-ANY"},
+    {Power::kRunning, "P-RUNNING"},
+    {Power::kOff, "P-OFF"},
+    {Power::kSaved, "P-SAVED"},
+    {Power::kMixed, "P-MIXED"},
+}}};
+
+// The Collection dimension as the matrix sees it: every class, C-READY once per power.
+std::vector<std::pair<CClass, Power>> c_entries() {
+  std::vector<std::pair<CClass, Power>> out;
+  for (CClass c : kAllC) {
+    if (c != CClass::kReady) {
+      out.emplace_back(c, Power::kAny);
+      continue;
+    }
+    for (Power p : kAllPower)
+      out.emplace_back(c, p);
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string_view to_string(Power p) {
+  return kPowerNames.name(p);
+}
+std::optional<Power> parse_power(std::string_view t) {
+  return kPowerNames.parse(t);
+}
 
 std::string_view to_string(CClass c) {
   return kCNames.name(c);
@@ -98,8 +128,17 @@ bool is_valid(TClass t) {
   return t == TClass::kStandard || t == TClass::kRecovery;
 }
 
-std::string Combo::to_string() const {
+std::string Combo::c_label() const {
   std::string out(conformance::to_string(c));
+  if (power != Power::kAny) {
+    out += '/';
+    out += conformance::to_string(power);
+  }
+  return out;
+}
+
+std::string Combo::to_string() const {
+  std::string out = c_label();
   out += '/';
   out += conformance::to_string(s);
   out += '/';
@@ -110,19 +149,26 @@ std::string Combo::to_string() const {
 }
 
 std::optional<Combo> Combo::parse(std::string_view text) {
-  std::array<std::string_view, 4> parts;
-  for (std::size_t i = 0; i < 4; ++i) {
+  std::vector<std::string_view> parts;
+  while (true) {
     const std::size_t slash = text.find('/');
-    if ((slash == std::string_view::npos) != (i == 3)) return std::nullopt;
-    parts[i] = text.substr(0, slash);
-    if (i < 3) text.remove_prefix(slash + 1);
+    parts.push_back(text.substr(0, slash));
+    if (slash == std::string_view::npos || parts.size() > 5) break;
+    text.remove_prefix(slash + 1);
+  }
+  if (parts.size() != 4 && parts.size() != 5) return std::nullopt;
+  std::optional<Power> power = Power::kAny;
+  if (parts.size() == 5) {
+    power = parse_power(parts[1]);
+    parts.erase(parts.begin() + 1);
   }
   auto c = parse_c(parts[0]);
   auto s = parse_s(parts[1]);
   auto t = parse_t(parts[2]);
   auto r = parse_r(parts[3]);
-  if (!c || !s || !t || !r) return std::nullopt;
-  return Combo{*c, *s, *t, *r};
+  if (!c || !s || !t || !r || !power) return std::nullopt;
+  if (*power != Power::kAny && *c != CClass::kReady) return std::nullopt;
+  return Combo{*c, *s, *t, *r, *power};
 }
 
 int complexity(const Combo& c) {
@@ -132,12 +178,13 @@ int complexity(const Combo& c) {
 
 std::vector<Combo> all_combos() {
   std::vector<Combo> out;
-  out.reserve(kAllC.size() * kAllS.size() * kAllT.size() * kAllR.size());
-  for (CClass c : kAllC) {
+  const auto cs = c_entries();
+  out.reserve(cs.size() * kAllS.size() * kAllT.size() * kAllR.size());
+  for (const auto& [c, p] : cs) {
     for (SClass s : kAllS) {
       for (TClass t : kAllT) {
         for (RClass r : kAllR)
-          out.push_back({c, s, t, r});
+          out.push_back({c, s, t, r, p});
       }
     }
   }
@@ -146,7 +193,8 @@ std::vector<Combo> all_combos() {
 
 std::vector<Combo> pairwise_combos() {
   // Factors as index ranges; a row is four indices.
-  const std::array<int, 4> sizes{static_cast<int>(kAllC.size()), static_cast<int>(kAllS.size()),
+  const auto cs = c_entries();
+  const std::array<int, 4> sizes{static_cast<int>(cs.size()), static_cast<int>(kAllS.size()),
                                  static_cast<int>(kAllT.size()), static_cast<int>(kAllR.size())};
   using Pair = std::tuple<int, int, int, int>;  // factor a, value a, factor b, value b (a < b)
   std::set<Pair> uncovered;
@@ -191,25 +239,28 @@ std::vector<Combo> pairwise_combos() {
       for (int b = a + 1; b < 4; ++b)
         uncovered.erase({a, row[a], b, row[b]});
     }
-    out.push_back({kAllC[static_cast<std::size_t>(row[0])], kAllS[static_cast<std::size_t>(row[1])],
-                   kAllT[static_cast<std::size_t>(row[2])],
-                   kAllR[static_cast<std::size_t>(row[3])]});
+    const auto& [c, p] = cs[static_cast<std::size_t>(row[0])];
+    out.push_back({c, kAllS[static_cast<std::size_t>(row[1])],
+                   kAllT[static_cast<std::size_t>(row[2])], kAllR[static_cast<std::size_t>(row[3])],
+                   p});
   }
   // Base choice: each class alone against a valid baseline, so that every single-class row
   // of the allowed-outcome table is reached (pairs alone mix invalid classes together).
-  const Combo base{CClass::kReady, SClass::kNull, TClass::kStandard, RClass::kNull};
+  const Combo base{CClass::kReady, SClass::kNull, TClass::kStandard, RClass::kNull,
+                   Power::kRunning};
   auto add = [&](Combo c) {
     if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
   };
-  for (CClass c : kAllC)
-    add({c, base.s, base.t, base.r});
+  for (const auto& [c, p] : cs) {
+    add({c, base.s, base.t, base.r, p});
+    add({c, base.s, TClass::kRecovery, base.r, p});  // each configuration for both types
+  }
   for (SClass s : kAllS)
-    add({base.c, s, base.t, base.r});
+    add({base.c, s, base.t, base.r, base.power});
   for (TClass t : kAllT)
-    add({base.c, base.s, t, base.r});
+    add({base.c, base.s, t, base.r, base.power});
   for (RClass r : kAllR)
-    add({base.c, base.s, base.t, r});
-  add({CClass::kSaved, base.s, TClass::kRecovery, base.r});
+    add({base.c, base.s, base.t, r, base.power});
   return out;
 }
 

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <rapidcheck.h>
 
+#include <fmt/ranges.h>
+
 #include <map>
 
 #include "hvsnap/cim/codes.h"
@@ -73,13 +75,47 @@ class Aggregator {
       r_.requirements[it->second].reason = reason;
   }
 
+  // The capability profile: one row per configuration; the first refused and the first
+  // snapshotted case of each are kept to show an unstable refusal (CS-INV-10).
+  void capability(const CaseReport& rep) {
+    if (rep.not_tested || !rep.capability) return;
+    const CapabilityCall& c = *rep.capability;
+    CapabilityResult& row = capability_[c.configuration];
+    row.configuration = c.configuration;
+    switch (c.outcome) {
+      case CapabilityCall::Outcome::kSnapshotted:
+        ++row.snapshotted;
+        if (!first_success_.count(c.configuration))
+          first_success_[c.configuration] = rep.input.describe();
+        break;
+      case CapabilityCall::Outcome::kRefused:
+        ++row.refused;
+        row.answers.insert(c.observed);
+        if (!first_refusal_.count(c.configuration)) first_refusal_.emplace(c.configuration, rep);
+        break;
+      case CapabilityCall::Outcome::kFailed:
+        ++row.failed;
+        break;
+    }
+  }
+  const std::map<std::string, CapabilityResult>& capability_rows() const { return capability_; }
+  const CaseReport* first_refusal(const std::string& config) const {
+    auto it = first_refusal_.find(config);
+    return it == first_refusal_.end() ? nullptr : &it->second;
+  }
+  std::string first_success(const std::string& config) const {
+    auto it = first_success_.find(config);
+    return it == first_success_.end() ? std::string() : it->second;
+  }
+
   void observe_case(const CaseReport& rep) {
+    capability(rep);
     if (rep.not_tested) return;
     if (rep.return_value) {
       const auto rv = *rep.return_value;
       r_.return_codes[std::to_string(rv)]++;
       if ((rv >= 1 && rv <= 6)) r_.ambiguities["AMB-1"].insert("DMTF codes (1..6)");
-      if (rv >= 32768 && rv <= 32779) r_.ambiguities["AMB-1"].insert("Msvm codes (32768..32779)");
+      if (rv >= 32768 && rv <= 65535) r_.ambiguities["AMB-1"].insert("Msvm codes (32768..65535)");
       if (rv == 0) r_.ambiguities["AMB-2"].insert("synchronous success (0)");
       if (rv == 4096) r_.ambiguities["AMB-2"].insert("job (4096)");
     } else {
@@ -115,6 +151,9 @@ class Aggregator {
  private:
   RunResult& r_;
   std::map<std::string, std::size_t> index_;
+  std::map<std::string, CapabilityResult> capability_;
+  std::map<std::string, CaseReport> first_refusal_;
+  std::map<std::string, std::string> first_success_;
 };
 
 const Finding* first_fail(const Findings& fs) {
@@ -142,6 +181,7 @@ class Suite {
   }
 
   RunResult run() {
+    capability();
     matrix();
     if (o_.settings_sweep) settings();
     if (o_.profile == Profile::kFull) {
@@ -154,6 +194,7 @@ class Suite {
         agg_.not_tested(id, "the core profile runs no sequences (use --profile full)");
       }
     }
+    finish_capability();
     finish_requirements();
     order_failures();
     apply_verdict(result_);
@@ -213,6 +254,71 @@ class Suite {
   void record_failure(FailureRecord f) {
     f.seconds_to_find = elapsed();
     result_.failures.push_back(std::move(f));
+  }
+
+  // Which member configurations the target snapshots (contract §2, CS-OUT-14): one ready
+  // group per power configuration and snapshot type, without any set-up snapshot. What it
+  // refuses decides how later set-up snapshots are arranged.
+  void capability() {
+    ++result_.counts.properties;
+    RunConfig probe = o_.run;
+    probe.probe = true;
+    GenOptions gen;
+    gen.fake_attributes = info_.caps.control;
+    int done = 0;
+    const int total = static_cast<int>(kAllPower.size()) * 2;
+    for (Power power : kAllPower) {
+      for (TClass t : {TClass::kStandard, TClass::kRecovery}) {
+        if (out_of_budget()) break;
+        const Combo combo{CClass::kReady, SClass::kNull, t, RClass::kNull, power};
+        Case c = gen_case(combo, gen)(rc::Random(mix(o_.seed, 60000 + static_cast<std::uint64_t>(
+                                                                            done))),
+                                      100)
+                     .value();
+        for (auto& m : c.c.members) {
+          m.existing_snapshots = 0;
+          m.at_limit = false;
+        }
+        CaseReport rep = run_case(c, make_, probe);
+        ++result_.counts.cases;
+        if (rep.not_tested) {
+          ++result_.counts.cases_not_tested;
+        } else {
+          agg_.add(rep.findings);
+          agg_.observe_case(rep);
+        }
+        if (const Finding* f = first_fail(rep.findings)) {
+          FailureRecord fr;
+          fr.requirement = f->requirement;
+          fr.check = f->check;
+          fr.property = "capability";
+          fr.title = fmt::format("{}: {}", combo.to_string(), f->message);
+          fr.counterexample = c.describe() + "\n" + rep.transcript;
+          nlohmann::json tok = token_base(o_, "case");
+          tok["case"] = to_json(c);
+          tok["probe"] = true;
+          fr.token = encode_token(tok);
+          fr.steps = count_calls(rep.transcript);
+          record_failure(std::move(fr));
+        }
+        progress("capability", ++done, total);
+      }
+    }
+    // Set-up snapshots from now on use a configuration the target accepts.
+    const auto& rows = agg_.capability_rows();
+    auto row = [&](const char* key) -> const CapabilityResult* {
+      auto it = rows.find(key);
+      return it == rows.end() ? nullptr : &it->second;
+    };
+    bool any_snapshotted = false, any_refused = false;
+    for (const auto& [key, r] : rows) {
+      any_snapshotted = any_snapshotted || r.snapshotted > 0;
+      any_refused = any_refused || r.refused > 0;
+    }
+    const CapabilityResult* off = row("P-OFF/T-STANDARD");
+    const bool off_refused = off != nullptr && off->refused > 0 && off->snapshotted == 0;
+    o_.run.setup.refused = any_refused && !any_snapshotted;
+    o_.run.setup.start_members = off_refused && !o_.run.setup.refused;
   }
 
   void matrix() {
@@ -536,14 +642,46 @@ class Suite {
         });
   }
 
+  // The capability profile into the result, and CS-INV-10 across cases: a configuration
+  // refused in one case and snapshotted in another.
+  void finish_capability() {
+    for (const auto& [key, row] : agg_.capability_rows()) {
+      result_.capability.push_back(row);
+      if (row.refused == 0 || row.snapshotted == 0) continue;
+      const CaseReport* refused = agg_.first_refusal(key);
+      const std::string message = fmt::format(
+          "{} was refused ({}) in {} call(s) and snapshotted in {}: first snapshotted in {}", key,
+          fmt::join(row.answers, ", "), row.refused, row.snapshotted, agg_.first_success(key));
+      agg_.add({finding("inv10.refusal-stable", Verdict::kFail, message)});
+      if (refused == nullptr) continue;
+      FailureRecord fr;
+      fr.requirement = "CS-INV-10";
+      fr.check = "inv10.refusal-stable";
+      fr.property = "capability";
+      fr.title = message;
+      fr.counterexample = refused->input.describe() + "\n" + refused->transcript;
+      nlohmann::json tok = token_base(o_, "case");
+      tok["case"] = to_json(refused->input);
+      fr.token = encode_token(tok);
+      fr.steps = count_calls(refused->transcript);
+      record_failure(std::move(fr));
+    }
+  }
+
   // A conditional requirement whose condition never arose holds vacuously: say what was seen.
   std::string vacuous(const std::string& id) const {
     const bool zero = result_.return_codes.count("0") != 0;
     const bool job = result_.return_codes.count("4096") != 0;
     if (id == "CS-INV-4" && !zero)
       return "the target never returned 0: every success started a job (AMB-2)";
-    if ((id == "CS-INV-5" || id == "CS-INV-5-S" || id == "CS-INV-6" || id == "CS-INV-7-S" ||
-         id == "CS-INV-8") &&
+    if (id == "CS-INV-10") {
+      bool refused = false;
+      for (const auto& c : result_.capability)
+        refused = refused || c.refused > 0;
+      if (!refused) return "the target refused no configuration: there was no refusal to repeat";
+    }
+    if ((id == "CS-INV-5" || id == "CS-INV-5-S" || id == "CS-INV-6" || id == "CS-INV-6-S" ||
+         id == "CS-INV-7-S" || id == "CS-INV-8") &&
         !job) {
       return "the target never returned 4096: it completed every call synchronously (AMB-2)";
     }
@@ -640,8 +778,30 @@ void apply_verdict(RunResult& r) {
     ok = false;
     r.verdict_reasons.push_back("the run was interrupted before it was complete");
   }
-  r.certified = ok;
-  r.verdict = ok ? "CERTIFIED" : "NOT CERTIFIED";
+  // NOT SUPPORTED: nothing failed, but every configuration tried was refused (O1..O3, O5).
+  bool must_failed = false;
+  for (const auto& rr : r.requirements)
+    must_failed = must_failed || (rr.level != Level::kShould && rr.verdict == Verdict::kFail);
+  int snapshotted = 0, refused = 0;
+  std::string tried;
+  for (const auto& c : r.capability) {
+    snapshotted += c.snapshotted;
+    refused += c.refused;
+    if (c.refused > 0)
+      tried += fmt::format("{}{} ({})", tried.empty() ? "" : ", ", c.configuration,
+                           fmt::join(c.answers, "/"));
+  }
+  r.not_supported = !must_failed && refused > 0 && snapshotted == 0;
+  if (r.not_supported) {
+    r.verdict_reasons.insert(
+        r.verdict_reasons.begin(),
+        fmt::format("the target refused every collection snapshot the suite could arrange, as "
+                    "Not Supported with no change: {}. Real standalone Hyper-V hosts were seen "
+                    "to answer so (observations O1, O2, O3, O5 in docs/contract.md)",
+                    tried));
+  }
+  r.certified = ok && !r.not_supported;
+  r.verdict = r.certified ? "CERTIFIED" : r.not_supported ? "NOT SUPPORTED" : "NOT CERTIFIED";
 }
 
 RunResult run_suite(const TargetFactory& make_target, const TargetInfo& info, RunOptions options) {

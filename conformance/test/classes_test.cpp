@@ -13,15 +13,22 @@
 namespace hvsnap::conformance {
 namespace {
 
-TEST(Classes, TheFullProductHas1680DistinctCombinations) {
+TEST(Classes, TheFullProductHas2040DistinctCombinations) {
+  // 13 classes and C-READY in 4 power configurations, × 8 × 5 × 3.
   const auto all = all_combos();
-  EXPECT_EQ(all.size(), 1680U);
+  EXPECT_EQ(all.size(), 2040U);
   std::set<std::string> names;
   for (const auto& c : all) {
     names.insert(c.to_string());
     EXPECT_EQ(Combo::parse(c.to_string()), c);
   }
-  EXPECT_EQ(names.size(), 1680U);
+  EXPECT_EQ(names.size(), 2040U);
+  // The form without a power (tokens written before the dimension existed) still reads.
+  ASSERT_TRUE(Combo::parse("C-READY/S-NULL/T-STANDARD/R-NULL").has_value());
+  EXPECT_EQ(Combo::parse("C-READY/S-NULL/T-STANDARD/R-NULL")->power, Power::kAny);
+  EXPECT_EQ(Combo::parse("C-READY/P-OFF/S-NULL/T-STANDARD/R-NULL")->power, Power::kOff);
+  EXPECT_FALSE(Combo::parse("C-EMPTY/P-OFF/S-NULL/T-STANDARD/R-NULL").has_value());
+  EXPECT_FALSE(Combo::parse("C-READY/P-WARM/S-NULL/T-STANDARD/R-NULL").has_value());
   EXPECT_FALSE(Combo::parse("C-READY/S-NULL/T-STANDARD").has_value());
   EXPECT_FALSE(Combo::parse("C-READY/S-NULL/T-WHATEVER/R-NULL").has_value());
 }
@@ -31,17 +38,21 @@ TEST(Classes, PairwiseCoversEveryPairAndEveryClassAlone) {
   EXPECT_LT(cover.size(), 200U);
   std::set<std::string> pairs;
   for (const auto& c : cover) {
-    const std::string p[4] = {std::string(to_string(c.c)), std::string(to_string(c.s)),
+    const std::string p[4] = {c.c_label(), std::string(to_string(c.s)),
                               std::string(to_string(c.t)), std::string(to_string(c.r))};
     for (int a = 0; a < 4; ++a) {
       for (int b = a + 1; b < 4; ++b)
         pairs.insert(p[a] + "+" + p[b]);
     }
   }
-  EXPECT_EQ(pairs.size(), 14U * 8 + 14 * 5 + 14 * 3 + 8 * 5 + 8 * 3 + 5 * 3);
+  // 17 Collection values: 13 classes and C-READY in 4 power configurations.
+  EXPECT_EQ(pairs.size(), 17U * 8 + 17 * 5 + 17 * 3 + 8 * 5 + 8 * 3 + 5 * 3);
   for (CClass c : kAllC) {
-    const Combo alone{c, SClass::kNull, TClass::kStandard, RClass::kNull};
-    EXPECT_NE(std::find(cover.begin(), cover.end(), alone), cover.end()) << alone.to_string();
+    for (Power p : kAllPower) {
+      const Combo alone{c, SClass::kNull, TClass::kStandard, RClass::kNull,
+                        c == CClass::kReady ? p : Power::kAny};
+      EXPECT_NE(std::find(cover.begin(), cover.end(), alone), cover.end()) << alone.to_string();
+    }
   }
   EXPECT_EQ(pairwise_combos(), cover) << "deterministic";
 }
@@ -73,6 +84,30 @@ RC_GTEST_PROP(Cases, ValuesStayInsideTheirClass, ()) {
   if (combo.c == CClass::kReady && !o.fake_attributes) {
     for (const auto& m : c.c.members)
       RC_ASSERT(m.guest == "ok" && m.disks.empty());
+  }
+  // C-READY's power configuration holds for its members.
+  if (combo.c == CClass::kReady) {
+    std::set<std::uint16_t> states;
+    for (const auto& m : c.c.members) {
+      states.insert(m.state);
+      if (combo.power == Power::kSaved) RC_ASSERT(m.checkpoint_type != 4);
+    }
+    switch (combo.power) {
+      case Power::kRunning:
+        RC_ASSERT(states == std::set<std::uint16_t>{2});
+        break;
+      case Power::kOff:
+        RC_ASSERT(states == std::set<std::uint16_t>{3});
+        break;
+      case Power::kSaved:
+        RC_ASSERT(states == std::set<std::uint16_t>{6});
+        break;
+      case Power::kMixed:
+        RC_ASSERT(states.count(2) && states.count(3));
+        break;
+      case Power::kAny:
+        break;
+    }
   }
   // Cases survive JSON (tokens carry them).
   auto back = case_from_json(to_json(c));

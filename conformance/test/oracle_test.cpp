@@ -380,7 +380,8 @@ TEST(Jobs, ALegalLifeIsClean) {
 
 TEST(Jobs, EveryLifecycleRuleCanFail) {
   EXPECT_EQ(verdict_of(job(trace({4, 3, 7})), "inv6.legal-transitions"), Verdict::kFail);
-  EXPECT_EQ(verdict_of(job(trace({4, 12, 7})), "inv6.legal-transitions"), Verdict::kFail);
+  EXPECT_EQ(verdict_of(job(trace({4, 2, 7})), "inv6.legal-transitions"), Verdict::kFail);
+  EXPECT_EQ(verdict_of(job(trace({4, 13, 7})), "inv6.legal-transitions"), Verdict::kFail);
   EXPECT_EQ(verdict_of(job(trace({4, 7, 4})), "inv6.terminal-stable"), Verdict::kFail);
   JobTrace falling = trace({4, 4, 7});
   falling.samples[1].percent = 0;

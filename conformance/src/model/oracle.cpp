@@ -31,6 +31,21 @@ struct Row {
   bool not_applicable = false;
 };
 
+// Classes whose Collection names an existing group: a host may refuse to snapshot it as it
+// stands (Not Supported with no change; O1..O3, O5).
+bool names_a_group(CClass c) {
+  switch (c) {
+    case CClass::kNull:
+    case CClass::kMalformed:
+    case CClass::kForeignNs:
+    case CClass::kWrongClass:
+    case CClass::kMissing:
+      return false;
+    default:
+      return true;
+  }
+}
+
 Row c_row(const CallClasses& k, const Declarations& d) {
   switch (k.c) {
     case CClass::kNull:
@@ -78,10 +93,11 @@ std::optional<Row> s_row(SClass s) {
     case SClass::kOutOfMap:
     case SClass::kMalformed:
     case SClass::kWrongClass:
-      return Row{.check = "out6.bad-settings", .codes = {4, 6, 32773, 32776}};
+      return Row{.check = "out6.bad-settings", .codes = {4, 6, 32773, 32776}, .job_failure = true};
     case SClass::kUnknownProp:
       return Row{.check = "out7.unknown-property",
                  .codes = {4, 32773},
+                 .job_failure = true,
                  .success = kAnyShape,
                  .warn_on_success = true};
     default:
@@ -93,9 +109,13 @@ std::optional<Row> t_row(TClass t) {
   switch (t) {
     case TClass::kZero:
     case TClass::kReserved:
-      return Row{.check = "out4.type-reserved", .codes = {4, 6, 32773, 32776}};
+      return Row{.check = "out4.type-reserved", .codes = {4, 6, 32773, 32776}, .job_failure = true};
     case TClass::kVendor:
-      return Row{.check = "out5.type-vendor", .codes = {1, 4, 6, 32770, 32773, 32776}};
+      // A vendor type may be one the host knows (M6: 32768 Recovery, 34818 Automatic).
+      return Row{.check = "out5.type-vendor",
+                 .codes = {1, 4, 6, 32770, 32773, 32776},
+                 .job_failure = true,
+                 .success = kNormal};
     default:
       return std::nullopt;
   }
@@ -136,7 +156,15 @@ const CollectionView* find_collection(const Observation& o, const std::string& i
 }  // namespace
 
 bool is_failure_code(std::uint32_t code) {
-  return (code >= 1 && code <= 6) || (code >= 32768 && code <= 32779);
+  return (code >= 1 && code <= 6) || (code >= 32768 && code <= 65535);
+}
+
+bool in_return_range(std::uint32_t code) {
+  return code <= 6 || code == cim::ReturnCode::kJobStarted || (code >= 32768 && code <= 65535);
+}
+
+bool is_not_supported(std::uint32_t code) {
+  return code == cim::ReturnCode::kNotSupported || code == cim::ReturnCode::kMsvmNotSupported;
 }
 
 bool Allowed::allows_code(std::uint32_t code) const {
@@ -159,6 +187,7 @@ std::string Allowed::describe() const {
   if (success & kEmpty) parts.emplace_back("success with an empty collection");
   if (success & kRecursive) parts.emplace_back("a snapshot of every nested VM");
   if (transient) parts.emplace_back("transient 2/3/32768/32772 or a failing job");
+  if (refusal) parts.emplace_back("a refusal (Not Supported, no change)");
   std::string out;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     out += (i == 0 ? "" : (i + 1 == parts.size() ? " or " : ", ")) + parts[i];
@@ -177,6 +206,9 @@ Allowed allowed_outcomes(const CallClasses& k, const Declarations& d) {
   if (auto t = t_row(k.t)) rows.push_back(*t);
   Allowed a;
   a.transient = d.transient_failures;
+  a.refusal = names_a_group(k.c);
+  // ResultingSnapshotCollection on input may be refused by the transport (O6).
+  const bool fault_for_r = k.result_given;
   std::vector<const Row*> invalid;
   for (const Row& r : rows) {
     if (r.invalid) invalid.push_back(&r);
@@ -187,6 +219,7 @@ Allowed allowed_outcomes(const CallClasses& k, const Declarations& d) {
   if (invalid.empty()) {
     a.check = "out14.ready-succeeds";  // C-READY with valid S and T
     a.success = kNormal;
+    a.fault = fault_for_r;
     return a;
   }
   for (const Row* r : invalid) {
@@ -196,6 +229,7 @@ Allowed allowed_outcomes(const CallClasses& k, const Declarations& d) {
     a.job_failure |= r->job_failure;
     a.warn_on_success |= r->warn_on_success;
   }
+  a.fault |= fault_for_r;
   if (invalid.size() == 1) {
     a.check = std::string(invalid.front()->check);
     a.declared_not_applicable = invalid.front()->not_applicable;
@@ -213,6 +247,7 @@ Allowed either(const Allowed& a, const Allowed& b) {
   out.job_failure |= b.job_failure;
   out.success |= b.success;
   out.transient |= b.transient;
+  out.refusal |= b.refusal;
   return out;
 }
 
@@ -272,12 +307,16 @@ void check_job(const JobTrace& t, Findings& out) {
                              "Running (4) stop at once",
                              cim::JobState(first.state).to_string())));
   // Legal transitions: a later state must be reachable from the earlier one (polls may
-  // skip intermediate states): 2→3→4, 4↔5, 4→6, any non-terminal → terminal.
+  // skip intermediate states): 2→3→4, 4↔5, 4→6, any non-terminal → terminal. 12 (Query
+  // Pending) is in the host's value map (J1): a pause of any non-terminal state.
   auto reachable = [](std::uint16_t from, std::uint16_t to) {
     const cim::JobState f(from), g(to);
     if (from == to) return true;
     if (f.is_terminal()) return false;
-    if (g.is_terminal()) return from >= 2 && from <= 6;
+    const auto live = [](std::uint16_t s) { return (s >= 2 && s <= 6) || s == 12; };
+    if (g.is_terminal()) return live(from);
+    if (from == cim::JobState::kQueryPending || to == cim::JobState::kQueryPending)
+      return live(from) && live(to);
     switch (from) {
       case 2:
         return to == 3 || to == 4 || to == 5 || to == 6;
@@ -299,8 +338,8 @@ void check_job(const JobTrace& t, Findings& out) {
   std::string pct_problem;
   for (std::size_t i = 0; i < t.samples.size(); ++i) {
     const auto& s = t.samples[i];
-    const bool known =
-        (s.state >= 2 && s.state <= 10) || s.state == cim::JobState::kCompletedWithWarnings;
+    const bool known = (s.state >= 2 && s.state <= 10) || s.state == cim::JobState::kQueryPending ||
+                       s.state == cim::JobState::kCompletedWithWarnings;
     if (!known && bad.empty())
       bad = fmt::format("state {} is not a job state of the lifecycle", s.state);
     if (i > 0 && bad.empty() && !reachable(t.samples[i - 1].state, s.state)) {
@@ -343,11 +382,22 @@ void check_job(const JobTrace& t, Findings& out) {
   if (!end.is_terminal()) return;
   const std::uint16_t code = last.error_code.value_or(0);
   std::string ec;
-  if (end.is_success() && code != 0)
+  // Microsoft's own client reads ErrorCode 4096 on a job as "no error" (J3): tolerated on a
+  // success, with a warning (CS-INV-6-S).
+  const bool tolerated = end.is_success() && code == cim::ReturnCode::kJobStarted;
+  if (end.is_success() && code != 0 && !tolerated)
     ec = fmt::format("ErrorCode is {} although the job ended {}", code, end.to_string());
   if (!end.is_success() && code == 0)
     ec = fmt::format("ErrorCode is 0 although the job ended {}", end.to_string());
   out.push_back(finding("inv6.error-code", ec.empty() ? Verdict::kPass : Verdict::kFail, ec));
+  if (end.is_success()) {
+    out.push_back(finding(
+        "inv6s.success-error-code", tolerated ? Verdict::kWarn : Verdict::kPass,
+        tolerated ? fmt::format("the job ended {} with ErrorCode 4096; 0 is expected (Microsoft's "
+                                "client tolerates 4096, others may not)",
+                                end.to_string())
+                  : ""));
+  }
   if (last.state == cim::JobState::kException) {
     std::string detail;
     if (last.error_description.empty())
@@ -413,7 +463,7 @@ Category categorize(const CallOutcome& o, const Diff& in) {
 void check_return_range(const CallOutcome& o, Findings& f) {
   if (o.fault) return;
   const std::uint32_t rv = o.return_value;
-  const bool in_range = rv <= 6 || rv == 4096 || (rv >= 32768 && rv <= 32779);
+  const bool in_range = in_return_range(rv);
   f.push_back(finding(
       "inv1.return-range", in_range ? Verdict::kPass : Verdict::kFail,
       in_range ? "" : fmt::format("returned {}, a {} value", rv, cim::ReturnCode(rv).meaning())));
@@ -462,6 +512,7 @@ void check_outcome_row(const Expectation& e, Judgement& j, const Shape& shape,
                        std::uint32_t return_value) {
   const Allowed& a = e.allowed;
   bool allowed = false;
+  bool refusal_only = false;  // allowed only as a refusal of the configuration
   std::string why;
   switch (j.category) {
     case Category::kFault:
@@ -469,7 +520,12 @@ void check_outcome_row(const Expectation& e, Judgement& j, const Shape& shape,
       break;
     case Category::kFailureCode:
       allowed = a.allows_code(return_value);
-      if (!allowed && a.transient && is_transient_code(return_value)) allowed = j.transient = true;
+      j.refused = a.refusal && is_not_supported(return_value);
+      if (!allowed && j.refused) {
+        refusal_only = allowed = true;
+      } else if (!allowed && a.transient && is_transient_code(return_value)) {
+        allowed = j.transient = true;
+      }
       break;
     case Category::kFailedJob:
       allowed = a.job_failure;
@@ -493,6 +549,13 @@ void check_outcome_row(const Expectation& e, Judgement& j, const Shape& shape,
         "recommended";
   }
   if (a.declared_not_applicable && !allowed) v = Verdict::kNotApplicable;
+  if (refusal_only) {
+    // Not a pass: the target declined the configuration (the capability profile lists it).
+    v = Verdict::kNotApplicable;
+    msg = fmt::format("refused: {} (Not Supported) with no change for {}", return_value,
+                      fmt::format("{}/{}/{}", to_string(e.classes.c), to_string(e.classes.s),
+                                  to_string(e.classes.t)));
+  }
   if (!allowed) {
     msg = fmt::format("{} for {}; allowed: {}{}", j.observed,
                       fmt::format("{}/{}/{}", to_string(e.classes.c), to_string(e.classes.s),
@@ -526,7 +589,7 @@ void check_result_set(const Expectation& e, const Observation& o, const Diff& in
   const CollectionView* coll = find_collection(o, shape.collection);
   const std::set<std::string> empty;
   const std::set<std::string>& members = coll == nullptr ? empty : coll->members;
-  std::string per_member, types, parents, currents;
+  std::string per_member, types, parents, currents, first_type;
   std::set<std::string> expected_snaps;
   for (const auto& vm : e.members) {
     const auto gained = in.new_snapshots.find(vm);
@@ -547,6 +610,18 @@ void check_result_set(const Expectation& e, const Observation& o, const Diff& in
     if ((e.snapshot_type == 1 || e.snapshot_type == 2) && sv.type != want_type && types.empty()) {
       types = fmt::format("snapshot {} has VirtualSystemType \"{}\", expected \"{}\"", s, sv.type,
                           want_type);
+    }
+    // A vendor type the host knows (M6): any snapshot type, the same for every member.
+    if (e.snapshot_type != 1 && e.snapshot_type != 2 && types.empty()) {
+      if (sv.type.rfind(names::kTypeSnapshotPrefix, 0) != 0) {
+        types = fmt::format("snapshot {} has VirtualSystemType \"{}\", not a snapshot type", s,
+                            sv.type);
+      } else if (first_type.empty()) {
+        first_type = sv.type;
+      } else if (sv.type != first_type) {
+        types = fmt::format("the members' snapshots differ in VirtualSystemType (\"{}\", \"{}\")",
+                            first_type, sv.type);
+      }
     }
     const auto b = o.before.vms.find(vm);
     const std::string previous = b == o.before.vms.end() ? std::string() : b->second.most_current;

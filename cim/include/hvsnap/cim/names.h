@@ -34,5 +34,6 @@ inline constexpr std::string_view kAffectedJobElement = "Msvm_AffectedJobElement
 inline constexpr std::string_view kTypeRealized = "Microsoft:Hyper-V:System:Realized";
 inline constexpr std::string_view kTypeSnapshotRealized = "Microsoft:Hyper-V:Snapshot:Realized";
 inline constexpr std::string_view kTypeSnapshotRecovery = "Microsoft:Hyper-V:Snapshot:Recovery";
+inline constexpr std::string_view kTypeSnapshotPrefix = "Microsoft:Hyper-V:Snapshot:";
 
 }  // namespace hvsnap::cim::names

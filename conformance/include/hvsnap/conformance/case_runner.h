@@ -4,6 +4,8 @@
 // result with the oracle. A class the target cannot be put into is NOT_TESTED, with why.
 #pragma once
 
+#include <optional>
+#include <set>
 #include <string>
 
 #include "hvsnap/conformance/cases.h"
@@ -14,12 +16,35 @@
 
 namespace hvsnap::conformance {
 
+// What the run has learnt about the configurations the target snapshots (contract §4,
+// CS-OUT-14): set-up snapshots use one it accepts.
+struct SetupPlan {
+  // Start a group's Off members before a set-up snapshot (the target refuses Off members).
+  bool start_members = false;
+  // The target refused every configuration the suite arranged: no set-up snapshot is tried.
+  bool refused = false;
+};
+
 struct RunConfig {
   model::Declarations declarations;
   ClientOptions client;
   int visibility_retries = 40;  // observation rounds a lagging result may take (CS-INV-7)
   bool cleanup = true;
   bool faults_off = false;  // switch the target's fault plan off first (liveness phase)
+  bool probe = false;       // a capability probe: no set-up snapshot at all (no sentinel's)
+  SetupPlan setup;
+};
+
+// The member power configuration of a call, as observed just before it (contract §2):
+// "P-RUNNING", "P-OFF", "P-SAVED", "P-PAUSED" or "P-MIXED"; "" without members.
+std::string power_configuration(const model::HostView& before,
+                                const std::set<std::string>& members);
+
+// One call of a ready group with valid parameters: what the capability profile counts.
+struct CapabilityCall {
+  std::string configuration;  // "P-OFF/T-STANDARD"
+  enum class Outcome : std::uint8_t { kSnapshotted, kRefused, kFailed } outcome{};
+  std::string observed;  // "32770", "4096→4→7"
 };
 
 struct CaseReport {
@@ -35,6 +60,7 @@ struct CaseReport {
   std::optional<std::uint32_t> return_value;
   std::optional<std::uint16_t> job_end;
   std::vector<std::string> cleanup_left;  // objects cleanup could not remove
+  std::optional<CapabilityCall> capability;  // the call under test, when it counts
 };
 
 // A set-up CreateSnapshot(group, Standard): contract §4's invariants hold for every call, so
@@ -45,6 +71,7 @@ struct SetupSnapshot {
   std::optional<cim::ObjectPath> collection;  // the new S, when it succeeded
   Findings findings;                          // every judged attempt's findings
   bool failed = false;                        // a finding FAILed: the provider broke the contract
+  bool refused = false;                       // the target refused it (Not Supported)
   std::string problem;                        // why there is no collection (NOT_TESTED otherwise)
 };
 SetupSnapshot setup_snapshot(Client& cl, const cim::ObjectPath& group, const model::Scope& scope,

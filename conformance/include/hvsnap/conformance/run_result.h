@@ -46,6 +46,16 @@ struct FailureRecord {
   double seconds_to_find = 0;  // from the start of the run to the first failing case
 };
 
+// One row of the target's capability profile (contract §4, CS-OUT-14): what became of the
+// calls of ready groups with valid parameters, per member power configuration and type.
+struct CapabilityResult {
+  std::string configuration;  // "P-OFF/T-STANDARD"
+  int snapshotted = 0;
+  int refused = 0;  // Not Supported with no change
+  int failed = 0;   // any other failure
+  std::set<std::string> answers;  // what it answered when it refused: "32770"
+};
+
 struct RunCounts {
   int combos = 0;
   int cases = 0;
@@ -77,14 +87,20 @@ struct RunResult {
   bool stopped_at_first_failure = false;
   bool interrupted = false;  // RunOptions::cancel was set
 
+  std::vector<CapabilityResult> capability;  // sorted by configuration
+
   bool certified = false;
-  std::string verdict;  // "CERTIFIED" / "NOT CERTIFIED"
+  // No MUST failed, but the target refused every collection snapshot the suite could arrange.
+  bool not_supported = false;
+  std::string verdict;  // "CERTIFIED" / "NOT CERTIFIED" / "NOT SUPPORTED"
   std::vector<std::string> verdict_reasons;
 };
 
 // The certification rules (README "Rules of certification"): certified only with zero FAIL
 // on MUST items and no NOT_TESTED on a MUST item in the `full` profile; SHOULD failures are
-// warnings; an undeclared IF-IMPLEMENTED capability is NOT_APPLICABLE.
+// warnings; an undeclared IF-IMPLEMENTED capability is NOT_APPLICABLE. With no MUST failure,
+// a target that refused every configuration of the capability profile and snapshotted none is
+// NOT SUPPORTED (observations O1..O3, O5): never certified, never a pass.
 void apply_verdict(RunResult& r);
 
 }  // namespace hvsnap::conformance

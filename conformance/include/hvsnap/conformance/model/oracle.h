@@ -36,6 +36,10 @@ struct Allowed {
   bool transient = false;                // 2/3/32768/32772 or a failing job allowed (fault plan)
   std::string check;                     // the CS-OUT check that governs this call ("" if none)
   bool declared_not_applicable = false;  // CS-OUT-8 undeclared: recorded, not certified
+  // Not Supported (1 / 32770) with no change, as a refusal of the configuration: the target
+  // does not snapshot this group as it stands (O1..O3, O5). Recorded in the capability
+  // profile, never a pass, and stable (CS-INV-10).
+  bool refusal = false;
 
   bool allows_code(std::uint32_t code) const;
   std::string describe() const;  // "4, 32773 or a transport fault"
@@ -52,6 +56,7 @@ struct CallClasses {
   SClass s = SClass::kNull;
   TClass t = TClass::kStandard;
   bool ignore_nonsnapshottable_disks = false;  // what the settings ask for
+  bool result_given = false;  // ResultingSnapshotCollection was passed in (R-EXISTING/-GARBAGE)
 };
 
 Allowed allowed_outcomes(const CallClasses& classes, const Declarations& declarations);
@@ -59,6 +64,9 @@ Allowed allowed_outcomes(const CallClasses& classes, const Declarations& declara
 Allowed either(const Allowed& a, const Allowed& b);
 
 enum class Category : std::uint8_t { kSuccess, kFailureCode, kFailedJob, kFault, kUndecided };
+
+// Not Supported in either code family (contract §4: a refusal when synchronous, no job).
+bool is_not_supported(std::uint32_t code);
 
 // What the oracle knows about the call it judges.
 struct Expectation {
@@ -75,6 +83,7 @@ struct Expectation {
 struct Judgement {
   Findings findings;
   Category category = Category::kUndecided;
+  bool refused = false;        // an allowed refusal (Not Supported, no change)
   bool transient = false;      // a tolerated transient failure
   std::string observed;        // outcome in words
   std::string new_collection;  // the S that was created, if any
@@ -94,7 +103,9 @@ Judgement judge(const Expectation& e, const Observation& observed);
 // CS-INV-5/6/8 over a job's trace.
 void check_job(const JobTrace& t, Findings& out);
 
-// The failure codes of the value map: 1..6 and 32768..32779.
+// The failure codes of the value map: 1..6 and the vendor range 32768..65535 (C3).
 bool is_failure_code(std::uint32_t code);
+// CS-INV-1: 0..6, 4096 or the vendor range; never DMTF- or method-reserved.
+bool in_return_range(std::uint32_t code);
 
 }  // namespace hvsnap::conformance::model
