@@ -8,7 +8,7 @@
 namespace hvsnap::cim {
 namespace {
 
-constexpr std::array<CodeInfo, 20> kReturnCodes{{
+constexpr std::array<CodeInfo, 22> kReturnCodes{{
     {0, "Completed", "Completed with No Error"},
     {1, "NotSupported", "Not Supported"},
     {2, "Failed", "Failed"},
@@ -29,6 +29,8 @@ constexpr std::array<CodeInfo, 20> kReturnCodes{{
     {32777, "MsvmSystemNotAvailable", "System is not available"},
     {32778, "MsvmOutOfMemory", "Out of memory"},
     {32779, "MsvmFileNotFound", "File not found"},
+    {32783, "MsvmRebootRequired", "Reboot required"},  // C2
+    {32789, "MsvmObjectNotFound", "Object not found"},  // C2
 }};
 
 constexpr std::array<CodeInfo, 12> kJobStates{{
@@ -44,6 +46,38 @@ constexpr std::array<CodeInfo, 12> kJobStates{{
     {11, "Service", "Service"},
     {12, "QueryPending", "Query Pending"},
     {32768, "CompletedWithWarnings", "Completed with Warnings"},
+}};
+
+constexpr std::array<CodeInfo, 22> kEnabledStates{{
+    {0, "Unknown", "Unknown"},
+    {1, "Other", "Other"},
+    {2, "Running", "Running"},
+    {3, "Off", "Off"},
+    {4, "ShuttingDown", "Shutting Down"},
+    {5, "NotApplicable", "Not Applicable"},
+    {6, "Saved", "Saved"},
+    {7, "InTest", "In Test"},
+    {8, "Deferred", "Deferred"},
+    {9, "Paused", "Paused"},
+    {10, "Starting", "Starting"},
+    {32768, "LegacyPaused", "Paused (legacy)"},
+    {32769, "LegacySuspended", "Suspended (legacy)"},
+    {32770, "LegacyStarting", "Starting (legacy)"},
+    {32771, "Snapshotting", "Snapshotting (legacy)"},
+    {32773, "Saving", "Saving (legacy)"},
+    {32774, "Stopping", "Stopping (legacy)"},
+    {32776, "Pausing", "Pausing (legacy)"},
+    {32777, "Resuming", "Resuming (legacy)"},
+    {32779, "FastSaved", "FastSaved"},
+    {32780, "FastSaving", "FastSaving"},
+    {32783, "Hibernated", "Hibernated"},
+}};
+
+constexpr std::array<CodeInfo, 4> kUserSnapshotTypes{{
+    {2, "Disabled", "Disabled"},
+    {3, "Production", "Production (falls back to standard)"},
+    {4, "ProductionOnly", "Production only"},
+    {5, "Standard", "Standard"},
 }};
 
 template <std::size_t N>
@@ -123,6 +157,73 @@ std::string JobState::to_string() const {
 
 std::span<const CodeInfo> JobState::table() {
   return kJobStates;
+}
+
+std::string_view EnabledState::name() const {
+  if (const auto* c = lookup(kEnabledStates, value_)) return c->name;
+  return value_ >= 32768 ? "VendorReserved" : "DMTFReserved";
+}
+
+std::string_view EnabledState::meaning() const {
+  if (const auto* c = lookup(kEnabledStates, value_)) return c->meaning;
+  return value_ >= 32768 ? "Vendor Reserved" : "DMTF Reserved";
+}
+
+bool EnabledState::is_known() const {
+  return lookup(kEnabledStates, value_) != nullptr;
+}
+
+std::string EnabledState::to_string() const {
+  return fmt::format("{} ({})", value_, meaning());
+}
+
+bool EnabledState::is_transitional() const {
+  switch (value_) {
+    case kOther:
+    case kShuttingDown:
+    case kStarting:
+    case 32770:
+    case 32771:
+    case 32773:
+    case 32774:
+    case 32776:
+    case 32777:
+    case 32780:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool EnabledState::is_saved() const {
+  switch (value_) {
+    case kSaved:
+    case kPaused:
+    case 32768:
+    case 32769:
+    case kFastSaved:
+    case kHibernated:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::span<const CodeInfo> EnabledState::table() {
+  return kEnabledStates;
+}
+
+std::string_view UserSnapshotType::meaning() const {
+  if (const auto* c = lookup(kUserSnapshotTypes, value_)) return c->meaning;
+  return "Unknown";
+}
+
+std::string UserSnapshotType::to_string() const {
+  return fmt::format("{} ({})", value_, meaning());
+}
+
+std::span<const CodeInfo> UserSnapshotType::table() {
+  return kUserSnapshotTypes;
 }
 
 }  // namespace hvsnap::cim

@@ -247,29 +247,47 @@ std::string precondition_problem(const Case& c, const model::HostView& before, c
     return s;
   };
   const auto states = member_states();
-  auto any = [&](std::initializer_list<std::uint16_t> wanted) {
+  auto any_transitional = [&] {
     for (auto s : states) {
-      for (auto w : wanted) {
-        if (s == w) return true;
-      }
+      if (cim::EnabledState(s).is_transitional()) return true;
+    }
+    return false;
+  };
+  auto any_saved = [&] {
+    for (auto s : states) {
+      if (cim::EnabledState(s).is_saved()) return true;
     }
     return false;
   };
   if (!before.errors.empty()) return "the host could not be observed: " + before.errors.front();
   switch (c.combo.c) {
     case CClass::kTransitional:
-      if (!any({4, 10}))
-        return "no member was still in a transitional state (4 or 10) when the call was made";
+      if (!any_transitional())
+        return "no member was still in a transitional state (1, 4, 10 or a vendor transition) "
+               "when the call was made";
       break;
     case CClass::kSaved:
-      if (!any({6, 9})) return "no member was Saved or Paused when the call was made";
+      if (!any_saved()) return "no member was Saved or Paused when the call was made";
       break;
-    case CClass::kReady:
+    case CClass::kReady: {
+      // The power configuration the case arranged must be the one observed.
+      const std::string want = c.combo.power == Power::kAny     ? ""
+                               : c.combo.power == Power::kMixed ? "P-MIXED"
+                                                                : std::string(to_string(c.combo.power));
+      const std::string seen = power_configuration(before, a.expect.members);
+      if (!want.empty() && seen != want)
+        return fmt::format("the members were {}, not {}, when the call was made", seen, want);
+      if (c.combo.power == Power::kSaved) break;
+      if (any_transitional() || any_saved())
+        return "a member was not Running or Off when the call was made";
+      break;
+    }
     case CClass::kDisabled:
     case CClass::kAtLimit:
     case CClass::kNonsnapDisk:
     case CClass::kProdOnlyNovss:
-      if (any({4, 6, 9, 10})) return "a member was not Running or Off when the call was made";
+      if (any_transitional() || any_saved())
+        return "a member was not Running or Off when the call was made";
       break;
     default:
       break;

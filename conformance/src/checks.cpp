@@ -61,6 +61,7 @@ constexpr CheckInfo kChecks[] = {
     {"seq6.linearizable", "CS-SEQ-6"},
     {"seq7.cancelled", "CS-SEQ-7"},
     {"seq7.not-cancellable", "CS-SEQ-7"},
+    {"seq7.refusal-code", "CS-SEQ-7"},
     {"seq8.removed-after-time", "CS-SEQ-8"},
     {"seq8.ids-not-reused", "CS-SEQ-8"},
 };

@@ -31,6 +31,21 @@ std::string_view to_string(Level l) {
   return "?";
 }
 
+std::optional<Verdict> parse_verdict(std::string_view text) {
+  for (Verdict v : {Verdict::kPass, Verdict::kFail, Verdict::kWarn, Verdict::kNotTested,
+                    Verdict::kNotApplicable}) {
+    if (to_string(v) == text) return v;
+  }
+  return std::nullopt;
+}
+
+std::optional<Level> parse_level(std::string_view text) {
+  for (Level l : {Level::kMust, Level::kShould, Level::kIfImplemented}) {
+    if (to_string(l) == text) return l;
+  }
+  return std::nullopt;
+}
+
 bool has_failure(const Findings& f) {
   for (const auto& x : f) {
     if (x.verdict == Verdict::kFail) return true;

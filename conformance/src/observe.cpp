@@ -66,6 +66,7 @@ HostView observe(cim::Provider& p, const Scope& scope) {
       continue;
     }
     vm.state = static_cast<std::uint16_t>(inst->get_uint("EnabledState").value_or(0));
+    vm.other_state = inst->get_string("OtherEnabledState");
     for (const auto& s : assoc(p, path, names::kSnapshotOfVm, "", v.errors)) {
       SnapView sv;
       sv.id = upper(s.get_string("InstanceID"));

@@ -219,7 +219,8 @@ class Harness {
   void settle_transitions() {
     for (auto it = transitions_.begin(); it != transitions_.end();) {
       auto vm = view_.vms.find(it->first);
-      const bool over = vm != view_.vms.end() && vm->second.state != 4 && vm->second.state != 10 &&
+      const bool over = vm != view_.vms.end() &&
+                        !cim::EnabledState(vm->second.state).is_transitional() &&
                         vm->second.state != transition_from_[it->first];
       if (over) transition_from_.erase(it->first);
       it = over ? transitions_.erase(it) : std::next(it);
@@ -242,8 +243,9 @@ class Harness {
       auto it = view_.vms.find(vm);
       if (it == view_.vms.end()) continue;
       const auto st = it->second.state;
-      transitional = transitional || st == 4 || st == 10 || transitions_.count(vm);
-      saved = saved || st == 6 || st == 9;
+      transitional =
+          transitional || cim::EnabledState(st).is_transitional() || transitions_.count(vm);
+      saved = saved || cim::EnabledState(st).is_saved();
       at_limit =
           at_limit || (limit_ > 0 && vm == id_of(vms_[0]) && it->second.snapshots.size() >= limit_);
     }
@@ -527,6 +529,17 @@ class Harness {
           ok ? ""
              : "a job with Cancellable=false accepted the cancel request or did not continue"));
     }
+    // A refusal answers in the host's map (C4: 32768..32778, or the documented 1..6,
+    // 4097..4099), never with a reserved value.
+    if (running && rc && *rc != 0 && *rc != cim::ReturnCode::kJobStarted) {
+      const bool reserved = (*rc >= 7 && *rc <= 4095) || (*rc >= 4100 && *rc <= 32767) ||
+                            *rc > 65535;
+      add(finding("seq7.refusal-code", reserved ? Verdict::kFail : Verdict::kPass,
+                  reserved ? fmt::format("RequestStateChange({}) on the job was refused with {}, a "
+                                         "reserved value",
+                                         step.type, cim::ReturnCode(*rc).to_string())
+                           : ""));
+    }
     // The create itself, with a cancelled job counted as a legal failure.
     e.allowed.job_failure = e.allowed.job_failure || (running && rc && *rc == 0);
     judge(e, before, o, after);
@@ -572,9 +585,21 @@ class Harness {
       return;
     }
     collections_.erase(target);
+    // The destroyed snapshots' descendants: each is either re-parented or removed with its own
+    // descendants ("may destroy other snapshots that are dependent", M7; AMB-15).
+    std::set<std::string> dependents;
+    for (bool grew = true; grew;) {
+      grew = false;
+      for (const auto& [id, sv] : before.snapshots) {
+        if (dead.count(id) || dependents.count(id)) continue;
+        if (dead.count(sv.parent) || dependents.count(sv.parent))
+          grew = dependents.insert(id).second || grew;
+      }
+    }
+    auto gone = [&](const std::string& s) { return !s.empty() && !after.snapshots.count(s); };
     // The nearest ancestor of `s` that survives.
     auto survivor = [&](std::string s) {
-      while (!s.empty() && dead.count(s))
+      while (!s.empty() && (dead.count(s) || gone(s)))
         s = before.snapshots.count(s) ? before.snapshots.at(s).parent : std::string();
       return s;
     };
@@ -585,6 +610,11 @@ class Harness {
         removed = fmt::format("its snapshot {} still exists", s);
     }
     for (const auto& [id, sv] : after.snapshots) {
+      // No snapshot may be left with a Parent that does not exist.
+      if (gone(sv.parent) && reparent.empty()) {
+        reparent = fmt::format("snapshot {} is left with Parent {}, which no longer exists", id,
+                               sv.parent);
+      }
       auto b = before.snapshots.find(id);
       if (b == before.snapshots.end() || !dead.count(b->second.parent)) continue;
       const std::string want = survivor(b->second.parent);
@@ -605,13 +635,20 @@ class Harness {
     }
     for (const auto& [id, c] : before.collections) {
       if (id == target) continue;
-      auto a = after.collections.find(id);
-      if ((a == after.collections.end() || a->second.members != c.members) && others.empty()) {
-        others = fmt::format("snapshot collection {} changed", id);
+      // A collection keeps every member that was not removed as a dependent (M7); one that
+      // lost all its members may go as a whole.
+      std::set<std::string> kept;
+      for (const auto& m : c.members) {
+        if (!(dependents.count(m) && gone(m))) kept.insert(m);
       }
+      auto a = after.collections.find(id);
+      const bool ok = a == after.collections.end() ? kept.empty() && kept != c.members
+                                                   : a->second.members == kept;
+      if (!ok && others.empty()) others = fmt::format("snapshot collection {} changed", id);
     }
     for (const auto& [id, sv] : before.snapshots) {
-      if (!dead.count(id) && !after.snapshots.count(id) && others.empty())
+      if (!dead.count(id) && !dependents.count(id) && !after.snapshots.count(id) &&
+          others.empty())
         others = fmt::format("snapshot {} vanished", id);
     }
     add(finding("seq2.removed", removed.empty() ? Verdict::kPass : Verdict::kFail, removed));

@@ -243,41 +243,66 @@ Verification verify_bundle(const fs::path& dir) {
         problem(fmt::format("result.json: {} requirements are {} but the tally says {}", seen[k], k,
                             n));
     }
-    const std::string profile = j.at("options").at("profile");
-    bool certified = profile == "full";
+    // The verdict is re-derived from the listed facts by the rules the run used (one function,
+    // conformance::apply_verdict), not by a second copy of them.
+    conformance::RunResult facts;
+    facts.profile = j.at("options").at("profile");
     for (const auto& rr : reqs) {
-      const std::string id = rr.at("id"), level = rr.at("level"), verdict = rr.at("verdict");
-      const int passed = rr.at("passed"), failed = rr.at("failed"), warned = rr.at("warned");
-      const std::string reason = rr.at("reason");
-      const bool should = level == "SHOULD";
+      conformance::RequirementResult x;
+      x.id = rr.at("id");
+      const auto level = conformance::parse_level(rr.at("level").get<std::string>());
+      const auto verdict = conformance::parse_verdict(rr.at("verdict").get<std::string>());
+      if (!level || !verdict) {
+        problem(fmt::format("result.json: requirement {} has an unknown level or verdict", x.id));
+        continue;
+      }
+      x.level = *level;
+      x.verdict = *verdict;
+      x.passed = rr.at("passed");
+      x.failed = rr.at("failed");
+      x.warned = rr.at("warned");
+      x.reason = rr.at("reason");
+      const bool should = x.level == conformance::Level::kShould;
       std::string bad;
-      if (verdict == "PASS" && (passed == 0 || failed > 0 || warned > 0))
+      if (x.verdict == conformance::Verdict::kPass && (x.passed == 0 || x.failed > 0 || x.warned > 0))
         bad = "PASS needs passes and no failures or warnings";
-      if (verdict == "FAIL" && (failed == 0 || should))
+      if (x.verdict == conformance::Verdict::kFail && (x.failed == 0 || should))
         bad = "FAIL needs failures on a MUST or IF-IMPLEMENTED item";
-      if (verdict == "WARN" && failed > 0 && !should)
+      if (x.verdict == conformance::Verdict::kWarn && x.failed > 0 && !should)
         bad = "a failed MUST cannot be only a warning";
-      if (verdict == "WARN" && failed == 0 && warned == 0) bad = "WARN needs a warning";
-      if ((verdict == "NOT_TESTED" || verdict == "NOT_APPLICABLE") && reason.empty())
-        bad = verdict + " needs a reason";
-      if (verdict == "NOT_TESTED" && passed + failed + warned > 0) bad = "NOT_TESTED yet checked";
+      if (x.verdict == conformance::Verdict::kWarn && x.failed == 0 && x.warned == 0)
+        bad = "WARN needs a warning";
+      if ((x.verdict == conformance::Verdict::kNotTested ||
+           x.verdict == conformance::Verdict::kNotApplicable) &&
+          x.reason.empty())
+        bad = std::string(conformance::to_string(x.verdict)) + " needs a reason";
+      if (x.verdict == conformance::Verdict::kNotTested && x.passed + x.failed + x.warned > 0)
+        bad = "NOT_TESTED yet checked";
       if (!bad.empty())
-        problem(fmt::format("result.json: requirement {} is {}: {}", id, verdict, bad));
-      if (!should && verdict == "FAIL") certified = false;
-      if (level == "MUST" && verdict == "NOT_TESTED" && profile == "full") certified = false;
+        problem(fmt::format("result.json: requirement {} is {}: {}", x.id,
+                            conformance::to_string(x.verdict), bad));
+      facts.requirements.push_back(std::move(x));
     }
     const auto& run = j.at("run");
-    if (run.at("budget-exhausted").get<bool>() || run.at("interrupted").get<bool>())
-      certified = false;
-    const auto& verdict = j.at("verdict");
-    if (verdict.at("certified").get<bool>() != certified) {
-      problem(fmt::format("result.json: the verdict says {} but the rules give {}",
-                          verdict.at("certified").get<bool>() ? "certified" : "not certified",
-                          certified ? "certified" : "not certified"));
+    facts.budget_exhausted = run.at("budget-exhausted").get<bool>();
+    facts.interrupted = run.at("interrupted").get<bool>();
+    if (j.contains("capability")) {
+      for (const auto& c : j.at("capability")) {
+        conformance::CapabilityResult row;
+        row.configuration = c.at("configuration");
+        row.snapshotted = c.at("snapshotted");
+        row.refused = c.at("refused");
+        row.failed = c.at("failed");
+        row.answers = c.at("answers").get<std::set<std::string>>();
+        facts.capability.push_back(std::move(row));
+      }
     }
-    if (verdict.at("verdict") !=
-        (verdict.at("certified").get<bool>() ? "CERTIFIED" : "NOT CERTIFIED")) {
-      problem("result.json: verdict.verdict does not match verdict.certified");
+    conformance::apply_verdict(facts);
+    const auto& verdict = j.at("verdict");
+    if (verdict.at("certified").get<bool>() != facts.certified ||
+        verdict.at("verdict").get<std::string>() != facts.verdict) {
+      problem(fmt::format("result.json: the verdict says {} but the rules give {}",
+                          verdict.at("verdict").get<std::string>(), facts.verdict));
     }
     for (const auto& c : combos) {
       const std::string name = c.at("combination");
@@ -286,7 +311,9 @@ Verification verify_bundle(const fs::path& dir) {
         problem("result.json: unknown combination " + name);
         continue;
       }
-      if (c.at("c") != to_string(parsed->c) || c.at("s") != to_string(parsed->s) ||
+      if (c.at("c") != to_string(parsed->c) ||
+          c.value("power", std::string("P-ANY")) != to_string(parsed->power) ||
+          c.at("s") != to_string(parsed->s) ||
           c.at("t") != to_string(parsed->t) || c.at("r") != to_string(parsed->r)) {
         problem("result.json: the classes of " + name + " do not match its name");
       }

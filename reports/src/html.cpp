@@ -6,9 +6,12 @@
 // the page is complete without them.
 #include <fmt/format.h>
 
+#include <cctype>
+
 #include <algorithm>
 #include <map>
 
+#include "hvsnap/cim/codes.h"
 #include "hvsnap/reports/bundle.h"
 #include "report_util.h"
 
@@ -25,6 +28,7 @@ body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu S
 main{max-width:1180px;margin:0 auto;padding:0 20px 40px}
 header.verdict{padding:22px 20px;color:#fff}
 header.verdict.pass{background:var(--pass)}header.verdict.fail{background:var(--fail)}
+header.verdict.unsupported{background:#8a5a00}
 header.verdict h1{margin:0 0 4px;font-size:30px;letter-spacing:.02em}
 header.verdict p{margin:2px 0;opacity:.95}
 header.verdict ul{margin:8px 0 0;padding-left:20px}
@@ -92,16 +96,15 @@ std::string badge(Verdict v) {
 
 // Rows: collection classes. Columns: settings classes. Inside each cell: T across, R down.
 std::string coverage_svg(const RunResult& r) {
-  std::map<std::tuple<int, int, int, int>, const ComboResult*> at;
-  for (const auto& c : r.combos) {
-    at[{static_cast<int>(c.combo.c), static_cast<int>(c.combo.s), static_cast<int>(c.combo.t),
-        static_cast<int>(c.combo.r)}] = &c;
-  }
+  std::map<std::string, const ComboResult*> at;
+  for (const auto& c : r.combos)
+    at[c.combo.to_string()] = &c;
+  const auto rows = collection_rows(r);
   constexpr int kSq = 12, kStep = 14, kLabelW = 170, kHeadH = 92, kGapX = 12, kGapY = 8;
   constexpr int kCellW = 5 * kStep, kCellH = 3 * kStep;
   const int width =
       kLabelW + static_cast<int>(kAllS.size()) * (kCellW + kGapX) + 70;  // room for the last label
-  const int height = kHeadH + static_cast<int>(kAllC.size()) * (kCellH + kGapY);
+  const int height = kHeadH + static_cast<int>(rows.size()) * (kCellH + kGapY);
   std::string svg = fmt::format(
       "<svg id=\"coverage-grid\" role=\"img\" aria-label=\"coverage matrix\" width=\"{0}\" "
       "height=\"{1}\" viewBox=\"0 0 {0} {1}\" xmlns=\"http://www.w3.org/2000/svg\">",
@@ -111,19 +114,17 @@ std::string coverage_svg(const RunResult& r) {
     svg += fmt::format("<text transform=\"translate({},{}) rotate(-38)\">{}</text>", x, kHeadH - 8,
                        to_string(kAllS[si]));
   }
-  for (std::size_t ci = 0; ci < kAllC.size(); ++ci) {
+  for (std::size_t ci = 0; ci < rows.size(); ++ci) {
     const int y0 = kHeadH + static_cast<int>(ci) * (kCellH + kGapY);
-    svg +=
-        fmt::format("<text x=\"0\" y=\"{}\">{}</text>", y0 + kCellH / 2 + 4, to_string(kAllC[ci]));
+    svg += fmt::format("<text x=\"0\" y=\"{}\">{}</text>", y0 + kCellH / 2 + 4, rows[ci].label);
     for (std::size_t si = 0; si < kAllS.size(); ++si) {
       const int x0 = kLabelW + static_cast<int>(si) * (kCellW + kGapX);
       for (std::size_t ti = 0; ti < kAllT.size(); ++ti) {
         for (std::size_t ri = 0; ri < kAllR.size(); ++ri) {
           const int x = x0 + static_cast<int>(ti) * kStep;
           const int y = y0 + static_cast<int>(ri) * kStep;
-          const Combo combo{kAllC[ci], kAllS[si], kAllT[ti], kAllR[ri]};
-          auto it = at.find({static_cast<int>(combo.c), static_cast<int>(combo.s),
-                             static_cast<int>(combo.t), static_cast<int>(combo.r)});
+          const Combo combo{rows[ci].c, kAllS[si], kAllT[ti], kAllR[ri], rows[ci].power};
+          auto it = at.find(combo.to_string());
           if (it == at.end()) {
             svg += fmt::format(
                 "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#fff\" "
@@ -191,7 +192,8 @@ std::string render_html(const RunResult& r, const RunInfo& info) {
   // --- verdict ---
   h +=
       fmt::format("<header id=\"verdict\" class=\"verdict {}\" data-verdict=\"{}\">\n<h1>{}</h1>\n",
-                  r.certified ? "pass" : "fail", r.verdict, r.verdict);
+                  r.certified ? "pass" : r.not_supported ? "unsupported" : "fail", r.verdict,
+                  r.verdict);
   h += fmt::format("<p><strong>{}</strong> — {}</p>\n", html_escape(r.target_uri),
                    html_escape(r.target_identity));
   h += fmt::format(
@@ -277,37 +279,43 @@ std::string render_html(const RunResult& r, const RunInfo& info) {
   h += coverage_svg(r);
   h += "</section>\n";
 
-  // --- distributions ---
-  static const std::map<std::string, std::string> kCodeNames{{"0", "(completed)"},
-                                                             {"1", "(not supported)"},
-                                                             {"2", "(failed)"},
-                                                             {"3", "(timeout)"},
-                                                             {"4", "(invalid parameter)"},
-                                                             {"5", "(invalid state)"},
-                                                             {"6", "(incompatible parameters)"},
-                                                             {"4096", "(job started)"},
-                                                             {"32768", "(failed)"},
-                                                             {"32769", "(access denied)"},
-                                                             {"32770", "(not supported)"},
-                                                             {"32771", "(status unknown)"},
-                                                             {"32772", "(timeout)"},
-                                                             {"32773", "(invalid parameter)"},
-                                                             {"32774", "(system in use)"},
-                                                             {"32775", "(invalid state)"},
-                                                             {"32776", "(incorrect data type)"},
-                                                             {"32777", "(not available)"},
-                                                             {"32778", "(out of memory)"},
-                                                             {"32779", "(file not found)"}};
-  static const std::map<std::string, std::string> kJobNames{{"7", "(completed)"},
-                                                            {"8", "(terminated)"},
-                                                            {"9", "(killed)"},
-                                                            {"10", "(exception)"},
-                                                            {"32768", "(completed with warnings)"}};
+  // --- capability profile ---
+  h +=
+      "<section id=\"capability\"><h2>Capability profile</h2><p class=\"muted\">Calls of a ready "
+      "group with valid parameters, per member power configuration and snapshot type (contract "
+      "§4.1). A refusal is Not Supported with no change: a host may not offer collection "
+      "snapshots in some configurations (observations O1, O2); it is never a pass.</p>"
+      "<table><thead><tr><th>Configuration</th><th>Snapshotted</th><th>Refused</th><th>Failed "
+      "otherwise</th><th>Refusals</th></tr></thead><tbody>";
+  for (const auto& c : r.capability) {
+    std::string answers;
+    for (const auto& a : c.answers)
+      answers += (answers.empty() ? "" : ", ") + a;
+    h += fmt::format(
+        "<tr data-configuration=\"{0}\"><td><code>{0}</code></td><td class=\"num\">{1}</td><td "
+        "class=\"num\">{2}</td><td class=\"num\">{3}</td><td>{4}</td></tr>",
+        html_escape(c.configuration), c.snapshotted, c.refused, c.failed, html_escape(answers));
+  }
+  h += "</tbody></table></section>\n";
+
+  // --- distributions --- (named through the one code table in cim/)
+  std::map<std::string, std::string> code_names, job_names;
+  for (const auto& [key, n] : r.return_codes) {
+    if (!key.empty() && std::isdigit(static_cast<unsigned char>(key[0])))
+      code_names[key] = fmt::format("({})", cim::ReturnCode(static_cast<std::uint32_t>(
+                                                                std::stoul(key)))
+                                                .meaning());
+  }
+  for (const auto& [key, n] : r.job_end_states) {
+    if (!key.empty() && std::isdigit(static_cast<unsigned char>(key[0])))
+      job_names[key] = fmt::format(
+          "({})", cim::JobState(static_cast<std::uint16_t>(std::stoul(key))).meaning());
+  }
   h += "<section id=\"distributions\"><h2>What the target answered</h2><h3>Return codes of "
        "CreateSnapshot</h3>";
-  h += bars_svg("chart-return-codes", r.return_codes, kCodeNames);
+  h += bars_svg("chart-return-codes", r.return_codes, code_names);
   h += "<h3>How its jobs ended</h3>";
-  h += bars_svg("chart-job-end-states", r.job_end_states, kJobNames);
+  h += bars_svg("chart-job-end-states", r.job_end_states, job_names);
   h += "</section>\n";
 
   if (!r.ambiguities.empty()) {

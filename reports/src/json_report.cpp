@@ -45,8 +45,19 @@ std::string render_json(const RunResult& r, const RunInfo& info) {
                   {"max-steps", info.max_steps},
                   {"parallel-rounds", info.parallel_rounds},
                   {"liveness-cases", info.liveness_cases}};
-  j["verdict"] = {
-      {"certified", r.certified}, {"verdict", r.verdict}, {"reasons", r.verdict_reasons}};
+  j["verdict"] = {{"certified", r.certified},
+                  {"not-supported", r.not_supported},
+                  {"verdict", r.verdict},
+                  {"reasons", r.verdict_reasons}};
+  ordered_json capability = ordered_json::array();
+  for (const auto& c : r.capability) {
+    capability.push_back({{"configuration", c.configuration},
+                          {"snapshotted", c.snapshotted},
+                          {"refused", c.refused},
+                          {"failed", c.failed},
+                          {"answers", c.answers}});
+  }
+  j["capability"] = std::move(capability);
   j["counts"] = {{"requirements", r.requirements.size()},
                  {"combinations", r.counts.combos},
                  {"cases", r.counts.cases},
@@ -82,6 +93,7 @@ std::string render_json(const RunResult& r, const RunInfo& info) {
   for (const auto& c : sorted_combos(r)) {
     combos.push_back({{"combination", c->combo.to_string()},
                       {"c", to_string(c->combo.c)},
+                      {"power", to_string(c->combo.power)},
                       {"s", to_string(c->combo.s)},
                       {"t", to_string(c->combo.t)},
                       {"r", to_string(c->combo.r)},

@@ -98,6 +98,28 @@ std::string render_junit(const RunResult& r, const RunInfo& info) {
                  fmt::format("WARN ({} case(s)): {}\n{}", rr.warned, rr.reason, evidence));
     }
   }
+  // The capability profile as one testcase: a target that refused every configuration
+  // (NOT SUPPORTED) fails it, so that a CI gate never reads the run as a pass.
+  {
+    auto tc = reqs.append_child("testcase");
+    tc.append_attribute("classname") = "hvsnap.capability";
+    tc.append_attribute("name") = "collection snapshots are supported (contract §4.1)";
+    ++rc.tests;
+    std::string profile;
+    for (const auto& c : r.capability)
+      profile += fmt::format("{}: {} snapshotted, {} refused, {} failed\n", c.configuration,
+                             c.snapshotted, c.refused, c.failed);
+    if (r.not_supported) {
+      ++rc.failures;
+      auto f = tc.append_child("failure");
+      f.append_attribute("type") = "NOT_SUPPORTED";
+      f.append_attribute("message") =
+          xml_safe(r.verdict_reasons.empty() ? r.verdict : r.verdict_reasons.front()).c_str();
+      f.append_child(pugi::node_pcdata).set_value(xml_safe(profile).c_str());
+    } else if (!profile.empty()) {
+      text_child(tc, "system-out", profile);
+    }
+  }
   set_counts(reqs, rc);
 
   // --- failing combinations ---

@@ -15,8 +15,7 @@ std::string render_markdown(const RunResult& r, const RunInfo& info) {
   std::string md;
   auto out = [&](std::string_view s) { md += s; };
   const ComboTally t = tally(r);
-  out(fmt::format("# hvsnap certification: {}\n\n",
-                  r.certified ? "CERTIFIED ✅" : "NOT CERTIFIED ❌"));
+  out(fmt::format("# hvsnap certification: {}\n\n", verdict_headline(r)));
   if (!r.verdict_reasons.empty()) {
     out("Why:\n\n");
     for (const auto& why : r.verdict_reasons)
@@ -50,10 +49,10 @@ std::string render_markdown(const RunResult& r, const RunInfo& info) {
   out("\n## Coverage of the parameter space\n\nCombinations of S × T × R per collection class:\n\n"
       "| Collection class | Pass | Fail | Warn | Not tested | Not applicable |\n"
       "|---|---:|---:|---:|---:|---:|\n");
-  for (CClass c : kAllC) {
+  for (const CollectionRow& row : collection_rows(r)) {
     ComboTally ct;
     for (const auto& cr : r.combos) {
-      if (cr.combo.c != c) continue;
+      if (cr.combo.c != row.c || cr.combo.power != row.power) continue;
       switch (cr.verdict) {
         case Verdict::kPass:
           ++ct.pass;
@@ -72,8 +71,20 @@ std::string render_markdown(const RunResult& r, const RunInfo& info) {
           break;
       }
     }
-    out(fmt::format("| {} | {} | {} | {} | {} | {} |\n", to_string(c), ct.pass, ct.fail, ct.warn,
+    out(fmt::format("| {} | {} | {} | {} | {} | {} |\n", row.label, ct.pass, ct.fail, ct.warn,
                     ct.not_tested, ct.not_applicable));
+  }
+
+  out("\n## Capability profile\n\nCalls of a ready group with valid parameters, per member power "
+      "configuration and snapshot type (contract §4.1):\n\n"
+      "| Configuration | Snapshotted | Refused (Not Supported) | Failed otherwise | Refusals |\n"
+      "|---|---:|---:|---:|---|\n");
+  for (const auto& c : r.capability) {
+    std::string answers;
+    for (const auto& a : c.answers)
+      answers += (answers.empty() ? "" : ", ") + a;
+    out(fmt::format("| {} | {} | {} | {} | {} |\n", c.configuration, c.snapshotted, c.refused,
+                    c.failed, md_cell(answers)));
   }
 
   auto distribution = [&](std::string_view title, const std::map<std::string, int>& d) {

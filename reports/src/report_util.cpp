@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
 #include <algorithm>
 #include <cmath>
 #include <optional>
@@ -209,6 +211,34 @@ ComboTally tally(const RunResult& r) {
     }
   }
   return t;
+}
+
+std::vector<CollectionRow> collection_rows(const RunResult& r) {
+  std::set<Power> powers;
+  for (const auto& c : r.combos) {
+    if (c.combo.c == CClass::kReady) powers.insert(c.combo.power);
+  }
+  if (powers.empty()) powers.insert(kAllPower.begin(), kAllPower.end());
+  std::vector<CollectionRow> rows;
+  for (CClass c : kAllC) {
+    if (c != CClass::kReady) {
+      rows.push_back({c, Power::kAny, std::string(to_string(c))});
+      continue;
+    }
+    for (Power p : powers) {
+      Combo k;
+      k.c = c;
+      k.power = p;
+      rows.push_back({c, p, k.c_label()});
+    }
+  }
+  return rows;
+}
+
+std::string verdict_headline(const RunResult& r) {
+  if (r.certified) return "CERTIFIED ✅";
+  if (r.not_supported) return "NOT SUPPORTED ⚠️";
+  return "NOT CERTIFIED ❌";
 }
 
 }  // namespace hvsnap::reports

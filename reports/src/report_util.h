@@ -37,6 +37,18 @@ double round_to(double v, int digits);
 // "1 m 05 s", "2.31 s"
 std::string human_seconds(double s);
 
+// The rows of a coverage table: every collection class, C-READY once per member power
+// configuration the run used (contract §2).
+struct CollectionRow {
+  conformance::CClass c;
+  conformance::Power power;
+  std::string label;  // "C-READY/P-OFF", "C-EMPTY"
+};
+std::vector<CollectionRow> collection_rows(const conformance::RunResult& r);
+
+// "CERTIFIED", "NOT SUPPORTED", "NOT CERTIFIED" with a mark for people.
+std::string verdict_headline(const conformance::RunResult& r);
+
 // Counts of combinations per verdict.
 struct ComboTally {
   int pass = 0, fail = 0, warn = 0, not_tested = 0, not_applicable = 0;

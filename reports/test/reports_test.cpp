@@ -113,11 +113,12 @@ TEST(Junit, OneTestcasePerRequirementAndPerFailingCombination) {
   ASSERT_TRUE(doc.load_string(xml.c_str()));
   auto root = doc.child("testsuites");
   const auto n = catalogue().value().size();
-  EXPECT_EQ(root.attribute("tests").as_uint(), n + 1);
+  // One testcase per requirement, the capability profile's, and the failing combination.
+  EXPECT_EQ(root.attribute("tests").as_uint(), n + 2);
   EXPECT_EQ(root.attribute("failures").as_int(), 2);  // CS-INV-3 and the failing combination
   auto reqs = root.find_child_by_attribute("testsuite", "name", "requirements");
   EXPECT_EQ(std::distance(reqs.children("testcase").begin(), reqs.children("testcase").end()),
-            static_cast<long>(n));
+            static_cast<long>(n + 1));
   auto inv3 = reqs.find_child([](pugi::xml_node t) {
     return std::string(t.attribute("name").value()).rfind("CS-INV-3 ", 0) == 0;
   });
@@ -209,8 +210,106 @@ TEST(Bundle, VerifyChecksTheResultAgainstTheRules) {
   auto v = verify_bundle(dir);
   ASSERT_EQ(v.problems.size(), 2u) << (v.problems.empty() ? "" : v.problems.front());
   EXPECT_NE(v.problems[0].find("counts.failures is 0 but 1 are listed"), std::string::npos);
-  EXPECT_NE(v.problems[1].find("the verdict says certified but the rules give not certified"),
+  EXPECT_NE(v.problems[1].find("the verdict says CERTIFIED but the rules give NOT CERTIFIED"),
             std::string::npos);
+}
+
+// A target that refused every configuration (contract §4.1): NOT SUPPORTED in every file,
+// never a pass, and verify re-derives it by the same rules.
+RunResult refusing() {
+  RunResult r = sample(false);
+  for (auto& rr : r.requirements) {
+    if (rr.id == "CS-OUT-14" || rr.id == "CS-INV-2") {
+      rr.verdict = Verdict::kNotTested;
+      rr.passed = 0;
+      rr.reason = "every collection snapshot was refused";
+    }
+  }
+  CapabilityResult off;
+  off.configuration = "P-OFF/T-STANDARD";
+  off.refused = 3;
+  off.answers = {"32770"};
+  CapabilityResult running = off;
+  running.configuration = "P-RUNNING/T-STANDARD";
+  r.capability = {off, running};
+  r.return_codes = {{"32770", 6}, {"6", 1}};
+  apply_verdict(r);
+  return r;
+}
+
+TEST(NotSupported, IsItsOwnVerdictInEveryFileAndNeverAPass) {
+  const RunResult r = refusing();
+  ASSERT_TRUE(r.not_supported);
+  EXPECT_FALSE(r.certified);
+  EXPECT_EQ(r.verdict, "NOT SUPPORTED");
+  ASSERT_FALSE(r.verdict_reasons.empty());
+  EXPECT_NE(r.verdict_reasons.front().find("P-OFF/T-STANDARD (32770)"), std::string::npos);
+  EXPECT_NE(r.verdict_reasons.front().find("O1"), std::string::npos);
+  const auto j = nlohmann::json::parse(render_json(r, info()));
+  EXPECT_EQ(j["verdict"]["verdict"], "NOT SUPPORTED");
+  EXPECT_EQ(j["verdict"]["not-supported"], true);
+  EXPECT_EQ(j["capability"][0]["refused"], 3);
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_string(render_junit(r, info()).c_str()));
+  auto cap = doc.child("testsuites").find_child_by_attribute("testsuite", "name", "requirements")
+                 .find_child_by_attribute("testcase", "classname", "hvsnap.capability");
+  ASSERT_TRUE(cap);
+  EXPECT_STREQ(cap.child("failure").attribute("type").value(), "NOT_SUPPORTED");
+  const std::string html = render_html(r, info());
+  EXPECT_NE(html.find("class=\"verdict unsupported\" data-verdict=\"NOT SUPPORTED\""),
+            std::string::npos);
+  EXPECT_NE(html.find("data-configuration=\"P-OFF/T-STANDARD\""), std::string::npos);
+  EXPECT_NE(render_markdown(r, info()).find("NOT SUPPORTED"), std::string::npos);
+  // One snapshot anywhere, and it is judged as usual (here: NOT CERTIFIED for the untested).
+  RunResult some = refusing();
+  some.capability[1].snapshotted = 1;
+  apply_verdict(some);
+  EXPECT_FALSE(some.not_supported);
+  EXPECT_EQ(some.verdict, "NOT CERTIFIED");
+  // A MUST failure wins over NOT SUPPORTED.
+  RunResult failing = refusing();
+  failing.requirements[0].verdict = Verdict::kFail;
+  failing.requirements[0].failed = 1;
+  apply_verdict(failing);
+  EXPECT_EQ(failing.verdict, "NOT CERTIFIED");
+}
+
+TEST(NotSupported, VerifyRederivesItAndCatchesAForgedPass) {
+  const fs::path dir = fresh_dir("not-supported");
+  ASSERT_TRUE(write_bundle(dir, refusing(), info()).ok());
+  EXPECT_TRUE(verify_bundle(dir).ok()) << verify_bundle(dir).problems.front();
+  auto j = nlohmann::ordered_json::parse(read(dir / "result.json"));
+  j["verdict"]["verdict"] = "CERTIFIED";
+  j["verdict"]["certified"] = true;
+  for (auto& rr : j["requirements"]) {
+    if (rr["verdict"] == "NOT_TESTED") {
+      rr["verdict"] = "NOT_APPLICABLE";
+    }
+  }
+  j["counts"]["requirement-verdicts"]["NOT_APPLICABLE"] =
+      j["counts"]["requirement-verdicts"]["NOT_APPLICABLE"].get<int>() +
+      j["counts"]["requirement-verdicts"]["NOT_TESTED"].get<int>();
+  j["counts"]["requirement-verdicts"]["NOT_TESTED"] = 0;
+  const std::string text = j.dump(2);
+  std::ofstream(dir / "result.json", std::ios::trunc) << text;
+  std::string manifest = read(dir / kManifest);
+  const auto pos = manifest.find("  result.json");
+  manifest.replace(pos - 64, 64, sha256_hex(text));
+  std::ofstream(dir / kManifest, std::ios::trunc) << manifest;
+  auto v = verify_bundle(dir);
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.problems.back().find("the verdict says CERTIFIED but the rules give NOT SUPPORTED"),
+            std::string::npos)
+      << v.problems.back();
+}
+
+TEST(Html, NamesReturnCodesThroughTheOneCodeTable) {
+  RunResult r = sample(false);
+  r.return_codes = {{"6", 1}, {"32783", 1}};
+  const std::string html = render_html(r, info());
+  EXPECT_NE(html.find("(Invalid Type)"), std::string::npos);
+  EXPECT_EQ(html.find("incompatible"), std::string::npos);
+  EXPECT_NE(html.find("(Reboot required)"), std::string::npos);
 }
 
 TEST(Bundle, RefusesAnOutputPathItCannotCreate) {

@@ -258,8 +258,9 @@ bool allow_finished_transitions(Expectation& e, const HostView& after, const Dec
   bool saved = false;
   for (const auto& vm : e.members) {
     auto it = after.vms.find(vm);
-    if (it == after.vms.end() || it->second.state == 4 || it->second.state == 10) return false;
-    saved = saved || it->second.state == 6 || it->second.state == 9;
+    if (it == after.vms.end() || cim::EnabledState(it->second.state).is_transitional())
+      return false;
+    saved = saved || cim::EnabledState(it->second.state).is_saved();
   }
   std::vector<CClass> post;
   for (CClass c : all) {

@@ -1,6 +1,9 @@
 // `hvsnap certify`: the product's main job. Resolves the target, runs the suite with progress,
 // writes the report bundle atomically, prints the verdict and how to replay each failure.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 
 #include <ctime>
 #include <filesystem>
@@ -184,6 +187,16 @@ int certify(const CertifyOptions& o, Console& c) {
       r.failures.size(), r.failures.size() == 1 ? "" : "s", wall);
   for (const auto& why : r.verdict_reasons)
     c.out << "  - " << why << "\n";
+  if (r.not_supported || std::any_of(r.capability.begin(), r.capability.end(),
+                                     [](const auto& x) { return x.refused > 0; })) {
+    c.out << "  Capability profile (contract §4.1): calls of a ready group with valid parameters\n";
+    for (const auto& x : r.capability) {
+      c.out << fmt::format("    {:<22} {} snapshotted, {} refused{}, {} failed otherwise\n",
+                           x.configuration, x.snapshotted, x.refused,
+                           x.answers.empty() ? "" : fmt::format(" ({})", fmt::join(x.answers, ", ")),
+                           x.failed);
+    }
+  }
   constexpr std::size_t kShown = 5;
   for (std::size_t i = 0; i < r.failures.size() && i < kShown; ++i) {
     const auto& f = r.failures[i];
@@ -199,6 +212,7 @@ int certify(const CertifyOptions& o, Console& c) {
       (out / "report.html").string(), shell_quote(c.program), shell_quote(out.string()),
       shell_quote(c.program), command.substr(std::string_view("hvsnap").size()));
   if (r.interrupted) return kExitInterrupted;
+  if (r.not_supported) return kExitNotSupported;
   return r.certified ? kExitCertified : kExitFailures;
 }
 

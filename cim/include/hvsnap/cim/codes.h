@@ -101,4 +101,60 @@ class JobState {
   std::uint16_t value_;
 };
 
+// Msvm_ComputerSystem.EnabledState: the v2 values, 1 (Other, with OtherEnabledState) for the
+// transitions of saving, pausing and resuming, and the vendor values real hosts and the legacy
+// namespace use (observations V1, V2; contract §2 C-TRANSITIONAL, AMB-9).
+class EnabledState {
+ public:
+  static constexpr std::uint16_t kOther = 1;
+  static constexpr std::uint16_t kRunning = 2;
+  static constexpr std::uint16_t kOff = 3;
+  static constexpr std::uint16_t kShuttingDown = 4;
+  static constexpr std::uint16_t kSaved = 6;
+  static constexpr std::uint16_t kPaused = 9;
+  static constexpr std::uint16_t kStarting = 10;
+  static constexpr std::uint16_t kFastSaved = 32779;
+  static constexpr std::uint16_t kHibernated = 32783;
+
+  constexpr explicit EnabledState(std::uint16_t value) : value_(value) {}
+  constexpr std::uint16_t value() const { return value_; }
+
+  std::string_view name() const;
+  std::string_view meaning() const;
+  bool is_known() const;
+  std::string to_string() const;  // "6 (Saved)"
+
+  // On its way between two states: 1 (Other), 4, 10, and the legacy vendor transitions
+  // (32770 Starting, 32771 Snapshotting, 32773 Saving, 32774 Stopping, 32776 Pausing,
+  // 32777 Resuming, 32780 FastSaving).
+  bool is_transitional() const;
+  // Stopped with its state kept: 6, 9, 32768 (legacy Paused), 32769 (legacy Suspended),
+  // 32779 FastSaved, 32783 Hibernated.
+  bool is_saved() const;
+  static std::span<const CodeInfo> table();
+
+  friend constexpr bool operator==(EnabledState a, EnabledState b) { return a.value_ == b.value_; }
+
+ private:
+  std::uint16_t value_;
+};
+
+// Msvm_VirtualSystemSettingData.UserSnapshotType (the checkpoint type).
+class UserSnapshotType {
+ public:
+  static constexpr std::uint16_t kDisabled = 2;
+  static constexpr std::uint16_t kProduction = 3;      // falls back to standard
+  static constexpr std::uint16_t kProductionOnly = 4;  // no fallback
+  static constexpr std::uint16_t kStandard = 5;
+
+  constexpr explicit UserSnapshotType(std::uint16_t value) : value_(value) {}
+  constexpr std::uint16_t value() const { return value_; }
+  std::string_view meaning() const;
+  std::string to_string() const;  // "5 (Standard)"
+  static std::span<const CodeInfo> table();
+
+ private:
+  std::uint16_t value_;
+};
+
 }  // namespace hvsnap::cim

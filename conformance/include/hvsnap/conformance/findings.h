@@ -1,6 +1,7 @@
 // Verdicts and findings: what a check concludes about one requirement on one case.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,8 @@ enum class Level : std::uint8_t { kMust, kShould, kIfImplemented };
 
 std::string_view to_string(Verdict v);  // "PASS", "FAIL", "WARN", "NOT_TESTED", "NOT_APPLICABLE"
 std::string_view to_string(Level l);    // "MUST", "SHOULD", "IF-IMPLEMENTED"
+std::optional<Verdict> parse_verdict(std::string_view text);
+std::optional<Level> parse_level(std::string_view text);
 
 struct Finding {
   std::string check;        // a check id from the registry ("inv3.no-change-on-failure")

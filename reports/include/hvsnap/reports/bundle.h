@@ -20,7 +20,8 @@
 
 namespace hvsnap::reports {
 
-inline constexpr int kSchemaVersion = 1;
+// 2: the capability profile, the NOT SUPPORTED verdict and C-READY's power in combinations.
+inline constexpr int kSchemaVersion = 2;
 
 // What the run was, beyond what it found.
 struct RunInfo {

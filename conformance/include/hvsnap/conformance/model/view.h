@@ -24,7 +24,8 @@ struct SnapView {
 struct VmView {
   std::string id;  // Msvm_ComputerSystem.Name, upper-case
   cim::ObjectPath path;
-  std::uint16_t state = 0;
+  std::uint16_t state = 0;  // EnabledState (cim::EnabledState: v2, Other or vendor values)
+  std::string other_state;  // OtherEnabledState ("Saving", …) when state is 1
   std::set<std::string> snapshots;
   std::string most_current;  // "" when none
 };

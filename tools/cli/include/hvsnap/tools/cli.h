@@ -18,6 +18,7 @@ inline constexpr int kExitCertified = 0;    // certified / the command did what 
 inline constexpr int kExitFailures = 1;     // conformance failures (or a replay that fails)
 inline constexpr int kExitUsage = 2;        // usage or configuration error
 inline constexpr int kExitUnreachable = 3;  // the target could not be reached
+inline constexpr int kExitNotSupported = 4;  // the target refused every collection snapshot
 inline constexpr int kExitInterrupted = 130;
 
 struct Console {

@@ -1,0 +1,82 @@
+// The certification rules (README "Rules of certification"; contract §4.1 for NOT SUPPORTED):
+// one function, used by the run that writes a report and by `hvsnap verify` that checks it.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <vector>
+
+#include "hvsnap/conformance/run_result.h"
+
+namespace hvsnap::conformance {
+
+void apply_verdict(RunResult& r) {
+  r.verdict_reasons.clear();
+  bool ok = true;
+  std::vector<const RequirementResult*> untested;
+  for (const auto& rr : r.requirements) {
+    if (rr.level == Level::kShould) continue;
+    if (rr.verdict == Verdict::kFail) {
+      ok = false;
+      r.verdict_reasons.push_back(fmt::format("{} ({}) failed", rr.id, to_string(rr.level)));
+    }
+    if (rr.verdict == Verdict::kNotTested && r.profile == "full" && rr.level == Level::kMust) {
+      ok = false;
+      untested.push_back(&rr);
+    }
+  }
+  // Untested MUST items: one line each when few; otherwise one line naming them all.
+  bool same_reason = true;
+  for (const auto* rr : untested)
+    same_reason = same_reason && rr->reason == untested.front()->reason;
+  if (untested.size() <= 3) {
+    for (const auto* rr : untested) {
+      r.verdict_reasons.push_back(fmt::format("{} (MUST) was not tested: {}", rr->id, rr->reason));
+    }
+  } else {
+    std::string ids;
+    for (const auto* rr : untested)
+      ids += (ids.empty() ? "" : ", ") + rr->id;
+    r.verdict_reasons.push_back(
+        fmt::format("{} MUST requirements were not tested ({}): {}", untested.size(), ids,
+                    same_reason ? untested.front()->reason : "see the requirement table"));
+  }
+  if (r.profile != "full") {
+    ok = false;
+    r.verdict_reasons.push_back("only the full profile can certify (this run used the " +
+                                r.profile + " profile)");
+  }
+  if (r.budget_exhausted) {
+    ok = false;
+    r.verdict_reasons.push_back("the time budget ran out before the run was complete");
+  }
+  if (r.interrupted) {
+    ok = false;
+    r.verdict_reasons.push_back("the run was interrupted before it was complete");
+  }
+  // NOT SUPPORTED: nothing failed, but every configuration tried was refused (O1..O3, O5).
+  bool must_failed = false;
+  for (const auto& rr : r.requirements)
+    must_failed = must_failed || (rr.level != Level::kShould && rr.verdict == Verdict::kFail);
+  int snapshotted = 0, refused = 0;
+  std::string tried;
+  for (const auto& c : r.capability) {
+    snapshotted += c.snapshotted;
+    refused += c.refused;
+    if (c.refused > 0)
+      tried += fmt::format("{}{} ({})", tried.empty() ? "" : ", ", c.configuration,
+                           fmt::join(c.answers, "/"));
+  }
+  r.not_supported = !must_failed && refused > 0 && snapshotted == 0;
+  if (r.not_supported) {
+    r.verdict_reasons.insert(
+        r.verdict_reasons.begin(),
+        fmt::format("the target refused every collection snapshot the suite could arrange, as "
+                    "Not Supported with no change: {}. Real standalone Hyper-V hosts were seen "
+                    "to answer so (observations O1, O2, O3, O5 in docs/contract.md)",
+                    tried));
+  }
+  r.certified = ok && !r.not_supported;
+  r.verdict = r.certified ? "CERTIFIED" : r.not_supported ? "NOT SUPPORTED" : "NOT CERTIFIED";
+}
+
+}  // namespace hvsnap::conformance
