@@ -90,7 +90,8 @@ TEST(Allowed, SeveralInvalidClassesAllowWhatOneOfThemAllows) {
 TEST(Allowed, TransientToleranceAndTheirDescription) {
   const Allowed a = allowed(CClass::kReady, SClass::kNull, TClass::kStandard, false, {false, true});
   EXPECT_TRUE(a.transient);
-  EXPECT_EQ(allowed(CClass::kNull).describe(), "4, 32773 or a transport fault");
+  EXPECT_EQ(allowed(CClass::kNull).describe(),
+            "4, 32773, a vendor code above 32779 or a transport fault");
   EXPECT_TRUE(either(allowed(CClass::kTransitional), allowed(CClass::kReady)).success & kNormal);
 }
 
@@ -336,6 +337,144 @@ TEST(Judge, AFinishedTransitionWidensTheExpectation) {
   EXPECT_TRUE(e.allowed.success & kNormal);
 }
 
+// --- contract v2: what real hosts were seen to do (contract §9) ---
+
+Expectation with(CClass c, SClass s = SClass::kNull, TClass t = TClass::kStandard,
+                 bool result_given = false) {
+  Expectation e = ready();
+  e.classes = {c, {}, s, t, false, result_given};
+  e.allowed = allowed_outcomes(e.classes, {});
+  return e;
+}
+
+TEST(RealHosts, ARefusalOfAReadyGroupIsAllowedAndNeverAPass) {  // O1, O2
+  for (std::uint32_t code : {1u, 32770u}) {
+    const Judgement j = judge(ready(), {before().v, returned(code), before().v});
+    EXPECT_TRUE(j.refused) << code;
+    EXPECT_EQ(verdict_of(j.findings, "out14.ready-succeeds"), Verdict::kNotApplicable) << code;
+    EXPECT_FALSE(has_failure(j.findings)) << code;
+  }
+  // A refusal that leaves something behind is still a failure with a change (CS-INV-3).
+  Host partial = before();
+  partial.vm("V1", 2, {"A", "B"}, "B").snap("B", "V1", "A");
+  EXPECT_EQ(verdict_of(judge(ready(), {before().v, returned(32770), partial.v}).findings,
+                       "inv3.no-change-on-failure"),
+            Verdict::kFail);
+  // Any other failure of a ready group is not a refusal.
+  EXPECT_EQ(verdict_of(judge(ready(), {before().v, returned(32775), before().v}).findings,
+                       "out14.ready-succeeds"),
+            Verdict::kFail);
+  // Refusals are for calls that name a group: a null Collection is judged by its row.
+  const Judgement null_ref = judge(with(CClass::kNull), {before().v, returned(32770), before().v});
+  EXPECT_FALSE(null_ref.refused);
+  EXPECT_EQ(verdict_of(null_ref.findings, "out1.bad-reference"), Verdict::kFail);
+  // Every group class allows it (O3: a management collection, too).
+  for (CClass c : {CClass::kEmpty, CClass::kMgmt, CClass::kTransitional, CClass::kDisabled,
+                   CClass::kAtLimit, CClass::kSaved, CClass::kNonsnapDisk,
+                   CClass::kProdOnlyNovss}) {
+    EXPECT_FALSE(has_failure(judge(with(c), {before().v, returned(32770), before().v}).findings))
+        << to_string(c);
+  }
+}
+
+TEST(RealHosts, TheWholeVendorRangeIsInRange) {  // C2, C3
+  EXPECT_EQ(verdict_of(judge(with(CClass::kMissing), {before().v, returned(32789), before().v})
+                           .findings,
+                       "inv1.return-range"),
+            Verdict::kPass);
+  EXPECT_EQ(verdict_of(judge(with(CClass::kMissing), {before().v, returned(32789), before().v})
+                           .findings,
+                       "out3.missing"),
+            Verdict::kPass)
+      << "32789 Object not found is a legal failure of a missing group";
+  EXPECT_FALSE(has_failure(
+      judge(with(CClass::kDisabled), {before().v, returned(41234), before().v}).findings));
+  EXPECT_EQ(verdict_of(judge(ready(), {before().v, returned(32783), before().v}).findings,
+                       "out14.ready-succeeds"),
+            Verdict::kFail)
+      << "a vendor code is a failure, and a ready group must not fail";
+  EXPECT_EQ(verdict_of(judge(ready(), {before().v, returned(4097), before().v}).findings,
+                       "inv1.return-range"),
+            Verdict::kFail);
+  EXPECT_EQ(verdict_of(judge(ready(), {before().v, returned(70000), before().v}).findings,
+                       "inv1.return-range"),
+            Verdict::kFail);
+}
+
+CallOutcome failed_job(std::uint16_t error_code) {
+  CallOutcome o = returned(4096);
+  o.job = cim::ObjectPath(cim::Name::borrow(names::kNamespace), cim::Name::borrow(names::kJob));
+  JobTrace t;
+  t.resolved = true;
+  JobSample run;
+  run.state = 4;
+  run.job_type = 198;
+  run.percent = 0;
+  JobSample end = run;
+  end.state = 10;
+  end.error_code = error_code;
+  end.error_description = "the settings are not valid";
+  t.samples = {run, end, end};
+  cim::Instance err{cim::Name::borrow(names::kError)};
+  err.set("Message", cim::Value::string("the settings are not valid"));
+  t.errors.push_back(cim::format_embedded_instance(err));
+  o.trace = t;
+  return o;
+}
+
+TEST(RealHosts, SettingsAndTypesMayBeCheckedInsideTheJob) {  // AMB-14
+  for (const Expectation& e :
+       {with(CClass::kReady, SClass::kMalformed), with(CClass::kReady, SClass::kNull, TClass::kZero),
+        with(CClass::kReady, SClass::kNull, TClass::kVendor),
+        with(CClass::kReady, SClass::kUnknownProp)}) {
+    const Judgement j = judge(e, {before().v, failed_job(32773), before().v});
+    EXPECT_FALSE(has_failure(j.findings)) << e.allowed.check << ": "
+                                          << (first_problem(j.findings)
+                                                  ? first_problem(j.findings)->message
+                                                  : "");
+  }
+}
+
+TEST(RealHosts, AVendorTypeTheHostKnowsMaySucceedConsistently) {  // M6
+  Expectation e = with(CClass::kReady, SClass::kNull, TClass::kVendor);
+  e.snapshot_type = 32768;
+  Host recovery = before();
+  recovery.vm("V1", 2, {"A", "B"}, "B")
+      .snap("B", "V1", "A", std::string(names::kTypeSnapshotRecovery))
+      .vm("V2", 3, {"D"}, "D")
+      .snap("D", "V2", "", std::string(names::kTypeSnapshotRecovery));
+  recovery.group("G", {"V1", "V2"}, {"S"}).coll("S", {"B", "D"});
+  CallOutcome ok = returned(0);
+  ok.result = cim::ObjectPath(cim::Name::borrow(names::kNamespace),
+                              cim::Name::borrow(names::kSnapshotCollection));
+  ok.result->add_key("CollectionID", "S");
+  EXPECT_FALSE(has_failure(judge(e, {before().v, ok, recovery.v}).findings));
+  Host mixed = recovery;
+  mixed.snap("D", "V2", "", std::string(names::kTypeSnapshotRealized));
+  EXPECT_EQ(verdict_of(judge(e, {before().v, ok, mixed.v}).findings, "inv2.snapshot-type"),
+            Verdict::kFail);
+  Host not_a_snapshot = recovery;
+  not_a_snapshot.snap("D", "V2", "", std::string(names::kTypeRealized));
+  not_a_snapshot.snap("B", "V1", "A", std::string(names::kTypeRealized));
+  EXPECT_EQ(verdict_of(judge(e, {before().v, ok, not_a_snapshot.v}).findings,
+                       "inv2.snapshot-type"),
+            Verdict::kFail);
+}
+
+TEST(RealHosts, ATransportMayRefuseTheResultParameter) {  // O6
+  CallOutcome fault;
+  fault.fault = true;
+  fault.status = cim::invalid_parameter("Invalid method parameter(s)");
+  EXPECT_FALSE(has_failure(
+      judge(with(CClass::kReady, SClass::kNull, TClass::kStandard, true),
+            {before().v, fault, before().v})
+          .findings));
+  EXPECT_EQ(verdict_of(judge(ready(), {before().v, fault, before().v}).findings,
+                       "out14.ready-succeeds"),
+            Verdict::kFail)
+      << "without R, a fault still fails a ready group";
+}
+
 // --- job traces ---
 
 JobTrace trace(std::initializer_list<std::uint16_t> states) {
@@ -408,6 +547,30 @@ TEST(Jobs, EveryLifecycleRuleCanFail) {
   JobTrace typed = trace({4, 7});
   typed.samples[0].job_type = 70;
   EXPECT_EQ(verdict_of(job(typed), "inv5.job-type"), Verdict::kWarn);
+}
+
+TEST(Jobs, WhatRealHostsAndClientsDoIsLegal) {
+  // J1: 12 Query Pending is a non-terminal state of the host's map.
+  for (const auto& f : job(trace({4, 12, 4, 7}))) {
+    EXPECT_NE(f.verdict, Verdict::kFail) << f.check << ": " << f.message;
+  }
+  // J2: a failed job's ErrorCode may be any of the codes seen.
+  for (std::uint16_t code : {32768, 32770, 32773, 32775}) {
+    JobTrace t = trace({4, 10});
+    t.samples.back().error_code = code;
+    EXPECT_EQ(verdict_of(job(t), "inv6.error-code"), Verdict::kPass) << code;
+  }
+  // J3: 4096 on a successful job is tolerated, with a warning under CS-INV-6-S.
+  JobTrace ok = trace({4, 7});
+  ok.samples.back().error_code = 4096;
+  EXPECT_EQ(verdict_of(job(ok), "inv6.error-code"), Verdict::kPass);
+  EXPECT_EQ(verdict_of(job(ok), "inv6s.success-error-code"), Verdict::kWarn);
+  EXPECT_EQ(verdict_of(job(trace({4, 7})), "inv6s.success-error-code"), Verdict::kPass);
+  // J4: New, Starting and Completed with warnings are part of a legal life.
+  for (const auto& f : job(trace({2, 3, 4, 32768}))) {
+    if (f.check == "inv5.first-state") continue;
+    EXPECT_EQ(f.verdict, Verdict::kPass) << f.check << ": " << f.message;
+  }
 }
 
 TEST(Jobs, AJobMissingAtTheFirstReadIsARemovalWarningNotAMissingJob) {

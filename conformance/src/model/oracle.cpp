@@ -169,7 +169,12 @@ bool is_not_supported(std::uint32_t code) {
 
 bool Allowed::allows_code(std::uint32_t code) const {
   if (codes.count(code)) return true;
-  return any_failure_code && is_failure_code(code);
+  if (any_failure_code && is_failure_code(code)) return true;
+  // A vendor code beyond the documented table (32783 Reboot required, 32789 Object not found,
+  // unknown ones) is a legal failure wherever a failure code is (C2, C3): the host's meaning
+  // cannot be told from the value.
+  return (!codes.empty() || any_failure_code) && code > cim::ReturnCode::kMsvmFileNotFound &&
+         code <= 65535;
 }
 
 std::string Allowed::describe() const {
@@ -179,7 +184,7 @@ std::string Allowed::describe() const {
     std::string c;
     for (auto code : codes)
       c += (c.empty() ? "" : ", ") + std::to_string(code);
-    parts.push_back(c);
+    parts.push_back(c + ", a vendor code above 32779");
   }
   if (fault) parts.emplace_back("a transport fault");
   if (job_failure) parts.emplace_back("a job that fails with no change");

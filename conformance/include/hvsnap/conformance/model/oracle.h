@@ -41,6 +41,8 @@ struct Allowed {
   // profile, never a pass, and stable (CS-INV-10).
   bool refusal = false;
 
+  // `codes`, any failure code when `any_failure_code`, and — wherever failure codes are
+  // allowed at all — a vendor code beyond the documented table (32780..65535).
   bool allows_code(std::uint32_t code) const;
   std::string describe() const;  // "4, 32773 or a transport fault"
 };
