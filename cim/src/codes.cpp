@@ -29,7 +29,7 @@ constexpr std::array<CodeInfo, 22> kReturnCodes{{
     {32777, "MsvmSystemNotAvailable", "System is not available"},
     {32778, "MsvmOutOfMemory", "Out of memory"},
     {32779, "MsvmFileNotFound", "File not found"},
-    {32783, "MsvmRebootRequired", "Reboot required"},  // C2
+    {32783, "MsvmRebootRequired", "Reboot required"},   // C2
     {32789, "MsvmObjectNotFound", "Object not found"},  // C2
 }};
 

@@ -45,5 +45,32 @@ TEST(JobState, TerminalAndSuccessStates) {
   EXPECT_EQ(JobState(13).name(), "DMTFReserved");
 }
 
+// Observation V1: real hosts show save/pause/resume as 1 (Other) with an OtherEnabledState, and
+// vendor states such as 32779 FastSaved and 32783 Hibernated; the legacy vendor transitions occur.
+TEST(EnabledStates, TransitionalAndSavedValuesOfRealHosts) {
+  for (std::uint16_t v : {1, 4, 10, 32770, 32771, 32773, 32774, 32776, 32777, 32780})
+    EXPECT_TRUE(EnabledState(v).is_transitional()) << v;
+  for (std::uint16_t v : {2, 3, 6, 9, 32779, 32783})
+    EXPECT_FALSE(EnabledState(v).is_transitional()) << v;
+  for (std::uint16_t v : {6, 9, 32768, 32769, 32779, 32783})
+    EXPECT_TRUE(EnabledState(v).is_saved()) << v;
+  for (std::uint16_t v : {1, 2, 3, 4, 10})
+    EXPECT_FALSE(EnabledState(v).is_saved()) << v;
+  EXPECT_EQ(EnabledState(32779).to_string(), "32779 (FastSaved)");
+  EXPECT_EQ(EnabledState(32783).meaning(), "Hibernated");
+  EXPECT_EQ(EnabledState(40000).name(), "VendorReserved");
+}
+
+TEST(ReturnCode, VendorCodesMicrosoftsClientNames) {  // C2
+  EXPECT_EQ(ReturnCode(32783).meaning(), "Reboot required");
+  EXPECT_EQ(ReturnCode(32789).meaning(), "Object not found");
+  EXPECT_EQ(ReturnCode(32795).name(), "VendorSpecific");
+}
+
+TEST(UserSnapshotType, TheCheckpointTypes) {
+  EXPECT_EQ(UserSnapshotType(3).to_string(), "3 (Production (falls back to standard))");
+  EXPECT_EQ(UserSnapshotType(9).meaning(), "Unknown");
+}
+
 }  // namespace
 }  // namespace hvsnap::cim

@@ -122,9 +122,10 @@ Arranged arrange(Client& cl, const Case& c, const RunConfig& cfg) {
   // A capability probe (and a target that refuses every configuration) has a sentinel
   // without a snapshot: the probe must not depend on the snapshot it is about to try.
   const bool sentinel_snapshot = !cfg.probe && !cfg.setup.refused;
-  cl.section(sentinel_snapshot
-                 ? "set-up: a sentinel group with one snapshot, which must stay untouched (CS-INV-9)"
-                 : "set-up: a sentinel group, which must stay untouched (CS-INV-9)");
+  cl.section(
+      sentinel_snapshot
+          ? "set-up: a sentinel group with one snapshot, which must stay untouched (CS-INV-9)"
+          : "set-up: a sentinel group, which must stay untouched (CS-INV-9)");
   const ObjectPath sentinel_vm = must(cl.define_vm("sentinel-vm"));
   const ObjectPath sentinel = must(cl.define_collection("sentinel", 0));
   must(cl.add_member(sentinel_vm, sentinel));
@@ -271,9 +272,10 @@ std::string precondition_problem(const Case& c, const model::HostView& before, c
       break;
     case CClass::kReady: {
       // The power configuration the case arranged must be the one observed.
-      const std::string want = c.combo.power == Power::kAny     ? ""
-                               : c.combo.power == Power::kMixed ? "P-MIXED"
-                                                                : std::string(to_string(c.combo.power));
+      const std::string want = c.combo.power == Power::kAny ? ""
+                               : c.combo.power == Power::kMixed
+                                   ? "P-MIXED"
+                                   : std::string(to_string(c.combo.power));
       const std::string seen = power_configuration(before, a.expect.members);
       if (!want.empty() && seen != want)
         return fmt::format("the members were {}, not {}, when the call was made", seen, want);
@@ -356,6 +358,23 @@ Called call_and_observe(Client& cl, const cim::PropertyList& in, const model::Sc
 
 }  // namespace
 
+model::Judgement judge_and_record(Client& cl, const RunConfig& cfg, const model::Expectation& e,
+                                  model::Observation& o, const cim::PropertyList& in) {
+  complete_observation(cl.provider(), e.classes.c == CClass::kMgmt, o);
+  model::Judgement j = model::judge(e, o);
+  if (cfg.record) {
+    JudgedCall call;
+    call.expectation = e;
+    call.declarations = cfg.declarations;
+    call.observation = o;
+    call.call =
+        render_call(Client::service(names::kCollectionSnapshotService), "CreateSnapshot", in);
+    call.expect = has_failure(j.findings) ? "rejected" : "accepted";
+    cfg.record->judged(call);
+  }
+  return j;
+}
+
 std::string power_configuration(const model::HostView& before,
                                 const std::set<std::string>& members) {
   std::set<std::uint16_t> states;
@@ -433,8 +452,7 @@ SetupSnapshot setup_snapshot(Client& cl, const ObjectPath& group, const model::S
     cim::set(in, "Collection", Value::reference(group));
     cim::set(in, "SnapshotType", Value::uint16(1));
     Called call = call_and_observe(cl, in, scope, before, cfg);
-    complete_observation(cl.provider(), false, call);
-    model::Judgement j = model::judge(e, call);
+    model::Judgement j = judge_and_record(cl, cfg, e, call, in);
     for (auto& f : j.findings) {
       out.failed = out.failed || f.verdict == Verdict::kFail;
       if (!f.message.empty()) f.message = "a set-up CreateSnapshot: " + f.message;
@@ -482,8 +500,8 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
   try {
     Arranged a = arrange(cl, c, cfg);
     report.findings = std::move(a.setup_findings);
-    a.expect.classes = {c.combo.c, {}, c.combo.s, c.combo.t, c.ignore_disks(),
-                        c.combo.r != RClass::kNull};
+    a.expect.classes = {
+        c.combo.c, {}, c.combo.s, c.combo.t, c.ignore_disks(), c.combo.r != RClass::kNull};
     // Saved members make a C-READY call one of C-SAVED's (AMB-6 for recovery snapshots).
     if (c.combo.c == CClass::kReady && c.combo.power == Power::kSaved)
       a.expect.classes.more_c.push_back(CClass::kSaved);
@@ -506,8 +524,7 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
       model::Expectation e = a.expect;
       e.referenced_collection.clear();
       raced = model::allow_finished_transitions(e, plain.after, cfg.declarations);
-      complete_observation(cl.provider(), c.combo.c == CClass::kMgmt, plain);
-      without_r = model::judge(e, plain);
+      without_r = judge_and_record(cl, cfg, e, plain, arguments(c, a, std::nullopt));
       for (auto& f : without_r->findings)
         report.findings.push_back(f);
       before = plain.after;
@@ -518,8 +535,7 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     cl.section("the call under test");
     Called main = call_and_observe(cl, arguments(c, a, r), a.scope, before, cfg);
     raced = model::allow_finished_transitions(a.expect, main.after, cfg.declarations) || raced;
-    complete_observation(cl.provider(), c.combo.c == CClass::kMgmt, main);
-    model::Judgement j = model::judge(a.expect, main);
+    model::Judgement j = judge_and_record(cl, cfg, a.expect, main, arguments(c, a, r));
     report.observed = j.observed;
     report.transient = j.transient;
     if (!main.outcome.fault) report.return_value = main.outcome.return_value;
@@ -542,8 +558,7 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
       // A fault where ResultingSnapshotCollection was given is the transport refusing the
       // parameter (O6), not another outcome of the same call.
       const bool skip = j.transient || without_r->transient || raced ||
-                        (cfg.declarations.transient_failures && any_failed) ||
-                        main.outcome.fault;
+                        (cfg.declarations.transient_failures && any_failed) || main.outcome.fault;
       report.findings.push_back(finding(
           "out16.same-outcome", skip || same ? Verdict::kPass : Verdict::kFail,
           skip || same
@@ -554,12 +569,12 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     // The capability profile counts the calls of ready groups with valid parameters.
     const std::string config = power_configuration(main.before, a.expect.members);
     if (c.combo.c == CClass::kReady && is_valid(c.combo.s) && is_valid(c.combo.t)) {
-      report.capability = CapabilityCall{
-          fmt::format("{}/{}", config, to_string(c.combo.t)),
-          j.category == model::Category::kSuccess ? CapabilityCall::Outcome::kSnapshotted
-          : j.refused                              ? CapabilityCall::Outcome::kRefused
-                                                   : CapabilityCall::Outcome::kFailed,
-          j.observed};
+      report.capability = CapabilityCall{fmt::format("{}/{}", config, to_string(c.combo.t)),
+                                         j.category == model::Category::kSuccess
+                                             ? CapabilityCall::Outcome::kSnapshotted
+                                         : j.refused ? CapabilityCall::Outcome::kRefused
+                                                     : CapabilityCall::Outcome::kFailed,
+                                         j.observed};
     }
     // CS-INV-10: a refusal is stable. The same call again must be refused again.
     if (j.refused) {
@@ -567,17 +582,16 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
       Called again = call_and_observe(cl, arguments(c, a, r), a.scope, main.after, cfg);
       model::Expectation e = a.expect;
       model::allow_finished_transitions(e, again.after, cfg.declarations);
-      complete_observation(cl.provider(), c.combo.c == CClass::kMgmt, again);
-      model::Judgement k = model::judge(e, again);
+      model::Judgement k = judge_and_record(cl, cfg, e, again, arguments(c, a, r));
       const bool stable = k.category != model::Category::kSuccess;
       for (auto& f : k.findings)
         report.findings.push_back(std::move(f));
-      report.findings.push_back(finding(
-          "inv10.refusal-stable", stable ? Verdict::kPass : Verdict::kFail,
-          stable ? ""
-                 : fmt::format("the call was refused ({}) and the same call right after it "
-                               "succeeded ({}); members {}",
-                               j.observed, k.observed, config)));
+      report.findings.push_back(
+          finding("inv10.refusal-stable", stable ? Verdict::kPass : Verdict::kFail,
+                  stable ? ""
+                         : fmt::format("the call was refused ({}) and the same call right after it "
+                                       "succeeded ({}); members {}",
+                                       j.observed, k.observed, config)));
     }
   } catch (const Abort& abort) {
     report.not_tested = true;

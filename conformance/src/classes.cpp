@@ -2,9 +2,9 @@
 #include "hvsnap/conformance/classes.h"
 
 #include <algorithm>
-#include <vector>
 #include <set>
 #include <tuple>
+#include <vector>
 
 namespace hvsnap::conformance {
 namespace {

@@ -271,9 +271,8 @@ class Suite {
       for (TClass t : {TClass::kStandard, TClass::kRecovery}) {
         if (out_of_budget()) break;
         const Combo combo{CClass::kReady, SClass::kNull, t, RClass::kNull, power};
-        Case c = gen_case(combo, gen)(rc::Random(mix(o_.seed, 60000 + static_cast<std::uint64_t>(
-                                                                            done))),
-                                      100)
+        Case c = gen_case(combo, gen)(
+                     rc::Random(mix(o_.seed, 60000 + static_cast<std::uint64_t>(done))), 100)
                      .value();
         for (auto& m : c.c.members) {
           m.existing_snapshots = 0;

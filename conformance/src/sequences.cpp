@@ -277,6 +277,7 @@ class Harness {
   }
 
   model::CallOutcome call_create(const cim::PropertyList& in, bool wait) {
+    last_args_ = in;
     auto r = cl_.invoke(Client::service(names::kCollectionSnapshotService), "CreateSnapshot", in);
     model::CallOutcome o = model::CallOutcome::from(r);
     if (o.job) note_job(*o.job);
@@ -349,8 +350,7 @@ class Harness {
              const model::HostView& after) {
     model::allow_finished_transitions(e, after, cfg_.declarations);
     model::Observation seen{before, o, after};
-    complete_observation(cl_.provider(), e.classes.c == CClass::kMgmt, seen);
-    model::Judgement j = model::judge(e, seen);
+    model::Judgement j = judge_and_record(cl_, cfg_, e, seen, last_args_);
     const bool ok = j.category == model::Category::kSuccess;
     if (ok) {
       // CS-SEQ-1: each new snapshot continues its VM's chain.
@@ -532,8 +532,8 @@ class Harness {
     // A refusal answers in the host's map (C4: 32768..32778, or the documented 1..6,
     // 4097..4099), never with a reserved value.
     if (running && rc && *rc != 0 && *rc != cim::ReturnCode::kJobStarted) {
-      const bool reserved = (*rc >= 7 && *rc <= 4095) || (*rc >= 4100 && *rc <= 32767) ||
-                            *rc > 65535;
+      const bool reserved =
+          (*rc >= 7 && *rc <= 4095) || (*rc >= 4100 && *rc <= 32767) || *rc > 65535;
       add(finding("seq7.refusal-code", reserved ? Verdict::kFail : Verdict::kPass,
                   reserved ? fmt::format("RequestStateChange({}) on the job was refused with {}, a "
                                          "reserved value",
@@ -647,8 +647,7 @@ class Harness {
       if (!ok && others.empty()) others = fmt::format("snapshot collection {} changed", id);
     }
     for (const auto& [id, sv] : before.snapshots) {
-      if (!dead.count(id) && !dependents.count(id) && !after.snapshots.count(id) &&
-          others.empty())
+      if (!dead.count(id) && !dependents.count(id) && !after.snapshots.count(id) && others.empty())
         others = fmt::format("snapshot {} vanished", id);
     }
     add(finding("seq2.removed", removed.empty() ? Verdict::kPass : Verdict::kFail, removed));
@@ -806,6 +805,7 @@ class Harness {
   std::map<std::string, std::set<std::string>> collections_;  // existing S -> members
   std::set<std::string> seen_collections_;
   std::set<std::string> seen_jobs_;
+  cim::PropertyList last_args_;  // the last CreateSnapshot's arguments (for --record)
   std::vector<ObjectPath> job_paths_;
   std::map<std::string, std::uint16_t> transitions_;      // vm -> requested state, not yet reached
   std::map<std::string, std::uint16_t> transition_from_;  // vm -> its state when requested

@@ -38,8 +38,8 @@ TEST(Classes, PairwiseCoversEveryPairAndEveryClassAlone) {
   EXPECT_LT(cover.size(), 200U);
   std::set<std::string> pairs;
   for (const auto& c : cover) {
-    const std::string p[4] = {c.c_label(), std::string(to_string(c.s)),
-                              std::string(to_string(c.t)), std::string(to_string(c.r))};
+    const std::string p[4] = {c.c_label(), std::string(to_string(c.s)), std::string(to_string(c.t)),
+                              std::string(to_string(c.r))};
     for (int a = 0; a < 4; ++a) {
       for (int b = a + 1; b < 4; ++b)
         pairs.insert(p[a] + "+" + p[b]);

@@ -369,23 +369,23 @@ TEST(RealHosts, ARefusalOfAReadyGroupIsAllowedAndNeverAPass) {  // O1, O2
   EXPECT_FALSE(null_ref.refused);
   EXPECT_EQ(verdict_of(null_ref.findings, "out1.bad-reference"), Verdict::kFail);
   // Every group class allows it (O3: a management collection, too).
-  for (CClass c : {CClass::kEmpty, CClass::kMgmt, CClass::kTransitional, CClass::kDisabled,
-                   CClass::kAtLimit, CClass::kSaved, CClass::kNonsnapDisk,
-                   CClass::kProdOnlyNovss}) {
+  for (CClass c :
+       {CClass::kEmpty, CClass::kMgmt, CClass::kTransitional, CClass::kDisabled, CClass::kAtLimit,
+        CClass::kSaved, CClass::kNonsnapDisk, CClass::kProdOnlyNovss}) {
     EXPECT_FALSE(has_failure(judge(with(c), {before().v, returned(32770), before().v}).findings))
         << to_string(c);
   }
 }
 
 TEST(RealHosts, TheWholeVendorRangeIsInRange) {  // C2, C3
-  EXPECT_EQ(verdict_of(judge(with(CClass::kMissing), {before().v, returned(32789), before().v})
-                           .findings,
-                       "inv1.return-range"),
-            Verdict::kPass);
-  EXPECT_EQ(verdict_of(judge(with(CClass::kMissing), {before().v, returned(32789), before().v})
-                           .findings,
-                       "out3.missing"),
-            Verdict::kPass)
+  EXPECT_EQ(
+      verdict_of(judge(with(CClass::kMissing), {before().v, returned(32789), before().v}).findings,
+                 "inv1.return-range"),
+      Verdict::kPass);
+  EXPECT_EQ(
+      verdict_of(judge(with(CClass::kMissing), {before().v, returned(32789), before().v}).findings,
+                 "out3.missing"),
+      Verdict::kPass)
       << "32789 Object not found is a legal failure of a missing group";
   EXPECT_FALSE(has_failure(
       judge(with(CClass::kDisabled), {before().v, returned(41234), before().v}).findings));
@@ -423,15 +423,14 @@ CallOutcome failed_job(std::uint16_t error_code) {
 }
 
 TEST(RealHosts, SettingsAndTypesMayBeCheckedInsideTheJob) {  // AMB-14
-  for (const Expectation& e :
-       {with(CClass::kReady, SClass::kMalformed), with(CClass::kReady, SClass::kNull, TClass::kZero),
-        with(CClass::kReady, SClass::kNull, TClass::kVendor),
-        with(CClass::kReady, SClass::kUnknownProp)}) {
+  for (const Expectation& e : {with(CClass::kReady, SClass::kMalformed),
+                               with(CClass::kReady, SClass::kNull, TClass::kZero),
+                               with(CClass::kReady, SClass::kNull, TClass::kVendor),
+                               with(CClass::kReady, SClass::kUnknownProp)}) {
     const Judgement j = judge(e, {before().v, failed_job(32773), before().v});
-    EXPECT_FALSE(has_failure(j.findings)) << e.allowed.check << ": "
-                                          << (first_problem(j.findings)
-                                                  ? first_problem(j.findings)->message
-                                                  : "");
+    EXPECT_FALSE(has_failure(j.findings))
+        << e.allowed.check << ": "
+        << (first_problem(j.findings) ? first_problem(j.findings)->message : "");
   }
 }
 
@@ -456,8 +455,7 @@ TEST(RealHosts, AVendorTypeTheHostKnowsMaySucceedConsistently) {  // M6
   Host not_a_snapshot = recovery;
   not_a_snapshot.snap("D", "V2", "", std::string(names::kTypeRealized));
   not_a_snapshot.snap("B", "V1", "A", std::string(names::kTypeRealized));
-  EXPECT_EQ(verdict_of(judge(e, {before().v, ok, not_a_snapshot.v}).findings,
-                       "inv2.snapshot-type"),
+  EXPECT_EQ(verdict_of(judge(e, {before().v, ok, not_a_snapshot.v}).findings, "inv2.snapshot-type"),
             Verdict::kFail);
 }
 
@@ -465,13 +463,12 @@ TEST(RealHosts, ATransportMayRefuseTheResultParameter) {  // O6
   CallOutcome fault;
   fault.fault = true;
   fault.status = cim::invalid_parameter("Invalid method parameter(s)");
-  EXPECT_FALSE(has_failure(
-      judge(with(CClass::kReady, SClass::kNull, TClass::kStandard, true),
-            {before().v, fault, before().v})
-          .findings));
-  EXPECT_EQ(verdict_of(judge(ready(), {before().v, fault, before().v}).findings,
-                       "out14.ready-succeeds"),
-            Verdict::kFail)
+  EXPECT_FALSE(has_failure(judge(with(CClass::kReady, SClass::kNull, TClass::kStandard, true),
+                                 {before().v, fault, before().v})
+                               .findings));
+  EXPECT_EQ(
+      verdict_of(judge(ready(), {before().v, fault, before().v}).findings, "out14.ready-succeeds"),
+      Verdict::kFail)
       << "without R, a fault still fails a ready group";
 }
 

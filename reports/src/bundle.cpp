@@ -264,7 +264,8 @@ Verification verify_bundle(const fs::path& dir) {
       x.reason = rr.at("reason");
       const bool should = x.level == conformance::Level::kShould;
       std::string bad;
-      if (x.verdict == conformance::Verdict::kPass && (x.passed == 0 || x.failed > 0 || x.warned > 0))
+      if (x.verdict == conformance::Verdict::kPass &&
+          (x.passed == 0 || x.failed > 0 || x.warned > 0))
         bad = "PASS needs passes and no failures or warnings";
       if (x.verdict == conformance::Verdict::kFail && (x.failed == 0 || should))
         bad = "FAIL needs failures on a MUST or IF-IMPLEMENTED item";
@@ -313,8 +314,8 @@ Verification verify_bundle(const fs::path& dir) {
       }
       if (c.at("c") != to_string(parsed->c) ||
           c.value("power", std::string("P-ANY")) != to_string(parsed->power) ||
-          c.at("s") != to_string(parsed->s) ||
-          c.at("t") != to_string(parsed->t) || c.at("r") != to_string(parsed->r)) {
+          c.at("s") != to_string(parsed->s) || c.at("t") != to_string(parsed->t) ||
+          c.at("r") != to_string(parsed->r)) {
         problem("result.json: the classes of " + name + " do not match its name");
       }
       if (c.at("not-tested").get<int>() > c.at("cases").get<int>())

@@ -192,8 +192,10 @@ std::string render_html(const RunResult& r, const RunInfo& info) {
   // --- verdict ---
   h +=
       fmt::format("<header id=\"verdict\" class=\"verdict {}\" data-verdict=\"{}\">\n<h1>{}</h1>\n",
-                  r.certified ? "pass" : r.not_supported ? "unsupported" : "fail", r.verdict,
-                  r.verdict);
+                  r.certified       ? "pass"
+                  : r.not_supported ? "unsupported"
+                                    : "fail",
+                  r.verdict, r.verdict);
   h += fmt::format("<p><strong>{}</strong> — {}</p>\n", html_escape(r.target_uri),
                    html_escape(r.target_identity));
   h += fmt::format(
@@ -280,13 +282,12 @@ std::string render_html(const RunResult& r, const RunInfo& info) {
   h += "</section>\n";
 
   // --- capability profile ---
-  h +=
-      "<section id=\"capability\"><h2>Capability profile</h2><p class=\"muted\">Calls of a ready "
-      "group with valid parameters, per member power configuration and snapshot type (contract "
-      "§4.1). A refusal is Not Supported with no change: a host may not offer collection "
-      "snapshots in some configurations (observations O1, O2); it is never a pass.</p>"
-      "<table><thead><tr><th>Configuration</th><th>Snapshotted</th><th>Refused</th><th>Failed "
-      "otherwise</th><th>Refusals</th></tr></thead><tbody>";
+  h += "<section id=\"capability\"><h2>Capability profile</h2><p class=\"muted\">Calls of a ready "
+       "group with valid parameters, per member power configuration and snapshot type (contract "
+       "§4.1). A refusal is Not Supported with no change: a host may not offer collection "
+       "snapshots in some configurations (observations O1, O2); it is never a pass.</p>"
+       "<table><thead><tr><th>Configuration</th><th>Snapshotted</th><th>Refused</th><th>Failed "
+       "otherwise</th><th>Refusals</th></tr></thead><tbody>";
   for (const auto& c : r.capability) {
     std::string answers;
     for (const auto& a : c.answers)
@@ -302,14 +303,13 @@ std::string render_html(const RunResult& r, const RunInfo& info) {
   std::map<std::string, std::string> code_names, job_names;
   for (const auto& [key, n] : r.return_codes) {
     if (!key.empty() && std::isdigit(static_cast<unsigned char>(key[0])))
-      code_names[key] = fmt::format("({})", cim::ReturnCode(static_cast<std::uint32_t>(
-                                                                std::stoul(key)))
-                                                .meaning());
+      code_names[key] = fmt::format(
+          "({})", cim::ReturnCode(static_cast<std::uint32_t>(std::stoul(key))).meaning());
   }
   for (const auto& [key, n] : r.job_end_states) {
     if (!key.empty() && std::isdigit(static_cast<unsigned char>(key[0])))
-      job_names[key] = fmt::format(
-          "({})", cim::JobState(static_cast<std::uint16_t>(std::stoul(key))).meaning());
+      job_names[key] =
+          fmt::format("({})", cim::JobState(static_cast<std::uint16_t>(std::stoul(key))).meaning());
   }
   h += "<section id=\"distributions\"><h2>What the target answered</h2><h3>Return codes of "
        "CreateSnapshot</h3>";

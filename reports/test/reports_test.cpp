@@ -251,7 +251,8 @@ TEST(NotSupported, IsItsOwnVerdictInEveryFileAndNeverAPass) {
   EXPECT_EQ(j["capability"][0]["refused"], 3);
   pugi::xml_document doc;
   ASSERT_TRUE(doc.load_string(render_junit(r, info()).c_str()));
-  auto cap = doc.child("testsuites").find_child_by_attribute("testsuite", "name", "requirements")
+  auto cap = doc.child("testsuites")
+                 .find_child_by_attribute("testsuite", "name", "requirements")
                  .find_child_by_attribute("testcase", "classname", "hvsnap.capability");
   ASSERT_TRUE(cap);
   EXPECT_STREQ(cap.child("failure").attribute("type").value(), "NOT_SUPPORTED");

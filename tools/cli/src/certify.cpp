@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "hvsnap/conformance/runner.h"
+#include "hvsnap/conformance/transcript.h"
 #include "hvsnap/reports/bundle.h"
 #include "hvsnap/tools/targets.h"
 #include "hvsnap/tools/version.h"
@@ -148,6 +149,8 @@ int certify(const CertifyOptions& o, Console& c) {
   ro.budget = *budget;
   ro.stop_at_first_failure = o.stop_at_first_failure;
   ro.cancel = c.interrupt;
+  if (!o.record_dir.empty())
+    ro.run.record = conformance::directory_sink(fs::path(o.record_dir) / "judged", spec->identity);
   ro.target_spec = {
       {"uri", spec->uri},
       {"personality", o.personality.empty() ? nlohmann::json() : nlohmann::json(o.personality)},
@@ -191,10 +194,10 @@ int certify(const CertifyOptions& o, Console& c) {
                                      [](const auto& x) { return x.refused > 0; })) {
     c.out << "  Capability profile (contract §4.1): calls of a ready group with valid parameters\n";
     for (const auto& x : r.capability) {
-      c.out << fmt::format("    {:<22} {} snapshotted, {} refused{}, {} failed otherwise\n",
-                           x.configuration, x.snapshotted, x.refused,
-                           x.answers.empty() ? "" : fmt::format(" ({})", fmt::join(x.answers, ", ")),
-                           x.failed);
+      c.out << fmt::format(
+          "    {:<22} {} snapshotted, {} refused{}, {} failed otherwise\n", x.configuration,
+          x.snapshotted, x.refused,
+          x.answers.empty() ? "" : fmt::format(" ({})", fmt::join(x.answers, ", ")), x.failed);
     }
   }
   constexpr std::size_t kShown = 5;

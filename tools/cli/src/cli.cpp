@@ -88,7 +88,9 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
                    "WS-Man: a file whose first line is the password (HVSNAP_PASSWORD wins; "
                    "HVSNAP_PASSWORD_FILE also works)");
   cert->add_option("--record", co.record_dir,
-                   "WS-Man: save every request/response pair (no credentials) in this folder");
+                   "save every judged CreateSnapshot call as a transcript under DIR/judged/ "
+                   "(hvsnap judge re-judges them) and, over WS-Man, every request/response pair "
+                   "(no credentials) in DIR");
 
   ServeOptions so;
   auto* srv = app.add_subcommand(
@@ -123,6 +125,13 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
   auto* ver = app.add_subcommand(
       "verify", "Check a report folder: its manifest and the consistency of result.json");
   ver->add_option("dir", dir, "the report folder")->required();
+
+  std::vector<std::string> judged;
+  auto* jud = app.add_subcommand(
+      "judge",
+      "Re-judge recorded calls offline with the current oracle (fixtures/evidence/, or what "
+      "certify --record wrote under DIR/judged/)");
+  jud->add_option("paths", judged, "transcript files or folders of them")->required();
 
   auto* tgt = app.add_subcommand(
       "targets", "List the target URIs, fixtures, personalities, fault plans and mutants");
@@ -159,6 +168,7 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
   if (*mut) return mutants_score(mo, console);
   if (*rep) return replay(token, replay_target, console);
   if (*ver) return verify(dir, console);
+  if (*jud) return judge(judged, console);
   if (*tgt) return list_targets(console);
   return kExitUsage;
 }

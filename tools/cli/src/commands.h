@@ -56,6 +56,7 @@ struct MutantsOptions {
 int mutants_score(const MutantsOptions& o, Console& console);
 int replay(const std::string& token, const std::string& target_override, Console& console);
 int verify(const std::string& dir, Console& console);
+int judge(const std::vector<std::string>& paths, Console& console);
 int list_targets(Console& console);
 
 // The process exit code for a status that stopped a command before it ran.

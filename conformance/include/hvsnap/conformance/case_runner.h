@@ -4,6 +4,7 @@
 // result with the oracle. A class the target cannot be put into is NOT_TESTED, with why.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -13,6 +14,7 @@
 #include "hvsnap/conformance/findings.h"
 #include "hvsnap/conformance/model/oracle.h"
 #include "hvsnap/conformance/target.h"
+#include "hvsnap/conformance/transcript.h"
 
 namespace hvsnap::conformance {
 
@@ -33,7 +35,12 @@ struct RunConfig {
   bool faults_off = false;  // switch the target's fault plan off first (liveness phase)
   bool probe = false;       // a capability probe: no set-up snapshot at all (no sentinel's)
   SetupPlan setup;
+  std::shared_ptr<TranscriptSink> record;  // every judged call goes here too (--record)
 };
+
+// Judges a call (the reads its outcome calls for first) and sends it to the run's sink.
+model::Judgement judge_and_record(Client& cl, const RunConfig& cfg, const model::Expectation& e,
+                                  model::Observation& o, const cim::PropertyList& in);
 
 // The member power configuration of a call, as observed just before it (contract §2):
 // "P-RUNNING", "P-OFF", "P-SAVED", "P-PAUSED" or "P-MIXED"; "" without members.
@@ -59,7 +66,7 @@ struct CaseReport {
   std::string transcript;  // the numbered WMI calls of the case
   std::optional<std::uint32_t> return_value;
   std::optional<std::uint16_t> job_end;
-  std::vector<std::string> cleanup_left;  // objects cleanup could not remove
+  std::vector<std::string> cleanup_left;     // objects cleanup could not remove
   std::optional<CapabilityCall> capability;  // the call under test, when it counts
 };
 

@@ -51,8 +51,8 @@ struct FailureRecord {
 struct CapabilityResult {
   std::string configuration;  // "P-OFF/T-STANDARD"
   int snapshotted = 0;
-  int refused = 0;  // Not Supported with no change
-  int failed = 0;   // any other failure
+  int refused = 0;                // Not Supported with no change
+  int failed = 0;                 // any other failure
   std::set<std::string> answers;  // what it answered when it refused: "32770"
 };
 

@@ -1,0 +1,190 @@
+// The observation step and the client against hand-written providers (contract §4): what real
+// hosts were seen to do must be read correctly — duplicate association results (M2), and
+// arrangement methods that answer synchronously or through a job (J6). No fake here.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "hvsnap/cim/cimxml.h"
+#include "hvsnap/cim/names.h"
+#include "hvsnap/conformance/client.h"
+#include "hvsnap/conformance/model/oracle.h"
+#include "hvsnap/conformance/observe.h"
+
+namespace hvsnap::conformance {
+namespace {
+
+namespace names = cim::names;
+using cim::Instance;
+using cim::ObjectPath;
+using cim::Value;
+
+ObjectPath path(std::string_view cls, std::string_view key, std::string_view id) {
+  ObjectPath p(cim::Name::borrow(names::kNamespace), cim::Name(cls));
+  p.add_key(std::string(key), std::string(id));
+  return p;
+}
+
+Instance instance(const ObjectPath& p, std::vector<std::pair<std::string, Value>> props = {}) {
+  Instance i{cim::Name(p.class_name())};
+  for (const auto& k : p.keys())
+    i.set(k.name.view(), Value::string(k.value));
+  for (auto& [n, v] : props)
+    i.set(n, std::move(v));
+  i.set_path(p);
+  return i;
+}
+
+// A host of one VM in one group, with one snapshot collection; every association answers each
+// object twice, as a real host was seen to do (M2).
+class DuplicatingHost final : public cim::Provider {
+ public:
+  DuplicatingHost() {
+    vm_ = path(names::kComputerSystem, "Name", "VM1");
+    group_ = path(names::kVmGroup, "CollectionID", "G1");
+    coll_ = path(names::kSnapshotCollection, "CollectionID", "SC1");
+    snap_ = path(names::kVssd, "InstanceID", "S1");
+  }
+  cim::Result<Instance> get_instance(const ObjectPath& p) override {
+    if (model::id_of(p) == "VM1") return instance(vm_, {{"EnabledState", Value::uint16(2)}});
+    if (model::id_of(p) == "SC1") return instance(coll_);
+    return cim::not_found("no " + p.to_string());
+  }
+  cim::Result<std::vector<Instance>> enumerate_instances(std::string_view,
+                                                         std::string_view cls) override {
+    if (cls == names::kSnapshotCollection) return twice(instance(coll_));
+    return std::vector<Instance>{};
+  }
+  cim::Result<std::vector<Instance>> associators(const ObjectPath& from,
+                                                 const cim::AssociatorsFilter& f) override {
+    const std::string id = model::id_of(from);
+    if (id == "VM1" &&
+        (f.assoc_class == names::kSnapshotOfVm || f.assoc_class == names::kMostCurrentSnapshot)) {
+      return twice(instance(snap_, {{"VirtualSystemIdentifier", Value::string("VM1")},
+                                    {"VirtualSystemType",
+                                     Value::string(std::string(names::kTypeSnapshotRealized))}}));
+    }
+    if (id == "G1" && f.assoc_class == names::kCollectedVirtualSystems) return twice(instance(vm_));
+    if (id == "G1" && f.assoc_class == names::kSnapshotOfGroup) return twice(instance(coll_));
+    if (id == "SC1" && f.assoc_class == names::kCollectedSnapshots) return twice(instance(snap_));
+    return std::vector<Instance>{};
+  }
+  cim::Result<std::vector<Instance>> references(const ObjectPath&,
+                                                const cim::ReferencesFilter&) override {
+    return std::vector<Instance>{};
+  }
+  cim::Result<cim::MethodResult> invoke_method(const ObjectPath&, std::string_view,
+                                               const cim::PropertyList&) override {
+    return cim::Status(cim::StatusKind::kNotSupported, "read-only");
+  }
+
+  ObjectPath vm_, group_, coll_, snap_;
+
+ private:
+  static std::vector<Instance> twice(const Instance& i) { return {i, i}; }
+};
+
+TEST(Observe, DuplicateAssociationResultsAreReadByPath) {  // M2
+  DuplicatingHost host;
+  model::Scope scope;
+  scope.vms = {host.vm_};
+  scope.groups = {host.group_};
+  const model::HostView v = observe(host, scope);
+  ASSERT_TRUE(v.errors.empty()) << v.errors.front();
+  EXPECT_EQ(v.vms.at("VM1").snapshots, std::set<std::string>{"S1"});
+  EXPECT_EQ(v.vms.at("VM1").most_current, "S1");
+  EXPECT_EQ(v.groups.at("G1").members, std::set<std::string>{"VM1"});
+  EXPECT_EQ(v.groups.at("G1").collections, std::set<std::string>{"SC1"});
+  EXPECT_EQ(v.collections.at("SC1").members, std::set<std::string>{"S1"});
+  EXPECT_EQ(v.all_collections, std::set<std::string>{"SC1"});
+  // Judged as a success that made SC1 with S1, the duplicates change nothing.
+  model::HostView before = v;
+  before.vms["VM1"].snapshots.clear();
+  before.vms["VM1"].most_current.clear();
+  before.snapshots.clear();
+  before.groups["G1"].collections.clear();
+  before.collections.clear();
+  before.all_collections.clear();
+  model::Expectation e;
+  e.allowed = model::allowed_outcomes(e.classes, {});
+  e.group = "G1";
+  e.members = {"VM1"};
+  e.inside = {"G1", "VM1"};
+  model::CallOutcome ok;
+  ok.result = host.coll_;
+  const model::Judgement j = model::judge(e, {before, ok, v});
+  EXPECT_FALSE(has_failure(j.findings)) << first_problem(j.findings)->message;
+}
+
+// Arrangement methods answer 0 at once (DefineCollection, AddMember) or 4096 with a job
+// (DefineSystem, RequestStateChange), as real hosts do (J6): the client takes either.
+class ArrangingHost final : public cim::Provider {
+ public:
+  explicit ArrangingHost(bool jobs) : jobs_(jobs) {}
+  cim::Result<Instance> get_instance(const ObjectPath& p) override {
+    if (p.class_name() == names::kJob) {
+      return instance(p, {{"JobState", Value::uint16(7)},
+                          {"PercentComplete", Value::uint16(100)},
+                          {"ErrorCode", Value::uint16(0)}});
+    }
+    if (p.class_name() == names::kComputerSystem)
+      return instance(p, {{"EnabledState", Value::uint16(state_)}});
+    return cim::not_found("no " + p.to_string());
+  }
+  cim::Result<std::vector<Instance>> enumerate_instances(std::string_view,
+                                                         std::string_view) override {
+    return std::vector<Instance>{};
+  }
+  cim::Result<std::vector<Instance>> associators(const ObjectPath&,
+                                                 const cim::AssociatorsFilter&) override {
+    return std::vector<Instance>{};
+  }
+  cim::Result<std::vector<Instance>> references(const ObjectPath&,
+                                                const cim::ReferencesFilter&) override {
+    return std::vector<Instance>{};
+  }
+  cim::Result<cim::MethodResult> invoke_method(const ObjectPath&, std::string_view method,
+                                               const cim::PropertyList& in) override {
+    cim::MethodResult r;
+    ++calls_[std::string(method)];
+    if (method == "DefineSystem") {
+      cim::set(r.out, "ResultingSystem",
+               Value::reference(path(names::kComputerSystem, "Name", "VM-NEW")));
+    } else if (method == "DefineCollection") {
+      cim::set(r.out, "DefinedCollection",
+               Value::reference(path(names::kVmGroup, "CollectionID", "G-NEW")));
+    } else if (method == "RequestStateChange") {
+      if (const Value* v = cim::find(in, "RequestedState"))
+        state_ = static_cast<std::uint16_t>(v->as_uint().value_or(state_));
+    }
+    if (jobs_) {
+      r.return_value = 4096;
+      cim::set(r.out, "Job", Value::reference(path(names::kJob, "InstanceID", "J1")));
+    }
+    return r;
+  }
+  std::map<std::string, int> calls_;
+
+ private:
+  bool jobs_;
+  std::uint16_t state_ = 3;
+};
+
+TEST(Client, ArrangesThroughSynchronousAndJobAnswers) {  // J6
+  for (bool jobs : {false, true}) {
+    auto host = std::make_shared<ArrangingHost>(jobs);
+    Target t;
+    t.provider = host;
+    Client cl(t, {});
+    auto vm = cl.define_vm("vm");
+    ASSERT_TRUE(vm.ok()) << vm.status().to_string();
+    auto g = cl.define_collection("group", 0);
+    ASSERT_TRUE(g.ok()) << g.status().to_string();
+    EXPECT_TRUE(cl.add_member(*vm, *g).ok()) << jobs;
+    EXPECT_TRUE(cl.change_state(*vm, 2).ok()) << jobs;
+    EXPECT_EQ(host->calls_["AddMember"], 1);
+  }
+}
+
+}  // namespace
+}  // namespace hvsnap::conformance
