@@ -52,7 +52,10 @@ std::string envelope(std::string_view action, std::string_view resource, std::st
                     R"(xmlns:n="http://schemas.xmlsoap.org/ws/2004/09/enumeration"><s:Header>)";
   if (!action.empty()) out += "<a:Action>" + std::string(action) + "</a:Action>";
   if (!resource.empty()) out += "<w:ResourceURI>" + std::string(resource) + "</w:ResourceURI>";
-  out += "<a:MessageID>uuid:1</a:MessageID>";
+  out +=
+      "<a:ReplyTo><a:Address>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous"
+      "</a:Address></a:ReplyTo>";
+  out += "<a:MessageID>uuid:5E6FD101-710A-4EEA-A50D-70C0BF863AA3</a:MessageID>";
   out += extra;
   out += "</s:Header><s:Body>";
   out += body;
@@ -111,9 +114,10 @@ std::vector<Hostile> hostile_requests() {
        "ActionNotSupported"},
       {"GetWithoutResourceUri", envelope(kGet, "", "", ""), 500,
        "MessageInformationHeaderRequired"},
-      // WinRM answers a resource it does not serve as an unreachable destination.
+      // A resource URI under no prefix WinRM serves is w:InvalidResourceURI (0x8033803B); a
+      // class the provider does not have is WMI's error, an unreachable destination.
       {"ResourceUriOutsideWmi", envelope(kGet, "http://example.com/Thing", selectors("A", "1"), ""),
-       500, "DestinationUnreachable"},
+       500, "InvalidResourceURI"},
       {"UnknownClass",
        envelope(kGet, std::string(kWmi) + "Msvm_NoSuchClass", selectors("Name", "A"), ""), 500,
        "DestinationUnreachable"},
@@ -121,10 +125,18 @@ std::vector<Hostile> hostile_requests() {
       {"SelectorWithoutName",
        envelope(kGet, cs, "<w:SelectorSet><w:Selector>x</w:Selector></w:SelectorSet>", ""), 500,
        "InvalidSelectors"},
-      {"NoSuchInstance", envelope(kGet, cs, selectors("Name", "NO-SUCH-VM"), ""), 500,
-       "DestinationUnreachable"},
+      {"NoSuchInstance",
+       envelope(kGet, cs,
+                "<w:SelectorSet><w:Selector Name=\"CreationClassName\">Msvm_ComputerSystem"
+                "</w:Selector><w:Selector Name=\"Name\">NO-SUCH-VM</w:Selector></w:SelectorSet>",
+                ""),
+       500, "DestinationUnreachable"},
+      // DSP0226: a Get with only some of the keys is InvalidSelectors (InsufficientSelectors).
+      {"SomeKeysOnly", envelope(kGet, cs, selectors("Name", "NO-SUCH-VM"), ""), 500,
+       "InvalidSelectors"},
+      // MS-WSMV 3.1.4.1.20: an oversized request is HTTP 413 (with the EncodingLimit fault).
       {"OversizedBody", envelope(kGet, cs, selectors("Name", std::string(600 * 1024, 'A')), ""),
-       500, "EncodingLimit"},
+       413, "EncodingLimit"},
       {"DeepNesting", nested(200), 500, "EncodingLimit"},
       {"EntityExpansion",
        R"(<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>)" +

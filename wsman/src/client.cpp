@@ -263,15 +263,37 @@ cim::Result<std::vector<cim::Instance>> Client::references(const cim::ObjectPath
   return query(object.name_space(), write_references(o, filter));
 }
 
+cim::Result<cim::ObjectPath> Client::instance_of(const cim::ObjectPath& object) {
+  // DSP0226: an instance method needs the instance's selectors, and WinRM refuses a keyless
+  // Invoke (InternalError or WBEM_E_INVALID_METHOD_PARAMETERS on real hosts). A caller that
+  // names only the class of a singleton service (as WMI scripting allows) gets the one
+  // instance's path — found once by enumeration, as libvirt finds its service EPRs.
+  if (!object.keys().empty() || object.singleton()) return object;
+  const std::string key = fmt::format("{}:{}", object.name_space(), object.class_name());
+  {
+    std::lock_guard lock(services_mu_);
+    if (auto it = services_.find(key); it != services_.end()) return it->second;
+  }
+  auto all = enumerate_instances(object.name_space(), object.class_name());
+  if (!all.ok() || all->size() != 1) return object;  // let the host answer the keyless call
+  cim::ObjectPath p = all->front().path();
+  p.set_host(cim::Name());
+  std::lock_guard lock(services_mu_);
+  services_.emplace(key, p);
+  return p;
+}
+
 cim::Result<cim::MethodResult> Client::invoke_method(const cim::ObjectPath& object,
                                                      std::string_view method,
                                                      const cim::PropertyList& in) {
+  auto target = instance_of(object);
+  if (!target.ok()) return target.status();
   Request r;
   r.op = Operation::kInvoke;
   r.resource_uri = uri::resource_uri(object.name_space(), object.class_name());
   r.action = r.resource_uri + "/" + std::string(method);
   r.method = std::string(method);
-  r.target = object;
+  r.target = std::move(target).value();
   r.in = in;
   auto resp = send(std::move(r));
   if (!resp.ok()) return resp.status();

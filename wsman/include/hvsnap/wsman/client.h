@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -66,10 +67,15 @@ class Client final : public cim::Provider {
   explicit Client(ClientOptions options);
   cim::Result<std::vector<cim::Instance>> query(std::string_view name_space, std::string filter);
   cim::Result<std::string> post(const std::string& body, int& http_status);
+  // The path to invoke an instance method on: `object` itself, or for a keyless path of a
+  // class with exactly one instance (a service), that instance's path.
+  cim::Result<cim::ObjectPath> instance_of(const cim::ObjectPath& object);
 
   ClientOptions options_;
   std::unique_ptr<Pool> pool_;
   std::atomic<std::uint64_t> counter_{0};
+  std::mutex services_mu_;
+  std::map<std::string, cim::ObjectPath> services_;
 };
 
 }  // namespace hvsnap::wsman
