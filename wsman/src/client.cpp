@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 
 #include "hvsnap/cim/text.h"
 #include "hvsnap/wsman/dispatcher.h"
@@ -205,6 +206,23 @@ cim::Result<cim::Instance> Client::get_instance(const cim::ObjectPath& path) {
 
 cim::Result<std::vector<cim::Instance>> Client::query(std::string_view name_space,
                                                       std::string filter) {
+  // As Windows answers (contract §8, decision 0009): any number of items per message down to
+  // one (loop until EndOfSequence), an EncodingLimit fault when the batch would exceed the
+  // envelope size (ask again for half as many), and the same instance more than once when it
+  // is reached twice (kept once, by its endpoint reference).
+  std::uint32_t batch = std::max<std::uint32_t>(1, options_.max_elements);
+  auto exchange = [&](Request req) -> cim::Result<Response> {
+    while (true) {
+      req.max_elements = batch;
+      auto resp = send(req);
+      if (!resp.ok()) return resp;
+      if (resp->fault && resp->fault->subcode == "EncodingLimit" && batch > 1) {
+        batch = std::max<std::uint32_t>(1, batch / 2);
+        continue;
+      }
+      return resp;
+    }
+  };
   Request r;
   r.op = Operation::kEnumerate;
   r.action = std::string(uri::kActionEnumerate);
@@ -213,14 +231,16 @@ cim::Result<std::vector<cim::Instance>> Client::query(std::string_view name_spac
   r.filter_dialect = std::string(uri::kWqlDialect);
   r.mode = EnumerationMode::kObjectAndEpr;
   r.optimize = true;
-  r.max_elements = options_.max_elements;
-  auto resp = send(r);
+  auto resp = exchange(r);
   if (!resp.ok()) return resp.status();
   if (resp->fault) return status_for(*resp->fault);
   std::vector<cim::Instance> out;
-  auto collect = [&](Response& batch) {
-    for (auto& it : batch.items) {
-      if (it.instance) out.push_back(std::move(*it.instance));
+  std::set<std::string> seen;
+  auto collect = [&](Response& b) {
+    for (auto& it : b.items) {
+      if (!it.instance) continue;
+      if (it.epr && !seen.insert(it.epr->to_string()).second) continue;
+      out.push_back(std::move(*it.instance));
     }
   };
   collect(*resp);
@@ -232,8 +252,7 @@ cim::Result<std::vector<cim::Instance>> Client::query(std::string_view name_spac
     pull.action = std::string(uri::kActionPull);
     pull.resource_uri = r.resource_uri;
     pull.context = context;
-    pull.max_elements = options_.max_elements;
-    auto next = send(std::move(pull));
+    auto next = exchange(std::move(pull));
     if (!next.ok()) return next.status();
     if (next->fault) return status_for(*next->fault);
     collect(*next);

@@ -206,7 +206,15 @@ cim::Result<Value> read_value(const std::vector<pugi::xml_node>& elems, std::str
       pugi::xml_node holder = e;
       if (auto inner = xml::child(e, uri::kAddressing, "EndpointReference")) holder = inner;
       auto p = read_epr(holder);
-      if (!p.ok()) return cim::invalid_parameter(fmt::format("{}: {}", name, p.status().message()));
+      if (!p.ok()) {
+        if (strict)
+          return cim::invalid_parameter(fmt::format("{}: {}", name, p.status().message()));
+        // A client keeps what it cannot read as a reference (another namespace, a draft
+        // version) as text rather than losing the whole answer.
+        text_fallback = true;
+        scalars.emplace_back(xml::text(e));
+        continue;
+      }
       got = cim::CimType::kReference;
       scalars.emplace_back(std::make_shared<const ObjectPath>(std::move(p).value()));
       continue;
