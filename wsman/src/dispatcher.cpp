@@ -287,6 +287,20 @@ Response Dispatcher::get(const Request& r) {
     out.fault = provider_fault(inst.status());
     return out;
   }
+  // A provider that finds the instance from some of its keys does not make the request
+  // complete: DSP0226 names every key (WMI refuses a partial object path).
+  if (inst->path().keys().size() > r.target.keys().size()) {
+    std::vector<std::string> missing;
+    for (const auto& k : inst->path().keys()) {
+      if (r.target.key(k.name.view()) == nullptr) missing.emplace_back(k.name.view());
+    }
+    out.fault = faults::invalid_selectors(
+        fmt::format("{} is named by {} selectors; the request gives {} (missing: {})",
+                    r.target.class_name(), inst->path().keys().size(), r.target.keys().size(),
+                    fmt::join(missing, ", ")),
+        fault_detail::kInsufficientSelectors);
+    return out;
+  }
   if (std::string where = unwritable_text(*inst); !where.empty()) {
     out.fault = unwritable_fault(inst->path().to_string(), where);
     return out;
@@ -348,14 +362,26 @@ cim::Result<std::vector<cim::Instance>> Dispatcher::run_filter(const Request& r,
     if (!found.ok()) return found;
     WqlContext ctx;
     ctx.server = options_.server_name;
+    std::vector<std::string> absent;
+    ctx.absent = &absent;
     std::vector<cim::Instance> kept;
     for (auto& i : *found) {
       auto m = matches(i, *s, ctx);
       if (!m.ok()) return filter_fault(m.status());
       if (!*m) continue;
-      auto p = project(i, *s);
+      auto p = project(i, *s, ctx);
       if (!p.ok()) return filter_fault(p.status());
       kept.push_back(std::move(p).value());
+    }
+    // A property no instance of the class has is not a property of the class: WMI answers
+    // such a query with an error, never with an empty result.
+    for (const auto& name : absent) {
+      const bool anywhere = std::any_of(found->begin(), found->end(),
+                                        [&](const cim::Instance& i) { return i.get(name); });
+      if (!anywhere) {
+        return filter_fault(
+            cim::invalid_parameter(fmt::format("WQL: {} has no property {}", s->class_name, name)));
+      }
     }
     return kept;
   }

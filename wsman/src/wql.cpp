@@ -404,7 +404,12 @@ struct Evaluator {
   }
 
   cim::Result<const cim::Value*> property(std::string_view name) const {
+    static const cim::Value kNull = cim::Value::null(cim::CimType::kString);
     const cim::Value* v = inst.get(name);
+    if (v == nullptr && ctx.absent != nullptr) {
+      ctx.absent->emplace_back(name);
+      return &kNull;
+    }
     if (v == nullptr) {
       return cim::invalid_parameter(
           fmt::format("WQL: {} has no property {}", inst.class_name(), name));
@@ -784,13 +789,19 @@ cim::Result<bool> matches(const cim::Instance& inst, const SelectQuery& q, const
   return *t == Tri::kTrue;
 }
 
-cim::Result<cim::Instance> project(const cim::Instance& inst, const SelectQuery& q) {
+cim::Result<cim::Instance> project(const cim::Instance& inst, const SelectQuery& q,
+                                   const WqlContext& ctx) {
   if (q.properties.empty()) return inst;
   cim::Instance out{cim::Name(inst.class_name())};
   out.set_path(inst.path());
   for (const auto& name : q.properties) {
     if (name.size() >= 2 && name.substr(0, 2) == "__") continue;  // not rendered over WS-Man
     const cim::Value* v = inst.get(name);
+    if (v == nullptr && ctx.absent != nullptr) {
+      ctx.absent->push_back(name);
+      out.set(name, cim::Value::null(cim::CimType::kString));
+      continue;
+    }
     if (v == nullptr) {
       return cim::invalid_parameter(
           fmt::format("WQL: {} has no property {}", inst.class_name(), name));

@@ -315,6 +315,17 @@ TEST(WsmanWql, AProjectionReturnsOnlyThoseProperties) {
   EXPECT_EQ(r.items[0].instance->get("ElementName"), nullptr);
 }
 
+TEST(WsmanWql, APropertySomeInstancesLackIsNullForThem) {
+  // WMI instances carry every property of their class; a provider's may carry fewer (the
+  // host and the VMs are both Msvm_ComputerSystem). Absent on one instance is NULL there;
+  // absent on all is no property of the class at all (the UnknownProperty case above).
+  Fixture f(3);
+  f.provider->instances[1].set("ProcessID", cim::Value::uint32(4242));
+  EXPECT_EQ(f.all(S + "ProcessID IS NOT NULL"), std::vector<std::string>{"VM-1"});
+  EXPECT_EQ(f.all(S + "ProcessID = 4242 OR Name = 'VM-2'"),
+            (std::vector<std::string>{"VM-1", "VM-2"}));
+}
+
 TEST(WsmanWql, AssociatorsHonourKeysOnly) {
   Fixture f(2);
   f.provider->links.push_back(

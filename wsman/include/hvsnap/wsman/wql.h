@@ -69,6 +69,10 @@ std::string write_references(const cim::ObjectPath& object, const cim::Reference
 // What the system properties evaluate to for one instance.
 struct WqlContext {
   std::string server = "localhost";  // __SERVER, and the host in __PATH
+  // When set, a property the instance does not have is NULL for this instance and its name is
+  // added here (the caller faults when no instance of the answer has it: WMI's instances carry
+  // every property of their class, a fake's may not). When null, it is an error.
+  std::vector<std::string>* absent = nullptr;
 };
 
 // Does the instance satisfy the WHERE clause? An error when the clause cannot be evaluated
@@ -76,9 +80,10 @@ struct WqlContext {
 // of the wrong type, ISA against a class other than the embedded object's own).
 cim::Result<bool> matches(const cim::Instance& inst, const SelectQuery& q,
                           const WqlContext& ctx = {});
-// The instance reduced to the query's projection (unchanged for *); an error for a property
-// the instance does not have.
-cim::Result<cim::Instance> project(const cim::Instance& inst, const SelectQuery& q);
+// The instance reduced to the query's projection (unchanged for *); a property the instance
+// does not have is an error, or NULL (recorded in ctx.absent) when ctx.absent is set.
+cim::Result<cim::Instance> project(const cim::Instance& inst, const SelectQuery& q,
+                                   const WqlContext& ctx = {});
 // The instance reduced to its key properties (KeysOnly).
 cim::Instance keys_only(const cim::Instance& inst);
 // LIKE as WQL has it: % any run, _ one character, [abc], [a-z], [^…]; case-insensitive.
