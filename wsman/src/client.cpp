@@ -150,6 +150,7 @@ cim::Result<std::string> Client::post(const std::string& body, int& http_status)
 cim::Result<Response> Client::send(Request r) {
   const std::uint64_t n = ++counter_;
   r.to = options_.endpoint;
+  if (r.max_envelope_size == 0) r.max_envelope_size = options_.max_envelope_size;
   r.message_id = new_uuid(n);
   const std::string body = write_request(r);
   int status = 0;

@@ -28,7 +28,8 @@ struct ClientOptions {
   std::string ca_file;    // extra trust anchor for HTTPS
   long connect_timeout_ms = 10'000;
   long timeout_ms = 120'000;
-  std::uint32_t max_elements = 100;  // items per Enumerate/Pull message
+  std::uint32_t max_elements = 100;  // items per Enumerate/Pull message (fewer on EncodingLimit)
+  std::uint32_t max_envelope_size = 512000;  // w:MaxEnvelopeSize sent with every request
   std::string record_dir;            // "" = do not record
   ParseLimits limits{64u * 1024 * 1024, 64};
 };
