@@ -379,12 +379,18 @@ std::optional<Fault> check_document(pugi::xml_node root) {
     }
     return false;
   };
-  auto check_text = [](std::string_view text, std::string_view where) -> std::optional<Fault> {
-    if (auto bad = xml::invalid_xml10_at(text)) {
-      return faults::invalid_xml(fmt::format(
-          "{} holds a character XML 1.0 does not allow (byte {} of the value)", where, *bad));
-    }
-    return std::nullopt;
+  // The location is formatted only for a fault (this runs over every node of every request).
+  auto bad_text = [](std::string_view text, const char* owner,
+                     const char* attr) -> std::optional<Fault> {
+    auto bad = xml::invalid_xml10_at(text);
+    if (!bad) return std::nullopt;
+    return faults::invalid_xml(
+        attr != nullptr ? fmt::format("the attribute {} of <{}> holds a character XML 1.0 does "
+                                      "not allow (byte {} of the value)",
+                                      attr, owner, *bad)
+                        : fmt::format("the text of <{}> holds a character XML 1.0 does not allow "
+                                      "(byte {} of the value)",
+                                      owner, *bad));
   };
   stack.emplace_back(root, false);
   while (!stack.empty()) {
@@ -417,21 +423,16 @@ std::optional<Fault> check_document(pugi::xml_node root) {
             fmt::format("the attribute {} of <{}> uses a namespace prefix that is not declared",
                         a.name(), node.name()));
       }
-      if (auto f =
-              check_text(a.value(), fmt::format("the attribute {} of <{}>", a.name(), node.name())))
-        return f;
+      if (auto f = bad_text(a.value(), node.name(), a.name())) return f;
     }
-    // Children pushed in reverse so that they are visited in document order.
-    std::vector<pugi::xml_node> kids;
-    for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling()) {
+    // Text checked here; child elements pushed last-first so that they are visited in order.
+    for (pugi::xml_node c = node.last_child(); c; c = c.previous_sibling()) {
       if (c.type() == pugi::node_element) {
-        kids.push_back(c);
+        stack.emplace_back(c, false);
       } else if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
-        if (auto f = check_text(c.value(), fmt::format("the text of <{}>", node.name()))) return f;
+        if (auto f = bad_text(c.value(), node.name(), nullptr)) return f;
       }
     }
-    for (auto it = kids.rbegin(); it != kids.rend(); ++it)
-      stack.emplace_back(*it, false);
   }
   return std::nullopt;
 }
