@@ -151,10 +151,10 @@ std::uint64_t Dispatcher::max_envelope(const Request& r) const {
   return r.max_envelope_size ? r.max_envelope_size : options_.default_max_envelope;
 }
 
-Dispatcher::Reply Dispatcher::oversized_request_reply(std::size_t bytes) {
+Dispatcher::Reply Dispatcher::oversized_request_reply(std::size_t bytes, std::string_view head) {
   const Fault f = faults::request_too_large(fmt::format(
       "the request is {} bytes; this service accepts at most {}", bytes, max_request_bytes()));
-  return {f.http_status, write_fault(f, "", next_message_id())};
+  return {f.http_status, write_fault(f, salvage_message_id(head), next_message_id())};
 }
 
 Dispatcher::Reply Dispatcher::handle(std::string_view envelope, std::string_view client) {

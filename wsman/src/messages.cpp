@@ -441,7 +441,7 @@ std::optional<Fault> check_document(pugi::xml_node root) {
 std::optional<Fault> load(std::string_view text, const ParseLimits& limits, Loaded& out,
                           bool strict) {
   if (text.size() > limits.max_bytes) {
-    return faults::encoding_limit(
+    return faults::request_too_large(
         fmt::format("the envelope is {} bytes; this service accepts at most {}", text.size(),
                     limits.max_bytes));
   }
@@ -870,34 +870,6 @@ std::variant<AssociationFilter, Fault> parse_association_filter(pugi::xml_node n
   return out;
 }
 
-// The MessageID of a request that could not be read as a whole, so that even a fault raised
-// before dispatch carries RelatesTo: the text of the first element whose local name is
-// MessageID, when it is a plausible URI. Best effort, never trusted for anything else.
-std::string salvage_message_id(std::string_view text) {
-  std::size_t at = 0;
-  while ((at = text.find("MessageID", at)) != std::string_view::npos) {
-    const std::size_t gt = text.find('>', at);
-    if (gt == std::string_view::npos) return {};
-    if (text[gt - 1] == '/' || (at > 0 && text[at - 1] != ':' && text[at - 1] != '<')) {
-      at = gt;
-      continue;
-    }
-    const std::size_t lt = text.find('<', gt);
-    if (lt == std::string_view::npos) return {};
-    std::string_view id = text.substr(gt + 1, lt - gt - 1);
-    while (!id.empty() && std::isspace(static_cast<unsigned char>(id.front())))
-      id.remove_prefix(1);
-    while (!id.empty() && std::isspace(static_cast<unsigned char>(id.back())))
-      id.remove_suffix(1);
-    if (id.empty() || id.size() > 256) return {};
-    for (char c : id) {
-      if (static_cast<unsigned char>(c) <= 0x20 || c == '&' || c == '"') return {};
-    }
-    return std::string(id);
-  }
-  return {};
-}
-
 // A MessageID must be a URI with no white space; "uuid:" ones must carry a UUID (DSP0226
 // R5.4.4; MS-WSMV 3.1.4.1.x). Bare counters ("1") are URI references and are accepted.
 bool plausible_message_id(std::string_view id) {
@@ -965,6 +937,34 @@ std::optional<std::int64_t> duration_ms(std::string_view text) {
 }
 
 }  // namespace
+
+// The MessageID of a request that could not be read as a whole, so that even a fault raised
+// before dispatch carries RelatesTo: the text of the first element whose local name is
+// MessageID, when it is a plausible URI. Best effort, never trusted for anything else.
+std::string salvage_message_id(std::string_view text) {
+  std::size_t at = 0;
+  while ((at = text.find("MessageID", at)) != std::string_view::npos) {
+    const std::size_t gt = text.find('>', at);
+    if (gt == std::string_view::npos) return {};
+    if (text[gt - 1] == '/' || (at > 0 && text[at - 1] != ':' && text[at - 1] != '<')) {
+      at = gt;
+      continue;
+    }
+    const std::size_t lt = text.find('<', gt);
+    if (lt == std::string_view::npos) return {};
+    std::string_view id = text.substr(gt + 1, lt - gt - 1);
+    while (!id.empty() && std::isspace(static_cast<unsigned char>(id.front())))
+      id.remove_prefix(1);
+    while (!id.empty() && std::isspace(static_cast<unsigned char>(id.back())))
+      id.remove_suffix(1);
+    if (id.empty() || id.size() > 256) return {};
+    for (char c : id) {
+      if (static_cast<unsigned char>(c) <= 0x20 || c == '&' || c == '"') return {};
+    }
+    return std::string(id);
+  }
+  return {};
+}
 
 std::variant<Request, Fault> parse_request(std::string_view text, const ParseLimits& limits) {
   Loaded m;

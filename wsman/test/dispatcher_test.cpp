@@ -580,11 +580,22 @@ TEST(WsmanFaults, AProviderErrorIsAWsmanFaultAroundAProviderFault) {
 
 TEST(WsmanFaults, AnOversizedRequestIs413FromTheTable) {
   Fixture f(1);
-  auto reply = f.d->oversized_request_reply(f.d->max_request_bytes() + 1);
+  const std::string big =
+      envelope(kActGet, kCsUri, kGetVm0Selectors, std::string(f.d->max_request_bytes(), ' '));
+  // Through handle() (a transport that reads it all) and oversized_request_reply() (one that
+  // stops reading): both name the request in RelatesTo.
+  auto raw = f.raw(big);
+  EXPECT_EQ(raw.http_status, 413);
+  auto handled = parse_response(raw.body);
+  ASSERT_TRUE(handled.ok() && handled->fault);
+  EXPECT_EQ(handled->fault->subcode, "EncodingLimit");
+  EXPECT_EQ(handled->relates_to, "uuid:6B0D1C4A-BCED-4CAE-981B-8DDA57181C9F");
+  auto reply = f.d->oversized_request_reply(big.size(), std::string_view(big).substr(0, 4096));
   EXPECT_EQ(reply.http_status, 413);
   auto r = parse_response(reply.body);
   ASSERT_TRUE(r.ok() && r->fault);
   EXPECT_EQ(r->fault->subcode, "EncodingLimit");
+  EXPECT_EQ(r->relates_to, "uuid:6B0D1C4A-BCED-4CAE-981B-8DDA57181C9F");
 }
 
 }  // namespace

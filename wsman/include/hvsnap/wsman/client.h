@@ -30,7 +30,7 @@ struct ClientOptions {
   long timeout_ms = 120'000;
   std::uint32_t max_elements = 100;  // items per Enumerate/Pull message (fewer on EncodingLimit)
   std::uint32_t max_envelope_size = 512000;  // w:MaxEnvelopeSize sent with every request
-  std::string record_dir;            // "" = do not record
+  std::string record_dir;                    // "" = do not record
   ParseLimits limits{64u * 1024 * 1024, 64};
 };
 

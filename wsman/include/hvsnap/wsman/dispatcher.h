@@ -58,9 +58,10 @@ class Dispatcher {
 
   const DispatcherOptions& options() const { return options_; }
   // The largest request body this service reads; a transport answers a larger one with
-  // HTTP 413 (MS-WSMV 3.1.4.1.20) and oversized_request_reply().
+  // oversized_request_reply(): HTTP 413 (MS-WSMV 3.1.4.1.20) and the EncodingLimit fault, whose
+  // RelatesTo is found in `head` (the part of the body the transport did read, if any).
   std::size_t max_request_bytes() const { return options_.limits.max_bytes; }
-  Reply oversized_request_reply(std::size_t bytes);
+  Reply oversized_request_reply(std::size_t bytes, std::string_view head = {});
   std::size_t open_enumerations();
 
  private:

@@ -193,6 +193,9 @@ struct ParseLimits {
 
 // A request envelope, or the fault to answer it with.
 std::variant<Request, Fault> parse_request(std::string_view xml, const ParseLimits& limits = {});
+// The MessageID of a request that cannot be read as a whole (too large, not well-formed), for
+// the RelatesTo of the fault that answers it; "" when none is found. Best effort.
+std::string salvage_message_id(std::string_view text);
 // A client's envelope for `r` (MessageID as given).
 std::string write_request(const Request& r);
 
