@@ -10,6 +10,8 @@
 //  BM_Pull1000: Enumerate + Pull of 1,000 VMs (full instances, EnumerateObjectAndEPR) with
 //            w:MaxEnvelopeSize 153600 — the batches are cut to fit (contract §8, decision
 //            0009). Target < 50 ms per enumeration.
+//  BM_DispatchGet: the same Get answered by Dispatcher::handle in-process — the protocol
+//            layer's own cost, without HTTP, for comparing with BM_Get.
 //  BM_ParseInvoke: parse_request of an Invoke with N distinct parameters; linear in N
 //            (issue 15: the quadratic parser took 14-23 s for 30,000-50,000).
 #include <benchmark/benchmark.h>
@@ -19,6 +21,7 @@
 #include "hosts.h"
 #include "hvsnap/wsman/client.h"
 #include "hvsnap/wsman/server.h"
+#include "hvsnap/wsman/uris.h"
 
 namespace {
 
@@ -119,6 +122,26 @@ void BM_Cycle(benchmark::State& st) {
 }
 BENCHMARK(BM_Cycle)->Threads(1)->Threads(2)->Threads(8)->UseRealTime()->Unit(
     benchmark::kMicrosecond);
+
+void BM_DispatchGet(benchmark::State& st) {
+  wsman::Dispatcher d(served().host, nullptr);
+  wsman::Request r;
+  r.op = wsman::Operation::kGet;
+  r.action = std::string(wsman::uri::kActionGet);
+  r.resource_uri = wsman::uri::resource_uri(names::kNamespace, names::kComputerSystem);
+  r.message_id = "uuid:6B0D1C4A-BCED-4CAE-981B-8DDA57181C9F";
+  r.target = served().vm;
+  const std::string xml = wsman::write_request(r);
+  bool ok = true;
+  for (auto _ : st) {
+    auto reply = d.handle(xml, "bench");
+    ok = ok && reply.http_status == 200;
+  }
+  if (!ok) st.SkipWithError("a Get failed");
+  st.counters["gets_per_s"] =
+      benchmark::Counter(static_cast<double>(st.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_DispatchGet)->Unit(benchmark::kMicrosecond);
 
 struct Big {
   std::shared_ptr<sim::Host> host;
