@@ -4,6 +4,11 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -300,6 +305,60 @@ TEST(WsmanServer, StopsCleanlyWithRequestsInFlightAndRefusesAfterwards) {
   auto after = (*c)->identify();
   ASSERT_FALSE(after.ok());
   EXPECT_EQ(after.status().kind(), cim::StatusKind::kUnavailable);
+}
+
+// One HTTP/1.0 POST to 127.0.0.1:port from the loopback address `source` (127.0.0.2 is a
+// different peer to the server), returning the body of the answer.
+std::string post_from(const char* source, int port, const std::string& body) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  EXPECT_GE(fd, 0);
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  ::inet_pton(AF_INET, source, &from.sin_addr);
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from), 0) << source;
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<std::uint16_t>(port));
+  ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
+  const std::string req =
+      "POST /wsman HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: "
+      "application/soap+xml;charset=UTF-8\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  EXPECT_EQ(::send(fd, req.data(), req.size(), 0), static_cast<ssize_t>(req.size()));
+  std::string answer;
+  char buf[4096];
+  ssize_t n = 0;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0)
+    answer.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  const std::size_t at = answer.find("\r\n\r\n");
+  return at == std::string::npos ? answer : answer.substr(at + 4);
+}
+
+TEST(WsmanServer, AnEnumerationBelongsToThePeerThatOpenedIt) {
+  // Without authentication the transport names the client by its address (decision 0020): a
+  // context opened from 127.0.0.1 is unknown to 127.0.0.2, and still the owner's.
+  Served s = serve();
+  const std::string wildcard = std::string(kWmi) + "*";
+  auto opened = wsman::parse_response(post_from(
+      "127.0.0.1", s.server->port(),
+      envelope(kEnum, wildcard, "",
+               "<n:Enumerate><w:Filter Dialect=\"http://schemas.microsoft.com/wbem/wsman/1/WQL\">"
+               "SELECT * FROM Msvm_ComputerSystem</w:Filter></n:Enumerate>")));
+  ASSERT_TRUE(opened.ok());
+  ASSERT_FALSE(opened->fault) << opened->fault->to_string();
+  const std::string pull = envelope(
+      kPull, wildcard, "",
+      "<n:Pull><n:EnumerationContext>" + opened->context + "</n:EnumerationContext></n:Pull>");
+  auto stolen = wsman::parse_response(post_from("127.0.0.2", s.server->port(), pull));
+  ASSERT_TRUE(stolen.ok());
+  ASSERT_TRUE(stolen->fault.has_value());
+  EXPECT_EQ(stolen->fault->subcode, "InvalidEnumerationContext");
+  auto mine = wsman::parse_response(post_from("127.0.0.1", s.server->port(), pull));
+  ASSERT_TRUE(mine.ok());
+  EXPECT_FALSE(mine->fault) << mine->fault->to_string();
+  EXPECT_EQ(mine->items.size(), 1U);
 }
 
 TEST(WsmanServer, RefusesANonLoopbackAddressWithoutTlsAndAuthentication) {
