@@ -4,7 +4,11 @@
 Raw envelopes through winrm.protocol.Protocol.send_message (pywinrm's own transport, Basic
 authentication): Identify, Enumerate + Pull with WQL, Get, Invoke CreateSnapshot, poll the job
 with Get until it ends, then follow Msvm_AffectedJobElement from the job to the snapshot
-collection it made. Exits non-zero with a message naming the step that failed.
+collection it made. Then the rules of contract §8 / decision 0009 as pywinrm sees them: the WQL
+grammar (LIKE, NOT, parentheses, IS NOT NULL, system properties, a projection, an unsupported
+construct named in a CannotProcessFilter fault), a Pull without MaxElements carries one item,
+MaxEnvelopeSize (below 8192 a fault; at 8192 every answer fits), and the fault shapes pywinrm
+decodes (code, subcode, WSManFault code). Exits non-zero naming the step that failed.
 
 usage: pywinrm_interop.py HVSNAP_BINARY
 """
@@ -12,10 +16,12 @@ import os
 import re
 import subprocess
 import sys
+import ast
 import uuid
 import xml.etree.ElementTree as ET
 
 import winrm.protocol
+from winrm.exceptions import WinRMError
 
 NS = {
     "s": "http://www.w3.org/2003/05/soap-envelope",
@@ -33,7 +39,7 @@ def fail(step, detail):
     sys.exit(1)
 
 
-def envelope(action, resource, body="", selectors=None):
+def envelope(action, resource, body="", selectors=None, max_envelope=153600):
     sel = ""
     if selectors:
         sel = "<w:SelectorSet>" + "".join(
@@ -48,7 +54,7 @@ def envelope(action, resource, body="", selectors=None):
         "<env:Header>"
         f"<a:To>http://127.0.0.1/wsman</a:To>"
         f'<a:ReplyTo><a:Address mustUnderstand="true">{ANON}</a:Address></a:ReplyTo>'
-        '<w:MaxEnvelopeSize mustUnderstand="true">153600</w:MaxEnvelopeSize>'
+        f'<w:MaxEnvelopeSize mustUnderstand="true">{max_envelope}</w:MaxEnvelopeSize>'
         f"<a:MessageID>uuid:{uuid.uuid4()}</a:MessageID>"
         "<w:OperationTimeout>PT20S</w:OperationTimeout>"
         f'<w:ResourceURI mustUnderstand="true">{resource}</w:ResourceURI>'
@@ -66,6 +72,26 @@ def send(proto, step, xml):
     if root.find(".//s:Fault", NS) is not None:
         fail(step, "SOAP fault: " + text[:400])
     return root
+
+
+def expect_fault(proto, step, xml, subcode, code=None, wsman_code=None):
+    """The request must fail with that fault, as pywinrm decodes it."""
+    try:
+        proto.send_message(xml)
+    except WinRMError as e:
+        text = str(e)
+        m = re.search(r"extended fault data: (\{.*\})\)$", text)
+        if not m:
+            fail(step, f"pywinrm raised without fault data: {text}")
+        data = ast.literal_eval(m.group(1))
+        if data.get("fault_subcode") != subcode:
+            fail(step, f"expected {subcode}, got {data}")
+        if code and data.get("fault_code") != code:
+            fail(step, f"expected {code}, got {data}")
+        if wsman_code and data.get("wsmanfault_code") != wsman_code:
+            fail(step, f"expected WSManFault Code {wsman_code}, got {data}")
+        return data
+    fail(step, f"expected the fault {subcode}, the request succeeded")
 
 
 def local(tag):
@@ -107,6 +133,77 @@ def enumerate_all(proto, query):
 
 def selectors_of(epr):
     return {s.get("Name"): s.text for s in epr.iter(f"{{{NS['w']}}}Selector")}
+
+
+def rules(proto, vms, name):
+    vm_names = sorted(v[0]["Name"] for v in vms)
+    enum = "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate"
+    pull = "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Pull"
+
+    # WQL as WMI has it: the same VMs through LIKE, NOT, parentheses, IS NOT NULL and a system
+    # property; a projection returns only the properties named.
+    query = ("SELECT Name, EnabledState FROM Msvm_ComputerSystem WHERE Caption LIKE 'Virtual%' "
+             "AND NOT (Name IS NULL) AND (EnabledState = 2 OR EnabledState <> 2) "
+             "AND __CLASS = 'Msvm_ComputerSystem'")
+    got, _ = enumerate_all(proto, query.replace("<", "&lt;").replace(">", "&gt;"))
+    if sorted(g[0]["Name"] for g in got) != vm_names:
+        fail("WQL grammar", f"expected {vm_names}, got {[g[0] for g in got]}")
+    if any(set(g[0]) != {"Name", "EnabledState"} for g in got):
+        fail("WQL projection", f"expected only Name and EnabledState, got {sorted(got[0][0])}")
+    print(f"ok   WQL: LIKE, NOT, parentheses, IS NOT NULL, __CLASS and a projection select "
+          f"the {len(got)} virtual machines")
+    expect_fault(proto, "WQL unsupported", envelope(
+        enum, WMI + "*", f'<n:Enumerate><w:Filter Dialect="{WQL}">SELECT * FROM Msvm_ComputerSystem '
+        "WHERE __SUPERCLASS = 'CIM_ComputerSystem'</w:Filter></n:Enumerate>"), "n:CannotProcessFilter")
+    print("ok   WQL: an unsupported system property is n:CannotProcessFilter")
+
+    # A Pull without MaxElements carries one item (WS-Enumeration's default).
+    root = send(proto, "Enumerate (not optimized)", envelope(
+        enum, WMI + "*", f'<n:Enumerate><w:Filter Dialect="{WQL}">SELECT * FROM Msvm_ComputerSystem '
+        "WHERE Caption = 'Virtual Machine'</w:Filter></n:Enumerate>"))
+    ctx = root.find(".//n:EnumerationContext", NS).text
+    pulls = []
+    while True:
+        root = send(proto, "Pull (default size)", envelope(
+            pull, WMI + "*", f"<n:Pull><n:EnumerationContext>{ctx}</n:EnumerationContext></n:Pull>"))
+        resp = root.find(".//n:PullResponse", NS)
+        pulls.append(len(list(resp.find("n:Items", NS))))
+        if resp.find("n:EndOfSequence", NS) is not None:
+            break
+        ctx = resp.find("n:EnumerationContext", NS).text
+    if pulls != [1] * len(vm_names):
+        fail("Pull default", f"items per Pull {pulls}, expected one each for {len(vm_names)} VMs")
+    print(f"ok   a Pull without MaxElements carries one item ({len(pulls)} Pulls)")
+
+    # MaxEnvelopeSize: below 8192 is a fault; at 8192 every answer fits.
+    expect_fault(proto, "MaxEnvelopeSize 8000", envelope(
+        enum, WMI + "*", f'<n:Enumerate><w:Filter Dialect="{WQL}">SELECT * FROM Msvm_ComputerSystem'
+        "</w:Filter></n:Enumerate>", max_envelope=8000), "w:EncodingLimit", "s:Sender", "2150858805")
+    text = proto.send_message(envelope(
+        enum, WMI + "*", "<n:Enumerate><w:OptimizeEnumeration/><w:MaxElements>1000</w:MaxElements>"
+        f'<w:Filter Dialect="{WQL}">SELECT * FROM Msvm_ComputerSystem</w:Filter></n:Enumerate>',
+        max_envelope=8192))
+    if len(text if isinstance(text, bytes) else text.encode("utf-8")) > 8192:
+        fail("MaxEnvelopeSize 8192", f"the answer is {len(text)} bytes")
+    print("ok   MaxEnvelopeSize: 8000 is w:EncodingLimit (2150858805); an 8192 answer fits")
+
+    # Fault shapes as Windows sends them.
+    get = "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get"
+    expect_fault(proto, "Get a missing VM", envelope(
+        get, WMI + "Msvm_ComputerSystem", selectors={"CreationClassName": "Msvm_ComputerSystem",
+                                                     "Name": "NO-SUCH-VM"}),
+        "a:DestinationUnreachable", "s:Sender", "2150858752")
+    expect_fault(proto, "Get with some keys", envelope(
+        get, WMI + "Msvm_ComputerSystem", selectors={"Name": name}),
+        "w:InvalidSelectors", "s:Sender", "2150858813")
+    expect_fault(proto, "Pull a context nobody opened", envelope(
+        pull, WMI + "*", "<n:Pull><n:EnumerationContext>uuid:00000000-0000-4000-8000-000000000000"
+        "</n:EnumerationContext></n:Pull>"), "n:InvalidEnumerationContext", "s:Receiver", "2150858779")
+    expect_fault(proto, "Resource URI outside WMI", envelope(
+        get, "http://example.com/Thing", selectors={"A": "1"}), "w:InvalidResourceURI", "s:Sender",
+        "2150858811")
+    print("ok   faults: a:DestinationUnreachable, w:InvalidSelectors, n:InvalidEnumerationContext, "
+          "w:InvalidResourceURI with Windows' codes")
 
 
 def main():
@@ -191,6 +288,7 @@ def main():
         if len(affected) != 1:
             fail("Msvm_AffectedJobElement", f"expected the snapshot collection, got {len(affected)}")
         print(f"ok   Msvm_AffectedJobElement -> Msvm_SnapshotCollection {affected[0][0].get('CollectionID')}")
+        rules(proto, vms, name)
         print("pywinrm interop: all steps passed")
     finally:
         server.terminate()

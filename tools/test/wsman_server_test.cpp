@@ -4,6 +4,11 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -52,7 +57,10 @@ std::string envelope(std::string_view action, std::string_view resource, std::st
                     R"(xmlns:n="http://schemas.xmlsoap.org/ws/2004/09/enumeration"><s:Header>)";
   if (!action.empty()) out += "<a:Action>" + std::string(action) + "</a:Action>";
   if (!resource.empty()) out += "<w:ResourceURI>" + std::string(resource) + "</w:ResourceURI>";
-  out += "<a:MessageID>uuid:1</a:MessageID>";
+  out +=
+      "<a:ReplyTo><a:Address>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous"
+      "</a:Address></a:ReplyTo>";
+  out += "<a:MessageID>uuid:5E6FD101-710A-4EEA-A50D-70C0BF863AA3</a:MessageID>";
   out += extra;
   out += "</s:Header><s:Body>";
   out += body;
@@ -111,9 +119,10 @@ std::vector<Hostile> hostile_requests() {
        "ActionNotSupported"},
       {"GetWithoutResourceUri", envelope(kGet, "", "", ""), 500,
        "MessageInformationHeaderRequired"},
-      // WinRM answers a resource it does not serve as an unreachable destination.
+      // A resource URI under no prefix WinRM serves is w:InvalidResourceURI (0x8033803B); a
+      // class the provider does not have is WMI's error, an unreachable destination.
       {"ResourceUriOutsideWmi", envelope(kGet, "http://example.com/Thing", selectors("A", "1"), ""),
-       500, "DestinationUnreachable"},
+       500, "InvalidResourceURI"},
       {"UnknownClass",
        envelope(kGet, std::string(kWmi) + "Msvm_NoSuchClass", selectors("Name", "A"), ""), 500,
        "DestinationUnreachable"},
@@ -121,10 +130,18 @@ std::vector<Hostile> hostile_requests() {
       {"SelectorWithoutName",
        envelope(kGet, cs, "<w:SelectorSet><w:Selector>x</w:Selector></w:SelectorSet>", ""), 500,
        "InvalidSelectors"},
-      {"NoSuchInstance", envelope(kGet, cs, selectors("Name", "NO-SUCH-VM"), ""), 500,
-       "DestinationUnreachable"},
+      {"NoSuchInstance",
+       envelope(kGet, cs,
+                "<w:SelectorSet><w:Selector Name=\"CreationClassName\">Msvm_ComputerSystem"
+                "</w:Selector><w:Selector Name=\"Name\">NO-SUCH-VM</w:Selector></w:SelectorSet>",
+                ""),
+       500, "DestinationUnreachable"},
+      // DSP0226: a Get with only some of the keys is InvalidSelectors (InsufficientSelectors).
+      {"SomeKeysOnly", envelope(kGet, cs, selectors("Name", "NO-SUCH-VM"), ""), 500,
+       "InvalidSelectors"},
+      // MS-WSMV 3.1.4.1.20: an oversized request is HTTP 413 (with the EncodingLimit fault).
       {"OversizedBody", envelope(kGet, cs, selectors("Name", std::string(600 * 1024, 'A')), ""),
-       500, "EncodingLimit"},
+       413, "EncodingLimit"},
       {"DeepNesting", nested(200), 500, "EncodingLimit"},
       {"EntityExpansion",
        R"(<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>)" +
@@ -288,6 +305,60 @@ TEST(WsmanServer, StopsCleanlyWithRequestsInFlightAndRefusesAfterwards) {
   auto after = (*c)->identify();
   ASSERT_FALSE(after.ok());
   EXPECT_EQ(after.status().kind(), cim::StatusKind::kUnavailable);
+}
+
+// One HTTP/1.0 POST to 127.0.0.1:port from the loopback address `source` (127.0.0.2 is a
+// different peer to the server), returning the body of the answer.
+std::string post_from(const char* source, int port, const std::string& body) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  EXPECT_GE(fd, 0);
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  ::inet_pton(AF_INET, source, &from.sin_addr);
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from), 0) << source;
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<std::uint16_t>(port));
+  ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
+  const std::string req =
+      "POST /wsman HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: "
+      "application/soap+xml;charset=UTF-8\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  EXPECT_EQ(::send(fd, req.data(), req.size(), 0), static_cast<ssize_t>(req.size()));
+  std::string answer;
+  char buf[4096];
+  ssize_t n = 0;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0)
+    answer.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  const std::size_t at = answer.find("\r\n\r\n");
+  return at == std::string::npos ? answer : answer.substr(at + 4);
+}
+
+TEST(WsmanServer, AnEnumerationBelongsToThePeerThatOpenedIt) {
+  // Without authentication the transport names the client by its address (decision 0020): a
+  // context opened from 127.0.0.1 is unknown to 127.0.0.2, and still the owner's.
+  Served s = serve();
+  const std::string wildcard = std::string(kWmi) + "*";
+  auto opened = wsman::parse_response(post_from(
+      "127.0.0.1", s.server->port(),
+      envelope(kEnum, wildcard, "",
+               "<n:Enumerate><w:Filter Dialect=\"http://schemas.microsoft.com/wbem/wsman/1/WQL\">"
+               "SELECT * FROM Msvm_ComputerSystem</w:Filter></n:Enumerate>")));
+  ASSERT_TRUE(opened.ok());
+  ASSERT_FALSE(opened->fault) << opened->fault->to_string();
+  const std::string pull = envelope(
+      kPull, wildcard, "",
+      "<n:Pull><n:EnumerationContext>" + opened->context + "</n:EnumerationContext></n:Pull>");
+  auto stolen = wsman::parse_response(post_from("127.0.0.2", s.server->port(), pull));
+  ASSERT_TRUE(stolen.ok());
+  ASSERT_TRUE(stolen->fault.has_value());
+  EXPECT_EQ(stolen->fault->subcode, "InvalidEnumerationContext");
+  auto mine = wsman::parse_response(post_from("127.0.0.1", s.server->port(), pull));
+  ASSERT_TRUE(mine.ok());
+  EXPECT_FALSE(mine->fault) << mine->fault->to_string();
+  EXPECT_EQ(mine->items.size(), 1U);
 }
 
 TEST(WsmanServer, RefusesANonLoopbackAddressWithoutTlsAndAuthentication) {

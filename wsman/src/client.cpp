@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 
 #include "hvsnap/cim/text.h"
 #include "hvsnap/wsman/dispatcher.h"
@@ -149,6 +150,7 @@ cim::Result<std::string> Client::post(const std::string& body, int& http_status)
 cim::Result<Response> Client::send(Request r) {
   const std::uint64_t n = ++counter_;
   r.to = options_.endpoint;
+  if (r.max_envelope_size == 0) r.max_envelope_size = options_.max_envelope_size;
   r.message_id = new_uuid(n);
   const std::string body = write_request(r);
   int status = 0;
@@ -205,6 +207,23 @@ cim::Result<cim::Instance> Client::get_instance(const cim::ObjectPath& path) {
 
 cim::Result<std::vector<cim::Instance>> Client::query(std::string_view name_space,
                                                       std::string filter) {
+  // As Windows answers (contract §8, decision 0009): any number of items per message down to
+  // one (loop until EndOfSequence), an EncodingLimit fault when the batch would exceed the
+  // envelope size (ask again for half as many), and the same instance more than once when it
+  // is reached twice (kept once, by its endpoint reference).
+  std::uint32_t batch = std::max<std::uint32_t>(1, options_.max_elements);
+  auto exchange = [&](Request req) -> cim::Result<Response> {
+    while (true) {
+      req.max_elements = batch;
+      auto resp = send(req);
+      if (!resp.ok()) return resp;
+      if (resp->fault && resp->fault->subcode == "EncodingLimit" && batch > 1) {
+        batch = std::max<std::uint32_t>(1, batch / 2);
+        continue;
+      }
+      return resp;
+    }
+  };
   Request r;
   r.op = Operation::kEnumerate;
   r.action = std::string(uri::kActionEnumerate);
@@ -213,14 +232,16 @@ cim::Result<std::vector<cim::Instance>> Client::query(std::string_view name_spac
   r.filter_dialect = std::string(uri::kWqlDialect);
   r.mode = EnumerationMode::kObjectAndEpr;
   r.optimize = true;
-  r.max_elements = options_.max_elements;
-  auto resp = send(r);
+  auto resp = exchange(r);
   if (!resp.ok()) return resp.status();
   if (resp->fault) return status_for(*resp->fault);
   std::vector<cim::Instance> out;
-  auto collect = [&](Response& batch) {
-    for (auto& it : batch.items) {
-      if (it.instance) out.push_back(std::move(*it.instance));
+  std::set<std::string> seen;
+  auto collect = [&](Response& b) {
+    for (auto& it : b.items) {
+      if (!it.instance) continue;
+      if (it.epr && !seen.insert(it.epr->to_string()).second) continue;
+      out.push_back(std::move(*it.instance));
     }
   };
   collect(*resp);
@@ -232,8 +253,7 @@ cim::Result<std::vector<cim::Instance>> Client::query(std::string_view name_spac
     pull.action = std::string(uri::kActionPull);
     pull.resource_uri = r.resource_uri;
     pull.context = context;
-    pull.max_elements = options_.max_elements;
-    auto next = send(std::move(pull));
+    auto next = exchange(std::move(pull));
     if (!next.ok()) return next.status();
     if (next->fault) return status_for(*next->fault);
     collect(*next);
@@ -263,15 +283,37 @@ cim::Result<std::vector<cim::Instance>> Client::references(const cim::ObjectPath
   return query(object.name_space(), write_references(o, filter));
 }
 
+cim::Result<cim::ObjectPath> Client::instance_of(const cim::ObjectPath& object) {
+  // DSP0226: an instance method needs the instance's selectors, and WinRM refuses a keyless
+  // Invoke (InternalError or WBEM_E_INVALID_METHOD_PARAMETERS on real hosts). A caller that
+  // names only the class of a singleton service (as WMI scripting allows) gets the one
+  // instance's path — found once by enumeration, as libvirt finds its service EPRs.
+  if (!object.keys().empty() || object.singleton()) return object;
+  const std::string key = fmt::format("{}:{}", object.name_space(), object.class_name());
+  {
+    std::lock_guard lock(services_mu_);
+    if (auto it = services_.find(key); it != services_.end()) return it->second;
+  }
+  auto all = enumerate_instances(object.name_space(), object.class_name());
+  if (!all.ok() || all->size() != 1) return object;  // let the host answer the keyless call
+  cim::ObjectPath p = all->front().path();
+  p.set_host(cim::Name());
+  std::lock_guard lock(services_mu_);
+  services_.emplace(key, p);
+  return p;
+}
+
 cim::Result<cim::MethodResult> Client::invoke_method(const cim::ObjectPath& object,
                                                      std::string_view method,
                                                      const cim::PropertyList& in) {
+  auto target = instance_of(object);
+  if (!target.ok()) return target.status();
   Request r;
   r.op = Operation::kInvoke;
   r.resource_uri = uri::resource_uri(object.name_space(), object.class_name());
   r.action = r.resource_uri + "/" + std::string(method);
   r.method = std::string(method);
-  r.target = object;
+  r.target = std::move(target).value();
   r.in = in;
   auto resp = send(std::move(r));
   if (!resp.ok()) return resp.status();

@@ -139,14 +139,15 @@ cim::Result<std::unique_ptr<Server>> Server::start(std::shared_ptr<Dispatcher> d
       return;
     }
     if (req.body.size() > limit) {
-      const Fault f = faults::encoding_limit(fmt::format(
+      const Fault f = faults::request_too_large(fmt::format(
           "the envelope is {} bytes; this service accepts at most {}", req.body.size(), limit));
       res.status = f.http_status;
       res.set_content(write_fault(f, "", "uuid:00000000-0000-4000-8000-000000000000"),
                       "application/soap+xml;charset=UTF-8");
       return;
     }
-    Dispatcher::Reply reply = self->dispatcher->handle(req.body);
+    Dispatcher::Reply reply = self->dispatcher->handle(
+        req.body, self->options.basic ? self->options.basic->user : req.remote_addr);
     res.status = reply.http_status;
     res.set_content(std::move(reply.body), "application/soap+xml;charset=UTF-8");
   };

@@ -19,10 +19,24 @@ std::string resource_uri(std::string_view name_space, std::string_view class_nam
 }
 
 cim::Result<Resource> parse_resource_uri(std::string_view uri) {
+  if (cim::iequals(uri, kDmtfWildcard)) return Resource{std::string(kDmtfDefaultNamespace), "*"};
+  if (uri.size() > kDmtfCimSchema.size() &&
+      cim::iequals(uri.substr(0, kDmtfCimSchema.size()), kDmtfCimSchema)) {
+    Resource r{std::string(kDmtfDefaultNamespace), std::string(uri.substr(kDmtfCimSchema.size()))};
+    for (char c : r.class_name) {
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '*')) {
+        return cim::Status(
+            cim::StatusKind::kInvalidClass,
+            fmt::format("resource URI '{}': '{}' is not a class name", uri, r.class_name));
+      }
+    }
+    return r;
+  }
   if (uri.size() < kWmiPrefix.size() ||
       !cim::iequals(uri.substr(0, kWmiPrefix.size()), kWmiPrefix)) {
-    return cim::Status(cim::StatusKind::kInvalidClass,
-                       fmt::format("resource URI '{}' is not under {}", uri, kWmiPrefix));
+    return cim::Status(
+        cim::StatusKind::kInvalidClass,
+        fmt::format("resource URI '{}' is not under {} or {}", uri, kWmiPrefix, kDmtfCimSchema));
   }
   const std::string_view rest = uri.substr(kWmiPrefix.size());
   const std::size_t slash = rest.rfind('/');

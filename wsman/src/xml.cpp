@@ -1,5 +1,6 @@
 #include "xml.h"
 
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -100,29 +101,94 @@ int depth(pugi::xml_node root) {
   return deepest;
 }
 
+namespace {
+
+// Length of the valid UTF-8 sequence of an XML 1.0 character at text[i], or 0.
+std::size_t xml_char_at(std::string_view text, std::size_t i) {
+  const auto c = static_cast<unsigned char>(text[i]);
+  if (c < 0x80) return (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') ? 1 : 0;
+  std::size_t n = 0;
+  std::uint32_t cp = 0;
+  if ((c & 0xE0) == 0xC0) {
+    n = 2;
+    cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    n = 3;
+    cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    n = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > text.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    const auto cc = static_cast<unsigned char>(text[i + k]);
+    if ((cc & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  static constexpr std::uint32_t kMin[5] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[n] || cp > 0x10FFFF) return 0;  // overlong or beyond Unicode
+  if (cp >= 0xD800 && cp <= 0xDFFF) return 0;   // surrogates
+  if (cp == 0xFFFE || cp == 0xFFFF) return 0;   // not XML characters
+  return n;
+}
+
+}  // namespace
+
+std::optional<std::size_t> invalid_xml10_at(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = xml_char_at(text, i);
+    if (n == 0) return i;
+    i += n;
+  }
+  return std::nullopt;
+}
+
 void escape(std::string& out, std::string_view text) {
-  for (char c : text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const char c = text[i];
     switch (c) {
       case '&':
         out += "&amp;";
-        break;
+        ++i;
+        continue;
       case '<':
         out += "&lt;";
-        break;
+        ++i;
+        continue;
       case '>':
         out += "&gt;";
-        break;
+        ++i;
+        continue;
       case '"':
         out += "&quot;";
-        break;
+        ++i;
+        continue;
       case '\'':
         out += "&apos;";
-        break;
+        ++i;
+        continue;
       case '\r':
         out += "&#13;";
-        break;
+        ++i;
+        continue;
       default:
-        out += c;
+        break;
+    }
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x80) {
+      out += c;
+      ++i;
+      continue;
+    }
+    const std::size_t n = xml_char_at(text, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+      ++i;
+    } else {
+      out.append(text.substr(i, n));
+      i += n;
     }
   }
 }

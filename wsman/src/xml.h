@@ -3,6 +3,7 @@
 // write s:, env:, SOAP-ENV: or a default namespace (contract §8).
 #pragma once
 
+#include <optional>
 #include <pugixml.hpp>
 #include <string>
 #include <string_view>
@@ -29,7 +30,13 @@ std::string trimmed_text(pugi::xml_node n);
 // Depth of the deepest element (iterative; the document node is depth 0).
 int depth(pugi::xml_node root);
 
-// Escaping for element text and attribute values.
+// The byte offset of the first character that XML 1.0 cannot carry (C0 controls other than
+// tab, LF and CR; U+FFFE, U+FFFF; surrogates; bytes that are not UTF-8), or nullopt.
+std::optional<std::size_t> invalid_xml10_at(std::string_view text);
+
+// Escaping for element text and attribute values. The output is always well-formed XML 1.0:
+// a character XML 1.0 cannot carry (not even as a reference) becomes U+FFFD — the server
+// refuses such data before writing it (decision 0021), so this is only the last line of defence.
 void escape(std::string& out, std::string_view text);
 std::string escaped(std::string_view text);
 

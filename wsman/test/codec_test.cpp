@@ -169,7 +169,7 @@ RC_GTEST_PROP(WsmanCodec, InstancesSurviveAGetResponse, ()) {
   resp.action = std::string(uri::kActionGetResponse);
   resp.relates_to = req.message_id;
   resp.items.push_back(Item{inst, std::nullopt});
-  const std::string xml = write_response(req, resp, "uuid:2");
+  const std::string xml = write_response(req, resp, "uuid:00000000-0000-4000-8000-000000000002");
   auto back = parse_response(xml);
   RC_ASSERT(back.ok());
   RC_ASSERT(back->items.size() == 1U);
@@ -191,7 +191,7 @@ RC_GTEST_PROP(WsmanCodec, InvokeRequestsKeepTargetMethodAndParameters, ()) {
   r.resource_uri = uri::resource_uri(target.name_space(), target.class_name());
   r.method = *ct::identifier();
   r.action = r.resource_uri + "/" + r.method;
-  r.message_id = "uuid:3";
+  r.message_id = "uuid:00000000-0000-4000-8000-000000000003";
   r.target = target;
   r.in = *wire_properties();
   // An embedded instance travels as CIM-XML text in a string parameter.
@@ -225,7 +225,7 @@ RC_GTEST_PROP(WsmanCodec, MethodOutputSurvivesAnInvokeResponse, ()) {
   r.resource_uri = uri::resource_uri(target.name_space(), target.class_name());
   r.method = "CreateSnapshot";
   r.action = r.resource_uri + "/" + r.method;
-  r.message_id = "uuid:4";
+  r.message_id = "uuid:00000000-0000-4000-8000-000000000004";
   r.target = target;
   cim::MethodResult out;
   out.return_value = *rc::gen::arbitrary<std::uint32_t>();
@@ -233,7 +233,7 @@ RC_GTEST_PROP(WsmanCodec, MethodOutputSurvivesAnInvokeResponse, ()) {
   Response resp;
   resp.action = r.action + "Response";
   resp.output = out;
-  auto back = parse_response(write_response(r, resp, "uuid:5"));
+  auto back = parse_response(write_response(r, resp, "uuid:00000000-0000-4000-8000-000000000005"));
   RC_ASSERT(back.ok());
   RC_ASSERT(back->output.has_value());
   RC_ASSERT(back->output->return_value == out.return_value);
@@ -249,7 +249,7 @@ RC_GTEST_PROP(WsmanCodec, EndpointReferencesSurviveAPull, ()) {
   r.op = Operation::kPull;
   r.action = std::string(uri::kActionPull);
   r.resource_uri = uri::resource_uri(kNs, "*");
-  r.message_id = "uuid:6";
+  r.message_id = "uuid:00000000-0000-4000-8000-000000000006";
   r.context = "ctx";
   Response resp;
   resp.action = std::string(uri::kActionPullResponse);
@@ -257,7 +257,7 @@ RC_GTEST_PROP(WsmanCodec, EndpointReferencesSurviveAPull, ()) {
   for (const auto& p : paths)
     resp.items.push_back(Item{std::nullopt, p});
   resp.end_of_sequence = true;
-  auto back = parse_response(write_response(r, resp, "uuid:7"));
+  auto back = parse_response(write_response(r, resp, "uuid:00000000-0000-4000-8000-000000000007"));
   RC_ASSERT(back.ok());
   RC_ASSERT(back->items.size() == paths.size());
   for (std::size_t i = 0; i < paths.size(); ++i) {
@@ -274,7 +274,8 @@ RC_GTEST_PROP(WsmanCodec, FaultsKeepSubcodeReasonAndWindowsCode, ()) {
       faults::destination_unreachable(reason), faults::schema_validation(reason),
       faults::action_not_supported(reason), faults::invalid_enumeration_context(reason),
       faults::cannot_process_filter(reason), faults::internal_error(reason));
-  auto back = parse_response(write_fault(f, "uuid:8", "uuid:9"));
+  auto back = parse_response(write_fault(f, "uuid:00000000-0000-4000-8000-000000000008",
+                                         "uuid:00000000-0000-4000-8000-000000000009"));
   RC_ASSERT(back.ok());
   RC_ASSERT(back->fault.has_value());
   RC_ASSERT(back->fault->subcode == f.subcode);
@@ -307,16 +308,36 @@ RC_GTEST_PROP(Wql, AssociatorsQueriesSurviveWriteAndParse, ()) {
 }
 
 RC_GTEST_PROP(Wql, SelectWhereClausesSurviveWriteAndParse, ()) {
+  // What the client writes, the server reads back as the same condition: an instance holding
+  // exactly those values matches; changing any one of them makes it not match.
   std::vector<std::pair<std::string, std::string>> where;
+  std::set<std::string, cim::ILess> used;
   const int n = *rc::gen::inRange(0, 4);
-  for (int i = 0; i < n; ++i)
-    where.emplace_back(*ct::identifier(), *ct::xml_safe_string());
+  for (int i = 0; i < n; ++i) {
+    std::string name = *ct::identifier();
+    if (!used.insert(name).second) continue;
+    where.emplace_back(std::move(name), *ct::xml_safe_string());
+  }
   auto q = parse_wql(write_select("Msvm_ComputerSystem", where));
   RC_ASSERT(q.ok());
   const auto* s = std::get_if<SelectQuery>(&*q);
   RC_ASSERT(s != nullptr);
   RC_ASSERT(s->class_name == "Msvm_ComputerSystem");
-  RC_ASSERT(s->where == where);
+  RC_ASSERT(s->properties.empty());
+  RC_ASSERT((s->where == nullptr) == where.empty());
+  Instance inst("Msvm_ComputerSystem");
+  for (const auto& [k, v] : where)
+    inst.set(k, Value::string(v));
+  auto yes = matches(inst, *s);
+  RC_ASSERT(yes.ok());
+  RC_ASSERT(*yes);
+  if (!where.empty()) {
+    const auto& [k, v] = where[*rc::gen::inRange<std::size_t>(0, where.size())];
+    inst.set(k, Value::string(v + "x"));
+    auto no = matches(inst, *s);
+    RC_ASSERT(no.ok());
+    RC_ASSERT(!*no);
+  }
 }
 
 // ---- Golden envelopes: the shapes real clients send ----

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -27,8 +28,9 @@ struct ClientOptions {
   std::string ca_file;    // extra trust anchor for HTTPS
   long connect_timeout_ms = 10'000;
   long timeout_ms = 120'000;
-  std::uint32_t max_elements = 100;  // items per Enumerate/Pull message
-  std::string record_dir;            // "" = do not record
+  std::uint32_t max_elements = 100;  // items per Enumerate/Pull message (fewer on EncodingLimit)
+  std::uint32_t max_envelope_size = 512000;  // w:MaxEnvelopeSize sent with every request
+  std::string record_dir;                    // "" = do not record
   ParseLimits limits{64u * 1024 * 1024, 64};
 };
 
@@ -66,10 +68,15 @@ class Client final : public cim::Provider {
   explicit Client(ClientOptions options);
   cim::Result<std::vector<cim::Instance>> query(std::string_view name_space, std::string filter);
   cim::Result<std::string> post(const std::string& body, int& http_status);
+  // The path to invoke an instance method on: `object` itself, or for a keyless path of a
+  // class with exactly one instance (a service), that instance's path.
+  cim::Result<cim::ObjectPath> instance_of(const cim::ObjectPath& object);
 
   ClientOptions options_;
   std::unique_ptr<Pool> pool_;
   std::atomic<std::uint64_t> counter_{0};
+  std::mutex services_mu_;
+  std::map<std::string, cim::ObjectPath> services_;
 };
 
 }  // namespace hvsnap::wsman

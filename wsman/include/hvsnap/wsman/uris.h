@@ -25,6 +25,18 @@ inline constexpr std::string_view kAnonymous =
     "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous";
 inline constexpr std::string_view kWqlDialect = "http://schemas.microsoft.com/wbem/wsman/1/WQL";
 inline constexpr std::string_view kWmiPrefix = "http://schemas.microsoft.com/wbem/wsman/1/wmi/";
+// DMTF resource URIs that MS-WSMV 3.1.4.1.1 and 3.1.4.1.13 say a server MUST accept: a CIM
+// class by its schema URI (namespace from a __cimnamespace selector, root\cimv2 by default),
+// and the wildcard used with the association filter.
+inline constexpr std::string_view kDmtfCimSchema =
+    "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/";
+inline constexpr std::string_view kDmtfWildcard = "http://schemas.dmtf.org/wbem/wscim/1/*";
+inline constexpr std::string_view kDmtfDefaultNamespace = "root\\cimv2";
+// DSP0227's association filter dialect and the CIM binding namespace it uses.
+inline constexpr std::string_view kAssociationDialect =
+    "http://schemas.dmtf.org/wbem/wsman/1/cimbinding/associationFilter";
+inline constexpr std::string_view kCimBinding =
+    "http://schemas.dmtf.org/wbem/wsman/1/cimbinding.xsd";
 // hvsnap's own extension: the fake's control interface over the wire (decision 0009).
 inline constexpr std::string_view kControl = "urn:hvsnap:wsman:control";
 
@@ -44,6 +56,8 @@ inline constexpr std::string_view kActionRelease =
 inline constexpr std::string_view kActionReleaseResponse =
     "http://schemas.xmlsoap.org/ws/2004/09/enumeration/ReleaseResponse";
 inline constexpr std::string_view kActionFault = "http://schemas.dmtf.org/wbem/wsman/1/wsman/fault";
+inline constexpr std::string_view kActionEnumerationFault =
+    "http://schemas.xmlsoap.org/ws/2004/09/enumeration/fault";
 inline constexpr std::string_view kActionAddressingFault =
     "http://schemas.xmlsoap.org/ws/2004/08/addressing/fault";
 
