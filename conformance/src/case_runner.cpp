@@ -297,6 +297,13 @@ std::string precondition_problem(const Case& c, const model::HostView& before, c
   return {};
 }
 
+bool is_timeout(const model::CallOutcome& o) {
+  return !o.fault && (o.return_value == cim::ReturnCode::kTimeout ||
+                      o.return_value == cim::ReturnCode::kMsvmTimeout);
+}
+constexpr int kTimeoutRetries = 3;
+constexpr std::int64_t kTimeoutPauseMs = 2000;
+
 std::optional<Value> result_arg(const Case& c, const Arranged& a, Client& cl) {
   switch (c.combo.r) {
     case RClass::kNull:
@@ -347,7 +354,7 @@ Called call_and_observe(Client& cl, const cim::PropertyList& in, const model::Sc
                            (r.outcome.trace && r.outcome.trace->final_state() &&
                             cim::JobState(*r.outcome.trace->final_state()).is_success()));
   for (int i = 0; i <= cfg.visibility_retries; ++i) {
-    r.after = observe(cl.provider(), scope);
+    r.after = cl.observe(scope);
     if (!succeeded) break;
     // A success whose collection is not visible yet may be lagging (CS-INV-7 allows a bound).
     if (r.after.all_collections.size() > before.all_collections.size()) break;
@@ -411,7 +418,7 @@ SetupSnapshot setup_snapshot(Client& cl, const ObjectPath& group, const model::S
   }
   if (cfg.setup.start_members) {
     // The target refuses Off members: start them first (a configuration it accepts).
-    const model::HostView now = observe(cl.provider(), scope);
+    const model::HostView now = cl.observe(scope);
     if (const auto g = now.groups.find(gid); g != now.groups.end()) {
       for (const auto& m : g->second.members) {
         const auto vm = now.vms.find(m);
@@ -425,7 +432,7 @@ SetupSnapshot setup_snapshot(Client& cl, const ObjectPath& group, const model::S
     }
   }
   for (int attempt = 0; attempt < 8; ++attempt) {
-    const model::HostView before = observe(cl.provider(), scope);
+    const model::HostView before = cl.observe(scope);
     if (!before.errors.empty()) {
       out.problem = "the host could not be observed: " + before.errors.front();
       return out;
@@ -511,7 +518,7 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     report.allowed = a.expect.allowed.describe();
     const std::optional<Value> r = result_arg(c, a, cl);
 
-    model::HostView before = observe(cl.provider(), a.scope);
+    model::HostView before = cl.observe(a.scope);
     if (auto problem = precondition_problem(c, before, a); !problem.empty()) throw Abort{problem};
 
     // CS-OUT-16: with R given, the same call without R first; the outcome class must match.
@@ -536,6 +543,24 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     Called main = call_and_observe(cl, arguments(c, a, r), a.scope, before, cfg);
     raced = model::allow_finished_transitions(a.expect, main.after, cfg.declarations) || raced;
     model::Judgement j = judge_and_record(cl, cfg, a.expect, main, arguments(c, a, r));
+    // Timeout (3 / 32772) with no change is the transient answer of a busy host (contract §4):
+    // a ready group's call is retried (bounded, recorded) and judged on the retry. Only the
+    // verdict on the outcome is deferred; everything else the attempt showed counts.
+    while (is_timeout(main.outcome) && j.category == model::Category::kFailureCode &&
+           a.expect.allowed.check == "out14.ready-succeeds" && !j.transient &&
+           report.retries < kTimeoutRetries) {
+      for (auto& f : j.findings) {
+        if (f.check != a.expect.allowed.check) report.findings.push_back(std::move(f));
+      }
+      if (has_failure(report.findings)) break;
+      ++report.retries;
+      cl.section(fmt::format("a Timeout with no change: the same call again ({} of {})",
+                             report.retries, kTimeoutRetries));
+      cl.pass_time(kTimeoutPauseMs);
+      main = call_and_observe(cl, arguments(c, a, r), a.scope, main.after, cfg);
+      raced = model::allow_finished_transitions(a.expect, main.after, cfg.declarations) || raced;
+      j = judge_and_record(cl, cfg, a.expect, main, arguments(c, a, r));
+    }
     report.observed = j.observed;
     report.transient = j.transient;
     if (!main.outcome.fault) report.return_value = main.outcome.return_value;

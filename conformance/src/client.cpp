@@ -12,6 +12,7 @@
 #include "hvsnap/cim/codes.h"
 #include "hvsnap/cim/names.h"
 #include "hvsnap/cim/text.h"
+#include "hvsnap/conformance/observe.h"
 
 namespace hvsnap::conformance {
 
@@ -142,6 +143,16 @@ JobSample sample_of(const cim::Instance& inst) {
       tbr != nullptr && tbr->as_datetime() != nullptr) {
     s.time_before_removal = tbr->as_datetime()->to_string();
   }
+  auto time = [&](std::string_view name, bool interval) -> std::optional<std::int64_t> {
+    const Value* v = inst.get(name);
+    if (v == nullptr || v->as_datetime() == nullptr || v->as_datetime()->is_interval() != interval)
+      return std::nullopt;
+    return v->as_datetime()->micros();
+  };
+  s.time_submitted_us = time("TimeSubmitted", false);
+  s.start_time_us = time("StartTime", false);
+  s.last_change_us = time("TimeOfLastStateChange", false);
+  s.elapsed_us = time("ElapsedTime", true);
   return s;
 }
 
@@ -174,7 +185,9 @@ JobTrace follow_job(cim::Provider& provider, TargetControl* control, const Objec
     t.resolved = true;
     t.samples.push_back(sample_of(*inst));
     if (cim::JobState(t.samples.back().state).is_terminal()) {
-      if (t.samples.back().state == cim::JobState::kException) {
+      // An Exception says what went wrong, a success with warnings what to heed (CS-INV-6).
+      if (t.samples.back().state == cim::JobState::kException ||
+          t.samples.back().state == cim::JobState::kCompletedWithWarnings) {
         auto e = provider.invoke_method(job, "GetErrorEx", {});
         if (e.ok()) {
           t.get_error_ex_return = e->return_value;
@@ -275,6 +288,16 @@ cim::Status Client::set_checkpoint_type(const ObjectPath& vm, std::uint16_t type
   cim::set(in, "SystemSettings", Value::string(cim::format_embedded_instance(settings)));
   return expect_done(invoke(service(names::kVsms), "ModifySystemSettings", in),
                      "ModifySystemSettings");
+}
+
+model::HostView Client::observe(const model::Scope& scope) {
+  model::HostView v = conformance::observe(provider(), scope);
+  if (target_.control) v.host_time_us = target_.control->host_time_us();
+  for (auto& w : provider().take_wire_problems()) {
+    v.problems.push_back(
+        {"read1.lexical-form", fmt::format("{}: {}", std::move(w.where), std::move(w.what))});
+  }
+  return v;
 }
 
 std::optional<std::uint16_t> Client::vm_state(const ObjectPath& vm) {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "hvsnap/cim/names.h"
+#include "hvsnap/cim/text.h"
 
 namespace hvsnap::conformance {
 
@@ -20,12 +21,35 @@ using model::VmView;
 
 namespace {
 
-std::string parent_id(const cim::Instance& vssd) {
+void problem(std::vector<model::ReadProblem>& out, std::string check, std::string message) {
+  for (const auto& p : out) {
+    if (p.check == check && p.message == message) return;
+  }
+  out.push_back({std::move(check), std::move(message)});
+}
+
+// A VSSD's Parent: an object path naming the parent snapshot (CS-READ-2), or empty.
+std::string parent_id(const cim::Instance& vssd, const std::string& id, HostView& v) {
+  const cim::Value* value = vssd.get("Parent");
+  if (value == nullptr || value->is_null()) return {};
+  if (const cim::ObjectPath* ref = value->as_reference()) return id_of(*ref);
   const std::string text = vssd.get_string("Parent");
   if (text.empty()) return {};
   auto p = cim::ObjectPath::parse(text);
-  if (!p.ok()) return upper(text);  // unparseable: compare as text
+  if (!p.ok() || p->key("InstanceID") == nullptr) {
+    problem(
+        v.problems, "read2.parent-is-a-path",
+        fmt::format("snapshot {}'s Parent is \"{}\", not the object path of a snapshot", id, text));
+    return upper(text);  // compared as text
+  }
   return id_of(*p);
+}
+
+std::optional<std::int64_t> timestamp_of(const cim::Instance& i, std::string_view name) {
+  const cim::Value* v = i.get(name);
+  if (v == nullptr || v->as_datetime() == nullptr || v->as_datetime()->is_interval())
+    return std::nullopt;
+  return v->as_datetime()->micros();
 }
 
 std::vector<cim::Instance> assoc(cim::Provider& p, const cim::ObjectPath& from,
@@ -43,12 +67,16 @@ std::vector<cim::Instance> assoc(cim::Provider& p, const cim::ObjectPath& from,
 }  // namespace
 
 CollectionView observe_collection(cim::Provider& p, const cim::ObjectPath& path,
-                                  std::vector<std::string>& errors) {
+                                  std::vector<std::string>& errors, std::string element_name) {
   CollectionView c;
   c.id = id_of(path);
   c.path = path;
+  c.element_name = std::move(element_name);
+  // Each snapshot belongs to a collection once: an association instance names the pair, so
+  // the same member listed twice is not the duplication of a wide traversal (M2) but a defect.
   for (const auto& m : assoc(p, path, names::kCollectedSnapshots, "", errors)) {
-    c.members.insert(upper(m.get_string("InstanceID")));
+    const std::string id = upper(m.get_string("InstanceID"));
+    if (!c.members.insert(id).second) c.listed_twice.insert(id);
   }
   return c;
 }
@@ -67,13 +95,30 @@ HostView observe(cim::Provider& p, const Scope& scope) {
     }
     vm.state = static_cast<std::uint16_t>(inst->get_uint("EnabledState").value_or(0));
     vm.other_state = inst->get_string("OtherEnabledState");
+    // DMTF reserves 11..32767: a host reports v2 values, 1 (Other) or vendor values (V1).
+    if (vm.state >= 11 && vm.state <= 32767) {
+      problem(v.problems, "read4.value-map",
+              fmt::format("VM {} reports EnabledState {}, a DMTF-reserved value", vm.id, vm.state));
+    }
     for (const auto& s : assoc(p, path, names::kSnapshotOfVm, "", v.errors)) {
       SnapView sv;
       sv.id = upper(s.get_string("InstanceID"));
-      sv.vm = upper(s.get_string("VirtualSystemIdentifier"));
-      if (sv.vm.empty()) sv.vm = vm.id;
+      sv.vm = vm.id;  // reached from this VM
+      const std::string names_vm = upper(s.get_string("VirtualSystemIdentifier"));
+      if (!names_vm.empty() && names_vm != vm.id) {
+        problem(v.problems, "read2.snapshot-names-its-vm",
+                fmt::format("snapshot {} of VM {} has VirtualSystemIdentifier {}", sv.id, vm.id,
+                            names_vm));
+      }
+      if (s.path().key("InstanceID") == nullptr) {
+        problem(v.problems, "read2.full-key-set",
+                fmt::format("snapshot {} is handed out as {}, without its InstanceID key", sv.id,
+                            s.path().to_string()));
+      }
       sv.type = s.get_string("VirtualSystemType");
-      sv.parent = parent_id(s);
+      sv.parent = parent_id(s, sv.id, v);
+      sv.path = s.path();
+      sv.created_us = timestamp_of(s, "CreationTime");
       vm.snapshots.insert(sv.id);
       v.snapshots[sv.id] = std::move(sv);
     }
@@ -93,8 +138,10 @@ HostView observe(cim::Provider& p, const Scope& scope) {
     if (!management) {
       for (const auto& c : assoc(p, path, names::kSnapshotOfGroup, "", v.errors)) {
         g.collections.insert(id_of(c.path()));
-        if (!v.collections.count(id_of(c.path())))
-          v.collections[id_of(c.path())] = observe_collection(p, c.path(), v.errors);
+        if (!v.collections.count(id_of(c.path()))) {
+          v.collections[id_of(c.path())] =
+              observe_collection(p, c.path(), v.errors, c.get_string("ElementName"));
+        }
       }
     }
     v.groups[g.id] = std::move(g);
@@ -105,9 +152,27 @@ HostView observe(cim::Provider& p, const Scope& scope) {
     observe_group(path, true);
   for (const auto& path : scope.collections) {
     if (!v.collections.count(id_of(path))) {
-      if (p.get_instance(path).ok())
-        v.collections[id_of(path)] = observe_collection(p, path, v.errors);
+      if (auto c = p.get_instance(path); c.ok()) {
+        v.collections[id_of(path)] =
+            observe_collection(p, path, v.errors, c->get_string("ElementName"));
+      }
     }
+  }
+  for (const auto& path : scope.jobs) {
+    model::JobView j;
+    j.id = id_of(path);
+    j.path = path;
+    auto inst = p.get_instance(path);
+    j.readable = inst.ok();
+    if (inst.ok()) {
+      j.state = static_cast<std::uint16_t>(inst->get_uint("JobState").value_or(0));
+      j.last_change_us = timestamp_of(*inst, "TimeOfLastStateChange");
+      if (const cim::Value* tbr = inst->get("TimeBeforeRemoval");
+          tbr != nullptr && tbr->as_datetime() != nullptr && tbr->as_datetime()->is_interval()) {
+        j.time_before_removal_us = tbr->as_datetime()->micros();
+      }
+    }
+    v.jobs[j.id] = std::move(j);
   }
   auto all = p.enumerate_instances(names::kNamespace, names::kSnapshotCollection);
   if (all.ok()) {
@@ -124,8 +189,26 @@ HostView observe(cim::Provider& p, const Scope& scope) {
 void complete_observation(cim::Provider& p, const model::ReadPlan& plan, model::Observation& o) {
   if (plan.unlinked_collection) {
     std::vector<std::string> errors;
-    CollectionView c = observe_collection(p, *plan.unlinked_collection, errors);
+    CollectionView c = observe_collection(p, *plan.unlinked_collection, errors, "");
     o.unlinked[c.id] = std::move(c);
+  }
+  for (const auto& path : plan.resolve) {
+    model::Resolution r;
+    r.path = path;
+    auto inst = p.get_instance(path);
+    r.found = inst.ok();
+    if (!inst.ok()) {
+      r.error = inst.status().to_string();
+    } else {
+      // The instance read back names the same object: its class, and every key the path had.
+      r.same = cim::iequals(inst->class_name(), path.class_name());
+      for (const auto& k : path.keys()) {
+        const cim::Value* v = inst->get(k.name.view());
+        const std::string* text = v == nullptr ? nullptr : v->as_string();
+        r.same = r.same && text != nullptr && upper(*text) == upper(k.value);
+      }
+    }
+    o.resolved.push_back(std::move(r));
   }
   if (plan.sync_job) {
     model::JobRead r;

@@ -120,6 +120,12 @@ class Gated final : public cim::Provider, public TargetControl {
   std::int64_t now_ms() const override {
     return turn([&] { return c_.now_ms(); });
   }
+  std::optional<std::int64_t> host_time_us() const override {
+    return turn([&] { return c_.host_time_us(); });
+  }
+  std::vector<cim::WireProblem> take_wire_problems() override {
+    return turn([&] { return p_.take_wire_problems(); });
+  }
   cim::Status set_vm_attributes(const ObjectPath& vm, const FakeVmAttributes& a) override {
     return turn([&] { return c_.set_vm_attributes(vm, a); });
   }
@@ -184,7 +190,7 @@ ParallelReport run_parallel_round(std::uint64_t seed, const TargetFactory& make_
   model::Scope scope;
   scope.vms = vms;
   scope.groups = groups;
-  const model::HostView before = observe(cl.provider(), scope);
+  const model::HostView before = cl.observe(scope);
 
   // Each thread snapshots one group (chosen from the seed), all starting together.
   std::vector<Call> calls(static_cast<std::size_t>(threads));
@@ -229,7 +235,7 @@ ParallelReport run_parallel_round(std::uint64_t seed, const TargetFactory& make_
     maybe += (c.outcome.trace && (c.outcome.trace->vanished || !c.outcome.trace->resolved)) ? 1 : 0;
   }
   for (int i = 0; i <= cfg.visibility_retries; ++i) {
-    after = observe(cl.provider(), scope);
+    after = cl.observe(scope);
     if (after.all_collections.size() >= before.all_collections.size() + wins) break;
     cl.pass_time(cfg.client.poll_step_ms);
   }

@@ -100,7 +100,7 @@ class Harness {
     scope_.vms.push_back(*svm);
     scope_.groups = groups_;
     scope_.groups.push_back(*sgrp);
-    view_ = conformance::observe(cl_.provider(), scope_);
+    view_ = cl_.observe(scope_);
     if (!view_.errors.empty()) return "the host could not be observed: " + view_.errors.front();
     describe_setup(*svm, *sgrp);
     for (const auto& [id, c] : view_.collections)
@@ -212,7 +212,7 @@ class Harness {
       add(std::move(f));
   }
 
-  model::HostView observe() { return conformance::observe(cl_.provider(), scope_); }
+  model::HostView observe() { return cl_.observe(scope_); }
 
   // A requested state change is over once the VM is seen neither where it started nor in a
   // transitional state (it may have moved on since, e.g. Paused and then Saved).

@@ -36,10 +36,13 @@ ordered_json view_json(const model::HostView& v) {
   }
   ordered_json snaps = ordered_json::array();
   for (const auto& [id, s] : v.snapshots) {
-    snaps.push_back({{"id", id},
-                     {"vm", s.vm},
-                     {"type", s.type},
-                     {"parent", s.parent.empty() ? ordered_json() : ordered_json(s.parent)}});
+    ordered_json x{{"id", id},
+                   {"vm", s.vm},
+                   {"type", s.type},
+                   {"parent", s.parent.empty() ? ordered_json() : ordered_json(s.parent)}};
+    if (!s.path.keys().empty()) x["path"] = s.path.to_string();
+    if (s.created_us) x["created-us"] = *s.created_us;
+    snaps.push_back(std::move(x));
   }
   ordered_json groups = ordered_json::array();
   for (const auto& [id, g] : v.groups) {
@@ -50,13 +53,35 @@ ordered_json view_json(const model::HostView& v) {
                       {"collections", g.collections}});
   }
   ordered_json colls = ordered_json::array();
-  for (const auto& [id, c] : v.collections)
-    colls.push_back({{"id", id}, {"path", c.path.to_string()}, {"members", c.members}});
+  for (const auto& [id, c] : v.collections) {
+    ordered_json x{{"id", id}, {"path", c.path.to_string()}, {"members", c.members}};
+    if (!c.element_name.empty()) x["element-name"] = c.element_name;
+    if (!c.listed_twice.empty()) x["listed-twice"] = c.listed_twice;
+    colls.push_back(std::move(x));
+  }
   ordered_json out{{"vms", vms},
                    {"snapshots", snaps},
                    {"groups", groups},
                    {"collections", colls},
                    {"all-collections", v.all_collections}};
+  if (!v.jobs.empty()) {
+    ordered_json jobs = ordered_json::array();
+    for (const auto& [id, j] : v.jobs) {
+      ordered_json x{
+          {"id", id}, {"path", j.path.to_string()}, {"readable", j.readable}, {"state", j.state}};
+      if (j.last_change_us) x["last-change-us"] = *j.last_change_us;
+      if (j.time_before_removal_us) x["time-before-removal-us"] = *j.time_before_removal_us;
+      jobs.push_back(std::move(x));
+    }
+    out["jobs"] = std::move(jobs);
+  }
+  if (v.host_time_us) out["host-time-us"] = *v.host_time_us;
+  if (!v.problems.empty()) {
+    ordered_json problems = ordered_json::array();
+    for (const auto& p : v.problems)
+      problems.push_back({{"check", p.check}, {"message", p.message}});
+    out["problems"] = std::move(problems);
+  }
   if (!v.errors.empty()) out["errors"] = v.errors;
   return out;
 }
@@ -71,6 +96,10 @@ ordered_json trace_json(const model::JobTrace& t) {
     if (s.cancellable) x["cancellable"] = *s.cancellable;
     if (!s.error_description.empty()) x["error-description"] = s.error_description;
     if (!s.time_before_removal.empty()) x["time-before-removal"] = s.time_before_removal;
+    if (s.time_submitted_us) x["time-submitted-us"] = *s.time_submitted_us;
+    if (s.start_time_us) x["start-time-us"] = *s.start_time_us;
+    if (s.last_change_us) x["last-change-us"] = *s.last_change_us;
+    if (s.elapsed_us) x["elapsed-us"] = *s.elapsed_us;
     samples.push_back(std::move(x));
   }
   ordered_json out{{"path", t.path.to_string()}, {"resolved", t.resolved}};
@@ -143,6 +172,20 @@ ordered_json call_json(const JudgedCall& c) {
                        {"error", o.sync_job->error}};
   }
   if (o.affected_from_job) out["affected-from-job"] = *o.affected_from_job;
+  if (!o.resolved.empty()) {
+    ordered_json r = ordered_json::array();
+    for (const auto& x : o.resolved) {
+      r.push_back(
+          {{"path", x.path.to_string()}, {"found", x.found}, {"same", x.same}, {"error", x.error}});
+    }
+    out["resolved"] = std::move(r);
+  }
+  if (!o.wire.empty()) {
+    ordered_json w = ordered_json::array();
+    for (const auto& p : o.wire)
+      w.push_back({{"check", p.check}, {"message", p.message}});
+    out["wire"] = std::move(w);
+  }
   if (!c.expect.empty()) out["expect"] = c.expect;
   if (!c.note.empty()) out["note"] = c.note;
   return out;
@@ -215,6 +258,10 @@ class Reader {
   }
   bool is_array() const { return j_.is_array(); }
 
+  std::int64_t integer() const {
+    if (!j_.is_number_integer()) throw Bad{where_, "must be a whole number"};
+    return j_.get<std::int64_t>();
+  }
   std::string text() const {
     if (j_.is_string()) return j_.get<std::string>();
     if (j_.is_number()) return j_.dump();
@@ -259,6 +306,13 @@ class Reader {
   std::string where_;
 };
 
+std::vector<model::ReadProblem> read_problems(const Reader& r) {
+  std::vector<model::ReadProblem> out;
+  for (std::size_t i = 0; i < r.size(); ++i)
+    out.push_back({r.at(i).at("check").text(), r.at(i).text_or("message", "")});
+  return out;
+}
+
 cim::ObjectPath read_path(const Reader& r) {
   const std::string text = r.text();
   auto p = cim::ObjectPath::parse(text);
@@ -300,6 +354,8 @@ model::HostView read_view(const Reader& r) {
       s.vm = model::upper(x.at("vm").text());
       s.type = x.text_or("type", "Microsoft:Hyper-V:Snapshot:Realized");
       s.parent = x.has("parent") ? model::upper(x.at("parent").text()) : "";
+      if (x.has("path")) s.path = read_path(x.at("path"));
+      if (x.has("created-us")) s.created_us = x.at("created-us").integer();
       v.snapshots[s.id] = std::move(s);
     }
   }
@@ -326,6 +382,8 @@ model::HostView read_view(const Reader& r) {
       c.id = model::upper(x.at("id").text());
       c.path = path_or(x, "Msvm_SnapshotCollection", "CollectionID", c.id);
       if (x.has("members")) c.members = x.at("members").upper_set();
+      if (x.has("listed-twice")) c.listed_twice = x.at("listed-twice").upper_set();
+      c.element_name = x.text_or("element-name", "");
       v.collection_paths.emplace(c.id, c.path);
       v.all_collections.insert(c.id);
       v.collections[c.id] = std::move(c);
@@ -343,6 +401,23 @@ model::HostView read_view(const Reader& r) {
       }
     }
   }
+  if (r.has("jobs")) {
+    const Reader jobs = r.at("jobs");
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      const Reader x = jobs.at(i);
+      model::JobView j;
+      j.id = model::upper(x.at("id").text());
+      j.path = path_or(x, "Msvm_ConcreteJob", "InstanceID", j.id);
+      j.readable = x.boolean_or("readable", true);
+      j.state = static_cast<std::uint16_t>(x.has("state") ? x.at("state").number(65535) : 0);
+      if (x.has("last-change-us")) j.last_change_us = x.at("last-change-us").integer();
+      if (x.has("time-before-removal-us"))
+        j.time_before_removal_us = x.at("time-before-removal-us").integer();
+      v.jobs[j.id] = std::move(j);
+    }
+  }
+  if (r.has("host-time-us")) v.host_time_us = r.at("host-time-us").integer();
+  if (r.has("problems")) v.problems = read_problems(r.at("problems"));
   if (r.has("errors")) v.errors = r.at("errors").texts();
   return v;
 }
@@ -380,6 +455,10 @@ model::JobTrace read_trace(const Reader& r) {
       if (x.has("cancellable")) s.cancellable = x.at("cancellable").boolean();
       s.error_description = x.text_or("error-description", "");
       s.time_before_removal = x.text_or("time-before-removal", "");
+      if (x.has("time-submitted-us")) s.time_submitted_us = x.at("time-submitted-us").integer();
+      if (x.has("start-time-us")) s.start_time_us = x.at("start-time-us").integer();
+      if (x.has("last-change-us")) s.last_change_us = x.at("last-change-us").integer();
+      if (x.has("elapsed-us")) s.elapsed_us = x.at("elapsed-us").integer();
       t.samples.push_back(std::move(s));
     }
   }
@@ -478,6 +557,18 @@ JudgedCall read_call(const Reader& r) {
   }
   if (r.has("affected-from-job"))
     c.observation.affected_from_job = r.at("affected-from-job").upper_set();
+  if (r.has("resolved")) {
+    const Reader res = r.at("resolved");
+    for (std::size_t i = 0; i < res.size(); ++i) {
+      model::Resolution x;
+      x.path = read_path(res.at(i).at("path"));
+      x.found = res.at(i).boolean_or("found", true);
+      x.same = res.at(i).boolean_or("same", true);
+      x.error = res.at(i).text_or("error", "");
+      c.observation.resolved.push_back(std::move(x));
+    }
+  }
+  if (r.has("wire")) c.observation.wire = read_problems(r.at("wire"));
   c.call = r.text_or("call", "");
   c.expect = r.text_or("expect", "");
   if (!c.expect.empty() && c.expect != "accepted" && c.expect != "rejected")

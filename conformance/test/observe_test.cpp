@@ -35,8 +35,8 @@ Instance instance(const ObjectPath& p, std::vector<std::pair<std::string, Value>
   return i;
 }
 
-// A host of one VM in one group, with one snapshot collection; every association answers each
-// object twice, as a real host was seen to do (M2).
+// A host of one VM in one group, with one snapshot collection; every association but the
+// collection's own membership answers each object twice, as a real host was seen to do (M2).
 class DuplicatingHost final : public cim::Provider {
  public:
   DuplicatingHost() {
@@ -66,7 +66,10 @@ class DuplicatingHost final : public cim::Provider {
     }
     if (id == "G1" && f.assoc_class == names::kCollectedVirtualSystems) return twice(instance(vm_));
     if (id == "G1" && f.assoc_class == names::kSnapshotOfGroup) return twice(instance(coll_));
-    if (id == "SC1" && f.assoc_class == names::kCollectedSnapshots) return twice(instance(snap_));
+    if (id == "SC1" && f.assoc_class == names::kCollectedSnapshots) {
+      if (member_twice_) return twice(instance(snap_));
+      return std::vector<Instance>{instance(snap_)};
+    }
     return std::vector<Instance>{};
   }
   cim::Result<std::vector<Instance>> references(const ObjectPath&,
@@ -79,6 +82,7 @@ class DuplicatingHost final : public cim::Provider {
   }
 
   ObjectPath vm_, group_, coll_, snap_;
+  bool member_twice_ = false;
 
  private:
   static std::vector<Instance> twice(const Instance& i) { return {i, i}; }
@@ -114,6 +118,16 @@ TEST(Observe, DuplicateAssociationResultsAreReadByPath) {  // M2
   ok.result = host.coll_;
   const model::Judgement j = model::judge(e, {before, ok, v});
   EXPECT_FALSE(has_failure(j.findings)) << first_problem(j.findings)->message;
+  // The collection's membership is what CS-INV-2 counts: an association instance names the
+  // pair, so the same checkpoint listed twice there is a defect, not M2.
+  host.member_twice_ = true;
+  const model::HostView twice = observe(host, scope);
+  EXPECT_EQ(twice.collections.at("SC1").listed_twice, std::set<std::string>{"S1"});
+  const model::Judgement k = model::judge(e, {before, ok, twice});
+  const Finding* bad = first_problem(k.findings);
+  ASSERT_NE(bad, nullptr);
+  EXPECT_EQ(bad->check, "inv2.one-snapshot-per-member");
+  EXPECT_NE(bad->message.find("lists snapshot S1 twice"), std::string::npos);
 }
 
 // Arrangement methods answer 0 at once (DefineCollection, AddMember) or 4096 with a job

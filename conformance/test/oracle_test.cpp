@@ -485,7 +485,9 @@ JobTrace trace(std::initializer_list<std::uint16_t> states) {
     x.percent = cim::JobState(s).is_success() ? 100 : pct;
     pct = static_cast<std::uint16_t>(std::min(99, pct + 30));
     x.error_code = cim::JobState(s).is_terminal() && !cim::JobState(s).is_success() ? 32768 : 0;
-    x.error_description = s == 10 ? "disk full" : "";
+    x.error_description = s == 10      ? "disk full"
+                          : s == 32768 ? "vm-1 fell back to a standard checkpoint"
+                                       : "";
     t.samples.push_back(x);
   }
   if (states.size() && *(states.end() - 1) == 10) {
@@ -568,6 +570,21 @@ TEST(Jobs, WhatRealHostsAndClientsDoIsLegal) {
     if (f.check == "inv5.first-state") continue;
     EXPECT_EQ(f.verdict, Verdict::kPass) << f.check << ": " << f.message;
   }
+}
+
+TEST(Jobs, TheTextsOfASuccessSayWhatHappened) {  // CS-INV-6-S
+  JobTrace noisy = trace({4, 7});
+  noisy.samples.back().error_description = "something went wrong";
+  EXPECT_EQ(verdict_of(job(noisy), "inv6s.completed-without-error-text"), Verdict::kWarn);
+  EXPECT_EQ(verdict_of(job(trace({4, 7})), "inv6s.completed-without-error-text"), Verdict::kPass);
+  JobTrace silent = trace({4, 32768});
+  silent.samples.back().error_description.clear();
+  EXPECT_EQ(verdict_of(job(silent), "inv6s.warnings-explained"), Verdict::kWarn);
+  silent.errors.push_back("<INSTANCE CLASSNAME=\"Msvm_Error\"/>");
+  EXPECT_EQ(verdict_of(job(silent), "inv6s.warnings-explained"), Verdict::kPass);
+  // A SHOULD never fails a run.
+  for (const auto& f : job(noisy))
+    EXPECT_NE(f.verdict, Verdict::kFail) << f.check;
 }
 
 TEST(Jobs, AJobMissingAtTheFirstReadIsARemovalWarningNotAMissingJob) {

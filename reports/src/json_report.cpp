@@ -66,6 +66,7 @@ std::string render_json(const RunResult& r, const RunInfo& info) {
                  {"sequence-steps", r.counts.sequence_steps},
                  {"parallel-rounds", r.counts.parallel_rounds},
                  {"properties", r.counts.properties},
+                 {"transient-retries", r.counts.transient_retries},
                  {"failures", r.failures.size()}};
   ordered_json tally;
   for (const char* v : {"PASS", "FAIL", "WARN", "NOT_TESTED", "NOT_APPLICABLE"})

@@ -69,7 +69,7 @@ TEST(Certify, TheFakeIsCertifiedAndTheBundleVerifies) {
   const fs::path dir = temp("certified");
   const Outcome r = hvsnap(quick("sim:", dir));
   EXPECT_EQ(r.code, kExitCertified) << r.out << r.err;
-  EXPECT_NE(r.out.find("\nCERTIFIED — 37 requirements"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nCERTIFIED — 41 requirements"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Report: " + (dir / "report.html").string()), std::string::npos);
   EXPECT_NE(r.out.find("Repeat this run: hvsnap certify --target sim: --profile full --coverage "
                        "pairwise --seed 5"),

@@ -82,6 +82,17 @@ ReadPlan plan_reads(const HostView& before, const CallOutcome& o, const HostView
   }
   if (!o.fault && o.return_value == 0 && o.job) plan.sync_job = o.job;
   const bool new_collection = fresh.size() == 1 || (management && !fresh.empty());
+  // Every reference the call handed out, and every new object the views reached, must resolve
+  // by a Get of its own path (CS-READ-2).
+  if (o.result) plan.resolve.push_back(*o.result);
+  for (const auto& id : fresh) {
+    const auto p = after.collection_paths.find(id);
+    if (p != after.collection_paths.end() && !(o.result && *o.result == p->second))
+      plan.resolve.push_back(p->second);
+  }
+  for (const auto& [id, s] : after.snapshots) {
+    if (!before.snapshots.count(id) && !s.path.keys().empty()) plan.resolve.push_back(s.path);
+  }
   if (o.job && o.trace && o.trace->readable_after_end && !o.trace->vanished &&
       o.trace->final_state() && cim::JobState(*o.trace->final_state()).is_terminal() &&
       new_collection) {

@@ -5,9 +5,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 
 #include "hvsnap/cim/cimxml.h"
 #include "hvsnap/cim/codes.h"
+#include "hvsnap/cim/datetime.h"
 #include "hvsnap/cim/names.h"
 #include "hvsnap/cim/text.h"
 #include "hvsnap/conformance/catalogue.h"
@@ -397,6 +399,22 @@ void check_job(const JobTrace& t, Findings& out) {
     ec = fmt::format("ErrorCode is 0 although the job ended {}", end.to_string());
   out.push_back(finding("inv6.error-code", ec.empty() ? Verdict::kPass : Verdict::kFail, ec));
   if (end.is_success()) {
+    // A job that completed has nothing to report; one that completed with warnings says which.
+    const bool texted = !last.error_description.empty();
+    if (end.value() == cim::JobState::kCompleted) {
+      out.push_back(finding("inv6s.completed-without-error-text",
+                            texted ? Verdict::kWarn : Verdict::kPass,
+                            texted ? fmt::format("the job ended 7 (Completed) with the "
+                                                 "ErrorDescription \"{}\"",
+                                                 last.error_description)
+                                   : ""));
+    } else {
+      const bool explained = texted || !t.errors.empty();
+      out.push_back(finding("inv6s.warnings-explained", explained ? Verdict::kPass : Verdict::kWarn,
+                            explained ? ""
+                                      : "the job ended 32768 (Completed with warnings) with no "
+                                        "ErrorDescription and no Msvm_Error saying what to heed"));
+    }
     out.push_back(finding(
         "inv6s.success-error-code", tolerated ? Verdict::kWarn : Verdict::kPass,
         tolerated ? fmt::format("the job ended {} with ErrorCode 4096; 0 is expected (Microsoft's "
@@ -643,6 +661,10 @@ void check_result_set(const Expectation& e, const Observation& o, const Diff& in
                              now.empty() ? "none" : now, s);
     }
   }
+  if (coll != nullptr && !coll->listed_twice.empty() && per_member.empty()) {
+    per_member =
+        fmt::format("the new collection lists snapshot {} twice", *coll->listed_twice.begin());
+  }
   if (shape.kind != kRecursive && members.size() != expected_snaps.size() && per_member.empty()) {
     per_member = fmt::format("the new collection holds {} snapshots for {} members", members.size(),
                              e.members.size());
@@ -730,12 +752,100 @@ void check_referenced_unchanged(const Expectation& e, const Observation& o, Find
   const auto b = o.before.collections.find(e.referenced_collection);
   const auto c = o.after.collections.find(e.referenced_collection);
   const bool same = b != o.before.collections.end() && c != o.after.collections.end() &&
-                    b->second.members == c->second.members;
+                    b->second.members == c->second.members &&
+                    b->second.element_name == c->second.element_name;
   f.push_back(finding(
       "out16.referenced-unchanged", same ? Verdict::kPass : Verdict::kFail,
       same ? ""
            : fmt::format("the collection passed as ResultingSnapshotCollection ({}) changed",
                          e.referenced_collection)));
+}
+
+// CS-READ-1/2/4: what the views, the transport and the reads back found that does not read as
+// the contract says. One finding per check, naming the first problem.
+void check_reading(const Observation& o, Findings& f) {
+  std::map<std::string, std::string> first;
+  for (const auto* list : {&o.before.problems, &o.after.problems, &o.wire}) {
+    for (const auto& p : *list)
+      first.emplace(p.check, p.message);
+  }
+  for (const auto& r : o.resolved) {
+    if (!r.found) {
+      first.emplace(
+          "read2.references-resolve",
+          fmt::format("{} was handed out but a Get of it fails: {}", r.path.to_string(), r.error));
+    } else if (!r.same) {
+      first.emplace("read2.references-resolve",
+                    fmt::format("a Get of {} finds another object", r.path.to_string()));
+    }
+  }
+  for (const char* check :
+       {"read1.lexical-form", "read2.parent-is-a-path", "read2.snapshot-names-its-vm",
+        "read2.full-key-set", "read2.references-resolve", "read4.value-map"}) {
+    auto it = first.find(check);
+    f.push_back(finding(check, it == first.end() ? Verdict::kPass : Verdict::kFail,
+                        it == first.end() ? "" : it->second));
+  }
+}
+
+std::string at(std::int64_t us) {
+  return cim::DateTime::timestamp(us).to_xsd();
+}
+
+// CS-READ-3: a new snapshot's CreationTime lies within the call, and a job's clock runs
+// forward and never ahead of the host's.
+void check_times(const Expectation& e, const Observation& o, const Diff& in, Findings& f) {
+  std::string problem;
+  const CallOutcome& c = o.outcome;
+  // The call's window: the host's clock around the call, else the job's own times.
+  std::optional<std::int64_t> from = o.before.host_time_us, to = o.after.host_time_us;
+  if (c.trace && !c.trace->samples.empty()) {
+    const JobSample& first = c.trace->samples.front();
+    const JobSample& last = c.trace->samples.back();
+    if (!from && first.time_submitted_us) from = first.time_submitted_us;
+    if (!to && last.last_change_us) to = last.last_change_us;
+  }
+  for (const auto& [vm, gained] : in.new_snapshots) {
+    if (!e.members.count(vm)) continue;
+    for (const auto& id : gained) {
+      const auto s = o.after.snapshots.find(id);
+      if (s == o.after.snapshots.end() || !s->second.created_us || !problem.empty()) continue;
+      const std::int64_t t = *s->second.created_us;
+      if ((from && t < *from) || (to && t > *to)) {
+        problem = fmt::format("snapshot {}'s CreationTime {} lies outside the call ({} .. {})", id,
+                              at(t), from ? at(*from) : "?", to ? at(*to) : "?");
+      }
+    }
+  }
+  if (c.trace) {
+    for (const auto& s : c.trace->samples) {
+      if (!problem.empty()) break;
+      if (s.time_submitted_us && s.start_time_us && *s.start_time_us < *s.time_submitted_us) {
+        problem = fmt::format("the job's StartTime {} is before its TimeSubmitted {}",
+                              at(*s.start_time_us), at(*s.time_submitted_us));
+      } else if (s.start_time_us && s.last_change_us && *s.last_change_us < *s.start_time_us) {
+        problem = fmt::format("the job's TimeOfLastStateChange {} is before its StartTime {}",
+                              at(*s.last_change_us), at(*s.start_time_us));
+      } else if (o.after.host_time_us) {
+        for (const auto& t : {s.time_submitted_us, s.start_time_us, s.last_change_us}) {
+          if (t && *t > *o.after.host_time_us && problem.empty()) {
+            problem = fmt::format("the job's clock reads {}, after the host's clock ({})", at(*t),
+                                  at(*o.after.host_time_us));
+          }
+        }
+      }
+      // ElapsedTime: at most the time since it started (a second of rounding allowed).
+      if (problem.empty() && s.elapsed_us && s.start_time_us) {
+        const std::optional<std::int64_t> end =
+            cim::JobState(s.state).is_terminal() ? s.last_change_us : o.after.host_time_us;
+        if (*s.elapsed_us < 0 || (end && *s.elapsed_us > *end - *s.start_time_us + 1'000'000)) {
+          problem = fmt::format("the job's ElapsedTime ({} s) does not fit its StartTime {}",
+                                *s.elapsed_us / 1'000'000, at(*s.start_time_us));
+        }
+      }
+    }
+  }
+  f.push_back(finding("read3.times", problem.empty() ? Verdict::kPass : Verdict::kFail, problem));
 }
 
 }  // namespace
@@ -760,6 +870,8 @@ Judgement judge(const Expectation& e, const Observation& o) {
   }
   check_isolation(fx.out, j.findings);
   check_referenced_unchanged(e, o, j.findings);
+  check_reading(o, j.findings);
+  check_times(e, o, fx.in, j.findings);
   return j;
 }
 

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "hvsnap/cim/codes.h"
+
 namespace hvsnap::conformance::model {
 
 std::string upper(std::string_view s) {
@@ -106,6 +108,31 @@ Diff diff(const HostView& before, const HostView& after,
     if (it != after.collections.end() && it->second.members != b.members) {
       d.members_changed.insert(id);
       note("collection " + id, "members changed");
+    }
+    if (it != after.collections.end() && it->second.element_name != b.element_name) {
+      d.members_changed.insert(id);
+      note("collection " + id,
+           fmt::format("ElementName \"{}\" -> \"{}\"", b.element_name, it->second.element_name));
+    }
+  }
+  // Watched jobs of other calls: an ended job keeps its state, and stays readable until its
+  // TimeBeforeRemoval has passed on the host's clock (when the clock is known).
+  for (const auto& [id, b] : before.jobs) {
+    auto it = after.jobs.find(id);
+    if (it == after.jobs.end() || !b.readable) continue;
+    const JobView& a = it->second;
+    if (a.readable && a.state != b.state && cim::JobState(b.state).is_terminal()) {
+      d.jobs_changed.insert(id);
+      note("job " + id, fmt::format("ended {} but now reads JobState {}", b.state, a.state));
+    }
+    if (!a.readable && cim::JobState(b.state).is_terminal() && b.last_change_us &&
+        b.time_before_removal_us && after.host_time_us &&
+        *after.host_time_us < *b.last_change_us + *b.time_before_removal_us) {
+      d.jobs_changed.insert(id);
+      note("job " + id,
+           fmt::format("vanished {} ms after it ended, before its TimeBeforeRemoval ({} ms)",
+                       (*after.host_time_us - *b.last_change_us) / 1000,
+                       *b.time_before_removal_us / 1000));
     }
   }
   return d;

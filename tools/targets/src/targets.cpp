@@ -22,10 +22,15 @@ namespace {
 class SimControl final : public conformance::TargetControl {
  public:
   SimControl(std::shared_ptr<sim::Host> host, sim::FaultPlan plan)
-      : host_(std::move(host)), plan_(std::move(plan)) {}
+      : host_(std::move(host)),
+        plan_(std::move(plan)),
+        epoch_ms_(host_->control().dump().epoch_unix_ms) {}
 
   void advance(std::int64_t ms) override { host_->control().advance(ms); }
   std::int64_t now_ms() const override { return host_->control().now_ms(); }
+  std::optional<std::int64_t> host_time_us() const override {
+    return (epoch_ms_ + host_->control().now_ms()) * 1000;
+  }
 
   cim::Status set_vm_attributes(const cim::ObjectPath& vm,
                                 const conformance::FakeVmAttributes& a) override {
@@ -56,6 +61,7 @@ class SimControl final : public conformance::TargetControl {
  private:
   std::shared_ptr<sim::Host> host_;
   sim::FaultPlan plan_;
+  std::int64_t epoch_ms_;  // simulated t = 0 in Unix milliseconds
 };
 
 std::string_view trim_prefix(std::string_view s, std::string_view p) {

@@ -28,6 +28,15 @@ struct ReferencesFilter {
   std::string role;
 };
 
+// Where the target's encoding broke its CIM type's wire form (DSP0230): a boolean "True", a
+// datetime in the CIM-XML string form, an interval as free text, a reference that is not an
+// endpoint reference, … A transport reads such values leniently so that a run goes on, and keeps
+// them here for the conformance suite to judge (contract CS-READ-1).
+struct WireProblem {
+  std::string where;  // "Msvm_ConcreteJob.Cancellable"
+  std::string what;   // "'True' is not an xs:boolean (true, false, 1 or 0)"
+};
+
 struct MethodResult {
   std::uint32_t return_value = 0;
   PropertyList out;  // out-parameters, without ReturnValue
@@ -50,6 +59,10 @@ class Provider {
   // rejects is a MethodResult with a failure code; a Status means the call never ran.
   virtual Result<MethodResult> invoke_method(const ObjectPath& object, std::string_view method,
                                              const PropertyList& in) = 0;
+
+  // The wire problems seen since the last call (and forgets them). Targets that are not read
+  // off a wire have none.
+  virtual std::vector<WireProblem> take_wire_problems() { return {}; }
 };
 
 }  // namespace hvsnap::cim

@@ -68,6 +68,7 @@ struct CaseReport {
   std::optional<std::uint16_t> job_end;
   std::vector<std::string> cleanup_left;     // objects cleanup could not remove
   std::optional<CapabilityCall> capability;  // the call under test, when it counts
+  int retries = 0;  // the call under test repeated after a Timeout with no change
 };
 
 // A set-up CreateSnapshot(group, Standard): contract §4's invariants hold for every call, so

@@ -80,6 +80,10 @@ class Client {
   // business, not judged here).
   std::string changed_terminal_jobs();
 
+  // The host in scope (conformance/observe.h), with the host's clock where the control can tell
+  // it and every wire problem the target showed since the last observation (CS-READ-1).
+  model::HostView observe(const model::Scope& scope);
+
   // The VM's EnabledState, or nullopt when it cannot be read.
   std::optional<std::uint16_t> vm_state(const cim::ObjectPath& vm);
 

@@ -14,7 +14,8 @@ namespace hvsnap::conformance {
 model::HostView observe(cim::Provider& provider, const model::Scope& scope);
 // One snapshot collection and its members (one that no group in scope links).
 model::CollectionView observe_collection(cim::Provider& provider, const cim::ObjectPath& path,
-                                         std::vector<std::string>& errors);
+                                         std::vector<std::string>& errors,
+                                         std::string element_name);
 // Carries out `plan` and stores what it read in `o`.
 void complete_observation(cim::Provider& provider, const model::ReadPlan& plan,
                           model::Observation& o);

@@ -64,6 +64,7 @@ struct RunCounts {
   int sequence_steps = 0;
   int parallel_rounds = 0;
   int properties = 0;
+  int transient_retries = 0;  // calls repeated after a Timeout with no change (contract §4)
 };
 
 struct RunResult {

@@ -46,6 +46,9 @@ class TargetControl {
                                         const FakeVmAttributes& attributes) = 0;
   // Turns the fault plan off for the liveness phase (and back on).
   virtual void set_faults_enabled(bool enabled) = 0;
+  // The host's clock (UTC microseconds), when the control can tell it: the window a new
+  // object's timestamps must fall in (CS-READ-3).
+  virtual std::optional<std::int64_t> host_time_us() const { return std::nullopt; }
 };
 
 struct Target {

@@ -27,6 +27,11 @@ struct JobSample {
   std::optional<bool> cancellable;
   std::string error_description;
   std::string time_before_removal;  // CIM interval text, "" if absent
+  // The job's clock (UTC microseconds; ElapsedTime as an interval), when present.
+  std::optional<std::int64_t> time_submitted_us;
+  std::optional<std::int64_t> start_time_us;
+  std::optional<std::int64_t> last_change_us;
+  std::optional<std::int64_t> elapsed_us;
   friend bool operator==(const JobSample&, const JobSample&) = default;
 };
 
@@ -39,7 +44,7 @@ struct JobTrace {
   std::vector<JobSample> samples;   // every read, in order
   bool vanished = false;            // a later read said "not found"
   bool timed_out = false;           // still not terminal when the budget ran out
-  std::vector<std::string> errors;  // GetErrorEx texts (ending 10 only)
+  std::vector<std::string> errors;  // GetErrorEx texts (ending 10 or 32768)
   std::optional<std::uint32_t> get_error_ex_return;
   bool readable_after_end = true;  // one more read after the terminal state succeeded
 
@@ -77,6 +82,15 @@ struct ReadPlan {
   std::optional<cim::ObjectPath> unlinked_collection;  // a new S no group in scope links
   std::optional<cim::ObjectPath> sync_job;             // the Job of a return of 0
   std::optional<cim::ObjectPath> affected_job;         // follow Msvm_AffectedJobElement from it
+  std::vector<cim::ObjectPath> resolve;  // references handed out: each must resolve (CS-READ-2)
+};
+
+// One reference read back by its own path (CS-READ-2).
+struct Resolution {
+  cim::ObjectPath path;
+  bool found = false;
+  bool same = false;  // the instance found names the same object (class and keys)
+  std::string error;
 };
 
 struct Observation {
@@ -89,6 +103,10 @@ struct Observation {
   std::optional<JobRead> sync_job;
   // Ids reached from the job through Msvm_AffectedJobElement (CS-INV-7-S); nullopt: not read.
   std::optional<std::set<std::string>> affected_from_job;
+  std::vector<Resolution> resolved;  // ReadPlan::resolve, read back
+  // What the transport saw of the target's encoding while the call was made and observed
+  // (cim::Provider::take_wire_problems; CS-READ-1).
+  std::vector<ReadProblem> wire;
 };
 
 // Which further reads the judgement of `outcome` needs, given the views (pure: the

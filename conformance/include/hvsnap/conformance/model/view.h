@@ -4,7 +4,9 @@
 // ids of every snapshot collection on the host. Written from the contract, never from the fake.
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -15,10 +17,32 @@ namespace hvsnap::conformance::model {
 
 struct SnapView {
   std::string id;      // InstanceID, upper-case
-  std::string vm;      // VirtualSystemIdentifier, upper-case
+  std::string vm;      // the VM it was reached from (its VirtualSystemIdentifier must name it)
   std::string type;    // VirtualSystemType
   std::string parent;  // the parent's InstanceID, upper-case; "" for a root
+  cim::ObjectPath path;
+  std::optional<std::int64_t> created_us;  // CreationTime, UTC microseconds
   friend bool operator==(const SnapView&, const SnapView&) = default;
+};
+
+// Something the target handed out that does not read as the contract says: a reference that is
+// not an object path, a VSSD that names another VM, a value outside its value map, … The
+// observation step records it; the oracle fails the requirement `check` belongs to.
+struct ReadProblem {
+  std::string check;  // "read2.snapshot-names-its-vm"
+  std::string message;
+  friend bool operator==(const ReadProblem&, const ReadProblem&) = default;
+};
+
+// A job of another call the suite keeps watching (CS-INV-9: other groups' jobs are untouched).
+struct JobView {
+  std::string id;
+  cim::ObjectPath path;
+  bool readable = false;
+  std::uint16_t state = 0;
+  std::optional<std::int64_t> last_change_us;          // TimeOfLastStateChange
+  std::optional<std::int64_t> time_before_removal_us;  // TimeBeforeRemoval
+  friend bool operator==(const JobView&, const JobView&) = default;
 };
 
 struct VmView {
@@ -41,7 +65,9 @@ struct GroupView {
 struct CollectionView {
   std::string id;
   cim::ObjectPath path;
-  std::set<std::string> members;  // snapshot InstanceIDs
+  std::set<std::string> members;       // snapshot InstanceIDs
+  std::set<std::string> listed_twice;  // members Msvm_CollectedSnapshots lists more than once
+  std::string element_name;
 };
 
 // What the suite watches: the objects it created (and any it must prove untouched).
@@ -50,6 +76,7 @@ struct Scope {
   std::vector<cim::ObjectPath> groups;       // VM groups
   std::vector<cim::ObjectPath> management;   // management collections
   std::vector<cim::ObjectPath> collections;  // extra snapshot collections to follow
+  std::vector<cim::ObjectPath> jobs;         // other calls' jobs to watch (CS-INV-9)
 };
 
 struct HostView {
@@ -59,7 +86,10 @@ struct HostView {
   std::map<std::string, CollectionView> collections;        // linked to a group in scope, or named
   std::set<std::string> all_collections;                    // every Msvm_SnapshotCollection id
   std::map<std::string, cim::ObjectPath> collection_paths;  // ... and its path
-  std::vector<std::string> errors;                          // reads that failed
+  std::map<std::string, JobView> jobs;                      // the watched jobs of Scope::jobs
+  std::optional<std::int64_t> host_time_us;  // the host's clock when observed, when known
+  std::vector<ReadProblem> problems;         // what did not read as the contract says
+  std::vector<std::string> errors;           // reads that failed
 };
 
 std::string upper(std::string_view s);
@@ -85,7 +115,8 @@ struct Diff {
   std::map<std::string, std::set<std::string>> links_gained;  // group -> collections
   std::map<std::string, std::set<std::string>> links_lost;    // group -> collections
   std::set<std::string> members_changed;                      // pre-existing collections
-  std::vector<Change> changes;                                // everything above, one line each
+  std::set<std::string> jobs_changed;  // watched jobs: a terminal state changed, or gone early
+  std::vector<Change> changes;         // everything above, one line each
   bool empty() const { return changes.empty(); }
 };
 
@@ -105,6 +136,10 @@ HostView restrict_view(const HostView& v, Keep keep, bool keep_host_collections)
   for (const auto& [id, c] : v.collections) {
     if (keep(id)) out.collections[id] = c;
   }
+  for (const auto& [id, j] : v.jobs) {
+    if (keep(id)) out.jobs[id] = j;
+  }
+  out.host_time_us = v.host_time_us;
   if (keep_host_collections) out.all_collections = v.all_collections;
   return out;
 }
