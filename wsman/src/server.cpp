@@ -28,6 +28,7 @@
 #include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -217,6 +218,10 @@ struct Server::Impl {
   std::optional<asio::thread_pool> workers;
   std::vector<std::thread> io_threads;
 
+  // Only the accept handler touches these (one accept is outstanding at a time).
+  std::uint64_t refused = 0;
+  std::chrono::steady_clock::time_point last_refusal_log{};
+
   std::mutex stop_mu;
   std::condition_variable stopped_cv;
   bool stopped = false;
@@ -280,7 +285,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (server_.stopping) return close();
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(options().max_header_bytes));
-    parser_->body_limit(server_.max_body);
+    // No body limit while the headers are read: a declared length is judged after
+    // authentication (401 before 413); the limit is set before the body is read.
+    // (Not boost::none: Beast 1.74 compares a length with an empty optional as "larger".)
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     denied_.reset();
     if (buffer_.size() > 0) return read_header();  // a pipelined request is already here
     // Idle: wait for the first byte of the next request.
@@ -423,6 +431,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void read_body() {
+    parser_->body_limit(server_.max_body);  // a chunked body is counted as it comes
     lowest().expires_after(std::chrono::milliseconds(options().body_timeout_ms));
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
@@ -565,14 +574,22 @@ void Server::Impl::accept() {
         if (++open > options.max_connections) {
           // Full: a short 503 and close, never a queue that starves whoever comes next.
           --open;
+          ++refused;
+          if (const auto now = std::chrono::steady_clock::now(); now - last_refusal_log >= 1s) {
+            // At most a line a second, however many are refused.
+            log(
+                fmt::format("refused {} connection(s) (the latest from {}): {} are open, the "
+                            "limit",
+                            refused, peer.address().to_string(), options.max_connections));
+            refused = 0;
+            last_refusal_log = now;
+          }
           static constexpr std::string_view kBusy =
               "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: "
               "close\r\nRetry-After: 1\r\n\r\n";
           socket.non_blocking(true, e2);
           (void)socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), e2);
           socket.close(e2);
-          log(fmt::format("refused a connection from {}: {} connections are open",
-                          peer.address().to_string(), options.max_connections));
         } else if (tls) {
           start_session(beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls), peer);
         } else {
