@@ -207,10 +207,14 @@ TEST(Bundle, VerifyChecksTheResultAgainstTheRules) {
   manifest.replace(pos - 64, 64, sha256_hex(text));
   std::ofstream(dir / kManifest, std::ios::trunc) << manifest;
   auto v = verify_bundle(dir);
-  ASSERT_EQ(v.problems.size(), 2u) << (v.problems.empty() ? "" : v.problems.front());
+  // The rules, then the other files, which still say NOT CERTIFIED.
+  ASSERT_EQ(v.problems.size(), 5u) << (v.problems.empty() ? "" : v.problems.front());
   EXPECT_NE(v.problems[0].find("counts.failures is 0 but 1 are listed"), std::string::npos);
   EXPECT_NE(v.problems[1].find("the verdict says certified but the rules give not certified"),
             std::string::npos);
+  EXPECT_NE(v.problems[2].find("junit.xml says the verdict is"), std::string::npos);
+  EXPECT_NE(v.problems[3].find("summary.md does not open with the verdict"), std::string::npos);
+  EXPECT_NE(v.problems[4].find("report.html does not show the verdict"), std::string::npos);
 }
 
 TEST(Bundle, RefusesAnOutputPathItCannotCreate) {

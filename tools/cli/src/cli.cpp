@@ -28,19 +28,17 @@ namespace {
 
 // Numbers on the command line: plain decimal digits only, within the option's type. CLI11
 // alone reads "-1" or "18446744073709551616" into a uint64 by wrapping or saturating, and
-// "0x10" or "010" as hex or octal; these are usage errors instead.
+// "0x10" or "010" as hex or octal; the first ones are usage errors, and "010" is ten.
 CLI::Validator decimal(std::uint64_t max) {
   return CLI::Validator(
       [max](std::string& text) -> std::string {
-        if (text.empty() || text.size() > 20 ||
-            text.find_first_not_of("0123456789") != std::string::npos) {
+        if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) {
           return fmt::format("'{}' is not a whole number from 0 to {}", text, max);
         }
-        // 20 digits may still pass 2^64: compare as text of equal length first.
+        text.erase(0, std::min(text.find_first_not_of('0'), text.size() - 1));
+        // Compared as text, so that no number is too long to check.
         const std::string limit = std::to_string(max);
-        const std::string_view digits =
-            std::string_view(text).substr(std::min(text.find_first_not_of('0'), text.size() - 1));
-        if (digits.size() > limit.size() || (digits.size() == limit.size() && digits > limit)) {
+        if (text.size() > limit.size() || (text.size() == limit.size() && text > limit)) {
           return fmt::format("{} is out of range (0 to {})", text, max);
         }
         return std::string();
