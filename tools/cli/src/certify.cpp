@@ -103,7 +103,8 @@ int certify(const CertifyOptions& o, Console& c) {
   std::mutex fatal_mu;
   std::string fatal_message;
   if (budget->count() > 0) {
-    const auto grace = std::clamp<std::chrono::milliseconds>(*budget / 10, std::chrono::seconds(10),
+    // The grace: a tenth of the budget, 2 s to 60 s (decision 0033).
+    const auto grace = std::clamp<std::chrono::milliseconds>(*budget / 10, std::chrono::seconds(2),
                                                              std::chrono::seconds(60));
     topts.deadline = std::chrono::steady_clock::now() + *budget + grace;
   }
