@@ -215,6 +215,7 @@ struct Server::Impl {
 
   asio::io_context ioc;
   std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::steady_timer> accept_retry;
   std::optional<asio::thread_pool> workers;
   std::vector<std::thread> io_threads;
 
@@ -596,9 +597,14 @@ void Server::Impl::accept() {
           start_session(beast::tcp_stream(std::move(socket)), peer);
         }
       }
-    } else if (ec == asio::error::no_descriptors) {
-      // Out of file descriptors: wait a little instead of spinning.
-      std::this_thread::sleep_for(10ms);
+    } else if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space) {
+      // Out of descriptors: try again a little later instead of spinning (the connections
+      // that hold them end at their deadlines).
+      accept_retry->expires_after(50ms);
+      accept_retry->async_wait([this](beast::error_code e) {
+        if (!e && !stopping) accept();
+      });
+      return;
     }
     accept();
   });
@@ -675,6 +681,7 @@ cim::Result<std::unique_ptr<Server>> Server::start(std::shared_ptr<Dispatcher> d
   const tcp::endpoint where = addresses->front();
   boost::system::error_code ec;
   impl->acceptor.emplace(impl->ioc);
+  impl->accept_retry.emplace(impl->ioc);
   impl->acceptor->open(where.protocol(), ec);
   if (!ec) impl->acceptor->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) impl->acceptor->bind(where, ec);
@@ -713,6 +720,7 @@ void Server::stop() {
   asio::post(s.ioc, [&s] {
     boost::system::error_code ignored;
     s.acceptor->close(ignored);
+    s.accept_retry->cancel();
   });
   // Dispatcher calls in flight finish (their answers may no longer be written).
   s.workers->join();
