@@ -1,7 +1,8 @@
-// The measurement behind decision 0030: the same Dispatcher (the served fake) behind two HTTP
+// The measurement behind decision 0030: the same Dispatcher (the served fake) behind HTTP
 // servers — cpp-httplib configured as hvsnap served it before (a pool of 8 connection
-// threads, 30 s read timeout, 2 s keep-alive) and wsman::Server (Boost.Beast/Asio,
-// event-driven) — under the two loads that matter:
+// threads, 30 s read timeout, 2 s keep-alive), wsman::Server (Boost.Beast/Asio,
+// event-driven; 1: Dispatcher calls on 4 workers, 2: the default, on its 2 I/O threads) — under the
+// two loads that matter:
 //  BM_FreshClientUnderFlood: 100 connections dripping a header byte every 100 ms plus 500 idle
 //    ones, then one fresh Identify; fresh_ms is how long it waited (5000 = gave up: starved).
 //  BM_Identify: keep-alive Identify requests per second from 1 and 8 clients (throughput).
@@ -50,6 +51,8 @@ class AnyServer {
       http_->new_task_queue = [] { return new httplib::ThreadPool(8); };
       http_->set_read_timeout(30, 0);
       http_->set_keep_alive_timeout(2);
+      http_->set_keep_alive_max_count(10000);
+      http_->set_tcp_nodelay(true);
       http_->Post("/wsman", [d](const httplib::Request& req, httplib::Response& res) {
         auto reply = d->handle(req.body);
         res.status = reply.http_status;
@@ -60,6 +63,10 @@ class AnyServer {
     } else {
       wsman::ServerOptions o;
       o.port = 0;
+      if (kind == 1) {  // Dispatcher calls handed to 4 workers, one I/O thread
+        o.threads = 4;
+        o.io_threads = 1;
+      }  // 2: the defaults, Dispatcher calls on the 2 I/O threads
       beast_ = std::move(*wsman::Server::start(d, o));
       port_ = beast_->port();
     }
@@ -158,17 +165,18 @@ void BM_FreshClientUnderFlood(benchmark::State& st) {
     if (fd >= 0) ::close(fd);
 }
 BENCHMARK(BM_FreshClientUnderFlood)
-    ->ArgName("server")  // 0 cpp-httplib as before, 1 wsman::Server (Beast)
+    ->ArgName("server")  // 0 cpp-httplib as before, 1 wsman::Server (Beast), 2 the same inline
     ->Arg(0)
     ->Arg(1)
+    ->Arg(2)
     ->Iterations(3)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 
 // One server of each kind for every BM_Identify run (kept until the process ends).
 AnyServer& shared_server(int kind) {
-  static AnyServer* servers[2] = {nullptr, nullptr};
-  static std::once_flag once[2];
+  static AnyServer* servers[3] = {nullptr, nullptr, nullptr};
+  static std::once_flag once[3];
   std::call_once(once[kind], [kind] { servers[kind] = new AnyServer(kind); });
   return *servers[kind];
 }
@@ -177,6 +185,7 @@ void BM_Identify(benchmark::State& st) {
   const int kind = static_cast<int>(st.range(0));
   httplib::Client c("127.0.0.1", shared_server(kind).port());
   c.set_keep_alive(true);
+  c.set_tcp_nodelay(true);
   bool ok = true;
   for (auto _ : st) {
     auto res = c.Post("/wsman", kIdentify, "application/soap+xml;charset=UTF-8");
@@ -190,6 +199,7 @@ BENCHMARK(BM_Identify)
     ->ArgName("server")
     ->Arg(0)
     ->Arg(1)
+    ->Arg(2)
     ->Threads(1)
     ->Threads(8)
     ->UseRealTime()

@@ -456,17 +456,23 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (server_.stopping) return close();
     std::string identity = options().basic ? "user:" + options().basic->user : "peer:" + peer_;
     auto body = std::make_shared<std::string>(std::move(parser_->get().body()));
-    asio::post(*server_.workers, [self = this->shared_from_this(), body,
-                                  identity = std::move(identity)]() mutable {
-      Dispatcher::Reply reply;
+    auto run = [self = this->shared_from_this(), body, identity = std::move(identity)] {
       try {
-        reply = call_dispatcher(*self->server_.dispatcher, *body, identity);
+        return call_dispatcher(*self->server_.dispatcher, *body, identity);
       } catch (...) {
         const Fault f = faults::internal_error("the service failed while handling the request");
-        reply.http_status = 500;
-        reply.body = write_fault(f, "", kNoMessageId);
+        return Dispatcher::Reply{500, write_fault(f, "", kNoMessageId)};
       }
-      asio::post(self->stream_.get_executor(), [self, reply = std::move(reply)]() mutable {
+    };
+    if (!server_.workers) {
+      // threads = 0: on this I/O thread (no hand-over; a slow call holds this thread's other
+      // connections meanwhile).
+      Dispatcher::Reply reply = run();
+      return respond(static_cast<http::status>(reply.http_status), std::move(reply.body), kSoapType,
+                     parser_->get().keep_alive());
+    }
+    asio::post(*server_.workers, [self = this->shared_from_this(), run = std::move(run)] {
+      asio::post(self->stream_.get_executor(), [self, reply = run()]() mutable {
         self->respond(static_cast<http::status>(reply.http_status), std::move(reply.body),
                       kSoapType, self->parser_->get().keep_alive());
       });
@@ -692,7 +698,7 @@ cim::Result<std::unique_ptr<Server>> Server::start(std::shared_ptr<Dispatcher> d
                                    where.address().to_string(), ec.message()));
   }
   const int port = impl->acceptor->local_endpoint().port();
-  impl->workers.emplace(static_cast<std::size_t>(std::max(1, o.threads)));
+  if (o.threads > 0) impl->workers.emplace(static_cast<std::size_t>(o.threads));
   impl->accept();
   Impl* self = impl.get();
   for (int i = 0; i < std::max(1, o.io_threads); ++i) {
@@ -723,7 +729,7 @@ void Server::stop() {
     s.accept_retry->cancel();
   });
   // Dispatcher calls in flight finish (their answers may no longer be written).
-  s.workers->join();
+  if (s.workers) s.workers->join();
   {
     std::vector<std::shared_ptr<SessionBase>> all;
     {
