@@ -34,7 +34,7 @@ Result<int> open_checked(const std::string& path, std::size_t max_bytes, std::st
   const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) {
     const int e = errno;
-    return invalid_parameter(fmt::format("{} '{}': cannot open it: {}", what, path,
+    return invalid_parameter(fmt::format("cannot read {} '{}' ({})", what, path,
                                          e == ENOENT ? "no such file" : std::strerror(e)));
   }
   struct stat st {};
@@ -78,7 +78,7 @@ Result<std::string> read_regular_file(const std::string& path, std::size_t max_b
       const int e = errno;
       ::close(*fd);
       return invalid_parameter(
-          fmt::format("{} '{}': cannot read it: {}", what, path, std::strerror(e)));
+          fmt::format("cannot read {} '{}' ({})", what, path, std::strerror(e)));
     }
     if (n == 0) break;
     if (out.size() + static_cast<std::size_t>(n) > max_bytes) {

@@ -98,8 +98,8 @@ int serve(const ServeOptions& o, Console& c) {
   std::string credentials_source = "none (no authentication; loopback only)";
   if (!o.credentials_file.empty()) {
     auto text =
-        cim::read_regular_file(o.credentials_file, cim::kMaxSmallFileBytes, "--credentials");
-    if (!text.ok()) return usage(text.status().message());
+        cim::read_regular_file(o.credentials_file, cim::kMaxSmallFileBytes, "the credentials file");
+    if (!text.ok()) return usage("--credentials: " + text.status().message());
     auto cr = wsman::parse_credentials(*text, o.credentials_file);
     if (!cr.ok()) return usage("--credentials: " + cr.status().message());
     so.basic = *cr;

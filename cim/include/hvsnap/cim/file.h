@@ -13,7 +13,9 @@ namespace hvsnap::cim {
 
 inline constexpr std::size_t kMaxSmallFileBytes = 64 * 1024;  // credentials, passwords
 
-// The whole content of `path`. `what` names the file in errors ("the fixture", "--credentials").
+// The whole content of `path`. `what` names the file in errors ("the fixture", "the password
+// file"): "cannot read the fixture 'x.yaml' (no such file)", "the fixture '/dev/zero' is a
+// character device; only a regular file is read".
 // Errors (InvalidParameter): missing or unreadable, not a regular file (a directory, FIFO,
 // device, socket), or larger than max_bytes.
 Result<std::string> read_regular_file(const std::string& path, std::size_t max_bytes,
