@@ -686,8 +686,11 @@ cim::Result<std::unique_ptr<Server>> Server::start(std::shared_ptr<Dispatcher> d
   }
   const tcp::endpoint where = addresses->front();
   boost::system::error_code ec;
-  impl->acceptor.emplace(impl->ioc);
-  impl->accept_retry.emplace(impl->ioc);
+  // The acceptor, its retry timer and its closing share one strand: with two I/O threads,
+  // stop() must not close it while an accept handler runs on the other thread.
+  const auto accept_strand = asio::make_strand(impl->ioc);
+  impl->acceptor.emplace(accept_strand);
+  impl->accept_retry.emplace(accept_strand);
   impl->acceptor->open(where.protocol(), ec);
   if (!ec) impl->acceptor->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) impl->acceptor->bind(where, ec);
@@ -723,7 +726,7 @@ void Server::stop() {
   if (!impl_) return;
   Impl& s = *impl_;
   if (s.stopping.exchange(true)) return wait();
-  asio::post(s.ioc, [&s] {
+  asio::post(s.acceptor->get_executor(), [&s] {
     boost::system::error_code ignored;
     s.acceptor->close(ignored);
     s.accept_retry->cancel();
