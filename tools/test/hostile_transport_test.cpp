@@ -233,7 +233,10 @@ TEST(HostileTransport, SlowAndIdleConnectionsDoNotStarveAFreshClient) {
       std::this_thread::sleep_for(100ms);
     }
   });
-  std::this_thread::sleep_for(200ms);
+  // Every connection accepted and held (a sanitizer build takes a moment to get there).
+  for (auto until = Clock::now() + 5s;
+       s.server->open_connections() < 2100U && Clock::now() < until;)
+    std::this_thread::sleep_for(20ms);
   EXPECT_GE(s.server->open_connections(), 2100U);
   bool ok = false;
   const auto took = time_identify(port, &ok);
