@@ -50,7 +50,6 @@ Served& served() {
     out->host = std::move(*sim::Host::create(std::move(state)));
     wsman::ServerOptions o;
     o.port = 0;
-    o.threads = 8;
     out->server = std::move(
         *wsman::Server::start(std::make_shared<wsman::Dispatcher>(out->host, nullptr), o));
     return out;

@@ -1,16 +1,20 @@
-// Writing a bundle safely, verifying one, and comparing two runs apart from wall time.
+// Writing a bundle safely, verifying one (manifest, no file leaving the bundle, every file
+// saying the same as result.json), and comparing two runs apart from wall time.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <openssl/evp.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <pugixml.hpp>
 #include <regex>
 #include <set>
 #include <sstream>
 
 #include "bundle_io.h"
+#include "hvsnap/cim/file.h"
 #include "hvsnap/conformance/classes.h"
 #include "hvsnap/conformance/token.h"
 #include "hvsnap/reports/bundle.h"
@@ -70,11 +74,15 @@ cim::Status write_file(const fs::path& p, std::string_view data) {
 }
 
 std::optional<std::string> read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  auto text = read_bundle_file(p);
+  if (!text.ok()) return std::nullopt;
+  return std::move(text).value();
+}
+
+cim::Result<std::string> read_bundle_file(const fs::path& p) {
+  // A regular file only, bounded (cim/file.h): a FIFO or a device planted in a bundle is a
+  // problem to report, never a hang.
+  return cim::read_regular_file(p.string(), kMaxBundleFileBytes, "the report file");
 }
 
 cim::Status write_file_atomically(const fs::path& p, std::string_view data) {
@@ -99,9 +107,17 @@ bool check_manifest(const fs::path& dir, const std::vector<std::string>& require
                     Verification& v) {
   auto problem = [&](std::string s) { v.problems.push_back(std::move(s)); };
   std::error_code ec;
-  const auto manifest = read_file(dir / kManifest);
-  if (!manifest) {
+  if (auto leaves = leaves_bundle(dir, kManifest)) {
+    problem(*leaves);
+    return false;
+  }
+  if (!fs::exists(fs::symlink_status(dir / kManifest, ec))) {
     problem(fmt::format("{} is missing: this is not a complete hvsnap report", kManifest));
+    return false;
+  }
+  const auto manifest = read_bundle_file(dir / kManifest);
+  if (!manifest.ok()) {
+    problem(fmt::format("{} cannot be read: {}", kManifest, manifest.status().message()));
     return false;
   }
   std::set<std::string> listed;
@@ -118,10 +134,24 @@ bool check_manifest(const fs::path& dir, const std::vector<std::string>& require
       continue;
     }
     const std::string name = m[2];
+    if (name == "." || name == "..") {
+      problem(fmt::format("{} line {}: '{}' is not a file of the bundle", kManifest, number, name));
+      continue;
+    }
     if (!listed.insert(name).second) problem(fmt::format("{} lists {} twice", kManifest, name));
-    const auto data = read_file(dir / name);
-    if (!data) {
+    if (auto leaves = leaves_bundle(dir, name)) {
+      problem(*leaves);
+      continue;
+    }
+    std::error_code exists_ec;
+    if (!fs::exists(fs::symlink_status(dir / name, exists_ec))) {
       problem(fmt::format("{} is listed in {} but missing", name, kManifest));
+      continue;
+    }
+    const auto data = read_bundle_file(dir / name);
+    if (!data.ok()) {
+      problem(fmt::format("{} is listed in {} but cannot be read: {}", name, kManifest,
+                          data.status().message()));
     } else if (sha256_hex(*data) != m[1].str()) {
       problem(fmt::format("{} does not match its SHA-256 in {} (was it edited?)", name, kManifest));
     }
@@ -132,10 +162,28 @@ bool check_manifest(const fs::path& dir, const std::vector<std::string>& require
   v.checked.push_back(fmt::format("{}: {} files and their SHA-256", kManifest, listed.size()));
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
+    if (auto leaves = leaves_bundle(dir, name); leaves && !listed.count(name)) {
+      problem(*leaves);
+      continue;
+    }
     if (name != kManifest && !listed.count(name) && !entry.is_directory(ec))
       v.checked.push_back("not in the manifest (ignored): " + name);
   }
   return true;
+}
+
+std::optional<std::string> leaves_bundle(const fs::path& dir, const std::string& name) {
+  std::error_code ec;
+  const fs::path p = dir / name;
+  if (!fs::is_symlink(fs::symlink_status(p, ec))) return std::nullopt;
+  const fs::path root = fs::weakly_canonical(dir, ec);
+  const fs::path target = fs::weakly_canonical(p, ec);
+  const auto rel = target.lexically_relative(root);
+  if (ec || rel.empty() || *rel.begin() == "..") {
+    return fmt::format("{} is a symbolic link that leaves the bundle (to {}): refused", name,
+                       target.string());
+  }
+  return std::nullopt;
 }
 
 cim::Status check_output_dir(const fs::path& dir) {
@@ -190,6 +238,136 @@ cim::Status write_bundle(const fs::path& dir, const conformance::RunResult& r,
   fs::rename(tmp, dir, ec);
   if (ec) return fail(io_error(dir, "move the finished report into place", ec));
   return {};
+}
+
+namespace {
+
+// What junit.xml says about a requirement: "failure", "skipped" or "pass".
+std::string junit_state(const std::string& level, const std::string& verdict,
+                        const std::string& profile) {
+  if (verdict == "FAIL" || (verdict == "NOT_TESTED" && level == "MUST" && profile == "full"))
+    return "failure";
+  if (verdict == "NOT_TESTED" || verdict == "NOT_APPLICABLE") return "skipped";
+  return "pass";
+}
+
+}  // namespace
+
+void check_files_agree(const fs::path& dir, const json& j, Verification& v) {
+  auto problem = [&](std::string s) { v.problems.push_back(std::move(s)); };
+  const std::string verdict = j.at("verdict").at("verdict");
+  const std::string profile = j.at("options").at("profile");
+  struct Req {
+    std::string level, verdict;
+    int passed, failed, warned;
+  };
+  std::map<std::string, Req> reqs;
+  for (const auto& rr : j.at("requirements")) {
+    reqs[rr.at("id").get<std::string>()] =
+        Req{rr.at("level"), rr.at("verdict"), rr.at("passed"), rr.at("failed"), rr.at("warned")};
+  }
+  std::size_t failing_combos = 0;
+  for (const auto& c : j.at("combinations")) {
+    if (c.at("verdict") == "FAIL") ++failing_combos;
+  }
+
+  // junit.xml: the verdict property, one testcase per requirement in the same state.
+  if (const auto text = read_file(dir / "junit.xml")) {
+    pugi::xml_document doc;
+    if (!doc.load_buffer(text->data(), text->size())) {
+      problem("junit.xml is not well-formed XML");
+    } else {
+      const auto suite =
+          doc.child("testsuites").find_child_by_attribute("testsuite", "name", "requirements");
+      const auto prop =
+          suite.child("properties").find_child_by_attribute("property", "name", "verdict");
+      if (std::string(prop.attribute("value").value()) != verdict) {
+        problem(fmt::format("junit.xml says the verdict is '{}' but result.json says '{}'",
+                            prop.attribute("value").value(), verdict));
+      }
+      std::set<std::string> seen;
+      for (const auto& tc : suite.children("testcase")) {
+        // The capability profile's testcase fails exactly on NOT SUPPORTED (contract §4.1).
+        if (std::string_view(tc.attribute("classname").value()) == "hvsnap.capability") {
+          if (static_cast<bool>(tc.child("failure")) != (verdict == "NOT SUPPORTED")) {
+            problem(fmt::format("junit.xml's capability testcase {} but result.json says {}",
+                                tc.child("failure") ? "fails" : "passes", verdict));
+          }
+          continue;
+        }
+        const std::string name = tc.attribute("name").value();
+        const std::string id = name.substr(0, name.find(" ("));
+        seen.insert(id);
+        const auto it = reqs.find(id);
+        if (it == reqs.end()) {
+          problem(fmt::format("junit.xml lists requirement {} which result.json does not", id));
+          continue;
+        }
+        const std::string state = tc.child("failure")   ? "failure"
+                                  : tc.child("skipped") ? "skipped"
+                                                        : "pass";
+        const std::string expected = junit_state(it->second.level, it->second.verdict, profile);
+        if (state != expected) {
+          problem(fmt::format("junit.xml shows requirement {} as {} but result.json says {}", id,
+                              state, it->second.verdict));
+        }
+      }
+      for (const auto& [id, r] : reqs) {
+        if (!seen.count(id))
+          problem(fmt::format("junit.xml does not list requirement {} of result.json", id));
+      }
+      const auto combos =
+          doc.child("testsuites").find_child_by_attribute("testsuite", "name", "combinations");
+      std::size_t junit_combos = 0;
+      for ([[maybe_unused]] const auto& tc : combos.children("testcase"))
+        ++junit_combos;
+      if (junit_combos != failing_combos) {
+        problem(fmt::format(
+            "junit.xml lists {} failing combinations but result.json has {} combinations FAIL",
+            junit_combos, failing_combos));
+      }
+    }
+  }
+  // summary.md: the title and one table row per requirement with the same verdict and tallies.
+  if (const auto text = read_file(dir / "summary.md")) {
+    if (text->rfind("# hvsnap certification: " + verdict, 0) != 0) {
+      problem(
+          fmt::format("summary.md does not open with the verdict '{}' of result.json", verdict));
+    }
+    for (const auto& [id, r] : reqs) {
+      const std::string row_start = fmt::format("\n| {} | {} | ", id, r.level);
+      const std::size_t at = text->find(row_start);
+      const std::string row =
+          at == std::string::npos ? "" : text->substr(at + 1, text->find('\n', at + 1) - at - 1);
+      if (row.find(fmt::format(" | {} | {} | {} | {} | ", r.verdict, r.passed, r.failed,
+                               r.warned)) == std::string::npos) {
+        problem(
+            fmt::format("summary.md does not show requirement {} as {} ({} passed, {} "
+                        "failed, {} warned) like result.json",
+                        id, r.verdict, r.passed, r.failed, r.warned));
+      }
+    }
+  }
+  // report.html: the verdict banner and each requirement's row.
+  if (const auto text = read_file(dir / "report.html")) {
+    const std::string banner = j.at("verdict").at("certified").get<bool>() ? "pass"
+                               : verdict == "NOT SUPPORTED"                ? "unsupported"
+                                                                           : "fail";
+    if (text->find(fmt::format("id=\"verdict\" class=\"verdict {}\" data-verdict=\"{}\"", banner,
+                               verdict)) == std::string::npos) {
+      problem(fmt::format("report.html does not show the verdict '{}' of result.json", verdict));
+    }
+    for (const auto& [id, r] : reqs) {
+      if (text->find(fmt::format("<tr id=\"req-{}\" data-verdict=\"{}\">", id, r.verdict)) ==
+          std::string::npos) {
+        problem(fmt::format("report.html does not show requirement {} as {} like result.json", id,
+                            r.verdict));
+      }
+    }
+  }
+  v.checked.push_back(
+      "junit.xml, summary.md, report.html: the same verdict and requirement verdicts as "
+      "result.json");
 }
 
 Verification verify_bundle(const fs::path& dir) {
@@ -332,6 +510,7 @@ Verification verify_bundle(const fs::path& dir) {
     v.checked.push_back(fmt::format(
         "result.json: {} requirements, {} combinations, {} failures, verdict {}", reqs.size(),
         combos.size(), failures.size(), verdict.at("verdict").get<std::string>()));
+    check_files_agree(dir, j, v);
   } catch (const json::exception& e) {
     problem(fmt::format("result.json: a field is missing or has the wrong type ({})", e.what()));
   }

@@ -195,9 +195,19 @@ cim::Status validate(const HostState& s) {
     groups[v.id] = &v;
   for (const auto& v : s.snapshot_collections)
     colls[v.id] = &v;
+  constexpr std::int64_t kMaxTimeMs = 100LL * 365 * 86'400'000;  // a hundred years
   for (const auto& j : s.jobs) {
     if (!jobs.insert(j.id).second)
       return cim::invalid_parameter(fmt::format("job id {} is used twice", j.id.to_string()));
+    // Bounded so that finished + time-before-removal cannot overflow.
+    for (std::int64_t ms : {j.time_before_removal_ms, j.finished_ms, j.submitted_ms, j.start_ms,
+                            j.last_change_ms, j.next_step_ms}) {
+      if (ms < -1 || ms > kMaxTimeMs) {
+        return cim::invalid_parameter(
+            fmt::format("job {}: a time of {} ms is outside 0 to {} (a hundred years)",
+                        j.id.to_string(), ms, kMaxTimeMs));
+      }
+    }
   }
   auto is_transitional = [](VmState st) {
     return st == VmState::kStarting || st == VmState::kShuttingDown;
@@ -314,6 +324,26 @@ cim::Status validate(const HostState& s) {
     return cim::invalid_parameter(
         "timing: auto-advance-ms must be >= 0, time-before-removal-ms >= 0, every other duration "
         ">= 1");
+  }
+  // Bounded so that no sum of simulated times can overflow (clock + duration, and the
+  // microseconds of a CIM interval).
+  constexpr std::int64_t kMaxDurationMs = 10LL * 365 * 86'400'000;  // ten years
+  for (const auto& [name, ms] :
+       {std::pair<const char*, std::int64_t>{"auto-advance-ms", t.auto_advance_ms},
+        {"member-snapshot-ms", t.member_snapshot_ms},
+        {"job-start-ms", t.job_start_ms},
+        {"transition-ms", t.transition_ms},
+        {"time-before-removal-ms", t.time_before_removal_ms},
+        {"stall-liveness-ms", t.stall_liveness_ms}}) {
+    if (ms > kMaxDurationMs) {
+      return cim::invalid_parameter(fmt::format(
+          "timing: {} is {}; at most {} (ten years) is accepted", name, ms, kMaxDurationMs));
+    }
+  }
+  if (s.now_ms < 0 || s.now_ms > 10 * kMaxDurationMs) {
+    return cim::invalid_parameter(
+        fmt::format("the clock (now) is {} ms; it must be 0 to {} (a hundred years)", s.now_ms,
+                    10 * kMaxDurationMs));
   }
   if (s.personality.job_progress == JobProgress::kAfterReads &&
       s.personality.job_progress_reads == 0) {

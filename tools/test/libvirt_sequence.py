@@ -17,6 +17,7 @@ usage: libvirt_sequence.py HVSNAP_BINARY [--with-neighbours]
 import re
 import subprocess
 import sys
+import time
 import uuid
 import xml.etree.ElementTree as ET
 
@@ -224,11 +225,15 @@ def main():
             rv = out["ReturnValue"].text
             if rv not in ("0", "4096"):
                 fail(step, f"ReturnValue {rv}")
-            for _ in range(200):  # libvirt polls the job; the VM's state is what it reports
+            # libvirt polls every 100 ms, up to 5 minutes; the served clock follows real time
+            # (decision 0031), so a transition takes the fixture's transition time for real.
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
                 got = c.query(step, f'SELECT * FROM Msvm_ComputerSystem WHERE Name = "{target}"')
                 if got[0][0]["EnabledState"] == expect:
                     return
-            fail(step, f"the VM did not reach EnabledState {expect}")
+                time.sleep(0.1)
+            fail(step, f"the VM did not reach EnabledState {expect} within 60 s")
 
         if not inactive:
             change("stop (setup)", 3, "3")

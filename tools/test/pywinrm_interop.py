@@ -17,6 +17,7 @@ import re
 import subprocess
 import sys
 import ast
+import time
 import uuid
 import xml.etree.ElementTree as ET
 
@@ -277,6 +278,7 @@ def main():
             state = p.get("JobState")
             if state not in ("2", "3", "4", "5", "6"):  # New, Starting, Running, Suspended, Shutting Down
                 break
+            time.sleep(0.02)  # the served clock follows real time (decision 0031), as a host's does
         if state != "7":
             fail("poll job", f"the job ended in JobState {state}, not 7 (Completed)")
         print(f"ok   polled the job {polls} times: JobState 7 (Completed), PercentComplete {p.get('PercentComplete')}")

@@ -139,7 +139,8 @@ std::vector<Hostile> hostile_requests() {
       // DSP0226: a Get with only some of the keys is InvalidSelectors (InsufficientSelectors).
       {"SomeKeysOnly", envelope(kGet, cs, selectors("Name", "NO-SUCH-VM"), ""), 500,
        "InvalidSelectors"},
-      // MS-WSMV 3.1.4.1.20: an oversized request is HTTP 413 (with the EncodingLimit fault).
+      // MS-WSMV 3.1.4.1.20: an oversized request is HTTP 413 (with the EncodingLimit fault),
+      // refused unread by the transport.
       {"OversizedBody", envelope(kGet, cs, selectors("Name", std::string(600 * 1024, 'A')), ""),
        413, "EncodingLimit"},
       {"DeepNesting", nested(200), 500, "EncodingLimit"},

@@ -20,6 +20,7 @@ namespace fs = std::filesystem;
 struct Client::Pool {
   std::mutex mu;
   std::vector<CURL*> idle;
+  std::optional<cim::Status> fatal;  // set once: every later request fails with it
   ~Pool() {
     for (CURL* c : idle)
       curl_easy_cleanup(c);
@@ -28,9 +29,19 @@ struct Client::Pool {
 
 namespace {
 
+struct Sink {
+  std::string* out;
+  std::size_t max;
+  bool exceeded = false;
+};
+
 std::size_t on_data(char* data, std::size_t size, std::size_t n, void* user) {
-  auto* out = static_cast<std::string*>(user);
-  out->append(data, size * n);
+  auto* sink = static_cast<Sink*>(user);
+  if (sink->out->size() + size * n > sink->max) {
+    sink->exceeded = true;
+    return 0;  // libcurl stops the transfer (CURLE_WRITE_ERROR)
+  }
+  sink->out->append(data, size * n);
   return size * n;
 }
 
@@ -77,6 +88,38 @@ cim::Result<std::unique_ptr<Client>> Client::create(ClientOptions o) {
 }
 
 cim::Result<std::string> Client::post(const std::string& body, int& http_status) {
+  http_status = 0;
+  auto fatal = [&](cim::Status st) -> cim::Status {
+    bool first = false;
+    {
+      std::lock_guard lock(pool_->mu);
+      if (!pool_->fatal) {
+        pool_->fatal = st;
+        first = true;
+      }
+      st = *pool_->fatal;
+    }
+    if (first && options_.on_fatal) options_.on_fatal(st);
+    return st;
+  };
+  long timeout_ms = options_.timeout_ms;
+  {
+    std::lock_guard lock(pool_->mu);
+    if (pool_->fatal) return *pool_->fatal;
+  }
+  if (options_.deadline != std::chrono::steady_clock::time_point::max()) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          options_.deadline - std::chrono::steady_clock::now())
+                          .count();
+    if (left <= 0) {
+      return fatal(cim::Status(
+          cim::StatusKind::kTimeout,
+          fmt::format("{}: the run's time is up (its --budget and the grace after it) with the "
+                      "host still owing answers; no further request is sent",
+                      options_.endpoint)));
+    }
+    timeout_ms = std::min<long>(timeout_ms, static_cast<long>(left));
+  }
   CURL* curl = nullptr;
   {
     std::lock_guard lock(pool_->mu);
@@ -93,8 +136,10 @@ cim::Result<std::string> Client::post(const std::string& body, int& http_status)
     curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, options_.timeout_ms);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+    // A declared length past the limit is refused before any of it is read.
+    curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
+                     static_cast<curl_off_t>(options_.max_response_bytes));
     if (!options_.user.empty()) {
       curl_easy_setopt(curl, CURLOPT_USERNAME, options_.user.c_str());
       curl_easy_setopt(curl, CURLOPT_PASSWORD, options_.password.c_str());
@@ -107,7 +152,10 @@ cim::Result<std::string> Client::post(const std::string& body, int& http_status)
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, options_.insecure ? 0L : 2L);
     if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
   }
+  // Per request: what is left of the run's time bounds this one.
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
   std::string response;
+  Sink sink{&response, options_.max_response_bytes};
   struct curl_slist* headers = nullptr;
   headers = curl_slist_append(headers, "Content-Type: application/soap+xml;charset=UTF-8");
   // No "Expect: 100-continue" (libcurl adds it to larger bodies and then waits for an
@@ -116,21 +164,36 @@ cim::Result<std::string> Client::post(const std::string& body, int& http_status)
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
   curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   const CURLcode rc = curl_easy_perform(curl);
   curl_slist_free_all(headers);
   long code = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
   http_status = static_cast<int>(code);
-  {
+  if (rc != CURLE_OK) {
+    // The connection may be mid-response: never reuse it.
+    curl_easy_cleanup(curl);
+  } else {
     std::lock_guard lock(pool_->mu);
     pool_->idle.push_back(curl);
   }
   if (rc != CURLE_OK) {
     const std::string what = fmt::format("{}: {}", options_.endpoint, curl_easy_strerror(rc));
+    if (sink.exceeded || rc == CURLE_FILESIZE_EXCEEDED) {
+      return fatal(cim::Status(
+          cim::StatusKind::kUnavailable,
+          fmt::format("{}: the host sent a response larger than {} bytes (the client's limit); "
+                      "it was not read further",
+                      options_.endpoint, options_.max_response_bytes)));
+    }
     switch (rc) {
       case CURLE_OPERATION_TIMEDOUT:
-        return cim::Status(cim::StatusKind::kTimeout, what);
+        return fatal(cim::Status(
+            cim::StatusKind::kTimeout,
+            fmt::format(
+                "{}: no complete answer within {} ms{} ({})", options_.endpoint, timeout_ms,
+                timeout_ms < options_.timeout_ms ? " (what was left of the run's time)" : "",
+                curl_easy_strerror(rc))));
       case CURLE_COULDNT_RESOLVE_HOST:
       case CURLE_COULDNT_CONNECT:
       case CURLE_SSL_CONNECT_ERROR:

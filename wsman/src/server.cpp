@@ -1,13 +1,48 @@
+// The WS-Management HTTP(S) transport (contract §8; decision 0030): one event-driven
+// connection per client on Boost.Beast/Asio, every limit applied before authentication, the
+// Dispatcher run on worker threads. Per connection:
+//   [TLS handshake, deadline] -> idle wait for a request's first byte (deadline)
+//   -> request line + headers (deadline, byte and line limits) -> checks: authentication,
+//   path, method, Content-Type, Content-Length (one, numeric, within the envelope limit)
+//   -> "100 Continue" only now, if asked -> body (deadline) -> Dispatcher (worker) -> response
+//   -> next request from the same buffer (pipelining) or close.
+// A client that half-closes after its request still gets the answer: the request is read in
+// full before the response is written, and end-of-stream is only seen by the next read.
+// Beast's string_view is std::string_view in this file (Boost 1.74 defaults to its own).
+#define BOOST_BEAST_USE_STD_STRING_VIEW 1
 #include "hvsnap/wsman/server.h"
 
 #include <fmt/format.h>
-#include <httplib.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <limits>
+#include <map>
+#include <mutex>
 #include <thread>
+#include <unordered_map>
+
+#include "hvsnap/cim/file.h"
 
 namespace hvsnap::wsman {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -31,6 +66,48 @@ bool same(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  }
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
+// A user name as it may appear in a log line: printable ASCII, at most 64 characters.
+std::string printable(std::string_view s) {
+  std::string out;
+  for (char ch : s.substr(0, 64))
+    out += (ch >= 0x20 && ch < 0x7F) ? ch : '?';
+  if (s.size() > 64) out += "...";
+  return out;
+}
+
+// Whichever Dispatcher::handle the protocol layer offers: with the client's identity (so an
+// enumeration context is bound to whoever opened it) when it takes one.
+template <class D>
+Dispatcher::Reply call_dispatcher(D& d, std::string_view body, const std::string& client) {
+  if constexpr (requires { d.handle(body, client); }) {
+    return d.handle(body, client);
+  } else {
+    (void)client;
+    return d.handle(body);
+  }
+}
+
+constexpr const char* kSoapType = "application/soap+xml;charset=UTF-8";
+constexpr const char* kNoMessageId = "uuid:00000000-0000-4000-8000-000000000000";
+
 }  // namespace
 
 cim::Result<Credentials> parse_credentials(std::string_view text, std::string_view source) {
@@ -45,18 +122,502 @@ cim::Result<Credentials> parse_credentials(std::string_view text, std::string_vi
   return Credentials{std::string(text.substr(0, colon)), std::string(text.substr(colon + 1))};
 }
 
-bool is_loopback(std::string_view host) {
-  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+namespace {
+
+cim::Result<std::vector<tcp::endpoint>> resolve(const std::string& host, int port) {
+  asio::io_context ioc;
+  tcp::resolver resolver(ioc);
+  boost::system::error_code ec;
+  auto results = resolver.resolve(host, std::to_string(port),
+                                  tcp::resolver::numeric_service | tcp::resolver::passive, ec);
+  if (ec || results.empty()) {
+    return cim::invalid_parameter(fmt::format("cannot resolve the listen address '{}': {}", host,
+                                              ec ? ec.message() : std::string("no address")));
+  }
+  std::vector<tcp::endpoint> out;
+  for (const auto& r : results)
+    out.push_back(r.endpoint());
+  return out;
 }
+
+}  // namespace
+
+cim::Result<bool> resolves_to_loopback_only(const std::string& host) {
+  auto eps = resolve(host, 0);
+  if (!eps.ok()) return eps.status();
+  for (const auto& e : *eps) {
+    if (!e.address().is_loopback()) return false;
+  }
+  return true;
+}
+
+// Failed Basic authentications per peer address: counted, logged, and slowed down.
+class AuthThrottle {
+ public:
+  // Records a failure; returns how long to wait before answering and whether to log it.
+  std::pair<std::chrono::milliseconds, std::uint64_t> failed(const std::string& peer,
+                                                             const ServerOptions& o) {
+    std::lock_guard lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    if (peers_.size() > 10'000) {
+      for (auto it = peers_.begin(); it != peers_.end();) {
+        it = now - it->second.last > 10min ? peers_.erase(it) : std::next(it);
+      }
+      if (peers_.size() > 10'000) peers_.clear();  // bounded whatever happens
+    }
+    Entry& e = peers_[peer];
+    if (now - e.last > 10min) e.failures = 0;
+    e.last = now;
+    const std::uint64_t n = ++e.failures;
+    std::chrono::milliseconds delay{0};
+    if (n > static_cast<std::uint64_t>(std::max(0, o.free_auth_failures))) {
+      const std::uint64_t steps = std::min<std::uint64_t>(
+          n - static_cast<std::uint64_t>(std::max(0, o.free_auth_failures)) - 1, 16);
+      delay = std::min(std::chrono::milliseconds(100LL << steps),
+                       std::chrono::milliseconds(std::max(0, o.max_auth_delay_ms)));
+    }
+    return {delay, n};
+  }
+  void succeeded(const std::string& peer) {
+    std::lock_guard lock(mu_);
+    peers_.erase(peer);
+  }
+
+ private:
+  struct Entry {
+    std::uint64_t failures = 0;
+    std::chrono::steady_clock::time_point last{};
+  };
+  std::mutex mu_;
+  std::unordered_map<std::string, Entry> peers_;
+};
+
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  // Closes the connection now, whatever it is doing (posted to its own strand).
+  virtual void abort() = 0;
+};
 
 struct Server::Impl {
   std::shared_ptr<Dispatcher> dispatcher;
   ServerOptions options;
-  std::unique_ptr<httplib::Server> http;
-  std::thread thread;
-  std::mutex mu;
+  std::size_t max_body = 0;
+
+  // Declared before the io_context: sessions (owned by its handlers) touch these when they
+  // end, and the TLS context must outlive every TLS stream.
+  std::mutex sessions_mu;
+  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
+  std::atomic<std::size_t> open{0};
+  std::atomic<bool> stopping{false};
+  AuthThrottle throttle;
+  std::optional<asio::ssl::context> tls;
+
+  asio::io_context ioc;
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::steady_timer> accept_retry;
+  std::optional<asio::thread_pool> workers;
+  std::vector<std::thread> io_threads;
+
+  // Only the accept handler touches these (one accept is outstanding at a time).
+  std::uint64_t refused = 0;
+  std::chrono::steady_clock::time_point last_refusal_log{};
+
+  std::mutex stop_mu;
+  std::condition_variable stopped_cv;
   bool stopped = false;
+
+  void log(std::string_view line) const {
+    if (options.log) options.log(line);
+  }
+  void accept();
+  template <class Stream>
+  void start_session(Stream stream, tcp::endpoint peer);
 };
+
+namespace {
+
+template <class Stream>
+class Session final : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  Session(Server::Impl& server, Stream stream, tcp::endpoint peer)
+      : server_(server),
+        stream_(std::move(stream)),
+        peer_(peer.address().to_string()),
+        buffer_(server.options.max_header_bytes + server.max_body + 64 * 1024),
+        delay_(stream_.get_executor()) {}
+
+  ~Session() override {
+    {
+      std::lock_guard lock(server_.sessions_mu);
+      server_.sessions.erase(this);
+    }
+    --server_.open;
+  }
+
+  void run() {
+    if constexpr (kTls) {
+      lowest().expires_after(std::chrono::milliseconds(server_.options.handshake_timeout_ms));
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) return self->close();
+                                self->next_request();
+                              });
+    } else {
+      next_request();
+    }
+  }
+
+  void abort() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      self->delay_.cancel();
+      self->lowest().close();
+    });
+  }
+
+ private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  const ServerOptions& options() const { return server_.options; }
+
+  void next_request() {
+    if (server_.stopping) return close();
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(options().max_header_bytes));
+    // No body limit while the headers are read: a declared length is judged after
+    // authentication (401 before 413); the limit is set before the body is read.
+    // (Not boost::none: Beast 1.74 compares a length with an empty optional as "larger".)
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    denied_.reset();
+    if (buffer_.size() > 0) return read_header();  // a pipelined request is already here
+    // Idle: wait for the first byte of the next request.
+    lowest().expires_after(std::chrono::milliseconds(options().idle_timeout_ms));
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) return self->close();
+                              self->buffer_.commit(n);
+                              self->read_header();
+                            });
+  }
+
+  void read_header() {
+    lowest().expires_after(std::chrono::milliseconds(options().header_timeout_ms));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                              self->on_header(ec);
+                            });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec == http::error::header_limit) {
+      return answer_plain(
+          http::status::request_header_fields_too_large,
+          fmt::format("the request line and headers exceed {} bytes\n", options().max_header_bytes),
+          false);
+    }
+    if (ec == http::error::bad_content_length) {
+      return answer_plain(http::status::bad_request, "Content-Length must be one decimal number\n",
+                          false);
+    }
+    if (ec == beast::error::timeout || ec == http::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+      return close();
+    }
+    if (ec) return answer_plain(http::status::bad_request, "malformed HTTP request\n", false);
+
+    const auto& req = parser_->get();
+    std::size_t fields = 0;
+    for (auto it = req.begin(); it != req.end(); ++it) {
+      ++fields;
+    }
+    if (fields > options().max_header_fields) {
+      return answer_plain(http::status::request_header_fields_too_large,
+                          fmt::format("more than {} header lines\n", options().max_header_fields),
+                          false);
+    }
+    const std::size_t lengths = req.count(http::field::content_length);
+    if (lengths > 1) {
+      return answer_plain(http::status::bad_request, "more than one Content-Length header\n",
+                          false);
+    }
+    if (lengths == 1) {
+      const std::string_view cl = trim(req[http::field::content_length]);
+      if (cl.empty() || cl.find_first_not_of("0123456789") != std::string_view::npos) {
+        return answer_plain(http::status::bad_request,
+                            "Content-Length must be one decimal number\n", false);
+      }
+    }
+    const bool has_body = parser_->chunked() || parser_->content_length().value_or(0) > 0;
+    const bool expects_continue = iequals(trim(req[http::field::expect]), "100-continue");
+    if (req.count(http::field::expect) > 0 && !expects_continue) {
+      return answer_plain(http::status::expectation_failed, "only 100-continue is understood\n",
+                          false);
+    }
+    // Answer now and close when the client holds back its body (Expect) or the body is
+    // large; read a small body first so that the connection stays usable.
+    const bool answer_early = expects_continue || !has_body || parser_->chunked() ||
+                              parser_->content_length().value_or(0) > 64 * 1024;
+
+    if (options().basic && !authenticated()) {
+      const auto [delay, failures] = server_.throttle.failed(peer_, options());
+      if (failures <= 10 || (failures & (failures - 1)) == 0) {
+        server_.log(fmt::format(
+            "failed Basic authentication from {} (user '{}'; {} in a row from this address{})",
+            peer_, printable(claimed_user_), failures,
+            delay.count() > 0 ? fmt::format("; answered after {} ms", delay.count()) : ""));
+      }
+      denied_ = Denial{http::status::unauthorized, "authentication required\n"};
+      delay_.expires_after(delay);
+      delay_.async_wait([self = this->shared_from_this(), answer_early](beast::error_code e) {
+        if (e || self->server_.stopping) return self->close();
+        if (answer_early) return self->answer_denied(false);
+        self->read_body();
+      });
+      return;
+    }
+    if (options().basic) server_.throttle.succeeded(peer_);
+
+    const std::string_view target = req.target();
+    const std::string_view path = target.substr(0, target.find('?'));
+    if (path != "/wsman" && path != "/wsman/") {
+      denied_ = Denial{http::status::not_found, "not found: WS-Management is at /wsman\n"};
+    } else if (req.method() != http::verb::post) {
+      denied_ = Denial{http::status::method_not_allowed, "WS-Management takes POST\n"};
+    } else {
+      // application/soap+xml exactly, parameters (charset) allowed.
+      const std::string_view type = req[http::field::content_type];
+      if (!iequals(trim(type.substr(0, type.find(';'))), "application/soap+xml")) {
+        denied_ = Denial{http::status::unsupported_media_type,
+                         "hvsnap WS-Management expects Content-Type: application/soap+xml\n"};
+      } else if (parser_->content_length().value_or(0) > server_.max_body) {
+        // MS-WSMV 3.1.4.1.20: larger than the envelope limit, refused unread.
+        denied_ = this->too_large(static_cast<std::size_t>(*parser_->content_length()));
+        return answer_denied(false);
+      }
+    }
+    if (denied_) {
+      if (answer_early) return answer_denied(false);
+      return read_body();
+    }
+    if (expects_continue) {
+      continue_.emplace(http::status::continue_, req.version());
+      lowest().expires_after(std::chrono::milliseconds(options().write_timeout_ms));
+      return http::async_write(stream_, *continue_,
+                               [self = this->shared_from_this()](beast::error_code e, std::size_t) {
+                                 if (e) return self->close();
+                                 self->read_body();
+                               });
+    }
+    read_body();
+  }
+
+  bool authenticated() {
+    const std::string_view auth = parser_->get()[http::field::authorization];
+    claimed_user_.clear();
+    if (auth.size() <= 6 || !iequals(auth.substr(0, 6), "Basic ")) return false;
+    auto decoded = base64_decode(trim(auth.substr(6)));
+    if (!decoded) return false;
+    const std::size_t colon = decoded->find(':');
+    if (colon == std::string::npos) return false;
+    claimed_user_ = decoded->substr(0, colon);
+    const bool user_ok = same(claimed_user_, options().basic->user);
+    const bool password_ok =
+        same(std::string_view(*decoded).substr(colon + 1), options().basic->password);
+    return user_ok && password_ok;
+  }
+
+  void read_body() {
+    parser_->body_limit(server_.max_body);  // a chunked body is counted as it comes
+    lowest().expires_after(std::chrono::milliseconds(options().body_timeout_ms));
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->on_body(ec);
+                     });
+  }
+
+  void on_body(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      denied_ = this->too_large(server_.max_body + 1);
+      return answer_denied(false);
+    }
+    if (ec) return close();
+    if (denied_) return answer_denied(parser_->get().keep_alive());
+    dispatch();
+  }
+
+  void dispatch() {
+    if (server_.stopping) return close();
+    std::string identity = options().basic ? "user:" + options().basic->user : "peer:" + peer_;
+    auto body = std::make_shared<std::string>(std::move(parser_->get().body()));
+    auto run = [self = this->shared_from_this(), body, identity = std::move(identity)] {
+      try {
+        return call_dispatcher(*self->server_.dispatcher, *body, identity);
+      } catch (...) {
+        const Fault f = faults::internal_error("the service failed while handling the request");
+        return Dispatcher::Reply{500, write_fault(f, "", kNoMessageId)};
+      }
+    };
+    if (!server_.workers) {
+      // threads = 0: on this I/O thread (no hand-over; a slow call holds this thread's other
+      // connections meanwhile).
+      Dispatcher::Reply reply = run();
+      return respond(static_cast<http::status>(reply.http_status), std::move(reply.body), kSoapType,
+                     parser_->get().keep_alive());
+    }
+    asio::post(*server_.workers, [self = this->shared_from_this(), run = std::move(run)] {
+      asio::post(self->stream_.get_executor(), [self, reply = run()]() mutable {
+        self->respond(static_cast<http::status>(reply.http_status), std::move(reply.body),
+                      kSoapType, self->parser_->get().keep_alive());
+      });
+    });
+  }
+
+  void answer_denied(bool keep_alive) {
+    const Denial d = *denied_;
+    respond(d.status, d.text, d.type, keep_alive);
+  }
+
+  void answer_plain(http::status status, std::string text, bool keep_alive) {
+    respond(status, std::move(text), "text/plain; charset=utf-8", keep_alive);
+  }
+
+  void respond(http::status status, std::string body, const char* type, bool keep_alive) {
+    const unsigned version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
+    res_.emplace(status, version);
+    res_->set(http::field::content_type, type);
+    if (status == http::status::unauthorized)
+      res_->set(http::field::www_authenticate, "Basic realm=\"WSMAN\"");
+    if (status == http::status::method_not_allowed) res_->set(http::field::allow, "POST");
+    res_->body() = std::move(body);
+    keep_alive_ = keep_alive && !server_.stopping;
+    res_->keep_alive(keep_alive_);
+    res_->prepare_payload();
+    lowest().expires_after(std::chrono::milliseconds(options().write_timeout_ms));
+    http::async_write(stream_, *res_,
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (ec) return self->close();
+                        if (self->keep_alive_) return self->next_request();
+                        self->finish();
+                      });
+  }
+
+  // After a response that ends the connection: stop sending, then read (and drop) what the
+  // client still sends for a moment, so that closing does not reset the answer away.
+  void finish() {
+    if constexpr (kTls) {
+      lowest().expires_after(1s);
+      stream_.async_shutdown(
+          [self = this->shared_from_this()](beast::error_code) { self->close(); });
+    } else {
+      beast::error_code ignored;
+      lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      lowest().expires_after(1s);
+      drain(0);
+    }
+  }
+
+  void drain(std::size_t drained) {
+    if (drained > 4 * 1024 * 1024 || server_.stopping) return close();
+    scratch_.resize(64 * 1024);
+    lowest().async_read_some(asio::buffer(scratch_), [self = this->shared_from_this(), drained](
+                                                         beast::error_code ec, std::size_t n) {
+      if (ec) return self->close();
+      self->drain(drained + n);
+    });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    delay_.cancel();
+    lowest().socket().close(ignored);
+  }
+
+  struct Denial {
+    http::status status;
+    std::string text;
+    const char* type = "text/plain; charset=utf-8";
+  };
+
+  // MS-WSMV 3.1.4.1.20: HTTP 413 with the EncodingLimit fault (the dispatcher's shape).
+  Denial too_large(std::size_t bytes) {
+    Dispatcher::Reply r = server_.dispatcher->oversized_request_reply(bytes);
+    return Denial{http::status::payload_too_large, std::move(r.body),
+                  "application/soap+xml;charset=UTF-8"};
+  }
+
+  Server::Impl& server_;
+  Stream stream_;
+  std::string peer_;
+  beast::flat_buffer buffer_;
+  asio::steady_timer delay_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::string_body>> res_;
+  std::optional<http::response<http::empty_body>> continue_;
+  std::optional<Denial> denied_;
+  std::string claimed_user_;
+  std::vector<char> scratch_;
+  bool keep_alive_ = false;
+};
+
+}  // namespace
+
+template <class Stream>
+void Server::Impl::start_session(Stream stream, tcp::endpoint peer) {
+  auto s = std::make_shared<Session<Stream>>(*this, std::move(stream), peer);
+  {
+    std::lock_guard lock(sessions_mu);
+    sessions.emplace(s.get(), s);
+  }
+  s->run();
+}
+
+void Server::Impl::accept() {
+  acceptor->async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || stopping) return;
+    if (!ec) {
+      boost::system::error_code e2;
+      const tcp::endpoint peer = socket.remote_endpoint(e2);
+      if (!e2) {
+        socket.set_option(tcp::no_delay(true), e2);
+        if (++open > options.max_connections) {
+          // Full: a short 503 and close, never a queue that starves whoever comes next.
+          --open;
+          ++refused;
+          if (const auto now = std::chrono::steady_clock::now(); now - last_refusal_log >= 1s) {
+            // At most a line a second, however many are refused.
+            log(
+                fmt::format("refused {} connection(s) (the latest from {}): {} are open, the "
+                            "limit",
+                            refused, peer.address().to_string(), options.max_connections));
+            refused = 0;
+            last_refusal_log = now;
+          }
+          static constexpr std::string_view kBusy =
+              "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: "
+              "close\r\nRetry-After: 1\r\n\r\n";
+          socket.non_blocking(true, e2);
+          (void)socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), e2);
+          socket.close(e2);
+        } else if (tls) {
+          start_session(beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls), peer);
+        } else {
+          start_session(beast::tcp_stream(std::move(socket)), peer);
+        }
+      }
+    } else if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space) {
+      // Out of descriptors: try again a little later instead of spinning (the connections
+      // that hold them end at their deadlines).
+      accept_retry->expires_after(50ms);
+      accept_retry->async_wait([this](beast::error_code e) {
+        if (!e && !stopping) accept();
+      });
+      return;
+    }
+    accept();
+  });
+}
 
 Server::Server(std::unique_ptr<Impl> impl, int port, std::string endpoint)
     : impl_(std::move(impl)), port_(port), endpoint_(std::move(endpoint)) {}
@@ -69,117 +630,95 @@ std::string Server::endpoint() const {
   return endpoint_;
 }
 
+std::size_t Server::open_connections() const {
+  return impl_ ? impl_->open.load() : 0;
+}
+
 cim::Result<std::unique_ptr<Server>> Server::start(std::shared_ptr<Dispatcher> dispatcher,
                                                    ServerOptions o) {
   const bool tls = !o.tls_cert_file.empty() || !o.tls_key_file.empty();
   if (tls && (o.tls_cert_file.empty() || o.tls_key_file.empty())) {
     return cim::invalid_parameter("HTTPS needs both a certificate file and a private key file");
   }
-  if (!is_loopback(o.host) && !(tls && o.basic)) {
-    return cim::invalid_parameter(
-        fmt::format("refusing to listen on {}: an address other than loopback needs both TLS (a "
-                    "certificate and key) and "
-                    "authentication (credentials)",
-                    o.host));
+  if (o.port < 0 || o.port > 65535)
+    return cim::invalid_parameter(fmt::format("port {} is not 0 to 65535", o.port));
+  // Resolve first, then check every address: a name that merely starts like a loopback
+  // address ("127.attacker.example") is judged by what it resolves to.
+  auto addresses = resolve(o.host, o.port);
+  if (!addresses.ok()) return addresses.status();
+  for (const auto& a : *addresses) {
+    if (!a.address().is_loopback() && !(tls && o.basic)) {
+      return cim::invalid_parameter(fmt::format(
+          "refusing to listen on {} ({}): an address other than loopback needs both TLS (a "
+          "certificate and key) and authentication (credentials)",
+          o.host, a.address().to_string()));
+    }
   }
   auto impl = std::make_unique<Impl>();
   impl->dispatcher = std::move(dispatcher);
   impl->options = o;
+  impl->max_body = impl->dispatcher->options().limits.max_bytes;
   if (tls) {
-    auto s = std::make_unique<httplib::SSLServer>(o.tls_cert_file.c_str(), o.tls_key_file.c_str());
-    if (!s->is_valid()) {
+    // Read here, bounded and regular files only (cim/file.h): OpenSSL reading a FIFO or
+    // /dev/zero itself would hang or exhaust memory.
+    constexpr std::size_t kMaxPemBytes = 1024 * 1024;
+    auto cert = cim::read_regular_file(o.tls_cert_file, kMaxPemBytes, "the TLS certificate");
+    if (!cert.ok()) return cert.status();
+    auto key = cim::read_regular_file(o.tls_key_file, kMaxPemBytes, "the TLS private key");
+    if (!key.ok()) return key.status();
+    impl->tls.emplace(asio::ssl::context::tls_server);
+    boost::system::error_code ec;
+    impl->tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                               asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                               asio::ssl::context::no_tlsv1_1,
+                           ec);
+    impl->tls->use_certificate_chain(asio::buffer(*cert), ec);
+    if (ec) {
       return cim::invalid_parameter(
-          fmt::format("cannot use the certificate {} and key {} (unreadable or not a pair)",
-                      o.tls_cert_file, o.tls_key_file));
+          fmt::format("cannot use the TLS certificate {}: {}", o.tls_cert_file, ec.message()));
     }
-    impl->http = std::move(s);
-  } else {
-    impl->http = std::make_unique<httplib::Server>();
+    impl->tls->use_private_key(asio::buffer(*key), asio::ssl::context::pem, ec);
+    if (ec) {
+      return cim::invalid_parameter(
+          fmt::format("cannot use the TLS private key {}: {}", o.tls_key_file, ec.message()));
+    }
+    if (SSL_CTX_check_private_key(impl->tls->native_handle()) != 1) {
+      return cim::invalid_parameter(fmt::format("the certificate {} and the key {} are not a pair",
+                                                o.tls_cert_file, o.tls_key_file));
+    }
   }
-  httplib::Server& http = *impl->http;
-  const int threads = std::max(1, o.threads);
-  http.new_task_queue = [threads] {
-    return new httplib::ThreadPool(static_cast<std::size_t>(threads));
-  };
-  http.set_read_timeout(o.read_timeout_s, 0);
-  http.set_keep_alive_max_count(10000);
-  // An idle keep-alive connection is closed after 2 s: a stop waits for idle connections
-  // (cpp-httplib cannot interrupt them), and clients reconnect transparently.
-  http.set_keep_alive_timeout(2);
-  http.set_tcp_nodelay(true);
-  // Bodies over the dispatcher's limit are still read (up to 4x) so that the client gets a
-  // proper w:EncodingLimit fault; beyond that cpp-httplib answers 413.
-  const std::size_t limit = impl->dispatcher->options().limits.max_bytes;
-  http.set_payload_max_length(limit * 4 + 4096);
+  const tcp::endpoint where = addresses->front();
+  boost::system::error_code ec;
+  // The acceptor, its retry timer and its closing share one strand: with two I/O threads,
+  // stop() must not close it while an accept handler runs on the other thread.
+  const auto accept_strand = asio::make_strand(impl->ioc);
+  impl->acceptor.emplace(accept_strand);
+  impl->accept_retry.emplace(accept_strand);
+  impl->acceptor->open(where.protocol(), ec);
+  if (!ec) impl->acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl->acceptor->bind(where, ec);
+  if (!ec) impl->acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return cim::Status(cim::StatusKind::kUnavailable,
+                       fmt::format("cannot listen on {}:{} ({}): {}", o.host, o.port,
+                                   where.address().to_string(), ec.message()));
+  }
+  const int port = impl->acceptor->local_endpoint().port();
+  if (o.threads > 0) impl->workers.emplace(static_cast<std::size_t>(o.threads));
+  impl->accept();
   Impl* self = impl.get();
-  auto handler = [self, limit](const httplib::Request& req, httplib::Response& res) {
-    if (self->options.basic) {
-      const std::string auth = req.get_header_value("Authorization");
-      bool ok = false;
-      if (auth.size() > 6 &&
-          (auth.compare(0, 6, "Basic ") == 0 || auth.compare(0, 6, "basic ") == 0)) {
-        if (auto decoded = base64_decode(std::string_view(auth).substr(6))) {
-          const std::size_t colon = decoded->find(':');
-          ok = colon != std::string::npos &&
-               same(decoded->substr(0, colon), self->options.basic->user) &&
-               same(decoded->substr(colon + 1), self->options.basic->password);
+  for (int i = 0; i < std::max(1, o.io_threads); ++i) {
+    impl->io_threads.emplace_back([self] {
+      for (;;) {
+        try {
+          self->ioc.run();
+          return;
+        } catch (const std::exception&) {
+          // A handler threw (a bug): keep serving the others.
         }
       }
-      if (!ok) {
-        res.status = 401;
-        res.set_header("WWW-Authenticate", "Basic realm=\"WSMAN\"");
-        return;
-      }
-    }
-    const std::string type = req.get_header_value("Content-Type");
-    if (type.rfind("application/soap+xml", 0) != 0) {
-      res.status = 415;
-      res.set_content("hvsnap WS-Management expects Content-Type: application/soap+xml\n",
-                      "text/plain");
-      return;
-    }
-    if (req.body.size() > limit) {
-      const Fault f = faults::request_too_large(fmt::format(
-          "the envelope is {} bytes; this service accepts at most {}", req.body.size(), limit));
-      res.status = f.http_status;
-      res.set_content(write_fault(f, "", "uuid:00000000-0000-4000-8000-000000000000"),
-                      "application/soap+xml;charset=UTF-8");
-      return;
-    }
-    Dispatcher::Reply reply = self->dispatcher->handle(
-        req.body, self->options.basic ? self->options.basic->user : req.remote_addr);
-    res.status = reply.http_status;
-    res.set_content(std::move(reply.body), "application/soap+xml;charset=UTF-8");
-  };
-  http.Post("/wsman", handler);
-  http.Post("/wsman/", handler);
-  auto not_post = [](const httplib::Request&, httplib::Response& res) {
-    res.status = 405;
-    res.set_header("Allow", "POST");
-  };
-  http.Get("/wsman", not_post);
-  http.Put("/wsman", not_post);
-  http.Delete("/wsman", not_post);
-  http.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        const Fault f = faults::internal_error("the service failed while handling the request");
-        res.status = 500;
-        res.set_content(write_fault(f, "", "uuid:00000000-0000-4000-8000-000000000000"),
-                        "application/soap+xml;charset=UTF-8");
-      });
-  int port = o.port;
-  if (port == 0) {
-    port = http.bind_to_any_port(o.host);
-    if (port < 0)
-      return cim::Status(cim::StatusKind::kUnavailable,
-                         fmt::format("cannot bind to {} (any port)", o.host));
-  } else if (!http.bind_to_port(o.host, port)) {
-    return cim::Status(
-        cim::StatusKind::kUnavailable,
-        fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)", o.host,
-                    port));
+    });
   }
-  impl->thread = std::thread([self] { self->http->listen_after_bind(); });
   const std::string host =
       o.host.find(':') != std::string::npos && o.host.front() != '[' ? "[" + o.host + "]" : o.host;
   std::string endpoint = fmt::format("{}://{}:{}/wsman", tls ? "https" : "http", host, port);
@@ -188,22 +727,45 @@ cim::Result<std::unique_ptr<Server>> Server::start(std::shared_ptr<Dispatcher> d
 
 void Server::stop() {
   if (!impl_) return;
-  std::lock_guard lock(impl_->mu);
-  if (impl_->stopped) return;
-  impl_->stopped = true;
-  impl_->http->stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  Impl& s = *impl_;
+  if (s.stopping.exchange(true)) return wait();
+  asio::post(s.acceptor->get_executor(), [&s] {
+    boost::system::error_code ignored;
+    s.acceptor->close(ignored);
+    s.accept_retry->cancel();
+  });
+  // Dispatcher calls in flight finish (their answers may no longer be written).
+  if (s.workers) s.workers->join();
+  {
+    std::vector<std::shared_ptr<SessionBase>> all;
+    {
+      std::lock_guard lock(s.sessions_mu);
+      for (auto& [p, w] : s.sessions) {
+        if (auto sp = w.lock()) all.push_back(std::move(sp));
+      }
+    }
+    for (auto& sp : all)
+      sp->abort();
+  }
+  // Every connection closes within a moment; whatever is left is cut off.
+  const auto deadline = std::chrono::steady_clock::now() + 1s;
+  while (s.open.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(5ms);
+  s.ioc.stop();
+  for (auto& t : s.io_threads) {
+    if (t.joinable()) t.join();
+  }
+  {
+    std::lock_guard lock(s.stop_mu);
+    s.stopped = true;
+  }
+  s.stopped_cv.notify_all();
 }
 
 void Server::wait() {
   if (!impl_) return;
-  while (true) {
-    {
-      std::lock_guard lock(impl_->mu);
-      if (impl_->stopped) return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  std::unique_lock lock(impl_->stop_mu);
+  impl_->stopped_cv.wait(lock, [this] { return impl_->stopped; });
 }
 
 }  // namespace hvsnap::wsman

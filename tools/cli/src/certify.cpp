@@ -5,10 +5,14 @@
 
 #include <algorithm>
 
+#include <algorithm>
+#include <atomic>
 #include <ctime>
 #include <filesystem>
+#include <mutex>
 #include <ostream>
 #include <random>
+#include <thread>
 
 #include "commands.h"
 #include "hvsnap/conformance/runner.h"
@@ -96,6 +100,25 @@ int certify(const CertifyOptions& o, Console& c) {
   topts.ca_file = o.ca_file;
   topts.password_file = o.password_file;
   topts.record_dir = o.record_dir;
+  // A host that breaks the transport (decision 0033) ends the run: no request outlives the
+  // budget plus a grace (for the cleanup after the last case), and the first such failure
+  // stops the run like Ctrl-C — the report is still written — and the exit code is 3.
+  std::atomic<bool> stop{false};
+  std::mutex fatal_mu;
+  std::string fatal_message;
+  if (budget->count() > 0) {
+    // The grace: a tenth of the budget, 2 s to 60 s (decision 0033).
+    const auto grace = std::clamp<std::chrono::milliseconds>(*budget / 10, std::chrono::seconds(2),
+                                                             std::chrono::seconds(60));
+    topts.deadline = std::chrono::steady_clock::now() + *budget + grace;
+  }
+  topts.on_fatal = [&](const cim::Status& st) {
+    {
+      std::lock_guard lock(fatal_mu);
+      fatal_message = st.message();
+    }
+    stop = true;
+  };
   auto spec = make_target(o.target, topts);
   if (!spec.ok()) {
     c.err << "hvsnap certify: --target " << redact_uri(o.target) << ": " << spec.status().message()
@@ -148,7 +171,14 @@ int certify(const CertifyOptions& o, Console& c) {
   ro.parallel_rounds = o.parallel_rounds;
   ro.budget = *budget;
   ro.stop_at_first_failure = o.stop_at_first_failure;
-  ro.cancel = c.interrupt;
+  ro.cancel = &stop;
+  // Ctrl-C stops the run too (the runner watches one flag).
+  std::jthread mirror([&](std::stop_token done) {
+    while (!done.stop_requested()) {
+      if (c.interrupt != nullptr && c.interrupt->load()) stop = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
   if (!o.record_dir.empty())
     ro.run.record = conformance::directory_sink(fs::path(o.record_dir) / "judged", spec->identity);
   ro.target_spec = {
@@ -160,6 +190,8 @@ int certify(const CertifyOptions& o, Console& c) {
   const auto t0 = std::chrono::steady_clock::now();
   RunResult r = run_suite(spec->factory, {spec->uri, spec->identity, spec->caps}, ro);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  mirror.request_stop();
+  mirror.join();
   view.finish();
 
   reports::RunInfo info;
@@ -214,6 +246,14 @@ int certify(const CertifyOptions& o, Console& c) {
       "check it with: {} verify {})\nRepeat this run: {}{}\n",
       (out / "report.html").string(), shell_quote(c.program), shell_quote(out.string()),
       shell_quote(c.program), command.substr(std::string_view("hvsnap").size()));
+  {
+    std::lock_guard lock(fatal_mu);
+    if (!fatal_message.empty()) {
+      c.err << "hvsnap certify: the run was stopped because the target broke the transport: "
+            << fatal_message << "\n(the report above holds what was done until then)\n";
+      return kExitUnreachable;
+    }
+  }
   if (r.interrupted) return kExitInterrupted;
   if (r.not_supported) return kExitNotSupported;
   return r.certified ? kExitCertified : kExitFailures;

@@ -1,7 +1,12 @@
 // Command-line parsing (CLI11) for `hvsnap`; the work is in the subcommands' files.
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <ostream>
+#include <string_view>
 
 #include "commands.h"
 #include "hvsnap/tools/version.h"
@@ -18,6 +23,32 @@ int exit_code_for(const cim::Status& st) {
       return kExitUsage;
   }
 }
+
+namespace {
+
+// Numbers on the command line: plain decimal digits only, within the option's type. CLI11
+// alone reads "-1" or "18446744073709551616" into a uint64 by wrapping or saturating, and
+// "0x10" or "010" as hex or octal; the first ones are usage errors, and "010" is ten.
+CLI::Validator decimal(std::uint64_t max) {
+  return CLI::Validator(
+      [max](std::string& text) -> std::string {
+        if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) {
+          return fmt::format("'{}' is not a whole number from 0 to {}", text, max);
+        }
+        text.erase(0, std::min(text.find_first_not_of('0'), text.size() - 1));
+        // Compared as text, so that no number is too long to check.
+        const std::string limit = std::to_string(max);
+        if (text.size() > limit.size() || (text.size() == limit.size() && text > limit)) {
+          return fmt::format("{} is out of range (0 to {})", text, max);
+        }
+        return std::string();
+      },
+      fmt::format("INT in [0 - {}]", max), "decimal");
+}
+
+const std::uint64_t kU64 = std::numeric_limits<std::uint64_t>::max();
+
+}  // namespace
 
 int run_cli(const std::vector<std::string>& args, Console& console) {
   CLI::App app{
@@ -48,9 +79,10 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
                    "the fake, pairwise on a live host)")
       ->check(CLI::IsMember({"auto", "exhaustive", "pairwise"}))
       ->capture_default_str();
-  cert->add_option(
-      "--seed", co.seed,
-      "the run's seed; one seed reproduces the whole run on the fake (default: random, printed)");
+  cert->add_option("--seed", co.seed,
+                   "the run's seed; one seed reproduces the whole run on the fake (default: "
+                   "random, printed)")
+      ->check(decimal(kU64));
   cert->add_option("--budget", co.budget,
                    "stop starting new work after this long: 90s, 10m, 1h30m; 0 = no limit")
       ->capture_default_str();
@@ -63,16 +95,20 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
   cert->add_option("--faults", co.faults, "the fake's fault plan ('hvsnap targets' lists them)");
   cert->add_option("--cases-per-combination", co.cases_per_combo,
                    "random cases per class combination")
+      ->check(decimal(1000))
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   cert->add_option("--sequences", co.sequences, "stateful call sequences (full profile)")
+      ->check(decimal(1000000))
       ->check(CLI::Range(0, 1000000))
       ->capture_default_str();
   cert->add_option("--max-steps", co.max_steps, "the longest sequence")
+      ->check(decimal(50))
       ->check(CLI::Range(1, 50))
       ->capture_default_str();
   cert->add_option("--parallel-rounds", co.parallel_rounds,
                    "rounds of concurrent CreateSnapshot calls (full profile)")
+      ->check(decimal(100000))
       ->check(CLI::Range(0, 100000))
       ->capture_default_str();
   cert->add_flag("--stop-at-first-failure", co.stop_at_first_failure,
@@ -104,6 +140,7 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
   srv->add_option("--personality", so.personality, "the fake's personality (as for certify)");
   srv->add_option("--faults", so.faults, "the fake's fault plan ('hvsnap targets' lists them)");
   srv->add_option("--seed", so.seed, "the host's seed (a remote certify resets it per case)")
+      ->check(decimal(kU64))
       ->capture_default_str();
   srv->add_option("--tls-cert", so.tls_cert, "serve HTTPS with this PEM certificate")
       ->check(CLI::ExistingFile);
@@ -111,6 +148,12 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
   srv->add_option("--credentials", so.credentials_file,
                   "require Basic authentication: a file holding one line user:password "
                   "(else HVSNAP_SERVE_CREDENTIALS, else no authentication)");
+  srv->add_option("--clock", so.clock,
+                  "wall: simulated time follows real time (what real clients expect); calls: "
+                  "every call moves it, as in-process (deterministic); a control Reset always "
+                  "gives a calls host")
+      ->check(CLI::IsMember({"wall", "calls"}))
+      ->capture_default_str();
   srv->add_flag("--no-control", so.no_control,
                 "do not serve the control extension (clients see a plain host)");
 
@@ -142,7 +185,9 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
   mut->add_option("--via", mo.via, "sim (in-process) or wsman (each mutant served over WS-Man)")
       ->check(CLI::IsMember({"sim", "wsman"}))
       ->capture_default_str();
-  mut->add_option("--seed", mo.seed, "the seed of every run")->capture_default_str();
+  mut->add_option("--seed", mo.seed, "the seed of every run")
+      ->check(decimal(kU64))
+      ->capture_default_str();
   mut->add_option("--out", mo.out,
                   "the folder for the table and one report per mutant (default "
                   "reports/runs/<UTC time>-mutants-<via>)");

@@ -44,6 +44,7 @@ struct ServeOptions {
   std::string tls_key;
   std::string credentials_file;
   bool no_control = false;
+  std::string clock = "wall";  // wall or calls (decision 0031)
 };
 int certify(const CertifyOptions& o, Console& console);
 int serve(const ServeOptions& o, Console& console);

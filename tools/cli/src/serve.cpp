@@ -4,12 +4,15 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <ostream>
-#include <sstream>
 #include <thread>
 
+#include <sys/resource.h>
+
+#include <mutex>
+
 #include "commands.h"
+#include "hvsnap/cim/file.h"
 #include "hvsnap/tools/served.h"
 #include "hvsnap/tools/version.h"
 #include "hvsnap/wsman/server.h"
@@ -63,7 +66,13 @@ int serve(const ServeOptions& o, Console& c) {
     topts.personality = *p;
   }
   if (!o.faults.empty()) topts.faults = o.faults;
-  auto fake = ServedFake::create(uri, topts);
+  ServedClock clock = ServedClock::kWall;
+  if (o.clock == "calls") {
+    clock = ServedClock::kCalls;
+  } else if (o.clock != "wall") {
+    return usage(fmt::format("--clock: '{}' is not wall or calls", o.clock));
+  }
+  auto fake = ServedFake::create(uri, topts, clock);
   if (!fake.ok()) return usage(fmt::format("{}: {}", uri, fake.status().message()));
 
   wsman::ServerOptions so;
@@ -71,18 +80,27 @@ int serve(const ServeOptions& o, Console& c) {
   so.port = listen->second;
   so.tls_cert_file = o.tls_cert;
   so.tls_key_file = o.tls_key;
+  // Thousands of clients need thousands of descriptors: use what the hard limit allows.
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0) {
+    files.rlim_cur = files.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &files);
+    (void)::getrlimit(RLIMIT_NOFILE, &files);
+    if (files.rlim_cur != RLIM_INFINITY && files.rlim_cur > 128)
+      so.max_connections = std::min<std::size_t>(so.max_connections, files.rlim_cur - 64);
+  }
+  // Failed authentications and refused connections, one line each, never a password.
+  auto log_mu = std::make_shared<std::mutex>();
+  so.log = [&c, log_mu](std::string_view line) {
+    std::lock_guard lock(*log_mu);
+    c.err << "hvsnap serve: " << line << "\n" << std::flush;
+  };
   std::string credentials_source = "none (no authentication; loopback only)";
   if (!o.credentials_file.empty()) {
-    std::ifstream in(o.credentials_file);
-    if (!in) {
-      return usage(
-          fmt::format("--credentials: cannot read '{}' (does it exist, and may you "
-                      "read it?)",
-                      o.credentials_file));
-    }
-    std::stringstream text;
-    text << in.rdbuf();
-    auto cr = wsman::parse_credentials(text.str(), o.credentials_file);
+    auto text =
+        cim::read_regular_file(o.credentials_file, cim::kMaxSmallFileBytes, "the credentials file");
+    if (!text.ok()) return usage("--credentials: " + text.status().message());
+    auto cr = wsman::parse_credentials(*text, o.credentials_file);
     if (!cr.ok()) return usage("--credentials: " + cr.status().message());
     so.basic = *cr;
     credentials_source =
@@ -108,6 +126,10 @@ int serve(const ServeOptions& o, Console& c) {
   c.out << fmt::format("hvsnap {} serving {}\n", kVersion, served->spec().identity);
   c.out << fmt::format("  endpoint     {}\n", (*server)->endpoint());
   c.out << fmt::format("  credentials  {}\n", credentials_source);
+  c.out << fmt::format("  clock        {}\n",
+                       clock == ServedClock::kWall
+                           ? "wall (simulated time never runs ahead of real time; decision 0031)"
+                           : "calls (every call moves it, as in-process)");
   c.out << fmt::format("  control      {}\n", o.no_control
                                                   ? "off (clients see a plain host)"
                                                   : "on (urn:hvsnap:wsman:control, decision 0009)");

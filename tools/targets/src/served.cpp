@@ -1,4 +1,6 @@
-// The fake served over WS-Management, with the control extension (see served.h).
+// The fake served over WS-Management, with the control extension (see served.h) and the
+// served clock of decision 0031 (objects stay readable for their real TimeBeforeRemoval,
+// CS-INV-8).
 #include "hvsnap/tools/served.h"
 
 #include <fmt/format.h>
@@ -18,30 +20,68 @@ cim::Status missing(std::string_view method, std::string_view name, std::string_
 
 }  // namespace
 
-cim::Result<std::shared_ptr<ServedFake>> ServedFake::create(std::string uri,
-                                                            TargetOptions options) {
+cim::Result<std::shared_ptr<ServedFake>> ServedFake::create(std::string uri, TargetOptions options,
+                                                            ServedClock clock) {
   if (uri.rfind("sim:", 0) != 0 && uri.rfind("sim+mutant:", 0) != 0) {
     return cim::invalid_parameter(
         fmt::format("only the fake can be served: '{}' is not a sim: or sim+mutant: target", uri));
   }
   auto spec = make_target(uri, options);
   if (!spec.ok()) return spec.status();
-  auto first = spec->factory(0);
+  Clock c;
+  c.mode = clock;
+  cim::Result<conformance::Target> first = cim::failed("no host");
+  if (clock == ServedClock::kWall) {
+    // The same host with no auto-advance: real time moves its clock instead.
+    TargetOptions wall = options;
+    wall.auto_advance_ms = 0;
+    auto wall_spec = make_target(uri, wall);
+    if (!wall_spec.ok()) return wall_spec.status();
+    first = wall_spec->factory(0);
+    c.frozen = spec->personality.find("job-progress=manual") != std::string::npos;
+  } else {
+    first = spec->factory(0);
+  }
   if (!first.ok()) return first.status();
+  c.wall_base = std::chrono::steady_clock::now();
+  c.sim_base_ms = first->control->now_ms();
   return std::shared_ptr<ServedFake>(new ServedFake(
-      std::move(uri), std::move(options), std::move(spec).value(), std::move(first).value()));
+      std::move(uri), std::move(options), std::move(spec).value(), std::move(first).value(), c));
 }
 
 ServedFake::ServedFake(std::string uri, TargetOptions options, TargetSpec spec,
-                       conformance::Target first)
+                       conformance::Target first, Clock clock)
     : uri_(std::move(uri)),
       options_(std::move(options)),
       spec_(std::move(spec)),
-      target_(std::move(first)) {}
+      target_(std::move(first)),
+      clock_(clock) {}
 
-conformance::Target ServedFake::current() const {
+ServedClock ServedFake::clock() const {
   std::lock_guard lock(mu_);
-  return target_;
+  return clock_.mode;
+}
+
+conformance::Target ServedFake::current() {
+  conformance::Target t;
+  Clock c;
+  {
+    std::lock_guard lock(mu_);
+    t = target_;
+    c = clock_;
+  }
+  if (c.mode == ServedClock::kWall && !c.frozen) {
+    // Simulated time catches up with real time, never passes it (one update at a time, so
+    // two calls cannot both add the same interval).
+    const std::int64_t elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::steady_clock::now() - c.wall_base)
+                                     .count();
+    const std::int64_t due = std::min(c.sim_base_ms + elapsed + c.advanced_ms, kMaxClockMs);
+    std::lock_guard lock(clock_mu_);
+    const std::int64_t now = t.control->now_ms();
+    if (due > now) t.control->advance(due - now);
+  }
+  return t;
 }
 
 cim::Result<cim::Instance> ServedFake::get_instance(const cim::ObjectPath& path) {
@@ -83,6 +123,8 @@ cim::Result<cim::MethodResult> ServedFake::invoke(std::string_view method,
         {cim::Name("TransientFailures"), cim::Value::boolean(spec_.caps.transient_failures)});
     out.out.push_back({cim::Name("DefaultCheckpointLimit"),
                        cim::Value::uint32(spec_.caps.default_checkpoint_limit)});
+    out.out.push_back({cim::Name("Clock"),
+                       cim::Value::string(clock_.mode == ServedClock::kWall ? "wall" : "calls")});
     return out;
   }
   if (method == "Reset") {
@@ -102,14 +144,31 @@ cim::Result<cim::MethodResult> ServedFake::invoke(std::string_view method,
     auto t = spec_.factory(*case_seed);
     if (!t.ok()) return t.status();
     target_ = std::move(t).value();
+    // As in-process: the calls move the clock (one seed reproduces the case).
+    clock_ = Clock{};
     return out;
   }
   const conformance::Target t = current();
   if (method == "Advance") {
     const cim::Value* v = cim::find(in, "Milliseconds");
     const auto ms = v == nullptr ? std::nullopt : v->as_int();
-    if (!ms || *ms < 0) return missing(method, "Milliseconds", "sint64, at least 0");
+    if (!ms || *ms < 0 || *ms > kMaxAdvanceMs) {
+      return missing(method, "Milliseconds",
+                     fmt::format("sint64, 0 to {} (ten years)", kMaxAdvanceMs));
+    }
+    std::lock_guard lock(clock_mu_);
+    const std::int64_t now = t.control->now_ms();
+    if (*ms > kMaxClockMs - now) {
+      return cim::invalid_parameter(
+          fmt::format("control method Advance: the clock is at {} ms; {} ms more would pass the "
+                      "served fake's limit of {} ms (a hundred years)",
+                      now, *ms, kMaxClockMs));
+    }
     t.control->advance(*ms);
+    {
+      std::lock_guard state(mu_);
+      clock_.advanced_ms += *ms;
+    }
     out.out.push_back({cim::Name("Milliseconds"), cim::Value::sint64(t.control->now_ms())});
     return out;
   }

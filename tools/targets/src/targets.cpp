@@ -64,6 +64,15 @@ class SimControl final : public conformance::TargetControl {
   std::int64_t epoch_ms_;  // simulated t = 0 in Unix milliseconds
 };
 
+// A count in a personality: decimal digits, at most 2^32 - 1 (never wrapped or thrown).
+std::optional<std::uint32_t> count_of(std::string_view n) {
+  if (n.empty() || n.size() > 10 || n.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  const std::uint64_t v = std::stoull(std::string(n));
+  if (v > UINT32_MAX) return std::nullopt;
+  return static_cast<std::uint32_t>(v);
+}
+
 std::string_view trim_prefix(std::string_view s, std::string_view p) {
   return s.substr(0, p.size()) == p ? s.substr(p.size()) : s;
 }
@@ -106,11 +115,11 @@ cim::Result<sim::Personality> parse_personality(std::string_view text, sim::Pers
         p.result_visibility_polls = 0;
       } else {
         const auto n = trim_prefix(value, "after-polls:");
-        if (n.size() == value.size() || n.empty() ||
-            n.find_first_not_of("0123456789") != std::string_view::npos) {
-          return bad("immediate or after-polls:N");
+        const auto polls = count_of(n);
+        if (n.size() == value.size() || !polls) {
+          return bad("immediate or after-polls:N (N from 0 to 4294967295)");
         }
-        p.result_visibility_polls = static_cast<std::uint32_t>(std::stoul(std::string(n)));
+        p.result_visibility_polls = *polls;
       }
     } else if (key == "job-progress") {
       if (auto v = sim::parse_enum<sim::JobProgress>(value);
@@ -118,13 +127,12 @@ cim::Result<sim::Personality> parse_personality(std::string_view text, sim::Pers
         p.job_progress = *v;
       } else {
         const auto n = trim_prefix(value, "after-reads:");
-        if (n.size() == value.size() || n.empty() ||
-            n.find_first_not_of("0123456789") != std::string_view::npos ||
-            std::stoul(std::string(n)) == 0) {
-          return bad("ticks, manual or after-reads:N (N >= 1)");
+        const auto reads = count_of(n);
+        if (n.size() == value.size() || !reads || *reads == 0) {
+          return bad("ticks, manual or after-reads:N (N from 1 to 4294967295)");
         }
         p.job_progress = sim::JobProgress::kAfterReads;
-        p.job_progress_reads = static_cast<std::uint32_t>(std::stoul(std::string(n)));
+        p.job_progress_reads = *reads;
       }
     } else {
       return cim::invalid_parameter(
@@ -181,6 +189,7 @@ cim::Result<TargetSpec> make_target(std::string_view uri, const TargetOptions& o
   if (!base.ok()) return base.status();
   sim::HostState state = std::move(base).value();
   if (options.personality) state.personality = *options.personality;
+  if (options.auto_advance_ms) state.timing.auto_advance_ms = *options.auto_advance_ms;
   auto plan = sim::named_fault_plan(options.faults, options.seed);
   if (!plan) {
     std::string names;

@@ -4,9 +4,8 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
+#include "hvsnap/cim/file.h"
 #include "hvsnap/tools/targets.h"
 #include "hvsnap/wsman/client.h"
 
@@ -53,13 +52,10 @@ std::string out_string(const cim::MethodResult& r, std::string_view name) {
 }
 
 cim::Result<std::string> read_password_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    return cim::invalid_parameter(fmt::format(
-        "cannot read the password file '{}' (does it exist, and may you read it?)", path));
-  }
-  std::string line;
-  std::getline(in, line);
+  // A regular file only, and small (cim/file.h): a FIFO or /dev/zero is an error, not a hang.
+  auto text = cim::read_regular_file(path, cim::kMaxSmallFileBytes, "the password file");
+  if (!text.ok()) return text.status();
+  std::string line = text->substr(0, text->find('\n'));
   if (!line.empty() && line.back() == '\r') line.pop_back();
   if (line.empty())
     return cim::invalid_parameter(fmt::format("the password file '{}' is empty", path));
@@ -140,8 +136,15 @@ cim::Result<TargetSpec> make_wsman_target(std::string_view uri, const TargetOpti
   }
   co.insecure = options.insecure;
   co.ca_file = options.ca_file;
+  if (!co.ca_file.empty()) {
+    // libcurl reads it itself: check first that it is a regular file of sensible size.
+    if (auto st = cim::check_regular_file(co.ca_file, 16u * 1024 * 1024, "--ca-file"); !st.ok())
+      return st;
+  }
   co.record_dir = options.record_dir;
   co.timeout_ms = options.timeout_ms;
+  co.deadline = options.deadline;
+  co.on_fatal = options.on_fatal;
   auto made = wsman::Client::create(co);
   if (!made.ok()) return made.status();
   std::shared_ptr<wsman::Client> client = std::move(made).value();

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,7 +29,14 @@ struct ClientOptions {
   bool insecure = false;  // skip certificate verification: only when asked, and said so
   std::string ca_file;    // extra trust anchor for HTTPS
   long connect_timeout_ms = 10'000;
-  long timeout_ms = 120'000;
+  long timeout_ms = 120'000;  // one request, start to end
+  // A host that misbehaves at the transport level (decision 0033): a response past
+  // max_response_bytes, or a request still unanswered at `deadline` (the run's --budget plus
+  // a grace), is fatal — on_fatal is told once, and every later call fails at once with the
+  // same status, so that the run ends promptly and its report is still written.
+  std::size_t max_response_bytes = 64u * 1024 * 1024;
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  std::function<void(const cim::Status&)> on_fatal;
   std::uint32_t max_elements = 100;  // items per Enumerate/Pull message (fewer on EncodingLimit)
   std::uint32_t max_envelope_size = 512000;  // w:MaxEnvelopeSize sent with every request
   std::string record_dir;                    // "" = do not record

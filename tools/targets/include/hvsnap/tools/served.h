@@ -4,19 +4,29 @@
 // in-process — start each case on a fresh host from its seed, move the clock, set the
 // fake-only VM attributes, switch the fault plan off.
 //
+// The clock (decision 0031): the host first served follows the wall clock — simulated time
+// never runs ahead of real time, so what a client just created stays readable for its real
+// TimeBeforeRemoval however many clients call — unless created with ServedClock::kCalls.
+// A host made by Reset follows the calls, exactly as in-process (one seed, one run).
+//
 // Control methods (in -> out):
 //   Describe                                    -> Uri, Identity, Personality, Faults,
 //                                                  Fixture, TransientFailures,
-//                                                  DefaultCheckpointLimit
+//                                                  DefaultCheckpointLimit, Clock
 //   Reset(RunSeed, CaseSeed)                    -> a fresh host, exactly the one the
 //                                                  in-process target builds for that case
-//   Advance(Milliseconds)                       -> Milliseconds (the clock after)
+//                                                  (its clock follows the calls)
+//   Advance(Milliseconds)                       -> Milliseconds (the clock after); at most
+//                                                  kMaxAdvanceMs, and the clock stays below
+//                                                  kMaxClockMs (else InvalidParameter)
 //   Now                                         -> Milliseconds
 //   SetVmAttributes(Vm, Disks[], GuestVss, CheckpointLimit)
 //   SetFaultsEnabled(Enabled)
 // Every method answers ReturnValue 0, or a CIM status (InvalidParameter, NotFound) as a fault.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -28,10 +38,22 @@
 
 namespace hvsnap::tools {
 
+// How the served host's simulated clock moves (decision 0031).
+enum class ServedClock : std::uint8_t {
+  kWall,   // simulated time = real time since the host was made (+ explicit Advances)
+  kCalls,  // every call moves it timing.auto-advance-ms, as in-process (deterministic)
+};
+
+// Bounds on the control extension's clock: one Advance moves at most ten years, and the
+// clock never passes a hundred years (so no sum of simulated times can overflow).
+inline constexpr std::int64_t kMaxAdvanceMs = 10LL * 365 * 86'400'000;
+inline constexpr std::int64_t kMaxClockMs = 100LL * 365 * 86'400'000;
+
 class ServedFake final : public cim::Provider, public wsman::ControlHandler {
  public:
   // `uri` is a fake target (sim:…, sim+mutant:…); the first host is the one of case seed 0.
-  static cim::Result<std::shared_ptr<ServedFake>> create(std::string uri, TargetOptions options);
+  static cim::Result<std::shared_ptr<ServedFake>> create(std::string uri, TargetOptions options,
+                                                         ServedClock clock = ServedClock::kWall);
 
   cim::Result<cim::Instance> get_instance(const cim::ObjectPath& path) override;
   cim::Result<std::vector<cim::Instance>> enumerate_instances(std::string_view name_space,
@@ -48,16 +70,29 @@ class ServedFake final : public cim::Provider, public wsman::ControlHandler {
                                         const cim::PropertyList& in) override;
 
   const TargetSpec& spec() const { return spec_; }
+  ServedClock clock() const;
 
  private:
-  ServedFake(std::string uri, TargetOptions options, TargetSpec spec, conformance::Target first);
-  conformance::Target current() const;
+  struct Clock {
+    ServedClock mode = ServedClock::kCalls;
+    bool frozen = false;  // job-progress manual: only Advance moves the clock (decision 0031)
+    std::chrono::steady_clock::time_point wall_base{};
+    std::int64_t sim_base_ms = 0;
+    std::int64_t advanced_ms = 0;  // explicit Advances since wall_base
+  };
+
+  ServedFake(std::string uri, TargetOptions options, TargetSpec spec, conformance::Target first,
+             Clock clock);
+  // The current host, its clock brought up to real time first (kWall).
+  conformance::Target current();
 
   std::string uri_;
   TargetOptions options_;
   TargetSpec spec_;  // of options_.seed (rebuilt when a Reset names another run seed)
   mutable std::mutex mu_;
   conformance::Target target_;
+  Clock clock_;
+  std::mutex clock_mu_;  // one clock update at a time (never past real time)
 };
 
 }  // namespace hvsnap::tools

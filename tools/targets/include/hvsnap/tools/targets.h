@@ -8,6 +8,8 @@
 // driven like the in-process fake (a fresh host per case); any other is a live host.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +25,9 @@ struct TargetOptions {
   std::optional<sim::Personality> personality;  // overrides the fixture's
   std::string faults = "none";                  // a named fault plan (sim::fault_plan_names())
   std::uint64_t seed = 1;                       // the run seed; each case derives its host's seed
+  // Overrides the fixture's timing.auto-advance-ms (the served fake's wall clock sets 0:
+  // decision 0031).
+  std::optional<std::int64_t> auto_advance_ms;
   // WS-Man targets only. The password comes from HVSNAP_PASSWORD, else from password_file
   // (or HVSNAP_PASSWORD_FILE): one line, never echoed, never written to a report.
   std::string auth = "basic";  // basic, ntlm, negotiate
@@ -31,6 +36,11 @@ struct TargetOptions {
   std::string password_file;
   std::string record_dir;  // save every request/response pair here
   long timeout_ms = 120'000;
+  // No request runs past this (the run's --budget plus a grace; decision 0033), and a
+  // transport failure that ends the run (too large a response, no answer in time) is
+  // reported here once.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  std::function<void(const cim::Status&)> on_fatal;
 };
 
 struct TargetSpec {
