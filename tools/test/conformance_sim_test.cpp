@@ -1,4 +1,4 @@
-// The suite against the fake in every legal variant (issue 3, "In ctest"): the exhaustive
+// The suite against the fake in every legal variant (contract §3.4, §6: every legal personality and fault plan): the exhaustive
 // class matrix, sequences and concurrent calls on the default host, then pairwise coverage
 // with sequences under each personality (contract §3.4) and each fault plan (§6). The suite
 // must pass on all of them. RC_PARAMS is honoured (seed=, max_success=); the seed is printed.
@@ -228,7 +228,7 @@ class Jittery final : public cim::Provider {
 };
 
 // On the fake, concurrent rounds take turns in an order drawn from the seed, so a round is
-// reproducible whatever the threads' timing (issue 4: one seed reproduces a whole run).
+// reproducible whatever the threads' timing (decision 0008: one seed reproduces a whole run).
 TEST(SimConformance, ConcurrentRoundsAreReproducibleFromTheirSeed) {
   tools::TargetOptions t;
   t.seed = seed();

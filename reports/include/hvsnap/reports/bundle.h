@@ -1,4 +1,4 @@
-// The report bundle of a certification run (issue 4): pure writers from one RunResult plus
+// The report bundle of a certification run (decision 0007): pure writers from one RunResult plus
 // the facts of the run (RunInfo), and the checks `hvsnap verify` makes of a written bundle.
 //   result.json      machines: schema-versioned, everything the run found
 //   junit.xml        CI gates: one testcase per requirement and per failure

@@ -1,4 +1,4 @@
-// Target URIs (the only place that wires concrete targets to the suite, design.md):
+// Target URIs (the only place that wires concrete targets to the suite, docs/architecture.md):
 //   sim:                          the fake, with the built-in minimal host
 //   sim:PATH.yaml                 the fake, with a fixture file
 //   sim+mutant:NAME[:PATH.yaml]   the fake wrapped in a deliberately broken mutant
