@@ -44,7 +44,7 @@ bash -c ". '$work/root/usr/share/bash-completion/completions/hvsnap'
   COMP_WORDS=(hvsnap certify --sh); COMP_CWORD=2; _hvsnap; [ \"\${COMPREPLY[*]}\" = --shard ] || exit 2" || {
   echo "deb_package: bash completion does not complete (status $?)" >&2; exit 1; }
 # A certify from the unpacked package, checked by the unpacked package.
-"$hvsnap" certify --target sim: --seed 1 --coverage pairwise --sequences 10 --parallel-rounds 2 \
+"$hvsnap" certify --target sim: --seed 1 --coverage pairwise --sequences 30 --parallel-rounds 2 \
   --quiet --out "$work/report" >"$work/certify.log" || { cat "$work/certify.log"; exit 1; }
 "$hvsnap" verify --verdict "$work/report"
 "$hvsnap" certify --target "sim:$work/root/usr/share/hvsnap/fixtures/hosts/guest-cluster.yaml" \

@@ -174,7 +174,7 @@ def gitlab_gate(doc, workdir):
 
 # --- scale (docs/scale/) ---
 
-SMALL = {"SEQUENCES": "12", "PARALLEL_ROUNDS": "6", "COVERAGE": "pairwise"}
+SMALL = {"SEQUENCES": "32", "PARALLEL_ROUNDS": "6", "COVERAGE": "pairwise"}
 
 
 def container_env(container):
