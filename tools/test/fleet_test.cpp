@@ -131,8 +131,8 @@ TEST_P(ShardMerge, MergingTheShardsGivesTheVerdictsAndCoverageOfOneRun) {
 INSTANTIATE_TEST_SUITE_P(Targets, ShardMerge,
                          ::testing::Values("sim:", "sim+mutant:destroy-does-not-reparent",
                                            "sim+mutant:overlapping-both-half-applied"),
-                         [](const auto& info) {
-                           std::string n = info.param;
+                         [](const auto& param_info) {
+                           std::string n = param_info.param;
                            for (char& ch : n)
                              if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
                            return n;
@@ -263,6 +263,16 @@ TEST_F(Work, BadShardsTargetsAndMergesAreUsageErrorsThatSayWhere) {
       {"merge", (dir_ / "s0").string(), (dir_ / "s0").string(), "--out", (dir_ / "m").string()});
   EXPECT_EQ(r.code, kExitUsage);
   EXPECT_NE(r.err.find("is given twice"), std::string::npos) << r.err;
+  // A report changed after it was written is refused, by name.
+  {
+    std::ofstream f(dir_ / "s0" / "summary.md", std::ios::app);
+    f << "edited\n";
+  }
+  r = cli({"merge", (dir_ / "s0").string(), "--out", (dir_ / "m").string()});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_NE(r.err.find("s0: not a sound hvsnap report: summary.md does not match"),
+            std::string::npos)
+      << r.err;
   fs::create_directories(dir_ / "nothing");
   r = cli({"merge", (dir_ / "nothing").string(), "--out", (dir_ / "m").string()});
   EXPECT_EQ(r.code, kExitUsage);
