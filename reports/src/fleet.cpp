@@ -634,12 +634,13 @@ code{font-family:"DejaVu Sans Mono",monospace;font-size:12px}
 <body>
 )css";
   h += fmt::format(
-      "<header id=\"verdict\" class=\"{}\" data-verdict=\"{}\"><h1>{}</h1><p>{} targets: {} "
+      "<header id=\"verdict\" class=\"{}\" data-verdict=\"{}\"><h1>{}</h1><p>{} target{}: {} "
       "certified, {} not certified, {} not supported</p></header>\n<main>\n",
       verdict == "CERTIFIED"       ? "pass"
       : verdict == "NOT SUPPORTED" ? "unsupported"
                                    : "fail",
-      verdict, verdict, f.entries.size(), c.certified, c.not_certified, c.not_supported);
+      verdict, verdict, f.entries.size(), f.entries.size() == 1 ? "" : "s", c.certified,
+      c.not_certified, c.not_supported);
   h += "<section id=\"targets\"><h2>Targets</h2><table><tr><th>#</th><th>Target</th>"
        "<th>Verdict</th><th>Seed</th><th>Profile</th><th>Failures</th><th>Report</th></tr>\n";
   for (const auto& e : f.entries) {
