@@ -26,3 +26,25 @@ ctest --test-dir "$work/build" -j2 --output-on-failure >"$work/ctest.log" 2>&1 |
 cat "$work/ctest.log"
 grep -q "100% tests passed" "$work/ctest.log" || { echo "consumer_ctest: not every test passed" >&2; exit 1; }
 echo "consumer_ctest: $n requirements listed and passed by name"
+
+# The same function on a broken provider: its broken requirement fails, the rest pass or are
+# skipped, the verdict fails, and the setup (a report was written) passes.
+mkdir -p "$work/broken"
+cat >"$work/broken/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.25)
+project(certify_a_mutant LANGUAGES CXX)
+enable_testing()
+find_package(hvsnap 0.1 CONFIG REQUIRED)
+hvsnap_add_certification(broken sim+mutant:accepts-type-zero SEED 3 COVERAGE pairwise
+                         SEQUENCES 30 PARALLEL_ROUNDS 2)
+CMAKE
+cmake -S "$work/broken" -B "$work/broken/build" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" >/dev/null 2>&1
+ctest --test-dir "$work/broken/build" -j2 >"$work/broken.log" 2>&1 || true
+status() { sed -n "s/^ *[0-9]*\/[0-9]* Test *#[0-9]*: $1 \.*[* ]*\([A-Za-z]*\).*/\1/p" "$work/broken.log"; }
+for want in "broken.certify Passed" "broken.CS-OUT-4 Failed" "broken.CS-INV-1 Passed" \
+            "broken.CS-OUT-8 Skipped" "broken.verdict Failed"; do
+  set -- $want
+  got=$(status "$1")
+  [ "$got" = "$2" ] || { cat "$work/broken.log"; echo "consumer_ctest: $1 is '$got', expected $2" >&2; exit 1; }
+done
+echo "consumer_ctest: a broken provider fails its requirement (CS-OUT-4) and its verdict by name"
