@@ -1,4 +1,4 @@
-// Shards, fleets and the per-requirement verdicts (issue 14, decisions 0041, 0043, 0044):
+// Shards, fleets and the per-requirement verdicts (decisions 0041, 0043, 0044):
 // merging the N shards of a run gives the requirement verdicts and the coverage of the unsharded
 // run with the same seed (on the fake, also for mutants that only sequences or concurrent rounds
 // kill); a shard's sequences do not depend on N; `certify --targets` runs one process per target

@@ -1,4 +1,4 @@
-// Fleets (issue 14, decision 0044): `hvsnap certify --targets FILE -j N` certifies each target
+// Fleets (decision 0044): `hvsnap certify --targets FILE -j N` certifies each target
 // of FILE in its own hvsnap process (RapidCheck's implicit parameters are process-global, and a
 // crash of one target's run must not take the others down), one report each under --out;
 // `hvsnap merge BUNDLE… --out DIR` writes the fleet report (reports/fleet.h).

@@ -1,4 +1,4 @@
-// The C++ entry point for a vendor whose provider is C++ (issue 14, decision 0045): implement
+// The C++ entry point for a vendor whose provider is C++ (decision 0045): implement
 // cim::Provider, call certify(), and get the RunResult `hvsnap certify` would have reported
 // (reports::write_bundle writes the same bundle). A thin wrapper over run_suite: the suite
 // and its oracle are the ones every target meets (contract §4-§5, every CS-* requirement).

@@ -1,4 +1,4 @@
-// GoogleTest for a vendor's C++ provider (issue 14, decision 0045): one test per requirement of
+// GoogleTest for a vendor's C++ provider (decision 0045): one test per requirement of
 // the catalogue (CS-INV-3 becomes <Suite>.CS_INV_3: GoogleTest filters read '-' as "not") plus
 // <Suite>.Verdict, registered before main() runs. The certification runs once per test
 // process, at the first of these tests, and each test then passes, fails or is skipped as the

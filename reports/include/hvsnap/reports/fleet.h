@@ -1,4 +1,4 @@
-// The fleet report of `hvsnap merge` (issue 14, decisions 0043 and 0044): many certification
+// The fleet report of `hvsnap merge` (decisions 0043 and 0044): many certification
 // bundles — one per target, or the shards of one long run (`certify --shard K/N`) — merged
 // into one folder:
 //   fleet.json       machines: schema "hvsnap-fleet"; the target × requirement matrix and the
