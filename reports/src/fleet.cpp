@@ -226,10 +226,10 @@ cim::Result<LoadedRun> load_bundle(const fs::path& dir) {
       cr.not_tested = x.at("not-tested");
       cr.observed = x.at("observed").get<std::set<std::string>>();
       cr.allowed = x.at("allowed");
-      const auto v = parse_verdict(x.at("verdict").get<std::string>());
-      if (!v)
+      const auto verdict_of_combo = parse_verdict(x.at("verdict").get<std::string>());
+      if (!verdict_of_combo)
         return bad(dir, "result.json: combination " + cr.combo.to_string() + " has no verdict");
-      cr.verdict = *v;
+      cr.verdict = *verdict_of_combo;
       cr.note = x.at("note");
       r.combos.push_back(std::move(cr));
     }

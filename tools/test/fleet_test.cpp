@@ -5,6 +5,7 @@
 // and `merge` + `verify` check the fleet; `verify --requirement` exits by the requirement's
 // verdict; bad input is exit 2 with what and where.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -45,8 +46,9 @@ json read_json(const fs::path& p) {
 class Work : public ::testing::Test {
  protected:
   void SetUp() override {
+    // The process id keeps two checkouts' runs of this test apart (one /tmp).
     dir_ = fs::temp_directory_path() /
-           ("hvsnap-fleet-" +
+           ("hvsnap-fleet-" + std::to_string(::getpid()) + "-" +
             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
