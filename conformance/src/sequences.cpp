@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <deque>
 #include <map>
 
 #include "hvsnap/cim/codes.h"
@@ -205,7 +206,12 @@ class Harness {
       add(std::move(f));
   }
 
-  model::HostView observe() { return cl_.observe(scope_); }
+  // Every view also re-reads the last ended jobs of earlier calls: whatever a later call does,
+  // an ended job keeps its state and stays readable for its TimeBeforeRemoval (CS-INV-9).
+  model::HostView observe() {
+    scope_.jobs.assign(watched_.begin(), watched_.end());
+    return cl_.observe(scope_);
+  }
 
   // A requested state change is over once the VM is seen neither where it started nor in a
   // transitional state (it may have moved on since, e.g. Paused and then Saved).
@@ -298,6 +304,11 @@ class Harness {
       if (tbr.ok() && tbr->is_interval()) {
         ended_.push_back({*o.job, cl_.control()->now_ms(), tbr->micros() / 1000});
       }
+    }
+    if (o.trace->final_state() && cim::JobState(*o.trace->final_state()).is_terminal() &&
+        !o.trace->vanished) {
+      watched_.push_back(*o.job);
+      if (watched_.size() > kWatchedJobs) watched_.pop_front();
     }
   }
 
@@ -525,8 +536,7 @@ class Harness {
     // A refusal answers in the host's map (C4: 32768..32778, or the documented 1..6,
     // 4097..4099), never with a reserved value.
     if (running && rc && *rc != 0 && *rc != cim::ReturnCode::kJobStarted) {
-      const bool reserved =
-          (*rc >= 7 && *rc <= 4095) || (*rc >= 4100 && *rc <= 32767) || *rc > 65535;
+      const bool reserved = model::is_reserved_job_control_code(*rc);
       add(finding("seq7.refusal-code", reserved ? Verdict::kFail : Verdict::kPass,
                   reserved ? fmt::format("RequestStateChange({}) on the job was refused with {}, a "
                                          "reserved value",
@@ -803,6 +813,9 @@ class Harness {
   std::map<std::string, std::uint16_t> transitions_;      // vm -> requested state, not yet reached
   std::map<std::string, std::uint16_t> transition_from_;  // vm -> its state when requested
   std::vector<Ended> ended_;
+  // The last ended jobs every later view re-reads (a bounded cost: two Gets per view).
+  static constexpr std::size_t kWatchedJobs = 2;
+  std::deque<ObjectPath> watched_;
   Findings findings_;
   std::vector<std::string> numbered_;
   std::string setup_;
