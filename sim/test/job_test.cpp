@@ -304,7 +304,7 @@ TEST_F(Jobs, DestroySnapshotRemovesTheCollectionAndReparentsChildren) {
             7U);
   EXPECT_TRUE(most_current(alpha) == s1.path()) << "the most-current pointer moves to the parent";
   EXPECT_EQ(invoke(*host_, names::kCollectionSnapshotService, "DestroySnapshot", in).return_value,
-            4U);
+            32773U);
 }
 
 TEST_F(Jobs, ApplySnapshotNeedsEveryMemberOffOrSaved) {
@@ -316,7 +316,7 @@ TEST_F(Jobs, ApplySnapshotNeedsEveryMemberOffOrSaved) {
   cim::set(in, "SnapshotCollection", Value::reference(first));
   const Observable before = observe(*host_);
   EXPECT_EQ(invoke(*host_, names::kCollectionSnapshotService, "ApplySnapshot", in).return_value,
-            5U);
+            32775U);
   EXPECT_TRUE(observe(*host_) == before);
   for (const char* name : {"alpha", "beta"}) {
     cim::PropertyList rs;

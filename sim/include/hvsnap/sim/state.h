@@ -65,7 +65,7 @@ enum class JobKind : std::uint8_t {
 };
 
 struct Personality {
-  CodeFamily codes = CodeFamily::kDmtf;
+  CodeFamily codes = CodeFamily::kMsvm;  // C1, C2: real hosts answer in the Msvm family
   Completion completion = Completion::kJob;
   FirstJobState first_job_state = FirstJobState::kRunning;
   std::uint32_t result_visibility_polls = 0;  // 0 = immediate; N = after-polls: N
