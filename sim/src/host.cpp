@@ -244,9 +244,7 @@ Personality HostControl::personality() const {
 }
 
 cim::Status HostControl::set_personality(const Personality& p) {
-  if (p.job_progress == JobProgress::kAfterReads && p.job_progress_reads == 0) {
-    return cim::invalid_parameter("personality job-progress after-reads needs N >= 1");
-  }
+  if (auto st = validate(p); !st.ok()) return st;
   std::lock_guard lock(impl_->mu);
   impl_->personality = p;
   return {};

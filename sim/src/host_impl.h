@@ -39,6 +39,9 @@ struct Node {
 
 struct AssocDef;
 
+// A failed job's ErrorCode for the cause of its first error (contract §3.2, J2).
+std::uint16_t job_error_code(std::string_view cause);
+
 struct Host::Impl {
   std::mutex mu;
 
@@ -99,6 +102,7 @@ struct Host::Impl {
                                                std::string_view assoc_class,
                                                std::string_view result_class, std::string_view role,
                                                std::string_view result_role);
+  void repeat_some(std::vector<cim::Instance>& out);
   cim::DateTime timestamp(std::int64_t t_ms) const;
   std::string time_text(std::int64_t t_ms) const;
   void append_time_text(std::string& out, std::int64_t t_ms) const;
@@ -112,6 +116,8 @@ struct Host::Impl {
   void advance(std::int64_t ms, bool explicit_advance);
   Job& new_job(JobKind kind, std::uint16_t job_type, bool cancellable);
   void schedule(Job& job, std::int64_t duration_ms);
+  // The first step of a new job: Running jobs snapshot, New / Query Pending ones start.
+  void schedule_first_step(Job& job);
   void step(Job& job);
   void start_create_job(Job& job);
   bool run_member(Job& job);  // false once the job has ended
@@ -125,6 +131,10 @@ struct Host::Impl {
   void finish(Job& job, std::uint16_t state);
   void release_members(const Job& job);
   void destroy_snapshot_collection(const Guid& id);
+  void forget_collection(const Guid& id);    // unlinks and erases the record only
+  void remove_snapshot(const Guid& sid);     // re-parents its children (CS-SEQ-2)
+  void remove_dependents(const Guid& root);  // the whole subtree (M7)
+  void leave_collection(const Snapshot& s);
   void apply_snapshot_collection(const Guid& id);
   bool job_progresses_on_clock(const Job& job) const;
   // Fault plan.

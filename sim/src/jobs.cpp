@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <unordered_set>
 
 #include "host_impl.h"
 #include "hvsnap/cim/codes.h"
@@ -29,6 +30,27 @@ std::string_view guest_text(GuestVss g) {
 }
 
 }  // namespace
+
+std::uint16_t job_error_code(std::string_view cause) {
+  // Contract §3.2: a failed job's ErrorCode by cause, from the codes real jobs report (J2).
+  struct Row {
+    std::string_view cause;
+    std::uint16_t code;
+  };
+  static constexpr Row kRows[] = {
+      {"disabled", cim::ReturnCode::kMsvmNotSupported},
+      {"non-snapshottable-disk", cim::ReturnCode::kMsvmNotSupported},
+      {"unsupported-type", cim::ReturnCode::kMsvmNotSupported},
+      {"invalid-parameter", cim::ReturnCode::kMsvmInvalidParameter},
+      {"invalid-type", cim::ReturnCode::kMsvmIncorrectDataType},
+      {"at-limit", cim::ReturnCode::kMsvmInvalidState},
+      {"production-in-saved-state", cim::ReturnCode::kMsvmInvalidState},
+  };
+  for (const Row& r : kRows) {
+    if (r.cause == cause) return r.code;
+  }
+  return cim::ReturnCode::kMsvmFailed;  // guest VSS, injected faults, stalls, cancellation
+}
 
 // --- faults ---
 
@@ -113,9 +135,12 @@ Job& Host::Impl::new_job(JobKind kind, std::uint16_t job_type, bool cancellable)
   j.cancellable = cancellable;
   j.submitted_ms = j.start_ms = j.last_change_ms = now_ms;
   j.time_before_removal_ms = timing.time_before_removal_ms;
-  j.state = (kind != JobKind::kStateChange && personality.first_job_state == FirstJobState::kNew)
-                ? JobState::kNew
-                : JobState::kRunning;
+  j.state = JobState::kRunning;
+  if (kind != JobKind::kStateChange) {
+    if (personality.first_job_state == FirstJobState::kNew) j.state = JobState::kNew;
+    if (personality.first_job_state == FirstJobState::kQueryPending)
+      j.state = JobState::kQueryPending;  // J1
+  }
   const Guid id = j.id;
   active_jobs.insert(id);
   return jobs.emplace(id, std::move(j)).first->second;
@@ -126,7 +151,11 @@ void Host::Impl::start_create_job(Job& job) {
   job.previous_most_current.reserve(job.members.size());
   for (const Guid& m : job.members)
     vms.at(m).busy_job = job.id;
-  schedule(job, job.state == JobState::kNew ? timing.job_start_ms : timing.member_snapshot_ms);
+  schedule_first_step(job);
+}
+
+void Host::Impl::schedule_first_step(Job& job) {
+  schedule(job, job.state == JobState::kRunning ? timing.member_snapshot_ms : timing.job_start_ms);
 }
 
 void Host::Impl::step(Job& job) {
@@ -152,7 +181,7 @@ void Host::Impl::step(Job& job) {
     schedule(job, timing.job_start_ms);
     return;
   }
-  if (job.state == JobState::kStarting) {
+  if (job.state == JobState::kStarting || job.state == JobState::kQueryPending) {
     job.state = JobState::kRunning;
     job.start_ms = job.last_change_ms = now_ms;
     schedule(job, timing.member_snapshot_ms);
@@ -181,6 +210,11 @@ void Host::Impl::step(Job& job) {
 }
 
 bool Host::Impl::run_member(Job& job) {
+  if (!job.invalid_cause.empty()) {  // validation: in-job (§3.1 steps 4-6 inside the job)
+    fail(job, JobState::kException, {JobError{job.invalid_cause, job.invalid_message, {}}},
+         "The checkpoint parameters are invalid.");
+    return false;
+  }
   if (!job.resume_after_suspend && fires(FaultSite::kJobSuspend, [&] {
         return fmt::format("job {} member {}", job.id.to_string(), job.next_member);
       })) {
@@ -332,7 +366,8 @@ void Host::Impl::rollback(Job& job) {
 void Host::Impl::fail(Job& job, std::uint16_t state, std::vector<JobError> errors,
                       std::string summary) {
   rollback(job);
-  job.error_code = 32768;
+  job.error_code =
+      errors.empty() ? cim::ReturnCode::kMsvmFailed : job_error_code(errors.front().cause);
   std::string what;
   for (const JobError& e : errors) {
     if (!what.empty()) what += ' ';
@@ -360,7 +395,10 @@ void Host::Impl::finish(Job& job, std::uint16_t state) {
   job.last_change_ms = job.finished_ms = now_ms;
   job.stall_deadline_ms = -1;
   job.resume_after_suspend = false;
-  if (JobState(state).is_success()) job.percent = 100;
+  if (JobState(state).is_success()) {
+    job.percent = 100;
+    job.error_code = personality.job_success_error_code;  // 0, or 4096 (J3)
+  }
   release_members(job);
   active_jobs.erase(job.id);
   const bool early = job.kind != JobKind::kStateChange && fires(FaultSite::kJobEarlyRemoval, [&] {
@@ -379,25 +417,82 @@ void Host::Impl::finish(Job& job, std::uint16_t state) {
 void Host::Impl::destroy_snapshot_collection(const Guid& id) {
   auto cit = collections.find(id);
   if (cit == collections.end()) return;
-  for (const Guid& sid : cit->second.members) {
-    auto sit = snapshots.find(sid);
-    if (sit == snapshots.end()) continue;
-    const Snapshot& s = sit->second;
-    Vm& vm = vms.at(s.vm);
-    for (const Guid& other : vm.snapshots) {
-      Snapshot& child = snapshots.at(other);
-      if (child.parent == sid) child.parent = s.parent;  // re-parent to the grandparent
+  const std::vector<Guid> members = std::move(cit->second.members);
+  forget_collection(id);
+  for (const Guid& sid : members) {
+    if (personality.destroy_snapshot == DestroyMode::kRemoveDependents) {
+      remove_dependents(sid);
+    } else {
+      remove_snapshot(sid);
     }
-    if (vm.most_current == sid) vm.most_current = s.parent;
-    vm.snapshots.erase(std::remove(vm.snapshots.begin(), vm.snapshots.end(), sid),
-                       vm.snapshots.end());
-    snapshots.erase(sit);
   }
+}
+
+void Host::Impl::forget_collection(const Guid& id) {
+  auto cit = collections.find(id);
+  if (cit == collections.end()) return;
   if (auto git = groups.find(cit->second.group); git != groups.end()) {
     auto& list = git->second.snapshot_collections;
     list.erase(std::remove(list.begin(), list.end(), id), list.end());
   }
   collections.erase(cit);
+}
+
+// CS-SEQ-2: one snapshot goes; its children are re-parented to its parent and the VM's
+// pointers move to the parent too.
+void Host::Impl::remove_snapshot(const Guid& sid) {
+  auto sit = snapshots.find(sid);
+  if (sit == snapshots.end()) return;
+  const Snapshot s = sit->second;
+  Vm& vm = vms.at(s.vm);
+  for (const Guid& other : vm.snapshots) {
+    Snapshot& child = snapshots.at(other);
+    if (child.parent == sid) child.parent = s.parent;  // re-parent to the grandparent
+  }
+  if (vm.most_current == sid) vm.most_current = s.parent;
+  vm.snapshots.erase(std::remove(vm.snapshots.begin(), vm.snapshots.end(), sid),
+                     vm.snapshots.end());
+  leave_collection(s);
+  snapshots.erase(sid);
+}
+
+// `destroy-snapshot: remove-dependents` (M7): the snapshot and every snapshot below it go; no
+// Parent is left dangling; a collection those dependents belonged to loses them, and goes
+// when it is left empty. Nothing outside the subtree changes.
+void Host::Impl::remove_dependents(const Guid& root) {
+  auto rit = snapshots.find(root);
+  if (rit == snapshots.end()) return;
+  const Guid vm_id = rit->second.vm;
+  const Guid surviving_parent = rit->second.parent;
+  Vm& vm = vms.at(vm_id);
+  std::unordered_map<Guid, std::vector<Guid>, GuidHash> children;
+  for (const Guid& other : vm.snapshots) {
+    const Snapshot& s = snapshots.at(other);
+    if (!s.parent.is_nil()) children[s.parent].push_back(other);
+  }
+  std::vector<Guid> doomed{root};
+  for (std::size_t i = 0; i < doomed.size(); ++i) {
+    if (auto it = children.find(doomed[i]); it != children.end()) {
+      doomed.insert(doomed.end(), it->second.begin(), it->second.end());
+    }
+  }
+  std::unordered_set<Guid, GuidHash> gone(doomed.begin(), doomed.end());
+  if (gone.count(vm.most_current)) vm.most_current = surviving_parent;
+  vm.snapshots.erase(std::remove_if(vm.snapshots.begin(), vm.snapshots.end(),
+                                    [&](const Guid& g) { return gone.count(g) != 0; }),
+                     vm.snapshots.end());
+  for (const Guid& sid : doomed) {
+    leave_collection(snapshots.at(sid));
+    snapshots.erase(sid);
+  }
+}
+
+void Host::Impl::leave_collection(const Snapshot& s) {
+  auto cit = collections.find(s.collection);
+  if (cit == collections.end()) return;
+  auto& m = cit->second.members;
+  m.erase(std::remove(m.begin(), m.end(), s.id), m.end());
+  if (m.empty()) forget_collection(s.collection);
 }
 
 void Host::Impl::apply_snapshot_collection(const Guid& id) {

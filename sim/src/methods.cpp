@@ -169,6 +169,47 @@ cim::Instance error_instance(const Host::Impl& h, const JobError& e) {
   return err;
 }
 
+// SnapshotType and SnapshotSettings (§3.1 steps 4-6), judged in one place whether the call
+// or the job (`validation: in-job`) rejects them.
+struct InputCheck {
+  std::uint32_t dmtf = ReturnCode::kCompleted;  // the DMTF code of the first failing step
+  std::string_view cause;                       // job error cause (contract §3.2)
+  std::string message;
+  SnapshotKind kind = SnapshotKind::kStandard;
+  SnapshotSettings settings;
+  bool ok() const { return dmtf == ReturnCode::kCompleted; }
+};
+
+InputCheck judge_input(const PropertyList& in, VendorSnapshotTypes vendor) {
+  InputCheck c;
+  auto reject = [&](std::uint32_t dmtf, std::string_view cause, std::string message) {
+    c.dmtf = dmtf;
+    c.cause = cause;
+    c.message = std::move(message);
+    return c;
+  };
+  const UintParam t = uint_param(in, "SnapshotType");
+  if (t.state != Param::kOk || t.value > 65535) {
+    return reject(ReturnCode::kInvalidParameter, "invalid-parameter",
+                  "SnapshotType is missing or not a uint16.");
+  }
+  if (t.value == 0 || (t.value >= 3 && t.value <= 32767)) {
+    return reject(ReturnCode::kInvalidType, "invalid-type",
+                  fmt::format("SnapshotType {} is not a snapshot type (1 or 2).", t.value));
+  }
+  if (t.value >= 32768 && vendor == VendorSnapshotTypes::kReject) {
+    return reject(ReturnCode::kNotSupported, "unsupported-type",
+                  fmt::format("SnapshotType {} (vendor specific) is not supported.", t.value));
+  }
+  // M6: 32768 is Hyper-V's recovery type; other vendor values give standard snapshots.
+  c.kind = t.value == 2 || t.value == 32768 ? SnapshotKind::kRecovery : SnapshotKind::kStandard;
+  if (!parse_settings(in, c.settings)) {
+    return reject(ReturnCode::kInvalidParameter, "invalid-parameter",
+                  "SnapshotSettings is not a valid Msvm_VirtualSystemSnapshotSettingData.");
+  }
+  return c;
+}
+
 class Methods {
  public:
   explicit Methods(Host::Impl& h) : h_(h) {}
@@ -192,15 +233,14 @@ class Methods {
     if (!id || (group ? !h_.groups.count(*id) : !h_.management_groups.count(*id))) {
       return fail(ReturnCode::kInvalidParameter);  // C-MISSING
     }
-    // Steps 4-5: SnapshotType.
-    UintParam t = uint_param(in, "SnapshotType");
-    if (t.state != Param::kOk || t.value > 65535) return fail(ReturnCode::kInvalidParameter);
-    if (t.value == 0 || (t.value >= 3 && t.value <= 32767)) return fail(ReturnCode::kInvalidType);
-    if (t.value >= 32768) return fail(ReturnCode::kNotSupported);
-    // Step 6: SnapshotSettings.
-    SnapshotSettings settings;
-    if (!parse_settings(in, settings)) return fail(ReturnCode::kInvalidParameter);
-    // Steps 7-10: the collection's class and members (R is ignored, AMB-7).
+    // Steps 4-6: SnapshotType and SnapshotSettings; `validation: in-job` judges them in the job.
+    const InputCheck input = check_input(in);
+    const bool in_job = h_.personality.validation == Validation::kInJob;
+    if (!input.ok() && !in_job) return fail(input.dmtf);
+    // Step 7: a host that refuses collection snapshots (O1, O2, O3, O5), groups of groups too.
+    if (refused(management ? Node{NodeKind::kManagementGroup, *id} : Node{NodeKind::kGroup, *id}))
+      return fail(ReturnCode::kNotSupported);
+    // Steps 8-11: the collection's class and members (R is ignored, AMB-7).
     if (management) return fail(ReturnCode::kNotSupported);  // C-MGMT (AMB-5)
     const Group& g = h_.groups.at(*id);
     if (g.members.empty()) return fail(ReturnCode::kInvalidState);  // C-EMPTY (AMB-4)
@@ -209,7 +249,7 @@ class Methods {
       if (is_transitional(vm.state) || !vm.busy_job.is_nil())
         return fail(ReturnCode::kInvalidState);
     }
-    const bool recovery = t.value == 2;
+    const bool recovery = input.ok() && input.kind == SnapshotKind::kRecovery;
     if (recovery) {
       for (const Guid& m : g.members) {
         const VmState s = h_.vms.at(m).state;
@@ -222,18 +262,25 @@ class Methods {
       return fail(ReturnCode::kFailed);
     if (h_.fires(FaultSite::kSyncTimeout, [] { return "CreateSnapshot"; }))
       return fail(ReturnCode::kTimeout);
-    // Step 11.
-    Job proto;
-    proto.group = g.id;
-    proto.members = g.members;
-    proto.snapshot_kind = recovery ? SnapshotKind::kRecovery : SnapshotKind::kStandard;
-    proto.ignore_nonsnapshottable_disks = settings.ignore_nonsnapshottable_disks;
-    if (synchronous()) return create_now(proto);
+    // Step 12.
+    if (synchronous()) {
+      if (!input.ok()) return fail(input.dmtf);  // no job to judge it in
+      Job proto;
+      proto.group = g.id;
+      proto.members = g.members;
+      proto.snapshot_kind = input.kind;
+      proto.ignore_nonsnapshottable_disks = input.settings.ignore_nonsnapshottable_disks;
+      return create_now(proto);
+    }
     Job& job = h_.new_job(JobKind::kCreateSnapshot, 198, true);
-    job.group = proto.group;
-    job.members = std::move(proto.members);
-    job.snapshot_kind = proto.snapshot_kind;
-    job.ignore_nonsnapshottable_disks = proto.ignore_nonsnapshottable_disks;
+    job.group = g.id;
+    job.members = g.members;
+    job.snapshot_kind = input.kind;
+    job.ignore_nonsnapshottable_disks = input.settings.ignore_nonsnapshottable_disks;
+    if (!input.ok()) {
+      job.invalid_cause = std::string(input.cause);
+      job.invalid_message = input.message;
+    }
     h_.start_create_job(job);
     return started(job);
   }
@@ -281,8 +328,7 @@ class Methods {
     job.members = vms;
     for (const Guid& v : vms)
       h_.vms.at(v).busy_job = job.id;
-    h_.schedule(
-        job, job.state == JobState::kNew ? h_.timing.job_start_ms : h_.timing.member_snapshot_ms);
+    h_.schedule_first_step(job);
     return started(job);
   }
 
@@ -487,18 +533,25 @@ class Methods {
 
   // --- Msvm_ConcreteJob ---
 
+  // Msvm_ConcreteJob.RequestStateChange: refusals in the job-control-codes family (C4).
   MethodResult job_request_state_change(const Guid& job_id, const PropertyList& in) {
+    const bool msvm = h_.personality.job_control_codes == CodeFamily::kMsvm;
+    const MethodResult invalid_parameter = result(msvm ? 32773 : 5);
+    const MethodResult invalid_transition = result(msvm ? 32775 : 4097);
+    const MethodResult not_supported = result(msvm ? 32770 : 1);
     UintParam rs = uint_param(in, "RequestedState");
-    if (rs.state != Param::kOk) return result(5);  // Invalid Parameter (this method's map)
+    if (rs.state != Param::kOk) return invalid_parameter;
     if (const Value* tp = cim::find(in, "TimeoutPeriod"); tp != nullptr && !tp->is_null()) {
       const cim::DateTime* d = tp->as_datetime();
-      if (d == nullptr || d->micros() != 0) return result(4098);  // Timeout not supported
+      if (d == nullptr || d->micros() != 0)  // a timeout is not supported
+        return msvm ? not_supported : result(4098);
     }
     Job& job = h_.jobs.at(job_id);
-    if (JobState(job.state).is_terminal()) return result(4097);  // Invalid State Transition
+    if (JobState(job.state).is_terminal()) return invalid_transition;
     switch (rs.value) {
       case 2:  // Start: resume a job the client suspended
-        if (job.state != JobState::kSuspended || job.resume_after_suspend) return result(4097);
+        if (job.state != JobState::kSuspended || job.resume_after_suspend)
+          return invalid_transition;
         job.state = JobState::kRunning;
         job.last_change_ms = h_.now_ms;
         h_.schedule(job, h_.timing.member_snapshot_ms);
@@ -506,7 +559,7 @@ class Methods {
       case 3:  // Suspend
         if (job.state != JobState::kRunning || job.kind == JobKind::kStateChange ||
             job.stall_deadline_ms >= 0) {
-          return result(4097);
+          return invalid_transition;
         }
         job.state = JobState::kSuspended;
         job.resume_after_suspend = false;
@@ -514,7 +567,7 @@ class Methods {
         return result(0);
       case 4:  // Terminate
       case 5:  // Kill
-        if (!job.cancellable) return result(4097);
+        if (!job.cancellable) return invalid_transition;
         h_.fail(job, rs.value == 4 ? JobState::kTerminated : JobState::kKilled,
                 {JobError{"cancelled",
                           fmt::format("The job was {} at the client's request.",
@@ -523,9 +576,9 @@ class Methods {
                 "The operation was cancelled.");
         return result(0);
       case 6:
-        return result(1);  // Service: not supported
+        return not_supported;  // Service
       default:
-        return result(5);
+        return invalid_parameter;
     }
   }
 
@@ -549,6 +602,29 @@ class Methods {
 
  private:
   MethodResult fail(std::uint32_t dmtf) { return result(h_.code(dmtf)); }
+
+  InputCheck check_input(const PropertyList& in) const {
+    return judge_input(in, h_.personality.vendor_snapshot_types);
+  }
+
+  // refuse-collection-snapshots: any member (of any nested group) in a listed state.
+  bool refused(const Node& collection) const {
+    const RefusePolicy& policy = h_.personality.refuse_collection_snapshots;
+    if (policy.none()) return false;
+    if (policy.all) return true;
+    auto group_refused = [&](const Group& g) {
+      for (const Guid& m : g.members) {
+        const VmState s = h_.vms.at(m).state;
+        if (std::binary_search(policy.states.begin(), policy.states.end(), s)) return true;
+      }
+      return false;
+    };
+    if (collection.kind == NodeKind::kGroup) return group_refused(h_.groups.at(collection.id));
+    for (const Guid& gid : h_.management_groups.at(collection.id).members) {
+      if (group_refused(h_.groups.at(gid))) return true;
+    }
+    return false;
+  }
 
   MethodResult started(const Job& job) {
     MethodResult r = result(ReturnCode::kJobStarted);

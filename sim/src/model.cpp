@@ -693,7 +693,21 @@ cim::Result<std::vector<Instance>> Host::Impl::walk(const ObjectPath& object, bo
       }
     }
   }
+  if (personality.associators == AssociatorResults::kDuplicates) repeat_some(out);
   return out;
+}
+
+// `associators: duplicates` (M2): a real host may return an object once per association
+// that reaches it; here each result is repeated with a seeded probability of one in three.
+void Host::Impl::repeat_some(std::vector<Instance>& out) {
+  std::vector<Instance> with;
+  with.reserve(out.size() * 2);
+  for (Instance& i : out) {
+    const bool twice = rng_choices.uniform(0, 2) == 0;
+    with.push_back(i);
+    if (twice) with.push_back(std::move(i));
+  }
+  out = std::move(with);
 }
 
 }  // namespace hvsnap::sim

@@ -42,10 +42,18 @@ HVSNAP_ENUM_TABLE(GuestVss, {GuestVss::kOk, "ok"}, {GuestVss::kFails, "fails"},
                   {GuestVss::kAbsent, "absent"})
 HVSNAP_ENUM_TABLE(SnapshotKind, {SnapshotKind::kStandard, "standard"},
                   {SnapshotKind::kRecovery, "recovery"})
-HVSNAP_ENUM_TABLE(CodeFamily, {CodeFamily::kDmtf, "dmtf"}, {CodeFamily::kMsvm, "msvm"})
+HVSNAP_ENUM_TABLE(CodeFamily, {CodeFamily::kMsvm, "msvm"}, {CodeFamily::kDmtf, "dmtf"})
 HVSNAP_ENUM_TABLE(Completion, {Completion::kJob, "job"}, {Completion::kSynchronous, "synchronous"},
                   {Completion::kMixed, "mixed"})
-HVSNAP_ENUM_TABLE(FirstJobState, {FirstJobState::kRunning, "running"}, {FirstJobState::kNew, "new"})
+HVSNAP_ENUM_TABLE(FirstJobState, {FirstJobState::kRunning, "running"}, {FirstJobState::kNew, "new"},
+                  {FirstJobState::kQueryPending, "query-pending"})
+HVSNAP_ENUM_TABLE(Validation, {Validation::kSync, "sync"}, {Validation::kInJob, "in-job"})
+HVSNAP_ENUM_TABLE(VendorSnapshotTypes, {VendorSnapshotTypes::kReject, "reject"},
+                  {VendorSnapshotTypes::kAccept, "accept"})
+HVSNAP_ENUM_TABLE(DestroyMode, {DestroyMode::kReparent, "reparent"},
+                  {DestroyMode::kRemoveDependents, "remove-dependents"})
+HVSNAP_ENUM_TABLE(AssociatorResults, {AssociatorResults::kDistinct, "distinct"},
+                  {AssociatorResults::kDuplicates, "duplicates"})
 HVSNAP_ENUM_TABLE(JobProgress, {JobProgress::kTicks, "ticks"},
                   {JobProgress::kAfterReads, "after-reads"}, {JobProgress::kManual, "manual"})
 HVSNAP_ENUM_TABLE(FaultSite, {FaultSite::kSyncFailed, "sync-failed"},
@@ -115,6 +123,18 @@ std::string_view to_string(FirstJobState v) {
 std::string_view to_string(JobProgress v) {
   return name_of(v);
 }
+std::string_view to_string(Validation v) {
+  return name_of(v);
+}
+std::string_view to_string(VendorSnapshotTypes v) {
+  return name_of(v);
+}
+std::string_view to_string(DestroyMode v) {
+  return name_of(v);
+}
+std::string_view to_string(AssociatorResults v) {
+  return name_of(v);
+}
 std::string_view to_string(FaultSite v) {
   return name_of(v);
 }
@@ -152,6 +172,10 @@ HVSNAP_INSTANTIATE(CodeFamily)
 HVSNAP_INSTANTIATE(Completion)
 HVSNAP_INSTANTIATE(FirstJobState)
 HVSNAP_INSTANTIATE(JobProgress)
+HVSNAP_INSTANTIATE(Validation)
+HVSNAP_INSTANTIATE(VendorSnapshotTypes)
+HVSNAP_INSTANTIATE(DestroyMode)
+HVSNAP_INSTANTIATE(AssociatorResults)
 HVSNAP_INSTANTIATE(FaultSite)
 HVSNAP_INSTANTIATE(JobKind)
 #undef HVSNAP_INSTANTIATE
@@ -315,10 +339,7 @@ cim::Status validate(const HostState& s) {
         "timing: auto-advance-ms must be >= 0, time-before-removal-ms >= 0, every other duration "
         ">= 1");
   }
-  if (s.personality.job_progress == JobProgress::kAfterReads &&
-      s.personality.job_progress_reads == 0) {
-    return cim::invalid_parameter("personality job-progress after-reads needs N >= 1");
-  }
+  if (auto st = validate(s.personality); !st.ok()) return st;
   for (const auto& [site, cfg] : s.faults.sites) {
     if (!(cfg.activation >= 0.0 && cfg.activation <= 1.0 && cfg.firing >= 0.0 &&
           cfg.firing <= 1.0)) {

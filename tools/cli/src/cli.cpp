@@ -58,8 +58,8 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
       "--out", co.out,
       "the report folder (default reports/runs/<UTC time>-<target>); must not exist or be empty");
   cert->add_option("--personality", co.personality,
-                   "the fake's personality, e.g. codes=msvm,completion=mixed (keys: codes, "
-                   "completion, first-job-state, result-visibility, job-progress)");
+                   "the fake's personality, e.g. codes=dmtf,completion=mixed ('hvsnap targets' "
+                   "lists every key and its values)");
   cert->add_option("--faults", co.faults, "the fake's fault plan ('hvsnap targets' lists them)");
   cert->add_option("--cases-per-combination", co.cases_per_combo,
                    "random cases per class combination")

@@ -39,8 +39,12 @@ enum class SnapshotKind : std::uint8_t { kStandard, kRecovery };
 // Personalities (contract §3.4).
 enum class CodeFamily : std::uint8_t { kDmtf, kMsvm };
 enum class Completion : std::uint8_t { kJob, kSynchronous, kMixed };
-enum class FirstJobState : std::uint8_t { kRunning, kNew };
+enum class FirstJobState : std::uint8_t { kRunning, kNew, kQueryPending };
 enum class JobProgress : std::uint8_t { kTicks, kAfterReads, kManual };
+enum class Validation : std::uint8_t { kSync, kInJob };
+enum class VendorSnapshotTypes : std::uint8_t { kReject, kAccept };
+enum class DestroyMode : std::uint8_t { kReparent, kRemoveDependents };
+enum class AssociatorResults : std::uint8_t { kDistinct, kDuplicates };
 
 // Fault sites (contract §6).
 enum class FaultSite : std::uint8_t {
@@ -64,6 +68,15 @@ enum class JobKind : std::uint8_t {
   kStateChange
 };
 
+// refuse-collection-snapshots (O1, O2, O3, O5): CreateSnapshot answers Not Supported for a
+// group with a member in one of `states`, or for every group when `all`.
+struct RefusePolicy {
+  bool all = false;
+  std::vector<VmState> states;  // sorted, distinct; empty and !all = none
+  bool none() const { return !all && states.empty(); }
+  friend bool operator==(const RefusePolicy&, const RefusePolicy&) = default;
+};
+
 struct Personality {
   CodeFamily codes = CodeFamily::kMsvm;  // C1, C2: real hosts answer in the Msvm family
   Completion completion = Completion::kJob;
@@ -71,6 +84,13 @@ struct Personality {
   std::uint32_t result_visibility_polls = 0;  // 0 = immediate; N = after-polls: N
   JobProgress job_progress = JobProgress::kTicks;
   std::uint32_t job_progress_reads = 1;  // N of after-reads: N
+  RefusePolicy refuse_collection_snapshots;
+  Validation validation = Validation::kSync;
+  VendorSnapshotTypes vendor_snapshot_types = VendorSnapshotTypes::kReject;  // M6
+  DestroyMode destroy_snapshot = DestroyMode::kReparent;                     // M7
+  AssociatorResults associators = AssociatorResults::kDistinct;              // M2
+  CodeFamily job_control_codes = CodeFamily::kMsvm;                          // C4
+  std::uint16_t job_success_error_code = 0;                                  // 0 or 4096 (J3)
   friend bool operator==(const Personality&, const Personality&) = default;
 };
 
@@ -196,6 +216,10 @@ struct Job {
   std::uint32_t next_member = 0;
   SnapshotKind snapshot_kind = SnapshotKind::kStandard;
   bool ignore_nonsnapshottable_disks = false;
+  // validation: in-job: why the job must fail at its first step (a JobError cause and
+  // message, contract §3.2); empty when the input was valid.
+  std::string invalid_cause;
+  std::string invalid_message;
   bool warnings = false;
   std::vector<Guid> created;
   std::vector<Guid> previous_most_current;  // parallel to `created`
@@ -254,6 +278,10 @@ std::string_view to_string(CodeFamily v);
 std::string_view to_string(Completion v);
 std::string_view to_string(FirstJobState v);
 std::string_view to_string(JobProgress v);
+std::string_view to_string(Validation v);
+std::string_view to_string(VendorSnapshotTypes v);
+std::string_view to_string(DestroyMode v);
+std::string_view to_string(AssociatorResults v);
 std::string_view to_string(FaultSite v);
 std::string_view to_string(JobKind v);
 
@@ -262,6 +290,20 @@ std::optional<E> parse_enum(std::string_view text);
 // Every accepted spelling, for "expected one of …" messages.
 template <class E>
 std::string enum_choices();
+
+// The personality in text form (contract §3.4), shared by fixtures, `--personality` and
+// reports: one KEY=VALUE per key, e.g. "refuse-collection-snapshots=off+saved",
+// "result-visibility=after-polls:5", "job-progress=after-reads:2".
+std::vector<std::string_view> personality_keys();
+// Sets `key` from its text value; the message names the key, the value and what is allowed.
+cim::Status set_personality_value(Personality& p, std::string_view key, std::string_view value);
+std::string personality_value(const Personality& p, std::string_view key);
+// Every value a key takes ("ticks|manual|after-reads:N"), for help texts.
+std::string personality_choices(std::string_view key);
+// "codes=msvm,completion=job,…" with every key, in personality_keys() order.
+std::string describe_personality(const Personality& p);
+// Cross-field checks (after-reads N >= 1, job-success-error-code 0 or 4096).
+cim::Status validate(const Personality& p);
 
 // Named fault plans used by the suite and `hvsnap certify --faults NAME`: one per site
 // (armed for certain, firing often) plus "none" and "all".
