@@ -239,8 +239,8 @@ std::string precondition_problem(const Case& c, const model::HostView& before, c
   if (!before.errors.empty()) return "the host could not be observed: " + before.errors.front();
   switch (c.combo.c) {
     case CClass::kTransitional:
-      if (!any({4, 10}))
-        return "no member was still in a transitional state (4 or 10) when the call was made";
+      if (!any({1, 4, 10}))  // 1: saving/pausing/resuming (V1)
+        return "no member was still in a transitional state (1, 4 or 10) when the call was made";
       break;
     case CClass::kSaved:
       if (!any({6, 9})) return "no member was Saved or Paused when the call was made";

@@ -383,7 +383,7 @@ std::vector<std::string> Client::cleanup() {
   for (const auto& v : vms_) {
     for (int i = 0; i < options_.max_polls; ++i) {
       const auto s = vm_state(v);
-      if (!s || (*s != 4 && *s != 10)) break;
+      if (!s || (*s != 1 && *s != 4 && *s != 10)) break;  // 1: saving/pausing/resuming (V1)
       pass_time(options_.poll_step_ms);
     }
   }
@@ -410,7 +410,7 @@ std::vector<std::string> Client::cleanup() {
     // Wait out any transition, then switch off, then delete.
     for (int i = 0; i < options_.max_polls; ++i) {
       const auto s = vm_state(*v);
-      if (!s || (*s != 4 && *s != 10)) break;
+      if (!s || (*s != 1 && *s != 4 && *s != 10)) break;  // 1: saving/pausing/resuming (V1)
       pass_time(options_.poll_step_ms);
     }
     const auto s = vm_state(*v);

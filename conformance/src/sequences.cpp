@@ -217,7 +217,8 @@ class Harness {
   void settle_transitions() {
     for (auto it = transitions_.begin(); it != transitions_.end();) {
       auto vm = view_.vms.find(it->first);
-      const bool over = vm != view_.vms.end() && vm->second.state != 4 && vm->second.state != 10 &&
+      const bool over = vm != view_.vms.end() && vm->second.state != 1 &&  // V1
+                        vm->second.state != 4 && vm->second.state != 10 &&
                         vm->second.state != transition_from_[it->first];
       if (over) transition_from_.erase(it->first);
       it = over ? transitions_.erase(it) : std::next(it);
@@ -240,7 +241,7 @@ class Harness {
       auto it = view_.vms.find(vm);
       if (it == view_.vms.end()) continue;
       const auto st = it->second.state;
-      transitional = transitional || st == 4 || st == 10 || transitions_.count(vm);
+      transitional = transitional || st == 1 || st == 4 || st == 10 || transitions_.count(vm);
       saved = saved || st == 6 || st == 9;
       at_limit =
           at_limit || (limit_ > 0 && vm == id_of(vms_[0]) && it->second.snapshots.size() >= limit_);

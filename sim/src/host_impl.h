@@ -123,6 +123,7 @@ struct Host::Impl {
   bool run_member(Job& job);  // false once the job has ended
   std::vector<JobError> member_causes(const Vm& vm, const Job& job) const;
   void snapshot_member(Job& job, Vm& vm);
+  static bool production_possible(const Vm& vm);
   void complete_create(Job& job);
   // Builds the snapshot collection from what `job` created; returns its id.
   Guid make_snapshot_collection(Job& job);

@@ -294,7 +294,22 @@ std::vector<JobError> Host::Impl::member_causes(const Vm& vm, const Job& job) co
                                vm.name, guest_text(vm.guest_vss)),
                    vm.id});
   }
+  if (vm.checkpoint_type == CheckpointType::kProductionOnly && is_saved_like(vm.state)) {
+    out.push_back({"production-in-saved-state",
+                   fmt::format("Virtual machine '{}' is {}: a production checkpoint needs it Off "
+                               "or Running (V4), and its checkpoint type (production only) "
+                               "forbids a standard checkpoint.",
+                               vm.name, to_string(vm.state)),
+                   vm.id});
+  }
   return out;
+}
+
+// V4: production checkpoints are taken Off, or Running with a guest that quiesces; otherwise
+// production-with-fallback takes a standard one (the job then ends with warnings).
+bool Host::Impl::production_possible(const Vm& vm) {
+  return vm.state == VmState::kOff ||
+         (vm.state == VmState::kRunning && vm.guest_vss == GuestVss::kOk);
 }
 
 void Host::Impl::snapshot_member(Job& job, Vm& vm) {
@@ -306,7 +321,7 @@ void Host::Impl::snapshot_member(Job& job, Vm& vm) {
   s.created_ms = now_ms;
   const bool production = vm.checkpoint_type == CheckpointType::kProduction ||
                           vm.checkpoint_type == CheckpointType::kProductionOnly;
-  if (production && vm.state == VmState::kRunning && vm.guest_vss != GuestVss::kOk) {
+  if (production && !production_possible(vm)) {
     s.taken_as = CheckpointType::kStandard;  // production with fallback: a standard one
     job.warnings = true;
   } else {

@@ -97,10 +97,6 @@ bool foreign_namespace(const ObjectPath& p) {
          !cim::iequals(cim::canonical_namespace(p.name_space()), names::kNamespace);
 }
 
-bool is_transitional(VmState s) {
-  return s == VmState::kStarting || s == VmState::kShuttingDown;
-}
-
 MethodResult result(std::uint32_t code) {
   MethodResult r;
   r.return_value = code;
@@ -252,9 +248,7 @@ class Methods {
     const bool recovery = input.ok() && input.kind == SnapshotKind::kRecovery;
     if (recovery) {
       for (const Guid& m : g.members) {
-        const VmState s = h_.vms.at(m).state;
-        if (s == VmState::kSaved || s == VmState::kPaused)
-          return fail(ReturnCode::kInvalidState);  // AMB-6
+        if (is_saved_like(h_.vms.at(m).state)) return fail(ReturnCode::kInvalidState);  // AMB-6
       }
     }
     // Faults inside the envelope: a valid call may still fail transiently with no change.
@@ -310,9 +304,8 @@ class Methods {
       const Vm& vm = h_.vms.at(v);
       if (is_transitional(vm.state) || !vm.busy_job.is_nil())
         return fail(ReturnCode::kInvalidState);
-      if (kind == JobKind::kApplySnapshot &&
-          (vm.state == VmState::kRunning || vm.state == VmState::kPaused)) {
-        return fail(ReturnCode::kInvalidState);  // CS-SEQ-3: a running member
+      if (kind == JobKind::kApplySnapshot && has_worker_process(vm.state)) {
+        return fail(ReturnCode::kInvalidState);  // CS-SEQ-3: a running (or paused) member
       }
     }
     if (synchronous()) {
@@ -440,8 +433,7 @@ class Methods {
     auto node = node_param(in, "AffectedSystem");
     if (!node || node->kind != NodeKind::kVm) return result(ReturnCode::kMsvmInvalidParameter);
     Vm& vm = h_.vms.at(node->id);
-    if (is_transitional(vm.state) || !vm.busy_job.is_nil() || vm.state == VmState::kRunning ||
-        vm.state == VmState::kPaused) {
+    if (is_transitional(vm.state) || !vm.busy_job.is_nil() || has_worker_process(vm.state)) {
       return result(ReturnCode::kMsvmInvalidState);
     }
     for (const Guid& sid : vm.snapshots) {
@@ -489,46 +481,73 @@ class Methods {
 
   // --- Msvm_ComputerSystem.RequestStateChange ---
 
+  // Returns {0, 4096, 32768..32778} only (C5): a move the VM cannot make is 32775 (as Saving
+  // an Off VM is on a real host), a value the fake does not model 32770, any other 32773.
   MethodResult vm_request_state_change(const Guid& vm_id, const PropertyList& in) {
     UintParam rs = uint_param(in, "RequestedState");
-    if (rs.state != Param::kOk) return result(ReturnCode::kMsvmInvalidParameter);
-    Vm& vm = h_.vms.at(vm_id);
-    if (rs.value != 2 && rs.value != 3 && rs.value != 6 && rs.value != 9) {
+    if (rs.state != Param::kOk || rs.value > 65535)
       return result(ReturnCode::kMsvmInvalidParameter);
+    Vm& vm = h_.vms.at(vm_id);
+    const std::optional<Transition> t = transition(vm.state, rs.value);
+    if (!t) {
+      const bool known = rs.value == 7 || rs.value == 8 || rs.value == 32779 || rs.value == 32780;
+      return result(known ? ReturnCode::kMsvmNotSupported : ReturnCode::kMsvmInvalidParameter);
     }
-    if (is_transitional(vm.state) || !vm.busy_job.is_nil())
+    if (is_transitional(vm.state) || !vm.busy_job.is_nil() || t->via == VmState::kOff)
       return result(ReturnCode::kMsvmInvalidState);
-    const VmState from = vm.state;
-    const auto to = static_cast<VmState>(rs.value);
-    std::uint16_t job_type = 0;
-    switch (to) {
-      case VmState::kRunning:
-        if (from != VmState::kOff && from != VmState::kSaved && from != VmState::kPaused)
-          return result(ReturnCode::kMsvmInvalidState);
-        job_type = from == VmState::kPaused ? 27 : 12;  // Resume / Start
-        break;
-      case VmState::kOff:
-        if (from == VmState::kOff) return result(ReturnCode::kMsvmInvalidState);
-        job_type = 13;  // Power Off
-        break;
-      case VmState::kSaved:
-        if (from != VmState::kRunning && from != VmState::kPaused)
-          return result(ReturnCode::kMsvmInvalidState);
-        job_type = 14;  // Save
-        break;
-      default:  // kPaused
-        if (from != VmState::kRunning) return result(ReturnCode::kMsvmInvalidState);
-        job_type = 26;  // Pause
-        break;
-    }
-    Job& job = h_.new_job(JobKind::kStateChange, job_type, false);
+    Job& job = h_.new_job(JobKind::kStateChange, t->job_type, false);
     job.target = vm.id;
     job.requested_state = static_cast<std::uint16_t>(rs.value);
-    vm.state = to == VmState::kRunning ? VmState::kStarting : VmState::kShuttingDown;
-    vm.target = to;
+    vm.state = t->via;
+    vm.target = t->to;
     vm.transition_job = job.id;
     h_.schedule(job, h_.timing.transition_ms);
     return started(job);
+  }
+
+  // A requested move (V2's RequestedState map; 6/32773, 9/32776 are the same request in the
+  // DMTF and vendor spelling): the transitional state it passes, where it ends, its JobType.
+  // nullopt: a value the fake does not model; `via` kOff: not possible from `from`.
+  struct Transition {
+    VmState via;
+    VmState to;
+    std::uint16_t job_type;
+  };
+  static std::optional<Transition> transition(VmState from, std::uint64_t requested) {
+    const Transition refused{VmState::kOff, VmState::kOff, 0};
+    const bool stopped = from == VmState::kOff || from == VmState::kSaved ||
+                         from == VmState::kFastSaved || from == VmState::kHibernated;
+    switch (requested) {
+      case 2:  // Enabled: start, restore a saved state, or resume
+        if (from == VmState::kPaused) return Transition{VmState::kResuming, VmState::kRunning, 27};
+        if (!stopped) return refused;
+        return Transition{VmState::kStarting, VmState::kRunning,
+                          std::uint16_t(from == VmState::kOff ? 12 : 15)};
+      case 3:  // Disabled: turn off (also discards a saved state)
+        if (from == VmState::kOff) return refused;
+        return Transition{VmState::kShuttingDown, VmState::kOff, 13};
+      case 4:  // Shut Down: through the guest
+        if (from != VmState::kRunning) return refused;
+        return Transition{VmState::kShuttingDown, VmState::kOff, 16};
+      case 6:
+      case 32773:  // Offline / Saving: save
+        if (from != VmState::kRunning && from != VmState::kPaused) return refused;
+        return Transition{VmState::kSaving, VmState::kSaved, 14};
+      case 9:
+      case 32776:  // Quiesce / Pausing: pause
+        if (from != VmState::kRunning) return refused;
+        return Transition{VmState::kPausing, VmState::kPaused, 26};
+      case 32777:  // Resuming
+        if (from != VmState::kPaused) return refused;
+        return Transition{VmState::kResuming, VmState::kRunning, 27};
+      case 10:
+      case 11:  // Reboot / Reset
+        if (from != VmState::kRunning && from != VmState::kPaused) return refused;
+        return Transition{VmState::kStarting, VmState::kRunning,
+                          std::uint16_t(requested == 10 ? 29 : 28)};
+      default:
+        return std::nullopt;
+    }
   }
 
   // --- Msvm_ConcreteJob ---

@@ -387,10 +387,15 @@ Instance Host::Impl::materialize(const Node& node) {
       inst.add("ElementName"_n, str(vm.name));
       inst.add("Caption"_n, str("Virtual Machine"));
       inst.add("Description"_n, str("Microsoft Virtual Machine"));
-      inst.add("EnabledState"_n, Value::uint16(static_cast<std::uint16_t>(vm.state)));
-      inst.add(
-          "RequestedState"_n,
-          Value::uint16(vm.transition_job.is_nil() ? 12 : static_cast<std::uint16_t>(vm.target)));
+      inst.add("EnabledState"_n, Value::uint16(enabled_state(vm.state)));
+      if (const std::string_view other = other_enabled_state(vm.state); !other.empty()) {
+        inst.add("OtherEnabledState"_n, str(std::string(other)));
+      } else {
+        inst.add("OtherEnabledState"_n, Value::null(cim::CimType::kString));
+      }
+      inst.add("RequestedState"_n, Value::uint16(vm.transition_job.is_nil()
+                                                     ? 12
+                                                     : jobs.at(vm.transition_job).requested_state));
       inst.add("HealthState"_n, Value::uint16(5));
       inst.add("OperationalStatus"_n,
                Value::array(cim::CimType::kUint16, {cim::Scalar(std::uint64_t{2})}));

@@ -30,7 +30,10 @@ struct Table;
 
 HVSNAP_ENUM_TABLE(VmState, {VmState::kRunning, "running"}, {VmState::kOff, "off"},
                   {VmState::kShuttingDown, "shutting-down"}, {VmState::kSaved, "saved"},
-                  {VmState::kPaused, "paused"}, {VmState::kStarting, "starting"})
+                  {VmState::kPaused, "paused"}, {VmState::kStarting, "starting"},
+                  {VmState::kSaving, "saving"}, {VmState::kPausing, "pausing"},
+                  {VmState::kResuming, "resuming"}, {VmState::kFastSaved, "fast-saved"},
+                  {VmState::kHibernated, "hibernated"})
 HVSNAP_ENUM_TABLE(CheckpointType, {CheckpointType::kDisabled, "disabled"},
                   {CheckpointType::kProduction, "production"},
                   {CheckpointType::kProductionOnly, "production-only"},
@@ -98,6 +101,45 @@ cim::Status unique_ids(const std::vector<T>& v, std::string_view what) {
 
 std::string_view to_string(VmState v) {
   return name_of(v);
+}
+
+std::uint16_t enabled_state(VmState s) {
+  switch (s) {
+    case VmState::kSaving:
+    case VmState::kPausing:
+    case VmState::kResuming:
+      return 1;  // Other (V1)
+    default:
+      return static_cast<std::uint16_t>(s);
+  }
+}
+
+std::string_view other_enabled_state(VmState s) {
+  switch (s) {
+    case VmState::kSaving:
+      return "Saving";
+    case VmState::kPausing:
+      return "Quiescing";
+    case VmState::kResuming:
+      return "Resuming";
+    default:
+      return {};
+  }
+}
+
+bool is_transitional(VmState s) {
+  return s == VmState::kStarting || s == VmState::kShuttingDown || s == VmState::kSaving ||
+         s == VmState::kPausing || s == VmState::kResuming;
+}
+
+bool is_saved_like(VmState s) {
+  return s == VmState::kSaved || s == VmState::kPaused || s == VmState::kFastSaved ||
+         s == VmState::kHibernated;
+}
+
+bool has_worker_process(VmState s) {
+  return s != VmState::kOff && s != VmState::kSaved && s != VmState::kFastSaved &&
+         s != VmState::kHibernated;
 }
 std::string_view to_string(CheckpointType v) {
   return name_of(v);
@@ -223,9 +265,6 @@ cim::Status validate(const HostState& s) {
     if (!jobs.insert(j.id).second)
       return cim::invalid_parameter(fmt::format("job id {} is used twice", j.id.to_string()));
   }
-  auto is_transitional = [](VmState st) {
-    return st == VmState::kStarting || st == VmState::kShuttingDown;
-  };
   for (const auto& v : s.vms) {
     if (is_transitional(v.state) && (v.transition_job.is_nil() || !jobs.count(v.transition_job))) {
       return cim::invalid_parameter(fmt::format("vm \"{}\" is {} but no state-change job drives it",

@@ -379,7 +379,7 @@ TEST_F(Jobs, VmStateChangesPassThroughTransitionalStates) {
   cim::set(in, "RequestedState", Value::uint16(9));
   EXPECT_EQ(host_->invoke_method(beta, "RequestStateChange", in)->return_value, 32775U)
       << "cannot pause an off vm";
-  cim::set(in, "RequestedState", Value::uint16(7));
+  cim::set(in, "RequestedState", Value::uint16(5));
   EXPECT_EQ(host_->invoke_method(beta, "RequestStateChange", in)->return_value, 32773U);
   cim::set(in, "RequestedState", Value::uint16(2));
   r = host_->invoke_method(beta, "RequestStateChange", in);

@@ -219,7 +219,9 @@ bool allow_finished_transitions(Expectation& e, const HostView& after, const Dec
   bool saved = false;
   for (const auto& vm : e.members) {
     auto it = after.vms.find(vm);
-    if (it == after.vms.end() || it->second.state == 4 || it->second.state == 10) return false;
+    if (it == after.vms.end() || it->second.state == 1 || it->second.state == 4 ||
+        it->second.state == 10)  // 1: saving/pausing/resuming (V1)
+      return false;
     saved = saved || it->second.state == 6 || it->second.state == 9;
   }
   std::vector<CClass> post;

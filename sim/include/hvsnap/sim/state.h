@@ -16,15 +16,33 @@
 
 namespace hvsnap::sim {
 
-// Msvm_ComputerSystem.EnabledState (contract §1). 4 and 10 are transitional.
+// A VM's state (contract §1, V1). Stable states carry their EnabledState value; the
+// transitional save/pause/resume carry the RequestedState value that starts them (V2) and
+// read as EnabledState 1 (Other) with an OtherEnabledState text; FastSaved and Hibernated
+// are the raw vendor EnabledState values real hosts report.
 enum class VmState : std::uint16_t {
   kRunning = 2,
   kOff = 3,
-  kShuttingDown = 4,
+  kShuttingDown = 4,  // transitional
   kSaved = 6,
   kPaused = 9,
-  kStarting = 10,
+  kStarting = 10,     // transitional
+  kSaving = 32773,    // transitional: EnabledState 1, "Saving"
+  kPausing = 32776,   // transitional: EnabledState 1, "Quiescing"
+  kResuming = 32777,  // transitional: EnabledState 1, "Resuming"
+  kFastSaved = 32779,
+  kHibernated = 32783,
 };
+// Msvm_ComputerSystem.EnabledState and OtherEnabledState ("" when not Other) of a state.
+std::uint16_t enabled_state(VmState s);
+std::string_view other_enabled_state(VmState s);
+// C-TRANSITIONAL: on its way between two states, driven by a state-change job.
+bool is_transitional(VmState s);
+// C-SAVED: Saved, Paused, FastSaved or Hibernated — snapshot-able with standard checkpoints,
+// production ones fall back (type 3) or fail (type 4), no recovery snapshot (V4, §3.1).
+bool is_saved_like(VmState s);
+// A worker process exists (Msvm_ComputerSystem.ProcessID is set).
+bool has_worker_process(VmState s);
 // Msvm_VirtualSystemSettingData.UserSnapshotType.
 enum class CheckpointType : std::uint16_t {
   kDisabled = 2,
