@@ -137,6 +137,7 @@ struct Host::Impl {
   void remove_dependents(const Guid& root);  // the whole subtree (M7)
   void leave_collection(const Snapshot& s);
   void apply_snapshot_collection(const Guid& id);
+  void destroy_vm(const Guid& id);
   bool job_progresses_on_clock(const Job& job) const;
   // Fault plan.
   void arm_faults();

@@ -203,6 +203,9 @@ void Host::Impl::step(Job& job) {
     case JobKind::kApplySnapshot:
       apply_snapshot_collection(job.target);
       break;
+    case JobKind::kDestroySystem:
+      destroy_vm(job.target);
+      break;
     case JobKind::kStateChange:
       break;
   }
@@ -383,16 +386,20 @@ void Host::Impl::fail(Job& job, std::uint16_t state, std::vector<JobError> error
   rollback(job);
   job.error_code =
       errors.empty() ? cim::ReturnCode::kMsvmFailed : job_error_code(errors.front().cause);
+  // Contract §3.2: the description names the group, each VM (in its message) and each cause.
   std::string what;
+  std::string causes;
   for (const JobError& e : errors) {
     if (!what.empty()) what += ' ';
     what += e.message;
+    causes += (causes.empty() ? " [" : ", ") + e.cause;
   }
+  if (!causes.empty()) causes += ']';
   const std::string subject =
       job.kind == JobKind::kCreateSnapshot && groups.count(job.group)
           ? fmt::format("Checkpoint operation for group '{}' failed", groups.at(job.group).name)
           : std::string("The operation failed");
-  job.error_description = what.empty() ? subject + "." : subject + ": " + what;
+  job.error_description = (what.empty() ? subject + "." : subject + ": " + what) + causes;
   job.error_summary = std::move(summary);
   job.errors = std::move(errors);
   finish(job, state);
@@ -508,6 +515,29 @@ void Host::Impl::leave_collection(const Snapshot& s) {
   auto& m = cit->second.members;
   m.erase(std::remove(m.begin(), m.end(), s.id), m.end());
   if (m.empty()) forget_collection(s.collection);
+}
+
+// DestroySystem: the VM, its snapshots (which leave the collections that held them) and its
+// group memberships go.
+void Host::Impl::destroy_vm(const Guid& id) {
+  auto vit = vms.find(id);
+  if (vit == vms.end()) return;
+  for (const Guid& sid : vit->second.snapshots) {
+    const Snapshot& s = snapshots.at(sid);
+    if (auto cit = collections.find(s.collection); cit != collections.end()) {
+      auto& m = cit->second.members;
+      m.erase(std::remove(m.begin(), m.end(), sid), m.end());
+    }
+    snapshots.erase(sid);
+  }
+  if (auto it = vm_groups.find(id); it != vm_groups.end()) {
+    for (const Guid& gid : it->second) {
+      auto& m = groups.at(gid).members;
+      m.erase(std::remove(m.begin(), m.end(), id), m.end());
+    }
+    vm_groups.erase(it);
+  }
+  vms.erase(vit);
 }
 
 void Host::Impl::apply_snapshot_collection(const Guid& id) {

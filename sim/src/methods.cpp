@@ -436,23 +436,17 @@ class Methods {
     if (is_transitional(vm.state) || !vm.busy_job.is_nil() || has_worker_process(vm.state)) {
       return result(ReturnCode::kMsvmInvalidState);
     }
-    for (const Guid& sid : vm.snapshots) {
-      const Snapshot& s = h_.snapshots.at(sid);
-      if (auto cit = h_.collections.find(s.collection); cit != h_.collections.end()) {
-        auto& m = cit->second.members;
-        m.erase(std::remove(m.begin(), m.end(), sid), m.end());
-      }
-      h_.snapshots.erase(sid);
+    if (synchronous()) {
+      h_.destroy_vm(vm.id);
+      return result(ReturnCode::kCompleted);
     }
-    if (auto it = h_.vm_groups.find(vm.id); it != h_.vm_groups.end()) {
-      for (const Guid& gid : it->second) {
-        auto& m = h_.groups.at(gid).members;
-        m.erase(std::remove(m.begin(), m.end(), vm.id), m.end());
-      }
-      h_.vm_groups.erase(it);
-    }
-    h_.vms.erase(node->id);
-    return result(ReturnCode::kCompleted);
+    // J6: real hosts answer DestroySystem with 4096 and a job (JobType 3).
+    Job& job = h_.new_job(JobKind::kDestroySystem, 3, false);
+    job.target = vm.id;
+    job.members = {vm.id};
+    vm.busy_job = job.id;
+    h_.schedule_first_step(job);
+    return started(job);
   }
 
   MethodResult modify_system_settings(const PropertyList& in) {

@@ -68,7 +68,8 @@ HVSNAP_ENUM_TABLE(FaultSite, {FaultSite::kSyncFailed, "sync-failed"},
 HVSNAP_ENUM_TABLE(JobKind, {JobKind::kCreateSnapshot, "create-snapshot"},
                   {JobKind::kDestroySnapshot, "destroy-snapshot"},
                   {JobKind::kApplySnapshot, "apply-snapshot"},
-                  {JobKind::kStateChange, "state-change"})
+                  {JobKind::kStateChange, "state-change"},
+                  {JobKind::kDestroySystem, "destroy-system"})
 #undef HVSNAP_ENUM_TABLE
 
 template <class E>

@@ -163,6 +163,8 @@ TEST_P(MemberFailure, FailsTheJobWithExceptionAndRollsBack) {
   EXPECT_EQ(*job.get_uint("ErrorCode"), p.error_code);
   const std::string desc = job.get_string("ErrorDescription");
   EXPECT_NE(desc.find(p.vm), std::string::npos) << desc;
+  for (const auto& cause : p.causes)
+    EXPECT_NE(desc.find(cause), std::string::npos) << desc;
   const auto errors = job_call(job_of(r), "GetErrorEx");
   EXPECT_EQ(errors.return_value, 0U);
   const auto& items = errors.get("Errors")->items();

@@ -198,7 +198,10 @@ TEST(Model, SystemManagementService) {
   ASSERT_EQ(
       wait_job(*host, job_of(*host->invoke_method(vm(*host, "vm-a"), "RequestStateChange", off))),
       7U);
-  EXPECT_EQ(invoke(*host, names::kVsms, "DestroySystem", d).return_value, 0U);
+  const auto destroyed = invoke(*host, names::kVsms, "DestroySystem", d);
+  ASSERT_EQ(destroyed.return_value, 4096U) << "a job, as on a real host (J6)";
+  EXPECT_EQ(*host->get_instance(job_of(destroyed))->get_uint("JobType"), 3U);
+  EXPECT_EQ(wait_job(*host, job_of(destroyed)), 7U);
   EXPECT_EQ(assoc(*host, g, names::kCollectedVirtualSystems).size(), 1U);
   const auto s = assoc(*host, g, names::kSnapshotOfGroup).at(0).path();
   EXPECT_EQ(assoc(*host, s, names::kCollectedSnapshots).size(), 1U);

@@ -193,6 +193,17 @@ TEST(FirstJobState, QueryPendingThenRunning) {
   EXPECT_EQ(seen, (std::vector<std::uint64_t>{12, 4, 7}));
 }
 
+TEST(FirstJobState, QueryPendingNeverAppearsByDefault) {
+  auto host = make_host(kHost);
+  ASSERT_TRUE(host);
+  const auto job = job_of(create_snapshot(*host, group(*host, "running")));
+  for (int i = 0; i < 20; ++i) {
+    auto j = host->get_instance(job);
+    ASSERT_TRUE(j.ok());
+    EXPECT_NE(*j->get_uint("JobState"), 12U);
+  }
+}
+
 TEST(JobSuccessErrorCode, ASuccessfulJobMayReport4096) {
   auto host = host_with("{job-success-error-code: 4096}");
   ASSERT_TRUE(host);

@@ -83,7 +83,8 @@ enum class JobKind : std::uint8_t {
   kCreateSnapshot,
   kDestroySnapshot,
   kApplySnapshot,
-  kStateChange
+  kStateChange,
+  kDestroySystem,
 };
 
 // refuse-collection-snapshots (O1, O2, O3, O5): CreateSnapshot answers Not Supported for a
