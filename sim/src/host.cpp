@@ -39,6 +39,8 @@ std::vector<T> sorted_records(const std::unordered_map<Guid, T, GuidHash>& map) 
 
 void Host::Impl::load(HostState s) {
   host_name = std::move(s.host_name);
+  host_build = s.host_build;
+  build_layouts();
   seed = s.seed;
   epoch_unix_ms = s.epoch_unix_ms;
   personality = s.personality;
@@ -85,6 +87,7 @@ void Host::Impl::load(HostState s) {
 HostState Host::Impl::dump() const {
   HostState s;
   s.host_name = host_name;
+  s.host_build = host_build;
   s.seed = seed;
   s.epoch_unix_ms = epoch_unix_ms;
   s.personality = personality;

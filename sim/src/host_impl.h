@@ -4,15 +4,20 @@
 // Every member function expects `mu` to be held by its caller.
 #pragma once
 
+#include <array>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
 #include "hvsnap/cim/codes.h"
 #include "hvsnap/cim/instance.h"
 #include "hvsnap/cim/provider.h"
+#include "hvsnap/cim/schema_table.h"
+#include "hvsnap/cim/text.h"
 #include "hvsnap/sim/host.h"
+#include "invariant.h"
 
 namespace hvsnap::sim {
 
@@ -37,7 +42,32 @@ struct Node {
   friend bool operator==(const Node&, const Node&) = default;
 };
 
+inline constexpr std::size_t kNodeKinds = 11;
+
 struct AssocDef;
+
+// The properties one class has at the host's build, in the schema table's order (decision
+// 0014): typed nulls, and where each name sits. Instances start from it, so a property the
+// fake does not model is present and null with its declared type.
+struct ClassLayout {
+  const cim::schema::ClassDef* def = nullptr;
+  cim::PropertyList nulls;
+  std::vector<std::pair<std::string_view, std::uint32_t>> index;  // sorted by name
+  std::optional<std::uint32_t> slot(std::string_view name) const;
+};
+
+// One instance's properties being filled in: what the fake models is set, the rest stays
+// null; a name the class does not have at this build is dropped.
+class Slots {
+ public:
+  explicit Slots(const ClassLayout& layout) : layout_(&layout), props_(layout.nulls) {}
+  void set(std::string_view name, cim::Value v);
+  cim::PropertyList take() { return std::move(props_); }
+
+ private:
+  const ClassLayout* layout_;
+  cim::PropertyList props_;
+};
 
 // A failed job's ErrorCode for the cause of its first error (contract §3.2, J2).
 std::uint16_t job_error_code(std::string_view cause);
@@ -47,6 +77,7 @@ struct Host::Impl {
 
   // Configuration.
   std::string host_name;
+  std::uint32_t host_build = cim::schema::kDefaultBuild;
   std::uint64_t seed = 0;
   std::int64_t epoch_unix_ms = 0;
   Personality personality;
@@ -72,6 +103,10 @@ struct Host::Impl {
   std::unordered_map<Guid, SnapshotCollection, GuidHash> collections;
   std::unordered_map<Guid, Job, GuidHash> jobs;
 
+  // The schema at host_build (model.cpp), rebuilt by load().
+  std::map<std::string_view, ClassLayout, cim::ILess> layouts;
+  std::array<const ClassLayout*, kNodeKinds> kind_layouts{};
+
   // Derived indexes, rebuilt by load().
   std::unordered_map<Guid, std::vector<Guid>, GuidHash> vm_groups;  // vm -> groups holding it
   std::set<Guid> active_jobs;                                       // not yet terminal
@@ -88,10 +123,16 @@ struct Host::Impl {
   std::uint32_t code(std::uint32_t dmtf) const;  // DMTF code in the personality's family
 
   // --- model.cpp ---
+  void build_layouts();
+  const ClassLayout* layout_of(std::string_view cls) const;
+  bool served(NodeKind kind) const;
+  bool served(const AssocDef& def) const;
+  bool class_exists(std::string_view cls) const;
+  cim::Status no_such_class(std::string_view cls) const;
   cim::Result<Node> resolve(const cim::ObjectPath& path) const;
   cim::ObjectPath path_of(const Node& node) const;
   cim::Instance materialize(const Node& node);
-  std::string_view class_of(NodeKind kind) const;
+  static std::string_view class_of(NodeKind kind);
   bool visible(const SnapshotCollection& c) const { return reads > c.visible_after_read; }
   bool exists_visibly(const Node& node) const;
   std::vector<Node> all_of(NodeKind kind) const;

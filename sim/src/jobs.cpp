@@ -330,6 +330,7 @@ void Host::Impl::snapshot_member(Job& job, Vm& vm) {
   } else {
     s.taken_as = production ? CheckpointType::kProduction : CheckpointType::kStandard;
   }
+  s.saved_state = s.taken_as == CheckpointType::kStandard && vm.state != VmState::kOff;
   job.created.push_back(s.id);
   job.previous_most_current.push_back(vm.most_current);
   vm.snapshots.push_back(s.id);
@@ -472,6 +473,7 @@ void Host::Impl::remove_snapshot(const Guid& sid) {
     if (child.parent == sid) child.parent = s.parent;  // re-parent to the grandparent
   }
   if (vm.most_current == sid) vm.most_current = s.parent;
+  if (vm.last_applied == sid) vm.last_applied = Guid{};
   vm.snapshots.erase(std::remove(vm.snapshots.begin(), vm.snapshots.end(), sid),
                      vm.snapshots.end());
   leave_collection(s);
@@ -500,6 +502,7 @@ void Host::Impl::remove_dependents(const Guid& root) {
   }
   std::unordered_set<Guid, GuidHash> gone(doomed.begin(), doomed.end());
   if (gone.count(vm.most_current)) vm.most_current = surviving_parent;
+  if (gone.count(vm.last_applied)) vm.last_applied = Guid{};
   vm.snapshots.erase(std::remove_if(vm.snapshots.begin(), vm.snapshots.end(),
                                     [&](const Guid& g) { return gone.count(g) != 0; }),
                      vm.snapshots.end());
@@ -545,7 +548,10 @@ void Host::Impl::apply_snapshot_collection(const Guid& id) {
   if (cit == collections.end()) return;
   for (const Guid& sid : cit->second.members) {
     auto sit = snapshots.find(sid);
-    if (sit != snapshots.end()) vms.at(sit->second.vm).most_current = sid;
+    if (sit == snapshots.end()) continue;
+    Vm& vm = vms.at(sit->second.vm);
+    vm.most_current = sid;
+    vm.last_applied = sid;  // Msvm_LastAppliedSnapshot (M1)
   }
 }
 

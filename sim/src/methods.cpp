@@ -147,22 +147,26 @@ bool parse_settings(const PropertyList& in, SnapshotSettings& out) {
   return true;
 }
 
+// One cause of a failed job as the Msvm_Error GetError/GetErrorEx return (contract §3.2),
+// every property of the class present (decision 0014).
 cim::Instance error_instance(const Host::Impl& h, const JobError& e) {
-  cim::Instance err{cim::Name::borrow(names::kError)};
-  err.set("ErrorType", Value::uint16(4));  // Software Error
-  err.set("OwningEntity", Value::string("Microsoft-Windows-Hyper-V-VMMS"));
-  err.set("MessageID", Value::string("HVSIM." + e.cause));
-  err.set("Message", Value::string(e.message));
-  err.set("MessageArguments", Value::string_array({e.cause}));
-  err.set("PerceivedSeverity", Value::uint16(5));
-  err.set("ProbableCause", Value::uint16(1));
+  const ClassLayout* layout = h.layout_of(names::kError);
+  HVSNAP_ASSERT(layout != nullptr);
+  Slots s(*layout);
+  s.set("ErrorType", Value::uint16(4));  // Software Error
+  s.set("OwningEntity", Value::string("Microsoft-Windows-Hyper-V-VMMS"));
+  s.set("MessageID", Value::string("HVSIM." + e.cause));
+  s.set("Message", Value::string(e.message));
+  s.set("MessageArguments", Value::string_array({e.cause}));
+  s.set("PerceivedSeverity", Value::uint16(5));
+  s.set("ProbableCause", Value::uint16(1));
   if (!e.vm.is_nil() && h.vms.count(e.vm)) {
-    err.set("ErrorSource", Value::string(h.path_of({NodeKind::kVm, e.vm}).to_string()));
-    err.set("ErrorSourceFormat", Value::uint16(2));
+    s.set("ErrorSource", Value::string(h.path_of({NodeKind::kVm, e.vm}).to_string()));
+    s.set("ErrorSourceFormat", Value::uint16(2));
   }
-  err.set("CIMStatusCode", Value::uint32(1));
-  err.set("CIMStatusCodeDescription", Value::string("CIM_ERR_FAILED"));
-  return err;
+  s.set("CIMStatusCode", Value::uint32(1));
+  s.set("CIMStatusCodeDescription", Value::string("CIM_ERR_FAILED"));
+  return cim::Instance{cim::Name::borrow(names::kError), s.take()};
 }
 
 // SnapshotType and SnapshotSettings (§3.1 steps 4-6), judged in one place whether the call
@@ -356,6 +360,36 @@ class Methods {
     MethodResult r = result(ReturnCode::kCompleted);
     cim::set(r.out, "DefinedCollection", Value::reference(h_.path_of({kind, id})));
     return r;
+  }
+
+  MethodResult rename_collection(const PropertyList& in) {
+    auto node = node_param(in, "Collection");
+    StringParam name = string_param(in, "NewName");
+    if (!node || name.state != Param::kOk || name.value.empty())
+      return result(ReturnCode::kMsvmInvalidParameter);
+    if (node->kind == NodeKind::kGroup) {
+      h_.groups.at(node->id).name = name.value;
+    } else if (node->kind == NodeKind::kManagementGroup) {
+      h_.management_groups.at(node->id).name = name.value;
+    } else {
+      return result(ReturnCode::kMsvmInvalidParameter);
+    }
+    return result(ReturnCode::kCompleted);
+  }
+
+  // RemoveMember with the collection named by its CollectionID.
+  MethodResult remove_member_by_id(const PropertyList& in) {
+    StringParam id = string_param(in, "CollectionId");
+    auto g = id.state == Param::kOk ? Guid::parse(id.value) : std::nullopt;
+    if (!g) return result(ReturnCode::kMsvmInvalidParameter);
+    PropertyList rewritten;
+    if (const Value* member = cim::find(in, "Member")) cim::set(rewritten, "Member", *member);
+    const NodeKind kind = h_.groups.count(*g)              ? NodeKind::kGroup
+                          : h_.management_groups.count(*g) ? NodeKind::kManagementGroup
+                                                           : NodeKind::kHost;
+    if (kind == NodeKind::kHost) return result(ReturnCode::kMsvmInvalidParameter);
+    cim::set(rewritten, "Collection", Value::reference(h_.path_of({kind, *g})));
+    return add_or_remove_member(rewritten, false);
   }
 
   MethodResult destroy_collection(const PropertyList& in) {
@@ -730,41 +764,145 @@ class Methods {
 
 }  // namespace
 
+namespace {
+
+// The methods the fake models (contract §1), with the parameters each one reads and writes;
+// every other method the schema table declares for a served class answers Not Supported in
+// the personality's code family (decision 0014). The schema test holds this list to the table.
+struct Modelled {
+  NodeKind kind;
+  std::string_view method;
+  std::initializer_list<std::string_view> in;
+  std::initializer_list<std::string_view> out;
+  MethodResult (*call)(Methods&, const Node&, const PropertyList&);
+};
+
+const Modelled kModelled[] = {
+    {NodeKind::kCollectionSnapshotService,
+     "CreateSnapshot",
+     {"Collection", "SnapshotSettings", "SnapshotType", "ResultingSnapshotCollection"},
+     {"ResultingSnapshotCollection", "Job"},
+     [](Methods& m, const Node&, const PropertyList& in) { return m.create_snapshot(in); }},
+    {NodeKind::kCollectionSnapshotService,
+     "DestroySnapshot",
+     {"AffectedSnapshotCollection"},
+     {"Job"},
+     [](Methods& m, const Node&, const PropertyList& in) {
+       return m.destroy_or_apply(in, JobKind::kDestroySnapshot);
+     }},
+    {NodeKind::kCollectionSnapshotService,
+     "ApplySnapshot",
+     {"SnapshotCollection"},
+     {"Job"},
+     [](Methods& m, const Node&, const PropertyList& in) {
+       return m.destroy_or_apply(in, JobKind::kApplySnapshot);
+     }},
+    {NodeKind::kCollectionManagementService,
+     "DefineCollection",
+     {"Name", "Id", "Type"},
+     {"DefinedCollection"},
+     [](Methods& m, const Node&, const PropertyList& in) { return m.define_collection(in); }},
+    {NodeKind::kCollectionManagementService,
+     "DestroyCollection",
+     {"Collection"},
+     {},
+     [](Methods& m, const Node&, const PropertyList& in) { return m.destroy_collection(in); }},
+    {NodeKind::kCollectionManagementService,
+     "RenameCollection",
+     {"Collection", "NewName"},
+     {},
+     [](Methods& m, const Node&, const PropertyList& in) { return m.rename_collection(in); }},
+    {NodeKind::kCollectionManagementService,
+     "AddMember",
+     {"Member", "Collection"},
+     {},
+     [](Methods& m, const Node&, const PropertyList& in) {
+       return m.add_or_remove_member(in, true);
+     }},
+    {NodeKind::kCollectionManagementService,
+     "RemoveMember",
+     {"Member", "Collection"},
+     {},
+     [](Methods& m, const Node&, const PropertyList& in) {
+       return m.add_or_remove_member(in, false);
+     }},
+    {NodeKind::kCollectionManagementService,
+     "RemoveMemberById",
+     {"Member", "CollectionId"},
+     {},
+     [](Methods& m, const Node&, const PropertyList& in) { return m.remove_member_by_id(in); }},
+    {NodeKind::kVsms,
+     "DefineSystem",
+     {"SystemSettings"},
+     {"ResultingSystem"},
+     [](Methods& m, const Node&, const PropertyList& in) { return m.define_system(in); }},
+    {NodeKind::kVsms,
+     "DestroySystem",
+     {"AffectedSystem"},
+     {"Job"},
+     [](Methods& m, const Node&, const PropertyList& in) { return m.destroy_system(in); }},
+    {NodeKind::kVsms,
+     "ModifySystemSettings",
+     {"SystemSettings"},
+     {},
+     [](Methods& m, const Node&, const PropertyList& in) { return m.modify_system_settings(in); }},
+    {NodeKind::kVm,
+     "RequestStateChange",
+     {"RequestedState"},
+     {"Job"},
+     [](Methods& m, const Node& n, const PropertyList& in) {
+       return m.vm_request_state_change(n.id, in);
+     }},
+    {NodeKind::kJob,
+     "RequestStateChange",
+     {"RequestedState", "TimeoutPeriod"},
+     {},
+     [](Methods& m, const Node& n, const PropertyList& in) {
+       return m.job_request_state_change(n.id, in);
+     }},
+    {NodeKind::kJob,
+     "GetError",
+     {},
+     {"Error"},
+     [](Methods& m, const Node& n, const PropertyList&) { return m.get_error(n.id, false); }},
+    {NodeKind::kJob,
+     "GetErrorEx",
+     {},
+     {"Errors"},
+     [](Methods& m, const Node& n, const PropertyList&) { return m.get_error(n.id, true); }},
+};
+
+}  // namespace
+
+std::vector<MethodDeclaration> declared_methods() {
+  std::vector<MethodDeclaration> out;
+  for (const Modelled& m : kModelled) {
+    out.push_back(MethodDeclaration{Host::Impl::class_of(m.kind), m.method,
+                                    std::vector<std::string_view>(m.in),
+                                    std::vector<std::string_view>(m.out)});
+  }
+  return out;
+}
+
 cim::Result<MethodResult> Host::Impl::invoke(const ObjectPath& object, std::string_view method,
                                              const PropertyList& in) {
   HVSNAP_ASSIGN_OR_RETURN(Node node, resolve(object));
-  Methods m(*this);
-  auto is = [&](std::string_view name) { return cim::iequals(method, name); };
-  switch (node.kind) {
-    case NodeKind::kCollectionSnapshotService:
-      if (is("CreateSnapshot")) return m.create_snapshot(in);
-      if (is("DestroySnapshot")) return m.destroy_or_apply(in, JobKind::kDestroySnapshot);
-      if (is("ApplySnapshot")) return m.destroy_or_apply(in, JobKind::kApplySnapshot);
-      break;
-    case NodeKind::kCollectionManagementService:
-      if (is("DefineCollection")) return m.define_collection(in);
-      if (is("DestroyCollection")) return m.destroy_collection(in);
-      if (is("AddMember")) return m.add_or_remove_member(in, true);
-      if (is("RemoveMember")) return m.add_or_remove_member(in, false);
-      break;
-    case NodeKind::kVsms:
-      if (is("DefineSystem")) return m.define_system(in);
-      if (is("DestroySystem")) return m.destroy_system(in);
-      if (is("ModifySystemSettings")) return m.modify_system_settings(in);
-      break;
-    case NodeKind::kVm:
-      if (is("RequestStateChange")) return m.vm_request_state_change(node.id, in);
-      break;
-    case NodeKind::kJob:
-      if (is("RequestStateChange")) return m.job_request_state_change(node.id, in);
-      if (is("GetError")) return m.get_error(node.id, false);
-      if (is("GetErrorEx")) return m.get_error(node.id, true);
-      break;
-    default:
-      break;
+  const ClassLayout* layout = kind_layouts[static_cast<std::size_t>(node.kind)];
+  HVSNAP_ASSERT(layout != nullptr);  // resolve() only yields served kinds
+  const cim::schema::MethodDef* def = layout->def->method(method);
+  if (def == nullptr || !def->exists_at(host_build)) {
+    return cim::Status(
+        cim::StatusKind::kMethodNotFound,
+        fmt::format("{} has no method {} at build {}", class_of(node.kind), method, host_build));
   }
-  return cim::Status(cim::StatusKind::kMethodNotFound,
-                     fmt::format("{} has no method {} here", class_of(node.kind), method));
+  Methods m(*this);
+  for (const Modelled& mm : kModelled) {
+    if (mm.kind == node.kind && cim::iequals(mm.method, def->name)) return mm.call(m, node, in);
+  }
+  // Declared by the schema, not modelled here: Not Supported, nothing changes (decision 0014).
+  MethodResult r;
+  r.return_value = code(cim::ReturnCode::kNotSupported);
+  return r;
 }
 
 }  // namespace hvsnap::sim

@@ -243,6 +243,23 @@ void HostState::canonicalize() {
 
 cim::Status validate(const HostState& s) {
   if (s.host_name.empty()) return cim::invalid_parameter("the host name is empty");
+  if (s.host_build < cim::schema::known_builds().front()) {
+    return cim::invalid_parameter(
+        fmt::format("host build {} is older than the first Hyper-V WMI v2 build ({})", s.host_build,
+                    cim::schema::known_builds().front()));
+  }
+  // Records the classes of this build cannot show (VM groups exist from 10240).
+  for (auto [count, cls] :
+       {std::pair{s.groups.size(), std::string_view("Msvm_VirtualSystemCollection")},
+        std::pair{s.management_groups.size(), std::string_view("Msvm_ManagementCollection")},
+        std::pair{s.snapshot_collections.size(), std::string_view("Msvm_SnapshotCollection")}}) {
+    const cim::schema::ClassDef* c = cim::schema::find_class(cls);
+    if (count > 0 && c != nullptr && !c->exists_at(s.host_build)) {
+      return cim::invalid_parameter(fmt::format(
+          "host build {} has no {} (it exists from build {}), yet the host has {} of them",
+          s.host_build, cls, c->first_build, count));
+    }
+  }
   for (auto st :
        {unique_ids(s.vms, "vm"), unique_ids(s.groups, "group"),
         unique_ids(s.management_groups, "management group"), unique_ids(s.snapshots, "snapshot"),
@@ -288,6 +305,11 @@ cim::Status validate(const HostState& s) {
       return cim::invalid_parameter(
           fmt::format("vm \"{}\": most-current snapshot {} is not one of its snapshots", v.name,
                       v.most_current.to_string()));
+    }
+    if (!v.last_applied.is_nil() && !own.count(v.last_applied)) {
+      return cim::invalid_parameter(
+          fmt::format("vm \"{}\": last-applied snapshot {} is not one of its snapshots", v.name,
+                      v.last_applied.to_string()));
     }
   }
   for (const auto& sn : s.snapshots) {

@@ -63,6 +63,7 @@ int serve(const ServeOptions& o, Console& c) {
     topts.personality = *p;
   }
   if (!o.faults.empty()) topts.faults = o.faults;
+  topts.host_build = o.host_build;
   auto fake = ServedFake::create(uri, topts);
   if (!fake.ok()) return usage(fmt::format("{}: {}", uri, fake.status().message()));
 

@@ -121,6 +121,7 @@ cim::Result<TargetSpec> make_target(std::string_view uri, const TargetOptions& o
   if (!base.ok()) return base.status();
   sim::HostState state = std::move(base).value();
   if (options.personality) state.personality = *options.personality;
+  if (options.host_build) state.host_build = *options.host_build;
   auto plan = sim::named_fault_plan(options.faults, options.seed);
   if (!plan) {
     std::string names;
@@ -139,8 +140,8 @@ cim::Result<TargetSpec> make_target(std::string_view uri, const TargetOptions& o
   spec.caps.control = true;
   spec.caps.fresh_hosts = true;
   spec.caps.transient_failures = !state.faults.empty();
-  spec.identity = fmt::format("hvsnap fake host \"{}\" ({}; faults: {})", state.host_name,
-                              describe(state.personality), options.faults);
+  spec.identity = fmt::format("hvsnap fake host \"{}\" (build {}; {}; faults: {})", state.host_name,
+                              state.host_build, describe(state.personality), options.faults);
   if (!mutant.empty()) {
     spec.identity = fmt::format("{} wrapped in mutant {} (breaks {})", spec.identity, mutant,
                                 mutants::find(mutant)->requirement);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "hvsnap/cim/result.h"
+#include "hvsnap/cim/schema_table.h"
 #include "hvsnap/sim/guid.h"
 #include "hvsnap/sim/rng.h"
 
@@ -157,6 +158,7 @@ struct Vm {
   GuestVss guest_vss = GuestVss::kOk;
   std::uint32_t checkpoint_limit = 50;
   Guid most_current;            // nil when the VM has no current snapshot
+  Guid last_applied;            // Msvm_LastAppliedSnapshot (M1): set by ApplySnapshot
   std::vector<Guid> snapshots;  // oldest first
   Guid busy_job;                // the snapshot-service job holding this VM
   std::int64_t created_ms = 0;
@@ -171,7 +173,8 @@ struct Snapshot {
   std::string name;  // empty: the Hyper-V style "<vm> - (<creation time>)", derived when read
   std::int64_t created_ms = 0;
   CheckpointType taken_as = CheckpointType::kStandard;  // production or standard (fallback)
-  Guid collection;  // the snapshot collection it belongs to, if any
+  bool saved_state = false;  // VSSD.IsSaved: a standard checkpoint of a VM that had memory state
+  Guid collection;           // the snapshot collection it belongs to, if any
   friend bool operator==(const Snapshot&, const Snapshot&) = default;
 };
 
@@ -251,6 +254,8 @@ struct HostState {
   static constexpr int kSchema = 1;
 
   std::string host_name = "HVSIM";
+  // The Windows build the host reports: which classes and members exist (schema_table.h).
+  std::uint32_t host_build = cim::schema::kDefaultBuild;
   std::uint64_t seed = 0;
   std::int64_t epoch_unix_ms = 1'767'225'600'000;  // 2026-01-01T00:00:00Z: simulated t = 0
   Personality personality;

@@ -21,6 +21,7 @@ namespace hvsnap::tools {
 
 struct TargetOptions {
   std::optional<sim::Personality> personality;  // overrides the fixture's
+  std::optional<std::uint32_t> host_build;      // overrides the fixture's (schema_table.h)
   std::string faults = "none";                  // a named fault plan (sim::fault_plan_names())
   std::uint64_t seed = 1;                       // the run seed; each case derives its host's seed
   // WS-Man targets only. The password comes from HVSNAP_PASSWORD, else from password_file
