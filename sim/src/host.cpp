@@ -167,12 +167,13 @@ cim::Result<std::vector<cim::Instance>> Host::enumerate_instances(std::string_vi
                                                                   std::string_view class_name) {
   std::lock_guard lock(impl_->mu);
   impl_->begin_call(true);
-  if (!name_space.empty() &&
-      !cim::iequals(cim::canonical_namespace(name_space), cim::names::kNamespace)) {
+  const std::string ns = name_space.empty() ? std::string() : cim::canonical_namespace(name_space);
+  if (!ns.empty() && !cim::iequals(ns, cim::names::kNamespace) &&
+      !cim::iequals(ns, cim::names::kCimv2Namespace)) {
     return cim::Status(cim::StatusKind::kInvalidNamespace,
                        fmt::format("namespace \"{}\" is not served here", name_space));
   }
-  auto out = impl_->enumerate(class_name);
+  auto out = impl_->enumerate(ns, class_name);
   impl_->end_read();
   return out;
 }

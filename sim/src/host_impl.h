@@ -34,6 +34,13 @@ enum class NodeKind : std::uint8_t {
   kVsms,
   kCollectionManagementService,
   kCollectionSnapshotService,
+  // The neighbours a VM-management client reads (neighbours.cpp).
+  kProcessorSettings,  // a VM's Msvm_ProcessorSettingData (id: the VM)
+  kMemorySettings,     // a VM's Msvm_MemorySettingData (id: the VM)
+  kWin32ComputerSystem,
+  kWin32Product,
+  kWin32OperatingSystem,
+  kWin32Processor,
 };
 
 struct Node {
@@ -42,7 +49,7 @@ struct Node {
   friend bool operator==(const Node&, const Node&) = default;
 };
 
-inline constexpr std::size_t kNodeKinds = 11;
+inline constexpr std::size_t kNodeKinds = 17;
 
 struct AssocDef;
 
@@ -130,6 +137,7 @@ struct Host::Impl {
   bool class_exists(std::string_view cls) const;
   cim::Status no_such_class(std::string_view cls) const;
   cim::Result<Node> resolve(const cim::ObjectPath& path) const;
+  std::string_view namespace_of(std::string_view cls) const;
   cim::ObjectPath path_of(const Node& node) const;
   cim::Instance materialize(const Node& node);
   static std::string_view class_of(NodeKind kind);
@@ -138,7 +146,8 @@ struct Host::Impl {
   std::vector<Node> all_of(NodeKind kind) const;
   std::vector<Node> links(const AssocDef& def, const Node& from, bool from_a) const;
   cim::Instance association_instance(const AssocDef& def, const Node& a, const Node& b) const;
-  cim::Result<std::vector<cim::Instance>> enumerate(std::string_view class_name);
+  cim::Result<std::vector<cim::Instance>> enumerate(std::string_view name_space,
+                                                    std::string_view class_name);
   cim::Result<std::vector<cim::Instance>> walk(const cim::ObjectPath& object, bool want_refs,
                                                std::string_view assoc_class,
                                                std::string_view result_class, std::string_view role,
@@ -148,6 +157,15 @@ struct Host::Impl {
   std::string time_text(std::int64_t t_ms) const;
   void append_time_text(std::string& out, std::int64_t t_ms) const;
   std::string display_name(std::string_view base, std::int64_t t_ms) const;
+
+  // --- neighbours.cpp (the host as Windows describes it, a VM's processor and memory) ---
+  // nullopt: `cls` is not a neighbour class.
+  std::optional<cim::Result<Node>> resolve_neighbour(const cim::ObjectPath& path,
+                                                     std::string_view cls) const;
+  void neighbour_keys(const Node& node, cim::ObjectPath& p) const;
+  void materialize_neighbour(const Node& node, Slots& s) const;
+  std::string os_name() const;         // Win32_OperatingSystem.Name
+  std::string product_serial() const;  // Win32_ComputerSystemProduct.IdentifyingNumber
 
   // --- methods.cpp ---
   cim::Result<cim::MethodResult> invoke(const cim::ObjectPath& object, std::string_view method,

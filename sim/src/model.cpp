@@ -29,7 +29,7 @@ struct AssocDef {
 
 namespace {
 
-constexpr std::array<AssocDef, 13> kAssocs{{
+constexpr std::array<AssocDef, 16> kAssocs{{
     {names::kCollectedVirtualSystems, "Collection", NodeKind::kGroup, "Member", NodeKind::kVm},
     {names::kCollectedCollections, "Collection", NodeKind::kManagementGroup, "Member",
      NodeKind::kGroup},
@@ -52,6 +52,14 @@ constexpr std::array<AssocDef, 13> kAssocs{{
      NodeKind::kCollectionManagementService},
     {names::kHostedService, "Antecedent", NodeKind::kHost, "Dependent",
      NodeKind::kCollectionSnapshotService},
+    // A VM's settings and its processor and memory settings (neighbours.cpp).
+    {names::kVssdComponent, "GroupComponent", NodeKind::kLiveVssd, "PartComponent",
+     NodeKind::kProcessorSettings},
+    {names::kVssdComponent, "GroupComponent", NodeKind::kLiveVssd, "PartComponent",
+     NodeKind::kMemorySettings},
+    // root\cimv2: the computer system and its processors.
+    {names::kWin32ComputerSystemProcessor, "GroupComponent", NodeKind::kWin32ComputerSystem,
+     "PartComponent", NodeKind::kWin32Processor},
 }};
 
 // Class -> superclass, enough of the CIM schema for filters a client may use.
@@ -99,6 +107,22 @@ constexpr ClassParent kHierarchy[] = {
     {"Msvm_HostedService", "CIM_HostedService"},
     {"CIM_HostedService", "CIM_HostedDependency"},
     {"CIM_HostedDependency", "CIM_Dependency"},
+    {"Msvm_VirtualSystemSettingDataComponent", "CIM_VirtualSystemSettingDataComponent"},
+    {"CIM_VirtualSystemSettingDataComponent", "CIM_Component"},
+    {"Msvm_ProcessorSettingData", "CIM_ResourceAllocationSettingData"},
+    {"Msvm_MemorySettingData", "CIM_ResourceAllocationSettingData"},
+    {"CIM_ResourceAllocationSettingData", "CIM_SettingData"},
+    {"Win32_ComputerSystem", "CIM_UnitaryComputerSystem"},
+    {"CIM_UnitaryComputerSystem", "CIM_ComputerSystem"},
+    {"Win32_ComputerSystemProduct", "CIM_Product"},
+    {"Win32_OperatingSystem", "CIM_OperatingSystem"},
+    {"CIM_OperatingSystem", "CIM_LogicalElement"},
+    {"Win32_Processor", "CIM_Processor"},
+    {"CIM_Processor", "CIM_LogicalDevice"},
+    {"CIM_LogicalDevice", "CIM_EnabledLogicalElement"},
+    {"Win32_ComputerSystemProcessor", "Win32_SystemDevices"},
+    {"Win32_SystemDevices", "CIM_SystemDevice"},
+    {"CIM_SystemDevice", "CIM_Component"},
 };
 
 std::string_view parent_of(std::string_view cls) {
@@ -171,6 +195,12 @@ std::uint16_t job_display_state(const Job& j) {
   return j.state;
 }
 
+// Msvm_ComputerSystem.ProcessID of a VM's worker process: stable for the VM, a multiple of
+// 4 as Windows process ids are.
+std::uint32_t worker_pid(const Guid& vm) {
+  return 1000 + 4 * static_cast<std::uint32_t>((vm.hi ^ vm.lo) % 250'000);
+}
+
 }  // namespace
 
 std::string_view Host::Impl::class_of(NodeKind kind) {
@@ -195,8 +225,26 @@ std::string_view Host::Impl::class_of(NodeKind kind) {
       return names::kCollectionManagementService;
     case NodeKind::kCollectionSnapshotService:
       return names::kCollectionSnapshotService;
+    case NodeKind::kProcessorSettings:
+      return names::kProcessorSettingData;
+    case NodeKind::kMemorySettings:
+      return names::kMemorySettingData;
+    case NodeKind::kWin32ComputerSystem:
+      return names::kWin32ComputerSystem;
+    case NodeKind::kWin32Product:
+      return names::kWin32ComputerSystemProduct;
+    case NodeKind::kWin32OperatingSystem:
+      return names::kWin32OperatingSystem;
+    case NodeKind::kWin32Processor:
+      return names::kWin32Processor;
   }
   return {};
+}
+
+// The namespace a class lives in: the schema table's, else (CIM base classes) the fake's own.
+std::string_view Host::Impl::namespace_of(std::string_view cls) const {
+  const cim::schema::ClassDef* c = cim::schema::find_class(cls);
+  return c != nullptr ? c->name_space : names::kNamespace;
 }
 
 cim::DateTime Host::Impl::timestamp(std::int64_t t_ms) const {
@@ -231,15 +279,21 @@ std::string Host::Impl::display_name(std::string_view base, std::int64_t t_ms) c
 }
 
 cim::Result<Node> Host::Impl::resolve(const ObjectPath& path) const {
-  if (!path.name_space().empty() &&
-      !cim::iequals(cim::canonical_namespace(path.name_space()), names::kNamespace)) {
-    return cim::Status(cim::StatusKind::kInvalidNamespace,
-                       fmt::format("namespace \"{}\" is not served here (only {})",
-                                   path.name_space(), names::kNamespace));
-  }
   const std::string_view cls = path.class_name();
+  if (!path.name_space().empty() &&
+      !cim::iequals(cim::canonical_namespace(path.name_space()), namespace_of(cls))) {
+    const bool served_ns =
+        cim::iequals(cim::canonical_namespace(path.name_space()), names::kNamespace) ||
+        cim::iequals(cim::canonical_namespace(path.name_space()), names::kCimv2Namespace);
+    return cim::Status(
+        served_ns ? cim::StatusKind::kInvalidClass : cim::StatusKind::kInvalidNamespace,
+        served_ns ? fmt::format("class {} does not exist in {}", cls, path.name_space())
+                  : fmt::format("namespace \"{}\" is not served here (only {} and {})",
+                                path.name_space(), names::kNamespace, names::kCimv2Namespace));
+  }
   if (cim::schema::find_class(cls) != nullptr && layout_of(cls) == nullptr)
     return no_such_class(cls);  // not at this host's build
+  if (auto n = resolve_neighbour(path, cls)) return std::move(*n);
   auto need_key = [&](std::string_view key) -> cim::Result<std::string> {
     const cim::Key* k = path.key(key);
     if (k == nullptr) {
@@ -325,7 +379,10 @@ cim::Result<Node> Host::Impl::resolve(const ObjectPath& path) const {
 }
 
 ObjectPath Host::Impl::path_of(const Node& node) const {
-  ObjectPath p(Name::borrow(names::kNamespace), Name::borrow(class_of(node.kind)));
+  const std::string_view cls = class_of(node.kind);
+  ObjectPath p(Name::borrow(node.kind >= NodeKind::kWin32ComputerSystem ? names::kCimv2Namespace
+                                                                        : names::kNamespace),
+               Name::borrow(cls));
   p.set_host(host_name);
   switch (node.kind) {
     case NodeKind::kHost:
@@ -356,6 +413,9 @@ ObjectPath Host::Impl::path_of(const Node& node) const {
       p.add_key("SystemCreationClassName"_n, std::string(names::kComputerSystem));
       p.add_key("SystemName"_n, host_name);
       break;
+    default:
+      neighbour_keys(node, p);
+      break;
   }
   return p;
 }
@@ -364,6 +424,8 @@ bool Host::Impl::exists_visibly(const Node& n) const {
   switch (n.kind) {
     case NodeKind::kVm:
     case NodeKind::kLiveVssd:
+    case NodeKind::kProcessorSettings:
+    case NodeKind::kMemorySettings:
       return vms.count(n.id) != 0;
     case NodeKind::kSnapshot:
       return snapshots.count(n.id) != 0;
@@ -464,6 +526,7 @@ Instance Host::Impl::materialize(const Node& node) {
       s.set("OperationalStatus",
             Value::array(cim::CimType::kUint16, {cim::Scalar(std::uint64_t{2})}));
       s.set("InstallDate", Value::datetime(timestamp(vm.created_ms)));
+      if (has_worker_process(vm.state)) s.set("ProcessID", Value::uint32(worker_pid(vm.id)));
       break;
     }
     case NodeKind::kLiveVssd: {
@@ -567,6 +630,9 @@ Instance Host::Impl::materialize(const Node& node) {
       s.set("EnabledState", Value::uint16(2));
       s.set("HealthState", Value::uint16(5));
       break;
+    default:
+      materialize_neighbour(node, s);
+      break;
   }
   Instance inst{Name::borrow(class_of(node.kind)), s.take()};
   inst.set_path(path_of(node));
@@ -585,10 +651,16 @@ std::vector<Node> Host::Impl::all_of(NodeKind kind) const {
     case NodeKind::kVsms:
     case NodeKind::kCollectionManagementService:
     case NodeKind::kCollectionSnapshotService:
+    case NodeKind::kWin32ComputerSystem:
+    case NodeKind::kWin32Product:
+    case NodeKind::kWin32OperatingSystem:
+    case NodeKind::kWin32Processor:
       out.push_back(Node{kind, {}});
       break;
     case NodeKind::kVm:
     case NodeKind::kLiveVssd:
+    case NodeKind::kProcessorSettings:
+    case NodeKind::kMemorySettings:
       collect(vms);
       break;
     case NodeKind::kSnapshot:
@@ -685,8 +757,10 @@ std::vector<Node> Host::Impl::links(const AssocDef& def, const Node& from, bool 
     } else if (const Guid& applied = vms.at(from.id).last_applied; !applied.is_nil()) {
       add(applied);
     }
-  } else if (cls == names::kHostedService) {
-    add(Guid{});  // the host and its singleton services
+  } else if (cls == names::kHostedService || cls == names::kWin32ComputerSystemProcessor) {
+    add(Guid{});  // singletons
+  } else if (cls == names::kVssdComponent) {
+    add(from.id);  // a VM's live VSSD and its settings share the VM's GUID
   } else if (cls == names::kAffectedJobElement) {
     if (from_a) {
       const Job& j = jobs.at(from.id);
@@ -708,7 +782,7 @@ cim::Instance Host::Impl::association_instance(const AssocDef& def, const Node& 
   Slots s(*layout);
   const ObjectPath pa = path_of(a);
   const ObjectPath pb = path_of(b);
-  ObjectPath p(Name::borrow(names::kNamespace), Name::borrow(def.cls));
+  ObjectPath p(Name::borrow(namespace_of(def.cls)), Name::borrow(def.cls));
   p.set_host(host_name);
   p.add_key(Name::borrow(def.role_a), pa.to_string(), cim::KeyKind::kReference);
   p.add_key(Name::borrow(def.role_b), pb.to_string(), cim::KeyKind::kReference);
@@ -743,19 +817,28 @@ cim::Status Host::Impl::no_such_class(std::string_view cls) const {
                      fmt::format("class {} does not exist in {}", cls, names::kNamespace));
 }
 
-cim::Result<std::vector<Instance>> Host::Impl::enumerate(std::string_view class_name) {
+cim::Result<std::vector<Instance>> Host::Impl::enumerate(std::string_view name_space,
+                                                         std::string_view class_name) {
   if (!class_exists(class_name)) return no_such_class(class_name);
+  // A class of the table lives in one namespace; a CIM base class is looked for in the one
+  // asked for (root\virtualization\v2 when none is).
+  const std::string_view ns = name_space.empty() ? namespace_of(class_name) : name_space;
+  if (cim::schema::find_class(class_name) != nullptr && !cim::iequals(ns, namespace_of(class_name)))
+    return cim::Status(cim::StatusKind::kInvalidClass,
+                       fmt::format("class {} does not exist in {}", class_name, ns));
   std::vector<Instance> out;
-  for (NodeKind k :
-       {NodeKind::kHost, NodeKind::kVm, NodeKind::kLiveVssd, NodeKind::kSnapshot, NodeKind::kGroup,
-        NodeKind::kManagementGroup, NodeKind::kSnapshotCollection, NodeKind::kJob, NodeKind::kVsms,
-        NodeKind::kCollectionManagementService, NodeKind::kCollectionSnapshotService}) {
-    if (!served(k) || !is_a(class_of(k), class_name)) continue;
+  for (std::size_t i = 0; i < kNodeKinds; ++i) {
+    const auto k = static_cast<NodeKind>(i);
+    if (!served(k) || !is_a(class_of(k), class_name) ||
+        !cim::iequals(namespace_of(class_of(k)), ns)) {
+      continue;
+    }
     for (const Node& n : all_of(k))
       out.push_back(materialize(n));
   }
   for (const AssocDef& def : kAssocs) {
-    if (!served(def) || !is_a(def.cls, class_name)) continue;
+    if (!served(def) || !is_a(def.cls, class_name) || !cim::iequals(namespace_of(def.cls), ns))
+      continue;
     for (const Node& a : all_of(def.kind_a)) {
       for (const Node& b : links(def, a, true))
         out.push_back(association_instance(def, a, b));

@@ -288,6 +288,10 @@ cim::Status validate(const HostState& s) {
       return cim::invalid_parameter(fmt::format("vm \"{}\" is {} but no state-change job drives it",
                                                 v.name, to_string(v.state)));
     }
+    if (v.cpus < 1 || v.cpus > 240 || v.memory_mb < 32) {
+      return cim::invalid_parameter(
+          fmt::format("vm \"{}\": cpus must be 1..240 and memory at least 32 MB", v.name));
+    }
     if (!v.busy_job.is_nil() && !jobs.count(v.busy_job)) {
       return cim::invalid_parameter(
           fmt::format("vm \"{}\" is held by unknown job {}", v.name, v.busy_job.to_string()));

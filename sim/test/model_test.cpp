@@ -22,10 +22,16 @@ TEST(Model, GetInstanceErrorsSayWhatKindOfWrong) {
   ASSERT_TRUE(host);
   EXPECT_EQ(host->get_instance(parse(R"(Msvm_Nope.Id="1")")).status().kind(),
             StatusKind::kInvalidClass);
+  EXPECT_EQ(
+      host->get_instance(parse(R"(root\default:Msvm_VirtualSystemCollection.CollectionID="1")"))
+          .status()
+          .kind(),
+      StatusKind::kInvalidNamespace);
+  // root\cimv2 is served (the Win32 neighbours), but holds no Msvm_ class.
   EXPECT_EQ(host->get_instance(parse(R"(root\cimv2:Msvm_VirtualSystemCollection.CollectionID="1")"))
                 .status()
                 .kind(),
-            StatusKind::kInvalidNamespace);
+            StatusKind::kInvalidClass);
   EXPECT_EQ(
       host->get_instance(parse(R"(Msvm_VirtualSystemCollection.InstanceID="1")")).status().kind(),
       StatusKind::kInvalidParameter);
@@ -76,8 +82,15 @@ management-groups: [{name: m, members: [g]}]
   EXPECT_EQ(host->enumerate_instances("root/virtualization/v2", names::kCollectionSnapshotService)
                 ->size(),
             1U);
-  EXPECT_EQ(host->enumerate_instances("root\\cimv2", names::kComputerSystem).status().kind(),
+  EXPECT_EQ(host->enumerate_instances("root\\default", names::kComputerSystem).status().kind(),
             StatusKind::kInvalidNamespace);
+  EXPECT_EQ(host->enumerate_instances("root\\cimv2", names::kComputerSystem).status().kind(),
+            StatusKind::kInvalidClass);
+  // CIM_ComputerSystem in root\cimv2 is the Win32 host, in root\virtualization\v2 the Msvm ones.
+  const auto win32 = host->enumerate_instances("root\\cimv2", "CIM_ComputerSystem");
+  ASSERT_TRUE(win32.ok());
+  ASSERT_EQ(win32->size(), 1U);
+  EXPECT_EQ(win32->front().class_name(), names::kWin32ComputerSystem);
 }
 
 TEST(Model, AssociatorFiltersAndReferences) {
