@@ -113,6 +113,7 @@ struct Host::Impl {
   // The schema at host_build (model.cpp), rebuilt by load().
   std::map<std::string_view, ClassLayout, cim::ILess> layouts;
   std::array<const ClassLayout*, kNodeKinds> kind_layouts{};
+  std::vector<const ClassLayout*> assoc_layouts;  // parallel to model.cpp's association table
 
   // Derived indexes, rebuilt by load().
   std::unordered_map<Guid, std::vector<Guid>, GuidHash> vm_groups;  // vm -> groups holding it
@@ -134,6 +135,7 @@ struct Host::Impl {
   const ClassLayout* layout_of(std::string_view cls) const;
   bool served(NodeKind kind) const;
   bool served(const AssocDef& def) const;
+  const ClassLayout* assoc_layout(const AssocDef& def) const;
   bool class_exists(std::string_view cls) const;
   cim::Status no_such_class(std::string_view cls) const;
   cim::Result<Node> resolve(const cim::ObjectPath& path) const;

@@ -280,8 +280,12 @@ std::string Host::Impl::display_name(std::string_view base, std::int64_t t_ms) c
 
 cim::Result<Node> Host::Impl::resolve(const ObjectPath& path) const {
   const std::string_view cls = path.class_name();
+  const ClassLayout* layout = layout_of(cls);
+  if (layout == nullptr && cim::schema::find_class(cls) != nullptr)
+    return no_such_class(cls);  // not at this host's build
+  const std::string_view home = layout != nullptr ? layout->def->name_space : names::kNamespace;
   if (!path.name_space().empty() &&
-      !cim::iequals(cim::canonical_namespace(path.name_space()), namespace_of(cls))) {
+      !cim::iequals(cim::canonical_namespace(path.name_space()), home)) {
     const bool served_ns =
         cim::iequals(cim::canonical_namespace(path.name_space()), names::kNamespace) ||
         cim::iequals(cim::canonical_namespace(path.name_space()), names::kCimv2Namespace);
@@ -291,9 +295,12 @@ cim::Result<Node> Host::Impl::resolve(const ObjectPath& path) const {
                   : fmt::format("namespace \"{}\" is not served here (only {} and {})",
                                 path.name_space(), names::kNamespace, names::kCimv2Namespace));
   }
-  if (cim::schema::find_class(cls) != nullptr && layout_of(cls) == nullptr)
-    return no_such_class(cls);  // not at this host's build
-  if (auto n = resolve_neighbour(path, cls)) return std::move(*n);
+  for (std::size_t k = static_cast<std::size_t>(NodeKind::kProcessorSettings); k < kNodeKinds;
+       ++k) {
+    if (layout != nullptr && layout == kind_layouts[k]) {
+      if (auto n = resolve_neighbour(path, cls)) return std::move(*n);
+    }
+  }
   auto need_key = [&](std::string_view key) -> cim::Result<std::string> {
     const cim::Key* k = path.key(key);
     if (k == nullptr) {
@@ -478,6 +485,9 @@ void Host::Impl::build_layouts() {
   }
   for (std::size_t k = 0; k < kind_layouts.size(); ++k)
     kind_layouts[k] = layout_of(class_of(static_cast<NodeKind>(k)));
+  assoc_layouts.clear();
+  for (const AssocDef& def : kAssocs)
+    assoc_layouts.push_back(layout_of(def.cls));
 }
 
 const ClassLayout* Host::Impl::layout_of(std::string_view cls) const {
@@ -777,12 +787,12 @@ std::vector<Node> Host::Impl::links(const AssocDef& def, const Node& from, bool 
 
 cim::Instance Host::Impl::association_instance(const AssocDef& def, const Node& a,
                                                const Node& b) const {
-  const ClassLayout* layout = layout_of(def.cls);
+  const ClassLayout* layout = assoc_layout(def);
   HVSNAP_ASSERT(layout != nullptr);
   Slots s(*layout);
   const ObjectPath pa = path_of(a);
   const ObjectPath pb = path_of(b);
-  ObjectPath p(Name::borrow(namespace_of(def.cls)), Name::borrow(def.cls));
+  ObjectPath p(Name::borrow(layout->def->name_space), Name::borrow(def.cls));
   p.set_host(host_name);
   p.add_key(Name::borrow(def.role_a), pa.to_string(), cim::KeyKind::kReference);
   p.add_key(Name::borrow(def.role_b), pb.to_string(), cim::KeyKind::kReference);
@@ -798,7 +808,14 @@ cim::Instance Host::Impl::association_instance(const AssocDef& def, const Node& 
 
 // An association is served when its class exists at the host's build and so do both ends.
 bool Host::Impl::served(const AssocDef& def) const {
-  return layout_of(def.cls) != nullptr && served(def.kind_a) && served(def.kind_b);
+  return assoc_layout(def) != nullptr && served(def.kind_a) && served(def.kind_b);
+}
+
+// Looked up once per build (build_layouts): associations are walked on every read.
+const ClassLayout* Host::Impl::assoc_layout(const AssocDef& def) const {
+  const auto i = static_cast<std::size_t>(&def - kAssocs.data());
+  HVSNAP_ASSERT(i < assoc_layouts.size());
+  return assoc_layouts[i];
 }
 
 // A class this host knows: a table class that exists at its build, or a CIM base class.
@@ -837,7 +854,8 @@ cim::Result<std::vector<Instance>> Host::Impl::enumerate(std::string_view name_s
       out.push_back(materialize(n));
   }
   for (const AssocDef& def : kAssocs) {
-    if (!served(def) || !is_a(def.cls, class_name) || !cim::iequals(namespace_of(def.cls), ns))
+    if (!served(def) || !is_a(def.cls, class_name) ||
+        !cim::iequals(assoc_layout(def)->def->name_space, ns))
       continue;
     for (const Node& a : all_of(def.kind_a)) {
       for (const Node& b : links(def, a, true))
