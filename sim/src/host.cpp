@@ -68,7 +68,7 @@ void Host::Impl::load(HostState s) {
     group_ids.push_back(id);
   std::sort(group_ids.begin(), group_ids.end());
   for (const Guid& gid : group_ids) {
-    for (const Guid& m : groups.at(gid).members)
+    for (const Guid& m : must(groups, gid).members)
       vm_groups[m].push_back(gid);
   }
   active_jobs.clear();
@@ -286,7 +286,7 @@ cim::Status HostControl::set_vm_attributes(const cim::ObjectPath& vm_path, const
   if (node->kind != NodeKind::kVm) {
     return cim::invalid_parameter(fmt::format("{} is not a virtual machine", vm_path.to_string()));
   }
-  Vm& vm = impl_->vms.at(node->id);
+  Vm& vm = must(impl_->vms, node->id);
   if (a.disks) vm.disks = *a.disks;
   if (a.guest_vss) vm.guest_vss = *a.guest_vss;
   if (a.checkpoint_limit) vm.checkpoint_limit = *a.checkpoint_limit;

@@ -76,6 +76,15 @@ class Slots {
   cim::PropertyList props_;
 };
 
+// The record an internal invariant says exists (an id held by another record, a job in
+// active_jobs, …): a missing one is a bug in the fake, so it asserts instead of throwing.
+template <class Map, class Key>
+auto& must(Map& map, const Key& key) {
+  auto it = map.find(key);
+  HVSNAP_ASSERT(it != map.end());
+  return it->second;
+}
+
 // A failed job's ErrorCode for the cause of its first error (contract §3.2, J2).
 std::uint16_t job_error_code(std::string_view cause);
 
@@ -206,7 +215,7 @@ struct Host::Impl {
   // the log; unarmed sites cost nothing and draw nothing.
   template <class Describe>
   bool fires(FaultSite site, Describe&& describe) {
-    if (!armed(site) || !rng_faults.chance(faults.sites.at(site).firing)) return false;
+    if (!armed(site) || !rng_faults.chance(must(faults.sites, site).firing)) return false;
     fault_log.push_back(FaultEvent{now_ms, site, false, std::string(describe())});
     return true;
   }

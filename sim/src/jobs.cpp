@@ -98,10 +98,17 @@ void Host::Impl::advance(std::int64_t ms, bool explicit_advance) {
     }
     return std::nullopt;
   };
-  while (true) {
+  // Bounded: every round steps a due job or removes a terminal one, and a job takes at most
+  // 2 steps per member (one more after a job-suspend) plus New/Starting/Running, a stall and
+  // its removal. Running past the bound is a job that is due and never moves: a bug.
+  std::size_t rounds_left = 1 + removal_queue.size();
+  for (const Guid& id : active_jobs)
+    rounds_left += 2 * must(jobs, id).members.size() + 8;
+  for (;; --rounds_left) {
+    HVSNAP_ASSERT(rounds_left > 0);
     std::int64_t next = std::numeric_limits<std::int64_t>::max();
     for (const Guid& id : active_jobs) {
-      if (auto t = due_at(jobs.at(id))) next = std::min(next, *t);
+      if (auto t = due_at(must(jobs, id))) next = std::min(next, *t);
     }
     if (!removal_queue.empty()) next = std::min(next, removal_queue.begin()->first);
     if (next > target) break;
@@ -115,10 +122,10 @@ void Host::Impl::advance(std::int64_t ms, bool explicit_advance) {
     std::vector<Guid>& due = due_scratch;  // reused: advance() runs on every provider call
     due.clear();
     for (const Guid& id : active_jobs) {
-      if (auto t = due_at(jobs.at(id)); t && *t <= now_ms) due.push_back(id);
+      if (auto t = due_at(must(jobs, id)); t && *t <= now_ms) due.push_back(id);
     }
     for (std::size_t i = 0; i < due.size(); ++i) {
-      if (active_jobs.count(due[i])) step(jobs.at(due[i]));
+      if (active_jobs.count(due[i])) step(must(jobs, due[i]));
     }
   }
   if (explicit_advance) manual_ms += target - now_ms;
@@ -150,7 +157,7 @@ void Host::Impl::start_create_job(Job& job) {
   job.created.reserve(job.members.size());
   job.previous_most_current.reserve(job.members.size());
   for (const Guid& m : job.members)
-    vms.at(m).busy_job = job.id;
+    must(vms, m).busy_job = job.id;
   schedule_first_step(job);
 }
 
@@ -159,8 +166,10 @@ void Host::Impl::schedule_first_step(Job& job) {
 }
 
 void Host::Impl::step(Job& job) {
+  HVSNAP_ASSERT(active_jobs.count(job.id) != 0);
+  HVSNAP_ASSERT(!JobState(job.state).is_terminal());
   if (job.kind == JobKind::kStateChange) {
-    Vm& vm = vms.at(job.target);
+    Vm& vm = must(vms, job.target);
     vm.state = vm.target;
     vm.transition_job = Guid{};
     finish(job, JobState::kCompleted);
@@ -213,6 +222,9 @@ void Host::Impl::step(Job& job) {
 }
 
 bool Host::Impl::run_member(Job& job) {
+  HVSNAP_ASSERT(job.kind == JobKind::kCreateSnapshot);
+  HVSNAP_ASSERT(job.next_member < job.members.size());
+  HVSNAP_ASSERT(job.created.size() == job.next_member);  // one snapshot per member so far
   if (!job.invalid_cause.empty()) {  // validation: in-job (§3.1 steps 4-6 inside the job)
     fail(job, JobState::kException, {JobError{job.invalid_cause, job.invalid_message, {}}},
          "The checkpoint parameters are invalid.");
@@ -233,7 +245,7 @@ bool Host::Impl::run_member(Job& job) {
     job.stall_deadline_ms = now_ms + timing.stall_liveness_ms;
     return true;
   }
-  Vm& vm = vms.at(job.members[job.next_member]);
+  Vm& vm = must(vms, job.members[job.next_member]);
   if (fires(FaultSite::kJobExceptionAtMember, [&] {
         return fmt::format("job {} member {} ({})", job.id.to_string(), job.next_member, vm.name);
       })) {
@@ -339,7 +351,9 @@ void Host::Impl::snapshot_member(Job& job, Vm& vm) {
 }
 
 Guid Host::Impl::make_snapshot_collection(Job& job) {
-  Group& g = groups.at(job.group);
+  // The end of a successful CreateSnapshot (§3.3): one snapshot per member, in member order.
+  HVSNAP_ASSERT(job.created.size() == job.members.size());
+  Group& g = must(groups, job.group);
   SnapshotCollection c;
   c.id = rng_ids.guid();
   c.group = g.id;
@@ -349,13 +363,18 @@ Guid Host::Impl::make_snapshot_collection(Job& job) {
   std::uint64_t lag = personality.result_visibility_polls;
   if (fires(FaultSite::kResultLag,
             [&] { return fmt::format("snapshot collection {}", c.id.to_string()); })) {
-    lag += faults.sites.at(FaultSite::kResultLag).lag_reads;
+    lag += must(faults.sites, FaultSite::kResultLag).lag_reads;
   }
   c.visible_after_read = reads + lag;
   for (const Guid& s : c.members)
-    snapshots.at(s).collection = c.id;
+    must(snapshots, s).collection = c.id;
   g.snapshot_collections.push_back(c.id);
   const Guid id = c.id;
+  for (std::size_t i = 0; i < job.members.size(); ++i) {
+    const Snapshot& s = must(snapshots, job.created[i]);
+    HVSNAP_ASSERT(s.vm == job.members[i] && s.collection == id);
+    HVSNAP_ASSERT(must(vms, s.vm).most_current == s.id);  // §3.3: the new most-current
+  }
   collections.emplace(id, std::move(c));
   job.created.clear();
   job.previous_most_current.clear();
@@ -367,12 +386,15 @@ void Host::Impl::complete_create(Job& job) {
   finish(job, job.warnings ? JobState::kCompletedWithWarnings : JobState::kCompleted);
 }
 
+// CS-INV-3: everything the job created goes, and the VMs' pointers are as before the job.
 void Host::Impl::rollback(Job& job) {
+  HVSNAP_ASSERT(job.created.size() == job.previous_most_current.size());
   for (std::size_t i = job.created.size(); i-- > 0;) {
     const Guid sid = job.created[i];
     auto it = snapshots.find(sid);
-    if (it == snapshots.end()) continue;
-    Vm& vm = vms.at(it->second.vm);
+    HVSNAP_ASSERT(it != snapshots.end());  // the members are busy: nothing else removes it
+    Vm& vm = must(vms, it->second.vm);
+    HVSNAP_ASSERT(vm.most_current == sid);  // created last, nothing applied since
     vm.snapshots.erase(std::remove(vm.snapshots.begin(), vm.snapshots.end(), sid),
                        vm.snapshots.end());
     vm.most_current = job.previous_most_current[i];
@@ -384,6 +406,8 @@ void Host::Impl::rollback(Job& job) {
 
 void Host::Impl::fail(Job& job, std::uint16_t state, std::vector<JobError> errors,
                       std::string summary) {
+  HVSNAP_ASSERT(state == JobState::kTerminated || state == JobState::kKilled ||
+                state == JobState::kException);
   rollback(job);
   job.error_code =
       errors.empty() ? cim::ReturnCode::kMsvmFailed : job_error_code(errors.front().cause);
@@ -398,7 +422,7 @@ void Host::Impl::fail(Job& job, std::uint16_t state, std::vector<JobError> error
   if (!causes.empty()) causes += ']';
   const std::string subject =
       job.kind == JobKind::kCreateSnapshot && groups.count(job.group)
-          ? fmt::format("Checkpoint operation for group '{}' failed", groups.at(job.group).name)
+          ? fmt::format("Checkpoint operation for group '{}' failed", must(groups, job.group).name)
           : std::string("The operation failed");
   job.error_description = (what.empty() ? subject + "." : subject + ": " + what) + causes;
   job.error_summary = std::move(summary);
@@ -414,6 +438,8 @@ void Host::Impl::release_members(const Job& job) {
 }
 
 void Host::Impl::finish(Job& job, std::uint16_t state) {
+  HVSNAP_ASSERT(!JobState(job.state).is_terminal() && JobState(state).is_terminal());
+  HVSNAP_ASSERT(job.created.empty());  // made into a collection, or rolled back
   job.state = state;
   job.last_change_ms = job.finished_ms = now_ms;
   job.stall_deadline_ms = -1;
@@ -424,6 +450,10 @@ void Host::Impl::finish(Job& job, std::uint16_t state) {
   }
   release_members(job);
   active_jobs.erase(job.id);
+  for (const Guid& m : job.members) {
+    auto it = vms.find(m);
+    HVSNAP_ASSERT(it == vms.end() || it->second.busy_job != job.id);
+  }
   const bool early = job.kind != JobKind::kStateChange && fires(FaultSite::kJobEarlyRemoval, [&] {
                        return fmt::format("job {}", job.id.to_string());
                      });
@@ -467,9 +497,9 @@ void Host::Impl::remove_snapshot(const Guid& sid) {
   auto sit = snapshots.find(sid);
   if (sit == snapshots.end()) return;
   const Snapshot s = sit->second;
-  Vm& vm = vms.at(s.vm);
+  Vm& vm = must(vms, s.vm);
   for (const Guid& other : vm.snapshots) {
-    Snapshot& child = snapshots.at(other);
+    Snapshot& child = must(snapshots, other);
     if (child.parent == sid) child.parent = s.parent;  // re-parent to the grandparent
   }
   if (vm.most_current == sid) vm.most_current = s.parent;
@@ -488,10 +518,10 @@ void Host::Impl::remove_dependents(const Guid& root) {
   if (rit == snapshots.end()) return;
   const Guid vm_id = rit->second.vm;
   const Guid surviving_parent = rit->second.parent;
-  Vm& vm = vms.at(vm_id);
+  Vm& vm = must(vms, vm_id);
   std::unordered_map<Guid, std::vector<Guid>, GuidHash> children;
   for (const Guid& other : vm.snapshots) {
-    const Snapshot& s = snapshots.at(other);
+    const Snapshot& s = must(snapshots, other);
     if (!s.parent.is_nil()) children[s.parent].push_back(other);
   }
   std::vector<Guid> doomed{root};
@@ -507,7 +537,7 @@ void Host::Impl::remove_dependents(const Guid& root) {
                                     [&](const Guid& g) { return gone.count(g) != 0; }),
                      vm.snapshots.end());
   for (const Guid& sid : doomed) {
-    leave_collection(snapshots.at(sid));
+    leave_collection(must(snapshots, sid));
     snapshots.erase(sid);
   }
 }
@@ -526,7 +556,7 @@ void Host::Impl::destroy_vm(const Guid& id) {
   auto vit = vms.find(id);
   if (vit == vms.end()) return;
   for (const Guid& sid : vit->second.snapshots) {
-    const Snapshot& s = snapshots.at(sid);
+    const Snapshot& s = must(snapshots, sid);
     if (auto cit = collections.find(s.collection); cit != collections.end()) {
       auto& m = cit->second.members;
       m.erase(std::remove(m.begin(), m.end(), sid), m.end());
@@ -535,7 +565,7 @@ void Host::Impl::destroy_vm(const Guid& id) {
   }
   if (auto it = vm_groups.find(id); it != vm_groups.end()) {
     for (const Guid& gid : it->second) {
-      auto& m = groups.at(gid).members;
+      auto& m = must(groups, gid).members;
       m.erase(std::remove(m.begin(), m.end(), id), m.end());
     }
     vm_groups.erase(it);
@@ -549,7 +579,7 @@ void Host::Impl::apply_snapshot_collection(const Guid& id) {
   for (const Guid& sid : cit->second.members) {
     auto sit = snapshots.find(sid);
     if (sit == snapshots.end()) continue;
-    Vm& vm = vms.at(sit->second.vm);
+    Vm& vm = must(vms, sit->second.vm);
     vm.most_current = sid;
     vm.last_applied = sid;  // Msvm_LastAppliedSnapshot (M1)
   }

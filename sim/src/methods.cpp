@@ -242,17 +242,17 @@ class Methods {
       return fail(ReturnCode::kNotSupported);
     // Steps 8-11: the collection's class and members (R is ignored, AMB-7).
     if (management) return fail(ReturnCode::kNotSupported);  // C-MGMT (AMB-5)
-    const Group& g = h_.groups.at(*id);
+    const Group& g = must(h_.groups, *id);
     if (g.members.empty()) return fail(ReturnCode::kInvalidState);  // C-EMPTY (AMB-4)
     for (const Guid& m : g.members) {
-      const Vm& vm = h_.vms.at(m);
+      const Vm& vm = must(h_.vms, m);
       if (is_transitional(vm.state) || !vm.busy_job.is_nil())
         return fail(ReturnCode::kInvalidState);
     }
     const bool recovery = input.ok() && input.kind == SnapshotKind::kRecovery;
     if (recovery) {
       for (const Guid& m : g.members) {
-        if (is_saved_like(h_.vms.at(m).state)) return fail(ReturnCode::kInvalidState);  // AMB-6
+        if (is_saved_like(must(h_.vms, m).state)) return fail(ReturnCode::kInvalidState);  // AMB-6
       }
     }
     // Faults inside the envelope: a valid call may still fail transiently with no change.
@@ -305,7 +305,7 @@ class Methods {
         vms.push_back(sit->second.vm);
     }
     for (const Guid& v : vms) {
-      const Vm& vm = h_.vms.at(v);
+      const Vm& vm = must(h_.vms, v);
       if (is_transitional(vm.state) || !vm.busy_job.is_nil())
         return fail(ReturnCode::kInvalidState);
       if (kind == JobKind::kApplySnapshot && has_worker_process(vm.state)) {
@@ -324,7 +324,7 @@ class Methods {
     job.target = *id;
     job.members = vms;
     for (const Guid& v : vms)
-      h_.vms.at(v).busy_job = job.id;
+      must(h_.vms, v).busy_job = job.id;
     h_.schedule_first_step(job);
     return started(job);
   }
@@ -368,9 +368,9 @@ class Methods {
     if (!node || name.state != Param::kOk || name.value.empty())
       return result(ReturnCode::kMsvmInvalidParameter);
     if (node->kind == NodeKind::kGroup) {
-      h_.groups.at(node->id).name = name.value;
+      must(h_.groups, node->id).name = name.value;
     } else if (node->kind == NodeKind::kManagementGroup) {
-      h_.management_groups.at(node->id).name = name.value;
+      must(h_.management_groups, node->id).name = name.value;
     } else {
       return result(ReturnCode::kMsvmInvalidParameter);
     }
@@ -401,10 +401,10 @@ class Methods {
       h_.management_groups.erase(node->id);
       return result(ReturnCode::kCompleted);
     }
-    const Group& g = h_.groups.at(node->id);
+    const Group& g = must(h_.groups, node->id);
     if (!g.snapshot_collections.empty()) return result(ReturnCode::kMsvmInvalidState);
     for (const Guid& jid : h_.active_jobs) {
-      if (h_.jobs.at(jid).group == g.id) return result(ReturnCode::kMsvmInvalidState);
+      if (must(h_.jobs, jid).group == g.id) return result(ReturnCode::kMsvmInvalidState);
     }
     for (const Guid& m : g.members)
       unlink(m, g.id);
@@ -421,9 +421,9 @@ class Methods {
     if (!member || !collection) return result(ReturnCode::kMsvmInvalidParameter);
     std::vector<Guid>* list = nullptr;
     if (collection->kind == NodeKind::kGroup && member->kind == NodeKind::kVm) {
-      list = &h_.groups.at(collection->id).members;
+      list = &must(h_.groups, collection->id).members;
     } else if (collection->kind == NodeKind::kManagementGroup && member->kind == NodeKind::kGroup) {
-      list = &h_.management_groups.at(collection->id).members;
+      list = &must(h_.management_groups, collection->id).members;
     } else {
       return result(ReturnCode::kMsvmInvalidParameter);
     }
@@ -466,7 +466,7 @@ class Methods {
   MethodResult destroy_system(const PropertyList& in) {
     auto node = node_param(in, "AffectedSystem");
     if (!node || node->kind != NodeKind::kVm) return result(ReturnCode::kMsvmInvalidParameter);
-    Vm& vm = h_.vms.at(node->id);
+    Vm& vm = must(h_.vms, node->id);
     if (is_transitional(vm.state) || !vm.busy_job.is_nil() || has_worker_process(vm.state)) {
       return result(ReturnCode::kMsvmInvalidState);
     }
@@ -491,7 +491,7 @@ class Methods {
     auto node = h_.resolve(path);
     if (!node.ok() || node->kind != NodeKind::kLiveVssd)
       return result(ReturnCode::kMsvmInvalidParameter);
-    Vm& vm = h_.vms.at(node->id);
+    Vm& vm = must(h_.vms, node->id);
     std::optional<CheckpointType> ct;
     if (const Value* t = settings->get("UserSnapshotType"); t != nullptr && !t->is_null()) {
       ct = checkpoint_type(*t);
@@ -515,7 +515,7 @@ class Methods {
     UintParam rs = uint_param(in, "RequestedState");
     if (rs.state != Param::kOk || rs.value > 65535)
       return result(ReturnCode::kMsvmInvalidParameter);
-    Vm& vm = h_.vms.at(vm_id);
+    Vm& vm = must(h_.vms, vm_id);
     const std::optional<Transition> t = transition(vm.state, rs.value);
     if (!t) {
       const bool known = rs.value == 7 || rs.value == 8 || rs.value == 32779 || rs.value == 32780;
@@ -593,7 +593,7 @@ class Methods {
       if (d == nullptr || d->micros() != 0)  // a timeout is not supported
         return msvm ? not_supported : result(4098);
     }
-    Job& job = h_.jobs.at(job_id);
+    Job& job = must(h_.jobs, job_id);
     if (JobState(job.state).is_terminal()) return invalid_transition;
     switch (rs.value) {
       case 2:  // Start: resume a job the client suspended
@@ -630,7 +630,7 @@ class Methods {
   }
 
   MethodResult get_error(const Guid& job_id, bool all) {
-    const Job& job = h_.jobs.at(job_id);
+    const Job& job = must(h_.jobs, job_id);
     MethodResult r = result(0);
     if (all) {
       std::vector<std::string> texts;
@@ -661,14 +661,14 @@ class Methods {
     if (policy.all) return true;
     auto group_refused = [&](const Group& g) {
       for (const Guid& m : g.members) {
-        const VmState s = h_.vms.at(m).state;
+        const VmState s = must(h_.vms, m).state;
         if (std::binary_search(policy.states.begin(), policy.states.end(), s)) return true;
       }
       return false;
     };
-    if (collection.kind == NodeKind::kGroup) return group_refused(h_.groups.at(collection.id));
-    for (const Guid& gid : h_.management_groups.at(collection.id).members) {
-      if (group_refused(h_.groups.at(gid))) return true;
+    if (collection.kind == NodeKind::kGroup) return group_refused(must(h_.groups, collection.id));
+    for (const Guid& gid : must(h_.management_groups, collection.id).members) {
+      if (group_refused(must(h_.groups, gid))) return true;
     }
     return false;
   }
@@ -695,7 +695,7 @@ class Methods {
   // failure code with everything undone.
   MethodResult create_now(Job& job) {
     for (const Guid& m : job.members) {
-      Vm& vm = h_.vms.at(m);
+      Vm& vm = must(h_.vms, m);
       if (h_.fires(FaultSite::kJobExceptionAtMember,
                    [&] { return fmt::format("synchronous CreateSnapshot ({})", vm.name); })) {
         h_.rollback(job);
@@ -708,7 +708,7 @@ class Methods {
       h_.snapshot_member(job, vm);
     }
     const Guid id = h_.make_snapshot_collection(job);
-    h_.collections.at(id).created_by_job = Guid{};
+    must(h_.collections, id).created_by_job = Guid{};
     MethodResult r = result(ReturnCode::kCompleted);
     cim::set(r.out, "ResultingSnapshotCollection",
              Value::reference(h_.path_of({NodeKind::kSnapshotCollection, id})));

@@ -519,7 +519,7 @@ Instance Host::Impl::materialize(const Node& node) {
             Value::array(cim::CimType::kUint16, {cim::Scalar(std::uint64_t{2})}));
       break;
     case NodeKind::kVm: {
-      const Vm& vm = vms.at(node.id);
+      const Vm& vm = must(vms, node.id);
       s.set("CreationClassName", str(std::string(names::kComputerSystem)));
       s.set("Name", str(vm.id.to_string()));
       s.set("ElementName", str(vm.name));
@@ -528,9 +528,9 @@ Instance Host::Impl::materialize(const Node& node) {
       s.set("EnabledState", Value::uint16(enabled_state(vm.state)));
       if (const std::string_view other = other_enabled_state(vm.state); !other.empty())
         s.set("OtherEnabledState", str(std::string(other)));
-      s.set("RequestedState",
-            Value::uint16(vm.transition_job.is_nil() ? 12
-                                                     : jobs.at(vm.transition_job).requested_state));
+      s.set("RequestedState", Value::uint16(vm.transition_job.is_nil()
+                                                ? 12
+                                                : must(jobs, vm.transition_job).requested_state));
       s.set("EnabledDefault", Value::uint16(2));
       s.set("HealthState", Value::uint16(5));
       s.set("OperationalStatus",
@@ -540,7 +540,7 @@ Instance Host::Impl::materialize(const Node& node) {
       break;
     }
     case NodeKind::kLiveVssd: {
-      const Vm& vm = vms.at(node.id);
+      const Vm& vm = must(vms, node.id);
       s.set("InstanceID", str(prefixed(kMicrosoftPrefix, vm.id)));
       s.set("ElementName", str(vm.name));
       s.set("VirtualSystemIdentifier", str(vm.id.to_string()));
@@ -556,8 +556,8 @@ Instance Host::Impl::materialize(const Node& node) {
       break;
     }
     case NodeKind::kSnapshot: {
-      const Snapshot& sn = snapshots.at(node.id);
-      const Vm& vm = vms.at(sn.vm);
+      const Snapshot& sn = must(snapshots, node.id);
+      const Vm& vm = must(vms, sn.vm);
       s.set("InstanceID", str(prefixed(kMicrosoftPrefix, sn.id)));
       s.set("ElementName", str(sn.name.empty() ? display_name(vm.name, sn.created_ms) : sn.name));
       s.set("VirtualSystemIdentifier", str(vm.id.to_string()));
@@ -572,7 +572,7 @@ Instance Host::Impl::materialize(const Node& node) {
       break;
     }
     case NodeKind::kGroup: {
-      const Group& g = groups.at(node.id);
+      const Group& g = must(groups, node.id);
       s.set("CollectionID", str(g.id.to_string()));
       s.set("ElementName", str(g.name));
       s.set("InstanceID", str(""));  // reads empty on a real host (M3)
@@ -583,14 +583,14 @@ Instance Host::Impl::materialize(const Node& node) {
       break;
     }
     case NodeKind::kManagementGroup: {
-      const ManagementGroup& g = management_groups.at(node.id);
+      const ManagementGroup& g = must(management_groups, node.id);
       s.set("CollectionID", str(g.id.to_string()));
       s.set("ElementName", str(g.name));
       s.set("InstanceID", str(""));
       break;
     }
     case NodeKind::kSnapshotCollection: {
-      const SnapshotCollection& c = collections.at(node.id);
+      const SnapshotCollection& c = must(collections, node.id);
       s.set("CollectionID", str(c.id.to_string()));
       const auto g = groups.find(c.group);
       s.set("ElementName",
@@ -599,7 +599,7 @@ Instance Host::Impl::materialize(const Node& node) {
       break;
     }
     case NodeKind::kJob: {
-      Job& j = jobs.at(node.id);
+      Job& j = must(jobs, node.id);
       read_jobs.push_back(j.id);
       const bool terminal = cim::JobState(j.state).is_terminal();
       const std::int64_t end = terminal ? j.finished_ms : now_ms;
@@ -706,7 +706,7 @@ std::vector<Node> Host::Impl::links(const AssocDef& def, const Node& from, bool 
   const std::string_view cls = def.cls;
   if (cls == names::kCollectedVirtualSystems) {
     if (from_a) {
-      for (const Guid& m : groups.at(from.id).members)
+      for (const Guid& m : must(groups, from.id).members)
         add(m);
     } else if (auto it = vm_groups.find(from.id); it != vm_groups.end()) {
       for (const Guid& g : it->second)
@@ -714,7 +714,7 @@ std::vector<Node> Host::Impl::links(const AssocDef& def, const Node& from, bool 
     }
   } else if (cls == names::kCollectedCollections) {
     if (from_a) {
-      for (const Guid& m : management_groups.at(from.id).members)
+      for (const Guid& m : must(management_groups, from.id).members)
         add(m);
     } else {
       for (const auto& [id, mg] : management_groups) {
@@ -723,48 +723,48 @@ std::vector<Node> Host::Impl::links(const AssocDef& def, const Node& from, bool 
     }
   } else if (cls == names::kSnapshotOfGroup) {
     if (from_a) {
-      for (const Guid& c : groups.at(from.id).snapshot_collections)
+      for (const Guid& c : must(groups, from.id).snapshot_collections)
         add(c);
     } else {
-      add(collections.at(from.id).group);
+      add(must(collections, from.id).group);
     }
   } else if (cls == names::kCollectedSnapshots) {
     if (from_a) {
-      for (const Guid& s : collections.at(from.id).members)
+      for (const Guid& s : must(collections, from.id).members)
         add(s);
-    } else if (const Guid& c = snapshots.at(from.id).collection; !c.is_nil()) {
+    } else if (const Guid& c = must(snapshots, from.id).collection; !c.is_nil()) {
       add(c);
     }
   } else if (cls == names::kSnapshotOfVm) {
     if (from_a) {
-      for (const Guid& s : vms.at(from.id).snapshots)
+      for (const Guid& s : must(vms, from.id).snapshots)
         add(s);
     } else {
-      add(snapshots.at(from.id).vm);
+      add(must(snapshots, from.id).vm);
     }
   } else if (cls == names::kMostCurrentSnapshot) {
     if (from_a) {
-      if (const Guid& s = vms.at(from.id).most_current; !s.is_nil()) add(s);
+      if (const Guid& s = must(vms, from.id).most_current; !s.is_nil()) add(s);
     } else {
-      const Snapshot& s = snapshots.at(from.id);
-      if (vms.at(s.vm).most_current == s.id) add(s.vm);
+      const Snapshot& s = must(snapshots, from.id);
+      if (must(vms, s.vm).most_current == s.id) add(s.vm);
     }
   } else if (cls == names::kSettingsDefineState) {
     add(from.id);  // a VM and its live VSSD share the GUID
   } else if (cls == names::kParentChildSettingData) {
-    const Snapshot& s = snapshots.at(from.id);
+    const Snapshot& s = must(snapshots, from.id);
     if (from_a) {
-      for (const Guid& other : vms.at(s.vm).snapshots) {
-        if (snapshots.at(other).parent == from.id) add(other);
+      for (const Guid& other : must(vms, s.vm).snapshots) {
+        if (must(snapshots, other).parent == from.id) add(other);
       }
     } else if (!s.parent.is_nil()) {
       add(s.parent);
     }
   } else if (cls == names::kLastAppliedSnapshot) {
     if (from_a) {
-      const Snapshot& s = snapshots.at(from.id);
-      if (vms.at(s.vm).last_applied == s.id) add(s.vm);
-    } else if (const Guid& applied = vms.at(from.id).last_applied; !applied.is_nil()) {
+      const Snapshot& s = must(snapshots, from.id);
+      if (must(vms, s.vm).last_applied == s.id) add(s.vm);
+    } else if (const Guid& applied = must(vms, from.id).last_applied; !applied.is_nil()) {
       add(applied);
     }
   } else if (cls == names::kHostedService || cls == names::kWin32ComputerSystemProcessor) {
@@ -773,10 +773,10 @@ std::vector<Node> Host::Impl::links(const AssocDef& def, const Node& from, bool 
     add(from.id);  // a VM's live VSSD and its settings share the VM's GUID
   } else if (cls == names::kAffectedJobElement) {
     if (from_a) {
-      const Job& j = jobs.at(from.id);
+      const Job& j = must(jobs, from.id);
       if (j.kind == JobKind::kCreateSnapshot && !j.target.is_nil() && collections.count(j.target))
         add(j.target);
-    } else if (const Guid& by = collections.at(from.id).created_by_job;
+    } else if (const Guid& by = must(collections, from.id).created_by_job;
                !by.is_nil() && jobs.count(by)) {
       add(by);
     }

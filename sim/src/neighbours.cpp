@@ -168,7 +168,7 @@ std::string Host::Impl::product_serial() const {
 void Host::Impl::materialize_neighbour(const Node& node, Slots& s) const {
   switch (node.kind) {
     case NodeKind::kProcessorSettings: {
-      const Vm& vm = vms.at(node.id);
+      const Vm& vm = must(vms, node.id);
       s.set("InstanceID", str(settings_id(vm.id, kProcessorSuffix)));
       s.set("Caption", str("Processor"));
       s.set("Description", str("Settings for Microsoft Virtual Processor."));
@@ -188,7 +188,7 @@ void Host::Impl::materialize_neighbour(const Node& node, Slots& s) const {
       break;
     }
     case NodeKind::kMemorySettings: {
-      const Vm& vm = vms.at(node.id);
+      const Vm& vm = must(vms, node.id);
       s.set("InstanceID", str(settings_id(vm.id, kMemorySuffix)));
       s.set("Caption", str("Memory"));
       s.set("Description", str("Settings for Microsoft Virtual Machine Memory."));

@@ -157,12 +157,12 @@ struct Vm {
   std::vector<DiskKind> disks{DiskKind::kVhdx};
   GuestVss guest_vss = GuestVss::kOk;
   std::uint32_t checkpoint_limit = 50;
-  std::uint32_t cpus = 1;           // Msvm_ProcessorSettingData.VirtualQuantity
-  std::uint64_t memory_mb = 1024;   // Msvm_MemorySettingData.VirtualQuantity (MB)
-  Guid most_current;            // nil when the VM has no current snapshot
-  Guid last_applied;            // Msvm_LastAppliedSnapshot (M1): set by ApplySnapshot
-  std::vector<Guid> snapshots;  // oldest first
-  Guid busy_job;                // the snapshot-service job holding this VM
+  std::uint32_t cpus = 1;          // Msvm_ProcessorSettingData.VirtualQuantity
+  std::uint64_t memory_mb = 1024;  // Msvm_MemorySettingData.VirtualQuantity (MB)
+  Guid most_current;               // nil when the VM has no current snapshot
+  Guid last_applied;               // Msvm_LastAppliedSnapshot (M1): set by ApplySnapshot
+  std::vector<Guid> snapshots;     // oldest first
+  Guid busy_job;                   // the snapshot-service job holding this VM
   std::int64_t created_ms = 0;
   friend bool operator==(const Vm&, const Vm&) = default;
 };
