@@ -910,7 +910,10 @@ cim::Result<std::vector<Instance>> Host::Impl::walk(const ObjectPath& object, bo
       }
     }
   }
-  if (personality.associators == AssociatorResults::kDuplicates) repeat_some(out);
+  // M2, AMB-16: a wide traversal (no AssocClass) may return an object more than once; an
+  // association named by its class lists each pair once (contract CS-READ-4).
+  if (personality.associators == AssociatorResults::kDuplicates && assoc_class.empty())
+    repeat_some(out);
   return out;
 }
 

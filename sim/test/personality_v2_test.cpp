@@ -157,14 +157,21 @@ TEST(Associators, DuplicatesRepeatSomeResultsReproducibly) {
     auto host = host_with("{associators: duplicates}");
     std::vector<std::size_t> sizes;
     const auto g = group(*host, "running");
-    for (int i = 0; i < 20; ++i)
-      sizes.push_back(assoc(*host, g, names::kCollectedVirtualSystems).size());
+    for (int i = 0; i < 20; ++i) {
+      // A wide traversal (no AssocClass) may repeat; a named association never does.
+      auto wide = host->associators(g, {});
+      EXPECT_TRUE(wide.ok());
+      sizes.push_back(wide.ok() ? wide->size() : 0);
+      EXPECT_EQ(assoc(*host, g, names::kCollectedVirtualSystems).size(), 2U);
+    }
     return sizes;
   };
   const auto sizes = run();
   EXPECT_EQ(sizes, run()) << "one seed, one answer";
-  EXPECT_TRUE(std::any_of(sizes.begin(), sizes.end(), [](std::size_t n) { return n > 2; }));
-  EXPECT_TRUE(std::all_of(sizes.begin(), sizes.end(), [](std::size_t n) { return n >= 2; }));
+  const std::size_t least = *std::min_element(sizes.begin(), sizes.end());
+  EXPECT_TRUE(std::any_of(sizes.begin(), sizes.end(), [&](std::size_t n) { return n > least; }))
+      << "some traversal repeated a result";
+  EXPECT_GE(least, 2U);
 }
 
 TEST(JobControlCodes, DmtfUsesTheDocPageMap) {
