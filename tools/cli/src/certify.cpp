@@ -108,8 +108,8 @@ int certify(const CertifyOptions& o, Console& c) {
   }
   if (!o.targets_file.empty()) return certify_fleet(o, c);
   const bool fake = o.target.rfind("sim:", 0) == 0 || o.target.rfind("sim+", 0) == 0;
-  if (!fake && (!o.personality.empty() || !o.faults.empty())) {
-    return usage("--personality and --faults apply only to the fake (sim: targets)");
+  if (!fake && (!o.personality.empty() || !o.faults.empty() || o.host_build)) {
+    return usage("--personality, --faults and --host-build apply only to the fake (sim: targets)");
   }
   TargetOptions topts;
   topts.seed = o.seed.value_or(random_seed());
@@ -119,6 +119,7 @@ int certify(const CertifyOptions& o, Console& c) {
     topts.personality = *p;
   }
   if (!o.faults.empty()) topts.faults = o.faults;
+  topts.host_build = o.host_build;
   topts.auth = o.auth;
   topts.insecure = o.insecure;
   topts.ca_file = o.ca_file;
@@ -169,6 +170,7 @@ int certify(const CertifyOptions& o, Console& c) {
       shell_quote(spec->uri), o.profile, coverage, topts.seed, format_duration(*budget));
   if (!o.personality.empty()) command += " --personality " + shell_quote(o.personality);
   if (!o.faults.empty()) command += " --faults " + shell_quote(o.faults);
+  if (o.host_build) command += fmt::format(" --host-build {}", *o.host_build);
   if (o.cases_per_combo != 1)
     command += fmt::format(" --cases-per-combination {}", o.cases_per_combo);
   if (o.sequences != 100) command += fmt::format(" --sequences {}", o.sequences);
@@ -217,6 +219,7 @@ int certify(const CertifyOptions& o, Console& c) {
       {"uri", spec->uri},
       {"personality", o.personality.empty() ? nlohmann::json() : nlohmann::json(o.personality)},
       {"faults", topts.faults}};
+  if (o.host_build) ro.target_spec["host-build"] = *o.host_build;
   ProgressView view(c.out, c.terminal, *budget);
   if (!o.quiet) ro.progress = [&](const Progress& p) { view.update(p); };
   const auto t0 = std::chrono::steady_clock::now();

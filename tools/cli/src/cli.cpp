@@ -93,9 +93,12 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
       "--out", co.out,
       "the report folder (default reports/runs/<UTC time>-<target>); must not exist or be empty");
   cert->add_option("--personality", co.personality,
-                   "the fake's personality, e.g. codes=msvm,completion=mixed (keys: codes, "
-                   "completion, first-job-state, result-visibility, job-progress)");
+                   "the fake's personality, e.g. codes=dmtf,completion=mixed ('hvsnap targets' "
+                   "lists every key and its values)");
   cert->add_option("--faults", co.faults, "the fake's fault plan ('hvsnap targets' lists them)");
+  cert->add_option("--host-build", co.host_build,
+                   "the Windows build the fake reports, which selects the classes and members "
+                   "it serves (default: the fixture's, else 26100)");
   cert->add_option("--cases-per-combination", co.cases_per_combo,
                    "random cases per class combination")
       ->check(decimal(1000))
@@ -152,6 +155,8 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
                   "HOST:PORT; 0 picks a free port; non-loopback needs TLS and credentials")
       ->capture_default_str();
   srv->add_option("--personality", so.personality, "the fake's personality (as for certify)");
+  srv->add_option("--host-build", so.host_build,
+                  "the Windows build the fake reports (as for certify)");
   srv->add_option("--faults", so.faults, "the fake's fault plan ('hvsnap targets' lists them)");
   srv->add_option("--seed", so.seed, "the host's seed (a remote certify resets it per case)")
       ->check(decimal(kU64))

@@ -19,6 +19,7 @@ struct CertifyOptions {
   std::string out;  // "" = reports/runs/<UTC time>-<target>
   std::string personality;
   std::string faults;
+  std::optional<std::uint32_t> host_build;
   int cases_per_combo = 1;
   int sequences = 100;
   int max_steps = 20;
@@ -60,6 +61,7 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:5985";
   std::string personality;
   std::string faults;
+  std::optional<std::uint32_t> host_build;
   std::uint64_t seed = 1;
   std::string tls_cert;
   std::string tls_key;

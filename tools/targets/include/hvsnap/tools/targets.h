@@ -23,6 +23,7 @@ namespace hvsnap::tools {
 
 struct TargetOptions {
   std::optional<sim::Personality> personality;  // overrides the fixture's
+  std::optional<std::uint32_t> host_build;      // overrides the fixture's (schema_table.h)
   std::string faults = "none";                  // a named fault plan (sim::fault_plan_names())
   std::uint64_t seed = 1;                       // the run seed; each case derives its host's seed
   // Overrides the fixture's timing.auto-advance-ms (the served fake's wall clock sets 0:
