@@ -14,6 +14,7 @@
 
 #include "hvsnap/cim/codes.h"
 #include "hvsnap/cim/names.h"
+#include "hvsnap/cim/splitmix.h"
 #include "hvsnap/conformance/catalogue.h"
 
 namespace hvsnap::conformance {
@@ -65,12 +66,7 @@ class Turnstile {
       if (active_[i]) live.push_back(static_cast<long>(i));
     }
     if (live.empty()) return -1;
-    state_ += 0x9E3779B97F4A7C15ULL;
-    std::uint64_t z = state_;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    z ^= z >> 31;
-    return live[z % live.size()];
+    return live[cim::splitmix64(state_) % live.size()];
   }
 
   std::mutex mu_;

@@ -8,7 +8,9 @@
 
 #include <map>
 
+#include "aggregator.h"
 #include "hvsnap/cim/codes.h"
+#include "hvsnap/cim/splitmix.h"
 #include "hvsnap/conformance/catalogue.h"
 #include "hvsnap/conformance/parallel.h"
 #include "hvsnap/conformance/sequences.h"
@@ -20,142 +22,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// A seed for item `b` of the stream `a`: a hash combine finished by SplitMix64's mix.
 std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
-  std::uint64_t z = a ^ (b + 0x9E3779B97F4A7C15ULL + (a << 6) + (a >> 2));
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
+  return cim::splitmix64_mix(a ^ (b + cim::kSplitMix64Increment + (a << 6) + (a >> 2)));
 }
-
-// Collects findings into per-requirement results and observations.
-class Aggregator {
- public:
-  explicit Aggregator(RunResult& r) : r_(r) {
-    if (catalogue().ok()) {
-      for (const auto& req : *catalogue()) {
-        RequirementResult rr;
-        rr.id = req.id;
-        rr.level = req.level;
-        rr.text = req.text;
-        index_[req.id] = r_.requirements.size();
-        r_.requirements.push_back(std::move(rr));
-      }
-    }
-  }
-
-  void add(const Findings& fs) {
-    for (const auto& f : fs) {
-      auto it = index_.find(f.requirement);
-      if (it == index_.end()) continue;
-      RequirementResult& rr = r_.requirements[it->second];
-      switch (f.verdict) {
-        case Verdict::kPass:
-          ++rr.passed;
-          break;
-        case Verdict::kFail:
-          ++rr.failed;
-          if (rr.evidence.size() < 3) rr.evidence.push_back(f.message);
-          break;
-        case Verdict::kWarn:
-          ++rr.warned;
-          if (rr.evidence.size() < 3) rr.evidence.push_back(f.message);
-          break;
-        case Verdict::kNotApplicable:
-          if (rr.reason.empty()) rr.reason = f.message;
-          break;
-        case Verdict::kNotTested:
-          break;
-      }
-    }
-  }
-
-  void not_tested(const std::string& requirement, const std::string& reason) {
-    auto it = index_.find(requirement);
-    if (it != index_.end() && r_.requirements[it->second].reason.empty())
-      r_.requirements[it->second].reason = reason;
-  }
-
-  // The capability profile: one row per configuration; the first refused and the first
-  // snapshotted case of each are kept to show an unstable refusal (CS-INV-10).
-  void capability(const CaseReport& rep) {
-    if (rep.not_tested || !rep.capability) return;
-    const CapabilityCall& c = *rep.capability;
-    CapabilityResult& row = capability_[c.configuration];
-    row.configuration = c.configuration;
-    switch (c.outcome) {
-      case CapabilityCall::Outcome::kSnapshotted:
-        ++row.snapshotted;
-        if (!first_success_.count(c.configuration))
-          first_success_[c.configuration] = rep.input.describe();
-        break;
-      case CapabilityCall::Outcome::kRefused:
-        ++row.refused;
-        row.answers.insert(c.observed);
-        if (!first_refusal_.count(c.configuration)) first_refusal_.emplace(c.configuration, rep);
-        break;
-      case CapabilityCall::Outcome::kFailed:
-        ++row.failed;
-        break;
-    }
-  }
-  const std::map<std::string, CapabilityResult>& capability_rows() const { return capability_; }
-  const CaseReport* first_refusal(const std::string& config) const {
-    auto it = first_refusal_.find(config);
-    return it == first_refusal_.end() ? nullptr : &it->second;
-  }
-  std::string first_success(const std::string& config) const {
-    auto it = first_success_.find(config);
-    return it == first_success_.end() ? std::string() : it->second;
-  }
-
-  void observe_case(const CaseReport& rep) {
-    capability(rep);
-    r_.counts.transient_retries += rep.retries;
-    if (rep.not_tested) return;
-    if (rep.return_value) {
-      const auto rv = *rep.return_value;
-      r_.return_codes[std::to_string(rv)]++;
-      if ((rv >= 1 && rv <= 6)) r_.ambiguities["AMB-1"].insert("DMTF codes (1..6)");
-      if (rv >= 32768 && rv <= 65535) r_.ambiguities["AMB-1"].insert("Msvm codes (32768..65535)");
-      if (rv == 0) r_.ambiguities["AMB-2"].insert("synchronous success (0)");
-      if (rv == 4096) r_.ambiguities["AMB-2"].insert("job (4096)");
-    } else {
-      r_.return_codes["transport fault"]++;
-    }
-    if (rep.job_end) r_.job_end_states[std::to_string(*rep.job_end)]++;
-    const Combo& k = rep.input.combo;
-    const std::string outcome = rep.observed;
-    if (k.c == CClass::kEmpty && is_valid(k.s) && is_valid(k.t))
-      r_.ambiguities["AMB-4"].insert(outcome);
-    if (k.c == CClass::kMgmt && is_valid(k.s) && is_valid(k.t))
-      r_.ambiguities["AMB-5"].insert(outcome);
-    if (k.c == CClass::kSaved && k.t == TClass::kRecovery && is_valid(k.s))
-      r_.ambiguities["AMB-6"].insert(outcome);
-    if (k.s == SClass::kUnknownProp && k.c == CClass::kReady && is_valid(k.t)) {
-      r_.ambiguities["AMB-3"].insert(outcome.rfind("4096→", 0) == 0 || outcome == "0"
-                                         ? "unknown property ignored"
-                                         : "unknown property rejected");
-    }
-    for (const auto& f : rep.findings) {
-      if (f.check == "inv7.reachable-from-job") {
-        r_.ambiguities["AMB-11"].insert(f.verdict == Verdict::kPass
-                                            ? "result linked from the job"
-                                            : "result not linked from the job");
-      }
-      if (f.check == "inv5.first-state") {
-        r_.ambiguities["AMB-10"].insert(
-            f.verdict == Verdict::kPass ? "first state Running or terminal" : f.message);
-      }
-    }
-  }
-
- private:
-  RunResult& r_;
-  std::map<std::string, std::size_t> index_;
-  std::map<std::string, CapabilityResult> capability_;
-  std::map<std::string, CaseReport> first_refusal_;
-  std::map<std::string, std::string> first_success_;
-};
 
 const Finding* first_fail(const Findings& fs) {
   for (const auto& f : fs) {
@@ -225,31 +95,6 @@ class Suite {
     if (o_.progress)
       o_.progress(
           Progress{phase, done, total, static_cast<int>(result_.failures.size()), elapsed()});
-  }
-
-  // RapidCheck's default listener loads (and prints) its global configuration; the suite
-  // reports through its own channels, so it listens to nothing.
-  struct Quiet final : rc::detail::TestListener {
-    void onTestCaseFinished(const rc::detail::CaseDescription&) override {}
-    void onShrinkTried(const rc::detail::CaseDescription&, bool) override {}
-    void onTestFinished(const rc::detail::TestMetadata&, const rc::detail::TestResult&) override {}
-  };
-
-  template <class Property>
-  rc::detail::TestResult check(Property& property, const rc::detail::TestParams& p) {
-    Quiet quiet;
-    // An explicit (empty) reproduce map: the shorter overloads load the configuration too.
-    return rc::detail::checkProperty(rc::detail::toProperty(property), rc::detail::TestMetadata{},
-                                     p, quiet, {});
-  }
-
-  rc::detail::TestParams params(std::uint64_t seed, int max_success, int max_size) const {
-    rc::detail::TestParams p;
-    p.seed = seed;
-    p.maxSuccess = max_success;
-    p.maxSize = max_size;
-    p.maxDiscardRatio = 10;
-    return p;
   }
 
   void record_failure(FailureRecord f) {
@@ -343,15 +188,16 @@ class Suite {
         ++result_.counts.combos;  // listed, as NOT_TESTED with the reason
         continue;
       }
-      // The property for this combination; the last failing report is the shrunk one.
+      // Each case of the combination is its own seeded draw (from the run seed, the
+      // combination's place and the case's); a failing case is shrunk through RapidCheck's
+      // public shrink tree (findLocalMin). The last failing report is the shrunk one.
       std::optional<CaseReport> last_failure;
       bool failing = false;
       bool known_setup_failure = false;  // this combination stopped on one already reported
-      auto property = [&]() {
-        if (known_setup_failure) return;
-        const Case c = *gen_case(combo, gen);
+      // Runs one case; true when it fails. Shrinking runs (`counted` false) are not counted.
+      auto fails = [&](const Case& c, bool counted) {
         CaseReport rep = run_case(c, make_, o_.run);
-        if (!failing) {  // shrinking runs are not counted
+        if (counted) {
           ++cr.cases;
           ++result_.counts.cases;
           if (rep.not_tested) {
@@ -369,29 +215,36 @@ class Suite {
             }
           }
         }
-        if (const Finding* f = first_fail(rep.findings)) {
-          // A set-up call that breaks the contract does so whatever the combination: it is
-          // reported (shrunk) once; later combinations it stops are FAIL and point to it.
-          if (!failing && rep.setup_broke && setup_failure_shown_) {
-            known_setup_failure = true;
-            cr.verdict = Verdict::kFail;
-            cr.note = fmt::format(
-                "a set-up CreateSnapshot broke {} ({}) as in the failure shown "
-                "for it; the combination itself could not be reached",
-                f->requirement, f->check);
-            return;
-          }
-          failing = true;
-          const std::string why = fmt::format("{} broke {} ({}): {}", rep.input.combo.to_string(),
-                                              f->requirement, f->check, f->message);
-          last_failure = std::move(rep);
-          RC_FAIL(why);
+        const Finding* f = first_fail(rep.findings);
+        if (f == nullptr) return false;
+        // A set-up call that breaks the contract does so whatever the combination: it is
+        // reported (shrunk) once; later combinations it stops are FAIL and point to it.
+        if (counted && rep.setup_broke && setup_failure_shown_) {
+          known_setup_failure = true;
+          cr.verdict = Verdict::kFail;
+          cr.note = fmt::format(
+              "a set-up CreateSnapshot broke {} ({}) as in the failure shown "
+              "for it; the combination itself could not be reached",
+              f->requirement, f->check);
+          return false;
         }
+        last_failure = std::move(rep);
+        return true;
       };
-      const auto res = check(property, params(mix(o_.seed, i), o_.cases_per_combo, 100));
+      const int cases = std::max(1, o_.cases_per_combo);
+      for (int k = 0; k < cases && !known_setup_failure; ++k) {
+        const std::uint64_t seed = mix(mix(o_.seed, i), static_cast<std::uint64_t>(k));
+        const int size = k * 100 / cases;  // growing values, as a property run grows them
+        const rc::Shrinkable<Case> drawn = gen_case(combo, gen)(rc::Random(seed), size);
+        if (!fails(drawn.value(), true)) continue;
+        rc::shrinkable::findLocalMin(
+            drawn, [&](const Case& candidate) { return fails(candidate, false); });
+        failing = true;
+        break;
+      }
       if (cr.verdict == Verdict::kNotTested && cr.cases > cr.not_tested)
         cr.verdict = Verdict::kPass;
-      if (res.template is<rc::detail::FailureResult>() && last_failure) {
+      if (failing && last_failure) {
         cr.verdict = Verdict::kFail;
         const Finding* f = first_fail(last_failure->findings);
         cr.note = f->message;

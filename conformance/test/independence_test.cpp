@@ -1,13 +1,15 @@
-// The oracle is independent (docs/architecture.md, rule 1): nothing under conformance/ includes the fake or the
-// fixture loader, and the conformance library links neither. This test fails if that changes.
+// The oracle is independent (docs/architecture.md, rule 1): nothing under conformance/ includes the
+// fake or the fixture loader, and the conformance library links neither. This test fails if that
+// changes.
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <map>
-#include <set>
 #include <fstream>
+#include <map>
 #include <regex>
+#include <set>
 #include <sstream>
+#include <vector>
 
 namespace {
 
@@ -63,8 +65,7 @@ TEST(House, EveryLibraryIncludesOnlyTheLayersBelowIt) {
   const std::regex include(R"re(#\s*include\s*"hvsnap/([a-z_]+)/([^"]+)")re");
   int checked = 0;
   for (const auto& [folder, ok] : allowed) {
-    for (const auto& e :
-         fs::recursive_directory_iterator(fs::path(HVSNAP_SOURCE_DIR) / folder)) {
+    for (const auto& e : fs::recursive_directory_iterator(fs::path(HVSNAP_SOURCE_DIR) / folder)) {
       const std::string rel = e.path().lexically_relative(HVSNAP_SOURCE_DIR).string();
       const auto ext = e.path().extension();
       if ((ext != ".cpp" && ext != ".h") || rel.find("/test/") != std::string::npos ||
@@ -78,9 +79,8 @@ TEST(House, EveryLibraryIncludesOnlyTheLayersBelowIt) {
         ++n;
         std::smatch m;
         if (!std::regex_search(line, m, include)) continue;
-        EXPECT_TRUE(ok.count(m[1].str()))
-            << rel << ":" << n << " includes " << m[1] << "/, which " << folder
-            << "/ must not depend on";
+        EXPECT_TRUE(ok.count(m[1].str())) << rel << ":" << n << " includes " << m[1] << "/, which "
+                                          << folder << "/ must not depend on";
         if (folder == "reports" && m[1] == "conformance") {
           EXPECT_TRUE(result_headers.count(m[2].str()))
               << rel << ":" << n << " includes conformance/" << m[2]
@@ -93,6 +93,55 @@ TEST(House, EveryLibraryIncludesOnlyTheLayersBelowIt) {
 }
 
 // The house plan is in the house: comments cite documents that exist in the repository.
+// The project's source files (not the build trees), by extension.
+std::vector<fs::path> sources(std::initializer_list<const char*> exts) {
+  std::vector<fs::path> out;
+  const fs::path root(HVSNAP_SOURCE_DIR);
+  for (const char* dir : {"cim", "sim", "fixtures", "conformance", "reports", "wsman", "tools",
+                          "bench", "examples"}) {
+    if (!fs::exists(root / dir)) continue;
+    for (const auto& e : fs::recursive_directory_iterator(root / dir)) {
+      for (const char* ext : exts) {
+        if (e.is_regular_file() && e.path().extension() == ext) out.push_back(e.path());
+      }
+    }
+  }
+  return out;
+}
+
+std::string text_of(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// One SplitMix64 in the project (cim/splitmix.h): its mixing constant appears nowhere else.
+TEST(House, OneSplitMix64) {
+  int files = 0;
+  for (const auto& p : sources({".cpp", ".h"})) {
+    ++files;
+    if (p.filename() == "splitmix.h") continue;
+    const std::string t = text_of(p);
+    EXPECT_EQ(t.find("0xBF58476D1CE4E5B9"), std::string::npos)
+        << p << " has its own SplitMix64; use cim/splitmix.h";
+  }
+  EXPECT_GT(files, 100);
+}
+
+// Comments cite contract IDs, sections and decisions, never the tracker's issue numbers (which
+// mean nothing to a reader of the code).
+TEST(House, CommentsNeverCiteIssueNumbers) {
+  const std::regex issue(R"((//|#|\*).*\bissues? #?[0-9]+)", std::regex::icase);
+  for (const auto& p : sources({".cpp", ".h", ".txt", ".cmake", ".py", ".js", ".sh"})) {
+    std::istringstream lines(text_of(p));
+    std::string line;
+    for (int n = 1; std::getline(lines, line); ++n) {
+      EXPECT_FALSE(std::regex_search(line, issue)) << p << ":" << n << ": " << line;
+    }
+  }
+}
+
 TEST(House, CitedDocumentsExist) {
   for (const char* doc : {"docs/architecture.md", "docs/contract.md", "docs/evidence.md",
                           "docs/fixtures.md", "docs/mutants.md"}) {

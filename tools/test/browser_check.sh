@@ -1,5 +1,5 @@
 #!/bin/sh
-# The report as a person sees it (issue 4, ctest label `browser`): writes a certified report
+# The report as a person sees it (ctest label `browser`): writes a certified report
 # and a failing one (a mutant), opens each report.html in headless Chromium, and fails on any
 # console message or a missing verdict element; saves screenshot.png next to each report.
 # Usage: browser_check.sh HVSNAP OUTDIR

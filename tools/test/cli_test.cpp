@@ -1,5 +1,5 @@
-// The hvsnap command in-process (decision 0007): certify writes a verifiable bundle and exits by the
-// verdict; a failure's token replays; the same seed gives the same report; bad input gets a
+// The hvsnap command in-process (decision 0007): certify writes a verifiable bundle and exits by
+// the verdict; a failure's token replays; the same seed gives the same report; bad input gets a
 // clear message, exit 2 and no report folder; an interrupted run says so.
 #include <gtest/gtest.h>
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "hvsnap/conformance/runner.h"
 #include "hvsnap/tools/cli.h"
 
 namespace hvsnap::tools {
@@ -20,10 +21,11 @@ struct CertifyOptions {
   std::string personality;
   std::string faults;
   std::optional<std::uint32_t> host_build;
-  int cases_per_combo = 1;
-  int sequences = 100;
-  int max_steps = 20;
-  int parallel_rounds = 10;
+  // The run's sizes default to the suite's own (conformance::RunOptions: one place).
+  int cases_per_combo = conformance::RunOptions{}.cases_per_combo;
+  int sequences = conformance::RunOptions{}.sequences;
+  int max_steps = conformance::RunOptions{}.max_steps;
+  int parallel_rounds = conformance::RunOptions{}.parallel_rounds;
   bool stop_at_first_failure = false;
   bool quiet = false;
   // WS-Man targets

@@ -1,7 +1,7 @@
-// The kill table of `hvsnap mutants` (decision 0010): one row per broken provider of the catalogue —
-// killed or survived, the requirement that killed it, the time to kill, the length of the
-// shrunk counterexample — and the kill score. Written as a folder beside the mutants' own
-// certification bundles (one sub-folder per mutant):
+// The kill table of `hvsnap mutants` (decision 0010): one row per broken provider of the catalogue
+// — killed or survived, the requirement that killed it, the time to kill, the length of the shrunk
+// counterexample — and the kill score. Written as a folder beside the mutants' own certification
+// bundles (one sub-folder per mutant):
 //   mutants.json     machines: schema "hvsnap-mutants"
 //   junit.xml        CI gates: one testcase per mutant, a survivor is a <failure>
 //   summary.md       people: the score, the distribution of times to kill, the table
