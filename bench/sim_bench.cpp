@@ -18,6 +18,8 @@
 #include <fstream>
 #include <string>
 
+#include <yaml-cpp/yaml.h>
+
 #include "hosts.h"
 #include "hvsnap/cim/names.h"
 #include "hvsnap/fixtures/host_yaml.h"
@@ -177,6 +179,16 @@ void BM_LoadChain(benchmark::State& st) {
   }
 }
 BENCHMARK(BM_LoadChain)->Unit(benchmark::kMillisecond);
+
+// The floor under (d): yaml-cpp's own parse of the same texts, without the loader.
+void BM_YamlParseOnly(benchmark::State& st, int groups, int collections_per_group) {
+  const std::string text = fixtures::dump_host_yaml(make_state(groups, collections_per_group));
+  for (auto _ : st)
+    benchmark::DoNotOptimize(YAML::LoadAll(text));
+  st.counters["bytes"] = static_cast<double>(text.size());
+}
+BENCHMARK_CAPTURE(BM_YamlParseOnly, wide_10000vm_100000snapshots, 2500, 10)
+    ->Unit(benchmark::kMillisecond);
 
 // (e) Costs that must not grow with history: a 4-VM group whose members hold `history`
 // snapshots each (as `history` earlier collections of the group).
