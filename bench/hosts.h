@@ -28,6 +28,7 @@ inline sim::HostState make_state(int groups, int collections_per_group) {
       vm.id = rng.guid();
       vm.name = "vm-" + std::to_string(g) + "-" + std::to_string(v);
       vm.state = sim::VmState::kRunning;
+      vm.target = sim::VmState::kRunning;  // not moving (a dump spells it out)
       vm.checkpoint_type = sim::CheckpointType::kStandard;
       vm.checkpoint_limit = 1u << 30;
       group.members.push_back(vm.id);

@@ -58,6 +58,9 @@ void Host::Impl::load(HostState s) {
   vms = index_by_id(s.vms);
   groups = index_by_id(s.groups);
   management_groups = index_by_id(s.management_groups);
+  children.clear();  // in the state's snapshot order: no dependence on hashing
+  for (const Snapshot& sn : s.snapshots)
+    link_child(sn.parent, sn.id);
   snapshots = index_by_id(s.snapshots);
   collections = index_by_id(s.snapshot_collections);
   jobs = index_by_id(s.jobs);

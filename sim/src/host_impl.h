@@ -4,6 +4,7 @@
 // Every member function expects `mu` to be held by its caller.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <mutex>
@@ -85,6 +86,16 @@ auto& must(Map& map, const Key& key) {
   return it->second;
 }
 
+// Removes `id` from an id list that grows at its end: searched from the back, so removing a
+// recent entry (the newest snapshot or collection) costs O(1), not O(history). Says whether
+// it was there.
+inline bool erase_from_back(std::vector<Guid>& list, const Guid& id) {
+  auto it = std::find(list.rbegin(), list.rend(), id);
+  if (it == list.rend()) return false;
+  list.erase(std::next(it).base());
+  return true;
+}
+
 // A failed job's ErrorCode for the cause of its first error (contract §3.2, J2).
 std::uint16_t job_error_code(std::string_view cause);
 
@@ -126,10 +137,13 @@ struct Host::Impl {
 
   // Derived indexes, rebuilt by load().
   std::unordered_map<Guid, std::vector<Guid>, GuidHash> vm_groups;  // vm -> groups holding it
-  std::set<Guid> active_jobs;                                       // not yet terminal
-  std::multimap<std::int64_t, Guid> removal_queue;                  // terminal jobs by removal time
-  std::vector<Guid> read_jobs;    // jobs returned by the current read
-  std::vector<Guid> due_scratch;  // reused by advance()
+  // snapshot -> its direct children (any order), so that DestroySnapshot touches the members
+  // and their children only, never a VM's whole history.
+  std::unordered_map<Guid, std::vector<Guid>, GuidHash> children;
+  std::set<Guid> active_jobs;                       // not yet terminal
+  std::multimap<std::int64_t, Guid> removal_queue;  // terminal jobs by removal time
+  std::vector<Guid> read_jobs;                      // jobs returned by the current read
+  std::vector<Guid> due_scratch;                    // reused by advance()
 
   // --- host.cpp ---
   void load(HostState state);
@@ -208,6 +222,8 @@ struct Host::Impl {
   void leave_collection(const Snapshot& s);
   void apply_snapshot_collection(const Guid& id);
   void destroy_vm(const Guid& id);
+  void link_child(const Guid& parent, const Guid& child);
+  void unlink_child(const Guid& parent, const Guid& child);
   bool job_progresses_on_clock(const Job& job) const;
   // Fault plan.
   void arm_faults();

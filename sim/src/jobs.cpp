@@ -347,6 +347,7 @@ void Host::Impl::snapshot_member(Job& job, Vm& vm) {
   job.previous_most_current.push_back(vm.most_current);
   vm.snapshots.push_back(s.id);
   vm.most_current = s.id;
+  link_child(s.parent, s.id);
   snapshots.emplace(s.id, std::move(s));
 }
 
@@ -395,8 +396,9 @@ void Host::Impl::rollback(Job& job) {
     HVSNAP_ASSERT(it != snapshots.end());  // the members are busy: nothing else removes it
     Vm& vm = must(vms, it->second.vm);
     HVSNAP_ASSERT(vm.most_current == sid);  // created last, nothing applied since
-    vm.snapshots.erase(std::remove(vm.snapshots.begin(), vm.snapshots.end(), sid),
-                       vm.snapshots.end());
+    HVSNAP_ASSERT(!children.count(sid));    // so nothing hangs below it
+    erase_from_back(vm.snapshots, sid);
+    unlink_child(it->second.parent, sid);
     vm.most_current = job.previous_most_current[i];
     snapshots.erase(it);
   }
@@ -485,8 +487,7 @@ void Host::Impl::forget_collection(const Guid& id) {
   auto cit = collections.find(id);
   if (cit == collections.end()) return;
   if (auto git = groups.find(cit->second.group); git != groups.end()) {
-    auto& list = git->second.snapshot_collections;
-    list.erase(std::remove(list.begin(), list.end(), id), list.end());
+    erase_from_back(git->second.snapshot_collections, id);
   }
   collections.erase(cit);
 }
@@ -498,14 +499,19 @@ void Host::Impl::remove_snapshot(const Guid& sid) {
   if (sit == snapshots.end()) return;
   const Snapshot s = sit->second;
   Vm& vm = must(vms, s.vm);
-  for (const Guid& other : vm.snapshots) {
-    Snapshot& child = must(snapshots, other);
-    if (child.parent == sid) child.parent = s.parent;  // re-parent to the grandparent
+  unlink_child(s.parent, sid);
+  if (auto cit = children.find(sid); cit != children.end()) {
+    for (const Guid& c : cit->second) {
+      Snapshot& child = must(snapshots, c);
+      HVSNAP_ASSERT(child.parent == sid);
+      child.parent = s.parent;  // re-parent to the grandparent
+      link_child(s.parent, c);
+    }
+    children.erase(cit);
   }
   if (vm.most_current == sid) vm.most_current = s.parent;
   if (vm.last_applied == sid) vm.last_applied = Guid{};
-  vm.snapshots.erase(std::remove(vm.snapshots.begin(), vm.snapshots.end(), sid),
-                     vm.snapshots.end());
+  erase_from_back(vm.snapshots, sid);
   leave_collection(s);
   snapshots.erase(sid);
 }
@@ -519,11 +525,6 @@ void Host::Impl::remove_dependents(const Guid& root) {
   const Guid vm_id = rit->second.vm;
   const Guid surviving_parent = rit->second.parent;
   Vm& vm = must(vms, vm_id);
-  std::unordered_map<Guid, std::vector<Guid>, GuidHash> children;
-  for (const Guid& other : vm.snapshots) {
-    const Snapshot& s = must(snapshots, other);
-    if (!s.parent.is_nil()) children[s.parent].push_back(other);
-  }
   std::vector<Guid> doomed{root};
   for (std::size_t i = 0; i < doomed.size(); ++i) {
     if (auto it = children.find(doomed[i]); it != children.end()) {
@@ -536,7 +537,9 @@ void Host::Impl::remove_dependents(const Guid& root) {
   vm.snapshots.erase(std::remove_if(vm.snapshots.begin(), vm.snapshots.end(),
                                     [&](const Guid& g) { return gone.count(g) != 0; }),
                      vm.snapshots.end());
+  unlink_child(surviving_parent, root);
   for (const Guid& sid : doomed) {
+    children.erase(sid);
     leave_collection(must(snapshots, sid));
     snapshots.erase(sid);
   }
@@ -556,6 +559,7 @@ void Host::Impl::destroy_vm(const Guid& id) {
   auto vit = vms.find(id);
   if (vit == vms.end()) return;
   for (const Guid& sid : vit->second.snapshots) {
+    children.erase(sid);  // parents and children are all this VM's
     const Snapshot& s = must(snapshots, sid);
     if (auto cit = collections.find(s.collection); cit != collections.end()) {
       auto& m = cit->second.members;
@@ -571,6 +575,19 @@ void Host::Impl::destroy_vm(const Guid& id) {
     vm_groups.erase(it);
   }
   vms.erase(vit);
+}
+
+void Host::Impl::link_child(const Guid& parent, const Guid& child) {
+  if (!parent.is_nil()) children[parent].push_back(child);
+}
+
+void Host::Impl::unlink_child(const Guid& parent, const Guid& child) {
+  if (parent.is_nil()) return;
+  auto it = children.find(parent);
+  HVSNAP_ASSERT(it != children.end());
+  const bool was_there = erase_from_back(it->second, child);
+  HVSNAP_ASSERT(was_there);
+  if (it->second.empty()) children.erase(it);
 }
 
 void Host::Impl::apply_snapshot_collection(const Guid& id) {

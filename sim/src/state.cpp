@@ -98,6 +98,34 @@ cim::Status unique_ids(const std::vector<T>& v, std::string_view what) {
   return {};
 }
 
+// A snapshot on a parent cycle, or null; linear: each snapshot is walked once, a walk stops at
+// a snapshot already known to reach a root (or an unknown parent, reported elsewhere), and
+// meeting the current walk again is a cycle. `by_id` points into `snapshots`.
+const Snapshot* find_parent_cycle(
+    const std::vector<Snapshot>& snapshots,
+    const std::unordered_map<Guid, const Snapshot*, GuidHash>& by_id) {
+  enum : std::uint8_t { kUnvisited, kOnWalk, kEnds };
+  std::vector<std::uint8_t> mark(snapshots.size(), kUnvisited);
+  const auto index = [&](const Snapshot* p) {
+    return static_cast<std::size_t>(p - snapshots.data());
+  };
+  std::vector<const Snapshot*> walk;
+  for (const Snapshot& start : snapshots) {
+    const Snapshot* cur = &start;
+    while (cur != nullptr && mark[index(cur)] == kUnvisited) {
+      mark[index(cur)] = kOnWalk;
+      walk.push_back(cur);
+      auto it = cur->parent.is_nil() ? by_id.end() : by_id.find(cur->parent);
+      cur = it == by_id.end() ? nullptr : it->second;
+    }
+    if (cur != nullptr && mark[index(cur)] == kOnWalk) return cur;
+    for (const Snapshot* w : walk)
+      mark[index(w)] = kEnds;
+    walk.clear();
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::string_view to_string(VmState v) {
@@ -293,6 +321,9 @@ cim::Status validate(const HostState& s) {
       }
     }
   }
+  // Every check below is one pass with hashed lookups: linear in the host's size.
+  std::unordered_set<Guid, GuidHash> listed_snapshots;  // in their own vm's list
+  listed_snapshots.reserve(s.snapshots.size());
   for (const auto& v : s.vms) {
     if (is_transitional(v.state) && (v.transition_job.is_nil() || !jobs.count(v.transition_job))) {
       return cim::invalid_parameter(fmt::format("vm \"{}\" is {} but no state-change job drives it",
@@ -306,21 +337,24 @@ cim::Status validate(const HostState& s) {
       return cim::invalid_parameter(
           fmt::format("vm \"{}\" is held by unknown job {}", v.name, v.busy_job.to_string()));
     }
-    std::unordered_set<Guid, GuidHash> own;
     for (const Guid& sid : v.snapshots) {
       auto it = snaps.find(sid);
       if (it == snaps.end() || it->second->vm != v.id) {
         return cim::invalid_parameter(fmt::format("vm \"{}\" lists snapshot {} that is not its own",
                                                   v.name, sid.to_string()));
       }
-      own.insert(sid);
+      listed_snapshots.insert(sid);  // listed by its own vm: checked just above
     }
-    if (!v.most_current.is_nil() && !own.count(v.most_current)) {
+    const auto own = [&](const Guid& sid) {
+      auto it = snaps.find(sid);
+      return it != snaps.end() && it->second->vm == v.id && listed_snapshots.count(sid) > 0;
+    };
+    if (!v.most_current.is_nil() && !own(v.most_current)) {
       return cim::invalid_parameter(
           fmt::format("vm \"{}\": most-current snapshot {} is not one of its snapshots", v.name,
                       v.most_current.to_string()));
     }
-    if (!v.last_applied.is_nil() && !own.count(v.last_applied)) {
+    if (!v.last_applied.is_nil() && !own(v.last_applied)) {
       return cim::invalid_parameter(
           fmt::format("vm \"{}\": last-applied snapshot {} is not one of its snapshots", v.name,
                       v.last_applied.to_string()));
@@ -332,8 +366,7 @@ cim::Status validate(const HostState& s) {
       return cim::invalid_parameter(
           fmt::format("snapshot \"{}\" belongs to unknown vm {}", sn.name, sn.vm.to_string()));
     }
-    const auto& list = vit->second->snapshots;
-    if (std::find(list.begin(), list.end(), sn.id) == list.end()) {
+    if (!listed_snapshots.count(sn.id)) {
       return cim::invalid_parameter(fmt::format(
           "snapshot \"{}\" is missing from vm \"{}\"'s snapshot list", sn.name, vit->second->name));
     }
@@ -351,17 +384,14 @@ cim::Status validate(const HostState& s) {
                       sn.collection.to_string()));
     }
   }
-  // Parent chains must end (no cycles).
-  for (const auto& sn : s.snapshots) {
-    Guid cur = sn.parent;
-    std::size_t steps = 0;
-    while (!cur.is_nil()) {
-      if (++steps > s.snapshots.size()) {
-        return cim::invalid_parameter(fmt::format("snapshot \"{}\" has a parent cycle", sn.name));
-      }
-      cur = snaps.at(cur)->parent;
-    }
+  // Parent chains must end (no cycles), in linear time: each snapshot is walked once, a walk
+  // stops at a snapshot already known to reach a root, and meeting the current walk again is
+  // a cycle.
+  if (const Snapshot* in_cycle = find_parent_cycle(s.snapshots, snaps)) {
+    return cim::invalid_parameter(
+        fmt::format("snapshot \"{}\" has a parent cycle", in_cycle->name));
   }
+  std::unordered_set<Guid, GuidHash> listed_collections;  // in their own group's list
   for (const auto& g : s.groups) {
     std::unordered_set<Guid, GuidHash> seen;
     for (const Guid& m : g.members) {
@@ -379,6 +409,7 @@ cim::Status validate(const HostState& s) {
             fmt::format("group \"{}\" lists snapshot collection {} that is not its own", g.name,
                         c.to_string()));
       }
+      listed_collections.insert(c);
     }
   }
   for (const auto& m : s.management_groups) {
@@ -394,8 +425,7 @@ cim::Status validate(const HostState& s) {
       return cim::invalid_parameter(fmt::format(
           "snapshot collection \"{}\" belongs to unknown group {}", c.name, c.group.to_string()));
     }
-    const auto& list = git->second->snapshot_collections;
-    if (std::find(list.begin(), list.end(), c.id) == list.end()) {
+    if (!listed_collections.count(c.id)) {
       return cim::invalid_parameter(fmt::format(
           "snapshot collection \"{}\" is missing from group \"{}\"", c.name, git->second->name));
     }

@@ -255,3 +255,84 @@ RC_GTEST_PROP(ModelProperty, WrongParametersNeverCrashOrHalfApply, ()) {
 
 }  // namespace
 }  // namespace hvsnap::sim::testing
+
+namespace hvsnap::sim::testing {
+namespace {
+
+// CS-SEQ-2 with the fake's parent -> children index: destroying collections in any order
+// (middle, oldest, newest, after an apply made a branch) re-parents exactly the destroyed
+// snapshots' children, as a plain model of the tree says, and never leaves a dangling Parent.
+TEST(Model, DestroySnapshotReparentsLikeThePlainTreeInAnyOrder) {
+  for (const char* mode : {"reparent", "remove-dependents"}) {
+    SCOPED_TRACE(mode);
+    auto host = make_host(std::string(R"(
+schema: 1
+host: HV-TREE
+vms:
+  - {name: a, state: off}
+  - {name: b, state: off}
+groups:
+  - {name: g, members: [a, b]}
+personality: {destroy-snapshot: )") +
+                          mode + "}\n");
+    ASSERT_TRUE(host);
+    const auto g = group(*host, "g");
+    std::vector<cim::ObjectPath> made;
+    const auto create = [&] {
+      const auto r = create_snapshot(*host, g, 2);
+      ASSERT_EQ(r.return_value, 4096U);
+      ASSERT_EQ(wait_job(*host, job_of(r)), 7U);
+      made.push_back(assoc(*host, job_of(r), names::kAffectedJobElement).at(0).path());
+    };
+    const auto call = [&](const char* method, const char* param, const cim::ObjectPath& c) {
+      cim::PropertyList in;
+      cim::set(in, param, cim::Value::reference(c));
+      const auto r = invoke(*host, names::kCollectionSnapshotService, method, in);
+      ASSERT_EQ(r.return_value, 4096U);
+      ASSERT_EQ(wait_job(*host, job_of(r)), 7U);
+    };
+    for (int i = 0; i < 5; ++i)
+      create();
+    call("ApplySnapshot", "SnapshotCollection", made[1]);  // the next ones branch off #1
+    for (int i = 0; i < 3; ++i)
+      create();
+    // The plain model: snapshot -> parent, from the host before any destroy.
+    std::map<Guid, Guid> parent;
+    for (const auto& sn : host->control().dump().snapshots)
+      parent[sn.id] = sn.parent;
+    const bool dependents = std::string(mode) == "remove-dependents";
+    for (std::size_t k : {3, 1, 6, 0, 7, 2, 4, 5}) {
+      SCOPED_TRACE(k);
+      const HostState before = host->control().dump();
+      std::set<Guid> doomed;
+      for (const auto& c : before.snapshot_collections) {
+        if (c.id.to_string() == made[k].key("CollectionID")->value)
+          doomed.insert(c.members.begin(), c.members.end());
+      }
+      if (doomed.empty()) continue;  // went with a removed subtree
+      call("DestroySnapshot", "AffectedSnapshotCollection", made[k]);
+      if (dependents) {
+        for (bool grew = true; grew;) {
+          grew = false;
+          for (const auto& [id, p] : parent)
+            grew |= doomed.count(p) > 0 && doomed.insert(id).second;
+        }
+      }
+      for (auto& [id, p] : parent) {
+        while (doomed.count(p))
+          p = parent.at(p);
+      }
+      for (const Guid& d : doomed)
+        parent.erase(d);
+      const HostState after = host->control().dump();
+      ASSERT_TRUE(validate(after).ok()) << validate(after).message();
+      std::map<Guid, Guid> seen;
+      for (const auto& sn : after.snapshots)
+        seen[sn.id] = sn.parent;
+      EXPECT_EQ(seen, parent);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace hvsnap::sim::testing

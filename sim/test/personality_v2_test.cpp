@@ -2,6 +2,8 @@
 // M7): refused collection snapshots, validation inside the job, vendor snapshot types,
 // DestroySnapshot removing dependents, duplicate associators, Msvm job-control codes,
 // JobState 12, ErrorCode 4096 on success; and the text form every key shares.
+#include <filesystem>
+
 #include "harness.h"
 
 namespace hvsnap::sim::testing {
@@ -68,6 +70,43 @@ TEST(RefuseCollectionSnapshots, AllRefusesEveryGroupInTheCodeFamily) {
   ASSERT_TRUE(host);
   expect_refused(*host, group(*host, "running"), 1, 1);
   expect_refused(*host, group(*host, "empty"), 1, 1);
+}
+
+// fixtures/hosts/standalone-2025.yaml, the host of O1: its group of one Off gen-2 VM is refused
+// 32770 at once for both snapshot types (O1, O2), with no job and nothing created; and since the
+// fixture refuses all collections (decision 0050), the group stays refused once its VM runs.
+TEST(RefuseCollectionSnapshots, TheStandalone2025FixtureAnswersAsO1AndO2) {
+  auto state = fixtures::load_host_file(std::filesystem::path(HVSNAP_SOURCE_DIR) / "fixtures" /
+                                        "hosts" / "standalone-2025.yaml");
+  ASSERT_TRUE(state.ok()) << state.status().to_string();
+  auto created = Host::create(std::move(state).value());
+  ASSERT_TRUE(created.ok()) << created.status().to_string();
+  Host& host = **created;
+  const auto g = group(host, "group-1");
+  const auto member = vm(host, "gen2-off");
+  const auto enabled_state = [&] {
+    auto i = host.get_instance(member);
+    EXPECT_TRUE(i.ok()) << i.status().to_string();
+    return i.ok() ? i->get_uint("EnabledState").value_or(0) : 0;
+  };
+  ASSERT_EQ(enabled_state(), 3U);
+  for (std::uint16_t type : {1, 2}) {
+    SCOPED_TRACE(type);
+    expect_refused(host, g, type, 32770);  // O1, O2
+    expect_refused(host, g, type, 32770);  // and again: a stable refusal
+    expect_refused(host, g, type, 32770);
+  }
+  const auto jobs = host.enumerate_instances(names::kNamespace, names::kJob);
+  ASSERT_TRUE(jobs.ok());
+  EXPECT_TRUE(jobs->empty()) << "a refusal made a job";
+  // Started, the member no longer matches O1 literally; `all` still refuses the group.
+  cim::PropertyList in;
+  cim::set(in, "RequestedState", cim::Value::uint16(2));
+  const auto start = host.invoke_method(member, "RequestStateChange", in);
+  ASSERT_TRUE(start.ok());
+  if (start->return_value == 4096) ASSERT_EQ(wait_job(host, job_of(*start)), 7U);
+  ASSERT_EQ(enabled_state(), 2U);
+  expect_refused(host, g, 1, 32770);
 }
 
 TEST(ValidationInJob, BadTypeOrSettingsFailTheJobWithTheCauseCode) {
