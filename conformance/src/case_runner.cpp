@@ -54,6 +54,7 @@ ObjectPath snapshot_for_setup(Client& cl, const ObjectPath& group, Arranged& a) 
     a.setup_findings.push_back(std::move(f));
   if (s.failed) throw SetupBroke{std::move(a.setup_findings)};
   if (!s.collection) throw Abort{s.problem};
+  if (s.job) a.scope.jobs.push_back(*s.job);  // another call's ended job (CS-INV-9)
   return *s.collection;
 }
 
@@ -461,7 +462,10 @@ SetupSnapshot setup_snapshot(Client& cl, const ObjectPath& group, const model::S
     Called call = call_and_observe(cl, in, scope, before, cfg);
     model::Judgement j = judge_and_record(cl, cfg, e, call, in);
     for (auto& f : j.findings) {
-      out.failed = out.failed || f.verdict == Verdict::kFail;
+      // A SHOULD the set-up call breaks is a WARN and the case goes on; a MUST stops it.
+      const Requirement* req = find_requirement(f.requirement);
+      out.failed = out.failed || (f.verdict == Verdict::kFail &&
+                                  (req == nullptr || req->level != Level::kShould));
       if (!f.message.empty()) f.message = "a set-up CreateSnapshot: " + f.message;
       out.findings.push_back(std::move(f));
     }
@@ -478,6 +482,7 @@ SetupSnapshot setup_snapshot(Client& cl, const ObjectPath& group, const model::S
       const auto s = call.after.collections.find(j.new_collection);
       if (s != call.after.collections.end()) {
         out.collection = s->second.path;
+        out.job = call.outcome.job;
         return out;
       }
       out.problem = "CreateSnapshot (set-up) succeeded but its snapshot collection cannot be read";
