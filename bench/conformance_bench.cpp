@@ -1,4 +1,4 @@
-// Speed of the conformance suite against the fake (issue 3 "Performance"):
+// Speed of the conformance suite against the fake (decision 0005):
 //   BM_SingleCallCase      one matrix case end to end (fresh host, arrangement, the call,
 //                          the oracle's judgement), cycling through all 1,680 combinations
 //   BM_Sequence20          one generated 20-step stateful sequence, end to end

@@ -1,4 +1,4 @@
-// Time to kill each broken provider of the catalogue (issue 6 "median time to kill ≤ 2 s"):
+// Time to kill each broken provider of the catalogue (decision 0010: the median time to kill):
 //   BM_TimeToKill/<mutant>  one run of the suite against the mutant, as `hvsnap mutants` runs
 //                           it (full profile, pairwise matrix, 30 sequences, 3 concurrent
 //                           rounds, seed 20261124), stopped at its first failure: the wall

@@ -1,4 +1,4 @@
-// Benchmarks of the fake host (issue 2). Run: build/release/bench/sim_bench
+// Benchmarks of the fake host (decision 0005). Run: build/release/bench/sim_bench
 //  (a) BM_FullCycle/4vm: CreateSnapshot -> job to completion -> S and its members through
 //      Associators, on a one-group host. Target >= 100,000 cycles/s on one core. Every 1,024
 //      cycles, untimed, the snapshots they made are destroyed so the host keeps its size.

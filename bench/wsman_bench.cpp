@@ -1,4 +1,4 @@
-// WS-Management over loopback (issue 5). Run: build/release/bench/wsman_bench
+// WS-Management over loopback (contract §8). Run: build/release/bench/wsman_bench
 // The fake (64 groups of four running VMs) served by wsman::Server; each benchmark thread is
 // one client (wsman::Client, libcurl, keep-alive) — 1, 2 and 8 at once.
 //  BM_Get: WS-Transfer Get of one VM. Target >= 5,000 Get/s on 2 cores.
@@ -13,7 +13,7 @@
 //  BM_DispatchGet: the same Get answered by Dispatcher::handle in-process — the protocol
 //            layer's own cost, without HTTP, for comparing with BM_Get.
 //  BM_ParseInvoke: parse_request of an Invoke with N distinct parameters; linear in N
-//            (issue 15: the quadratic parser took 14-23 s for 30,000-50,000).
+//            (decision 0021: a quadratic parser once took 14-23 s for 30,000-50,000).
 #include <benchmark/benchmark.h>
 
 #include <memory>

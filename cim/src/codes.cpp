@@ -1,4 +1,4 @@
-// The return-code and job-state tables (contract §0, §1; hyperv-facts §2.4, §2.10).
+// The return-code and job-state tables (contract §0, §1, §9 C2).
 #include "hvsnap/cim/codes.h"
 
 #include <fmt/format.h>

@@ -1,9 +1,15 @@
-// The schema table (see schema.h). Sources: the Msvm_* and CIM_* class pages of Microsoft's
-// Hyper-V WMI v2 documentation for each class in names.h and the methods the contract uses.
+// Name-to-type lookups (see schema.h): a hand table of the names the contract's methods and
+// hvsnap's control extension use (from the Msvm_* and CIM_* class pages of Microsoft's Hyper-V
+// WMI v2 documentation), then every unambiguous name of the generated schema table.
 #include "hvsnap/cim/schema.h"
+
+#include "hvsnap/cim/schema_table.h"
 
 #include <algorithm>
 #include <array>
+#include <map>
+#include <optional>
+#include <vector>
 
 #include "hvsnap/cim/text.h"
 
@@ -110,13 +116,56 @@ bool less(std::string_view a, std::string_view b) {
   return ILess{}(a, b);
 }
 
+// Every name of the generated schema table (decision 0014) that has one type wherever it
+// appears, as a property or a parameter; names with several types are left to the hand table.
+// The names are views of the table's static text.
+const std::vector<Entry>& table_names() {
+  static const std::vector<Entry> kNames = [] {
+    std::map<std::string_view, std::optional<Type>, ILess> seen;
+    auto note = [&](std::string_view n, Type t) {
+      auto [it, fresh] = seen.emplace(n, t);
+      if (!fresh && it->second && (it->second->type != t.type || it->second->array != t.array))
+        it->second.reset();  // ambiguous
+    };
+    for (const ClassDef& c : classes()) {
+      for (const PropertyDef& p : c.properties())
+        note(p.name, Type{p.type, p.array});
+      for (const MethodDef& m : c.methods()) {
+        for (const ParamDef& p : m.params())
+          note(p.name, Type{p.type, p.array});
+      }
+    }
+    std::vector<Entry> out;
+    for (const auto& [n, t] : seen) {
+      if (t && t->type != CimType::kInstance) out.push_back(Entry{n, *t});
+    }
+    return out;
+  }();
+  return kNames;
+}
+
+const Entry* lookup(const std::vector<Entry>& v, std::string_view name) {
+  auto it = std::lower_bound(v.begin(), v.end(), name,
+                             [](const Entry& e, std::string_view n) { return less(e.name, n); });
+  return it != v.end() && iequals(it->name, name) ? &*it : nullptr;
+}
+
 }  // namespace
 
 const Type* type_of(std::string_view name) {
   auto it = std::lower_bound(kTable.begin(), kTable.end(), name,
                              [](const Entry& e, std::string_view n) { return less(e.name, n); });
-  if (it == kTable.end() || !iequals(it->name, name)) return nullptr;
-  return &it->type;
+  if (it != kTable.end() && iequals(it->name, name)) return &it->type;
+  const Entry* e = lookup(table_names(), name);
+  return e != nullptr ? &e->type : nullptr;
+}
+
+std::optional<Type> type_of(std::string_view class_name, std::string_view name) {
+  if (const ClassDef* c = find_class(class_name)) {
+    if (const PropertyDef* p = c->property(name)) return Type{p->type, p->array};
+  }
+  if (const Type* t = type_of(name)) return *t;
+  return std::nullopt;
 }
 
 // For the ordering test.

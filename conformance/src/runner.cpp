@@ -497,6 +497,10 @@ class Suite {
     }
   }
 
+  // Sequence j is its own seeded check (seed from the run seed and j only), so that a shard
+  // runs the same sequences whatever the number of shards, and the N shards of a run merge to
+  // the same requirement verdicts as the run itself (decision 0043). Every sequence counts
+  // even after a failure; the first failing one of this run is shrunk and shown.
   void sequences() {
     ++result_.counts.properties;
     if (!info_.caps.control)
@@ -506,78 +510,86 @@ class Suite {
     if (!info_.caps.control)
       agg_.not_tested("CS-SEQ-8",
                       "waiting out TimeBeforeRemoval needs the control interface's clock");
-    std::optional<SequenceReport> last_failure;
-    std::vector<Step> last_steps;
-    std::uint64_t last_seed = 0;
-    bool failing = false;
+    const int max_steps = std::min(o_.max_steps, 50);
+    const int shards = std::max(1, o_.shard_count);
+    const int first = std::clamp(o_.shard_index, 0, shards - 1);
+    const int total = o_.sequences > first ? (o_.sequences - first + shards - 1) / shards : 0;
+    bool shown = false;
     int done = 0;
-    auto property = [&]() {
-      const std::uint64_t host_seed = *rc::gen::arbitrary<std::uint64_t>();
-      const std::vector<Step> steps = *gen_sequence(info_.caps.control, std::min(o_.max_steps, 50));
-      if (out_of_budget()) RC_DISCARD("budget");
-      SequenceReport rep = run_sequence(steps, host_seed, make_, o_.run);
-      if (!failing) {
-        ++result_.counts.sequences;
-        result_.counts.sequence_steps += static_cast<int>(rep.numbered.size());
-        agg_.add(rep.findings);
-        progress("sequences", ++done, o_.sequences);
-      }
-      if (!rep.failure.empty()) {
-        failing = true;
-        const std::string why = rep.failure;
-        last_failure = std::move(rep);
-        last_steps = steps;
-        last_seed = host_seed;
-        RC_FAIL(why);
-      }
-    };
-    const auto res =
-        check(property, params(mix(o_.seed, 7777), o_.sequences, std::min(o_.max_steps, 50)));
-    if (res.template is<rc::detail::FailureResult>() && last_failure) {
-      const Finding* f = first_fail(last_failure->findings);
+    for (int j = first; j < o_.sequences; j += shards) {
+      if (out_of_budget()) break;
+      const std::uint64_t seed = mix(mix(o_.seed, 7777), static_cast<std::uint64_t>(j));
+      const std::uint64_t host_seed = mix(seed, 1);
+      const rc::Shrinkable<std::vector<Step>> generated =
+          gen_sequence(info_.caps.control, max_steps)(rc::Random(seed), max_steps);
+      SequenceReport rep = run_sequence(generated.value(), host_seed, make_, o_.run);
+      ++result_.counts.sequences;
+      result_.counts.sequence_steps += static_cast<int>(rep.numbered.size());
+      agg_.add(rep.findings);
+      progress("sequences", ++done, total);
+      if (rep.failure.empty() || shown) continue;
+      shown = true;
+      // The smallest failing sequence RapidCheck's shrinks reach (shrinking runs are not
+      // counted).
+      std::vector<Step> steps = generated.value();
+      rc::shrinkable::findLocalMin(generated, [&](const std::vector<Step>& candidate) {
+        SequenceReport again = run_sequence(candidate, host_seed, make_, o_.run);
+        if (again.failure.empty()) return false;
+        rep = std::move(again);
+        steps = candidate;
+        return true;
+      });
+      const Finding* f = first_fail(rep.findings);
       FailureRecord fr;
       fr.requirement = f ? f->requirement : "";
       fr.check = f ? f->check : "";
       fr.property = "sequences";
-      fr.title = last_failure->failure;
-      fr.counterexample = numbered_list(*last_failure);
+      fr.title = rep.failure;
+      fr.counterexample = numbered_list(rep);
       nlohmann::json tok = token_base(o_, "sequence");
-      tok["host-seed"] = last_seed;
+      tok["host-seed"] = host_seed;
       tok["steps"] = nlohmann::json::array();
-      for (const auto& s : last_steps)
+      for (const auto& s : steps)
         tok["steps"].push_back(s.to_json());
       fr.token = encode_token(tok);
       // A failure in the set-up has no steps: its calls are the counterexample.
-      fr.steps = last_failure->numbered.empty() ? count_calls(last_failure->setup)
-                                                : static_cast<int>(last_failure->numbered.size());
+      fr.steps =
+          rep.numbered.empty() ? count_calls(rep.setup) : static_cast<int>(rep.numbered.size());
       record_failure(std::move(fr));
     }
   }
 
+  // Round i is seeded by the run seed and i only; a shard runs the rounds ≡ its index. Every
+  // round counts even after a failure (decision 0043); the first failing one is shown.
   void parallel() {
     ++result_.counts.properties;
-    for (int i = 0; i < o_.parallel_rounds; ++i) {
+    const int shards = std::max(1, o_.shard_count);
+    const int first = std::clamp(o_.shard_index, 0, shards - 1);
+    const int total =
+        o_.parallel_rounds > first ? (o_.parallel_rounds - first + shards - 1) / shards : 0;
+    bool shown = false;
+    int done = 0;
+    for (int i = first; i < o_.parallel_rounds; i += shards) {
       if (out_of_budget()) break;
       const std::uint64_t seed = mix(o_.seed, 9000 + static_cast<std::uint64_t>(i));
       ParallelReport rep = run_parallel_round(seed, make_, o_.run, 4);
       ++result_.counts.parallel_rounds;
+      progress("parallel", ++done, total);
       if (rep.not_tested) continue;
       agg_.add(rep.findings);
-      if (!rep.failure.empty()) {
-        FailureRecord fr;
-        fr.requirement = "CS-SEQ-6";
-        fr.check = "seq6.linearizable";
-        fr.property = "parallel";
-        fr.title = rep.failure;
-        fr.counterexample = rep.description;
-        nlohmann::json tok = token_base(o_, "parallel");
-        tok["host-seed"] = seed;
-        fr.token = encode_token(tok);
-        fr.steps = 4;
-        record_failure(std::move(fr));
-        break;
-      }
-      progress("parallel", i + 1, o_.parallel_rounds);
+      if (rep.failure.empty() || shown) continue;
+      shown = true;
+      FailureRecord fr;
+      fr.requirement = "CS-SEQ-6";
+      fr.check = "seq6.linearizable";
+      fr.property = "parallel";
+      fr.title = rep.failure;
+      fr.counterexample = rep.description;
+      nlohmann::json tok = token_base(o_, "parallel");
+      tok["host-seed"] = seed;
+      fr.token = encode_token(tok);
+      fr.steps = 4;
+      record_failure(std::move(fr));
     }
   }
 

@@ -1,15 +1,13 @@
-// Stateful sequences (contract §5): the harness that performs and judges each step, and the
-// rc::state commands that generate (and shrink) sequences of steps.
+// Stateful sequences (contract §5): the harness that performs and judges each step of a sequence
+// (sequence_gen.cpp generates them).
 #include "hvsnap/conformance/sequences.h"
 
 #include "hvsnap/conformance/observe.h"
 
-#include "gen_util.h"
-
 #include <fmt/format.h>
-#include <rapidcheck/state.h>
 
 #include <algorithm>
+#include <deque>
 #include <map>
 
 #include "hvsnap/cim/codes.h"
@@ -25,10 +23,6 @@ using model::id_of;
 using nlohmann::json;
 
 namespace {
-
-constexpr std::string_view kKindNames[] = {
-    "create",     "create-pair",   "cancel",       "destroy", "apply",
-    "add-member", "remove-member", "state-change", "advance", "poll"};
 
 // A job that vanished before anyone saw it end: only the host's effects can tell.
 bool undecided(const model::CallOutcome& o) {
@@ -215,7 +209,12 @@ class Harness {
       add(std::move(f));
   }
 
-  model::HostView observe() { return cl_.observe(scope_); }
+  // Every view also re-reads the last ended jobs of earlier calls: whatever a later call does,
+  // an ended job keeps its state and stays readable for its TimeBeforeRemoval (CS-INV-9).
+  model::HostView observe() {
+    scope_.jobs.assign(watched_.begin(), watched_.end());
+    return cl_.observe(scope_);
+  }
 
   // A requested state change is over once the VM is seen neither where it started nor in a
   // transitional state (it may have moved on since, e.g. Paused and then Saved).
@@ -308,6 +307,11 @@ class Harness {
       if (tbr.ok() && tbr->is_interval()) {
         ended_.push_back({*o.job, cl_.control()->now_ms(), tbr->micros() / 1000});
       }
+    }
+    if (o.trace->final_state() && cim::JobState(*o.trace->final_state()).is_terminal() &&
+        !o.trace->vanished) {
+      watched_.push_back(*o.job);
+      if (watched_.size() > kWatchedJobs) watched_.pop_front();
     }
   }
 
@@ -535,8 +539,7 @@ class Harness {
     // A refusal answers in the host's map (C4: 32768..32778, or the documented 1..6,
     // 4097..4099), never with a reserved value.
     if (running && rc && *rc != 0 && *rc != cim::ReturnCode::kJobStarted) {
-      const bool reserved =
-          (*rc >= 7 && *rc <= 4095) || (*rc >= 4100 && *rc <= 32767) || *rc > 65535;
+      const bool reserved = model::is_reserved_job_control_code(*rc);
       add(finding("seq7.refusal-code", reserved ? Verdict::kFail : Verdict::kPass,
                   reserved ? fmt::format("RequestStateChange({}) on the job was refused with {}, a "
                                          "reserved value",
@@ -813,6 +816,9 @@ class Harness {
   std::map<std::string, std::uint16_t> transitions_;      // vm -> requested state, not yet reached
   std::map<std::string, std::uint16_t> transition_from_;  // vm -> its state when requested
   std::vector<Ended> ended_;
+  // The last ended jobs every later view re-reads (a bounded cost: two Gets per view).
+  static constexpr std::size_t kWatchedJobs = 2;
+  std::deque<ObjectPath> watched_;
   Findings findings_;
   std::vector<std::string> numbered_;
   std::string setup_;
@@ -820,143 +826,7 @@ class Harness {
   int number_ = 0;
 };
 
-// --- rc::state generation ---
-
-struct GenModel {
-  bool clock = false;
-};
-struct NoSut {};
-using Cmd = rc::state::Command<GenModel, NoSut>;
-
-struct StepCmd : Cmd {
-  Step step;
-  void apply(GenModel&) const override {}
-  void run(const GenModel&, NoSut&) const override {}
-  void show(std::ostream& os) const override { os << step.to_json().dump(); }
-};
-
-void valid_settings(Step& s) {
-  s.s = *genutil::pick<SClass>({SClass::kNull, SClass::kEmpty, SClass::kValid});
-  if (s.s == SClass::kValid) {
-    s.settings.wmi_dtd = *rc::gen::arbitrary<bool>();
-    s.settings.consistency = *genutil::uniform(0, 3);
-    s.settings.ignore_disks = *rc::gen::arbitrary<bool>();
-    s.settings.backup = *genutil::uniform(0, 3);
-  }
-}
-
-struct CreateCmd : StepCmd {
-  CreateCmd() {
-    step.kind = StepKind::kCreate;
-    step.a = *genutil::uniform(0, 3);
-    step.type = *genutil::pick<std::uint16_t>({1, 1, 2});
-    valid_settings(step);
-  }
-};
-struct PairCmd : StepCmd {
-  PairCmd() {
-    step.kind = StepKind::kCreatePair;
-    step.a = *genutil::uniform(0, 3);
-    step.b = *genutil::uniform(0, 3);
-  }
-};
-struct CancelCmd : StepCmd {
-  CancelCmd() {
-    step.kind = StepKind::kCancel;
-    step.a = *genutil::uniform(0, 3);
-    step.type = *genutil::pick<std::uint16_t>({4, 5});
-    step.ms = *genutil::pick<std::int64_t>({0, 100, 300});
-  }
-};
-struct DestroyCmd : StepCmd {
-  DestroyCmd() {
-    step.kind = StepKind::kDestroy;
-    step.a = *genutil::uniform(0, 8);
-  }
-};
-struct ApplyCmd : StepCmd {
-  ApplyCmd() {
-    step.kind = StepKind::kApply;
-    step.a = *genutil::uniform(0, 8);
-  }
-};
-struct MemberCmd : StepCmd {
-  MemberCmd() {
-    step.kind = *genutil::pick<StepKind>({StepKind::kAddMember, StepKind::kRemoveMember});
-    step.a = *genutil::uniform(0, 3);
-    step.b = *genutil::uniform(0, 3);
-  }
-};
-struct StateCmd : StepCmd {
-  StateCmd() {
-    step.kind = StepKind::kStateChange;
-    step.a = *genutil::uniform(0, 3);
-    step.type = *genutil::pick<std::uint16_t>({2, 3, 6, 9});
-    step.wait = *genutil::pick<bool>({true, true, false});
-  }
-};
-struct AdvanceCmd : StepCmd {
-  AdvanceCmd() {
-    step.kind = StepKind::kAdvance;
-    step.ms = *genutil::pick<std::int64_t>({1000, 60'000, 400'000});
-  }
-  void checkPreconditions(const GenModel& m) const override {
-    if (!m.clock) RC_DISCARD("needs a clock to advance");
-  }
-};
-struct PollCmd : StepCmd {
-  PollCmd() { step.kind = StepKind::kPoll; }
-};
-
 }  // namespace
-
-json Step::to_json() const {
-  json j{{"kind", kKindNames[static_cast<std::size_t>(kind)]},
-         {"a", a},
-         {"b", b},
-         {"type", type},
-         {"wait", wait},
-         {"ms", ms},
-         {"settings-class", std::string(conformance::to_string(s))}};
-  if (s == SClass::kValid) {
-    j["settings"] = {
-        {"wmi-dtd", settings.wmi_dtd},
-        {"consistency", settings.consistency ? json(*settings.consistency) : json()},
-        {"ignore-disks", settings.ignore_disks ? json(*settings.ignore_disks) : json()},
-        {"backup", settings.backup ? json(*settings.backup) : json()}};
-  }
-  return j;
-}
-
-cim::Result<Step> Step::from_json(const json& j) {
-  try {
-    Step s;
-    const std::string kind = j.at("kind").get<std::string>();
-    const auto it = std::find(std::begin(kKindNames), std::end(kKindNames), kind);
-    if (it == std::end(kKindNames))
-      return cim::invalid_parameter("step: unknown kind '" + kind + "'");
-    s.kind = static_cast<StepKind>(it - std::begin(kKindNames));
-    s.a = j.at("a").get<int>();
-    s.b = j.at("b").get<int>();
-    s.type = j.at("type").get<std::uint16_t>();
-    s.wait = j.at("wait").get<bool>();
-    s.ms = j.at("ms").get<std::int64_t>();
-    auto sc = parse_s(j.at("settings-class").get<std::string>());
-    if (!sc) return cim::invalid_parameter("step: unknown settings class");
-    s.s = *sc;
-    if (j.contains("settings")) {
-      const json& st = j.at("settings");
-      s.settings.wmi_dtd = st.at("wmi-dtd").get<bool>();
-      if (!st.at("consistency").is_null()) s.settings.consistency = st.at("consistency").get<int>();
-      if (!st.at("ignore-disks").is_null())
-        s.settings.ignore_disks = st.at("ignore-disks").get<bool>();
-      if (!st.at("backup").is_null()) s.settings.backup = st.at("backup").get<int>();
-    }
-    return s;
-  } catch (const json::exception& e) {
-    return cim::invalid_parameter(std::string("step: ") + e.what());
-  }
-}
 
 SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_seed,
                             const TargetFactory& make_target, const RunConfig& config) {
@@ -989,23 +859,6 @@ std::string numbered_list(const SequenceReport& r) {
   for (const auto& line : r.numbered)
     out += line + "\n";
   return out;
-}
-
-rc::Gen<std::vector<Step>> gen_sequence(bool clock_control, int max_steps) {
-  return rc::gen::exec([clock_control, max_steps] {
-    const GenModel initial{clock_control};
-    const auto commands = *rc::gen::resize(
-        max_steps,
-        rc::state::gen::commands(
-            initial, rc::state::gen::execOneOfWithArgs<CreateCmd, CreateCmd, CreateCmd, PairCmd,
-                                                       CancelCmd, DestroyCmd, ApplyCmd, MemberCmd,
-                                                       StateCmd, StateCmd, AdvanceCmd, PollCmd>()));
-    std::vector<Step> out;
-    out.reserve(commands.size());
-    for (const auto& c : commands)
-      out.push_back(static_cast<const StepCmd&>(*c).step);
-    return out;
-  });
 }
 
 }  // namespace hvsnap::conformance

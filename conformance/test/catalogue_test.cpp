@@ -1,4 +1,4 @@
-// The requirement catalogue and the check registry agree (issue 3): every catalogued ID is
+// The requirement catalogue and the check registry agree (contract §4, §5): every catalogued ID is
 // covered by a check, every check names a catalogued ID, the YAML's check lists match the
 // registry, every check the oracle emits is registered, and the project's contract copy
 // defines every ID.

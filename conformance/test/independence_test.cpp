@@ -1,8 +1,10 @@
-// The oracle is independent (issue 3): nothing under conformance/ includes the fake or the
+// The oracle is independent (docs/architecture.md, rule 1): nothing under conformance/ includes the fake or the
 // fixture loader, and the conformance library links neither. This test fails if that changes.
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
+#include <set>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -42,6 +44,60 @@ TEST(Independence, ConformanceLibraryLinksNeitherSimNorFixtures) {
     EXPECT_EQ(links.find(bad), std::string::npos) << "conformance links " << bad << ": " << links;
   }
   EXPECT_NE(links.find("hvsnap::cim"), std::string::npos) << links;
+}
+
+// docs/architecture.md, rule 2: a library folder includes only the layers below it. Tests may
+// also use what they test against; tools/ and bench/ wire everything together.
+TEST(House, EveryLibraryIncludesOnlyTheLayersBelowIt) {
+  const std::map<std::string, std::set<std::string>> allowed{
+      {"cim", {"cim"}},
+      {"sim", {"cim", "sim"}},
+      {"fixtures", {"cim", "sim", "fixtures"}},
+      {"conformance", {"cim", "conformance"}},
+      {"reports", {"cim", "conformance", "reports"}},
+      {"wsman", {"cim", "wsman"}},
+  };
+  // reports/ renders a RunResult: of conformance/ it sees only the result library's headers.
+  const std::set<std::string> result_headers{"run_result.h", "findings.h", "classes.h", "target.h",
+                                             "token.h"};
+  const std::regex include(R"re(#\s*include\s*"hvsnap/([a-z_]+)/([^"]+)")re");
+  int checked = 0;
+  for (const auto& [folder, ok] : allowed) {
+    for (const auto& e :
+         fs::recursive_directory_iterator(fs::path(HVSNAP_SOURCE_DIR) / folder)) {
+      const std::string rel = e.path().lexically_relative(HVSNAP_SOURCE_DIR).string();
+      const auto ext = e.path().extension();
+      if ((ext != ".cpp" && ext != ".h") || rel.find("/test/") != std::string::npos ||
+          rel.find("/testing/") != std::string::npos || rel.find("/fuzz/") != std::string::npos)
+        continue;
+      ++checked;
+      std::ifstream in(e.path());
+      std::string line;
+      int n = 0;
+      while (std::getline(in, line)) {
+        ++n;
+        std::smatch m;
+        if (!std::regex_search(line, m, include)) continue;
+        EXPECT_TRUE(ok.count(m[1].str()))
+            << rel << ":" << n << " includes " << m[1] << "/, which " << folder
+            << "/ must not depend on";
+        if (folder == "reports" && m[1] == "conformance") {
+          EXPECT_TRUE(result_headers.count(m[2].str()))
+              << rel << ":" << n << " includes conformance/" << m[2]
+              << ": reports/ sees only the result library";
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 60);
+}
+
+// The house plan is in the house: comments cite documents that exist in the repository.
+TEST(House, CitedDocumentsExist) {
+  for (const char* doc : {"docs/architecture.md", "docs/contract.md", "docs/evidence.md",
+                          "docs/fixtures.md", "docs/mutants.md"}) {
+    EXPECT_TRUE(fs::exists(fs::path(HVSNAP_SOURCE_DIR) / doc)) << doc;
+  }
 }
 
 }  // namespace

@@ -548,6 +548,19 @@ TEST(Jobs, EveryLifecycleRuleCanFail) {
   EXPECT_EQ(verdict_of(job(typed), "inv5.job-type"), Verdict::kWarn);
 }
 
+// C4: Msvm_ConcreteJob.RequestStateChange answers {0, 32768..32778} on real hosts; the DMTF page
+// documents 1..6 and 4097..4099. A refusal in either map is legal, a reserved value fails
+// CS-SEQ-7 (seq7.refusal-code).
+TEST(Sequences, AJobRefusalUsesTheHostsMapNeverAReservedValue) {
+  for (std::uint32_t legal :
+       {1U, 4U, 6U, 4097U, 4098U, 4099U, 32768U, 32773U, 32775U, 32778U, 32779U, 65535U}) {
+    EXPECT_FALSE(is_reserved_job_control_code(legal)) << legal;
+  }
+  for (std::uint32_t reserved : {7U, 100U, 4095U, 4100U, 5000U, 32767U, 65536U}) {
+    EXPECT_TRUE(is_reserved_job_control_code(reserved)) << reserved;
+  }
+}
+
 TEST(Jobs, WhatRealHostsAndClientsDoIsLegal) {
   // J1: 12 Query Pending is a non-terminal state of the host's map.
   for (const auto& f : job(trace({4, 12, 4, 7}))) {

@@ -45,6 +45,8 @@ std::string render_json(const RunResult& r, const RunInfo& info) {
                   {"max-steps", info.max_steps},
                   {"parallel-rounds", info.parallel_rounds},
                   {"liveness-cases", info.liveness_cases}};
+  if (info.shard_count > 1)
+    j["options"]["shard"] = {{"index", info.shard_index}, {"count", info.shard_count}};
   j["verdict"] = {{"certified", r.certified},
                   {"not-supported", r.not_supported},
                   {"verdict", r.verdict},

@@ -1,4 +1,4 @@
-// The report writers and `verify` on synthetic run results (issue 4): each format carries the
+// The report writers and `verify` on synthetic run results (decision 0007): each format carries the
 // verdict and the tables, escapes what it must, and verify catches a tampered bundle.
 #include <gtest/gtest.h>
 

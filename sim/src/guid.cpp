@@ -1,6 +1,8 @@
 // GUID text form and name-derived GUIDs.
 #include "hvsnap/sim/guid.h"
 
+#include "hvsnap/sim/rng.h"
+
 namespace hvsnap::sim {
 namespace {
 
@@ -18,12 +20,6 @@ std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 0xcbf29ce484222325ULL)
     h *= 0x100000001b3ULL;
   }
   return h;
-}
-
-std::uint64_t mix(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
 }
 
 }  // namespace
@@ -81,7 +77,7 @@ std::optional<Guid> Guid::parse(std::string_view text) {
 
 Guid Guid::from_name(std::string_view kind, std::string_view name) {
   const std::uint64_t a = fnv1a(name, fnv1a(kind));
-  Guid g{mix(a), mix(a ^ 0x5DEECE66DULL)};
+  Guid g{splitmix64_mix(a), splitmix64_mix(a ^ 0x5DEECE66DULL)};
   g.hi = (g.hi & ~0xF000ULL) | 0x5000ULL;                  // version 5 (name-based)
   g.lo = (g.lo & ~(0xC000ULL << 48)) | (0x8000ULL << 48);  // RFC 4122 variant
   return g;

@@ -39,6 +39,8 @@ std::vector<T> sorted_records(const std::unordered_map<Guid, T, GuidHash>& map) 
 
 void Host::Impl::load(HostState s) {
   host_name = std::move(s.host_name);
+  host_build = s.host_build;
+  build_layouts();
   seed = s.seed;
   epoch_unix_ms = s.epoch_unix_ms;
   personality = s.personality;
@@ -66,7 +68,7 @@ void Host::Impl::load(HostState s) {
     group_ids.push_back(id);
   std::sort(group_ids.begin(), group_ids.end());
   for (const Guid& gid : group_ids) {
-    for (const Guid& m : groups.at(gid).members)
+    for (const Guid& m : must(groups, gid).members)
       vm_groups[m].push_back(gid);
   }
   active_jobs.clear();
@@ -85,6 +87,7 @@ void Host::Impl::load(HostState s) {
 HostState Host::Impl::dump() const {
   HostState s;
   s.host_name = host_name;
+  s.host_build = host_build;
   s.seed = seed;
   s.epoch_unix_ms = epoch_unix_ms;
   s.personality = personality;
@@ -164,12 +167,13 @@ cim::Result<std::vector<cim::Instance>> Host::enumerate_instances(std::string_vi
                                                                   std::string_view class_name) {
   std::lock_guard lock(impl_->mu);
   impl_->begin_call(true);
-  if (!name_space.empty() &&
-      !cim::iequals(cim::canonical_namespace(name_space), cim::names::kNamespace)) {
+  const std::string ns = name_space.empty() ? std::string() : cim::canonical_namespace(name_space);
+  if (!ns.empty() && !cim::iequals(ns, cim::names::kNamespace) &&
+      !cim::iequals(ns, cim::names::kCimv2Namespace)) {
     return cim::Status(cim::StatusKind::kInvalidNamespace,
                        fmt::format("namespace \"{}\" is not served here", name_space));
   }
-  auto out = impl_->enumerate(class_name);
+  auto out = impl_->enumerate(ns, class_name);
   impl_->end_read();
   return out;
 }
@@ -244,9 +248,7 @@ Personality HostControl::personality() const {
 }
 
 cim::Status HostControl::set_personality(const Personality& p) {
-  if (p.job_progress == JobProgress::kAfterReads && p.job_progress_reads == 0) {
-    return cim::invalid_parameter("personality job-progress after-reads needs N >= 1");
-  }
+  if (auto st = validate(p); !st.ok()) return st;
   std::lock_guard lock(impl_->mu);
   impl_->personality = p;
   return {};
@@ -284,7 +286,7 @@ cim::Status HostControl::set_vm_attributes(const cim::ObjectPath& vm_path, const
   if (node->kind != NodeKind::kVm) {
     return cim::invalid_parameter(fmt::format("{} is not a virtual machine", vm_path.to_string()));
   }
-  Vm& vm = impl_->vms.at(node->id);
+  Vm& vm = must(impl_->vms, node->id);
   if (a.disks) vm.disks = *a.disks;
   if (a.guest_vss) vm.guest_vss = *a.guest_vss;
   if (a.checkpoint_limit) vm.checkpoint_limit = *a.checkpoint_limit;

@@ -4,15 +4,20 @@
 // Every member function expects `mu` to be held by its caller.
 #pragma once
 
+#include <array>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
 #include "hvsnap/cim/codes.h"
 #include "hvsnap/cim/instance.h"
 #include "hvsnap/cim/provider.h"
+#include "hvsnap/cim/schema_table.h"
+#include "hvsnap/cim/text.h"
 #include "hvsnap/sim/host.h"
+#include "invariant.h"
 
 namespace hvsnap::sim {
 
@@ -29,6 +34,13 @@ enum class NodeKind : std::uint8_t {
   kVsms,
   kCollectionManagementService,
   kCollectionSnapshotService,
+  // The neighbours a VM-management client reads (neighbours.cpp).
+  kProcessorSettings,  // a VM's Msvm_ProcessorSettingData (id: the VM)
+  kMemorySettings,     // a VM's Msvm_MemorySettingData (id: the VM)
+  kWin32ComputerSystem,
+  kWin32Product,
+  kWin32OperatingSystem,
+  kWin32Processor,
 };
 
 struct Node {
@@ -37,13 +49,51 @@ struct Node {
   friend bool operator==(const Node&, const Node&) = default;
 };
 
+inline constexpr std::size_t kNodeKinds = 17;
+
 struct AssocDef;
+
+// The properties one class has at the host's build, in the schema table's order (decision
+// 0014): typed nulls, and where each name sits. Instances start from it, so a property the
+// fake does not model is present and null with its declared type.
+struct ClassLayout {
+  const cim::schema::ClassDef* def = nullptr;
+  cim::PropertyList nulls;
+  std::vector<std::pair<std::string_view, std::uint32_t>> index;  // sorted by name
+  std::optional<std::uint32_t> slot(std::string_view name) const;
+};
+
+// One instance's properties being filled in: what the fake models is set, the rest stays
+// null; a name the class does not have at this build is dropped.
+class Slots {
+ public:
+  explicit Slots(const ClassLayout& layout) : layout_(&layout), props_(layout.nulls) {}
+  void set(std::string_view name, cim::Value v);
+  cim::PropertyList take() { return std::move(props_); }
+
+ private:
+  const ClassLayout* layout_;
+  cim::PropertyList props_;
+};
+
+// The record an internal invariant says exists (an id held by another record, a job in
+// active_jobs, …): a missing one is a bug in the fake, so it asserts instead of throwing.
+template <class Map, class Key>
+auto& must(Map& map, const Key& key) {
+  auto it = map.find(key);
+  HVSNAP_ASSERT(it != map.end());
+  return it->second;
+}
+
+// A failed job's ErrorCode for the cause of its first error (contract §3.2, J2).
+std::uint16_t job_error_code(std::string_view cause);
 
 struct Host::Impl {
   std::mutex mu;
 
   // Configuration.
   std::string host_name;
+  std::uint32_t host_build = cim::schema::kDefaultBuild;
   std::uint64_t seed = 0;
   std::int64_t epoch_unix_ms = 0;
   Personality personality;
@@ -69,6 +119,11 @@ struct Host::Impl {
   std::unordered_map<Guid, SnapshotCollection, GuidHash> collections;
   std::unordered_map<Guid, Job, GuidHash> jobs;
 
+  // The schema at host_build (model.cpp), rebuilt by load().
+  std::map<std::string_view, ClassLayout, cim::ILess> layouts;
+  std::array<const ClassLayout*, kNodeKinds> kind_layouts{};
+  std::vector<const ClassLayout*> assoc_layouts;  // parallel to model.cpp's association table
+
   // Derived indexes, rebuilt by load().
   std::unordered_map<Guid, std::vector<Guid>, GuidHash> vm_groups;  // vm -> groups holding it
   std::set<Guid> active_jobs;                                       // not yet terminal
@@ -85,24 +140,43 @@ struct Host::Impl {
   std::uint32_t code(std::uint32_t dmtf) const;  // DMTF code in the personality's family
 
   // --- model.cpp ---
+  void build_layouts();
+  const ClassLayout* layout_of(std::string_view cls) const;
+  bool served(NodeKind kind) const;
+  bool served(const AssocDef& def) const;
+  const ClassLayout* assoc_layout(const AssocDef& def) const;
+  bool class_exists(std::string_view cls) const;
+  cim::Status no_such_class(std::string_view cls) const;
   cim::Result<Node> resolve(const cim::ObjectPath& path) const;
+  std::string_view namespace_of(std::string_view cls) const;
   cim::ObjectPath path_of(const Node& node) const;
   cim::Instance materialize(const Node& node);
-  std::string_view class_of(NodeKind kind) const;
+  static std::string_view class_of(NodeKind kind);
   bool visible(const SnapshotCollection& c) const { return reads > c.visible_after_read; }
   bool exists_visibly(const Node& node) const;
   std::vector<Node> all_of(NodeKind kind) const;
   std::vector<Node> links(const AssocDef& def, const Node& from, bool from_a) const;
   cim::Instance association_instance(const AssocDef& def, const Node& a, const Node& b) const;
-  cim::Result<std::vector<cim::Instance>> enumerate(std::string_view class_name);
+  cim::Result<std::vector<cim::Instance>> enumerate(std::string_view name_space,
+                                                    std::string_view class_name);
   cim::Result<std::vector<cim::Instance>> walk(const cim::ObjectPath& object, bool want_refs,
                                                std::string_view assoc_class,
                                                std::string_view result_class, std::string_view role,
                                                std::string_view result_role);
+  void repeat_some(std::vector<cim::Instance>& out);
   cim::DateTime timestamp(std::int64_t t_ms) const;
   std::string time_text(std::int64_t t_ms) const;
   void append_time_text(std::string& out, std::int64_t t_ms) const;
   std::string display_name(std::string_view base, std::int64_t t_ms) const;
+
+  // --- neighbours.cpp (the host as Windows describes it, a VM's processor and memory) ---
+  // nullopt: `cls` is not a neighbour class.
+  std::optional<cim::Result<Node>> resolve_neighbour(const cim::ObjectPath& path,
+                                                     std::string_view cls) const;
+  void neighbour_keys(const Node& node, cim::ObjectPath& p) const;
+  void materialize_neighbour(const Node& node, Slots& s) const;
+  std::string os_name() const;         // Win32_OperatingSystem.Name
+  std::string product_serial() const;  // Win32_ComputerSystemProduct.IdentifyingNumber
 
   // --- methods.cpp ---
   cim::Result<cim::MethodResult> invoke(const cim::ObjectPath& object, std::string_view method,
@@ -112,11 +186,14 @@ struct Host::Impl {
   void advance(std::int64_t ms, bool explicit_advance);
   Job& new_job(JobKind kind, std::uint16_t job_type, bool cancellable);
   void schedule(Job& job, std::int64_t duration_ms);
+  // The first step of a new job: Running jobs snapshot, New / Query Pending ones start.
+  void schedule_first_step(Job& job);
   void step(Job& job);
   void start_create_job(Job& job);
   bool run_member(Job& job);  // false once the job has ended
   std::vector<JobError> member_causes(const Vm& vm, const Job& job) const;
   void snapshot_member(Job& job, Vm& vm);
+  static bool production_possible(const Vm& vm);
   void complete_create(Job& job);
   // Builds the snapshot collection from what `job` created; returns its id.
   Guid make_snapshot_collection(Job& job);
@@ -125,7 +202,12 @@ struct Host::Impl {
   void finish(Job& job, std::uint16_t state);
   void release_members(const Job& job);
   void destroy_snapshot_collection(const Guid& id);
+  void forget_collection(const Guid& id);    // unlinks and erases the record only
+  void remove_snapshot(const Guid& sid);     // re-parents its children (CS-SEQ-2)
+  void remove_dependents(const Guid& root);  // the whole subtree (M7)
+  void leave_collection(const Snapshot& s);
   void apply_snapshot_collection(const Guid& id);
+  void destroy_vm(const Guid& id);
   bool job_progresses_on_clock(const Job& job) const;
   // Fault plan.
   void arm_faults();
@@ -133,7 +215,7 @@ struct Host::Impl {
   // the log; unarmed sites cost nothing and draw nothing.
   template <class Describe>
   bool fires(FaultSite site, Describe&& describe) {
-    if (!armed(site) || !rng_faults.chance(faults.sites.at(site).firing)) return false;
+    if (!armed(site) || !rng_faults.chance(must(faults.sites, site).firing)) return false;
     fault_log.push_back(FaultEvent{now_ms, site, false, std::string(describe())});
     return true;
   }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <unordered_set>
 
 #include "host_impl.h"
 #include "hvsnap/cim/codes.h"
@@ -29,6 +30,27 @@ std::string_view guest_text(GuestVss g) {
 }
 
 }  // namespace
+
+std::uint16_t job_error_code(std::string_view cause) {
+  // Contract §3.2: a failed job's ErrorCode by cause, from the codes real jobs report (J2).
+  struct Row {
+    std::string_view cause;
+    std::uint16_t code;
+  };
+  static constexpr Row kRows[] = {
+      {"disabled", cim::ReturnCode::kMsvmNotSupported},
+      {"non-snapshottable-disk", cim::ReturnCode::kMsvmNotSupported},
+      {"unsupported-type", cim::ReturnCode::kMsvmNotSupported},
+      {"invalid-parameter", cim::ReturnCode::kMsvmInvalidParameter},
+      {"invalid-type", cim::ReturnCode::kMsvmIncorrectDataType},
+      {"at-limit", cim::ReturnCode::kMsvmInvalidState},
+      {"production-in-saved-state", cim::ReturnCode::kMsvmInvalidState},
+  };
+  for (const Row& r : kRows) {
+    if (r.cause == cause) return r.code;
+  }
+  return cim::ReturnCode::kMsvmFailed;  // guest VSS, injected faults, stalls, cancellation
+}
 
 // --- faults ---
 
@@ -76,10 +98,17 @@ void Host::Impl::advance(std::int64_t ms, bool explicit_advance) {
     }
     return std::nullopt;
   };
-  while (true) {
+  // Bounded: every round steps a due job or removes a terminal one, and a job takes at most
+  // 2 steps per member (one more after a job-suspend) plus New/Starting/Running, a stall and
+  // its removal. Running past the bound is a job that is due and never moves: a bug.
+  std::size_t rounds_left = 1 + removal_queue.size();
+  for (const Guid& id : active_jobs)
+    rounds_left += 2 * must(jobs, id).members.size() + 8;
+  for (;; --rounds_left) {
+    HVSNAP_ASSERT(rounds_left > 0);
     std::int64_t next = std::numeric_limits<std::int64_t>::max();
     for (const Guid& id : active_jobs) {
-      if (auto t = due_at(jobs.at(id))) next = std::min(next, *t);
+      if (auto t = due_at(must(jobs, id))) next = std::min(next, *t);
     }
     if (!removal_queue.empty()) next = std::min(next, removal_queue.begin()->first);
     if (next > target) break;
@@ -93,10 +122,10 @@ void Host::Impl::advance(std::int64_t ms, bool explicit_advance) {
     std::vector<Guid>& due = due_scratch;  // reused: advance() runs on every provider call
     due.clear();
     for (const Guid& id : active_jobs) {
-      if (auto t = due_at(jobs.at(id)); t && *t <= now_ms) due.push_back(id);
+      if (auto t = due_at(must(jobs, id)); t && *t <= now_ms) due.push_back(id);
     }
     for (std::size_t i = 0; i < due.size(); ++i) {
-      if (active_jobs.count(due[i])) step(jobs.at(due[i]));
+      if (active_jobs.count(due[i])) step(must(jobs, due[i]));
     }
   }
   if (explicit_advance) manual_ms += target - now_ms;
@@ -113,9 +142,12 @@ Job& Host::Impl::new_job(JobKind kind, std::uint16_t job_type, bool cancellable)
   j.cancellable = cancellable;
   j.submitted_ms = j.start_ms = j.last_change_ms = now_ms;
   j.time_before_removal_ms = timing.time_before_removal_ms;
-  j.state = (kind != JobKind::kStateChange && personality.first_job_state == FirstJobState::kNew)
-                ? JobState::kNew
-                : JobState::kRunning;
+  j.state = JobState::kRunning;
+  if (kind != JobKind::kStateChange) {
+    if (personality.first_job_state == FirstJobState::kNew) j.state = JobState::kNew;
+    if (personality.first_job_state == FirstJobState::kQueryPending)
+      j.state = JobState::kQueryPending;  // J1
+  }
   const Guid id = j.id;
   active_jobs.insert(id);
   return jobs.emplace(id, std::move(j)).first->second;
@@ -125,13 +157,19 @@ void Host::Impl::start_create_job(Job& job) {
   job.created.reserve(job.members.size());
   job.previous_most_current.reserve(job.members.size());
   for (const Guid& m : job.members)
-    vms.at(m).busy_job = job.id;
-  schedule(job, job.state == JobState::kNew ? timing.job_start_ms : timing.member_snapshot_ms);
+    must(vms, m).busy_job = job.id;
+  schedule_first_step(job);
+}
+
+void Host::Impl::schedule_first_step(Job& job) {
+  schedule(job, job.state == JobState::kRunning ? timing.member_snapshot_ms : timing.job_start_ms);
 }
 
 void Host::Impl::step(Job& job) {
+  HVSNAP_ASSERT(active_jobs.count(job.id) != 0);
+  HVSNAP_ASSERT(!JobState(job.state).is_terminal());
   if (job.kind == JobKind::kStateChange) {
-    Vm& vm = vms.at(job.target);
+    Vm& vm = must(vms, job.target);
     vm.state = vm.target;
     vm.transition_job = Guid{};
     finish(job, JobState::kCompleted);
@@ -152,7 +190,7 @@ void Host::Impl::step(Job& job) {
     schedule(job, timing.job_start_ms);
     return;
   }
-  if (job.state == JobState::kStarting) {
+  if (job.state == JobState::kStarting || job.state == JobState::kQueryPending) {
     job.state = JobState::kRunning;
     job.start_ms = job.last_change_ms = now_ms;
     schedule(job, timing.member_snapshot_ms);
@@ -174,6 +212,9 @@ void Host::Impl::step(Job& job) {
     case JobKind::kApplySnapshot:
       apply_snapshot_collection(job.target);
       break;
+    case JobKind::kDestroySystem:
+      destroy_vm(job.target);
+      break;
     case JobKind::kStateChange:
       break;
   }
@@ -181,6 +222,14 @@ void Host::Impl::step(Job& job) {
 }
 
 bool Host::Impl::run_member(Job& job) {
+  HVSNAP_ASSERT(job.kind == JobKind::kCreateSnapshot);
+  HVSNAP_ASSERT(job.next_member < job.members.size());
+  HVSNAP_ASSERT(job.created.size() == job.next_member);  // one snapshot per member so far
+  if (!job.invalid_cause.empty()) {  // validation: in-job (§3.1 steps 4-6 inside the job)
+    fail(job, JobState::kException, {JobError{job.invalid_cause, job.invalid_message, {}}},
+         "The checkpoint parameters are invalid.");
+    return false;
+  }
   if (!job.resume_after_suspend && fires(FaultSite::kJobSuspend, [&] {
         return fmt::format("job {} member {}", job.id.to_string(), job.next_member);
       })) {
@@ -196,7 +245,7 @@ bool Host::Impl::run_member(Job& job) {
     job.stall_deadline_ms = now_ms + timing.stall_liveness_ms;
     return true;
   }
-  Vm& vm = vms.at(job.members[job.next_member]);
+  Vm& vm = must(vms, job.members[job.next_member]);
   if (fires(FaultSite::kJobExceptionAtMember, [&] {
         return fmt::format("job {} member {} ({})", job.id.to_string(), job.next_member, vm.name);
       })) {
@@ -260,7 +309,22 @@ std::vector<JobError> Host::Impl::member_causes(const Vm& vm, const Job& job) co
                                vm.name, guest_text(vm.guest_vss)),
                    vm.id});
   }
+  if (vm.checkpoint_type == CheckpointType::kProductionOnly && is_saved_like(vm.state)) {
+    out.push_back({"production-in-saved-state",
+                   fmt::format("Virtual machine '{}' is {}: a production checkpoint needs it Off "
+                               "or Running (V4), and its checkpoint type (production only) "
+                               "forbids a standard checkpoint.",
+                               vm.name, to_string(vm.state)),
+                   vm.id});
+  }
   return out;
+}
+
+// V4: production checkpoints are taken Off, or Running with a guest that quiesces; otherwise
+// production-with-fallback takes a standard one (the job then ends with warnings).
+bool Host::Impl::production_possible(const Vm& vm) {
+  return vm.state == VmState::kOff ||
+         (vm.state == VmState::kRunning && vm.guest_vss == GuestVss::kOk);
 }
 
 void Host::Impl::snapshot_member(Job& job, Vm& vm) {
@@ -272,12 +336,13 @@ void Host::Impl::snapshot_member(Job& job, Vm& vm) {
   s.created_ms = now_ms;
   const bool production = vm.checkpoint_type == CheckpointType::kProduction ||
                           vm.checkpoint_type == CheckpointType::kProductionOnly;
-  if (production && vm.state == VmState::kRunning && vm.guest_vss != GuestVss::kOk) {
+  if (production && !production_possible(vm)) {
     s.taken_as = CheckpointType::kStandard;  // production with fallback: a standard one
     job.warnings = true;
   } else {
     s.taken_as = production ? CheckpointType::kProduction : CheckpointType::kStandard;
   }
+  s.saved_state = s.taken_as == CheckpointType::kStandard && vm.state != VmState::kOff;
   job.created.push_back(s.id);
   job.previous_most_current.push_back(vm.most_current);
   vm.snapshots.push_back(s.id);
@@ -286,7 +351,9 @@ void Host::Impl::snapshot_member(Job& job, Vm& vm) {
 }
 
 Guid Host::Impl::make_snapshot_collection(Job& job) {
-  Group& g = groups.at(job.group);
+  // The end of a successful CreateSnapshot (§3.3): one snapshot per member, in member order.
+  HVSNAP_ASSERT(job.created.size() == job.members.size());
+  Group& g = must(groups, job.group);
   SnapshotCollection c;
   c.id = rng_ids.guid();
   c.group = g.id;
@@ -296,13 +363,18 @@ Guid Host::Impl::make_snapshot_collection(Job& job) {
   std::uint64_t lag = personality.result_visibility_polls;
   if (fires(FaultSite::kResultLag,
             [&] { return fmt::format("snapshot collection {}", c.id.to_string()); })) {
-    lag += faults.sites.at(FaultSite::kResultLag).lag_reads;
+    lag += must(faults.sites, FaultSite::kResultLag).lag_reads;
   }
   c.visible_after_read = reads + lag;
   for (const Guid& s : c.members)
-    snapshots.at(s).collection = c.id;
+    must(snapshots, s).collection = c.id;
   g.snapshot_collections.push_back(c.id);
   const Guid id = c.id;
+  for (std::size_t i = 0; i < job.members.size(); ++i) {
+    const Snapshot& s = must(snapshots, job.created[i]);
+    HVSNAP_ASSERT(s.vm == job.members[i] && s.collection == id);
+    HVSNAP_ASSERT(must(vms, s.vm).most_current == s.id);  // §3.3: the new most-current
+  }
   collections.emplace(id, std::move(c));
   job.created.clear();
   job.previous_most_current.clear();
@@ -314,12 +386,15 @@ void Host::Impl::complete_create(Job& job) {
   finish(job, job.warnings ? JobState::kCompletedWithWarnings : JobState::kCompleted);
 }
 
+// CS-INV-3: everything the job created goes, and the VMs' pointers are as before the job.
 void Host::Impl::rollback(Job& job) {
+  HVSNAP_ASSERT(job.created.size() == job.previous_most_current.size());
   for (std::size_t i = job.created.size(); i-- > 0;) {
     const Guid sid = job.created[i];
     auto it = snapshots.find(sid);
-    if (it == snapshots.end()) continue;
-    Vm& vm = vms.at(it->second.vm);
+    HVSNAP_ASSERT(it != snapshots.end());  // the members are busy: nothing else removes it
+    Vm& vm = must(vms, it->second.vm);
+    HVSNAP_ASSERT(vm.most_current == sid);  // created last, nothing applied since
     vm.snapshots.erase(std::remove(vm.snapshots.begin(), vm.snapshots.end(), sid),
                        vm.snapshots.end());
     vm.most_current = job.previous_most_current[i];
@@ -331,18 +406,25 @@ void Host::Impl::rollback(Job& job) {
 
 void Host::Impl::fail(Job& job, std::uint16_t state, std::vector<JobError> errors,
                       std::string summary) {
+  HVSNAP_ASSERT(state == JobState::kTerminated || state == JobState::kKilled ||
+                state == JobState::kException);
   rollback(job);
-  job.error_code = 32768;
+  job.error_code =
+      errors.empty() ? cim::ReturnCode::kMsvmFailed : job_error_code(errors.front().cause);
+  // Contract §3.2: the description names the group, each VM (in its message) and each cause.
   std::string what;
+  std::string causes;
   for (const JobError& e : errors) {
     if (!what.empty()) what += ' ';
     what += e.message;
+    causes += (causes.empty() ? " [" : ", ") + e.cause;
   }
+  if (!causes.empty()) causes += ']';
   const std::string subject =
       job.kind == JobKind::kCreateSnapshot && groups.count(job.group)
-          ? fmt::format("Checkpoint operation for group '{}' failed", groups.at(job.group).name)
+          ? fmt::format("Checkpoint operation for group '{}' failed", must(groups, job.group).name)
           : std::string("The operation failed");
-  job.error_description = what.empty() ? subject + "." : subject + ": " + what;
+  job.error_description = (what.empty() ? subject + "." : subject + ": " + what) + causes;
   job.error_summary = std::move(summary);
   job.errors = std::move(errors);
   finish(job, state);
@@ -356,13 +438,22 @@ void Host::Impl::release_members(const Job& job) {
 }
 
 void Host::Impl::finish(Job& job, std::uint16_t state) {
+  HVSNAP_ASSERT(!JobState(job.state).is_terminal() && JobState(state).is_terminal());
+  HVSNAP_ASSERT(job.created.empty());  // made into a collection, or rolled back
   job.state = state;
   job.last_change_ms = job.finished_ms = now_ms;
   job.stall_deadline_ms = -1;
   job.resume_after_suspend = false;
-  if (JobState(state).is_success()) job.percent = 100;
+  if (JobState(state).is_success()) {
+    job.percent = 100;
+    job.error_code = personality.job_success_error_code;  // 0, or 4096 (J3)
+  }
   release_members(job);
   active_jobs.erase(job.id);
+  for (const Guid& m : job.members) {
+    auto it = vms.find(m);
+    HVSNAP_ASSERT(it == vms.end() || it->second.busy_job != job.id);
+  }
   const bool early = job.kind != JobKind::kStateChange && fires(FaultSite::kJobEarlyRemoval, [&] {
                        return fmt::format("job {}", job.id.to_string());
                      });
@@ -379,20 +470,20 @@ void Host::Impl::finish(Job& job, std::uint16_t state) {
 void Host::Impl::destroy_snapshot_collection(const Guid& id) {
   auto cit = collections.find(id);
   if (cit == collections.end()) return;
-  for (const Guid& sid : cit->second.members) {
-    auto sit = snapshots.find(sid);
-    if (sit == snapshots.end()) continue;
-    const Snapshot& s = sit->second;
-    Vm& vm = vms.at(s.vm);
-    for (const Guid& other : vm.snapshots) {
-      Snapshot& child = snapshots.at(other);
-      if (child.parent == sid) child.parent = s.parent;  // re-parent to the grandparent
+  const std::vector<Guid> members = std::move(cit->second.members);
+  forget_collection(id);
+  for (const Guid& sid : members) {
+    if (personality.destroy_snapshot == DestroyMode::kRemoveDependents) {
+      remove_dependents(sid);
+    } else {
+      remove_snapshot(sid);
     }
-    if (vm.most_current == sid) vm.most_current = s.parent;
-    vm.snapshots.erase(std::remove(vm.snapshots.begin(), vm.snapshots.end(), sid),
-                       vm.snapshots.end());
-    snapshots.erase(sit);
   }
+}
+
+void Host::Impl::forget_collection(const Guid& id) {
+  auto cit = collections.find(id);
+  if (cit == collections.end()) return;
   if (auto git = groups.find(cit->second.group); git != groups.end()) {
     auto& list = git->second.snapshot_collections;
     list.erase(std::remove(list.begin(), list.end(), id), list.end());
@@ -400,12 +491,97 @@ void Host::Impl::destroy_snapshot_collection(const Guid& id) {
   collections.erase(cit);
 }
 
+// CS-SEQ-2: one snapshot goes; its children are re-parented to its parent and the VM's
+// pointers move to the parent too.
+void Host::Impl::remove_snapshot(const Guid& sid) {
+  auto sit = snapshots.find(sid);
+  if (sit == snapshots.end()) return;
+  const Snapshot s = sit->second;
+  Vm& vm = must(vms, s.vm);
+  for (const Guid& other : vm.snapshots) {
+    Snapshot& child = must(snapshots, other);
+    if (child.parent == sid) child.parent = s.parent;  // re-parent to the grandparent
+  }
+  if (vm.most_current == sid) vm.most_current = s.parent;
+  if (vm.last_applied == sid) vm.last_applied = Guid{};
+  vm.snapshots.erase(std::remove(vm.snapshots.begin(), vm.snapshots.end(), sid),
+                     vm.snapshots.end());
+  leave_collection(s);
+  snapshots.erase(sid);
+}
+
+// `destroy-snapshot: remove-dependents` (M7): the snapshot and every snapshot below it go; no
+// Parent is left dangling; a collection those dependents belonged to loses them, and goes
+// when it is left empty. Nothing outside the subtree changes.
+void Host::Impl::remove_dependents(const Guid& root) {
+  auto rit = snapshots.find(root);
+  if (rit == snapshots.end()) return;
+  const Guid vm_id = rit->second.vm;
+  const Guid surviving_parent = rit->second.parent;
+  Vm& vm = must(vms, vm_id);
+  std::unordered_map<Guid, std::vector<Guid>, GuidHash> children;
+  for (const Guid& other : vm.snapshots) {
+    const Snapshot& s = must(snapshots, other);
+    if (!s.parent.is_nil()) children[s.parent].push_back(other);
+  }
+  std::vector<Guid> doomed{root};
+  for (std::size_t i = 0; i < doomed.size(); ++i) {
+    if (auto it = children.find(doomed[i]); it != children.end()) {
+      doomed.insert(doomed.end(), it->second.begin(), it->second.end());
+    }
+  }
+  std::unordered_set<Guid, GuidHash> gone(doomed.begin(), doomed.end());
+  if (gone.count(vm.most_current)) vm.most_current = surviving_parent;
+  if (gone.count(vm.last_applied)) vm.last_applied = Guid{};
+  vm.snapshots.erase(std::remove_if(vm.snapshots.begin(), vm.snapshots.end(),
+                                    [&](const Guid& g) { return gone.count(g) != 0; }),
+                     vm.snapshots.end());
+  for (const Guid& sid : doomed) {
+    leave_collection(must(snapshots, sid));
+    snapshots.erase(sid);
+  }
+}
+
+void Host::Impl::leave_collection(const Snapshot& s) {
+  auto cit = collections.find(s.collection);
+  if (cit == collections.end()) return;
+  auto& m = cit->second.members;
+  m.erase(std::remove(m.begin(), m.end(), s.id), m.end());
+  if (m.empty()) forget_collection(s.collection);
+}
+
+// DestroySystem: the VM, its snapshots (which leave the collections that held them) and its
+// group memberships go.
+void Host::Impl::destroy_vm(const Guid& id) {
+  auto vit = vms.find(id);
+  if (vit == vms.end()) return;
+  for (const Guid& sid : vit->second.snapshots) {
+    const Snapshot& s = must(snapshots, sid);
+    if (auto cit = collections.find(s.collection); cit != collections.end()) {
+      auto& m = cit->second.members;
+      m.erase(std::remove(m.begin(), m.end(), sid), m.end());
+    }
+    snapshots.erase(sid);
+  }
+  if (auto it = vm_groups.find(id); it != vm_groups.end()) {
+    for (const Guid& gid : it->second) {
+      auto& m = must(groups, gid).members;
+      m.erase(std::remove(m.begin(), m.end(), id), m.end());
+    }
+    vm_groups.erase(it);
+  }
+  vms.erase(vit);
+}
+
 void Host::Impl::apply_snapshot_collection(const Guid& id) {
   auto cit = collections.find(id);
   if (cit == collections.end()) return;
   for (const Guid& sid : cit->second.members) {
     auto sit = snapshots.find(sid);
-    if (sit != snapshots.end()) vms.at(sit->second.vm).most_current = sid;
+    if (sit == snapshots.end()) continue;
+    Vm& vm = must(vms, sit->second.vm);
+    vm.most_current = sid;
+    vm.last_applied = sid;  // Msvm_LastAppliedSnapshot (M1)
   }
 }
 

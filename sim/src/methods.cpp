@@ -97,10 +97,6 @@ bool foreign_namespace(const ObjectPath& p) {
          !cim::iequals(cim::canonical_namespace(p.name_space()), names::kNamespace);
 }
 
-bool is_transitional(VmState s) {
-  return s == VmState::kStarting || s == VmState::kShuttingDown;
-}
-
 MethodResult result(std::uint32_t code) {
   MethodResult r;
   r.return_value = code;
@@ -151,22 +147,67 @@ bool parse_settings(const PropertyList& in, SnapshotSettings& out) {
   return true;
 }
 
+// One cause of a failed job as the Msvm_Error GetError/GetErrorEx return (contract §3.2),
+// every property of the class present (decision 0014).
 cim::Instance error_instance(const Host::Impl& h, const JobError& e) {
-  cim::Instance err{cim::Name::borrow(names::kError)};
-  err.set("ErrorType", Value::uint16(4));  // Software Error
-  err.set("OwningEntity", Value::string("Microsoft-Windows-Hyper-V-VMMS"));
-  err.set("MessageID", Value::string("HVSIM." + e.cause));
-  err.set("Message", Value::string(e.message));
-  err.set("MessageArguments", Value::string_array({e.cause}));
-  err.set("PerceivedSeverity", Value::uint16(5));
-  err.set("ProbableCause", Value::uint16(1));
+  const ClassLayout* layout = h.layout_of(names::kError);
+  HVSNAP_ASSERT(layout != nullptr);
+  Slots s(*layout);
+  s.set("ErrorType", Value::uint16(4));  // Software Error
+  s.set("OwningEntity", Value::string("Microsoft-Windows-Hyper-V-VMMS"));
+  s.set("MessageID", Value::string("HVSIM." + e.cause));
+  s.set("Message", Value::string(e.message));
+  s.set("MessageArguments", Value::string_array({e.cause}));
+  s.set("PerceivedSeverity", Value::uint16(5));
+  s.set("ProbableCause", Value::uint16(1));
   if (!e.vm.is_nil() && h.vms.count(e.vm)) {
-    err.set("ErrorSource", Value::string(h.path_of({NodeKind::kVm, e.vm}).to_string()));
-    err.set("ErrorSourceFormat", Value::uint16(2));
+    s.set("ErrorSource", Value::string(h.path_of({NodeKind::kVm, e.vm}).to_string()));
+    s.set("ErrorSourceFormat", Value::uint16(2));
   }
-  err.set("CIMStatusCode", Value::uint32(1));
-  err.set("CIMStatusCodeDescription", Value::string("CIM_ERR_FAILED"));
-  return err;
+  s.set("CIMStatusCode", Value::uint32(1));
+  s.set("CIMStatusCodeDescription", Value::string("CIM_ERR_FAILED"));
+  return cim::Instance{cim::Name::borrow(names::kError), s.take()};
+}
+
+// SnapshotType and SnapshotSettings (§3.1 steps 4-6), judged in one place whether the call
+// or the job (`validation: in-job`) rejects them.
+struct InputCheck {
+  std::uint32_t dmtf = ReturnCode::kCompleted;  // the DMTF code of the first failing step
+  std::string_view cause;                       // job error cause (contract §3.2)
+  std::string message;
+  SnapshotKind kind = SnapshotKind::kStandard;
+  SnapshotSettings settings;
+  bool ok() const { return dmtf == ReturnCode::kCompleted; }
+};
+
+InputCheck judge_input(const PropertyList& in, VendorSnapshotTypes vendor) {
+  InputCheck c;
+  auto reject = [&](std::uint32_t dmtf, std::string_view cause, std::string message) {
+    c.dmtf = dmtf;
+    c.cause = cause;
+    c.message = std::move(message);
+    return c;
+  };
+  const UintParam t = uint_param(in, "SnapshotType");
+  if (t.state != Param::kOk || t.value > 65535) {
+    return reject(ReturnCode::kInvalidParameter, "invalid-parameter",
+                  "SnapshotType is missing or not a uint16.");
+  }
+  if (t.value == 0 || (t.value >= 3 && t.value <= 32767)) {
+    return reject(ReturnCode::kInvalidType, "invalid-type",
+                  fmt::format("SnapshotType {} is not a snapshot type (1 or 2).", t.value));
+  }
+  if (t.value >= 32768 && vendor == VendorSnapshotTypes::kReject) {
+    return reject(ReturnCode::kNotSupported, "unsupported-type",
+                  fmt::format("SnapshotType {} (vendor specific) is not supported.", t.value));
+  }
+  // M6: 32768 is Hyper-V's recovery type; other vendor values give standard snapshots.
+  c.kind = t.value == 2 || t.value == 32768 ? SnapshotKind::kRecovery : SnapshotKind::kStandard;
+  if (!parse_settings(in, c.settings)) {
+    return reject(ReturnCode::kInvalidParameter, "invalid-parameter",
+                  "SnapshotSettings is not a valid Msvm_VirtualSystemSnapshotSettingData.");
+  }
+  return c;
 }
 
 class Methods {
@@ -192,29 +233,26 @@ class Methods {
     if (!id || (group ? !h_.groups.count(*id) : !h_.management_groups.count(*id))) {
       return fail(ReturnCode::kInvalidParameter);  // C-MISSING
     }
-    // Steps 4-5: SnapshotType.
-    UintParam t = uint_param(in, "SnapshotType");
-    if (t.state != Param::kOk || t.value > 65535) return fail(ReturnCode::kInvalidParameter);
-    if (t.value == 0 || (t.value >= 3 && t.value <= 32767)) return fail(ReturnCode::kInvalidType);
-    if (t.value >= 32768) return fail(ReturnCode::kNotSupported);
-    // Step 6: SnapshotSettings.
-    SnapshotSettings settings;
-    if (!parse_settings(in, settings)) return fail(ReturnCode::kInvalidParameter);
-    // Steps 7-10: the collection's class and members (R is ignored, AMB-7).
+    // Steps 4-6: SnapshotType and SnapshotSettings; `validation: in-job` judges them in the job.
+    const InputCheck input = check_input(in);
+    const bool in_job = h_.personality.validation == Validation::kInJob;
+    if (!input.ok() && !in_job) return fail(input.dmtf);
+    // Step 7: a host that refuses collection snapshots (O1, O2, O3, O5), groups of groups too.
+    if (refused(management ? Node{NodeKind::kManagementGroup, *id} : Node{NodeKind::kGroup, *id}))
+      return fail(ReturnCode::kNotSupported);
+    // Steps 8-11: the collection's class and members (R is ignored, AMB-7).
     if (management) return fail(ReturnCode::kNotSupported);  // C-MGMT (AMB-5)
-    const Group& g = h_.groups.at(*id);
+    const Group& g = must(h_.groups, *id);
     if (g.members.empty()) return fail(ReturnCode::kInvalidState);  // C-EMPTY (AMB-4)
     for (const Guid& m : g.members) {
-      const Vm& vm = h_.vms.at(m);
+      const Vm& vm = must(h_.vms, m);
       if (is_transitional(vm.state) || !vm.busy_job.is_nil())
         return fail(ReturnCode::kInvalidState);
     }
-    const bool recovery = t.value == 2;
+    const bool recovery = input.ok() && input.kind == SnapshotKind::kRecovery;
     if (recovery) {
       for (const Guid& m : g.members) {
-        const VmState s = h_.vms.at(m).state;
-        if (s == VmState::kSaved || s == VmState::kPaused)
-          return fail(ReturnCode::kInvalidState);  // AMB-6
+        if (is_saved_like(must(h_.vms, m).state)) return fail(ReturnCode::kInvalidState);  // AMB-6
       }
     }
     // Faults inside the envelope: a valid call may still fail transiently with no change.
@@ -222,18 +260,25 @@ class Methods {
       return fail(ReturnCode::kFailed);
     if (h_.fires(FaultSite::kSyncTimeout, [] { return "CreateSnapshot"; }))
       return fail(ReturnCode::kTimeout);
-    // Step 11.
-    Job proto;
-    proto.group = g.id;
-    proto.members = g.members;
-    proto.snapshot_kind = recovery ? SnapshotKind::kRecovery : SnapshotKind::kStandard;
-    proto.ignore_nonsnapshottable_disks = settings.ignore_nonsnapshottable_disks;
-    if (synchronous()) return create_now(proto);
+    // Step 12.
+    if (synchronous()) {
+      if (!input.ok()) return fail(input.dmtf);  // no job to judge it in
+      Job proto;
+      proto.group = g.id;
+      proto.members = g.members;
+      proto.snapshot_kind = input.kind;
+      proto.ignore_nonsnapshottable_disks = input.settings.ignore_nonsnapshottable_disks;
+      return create_now(proto);
+    }
     Job& job = h_.new_job(JobKind::kCreateSnapshot, 198, true);
-    job.group = proto.group;
-    job.members = std::move(proto.members);
-    job.snapshot_kind = proto.snapshot_kind;
-    job.ignore_nonsnapshottable_disks = proto.ignore_nonsnapshottable_disks;
+    job.group = g.id;
+    job.members = g.members;
+    job.snapshot_kind = input.kind;
+    job.ignore_nonsnapshottable_disks = input.settings.ignore_nonsnapshottable_disks;
+    if (!input.ok()) {
+      job.invalid_cause = std::string(input.cause);
+      job.invalid_message = input.message;
+    }
     h_.start_create_job(job);
     return started(job);
   }
@@ -260,12 +305,11 @@ class Methods {
         vms.push_back(sit->second.vm);
     }
     for (const Guid& v : vms) {
-      const Vm& vm = h_.vms.at(v);
+      const Vm& vm = must(h_.vms, v);
       if (is_transitional(vm.state) || !vm.busy_job.is_nil())
         return fail(ReturnCode::kInvalidState);
-      if (kind == JobKind::kApplySnapshot &&
-          (vm.state == VmState::kRunning || vm.state == VmState::kPaused)) {
-        return fail(ReturnCode::kInvalidState);  // CS-SEQ-3: a running member
+      if (kind == JobKind::kApplySnapshot && has_worker_process(vm.state)) {
+        return fail(ReturnCode::kInvalidState);  // CS-SEQ-3: a running (or paused) member
       }
     }
     if (synchronous()) {
@@ -280,9 +324,8 @@ class Methods {
     job.target = *id;
     job.members = vms;
     for (const Guid& v : vms)
-      h_.vms.at(v).busy_job = job.id;
-    h_.schedule(
-        job, job.state == JobState::kNew ? h_.timing.job_start_ms : h_.timing.member_snapshot_ms);
+      must(h_.vms, v).busy_job = job.id;
+    h_.schedule_first_step(job);
     return started(job);
   }
 
@@ -319,6 +362,36 @@ class Methods {
     return r;
   }
 
+  MethodResult rename_collection(const PropertyList& in) {
+    auto node = node_param(in, "Collection");
+    StringParam name = string_param(in, "NewName");
+    if (!node || name.state != Param::kOk || name.value.empty())
+      return result(ReturnCode::kMsvmInvalidParameter);
+    if (node->kind == NodeKind::kGroup) {
+      must(h_.groups, node->id).name = name.value;
+    } else if (node->kind == NodeKind::kManagementGroup) {
+      must(h_.management_groups, node->id).name = name.value;
+    } else {
+      return result(ReturnCode::kMsvmInvalidParameter);
+    }
+    return result(ReturnCode::kCompleted);
+  }
+
+  // RemoveMember with the collection named by its CollectionID.
+  MethodResult remove_member_by_id(const PropertyList& in) {
+    StringParam id = string_param(in, "CollectionId");
+    auto g = id.state == Param::kOk ? Guid::parse(id.value) : std::nullopt;
+    if (!g) return result(ReturnCode::kMsvmInvalidParameter);
+    PropertyList rewritten;
+    if (const Value* member = cim::find(in, "Member")) cim::set(rewritten, "Member", *member);
+    const NodeKind kind = h_.groups.count(*g)              ? NodeKind::kGroup
+                          : h_.management_groups.count(*g) ? NodeKind::kManagementGroup
+                                                           : NodeKind::kHost;
+    if (kind == NodeKind::kHost) return result(ReturnCode::kMsvmInvalidParameter);
+    cim::set(rewritten, "Collection", Value::reference(h_.path_of({kind, *g})));
+    return add_or_remove_member(rewritten, false);
+  }
+
   MethodResult destroy_collection(const PropertyList& in) {
     auto node = node_param(in, "Collection");
     if (!node || (node->kind != NodeKind::kGroup && node->kind != NodeKind::kManagementGroup)) {
@@ -328,10 +401,10 @@ class Methods {
       h_.management_groups.erase(node->id);
       return result(ReturnCode::kCompleted);
     }
-    const Group& g = h_.groups.at(node->id);
+    const Group& g = must(h_.groups, node->id);
     if (!g.snapshot_collections.empty()) return result(ReturnCode::kMsvmInvalidState);
     for (const Guid& jid : h_.active_jobs) {
-      if (h_.jobs.at(jid).group == g.id) return result(ReturnCode::kMsvmInvalidState);
+      if (must(h_.jobs, jid).group == g.id) return result(ReturnCode::kMsvmInvalidState);
     }
     for (const Guid& m : g.members)
       unlink(m, g.id);
@@ -348,9 +421,9 @@ class Methods {
     if (!member || !collection) return result(ReturnCode::kMsvmInvalidParameter);
     std::vector<Guid>* list = nullptr;
     if (collection->kind == NodeKind::kGroup && member->kind == NodeKind::kVm) {
-      list = &h_.groups.at(collection->id).members;
+      list = &must(h_.groups, collection->id).members;
     } else if (collection->kind == NodeKind::kManagementGroup && member->kind == NodeKind::kGroup) {
-      list = &h_.management_groups.at(collection->id).members;
+      list = &must(h_.management_groups, collection->id).members;
     } else {
       return result(ReturnCode::kMsvmInvalidParameter);
     }
@@ -393,28 +466,21 @@ class Methods {
   MethodResult destroy_system(const PropertyList& in) {
     auto node = node_param(in, "AffectedSystem");
     if (!node || node->kind != NodeKind::kVm) return result(ReturnCode::kMsvmInvalidParameter);
-    Vm& vm = h_.vms.at(node->id);
-    if (is_transitional(vm.state) || !vm.busy_job.is_nil() || vm.state == VmState::kRunning ||
-        vm.state == VmState::kPaused) {
+    Vm& vm = must(h_.vms, node->id);
+    if (is_transitional(vm.state) || !vm.busy_job.is_nil() || has_worker_process(vm.state)) {
       return result(ReturnCode::kMsvmInvalidState);
     }
-    for (const Guid& sid : vm.snapshots) {
-      const Snapshot& s = h_.snapshots.at(sid);
-      if (auto cit = h_.collections.find(s.collection); cit != h_.collections.end()) {
-        auto& m = cit->second.members;
-        m.erase(std::remove(m.begin(), m.end(), sid), m.end());
-      }
-      h_.snapshots.erase(sid);
+    if (synchronous()) {
+      h_.destroy_vm(vm.id);
+      return result(ReturnCode::kCompleted);
     }
-    if (auto it = h_.vm_groups.find(vm.id); it != h_.vm_groups.end()) {
-      for (const Guid& gid : it->second) {
-        auto& m = h_.groups.at(gid).members;
-        m.erase(std::remove(m.begin(), m.end(), vm.id), m.end());
-      }
-      h_.vm_groups.erase(it);
-    }
-    h_.vms.erase(node->id);
-    return result(ReturnCode::kCompleted);
+    // J6: real hosts answer DestroySystem with 4096 and a job (JobType 3).
+    Job& job = h_.new_job(JobKind::kDestroySystem, 3, false);
+    job.target = vm.id;
+    job.members = {vm.id};
+    vm.busy_job = job.id;
+    h_.schedule_first_step(job);
+    return started(job);
   }
 
   MethodResult modify_system_settings(const PropertyList& in) {
@@ -425,7 +491,7 @@ class Methods {
     auto node = h_.resolve(path);
     if (!node.ok() || node->kind != NodeKind::kLiveVssd)
       return result(ReturnCode::kMsvmInvalidParameter);
-    Vm& vm = h_.vms.at(node->id);
+    Vm& vm = must(h_.vms, node->id);
     std::optional<CheckpointType> ct;
     if (const Value* t = settings->get("UserSnapshotType"); t != nullptr && !t->is_null()) {
       ct = checkpoint_type(*t);
@@ -443,62 +509,96 @@ class Methods {
 
   // --- Msvm_ComputerSystem.RequestStateChange ---
 
+  // Returns {0, 4096, 32768..32778} only (C5): a move the VM cannot make is 32775 (as Saving
+  // an Off VM is on a real host), a value the fake does not model 32770, any other 32773.
   MethodResult vm_request_state_change(const Guid& vm_id, const PropertyList& in) {
     UintParam rs = uint_param(in, "RequestedState");
-    if (rs.state != Param::kOk) return result(ReturnCode::kMsvmInvalidParameter);
-    Vm& vm = h_.vms.at(vm_id);
-    if (rs.value != 2 && rs.value != 3 && rs.value != 6 && rs.value != 9) {
+    if (rs.state != Param::kOk || rs.value > 65535)
       return result(ReturnCode::kMsvmInvalidParameter);
+    Vm& vm = must(h_.vms, vm_id);
+    const std::optional<Transition> t = transition(vm.state, rs.value);
+    if (!t) {
+      const bool known = rs.value == 7 || rs.value == 8 || rs.value == 32779 || rs.value == 32780;
+      return result(known ? ReturnCode::kMsvmNotSupported : ReturnCode::kMsvmInvalidParameter);
     }
-    if (is_transitional(vm.state) || !vm.busy_job.is_nil())
+    if (is_transitional(vm.state) || !vm.busy_job.is_nil() || t->via == VmState::kOff)
       return result(ReturnCode::kMsvmInvalidState);
-    const VmState from = vm.state;
-    const auto to = static_cast<VmState>(rs.value);
-    std::uint16_t job_type = 0;
-    switch (to) {
-      case VmState::kRunning:
-        if (from != VmState::kOff && from != VmState::kSaved && from != VmState::kPaused)
-          return result(ReturnCode::kMsvmInvalidState);
-        job_type = from == VmState::kPaused ? 27 : 12;  // Resume / Start
-        break;
-      case VmState::kOff:
-        if (from == VmState::kOff) return result(ReturnCode::kMsvmInvalidState);
-        job_type = 13;  // Power Off
-        break;
-      case VmState::kSaved:
-        if (from != VmState::kRunning && from != VmState::kPaused)
-          return result(ReturnCode::kMsvmInvalidState);
-        job_type = 14;  // Save
-        break;
-      default:  // kPaused
-        if (from != VmState::kRunning) return result(ReturnCode::kMsvmInvalidState);
-        job_type = 26;  // Pause
-        break;
-    }
-    Job& job = h_.new_job(JobKind::kStateChange, job_type, false);
+    Job& job = h_.new_job(JobKind::kStateChange, t->job_type, false);
     job.target = vm.id;
     job.requested_state = static_cast<std::uint16_t>(rs.value);
-    vm.state = to == VmState::kRunning ? VmState::kStarting : VmState::kShuttingDown;
-    vm.target = to;
+    vm.state = t->via;
+    vm.target = t->to;
     vm.transition_job = job.id;
     h_.schedule(job, h_.timing.transition_ms);
     return started(job);
   }
 
+  // A requested move (V2's RequestedState map; 6/32773, 9/32776 are the same request in the
+  // DMTF and vendor spelling): the transitional state it passes, where it ends, its JobType.
+  // nullopt: a value the fake does not model; `via` kOff: not possible from `from`.
+  struct Transition {
+    VmState via;
+    VmState to;
+    std::uint16_t job_type;
+  };
+  static std::optional<Transition> transition(VmState from, std::uint64_t requested) {
+    const Transition refused{VmState::kOff, VmState::kOff, 0};
+    const bool stopped = from == VmState::kOff || from == VmState::kSaved ||
+                         from == VmState::kFastSaved || from == VmState::kHibernated;
+    switch (requested) {
+      case 2:  // Enabled: start, restore a saved state, or resume
+        if (from == VmState::kPaused) return Transition{VmState::kResuming, VmState::kRunning, 27};
+        if (!stopped) return refused;
+        return Transition{VmState::kStarting, VmState::kRunning,
+                          std::uint16_t(from == VmState::kOff ? 12 : 15)};
+      case 3:  // Disabled: turn off (also discards a saved state)
+        if (from == VmState::kOff) return refused;
+        return Transition{VmState::kShuttingDown, VmState::kOff, 13};
+      case 4:  // Shut Down: through the guest
+        if (from != VmState::kRunning) return refused;
+        return Transition{VmState::kShuttingDown, VmState::kOff, 16};
+      case 6:
+      case 32773:  // Offline / Saving: save
+        if (from != VmState::kRunning && from != VmState::kPaused) return refused;
+        return Transition{VmState::kSaving, VmState::kSaved, 14};
+      case 9:
+      case 32776:  // Quiesce / Pausing: pause
+        if (from != VmState::kRunning) return refused;
+        return Transition{VmState::kPausing, VmState::kPaused, 26};
+      case 32777:  // Resuming
+        if (from != VmState::kPaused) return refused;
+        return Transition{VmState::kResuming, VmState::kRunning, 27};
+      case 10:
+      case 11:  // Reboot / Reset
+        if (from != VmState::kRunning && from != VmState::kPaused) return refused;
+        return Transition{VmState::kStarting, VmState::kRunning,
+                          std::uint16_t(requested == 10 ? 29 : 28)};
+      default:
+        return std::nullopt;
+    }
+  }
+
   // --- Msvm_ConcreteJob ---
 
+  // Msvm_ConcreteJob.RequestStateChange: refusals in the job-control-codes family (C4).
   MethodResult job_request_state_change(const Guid& job_id, const PropertyList& in) {
+    const bool msvm = h_.personality.job_control_codes == CodeFamily::kMsvm;
+    const MethodResult invalid_parameter = result(msvm ? 32773 : 5);
+    const MethodResult invalid_transition = result(msvm ? 32775 : 4097);
+    const MethodResult not_supported = result(msvm ? 32770 : 1);
     UintParam rs = uint_param(in, "RequestedState");
-    if (rs.state != Param::kOk) return result(5);  // Invalid Parameter (this method's map)
+    if (rs.state != Param::kOk) return invalid_parameter;
     if (const Value* tp = cim::find(in, "TimeoutPeriod"); tp != nullptr && !tp->is_null()) {
       const cim::DateTime* d = tp->as_datetime();
-      if (d == nullptr || d->micros() != 0) return result(4098);  // Timeout not supported
+      if (d == nullptr || d->micros() != 0)  // a timeout is not supported
+        return msvm ? not_supported : result(4098);
     }
-    Job& job = h_.jobs.at(job_id);
-    if (JobState(job.state).is_terminal()) return result(4097);  // Invalid State Transition
+    Job& job = must(h_.jobs, job_id);
+    if (JobState(job.state).is_terminal()) return invalid_transition;
     switch (rs.value) {
       case 2:  // Start: resume a job the client suspended
-        if (job.state != JobState::kSuspended || job.resume_after_suspend) return result(4097);
+        if (job.state != JobState::kSuspended || job.resume_after_suspend)
+          return invalid_transition;
         job.state = JobState::kRunning;
         job.last_change_ms = h_.now_ms;
         h_.schedule(job, h_.timing.member_snapshot_ms);
@@ -506,7 +606,7 @@ class Methods {
       case 3:  // Suspend
         if (job.state != JobState::kRunning || job.kind == JobKind::kStateChange ||
             job.stall_deadline_ms >= 0) {
-          return result(4097);
+          return invalid_transition;
         }
         job.state = JobState::kSuspended;
         job.resume_after_suspend = false;
@@ -514,7 +614,7 @@ class Methods {
         return result(0);
       case 4:  // Terminate
       case 5:  // Kill
-        if (!job.cancellable) return result(4097);
+        if (!job.cancellable) return invalid_transition;
         h_.fail(job, rs.value == 4 ? JobState::kTerminated : JobState::kKilled,
                 {JobError{"cancelled",
                           fmt::format("The job was {} at the client's request.",
@@ -523,14 +623,14 @@ class Methods {
                 "The operation was cancelled.");
         return result(0);
       case 6:
-        return result(1);  // Service: not supported
+        return not_supported;  // Service
       default:
-        return result(5);
+        return invalid_parameter;
     }
   }
 
   MethodResult get_error(const Guid& job_id, bool all) {
-    const Job& job = h_.jobs.at(job_id);
+    const Job& job = must(h_.jobs, job_id);
     MethodResult r = result(0);
     if (all) {
       std::vector<std::string> texts;
@@ -549,6 +649,29 @@ class Methods {
 
  private:
   MethodResult fail(std::uint32_t dmtf) { return result(h_.code(dmtf)); }
+
+  InputCheck check_input(const PropertyList& in) const {
+    return judge_input(in, h_.personality.vendor_snapshot_types);
+  }
+
+  // refuse-collection-snapshots: any member (of any nested group) in a listed state.
+  bool refused(const Node& collection) const {
+    const RefusePolicy& policy = h_.personality.refuse_collection_snapshots;
+    if (policy.none()) return false;
+    if (policy.all) return true;
+    auto group_refused = [&](const Group& g) {
+      for (const Guid& m : g.members) {
+        const VmState s = must(h_.vms, m).state;
+        if (std::binary_search(policy.states.begin(), policy.states.end(), s)) return true;
+      }
+      return false;
+    };
+    if (collection.kind == NodeKind::kGroup) return group_refused(must(h_.groups, collection.id));
+    for (const Guid& gid : must(h_.management_groups, collection.id).members) {
+      if (group_refused(must(h_.groups, gid))) return true;
+    }
+    return false;
+  }
 
   MethodResult started(const Job& job) {
     MethodResult r = result(ReturnCode::kJobStarted);
@@ -572,7 +695,7 @@ class Methods {
   // failure code with everything undone.
   MethodResult create_now(Job& job) {
     for (const Guid& m : job.members) {
-      Vm& vm = h_.vms.at(m);
+      Vm& vm = must(h_.vms, m);
       if (h_.fires(FaultSite::kJobExceptionAtMember,
                    [&] { return fmt::format("synchronous CreateSnapshot ({})", vm.name); })) {
         h_.rollback(job);
@@ -585,7 +708,7 @@ class Methods {
       h_.snapshot_member(job, vm);
     }
     const Guid id = h_.make_snapshot_collection(job);
-    h_.collections.at(id).created_by_job = Guid{};
+    must(h_.collections, id).created_by_job = Guid{};
     MethodResult r = result(ReturnCode::kCompleted);
     cim::set(r.out, "ResultingSnapshotCollection",
              Value::reference(h_.path_of({NodeKind::kSnapshotCollection, id})));
@@ -641,41 +764,145 @@ class Methods {
 
 }  // namespace
 
+namespace {
+
+// The methods the fake models (contract §1), with the parameters each one reads and writes;
+// every other method the schema table declares for a served class answers Not Supported in
+// the personality's code family (decision 0014). The schema test holds this list to the table.
+struct Modelled {
+  NodeKind kind;
+  std::string_view method;
+  std::initializer_list<std::string_view> in;
+  std::initializer_list<std::string_view> out;
+  MethodResult (*call)(Methods&, const Node&, const PropertyList&);
+};
+
+const Modelled kModelled[] = {
+    {NodeKind::kCollectionSnapshotService,
+     "CreateSnapshot",
+     {"Collection", "SnapshotSettings", "SnapshotType", "ResultingSnapshotCollection"},
+     {"ResultingSnapshotCollection", "Job"},
+     [](Methods& m, const Node&, const PropertyList& in) { return m.create_snapshot(in); }},
+    {NodeKind::kCollectionSnapshotService,
+     "DestroySnapshot",
+     {"AffectedSnapshotCollection"},
+     {"Job"},
+     [](Methods& m, const Node&, const PropertyList& in) {
+       return m.destroy_or_apply(in, JobKind::kDestroySnapshot);
+     }},
+    {NodeKind::kCollectionSnapshotService,
+     "ApplySnapshot",
+     {"SnapshotCollection"},
+     {"Job"},
+     [](Methods& m, const Node&, const PropertyList& in) {
+       return m.destroy_or_apply(in, JobKind::kApplySnapshot);
+     }},
+    {NodeKind::kCollectionManagementService,
+     "DefineCollection",
+     {"Name", "Id", "Type"},
+     {"DefinedCollection"},
+     [](Methods& m, const Node&, const PropertyList& in) { return m.define_collection(in); }},
+    {NodeKind::kCollectionManagementService,
+     "DestroyCollection",
+     {"Collection"},
+     {},
+     [](Methods& m, const Node&, const PropertyList& in) { return m.destroy_collection(in); }},
+    {NodeKind::kCollectionManagementService,
+     "RenameCollection",
+     {"Collection", "NewName"},
+     {},
+     [](Methods& m, const Node&, const PropertyList& in) { return m.rename_collection(in); }},
+    {NodeKind::kCollectionManagementService,
+     "AddMember",
+     {"Member", "Collection"},
+     {},
+     [](Methods& m, const Node&, const PropertyList& in) {
+       return m.add_or_remove_member(in, true);
+     }},
+    {NodeKind::kCollectionManagementService,
+     "RemoveMember",
+     {"Member", "Collection"},
+     {},
+     [](Methods& m, const Node&, const PropertyList& in) {
+       return m.add_or_remove_member(in, false);
+     }},
+    {NodeKind::kCollectionManagementService,
+     "RemoveMemberById",
+     {"Member", "CollectionId"},
+     {},
+     [](Methods& m, const Node&, const PropertyList& in) { return m.remove_member_by_id(in); }},
+    {NodeKind::kVsms,
+     "DefineSystem",
+     {"SystemSettings"},
+     {"ResultingSystem"},
+     [](Methods& m, const Node&, const PropertyList& in) { return m.define_system(in); }},
+    {NodeKind::kVsms,
+     "DestroySystem",
+     {"AffectedSystem"},
+     {"Job"},
+     [](Methods& m, const Node&, const PropertyList& in) { return m.destroy_system(in); }},
+    {NodeKind::kVsms,
+     "ModifySystemSettings",
+     {"SystemSettings"},
+     {},
+     [](Methods& m, const Node&, const PropertyList& in) { return m.modify_system_settings(in); }},
+    {NodeKind::kVm,
+     "RequestStateChange",
+     {"RequestedState"},
+     {"Job"},
+     [](Methods& m, const Node& n, const PropertyList& in) {
+       return m.vm_request_state_change(n.id, in);
+     }},
+    {NodeKind::kJob,
+     "RequestStateChange",
+     {"RequestedState", "TimeoutPeriod"},
+     {},
+     [](Methods& m, const Node& n, const PropertyList& in) {
+       return m.job_request_state_change(n.id, in);
+     }},
+    {NodeKind::kJob,
+     "GetError",
+     {},
+     {"Error"},
+     [](Methods& m, const Node& n, const PropertyList&) { return m.get_error(n.id, false); }},
+    {NodeKind::kJob,
+     "GetErrorEx",
+     {},
+     {"Errors"},
+     [](Methods& m, const Node& n, const PropertyList&) { return m.get_error(n.id, true); }},
+};
+
+}  // namespace
+
+std::vector<MethodDeclaration> declared_methods() {
+  std::vector<MethodDeclaration> out;
+  for (const Modelled& m : kModelled) {
+    out.push_back(MethodDeclaration{Host::Impl::class_of(m.kind), m.method,
+                                    std::vector<std::string_view>(m.in),
+                                    std::vector<std::string_view>(m.out)});
+  }
+  return out;
+}
+
 cim::Result<MethodResult> Host::Impl::invoke(const ObjectPath& object, std::string_view method,
                                              const PropertyList& in) {
   HVSNAP_ASSIGN_OR_RETURN(Node node, resolve(object));
-  Methods m(*this);
-  auto is = [&](std::string_view name) { return cim::iequals(method, name); };
-  switch (node.kind) {
-    case NodeKind::kCollectionSnapshotService:
-      if (is("CreateSnapshot")) return m.create_snapshot(in);
-      if (is("DestroySnapshot")) return m.destroy_or_apply(in, JobKind::kDestroySnapshot);
-      if (is("ApplySnapshot")) return m.destroy_or_apply(in, JobKind::kApplySnapshot);
-      break;
-    case NodeKind::kCollectionManagementService:
-      if (is("DefineCollection")) return m.define_collection(in);
-      if (is("DestroyCollection")) return m.destroy_collection(in);
-      if (is("AddMember")) return m.add_or_remove_member(in, true);
-      if (is("RemoveMember")) return m.add_or_remove_member(in, false);
-      break;
-    case NodeKind::kVsms:
-      if (is("DefineSystem")) return m.define_system(in);
-      if (is("DestroySystem")) return m.destroy_system(in);
-      if (is("ModifySystemSettings")) return m.modify_system_settings(in);
-      break;
-    case NodeKind::kVm:
-      if (is("RequestStateChange")) return m.vm_request_state_change(node.id, in);
-      break;
-    case NodeKind::kJob:
-      if (is("RequestStateChange")) return m.job_request_state_change(node.id, in);
-      if (is("GetError")) return m.get_error(node.id, false);
-      if (is("GetErrorEx")) return m.get_error(node.id, true);
-      break;
-    default:
-      break;
+  const ClassLayout* layout = kind_layouts[static_cast<std::size_t>(node.kind)];
+  HVSNAP_ASSERT(layout != nullptr);  // resolve() only yields served kinds
+  const cim::schema::MethodDef* def = layout->def->method(method);
+  if (def == nullptr || !def->exists_at(host_build)) {
+    return cim::Status(
+        cim::StatusKind::kMethodNotFound,
+        fmt::format("{} has no method {} at build {}", class_of(node.kind), method, host_build));
   }
-  return cim::Status(cim::StatusKind::kMethodNotFound,
-                     fmt::format("{} has no method {} here", class_of(node.kind), method));
+  Methods m(*this);
+  for (const Modelled& mm : kModelled) {
+    if (mm.kind == node.kind && cim::iequals(mm.method, def->name)) return mm.call(m, node, in);
+  }
+  // Declared by the schema, not modelled here: Not Supported, nothing changes (decision 0014).
+  MethodResult r;
+  r.return_value = code(cim::ReturnCode::kNotSupported);
+  return r;
 }
 
 }  // namespace hvsnap::sim

@@ -29,7 +29,7 @@ struct AssocDef {
 
 namespace {
 
-constexpr std::array<AssocDef, 8> kAssocs{{
+constexpr std::array<AssocDef, 16> kAssocs{{
     {names::kCollectedVirtualSystems, "Collection", NodeKind::kGroup, "Member", NodeKind::kVm},
     {names::kCollectedCollections, "Collection", NodeKind::kManagementGroup, "Member",
      NodeKind::kGroup},
@@ -43,6 +43,23 @@ constexpr std::array<AssocDef, 8> kAssocs{{
      NodeKind::kLiveVssd},
     {names::kAffectedJobElement, "AffectingElement", NodeKind::kJob, "AffectedElement",
      NodeKind::kSnapshotCollection},
+    // M1: the snapshot tree, the last applied snapshot, the host's services.
+    {names::kParentChildSettingData, "Antecedent", NodeKind::kSnapshot, "Dependent",
+     NodeKind::kSnapshot},
+    {names::kLastAppliedSnapshot, "Antecedent", NodeKind::kSnapshot, "Dependent", NodeKind::kVm},
+    {names::kHostedService, "Antecedent", NodeKind::kHost, "Dependent", NodeKind::kVsms},
+    {names::kHostedService, "Antecedent", NodeKind::kHost, "Dependent",
+     NodeKind::kCollectionManagementService},
+    {names::kHostedService, "Antecedent", NodeKind::kHost, "Dependent",
+     NodeKind::kCollectionSnapshotService},
+    // A VM's settings and its processor and memory settings (neighbours.cpp).
+    {names::kVssdComponent, "GroupComponent", NodeKind::kLiveVssd, "PartComponent",
+     NodeKind::kProcessorSettings},
+    {names::kVssdComponent, "GroupComponent", NodeKind::kLiveVssd, "PartComponent",
+     NodeKind::kMemorySettings},
+    // root\cimv2: the computer system and its processors.
+    {names::kWin32ComputerSystemProcessor, "GroupComponent", NodeKind::kWin32ComputerSystem,
+     "PartComponent", NodeKind::kWin32Processor},
 }};
 
 // Class -> superclass, enough of the CIM schema for filters a client may use.
@@ -84,6 +101,28 @@ constexpr ClassParent kHierarchy[] = {
     {"CIM_MostCurrentSnapshotInBranch", "CIM_Dependency"},
     {"Msvm_SettingsDefineState", "CIM_SettingsDefineState"},
     {"Msvm_AffectedJobElement", "CIM_AffectedJobElement"},
+    {"Msvm_ParentChildSettingData", "CIM_Dependency"},
+    {"Msvm_LastAppliedSnapshot", "CIM_LastAppliedSnapshot"},
+    {"CIM_LastAppliedSnapshot", "CIM_Dependency"},
+    {"Msvm_HostedService", "CIM_HostedService"},
+    {"CIM_HostedService", "CIM_HostedDependency"},
+    {"CIM_HostedDependency", "CIM_Dependency"},
+    {"Msvm_VirtualSystemSettingDataComponent", "CIM_VirtualSystemSettingDataComponent"},
+    {"CIM_VirtualSystemSettingDataComponent", "CIM_Component"},
+    {"Msvm_ProcessorSettingData", "CIM_ResourceAllocationSettingData"},
+    {"Msvm_MemorySettingData", "CIM_ResourceAllocationSettingData"},
+    {"CIM_ResourceAllocationSettingData", "CIM_SettingData"},
+    {"Win32_ComputerSystem", "CIM_UnitaryComputerSystem"},
+    {"CIM_UnitaryComputerSystem", "CIM_ComputerSystem"},
+    {"Win32_ComputerSystemProduct", "CIM_Product"},
+    {"Win32_OperatingSystem", "CIM_OperatingSystem"},
+    {"CIM_OperatingSystem", "CIM_LogicalElement"},
+    {"Win32_Processor", "CIM_Processor"},
+    {"CIM_Processor", "CIM_LogicalDevice"},
+    {"CIM_LogicalDevice", "CIM_EnabledLogicalElement"},
+    {"Win32_ComputerSystemProcessor", "Win32_SystemDevices"},
+    {"Win32_SystemDevices", "CIM_SystemDevice"},
+    {"CIM_SystemDevice", "CIM_Component"},
 };
 
 std::string_view parent_of(std::string_view cls) {
@@ -156,9 +195,15 @@ std::uint16_t job_display_state(const Job& j) {
   return j.state;
 }
 
+// Msvm_ComputerSystem.ProcessID of a VM's worker process: stable for the VM, a multiple of
+// 4 as Windows process ids are.
+std::uint32_t worker_pid(const Guid& vm) {
+  return 1000 + 4 * static_cast<std::uint32_t>((vm.hi ^ vm.lo) % 250'000);
+}
+
 }  // namespace
 
-std::string_view Host::Impl::class_of(NodeKind kind) const {
+std::string_view Host::Impl::class_of(NodeKind kind) {
   switch (kind) {
     case NodeKind::kHost:
     case NodeKind::kVm:
@@ -180,8 +225,26 @@ std::string_view Host::Impl::class_of(NodeKind kind) const {
       return names::kCollectionManagementService;
     case NodeKind::kCollectionSnapshotService:
       return names::kCollectionSnapshotService;
+    case NodeKind::kProcessorSettings:
+      return names::kProcessorSettingData;
+    case NodeKind::kMemorySettings:
+      return names::kMemorySettingData;
+    case NodeKind::kWin32ComputerSystem:
+      return names::kWin32ComputerSystem;
+    case NodeKind::kWin32Product:
+      return names::kWin32ComputerSystemProduct;
+    case NodeKind::kWin32OperatingSystem:
+      return names::kWin32OperatingSystem;
+    case NodeKind::kWin32Processor:
+      return names::kWin32Processor;
   }
   return {};
+}
+
+// The namespace a class lives in: the schema table's, else (CIM base classes) the fake's own.
+std::string_view Host::Impl::namespace_of(std::string_view cls) const {
+  const cim::schema::ClassDef* c = cim::schema::find_class(cls);
+  return c != nullptr ? c->name_space : names::kNamespace;
 }
 
 cim::DateTime Host::Impl::timestamp(std::int64_t t_ms) const {
@@ -216,13 +279,28 @@ std::string Host::Impl::display_name(std::string_view base, std::int64_t t_ms) c
 }
 
 cim::Result<Node> Host::Impl::resolve(const ObjectPath& path) const {
-  if (!path.name_space().empty() &&
-      !cim::iequals(cim::canonical_namespace(path.name_space()), names::kNamespace)) {
-    return cim::Status(cim::StatusKind::kInvalidNamespace,
-                       fmt::format("namespace \"{}\" is not served here (only {})",
-                                   path.name_space(), names::kNamespace));
-  }
   const std::string_view cls = path.class_name();
+  const ClassLayout* layout = layout_of(cls);
+  if (layout == nullptr && cim::schema::find_class(cls) != nullptr)
+    return no_such_class(cls);  // not at this host's build
+  const std::string_view home = layout != nullptr ? layout->def->name_space : names::kNamespace;
+  if (!path.name_space().empty() &&
+      !cim::iequals(cim::canonical_namespace(path.name_space()), home)) {
+    const bool served_ns =
+        cim::iequals(cim::canonical_namespace(path.name_space()), names::kNamespace) ||
+        cim::iequals(cim::canonical_namespace(path.name_space()), names::kCimv2Namespace);
+    return cim::Status(
+        served_ns ? cim::StatusKind::kInvalidClass : cim::StatusKind::kInvalidNamespace,
+        served_ns ? fmt::format("class {} does not exist in {}", cls, path.name_space())
+                  : fmt::format("namespace \"{}\" is not served here (only {} and {})",
+                                path.name_space(), names::kNamespace, names::kCimv2Namespace));
+  }
+  for (std::size_t k = static_cast<std::size_t>(NodeKind::kProcessorSettings); k < kNodeKinds;
+       ++k) {
+    if (layout != nullptr && layout == kind_layouts[k]) {
+      if (auto n = resolve_neighbour(path, cls)) return std::move(*n);
+    }
+  }
   auto need_key = [&](std::string_view key) -> cim::Result<std::string> {
     const cim::Key* k = path.key(key);
     if (k == nullptr) {
@@ -308,7 +386,10 @@ cim::Result<Node> Host::Impl::resolve(const ObjectPath& path) const {
 }
 
 ObjectPath Host::Impl::path_of(const Node& node) const {
-  ObjectPath p(Name::borrow(names::kNamespace), Name::borrow(class_of(node.kind)));
+  const std::string_view cls = class_of(node.kind);
+  ObjectPath p(Name::borrow(node.kind >= NodeKind::kWin32ComputerSystem ? names::kCimv2Namespace
+                                                                        : names::kNamespace),
+               Name::borrow(cls));
   p.set_host(host_name);
   switch (node.kind) {
     case NodeKind::kHost:
@@ -339,6 +420,9 @@ ObjectPath Host::Impl::path_of(const Node& node) const {
       p.add_key("SystemCreationClassName"_n, std::string(names::kComputerSystem));
       p.add_key("SystemName"_n, host_name);
       break;
+    default:
+      neighbour_keys(node, p);
+      break;
   }
   return p;
 }
@@ -347,6 +431,8 @@ bool Host::Impl::exists_visibly(const Node& n) const {
   switch (n.kind) {
     case NodeKind::kVm:
     case NodeKind::kLiveVssd:
+    case NodeKind::kProcessorSettings:
+    case NodeKind::kMemorySettings:
       return vms.count(n.id) != 0;
     case NodeKind::kSnapshot:
       return snapshots.count(n.id) != 0;
@@ -365,134 +451,201 @@ bool Host::Impl::exists_visibly(const Node& n) const {
   }
 }
 
+// --- schema layouts (decision 0014) ---
+
+std::optional<std::uint32_t> ClassLayout::slot(std::string_view name) const {
+  auto it = std::lower_bound(index.begin(), index.end(), name,
+                             [](const auto& e, std::string_view n) { return e.first < n; });
+  if (it == index.end() || it->first != name) return std::nullopt;
+  return it->second;
+}
+
+void Slots::set(std::string_view name, Value v) {
+  auto i = layout_->slot(name);
+  if (!i) return;  // not a member at this build
+  Value& slot = props_[*i].value;
+  // The declared CIM type (decision 0014): a mismatch is a bug in the fake.
+  HVSNAP_ASSERT(v.type() == slot.type() && v.is_array() == slot.is_array());
+  slot = std::move(v);
+}
+
+void Host::Impl::build_layouts() {
+  layouts.clear();
+  for (const cim::schema::ClassDef& c : cim::schema::classes()) {
+    if (!c.exists_at(host_build)) continue;
+    ClassLayout l;
+    l.def = &c;
+    for (const cim::schema::PropertyDef& p : c.properties()) {
+      if (!p.exists_at(host_build)) continue;
+      l.index.emplace_back(p.name, static_cast<std::uint32_t>(l.nulls.size()));
+      l.nulls.push_back(cim::Property{Name::borrow(p.name), Value::null(p.type, p.array)});
+    }
+    std::sort(l.index.begin(), l.index.end());
+    layouts.emplace(c.name, std::move(l));
+  }
+  for (std::size_t k = 0; k < kind_layouts.size(); ++k)
+    kind_layouts[k] = layout_of(class_of(static_cast<NodeKind>(k)));
+  assoc_layouts.clear();
+  for (const AssocDef& def : kAssocs)
+    assoc_layouts.push_back(layout_of(def.cls));
+}
+
+const ClassLayout* Host::Impl::layout_of(std::string_view cls) const {
+  auto it = layouts.find(cls);
+  return it == layouts.end() ? nullptr : &it->second;
+}
+
+bool Host::Impl::served(NodeKind kind) const {
+  return kind_layouts[static_cast<std::size_t>(kind)] != nullptr;
+}
+
 Instance Host::Impl::materialize(const Node& node) {
-  Instance inst{Name::borrow(class_of(node.kind))};
-  // Sized to what each kind holds, and small enough for the allocator's fast path.
-  inst.reserve(node.kind == NodeKind::kJob ? 21 : 10);
-  inst.set_path(path_of(node));
-  auto str = [](std::string s) { return Value::string(std::move(s)); };
+  HVSNAP_ASSERT(served(node.kind));
+  Slots s(*kind_layouts[static_cast<std::size_t>(node.kind)]);
+  auto str = [](std::string v) { return Value::string(std::move(v)); };
+  auto null_string = [] { return Value::null(cim::CimType::kString); };
   switch (node.kind) {
     case NodeKind::kHost:
-      inst.add("CreationClassName"_n, str(std::string(names::kComputerSystem)));
-      inst.add("Name"_n, str(host_name));
-      inst.add("ElementName"_n, str(host_name));
-      inst.add("Caption"_n, str("Hosting Computer System"));
-      inst.add("EnabledState"_n, Value::uint16(2));
-      inst.add("HealthState"_n, Value::uint16(5));
+      s.set("CreationClassName", str(std::string(names::kComputerSystem)));
+      s.set("Name", str(host_name));
+      s.set("ElementName", str(host_name));
+      s.set("Caption", str("Hosting Computer System"));
+      s.set("Description", str("Microsoft Hosting Computer System"));
+      s.set("EnabledState", Value::uint16(2));
+      s.set("RequestedState", Value::uint16(12));
+      s.set("EnabledDefault", Value::uint16(2));
+      s.set("HealthState", Value::uint16(5));
+      s.set("OperationalStatus",
+            Value::array(cim::CimType::kUint16, {cim::Scalar(std::uint64_t{2})}));
       break;
     case NodeKind::kVm: {
-      const Vm& vm = vms.at(node.id);
-      inst.add("CreationClassName"_n, str(std::string(names::kComputerSystem)));
-      inst.add("Name"_n, str(vm.id.to_string()));
-      inst.add("ElementName"_n, str(vm.name));
-      inst.add("Caption"_n, str("Virtual Machine"));
-      inst.add("Description"_n, str("Microsoft Virtual Machine"));
-      inst.add("EnabledState"_n, Value::uint16(static_cast<std::uint16_t>(vm.state)));
-      inst.add(
-          "RequestedState"_n,
-          Value::uint16(vm.transition_job.is_nil() ? 12 : static_cast<std::uint16_t>(vm.target)));
-      inst.add("HealthState"_n, Value::uint16(5));
-      inst.add("OperationalStatus"_n,
-               Value::array(cim::CimType::kUint16, {cim::Scalar(std::uint64_t{2})}));
-      inst.add("InstallDate"_n, Value::datetime(timestamp(vm.created_ms)));
+      const Vm& vm = must(vms, node.id);
+      s.set("CreationClassName", str(std::string(names::kComputerSystem)));
+      s.set("Name", str(vm.id.to_string()));
+      s.set("ElementName", str(vm.name));
+      s.set("Caption", str("Virtual Machine"));
+      s.set("Description", str("Microsoft Virtual Machine"));
+      s.set("EnabledState", Value::uint16(enabled_state(vm.state)));
+      if (const std::string_view other = other_enabled_state(vm.state); !other.empty())
+        s.set("OtherEnabledState", str(std::string(other)));
+      s.set("RequestedState", Value::uint16(vm.transition_job.is_nil()
+                                                ? 12
+                                                : must(jobs, vm.transition_job).requested_state));
+      s.set("EnabledDefault", Value::uint16(2));
+      s.set("HealthState", Value::uint16(5));
+      s.set("OperationalStatus",
+            Value::array(cim::CimType::kUint16, {cim::Scalar(std::uint64_t{2})}));
+      s.set("InstallDate", Value::datetime(timestamp(vm.created_ms)));
+      if (has_worker_process(vm.state)) s.set("ProcessID", Value::uint32(worker_pid(vm.id)));
       break;
     }
     case NodeKind::kLiveVssd: {
-      const Vm& vm = vms.at(node.id);
-      inst.add("InstanceID"_n, str(prefixed(kMicrosoftPrefix, vm.id)));
-      inst.add("ElementName"_n, str(vm.name));
-      inst.add("VirtualSystemIdentifier"_n, str(vm.id.to_string()));
-      inst.add("VirtualSystemType"_n, str(std::string(names::kTypeRealized)));
-      inst.add("UserSnapshotType"_n, Value::uint16(static_cast<std::uint16_t>(vm.checkpoint_type)));
-      inst.add("Parent"_n, vm.most_current.is_nil()
-                               ? Value::null(cim::CimType::kString)
-                               : str(snapshot_path_text(host_name, vm.most_current)));
-      inst.add("CreationTime"_n, Value::datetime(timestamp(vm.created_ms)));
+      const Vm& vm = must(vms, node.id);
+      s.set("InstanceID", str(prefixed(kMicrosoftPrefix, vm.id)));
+      s.set("ElementName", str(vm.name));
+      s.set("VirtualSystemIdentifier", str(vm.id.to_string()));
+      s.set("VirtualSystemType", str(std::string(names::kTypeRealized)));
+      s.set("UserSnapshotType", Value::uint16(static_cast<std::uint16_t>(vm.checkpoint_type)));
+      s.set("Parent", vm.most_current.is_nil()
+                          ? null_string()
+                          : str(snapshot_path_text(host_name, vm.most_current)));
+      s.set("IsSaved",
+            Value::boolean(vm.state == VmState::kSaved || vm.state == VmState::kFastSaved ||
+                           vm.state == VmState::kHibernated));
+      s.set("CreationTime", Value::datetime(timestamp(vm.created_ms)));
       break;
     }
     case NodeKind::kSnapshot: {
-      const Snapshot& s = snapshots.at(node.id);
-      const Vm& vm = vms.at(s.vm);
-      inst.add("InstanceID"_n, str(prefixed(kMicrosoftPrefix, s.id)));
-      inst.add("ElementName"_n, str(s.name.empty() ? display_name(vm.name, s.created_ms) : s.name));
-      inst.add("VirtualSystemIdentifier"_n, str(vm.id.to_string()));
-      inst.add("VirtualSystemType"_n,
-               str(std::string(s.kind == SnapshotKind::kRecovery ? names::kTypeSnapshotRecovery
-                                                                 : names::kTypeSnapshotRealized)));
-      inst.add("UserSnapshotType"_n, Value::uint16(static_cast<std::uint16_t>(s.taken_as)));
-      inst.add("Parent"_n, s.parent.is_nil() ? Value::null(cim::CimType::kString)
-                                             : str(snapshot_path_text(host_name, s.parent)));
-      inst.add("CreationTime"_n, Value::datetime(timestamp(s.created_ms)));
+      const Snapshot& sn = must(snapshots, node.id);
+      const Vm& vm = must(vms, sn.vm);
+      s.set("InstanceID", str(prefixed(kMicrosoftPrefix, sn.id)));
+      s.set("ElementName", str(sn.name.empty() ? display_name(vm.name, sn.created_ms) : sn.name));
+      s.set("VirtualSystemIdentifier", str(vm.id.to_string()));
+      s.set("VirtualSystemType",
+            str(std::string(sn.kind == SnapshotKind::kRecovery ? names::kTypeSnapshotRecovery
+                                                               : names::kTypeSnapshotRealized)));
+      s.set("UserSnapshotType", Value::uint16(static_cast<std::uint16_t>(sn.taken_as)));
+      s.set("Parent",
+            sn.parent.is_nil() ? null_string() : str(snapshot_path_text(host_name, sn.parent)));
+      s.set("IsSaved", Value::boolean(sn.saved_state));
+      s.set("CreationTime", Value::datetime(timestamp(sn.created_ms)));
       break;
     }
     case NodeKind::kGroup: {
-      const Group& g = groups.at(node.id);
-      inst.add("CollectionID"_n, str(g.id.to_string()));
-      inst.add("ElementName"_n, str(g.name));
+      const Group& g = must(groups, node.id);
+      s.set("CollectionID", str(g.id.to_string()));
+      s.set("ElementName", str(g.name));
+      s.set("InstanceID", str(""));  // reads empty on a real host (M3)
+      // M4: not replicated, never failed over.
+      s.set("ReplicationState", Value::uint16(0));
+      s.set("ReplicationMode", Value::uint16(0));
+      s.set("FailedOverReplicationType", Value::uint16(0));
       break;
     }
     case NodeKind::kManagementGroup: {
-      const ManagementGroup& g = management_groups.at(node.id);
-      inst.add("CollectionID"_n, str(g.id.to_string()));
-      inst.add("ElementName"_n, str(g.name));
+      const ManagementGroup& g = must(management_groups, node.id);
+      s.set("CollectionID", str(g.id.to_string()));
+      s.set("ElementName", str(g.name));
+      s.set("InstanceID", str(""));
       break;
     }
     case NodeKind::kSnapshotCollection: {
-      const SnapshotCollection& c = collections.at(node.id);
-      inst.add("CollectionID"_n, str(c.id.to_string()));
+      const SnapshotCollection& c = must(collections, node.id);
+      s.set("CollectionID", str(c.id.to_string()));
       const auto g = groups.find(c.group);
-      inst.add("ElementName"_n, str(!c.name.empty() || g == groups.end()
-                                        ? c.name
-                                        : display_name(g->second.name, c.created_ms)));
+      s.set("ElementName",
+            str(!c.name.empty() || g == groups.end() ? c.name
+                                                     : display_name(g->second.name, c.created_ms)));
       break;
     }
     case NodeKind::kJob: {
-      Job& j = jobs.at(node.id);
+      Job& j = must(jobs, node.id);
       read_jobs.push_back(j.id);
       const bool terminal = cim::JobState(j.state).is_terminal();
       const std::int64_t end = terminal ? j.finished_ms : now_ms;
-      inst.add("InstanceID"_n, str(j.id.to_string()));
-      inst.add("Name"_n, str(std::string(to_string(j.kind))));
-      inst.add("ElementName"_n, str(std::string(to_string(j.kind))));
-      inst.add("Caption"_n, str(std::string(to_string(j.kind))));
-      inst.add("JobType"_n, Value::uint16(j.job_type));
-      inst.add("JobState"_n, Value::uint16(job_display_state(j)));
-      inst.add("JobStatus"_n, str(std::string(cim::JobState(j.state).meaning())));
-      inst.add("PercentComplete"_n, Value::uint16(j.percent));
-      inst.add("ErrorCode"_n, Value::uint16(j.error_code));
-      inst.add("ErrorDescription"_n, j.error_description.empty()
-                                         ? Value::null(cim::CimType::kString)
-                                         : str(j.error_description));
-      inst.add("ErrorSummaryDescription"_n,
-               j.error_summary.empty() ? Value::null(cim::CimType::kString) : str(j.error_summary));
-      inst.add("Cancellable"_n, Value::boolean(j.cancellable));
-      inst.add("DeleteOnCompletion"_n, Value::boolean(false));
-      inst.add("TimeSubmitted"_n, Value::datetime(timestamp(j.submitted_ms)));
-      inst.add("StartTime"_n, Value::datetime(timestamp(j.start_ms)));
-      inst.add("ElapsedTime"_n,
-               Value::datetime(cim::DateTime::interval((end - j.start_ms) * 1000)));
-      inst.add("TimeOfLastStateChange"_n, Value::datetime(timestamp(j.last_change_ms)));
-      inst.add("TimeBeforeRemoval"_n,
-               Value::datetime(cim::DateTime::interval(
-                   (terminal ? j.time_before_removal_ms : timing.time_before_removal_ms) * 1000)));
-      inst.add("OperationalStatus"_n,
-               Value::array(cim::CimType::kUint16,
-                            {cim::Scalar(std::uint64_t{j.error_code == 0 ? 2u : 6u})}));
-      inst.add("HealthState"_n, Value::uint16(5));
+      s.set("InstanceID", str(j.id.to_string()));
+      s.set("Name", str(std::string(to_string(j.kind))));
+      s.set("ElementName", str(std::string(to_string(j.kind))));
+      s.set("Caption", str(std::string(to_string(j.kind))));
+      s.set("JobType", Value::uint16(j.job_type));
+      s.set("JobState", Value::uint16(job_display_state(j)));
+      s.set("JobStatus", str(std::string(cim::JobState(j.state).meaning())));
+      s.set("PercentComplete", Value::uint16(j.percent));
+      s.set("ErrorCode", Value::uint16(j.error_code));
+      if (!j.error_description.empty()) s.set("ErrorDescription", str(j.error_description));
+      if (!j.error_summary.empty()) s.set("ErrorSummaryDescription", str(j.error_summary));
+      s.set("Cancellable", Value::boolean(j.cancellable));
+      s.set("DeleteOnCompletion", Value::boolean(false));
+      s.set("TimeSubmitted", Value::datetime(timestamp(j.submitted_ms)));
+      s.set("StartTime", Value::datetime(timestamp(j.start_ms)));
+      s.set("ElapsedTime", Value::datetime(cim::DateTime::interval((end - j.start_ms) * 1000)));
+      s.set("TimeOfLastStateChange", Value::datetime(timestamp(j.last_change_ms)));
+      s.set("TimeBeforeRemoval",
+            Value::datetime(cim::DateTime::interval(
+                (terminal ? j.time_before_removal_ms : timing.time_before_removal_ms) * 1000)));
+      const bool failed = terminal && !cim::JobState(j.state).is_success();
+      s.set("OperationalStatus",
+            Value::array(cim::CimType::kUint16, {cim::Scalar(std::uint64_t{failed ? 6u : 2u})}));
+      s.set("HealthState", Value::uint16(5));
       break;
     }
     case NodeKind::kVsms:
     case NodeKind::kCollectionManagementService:
     case NodeKind::kCollectionSnapshotService:
-      inst.add("CreationClassName"_n, str(std::string(class_of(node.kind))));
-      inst.add("Name"_n, str(std::string(service_name(node.kind))));
-      inst.add("SystemCreationClassName"_n, str(std::string(names::kComputerSystem)));
-      inst.add("SystemName"_n, str(host_name));
-      inst.add("ElementName"_n, str(std::string(class_of(node.kind))));
-      inst.add("EnabledState"_n, Value::uint16(2));
-      inst.add("HealthState"_n, Value::uint16(5));
+      s.set("CreationClassName", str(std::string(class_of(node.kind))));
+      s.set("Name", str(std::string(service_name(node.kind))));
+      s.set("SystemCreationClassName", str(std::string(names::kComputerSystem)));
+      s.set("SystemName", str(host_name));
+      s.set("ElementName", str(std::string(class_of(node.kind))));
+      s.set("EnabledState", Value::uint16(2));
+      s.set("HealthState", Value::uint16(5));
+      break;
+    default:
+      materialize_neighbour(node, s);
       break;
   }
+  Instance inst{Name::borrow(class_of(node.kind)), s.take()};
+  inst.set_path(path_of(node));
   return inst;
 }
 
@@ -508,10 +661,16 @@ std::vector<Node> Host::Impl::all_of(NodeKind kind) const {
     case NodeKind::kVsms:
     case NodeKind::kCollectionManagementService:
     case NodeKind::kCollectionSnapshotService:
+    case NodeKind::kWin32ComputerSystem:
+    case NodeKind::kWin32Product:
+    case NodeKind::kWin32OperatingSystem:
+    case NodeKind::kWin32Processor:
       out.push_back(Node{kind, {}});
       break;
     case NodeKind::kVm:
     case NodeKind::kLiveVssd:
+    case NodeKind::kProcessorSettings:
+    case NodeKind::kMemorySettings:
       collect(vms);
       break;
     case NodeKind::kSnapshot:
@@ -547,7 +706,7 @@ std::vector<Node> Host::Impl::links(const AssocDef& def, const Node& from, bool 
   const std::string_view cls = def.cls;
   if (cls == names::kCollectedVirtualSystems) {
     if (from_a) {
-      for (const Guid& m : groups.at(from.id).members)
+      for (const Guid& m : must(groups, from.id).members)
         add(m);
     } else if (auto it = vm_groups.find(from.id); it != vm_groups.end()) {
       for (const Guid& g : it->second)
@@ -555,7 +714,7 @@ std::vector<Node> Host::Impl::links(const AssocDef& def, const Node& from, bool 
     }
   } else if (cls == names::kCollectedCollections) {
     if (from_a) {
-      for (const Guid& m : management_groups.at(from.id).members)
+      for (const Guid& m : must(management_groups, from.id).members)
         add(m);
     } else {
       for (const auto& [id, mg] : management_groups) {
@@ -564,40 +723,60 @@ std::vector<Node> Host::Impl::links(const AssocDef& def, const Node& from, bool 
     }
   } else if (cls == names::kSnapshotOfGroup) {
     if (from_a) {
-      for (const Guid& c : groups.at(from.id).snapshot_collections)
+      for (const Guid& c : must(groups, from.id).snapshot_collections)
         add(c);
     } else {
-      add(collections.at(from.id).group);
+      add(must(collections, from.id).group);
     }
   } else if (cls == names::kCollectedSnapshots) {
     if (from_a) {
-      for (const Guid& s : collections.at(from.id).members)
+      for (const Guid& s : must(collections, from.id).members)
         add(s);
-    } else if (const Guid& c = snapshots.at(from.id).collection; !c.is_nil()) {
+    } else if (const Guid& c = must(snapshots, from.id).collection; !c.is_nil()) {
       add(c);
     }
   } else if (cls == names::kSnapshotOfVm) {
     if (from_a) {
-      for (const Guid& s : vms.at(from.id).snapshots)
+      for (const Guid& s : must(vms, from.id).snapshots)
         add(s);
     } else {
-      add(snapshots.at(from.id).vm);
+      add(must(snapshots, from.id).vm);
     }
   } else if (cls == names::kMostCurrentSnapshot) {
     if (from_a) {
-      if (const Guid& s = vms.at(from.id).most_current; !s.is_nil()) add(s);
+      if (const Guid& s = must(vms, from.id).most_current; !s.is_nil()) add(s);
     } else {
-      const Snapshot& s = snapshots.at(from.id);
-      if (vms.at(s.vm).most_current == s.id) add(s.vm);
+      const Snapshot& s = must(snapshots, from.id);
+      if (must(vms, s.vm).most_current == s.id) add(s.vm);
     }
   } else if (cls == names::kSettingsDefineState) {
     add(from.id);  // a VM and its live VSSD share the GUID
+  } else if (cls == names::kParentChildSettingData) {
+    const Snapshot& s = must(snapshots, from.id);
+    if (from_a) {
+      for (const Guid& other : must(vms, s.vm).snapshots) {
+        if (must(snapshots, other).parent == from.id) add(other);
+      }
+    } else if (!s.parent.is_nil()) {
+      add(s.parent);
+    }
+  } else if (cls == names::kLastAppliedSnapshot) {
+    if (from_a) {
+      const Snapshot& s = must(snapshots, from.id);
+      if (must(vms, s.vm).last_applied == s.id) add(s.vm);
+    } else if (const Guid& applied = must(vms, from.id).last_applied; !applied.is_nil()) {
+      add(applied);
+    }
+  } else if (cls == names::kHostedService || cls == names::kWin32ComputerSystemProcessor) {
+    add(Guid{});  // singletons
+  } else if (cls == names::kVssdComponent) {
+    add(from.id);  // a VM's live VSSD and its settings share the VM's GUID
   } else if (cls == names::kAffectedJobElement) {
     if (from_a) {
-      const Job& j = jobs.at(from.id);
+      const Job& j = must(jobs, from.id);
       if (j.kind == JobKind::kCreateSnapshot && !j.target.is_nil() && collections.count(j.target))
         add(j.target);
-    } else if (const Guid& by = collections.at(from.id).created_by_job;
+    } else if (const Guid& by = must(collections, from.id).created_by_job;
                !by.is_nil() && jobs.count(by)) {
       add(by);
     }
@@ -608,39 +787,76 @@ std::vector<Node> Host::Impl::links(const AssocDef& def, const Node& from, bool 
 
 cim::Instance Host::Impl::association_instance(const AssocDef& def, const Node& a,
                                                const Node& b) const {
-  Instance inst{Name::borrow(def.cls)};
+  const ClassLayout* layout = assoc_layout(def);
+  HVSNAP_ASSERT(layout != nullptr);
+  Slots s(*layout);
   const ObjectPath pa = path_of(a);
   const ObjectPath pb = path_of(b);
-  ObjectPath p(Name::borrow(names::kNamespace), Name::borrow(def.cls));
+  ObjectPath p(Name::borrow(layout->def->name_space), Name::borrow(def.cls));
   p.set_host(host_name);
   p.add_key(Name::borrow(def.role_a), pa.to_string(), cim::KeyKind::kReference);
   p.add_key(Name::borrow(def.role_b), pb.to_string(), cim::KeyKind::kReference);
-  inst.set_path(std::move(p));
-  inst.add(Name::borrow(def.role_a), Value::reference(pa));
-  inst.add(Name::borrow(def.role_b), Value::reference(pb));
+  s.set(def.role_a, Value::reference(pa));
+  s.set(def.role_b, Value::reference(pb));
   if (def.cls == names::kAffectedJobElement) {
-    inst.add("ElementEffects"_n,
-             Value::array(cim::CimType::kUint16, {cim::Scalar(std::uint64_t{5})}));
+    s.set("ElementEffects", Value::array(cim::CimType::kUint16, {cim::Scalar(std::uint64_t{5})}));
   }
+  Instance inst{Name::borrow(def.cls), s.take()};
+  inst.set_path(std::move(p));
   return inst;
 }
 
-cim::Result<std::vector<Instance>> Host::Impl::enumerate(std::string_view class_name) {
-  if (!known_class(class_name)) {
+// An association is served when its class exists at the host's build and so do both ends.
+bool Host::Impl::served(const AssocDef& def) const {
+  return assoc_layout(def) != nullptr && served(def.kind_a) && served(def.kind_b);
+}
+
+// Looked up once per build (build_layouts): associations are walked on every read.
+const ClassLayout* Host::Impl::assoc_layout(const AssocDef& def) const {
+  const auto i = static_cast<std::size_t>(&def - kAssocs.data());
+  HVSNAP_ASSERT(i < assoc_layouts.size());
+  return assoc_layouts[i];
+}
+
+// A class this host knows: a table class that exists at its build, or a CIM base class.
+bool Host::Impl::class_exists(std::string_view cls) const {
+  if (cim::schema::find_class(cls) != nullptr) return layout_of(cls) != nullptr;
+  return known_class(cls);
+}
+
+cim::Status Host::Impl::no_such_class(std::string_view cls) const {
+  if (const auto* c = cim::schema::find_class(cls); c != nullptr && !c->exists_at(host_build)) {
     return cim::Status(cim::StatusKind::kInvalidClass,
-                       fmt::format("class {} does not exist in {}", class_name, names::kNamespace));
+                       fmt::format("class {} does not exist at build {} (builds {}..{})", cls,
+                                   host_build, c->first_build, c->last_build));
   }
+  return cim::Status(cim::StatusKind::kInvalidClass,
+                     fmt::format("class {} does not exist in {}", cls, names::kNamespace));
+}
+
+cim::Result<std::vector<Instance>> Host::Impl::enumerate(std::string_view name_space,
+                                                         std::string_view class_name) {
+  if (!class_exists(class_name)) return no_such_class(class_name);
+  // A class of the table lives in one namespace; a CIM base class is looked for in the one
+  // asked for (root\virtualization\v2 when none is).
+  const std::string_view ns = name_space.empty() ? namespace_of(class_name) : name_space;
+  if (cim::schema::find_class(class_name) != nullptr && !cim::iequals(ns, namespace_of(class_name)))
+    return cim::Status(cim::StatusKind::kInvalidClass,
+                       fmt::format("class {} does not exist in {}", class_name, ns));
   std::vector<Instance> out;
-  for (NodeKind k :
-       {NodeKind::kHost, NodeKind::kVm, NodeKind::kLiveVssd, NodeKind::kSnapshot, NodeKind::kGroup,
-        NodeKind::kManagementGroup, NodeKind::kSnapshotCollection, NodeKind::kJob, NodeKind::kVsms,
-        NodeKind::kCollectionManagementService, NodeKind::kCollectionSnapshotService}) {
-    if (!is_a(class_of(k), class_name)) continue;
+  for (std::size_t i = 0; i < kNodeKinds; ++i) {
+    const auto k = static_cast<NodeKind>(i);
+    if (!served(k) || !is_a(class_of(k), class_name) ||
+        !cim::iequals(namespace_of(class_of(k)), ns)) {
+      continue;
+    }
     for (const Node& n : all_of(k))
       out.push_back(materialize(n));
   }
   for (const AssocDef& def : kAssocs) {
-    if (!is_a(def.cls, class_name)) continue;
+    if (!served(def) || !is_a(def.cls, class_name) ||
+        !cim::iequals(assoc_layout(def)->def->name_space, ns))
+      continue;
     for (const Node& a : all_of(def.kind_a)) {
       for (const Node& b : links(def, a, true))
         out.push_back(association_instance(def, a, b));
@@ -655,12 +871,12 @@ cim::Result<std::vector<Instance>> Host::Impl::walk(const ObjectPath& object, bo
                                                     std::string_view role,
                                                     std::string_view result_role) {
   HVSNAP_ASSIGN_OR_RETURN(Node from, resolve(object));
-  if (!assoc_class.empty() && !known_class(assoc_class)) {
+  if (!assoc_class.empty() && !class_exists(assoc_class)) {
     return cim::Status(
         cim::StatusKind::kInvalidParameter,
         fmt::format("AssocClass {} does not exist in {}", assoc_class, names::kNamespace));
   }
-  if (!result_class.empty() && !known_class(result_class)) {
+  if (!result_class.empty() && !class_exists(result_class)) {
     return cim::Status(
         cim::StatusKind::kInvalidParameter,
         fmt::format("ResultClass {} does not exist in {}", result_class, names::kNamespace));
@@ -670,6 +886,7 @@ cim::Result<std::vector<Instance>> Host::Impl::walk(const ObjectPath& object, bo
   std::vector<Node> seen;  // ASSOCIATORS OF returns each object once
   seen.reserve(8);
   for (const AssocDef& def : kAssocs) {
+    if (!served(def)) continue;
     if (!assoc_class.empty() && !is_a(def.cls, assoc_class)) continue;
     if (want_refs && !result_class.empty() && !is_a(def.cls, result_class)) continue;
     for (bool from_a : {true, false}) {
@@ -693,7 +910,24 @@ cim::Result<std::vector<Instance>> Host::Impl::walk(const ObjectPath& object, bo
       }
     }
   }
+  // M2, AMB-16: a wide traversal (no AssocClass) may return an object more than once; an
+  // association named by its class lists each pair once (contract CS-READ-4).
+  if (personality.associators == AssociatorResults::kDuplicates && assoc_class.empty())
+    repeat_some(out);
   return out;
+}
+
+// `associators: duplicates` (M2): a real host may return an object once per association
+// that reaches it; here each result is repeated with a seeded probability of one in three.
+void Host::Impl::repeat_some(std::vector<Instance>& out) {
+  std::vector<Instance> with;
+  with.reserve(out.size() * 2);
+  for (Instance& i : out) {
+    const bool twice = rng_choices.uniform(0, 2) == 0;
+    with.push_back(i);
+    if (twice) with.push_back(std::move(i));
+  }
+  out = std::move(with);
 }
 
 }  // namespace hvsnap::sim

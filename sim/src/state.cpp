@@ -30,7 +30,10 @@ struct Table;
 
 HVSNAP_ENUM_TABLE(VmState, {VmState::kRunning, "running"}, {VmState::kOff, "off"},
                   {VmState::kShuttingDown, "shutting-down"}, {VmState::kSaved, "saved"},
-                  {VmState::kPaused, "paused"}, {VmState::kStarting, "starting"})
+                  {VmState::kPaused, "paused"}, {VmState::kStarting, "starting"},
+                  {VmState::kSaving, "saving"}, {VmState::kPausing, "pausing"},
+                  {VmState::kResuming, "resuming"}, {VmState::kFastSaved, "fast-saved"},
+                  {VmState::kHibernated, "hibernated"})
 HVSNAP_ENUM_TABLE(CheckpointType, {CheckpointType::kDisabled, "disabled"},
                   {CheckpointType::kProduction, "production"},
                   {CheckpointType::kProductionOnly, "production-only"},
@@ -42,10 +45,18 @@ HVSNAP_ENUM_TABLE(GuestVss, {GuestVss::kOk, "ok"}, {GuestVss::kFails, "fails"},
                   {GuestVss::kAbsent, "absent"})
 HVSNAP_ENUM_TABLE(SnapshotKind, {SnapshotKind::kStandard, "standard"},
                   {SnapshotKind::kRecovery, "recovery"})
-HVSNAP_ENUM_TABLE(CodeFamily, {CodeFamily::kDmtf, "dmtf"}, {CodeFamily::kMsvm, "msvm"})
+HVSNAP_ENUM_TABLE(CodeFamily, {CodeFamily::kMsvm, "msvm"}, {CodeFamily::kDmtf, "dmtf"})
 HVSNAP_ENUM_TABLE(Completion, {Completion::kJob, "job"}, {Completion::kSynchronous, "synchronous"},
                   {Completion::kMixed, "mixed"})
-HVSNAP_ENUM_TABLE(FirstJobState, {FirstJobState::kRunning, "running"}, {FirstJobState::kNew, "new"})
+HVSNAP_ENUM_TABLE(FirstJobState, {FirstJobState::kRunning, "running"}, {FirstJobState::kNew, "new"},
+                  {FirstJobState::kQueryPending, "query-pending"})
+HVSNAP_ENUM_TABLE(Validation, {Validation::kSync, "sync"}, {Validation::kInJob, "in-job"})
+HVSNAP_ENUM_TABLE(VendorSnapshotTypes, {VendorSnapshotTypes::kReject, "reject"},
+                  {VendorSnapshotTypes::kAccept, "accept"})
+HVSNAP_ENUM_TABLE(DestroyMode, {DestroyMode::kReparent, "reparent"},
+                  {DestroyMode::kRemoveDependents, "remove-dependents"})
+HVSNAP_ENUM_TABLE(AssociatorResults, {AssociatorResults::kDistinct, "distinct"},
+                  {AssociatorResults::kDuplicates, "duplicates"})
 HVSNAP_ENUM_TABLE(JobProgress, {JobProgress::kTicks, "ticks"},
                   {JobProgress::kAfterReads, "after-reads"}, {JobProgress::kManual, "manual"})
 HVSNAP_ENUM_TABLE(FaultSite, {FaultSite::kSyncFailed, "sync-failed"},
@@ -57,7 +68,8 @@ HVSNAP_ENUM_TABLE(FaultSite, {FaultSite::kSyncFailed, "sync-failed"},
 HVSNAP_ENUM_TABLE(JobKind, {JobKind::kCreateSnapshot, "create-snapshot"},
                   {JobKind::kDestroySnapshot, "destroy-snapshot"},
                   {JobKind::kApplySnapshot, "apply-snapshot"},
-                  {JobKind::kStateChange, "state-change"})
+                  {JobKind::kStateChange, "state-change"},
+                  {JobKind::kDestroySystem, "destroy-system"})
 #undef HVSNAP_ENUM_TABLE
 
 template <class E>
@@ -91,6 +103,45 @@ cim::Status unique_ids(const std::vector<T>& v, std::string_view what) {
 std::string_view to_string(VmState v) {
   return name_of(v);
 }
+
+std::uint16_t enabled_state(VmState s) {
+  switch (s) {
+    case VmState::kSaving:
+    case VmState::kPausing:
+    case VmState::kResuming:
+      return 1;  // Other (V1)
+    default:
+      return static_cast<std::uint16_t>(s);
+  }
+}
+
+std::string_view other_enabled_state(VmState s) {
+  switch (s) {
+    case VmState::kSaving:
+      return "Saving";
+    case VmState::kPausing:
+      return "Quiescing";
+    case VmState::kResuming:
+      return "Resuming";
+    default:
+      return {};
+  }
+}
+
+bool is_transitional(VmState s) {
+  return s == VmState::kStarting || s == VmState::kShuttingDown || s == VmState::kSaving ||
+         s == VmState::kPausing || s == VmState::kResuming;
+}
+
+bool is_saved_like(VmState s) {
+  return s == VmState::kSaved || s == VmState::kPaused || s == VmState::kFastSaved ||
+         s == VmState::kHibernated;
+}
+
+bool has_worker_process(VmState s) {
+  return s != VmState::kOff && s != VmState::kSaved && s != VmState::kFastSaved &&
+         s != VmState::kHibernated;
+}
 std::string_view to_string(CheckpointType v) {
   return name_of(v);
 }
@@ -113,6 +164,18 @@ std::string_view to_string(FirstJobState v) {
   return name_of(v);
 }
 std::string_view to_string(JobProgress v) {
+  return name_of(v);
+}
+std::string_view to_string(Validation v) {
+  return name_of(v);
+}
+std::string_view to_string(VendorSnapshotTypes v) {
+  return name_of(v);
+}
+std::string_view to_string(DestroyMode v) {
+  return name_of(v);
+}
+std::string_view to_string(AssociatorResults v) {
   return name_of(v);
 }
 std::string_view to_string(FaultSite v) {
@@ -152,6 +215,10 @@ HVSNAP_INSTANTIATE(CodeFamily)
 HVSNAP_INSTANTIATE(Completion)
 HVSNAP_INSTANTIATE(FirstJobState)
 HVSNAP_INSTANTIATE(JobProgress)
+HVSNAP_INSTANTIATE(Validation)
+HVSNAP_INSTANTIATE(VendorSnapshotTypes)
+HVSNAP_INSTANTIATE(DestroyMode)
+HVSNAP_INSTANTIATE(AssociatorResults)
 HVSNAP_INSTANTIATE(FaultSite)
 HVSNAP_INSTANTIATE(JobKind)
 #undef HVSNAP_INSTANTIATE
@@ -176,6 +243,23 @@ void HostState::canonicalize() {
 
 cim::Status validate(const HostState& s) {
   if (s.host_name.empty()) return cim::invalid_parameter("the host name is empty");
+  if (s.host_build < cim::schema::known_builds().front()) {
+    return cim::invalid_parameter(
+        fmt::format("host build {} is older than the first Hyper-V WMI v2 build ({})", s.host_build,
+                    cim::schema::known_builds().front()));
+  }
+  // Records the classes of this build cannot show (VM groups exist from 10240).
+  for (auto [count, cls] :
+       {std::pair{s.groups.size(), std::string_view("Msvm_VirtualSystemCollection")},
+        std::pair{s.management_groups.size(), std::string_view("Msvm_ManagementCollection")},
+        std::pair{s.snapshot_collections.size(), std::string_view("Msvm_SnapshotCollection")}}) {
+    const cim::schema::ClassDef* c = cim::schema::find_class(cls);
+    if (count > 0 && c != nullptr && !c->exists_at(s.host_build)) {
+      return cim::invalid_parameter(fmt::format(
+          "host build {} has no {} (it exists from build {}), yet the host has {} of them",
+          s.host_build, cls, c->first_build, count));
+    }
+  }
   for (auto st :
        {unique_ids(s.vms, "vm"), unique_ids(s.groups, "group"),
         unique_ids(s.management_groups, "management group"), unique_ids(s.snapshots, "snapshot"),
@@ -209,13 +293,14 @@ cim::Status validate(const HostState& s) {
       }
     }
   }
-  auto is_transitional = [](VmState st) {
-    return st == VmState::kStarting || st == VmState::kShuttingDown;
-  };
   for (const auto& v : s.vms) {
     if (is_transitional(v.state) && (v.transition_job.is_nil() || !jobs.count(v.transition_job))) {
       return cim::invalid_parameter(fmt::format("vm \"{}\" is {} but no state-change job drives it",
                                                 v.name, to_string(v.state)));
+    }
+    if (v.cpus < 1 || v.cpus > 240 || v.memory_mb < 32) {
+      return cim::invalid_parameter(
+          fmt::format("vm \"{}\": cpus must be 1..240 and memory at least 32 MB", v.name));
     }
     if (!v.busy_job.is_nil() && !jobs.count(v.busy_job)) {
       return cim::invalid_parameter(
@@ -234,6 +319,11 @@ cim::Status validate(const HostState& s) {
       return cim::invalid_parameter(
           fmt::format("vm \"{}\": most-current snapshot {} is not one of its snapshots", v.name,
                       v.most_current.to_string()));
+    }
+    if (!v.last_applied.is_nil() && !own.count(v.last_applied)) {
+      return cim::invalid_parameter(
+          fmt::format("vm \"{}\": last-applied snapshot {} is not one of its snapshots", v.name,
+                      v.last_applied.to_string()));
     }
   }
   for (const auto& sn : s.snapshots) {
@@ -349,6 +439,7 @@ cim::Status validate(const HostState& s) {
       s.personality.job_progress_reads == 0) {
     return cim::invalid_parameter("personality job-progress after-reads needs N >= 1");
   }
+  if (auto st = validate(s.personality); !st.ok()) return st;
   for (const auto& [site, cfg] : s.faults.sites) {
     if (!(cfg.activation >= 0.0 && cfg.activation <= 1.0 && cfg.firing >= 0.0 &&
           cfg.firing <= 1.0)) {

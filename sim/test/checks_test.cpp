@@ -1,5 +1,5 @@
 // Contract §3.1: the synchronous checks, one test per row, first match wins, each failure
-// leaving no change; the msvm personality's code mapping; R ignored on input (AMB-7).
+// leaving no change; the default Msvm codes and the dmtf personality; R ignored on input (AMB-7).
 #include "harness.h"
 
 namespace hvsnap::sim::testing {
@@ -32,11 +32,12 @@ class Checks : public ::testing::Test {
     ASSERT_TRUE(host_);
     ready_ = group(*host_, "ready");
   }
-  // Calls CreateSnapshot and asserts the code and that nothing observable changed.
-  void expect_rejected(const cim::PropertyList& in, std::uint32_t code) {
+  // Calls CreateSnapshot and asserts the code and that nothing observable changed. `dmtf` is
+  // the §3.1 row's DMTF code; the default personality answers its Msvm twin (C1, C2).
+  void expect_rejected(const cim::PropertyList& in, std::uint32_t dmtf) {
     const Observable before = observe(*host_);
     const auto r = invoke(*host_, names::kCollectionSnapshotService, "CreateSnapshot", in);
-    EXPECT_EQ(r.return_value, code);
+    EXPECT_EQ(r.return_value, cim::ReturnCode::to_msvm(dmtf));
     EXPECT_EQ(r.get("Job"), nullptr);
     EXPECT_TRUE(observe(*host_) == before) << "a rejected call changed the host";
   }
@@ -46,7 +47,7 @@ class Checks : public ::testing::Test {
   cim::ObjectPath ready_;
 };
 
-TEST_F(Checks, Row1_NullMalformedOrForeignCollectionIs4) {
+TEST_F(Checks, Row1_NullMalformedOrForeignCollectionIsInvalidParameter) {
   cim::PropertyList in = args();
   in.erase(in.begin());  // C-NULL: absent
   expect_rejected(in, 4);
@@ -67,29 +68,29 @@ TEST_F(Checks, Row1_NullMalformedOrForeignCollectionIs4) {
   expect_rejected(in, 4);
 }
 
-TEST_F(Checks, Row2_WrongClassIs4) {
+TEST_F(Checks, Row2_WrongClassIsInvalidParameter) {
   cim::PropertyList in = args();
   cim::set(in, "Collection", cim::Value::reference(vm(*host_, "ready-1")));
   expect_rejected(in, 4);
 }
 
-TEST_F(Checks, Row3_MissingGroupIs4) {
+TEST_F(Checks, Row3_MissingGroupIsInvalidParameter) {
   cim::ObjectPath missing(std::string(names::kNamespace), std::string(names::kVmGroup));
   missing.add_key("CollectionID", "00000000-1111-4222-8333-444444444444");
   expect_rejected(create_args(missing, 1), 4);
 }
 
-TEST_F(Checks, Row4_TypeZeroOrReservedIs6) {
+TEST_F(Checks, Row4_TypeZeroOrReservedIsInvalidType) {
   for (std::uint16_t t : {0, 3, 4, 1000, 32767})
     expect_rejected(args(t), 6);
 }
 
-TEST_F(Checks, Row5_VendorTypeIs1) {
+TEST_F(Checks, Row5_VendorTypeIsNotSupported) {
   for (std::uint16_t t : {32768, 40000, 65535})
     expect_rejected(args(t), 1);
 }
 
-TEST_F(Checks, Row6_BadSettingsAre4) {
+TEST_F(Checks, Row6_BadSettingsAreInvalidParameter) {
   for (const char* bad : {
            "<INSTANCE CLASSNAME=\"Msvm_VirtualSystemSnapshotSettingData\">",  // S-MALFORMED
            "just text",                                                       // S-MALFORMED
@@ -112,33 +113,33 @@ TEST_F(Checks, Row6_BadSettingsAre4) {
   }
 }
 
-TEST_F(Checks, Row7_ManagementCollectionIs1) {
+TEST_F(Checks, Row7_ManagementCollectionIsNotSupported) {
   expect_rejected(create_args(find(*host_, names::kManagementCollection, "mgmt"), 1), 1);
 }
 
-TEST_F(Checks, Row8_EmptyGroupIs5) {
+TEST_F(Checks, Row8_EmptyGroupIsInvalidState) {
   expect_rejected(create_args(group(*host_, "empty"), 1), 5);
 }
 
-TEST_F(Checks, Row9_TransitionalOrBusyMemberIs5) {
+TEST_F(Checks, Row9_TransitionalOrBusyMemberIsInvalidState) {
   expect_rejected(create_args(group(*host_, "transitional"), 1), 5);
 }
 
-TEST(ChecksBusy, Row9_AMemberBusyInAnotherJobIs5) {
+TEST(ChecksBusy, Row9_AMemberBusyInAnotherJobIsInvalidState) {
   // Manual progress keeps the first job running while the second call is judged.
   auto host = make_host(std::string(kHost) + "personality: {job-progress: manual}\n");
   ASSERT_TRUE(host);
   const auto first = create_snapshot(*host, group(*host, "ready"));
   ASSERT_EQ(first.return_value, 4096U);
   const Observable before = observe(*host);
-  EXPECT_EQ(create_snapshot(*host, group(*host, "overlap")).return_value, 5U);
+  EXPECT_EQ(create_snapshot(*host, group(*host, "overlap")).return_value, 32775U);
   EXPECT_TRUE(observe(*host) == before);
   host->control().advance(10'000);
   EXPECT_EQ(wait_job(*host, job_of(first)), 7U);
   EXPECT_EQ(create_snapshot(*host, group(*host, "overlap")).return_value, 4096U);
 }
 
-TEST_F(Checks, Row10_RecoveryOfSavedOrPausedIs5ButStandardIsAccepted) {
+TEST_F(Checks, Row10_RecoveryOfSavedOrPausedIsInvalidStateButStandardIsAccepted) {
   expect_rejected(create_args(group(*host_, "saved"), 2), 5);
   expect_rejected(create_args(group(*host_, "paused"), 2), 5);
   EXPECT_EQ(create_snapshot(*host_, group(*host_, "saved"), 1).return_value, 4096U);
@@ -207,14 +208,25 @@ TEST_F(Checks, ResultingSnapshotCollectionOnInputIsIgnored) {
   EXPECT_EQ(assoc(*host_, existing, names::kCollectedSnapshots).size(), 2U);
 }
 
-TEST(ChecksMsvm, MsvmPersonalityAnswersWithTheVendorFamily) {
-  auto host = make_host(std::string(kHost) + "personality: {codes: msvm}\n");
+TEST(ChecksMsvm, TheDefaultPersonalityAnswersWithTheVendorFamily) {
+  auto host = make_host(kHost);
   ASSERT_TRUE(host);
   const auto ready = group(*host, "ready");
   EXPECT_EQ(create_snapshot(*host, ready, 0).return_value, 32776U);
   EXPECT_EQ(create_snapshot(*host, ready, 40000).return_value, 32770U);
   EXPECT_EQ(create_snapshot(*host, ready, 1, std::string("junk")).return_value, 32773U);
   EXPECT_EQ(create_snapshot(*host, group(*host, "empty"), 1).return_value, 32775U);
+  EXPECT_EQ(create_snapshot(*host, ready, 1).return_value, 4096U);
+}
+
+TEST(ChecksDmtf, TheDmtfPersonalityAnswersWithTheDocumentedCodes) {
+  auto host = make_host(std::string(kHost) + "personality: {codes: dmtf}\n");
+  ASSERT_TRUE(host);
+  const auto ready = group(*host, "ready");
+  EXPECT_EQ(create_snapshot(*host, ready, 0).return_value, 6U);
+  EXPECT_EQ(create_snapshot(*host, ready, 40000).return_value, 1U);
+  EXPECT_EQ(create_snapshot(*host, ready, 1, std::string("junk")).return_value, 4U);
+  EXPECT_EQ(create_snapshot(*host, group(*host, "empty"), 1).return_value, 5U);
   EXPECT_EQ(create_snapshot(*host, ready, 1).return_value, 4096U);
 }
 

@@ -1,5 +1,5 @@
 // Concurrent callers (CS-SEQ-6 on the fake): overlapping CreateSnapshot calls from several
-// threads see a serial order; while one job holds a shared member the other call gets 5,
+// threads see a serial order; while one job holds a shared member the other call gets 32775,
 // and no member is ever snapshotted by two jobs at once.
 #include <atomic>
 #include <thread>
@@ -9,7 +9,7 @@
 namespace hvsnap::sim::testing {
 namespace {
 
-TEST(Concurrency, OverlappingCallsSerializeAndTheLoserGets5) {
+TEST(Concurrency, OverlappingCallsSerializeAndTheLoserGetsInvalidState) {
   auto host = make_host(R"(
 schema: 1
 personality: {job-progress: manual}
@@ -29,7 +29,7 @@ groups: [{name: gx, members: [shared, x]}, {name: gy, members: [shared, y]}]
         if (r.return_value == 4096) {
           ++started;
           jobs[static_cast<std::size_t>(t)] = job_of(r);
-        } else if (r.return_value == 5) {
+        } else if (r.return_value == 32775) {
           ++busy;
         }
       });

@@ -50,8 +50,8 @@ TEST(Faults, AnUnarmedSiteNeverFires) {
   EXPECT_TRUE(host->control().fault_log().empty());
 }
 
-TEST(Faults, SyncFailedAndSyncTimeoutReturn2And3WithNoChange) {
-  for (auto [site, code] : {std::pair{"sync-failed", 2U}, std::pair{"sync-timeout", 3U}}) {
+TEST(Faults, SyncFailedAndSyncTimeoutReturnFailedAndTimeoutWithNoChange) {
+  for (auto [site, code] : {std::pair{"sync-failed", 32768U}, std::pair{"sync-timeout", 32772U}}) {
     auto host = host_with_fault(site);
     ASSERT_TRUE(host);
     const auto before = observe(*host);
@@ -63,7 +63,7 @@ TEST(Faults, SyncFailedAndSyncTimeoutReturn2And3WithNoChange) {
 TEST(Faults, SyncFaultsNeverHitInvalidCalls) {
   auto host = host_with_fault("sync-failed");
   ASSERT_TRUE(host);
-  EXPECT_EQ(create_snapshot(*host, group(*host, "g1"), 0).return_value, 6U);
+  EXPECT_EQ(create_snapshot(*host, group(*host, "g1"), 0).return_value, 32776U);
   EXPECT_EQ(firings(*host, FaultSite::kSyncFailed), 0U);
 }
 

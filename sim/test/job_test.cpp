@@ -144,6 +144,7 @@ struct Cause {
   const char* group;
   const char* vm;
   std::vector<std::string> causes;
+  std::uint64_t error_code;  // contract §3.2: by the first cause
 };
 
 class MemberFailure : public Jobs, public ::testing::WithParamInterface<Cause> {};
@@ -159,9 +160,11 @@ TEST_P(MemberFailure, FailsTheJobWithExceptionAndRollsBack) {
   EXPECT_EQ(assoc(*host_, beta, names::kSnapshotOfVm).size(), 1U);
   ASSERT_EQ(run(job_of(r)), 10U);  // ...then the failing member ends the job
   const auto job = get(job_of(r));
-  EXPECT_EQ(*job.get_uint("ErrorCode"), 32768U);
+  EXPECT_EQ(*job.get_uint("ErrorCode"), p.error_code);
   const std::string desc = job.get_string("ErrorDescription");
   EXPECT_NE(desc.find(p.vm), std::string::npos) << desc;
+  for (const auto& cause : p.causes)
+    EXPECT_NE(desc.find(cause), std::string::npos) << desc;
   const auto errors = job_call(job_of(r), "GetErrorEx");
   EXPECT_EQ(errors.return_value, 0U);
   const auto& items = errors.get("Errors")->items();
@@ -184,13 +187,13 @@ TEST_P(MemberFailure, FailsTheJobWithExceptionAndRollsBack) {
 
 INSTANTIATE_TEST_SUITE_P(
     Causes, MemberFailure,
-    ::testing::Values(Cause{"with-disabled", "disabled", {"disabled"}},
-                      Cause{"with-full", "full", {"at-limit"}},
-                      Cause{"with-passthrough", "passthrough", {"non-snapshottable-disk"}},
-                      Cause{"with-fibre", "fibre", {"non-snapshottable-disk"}},
-                      Cause{"with-no-vss", "no-vss", {"production-unavailable"}},
-                      Cause{
-                          "with-two-causes", "two-causes", {"disabled", "non-snapshottable-disk"}}),
+    ::testing::Values(
+        Cause{"with-disabled", "disabled", {"disabled"}, 32770},
+        Cause{"with-full", "full", {"at-limit"}, 32775},
+        Cause{"with-passthrough", "passthrough", {"non-snapshottable-disk"}, 32770},
+        Cause{"with-fibre", "fibre", {"non-snapshottable-disk"}, 32770},
+        Cause{"with-no-vss", "no-vss", {"production-unavailable"}, 32768},
+        Cause{"with-two-causes", "two-causes", {"disabled", "non-snapshottable-disk"}, 32770}),
     [](const ::testing::TestParamInfo<Cause>& p) {
       std::string n = p.param.vm;
       std::replace(n.begin(), n.end(), '-', '_');
@@ -229,8 +232,8 @@ TEST_F(Jobs, TerminateAndKillEndTheJobAndRollBack) {
     Observable after = observe(*host_);
     after.jobs = before.jobs;
     EXPECT_TRUE(after == before);
-    EXPECT_EQ(job_call(job_of(r), "RequestStateChange", in).return_value, 4097U)
-        << "terminal jobs stay terminal";
+    EXPECT_EQ(job_call(job_of(r), "RequestStateChange", in).return_value, 32775U)
+        << "terminal jobs stay terminal (an Msvm refusal, C4)";
   }
 }
 
@@ -245,7 +248,7 @@ TEST_F(Jobs, SuspendAndResumeByRequest) {
   EXPECT_EQ(job_call(job_of(r), "RequestStateChange", in).return_value, 0U);
   EXPECT_EQ(run(job_of(r)), 7U);
   cim::set(in, "RequestedState", Value::uint16(99));
-  EXPECT_EQ(job_call(job_of(r), "RequestStateChange", in).return_value, 4097U);
+  EXPECT_EQ(job_call(job_of(r), "RequestStateChange", in).return_value, 32775U);
 }
 
 TEST_F(Jobs, TerminalJobsStayReadableForTimeBeforeRemovalThenVanish) {
@@ -304,7 +307,7 @@ TEST_F(Jobs, DestroySnapshotRemovesTheCollectionAndReparentsChildren) {
             7U);
   EXPECT_TRUE(most_current(alpha) == s1.path()) << "the most-current pointer moves to the parent";
   EXPECT_EQ(invoke(*host_, names::kCollectionSnapshotService, "DestroySnapshot", in).return_value,
-            4U);
+            32773U);
 }
 
 TEST_F(Jobs, ApplySnapshotNeedsEveryMemberOffOrSaved) {
@@ -316,7 +319,7 @@ TEST_F(Jobs, ApplySnapshotNeedsEveryMemberOffOrSaved) {
   cim::set(in, "SnapshotCollection", Value::reference(first));
   const Observable before = observe(*host_);
   EXPECT_EQ(invoke(*host_, names::kCollectionSnapshotService, "ApplySnapshot", in).return_value,
-            5U);
+            32775U);
   EXPECT_TRUE(observe(*host_) == before);
   for (const char* name : {"alpha", "beta"}) {
     cim::PropertyList rs;
@@ -378,7 +381,7 @@ TEST_F(Jobs, VmStateChangesPassThroughTransitionalStates) {
   cim::set(in, "RequestedState", Value::uint16(9));
   EXPECT_EQ(host_->invoke_method(beta, "RequestStateChange", in)->return_value, 32775U)
       << "cannot pause an off vm";
-  cim::set(in, "RequestedState", Value::uint16(7));
+  cim::set(in, "RequestedState", Value::uint16(5));
   EXPECT_EQ(host_->invoke_method(beta, "RequestStateChange", in)->return_value, 32773U);
   cim::set(in, "RequestedState", Value::uint16(2));
   r = host_->invoke_method(beta, "RequestStateChange", in);

@@ -22,10 +22,16 @@ TEST(Model, GetInstanceErrorsSayWhatKindOfWrong) {
   ASSERT_TRUE(host);
   EXPECT_EQ(host->get_instance(parse(R"(Msvm_Nope.Id="1")")).status().kind(),
             StatusKind::kInvalidClass);
+  EXPECT_EQ(
+      host->get_instance(parse(R"(root\default:Msvm_VirtualSystemCollection.CollectionID="1")"))
+          .status()
+          .kind(),
+      StatusKind::kInvalidNamespace);
+  // root\cimv2 is served (the Win32 neighbours), but holds no Msvm_ class.
   EXPECT_EQ(host->get_instance(parse(R"(root\cimv2:Msvm_VirtualSystemCollection.CollectionID="1")"))
                 .status()
                 .kind(),
-            StatusKind::kInvalidNamespace);
+            StatusKind::kInvalidClass);
   EXPECT_EQ(
       host->get_instance(parse(R"(Msvm_VirtualSystemCollection.InstanceID="1")")).status().kind(),
       StatusKind::kInvalidParameter);
@@ -48,9 +54,13 @@ TEST(Model, GetInstanceErrorsSayWhatKindOfWrong) {
           .status()
           .kind(),
       StatusKind::kNotFound);
-  auto m =
-      host->invoke_method(service_path(names::kCollectionSnapshotService), "ExportSnapshot", {});
+  auto m = host->invoke_method(service_path(names::kCollectionSnapshotService), "Frobnicate", {});
   EXPECT_EQ(m.status().kind(), StatusKind::kMethodNotFound);
+  // A method the schema declares but the fake does not model answers Not Supported.
+  auto e =
+      host->invoke_method(service_path(names::kCollectionSnapshotService), "ExportSnapshot", {});
+  ASSERT_TRUE(e.ok()) << e.status().to_string();
+  EXPECT_EQ(e->return_value, 32770U);
 }
 
 TEST(Model, EnumerationFollowsInheritance) {
@@ -72,8 +82,15 @@ management-groups: [{name: m, members: [g]}]
   EXPECT_EQ(host->enumerate_instances("root/virtualization/v2", names::kCollectionSnapshotService)
                 ->size(),
             1U);
-  EXPECT_EQ(host->enumerate_instances("root\\cimv2", names::kComputerSystem).status().kind(),
+  EXPECT_EQ(host->enumerate_instances("root\\default", names::kComputerSystem).status().kind(),
             StatusKind::kInvalidNamespace);
+  EXPECT_EQ(host->enumerate_instances("root\\cimv2", names::kComputerSystem).status().kind(),
+            StatusKind::kInvalidClass);
+  // CIM_ComputerSystem in root\cimv2 is the Win32 host, in root\virtualization\v2 the Msvm ones.
+  const auto win32 = host->enumerate_instances("root\\cimv2", "CIM_ComputerSystem");
+  ASSERT_TRUE(win32.ok());
+  ASSERT_EQ(win32->size(), 1U);
+  EXPECT_EQ(win32->front().class_name(), names::kWin32ComputerSystem);
 }
 
 TEST(Model, AssociatorFiltersAndReferences) {
@@ -198,7 +215,10 @@ TEST(Model, SystemManagementService) {
   ASSERT_EQ(
       wait_job(*host, job_of(*host->invoke_method(vm(*host, "vm-a"), "RequestStateChange", off))),
       7U);
-  EXPECT_EQ(invoke(*host, names::kVsms, "DestroySystem", d).return_value, 0U);
+  const auto destroyed = invoke(*host, names::kVsms, "DestroySystem", d);
+  ASSERT_EQ(destroyed.return_value, 4096U) << "a job, as on a real host (J6)";
+  EXPECT_EQ(*host->get_instance(job_of(destroyed))->get_uint("JobType"), 3U);
+  EXPECT_EQ(wait_job(*host, job_of(destroyed)), 7U);
   EXPECT_EQ(assoc(*host, g, names::kCollectedVirtualSystems).size(), 1U);
   const auto s = assoc(*host, g, names::kSnapshotOfGroup).at(0).path();
   EXPECT_EQ(assoc(*host, s, names::kCollectedSnapshots).size(), 1U);

@@ -34,7 +34,7 @@ groups: [{name: g, members: [ok, off-limits]}]
 )");
   ASSERT_TRUE(host);
   const auto before = observe(*host);
-  EXPECT_EQ(create_snapshot(*host, group(*host, "g")).return_value, 5U);
+  EXPECT_EQ(create_snapshot(*host, group(*host, "g")).return_value, 32775U);
   EXPECT_TRUE(observe(*host) == before);
 }
 
@@ -119,9 +119,10 @@ TEST(Personality, CanBeChangedThroughTheControlInterface) {
   auto host = make_host(kMinimal);
   ASSERT_TRUE(host);
   Personality p = host->control().personality();
-  p.codes = CodeFamily::kMsvm;
-  ASSERT_TRUE(host->control().set_personality(p).ok());
   EXPECT_EQ(create_snapshot(*host, group(*host, "g1"), 0).return_value, 32776U);
+  p.codes = CodeFamily::kDmtf;
+  ASSERT_TRUE(host->control().set_personality(p).ok());
+  EXPECT_EQ(create_snapshot(*host, group(*host, "g1"), 0).return_value, 6U);
   p.job_progress = JobProgress::kAfterReads;
   p.job_progress_reads = 0;
   EXPECT_FALSE(host->control().set_personality(p).ok());

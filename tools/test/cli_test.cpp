@@ -1,4 +1,4 @@
-// The hvsnap command in-process (issue 4): certify writes a verifiable bundle and exits by the
+// The hvsnap command in-process (decision 0007): certify writes a verifiable bundle and exits by the
 // verdict; a failure's token replays; the same seed gives the same report; bad input gets a
 // clear message, exit 2 and no report folder; an interrupted run says so.
 #include <gtest/gtest.h>
@@ -182,6 +182,13 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{{"certify", "--coverage", "most"}, "--coverage"},
         BadInput{{"certify", "--personality", "codes=martian"}, "codes cannot be 'martian'"},
         BadInput{{"certify", "--faults", "earthquake"}, "unknown fault plan 'earthquake'"},
+        BadInput{{"certify", "--host-build", "7600"},
+                 "host build 7600 is older than the first Hyper-V WMI v2 build (9200)"},
+        BadInput{{"certify", "--host-build", "9600"},
+                 "host build 9600 has no Msvm_VirtualSystemCollection"},
+        BadInput{{"certify", "--target", "wsman+http://127.0.0.1:1/wsman", "--host-build", "26100"},
+                 "apply only to the fake"},
+        BadInput{{"serve", "--host-build", "many"}, "--host-build"},
         BadInput{{"certify", "--max-steps", "99"}, "--max-steps"},
         BadInput{{"certify", "--frobnicate"}, "frobnicate"},
         BadInput{{"replay", "garbage"}, "expected it to start with 'hvsnap1.'"},

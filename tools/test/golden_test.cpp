@@ -1,4 +1,4 @@
-// The committed reference report (reports/reference/, issue 4) is what hvsnap produces today:
+// The committed reference report (reports/reference/, decision 0007) is what hvsnap produces today:
 // the command recorded in it is re-run and every file compared apart from wall time and the
 // git commit. When a change alters the report on purpose, refresh it with
 // tools/refresh-reference and review the diff.

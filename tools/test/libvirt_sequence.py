@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The conversation a libvirt-style Hyper-V client has with a host (issue 12; contract §8),
+"""The conversation a libvirt-style Hyper-V client has with a host (contract §8),
 replayed against `hvsnap serve` with the same WQL queries and reads the hyperv driver of
 libvirt sends (src/hyperv/: connect, list every VM running and off, read each VM's state, CPU
 count and memory, start / pause / resume / stop), each as raw WS-Man over python3-winrm's
@@ -9,7 +9,7 @@ The steps that need the Win32_* neighbours (Win32_ComputerSystem, Win32_Computer
 Win32_OperatingSystem, Win32_Processor), the host's Description "Microsoft Hosting Computer
 System" and each VM's Msvm_ProcessorSettingData / Msvm_MemorySettingData (through
 Msvm_VirtualSystemSettingDataComponent) are behind --with-neighbours, OFF by default: the
-fake serves them only once the fixture work of issue 12 point 7 lands. Without the switch
+fake serves them only where the fixture serves them (docs/fixtures.md). Without the switch
 those steps are printed as SKIPPED (not passed) so the output says what was not checked.
 
 usage: libvirt_sequence.py HVSNAP_BINARY [--with-neighbours]
@@ -167,7 +167,7 @@ def main():
         else:
             print("SKIPPED connect: Win32_OperatingSystem, Win32_ComputerSystem, Win32_Processor, "
                   "Win32_ComputerSystemProduct and the host's Description need --with-neighbours "
-                  "(issue 12 point 7)")
+                  "(docs/fixtures.md)")
 
         # --- list every VM, running and off (hypervConnectListAllDomains)
         vms = c.query("list VMs", f"SELECT * FROM Msvm_ComputerSystem WHERE {VIRTUAL}")

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Interop: drive `hvsnap serve` with Debian's `wsl` (Wsman Shell commandLine, curl + xmllint),
-a third-party WS-Man client nobody here wrote (contract §8; issue 12's client list).
+a third-party WS-Man client nobody here wrote (contract §8: the third-party clients that judge the wire).
 
 Steps, each with wsl itself: identify; enumerate with a WQL filter (dialect given); enumerate
 through the DSP0227 association filter on the DMTF wildcard resource URI (wsl's -references,

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Interop: drive `hvsnap serve` with envelopes built by the npm package
 // @device-management-toolkit/wsman-messages (a third-party WS-Man message builder; contract §8,
-// issue 12's client list): Enumerate + Pull, Get, Invoke CreateSnapshot, poll the job.
+// the third-party clients that judge the wire): Enumerate + Pull, Get, Invoke CreateSnapshot, poll the job.
 //
 // The package is installed into the build tree (never the source tree) on first run, pinned to
 // 5.14.1; when the npm registry cannot be reached the test says so and fails. The package only
@@ -151,10 +151,14 @@ async function main() {
 
   let state = null;
   let polls = 0;
-  for (polls = 1; polls < 200; polls++) {
+  // The served fake runs its jobs on the wall clock (as a host does): poll every 100 ms for up
+  // to 60 s, as a client waiting for a real job would.
+  const deadline = Date.now() + 60000;
+  for (polls = 1; ; polls++) {
     const job = await post('poll job', of('Msvm_ConcreteJob').Get({ name: 'InstanceID', value: jobId }));
     state = texts(job, 'JobState')[0];
-    if (!['2', '3', '4', '5', '6'].includes(state)) break;
+    if (!['2', '3', '4', '5', '6'].includes(state) || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
   if (state !== '7') fail('poll job', `the job ended in JobState ${state}, not 7 (Completed)`);
   console.log(`ok   polled the job ${polls} times with Get: JobState 7 (Completed)`);

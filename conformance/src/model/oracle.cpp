@@ -165,6 +165,10 @@ bool in_return_range(std::uint32_t code) {
   return code <= 6 || code == cim::ReturnCode::kJobStarted || (code >= 32768 && code <= 65535);
 }
 
+bool is_reserved_job_control_code(std::uint32_t code) {
+  return (code >= 7 && code <= 4095) || (code >= 4100 && code <= 32767) || code > 65535;
+}
+
 bool is_not_supported(std::uint32_t code) {
   return code == cim::ReturnCode::kNotSupported || code == cim::ReturnCode::kMsvmNotSupported;
 }

@@ -58,6 +58,23 @@ std::uint64_t random_seed() {
 
 }  // namespace
 
+cim::Result<std::pair<int, int>> parse_shard(std::string_view text) {
+  const auto slash = text.find('/');
+  auto number = [](std::string_view t, int& out) {
+    if (t.empty() || t.size() > 5 || t.find_first_not_of("0123456789") != std::string_view::npos)
+      return false;
+    out = std::stoi(std::string(t));
+    return true;
+  };
+  int k = 0, n = 0;
+  if (slash == std::string_view::npos || !number(text.substr(0, slash), k) ||
+      !number(text.substr(slash + 1), n) || n < 1 || n > 10000 || k >= n) {
+    return cim::invalid_parameter(fmt::format(
+        "'{}' is not K/N with 0 <= K < N <= 10000 (shards count from 0: 0/4 … 3/4)", text));
+  }
+  return std::pair<int, int>{k, n};
+}
+
 std::string default_run_folder(std::string_view target_uri,
                                std::chrono::system_clock::time_point t) {
   std::string slug;
@@ -83,9 +100,16 @@ int certify(const CertifyOptions& o, Console& c) {
   };
   auto budget = parse_duration(o.budget);
   if (!budget.ok()) return usage("--budget: " + budget.status().message());
+  std::pair<int, int> shard{0, 1};
+  if (!o.shard.empty()) {
+    auto sh = parse_shard(o.shard);
+    if (!sh.ok()) return usage("--shard: " + sh.status().message());
+    shard = *sh;
+  }
+  if (!o.targets_file.empty()) return certify_fleet(o, c);
   const bool fake = o.target.rfind("sim:", 0) == 0 || o.target.rfind("sim+", 0) == 0;
-  if (!fake && (!o.personality.empty() || !o.faults.empty())) {
-    return usage("--personality and --faults apply only to the fake (sim: targets)");
+  if (!fake && (!o.personality.empty() || !o.faults.empty() || o.host_build)) {
+    return usage("--personality, --faults and --host-build apply only to the fake (sim: targets)");
   }
   TargetOptions topts;
   topts.seed = o.seed.value_or(random_seed());
@@ -95,6 +119,7 @@ int certify(const CertifyOptions& o, Console& c) {
     topts.personality = *p;
   }
   if (!o.faults.empty()) topts.faults = o.faults;
+  topts.host_build = o.host_build;
   topts.auth = o.auth;
   topts.insecure = o.insecure;
   topts.ca_file = o.ca_file;
@@ -145,17 +170,24 @@ int certify(const CertifyOptions& o, Console& c) {
       shell_quote(spec->uri), o.profile, coverage, topts.seed, format_duration(*budget));
   if (!o.personality.empty()) command += " --personality " + shell_quote(o.personality);
   if (!o.faults.empty()) command += " --faults " + shell_quote(o.faults);
+  if (o.host_build) command += fmt::format(" --host-build {}", *o.host_build);
   if (o.cases_per_combo != 1)
     command += fmt::format(" --cases-per-combination {}", o.cases_per_combo);
   if (o.sequences != 100) command += fmt::format(" --sequences {}", o.sequences);
   if (o.max_steps != 20) command += fmt::format(" --max-steps {}", o.max_steps);
   if (o.parallel_rounds != 10) command += fmt::format(" --parallel-rounds {}", o.parallel_rounds);
   if (o.stop_at_first_failure) command += " --stop-at-first-failure";
+  if (shard.second > 1) command += fmt::format(" --shard {}/{}", shard.first, shard.second);
 
   c.out << fmt::format("hvsnap {} (commit {}): certification run\n", kVersion, kGitCommit);
   c.out << fmt::format("  target   {} — {}\n", spec->uri, spec->identity);
   c.out << fmt::format("  run      profile {}, coverage {}, seed {}, budget {}\n", o.profile,
                        coverage, topts.seed, budget->count() ? format_duration(*budget) : "none");
+  if (shard.second > 1)
+    c.out << fmt::format(
+        "  shard    {}/{}: sequences and concurrent rounds with index ≡ {} (mod {}); merge the "
+        "{} reports with hvsnap merge\n",
+        shard.first, shard.second, shard.first, shard.second, shard.second);
   c.out << fmt::format("  report   {}\n", out.string());
   for (const auto& w : spec->warnings)
     c.out << "  WARNING  " << w << "\n";
@@ -171,6 +203,8 @@ int certify(const CertifyOptions& o, Console& c) {
   ro.parallel_rounds = o.parallel_rounds;
   ro.budget = *budget;
   ro.stop_at_first_failure = o.stop_at_first_failure;
+  ro.shard_index = shard.first;
+  ro.shard_count = shard.second;
   ro.cancel = &stop;
   // Ctrl-C stops the run too (the runner watches one flag).
   std::jthread mirror([&](std::stop_token done) {
@@ -185,6 +219,7 @@ int certify(const CertifyOptions& o, Console& c) {
       {"uri", spec->uri},
       {"personality", o.personality.empty() ? nlohmann::json() : nlohmann::json(o.personality)},
       {"faults", topts.faults}};
+  if (o.host_build) ro.target_spec["host-build"] = *o.host_build;
   ProgressView view(c.out, c.terminal, *budget);
   if (!o.quiet) ro.progress = [&](const Progress& p) { view.update(p); };
   const auto t0 = std::chrono::steady_clock::now();
@@ -211,6 +246,8 @@ int certify(const CertifyOptions& o, Console& c) {
   info.parallel_rounds = o.parallel_rounds;
   info.liveness_cases = ro.liveness_cases;
   info.settings_sweep = ro.settings_sweep;
+  info.shard_index = shard.first;
+  info.shard_count = shard.second;
   if (auto st = reports::write_bundle(out, r, info); !st.ok()) {
     c.err << "hvsnap certify: could not write the report: " << st.message() << "\n";
     return kExitUsage;

@@ -59,16 +59,19 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
   app.require_subcommand(1);
   app.footer(
       "Exit codes: 0 certified (or done), 1 conformance failures, 2 usage or configuration error, "
-      "3 target unreachable, 130 interrupted.\nRun 'hvsnap COMMAND --help' for a command's "
-      "options.");
+      "3 target unreachable, 4 NOT SUPPORTED (the target refused every collection snapshot), "
+      "130 interrupted; verify --requirement: 77 not tested or not applicable.\nRun 'hvsnap "
+      "COMMAND --help' for a command's options.");
 
   CertifyOptions co;
   auto* cert = app.add_subcommand(
       "certify", "Run the conformance suite against a target and write its report");
-  cert->add_option("--target", co.target,
-                   "sim:, sim:FIXTURE.yaml, sim+mutant:NAME[:FIXTURE.yaml], "
-                   "wsman+http://[USER@]HOST:5985/wsman or wsman+https://[USER@]HOST:5986/wsman")
-      ->capture_default_str();
+  auto* cert_target =
+      cert->add_option(
+              "--target", co.target,
+              "sim:, sim:FIXTURE.yaml, sim+mutant:NAME[:FIXTURE.yaml], "
+              "wsman+http://[USER@]HOST:5985/wsman or wsman+https://[USER@]HOST:5986/wsman")
+          ->capture_default_str();
   cert->add_option("--profile", co.profile,
                    "core (the class matrix) or full (also sequences, concurrency; the only one "
                    "that certifies)")
@@ -90,9 +93,12 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
       "--out", co.out,
       "the report folder (default reports/runs/<UTC time>-<target>); must not exist or be empty");
   cert->add_option("--personality", co.personality,
-                   "the fake's personality, e.g. codes=msvm,completion=mixed (keys: codes, "
-                   "completion, first-job-state, result-visibility, job-progress)");
+                   "the fake's personality, e.g. codes=dmtf,completion=mixed ('hvsnap targets' "
+                   "lists every key and its values)");
   cert->add_option("--faults", co.faults, "the fake's fault plan ('hvsnap targets' lists them)");
+  cert->add_option("--host-build", co.host_build,
+                   "the Windows build the fake reports, which selects the classes and members "
+                   "it serves (default: the fixture's, else 26100)");
   cert->add_option("--cases-per-combination", co.cases_per_combo,
                    "random cases per class combination")
       ->check(decimal(1000))
@@ -127,6 +133,17 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
                    "save every judged CreateSnapshot call as a transcript under DIR/judged/ "
                    "(hvsnap judge re-judges them) and, over WS-Man, every request/response pair "
                    "(no credentials) in DIR");
+  cert->add_option("--shard", co.shard,
+                   "K/N: run only the sequences and concurrent rounds whose index is K mod N "
+                   "(0 <= K < N); the class matrix runs in every shard; 'hvsnap merge' puts the "
+                   "N reports together");
+  cert->add_option("--targets", co.targets_file,
+                   "FILE: certify every target URI in FILE (one a line, # comments), each into "
+                   "its own report under --out; excludes --target")
+      ->excludes(cert_target);
+  cert->add_option("-j,--jobs", co.jobs, "with --targets: how many targets at once")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
 
   ServeOptions so;
   auto* srv = app.add_subcommand(
@@ -138,6 +155,8 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
                   "HOST:PORT; 0 picks a free port; non-loopback needs TLS and credentials")
       ->capture_default_str();
   srv->add_option("--personality", so.personality, "the fake's personality (as for certify)");
+  srv->add_option("--host-build", so.host_build,
+                  "the Windows build the fake reports (as for certify)");
   srv->add_option("--faults", so.faults, "the fake's fault plan ('hvsnap targets' lists them)");
   srv->add_option("--seed", so.seed, "the host's seed (a remote certify resets it per case)")
       ->check(decimal(kU64))
@@ -164,10 +183,30 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
   rep->add_option("--target", replay_target,
                   "replay on this fake target instead of the one in the token");
 
-  std::string dir;
+  VerifyOptions vo;
   auto* ver = app.add_subcommand(
-      "verify", "Check a report folder: its manifest and the consistency of result.json");
-  ver->add_option("dir", dir, "the report folder")->required();
+      "verify",
+      "Check a report folder (a run, a fleet or a mutants table): its manifest and the "
+      "consistency of what it says");
+  ver->add_option("dir", vo.dir, "the report folder")->required();
+  auto* ver_req = ver->add_option(
+      "--requirement", vo.requirement,
+      "ID: also say that requirement's verdict and exit by it: 0 PASS or WARN, 1 FAIL (or a MUST "
+      "not tested by a full run), 77 NOT_TESTED or NOT_APPLICABLE");
+  ver->add_flag("--verdict", vo.verdict,
+                "also exit by the run's verdict: 0 CERTIFIED, 1 NOT CERTIFIED, 4 NOT SUPPORTED")
+      ->excludes(ver_req);
+
+  MergeOptions mo_merge;
+  auto* mrg = app.add_subcommand(
+      "merge",
+      "Merge reports into a fleet report: one per target, and the shards of one run "
+      "(certify --shard K/N) put back together");
+  mrg->add_option("bundles", mo_merge.bundles,
+                  "report folders, or folders holding them (certify --targets' --out)")
+      ->required();
+  mrg->add_option("--out", mo_merge.out, "the fleet report folder; must not exist or be empty")
+      ->required();
 
   std::vector<std::string> judged;
   auto* jud = app.add_subcommand(
@@ -212,7 +251,8 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
   if (*srv) return serve(so, console);
   if (*mut) return mutants_score(mo, console);
   if (*rep) return replay(token, replay_target, console);
-  if (*ver) return verify(dir, console);
+  if (*ver) return verify(vo, console);
+  if (*mrg) return merge(mo_merge, console);
   if (*jud) return judge(judged, console);
   if (*tgt) return list_targets(console);
   return kExitUsage;

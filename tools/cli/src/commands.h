@@ -19,6 +19,7 @@ struct CertifyOptions {
   std::string out;  // "" = reports/runs/<UTC time>-<target>
   std::string personality;
   std::string faults;
+  std::optional<std::uint32_t> host_build;
   int cases_per_combo = 1;
   int sequences = 100;
   int max_steps = 20;
@@ -31,6 +32,27 @@ struct CertifyOptions {
   std::string ca_file;
   std::string password_file;
   std::string record_dir;
+  // Sharding and fleets (decisions 0043, 0044).
+  std::string shard;         // "K/N": only sequences and concurrent rounds ≡ K (mod N)
+  std::string targets_file;  // one target URI per line: certify each (fleet)
+  int jobs = 1;              // fleet: targets certified at once (one process each)
+};
+
+// "K/N" with 0 <= K < N <= 10000.
+cim::Result<std::pair<int, int>> parse_shard(std::string_view text);
+// The certify arguments that repeat a run's options for one target of a fleet.
+int certify_fleet(const CertifyOptions& o, Console& console);
+
+struct MergeOptions {
+  std::vector<std::string> bundles;
+  std::string out;
+};
+int merge(const MergeOptions& o, Console& console);
+
+struct VerifyOptions {
+  std::string dir;
+  std::string requirement;  // --requirement ID: that requirement's verdict decides the exit
+  bool verdict = false;     // --verdict: the run's (or fleet's) verdict decides the exit
 };
 
 struct ServeOptions {
@@ -39,6 +61,7 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:5985";
   std::string personality;
   std::string faults;
+  std::optional<std::uint32_t> host_build;
   std::uint64_t seed = 1;
   std::string tls_cert;
   std::string tls_key;
@@ -56,7 +79,7 @@ struct MutantsOptions {
 };
 int mutants_score(const MutantsOptions& o, Console& console);
 int replay(const std::string& token, const std::string& target_override, Console& console);
-int verify(const std::string& dir, Console& console);
+int verify(const VerifyOptions& o, Console& console);
 int judge(const std::vector<std::string>& paths, Console& console);
 int list_targets(Console& console);
 

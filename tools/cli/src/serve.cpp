@@ -72,6 +72,7 @@ int serve(const ServeOptions& o, Console& c) {
   } else if (o.clock != "wall") {
     return usage(fmt::format("--clock: '{}' is not wall or calls", o.clock));
   }
+  topts.host_build = o.host_build;
   auto fake = ServedFake::create(uri, topts, clock);
   if (!fake.ok()) return usage(fmt::format("{}: {}", uri, fake.status().message()));
 

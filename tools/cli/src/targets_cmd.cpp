@@ -31,12 +31,10 @@ int list_targets(Console& c) {
     for (const auto& n : names)
       c.out << "  sim:" << n << "\n";
   }
-  c.out << "\nPersonalities of the fake (--personality KEY=VALUE,…; contract §3.4):\n"
-        << fmt::format("  codes={}\n", sim::enum_choices<sim::CodeFamily>())
-        << fmt::format("  completion={}\n", sim::enum_choices<sim::Completion>())
-        << fmt::format("  first-job-state={}\n", sim::enum_choices<sim::FirstJobState>())
-        << "  result-visibility=immediate|after-polls:N\n"
-        << "  job-progress=ticks|manual|after-reads:N\n";
+  c.out << "\nPersonalities of the fake (--personality KEY=VALUE,…; contract §3.4; the first "
+           "value is the default):\n";
+  for (std::string_view key : sim::personality_keys())
+    c.out << fmt::format("  {}={}\n", key, sim::personality_choices(key));
   c.out << "\nFault plans of the fake (--faults; contract §6):\n ";
   for (const auto& n : sim::fault_plan_names())
     c.out << " " << n;

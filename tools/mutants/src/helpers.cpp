@@ -91,8 +91,8 @@ std::uint32_t not_supported_code(sim::Host& host) {
   return host.control().dump().personality.codes == sim::CodeFamily::kMsvm ? 32770 : 1;
 }
 
-std::uint32_t timeout_code(sim::Host& host) {
-  return host.control().dump().personality.codes == sim::CodeFamily::kMsvm ? 32772 : 3;
+std::uint32_t invalid_parameter_code(sim::Host& host) {
+  return host.control().dump().personality.codes == sim::CodeFamily::kMsvm ? 32773 : 4;
 }
 
 bool members_all_off(sim::Host& host, const cim::PropertyList& in) {

@@ -37,9 +37,9 @@ cim::Result<cim::MethodResult> answer_instead(sim::Host& host, const cim::Object
                                               std::string_view method, const cim::PropertyList& in,
                                               std::uint32_t code, bool& accepted);
 
-// Not Supported and Timeout in the fake's code family (1 / 32770, 3 / 32772).
+// Not Supported and Invalid Parameter in the fake's code family (1 / 32770, 4 / 32773).
 std::uint32_t not_supported_code(sim::Host& host);
-std::uint32_t timeout_code(sim::Host& host);
+std::uint32_t invalid_parameter_code(sim::Host& host);
 
 // The group a CreateSnapshot names, when every member is Off (P-OFF).
 bool members_all_off(sim::Host& host, const cim::PropertyList& in);

@@ -43,7 +43,7 @@ class RejectsWmiDtd final : public SettingsRewriter {
         text.find("PROPERTY.OBJECT") == std::string::npos) {
       return std::nullopt;
     }
-    return cim::Result<cim::MethodResult>(cim::MethodResult{4, {}});
+    return cim::Result<cim::MethodResult>(cim::MethodResult{invalid_parameter_code(host()), {}});
   }
 };
 

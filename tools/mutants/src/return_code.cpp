@@ -64,7 +64,7 @@ class TransitionalIsInvalidParameter final : public Mutant {
     for (const auto& m : g->members) {
       for (const auto& v : s.vms) {
         if (v.id == m && transitional(v.state)) {
-          r->return_value = 4;
+          r->return_value = r->return_value == 32775 ? 32773 : 4;  // the same code family
           return;
         }
       }
@@ -80,7 +80,9 @@ class ReservedReturnCode final : public Mutant {
  protected:
   void after_invoke(const cim::ObjectPath& object, std::string_view method,
                     const cim::PropertyList&, cim::Result<cim::MethodResult>& r) override {
-    if (is_create(object, method) && r.ok() && r->return_value == 4) r->return_value = 7;
+    // Invalid Parameter in either code family (the fake's default is msvm, C1).
+    if (is_create(object, method) && r.ok() && (r->return_value == 4 || r->return_value == 32773))
+      r->return_value = 7;
   }
 };
 

@@ -174,7 +174,14 @@ cim::Result<cim::MethodResult> ServedFake::invoke(std::string_view method,
     return out;
   }
   if (method == "Now") {
-    out.out.push_back({cim::Name("Milliseconds"), cim::Value::sint64(t.control->now_ms())});
+    const std::int64_t now = t.control->now_ms();
+    out.out.push_back({cim::Name("Milliseconds"), cim::Value::sint64(now)});
+    // Where the simulated clock's zero is on the host's UTC clock, so that a client can tell
+    // the host's time (CS-READ-3) from the same answer.
+    if (const auto host_us = t.control->host_time_us()) {
+      out.out.push_back(
+          {cim::Name("EpochMilliseconds"), cim::Value::sint64(*host_us / 1000 - now)});
+    }
     return out;
   }
   if (method == "SetVmAttributes") {

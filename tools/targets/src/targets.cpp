@@ -64,25 +64,13 @@ class SimControl final : public conformance::TargetControl {
   std::int64_t epoch_ms_;  // simulated t = 0 in Unix milliseconds
 };
 
-// A count in a personality: decimal digits, at most 2^32 - 1 (never wrapped or thrown).
-std::optional<std::uint32_t> count_of(std::string_view n) {
-  if (n.empty() || n.size() > 10 || n.find_first_not_of("0123456789") != std::string_view::npos)
-    return std::nullopt;
-  const std::uint64_t v = std::stoull(std::string(n));
-  if (v > UINT32_MAX) return std::nullopt;
-  return static_cast<std::uint32_t>(v);
-}
-
-std::string_view trim_prefix(std::string_view s, std::string_view p) {
-  return s.substr(0, p.size()) == p ? s.substr(p.size()) : s;
-}
-
 }  // namespace
 
 std::string_view builtin_fixture() {
   return kBuiltinFixture;
 }
 
+// The KEY=VALUE text form of contract §3.4; each key's values are sim's (one table).
 cim::Result<sim::Personality> parse_personality(std::string_view text, sim::Personality p) {
   while (!text.empty()) {
     const std::size_t comma = text.find(',');
@@ -92,67 +80,17 @@ cim::Result<sim::Personality> parse_personality(std::string_view text, sim::Pers
     if (eq == std::string_view::npos) {
       return cim::invalid_parameter(fmt::format("personality: '{}' is not KEY=VALUE", item));
     }
-    const std::string_view key = item.substr(0, eq);
-    const std::string_view value = item.substr(eq + 1);
-    auto bad = [&](std::string choices) {
-      return cim::invalid_parameter(
-          fmt::format("personality: {} cannot be '{}' (expected {})", key, value, choices));
-    };
-    if (key == "codes") {
-      auto v = sim::parse_enum<sim::CodeFamily>(value);
-      if (!v) return bad(sim::enum_choices<sim::CodeFamily>());
-      p.codes = *v;
-    } else if (key == "completion") {
-      auto v = sim::parse_enum<sim::Completion>(value);
-      if (!v) return bad(sim::enum_choices<sim::Completion>());
-      p.completion = *v;
-    } else if (key == "first-job-state") {
-      auto v = sim::parse_enum<sim::FirstJobState>(value);
-      if (!v) return bad(sim::enum_choices<sim::FirstJobState>());
-      p.first_job_state = *v;
-    } else if (key == "result-visibility") {
-      if (value == "immediate") {
-        p.result_visibility_polls = 0;
-      } else {
-        const auto n = trim_prefix(value, "after-polls:");
-        const auto polls = count_of(n);
-        if (n.size() == value.size() || !polls) {
-          return bad("immediate or after-polls:N (N from 0 to 4294967295)");
-        }
-        p.result_visibility_polls = *polls;
-      }
-    } else if (key == "job-progress") {
-      if (auto v = sim::parse_enum<sim::JobProgress>(value);
-          v && *v != sim::JobProgress::kAfterReads) {
-        p.job_progress = *v;
-      } else {
-        const auto n = trim_prefix(value, "after-reads:");
-        const auto reads = count_of(n);
-        if (n.size() == value.size() || !reads || *reads == 0) {
-          return bad("ticks, manual or after-reads:N (N from 1 to 4294967295)");
-        }
-        p.job_progress = sim::JobProgress::kAfterReads;
-        p.job_progress_reads = *reads;
-      }
-    } else {
-      return cim::invalid_parameter(
-          fmt::format("personality: unknown key '{}' (expected codes, completion, first-job-state, "
-                      "result-visibility, job-progress)",
-                      key));
+    if (auto st = sim::set_personality_value(p, item.substr(0, eq), item.substr(eq + 1));
+        !st.ok()) {
+      return st;
     }
   }
+  if (auto st = sim::validate(p); !st.ok()) return st;
   return p;
 }
 
 std::string describe(const sim::Personality& p) {
-  return fmt::format(
-      "codes={},completion={},first-job-state={},result-visibility={},job-progress={}",
-      sim::to_string(p.codes), sim::to_string(p.completion), sim::to_string(p.first_job_state),
-      p.result_visibility_polls == 0 ? std::string("immediate")
-                                     : fmt::format("after-polls:{}", p.result_visibility_polls),
-      p.job_progress == sim::JobProgress::kAfterReads
-          ? fmt::format("after-reads:{}", p.job_progress_reads)
-          : std::string(sim::to_string(p.job_progress)));
+  return sim::describe_personality(p);
 }
 
 cim::Result<TargetSpec> make_target(std::string_view uri, const TargetOptions& options) {
@@ -194,7 +132,7 @@ cim::Result<TargetSpec> make_target(std::string_view uri, const TargetOptions& o
   if (!base.ok()) return base.status();
   sim::HostState state = std::move(base).value();
   if (options.personality) state.personality = *options.personality;
-  if (options.auto_advance_ms) state.timing.auto_advance_ms = *options.auto_advance_ms;
+  if (options.host_build) state.host_build = *options.host_build;
   auto plan = sim::named_fault_plan(options.faults, options.seed);
   if (!plan) {
     std::string names;
@@ -213,8 +151,8 @@ cim::Result<TargetSpec> make_target(std::string_view uri, const TargetOptions& o
   spec.caps.control = true;
   spec.caps.fresh_hosts = true;
   spec.caps.transient_failures = !state.faults.empty();
-  spec.identity = fmt::format("hvsnap fake host \"{}\" ({}; faults: {})", state.host_name,
-                              describe(state.personality), options.faults);
+  spec.identity = fmt::format("hvsnap fake host \"{}\" (build {}; {}; faults: {})", state.host_name,
+                              state.host_build, describe(state.personality), options.faults);
   if (!mutant.empty()) {
     const mutants::MutantInfo& m = *mutants::find(mutant);
     spec.identity =

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <optional>
 
 #include "hvsnap/cim/file.h"
 #include "hvsnap/tools/targets.h"
@@ -24,8 +25,16 @@ class RemoteControl final : public conformance::TargetControl {
   std::int64_t now_ms() const override {
     auto r = client_->invoke_control("Now", {});
     if (!r.ok()) return -1;
+    if (const cim::Value* e = cim::find(r->out, "EpochMilliseconds"); e != nullptr && e->as_int())
+      epoch_ms_ = *e->as_int();
     const cim::Value* v = cim::find(r->out, "Milliseconds");
     return v != nullptr && v->as_int() ? *v->as_int() : -1;
+  }
+  // The served fake's UTC clock: its epoch (told with every Now) plus the simulated time.
+  std::optional<std::int64_t> host_time_us() const override {
+    const std::int64_t now = now_ms();
+    if (now < 0 || !epoch_ms_) return std::nullopt;
+    return (*epoch_ms_ + now) * 1000;
   }
   cim::Status set_vm_attributes(const cim::ObjectPath& vm,
                                 const conformance::FakeVmAttributes& a) override {
@@ -44,6 +53,7 @@ class RemoteControl final : public conformance::TargetControl {
 
  private:
   std::shared_ptr<wsman::Client> client_;
+  mutable std::optional<std::int64_t> epoch_ms_;
 };
 
 std::string out_string(const cim::MethodResult& r, std::string_view name) {

@@ -29,6 +29,9 @@ class Instance {
  public:
   Instance() = default;
   explicit Instance(Name class_name) : class_(std::move(class_name)) {}
+  // An instance with its properties already laid out (names distinct), e.g. in schema order.
+  Instance(Name class_name, PropertyList properties)
+      : class_(std::move(class_name)), props_(std::move(properties)) {}
 
   std::string_view class_name() const { return class_; }
   const ObjectPath& path() const { return path_; }

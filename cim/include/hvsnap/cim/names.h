@@ -29,6 +29,22 @@ inline constexpr std::string_view kSnapshotOfVm = "Msvm_SnapshotOfVirtualSystem"
 inline constexpr std::string_view kMostCurrentSnapshot = "Msvm_MostCurrentSnapshotInBranch";
 inline constexpr std::string_view kSettingsDefineState = "Msvm_SettingsDefineState";
 inline constexpr std::string_view kAffectedJobElement = "Msvm_AffectedJobElement";
+inline constexpr std::string_view kParentChildSettingData = "Msvm_ParentChildSettingData";
+inline constexpr std::string_view kLastAppliedSnapshot = "Msvm_LastAppliedSnapshot";
+inline constexpr std::string_view kHostedService = "Msvm_HostedService";
+inline constexpr std::string_view kVssdComponent = "Msvm_VirtualSystemSettingDataComponent";
+
+// Resource settings a VM-management client reads beside the VSSD (issue item "neighbours").
+inline constexpr std::string_view kProcessorSettingData = "Msvm_ProcessorSettingData";
+inline constexpr std::string_view kMemorySettingData = "Msvm_MemorySettingData";
+
+// root\cimv2: the host as Windows describes itself.
+inline constexpr std::string_view kCimv2Namespace = "root\\cimv2";
+inline constexpr std::string_view kWin32ComputerSystem = "Win32_ComputerSystem";
+inline constexpr std::string_view kWin32ComputerSystemProduct = "Win32_ComputerSystemProduct";
+inline constexpr std::string_view kWin32OperatingSystem = "Win32_OperatingSystem";
+inline constexpr std::string_view kWin32Processor = "Win32_Processor";
+inline constexpr std::string_view kWin32ComputerSystemProcessor = "Win32_ComputerSystemProcessor";
 
 // VirtualSystemType values.
 inline constexpr std::string_view kTypeRealized = "Microsoft:Hyper-V:System:Realized";

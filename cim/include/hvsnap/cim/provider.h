@@ -1,4 +1,4 @@
-// The one seam (design.md): the generic CIM operations a real WMI client uses. The fake
+// The one seam (docs/architecture.md): the generic CIM operations a real WMI client uses. The fake
 // (sim::Host), a live host over WS-Man (wsman::Client) and every test double implement it;
 // the conformance suite only ever talks to this interface.
 #pragma once

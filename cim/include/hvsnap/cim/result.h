@@ -1,4 +1,4 @@
-// Errors as values (design.md: abseil Status model). Every layer boundary returns Result<T>;
+// Errors as values (docs/architecture.md, rule 4). Every layer boundary returns Result<T>;
 // a Status carries a CIM status kind a caller can react to, plus a message for people.
 #pragma once
 

@@ -5,6 +5,7 @@
 // Names are unambiguous across these classes, so one table keyed by name serves them all.
 #pragma once
 
+#include <optional>
 #include <string_view>
 
 #include "hvsnap/cim/value.h"
@@ -17,8 +18,12 @@ struct Type {
 };
 
 // The type of a property or method parameter of that name (case-insensitive), or nullptr
-// when the schema does not know it (the value then stays text).
+// when the schema does not know it (the value then stays text). Names the generated schema
+// table (schema_table.h) gives one type everywhere are known too.
 const Type* type_of(std::string_view name);
+// The type of `name` as a property of `class_name` when the schema table has that class,
+// else as type_of(name).
+std::optional<Type> type_of(std::string_view class_name, std::string_view name);
 
 // The table is sorted for lookup (checked by a unit test).
 bool table_is_sorted();

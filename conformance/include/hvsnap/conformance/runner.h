@@ -45,6 +45,11 @@ struct RunOptions {
   std::function<void(const Progress&)> progress;
   // How to reproduce (goes into tokens): uri, fixture, personality, faults.
   nlohmann::json target_spec;
+  // Shard shard_index of shard_count (`certify --shard K/N`, decision 0043): only the
+  // sequences and concurrent rounds whose index ≡ shard_index (mod shard_count) run; the rest
+  // of the run (capability, class matrix, settings sweep, liveness) runs in every shard.
+  int shard_index = 0;
+  int shard_count = 1;
 };
 
 // The target-level facts the run records (uri, identity, capabilities).

@@ -58,7 +58,11 @@ SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_s
 // The numbered list, ready to print.
 std::string numbered_list(const SequenceReport& r);
 
-// A RapidCheck generator of sequences up to `max_steps` long (rc::state commands underneath).
+// The step as the WMI call(s) a person could replay by hand.
+std::string describe(const Step& s);
+
+// A RapidCheck generator of sequences up to `max_steps` long (rc::state commands over a model
+// of the harness's topology, so that every step's preconditions hold; sequence_gen.cpp).
 rc::Gen<std::vector<Step>> gen_sequence(bool clock_control, int max_steps);
 
 }  // namespace hvsnap::conformance

@@ -1,4 +1,4 @@
-// The report bundle of a certification run (issue 4): pure writers from one RunResult plus
+// The report bundle of a certification run (decision 0007): pure writers from one RunResult plus
 // the facts of the run (RunInfo), and the checks `hvsnap verify` makes of a written bundle.
 //   result.json      machines: schema-versioned, everything the run found
 //   junit.xml        CI gates: one testcase per requirement and per failure
@@ -43,6 +43,10 @@ struct RunInfo {
   int liveness_cases = 0;
   bool settings_sweep = true;
   std::string replay_program = "hvsnap";  // how the replay command is spelled
+  // `certify --shard K/N` (decision 0043): result.json records it when shard_count > 1, so
+  // that `hvsnap merge` can put the shards of one run back together.
+  int shard_index = 0;
+  int shard_count = 1;
 };
 
 std::string render_json(const conformance::RunResult& r, const RunInfo& info);

@@ -1,4 +1,4 @@
-// The kill table of `hvsnap mutants` (issue 6): one row per broken provider of the catalogue —
+// The kill table of `hvsnap mutants` (decision 0010): one row per broken provider of the catalogue —
 // killed or survived, the requirement that killed it, the time to kill, the length of the
 // shrunk counterexample — and the kill score. Written as a folder beside the mutants' own
 // certification bundles (one sub-folder per mutant):

@@ -17,6 +17,16 @@ namespace hvsnap::sim {
 
 class HostControl;
 
+// A WMI method the fake models, and the parameters it reads and writes (contract §1). Every
+// other method the schema table declares for a served class answers Not Supported.
+struct MethodDeclaration {
+  std::string_view cls;
+  std::string_view method;
+  std::vector<std::string_view> in;
+  std::vector<std::string_view> out;
+};
+std::vector<MethodDeclaration> declared_methods();
+
 class Host final : public cim::Provider {
  public:
   // Validates the state (see sim::validate) and arms the fault plan if not yet armed.

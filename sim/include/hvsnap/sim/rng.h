@@ -35,4 +35,9 @@ class Rng {
 // Mixes a seed with a label into an independent stream seed (for per-site/per-case streams).
 std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t label);
 
+// SplitMix64, the project's one: the next output of the sequence at `state` (advancing it),
+// and its finaliser alone (a 64-bit mix). Rng seeding, derive_seed and name GUIDs use it.
+std::uint64_t splitmix64(std::uint64_t& state);
+std::uint64_t splitmix64_mix(std::uint64_t z);
+
 }  // namespace hvsnap::sim

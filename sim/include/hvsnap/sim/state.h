@@ -11,20 +11,39 @@
 #include <vector>
 
 #include "hvsnap/cim/result.h"
+#include "hvsnap/cim/schema_table.h"
 #include "hvsnap/sim/guid.h"
 #include "hvsnap/sim/rng.h"
 
 namespace hvsnap::sim {
 
-// Msvm_ComputerSystem.EnabledState (contract §1). 4 and 10 are transitional.
+// A VM's state (contract §1, V1). Stable states carry their EnabledState value; the
+// transitional save/pause/resume carry the RequestedState value that starts them (V2) and
+// read as EnabledState 1 (Other) with an OtherEnabledState text; FastSaved and Hibernated
+// are the raw vendor EnabledState values real hosts report.
 enum class VmState : std::uint16_t {
   kRunning = 2,
   kOff = 3,
-  kShuttingDown = 4,
+  kShuttingDown = 4,  // transitional
   kSaved = 6,
   kPaused = 9,
-  kStarting = 10,
+  kStarting = 10,     // transitional
+  kSaving = 32773,    // transitional: EnabledState 1, "Saving"
+  kPausing = 32776,   // transitional: EnabledState 1, "Quiescing"
+  kResuming = 32777,  // transitional: EnabledState 1, "Resuming"
+  kFastSaved = 32779,
+  kHibernated = 32783,
 };
+// Msvm_ComputerSystem.EnabledState and OtherEnabledState ("" when not Other) of a state.
+std::uint16_t enabled_state(VmState s);
+std::string_view other_enabled_state(VmState s);
+// C-TRANSITIONAL: on its way between two states, driven by a state-change job.
+bool is_transitional(VmState s);
+// C-SAVED: Saved, Paused, FastSaved or Hibernated — snapshot-able with standard checkpoints,
+// production ones fall back (type 3) or fail (type 4), no recovery snapshot (V4, §3.1).
+bool is_saved_like(VmState s);
+// A worker process exists (Msvm_ComputerSystem.ProcessID is set).
+bool has_worker_process(VmState s);
 // Msvm_VirtualSystemSettingData.UserSnapshotType.
 enum class CheckpointType : std::uint16_t {
   kDisabled = 2,
@@ -39,8 +58,12 @@ enum class SnapshotKind : std::uint8_t { kStandard, kRecovery };
 // Personalities (contract §3.4).
 enum class CodeFamily : std::uint8_t { kDmtf, kMsvm };
 enum class Completion : std::uint8_t { kJob, kSynchronous, kMixed };
-enum class FirstJobState : std::uint8_t { kRunning, kNew };
+enum class FirstJobState : std::uint8_t { kRunning, kNew, kQueryPending };
 enum class JobProgress : std::uint8_t { kTicks, kAfterReads, kManual };
+enum class Validation : std::uint8_t { kSync, kInJob };
+enum class VendorSnapshotTypes : std::uint8_t { kReject, kAccept };
+enum class DestroyMode : std::uint8_t { kReparent, kRemoveDependents };
+enum class AssociatorResults : std::uint8_t { kDistinct, kDuplicates };
 
 // Fault sites (contract §6).
 enum class FaultSite : std::uint8_t {
@@ -61,16 +84,33 @@ enum class JobKind : std::uint8_t {
   kCreateSnapshot,
   kDestroySnapshot,
   kApplySnapshot,
-  kStateChange
+  kStateChange,
+  kDestroySystem,
+};
+
+// refuse-collection-snapshots (O1, O2, O3, O5): CreateSnapshot answers Not Supported for a
+// group with a member in one of `states`, or for every group when `all`.
+struct RefusePolicy {
+  bool all = false;
+  std::vector<VmState> states;  // sorted, distinct; empty and !all = none
+  bool none() const { return !all && states.empty(); }
+  friend bool operator==(const RefusePolicy&, const RefusePolicy&) = default;
 };
 
 struct Personality {
-  CodeFamily codes = CodeFamily::kDmtf;
+  CodeFamily codes = CodeFamily::kMsvm;  // C1, C2: real hosts answer in the Msvm family
   Completion completion = Completion::kJob;
   FirstJobState first_job_state = FirstJobState::kRunning;
   std::uint32_t result_visibility_polls = 0;  // 0 = immediate; N = after-polls: N
   JobProgress job_progress = JobProgress::kTicks;
   std::uint32_t job_progress_reads = 1;  // N of after-reads: N
+  RefusePolicy refuse_collection_snapshots;
+  Validation validation = Validation::kSync;
+  VendorSnapshotTypes vendor_snapshot_types = VendorSnapshotTypes::kReject;  // M6
+  DestroyMode destroy_snapshot = DestroyMode::kReparent;                     // M7
+  AssociatorResults associators = AssociatorResults::kDistinct;              // M2
+  CodeFamily job_control_codes = CodeFamily::kMsvm;                          // C4
+  std::uint16_t job_success_error_code = 0;                                  // 0 or 4096 (J3)
   friend bool operator==(const Personality&, const Personality&) = default;
 };
 
@@ -117,9 +157,12 @@ struct Vm {
   std::vector<DiskKind> disks{DiskKind::kVhdx};
   GuestVss guest_vss = GuestVss::kOk;
   std::uint32_t checkpoint_limit = 50;
-  Guid most_current;            // nil when the VM has no current snapshot
-  std::vector<Guid> snapshots;  // oldest first
-  Guid busy_job;                // the snapshot-service job holding this VM
+  std::uint32_t cpus = 1;          // Msvm_ProcessorSettingData.VirtualQuantity
+  std::uint64_t memory_mb = 1024;  // Msvm_MemorySettingData.VirtualQuantity (MB)
+  Guid most_current;               // nil when the VM has no current snapshot
+  Guid last_applied;               // Msvm_LastAppliedSnapshot (M1): set by ApplySnapshot
+  std::vector<Guid> snapshots;     // oldest first
+  Guid busy_job;                   // the snapshot-service job holding this VM
   std::int64_t created_ms = 0;
   friend bool operator==(const Vm&, const Vm&) = default;
 };
@@ -132,7 +175,8 @@ struct Snapshot {
   std::string name;  // empty: the Hyper-V style "<vm> - (<creation time>)", derived when read
   std::int64_t created_ms = 0;
   CheckpointType taken_as = CheckpointType::kStandard;  // production or standard (fallback)
-  Guid collection;  // the snapshot collection it belongs to, if any
+  bool saved_state = false;  // VSSD.IsSaved: a standard checkpoint of a VM that had memory state
+  Guid collection;           // the snapshot collection it belongs to, if any
   friend bool operator==(const Snapshot&, const Snapshot&) = default;
 };
 
@@ -196,6 +240,10 @@ struct Job {
   std::uint32_t next_member = 0;
   SnapshotKind snapshot_kind = SnapshotKind::kStandard;
   bool ignore_nonsnapshottable_disks = false;
+  // validation: in-job: why the job must fail at its first step (a JobError cause and
+  // message, contract §3.2); empty when the input was valid.
+  std::string invalid_cause;
+  std::string invalid_message;
   bool warnings = false;
   std::vector<Guid> created;
   std::vector<Guid> previous_most_current;  // parallel to `created`
@@ -208,6 +256,8 @@ struct HostState {
   static constexpr int kSchema = 1;
 
   std::string host_name = "HVSIM";
+  // The Windows build the host reports: which classes and members exist (schema_table.h).
+  std::uint32_t host_build = cim::schema::kDefaultBuild;
   std::uint64_t seed = 0;
   std::int64_t epoch_unix_ms = 1'767'225'600'000;  // 2026-01-01T00:00:00Z: simulated t = 0
   Personality personality;
@@ -254,6 +304,10 @@ std::string_view to_string(CodeFamily v);
 std::string_view to_string(Completion v);
 std::string_view to_string(FirstJobState v);
 std::string_view to_string(JobProgress v);
+std::string_view to_string(Validation v);
+std::string_view to_string(VendorSnapshotTypes v);
+std::string_view to_string(DestroyMode v);
+std::string_view to_string(AssociatorResults v);
 std::string_view to_string(FaultSite v);
 std::string_view to_string(JobKind v);
 
@@ -262,6 +316,20 @@ std::optional<E> parse_enum(std::string_view text);
 // Every accepted spelling, for "expected one of …" messages.
 template <class E>
 std::string enum_choices();
+
+// The personality in text form (contract §3.4), shared by fixtures, `--personality` and
+// reports: one KEY=VALUE per key, e.g. "refuse-collection-snapshots=off+saved",
+// "result-visibility=after-polls:5", "job-progress=after-reads:2".
+std::vector<std::string_view> personality_keys();
+// Sets `key` from its text value; the message names the key, the value and what is allowed.
+cim::Status set_personality_value(Personality& p, std::string_view key, std::string_view value);
+std::string personality_value(const Personality& p, std::string_view key);
+// Every value a key takes ("ticks|manual|after-reads:N"), for help texts.
+std::string personality_choices(std::string_view key);
+// "codes=msvm,completion=job,…" with every key, in personality_keys() order.
+std::string describe_personality(const Personality& p);
+// Cross-field checks (after-reads N >= 1, job-success-error-code 0 or 4096).
+cim::Status validate(const Personality& p);
 
 // Named fault plans used by the suite and `hvsnap certify --faults NAME`: one per site
 // (armed for certain, firing often) plus "none" and "all".

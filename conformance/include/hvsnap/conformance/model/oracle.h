@@ -109,5 +109,9 @@ void check_job(const JobTrace& t, Findings& out);
 bool is_failure_code(std::uint32_t code);
 // CS-INV-1: 0..6, 4096 or the vendor range; never DMTF- or method-reserved.
 bool in_return_range(std::uint32_t code);
+// CS-SEQ-7: a refused Msvm_ConcreteJob.RequestStateChange answers in the host's map (C4:
+// 32768..32778, or the documented 1..6 and 4097..4099), never with a reserved value
+// (7..4095, 4100..32767, beyond 65535).
+bool is_reserved_job_control_code(std::uint32_t code);
 
 }  // namespace hvsnap::conformance::model

@@ -14,12 +14,15 @@
 namespace hvsnap::tools {
 
 // Exit codes (README "Exit codes").
-inline constexpr int kExitCertified = 0;    // certified / the command did what it was asked
-inline constexpr int kExitFailures = 1;     // conformance failures (or a replay that fails)
-inline constexpr int kExitUsage = 2;        // usage or configuration error
-inline constexpr int kExitUnreachable = 3;  // the target could not be reached
+inline constexpr int kExitCertified = 0;     // certified / the command did what it was asked
+inline constexpr int kExitFailures = 1;      // conformance failures (or a replay that fails)
+inline constexpr int kExitUsage = 2;         // usage or configuration error
+inline constexpr int kExitUnreachable = 3;   // the target could not be reached
 inline constexpr int kExitNotSupported = 4;  // the target refused every collection snapshot
 inline constexpr int kExitInterrupted = 130;
+// `hvsnap verify --requirement`: the requirement was NOT_TESTED or NOT_APPLICABLE (ctest's
+// SKIP_RETURN_CODE in hvsnap_add_certification, decision 0041; 77 as automake's tests use).
+inline constexpr int kExitSkipped = 77;
 
 struct Console {
   std::ostream& out;
@@ -27,6 +30,9 @@ struct Console {
   bool terminal = false;                         // stdout is a terminal: a live progress line
   const std::atomic<bool>* interrupt = nullptr;  // set by the process on Ctrl-C
   std::string program = "hvsnap";                // how this program was invoked, for hints
+  // The hvsnap executable `certify --targets` starts once per target (decision 0044); empty:
+  // this process's own (/proc/self/exe), which is right unless run_cli runs inside a test.
+  std::string executable;
 };
 
 int run_cli(const std::vector<std::string>& args, Console& console);

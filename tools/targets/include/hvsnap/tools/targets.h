@@ -1,4 +1,4 @@
-// Target URIs (the only place that wires concrete targets to the suite, design.md):
+// Target URIs (the only place that wires concrete targets to the suite, docs/architecture.md):
 //   sim:                          the fake, with the built-in minimal host
 //   sim:PATH.yaml                 the fake, with a fixture file
 //   sim+mutant:NAME[:PATH.yaml]   the fake wrapped in a deliberately broken mutant
@@ -24,6 +24,7 @@ namespace hvsnap::tools {
 
 struct TargetOptions {
   std::optional<sim::Personality> personality;  // overrides the fixture's
+  std::optional<std::uint32_t> host_build;      // overrides the fixture's (schema_table.h)
   std::string faults = "none";                  // a named fault plan (sim::fault_plan_names())
   std::uint64_t seed = 1;                       // the run seed; each case derives its host's seed
   // Overrides the fixture's timing.auto-advance-ms (the served fake's wall clock sets 0:
