@@ -524,7 +524,18 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     const std::optional<Value> r = result_arg(c, a, cl);
 
     model::HostView before = cl.observe(a.scope);
-    if (auto problem = precondition_problem(c, before, a); !problem.empty()) throw Abort{problem};
+    if (auto problem = precondition_problem(c, before, a); !problem.empty()) {
+      // What the arranged host handed out broke the contract (CS-READ-*): the case fails on
+      // it (decision 0061); only a clean miss of the precondition is NOT_TESTED.
+      if (!before.problems.empty()) {
+        Findings broke = std::move(a.setup_findings);
+        for (const auto& p : before.problems)
+          broke.push_back(
+              finding(p.check, Verdict::kFail, "while arranging the case: " + p.message));
+        throw SetupBroke{std::move(broke)};
+      }
+      throw Abort{problem};
+    }
 
     // CS-OUT-16: with R given, the same call without R first; the outcome class must match.
     std::optional<model::Judgement> without_r;
