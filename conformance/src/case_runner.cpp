@@ -54,6 +54,7 @@ ObjectPath snapshot_for_setup(Client& cl, const ObjectPath& group, Arranged& a) 
     a.setup_findings.push_back(std::move(f));
   if (s.failed) throw SetupBroke{std::move(a.setup_findings)};
   if (!s.collection) throw Abort{s.problem};
+  if (s.job) a.scope.jobs.push_back(*s.job);  // another call's ended job (CS-INV-9)
   return *s.collection;
 }
 
@@ -461,7 +462,10 @@ SetupSnapshot setup_snapshot(Client& cl, const ObjectPath& group, const model::S
     Called call = call_and_observe(cl, in, scope, before, cfg);
     model::Judgement j = judge_and_record(cl, cfg, e, call, in);
     for (auto& f : j.findings) {
-      out.failed = out.failed || f.verdict == Verdict::kFail;
+      // A SHOULD the set-up call breaks is a WARN and the case goes on; a MUST stops it.
+      const Requirement* req = find_requirement(f.requirement);
+      out.failed = out.failed || (f.verdict == Verdict::kFail &&
+                                  (req == nullptr || req->level != Level::kShould));
       if (!f.message.empty()) f.message = "a set-up CreateSnapshot: " + f.message;
       out.findings.push_back(std::move(f));
     }
@@ -478,6 +482,7 @@ SetupSnapshot setup_snapshot(Client& cl, const ObjectPath& group, const model::S
       const auto s = call.after.collections.find(j.new_collection);
       if (s != call.after.collections.end()) {
         out.collection = s->second.path;
+        out.job = call.outcome.job;
         return out;
       }
       out.problem = "CreateSnapshot (set-up) succeeded but its snapshot collection cannot be read";
@@ -519,7 +524,18 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     const std::optional<Value> r = result_arg(c, a, cl);
 
     model::HostView before = cl.observe(a.scope);
-    if (auto problem = precondition_problem(c, before, a); !problem.empty()) throw Abort{problem};
+    if (auto problem = precondition_problem(c, before, a); !problem.empty()) {
+      // What the arranged host handed out broke the contract (CS-READ-*): the case fails on
+      // it (decision 0061); only a clean miss of the precondition is NOT_TESTED.
+      if (!before.problems.empty()) {
+        Findings broke = std::move(a.setup_findings);
+        for (const auto& p : before.problems)
+          broke.push_back(
+              finding(p.check, Verdict::kFail, "while arranging the case: " + p.message));
+        throw SetupBroke{std::move(broke)};
+      }
+      throw Abort{problem};
+    }
 
     // CS-OUT-16: with R given, the same call without R first; the outcome class must match.
     std::optional<model::Judgement> without_r;

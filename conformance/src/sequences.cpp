@@ -194,7 +194,10 @@ class Harness {
 
  private:
   void add(Finding f) {
-    if (f.verdict == Verdict::kFail && failure_.empty()) {
+    // A SHOULD broken is a WARN (the sequence goes on); a MUST broken ends it.
+    const Requirement* req = find_requirement(f.requirement);
+    const bool must = req == nullptr || req->level != Level::kShould;
+    if (f.verdict == Verdict::kFail && must && failure_.empty()) {
       failure_ = fmt::format("{} broke {} ({}): {}",
                              number_ == 0 ? "the set-up" : fmt::format("step {}", number_),
                              f.requirement, f.check, f.message);

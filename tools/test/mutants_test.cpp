@@ -1,5 +1,7 @@
-// Broken providers (issue 3 "Show it works"; issue 6 grows the catalogue): the suite must fail
-// each mutant, name the requirement the mutant breaks, and give a short counterexample.
+// The mutant catalogue (docs/mutants.md, decisions 0010 and 0061): the suite must fail every
+// mutant and name the requirement it breaks, with a short counterexample — provider mutants in
+// process, wire mutants over WS-Man (mutants_wire_test.cpp) — and must certify every legal
+// provider and call the one that refuses everything NOT SUPPORTED.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,9 +12,7 @@
 #include <sstream>
 
 #include "hvsnap/conformance/catalogue.h"
-#include "hvsnap/conformance/runner.h"
-#include "hvsnap/tools/mutants.h"
-#include "hvsnap/tools/targets.h"
+#include "mutants_run.h"
 
 namespace hvsnap::tools::mutants {
 // How gtest (and so ctest) names a parameter.
@@ -25,93 +25,78 @@ namespace hvsnap {
 namespace {
 
 using namespace conformance;
+using tools::mutants::Expect;
+using tools::mutants::Layer;
+using tools::mutants::MutantInfo;
 
-RunResult run_against(const std::string& uri, bool stop_at_first_failure) {
-  tools::TargetOptions t;
-  t.seed = 20261124;
-  auto spec = tools::make_target(uri, t);
-  EXPECT_TRUE(spec.ok()) << spec.status().to_string();
-  if (!spec.ok()) return {};
-  RunOptions o;
-  o.seed = t.seed;
-  o.profile = Profile::kFull;
-  o.coverage = Coverage::kPairwise;
-  o.sequences = 30;
-  o.parallel_rounds = 3;
-  o.stop_at_first_failure = stop_at_first_failure;
-  return run_suite(spec->factory, {spec->uri, spec->identity, spec->caps}, std::move(o));
-}
-
-const FailureRecord* failure_of(const RunResult& r, std::string_view requirement) {
-  auto it = std::find_if(r.failures.begin(), r.failures.end(),
-                         [&](const FailureRecord& f) { return f.requirement == requirement; });
-  return it == r.failures.end() ? nullptr : &*it;
-}
-
-class Mutants : public ::testing::TestWithParam<tools::mutants::MutantInfo> {};
+class Mutants : public ::testing::TestWithParam<MutantInfo> {};
 
 TEST_P(Mutants, AreKilledByTheRequirementTheyBreak) {
-  const auto& m = GetParam();
-  const std::string uri = "sim+mutant:" + std::string(m.name);
-  // Killed: a run that stops at its first failure fails (the rest of a run is only cost).
-  const RunResult first = run_against(uri, true);
-  EXPECT_FALSE(first.certified) << m.name << " survived";
-  ASSERT_FALSE(first.failures.empty()) << m.name << " survived";
-  // And the suite names the requirement the mutant breaks. A defect may show first under a
-  // neighbouring row (rejecting valid WMI-DTD settings with 4 also breaks C-TRANSITIONAL's
-  // row, which wants 5): then the whole run must still name it.
-  RunResult full;
-  const FailureRecord* hit = failure_of(first, m.requirement);
-  if (hit == nullptr) {
-    std::cout << "NOTE: " << m.name << " (breaks " << m.requirement << ") was first caught by "
-              << first.failures.front().requirement << "; running the whole suite\n";
-    full = run_against(uri, false);
-    hit = failure_of(full, m.requirement);
-  }
-  ASSERT_NE(hit, nullptr) << m.name << ": no failure names " << m.requirement;
-  std::cout << "mutant " << m.name << " -> " << hit->requirement << " (" << hit->property
-            << "): " << hit->title << "\n"
-            << hit->counterexample << "\n";
-  EXPECT_FALSE(hit->counterexample.empty());
-  EXPECT_LE(hit->steps, 25) << "the counterexample should be short after shrinking";
-  EXPECT_FALSE(hit->token.empty());
-  const RunResult& r = full.failures.empty() ? first : full;
-  const auto rr =
-      std::find_if(r.requirements.begin(), r.requirements.end(),
-                   [&](const RequirementResult& x) { return x.id == hit->requirement; });
-  ASSERT_NE(rr, r.requirements.end());
-  // FAIL on a MUST; a SHOULD item that fails is a WARN (and something else stopped certification).
-  EXPECT_TRUE(rr->verdict == Verdict::kFail || rr->verdict == Verdict::kWarn);
+  expect_killed(GetParam(), "sim+mutant:" + std::string(GetParam().name));
 }
 
-INSTANTIATE_TEST_SUITE_P(Catalogue, Mutants, ::testing::ValuesIn(tools::mutants::catalogue()),
-                         [](const ::testing::TestParamInfo<tools::mutants::MutantInfo>& p) {
-                           std::string n(p.param.name);
-                           std::replace(n.begin(), n.end(), '-', '_');
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Catalogue, Mutants,
+                         ::testing::ValuesIn(testing_support::entries(Layer::kProvider,
+                                                                      Expect::kKilled)),
+                         testing_support::param_name);
 
-// Issue 6: at least 25 mutants, every family, each breaking one requirement of the catalogue.
+// No false verdict on a legal host (decision 0061). The legal providers of the provider layer are
+// CERTIFIED in process (the wire ones, over the wire: mutants_wire_test.cpp).
+class LegalProviders : public ::testing::TestWithParam<MutantInfo> {};
+
+TEST_P(LegalProviders, AreCertified) {
+  expect_certified(GetParam(), "sim+mutant:" + std::string(GetParam().name));
+}
+
+INSTANTIATE_TEST_SUITE_P(Legal, LegalProviders,
+                         ::testing::ValuesIn(testing_support::entries(Layer::kProvider,
+                                                                      Expect::kCertified)),
+                         testing_support::param_name);
+
+// A provider that refuses every collection snapshot is NOT SUPPORTED: never CERTIFIED, and not
+// NOT CERTIFIED either when nothing else is wrong (contract §4.1).
+TEST(MutantCatalogue, RefusingEverythingIsNotSupportedNeverCertified) {
+  const RunResult r = run_against("sim+mutant:not-supported-everything", false);
+  EXPECT_FALSE(r.certified);
+  EXPECT_TRUE(r.not_supported) << r.verdict << ": "
+                               << (r.verdict_reasons.empty() ? "" : r.verdict_reasons.front());
+  EXPECT_EQ(r.verdict, "NOT SUPPORTED");
+  for (const auto& f : r.failures)
+    ADD_FAILURE() << f.requirement << ": " << f.title;
+}
+
+// Decisions 0010 and 0061: the catalogue is large, covers every family, and each entry names a
+// requirement of the catalogue.
 TEST(MutantCatalogue, CoversEveryFamilyWithDocumentedRequirements) {
   const auto& all = tools::mutants::catalogue();
-  EXPECT_GE(all.size(), 25u);
   std::set<std::string_view> names;
   std::map<std::string_view, int> families;
+  int killed = 0, wire = 0, legal = 0;
   for (const auto& m : all) {
     EXPECT_TRUE(names.insert(m.name).second) << m.name << " is listed twice";
     EXPECT_NE(find_requirement(m.requirement), nullptr)
         << m.name << " names " << m.requirement << ", which is not in requirements.yaml";
     EXPECT_FALSE(m.summary.empty()) << m.name;
+    EXPECT_EQ(m.name.find_first_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ_ "), std::string_view::npos)
+        << m.name << ": names are kebab-case";
     ++families[m.family];
+    killed += m.expect == Expect::kKilled ? 1 : 0;
+    wire += m.expect == Expect::kKilled && m.layer == Layer::kWire ? 1 : 0;
+    legal += m.expect == Expect::kCertified ? 1 : 0;
+    EXPECT_EQ(m.family == "legal", m.expect == Expect::kCertified) << m.name;
   }
-  for (const char* f : {"return-code", "job", "result", "atomicity", "sequence", "parsing"})
-    EXPECT_GT(families[f], 0) << "no mutant of the family " << f;
-  EXPECT_EQ(families.size(), 6u) << "a family outside the six of issue 6";
+  EXPECT_GE(killed, 45) << "the floor of docs/mutants.md: at least 45 mutants";
+  EXPECT_GE(wire, 6) << "wire mutants (decision 0061)";
+  EXPECT_GE(legal, 4) << "legal providers the suite must certify (decision 0061)";
+  for (const char* f : {"return-code", "job", "result", "atomicity", "sequence", "parsing", "wire",
+                        "reference", "timestamp", "value-map", "refusal", "legal"})
+    EXPECT_GT(families[f], 0) << "no entry of the family " << f;
+  EXPECT_EQ(families.size(), 12u) << "a family outside the twelve of docs/mutants.md";
 }
 
-// docs/mutants.md documents each mutant with the requirement it breaks: one row per mutant,
-// as the catalogue has it (so the page cannot drift from the code).
-TEST(MutantCatalogue, TheDocsPageHasARowForEachMutant) {
+// docs/mutants.md documents each entry with the requirement it breaks: one row per entry, as
+// the catalogue has it (so the page cannot drift from the code).
+TEST(MutantCatalogue, TheDocsPageHasARowForEachEntry) {
   std::ifstream in(std::string(HVSNAP_SOURCE_DIR) + "/docs/mutants.md");
   ASSERT_TRUE(in) << "docs/mutants.md is missing";
   std::stringstream text;
@@ -125,7 +110,7 @@ TEST(MutantCatalogue, TheDocsPageHasARowForEachMutant) {
   std::size_t rows = 0;
   for (std::size_t at = doc.find("\n| `"); at != std::string::npos; at = doc.find("\n| `", at + 1))
     ++rows;
-  EXPECT_EQ(rows, tools::mutants::catalogue().size()) << "a row for a mutant that does not exist";
+  EXPECT_EQ(rows, tools::mutants::catalogue().size()) << "a row for an entry that does not exist";
 }
 
 TEST(MutantTargets, UnknownNamesAreRefusedWithTheList) {
@@ -133,6 +118,21 @@ TEST(MutantTargets, UnknownNamesAreRefusedWithTheList) {
   ASSERT_FALSE(spec.ok());
   EXPECT_NE(spec.status().message().find("unknown mutant 'nope'"), std::string::npos);
   EXPECT_NE(spec.status().message().find("accepts-type-zero"), std::string::npos);
+}
+
+// A wire mutant has nothing to act on in process: it is refused there, with the way to run it.
+TEST(MutantTargets, AWireMutantIsRefusedInProcessAndServedOverTheWire) {
+  auto spec = tools::make_target("sim+mutant:booleans-capitalised", {});
+  ASSERT_FALSE(spec.ok());
+  EXPECT_NE(spec.status().message().find("hvsnap serve --target sim+mutant:booleans-capitalised"),
+            std::string::npos)
+      << spec.status().message();
+  tools::TargetOptions served;
+  served.served = true;
+  auto ok = tools::make_target("sim+mutant:booleans-capitalised", served);
+  ASSERT_TRUE(ok.ok()) << ok.status().to_string();
+  EXPECT_TRUE(static_cast<bool>(ok->rewrite_reply));
+  EXPECT_NE(ok->identity.find("wire mutant booleans-capitalised"), std::string::npos);
 }
 
 }  // namespace

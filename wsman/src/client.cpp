@@ -3,10 +3,12 @@
 #include <curl/curl.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <set>
+#include <utility>
 
 #include "hvsnap/cim/text.h"
 #include "hvsnap/wsman/dispatcher.h"
@@ -258,6 +260,7 @@ cim::Result<cim::Instance> Client::get_instance(const cim::ObjectPath& path) {
   auto resp = send(std::move(r));
   if (!resp.ok()) return resp.status();
   if (resp->fault) return status_for(*resp->fault);
+  note(std::move(resp->wire_problems));
   if (resp->items.empty() || !resp->items.front().instance)
     return cim::failed("the Get response holds no instance");
   cim::Instance inst = std::move(*resp->items.front().instance);
@@ -301,6 +304,7 @@ cim::Result<std::vector<cim::Instance>> Client::query(std::string_view name_spac
   std::vector<cim::Instance> out;
   std::set<std::string> seen;
   auto collect = [&](Response& b) {
+    note(std::move(b.wire_problems));
     for (auto& it : b.items) {
       if (!it.instance) continue;
       if (it.epr && !seen.insert(it.epr->to_string()).second) continue;
@@ -381,9 +385,28 @@ cim::Result<cim::MethodResult> Client::invoke_method(const cim::ObjectPath& obje
   auto resp = send(std::move(r));
   if (!resp.ok()) return resp.status();
   if (resp->fault) return status_for(*resp->fault);
+  note(std::move(resp->wire_problems));
   if (!resp->output)
     return cim::failed(fmt::format("the response to {} holds no {}_OUTPUT", method, method));
   return std::move(*resp->output);
+}
+
+void Client::note(std::vector<cim::WireProblem> problems) {
+  if (problems.empty()) return;
+  std::lock_guard lock(problems_mu_);
+  for (auto& p : problems) {
+    if (problems_.size() >= kMaxWireProblems) return;
+    const bool seen =
+        std::any_of(problems_.begin(), problems_.end(), [&](const cim::WireProblem& q) {
+          return q.where == p.where && q.what == p.what;
+        });
+    if (!seen) problems_.push_back(std::move(p));
+  }
+}
+
+std::vector<cim::WireProblem> Client::take_wire_problems() {
+  std::lock_guard lock(problems_mu_);
+  return std::exchange(problems_, {});
 }
 
 cim::Result<std::string> Client::identify() {

@@ -214,6 +214,7 @@ Dispatcher::Reply Dispatcher::handle(std::string_view envelope, std::string_view
   const std::string id = next_message_id();
   if (resp.fault) return {resp.fault->http_status, write_response(r, resp, id)};
   std::string body = write_response(r, resp, id);
+  if (options_.rewrite_reply) options_.rewrite_reply(r, body);
   if (body.size() > max_envelope(r)) {
     // A Get or Invoke answer that does not fit (batches are cut to fit in take()).
     Fault f = faults::encoding_limit(

@@ -14,6 +14,7 @@
 #include "hvsnap/cim/schema.h"
 #include "hvsnap/cim/text.h"
 #include "hvsnap/wsman/uris.h"
+#include "lexical.h"
 #include "xml.h"
 
 namespace hvsnap::wsman {
@@ -346,14 +347,16 @@ cim::Result<ObjectPath> read_epr(pugi::xml_node n) {
   return path_from(xml::trimmed_text(res), xml::child(params, uri::kWsman, "SelectorSet"));
 }
 
-cim::Result<cim::Instance> read_instance(pugi::xml_node e) {
+// An instance in a response (the client's side): each value by its type's lexical form, what
+// breaks it kept in `problems` (CS-READ-1, decision 0060).
+cim::Result<cim::Instance> read_instance(pugi::xml_node e,
+                                         std::vector<cim::WireProblem>& problems) {
   auto res = uri::parse_resource_uri(xml::ns_of(e));
   std::string ns = res.ok() ? res->name_space : std::string();
   cim::Instance inst{cim::Name(xml::local_name(e))};
   for (auto& [name, elems] : grouped(e)) {
-    auto v = read_value(elems, name, false);
-    if (!v.ok()) return v.status();
-    inst.add(cim::Name(name), std::move(v).value());
+    inst.add(cim::Name(name),
+             read_client_value(elems, name, xml::local_name(e), &read_epr, problems));
   }
   ObjectPath p{cim::Name(ns), cim::Name(xml::local_name(e))};
   inst.set_path(std::move(p));
@@ -1421,7 +1424,7 @@ cim::Result<Response> parse_response(std::string_view text, const ParseLimits& l
             if (!p.ok()) return p.status();
             it.epr = std::move(p).value();
           } else {
-            auto inst = read_instance(k);
+            auto inst = read_instance(k, r.wire_problems);
             if (!inst.ok()) return inst.status();
             it.instance = std::move(inst).value();
           }
@@ -1431,7 +1434,7 @@ cim::Result<Response> parse_response(std::string_view text, const ParseLimits& l
         if (!p.ok()) return p.status();
         it.epr = std::move(p).value();
       } else {
-        auto inst = read_instance(c);
+        auto inst = read_instance(c, r.wire_problems);
         if (!inst.ok()) return inst.status();
         it.instance = std::move(inst).value();
       }
@@ -1462,10 +1465,9 @@ cim::Result<Response> parse_response(std::string_view text, const ParseLimits& l
     cim::MethodResult mr;
     bool have_return = false;
     for (auto& [name, elems] : grouped(payload)) {
-      auto v = read_value(elems, name, false);
-      if (!v.ok()) return v.status();
+      Value v = read_client_value(elems, name, local, &read_epr, r.wire_problems);
       if (cim::iequals(name, "ReturnValue")) {
-        auto u = v->as_uint();
+        auto u = v.as_uint();
         if (!u) {
           auto parsed = Value::from_text(cim::CimType::kUint32, xml::trimmed_text(elems.front()));
           if (!parsed.ok()) return cim::failed("the method output's ReturnValue is not a number");
@@ -1474,14 +1476,14 @@ cim::Result<Response> parse_response(std::string_view text, const ParseLimits& l
         mr.return_value = static_cast<std::uint32_t>(*u);
         have_return = true;
       } else {
-        cim::set(mr.out, name, std::move(v).value());
+        cim::set(mr.out, name, std::move(v));
       }
     }
     if (!have_return) return cim::failed("the method output has no ReturnValue");
     r.output = std::move(mr);
     return r;
   }
-  auto inst = read_instance(payload);
+  auto inst = read_instance(payload, r.wire_problems);
   if (!inst.ok()) return inst.status();
   Item it;
   it.instance = std::move(inst).value();

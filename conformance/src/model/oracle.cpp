@@ -874,8 +874,8 @@ Judgement judge(const Expectation& e, const Observation& o) {
     check_result_reference(o, shape, j.findings);
     check_reachability(e, o, shape, j.findings);
   }
+  check_referenced_unchanged(e, o, j.findings);  // before CS-INV-9: R is named, not outside
   check_isolation(fx.out, j.findings);
-  check_referenced_unchanged(e, o, j.findings);
   check_reading(o, j.findings);
   check_times(e, o, fx.in, j.findings);
   return j;

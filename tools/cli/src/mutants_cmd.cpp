@@ -29,6 +29,10 @@ int mutants_score(const MutantsOptions& o, Console& c) {
     c.err << "hvsnap mutants: --via must be sim or wsman\n";
     return kExitUsage;
   }
+  // The kill table holds the mutants (expected killed); the legal providers and the NOT
+  // SUPPORTED one are checked by the ctest (docs/mutants.md). A wire mutant has no wire in
+  // process: --via sim leaves it out and says so.
+  const bool wire = o.via == "wsman";
   std::vector<mutants::MutantInfo> chosen;
   for (const auto& name : o.only) {
     const mutants::MutantInfo* m = mutants::find(name);
@@ -37,11 +41,33 @@ int mutants_score(const MutantsOptions& o, Console& c) {
                            mutants::known_names());
       return kExitUsage;
     }
+    if (m->expect != mutants::Expect::kKilled) {
+      c.err << fmt::format(
+          "hvsnap mutants: --only: '{}' is not a mutant but a provider the suite must find {} "
+          "(certify it: hvsnap certify --target sim+mutant:{})\n",
+          name, mutants::to_string(m->expect), name);
+      return kExitUsage;
+    }
+    if (m->layer == mutants::Layer::kWire && !wire) {
+      c.err << fmt::format("hvsnap mutants: --only: '{}' is a wire mutant; it needs --via wsman\n",
+                           name);
+      return kExitUsage;
+    }
     if (std::none_of(chosen.begin(), chosen.end(),
                      [&](const mutants::MutantInfo& x) { return x.name == m->name; }))
       chosen.push_back(*m);
   }
-  if (chosen.empty()) chosen = mutants::catalogue();
+  int wire_only = 0;
+  if (chosen.empty()) {
+    for (const auto& m : mutants::catalogue()) {
+      if (m.expect != mutants::Expect::kKilled) continue;
+      if (m.layer == mutants::Layer::kWire && !wire) {
+        ++wire_only;
+        continue;
+      }
+      chosen.push_back(m);
+    }
+  }
   fs::path out = o.out;
   if (out.empty())
     out = fs::path("reports") / "runs" /
@@ -52,6 +78,11 @@ int mutants_score(const MutantsOptions& o, Console& c) {
   }
   c.out << fmt::format("hvsnap {}: {} mutants via {}, seed {} -> {}\n", kVersion, chosen.size(),
                        o.via, o.seed, out.string());
+  if (wire_only > 0) {
+    c.out << fmt::format(
+        "({} wire mutants act on the WS-Man encoding and need --via wsman; not run here)\n",
+        wire_only);
+  }
   c.out << fmt::format("{:<36} {:<9} {:<10} {:>9} {:>6}\n", "mutant", "verdict", "killed by",
                        "time", "steps");
   reports::KillTable table;
@@ -67,6 +98,7 @@ int mutants_score(const MutantsOptions& o, Console& c) {
     return kExitUsage;
   }
   bool interrupted = false;
+  int unnamed = 0;  // killed, but not by the requirement the mutant breaks
   for (const auto& m : chosen) {
     if (c.interrupt != nullptr && c.interrupt->load()) {
       interrupted = true;
@@ -79,11 +111,12 @@ int mutants_score(const MutantsOptions& o, Console& c) {
     std::string target = "sim+mutant:" + row.name;
     std::unique_ptr<wsman::Server> server;
     if (o.via == "wsman") {
-      auto fake = ServedFake::create(target, TargetOptions{});
+      // One client, this run: the clock follows its calls (decision 0031), as in process.
+      auto fake = ServedFake::create(target, TargetOptions{}, ServedClock::kCalls);
       wsman::ServerOptions so;
       so.port = 0;
       if (fake.ok()) {
-        auto started = wsman::Server::start(std::make_shared<wsman::Dispatcher>(*fake, *fake), so);
+        auto started = wsman::Server::start(serve_dispatcher(*fake, true), so);
         if (started.ok()) server = std::move(started).value();
       }
       if (!server) {
@@ -144,10 +177,13 @@ int mutants_score(const MutantsOptions& o, Console& c) {
         row.killed = false;
       }
     }
+    const bool by_name = row.killed_by == row.breaks;
+    if (row.error.empty() && row.killed && !by_name) ++unnamed;
     c.out << fmt::format("{:<36} {:<9} {:<10} {:>8.2f}s {:>6}\n", row.name,
                          !row.error.empty() ? "ERROR"
-                         : row.killed       ? "killed"
-                                            : "SURVIVED",
+                         : !row.killed      ? "SURVIVED"
+                         : by_name          ? "killed"
+                                            : "unnamed",
                          row.killed_by.empty() ? "-" : row.killed_by, row.seconds, row.steps)
           << std::flush;
     if (!row.error.empty()) c.err << "  " << row.name << ": " << row.error << "\n";
@@ -169,7 +205,12 @@ int mutants_score(const MutantsOptions& o, Console& c) {
           << " mutants\n";
     return kExitInterrupted;
   }
-  return s.all_killed() ? kExitCertified : kExitFailures;
+  // Killed by name: the suite must name the requirement each mutant breaks (docs/mutants.md).
+  if (unnamed > 0) {
+    c.out << fmt::format("{} killed mutants were not caught by the requirement they break\n",
+                         unnamed);
+  }
+  return s.all_killed() && unnamed == 0 ? kExitCertified : kExitFailures;
 }
 
 }  // namespace hvsnap::tools

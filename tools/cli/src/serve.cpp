@@ -117,8 +117,7 @@ int serve(const ServeOptions& o, Console& c) {
   std::shared_ptr<ServedFake> served = std::move(fake).value();
   wsman::DispatcherOptions dopts;
   dopts.product_version = kVersion;
-  auto dispatcher = std::make_shared<wsman::Dispatcher>(
-      served, o.no_control ? nullptr : std::shared_ptr<wsman::ControlHandler>(served), dopts);
+  auto dispatcher = serve_dispatcher(served, !o.no_control, dopts);
   auto server = wsman::Server::start(dispatcher, so);
   if (!server.ok()) {
     c.err << "hvsnap serve: " << server.status().message() << "\n";

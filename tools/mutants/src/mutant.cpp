@@ -1,3 +1,4 @@
+// The provider mutants' base (mutant.h): forwards to the fake, serialised, with the hooks.
 #include "mutant.h"
 
 namespace hvsnap::tools::mutants {
@@ -21,6 +22,7 @@ cim::Result<std::vector<cim::Instance>> Mutant::filter(cim::Result<std::vector<c
   for (auto& inst : *r) {
     if (rewrite(inst, ctx)) out.push_back(std::move(inst));
   }
+  extend(out, ctx);
   return out;
 }
 

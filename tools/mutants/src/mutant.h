@@ -1,7 +1,8 @@
-// The base every mutant derives from: a cim::Provider that forwards to the fake and gives a
-// mutant four places to misbehave — before a method runs, after it ran, on every instance a
-// read returns, and on the fake's state between calls. Calls are serialised so that a state
-// edit (dump, change, load) is never interleaved with another caller.
+// The base every provider mutant derives from: a cim::Provider that forwards to the fake and
+// gives a mutant five places to misbehave — before a method runs, after it ran, on every
+// instance a read returns, on the list a read returns, and on the fake's state between calls. Calls
+// are serialised so that a state edit (dump, change, load) is never interleaved with another
+// caller.
 #pragma once
 
 #include <memory>
@@ -55,6 +56,8 @@ class Mutant : public cim::Provider {
                             cim::Result<cim::MethodResult>&) {}
   // Every instance a read returns; false hides it.
   virtual bool rewrite(cim::Instance&, const ReadContext&) { return true; }
+  // What an enumeration or association read returns, after `rewrite`: may add instances.
+  virtual void extend(std::vector<cim::Instance>&, const ReadContext&) {}
   // The path the fake is asked for when a client names `p` (reads and method calls).
   virtual cim::ObjectPath route(const cim::ObjectPath& p) { return p; }
   // A Get's answer, after `rewrite`: may turn "not found" into an instance.

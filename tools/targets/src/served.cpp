@@ -26,6 +26,7 @@ cim::Result<std::shared_ptr<ServedFake>> ServedFake::create(std::string uri, Tar
     return cim::invalid_parameter(
         fmt::format("only the fake can be served: '{}' is not a sim: or sim+mutant: target", uri));
   }
+  options.served = true;  // a wire mutant acts on the answers this fake's Dispatcher writes
   auto spec = make_target(uri, options);
   if (!spec.ok()) return spec.status();
   Clock c;
@@ -220,6 +221,15 @@ cim::Result<cim::MethodResult> ServedFake::invoke(std::string_view method,
                      fmt::format("no control method '{}' (expected Describe, Reset, Advance, Now, "
                                  "SetVmAttributes or SetFaultsEnabled)",
                                  method));
+}
+
+std::shared_ptr<wsman::Dispatcher> serve_dispatcher(std::shared_ptr<ServedFake> fake, bool control,
+                                                    wsman::DispatcherOptions options) {
+  if (!options.rewrite_reply) options.rewrite_reply = fake->spec().rewrite_reply;
+  std::shared_ptr<wsman::ControlHandler> handler;
+  if (control) handler = fake;
+  return std::make_shared<wsman::Dispatcher>(std::move(fake), std::move(handler),
+                                             std::move(options));
 }
 
 }  // namespace hvsnap::tools

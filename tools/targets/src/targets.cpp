@@ -104,12 +104,17 @@ cim::Result<TargetSpec> make_target(std::string_view uri, const TargetOptions& o
     const std::size_t colon = rest.find(':');
     mutant = std::string(rest.substr(0, colon));
     if (colon != std::string_view::npos) fixture = std::string(rest.substr(colon + 1));
-    if (mutants::find(mutant) == nullptr) {
-      std::string known;
-      for (const auto& m : mutants::catalogue())
-        known += (known.empty() ? "" : ", ") + std::string(m.name);
-      return cim::invalid_parameter(
-          fmt::format("unknown mutant '{}' in '{}' (known: {})", mutant, uri, known));
+    const mutants::MutantInfo* m = mutants::find(mutant);
+    if (m == nullptr) {
+      return cim::invalid_parameter(fmt::format("unknown mutant '{}' in '{}' (known: {})", mutant,
+                                                uri, mutants::known_names()));
+    }
+    if (m->layer == mutants::Layer::kWire && !options.served) {
+      return cim::invalid_parameter(fmt::format(
+          "the mutant '{}' breaks the WS-Man encoding of the answers, so it exists only over the "
+          "wire: serve it (hvsnap serve --target {}) and certify the endpoint, or run hvsnap "
+          "mutants --via wsman",
+          mutant, uri));
     }
   } else if (uri.rfind("wsman+http://", 0) == 0 || uri.rfind("wsman+https://", 0) == 0) {
     return make_wsman_target(uri, options);
@@ -149,8 +154,14 @@ cim::Result<TargetSpec> make_target(std::string_view uri, const TargetOptions& o
   spec.identity = fmt::format("hvsnap fake host \"{}\" (build {}; {}; faults: {})", state.host_name,
                               state.host_build, describe(state.personality), options.faults);
   if (!mutant.empty()) {
-    spec.identity = fmt::format("{} wrapped in mutant {} (breaks {})", spec.identity, mutant,
-                                mutants::find(mutant)->requirement);
+    const mutants::MutantInfo& m = *mutants::find(mutant);
+    spec.identity =
+        fmt::format("{} wrapped in {} {} ({} {})", spec.identity,
+                    m.layer == mutants::Layer::kWire ? "the wire mutant" : "the mutant", mutant,
+                    m.expect == mutants::Expect::kKilled ? "breaks" : "bends", m.requirement);
+    auto filter = mutants::wire_filter(mutant);
+    if (!filter.ok()) return filter.status();
+    spec.rewrite_reply = std::move(filter).value();
   }
   const sim::FaultPlan faults = state.faults;
   spec.factory = [state, faults, seed = options.seed, uri = spec.uri, identity = spec.identity,

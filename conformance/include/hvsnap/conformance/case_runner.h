@@ -77,6 +77,7 @@ struct CaseReport {
 // by the declarations (a transient one) is retried, up to 8 attempts.
 struct SetupSnapshot {
   std::optional<cim::ObjectPath> collection;  // the new S, when it succeeded
+  std::optional<cim::ObjectPath> job;         // its job, when one was started (CS-INV-9 watches it)
   Findings findings;                          // every judged attempt's findings
   bool failed = false;                        // a finding FAILed: the provider broke the contract
   bool refused = false;                       // the target refused it (Not Supported)

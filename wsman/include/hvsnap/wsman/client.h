@@ -61,6 +61,12 @@ class Client final : public cim::Provider {
                                                std::string_view method,
                                                const cim::PropertyList& in) override;
 
+  // The values whose wire form broke their CIM type since the last call (contract CS-READ-1,
+  // decision 0060): each distinct problem once, at most kMaxWireProblems of them. The answers of
+  // the control extension are not the host's and are not judged.
+  std::vector<cim::WireProblem> take_wire_problems() override;
+  static constexpr std::size_t kMaxWireProblems = 64;
+
   // WS-Man Identify: "vendor version".
   cim::Result<std::string> identify();
   // hvsnap's control extension (a served fake only; NotFound elsewhere).
@@ -86,6 +92,9 @@ class Client final : public cim::Provider {
   std::atomic<std::uint64_t> counter_{0};
   std::mutex services_mu_;
   std::map<std::string, cim::ObjectPath> services_;
+  void note(std::vector<cim::WireProblem> problems);
+  std::mutex problems_mu_;
+  std::vector<cim::WireProblem> problems_;
 };
 
 }  // namespace hvsnap::wsman

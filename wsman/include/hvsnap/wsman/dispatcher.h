@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -40,6 +41,10 @@ struct DispatcherOptions {
   std::string product_vendor = "hvsnap";
   std::string product_version;
   std::string server_name = "localhost";  // __SERVER in WQL
+  // Rewrites every successful answer before it is size-checked and sent: the wire mutants of
+  // tools/mutants act here (decision 0061). Empty: answers go out as written. Called on the
+  // threads that run the Dispatcher, so it must be thread-safe.
+  std::function<void(const Request& request, std::string& body)> rewrite_reply;
 };
 
 class Dispatcher {

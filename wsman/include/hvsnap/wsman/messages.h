@@ -218,6 +218,9 @@ struct Response {
   // Server side: items already written (item_xml), in place of `items`, so that a batch can
   // be cut to MaxEnvelopeSize without writing an item twice.
   std::vector<std::string> encoded_items;
+  // Client side: the values whose form broke their CIM type's WS-Man lexical form (DSP0230),
+  // each read as well as it could be (contract CS-READ-1, decision 0060).
+  std::vector<cim::WireProblem> wire_problems;
 };
 
 // One item of an Enumerate/Pull batch as the response carries it.

@@ -95,4 +95,10 @@ class ServedFake final : public cim::Provider, public wsman::ControlHandler {
   std::mutex clock_mu_;  // one clock update at a time (never past real time)
 };
 
+// The Dispatcher that serves `fake` — with its control extension unless `control` is false,
+// and with the wire mutant of its URI, if any, rewriting the answers (decision 0061). Every
+// place that serves a fake builds its Dispatcher here.
+std::shared_ptr<wsman::Dispatcher> serve_dispatcher(std::shared_ptr<ServedFake> fake, bool control,
+                                                    wsman::DispatcherOptions options = {});
+
 }  // namespace hvsnap::tools

@@ -18,6 +18,7 @@
 #include "hvsnap/cim/result.h"
 #include "hvsnap/conformance/target.h"
 #include "hvsnap/sim/state.h"
+#include "hvsnap/wsman/messages.h"
 
 namespace hvsnap::tools {
 
@@ -42,6 +43,9 @@ struct TargetOptions {
   // reported here once.
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   std::function<void(const cim::Status&)> on_fatal;
+  // Set by ServedFake: the target is served over WS-Man, so a wire mutant (decision 0061) can
+  // act on its answers; in process a wire mutant is refused (it has no wire to act on).
+  bool served = false;
 };
 
 struct TargetSpec {
@@ -52,6 +56,8 @@ struct TargetSpec {
   std::string identity;     // what the target is, for reports
   std::string personality;  // the fake's effective personality (describe()), "" for live hosts
   std::vector<std::string> warnings;  // to print before the run (e.g. certificate checks off)
+  // A served target's wire mutant: rewrites each answer (wsman::DispatcherOptions::rewrite_reply).
+  std::function<void(const wsman::Request&, std::string&)> rewrite_reply;
 };
 
 cim::Result<TargetSpec> make_target(std::string_view uri, const TargetOptions& options);
