@@ -1,11 +1,13 @@
 // The suite's own request traffic against the served fake, as users run it (contract §8):
-// `hvsnap serve` in its own process on loopback, a certification (the core profile: the class
-// matrix and the SnapshotSettings sweep) over WS-Management in this one, every operation counted
-// by kind through the counting decorator of tools/targets (counting.h). Reported per case:
+// `hvsnap serve` in its own process on loopback, a certification (the core profile: capability
+// probes, the class matrix and the SnapshotSettings sweep) over WS-Management in this one, every
+// operation counted by kind through the counting decorator of tools/targets (counting.h).
+// Reported per case:
 // Get, Enumerate (EnumerateInstances), Associators, References, Invoke (WMI methods), clock Now
 // and Advance (the control extension), other control calls, and the wire total of the WS-Man
 // client (every Enumerate, Pull, Get, Invoke and control message; Pulls are the difference);
-// also the cases, the verdict (the fake must be CERTIFIED) and the wall time.
+// also the cases, the failures (must be 0), the simulated time the suite let pass per case (what
+// a live host spends waiting) and the wall time. Decision 0070 records the figures.
 //   BM_ServedCertify/0   pairwise coverage
 //   BM_ServedCertify/1   exhaustive coverage
 //   BM_ServedCertify/2   pairwise, full profile with 30 sequences and 3 concurrent rounds (as the

@@ -159,6 +159,7 @@ JobSample sample_of(const cim::Instance& inst) {
 }  // namespace
 
 std::int64_t backed_off(std::int64_t step, const ClientOptions& options) {
+  if (!options.lean_waits) return step;
   return std::min(step * 2, std::max(options.poll_step_ms, options.max_poll_step_ms));
 }
 
@@ -166,11 +167,14 @@ JobTrace follow_job(cim::Provider& provider, TargetControl* control, const Objec
                     const ClientOptions& options, Polling polling) {
   JobTrace t;
   t.path = job;
-  // The budget is the time the suite let pass: the clock it advanced (with control), else the
-  // wall clock. Counting the advances needs no read of the host's clock.
+  // The budget is the time that passed: with lean waits the sum of the suite's own advances
+  // (no read of the host clock per poll), else the host clock (with control) or the wall clock.
   const auto wall_start = std::chrono::steady_clock::now();
+  const bool read_clock = control != nullptr && !options.lean_waits;
+  const std::int64_t sim_start = read_clock ? control->now_ms() : 0;
   std::int64_t advanced_ms = 0;
   auto elapsed_ms = [&]() -> std::int64_t {
+    if (read_clock) return control->now_ms() - sim_start;
     if (control != nullptr) return advanced_ms;
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                  wall_start)
