@@ -508,7 +508,10 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     return report;
   }
   if (cfg.faults_off && target->control) target->control->set_faults_enabled(false);
-  Client cl(std::move(target).value(), cfg.client);
+  // Lean waits: the arrangement's waits back off, no poll reads the clock (decision 0070).
+  ClientOptions client = cfg.client;
+  client.lean_waits = true;
+  Client cl(std::move(target).value(), client);
   try {
     Arranged a = arrange(cl, c, cfg);
     report.findings = std::move(a.setup_findings);

@@ -158,18 +158,29 @@ JobSample sample_of(const cim::Instance& inst) {
 
 }  // namespace
 
+std::int64_t backed_off(std::int64_t step, const ClientOptions& options) {
+  if (!options.lean_waits) return step;
+  return std::min(step * 2, std::max(options.poll_step_ms, options.max_poll_step_ms));
+}
+
 JobTrace follow_job(cim::Provider& provider, TargetControl* control, const ObjectPath& job,
-                    const ClientOptions& options) {
+                    const ClientOptions& options, Polling polling) {
   JobTrace t;
   t.path = job;
+  // The budget is the time that passed: with lean waits the sum of the suite's own advances
+  // (no read of the host clock per poll), else the host clock (with control) or the wall clock.
   const auto wall_start = std::chrono::steady_clock::now();
-  const std::int64_t sim_start = control != nullptr ? control->now_ms() : 0;
+  const bool read_clock = control != nullptr && !options.lean_waits;
+  const std::int64_t sim_start = read_clock ? control->now_ms() : 0;
+  std::int64_t advanced_ms = 0;
   auto elapsed_ms = [&]() -> std::int64_t {
-    if (control != nullptr) return control->now_ms() - sim_start;
+    if (read_clock) return control->now_ms() - sim_start;
+    if (control != nullptr) return advanced_ms;
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                  wall_start)
         .count();
   };
+  std::int64_t step = options.poll_step_ms;
   for (int i = 0; i < options.max_polls; ++i) {
     auto inst = provider.get_instance(job);
     if (!inst.ok()) {
@@ -207,17 +218,19 @@ JobTrace follow_job(cim::Provider& provider, TargetControl* control, const Objec
     }
     if (elapsed_ms() >= options.job_budget_ms) break;
     if (control != nullptr) {
-      control->advance(options.poll_step_ms);
+      control->advance(step);
+      advanced_ms += step;
     } else {
-      std::this_thread::sleep_for(std::chrono::milliseconds(options.poll_step_ms));
+      std::this_thread::sleep_for(std::chrono::milliseconds(step));
     }
+    if (polling == Polling::kBackOff) step = backed_off(step, options);
   }
   t.timed_out = true;
   return t;
 }
 
-JobTrace Client::wait_job(const ObjectPath& job) {
-  JobTrace t = follow_job(provider(), control(), job, options_);
+JobTrace Client::wait_job(const ObjectPath& job, Polling polling) {
+  JobTrace t = follow_job(provider(), control(), job, options_, polling);
   std::string note = "job " + t.describe();
   if (auto end = t.final_state(); end && cim::JobState(*end).is_terminal()) {
     note += fmt::format(", ended {}", cim::JobState(*end).to_string());
@@ -248,7 +261,8 @@ cim::Status Client::expect_done(const cim::Result<MethodResult>& r, std::string_
     if (job == nullptr || job->as_reference() == nullptr) {
       return cim::failed(fmt::format("{}: returned 4096 without a Job", what));
     }
-    const JobTrace t = wait_job(*job->as_reference());
+    // An arrangement job: only its end matters, so the polls back off (ClientOptions).
+    const JobTrace t = wait_job(*job->as_reference(), Polling::kBackOff);
     const auto end = t.final_state();
     if (end && cim::JobState(*end).is_success()) return {};
     return cim::failed(fmt::format("{}: its job ended {}", what, t.describe()));
@@ -316,9 +330,11 @@ cim::Status Client::change_state(const ObjectPath& vm, std::uint16_t state, bool
   }
   if (!wait) return {};
   if (auto st = expect_done(r, "RequestStateChange"); !st.ok()) return st;
+  std::int64_t step = options_.poll_step_ms;
   for (int i = 0; i < options_.max_polls; ++i) {
     if (vm_state(vm) == state) return {};
-    pass_time(options_.poll_step_ms);
+    pass_time(step);
+    step = backed_off(step, options_);
   }
   return cim::failed(fmt::format("RequestStateChange({}): the VM never got there", state));
 }

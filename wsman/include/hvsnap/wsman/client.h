@@ -76,6 +76,9 @@ class Client final : public cim::Provider {
   cim::Result<Response> send(Request request);
 
   const ClientOptions& options() const { return options_; }
+  // How many requests this client has sent (every Enumerate, Pull, Get, Invoke, Identify and
+  // control call): what a benchmark counts the wire traffic by.
+  std::uint64_t requests_sent() const { return counter_.load(); }
 
   struct Pool;
 

@@ -1,0 +1,162 @@
+// The suite's own request traffic against the served fake, as users run it (contract §8):
+// `hvsnap serve` in its own process on loopback, a certification (the core profile: capability
+// probes, the class matrix and the SnapshotSettings sweep) over WS-Management in this one, every
+// operation counted by kind through the counting decorator of tools/targets (counting.h).
+// Reported per case:
+// Get, Enumerate (EnumerateInstances), Associators, References, Invoke (WMI methods), clock Now
+// and Advance (the control extension), other control calls, and the wire total of the WS-Man
+// client (every Enumerate, Pull, Get, Invoke and control message; Pulls are the difference);
+// also the cases, the failures (must be 0), the simulated time the suite let pass per case (what
+// a live host spends waiting) and the wall time. Decision 0070 records the figures.
+//   BM_ServedCertify/0   pairwise coverage
+//   BM_ServedCertify/1   exhaustive coverage
+//   BM_ServedCertify/2   pairwise, full profile with 30 sequences and 3 concurrent rounds (as the
+//                        mutant catalogue runs): per-case figures then include those steps
+// Run: build/release/bench/requests_bench  (HVSNAP_REQUESTS_SEED overrides the seed 20261124)
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "hvsnap/conformance/runner.h"
+#include "hvsnap/tools/counting.h"
+#include "hvsnap/tools/targets.h"
+#include "hvsnap/wsman/client.h"
+
+namespace {
+
+using namespace hvsnap;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+struct ServeProcess {
+  pid_t pid = -1;
+  std::string endpoint;
+  ~ServeProcess() {
+    if (pid > 0) {
+      ::kill(pid, SIGTERM);
+      int status = 0;
+      ::waitpid(pid, &status, 0);
+    }
+  }
+};
+
+// `hvsnap serve` of the built-in host on a free loopback port; its banner names the endpoint.
+bool start_serve(ServeProcess& out) {
+  int p[2];
+  if (::pipe(p) != 0) return false;
+  out.pid = ::fork();
+  if (out.pid == 0) {
+    ::dup2(p[1], STDOUT_FILENO);
+    ::close(p[0]);
+    ::execl(HVSNAP_BINARY, HVSNAP_BINARY, "serve", "--listen", "127.0.0.1:0", nullptr);
+    ::_exit(127);
+  }
+  ::close(p[1]);
+  std::string banner;
+  const auto until = Clock::now() + 20s;
+  while (banner.find("Stop with") == std::string::npos && Clock::now() < until) {
+    pollfd pf{p[0], POLLIN, 0};
+    if (::poll(&pf, 1, 200) <= 0) continue;
+    char buf[4096];
+    const ssize_t n = ::read(p[0], buf, sizeof buf);
+    if (n <= 0) break;
+    banner.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(p[0]);
+  const auto at = banner.find("http://127.0.0.1:");
+  if (at == std::string::npos) return false;
+  out.endpoint = banner.substr(at, banner.find('\n', at) - at);
+  return true;
+}
+
+std::uint64_t seed() {
+  const char* v = std::getenv("HVSNAP_REQUESTS_SEED");
+  return v != nullptr && *v != '\0' ? std::strtoull(v, nullptr, 10) : 20261124;
+}
+
+void BM_ServedCertify(benchmark::State& st) {
+  const bool exhaustive = st.range(0) == 1;
+  const bool full = st.range(0) == 2;
+  for (auto _ : st) {
+    ServeProcess serve;
+    if (!start_serve(serve)) {
+      st.SkipWithError("hvsnap serve did not start");
+      return;
+    }
+    tools::TargetOptions t;
+    t.seed = seed();
+    auto spec = tools::make_target("wsman+" + serve.endpoint, t);
+    if (!spec.ok()) {
+      st.SkipWithError(spec.status().to_string().c_str());
+      return;
+    }
+    // The WS-Man client every case shares (the factory hands out the same one): its wire total.
+    auto first = spec->factory(0);
+    auto* wire = first.ok() ? dynamic_cast<wsman::Client*>(first->provider.get()) : nullptr;
+    if (wire == nullptr) {
+      st.SkipWithError("the served target is not a WS-Man client");
+      return;
+    }
+    auto counts = std::make_shared<tools::RequestCounts>();
+    const auto factory = tools::counting_factory(spec->factory, counts);
+    conformance::RunOptions o;
+    o.seed = t.seed;
+    o.profile = full ? conformance::Profile::kFull : conformance::Profile::kCore;
+    if (full) {  // as the mutant catalogue runs: 30 sequences, 3 concurrent rounds
+      o.sequences = 30;
+      o.parallel_rounds = 3;
+    }
+    o.coverage = exhaustive ? conformance::Coverage::kExhaustive : conformance::Coverage::kPairwise;
+    const std::uint64_t wire_before = wire->requests_sent();
+    const auto t0 = Clock::now();
+    const conformance::RunResult r =
+        conformance::run_suite(factory, {spec->uri, spec->identity, spec->caps}, o);
+    const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    const auto wire_total = static_cast<double>(wire->requests_sent() - wire_before);
+    // The fake must fail nothing (only the full profile can certify; the counts are reported
+    // all the same, with the reasons).
+    st.counters["failures"] = static_cast<double>(r.failures.size());
+    if (static_cast<int>(r.failures.size()) != 0) {
+      std::fprintf(stderr, "the served fake was %s:\n", r.verdict.c_str());
+      for (const auto& why : r.verdict_reasons)
+        std::fprintf(stderr, "  %s\n", why.c_str());
+    }
+    const double cases = std::max(1, r.counts.cases);
+    auto per_case = [&](const char* name, double n) { st.counters[name] = n / cases; };
+    st.counters["cases"] = r.counts.cases;
+    st.counters["sequence_steps"] = r.counts.sequence_steps;
+    st.counters["seconds"] = seconds;
+    st.counters["requests"] = wire_total;
+    per_case("req_per_case", wire_total);
+    per_case("get", static_cast<double>(counts->get));
+    per_case("enumerate", static_cast<double>(counts->enumerate));
+    per_case("assoc", static_cast<double>(counts->associators + counts->references));
+    per_case("invoke", static_cast<double>(counts->invoke));
+    per_case("now", static_cast<double>(counts->now));
+    per_case("advance", static_cast<double>(counts->advance));
+    per_case("advanced_s", static_cast<double>(counts->advanced_ms) / 1000.0);
+    per_case("control_other", static_cast<double>(counts->control_other + counts->resets));
+    // What the decorator did not see: the Pulls that continued an enumeration, the services
+    // the client looked up once, Identify and Describe.
+    per_case("pull_etc", wire_total - static_cast<double>(counts->total() + counts->resets));
+  }
+}
+BENCHMARK(BM_ServedCertify)
+    ->Arg(0)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kSecond)
+    ->Iterations(1)
+    ->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();

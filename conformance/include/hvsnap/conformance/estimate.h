@@ -1,0 +1,44 @@
+// What a certification run will cost before it starts (a live run prints it): how many requests
+// the suite makes and how long they and its waits take, for the chosen coverage and profile.
+// The figures per case, per sequence step and per concurrent round were measured against the
+// served fake (bench/requests_bench.cpp, decision 0070); a live host answers the same requests,
+// but its own clock, not an advance of the fake's, decides how long its jobs and VM starts last.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "hvsnap/conformance/runner.h"
+
+namespace hvsnap::conformance {
+
+struct CostModel {
+  // Requests the suite makes (decision 0070, measured over WS-Management at seed 20261124).
+  double requests_per_matrix_case = 0;  // 0: the measured figure for the options' coverage
+  // Rough figures, not yet measured (requests_bench's full-profile run measures them).
+  double requests_per_sequence_step = 30;
+  double requests_per_parallel_round = 90;
+  // Time a case waits for the target (VM starts, jobs): the simulated time the suite lets pass
+  // on the fake, which a live host spends in real time. 0: the measured figure.
+  double wait_ms_per_case = 0;
+  double wait_ms_per_sequence_step = 2000;  // rough, not yet measured
+  // One WMI request over WinRM to a real host costs tens of milliseconds.
+  double ms_per_request = 40;
+};
+
+struct RunEstimate {
+  int cases = 0;           // capability probes, matrix cases, settings sweep
+  int sequence_steps = 0;  // expected (sequences are up to max_steps long)
+  int parallel_rounds = 0;
+  std::int64_t requests = 0;
+  double seconds = 0;
+  // "about 52,000 requests and 1 h 10 min (1,888 cases, …; 40 ms a request)"
+  std::string describe(const CostModel& model = {}) const;
+};
+
+// The cost of run_suite(…, options) against a live host (`live`: no clock to advance, every
+// wait is real) or a served fake (only the requests cost time).
+RunEstimate estimate_requests(const RunOptions& options, bool live = true,
+                              const CostModel& model = {});
+
+}  // namespace hvsnap::conformance

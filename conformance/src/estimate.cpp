@@ -1,0 +1,79 @@
+// The cost of a certification run before it starts (estimate.h; decision 0070).
+#include "hvsnap/conformance/estimate.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "hvsnap/conformance/classes.h"
+
+namespace hvsnap::conformance {
+
+namespace {
+
+// Measured with bench/requests_bench.cpp against the served fake, seed 20261124 (decision
+// 0070): all requests of a core run divided by its cases (388 pairwise: 56,247 requests;
+// 2,248 exhaustive: 362,884), and the simulated time the suite let pass per case.
+constexpr double kRequestsPerCasePairwise = 145.0;
+constexpr double kRequestsPerCaseExhaustive = 161.4;
+constexpr double kWaitMsPerCasePairwise = 10'400;
+constexpr double kWaitMsPerCaseExhaustive = 9'400;
+// The runner's fixed parts: a capability probe per power configuration and snapshot type
+// (contract §4.1), and the SnapshotSettings sweep (192 combinations of the four settings and
+// two forms, and 8 of IgnoreNonSnapshottableDisks against a disk that cannot be checkpointed).
+constexpr int kCapabilityProbes = 8;
+constexpr int kSettingsCases = 200;
+
+std::string thousands(std::int64_t n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i != 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string duration(double seconds) {
+  const auto s = static_cast<std::int64_t>(std::llround(seconds));
+  if (s < 60) return fmt::format("{} s", s);
+  if (s < 3600) return fmt::format("{} min", (s + 30) / 60);
+  return fmt::format("{} h {} min", s / 3600, (s % 3600 + 30) / 60);
+}
+
+}  // namespace
+
+RunEstimate estimate_requests(const RunOptions& options, bool live, const CostModel& model) {
+  RunEstimate e;
+  const bool exhaustive = options.coverage == Coverage::kExhaustive;
+  const auto combos = static_cast<int>(exhaustive ? all_combos().size() : pairwise_combos().size());
+  e.cases = kCapabilityProbes + combos * std::max(1, options.cases_per_combo) +
+            (options.settings_sweep ? kSettingsCases : 0);
+  if (options.profile == Profile::kFull) {
+    // Sequences are up to max_steps long, evenly spread (about half on average).
+    e.sequence_steps = options.sequences * (options.max_steps + 1) / 2;
+    e.parallel_rounds = options.parallel_rounds;
+  }
+  const double per_case = model.requests_per_matrix_case > 0 ? model.requests_per_matrix_case
+                          : exhaustive                       ? kRequestsPerCaseExhaustive
+                                                             : kRequestsPerCasePairwise;
+  const double requests = e.cases * per_case + e.sequence_steps * model.requests_per_sequence_step +
+                          e.parallel_rounds * model.requests_per_parallel_round;
+  e.requests = static_cast<std::int64_t>(std::llround(requests));
+  double ms = requests * model.ms_per_request;
+  if (live)
+    ms += e.cases * model.wait_ms_per_case + e.sequence_steps * model.wait_ms_per_sequence_step;
+  e.seconds = ms / 1000.0;
+  return e;
+}
+
+std::string RunEstimate::describe(const CostModel& model) const {
+  std::string what = fmt::format("{} cases", thousands(cases));
+  if (sequence_steps > 0)
+    what += fmt::format(", about {} sequence steps", thousands(sequence_steps));
+  if (parallel_rounds > 0) what += fmt::format(", {} concurrent rounds", parallel_rounds);
+  return fmt::format("about {} requests and {} ({}; {:g} ms a request)", thousands(requests),
+                     duration(seconds), what, model.ms_per_request);
+}
+
+}  // namespace hvsnap::conformance

@@ -1,0 +1,69 @@
+// The run's cost estimate (estimate.h; decision 0070) and the backed-off waits of the client.
+#include <gtest/gtest.h>
+
+#include "hvsnap/conformance/classes.h"
+#include "hvsnap/conformance/client.h"
+#include "hvsnap/conformance/estimate.h"
+
+namespace hvsnap::conformance {
+namespace {
+
+TEST(Estimate, CountsTheCasesOfTheChosenCoverage) {
+  RunOptions o;
+  o.profile = Profile::kCore;
+  o.coverage = Coverage::kPairwise;
+  const RunEstimate pairwise = estimate_requests(o);
+  EXPECT_EQ(pairwise.cases, 8 + static_cast<int>(pairwise_combos().size()) + 200);
+  EXPECT_EQ(pairwise.sequence_steps, 0);
+  o.coverage = Coverage::kExhaustive;
+  const RunEstimate exhaustive = estimate_requests(o);
+  EXPECT_EQ(exhaustive.cases, 8 + static_cast<int>(all_combos().size()) + 200);
+  EXPECT_GT(exhaustive.requests, pairwise.requests);
+  o.settings_sweep = false;
+  EXPECT_EQ(estimate_requests(o).cases, exhaustive.cases - 200);
+}
+
+TEST(Estimate, TheFullProfileAddsSequencesAndRounds) {
+  RunOptions o;
+  o.profile = Profile::kFull;
+  o.coverage = Coverage::kPairwise;
+  o.sequences = 100;
+  o.max_steps = 20;
+  o.parallel_rounds = 10;
+  const RunEstimate e = estimate_requests(o);
+  EXPECT_EQ(e.sequence_steps, 1050);
+  EXPECT_EQ(e.parallel_rounds, 10);
+  o.profile = Profile::kCore;
+  EXPECT_GT(e.requests, estimate_requests(o).requests);
+}
+
+TEST(Estimate, ALiveHostAlsoWaitsAndTheTextSaysSo) {
+  RunOptions o;
+  o.coverage = Coverage::kPairwise;
+  CostModel m;
+  m.requests_per_matrix_case = 10;
+  m.ms_per_request = 50;
+  const RunEstimate served = estimate_requests(o, false, m);
+  const RunEstimate live = estimate_requests(o, true, m);
+  EXPECT_EQ(served.requests, live.requests);
+  EXPECT_GT(live.seconds, served.seconds);
+  const std::string text = live.describe(m);
+  EXPECT_NE(text.find("requests"), std::string::npos) << text;
+  EXPECT_NE(text.find("50 ms a request"), std::string::npos) << text;
+}
+
+TEST(Client, ABackedOffWaitDoublesUpToItsLimit) {
+  ClientOptions o;
+  EXPECT_EQ(backed_off(250, o), 250);  // off unless asked for
+  o.lean_waits = true;
+  o.poll_step_ms = 250;
+  o.max_poll_step_ms = 1000;
+  EXPECT_EQ(backed_off(250, o), 500);
+  EXPECT_EQ(backed_off(500, o), 1000);
+  EXPECT_EQ(backed_off(1000, o), 1000);
+  o.max_poll_step_ms = 0;  // never below the ordinary step
+  EXPECT_EQ(backed_off(250, o), 250);
+}
+
+}  // namespace
+}  // namespace hvsnap::conformance

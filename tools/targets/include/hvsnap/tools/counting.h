@@ -1,0 +1,38 @@
+// A counting decorator for a target (bench/requests_bench.cpp): every operation the suite makes
+// through cim::Provider and TargetControl, counted by kind, so that the suite's own request
+// traffic can be measured against the served fake (contract §8: each operation is one WS-Man
+// request, an enumeration one Enumerate plus its Pulls).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "hvsnap/conformance/target.h"
+
+namespace hvsnap::tools {
+
+struct RequestCounts {
+  std::atomic<std::uint64_t> get{0};
+  std::atomic<std::uint64_t> enumerate{0};  // EnumerateInstances (Enumerate + its Pulls)
+  std::atomic<std::uint64_t> associators{0};
+  std::atomic<std::uint64_t> references{0};
+  std::atomic<std::uint64_t> invoke{0};
+  std::atomic<std::uint64_t> now{0};            // the control's clock read (TargetControl::now_ms)
+  std::atomic<std::uint64_t> advance{0};        // the control's clock advance
+  std::atomic<std::uint64_t> control_other{0};  // SetVmAttributes, SetFaultsEnabled
+  std::atomic<std::uint64_t> resets{0};
+  // Simulated time the suite let pass (ms): what a live host, which has no clock to advance,
+  // costs in real waiting instead.
+  std::atomic<std::int64_t> advanced_ms{0};  // targets made (one Reset per case on a served fake)
+
+  std::uint64_t total() const {
+    return get + enumerate + associators + references + invoke + now + advance + control_other;
+  }
+};
+
+// `make` with every target it returns wrapped so that its operations are counted in `counts`.
+conformance::TargetFactory counting_factory(conformance::TargetFactory make,
+                                            std::shared_ptr<RequestCounts> counts);
+
+}  // namespace hvsnap::tools

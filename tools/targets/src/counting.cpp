@@ -1,0 +1,99 @@
+// The counting decorator of counting.h: forwards every operation unchanged and counts it.
+#include "hvsnap/tools/counting.h"
+
+namespace hvsnap::tools {
+
+namespace {
+
+class CountingProvider final : public cim::Provider {
+ public:
+  CountingProvider(std::shared_ptr<cim::Provider> inner, std::shared_ptr<RequestCounts> counts)
+      : inner_(std::move(inner)), counts_(std::move(counts)) {}
+
+  cim::Result<cim::Instance> get_instance(const cim::ObjectPath& path) override {
+    ++counts_->get;
+    return inner_->get_instance(path);
+  }
+  cim::Result<std::vector<cim::Instance>> enumerate_instances(
+      std::string_view name_space, std::string_view class_name) override {
+    ++counts_->enumerate;
+    return inner_->enumerate_instances(name_space, class_name);
+  }
+  cim::Result<std::vector<cim::Instance>> associators(
+      const cim::ObjectPath& object, const cim::AssociatorsFilter& filter) override {
+    ++counts_->associators;
+    return inner_->associators(object, filter);
+  }
+  cim::Result<std::vector<cim::Instance>> references(const cim::ObjectPath& object,
+                                                     const cim::ReferencesFilter& filter) override {
+    ++counts_->references;
+    return inner_->references(object, filter);
+  }
+  cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& object,
+                                               std::string_view method,
+                                               const cim::PropertyList& in) override {
+    ++counts_->invoke;
+    return inner_->invoke_method(object, method, in);
+  }
+  std::vector<cim::WireProblem> take_wire_problems() override {
+    return inner_->take_wire_problems();  // no request: what the transport already saw
+  }
+
+ private:
+  std::shared_ptr<cim::Provider> inner_;
+  std::shared_ptr<RequestCounts> counts_;
+};
+
+class CountingControl final : public conformance::TargetControl {
+ public:
+  CountingControl(std::shared_ptr<conformance::TargetControl> inner,
+                  std::shared_ptr<RequestCounts> counts)
+      : inner_(std::move(inner)), counts_(std::move(counts)) {}
+
+  void advance(std::int64_t ms) override {
+    ++counts_->advance;
+    counts_->advanced_ms += ms;
+    inner_->advance(ms);
+  }
+  std::int64_t now_ms() const override {
+    ++counts_->now;
+    return inner_->now_ms();
+  }
+  cim::Status set_vm_attributes(const cim::ObjectPath& vm,
+                                const conformance::FakeVmAttributes& attributes) override {
+    ++counts_->control_other;
+    return inner_->set_vm_attributes(vm, attributes);
+  }
+  void set_faults_enabled(bool enabled) override {
+    ++counts_->control_other;
+    inner_->set_faults_enabled(enabled);
+  }
+  std::optional<std::int64_t> host_time_us() const override {
+    auto t = inner_->host_time_us();
+    // Only a control that can tell the host's time asks anything for it.
+    if (t) ++counts_->now;
+    return t;
+  }
+
+ private:
+  std::shared_ptr<conformance::TargetControl> inner_;
+  std::shared_ptr<RequestCounts> counts_;
+};
+
+}  // namespace
+
+conformance::TargetFactory counting_factory(conformance::TargetFactory make,
+                                            std::shared_ptr<RequestCounts> counts) {
+  return [make = std::move(make),
+          counts = std::move(counts)](std::uint64_t seed) -> cim::Result<conformance::Target> {
+    ++counts->resets;
+    auto t = make(seed);
+    if (!t.ok()) return t;
+    conformance::Target out = std::move(t).value();
+    out.provider = std::make_shared<CountingProvider>(out.provider, counts);
+    if (out.control) out.control = std::make_shared<CountingControl>(out.control, counts);
+    return out;
+  };
+}
+
+}  // namespace hvsnap::tools
