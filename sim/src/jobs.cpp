@@ -339,6 +339,11 @@ void Host::Impl::snapshot_member(Job& job, Vm& vm) {
   if (production && !production_possible(vm)) {
     s.taken_as = CheckpointType::kStandard;  // production with fallback: a standard one
     job.warnings = true;
+    // What to heed (CS-INV-6-S): which member fell back, and why (V4).
+    job.error_description +=
+        fmt::format("{}'{}' took a standard checkpoint: a production checkpoint needs the VM Off "
+                    "or Running with guest VSS.",
+                    job.error_description.empty() ? "" : " ", vm.name);
   } else {
     s.taken_as = production ? CheckpointType::kProduction : CheckpointType::kStandard;
   }

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "hvsnap/conformance/estimate.h"
 #include "hvsnap/conformance/runner.h"
 #include "hvsnap/conformance/transcript.h"
 #include "hvsnap/reports/bundle.h"
@@ -220,6 +221,11 @@ int certify(const CertifyOptions& o, Console& c) {
       {"personality", o.personality.empty() ? nlohmann::json() : nlohmann::json(o.personality)},
       {"faults", topts.faults}};
   if (o.host_build) ro.target_spec["host-build"] = *o.host_build;
+  // A live host answers every request in tens of milliseconds and runs its jobs in real time:
+  // say up front what the chosen coverage will cost (decision 0070).
+  if (!spec->caps.control && !o.quiet) {
+    c.out << "estimate: " << conformance::estimate_requests(ro).describe() << "\n";
+  }
   ProgressView view(c.out, c.terminal, *budget);
   if (!o.quiet) ro.progress = [&](const Progress& p) { view.update(p); };
   const auto t0 = std::chrono::steady_clock::now();
