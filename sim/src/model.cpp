@@ -754,8 +754,8 @@ std::vector<Node> Host::Impl::links(const AssocDef& def, const Node& from, bool 
   } else if (cls == names::kParentChildSettingData) {
     const Snapshot& s = must(snapshots, from.id);
     if (from_a) {
-      for (const Guid& other : must(vms, s.vm).snapshots) {
-        if (must(snapshots, other).parent == from.id) add(other);
+      for (const Guid& child : must(vms, s.vm).snapshots) {
+        if (must(snapshots, child).parent == from.id) add(child);
       }
     } else if (!s.parent.is_nil()) {
       add(s.parent);
