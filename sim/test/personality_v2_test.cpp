@@ -104,7 +104,9 @@ TEST(RefuseCollectionSnapshots, TheStandalone2025FixtureAnswersAsO1AndO2) {
   cim::set(in, "RequestedState", cim::Value::uint16(2));
   const auto start = host.invoke_method(member, "RequestStateChange", in);
   ASSERT_TRUE(start.ok());
-  if (start->return_value == 4096) ASSERT_EQ(wait_job(host, job_of(*start)), 7U);
+  if (start->return_value == 4096) {
+    ASSERT_EQ(wait_job(host, job_of(*start)), 7U);
+  }
   ASSERT_EQ(enabled_state(), 2U);
   expect_refused(host, g, 1, 32770);
 }
@@ -187,7 +189,9 @@ groups: [{name: ab, members: [a, b]}, {name: bc, members: [b, c]}]
   EXPECT_EQ(left[0], c_snap) << "c's snapshot is untouched";
   for (const auto& s : *host->enumerate_instances(names::kNamespace, names::kVssd)) {
     const std::string parent = s.get_string("Parent");
-    if (!parent.empty()) EXPECT_TRUE(host->get_instance(*cim::ObjectPath::parse(parent)).ok());
+    if (!parent.empty()) {
+      EXPECT_TRUE(host->get_instance(*cim::ObjectPath::parse(parent)).ok());
+    }
   }
 }
 
