@@ -321,7 +321,7 @@ TEST_F(FakeEvidence, TheFakeServesTheSnapshotTreeAssociations) {
   ASSERT_NE(host, hosts.end()) << "no host Msvm_ComputerSystem";
   std::set<std::string> services;
   for (const auto& s : assoc(host->path(), names::kHostedService))
-    services.insert(s.path().class_name());
+    services.insert(std::string(s.path().class_name()));
   EXPECT_TRUE(services.contains(std::string(names::kCollectionSnapshotService)));
   EXPECT_TRUE(services.contains(std::string(names::kVsms)));
 }

@@ -224,7 +224,7 @@ TEST_P(HostileRequests, GetTheRightAnswerAndTheServerKeepsServing) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Wsman, HostileRequests, ::testing::ValuesIn(hostile_requests()),
-                         [](const auto& info) { return info.param.name; });
+                         [](const auto& p) { return p.param.name; });
 
 TEST(WsmanServer, BasicAuthenticationRefusesWrongAndMissingCredentials) {
   Served s = serve(wsman::Credentials{"alice", "s3cret"});
