@@ -9,7 +9,8 @@
 //      loader, which validates it; wide (10,000 VMs, 10 snapshots each) and deep (4 VMs, chains
 //      of 25,000); BM_Validate the same hosts' sim::validate alone; BM_LoadChain a hand-written
 //      chain of 20,000 and of 100,000 (names only). Target: < 1 s for 100,000 snapshots (loading
-//      and validation linear).
+//      and validation linear); BM_YamlParseOnly / BM_LibyamlEventsOnly the parsers' floors
+//      (decision 0017).
 //  (e) BM_CreateDestroy / BM_Apply: one cycle on a 4-VM group whose members already hold a
 //      history of 0 or 12,500 snapshots each; the cost must not grow with the history
 //      (DestroySnapshot and ApplySnapshot touch the members and their direct children only).
@@ -20,6 +21,7 @@
 #include <string>
 
 #include <yaml-cpp/yaml.h>
+#include <yaml.h>
 
 #include "hosts.h"
 #include "hvsnap/cim/names.h"
@@ -181,7 +183,9 @@ void BM_LoadChain(benchmark::State& st) {
 }
 BENCHMARK(BM_LoadChain)->Arg(20000)->Arg(100000)->Unit(benchmark::kMillisecond);
 
-// The floor under (d): yaml-cpp's own parse of the same texts, without the loader.
+// The floors under (d): yaml-cpp's own parse of the same texts, without the loader (what the
+// loader used before decision 0017), and libyaml's events alone (what it uses now, before the
+// tree and the readers).
 void BM_YamlParseOnly(benchmark::State& st, int groups, int collections_per_group) {
   const std::string text = fixtures::dump_host_yaml(make_state(groups, collections_per_group));
   for (auto _ : st)
@@ -189,6 +193,32 @@ void BM_YamlParseOnly(benchmark::State& st, int groups, int collections_per_grou
   st.counters["bytes"] = static_cast<double>(text.size());
 }
 BENCHMARK_CAPTURE(BM_YamlParseOnly, wide_10000vm_100000snapshots, 2500, 10)
+    ->Unit(benchmark::kMillisecond);
+
+void BM_LibyamlEventsOnly(benchmark::State& st, int groups, int collections_per_group) {
+  const std::string text = fixtures::dump_host_yaml(make_state(groups, collections_per_group));
+  for (auto _ : st) {
+    yaml_parser_t parser;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(text.data()),
+                                 text.size());
+    std::size_t events = 0;
+    for (bool more = true; more;) {
+      yaml_event_t event;
+      if (yaml_parser_parse(&parser, &event) == 0) {
+        st.SkipWithError("libyaml refused the dump");
+        break;
+      }
+      more = event.type != YAML_STREAM_END_EVENT;
+      yaml_event_delete(&event);
+      ++events;
+    }
+    yaml_parser_delete(&parser);
+    benchmark::DoNotOptimize(events);
+  }
+  st.counters["bytes"] = static_cast<double>(text.size());
+}
+BENCHMARK_CAPTURE(BM_LibyamlEventsOnly, wide_10000vm_100000snapshots, 2500, 10)
     ->Unit(benchmark::kMillisecond);
 
 // (e) Costs that must not grow with history: a 4-VM group whose members hold `history`
