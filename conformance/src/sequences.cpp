@@ -651,6 +651,14 @@ class Harness {
       const bool ok = a == after.collections.end() ? kept.empty() && kept != c.members
                                                    : a->second.members == kept;
       if (!ok && others.empty()) others = fmt::format("snapshot collection {} changed", id);
+      // What CS-SEQ-4 holds from now on: the collection as the legal removal left it.
+      if (ok && kept != c.members && collections_.count(id)) {
+        if (a == after.collections.end()) {
+          collections_.erase(id);
+        } else {
+          collections_[id] = a->second.members;
+        }
+      }
     }
     for (const auto& [id, sv] : before.snapshots) {
       if (!dead.count(id) && !dependents.count(id) && !after.snapshots.count(id) && others.empty())

@@ -340,10 +340,10 @@ void Host::Impl::snapshot_member(Job& job, Vm& vm) {
     s.taken_as = CheckpointType::kStandard;  // production with fallback: a standard one
     job.warnings = true;
     // What to heed (CS-INV-6-S): which member fell back, and why (V4).
-    job.error_description +=
-        fmt::format("{}'{}' took a standard checkpoint: a production checkpoint needs the VM Off "
-                    "or Running with guest VSS.",
-                    job.error_description.empty() ? "" : " ", vm.name);
+    job.error_description += fmt::format(
+        "{}'{}' took a standard checkpoint: a production checkpoint needs the VM Off "
+        "or Running with guest VSS.",
+        job.error_description.empty() ? "" : " ", vm.name);
   } else {
     s.taken_as = production ? CheckpointType::kProduction : CheckpointType::kStandard;
   }
@@ -379,7 +379,9 @@ Guid Host::Impl::make_snapshot_collection(Job& job) {
   for (std::size_t i = 0; i < job.members.size(); ++i) {
     const Snapshot& s = must(snapshots, job.created[i]);
     HVSNAP_ASSERT(s.vm == job.members[i] && s.collection == id);
-    HVSNAP_ASSERT(must(vms, s.vm).most_current == s.id);  // §3.3: the new most-current
+    // §3.3 makes each new snapshot its VM's most-current. Not asserted: a provider mutant that
+    // lets two jobs share a member (CS-SEQ-6) reaches this with the other job's snapshot
+    // current, and the suite must be able to see that rather than the process abort.
   }
   collections.emplace(id, std::move(c));
   job.created.clear();

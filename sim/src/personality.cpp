@@ -93,7 +93,9 @@ struct KeyDef {
         [](const Personality& p) { return std::string(to_string(p.FIELD)); } \
   }
 
-const KeyDef kKeys[] = {
+// constexpr: constant-initialised, so usable from other static initialisers (a test registered
+// at static-init time describes a personality before main).
+constexpr KeyDef kKeys[] = {
     HVSNAP_ENUM_KEY("codes", CodeFamily, codes),
     HVSNAP_ENUM_KEY("completion", Completion, completion),
     HVSNAP_ENUM_KEY("first-job-state", FirstJobState, first_job_state),

@@ -132,6 +132,7 @@ cim::Result<TargetSpec> make_target(std::string_view uri, const TargetOptions& o
   if (!base.ok()) return base.status();
   sim::HostState state = std::move(base).value();
   if (options.personality) state.personality = *options.personality;
+  if (options.auto_advance_ms) state.timing.auto_advance_ms = *options.auto_advance_ms;
   if (options.host_build) state.host_build = *options.host_build;
   auto plan = sim::named_fault_plan(options.faults, options.seed);
   if (!plan) {
