@@ -396,10 +396,9 @@ void Client::note(std::vector<cim::WireProblem> problems) {
   std::lock_guard lock(problems_mu_);
   for (auto& p : problems) {
     if (problems_.size() >= kMaxWireProblems) return;
-    const bool seen =
-        std::any_of(problems_.begin(), problems_.end(), [&](const cim::WireProblem& q) {
-          return q.where == p.where && q.what == p.what;
-        });
+    const bool seen = std::any_of(
+        problems_.begin(), problems_.end(),
+        [&](const cim::WireProblem& q) { return q.where == p.where && q.what == p.what; });
     if (!seen) problems_.push_back(std::move(p));
   }
 }

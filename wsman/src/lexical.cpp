@@ -301,11 +301,11 @@ Read read_typed(pugi::xml_node e, std::string_view name, const cim::schema::Type
   if (t == CimType::kReference) {
     if (holds_epr(e)) return read_epr_element(e, read_epr);
     const std::string text = xml::trimmed_text(e);
-    r.problem = text.empty()
-                    ? std::string("empty: neither xsi:nil nor an endpoint reference")
-                    : fmt::format("'{}' is text, not an endpoint reference (DSP0230 carries a "
-                                  "reference as a:Address and a:ReferenceParameters)",
-                                  text);
+    r.problem = text.empty() ? std::string("empty: neither xsi:nil nor an endpoint reference")
+                             : fmt::format(
+                                   "'{}' is text, not an endpoint reference (DSP0230 carries a "
+                                   "reference as a:Address and a:ReferenceParameters)",
+                                   text);
     if (auto p = cim::ObjectPath::parse(text); p.ok() && !text.empty()) {
       r.scalar = cim::Scalar(std::make_shared<const cim::ObjectPath>(std::move(p).value()));
     }
@@ -350,8 +350,8 @@ Read read_typed(pugi::xml_node e, std::string_view name, const cim::schema::Type
         r.problem = fmt::format("'{}' is out of range for an xs:float", text);
         return r;
       }
-      r.scalar = cim::Scalar(t == CimType::kReal32 ? static_cast<double>(static_cast<float>(*d))
-                                                   : *d);
+      r.scalar =
+          cim::Scalar(t == CimType::kReal32 ? static_cast<double>(static_cast<float>(*d)) : *d);
       return r;
     }
     r.problem = xsd_real_problem(text);
@@ -415,9 +415,10 @@ std::string xsd_integer_problem(std::string_view text, CimType type) {
 std::string xsd_real_problem(std::string_view text) {
   text = collapse(text);
   if (xsd_real(text)) return {};
-  return fmt::format("'{}' is not an xs:double (a decimal number with an optional exponent, INF, "
-                     "-INF or NaN)",
-                     text);
+  return fmt::format(
+      "'{}' is not an xs:double (a decimal number with an optional exponent, INF, "
+      "-INF or NaN)",
+      text);
 }
 
 cim::Value read_client_value(const std::vector<pugi::xml_node>& elems, std::string_view name,

@@ -52,13 +52,13 @@ std::string epr(const std::string& cls, const std::string& key, const std::strin
 }
 
 TEST(ClientLexical, EveryXsBooleanFormIsLegal) {
-  const Read r = read(
-      "<p:Cancellable>true</p:Cancellable><p:DeleteOnCompletion>0</p:DeleteOnCompletion>");
+  const Read r =
+      read("<p:Cancellable>true</p:Cancellable><p:DeleteOnCompletion>0</p:DeleteOnCompletion>");
   EXPECT_TRUE(r.problems.empty()) << r.problems.front().what;
   EXPECT_EQ(r.instance.get("Cancellable")->as_bool(), true);
   EXPECT_EQ(r.instance.get("DeleteOnCompletion")->as_bool(), false);
-  const Read digits = read(
-      "<p:Cancellable> 1 </p:Cancellable><p:DeleteOnCompletion>false</p:DeleteOnCompletion>");
+  const Read digits =
+      read("<p:Cancellable> 1 </p:Cancellable><p:DeleteOnCompletion>false</p:DeleteOnCompletion>");
   EXPECT_TRUE(digits.problems.empty());
   EXPECT_EQ(digits.instance.get("Cancellable")->as_bool(), true);
   EXPECT_EQ(digits.instance.get("DeleteOnCompletion")->as_bool(), false);
@@ -139,9 +139,9 @@ TEST(ClientLexical, TheCimXmlStringFormIsReportedWhereverItIsNotInCimCimDateTime
   EXPECT_EQ(bare.problems[0].where, "Msvm_ConcreteJob.TimeSubmitted");
   EXPECT_NE(bare.problems[0].what.find("CIM-XML (DSP0004) string form"), std::string::npos);
   ASSERT_NE(bare.instance.get("TimeSubmitted")->as_datetime(), nullptr);  // read leniently
-  const Read inside =
-      read("<p:TimeSubmitted><cim:Datetime>20260101120000.000000+000</cim:Datetime>"
-           "</p:TimeSubmitted>");
+  const Read inside = read(
+      "<p:TimeSubmitted><cim:Datetime>20260101120000.000000+000</cim:Datetime>"
+      "</p:TimeSubmitted>");
   ASSERT_EQ(inside.problems.size(), 1u);
   EXPECT_NE(inside.problems[0].what.find("not an xs:dateTime"), std::string::npos);
   const Read xsd_bare = read("<p:TimeSubmitted>2026-01-01T12:00:00Z</p:TimeSubmitted>");
@@ -153,8 +153,9 @@ TEST(ClientLexical, AnIntervalAsFreeTextIsReportedAndKeptAsText) {
   ASSERT_EQ(r.problems.size(), 1u);
   EXPECT_EQ(r.problems[0].where, "Msvm_ConcreteJob.TimeBeforeRemoval");
   EXPECT_EQ(r.instance.get("TimeBeforeRemoval")->as_datetime(), nullptr);
-  const Read wrong = read("<p:TimeBeforeRemoval><cim:Interval>5 minutes</cim:Interval>"
-                          "</p:TimeBeforeRemoval>");
+  const Read wrong = read(
+      "<p:TimeBeforeRemoval><cim:Interval>5 minutes</cim:Interval>"
+      "</p:TimeBeforeRemoval>");
   ASSERT_EQ(wrong.problems.size(), 1u);
   EXPECT_NE(wrong.problems[0].what.find("not an xs:duration"), std::string::npos);
 }
