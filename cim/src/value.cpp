@@ -10,6 +10,7 @@
 
 #include "hvsnap/cim/cimxml.h"
 #include "hvsnap/cim/instance.h"
+#include "hvsnap/cim/int_range.h"
 #include "hvsnap/cim/text.h"
 
 namespace hvsnap::cim {
@@ -37,32 +38,6 @@ constexpr std::array<TypeName, 16> kTypeNames{{
     {CimType::kReference, "reference"},
     {CimType::kInstance, "instance"},
 }};
-
-std::uint64_t unsigned_max(CimType t) {
-  switch (t) {
-    case CimType::kUint8:
-      return 0xFF;
-    case CimType::kUint16:
-      return 0xFFFF;
-    case CimType::kUint32:
-      return 0xFFFFFFFFu;
-    default:
-      return std::numeric_limits<std::uint64_t>::max();
-  }
-}
-
-std::pair<std::int64_t, std::int64_t> signed_range(CimType t) {
-  switch (t) {
-    case CimType::kSint8:
-      return {-128, 127};
-    case CimType::kSint16:
-      return {-32768, 32767};
-    case CimType::kSint32:
-      return {std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::max()};
-    default:
-      return {std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()};
-  }
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() &&
