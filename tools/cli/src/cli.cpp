@@ -233,6 +233,10 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
   mut->add_option("--only", mo.only,
                   "run only these mutants (names, comma-separated; `hvsnap targets` lists them)")
       ->delimiter(',');
+  mut->add_option("--layer", mo.layer,
+                  "run only the mutants of one layer: provider (a broken provider) or wire (a "
+                  "broken WS-Man encoding; needs --via wsman)")
+      ->check(CLI::IsMember({"provider", "wire"}));
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 reads from the back
   try {

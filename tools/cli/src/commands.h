@@ -78,6 +78,7 @@ struct MutantsOptions {
   std::uint64_t seed = 20261124;
   std::string out;
   std::vector<std::string> only;  // names; empty: the whole catalogue
+  std::string layer;              // "provider" or "wire": only that layer's mutants; empty: both
 };
 int mutants_score(const MutantsOptions& o, Console& console);
 int replay(const std::string& token, const std::string& target_override, Console& console);

@@ -33,6 +33,18 @@ int mutants_score(const MutantsOptions& o, Console& c) {
   // SUPPORTED one are checked by the ctest (docs/mutants.md). A wire mutant has no wire in
   // process: --via sim leaves it out and says so.
   const bool wire = o.via == "wsman";
+  if (o.layer == "wire" && !wire) {
+    c.err << "hvsnap mutants: --layer wire: the wire mutants act on the WS-Man encoding; they "
+             "need --via wsman\n";
+    return kExitUsage;
+  }
+  if (!o.layer.empty() && !o.only.empty()) {
+    c.err << "hvsnap mutants: --layer and --only choose the mutants two ways; give one\n";
+    return kExitUsage;
+  }
+  const auto in_layer = [&](const mutants::MutantInfo& m) {
+    return o.layer.empty() || (o.layer == "wire") == (m.layer == mutants::Layer::kWire);
+  };
   std::vector<mutants::MutantInfo> chosen;
   for (const auto& name : o.only) {
     const mutants::MutantInfo* m = mutants::find(name);
@@ -60,7 +72,7 @@ int mutants_score(const MutantsOptions& o, Console& c) {
   int wire_only = 0;
   if (chosen.empty()) {
     for (const auto& m : mutants::catalogue()) {
-      if (m.expect != mutants::Expect::kKilled) continue;
+      if (m.expect != mutants::Expect::kKilled || !in_layer(m)) continue;
       if (m.layer == mutants::Layer::kWire && !wire) {
         ++wire_only;
         continue;
