@@ -5,9 +5,13 @@
 
 #include "hvsnap/cim/cimxml.h"
 #include "hvsnap/cim/testing/generators.h"
+#include "hvsnap/cim/testing/status_matchers.h"
 
 namespace hvsnap::cim {
 namespace {
+
+using ::hvsnap::cim::testing::IsOk;
+using ::testing::Not;
 
 constexpr const char* kCimForm =
     R"(<INSTANCE CLASSNAME="Msvm_VirtualSystemSnapshotSettingData">)"
@@ -33,7 +37,7 @@ constexpr const char* kWmiForm =
 
 TEST(CimXml, ParsesTheCimDtdForm) {
   auto inst = parse_embedded_instance(kCimForm);
-  ASSERT_TRUE(inst.ok()) << inst.status().to_string();
+  ASSERT_THAT(inst, IsOk());
   EXPECT_EQ(inst->class_name(), "Msvm_VirtualSystemSnapshotSettingData");
   EXPECT_EQ(*inst->get("ConsistencyLevel"), Value::uint8(1));
   EXPECT_EQ(*inst->get("IgnoreNonSnapshottableDisks"), Value::boolean(true));
@@ -43,7 +47,7 @@ TEST(CimXml, ParsesTheCimDtdForm) {
 
 TEST(CimXml, ParsesTheWmiDtdFormAndDropsSystemProperties) {
   auto inst = parse_embedded_instance(kWmiForm);
-  ASSERT_TRUE(inst.ok()) << inst.status().to_string();
+  ASSERT_THAT(inst, IsOk());
   EXPECT_EQ(inst->properties().size(), 2U);
   EXPECT_EQ(*inst->get("ConsistencyLevel"), Value::uint8(2));
   EXPECT_EQ(*inst->get("IgnoreNonSnapshottableDisks"), Value::boolean(false));
@@ -53,7 +57,7 @@ TEST(CimXml, AcceptsCdataDeclarationsAndComments) {
   auto inst = parse_embedded_instance(
       "<?xml version=\"1.0\"?><!-- from GetText --><INSTANCE CLASSNAME=\"X\">"
       "<PROPERTY NAME=\"S\" TYPE=\"string\"><VALUE><![CDATA[a<b]]></VALUE></PROPERTY></INSTANCE>");
-  ASSERT_TRUE(inst.ok()) << inst.status().to_string();
+  ASSERT_THAT(inst, IsOk());
   EXPECT_EQ(inst->get_string("S"), "a<b");
 }
 
@@ -65,7 +69,7 @@ TEST(CimXml, EmbeddedInstancesNestInBothForms) {
   for (XmlDtd dtd : {XmlDtd::kCim20, XmlDtd::kWmi20}) {
     const std::string text = format_embedded_instance(outer, dtd);
     auto back = parse_embedded_instance(text);
-    ASSERT_TRUE(back.ok()) << back.status().to_string() << "\n" << text;
+    ASSERT_THAT(back, IsOk()) << back.status().to_string() << "\n" << text;
     EXPECT_EQ(*back, outer) << text;
   }
   EXPECT_NE(format_embedded_instance(outer, XmlDtd::kWmi20).find("PROPERTY.OBJECT"),
@@ -83,7 +87,7 @@ TEST(CimXml, ReferencesUseInstancePaths) {
   i.set("Local", Value::reference(*ObjectPath::parse(R"(root\cimv2:C.k=5)")));
   i.set("Rel", Value::reference(*ObjectPath::parse(R"(C.k=TRUE)")));
   auto back = parse_embedded_instance(format_embedded_instance(i));
-  ASSERT_TRUE(back.ok()) << back.status().to_string();
+  ASSERT_THAT(back, IsOk());
   EXPECT_EQ(*back, i);
 }
 
@@ -97,7 +101,7 @@ class CimXmlMalformed : public ::testing::TestWithParam<Malformed> {};
 
 TEST_P(CimXmlMalformed, NamesWhatAndWhere) {
   auto r = parse_embedded_instance(GetParam().text);
-  ASSERT_FALSE(r.ok());
+  ASSERT_THAT(r, Not(IsOk()));
   EXPECT_EQ(r.status().kind(), StatusKind::kInvalidParameter);
   EXPECT_EQ(r.status().message(), GetParam().message);
 }
@@ -159,7 +163,7 @@ TEST(CimXml, RefusesOversizedTextAndDeepNesting) {
     inst = outer;
   }
   auto r = parse_embedded_instance(format_embedded_instance(inst));
-  ASSERT_FALSE(r.ok());
+  ASSERT_THAT(r, Not(IsOk()));
   EXPECT_NE(r.status().message().find("nested deeper than 8 levels"), std::string::npos)
       << r.status().message();
 }
@@ -170,7 +174,7 @@ TEST(CimXml, DoesNotExpandEntities) {
       "<INSTANCE CLASSNAME=\"X\"><PROPERTY NAME=\"S\" "
       "TYPE=\"string\"><VALUE>&b;</VALUE></PROPERTY></INSTANCE>";
   auto r = parse_embedded_instance(bomb);
-  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->get_string("S"), "&b;");
 }
 

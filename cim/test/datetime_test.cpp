@@ -4,13 +4,17 @@
 
 #include "hvsnap/cim/datetime.h"
 #include "hvsnap/cim/testing/generators.h"
+#include "hvsnap/cim/testing/status_matchers.h"
 
 namespace hvsnap::cim {
 namespace {
 
+using ::hvsnap::cim::testing::IsOk;
+using ::testing::Not;
+
 TEST(DateTime, ParsesTheFiveMinuteIntervalHyperVUsesForTimeBeforeRemoval) {
   auto d = DateTime::parse("00000000000500.000000:000");
-  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  ASSERT_THAT(d, IsOk());
   EXPECT_TRUE(d->is_interval());
   EXPECT_EQ(d->micros(), 5LL * 60 * 1'000'000);
   EXPECT_EQ(d->to_string(), "00000000000500.000000:000");
@@ -18,7 +22,7 @@ TEST(DateTime, ParsesTheFiveMinuteIntervalHyperVUsesForTimeBeforeRemoval) {
 
 TEST(DateTime, ParsesATimestampWithItsUtcOffset) {
   auto d = DateTime::parse("20261124103000.123456+060");
-  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  ASSERT_THAT(d, IsOk());
   EXPECT_FALSE(d->is_interval());
   EXPECT_EQ(d->utc_offset_minutes(), 60);
   // 2026-11-24T09:30:00.123456Z
@@ -35,14 +39,14 @@ TEST(DateTime, RejectsMalformedTextWithThePosition) {
             "datetime \"20260230103000.000000+000\": no such calendar date");
   EXPECT_EQ(DateTime::parse("20261124253000.000000+000").status().message(),
             "datetime \"20261124253000.000000+000\": time of day out of range");
-  EXPECT_FALSE(DateTime::parse("00000000000500.000000:001").ok());
-  EXPECT_FALSE(DateTime::parse("20261124103000.000000*000").ok());
+  EXPECT_THAT(DateTime::parse("00000000000500.000000:001"), Not(IsOk()));
+  EXPECT_THAT(DateTime::parse("20261124103000.000000*000"), Not(IsOk()));
 }
 
 TEST(DateTime, AcceptsLeapDaysOnlyInLeapYears) {
-  EXPECT_TRUE(DateTime::parse("20240229000000.000000+000").ok());
-  EXPECT_FALSE(DateTime::parse("21000229000000.000000+000").ok());
-  EXPECT_TRUE(DateTime::parse("20000229000000.000000+000").ok());
+  EXPECT_THAT(DateTime::parse("20240229000000.000000+000"), IsOk());
+  EXPECT_THAT(DateTime::parse("21000229000000.000000+000"), Not(IsOk()));
+  EXPECT_THAT(DateTime::parse("20000229000000.000000+000"), IsOk());
 }
 
 RC_GTEST_PROP(DateTimeProperty, TextRoundTrips, ()) {
@@ -65,7 +69,7 @@ TEST(DateTimeXsd, WritesAndReadsTheWsManForms) {
             "2026-01-01T10:00:00.250000+01:00");
   EXPECT_EQ(DateTime::parse("20260101100000.000000+000")->to_xsd(), "2026-01-01T10:00:00.000000Z");
   auto t = DateTime::parse_xsd_datetime("2026-01-01T09:00:00Z");
-  ASSERT_TRUE(t.ok());
+  ASSERT_THAT(t, IsOk());
   EXPECT_EQ(t->to_string(), "20260101090000.000000+000");
   EXPECT_EQ(DateTime::parse_xsd_datetime("2026-01-01T10:00:00.1234567+01:00")->micros(),
             DateTime::parse("20260101090000.123456+000")->micros());
@@ -77,11 +81,11 @@ TEST(DateTimeXsd, RefusesWhatHasNoCimForm) {
   for (const char* bad :
        {"", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-01-01 00:00:00",
         "2026-01-01T00:00:00+1", "2026-01-01T00:00:00.Z", "2026-01-01T00:00:00Zjunk"}) {
-    EXPECT_FALSE(DateTime::parse_xsd_datetime(bad).ok()) << bad;
+    EXPECT_THAT(DateTime::parse_xsd_datetime(bad), Not(IsOk())) << bad;
   }
   for (const char* bad :
        {"", "5M", "P", "PT", "P1Y", "P2M", "-PT5M", "PT1.5M", "P1.5D", "PT5", "PT5X"}) {
-    EXPECT_FALSE(DateTime::parse_xsd_duration(bad).ok()) << bad;
+    EXPECT_THAT(DateTime::parse_xsd_duration(bad), Not(IsOk())) << bad;
   }
 }
 

@@ -4,14 +4,18 @@
 
 #include "hvsnap/cim/object_path.h"
 #include "hvsnap/cim/testing/generators.h"
+#include "hvsnap/cim/testing/status_matchers.h"
 
 namespace hvsnap::cim {
 namespace {
 
+using ::hvsnap::cim::testing::IsOk;
+using ::testing::Not;
+
 TEST(ObjectPath, ParsesTheFullWmiFormWithHostAndNamespace) {
   auto p = ObjectPath::parse(
       R"(\\HV01\root\virtualization\v2:Msvm_VirtualSystemCollection.CollectionID="5A1D7C1E-0000-4000-8000-000000000001")");
-  ASSERT_TRUE(p.ok()) << p.status().to_string();
+  ASSERT_THAT(p, IsOk());
   EXPECT_EQ(p->host(), "HV01");
   EXPECT_EQ(p->name_space(), "root\\virtualization\\v2");
   EXPECT_EQ(p->class_name(), "Msvm_VirtualSystemCollection");
@@ -22,37 +26,37 @@ TEST(ObjectPath, ParsesTheFullWmiFormWithHostAndNamespace) {
 TEST(ObjectPath, ParsesSlashNamespacesAndCanonicalisesThem) {
   auto p = ObjectPath::parse(
       R"(root/virtualization/v2:Msvm_ComputerSystem.CreationClassName="Msvm_ComputerSystem",Name="ABC")");
-  ASSERT_TRUE(p.ok()) << p.status().to_string();
+  ASSERT_THAT(p, IsOk());
   EXPECT_EQ(p->name_space(), "root\\virtualization\\v2");
   EXPECT_EQ(p->keys().size(), 2U);
 }
 
 TEST(ObjectPath, ParsesEscapesNumbersBooleansSingletonsAndUnnamedKeys) {
   auto p = ObjectPath::parse(R"(C.a="x\"y\\z",b=-12,c=true)");
-  ASSERT_TRUE(p.ok()) << p.status().to_string();
+  ASSERT_THAT(p, IsOk());
   EXPECT_EQ(p->key("a")->value, "x\"y\\z");
   EXPECT_EQ(p->key("b")->kind, KeyKind::kNumber);
   EXPECT_EQ(p->key("c")->value, "TRUE");
   EXPECT_EQ(p->to_string(), R"(C.a="x\"y\\z",b=-12,c=TRUE)");
 
   auto s = ObjectPath::parse("Msvm_Config=@");
-  ASSERT_TRUE(s.ok());
+  ASSERT_THAT(s, IsOk());
   EXPECT_TRUE(s->singleton());
   EXPECT_FALSE(s->is_class_path());
 
   auto u = ObjectPath::parse(R"(Win32_Service="spooler")");
-  ASSERT_TRUE(u.ok());
+  ASSERT_THAT(u, IsOk());
   EXPECT_EQ(u->keys().at(0).name, "");
   EXPECT_EQ(u->to_string(), R"(Win32_Service="spooler")");
 
   auto c = ObjectPath::parse("Msvm_VirtualSystemCollection");
-  ASSERT_TRUE(c.ok());
+  ASSERT_THAT(c, IsOk());
   EXPECT_TRUE(c->is_class_path());
 }
 
 TEST(ObjectPath, KeyValuesMayContainColonsAndDots) {
   auto p = ObjectPath::parse(R"(Msvm_VirtualSystemSettingData.InstanceID="Microsoft:AB.CD")");
-  ASSERT_TRUE(p.ok());
+  ASSERT_THAT(p, IsOk());
   EXPECT_EQ(p->name_space(), "");
   EXPECT_EQ(p->key("InstanceID")->value, "Microsoft:AB.CD");
 }
@@ -71,9 +75,9 @@ TEST(ObjectPath, MalformedTextNamesWhatAndWhere) {
   EXPECT_EQ(ObjectPath::parse(R"(\\HOST\Class.k="1")").status().message(),
             "object path \"\\\\HOST\\Class.k=\"1\"\": a path with a host must name a namespace "
             "followed by ':' (at offset 7)");
-  EXPECT_FALSE(ObjectPath::parse("C.k=junk").ok());
-  EXPECT_FALSE(ObjectPath::parse(R"(C.k="1" trailing)").ok());
-  EXPECT_FALSE(ObjectPath::parse(":C.k=1").ok());
+  EXPECT_THAT(ObjectPath::parse("C.k=junk"), Not(IsOk()));
+  EXPECT_THAT(ObjectPath::parse(R"(C.k="1" trailing)"), Not(IsOk()));
+  EXPECT_THAT(ObjectPath::parse(":C.k=1"), Not(IsOk()));
   EXPECT_EQ(ObjectPath::parse("C.k=1;").status().kind(), StatusKind::kInvalidParameter);
 }
 
@@ -84,7 +88,7 @@ TEST(ObjectPath, SameObjectIgnoresHostCaseAndKeyOrder) {
       R"(msvm_computersystem.name="ABC",creationclassname="msvm_computersystem")");
   auto c = ObjectPath::parse(
       R"(root\cimv2:Msvm_ComputerSystem.CreationClassName="Msvm_ComputerSystem",Name="abc")");
-  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  ASSERT_THAT(a.ok() && b.ok() && c, IsOk());
   EXPECT_TRUE(same_object(*a, *b));
   EXPECT_FALSE(same_object(*a, *c));
   EXPECT_FALSE(*a == *b);
