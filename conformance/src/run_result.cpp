@@ -9,6 +9,27 @@
 
 namespace hvsnap::conformance {
 
+std::string_view to_string(Profile p) {
+  return p == Profile::kCore ? "core" : "full";
+}
+std::string_view to_string(Coverage c) {
+  return c == Coverage::kExhaustive ? "exhaustive" : "pairwise";
+}
+std::optional<Profile> parse_profile(std::string_view t) {
+  if (t == "core") return Profile::kCore;
+  if (t == "full") return Profile::kFull;
+  return std::nullopt;
+}
+std::optional<Coverage> parse_coverage(std::string_view t) {
+  if (t == "exhaustive") return Coverage::kExhaustive;
+  if (t == "pairwise") return Coverage::kPairwise;
+  return std::nullopt;
+}
+
+bool untested_must(const RequirementResult& rr, Profile profile) {
+  return rr.verdict == Verdict::kNotTested && rr.level == Level::kMust && profile == Profile::kFull;
+}
+
 void apply_verdict(RunResult& r) {
   r.verdict_reasons.clear();
   bool ok = true;
@@ -19,7 +40,7 @@ void apply_verdict(RunResult& r) {
       ok = false;
       r.verdict_reasons.push_back(fmt::format("{} ({}) failed", rr.id, to_string(rr.level)));
     }
-    if (rr.verdict == Verdict::kNotTested && r.profile == "full" && rr.level == Level::kMust) {
+    if (untested_must(rr, r.profile)) {
       ok = false;
       untested.push_back(&rr);
     }
@@ -40,10 +61,10 @@ void apply_verdict(RunResult& r) {
         fmt::format("{} MUST requirements were not tested ({}): {}", untested.size(), ids,
                     same_reason ? untested.front()->reason : "see the requirement table"));
   }
-  if (r.profile != "full") {
+  if (r.profile != Profile::kFull) {
     ok = false;
-    r.verdict_reasons.push_back("only the full profile can certify (this run used the " +
-                                r.profile + " profile)");
+    r.verdict_reasons.push_back(fmt::format(
+        "only the full profile can certify (this run used the {} profile)", to_string(r.profile)));
   }
   if (r.budget_exhausted) {
     ok = false;

@@ -45,8 +45,8 @@ class Suite {
     result_.target_uri = info.uri;
     result_.target_identity = info.identity;
     result_.capabilities = info.caps;
-    result_.profile = std::string(to_string(o_.profile));
-    result_.coverage = std::string(to_string(o_.coverage));
+    result_.profile = o_.profile;
+    result_.coverage = o_.coverage;
     result_.seed = o_.seed;
     o_.run.declarations = declarations_of(info.caps);
   }
@@ -601,23 +601,6 @@ class Suite {
 
 RunResult run_suite(const TargetFactory& make_target, const TargetInfo& info, RunOptions options) {
   return Suite(make_target, info, std::move(options)).run();
-}
-
-std::string_view to_string(Profile p) {
-  return p == Profile::kCore ? "core" : "full";
-}
-std::string_view to_string(Coverage c) {
-  return c == Coverage::kExhaustive ? "exhaustive" : "pairwise";
-}
-std::optional<Profile> parse_profile(std::string_view t) {
-  if (t == "core") return Profile::kCore;
-  if (t == "full") return Profile::kFull;
-  return std::nullopt;
-}
-std::optional<Coverage> parse_coverage(std::string_view t) {
-  if (t == "exhaustive") return Coverage::kExhaustive;
-  if (t == "pairwise") return Coverage::kPairwise;
-  return std::nullopt;
 }
 
 }  // namespace hvsnap::conformance

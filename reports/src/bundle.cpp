@@ -424,7 +424,12 @@ Verification verify_bundle(const fs::path& dir) {
     // The verdict is re-derived from the listed facts by the rules the run used (one function,
     // conformance::apply_verdict), not by a second copy of them.
     conformance::RunResult facts;
-    facts.profile = j.at("options").at("profile");
+    if (const auto profile =
+            conformance::parse_profile(j.at("options").at("profile").get<std::string>()))
+      facts.profile = *profile;
+    else
+      problem(fmt::format("result.json: options: unknown profile {} (core or full)",
+                          j.at("options").at("profile").dump()));
     for (const auto& rr : reqs) {
       conformance::RequirementResult x;
       x.id = rr.at("id");

@@ -48,10 +48,10 @@ cim::Status bad(const fs::path& dir, const std::string& what) {
 // What makes two bundles shards of the same run: everything but the shard index.
 std::string run_key(const LoadedRun& r) {
   return fmt::format("{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}", r.result.target_uri,
-                     r.result.seed, r.result.profile, r.result.coverage, r.info.cases_per_combo,
-                     r.info.sequences, r.info.max_steps, r.info.parallel_rounds,
-                     r.info.liveness_cases, r.info.fixture, r.info.personality, r.info.faults,
-                     r.info.shard_count);
+                     r.result.seed, to_string(r.result.profile), to_string(r.result.coverage),
+                     r.info.cases_per_combo, r.info.sequences, r.info.max_steps,
+                     r.info.parallel_rounds, r.info.liveness_cases, r.info.fixture,
+                     r.info.personality, r.info.faults, r.info.shard_count);
 }
 
 std::string slug_of(std::string_view uri) {
@@ -167,8 +167,14 @@ cim::Result<LoadedRun> load_bundle(const fs::path& dir) {
     r.capabilities.transient_failures = caps.at("transient-failures");
     r.capabilities.default_checkpoint_limit = caps.value("default-checkpoint-limit", 50u);
     const auto& o = j.at("options");
-    r.profile = o.at("profile");
-    r.coverage = o.at("coverage");
+    const auto profile = parse_profile(o.at("profile").get<std::string>());
+    const auto coverage = parse_coverage(o.at("coverage").get<std::string>());
+    if (!profile || !coverage)
+      return bad(dir, fmt::format("result.json: options: profile '{}' / coverage '{}': expected "
+                                  "core or full / exhaustive or pairwise",
+                                  o.at("profile").dump(), o.at("coverage").dump()));
+    r.profile = *profile;
+    r.coverage = *coverage;
     r.seed = o.at("seed");
     info.budget_seconds = o.at("budget-seconds");
     info.cases_per_combo = o.at("cases-per-combination");
@@ -484,8 +490,8 @@ std::string render_fleet_json(const Fleet& f) {
     t["folder"] = "targets/" + e.label;
     t["uri"] = r.target_uri;
     t["identity"] = r.target_identity;
-    t["profile"] = r.profile;
-    t["coverage"] = r.coverage;
+    t["profile"] = to_string(r.profile);
+    t["coverage"] = to_string(r.coverage);
     t["seed"] = r.seed;
     t["shards"] = e.shards.size();
     t["verdict"] = r.verdict;
@@ -527,9 +533,8 @@ std::string render_fleet_junit(const Fleet& f) {
       tc.append_attribute("name") =
           xml_safe(fmt::format("{} ({}) {}", rr.id, to_string(rr.level), rr.text)).c_str();
       ++tests;
-      const bool untested_must =
-          rr.verdict == Verdict::kNotTested && rr.level == Level::kMust && r.profile == "full";
-      if (rr.verdict == Verdict::kFail || untested_must) {
+      const bool blocks = untested_must(rr, r.profile);
+      if (rr.verdict == Verdict::kFail || blocks) {
         ++failures;
         auto x = tc.append_child("failure");
         x.append_attribute("type") = std::string(to_string(rr.verdict)).c_str();
@@ -537,8 +542,8 @@ std::string render_fleet_junit(const Fleet& f) {
         for (const auto& ev : rr.evidence)
           body += ev + "\n";
         x.append_attribute("message") =
-            xml_safe(untested_must ? "not tested (a MUST must be tested to certify): " + rr.reason
-                                   : (rr.evidence.empty() ? rr.reason : rr.evidence.front()))
+            xml_safe(blocks ? "not tested (a MUST must be tested to certify): " + rr.reason
+                            : (rr.evidence.empty() ? rr.reason : rr.evidence.front()))
                 .c_str();
         x.append_child(pugi::node_pcdata).set_value(xml_safe(body).c_str());
       } else if (rr.verdict == Verdict::kNotTested || rr.verdict == Verdict::kNotApplicable) {
@@ -582,8 +587,9 @@ std::string render_fleet_markdown(const Fleet& f) {
     const RunResult& r = e.run.result;
     md += fmt::format(
         "| {} | `{}` — {} | **{}** | {} | {}{} | {} | [report](targets/{}/report.html) |\n",
-        e.label, md_cell(r.target_uri), md_cell(r.target_identity), r.verdict, r.seed, r.profile,
-        e.shards.empty() ? "" : ", " + shard_note(e), r.failures.size(), e.label);
+        e.label, md_cell(r.target_uri), md_cell(r.target_identity), r.verdict, r.seed,
+        to_string(r.profile), e.shards.empty() ? "" : ", " + shard_note(e), r.failures.size(),
+        e.label);
   }
   md +=
       "\n## Requirements × targets\n\n✓ PASS · ✗ FAIL · ! WARN · – NOT_TESTED · n/a "
@@ -649,8 +655,8 @@ code{font-family:"DejaVu Sans Mono",monospace;font-size:12px}
         "<tr><td>{}</td><td><code>{}</code><br>{}</td><td><strong>{}</strong></td><td>{}</td>"
         "<td>{}{}</td><td>{}</td><td><a href=\"targets/{}/report.html\">report</a></td></tr>\n",
         html_escape(e.label), html_escape(r.target_uri), html_escape(r.target_identity), r.verdict,
-        r.seed, r.profile, e.shards.empty() ? "" : ", " + shard_note(e), r.failures.size(),
-        html_escape(e.label));
+        r.seed, to_string(r.profile), e.shards.empty() ? "" : ", " + shard_note(e),
+        r.failures.size(), html_escape(e.label));
   }
   h += "</table></section>\n<section id=\"matrix\"><h2>Requirements × targets</h2><table><tr>"
        "<th>Requirement</th><th>Level</th>";

@@ -201,8 +201,8 @@ std::string render_html(const RunResult& r, const RunInfo& info) {
   h += fmt::format(
       "<p>profile {}, coverage {}, seed {} · {} requirements · {} combinations · {} "
       "failure{}</p>\n",
-      r.profile, r.coverage, r.seed, r.requirements.size(), r.counts.combos, r.failures.size(),
-      r.failures.size() == 1 ? "" : "s");
+      to_string(r.profile), to_string(r.coverage), r.seed, r.requirements.size(), r.counts.combos,
+      r.failures.size(), r.failures.size() == 1 ? "" : "s");
   if (!r.verdict_reasons.empty()) {
     h += "<ul id=\"verdict-reasons\">";
     for (const auto& why : r.verdict_reasons)
@@ -228,7 +228,8 @@ std::string render_html(const RunResult& r, const RunInfo& info) {
                    r.capabilities.control ? "yes" : "no", r.capabilities.fresh_hosts ? "yes" : "no",
                    r.capabilities.recursive_management_collections ? "declared" : "not declared",
                    r.capabilities.transient_failures ? "declared" : "not declared"));
-  fact("Profile, coverage, seed", fmt::format("{}, {}, {}", r.profile, r.coverage, r.seed));
+  fact("Profile, coverage, seed",
+       fmt::format("{}, {}, {}", to_string(r.profile), to_string(r.coverage), r.seed));
   fact("Combinations", fmt::format("{} — {} pass, {} fail, {} warn, {} not tested", r.counts.combos,
                                    t.pass, t.fail, t.warn, t.not_tested));
   fact("Cases", fmt::format("{} ({} not tested)", r.counts.cases, r.counts.cases_not_tested));

@@ -35,8 +35,8 @@ std::string render_json(const RunResult& r, const RunInfo& info) {
         {"recursive-management-collections", r.capabilities.recursive_management_collections},
         {"transient-failures", r.capabilities.transient_failures},
         {"default-checkpoint-limit", r.capabilities.default_checkpoint_limit}}}};
-  j["options"] = {{"profile", r.profile},
-                  {"coverage", r.coverage},
+  j["options"] = {{"profile", to_string(r.profile)},
+                  {"coverage", to_string(r.coverage)},
                   {"seed", r.seed},
                   {"budget-seconds", round_to(info.budget_seconds, 3)},
                   {"cases-per-combination", info.cases_per_combo},

@@ -55,8 +55,8 @@ std::string render_junit(const RunResult& r, const RunInfo& info) {
   };
   prop("target", r.target_uri);
   prop("identity", r.target_identity);
-  prop("profile", r.profile);
-  prop("coverage", r.coverage);
+  prop("profile", std::string(to_string(r.profile)));
+  prop("coverage", std::string(to_string(r.coverage)));
   prop("seed", std::to_string(r.seed));
   prop("verdict", r.verdict);
   prop("hvsnap-version", info.tool_version);
@@ -78,14 +78,13 @@ std::string render_junit(const RunResult& r, const RunInfo& info) {
       }
       return e;
     }();
-    const bool untested_must =
-        rr.verdict == Verdict::kNotTested && rr.level == Level::kMust && r.profile == "full";
-    if (rr.verdict == Verdict::kFail || untested_must) {
+    const bool blocks = untested_must(rr, r.profile);
+    if (rr.verdict == Verdict::kFail || blocks) {
       ++rc.failures;
       auto f = tc.append_child("failure");
       f.append_attribute("type") = std::string(to_string(rr.verdict)).c_str();
       const std::string msg =
-          untested_must ? "not tested (a MUST must be tested to certify): " + rr.reason : rr.reason;
+          blocks ? "not tested (a MUST must be tested to certify): " + rr.reason : rr.reason;
       f.append_attribute("message") = xml_safe(msg).c_str();
       f.append_child(pugi::node_pcdata).set_value(xml_safe(evidence).c_str());
     } else if (rr.verdict == Verdict::kNotTested || rr.verdict == Verdict::kNotApplicable) {

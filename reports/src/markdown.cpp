@@ -25,7 +25,7 @@ std::string render_markdown(const RunResult& r, const RunInfo& info) {
   out("| | |\n|---|---|\n");
   out(fmt::format("| Target | `{}` — {} |\n", md_cell(r.target_uri), md_cell(r.target_identity)));
   if (!info.fixture.empty()) out(fmt::format("| Fixture | `{}` |\n", md_cell(info.fixture)));
-  out(fmt::format("| Profile, coverage | {}, {} |\n", r.profile, r.coverage));
+  out(fmt::format("| Profile, coverage | {}, {} |\n", to_string(r.profile), to_string(r.coverage)));
   out(fmt::format("| Seed | {} |\n", r.seed));
   out(fmt::format("| Combinations | {} ({} pass, {} fail, {} warn, {} not tested) |\n",
                   r.counts.combos, t.pass, t.fail, t.warn, t.not_tested));

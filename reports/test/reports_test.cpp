@@ -22,8 +22,8 @@ RunResult sample(bool failing) {
   RunResult r;
   r.target_uri = "sim:";
   r.target_identity = "hvsnap fake host \"T\"";
-  r.profile = "full";
-  r.coverage = "pairwise";
+  r.profile = Profile::kFull;
+  r.coverage = Coverage::kPairwise;
   r.seed = 7;
   for (const auto& req : catalogue().value()) {
     RequirementResult rr;
@@ -140,7 +140,7 @@ TEST(Junit, UntestedMustFailsAFullRunAndIsSkippedInCore) {
   pugi::xml_document doc;
   ASSERT_TRUE(doc.load_string(render_junit(r, info()).c_str()));
   EXPECT_EQ(doc.child("testsuites").attribute("failures").as_int(), 1);
-  r.profile = "core";
+  r.profile = Profile::kCore;
   ASSERT_TRUE(doc.load_string(render_junit(r, info()).c_str()));
   EXPECT_EQ(doc.child("testsuites").attribute("failures").as_int(), 0);
   EXPECT_EQ(doc.child("testsuites").attribute("skipped").as_int(), 1);

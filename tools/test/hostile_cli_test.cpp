@@ -240,8 +240,8 @@ conformance::RunResult sample(bool failing) {
   RunResult r;
   r.target_uri = "sim:";
   r.target_identity = "hvsnap fake host";
-  r.profile = "full";
-  r.coverage = "pairwise";
+  r.profile = conformance::Profile::kFull;
+  r.coverage = conformance::Coverage::kPairwise;
   r.seed = 7;
   for (const auto& req : catalogue().value()) {
     RequirementResult rr;

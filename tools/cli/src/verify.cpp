@@ -23,7 +23,7 @@ namespace {
 
 // The exit code of one requirement's verdict, as junit.xml has it: a MUST a full run left
 // untested fails (it blocks certification); other NOT_TESTED and NOT_APPLICABLE are skipped.
-int requirement_exit(const conformance::RequirementResult& rr, const std::string& profile) {
+int requirement_exit(const conformance::RequirementResult& rr, conformance::Profile profile) {
   switch (rr.verdict) {
     case Verdict::kPass:
     case Verdict::kWarn:
@@ -31,7 +31,7 @@ int requirement_exit(const conformance::RequirementResult& rr, const std::string
     case Verdict::kFail:
       return kExitFailures;
     case Verdict::kNotTested:
-      return rr.level == Level::kMust && profile == "full" ? kExitFailures : kExitSkipped;
+      return conformance::untested_must(rr, profile) ? kExitFailures : kExitSkipped;
     case Verdict::kNotApplicable:
       return kExitSkipped;
   }

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -12,6 +13,16 @@
 #include "hvsnap/conformance/target.h"
 
 namespace hvsnap::conformance {
+
+// What a run covers: the class matrix only (core) or also sequences and concurrency (full; the
+// only profile that can certify), and every class combination or a pairwise cover of them.
+enum class Profile : std::uint8_t { kCore, kFull };
+enum class Coverage : std::uint8_t { kExhaustive, kPairwise };
+
+std::string_view to_string(Profile p);
+std::string_view to_string(Coverage c);
+std::optional<Profile> parse_profile(std::string_view text);
+std::optional<Coverage> parse_coverage(std::string_view text);
 
 struct ComboResult {
   Combo combo;
@@ -73,8 +84,8 @@ struct RunResult {
   std::string target_uri;
   std::string target_identity;
   Capabilities capabilities;
-  std::string profile;
-  std::string coverage;
+  Profile profile = Profile::kFull;
+  Coverage coverage = Coverage::kExhaustive;
   std::uint64_t seed = 0;
 
   std::vector<RequirementResult> requirements;  // catalogue order
@@ -103,5 +114,10 @@ struct RunResult {
 // a target that refused every configuration of the capability profile and snapshotted none is
 // NOT SUPPORTED (observations O1..O3, O5): never certified, never a pass.
 void apply_verdict(RunResult& r);
+
+// A MUST requirement a full run left NOT_TESTED: it blocks certification like a failure (the
+// one statement of the rule that apply_verdict, the JUnit and fleet writers, `verify
+// --requirement` and the GoogleTest macro share).
+bool untested_must(const RequirementResult& rr, Profile profile);
 
 }  // namespace hvsnap::conformance

@@ -15,9 +15,6 @@
 
 namespace hvsnap::conformance {
 
-enum class Profile : std::uint8_t { kCore, kFull };
-enum class Coverage : std::uint8_t { kExhaustive, kPairwise };
-
 struct Progress {
   std::string phase;  // "matrix", "settings", "sequences", "parallel", "liveness"
   int done = 0;
@@ -60,10 +57,5 @@ struct TargetInfo {
 };
 
 RunResult run_suite(const TargetFactory& make_target, const TargetInfo& info, RunOptions options);
-
-std::string_view to_string(Profile p);
-std::string_view to_string(Coverage c);
-std::optional<Profile> parse_profile(std::string_view text);
-std::optional<Coverage> parse_coverage(std::string_view text);
 
 }  // namespace hvsnap::conformance
