@@ -9,8 +9,8 @@ namespace hvsnap::cim {
 namespace {
 
 using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::IsOk;
+using ::testing::Not;
 using testing::StatusIs;
 
 template <class M, class T>

@@ -51,9 +51,8 @@ MATCHER_P2(StatusIs, kind, message,
                ::testing::DescribeMatcher<std::string>(message, negation)) {
   const Status& s = detail::status_of(arg);
   *result_listener << "whose status is " << (s.ok() ? std::string("OK") : s.to_string());
-  return s.kind() == kind &&
-         ::testing::ExplainMatchResult(::testing::Matcher<std::string>(message), s.message(),
-                                       result_listener);
+  return s.kind() == kind && ::testing::ExplainMatchResult(::testing::Matcher<std::string>(message),
+                                                           s.message(), result_listener);
 }
 
 // Matches a Status or Result whose kind is `kind`, whatever its message.
