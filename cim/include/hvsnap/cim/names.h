@@ -38,6 +38,27 @@ inline constexpr std::string_view kVssdComponent = "Msvm_VirtualSystemSettingDat
 inline constexpr std::string_view kProcessorSettingData = "Msvm_ProcessorSettingData";
 inline constexpr std::string_view kMemorySettingData = "Msvm_MemorySettingData";
 
+// Methods (contract §2) and their parameters, as the schema spells them.
+inline constexpr std::string_view kCreateSnapshot = "CreateSnapshot";
+inline constexpr std::string_view kDestroySnapshot = "DestroySnapshot";
+inline constexpr std::string_view kApplySnapshot = "ApplySnapshot";
+inline constexpr std::string_view kRequestStateChange = "RequestStateChange";
+inline constexpr std::string_view kDefineSystem = "DefineSystem";
+inline constexpr std::string_view kDestroySystem = "DestroySystem";
+inline constexpr std::string_view kModifySystemSettings = "ModifySystemSettings";
+inline constexpr std::string_view kDefineCollection = "DefineCollection";
+inline constexpr std::string_view kDestroyCollection = "DestroyCollection";
+inline constexpr std::string_view kAddMember = "AddMember";
+inline constexpr std::string_view kRemoveMember = "RemoveMember";
+namespace param {
+inline constexpr std::string_view kCollection = "Collection";
+inline constexpr std::string_view kSnapshotSettings = "SnapshotSettings";
+inline constexpr std::string_view kSnapshotType = "SnapshotType";
+inline constexpr std::string_view kResultingSnapshotCollection = "ResultingSnapshotCollection";
+inline constexpr std::string_view kJob = "Job";
+inline constexpr std::string_view kRequestedState = "RequestedState";
+}  // namespace param
+
 // root\cimv2: the host as Windows describes itself.
 inline constexpr std::string_view kCimv2Namespace = "root\\cimv2";
 inline constexpr std::string_view kWin32ComputerSystem = "Win32_ComputerSystem";
