@@ -1,69 +1,126 @@
 // WS-Management over loopback (contract §8). Run: build/release/bench/wsman_bench
-// The fake (64 groups of four running VMs) served by wsman::Server; each benchmark thread is
-// one client (wsman::Client, libcurl, keep-alive) — 1, 2 and 8 at once.
-//  BM_Get: WS-Transfer Get of one VM. Target >= 5,000 Get/s on 2 cores.
+// The server is `hvsnap serve` in its own process, as users run it (bench/serve_process.h;
+// HVSNAP_SERVE_BINARY names another build's hvsnap to compare servers): a fixture of 250 groups
+// of four running VMs, served with `--clock calls` so that every call moves the fake's clock
+// timing.auto-advance-ms (100 ms), as in-process (decision 0031). Each benchmark thread is one
+// client (wsman::Client, libcurl, keep-alive) in this process — 1, 2 and 8 at once.
+//  BM_Get: WS-Transfer Get of one VM. Targets: >= 5,000 Get/s, then >= 10,000, on 2 cores.
 //  BM_Cycle: a full CreateSnapshot cycle over the wire — Invoke, poll the job with Get until
-//            it ends (the fake's clock moves 100 ms per call), then read S through
+//            it ends (every call moves the clock 100 ms), then read S through
 //            Msvm_AffectedJobElement and its members through Msvm_CollectedSnapshots.
 //            Each client uses its own groups (no CS-SEQ-6 contention). Target >= 2,000
 //            cycles/s on 2 cores.
-//  BM_Pull1000: Enumerate + Pull of 1,000 VMs (full instances, EnumerateObjectAndEPR) with
-//            w:MaxEnvelopeSize 153600 — the batches are cut to fit (contract §8, decision
-//            0009). Target < 50 ms per enumeration.
+//  BM_Pull1000: Enumerate + Pull of the 1,000 VMs (and the host: full instances,
+//            EnumerateObjectAndEPR) with w:MaxEnvelopeSize 153600 — the batches are cut to
+//            fit (contract §8, decision 0009). Target < 50 ms per enumeration.
 //  BM_DispatchGet: the same Get answered by Dispatcher::handle in-process — the protocol
 //            layer's own cost, without HTTP, for comparing with BM_Get.
 //  BM_ParseInvoke: parse_request of an Invoke with N distinct parameters; linear in N
 //            (decision 0021: a quadratic parser once took 14-23 s for 30,000-50,000).
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include "hosts.h"
 #include "hvsnap/wsman/client.h"
-#include "hvsnap/wsman/server.h"
+#include "hvsnap/wsman/dispatcher.h"
 #include "hvsnap/wsman/uris.h"
+#include "serve_process.h"
 
 namespace {
 
 using namespace hvsnap;
 namespace names = cim::names;
+namespace fs = std::filesystem;
 
-constexpr int kGroups = 64;
+constexpr int kGroups = 64;       // the groups the cycle uses
+constexpr int kHostGroups = 250;  // 1,000 VMs for the Pull
 
-struct Served {
-  std::shared_ptr<sim::Host> host;
-  std::unique_ptr<wsman::Server> server;
-  std::vector<cim::ObjectPath> groups;
-  cim::ObjectPath vm;
-};
-
-Served& served() {
-  static Served* s = [] {
-    auto* out = new Served;
-    sim::HostState state = bench::make_state(kGroups, 0);
-    state.timing.auto_advance_ms = 100;  // clients only poll: every call moves the clock
-    for (const auto& g : state.groups)
-      out->groups.push_back(bench::group_path(g.id));
-    out->vm = cim::ObjectPath(std::string(names::kNamespace), std::string(names::kComputerSystem));
-    out->vm.add_key("CreationClassName", std::string(names::kComputerSystem));
-    out->vm.add_key("Name", state.vms.front().id.to_string());
-    out->host = std::move(*sim::Host::create(std::move(state)));
-    wsman::ServerOptions o;
-    o.port = 0;
-    out->server = std::move(
-        *wsman::Server::start(std::make_shared<wsman::Dispatcher>(out->host, nullptr), o));
-    return out;
-  }();
-  return *s;
+// Groups of four running VMs that take any number of checkpoints; every call moves the clock.
+std::string fixture(int groups) {
+  std::string y = "schema: 1\nhost: HV-BENCH\ntiming:\n  auto-advance-ms: 100\nvms:\n";
+  for (int g = 0; g < groups; ++g) {
+    for (int v = 0; v < 4; ++v) {
+      y += fmt::format(
+          "  - {{name: vm-{}-{}, state: running, checkpoint-type: standard, "
+          "checkpoint-limit: 1000000000}}\n",
+          g, v);
+    }
+  }
+  y += "groups:\n";
+  for (int g = 0; g < groups; ++g)
+    y += fmt::format("  - {{name: group-{0}, members: [vm-{0}-0, vm-{0}-1, vm-{0}-2, vm-{0}-3]}}\n",
+                     g);
+  return y;
 }
 
-std::unique_ptr<wsman::Client> client() {
-  wsman::ClientOptions co;
-  co.endpoint = served().server->endpoint();
+struct Served {
+  bench::ServeProcess serve;
+  std::vector<cim::ObjectPath> groups;  // group-0 … group-63
+  cim::ObjectPath vm;                   // vm-0-0
+  std::string error;
+};
+
+// One server for the whole run, started on first use (and stopped at exit).
+Served& served() {
+  static Served s;
+  static const bool started = [] {
+    const fs::path yaml =
+        fs::temp_directory_path() / fmt::format("hvsnap-wsman-bench-{}.yaml", ::getpid());
+    std::ofstream(yaml) << fixture(kHostGroups);
+    const bool ok = bench::start_serve(bench::serve_binary(HVSNAP_BINARY),
+                                       {"--fixture", yaml.string(), "--clock", "calls"}, s.serve);
+    fs::remove(yaml);
+    if (!ok) {
+      s.error = "hvsnap serve did not start";
+      return false;
+    }
+    // The paths as the server names them (its ids are derived from the fixture's names).
+    wsman::ClientOptions co;
+    co.endpoint = s.serve.endpoint;
+    auto c = std::move(*wsman::Client::create(co));
+    auto vms = c->enumerate_instances(names::kNamespace, names::kComputerSystem);
+    auto groups = c->enumerate_instances(names::kNamespace, names::kVmGroup);
+    if (!vms.ok() || !groups.ok()) {
+      s.error = "could not enumerate the served host";
+      return false;
+    }
+    for (const auto& v : *vms) {
+      if (v.get_string("ElementName") == "vm-0-0") s.vm = v.path();
+    }
+    std::vector<std::pair<int, cim::ObjectPath>> numbered;
+    for (const auto& g : *groups) {
+      const std::string name = g.get_string("ElementName");
+      if (name.rfind("group-", 0) != 0) continue;
+      const int n = std::stoi(name.substr(6));
+      if (n < kGroups) numbered.emplace_back(n, g.path());
+    }
+    std::sort(numbered.begin(), numbered.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [n, p] : numbered)
+      s.groups.push_back(std::move(p));
+    if (s.groups.size() != kGroups || s.vm.keys().empty()) s.error = "unexpected served host";
+    return s.error.empty();
+  }();
+  (void)started;
+  return s;
+}
+
+std::unique_ptr<wsman::Client> client(wsman::ClientOptions co = {}) {
+  co.endpoint = served().serve.endpoint;
   return std::move(*wsman::Client::create(co));
 }
 
 void BM_Get(benchmark::State& st) {
+  if (!served().error.empty()) {
+    st.SkipWithError(served().error.c_str());
+    return;
+  }
   auto c = client();
   const cim::ObjectPath vm = served().vm;
   bool ok = true;
@@ -78,6 +135,10 @@ void BM_Get(benchmark::State& st) {
 BENCHMARK(BM_Get)->Threads(1)->Threads(2)->Threads(8)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 void BM_Cycle(benchmark::State& st) {
+  if (!served().error.empty()) {
+    st.SkipWithError(served().error.c_str());
+    return;
+  }
   auto c = client();
   const cim::ObjectPath service(std::string(names::kNamespace),
                                 std::string(names::kCollectionSnapshotService));
@@ -122,14 +183,55 @@ void BM_Cycle(benchmark::State& st) {
 BENCHMARK(BM_Cycle)->Threads(1)->Threads(2)->Threads(8)->UseRealTime()->Unit(
     benchmark::kMicrosecond);
 
+void BM_Pull1000(benchmark::State& st) {
+  if (!served().error.empty()) {
+    st.SkipWithError(served().error.c_str());
+    return;
+  }
+  wsman::ClientOptions co;
+  co.max_elements = 1000;
+  co.max_envelope_size = 153600;
+  auto c = client(co);
+  std::size_t n = 0;
+  for (auto _ : st) {
+    auto vms = c->enumerate_instances(names::kNamespace, names::kComputerSystem);
+    n = vms.ok() ? vms->size() : 0;
+  }
+  if (n < 1000) st.SkipWithError("fewer than 1,000 instances came back");
+  st.counters["instances"] = static_cast<double>(n);
+  st.counters["messages"] =
+      static_cast<double>(c->requests_sent()) /
+      static_cast<double>(std::max<benchmark::IterationCount>(1, st.iterations()));
+}
+BENCHMARK(BM_Pull1000)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// The in-process protocol layer (no HTTP): a host of its own.
+struct InProcess {
+  std::shared_ptr<sim::Host> host;
+  cim::ObjectPath vm;
+};
+
+InProcess& in_process() {
+  static InProcess* s = [] {
+    auto* out = new InProcess;
+    sim::HostState state = bench::make_state(kGroups, 0);
+    out->vm = cim::ObjectPath(std::string(names::kNamespace), std::string(names::kComputerSystem));
+    out->vm.add_key("CreationClassName", std::string(names::kComputerSystem));
+    out->vm.add_key("Name", state.vms.front().id.to_string());
+    out->host = std::move(*sim::Host::create(std::move(state)));
+    return out;
+  }();
+  return *s;
+}
+
 void BM_DispatchGet(benchmark::State& st) {
-  wsman::Dispatcher d(served().host, nullptr);
+  wsman::Dispatcher d(in_process().host, nullptr);
   wsman::Request r;
   r.op = wsman::Operation::kGet;
   r.action = std::string(wsman::uri::kActionGet);
   r.resource_uri = wsman::uri::resource_uri(names::kNamespace, names::kComputerSystem);
   r.message_id = "uuid:6B0D1C4A-BCED-4CAE-981B-8DDA57181C9F";
-  r.target = served().vm;
+  r.target = in_process().vm;
   const std::string xml = wsman::write_request(r);
   bool ok = true;
   for (auto _ : st) {
@@ -141,41 +243,6 @@ void BM_DispatchGet(benchmark::State& st) {
       benchmark::Counter(static_cast<double>(st.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_DispatchGet)->Unit(benchmark::kMicrosecond);
-
-struct Big {
-  std::shared_ptr<sim::Host> host;
-  std::unique_ptr<wsman::Server> server;
-};
-
-Big& big() {
-  static Big* b = [] {
-    auto* out = new Big;
-    out->host = std::move(*sim::Host::create(bench::make_state(250, 0)));  // 1,000 VMs
-    wsman::ServerOptions o;
-    o.port = 0;
-    o.threads = 2;
-    out->server = std::move(
-        *wsman::Server::start(std::make_shared<wsman::Dispatcher>(out->host, nullptr), o));
-    return out;
-  }();
-  return *b;
-}
-
-void BM_Pull1000(benchmark::State& st) {
-  wsman::ClientOptions co;
-  co.endpoint = big().server->endpoint();
-  co.max_elements = 1000;
-  co.max_envelope_size = 153600;
-  auto c = std::move(*wsman::Client::create(co));
-  std::size_t n = 0;
-  for (auto _ : st) {
-    auto vms = c->enumerate_instances(names::kNamespace, names::kComputerSystem);
-    n = vms.ok() ? vms->size() : 0;
-  }
-  if (n < 1000) st.SkipWithError("fewer than 1,000 instances came back");
-  st.counters["instances"] = static_cast<double>(n);
-}
-BENCHMARK(BM_Pull1000)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 void BM_ParseInvoke(benchmark::State& st) {
   const auto n = static_cast<std::size_t>(st.range(0));

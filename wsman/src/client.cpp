@@ -23,9 +23,20 @@ struct Client::Pool {
   std::mutex mu;
   std::vector<CURL*> idle;
   std::optional<cim::Status> fatal;  // set once: every later request fails with it
+  // The request headers, the same for every request (built once, not per request).
+  struct curl_slist* headers = nullptr;
+  Pool() {
+    headers = curl_slist_append(headers, "Content-Type: application/soap+xml;charset=UTF-8");
+    // No "Expect: 100-continue" (libcurl adds it to larger bodies and then waits for an
+    // interim answer WinRM does not send): one round trip per request.
+    if (headers != nullptr) headers = curl_slist_append(headers, "Expect:");
+  }
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
   ~Pool() {
     for (CURL* c : idle)
       curl_easy_cleanup(c);
+    curl_slist_free_all(headers);
   }
 };
 
@@ -158,17 +169,11 @@ cim::Result<std::string> Client::post(const std::string& body, int& http_status)
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
   std::string response;
   Sink sink{&response, options_.max_response_bytes};
-  struct curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, "Content-Type: application/soap+xml;charset=UTF-8");
-  // No "Expect: 100-continue" (libcurl adds it to larger bodies and then waits for an
-  // interim answer WinRM does not send): one round trip per request.
-  headers = curl_slist_append(headers, "Expect:");
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, pool_->headers);
   curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
   curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   const CURLcode rc = curl_easy_perform(curl);
-  curl_slist_free_all(headers);
   long code = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
   http_status = static_cast<int>(code);

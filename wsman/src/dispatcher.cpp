@@ -64,12 +64,6 @@ Fault unwritable_fault(std::string_view what, std::string_view where) {
       what, where));
 }
 
-Item strip(Item it, EnumerationMode mode) {
-  if (mode == EnumerationMode::kObjects) it.epr.reset();
-  if (mode == EnumerationMode::kEpr) it.instance.reset();
-  return it;
-}
-
 }  // namespace
 
 std::string unwritable_text(const cim::Instance& inst) {
@@ -481,7 +475,9 @@ std::optional<Fault> Dispatcher::take(Context& c, std::uint32_t n, std::size_t b
   n = std::min(n, options_.max_elements_cap);
   std::size_t used = 0;
   while (n-- > 0 && c.next < c.items.size()) {
-    std::string x = item_xml(strip(c.items[c.next], c.mode));
+    // The context holds what the enumeration's mode asked for (enumerate() built it so):
+    // written as it is, without a copy.
+    std::string x = item_xml(c.items[c.next]);
     if (used + x.size() > budget) {
       if (out.encoded_items.empty()) {
         Fault f = faults::encoding_limit(fmt::format(
@@ -495,6 +491,7 @@ std::optional<Fault> Dispatcher::take(Context& c, std::uint32_t n, std::size_t b
     }
     used += x.size();
     out.encoded_items.push_back(std::move(x));
+    c.items[c.next] = Item{};  // written once: its memory goes now, not with the context
     ++c.next;
   }
   out.end_of_sequence = c.next >= c.items.size();

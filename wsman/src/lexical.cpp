@@ -7,8 +7,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <deque>
 #include <limits>
 #include <optional>
+#include <string>
+#include <unordered_map>
 
 #include "hvsnap/cim/codes.h"
 #include "hvsnap/cim/int_range.h"
@@ -396,20 +399,45 @@ std::string xsd_real_problem(std::string_view text) {
       text);
 }
 
+namespace {
+
+// cim::schema::type_of searches two sorted tables case-insensitively (about a thousand
+// instructions a name); an instance carries dozens of properties and an enumeration hundreds
+// of instances with the same names. Remembered per thread (no lock), for at most kNames
+// spellings (a host that sends endless new names only makes the rest uncached).
+const cim::schema::Type* schema_type(std::string_view name) {
+  constexpr std::size_t kNames = 4096;
+  struct Memo {
+    std::deque<std::string> names;  // owns the keys' text (a deque never moves it)
+    std::unordered_map<std::string_view, const cim::schema::Type*> types;
+  };
+  thread_local Memo memo;
+  if (auto it = memo.types.find(name); it != memo.types.end()) return it->second;
+  const cim::schema::Type* t = cim::schema::type_of(name);  // static storage: stable
+  if (memo.types.size() < kNames) {
+    memo.names.emplace_back(name);
+    memo.types.emplace(memo.names.back(), t);
+  }
+  return t;
+}
+
+}  // namespace
+
 cim::Value read_client_value(const std::vector<pugi::xml_node>& elems, std::string_view name,
                              std::string_view owner, EprReader read_epr,
-                             std::vector<cim::WireProblem>& problems) {
-  const cim::schema::Type* type = cim::schema::type_of(name);
+                             std::vector<cim::WireProblem>& problems, xml::PrefixMemo* scope) {
+  const cim::schema::Type* type = schema_type(name);
   const bool array = (type != nullptr && type->array) || elems.size() > 1;
   bool all_nil = true;
   for (auto e : elems)
-    all_nil = all_nil && xml::is_nil(e);
+    all_nil = all_nil && xml::is_nil(e, scope);
   if (all_nil) return Value::null(type ? type->type : CimType::kString, array);
   std::vector<cim::Scalar> scalars;
   CimType got = type != nullptr ? type->type : CimType::kString;
   bool as_text = false;
   for (auto e : elems) {
-    if (xml::is_nil(e)) continue;
+    // One element that is not all nil is not nil (asked once above).
+    if (elems.size() > 1 && xml::is_nil(e, scope)) continue;
     const bool typed = type != nullptr && type->type != CimType::kString;
     Read r = typed ? read_typed(e, name, *type, read_epr) : read_untyped(e, read_epr);
     if (!r.problem.empty()) {
@@ -432,7 +460,7 @@ cim::Value read_client_value(const std::vector<pugi::xml_node>& elems, std::stri
     // Something could not be read even leniently: everything as text (as before the checks).
     std::vector<cim::Scalar> texts;
     for (auto e : elems) {
-      if (!xml::is_nil(e)) texts.emplace_back(xml::text(e));
+      if (!xml::is_nil(e, scope)) texts.emplace_back(xml::text(e));
     }
     return array ? Value::array(CimType::kString, std::move(texts))
                  : Value::of(CimType::kString, texts.front());

@@ -14,6 +14,7 @@
 #include "hvsnap/cim/provider.h"
 #include "hvsnap/cim/result.h"
 #include "hvsnap/cim/value.h"
+#include "xml.h"
 
 namespace hvsnap::wsman {
 
@@ -21,10 +22,12 @@ using EprReader = cim::Result<cim::ObjectPath> (*)(pugi::xml_node);
 
 // The elements of one property or parameter `name` of `owner` (the class, or the method output
 // element) -> a value. Never fails: a value whose form breaks its type is read as well as it
-// can be (else kept as text) and reported in `problems` as "Owner.Name".
+// can be (else kept as text) and reported in `problems` as "Owner.Name". `scope`, when given,
+// remembers the prefixes of the elements' parent (xml::is_nil).
 cim::Value read_client_value(const std::vector<pugi::xml_node>& elems, std::string_view name,
                              std::string_view owner, EprReader read_epr,
-                             std::vector<cim::WireProblem>& problems);
+                             std::vector<cim::WireProblem>& problems,
+                             xml::PrefixMemo* scope = nullptr);
 
 // The lexical checks, exposed for tests. Each answers "" for a legal form, else what is wrong.
 std::string xsd_boolean_problem(std::string_view text);

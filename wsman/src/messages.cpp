@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <unordered_map>
@@ -18,6 +20,8 @@
 #include "xml.h"
 
 namespace hvsnap::wsman {
+
+using namespace std::string_view_literals;
 
 namespace {
 
@@ -49,32 +53,32 @@ void element(std::string& out, std::string_view qname, std::string_view text) {
   out += qname;
   out += '>';
   xml::escape(out, text);
-  out += "</";
+  out += "</"sv;
   out += qname;
   out += '>';
 }
 
 void write_selectors(std::string& out, const ObjectPath& path) {
   if (path.keys().empty()) return;
-  out += "<w:SelectorSet>";
+  out += "<w:SelectorSet>"sv;
   for (const auto& k : path.keys()) {
-    out += "<w:Selector Name=\"";
+    out += "<w:Selector Name=\""sv;
     xml::escape(out, k.name.view());
-    out += "\">";
+    out += "\">"sv;
     if (k.kind == cim::KeyKind::kReference) {
       if (auto inner = ObjectPath::parse(k.value); inner.ok()) {
-        out += "<a:EndpointReference>";
+        out += "<a:EndpointReference>"sv;
         write_epr_body(out, *inner);
-        out += "</a:EndpointReference>";
+        out += "</a:EndpointReference>"sv;
       } else {
         xml::escape(out, k.value);
       }
     } else {
       xml::escape(out, k.value);
     }
-    out += "</w:Selector>";
+    out += "</w:Selector>"sv;
   }
-  out += "</w:SelectorSet>";
+  out += "</w:SelectorSet>"sv;
 }
 
 void write_scalar(std::string& out, cim::CimType type, const cim::Scalar& s) {
@@ -86,7 +90,7 @@ void write_scalar(std::string& out, cim::CimType type, const cim::Scalar& s) {
   }
   if (type == cim::CimType::kBoolean) {
     if (const auto* b = std::get_if<bool>(&s)) {
-      out += *b ? "true" : "false";
+      out += *b ? "true"sv : "false"sv;
       return;
     }
   }
@@ -102,32 +106,45 @@ void write_scalar(std::string& out, cim::CimType type, const cim::Scalar& s) {
       return;
     }
   }
+  // The common cases without a temporary string: text escaped straight from the value, and
+  // integers, whose decimal digits need no escaping, formatted in place (as scalar_to_text).
+  if (const auto* str = std::get_if<std::string>(&s)) {
+    xml::escape(out, *str);
+    return;
+  }
+  if (const auto* u = std::get_if<std::uint64_t>(&s);
+      u != nullptr && type != cim::CimType::kChar16) {
+    fmt::format_to(std::back_inserter(out), "{}", *u);
+    return;
+  }
+  if (const auto* i = std::get_if<std::int64_t>(&s)) {
+    fmt::format_to(std::back_inserter(out), "{}", *i);
+    return;
+  }
   xml::escape(out, Value::scalar_to_text(type, s));
 }
 
 // An instance as WinRM writes one: an element named after the class in the class's
 // namespace, typed with xsi:type="p:Class_Type", one child per property of the instance in
 // the instance's order, nulls as xsi:nil (never omitted).
-std::string instance_element(const cim::Instance& inst) {
-  std::string out;
-  out.reserve(64 + inst.properties().size() * 48);
-  out += "<p:";
+void write_instance(std::string& out, const cim::Instance& inst) {
+  out.reserve(out.size() + 64 + inst.properties().size() * 48);
+  out += "<p:"sv;
   out += inst.class_name();
-  out += " xmlns:p=\"";
+  out += " xmlns:p=\""sv;
   xml::escape(out, uri::resource_uri(inst.path().name_space(), inst.class_name()));
-  out += "\" xsi:type=\"p:";
+  out += "\" xsi:type=\"p:"sv;
   out += inst.class_name();
-  out += "_Type\">";
+  out += "_Type\">"sv;
   for (const auto& p : inst.properties())
     write_property(out, p.name.view(), p.value);
-  out += "</p:";
+  out += "</p:"sv;
   out += inst.class_name();
   out += '>';
-  return out;
 }
 
-// Items carry what the enumeration's mode asked for (the server strips the rest when it
-// takes them from the context, since a Pull does not repeat the mode).
+// Items carry what the enumeration's mode asked for (the server keeps only that in the
+// enumeration's context, since a Pull does not repeat the mode).
 void write_items(std::string& out, const Response& resp, std::string_view items_qname) {
   out += '<';
   out += items_qname;
@@ -139,7 +156,7 @@ void write_items(std::string& out, const Response& resp, std::string_view items_
     for (const auto& it : resp.items)
       out += item_xml(it);
   }
-  out += "</";
+  out += "</"sv;
   out += items_qname;
   out += '>';
 }
@@ -147,14 +164,14 @@ void write_items(std::string& out, const Response& resp, std::string_view items_
 std::string header(std::string_view action, std::string_view message_id,
                    std::string_view relates_to) {
   std::string out;
-  out += "<s:Header>";
+  out += "<s:Header>"sv;
   element(out, "a:To", uri::kAnonymous);
-  out += "<a:Action s:mustUnderstand=\"true\">";
+  out += "<a:Action s:mustUnderstand=\"true\">"sv;
   xml::escape(out, action);
-  out += "</a:Action>";
+  out += "</a:Action>"sv;
   element(out, "a:MessageID", message_id);
   if (!relates_to.empty()) element(out, "a:RelatesTo", relates_to);
-  out += "</s:Header>";
+  out += "</s:Header>"sv;
   return out;
 }
 
@@ -202,7 +219,8 @@ cim::Result<Value> read_value(const std::vector<pugi::xml_node>& elems, std::str
   cim::CimType got = type ? type->type : cim::CimType::kString;
   bool text_fallback = false;
   for (auto e : elems) {
-    if (xml::is_nil(e)) continue;
+    // One element that is not all nil is not nil (asked once above).
+    if (elems.size() > 1 && xml::is_nil(e)) continue;
     if (holds_epr(e)) {
       pugi::xml_node holder = e;
       if (auto inner = xml::child(e, uri::kAddressing, "EndpointReference")) holder = inner;
@@ -291,19 +309,60 @@ cim::Result<Value> read_value(const std::vector<pugi::xml_node>& elems, std::str
   return Value::of(got, std::move(scalars.front()));
 }
 
-// Children of `parent` grouped by local name (case-insensitively), in first-seen order.
-// Linear in the number of children (issue: 50,000 parameters must not take seconds).
-std::vector<std::pair<std::string, std::vector<pugi::xml_node>>> grouped(pugi::xml_node parent) {
-  std::vector<std::pair<std::string, std::vector<pugi::xml_node>>> out;
-  std::unordered_map<std::string, std::size_t> index;
+// ASCII case-insensitive hashing and equality, for grouping element names without lowered
+// copies (CIM names are case-insensitive).
+struct IHash {
+  std::size_t operator()(std::string_view s) const {
+    std::uint64_t h = 14695981039346656037ULL;  // FNV-1a over the lowered bytes
+    for (char c : s) {
+      h ^= static_cast<unsigned char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+      h *= 1099511628211ULL;
+    }
+    return static_cast<std::size_t>(h);
+  }
+};
+struct IEqual {
+  bool operator()(std::string_view a, std::string_view b) const { return cim::iequals(a, b); }
+};
+
+// Children of `parent` grouped by local name (case-insensitively), in first-seen order; the
+// names are views of the document's text. Linear in the number of children (issue: 50,000
+// parameters must not take seconds): the first kSmall names (an instance's few dozen
+// properties) are found in a small open-addressed table on the stack, without an allocation
+// per name; more through a hash index.
+std::vector<std::pair<std::string_view, std::vector<pugi::xml_node>>> grouped(
+    pugi::xml_node parent) {
+  constexpr std::size_t kSlots = 256;  // a power of two; at most half full
+  constexpr std::size_t kSmall = kSlots / 2;
+  constexpr std::uint32_t kFree = UINT32_MAX;
+  std::array<std::uint32_t, kSlots> slots;
+  slots.fill(kFree);
+  std::vector<std::pair<std::string_view, std::vector<pugi::xml_node>>> out;
+  std::unordered_map<std::string_view, std::size_t, IHash, IEqual> index;
   for (pugi::xml_node c = parent.first_child(); c; c = c.next_sibling()) {
     if (c.type() != pugi::node_element) continue;
-    std::string name(xml::local_name(c));
-    auto [it, fresh] = index.try_emplace(cim::to_lower(name), out.size());
-    if (fresh) {
-      out.push_back({std::move(name), {c}});
+    const std::string_view name = xml::local_name(c);
+    std::size_t at = out.size();
+    if (out.size() < kSmall) {
+      std::size_t h = IHash{}(name) & (kSlots - 1);
+      while (slots[h] != kFree && !cim::iequals(out[slots[h]].first, name))
+        h = (h + 1) & (kSlots - 1);
+      if (slots[h] == kFree) {
+        slots[h] = static_cast<std::uint32_t>(out.size());
+      } else {
+        at = slots[h];
+      }
     } else {
-      out[it->second].second.push_back(c);
+      if (index.empty()) {
+        for (std::size_t i = 0; i < out.size(); ++i)
+          index.emplace(out[i].first, i);
+      }
+      at = index.try_emplace(name, out.size()).first->second;
+    }
+    if (at == out.size()) {
+      out.push_back({name, {c}});
+    } else {
+      out[at].second.push_back(c);
     }
   }
   return out;
@@ -354,9 +413,10 @@ cim::Result<cim::Instance> read_instance(pugi::xml_node e,
   auto res = uri::parse_resource_uri(xml::ns_of(e));
   std::string ns = res.ok() ? res->name_space : std::string();
   cim::Instance inst{cim::Name(xml::local_name(e))};
+  xml::PrefixMemo scope(e);
   for (auto& [name, elems] : grouped(e)) {
     inst.add(cim::Name(name),
-             read_client_value(elems, name, xml::local_name(e), &read_epr, problems));
+             read_client_value(elems, name, xml::local_name(e), &read_epr, problems, &scope));
   }
   ObjectPath p{cim::Name(ns), cim::Name(xml::local_name(e))};
   inst.set_path(std::move(p));
@@ -376,6 +436,10 @@ std::optional<Fault> check_document(pugi::xml_node root) {
   std::vector<std::string_view> scope{"xml"};
   std::vector<std::pair<pugi::xml_node, bool>> stack;  // node, children pushed?
   std::vector<std::size_t> marks;
+  // A request's usual depth and prefix count, so that the walk does not regrow them.
+  scope.reserve(32);
+  stack.reserve(64);
+  marks.reserve(32);
   auto declared = [&](std::string_view prefix) {
     for (auto it = scope.rbegin(); it != scope.rend(); ++it) {
       if (*it == prefix) return true;
@@ -675,32 +739,32 @@ std::string item_xml(const Item& it) {
   std::string out;
   const bool obj = it.instance.has_value();
   const bool epr = it.epr.has_value();
-  if (obj && epr) out += "<w:Item>";
-  if (obj) out += instance_element(*it.instance);
+  if (obj && epr) out += "<w:Item>"sv;
+  if (obj) write_instance(out, *it.instance);
   if (epr) {
-    out += "<a:EndpointReference>";
+    out += "<a:EndpointReference>"sv;
     write_epr_body(out, *it.epr);
-    out += "</a:EndpointReference>";
+    out += "</a:EndpointReference>"sv;
   }
-  if (obj && epr) out += "</w:Item>";
+  if (obj && epr) out += "</w:Item>"sv;
   return out;
 }
 
 void write_property(std::string& out, std::string_view name, const Value& v) {
   auto open = [&] {
-    out += "<p:";
+    out += "<p:"sv;
     out += name;
     out += '>';
   };
   auto close = [&] {
-    out += "</p:";
+    out += "</p:"sv;
     out += name;
     out += '>';
   };
   if (v.is_null()) {
-    out += "<p:";
+    out += "<p:"sv;
     out += name;
-    out += " xsi:nil=\"true\"/>";
+    out += " xsi:nil=\"true\"/>"sv;
     return;
   }
   if (v.is_array()) {
@@ -718,60 +782,60 @@ void write_property(std::string& out, std::string_view name, const Value& v) {
 
 void write_epr_body(std::string& out, const ObjectPath& path) {
   element(out, "a:Address", uri::kAnonymous);
-  out += "<a:ReferenceParameters>";
+  out += "<a:ReferenceParameters>"sv;
   element(out, "w:ResourceURI", uri::resource_uri(path.name_space(), path.class_name()));
   write_selectors(out, path);
-  out += "</a:ReferenceParameters>";
+  out += "</a:ReferenceParameters>"sv;
 }
 
 std::string write_request(const Request& r) {
   std::string out;
   out.reserve(1024);
   out += kEnvelopeOpen;
-  out += "<s:Header>";
+  out += "<s:Header>"sv;
   element(out, "a:To",
           r.to.empty() ? std::string_view("http://localhost:5985/wsman") : std::string_view(r.to));
   if (!r.resource_uri.empty()) {
-    out += "<w:ResourceURI s:mustUnderstand=\"true\">";
+    out += "<w:ResourceURI s:mustUnderstand=\"true\">"sv;
     xml::escape(out, r.resource_uri);
-    out += "</w:ResourceURI>";
+    out += "</w:ResourceURI>"sv;
   }
-  out += "<a:ReplyTo><a:Address s:mustUnderstand=\"true\">";
+  out += "<a:ReplyTo><a:Address s:mustUnderstand=\"true\">"sv;
   out += uri::kAnonymous;
-  out += "</a:Address></a:ReplyTo>";
-  out += "<a:Action s:mustUnderstand=\"true\">";
+  out += "</a:Address></a:ReplyTo>"sv;
+  out += "<a:Action s:mustUnderstand=\"true\">"sv;
   xml::escape(out, r.action);
-  out += "</a:Action>";
+  out += "</a:Action>"sv;
   out += fmt::format("<w:MaxEnvelopeSize s:mustUnderstand=\"true\">{}</w:MaxEnvelopeSize>",
                      r.max_envelope_size ? r.max_envelope_size : 512000);
   element(out, "a:MessageID", r.message_id);
-  out += "<w:OperationTimeout>PT60.000S</w:OperationTimeout>";
+  out += "<w:OperationTimeout>PT60.000S</w:OperationTimeout>"sv;
   if (r.op == Operation::kGet || r.op == Operation::kInvoke) write_selectors(out, r.target);
-  out += "</s:Header><s:Body>";
+  out += "</s:Header><s:Body>"sv;
   switch (r.op) {
     case Operation::kGet:
     case Operation::kIdentify:
       break;
     case Operation::kEnumerate:
-      out += "<n:Enumerate>";
-      if (r.optimize) out += "<w:OptimizeEnumeration/>";
+      out += "<n:Enumerate>"sv;
+      if (r.optimize) out += "<w:OptimizeEnumeration/>"sv;
       if (r.max_elements) out += fmt::format("<w:MaxElements>{}</w:MaxElements>", r.max_elements);
       if (r.mode == EnumerationMode::kEpr)
-        out += "<w:EnumerationMode>EnumerateEPR</w:EnumerationMode>";
+        out += "<w:EnumerationMode>EnumerateEPR</w:EnumerationMode>"sv;
       if (r.mode == EnumerationMode::kObjectAndEpr)
-        out += "<w:EnumerationMode>EnumerateObjectAndEPR</w:EnumerationMode>";
+        out += "<w:EnumerationMode>EnumerateObjectAndEPR</w:EnumerationMode>"sv;
       if (r.association) {
         const AssociationFilter& af = *r.association;
-        out += "<w:Filter Dialect=\"";
+        out += "<w:Filter Dialect=\""sv;
         out += uri::kAssociationDialect;
-        out += "\"><b:";
+        out += "\"><b:"sv;
         const std::string_view el = af.associated ? "AssociatedInstances" : "AssociationInstances";
         out += el;
-        out += " xmlns:b=\"";
+        out += " xmlns:b=\""sv;
         out += uri::kCimBinding;
-        out += "\"><b:Object>";
+        out += "\"><b:Object>"sv;
         write_epr_body(out, af.object);
-        out += "</b:Object>";
+        out += "</b:Object>"sv;
         auto opt = [&](std::string_view q, const std::string& v) {
           if (!v.empty()) element(out, q, v);
         };
@@ -781,41 +845,41 @@ std::string write_request(const Request& r) {
         if (af.associated) opt("b:ResultRole", af.filter.result_role);
         for (const auto& p : af.include_properties)
           element(out, "b:IncludeResultProperty", p);
-        out += "</b:";
+        out += "</b:"sv;
         out += el;
-        out += "></w:Filter>";
+        out += "></w:Filter>"sv;
       } else if (!r.filter.empty()) {
-        out += "<w:Filter Dialect=\"";
+        out += "<w:Filter Dialect=\""sv;
         xml::escape(
             out, r.filter_dialect.empty() ? uri::kWqlDialect : std::string_view(r.filter_dialect));
-        out += "\">";
+        out += "\">"sv;
         xml::escape(out, r.filter);
-        out += "</w:Filter>";
+        out += "</w:Filter>"sv;
       }
-      out += "</n:Enumerate>";
+      out += "</n:Enumerate>"sv;
       break;
     case Operation::kPull:
-      out += "<n:Pull>";
+      out += "<n:Pull>"sv;
       element(out, "n:EnumerationContext", r.context);
       if (r.max_elements) out += fmt::format("<n:MaxElements>{}</n:MaxElements>", r.max_elements);
-      out += "</n:Pull>";
+      out += "</n:Pull>"sv;
       break;
     case Operation::kRelease:
-      out += "<n:Release>";
+      out += "<n:Release>"sv;
       element(out, "n:EnumerationContext", r.context);
-      out += "</n:Release>";
+      out += "</n:Release>"sv;
       break;
     case Operation::kInvoke: {
       out += fmt::format("<p:{}_INPUT xmlns:p=\"", r.method);
       xml::escape(out, r.resource_uri);
-      out += "\">";
+      out += "\">"sv;
       for (const auto& p : r.in)
         write_property(out, p.name.view(), p.value);
       out += fmt::format("</p:{}_INPUT>", r.method);
       break;
     }
   }
-  out += "</s:Body></s:Envelope>";
+  out += "</s:Body></s:Envelope>"sv;
   return out;
 }
 
@@ -1234,38 +1298,38 @@ std::string write_response(const Request& r, const Response& resp, std::string_v
   switch (r.op) {
     case Operation::kGet:
       out += header(uri::kActionGetResponse, message_id, r.message_id);
-      out += "<s:Body>";
+      out += "<s:Body>"sv;
       if (!resp.items.empty() && resp.items.front().instance)
-        out += instance_element(*resp.items.front().instance);
-      out += "</s:Body>";
+        write_instance(out, *resp.items.front().instance);
+      out += "</s:Body>"sv;
       break;
     case Operation::kEnumerate:
       out += header(uri::kActionEnumerateResponse, message_id, r.message_id);
-      out += "<s:Body><n:EnumerateResponse>";
+      out += "<s:Body><n:EnumerateResponse>"sv;
       element(out, "n:EnumerationContext", resp.context);
       if (r.optimize) {
         write_items(out, resp, "w:Items");
-        if (resp.end_of_sequence) out += "<w:EndOfSequence/>";
+        if (resp.end_of_sequence) out += "<w:EndOfSequence/>"sv;
       }
-      out += "</n:EnumerateResponse></s:Body>";
+      out += "</n:EnumerateResponse></s:Body>"sv;
       break;
     case Operation::kPull:
       out += header(uri::kActionPullResponse, message_id, r.message_id);
-      out += "<s:Body><n:PullResponse>";
+      out += "<s:Body><n:PullResponse>"sv;
       if (!resp.end_of_sequence) element(out, "n:EnumerationContext", resp.context);
       write_items(out, resp, "n:Items");
-      if (resp.end_of_sequence) out += "<n:EndOfSequence/>";
-      out += "</n:PullResponse></s:Body>";
+      if (resp.end_of_sequence) out += "<n:EndOfSequence/>"sv;
+      out += "</n:PullResponse></s:Body>"sv;
       break;
     case Operation::kRelease:
       out += header(uri::kActionReleaseResponse, message_id, r.message_id);
-      out += "<s:Body/>";
+      out += "<s:Body/>"sv;
       break;
     case Operation::kInvoke: {
       out += header(r.action + "Response", message_id, r.message_id);
       out += fmt::format("<s:Body><p:{}_OUTPUT xmlns:p=\"", r.method);
       xml::escape(out, r.resource_uri);
-      out += "\">";
+      out += "\">"sv;
       if (resp.output) {
         for (const auto& p : resp.output->out)
           write_property(out, p.name.view(), p.value);
@@ -1275,16 +1339,16 @@ std::string write_response(const Request& r, const Response& resp, std::string_v
       break;
     }
     case Operation::kIdentify:
-      out += "<s:Header/><s:Body><wsmid:IdentifyResponse xmlns:wsmid=\"";
+      out += "<s:Header/><s:Body><wsmid:IdentifyResponse xmlns:wsmid=\""sv;
       out += uri::kIdentity;
-      out += "\">";
+      out += "\">"sv;
       element(out, "wsmid:ProtocolVersion", uri::kWsman);
       element(out, "wsmid:ProductVendor", resp.product_vendor);
       element(out, "wsmid:ProductVersion", resp.product_version);
-      out += "</wsmid:IdentifyResponse></s:Body>";
+      out += "</wsmid:IdentifyResponse></s:Body>"sv;
       break;
   }
-  out += "</s:Envelope>";
+  out += "</s:Envelope>"sv;
   return out;
 }
 
@@ -1299,31 +1363,31 @@ std::string write_fault(const Fault& f, std::string_view relates_to, std::string
                                                  : uri::kActionFault;
   }
   out += header(action, message_id, relates_to);
-  out += "<s:Body><s:Fault><s:Code><s:Value>";
+  out += "<s:Body><s:Fault><s:Code><s:Value>"sv;
   switch (f.code) {
     case Fault::Code::kSender:
-      out += "s:Sender";
+      out += "s:Sender"sv;
       break;
     case Fault::Code::kReceiver:
-      out += "s:Receiver";
+      out += "s:Receiver"sv;
       break;
     case Fault::Code::kVersionMismatch:
-      out += "s:VersionMismatch";
+      out += "s:VersionMismatch"sv;
       break;
     case Fault::Code::kMustUnderstand:
-      out += "s:MustUnderstand";
+      out += "s:MustUnderstand"sv;
       break;
   }
-  out += "</s:Value>";
+  out += "</s:Value>"sv;
   if (!f.subcode.empty()) {
     out += fmt::format("<s:Subcode><s:Value>{}:{}</s:Value></s:Subcode>", prefix_for(f.subcode_ns),
                        f.subcode);
   }
-  out += "</s:Code><s:Reason><s:Text xml:lang=\"en-US\">";
+  out += "</s:Code><s:Reason><s:Text xml:lang=\"en-US\">"sv;
   xml::escape(out, f.reason);
-  out += "</s:Text></s:Reason>";
+  out += "</s:Text></s:Reason>"sv;
   if (f.wsman_code != 0 || !f.detail.empty()) {
-    out += "<s:Detail>";
+    out += "<s:Detail>"sv;
     if (!f.detail.empty()) element(out, "w:FaultDetail", f.detail);
     if (f.wsman_code != 0) {
       out += fmt::format("<f:WSManFault xmlns:f=\"{}\" Code=\"{}\" Machine=\"hvsnap\"><f:Message>",
@@ -1332,20 +1396,20 @@ std::string write_fault(const Fault& f, std::string_view relates_to, std::string
         xml::escape(out, f.reason);
       } else {
         // As WinRM nests a WMI error: ProviderFault around the provider's own WSManFault.
-        out += "<f:ProviderFault provider=\"";
+        out += "<f:ProviderFault provider=\""sv;
         xml::escape(out, f.provider);
-        out += "\" path=\"hvsnap\">";
+        out += "\" path=\"hvsnap\">"sv;
         out +=
             fmt::format("<f:WSManFault xmlns:f=\"{}\" Code=\"{}\" Machine=\"hvsnap\"><f:Message>",
                         uri::kWsmanFault, f.provider_code ? f.provider_code : f.wsman_code);
         xml::escape(out, f.provider_message.empty() ? f.reason : f.provider_message);
-        out += "</f:Message></f:WSManFault></f:ProviderFault>";
+        out += "</f:Message></f:WSManFault></f:ProviderFault>"sv;
       }
-      out += "</f:Message></f:WSManFault>";
+      out += "</f:Message></f:WSManFault>"sv;
     }
-    out += "</s:Detail>";
+    out += "</s:Detail>"sv;
   }
-  out += "</s:Fault></s:Body></s:Envelope>";
+  out += "</s:Fault></s:Body></s:Envelope>"sv;
   return out;
 }
 

@@ -59,11 +59,45 @@ pugi::xml_attribute attr(pugi::xml_node n, std::string_view local) {
   return {};
 }
 
-bool is_nil(pugi::xml_node n) {
+std::string_view PrefixMemo::resolve(std::string_view prefix) {
+  for (std::size_t i = 0; i < known_; ++i) {
+    if (prefixes_[i] == prefix) return namespaces_[i];
+  }
+  const std::string_view ns = xml::resolve(at_, prefix);
+  if (known_ < 4) {
+    prefixes_[known_] = prefix;
+    namespaces_[known_] = ns;
+    ++known_;
+  }
+  return ns;
+}
+
+namespace {
+
+// Does n itself declare the prefix (xmlns:prefix, or xmlns for the empty one)?
+bool declares(pugi::xml_node n, std::string_view prefix) {
+  for (pugi::xml_attribute a = n.first_attribute(); a; a = a.next_attribute()) {
+    const std::string_view name = a.name();
+    if (prefix.empty() ? name == "xmlns"
+                       : (name.size() == prefix.size() + 6 && name.substr(0, 6) == "xmlns:" &&
+                          name.substr(6) == prefix)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+bool is_nil(pugi::xml_node n, PrefixMemo* parent) {
   for (pugi::xml_attribute a = n.first_attribute(); a; a = a.next_attribute()) {
     if (local_name(a.name()) != "nil") continue;
     const std::string_view prefix = prefix_of(a.name());
-    if (resolve(n, prefix) == "http://www.w3.org/2001/XMLSchema-instance") {
+    const std::string_view ns =
+        parent != nullptr && parent->at() == n.parent() && !declares(n, prefix)
+            ? parent->resolve(prefix)
+            : resolve(n, prefix);
+    if (ns == "http://www.w3.org/2001/XMLSchema-instance") {
       const std::string_view v = a.value();
       return v == "true" || v == "1";
     }
@@ -89,7 +123,9 @@ std::string trimmed_text(pugi::xml_node n) {
 
 int depth(pugi::xml_node root) {
   int deepest = 0;
-  std::vector<std::pair<pugi::xml_node, int>> stack{{root, 0}};
+  std::vector<std::pair<pugi::xml_node, int>> stack;
+  stack.reserve(64);  // a request's usual breadth and depth, so that it does not regrow
+  stack.emplace_back(root, 0);
   while (!stack.empty()) {
     auto [n, d] = stack.back();
     stack.pop_back();
@@ -134,10 +170,74 @@ std::size_t xml_char_at(std::string_view text, std::size_t i) {
   return n;
 }
 
+// Bytes that need a look of their own: not printable ASCII (controls, UTF-8 lead and
+// continuation bytes). Tab, LF and CR are XML characters; the escaper still treats CR apart.
+bool plain_ascii(unsigned char c) {
+  return c >= 0x20 && c < 0x7F;
+}
+
+constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+
+// Has the 8-byte word a zero byte? (The classic bit trick: exact, no false positives.)
+constexpr std::uint64_t zero_byte(std::uint64_t w) {
+  return (w - kOnes) & ~w & kHighs;
+}
+
+std::uint64_t load8(const unsigned char* p) {
+  std::uint64_t w = 0;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+
+// Is every byte of the word in 0x20..0x7F? (A byte >= 0x80 sets its high bit; one below 0x20
+// sets the high bit of (byte - 0x20) while its own is clear.)
+bool word_is_ascii_text(std::uint64_t w) {
+  return ((w | ((w - 0x20 * kOnes) & ~w)) & kHighs) == 0;
+}
+
+// The length of the prefix of p[0..size) made of 0x20..0x7F bytes, eight at a time.
+std::size_t ascii_text_run(const unsigned char* p, std::size_t size) {
+  std::size_t i = 0;
+  while (i + 8 <= size && word_is_ascii_text(load8(p + i)))
+    i += 8;
+  while (i < size && p[i] >= 0x20 && p[i] < 0x80)
+    ++i;
+  return i;
+}
+
+// The same, also stopping at the five characters the escaper replaces.
+std::size_t escape_free_run(const unsigned char* p, std::size_t size) {
+  std::size_t i = 0;
+  while (i + 8 <= size) {
+    const std::uint64_t w = load8(p + i);
+    if (!word_is_ascii_text(w) || zero_byte(w ^ ('&' * kOnes)) || zero_byte(w ^ ('<' * kOnes)) ||
+        zero_byte(w ^ ('>' * kOnes)) || zero_byte(w ^ ('"' * kOnes)) ||
+        zero_byte(w ^ ('\'' * kOnes)))
+      break;
+    i += 8;
+  }
+  while (i < size && plain_ascii(p[i]) && p[i] != '&' && p[i] != '<' && p[i] != '>' &&
+         p[i] != '"' && p[i] != '\'')
+    ++i;
+  return i;
+}
+
 }  // namespace
 
 std::optional<std::size_t> invalid_xml10_at(std::string_view text) {
-  for (std::size_t i = 0; i < text.size();) {
+  // Nearly every value is printable ASCII: skip it a byte at a time without decoding, and
+  // decode only what is not.
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t size = text.size();
+  for (std::size_t i = 0; i < size;) {
+    i += ascii_text_run(p + i, size - i);
+    if (i == size) break;
+    const unsigned char c = p[i];
+    if (c == '\t' || c == '\n' || c == '\r') {
+      ++i;
+      continue;
+    }
     const std::size_t n = xml_char_at(text, i);
     if (n == 0) return i;
     i += n;
@@ -146,48 +246,52 @@ std::optional<std::size_t> invalid_xml10_at(std::string_view text) {
 }
 
 void escape(std::string& out, std::string_view text) {
-  for (std::size_t i = 0; i < text.size();) {
-    const char c = text[i];
-    switch (c) {
+  // Runs of characters that stand for themselves are appended whole (one copy per run, not
+  // one append per character); only the characters below are looked at one by one.
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t size = text.size();
+  std::size_t i = 0;
+  while (i < size) {
+    const std::size_t run = i + escape_free_run(p + i, size - i);
+    if (run > i) {
+      out.append(text.data() + i, run - i);
+      i = run;
+      if (i == size) break;
+    }
+    switch (p[i]) {
       case '&':
-        out += "&amp;";
+        out.append("&amp;", 5);
         ++i;
         continue;
       case '<':
-        out += "&lt;";
+        out.append("&lt;", 4);
         ++i;
         continue;
       case '>':
-        out += "&gt;";
+        out.append("&gt;", 4);
         ++i;
         continue;
       case '"':
-        out += "&quot;";
+        out.append("&quot;", 6);
         ++i;
         continue;
       case '\'':
-        out += "&apos;";
+        out.append("&apos;", 6);
         ++i;
         continue;
       case '\r':
-        out += "&#13;";
+        out.append("&#13;", 5);
         ++i;
         continue;
       default:
         break;
     }
-    const auto u = static_cast<unsigned char>(c);
-    if (u >= 0x20 && u < 0x80) {
-      out += c;
-      ++i;
-      continue;
-    }
     const std::size_t n = xml_char_at(text, i);
     if (n == 0) {
-      out += "\xEF\xBF\xBD";  // U+FFFD
+      out.append("\xEF\xBF\xBD", 3);  // U+FFFD
       ++i;
     } else {
-      out.append(text.substr(i, n));
+      out.append(text.data() + i, n);
       i += n;
     }
   }

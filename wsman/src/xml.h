@@ -21,8 +21,24 @@ bool is(pugi::xml_node n, std::string_view ns, std::string_view local);
 pugi::xml_node child(pugi::xml_node n, std::string_view ns, std::string_view local);
 // An attribute by local name, ignoring any prefix.
 pugi::xml_attribute attr(pugi::xml_node n, std::string_view local);
-// Is the attribute xsi:nil="true" present (prefix resolved)?
-bool is_nil(pugi::xml_node n);
+// Prefix resolutions at one element, remembered: the properties of an instance share their
+// parent's scope, so that a prefix (xsi) is looked up once per instance, not once per property.
+class PrefixMemo {
+ public:
+  explicit PrefixMemo(pugi::xml_node at) : at_(at) {}
+  pugi::xml_node at() const { return at_; }
+  std::string_view resolve(std::string_view prefix);
+
+ private:
+  pugi::xml_node at_;
+  std::string_view prefixes_[4];
+  std::string_view namespaces_[4];
+  std::size_t known_ = 0;
+};
+
+// Is the attribute xsi:nil="true" present (prefix resolved)? `parent`, when it remembers the
+// scope of n's parent, answers for prefixes n does not declare itself.
+bool is_nil(pugi::xml_node n, PrefixMemo* parent = nullptr);
 // All character data directly inside (text and CDATA), concatenated.
 std::string text(pugi::xml_node n);
 // The text trimmed of surrounding whitespace.

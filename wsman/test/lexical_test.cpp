@@ -4,9 +4,14 @@
 // envelope as a host would send it, read through wsman::parse_response.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
+#include <variant>
+#include <vector>
 
 #include "../src/lexical.h"
+#include "../src/xml.h"
+#include "hvsnap/cim/splitmix.h"
 #include "hvsnap/wsman/messages.h"
 
 namespace hvsnap::wsman {
@@ -212,6 +217,179 @@ TEST(ClientLexical, TheChecksOnTheirOwn) {
     EXPECT_EQ(xsd_real_problem(ok), "") << ok;
   for (const char* bad : {"0x10", "1e", ".", "inf", "1,5", "e3"})
     EXPECT_NE(xsd_real_problem(bad), "") << bad;
+}
+
+// ---------------------------------------------------------------- the fast paths (decision 0077)
+
+// The escaper and the XML 1.0 check as they were, a character at a time: the fast versions
+// (runs appended whole, eight bytes tested at once) must answer exactly as these do.
+std::size_t reference_char_at(std::string_view text, std::size_t i) {
+  const auto c = static_cast<unsigned char>(text[i]);
+  if (c < 0x80) return (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') ? 1 : 0;
+  std::size_t n = 0;
+  std::uint32_t cp = 0;
+  if ((c & 0xE0) == 0xC0) {
+    n = 2;
+    cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    n = 3;
+    cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    n = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > text.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    const auto cc = static_cast<unsigned char>(text[i + k]);
+    if ((cc & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  static constexpr std::uint32_t kMin[5] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[n] || cp > 0x10FFFF) return 0;
+  if (cp >= 0xD800 && cp <= 0xDFFF) return 0;
+  if (cp == 0xFFFE || cp == 0xFFFF) return 0;
+  return n;
+}
+
+std::optional<std::size_t> reference_invalid_at(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = reference_char_at(text, i);
+    if (n == 0) return i;
+    i += n;
+  }
+  return std::nullopt;
+}
+
+std::string reference_escape(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    const char c = text[i];
+    const char* named = c == '&'    ? "&amp;"
+                        : c == '<'  ? "&lt;"
+                        : c == '>'  ? "&gt;"
+                        : c == '"'  ? "&quot;"
+                        : c == '\'' ? "&apos;"
+                        : c == '\r' ? "&#13;"
+                                    : nullptr;
+    if (named != nullptr) {
+      out += named;
+      ++i;
+      continue;
+    }
+    const std::size_t n = reference_char_at(text, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(text.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
+TEST(WsmanXml, EscapingAndTheXml10CheckAnswerAsACharacterAtATime) {
+  // Pieces that each path treats differently: plain text, the five named characters, CR, tab
+  // and LF, C0 controls, DEL, two- three- and four-byte UTF-8, a lone continuation byte, a
+  // truncated sequence, a surrogate, U+FFFE, an overlong form and 0xFF; strings up to 40
+  // bytes so that runs start and end at every offset of an eight-byte word.
+  const std::vector<std::string> pieces = {"a",
+                                           "Z",
+                                           " ",
+                                           "0",
+                                           "&",
+                                           "<",
+                                           ">",
+                                           "\"",
+                                           "'",
+                                           "\r",
+                                           "\n",
+                                           "\t",
+                                           "\x01",
+                                           "\x1F",
+                                           "\x7F",
+                                           "\xC3\xA9",
+                                           "\xE2\x82\xAC",
+                                           "\xF0\x9F\x98\x80",
+                                           "\x80",
+                                           "\xC3",
+                                           "\xED\xA0\x80",
+                                           "\xEF\xBF\xBE",
+                                           "\xC0\xAF",
+                                           "\xFF",
+                                           "abcdefgh",
+                                           "hvsnap://x/y?z=1"};
+  std::uint64_t state = 20261202;
+  for (int round = 0; round < 5000; ++round) {
+    std::string text;
+    const std::size_t parts = cim::splitmix64(state) % 24;
+    for (std::size_t k = 0; k < parts; ++k)
+      text += pieces[cim::splitmix64(state) % pieces.size()];
+    std::string escaped;
+    xml::escape(escaped, text);
+    ASSERT_EQ(escaped, reference_escape(text)) << "round " << round;
+    ASSERT_EQ(xml::invalid_xml10_at(text), reference_invalid_at(text)) << "round " << round;
+  }
+}
+
+TEST(WsmanXml, NilIsReadByTheNamespaceItsPrefixHasWhereItIsUsed) {
+  // The instance's properties share the xsi of the envelope (remembered once per instance);
+  // a property that binds the prefix itself is read by its own binding.
+  const Read r = read(
+      "<p:ElementName xsi:nil=\"true\"/>"
+      "<p:Name xmlns:xsi=\"urn:not-the-schema-instance\" xsi:nil=\"true\">x</p:Name>"
+      "<p:Description xmlns:q=\"http://www.w3.org/2001/XMLSchema-instance\" q:nil=\"true\"/>"
+      "<p:Caption q:nil=\"true\" xmlns:q=\"urn:other\">c</p:Caption>");
+  ASSERT_NE(r.instance.get("ElementName"), nullptr);
+  EXPECT_TRUE(r.instance.get("ElementName")->is_null());
+  ASSERT_NE(r.instance.get("Name"), nullptr);
+  EXPECT_FALSE(r.instance.get("Name")->is_null());
+  EXPECT_EQ(r.instance.get_string("Name"), "x");
+  ASSERT_NE(r.instance.get("Description"), nullptr);
+  EXPECT_TRUE(r.instance.get("Description")->is_null());
+  ASSERT_NE(r.instance.get("Caption"), nullptr);
+  EXPECT_EQ(r.instance.get_string("Caption"), "c");
+}
+
+TEST(WsmanXml, ManyParametersGroupCaseInsensitivelyBeyondTheSmallTable) {
+  // More distinct names than the small table of grouped() holds, each name's elements in one
+  // value whatever their case, in first-seen order.
+  const std::string uri =
+      "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/virtualization/v2/Msvm_ComputerSystem";
+  std::string xml =
+      "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+      "xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "
+      "xmlns:w=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\"><s:Header><a:Action>" +
+      uri + "/RequestStateChange</a:Action><w:ResourceURI>" + uri +
+      "</w:ResourceURI><a:ReplyTo><a:Address>http://schemas.xmlsoap.org/ws/2004/08/addressing/"
+      "role/anonymous</a:Address></a:ReplyTo><a:MessageID>uuid:6B0D1C4A-BCED-4CAE-981B-"
+      "8DDA57181C9F</a:MessageID><w:SelectorSet><w:Selector Name=\"Name\">x</w:Selector>"
+      "</w:SelectorSet></s:Header><s:Body><p:RequestStateChange_INPUT xmlns:p=\"" +
+      uri + "\">";
+  constexpr int kNames = 300;
+  for (int i = 0; i < kNames; ++i)
+    xml +=
+        "<p:Zq" + std::to_string(i) + ">" + std::to_string(i) + "</p:Zq" + std::to_string(i) + ">";
+  // Again, in another case: the first name (in the small table), one past it, the last.
+  for (int i : {0, 200, kNames - 1})
+    xml += "<p:ZQ" + std::to_string(i) + ">again</p:ZQ" + std::to_string(i) + ">";
+  xml += "</p:RequestStateChange_INPUT></s:Body></s:Envelope>";
+  auto parsed = parse_request(xml);
+  ASSERT_TRUE(std::holds_alternative<Request>(parsed));
+  const Request& r = std::get<Request>(parsed);
+  ASSERT_EQ(r.in.size(), static_cast<std::size_t>(kNames));
+  for (int i = 0; i < kNames; ++i) {
+    const cim::Value& v = r.in[static_cast<std::size_t>(i)].value;
+    ASSERT_EQ(r.in[static_cast<std::size_t>(i)].name.view(), "Zq" + std::to_string(i));
+    const bool twice = i == 0 || i == 200 || i == kNames - 1;
+    ASSERT_EQ(v.is_array(), twice) << i;
+    if (twice) {
+      ASSERT_EQ(v.items().size(), 2u) << i;
+      EXPECT_EQ(std::get<std::string>(v.items()[1]), "again") << i;
+    }
+  }
 }
 
 }  // namespace
