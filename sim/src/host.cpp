@@ -235,6 +235,11 @@ std::int64_t HostControl::now_ms() const {
   return impl_->now_ms;
 }
 
+std::int64_t HostControl::epoch_unix_ms() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->epoch_unix_ms;
+}
+
 std::uint64_t HostControl::reads() const {
   std::lock_guard lock(impl_->mu);
   return impl_->reads;

@@ -68,6 +68,8 @@ class HostControl {
   // Moves simulated time forward; jobs in every progress mode but after-reads advance.
   void advance(std::int64_t ms);
   std::int64_t now_ms() const;
+  // Simulated t = 0 in Unix milliseconds (HostState::epoch_unix_ms), without a dump.
+  std::int64_t epoch_unix_ms() const;
   std::uint64_t reads() const;
   std::string host_name() const;
 
