@@ -364,6 +364,7 @@ BENCHMARK_CAPTURE(BM_Apply, history_12500, 12500)->Unit(benchmark::kMicrosecond)
 // 100,000-snapshot one. Goal: the large within 2x of the small (decision 0072).
 void BM_CaseHost(benchmark::State& st, int groups, int collections_per_group) {
   const sim::HostState base = make_state(groups, collections_per_group);
+  if (auto v = sim::validate(base); !v.ok()) st.SkipWithError(v.to_string().c_str());
   std::uint64_t case_seed = 0;
   for (auto _ : st) {
     sim::HostState s = base;
@@ -373,8 +374,8 @@ void BM_CaseHost(benchmark::State& st, int groups, int collections_per_group) {
     s.rng_faults = seeded.rng_faults;
     s.rng_choices = seeded.rng_choices;
     s.faults.seed = s.seed;
-    auto host = sim::Host::create(std::move(s));
-    benchmark::DoNotOptimize((*host)->control().epoch_unix_ms());  // SimControl's epoch
+    auto host = sim::Host::create_reseeded(std::move(s));  // validated once, re-seeded per case
+    benchmark::DoNotOptimize(host->control().epoch_unix_ms());  // SimControl's epoch
   }
   st.counters["snapshots"] = static_cast<double>(base.snapshots.size());
 }

@@ -156,6 +156,12 @@ cim::Result<std::unique_ptr<Host>> Host::create(HostState state) {
   return std::unique_ptr<Host>(new Host(std::move(impl)));
 }
 
+std::unique_ptr<Host> Host::create_reseeded(HostState state) {
+  auto impl = std::make_unique<Impl>();
+  impl->load(std::move(state));
+  return std::unique_ptr<Host>(new Host(std::move(impl)));
+}
+
 cim::Result<cim::Instance> Host::get_instance(const cim::ObjectPath& path) {
   std::lock_guard lock(impl_->mu);
   impl_->begin_call(true);

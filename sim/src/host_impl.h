@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -165,6 +166,14 @@ inline bool erase_from_back(std::vector<Guid>& list, const Guid& id) {
   return true;
 }
 
+// Every class layout at one build, the layouts of the node kinds and of the associations
+// (parallel to model.cpp's association table).
+struct SchemaLayouts {
+  std::map<std::string_view, ClassLayout, cim::ILess> layouts;
+  std::array<const ClassLayout*, kNodeKinds> kind_layouts{};
+  std::vector<const ClassLayout*> assoc_layouts;
+};
+
 // A failed job's ErrorCode for the cause of its first error (contract §3.2, J2).
 std::uint16_t job_error_code(std::string_view cause);
 
@@ -199,10 +208,9 @@ struct Host::Impl {
   std::unordered_map<Guid, SnapshotCollection, GuidHash> collections;
   std::unordered_map<Guid, Job, GuidHash> jobs;
 
-  // The schema at host_build (model.cpp), rebuilt by load().
-  std::map<std::string_view, ClassLayout, cim::ILess> layouts;
-  std::array<const ClassLayout*, kNodeKinds> kind_layouts{};
-  std::vector<const ClassLayout*> assoc_layouts;  // parallel to model.cpp's association table
+  // The schema at host_build (model.cpp), set by load(): immutable, one per build in the
+  // process, shared by every host of that build (decision 0072: a host is built per case).
+  std::shared_ptr<const SchemaLayouts> schema;
 
   // Derived indexes, rebuilt by load().
   std::unordered_map<Guid, std::vector<Guid>, GuidHash> vm_groups;  // vm -> groups holding it

@@ -298,7 +298,7 @@ cim::Result<Node> Host::Impl::resolve(const ObjectPath& path) const {
   }
   for (std::size_t k = static_cast<std::size_t>(NodeKind::kProcessorSettings); k < kNodeKinds;
        ++k) {
-    if (layout != nullptr && layout == kind_layouts[k]) {
+    if (layout != nullptr && layout == schema->kind_layouts[k]) {
       if (auto n = resolve_neighbour(path, cls)) return std::move(*n);
     }
   }
@@ -471,6 +471,10 @@ void Slots::set(std::string_view name, Value v) {
 }
 
 void Slots::set(Hot name, Value v) {
+  if (layout_->hot.empty()) {  // a class without resolved slots
+    set(kHotNames[static_cast<std::size_t>(name)], std::move(v));
+    return;
+  }
   const std::uint32_t i = layout_->hot[static_cast<std::size_t>(name)];
   if (i == kNoSlot) return;  // not a member at this build
   Value& slot = props_[i].value;
@@ -478,31 +482,59 @@ void Slots::set(Hot name, Value v) {
   slot = std::move(v);
 }
 
-void Host::Impl::build_layouts() {
-  layouts.clear();
+namespace {
+
+SchemaLayouts make_layouts(std::uint32_t build) {
+  SchemaLayouts out;
+  auto& layouts = out.layouts;
   for (const cim::schema::ClassDef& c : cim::schema::classes()) {
-    if (!c.exists_at(host_build)) continue;
+    if (!c.exists_at(build)) continue;
     ClassLayout l;
     l.def = &c;
     for (const cim::schema::PropertyDef& p : c.properties()) {
-      if (!p.exists_at(host_build)) continue;
+      if (!p.exists_at(build)) continue;
       l.index.emplace_back(p.name, static_cast<std::uint32_t>(l.nulls.size()));
       l.nulls.push_back(cim::Property{Name::borrow(p.name), Value::null(p.type, p.array)});
     }
     std::sort(l.index.begin(), l.index.end());
-    for (std::string_view hot : kHotNames)
-      l.hot.push_back(l.slot(hot).value_or(kNoSlot));
     layouts.emplace(c.name, std::move(l));
   }
   auto find = [&](std::string_view cls) -> const ClassLayout* {
     auto it = layouts.find(cls);
     return it == layouts.end() ? nullptr : &it->second;
   };
-  for (std::size_t k = 0; k < kind_layouts.size(); ++k)
-    kind_layouts[k] = find(class_of(static_cast<NodeKind>(k)));
-  assoc_layouts.clear();
+  for (std::size_t k = 0; k < out.kind_layouts.size(); ++k)
+    out.kind_layouts[k] = find(Host::Impl::class_of(static_cast<NodeKind>(k)));
+  // The classes read on every poll get their hot properties' slots (decision 0071).
+  for (NodeKind k : {NodeKind::kJob, NodeKind::kSnapshot, NodeKind::kSnapshotCollection}) {
+    auto it = layouts.find(Host::Impl::class_of(k));
+    if (it == layouts.end()) continue;
+    for (std::string_view hot : kHotNames)
+      it->second.hot.push_back(it->second.slot(hot).value_or(kNoSlot));
+  }
   for (const AssocDef& def : kAssocs)
-    assoc_layouts.push_back(find(def.cls));
+    out.assoc_layouts.push_back(find(def.cls));
+  return out;
+}
+
+}  // namespace
+
+// The layouts of every build the schema table knows are made once per process (immutable
+// after that); a host of another build makes its own.
+void Host::Impl::build_layouts() {
+  static const std::map<std::uint32_t, std::shared_ptr<const SchemaLayouts>> kKnown = [] {
+    std::map<std::uint32_t, std::shared_ptr<const SchemaLayouts>> m;
+    for (std::uint32_t b : cim::schema::known_builds())
+      m.emplace(b, std::make_shared<const SchemaLayouts>(make_layouts(b)));
+    if (!m.count(cim::schema::kDefaultBuild)) {
+      m.emplace(cim::schema::kDefaultBuild,
+                std::make_shared<const SchemaLayouts>(make_layouts(cim::schema::kDefaultBuild)));
+    }
+    return m;
+  }();
+  auto it = kKnown.find(host_build);
+  schema = it != kKnown.end() ? it->second
+                              : std::make_shared<const SchemaLayouts>(make_layouts(host_build));
 }
 
 const ClassLayout* Host::Impl::layout_of(std::string_view cls) const {
@@ -510,19 +542,19 @@ const ClassLayout* Host::Impl::layout_of(std::string_view cls) const {
   // without walking the case-insensitive map (decision 0071); any other spelling walks it.
   for (NodeKind k : {NodeKind::kJob, NodeKind::kSnapshotCollection, NodeKind::kSnapshot,
                      NodeKind::kGroup, NodeKind::kVm, NodeKind::kCollectionSnapshotService}) {
-    if (cls == class_of(k)) return kind_layouts[static_cast<std::size_t>(k)];
+    if (cls == class_of(k)) return schema->kind_layouts[static_cast<std::size_t>(k)];
   }
-  auto it = layouts.find(cls);
-  return it == layouts.end() ? nullptr : &it->second;
+  auto it = schema->layouts.find(cls);
+  return it == schema->layouts.end() ? nullptr : &it->second;
 }
 
 bool Host::Impl::served(NodeKind kind) const {
-  return kind_layouts[static_cast<std::size_t>(kind)] != nullptr;
+  return schema->kind_layouts[static_cast<std::size_t>(kind)] != nullptr;
 }
 
 Instance Host::Impl::materialize(const Node& node) {
   HVSNAP_ASSERT(served(node.kind));
-  Slots s(*kind_layouts[static_cast<std::size_t>(node.kind)]);
+  Slots s(*schema->kind_layouts[static_cast<std::size_t>(node.kind)]);
   auto str = [](std::string v) { return Value::string(std::move(v)); };
   auto null_string = [] { return Value::null(cim::CimType::kString); };
   switch (node.kind) {
@@ -838,8 +870,8 @@ bool Host::Impl::served(const AssocDef& def) const {
 // Looked up once per build (build_layouts): associations are walked on every read.
 const ClassLayout* Host::Impl::assoc_layout(const AssocDef& def) const {
   const auto i = static_cast<std::size_t>(&def - kAssocs.data());
-  HVSNAP_ASSERT(i < assoc_layouts.size());
-  return assoc_layouts[i];
+  HVSNAP_ASSERT(i < schema->assoc_layouts.size());
+  return schema->assoc_layouts[i];
 }
 
 // A class this host knows: a table class that exists at its build, or a CIM base class.
