@@ -69,7 +69,7 @@ struct ClassLayout {
 
 // The properties the fake sets on every read of the classes a polling client reads most (a
 // job, a snapshot VSSD, a snapshot collection), resolved to their slots once per build rather
-// than looked up by name on every read (decision 0071). kNone: not a member at this build.
+// than looked up by name on every read (decision 0071). kNoSlot: not a member at this build.
 inline constexpr std::uint32_t kNoSlot = ~std::uint32_t{0};
 enum class Hot : std::uint8_t {
   kInstanceID,
