@@ -1,16 +1,30 @@
 // GUID text form and name-derived GUIDs.
 #include "hvsnap/sim/guid.h"
 
+#include <array>
+
 #include "hvsnap/sim/rng.h"
 
 namespace hvsnap::sim {
 namespace {
 
+// Digit values by character (-1: not a hex digit): one load per character on the path every
+// GUID-keyed object path takes.
+constexpr std::array<std::int8_t, 256> kHexValues = [] {
+  std::array<std::int8_t, 256> t{};
+  for (auto& v : t)
+    v = -1;
+  for (int c = '0'; c <= '9'; ++c)
+    t[static_cast<std::size_t>(c)] = static_cast<std::int8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c)
+    t[static_cast<std::size_t>(c)] = static_cast<std::int8_t>(c - 'a' + 10);
+  for (int c = 'A'; c <= 'F'; ++c)
+    t[static_cast<std::size_t>(c)] = static_cast<std::int8_t>(c - 'A' + 10);
+  return t;
+}();
+
 int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+  return kHexValues[static_cast<unsigned char>(c)];
 }
 
 // 64-bit FNV-1a.
@@ -25,24 +39,28 @@ std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 0xcbf29ce484222325ULL)
 }  // namespace
 
 void Guid::append_to(std::string& out) const {
-  // Hand-rolled: ids are formatted on every instance a read returns (hot path).
+  // Hand-rolled, a byte (two digits) at a time: ids are formatted on every instance a read
+  // returns (hot path).
   static constexpr char kHex[] = "0123456789ABCDEF";
   const std::size_t start = out.size();
-  out.resize(start + 36, '-');
-  std::size_t pos = start;
-  auto put = [&](std::uint64_t word, int nibbles, int shift_from) {
-    for (int i = 0; i < nibbles; ++i)
-      out[pos++] = kHex[(word >> (shift_from - 4 * i)) & 0xF];
+  out.resize(start + 36);
+  char* p = out.data() + start;
+  auto put = [&](std::uint64_t word, int bytes, int shift_from) {
+    for (int i = 0; i < bytes; ++i) {
+      const auto b = static_cast<unsigned>((word >> (shift_from - 8 * i)) & 0xFF);
+      *p++ = kHex[b >> 4];
+      *p++ = kHex[b & 0xF];
+    }
   };
-  put(hi, 8, 60);
-  ++pos;
-  put(hi, 4, 28);
-  ++pos;
-  put(hi, 4, 12);
-  ++pos;
-  put(lo, 4, 60);
-  ++pos;
-  put(lo, 12, 44);
+  put(hi, 4, 56);
+  *p++ = '-';
+  put(hi, 2, 24);
+  *p++ = '-';
+  put(hi, 2, 8);
+  *p++ = '-';
+  put(lo, 2, 56);
+  *p++ = '-';
+  put(lo, 6, 40);
 }
 
 std::string Guid::to_string() const {

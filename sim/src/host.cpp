@@ -156,6 +156,12 @@ cim::Result<std::unique_ptr<Host>> Host::create(HostState state) {
   return std::unique_ptr<Host>(new Host(std::move(impl)));
 }
 
+std::unique_ptr<Host> Host::create_reseeded(HostState state) {
+  auto impl = std::make_unique<Impl>();
+  impl->load(std::move(state));
+  return std::unique_ptr<Host>(new Host(std::move(impl)));
+}
+
 cim::Result<cim::Instance> Host::get_instance(const cim::ObjectPath& path) {
   std::lock_guard lock(impl_->mu);
   impl_->begin_call(true);
@@ -233,6 +239,11 @@ void HostControl::advance(std::int64_t ms) {
 std::int64_t HostControl::now_ms() const {
   std::lock_guard lock(impl_->mu);
   return impl_->now_ms;
+}
+
+std::int64_t HostControl::epoch_unix_ms() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->epoch_unix_ms;
 }
 
 std::uint64_t HostControl::reads() const {

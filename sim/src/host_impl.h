@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -57,12 +58,79 @@ struct AssocDef;
 // The properties one class has at the host's build, in the schema table's order (decision
 // 0014): typed nulls, and where each name sits. Instances start from it, so a property the
 // fake does not model is present and null with its declared type.
+enum class Hot : std::uint8_t;
 struct ClassLayout {
   const cim::schema::ClassDef* def = nullptr;
   cim::PropertyList nulls;
   std::vector<std::pair<std::string_view, std::uint32_t>> index;  // sorted by name
+  std::vector<std::uint32_t> hot;  // kHotNames' slots (kNoSlot: not a member)
   std::optional<std::uint32_t> slot(std::string_view name) const;
 };
+
+// The properties the fake sets on every read of the classes a polling client reads most (a
+// job, a snapshot VSSD, a snapshot collection), resolved to their slots once per build rather
+// than looked up by name on every read (decision 0071). kNoSlot: not a member at this build.
+inline constexpr std::uint32_t kNoSlot = ~std::uint32_t{0};
+enum class Hot : std::uint8_t {
+  kInstanceID,
+  kName,
+  kElementName,
+  kCaption,
+  kJobType,
+  kJobState,
+  kJobStatus,
+  kPercentComplete,
+  kErrorCode,
+  kErrorDescription,
+  kErrorSummaryDescription,
+  kCancellable,
+  kDeleteOnCompletion,
+  kTimeSubmitted,
+  kStartTime,
+  kElapsedTime,
+  kTimeOfLastStateChange,
+  kTimeBeforeRemoval,
+  kOperationalStatus,
+  kHealthState,
+  kVirtualSystemIdentifier,
+  kVirtualSystemType,
+  kUserSnapshotType,
+  kParent,
+  kIsSaved,
+  kCreationTime,
+  kCollectionID,
+};
+inline constexpr std::string_view kHotNames[] = {
+    "InstanceID",
+    "Name",
+    "ElementName",
+    "Caption",
+    "JobType",
+    "JobState",
+    "JobStatus",
+    "PercentComplete",
+    "ErrorCode",
+    "ErrorDescription",
+    "ErrorSummaryDescription",
+    "Cancellable",
+    "DeleteOnCompletion",
+    "TimeSubmitted",
+    "StartTime",
+    "ElapsedTime",
+    "TimeOfLastStateChange",
+    "TimeBeforeRemoval",
+    "OperationalStatus",
+    "HealthState",
+    "VirtualSystemIdentifier",
+    "VirtualSystemType",
+    "UserSnapshotType",
+    "Parent",
+    "IsSaved",
+    "CreationTime",
+    "CollectionID",
+};
+inline constexpr std::size_t kHotCount = std::size(kHotNames);
+static_assert(static_cast<std::size_t>(Hot::kCollectionID) + 1 == kHotCount);
 
 // One instance's properties being filled in: what the fake models is set, the rest stays
 // null; a name the class does not have at this build is dropped.
@@ -70,6 +138,8 @@ class Slots {
  public:
   explicit Slots(const ClassLayout& layout) : layout_(&layout), props_(layout.nulls) {}
   void set(std::string_view name, cim::Value v);
+  // The same through the slot resolved once per build (ClassLayout::hot).
+  void set(Hot name, cim::Value v);
   cim::PropertyList take() { return std::move(props_); }
 
  private:
@@ -95,6 +165,14 @@ inline bool erase_from_back(std::vector<Guid>& list, const Guid& id) {
   list.erase(std::next(it).base());
   return true;
 }
+
+// Every class layout at one build, the layouts of the node kinds and of the associations
+// (parallel to model.cpp's association table).
+struct SchemaLayouts {
+  std::map<std::string_view, ClassLayout, cim::ILess> layouts;
+  std::array<const ClassLayout*, kNodeKinds> kind_layouts{};
+  std::vector<const ClassLayout*> assoc_layouts;
+};
 
 // A failed job's ErrorCode for the cause of its first error (contract §3.2, J2).
 std::uint16_t job_error_code(std::string_view cause);
@@ -130,10 +208,9 @@ struct Host::Impl {
   std::unordered_map<Guid, SnapshotCollection, GuidHash> collections;
   std::unordered_map<Guid, Job, GuidHash> jobs;
 
-  // The schema at host_build (model.cpp), rebuilt by load().
-  std::map<std::string_view, ClassLayout, cim::ILess> layouts;
-  std::array<const ClassLayout*, kNodeKinds> kind_layouts{};
-  std::vector<const ClassLayout*> assoc_layouts;  // parallel to model.cpp's association table
+  // The schema at host_build (model.cpp), set by load(): immutable, one per build in the
+  // process, shared by every host of that build (decision 0072: a host is built per case).
+  std::shared_ptr<const SchemaLayouts> schema;
 
   // Derived indexes, rebuilt by load().
   std::unordered_map<Guid, std::vector<Guid>, GuidHash> vm_groups;  // vm -> groups holding it

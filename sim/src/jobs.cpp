@@ -541,9 +541,20 @@ void Host::Impl::remove_dependents(const Guid& root) {
   std::unordered_set<Guid, GuidHash> gone(doomed.begin(), doomed.end());
   if (gone.count(vm.most_current)) vm.most_current = surviving_parent;
   if (gone.count(vm.last_applied)) vm.last_applied = Guid{};
-  vm.snapshots.erase(std::remove_if(vm.snapshots.begin(), vm.snapshots.end(),
-                                    [&](const Guid& g) { return gone.count(g) != 0; }),
-                     vm.snapshots.end());
+  // A few doomed snapshots (the usual subtree: the newest ones) leave the VM's list from the
+  // back, O(1) each for the newest, never a filter of the whole history; only a subtree of
+  // more than kOnePassAbove snapshots pays one pass over the list (decision 0073).
+  constexpr std::size_t kOnePassAbove = 64;
+  if (doomed.size() <= kOnePassAbove) {
+    for (const Guid& sid : doomed) {
+      const bool was_there = erase_from_back(vm.snapshots, sid);
+      HVSNAP_ASSERT(was_there);
+    }
+  } else {
+    vm.snapshots.erase(std::remove_if(vm.snapshots.begin(), vm.snapshots.end(),
+                                      [&](const Guid& g) { return gone.count(g) != 0; }),
+                       vm.snapshots.end());
+  }
   unlink_child(surviving_parent, root);
   for (const Guid& sid : doomed) {
     children.erase(sid);

@@ -887,7 +887,7 @@ std::vector<MethodDeclaration> declared_methods() {
 cim::Result<MethodResult> Host::Impl::invoke(const ObjectPath& object, std::string_view method,
                                              const PropertyList& in) {
   HVSNAP_ASSIGN_OR_RETURN(Node node, resolve(object));
-  const ClassLayout* layout = kind_layouts[static_cast<std::size_t>(node.kind)];
+  const ClassLayout* layout = schema->kind_layouts[static_cast<std::size_t>(node.kind)];
   HVSNAP_ASSERT(layout != nullptr);  // resolve() only yields served kinds
   const cim::schema::MethodDef* def = layout->def->method(method);
   if (def == nullptr || !def->exists_at(host_build)) {

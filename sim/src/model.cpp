@@ -284,7 +284,8 @@ cim::Result<Node> Host::Impl::resolve(const ObjectPath& path) const {
   if (layout == nullptr && cim::schema::find_class(cls) != nullptr)
     return no_such_class(cls);  // not at this host's build
   const std::string_view home = layout != nullptr ? layout->def->name_space : names::kNamespace;
-  if (!path.name_space().empty() &&
+  // The namespace as the fake writes it needs no canonical copy (the common case).
+  if (!path.name_space().empty() && path.name_space() != home &&
       !cim::iequals(cim::canonical_namespace(path.name_space()), home)) {
     const bool served_ns =
         cim::iequals(cim::canonical_namespace(path.name_space()), names::kNamespace) ||
@@ -297,7 +298,7 @@ cim::Result<Node> Host::Impl::resolve(const ObjectPath& path) const {
   }
   for (std::size_t k = static_cast<std::size_t>(NodeKind::kProcessorSettings); k < kNodeKinds;
        ++k) {
-    if (layout != nullptr && layout == kind_layouts[k]) {
+    if (layout != nullptr && layout == schema->kind_layouts[k]) {
       if (auto n = resolve_neighbour(path, cls)) return std::move(*n);
     }
   }
@@ -469,39 +470,91 @@ void Slots::set(std::string_view name, Value v) {
   slot = std::move(v);
 }
 
-void Host::Impl::build_layouts() {
-  layouts.clear();
+void Slots::set(Hot name, Value v) {
+  if (layout_->hot.empty()) {  // a class without resolved slots
+    set(kHotNames[static_cast<std::size_t>(name)], std::move(v));
+    return;
+  }
+  const std::uint32_t i = layout_->hot[static_cast<std::size_t>(name)];
+  if (i == kNoSlot) return;  // not a member at this build
+  Value& slot = props_[i].value;
+  HVSNAP_ASSERT(v.type() == slot.type() && v.is_array() == slot.is_array());
+  slot = std::move(v);
+}
+
+namespace {
+
+SchemaLayouts make_layouts(std::uint32_t build) {
+  SchemaLayouts out;
+  auto& layouts = out.layouts;
   for (const cim::schema::ClassDef& c : cim::schema::classes()) {
-    if (!c.exists_at(host_build)) continue;
+    if (!c.exists_at(build)) continue;
     ClassLayout l;
     l.def = &c;
     for (const cim::schema::PropertyDef& p : c.properties()) {
-      if (!p.exists_at(host_build)) continue;
+      if (!p.exists_at(build)) continue;
       l.index.emplace_back(p.name, static_cast<std::uint32_t>(l.nulls.size()));
       l.nulls.push_back(cim::Property{Name::borrow(p.name), Value::null(p.type, p.array)});
     }
     std::sort(l.index.begin(), l.index.end());
     layouts.emplace(c.name, std::move(l));
   }
-  for (std::size_t k = 0; k < kind_layouts.size(); ++k)
-    kind_layouts[k] = layout_of(class_of(static_cast<NodeKind>(k)));
-  assoc_layouts.clear();
+  auto find = [&](std::string_view cls) -> const ClassLayout* {
+    auto it = layouts.find(cls);
+    return it == layouts.end() ? nullptr : &it->second;
+  };
+  for (std::size_t k = 0; k < out.kind_layouts.size(); ++k)
+    out.kind_layouts[k] = find(Host::Impl::class_of(static_cast<NodeKind>(k)));
+  // The classes read on every poll get their hot properties' slots (decision 0071).
+  for (NodeKind k : {NodeKind::kJob, NodeKind::kSnapshot, NodeKind::kSnapshotCollection}) {
+    auto it = layouts.find(Host::Impl::class_of(k));
+    if (it == layouts.end()) continue;
+    for (std::string_view hot : kHotNames)
+      it->second.hot.push_back(it->second.slot(hot).value_or(kNoSlot));
+  }
   for (const AssocDef& def : kAssocs)
-    assoc_layouts.push_back(layout_of(def.cls));
+    out.assoc_layouts.push_back(find(def.cls));
+  return out;
+}
+
+}  // namespace
+
+// The layouts of every build the schema table knows are made once per process (immutable
+// after that); a host of another build makes its own.
+void Host::Impl::build_layouts() {
+  static const std::map<std::uint32_t, std::shared_ptr<const SchemaLayouts>> kKnown = [] {
+    std::map<std::uint32_t, std::shared_ptr<const SchemaLayouts>> m;
+    for (std::uint32_t b : cim::schema::known_builds())
+      m.emplace(b, std::make_shared<const SchemaLayouts>(make_layouts(b)));
+    if (!m.count(cim::schema::kDefaultBuild)) {
+      m.emplace(cim::schema::kDefaultBuild,
+                std::make_shared<const SchemaLayouts>(make_layouts(cim::schema::kDefaultBuild)));
+    }
+    return m;
+  }();
+  auto it = kKnown.find(host_build);
+  schema = it != kKnown.end() ? it->second
+                              : std::make_shared<const SchemaLayouts>(make_layouts(host_build));
 }
 
 const ClassLayout* Host::Impl::layout_of(std::string_view cls) const {
-  auto it = layouts.find(cls);
-  return it == layouts.end() ? nullptr : &it->second;
+  // The classes a polling client names on every call, spelt as the fake writes them: found
+  // without walking the case-insensitive map (decision 0071); any other spelling walks it.
+  for (NodeKind k : {NodeKind::kJob, NodeKind::kSnapshotCollection, NodeKind::kSnapshot,
+                     NodeKind::kGroup, NodeKind::kVm, NodeKind::kCollectionSnapshotService}) {
+    if (cls == class_of(k)) return schema->kind_layouts[static_cast<std::size_t>(k)];
+  }
+  auto it = schema->layouts.find(cls);
+  return it == schema->layouts.end() ? nullptr : &it->second;
 }
 
 bool Host::Impl::served(NodeKind kind) const {
-  return kind_layouts[static_cast<std::size_t>(kind)] != nullptr;
+  return schema->kind_layouts[static_cast<std::size_t>(kind)] != nullptr;
 }
 
 Instance Host::Impl::materialize(const Node& node) {
   HVSNAP_ASSERT(served(node.kind));
-  Slots s(*kind_layouts[static_cast<std::size_t>(node.kind)]);
+  Slots s(*schema->kind_layouts[static_cast<std::size_t>(node.kind)]);
   auto str = [](std::string v) { return Value::string(std::move(v)); };
   auto null_string = [] { return Value::null(cim::CimType::kString); };
   switch (node.kind) {
@@ -541,34 +594,35 @@ Instance Host::Impl::materialize(const Node& node) {
     }
     case NodeKind::kLiveVssd: {
       const Vm& vm = must(vms, node.id);
-      s.set("InstanceID", str(prefixed(kMicrosoftPrefix, vm.id)));
-      s.set("ElementName", str(vm.name));
-      s.set("VirtualSystemIdentifier", str(vm.id.to_string()));
-      s.set("VirtualSystemType", str(std::string(names::kTypeRealized)));
-      s.set("UserSnapshotType", Value::uint16(static_cast<std::uint16_t>(vm.checkpoint_type)));
-      s.set("Parent", vm.most_current.is_nil()
-                          ? null_string()
-                          : str(snapshot_path_text(host_name, vm.most_current)));
-      s.set("IsSaved",
+      s.set(Hot::kInstanceID, str(prefixed(kMicrosoftPrefix, vm.id)));
+      s.set(Hot::kElementName, str(vm.name));
+      s.set(Hot::kVirtualSystemIdentifier, str(vm.id.to_string()));
+      s.set(Hot::kVirtualSystemType, str(std::string(names::kTypeRealized)));
+      s.set(Hot::kUserSnapshotType, Value::uint16(static_cast<std::uint16_t>(vm.checkpoint_type)));
+      s.set(Hot::kParent, vm.most_current.is_nil()
+                              ? null_string()
+                              : str(snapshot_path_text(host_name, vm.most_current)));
+      s.set(Hot::kIsSaved,
             Value::boolean(vm.state == VmState::kSaved || vm.state == VmState::kFastSaved ||
                            vm.state == VmState::kHibernated));
-      s.set("CreationTime", Value::datetime(timestamp(vm.created_ms)));
+      s.set(Hot::kCreationTime, Value::datetime(timestamp(vm.created_ms)));
       break;
     }
     case NodeKind::kSnapshot: {
       const Snapshot& sn = must(snapshots, node.id);
       const Vm& vm = must(vms, sn.vm);
-      s.set("InstanceID", str(prefixed(kMicrosoftPrefix, sn.id)));
-      s.set("ElementName", str(sn.name.empty() ? display_name(vm.name, sn.created_ms) : sn.name));
-      s.set("VirtualSystemIdentifier", str(vm.id.to_string()));
-      s.set("VirtualSystemType",
+      s.set(Hot::kInstanceID, str(prefixed(kMicrosoftPrefix, sn.id)));
+      s.set(Hot::kElementName,
+            str(sn.name.empty() ? display_name(vm.name, sn.created_ms) : sn.name));
+      s.set(Hot::kVirtualSystemIdentifier, str(vm.id.to_string()));
+      s.set(Hot::kVirtualSystemType,
             str(std::string(sn.kind == SnapshotKind::kRecovery ? names::kTypeSnapshotRecovery
                                                                : names::kTypeSnapshotRealized)));
-      s.set("UserSnapshotType", Value::uint16(static_cast<std::uint16_t>(sn.taken_as)));
-      s.set("Parent",
+      s.set(Hot::kUserSnapshotType, Value::uint16(static_cast<std::uint16_t>(sn.taken_as)));
+      s.set(Hot::kParent,
             sn.parent.is_nil() ? null_string() : str(snapshot_path_text(host_name, sn.parent)));
-      s.set("IsSaved", Value::boolean(sn.saved_state));
-      s.set("CreationTime", Value::datetime(timestamp(sn.created_ms)));
+      s.set(Hot::kIsSaved, Value::boolean(sn.saved_state));
+      s.set(Hot::kCreationTime, Value::datetime(timestamp(sn.created_ms)));
       break;
     }
     case NodeKind::kGroup: {
@@ -591,9 +645,9 @@ Instance Host::Impl::materialize(const Node& node) {
     }
     case NodeKind::kSnapshotCollection: {
       const SnapshotCollection& c = must(collections, node.id);
-      s.set("CollectionID", str(c.id.to_string()));
+      s.set(Hot::kCollectionID, str(c.id.to_string()));
       const auto g = groups.find(c.group);
-      s.set("ElementName",
+      s.set(Hot::kElementName,
             str(!c.name.empty() || g == groups.end() ? c.name
                                                      : display_name(g->second.name, c.created_ms)));
       break;
@@ -603,30 +657,30 @@ Instance Host::Impl::materialize(const Node& node) {
       read_jobs.push_back(j.id);
       const bool terminal = cim::JobState(j.state).is_terminal();
       const std::int64_t end = terminal ? j.finished_ms : now_ms;
-      s.set("InstanceID", str(j.id.to_string()));
-      s.set("Name", str(std::string(to_string(j.kind))));
-      s.set("ElementName", str(std::string(to_string(j.kind))));
-      s.set("Caption", str(std::string(to_string(j.kind))));
-      s.set("JobType", Value::uint16(j.job_type));
-      s.set("JobState", Value::uint16(job_display_state(j)));
-      s.set("JobStatus", str(std::string(cim::JobState(j.state).meaning())));
-      s.set("PercentComplete", Value::uint16(j.percent));
-      s.set("ErrorCode", Value::uint16(j.error_code));
-      if (!j.error_description.empty()) s.set("ErrorDescription", str(j.error_description));
-      if (!j.error_summary.empty()) s.set("ErrorSummaryDescription", str(j.error_summary));
-      s.set("Cancellable", Value::boolean(j.cancellable));
-      s.set("DeleteOnCompletion", Value::boolean(false));
-      s.set("TimeSubmitted", Value::datetime(timestamp(j.submitted_ms)));
-      s.set("StartTime", Value::datetime(timestamp(j.start_ms)));
-      s.set("ElapsedTime", Value::datetime(cim::DateTime::interval((end - j.start_ms) * 1000)));
-      s.set("TimeOfLastStateChange", Value::datetime(timestamp(j.last_change_ms)));
-      s.set("TimeBeforeRemoval",
+      s.set(Hot::kInstanceID, str(j.id.to_string()));
+      s.set(Hot::kName, str(std::string(to_string(j.kind))));
+      s.set(Hot::kElementName, str(std::string(to_string(j.kind))));
+      s.set(Hot::kCaption, str(std::string(to_string(j.kind))));
+      s.set(Hot::kJobType, Value::uint16(j.job_type));
+      s.set(Hot::kJobState, Value::uint16(job_display_state(j)));
+      s.set(Hot::kJobStatus, str(std::string(cim::JobState(j.state).meaning())));
+      s.set(Hot::kPercentComplete, Value::uint16(j.percent));
+      s.set(Hot::kErrorCode, Value::uint16(j.error_code));
+      if (!j.error_description.empty()) s.set(Hot::kErrorDescription, str(j.error_description));
+      if (!j.error_summary.empty()) s.set(Hot::kErrorSummaryDescription, str(j.error_summary));
+      s.set(Hot::kCancellable, Value::boolean(j.cancellable));
+      s.set(Hot::kDeleteOnCompletion, Value::boolean(false));
+      s.set(Hot::kTimeSubmitted, Value::datetime(timestamp(j.submitted_ms)));
+      s.set(Hot::kStartTime, Value::datetime(timestamp(j.start_ms)));
+      s.set(Hot::kElapsedTime, Value::datetime(cim::DateTime::interval((end - j.start_ms) * 1000)));
+      s.set(Hot::kTimeOfLastStateChange, Value::datetime(timestamp(j.last_change_ms)));
+      s.set(Hot::kTimeBeforeRemoval,
             Value::datetime(cim::DateTime::interval(
                 (terminal ? j.time_before_removal_ms : timing.time_before_removal_ms) * 1000)));
       const bool failed = terminal && !cim::JobState(j.state).is_success();
-      s.set("OperationalStatus",
+      s.set(Hot::kOperationalStatus,
             Value::array(cim::CimType::kUint16, {cim::Scalar(std::uint64_t{failed ? 6u : 2u})}));
-      s.set("HealthState", Value::uint16(5));
+      s.set(Hot::kHealthState, Value::uint16(5));
       break;
     }
     case NodeKind::kVsms:
@@ -754,8 +808,10 @@ std::vector<Node> Host::Impl::links(const AssocDef& def, const Node& from, bool 
   } else if (cls == names::kParentChildSettingData) {
     const Snapshot& s = must(snapshots, from.id);
     if (from_a) {
-      for (const Guid& child : must(vms, s.vm).snapshots) {
-        if (must(snapshots, child).parent == from.id) add(child);
+      // The parent -> children index (decision 0016), not a scan of the VM's history.
+      if (auto it = children.find(from.id); it != children.end()) {
+        for (const Guid& child : it->second)
+          add(child);
       }
     } else if (!s.parent.is_nil()) {
       add(s.parent);
@@ -814,8 +870,8 @@ bool Host::Impl::served(const AssocDef& def) const {
 // Looked up once per build (build_layouts): associations are walked on every read.
 const ClassLayout* Host::Impl::assoc_layout(const AssocDef& def) const {
   const auto i = static_cast<std::size_t>(&def - kAssocs.data());
-  HVSNAP_ASSERT(i < assoc_layouts.size());
-  return assoc_layouts[i];
+  HVSNAP_ASSERT(i < schema->assoc_layouts.size());
+  return schema->assoc_layouts[i];
 }
 
 // A class this host knows: a table class that exists at its build, or a CIM base class.

@@ -17,6 +17,15 @@ class Name {
   Name(const char* text) : owned_(text) {}             // NOLINT(google-explicit-constructor)
   Name(std::string text) : owned_(std::move(text)) {}  // NOLINT(google-explicit-constructor)
   Name(std::string_view text) : owned_(text) {}        // NOLINT(google-explicit-constructor)
+  // A borrowed name copies as a view, without touching the (empty) owned string: every
+  // instance a provider returns starts as a copy of its class's property list.
+  Name(const Name& other) : borrowed_(other.borrowed_) {
+    if (borrowed_.data() == nullptr) owned_ = other.owned_;
+  }
+  Name(Name&&) noexcept = default;
+  Name& operator=(const Name&) = default;
+  Name& operator=(Name&&) noexcept = default;
+  ~Name() = default;
 
   // A name over text that outlives every use (string literals, names:: constants).
   static Name borrow(std::string_view static_text) {

@@ -52,6 +52,15 @@ using Scalar = std::variant<bool, std::uint64_t, std::int64_t, double, std::stri
 class Value {
  public:
   Value() = default;  // a null string
+  // A null value copies without visiting its storage (a provider's instances start as copies
+  // of their class's typed nulls).
+  Value(const Value& other) : type_(other.type_), array_(other.array_) {
+    if (other.data_.index() != 0) data_ = other.data_;
+  }
+  Value(Value&&) noexcept = default;
+  Value& operator=(const Value&) = default;
+  Value& operator=(Value&&) noexcept = default;
+  ~Value() = default;
 
   static Value null(CimType type, bool array = false);
   static Value boolean(bool v);

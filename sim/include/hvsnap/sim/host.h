@@ -31,6 +31,10 @@ class Host final : public cim::Provider {
  public:
   // Validates the state (see sim::validate) and arms the fault plan if not yet armed.
   static cim::Result<std::unique_ptr<Host>> create(HostState state);
+  // The same without validating again: for a state that differs from one sim::validate
+  // accepted only in its seed and generator states (HostState::with_seed), as a certification
+  // case's host does (tools/targets; decision 0072). Validation is O(host) per case otherwise.
+  static std::unique_ptr<Host> create_reseeded(HostState state);
   ~Host() override;
   Host(const Host&) = delete;
   Host& operator=(const Host&) = delete;
@@ -68,6 +72,8 @@ class HostControl {
   // Moves simulated time forward; jobs in every progress mode but after-reads advance.
   void advance(std::int64_t ms);
   std::int64_t now_ms() const;
+  // Simulated t = 0 in Unix milliseconds (HostState::epoch_unix_ms), without a dump.
+  std::int64_t epoch_unix_ms() const;
   std::uint64_t reads() const;
   std::string host_name() const;
 
