@@ -265,6 +265,43 @@ TEST(SimConformance, CasesRunOnWorkersOnlyWhereTheTargetAllowsIt) {
   }
 }
 
+// A broken provider on workers (decision 0074): the same failures — found, shrunk on the
+// calling thread in case order, with the same counterexamples and tokens — as one at a time.
+TEST(SimConformance, AMutantsFailuresAreTheSameOnWorkers) {
+  tools::TargetOptions t;
+  t.seed = seed();
+  auto spec = tools::make_target("sim+mutant:skips-a-member", t);
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  ASSERT_TRUE(spec->caps.concurrent_cases);
+  auto run = [&](int jobs) {
+    RunOptions o;
+    o.seed = t.seed;
+    o.coverage = Coverage::kPairwise;
+    o.sequences = 12;
+    o.parallel_rounds = 2;
+    o.jobs = jobs;
+    return run_suite(spec->factory, {spec->uri, spec->identity, spec->caps}, o);
+  };
+  const RunResult one = run(1);
+  const RunResult three = run(3);
+  ASSERT_FALSE(one.failures.empty());
+  ASSERT_EQ(one.failures.size(), three.failures.size());
+  for (std::size_t i = 0; i < one.failures.size(); ++i) {
+    EXPECT_EQ(one.failures[i].requirement, three.failures[i].requirement);
+    EXPECT_EQ(one.failures[i].title, three.failures[i].title);
+    EXPECT_EQ(one.failures[i].counterexample, three.failures[i].counterexample);
+    EXPECT_EQ(one.failures[i].token, three.failures[i].token);
+    EXPECT_EQ(one.failures[i].steps, three.failures[i].steps);
+  }
+  ASSERT_EQ(one.requirements.size(), three.requirements.size());
+  for (std::size_t i = 0; i < one.requirements.size(); ++i) {
+    EXPECT_EQ(one.requirements[i].verdict, three.requirements[i].verdict) << one.requirements[i].id;
+    EXPECT_EQ(one.requirements[i].failed, three.requirements[i].failed) << one.requirements[i].id;
+    EXPECT_EQ(one.requirements[i].evidence, three.requirements[i].evidence)
+        << one.requirements[i].id;
+  }
+}
+
 // A provider that stalls a random few microseconds before each call, to shake thread timing.
 class Jittery final : public cim::Provider {
  public:
