@@ -125,11 +125,12 @@ TEST(Certify, TheSameSeedGivesTheSameReportApartFromWallTime) {
 // Cases at a time (-j, decision 0074): the report is the same for every number of jobs — the
 // fake passing, a mutant failing (its failures shrunk), and a mutant stopped at its first
 // failure (what later cases found is dropped, whichever of them already ran).
-void expect_same_for_every_jobs(const std::string& target, std::vector<std::string> extra,
-                                int exit_code) {
+// Folders named after `name` (ctest runs the tests of this file at the same time).
+void expect_same_for_every_jobs(const std::string& name, const std::string& target,
+                                std::vector<std::string> extra, int exit_code) {
   std::vector<fs::path> dirs;
   for (const char* jobs : {"1", "2", "3"}) {
-    const fs::path dir = temp(std::string("jobs-") + jobs);
+    const fs::path dir = temp("jobs-" + name + "-" + jobs);
     auto args = quick(target, dir, "23");
     args.insert(args.end(), extra.begin(), extra.end());
     args.insert(args.end(), {"-j", jobs});
@@ -148,25 +149,26 @@ void expect_same_for_every_jobs(const std::string& target, std::vector<std::stri
 }
 
 TEST(CliJobs, TheFakesReportIsTheSameWhateverTheNumberOfJobs) {
-  expect_same_for_every_jobs("sim:", {}, kExitCertified);
+  expect_same_for_every_jobs("fake", "sim:", {}, kExitCertified);
 }
 
 TEST(CliJobs, AMutantsFailuresAreTheSameWhateverTheNumberOfJobs) {
-  expect_same_for_every_jobs("sim+mutant:skips-a-member", {}, kExitFailures);
+  expect_same_for_every_jobs("mutant", "sim+mutant:skips-a-member", {}, kExitFailures);
 }
 
 TEST(CliJobs, AStopAtTheFirstFailureIsTheSameWhateverTheNumberOfJobs) {
-  expect_same_for_every_jobs("sim+mutant:accepts-type-zero", {"--stop-at-first-failure"},
+  expect_same_for_every_jobs("stop", "sim+mutant:accepts-type-zero", {"--stop-at-first-failure"},
                              kExitFailures);
   const auto j = nlohmann::json::parse(
-      read(fs::temp_directory_path() / "hvsnap-cli-test-jobs-3" / "result.json"));
+      read(fs::temp_directory_path() / "hvsnap-cli-test-jobs-stop-3" / "result.json"));
   EXPECT_TRUE(j["run"]["stopped-at-first-failure"].get<bool>());
 }
 
 TEST(CliJobs, TheRunSaysHowManyCasesAtATimeAndTheRepeatCommandLeavesItOut) {
-  const Outcome r =
-      hvsnap({"certify", "--target", "sim:", "--seed", "5", "--coverage", "pairwise", "--sequences",
-              "2", "--parallel-rounds", "1", "-j", "2", "--out", temp("jobs-said").string()});
+  auto args = quick("sim:", temp("jobs-said"));
+  args.pop_back();  // --quiet
+  args.insert(args.end(), {"-j", "2"});
+  const Outcome r = hvsnap(args);
   EXPECT_EQ(r.code, kExitCertified) << r.out << r.err;
   EXPECT_NE(r.out.find(", 2 cases at a time\n"), std::string::npos) << r.out;
   // The report does not depend on -j, so the command that repeats it does not carry it.
