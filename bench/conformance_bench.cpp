@@ -4,6 +4,10 @@
 //   BM_Sequence20          one generated 20-step stateful sequence, end to end
 //   BM_MatrixPlus1000Seq   the exhaustive class matrix plus 1,000 sequences of up to 20
 //                          steps, as `run_suite` runs them (wall time; one iteration)
+//   BM_Certify/jobs:N      what `hvsnap certify --coverage exhaustive --sequences 1000 -j N`
+//                          runs (capability probes, the exhaustive matrix, the settings sweep,
+//                          1,000 sequences, 10 concurrent rounds), N cases at a time (decision
+//                          0074); wall time, one iteration per N
 // Run: cmake --workflow --preset release && ./build/release/bench/conformance_bench
 #include <benchmark/benchmark.h>
 
@@ -86,6 +90,30 @@ void BM_MatrixPlus1000Seq(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_MatrixPlus1000Seq)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
+
+void BM_Certify(benchmark::State& state) {
+  const auto spec = target();
+  const int jobs = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+    RunOptions o;  // the run `hvsnap certify` makes, but for the number of sequences
+    o.seed = 7;
+    o.coverage = Coverage::kExhaustive;
+    o.sequences = 1000;
+    o.jobs = jobs;
+    const RunResult r = run_suite(spec.factory, {spec.uri, spec.identity, spec.caps}, o);
+    if (!r.certified) state.SkipWithError("the fake was not certified");
+    state.counters["cases"] = r.counts.cases;
+    state.counters["sequences"] = r.counts.sequences;
+  }
+}
+BENCHMARK(BM_Certify)
+    ->ArgName("jobs")
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kSecond)
+    ->Iterations(1)
+    ->Repetitions(3)
+    ->UseRealTime();
 
 }  // namespace
 

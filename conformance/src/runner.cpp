@@ -6,7 +6,11 @@
 
 #include <fmt/ranges.h>
 
+#include <algorithm>
+#include <functional>
 #include <map>
+#include <mutex>
+#include <vector>
 
 #include "aggregator.h"
 #include "hvsnap/cim/codes.h"
@@ -15,6 +19,7 @@
 #include "hvsnap/conformance/parallel.h"
 #include "hvsnap/conformance/sequences.h"
 #include "hvsnap/conformance/token.h"
+#include "ordered_pool.h"
 
 namespace hvsnap::conformance {
 
@@ -38,6 +43,46 @@ nlohmann::json token_base(const RunOptions& o, std::string_view kind) {
   return {{"kind", kind}, {"target", o.target_spec}, {"seed", o.seed}};
 }
 
+// RapidCheck keeps its implicit parameters (the generation context of rc::gen::exec and
+// rc::state, rc::detail::ImplicitParam) in process-global stacks, not per thread: drawing a
+// value or walking a shrink tree from two threads at once corrupts them. Every RapidCheck call
+// of a run (generation, Shrinkable::value, shrinks) holds this lock, also across runs in one
+// process; the cases themselves run without it (decision 0074).
+std::mutex& rc_mutex() {
+  static std::mutex mu;
+  return mu;
+}
+
+// One value drawn from `gen` (under the RapidCheck lock).
+template <class T>
+T draw(const std::function<rc::Gen<T>()>& gen, std::uint64_t seed, int size) {
+  std::lock_guard lock(rc_mutex());
+  return gen()(rc::Random(seed), size).value();
+}
+
+// rc::shrinkable::findLocalMin with the RapidCheck lock held around RapidCheck's calls only,
+// not while `smaller` runs a candidate against the target: the same walk of the same shrink
+// tree, so the same local minimum. Returns whether some candidate was smaller.
+template <class T>
+bool shrink(const std::function<rc::Gen<T>()>& gen, std::uint64_t seed, int size,
+            const std::function<bool(const T&)>& smaller) {
+  std::unique_lock lock(rc_mutex());
+  const rc::Shrinkable<T> root = gen()(rc::Random(seed), size);
+  rc::Seq<rc::Shrinkable<T>> shrinks = root.shrinks();
+  bool any = false;
+  while (auto candidate = shrinks.next()) {
+    T value = candidate->value();
+    lock.unlock();
+    const bool fails = smaller(value);
+    lock.lock();
+    if (fails) {
+      shrinks = candidate->shrinks();
+      any = true;
+    }
+  }
+  return any;
+}
+
 class Suite {
  public:
   Suite(const TargetFactory& make, const TargetInfo& info, RunOptions o)
@@ -49,6 +94,12 @@ class Suite {
     result_.coverage = o_.coverage;
     result_.seed = o_.seed;
     o_.run.declarations = declarations_of(info.caps);
+    // Cases overlap only on a target that declares it (decision 0074): a live host's (or one
+    // served fake's) cases share its state.
+    jobs_ = info.caps.concurrent_cases ? std::clamp(o_.jobs, 1, 256) : 1;
+    // Each worker its own copy of the factory (and of everything it captured).
+    for (int w = 0; w < jobs_; ++w)
+      factories_.push_back(make_);
   }
 
   RunResult run() {
@@ -75,7 +126,7 @@ class Suite {
  private:
   double elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
   // Whether to stop starting new work: the time budget ran out, or (stop_at_first_failure)
-  // something already failed.
+  // something already failed. Main thread only (it records why in the result).
   bool out_of_budget() {
     if (o_.cancel != nullptr && o_.cancel->load()) {
       result_.interrupted = true;
@@ -90,6 +141,28 @@ class Suite {
       return true;
     }
     return false;
+  }
+  // What a worker checks before it starts an item: the flag and the clock only, never the
+  // result (the main thread owns it). A stop at the first failure is the main thread's:
+  // `keep_going` after each item, in item order, so that it does not depend on timing.
+  bool may_start() const {
+    if (o_.cancel != nullptr && o_.cancel->load()) return false;
+    return o_.budget.count() == 0 || Clock::now() - start_ <= o_.budget;
+  }
+  // After item i of n was taken into the result: false when the run stops at its first
+  // failure and there is more to do (recorded as out_of_budget records it, before the item a
+  // run on one thread would not have started).
+  bool keep_going(std::size_t i, std::size_t n) {
+    if (i + 1 >= n || !o_.stop_at_first_failure || result_.failures.empty()) return true;
+    return !out_of_budget();
+  }
+  // Runs a phase's n items on the run's workers; consume(i, result) sees them in order.
+  template <class R, class Work, class Consume>
+  PoolOutcome in_order(std::size_t n, const Work& work, const Consume& consume) {
+    const std::function<bool()> start = [this] { return may_start(); };
+    PoolOutcome out = run_in_order<R>(n, jobs_, start, work, consume);
+    if (out.not_started) (void)out_of_budget();  // records why (interrupted or out of time)
+    return out;
   }
   void progress(const char* phase, int done, int total) {
     if (o_.progress)
@@ -111,44 +184,55 @@ class Suite {
     probe.probe = true;
     GenOptions gen;
     gen.fake_attributes = info_.caps.control;
-    int done = 0;
-    const int total = static_cast<int>(kAllPower.size()) * 2;
+    std::vector<Combo> combos;
     for (Power power : kAllPower) {
-      for (TClass t : {TClass::kStandard, TClass::kRecovery}) {
-        if (out_of_budget()) break;
-        const Combo combo{CClass::kReady, SClass::kNull, t, RClass::kNull, power};
-        Case c = gen_case(combo, gen)(
-                     rc::Random(mix(o_.seed, 60000 + static_cast<std::uint64_t>(done))), 100)
-                     .value();
-        for (auto& m : c.c.members) {
-          m.existing_snapshots = 0;
-          m.at_limit = false;
-        }
-        CaseReport rep = run_case(c, make_, probe);
-        ++result_.counts.cases;
-        if (rep.not_tested) {
-          ++result_.counts.cases_not_tested;
-        } else {
-          agg_.add(rep.findings);
-          agg_.observe_case(rep);
-        }
-        if (const Finding* f = first_fail(rep.findings)) {
-          FailureRecord fr;
-          fr.requirement = f->requirement;
-          fr.check = f->check;
-          fr.property = "capability";
-          fr.title = fmt::format("{}: {}", combo.to_string(), f->message);
-          fr.counterexample = c.describe() + "\n" + rep.transcript;
-          nlohmann::json tok = token_base(o_, "case");
-          tok["case"] = to_json(c);
-          tok["probe"] = true;
-          fr.token = encode_token(tok);
-          fr.steps = count_calls(rep.transcript);
-          record_failure(std::move(fr));
-        }
-        progress("capability", ++done, total);
-      }
+      for (TClass t : {TClass::kStandard, TClass::kRecovery})
+        combos.push_back(Combo{CClass::kReady, SClass::kNull, t, RClass::kNull, power});
     }
+    const int total = static_cast<int>(combos.size());
+    struct Item {
+      Case c;
+      CaseReport rep;
+    };
+    auto work = [&](std::size_t i, int w) {
+      Item it;
+      it.c = draw<Case>([&] { return gen_case(combos[i], gen); },
+                        mix(o_.seed, 60000 + static_cast<std::uint64_t>(i)), 100);
+      for (auto& m : it.c.c.members) {
+        m.existing_snapshots = 0;
+        m.at_limit = false;
+      }
+      it.rep = run_case(it.c, factories_[static_cast<std::size_t>(w)], probe);
+      return it;
+    };
+    auto consume = [&](std::size_t i, Item it) {
+      const Case& c = it.c;
+      CaseReport& rep = it.rep;
+      ++result_.counts.cases;
+      if (rep.not_tested) {
+        ++result_.counts.cases_not_tested;
+      } else {
+        agg_.add(rep.findings);
+        agg_.observe_case(rep);
+      }
+      if (const Finding* f = first_fail(rep.findings)) {
+        FailureRecord fr;
+        fr.requirement = f->requirement;
+        fr.check = f->check;
+        fr.property = "capability";
+        fr.title = fmt::format("{}: {}", combos[i].to_string(), f->message);
+        fr.counterexample = c.describe() + "\n" + rep.transcript;
+        nlohmann::json tok = token_base(o_, "case");
+        tok["case"] = to_json(c);
+        tok["probe"] = true;
+        fr.token = encode_token(tok);
+        fr.steps = count_calls(rep.transcript);
+        record_failure(std::move(fr));
+      }
+      progress("capability", static_cast<int>(i) + 1, total);
+      return keep_going(i, combos.size());
+    };
+    in_order<Item>(combos.size(), work, consume);
     // Set-up snapshots from now on use a configuration the target accepts.
     const auto& rows = agg_.capability_rows();
     auto row = [&](const char* key) -> const CapabilityResult* {
@@ -174,29 +258,38 @@ class Suite {
                      [](const Combo& a, const Combo& b) { return complexity(a) < complexity(b); });
     GenOptions gen;
     gen.fake_attributes = info_.caps.control;
-    int done = 0;
     ++result_.counts.properties;
-    for (std::size_t i = 0; i < combos.size(); ++i) {
+    const int cases = std::max(1, o_.cases_per_combo);
+    // Each case of combination i is its own seeded draw (from the run seed, the combination's
+    // place and the case's).
+    auto seed_of = [&](std::size_t i, int k) {
+      return mix(mix(o_.seed, i), static_cast<std::uint64_t>(k));
+    };
+    auto size_of = [&](int k) { return k * 100 / cases; };  // growing, as a property grows them
+    // A worker runs the cases of one combination up to the first one with a FAIL: after it the
+    // combination is either shrunk or stopped (below), as a run on one thread does.
+    auto work = [&](std::size_t i, int w) {
+      std::vector<CaseReport> reps;
+      for (int k = 0; k < cases; ++k) {
+        const Case c =
+            draw<Case>([&] { return gen_case(combos[i], gen); }, seed_of(i, k), size_of(k));
+        reps.push_back(run_case(c, factories_[static_cast<std::size_t>(w)], o_.run));
+        if (first_fail(reps.back().findings) != nullptr) break;
+      }
+      return reps;
+    };
+    auto consume = [&](std::size_t i, std::vector<CaseReport> reps) {
       const Combo combo = combos[i];
       ComboResult cr;
       cr.combo = combo;
-      if (out_of_budget()) {
-        cr.note = result_.interrupted        ? "not run: the run was interrupted"
-                  : result_.budget_exhausted ? "not run: the time budget ran out"
-                                             : "not run: the run stopped at its first failure";
-        result_.combos.push_back(cr);
-        ++result_.counts.combos;  // listed, as NOT_TESTED with the reason
-        continue;
-      }
-      // Each case of the combination is its own seeded draw (from the run seed, the
-      // combination's place and the case's); a failing case is shrunk through RapidCheck's
-      // public shrink tree (findLocalMin). The last failing report is the shrunk one.
+      // A failing case is shrunk through RapidCheck's public shrink tree (findLocalMin's walk).
+      // The last failing report is the shrunk one.
       std::optional<CaseReport> last_failure;
       bool failing = false;
       bool known_setup_failure = false;  // this combination stopped on one already reported
-      // Runs one case; true when it fails. Shrinking runs (`counted` false) are not counted.
-      auto fails = [&](const Case& c, bool counted) {
-        CaseReport rep = run_case(c, make_, o_.run);
+      // Takes one case's report; true when it fails. Shrinking runs (`counted` false) are not
+      // counted.
+      auto fails = [&](CaseReport rep, bool counted) {
         if (counted) {
           ++cr.cases;
           ++result_.counts.cases;
@@ -231,14 +324,12 @@ class Suite {
         last_failure = std::move(rep);
         return true;
       };
-      const int cases = std::max(1, o_.cases_per_combo);
-      for (int k = 0; k < cases && !known_setup_failure; ++k) {
-        const std::uint64_t seed = mix(mix(o_.seed, i), static_cast<std::uint64_t>(k));
-        const int size = k * 100 / cases;  // growing values, as a property run grows them
-        const rc::Shrinkable<Case> drawn = gen_case(combo, gen)(rc::Random(seed), size);
-        if (!fails(drawn.value(), true)) continue;
-        rc::shrinkable::findLocalMin(
-            drawn, [&](const Case& candidate) { return fails(candidate, false); });
+      for (int k = 0; k < static_cast<int>(reps.size()) && !known_setup_failure; ++k) {
+        if (!fails(std::move(reps[static_cast<std::size_t>(k)]), true)) continue;
+        shrink<Case>([&] { return gen_case(combo, gen); }, seed_of(i, k), size_of(k),
+                     [&](const Case& candidate) {
+                       return fails(run_case(candidate, make_, o_.run), false);
+                     });
         failing = true;
         break;
       }
@@ -263,7 +354,22 @@ class Suite {
       }
       result_.combos.push_back(cr);
       ++result_.counts.combos;
-      progress("matrix", ++done, static_cast<int>(combos.size()));
+      progress("matrix", static_cast<int>(i) + 1, static_cast<int>(combos.size()));
+      return keep_going(i, combos.size());
+    };
+    // When the matrix was already over budget, it starts nothing (and says why below).
+    std::size_t ran = 0;
+    if (!out_of_budget())
+      ran = in_order<std::vector<CaseReport>>(combos.size(), work, consume).consumed;
+    for (std::size_t i = ran; i < combos.size(); ++i) {
+      (void)out_of_budget();
+      ComboResult cr;
+      cr.combo = combos[i];
+      cr.note = result_.interrupted        ? "not run: the run was interrupted"
+                : result_.budget_exhausted ? "not run: the time budget ran out"
+                                           : "not run: the run stopped at its first failure";
+      result_.combos.push_back(cr);
+      ++result_.counts.combos;  // listed, as NOT_TESTED with the reason
     }
   }
 
@@ -317,10 +423,12 @@ class Suite {
         }
       }
     }
-    int done = 0;
-    for (const Case& c : cases) {
-      if (out_of_budget()) break;
-      CaseReport rep = run_case(c, make_, o_.run);
+    if (out_of_budget()) return;
+    auto work = [&](std::size_t i, int w) {
+      return run_case(cases[i], factories_[static_cast<std::size_t>(w)], o_.run);
+    };
+    auto consume = [&](std::size_t i, CaseReport rep) {
+      const Case& c = cases[i];
       ++result_.counts.cases;
       if (rep.not_tested) {
         ++result_.counts.cases_not_tested;
@@ -329,7 +437,7 @@ class Suite {
         agg_.observe_case(rep);
       }
       if (const Finding* f = first_fail(rep.findings)) {
-        if (rep.setup_broke && setup_failure_shown_) break;  // the matrix showed it already
+        if (rep.setup_broke && setup_failure_shown_) return false;  // the matrix showed it
         FailureRecord fr;
         fr.requirement = f->requirement;
         fr.check = f->check;
@@ -344,10 +452,12 @@ class Suite {
         fr.steps = count_calls(rep.transcript);
         record_failure(std::move(fr));
         setup_failure_shown_ = setup_failure_shown_ || rep.setup_broke;
-        break;  // one counterexample is enough
+        return false;  // one counterexample is enough
       }
-      progress("settings", ++done, static_cast<int>(cases.size()));
-    }
+      progress("settings", static_cast<int>(i) + 1, static_cast<int>(cases.size()));
+      return keep_going(i, cases.size());
+    };
+    in_order<CaseReport>(cases.size(), work, consume);
   }
 
   // Sequence j is its own seeded check (seed from the run seed and j only), so that a shard
@@ -367,31 +477,40 @@ class Suite {
     const int shards = std::max(1, o_.shard_count);
     const int first = std::clamp(o_.shard_index, 0, shards - 1);
     const int total = o_.sequences > first ? (o_.sequences - first + shards - 1) / shards : 0;
+    if (total == 0 || out_of_budget()) return;
+    const bool control = info_.caps.control;
+    auto seed_of = [&](std::size_t t) {
+      const int j = first + static_cast<int>(t) * shards;
+      return mix(mix(o_.seed, 7777), static_cast<std::uint64_t>(j));
+    };
+    auto generator = [&] { return gen_sequence(control, max_steps); };
+    auto work = [&](std::size_t t, int w) {
+      const std::uint64_t seed = seed_of(t);
+      const std::vector<Step> steps = draw<std::vector<Step>>(generator, seed, max_steps);
+      return run_sequence(steps, mix(seed, 1), factories_[static_cast<std::size_t>(w)], o_.run);
+    };
     bool shown = false;
-    int done = 0;
-    for (int j = first; j < o_.sequences; j += shards) {
-      if (out_of_budget()) break;
-      const std::uint64_t seed = mix(mix(o_.seed, 7777), static_cast<std::uint64_t>(j));
-      const std::uint64_t host_seed = mix(seed, 1);
-      const rc::Shrinkable<std::vector<Step>> generated =
-          gen_sequence(info_.caps.control, max_steps)(rc::Random(seed), max_steps);
-      SequenceReport rep = run_sequence(generated.value(), host_seed, make_, o_.run);
+    auto consume = [&](std::size_t t, SequenceReport rep) {
+      const std::size_t n = static_cast<std::size_t>(total);
       ++result_.counts.sequences;
       result_.counts.sequence_steps += static_cast<int>(rep.numbered.size());
       agg_.add(rep.findings);
-      progress("sequences", ++done, total);
-      if (rep.failure.empty() || shown) continue;
+      progress("sequences", static_cast<int>(t) + 1, total);
+      if (rep.failure.empty() || shown) return keep_going(t, n);
       shown = true;
+      const std::uint64_t seed = seed_of(t);
+      const std::uint64_t host_seed = mix(seed, 1);
       // The smallest failing sequence RapidCheck's shrinks reach (shrinking runs are not
       // counted).
-      std::vector<Step> steps = generated.value();
-      rc::shrinkable::findLocalMin(generated, [&](const std::vector<Step>& candidate) {
-        SequenceReport again = run_sequence(candidate, host_seed, make_, o_.run);
-        if (again.failure.empty()) return false;
-        rep = std::move(again);
-        steps = candidate;
-        return true;
-      });
+      std::vector<Step> steps = draw<std::vector<Step>>(generator, seed, max_steps);
+      shrink<std::vector<Step>>(
+          generator, seed, max_steps, [&](const std::vector<Step>& candidate) {
+            SequenceReport again = run_sequence(candidate, host_seed, make_, o_.run);
+            if (again.failure.empty()) return false;
+            rep = std::move(again);
+            steps = candidate;
+            return true;
+          });
       const Finding* f = first_fail(rep.findings);
       FailureRecord fr;
       fr.requirement = f ? f->requirement : "";
@@ -409,7 +528,9 @@ class Suite {
       fr.steps =
           rep.numbered.empty() ? count_calls(rep.setup) : static_cast<int>(rep.numbered.size());
       record_failure(std::move(fr));
-    }
+      return keep_going(t, n);
+    };
+    in_order<SequenceReport>(static_cast<std::size_t>(total), work, consume);
   }
 
   // Round i is seeded by the run seed and i only; a shard runs the rounds ≡ its index. Every
@@ -420,17 +541,22 @@ class Suite {
     const int first = std::clamp(o_.shard_index, 0, shards - 1);
     const int total =
         o_.parallel_rounds > first ? (o_.parallel_rounds - first + shards - 1) / shards : 0;
+    if (total == 0 || out_of_budget()) return;
+    auto seed_of = [&](std::size_t t) {
+      const int i = first + static_cast<int>(t) * shards;
+      return mix(o_.seed, 9000 + static_cast<std::uint64_t>(i));
+    };
+    auto work = [&](std::size_t t, int w) {
+      return run_parallel_round(seed_of(t), factories_[static_cast<std::size_t>(w)], o_.run, 4);
+    };
     bool shown = false;
-    int done = 0;
-    for (int i = first; i < o_.parallel_rounds; i += shards) {
-      if (out_of_budget()) break;
-      const std::uint64_t seed = mix(o_.seed, 9000 + static_cast<std::uint64_t>(i));
-      ParallelReport rep = run_parallel_round(seed, make_, o_.run, 4);
+    auto consume = [&](std::size_t t, ParallelReport rep) {
+      const std::size_t n = static_cast<std::size_t>(total);
       ++result_.counts.parallel_rounds;
-      progress("parallel", ++done, total);
-      if (rep.not_tested) continue;
+      progress("parallel", static_cast<int>(t) + 1, total);
+      if (rep.not_tested) return keep_going(t, n);
       agg_.add(rep.findings);
-      if (rep.failure.empty() || shown) continue;
+      if (rep.failure.empty() || shown) return keep_going(t, n);
       shown = true;
       FailureRecord fr;
       fr.requirement = "CS-SEQ-6";
@@ -439,11 +565,13 @@ class Suite {
       fr.title = rep.failure;
       fr.counterexample = rep.description;
       nlohmann::json tok = token_base(o_, "parallel");
-      tok["host-seed"] = seed;
+      tok["host-seed"] = seed_of(t);
       fr.token = encode_token(tok);
       fr.steps = 4;
       record_failure(std::move(fr));
-    }
+      return keep_going(t, n);
+    };
+    in_order<ParallelReport>(static_cast<std::size_t>(total), work, consume);
   }
 
   // After a run with faults: with the faults switched off, valid calls must succeed.
@@ -456,21 +584,31 @@ class Suite {
       return;
     }
     ++result_.counts.properties;
+    if (o_.liveness_cases <= 0 || out_of_budget()) return;
     RunConfig strict = o_.run;
     strict.declarations.transient_failures = false;
     strict.faults_off = true;
     GenOptions gen;
     gen.fake_attributes = true;
-    for (int i = 0; i < o_.liveness_cases; ++i) {
-      if (out_of_budget()) break;
+    struct Item {
+      Case c;
+      CaseReport rep;
+    };
+    auto work = [&](std::size_t i, int w) {
       const Combo combo{CClass::kReady, SClass::kNull,
                         i % 2 ? TClass::kRecovery : TClass::kStandard, RClass::kNull};
-      Case c =
-          gen_case(combo, gen)(rc::Random(mix(o_.seed, 50000 + static_cast<std::uint64_t>(i))), 100)
-              .value();
-      CaseReport rep = run_case(c, make_, strict);
+      Item it;
+      it.c = draw<Case>([&] { return gen_case(combo, gen); },
+                        mix(o_.seed, 50000 + static_cast<std::uint64_t>(i)), 100);
+      it.rep = run_case(it.c, factories_[static_cast<std::size_t>(w)], strict);
+      return it;
+    };
+    const auto n = static_cast<std::size_t>(o_.liveness_cases);
+    auto consume = [&](std::size_t i, Item it) {
+      const Case& c = it.c;
+      const CaseReport& rep = it.rep;
       ++result_.counts.cases;
-      if (rep.not_tested) continue;
+      if (rep.not_tested) return keep_going(i, n);
       agg_.add(rep.findings);
       if (const Finding* f = first_fail(rep.findings)) {
         FailureRecord fr;
@@ -485,10 +623,12 @@ class Suite {
         fr.token = encode_token(tok);
         fr.steps = count_calls(rep.transcript);
         record_failure(std::move(fr));
-        break;
+        return false;
       }
-      progress("liveness", i + 1, o_.liveness_cases);
-    }
+      progress("liveness", static_cast<int>(i) + 1, o_.liveness_cases);
+      return keep_going(i, n);
+    };
+    in_order<Item>(n, work, consume);
   }
 
   // Failures in catalogue order of their requirement; within one requirement the shortest
@@ -589,6 +729,8 @@ class Suite {
   }
 
   const TargetFactory& make_;
+  std::vector<TargetFactory> factories_;  // one copy per worker (decision 0074)
+  int jobs_ = 1;
   TargetInfo info_;
   RunOptions o_;
   RunResult result_;

@@ -122,6 +122,63 @@ TEST(Certify, TheSameSeedGivesTheSameReportApartFromWallTime) {
       "");
 }
 
+// Cases at a time (-j, decision 0074): the report is the same for every number of jobs — the
+// fake passing, a mutant failing (its failures shrunk), and a mutant stopped at its first
+// failure (what later cases found is dropped, whichever of them already ran).
+// Folders named after `name` (ctest runs the tests of this file at the same time).
+void expect_same_for_every_jobs(const std::string& name, const std::string& target,
+                                std::vector<std::string> extra, int exit_code) {
+  std::vector<fs::path> dirs;
+  for (const char* jobs : {"1", "2", "3"}) {
+    const fs::path dir = temp("jobs-" + name + "-" + jobs);
+    auto args = quick(target, dir, "23");
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.insert(args.end(), {"-j", jobs});
+    const Outcome r = hvsnap(args);
+    ASSERT_EQ(r.code, exit_code) << "-j " << jobs << "\n" << r.out << r.err;
+    dirs.push_back(dir);
+  }
+  for (std::size_t i = 1; i < dirs.size(); ++i) {
+    for (const auto& f : reports::bundle_files()) {
+      EXPECT_EQ(first_difference(reports::normalize_for_comparison(f, read(dirs[0] / f)),
+                                 reports::normalize_for_comparison(f, read(dirs[i] / f))),
+                "")
+          << target << ": " << f << " differs between -j 1 and -j " << i + 1;
+    }
+  }
+}
+
+TEST(CliJobs, TheFakesReportIsTheSameWhateverTheNumberOfJobs) {
+  expect_same_for_every_jobs("fake", "sim:", {}, kExitCertified);
+}
+
+TEST(CliJobs, AMutantsFailuresAreTheSameWhateverTheNumberOfJobs) {
+  expect_same_for_every_jobs("mutant", "sim+mutant:skips-a-member", {}, kExitFailures);
+}
+
+TEST(CliJobs, AStopAtTheFirstFailureIsTheSameWhateverTheNumberOfJobs) {
+  expect_same_for_every_jobs("stop", "sim+mutant:accepts-type-zero", {"--stop-at-first-failure"},
+                             kExitFailures);
+  const auto j = nlohmann::json::parse(
+      read(fs::temp_directory_path() / "hvsnap-cli-test-jobs-stop-3" / "result.json"));
+  EXPECT_TRUE(j["run"]["stopped-at-first-failure"].get<bool>());
+}
+
+TEST(CliJobs, TheRunSaysHowManyCasesAtATimeAndTheRepeatCommandLeavesItOut) {
+  auto args = quick("sim:", temp("jobs-said"));
+  args.pop_back();  // --quiet
+  args.insert(args.end(), {"-j", "2"});
+  const Outcome r = hvsnap(args);
+  EXPECT_EQ(r.code, kExitCertified) << r.out << r.err;
+  EXPECT_NE(r.out.find(", 2 cases at a time\n"), std::string::npos) << r.out;
+  // The report does not depend on -j, so the command that repeats it does not carry it.
+  const auto at = r.out.find("Repeat this run: ");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  const std::string repeat = r.out.substr(at, r.out.find('\n', at) - at);
+  EXPECT_EQ(repeat.find(" -j"), std::string::npos) << repeat;
+  EXPECT_EQ(repeat.find("--jobs"), std::string::npos) << repeat;
+}
+
 struct BadInput {
   std::vector<std::string> args;
   std::string message;

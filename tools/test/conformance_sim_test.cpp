@@ -8,7 +8,9 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -215,6 +217,89 @@ TEST(SimConformance, WithoutControlTheFakeOnlyClassesAreNotTested) {
   for (const auto& c : r.combos)
     passed += c.verdict == Verdict::kPass ? 1 : 0;
   EXPECT_GT(passed, static_cast<int>(r.combos.size()) / 2);
+}
+
+// Cases at a time (RunOptions::jobs, decision 0074) only where the target declares
+// concurrent_cases: otherwise every host is made on the calling thread, one case after the
+// other; with it, by the workers (the calling thread makes none: nothing fails, nothing is
+// shrunk). Either way the result is the same.
+TEST(SimConformance, CasesRunOnWorkersOnlyWhereTheTargetAllowsIt) {
+  tools::TargetOptions t;
+  t.seed = seed();
+  auto spec = tools::make_target("sim:", t);
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  ASSERT_TRUE(spec->caps.concurrent_cases);
+  auto run = [&](bool concurrent, std::set<std::thread::id>& threads) {
+    Capabilities caps = spec->caps;
+    caps.concurrent_cases = concurrent;
+    auto mu = std::make_shared<std::mutex>();
+    TargetFactory watched = [inner = spec->factory, mu,
+                             &threads](std::uint64_t s) -> cim::Result<Target> {
+      {
+        std::lock_guard lock(*mu);
+        threads.insert(std::this_thread::get_id());
+      }
+      return inner(s);
+    };
+    RunOptions o;
+    o.seed = t.seed;
+    o.coverage = Coverage::kPairwise;
+    o.sequences = 12;
+    o.parallel_rounds = 2;
+    o.jobs = 3;
+    return run_suite(watched, {spec->uri, spec->identity, caps}, o);
+  };
+  std::set<std::thread::id> alone, shared;
+  const RunResult one = run(false, alone);
+  const RunResult many = run(true, shared);
+  expect_no_failures(one);
+  EXPECT_EQ(alone, std::set<std::thread::id>{std::this_thread::get_id()});
+  EXPECT_FALSE(shared.empty());
+  EXPECT_EQ(shared.count(std::this_thread::get_id()), 0u);
+  EXPECT_EQ(one.counts.cases, many.counts.cases);
+  EXPECT_EQ(one.counts.sequence_steps, many.counts.sequence_steps);
+  ASSERT_EQ(one.requirements.size(), many.requirements.size());
+  for (std::size_t i = 0; i < one.requirements.size(); ++i) {
+    EXPECT_EQ(one.requirements[i].passed, many.requirements[i].passed) << one.requirements[i].id;
+    EXPECT_EQ(one.requirements[i].verdict, many.requirements[i].verdict) << one.requirements[i].id;
+  }
+}
+
+// A broken provider on workers (decision 0074): the same failures — found, shrunk on the
+// calling thread in case order, with the same counterexamples and tokens — as one at a time.
+TEST(SimConformance, AMutantsFailuresAreTheSameOnWorkers) {
+  tools::TargetOptions t;
+  t.seed = seed();
+  auto spec = tools::make_target("sim+mutant:skips-a-member", t);
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  ASSERT_TRUE(spec->caps.concurrent_cases);
+  auto run = [&](int jobs) {
+    RunOptions o;
+    o.seed = t.seed;
+    o.coverage = Coverage::kPairwise;
+    o.sequences = 12;
+    o.parallel_rounds = 2;
+    o.jobs = jobs;
+    return run_suite(spec->factory, {spec->uri, spec->identity, spec->caps}, o);
+  };
+  const RunResult one = run(1);
+  const RunResult three = run(3);
+  ASSERT_FALSE(one.failures.empty());
+  ASSERT_EQ(one.failures.size(), three.failures.size());
+  for (std::size_t i = 0; i < one.failures.size(); ++i) {
+    EXPECT_EQ(one.failures[i].requirement, three.failures[i].requirement);
+    EXPECT_EQ(one.failures[i].title, three.failures[i].title);
+    EXPECT_EQ(one.failures[i].counterexample, three.failures[i].counterexample);
+    EXPECT_EQ(one.failures[i].token, three.failures[i].token);
+    EXPECT_EQ(one.failures[i].steps, three.failures[i].steps);
+  }
+  ASSERT_EQ(one.requirements.size(), three.requirements.size());
+  for (std::size_t i = 0; i < one.requirements.size(); ++i) {
+    EXPECT_EQ(one.requirements[i].verdict, three.requirements[i].verdict) << one.requirements[i].id;
+    EXPECT_EQ(one.requirements[i].failed, three.requirements[i].failed) << one.requirements[i].id;
+    EXPECT_EQ(one.requirements[i].evidence, three.requirements[i].evidence)
+        << one.requirements[i].id;
+  }
 }
 
 // A provider that stalls a random few microseconds before each call, to shake thread timing.

@@ -126,5 +126,33 @@ TEST(ConformanceWsman, AHostWithoutTheControlExtensionIsTreatedAsALiveHost) {
   (*server)->stop();
 }
 
+// Cases at a time (decision 0074) need hosts no other case shares: a served fake is one host,
+// reset before every case, and a live host is one shared state. Both refuse -j 2 with the
+// reason, exit 2 and no report.
+TEST(ConformanceWsman, ManyCasesAtOnceAreRefusedForAServedFakeAndALiveHost) {
+  auto fake = ServedFake::create("sim:", TargetOptions{});
+  ASSERT_TRUE(fake.ok());
+  for (const bool control : {true, false}) {
+    wsman::ServerOptions so;
+    so.port = 0;
+    auto server = wsman::Server::start(
+        std::make_shared<wsman::Dispatcher>(*fake, control ? *fake : nullptr), so);
+    ASSERT_TRUE(server.ok());
+    const std::string uri = "wsman+" + (*server)->endpoint();
+    auto spec = make_target(uri, TargetOptions{});
+    ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+    EXPECT_FALSE(spec->caps.concurrent_cases);
+    const fs::path out = temp(control ? "jobs-served" : "jobs-live");
+    const Outcome r = hvsnap({"certify", "--target", uri, "-j", "2", "--out", out.string()});
+    EXPECT_EQ(r.code, kExitUsage) << r.out << r.err;
+    EXPECT_NE(r.err.find("runs its cases one at a time"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(control ? "reset before every case" : "share its state"),
+              std::string::npos)
+        << r.err;
+    EXPECT_FALSE(fs::exists(out / "result.json"));
+    (*server)->stop();
+  }
+}
+
 }  // namespace
 }  // namespace hvsnap::tools

@@ -4,8 +4,6 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-
-#include <algorithm>
 #include <atomic>
 #include <ctime>
 #include <filesystem>
@@ -153,6 +151,24 @@ int certify(const CertifyOptions& o, Console& c) {
   }
   const std::string coverage =
       o.coverage != "auto" ? o.coverage : (spec->caps.fresh_hosts ? "exhaustive" : "pairwise");
+  // Cases at a time (decision 0074): every core by default where cases can overlap; a target
+  // whose cases share one host runs them one at a time, and asking for more is an error.
+  int jobs = 1;
+  if (o.jobs && *o.jobs > 1 && !spec->caps.concurrent_cases) {
+    return usage(fmt::format(
+        "-j {}: {} runs its cases one at a time: {}", *o.jobs, redact_uri(spec->uri),
+        spec->caps.control
+            ? "a served fake is one host, reset before every case, so two cases at once would "
+              "reset each other's host (serve several and certify them with --targets FILE -j N)"
+            : "the cases of a live host share its state (its VMs, groups, snapshots and jobs), so "
+              "cases at the same time would see and change each other's objects and their "
+              "verdicts would depend on timing; use -j 1 (the default for it)"));
+  }
+  if (o.jobs) {
+    jobs = *o.jobs;
+  } else if (spec->caps.concurrent_cases) {
+    jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
 
   // The report folder is checked before the run: a long run must not end unable to write.
   const auto started = std::chrono::system_clock::now();
@@ -182,8 +198,10 @@ int certify(const CertifyOptions& o, Console& c) {
 
   c.out << fmt::format("hvsnap {} (commit {}): certification run\n", kVersion, kGitCommit);
   c.out << fmt::format("  target   {} — {}\n", spec->uri, spec->identity);
-  c.out << fmt::format("  run      profile {}, coverage {}, seed {}, budget {}\n", o.profile,
-                       coverage, topts.seed, budget->count() ? format_duration(*budget) : "none");
+  c.out << fmt::format(
+      "  run      profile {}, coverage {}, seed {}, budget {}, {} case{} at a time\n", o.profile,
+      coverage, topts.seed, budget->count() ? format_duration(*budget) : "none", jobs,
+      jobs == 1 ? "" : "s");
   if (shard.second > 1)
     c.out << fmt::format(
         "  shard    {}/{}: sequences and concurrent rounds with index ≡ {} (mod {}); merge the "
@@ -204,6 +222,7 @@ int certify(const CertifyOptions& o, Console& c) {
   ro.parallel_rounds = o.parallel_rounds;
   ro.budget = *budget;
   ro.stop_at_first_failure = o.stop_at_first_failure;
+  ro.jobs = jobs;
   ro.shard_index = shard.first;
   ro.shard_count = shard.second;
   ro.cancel = &stop;

@@ -141,9 +141,11 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
                    "FILE: certify every target URI in FILE (one a line, # comments), each into "
                    "its own report under --out; excludes --target")
       ->excludes(cert_target);
-  cert->add_option("-j,--jobs", co.jobs, "with --targets: how many targets at once")
-      ->check(CLI::Range(1, 256))
-      ->capture_default_str();
+  cert->add_option("-j,--jobs", co.jobs,
+                   "cases at a time (default: every core on the in-process fake, 1 on any other "
+                   "target; the report is the same for every N); with --targets: how many "
+                   "targets at once (default 1)")
+      ->check(CLI::Range(1, 256));
 
   ServeOptions so;
   auto* srv = app.add_subcommand(

@@ -37,7 +37,9 @@ struct CertifyOptions {
   // Sharding and fleets (decisions 0043, 0044).
   std::string shard;         // "K/N": only sequences and concurrent rounds ≡ K (mod N)
   std::string targets_file;  // one target URI per line: certify each (fleet)
-  int jobs = 1;              // fleet: targets certified at once (one process each)
+  // One target: cases at a time (decision 0074; default: every core where the target allows
+  // it, else 1). Fleet: targets certified at once, one process each (default 1).
+  std::optional<int> jobs;
 };
 
 // "K/N" with 0 <= K < N <= 10000.

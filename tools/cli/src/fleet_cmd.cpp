@@ -181,10 +181,15 @@ int certify_fleet(const CertifyOptions& o, Console& c) {
   if (o.insecure) common.push_back("--insecure");
   if (!o.ca_file.empty()) common.insert(common.end(), {"--ca-file", o.ca_file});
   if (!o.password_file.empty()) common.insert(common.end(), {"--password-file", o.password_file});
+  // Targets at once; each target's run takes every core by default (decision 0074), so when
+  // the fleet alone fills the cores each of its runs takes one case at a time.
+  const int fleet_jobs = o.jobs.value_or(1);
+  if (fleet_jobs >= static_cast<int>(std::max(1u, std::thread::hardware_concurrency())))
+    common.insert(common.end(), {"--jobs", "1"});
 
   c.out << fmt::format("hvsnap {} (commit {}): fleet certification\n", kVersion, kGitCommit);
   c.out << fmt::format("  targets  {} from {}, {} at a time (one process each)\n", targets->size(),
-                       o.targets_file, o.jobs);
+                       o.targets_file, fleet_jobs);
   c.out << fmt::format("  run      profile {}, coverage {}, seed {}, budget {} per target\n",
                        o.profile, o.coverage, seed, o.budget);
   c.out << fmt::format("  reports  {}/<target>/ (logs in {}/logs/)\n", out.string(), out.string())
@@ -229,7 +234,7 @@ int certify_fleet(const CertifyOptions& o, Console& c) {
       for (const auto& [pid, i] : running)
         ::kill(pid, SIGINT);  // each run writes a report marked interrupted
     }
-    while (!interrupted && running.size() < static_cast<std::size_t>(o.jobs) &&
+    while (!interrupted && running.size() < static_cast<std::size_t>(fleet_jobs) &&
            next < targets->size()) {
       if (!start(next)) ++finished;
       ++next;

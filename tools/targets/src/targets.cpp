@@ -151,6 +151,8 @@ cim::Result<TargetSpec> make_target(std::string_view uri, const TargetOptions& o
   spec.personality = describe(state.personality);
   spec.caps.control = true;
   spec.caps.fresh_hosts = true;
+  // Each case builds its own sim::Host from a copy of `state` (decision 0074).
+  spec.caps.concurrent_cases = true;
   spec.caps.transient_failures = !state.faults.empty();
   spec.identity = fmt::format("hvsnap fake host \"{}\" (build {}; {}; faults: {})", state.host_name,
                               state.host_build, describe(state.personality), options.faults);

@@ -47,6 +47,13 @@ struct RunOptions {
   // of the run (capability, class matrix, settings sweep, liveness) runs in every shard.
   int shard_index = 0;
   int shard_count = 1;
+  // Cases run this many at a time (decision 0074), only on a target that declares
+  // Capabilities::concurrent_cases (any other runs one at a time, whatever this says). The
+  // result is the same for every value: each phase's items are taken into it in their order,
+  // and a stop (budget, cancel, stop_at_first_failure) keeps a prefix of them — every item
+  // before the first one not started, nothing after it, even what already ran. The progress
+  // callback and every shrink run on the calling thread.
+  int jobs = 1;
 };
 
 // The target-level facts the run records (uri, identity, capabilities).

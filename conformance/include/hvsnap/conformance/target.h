@@ -19,6 +19,12 @@ struct Capabilities {
   bool control = false;
   // Each case may start on a fresh, isolated host (no cleanup between cases needed).
   bool fresh_hosts = false;
+  // Cases may run at the same time (decision 0074): every factory call returns a host that no
+  // other call shares, and copies of the factory may be called from several threads at once.
+  // The in-process fake declares it; a live host (one shared state) and a served fake (one
+  // host, reset for every case) do not. Not part of the report: it changes how fast a run
+  // goes, never what it finds.
+  bool concurrent_cases = false;
   // IF-IMPLEMENTED (CS-OUT-8, AMB-5): CreateSnapshot on a management collection snapshots
   // every VM of every nested group.
   bool recursive_management_collections = false;
