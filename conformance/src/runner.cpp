@@ -378,6 +378,7 @@ class Suite {
       SequenceReport rep = run_sequence(generated.value(), host_seed, make_, o_.run);
       ++result_.counts.sequences;
       result_.counts.sequence_steps += static_cast<int>(rep.numbered.size());
+      result_.counts.transient_retries += rep.retries;
       agg_.add(rep.findings);
       progress("sequences", ++done, total);
       if (rep.failure.empty() || shown) continue;
