@@ -61,6 +61,7 @@ constexpr std::array kTable{
     Entry{"ElementName", S},
     Entry{"Enabled", B},  // hvsnap control extension (decision 0009)
     Entry{"EnabledState", U16},
+    Entry{"EpochMilliseconds", S64},  // hvsnap control extension (decision 0009)
     Entry{"Error", S},
     Entry{"ErrorCode", U16},
     Entry{"ErrorDescription", S},

@@ -494,6 +494,7 @@ class Suite {
       const std::size_t n = static_cast<std::size_t>(total);
       ++result_.counts.sequences;
       result_.counts.sequence_steps += static_cast<int>(rep.numbered.size());
+      result_.counts.transient_retries += rep.retries;
       agg_.add(rep.findings);
       progress("sequences", static_cast<int>(t) + 1, total);
       if (rep.failure.empty() || shown) return keep_going(t, n);

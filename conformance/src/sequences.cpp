@@ -79,6 +79,7 @@ class Harness {
     so_far.groups = groups_;
     so_far.groups.push_back(*sgrp);
     SetupSnapshot s = setup_snapshot(cl_, *sgrp, so_far, cfg_);
+    retries_ += s.retries;
     add_all(std::move(s.findings));
     if (s.failed) {
       setup_ = "set-up, where a CreateSnapshot broke the contract:\n" + cl_.transcript();
@@ -186,6 +187,7 @@ class Harness {
     r.findings = std::move(findings_);
     r.numbered = std::move(numbered_);
     r.failure = failure_;
+    r.retries = retries_;
     if (cfg_.cleanup) r.cleanup_left = cl_.cleanup();
     return r;
   }
@@ -345,19 +347,33 @@ class Harness {
     Case c;
     c.combo.s = step.s;
     c.s = step.settings;
-    model::Expectation e = expectation(g, step.type, step.s, c.ignore_disks());
-    const model::HostView before = view_;
-    model::CallOutcome o = call_create(create_args(g, step), true);
-    const model::HostView after = observe_after(succeeded(o) ? 1 : 0);
-    judge(e, before, o, after);
-    view_ = after;
+    TimeoutRetry timeouts;
+    bool again = true;
+    while (again) {
+      const model::Expectation e = expectation(g, step.type, step.s, c.ignore_disks());
+      const model::HostView before = view_;
+      model::CallOutcome o = call_create(create_args(g, step), true);
+      const model::HostView after = observe_after(succeeded(o) ? 1 : 0);
+      again = judge(e, before, o, after, &timeouts);
+      view_ = after;
+    }
   }
 
-  void judge(model::Expectation e, const model::HostView& before, const model::CallOutcome& o,
-             const model::HostView& after) {
+  // Judges a CreateSnapshot step. With `timeouts`, a Timeout with no change is not judged but
+  // returns true: the caller makes the same call again (TimeoutRetry, decision 0062).
+  bool judge(model::Expectation e, const model::HostView& before, const model::CallOutcome& o,
+             const model::HostView& after, TimeoutRetry* timeouts = nullptr) {
     model::allow_finished_transitions(e, after, cfg_.declarations);
     model::Observation seen{before, o, after};
     model::Judgement j = judge_and_record(cl_, cfg_, e, seen, last_args_);
+    if (timeouts != nullptr) {
+      Findings kept;
+      if (timeouts->again(cl_, e, o, j, kept)) {
+        ++retries_;
+        add_all(std::move(kept));
+        return true;
+      }
+    }
     const bool ok = j.category == model::Category::kSuccess;
     if (ok) {
       // CS-SEQ-1: each new snapshot continues its VM's chain.
@@ -390,6 +406,7 @@ class Harness {
                                     limit_, j.observed, no_change ? "" : " and changed the host")));
     }
     add_all(std::move(j.findings));
+    return false;
   }
 
   void pair(const Step& step) {
@@ -487,14 +504,18 @@ class Harness {
     Step s = step;
     s.type = 1;
     s.s = SClass::kNull;
-    model::Expectation e = expectation(g, 1, SClass::kNull, false);
-    const model::HostView before = view_;
-    model::CallOutcome o = call_create(create_args(g, s), false);
-    if (o.fault || o.return_value != cim::ReturnCode::kJobStarted || !o.job) {
+    model::Expectation e;
+    model::HostView before;
+    model::CallOutcome o;
+    for (TimeoutRetry timeouts;;) {
+      e = expectation(g, 1, SClass::kNull, false);
+      before = view_;
+      o = call_create(create_args(g, s), false);
+      if (!o.fault && o.return_value == cim::ReturnCode::kJobStarted && o.job) break;
       const model::HostView after = observe_after(succeeded(o) ? 1 : 0);
-      judge(e, before, o, after);
+      const bool again = judge(e, before, o, after, &timeouts);
       view_ = after;
-      return;
+      if (!again) return;
     }
     cl_.pass_time(step.ms);
     auto inst = cl_.provider().get_instance(*o.job);
@@ -832,6 +853,7 @@ class Harness {
   std::string setup_;
   std::string failure_;
   int number_ = 0;
+  int retries_ = 0;  // calls repeated after a Timeout with no change (TimeoutRetry)
 };
 
 }  // namespace

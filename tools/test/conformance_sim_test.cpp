@@ -1,8 +1,8 @@
 // The suite against the fake in every legal variant (contract §3.4, §6: every legal personality and
 // fault plan): the exhaustive class matrix, sequences and concurrent calls on the default host,
-// then pairwise coverage with sequences under each personality (contract §3.4) and each fault plan
-// (§6). The suite must pass on all of them. RC_PARAMS is honoured (seed=, max_success=); the seed
-// is printed.
+// then a certification under each personality (contract §3.4) and each fault plan (§6), with the
+// exhaustive and with the pairwise matrix: each must be CERTIFIED. RC_PARAMS is honoured (seed=,
+// max_success=); the seed is printed.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 
@@ -13,10 +13,12 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 
 #include "hvsnap/conformance/parallel.h"
 #include "hvsnap/conformance/runner.h"
 #include "hvsnap/tools/targets.h"
+#include "legal_hosts.h"
 
 namespace hvsnap {
 namespace {
@@ -95,40 +97,31 @@ TEST(SimConformance, SequencesAndConcurrency) {
   EXPECT_GE(r.counts.sequences, o.sequences);
 }
 
-class Personalities : public ::testing::TestWithParam<const char*> {};
+// Every legal personality and fault plan must be CERTIFIED (contract §3.4, §6; decision 0064):
+// no FAIL, no MUST untested, the verdict itself — with the exhaustive matrix and with the
+// pairwise one. (Over WS-Man: personalities_wire_test.cpp.)
+class Personalities : public ::testing::TestWithParam<
+                          std::tuple<testing_support::LegalHost, conformance::Coverage>> {};
 
-TEST_P(Personalities, PassTheSuite) {
-  tools::TargetOptions t;
-  t.seed = seed();
-  auto p = tools::parse_personality(GetParam());
-  ASSERT_TRUE(p.ok()) << p.status().to_string();
-  t.personality = *p;
-  RunOptions o;
-  o.coverage = Coverage::kPairwise;
-  o.settings_sweep = false;
-  o.sequences = max_success(25);
-  o.parallel_rounds = 3;
+TEST_P(Personalities, AreCertified) {
+  const auto& [host, coverage] = GetParam();
+  const tools::TargetOptions t = testing_support::legal_target(host, seed());
+  RunOptions o = testing_support::certification_options(host, coverage, t.seed);
+  o.sequences = max_success(o.sequences);
   const RunResult r = certify(t, o);
-  expect_no_failures(r);
+  testing_support::expect_certified(r, ::testing::PrintToString(host));
+  if (std::string(host.faults) != "none") {
+    EXPECT_TRUE(r.capabilities.transient_failures);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Legal, Personalities,
-    // The legal personalities of contract §3.4, the real-host ones
-    // (decision 0011) included; msvm codes are the default.
-    ::testing::Values("codes=dmtf", "completion=synchronous", "completion=mixed",
-                      "first-job-state=new", "first-job-state=query-pending",
-                      "result-visibility=after-polls:5", "job-progress=after-reads:2",
-                      "job-progress=manual", "refuse-collection-snapshots=off", "validation=in-job",
-                      "vendor-snapshot-types=accept", "destroy-snapshot=remove-dependents",
-                      "associators=duplicates", "job-control-codes=dmtf",
-                      "job-success-error-code=4096"),
-    [](const ::testing::TestParamInfo<const char*>& p) {
-      std::string n = p.param;
-      for (char& c : n) {
-        if (c == '=' || c == '-' || c == ':') c = '_';
-      }
-      return n;
+    ::testing::Combine(::testing::ValuesIn(testing_support::legal_hosts()),
+                       ::testing::Values(Coverage::kPairwise, Coverage::kExhaustive)),
+    [](const ::testing::TestParamInfo<Personalities::ParamType>& p) {
+      return testing_support::legal_host_name({std::get<0>(p.param), p.index}) + "_" +
+             std::string(to_string(std::get<1>(p.param)));
     });
 
 // A target that refuses every collection snapshot (O5) is NOT SUPPORTED: never CERTIFIED,
@@ -150,35 +143,6 @@ TEST(SimConformance, RefusingEveryCollectionSnapshotIsNotSupported) {
   EXPECT_TRUE(r.not_supported) << (r.verdict_reasons.empty() ? "" : r.verdict_reasons.front());
   ASSERT_FALSE(r.capability.empty());
 }
-
-class FaultPlans : public ::testing::TestWithParam<const char*> {};
-
-TEST_P(FaultPlans, PassTheSuiteAndRecover) {
-  tools::TargetOptions t;
-  t.seed = seed();
-  t.faults = GetParam();
-  RunOptions o;
-  o.coverage = Coverage::kPairwise;
-  o.settings_sweep = false;
-  o.sequences = max_success(25);
-  o.parallel_rounds = 3;
-  o.liveness_cases = 10;
-  const RunResult r = certify(t, o);
-  expect_no_failures(r);
-  EXPECT_TRUE(r.capabilities.transient_failures);
-}
-
-INSTANTIATE_TEST_SUITE_P(Section6, FaultPlans,
-                         ::testing::Values("sync-failed", "sync-timeout", "job-exception-at-member",
-                                           "job-stall", "result-lag", "job-early-removal",
-                                           "job-suspend", "all"),
-                         [](const ::testing::TestParamInfo<const char*>& p) {
-                           std::string n = p.param;
-                           for (char& c : n) {
-                             if (c == '-') c = '_';
-                           }
-                           return n;
-                         });
 
 // A target without a control interface (as a live host is): what only the fake's control can
 // arrange is NOT_TESTED with the reason, everything else still runs and passes, and the

@@ -5,6 +5,8 @@
 // does and verifies the kill table it writes.
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "mutants_run.h"
 
 namespace hvsnap::tools::mutants {
@@ -28,12 +30,42 @@ TEST_P(LegalOverTheWire, AreCertified) {
   expect_certified(GetParam(), served.uri());
 }
 
-// The legal wire forms. The legal provider-layer entries are certified in process
-// (mutants_test.cpp): serving them adds only the transport, and a full run over WS-Man costs
-// about 100 s of CPU each.
-INSTANTIATE_TEST_SUITE_P(Legal, LegalOverTheWire,
-                         ::testing::ValuesIn(testing_support::entries(Layer::kWire,
-                                                                      Expect::kCertified)),
+// The legal wire forms, and the legal providers served: what the suite reads over WS-Man
+// (retried Timeouts, a job gone early: a WARN on CS-INV-8) must certify as it does in process.
+std::vector<MutantInfo> legal_served() {
+  auto all = testing_support::entries(Layer::kWire, Expect::kCertified);
+  for (const auto& m : testing_support::entries(Layer::kProvider, Expect::kCertified))
+    all.push_back(m);
+  return all;
+}
+
+INSTANTIATE_TEST_SUITE_P(Legal, LegalOverTheWire, ::testing::ValuesIn(legal_served()),
+                         testing_support::param_name);
+
+// Provider mutants whose defect the WS-Man client could hide: each is killed over the wire by
+// the requirement it breaks too. A checkpoint listed twice by Msvm_CollectedSnapshots (CS-INV-2)
+// reaches the oracle because a named association is read without dropping repeats (decision
+// 0063).
+class ProviderMutantsOverTheWire : public ::testing::TestWithParam<MutantInfo> {};
+
+TEST_P(ProviderMutantsOverTheWire, AreKilledOverTheWireByTheRequirementTheyBreak) {
+  testing_support::Served served("sim+mutant:" + std::string(GetParam().name));
+  ASSERT_FALSE(served.uri().empty());
+  expect_killed(GetParam(), served.uri());
+}
+
+std::vector<MutantInfo> served_provider_mutants() {
+  std::vector<MutantInfo> out;
+  for (const char* name : {"collection-lists-checkpoint-twice"}) {
+    const MutantInfo* m = tools::mutants::find(name);
+    EXPECT_NE(m, nullptr) << name;
+    if (m != nullptr) out.push_back(*m);
+  }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Wire, ProviderMutantsOverTheWire,
+                         ::testing::ValuesIn(served_provider_mutants()),
                          testing_support::param_name);
 
 }  // namespace

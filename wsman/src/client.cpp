@@ -277,11 +277,13 @@ cim::Result<cim::Instance> Client::get_instance(const cim::ObjectPath& path) {
 }
 
 cim::Result<std::vector<cim::Instance>> Client::query(std::string_view name_space,
-                                                      std::string filter) {
+                                                      std::string filter, bool keep_repeats) {
   // As Windows answers (contract §8, decision 0009): any number of items per message down to
   // one (loop until EndOfSequence), an EncodingLimit fault when the batch would exceed the
   // envelope size (ask again for half as many), and the same instance more than once when it
-  // is reached twice (kept once, by its endpoint reference).
+  // is reached twice (kept once, by its endpoint reference) — unless `keep_repeats`: an
+  // association named by its class lists each pair once (CS-READ-4), so a repeat there is the
+  // host's and the caller judges it (decision 0063).
   std::uint32_t batch = std::max<std::uint32_t>(1, options_.max_elements);
   auto exchange = [&](Request req) -> cim::Result<Response> {
     while (true) {
@@ -312,7 +314,7 @@ cim::Result<std::vector<cim::Instance>> Client::query(std::string_view name_spac
     note(std::move(b.wire_problems));
     for (auto& it : b.items) {
       if (!it.instance) continue;
-      if (it.epr && !seen.insert(it.epr->to_string()).second) continue;
+      if (!keep_repeats && it.epr && !seen.insert(it.epr->to_string()).second) continue;
       out.push_back(std::move(*it.instance));
     }
   };
@@ -345,7 +347,8 @@ cim::Result<std::vector<cim::Instance>> Client::associators(const cim::ObjectPat
                                                             const cim::AssociatorsFilter& filter) {
   cim::ObjectPath o = object;
   o.set_host(cim::Name());
-  return query(object.name_space(), write_associators(o, filter));
+  // A wide traversal may reach an object twice (M2); a named association may not (CS-READ-4).
+  return query(object.name_space(), write_associators(o, filter), !filter.assoc_class.empty());
 }
 
 cim::Result<std::vector<cim::Instance>> Client::references(const cim::ObjectPath& object,

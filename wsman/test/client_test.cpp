@@ -2,7 +2,8 @@
 // 0009): real WinRM responses from public sources (envelopes/windows/, each naming its source)
 // replayed over HTTP — xml:lang, xsi:type, xsi:nil, datetimes and intervals, arrays,
 // references, one item per message, faults with a ProviderFault — and the client's own
-// rules: EncodingLimit is retried with fewer items, an instance reached twice is kept once,
+// rules: EncodingLimit is retried with fewer items, an instance reached twice is kept once
+// (unless the association is named by its class),
 // NTLM and Negotiate are offered through libcurl.
 #include <curl/curl.h>
 #include <gtest/gtest.h>
@@ -235,6 +236,27 @@ TEST(WsmanClient, AnInstanceReachedTwiceIsKeptOnce) {
   auto got = s.http.client()->associators(p[0].path(), {});
   ASSERT_TRUE(got.ok()) << got.status().to_string();
   EXPECT_EQ(got->size(), 2U);
+}
+
+// An association named by its class lists each pair once (CS-READ-4): a repeat there is the
+// host's, kept for the caller to judge (CS-INV-2 reads Msvm_CollectedSnapshots so; decision 0063).
+TEST(WsmanClient, ARepeatOfANamedAssociationIsKept) {
+  Served s(3);
+  const auto& p = s.provider->instances;
+  s.provider->links.push_back({p[0].path(), p[1].path(), "Msvm_A", "x", "y"});
+  s.provider->links.push_back({p[0].path(), p[1].path(), "Msvm_A", "x", "y"});
+  s.provider->links.push_back({p[0].path(), p[2].path(), "Msvm_A", "x", "y"});
+  s.http.answer = [&](const httplib::Request& req, httplib::Response& res) {
+    auto reply = s.d.handle(req.body, "client");
+    res.status = reply.http_status;
+    res.set_content(reply.body, "application/soap+xml");
+  };
+  auto named = s.http.client()->associators(p[0].path(), {"Msvm_A", "", "", ""});
+  ASSERT_TRUE(named.ok()) << named.status().to_string();
+  EXPECT_EQ(named->size(), 3U);
+  auto wide = s.http.client()->associators(p[0].path(), {});
+  ASSERT_TRUE(wide.ok()) << wide.status().to_string();
+  EXPECT_EQ(wide->size(), 2U);
 }
 
 TEST(WsmanClient, OffersNtlmThroughLibcurl) {

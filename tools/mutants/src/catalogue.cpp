@@ -204,6 +204,11 @@ const std::vector<Entry>& entries() {
         "SHOULD: WARN, still CERTIFIED)",
         kProvider, Expect::kCertified},
        make_job_removed_early},
+      {{"timeout-now-and-then", "CS-OUT-14", "legal",
+        "every third CreateSnapshot of a ready group is answered Timeout (3 / 32772) with no "
+        "change, the phase drawn from the seed (a busy host: the suite retries and certifies)",
+        kProvider, Expect::kCertified},
+       make_timeout_now_and_then},
   };
   return all;
 }

@@ -76,6 +76,7 @@ ProviderPtr make_not_supported_everything(HostPtr host);
 
 // legal.cpp
 ProviderPtr make_job_removed_early(HostPtr host);
+ProviderPtr make_timeout_now_and_then(HostPtr host);
 
 // wire.cpp: the filters of the wire mutants and of the legal wire forms.
 WireFilter wire_boolean_as_true();

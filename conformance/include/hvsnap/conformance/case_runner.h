@@ -4,6 +4,7 @@
 // result with the oracle. A class the target cannot be put into is NOT_TESTED, with why.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <set>
@@ -68,13 +69,37 @@ struct CaseReport {
   std::optional<std::uint16_t> job_end;
   std::vector<std::string> cleanup_left;     // objects cleanup could not remove
   std::optional<CapabilityCall> capability;  // the call under test, when it counts
-  int retries = 0;  // the call under test repeated after a Timeout with no change
+  int retries = 0;  // calls of the case repeated after a Timeout with no change (TimeoutRetry)
+};
+
+// Timeout (3 / 32772) with no change where the contract wants success (CS-OUT-14, and CS-OUT-12
+// with IgnoreNonSnapshottableDisks true) is the transient answer of a busy host (decisions 0061,
+// 0062): every CreateSnapshot the suite judges on its own — a matrix case's calls, set-up
+// calls, sequence steps — is made again after one, at most kMax times, and judged on the new
+// answer. A Timeout that changed anything is judged as it is (CS-INV-3 and the row fail), and
+// one that lasts past the bound fails the row. One object per call being judged.
+class TimeoutRetry {
+ public:
+  static constexpr int kMax = 3;
+  static constexpr std::int64_t kPauseMs = 2000;  // the host's time let pass before the repeat
+
+  // True when `j`, the judgement of `o`, is such a Timeout and a repeat is left: the findings
+  // other than the outcome row's move to `kept` (everything the attempt showed counts; only the
+  // verdict on the outcome waits for the repeat), the repeat is announced in `cl`'s transcript
+  // and the pause passes. The caller then makes the same call and judges it again.
+  bool again(Client& cl, const model::Expectation& e, const model::CallOutcome& o,
+             model::Judgement& j, Findings& kept);
+  int retries() const { return retries_; }
+
+ private:
+  int retries_ = 0;
 };
 
 // A set-up CreateSnapshot(group, Standard): contract §4's invariants hold for every call, so
 // one the suite makes to arrange a case is judged like the call under test (as C-READY,
 // S-NULL, T-STANDARD, R-NULL; the group's members must be Off or Running). A failure allowed
-// by the declarations (a transient one) is retried, up to 8 attempts.
+// by the declarations (a transient one) is retried, up to 8 attempts, and so is a Timeout
+// with no change (TimeoutRetry).
 struct SetupSnapshot {
   std::optional<cim::ObjectPath> collection;  // the new S, when it succeeded
   std::optional<cim::ObjectPath> job;         // its job, when one was started (CS-INV-9 watches it)
@@ -82,6 +107,7 @@ struct SetupSnapshot {
   bool failed = false;                        // a finding FAILed: the provider broke the contract
   bool refused = false;                       // the target refused it (Not Supported)
   std::string problem;                        // why there is no collection (NOT_TESTED otherwise)
+  int retries = 0;                            // attempts repeated after a Timeout (TimeoutRetry)
 };
 SetupSnapshot setup_snapshot(Client& cl, const cim::ObjectPath& group, const model::Scope& scope,
                              const RunConfig& config);

@@ -49,6 +49,7 @@ struct SequenceReport {
   std::vector<std::string> numbered;  // the sequence as numbered WMI calls with outcomes
   std::string failure;                // the first FAIL, in words, naming its requirement
   std::vector<std::string> cleanup_left;
+  int retries = 0;  // CreateSnapshot calls repeated after a Timeout with no change (TimeoutRetry)
 };
 
 // Runs a sequence on a fresh target built from `host_seed`.

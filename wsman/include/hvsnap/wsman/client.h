@@ -84,7 +84,8 @@ class Client final : public cim::Provider {
 
  private:
   explicit Client(ClientOptions options);
-  cim::Result<std::vector<cim::Instance>> query(std::string_view name_space, std::string filter);
+  cim::Result<std::vector<cim::Instance>> query(std::string_view name_space, std::string filter,
+                                                bool keep_repeats = false);
   cim::Result<std::string> post(const std::string& body, int& http_status);
   // The path to invoke an instance method on: `object` itself, or for a keyless path of a
   // class with exactly one instance (a service), that instance's path.
