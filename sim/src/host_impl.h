@@ -1,5 +1,6 @@
 // Private: the fake host's indexed state and behaviour, split across host.cpp (provider
-// operations, control), model.cpp (paths, instances, associations), methods.cpp (WMI
+// operations, control), model.cpp (paths), model_instances.cpp (layouts, instances),
+// model_assoc.cpp (associations, enumeration), methods.cpp and methods_snapshot.cpp (WMI
 // methods, contract §3.1) and jobs.cpp (clock, jobs, faults; contract §3.2, §3.3, §6).
 // Every member function expects `mu` to be held by its caller.
 #pragma once
@@ -167,7 +168,7 @@ inline bool erase_from_back(std::vector<Guid>& list, const Guid& id) {
 }
 
 // Every class layout at one build, the layouts of the node kinds and of the associations
-// (parallel to model.cpp's association table).
+// (parallel to model_assoc.cpp's association table).
 struct SchemaLayouts {
   std::map<std::string_view, ClassLayout, cim::ILess> layouts;
   std::array<const ClassLayout*, kNodeKinds> kind_layouts{};
@@ -208,8 +209,8 @@ struct Host::Impl {
   std::unordered_map<Guid, SnapshotCollection, GuidHash> collections;
   std::unordered_map<Guid, Job, GuidHash> jobs;
 
-  // The schema at host_build (model.cpp), set by load(): immutable, one per build in the
-  // process, shared by every host of that build (decision 0072: a host is built per case).
+  // The schema at host_build (model_instances.cpp), set by load(): immutable, one per build in
+  // the process, shared by every host of that build (decision 0072: a host is built per case).
   std::shared_ptr<const SchemaLayouts> schema;
 
   // Derived indexes, rebuilt by load().
@@ -230,7 +231,7 @@ struct Host::Impl {
   void end_read();
   std::uint32_t code(std::uint32_t dmtf) const;  // DMTF code in the personality's family
 
-  // --- model.cpp ---
+  // --- model.cpp, model_instances.cpp, model_assoc.cpp ---
   void build_layouts();
   const ClassLayout* layout_of(std::string_view cls) const;
   bool served(NodeKind kind) const;
@@ -269,7 +270,7 @@ struct Host::Impl {
   std::string os_name() const;         // Win32_OperatingSystem.Name
   std::string product_serial() const;  // Win32_ComputerSystemProduct.IdentifyingNumber
 
-  // --- methods.cpp ---
+  // --- methods.cpp, methods_snapshot.cpp ---
   cim::Result<cim::MethodResult> invoke(const cim::ObjectPath& object, std::string_view method,
                                         const cim::PropertyList& in);
 

@@ -1,43 +1,18 @@
-// The WMI methods of contract §1: CreateSnapshot with the ordered synchronous checks of
-// §3.1 (first match wins) and the personalities of §3.4; DestroySnapshot and ApplySnapshot
-// (CS-SEQ-2, CS-SEQ-3); the collection, system-management and state-change methods a client
-// uses to arrange its inputs; and the job methods (RequestStateChange, GetError, GetErrorEx).
-// Bad parameters get the method's invalid-parameter code, never a crash or a half change.
+// The WMI methods of contract §1 and their dispatch: the parameter readers, the collection,
+// system-management and state-change methods a client uses to arrange its inputs, and the job
+// methods (RequestStateChange, GetError, GetErrorEx); the CreateSnapshot family is in
+// methods_snapshot.cpp. Bad parameters get the method's invalid-parameter code, never a crash
+// or a half change.
 #include <fmt/format.h>
 
 #include <algorithm>
 
-#include "host_impl.h"
 #include "hvsnap/cim/cimxml.h"
-#include "hvsnap/cim/codes.h"
-#include "hvsnap/cim/names.h"
 #include "hvsnap/cim/text.h"
+#include "methods_impl.h"
 
 namespace hvsnap::sim {
 
-namespace names = cim::names;
-using cim::JobState;
-using cim::MethodResult;
-using cim::ObjectPath;
-using cim::PropertyList;
-using cim::ReturnCode;
-using cim::Value;
-
-namespace {
-
-enum class Param { kAbsent, kOk, kBad };
-
-struct RefParam {
-  Param state = Param::kAbsent;
-  const ObjectPath* path = nullptr;  // into the parameter, or into `parsed`
-  std::optional<ObjectPath> parsed;
-
-  RefParam() = default;
-  RefParam(const RefParam&) = delete;
-};
-
-// A REF parameter: a reference value, or (as WMI scripting clients pass it) path text.
-// Fills `out` in place so a reference is used where it lies, without a copy.
 void ref_param(const PropertyList& in, std::string_view name, RefParam& out) {
   const Value* v = cim::find(in, name);
   if (v == nullptr || v->is_null()) return;
@@ -55,12 +30,6 @@ void ref_param(const PropertyList& in, std::string_view name, RefParam& out) {
   }
 }
 
-struct UintParam {
-  Param state = Param::kAbsent;
-  std::uint64_t value = 0;
-};
-
-// An unsigned integer parameter; text (as an untyped wire value) is parsed as uint64.
 UintParam uint_param(const PropertyList& in, std::string_view name) {
   const Value* v = cim::find(in, name);
   if (v == nullptr || v->is_null()) return {};
@@ -75,11 +44,6 @@ UintParam uint_param(const PropertyList& in, std::string_view name) {
   }
   return {Param::kBad, 0};
 }
-
-struct StringParam {
-  Param state = Param::kAbsent;
-  std::string value;
-};
 
 StringParam string_param(const PropertyList& in, std::string_view name) {
   const Value* v = cim::find(in, name);
@@ -103,49 +67,7 @@ MethodResult result(std::uint32_t code) {
   return r;
 }
 
-// The settings CreateSnapshot understands (contract §1, AMB-3, AMB-8).
-struct SnapshotSettings {
-  bool ignore_nonsnapshottable_disks = false;
-};
-
-// Parses SnapshotSettings; false for S-MALFORMED, S-WRONG-CLASS, S-OUT-OF-MAP and
-// S-UNKNOWN-PROP (all rejected by the reference behaviour, §3.1 step 6).
-bool parse_settings(const PropertyList& in, SnapshotSettings& out) {
-  const Value* v = cim::find(in, "SnapshotSettings");
-  if (v == nullptr || v->is_null()) return true;
-  if (v->is_array()) return false;
-  cim::Instance inst;
-  if (const cim::Instance* embedded = v->as_instance()) {
-    inst = *embedded;
-  } else if (const std::string* text = v->as_string()) {
-    if (text->empty()) return true;
-    auto parsed = cim::parse_embedded_instance(*text);
-    if (!parsed.ok()) return false;
-    inst = std::move(parsed).value();
-  } else {
-    return false;
-  }
-  if (!cim::iequals(inst.class_name(), names::kSnapshotSettings)) return false;
-  for (const cim::Property& p : inst.properties()) {
-    const Value& pv = p.value;
-    if (cim::iequals(p.name, "ConsistencyLevel") || cim::iequals(p.name, "GuestBackupType")) {
-      if (pv.is_null()) continue;
-      if (pv.is_array() || !cim::is_integer(pv.type())) return false;
-      auto u = pv.as_uint();
-      if (!u || *u > 2) return false;
-    } else if (cim::iequals(p.name, "IgnoreNonSnapshottableDisks")) {
-      if (pv.is_null()) continue;
-      if (pv.is_array() || pv.type() != cim::CimType::kBoolean) return false;
-      out.ignore_nonsnapshottable_disks = *pv.as_bool();
-    } else if (cim::iequals(p.name, "InstanceID") || cim::iequals(p.name, "ElementName") ||
-               cim::iequals(p.name, "Caption") || cim::iequals(p.name, "Description")) {
-      if (!pv.is_null() && (pv.is_array() || pv.type() != cim::CimType::kString)) return false;
-    } else {
-      return false;  // an unknown property
-    }
-  }
-  return true;
-}
+namespace {
 
 // One cause of a failed job as the Msvm_Error GetError/GetErrorEx return (contract §3.2),
 // every property of the class present (decision 0014).
@@ -169,600 +91,368 @@ cim::Instance error_instance(const Host::Impl& h, const JobError& e) {
   return cim::Instance{cim::Name::borrow(names::kError), s.take()};
 }
 
-// SnapshotType and SnapshotSettings (§3.1 steps 4-6), judged in one place whether the call
-// or the job (`validation: in-job`) rejects them.
-struct InputCheck {
-  std::uint32_t dmtf = ReturnCode::kCompleted;  // the DMTF code of the first failing step
-  std::string_view cause;                       // job error cause (contract §3.2)
-  std::string message;
-  SnapshotKind kind = SnapshotKind::kStandard;
-  SnapshotSettings settings;
-  bool ok() const { return dmtf == ReturnCode::kCompleted; }
-};
+}  // namespace
 
-InputCheck judge_input(const PropertyList& in, VendorSnapshotTypes vendor) {
-  InputCheck c;
-  auto reject = [&](std::uint32_t dmtf, std::string_view cause, std::string message) {
-    c.dmtf = dmtf;
-    c.cause = cause;
-    c.message = std::move(message);
-    return c;
-  };
-  const UintParam t = uint_param(in, "SnapshotType");
-  if (t.state != Param::kOk || t.value > 65535) {
-    return reject(ReturnCode::kInvalidParameter, "invalid-parameter",
-                  "SnapshotType is missing or not a uint16.");
+MethodResult Methods::define_collection(const PropertyList& in) {
+  StringParam name = string_param(in, "Name");
+  UintParam type = uint_param(in, "Type");
+  StringParam id_text = string_param(in, "Id");
+  if (name.state != Param::kOk || type.state != Param::kOk || type.value > 1 ||
+      id_text.state == Param::kBad) {
+    return result(ReturnCode::kMsvmInvalidParameter);
   }
-  if (t.value == 0 || (t.value >= 3 && t.value <= 32767)) {
-    return reject(ReturnCode::kInvalidType, "invalid-type",
-                  fmt::format("SnapshotType {} is not a snapshot type (1 or 2).", t.value));
+  Guid id;
+  if (id_text.state == Param::kOk && !id_text.value.empty()) {
+    auto parsed = Guid::parse(id_text.value);
+    if (!parsed || h_.groups.count(*parsed) || h_.management_groups.count(*parsed)) {
+      return result(ReturnCode::kMsvmInvalidParameter);
+    }
+    id = *parsed;
+  } else {
+    id = h_.rng_ids.guid();
   }
-  if (t.value >= 32768 && vendor == VendorSnapshotTypes::kReject) {
-    return reject(ReturnCode::kNotSupported, "unsupported-type",
-                  fmt::format("SnapshotType {} (vendor specific) is not supported.", t.value));
+  NodeKind kind;
+  if (type.value == 0) {
+    h_.groups.emplace(id, Group{id, name.value, {}, {}});
+    kind = NodeKind::kGroup;
+  } else {
+    h_.management_groups.emplace(id, ManagementGroup{id, name.value, {}});
+    kind = NodeKind::kManagementGroup;
   }
-  // M6: 32768 is Hyper-V's recovery type; other vendor values give standard snapshots.
-  c.kind = t.value == 2 || t.value == 32768 ? SnapshotKind::kRecovery : SnapshotKind::kStandard;
-  if (!parse_settings(in, c.settings)) {
-    return reject(ReturnCode::kInvalidParameter, "invalid-parameter",
-                  "SnapshotSettings is not a valid Msvm_VirtualSystemSnapshotSettingData.");
-  }
-  return c;
+  MethodResult r = result(ReturnCode::kCompleted);
+  cim::set(r.out, "DefinedCollection", Value::reference(h_.path_of({kind, id})));
+  return r;
 }
 
-class Methods {
- public:
-  explicit Methods(Host::Impl& h) : h_(h) {}
-
-  // --- Msvm_CollectionSnapshotService ---
-
-  MethodResult create_snapshot(const PropertyList& in) {
-    // §3.1 steps 1-3: the Collection reference.
-    RefParam c;
-    ref_param(in, "Collection", c);
-    if (c.state != Param::kOk) return fail(ReturnCode::kInvalidParameter);  // C-NULL, C-MALFORMED
-    const ObjectPath& p = *c.path;
-    if (foreign_namespace(p)) return fail(ReturnCode::kInvalidParameter);  // C-FOREIGN-NS
-    if (p.is_class_path()) return fail(ReturnCode::kInvalidParameter);     // names no key
-    const bool group = cim::iequals(p.class_name(), names::kVmGroup);
-    const bool management = cim::iequals(p.class_name(), names::kManagementCollection);
-    if (!group && !management) return fail(ReturnCode::kInvalidParameter);  // C-WRONG-CLASS
-    const cim::Key* key = p.key("CollectionID");
-    if (key == nullptr) return fail(ReturnCode::kInvalidParameter);  // names no key
-    auto id = Guid::parse(key->value);
-    if (!id || (group ? !h_.groups.count(*id) : !h_.management_groups.count(*id))) {
-      return fail(ReturnCode::kInvalidParameter);  // C-MISSING
-    }
-    // Steps 4-6: SnapshotType and SnapshotSettings; `validation: in-job` judges them in the job.
-    const InputCheck input = check_input(in);
-    const bool in_job = h_.personality.validation == Validation::kInJob;
-    if (!input.ok() && !in_job) return fail(input.dmtf);
-    // Step 7: a host that refuses collection snapshots (O1, O2, O3, O5), groups of groups too.
-    if (refused(management ? Node{NodeKind::kManagementGroup, *id} : Node{NodeKind::kGroup, *id}))
-      return fail(ReturnCode::kNotSupported);
-    // Steps 8-11: the collection's class and members (R is ignored, AMB-7).
-    if (management) return fail(ReturnCode::kNotSupported);  // C-MGMT (AMB-5)
-    const Group& g = must(h_.groups, *id);
-    if (g.members.empty()) return fail(ReturnCode::kInvalidState);  // C-EMPTY (AMB-4)
-    for (const Guid& m : g.members) {
-      const Vm& vm = must(h_.vms, m);
-      if (is_transitional(vm.state) || !vm.busy_job.is_nil())
-        return fail(ReturnCode::kInvalidState);
-    }
-    const bool recovery = input.ok() && input.kind == SnapshotKind::kRecovery;
-    if (recovery) {
-      for (const Guid& m : g.members) {
-        if (is_saved_like(must(h_.vms, m).state)) return fail(ReturnCode::kInvalidState);  // AMB-6
-      }
-    }
-    // Faults inside the envelope: a valid call may still fail transiently with no change.
-    if (h_.fires(FaultSite::kSyncFailed, [] { return "CreateSnapshot"; }))
-      return fail(ReturnCode::kFailed);
-    if (h_.fires(FaultSite::kSyncTimeout, [] { return "CreateSnapshot"; }))
-      return fail(ReturnCode::kTimeout);
-    // Step 12.
-    if (synchronous()) {
-      if (!input.ok()) return fail(input.dmtf);  // no job to judge it in
-      Job proto;
-      proto.group = g.id;
-      proto.members = g.members;
-      proto.snapshot_kind = input.kind;
-      proto.ignore_nonsnapshottable_disks = input.settings.ignore_nonsnapshottable_disks;
-      return create_now(proto);
-    }
-    Job& job = h_.new_job(JobKind::kCreateSnapshot, 198, true);
-    job.group = g.id;
-    job.members = g.members;
-    job.snapshot_kind = input.kind;
-    job.ignore_nonsnapshottable_disks = input.settings.ignore_nonsnapshottable_disks;
-    if (!input.ok()) {
-      job.invalid_cause = std::string(input.cause);
-      job.invalid_message = input.message;
-    }
-    h_.start_create_job(job);
-    return started(job);
+MethodResult Methods::rename_collection(const PropertyList& in) {
+  auto node = node_param(in, "Collection");
+  StringParam name = string_param(in, "NewName");
+  if (!node || name.state != Param::kOk || name.value.empty())
+    return result(ReturnCode::kMsvmInvalidParameter);
+  if (node->kind == NodeKind::kGroup) {
+    must(h_.groups, node->id).name = name.value;
+  } else if (node->kind == NodeKind::kManagementGroup) {
+    must(h_.management_groups, node->id).name = name.value;
+  } else {
+    return result(ReturnCode::kMsvmInvalidParameter);
   }
+  return result(ReturnCode::kCompleted);
+}
 
-  MethodResult destroy_or_apply(const PropertyList& in, JobKind kind) {
-    const char* param =
-        kind == JobKind::kDestroySnapshot ? "AffectedSnapshotCollection" : "SnapshotCollection";
-    RefParam c;
-    ref_param(in, param, c);
-    if (c.state != Param::kOk || foreign_namespace(*c.path) ||
-        !cim::iequals(c.path->class_name(), names::kSnapshotCollection)) {
-      return fail(ReturnCode::kInvalidParameter);
-    }
-    const cim::Key* key = c.path->key("CollectionID");
-    auto id = key == nullptr ? std::nullopt : Guid::parse(key->value);
-    auto it = id ? h_.collections.find(*id) : h_.collections.end();
-    if (it == h_.collections.end() || !h_.visible(it->second))
-      return fail(ReturnCode::kInvalidParameter);
-    std::vector<Guid> vms;
-    for (const Guid& sid : it->second.members) {
-      auto sit = h_.snapshots.find(sid);
-      if (sit == h_.snapshots.end()) continue;
-      if (std::find(vms.begin(), vms.end(), sit->second.vm) == vms.end())
-        vms.push_back(sit->second.vm);
-    }
-    for (const Guid& v : vms) {
-      const Vm& vm = must(h_.vms, v);
-      if (is_transitional(vm.state) || !vm.busy_job.is_nil())
-        return fail(ReturnCode::kInvalidState);
-      if (kind == JobKind::kApplySnapshot && has_worker_process(vm.state)) {
-        return fail(ReturnCode::kInvalidState);  // CS-SEQ-3: a running (or paused) member
-      }
-    }
-    if (synchronous()) {
-      if (kind == JobKind::kDestroySnapshot) {
-        h_.destroy_snapshot_collection(*id);
-      } else {
-        h_.apply_snapshot_collection(*id);
-      }
-      return result(ReturnCode::kCompleted);
-    }
-    Job& job = h_.new_job(kind, kind == JobKind::kDestroySnapshot ? 72 : 71, true);
-    job.target = *id;
-    job.members = vms;
-    for (const Guid& v : vms)
-      must(h_.vms, v).busy_job = job.id;
-    h_.schedule_first_step(job);
-    return started(job);
+// RemoveMember with the collection named by its CollectionID.
+MethodResult Methods::remove_member_by_id(const PropertyList& in) {
+  StringParam id = string_param(in, "CollectionId");
+  auto g = id.state == Param::kOk ? Guid::parse(id.value) : std::nullopt;
+  if (!g) return result(ReturnCode::kMsvmInvalidParameter);
+  PropertyList rewritten;
+  if (const Value* member = cim::find(in, "Member")) cim::set(rewritten, "Member", *member);
+  const NodeKind kind = h_.groups.count(*g)              ? NodeKind::kGroup
+                        : h_.management_groups.count(*g) ? NodeKind::kManagementGroup
+                                                         : NodeKind::kHost;
+  if (kind == NodeKind::kHost) return result(ReturnCode::kMsvmInvalidParameter);
+  cim::set(rewritten, "Collection", Value::reference(h_.path_of({kind, *g})));
+  return add_or_remove_member(rewritten, false);
+}
+
+MethodResult Methods::destroy_collection(const PropertyList& in) {
+  auto node = node_param(in, "Collection");
+  if (!node || (node->kind != NodeKind::kGroup && node->kind != NodeKind::kManagementGroup)) {
+    return result(ReturnCode::kMsvmInvalidParameter);
   }
-
-  // --- Msvm_CollectionManagementService (Msvm code family) ---
-
-  MethodResult define_collection(const PropertyList& in) {
-    StringParam name = string_param(in, "Name");
-    UintParam type = uint_param(in, "Type");
-    StringParam id_text = string_param(in, "Id");
-    if (name.state != Param::kOk || type.state != Param::kOk || type.value > 1 ||
-        id_text.state == Param::kBad) {
-      return result(ReturnCode::kMsvmInvalidParameter);
-    }
-    Guid id;
-    if (id_text.state == Param::kOk && !id_text.value.empty()) {
-      auto parsed = Guid::parse(id_text.value);
-      if (!parsed || h_.groups.count(*parsed) || h_.management_groups.count(*parsed)) {
-        return result(ReturnCode::kMsvmInvalidParameter);
-      }
-      id = *parsed;
-    } else {
-      id = h_.rng_ids.guid();
-    }
-    NodeKind kind;
-    if (type.value == 0) {
-      h_.groups.emplace(id, Group{id, name.value, {}, {}});
-      kind = NodeKind::kGroup;
-    } else {
-      h_.management_groups.emplace(id, ManagementGroup{id, name.value, {}});
-      kind = NodeKind::kManagementGroup;
-    }
-    MethodResult r = result(ReturnCode::kCompleted);
-    cim::set(r.out, "DefinedCollection", Value::reference(h_.path_of({kind, id})));
-    return r;
-  }
-
-  MethodResult rename_collection(const PropertyList& in) {
-    auto node = node_param(in, "Collection");
-    StringParam name = string_param(in, "NewName");
-    if (!node || name.state != Param::kOk || name.value.empty())
-      return result(ReturnCode::kMsvmInvalidParameter);
-    if (node->kind == NodeKind::kGroup) {
-      must(h_.groups, node->id).name = name.value;
-    } else if (node->kind == NodeKind::kManagementGroup) {
-      must(h_.management_groups, node->id).name = name.value;
-    } else {
-      return result(ReturnCode::kMsvmInvalidParameter);
-    }
+  if (node->kind == NodeKind::kManagementGroup) {
+    h_.management_groups.erase(node->id);
     return result(ReturnCode::kCompleted);
   }
-
-  // RemoveMember with the collection named by its CollectionID.
-  MethodResult remove_member_by_id(const PropertyList& in) {
-    StringParam id = string_param(in, "CollectionId");
-    auto g = id.state == Param::kOk ? Guid::parse(id.value) : std::nullopt;
-    if (!g) return result(ReturnCode::kMsvmInvalidParameter);
-    PropertyList rewritten;
-    if (const Value* member = cim::find(in, "Member")) cim::set(rewritten, "Member", *member);
-    const NodeKind kind = h_.groups.count(*g)              ? NodeKind::kGroup
-                          : h_.management_groups.count(*g) ? NodeKind::kManagementGroup
-                                                           : NodeKind::kHost;
-    if (kind == NodeKind::kHost) return result(ReturnCode::kMsvmInvalidParameter);
-    cim::set(rewritten, "Collection", Value::reference(h_.path_of({kind, *g})));
-    return add_or_remove_member(rewritten, false);
+  const Group& g = must(h_.groups, node->id);
+  if (!g.snapshot_collections.empty()) return result(ReturnCode::kMsvmInvalidState);
+  for (const Guid& jid : h_.active_jobs) {
+    if (must(h_.jobs, jid).group == g.id) return result(ReturnCode::kMsvmInvalidState);
   }
+  for (const Guid& m : g.members)
+    unlink(m, g.id);
+  for (auto& [mid, mg] : h_.management_groups) {
+    mg.members.erase(std::remove(mg.members.begin(), mg.members.end(), g.id), mg.members.end());
+  }
+  h_.groups.erase(node->id);
+  return result(ReturnCode::kCompleted);
+}
 
-  MethodResult destroy_collection(const PropertyList& in) {
-    auto node = node_param(in, "Collection");
-    if (!node || (node->kind != NodeKind::kGroup && node->kind != NodeKind::kManagementGroup)) {
-      return result(ReturnCode::kMsvmInvalidParameter);
+MethodResult Methods::add_or_remove_member(const PropertyList& in, bool add) {
+  auto member = node_param(in, "Member");
+  auto collection = node_param(in, "Collection");
+  if (!member || !collection) return result(ReturnCode::kMsvmInvalidParameter);
+  std::vector<Guid>* list = nullptr;
+  if (collection->kind == NodeKind::kGroup && member->kind == NodeKind::kVm) {
+    list = &must(h_.groups, collection->id).members;
+  } else if (collection->kind == NodeKind::kManagementGroup && member->kind == NodeKind::kGroup) {
+    list = &must(h_.management_groups, collection->id).members;
+  } else {
+    return result(ReturnCode::kMsvmInvalidParameter);
+  }
+  const auto it = std::find(list->begin(), list->end(), member->id);
+  if (add) {
+    if (it == list->end()) {
+      list->push_back(member->id);
+      if (member->kind == NodeKind::kVm) h_.vm_groups[member->id].push_back(collection->id);
     }
-    if (node->kind == NodeKind::kManagementGroup) {
-      h_.management_groups.erase(node->id);
-      return result(ReturnCode::kCompleted);
-    }
-    const Group& g = must(h_.groups, node->id);
-    if (!g.snapshot_collections.empty()) return result(ReturnCode::kMsvmInvalidState);
-    for (const Guid& jid : h_.active_jobs) {
-      if (must(h_.jobs, jid).group == g.id) return result(ReturnCode::kMsvmInvalidState);
-    }
-    for (const Guid& m : g.members)
-      unlink(m, g.id);
-    for (auto& [mid, mg] : h_.management_groups) {
-      mg.members.erase(std::remove(mg.members.begin(), mg.members.end(), g.id), mg.members.end());
-    }
-    h_.groups.erase(node->id);
+  } else {
+    if (it == list->end()) return result(ReturnCode::kMsvmInvalidParameter);
+    list->erase(it);
+    if (member->kind == NodeKind::kVm) unlink(member->id, collection->id);
+  }
+  return result(ReturnCode::kCompleted);
+}
+
+MethodResult Methods::define_system(const PropertyList& in) {
+  auto settings = settings_param(in);
+  if (!settings) return result(ReturnCode::kMsvmInvalidParameter);
+  Vm vm;
+  vm.id = h_.rng_ids.guid();
+  vm.name = settings->get_string("ElementName");
+  if (vm.name.empty()) vm.name = "New Virtual Machine";
+  if (const Value* t = settings->get("UserSnapshotType"); t != nullptr && !t->is_null()) {
+    auto ct = checkpoint_type(*t);
+    if (!ct) return result(ReturnCode::kMsvmInvalidParameter);
+    vm.checkpoint_type = *ct;
+  }
+  vm.created_ms = h_.now_ms;
+  const Guid id = vm.id;
+  h_.vms.emplace(id, std::move(vm));
+  MethodResult r = result(ReturnCode::kCompleted);
+  cim::set(r.out, "ResultingSystem", Value::reference(h_.path_of({NodeKind::kVm, id})));
+  return r;
+}
+
+MethodResult Methods::destroy_system(const PropertyList& in) {
+  auto node = node_param(in, "AffectedSystem");
+  if (!node || node->kind != NodeKind::kVm) return result(ReturnCode::kMsvmInvalidParameter);
+  Vm& vm = must(h_.vms, node->id);
+  if (is_transitional(vm.state) || !vm.busy_job.is_nil() || has_worker_process(vm.state)) {
+    return result(ReturnCode::kMsvmInvalidState);
+  }
+  if (synchronous()) {
+    h_.destroy_vm(vm.id);
     return result(ReturnCode::kCompleted);
   }
+  // J6: real hosts answer DestroySystem with 4096 and a job (JobType 3).
+  Job& job = h_.new_job(JobKind::kDestroySystem, 3, false);
+  job.target = vm.id;
+  job.members = {vm.id};
+  vm.busy_job = job.id;
+  h_.schedule_first_step(job);
+  return started(job);
+}
 
-  MethodResult add_or_remove_member(const PropertyList& in, bool add) {
-    auto member = node_param(in, "Member");
-    auto collection = node_param(in, "Collection");
-    if (!member || !collection) return result(ReturnCode::kMsvmInvalidParameter);
-    std::vector<Guid>* list = nullptr;
-    if (collection->kind == NodeKind::kGroup && member->kind == NodeKind::kVm) {
-      list = &must(h_.groups, collection->id).members;
-    } else if (collection->kind == NodeKind::kManagementGroup && member->kind == NodeKind::kGroup) {
-      list = &must(h_.management_groups, collection->id).members;
-    } else {
-      return result(ReturnCode::kMsvmInvalidParameter);
-    }
-    const auto it = std::find(list->begin(), list->end(), member->id);
-    if (add) {
-      if (it == list->end()) {
-        list->push_back(member->id);
-        if (member->kind == NodeKind::kVm) h_.vm_groups[member->id].push_back(collection->id);
-      }
-    } else {
-      if (it == list->end()) return result(ReturnCode::kMsvmInvalidParameter);
-      list->erase(it);
-      if (member->kind == NodeKind::kVm) unlink(member->id, collection->id);
-    }
-    return result(ReturnCode::kCompleted);
+MethodResult Methods::modify_system_settings(const PropertyList& in) {
+  auto settings = settings_param(in);
+  if (!settings) return result(ReturnCode::kMsvmInvalidParameter);
+  auto path = ObjectPath(cim::Name::borrow(names::kNamespace), cim::Name::borrow(names::kVssd));
+  path.add_key("InstanceID", settings->get_string("InstanceID"));
+  auto node = h_.resolve(path);
+  if (!node.ok() || node->kind != NodeKind::kLiveVssd)
+    return result(ReturnCode::kMsvmInvalidParameter);
+  Vm& vm = must(h_.vms, node->id);
+  std::optional<CheckpointType> ct;
+  if (const Value* t = settings->get("UserSnapshotType"); t != nullptr && !t->is_null()) {
+    ct = checkpoint_type(*t);
+    if (!ct) return result(ReturnCode::kMsvmInvalidParameter);
   }
-
-  // --- Msvm_VirtualSystemManagementService (Msvm code family) ---
-
-  MethodResult define_system(const PropertyList& in) {
-    auto settings = settings_param(in);
-    if (!settings) return result(ReturnCode::kMsvmInvalidParameter);
-    Vm vm;
-    vm.id = h_.rng_ids.guid();
-    vm.name = settings->get_string("ElementName");
-    if (vm.name.empty()) vm.name = "New Virtual Machine";
-    if (const Value* t = settings->get("UserSnapshotType"); t != nullptr && !t->is_null()) {
-      auto ct = checkpoint_type(*t);
-      if (!ct) return result(ReturnCode::kMsvmInvalidParameter);
-      vm.checkpoint_type = *ct;
-    }
-    vm.created_ms = h_.now_ms;
-    const Guid id = vm.id;
-    h_.vms.emplace(id, std::move(vm));
-    MethodResult r = result(ReturnCode::kCompleted);
-    cim::set(r.out, "ResultingSystem", Value::reference(h_.path_of({NodeKind::kVm, id})));
-    return r;
+  if (is_transitional(vm.state) || !vm.busy_job.is_nil())
+    return result(ReturnCode::kMsvmInvalidState);
+  if (ct) vm.checkpoint_type = *ct;
+  if (const Value* n = settings->get("ElementName");
+      n != nullptr && n->as_string() != nullptr && !n->as_string()->empty()) {
+    vm.name = *n->as_string();
   }
+  return result(ReturnCode::kCompleted);
+}
 
-  MethodResult destroy_system(const PropertyList& in) {
-    auto node = node_param(in, "AffectedSystem");
-    if (!node || node->kind != NodeKind::kVm) return result(ReturnCode::kMsvmInvalidParameter);
-    Vm& vm = must(h_.vms, node->id);
-    if (is_transitional(vm.state) || !vm.busy_job.is_nil() || has_worker_process(vm.state)) {
-      return result(ReturnCode::kMsvmInvalidState);
-    }
-    if (synchronous()) {
-      h_.destroy_vm(vm.id);
-      return result(ReturnCode::kCompleted);
-    }
-    // J6: real hosts answer DestroySystem with 4096 and a job (JobType 3).
-    Job& job = h_.new_job(JobKind::kDestroySystem, 3, false);
-    job.target = vm.id;
-    job.members = {vm.id};
-    vm.busy_job = job.id;
-    h_.schedule_first_step(job);
-    return started(job);
+// Returns {0, 4096, 32768..32778} only (C5): a move the VM cannot make is 32775 (as Saving
+// an Off VM is on a real host), a value the fake does not model 32770, any other 32773.
+MethodResult Methods::vm_request_state_change(const Guid& vm_id, const PropertyList& in) {
+  UintParam rs = uint_param(in, "RequestedState");
+  if (rs.state != Param::kOk || rs.value > 65535) return result(ReturnCode::kMsvmInvalidParameter);
+  Vm& vm = must(h_.vms, vm_id);
+  const std::optional<Transition> t = transition(vm.state, rs.value);
+  if (!t) {
+    const bool known = rs.value == 7 || rs.value == 8 || rs.value == 32779 || rs.value == 32780;
+    return result(known ? ReturnCode::kMsvmNotSupported : ReturnCode::kMsvmInvalidParameter);
   }
+  if (is_transitional(vm.state) || !vm.busy_job.is_nil() || t->via == VmState::kOff)
+    return result(ReturnCode::kMsvmInvalidState);
+  Job& job = h_.new_job(JobKind::kStateChange, t->job_type, false);
+  job.target = vm.id;
+  job.requested_state = static_cast<std::uint16_t>(rs.value);
+  vm.state = t->via;
+  vm.target = t->to;
+  vm.transition_job = job.id;
+  h_.schedule(job, h_.timing.transition_ms);
+  return started(job);
+}
 
-  MethodResult modify_system_settings(const PropertyList& in) {
-    auto settings = settings_param(in);
-    if (!settings) return result(ReturnCode::kMsvmInvalidParameter);
-    auto path = ObjectPath(cim::Name::borrow(names::kNamespace), cim::Name::borrow(names::kVssd));
-    path.add_key("InstanceID", settings->get_string("InstanceID"));
-    auto node = h_.resolve(path);
-    if (!node.ok() || node->kind != NodeKind::kLiveVssd)
-      return result(ReturnCode::kMsvmInvalidParameter);
-    Vm& vm = must(h_.vms, node->id);
-    std::optional<CheckpointType> ct;
-    if (const Value* t = settings->get("UserSnapshotType"); t != nullptr && !t->is_null()) {
-      ct = checkpoint_type(*t);
-      if (!ct) return result(ReturnCode::kMsvmInvalidParameter);
-    }
-    if (is_transitional(vm.state) || !vm.busy_job.is_nil())
-      return result(ReturnCode::kMsvmInvalidState);
-    if (ct) vm.checkpoint_type = *ct;
-    if (const Value* n = settings->get("ElementName");
-        n != nullptr && n->as_string() != nullptr && !n->as_string()->empty()) {
-      vm.name = *n->as_string();
-    }
-    return result(ReturnCode::kCompleted);
-  }
-
-  // --- Msvm_ComputerSystem.RequestStateChange ---
-
-  // Returns {0, 4096, 32768..32778} only (C5): a move the VM cannot make is 32775 (as Saving
-  // an Off VM is on a real host), a value the fake does not model 32770, any other 32773.
-  MethodResult vm_request_state_change(const Guid& vm_id, const PropertyList& in) {
-    UintParam rs = uint_param(in, "RequestedState");
-    if (rs.state != Param::kOk || rs.value > 65535)
-      return result(ReturnCode::kMsvmInvalidParameter);
-    Vm& vm = must(h_.vms, vm_id);
-    const std::optional<Transition> t = transition(vm.state, rs.value);
-    if (!t) {
-      const bool known = rs.value == 7 || rs.value == 8 || rs.value == 32779 || rs.value == 32780;
-      return result(known ? ReturnCode::kMsvmNotSupported : ReturnCode::kMsvmInvalidParameter);
-    }
-    if (is_transitional(vm.state) || !vm.busy_job.is_nil() || t->via == VmState::kOff)
-      return result(ReturnCode::kMsvmInvalidState);
-    Job& job = h_.new_job(JobKind::kStateChange, t->job_type, false);
-    job.target = vm.id;
-    job.requested_state = static_cast<std::uint16_t>(rs.value);
-    vm.state = t->via;
-    vm.target = t->to;
-    vm.transition_job = job.id;
-    h_.schedule(job, h_.timing.transition_ms);
-    return started(job);
-  }
-
-  // A requested move (V2's RequestedState map; 6/32773, 9/32776 are the same request in the
-  // DMTF and vendor spelling): the transitional state it passes, where it ends, its JobType.
-  // nullopt: a value the fake does not model; `via` kOff: not possible from `from`.
-  struct Transition {
-    VmState via;
-    VmState to;
-    std::uint16_t job_type;
-  };
-  static std::optional<Transition> transition(VmState from, std::uint64_t requested) {
-    const Transition refused{VmState::kOff, VmState::kOff, 0};
-    const bool stopped = from == VmState::kOff || from == VmState::kSaved ||
-                         from == VmState::kFastSaved || from == VmState::kHibernated;
-    switch (requested) {
-      case 2:  // Enabled: start, restore a saved state, or resume
-        if (from == VmState::kPaused) return Transition{VmState::kResuming, VmState::kRunning, 27};
-        if (!stopped) return refused;
-        return Transition{VmState::kStarting, VmState::kRunning,
-                          std::uint16_t(from == VmState::kOff ? 12 : 15)};
-      case 3:  // Disabled: turn off (also discards a saved state)
-        if (from == VmState::kOff) return refused;
-        return Transition{VmState::kShuttingDown, VmState::kOff, 13};
-      case 4:  // Shut Down: through the guest
-        if (from != VmState::kRunning) return refused;
-        return Transition{VmState::kShuttingDown, VmState::kOff, 16};
-      case 6:
-      case 32773:  // Offline / Saving: save
-        if (from != VmState::kRunning && from != VmState::kPaused) return refused;
-        return Transition{VmState::kSaving, VmState::kSaved, 14};
-      case 9:
-      case 32776:  // Quiesce / Pausing: pause
-        if (from != VmState::kRunning) return refused;
-        return Transition{VmState::kPausing, VmState::kPaused, 26};
-      case 32777:  // Resuming
-        if (from != VmState::kPaused) return refused;
-        return Transition{VmState::kResuming, VmState::kRunning, 27};
-      case 10:
-      case 11:  // Reboot / Reset
-        if (from != VmState::kRunning && from != VmState::kPaused) return refused;
-        return Transition{VmState::kStarting, VmState::kRunning,
-                          std::uint16_t(requested == 10 ? 29 : 28)};
-      default:
-        return std::nullopt;
-    }
-  }
-
-  // --- Msvm_ConcreteJob ---
-
-  // Msvm_ConcreteJob.RequestStateChange: refusals in the job-control-codes family (C4).
-  MethodResult job_request_state_change(const Guid& job_id, const PropertyList& in) {
-    const bool msvm = h_.personality.job_control_codes == CodeFamily::kMsvm;
-    const MethodResult invalid_parameter = result(msvm ? 32773 : 5);
-    const MethodResult invalid_transition = result(msvm ? 32775 : 4097);
-    const MethodResult not_supported = result(msvm ? 32770 : 1);
-    UintParam rs = uint_param(in, "RequestedState");
-    if (rs.state != Param::kOk) return invalid_parameter;
-    if (const Value* tp = cim::find(in, "TimeoutPeriod"); tp != nullptr && !tp->is_null()) {
-      const cim::DateTime* d = tp->as_datetime();
-      if (d == nullptr || d->micros() != 0)  // a timeout is not supported
-        return msvm ? not_supported : result(4098);
-    }
-    Job& job = must(h_.jobs, job_id);
-    if (JobState(job.state).is_terminal()) return invalid_transition;
-    switch (rs.value) {
-      case 2:  // Start: resume a job the client suspended
-        if (job.state != JobState::kSuspended || job.resume_after_suspend)
-          return invalid_transition;
-        job.state = JobState::kRunning;
-        job.last_change_ms = h_.now_ms;
-        h_.schedule(job, h_.timing.member_snapshot_ms);
-        return result(0);
-      case 3:  // Suspend
-        if (job.state != JobState::kRunning || job.kind == JobKind::kStateChange ||
-            job.stall_deadline_ms >= 0) {
-          return invalid_transition;
-        }
-        job.state = JobState::kSuspended;
-        job.resume_after_suspend = false;
-        job.last_change_ms = h_.now_ms;
-        return result(0);
-      case 4:  // Terminate
-      case 5:  // Kill
-        if (!job.cancellable) return invalid_transition;
-        h_.fail(job, rs.value == 4 ? JobState::kTerminated : JobState::kKilled,
-                {JobError{"cancelled",
-                          fmt::format("The job was {} at the client's request.",
-                                      rs.value == 4 ? "terminated" : "killed"),
-                          {}}},
-                "The operation was cancelled.");
-        return result(0);
-      case 6:
-        return not_supported;  // Service
-      default:
-        return invalid_parameter;
-    }
-  }
-
-  MethodResult get_error(const Guid& job_id, bool all) {
-    const Job& job = must(h_.jobs, job_id);
-    MethodResult r = result(0);
-    if (all) {
-      std::vector<std::string> texts;
-      for (const JobError& e : job.errors)
-        texts.push_back(cim::format_embedded_instance(error_instance(h_, e)));
-      cim::set(r.out, "Errors", Value::string_array(std::move(texts)));
-    } else if (job.errors.empty()) {
-      cim::set(r.out, "Error", Value::null(cim::CimType::kString));
-    } else {
-      cim::set(
-          r.out, "Error",
-          Value::string(cim::format_embedded_instance(error_instance(h_, job.errors.front()))));
-    }
-    return r;
-  }
-
- private:
-  MethodResult fail(std::uint32_t dmtf) { return result(h_.code(dmtf)); }
-
-  InputCheck check_input(const PropertyList& in) const {
-    return judge_input(in, h_.personality.vendor_snapshot_types);
-  }
-
-  // refuse-collection-snapshots: any member (of any nested group) in a listed state.
-  bool refused(const Node& collection) const {
-    const RefusePolicy& policy = h_.personality.refuse_collection_snapshots;
-    if (policy.none()) return false;
-    if (policy.all) return true;
-    auto group_refused = [&](const Group& g) {
-      for (const Guid& m : g.members) {
-        const VmState s = must(h_.vms, m).state;
-        if (std::binary_search(policy.states.begin(), policy.states.end(), s)) return true;
-      }
-      return false;
-    };
-    if (collection.kind == NodeKind::kGroup) return group_refused(must(h_.groups, collection.id));
-    for (const Guid& gid : must(h_.management_groups, collection.id).members) {
-      if (group_refused(must(h_.groups, gid))) return true;
-    }
-    return false;
-  }
-
-  MethodResult started(const Job& job) {
-    MethodResult r = result(ReturnCode::kJobStarted);
-    cim::set(r.out, "Job", Value::reference(h_.path_of({NodeKind::kJob, job.id})));
-    return r;
-  }
-
-  bool synchronous() {
-    switch (h_.personality.completion) {
-      case Completion::kJob:
-        return false;
-      case Completion::kSynchronous:
-        return true;
-      case Completion::kMixed:
-        return h_.rng_choices.chance(0.5);
-    }
-    return false;
-  }
-
-  // `completion: synchronous`: the whole job inside the call; 0 with the result, or a
-  // failure code with everything undone.
-  MethodResult create_now(Job& job) {
-    for (const Guid& m : job.members) {
-      Vm& vm = must(h_.vms, m);
-      if (h_.fires(FaultSite::kJobExceptionAtMember,
-                   [&] { return fmt::format("synchronous CreateSnapshot ({})", vm.name); })) {
-        h_.rollback(job);
-        return fail(ReturnCode::kFailed);
-      }
-      if (!h_.member_causes(vm, job).empty()) {
-        h_.rollback(job);
-        return fail(ReturnCode::kInvalidState);
-      }
-      h_.snapshot_member(job, vm);
-    }
-    const Guid id = h_.make_snapshot_collection(job);
-    must(h_.collections, id).created_by_job = Guid{};
-    MethodResult r = result(ReturnCode::kCompleted);
-    cim::set(r.out, "ResultingSnapshotCollection",
-             Value::reference(h_.path_of({NodeKind::kSnapshotCollection, id})));
-    return r;
-  }
-
-  std::optional<Node> node_param(const PropertyList& in, std::string_view name) {
-    RefParam p;
-    ref_param(in, name, p);
-    if (p.state != Param::kOk) return std::nullopt;
-    auto node = h_.resolve(*p.path);
-    if (!node.ok()) return std::nullopt;
-    return *node;
-  }
-
-  std::optional<cim::Instance> settings_param(const PropertyList& in) {
-    const Value* v = cim::find(in, "SystemSettings");
-    if (v == nullptr || v->is_null() || v->is_array()) return std::nullopt;
-    cim::Instance inst;
-    if (const cim::Instance* i = v->as_instance()) {
-      inst = *i;
-    } else if (const std::string* s = v->as_string()) {
-      auto parsed = cim::parse_embedded_instance(*s);
-      if (!parsed.ok()) return std::nullopt;
-      inst = std::move(parsed).value();
-    } else {
+std::optional<Methods::Transition> Methods::transition(VmState from, std::uint64_t requested) {
+  const Transition refused{VmState::kOff, VmState::kOff, 0};
+  const bool stopped = from == VmState::kOff || from == VmState::kSaved ||
+                       from == VmState::kFastSaved || from == VmState::kHibernated;
+  switch (requested) {
+    case 2:  // Enabled: start, restore a saved state, or resume
+      if (from == VmState::kPaused) return Transition{VmState::kResuming, VmState::kRunning, 27};
+      if (!stopped) return refused;
+      return Transition{VmState::kStarting, VmState::kRunning,
+                        std::uint16_t(from == VmState::kOff ? 12 : 15)};
+    case 3:  // Disabled: turn off (also discards a saved state)
+      if (from == VmState::kOff) return refused;
+      return Transition{VmState::kShuttingDown, VmState::kOff, 13};
+    case 4:  // Shut Down: through the guest
+      if (from != VmState::kRunning) return refused;
+      return Transition{VmState::kShuttingDown, VmState::kOff, 16};
+    case 6:
+    case 32773:  // Offline / Saving: save
+      if (from != VmState::kRunning && from != VmState::kPaused) return refused;
+      return Transition{VmState::kSaving, VmState::kSaved, 14};
+    case 9:
+    case 32776:  // Quiesce / Pausing: pause
+      if (from != VmState::kRunning) return refused;
+      return Transition{VmState::kPausing, VmState::kPaused, 26};
+    case 32777:  // Resuming
+      if (from != VmState::kPaused) return refused;
+      return Transition{VmState::kResuming, VmState::kRunning, 27};
+    case 10:
+    case 11:  // Reboot / Reset
+      if (from != VmState::kRunning && from != VmState::kPaused) return refused;
+      return Transition{VmState::kStarting, VmState::kRunning,
+                        std::uint16_t(requested == 10 ? 29 : 28)};
+    default:
       return std::nullopt;
-    }
-    if (!cim::iequals(inst.class_name(), names::kVssd)) return std::nullopt;
-    return inst;
   }
+}
 
-  static std::optional<CheckpointType> checkpoint_type(const Value& v) {
-    std::optional<std::uint64_t> u = v.as_uint();
-    if (!u && v.as_string() != nullptr) {
-      auto parsed = Value::from_text(cim::CimType::kUint16, *v.as_string());
-      if (parsed.ok()) u = parsed->as_uint();
-    }
-    if (!u || *u < 2 || *u > 5) return std::nullopt;
-    return static_cast<CheckpointType>(*u);
+// Msvm_ConcreteJob.RequestStateChange: refusals in the job-control-codes family (C4).
+MethodResult Methods::job_request_state_change(const Guid& job_id, const PropertyList& in) {
+  const bool msvm = h_.personality.job_control_codes == CodeFamily::kMsvm;
+  const MethodResult invalid_parameter = result(msvm ? 32773 : 5);
+  const MethodResult invalid_transition = result(msvm ? 32775 : 4097);
+  const MethodResult not_supported = result(msvm ? 32770 : 1);
+  UintParam rs = uint_param(in, "RequestedState");
+  if (rs.state != Param::kOk) return invalid_parameter;
+  if (const Value* tp = cim::find(in, "TimeoutPeriod"); tp != nullptr && !tp->is_null()) {
+    const cim::DateTime* d = tp->as_datetime();
+    if (d == nullptr || d->micros() != 0)  // a timeout is not supported
+      return msvm ? not_supported : result(4098);
   }
-
-  void unlink(const Guid& vm, const Guid& group) {
-    auto it = h_.vm_groups.find(vm);
-    if (it == h_.vm_groups.end()) return;
-    auto& list = it->second;
-    list.erase(std::remove(list.begin(), list.end(), group), list.end());
-    if (list.empty()) h_.vm_groups.erase(it);
+  Job& job = must(h_.jobs, job_id);
+  if (JobState(job.state).is_terminal()) return invalid_transition;
+  switch (rs.value) {
+    case 2:  // Start: resume a job the client suspended
+      if (job.state != JobState::kSuspended || job.resume_after_suspend) return invalid_transition;
+      job.state = JobState::kRunning;
+      job.last_change_ms = h_.now_ms;
+      h_.schedule(job, h_.timing.member_snapshot_ms);
+      return result(0);
+    case 3:  // Suspend
+      if (job.state != JobState::kRunning || job.kind == JobKind::kStateChange ||
+          job.stall_deadline_ms >= 0) {
+        return invalid_transition;
+      }
+      job.state = JobState::kSuspended;
+      job.resume_after_suspend = false;
+      job.last_change_ms = h_.now_ms;
+      return result(0);
+    case 4:  // Terminate
+    case 5:  // Kill
+      if (!job.cancellable) return invalid_transition;
+      h_.fail(job, rs.value == 4 ? JobState::kTerminated : JobState::kKilled,
+              {JobError{"cancelled",
+                        fmt::format("The job was {} at the client's request.",
+                                    rs.value == 4 ? "terminated" : "killed"),
+                        {}}},
+              "The operation was cancelled.");
+      return result(0);
+    case 6:
+      return not_supported;  // Service
+    default:
+      return invalid_parameter;
   }
+}
 
-  Host::Impl& h_;
-};
+MethodResult Methods::get_error(const Guid& job_id, bool all) {
+  const Job& job = must(h_.jobs, job_id);
+  MethodResult r = result(0);
+  if (all) {
+    std::vector<std::string> texts;
+    for (const JobError& e : job.errors)
+      texts.push_back(cim::format_embedded_instance(error_instance(h_, e)));
+    cim::set(r.out, "Errors", Value::string_array(std::move(texts)));
+  } else if (job.errors.empty()) {
+    cim::set(r.out, "Error", Value::null(cim::CimType::kString));
+  } else {
+    cim::set(r.out, "Error",
+             Value::string(cim::format_embedded_instance(error_instance(h_, job.errors.front()))));
+  }
+  return r;
+}
 
-}  // namespace
+MethodResult Methods::started(const Job& job) {
+  MethodResult r = result(ReturnCode::kJobStarted);
+  cim::set(r.out, "Job", Value::reference(h_.path_of({NodeKind::kJob, job.id})));
+  return r;
+}
+
+bool Methods::synchronous() {
+  switch (h_.personality.completion) {
+    case Completion::kJob:
+      return false;
+    case Completion::kSynchronous:
+      return true;
+    case Completion::kMixed:
+      return h_.rng_choices.chance(0.5);
+  }
+  return false;
+}
+
+std::optional<Node> Methods::node_param(const PropertyList& in, std::string_view name) {
+  RefParam p;
+  ref_param(in, name, p);
+  if (p.state != Param::kOk) return std::nullopt;
+  auto node = h_.resolve(*p.path);
+  if (!node.ok()) return std::nullopt;
+  return *node;
+}
+
+std::optional<cim::Instance> Methods::settings_param(const PropertyList& in) {
+  const Value* v = cim::find(in, "SystemSettings");
+  if (v == nullptr || v->is_null() || v->is_array()) return std::nullopt;
+  cim::Instance inst;
+  if (const cim::Instance* i = v->as_instance()) {
+    inst = *i;
+  } else if (const std::string* s = v->as_string()) {
+    auto parsed = cim::parse_embedded_instance(*s);
+    if (!parsed.ok()) return std::nullopt;
+    inst = std::move(parsed).value();
+  } else {
+    return std::nullopt;
+  }
+  if (!cim::iequals(inst.class_name(), names::kVssd)) return std::nullopt;
+  return inst;
+}
+
+std::optional<CheckpointType> Methods::checkpoint_type(const Value& v) {
+  std::optional<std::uint64_t> u = v.as_uint();
+  if (!u && v.as_string() != nullptr) {
+    auto parsed = Value::from_text(cim::CimType::kUint16, *v.as_string());
+    if (parsed.ok()) u = parsed->as_uint();
+  }
+  if (!u || *u < 2 || *u > 5) return std::nullopt;
+  return static_cast<CheckpointType>(*u);
+}
+
+void Methods::unlink(const Guid& vm, const Guid& group) {
+  auto it = h_.vm_groups.find(vm);
+  if (it == h_.vm_groups.end()) return;
+  auto& list = it->second;
+  list.erase(std::remove(list.begin(), list.end(), group), list.end());
+  if (list.empty()) h_.vm_groups.erase(it);
+}
 
 namespace {
 

@@ -1,0 +1,326 @@
+// The fake's associations of contract §1, derived from the records (never stored twice),
+// and the reads that walk them: enumeration, associators and references (CS-READ-4).
+#include <fmt/format.h>
+
+#include "hvsnap/cim/text.h"
+#include "model_impl.h"
+
+namespace hvsnap::sim {
+
+constexpr std::array<AssocDef, 16> kAssocs{{
+    {names::kCollectedVirtualSystems, "Collection", NodeKind::kGroup, "Member", NodeKind::kVm},
+    {names::kCollectedCollections, "Collection", NodeKind::kManagementGroup, "Member",
+     NodeKind::kGroup},
+    {names::kSnapshotOfGroup, "Antecedent", NodeKind::kGroup, "Dependent",
+     NodeKind::kSnapshotCollection},
+    {names::kCollectedSnapshots, "Collection", NodeKind::kSnapshotCollection, "Member",
+     NodeKind::kSnapshot},
+    {names::kSnapshotOfVm, "Antecedent", NodeKind::kVm, "Dependent", NodeKind::kSnapshot},
+    {names::kMostCurrentSnapshot, "Antecedent", NodeKind::kVm, "Dependent", NodeKind::kSnapshot},
+    {names::kSettingsDefineState, "ManagedElement", NodeKind::kVm, "SettingData",
+     NodeKind::kLiveVssd},
+    {names::kAffectedJobElement, "AffectingElement", NodeKind::kJob, "AffectedElement",
+     NodeKind::kSnapshotCollection},
+    // M1: the snapshot tree, the last applied snapshot, the host's services.
+    {names::kParentChildSettingData, "Antecedent", NodeKind::kSnapshot, "Dependent",
+     NodeKind::kSnapshot},
+    {names::kLastAppliedSnapshot, "Antecedent", NodeKind::kSnapshot, "Dependent", NodeKind::kVm},
+    {names::kHostedService, "Antecedent", NodeKind::kHost, "Dependent", NodeKind::kVsms},
+    {names::kHostedService, "Antecedent", NodeKind::kHost, "Dependent",
+     NodeKind::kCollectionManagementService},
+    {names::kHostedService, "Antecedent", NodeKind::kHost, "Dependent",
+     NodeKind::kCollectionSnapshotService},
+    // A VM's settings and its processor and memory settings (neighbours.cpp).
+    {names::kVssdComponent, "GroupComponent", NodeKind::kLiveVssd, "PartComponent",
+     NodeKind::kProcessorSettings},
+    {names::kVssdComponent, "GroupComponent", NodeKind::kLiveVssd, "PartComponent",
+     NodeKind::kMemorySettings},
+    // root\cimv2: the computer system and its processors.
+    {names::kWin32ComputerSystemProcessor, "GroupComponent", NodeKind::kWin32ComputerSystem,
+     "PartComponent", NodeKind::kWin32Processor},
+}};
+
+std::vector<Node> Host::Impl::all_of(NodeKind kind) const {
+  std::vector<Node> out;
+  auto collect = [&](const auto& map) {
+    out.reserve(map.size());
+    for (const auto& [id, rec] : map)
+      out.push_back(Node{kind, id});
+  };
+  switch (kind) {
+    case NodeKind::kHost:
+    case NodeKind::kVsms:
+    case NodeKind::kCollectionManagementService:
+    case NodeKind::kCollectionSnapshotService:
+    case NodeKind::kWin32ComputerSystem:
+    case NodeKind::kWin32Product:
+    case NodeKind::kWin32OperatingSystem:
+    case NodeKind::kWin32Processor:
+      out.push_back(Node{kind, {}});
+      break;
+    case NodeKind::kVm:
+    case NodeKind::kLiveVssd:
+    case NodeKind::kProcessorSettings:
+    case NodeKind::kMemorySettings:
+      collect(vms);
+      break;
+    case NodeKind::kSnapshot:
+      collect(snapshots);
+      break;
+    case NodeKind::kGroup:
+      collect(groups);
+      break;
+    case NodeKind::kManagementGroup:
+      collect(management_groups);
+      break;
+    case NodeKind::kSnapshotCollection:
+      for (const auto& [id, c] : collections) {
+        if (visible(c)) out.push_back(Node{kind, id});
+      }
+      break;
+    case NodeKind::kJob:
+      collect(jobs);
+      break;
+  }
+  std::sort(out.begin(), out.end(), [](const Node& a, const Node& b) { return a.id < b.id; });
+  return out;
+}
+
+std::vector<Node> Host::Impl::links(const AssocDef& def, const Node& from, bool from_a) const {
+  std::vector<Node> out;
+  out.reserve(8);
+  const NodeKind other = from_a ? def.kind_b : def.kind_a;
+  auto add = [&](const Guid& id) {
+    Node n{other, id};
+    if (exists_visibly(n)) out.push_back(n);
+  };
+  const std::string_view cls = def.cls;
+  if (cls == names::kCollectedVirtualSystems) {
+    if (from_a) {
+      for (const Guid& m : must(groups, from.id).members)
+        add(m);
+    } else if (auto it = vm_groups.find(from.id); it != vm_groups.end()) {
+      for (const Guid& g : it->second)
+        add(g);
+    }
+  } else if (cls == names::kCollectedCollections) {
+    if (from_a) {
+      for (const Guid& m : must(management_groups, from.id).members)
+        add(m);
+    } else {
+      for (const auto& [id, mg] : management_groups) {
+        if (std::find(mg.members.begin(), mg.members.end(), from.id) != mg.members.end()) add(id);
+      }
+    }
+  } else if (cls == names::kSnapshotOfGroup) {
+    if (from_a) {
+      for (const Guid& c : must(groups, from.id).snapshot_collections)
+        add(c);
+    } else {
+      add(must(collections, from.id).group);
+    }
+  } else if (cls == names::kCollectedSnapshots) {
+    if (from_a) {
+      for (const Guid& s : must(collections, from.id).members)
+        add(s);
+    } else if (const Guid& c = must(snapshots, from.id).collection; !c.is_nil()) {
+      add(c);
+    }
+  } else if (cls == names::kSnapshotOfVm) {
+    if (from_a) {
+      for (const Guid& s : must(vms, from.id).snapshots)
+        add(s);
+    } else {
+      add(must(snapshots, from.id).vm);
+    }
+  } else if (cls == names::kMostCurrentSnapshot) {
+    if (from_a) {
+      if (const Guid& s = must(vms, from.id).most_current; !s.is_nil()) add(s);
+    } else {
+      const Snapshot& s = must(snapshots, from.id);
+      if (must(vms, s.vm).most_current == s.id) add(s.vm);
+    }
+  } else if (cls == names::kSettingsDefineState) {
+    add(from.id);  // a VM and its live VSSD share the GUID
+  } else if (cls == names::kParentChildSettingData) {
+    const Snapshot& s = must(snapshots, from.id);
+    if (from_a) {
+      // The parent -> children index (decision 0016), not a scan of the VM's history.
+      if (auto it = children.find(from.id); it != children.end()) {
+        for (const Guid& child : it->second)
+          add(child);
+      }
+    } else if (!s.parent.is_nil()) {
+      add(s.parent);
+    }
+  } else if (cls == names::kLastAppliedSnapshot) {
+    if (from_a) {
+      const Snapshot& s = must(snapshots, from.id);
+      if (must(vms, s.vm).last_applied == s.id) add(s.vm);
+    } else if (const Guid& applied = must(vms, from.id).last_applied; !applied.is_nil()) {
+      add(applied);
+    }
+  } else if (cls == names::kHostedService || cls == names::kWin32ComputerSystemProcessor) {
+    add(Guid{});  // singletons
+  } else if (cls == names::kVssdComponent) {
+    add(from.id);  // a VM's live VSSD and its settings share the VM's GUID
+  } else if (cls == names::kAffectedJobElement) {
+    if (from_a) {
+      const Job& j = must(jobs, from.id);
+      if (j.kind == JobKind::kCreateSnapshot && !j.target.is_nil() && collections.count(j.target))
+        add(j.target);
+    } else if (const Guid& by = must(collections, from.id).created_by_job;
+               !by.is_nil() && jobs.count(by)) {
+      add(by);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const Node& a, const Node& b) { return a.id < b.id; });
+  return out;
+}
+
+cim::Instance Host::Impl::association_instance(const AssocDef& def, const Node& a,
+                                               const Node& b) const {
+  const ClassLayout* layout = assoc_layout(def);
+  HVSNAP_ASSERT(layout != nullptr);
+  Slots s(*layout);
+  const ObjectPath pa = path_of(a);
+  const ObjectPath pb = path_of(b);
+  ObjectPath p(Name::borrow(layout->def->name_space), Name::borrow(def.cls));
+  p.set_host(host_name);
+  p.add_key(Name::borrow(def.role_a), pa.to_string(), cim::KeyKind::kReference);
+  p.add_key(Name::borrow(def.role_b), pb.to_string(), cim::KeyKind::kReference);
+  s.set(def.role_a, Value::reference(pa));
+  s.set(def.role_b, Value::reference(pb));
+  if (def.cls == names::kAffectedJobElement) {
+    s.set("ElementEffects", Value::array(cim::CimType::kUint16, {cim::Scalar(std::uint64_t{5})}));
+  }
+  Instance inst{Name::borrow(def.cls), s.take()};
+  inst.set_path(std::move(p));
+  return inst;
+}
+
+// An association is served when its class exists at the host's build and so do both ends.
+bool Host::Impl::served(const AssocDef& def) const {
+  return assoc_layout(def) != nullptr && served(def.kind_a) && served(def.kind_b);
+}
+
+// Looked up once per build (build_layouts): associations are walked on every read.
+const ClassLayout* Host::Impl::assoc_layout(const AssocDef& def) const {
+  const auto i = static_cast<std::size_t>(&def - kAssocs.data());
+  HVSNAP_ASSERT(i < schema->assoc_layouts.size());
+  return schema->assoc_layouts[i];
+}
+
+// A class this host knows: a table class that exists at its build, or a CIM base class.
+bool Host::Impl::class_exists(std::string_view cls) const {
+  if (cim::schema::find_class(cls) != nullptr) return layout_of(cls) != nullptr;
+  return known_class(cls);
+}
+
+cim::Status Host::Impl::no_such_class(std::string_view cls) const {
+  if (const auto* c = cim::schema::find_class(cls); c != nullptr && !c->exists_at(host_build)) {
+    return cim::Status(cim::StatusKind::kInvalidClass,
+                       fmt::format("class {} does not exist at build {} (builds {}..{})", cls,
+                                   host_build, c->first_build, c->last_build));
+  }
+  return cim::Status(cim::StatusKind::kInvalidClass,
+                     fmt::format("class {} does not exist in {}", cls, names::kNamespace));
+}
+
+cim::Result<std::vector<Instance>> Host::Impl::enumerate(std::string_view name_space,
+                                                         std::string_view class_name) {
+  if (!class_exists(class_name)) return no_such_class(class_name);
+  // A class of the table lives in one namespace; a CIM base class is looked for in the one
+  // asked for (root\virtualization\v2 when none is).
+  const std::string_view ns = name_space.empty() ? namespace_of(class_name) : name_space;
+  if (cim::schema::find_class(class_name) != nullptr && !cim::iequals(ns, namespace_of(class_name)))
+    return cim::Status(cim::StatusKind::kInvalidClass,
+                       fmt::format("class {} does not exist in {}", class_name, ns));
+  std::vector<Instance> out;
+  for (std::size_t i = 0; i < kNodeKinds; ++i) {
+    const auto k = static_cast<NodeKind>(i);
+    if (!served(k) || !is_a(class_of(k), class_name) ||
+        !cim::iequals(namespace_of(class_of(k)), ns)) {
+      continue;
+    }
+    for (const Node& n : all_of(k))
+      out.push_back(materialize(n));
+  }
+  for (const AssocDef& def : kAssocs) {
+    if (!served(def) || !is_a(def.cls, class_name) ||
+        !cim::iequals(assoc_layout(def)->def->name_space, ns))
+      continue;
+    for (const Node& a : all_of(def.kind_a)) {
+      for (const Node& b : links(def, a, true))
+        out.push_back(association_instance(def, a, b));
+    }
+  }
+  return out;
+}
+
+cim::Result<std::vector<Instance>> Host::Impl::walk(const ObjectPath& object, bool want_refs,
+                                                    std::string_view assoc_class,
+                                                    std::string_view result_class,
+                                                    std::string_view role,
+                                                    std::string_view result_role) {
+  HVSNAP_ASSIGN_OR_RETURN(Node from, resolve(object));
+  if (!assoc_class.empty() && !class_exists(assoc_class)) {
+    return cim::Status(
+        cim::StatusKind::kInvalidParameter,
+        fmt::format("AssocClass {} does not exist in {}", assoc_class, names::kNamespace));
+  }
+  if (!result_class.empty() && !class_exists(result_class)) {
+    return cim::Status(
+        cim::StatusKind::kInvalidParameter,
+        fmt::format("ResultClass {} does not exist in {}", result_class, names::kNamespace));
+  }
+  std::vector<Instance> out;
+  out.reserve(4);
+  std::vector<Node> seen;  // ASSOCIATORS OF returns each object once
+  seen.reserve(8);
+  for (const AssocDef& def : kAssocs) {
+    if (!served(def)) continue;
+    if (!assoc_class.empty() && !is_a(def.cls, assoc_class)) continue;
+    if (want_refs && !result_class.empty() && !is_a(def.cls, result_class)) continue;
+    for (bool from_a : {true, false}) {
+      if ((from_a ? def.kind_a : def.kind_b) != from.kind) continue;
+      const std::string_view my_role = from_a ? def.role_a : def.role_b;
+      const std::string_view other_role = from_a ? def.role_b : def.role_a;
+      const NodeKind other_kind = from_a ? def.kind_b : def.kind_a;
+      if (!role.empty() && !cim::iequals(role, my_role)) continue;
+      if (!want_refs) {
+        if (!result_role.empty() && !cim::iequals(result_role, other_role)) continue;
+        if (!result_class.empty() && !is_a(class_of(other_kind), result_class)) continue;
+      }
+      for (const Node& other : links(def, from, from_a)) {
+        if (want_refs) {
+          out.push_back(from_a ? association_instance(def, from, other)
+                               : association_instance(def, other, from));
+        } else if (std::find(seen.begin(), seen.end(), other) == seen.end()) {
+          seen.push_back(other);
+          out.push_back(materialize(other));
+        }
+      }
+    }
+  }
+  // M2, AMB-16: a wide traversal (no AssocClass) may return an object more than once; an
+  // association named by its class lists each pair once (contract CS-READ-4).
+  if (personality.associators == AssociatorResults::kDuplicates && assoc_class.empty())
+    repeat_some(out);
+  return out;
+}
+
+// `associators: duplicates` (M2): a real host may return an object once per association
+// that reaches it; here each result is repeated with a seeded probability of one in three.
+void Host::Impl::repeat_some(std::vector<Instance>& out) {
+  std::vector<Instance> with;
+  with.reserve(out.size() * 2);
+  for (Instance& i : out) {
+    const bool twice = rng_choices.uniform(0, 2) == 0;
+    with.push_back(i);
+    if (twice) with.push_back(std::move(i));
+  }
+  out = std::move(with);
+}
+
+}  // namespace hvsnap::sim

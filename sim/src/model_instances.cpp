@@ -1,0 +1,291 @@
+// The fake's instances (contract §1): the schema layouts of each build (decision 0014) and
+// the instance of a record materialized into them.
+#include <algorithm>
+#include <map>
+#include <memory>
+
+#include "model_impl.h"
+
+namespace hvsnap::sim {
+
+namespace {
+
+// The WMI text path of a snapshot VSSD, built in one allocation (Parent properties are read
+// on every snapshot instance).
+std::string snapshot_path_text(std::string_view host, const Guid& id) {
+  static constexpr std::string_view kMiddle =
+      "\\root\\virtualization\\v2:Msvm_VirtualSystemSettingData.InstanceID=\"Microsoft:";
+  std::string out;
+  out.reserve(2 + host.size() + kMiddle.size() + 36 + 1);
+  out += "\\\\";
+  out += host;
+  out += kMiddle;
+  id.append_to(out);
+  out += '"';
+  return out;
+}
+
+std::uint16_t job_display_state(const Job& j) {
+  return j.state;
+}
+
+// Msvm_ComputerSystem.ProcessID of a VM's worker process: stable for the VM, a multiple of
+// 4 as Windows process ids are.
+std::uint32_t worker_pid(const Guid& vm) {
+  return 1000 + 4 * static_cast<std::uint32_t>((vm.hi ^ vm.lo) % 250'000);
+}
+
+}  // namespace
+
+// --- schema layouts (decision 0014) ---
+
+std::optional<std::uint32_t> ClassLayout::slot(std::string_view name) const {
+  auto it = std::lower_bound(index.begin(), index.end(), name,
+                             [](const auto& e, std::string_view n) { return e.first < n; });
+  if (it == index.end() || it->first != name) return std::nullopt;
+  return it->second;
+}
+
+void Slots::set(std::string_view name, Value v) {
+  auto i = layout_->slot(name);
+  if (!i) return;  // not a member at this build
+  Value& slot = props_[*i].value;
+  // The declared CIM type (decision 0014): a mismatch is a bug in the fake.
+  HVSNAP_ASSERT(v.type() == slot.type() && v.is_array() == slot.is_array());
+  slot = std::move(v);
+}
+
+void Slots::set(Hot name, Value v) {
+  if (layout_->hot.empty()) {  // a class without resolved slots
+    set(kHotNames[static_cast<std::size_t>(name)], std::move(v));
+    return;
+  }
+  const std::uint32_t i = layout_->hot[static_cast<std::size_t>(name)];
+  if (i == kNoSlot) return;  // not a member at this build
+  Value& slot = props_[i].value;
+  HVSNAP_ASSERT(v.type() == slot.type() && v.is_array() == slot.is_array());
+  slot = std::move(v);
+}
+
+namespace {
+
+SchemaLayouts make_layouts(std::uint32_t build) {
+  SchemaLayouts out;
+  auto& layouts = out.layouts;
+  for (const cim::schema::ClassDef& c : cim::schema::classes()) {
+    if (!c.exists_at(build)) continue;
+    ClassLayout l;
+    l.def = &c;
+    for (const cim::schema::PropertyDef& p : c.properties()) {
+      if (!p.exists_at(build)) continue;
+      l.index.emplace_back(p.name, static_cast<std::uint32_t>(l.nulls.size()));
+      l.nulls.push_back(cim::Property{Name::borrow(p.name), Value::null(p.type, p.array)});
+    }
+    std::sort(l.index.begin(), l.index.end());
+    layouts.emplace(c.name, std::move(l));
+  }
+  auto find = [&](std::string_view cls) -> const ClassLayout* {
+    auto it = layouts.find(cls);
+    return it == layouts.end() ? nullptr : &it->second;
+  };
+  for (std::size_t k = 0; k < out.kind_layouts.size(); ++k)
+    out.kind_layouts[k] = find(Host::Impl::class_of(static_cast<NodeKind>(k)));
+  // The classes read on every poll get their hot properties' slots (decision 0071).
+  for (NodeKind k : {NodeKind::kJob, NodeKind::kSnapshot, NodeKind::kSnapshotCollection}) {
+    auto it = layouts.find(Host::Impl::class_of(k));
+    if (it == layouts.end()) continue;
+    for (std::string_view hot : kHotNames)
+      it->second.hot.push_back(it->second.slot(hot).value_or(kNoSlot));
+  }
+  for (const AssocDef& def : kAssocs)
+    out.assoc_layouts.push_back(find(def.cls));
+  return out;
+}
+
+}  // namespace
+
+// The layouts of every build the schema table knows are made once per process (immutable
+// after that); a host of another build makes its own.
+void Host::Impl::build_layouts() {
+  static const std::map<std::uint32_t, std::shared_ptr<const SchemaLayouts>> kKnown = [] {
+    std::map<std::uint32_t, std::shared_ptr<const SchemaLayouts>> m;
+    for (std::uint32_t b : cim::schema::known_builds())
+      m.emplace(b, std::make_shared<const SchemaLayouts>(make_layouts(b)));
+    if (!m.count(cim::schema::kDefaultBuild)) {
+      m.emplace(cim::schema::kDefaultBuild,
+                std::make_shared<const SchemaLayouts>(make_layouts(cim::schema::kDefaultBuild)));
+    }
+    return m;
+  }();
+  auto it = kKnown.find(host_build);
+  schema = it != kKnown.end() ? it->second
+                              : std::make_shared<const SchemaLayouts>(make_layouts(host_build));
+}
+
+const ClassLayout* Host::Impl::layout_of(std::string_view cls) const {
+  // The classes a polling client names on every call, spelt as the fake writes them: found
+  // without walking the case-insensitive map (decision 0071); any other spelling walks it.
+  for (NodeKind k : {NodeKind::kJob, NodeKind::kSnapshotCollection, NodeKind::kSnapshot,
+                     NodeKind::kGroup, NodeKind::kVm, NodeKind::kCollectionSnapshotService}) {
+    if (cls == class_of(k)) return schema->kind_layouts[static_cast<std::size_t>(k)];
+  }
+  auto it = schema->layouts.find(cls);
+  return it == schema->layouts.end() ? nullptr : &it->second;
+}
+
+bool Host::Impl::served(NodeKind kind) const {
+  return schema->kind_layouts[static_cast<std::size_t>(kind)] != nullptr;
+}
+
+Instance Host::Impl::materialize(const Node& node) {
+  HVSNAP_ASSERT(served(node.kind));
+  Slots s(*schema->kind_layouts[static_cast<std::size_t>(node.kind)]);
+  auto str = [](std::string v) { return Value::string(std::move(v)); };
+  auto null_string = [] { return Value::null(cim::CimType::kString); };
+  switch (node.kind) {
+    case NodeKind::kHost:
+      s.set("CreationClassName", str(std::string(names::kComputerSystem)));
+      s.set("Name", str(host_name));
+      s.set("ElementName", str(host_name));
+      s.set("Caption", str("Hosting Computer System"));
+      s.set("Description", str("Microsoft Hosting Computer System"));
+      s.set("EnabledState", Value::uint16(2));
+      s.set("RequestedState", Value::uint16(12));
+      s.set("EnabledDefault", Value::uint16(2));
+      s.set("HealthState", Value::uint16(5));
+      s.set("OperationalStatus",
+            Value::array(cim::CimType::kUint16, {cim::Scalar(std::uint64_t{2})}));
+      break;
+    case NodeKind::kVm: {
+      const Vm& vm = must(vms, node.id);
+      s.set("CreationClassName", str(std::string(names::kComputerSystem)));
+      s.set("Name", str(vm.id.to_string()));
+      s.set("ElementName", str(vm.name));
+      s.set("Caption", str("Virtual Machine"));
+      s.set("Description", str("Microsoft Virtual Machine"));
+      s.set("EnabledState", Value::uint16(enabled_state(vm.state)));
+      if (const std::string_view other = other_enabled_state(vm.state); !other.empty())
+        s.set("OtherEnabledState", str(std::string(other)));
+      s.set("RequestedState", Value::uint16(vm.transition_job.is_nil()
+                                                ? 12
+                                                : must(jobs, vm.transition_job).requested_state));
+      s.set("EnabledDefault", Value::uint16(2));
+      s.set("HealthState", Value::uint16(5));
+      s.set("OperationalStatus",
+            Value::array(cim::CimType::kUint16, {cim::Scalar(std::uint64_t{2})}));
+      s.set("InstallDate", Value::datetime(timestamp(vm.created_ms)));
+      if (has_worker_process(vm.state)) s.set("ProcessID", Value::uint32(worker_pid(vm.id)));
+      break;
+    }
+    case NodeKind::kLiveVssd: {
+      const Vm& vm = must(vms, node.id);
+      s.set(Hot::kInstanceID, str(prefixed(kMicrosoftPrefix, vm.id)));
+      s.set(Hot::kElementName, str(vm.name));
+      s.set(Hot::kVirtualSystemIdentifier, str(vm.id.to_string()));
+      s.set(Hot::kVirtualSystemType, str(std::string(names::kTypeRealized)));
+      s.set(Hot::kUserSnapshotType, Value::uint16(static_cast<std::uint16_t>(vm.checkpoint_type)));
+      s.set(Hot::kParent, vm.most_current.is_nil()
+                              ? null_string()
+                              : str(snapshot_path_text(host_name, vm.most_current)));
+      s.set(Hot::kIsSaved,
+            Value::boolean(vm.state == VmState::kSaved || vm.state == VmState::kFastSaved ||
+                           vm.state == VmState::kHibernated));
+      s.set(Hot::kCreationTime, Value::datetime(timestamp(vm.created_ms)));
+      break;
+    }
+    case NodeKind::kSnapshot: {
+      const Snapshot& sn = must(snapshots, node.id);
+      const Vm& vm = must(vms, sn.vm);
+      s.set(Hot::kInstanceID, str(prefixed(kMicrosoftPrefix, sn.id)));
+      s.set(Hot::kElementName,
+            str(sn.name.empty() ? display_name(vm.name, sn.created_ms) : sn.name));
+      s.set(Hot::kVirtualSystemIdentifier, str(vm.id.to_string()));
+      s.set(Hot::kVirtualSystemType,
+            str(std::string(sn.kind == SnapshotKind::kRecovery ? names::kTypeSnapshotRecovery
+                                                               : names::kTypeSnapshotRealized)));
+      s.set(Hot::kUserSnapshotType, Value::uint16(static_cast<std::uint16_t>(sn.taken_as)));
+      s.set(Hot::kParent,
+            sn.parent.is_nil() ? null_string() : str(snapshot_path_text(host_name, sn.parent)));
+      s.set(Hot::kIsSaved, Value::boolean(sn.saved_state));
+      s.set(Hot::kCreationTime, Value::datetime(timestamp(sn.created_ms)));
+      break;
+    }
+    case NodeKind::kGroup: {
+      const Group& g = must(groups, node.id);
+      s.set("CollectionID", str(g.id.to_string()));
+      s.set("ElementName", str(g.name));
+      s.set("InstanceID", str(""));  // reads empty on a real host (M3)
+      // M4: not replicated, never failed over.
+      s.set("ReplicationState", Value::uint16(0));
+      s.set("ReplicationMode", Value::uint16(0));
+      s.set("FailedOverReplicationType", Value::uint16(0));
+      break;
+    }
+    case NodeKind::kManagementGroup: {
+      const ManagementGroup& g = must(management_groups, node.id);
+      s.set("CollectionID", str(g.id.to_string()));
+      s.set("ElementName", str(g.name));
+      s.set("InstanceID", str(""));
+      break;
+    }
+    case NodeKind::kSnapshotCollection: {
+      const SnapshotCollection& c = must(collections, node.id);
+      s.set(Hot::kCollectionID, str(c.id.to_string()));
+      const auto g = groups.find(c.group);
+      s.set(Hot::kElementName,
+            str(!c.name.empty() || g == groups.end() ? c.name
+                                                     : display_name(g->second.name, c.created_ms)));
+      break;
+    }
+    case NodeKind::kJob: {
+      Job& j = must(jobs, node.id);
+      read_jobs.push_back(j.id);
+      const bool terminal = cim::JobState(j.state).is_terminal();
+      const std::int64_t end = terminal ? j.finished_ms : now_ms;
+      s.set(Hot::kInstanceID, str(j.id.to_string()));
+      s.set(Hot::kName, str(std::string(to_string(j.kind))));
+      s.set(Hot::kElementName, str(std::string(to_string(j.kind))));
+      s.set(Hot::kCaption, str(std::string(to_string(j.kind))));
+      s.set(Hot::kJobType, Value::uint16(j.job_type));
+      s.set(Hot::kJobState, Value::uint16(job_display_state(j)));
+      s.set(Hot::kJobStatus, str(std::string(cim::JobState(j.state).meaning())));
+      s.set(Hot::kPercentComplete, Value::uint16(j.percent));
+      s.set(Hot::kErrorCode, Value::uint16(j.error_code));
+      if (!j.error_description.empty()) s.set(Hot::kErrorDescription, str(j.error_description));
+      if (!j.error_summary.empty()) s.set(Hot::kErrorSummaryDescription, str(j.error_summary));
+      s.set(Hot::kCancellable, Value::boolean(j.cancellable));
+      s.set(Hot::kDeleteOnCompletion, Value::boolean(false));
+      s.set(Hot::kTimeSubmitted, Value::datetime(timestamp(j.submitted_ms)));
+      s.set(Hot::kStartTime, Value::datetime(timestamp(j.start_ms)));
+      s.set(Hot::kElapsedTime, Value::datetime(cim::DateTime::interval((end - j.start_ms) * 1000)));
+      s.set(Hot::kTimeOfLastStateChange, Value::datetime(timestamp(j.last_change_ms)));
+      s.set(Hot::kTimeBeforeRemoval,
+            Value::datetime(cim::DateTime::interval(
+                (terminal ? j.time_before_removal_ms : timing.time_before_removal_ms) * 1000)));
+      const bool failed = terminal && !cim::JobState(j.state).is_success();
+      s.set(Hot::kOperationalStatus,
+            Value::array(cim::CimType::kUint16, {cim::Scalar(std::uint64_t{failed ? 6u : 2u})}));
+      s.set(Hot::kHealthState, Value::uint16(5));
+      break;
+    }
+    case NodeKind::kVsms:
+    case NodeKind::kCollectionManagementService:
+    case NodeKind::kCollectionSnapshotService:
+      s.set("CreationClassName", str(std::string(class_of(node.kind))));
+      s.set("Name", str(std::string(service_name(node.kind))));
+      s.set("SystemCreationClassName", str(std::string(names::kComputerSystem)));
+      s.set("SystemName", str(host_name));
+      s.set("ElementName", str(std::string(class_of(node.kind))));
+      s.set("EnabledState", Value::uint16(2));
+      s.set("HealthState", Value::uint16(5));
+      break;
+    default:
+      materialize_neighbour(node, s);
+      break;
+  }
+  Instance inst{Name::borrow(class_of(node.kind)), s.take()};
+  inst.set_path(path_of(node));
+  return inst;
+}
+
+}  // namespace hvsnap::sim
