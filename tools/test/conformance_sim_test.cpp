@@ -98,8 +98,11 @@ TEST(SimConformance, SequencesAndConcurrency) {
 }
 
 // Every legal personality and fault plan must be CERTIFIED (contract §3.4, §6; decision 0064):
-// no FAIL, no MUST untested, the verdict itself — with the exhaustive matrix and with the
-// pairwise one. (Over WS-Man: personalities_wire_test.cpp.)
+// no FAIL, no MUST untested, the verdict itself — every one with the pairwise matrix, every
+// personality with the exhaustive one too. A fault plan's exhaustive run repeats its pairwise one
+// over 6x the cases for about 40 s of debug-build CPU each, which the CI budget does not hold;
+// `hvsnap certify --target sim: --faults PLAN --coverage exhaustive` runs one by hand. (Over
+// WS-Man: personalities_wire_test.cpp.)
 class Personalities : public ::testing::TestWithParam<
                           std::tuple<testing_support::LegalHost, conformance::Coverage>> {};
 
@@ -115,14 +118,21 @@ TEST_P(Personalities, AreCertified) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Legal, Personalities,
-    ::testing::Combine(::testing::ValuesIn(testing_support::legal_hosts()),
-                       ::testing::Values(Coverage::kPairwise, Coverage::kExhaustive)),
-    [](const ::testing::TestParamInfo<Personalities::ParamType>& p) {
-      return testing_support::legal_host_name({std::get<0>(p.param), p.index}) + "_" +
-             std::string(to_string(std::get<1>(p.param)));
-    });
+std::vector<std::tuple<testing_support::LegalHost, Coverage>> personality_runs() {
+  std::vector<std::tuple<testing_support::LegalHost, Coverage>> out;
+  for (const auto& h : testing_support::legal_hosts()) {
+    out.emplace_back(h, Coverage::kPairwise);
+    if (std::string(h.faults) == "none") out.emplace_back(h, Coverage::kExhaustive);
+  }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Legal, Personalities, ::testing::ValuesIn(personality_runs()),
+                         [](const ::testing::TestParamInfo<Personalities::ParamType>& p) {
+                           return testing_support::legal_host_name(
+                                      {std::get<0>(p.param), p.index}) +
+                                  "_" + std::string(to_string(std::get<1>(p.param)));
+                         });
 
 // A target that refuses every collection snapshot (O5) is NOT SUPPORTED: never CERTIFIED,
 // never failed for it (contract §4.1).
