@@ -258,7 +258,7 @@ BENCHMARK_CAPTURE(BM_LibyamlEventsOnly, wide_10000vm_100000snapshots, 2500, 10)
 // (e) Costs that must not grow with history: a 4-VM group whose members hold `history`
 // snapshots each (as `history` earlier collections of the group).
 cim::ObjectPath collection_path(const sim::Guid& id) {
-  cim::ObjectPath p(std::string(names::kNamespace), std::string(names::kSnapshotCollection));
+  cim::ObjectPath p{std::string(names::kNamespace), std::string(names::kSnapshotCollection)};
   p.add_key("CollectionID", id.to_string());
   return p;
 }
@@ -306,7 +306,7 @@ BENCHMARK_CAPTURE(BM_CreateDestroy, remove_dependents_history_12500, 12500,
 // back, on a member whose history is `history` snapshots long: through the parent -> children
 // index, never a scan of the VM's snapshots.
 cim::ObjectPath snapshot_path(const sim::Guid& id) {
-  cim::ObjectPath p(std::string(names::kNamespace), std::string(names::kVssd));
+  cim::ObjectPath p{std::string(names::kNamespace), std::string(names::kVssd)};
   p.add_key("InstanceID", "Microsoft:" + id.to_string());
   return p;
 }

@@ -321,16 +321,12 @@ std::optional<Value> result_arg(const Case& c, const Arranged& a, Client& cl) {
 }
 
 cim::PropertyList arguments(const Case& c, const Arranged& a, const std::optional<Value>& r) {
-  cim::PropertyList in;
-  if (a.collection) cim::set(in, "Collection", *a.collection);
-  if (auto s = c.settings_text()) {
-    cim::set(in, "SnapshotSettings", Value::string(*s));
-  } else if (c.settings_null()) {
-    cim::set(in, "SnapshotSettings", Value::null(cim::CimType::kString));
-  }
-  cim::set(in, "SnapshotType", Value::uint16(c.type));
-  if (r) cim::set(in, "ResultingSnapshotCollection", *r);
-  return in;
+  return CreateSnapshotArgs{.collection = a.collection,
+                            .settings = c.settings_text(),
+                            .settings_null = c.settings_null(),
+                            .type = c.type,
+                            .resulting = r}
+      .params();
 }
 
 using Called = model::Observation;
@@ -340,7 +336,7 @@ Called call_and_observe(Client& cl, const cim::PropertyList& in, const model::Sc
                         const model::HostView& before, const RunConfig& cfg) {
   Called r;
   r.before = before;
-  auto res = cl.invoke(Client::service(names::kCollectionSnapshotService), "CreateSnapshot", in);
+  auto res = cl.invoke(collection_snapshot_service(), names::kCreateSnapshot, in);
   r.outcome = model::CallOutcome::from(res);
   if (!r.outcome.fault && r.outcome.return_value == cim::ReturnCode::kJobStarted && r.outcome.job) {
     r.outcome.trace = cl.wait_job(*r.outcome.job);
@@ -370,8 +366,7 @@ model::Judgement judge_and_record(Client& cl, const RunConfig& cfg, const model:
     call.expectation = e;
     call.declarations = cfg.declarations;
     call.observation = o;
-    call.call =
-        render_call(Client::service(names::kCollectionSnapshotService), "CreateSnapshot", in);
+    call.call = render_call(collection_snapshot_service(), names::kCreateSnapshot, in);
     call.expect = has_failure(j.findings) ? "rejected" : "accepted";
     cfg.record->judged(call);
   }
@@ -486,9 +481,7 @@ SetupSnapshot setup_snapshot(Client& cl, const ObjectPath& group, const model::S
       }
     }
     e.allowed = model::allowed_outcomes(e.classes, cfg.declarations);
-    cim::PropertyList in;
-    cim::set(in, "Collection", Value::reference(group));
-    cim::set(in, "SnapshotType", Value::uint16(1));
+    const cim::PropertyList in = CreateSnapshotArgs{.collection = Value::reference(group)}.params();
     Called call = call_and_observe(cl, in, scope, before, cfg);
     model::Judgement j = judge_and_record(cl, cfg, e, call, in);
     if (timeouts.again(cl, e, call.outcome, j, out.findings)) {

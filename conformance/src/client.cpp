@@ -85,6 +85,24 @@ Client::Client(Target target, ClientOptions options)
 
 Client::~Client() = default;
 
+cim::PropertyList CreateSnapshotArgs::params() const {
+  namespace param = names::param;
+  cim::PropertyList in;
+  if (collection) cim::set(in, param::kCollection, *collection);
+  if (settings) {
+    cim::set(in, param::kSnapshotSettings, Value::string(*settings));
+  } else if (settings_null) {
+    cim::set(in, param::kSnapshotSettings, Value::null(cim::CimType::kString));
+  }
+  cim::set(in, param::kSnapshotType, Value::uint16(type));
+  if (resulting) cim::set(in, param::kResultingSnapshotCollection, *resulting);
+  return in;
+}
+
+ObjectPath collection_snapshot_service() {
+  return Client::service(names::kCollectionSnapshotService);
+}
+
 ObjectPath Client::service(std::string_view cls) {
   return ObjectPath(cim::Name::borrow(names::kNamespace), cim::Name(cls));
 }

@@ -205,16 +205,13 @@ ParallelReport run_parallel_round(std::uint64_t seed, const TargetFactory& make_
     pool.emplace_back([&, t] {
       cim::Provider& provider = gates.empty() ? *target->provider : *gates[t];
       TargetControl* clock = gates.empty() ? control : gates[t].get();
-      cim::PropertyList in;
-      cim::set(in, "Collection", cim::Value::reference(groups[calls[t].group]));
-      cim::set(in, "SnapshotType", cim::Value::uint16(1));
+      const cim::PropertyList in =
+          CreateSnapshotArgs{.collection = cim::Value::reference(groups[calls[t].group])}.params();
       start.arrive_and_wait();
-      auto r = provider.invoke_method(Client::service(names::kCollectionSnapshotService),
-                                      "CreateSnapshot", in);
+      auto r = provider.invoke_method(collection_snapshot_service(), names::kCreateSnapshot, in);
       calls[t].outcome = model::CallOutcome::from(r);
-      calls[t].text =
-          render_call(Client::service(names::kCollectionSnapshotService), "CreateSnapshot", in) +
-          " -> " + render_outcome(r);
+      calls[t].text = render_call(collection_snapshot_service(), names::kCreateSnapshot, in) +
+                      " -> " + render_outcome(r);
       if (calls[t].outcome.job && calls[t].outcome.return_value == cim::ReturnCode::kJobStarted) {
         calls[t].outcome.trace = follow_job(provider, clock, *calls[t].outcome.job, cfg.client);
       }

@@ -270,19 +270,17 @@ class Harness {
   }
 
   cim::PropertyList create_args(const ObjectPath& group, const Step& step) {
-    cim::PropertyList in;
-    cim::set(in, "Collection", Value::reference(group));
     Case c;
     c.combo.s = step.s;
     c.s = step.settings;
-    if (auto text = c.settings_text()) cim::set(in, "SnapshotSettings", Value::string(*text));
-    cim::set(in, "SnapshotType", Value::uint16(step.type));
-    return in;
+    return CreateSnapshotArgs{
+        .collection = Value::reference(group), .settings = c.settings_text(), .type = step.type}
+        .params();
   }
 
   model::CallOutcome call_create(const cim::PropertyList& in, bool wait) {
     last_args_ = in;
-    auto r = cl_.invoke(Client::service(names::kCollectionSnapshotService), "CreateSnapshot", in);
+    auto r = cl_.invoke(collection_snapshot_service(), names::kCreateSnapshot, in);
     model::CallOutcome o = model::CallOutcome::from(r);
     if (o.job) note_job(*o.job);
     if (wait && o.job && !o.fault && o.return_value == cim::ReturnCode::kJobStarted) finish_job(o);

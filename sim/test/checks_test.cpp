@@ -75,7 +75,7 @@ TEST_F(Checks, Row2_WrongClassIsInvalidParameter) {
 }
 
 TEST_F(Checks, Row3_MissingGroupIsInvalidParameter) {
-  cim::ObjectPath missing(std::string(names::kNamespace), std::string(names::kVmGroup));
+  cim::ObjectPath missing{std::string(names::kNamespace), std::string(names::kVmGroup)};
   missing.add_key("CollectionID", "00000000-1111-4222-8333-444444444444");
   expect_rejected(create_args(missing, 1), 4);
 }
@@ -162,7 +162,7 @@ TEST_F(Checks, Row11_OtherwiseAJobIsStartedAlreadyRunning) {
 }
 
 TEST_F(Checks, FirstMatchWins) {
-  cim::ObjectPath missing(std::string(names::kNamespace), std::string(names::kVmGroup));
+  cim::ObjectPath missing{std::string(names::kNamespace), std::string(names::kVmGroup)};
   missing.add_key("CollectionID", "00000000-1111-4222-8333-444444444444");
   expect_rejected(create_args(missing, 0, std::string("junk")), 4);  // row 3 before 4, 6
   expect_rejected(create_args(ready_, 0, std::string("junk")), 6);   // row 4 before 6

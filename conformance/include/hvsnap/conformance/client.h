@@ -33,6 +33,21 @@ struct RecordedCall {
   std::string section;  // a heading printed before this call (the start of a phase)
 };
 
+// The arguments of one Msvm_CollectionSnapshotService.CreateSnapshot call (contract §2): the one
+// place the suite spells its parameters. What is absent is not sent.
+struct CreateSnapshotArgs {
+  std::optional<cim::Value> collection;  // a reference, or a malformed value (C-* classes)
+  std::optional<std::string> settings;   // SnapshotSettings as embedded-instance text
+  bool settings_null = false;            // SnapshotSettings sent as an explicit null
+  std::uint16_t type = 1;                // SnapshotType (1 = full)
+  std::optional<cim::Value> resulting;   // ResultingSnapshotCollection on input (R)
+
+  cim::PropertyList params() const;
+};
+
+// The service instance the suite calls CreateSnapshot on.
+cim::ObjectPath collection_snapshot_service();
+
 struct ClientOptions {
   std::string run_prefix = "hvsnap";  // every name the suite gives starts with this
   std::int64_t poll_step_ms = 250;    // clock advance between polls (control) or sleep (live)
