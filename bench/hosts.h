@@ -61,7 +61,7 @@ inline sim::HostState make_state(int groups, int collections_per_group) {
 }
 
 inline cim::ObjectPath group_path(const sim::Guid& id) {
-  cim::ObjectPath p(std::string(names::kNamespace), std::string(names::kVmGroup));
+  cim::ObjectPath p{std::string(names::kNamespace), std::string(names::kVmGroup)};
   p.add_key("CollectionID", id.to_string());
   return p;
 }

@@ -143,8 +143,8 @@ void client_loop(const std::string& endpoint, int index, Clock::time_point end, 
   });
   const cim::ObjectPath vm = (*vms)[static_cast<std::size_t>(index) % vms->size()].path();
   const cim::ObjectPath group = (*groups)[static_cast<std::size_t>(index) % groups->size()].path();
-  const cim::ObjectPath service(std::string(names::kNamespace),
-                                std::string(names::kCollectionSnapshotService));
+  const cim::ObjectPath service{std::string(names::kNamespace),
+                                std::string(names::kCollectionSnapshotService)};
   auto next_create = Clock::now() + std::chrono::milliseconds(31 * index % 2000);
   while (Clock::now() < end) {
     (void)timed([&] { return c.get_instance(vm); });

@@ -92,8 +92,8 @@ void BM_FullCycle(benchmark::State& st, int groups, int collections_per_group) {
   sim::HostState state = make_state(groups, collections_per_group);
   tick_per_call(state);
   auto host = std::move(*sim::Host::create(std::move(state)));
-  const cim::ObjectPath service(std::string(names::kNamespace),
-                                std::string(names::kCollectionSnapshotService));
+  const cim::ObjectPath service{std::string(names::kNamespace),
+                                std::string(names::kCollectionSnapshotService)};
   std::vector<cim::ObjectPath> paths;
   for (const auto& g : host->control().dump().groups)
     paths.push_back(group_path(g.id));
@@ -276,8 +276,8 @@ void BM_CreateDestroy(benchmark::State& st, int history, sim::DestroyMode mode) 
   tick_per_call(state);
   state.personality.destroy_snapshot = mode;
   auto host = std::move(*sim::Host::create(std::move(state)));
-  const cim::ObjectPath service(std::string(names::kNamespace),
-                                std::string(names::kCollectionSnapshotService));
+  const cim::ObjectPath service{std::string(names::kNamespace),
+                                std::string(names::kCollectionSnapshotService)};
   const cim::ObjectPath g = group_path(host->control().dump().groups.front().id);
   bool ok = true;
   std::size_t reads = 0;
@@ -343,8 +343,8 @@ void BM_Apply(benchmark::State& st, int history) {
        ++i)
     targets.push_back(collection_path(state.snapshot_collections[i].id));
   auto host = std::move(*sim::Host::create(std::move(state)));
-  const cim::ObjectPath service(std::string(names::kNamespace),
-                                std::string(names::kCollectionSnapshotService));
+  const cim::ObjectPath service{std::string(names::kNamespace),
+                                std::string(names::kCollectionSnapshotService)};
   (void)host->get_instance(targets[0]);  // a client reads before it acts (result visibility)
   std::size_t i = 0;
   bool ok = true;

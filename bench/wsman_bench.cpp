@@ -140,8 +140,8 @@ void BM_Cycle(benchmark::State& st) {
     return;
   }
   auto c = client();
-  const cim::ObjectPath service(std::string(names::kNamespace),
-                                std::string(names::kCollectionSnapshotService));
+  const cim::ObjectPath service{std::string(names::kNamespace),
+                                std::string(names::kCollectionSnapshotService)};
   std::size_t i = static_cast<std::size_t>(st.thread_index());
   const std::size_t step = static_cast<std::size_t>(st.threads());
   bool ok = true;

@@ -61,8 +61,10 @@ RunEstimate estimate_requests(const RunOptions& options, bool live, const CostMo
                           e.parallel_rounds * model.requests_per_parallel_round;
   e.requests = static_cast<std::int64_t>(std::llround(requests));
   double ms = requests * model.ms_per_request;
-  if (live)
-    ms += e.cases * model.wait_ms_per_case + e.sequence_steps * model.wait_ms_per_sequence_step;
+  const double wait_per_case = model.wait_ms_per_case > 0 ? model.wait_ms_per_case
+                               : exhaustive               ? kWaitMsPerCaseExhaustive
+                                                          : kWaitMsPerCasePairwise;
+  if (live) ms += e.cases * wait_per_case + e.sequence_steps * model.wait_ms_per_sequence_step;
   e.seconds = ms / 1000.0;
   return e;
 }

@@ -52,6 +52,22 @@ TEST(Estimate, ALiveHostAlsoWaitsAndTheTextSaysSo) {
   EXPECT_NE(text.find("50 ms a request"), std::string::npos) << text;
 }
 
+// A live host spends the waits of every matrix case in real time, with the measured figure when
+// the model gives none (the measured wait per case was once left out: a core run's estimate was
+// its requests alone).
+TEST(Estimate, ALiveCoreRunCountsEachCasesWait) {
+  RunOptions o;
+  o.profile = Profile::kCore;
+  o.coverage = Coverage::kPairwise;
+  o.settings_sweep = false;
+  CostModel m;
+  m.ms_per_request = 0;
+  const RunEstimate live = estimate_requests(o, true, m);
+  EXPECT_GT(live.seconds, live.cases * 5.0);  // seconds of waiting per case, not zero
+  m.wait_ms_per_case = 1000;
+  EXPECT_DOUBLE_EQ(estimate_requests(o, true, m).seconds, live.cases * 1.0);
+}
+
 TEST(Client, ABackedOffWaitDoublesUpToItsLimit) {
   ClientOptions o;
   EXPECT_EQ(backed_off(250, o), 250);  // off unless asked for

@@ -249,8 +249,8 @@ cim::ObjectPath first_group(ServedFake& fake) {
 // Creates a snapshot, waits for its job to end, then makes `calls` quick reads; is the job
 // still readable afterwards?
 bool job_survives_calls(ServedFake& fake, int calls) {
-  const cim::ObjectPath service(std::string(cim::names::kNamespace),
-                                std::string(cim::names::kCollectionSnapshotService));
+  const cim::ObjectPath service{std::string(cim::names::kNamespace),
+                                std::string(cim::names::kCollectionSnapshotService)};
   cim::PropertyList in;
   in.push_back({"Collection", cim::Value::reference(first_group(fake))});
   in.push_back({"SnapshotType", cim::Value::uint16(2)});

@@ -7,7 +7,6 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <ranges>
 
 #include "hvsnap/cim/text.h"
 #include "hvsnap/wsman/uris.h"
@@ -246,12 +245,12 @@ std::optional<Fault> Dispatcher::selectors_fault(const cim::ObjectPath& target) 
   const auto& keys = sample->path().keys();
   for (const auto& k : target.keys()) {
     if (sample->path().key(k.name.view()) == nullptr) {
+      std::vector<std::string> names;
+      for (const auto& x : keys)
+        names.emplace_back(x.name.view());
       return faults::invalid_selectors(
           fmt::format("{} has no key {} (its keys: {})", target.class_name(), k.name.view(),
-                      fmt::join(keys | std::views::transform([](const auto& x) {
-                                  return std::string(x.name.view());
-                                }),
-                                ", ")),
+                      fmt::join(names, ", ")),
           fault_detail::kUnexpectedSelectors);
     }
   }

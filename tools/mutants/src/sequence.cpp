@@ -188,7 +188,9 @@ class OverlappingBothHalfApplied final : public Mutant {
                     cim::Result<cim::MethodResult>&) override {
     if (shared_.empty()) return;
     sim::HostState s = host().control().dump();
-    for (const auto& [id, owner] : shared_) {
+    for (const auto& entry : shared_) {
+      const auto& id = entry.first;
+      const auto owner = entry.second;  // a copy: clang 14 cannot capture a structured binding
       sim::Vm* vm = find_vm(s, id);
       if (vm == nullptr) continue;
       if (vm->busy_job.is_nil()) {  // refused for another reason: the owner holds it again
