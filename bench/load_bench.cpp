@@ -27,6 +27,7 @@
 
 #include "hvsnap/cim/names.h"
 #include "hvsnap/wsman/client.h"
+#include "serve_process.h"
 
 namespace {
 
@@ -55,46 +56,7 @@ std::string fixture(int groups) {
   return y;
 }
 
-struct ServeProcess {
-  pid_t pid = -1;
-  std::string endpoint;
-  ~ServeProcess() {
-    if (pid > 0) {
-      ::kill(pid, SIGTERM);
-      int status = 0;
-      ::waitpid(pid, &status, 0);
-    }
-  }
-};
-
-bool start_serve(const std::string& fixture_path, ServeProcess& out) {
-  int p[2];
-  if (::pipe(p) != 0) return false;
-  out.pid = ::fork();
-  if (out.pid == 0) {
-    ::dup2(p[1], STDOUT_FILENO);
-    ::close(p[0]);
-    ::execl(HVSNAP_BINARY, HVSNAP_BINARY, "serve", "--fixture", fixture_path.c_str(), "--listen",
-            "127.0.0.1:0", nullptr);
-    ::_exit(127);
-  }
-  ::close(p[1]);
-  std::string banner;
-  const auto until = Clock::now() + 20s;
-  while (banner.find("Stop with") == std::string::npos && Clock::now() < until) {
-    pollfd pf{p[0], POLLIN, 0};
-    if (::poll(&pf, 1, 200) <= 0) continue;
-    char buf[4096];
-    const ssize_t n = ::read(p[0], buf, sizeof buf);
-    if (n <= 0) break;
-    banner.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(p[0]);
-  const auto at = banner.find("http://127.0.0.1:");
-  if (at == std::string::npos) return false;
-  out.endpoint = banner.substr(at, banner.find('\n', at) - at);
-  return true;
-}
+using bench::ServeProcess;
 
 long rss_kib(pid_t pid) {
   std::ifstream in(fmt::format("/proc/{}/status", pid));
@@ -205,7 +167,7 @@ void BM_ServeUnderLoad(benchmark::State& st) {
   std::ofstream(yaml) << fixture(clients);
   for (auto _ : st) {
     ServeProcess serve;
-    if (!start_serve(yaml.string(), serve)) {
+    if (!bench::start_serve(HVSNAP_BINARY, {"--fixture", yaml.string()}, serve)) {
       st.SkipWithError("hvsnap serve did not start");
       break;
     }

@@ -29,6 +29,7 @@
 #include "hvsnap/tools/counting.h"
 #include "hvsnap/tools/targets.h"
 #include "hvsnap/wsman/client.h"
+#include "serve_process.h"
 
 namespace {
 
@@ -36,46 +37,7 @@ using namespace hvsnap;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-struct ServeProcess {
-  pid_t pid = -1;
-  std::string endpoint;
-  ~ServeProcess() {
-    if (pid > 0) {
-      ::kill(pid, SIGTERM);
-      int status = 0;
-      ::waitpid(pid, &status, 0);
-    }
-  }
-};
-
-// `hvsnap serve` of the built-in host on a free loopback port; its banner names the endpoint.
-bool start_serve(ServeProcess& out) {
-  int p[2];
-  if (::pipe(p) != 0) return false;
-  out.pid = ::fork();
-  if (out.pid == 0) {
-    ::dup2(p[1], STDOUT_FILENO);
-    ::close(p[0]);
-    ::execl(HVSNAP_BINARY, HVSNAP_BINARY, "serve", "--listen", "127.0.0.1:0", nullptr);
-    ::_exit(127);
-  }
-  ::close(p[1]);
-  std::string banner;
-  const auto until = Clock::now() + 20s;
-  while (banner.find("Stop with") == std::string::npos && Clock::now() < until) {
-    pollfd pf{p[0], POLLIN, 0};
-    if (::poll(&pf, 1, 200) <= 0) continue;
-    char buf[4096];
-    const ssize_t n = ::read(p[0], buf, sizeof buf);
-    if (n <= 0) break;
-    banner.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(p[0]);
-  const auto at = banner.find("http://127.0.0.1:");
-  if (at == std::string::npos) return false;
-  out.endpoint = banner.substr(at, banner.find('\n', at) - at);
-  return true;
-}
+using bench::ServeProcess;
 
 std::uint64_t seed() {
   const char* v = std::getenv("HVSNAP_REQUESTS_SEED");
@@ -87,7 +49,7 @@ void BM_ServedCertify(benchmark::State& st) {
   const bool full = st.range(0) == 2;
   for (auto _ : st) {
     ServeProcess serve;
-    if (!start_serve(serve)) {
+    if (!bench::start_serve(HVSNAP_BINARY, {}, serve)) {
       st.SkipWithError("hvsnap serve did not start");
       return;
     }
