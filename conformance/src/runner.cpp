@@ -124,6 +124,16 @@ class Suite {
   }
 
  private:
+  // Counts a case of a phase judged case by case (capability, settings) into the run.
+  void count_case(const CaseReport& rep) {
+    ++result_.counts.cases;
+    if (rep.not_tested) {
+      ++result_.counts.cases_not_tested;
+    } else {
+      agg_.add(rep.findings);
+      agg_.observe_case(rep);
+    }
+  }
   double elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
   // Whether to stop starting new work: the time budget ran out, or (stop_at_first_failure)
   // something already failed. Main thread only (it records why in the result).
@@ -208,13 +218,7 @@ class Suite {
     auto consume = [&](std::size_t i, Item it) {
       const Case& c = it.c;
       CaseReport& rep = it.rep;
-      ++result_.counts.cases;
-      if (rep.not_tested) {
-        ++result_.counts.cases_not_tested;
-      } else {
-        agg_.add(rep.findings);
-        agg_.observe_case(rep);
-      }
+      count_case(rep);
       if (const Finding* f = first_fail(rep.findings)) {
         FailureRecord fr;
         fr.requirement = f->requirement;
@@ -429,13 +433,7 @@ class Suite {
     };
     auto consume = [&](std::size_t i, CaseReport rep) {
       const Case& c = cases[i];
-      ++result_.counts.cases;
-      if (rep.not_tested) {
-        ++result_.counts.cases_not_tested;
-      } else {
-        agg_.add(rep.findings);
-        agg_.observe_case(rep);
-      }
+      count_case(rep);
       if (const Finding* f = first_fail(rep.findings)) {
         if (rep.setup_broke && setup_failure_shown_) return false;  // the matrix showed it
         FailureRecord fr;
