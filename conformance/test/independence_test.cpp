@@ -143,6 +143,43 @@ TEST(House, CommentsNeverCiteIssueNumbers) {
   }
 }
 
+// What a comment cites is in the repository: a document under docs/ by its path, a decision
+// record by its number; never a document outside it (the authors' design and reference
+// notes), which a reader of the repository cannot open.
+TEST(House, CommentsCiteOnlyWhatTheRepositoryHolds) {
+  const fs::path root(HVSNAP_SOURCE_DIR);
+  const std::regex doc(R"(\bdocs/[A-Za-z0-9_./-]+\.md\b)");
+  const std::regex decision(R"(\bdecisions?[ /]([0-9]{4})\b)", std::regex::icase);
+  const std::regex outside(
+      R"(\bdesign\.md\b|\.\./shared/|hyperv-fact[s]|real-host-observation[s])");
+  std::set<std::string> records;
+  for (const auto& e : fs::directory_iterator(root / "docs" / "decisions")) {
+    records.insert(e.path().filename().string().substr(0, 4));
+  }
+  int cited = 0;
+  for (const auto& p : sources({".cpp", ".h", ".txt", ".cmake", ".py", ".js", ".sh", ".yaml"})) {
+    std::istringstream lines(text_of(p));
+    std::string line;
+    for (int n = 1; std::getline(lines, line); ++n) {
+      // std::regex is slow: only lines that could cite anything are searched.
+      if (line.find(".md") == std::string::npos && line.find("ecision") == std::string::npos &&
+          line.find("shared/") == std::string::npos && line.find("host-obs") == std::string::npos &&
+          line.find("-facts") == std::string::npos)
+        continue;
+      EXPECT_FALSE(std::regex_search(line, outside)) << p << ":" << n << ": " << line;
+      for (std::sregex_iterator m(line.begin(), line.end(), doc), end; m != end; ++m, ++cited) {
+        EXPECT_TRUE(fs::exists(root / m->str())) << p << ":" << n << ": " << m->str();
+      }
+      for (std::sregex_iterator m(line.begin(), line.end(), decision), end; m != end;
+           ++m, ++cited) {
+        EXPECT_TRUE(records.count((*m)[1].str()) == 1)
+            << p << ":" << n << ": no docs/decisions/" << (*m)[1].str() << "-*.md";
+      }
+    }
+  }
+  EXPECT_GT(cited, 50) << "the scan found almost no citations: is the source tree where it looks?";
+}
+
 TEST(House, CitedDocumentsExist) {
   for (const char* doc : {"docs/architecture.md", "docs/contract.md", "docs/evidence.md",
                           "docs/fixtures.md", "docs/mutants.md"}) {

@@ -1,6 +1,6 @@
-// HVSNAP_ASSERT: the fake's pre- and postconditions (design.md: assertions for programmer
-// errors stay on in every build of sim/). A broken invariant is a bug in the fake, never an
-// answer to a client: it prints the condition and where it failed, then aborts.
+// HVSNAP_ASSERT: the fake's pre- and postconditions (docs/architecture.md rule 4: assertions for
+// programmer errors stay on in every build of sim/). A broken invariant is a bug in the fake, never
+// an answer to a client: it prints the condition and where it failed, then aborts.
 #pragma once
 
 #include <cstdio>

@@ -1,5 +1,6 @@
-// HVSNAP_ASSERT is on in every build type (design.md: assertions for programmer errors stay on
-// in sim/): it fires with NDEBUG defined too, names the condition and where, and aborts.
+// HVSNAP_ASSERT is on in every build type (docs/architecture.md rule 4: assertions for programmer
+// errors stay on in sim/): it fires with NDEBUG defined too, names the condition and where, and
+// aborts.
 #define NDEBUG 1
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
-// SplitMix64, the project's one (design.md: one portable seeded generator): the fake seeds its
-// xoshiro256** streams with it (sim/rng.h), the suite derives case and sequence seeds and picks
+// SplitMix64, the project's one (docs/architecture.md rule 7: one of each utility): the fake seeds
+// its xoshiro256** streams with it (sim/rng.h), the suite derives case and sequence seeds and picks
 // interleavings with it (conformance). Output is identical on every platform and library.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The fake's one portable seeded generator (design.md, FoundationDB model): xoshiro256**
+// The fake's one portable seeded generator (docs/architecture.md rules 5 and 7): xoshiro256**
 // seeded through SplitMix64, with hand-written uniform/chance so every standard library
 // and platform draws the same numbers. No std::*_distribution, no std::random_device.
 #pragma once
