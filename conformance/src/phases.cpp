@@ -174,76 +174,21 @@ void Suite::matrix() {
   };
   auto consume = [&](std::size_t i, std::vector<CaseReport> reps) {
     const Combo combo = combos[i];
-    ComboResult cr;
-    cr.combo = combo;
-    // A failing case is shrunk through RapidCheck's public shrink tree (findLocalMin's walk).
-    // The last failing report is the shrunk one.
-    std::optional<CaseReport> last_failure;
+    ComboTally t;
+    t.cr.combo = combo;
     bool failing = false;
-    bool known_setup_failure = false;  // this combination stopped on one already reported
-    // Takes one case's report; true when it fails. Shrinking runs (`counted` false) are not
-    // counted.
-    auto fails = [&](CaseReport rep, bool counted) {
-      if (counted) {
-        ++cr.cases;
-        ++result_.counts.cases;
-        if (rep.not_tested) {
-          ++cr.not_tested;
-          ++result_.counts.cases_not_tested;
-          if (cr.note.empty()) cr.note = rep.not_tested_reason;
-        } else {
-          cr.observed.insert(rep.observed);
-          cr.allowed = rep.allowed;
-          agg_.add(rep.findings);
-          agg_.observe_case(rep);
-          for (const auto& f : rep.findings) {
-            if (f.verdict == Verdict::kWarn && cr.verdict != Verdict::kFail)
-              cr.verdict = Verdict::kWarn;
-          }
-        }
-      }
-      const Finding* f = first_fail(rep.findings);
-      if (f == nullptr) return false;
-      // A set-up call that breaks the contract does so whatever the combination: it is
-      // reported (shrunk) once; later combinations it stops are FAIL and point to it.
-      if (counted && rep.setup_broke && setup_failure_shown_) {
-        known_setup_failure = true;
-        cr.verdict = Verdict::kFail;
-        cr.note = fmt::format(
-            "a set-up CreateSnapshot broke {} ({}) as in the failure shown "
-            "for it; the combination itself could not be reached",
-            f->requirement, f->check);
-        return false;
-      }
-      last_failure = std::move(rep);
-      return true;
-    };
-    for (int k = 0; k < static_cast<int>(reps.size()) && !known_setup_failure; ++k) {
-      if (!fails(std::move(reps[static_cast<std::size_t>(k)]), true)) continue;
-      shrink<Case>(
-          [&] { return gen_case(combo, gen); }, seed_of(i, k), size_of(k),
-          [&](const Case& candidate) { return fails(run_case(candidate, make_, o_.run), false); });
+    for (int k = 0; k < static_cast<int>(reps.size()) && !t.known_setup_failure; ++k) {
+      if (!take_matrix_case(t, std::move(reps[static_cast<std::size_t>(k)]), true)) continue;
+      shrink<Case>([&] { return gen_case(combo, gen); }, seed_of(i, k), size_of(k),
+                   [&](const Case& candidate) {
+                     return take_matrix_case(t, run_case(candidate, make_, o_.run), false);
+                   });
       failing = true;
       break;
     }
+    ComboResult& cr = t.cr;
     if (cr.verdict == Verdict::kNotTested && cr.cases > cr.not_tested) cr.verdict = Verdict::kPass;
-    if (failing && last_failure) {
-      cr.verdict = Verdict::kFail;
-      const Finding* f = first_fail(last_failure->findings);
-      cr.note = f->message;
-      FailureRecord fr;
-      fr.requirement = f->requirement;
-      fr.check = f->check;
-      fr.property = "matrix";
-      fr.title = fmt::format("{}: {}", combo.to_string(), f->message);
-      fr.counterexample = last_failure->input.describe() + "\n" + last_failure->transcript;
-      nlohmann::json tok = token_base("case");
-      tok["case"] = to_json(last_failure->input);
-      fr.token = encode_token(tok);
-      fr.steps = count_calls(last_failure->transcript);
-      record_failure(std::move(fr));
-      setup_failure_shown_ = setup_failure_shown_ || last_failure->setup_broke;
-    }
+    if (failing && t.last_failure) record_matrix_failure(t);
     result_.combos.push_back(cr);
     ++result_.counts.combos;
     progress("matrix", static_cast<int>(i) + 1, static_cast<int>(combos.size()));
@@ -253,7 +198,74 @@ void Suite::matrix() {
   std::size_t ran = 0;
   if (!out_of_budget())
     ran = in_order<std::vector<CaseReport>>(combos.size(), work, consume).consumed;
-  for (std::size_t i = ran; i < combos.size(); ++i) {
+  list_not_run(combos, ran);
+}
+
+// Takes one case's report of a matrix combination; true when it fails. Shrinking runs
+// (`counted` false) are not counted.
+bool Suite::take_matrix_case(ComboTally& t, CaseReport rep, bool counted) {
+  ComboResult& cr = t.cr;
+  if (counted) {
+    ++cr.cases;
+    ++result_.counts.cases;
+    if (rep.not_tested) {
+      ++cr.not_tested;
+      ++result_.counts.cases_not_tested;
+      if (cr.note.empty()) cr.note = rep.not_tested_reason;
+    } else {
+      cr.observed.insert(rep.observed);
+      cr.allowed = rep.allowed;
+      agg_.add(rep.findings);
+      agg_.observe_case(rep);
+      for (const auto& f : rep.findings) {
+        if (f.verdict == Verdict::kWarn && cr.verdict != Verdict::kFail)
+          cr.verdict = Verdict::kWarn;
+      }
+    }
+  }
+  const Finding* f = first_fail(rep.findings);
+  if (f == nullptr) return false;
+  // A set-up call that breaks the contract does so whatever the combination: it is
+  // reported (shrunk) once; later combinations it stops are FAIL and point to it.
+  if (counted && rep.setup_broke && setup_failure_shown_) {
+    t.known_setup_failure = true;
+    cr.verdict = Verdict::kFail;
+    cr.note = fmt::format(
+        "a set-up CreateSnapshot broke {} ({}) as in the failure shown "
+        "for it; the combination itself could not be reached",
+        f->requirement, f->check);
+    return false;
+  }
+  t.last_failure = std::move(rep);
+  return true;
+}
+
+// The shrunk failure of a matrix combination into the run.
+void Suite::record_matrix_failure(ComboTally& t) {
+  ComboResult& cr = t.cr;
+  const std::optional<CaseReport>& last_failure = t.last_failure;
+  const Combo& combo = cr.combo;
+  cr.verdict = Verdict::kFail;
+  const Finding* f = first_fail(last_failure->findings);
+  cr.note = f->message;
+  FailureRecord fr;
+  fr.requirement = f->requirement;
+  fr.check = f->check;
+  fr.property = "matrix";
+  fr.title = fmt::format("{}: {}", combo.to_string(), f->message);
+  fr.counterexample = last_failure->input.describe() + "\n" + last_failure->transcript;
+  nlohmann::json tok = token_base("case");
+  tok["case"] = to_json(last_failure->input);
+  fr.token = encode_token(tok);
+  fr.steps = count_calls(last_failure->transcript);
+  record_failure(std::move(fr));
+  setup_failure_shown_ = setup_failure_shown_ || last_failure->setup_broke;
+}
+
+// The combinations a stopped matrix did not reach (from `from` on), listed as NOT_TESTED
+// with the reason.
+void Suite::list_not_run(const std::vector<Combo>& combos, std::size_t from) {
+  for (std::size_t i = from; i < combos.size(); ++i) {
     (void)out_of_budget();
     ComboResult cr;
     cr.combo = combos[i];
@@ -265,9 +277,9 @@ void Suite::matrix() {
   }
 }
 
-// Every legal SnapshotSettings value, both DTD forms, both snapshot types (S-VALID).
-void Suite::settings() {
-  ++result_.counts.properties;
+// Every legal SnapshotSettings value, both DTD forms, both snapshot types (S-VALID), and
+// IgnoreNonSnapshottableDisks against a disk that cannot be checkpointed.
+std::vector<Case> Suite::settings_cases() const {
   std::vector<Case> cases;
   for (std::optional<int> cl : {std::optional<int>(), std::optional<int>(0), std::optional<int>(1),
                                 std::optional<int>(2)}) {
@@ -315,6 +327,13 @@ void Suite::settings() {
       }
     }
   }
+  return cases;
+}
+
+// The SnapshotSettings sweep: every case of settings_cases, one counterexample at most.
+void Suite::settings() {
+  ++result_.counts.properties;
+  const std::vector<Case> cases = settings_cases();
   if (out_of_budget()) return;
   auto work = [&](std::size_t i, int w) {
     return run_case(cases[i], factories_[static_cast<std::size_t>(w)], o_.run);

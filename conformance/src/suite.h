@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -34,6 +35,19 @@ class Suite {
   void sequences();
   void parallel();
   void liveness();
+
+  // One combination of the matrix as its cases are taken in.
+  struct ComboTally {
+    ComboResult cr;
+    // A failing case is shrunk through RapidCheck's public shrink tree (findLocalMin's walk).
+    // The last failing report is the shrunk one.
+    std::optional<CaseReport> last_failure;
+    bool known_setup_failure = false;  // this combination stopped on one already reported
+  };
+  bool take_matrix_case(ComboTally& t, CaseReport rep, bool counted);
+  void record_matrix_failure(ComboTally& t);
+  void list_not_run(const std::vector<Combo>& combos, std::size_t from);
+  std::vector<Case> settings_cases() const;
 
   // The run's budget, progress and failures (runner.cpp).
   void count_case(const CaseReport& rep);
