@@ -191,86 +191,72 @@ void check_no_change(const Judgement& j, const Diff& in, Findings& f) {
                                                describe_changes(in))));
 }
 
-// CS-INV-2: exactly the result set of contract §3.3.
-void check_result_set(const Expectation& e, const Observation& o, const Diff& in,
-                      const Shape& shape, Findings& f) {
-  const std::size_t wanted = 1;
-  if (shape.kind != kRecursive) {
-    f.push_back(
-        finding("inv2.one-new-collection",
-                in.new_collections.size() == wanted ? Verdict::kPass : Verdict::kFail,
-                in.new_collections.size() == wanted
-                    ? ""
-                    : fmt::format("{} new snapshot collections ({}) instead of one",
-                                  in.new_collections.size(), short_list(in.new_collections))));
-  }
-  const CollectionView* coll = find_collection(o, shape.collection);
-  const std::set<std::string> empty;
-  const std::set<std::string>& members = coll == nullptr ? empty : coll->members;
+// What CS-INV-2 found wrong with the members' new snapshots: the first problem of each kind.
+struct MemberProblems {
   std::string per_member, types, parents, currents, first_type;
-  std::set<std::string> expected_snaps;
-  for (const auto& vm : e.members) {
-    const auto gained = in.new_snapshots.find(vm);
-    const std::size_t n = gained == in.new_snapshots.end() ? 0 : gained->second.size();
-    if (n != 1) {
-      if (per_member.empty())
-        per_member = fmt::format("member {} gained {} snapshots instead of one", vm, n);
-      continue;
-    }
-    const std::string s = *gained->second.begin();
-    expected_snaps.insert(s);
-    if (shape.kind != kRecursive && !members.count(s) && per_member.empty()) {
-      per_member = fmt::format("member {}'s new snapshot {} is not in the new collection", vm, s);
-    }
-    const SnapView& sv = o.after.snapshots.at(s);
-    const std::string_view want_type =
-        e.snapshot_type == 2 ? names::kTypeSnapshotRecovery : names::kTypeSnapshotRealized;
-    if ((e.snapshot_type == 1 || e.snapshot_type == 2) && sv.type != want_type && types.empty()) {
-      types = fmt::format("snapshot {} has VirtualSystemType \"{}\", expected \"{}\"", s, sv.type,
-                          want_type);
-    }
-    // A vendor type the host knows (M6): any snapshot type, the same for every member.
-    if (e.snapshot_type != 1 && e.snapshot_type != 2 && types.empty()) {
-      if (sv.type.rfind(names::kTypeSnapshotPrefix, 0) != 0) {
-        types = fmt::format("snapshot {} has VirtualSystemType \"{}\", not a snapshot type", s,
-                            sv.type);
-      } else if (first_type.empty()) {
-        first_type = sv.type;
-      } else if (sv.type != first_type) {
-        types = fmt::format("the members' snapshots differ in VirtualSystemType (\"{}\", \"{}\")",
-                            first_type, sv.type);
-      }
-    }
-    const auto b = o.before.vms.find(vm);
-    const std::string previous = b == o.before.vms.end() ? std::string() : b->second.most_current;
-    if (sv.parent != previous && parents.empty()) {
-      parents =
-          fmt::format("snapshot {} of {} has Parent {}, expected {}", s, vm,
-                      sv.parent.empty() ? "none" : sv.parent, previous.empty() ? "none" : previous);
-    }
-    const auto a = o.after.vms.find(vm);
-    const std::string now = a == o.after.vms.end() ? std::string() : a->second.most_current;
-    if (now != s && currents.empty()) {
-      currents = fmt::format("{}'s most-current snapshot is {}, not its new snapshot {}", vm,
-                             now.empty() ? "none" : now, s);
+  std::set<std::string> expected_snaps;  // the one new snapshot of each member
+};
+
+// One member's new snapshot: exactly one, in the new collection, of the type asked for, a
+// child of the member's previous most-current snapshot, and now its most-current one.
+void check_member_snapshot(const Expectation& e, const Observation& o, const Diff& in,
+                           const Shape& shape, const std::set<std::string>& members,
+                           const std::string& vm, MemberProblems& p) {
+  std::string& per_member = p.per_member;
+  std::string& types = p.types;
+  std::string& parents = p.parents;
+  std::string& currents = p.currents;
+  std::string& first_type = p.first_type;
+  std::set<std::string>& expected_snaps = p.expected_snaps;
+  const auto gained = in.new_snapshots.find(vm);
+  const std::size_t n = gained == in.new_snapshots.end() ? 0 : gained->second.size();
+  if (n != 1) {
+    if (per_member.empty())
+      per_member = fmt::format("member {} gained {} snapshots instead of one", vm, n);
+    return;
+  }
+  const std::string s = *gained->second.begin();
+  expected_snaps.insert(s);
+  if (shape.kind != kRecursive && !members.count(s) && per_member.empty()) {
+    per_member = fmt::format("member {}'s new snapshot {} is not in the new collection", vm, s);
+  }
+  const SnapView& sv = o.after.snapshots.at(s);
+  const std::string_view want_type =
+      e.snapshot_type == 2 ? names::kTypeSnapshotRecovery : names::kTypeSnapshotRealized;
+  if ((e.snapshot_type == 1 || e.snapshot_type == 2) && sv.type != want_type && types.empty()) {
+    types = fmt::format("snapshot {} has VirtualSystemType \"{}\", expected \"{}\"", s, sv.type,
+                        want_type);
+  }
+  // A vendor type the host knows (M6): any snapshot type, the same for every member.
+  if (e.snapshot_type != 1 && e.snapshot_type != 2 && types.empty()) {
+    if (sv.type.rfind(names::kTypeSnapshotPrefix, 0) != 0) {
+      types =
+          fmt::format("snapshot {} has VirtualSystemType \"{}\", not a snapshot type", s, sv.type);
+    } else if (first_type.empty()) {
+      first_type = sv.type;
+    } else if (sv.type != first_type) {
+      types = fmt::format("the members' snapshots differ in VirtualSystemType (\"{}\", \"{}\")",
+                          first_type, sv.type);
     }
   }
-  if (coll != nullptr && !coll->listed_twice.empty() && per_member.empty()) {
-    per_member =
-        fmt::format("the new collection lists snapshot {} twice", *coll->listed_twice.begin());
+  const auto b = o.before.vms.find(vm);
+  const std::string previous = b == o.before.vms.end() ? std::string() : b->second.most_current;
+  if (sv.parent != previous && parents.empty()) {
+    parents =
+        fmt::format("snapshot {} of {} has Parent {}, expected {}", s, vm,
+                    sv.parent.empty() ? "none" : sv.parent, previous.empty() ? "none" : previous);
   }
-  if (shape.kind != kRecursive && members.size() != expected_snaps.size() && per_member.empty()) {
-    per_member = fmt::format("the new collection holds {} snapshots for {} members", members.size(),
-                             e.members.size());
+  const auto a = o.after.vms.find(vm);
+  const std::string now = a == o.after.vms.end() ? std::string() : a->second.most_current;
+  if (now != s && currents.empty()) {
+    currents = fmt::format("{}'s most-current snapshot is {}, not its new snapshot {}", vm,
+                           now.empty() ? "none" : now, s);
   }
-  f.push_back(finding("inv2.one-snapshot-per-member",
-                      per_member.empty() ? Verdict::kPass : Verdict::kFail, per_member));
-  f.push_back(
-      finding("inv2.snapshot-type", types.empty() ? Verdict::kPass : Verdict::kFail, types));
-  f.push_back(finding("inv2.parent", parents.empty() ? Verdict::kPass : Verdict::kFail, parents));
-  f.push_back(
-      finding("inv2.most-current", currents.empty() ? Verdict::kPass : Verdict::kFail, currents));
-  // Nothing else: no losses, no other gains, no state/membership/parent changes.
+}
+
+// Nothing else: no losses, no other gains, no state/membership/parent changes (CS-INV-2).
+// The first one found, or empty.
+std::string other_changes(const Expectation& e, const Diff& in) {
   std::string other;
   if (!in.gone_collections.empty())
     other = "lost snapshot collections " + short_list(in.gone_collections);
@@ -289,6 +275,50 @@ void check_result_set(const Expectation& e, const Observation& o, const Diff& in
     other = "Parent changed on existing snapshots " + short_list(in.parent_changed);
   if (!in.members_changed.empty() && other.empty())
     other = "existing collections changed: " + short_list(in.members_changed);
+  return other;
+}
+
+// CS-INV-2: exactly the result set of contract §3.3.
+void check_result_set(const Expectation& e, const Observation& o, const Diff& in,
+                      const Shape& shape, Findings& f) {
+  const std::size_t wanted = 1;
+  if (shape.kind != kRecursive) {
+    f.push_back(
+        finding("inv2.one-new-collection",
+                in.new_collections.size() == wanted ? Verdict::kPass : Verdict::kFail,
+                in.new_collections.size() == wanted
+                    ? ""
+                    : fmt::format("{} new snapshot collections ({}) instead of one",
+                                  in.new_collections.size(), short_list(in.new_collections))));
+  }
+  const CollectionView* coll = find_collection(o, shape.collection);
+  const std::set<std::string> empty;
+  const std::set<std::string>& members = coll == nullptr ? empty : coll->members;
+  MemberProblems p;
+  for (const auto& vm : e.members)
+    check_member_snapshot(e, o, in, shape, members, vm, p);
+  std::string& per_member = p.per_member;
+  const std::string& types = p.types;
+  const std::string& parents = p.parents;
+  const std::string& currents = p.currents;
+  const std::set<std::string>& expected_snaps = p.expected_snaps;
+  if (coll != nullptr && !coll->listed_twice.empty() && per_member.empty()) {
+    per_member =
+        fmt::format("the new collection lists snapshot {} twice", *coll->listed_twice.begin());
+  }
+  if (shape.kind != kRecursive && members.size() != expected_snaps.size() && per_member.empty()) {
+    per_member = fmt::format("the new collection holds {} snapshots for {} members", members.size(),
+                             e.members.size());
+  }
+  f.push_back(finding("inv2.one-snapshot-per-member",
+                      per_member.empty() ? Verdict::kPass : Verdict::kFail, per_member));
+  f.push_back(
+      finding("inv2.snapshot-type", types.empty() ? Verdict::kPass : Verdict::kFail, types));
+  f.push_back(finding("inv2.parent", parents.empty() ? Verdict::kPass : Verdict::kFail, parents));
+  f.push_back(
+      finding("inv2.most-current", currents.empty() ? Verdict::kPass : Verdict::kFail, currents));
+  // Nothing else: no losses, no other gains, no state/membership/parent changes.
+  const std::string other = other_changes(e, in);
   f.push_back(
       finding("inv2.nothing-else-changed", other.empty() ? Verdict::kPass : Verdict::kFail, other));
 }

@@ -18,67 +18,49 @@ namespace hvsnap::conformance::model {
 
 namespace names = cim::names;
 
-void check_job(const JobTrace& t, Findings& out) {
-  if (!t.resolved) {
-    if (t.first_read_kind == cim::StatusKind::kNotFound) {
-      // Gone before the first read: it may have ended and been removed at once (what
-      // CS-INV-8 covers); the call's effects decide what happened.
-      out.push_back(finding("inv8.readable-after-end", Verdict::kWarn,
-                            fmt::format("the Job {} was not found at the first read: {}",
-                                        t.path.to_string(), t.first_read_error)));
-    } else {
-      out.push_back(finding(
-          "inv5.job-resolves", Verdict::kFail,
-          fmt::format("the Job {} could not be read: {}", t.path.to_string(), t.first_read_error)));
-    }
-    return;
+namespace {
+
+// Legal transitions: a later state must be reachable from the earlier one (polls may
+// skip intermediate states): 2→3→4, 4↔5, 4→6, any non-terminal → terminal. 12 (Query
+// Pending) is in the host's value map (J1): a pause of any non-terminal state.
+bool reachable(std::uint16_t from, std::uint16_t to) {
+  const cim::JobState f(from), g(to);
+  if (from == to) return true;
+  if (f.is_terminal()) return false;
+  const auto live = [](std::uint16_t s) { return (s >= 2 && s <= 6) || s == 12; };
+  if (g.is_terminal()) return live(from);
+  if (from == cim::JobState::kQueryPending || to == cim::JobState::kQueryPending)
+    return live(from) && live(to);
+  switch (from) {
+    case 2:
+      return to == 3 || to == 4 || to == 5 || to == 6;
+    case 3:
+      return to == 4 || to == 5 || to == 6;
+    case 4:
+      return to == 5 || to == 6;
+    case 5:
+      return to == 4 || to == 6;
+    default:
+      return false;
   }
-  out.push_back(finding("inv5.job-resolves", Verdict::kPass));
-  const JobSample& first = t.samples.front();
-  out.push_back(
-      finding("inv5.job-type", first.job_type == 198 ? Verdict::kPass : Verdict::kWarn,
-              first.job_type == 198
-                  ? ""
-                  : fmt::format("JobType is {}, not 198 (Snapshot Collection)",
-                                first.job_type ? std::to_string(*first.job_type) : "absent")));
-  const bool first_ok =
-      first.state == cim::JobState::kRunning || cim::JobState(first.state).is_terminal();
-  out.push_back(finding(
-      "inv5.first-state", first_ok ? Verdict::kPass : Verdict::kWarn,
-      first_ok ? ""
-               : fmt::format("the job was first seen in state {}; clients that poll only while "
-                             "Running (4) stop at once",
-                             cim::JobState(first.state).to_string())));
-  // Legal transitions: a later state must be reachable from the earlier one (polls may
-  // skip intermediate states): 2→3→4, 4↔5, 4→6, any non-terminal → terminal. 12 (Query
-  // Pending) is in the host's value map (J1): a pause of any non-terminal state.
-  auto reachable = [](std::uint16_t from, std::uint16_t to) {
-    const cim::JobState f(from), g(to);
-    if (from == to) return true;
-    if (f.is_terminal()) return false;
-    const auto live = [](std::uint16_t s) { return (s >= 2 && s <= 6) || s == 12; };
-    if (g.is_terminal()) return live(from);
-    if (from == cim::JobState::kQueryPending || to == cim::JobState::kQueryPending)
-      return live(from) && live(to);
-    switch (from) {
-      case 2:
-        return to == 3 || to == 4 || to == 5 || to == 6;
-      case 3:
-        return to == 4 || to == 5 || to == 6;
-      case 4:
-        return to == 5 || to == 6;
-      case 5:
-        return to == 4 || to == 6;
-      default:
-        return false;
-    }
-  };
+}
+
+// What the job's samples show, in order: the first unknown state or illegal transition
+// (CS-INV-6), a change after the job ended, and PercentComplete going back.
+struct SampleProblems {
   std::string bad;
+  std::string changed_after_end;
+  std::string pct_problem;
+};
+
+SampleProblems walk_samples(const JobTrace& t) {
+  SampleProblems p;
+  std::string& bad = p.bad;
+  std::string& changed_after_end = p.changed_after_end;
+  std::string& pct_problem = p.pct_problem;
   bool terminal_seen = false;
   std::uint16_t terminal = 0;
-  std::string changed_after_end;
   std::optional<std::uint16_t> last_pct;
-  std::string pct_problem;
   for (std::size_t i = 0; i < t.samples.size(); ++i) {
     const auto& s = t.samples[i];
     const bool known = (s.state >= 2 && s.state <= 10) || s.state == cim::JobState::kQueryPending ||
@@ -102,27 +84,31 @@ void check_job(const JobTrace& t, Findings& out) {
       last_pct = s.percent;
     }
   }
+  return p;
+}
+
+// CS-INV-5: the job's first sample, its type and its first state.
+void check_first_sample(const JobSample& first, Findings& out) {
   out.push_back(
-      finding("inv6.legal-transitions", bad.empty() ? Verdict::kPass : Verdict::kFail, bad));
-  out.push_back(finding("inv6.terminal-stable",
-                        changed_after_end.empty() ? Verdict::kPass : Verdict::kFail,
-                        changed_after_end));
-  const JobSample& last = t.samples.back();
-  const cim::JobState end(last.state);
-  if (end.is_success() && (!last.percent || *last.percent != 100) && pct_problem.empty()) {
-    pct_problem =
-        fmt::format("PercentComplete is {} at {}",
-                    last.percent ? std::to_string(*last.percent) : "absent", end.to_string());
-  }
-  out.push_back(
-      finding("inv6.percent", pct_problem.empty() ? Verdict::kPass : Verdict::kFail, pct_problem));
-  const bool reached = end.is_terminal() && !t.timed_out;
-  out.push_back(
-      finding("inv6.reaches-terminal", reached || t.vanished ? Verdict::kPass : Verdict::kFail,
-              reached || t.vanished
+      finding("inv5.job-type", first.job_type == 198 ? Verdict::kPass : Verdict::kWarn,
+              first.job_type == 198
                   ? ""
-                  : fmt::format("the job was still {} when the budget ran out", end.to_string())));
-  if (!end.is_terminal()) return;
+                  : fmt::format("JobType is {}, not 198 (Snapshot Collection)",
+                                first.job_type ? std::to_string(*first.job_type) : "absent")));
+  const bool first_ok =
+      first.state == cim::JobState::kRunning || cim::JobState(first.state).is_terminal();
+  out.push_back(finding(
+      "inv5.first-state", first_ok ? Verdict::kPass : Verdict::kWarn,
+      first_ok ? ""
+               : fmt::format("the job was first seen in state {}; clients that poll only while "
+                             "Running (4) stop at once",
+                             cim::JobState(first.state).to_string())));
+}
+
+// CS-INV-6/6-S at a terminal state: ErrorCode against the end state, and what a success
+// reports.
+void check_end_codes(const JobTrace& t, const cim::JobState& end, Findings& out) {
+  const JobSample& last = t.samples.back();
   const std::uint16_t code = last.error_code.value_or(0);
   std::string ec;
   // Microsoft's own client reads ErrorCode 4096 on a job as "no error" (J3): tolerated on a
@@ -157,23 +143,30 @@ void check_job(const JobTrace& t, Findings& out) {
                                 end.to_string())
                   : ""));
   }
-  if (last.state == cim::JobState::kException) {
-    std::string detail;
-    if (last.error_description.empty())
-      detail = "the job ended 10 (Exception) with an empty ErrorDescription";
-    std::size_t errors = 0;
-    for (const auto& text : t.errors) {
-      auto e = cim::parse_embedded_instance(text);
-      if (e.ok() && cim::iequals(e->class_name(), names::kError)) ++errors;
-    }
-    if (detail.empty() && errors == 0) {
-      detail =
-          fmt::format("GetErrorEx returned {} and no Msvm_Error",
-                      t.get_error_ex_return ? std::to_string(*t.get_error_ex_return) : "a fault");
-    }
-    out.push_back(
-        finding("inv6.exception-detail", detail.empty() ? Verdict::kPass : Verdict::kFail, detail));
+}
+
+// CS-INV-6: a job that ended in Exception says why.
+void check_exception_detail(const JobTrace& t, Findings& out) {
+  const JobSample& last = t.samples.back();
+  std::string detail;
+  if (last.error_description.empty())
+    detail = "the job ended 10 (Exception) with an empty ErrorDescription";
+  std::size_t errors = 0;
+  for (const auto& text : t.errors) {
+    auto e = cim::parse_embedded_instance(text);
+    if (e.ok() && cim::iequals(e->class_name(), names::kError)) ++errors;
   }
+  if (detail.empty() && errors == 0) {
+    detail =
+        fmt::format("GetErrorEx returned {} and no Msvm_Error",
+                    t.get_error_ex_return ? std::to_string(*t.get_error_ex_return) : "a fault");
+  }
+  out.push_back(
+      finding("inv6.exception-detail", detail.empty() ? Verdict::kPass : Verdict::kFail, detail));
+}
+
+// CS-INV-8: the job is readable after it ended.
+void check_readable_after_end(const JobTrace& t, Findings& out) {
   // Gone at once is legal only when the job said it would be (TimeBeforeRemoval 0 or absent).
   bool promised = false;
   for (const auto& s : t.samples) {
@@ -189,6 +182,55 @@ void check_job(const JobTrace& t, Findings& out) {
       : promised ? "the job could not be read right after it ended, although its TimeBeforeRemoval "
                    "promised it would stay"
                  : "the job could not be read right after it ended"));
+}
+
+}  // namespace
+
+void check_job(const JobTrace& t, Findings& out) {
+  if (!t.resolved) {
+    if (t.first_read_kind == cim::StatusKind::kNotFound) {
+      // Gone before the first read: it may have ended and been removed at once (what
+      // CS-INV-8 covers); the call's effects decide what happened.
+      out.push_back(finding("inv8.readable-after-end", Verdict::kWarn,
+                            fmt::format("the Job {} was not found at the first read: {}",
+                                        t.path.to_string(), t.first_read_error)));
+    } else {
+      out.push_back(finding(
+          "inv5.job-resolves", Verdict::kFail,
+          fmt::format("the Job {} could not be read: {}", t.path.to_string(), t.first_read_error)));
+    }
+    return;
+  }
+  out.push_back(finding("inv5.job-resolves", Verdict::kPass));
+  check_first_sample(t.samples.front(), out);
+  const SampleProblems p = walk_samples(t);
+  const std::string& bad = p.bad;
+  const std::string& changed_after_end = p.changed_after_end;
+  std::string pct_problem = p.pct_problem;
+  out.push_back(
+      finding("inv6.legal-transitions", bad.empty() ? Verdict::kPass : Verdict::kFail, bad));
+  out.push_back(finding("inv6.terminal-stable",
+                        changed_after_end.empty() ? Verdict::kPass : Verdict::kFail,
+                        changed_after_end));
+  const JobSample& last = t.samples.back();
+  const cim::JobState end(last.state);
+  if (end.is_success() && (!last.percent || *last.percent != 100) && pct_problem.empty()) {
+    pct_problem =
+        fmt::format("PercentComplete is {} at {}",
+                    last.percent ? std::to_string(*last.percent) : "absent", end.to_string());
+  }
+  out.push_back(
+      finding("inv6.percent", pct_problem.empty() ? Verdict::kPass : Verdict::kFail, pct_problem));
+  const bool reached = end.is_terminal() && !t.timed_out;
+  out.push_back(
+      finding("inv6.reaches-terminal", reached || t.vanished ? Verdict::kPass : Verdict::kFail,
+              reached || t.vanished
+                  ? ""
+                  : fmt::format("the job was still {} when the budget ran out", end.to_string())));
+  if (!end.is_terminal()) return;
+  check_end_codes(t, end, out);
+  if (last.state == cim::JobState::kException) check_exception_detail(t, out);
+  check_readable_after_end(t, out);
 }
 
 // CS-READ-1/2/4: what the views, the transport and the reads back found that does not read as
