@@ -152,66 +152,90 @@ cim::ObjectPath path_or(const Reader& r, std::string_view cls, std::string_view 
   return p;
 }
 
+// Calls f for each item of the list at `key`, when there is one.
+template <class F>
+void each(const Reader& r, const char* key, const F& f) {
+  if (!r.has(key)) return;
+  const Reader list = r.at(key);
+  for (std::size_t i = 0; i < list.size(); ++i)
+    f(list.at(i));
+}
+
+model::VmView read_vm(const Reader& x) {
+  model::VmView vm;
+  vm.id = model::upper(x.at("id").text());
+  vm.path = path_or(x, "Msvm_ComputerSystem", "Name", vm.id);
+  vm.state = static_cast<std::uint16_t>(x.at("state").number(65535));
+  vm.other_state = x.text_or("other-state", "");
+  if (x.has("snapshots")) vm.snapshots = x.at("snapshots").upper_set();
+  vm.most_current = x.has("most-current") ? model::upper(x.at("most-current").text()) : "";
+  return vm;
+}
+
+model::SnapView read_snapshot(const Reader& x) {
+  model::SnapView s;
+  s.id = model::upper(x.at("id").text());
+  s.vm = model::upper(x.at("vm").text());
+  s.type = x.text_or("type", "Microsoft:Hyper-V:Snapshot:Realized");
+  s.parent = x.has("parent") ? model::upper(x.at("parent").text()) : "";
+  if (x.has("path")) s.path = read_path(x.at("path"));
+  if (x.has("created-us")) s.created_us = x.at("created-us").integer();
+  return s;
+}
+
+model::GroupView read_group(const Reader& x) {
+  model::GroupView g;
+  g.id = model::upper(x.at("id").text());
+  g.management = x.boolean_or("management", false);
+  g.path = path_or(x, g.management ? "Msvm_ManagementCollection" : "Msvm_VirtualSystemCollection",
+                   "CollectionID", g.id);
+  if (x.has("members")) g.members = x.at("members").upper_set();
+  if (x.has("collections")) g.collections = x.at("collections").upper_set();
+  return g;
+}
+
+model::CollectionView read_collection(const Reader& x) {
+  model::CollectionView c;
+  c.id = model::upper(x.at("id").text());
+  c.path = path_or(x, "Msvm_SnapshotCollection", "CollectionID", c.id);
+  if (x.has("members")) c.members = x.at("members").upper_set();
+  if (x.has("listed-twice")) c.listed_twice = x.at("listed-twice").upper_set();
+  c.element_name = x.text_or("element-name", "");
+  return c;
+}
+
+model::JobView read_job(const Reader& x) {
+  model::JobView j;
+  j.id = model::upper(x.at("id").text());
+  j.path = path_or(x, "Msvm_ConcreteJob", "InstanceID", j.id);
+  j.readable = x.boolean_or("readable", true);
+  j.state = static_cast<std::uint16_t>(x.has("state") ? x.at("state").number(65535) : 0);
+  if (x.has("last-change-us")) j.last_change_us = x.at("last-change-us").integer();
+  if (x.has("time-before-removal-us"))
+    j.time_before_removal_us = x.at("time-before-removal-us").integer();
+  return j;
+}
+
 model::HostView read_view(const Reader& r) {
   model::HostView v;
-  if (r.has("vms")) {
-    const Reader vms = r.at("vms");
-    for (std::size_t i = 0; i < vms.size(); ++i) {
-      const Reader x = vms.at(i);
-      model::VmView vm;
-      vm.id = model::upper(x.at("id").text());
-      vm.path = path_or(x, "Msvm_ComputerSystem", "Name", vm.id);
-      vm.state = static_cast<std::uint16_t>(x.at("state").number(65535));
-      vm.other_state = x.text_or("other-state", "");
-      if (x.has("snapshots")) vm.snapshots = x.at("snapshots").upper_set();
-      vm.most_current = x.has("most-current") ? model::upper(x.at("most-current").text()) : "";
-      v.vms[vm.id] = std::move(vm);
-    }
-  }
-  if (r.has("snapshots")) {
-    const Reader snaps = r.at("snapshots");
-    for (std::size_t i = 0; i < snaps.size(); ++i) {
-      const Reader x = snaps.at(i);
-      model::SnapView s;
-      s.id = model::upper(x.at("id").text());
-      s.vm = model::upper(x.at("vm").text());
-      s.type = x.text_or("type", "Microsoft:Hyper-V:Snapshot:Realized");
-      s.parent = x.has("parent") ? model::upper(x.at("parent").text()) : "";
-      if (x.has("path")) s.path = read_path(x.at("path"));
-      if (x.has("created-us")) s.created_us = x.at("created-us").integer();
-      v.snapshots[s.id] = std::move(s);
-    }
-  }
-  if (r.has("groups")) {
-    const Reader groups = r.at("groups");
-    for (std::size_t i = 0; i < groups.size(); ++i) {
-      const Reader x = groups.at(i);
-      model::GroupView g;
-      g.id = model::upper(x.at("id").text());
-      g.management = x.boolean_or("management", false);
-      g.path =
-          path_or(x, g.management ? "Msvm_ManagementCollection" : "Msvm_VirtualSystemCollection",
-                  "CollectionID", g.id);
-      if (x.has("members")) g.members = x.at("members").upper_set();
-      if (x.has("collections")) g.collections = x.at("collections").upper_set();
-      v.groups[g.id] = std::move(g);
-    }
-  }
-  if (r.has("collections")) {
-    const Reader colls = r.at("collections");
-    for (std::size_t i = 0; i < colls.size(); ++i) {
-      const Reader x = colls.at(i);
-      model::CollectionView c;
-      c.id = model::upper(x.at("id").text());
-      c.path = path_or(x, "Msvm_SnapshotCollection", "CollectionID", c.id);
-      if (x.has("members")) c.members = x.at("members").upper_set();
-      if (x.has("listed-twice")) c.listed_twice = x.at("listed-twice").upper_set();
-      c.element_name = x.text_or("element-name", "");
-      v.collection_paths.emplace(c.id, c.path);
-      v.all_collections.insert(c.id);
-      v.collections[c.id] = std::move(c);
-    }
-  }
+  each(r, "vms", [&](const Reader& x) {
+    model::VmView vm = read_vm(x);
+    v.vms[vm.id] = std::move(vm);
+  });
+  each(r, "snapshots", [&](const Reader& x) {
+    model::SnapView s = read_snapshot(x);
+    v.snapshots[s.id] = std::move(s);
+  });
+  each(r, "groups", [&](const Reader& x) {
+    model::GroupView g = read_group(x);
+    v.groups[g.id] = std::move(g);
+  });
+  each(r, "collections", [&](const Reader& x) {
+    model::CollectionView c = read_collection(x);
+    v.collection_paths.emplace(c.id, c.path);
+    v.all_collections.insert(c.id);
+    v.collections[c.id] = std::move(c);
+  });
   // The host-wide list: given, or (hand-written evidence) the collections listed.
   if (r.has("all-collections")) {
     for (const auto& id : r.at("all-collections").upper_set()) {
@@ -224,21 +248,10 @@ model::HostView read_view(const Reader& r) {
       }
     }
   }
-  if (r.has("jobs")) {
-    const Reader jobs = r.at("jobs");
-    for (std::size_t i = 0; i < jobs.size(); ++i) {
-      const Reader x = jobs.at(i);
-      model::JobView j;
-      j.id = model::upper(x.at("id").text());
-      j.path = path_or(x, "Msvm_ConcreteJob", "InstanceID", j.id);
-      j.readable = x.boolean_or("readable", true);
-      j.state = static_cast<std::uint16_t>(x.has("state") ? x.at("state").number(65535) : 0);
-      if (x.has("last-change-us")) j.last_change_us = x.at("last-change-us").integer();
-      if (x.has("time-before-removal-us"))
-        j.time_before_removal_us = x.at("time-before-removal-us").integer();
-      v.jobs[j.id] = std::move(j);
-    }
-  }
+  each(r, "jobs", [&](const Reader& x) {
+    model::JobView j = read_job(x);
+    v.jobs[j.id] = std::move(j);
+  });
   if (r.has("host-time-us")) v.host_time_us = r.at("host-time-us").integer();
   if (r.has("problems")) v.problems = read_problems(r.at("problems"));
   if (r.has("errors")) v.errors = r.at("errors").texts();
