@@ -50,6 +50,39 @@ cim::Result<std::vector<tcp::endpoint>> resolve(const std::string& host, int por
   return out;
 }
 
+// Reads the certificate chain and the private key into `tls`, a server context that refuses
+// SSL and TLS before 1.2.
+cim::Status load_tls(std::optional<asio::ssl::context>& tls, const ServerOptions& o) {
+  // Read here, bounded and regular files only (cim/file.h): OpenSSL reading a FIFO or
+  // /dev/zero itself would hang or exhaust memory.
+  constexpr std::size_t kMaxPemBytes = 1024 * 1024;
+  auto cert = cim::read_regular_file(o.tls_cert_file, kMaxPemBytes, "the TLS certificate");
+  if (!cert.ok()) return cert.status();
+  auto key = cim::read_regular_file(o.tls_key_file, kMaxPemBytes, "the TLS private key");
+  if (!key.ok()) return key.status();
+  tls.emplace(asio::ssl::context::tls_server);
+  boost::system::error_code ec;
+  tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                       asio::ssl::context::no_tlsv1_1,
+                   ec);
+  tls->use_certificate_chain(asio::buffer(*cert), ec);
+  if (ec) {
+    return cim::invalid_parameter(
+        fmt::format("cannot use the TLS certificate {}: {}", o.tls_cert_file, ec.message()));
+  }
+  tls->use_private_key(asio::buffer(*key), asio::ssl::context::pem, ec);
+  if (ec) {
+    return cim::invalid_parameter(
+        fmt::format("cannot use the TLS private key {}: {}", o.tls_key_file, ec.message()));
+  }
+  if (SSL_CTX_check_private_key(tls->native_handle()) != 1) {
+    return cim::invalid_parameter(fmt::format("the certificate {} and the key {} are not a pair",
+                                              o.tls_cert_file, o.tls_key_file));
+  }
+  return {};
+}
+
 }  // namespace
 
 cim::Result<bool> resolves_to_loopback_only(const std::string& host) {
@@ -147,33 +180,7 @@ cim::Result<std::unique_ptr<Server>> Server::start(std::shared_ptr<Dispatcher> d
   impl->options = o;
   impl->max_body = impl->dispatcher->options().limits.max_bytes;
   if (tls) {
-    // Read here, bounded and regular files only (cim/file.h): OpenSSL reading a FIFO or
-    // /dev/zero itself would hang or exhaust memory.
-    constexpr std::size_t kMaxPemBytes = 1024 * 1024;
-    auto cert = cim::read_regular_file(o.tls_cert_file, kMaxPemBytes, "the TLS certificate");
-    if (!cert.ok()) return cert.status();
-    auto key = cim::read_regular_file(o.tls_key_file, kMaxPemBytes, "the TLS private key");
-    if (!key.ok()) return key.status();
-    impl->tls.emplace(asio::ssl::context::tls_server);
-    boost::system::error_code ec;
-    impl->tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                               asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                               asio::ssl::context::no_tlsv1_1,
-                           ec);
-    impl->tls->use_certificate_chain(asio::buffer(*cert), ec);
-    if (ec) {
-      return cim::invalid_parameter(
-          fmt::format("cannot use the TLS certificate {}: {}", o.tls_cert_file, ec.message()));
-    }
-    impl->tls->use_private_key(asio::buffer(*key), asio::ssl::context::pem, ec);
-    if (ec) {
-      return cim::invalid_parameter(
-          fmt::format("cannot use the TLS private key {}: {}", o.tls_key_file, ec.message()));
-    }
-    if (SSL_CTX_check_private_key(impl->tls->native_handle()) != 1) {
-      return cim::invalid_parameter(fmt::format("the certificate {} and the key {} are not a pair",
-                                                o.tls_cert_file, o.tls_key_file));
-    }
+    if (cim::Status loaded = load_tls(impl->tls, o); !loaded.ok()) return loaded;
   }
   const tcp::endpoint where = addresses->front();
   boost::system::error_code ec;

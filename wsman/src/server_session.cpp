@@ -248,7 +248,14 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     // large; read a small body first so that the connection stays usable.
     const bool answer_early = expects_continue || !has_body || parser_->chunked() ||
                               parser_->content_length().value_or(0) > 64 * 1024;
+    admit(expects_continue, answer_early);
+  }
 
+  // After the framing checks: authentication (a failure is answered after the throttle's
+  // delay), then the path, the method, Content-Type and the declared size; then "100
+  // Continue" if it was asked for, and the body.
+  void admit(bool expects_continue, bool answer_early) {
+    const auto& req = parser_->get();
     if (options().basic && !authenticated()) {
       const auto [delay, failures] = server_.throttle.failed(peer_, options());
       if (failures <= 10 || (failures & (failures - 1)) == 0) {
