@@ -1,79 +1,20 @@
-// The suite's phases (suite.h): the capability probes, the class matrix (RapidCheck-drawn
-// and shrunk), the SnapshotSettings sweep, stateful sequences, concurrent rounds and the
-// fault-free liveness phase. Each draws its items from the run seed, runs them on the run's
-// workers and takes their reports into the result in item order (decision 0074).
+// The suite's phases judged case by case (suite.h): the capability probes, the class matrix
+// (RapidCheck-drawn and shrunk), the SnapshotSettings sweep and the fault-free liveness phase.
+// Each draws its items from the run seed, runs them on the run's workers and takes their
+// reports into the result in item order (decision 0074). The stateful phases are
+// phases_stateful.cpp's.
 #include <fmt/format.h>
-#include <rapidcheck.h>
 
 #include <algorithm>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <vector>
 
-#include "hvsnap/cim/splitmix.h"
-#include "hvsnap/conformance/parallel.h"
-#include "hvsnap/conformance/sequences.h"
 #include "hvsnap/conformance/token.h"
+#include "phase_util.h"
 #include "suite.h"
 
 namespace hvsnap::conformance {
-
-namespace {
-
-// A seed for item `b` of the stream `a`: a hash combine finished by SplitMix64's mix.
-std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
-  return cim::splitmix64_mix(a ^ (b + cim::kSplitMix64Increment + (a << 6) + (a >> 2)));
-}
-
-const Finding* first_fail(const Findings& fs) {
-  for (const auto& f : fs) {
-    if (f.verdict == Verdict::kFail) return &f;
-  }
-  return nullptr;
-}
-
-// RapidCheck keeps its implicit parameters (the generation context of rc::gen::exec and
-// rc::state, rc::detail::ImplicitParam) in process-global stacks, not per thread: drawing a
-// value or walking a shrink tree from two threads at once corrupts them. Every RapidCheck call
-// of a run (generation, Shrinkable::value, shrinks) holds this lock, also across runs in one
-// process; the cases themselves run without it (decision 0074).
-std::mutex& rc_mutex() {
-  static std::mutex mu;
-  return mu;
-}
-
-// One value drawn from `gen` (under the RapidCheck lock).
-template <class T>
-T draw(const std::function<rc::Gen<T>()>& gen, std::uint64_t seed, int size) {
-  std::lock_guard lock(rc_mutex());
-  return gen()(rc::Random(seed), size).value();
-}
-
-// rc::shrinkable::findLocalMin with the RapidCheck lock held around RapidCheck's calls only,
-// not while `smaller` runs a candidate against the target: the same walk of the same shrink
-// tree, so the same local minimum. Returns whether some candidate was smaller.
-template <class T>
-bool shrink(const std::function<rc::Gen<T>()>& gen, std::uint64_t seed, int size,
-            const std::function<bool(const T&)>& smaller) {
-  std::unique_lock lock(rc_mutex());
-  const rc::Shrinkable<T> root = gen()(rc::Random(seed), size);
-  rc::Seq<rc::Shrinkable<T>> shrinks = root.shrinks();
-  bool any = false;
-  while (auto candidate = shrinks.next()) {
-    T value = candidate->value();
-    lock.unlock();
-    const bool fails = smaller(value);
-    lock.lock();
-    if (fails) {
-      shrinks = candidate->shrinks();
-      any = true;
-    }
-  }
-  return any;
-}
-
-}  // namespace
 
 // Which member configurations the target snapshots (contract §2, CS-OUT-14): one ready
 // group per power configuration and snapshot type, without any set-up snapshot. What it
@@ -363,120 +304,6 @@ void Suite::settings() {
     return keep_going(i, cases.size());
   };
   in_order<CaseReport>(cases.size(), work, consume);
-}
-
-// Sequence j is its own seeded check (seed from the run seed and j only), so that a shard
-// runs the same sequences whatever the number of shards, and the N shards of a run merge to
-// the same requirement verdicts as the run itself (decision 0043). Every sequence counts
-// even after a failure; the first failing one of this run is shrunk and shown.
-void Suite::sequences() {
-  ++result_.counts.properties;
-  if (!info_.caps.control)
-    agg_.not_tested(
-        "CS-SEQ-5",
-        "reaching a checkpoint limit needs the control interface (a live VM's limit is 50)");
-  if (!info_.caps.control)
-    agg_.not_tested("CS-SEQ-8",
-                    "waiting out TimeBeforeRemoval needs the control interface's clock");
-  const int max_steps = std::min(o_.max_steps, 50);
-  const int shards = std::max(1, o_.shard_count);
-  const int first = std::clamp(o_.shard_index, 0, shards - 1);
-  const int total = o_.sequences > first ? (o_.sequences - first + shards - 1) / shards : 0;
-  if (total == 0 || out_of_budget()) return;
-  const bool control = info_.caps.control;
-  auto seed_of = [&](std::size_t t) {
-    const int j = first + static_cast<int>(t) * shards;
-    return mix(mix(o_.seed, 7777), static_cast<std::uint64_t>(j));
-  };
-  auto generator = [&] { return gen_sequence(control, max_steps); };
-  auto work = [&](std::size_t t, int w) {
-    const std::uint64_t seed = seed_of(t);
-    const std::vector<Step> steps = draw<std::vector<Step>>(generator, seed, max_steps);
-    return run_sequence(steps, mix(seed, 1), factories_[static_cast<std::size_t>(w)], o_.run);
-  };
-  bool shown = false;
-  auto consume = [&](std::size_t t, SequenceReport rep) {
-    const std::size_t n = static_cast<std::size_t>(total);
-    ++result_.counts.sequences;
-    result_.counts.sequence_steps += static_cast<int>(rep.numbered.size());
-    result_.counts.transient_retries += rep.retries;
-    agg_.add(rep.findings);
-    progress("sequences", static_cast<int>(t) + 1, total);
-    if (rep.failure.empty() || shown) return keep_going(t, n);
-    shown = true;
-    const std::uint64_t seed = seed_of(t);
-    const std::uint64_t host_seed = mix(seed, 1);
-    // The smallest failing sequence RapidCheck's shrinks reach (shrinking runs are not
-    // counted).
-    std::vector<Step> steps = draw<std::vector<Step>>(generator, seed, max_steps);
-    shrink<std::vector<Step>>(generator, seed, max_steps, [&](const std::vector<Step>& candidate) {
-      SequenceReport again = run_sequence(candidate, host_seed, make_, o_.run);
-      if (again.failure.empty()) return false;
-      rep = std::move(again);
-      steps = candidate;
-      return true;
-    });
-    const Finding* f = first_fail(rep.findings);
-    FailureRecord fr;
-    fr.requirement = f ? f->requirement : "";
-    fr.check = f ? f->check : "";
-    fr.property = "sequences";
-    fr.title = rep.failure;
-    fr.counterexample = numbered_list(rep);
-    nlohmann::json tok = token_base("sequence");
-    tok["host-seed"] = host_seed;
-    tok["steps"] = nlohmann::json::array();
-    for (const auto& s : steps)
-      tok["steps"].push_back(s.to_json());
-    fr.token = encode_token(tok);
-    // A failure in the set-up has no steps: its calls are the counterexample.
-    fr.steps =
-        rep.numbered.empty() ? count_calls(rep.setup) : static_cast<int>(rep.numbered.size());
-    record_failure(std::move(fr));
-    return keep_going(t, n);
-  };
-  in_order<SequenceReport>(static_cast<std::size_t>(total), work, consume);
-}
-
-// Round i is seeded by the run seed and i only; a shard runs the rounds ≡ its index. Every
-// round counts even after a failure (decision 0043); the first failing one is shown.
-void Suite::parallel() {
-  ++result_.counts.properties;
-  const int shards = std::max(1, o_.shard_count);
-  const int first = std::clamp(o_.shard_index, 0, shards - 1);
-  const int total =
-      o_.parallel_rounds > first ? (o_.parallel_rounds - first + shards - 1) / shards : 0;
-  if (total == 0 || out_of_budget()) return;
-  auto seed_of = [&](std::size_t t) {
-    const int i = first + static_cast<int>(t) * shards;
-    return mix(o_.seed, 9000 + static_cast<std::uint64_t>(i));
-  };
-  auto work = [&](std::size_t t, int w) {
-    return run_parallel_round(seed_of(t), factories_[static_cast<std::size_t>(w)], o_.run, 4);
-  };
-  bool shown = false;
-  auto consume = [&](std::size_t t, ParallelReport rep) {
-    const std::size_t n = static_cast<std::size_t>(total);
-    ++result_.counts.parallel_rounds;
-    progress("parallel", static_cast<int>(t) + 1, total);
-    if (rep.not_tested) return keep_going(t, n);
-    agg_.add(rep.findings);
-    if (rep.failure.empty() || shown) return keep_going(t, n);
-    shown = true;
-    FailureRecord fr;
-    fr.requirement = "CS-SEQ-6";
-    fr.check = "seq6.linearizable";
-    fr.property = "parallel";
-    fr.title = rep.failure;
-    fr.counterexample = rep.description;
-    nlohmann::json tok = token_base("parallel");
-    tok["host-seed"] = seed_of(t);
-    fr.token = encode_token(tok);
-    fr.steps = 4;
-    record_failure(std::move(fr));
-    return keep_going(t, n);
-  };
-  in_order<ParallelReport>(static_cast<std::size_t>(total), work, consume);
 }
 
 // After a run with faults: with the faults switched off, valid calls must succeed.

@@ -1,6 +1,7 @@
 // The certification run (runner.h): the order of its phases, the time budget and the worker
 // pool they share (decision 0074), and how a failure is recorded. The phases themselves are
-// phases.cpp; the aggregation aggregator.cpp; the verdict rules verdict_rules.cpp.
+// phases.cpp and phases_stateful.cpp; the aggregation aggregator.cpp; the verdict rules
+// verdict_rules.cpp.
 #include "hvsnap/conformance/runner.h"
 
 #include <algorithm>

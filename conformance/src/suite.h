@@ -1,7 +1,7 @@
 // The state of one certification run and its phases (runner.h). Private to conformance/src:
 // runner.cpp runs the phases in order and keeps the time budget and the worker pool;
-// phases.cpp holds the phases; what becomes of their findings is aggregator.h's, and the
-// verdict rules are verdict_rules.h's.
+// phases.cpp and phases_stateful.cpp hold the phases; what becomes of their findings is
+// aggregator.h's, and the verdict rules are verdict_rules.h's.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -28,7 +28,8 @@ class Suite {
  private:
   using Clock = std::chrono::steady_clock;
 
-  // The phases, in the order run() runs them (phases.cpp).
+  // The phases, in the order run() runs them (phases.cpp; sequences and parallel:
+  // phases_stateful.cpp).
   void capability();
   void matrix();
   void settings();
