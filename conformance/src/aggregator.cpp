@@ -1,6 +1,10 @@
 // The run's aggregation (aggregator.h).
 #include "aggregator.h"
 
+#include <fmt/format.h>
+
+#include <fmt/ranges.h>
+
 #include "hvsnap/cim/codes.h"
 #include "hvsnap/conformance/catalogue.h"
 
@@ -80,6 +84,21 @@ const CaseReport* Aggregator::first_refusal(const std::string& config) const {
 std::string Aggregator::first_success(const std::string& config) const {
   auto it = first_success_.find(config);
   return it == first_success_.end() ? std::string() : it->second;
+}
+
+void Aggregator::finish_capability(
+    const std::function<void(const std::string& message, const CaseReport& refused)>& unstable) {
+  for (const auto& [key, row] : capability_rows()) {
+    r_.capability.push_back(row);
+    if (row.refused == 0 || row.snapshotted == 0) continue;
+    const CaseReport* refused = first_refusal(key);
+    const std::string message = fmt::format(
+        "{} was refused ({}) in {} call(s) and snapshotted in {}: first snapshotted in {}", key,
+        fmt::join(row.answers, ", "), row.refused, row.snapshotted, first_success(key));
+    add({finding("inv10.refusal-stable", Verdict::kFail, message)});
+    if (refused == nullptr) continue;
+    unstable(message, *refused);
+  }
 }
 
 void Aggregator::observe_case(const CaseReport& rep) {

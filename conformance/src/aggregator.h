@@ -4,6 +4,7 @@
 // rules are apply_verdict's (run_result.h).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 
@@ -28,6 +29,11 @@ class Aggregator {
   const std::map<std::string, CapabilityResult>& capability_rows() const { return capability_; }
   const CaseReport* first_refusal(const std::string& config) const;
   std::string first_success(const std::string& config) const;
+  // The capability profile into the result, and CS-INV-10 across cases: a configuration
+  // refused in one case and snapshotted in another is a FAIL; `unstable` gets its message and
+  // the first case that refused it, for the run's failure record.
+  void finish_capability(
+      const std::function<void(const std::string& message, const CaseReport& refused)>& unstable);
 
  private:
   void capability(const CaseReport& rep);

@@ -99,7 +99,7 @@ bool allow_finished_transitions(Expectation& e, const HostView& after, const Dec
 
 // Judges one CreateSnapshot call: return range, allowed outcome, result set or no change,
 // the job lifecycle, reachability and isolation. One small checker per requirement
-// (oracle.cpp); the findings come in a fixed order.
+// (oracle_call.cpp, oracle_job.cpp); the findings come in a fixed order.
 Judgement judge(const Expectation& e, const Observation& observed);
 
 // CS-INV-5/6/8 over a job's trace.

@@ -1,0 +1,69 @@
+// What the suite's phases (phases.cpp, phases_stateful.cpp) share: the seed of an item,
+// the first FAIL of a report, and RapidCheck's draws and shrinks under one process-wide lock
+// (decision 0074). Private to conformance/src.
+#pragma once
+
+#include <rapidcheck.h>
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+
+#include "hvsnap/cim/splitmix.h"
+#include "hvsnap/conformance/findings.h"
+
+namespace hvsnap::conformance {
+
+// A seed for item `b` of the stream `a`: a hash combine finished by SplitMix64's mix.
+inline std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
+  return cim::splitmix64_mix(a ^ (b + cim::kSplitMix64Increment + (a << 6) + (a >> 2)));
+}
+
+inline const Finding* first_fail(const Findings& fs) {
+  for (const auto& f : fs) {
+    if (f.verdict == Verdict::kFail) return &f;
+  }
+  return nullptr;
+}
+
+// RapidCheck keeps its implicit parameters (the generation context of rc::gen::exec and
+// rc::state, rc::detail::ImplicitParam) in process-global stacks, not per thread: drawing a
+// value or walking a shrink tree from two threads at once corrupts them. Every RapidCheck call
+// of a run (generation, Shrinkable::value, shrinks) holds this lock, also across runs in one
+// process; the cases themselves run without it (decision 0074).
+inline std::mutex& rc_mutex() {
+  static std::mutex mu;
+  return mu;
+}
+
+// One value drawn from `gen` (under the RapidCheck lock).
+template <class T>
+T draw(const std::function<rc::Gen<T>()>& gen, std::uint64_t seed, int size) {
+  std::lock_guard lock(rc_mutex());
+  return gen()(rc::Random(seed), size).value();
+}
+
+// rc::shrinkable::findLocalMin with the RapidCheck lock held around RapidCheck's calls only,
+// not while `smaller` runs a candidate against the target: the same walk of the same shrink
+// tree, so the same local minimum. Returns whether some candidate was smaller.
+template <class T>
+bool shrink(const std::function<rc::Gen<T>()>& gen, std::uint64_t seed, int size,
+            const std::function<bool(const T&)>& smaller) {
+  std::unique_lock lock(rc_mutex());
+  const rc::Shrinkable<T> root = gen()(rc::Random(seed), size);
+  rc::Seq<rc::Shrinkable<T>> shrinks = root.shrinks();
+  bool any = false;
+  while (auto candidate = shrinks.next()) {
+    T value = candidate->value();
+    lock.unlock();
+    const bool fails = smaller(value);
+    lock.lock();
+    if (fails) {
+      shrinks = candidate->shrinks();
+      any = true;
+    }
+  }
+  return any;
+}
+
+}  // namespace hvsnap::conformance

@@ -1,0 +1,129 @@
+// The suite's stateful phases (suite.h): random call sequences (rc::state, shrunk) and
+// concurrent rounds (linearizability), each item seeded by the run seed and its index only, so
+// that the shards of a run (decision 0043) run the same items.
+#include <algorithm>
+#include <vector>
+
+#include "hvsnap/conformance/parallel.h"
+#include "hvsnap/conformance/sequences.h"
+#include "hvsnap/conformance/token.h"
+#include "phase_util.h"
+#include "suite.h"
+
+namespace hvsnap::conformance {
+
+// Sequence j is its own seeded check (seed from the run seed and j only), so that a shard
+// runs the same sequences whatever the number of shards, and the N shards of a run merge to
+// the same requirement verdicts as the run itself (decision 0043). Every sequence counts
+// even after a failure; the first failing one of this run is shrunk and shown.
+void Suite::sequences() {
+  ++result_.counts.properties;
+  if (!info_.caps.control)
+    agg_.not_tested(
+        "CS-SEQ-5",
+        "reaching a checkpoint limit needs the control interface (a live VM's limit is 50)");
+  if (!info_.caps.control)
+    agg_.not_tested("CS-SEQ-8",
+                    "waiting out TimeBeforeRemoval needs the control interface's clock");
+  const int max_steps = std::min(o_.max_steps, 50);
+  const int shards = std::max(1, o_.shard_count);
+  const int first = std::clamp(o_.shard_index, 0, shards - 1);
+  const int total = o_.sequences > first ? (o_.sequences - first + shards - 1) / shards : 0;
+  if (total == 0 || out_of_budget()) return;
+  const bool control = info_.caps.control;
+  auto seed_of = [&](std::size_t t) {
+    const int j = first + static_cast<int>(t) * shards;
+    return mix(mix(o_.seed, 7777), static_cast<std::uint64_t>(j));
+  };
+  auto generator = [&] { return gen_sequence(control, max_steps); };
+  auto work = [&](std::size_t t, int w) {
+    const std::uint64_t seed = seed_of(t);
+    const std::vector<Step> steps = draw<std::vector<Step>>(generator, seed, max_steps);
+    return run_sequence(steps, mix(seed, 1), factories_[static_cast<std::size_t>(w)], o_.run);
+  };
+  bool shown = false;
+  auto consume = [&](std::size_t t, SequenceReport rep) {
+    const std::size_t n = static_cast<std::size_t>(total);
+    ++result_.counts.sequences;
+    result_.counts.sequence_steps += static_cast<int>(rep.numbered.size());
+    result_.counts.transient_retries += rep.retries;
+    agg_.add(rep.findings);
+    progress("sequences", static_cast<int>(t) + 1, total);
+    if (rep.failure.empty() || shown) return keep_going(t, n);
+    shown = true;
+    const std::uint64_t seed = seed_of(t);
+    const std::uint64_t host_seed = mix(seed, 1);
+    // The smallest failing sequence RapidCheck's shrinks reach (shrinking runs are not
+    // counted).
+    std::vector<Step> steps = draw<std::vector<Step>>(generator, seed, max_steps);
+    shrink<std::vector<Step>>(generator, seed, max_steps, [&](const std::vector<Step>& candidate) {
+      SequenceReport again = run_sequence(candidate, host_seed, make_, o_.run);
+      if (again.failure.empty()) return false;
+      rep = std::move(again);
+      steps = candidate;
+      return true;
+    });
+    const Finding* f = first_fail(rep.findings);
+    FailureRecord fr;
+    fr.requirement = f ? f->requirement : "";
+    fr.check = f ? f->check : "";
+    fr.property = "sequences";
+    fr.title = rep.failure;
+    fr.counterexample = numbered_list(rep);
+    nlohmann::json tok = token_base("sequence");
+    tok["host-seed"] = host_seed;
+    tok["steps"] = nlohmann::json::array();
+    for (const auto& s : steps)
+      tok["steps"].push_back(s.to_json());
+    fr.token = encode_token(tok);
+    // A failure in the set-up has no steps: its calls are the counterexample.
+    fr.steps =
+        rep.numbered.empty() ? count_calls(rep.setup) : static_cast<int>(rep.numbered.size());
+    record_failure(std::move(fr));
+    return keep_going(t, n);
+  };
+  in_order<SequenceReport>(static_cast<std::size_t>(total), work, consume);
+}
+
+// Round i is seeded by the run seed and i only; a shard runs the rounds ≡ its index. Every
+// round counts even after a failure (decision 0043); the first failing one is shown.
+void Suite::parallel() {
+  ++result_.counts.properties;
+  const int shards = std::max(1, o_.shard_count);
+  const int first = std::clamp(o_.shard_index, 0, shards - 1);
+  const int total =
+      o_.parallel_rounds > first ? (o_.parallel_rounds - first + shards - 1) / shards : 0;
+  if (total == 0 || out_of_budget()) return;
+  auto seed_of = [&](std::size_t t) {
+    const int i = first + static_cast<int>(t) * shards;
+    return mix(o_.seed, 9000 + static_cast<std::uint64_t>(i));
+  };
+  auto work = [&](std::size_t t, int w) {
+    return run_parallel_round(seed_of(t), factories_[static_cast<std::size_t>(w)], o_.run, 4);
+  };
+  bool shown = false;
+  auto consume = [&](std::size_t t, ParallelReport rep) {
+    const std::size_t n = static_cast<std::size_t>(total);
+    ++result_.counts.parallel_rounds;
+    progress("parallel", static_cast<int>(t) + 1, total);
+    if (rep.not_tested) return keep_going(t, n);
+    agg_.add(rep.findings);
+    if (rep.failure.empty() || shown) return keep_going(t, n);
+    shown = true;
+    FailureRecord fr;
+    fr.requirement = "CS-SEQ-6";
+    fr.check = "seq6.linearizable";
+    fr.property = "parallel";
+    fr.title = rep.failure;
+    fr.counterexample = rep.description;
+    nlohmann::json tok = token_base("parallel");
+    tok["host-seed"] = seed_of(t);
+    fr.token = encode_token(tok);
+    fr.steps = 4;
+    record_failure(std::move(fr));
+    return keep_going(t, n);
+  };
+  in_order<ParallelReport>(static_cast<std::size_t>(total), work, consume);
+}
+
+}  // namespace hvsnap::conformance

@@ -1,0 +1,84 @@
+// The state of one certification run and its phases (runner.h). Private to conformance/src:
+// runner.cpp runs the phases in order and keeps the time budget and the worker pool;
+// phases.cpp and phases_stateful.cpp hold the phases; what becomes of their findings is
+// aggregator.h's, and the verdict rules are verdict_rules.h's.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "aggregator.h"
+#include "hvsnap/conformance/runner.h"
+#include "ordered_pool.h"
+
+namespace hvsnap::conformance {
+
+class Suite {
+ public:
+  Suite(const TargetFactory& make, const TargetInfo& info, RunOptions o);
+
+  RunResult run();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  // The phases, in the order run() runs them (phases.cpp; sequences and parallel:
+  // phases_stateful.cpp).
+  void capability();
+  void matrix();
+  void settings();
+  void sequences();
+  void parallel();
+  void liveness();
+
+  // One combination of the matrix as its cases are taken in.
+  struct ComboTally {
+    ComboResult cr;
+    // A failing case is shrunk through RapidCheck's public shrink tree (findLocalMin's walk).
+    // The last failing report is the shrunk one.
+    std::optional<CaseReport> last_failure;
+    bool known_setup_failure = false;  // this combination stopped on one already reported
+  };
+  bool take_matrix_case(ComboTally& t, CaseReport rep, bool counted);
+  void record_matrix_failure(ComboTally& t);
+  void list_not_run(const std::vector<Combo>& combos, std::size_t from);
+  std::vector<Case> settings_cases() const;
+
+  // The run's budget, progress and failures (runner.cpp).
+  void count_case(const CaseReport& rep);
+  double elapsed() const;
+  bool out_of_budget();
+  bool may_start() const;
+  bool keep_going(std::size_t i, std::size_t n);
+  // Runs a phase's n items on the run's workers; consume(i, result) sees them in order.
+  template <class R, class Work, class Consume>
+  PoolOutcome in_order(std::size_t n, const Work& work, const Consume& consume) {
+    const std::function<bool()> start = [this] { return may_start(); };
+    PoolOutcome out = run_in_order<R>(n, jobs_, start, work, consume);
+    if (out.not_started) (void)out_of_budget();  // records why (interrupted or out of time)
+    return out;
+  }
+  void progress(const char* phase, int done, int total);
+  void record_failure(FailureRecord f);
+  // The fields every reproduction token of this run starts with.
+  nlohmann::json token_base(std::string_view kind) const;
+  void finish_capability();
+
+  const TargetFactory& make_;
+  std::vector<TargetFactory> factories_;  // one copy per worker (decision 0074)
+  int jobs_ = 1;
+  TargetInfo info_;
+  RunOptions o_;
+  RunResult result_;
+  bool setup_failure_shown_ = false;  // a failure of a set-up call is in result_.failures
+  Aggregator agg_;
+  Clock::time_point start_;
+};
+
+}  // namespace hvsnap::conformance

@@ -1,0 +1,92 @@
+// The WS-Management transport's shared state: what the listener (server.cpp) and each
+// connection (server_session.cpp) both use. Private to wsman/src.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "hvsnap/wsman/server.h"
+
+namespace hvsnap::wsman {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+// Failed Basic authentications per peer address: counted, logged, and slowed down
+// (server_session.cpp).
+class AuthThrottle {
+ public:
+  // Records a failure; returns how long to wait before answering and whether to log it.
+  std::pair<std::chrono::milliseconds, std::uint64_t> failed(const std::string& peer,
+                                                             const ServerOptions& o);
+  void succeeded(const std::string& peer);
+
+ private:
+  struct Entry {
+    std::uint64_t failures = 0;
+    std::chrono::steady_clock::time_point last{};
+  };
+  std::mutex mu_;
+  std::unordered_map<std::string, Entry> peers_;
+};
+
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  // Closes the connection now, whatever it is doing (posted to its own strand).
+  virtual void abort() = 0;
+};
+
+struct Server::Impl {
+  std::shared_ptr<Dispatcher> dispatcher;
+  ServerOptions options;
+  std::size_t max_body = 0;
+
+  // Declared before the io_context: sessions (owned by its handlers) touch these when they
+  // end, and the TLS context must outlive every TLS stream.
+  std::mutex sessions_mu;
+  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
+  std::atomic<std::size_t> open{0};
+  std::atomic<bool> stopping{false};
+  AuthThrottle throttle;
+  std::optional<asio::ssl::context> tls;
+
+  asio::io_context ioc;
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::steady_timer> accept_retry;
+  std::optional<asio::thread_pool> workers;
+  std::vector<std::thread> io_threads;
+
+  // Only the accept handler touches these (one accept is outstanding at a time).
+  std::uint64_t refused = 0;
+  std::chrono::steady_clock::time_point last_refusal_log{};
+
+  std::mutex stop_mu;
+  std::condition_variable stopped_cv;
+  bool stopped = false;
+
+  void log(std::string_view line) const {
+    if (options.log) options.log(line);
+  }
+  void accept();
+  template <class Stream>
+  void start_session(Stream stream, tcp::endpoint peer);
+};
+
+}  // namespace hvsnap::wsman
