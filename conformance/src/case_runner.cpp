@@ -60,9 +60,16 @@ ObjectPath snapshot_for_setup(Client& cl, const ObjectPath& group, Arranged& a) 
   return *s.collection;
 }
 
-// Makes one VM as `spec` says. Earlier snapshots come first, while the VM is still an
-// ordinary Off VM; then the attributes that define its class; the state last.
-ObjectPath arrange_vm(Client& cl, const VmSpec& spec, Arranged& a, int index) {
+// One VM made as `spec` says, but for its power state; `running`: set-up started it already.
+struct MadeVm {
+  ObjectPath path;
+  bool running = false;
+};
+
+// Makes one VM as `spec` says, its power state aside (ready_group sets every member's at once).
+// Earlier snapshots come first, while the VM is still an ordinary Off VM; then the attributes
+// that define its class.
+MadeVm arrange_vm(Client& cl, const VmSpec& spec, Arranged& a, int index) {
   const std::string label = fmt::format("vm-{}", index);
   const bool disabled = spec.checkpoint_type == 2;
   const ObjectPath vm =
@@ -96,22 +103,33 @@ ObjectPath arrange_vm(Client& cl, const VmSpec& spec, Arranged& a, int index) {
     }
     must(cl.set_fake_attributes(vm, attrs));
   }
-  if ((spec.state == 2 || spec.state == 6 || spec.state == 9) && !running)
-    must(cl.change_state(vm, 2));
-  if (spec.state == 6 || spec.state == 9) must(cl.change_state(vm, spec.state));
-  return vm;
+  return {vm, running};
 }
 
-// A VM group of `specs`; the member paths, in order, go to `members` when asked for.
+// A VM group of `specs`; the member paths, in order, go to `members` when asked for. The
+// members are made first, then started together and saved or paused together (one wait for
+// all, decision 0082), then added to the group.
 ObjectPath ready_group(Client& cl, const std::vector<VmSpec>& specs, Arranged& a,
                        const std::string& label, std::vector<ObjectPath>* members = nullptr) {
   const ObjectPath g = must(cl.define_collection(label, 0));
-  for (const auto& spec : specs) {
-    const ObjectPath vm = arrange_vm(cl, spec, a, cl.next_label());
-    must(cl.add_member(vm, g));
-    a.expect.members.insert(id_of(vm));
-    a.expect.inside.insert(id_of(vm));
-    if (members != nullptr) members->push_back(vm);
+  std::vector<MadeVm> made;
+  for (const auto& spec : specs)
+    made.push_back(arrange_vm(cl, spec, a, cl.next_label()));
+  std::vector<std::pair<ObjectPath, std::uint16_t>> starts;
+  std::vector<std::pair<ObjectPath, std::uint16_t>> then;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    const std::uint16_t state = specs[i].state;
+    if ((state == 2 || state == 6 || state == 9) && !made[i].running)
+      starts.emplace_back(made[i].path, 2);
+    if (state == 6 || state == 9) then.emplace_back(made[i].path, state);
+  }
+  must(cl.change_states(starts));
+  must(cl.change_states(then));
+  for (const auto& vm : made) {
+    must(cl.add_member(vm.path, g));
+    a.expect.members.insert(id_of(vm.path));
+    a.expect.inside.insert(id_of(vm.path));
+    if (members != nullptr) members->push_back(vm.path);
   }
   a.expect.inside.insert(id_of(g));
   a.scope.groups.push_back(g);

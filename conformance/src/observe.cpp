@@ -83,11 +83,14 @@ CollectionView observe_collection(cim::Provider& p, const cim::ObjectPath& path,
 
 HostView observe(cim::Provider& p, const Scope& scope) {
   HostView v;
-  for (const auto& path : scope.vms) {
+  // The VMs in scope in one read (a WQL query over WS-Man, decision 0083).
+  auto vms = p.get_instances(scope.vms);
+  for (std::size_t i = 0; i < scope.vms.size(); ++i) {
+    const cim::ObjectPath& path = scope.vms[i];
     VmView vm;
     vm.id = id_of(path);
     vm.path = path;
-    auto inst = p.get_instance(path);
+    auto& inst = vms[i];
     if (!inst.ok()) {
       v.errors.push_back(
           fmt::format("GetInstance {}: {}", path.to_string(), inst.status().to_string()));

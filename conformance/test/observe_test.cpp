@@ -200,5 +200,25 @@ TEST(Client, ArrangesThroughSynchronousAndJobAnswers) {  // J6
   }
 }
 
+// A shared host gets back what the client made; a fresh host per case is dropped with the case,
+// so the client sends nothing to clean it up (decision 0081).
+TEST(Client, CleansUpAHostOnlyWhenItOutlivesTheCase) {
+  for (bool fresh : {false, true}) {
+    auto host = std::make_shared<ArrangingHost>(false);
+    Target t;
+    t.provider = host;
+    t.caps.fresh_hosts = fresh;
+    Client cl(t, {});
+    auto vm = cl.define_vm("vm");
+    ASSERT_TRUE(vm.ok()) << vm.status().to_string();
+    auto g = cl.define_collection("group", 0);
+    ASSERT_TRUE(g.ok()) << g.status().to_string();
+    EXPECT_TRUE(cl.cleanup().empty()) << fresh;
+    EXPECT_EQ(host->calls_["DestroySystem"], fresh ? 0 : 1) << fresh;
+    EXPECT_EQ(host->calls_["DestroyCollection"], fresh ? 0 : 1) << fresh;
+    EXPECT_TRUE(cl.created_vms().empty()) << fresh;
+  }
+}
+
 }  // namespace
 }  // namespace hvsnap::conformance

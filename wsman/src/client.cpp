@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <utility>
@@ -274,6 +276,58 @@ cim::Result<cim::Instance> Client::get_instance(const cim::ObjectPath& path) {
   if (p.name_space().empty()) p.set_namespace(cim::Name(inst.path().name_space()));
   inst.set_path(std::move(p));
   return inst;
+}
+
+std::vector<cim::Result<cim::Instance>> Client::get_instances(
+    const std::vector<cim::ObjectPath>& paths) {
+  // Several objects of one class in one request: a WQL query on their keys (decision 0083),
+  // answered as the Gets would be. A path the answer does not hold (gone, or a host that
+  // cannot evaluate the query) is read by its own Get, so its error is the Get's.
+  std::vector<std::optional<cim::Result<cim::Instance>>> found(paths.size());
+  std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> by_class;
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    if (paths[i].keys().empty()) continue;
+    by_class[{cim::to_lower(paths[i].name_space()), cim::to_lower(paths[i].class_name())}]
+        .push_back(i);
+  }
+  for (const auto& [cls, at] : by_class) {
+    if (at.size() < 2) continue;
+    std::vector<std::vector<std::pair<std::string, std::string>>> any_of;
+    for (std::size_t i : at) {
+      std::vector<std::pair<std::string, std::string>> keys;
+      for (const auto& k : paths[i].keys())
+        keys.emplace_back(std::string(k.name.view()), k.value);
+      any_of.push_back(std::move(keys));
+    }
+    const cim::ObjectPath& first = paths[at.front()];
+    auto answer = query(first.name_space().empty() ? std::string_view("root\\virtualization\\v2")
+                                                   : first.name_space(),
+                        write_select_any(first.class_name(), any_of));
+    if (!answer.ok()) continue;
+    for (std::size_t i : at) {
+      for (auto& inst : *answer) {
+        bool same = true;
+        for (const auto& k : paths[i].keys()) {
+          const cim::Value* v = inst.get(k.name.view());
+          const std::string* text = v == nullptr ? nullptr : v->as_string();
+          same = same && text != nullptr && cim::iequals(*text, k.value);
+        }
+        if (!same) continue;
+        cim::Instance copy = inst;
+        cim::ObjectPath p = paths[i];
+        p.set_host(cim::Name());
+        if (p.name_space().empty()) p.set_namespace(cim::Name(copy.path().name_space()));
+        copy.set_path(std::move(p));
+        found[i] = std::move(copy);
+        break;
+      }
+    }
+  }
+  std::vector<cim::Result<cim::Instance>> out;
+  out.reserve(paths.size());
+  for (std::size_t i = 0; i < paths.size(); ++i)
+    out.push_back(found[i] ? std::move(*found[i]) : get_instance(paths[i]));
+  return out;
 }
 
 cim::Result<std::vector<cim::Instance>> Client::query(std::string_view name_space,

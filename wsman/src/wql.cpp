@@ -412,6 +412,21 @@ std::string write_select(std::string_view class_name,
   return out;
 }
 
+std::string write_select_any(
+    std::string_view class_name,
+    const std::vector<std::vector<std::pair<std::string, std::string>>>& any_of) {
+  std::string out = fmt::format("SELECT * FROM {}", class_name);
+  for (std::size_t i = 0; i < any_of.size(); ++i) {
+    out += i == 0 ? " WHERE (" : " OR (";
+    for (std::size_t k = 0; k < any_of[i].size(); ++k) {
+      out += fmt::format("{}{} = {}", k == 0 ? "" : " AND ", any_of[i][k].first,
+                         quote(any_of[i][k].second));
+    }
+    out += ')';
+  }
+  return out;
+}
+
 std::string write_associators(const cim::ObjectPath& object, const cim::AssociatorsFilter& f) {
   std::string out = fmt::format("ASSOCIATORS OF {{{}}}", object.to_string());
   std::string where;

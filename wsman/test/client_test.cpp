@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <mutex>
@@ -257,6 +258,49 @@ TEST(WsmanClient, ARepeatOfANamedAssociationIsKept) {
   auto wide = s.http.client()->associators(p[0].path(), {});
   ASSERT_TRUE(wide.ok()) << wide.status().to_string();
   EXPECT_EQ(wide->size(), 2U);
+}
+
+// Several objects of one class in one request: a WQL query on their keys (decision 0083),
+// answered in the order asked; a path the answer lacks is read by its own Get, whose error it
+// gets; a lone path of its class is a Get.
+TEST(WsmanClient, ReadsSeveralObjectsOfAClassInOneQuery) {
+  Served s(5);
+  s.provider->instances[3].set("EnabledState", cim::Value::uint16(3));
+  s.http.answer = [&](const httplib::Request& req, httplib::Response& res) {
+    auto reply = s.d.handle(req.body, "client");
+    res.status = reply.http_status;
+    res.set_content(reply.body, "application/soap+xml");
+  };
+  const auto& p = s.provider->instances;
+  cim::ObjectPath gone(kNs, "Msvm_ComputerSystem");
+  gone.add_key("CreationClassName", "Msvm_ComputerSystem");
+  gone.add_key("Name", "VM-GONE");
+  cim::ObjectPath job(kNs, "Msvm_ConcreteJob");
+  job.add_key("InstanceID", "J1");
+  auto c = s.http.client();
+  const std::uint64_t sent = c->requests_sent();
+  auto got = c->get_instances({p[3].path(), p[1].path(), gone, job});
+  ASSERT_EQ(got.size(), 4U);
+  ASSERT_TRUE(got[0].ok()) << got[0].status().to_string();
+  EXPECT_EQ(got[0]->get_string("Name"), "VM-3");
+  EXPECT_EQ(got[0]->get_uint("EnabledState"), 3U);
+  EXPECT_TRUE(cim::same_object(got[0]->path(), p[3].path()));
+  ASSERT_TRUE(got[1].ok()) << got[1].status().to_string();
+  EXPECT_EQ(got[1]->get_string("Name"), "VM-1");
+  EXPECT_EQ(got[1]->get_uint("EnabledState"), 2U);
+  ASSERT_FALSE(got[2].ok());
+  EXPECT_EQ(got[2].status().kind(), cim::StatusKind::kNotFound);
+  EXPECT_FALSE(got[3].ok());
+  // One query for the three VMs, a Get for the VM it did not hold and one for the job.
+  EXPECT_EQ(c->requests_sent() - sent, 3U);
+  std::lock_guard lock(s.http.mu);
+  ASSERT_FALSE(s.http.bodies.empty());
+  EXPECT_EQ(std::count_if(s.http.bodies.begin(), s.http.bodies.end(),
+                          [](const std::string& b) {
+                            return b.find("SELECT * FROM Msvm_ComputerSystem WHERE (") !=
+                                   std::string::npos;
+                          }),
+            1);
 }
 
 TEST(WsmanClient, OffersNtlmThroughLibcurl) {

@@ -1,6 +1,12 @@
 // The counting decorator of counting.h: forwards every operation unchanged and counts it.
 #include "hvsnap/tools/counting.h"
 
+#include <map>
+#include <string>
+#include <utility>
+
+#include "hvsnap/cim/text.h"
+
 namespace hvsnap::tools {
 
 namespace {
@@ -13,6 +19,26 @@ class CountingProvider final : public cim::Provider {
   cim::Result<cim::Instance> get_instance(const cim::ObjectPath& path) override {
     ++counts_->get;
     return inner_->get_instance(path);
+  }
+  std::vector<cim::Result<cim::Instance>> get_instances(
+      const std::vector<cim::ObjectPath>& paths) override {
+    // As the WS-Man client sends them: one query per class of two or more keyed paths.
+    std::map<std::pair<std::string, std::string>, int> by_class;
+    for (const auto& p : paths) {
+      if (p.keys().empty()) {
+        ++counts_->get;
+        continue;
+      }
+      ++by_class[{cim::to_lower(p.name_space()), cim::to_lower(p.class_name())}];
+    }
+    for (const auto& [cls, n] : by_class) {
+      if (n >= 2) {
+        ++counts_->query;
+      } else {
+        ++counts_->get;
+      }
+    }
+    return inner_->get_instances(paths);
   }
   cim::Result<std::vector<cim::Instance>> enumerate_instances(
       std::string_view name_space, std::string_view class_name) override {

@@ -48,6 +48,16 @@ class Provider {
   virtual ~Provider() = default;
 
   virtual Result<Instance> get_instance(const ObjectPath& path) = 0;
+  // The instances at `paths`: one answer each, in order, as get_instance answers it. By default
+  // a Get each; a transport that can ask for several objects in one request overrides it (the
+  // WS-Man client: one WQL query per class, decision 0083).
+  virtual std::vector<Result<Instance>> get_instances(const std::vector<ObjectPath>& paths) {
+    std::vector<Result<Instance>> out;
+    out.reserve(paths.size());
+    for (const auto& p : paths)
+      out.push_back(get_instance(p));
+    return out;
+  }
   // Instances of the class and its subclasses.
   virtual Result<std::vector<Instance>> enumerate_instances(std::string_view name_space,
                                                             std::string_view class_name) = 0;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hvsnap/cim/provider.h"
@@ -96,6 +97,9 @@ class Client {
   cim::Status set_checkpoint_type(const cim::ObjectPath& vm, std::uint16_t type);
   // Requests a state and (if `wait`) waits until the VM reaches it.
   cim::Status change_state(const cim::ObjectPath& vm, std::uint16_t state, bool wait = true);
+  // Requests every change first, then waits until each VM is where it was asked to be: VMs
+  // that change state together take one wait, not one each (decision 0082).
+  cim::Status change_states(const std::vector<std::pair<cim::ObjectPath, std::uint16_t>>& changes);
   cim::Result<cim::ObjectPath> define_collection(std::string_view label, std::uint16_t type);
   cim::Status add_member(const cim::ObjectPath& member, const cim::ObjectPath& collection);
   cim::Status remove_member(const cim::ObjectPath& member, const cim::ObjectPath& collection);
@@ -117,6 +121,8 @@ class Client {
   std::optional<std::uint16_t> vm_state(const cim::ObjectPath& vm);
 
   // Removes everything this client created, newest first. Returns what could not be removed.
+  // On a fresh host per case (Capabilities::fresh_hosts) it only forgets them: the host goes
+  // with the case (decision 0081).
   std::vector<std::string> cleanup();
 
   const std::vector<RecordedCall>& calls() const { return calls_; }

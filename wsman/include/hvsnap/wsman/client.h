@@ -51,6 +51,9 @@ class Client final : public cim::Provider {
   Client& operator=(const Client&) = delete;
 
   cim::Result<cim::Instance> get_instance(const cim::ObjectPath& path) override;
+  // One WQL query per class of two or more paths (decision 0083).
+  std::vector<cim::Result<cim::Instance>> get_instances(
+      const std::vector<cim::ObjectPath>& paths) override;
   cim::Result<std::vector<cim::Instance>> enumerate_instances(std::string_view name_space,
                                                               std::string_view class_name) override;
   cim::Result<std::vector<cim::Instance>> associators(

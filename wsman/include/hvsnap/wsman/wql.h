@@ -63,6 +63,10 @@ cim::Result<Query> parse_wql(std::string_view text);
 
 std::string write_select(std::string_view class_name,
                          const std::vector<std::pair<std::string, std::string>>& where = {});
+// SELECT * FROM class WHERE (k = 'v' AND …) OR (…): the instances matching any of the key sets.
+std::string write_select_any(
+    std::string_view class_name,
+    const std::vector<std::vector<std::pair<std::string, std::string>>>& any_of);
 std::string write_associators(const cim::ObjectPath& object, const cim::AssociatorsFilter& filter);
 std::string write_references(const cim::ObjectPath& object, const cim::ReferencesFilter& filter);
 

@@ -14,6 +14,9 @@ namespace hvsnap::tools {
 
 struct RequestCounts {
   std::atomic<std::uint64_t> get{0};
+  // Several objects of one class read by one WQL query (cim::Provider::get_instances over
+  // WS-Man, decision 0083); a lone path of its class in the same read counts as a Get.
+  std::atomic<std::uint64_t> query{0};
   std::atomic<std::uint64_t> enumerate{0};  // EnumerateInstances (Enumerate + its Pulls)
   std::atomic<std::uint64_t> associators{0};
   std::atomic<std::uint64_t> references{0};
@@ -27,7 +30,8 @@ struct RequestCounts {
   std::atomic<std::int64_t> advanced_ms{0};  // targets made (one Reset per case on a served fake)
 
   std::uint64_t total() const {
-    return get + enumerate + associators + references + invoke + now + advance + control_other;
+    return get + query + enumerate + associators + references + invoke + now + advance +
+           control_other;
   }
 };
 
