@@ -15,18 +15,7 @@ namespace hvsnap::sim {
 namespace {
 
 template <class T>
-std::unordered_map<Guid, T, GuidHash> index_by_id(std::vector<T>& records) {
-  std::unordered_map<Guid, T, GuidHash> out;
-  out.reserve(records.size());
-  for (T& r : records) {
-    const Guid id = r.id;
-    out.emplace(id, std::move(r));
-  }
-  return out;
-}
-
-template <class T>
-std::vector<T> sorted_records(const std::unordered_map<Guid, T, GuidHash>& map) {
+std::vector<T> sorted_records(const Journaled<T>& map) {
   std::vector<T> out;
   out.reserve(map.size());
   for (const auto& [id, r] : map)
@@ -55,15 +44,16 @@ void Host::Impl::load(HostState s) {
   faults_armed = s.faults_armed;
   armed_sites = std::move(s.armed_sites);
   fault_log = std::move(s.fault_log);
-  vms = index_by_id(s.vms);
-  groups = index_by_id(s.groups);
-  management_groups = index_by_id(s.management_groups);
+  baseline.reset();  // a host whose state is replaced is not returned to a pool
+  vms.reset(s.vms);
+  groups.reset(s.groups);
+  management_groups.reset(s.management_groups);
   children.clear();  // in the state's snapshot order: no dependence on hashing
   for (const Snapshot& sn : s.snapshots)
     link_child(sn.parent, sn.id);
-  snapshots = index_by_id(s.snapshots);
-  collections = index_by_id(s.snapshot_collections);
-  jobs = index_by_id(s.jobs);
+  snapshots.reset(s.snapshots);
+  collections.reset(s.snapshot_collections);
+  jobs.reset(s.jobs);
 
   vm_groups.clear();
   std::vector<Guid> group_ids;
@@ -72,7 +62,7 @@ void Host::Impl::load(HostState s) {
   std::sort(group_ids.begin(), group_ids.end());
   for (const Guid& gid : group_ids) {
     for (const Guid& m : must(groups, gid).members)
-      vm_groups[m].push_back(gid);
+      vm_groups.upsert(m).push_back(gid);
   }
   active_jobs.clear();
   removal_queue.clear();
@@ -114,6 +104,70 @@ HostState Host::Impl::dump() const {
   return s;
 }
 
+// --- pooled hosts (decision 0075) ---
+
+namespace {
+
+// Every journaled map of a host, for what is done to all of them.
+template <class F>
+void for_each_journaled(Host::Impl& h, F&& f) {
+  f(h.vms);
+  f(h.groups);
+  f(h.management_groups);
+  f(h.snapshots);
+  f(h.collections);
+  f(h.jobs);
+  f(h.vm_groups);
+  f(h.children);
+}
+
+}  // namespace
+
+void Host::Impl::start_journal(HostState run_state) {
+  HVSNAP_ASSERT(run_state.vms.empty() && run_state.snapshots.empty() && run_state.jobs.empty());
+  baseline =
+      std::make_unique<const Baseline>(Baseline{std::move(run_state), active_jobs, removal_queue});
+  for_each_journaled(*this, [](auto& map) { map.start_journal(); });
+}
+
+void Host::Impl::rollback_to_base() {
+  HVSNAP_ASSERT(baseline != nullptr);
+  for_each_journaled(*this, [](auto& map) { map.rollback(); });
+  // Everything load() sets but the records, as load() sets it.
+  const HostState& b = baseline->scalars;
+  host_name = b.host_name;
+  HVSNAP_ASSERT(host_build == b.host_build);  // only load() changes it, and drops the baseline
+  seed = b.seed;
+  epoch_unix_ms = b.epoch_unix_ms;
+  personality = b.personality;
+  timing = b.timing;
+  faults = b.faults;
+  now_ms = b.now_ms;
+  manual_ms = b.manual_ms;
+  reads = b.reads;
+  rng_ids = Rng::from_state(b.rng_ids);
+  rng_faults = Rng::from_state(b.rng_faults);
+  rng_choices = Rng::from_state(b.rng_choices);
+  faults_armed = b.faults_armed;
+  armed_sites = b.armed_sites;
+  fault_log = b.fault_log;
+  active_jobs = baseline->active_jobs;
+  removal_queue = baseline->removal_queue;
+  read_jobs.clear();
+  due_scratch.clear();
+}
+
+void Host::Impl::reseed(std::uint64_t case_seed) {
+  // What the sim target factory did to a copy of the base before load() (decision 0072).
+  const HostState seeded = HostState::with_seed(case_seed);
+  seed = seeded.seed;
+  rng_ids = Rng::from_state(seeded.rng_ids);
+  rng_faults = Rng::from_state(seeded.rng_faults);
+  rng_choices = Rng::from_state(seeded.rng_choices);
+  faults.seed = seed;
+  if (!faults_armed) arm_faults();
+}
+
 void Host::Impl::begin_call(bool is_read) {
   if (is_read) ++reads;
   advance(timing.auto_advance_ms, false);
@@ -128,9 +182,9 @@ void Host::Impl::end_read() {
   std::vector<Guid> touched;
   touched.swap(read_jobs);
   for (const Guid& id : touched) {
-    auto it = jobs.find(id);
-    if (it == jobs.end()) continue;
-    Job& j = it->second;
+    Job* found = jobs.edit(id);
+    if (found == nullptr) continue;
+    Job& j = *found;
     if (j.kind == JobKind::kStateChange || cim::JobState(j.state).is_terminal()) continue;
     if (j.stall_deadline_ms >= 0) continue;
     if (++j.reads_since_step >= personality.job_progress_reads) {
@@ -156,10 +210,82 @@ cim::Result<std::unique_ptr<Host>> Host::create(HostState state) {
   return std::unique_ptr<Host>(new Host(std::move(impl)));
 }
 
-std::unique_ptr<Host> Host::create_reseeded(HostState state) {
-  auto impl = std::make_unique<Impl>();
-  impl->load(std::move(state));
-  return std::unique_ptr<Host>(new Host(std::move(impl)));
+// --- HostPool ---
+
+struct HostPool::Shared {
+  std::mutex mu;
+  HostState base;       // validated once
+  HostState run_state;  // `base` without its record lists (what a rollback restores)
+  std::vector<std::unique_ptr<Host>> idle;
+  std::size_t built = 0;
+};
+
+// Called when a case drops its last reference to a host it took.
+void HostPool::give_back(Shared& shared, Host* host) {
+  std::unique_ptr<Host> owned(host);
+  {
+    std::lock_guard lock(owned->impl_->mu);
+    if (owned->impl_->baseline == nullptr) return;  // its state was replaced: not pooled
+    owned->impl_->rollback_to_base();
+  }
+  std::lock_guard lock(shared.mu);
+  shared.idle.push_back(std::move(owned));
+}
+
+HostPool::HostPool(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
+HostPool::~HostPool() = default;
+
+cim::Result<std::shared_ptr<HostPool>> HostPool::create(HostState base) {
+  if (auto st = validate(base); !st.ok()) return st;
+  auto shared = std::make_shared<Shared>();
+  // The run state is the base without its records: moved aside, copied, moved back.
+  HostState records;
+  std::swap(records.vms, base.vms);
+  std::swap(records.groups, base.groups);
+  std::swap(records.management_groups, base.management_groups);
+  std::swap(records.snapshots, base.snapshots);
+  std::swap(records.snapshot_collections, base.snapshot_collections);
+  std::swap(records.jobs, base.jobs);
+  shared->run_state = base;
+  std::swap(records.vms, base.vms);
+  std::swap(records.groups, base.groups);
+  std::swap(records.management_groups, base.management_groups);
+  std::swap(records.snapshots, base.snapshots);
+  std::swap(records.snapshot_collections, base.snapshot_collections);
+  std::swap(records.jobs, base.jobs);
+  shared->base = std::move(base);
+  return std::shared_ptr<HostPool>(new HostPool(std::move(shared)));
+}
+
+std::shared_ptr<Host> HostPool::take(std::uint64_t case_seed) {
+  std::unique_ptr<Host> host;
+  {
+    std::lock_guard lock(shared_->mu);
+    if (!shared_->idle.empty()) {
+      host = std::move(shared_->idle.back());
+      shared_->idle.pop_back();
+    } else {
+      ++shared_->built;
+    }
+  }
+  if (host == nullptr) {  // every pooled host is in use: build one, O(host), outside the lock
+    auto impl = std::make_unique<Host::Impl>();
+    impl->load(shared_->base);  // `base` is only read once the pool exists
+    impl->start_journal(shared_->run_state);
+    impl->rollback_to_base();  // the run state exactly as a returned host has it
+    host.reset(new Host(std::move(impl)));
+  }
+  {
+    std::lock_guard lock(host->impl_->mu);
+    host->impl_->reseed(case_seed);
+  }
+  return std::shared_ptr<Host>(host.release(),
+                               [shared = shared_](Host* h) { give_back(*shared, h); });
+}
+
+std::size_t HostPool::hosts_built() const {
+  std::lock_guard lock(shared_->mu);
+  return shared_->built;
 }
 
 cim::Result<cim::Instance> Host::get_instance(const cim::ObjectPath& path) {
@@ -300,7 +426,7 @@ cim::Status HostControl::set_vm_attributes(const cim::ObjectPath& vm_path, const
   if (node->kind != NodeKind::kVm) {
     return cim::invalid_parameter(fmt::format("{} is not a virtual machine", vm_path.to_string()));
   }
-  Vm& vm = must(impl_->vms, node->id);
+  Vm& vm = must_edit(impl_->vms, node->id);
   if (a.disks) vm.disks = *a.disks;
   if (a.guest_vss) vm.guest_vss = *a.guest_vss;
   if (a.checkpoint_limit) vm.checkpoint_limit = *a.checkpoint_limit;

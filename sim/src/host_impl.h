@@ -21,6 +21,7 @@
 #include "hvsnap/cim/text.h"
 #include "hvsnap/sim/host.h"
 #include "invariant.h"
+#include "journal.h"
 
 namespace hvsnap::sim {
 
@@ -202,22 +203,23 @@ struct Host::Impl {
   std::vector<FaultEvent> fault_log;
 
   // Records.
-  std::unordered_map<Guid, Vm, GuidHash> vms;
-  std::unordered_map<Guid, Group, GuidHash> groups;
-  std::unordered_map<Guid, ManagementGroup, GuidHash> management_groups;
-  std::unordered_map<Guid, Snapshot, GuidHash> snapshots;
-  std::unordered_map<Guid, SnapshotCollection, GuidHash> collections;
-  std::unordered_map<Guid, Job, GuidHash> jobs;
+  // Records, journaled (decision 0075): reads through find/must, changes through edit/must_edit.
+  Journaled<Vm> vms;
+  Journaled<Group> groups;
+  Journaled<ManagementGroup> management_groups;
+  Journaled<Snapshot> snapshots;
+  Journaled<SnapshotCollection> collections;
+  Journaled<Job> jobs;
 
   // The schema at host_build (model_instances.cpp), set by load(): immutable, one per build in
   // the process, shared by every host of that build (decision 0072: a host is built per case).
   std::shared_ptr<const SchemaLayouts> schema;
 
   // Derived indexes, rebuilt by load().
-  std::unordered_map<Guid, std::vector<Guid>, GuidHash> vm_groups;  // vm -> groups holding it
+  Journaled<std::vector<Guid>> vm_groups;  // vm -> groups holding it
   // snapshot -> its direct children (any order), so that DestroySnapshot touches the members
   // and their children only, never a VM's whole history.
-  std::unordered_map<Guid, std::vector<Guid>, GuidHash> children;
+  Journaled<std::vector<Guid>> children;
   std::set<Guid> active_jobs;                       // not yet terminal
   std::multimap<std::int64_t, Guid> removal_queue;  // terminal jobs by removal time
   std::vector<Guid> read_jobs;                      // jobs returned by the current read
@@ -226,6 +228,23 @@ struct Host::Impl {
   // --- host.cpp ---
   void load(HostState state);
   HostState dump() const;
+
+  // A pooled host (HostPool, decision 0075). What a rollback restores by value: the base's
+  // configuration and run state (its record lists left empty) and the two job queues (small:
+  // a fixture's jobs; `load` orders the removal queue's ties by hashing, so it is kept as
+  // built). Null for a host outside a pool, and after a load(): such a host is not returned.
+  struct Baseline {
+    HostState scalars;
+    std::set<Guid> active_jobs;
+    std::multimap<std::int64_t, Guid> removal_queue;
+  };
+  std::unique_ptr<const Baseline> baseline;
+  // Joins a pool: `run_state` is the state load() was given, without its record lists.
+  void start_journal(HostState run_state);
+  // Back to the base in O(what the case changed): every journaled map, then the run state.
+  void rollback_to_base();
+  // The base re-seeded for one case, as HostState::with_seed(seed) and load() would make it.
+  void reseed(std::uint64_t seed);
   // Every provider call moves the clock; reads also count towards result visibility.
   void begin_call(bool is_read);
   void end_read();

@@ -125,7 +125,7 @@ void Host::Impl::advance(std::int64_t ms, bool explicit_advance) {
       if (auto t = due_at(must(jobs, id)); t && *t <= now_ms) due.push_back(id);
     }
     for (std::size_t i = 0; i < due.size(); ++i) {
-      if (active_jobs.count(due[i])) step(must(jobs, due[i]));
+      if (active_jobs.count(due[i])) step(must_edit(jobs, due[i]));
     }
   }
   if (explicit_advance) manual_ms += target - now_ms;
@@ -150,14 +150,14 @@ Job& Host::Impl::new_job(JobKind kind, std::uint16_t job_type, bool cancellable)
   }
   const Guid id = j.id;
   active_jobs.insert(id);
-  return jobs.emplace(id, std::move(j)).first->second;
+  return jobs.emplace(id, std::move(j));
 }
 
 void Host::Impl::start_create_job(Job& job) {
   job.created.reserve(job.members.size());
   job.previous_most_current.reserve(job.members.size());
   for (const Guid& m : job.members)
-    must(vms, m).busy_job = job.id;
+    must_edit(vms, m).busy_job = job.id;
   schedule_first_step(job);
 }
 
@@ -169,7 +169,7 @@ void Host::Impl::step(Job& job) {
   HVSNAP_ASSERT(active_jobs.count(job.id) != 0);
   HVSNAP_ASSERT(!JobState(job.state).is_terminal());
   if (job.kind == JobKind::kStateChange) {
-    Vm& vm = must(vms, job.target);
+    Vm& vm = must_edit(vms, job.target);
     vm.state = vm.target;
     vm.transition_job = Guid{};
     finish(job, JobState::kCompleted);
@@ -245,7 +245,7 @@ bool Host::Impl::run_member(Job& job) {
     job.stall_deadline_ms = now_ms + timing.stall_liveness_ms;
     return true;
   }
-  Vm& vm = must(vms, job.members[job.next_member]);
+  Vm& vm = must_edit(vms, job.members[job.next_member]);
   if (fires(FaultSite::kJobExceptionAtMember, [&] {
         return fmt::format("job {} member {} ({})", job.id.to_string(), job.next_member, vm.name);
       })) {
@@ -353,13 +353,14 @@ void Host::Impl::snapshot_member(Job& job, Vm& vm) {
   vm.snapshots.push_back(s.id);
   vm.most_current = s.id;
   link_child(s.parent, s.id);
-  snapshots.emplace(s.id, std::move(s));
+  const Guid sid = s.id;
+  snapshots.emplace(sid, std::move(s));
 }
 
 Guid Host::Impl::make_snapshot_collection(Job& job) {
   // The end of a successful CreateSnapshot (§3.3): one snapshot per member, in member order.
   HVSNAP_ASSERT(job.created.size() == job.members.size());
-  Group& g = must(groups, job.group);
+  Group& g = must_edit(groups, job.group);
   SnapshotCollection c;
   c.id = rng_ids.guid();
   c.group = g.id;
@@ -373,7 +374,7 @@ Guid Host::Impl::make_snapshot_collection(Job& job) {
   }
   c.visible_after_read = reads + lag;
   for (const Guid& s : c.members)
-    must(snapshots, s).collection = c.id;
+    must_edit(snapshots, s).collection = c.id;
   g.snapshot_collections.push_back(c.id);
   const Guid id = c.id;
   for (std::size_t i = 0; i < job.members.size(); ++i) {
@@ -399,15 +400,15 @@ void Host::Impl::rollback(Job& job) {
   HVSNAP_ASSERT(job.created.size() == job.previous_most_current.size());
   for (std::size_t i = job.created.size(); i-- > 0;) {
     const Guid sid = job.created[i];
-    auto it = snapshots.find(sid);
-    HVSNAP_ASSERT(it != snapshots.end());  // the members are busy: nothing else removes it
-    Vm& vm = must(vms, it->second.vm);
+    const Snapshot* sn = snapshots.find(sid);
+    HVSNAP_ASSERT(sn != nullptr);  // the members are busy: nothing else removes it
+    Vm& vm = must_edit(vms, sn->vm);
     HVSNAP_ASSERT(vm.most_current == sid);  // created last, nothing applied since
     HVSNAP_ASSERT(!children.count(sid));    // so nothing hangs below it
     erase_from_back(vm.snapshots, sid);
-    unlink_child(it->second.parent, sid);
+    unlink_child(sn->parent, sid);
     vm.most_current = job.previous_most_current[i];
-    snapshots.erase(it);
+    snapshots.erase(sid);
   }
   job.created.clear();
   job.previous_most_current.clear();
@@ -441,8 +442,8 @@ void Host::Impl::fail(Job& job, std::uint16_t state, std::vector<JobError> error
 
 void Host::Impl::release_members(const Job& job) {
   for (const Guid& m : job.members) {
-    auto it = vms.find(m);
-    if (it != vms.end() && it->second.busy_job == job.id) it->second.busy_job = Guid{};
+    const Vm* vm = vms.find(m);
+    if (vm != nullptr && vm->busy_job == job.id) must_edit(vms, m).busy_job = Guid{};
   }
 }
 
@@ -460,8 +461,8 @@ void Host::Impl::finish(Job& job, std::uint16_t state) {
   release_members(job);
   active_jobs.erase(job.id);
   for (const Guid& m : job.members) {
-    auto it = vms.find(m);
-    HVSNAP_ASSERT(it == vms.end() || it->second.busy_job != job.id);
+    const Vm* vm = vms.find(m);
+    HVSNAP_ASSERT(vm == nullptr || vm->busy_job != job.id);
   }
   const bool early = job.kind != JobKind::kStateChange && fires(FaultSite::kJobEarlyRemoval, [&] {
                        return fmt::format("job {}", job.id.to_string());
@@ -477,9 +478,9 @@ void Host::Impl::finish(Job& job, std::uint16_t state) {
 // --- snapshot-collection effects (contract CS-SEQ-2, CS-SEQ-3) ---
 
 void Host::Impl::destroy_snapshot_collection(const Guid& id) {
-  auto cit = collections.find(id);
-  if (cit == collections.end()) return;
-  const std::vector<Guid> members = std::move(cit->second.members);
+  SnapshotCollection* c = collections.edit(id);
+  if (c == nullptr) return;
+  const std::vector<Guid> members = std::move(c->members);
   forget_collection(id);
   for (const Guid& sid : members) {
     if (personality.destroy_snapshot == DestroyMode::kRemoveDependents) {
@@ -491,30 +492,28 @@ void Host::Impl::destroy_snapshot_collection(const Guid& id) {
 }
 
 void Host::Impl::forget_collection(const Guid& id) {
-  auto cit = collections.find(id);
-  if (cit == collections.end()) return;
-  if (auto git = groups.find(cit->second.group); git != groups.end()) {
-    erase_from_back(git->second.snapshot_collections, id);
-  }
-  collections.erase(cit);
+  const SnapshotCollection* c = collections.find(id);
+  if (c == nullptr) return;
+  if (Group* g = groups.edit(c->group); g != nullptr) erase_from_back(g->snapshot_collections, id);
+  collections.erase(id);
 }
 
 // CS-SEQ-2: one snapshot goes; its children are re-parented to its parent and the VM's
 // pointers move to the parent too.
 void Host::Impl::remove_snapshot(const Guid& sid) {
-  auto sit = snapshots.find(sid);
-  if (sit == snapshots.end()) return;
-  const Snapshot s = sit->second;
-  Vm& vm = must(vms, s.vm);
+  const Snapshot* found = snapshots.find(sid);
+  if (found == nullptr) return;
+  const Snapshot s = *found;
+  Vm& vm = must_edit(vms, s.vm);
   unlink_child(s.parent, sid);
-  if (auto cit = children.find(sid); cit != children.end()) {
-    for (const Guid& c : cit->second) {
-      Snapshot& child = must(snapshots, c);
+  if (const std::vector<Guid>* below = children.find(sid); below != nullptr) {
+    for (const Guid& c : *below) {  // link_child adds to the map: its nodes stay put
+      Snapshot& child = must_edit(snapshots, c);
       HVSNAP_ASSERT(child.parent == sid);
       child.parent = s.parent;  // re-parent to the grandparent
       link_child(s.parent, c);
     }
-    children.erase(cit);
+    children.erase(sid);
   }
   if (vm.most_current == sid) vm.most_current = s.parent;
   if (vm.last_applied == sid) vm.last_applied = Guid{};
@@ -527,15 +526,15 @@ void Host::Impl::remove_snapshot(const Guid& sid) {
 // Parent is left dangling; a collection those dependents belonged to loses them, and goes
 // when it is left empty. Nothing outside the subtree changes.
 void Host::Impl::remove_dependents(const Guid& root) {
-  auto rit = snapshots.find(root);
-  if (rit == snapshots.end()) return;
-  const Guid vm_id = rit->second.vm;
-  const Guid surviving_parent = rit->second.parent;
-  Vm& vm = must(vms, vm_id);
+  const Snapshot* r = snapshots.find(root);
+  if (r == nullptr) return;
+  const Guid vm_id = r->vm;
+  const Guid surviving_parent = r->parent;
+  Vm& vm = must_edit(vms, vm_id);
   std::vector<Guid> doomed{root};
   for (std::size_t i = 0; i < doomed.size(); ++i) {
-    if (auto it = children.find(doomed[i]); it != children.end()) {
-      doomed.insert(doomed.end(), it->second.begin(), it->second.end());
+    if (const std::vector<Guid>* below = children.find(doomed[i]); below != nullptr) {
+      doomed.insert(doomed.end(), below->begin(), below->end());
     }
   }
   std::unordered_set<Guid, GuidHash> gone(doomed.begin(), doomed.end());
@@ -564,9 +563,9 @@ void Host::Impl::remove_dependents(const Guid& root) {
 }
 
 void Host::Impl::leave_collection(const Snapshot& s) {
-  auto cit = collections.find(s.collection);
-  if (cit == collections.end()) return;
-  auto& m = cit->second.members;
+  SnapshotCollection* c = collections.edit(s.collection);
+  if (c == nullptr) return;
+  auto& m = c->members;
   m.erase(std::remove(m.begin(), m.end(), s.id), m.end());
   if (m.empty()) forget_collection(s.collection);
 }
@@ -574,47 +573,46 @@ void Host::Impl::leave_collection(const Snapshot& s) {
 // DestroySystem: the VM, its snapshots (which leave the collections that held them) and its
 // group memberships go.
 void Host::Impl::destroy_vm(const Guid& id) {
-  auto vit = vms.find(id);
-  if (vit == vms.end()) return;
-  for (const Guid& sid : vit->second.snapshots) {
+  const Vm* vm = vms.find(id);
+  if (vm == nullptr) return;
+  for (const Guid& sid : vm->snapshots) {
     children.erase(sid);  // parents and children are all this VM's
     const Snapshot& s = must(snapshots, sid);
-    if (auto cit = collections.find(s.collection); cit != collections.end()) {
-      auto& m = cit->second.members;
+    if (SnapshotCollection* c = collections.edit(s.collection); c != nullptr) {
+      auto& m = c->members;
       m.erase(std::remove(m.begin(), m.end(), sid), m.end());
     }
     snapshots.erase(sid);
   }
-  if (auto it = vm_groups.find(id); it != vm_groups.end()) {
-    for (const Guid& gid : it->second) {
-      auto& m = must(groups, gid).members;
+  if (const std::vector<Guid>* in = vm_groups.find(id); in != nullptr) {
+    for (const Guid& gid : *in) {
+      auto& m = must_edit(groups, gid).members;
       m.erase(std::remove(m.begin(), m.end(), id), m.end());
     }
-    vm_groups.erase(it);
+    vm_groups.erase(id);
   }
-  vms.erase(vit);
+  vms.erase(id);
 }
 
 void Host::Impl::link_child(const Guid& parent, const Guid& child) {
-  if (!parent.is_nil()) children[parent].push_back(child);
+  if (!parent.is_nil()) children.upsert(parent).push_back(child);
 }
 
 void Host::Impl::unlink_child(const Guid& parent, const Guid& child) {
   if (parent.is_nil()) return;
-  auto it = children.find(parent);
-  HVSNAP_ASSERT(it != children.end());
-  const bool was_there = erase_from_back(it->second, child);
+  std::vector<Guid>& list = must_edit(children, parent);
+  const bool was_there = erase_from_back(list, child);
   HVSNAP_ASSERT(was_there);
-  if (it->second.empty()) children.erase(it);
+  if (list.empty()) children.erase(parent);
 }
 
 void Host::Impl::apply_snapshot_collection(const Guid& id) {
-  auto cit = collections.find(id);
-  if (cit == collections.end()) return;
-  for (const Guid& sid : cit->second.members) {
-    auto sit = snapshots.find(sid);
-    if (sit == snapshots.end()) continue;
-    Vm& vm = must(vms, sit->second.vm);
+  const SnapshotCollection* c = collections.find(id);
+  if (c == nullptr) return;
+  for (const Guid& sid : c->members) {
+    const Snapshot* sn = snapshots.find(sid);
+    if (sn == nullptr) continue;
+    Vm& vm = must_edit(vms, sn->vm);
     vm.most_current = sid;
     vm.last_applied = sid;  // Msvm_LastAppliedSnapshot (M1)
   }

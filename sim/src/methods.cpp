@@ -130,9 +130,9 @@ MethodResult Methods::rename_collection(const PropertyList& in) {
   if (!node || name.state != Param::kOk || name.value.empty())
     return result(ReturnCode::kMsvmInvalidParameter);
   if (node->kind == NodeKind::kGroup) {
-    must(h_.groups, node->id).name = name.value;
+    must_edit(h_.groups, node->id).name = name.value;
   } else if (node->kind == NodeKind::kManagementGroup) {
-    must(h_.management_groups, node->id).name = name.value;
+    must_edit(h_.management_groups, node->id).name = name.value;
   } else {
     return result(ReturnCode::kMsvmInvalidParameter);
   }
@@ -170,8 +170,14 @@ MethodResult Methods::destroy_collection(const PropertyList& in) {
   }
   for (const Guid& m : g.members)
     unlink(m, g.id);
-  for (auto& [mid, mg] : h_.management_groups) {
-    mg.members.erase(std::remove(mg.members.begin(), mg.members.end(), g.id), mg.members.end());
+  std::vector<Guid> holding;  // only the management groups that hold it change (journaled)
+  for (const auto& [mid, mg] : h_.management_groups) {
+    if (std::find(mg.members.begin(), mg.members.end(), g.id) != mg.members.end())
+      holding.push_back(mid);
+  }
+  for (const Guid& mid : holding) {
+    auto& members = must_edit(h_.management_groups, mid).members;
+    members.erase(std::remove(members.begin(), members.end(), g.id), members.end());
   }
   h_.groups.erase(node->id);
   return result(ReturnCode::kCompleted);
@@ -183,9 +189,9 @@ MethodResult Methods::add_or_remove_member(const PropertyList& in, bool add) {
   if (!member || !collection) return result(ReturnCode::kMsvmInvalidParameter);
   std::vector<Guid>* list = nullptr;
   if (collection->kind == NodeKind::kGroup && member->kind == NodeKind::kVm) {
-    list = &must(h_.groups, collection->id).members;
+    list = &must_edit(h_.groups, collection->id).members;
   } else if (collection->kind == NodeKind::kManagementGroup && member->kind == NodeKind::kGroup) {
-    list = &must(h_.management_groups, collection->id).members;
+    list = &must_edit(h_.management_groups, collection->id).members;
   } else {
     return result(ReturnCode::kMsvmInvalidParameter);
   }
@@ -193,7 +199,7 @@ MethodResult Methods::add_or_remove_member(const PropertyList& in, bool add) {
   if (add) {
     if (it == list->end()) {
       list->push_back(member->id);
-      if (member->kind == NodeKind::kVm) h_.vm_groups[member->id].push_back(collection->id);
+      if (member->kind == NodeKind::kVm) h_.vm_groups.upsert(member->id).push_back(collection->id);
     }
   } else {
     if (it == list->end()) return result(ReturnCode::kMsvmInvalidParameter);
@@ -226,7 +232,7 @@ MethodResult Methods::define_system(const PropertyList& in) {
 MethodResult Methods::destroy_system(const PropertyList& in) {
   auto node = node_param(in, "AffectedSystem");
   if (!node || node->kind != NodeKind::kVm) return result(ReturnCode::kMsvmInvalidParameter);
-  Vm& vm = must(h_.vms, node->id);
+  Vm& vm = must_edit(h_.vms, node->id);
   if (is_transitional(vm.state) || !vm.busy_job.is_nil() || has_worker_process(vm.state)) {
     return result(ReturnCode::kMsvmInvalidState);
   }
@@ -251,7 +257,7 @@ MethodResult Methods::modify_system_settings(const PropertyList& in) {
   auto node = h_.resolve(path);
   if (!node.ok() || node->kind != NodeKind::kLiveVssd)
     return result(ReturnCode::kMsvmInvalidParameter);
-  Vm& vm = must(h_.vms, node->id);
+  Vm& vm = must_edit(h_.vms, node->id);
   std::optional<CheckpointType> ct;
   if (const Value* t = settings->get("UserSnapshotType"); t != nullptr && !t->is_null()) {
     ct = checkpoint_type(*t);
@@ -272,7 +278,7 @@ MethodResult Methods::modify_system_settings(const PropertyList& in) {
 MethodResult Methods::vm_request_state_change(const Guid& vm_id, const PropertyList& in) {
   UintParam rs = uint_param(in, "RequestedState");
   if (rs.state != Param::kOk || rs.value > 65535) return result(ReturnCode::kMsvmInvalidParameter);
-  Vm& vm = must(h_.vms, vm_id);
+  Vm& vm = must_edit(h_.vms, vm_id);
   const std::optional<Transition> t = transition(vm.state, rs.value);
   if (!t) {
     const bool known = rs.value == 7 || rs.value == 8 || rs.value == 32779 || rs.value == 32780;
@@ -340,7 +346,7 @@ MethodResult Methods::job_request_state_change(const Guid& job_id, const Propert
     if (d == nullptr || d->micros() != 0)  // a timeout is not supported
       return msvm ? not_supported : result(4098);
   }
-  Job& job = must(h_.jobs, job_id);
+  Job& job = must_edit(h_.jobs, job_id);
   if (JobState(job.state).is_terminal()) return invalid_transition;
   switch (rs.value) {
     case 2:  // Start: resume a job the client suspended
@@ -447,11 +453,10 @@ std::optional<CheckpointType> Methods::checkpoint_type(const Value& v) {
 }
 
 void Methods::unlink(const Guid& vm, const Guid& group) {
-  auto it = h_.vm_groups.find(vm);
-  if (it == h_.vm_groups.end()) return;
-  auto& list = it->second;
-  list.erase(std::remove(list.begin(), list.end(), group), list.end());
-  if (list.empty()) h_.vm_groups.erase(it);
+  std::vector<Guid>* list = h_.vm_groups.edit(vm);
+  if (list == nullptr) return;
+  list->erase(std::remove(list->begin(), list->end(), group), list->end());
+  if (list->empty()) h_.vm_groups.erase(vm);
 }
 
 namespace {

@@ -161,15 +161,13 @@ MethodResult Methods::destroy_or_apply(const PropertyList& in, JobKind kind) {
   }
   const cim::Key* key = c.path->key("CollectionID");
   auto id = key == nullptr ? std::nullopt : Guid::parse(key->value);
-  auto it = id ? h_.collections.find(*id) : h_.collections.end();
-  if (it == h_.collections.end() || !h_.visible(it->second))
-    return fail(ReturnCode::kInvalidParameter);
+  const SnapshotCollection* coll = id ? h_.collections.find(*id) : nullptr;
+  if (coll == nullptr || !h_.visible(*coll)) return fail(ReturnCode::kInvalidParameter);
   std::vector<Guid> vms;
-  for (const Guid& sid : it->second.members) {
-    auto sit = h_.snapshots.find(sid);
-    if (sit == h_.snapshots.end()) continue;
-    if (std::find(vms.begin(), vms.end(), sit->second.vm) == vms.end())
-      vms.push_back(sit->second.vm);
+  for (const Guid& sid : coll->members) {
+    const Snapshot* sn = h_.snapshots.find(sid);
+    if (sn == nullptr) continue;
+    if (std::find(vms.begin(), vms.end(), sn->vm) == vms.end()) vms.push_back(sn->vm);
   }
   for (const Guid& v : vms) {
     const Vm& vm = must(h_.vms, v);
@@ -190,7 +188,7 @@ MethodResult Methods::destroy_or_apply(const PropertyList& in, JobKind kind) {
   job.target = *id;
   job.members = vms;
   for (const Guid& v : vms)
-    must(h_.vms, v).busy_job = job.id;
+    must_edit(h_.vms, v).busy_job = job.id;
   h_.schedule_first_step(job);
   return started(job);
 }
@@ -222,7 +220,7 @@ bool Methods::refused(const Node& collection) const {
 // failure code with everything undone.
 MethodResult Methods::create_now(Job& job) {
   for (const Guid& m : job.members) {
-    Vm& vm = must(h_.vms, m);
+    Vm& vm = must_edit(h_.vms, m);
     if (h_.fires(FaultSite::kJobExceptionAtMember,
                  [&] { return fmt::format("synchronous CreateSnapshot ({})", vm.name); })) {
       h_.rollback(job);
@@ -235,7 +233,7 @@ MethodResult Methods::create_now(Job& job) {
     h_.snapshot_member(job, vm);
   }
   const Guid id = h_.make_snapshot_collection(job);
-  must(h_.collections, id).created_by_job = Guid{};
+  must_edit(h_.collections, id).created_by_job = Guid{};
   MethodResult r = result(ReturnCode::kCompleted);
   cim::set(r.out, "ResultingSnapshotCollection",
            Value::reference(h_.path_of({NodeKind::kSnapshotCollection, id})));

@@ -281,8 +281,8 @@ cim::Result<Node> Host::Impl::resolve(const ObjectPath& path) const {
   }
   if (cim::iequals(cls, names::kSnapshotCollection)) {
     HVSNAP_ASSIGN_OR_RETURN(Guid g, guid_key("CollectionID"));
-    auto it = collections.find(g);
-    if (it == collections.end() || !visible(it->second)) return missing();
+    const SnapshotCollection* c = collections.find(g);
+    if (c == nullptr || !visible(*c)) return missing();
     return Node{NodeKind::kSnapshotCollection, g};
   }
   if (cim::iequals(cls, names::kJob)) {
@@ -369,8 +369,8 @@ bool Host::Impl::exists_visibly(const Node& n) const {
     case NodeKind::kManagementGroup:
       return management_groups.count(n.id) != 0;
     case NodeKind::kSnapshotCollection: {
-      auto it = collections.find(n.id);
-      return it != collections.end() && visible(it->second);
+      const SnapshotCollection* c = collections.find(n.id);
+      return c != nullptr && visible(*c);
     }
     case NodeKind::kJob:
       return jobs.count(n.id) != 0;

@@ -99,8 +99,8 @@ std::vector<Node> Host::Impl::links(const AssocDef& def, const Node& from, bool 
     if (from_a) {
       for (const Guid& m : must(groups, from.id).members)
         add(m);
-    } else if (auto it = vm_groups.find(from.id); it != vm_groups.end()) {
-      for (const Guid& g : it->second)
+    } else if (const std::vector<Guid>* in = vm_groups.find(from.id); in != nullptr) {
+      for (const Guid& g : *in)
         add(g);
     }
   } else if (cls == names::kCollectedCollections) {
@@ -146,8 +146,8 @@ std::vector<Node> Host::Impl::links(const AssocDef& def, const Node& from, bool 
     const Snapshot& s = must(snapshots, from.id);
     if (from_a) {
       // The parent -> children index (decision 0016), not a scan of the VM's history.
-      if (auto it = children.find(from.id); it != children.end()) {
-        for (const Guid& child : it->second)
+      if (const std::vector<Guid>* below = children.find(from.id); below != nullptr) {
+        for (const Guid& child : *below)
           add(child);
       }
     } else if (!s.parent.is_nil()) {

@@ -231,14 +231,13 @@ Instance Host::Impl::materialize(const Node& node) {
     case NodeKind::kSnapshotCollection: {
       const SnapshotCollection& c = must(collections, node.id);
       s.set(Hot::kCollectionID, str(c.id.to_string()));
-      const auto g = groups.find(c.group);
+      const Group* g = groups.find(c.group);
       s.set(Hot::kElementName,
-            str(!c.name.empty() || g == groups.end() ? c.name
-                                                     : display_name(g->second.name, c.created_ms)));
+            str(!c.name.empty() || g == nullptr ? c.name : display_name(g->name, c.created_ms)));
       break;
     }
     case NodeKind::kJob: {
-      Job& j = must(jobs, node.id);
+      const Job& j = must(jobs, node.id);
       read_jobs.push_back(j.id);
       const bool terminal = cim::JobState(j.state).is_terminal();
       const std::int64_t end = terminal ? j.finished_ms : now_ms;

@@ -143,7 +143,10 @@ cim::Result<TargetSpec> make_target(std::string_view uri, const TargetOptions& o
         fmt::format("unknown fault plan '{}' (expected one of: {})", options.faults, names));
   }
   if (!plan->empty()) state.faults = *plan;
-  if (auto st = sim::validate(state); !st.ok()) return st;
+  // Validated once; each case takes a host from the pool in O(what the previous case on it
+  // changed), not a copy of the whole host (decision 0075).
+  auto pool = sim::HostPool::create(state);
+  if (!pool.ok()) return pool.status();
 
   TargetSpec spec;
   spec.uri = std::string(uri);
@@ -151,7 +154,8 @@ cim::Result<TargetSpec> make_target(std::string_view uri, const TargetOptions& o
   spec.personality = describe(state.personality);
   spec.caps.control = true;
   spec.caps.fresh_hosts = true;
-  // Each case builds its own sim::Host from a copy of `state` (decision 0074).
+  // Each case has its own sim::Host: the pool hands out a host no other case holds (decisions
+  // 0074, 0075).
   spec.caps.concurrent_cases = true;
   spec.caps.transient_failures = !state.faults.empty();
   spec.identity = fmt::format("hvsnap fake host \"{}\" (build {}; {}; faults: {})", state.host_name,
@@ -167,18 +171,12 @@ cim::Result<TargetSpec> make_target(std::string_view uri, const TargetOptions& o
     spec.rewrite_reply = std::move(filter).value();
   }
   const sim::FaultPlan faults = state.faults;
-  spec.factory = [state, faults, seed = options.seed, uri = spec.uri, identity = spec.identity,
-                  caps = spec.caps,
+  spec.factory = [pool = std::move(pool).value(), faults, seed = options.seed, uri = spec.uri,
+                  identity = spec.identity, caps = spec.caps,
                   mutant](std::uint64_t case_seed) -> cim::Result<conformance::Target> {
-    sim::HostState s = state;
-    const sim::HostState seeded = sim::HostState::with_seed(sim::derive_seed(seed, case_seed));
-    s.seed = seeded.seed;
-    s.rng_ids = seeded.rng_ids;
-    s.rng_faults = seeded.rng_faults;
-    s.rng_choices = seeded.rng_choices;
-    s.faults.seed = s.seed;
-    // `state` was validated once above; a case changes only its seeds (decision 0072).
-    std::shared_ptr<sim::Host> shared = sim::Host::create_reseeded(std::move(s));
+    // The run's host re-seeded for the case (decision 0072); back to the pool when the case
+    // drops its last reference to it.
+    std::shared_ptr<sim::Host> shared = pool->take(sim::derive_seed(seed, case_seed));
     conformance::Target t;
     t.provider = shared;
     if (!mutant.empty()) {

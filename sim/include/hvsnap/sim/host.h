@@ -16,6 +16,7 @@
 namespace hvsnap::sim {
 
 class HostControl;
+class HostPool;
 
 // A WMI method the fake models, and the parameters it reads and writes (contract §1). Every
 // other method the schema table declares for a served class answers Not Supported.
@@ -31,10 +32,6 @@ class Host final : public cim::Provider {
  public:
   // Validates the state (see sim::validate) and arms the fault plan if not yet armed.
   static cim::Result<std::unique_ptr<Host>> create(HostState state);
-  // The same without validating again: for a state that differs from one sim::validate
-  // accepted only in its seed and generator states (HostState::with_seed), as a certification
-  // case's host does (tools/targets; decision 0072). Validation is O(host) per case otherwise.
-  static std::unique_ptr<Host> create_reseeded(HostState state);
   ~Host() override;
   Host(const Host&) = delete;
   Host& operator=(const Host&) = delete;
@@ -57,7 +54,39 @@ class Host final : public cim::Provider {
  private:
   explicit Host(std::unique_ptr<Impl> impl);
   friend class HostControl;
+  friend class HostPool;
+  class HostPool;
   std::unique_ptr<Impl> impl_;
+};
+
+// Hosts for certification cases in O(what a case changed), not O(host) (decision 0075): one
+// validated base; a case takes a host re-seeded for it, and when the case drops its last
+// reference the host is rolled back to the base through an undo journal and kept for the next
+// case. A host is built from the base only when every pooled one is in use (once per case
+// running at the same time). A host whose whole state a case replaced (HostControl::load) is
+// not kept. Thread-safe: hosts taken at once are distinct; copies of the pointer may be used
+// from several threads.
+class HostPool {
+ public:
+  // Validates `base` (sim::validate) once.
+  static cim::Result<std::shared_ptr<HostPool>> create(HostState base);
+  ~HostPool();
+  HostPool(const HostPool&) = delete;
+  HostPool& operator=(const HostPool&) = delete;
+
+  // A host that answers as Host::create(base) would with the seed and generator states of
+  // HostState::with_seed(case_seed) and the fault plan's seed set to it (what a case's host is;
+  // tools/targets).
+  std::shared_ptr<Host> take(std::uint64_t case_seed);
+  // How many hosts were built from the base so far (the rest were reused).
+  std::size_t hosts_built() const;
+
+  struct Shared;
+
+ private:
+  explicit HostPool(std::shared_ptr<Shared> shared);
+  static void give_back(Shared& shared, Host* host);
+  std::shared_ptr<Shared> shared_;
 };
 
 class HostControl {

@@ -1,0 +1,169 @@
+// Private: a record map with an undo journal, so that a pooled host goes back to its base in
+// O(what a case changed), not O(host) (decision 0075, the design of decision 0072).
+// Reads are as cheap as a plain hash map's (one lookup, no overlay); the only mutable access
+// (`edit`, `upsert`, `emplace`, `erase`) journals the record's value before the first change to
+// it in a case (or its absence, for a key the case adds). Rolling back replays the journal
+// backwards, so the oldest entry of a key — its value when the case began — is restored last,
+// which also restores a key erased and re-created in one case.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "hvsnap/sim/guid.h"
+#include "invariant.h"
+
+namespace hvsnap::sim {
+
+template <class T>
+class Journaled {
+  struct Slot {
+    T rec;
+    std::uint32_t epoch = 0;  // the case whose journal holds this record's value before it
+  };
+  using Map = std::unordered_map<Guid, Slot, GuidHash>;
+
+ public:
+  // Const iteration yields (id, record) pairs. The order is a hash map's: nothing the fake
+  // answers may depend on it (every listing is sorted by id; decision 0075).
+  class const_iterator {
+   public:
+    explicit const_iterator(typename Map::const_iterator it) : it_(it) {}
+    std::pair<const Guid&, const T&> operator*() const { return {it_->first, it_->second.rec}; }
+    const_iterator& operator++() {
+      ++it_;
+      return *this;
+    }
+    friend bool operator==(const const_iterator&, const const_iterator&) = default;
+
+   private:
+    typename Map::const_iterator it_;
+  };
+  const_iterator begin() const { return const_iterator(map_.begin()); }
+  const_iterator end() const { return const_iterator(map_.end()); }
+
+  std::size_t size() const { return map_.size(); }
+  bool empty() const { return map_.empty(); }
+  std::size_t count(const Guid& id) const { return map_.count(id); }
+  const T* find(const Guid& id) const {
+    auto it = map_.find(id);
+    return it == map_.end() ? nullptr : &it->second.rec;
+  }
+
+  // Mutable access to an existing record (nullptr when absent), journaled once per case.
+  T* edit(const Guid& id) {
+    auto it = map_.find(id);
+    if (it == map_.end()) return nullptr;
+    note(it->first, it->second);
+    return &it->second.rec;
+  }
+  // The record, added default-constructed when absent.
+  T& upsert(const Guid& id) {
+    auto it = map_.find(id);
+    if (it == map_.end()) return add(id, T{});
+    note(it->first, it->second);
+    return it->second.rec;
+  }
+  // Adds a record the map does not hold (asserted).
+  T& emplace(const Guid& id, T rec) {
+    HVSNAP_ASSERT(map_.count(id) == 0);
+    return add(id, std::move(rec));
+  }
+  bool erase(const Guid& id) {
+    auto it = map_.find(id);
+    if (it == map_.end()) return false;
+    note(it->first, it->second);
+    map_.erase(it);
+    return true;
+  }
+
+  // Replaces the contents without journaling (a load); ends journaling.
+  void reset(std::vector<T>& records) {
+    map_.clear();
+    journal_.clear();
+    epoch_ = 0;
+    map_.reserve(records.size());
+    for (T& r : records) {
+      const Guid id = r.id;
+      map_.emplace(id, Slot{std::move(r), 0});
+    }
+  }
+  void clear() {
+    map_.clear();
+    journal_.clear();
+    epoch_ = 0;
+  }
+
+  // From here on every first change to a record in a case is journaled.
+  void start_journal() {
+    HVSNAP_ASSERT(journal_.empty());
+    next_epoch();
+  }
+  // Back to the contents at start_journal() (or the last rollback), and a new case begins.
+  void rollback() {
+    HVSNAP_ASSERT(epoch_ != 0);
+    for (std::size_t i = journal_.size(); i-- > 0;) {
+      Entry& e = journal_[i];
+      if (e.prev) {
+        map_.insert_or_assign(e.id, Slot{std::move(*e.prev), 0});
+      } else {
+        map_.erase(e.id);
+      }
+    }
+    journal_.clear();
+    next_epoch();
+  }
+  std::size_t journal_size() const { return journal_.size(); }
+
+ private:
+  struct Entry {
+    Guid id;
+    std::optional<T> prev;  // nullopt: the key was absent
+  };
+
+  void next_epoch() {
+    if (++epoch_ == 0) {  // wrapped: no slot may look journaled for the new case
+      for (auto& [id, slot] : map_)
+        slot.epoch = 0;
+      epoch_ = 1;
+    }
+  }
+  void note(const Guid& id, Slot& slot) {
+    if (epoch_ == 0 || slot.epoch == epoch_) return;
+    journal_.push_back(Entry{id, slot.rec});
+    slot.epoch = epoch_;
+  }
+  T& add(const Guid& id, T rec) {
+    // An absent key: journaled as absent (harmless when the case had already journaled it,
+    // e.g. erased and re-created: the older entry is replayed last).
+    if (epoch_ != 0) journal_.push_back(Entry{id, std::nullopt});
+    return map_.emplace(id, Slot{std::move(rec), epoch_}).first->second.rec;
+  }
+
+  Map map_;
+  std::vector<Entry> journal_;
+  std::uint32_t epoch_ = 0;  // 0: not journaling (a host outside a pool)
+};
+
+// The record an internal invariant says exists (decision 0072's journal: reads stay const).
+template <class T>
+const T& must(const Journaled<T>& map, const Guid& id) {
+  const T* r = map.find(id);
+  HVSNAP_ASSERT(r != nullptr);
+  return *r;
+}
+template <class T>
+const T& must(Journaled<T>& map, const Guid& id) {
+  return must(std::as_const(map), id);
+}
+template <class T>
+T& must_edit(Journaled<T>& map, const Guid& id) {
+  T* r = map.edit(id);
+  HVSNAP_ASSERT(r != nullptr);
+  return *r;
+}
+
+}  // namespace hvsnap::sim
