@@ -27,9 +27,9 @@ using nlohmann::json;
 using nlohmann::ordered_json;
 
 const std::vector<std::string>& bundle_files() {
-  static const std::vector<std::string> files{"result.json", "junit.xml", "report.html",
-                                              "summary.md"};
-  return files;
+  static const std::vector<std::string> kFiles{"result.json", "junit.xml", "report.html",
+                                               "summary.md"};
+  return kFiles;
 }
 
 std::string sha256_hex(std::string_view bytes) {

@@ -315,9 +315,9 @@ code{font-family:"DejaVu Sans Mono",monospace;font-size:12px}
 }
 
 const std::vector<std::string>& fleet_files() {
-  static const std::vector<std::string> files{"fleet.json", "junit.xml", "report.html",
-                                              "summary.md"};
-  return files;
+  static const std::vector<std::string> kFiles{"fleet.json", "junit.xml", "report.html",
+                                               "summary.md"};
+  return kFiles;
 }
 
 cim::Status write_fleet(const fs::path& dir, const Fleet& f) {

@@ -23,8 +23,8 @@ namespace {
 
 constexpr int kKillSchemaVersion = 2;
 const std::vector<std::string>& kill_files() {
-  static const std::vector<std::string> files{"mutants.json", "junit.xml", "summary.md"};
-  return files;
+  static const std::vector<std::string> kFiles{"mutants.json", "junit.xml", "summary.md"};
+  return kFiles;
 }
 
 // Linear interpolation between the closest ranks (the usual "type 7" quantile).
@@ -264,8 +264,8 @@ Verification verify_kill_table(const fs::path& dir) {
       }
       if (k) {
         const std::string by = row.at("killed-by");
-        const auto& fs_ = r.at("failures");
-        const bool named = std::any_of(fs_.begin(), fs_.end(), [&](const json& f) {
+        const auto& listed = r.at("failures");
+        const bool named = std::any_of(listed.begin(), listed.end(), [&](const json& f) {
           return f.at("requirement").get<std::string>() == by;
         });
         if (!named)

@@ -37,7 +37,7 @@ std::string Fault::to_string() const {
 // except an oversized request (413, MS-WSMV 3.1.4.1.20).
 const std::vector<FaultSpec>& fault_table() {
   using C = Fault::Code;
-  static const std::vector<FaultSpec> table = {
+  static const std::vector<FaultSpec> kTable = {
       {FaultKind::kSchemaValidation, C::kSender, uri::kWsman, "SchemaValidationError", 500,
        0x80338041u, ""},
       {FaultKind::kEncodingLimit, C::kSender, uri::kWsman, "EncodingLimit", 500, 0x80338035u, ""},
@@ -76,7 +76,7 @@ const std::vector<FaultSpec>& fault_table() {
       {FaultKind::kQuotaLimit, C::kSender, uri::kWsman, "QuotaLimit", 500, 0x8033803Fu, ""},
       {FaultKind::kInternalError, C::kReceiver, uri::kWsman, "InternalError", 500, 0x80338003u, ""},
   };
-  return table;
+  return kTable;
 }
 
 const FaultSpec& fault_spec(FaultKind kind) {

@@ -92,9 +92,12 @@ class [[nodiscard]] Result {
 #define HVSNAP_CONCAT_INNER(a, b) a##b
 #define HVSNAP_CONCAT(a, b) HVSNAP_CONCAT_INNER(a, b)
 // Evaluates `expr` (a Result<T>); on error returns its Status from the enclosing function,
-// otherwise moves the value into `lhs` (a declaration such as `auto x`).
+// otherwise moves the value into `lhs` (a declaration such as `auto x`, which parentheses would
+// break: hence the NOLINT).
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define HVSNAP_ASSIGN_OR_RETURN(lhs, expr)                   \
   auto HVSNAP_CONCAT(hvsnap_result_, __LINE__) = (expr);     \
   if (!HVSNAP_CONCAT(hvsnap_result_, __LINE__).ok())         \
     return HVSNAP_CONCAT(hvsnap_result_, __LINE__).status(); \
   lhs = std::move(HVSNAP_CONCAT(hvsnap_result_, __LINE__)).value()
+// NOLINTEND(bugprone-macro-parentheses)
