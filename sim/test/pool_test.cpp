@@ -30,7 +30,7 @@ std::unique_ptr<Host> fresh(HostState s, std::uint64_t case_seed) {
   s.rng_faults = seeded.rng_faults;
   s.rng_choices = seeded.rng_choices;
   s.faults.seed = s.seed;
-  return std::move(*Host::create(std::move(s)));
+  return *Host::create(std::move(s));
 }
 
 cim::PropertyList args(std::initializer_list<std::pair<const char*, cim::Value>> list) {
