@@ -23,7 +23,8 @@ const char* kind_of(mode_t m) {
 }
 
 std::string size_text(std::size_t n) {
-  if (n >= 1024 * 1024 && n % (1024 * 1024) == 0) return fmt::format("{} MiB", n / (1024 * 1024));
+  constexpr std::size_t kMiB = std::size_t{1024} * 1024;
+  if (n >= kMiB && n % kMiB == 0) return fmt::format("{} MiB", n / kMiB);
   if (n >= 1024 && n % 1024 == 0) return fmt::format("{} KiB", n / 1024);
   return fmt::format("{} bytes", n);
 }

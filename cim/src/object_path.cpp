@@ -21,7 +21,7 @@ class PathParser {
 
   Result<ObjectPath> run() {
     if (text_.empty()) return error(0, "the path is empty");
-    if (text_.size() > 64 * 1024) return error(0, "the path is longer than 64 KiB");
+    if (text_.size() > std::size_t{64} * 1024) return error(0, "the path is longer than 64 KiB");
     ObjectPath path;
     std::size_t pos = 0;
     if (starts_with_host()) {

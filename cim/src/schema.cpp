@@ -22,95 +22,95 @@ struct Entry {
   Type type;
 };
 
-constexpr Type S{CimType::kString, false};
-constexpr Type SA{CimType::kString, true};
-constexpr Type U8{CimType::kUint8, false};
-constexpr Type U16{CimType::kUint16, false};
-constexpr Type U16A{CimType::kUint16, true};
-constexpr Type U32{CimType::kUint32, false};
-constexpr Type U64{CimType::kUint64, false};
-constexpr Type S64{CimType::kSint64, false};
-constexpr Type B{CimType::kBoolean, false};
-constexpr Type DT{CimType::kDateTime, false};
-constexpr Type REF{CimType::kReference, false};
+constexpr Type kS{CimType::kString, false};
+constexpr Type kSA{CimType::kString, true};
+constexpr Type kU8{CimType::kUint8, false};
+constexpr Type kU16{CimType::kUint16, false};
+constexpr Type kU16A{CimType::kUint16, true};
+constexpr Type kU32{CimType::kUint32, false};
+constexpr Type kU64{CimType::kUint64, false};
+constexpr Type kS64{CimType::kSint64, false};
+constexpr Type kB{CimType::kBoolean, false};
+constexpr Type kDT{CimType::kDateTime, false};
+constexpr Type kREF{CimType::kReference, false};
 
 // Sorted by name (case-insensitively) for binary search; a unit test checks the order.
 constexpr std::array kTable{
-    Entry{"AffectedElement", REF},
-    Entry{"AffectedSnapshotCollection", REF},
-    Entry{"AffectedSystem", REF},
-    Entry{"AffectingElement", REF},
-    Entry{"Antecedent", REF},
-    Entry{"Cancellable", B},
-    Entry{"Caption", S},
-    Entry{"CaseSeed", U64},         // hvsnap control extension (decision 0009)
-    Entry{"CheckpointLimit", U32},  // hvsnap control extension (decision 0009)
-    Entry{"Collection", REF},
-    Entry{"CollectionID", S},
-    Entry{"ConsistencyLevel", U8},
-    Entry{"CreationClassName", S},
-    Entry{"CreationTime", DT},
-    Entry{"DefaultCheckpointLimit", U32},  // hvsnap control extension (decision 0009)
-    Entry{"DefinedCollection", REF},
-    Entry{"DeleteOnCompletion", B},
-    Entry{"Dependent", REF},
-    Entry{"Description", S},
-    Entry{"Disks", SA},  // hvsnap control extension (decision 0009)
-    Entry{"ElapsedTime", DT},
-    Entry{"ElementEffects", U16A},
-    Entry{"ElementName", S},
-    Entry{"Enabled", B},  // hvsnap control extension (decision 0009)
-    Entry{"EnabledState", U16},
-    Entry{"EpochMilliseconds", S64},  // hvsnap control extension (decision 0009)
-    Entry{"Error", S},
-    Entry{"ErrorCode", U16},
-    Entry{"ErrorDescription", S},
-    Entry{"Errors", SA},
-    Entry{"ErrorSummaryDescription", S},
-    Entry{"GuestBackupType", U8},
-    Entry{"GuestVss", S},  // hvsnap control extension (decision 0009)
-    Entry{"HealthState", U16},
-    Entry{"Id", S},
-    Entry{"IgnoreNonSnapshottableDisks", B},
-    Entry{"InstallDate", DT},
-    Entry{"InstanceID", S},
-    Entry{"Job", REF},
-    Entry{"JobState", U16},
-    Entry{"JobStatus", S},
-    Entry{"JobType", U16},
-    Entry{"ManagedElement", REF},
-    Entry{"Member", REF},
-    Entry{"Milliseconds", S64},  // hvsnap control extension (decision 0009)
-    Entry{"Name", S},
-    Entry{"OperationalStatus", U16A},
-    Entry{"Parent", S},
-    Entry{"PercentComplete", U16},
-    Entry{"ReferenceConfiguration", REF},
-    Entry{"RequestedState", U16},
-    Entry{"ResourceSettings", SA},
-    Entry{"ResultingSnapshotCollection", REF},
-    Entry{"ResultingSystem", REF},
-    Entry{"ReturnValue", U32},
-    Entry{"RunSeed", U64},  // hvsnap control extension (decision 0009)
-    Entry{"SettingData", REF},
-    Entry{"SnapshotCollection", REF},
-    Entry{"SnapshotSettings", S},
-    Entry{"SnapshotType", U16},
-    Entry{"StartTime", DT},
-    Entry{"StatusDescriptions", SA},
-    Entry{"SystemCreationClassName", S},
-    Entry{"SystemName", S},
-    Entry{"SystemSettings", S},
-    Entry{"TimeBeforeRemoval", DT},
-    Entry{"TimeOfLastStateChange", DT},
-    Entry{"TimeoutPeriod", DT},
-    Entry{"TimeSubmitted", DT},
-    Entry{"TransientFailures", B},  // hvsnap control extension (decision 0009)
-    Entry{"Type", U16},
-    Entry{"UserSnapshotType", U16},
-    Entry{"VirtualSystemIdentifier", S},
-    Entry{"VirtualSystemType", S},
-    Entry{"Vm", REF},  // hvsnap control extension (decision 0009)
+    Entry{"AffectedElement", kREF},
+    Entry{"AffectedSnapshotCollection", kREF},
+    Entry{"AffectedSystem", kREF},
+    Entry{"AffectingElement", kREF},
+    Entry{"Antecedent", kREF},
+    Entry{"Cancellable", kB},
+    Entry{"Caption", kS},
+    Entry{"CaseSeed", kU64},         // hvsnap control extension (decision 0009)
+    Entry{"CheckpointLimit", kU32},  // hvsnap control extension (decision 0009)
+    Entry{"Collection", kREF},
+    Entry{"CollectionID", kS},
+    Entry{"ConsistencyLevel", kU8},
+    Entry{"CreationClassName", kS},
+    Entry{"CreationTime", kDT},
+    Entry{"DefaultCheckpointLimit", kU32},  // hvsnap control extension (decision 0009)
+    Entry{"DefinedCollection", kREF},
+    Entry{"DeleteOnCompletion", kB},
+    Entry{"Dependent", kREF},
+    Entry{"Description", kS},
+    Entry{"Disks", kSA},  // hvsnap control extension (decision 0009)
+    Entry{"ElapsedTime", kDT},
+    Entry{"ElementEffects", kU16A},
+    Entry{"ElementName", kS},
+    Entry{"Enabled", kB},  // hvsnap control extension (decision 0009)
+    Entry{"EnabledState", kU16},
+    Entry{"EpochMilliseconds", kS64},  // hvsnap control extension (decision 0009)
+    Entry{"Error", kS},
+    Entry{"ErrorCode", kU16},
+    Entry{"ErrorDescription", kS},
+    Entry{"Errors", kSA},
+    Entry{"ErrorSummaryDescription", kS},
+    Entry{"GuestBackupType", kU8},
+    Entry{"GuestVss", kS},  // hvsnap control extension (decision 0009)
+    Entry{"HealthState", kU16},
+    Entry{"Id", kS},
+    Entry{"IgnoreNonSnapshottableDisks", kB},
+    Entry{"InstallDate", kDT},
+    Entry{"InstanceID", kS},
+    Entry{"Job", kREF},
+    Entry{"JobState", kU16},
+    Entry{"JobStatus", kS},
+    Entry{"JobType", kU16},
+    Entry{"ManagedElement", kREF},
+    Entry{"Member", kREF},
+    Entry{"Milliseconds", kS64},  // hvsnap control extension (decision 0009)
+    Entry{"Name", kS},
+    Entry{"OperationalStatus", kU16A},
+    Entry{"Parent", kS},
+    Entry{"PercentComplete", kU16},
+    Entry{"ReferenceConfiguration", kREF},
+    Entry{"RequestedState", kU16},
+    Entry{"ResourceSettings", kSA},
+    Entry{"ResultingSnapshotCollection", kREF},
+    Entry{"ResultingSystem", kREF},
+    Entry{"ReturnValue", kU32},
+    Entry{"RunSeed", kU64},  // hvsnap control extension (decision 0009)
+    Entry{"SettingData", kREF},
+    Entry{"SnapshotCollection", kREF},
+    Entry{"SnapshotSettings", kS},
+    Entry{"SnapshotType", kU16},
+    Entry{"StartTime", kDT},
+    Entry{"StatusDescriptions", kSA},
+    Entry{"SystemCreationClassName", kS},
+    Entry{"SystemName", kS},
+    Entry{"SystemSettings", kS},
+    Entry{"TimeBeforeRemoval", kDT},
+    Entry{"TimeOfLastStateChange", kDT},
+    Entry{"TimeoutPeriod", kDT},
+    Entry{"TimeSubmitted", kDT},
+    Entry{"TransientFailures", kB},  // hvsnap control extension (decision 0009)
+    Entry{"Type", kU16},
+    Entry{"UserSnapshotType", kU16},
+    Entry{"VirtualSystemIdentifier", kS},
+    Entry{"VirtualSystemType", kS},
+    Entry{"Vm", kREF},  // hvsnap control extension (decision 0009)
 };
 
 bool less(std::string_view a, std::string_view b) {

@@ -6,6 +6,8 @@
 namespace hvsnap::cim::schema {
 namespace {
 
+// The table names carry their class, method and parameter indices (kVm0_2), not CamelCase.
+// NOLINTBEGIN(readability-identifier-naming)
 using enum CimType;
 using D = ParamDirection;
 
@@ -3967,6 +3969,7 @@ constexpr ClassDef kClasses[] = {
 
 constexpr std::uint32_t kBuilds[] = {9200,  9600,  10240, 10586, 14393, 15063, 16299, 17134, 17763,
                                      18362, 19041, 20348, 22000, 22621, 26100, 28000, 29617};
+// NOLINTEND(readability-identifier-naming)
 
 }  // namespace
 

@@ -227,193 +227,205 @@ cim::Result<Case> case_from_json(const json& j) {
   }
 }
 
+namespace {
+
+// A ready member: running or off, any checkpoint type that can succeed.
+VmSpec gen_ready_vm(const GenOptions& o) {
+  VmSpec v;
+  v.state = *genutil::pick<std::uint16_t>({2, 3});
+  v.checkpoint_type = *genutil::pick<std::uint16_t>({3, 4, 5});
+  if (o.fake_attributes) {
+    // Production with fallback may meet a guest that cannot quiesce: still ready.
+    v.guest = v.checkpoint_type == 3 ? *genutil::pick<std::string>({"ok", "ok", "fails", "absent"})
+                                     : "ok";
+    if (*rc::gen::inRange(0, 4) == 3) v.disks = {"vhdx", "vhds"};
+  }
+  v.existing_snapshots = *rc::gen::inRange(0, 2);
+  return v;
+}
+
+// The parts of gen_case, split along its seams (decision 0088); they draw in the same
+// order as before, so a seed still makes the same case. Collection: its members.
+void gen_collection(Case& c, const Combo& combo, const GenOptions& o) {
+  const int n = *rc::gen::inRange(1, o.max_members + 1);
+  const std::size_t special = static_cast<std::size_t>(*rc::gen::inRange(0, n));
+  switch (combo.c) {
+    case CClass::kNull:
+      c.c.variant = *rc::gen::inRange(0, 3);
+      break;
+    case CClass::kMalformed:
+      c.c.variant = *rc::gen::inRange(0, 4);
+      c.c.text = *genutil::pick<std::string>(
+          {"", "garbage", "Msvm_VirtualSystemCollection.", "\\\\\\\\host", "CollectionID=\"x\"",
+           "{}", "Msvm_VirtualSystemCollection.CollectionID=\"unterminated"});
+      c.c.members = {gen_ready_vm(o)};
+      break;
+    case CClass::kForeignNs:
+      c.c.variant = *rc::gen::inRange(0, 2);
+      c.c.members = {gen_ready_vm(o)};
+      break;
+    case CClass::kWrongClass:
+      c.c.variant = *rc::gen::inRange(0, 3);
+      c.c.members = {gen_ready_vm(o)};
+      break;
+    case CClass::kMissing: {
+      const auto hi = *rc::gen::arbitrary<std::uint64_t>();
+      const auto lo = *rc::gen::arbitrary<std::uint64_t>();
+      c.c.text = fmt::format("{:08X}-{:04X}-4{:03X}-8{:03X}-{:012X}", hi >> 32, (hi >> 16) & 0xFFFF,
+                             hi & 0xFFF, lo >> 52, lo & 0xFFFFFFFFFFFFULL);
+      break;
+    }
+    case CClass::kMgmt:
+      c.c.nested_groups = *rc::gen::inRange(1, 3);
+      for (int i = 0; i < c.c.nested_groups; ++i)
+        c.c.members.push_back(gen_ready_vm(o));
+      break;
+    case CClass::kEmpty:
+      break;
+    case CClass::kReady: {
+      // The members' power configuration (contract §2): all Running, all Off, all Saved
+      // (a checkpoint type that works there, V4), or Running and Off together.
+      const int count = combo.power == Power::kMixed ? std::max(n, 2) : n;
+      for (int i = 0; i < count; ++i) {
+        VmSpec v = gen_ready_vm(o);
+        switch (combo.power) {
+          case Power::kRunning:
+            v.state = 2;
+            break;
+          case Power::kOff:
+            v.state = 3;
+            break;
+          case Power::kSaved:
+            v.state = 6;
+            if (v.checkpoint_type == 4) v.checkpoint_type = 5;
+            break;
+          case Power::kMixed:
+            if (i < 2) v.state = i == 0 ? 2 : 3;
+            break;
+          case Power::kAny:
+            break;
+        }
+        c.c.members.push_back(v);
+      }
+      break;
+    }
+    default: {
+      for (int i = 0; i < n; ++i)
+        c.c.members.push_back(gen_ready_vm(o));
+      VmSpec& s = c.c.members[special];
+      switch (combo.c) {
+        case CClass::kTransitional:
+          s.transition_to = s.state == 2 ? *genutil::pick<std::uint16_t>({3, 6, 9}) : 2;
+          break;
+        case CClass::kDisabled:
+          s.checkpoint_type = 2;
+          break;
+        case CClass::kAtLimit:
+          s.existing_snapshots = *rc::gen::inRange(1, 3);
+          s.at_limit = true;
+          break;
+        case CClass::kSaved:
+          s.state = *genutil::pick<std::uint16_t>({6, 9});
+          break;
+        case CClass::kNonsnapDisk:
+          s.disks = {"vhdx", *genutil::pick<std::string>({"passthrough", "fibre-channel"})};
+          break;
+        case CClass::kProdOnlyNovss:
+          s.state = 2;
+          s.checkpoint_type = 4;
+          s.guest = *genutil::pick<std::string>({"fails", "absent"});
+          break;
+        default:
+          break;
+      }
+    }
+  }
+}
+
+// SnapshotSettings.
+void gen_settings(Case& c, const Combo& combo) {
+  c.s.wmi_dtd = *rc::gen::arbitrary<bool>();
+  auto valid_values = [&] {
+    c.s.consistency = maybe(rc::gen::inRange(0, 3));
+    c.s.ignore_disks = maybe(rc::gen::arbitrary<bool>());
+    c.s.backup = maybe(rc::gen::inRange(0, 3));
+  };
+  switch (combo.s) {
+    case SClass::kNull:
+      c.s.variant = *rc::gen::inRange(0, 2);
+      break;
+    case SClass::kValid:
+    case SClass::kWrongClass:
+      valid_values();
+      break;
+    case SClass::kOutOfMap:
+      valid_values();
+      c.s.variant = *rc::gen::inRange(0, 2);
+      c.s.out_of_map = *rc::gen::oneOf(genutil::pick<int>({3, 255}), rc::gen::inRange(3, 256));
+      break;
+    case SClass::kMalformed:
+      valid_values();
+      c.s.variant = *rc::gen::inRange(0, 3);
+      c.s.extra = *genutil::pick<std::string>(
+          {"", "not xml", "<INSTANCE", "<<>>", "<INSTANCE CLASSNAME=\"x\"><PROPERTY>", "&amp;"});
+      break;
+    case SClass::kUnknownProp:
+      valid_values();
+      c.s.extra =
+          *genutil::pick<std::string>({"Turbo", "SnapshotName", "Priority", "ConsistencyLevelX"});
+      break;
+    default:
+      break;
+  }
+  if (combo.s == SClass::kWrongClass) {
+    c.s.variant = *rc::gen::inRange(0, 2);
+    c.s.extra = *genutil::pick<std::string>(
+        {"Msvm_VirtualSystemReferencePointSettingData", "CIM_SettingData", "Foo"});
+  }
+  if (combo.s == SClass::kMalformed && c.s.variant == 0 && c.s.extra.empty()) c.s.extra = "not xml";
+}
+
+// SnapshotType and ResultingSnapshotCollection.
+void gen_type_and_result(Case& c, const Combo& combo) {
+  switch (combo.t) {
+    case TClass::kZero:
+      c.type = 0;
+      break;
+    case TClass::kStandard:
+      c.type = 1;
+      break;
+    case TClass::kRecovery:
+      c.type = 2;
+      break;
+    case TClass::kReserved:
+      c.type = *in_class(3, 32767);
+      break;
+    case TClass::kVendor:
+      c.type = *in_class(32768, 65535);
+      break;
+  }
+  // ResultingSnapshotCollection.
+  if (combo.r == RClass::kGarbage) {
+    c.r.variant = *rc::gen::inRange(0, 3);
+    c.r.text = *genutil::pick<std::string>(
+        {"", "garbage", "Msvm_SnapshotCollection.CollectionID=\"nope\""});
+  }
+}
+
+}  // namespace
+
 rc::Gen<Case> gen_case(const Combo& combo, const GenOptions& o) {
   // Full-range values at every size: a matrix combination gets only a few cases, and each
   // must be able to land anywhere in its class (shrinking still heads for small values).
-  return rc::gen::resize(
-      100, rc::gen::exec([combo, o] {
-        Case c;
-        c.combo = combo;
-        c.host_seed = *rc::gen::arbitrary<std::uint64_t>();
-        // A ready member: running or off, any checkpoint type that can succeed.
-        auto ready_vm = [&] {
-          VmSpec v;
-          v.state = *genutil::pick<std::uint16_t>({2, 3});
-          v.checkpoint_type = *genutil::pick<std::uint16_t>({3, 4, 5});
-          if (o.fake_attributes) {
-            // Production with fallback may meet a guest that cannot quiesce: still ready.
-            v.guest = v.checkpoint_type == 3
-                          ? *genutil::pick<std::string>({"ok", "ok", "fails", "absent"})
-                          : "ok";
-            if (*rc::gen::inRange(0, 4) == 3) v.disks = {"vhdx", "vhds"};
-          }
-          v.existing_snapshots = *rc::gen::inRange(0, 2);
-          return v;
-        };
-        const int n = *rc::gen::inRange(1, o.max_members + 1);
-        const std::size_t special = static_cast<std::size_t>(*rc::gen::inRange(0, n));
-        switch (combo.c) {
-          case CClass::kNull:
-            c.c.variant = *rc::gen::inRange(0, 3);
-            break;
-          case CClass::kMalformed:
-            c.c.variant = *rc::gen::inRange(0, 4);
-            c.c.text = *genutil::pick<std::string>(
-                {"", "garbage", "Msvm_VirtualSystemCollection.", "\\\\\\\\host",
-                 "CollectionID=\"x\"", "{}",
-                 "Msvm_VirtualSystemCollection.CollectionID=\"unterminated"});
-            c.c.members = {ready_vm()};
-            break;
-          case CClass::kForeignNs:
-            c.c.variant = *rc::gen::inRange(0, 2);
-            c.c.members = {ready_vm()};
-            break;
-          case CClass::kWrongClass:
-            c.c.variant = *rc::gen::inRange(0, 3);
-            c.c.members = {ready_vm()};
-            break;
-          case CClass::kMissing: {
-            const auto hi = *rc::gen::arbitrary<std::uint64_t>();
-            const auto lo = *rc::gen::arbitrary<std::uint64_t>();
-            c.c.text =
-                fmt::format("{:08X}-{:04X}-4{:03X}-8{:03X}-{:012X}", hi >> 32, (hi >> 16) & 0xFFFF,
-                            hi & 0xFFF, lo >> 52, lo & 0xFFFFFFFFFFFFULL);
-            break;
-          }
-          case CClass::kMgmt:
-            c.c.nested_groups = *rc::gen::inRange(1, 3);
-            for (int i = 0; i < c.c.nested_groups; ++i)
-              c.c.members.push_back(ready_vm());
-            break;
-          case CClass::kEmpty:
-            break;
-          case CClass::kReady: {
-            // The members' power configuration (contract §2): all Running, all Off, all Saved
-            // (a checkpoint type that works there, V4), or Running and Off together.
-            const int count = combo.power == Power::kMixed ? std::max(n, 2) : n;
-            for (int i = 0; i < count; ++i) {
-              VmSpec v = ready_vm();
-              switch (combo.power) {
-                case Power::kRunning:
-                  v.state = 2;
-                  break;
-                case Power::kOff:
-                  v.state = 3;
-                  break;
-                case Power::kSaved:
-                  v.state = 6;
-                  if (v.checkpoint_type == 4) v.checkpoint_type = 5;
-                  break;
-                case Power::kMixed:
-                  if (i < 2) v.state = i == 0 ? 2 : 3;
-                  break;
-                case Power::kAny:
-                  break;
-              }
-              c.c.members.push_back(v);
-            }
-            break;
-          }
-          default: {
-            for (int i = 0; i < n; ++i)
-              c.c.members.push_back(ready_vm());
-            VmSpec& s = c.c.members[special];
-            switch (combo.c) {
-              case CClass::kTransitional:
-                s.transition_to = s.state == 2 ? *genutil::pick<std::uint16_t>({3, 6, 9}) : 2;
-                break;
-              case CClass::kDisabled:
-                s.checkpoint_type = 2;
-                break;
-              case CClass::kAtLimit:
-                s.existing_snapshots = *rc::gen::inRange(1, 3);
-                s.at_limit = true;
-                break;
-              case CClass::kSaved:
-                s.state = *genutil::pick<std::uint16_t>({6, 9});
-                break;
-              case CClass::kNonsnapDisk:
-                s.disks = {"vhdx", *genutil::pick<std::string>({"passthrough", "fibre-channel"})};
-                break;
-              case CClass::kProdOnlyNovss:
-                s.state = 2;
-                s.checkpoint_type = 4;
-                s.guest = *genutil::pick<std::string>({"fails", "absent"});
-                break;
-              default:
-                break;
-            }
-          }
-        }
-        // SnapshotSettings.
-        c.s.wmi_dtd = *rc::gen::arbitrary<bool>();
-        auto valid_values = [&] {
-          c.s.consistency = maybe(rc::gen::inRange(0, 3));
-          c.s.ignore_disks = maybe(rc::gen::arbitrary<bool>());
-          c.s.backup = maybe(rc::gen::inRange(0, 3));
-        };
-        switch (combo.s) {
-          case SClass::kNull:
-            c.s.variant = *rc::gen::inRange(0, 2);
-            break;
-          case SClass::kValid:
-          case SClass::kWrongClass:
-            valid_values();
-            break;
-          case SClass::kOutOfMap:
-            valid_values();
-            c.s.variant = *rc::gen::inRange(0, 2);
-            c.s.out_of_map =
-                *rc::gen::oneOf(genutil::pick<int>({3, 255}), rc::gen::inRange(3, 256));
-            break;
-          case SClass::kMalformed:
-            valid_values();
-            c.s.variant = *rc::gen::inRange(0, 3);
-            c.s.extra =
-                *genutil::pick<std::string>({"", "not xml", "<INSTANCE", "<<>>",
-                                             "<INSTANCE CLASSNAME=\"x\"><PROPERTY>", "&amp;"});
-            break;
-          case SClass::kUnknownProp:
-            valid_values();
-            c.s.extra = *genutil::pick<std::string>(
-                {"Turbo", "SnapshotName", "Priority", "ConsistencyLevelX"});
-            break;
-          default:
-            break;
-        }
-        if (combo.s == SClass::kWrongClass) {
-          c.s.variant = *rc::gen::inRange(0, 2);
-          c.s.extra = *genutil::pick<std::string>(
-              {"Msvm_VirtualSystemReferencePointSettingData", "CIM_SettingData", "Foo"});
-        }
-        if (combo.s == SClass::kMalformed && c.s.variant == 0 && c.s.extra.empty())
-          c.s.extra = "not xml";
-        // SnapshotType.
-        switch (combo.t) {
-          case TClass::kZero:
-            c.type = 0;
-            break;
-          case TClass::kStandard:
-            c.type = 1;
-            break;
-          case TClass::kRecovery:
-            c.type = 2;
-            break;
-          case TClass::kReserved:
-            c.type = *in_class(3, 32767);
-            break;
-          case TClass::kVendor:
-            c.type = *in_class(32768, 65535);
-            break;
-        }
-        // ResultingSnapshotCollection.
-        if (combo.r == RClass::kGarbage) {
-          c.r.variant = *rc::gen::inRange(0, 3);
-          c.r.text = *genutil::pick<std::string>(
-              {"", "garbage", "Msvm_SnapshotCollection.CollectionID=\"nope\""});
-        }
-        return c;
-      }));
+  return rc::gen::resize(100, rc::gen::exec([combo, o] {
+                           Case c;
+                           c.combo = combo;
+                           c.host_seed = *rc::gen::arbitrary<std::uint64_t>();
+                           gen_collection(c, combo, o);
+                           gen_settings(c, combo);
+                           gen_type_and_result(c, combo);
+                           return c;
+                         }));
 }
 
 }  // namespace hvsnap::conformance

@@ -145,6 +145,68 @@ bool won(const model::CallOutcome& o) {
   return o.trace && o.trace->final_state() && cim::JobState(*o.trace->final_state()).is_success();
 }
 
+// Parts of run_parallel_round, split along its seams (decision 0088).
+
+// A ring: four running VMs, group i = {v_i, v_(i+1)}. The problem, or empty.
+std::string set_up_ring(Client& cl, std::vector<ObjectPath>& vms, std::vector<ObjectPath>& groups) {
+  for (int i = 0; i < 4; ++i) {
+    auto vm = cl.define_vm(fmt::format("par-vm-{}", i), 5);
+    if (!vm.ok()) return vm.status().message();
+    if (auto st = cl.change_state(*vm, 2); !st.ok()) return st.message();
+    vms.push_back(*vm);
+  }
+  for (int i = 0; i < 4; ++i) {
+    auto g = cl.define_collection(fmt::format("par-group-{}", i), 0);
+    if (!g.ok()) return g.status().message();
+    for (int v : {i, (i + 1) % 4}) {
+      if (auto st = cl.add_member(vms[static_cast<std::size_t>(v)], *g); !st.ok())
+        return st.message();
+    }
+    groups.push_back(*g);
+  }
+  return {};
+}
+
+// Empty when the "comes before" relation between the new collections (`order`: collection ->
+// the collections after it) is acyclic, so that one serial order explains every VM's chain.
+std::string serial_order_problem(const std::vector<std::string>& fresh,
+                                 std::map<std::string, std::set<std::string>>& order) {
+  std::map<std::string, int> indegree;
+  for (const auto& c : fresh)
+    indegree[c] = 0;
+  for (const auto& [from, tos] : order) {
+    for (const auto& to : tos)
+      ++indegree[to];
+  }
+  std::vector<std::string> ready;
+  for (const auto& [c, d] : indegree) {
+    if (d == 0) ready.push_back(c);
+  }
+  std::size_t ordered = 0;
+  while (!ready.empty()) {
+    const std::string c = ready.back();
+    ready.pop_back();
+    ++ordered;
+    for (const auto& to : order[c]) {
+      if (--indegree[to] == 0) ready.push_back(to);
+    }
+  }
+  if (ordered == indegree.size()) return {};
+  return "the VMs' snapshot chains order the calls differently: no serial order explains them";
+}
+
+// The first call that failed with neither a failure code nor a failed job, or empty.
+std::string unexpected_failure(const std::vector<Call>& calls) {
+  for (const auto& c : calls) {
+    if (won(c.outcome) || c.outcome.fault) continue;
+    const auto rv = c.outcome.return_value;
+    if (rv != cim::ReturnCode::kJobStarted && !model::is_failure_code(rv)) {
+      return fmt::format("a concurrent call returned {}", cim::ReturnCode(rv).to_string());
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 ParallelReport run_parallel_round(std::uint64_t seed, const TargetFactory& make_target,
@@ -159,25 +221,7 @@ ParallelReport run_parallel_round(std::uint64_t seed, const TargetFactory& make_
   Client cl(*target, cfg.client);
   // A ring: four running VMs, group i = {v_i, v_(i+1)}.
   std::vector<ObjectPath> vms, groups;
-  auto setup = [&]() -> std::string {
-    for (int i = 0; i < 4; ++i) {
-      auto vm = cl.define_vm(fmt::format("par-vm-{}", i), 5);
-      if (!vm.ok()) return vm.status().message();
-      if (auto st = cl.change_state(*vm, 2); !st.ok()) return st.message();
-      vms.push_back(*vm);
-    }
-    for (int i = 0; i < 4; ++i) {
-      auto g = cl.define_collection(fmt::format("par-group-{}", i), 0);
-      if (!g.ok()) return g.status().message();
-      for (int v : {i, (i + 1) % 4}) {
-        if (auto st = cl.add_member(vms[static_cast<std::size_t>(v)], *g); !st.ok())
-          return st.message();
-      }
-      groups.push_back(*g);
-    }
-    return {};
-  };
-  if (auto problem = setup(); !problem.empty()) {
+  if (auto problem = set_up_ring(cl, vms, groups); !problem.empty()) {
     rep.not_tested = true;
     rep.not_tested_reason = "setting up the ring failed: " + problem;
     if (cfg.cleanup) cl.cleanup();
@@ -289,39 +333,9 @@ ParallelReport run_parallel_round(std::uint64_t seed, const TargetFactory& make_
     }
   }
   // One serial order for all VMs: the "comes before" relation must be acyclic.
-  if (problem.empty()) {
-    std::map<std::string, int> indegree;
-    for (const auto& c : fresh)
-      indegree[c] = 0;
-    for (const auto& [from, tos] : order) {
-      for (const auto& to : tos)
-        ++indegree[to];
-    }
-    std::vector<std::string> ready;
-    for (const auto& [c, d] : indegree) {
-      if (d == 0) ready.push_back(c);
-    }
-    std::size_t ordered = 0;
-    while (!ready.empty()) {
-      const std::string c = ready.back();
-      ready.pop_back();
-      ++ordered;
-      for (const auto& to : order[c]) {
-        if (--indegree[to] == 0) ready.push_back(to);
-      }
-    }
-    if (ordered != indegree.size())
-      problem =
-          "the VMs' snapshot chains order the calls differently: no serial order explains them";
-  }
+  if (problem.empty()) problem = serial_order_problem(fresh, order);
   // Calls that failed must have failed with a failure code or a failed job.
-  for (const auto& c : calls) {
-    if (won(c.outcome) || c.outcome.fault) continue;
-    const auto rv = c.outcome.return_value;
-    if (rv != cim::ReturnCode::kJobStarted && !model::is_failure_code(rv) && problem.empty()) {
-      problem = fmt::format("a concurrent call returned {}", cim::ReturnCode(rv).to_string());
-    }
-  }
+  if (problem.empty()) problem = unexpected_failure(calls);
   rep.findings.push_back(
       finding("seq6.linearizable", problem.empty() ? Verdict::kPass : Verdict::kFail, problem));
   for (const auto& c : calls) {

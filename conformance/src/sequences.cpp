@@ -585,7 +585,7 @@ class Harness {
   void destroy(const Step& step) {
     const auto ours = our_collections();
     if (ours.empty()) return poll();
-    const std::string target = ours[static_cast<std::size_t>(step.a) % ours.size()];
+    const std::string& target = ours[static_cast<std::size_t>(step.a) % ours.size()];
     const model::HostView before = view_;
     const std::set<std::string> dead = before.collections.at(target).members;
     cim::PropertyList in;
@@ -693,7 +693,7 @@ class Harness {
   void apply(const Step& step) {
     const auto ours = our_collections();
     if (ours.empty()) return poll();
-    const std::string target = ours[static_cast<std::size_t>(step.a) % ours.size()];
+    const std::string& target = ours[static_cast<std::size_t>(step.a) % ours.size()];
     const model::HostView before = view_;
     std::map<std::string, std::string> restore;  // vm -> its snapshot in the collection
     for (const auto& s : before.collections.at(target).members) {

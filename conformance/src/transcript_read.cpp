@@ -42,7 +42,7 @@ json from_yaml(const YAML::Node& n) {
       return o;
     }
     case YAML::NodeType::Scalar: {
-      const std::string s = n.Scalar();
+      const std::string& s = n.Scalar();
       if (n.Tag() == "!") return s;  // quoted
       if (s == "true" || s == "True") return true;
       if (s == "false" || s == "False") return false;

@@ -39,7 +39,7 @@ std::string sha256_hex(std::string_view bytes) {
     throw std::runtime_error("OpenSSL EVP_Digest(SHA-256) failed");
   }
   std::string out;
-  out.reserve(len * 2);
+  out.reserve(std::size_t{len} * 2);
   for (unsigned int i = 0; i < len; ++i)
     out += fmt::format("{:02x}", digest[i]);
   return out;

@@ -20,7 +20,7 @@ cim::Status write_file(const std::filesystem::path& p, std::string_view data);
 cim::Status write_file_atomically(const std::filesystem::path& p, std::string_view data);
 std::optional<std::string> read_file(const std::filesystem::path& p);
 // A report file: a regular file only, at most kMaxBundleFileBytes (cim/file.h).
-inline constexpr std::size_t kMaxBundleFileBytes = 512u * 1024 * 1024;
+inline constexpr std::size_t kMaxBundleFileBytes = std::size_t{512} * 1024 * 1024;
 cim::Result<std::string> read_bundle_file(const std::filesystem::path& p);
 // A problem when dir/name is a symbolic link whose target is outside dir.
 std::optional<std::string> leaves_bundle(const std::filesystem::path& dir, const std::string& name);

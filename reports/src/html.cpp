@@ -177,6 +177,95 @@ std::string bars_svg(const std::string& id, const std::map<std::string, int>& da
   return svg + "</svg>";
 }
 
+// The sections of render_html, in page order (split along its seams, decision 0088).
+void append_facts(std::string& h, const RunResult& r, const RunInfo& info, const ComboTally& t) {
+  // --- facts ---
+  h += "<section id=\"summary\"><h2>The run</h2><dl class=\"facts\">";
+  auto fact = [&](std::string_view k, const std::string& v) {
+    h += fmt::format("<dt>{}</dt><dd>{}</dd>", k, v);
+  };
+  fact("Target", "<code>" + html_escape(r.target_uri) + "</code>");
+  fact("Identity", html_escape(r.target_identity));
+  if (!info.fixture.empty()) fact("Fixture", "<code>" + html_escape(info.fixture) + "</code>");
+  if (!info.personality.empty())
+    fact("Personality", "<code>" + html_escape(info.personality) + "</code>");
+  if (!info.faults.empty()) fact("Fault plan", html_escape(info.faults));
+  fact("Capabilities",
+       fmt::format("control interface: {}; fresh hosts: {}; recursive management collections: {}; "
+                   "transient failures: {}",
+                   r.capabilities.control ? "yes" : "no", r.capabilities.fresh_hosts ? "yes" : "no",
+                   r.capabilities.recursive_management_collections ? "declared" : "not declared",
+                   r.capabilities.transient_failures ? "declared" : "not declared"));
+  fact("Profile, coverage, seed",
+       fmt::format("{}, {}, {}", to_string(r.profile), to_string(r.coverage), r.seed));
+  fact("Combinations", fmt::format("{} — {} pass, {} fail, {} warn, {} not tested", r.counts.combos,
+                                   t.pass, t.fail, t.warn, t.not_tested));
+  fact("Cases", fmt::format("{} ({} not tested)", r.counts.cases, r.counts.cases_not_tested));
+  fact("Sequences", fmt::format("{} ({} steps)", r.counts.sequences, r.counts.sequence_steps));
+  fact("Concurrent rounds", std::to_string(r.counts.parallel_rounds));
+  fact("Command", "<code>" + html_escape(info.command) + "</code>");
+  fact("hvsnap", html_escape(fmt::format("{} (commit {})", info.tool_version, info.git_commit)));
+  fact("Wall time", html_escape(fmt::format("{} → {} ({}){}", info.started_utc, info.finished_utc,
+                                            human_seconds(info.wall_seconds),
+                                            r.interrupted ? ", interrupted" : "")));
+  h += "</dl></section>\n";
+}
+
+void append_distributions(std::string& h, const RunResult& r) {
+  // --- distributions --- (named through the one code table in cim/)
+  std::map<std::string, std::string> code_names, job_names;
+  for (const auto& [key, n] : r.return_codes) {
+    if (!key.empty() && std::isdigit(static_cast<unsigned char>(key[0])))
+      code_names[key] = fmt::format(
+          "({})", cim::ReturnCode(static_cast<std::uint32_t>(std::stoul(key))).meaning());
+  }
+  for (const auto& [key, n] : r.job_end_states) {
+    if (!key.empty() && std::isdigit(static_cast<unsigned char>(key[0])))
+      job_names[key] =
+          fmt::format("({})", cim::JobState(static_cast<std::uint16_t>(std::stoul(key))).meaning());
+  }
+  h += "<section id=\"distributions\"><h2>What the target answered</h2><h3>Return codes of "
+       "CreateSnapshot</h3>";
+  h += bars_svg("chart-return-codes", r.return_codes, code_names);
+  h += "<h3>How its jobs ended</h3>";
+  h += bars_svg("chart-job-end-states", r.job_end_states, job_names);
+  h += "</section>\n";
+
+  if (!r.ambiguities.empty()) {
+    h += "<section id=\"ambiguities\"><h2>Ambiguities observed</h2><p class=\"muted\">Where the "
+         "contract "
+         "allows more than one behaviour (its ambiguity ledger), what this target "
+         "did.</p><table><thead>"
+         "<tr><th>Item</th><th>Observed</th></tr></thead><tbody>";
+    for (const auto& [id, seen] : r.ambiguities) {
+      std::string s;
+      for (const auto& x : seen)
+        s += (s.empty() ? "" : "; ") + x;
+      h += fmt::format("<tr><td>{}</td><td>{}</td></tr>", html_escape(id), html_escape(s));
+    }
+    h += "</tbody></table></section>\n";
+  }
+}
+
+void append_failures(std::string& h, const RunResult& r, const RunInfo& info) {
+  // --- failures ---
+  h += fmt::format("<section id=\"failures\"><h2>Failures ({})</h2>", r.failures.size());
+  if (r.failures.empty()) h += "<p>None.</p>";
+  int n = 0;
+  for (const auto& f : r.failures) {
+    ++n;
+    h += fmt::format(
+        "<article class=\"failure\" id=\"failure-{0}\"><h3>{0}. <a href=\"#req-{1}\">{1}</a> "
+        "<span class=\"muted\">({2}, {3} calls)</span> — {4}</h3><pre>{5}</pre>"
+        "<p>Replay on the fake: <code id=\"replay-{0}\">{6}</code> "
+        "<button type=\"button\" class=\"copy\" "
+        "data-target=\"replay-{0}\">Copy</button></p></article>\n",
+        n, html_escape(f.requirement), html_escape(f.property), f.steps, html_escape(f.title),
+        html_escape(f.counterexample), html_escape(replay_command(info, f)));
+  }
+  h += "</section>\n</main>\n";
+}
+
 }  // namespace
 
 std::string render_html(const RunResult& r, const RunInfo& info) {
@@ -211,36 +300,7 @@ std::string render_html(const RunResult& r, const RunInfo& info) {
   }
   h += "</header>\n<main>\n";
 
-  // --- facts ---
-  h += "<section id=\"summary\"><h2>The run</h2><dl class=\"facts\">";
-  auto fact = [&](std::string_view k, const std::string& v) {
-    h += fmt::format("<dt>{}</dt><dd>{}</dd>", k, v);
-  };
-  fact("Target", "<code>" + html_escape(r.target_uri) + "</code>");
-  fact("Identity", html_escape(r.target_identity));
-  if (!info.fixture.empty()) fact("Fixture", "<code>" + html_escape(info.fixture) + "</code>");
-  if (!info.personality.empty())
-    fact("Personality", "<code>" + html_escape(info.personality) + "</code>");
-  if (!info.faults.empty()) fact("Fault plan", html_escape(info.faults));
-  fact("Capabilities",
-       fmt::format("control interface: {}; fresh hosts: {}; recursive management collections: {}; "
-                   "transient failures: {}",
-                   r.capabilities.control ? "yes" : "no", r.capabilities.fresh_hosts ? "yes" : "no",
-                   r.capabilities.recursive_management_collections ? "declared" : "not declared",
-                   r.capabilities.transient_failures ? "declared" : "not declared"));
-  fact("Profile, coverage, seed",
-       fmt::format("{}, {}, {}", to_string(r.profile), to_string(r.coverage), r.seed));
-  fact("Combinations", fmt::format("{} — {} pass, {} fail, {} warn, {} not tested", r.counts.combos,
-                                   t.pass, t.fail, t.warn, t.not_tested));
-  fact("Cases", fmt::format("{} ({} not tested)", r.counts.cases, r.counts.cases_not_tested));
-  fact("Sequences", fmt::format("{} ({} steps)", r.counts.sequences, r.counts.sequence_steps));
-  fact("Concurrent rounds", std::to_string(r.counts.parallel_rounds));
-  fact("Command", "<code>" + html_escape(info.command) + "</code>");
-  fact("hvsnap", html_escape(fmt::format("{} (commit {})", info.tool_version, info.git_commit)));
-  fact("Wall time", html_escape(fmt::format("{} → {} ({}){}", info.started_utc, info.finished_utc,
-                                            human_seconds(info.wall_seconds),
-                                            r.interrupted ? ", interrupted" : "")));
-  h += "</dl></section>\n";
+  append_facts(h, r, info, t);
 
   // --- requirements ---
   h += "<section id=\"requirements\"><h2>Requirements</h2>"
@@ -300,56 +360,9 @@ std::string render_html(const RunResult& r, const RunInfo& info) {
   }
   h += "</tbody></table></section>\n";
 
-  // --- distributions --- (named through the one code table in cim/)
-  std::map<std::string, std::string> code_names, job_names;
-  for (const auto& [key, n] : r.return_codes) {
-    if (!key.empty() && std::isdigit(static_cast<unsigned char>(key[0])))
-      code_names[key] = fmt::format(
-          "({})", cim::ReturnCode(static_cast<std::uint32_t>(std::stoul(key))).meaning());
-  }
-  for (const auto& [key, n] : r.job_end_states) {
-    if (!key.empty() && std::isdigit(static_cast<unsigned char>(key[0])))
-      job_names[key] =
-          fmt::format("({})", cim::JobState(static_cast<std::uint16_t>(std::stoul(key))).meaning());
-  }
-  h += "<section id=\"distributions\"><h2>What the target answered</h2><h3>Return codes of "
-       "CreateSnapshot</h3>";
-  h += bars_svg("chart-return-codes", r.return_codes, code_names);
-  h += "<h3>How its jobs ended</h3>";
-  h += bars_svg("chart-job-end-states", r.job_end_states, job_names);
-  h += "</section>\n";
+  append_distributions(h, r);
 
-  if (!r.ambiguities.empty()) {
-    h += "<section id=\"ambiguities\"><h2>Ambiguities observed</h2><p class=\"muted\">Where the "
-         "contract "
-         "allows more than one behaviour (its ambiguity ledger), what this target "
-         "did.</p><table><thead>"
-         "<tr><th>Item</th><th>Observed</th></tr></thead><tbody>";
-    for (const auto& [id, seen] : r.ambiguities) {
-      std::string s;
-      for (const auto& x : seen)
-        s += (s.empty() ? "" : "; ") + x;
-      h += fmt::format("<tr><td>{}</td><td>{}</td></tr>", html_escape(id), html_escape(s));
-    }
-    h += "</tbody></table></section>\n";
-  }
-
-  // --- failures ---
-  h += fmt::format("<section id=\"failures\"><h2>Failures ({})</h2>", r.failures.size());
-  if (r.failures.empty()) h += "<p>None.</p>";
-  int n = 0;
-  for (const auto& f : r.failures) {
-    ++n;
-    h += fmt::format(
-        "<article class=\"failure\" id=\"failure-{0}\"><h3>{0}. <a href=\"#req-{1}\">{1}</a> "
-        "<span class=\"muted\">({2}, {3} calls)</span> — {4}</h3><pre>{5}</pre>"
-        "<p>Replay on the fake: <code id=\"replay-{0}\">{6}</code> "
-        "<button type=\"button\" class=\"copy\" "
-        "data-target=\"replay-{0}\">Copy</button></p></article>\n",
-        n, html_escape(f.requirement), html_escape(f.property), f.steps, html_escape(f.title),
-        html_escape(f.counterexample), html_escape(replay_command(info, f)));
-  }
-  h += "</section>\n</main>\n";
+  append_failures(h, r, info);
   h += fmt::format("<script>{}</script>\n</body>\n</html>\n", kScript);
   return h;
 }

@@ -269,7 +269,7 @@ bool Host::Impl::run_member(Job& job) {
     return false;
   }
   job.percent = static_cast<std::uint16_t>(
-      std::min<std::size_t>(99, 100 * job.next_member / job.members.size()));
+      std::min<std::size_t>(99, std::size_t{100} * job.next_member / job.members.size()));
   schedule(job, timing.member_snapshot_ms);
   return true;
 }

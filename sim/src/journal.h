@@ -29,21 +29,21 @@ class Journaled {
  public:
   // Const iteration yields (id, record) pairs. The order is a hash map's: nothing the fake
   // answers may depend on it (every listing is sorted by id; decision 0075).
-  class const_iterator {
+  class ConstIterator {
    public:
-    explicit const_iterator(typename Map::const_iterator it) : it_(it) {}
+    explicit ConstIterator(typename Map::const_iterator it) : it_(it) {}
     std::pair<const Guid&, const T&> operator*() const { return {it_->first, it_->second.rec}; }
-    const_iterator& operator++() {
+    ConstIterator& operator++() {
       ++it_;
       return *this;
     }
-    friend bool operator==(const const_iterator&, const const_iterator&) = default;
+    friend bool operator==(const ConstIterator&, const ConstIterator&) = default;
 
    private:
     typename Map::const_iterator it_;
   };
-  const_iterator begin() const { return const_iterator(map_.begin()); }
-  const_iterator end() const { return const_iterator(map_.end()); }
+  ConstIterator begin() const { return ConstIterator(map_.begin()); }
+  ConstIterator end() const { return ConstIterator(map_.end()); }
 
   std::size_t size() const { return map_.size(); }
   bool empty() const { return map_.empty(); }

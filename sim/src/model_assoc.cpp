@@ -140,8 +140,9 @@ std::vector<Node> Host::Impl::links(const AssocDef& def, const Node& from, bool 
       const Snapshot& s = must(snapshots, from.id);
       if (must(vms, s.vm).most_current == s.id) add(s.vm);
     }
-  } else if (cls == names::kSettingsDefineState) {
-    add(from.id);  // a VM and its live VSSD share the GUID
+  } else if (cls == names::kSettingsDefineState || cls == names::kVssdComponent) {
+    // A VM, its live VSSD and its settings share the VM's GUID.
+    add(from.id);
   } else if (cls == names::kParentChildSettingData) {
     const Snapshot& s = must(snapshots, from.id);
     if (from_a) {
@@ -162,8 +163,6 @@ std::vector<Node> Host::Impl::links(const AssocDef& def, const Node& from, bool 
     }
   } else if (cls == names::kHostedService || cls == names::kWin32ComputerSystemProcessor) {
     add(Guid{});  // singletons
-  } else if (cls == names::kVssdComponent) {
-    add(from.id);  // a VM's live VSSD and its settings share the VM's GUID
   } else if (cls == names::kAffectedJobElement) {
     if (from_a) {
       const Job& j = must(jobs, from.id);

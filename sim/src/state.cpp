@@ -269,7 +269,11 @@ void HostState::canonicalize() {
   sort_by_id(jobs);
 }
 
-cim::Status validate(const HostState& s) {
+namespace {
+
+// The checks of validate() before and after the cross-references, split along its seams
+// (decision 0088); the order of the checks, and so which error is reported, is unchanged.
+cim::Status validate_records(const HostState& s) {
   if (s.host_name.empty()) return cim::invalid_parameter("the host name is empty");
   if (s.host_build < cim::schema::known_builds().front()) {
     return cim::invalid_parameter(
@@ -294,6 +298,56 @@ cim::Status validate(const HostState& s) {
         unique_ids(s.snapshot_collections, "snapshot collection")}) {
     if (!st.ok()) return st;
   }
+  return {};
+}
+
+cim::Status validate_settings(const HostState& s) {
+  const Timing& t = s.timing;
+  if (t.auto_advance_ms < 0 || t.member_snapshot_ms < 1 || t.job_start_ms < 1 ||
+      t.transition_ms < 1 || t.time_before_removal_ms < 0 || t.stall_liveness_ms < 1) {
+    return cim::invalid_parameter(
+        "timing: auto-advance-ms must be >= 0, time-before-removal-ms >= 0, every other duration "
+        ">= 1");
+  }
+  // Bounded so that no sum of simulated times can overflow (clock + duration, and the
+  // microseconds of a CIM interval).
+  constexpr std::int64_t kMaxDurationMs = 10LL * 365 * 86'400'000;  // ten years
+  for (const auto& [name, ms] :
+       {std::pair<const char*, std::int64_t>{"auto-advance-ms", t.auto_advance_ms},
+        {"member-snapshot-ms", t.member_snapshot_ms},
+        {"job-start-ms", t.job_start_ms},
+        {"transition-ms", t.transition_ms},
+        {"time-before-removal-ms", t.time_before_removal_ms},
+        {"stall-liveness-ms", t.stall_liveness_ms}}) {
+    if (ms > kMaxDurationMs) {
+      return cim::invalid_parameter(fmt::format(
+          "timing: {} is {}; at most {} (ten years) is accepted", name, ms, kMaxDurationMs));
+    }
+  }
+  if (s.now_ms < 0 || s.now_ms > 10 * kMaxDurationMs) {
+    return cim::invalid_parameter(
+        fmt::format("the clock (now) is {} ms; it must be 0 to {} (a hundred years)", s.now_ms,
+                    10 * kMaxDurationMs));
+  }
+  if (s.personality.job_progress == JobProgress::kAfterReads &&
+      s.personality.job_progress_reads == 0) {
+    return cim::invalid_parameter("personality job-progress after-reads needs N >= 1");
+  }
+  if (auto st = validate(s.personality); !st.ok()) return st;
+  for (const auto& [site, cfg] : s.faults.sites) {
+    if (!(cfg.activation >= 0.0 && cfg.activation <= 1.0 && cfg.firing >= 0.0 &&
+          cfg.firing <= 1.0)) {
+      return cim::invalid_parameter(fmt::format(
+          "fault site {}: activation and firing are probabilities in [0, 1]", to_string(site)));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+cim::Status validate(const HostState& s) {
+  if (auto st = validate_records(s); !st.ok()) return st;
   std::unordered_map<Guid, const Vm*, GuidHash> vms;
   std::unordered_map<Guid, const Snapshot*, GuidHash> snaps;
   std::unordered_map<Guid, const Group*, GuidHash> groups;
@@ -438,46 +492,7 @@ cim::Status validate(const HostState& s) {
       }
     }
   }
-  const Timing& t = s.timing;
-  if (t.auto_advance_ms < 0 || t.member_snapshot_ms < 1 || t.job_start_ms < 1 ||
-      t.transition_ms < 1 || t.time_before_removal_ms < 0 || t.stall_liveness_ms < 1) {
-    return cim::invalid_parameter(
-        "timing: auto-advance-ms must be >= 0, time-before-removal-ms >= 0, every other duration "
-        ">= 1");
-  }
-  // Bounded so that no sum of simulated times can overflow (clock + duration, and the
-  // microseconds of a CIM interval).
-  constexpr std::int64_t kMaxDurationMs = 10LL * 365 * 86'400'000;  // ten years
-  for (const auto& [name, ms] :
-       {std::pair<const char*, std::int64_t>{"auto-advance-ms", t.auto_advance_ms},
-        {"member-snapshot-ms", t.member_snapshot_ms},
-        {"job-start-ms", t.job_start_ms},
-        {"transition-ms", t.transition_ms},
-        {"time-before-removal-ms", t.time_before_removal_ms},
-        {"stall-liveness-ms", t.stall_liveness_ms}}) {
-    if (ms > kMaxDurationMs) {
-      return cim::invalid_parameter(fmt::format(
-          "timing: {} is {}; at most {} (ten years) is accepted", name, ms, kMaxDurationMs));
-    }
-  }
-  if (s.now_ms < 0 || s.now_ms > 10 * kMaxDurationMs) {
-    return cim::invalid_parameter(
-        fmt::format("the clock (now) is {} ms; it must be 0 to {} (a hundred years)", s.now_ms,
-                    10 * kMaxDurationMs));
-  }
-  if (s.personality.job_progress == JobProgress::kAfterReads &&
-      s.personality.job_progress_reads == 0) {
-    return cim::invalid_parameter("personality job-progress after-reads needs N >= 1");
-  }
-  if (auto st = validate(s.personality); !st.ok()) return st;
-  for (const auto& [site, cfg] : s.faults.sites) {
-    if (!(cfg.activation >= 0.0 && cfg.activation <= 1.0 && cfg.firing >= 0.0 &&
-          cfg.firing <= 1.0)) {
-      return cim::invalid_parameter(fmt::format(
-          "fault site {}: activation and firing are probabilities in [0, 1]", to_string(site)));
-    }
-  }
-  return {};
+  return validate_settings(s);
 }
 
 std::vector<std::string> fault_plan_names() {

@@ -64,11 +64,11 @@ std::once_flag g_curl_init;
 
 std::string new_uuid(std::uint64_t counter) {
   // Unique per client process: a random base plus a counter (no need for secrecy).
-  static const std::uint64_t base = [] {
+  static const std::uint64_t kBase = [] {
     std::random_device rd;
     return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
   }();
-  const std::uint64_t v = base + counter;
+  const std::uint64_t v = kBase + counter;
   return fmt::format(
       "uuid:{:08X}-{:04X}-4{:03X}-8{:03X}-{:012X}", static_cast<std::uint32_t>(v >> 32),
       static_cast<std::uint32_t>(v >> 16) & 0xFFFF, static_cast<std::uint32_t>(v) & 0xFFF,

@@ -162,6 +162,155 @@ std::string salvage_message_id(std::string_view text) {
   return {};
 }
 
+namespace {
+
+// The parts of parse_request, split along its seams (decision 0088): each reads into the
+// request and answers the fault the request gets, if any (parse_request adds RelatesTo).
+
+pugi::xml_node header_child(pugi::xml_node header, std::string_view ns, std::string_view local) {
+  return header ? xml::child(header, ns, local) : pugi::xml_node();
+}
+
+// The headers: mustUnderstand on anything unknown; Locale; MaxEnvelopeSize; timeouts; options.
+std::optional<Fault> read_headers(Request& r, pugi::xml_node header) {
+  if (header) {
+    for (pugi::xml_node h = header.first_child(); h; h = h.next_sibling()) {
+      if (h.type() != pugi::node_element) continue;
+      if (!known_header(h) && soap_true(h, "mustUnderstand")) {
+        return faults::must_understand(
+            fmt::format("the header {{{}}}{} is marked mustUnderstand and this service does not "
+                        "process it",
+                        xml::ns_of(h), xml::local_name(h)));
+      }
+    }
+  }
+  if (pugi::xml_node loc = header_child(header, uri::kWsman, "Locale")) {
+    r.locale = xml::attr(loc, "lang").value();
+    if (soap_true(loc, "mustUnderstand")) {
+      return faults::unsupported_feature(
+          "w:Locale must not be marked mustUnderstand=\"true\" (MS-WSMV 3.1.4.1.x); this service "
+          "answers in en-US",
+          fault_detail::kLocale);
+    }
+  }
+  if (pugi::xml_node mes = header_child(header, uri::kWsman, "MaxEnvelopeSize")) {
+    const std::string t = xml::trimmed_text(mes);
+    if (!is_xsd_integer(t, false) || t.size() > 10) {
+      return faults::schema_validation(
+          fmt::format("w:MaxEnvelopeSize '{}' is not a positive number of octets", t));
+    }
+    r.max_envelope_size = std::stoull(t[0] == '+' ? t.substr(1) : t);
+  }
+  if (pugi::xml_node ot = header_child(header, uri::kWsman, "OperationTimeout")) {
+    const std::string t = xml::trimmed_text(ot);
+    auto ms = duration_ms(t);
+    if (!ms) {
+      return faults::invalid_parameter(
+          fmt::format("w:OperationTimeout '{}' is not an xs:duration such as PT60S", t));
+    }
+    r.operation_timeout_ms = *ms;
+  }
+  if (pugi::xml_node options = header_child(header, uri::kWsman, "OptionSet")) {
+    for (pugi::xml_node o = options.first_child(); o; o = o.next_sibling()) {
+      if (o.type() != pugi::node_element) continue;
+      const std::string_view must = xml::attr(o, "MustComply").value();
+      const std::string_view must2 = xml::attr(o, "mustComply").value();
+      if (must == "true" || must == "1" || must2 == "true" || must2 == "1") {
+        return faults::invalid_options(fmt::format(
+            "the option '{}' is marked MustComply and this service does not implement it",
+            xml::attr(o, "Name").value()));
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// An Enumerate: its target, filter, mode and size.
+std::optional<Fault> read_enumerate(Request& r, pugi::xml_node header, pugi::xml_node payload) {
+  auto res = uri::parse_resource_uri(r.resource_uri);
+  if (!res.ok()) return faults::invalid_resource_uri(res.status().message());
+  r.target = ObjectPath(cim::Name(res->name_space), cim::Name(res->class_name));
+  // A __cimnamespace selector names the namespace of a DMTF (cim-schema) URI (MS-WSMV).
+  if (pugi::xml_node set = header_child(header, uri::kWsman, "SelectorSet")) {
+    for (pugi::xml_node sel = set.first_child(); sel; sel = sel.next_sibling()) {
+      if (xml::is(sel, uri::kWsman, "Selector") &&
+          cim::iequals(xml::attr(sel, "Name").value(), "__cimnamespace")) {
+        r.target.set_namespace(cim::Name(xml::trimmed_text(sel)));
+      }
+    }
+  }
+  if (!payload || !xml::is(payload, uri::kEnumeration, "Enumerate")) {
+    return faults::schema_validation("an Enumerate request has no wsen:Enumerate body");
+  }
+  pugi::xml_node filter = xml::child(payload, uri::kWsman, "Filter");
+  if (!filter) filter = xml::child(payload, uri::kEnumeration, "Filter");
+  if (filter) {
+    r.filter_dialect = xml::attr(filter, "Dialect").value();
+    if (r.filter_dialect == uri::kAssociationDialect) {
+      // DSP0227: the filter holds an element, not text.
+      for (pugi::xml_node c = filter.first_child(); c; c = c.next_sibling()) {
+        if (c.type() == pugi::node_element) {
+          auto parsed = parse_association_filter(c);
+          if (auto* f = std::get_if<Fault>(&parsed)) return *f;
+          r.association = std::get<AssociationFilter>(std::move(parsed));
+        }
+      }
+      if (!r.association) {
+        return faults::cannot_process_filter(
+            "the association filter holds no AssociatedInstances or AssociationInstances");
+      }
+    } else {
+      r.filter = xml::trimmed_text(filter);
+    }
+  }
+  if (auto mode = xml::child(payload, uri::kWsman, "EnumerationMode")) {
+    const std::string v = xml::trimmed_text(mode);
+    if (v == "EnumerateEPR") {
+      r.mode = EnumerationMode::kEpr;
+    } else if (v == "EnumerateObjectAndEPR") {
+      r.mode = EnumerationMode::kObjectAndEpr;
+    } else {
+      return faults::invalid_parameter(
+          fmt::format("EnumerationMode '{}' is not EnumerateEPR or EnumerateObjectAndEPR", v));
+    }
+  }
+  r.optimize = static_cast<bool>(xml::child(payload, uri::kWsman, "OptimizeEnumeration"));
+  if (auto mx = xml::child(payload, uri::kWsman, "MaxElements")) {
+    r.max_elements = to_u32(xml::trimmed_text(mx), 0);
+    if (r.max_elements == 0)
+      return faults::invalid_parameter("MaxElements must be a positive number");
+  }
+  return std::nullopt;
+}
+
+// A Pull or a Release: its context, size and time.
+std::optional<Fault> read_pull_or_release(Request& r, pugi::xml_node payload, bool pull) {
+  if (!payload || !xml::is(payload, uri::kEnumeration, pull ? "Pull" : "Release")) {
+    return faults::schema_validation(fmt::format(
+        "a {} request has no wsen:{} body", pull ? "Pull" : "Release", pull ? "Pull" : "Release"));
+  }
+  r.context = xml::trimmed_text(xml::child(payload, uri::kEnumeration, "EnumerationContext"));
+  if (r.context.empty())
+    return faults::invalid_enumeration_context("the request carries no EnumerationContext");
+  if (auto mx = xml::child(payload, uri::kEnumeration, "MaxElements")) {
+    r.max_elements = to_u32(xml::trimmed_text(mx), 0);
+    if (r.max_elements == 0)
+      return faults::invalid_parameter("MaxElements must be a positive number");
+  }
+  if (auto mt = xml::child(payload, uri::kEnumeration, "MaxTime")) {
+    const std::string t = xml::trimmed_text(mt);
+    auto ms = duration_ms(t);
+    if (!ms) {
+      return faults::invalid_parameter(
+          fmt::format("wsen:MaxTime '{}' is not an xs:duration such as PT5S", t));
+    }
+    r.max_time_ms = *ms;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::variant<Request, Fault> parse_request(std::string_view text, const ParseLimits& limits) {
   Loaded m;
   if (auto f = load(text, limits, m, true)) {
@@ -213,56 +362,7 @@ std::variant<Request, Fault> parse_request(std::string_view text, const ParseLim
   } else {
     return fail(faults::missing_header("the request has no wsa:ReplyTo header"));
   }
-  // Headers: mustUnderstand on anything unknown; Locale; MaxEnvelopeSize; timeouts; options.
-  if (m.header) {
-    for (pugi::xml_node h = m.header.first_child(); h; h = h.next_sibling()) {
-      if (h.type() != pugi::node_element) continue;
-      if (!known_header(h) && soap_true(h, "mustUnderstand")) {
-        return fail(faults::must_understand(
-            fmt::format("the header {{{}}}{} is marked mustUnderstand and this service does not "
-                        "process it",
-                        xml::ns_of(h), xml::local_name(h))));
-      }
-    }
-  }
-  if (pugi::xml_node loc = header_node(uri::kWsman, "Locale")) {
-    r.locale = xml::attr(loc, "lang").value();
-    if (soap_true(loc, "mustUnderstand")) {
-      return fail(faults::unsupported_feature(
-          "w:Locale must not be marked mustUnderstand=\"true\" (MS-WSMV 3.1.4.1.x); this service "
-          "answers in en-US",
-          fault_detail::kLocale));
-    }
-  }
-  if (pugi::xml_node mes = header_node(uri::kWsman, "MaxEnvelopeSize")) {
-    const std::string t = xml::trimmed_text(mes);
-    if (!is_xsd_integer(t, false) || t.size() > 10) {
-      return fail(faults::schema_validation(
-          fmt::format("w:MaxEnvelopeSize '{}' is not a positive number of octets", t)));
-    }
-    r.max_envelope_size = std::stoull(t[0] == '+' ? t.substr(1) : t);
-  }
-  if (pugi::xml_node ot = header_node(uri::kWsman, "OperationTimeout")) {
-    const std::string t = xml::trimmed_text(ot);
-    auto ms = duration_ms(t);
-    if (!ms) {
-      return fail(faults::invalid_parameter(
-          fmt::format("w:OperationTimeout '{}' is not an xs:duration such as PT60S", t)));
-    }
-    r.operation_timeout_ms = *ms;
-  }
-  if (pugi::xml_node options = header_node(uri::kWsman, "OptionSet")) {
-    for (pugi::xml_node o = options.first_child(); o; o = o.next_sibling()) {
-      if (o.type() != pugi::node_element) continue;
-      const std::string_view must = xml::attr(o, "MustComply").value();
-      const std::string_view must2 = xml::attr(o, "mustComply").value();
-      if (must == "true" || must == "1" || must2 == "true" || must2 == "1") {
-        return fail(faults::invalid_options(fmt::format(
-            "the option '{}' is marked MustComply and this service does not implement it",
-            xml::attr(o, "Name").value())));
-      }
-    }
-  }
+  if (auto f = read_headers(r, m.header)) return fail(*f);
 
   auto need_resource = [&]() -> std::optional<Fault> {
     if (r.resource_uri.empty())
@@ -301,86 +401,13 @@ std::variant<Request, Fault> parse_request(std::string_view text, const ParseLim
   if (r.action == uri::kActionEnumerate) {
     r.op = Operation::kEnumerate;
     if (auto f = need_resource()) return fail(*f);
-    auto res = uri::parse_resource_uri(r.resource_uri);
-    if (!res.ok()) return fail(faults::invalid_resource_uri(res.status().message()));
-    r.target = ObjectPath(cim::Name(res->name_space), cim::Name(res->class_name));
-    // A __cimnamespace selector names the namespace of a DMTF (cim-schema) URI (MS-WSMV).
-    if (pugi::xml_node set = header_node(uri::kWsman, "SelectorSet")) {
-      for (pugi::xml_node sel = set.first_child(); sel; sel = sel.next_sibling()) {
-        if (xml::is(sel, uri::kWsman, "Selector") &&
-            cim::iequals(xml::attr(sel, "Name").value(), "__cimnamespace")) {
-          r.target.set_namespace(cim::Name(xml::trimmed_text(sel)));
-        }
-      }
-    }
-    if (!payload || !xml::is(payload, uri::kEnumeration, "Enumerate")) {
-      return fail(faults::schema_validation("an Enumerate request has no wsen:Enumerate body"));
-    }
-    pugi::xml_node filter = xml::child(payload, uri::kWsman, "Filter");
-    if (!filter) filter = xml::child(payload, uri::kEnumeration, "Filter");
-    if (filter) {
-      r.filter_dialect = xml::attr(filter, "Dialect").value();
-      if (r.filter_dialect == uri::kAssociationDialect) {
-        // DSP0227: the filter holds an element, not text.
-        for (pugi::xml_node c = filter.first_child(); c; c = c.next_sibling()) {
-          if (c.type() == pugi::node_element) {
-            auto parsed = parse_association_filter(c);
-            if (auto* f = std::get_if<Fault>(&parsed)) return fail(*f);
-            r.association = std::get<AssociationFilter>(std::move(parsed));
-          }
-        }
-        if (!r.association) {
-          return fail(faults::cannot_process_filter(
-              "the association filter holds no AssociatedInstances or AssociationInstances"));
-        }
-      } else {
-        r.filter = xml::trimmed_text(filter);
-      }
-    }
-    if (auto mode = xml::child(payload, uri::kWsman, "EnumerationMode")) {
-      const std::string v = xml::trimmed_text(mode);
-      if (v == "EnumerateEPR") {
-        r.mode = EnumerationMode::kEpr;
-      } else if (v == "EnumerateObjectAndEPR") {
-        r.mode = EnumerationMode::kObjectAndEpr;
-      } else {
-        return fail(faults::invalid_parameter(
-            fmt::format("EnumerationMode '{}' is not EnumerateEPR or EnumerateObjectAndEPR", v)));
-      }
-    }
-    r.optimize = static_cast<bool>(xml::child(payload, uri::kWsman, "OptimizeEnumeration"));
-    if (auto mx = xml::child(payload, uri::kWsman, "MaxElements")) {
-      r.max_elements = to_u32(xml::trimmed_text(mx), 0);
-      if (r.max_elements == 0)
-        return fail(faults::invalid_parameter("MaxElements must be a positive number"));
-    }
+    if (auto f = read_enumerate(r, m.header, payload)) return fail(*f);
     return r;
   }
   if (r.action == uri::kActionPull || r.action == uri::kActionRelease) {
     const bool pull = r.action == uri::kActionPull;
     r.op = pull ? Operation::kPull : Operation::kRelease;
-    if (!payload || !xml::is(payload, uri::kEnumeration, pull ? "Pull" : "Release")) {
-      return fail(faults::schema_validation(fmt::format("a {} request has no wsen:{} body",
-                                                        pull ? "Pull" : "Release",
-                                                        pull ? "Pull" : "Release")));
-    }
-    r.context = xml::trimmed_text(xml::child(payload, uri::kEnumeration, "EnumerationContext"));
-    if (r.context.empty())
-      return fail(faults::invalid_enumeration_context("the request carries no EnumerationContext"));
-    if (auto mx = xml::child(payload, uri::kEnumeration, "MaxElements")) {
-      r.max_elements = to_u32(xml::trimmed_text(mx), 0);
-      if (r.max_elements == 0)
-        return fail(faults::invalid_parameter("MaxElements must be a positive number"));
-    }
-    if (auto mt = xml::child(payload, uri::kEnumeration, "MaxTime")) {
-      const std::string t = xml::trimmed_text(mt);
-      auto ms = duration_ms(t);
-      if (!ms) {
-        return fail(faults::invalid_parameter(
-            fmt::format("wsen:MaxTime '{}' is not an xs:duration such as PT5S", t)));
-      }
-      r.max_time_ms = *ms;
-    }
+    if (auto f = read_pull_or_release(r, payload, pull)) return fail(*f);
     return r;
   }
   // Invoke: the action is the resource URI, a slash and the method.

@@ -55,7 +55,7 @@ cim::Result<std::vector<tcp::endpoint>> resolve(const std::string& host, int por
 cim::Status load_tls(std::optional<asio::ssl::context>& tls, const ServerOptions& o) {
   // Read here, bounded and regular files only (cim/file.h): OpenSSL reading a FIFO or
   // /dev/zero itself would hang or exhaust memory.
-  constexpr std::size_t kMaxPemBytes = 1024 * 1024;
+  constexpr std::size_t kMaxPemBytes = std::size_t{1024} * 1024;
   auto cert = cim::read_regular_file(o.tls_cert_file, kMaxPemBytes, "the TLS certificate");
   if (!cert.ok()) return cert.status();
   auto key = cim::read_regular_file(o.tls_key_file, kMaxPemBytes, "the TLS private key");

@@ -135,7 +135,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       : server_(server),
         stream_(std::move(stream)),
         peer_(peer.address().to_string()),
-        buffer_(server.options.max_header_bytes + server.max_body + 64 * 1024),
+        buffer_(server.options.max_header_bytes + server.max_body + std::size_t{64} * 1024),
         delay_(stream_.get_executor()) {}
 
   ~Session() override {
@@ -247,7 +247,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     // Answer now and close when the client holds back its body (Expect) or the body is
     // large; read a small body first so that the connection stays usable.
     const bool answer_early = expects_continue || !has_body || parser_->chunked() ||
-                              parser_->content_length().value_or(0) > 64 * 1024;
+                              parser_->content_length().value_or(0) > std::size_t{64} * 1024;
     admit(expects_continue, answer_early);
   }
 
@@ -415,8 +415,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void drain(std::size_t drained) {
-    if (drained > 4 * 1024 * 1024 || server_.stopping) return close();
-    scratch_.resize(64 * 1024);
+    if (drained > std::size_t{4} * 1024 * 1024 || server_.stopping) return close();
+    scratch_.resize(std::size_t{64} * 1024);
     lowest().async_read_some(asio::buffer(scratch_), [self = this->shared_from_this(), drained](
                                                          beast::error_code ec, std::size_t n) {
       if (ec) return self->close();

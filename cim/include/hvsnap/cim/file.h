@@ -11,7 +11,7 @@
 
 namespace hvsnap::cim {
 
-inline constexpr std::size_t kMaxSmallFileBytes = 64 * 1024;  // credentials, passwords
+inline constexpr std::size_t kMaxSmallFileBytes = std::size_t{64} * 1024;  // credentials, passwords
 
 // The whole content of `path`. `what` names the file in errors ("the fixture", "the password
 // file"): "cannot read the fixture 'x.yaml' (no such file)", "the fixture '/dev/zero' is a

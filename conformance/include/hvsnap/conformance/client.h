@@ -62,7 +62,7 @@ struct ClientOptions {
   // (decision 0008).
   bool lean_waits = false;
   std::int64_t max_poll_step_ms = 1000;
-  std::int64_t job_budget_ms = 15 * 60 * 1000;  // give up on a job after this long
+  std::int64_t job_budget_ms = std::int64_t{15} * 60 * 1000;  // give up on a job after this long
   int max_polls = 4000;
 };
 

@@ -34,13 +34,13 @@ struct ClientOptions {
   // max_response_bytes, or a request still unanswered at `deadline` (the run's --budget plus
   // a grace), is fatal — on_fatal is told once, and every later call fails at once with the
   // same status, so that the run ends promptly and its report is still written.
-  std::size_t max_response_bytes = 64u * 1024 * 1024;
+  std::size_t max_response_bytes = std::size_t{64} * 1024 * 1024;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   std::function<void(const cim::Status&)> on_fatal;
   std::uint32_t max_elements = 100;  // items per Enumerate/Pull message (fewer on EncodingLimit)
   std::uint32_t max_envelope_size = 512000;  // w:MaxEnvelopeSize sent with every request
   std::string record_dir;                    // "" = do not record
-  ParseLimits limits{64u * 1024 * 1024, 64};
+  ParseLimits limits{std::size_t{64} * 1024 * 1024, 64};
 };
 
 class Client final : public cim::Provider {

@@ -186,7 +186,7 @@ struct Request {
 };
 
 struct ParseLimits {
-  std::size_t max_bytes = 512 * 1024;  // WinRM's default MaxEnvelopeSizekb is 500
+  std::size_t max_bytes = std::size_t{512} * 1024;  // WinRM's default MaxEnvelopeSizekb is 500
   int max_depth = 48;
   std::size_t max_parameters = 1024;  // elements in one METHOD_INPUT (decision 0021)
 };

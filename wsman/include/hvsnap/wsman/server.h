@@ -46,8 +46,8 @@ struct ServerOptions {
   int header_timeout_ms = 10'000;     // request line and headers, from their first byte
   int body_timeout_ms = 30'000;       // the whole body, once the headers are in
   int write_timeout_ms = 30'000;      // the whole response
-  std::size_t max_header_bytes = 16 * 1024;  // request line + headers -> 431 beyond
-  std::size_t max_header_fields = 100;       // header lines -> 431 beyond
+  std::size_t max_header_bytes = std::size_t{16} * 1024;  // request line + headers -> 431 beyond
+  std::size_t max_header_fields = 100;                    // header lines -> 431 beyond
   // A body larger than the dispatcher's envelope limit (ParseLimits::max_bytes) -> 413.
   std::size_t max_connections = 4096;  // beyond: answered 503 and closed at once
   // Failed Basic authentications: the first `free_auth_failures` from one peer are answered at
