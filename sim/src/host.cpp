@@ -26,15 +26,14 @@ std::vector<T> sorted_records(const Journaled<T>& map) {
 
 }  // namespace
 
-void Host::Impl::load(HostState s) {
-  host_name = std::move(s.host_name);
-  host_build = s.host_build;
-  build_layouts();
+// Everything load() sets but the build and the records: a rollback restores it the same way.
+void Host::Impl::set_run_state(const HostState& s) {
+  host_name = s.host_name;
   seed = s.seed;
   epoch_unix_ms = s.epoch_unix_ms;
   personality = s.personality;
   timing = s.timing;
-  faults = std::move(s.faults);
+  faults = s.faults;
   now_ms = s.now_ms;
   manual_ms = s.manual_ms;
   reads = s.reads;
@@ -42,8 +41,14 @@ void Host::Impl::load(HostState s) {
   rng_faults = Rng::from_state(s.rng_faults);
   rng_choices = Rng::from_state(s.rng_choices);
   faults_armed = s.faults_armed;
-  armed_sites = std::move(s.armed_sites);
-  fault_log = std::move(s.fault_log);
+  armed_sites = s.armed_sites;
+  fault_log = s.fault_log;
+}
+
+void Host::Impl::load(HostState s) {
+  host_build = s.host_build;
+  build_layouts();
+  set_run_state(s);
   baseline.reset();  // a host whose state is replaced is not returned to a pool
   vms.reset(s.vms);
   groups.reset(s.groups);
@@ -133,24 +138,9 @@ void Host::Impl::start_journal(HostState run_state) {
 void Host::Impl::rollback_to_base() {
   HVSNAP_ASSERT(baseline != nullptr);
   for_each_journaled(*this, [](auto& map) { map.rollback(); });
-  // Everything load() sets but the records, as load() sets it.
-  const HostState& b = baseline->scalars;
-  host_name = b.host_name;
-  HVSNAP_ASSERT(host_build == b.host_build);  // only load() changes it, and drops the baseline
-  seed = b.seed;
-  epoch_unix_ms = b.epoch_unix_ms;
-  personality = b.personality;
-  timing = b.timing;
-  faults = b.faults;
-  now_ms = b.now_ms;
-  manual_ms = b.manual_ms;
-  reads = b.reads;
-  rng_ids = Rng::from_state(b.rng_ids);
-  rng_faults = Rng::from_state(b.rng_faults);
-  rng_choices = Rng::from_state(b.rng_choices);
-  faults_armed = b.faults_armed;
-  armed_sites = b.armed_sites;
-  fault_log = b.fault_log;
+  // only load() changes the build, and it drops the baseline
+  HVSNAP_ASSERT(host_build == baseline->scalars.host_build);
+  set_run_state(baseline->scalars);
   active_jobs = baseline->active_jobs;
   removal_queue = baseline->removal_queue;
   read_jobs.clear();

@@ -227,6 +227,7 @@ struct Host::Impl {
 
   // --- host.cpp ---
   void load(HostState state);
+  void set_run_state(const HostState& s);  // load()'s and a rollback's configuration and run state
   HostState dump() const;
 
   // A pooled host (HostPool, decision 0075). What a rollback restores by value: the base's

@@ -12,6 +12,7 @@
 #include <set>
 #include <utility>
 
+#include "hvsnap/cim/names.h"
 #include "hvsnap/cim/text.h"
 #include "hvsnap/wsman/dispatcher.h"
 #include "hvsnap/wsman/uris.h"
@@ -300,8 +301,7 @@ std::vector<cim::Result<cim::Instance>> Client::get_instances(
       any_of.push_back(std::move(keys));
     }
     const cim::ObjectPath& first = paths[at.front()];
-    auto answer = query(first.name_space().empty() ? std::string_view("root\\virtualization\\v2")
-                                                   : first.name_space(),
+    auto answer = query(first.name_space().empty() ? cim::names::kNamespace : first.name_space(),
                         write_select_any(first.class_name(), any_of));
     if (!answer.ok()) continue;
     for (std::size_t i : at) {
@@ -393,8 +393,7 @@ cim::Result<std::vector<cim::Instance>> Client::query(std::string_view name_spac
 
 cim::Result<std::vector<cim::Instance>> Client::enumerate_instances(std::string_view name_space,
                                                                     std::string_view class_name) {
-  return query(name_space.empty() ? std::string_view("root\\virtualization\\v2") : name_space,
-               write_select(class_name));
+  return query(name_space.empty() ? cim::names::kNamespace : name_space, write_select(class_name));
 }
 
 cim::Result<std::vector<cim::Instance>> Client::associators(const cim::ObjectPath& object,

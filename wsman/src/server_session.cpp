@@ -21,6 +21,7 @@
 #include <boost/beast/ssl.hpp>
 #include <limits>
 
+#include "hvsnap/cim/text.h"
 #include "server_impl.h"
 
 namespace hvsnap::wsman {
@@ -49,24 +50,6 @@ bool same(std::string_view a, std::string_view b) {
   // Constant time in the length of the shorter; lengths are not secret here.
   if (a.size() != b.size()) return false;
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
 }
 
 // A user name as it may appear in a log line: printable ASCII, at most 64 characters.
@@ -232,14 +215,15 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
                           false);
     }
     if (lengths == 1) {
-      const std::string_view cl = trim(req[http::field::content_length]);
+      const std::string_view cl = cim::trim_blanks(req[http::field::content_length]);
       if (cl.empty() || cl.find_first_not_of("0123456789") != std::string_view::npos) {
         return answer_plain(http::status::bad_request,
                             "Content-Length must be one decimal number\n", false);
       }
     }
     const bool has_body = parser_->chunked() || parser_->content_length().value_or(0) > 0;
-    const bool expects_continue = iequals(trim(req[http::field::expect]), "100-continue");
+    const bool expects_continue =
+        cim::iequals(cim::trim_blanks(req[http::field::expect]), "100-continue");
     if (req.count(http::field::expect) > 0 && !expects_continue) {
       return answer_plain(http::status::expectation_failed, "only 100-continue is understood\n",
                           false);
@@ -284,7 +268,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     } else {
       // application/soap+xml exactly, parameters (charset) allowed.
       const std::string_view type = req[http::field::content_type];
-      if (!iequals(trim(type.substr(0, type.find(';'))), "application/soap+xml")) {
+      if (!cim::iequals(cim::trim_blanks(type.substr(0, type.find(';'))), "application/soap+xml")) {
         denied_ = Denial{http::status::unsupported_media_type,
                          "hvsnap WS-Management expects Content-Type: application/soap+xml\n"};
       } else if (parser_->content_length().value_or(0) > server_.max_body) {
@@ -312,8 +296,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   bool authenticated() {
     const std::string_view auth = parser_->get()[http::field::authorization];
     claimed_user_.clear();
-    if (auth.size() <= 6 || !iequals(auth.substr(0, 6), "Basic ")) return false;
-    auto decoded = base64_decode(trim(auth.substr(6)));
+    if (auth.size() <= 6 || !cim::iequals(auth.substr(0, 6), "Basic ")) return false;
+    auto decoded = base64_decode(cim::trim_blanks(auth.substr(6)));
     if (!decoded) return false;
     const std::size_t colon = decoded->find(':');
     if (colon == std::string::npos) return false;

@@ -16,6 +16,16 @@ inline bool iequals(std::string_view a, std::string_view b) {
 // ASCII case-insensitive "less than", for ordered containers of CIM names.
 bool iless(std::string_view a, std::string_view b);
 std::string to_lower(std::string_view s);
+
+// `s` without its leading and trailing blanks (spaces and tabs): HTTP header values (RFC 9110
+// optional white space) and YAML scalars.
+inline std::string_view trim_blanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
 std::string to_upper(std::string_view s);
 
 // A namespace in canonical form: '/' becomes '\', leading/trailing separators dropped,
