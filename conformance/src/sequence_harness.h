@@ -1,0 +1,101 @@
+// The harness that performs and judges each step of a stateful sequence (contract §5,
+// sequences.h). Private to conformance/src: sequences.cpp sets it up, runs a step and keeps its
+// record; sequence_create.cpp holds the CreateSnapshot steps and their judgement,
+// sequence_destroy_apply.cpp the DestroySnapshot and ApplySnapshot steps (decision 0085).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "hvsnap/conformance/observe.h"
+#include "hvsnap/conformance/sequences.h"
+
+namespace hvsnap::conformance {
+
+// A call's outcome as the steps read it (sequence_create.cpp).
+bool undecided(const model::CallOutcome& o);
+bool succeeded(const model::CallOutcome& o);
+
+class Harness {
+ public:
+  Harness(Target target, const RunConfig& cfg)
+      : cfg_(cfg), cl_(std::move(target), cfg.client), limit_(cl_.has_control() ? 3u : 0u) {}
+
+  std::string setup();
+  void run(const Step& step, int number);
+  void describe_setup(const cim::ObjectPath& sentinel_vm, const cim::ObjectPath& sentinel);
+  SequenceReport finish();
+
+  bool failed() const { return !failure_.empty(); }
+
+ private:
+  // Findings, views and the transitions under way (sequences.cpp).
+  void add(Finding f);
+  void add_all(Findings fs);
+  model::HostView observe();
+  void settle_transitions();
+
+  // The CreateSnapshot calls and the jobs they start (sequence_create.cpp).
+  model::Expectation expectation(const cim::ObjectPath& group, std::uint16_t type, SClass s,
+                                 bool ignore);
+  cim::PropertyList create_args(const cim::ObjectPath& group, const Step& step);
+  model::CallOutcome call_create(const cim::PropertyList& in, bool wait);
+  void note_job(const cim::ObjectPath& job);
+  void finish_job(model::CallOutcome& o);
+  model::HostView observe_after(std::size_t expected_new_collections);
+  void record_new(const model::HostView& after);
+  bool judge(model::Expectation e, const model::HostView& before, const model::CallOutcome& o,
+             const model::HostView& after, TimeoutRetry* timeouts = nullptr);
+
+  // The steps: sequence_create.cpp, sequence_destroy_apply.cpp, the rest sequences.cpp.
+  void create(const Step& step);
+  void pair(const Step& step);
+  void cancel(const Step& step);
+  std::vector<std::string> our_collections() const;
+  void destroy(const Step& step);
+  void apply(const Step& step);
+  void membership(const Step& step);
+  void state_change(const Step& step);
+  void advance(const Step& step);
+  void poll();
+  void check_collections_immutable();
+
+  struct Ended {
+    cim::ObjectPath job;
+    std::int64_t ended_ms;
+    std::int64_t tbr_ms;
+  };
+
+  const RunConfig& cfg_;
+  Client cl_;
+  std::uint32_t limit_;
+  std::vector<cim::ObjectPath> vms_;
+  std::vector<cim::ObjectPath> groups_;
+  model::Scope scope_;
+  model::HostView view_;
+  std::map<std::string, std::set<std::string>> collections_;  // existing S -> members
+  std::set<std::string> seen_collections_;
+  std::set<std::string> seen_jobs_;
+  cim::PropertyList last_args_;  // the last CreateSnapshot's arguments (for --record)
+  std::vector<cim::ObjectPath> job_paths_;
+  std::map<std::string, std::uint16_t> transitions_;      // vm -> requested state, not yet reached
+  std::map<std::string, std::uint16_t> transition_from_;  // vm -> its state when requested
+  std::vector<Ended> ended_;
+  // The last ended jobs every later view re-reads (a bounded cost: two Gets per view).
+  static constexpr std::size_t kWatchedJobs = 2;
+  std::deque<cim::ObjectPath> watched_;
+  Findings findings_;
+  std::vector<std::string> numbered_;
+  std::string setup_;
+  std::string failure_;
+  int number_ = 0;
+  int retries_ = 0;  // calls repeated after a Timeout with no change (TimeoutRetry)
+};
+
+}  // namespace hvsnap::conformance
