@@ -59,11 +59,12 @@ struct AssocDef;
 
 // The properties one class has at the host's build, in the schema table's order (decision
 // 0014): typed nulls, and where each name sits. Instances start from it, so a property the
-// fake does not model is present and null with its declared type.
+// fake does not model is present and null with its declared type; they share its table and
+// store only what the fake sets (decision 0097).
 enum class Hot : std::uint8_t;
 struct ClassLayout {
   const cim::schema::ClassDef* def = nullptr;
-  cim::PropertyList nulls;
+  cim::PropertyTablePtr table;
   std::vector<std::pair<std::string_view, std::uint32_t>> index;  // sorted by name
   std::vector<std::uint32_t> hot;  // kHotNames' slots (kNoSlot: not a member)
   std::optional<std::uint32_t> slot(std::string_view name) const;
@@ -134,19 +135,30 @@ inline constexpr std::string_view kHotNames[] = {
 inline constexpr std::size_t kHotCount = std::size(kHotNames);
 static_assert(static_cast<std::size_t>(Hot::kCollectionID) + 1 == kHotCount);
 
-// One instance's properties being filled in: what the fake models is set, the rest stays
-// null; a name the class does not have at this build is dropped.
+// One instance of class `cls` being filled in: what the fake models is set, the rest stays
+// null (the layout's table, shared: decision 0097); a name the class does not have at this
+// build is dropped.
 class Slots {
  public:
-  explicit Slots(const ClassLayout& layout) : layout_(&layout), props_(layout.nulls) {}
-  void set(std::string_view name, cim::Value v);
+  // `sets`: about how many properties will be set (room made once).
+  Slots(const ClassLayout& layout, cim::Name cls, std::size_t sets = 8)
+      : layout_(&layout), inst_(std::move(cls), layout.table) {
+    inst_.reserve(sets);
+  }
+  void set(std::string_view name, cim::Value&& v);
   // The same through the slot resolved once per build (ClassLayout::hot).
-  void set(Hot name, cim::Value v);
-  cim::PropertyList take() { return std::move(props_); }
+  void set(Hot name, cim::Value&& v);
+  cim::Instance take() { return std::move(inst_); }
 
  private:
+  void set_slot(std::uint32_t slot, cim::Value&& v) {
+    const cim::Value& null = layout_->table->properties()[slot].value;
+    // The declared CIM type (decision 0014): a mismatch is a bug in the fake.
+    HVSNAP_ASSERT(v.type() == null.type() && v.is_array() == null.is_array());
+    inst_.set_slot(slot, std::move(v));
+  }
   const ClassLayout* layout_;
-  cim::PropertyList props_;
+  cim::Instance inst_;
 };
 
 // The record an internal invariant says exists (an id held by another record, a job in

@@ -181,7 +181,7 @@ cim::Instance Host::Impl::association_instance(const AssocDef& def, const Node& 
                                                const Node& b) const {
   const ClassLayout* layout = assoc_layout(def);
   HVSNAP_ASSERT(layout != nullptr);
-  Slots s(*layout);
+  Slots s(*layout, Name::borrow(def.cls));
   const ObjectPath pa = path_of(a);
   const ObjectPath pb = path_of(b);
   ObjectPath p(Name::borrow(layout->def->name_space), Name::borrow(def.cls));
@@ -193,7 +193,7 @@ cim::Instance Host::Impl::association_instance(const AssocDef& def, const Node& 
   if (def.cls == names::kAffectedJobElement) {
     s.set("ElementEffects", Value::array(cim::CimType::kUint16, {cim::Scalar(std::uint64_t{5})}));
   }
-  Instance inst{Name::borrow(def.cls), s.take()};
+  Instance inst = s.take();
   inst.set_path(std::move(p));
   return inst;
 }
