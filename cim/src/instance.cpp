@@ -11,19 +11,6 @@ namespace hvsnap::cim {
 
 namespace {
 
-constexpr std::uint32_t kEmptyBucket = ~std::uint32_t{0};
-
-// FNV-1a over the ASCII-lower-cased bytes: equal for names equal case-insensitively.
-std::uint64_t folded_hash(std::string_view name) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (const char c : name) {
-    const auto u = static_cast<unsigned char>(c);
-    h ^= (u >= 'A' && u <= 'Z') ? u + ('a' - 'A') : u;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
 const PropertyList& empty_list() {
   static const PropertyList kEmpty;
   return kEmpty;
@@ -50,30 +37,28 @@ void set(PropertyList& list, std::string_view name, Value value) {
 
 // --- PropertyTable ---
 
+namespace {
+
+std::vector<std::string_view> names_of(const PropertyList& props) {
+  std::vector<std::string_view> out;
+  out.reserve(props.size());
+  for (const Property& p : props)
+    out.push_back(p.name.view());
+  return out;
+}
+
+}  // namespace
+
 PropertyTable::PropertyTable(PropertyList properties) : props_(std::move(properties)) {
-  std::size_t n = 8;
-  while (n < 2 * props_.size())
-    n *= 2;
-  buckets_.assign(n, kEmptyBucket);
-  for (std::uint32_t i = 0; i < props_.size(); ++i) {
-    std::size_t b = folded_hash(props_[i].name) & (n - 1);
-    while (buckets_[b] != kEmptyBucket) {
-      if (iequals(props_[buckets_[b]].name, props_[i].name)) {
-        throw std::invalid_argument("property table: the name \"" + props_[i].name.str() +
-                                    "\" appears twice");
-      }
-      b = (b + 1) & (n - 1);
-    }
-    buckets_[b] = i;
+  try {
+    index_ = NameIndex(names_of(props_));
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("property table: ") + e.what());
   }
 }
 
 std::optional<std::uint32_t> PropertyTable::slot(std::string_view name) const {
-  const std::size_t mask = buckets_.size() - 1;
-  for (std::size_t b = folded_hash(name) & mask; buckets_[b] != kEmptyBucket; b = (b + 1) & mask) {
-    if (iequals(props_[buckets_[b]].name, name)) return buckets_[b];
-  }
-  return std::nullopt;
+  return index_.find(name);
 }
 
 // --- Instance ---

@@ -16,6 +16,7 @@
 
 #include "hvsnap/cim/codes.h"
 #include "hvsnap/cim/instance.h"
+#include "hvsnap/cim/name_index.h"
 #include "hvsnap/cim/provider.h"
 #include "hvsnap/cim/schema_table.h"
 #include "hvsnap/cim/text.h"
@@ -184,9 +185,16 @@ inline bool erase_from_back(std::vector<Guid>& list, const Guid& id) {
 // (parallel to model_assoc.cpp's association table).
 struct SchemaLayouts {
   std::map<std::string_view, ClassLayout, cim::ILess> layouts;
+  // The same by a case-insensitive hash (decision 0098): position -> by_position's layout.
+  cim::NameIndex index;
+  std::vector<const ClassLayout*> by_position;
   std::array<const ClassLayout*, kNodeKinds> kind_layouts{};
   std::vector<const ClassLayout*> assoc_layouts;
 };
+
+// Appends "yyyy-mm-dd HH:MM:SS", the UTC time `unix_ms` ms after the Unix epoch (what
+// Host::Impl::append_time_text writes for a host time).
+void append_utc_time_text(std::string& out, std::int64_t unix_ms);
 
 // A failed job's ErrorCode for the cause of its first error (contract §3.2, J2).
 std::uint16_t job_error_code(std::string_view cause);

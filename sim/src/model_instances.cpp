@@ -96,6 +96,12 @@ SchemaLayouts make_layouts(std::uint32_t build) {
   }
   for (const AssocDef& def : kAssocs)
     out.assoc_layouts.push_back(find(def.cls));
+  std::vector<std::string_view> names;
+  for (const auto& [name, layout] : layouts) {
+    names.push_back(name);
+    out.by_position.push_back(&layout);
+  }
+  out.index = cim::NameIndex(names);
   return out;
 }
 
@@ -126,8 +132,8 @@ const ClassLayout* Host::Impl::layout_of(std::string_view cls) const {
                      NodeKind::kGroup, NodeKind::kVm, NodeKind::kCollectionSnapshotService}) {
     if (cls == class_of(k)) return schema->kind_layouts[static_cast<std::size_t>(k)];
   }
-  auto it = schema->layouts.find(cls);
-  return it == schema->layouts.end() ? nullptr : &it->second;
+  const auto i = schema->index.find(cls);
+  return i ? schema->by_position[*i] : nullptr;
 }
 
 bool Host::Impl::served(NodeKind kind) const {

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "hvsnap/cim/name_index.h"
 #include "hvsnap/cim/object_path.h"
 #include "hvsnap/cim/value.h"
 
@@ -36,6 +37,10 @@ class PropertyTable {
  public:
   // Throws std::invalid_argument if two names are equal case-insensitively.
   explicit PropertyTable(PropertyList properties);
+  // The index holds views of the names: a table stays where it was made (shared by pointer).
+  PropertyTable(const PropertyTable&) = delete;
+  PropertyTable& operator=(const PropertyTable&) = delete;
+  ~PropertyTable() = default;
 
   const PropertyList& properties() const { return props_; }
   std::size_t size() const { return props_.size(); }
@@ -44,7 +49,7 @@ class PropertyTable {
 
  private:
   PropertyList props_;
-  std::vector<std::uint32_t> buckets_;  // open addressing by a case-folded hash, 2^k long
+  NameIndex index_;
 };
 using PropertyTablePtr = std::shared_ptr<const PropertyTable>;
 
