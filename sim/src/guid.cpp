@@ -2,6 +2,7 @@
 #include "hvsnap/sim/guid.h"
 
 #include <array>
+#include <cstring>
 
 #include "hvsnap/sim/rng.h"
 
@@ -51,16 +52,9 @@ constexpr std::array<char, 512> kHexPairs = [] {
   return t;
 }();
 
-// Writes `bytes` bytes of `word`, most significant first, from byte `top` (7 = the highest).
-char* put_bytes(char* p, std::uint64_t word, int top, int bytes) {
-  for (int i = 0; i < bytes; ++i) {
-    const auto b = static_cast<std::size_t>((word >> (8 * (top - i))) & 0xFF);
-    p[0] = kHexPairs[2 * b];
-    p[1] = kHexPairs[2 * b + 1];
-    p += 2;
-  }
-  return p;
-}
+// Where each byte's two digits start in the 8-4-4-4-12 form.
+constexpr std::array<std::uint8_t, 16> kPairAt = {0,  2,  4,  6,  9,  11, 14, 16,
+                                                  19, 21, 24, 26, 28, 30, 32, 34};
 
 // Where the 32 digits of the 8-4-4-4-12 form sit.
 constexpr std::array<std::uint8_t, 32> kDigitAt = {0,  1,  2,  3,  4,  5,  6,  7,  9,  10, 11,
@@ -72,15 +66,12 @@ constexpr std::array<std::uint8_t, 32> kDigitAt = {0,  1,  2,  3,  4,  5,  6,  7
 void Guid::append_to(std::string& out) const {
   // Built on the stack and appended once: ids are formatted on every instance a read returns.
   char buf[36];
-  char* p = put_bytes(buf, hi, 7, 4);
-  *p++ = '-';
-  p = put_bytes(p, hi, 3, 2);
-  *p++ = '-';
-  p = put_bytes(p, hi, 1, 2);
-  *p++ = '-';
-  p = put_bytes(p, lo, 7, 2);
-  *p++ = '-';
-  put_bytes(p, lo, 5, 6);
+  buf[8] = buf[13] = buf[18] = buf[23] = '-';
+  for (std::size_t i = 0; i < 16; ++i) {
+    const std::uint64_t word = i < 8 ? hi : lo;
+    const auto b = static_cast<std::size_t>((word >> (56 - 8 * (i % 8))) & 0xFF);
+    std::memcpy(buf + kPairAt[i], &kHexPairs[2 * b], 2);
+  }
   out.append(buf, sizeof buf);
 }
 

@@ -69,6 +69,12 @@ struct ClassLayout {
   std::vector<std::pair<std::string_view, std::uint32_t>> index;  // sorted by name
   std::vector<std::uint32_t> hot;  // kHotNames' slots (kNoSlot: not a member)
   std::optional<std::uint32_t> slot(std::string_view name) const;
+  // An instance of class `cls` over this layout's table, with room for `sets` values.
+  cim::Instance instance(cim::Name cls, std::size_t sets = 8) const {
+    cim::Instance inst(std::move(cls), table);
+    inst.reserve(sets);
+    return inst;
+  }
 };
 
 // The properties the fake sets on every read of the classes a polling client reads most (a
@@ -136,30 +142,25 @@ inline constexpr std::string_view kHotNames[] = {
 inline constexpr std::size_t kHotCount = std::size(kHotNames);
 static_assert(static_cast<std::size_t>(Hot::kCollectionID) + 1 == kHotCount);
 
-// One instance of class `cls` being filled in: what the fake models is set, the rest stays
-// null (the layout's table, shared: decision 0097); a name the class does not have at this
-// build is dropped.
+// One instance being filled in: what the fake models is set, the rest stays null (the
+// layout's table, shared: decision 0097); a name the class does not have at this build is
+// dropped. It fills the caller's instance (made by ClassLayout::instance) in place.
 class Slots {
  public:
-  // `sets`: about how many properties will be set (room made once).
-  Slots(const ClassLayout& layout, cim::Name cls, std::size_t sets = 8)
-      : layout_(&layout), inst_(std::move(cls), layout.table) {
-    inst_.reserve(sets);
-  }
+  Slots(const ClassLayout& layout, cim::Instance& inst) : layout_(&layout), inst_(&inst) {}
   void set(std::string_view name, cim::Value&& v);
   // The same through the slot resolved once per build (ClassLayout::hot).
   void set(Hot name, cim::Value&& v);
-  cim::Instance take() { return std::move(inst_); }
 
  private:
   void set_slot(std::uint32_t slot, cim::Value&& v) {
     const cim::Value& null = layout_->table->properties()[slot].value;
     // The declared CIM type (decision 0014): a mismatch is a bug in the fake.
     HVSNAP_ASSERT(v.type() == null.type() && v.is_array() == null.is_array());
-    inst_.set_slot(slot, std::move(v));
+    inst_->set_slot(slot, std::move(v));
   }
   const ClassLayout* layout_;
-  cim::Instance inst_;
+  cim::Instance* inst_;
 };
 
 // The record an internal invariant says exists (an id held by another record, a job in

@@ -142,9 +142,11 @@ bool Host::Impl::served(NodeKind kind) const {
 
 Instance Host::Impl::materialize(const Node& node) {
   HVSNAP_ASSERT(served(node.kind));
+  const ClassLayout& layout = *schema->kind_layouts[static_cast<std::size_t>(node.kind)];
   // Room for what is set: a job up to 20 properties, the other classes mostly fewer than 16.
-  Slots s(*schema->kind_layouts[static_cast<std::size_t>(node.kind)],
-          Name::borrow(class_of(node.kind)), node.kind == NodeKind::kJob ? 20 : 16);
+  Instance inst =
+      layout.instance(Name::borrow(class_of(node.kind)), node.kind == NodeKind::kJob ? 20 : 16);
+  Slots s(layout, inst);
   auto str = [](std::string v) { return Value::string(std::move(v)); };
   auto null_string = [] { return Value::null(cim::CimType::kString); };
   switch (node.kind) {
@@ -287,7 +289,6 @@ Instance Host::Impl::materialize(const Node& node) {
       materialize_neighbour(node, s);
       break;
   }
-  Instance inst = s.take();
   inst.set_path(path_of(node));
   return inst;
 }
