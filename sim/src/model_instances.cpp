@@ -25,6 +25,13 @@ std::string snapshot_path_text(std::string_view host, const Guid& id) {
   return out;
 }
 
+// An instance of `kind`'s class over its layout's table, with room for what the fake sets: a
+// job up to 20 properties, the other classes mostly fewer than 16 (decision 0097).
+Instance blank_instance(const ClassLayout& layout, NodeKind kind) {
+  return layout.instance(Name::borrow(Host::Impl::class_of(kind)),
+                         kind == NodeKind::kJob ? 20 : 16);
+}
+
 std::uint16_t job_display_state(const Job& j) {
   return j.state;
 }
@@ -143,9 +150,7 @@ bool Host::Impl::served(NodeKind kind) const {
 Instance Host::Impl::materialize(const Node& node) {
   HVSNAP_ASSERT(served(node.kind));
   const ClassLayout& layout = *schema->kind_layouts[static_cast<std::size_t>(node.kind)];
-  // Room for what is set: a job up to 20 properties, the other classes mostly fewer than 16.
-  Instance inst =
-      layout.instance(Name::borrow(class_of(node.kind)), node.kind == NodeKind::kJob ? 20 : 16);
+  Instance inst = blank_instance(layout, node.kind);
   Slots s(layout, inst);
   auto str = [](std::string v) { return Value::string(std::move(v)); };
   auto null_string = [] { return Value::null(cim::CimType::kString); };
