@@ -1,6 +1,7 @@
 // Lookups over the generated schema table (schema_table.h, decision 0014).
 #include <algorithm>
 
+#include "hvsnap/cim/name_index.h"
 #include "hvsnap/cim/schema_table.h"
 #include "hvsnap/cim/text.h"
 
@@ -31,12 +32,15 @@ const MethodDef* ClassDef::method(std::string_view n) const {
 }
 
 const ClassDef* find_class(std::string_view name) {
-  const auto all = classes();
-  auto it =
-      std::lower_bound(all.begin(), all.end(), name,
-                       [](const ClassDef& c, std::string_view n) { return ILess{}(c.name, n); });
-  if (it == all.end() || !iequals(it->name, name)) return nullptr;
-  return &*it;
+  // Indexed once (decision 0098): providers look classes up by name on every request.
+  static const NameIndex kIndex = [] {
+    std::vector<std::string_view> names;
+    for (const ClassDef& c : classes())
+      names.push_back(c.name);
+    return NameIndex(names);
+  }();
+  const auto i = kIndex.find(name);
+  return i ? &classes()[*i] : nullptr;
 }
 
 bool in_value_map(std::span<const ValueMapEntry> map, std::int64_t value) {

@@ -154,7 +154,7 @@ Value Value::null(CimType type, bool array) {
   Value Value::fn(T x) {                              \
     Value v;                                          \
     v.type_ = cimtype;                                \
-    v.data_ = Scalar(static_cast<stored>(x));         \
+    v.data_.emplace<1>(static_cast<stored>(x));       \
     return v;                                         \
   }
 HVSNAP_SCALAR_FACTORY(boolean, bool, CimType::kBoolean, bool)
@@ -174,38 +174,41 @@ HVSNAP_SCALAR_FACTORY(char16, char16_t, CimType::kChar16, std::uint64_t)
 Value Value::string(std::string x) {
   Value v;
   v.type_ = CimType::kString;
-  v.data_ = Scalar(std::move(x));
+  // Built in place (no temporary Scalar to move from): strings are most of what a provider
+  // returns.
+  v.data_.emplace<1>(std::in_place_type<std::string>, std::move(x));
   return v;
 }
 Value Value::datetime(DateTime x) {
   Value v;
   v.type_ = CimType::kDateTime;
-  v.data_ = Scalar(x);
+  v.data_.emplace<1>(std::in_place_type<DateTime>, x);
   return v;
 }
 Value Value::reference(ObjectPath x) {
   Value v;
   v.type_ = CimType::kReference;
-  v.data_ = Scalar(std::make_shared<const ObjectPath>(std::move(x)));
+  v.data_.emplace<1>(std::in_place_type<PathPtr>, std::make_shared<const ObjectPath>(std::move(x)));
   return v;
 }
 Value Value::instance(Instance x) {
   Value v;
   v.type_ = CimType::kInstance;
-  v.data_ = Scalar(std::make_shared<const Instance>(std::move(x)));
+  v.data_.emplace<1>(std::in_place_type<InstancePtr>,
+                     std::make_shared<const Instance>(std::move(x)));
   return v;
 }
 Value Value::array(CimType type, std::vector<Scalar> items) {
   Value v;
   v.type_ = type;
   v.array_ = true;
-  v.data_ = std::move(items);
+  v.data_.emplace<2>(std::move(items));
   return v;
 }
 Value Value::of(CimType type, Scalar item) {
   Value v;
   v.type_ = type;
-  v.data_ = std::move(item);
+  v.data_.emplace<1>(std::move(item));
   return v;
 }
 

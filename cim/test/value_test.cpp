@@ -1,6 +1,9 @@
 // Typed values: range checks per CIM width, text forms, and equality by content.
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+#include <thread>
+
 #include "hvsnap/cim/instance.h"
 #include "hvsnap/cim/value.h"
 
@@ -68,6 +71,98 @@ TEST(Instance, PropertyNamesAreCaseInsensitive) {
   EXPECT_EQ(i.get_string("message"), "b");
   EXPECT_TRUE(i.remove("mEsSaGe"));
   EXPECT_EQ(i.get("Message"), nullptr);
+}
+
+// Decision 0097: an instance made from a shared property table reads as a list instance with
+// the same properties, whatever is set, added or removed afterwards.
+PropertyTablePtr wide_table(std::size_t n) {
+  PropertyList nulls;
+  for (std::size_t i = 0; i < n; ++i)
+    nulls.push_back(
+        {"P" + std::to_string(i), Value::null(i % 2 ? CimType::kUint16 : CimType::kString)});
+  return std::make_shared<const PropertyTable>(std::move(nulls));
+}
+
+TEST(Instance, FromATableReadsAsTheListItStandsFor) {
+  const auto table = wide_table(900);
+  Instance t("C", table);
+  PropertyList expect = table->properties();
+  Instance l("C", expect);
+  EXPECT_EQ(t, l);
+  t.set_slot(899, Value::uint16(7));
+  t.set("p0", Value::string("zero"));  // by name, case-insensitively
+  t.set_slot(3, Value::uint16(3));
+  t.set_slot(899, Value::uint16(8));  // a second set of a slot replaces its value
+  expect[899].value = Value::uint16(8);
+  expect[0].value = Value::string("zero");
+  expect[3].value = Value::uint16(3);
+  EXPECT_EQ(t.properties(), expect);
+  EXPECT_NE(t, l);
+  l.set("P899", Value::uint16(8)).set("P0", Value::string("zero")).set("P3", Value::uint16(3));
+  EXPECT_EQ(t, l);
+  EXPECT_EQ(l, t);
+  EXPECT_EQ(t.get_uint("p899"), 8U);
+  EXPECT_EQ(t.get_string("P0"), "zero");
+  ASSERT_NE(t.get("P5"), nullptr);
+  EXPECT_TRUE(t.get("P5")->is_null());
+  EXPECT_EQ(t.get("P5")->type(), CimType::kUint16);
+  EXPECT_EQ(t.get("P900"), nullptr);
+  // Copies are independent; two instances of one table compare by what they hold.
+  Instance u = t;
+  u.set_slot(3, Value::uint16(4));
+  EXPECT_EQ(t.get_uint("P3"), 3U);
+  EXPECT_NE(t, u);
+  u.set_slot(3, Value::uint16(3));
+  EXPECT_EQ(t, u);
+  u.set_slot(4, Value::null(CimType::kString));  // set to its null: the same properties
+  EXPECT_EQ(t, u);
+}
+
+TEST(Instance, FromATableKeepsItsListInStepAndBecomesAListWhenReshaped) {
+  Instance t("C", wide_table(10));
+  const PropertyList& props = t.properties();
+  t.set("P2", Value::string("two"));
+  EXPECT_EQ(props[2].value, Value::string("two"));  // the list already handed out follows
+  t.set("Extra", Value::uint8(1));                  // a name the table lacks: appended
+  ASSERT_EQ(t.properties().size(), 11U);
+  EXPECT_EQ(t.properties().back().name, "Extra");
+  EXPECT_EQ(t.properties()[2].value, Value::string("two"));
+  Instance r("C", wide_table(10));
+  r.set_slot(1, Value::uint16(1));
+  EXPECT_FALSE(r.remove("NoSuch"));
+  EXPECT_TRUE(r.remove("p1"));
+  ASSERT_EQ(r.properties().size(), 9U);
+  EXPECT_EQ(r.properties()[1].name, "P2");
+  EXPECT_EQ(r.get("P1"), nullptr);
+  Instance a("C", wide_table(2));
+  a.add("P0", Value::string("dup"));  // add appends without looking, as for a list
+  EXPECT_EQ(a.properties().size(), 3U);
+}
+
+TEST(Instance, TableMistakesAreRefused) {
+  PropertyList dup{{"Name", Value::null(CimType::kString)},
+                   {"NAME", Value::null(CimType::kString)}};
+  EXPECT_THROW(PropertyTable{dup}, std::invalid_argument);
+  EXPECT_THROW(Instance("C", PropertyTablePtr{}), std::invalid_argument);
+  Instance t("C", wide_table(3));
+  EXPECT_THROW(t.set_slot(3, Value::uint16(1)), std::out_of_range);
+  Instance l("C");
+  EXPECT_THROW(l.set_slot(0, Value::uint16(1)), std::out_of_range);
+}
+
+TEST(Instance, FromATableMakesItsListOnceUnderConcurrentReaders) {
+  Instance t("C", wide_table(200));
+  t.set_slot(7, Value::string("seven"));
+  const Instance& shared = t;
+  const PropertyList* seen[4] = {};
+  std::thread threads[4];
+  for (int i = 0; i < 4; ++i)
+    threads[i] = std::thread([&, i] { seen[i] = &shared.properties(); });
+  for (auto& th : threads)
+    th.join();
+  for (const PropertyList* p : seen)
+    EXPECT_EQ(p, seen[0]);
+  EXPECT_EQ((*seen[0])[7].value, Value::string("seven"));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include "hvsnap/sim/guid.h"
 
 #include <array>
+#include <cstring>
 
 #include "hvsnap/sim/rng.h"
 
@@ -38,29 +39,40 @@ std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 0xcbf29ce484222325ULL)
 
 }  // namespace
 
+namespace {
+
+// "00".."FF" by byte value: a GUID is 16 two-character loads (decision 0098).
+constexpr std::array<char, 512> kHexPairs = [] {
+  constexpr char kHex[] = "0123456789ABCDEF";
+  std::array<char, 512> t{};
+  for (std::size_t b = 0; b < 256; ++b) {
+    t[2 * b] = kHex[b >> 4];
+    t[2 * b + 1] = kHex[b & 0xF];
+  }
+  return t;
+}();
+
+// Where each byte's two digits start in the 8-4-4-4-12 form.
+constexpr std::array<std::uint8_t, 16> kPairAt = {0,  2,  4,  6,  9,  11, 14, 16,
+                                                  19, 21, 24, 26, 28, 30, 32, 34};
+
+// Where the 32 digits of the 8-4-4-4-12 form sit.
+constexpr std::array<std::uint8_t, 32> kDigitAt = {0,  1,  2,  3,  4,  5,  6,  7,  9,  10, 11,
+                                                   12, 14, 15, 16, 17, 19, 20, 21, 22, 24, 25,
+                                                   26, 27, 28, 29, 30, 31, 32, 33, 34, 35};
+
+}  // namespace
+
 void Guid::append_to(std::string& out) const {
-  // Hand-rolled, a byte (two digits) at a time: ids are formatted on every instance a read
-  // returns (hot path).
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  const std::size_t start = out.size();
-  out.resize(start + 36);
-  char* p = out.data() + start;
-  auto put = [&](std::uint64_t word, int bytes, int shift_from) {
-    for (int i = 0; i < bytes; ++i) {
-      const auto b = static_cast<unsigned>((word >> (shift_from - 8 * i)) & 0xFF);
-      *p++ = kHex[b >> 4];
-      *p++ = kHex[b & 0xF];
-    }
-  };
-  put(hi, 4, 56);
-  *p++ = '-';
-  put(hi, 2, 24);
-  *p++ = '-';
-  put(hi, 2, 8);
-  *p++ = '-';
-  put(lo, 2, 56);
-  *p++ = '-';
-  put(lo, 6, 40);
+  // Built on the stack and appended once: ids are formatted on every instance a read returns.
+  char buf[36];
+  buf[8] = buf[13] = buf[18] = buf[23] = '-';
+  for (std::size_t i = 0; i < 16; ++i) {
+    const std::uint64_t word = i < 8 ? hi : lo;
+    const auto b = static_cast<std::size_t>((word >> (56 - 8 * (i % 8))) & 0xFF);
+    std::memcpy(buf + kPairAt[i], &kHexPairs[2 * b], 2);
+  }
+  out.append(buf, sizeof buf);
 }
 
 std::string Guid::to_string() const {
@@ -73,23 +85,24 @@ std::optional<Guid> Guid::parse(std::string_view text) {
   if (text.size() == 38 && text.front() == '{' && text.back() == '}') {
     text = text.substr(1, 36);
   }
-  if (text.size() != 36) return std::nullopt;
-  Guid g;
-  int nibbles = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (text[i] != '-') return std::nullopt;
-      continue;
-    }
-    const int v = hex_value(text[i]);
-    if (v < 0) return std::nullopt;
-    if (nibbles < 16) {
-      g.hi = (g.hi << 4) | static_cast<std::uint64_t>(v);
-    } else {
-      g.lo = (g.lo << 4) | static_cast<std::uint64_t>(v);
-    }
-    ++nibbles;
+  if (text.size() != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' ||
+      text[23] != '-') {
+    return std::nullopt;
   }
+  // Every digit's value or'ed into `bad`: negative if any was not a hex digit.
+  int bad = 0;
+  Guid g;
+  for (std::size_t k = 0; k < 16; ++k) {
+    const int v = hex_value(text[kDigitAt[k]]);
+    bad |= v;
+    g.hi = (g.hi << 4) | static_cast<std::uint64_t>(v & 0xF);
+  }
+  for (std::size_t k = 16; k < 32; ++k) {
+    const int v = hex_value(text[kDigitAt[k]]);
+    bad |= v;
+    g.lo = (g.lo << 4) | static_cast<std::uint64_t>(v & 0xF);
+  }
+  if (bad < 0) return std::nullopt;
   return g;
 }
 

@@ -283,9 +283,9 @@ cim::Result<cim::Instance> Host::get_instance(const cim::ObjectPath& path) {
   impl_->begin_call(true);
   auto node = impl_->resolve(path);
   if (!node.ok()) return node.status();
-  cim::Instance inst = impl_->materialize(*node);
+  cim::Result<cim::Instance> out(impl_->materialize(*node));  // made in place: one move
   impl_->end_read();
-  return inst;
+  return out;
 }
 
 cim::Result<std::vector<cim::Instance>> Host::enumerate_instances(std::string_view name_space,

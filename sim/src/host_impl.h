@@ -16,6 +16,7 @@
 
 #include "hvsnap/cim/codes.h"
 #include "hvsnap/cim/instance.h"
+#include "hvsnap/cim/name_index.h"
 #include "hvsnap/cim/provider.h"
 #include "hvsnap/cim/schema_table.h"
 #include "hvsnap/cim/text.h"
@@ -59,14 +60,21 @@ struct AssocDef;
 
 // The properties one class has at the host's build, in the schema table's order (decision
 // 0014): typed nulls, and where each name sits. Instances start from it, so a property the
-// fake does not model is present and null with its declared type.
+// fake does not model is present and null with its declared type; they share its table and
+// store only what the fake sets (decision 0097).
 enum class Hot : std::uint8_t;
 struct ClassLayout {
   const cim::schema::ClassDef* def = nullptr;
-  cim::PropertyList nulls;
+  cim::PropertyTablePtr table;
   std::vector<std::pair<std::string_view, std::uint32_t>> index;  // sorted by name
   std::vector<std::uint32_t> hot;  // kHotNames' slots (kNoSlot: not a member)
   std::optional<std::uint32_t> slot(std::string_view name) const;
+  // An instance of class `cls` over this layout's table, with room for `sets` values.
+  cim::Instance instance(cim::Name cls, std::size_t sets = 8) const {
+    cim::Instance inst(std::move(cls), table);
+    inst.reserve(sets);
+    return inst;
+  }
 };
 
 // The properties the fake sets on every read of the classes a polling client reads most (a
@@ -134,19 +142,25 @@ inline constexpr std::string_view kHotNames[] = {
 inline constexpr std::size_t kHotCount = std::size(kHotNames);
 static_assert(static_cast<std::size_t>(Hot::kCollectionID) + 1 == kHotCount);
 
-// One instance's properties being filled in: what the fake models is set, the rest stays
-// null; a name the class does not have at this build is dropped.
+// One instance being filled in: what the fake models is set, the rest stays null (the
+// layout's table, shared: decision 0097); a name the class does not have at this build is
+// dropped. It fills the caller's instance (made by ClassLayout::instance) in place.
 class Slots {
  public:
-  explicit Slots(const ClassLayout& layout) : layout_(&layout), props_(layout.nulls) {}
-  void set(std::string_view name, cim::Value v);
+  Slots(const ClassLayout& layout, cim::Instance& inst) : layout_(&layout), inst_(&inst) {}
+  void set(std::string_view name, cim::Value&& v);
   // The same through the slot resolved once per build (ClassLayout::hot).
-  void set(Hot name, cim::Value v);
-  cim::PropertyList take() { return std::move(props_); }
+  void set(Hot name, cim::Value&& v);
 
  private:
+  void set_slot(std::uint32_t slot, cim::Value&& v) {
+    const cim::Value& null = layout_->table->properties()[slot].value;
+    // The declared CIM type (decision 0014): a mismatch is a bug in the fake.
+    HVSNAP_ASSERT(v.type() == null.type() && v.is_array() == null.is_array());
+    inst_->set_slot(slot, std::move(v));
+  }
   const ClassLayout* layout_;
-  cim::PropertyList props_;
+  cim::Instance* inst_;
 };
 
 // The record an internal invariant says exists (an id held by another record, a job in
@@ -172,9 +186,16 @@ inline bool erase_from_back(std::vector<Guid>& list, const Guid& id) {
 // (parallel to model_assoc.cpp's association table).
 struct SchemaLayouts {
   std::map<std::string_view, ClassLayout, cim::ILess> layouts;
+  // The same by a case-insensitive hash (decision 0098): position -> by_position's layout.
+  cim::NameIndex index;
+  std::vector<const ClassLayout*> by_position;
   std::array<const ClassLayout*, kNodeKinds> kind_layouts{};
   std::vector<const ClassLayout*> assoc_layouts;
 };
+
+// Appends "yyyy-mm-dd HH:MM:SS", the UTC time `unix_ms` ms after the Unix epoch (what
+// Host::Impl::append_time_text writes for a host time).
+void append_utc_time_text(std::string& out, std::int64_t unix_ms);
 
 // A failed job's ErrorCode for the cause of its first error (contract §3.2, J2).
 std::uint16_t job_error_code(std::string_view cause);

@@ -74,7 +74,8 @@ namespace {
 cim::Instance error_instance(const Host::Impl& h, const JobError& e) {
   const ClassLayout* layout = h.layout_of(names::kError);
   HVSNAP_ASSERT(layout != nullptr);
-  Slots s(*layout);
+  cim::Instance inst = layout->instance(cim::Name::borrow(names::kError), 16);
+  Slots s(*layout, inst);
   s.set("ErrorType", Value::uint16(4));  // Software Error
   s.set("OwningEntity", Value::string("Microsoft-Windows-Hyper-V-VMMS"));
   s.set("MessageID", Value::string("HVSIM." + e.cause));
@@ -88,7 +89,7 @@ cim::Instance error_instance(const Host::Impl& h, const JobError& e) {
   }
   s.set("CIMStatusCode", Value::uint32(1));
   s.set("CIMStatusCodeDescription", Value::string("CIM_ERR_FAILED"));
-  return cim::Instance{cim::Name::borrow(names::kError), s.take()};
+  return inst;
 }
 
 }  // namespace

@@ -185,13 +185,59 @@ std::string Host::Impl::time_text(std::int64_t t_ms) const {
 }
 
 void Host::Impl::append_time_text(std::string& out, std::int64_t t_ms) const {
-  // "yyyy-mm-dd HH:MM:SS" from the CIM form "yyyymmddHHMMSS.mmmmmm+000", without fmt (hot path).
-  const std::string s = timestamp(t_ms).to_string();
-  static constexpr int kFrom[] = {0, 1, 2, 3, -1, 4, 5, -1, 6, 7, -1, 8, 9, -1, 10, 11, -1, 12, 13};
-  static constexpr char kSep[] = "    -  -     :  :  ";
-  for (std::size_t i = 0; i < std::size(kFrom); ++i) {
-    out += kFrom[i] >= 0 ? s[static_cast<std::size_t>(kFrom[i])] : (i == 10 ? ' ' : kSep[i]);
+  append_utc_time_text(out, epoch_unix_ms + t_ms);
+}
+
+void append_utc_time_text(std::string& out, std::int64_t unix_ms) {
+  // "yyyy-mm-dd HH:MM:SS" in UTC, the date fields of the CIM form "yyyymmddHHMMSS.mmmmmm+000"
+  // computed here rather than cut out of that text (decision 0098: every default checkpoint
+  // name a read returns carries one).
+  constexpr std::int64_t kMsPerDay = 86'400'000;
+  std::int64_t days = unix_ms / kMsPerDay;
+  std::int64_t rest = unix_ms % kMsPerDay;
+  if (rest < 0) {
+    rest += kMsPerDay;
+    --days;
   }
+  // Days since 1970-01-01 to a civil date (H. Hinnant's algorithm, as cim::DateTime does).
+  const std::int64_t z = days + 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0);
+  if (y < 0 || y > 9999) {  // outside four digits: as the CIM text writes it
+    const std::string s = cim::DateTime::timestamp(unix_ms * 1000, 0).to_string();
+    static constexpr int kFrom[] = {0,  1, 2, 3,  -1, 4,  5,  -1, 6, 7,
+                                    -1, 8, 9, -1, 10, 11, -1, 12, 13};
+    static constexpr char kSep[] = "    -  -     :  :  ";
+    for (std::size_t i = 0; i < std::size(kFrom); ++i)
+      out += kFrom[i] >= 0 ? s[static_cast<std::size_t>(kFrom[i])] : (i == 10 ? ' ' : kSep[i]);
+    return;
+  }
+  const auto secs = static_cast<unsigned>(rest / 1000);
+  char buf[19];
+  auto put = [&](std::size_t at, unsigned v, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+      buf[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    }
+  };
+  put(0, static_cast<unsigned>(y), 4);
+  buf[4] = '-';
+  put(5, m, 2);
+  buf[7] = '-';
+  put(8, d, 2);
+  buf[10] = ' ';
+  put(11, secs / 3600, 2);
+  buf[13] = ':';
+  put(14, secs / 60 % 60, 2);
+  buf[16] = ':';
+  put(17, secs % 60, 2);
+  out.append(buf, sizeof buf);
 }
 
 // "<name> - (<time>)": Hyper-V's default checkpoint name, in one allocation.
@@ -229,19 +275,20 @@ cim::Result<Node> Host::Impl::resolve(const ObjectPath& path) const {
       if (auto n = resolve_neighbour(path, cls)) return std::move(*n);
     }
   }
-  auto need_key = [&](std::string_view key) -> cim::Result<std::string> {
+  // A view of the key's text in `path` (no copy: every read resolves a path).
+  auto need_key = [&](std::string_view key) -> cim::Result<std::string_view> {
     const cim::Key* k = path.key(key);
     if (k == nullptr) {
       return cim::invalid_parameter(
           fmt::format("{} names no {} key: {}", cls, key, path.to_string()));
     }
-    return k->value;
+    return std::string_view(k->value);
   };
   auto missing = [&]() {
     return cim::not_found(fmt::format("no such {}: {}", cls, path.to_string()));
   };
   auto guid_key = [&](std::string_view key) -> cim::Result<Guid> {
-    HVSNAP_ASSIGN_OR_RETURN(std::string text, need_key(key));
+    HVSNAP_ASSIGN_OR_RETURN(std::string_view text, need_key(key));
     auto g = Guid::parse(text);
     if (!g) return missing();
     return *g;
@@ -251,19 +298,19 @@ cim::Result<Node> Host::Impl::resolve(const ObjectPath& path) const {
         ccn != nullptr && !cim::iequals(ccn->value, names::kComputerSystem)) {
       return missing();
     }
-    HVSNAP_ASSIGN_OR_RETURN(std::string name, need_key("Name"));
+    HVSNAP_ASSIGN_OR_RETURN(std::string_view name, need_key("Name"));
     if (cim::iequals(name, host_name)) return Node{NodeKind::kHost, {}};
     auto g = Guid::parse(name);
     if (!g || !vms.count(*g)) return missing();
     return Node{NodeKind::kVm, *g};
   }
   if (cim::iequals(cls, names::kVssd)) {
-    HVSNAP_ASSIGN_OR_RETURN(std::string id, need_key("InstanceID"));
+    HVSNAP_ASSIGN_OR_RETURN(std::string_view id, need_key("InstanceID"));
     if (id.size() <= kMicrosoftPrefix.size() ||
-        !cim::iequals(std::string_view(id).substr(0, kMicrosoftPrefix.size()), kMicrosoftPrefix)) {
+        !cim::iequals(id.substr(0, kMicrosoftPrefix.size()), kMicrosoftPrefix)) {
       return missing();
     }
-    auto g = Guid::parse(std::string_view(id).substr(kMicrosoftPrefix.size()));
+    auto g = Guid::parse(id.substr(kMicrosoftPrefix.size()));
     if (!g) return missing();
     if (vms.count(*g)) return Node{NodeKind::kLiveVssd, *g};
     if (snapshots.count(*g)) return Node{NodeKind::kSnapshot, *g};

@@ -181,7 +181,8 @@ cim::Instance Host::Impl::association_instance(const AssocDef& def, const Node& 
                                                const Node& b) const {
   const ClassLayout* layout = assoc_layout(def);
   HVSNAP_ASSERT(layout != nullptr);
-  Slots s(*layout);
+  Instance inst = layout->instance(Name::borrow(def.cls), 4);
+  Slots s(*layout, inst);
   const ObjectPath pa = path_of(a);
   const ObjectPath pb = path_of(b);
   ObjectPath p(Name::borrow(layout->def->name_space), Name::borrow(def.cls));
@@ -193,7 +194,6 @@ cim::Instance Host::Impl::association_instance(const AssocDef& def, const Node& 
   if (def.cls == names::kAffectedJobElement) {
     s.set("ElementEffects", Value::array(cim::CimType::kUint16, {cim::Scalar(std::uint64_t{5})}));
   }
-  Instance inst{Name::borrow(def.cls), s.take()};
   inst.set_path(std::move(p));
   return inst;
 }

@@ -25,6 +25,13 @@ std::string snapshot_path_text(std::string_view host, const Guid& id) {
   return out;
 }
 
+// An instance of `kind`'s class over its layout's table, with room for what the fake sets: a
+// job up to 20 properties, the other classes mostly fewer than 16 (decision 0097).
+Instance blank_instance(const ClassLayout& layout, NodeKind kind) {
+  return layout.instance(Name::borrow(Host::Impl::class_of(kind)),
+                         kind == NodeKind::kJob ? 20 : 16);
+}
+
 std::uint16_t job_display_state(const Job& j) {
   return j.state;
 }
@@ -46,25 +53,20 @@ std::optional<std::uint32_t> ClassLayout::slot(std::string_view name) const {
   return it->second;
 }
 
-void Slots::set(std::string_view name, Value v) {
+void Slots::set(std::string_view name, Value&& v) {
   auto i = layout_->slot(name);
   if (!i) return;  // not a member at this build
-  Value& slot = props_[*i].value;
-  // The declared CIM type (decision 0014): a mismatch is a bug in the fake.
-  HVSNAP_ASSERT(v.type() == slot.type() && v.is_array() == slot.is_array());
-  slot = std::move(v);
+  set_slot(*i, std::move(v));
 }
 
-void Slots::set(Hot name, Value v) {
+void Slots::set(Hot name, Value&& v) {
   if (layout_->hot.empty()) {  // a class without resolved slots
     set(kHotNames[static_cast<std::size_t>(name)], std::move(v));
     return;
   }
   const std::uint32_t i = layout_->hot[static_cast<std::size_t>(name)];
   if (i == kNoSlot) return;  // not a member at this build
-  Value& slot = props_[i].value;
-  HVSNAP_ASSERT(v.type() == slot.type() && v.is_array() == slot.is_array());
-  slot = std::move(v);
+  set_slot(i, std::move(v));
 }
 
 namespace {
@@ -76,11 +78,13 @@ SchemaLayouts make_layouts(std::uint32_t build) {
     if (!c.exists_at(build)) continue;
     ClassLayout l;
     l.def = &c;
+    cim::PropertyList nulls;
     for (const cim::schema::PropertyDef& p : c.properties()) {
       if (!p.exists_at(build)) continue;
-      l.index.emplace_back(p.name, static_cast<std::uint32_t>(l.nulls.size()));
-      l.nulls.push_back(cim::Property{Name::borrow(p.name), Value::null(p.type, p.array)});
+      l.index.emplace_back(p.name, static_cast<std::uint32_t>(nulls.size()));
+      nulls.push_back(cim::Property{Name::borrow(p.name), Value::null(p.type, p.array)});
     }
+    l.table = std::make_shared<const cim::PropertyTable>(std::move(nulls));
     std::sort(l.index.begin(), l.index.end());
     layouts.emplace(c.name, std::move(l));
   }
@@ -99,6 +103,12 @@ SchemaLayouts make_layouts(std::uint32_t build) {
   }
   for (const AssocDef& def : kAssocs)
     out.assoc_layouts.push_back(find(def.cls));
+  std::vector<std::string_view> names;
+  for (const auto& [name, layout] : layouts) {
+    names.push_back(name);
+    out.by_position.push_back(&layout);
+  }
+  out.index = cim::NameIndex(names);
   return out;
 }
 
@@ -129,8 +139,8 @@ const ClassLayout* Host::Impl::layout_of(std::string_view cls) const {
                      NodeKind::kGroup, NodeKind::kVm, NodeKind::kCollectionSnapshotService}) {
     if (cls == class_of(k)) return schema->kind_layouts[static_cast<std::size_t>(k)];
   }
-  auto it = schema->layouts.find(cls);
-  return it == schema->layouts.end() ? nullptr : &it->second;
+  const auto i = schema->index.find(cls);
+  return i ? schema->by_position[*i] : nullptr;
 }
 
 bool Host::Impl::served(NodeKind kind) const {
@@ -139,7 +149,9 @@ bool Host::Impl::served(NodeKind kind) const {
 
 Instance Host::Impl::materialize(const Node& node) {
   HVSNAP_ASSERT(served(node.kind));
-  Slots s(*schema->kind_layouts[static_cast<std::size_t>(node.kind)]);
+  const ClassLayout& layout = *schema->kind_layouts[static_cast<std::size_t>(node.kind)];
+  Instance inst = blank_instance(layout, node.kind);
+  Slots s(layout, inst);
   auto str = [](std::string v) { return Value::string(std::move(v)); };
   auto null_string = [] { return Value::null(cim::CimType::kString); };
   switch (node.kind) {
@@ -282,7 +294,6 @@ Instance Host::Impl::materialize(const Node& node) {
       materialize_neighbour(node, s);
       break;
   }
-  Instance inst{Name::borrow(class_of(node.kind)), s.take()};
   inst.set_path(path_of(node));
   return inst;
 }

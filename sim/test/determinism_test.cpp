@@ -1,6 +1,9 @@
 // One seed reproduces a whole run (design: FoundationDB/VOPR model): the same seed and the
 // same calls give identical answers, ids, fault log and final state; another seed differs.
+#include <fmt/format.h>
+
 #include "harness.h"
+#include "hvsnap/sim/rng.h"
 
 namespace hvsnap::sim::testing {
 namespace {
@@ -75,6 +78,39 @@ TEST(Determinism, PortableGeneratorValues) {
   EXPECT_NEAR(hits, 2500, 150);
   EXPECT_EQ(Guid::from_name("vm", "vm-a").to_string(), Guid::from_name("vm", "vm-a").to_string());
   EXPECT_NE(Guid::from_name("vm", "vm-a"), Guid::from_name("group", "vm-a"));
+}
+
+// The GUID text the fake writes is the upper-case 8-4-4-4-12 form (decision 0098 made it by
+// a table): checked against fmt's formatting of the two words, and read back in either case
+// and with braces; anything else is refused.
+TEST(Guid, TextIsTheUpperCaseFormAndReadsBack) {
+  Rng r(11);
+  for (int i = 0; i < 2'000; ++i) {
+    const Guid g{r.next(), r.next()};
+    const std::string want =
+        fmt::format("{:08X}-{:04X}-{:04X}-{:04X}-{:012X}", g.hi >> 32, (g.hi >> 16) & 0xFFFF,
+                    g.hi & 0xFFFF, g.lo >> 48, g.lo & 0xFFFFFFFFFFFFULL);
+    ASSERT_EQ(g.to_string(), want);
+    std::string appended = "x";
+    g.append_to(appended);
+    ASSERT_EQ(appended, "x" + want);
+    ASSERT_EQ(Guid::parse(want), g);
+    ASSERT_EQ(Guid::parse("{" + cim::to_lower(want) + "}"), g);
+  }
+  const std::string ok = "0123ABCD-4567-89EF-0123-456789ABCDEF";
+  ASSERT_TRUE(Guid::parse(ok));
+  for (std::size_t i = 0; i < ok.size(); ++i) {
+    for (const char bad : {'g', 'G', '-', ' ', '\0', '0'}) {
+      std::string t = ok;
+      if (t[i] == bad) continue;
+      t[i] = bad;
+      const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+      EXPECT_EQ(Guid::parse(t).has_value(), dash ? false : bad == '0') << t;
+    }
+  }
+  EXPECT_FALSE(Guid::parse(ok.substr(1)));
+  EXPECT_FALSE(Guid::parse(ok + "0"));
+  EXPECT_FALSE(Guid::parse("{" + ok));
 }
 
 }  // namespace

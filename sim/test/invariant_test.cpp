@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <string>
+#include <vector>
 
 #include "../src/host_impl.h"
 
@@ -20,6 +22,38 @@ TEST(InvariantDeathTest, AMissingRecordIsAnAssertionNotAnException) {
   std::map<int, int> records{{1, 10}};
   EXPECT_EQ(must(records, 1), 10);
   EXPECT_DEATH(must(records, 2), "it != map.end\\(\\)");
+}
+
+// Not an invariant, but private to the fake like them: the time in a default checkpoint name
+// (decision 0098 computes it directly) is the CIM timestamp's fields, for any time.
+TEST(TimeText, IsTheCimTimestampsFields) {
+  auto via_cim = [](std::int64_t unix_ms) {
+    const std::string s = cim::DateTime::timestamp(unix_ms * 1000, 0).to_string();
+    return s.substr(0, 4) + "-" + s.substr(4, 2) + "-" + s.substr(6, 2) + " " + s.substr(8, 2) +
+           ":" + s.substr(10, 2) + ":" + s.substr(12, 2);
+  };
+  std::uint64_t x = 88172645463325252ULL;
+  std::vector<std::int64_t> times = {0,
+                                     -1,
+                                     999,
+                                     1000,
+                                     86'399'999,
+                                     86'400'000,
+                                     951'782'400'000,
+                                     4'107'542'399'999,
+                                     -62'135'596'800'000,
+                                     253'402'300'799'999};
+  for (int i = 0; i < 20'000; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    times.push_back(static_cast<std::int64_t>(x % 500'000'000'000'000ULL) - 62'000'000'000'000);
+  }
+  for (const std::int64_t t : times) {
+    std::string got = "x";
+    append_utc_time_text(got, t);
+    ASSERT_EQ(got, "x" + via_cim(t)) << t;
+  }
 }
 
 }  // namespace

@@ -2,11 +2,16 @@
 // named properties. Method in/out parameters use the same PropertyList.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "hvsnap/cim/name_index.h"
 #include "hvsnap/cim/object_path.h"
 #include "hvsnap/cim/value.h"
 
@@ -25,40 +30,90 @@ const Value* find(const PropertyList& list, std::string_view name);
 // Sets (replacing any of the same name) or appends.
 void set(PropertyList& list, std::string_view name, Value value);
 
+// A class's properties as every instance made from it starts (e.g. the typed nulls of its
+// schema, decision 0014), with a case-insensitive index: immutable, and shared by those
+// instances so that making one does not copy the class's property list (decision 0097).
+class PropertyTable {
+ public:
+  // Throws std::invalid_argument if two names are equal case-insensitively.
+  explicit PropertyTable(PropertyList properties);
+  // The index holds views of the names: a table stays where it was made (shared by pointer).
+  PropertyTable(const PropertyTable&) = delete;
+  PropertyTable& operator=(const PropertyTable&) = delete;
+  ~PropertyTable() = default;
+
+  const PropertyList& properties() const { return props_; }
+  std::size_t size() const { return props_.size(); }
+  // The position of the property of that name (case-insensitive), or nullopt.
+  std::optional<std::uint32_t> slot(std::string_view name) const;
+
+ private:
+  PropertyList props_;
+  NameIndex index_;
+};
+using PropertyTablePtr = std::shared_ptr<const PropertyTable>;
+
 class Instance {
  public:
   Instance() = default;
   explicit Instance(Name class_name) : class_(std::move(class_name)) {}
   // An instance with its properties already laid out (names distinct), e.g. in schema order.
-  Instance(Name class_name, PropertyList properties)
-      : class_(std::move(class_name)), props_(std::move(properties)) {}
+  Instance(Name class_name, PropertyList properties);
+  // An instance whose properties are `table`'s, in its order, until set (decision 0097): it
+  // shares the table and stores only the values set, so making one costs O(values set)
+  // however wide the class. Reads are the same as for a list; add, remove, and set of a name
+  // the table does not have turn it into a list instance (O(the table)).
+  Instance(Name class_name, PropertyTablePtr table);
+  Instance(const Instance& other);
+  Instance(Instance&& other) noexcept;
+  Instance& operator=(const Instance& other);
+  Instance& operator=(Instance&& other) noexcept;
+  ~Instance();
 
   std::string_view class_name() const { return class_; }
   const ObjectPath& path() const { return path_; }
   Instance& set_path(ObjectPath path);
 
-  const PropertyList& properties() const { return props_; }
-  const Value* get(std::string_view name) const { return find(props_, name); }
+  // Every property in order. An instance made from a table builds this list on the first
+  // call (safe from several threads at once) and keeps it in step with later sets.
+  const PropertyList& properties() const;
+  const Value* get(std::string_view name) const;
   Instance& set(std::string_view name, Value value);
-  void reserve(std::size_t n) { props_.reserve(n); }
+  // Sets the property at `slot` of the table this instance was made from (decision 0097).
+  // Throws std::out_of_range if it was not made from a table or `slot` is not below its size.
+  Instance& set_slot(std::uint32_t slot, Value&& value);
+  Instance& set_slot(std::uint32_t slot, const Value& value) {
+    return set_slot(slot, Value(value));
+  }
+  // Room for n properties (a list instance) or n values set (a table instance).
+  void reserve(std::size_t n);
   // Appends without looking for an existing property of that name: for builders that
   // know their names are distinct (it keeps instance construction linear).
-  Instance& add(Name name, Value value) {
-    props_.push_back(Property{std::move(name), std::move(value)});
-    return *this;
-  }
+  Instance& add(Name name, Value value);
   bool remove(std::string_view name);
 
   // Conveniences for readers that tolerate absence.
   std::optional<std::uint64_t> get_uint(std::string_view name) const;
   std::string get_string(std::string_view name) const;  // "" when absent or not a string
 
-  friend bool operator==(const Instance&, const Instance&) = default;
+  // Same class name, path and properties (in order), however each instance stores them.
+  friend bool operator==(const Instance& a, const Instance& b);
 
  private:
+  using SlotValue = std::pair<std::uint32_t, Value>;
+  const Value& slot_value(std::uint32_t slot) const;
+  PropertyList* materialize() const;
+  PropertyList& list();
+
   Name class_;
   ObjectPath path_;
-  PropertyList props_;
+  // Null: list_ alone holds the properties (none while list_ is null). Set: the properties
+  // are the table's with values_ over them (in the order set, one per slot: a provider sets a
+  // few, so a scan beats keeping them sorted), and list_, once made, the same.
+  PropertyTablePtr table_;
+  std::vector<SlotValue> values_;
+  std::uint64_t seen_ = 0;  // bit (slot % 64) of every slot in values_: most lookups skip the scan
+  mutable std::atomic<PropertyList*> list_{nullptr};  // owned
 };
 
 }  // namespace hvsnap::cim
