@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -129,6 +130,19 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     --server_.open;
   }
 
+  // Starts the session on its own I/O thread (decision 0095), wherever it was accepted.
+  void start() {
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->run(); });
+  }
+
+  void abort() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      self->delay_.cancel();
+      self->lowest().close();
+    });
+  }
+
+ private:
   void run() {
     if constexpr (kTls) {
       lowest().expires_after(std::chrono::milliseconds(server_.options.handshake_timeout_ms));
@@ -142,14 +156,6 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     }
   }
 
-  void abort() override {
-    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
-      self->delay_.cancel();
-      self->lowest().close();
-    });
-  }
-
- private:
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
 
   const ServerOptions& options() const { return server_.options; }
@@ -450,7 +456,7 @@ void Server::Impl::start_session(Stream stream, tcp::endpoint peer) {
     std::lock_guard lock(sessions_mu);
     sessions.emplace(s.get(), s);
   }
-  s->run();
+  s->start();
 }
 
 // The two streams accept() (server.cpp) starts sessions on.
