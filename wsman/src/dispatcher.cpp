@@ -420,16 +420,15 @@ Response Dispatcher::enumerate(const Request& r, std::string_view client) {
     if (r.mode != EnumerationMode::kEpr) it.instance = std::move(i);
     c.items.push_back(std::move(it));
   }
-  const std::string id = new_context_id();
-  if (id.empty()) {
-    out.fault = faults::internal_error("no random bytes for an enumeration context");
-    return out;
-  }
   if (r.optimize) {
     // DSP0226 8.2.3: without w:MaxElements an optimized enumeration carries one item.
+    // The envelope around the items is measured with a stand-in of the context's length (and
+    // of the answer's MessageID, which has it too): the context itself is drawn only when one
+    // is kept, since an enumeration that ends in this answer names none (decision 0095).
+    static constexpr std::string_view kSameLength = "uuid:00000000-0000-4000-8000-000000000000";
     Response shape;
-    shape.context = id;
-    const std::size_t overhead = write_response(r, shape, id).size() + 64;
+    shape.context = std::string(kSameLength);
+    const std::size_t overhead = write_response(r, shape, kSameLength).size() + 64;
     const std::uint64_t limit = max_envelope(r);
     const std::size_t budget = limit > overhead ? static_cast<std::size_t>(limit - overhead) : 0;
     if (auto f =
@@ -438,6 +437,12 @@ Response Dispatcher::enumerate(const Request& r, std::string_view client) {
       return out;
     }
     if (out.end_of_sequence) return out;
+  }
+  const std::string id = new_context_id();
+  if (id.empty()) {
+    out.encoded_items.clear();
+    out.fault = faults::internal_error("no random bytes for an enumeration context");
+    return out;
   }
   std::lock_guard lock(mu_);
   const auto now = std::chrono::steady_clock::now();

@@ -423,7 +423,7 @@ const cim::schema::Type* schema_type(std::string_view name) {
 
 }  // namespace
 
-cim::Value read_client_value(const std::vector<pugi::xml_node>& elems, std::string_view name,
+cim::Value read_client_value(std::span<const pugi::xml_node> elems, std::string_view name,
                              std::string_view owner, EprReader read_epr,
                              std::vector<cim::WireProblem>& problems, xml::PrefixMemo* scope) {
   const cim::schema::Type* type = schema_type(name);

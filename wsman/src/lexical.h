@@ -7,6 +7,7 @@
 #pragma once
 
 #include <pugixml.hpp>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -24,7 +25,7 @@ using EprReader = cim::Result<cim::ObjectPath> (*)(pugi::xml_node);
 // element) -> a value. Never fails: a value whose form breaks its type is read as well as it
 // can be (else kept as text) and reported in `problems` as "Owner.Name". `scope`, when given,
 // remembers the prefixes of the elements' parent (xml::is_nil).
-cim::Value read_client_value(const std::vector<pugi::xml_node>& elems, std::string_view name,
+cim::Value read_client_value(std::span<const pugi::xml_node> elems, std::string_view name,
                              std::string_view owner, EprReader read_epr,
                              std::vector<cim::WireProblem>& problems,
                              xml::PrefixMemo* scope = nullptr);

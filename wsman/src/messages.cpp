@@ -49,7 +49,7 @@ bool holds_epr(pugi::xml_node n) {
 
 // Elements of one property/parameter -> a value. `strict`: a text that does not parse as the
 // schema's type is an error (server reading a request) rather than kept as text (client).
-cim::Result<Value> read_value(const std::vector<pugi::xml_node>& elems, std::string_view name,
+cim::Result<Value> read_value(std::span<const pugi::xml_node> elems, std::string_view name,
                               bool strict) {
   const cim::schema::Type* type = cim::schema::type_of(name);
   const bool array = (type != nullptr && type->array) || elems.size() > 1;
@@ -175,41 +175,63 @@ struct IEqual {
 // names are views of the document's text. Linear in the number of children (issue: 50,000
 // parameters must not take seconds): the first kSmall names (an instance's few dozen
 // properties) are found in a small open-addressed table on the stack, without an allocation
-// per name; more through a hash index.
-std::vector<std::pair<std::string_view, std::vector<pugi::xml_node>>> grouped(
-    pugi::xml_node parent) {
+// per name; more through a hash index. The elements are then laid out group by group in one
+// array (a counting sort), without a vector per group (decision 0095).
+Grouped grouped(pugi::xml_node parent) {
   constexpr std::size_t kSlots = 256;  // a power of two; at most half full
   constexpr std::size_t kSmall = kSlots / 2;
   constexpr std::uint32_t kFree = UINT32_MAX;
   std::array<std::uint32_t, kSlots> slots;
   slots.fill(kFree);
-  std::vector<std::pair<std::string_view, std::vector<pugi::xml_node>>> out;
+  // The children, each with its group; then the groups' elements laid out side by side.
+  std::size_t children = 0;
+  for (pugi::xml_node c = parent.first_child(); c; c = c.next_sibling())
+    children += c.type() == pugi::node_element ? 1 : 0;
+  std::vector<std::pair<pugi::xml_node, std::uint32_t>> seen;
+  seen.reserve(children);
+  std::vector<std::pair<std::string_view, std::size_t>> names;  // name, elements
   std::unordered_map<std::string_view, std::size_t, IHash, IEqual> index;
   for (pugi::xml_node c = parent.first_child(); c; c = c.next_sibling()) {
     if (c.type() != pugi::node_element) continue;
     const std::string_view name = xml::local_name(c);
-    std::size_t at = out.size();
-    if (out.size() < kSmall) {
+    std::size_t at = names.size();
+    if (names.size() < kSmall) {
       std::size_t h = IHash{}(name) & (kSlots - 1);
-      while (slots[h] != kFree && !cim::iequals(out[slots[h]].first, name))
+      while (slots[h] != kFree && !cim::iequals(names[slots[h]].first, name))
         h = (h + 1) & (kSlots - 1);
       if (slots[h] == kFree) {
-        slots[h] = static_cast<std::uint32_t>(out.size());
+        slots[h] = static_cast<std::uint32_t>(names.size());
       } else {
         at = slots[h];
       }
     } else {
       if (index.empty()) {
-        for (std::size_t i = 0; i < out.size(); ++i)
-          index.emplace(out[i].first, i);
+        for (std::size_t i = 0; i < names.size(); ++i)
+          index.emplace(names[i].first, i);
       }
-      at = index.try_emplace(name, out.size()).first->second;
+      at = index.try_emplace(name, names.size()).first->second;
     }
-    if (at == out.size()) {
-      out.push_back({name, {c}});
+    if (at == names.size()) {
+      names.emplace_back(name, 1);
     } else {
-      out[at].second.push_back(c);
+      ++names[at].second;
     }
+    seen.emplace_back(c, static_cast<std::uint32_t>(at));
+  }
+  Grouped out;
+  out.nodes_.resize(seen.size());
+  std::vector<std::size_t> next(names.size());  // where each group's next element goes
+  for (std::size_t g = 0, at = 0; g < names.size(); ++g) {
+    next[g] = at;
+    at += names[g].second;
+  }
+  for (const auto& [node, g] : seen)
+    out.nodes_[next[g]++] = node;
+  out.groups_.reserve(names.size());
+  for (std::size_t g = 0, at = 0; g < names.size(); ++g) {
+    out.groups_.emplace_back(
+        names[g].first, std::span<const pugi::xml_node>(out.nodes_.data() + at, names[g].second));
+    at += names[g].second;
   }
   return out;
 }

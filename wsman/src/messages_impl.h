@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <pugixml.hpp>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -58,11 +59,25 @@ cim::Result<cim::ObjectPath> read_epr(pugi::xml_node n);
 cim::Result<cim::ObjectPath> path_from(std::string_view resource, pugi::xml_node selector_set);
 // Elements of one property/parameter -> a value. `strict`: a text that does not parse as the
 // schema's type is an error (server reading a request) rather than kept as text (client).
-cim::Result<cim::Value> read_value(const std::vector<pugi::xml_node>& elems, std::string_view name,
+cim::Result<cim::Value> read_value(std::span<const pugi::xml_node> elems, std::string_view name,
                                    bool strict);
-// Children of `parent` grouped by local name (case-insensitively), in first-seen order.
-std::vector<std::pair<std::string_view, std::vector<pugi::xml_node>>> grouped(
-    pugi::xml_node parent);
+// Children of `parent` grouped by local name (case-insensitively), in first-seen order, each
+// group's elements in document order. One array holds every group's elements side by side
+// (the groups are views of it): a few allocations per instance, not one per property
+// (decision 0095).
+class Grouped {
+ public:
+  using Group = std::pair<std::string_view, std::span<const pugi::xml_node>>;
+  auto begin() const { return groups_.begin(); }
+  auto end() const { return groups_.end(); }
+  std::size_t size() const { return groups_.size(); }
+
+ private:
+  friend Grouped grouped(pugi::xml_node parent);
+  std::vector<pugi::xml_node> nodes_;
+  std::vector<Group> groups_;
+};
+Grouped grouped(pugi::xml_node parent);
 cim::Result<cim::Instance> read_instance(pugi::xml_node e, std::vector<cim::WireProblem>& problems);
 
 }  // namespace hvsnap::wsman

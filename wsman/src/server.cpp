@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 
@@ -95,7 +94,9 @@ cim::Result<bool> resolves_to_loopback_only(const std::string& host) {
 }
 
 void Server::Impl::accept() {
-  acceptor->async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+  // The next connection's thread, in turn (decision 0095).
+  asio::io_context& home = *iocs[next_ioc++ % iocs.size()];
+  acceptor->async_accept(home, [this](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || stopping) return;
     if (!ec) {
       boost::system::error_code e2;
@@ -184,11 +185,16 @@ cim::Result<std::unique_ptr<Server>> Server::start(std::shared_ptr<Dispatcher> d
   }
   const tcp::endpoint where = addresses->front();
   boost::system::error_code ec;
-  // The acceptor, its retry timer and its closing share one strand: with two I/O threads,
-  // stop() must not close it while an accept handler runs on the other thread.
-  const auto accept_strand = asio::make_strand(impl->ioc);
-  impl->acceptor.emplace(accept_strand);
-  impl->accept_retry.emplace(accept_strand);
+  const std::size_t io_threads = static_cast<std::size_t>(std::max(1, o.io_threads));
+  for (std::size_t i = 0; i < io_threads; ++i) {
+    // Concurrency hint 1: one thread runs it (other threads still post to it safely).
+    impl->iocs.push_back(std::make_unique<asio::io_context>(1));
+    impl->keep_running.push_back(asio::make_work_guard(*impl->iocs.back()));
+  }
+  // The acceptor, its retry timer and its closing are on the first I/O thread (stop() posts
+  // there), so no accept handler runs while it closes.
+  impl->acceptor.emplace(*impl->iocs.front());
+  impl->accept_retry.emplace(*impl->iocs.front());
   impl->acceptor->open(where.protocol(), ec);
   if (!ec) impl->acceptor->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) impl->acceptor->bind(where, ec);
@@ -202,11 +208,11 @@ cim::Result<std::unique_ptr<Server>> Server::start(std::shared_ptr<Dispatcher> d
   if (o.threads > 0) impl->workers.emplace(static_cast<std::size_t>(o.threads));
   impl->accept();
   Impl* self = impl.get();
-  for (int i = 0; i < std::max(1, o.io_threads); ++i) {
-    impl->io_threads.emplace_back([self] {
+  for (std::size_t i = 0; i < io_threads; ++i) {
+    impl->io_threads.emplace_back([self, i] {
       for (;;) {
         try {
-          self->ioc.run();
+          self->iocs[i]->run();
           return;
         } catch (const std::exception&) {
           // A handler threw (a bug): keep serving the others.
@@ -246,7 +252,8 @@ void Server::stop() {
   const auto deadline = std::chrono::steady_clock::now() + 1s;
   while (s.open.load() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(5ms);
-  s.ioc.stop();
+  for (auto& ioc : s.iocs)
+    ioc->stop();
   for (auto& t : s.io_threads) {
     if (t.joinable()) t.join();
   }

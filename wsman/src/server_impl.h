@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -49,7 +50,7 @@ class AuthThrottle {
 class SessionBase {
  public:
   virtual ~SessionBase() = default;
-  // Closes the connection now, whatever it is doing (posted to its own strand).
+  // Closes the connection now, whatever it is doing (posted to its own I/O thread).
   virtual void abort() = 0;
 };
 
@@ -67,7 +68,12 @@ struct Server::Impl {
   AuthThrottle throttle;
   std::optional<asio::ssl::context> tls;
 
-  asio::io_context ioc;
+  // One io_context per I/O thread, each run by that thread alone (decision 0095): a
+  // connection lives on one of them (given out in turn), so its request is read, answered and
+  // written by one thread with no hand-over to another. The listener is on the first.
+  std::vector<std::unique_ptr<asio::io_context>> iocs;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
+  std::size_t next_ioc = 0;  // only the accept handler touches it
   std::optional<tcp::acceptor> acceptor;
   std::optional<asio::steady_timer> accept_retry;
   std::optional<asio::thread_pool> workers;

@@ -15,6 +15,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <array>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -129,6 +131,19 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     --server_.open;
   }
 
+  // Starts the session on its own I/O thread (decision 0095), wherever it was accepted.
+  void start() {
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->run(); });
+  }
+
+  void abort() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      self->delay_.cancel();
+      self->lowest().close();
+    });
+  }
+
+ private:
   void run() {
     if constexpr (kTls) {
       lowest().expires_after(std::chrono::milliseconds(server_.options.handshake_timeout_ms));
@@ -142,14 +157,6 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     }
   }
 
-  void abort() override {
-    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
-      self->delay_.cancel();
-      self->lowest().close();
-    });
-  }
-
- private:
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
 
   const ServerOptions& options() const { return server_.options; }
@@ -174,7 +181,29 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
                             });
   }
 
+  // Feeds the parser what the buffer already holds (decision 0095): a request usually arrives
+  // whole in one read, and parsing it here saves an asynchronous round, its deadline timer and
+  // its hand-over through the executor (the same parser, so the same limits and errors). True
+  // when the header (or, `whole`, the message) is complete or an error (in `ec`) ended it;
+  // false when more bytes must be read.
+  bool parse_buffered(bool whole, beast::error_code& ec) {
+    ec = {};
+    auto complete = [&] { return whole ? parser_->is_done() : parser_->is_header_done(); };
+    while (buffer_.size() > 0 && !complete()) {
+      const std::size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == http::error::need_more) {
+        ec = {};
+        return false;
+      }
+      if (ec) return true;
+      if (used == 0) return false;
+    }
+    return complete();
+  }
+
   void read_header() {
+    if (beast::error_code ec; parse_buffered(false, ec)) return on_header(ec);
     lowest().expires_after(std::chrono::milliseconds(options().header_timeout_ms));
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
@@ -310,6 +339,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   void read_body() {
     parser_->body_limit(server_.max_body);  // a chunked body is counted as it comes
+    if (beast::error_code ec; parse_buffered(true, ec)) return on_body(ec);
     lowest().expires_after(std::chrono::milliseconds(options().body_timeout_ms));
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
@@ -374,8 +404,35 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     keep_alive_ = keep_alive && !server_.stopping;
     res_->keep_alive(keep_alive_);
     res_->prepare_payload();
+    // The head exactly as Beast's serializer writes it (the status line, each field as
+    // "Name: value" in order, a blank line), built in one string and written with the body in
+    // one gather write: the serializer's buffer sequences cost more than the answer's own
+    // writing (decision 0095).
+    const unsigned code = res_->result_int();
+    const std::string_view reason =
+        res_->reason().empty() ? http::obsolete_reason(res_->result()) : res_->reason();
+    head_.clear();
+    head_ += "HTTP/";
+    head_ += static_cast<char>('0' + version / 10 % 10);
+    head_ += '.';
+    head_ += static_cast<char>('0' + version % 10);
+    head_ += ' ';
+    head_ += static_cast<char>('0' + code / 100 % 10);
+    head_ += static_cast<char>('0' + code / 10 % 10);
+    head_ += static_cast<char>('0' + code % 10);
+    head_ += ' ';
+    head_ += reason;
+    head_ += "\r\n";
+    for (const auto& f : *res_) {
+      head_ += f.name_string();
+      head_ += ": ";
+      head_ += f.value();
+      head_ += "\r\n";
+    }
+    head_ += "\r\n";
     lowest().expires_after(std::chrono::milliseconds(options().write_timeout_ms));
-    http::async_write(stream_, *res_,
+    const std::array<asio::const_buffer, 2> out{asio::buffer(head_), asio::buffer(res_->body())};
+    asio::async_write(stream_, out,
                       [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                         if (ec) return self->close();
                         if (self->keep_alive_) return self->next_request();
@@ -434,6 +491,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   asio::steady_timer delay_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> res_;
+  std::string head_;  // the response's status line and fields, as written
   std::optional<http::response<http::empty_body>> continue_;
   std::optional<Denial> denied_;
   std::string claimed_user_;
@@ -450,7 +508,7 @@ void Server::Impl::start_session(Stream stream, tcp::endpoint peer) {
     std::lock_guard lock(sessions_mu);
     sessions.emplace(s.get(), s);
   }
-  s->run();
+  s->start();
 }
 
 // The two streams accept() (server.cpp) starts sessions on.

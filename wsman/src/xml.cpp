@@ -19,15 +19,33 @@ std::string_view prefix_of(const char* qname) {
                : std::string_view();
 }
 
+// Does the attribute name declare `prefix` ("xmlns" for the empty one, else "xmlns:prefix")?
+// Compared in place: this runs for every attribute of every ancestor of every element a request
+// is read by (no strlen, no view of the name; decision 0095). `prefix` holds no NUL.
+bool declares_prefix(const char* name, std::string_view prefix) {
+  if (name[0] != 'x' || name[1] != 'm' || name[2] != 'l' || name[3] != 'n' || name[4] != 's')
+    return false;
+  if (prefix.empty()) return name[5] == '\0';
+  if (name[5] != ':') return false;
+  const char* p = name + 6;
+  for (const char c : prefix) {
+    if (*p != c) return false;  // also at the name's end (its NUL is no prefix character)
+    ++p;
+  }
+  return *p == '\0';
+}
+
+// Is the local part of `qname` exactly `local`? (In place, as above.)
+bool local_is(const char* qname, std::string_view local) {
+  const char* colon = std::strchr(qname, ':');
+  const char* l = colon ? colon + 1 : qname;
+  return std::strncmp(l, local.data(), local.size()) == 0 && l[local.size()] == '\0';
+}
+
 std::string_view resolve(pugi::xml_node n, std::string_view prefix) {
   for (pugi::xml_node cur = n; cur && cur.type() == pugi::node_element; cur = cur.parent()) {
     for (pugi::xml_attribute a = cur.first_attribute(); a; a = a.next_attribute()) {
-      const std::string_view name = a.name();
-      if (prefix.empty() ? name == "xmlns"
-                         : (name.size() == prefix.size() + 6 && name.substr(0, 6) == "xmlns:" &&
-                            name.substr(6) == prefix)) {
-        return a.value();
-      }
+      if (declares_prefix(a.name(), prefix)) return a.value();
     }
   }
   if (prefix == "xml") return "http://www.w3.org/XML/1998/namespace";
@@ -41,7 +59,7 @@ std::string_view ns_of(pugi::xml_node n) {
 }
 
 bool is(pugi::xml_node n, std::string_view ns, std::string_view local) {
-  return n.type() == pugi::node_element && local_name(n) == local && ns_of(n) == ns;
+  return n.type() == pugi::node_element && local_is(n.name(), local) && ns_of(n) == ns;
 }
 
 pugi::xml_node child(pugi::xml_node n, std::string_view ns, std::string_view local) {
@@ -77,12 +95,7 @@ namespace {
 // Does n itself declare the prefix (xmlns:prefix, or xmlns for the empty one)?
 bool declares(pugi::xml_node n, std::string_view prefix) {
   for (pugi::xml_attribute a = n.first_attribute(); a; a = a.next_attribute()) {
-    const std::string_view name = a.name();
-    if (prefix.empty() ? name == "xmlns"
-                       : (name.size() == prefix.size() + 6 && name.substr(0, 6) == "xmlns:" &&
-                          name.substr(6) == prefix)) {
-      return true;
-    }
+    if (declares_prefix(a.name(), prefix)) return true;
   }
   return false;
 }

@@ -152,6 +152,28 @@ TEST(WsmanEnumeration, ABatchIsCutToMaxEnvelopeSizeAndNothingIsLostOrRepeated) {
   EXPECT_EQ(std::set<std::string>(names.begin(), names.end()).size(), 40U);
 }
 
+// An optimized enumeration's envelope is measured with a 41-character stand-in for its context
+// id, which is drawn only when a context is kept (decision 0095): a kept id must have that
+// length, and one that ends in its first answer names no context.
+TEST(WsmanEnumeration, AKeptContextIdHasTheLengthTheEnvelopeWasMeasuredWith) {
+  Fixture f(5);
+  Response kept = f.call(envelope(kActEnum, std::string(kWmi) + "*", "",
+                                  wql_enumerate(kAll, "<w:OptimizeEnumeration/>")));
+  ASSERT_FALSE(kept.fault);
+  EXPECT_FALSE(kept.end_of_sequence);
+  EXPECT_EQ(kept.context.size(),
+            std::string_view("uuid:00000000-0000-4000-8000-000000000000").size())
+      << kept.context;
+  EXPECT_EQ(kept.context.rfind("uuid:", 0), 0U) << kept.context;
+  Response ended = f.call(
+      envelope(kActEnum, std::string(kWmi) + "*", "",
+               wql_enumerate(kAll, "<w:OptimizeEnumeration/><w:MaxElements>10</w:MaxElements>")));
+  ASSERT_FALSE(ended.fault);
+  EXPECT_TRUE(ended.end_of_sequence);
+  EXPECT_EQ(ended.items.size(), 5U);
+  EXPECT_TRUE(ended.context.empty()) << ended.context;
+}
+
 TEST(WsmanEnumeration, AnItemThatCannotFitIsAnEncodingLimitFault) {
   Fixture f(0);
   f.provider->add_vm("VM-big", std::string(20000, 'y'), 2, 1);

@@ -33,10 +33,12 @@ struct ServerOptions {
   std::string tls_cert_file;  // both set: HTTPS
   std::string tls_key_file;
   std::optional<Credentials> basic;  // Basic authentication
-  // Threads that move bytes for every connection and, by default, run the Dispatcher calls
+  // Threads that move bytes for the connections and, by default, run the Dispatcher calls
   // too (a call is short and bounded by the envelope limit; one hand-over less per request
-  // doubles the throughput of one client on two cores: decision 0030). With threads > 0 the
-  // calls go to that many workers instead, so that no call ever holds the I/O.
+  // doubles the throughput of one client on two cores: decision 0030). Each has its own
+  // io_context and the connections are given to them in turn: one connection's requests are
+  // read, answered and written by one thread (decision 0095). With threads > 0 the calls go to
+  // that many workers instead, so that no call ever holds the I/O.
   int io_threads = 2;
   int threads = 0;
 
