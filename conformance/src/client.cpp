@@ -262,11 +262,21 @@ JobTrace Client::wait_job(const ObjectPath& job, Polling polling) {
   return t;
 }
 
-std::string Client::changed_terminal_jobs() {
+std::string Client::changed_terminal_jobs(const model::HostView* seen) {
   for (const auto& [job, end] : ended_) {
-    auto i = provider().get_instance(job);
-    if (!i.ok()) continue;
-    const std::uint16_t now = uint_prop(*i, "JobState");
+    std::uint16_t now = 0;
+    const model::JobView* read = nullptr;
+    if (seen != nullptr) {
+      const auto it = seen->jobs.find(model::id_of(job));
+      if (it != seen->jobs.end() && it->second.readable) read = &it->second;
+    }
+    if (read != nullptr) {
+      now = read->state;
+    } else {
+      auto i = provider().get_instance(job);
+      if (!i.ok()) continue;
+      now = uint_prop(*i, "JobState");
+    }
     if (now != end) {
       return fmt::format("job {} ended {} but a later read says JobState {} (its id reused?)",
                          short_path(job), end, now);
