@@ -177,6 +177,11 @@ JobSample sample_of(const cim::Instance& inst) {
 
 }  // namespace
 
+std::int64_t first_backoff_step(const ClientOptions& options) {
+  if (!options.lean_waits) return options.poll_step_ms;
+  return std::max(options.poll_step_ms, options.first_backoff_step_ms);
+}
+
 std::int64_t backed_off(std::int64_t step, const ClientOptions& options) {
   if (!options.lean_waits) return step;
   return std::min(step * 2, std::max(options.poll_step_ms, options.max_poll_step_ms));
@@ -199,7 +204,8 @@ JobTrace follow_job(cim::Provider& provider, TargetControl* control, const Objec
                                                                  wall_start)
         .count();
   };
-  std::int64_t step = options.poll_step_ms;
+  std::int64_t step =
+      polling == Polling::kBackOff ? first_backoff_step(options) : options.poll_step_ms;
   for (int i = 0; i < options.max_polls; ++i) {
     auto inst = provider.get_instance(job);
     if (!inst.ok()) {
@@ -387,7 +393,7 @@ cim::Status Client::change_states(
   std::vector<std::size_t> waiting(changes.size());
   for (std::size_t i = 0; i < waiting.size(); ++i)
     waiting[i] = i;
-  std::int64_t step = options_.poll_step_ms;
+  std::int64_t step = first_backoff_step(options_);
   for (int n = 0; n < options_.max_polls && !waiting.empty(); ++n) {
     std::vector<ObjectPath> vms;
     for (std::size_t i : waiting)

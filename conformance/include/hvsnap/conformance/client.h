@@ -61,7 +61,10 @@ struct ClientOptions {
   // the even step and the clock reads, on whose order their deterministic schedule builds
   // (decision 0008).
   bool lean_waits = false;
-  std::int64_t max_poll_step_ms = 1000;
+  // A lean wait's first step and its largest (decision 0093: a VM start of 5 s on the fake is
+  // polled at 0, 1, 3 and 5 s — four reads, not seven; a live host waits at most 2 s more).
+  std::int64_t first_backoff_step_ms = 1000;
+  std::int64_t max_poll_step_ms = 2000;
   std::int64_t job_budget_ms = std::int64_t{15} * 60 * 1000;  // give up on a job after this long
   int max_polls = 4000;
 };
@@ -161,6 +164,9 @@ JobTrace follow_job(cim::Provider& provider, TargetControl* control, const cim::
 // The next step of a wait that may back off: doubled, at most max_poll_step_ms, with lean_waits;
 // else the same.
 std::int64_t backed_off(std::int64_t step, const ClientOptions& options);
+// The first step of a wait that may back off: first_backoff_step_ms with lean_waits (decision
+// 0093), else poll_step_ms.
+std::int64_t first_backoff_step(const ClientOptions& options);
 
 // "Msvm_CollectionSnapshotService.CreateSnapshot(Collection=…, SnapshotType=1)" — a call
 // rendered for people: a service by its class, any other object by its path.
