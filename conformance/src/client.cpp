@@ -178,7 +178,8 @@ JobSample sample_of(const cim::Instance& inst) {
 }  // namespace
 
 std::int64_t first_backoff_step(const ClientOptions& options) {
-  if (!options.lean_waits) return options.poll_step_ms;
+  // A step of 0 (a target whose clock moves on every call) asks for no wait at all.
+  if (!options.lean_waits || options.poll_step_ms <= 0) return options.poll_step_ms;
   return std::max(options.poll_step_ms, options.first_backoff_step_ms);
 }
 

@@ -91,6 +91,9 @@ TEST(Client, ABackedOffWaitStartsAtItsFirstStep) {
   EXPECT_EQ(backed_off(2000, o), 2000);
   o.first_backoff_step_ms = 0;  // never below the ordinary step
   EXPECT_EQ(first_backoff_step(o), o.poll_step_ms);
+  o.first_backoff_step_ms = 1000;
+  o.poll_step_ms = 0;  // no wait asked for: none
+  EXPECT_EQ(first_backoff_step(o), 0);
 }
 
 }  // namespace

@@ -165,7 +165,7 @@ JobTrace follow_job(cim::Provider& provider, TargetControl* control, const cim::
 // else the same.
 std::int64_t backed_off(std::int64_t step, const ClientOptions& options);
 // The first step of a wait that may back off: first_backoff_step_ms with lean_waits (decision
-// 0093), else poll_step_ms.
+// 0093), else poll_step_ms; 0 when poll_step_ms is 0.
 std::int64_t first_backoff_step(const ClientOptions& options);
 
 // "Msvm_CollectionSnapshotService.CreateSnapshot(Collection=…, SnapshotType=1)" — a call
