@@ -14,7 +14,8 @@
 namespace hvsnap::conformance {
 
 struct CostModel {
-  // Requests the suite makes (decisions 0070, 0084, 0094: measured over WS-Management, seed 20261124).
+  // Requests the suite makes (decisions 0070, 0084, 0094: measured over WS-Management, seed
+  // 20261124).
   double requests_per_matrix_case = 0;  // 0: the measured figure for the options' coverage
   // Rough figures, not yet measured (requests_bench's full-profile run measures them).
   double requests_per_sequence_step = 30;
