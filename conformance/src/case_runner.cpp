@@ -18,7 +18,9 @@ using model::id_of;
 namespace {
 
 struct Arranged {
-  explicit Arranged(const RunConfig& c) : cfg(&c) {}
+  // A case watches the snapshot collections its scope reaches, not the whole host's
+  // (decision 0091).
+  explicit Arranged(const RunConfig& c) : cfg(&c) { scope.whole_host_collections = false; }
   const RunConfig* cfg;
   Findings setup_findings;          // the judged set-up CreateSnapshot calls
   int setup_retries = 0;            // their repeats after a Timeout (TimeoutRetry)
@@ -354,6 +356,12 @@ Called call_and_observe(Client& cl, const cim::PropertyList& in, const model::Sc
                         const model::HostView& before, const RunConfig& cfg) {
   Called r;
   r.before = before;
+  if (!before.whole_host_collections) {
+    // A collection an earlier call's judgement reached only from its new snapshots (one no
+    // group links) is not reached by a new observation: not watched from here (decision 0091).
+    std::erase_if(r.before.all_collections,
+                  [&](const std::string& id) { return !r.before.collections.count(id); });
+  }
   auto res = cl.invoke(collection_snapshot_service(), names::kCreateSnapshot, in);
   r.outcome = model::CallOutcome::from(res);
   if (!r.outcome.fault && r.outcome.return_value == cim::ReturnCode::kJobStarted && r.outcome.job) {
@@ -367,7 +375,7 @@ Called call_and_observe(Client& cl, const cim::PropertyList& in, const model::Sc
     r.after = cl.observe(scope);
     if (!succeeded) break;
     // A success whose collection is not visible yet may be lagging (CS-INV-7 allows a bound).
-    if (r.after.all_collections.size() > before.all_collections.size()) break;
+    if (r.after.all_collections.size() > r.before.all_collections.size()) break;
     cl.pass_time(cfg.client.poll_step_ms);
   }
   return r;
@@ -629,8 +637,9 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     if (main.outcome.trace) report.job_end = main.outcome.trace->final_state();
     for (auto& f : j.findings)
       report.findings.push_back(std::move(f));
-    // Every job of the case that ended, read once more after the call under test (CS-INV-6).
-    const std::string changed = cl.changed_terminal_jobs();
+    // Every job of the case that ended, read once more after the call under test (CS-INV-6);
+    // the watched jobs were, by the observation after it (decision 0092).
+    const std::string changed = cl.changed_terminal_jobs(&main.after);
     report.findings.push_back(finding("inv6.terminal-stable",
                                       changed.empty() ? Verdict::kPass : Verdict::kFail, changed));
     if (without_r) {

@@ -177,6 +177,12 @@ JobSample sample_of(const cim::Instance& inst) {
 
 }  // namespace
 
+std::int64_t first_backoff_step(const ClientOptions& options) {
+  // A step of 0 (a target whose clock moves on every call) asks for no wait at all.
+  if (!options.lean_waits || options.poll_step_ms <= 0) return options.poll_step_ms;
+  return std::max(options.poll_step_ms, options.first_backoff_step_ms);
+}
+
 std::int64_t backed_off(std::int64_t step, const ClientOptions& options) {
   if (!options.lean_waits) return step;
   return std::min(step * 2, std::max(options.poll_step_ms, options.max_poll_step_ms));
@@ -199,7 +205,8 @@ JobTrace follow_job(cim::Provider& provider, TargetControl* control, const Objec
                                                                  wall_start)
         .count();
   };
-  std::int64_t step = options.poll_step_ms;
+  std::int64_t step =
+      polling == Polling::kBackOff ? first_backoff_step(options) : options.poll_step_ms;
   for (int i = 0; i < options.max_polls; ++i) {
     auto inst = provider.get_instance(job);
     if (!inst.ok()) {
@@ -262,11 +269,21 @@ JobTrace Client::wait_job(const ObjectPath& job, Polling polling) {
   return t;
 }
 
-std::string Client::changed_terminal_jobs() {
+std::string Client::changed_terminal_jobs(const model::HostView* seen) {
   for (const auto& [job, end] : ended_) {
-    auto i = provider().get_instance(job);
-    if (!i.ok()) continue;
-    const std::uint16_t now = uint_prop(*i, "JobState");
+    std::uint16_t now = 0;
+    const model::JobView* read = nullptr;
+    if (seen != nullptr) {
+      const auto it = seen->jobs.find(model::id_of(job));
+      if (it != seen->jobs.end() && it->second.readable) read = &it->second;
+    }
+    if (read != nullptr) {
+      now = read->state;
+    } else {
+      auto i = provider().get_instance(job);
+      if (!i.ok()) continue;
+      now = uint_prop(*i, "JobState");
+    }
     if (now != end) {
       return fmt::format("job {} ended {} but a later read says JobState {} (its id reused?)",
                          short_path(job), end, now);
@@ -377,7 +394,7 @@ cim::Status Client::change_states(
   std::vector<std::size_t> waiting(changes.size());
   for (std::size_t i = 0; i < waiting.size(); ++i)
     waiting[i] = i;
-  std::int64_t step = options_.poll_step_ms;
+  std::int64_t step = first_backoff_step(options_);
   for (int n = 0; n < options_.max_polls && !waiting.empty(); ++n) {
     std::vector<ObjectPath> vms;
     for (std::size_t i : waiting)

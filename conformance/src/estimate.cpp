@@ -12,12 +12,12 @@ namespace hvsnap::conformance {
 namespace {
 
 // Measured with bench/requests_bench.cpp against the served fake, seed 20261124 (decisions
-// 0070, 0084): all requests of a core run divided by its cases (388 pairwise: 40,008 requests;
-// 2,248 exhaustive: 277,745), and the simulated time the suite let pass per case.
-constexpr double kRequestsPerCasePairwise = 103.1;
-constexpr double kRequestsPerCaseExhaustive = 123.6;
-constexpr double kWaitMsPerCasePairwise = 4'700;
-constexpr double kWaitMsPerCaseExhaustive = 4'000;
+// 0070, 0084, 0094): all requests of a core run divided by its cases (388 pairwise: 35,569
+// requests; 2,248 exhaustive: 250,243), and the simulated time the suite let pass per case.
+constexpr double kRequestsPerCasePairwise = 91.7;
+constexpr double kRequestsPerCaseExhaustive = 111.3;
+constexpr double kWaitMsPerCasePairwise = 4'900;
+constexpr double kWaitMsPerCaseExhaustive = 4'200;
 // The runner's fixed parts: a capability probe per power configuration and snapshot type
 // (contract §4.1), and the SnapshotSettings sweep (192 combinations of the four settings and
 // two forms, and 8 of IgnoreNonSnapshottableDisks against a disk that cannot be checkpointed).

@@ -177,6 +177,16 @@ HostView observe(cim::Provider& p, const Scope& scope) {
     }
     v.jobs[j.id] = std::move(j);
   }
+  v.whole_host_collections = scope.whole_host_collections;
+  if (!scope.whole_host_collections) {
+    // The collections the scope reaches; a new one no group links is found from the new
+    // snapshots when the call is judged (complete_observation, decision 0091).
+    for (const auto& [id, c] : v.collections) {
+      v.all_collections.insert(id);
+      v.collection_paths.emplace(id, c.path);
+    }
+    return v;
+  }
   auto all = p.enumerate_instances(names::kNamespace, names::kSnapshotCollection);
   if (all.ok()) {
     for (const auto& c : *all) {
@@ -236,7 +246,30 @@ void complete_observation(cim::Provider& p, const model::ReadPlan& plan, model::
   }
 }
 
+// A view of the collections the scope reaches (decision 0091): every new snapshot of a VM in
+// scope that no collection in the view lists is followed to its collection through
+// Msvm_CollectedSnapshots, so a new collection that no group links is found and counted as the
+// host-wide enumeration found it. A legal host lists every new snapshot in the new collection
+// its group links: no read then.
+void reach_new_collections(cim::Provider& p, model::Observation& o) {
+  if (o.after.whole_host_collections) return;
+  std::set<std::string> listed;  // (one read per such snapshot: only a defective host pays)
+  for (const auto& [id, c] : o.after.collections)
+    listed.insert(c.members.begin(), c.members.end());
+  for (const auto& [id, s] : o.after.snapshots) {
+    if (o.before.snapshots.count(id) || listed.count(id) || s.path.keys().empty()) continue;
+    auto r = p.associators(s.path, {std::string(names::kCollectedSnapshots), "", "", ""});
+    if (!r.ok()) continue;  // no collection found: judged as a snapshot outside any
+    for (const auto& c : *r) {
+      const std::string cid = id_of(c.path());
+      o.after.all_collections.insert(cid);
+      o.after.collection_paths.emplace(cid, c.path());
+    }
+  }
+}
+
 void complete_observation(cim::Provider& p, bool management, model::Observation& o) {
+  reach_new_collections(p, o);
   complete_observation(p, model::plan_reads(o.before, o.outcome, o.after, management), o);
 }
 

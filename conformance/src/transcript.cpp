@@ -68,6 +68,7 @@ ordered_json view_json(const model::HostView& v) {
     }
     out["jobs"] = std::move(jobs);
   }
+  if (!v.whole_host_collections) out["whole-host-collections"] = false;  // decision 0091
   if (v.host_time_us) out["host-time-us"] = *v.host_time_us;
   if (!v.problems.empty()) {
     ordered_json problems = ordered_json::array();

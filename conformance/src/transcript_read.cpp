@@ -252,6 +252,7 @@ model::HostView read_view(const Reader& r) {
     model::JobView j = read_job(x);
     v.jobs[j.id] = std::move(j);
   });
+  v.whole_host_collections = r.boolean_or("whole-host-collections", true);  // decision 0091
   if (r.has("host-time-us")) v.host_time_us = r.at("host-time-us").integer();
   if (r.has("problems")) v.problems = read_problems(r.at("problems"));
   if (r.has("errors")) v.errors = r.at("errors").texts();

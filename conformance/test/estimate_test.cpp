@@ -81,5 +81,20 @@ TEST(Client, ABackedOffWaitDoublesUpToItsLimit) {
   EXPECT_EQ(backed_off(250, o), 250);
 }
 
+// A lean wait starts at its first step (decision 0093); an even one at the ordinary step.
+TEST(Client, ABackedOffWaitStartsAtItsFirstStep) {
+  ClientOptions o;
+  EXPECT_EQ(first_backoff_step(o), o.poll_step_ms);
+  o.lean_waits = true;
+  EXPECT_EQ(first_backoff_step(o), 1000);
+  EXPECT_EQ(backed_off(first_backoff_step(o), o), 2000);
+  EXPECT_EQ(backed_off(2000, o), 2000);
+  o.first_backoff_step_ms = 0;  // never below the ordinary step
+  EXPECT_EQ(first_backoff_step(o), o.poll_step_ms);
+  o.first_backoff_step_ms = 1000;
+  o.poll_step_ms = 0;  // no wait asked for: none
+  EXPECT_EQ(first_backoff_step(o), 0);
+}
+
 }  // namespace
 }  // namespace hvsnap::conformance

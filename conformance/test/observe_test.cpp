@@ -220,5 +220,114 @@ TEST(Client, CleansUpAHostOnlyWhenItOutlivesTheCase) {
   }
 }
 
+// A host of VM1 in group G1 that snapshots it into SC1 (one checkpoint S1); `linked`: G1 links
+// SC1, as CS-INV-7 requires; else SC1 is reachable only from S1 (Msvm_CollectedSnapshots).
+class OneSnapshotHost final : public cim::Provider {
+ public:
+  explicit OneSnapshotHost(bool linked) : linked_(linked) {}
+  cim::Result<Instance> get_instance(const ObjectPath& p) override {
+    if (model::id_of(p) == "VM1") return instance(vm_, {{"EnabledState", Value::uint16(2)}});
+    if (model::id_of(p) == "SC1" && made_) return instance(coll_);
+    if (model::id_of(p) == "S1" && made_) return snapshot();
+    return cim::not_found("no " + p.to_string());
+  }
+  cim::Result<std::vector<Instance>> enumerate_instances(std::string_view,
+                                                         std::string_view) override {
+    ++enumerations_;
+    if (made_) return std::vector<Instance>{instance(coll_)};
+    return std::vector<Instance>{};
+  }
+  cim::Result<std::vector<Instance>> associators(const ObjectPath& from,
+                                                 const cim::AssociatorsFilter& f) override {
+    const std::string id = model::id_of(from);
+    std::vector<Instance> out;
+    if (!made_) {
+      if (id == "G1" && f.assoc_class == names::kCollectedVirtualSystems)
+        out.push_back(instance(vm_));
+      return out;
+    }
+    if (id == "VM1" &&
+        (f.assoc_class == names::kSnapshotOfVm || f.assoc_class == names::kMostCurrentSnapshot))
+      out.push_back(snapshot());
+    if (id == "G1" && f.assoc_class == names::kCollectedVirtualSystems)
+      out.push_back(instance(vm_));
+    if (id == "G1" && f.assoc_class == names::kSnapshotOfGroup && linked_)
+      out.push_back(instance(coll_));
+    if (id == "SC1" && f.assoc_class == names::kCollectedSnapshots) out.push_back(snapshot());
+    if (id == "S1" && f.assoc_class == names::kCollectedSnapshots) {
+      ++from_snapshot_;
+      out.push_back(instance(coll_));
+    }
+    return out;
+  }
+  cim::Result<std::vector<Instance>> references(const ObjectPath&,
+                                                const cim::ReferencesFilter&) override {
+    return std::vector<Instance>{};
+  }
+  cim::Result<cim::MethodResult> invoke_method(const ObjectPath&, std::string_view,
+                                               const cim::PropertyList&) override {
+    return cim::Status(cim::StatusKind::kNotSupported, "read-only");
+  }
+  Instance snapshot() const {
+    return instance(
+        snap_, {{"VirtualSystemIdentifier", Value::string("VM1")},
+                {"VirtualSystemType", Value::string(std::string(names::kTypeSnapshotRealized))}});
+  }
+
+  ObjectPath vm_ = path(names::kComputerSystem, "Name", "VM1");
+  ObjectPath group_ = path(names::kVmGroup, "CollectionID", "G1");
+  ObjectPath coll_ = path(names::kSnapshotCollection, "CollectionID", "SC1");
+  ObjectPath snap_ = path(names::kVssd, "InstanceID", "S1");
+  bool made_ = false;
+  int enumerations_ = 0;
+  int from_snapshot_ = 0;
+
+ private:
+  bool linked_;
+};
+
+// A case watches the collections its scope reaches (decision 0091): no host-wide enumeration;
+// a new collection its group does not link is found from the new checkpoint and judged under
+// CS-INV-7 as the enumeration found it; a linked one costs no further read.
+TEST(Observe, ACaseFindsANewCollectionFromItsSnapshotsNotByEnumeratingTheHost) {
+  for (bool linked : {true, false}) {
+    OneSnapshotHost host(linked);
+    model::Scope scope;
+    scope.vms = {host.vm_};
+    scope.groups = {host.group_};
+    scope.whole_host_collections = false;
+    model::Observation o;
+    o.before = observe(host, scope);
+    host.made_ = true;
+    o.outcome.result = host.coll_;
+    o.after = observe(host, scope);
+    EXPECT_EQ(host.enumerations_, 0) << linked;
+    EXPECT_EQ(o.after.all_collections.count("SC1"), linked ? 1U : 0U) << linked;
+    complete_observation(host, false, o);
+    EXPECT_EQ(host.from_snapshot_, linked ? 0 : 1) << linked;
+    EXPECT_EQ(o.after.all_collections, std::set<std::string>{"SC1"}) << linked;
+    EXPECT_EQ(o.unlinked.count("SC1"), linked ? 0U : 1U) << linked;
+    model::Expectation e;
+    e.allowed = model::allowed_outcomes(e.classes, {});
+    e.group = "G1";
+    e.members = {"VM1"};
+    e.inside = {"G1", "VM1"};
+    const model::Judgement j = model::judge(e, o);
+    const Finding* bad = first_problem(j.findings);
+    if (linked) {
+      EXPECT_EQ(bad, nullptr) << bad->check << ": " << bad->message;
+    } else {
+      ASSERT_NE(bad, nullptr);
+      EXPECT_EQ(bad->check, "inv7.reachable-from-group") << bad->message;
+    }
+  }
+  // The whole host's collections, as sequences and concurrent rounds read them.
+  OneSnapshotHost host(true);
+  model::Scope scope;
+  scope.vms = {host.vm_};
+  observe(host, scope);
+  EXPECT_EQ(host.enumerations_, 1);
+}
+
 }  // namespace
 }  // namespace hvsnap::conformance

@@ -61,7 +61,10 @@ struct ClientOptions {
   // the even step and the clock reads, on whose order their deterministic schedule builds
   // (decision 0008).
   bool lean_waits = false;
-  std::int64_t max_poll_step_ms = 1000;
+  // A lean wait's first step and its largest (decision 0093: a VM start of 5 s on the fake is
+  // polled at 0, 1, 3 and 5 s — four reads, not seven; a live host waits at most 2 s more).
+  std::int64_t first_backoff_step_ms = 1000;
+  std::int64_t max_poll_step_ms = 2000;
   std::int64_t job_budget_ms = std::int64_t{15} * 60 * 1000;  // give up on a job after this long
   int max_polls = 4000;
 };
@@ -110,8 +113,10 @@ class Client {
 
   // Reads every CreateSnapshot job this client saw end once more: a terminal state never
   // changes (CS-INV-6). Says how the first one changed, or "" (a job that is gone is CS-INV-8's
-  // business, not judged here).
-  std::string changed_terminal_jobs();
+  // business, not judged here). A job `seen` read readable (an observation made after the call
+  // under test: its watched jobs, Scope::jobs) counts as that read; no second Get (decision
+  // 0092).
+  std::string changed_terminal_jobs(const model::HostView* seen = nullptr);
 
   // The host in scope (conformance/observe.h), with the host's clock where the control can tell
   // it and every wire problem the target showed since the last observation (CS-READ-1).
@@ -159,6 +164,9 @@ JobTrace follow_job(cim::Provider& provider, TargetControl* control, const cim::
 // The next step of a wait that may back off: doubled, at most max_poll_step_ms, with lean_waits;
 // else the same.
 std::int64_t backed_off(std::int64_t step, const ClientOptions& options);
+// The first step of a wait that may back off: first_backoff_step_ms with lean_waits (decision
+// 0093), else poll_step_ms; 0 when poll_step_ms is 0.
+std::int64_t first_backoff_step(const ClientOptions& options);
 
 // "Msvm_CollectionSnapshotService.CreateSnapshot(Collection=…, SnapshotType=1)" — a call
 // rendered for people: a service by its class, any other object by its path.

@@ -1,7 +1,7 @@
 // What a certification run will cost before it starts (a live run prints it): how many requests
 // the suite makes and how long they and its waits take, for the chosen coverage and profile.
 // The figures per case, per sequence step and per concurrent round were measured against the
-// served fake (bench/requests_bench.cpp, decisions 0070, 0084); a live host answers the same
+// served fake (bench/requests_bench.cpp, decisions 0070, 0084, 0094); a live host answers the same
 // requests, but its own clock, not an advance of the fake's, decides how long its jobs and VM
 // starts last.
 #pragma once
@@ -14,7 +14,8 @@
 namespace hvsnap::conformance {
 
 struct CostModel {
-  // Requests the suite makes (decisions 0070, 0084: measured over WS-Management, seed 20261124).
+  // Requests the suite makes (decisions 0070, 0084, 0094: measured over WS-Management, seed
+  // 20261124).
   double requests_per_matrix_case = 0;  // 0: the measured figure for the options' coverage
   // Rough figures, not yet measured (requests_bench's full-profile run measures them).
   double requests_per_sequence_step = 30;

@@ -77,14 +77,21 @@ struct Scope {
   std::vector<cim::ObjectPath> management;   // management collections
   std::vector<cim::ObjectPath> collections;  // extra snapshot collections to follow
   std::vector<cim::ObjectPath> jobs;         // other calls' jobs to watch (CS-INV-9)
+  // true: every Msvm_SnapshotCollection of the host is enumerated (HostView::all_collections);
+  // false: only the collections the scope reaches (linked to its groups, or named), and a new
+  // one is found from the new snapshots of its VMs when the call is judged (decision 0091).
+  bool whole_host_collections = true;
 };
 
 struct HostView {
   std::map<std::string, VmView> vms;
   std::map<std::string, SnapView> snapshots;  // every snapshot of a VM in scope
   std::map<std::string, GroupView> groups;
-  std::map<std::string, CollectionView> collections;        // linked to a group in scope, or named
-  std::set<std::string> all_collections;                    // every Msvm_SnapshotCollection id
+  std::map<std::string, CollectionView> collections;  // linked to a group in scope, or named
+  std::set<std::string> all_collections;              // every Msvm_SnapshotCollection id
+  // false: all_collections holds the collections the scope reached (and, after the call, those
+  // reached from its new snapshots), not the whole host's (Scope::whole_host_collections).
+  bool whole_host_collections = true;
   std::map<std::string, cim::ObjectPath> collection_paths;  // ... and its path
   std::map<std::string, JobView> jobs;                      // the watched jobs of Scope::jobs
   std::optional<std::int64_t> host_time_us;  // the host's clock when observed, when known
@@ -140,6 +147,7 @@ HostView restrict_view(const HostView& v, Keep keep, bool keep_host_collections)
     if (keep(id)) out.jobs[id] = j;
   }
   out.host_time_us = v.host_time_us;
+  out.whole_host_collections = v.whole_host_collections;
   if (keep_host_collections) out.all_collections = v.all_collections;
   return out;
 }
