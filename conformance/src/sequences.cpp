@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include "hvsnap/cim/codes.h"
-#include "hvsnap/cim/names.h"
 #include "hvsnap/conformance/catalogue.h"
 #include "sequence_harness.h"
 
@@ -16,7 +15,6 @@ namespace hvsnap::conformance {
 
 using cim::ObjectPath;
 using model::id_of;
-using nlohmann::json;
 
 // Three VMs (v0 running, v1 running, v2 off), groups g0={v0,v1}, g1={v1,v2}, g2={v2},
 // and a sentinel group with one snapshot. On the fake, v0's checkpoint limit is 3 so
