@@ -42,10 +42,10 @@ namespace http = boost::beast::http;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr auto kMaxIdle = std::chrono::seconds(118);   // libcurl's CURLOPT_MAXAGE_CONN default
-constexpr std::uint32_t kMaxHeaderBytes = 100 * 1024;  // libcurl's CURL_MAX_HTTP_HEADER
-constexpr std::size_t kReadBytes = 64 * 1024;          // at most per recv
-constexpr long kDefaultConnectMs = 300'000;            // libcurl's, for connect_timeout_ms 0
+constexpr auto kMaxIdle = std::chrono::seconds(118);        // libcurl's CURLOPT_MAXAGE_CONN default
+constexpr std::uint32_t kMaxHeaderBytes = 100 * 1024;       // libcurl's CURL_MAX_HTTP_HEADER
+constexpr std::size_t kReadBytes = std::size_t{64} * 1024;  // at most per recv
+constexpr long kDefaultConnectMs = 300'000;                 // libcurl's, for connect_timeout_ms 0
 
 // Where the requests go, taken apart from the endpoint once.
 struct Target {

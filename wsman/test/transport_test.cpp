@@ -142,7 +142,8 @@ TEST_P(Transports, BothTransportsBehaveTheSame) {
   }
 }
 
-std::vector<Scenario> scenarios() {
+// The wire as it should be, and connections that end early.
+std::vector<Scenario> early_scenarios() {
   const std::string ok = "ok 7601";
   const std::string unavailable = "Unavailable: http://127.0.0.1:PORT/wsman: ";
   const std::string failed = "Failed: http://127.0.0.1:PORT/wsman: ";
@@ -177,6 +178,14 @@ std::vector<Scenario> scenarios() {
   add({"DroppedOnReuseIsRetriedOnce",
        [](int n) {
          return n == 1 ? Step{{}, 0, 0, Then::kClose} : Step{{ok_answer()}};
+       },
+       2,
+       {ok, ok},
+       2,
+       3});
+  add({"ResetOnReuse",
+       [](int n) {
+         return n == 1 ? Step{{}, 0, 0, Then::kReset} : Step{{ok_answer()}};
        },
        2,
        {ok, ok},
@@ -237,6 +246,17 @@ std::vector<Scenario> scenarios() {
          "Unsupported protocol");
   strict("StrictAboutLineEnds",
          "HTTP/1.1 200 OK\nContent-Length: " + std::to_string(body.size()) + "\n\n" + body, "");
+  return out;
+}
+
+// What goes wrong late: time, size, statuses, malformed answers.
+std::vector<Scenario> late_scenarios() {
+  const std::string ok = "ok 7601";
+  const std::string unavailable = "Unavailable: http://127.0.0.1:PORT/wsman: ";
+  const std::string failed = "Failed: http://127.0.0.1:PORT/wsman: ";
+  const std::string body = windows("get-win32-operatingsystem.xml");
+  std::vector<Scenario> out;
+  auto add = [&](Scenario s) { out.push_back(std::move(s)); };
   // Slow beyond the timeout: fatal (decision 0033), told once; the next call fails at once.
   add({"SlowBeyondTheTimeout",
        [](int) {
@@ -335,12 +355,20 @@ std::vector<Scenario> scenarios() {
        {ok, ok}});
   add({"HeadTooLarge",
        [body](int) {
-         return Step{{head(200, "OK", "X-Pad: " + std::string(110 * 1024, 'a') + "\r\n") +
-                      "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body}};
+         return Step{
+             {head(200, "OK", "X-Pad: " + std::string(std::size_t{110} * 1024, 'a') + "\r\n") +
+              "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body}};
        },
        1,
        {failed + "Out of memory"}});
   return out;
+}
+
+std::vector<Scenario> scenarios() {
+  std::vector<Scenario> all = early_scenarios();
+  for (Scenario& s : late_scenarios())
+    all.push_back(std::move(s));
+  return all;
 }
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, Transports, ValuesIn(scenarios()),
