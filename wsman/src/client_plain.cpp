@@ -21,7 +21,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -167,7 +166,39 @@ bool still_open(int fd) {
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
-using Parser = http::response_parser<http::string_body>;
+// A Beast body that appends what comes to a string: string_body resizes the string first,
+// zero-filling each part before it copies it in (a tenth of the transport's instructions).
+struct AppendBody {
+  using value_type = std::string;
+  class reader {  // NOLINT(readability-identifier-naming): Beast's Body concept names it
+   public:
+    template <bool kIsRequest, class Fields>
+    reader(http::header<kIsRequest, Fields>& /*head*/, value_type& body) : body_(body) {}
+    void init(const boost::optional<std::uint64_t>& length, boost::system::error_code& ec) {
+      // A declared length is within body_limit (checked first): room for all of it at once.
+      if (length) body_.reserve(static_cast<std::size_t>(*length));
+      ec = {};
+    }
+    template <class Buffers>
+    std::size_t put(const Buffers& buffers, boost::system::error_code& ec) {
+      std::size_t n = 0;
+      for (auto it = boost::asio::buffer_sequence_begin(buffers);
+           it != boost::asio::buffer_sequence_end(buffers); ++it) {
+        const boost::asio::const_buffer b = *it;
+        body_.append(static_cast<const char*>(b.data()), b.size());
+        n += b.size();
+      }
+      ec = {};
+      return n;
+    }
+    static void finish(boost::system::error_code& ec) { ec = {}; }
+
+   private:
+    value_type& body_;
+  };
+};
+
+using Parser = http::response_parser<AppendBody>;
 
 bool starts_http(const boost::beast::flat_buffer& in) {
   const std::string_view got(static_cast<const char*>(in.data().data()),
