@@ -1,6 +1,6 @@
 // The client's plain-HTTP transport (decision 0101): an http:// endpoint without credentials
 // or a proxy goes over a socket of its own, its answers read by Boost.Beast's response parser,
-// for about a quarter of the instructions libcurl spent on a request. It behaves as the
+// for a sixteenth of the instructions libcurl spent on a request. It behaves as the
 // libcurl transport does, outcome for outcome (transport_test.cpp holds both to it): the same
 // request bytes; connections kept alive in a pool, each checked before reuse and dropped after
 // 118 s idle (libcurl's CURLOPT_MAXAGE_CONN); connect_timeout_ms for the connection and the
