@@ -148,7 +148,8 @@ cim::Result<TargetSpec> make_wsman_target(std::string_view uri, const TargetOpti
   co.ca_file = options.ca_file;
   if (!co.ca_file.empty()) {
     // libcurl reads it itself: check first that it is a regular file of sensible size.
-    if (auto st = cim::check_regular_file(co.ca_file, 16u * 1024 * 1024, "--ca-file"); !st.ok())
+    if (auto st = cim::check_regular_file(co.ca_file, std::size_t{16} * 1024 * 1024, "--ca-file");
+        !st.ok())
       return st;
   }
   // The client's own plain-HTTP transport where it applies, else libcurl (decision 0101);
