@@ -1,9 +1,10 @@
 // The served fake under a bounded load, as users run it (decisions 0030, 0031): `hvsnap serve`
-// in its own process on loopback, 64 keep-alive clients (wsman::Client, libcurl) in this one,
-// for 60 s. Each client reads continuously (Get of a VM, an enumeration) and every 2 s makes
-// a snapshot of its own group: Invoke CreateSnapshot, poll the job every 20 ms until it ends,
-// read the result through Msvm_AffectedJobElement, then read the job once more — what it just
-// created must still be there (CS-INV-8; the served clock follows real time).
+// in its own process on loopback, 64 keep-alive clients (wsman::Client over its own plain-HTTP
+// transport, decision 0101) in this one, for 60 s. Each client reads continuously (Get of a
+// VM, an enumeration) and every 2 s makes a snapshot of its own group: Invoke CreateSnapshot,
+// poll the job every 20 ms until it ends, read the result through Msvm_AffectedJobElement, then
+// read the job once more — what it just created must still be there (CS-INV-8; the served
+// clock follows real time).
 // Reported: requests, errors (must be 0), latency p50/p99/max over every request (p99 must be
 // under 50 ms), and the server's resident memory at the start and at the end (flat).
 //

@@ -3,7 +3,8 @@
 // HVSNAP_SERVE_BINARY names another build's hvsnap to compare servers): a fixture of 250 groups
 // of four running VMs, served with `--clock calls` so that every call moves the fake's clock
 // timing.auto-advance-ms (100 ms), as in-process (decision 0031). Each benchmark thread is one
-// client (wsman::Client, libcurl, keep-alive) in this process — 1, 2 and 8 at once.
+// client (wsman::Client, keep-alive, over its own plain-HTTP transport — decision 0101;
+// HVSNAP_CLIENT_TRANSPORT does not apply here) in this process — 1, 2 and 8 at once.
 //  BM_Get: WS-Transfer Get of one VM. Targets: >= 5,000 Get/s, then >= 10,000, on 2 cores.
 //  BM_Cycle: a full CreateSnapshot cycle over the wire — Invoke, poll the job with Get until
 //            it ends (every call moves the clock 100 ms), then read S through

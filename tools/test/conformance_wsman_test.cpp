@@ -5,6 +5,7 @@
 // per-combination outcomes and the same return-code distributions.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -123,6 +124,32 @@ TEST(ConformanceWsman, AHostWithoutTheControlExtensionIsTreatedAsALiveHost) {
   auto t = spec->factory(1);
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(t->control, nullptr);
+  (*server)->stop();
+}
+
+// HVSNAP_CLIENT_TRANSPORT=libcurl keeps the requests on libcurl (decision 0101); a value it
+// does not know is refused, naming it.
+TEST(ConformanceWsman, TheClientTransportCanBeChosenAndABadChoiceIsRefused) {
+  auto fake = ServedFake::create("sim:", TargetOptions{});
+  ASSERT_TRUE(fake.ok());
+  wsman::ServerOptions so;
+  so.port = 0;
+  auto server = wsman::Server::start(std::make_shared<wsman::Dispatcher>(*fake, *fake), so);
+  ASSERT_TRUE(server.ok());
+  const std::string uri = "wsman+" + (*server)->endpoint();
+  for (const char* which : {"libcurl", "auto", "curl"}) {
+    ::setenv("HVSNAP_CLIENT_TRANSPORT", which, 1);
+    auto spec = make_target(uri, TargetOptions{});
+    if (std::string(which) == "curl") {
+      ASSERT_FALSE(spec.ok());
+      EXPECT_EQ(spec.status().message(),
+                "HVSNAP_CLIENT_TRANSPORT='curl': expected auto or libcurl");
+    } else {
+      ASSERT_TRUE(spec.ok()) << which << ": " << spec.status().to_string();
+      EXPECT_TRUE(spec->caps.control) << which;
+    }
+  }
+  ::unsetenv("HVSNAP_CLIENT_TRANSPORT");
   (*server)->stop();
 }
 

@@ -1,6 +1,9 @@
+// wsman::Client (contract §8): the generic CIM operations as WS-Man requests — Get, WQL
+// Enumerate and Pull loops, Invoke — and their answers read back; the HTTP exchange is a
+// transport's (client_transport.h, decision 0101), its failures mapped to a Status here, the
+// same whichever transport carried it (decision 0033 for the fatal ones).
 #include "hvsnap/wsman/client.h"
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,6 +15,7 @@
 #include <set>
 #include <utility>
 
+#include "client_transport.h"
 #include "hvsnap/cim/names.h"
 #include "hvsnap/cim/text.h"
 #include "hvsnap/wsman/dispatcher.h"
@@ -24,44 +28,12 @@ namespace fs = std::filesystem;
 
 struct Client::Pool {
   std::mutex mu;
-  std::vector<CURL*> idle;
   std::optional<cim::Status> fatal;  // set once: every later request fails with it
-  // The request headers, the same for every request (built once, not per request).
-  struct curl_slist* headers = nullptr;
-  Pool() {
-    headers = curl_slist_append(headers, "Content-Type: application/soap+xml;charset=UTF-8");
-    // No "Expect: 100-continue" (libcurl adds it to larger bodies and then waits for an
-    // interim answer WinRM does not send): one round trip per request.
-    if (headers != nullptr) headers = curl_slist_append(headers, "Expect:");
-  }
-  Pool(const Pool&) = delete;
-  Pool& operator=(const Pool&) = delete;
-  ~Pool() {
-    for (CURL* c : idle)
-      curl_easy_cleanup(c);
-    curl_slist_free_all(headers);
-  }
+  std::unique_ptr<detail::HttpTransport> transport;
+  bool plain = false;  // the Beast transport, not libcurl
 };
 
 namespace {
-
-struct Sink {
-  std::string* out;
-  std::size_t max;
-  bool exceeded = false;
-};
-
-std::size_t on_data(char* data, std::size_t size, std::size_t n, void* user) {
-  auto* sink = static_cast<Sink*>(user);
-  if (sink->out->size() + size * n > sink->max) {
-    sink->exceeded = true;
-    return 0;  // libcurl stops the transfer (CURLE_WRITE_ERROR)
-  }
-  sink->out->append(data, size * n);
-  return size * n;
-}
-
-std::once_flag g_curl_init;
 
 std::string new_uuid(std::uint64_t counter) {
   // Unique per client process: a random base plus a counter (no need for secrecy).
@@ -83,12 +55,21 @@ std::string wildcard(std::string_view name_space) {
 }  // namespace
 
 Client::Client(ClientOptions options)
-    : options_(std::move(options)), pool_(std::make_unique<Pool>()) {}
+    : options_(std::move(options)), pool_(std::make_unique<Pool>()) {
+  // Built from options_, which outlives the transport (pool_ is destroyed first).
+  if (options_.transport == ClientTransport::kAuto)
+    pool_->transport = detail::make_plain_transport(options_);
+  pool_->plain = pool_->transport != nullptr;
+  if (!pool_->plain) pool_->transport = detail::make_curl_transport(options_);
+}
 
 Client::~Client() = default;
 
+bool Client::plain_http() const {
+  return pool_->plain;
+}
+
 cim::Result<std::unique_ptr<Client>> Client::create(ClientOptions o) {
-  std::call_once(g_curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   const bool https = o.endpoint.rfind("https://", 0) == 0;
   if (!https && o.endpoint.rfind("http://", 0) != 0) {
     return cim::invalid_parameter(
@@ -136,60 +117,13 @@ cim::Result<std::string> Client::post(const std::string& body, int& http_status)
     }
     timeout_ms = std::min<long>(timeout_ms, static_cast<long>(left));
   }
-  CURL* curl = nullptr;
-  {
-    std::lock_guard lock(pool_->mu);
-    if (!pool_->idle.empty()) {
-      curl = pool_->idle.back();
-      pool_->idle.pop_back();
-    }
-  }
-  if (curl == nullptr) {
-    curl = curl_easy_init();
-    if (curl == nullptr) return cim::failed("libcurl could not make a handle");
-    curl_easy_setopt(curl, CURLOPT_URL, options_.endpoint.c_str());
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
-    // A declared length past the limit is refused before any of it is read.
-    curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
-                     static_cast<curl_off_t>(options_.max_response_bytes));
-    if (!options_.user.empty()) {
-      curl_easy_setopt(curl, CURLOPT_USERNAME, options_.user.c_str());
-      curl_easy_setopt(curl, CURLOPT_PASSWORD, options_.password.c_str());
-      long scheme = CURLAUTH_BASIC;
-      if (options_.auth == Auth::kNtlm) scheme = CURLAUTH_NTLM;
-      if (options_.auth == Auth::kNegotiate) scheme = CURLAUTH_NEGOTIATE;
-      curl_easy_setopt(curl, CURLOPT_HTTPAUTH, scheme);
-    }
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, options_.insecure ? 0L : 1L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, options_.insecure ? 0L : 2L);
-    if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
-  }
-  // Per request: what is left of the run's time bounds this one.
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
   std::string response;
-  Sink sink{&response, options_.max_response_bytes};
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, pool_->headers);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
-  const CURLcode rc = curl_easy_perform(curl);
-  long code = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-  http_status = static_cast<int>(code);
-  if (rc != CURLE_OK) {
-    // The connection may be mid-response: never reuse it.
-    curl_easy_cleanup(curl);
-  } else {
-    std::lock_guard lock(pool_->mu);
-    pool_->idle.push_back(curl);
-  }
+  const detail::Exchange ex = pool_->transport->post(body, timeout_ms, response);
+  const CURLcode rc = ex.rc;
+  http_status = ex.http_status;
   if (rc != CURLE_OK) {
     const std::string what = fmt::format("{}: {}", options_.endpoint, curl_easy_strerror(rc));
-    if (sink.exceeded || rc == CURLE_FILESIZE_EXCEEDED) {
+    if (rc == CURLE_FILESIZE_EXCEEDED) {
       return fatal(cim::Status(
           cim::StatusKind::kUnavailable,
           fmt::format("{}: the host sent a response larger than {} bytes (the client's limit); "

@@ -148,8 +148,20 @@ cim::Result<TargetSpec> make_wsman_target(std::string_view uri, const TargetOpti
   co.ca_file = options.ca_file;
   if (!co.ca_file.empty()) {
     // libcurl reads it itself: check first that it is a regular file of sensible size.
-    if (auto st = cim::check_regular_file(co.ca_file, 16u * 1024 * 1024, "--ca-file"); !st.ok())
+    if (auto st = cim::check_regular_file(co.ca_file, std::size_t{16} * 1024 * 1024, "--ca-file");
+        !st.ok())
       return st;
+  }
+  // The client's own plain-HTTP transport where it applies, else libcurl (decision 0101);
+  // HVSNAP_CLIENT_TRANSPORT=libcurl keeps every request on libcurl.
+  if (const char* t = std::getenv("HVSNAP_CLIENT_TRANSPORT"); t != nullptr && *t != '\0') {
+    const std::string_view which(t);
+    if (which == "libcurl") {
+      co.transport = wsman::ClientTransport::kLibcurl;
+    } else if (which != "auto") {
+      return cim::invalid_parameter(
+          fmt::format("HVSNAP_CLIENT_TRANSPORT='{}': expected auto or libcurl", which));
+    }
   }
   co.record_dir = options.record_dir;
   co.timeout_ms = options.timeout_ms;

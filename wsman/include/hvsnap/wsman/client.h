@@ -1,8 +1,10 @@
-// A live host as a cim::Provider over WS-Management (libcurl): HTTP or HTTPS; Basic, NTLM or
-// Negotiate authentication; certificate verification on unless explicitly turned off;
-// timeouts; Pull loops. Thread-safe: concurrent calls use separate connections from a pool
-// (kept alive between calls). Optionally records every request/response pair to a folder —
-// bodies only, so no credentials — as evidence a user can hand back.
+// A live host as a cim::Provider over WS-Management: HTTP or HTTPS; Basic, NTLM or Negotiate
+// authentication; certificate verification on unless explicitly turned off; timeouts; Pull
+// loops. Plain http:// without credentials or a proxy goes over a Boost.Beast transport of its
+// own, everything else over libcurl (decision 0101). Thread-safe: concurrent calls use
+// separate connections from a pool (kept alive between calls). Optionally records every
+// request/response pair to a folder — bodies only, so no credentials — as evidence a user can
+// hand back.
 #pragma once
 
 #include <atomic>
@@ -20,6 +22,11 @@
 namespace hvsnap::wsman {
 
 enum class Auth : std::uint8_t { kBasic, kNtlm, kNegotiate };
+
+// Which HTTP transport carries the requests (decision 0101). kAuto: the client's own
+// (Boost.Beast) for an http:// endpoint without credentials when no proxy variable is set,
+// libcurl otherwise; kLibcurl: libcurl always. Both behave the same (transport_test.cpp).
+enum class ClientTransport : std::uint8_t { kAuto, kLibcurl };
 
 struct ClientOptions {
   std::string endpoint;  // "http://host:5985/wsman" or "https://host:5986/wsman"
@@ -40,6 +47,7 @@ struct ClientOptions {
   std::uint32_t max_elements = 100;  // items per Enumerate/Pull message (fewer on EncodingLimit)
   std::uint32_t max_envelope_size = 512000;  // w:MaxEnvelopeSize sent with every request
   std::string record_dir;                    // "" = do not record
+  ClientTransport transport = ClientTransport::kAuto;
   ParseLimits limits{std::size_t{64} * 1024 * 1024, 64};
 };
 
@@ -79,6 +87,8 @@ class Client final : public cim::Provider {
   cim::Result<Response> send(Request request);
 
   const ClientOptions& options() const { return options_; }
+  // True when the requests go over the client's own plain-HTTP transport, not libcurl.
+  bool plain_http() const;
   // How many requests this client has sent (every Enumerate, Pull, Get, Invoke, Identify and
   // control call): what a benchmark counts the wire traffic by.
   std::uint64_t requests_sent() const { return counter_.load(); }

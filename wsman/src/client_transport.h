@@ -1,0 +1,44 @@
+// The client's HTTP exchange behind one seam (decision 0101): libcurl (client_curl.cpp) for
+// HTTPS, authentication and proxies; a Boost.Beast transport of our own (client_plain.cpp) for
+// plain http:// with neither. Both answer in libcurl's terms (a CURLcode), so that
+// Client::post maps every outcome to the same Status and text whichever carried the request.
+#pragma once
+
+#include <curl/curl.h>
+
+#include <memory>
+#include <string>
+
+#include "hvsnap/wsman/client.h"
+
+namespace hvsnap::wsman::detail {
+
+struct Exchange {
+  // CURLE_OK, or what went wrong as libcurl names it. CURLE_FILESIZE_EXCEEDED: the response
+  // was larger than max_response_bytes (declared or sent) and was not read further.
+  CURLcode rc = CURLE_OK;
+  int http_status = 0;  // the final response's status (meaningful with CURLE_OK)
+};
+
+class HttpTransport {
+ public:
+  HttpTransport() = default;
+  HttpTransport(const HttpTransport&) = delete;
+  HttpTransport& operator=(const HttpTransport&) = delete;
+  virtual ~HttpTransport() = default;
+  // One POST of `body` (Content-Type application/soap+xml;charset=UTF-8, no Expect), the whole
+  // of it — connection, request, response — within `timeout_ms`; the response's body in
+  // `response` whatever its status. Thread-safe: concurrent calls use separate connections,
+  // kept alive between calls.
+  virtual Exchange post(const std::string& body, long timeout_ms, std::string& response) = 0;
+};
+
+std::unique_ptr<HttpTransport> make_curl_transport(const ClientOptions& options);
+
+// The plain-HTTP transport, or nullptr when libcurl must carry the requests: an https://
+// endpoint, credentials, a proxy variable in the environment (http_proxy, HTTP_PROXY,
+// all_proxy, ALL_PROXY), or a URL beyond http://host[:port][/path] (user info, a fragment, an
+// IPv6 zone, characters to escape).
+std::unique_ptr<HttpTransport> make_plain_transport(const ClientOptions& options);
+
+}  // namespace hvsnap::wsman::detail
