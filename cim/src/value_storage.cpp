@@ -117,6 +117,7 @@ HVSNAP_SCALAR_FACTORY(uint8, std::uint8_t, CimType::kUint8, kUint, u, std::uint6
 HVSNAP_SCALAR_FACTORY(uint16, std::uint16_t, CimType::kUint16, kUint, u, std::uint64_t)
 HVSNAP_SCALAR_FACTORY(uint32, std::uint32_t, CimType::kUint32, kUint, u, std::uint64_t)
 HVSNAP_SCALAR_FACTORY(uint64, std::uint64_t, CimType::kUint64, kUint, u, std::uint64_t)
+// NOLINTNEXTLINE(bugprone-signed-char-misuse): a sint8 is a number, not a character
 HVSNAP_SCALAR_FACTORY(sint8, std::int8_t, CimType::kSint8, kSint, i, std::int64_t)
 HVSNAP_SCALAR_FACTORY(sint16, std::int16_t, CimType::kSint16, kSint, i, std::int64_t)
 HVSNAP_SCALAR_FACTORY(sint32, std::int32_t, CimType::kSint32, kSint, i, std::int64_t)
@@ -163,7 +164,8 @@ Value Value::static_array(CimType type, const std::vector<Scalar>& items) {
 }
 Value Value::of(CimType type, Scalar item) {
   return std::visit(
-      [type](auto&& x) -> Value {
+      // `item` is this function's own copy: its alternative is moved from.
+      [type](auto& x) -> Value {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, bool>) {
           Value v(type, false, Kind::kBool);
@@ -199,7 +201,7 @@ Value Value::of(CimType type, Scalar item) {
           return v;
         }
       },
-      std::move(item));
+      item);
 }
 
 std::optional<std::uint64_t> Value::as_uint() const {

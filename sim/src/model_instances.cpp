@@ -97,6 +97,39 @@ std::uint32_t worker_pid(const Guid& vm) {
   return 1000 + 4 * static_cast<std::uint32_t>((vm.hi ^ vm.lo) % 250'000);
 }
 
+// A job's properties (contract §3.2): its key text given, constant texts borrowed.
+void set_job(const Host::Impl& h, const Job& j, Value instance_id, Slots& s) {
+  const FixedValues& fix = fixed();
+  const bool terminal = cim::JobState(j.state).is_terminal();
+  const std::int64_t end = terminal ? j.finished_ms : h.now_ms;
+  s.set(Hot::kInstanceID, std::move(instance_id));
+  s.set(Hot::kName, fix.job_kind(j.kind));
+  s.set(Hot::kElementName, fix.job_kind(j.kind));
+  s.set(Hot::kCaption, fix.job_kind(j.kind));
+  s.set(Hot::kJobType, Value::uint16(j.job_type));
+  s.set(Hot::kJobState, Value::uint16(job_display_state(j)));
+  s.set(Hot::kJobStatus, fix.job_status(j.state));
+  s.set(Hot::kPercentComplete, Value::uint16(j.percent));
+  s.set(Hot::kErrorCode, Value::uint16(j.error_code));
+  if (!j.error_description.empty())
+    s.set(Hot::kErrorDescription, Value::string(j.error_description));
+  if (!j.error_summary.empty())
+    s.set(Hot::kErrorSummaryDescription, Value::string(j.error_summary));
+  s.set(Hot::kCancellable, Value::boolean(j.cancellable));
+  s.set(Hot::kDeleteOnCompletion, Value::boolean(false));
+  s.set(Hot::kTimeSubmitted, Value::datetime(h.timestamp(j.submitted_ms)));
+  s.set(Hot::kStartTime, Value::datetime(h.timestamp(j.start_ms)));
+  s.set(Hot::kElapsedTime, Value::datetime(cim::DateTime::interval((end - j.start_ms) * 1000)));
+  s.set(Hot::kTimeOfLastStateChange, Value::datetime(h.timestamp(j.last_change_ms)));
+  s.set(Hot::kTimeBeforeRemoval,
+        Value::datetime(cim::DateTime::interval(
+            (terminal ? j.time_before_removal_ms : h.timing.time_before_removal_ms) * 1000)));
+  const bool failed = terminal && !cim::JobState(j.state).is_success();
+  s.set(Hot::kOperationalStatus,
+        Value::static_array(cim::CimType::kUint16, failed ? fix.status_error : fix.status_ok));
+  s.set(Hot::kHealthState, Value::uint16(5));
+}
+
 }  // namespace
 
 // --- schema layouts (decision 0014) ---
@@ -312,31 +345,7 @@ Instance Host::Impl::materialize(const Node& node) {
     case NodeKind::kJob: {
       const Job& j = must(jobs, node.id);
       read_jobs.push_back(j.id);
-      const bool terminal = cim::JobState(j.state).is_terminal();
-      const std::int64_t end = terminal ? j.finished_ms : now_ms;
-      s.set(Hot::kInstanceID, key_text("InstanceID"));
-      s.set(Hot::kName, fix.job_kind(j.kind));
-      s.set(Hot::kElementName, fix.job_kind(j.kind));
-      s.set(Hot::kCaption, fix.job_kind(j.kind));
-      s.set(Hot::kJobType, Value::uint16(j.job_type));
-      s.set(Hot::kJobState, Value::uint16(job_display_state(j)));
-      s.set(Hot::kJobStatus, fix.job_status(j.state));
-      s.set(Hot::kPercentComplete, Value::uint16(j.percent));
-      s.set(Hot::kErrorCode, Value::uint16(j.error_code));
-      if (!j.error_description.empty()) s.set(Hot::kErrorDescription, str(j.error_description));
-      if (!j.error_summary.empty()) s.set(Hot::kErrorSummaryDescription, str(j.error_summary));
-      s.set(Hot::kCancellable, Value::boolean(j.cancellable));
-      s.set(Hot::kDeleteOnCompletion, Value::boolean(false));
-      s.set(Hot::kTimeSubmitted, Value::datetime(timestamp(j.submitted_ms)));
-      s.set(Hot::kStartTime, Value::datetime(timestamp(j.start_ms)));
-      s.set(Hot::kElapsedTime, Value::datetime(cim::DateTime::interval((end - j.start_ms) * 1000)));
-      s.set(Hot::kTimeOfLastStateChange, Value::datetime(timestamp(j.last_change_ms)));
-      s.set(Hot::kTimeBeforeRemoval,
-            Value::datetime(cim::DateTime::interval(
-                (terminal ? j.time_before_removal_ms : timing.time_before_removal_ms) * 1000)));
-      const bool failed = terminal && !cim::JobState(j.state).is_success();
-      s.set(Hot::kOperationalStatus, status(failed ? fix.status_error : fix.status_ok));
-      s.set(Hot::kHealthState, Value::uint16(5));
+      set_job(*this, j, Value::string(path.key("InstanceID")->value), s);
       break;
     }
     case NodeKind::kVsms:
