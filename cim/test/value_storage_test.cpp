@@ -79,8 +79,9 @@ TEST(ValueStorage, EveryKindCopiesMovesAndComparesAsItself) {
     const Value& alias = self;
     self = alias;  // self-assignment keeps the value
     EXPECT_EQ(self, v);
-    self = std::move(self);  // NOLINT(clang-diagnostic-self-move)
-    EXPECT_EQ(self, v);
+    Value& same = self;
+    self = std::move(same);  // self-move keeps the value too
+    EXPECT_EQ(self, v);      // NOLINT(bugprone-use-after-move)
   }
 }
 
