@@ -176,7 +176,7 @@ Instance& Instance::set(std::string_view name, Value value) {
   return *this;
 }
 
-Instance& Instance::set_slot(std::uint32_t slot, Value&& value) {
+Instance& Instance::set_slot_slow(std::uint32_t slot, Value&& value) {
   if (table_ == nullptr || slot >= table_->size())
     throw std::out_of_range("instance: no property table slot " + std::to_string(slot));
   if (PropertyList* l = list_.load(std::memory_order_acquire)) (*l)[slot].value = value;

@@ -185,7 +185,12 @@ ObjectPath& ObjectPath::set_singleton(bool singleton) {
   return *this;
 }
 ObjectPath& ObjectPath::add_key(Name name, std::string value, KeyKind kind) {
-  keys_.push_back(Key{std::move(name), kind, std::move(value)});
+  // Filled in place: no temporary Key to move and destroy (a provider adds a key to the path
+  // of every instance it returns; decision 0104).
+  Key& k = keys_.emplace_back();
+  k.name = std::move(name);
+  k.kind = kind;
+  k.value = std::move(value);
   return *this;
 }
 

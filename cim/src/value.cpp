@@ -1,4 +1,5 @@
-// Typed CIM values: construction, range-checked text parsing, DSP0201 text, equality.
+// Typed CIM values: type names, range-checked text parsing, DSP0201 text, element equality
+// (the storage, factories and Value equality are in value_storage.cpp, decision 0103).
 #include "hvsnap/cim/value.h"
 
 #include <fmt/format.h>
@@ -143,75 +144,6 @@ bool is_integer(CimType t) {
   return is_unsigned(t) || is_signed(t);
 }
 
-Value Value::null(CimType type, bool array) {
-  Value v;
-  v.type_ = type;
-  v.array_ = array;
-  return v;
-}
-
-#define HVSNAP_SCALAR_FACTORY(fn, T, cimtype, stored) \
-  Value Value::fn(T x) {                              \
-    Value v;                                          \
-    v.type_ = cimtype;                                \
-    v.data_.emplace<1>(static_cast<stored>(x));       \
-    return v;                                         \
-  }
-HVSNAP_SCALAR_FACTORY(boolean, bool, CimType::kBoolean, bool)
-HVSNAP_SCALAR_FACTORY(uint8, std::uint8_t, CimType::kUint8, std::uint64_t)
-HVSNAP_SCALAR_FACTORY(uint16, std::uint16_t, CimType::kUint16, std::uint64_t)
-HVSNAP_SCALAR_FACTORY(uint32, std::uint32_t, CimType::kUint32, std::uint64_t)
-HVSNAP_SCALAR_FACTORY(uint64, std::uint64_t, CimType::kUint64, std::uint64_t)
-HVSNAP_SCALAR_FACTORY(sint8, std::int8_t, CimType::kSint8, std::int64_t)
-HVSNAP_SCALAR_FACTORY(sint16, std::int16_t, CimType::kSint16, std::int64_t)
-HVSNAP_SCALAR_FACTORY(sint32, std::int32_t, CimType::kSint32, std::int64_t)
-HVSNAP_SCALAR_FACTORY(sint64, std::int64_t, CimType::kSint64, std::int64_t)
-HVSNAP_SCALAR_FACTORY(real32, float, CimType::kReal32, double)
-HVSNAP_SCALAR_FACTORY(real64, double, CimType::kReal64, double)
-HVSNAP_SCALAR_FACTORY(char16, char16_t, CimType::kChar16, std::uint64_t)
-#undef HVSNAP_SCALAR_FACTORY
-
-Value Value::string(std::string x) {
-  Value v;
-  v.type_ = CimType::kString;
-  // Built in place (no temporary Scalar to move from): strings are most of what a provider
-  // returns.
-  v.data_.emplace<1>(std::in_place_type<std::string>, std::move(x));
-  return v;
-}
-Value Value::datetime(DateTime x) {
-  Value v;
-  v.type_ = CimType::kDateTime;
-  v.data_.emplace<1>(std::in_place_type<DateTime>, x);
-  return v;
-}
-Value Value::reference(ObjectPath x) {
-  Value v;
-  v.type_ = CimType::kReference;
-  v.data_.emplace<1>(std::in_place_type<PathPtr>, std::make_shared<const ObjectPath>(std::move(x)));
-  return v;
-}
-Value Value::instance(Instance x) {
-  Value v;
-  v.type_ = CimType::kInstance;
-  v.data_.emplace<1>(std::in_place_type<InstancePtr>,
-                     std::make_shared<const Instance>(std::move(x)));
-  return v;
-}
-Value Value::array(CimType type, std::vector<Scalar> items) {
-  Value v;
-  v.type_ = type;
-  v.array_ = true;
-  v.data_.emplace<2>(std::move(items));
-  return v;
-}
-Value Value::of(CimType type, Scalar item) {
-  Value v;
-  v.type_ = type;
-  v.data_.emplace<1>(std::move(item));
-  return v;
-}
-
 Value Value::string_array(std::vector<std::string> items) {
   std::vector<Scalar> scalars;
   scalars.reserve(items.size());
@@ -293,73 +225,6 @@ Result<Value> Value::from_text(CimType type, std::string_view text) {
   return of(type, std::move(s).value());
 }
 
-std::optional<std::uint64_t> Value::as_uint() const {
-  const auto* s = std::get_if<Scalar>(&data_);
-  if (s == nullptr) return std::nullopt;
-  if (const auto* u = std::get_if<std::uint64_t>(s); u != nullptr && type_ != CimType::kChar16)
-    return *u;
-  if (const auto* i = std::get_if<std::int64_t>(s); i != nullptr && *i >= 0) {
-    return static_cast<std::uint64_t>(*i);
-  }
-  return std::nullopt;
-}
-
-std::optional<std::int64_t> Value::as_int() const {
-  const auto* s = std::get_if<Scalar>(&data_);
-  if (s == nullptr) return std::nullopt;
-  if (const auto* i = std::get_if<std::int64_t>(s)) return *i;
-  if (const auto* u = std::get_if<std::uint64_t>(s);
-      u != nullptr && type_ != CimType::kChar16 &&
-      *u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-    return static_cast<std::int64_t>(*u);
-  }
-  return std::nullopt;
-}
-
-std::optional<bool> Value::as_bool() const {
-  const auto* s = std::get_if<Scalar>(&data_);
-  if (s == nullptr) return std::nullopt;
-  if (const auto* b = std::get_if<bool>(s)) return *b;
-  return std::nullopt;
-}
-
-std::optional<double> Value::as_real() const {
-  const auto* s = std::get_if<Scalar>(&data_);
-  if (s == nullptr) return std::nullopt;
-  if (const auto* d = std::get_if<double>(s)) return *d;
-  return std::nullopt;
-}
-
-const std::string* Value::as_string() const {
-  const auto* s = std::get_if<Scalar>(&data_);
-  return s == nullptr ? nullptr : std::get_if<std::string>(s);
-}
-
-const DateTime* Value::as_datetime() const {
-  const auto* s = std::get_if<Scalar>(&data_);
-  return s == nullptr ? nullptr : std::get_if<DateTime>(s);
-}
-
-const ObjectPath* Value::as_reference() const {
-  const auto* s = std::get_if<Scalar>(&data_);
-  if (s == nullptr) return nullptr;
-  const auto* p = std::get_if<PathPtr>(s);
-  return p == nullptr ? nullptr : p->get();
-}
-
-const Instance* Value::as_instance() const {
-  const auto* s = std::get_if<Scalar>(&data_);
-  if (s == nullptr) return nullptr;
-  const auto* p = std::get_if<InstancePtr>(s);
-  return p == nullptr ? nullptr : p->get();
-}
-
-const std::vector<Scalar>& Value::items() const {
-  static const std::vector<Scalar> kEmpty;
-  const auto* v = std::get_if<std::vector<Scalar>>(&data_);
-  return v == nullptr ? kEmpty : *v;
-}
-
 std::string Value::scalar_to_text(CimType type, const Scalar& s) {
   return std::visit(
       [type](const auto& x) -> std::string {
@@ -392,8 +257,9 @@ std::string Value::scalar_to_text(CimType type, const Scalar& s) {
 }
 
 std::string Value::to_text() const {
-  const auto* s = std::get_if<Scalar>(&data_);
-  return s == nullptr ? std::string() : scalar_to_text(type_, *s);
+  if (const std::string* s = as_string()) return *s;  // no Scalar copy for the common case
+  const auto s = scalar();
+  return s ? scalar_to_text(type_, *s) : std::string();
 }
 
 bool scalar_equal(const Scalar& a, const Scalar& b) {
@@ -408,23 +274,6 @@ bool scalar_equal(const Scalar& a, const Scalar& b) {
     return (*ia == nullptr || ib == nullptr) ? *ia == ib : **ia == *ib;
   }
   return a == b;
-}
-
-bool operator==(const Value& a, const Value& b) {
-  if (a.type_ != b.type_ || a.array_ != b.array_ || a.data_.index() != b.data_.index()) {
-    return false;
-  }
-  if (const auto* sa = std::get_if<Scalar>(&a.data_)) {
-    return scalar_equal(*sa, std::get<Scalar>(b.data_));
-  }
-  if (const auto* va = std::get_if<std::vector<Scalar>>(&a.data_)) {
-    const auto& vb = std::get<std::vector<Scalar>>(b.data_);
-    if (va->size() != vb.size()) return false;
-    for (std::size_t i = 0; i < va->size(); ++i) {
-      if (!scalar_equal((*va)[i], vb[i])) return false;
-    }
-  }
-  return true;
 }
 
 }  // namespace hvsnap::cim

@@ -282,9 +282,11 @@ cim::Result<cim::Instance> Host::get_instance(const cim::ObjectPath& path) {
   std::lock_guard lock(impl_->mu);
   impl_->begin_call(true);
   auto node = impl_->resolve(path);
-  if (!node.ok()) return node.status();
-  cim::Result<cim::Instance> out(impl_->materialize(*node));  // made in place: one move
-  impl_->end_read();
+  // One named result returned on every path, so it is built in the caller's storage (no
+  // move on return); the instance is moved once, into the result (decision 0104).
+  cim::Result<cim::Instance> out = node.ok() ? cim::Result<cim::Instance>(impl_->materialize(*node))
+                                             : cim::Result<cim::Instance>(node.status());
+  if (out.ok()) impl_->end_read();
   return out;
 }
 

@@ -1,6 +1,7 @@
 // The fake's instances (contract §1): the schema layouts of each build (decision 0014) and
 // the instance of a record materialized into them.
 #include <algorithm>
+#include <array>
 #include <map>
 #include <memory>
 
@@ -32,6 +33,60 @@ Instance blank_instance(const ClassLayout& layout, NodeKind kind) {
                          kind == NodeKind::kJob ? 20 : 16);
 }
 
+// The constant texts and arrays the fake writes into the instances it returns, made once
+// per process: values borrow them (Value::static_string / static_array, decision 0103)
+// instead of copying them into every read. Immutable after construction.
+struct FixedValues {
+  std::string computer_system{names::kComputerSystem};
+  std::string host_caption{"Hosting Computer System"};
+  std::string host_description{"Microsoft Hosting Computer System"};
+  std::string vm_caption{"Virtual Machine"};
+  std::string vm_description{"Microsoft Virtual Machine"};
+  std::string type_realized{names::kTypeRealized};
+  std::string type_snapshot_realized{names::kTypeSnapshotRealized};
+  std::string type_snapshot_recovery{names::kTypeSnapshotRecovery};
+  std::string empty;
+  std::array<std::string, 5> job_kinds;                           // by JobKind
+  std::vector<std::pair<std::uint16_t, std::string>> job_states;  // JobState meanings
+  std::array<std::string, 3> service_classes;                     // by service NodeKind
+  std::array<std::string, 3> service_names;
+  std::vector<cim::Scalar> status_ok{cim::Scalar(std::uint64_t{2})};
+  std::vector<cim::Scalar> status_error{cim::Scalar(std::uint64_t{6})};
+
+  FixedValues() {
+    for (std::size_t k = 0; k < job_kinds.size(); ++k)
+      job_kinds[k] = std::string(to_string(static_cast<JobKind>(k)));
+    for (const auto& c : cim::JobState::table())
+      job_states.emplace_back(
+          static_cast<std::uint16_t>(c.value),
+          std::string(cim::JobState(static_cast<std::uint16_t>(c.value)).meaning()));
+    for (std::size_t i = 0; i < 3; ++i) {
+      const auto k = static_cast<NodeKind>(static_cast<std::size_t>(NodeKind::kVsms) + i);
+      service_classes[i] = std::string(Host::Impl::class_of(k));
+      service_names[i] = std::string(service_name(k));
+    }
+  }
+
+  Value job_kind(JobKind k) const {
+    HVSNAP_ASSERT(static_cast<std::size_t>(k) < job_kinds.size());
+    return Value::static_string(job_kinds[static_cast<std::size_t>(k)]);
+  }
+  Value job_status(std::uint16_t state) const {
+    for (const auto& [value, meaning] : job_states) {
+      if (value == state) return Value::static_string(meaning);
+    }
+    return Value::string(std::string(cim::JobState(state).meaning()));
+  }
+  std::size_t service(NodeKind k) const {
+    return static_cast<std::size_t>(k) - static_cast<std::size_t>(NodeKind::kVsms);
+  }
+};
+
+const FixedValues& fixed() {
+  static const FixedValues kFixed;
+  return kFixed;
+}
+
 std::uint16_t job_display_state(const Job& j) {
   return j.state;
 }
@@ -40,6 +95,39 @@ std::uint16_t job_display_state(const Job& j) {
 // 4 as Windows process ids are.
 std::uint32_t worker_pid(const Guid& vm) {
   return 1000 + 4 * static_cast<std::uint32_t>((vm.hi ^ vm.lo) % 250'000);
+}
+
+// A job's properties (contract §3.2): its key text given, constant texts borrowed.
+void set_job(const Host::Impl& h, const Job& j, Value instance_id, Slots& s) {
+  const FixedValues& fix = fixed();
+  const bool terminal = cim::JobState(j.state).is_terminal();
+  const std::int64_t end = terminal ? j.finished_ms : h.now_ms;
+  s.set(Hot::kInstanceID, std::move(instance_id));
+  s.set(Hot::kName, fix.job_kind(j.kind));
+  s.set(Hot::kElementName, fix.job_kind(j.kind));
+  s.set(Hot::kCaption, fix.job_kind(j.kind));
+  s.set(Hot::kJobType, Value::uint16(j.job_type));
+  s.set(Hot::kJobState, Value::uint16(job_display_state(j)));
+  s.set(Hot::kJobStatus, fix.job_status(j.state));
+  s.set(Hot::kPercentComplete, Value::uint16(j.percent));
+  s.set(Hot::kErrorCode, Value::uint16(j.error_code));
+  if (!j.error_description.empty())
+    s.set(Hot::kErrorDescription, Value::string(j.error_description));
+  if (!j.error_summary.empty())
+    s.set(Hot::kErrorSummaryDescription, Value::string(j.error_summary));
+  s.set(Hot::kCancellable, Value::boolean(j.cancellable));
+  s.set(Hot::kDeleteOnCompletion, Value::boolean(false));
+  s.set(Hot::kTimeSubmitted, Value::datetime(h.timestamp(j.submitted_ms)));
+  s.set(Hot::kStartTime, Value::datetime(h.timestamp(j.start_ms)));
+  s.set(Hot::kElapsedTime, Value::datetime(cim::DateTime::interval((end - j.start_ms) * 1000)));
+  s.set(Hot::kTimeOfLastStateChange, Value::datetime(h.timestamp(j.last_change_ms)));
+  s.set(Hot::kTimeBeforeRemoval,
+        Value::datetime(cim::DateTime::interval(
+            (terminal ? j.time_before_removal_ms : h.timing.time_before_removal_ms) * 1000)));
+  const bool failed = terminal && !cim::JobState(j.state).is_success();
+  s.set(Hot::kOperationalStatus,
+        Value::static_array(cim::CimType::kUint16, failed ? fix.status_error : fix.status_ok));
+  s.set(Hot::kHealthState, Value::uint16(5));
 }
 
 }  // namespace
@@ -154,27 +242,34 @@ Instance Host::Impl::materialize(const Node& node) {
   Slots s(layout, inst);
   auto str = [](std::string v) { return Value::string(std::move(v)); };
   auto null_string = [] { return Value::null(cim::CimType::kString); };
+  const FixedValues& fix = fixed();
+  auto text = [](const std::string& v) { return Value::static_string(v); };
+  auto status = [](const std::vector<cim::Scalar>& v) {
+    return Value::static_array(cim::CimType::kUint16, v);
+  };
+  // The path first: its key is the text of the instance's key property (formatted once).
+  ObjectPath path = path_of(node);
+  auto key_text = [&path](std::string_view key) { return Value::string(path.key(key)->value); };
   switch (node.kind) {
     case NodeKind::kHost:
-      s.set("CreationClassName", str(std::string(names::kComputerSystem)));
+      s.set("CreationClassName", text(fix.computer_system));
       s.set("Name", str(host_name));
       s.set("ElementName", str(host_name));
-      s.set("Caption", str("Hosting Computer System"));
-      s.set("Description", str("Microsoft Hosting Computer System"));
+      s.set("Caption", text(fix.host_caption));
+      s.set("Description", text(fix.host_description));
       s.set("EnabledState", Value::uint16(2));
       s.set("RequestedState", Value::uint16(12));
       s.set("EnabledDefault", Value::uint16(2));
       s.set("HealthState", Value::uint16(5));
-      s.set("OperationalStatus",
-            Value::array(cim::CimType::kUint16, {cim::Scalar(std::uint64_t{2})}));
+      s.set("OperationalStatus", status(fix.status_ok));
       break;
     case NodeKind::kVm: {
       const Vm& vm = must(vms, node.id);
-      s.set("CreationClassName", str(std::string(names::kComputerSystem)));
-      s.set("Name", str(vm.id.to_string()));
+      s.set("CreationClassName", text(fix.computer_system));
+      s.set("Name", key_text("Name"));
       s.set("ElementName", str(vm.name));
-      s.set("Caption", str("Virtual Machine"));
-      s.set("Description", str("Microsoft Virtual Machine"));
+      s.set("Caption", text(fix.vm_caption));
+      s.set("Description", text(fix.vm_description));
       s.set("EnabledState", Value::uint16(enabled_state(vm.state)));
       if (const std::string_view other = other_enabled_state(vm.state); !other.empty())
         s.set("OtherEnabledState", str(std::string(other)));
@@ -183,18 +278,17 @@ Instance Host::Impl::materialize(const Node& node) {
                                                 : must(jobs, vm.transition_job).requested_state));
       s.set("EnabledDefault", Value::uint16(2));
       s.set("HealthState", Value::uint16(5));
-      s.set("OperationalStatus",
-            Value::array(cim::CimType::kUint16, {cim::Scalar(std::uint64_t{2})}));
+      s.set("OperationalStatus", status(fix.status_ok));
       s.set("InstallDate", Value::datetime(timestamp(vm.created_ms)));
       if (has_worker_process(vm.state)) s.set("ProcessID", Value::uint32(worker_pid(vm.id)));
       break;
     }
     case NodeKind::kLiveVssd: {
       const Vm& vm = must(vms, node.id);
-      s.set(Hot::kInstanceID, str(prefixed(kMicrosoftPrefix, vm.id)));
+      s.set(Hot::kInstanceID, key_text("InstanceID"));
       s.set(Hot::kElementName, str(vm.name));
       s.set(Hot::kVirtualSystemIdentifier, str(vm.id.to_string()));
-      s.set(Hot::kVirtualSystemType, str(std::string(names::kTypeRealized)));
+      s.set(Hot::kVirtualSystemType, text(fix.type_realized));
       s.set(Hot::kUserSnapshotType, Value::uint16(static_cast<std::uint16_t>(vm.checkpoint_type)));
       s.set(Hot::kParent, vm.most_current.is_nil()
                               ? null_string()
@@ -208,13 +302,13 @@ Instance Host::Impl::materialize(const Node& node) {
     case NodeKind::kSnapshot: {
       const Snapshot& sn = must(snapshots, node.id);
       const Vm& vm = must(vms, sn.vm);
-      s.set(Hot::kInstanceID, str(prefixed(kMicrosoftPrefix, sn.id)));
+      s.set(Hot::kInstanceID, key_text("InstanceID"));
       s.set(Hot::kElementName,
             str(sn.name.empty() ? display_name(vm.name, sn.created_ms) : sn.name));
       s.set(Hot::kVirtualSystemIdentifier, str(vm.id.to_string()));
       s.set(Hot::kVirtualSystemType,
-            str(std::string(sn.kind == SnapshotKind::kRecovery ? names::kTypeSnapshotRecovery
-                                                               : names::kTypeSnapshotRealized)));
+            text(sn.kind == SnapshotKind::kRecovery ? fix.type_snapshot_recovery
+                                                    : fix.type_snapshot_realized));
       s.set(Hot::kUserSnapshotType, Value::uint16(static_cast<std::uint16_t>(sn.taken_as)));
       s.set(Hot::kParent,
             sn.parent.is_nil() ? null_string() : str(snapshot_path_text(host_name, sn.parent)));
@@ -224,9 +318,9 @@ Instance Host::Impl::materialize(const Node& node) {
     }
     case NodeKind::kGroup: {
       const Group& g = must(groups, node.id);
-      s.set("CollectionID", str(g.id.to_string()));
+      s.set("CollectionID", key_text("CollectionID"));
       s.set("ElementName", str(g.name));
-      s.set("InstanceID", str(""));  // reads empty on a real host (M3)
+      s.set("InstanceID", text(fix.empty));  // reads empty on a real host (M3)
       // M4: not replicated, never failed over.
       s.set("ReplicationState", Value::uint16(0));
       s.set("ReplicationMode", Value::uint16(0));
@@ -235,14 +329,14 @@ Instance Host::Impl::materialize(const Node& node) {
     }
     case NodeKind::kManagementGroup: {
       const ManagementGroup& g = must(management_groups, node.id);
-      s.set("CollectionID", str(g.id.to_string()));
+      s.set("CollectionID", key_text("CollectionID"));
       s.set("ElementName", str(g.name));
-      s.set("InstanceID", str(""));
+      s.set("InstanceID", text(fix.empty));
       break;
     }
     case NodeKind::kSnapshotCollection: {
       const SnapshotCollection& c = must(collections, node.id);
-      s.set(Hot::kCollectionID, str(c.id.to_string()));
+      s.set(Hot::kCollectionID, key_text("CollectionID"));
       const Group* g = groups.find(c.group);
       s.set(Hot::kElementName,
             str(!c.name.empty() || g == nullptr ? c.name : display_name(g->name, c.created_ms)));
@@ -251,42 +345,17 @@ Instance Host::Impl::materialize(const Node& node) {
     case NodeKind::kJob: {
       const Job& j = must(jobs, node.id);
       read_jobs.push_back(j.id);
-      const bool terminal = cim::JobState(j.state).is_terminal();
-      const std::int64_t end = terminal ? j.finished_ms : now_ms;
-      s.set(Hot::kInstanceID, str(j.id.to_string()));
-      s.set(Hot::kName, str(std::string(to_string(j.kind))));
-      s.set(Hot::kElementName, str(std::string(to_string(j.kind))));
-      s.set(Hot::kCaption, str(std::string(to_string(j.kind))));
-      s.set(Hot::kJobType, Value::uint16(j.job_type));
-      s.set(Hot::kJobState, Value::uint16(job_display_state(j)));
-      s.set(Hot::kJobStatus, str(std::string(cim::JobState(j.state).meaning())));
-      s.set(Hot::kPercentComplete, Value::uint16(j.percent));
-      s.set(Hot::kErrorCode, Value::uint16(j.error_code));
-      if (!j.error_description.empty()) s.set(Hot::kErrorDescription, str(j.error_description));
-      if (!j.error_summary.empty()) s.set(Hot::kErrorSummaryDescription, str(j.error_summary));
-      s.set(Hot::kCancellable, Value::boolean(j.cancellable));
-      s.set(Hot::kDeleteOnCompletion, Value::boolean(false));
-      s.set(Hot::kTimeSubmitted, Value::datetime(timestamp(j.submitted_ms)));
-      s.set(Hot::kStartTime, Value::datetime(timestamp(j.start_ms)));
-      s.set(Hot::kElapsedTime, Value::datetime(cim::DateTime::interval((end - j.start_ms) * 1000)));
-      s.set(Hot::kTimeOfLastStateChange, Value::datetime(timestamp(j.last_change_ms)));
-      s.set(Hot::kTimeBeforeRemoval,
-            Value::datetime(cim::DateTime::interval(
-                (terminal ? j.time_before_removal_ms : timing.time_before_removal_ms) * 1000)));
-      const bool failed = terminal && !cim::JobState(j.state).is_success();
-      s.set(Hot::kOperationalStatus,
-            Value::array(cim::CimType::kUint16, {cim::Scalar(std::uint64_t{failed ? 6u : 2u})}));
-      s.set(Hot::kHealthState, Value::uint16(5));
+      set_job(*this, j, Value::string(path.key("InstanceID")->value), s);
       break;
     }
     case NodeKind::kVsms:
     case NodeKind::kCollectionManagementService:
     case NodeKind::kCollectionSnapshotService:
-      s.set("CreationClassName", str(std::string(class_of(node.kind))));
-      s.set("Name", str(std::string(service_name(node.kind))));
-      s.set("SystemCreationClassName", str(std::string(names::kComputerSystem)));
+      s.set("CreationClassName", text(fix.service_classes[fix.service(node.kind)]));
+      s.set("Name", text(fix.service_names[fix.service(node.kind)]));
+      s.set("SystemCreationClassName", text(fix.computer_system));
       s.set("SystemName", str(host_name));
-      s.set("ElementName", str(std::string(class_of(node.kind))));
+      s.set("ElementName", text(fix.service_classes[fix.service(node.kind)]));
       s.set("EnabledState", Value::uint16(2));
       s.set("HealthState", Value::uint16(5));
       break;
@@ -294,7 +363,7 @@ Instance Host::Impl::materialize(const Node& node) {
       materialize_neighbour(node, s);
       break;
   }
-  inst.set_path(path_of(node));
+  inst.set_path(std::move(path));
   return inst;
 }
 

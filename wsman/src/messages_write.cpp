@@ -185,7 +185,11 @@ void write_property(std::string& out, std::string_view name, const Value& v) {
     return;
   }
   open();
-  write_scalar(out, v.type(), *v.scalar());
+  if (const std::string* text = v.as_string()) {
+    xml::escape(out, *text);  // the common case, without a copy into a Scalar
+  } else {
+    write_scalar(out, v.type(), *v.scalar());
+  }
   close();
 }
 

@@ -81,7 +81,18 @@ class Instance {
   Instance& set(std::string_view name, Value value);
   // Sets the property at `slot` of the table this instance was made from (decision 0097).
   // Throws std::out_of_range if it was not made from a table or `slot` is not below its size.
-  Instance& set_slot(std::uint32_t slot, Value&& value);
+  Instance& set_slot(std::uint32_t slot, Value&& value) {
+    // Inline for the common case (decision 0103): a slot not set before, room reserved, no
+    // list made yet; the rest (and the refusals) out of line.
+    const std::uint64_t bit = std::uint64_t{1} << (slot % 64);
+    if (table_ != nullptr && slot < table_->size() && (seen_ & bit) == 0 &&
+        values_.size() < values_.capacity() && list_.load(std::memory_order_acquire) == nullptr) {
+      seen_ |= bit;
+      values_.emplace_back(slot, std::move(value));
+      return *this;
+    }
+    return set_slot_slow(slot, std::move(value));
+  }
   Instance& set_slot(std::uint32_t slot, const Value& value) {
     return set_slot(slot, Value(value));
   }
@@ -102,6 +113,7 @@ class Instance {
  private:
   using SlotValue = std::pair<std::uint32_t, Value>;
   const Value& slot_value(std::uint32_t slot) const;
+  Instance& set_slot_slow(std::uint32_t slot, Value&& value);
   PropertyList* materialize() const;
   PropertyList& list();
 

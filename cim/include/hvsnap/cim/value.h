@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,18 +50,36 @@ using PathPtr = std::shared_ptr<const ObjectPath>;
 using Scalar = std::variant<bool, std::uint64_t, std::int64_t, double, std::string, DateTime,
                             PathPtr, InstancePtr>;
 
+// A value is flat (decision 0103): a 32-byte union of the element's representation, its CIM
+// type, array flag and storage kind, 40 bytes in all. Numbers, booleans and datetimes are
+// inline; a string owns its text unless borrowed from static storage (`static_string`);
+// an array owns its elements unless borrowed (`static_array`); references and embedded
+// instances are shared pointers. Copying, moving and destroying a value switch on the kind
+// only, with no nested variant to visit.
 class Value {
  public:
-  Value() = default;  // a null string
-  // A null value copies without visiting its storage (a provider's instances start as copies
-  // of their class's typed nulls).
-  Value(const Value& other) : type_(other.type_), array_(other.array_) {
-    if (other.data_.index() != 0) data_ = other.data_;
+  Value() noexcept {}  // a null string
+  Value(const Value& other);
+  Value(Value&& other) noexcept : type_(other.type_), array_(other.array_), kind_(other.kind_) {
+    if (kind_ < kFirstOwning) {
+      copy_trivial(other);
+    } else if (kind_ == Kind::kString) {  // most of what a provider returns: inline
+      new (&st_.s) std::string(std::move(other.st_.s));
+      other.st_.s.~basic_string();
+      other.kind_ = Kind::kNull;
+    } else {
+      move_owning(std::move(other));
+    }
   }
-  Value(Value&&) noexcept = default;
-  Value& operator=(const Value&) = default;
-  Value& operator=(Value&&) noexcept = default;
-  ~Value() = default;
+  Value& operator=(const Value& other);
+  Value& operator=(Value&& other) noexcept;
+  ~Value() {
+    if (kind_ == Kind::kString) {
+      st_.s.~basic_string();
+    } else if (kind_ > kFirstOwning) {
+      destroy();
+    }
+  }
 
   static Value null(CimType type, bool array = false);
   static Value boolean(bool v);
@@ -84,6 +103,11 @@ class Value {
   static Value string_array(std::vector<std::string> items);
   // A scalar; `item` must already hold the representation `type` uses.
   static Value of(CimType type, Scalar item);
+  // A string or an array over text or elements with static storage duration (a provider's
+  // constant texts): borrowed, never copied; the value and its copies read them in place.
+  // Such a value reads and compares as the owning one with the same content.
+  static Value static_string(const std::string& text);
+  static Value static_array(CimType type, const std::vector<Scalar>& items);
 
   // Parses one scalar's text as DSP0201 writes it (decimal or 0x-hex integers, TRUE/FALSE,
   // datetime strings, WMI path text for references). Range errors name the type.
@@ -92,19 +116,24 @@ class Value {
 
   CimType type() const { return type_; }
   bool is_array() const { return array_; }
-  bool is_null() const { return data_.index() == 0; }
+  bool is_null() const { return kind_ == Kind::kNull; }
 
   // Typed reads: nullopt/nullptr when null, an array, or another kind of value.
   std::optional<std::uint64_t> as_uint() const;  // unsigned, or signed and non-negative
   std::optional<std::int64_t> as_int() const;    // signed, or unsigned and in range
   std::optional<bool> as_bool() const;
   std::optional<double> as_real() const;
-  const std::string* as_string() const;
-  const DateTime* as_datetime() const;
-  const ObjectPath* as_reference() const;
-  const Instance* as_instance() const;
-  // The element of a non-null scalar value; nullptr for null and arrays.
-  const Scalar* scalar() const { return std::get_if<Scalar>(&data_); }
+  const std::string* as_string() const {
+    if (kind_ == Kind::kString) return &st_.s;
+    return kind_ == Kind::kStaticString ? st_.static_s : nullptr;
+  }
+  const DateTime* as_datetime() const { return kind_ == Kind::kDateTime ? &st_.dt : nullptr; }
+  const ObjectPath* as_reference() const { return kind_ == Kind::kPath ? st_.path.get() : nullptr; }
+  const Instance* as_instance() const {
+    return kind_ == Kind::kInstance ? st_.inst.get() : nullptr;
+  }
+  // The element of a non-null scalar value, as a copy; nullopt for null and arrays.
+  std::optional<Scalar> scalar() const;
   // Elements of an array value (empty for scalars and null).
   const std::vector<Scalar>& items() const;
 
@@ -115,9 +144,82 @@ class Value {
   friend bool operator==(const Value& a, const Value& b);
 
  private:
+  // Which union member is live. The kinds before kFirstOwning own nothing (a bitwise copy is
+  // a copy); the others own a string, a pointer's count or a vector.
+  enum class Kind : std::uint8_t {
+    kNull,
+    kBool,
+    kUint,  // unsigned integers and char16
+    kSint,
+    kReal,
+    kDateTime,
+    kStaticString,
+    kStaticArray,
+    kString,
+    kPath,
+    kInstance,
+    kArray,
+  };
+  static constexpr Kind kFirstOwning = Kind::kString;
+  union Storage {
+    Storage() noexcept : u(0) {}
+    Storage(const Storage&) = delete;
+    Storage& operator=(const Storage&) = delete;
+    ~Storage() {}  // NOLINT(modernize-use-equals-default): Value destroys the live member
+    bool b;
+    std::uint64_t u;
+    std::int64_t i;
+    double d;
+    DateTime dt;
+    const std::string* static_s;
+    const std::vector<Scalar>* static_items;
+    std::string s;
+    PathPtr path;
+    InstancePtr inst;
+    std::vector<Scalar> items;
+  };
+
+  Value(CimType type, bool array, Kind kind) : type_(type), array_(array), kind_(kind) {}
+  // The live member of a non-owning kind (the compiler folds the word-sized cases).
+  void copy_trivial(const Value& other) noexcept {
+    switch (kind_) {
+      case Kind::kBool:
+        st_.b = other.st_.b;
+        break;
+      case Kind::kUint:
+        st_.u = other.st_.u;
+        break;
+      case Kind::kSint:
+        st_.i = other.st_.i;
+        break;
+      case Kind::kReal:
+        st_.d = other.st_.d;
+        break;
+      case Kind::kDateTime:
+        new (&st_.dt) DateTime(other.st_.dt);
+        break;
+      case Kind::kStaticString:
+        st_.static_s = other.st_.static_s;
+        break;
+      case Kind::kStaticArray:
+        st_.static_items = other.st_.static_items;
+        break;
+      default:
+        break;
+    }
+  }
+  void move_owning(Value&& other) noexcept;
+  void destroy() noexcept;
+  // The storage class of the kind: a borrowed string or array is its owning kind.
+  Kind content_kind() const {
+    if (kind_ == Kind::kStaticString) return Kind::kString;
+    return kind_ == Kind::kStaticArray ? Kind::kArray : kind_;
+  }
+
+  Storage st_;
   CimType type_ = CimType::kString;
   bool array_ = false;
-  std::variant<std::monostate, Scalar, std::vector<Scalar>> data_;
+  Kind kind_ = Kind::kNull;
 };
 
 // Element equality by value (references and embedded instances compare by content).
