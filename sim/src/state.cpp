@@ -272,8 +272,9 @@ void HostState::canonicalize() {
 namespace {
 
 // The checks of validate() before and after the cross-references, split along its seams
-// (decision 0088); the order of the checks, and so which error is reported, is unchanged.
-cim::Status validate_records(const HostState& s) {
+// (decisions 0088, 0099); the order of the checks, and so which error is reported, is
+// unchanged.
+cim::Status validate_host(const HostState& s) {
   if (s.host_name.empty()) return cim::invalid_parameter("the host name is empty");
   if (s.host_build < cim::schema::known_builds().front()) {
     return cim::invalid_parameter(
@@ -292,6 +293,10 @@ cim::Status validate_records(const HostState& s) {
           s.host_build, cls, c->first_build, count));
     }
   }
+  return {};
+}
+
+cim::Status validate_records(const HostState& s) {
   for (auto st :
        {unique_ids(s.vms, "vm"), unique_ids(s.groups, "group"),
         unique_ids(s.management_groups, "management group"), unique_ids(s.snapshots, "snapshot"),
@@ -347,6 +352,7 @@ cim::Status validate_settings(const HostState& s) {
 }  // namespace
 
 cim::Status validate(const HostState& s) {
+  if (auto st = validate_host(s); !st.ok()) return st;
   if (auto st = validate_records(s); !st.ok()) return st;
   std::unordered_map<Guid, const Vm*, GuidHash> vms;
   std::unordered_map<Guid, const Snapshot*, GuidHash> snaps;
@@ -492,6 +498,11 @@ cim::Status validate(const HostState& s) {
       }
     }
   }
+  return validate_settings(s);
+}
+
+cim::Status validate_configuration(const HostState& s) {
+  if (auto st = validate_host(s); !st.ok()) return st;
   return validate_settings(s);
 }
 
