@@ -85,13 +85,25 @@ void sort_by_id(std::vector<T>& v) {
   std::sort(v.begin(), v.end(), [](const T& a, const T& b) { return a.id < b.id; });
 }
 
+// A record in an id index, and whether its owner lists it (a snapshot in its vm's list, a
+// snapshot collection in its group's).
 template <class T>
-cim::Status unique_ids(const std::vector<T>& v, std::string_view what) {
-  std::unordered_set<Guid, GuidHash> seen;
+struct Indexed {
+  const T* rec;
+  bool listed = false;
+};
+template <class T>
+using IdIndex = std::unordered_map<Guid, Indexed<T>, GuidHash>;
+
+// Indexes one kind of record by id, checking each id as it goes in (not nil, used once): one
+// hashed insert per record for both (decision 0099).
+template <class T>
+cim::Status index_ids(const std::vector<T>& v, std::string_view what, IdIndex<T>& index) {
+  index.reserve(v.size());
   for (const T& r : v) {
     if (r.id.is_nil())
       return cim::invalid_parameter(fmt::format("{} \"{}\" has a nil id", what, r.name));
-    if (!seen.insert(r.id).second) {
+    if (!index.try_emplace(r.id, Indexed<T>{&r}).second) {
       return cim::invalid_parameter(fmt::format("{} id {} is used twice", what, r.id.to_string()));
     }
   }
@@ -101,9 +113,8 @@ cim::Status unique_ids(const std::vector<T>& v, std::string_view what) {
 // A snapshot on a parent cycle, or null; linear: each snapshot is walked once, a walk stops at
 // a snapshot already known to reach a root (or an unknown parent, reported elsewhere), and
 // meeting the current walk again is a cycle. `by_id` points into `snapshots`.
-const Snapshot* find_parent_cycle(
-    const std::vector<Snapshot>& snapshots,
-    const std::unordered_map<Guid, const Snapshot*, GuidHash>& by_id) {
+const Snapshot* find_parent_cycle(const std::vector<Snapshot>& snapshots,
+                                  const IdIndex<Snapshot>& by_id) {
   enum : std::uint8_t { kUnvisited, kOnWalk, kEnds };
   std::vector<std::uint8_t> mark(snapshots.size(), kUnvisited);
   const auto index = [&](const Snapshot* p) {
@@ -116,7 +127,7 @@ const Snapshot* find_parent_cycle(
       mark[index(cur)] = kOnWalk;
       walk.push_back(cur);
       auto it = cur->parent.is_nil() ? by_id.end() : by_id.find(cur->parent);
-      cur = it == by_id.end() ? nullptr : it->second;
+      cur = it == by_id.end() ? nullptr : it->second.rec;
     }
     if (cur != nullptr && mark[index(cur)] == kOnWalk) return cur;
     for (const Snapshot* w : walk)
@@ -296,16 +307,6 @@ cim::Status validate_host(const HostState& s) {
   return {};
 }
 
-cim::Status validate_records(const HostState& s) {
-  for (auto st :
-       {unique_ids(s.vms, "vm"), unique_ids(s.groups, "group"),
-        unique_ids(s.management_groups, "management group"), unique_ids(s.snapshots, "snapshot"),
-        unique_ids(s.snapshot_collections, "snapshot collection")}) {
-    if (!st.ok()) return st;
-  }
-  return {};
-}
-
 cim::Status validate_settings(const HostState& s) {
   const Timing& t = s.timing;
   if (t.auto_advance_ms < 0 || t.member_snapshot_ms < 1 || t.job_start_ms < 1 ||
@@ -353,20 +354,20 @@ cim::Status validate_settings(const HostState& s) {
 
 cim::Status validate(const HostState& s) {
   if (auto st = validate_host(s); !st.ok()) return st;
-  if (auto st = validate_records(s); !st.ok()) return st;
-  std::unordered_map<Guid, const Vm*, GuidHash> vms;
-  std::unordered_map<Guid, const Snapshot*, GuidHash> snaps;
-  std::unordered_map<Guid, const Group*, GuidHash> groups;
-  std::unordered_map<Guid, const SnapshotCollection*, GuidHash> colls;
+  // The id indexes, each id checked as it goes in, kind by kind in this order.
+  IdIndex<Vm> vms;
+  IdIndex<Group> groups;
+  IdIndex<ManagementGroup> management_groups;
+  IdIndex<Snapshot> snaps;
+  IdIndex<SnapshotCollection> colls;
+  if (auto st = index_ids(s.vms, "vm", vms); !st.ok()) return st;
+  if (auto st = index_ids(s.groups, "group", groups); !st.ok()) return st;
+  if (auto st = index_ids(s.management_groups, "management group", management_groups); !st.ok())
+    return st;
+  if (auto st = index_ids(s.snapshots, "snapshot", snaps); !st.ok()) return st;
+  if (auto st = index_ids(s.snapshot_collections, "snapshot collection", colls); !st.ok())
+    return st;
   std::unordered_set<Guid, GuidHash> jobs;
-  for (const auto& v : s.vms)
-    vms[v.id] = &v;
-  for (const auto& v : s.snapshots)
-    snaps[v.id] = &v;
-  for (const auto& v : s.groups)
-    groups[v.id] = &v;
-  for (const auto& v : s.snapshot_collections)
-    colls[v.id] = &v;
   constexpr std::int64_t kMaxTimeMs = 100LL * 365 * 86'400'000;  // a hundred years
   for (const auto& j : s.jobs) {
     if (!jobs.insert(j.id).second)
@@ -382,8 +383,6 @@ cim::Status validate(const HostState& s) {
     }
   }
   // Every check below is one pass with hashed lookups: linear in the host's size.
-  std::unordered_set<Guid, GuidHash> listed_snapshots;  // in their own vm's list
-  listed_snapshots.reserve(s.snapshots.size());
   for (const auto& v : s.vms) {
     if (is_transitional(v.state) && (v.transition_job.is_nil() || !jobs.count(v.transition_job))) {
       return cim::invalid_parameter(fmt::format("vm \"{}\" is {} but no state-change job drives it",
@@ -399,15 +398,15 @@ cim::Status validate(const HostState& s) {
     }
     for (const Guid& sid : v.snapshots) {
       auto it = snaps.find(sid);
-      if (it == snaps.end() || it->second->vm != v.id) {
+      if (it == snaps.end() || it->second.rec->vm != v.id) {
         return cim::invalid_parameter(fmt::format("vm \"{}\" lists snapshot {} that is not its own",
                                                   v.name, sid.to_string()));
       }
-      listed_snapshots.insert(sid);  // listed by its own vm: checked just above
+      it->second.listed = true;  // listed by its own vm: checked just above
     }
     const auto own = [&](const Guid& sid) {
       auto it = snaps.find(sid);
-      return it != snaps.end() && it->second->vm == v.id && listed_snapshots.count(sid) > 0;
+      return it != snaps.end() && it->second.rec->vm == v.id && it->second.listed;
     };
     if (!v.most_current.is_nil() && !own(v.most_current)) {
       return cim::invalid_parameter(
@@ -426,13 +425,14 @@ cim::Status validate(const HostState& s) {
       return cim::invalid_parameter(
           fmt::format("snapshot \"{}\" belongs to unknown vm {}", sn.name, sn.vm.to_string()));
     }
-    if (!listed_snapshots.count(sn.id)) {
-      return cim::invalid_parameter(fmt::format(
-          "snapshot \"{}\" is missing from vm \"{}\"'s snapshot list", sn.name, vit->second->name));
+    if (!snaps.find(sn.id)->second.listed) {  // indexed above
+      return cim::invalid_parameter(
+          fmt::format("snapshot \"{}\" is missing from vm \"{}\"'s snapshot list", sn.name,
+                      vit->second.rec->name));
     }
     if (!sn.parent.is_nil()) {
       auto pit = snaps.find(sn.parent);
-      if (pit == snaps.end() || pit->second->vm != sn.vm) {
+      if (pit == snaps.end() || pit->second.rec->vm != sn.vm) {
         return cim::invalid_parameter(
             fmt::format("snapshot \"{}\" has parent {} which is not a snapshot of the same vm",
                         sn.name, sn.parent.to_string()));
@@ -451,7 +451,6 @@ cim::Status validate(const HostState& s) {
     return cim::invalid_parameter(
         fmt::format("snapshot \"{}\" has a parent cycle", in_cycle->name));
   }
-  std::unordered_set<Guid, GuidHash> listed_collections;  // in their own group's list
   for (const auto& g : s.groups) {
     std::unordered_set<Guid, GuidHash> seen;
     for (const Guid& m : g.members) {
@@ -464,12 +463,12 @@ cim::Status validate(const HostState& s) {
     }
     for (const Guid& c : g.snapshot_collections) {
       auto it = colls.find(c);
-      if (it == colls.end() || it->second->group != g.id) {
+      if (it == colls.end() || it->second.rec->group != g.id) {
         return cim::invalid_parameter(
             fmt::format("group \"{}\" lists snapshot collection {} that is not its own", g.name,
                         c.to_string()));
       }
-      listed_collections.insert(c);
+      it->second.listed = true;
     }
   }
   for (const auto& m : s.management_groups) {
@@ -485,13 +484,14 @@ cim::Status validate(const HostState& s) {
       return cim::invalid_parameter(fmt::format(
           "snapshot collection \"{}\" belongs to unknown group {}", c.name, c.group.to_string()));
     }
-    if (!listed_collections.count(c.id)) {
-      return cim::invalid_parameter(fmt::format(
-          "snapshot collection \"{}\" is missing from group \"{}\"", c.name, git->second->name));
+    if (!colls.find(c.id)->second.listed) {  // indexed above
+      return cim::invalid_parameter(
+          fmt::format("snapshot collection \"{}\" is missing from group \"{}\"", c.name,
+                      git->second.rec->name));
     }
     for (const Guid& m : c.members) {
       auto it = snaps.find(m);
-      if (it == snaps.end() || it->second->collection != c.id) {
+      if (it == snaps.end() || it->second.rec->collection != c.id) {
         return cim::invalid_parameter(
             fmt::format("snapshot collection \"{}\" lists {} which is not one of its snapshots",
                         c.name, m.to_string()));
