@@ -225,8 +225,11 @@ void HostPool::give_back(Shared& shared, Host* host) {
 HostPool::HostPool(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
 HostPool::~HostPool() = default;
 
-cim::Result<std::shared_ptr<HostPool>> HostPool::create(HostState base) {
-  if (auto st = validate(base); !st.ok()) return st;
+cim::Result<std::shared_ptr<HostPool>> HostPool::create(HostState base, Checked checked) {
+  if (auto st = checked == Checked::kRecords ? validate_configuration(base) : validate(base);
+      !st.ok()) {
+    return st;
+  }
   auto shared = std::make_shared<Shared>();
   // The run state is the base without its records: moved aside, copied, moved back.
   HostState records;

@@ -1,5 +1,5 @@
-// HostState helpers: enum spellings, canonical order, referential validation, named fault
-// plans (contract §3.4, §6).
+// HostState helpers: canonical order, referential validation, named fault plans (contract
+// §3.4, §6). The enums' spellings are in state_names.cpp.
 #include "hvsnap/sim/state.h"
 
 #include <fmt/format.h>
@@ -13,85 +13,30 @@
 namespace hvsnap::sim {
 namespace {
 
-template <class E>
-struct EnumName {
-  E value;
-  std::string_view name;
-};
-
-template <class E>
-struct Table;
-
-#define HVSNAP_ENUM_TABLE(E, ...)                          \
-  template <>                                              \
-  struct Table<E> {                                        \
-    static constexpr EnumName<E> kNames[] = {__VA_ARGS__}; \
-  };
-
-HVSNAP_ENUM_TABLE(VmState, {VmState::kRunning, "running"}, {VmState::kOff, "off"},
-                  {VmState::kShuttingDown, "shutting-down"}, {VmState::kSaved, "saved"},
-                  {VmState::kPaused, "paused"}, {VmState::kStarting, "starting"},
-                  {VmState::kSaving, "saving"}, {VmState::kPausing, "pausing"},
-                  {VmState::kResuming, "resuming"}, {VmState::kFastSaved, "fast-saved"},
-                  {VmState::kHibernated, "hibernated"})
-HVSNAP_ENUM_TABLE(CheckpointType, {CheckpointType::kDisabled, "disabled"},
-                  {CheckpointType::kProduction, "production"},
-                  {CheckpointType::kProductionOnly, "production-only"},
-                  {CheckpointType::kStandard, "standard"})
-HVSNAP_ENUM_TABLE(DiskKind, {DiskKind::kVhdx, "vhdx"}, {DiskKind::kVhds, "vhds"},
-                  {DiskKind::kPassthrough, "passthrough"},
-                  {DiskKind::kFibreChannel, "fibre-channel"})
-HVSNAP_ENUM_TABLE(GuestVss, {GuestVss::kOk, "ok"}, {GuestVss::kFails, "fails"},
-                  {GuestVss::kAbsent, "absent"})
-HVSNAP_ENUM_TABLE(SnapshotKind, {SnapshotKind::kStandard, "standard"},
-                  {SnapshotKind::kRecovery, "recovery"})
-HVSNAP_ENUM_TABLE(CodeFamily, {CodeFamily::kMsvm, "msvm"}, {CodeFamily::kDmtf, "dmtf"})
-HVSNAP_ENUM_TABLE(Completion, {Completion::kJob, "job"}, {Completion::kSynchronous, "synchronous"},
-                  {Completion::kMixed, "mixed"})
-HVSNAP_ENUM_TABLE(FirstJobState, {FirstJobState::kRunning, "running"}, {FirstJobState::kNew, "new"},
-                  {FirstJobState::kQueryPending, "query-pending"})
-HVSNAP_ENUM_TABLE(Validation, {Validation::kSync, "sync"}, {Validation::kInJob, "in-job"})
-HVSNAP_ENUM_TABLE(VendorSnapshotTypes, {VendorSnapshotTypes::kReject, "reject"},
-                  {VendorSnapshotTypes::kAccept, "accept"})
-HVSNAP_ENUM_TABLE(DestroyMode, {DestroyMode::kReparent, "reparent"},
-                  {DestroyMode::kRemoveDependents, "remove-dependents"})
-HVSNAP_ENUM_TABLE(AssociatorResults, {AssociatorResults::kDistinct, "distinct"},
-                  {AssociatorResults::kDuplicates, "duplicates"})
-HVSNAP_ENUM_TABLE(JobProgress, {JobProgress::kTicks, "ticks"},
-                  {JobProgress::kAfterReads, "after-reads"}, {JobProgress::kManual, "manual"})
-HVSNAP_ENUM_TABLE(FaultSite, {FaultSite::kSyncFailed, "sync-failed"},
-                  {FaultSite::kSyncTimeout, "sync-timeout"},
-                  {FaultSite::kJobExceptionAtMember, "job-exception-at-member"},
-                  {FaultSite::kJobStall, "job-stall"}, {FaultSite::kResultLag, "result-lag"},
-                  {FaultSite::kJobEarlyRemoval, "job-early-removal"},
-                  {FaultSite::kJobSuspend, "job-suspend"})
-HVSNAP_ENUM_TABLE(JobKind, {JobKind::kCreateSnapshot, "create-snapshot"},
-                  {JobKind::kDestroySnapshot, "destroy-snapshot"},
-                  {JobKind::kApplySnapshot, "apply-snapshot"},
-                  {JobKind::kStateChange, "state-change"},
-                  {JobKind::kDestroySystem, "destroy-system"})
-#undef HVSNAP_ENUM_TABLE
-
-template <class E>
-std::string_view name_of(E v) {
-  for (const auto& n : Table<E>::kNames) {
-    if (n.value == v) return n.name;
-  }
-  return "?";
-}
-
 template <class T>
 void sort_by_id(std::vector<T>& v) {
   std::sort(v.begin(), v.end(), [](const T& a, const T& b) { return a.id < b.id; });
 }
 
+// A record in an id index, and whether its owner lists it (a snapshot in its vm's list, a
+// snapshot collection in its group's).
 template <class T>
-cim::Status unique_ids(const std::vector<T>& v, std::string_view what) {
-  std::unordered_set<Guid, GuidHash> seen;
+struct Indexed {
+  const T* rec;
+  bool listed = false;
+};
+template <class T>
+using IdIndex = std::unordered_map<Guid, Indexed<T>, GuidHash>;
+
+// Indexes one kind of record by id, checking each id as it goes in (not nil, used once): one
+// hashed insert per record for both (decision 0099).
+template <class T>
+cim::Status index_ids(const std::vector<T>& v, std::string_view what, IdIndex<T>& index) {
+  index.reserve(v.size());
   for (const T& r : v) {
     if (r.id.is_nil())
       return cim::invalid_parameter(fmt::format("{} \"{}\" has a nil id", what, r.name));
-    if (!seen.insert(r.id).second) {
+    if (!index.try_emplace(r.id, Indexed<T>{&r}).second) {
       return cim::invalid_parameter(fmt::format("{} id {} is used twice", what, r.id.to_string()));
     }
   }
@@ -101,9 +46,8 @@ cim::Status unique_ids(const std::vector<T>& v, std::string_view what) {
 // A snapshot on a parent cycle, or null; linear: each snapshot is walked once, a walk stops at
 // a snapshot already known to reach a root (or an unknown parent, reported elsewhere), and
 // meeting the current walk again is a cycle. `by_id` points into `snapshots`.
-const Snapshot* find_parent_cycle(
-    const std::vector<Snapshot>& snapshots,
-    const std::unordered_map<Guid, const Snapshot*, GuidHash>& by_id) {
+const Snapshot* find_parent_cycle(const std::vector<Snapshot>& snapshots,
+                                  const IdIndex<Snapshot>& by_id) {
   enum : std::uint8_t { kUnvisited, kOnWalk, kEnds };
   std::vector<std::uint8_t> mark(snapshots.size(), kUnvisited);
   const auto index = [&](const Snapshot* p) {
@@ -116,7 +60,7 @@ const Snapshot* find_parent_cycle(
       mark[index(cur)] = kOnWalk;
       walk.push_back(cur);
       auto it = cur->parent.is_nil() ? by_id.end() : by_id.find(cur->parent);
-      cur = it == by_id.end() ? nullptr : it->second;
+      cur = it == by_id.end() ? nullptr : it->second.rec;
     }
     if (cur != nullptr && mark[index(cur)] == kOnWalk) return cur;
     for (const Snapshot* w : walk)
@@ -127,129 +71,6 @@ const Snapshot* find_parent_cycle(
 }
 
 }  // namespace
-
-std::string_view to_string(VmState v) {
-  return name_of(v);
-}
-
-std::uint16_t enabled_state(VmState s) {
-  switch (s) {
-    case VmState::kSaving:
-    case VmState::kPausing:
-    case VmState::kResuming:
-      return 1;  // Other (V1)
-    default:
-      return static_cast<std::uint16_t>(s);
-  }
-}
-
-std::string_view other_enabled_state(VmState s) {
-  switch (s) {
-    case VmState::kSaving:
-      return "Saving";
-    case VmState::kPausing:
-      return "Quiescing";
-    case VmState::kResuming:
-      return "Resuming";
-    default:
-      return {};
-  }
-}
-
-bool is_transitional(VmState s) {
-  return s == VmState::kStarting || s == VmState::kShuttingDown || s == VmState::kSaving ||
-         s == VmState::kPausing || s == VmState::kResuming;
-}
-
-bool is_saved_like(VmState s) {
-  return s == VmState::kSaved || s == VmState::kPaused || s == VmState::kFastSaved ||
-         s == VmState::kHibernated;
-}
-
-bool has_worker_process(VmState s) {
-  return s != VmState::kOff && s != VmState::kSaved && s != VmState::kFastSaved &&
-         s != VmState::kHibernated;
-}
-std::string_view to_string(CheckpointType v) {
-  return name_of(v);
-}
-std::string_view to_string(DiskKind v) {
-  return name_of(v);
-}
-std::string_view to_string(GuestVss v) {
-  return name_of(v);
-}
-std::string_view to_string(SnapshotKind v) {
-  return name_of(v);
-}
-std::string_view to_string(CodeFamily v) {
-  return name_of(v);
-}
-std::string_view to_string(Completion v) {
-  return name_of(v);
-}
-std::string_view to_string(FirstJobState v) {
-  return name_of(v);
-}
-std::string_view to_string(JobProgress v) {
-  return name_of(v);
-}
-std::string_view to_string(Validation v) {
-  return name_of(v);
-}
-std::string_view to_string(VendorSnapshotTypes v) {
-  return name_of(v);
-}
-std::string_view to_string(DestroyMode v) {
-  return name_of(v);
-}
-std::string_view to_string(AssociatorResults v) {
-  return name_of(v);
-}
-std::string_view to_string(FaultSite v) {
-  return name_of(v);
-}
-std::string_view to_string(JobKind v) {
-  return name_of(v);
-}
-
-template <class E>
-std::optional<E> parse_enum(std::string_view text) {
-  for (const auto& n : Table<E>::kNames) {
-    if (n.name == text) return n.value;
-  }
-  return std::nullopt;
-}
-
-template <class E>
-std::string enum_choices() {
-  std::string out;
-  for (const auto& n : Table<E>::kNames) {
-    if (!out.empty()) out += ", ";
-    out += n.name;
-  }
-  return out;
-}
-
-#define HVSNAP_INSTANTIATE(E)                                     \
-  template std::optional<E> parse_enum<E>(std::string_view text); \
-  template std::string enum_choices<E>();
-HVSNAP_INSTANTIATE(VmState)
-HVSNAP_INSTANTIATE(CheckpointType)
-HVSNAP_INSTANTIATE(DiskKind)
-HVSNAP_INSTANTIATE(GuestVss)
-HVSNAP_INSTANTIATE(SnapshotKind)
-HVSNAP_INSTANTIATE(CodeFamily)
-HVSNAP_INSTANTIATE(Completion)
-HVSNAP_INSTANTIATE(FirstJobState)
-HVSNAP_INSTANTIATE(JobProgress)
-HVSNAP_INSTANTIATE(Validation)
-HVSNAP_INSTANTIATE(VendorSnapshotTypes)
-HVSNAP_INSTANTIATE(DestroyMode)
-HVSNAP_INSTANTIATE(AssociatorResults)
-HVSNAP_INSTANTIATE(FaultSite)
-HVSNAP_INSTANTIATE(JobKind)
-#undef HVSNAP_INSTANTIATE
 
 HostState HostState::with_seed(std::uint64_t seed) {
   HostState s;
@@ -272,8 +93,9 @@ void HostState::canonicalize() {
 namespace {
 
 // The checks of validate() before and after the cross-references, split along its seams
-// (decision 0088); the order of the checks, and so which error is reported, is unchanged.
-cim::Status validate_records(const HostState& s) {
+// (decisions 0088, 0099); the order of the checks, and so which error is reported, is
+// unchanged.
+cim::Status validate_host(const HostState& s) {
   if (s.host_name.empty()) return cim::invalid_parameter("the host name is empty");
   if (s.host_build < cim::schema::known_builds().front()) {
     return cim::invalid_parameter(
@@ -291,12 +113,6 @@ cim::Status validate_records(const HostState& s) {
           "host build {} has no {} (it exists from build {}), yet the host has {} of them",
           s.host_build, cls, c->first_build, count));
     }
-  }
-  for (auto st :
-       {unique_ids(s.vms, "vm"), unique_ids(s.groups, "group"),
-        unique_ids(s.management_groups, "management group"), unique_ids(s.snapshots, "snapshot"),
-        unique_ids(s.snapshot_collections, "snapshot collection")}) {
-    if (!st.ok()) return st;
   }
   return {};
 }
@@ -347,20 +163,21 @@ cim::Status validate_settings(const HostState& s) {
 }  // namespace
 
 cim::Status validate(const HostState& s) {
-  if (auto st = validate_records(s); !st.ok()) return st;
-  std::unordered_map<Guid, const Vm*, GuidHash> vms;
-  std::unordered_map<Guid, const Snapshot*, GuidHash> snaps;
-  std::unordered_map<Guid, const Group*, GuidHash> groups;
-  std::unordered_map<Guid, const SnapshotCollection*, GuidHash> colls;
+  if (auto st = validate_host(s); !st.ok()) return st;
+  // The id indexes, each id checked as it goes in, kind by kind in this order.
+  IdIndex<Vm> vms;
+  IdIndex<Group> groups;
+  IdIndex<ManagementGroup> management_groups;
+  IdIndex<Snapshot> snaps;
+  IdIndex<SnapshotCollection> colls;
+  if (auto st = index_ids(s.vms, "vm", vms); !st.ok()) return st;
+  if (auto st = index_ids(s.groups, "group", groups); !st.ok()) return st;
+  if (auto st = index_ids(s.management_groups, "management group", management_groups); !st.ok())
+    return st;
+  if (auto st = index_ids(s.snapshots, "snapshot", snaps); !st.ok()) return st;
+  if (auto st = index_ids(s.snapshot_collections, "snapshot collection", colls); !st.ok())
+    return st;
   std::unordered_set<Guid, GuidHash> jobs;
-  for (const auto& v : s.vms)
-    vms[v.id] = &v;
-  for (const auto& v : s.snapshots)
-    snaps[v.id] = &v;
-  for (const auto& v : s.groups)
-    groups[v.id] = &v;
-  for (const auto& v : s.snapshot_collections)
-    colls[v.id] = &v;
   constexpr std::int64_t kMaxTimeMs = 100LL * 365 * 86'400'000;  // a hundred years
   for (const auto& j : s.jobs) {
     if (!jobs.insert(j.id).second)
@@ -376,8 +193,6 @@ cim::Status validate(const HostState& s) {
     }
   }
   // Every check below is one pass with hashed lookups: linear in the host's size.
-  std::unordered_set<Guid, GuidHash> listed_snapshots;  // in their own vm's list
-  listed_snapshots.reserve(s.snapshots.size());
   for (const auto& v : s.vms) {
     if (is_transitional(v.state) && (v.transition_job.is_nil() || !jobs.count(v.transition_job))) {
       return cim::invalid_parameter(fmt::format("vm \"{}\" is {} but no state-change job drives it",
@@ -393,15 +208,15 @@ cim::Status validate(const HostState& s) {
     }
     for (const Guid& sid : v.snapshots) {
       auto it = snaps.find(sid);
-      if (it == snaps.end() || it->second->vm != v.id) {
+      if (it == snaps.end() || it->second.rec->vm != v.id) {
         return cim::invalid_parameter(fmt::format("vm \"{}\" lists snapshot {} that is not its own",
                                                   v.name, sid.to_string()));
       }
-      listed_snapshots.insert(sid);  // listed by its own vm: checked just above
+      it->second.listed = true;  // listed by its own vm: checked just above
     }
     const auto own = [&](const Guid& sid) {
       auto it = snaps.find(sid);
-      return it != snaps.end() && it->second->vm == v.id && listed_snapshots.count(sid) > 0;
+      return it != snaps.end() && it->second.rec->vm == v.id && it->second.listed;
     };
     if (!v.most_current.is_nil() && !own(v.most_current)) {
       return cim::invalid_parameter(
@@ -420,13 +235,14 @@ cim::Status validate(const HostState& s) {
       return cim::invalid_parameter(
           fmt::format("snapshot \"{}\" belongs to unknown vm {}", sn.name, sn.vm.to_string()));
     }
-    if (!listed_snapshots.count(sn.id)) {
-      return cim::invalid_parameter(fmt::format(
-          "snapshot \"{}\" is missing from vm \"{}\"'s snapshot list", sn.name, vit->second->name));
+    if (!snaps.find(sn.id)->second.listed) {  // indexed above
+      return cim::invalid_parameter(
+          fmt::format("snapshot \"{}\" is missing from vm \"{}\"'s snapshot list", sn.name,
+                      vit->second.rec->name));
     }
     if (!sn.parent.is_nil()) {
       auto pit = snaps.find(sn.parent);
-      if (pit == snaps.end() || pit->second->vm != sn.vm) {
+      if (pit == snaps.end() || pit->second.rec->vm != sn.vm) {
         return cim::invalid_parameter(
             fmt::format("snapshot \"{}\" has parent {} which is not a snapshot of the same vm",
                         sn.name, sn.parent.to_string()));
@@ -445,7 +261,6 @@ cim::Status validate(const HostState& s) {
     return cim::invalid_parameter(
         fmt::format("snapshot \"{}\" has a parent cycle", in_cycle->name));
   }
-  std::unordered_set<Guid, GuidHash> listed_collections;  // in their own group's list
   for (const auto& g : s.groups) {
     std::unordered_set<Guid, GuidHash> seen;
     for (const Guid& m : g.members) {
@@ -458,12 +273,12 @@ cim::Status validate(const HostState& s) {
     }
     for (const Guid& c : g.snapshot_collections) {
       auto it = colls.find(c);
-      if (it == colls.end() || it->second->group != g.id) {
+      if (it == colls.end() || it->second.rec->group != g.id) {
         return cim::invalid_parameter(
             fmt::format("group \"{}\" lists snapshot collection {} that is not its own", g.name,
                         c.to_string()));
       }
-      listed_collections.insert(c);
+      it->second.listed = true;
     }
   }
   for (const auto& m : s.management_groups) {
@@ -479,19 +294,25 @@ cim::Status validate(const HostState& s) {
       return cim::invalid_parameter(fmt::format(
           "snapshot collection \"{}\" belongs to unknown group {}", c.name, c.group.to_string()));
     }
-    if (!listed_collections.count(c.id)) {
-      return cim::invalid_parameter(fmt::format(
-          "snapshot collection \"{}\" is missing from group \"{}\"", c.name, git->second->name));
+    if (!colls.find(c.id)->second.listed) {  // indexed above
+      return cim::invalid_parameter(
+          fmt::format("snapshot collection \"{}\" is missing from group \"{}\"", c.name,
+                      git->second.rec->name));
     }
     for (const Guid& m : c.members) {
       auto it = snaps.find(m);
-      if (it == snaps.end() || it->second->collection != c.id) {
+      if (it == snaps.end() || it->second.rec->collection != c.id) {
         return cim::invalid_parameter(
             fmt::format("snapshot collection \"{}\" lists {} which is not one of its snapshots",
                         c.name, m.to_string()));
       }
     }
   }
+  return validate_settings(s);
+}
+
+cim::Status validate_configuration(const HostState& s) {
+  if (auto st = validate_host(s); !st.ok()) return st;
   return validate_settings(s);
 }
 

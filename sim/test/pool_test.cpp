@@ -1,6 +1,9 @@
 // HostPool (decision 0075): a host a case took and gave back is rolled back to the base through
 // its undo journal, so the next case's host answers exactly as a host freshly built from the
 // base with the same seed — whatever the previous case created, changed, destroyed or replaced.
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <filesystem>
 
 #include "harness.h"
@@ -169,6 +172,49 @@ TEST(HostPool, AnInvalidBaseIsRefused) {
   auto pool = HostPool::create(std::move(s));
   ASSERT_FALSE(pool.ok());
   EXPECT_FALSE(pool.status().to_string().empty());
+}
+
+// Checked::kRecords (decision 0099): the records are trusted, the configuration is not.
+TEST(HostPool, ABaseWithCheckedRecordsStillHasItsConfigurationChecked) {
+  HostState s = base_state();
+  s.personality.job_progress = JobProgress::kAfterReads;
+  s.personality.job_progress_reads = 0;
+  auto pool = HostPool::create(s, Checked::kRecords);
+  ASSERT_FALSE(pool.ok());
+  EXPECT_EQ(pool.status().message(), "personality job-progress after-reads needs N >= 1");
+  s = base_state();
+  s.host_build = 1;
+  pool = HostPool::create(std::move(s), Checked::kRecords);
+  ASSERT_FALSE(pool.ok());
+  EXPECT_NE(pool.status().message().find("host build 1 is older"), std::string::npos);
+  EXPECT_TRUE(HostPool::create(base_state(), Checked::kRecords).ok());
+}
+
+// validate() checks ids as it indexes them (decision 0099): the same first error, by name.
+TEST(Validate, IdsAndListsAreCheckedAsIndexed) {
+  const HostState base = base_state();
+  ASSERT_GE(base.snapshots.size(), 2U);
+  HostState s = base;
+  s.snapshots[1].id = s.snapshots[0].id;
+  EXPECT_EQ(validate(s).message(),
+            fmt::format("snapshot id {} is used twice", s.snapshots[0].id.to_string()));
+  s = base;
+  s.vms[0].id = Guid{};
+  EXPECT_EQ(validate(s).message(), fmt::format("vm \"{}\" has a nil id", s.vms[0].name));
+  s = base;
+  Snapshot& sn = s.snapshots[0];
+  for (Vm& v : s.vms) {
+    if (v.id != sn.vm) continue;
+    v.snapshots.erase(std::find(v.snapshots.begin(), v.snapshots.end(), sn.id));
+    if (v.most_current == sn.id) v.most_current = Guid{};
+    if (v.last_applied == sn.id) v.last_applied = Guid{};
+    for (Snapshot& other : s.snapshots) {
+      if (other.parent == sn.id) other.parent = Guid{};
+    }
+    EXPECT_EQ(
+        validate(s).message(),
+        fmt::format("snapshot \"{}\" is missing from vm \"{}\"'s snapshot list", sn.name, v.name));
+  }
 }
 
 }  // namespace

@@ -143,23 +143,29 @@ cim::Result<TargetSpec> make_target(std::string_view uri, const TargetOptions& o
         fmt::format("unknown fault plan '{}' (expected one of: {})", options.faults, names));
   }
   if (!plan->empty()) state.faults = *plan;
-  // Validated once; each case takes a host from the pool in O(what the previous case on it
-  // changed), not a copy of the whole host (decision 0075).
-  auto pool = sim::HostPool::create(state);
+  // What the spec keeps of the state, before the state moves into the pool.
+  const std::string host_name = state.host_name;
+  const std::uint32_t host_build = state.host_build;
+  const sim::Personality personality = state.personality;
+  const sim::FaultPlan faults = state.faults;
+  // The loader validated the records; only the configuration set above is checked again
+  // (decision 0099), and the state is moved, not copied. Each case takes a host from the pool
+  // in O(what the previous case on it changed), not a copy of the whole host (decision 0075).
+  auto pool = sim::HostPool::create(std::move(state), sim::Checked::kRecords);
   if (!pool.ok()) return pool.status();
 
   TargetSpec spec;
   spec.uri = std::string(uri);
   spec.fixture = fixture;
-  spec.personality = describe(state.personality);
+  spec.personality = describe(personality);
   spec.caps.control = true;
   spec.caps.fresh_hosts = true;
   // Each case has its own sim::Host: the pool hands out a host no other case holds (decisions
   // 0074, 0075).
   spec.caps.concurrent_cases = true;
-  spec.caps.transient_failures = !state.faults.empty();
-  spec.identity = fmt::format("hvsnap fake host \"{}\" (build {}; {}; faults: {})", state.host_name,
-                              state.host_build, describe(state.personality), options.faults);
+  spec.caps.transient_failures = !faults.empty();
+  spec.identity = fmt::format("hvsnap fake host \"{}\" (build {}; {}; faults: {})", host_name,
+                              host_build, describe(personality), options.faults);
   if (!mutant.empty()) {
     const mutants::MutantInfo& m = *mutants::find(mutant);
     spec.identity =
@@ -170,7 +176,6 @@ cim::Result<TargetSpec> make_target(std::string_view uri, const TargetOptions& o
     if (!filter.ok()) return filter.status();
     spec.rewrite_reply = std::move(filter).value();
   }
-  const sim::FaultPlan faults = state.faults;
   spec.factory = [pool = std::move(pool).value(), faults, seed = options.seed, uri = spec.uri,
                   identity = spec.identity, caps = spec.caps,
                   mutant](std::uint64_t case_seed) -> cim::Result<conformance::Target> {

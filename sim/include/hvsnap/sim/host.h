@@ -68,8 +68,12 @@ class Host final : public cim::Provider {
 // from several threads.
 class HostPool {
  public:
-  // Validates `base` (sim::validate) once.
-  static cim::Result<std::shared_ptr<HostPool>> create(HostState base);
+  // Validates `base` once: all of it (sim::validate), or with Checked::kRecords only its
+  // configuration (sim::validate_configuration), for a caller whose records validate()
+  // already accepted (a loaded fixture; decision 0099). Pass the base by move: a large host
+  // is not copied.
+  static cim::Result<std::shared_ptr<HostPool>> create(HostState base,
+                                                       Checked checked = Checked::kNothing);
   ~HostPool();
   HostPool(const HostPool&) = delete;
   HostPool& operator=(const HostPool&) = delete;

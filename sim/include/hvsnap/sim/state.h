@@ -293,6 +293,18 @@ struct HostState {
 // Referential checks: unique ids, every member/parent/collection link resolves, limits
 // and enum values in range. The message names the offending object.
 cim::Status validate(const HostState& state);
+// The part of validate() that does not follow the records' links (decision 0099): the host's
+// name, its build (and the record kinds that build can show) and the settings (personality,
+// timing, clock, fault plan). Enough for a state validate() accepted whose configuration was
+// changed since (the sim target's --personality, --host-build, --faults); its cost does not grow
+// with the host.
+cim::Status validate_configuration(const HostState& state);
+// What a caller has already checked of the state it hands over (HostPool::create).
+enum class Checked : std::uint8_t {
+  kNothing,  // validate() it all
+  kRecords,  // validate() accepted these very records; only the configuration may have
+             // changed since, so validate_configuration() is enough
+};
 
 // Text names used by fixtures, dumps, logs and CLI options (kebab-case).
 std::string_view to_string(VmState v);
