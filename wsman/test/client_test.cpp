@@ -11,11 +11,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <fstream>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
+#include "envelope_files.h"
 #include "fake_provider.h"
 #include "hvsnap/wsman/client.h"
 #include "hvsnap/wsman/dispatcher.h"
@@ -26,11 +25,7 @@ namespace {
 using namespace testing;
 
 std::string windows(const std::string& name) {
-  std::ifstream in(std::string(HVSNAP_SOURCE_DIR) + "/wsman/test/envelopes/windows/" + name);
-  EXPECT_TRUE(in) << name;
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return wsman::testing::envelope_file("windows/" + name);
 }
 
 // An HTTP server on loopback whose handler the test writes.

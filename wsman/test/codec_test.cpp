@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
-#include <fstream>
 #include <sstream>
 
+#include "envelope_files.h"
 #include "hvsnap/cim/cimxml.h"
 #include "hvsnap/cim/schema.h"
 #include "hvsnap/cim/testing/generators.h"
@@ -343,11 +343,7 @@ RC_GTEST_PROP(Wql, SelectWhereClausesSurviveWriteAndParse, ()) {
 // ---- Golden envelopes: the shapes real clients send ----
 
 std::string envelope(const std::string& name) {
-  std::ifstream in(std::string(HVSNAP_SOURCE_DIR) + "/wsman/test/envelopes/" + name);
-  EXPECT_TRUE(in) << name;
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return wsman::testing::envelope_file(name);
 }
 
 Request must_parse(const std::string& name) {

@@ -10,11 +10,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <regex>
 #include <sstream>
 #include <thread>
 
+#include "envelope_files.h"
 #include "fake_provider.h"
 #include "hvsnap/wsman/client.h"
 #include "hvsnap/wsman/dispatcher.h"
@@ -28,11 +28,7 @@ using namespace ::testing;
 using Clock = std::chrono::steady_clock;
 
 std::string windows(const std::string& name) {
-  std::ifstream in(std::string(HVSNAP_SOURCE_DIR) + "/wsman/test/envelopes/windows/" + name);
-  EXPECT_TRUE(in) << name;
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return testing::envelope_file("windows/" + name);
 }
 
 using testing::ScriptedHost;
