@@ -168,9 +168,11 @@ void BM_MemoryPerSnapshot(benchmark::State& st) {
 }
 BENCHMARK(BM_MemoryPerSnapshot)->Iterations(1)->Unit(benchmark::kMillisecond);
 
-// (d) Loading and validation.
-void BM_LoadAndValidate(benchmark::State& st, int groups, int collections_per_group) {
-  const std::string text = fixtures::dump_host_yaml(make_state(groups, collections_per_group));
+// (d) Loading and validation; the same dump as JSON is read by simdjson (decision 0105).
+void BM_LoadAndValidate(benchmark::State& st, int groups, int collections_per_group,
+                        bool json = false) {
+  const sim::HostState state = make_state(groups, collections_per_group);
+  const std::string text = json ? fixtures::dump_host_json(state) : fixtures::dump_host_yaml(state);
   std::size_t snapshots = 0;
   for (auto _ : st) {
     auto s = fixtures::load_host_yaml(text, "bench.yaml");
@@ -184,6 +186,8 @@ void BM_LoadAndValidate(benchmark::State& st, int groups, int collections_per_gr
   st.counters["snapshots"] = static_cast<double>(snapshots);
 }
 BENCHMARK_CAPTURE(BM_LoadAndValidate, wide_10000vm_100000snapshots, 2500, 10)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_LoadAndValidate, wide_10000vm_100000snapshots_json, 2500, 10, true)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_LoadAndValidate, deep_4vm_chains_of_25000, 1, 25000)
     ->Unit(benchmark::kMillisecond);

@@ -79,7 +79,7 @@ and merges fleet reports.")
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libhvsnap-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-  "hvsnap (= ${PROJECT_VERSION}), libfmt-dev (>= 9), libyaml-cpp-dev (>= 0.7), libyaml-dev, \
+  "hvsnap (= ${PROJECT_VERSION}), libfmt-dev (>= 9), libyaml-cpp-dev (>= 0.7), libyaml-dev, libsimdjson-dev, \
 libpugixml-dev (>= 1.13), nlohmann-json3-dev (>= 3.11), libcli11-dev (>= 2.1), \
 libcurl4-openssl-dev, libssl-dev (>= 3), librapidcheck-dev, libcpp-httplib-dev, pkg-config, cmake (>= 3.25)")
 set(CPACK_DEBIAN_DEV_DESCRIPTION

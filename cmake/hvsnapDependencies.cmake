@@ -16,6 +16,9 @@ hvsnap_find_dependency(CURL 7.88)
 hvsnap_find_dependency(OpenSSL 3 COMPONENTS Crypto)
 hvsnap_find_dependency(Boost 1.74 CONFIG)  # Beast/Asio: the WS-Man transport (decision 0030)
 hvsnap_find_dependency(rapidcheck CONFIG)  # no version file in Debian's package
+# simdjson reads JSON fixtures into the loader's tree (decision 0105); Debian 12 ships 3.0.1,
+# whose version file accepts only 3.0.x requests, so no version is asked for.
+hvsnap_find_dependency(simdjson CONFIG)
 hvsnap_find_dependency(PkgConfig)
 if(NOT TARGET PkgConfig::HTTPLIB)
   pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET GLOBAL cpp-httplib)
