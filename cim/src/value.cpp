@@ -13,6 +13,7 @@
 #include "hvsnap/cim/instance.h"
 #include "hvsnap/cim/int_range.h"
 #include "hvsnap/cim/text.h"
+#include "real_equal.h"
 
 namespace hvsnap::cim {
 namespace {
@@ -69,10 +70,6 @@ bool parse_integer(std::string_view s, bool& negative, std::uint64_t& magnitude)
   if (s.empty()) return false;
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), magnitude, base);
   return ec == std::errc() && ptr == s.data() + s.size();
-}
-
-bool real_equal(double a, double b) {
-  return a == b || (std::isnan(a) && std::isnan(b));
 }
 
 // Appends the UTF-8 encoding of a code point (<= 0xFFFF for char16).
@@ -264,7 +261,7 @@ std::string Value::to_text() const {
 
 bool scalar_equal(const Scalar& a, const Scalar& b) {
   if (a.index() != b.index()) return false;
-  if (const auto* da = std::get_if<double>(&a)) return real_equal(*da, std::get<double>(b));
+  if (const auto* da = std::get_if<double>(&a)) return detail::real_equal(*da, std::get<double>(b));
   if (const auto* pa = std::get_if<PathPtr>(&a)) {
     const auto& pb = std::get<PathPtr>(b);
     return (*pa == nullptr || pb == nullptr) ? *pa == pb : **pa == *pb;

@@ -7,18 +7,11 @@
 
 #include "hvsnap/cim/instance.h"
 #include "hvsnap/cim/value.h"
+#include "real_equal.h"
 
 namespace hvsnap::cim {
 
 static_assert(sizeof(Value) == 40, "a value is 32 bytes of storage and its tags (decision 0103)");
-
-namespace {
-
-bool real_equal(double a, double b) {
-  return a == b || (std::isnan(a) && std::isnan(b));
-}
-
-}  // namespace
 
 // --- storage (decision 0103) ---
 
@@ -293,7 +286,7 @@ bool operator==(const Value& a, const Value& b) {
     case Kind::kSint:
       return a.st_.i == b.st_.i;
     case Kind::kReal:
-      return real_equal(a.st_.d, b.st_.d);
+      return detail::real_equal(a.st_.d, b.st_.d);
     case Kind::kDateTime:
       return a.st_.dt == b.st_.dt;
     case Kind::kString:

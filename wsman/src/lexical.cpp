@@ -174,18 +174,6 @@ std::optional<std::uint64_t> value_map_number(std::string_view name, std::string
   return std::nullopt;
 }
 
-bool holds_epr(pugi::xml_node n) {
-  return xml::child(n, uri::kAddressing, "ReferenceParameters") ||
-         xml::child(n, uri::kAddressing, "EndpointReference");
-}
-
-pugi::xml_node first_element(pugi::xml_node n) {
-  for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
-    if (c.type() == pugi::node_element) return c;
-  }
-  return {};
-}
-
 // One element's reading: a scalar, or the text kept as it is (`text` set).
 struct Read {
   std::optional<cim::Scalar> scalar;
@@ -221,7 +209,7 @@ Read lenient_datetime(std::string_view t, Read r) {
 
 Read read_datetime(pugi::xml_node e) {
   Read r;
-  const pugi::xml_node c = first_element(e);
+  const pugi::xml_node c = xml::first_element(e);
   if (!c) {
     const std::string text = xml::trimmed_text(e);
     r.problem = fmt::format(
@@ -467,6 +455,11 @@ cim::Value read_client_value(std::span<const pugi::xml_node> elems, std::string_
   }
   if (array) return Value::array(got, std::move(scalars));
   return Value::of(got, std::move(scalars.front()));
+}
+
+bool holds_epr(pugi::xml_node n) {
+  return xml::child(n, uri::kAddressing, "ReferenceParameters") ||
+         xml::child(n, uri::kAddressing, "EndpointReference");
 }
 
 }  // namespace hvsnap::wsman

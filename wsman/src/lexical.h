@@ -30,6 +30,10 @@ cim::Value read_client_value(std::span<const pugi::xml_node> elems, std::string_
                              std::vector<cim::WireProblem>& problems,
                              xml::PrefixMemo* scope = nullptr);
 
+// Does the element carry an endpoint reference (WS-Addressing ReferenceParameters or
+// EndpointReference)?
+bool holds_epr(pugi::xml_node n);
+
 // The lexical checks, exposed for tests. Each answers "" for a legal form, else what is wrong.
 std::string xsd_boolean_problem(std::string_view text);
 std::string xsd_integer_problem(std::string_view text, cim::CimType type);

@@ -40,11 +40,6 @@ std::optional<cim::DateTime> read_datetime(pugi::xml_node elem, const std::strin
   return std::nullopt;
 }
 
-bool holds_epr(pugi::xml_node n) {
-  return xml::child(n, uri::kAddressing, "ReferenceParameters") ||
-         xml::child(n, uri::kAddressing, "EndpointReference");
-}
-
 }  // namespace
 
 // Elements of one property/parameter -> a value. `strict`: a text that does not parse as the
@@ -411,13 +406,6 @@ std::optional<Fault> load(std::string_view text, const ParseLimits& limits, Load
   return std::nullopt;
 }
 
-pugi::xml_node first_element(pugi::xml_node n) {
-  for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
-    if (c.type() == pugi::node_element) return c;
-  }
-  return {};
-}
-
 std::uint32_t to_u32(std::string_view text, std::uint32_t fallback) {
   std::uint64_t v = 0;
   if (text.empty() || text.size() > 10) return fallback;
@@ -456,7 +444,7 @@ cim::Result<Response> parse_response(std::string_view text, const ParseLimits& l
     r.action = xml::trimmed_text(xml::child(m.header, uri::kAddressing, "Action"));
     r.relates_to = xml::trimmed_text(xml::child(m.header, uri::kAddressing, "RelatesTo"));
   }
-  pugi::xml_node payload = first_element(m.body);
+  pugi::xml_node payload = xml::first_element(m.body);
   if (payload && xml::is(payload, uri::kSoap, "Fault")) {
     Fault f;
     pugi::xml_node code = xml::child(payload, uri::kSoap, "Code");

@@ -53,7 +53,6 @@ struct Loaded {
 // Size, XML, DOCTYPE, depth, SOAP 1.2 envelope: the checks every message passes first.
 std::optional<Fault> load(std::string_view text, const ParseLimits& limits, Loaded& out,
                           bool strict);
-pugi::xml_node first_element(pugi::xml_node n);
 std::uint32_t to_u32(std::string_view text, std::uint32_t fallback);
 cim::Result<cim::ObjectPath> read_epr(pugi::xml_node n);
 cim::Result<cim::ObjectPath> path_from(std::string_view resource, pugi::xml_node selector_set);

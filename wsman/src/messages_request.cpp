@@ -359,7 +359,7 @@ std::variant<Request, Fault> parse_request(std::string_view text, const ParseLim
   r.action = header_text(uri::kAddressing, "Action");
   r.to = header_text(uri::kAddressing, "To");
   r.resource_uri = header_text(uri::kWsman, "ResourceURI");
-  pugi::xml_node payload = first_element(m.body);
+  pugi::xml_node payload = xml::first_element(m.body);
   if (r.action.empty()) {
     if (payload && xml::is(payload, uri::kIdentity, "Identify")) {
       r.op = Operation::kIdentify;

@@ -6,6 +6,13 @@
 
 namespace hvsnap::wsman::xml {
 
+pugi::xml_node first_element(pugi::xml_node n) {
+  for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
+    if (c.type() == pugi::node_element) return c;
+  }
+  return {};
+}
+
 std::string_view local_name(const char* qname) {
   const char* colon = std::strchr(qname, ':');
   return colon ? std::string_view(colon + 1) : std::string_view(qname);

@@ -19,6 +19,8 @@ std::string_view ns_of(pugi::xml_node n);
 bool is(pugi::xml_node n, std::string_view ns, std::string_view local);
 // The first child element with that namespace and local name (or an empty node).
 pugi::xml_node child(pugi::xml_node n, std::string_view ns, std::string_view local);
+// The first child that is an element, whatever its name (or an empty node).
+pugi::xml_node first_element(pugi::xml_node n);
 // An attribute by local name, ignoring any prefix.
 pugi::xml_attribute attr(pugi::xml_node n, std::string_view local);
 // Prefix resolutions at one element, remembered: the properties of an instance share their
