@@ -7,6 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 #include <sstream>
+#include <string>
+
+#include <unistd.h>
 
 #include "hvsnap/conformance/catalogue.h"
 #include "hvsnap/reports/bundle.h"
@@ -81,7 +84,8 @@ RunInfo info(double wall = 1.5, std::string started = "2026-11-24T10:00:00Z") {
 }
 
 fs::path fresh_dir(const std::string& name) {
-  const fs::path p = fs::temp_directory_path() / ("hvsnap-reports-test-" + name);
+  const fs::path p = fs::temp_directory_path() /
+                     ("hvsnap-reports-test-" + std::to_string(::getpid()) + "-" + name);
   fs::remove_all(p);
   return p;
 }

@@ -7,6 +7,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string>
+
+#include <unistd.h>
 
 #include "hvsnap/reports/bundle.h"
 #include "hvsnap/tools/cli.h"
@@ -32,8 +35,13 @@ Outcome hvsnap(std::vector<std::string> args, bool terminal = false,
   return r;
 }
 
+// A folder of this process's own (two test runs at once never share one), emptied.
+fs::path temp_path(const std::string& name) {
+  return fs::temp_directory_path() / ("hvsnap-cli-test-" + std::to_string(::getpid()) + "-" + name);
+}
+
 fs::path temp(const std::string& name) {
-  const fs::path p = fs::temp_directory_path() / ("hvsnap-cli-test-" + name);
+  const fs::path p = temp_path(name);
   fs::remove_all(p);
   return p;
 }
@@ -159,8 +167,7 @@ TEST(CliJobs, AMutantsFailuresAreTheSameWhateverTheNumberOfJobs) {
 TEST(CliJobs, AStopAtTheFirstFailureIsTheSameWhateverTheNumberOfJobs) {
   expect_same_for_every_jobs("stop", "sim+mutant:accepts-type-zero", {"--stop-at-first-failure"},
                              kExitFailures);
-  const auto j = nlohmann::json::parse(
-      read(fs::temp_directory_path() / "hvsnap-cli-test-jobs-stop-3" / "result.json"));
+  const auto j = nlohmann::json::parse(read(temp_path("jobs-stop-3") / "result.json"));
   EXPECT_TRUE(j["run"]["stopped-at-first-failure"].get<bool>());
 }
 

@@ -8,6 +8,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string>
+
+#include <unistd.h>
 
 #include "hvsnap/reports/bundle.h"
 #include "hvsnap/tools/cli.h"
@@ -51,7 +54,7 @@ TEST(Golden, TheReferenceReportIsReproduced) {
   ASSERT_GE(args.size(), 2u);
   ASSERT_EQ(args[0], "hvsnap");
   args.erase(args.begin());
-  const fs::path out = fs::temp_directory_path() / "hvsnap-golden";
+  const fs::path out = fs::temp_directory_path() / ("hvsnap-golden-" + std::to_string(::getpid()));
   fs::remove_all(out);
   args.insert(args.end(), {"--out", out.string(), "--quiet"});
   std::ostringstream o, e;
