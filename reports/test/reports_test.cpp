@@ -9,8 +9,7 @@
 #include <sstream>
 #include <string>
 
-#include <unistd.h>
-
+#include "hvsnap/cim/testing/temp_dirs.h"
 #include "hvsnap/conformance/catalogue.h"
 #include "hvsnap/reports/bundle.h"
 #include "hvsnap/reports/kill_table.h"
@@ -83,9 +82,12 @@ RunInfo info(double wall = 1.5, std::string started = "2026-11-24T10:00:00Z") {
   return i;
 }
 
+const auto* const kTempCleanup = ::testing::AddGlobalTestEnvironment(
+    new cim::testing::RemoveTempDirsOnSuccess("hvsnap-reports-test"));
+
+// A folder of this process's own (two test runs at once never share one), emptied.
 fs::path fresh_dir(const std::string& name) {
-  const fs::path p = fs::temp_directory_path() /
-                     ("hvsnap-reports-test-" + std::to_string(::getpid()) + "-" + name);
+  const fs::path p = cim::testing::temp_path("hvsnap-reports-test", name);
   fs::remove_all(p);
   return p;
 }

@@ -9,8 +9,7 @@
 #include <sstream>
 #include <string>
 
-#include <unistd.h>
-
+#include "hvsnap/cim/testing/temp_dirs.h"
 #include "hvsnap/reports/bundle.h"
 #include "hvsnap/tools/cli.h"
 
@@ -35,11 +34,15 @@ Outcome hvsnap(std::vector<std::string> args, bool terminal = false,
   return r;
 }
 
-// A folder of this process's own (two test runs at once never share one), emptied.
+constexpr const char* kTempPrefix = "hvsnap-cli-test";
+const auto* const kTempCleanup =
+    ::testing::AddGlobalTestEnvironment(new cim::testing::RemoveTempDirsOnSuccess(kTempPrefix));
+
 fs::path temp_path(const std::string& name) {
-  return fs::temp_directory_path() / ("hvsnap-cli-test-" + std::to_string(::getpid()) + "-" + name);
+  return cim::testing::temp_path(kTempPrefix, name);
 }
 
+// A folder of this process's own (two test runs at once never share one), emptied.
 fs::path temp(const std::string& name) {
   const fs::path p = temp_path(name);
   fs::remove_all(p);

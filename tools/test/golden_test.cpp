@@ -10,13 +10,15 @@
 #include <sstream>
 #include <string>
 
-#include <unistd.h>
-
+#include "hvsnap/cim/testing/temp_dirs.h"
 #include "hvsnap/reports/bundle.h"
 #include "hvsnap/tools/cli.h"
 
 namespace hvsnap::tools {
 namespace {
+
+const auto* const kTempCleanup =
+    ::testing::AddGlobalTestEnvironment(new cim::testing::RemoveTempDirsOnSuccess("hvsnap-golden"));
 
 namespace fs = std::filesystem;
 
@@ -54,7 +56,7 @@ TEST(Golden, TheReferenceReportIsReproduced) {
   ASSERT_GE(args.size(), 2u);
   ASSERT_EQ(args[0], "hvsnap");
   args.erase(args.begin());
-  const fs::path out = fs::temp_directory_path() / ("hvsnap-golden-" + std::to_string(::getpid()));
+  const fs::path out = cim::testing::temp_path("hvsnap-golden", "report");
   fs::remove_all(out);
   args.insert(args.end(), {"--out", out.string(), "--quiet"});
   std::ostringstream o, e;
