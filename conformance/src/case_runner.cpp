@@ -226,7 +226,7 @@ SetupSnapshot setup_snapshot(Client& cl, const ObjectPath& group, const model::S
   }
   if (cfg.setup.start_members) {
     // The target refuses Off members: start them first (a configuration it accepts).
-    const model::HostView now = cl.observe(scope);
+    const model::HostView now = cl.observe(scope, Side::kBefore);
     if (const auto g = now.groups.find(gid); g != now.groups.end()) {
       for (const auto& m : g->second.members) {
         const auto vm = now.vms.find(m);
@@ -242,7 +242,7 @@ SetupSnapshot setup_snapshot(Client& cl, const ObjectPath& group, const model::S
   TimeoutRetry timeouts;
   // Eight attempts, and one more for each repeat after a Timeout.
   for (int attempt = 0; attempt < 8 + timeouts.retries(); ++attempt) {
-    const model::HostView before = cl.observe(scope);
+    const model::HostView before = cl.observe(scope, Side::kBefore);
     if (!before.errors.empty()) {
       out.problem = "the host could not be observed: " + before.errors.front();
       return out;
@@ -339,7 +339,7 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     report.allowed = a.expect.allowed.describe();
     const std::optional<Value> r = result_arg(c, a, cl);
 
-    model::HostView before = cl.observe(a.scope);
+    model::HostView before = cl.observe(a.scope, Side::kBefore);
     if (auto problem = precondition_problem(c, before, a); !problem.empty()) {
       // What the arranged host handed out broke the contract (CS-READ-*): the case fails on
       // it (decision 0061); only a clean miss of the precondition is NOT_TESTED.

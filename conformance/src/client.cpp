@@ -343,9 +343,14 @@ cim::Status Client::set_checkpoint_type(const ObjectPath& vm, std::uint16_t type
                      "ModifySystemSettings");
 }
 
-model::HostView Client::observe(const model::Scope& scope) {
+model::HostView Client::observe(const model::Scope& scope, Side side) {
   model::HostView v = conformance::observe(provider(), scope);
-  if (target_.control) v.host_time_us = target_.control->host_time_us();
+  if (side == Side::kBefore && last_host_time_us_) {
+    v.host_time_us = last_host_time_us_;  // no request (decision 0108)
+  } else if (target_.control) {
+    v.host_time_us = target_.control->host_time_us();
+    if (v.host_time_us) last_host_time_us_ = v.host_time_us;
+  }
   for (auto& w : provider().take_wire_problems()) {
     v.problems.push_back(
         {"read1.lexical-form", fmt::format("{}: {}", std::move(w.where), std::move(w.what))});

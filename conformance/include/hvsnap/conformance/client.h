@@ -25,6 +25,12 @@ using JobTrace = model::JobTrace;
 // the oracle reads), or backing off to max_poll_step_ms (a wait only the end of which matters).
 enum class Polling : std::uint8_t { kEvery, kBackOff };
 
+// Which side of a call an observation is on (decision 0108). A view after a call reads the host
+// afresh. A view before one takes the host's clock from the client's last read of it, where
+// there was one: an earlier time on a clock that only moves forward, so a lower bound of the
+// call's window, only wider (CS-READ-3).
+enum class Side : std::uint8_t { kAfter, kBefore };
+
 // A method call as a person would type it, with its outcome.
 struct RecordedCall {
   int number = 0;
@@ -119,8 +125,9 @@ class Client {
   std::string changed_terminal_jobs(const model::HostView* seen = nullptr);
 
   // The host in scope (conformance/observe.h), with the host's clock where the control can tell
-  // it and every wire problem the target showed since the last observation (CS-READ-1).
-  model::HostView observe(const model::Scope& scope);
+  // it and every wire problem the target showed since the last observation (CS-READ-1). `side`:
+  // a view before a call takes what it may from the client's last reads (Side).
+  model::HostView observe(const model::Scope& scope, Side side = Side::kAfter);
 
   // The VM's EnabledState, or nullopt when it cannot be read.
   std::optional<std::uint16_t> vm_state(const cim::ObjectPath& vm);
@@ -152,7 +159,8 @@ class Client {
   std::vector<std::pair<cim::ObjectPath, std::uint16_t>> ended_;  // CreateSnapshot jobs, end
   std::string pending_section_;
   std::vector<cim::ObjectPath> vms_;
-  std::vector<cim::ObjectPath> groups_;  // VM groups and management collections
+  std::vector<cim::ObjectPath> groups_;            // VM groups and management collections
+  std::optional<std::int64_t> last_host_time_us_;  // the host's clock when last read
   int labels_ = 0;
 };
 

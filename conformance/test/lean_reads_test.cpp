@@ -1,0 +1,108 @@
+// What a matrix case no longer reads, against hand-written doubles (decisions 0108, 0109): the
+// clock of a view before a call, the judged job's read after the call under test, and what
+// lean observations take from the contract instead of the host. Each test also shows the read
+// that is still made where the judgement needs it. No fake here.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "hvsnap/cim/names.h"
+#include "hvsnap/conformance/client.h"
+#include "hvsnap/conformance/observe.h"
+
+namespace hvsnap::conformance {
+namespace {
+
+namespace names = cim::names;
+using cim::Instance;
+using cim::ObjectPath;
+using cim::Value;
+
+ObjectPath path(std::string_view cls, std::string_view key, std::string_view id) {
+  ObjectPath p(cim::Name::borrow(names::kNamespace), cim::Name(cls));
+  p.add_key(std::string(key), std::string(id));
+  return p;
+}
+
+Instance instance(const ObjectPath& p, std::vector<std::pair<std::string, Value>> props = {}) {
+  Instance i{cim::Name(p.class_name())};
+  for (const auto& k : p.keys())
+    i.set(k.name.view(), Value::string(k.value));
+  for (auto& [n, v] : props)
+    i.set(n, std::move(v));
+  i.set_path(p);
+  return i;
+}
+
+// A host clock that counts how often it is asked for the time.
+class CountingClock final : public TargetControl {
+ public:
+  void advance(std::int64_t ms) override { now_ms_ += ms; }
+  std::int64_t now_ms() const override { return now_ms_; }
+  cim::Status set_vm_attributes(const ObjectPath&, const FakeVmAttributes&) override { return {}; }
+  void set_faults_enabled(bool) override {}
+  std::optional<std::int64_t> host_time_us() const override {
+    ++reads_;
+    return (kEpochMs + now_ms_) * 1000;
+  }
+  static constexpr std::int64_t kEpochMs = 1'700'000'000'000;
+  mutable int reads_ = 0;
+
+ private:
+  std::int64_t now_ms_ = 0;
+};
+
+// A host of nothing but the requests it was asked: every read counted by what it asked for.
+class CountingHost : public cim::Provider {
+ public:
+  cim::Result<Instance> get_instance(const ObjectPath& p) override {
+    ++gets_[model::id_of(p)];
+    return cim::not_found("no " + p.to_string());
+  }
+  cim::Result<std::vector<Instance>> enumerate_instances(std::string_view,
+                                                         std::string_view) override {
+    return std::vector<Instance>{};
+  }
+  cim::Result<std::vector<Instance>> associators(const ObjectPath& from,
+                                                 const cim::AssociatorsFilter& f) override {
+    ++assoc_[model::id_of(from) + " " + f.assoc_class];
+    return std::vector<Instance>{};
+  }
+  cim::Result<std::vector<Instance>> references(const ObjectPath&,
+                                                const cim::ReferencesFilter&) override {
+    return std::vector<Instance>{};
+  }
+  cim::Result<cim::MethodResult> invoke_method(const ObjectPath&, std::string_view,
+                                               const cim::PropertyList&) override {
+    return cim::Status(cim::StatusKind::kNotSupported, "read-only");
+  }
+  std::map<std::string, int> gets_;
+  std::map<std::string, int> assoc_;
+};
+
+// A view before a call takes the clock the client last read (a lower bound of the call's window,
+// CS-READ-3); a view after a call reads it afresh (decision 0108).
+TEST(LeanReads, ABeforeViewTakesTheHostClockTheClientLastRead) {
+  auto clock = std::make_shared<CountingClock>();
+  Target t;
+  t.provider = std::make_shared<CountingHost>();
+  t.control = clock;
+  Client cl(t, {});
+  model::Scope nothing;
+  nothing.whole_host_collections = false;
+  constexpr std::int64_t kStartUs = CountingClock::kEpochMs * 1000;
+  // No clock read yet: the first view before a call reads it.
+  EXPECT_EQ(cl.observe(nothing, Side::kBefore).host_time_us, kStartUs);
+  EXPECT_EQ(clock->reads_, 1);
+  clock->advance(1000);
+  EXPECT_EQ(cl.observe(nothing, Side::kBefore).host_time_us, kStartUs);
+  EXPECT_EQ(clock->reads_, 1);
+  EXPECT_EQ(cl.observe(nothing).host_time_us, kStartUs + 1'000'000);
+  EXPECT_EQ(clock->reads_, 2);
+  EXPECT_EQ(cl.observe(nothing, Side::kBefore).host_time_us, kStartUs + 1'000'000);
+  EXPECT_EQ(clock->reads_, 2);
+}
+
+}  // namespace
+}  // namespace hvsnap::conformance
