@@ -396,8 +396,10 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     for (auto& f : j.findings)
       report.findings.push_back(std::move(f));
     // Every job of the case that ended, read once more after the call under test (CS-INV-6);
-    // the watched jobs were, by the observation after it (decision 0092).
-    const std::string changed = cl.changed_terminal_jobs(&main.after);
+    // the watched jobs were, by the observation after it (decision 0092), and its own job by
+    // the read its wait made once more after it ended (decision 0108).
+    const std::string changed =
+        cl.changed_terminal_jobs(&main.after, main.outcome.trace ? &*main.outcome.trace : nullptr);
     report.findings.push_back(finding("inv6.terminal-stable",
                                       changed.empty() ? Verdict::kPass : Verdict::kFail, changed));
     if (without_r) {

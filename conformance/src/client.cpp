@@ -269,7 +269,13 @@ JobTrace Client::wait_job(const ObjectPath& job, Polling polling) {
   return t;
 }
 
-std::string Client::changed_terminal_jobs(const model::HostView* seen) {
+std::string Client::changed_terminal_jobs(const model::HostView* seen, const JobTrace* judged) {
+  // The judged job's read once more after its end (follow_job) is the last of its samples.
+  const auto terminal = [](const JobSample& s) { return cim::JobState(s.state).is_terminal(); };
+  const bool judged_read_again = judged != nullptr && judged->readable_after_end &&
+                                 !judged->vanished && judged->samples.size() >= 2 &&
+                                 terminal(judged->samples.back()) &&
+                                 terminal(judged->samples[judged->samples.size() - 2]);
   for (const auto& [job, end] : ended_) {
     std::uint16_t now = 0;
     const model::JobView* read = nullptr;
@@ -279,6 +285,8 @@ std::string Client::changed_terminal_jobs(const model::HostView* seen) {
     }
     if (read != nullptr) {
       now = read->state;
+    } else if (judged_read_again && job == judged->path) {
+      now = judged->samples.back().state;
     } else {
       auto i = provider().get_instance(job);
       if (!i.ok()) continue;

@@ -104,5 +104,41 @@ TEST(LeanReads, ABeforeViewTakesTheHostClockTheClientLastRead) {
   EXPECT_EQ(clock->reads_, 2);
 }
 
+// A host with one ended CreateSnapshot job, J1 (JobType 198, Completed), counting its Gets.
+class EndedJobHost final : public CountingHost {
+ public:
+  cim::Result<Instance> get_instance(const ObjectPath& p) override {
+    ++gets_[model::id_of(p)];
+    return instance(p, {{"JobState", Value::uint16(7)},
+                        {"JobType", Value::uint16(198)},
+                        {"PercentComplete", Value::uint16(100)},
+                        {"ErrorCode", Value::uint16(0)}});
+  }
+};
+
+// After the call under test every ended CreateSnapshot job is read once more (CS-INV-6); the
+// call's own job was, by its wait's read after its end: no further Get (decision 0108).
+TEST(LeanReads, TheJudgedJobsReadAfterItsEndCountsForCsInv6) {
+  auto host = std::make_shared<EndedJobHost>();
+  Target t;
+  t.provider = host;
+  Client cl(t, {});
+  const ObjectPath job = path(names::kJob, "InstanceID", "J1");
+  const JobTrace trace = cl.wait_job(job);
+  ASSERT_EQ(trace.samples.size(), 2U);  // its end, and the read once more after it
+  EXPECT_EQ(host->gets_["J1"], 2);
+  EXPECT_EQ(cl.changed_terminal_jobs(nullptr, &trace), "");
+  EXPECT_EQ(host->gets_["J1"], 2);
+  // Without the trace (another call's job), it is read.
+  EXPECT_EQ(cl.changed_terminal_jobs(), "");
+  EXPECT_EQ(host->gets_["J1"], 3);
+  // A trace whose read after the end failed is no such read.
+  JobTrace gone = trace;
+  gone.samples.pop_back();
+  gone.readable_after_end = false;
+  EXPECT_EQ(cl.changed_terminal_jobs(nullptr, &gone), "");
+  EXPECT_EQ(host->gets_["J1"], 4);
+}
+
 }  // namespace
 }  // namespace hvsnap::conformance

@@ -121,8 +121,10 @@ class Client {
   // changes (CS-INV-6). Says how the first one changed, or "" (a job that is gone is CS-INV-8's
   // business, not judged here). A job `seen` read readable (an observation made after the call
   // under test: its watched jobs, Scope::jobs) counts as that read; no second Get (decision
-  // 0092).
-  std::string changed_terminal_jobs(const model::HostView* seen = nullptr);
+  // 0092). So does the read `judged` (the trace of the call under test's own job) made once more
+  // after the job ended, the last of its samples: a read after the call too (decision 0108).
+  std::string changed_terminal_jobs(const model::HostView* seen = nullptr,
+                                    const JobTrace* judged = nullptr);
 
   // The host in scope (conformance/observe.h), with the host's clock where the control can tell
   // it and every wire problem the target showed since the last observation (CS-READ-1). `side`:
