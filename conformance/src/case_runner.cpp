@@ -320,9 +320,11 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     return report;
   }
   if (cfg.faults_off && target->control) target->control->set_faults_enabled(false);
-  // Lean waits: the arrangement's waits back off, no poll reads the clock (decision 0070).
+  // Lean waits: the arrangement's waits back off, no poll reads the clock (decision 0070); lean
+  // reads: no read of what the contract fixes (decision 0109).
   ClientOptions client = cfg.client;
   client.lean_waits = true;
+  client.lean_reads = true;
   Client cl(std::move(target).value(), client);
   try {
     Arranged a = arrange(cl, c, cfg);

@@ -352,7 +352,8 @@ cim::Status Client::set_checkpoint_type(const ObjectPath& vm, std::uint16_t type
 }
 
 model::HostView Client::observe(const model::Scope& scope, Side side) {
-  model::HostView v = conformance::observe(provider(), scope);
+  model::HostView v =
+      conformance::observe(provider(), scope, options_.lean_reads ? &lean_ : nullptr);
   if (side == Side::kBefore && last_host_time_us_) {
     v.host_time_us = last_host_time_us_;  // no request (decision 0108)
   } else if (target_.control) {

@@ -81,7 +81,7 @@ CollectionView observe_collection(cim::Provider& p, const cim::ObjectPath& path,
   return c;
 }
 
-HostView observe(cim::Provider& p, const Scope& scope) {
+HostView observe(cim::Provider& p, const Scope& scope, LeanReads* lean) {
   HostView v;
   // The VMs in scope in one read (a WQL query over WS-Man, decision 0083).
   auto vms = p.get_instances(scope.vms);
@@ -125,8 +125,11 @@ HostView observe(cim::Provider& p, const Scope& scope) {
       vm.snapshots.insert(sv.id);
       v.snapshots[sv.id] = std::move(sv);
     }
-    const auto mc = assoc(p, path, names::kMostCurrentSnapshot, "", v.errors);
-    if (!mc.empty()) vm.most_current = upper(mc.front().get_string("InstanceID"));
+    // A lean observation reads the pointer only where there is a checkpoint for it to name.
+    if (lean == nullptr || !vm.snapshots.empty()) {
+      const auto mc = assoc(p, path, names::kMostCurrentSnapshot, "", v.errors);
+      if (!mc.empty()) vm.most_current = upper(mc.front().get_string("InstanceID"));
+    }
     v.vms[vm.id] = std::move(vm);
   }
   auto observe_group = [&](const cim::ObjectPath& path, bool management) {

@@ -53,11 +53,14 @@ class CountingClock final : public TargetControl {
   std::int64_t now_ms_ = 0;
 };
 
-// A host of nothing but the requests it was asked: every read counted by what it asked for.
+// A host of VMs that answers every read it is asked, counted by what it asked for; with
+// `checkpoint_`, every VM has the checkpoint S1.
 class CountingHost : public cim::Provider {
  public:
   cim::Result<Instance> get_instance(const ObjectPath& p) override {
     ++gets_[model::id_of(p)];
+    if (p.class_name() == names::kComputerSystem)
+      return instance(p, {{"EnabledState", Value::uint16(3)}});
     return cim::not_found("no " + p.to_string());
   }
   cim::Result<std::vector<Instance>> enumerate_instances(std::string_view,
@@ -67,7 +70,13 @@ class CountingHost : public cim::Provider {
   cim::Result<std::vector<Instance>> associators(const ObjectPath& from,
                                                  const cim::AssociatorsFilter& f) override {
     ++assoc_[model::id_of(from) + " " + f.assoc_class];
-    return std::vector<Instance>{};
+    std::vector<Instance> out;
+    if (checkpoint_ &&
+        (f.assoc_class == names::kSnapshotOfVm || f.assoc_class == names::kMostCurrentSnapshot)) {
+      out.push_back(instance(path(names::kVssd, "InstanceID", "S1"),
+                             {{"VirtualSystemIdentifier", Value::string(model::id_of(from))}}));
+    }
+    return out;
   }
   cim::Result<std::vector<Instance>> references(const ObjectPath&,
                                                 const cim::ReferencesFilter&) override {
@@ -79,6 +88,7 @@ class CountingHost : public cim::Provider {
   }
   std::map<std::string, int> gets_;
   std::map<std::string, int> assoc_;
+  bool checkpoint_ = false;
 };
 
 // A view before a call takes the clock the client last read (a lower bound of the call's window,
@@ -102,6 +112,28 @@ TEST(LeanReads, ABeforeViewTakesTheHostClockTheClientLastRead) {
   EXPECT_EQ(clock->reads_, 2);
   EXPECT_EQ(cl.observe(nothing, Side::kBefore).host_time_us, kStartUs + 1'000'000);
   EXPECT_EQ(clock->reads_, 2);
+}
+
+// A lean observation reads a VM's most-current pointer only when the VM has a checkpoint for it
+// to name (decision 0109); every other observation reads it always.
+TEST(LeanReads, AVmWithoutCheckpointsHasNoMostCurrentPointerToRead) {
+  const std::string pointer = std::string("VM1 ") + std::string(names::kMostCurrentSnapshot);
+  const std::string snapshots = std::string("VM1 ") + std::string(names::kSnapshotOfVm);
+  model::Scope scope;
+  scope.vms = {path(names::kComputerSystem, "Name", "VM1")};
+  scope.whole_host_collections = false;
+  for (bool checkpoint : {false, true}) {
+    CountingHost host;
+    host.checkpoint_ = checkpoint;
+    LeanReads lean;
+    const model::HostView v = observe(host, scope, &lean);
+    ASSERT_TRUE(v.errors.empty()) << v.errors.front();
+    EXPECT_EQ(host.assoc_[snapshots], 1) << checkpoint;
+    EXPECT_EQ(host.assoc_[pointer], checkpoint ? 1 : 0) << checkpoint;
+    EXPECT_EQ(v.vms.at("VM1").most_current, checkpoint ? "S1" : "");
+    (void)observe(host, scope);
+    EXPECT_EQ(host.assoc_[pointer], checkpoint ? 2 : 1) << checkpoint;
+  }
 }
 
 // A host with one ended CreateSnapshot job, J1 (JobType 198, Completed), counting its Gets.

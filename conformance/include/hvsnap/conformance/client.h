@@ -13,6 +13,7 @@
 
 #include "hvsnap/cim/provider.h"
 #include "hvsnap/conformance/model/observation.h"
+#include "hvsnap/conformance/observe.h"
 #include "hvsnap/conformance/target.h"
 
 namespace hvsnap::conformance {
@@ -71,6 +72,10 @@ struct ClientOptions {
   // polled at 0, 1, 3 and 5 s — four reads, not seven; a live host waits at most 2 s more).
   std::int64_t first_backoff_step_ms = 1000;
   std::int64_t max_poll_step_ms = 2000;
+  // Lean reads (decision 0109): observations leave unread what the contract fixes (LeanReads,
+  // observe.h). The matrix case runner turns it on with lean_waits; sequences, whose
+  // DestroySnapshot and ApplySnapshot move pointers and empty collections, read everything.
+  bool lean_reads = false;
   std::int64_t job_budget_ms = std::int64_t{15} * 60 * 1000;  // give up on a job after this long
   int max_polls = 4000;
 };
@@ -163,6 +168,7 @@ class Client {
   std::vector<cim::ObjectPath> vms_;
   std::vector<cim::ObjectPath> groups_;            // VM groups and management collections
   std::optional<std::int64_t> last_host_time_us_;  // the host's clock when last read
+  LeanReads lean_;                                 // what lean observations keep
   int labels_ = 0;
 };
 

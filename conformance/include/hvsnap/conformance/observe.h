@@ -10,8 +10,16 @@
 
 namespace hvsnap::conformance {
 
-// Reads the view; a failed read is recorded in `errors`, never thrown.
-model::HostView observe(cim::Provider& provider, const model::Scope& scope);
+// A lean observation (every one a matrix case makes, decision 0109) leaves unread what the
+// contract fixes without a read:
+// - a VM's most-current pointer when the VM has no checkpoint (contract §1: the pointer names
+//   the VM's newest checkpoint; with none there is nothing for it to name).
+struct LeanReads {};
+
+// Reads the view; a failed read is recorded in `errors`, never thrown. `lean`: a lean
+// observation.
+model::HostView observe(cim::Provider& provider, const model::Scope& scope,
+                        LeanReads* lean = nullptr);
 // One snapshot collection and its members (one that no group in scope links).
 model::CollectionView observe_collection(cim::Provider& provider, const cim::ObjectPath& path,
                                          std::vector<std::string>& errors,
