@@ -64,6 +64,35 @@ std::vector<cim::Instance> assoc(cim::Provider& p, const cim::ObjectPath& from,
   return std::move(r).value();
 }
 
+// A collection's members: from `lean` once two reads agreed (immutable, contract §1), else read
+// (and remembered there).
+CollectionView collection_of(cim::Provider& p, const cim::ObjectPath& path,
+                             std::vector<std::string>& errors, std::string element_name,
+                             LeanReads* lean) {
+  const std::string id = id_of(path);
+  if (lean != nullptr) {
+    if (const auto known = lean->confirmed.find(id); known != lean->confirmed.end()) {
+      CollectionView c = known->second;
+      c.path = path;
+      c.element_name = std::move(element_name);
+      return c;
+    }
+  }
+  const std::size_t failed = errors.size();
+  CollectionView c = observe_collection(p, path, errors, std::move(element_name));
+  if (lean != nullptr && errors.size() == failed) {
+    const auto once = lean->read_once.find(id);
+    if (once != lean->read_once.end() && once->second.members == c.members &&
+        once->second.listed_twice == c.listed_twice) {
+      lean->confirmed[id] = c;
+      lean->read_once.erase(once);
+    } else {
+      lean->read_once[id] = c;
+    }
+  }
+  return c;
+}
+
 }  // namespace
 
 CollectionView observe_collection(cim::Provider& p, const cim::ObjectPath& path,
@@ -146,7 +175,7 @@ HostView observe(cim::Provider& p, const Scope& scope, LeanReads* lean) {
         g.collections.insert(id_of(c.path()));
         if (!v.collections.count(id_of(c.path()))) {
           v.collections[id_of(c.path())] =
-              observe_collection(p, c.path(), v.errors, c.get_string("ElementName"));
+              collection_of(p, c.path(), v.errors, c.get_string("ElementName"), lean);
         }
       }
     }
@@ -160,7 +189,7 @@ HostView observe(cim::Provider& p, const Scope& scope, LeanReads* lean) {
     if (!v.collections.count(id_of(path))) {
       if (auto c = p.get_instance(path); c.ok()) {
         v.collections[id_of(path)] =
-            observe_collection(p, path, v.errors, c->get_string("ElementName"));
+            collection_of(p, path, v.errors, c->get_string("ElementName"), lean);
       }
     }
   }

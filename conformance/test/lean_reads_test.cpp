@@ -136,6 +136,53 @@ TEST(LeanReads, AVmWithoutCheckpointsHasNoMostCurrentPointerToRead) {
   }
 }
 
+// A group G1 that links the snapshot collection SC1 (named `name_`, listing `members_`).
+class CollectionHost final : public CountingHost {
+ public:
+  cim::Result<std::vector<Instance>> associators(const ObjectPath& from,
+                                                 const cim::AssociatorsFilter& f) override {
+    ++assoc_[model::id_of(from) + " " + f.assoc_class];
+    std::vector<Instance> out;
+    if (model::id_of(from) == "G1" && f.assoc_class == names::kSnapshotOfGroup) {
+      out.push_back(instance(path(names::kSnapshotCollection, "CollectionID", "SC1"),
+                             {{"ElementName", Value::string(name_)}}));
+    }
+    if (model::id_of(from) == "SC1" && f.assoc_class == names::kCollectedSnapshots) {
+      for (const auto& m : members_)
+        out.push_back(instance(path(names::kVssd, "InstanceID", m)));
+    }
+    return out;
+  }
+  std::string name_ = "sentinel";
+  std::vector<std::string> members_ = {"S1"};
+};
+
+// A snapshot collection is immutable once created (contract §1): once two lean reads found the
+// same members, they are not read again; its name still is, with the association that reaches
+// it (decision 0109). Every other observation reads them every time.
+TEST(LeanReads, ASnapshotCollectionsMembersAreReadUntilTwoReadsAgree) {
+  const std::string members = std::string("SC1 ") + std::string(names::kCollectedSnapshots);
+  model::Scope scope;
+  scope.groups = {path(names::kVmGroup, "CollectionID", "G1")};
+  scope.whole_host_collections = false;
+  CollectionHost host;
+  LeanReads lean;
+  host.members_ = {};  // a first read that lags (result-visibility: after-polls)
+  (void)observe(host, scope, &lean);
+  host.members_ = {"S1"};
+  (void)observe(host, scope, &lean);
+  (void)observe(host, scope, &lean);
+  EXPECT_EQ(host.assoc_[members], 3);  // the second read disagreed with the first
+  host.name_ = "renamed";
+  const model::HostView v = observe(host, scope, &lean);
+  EXPECT_EQ(host.assoc_[members], 3);  // confirmed: not read again
+  EXPECT_EQ(v.collections.at("SC1").members, std::set<std::string>{"S1"});
+  EXPECT_EQ(v.collections.at("SC1").element_name, "renamed");
+  EXPECT_EQ(host.assoc_[std::string("G1 ") + std::string(names::kSnapshotOfGroup)], 4);
+  (void)observe(host, scope);
+  EXPECT_EQ(host.assoc_[members], 4);
+}
+
 // A host with one ended CreateSnapshot job, J1 (JobType 198, Completed), counting its Gets.
 class EndedJobHost final : public CountingHost {
  public:

@@ -4,6 +4,9 @@
 // touching the target again.
 #pragma once
 
+#include <map>
+#include <string>
+
 #include "hvsnap/cim/provider.h"
 #include "hvsnap/conformance/model/observation.h"
 #include "hvsnap/conformance/model/view.h"
@@ -13,8 +16,14 @@ namespace hvsnap::conformance {
 // A lean observation (every one a matrix case makes, decision 0109) leaves unread what the
 // contract fixes without a read:
 // - a VM's most-current pointer when the VM has no checkpoint (contract §1: the pointer names
-//   the VM's newest checkpoint; with none there is nothing for it to name).
-struct LeanReads {};
+//   the VM's newest checkpoint; with none there is nothing for it to name);
+// - a snapshot collection's members once two reads found them the same (contract §1: a snapshot
+//   collection is immutable once created). Its ElementName is still read, with the association
+//   or the Get that reaches it, and it is still reached afresh (a collection gone is seen gone).
+struct LeanReads {
+  std::map<std::string, model::CollectionView> read_once;  // members as one read found them
+  std::map<std::string, model::CollectionView> confirmed;  // ... and a second read confirmed
+};
 
 // Reads the view; a failed read is recorded in `errors`, never thrown. `lean`: a lean
 // observation.
