@@ -11,6 +11,7 @@
 
 #include "hvsnap/cim/cimxml.h"
 #include "hvsnap/cim/codes.h"
+#include "hvsnap/cim/datetime.h"
 #include "hvsnap/cim/names.h"
 #include "hvsnap/cim/text.h"
 #include "hvsnap/conformance/observe.h"
@@ -177,6 +178,26 @@ JobSample sample_of(const cim::Instance& inst) {
 
 }  // namespace
 
+bool read_again_after_end(const JobTrace& t) {
+  const auto terminal = [](const JobSample& s) { return cim::JobState(s.state).is_terminal(); };
+  return t.readable_after_end && !t.vanished && t.samples.size() >= 2 &&
+         terminal(t.samples.back()) && terminal(t.samples[t.samples.size() - 2]);
+}
+
+model::JobView view_of(const JobTrace& t) {
+  model::JobView j;
+  j.id = model::id_of(t.path);
+  j.path = t.path;
+  if (t.samples.empty()) return j;
+  const JobSample& last = t.samples.back();
+  j.readable = true;
+  j.state = last.state;
+  j.last_change_us = last.last_change_us;
+  if (auto tbr = cim::DateTime::parse(last.time_before_removal); tbr.ok() && tbr->is_interval())
+    j.time_before_removal_us = tbr->micros();
+  return j;
+}
+
 std::int64_t first_backoff_step(const ClientOptions& options) {
   // A step of 0 (a target whose clock moves on every call) asks for no wait at all.
   if (!options.lean_waits || options.poll_step_ms <= 0) return options.poll_step_ms;
@@ -264,6 +285,9 @@ JobTrace Client::wait_job(const ObjectPath& job, Polling polling) {
   if (auto end = t.final_state(); end && cim::JobState(*end).is_terminal()) {
     note += fmt::format(", ended {}", cim::JobState(*end).to_string());
     if (t.samples.back().job_type == 198) ended_.emplace_back(job, *end);
+    // Its end read twice (the read once more after it): the view before the next call, which
+    // watches it if it is a set-up call's, takes it from here (LeanReads, decision 0109).
+    if (options_.lean_reads && read_again_after_end(t)) lean_.ended[model::id_of(job)] = view_of(t);
   }
   annotate_job(job, note);
   return t;
@@ -271,11 +295,7 @@ JobTrace Client::wait_job(const ObjectPath& job, Polling polling) {
 
 std::string Client::changed_terminal_jobs(const model::HostView* seen, const JobTrace* judged) {
   // The judged job's read once more after its end (follow_job) is the last of its samples.
-  const auto terminal = [](const JobSample& s) { return cim::JobState(s.state).is_terminal(); };
-  const bool judged_read_again = judged != nullptr && judged->readable_after_end &&
-                                 !judged->vanished && judged->samples.size() >= 2 &&
-                                 terminal(judged->samples.back()) &&
-                                 terminal(judged->samples[judged->samples.size() - 2]);
+  const bool judged_read_again = judged != nullptr && read_again_after_end(*judged);
   for (const auto& [job, end] : ended_) {
     std::uint16_t now = 0;
     const model::JobView* read = nullptr;
@@ -352,6 +372,7 @@ cim::Status Client::set_checkpoint_type(const ObjectPath& vm, std::uint16_t type
 }
 
 model::HostView Client::observe(const model::Scope& scope, Side side) {
+  lean_.before_call = side == Side::kBefore;
   model::HostView v =
       conformance::observe(provider(), scope, options_.lean_reads ? &lean_ : nullptr);
   if (side == Side::kBefore && last_host_time_us_) {

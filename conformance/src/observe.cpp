@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "hvsnap/cim/codes.h"
 #include "hvsnap/cim/names.h"
 #include "hvsnap/cim/text.h"
 
@@ -197,6 +198,12 @@ HostView observe(cim::Provider& p, const Scope& scope, LeanReads* lean) {
     model::JobView j;
     j.id = id_of(path);
     j.path = path;
+    if (lean != nullptr && lean->before_call) {
+      if (const auto known = lean->ended.find(j.id); known != lean->ended.end()) {
+        v.jobs[j.id] = known->second;  // its end, confirmed: no read before the call
+        continue;
+      }
+    }
     auto inst = p.get_instance(path);
     j.readable = inst.ok();
     if (inst.ok()) {
@@ -205,6 +212,14 @@ HostView observe(cim::Provider& p, const Scope& scope, LeanReads* lean) {
       if (const cim::Value* tbr = inst->get("TimeBeforeRemoval");
           tbr != nullptr && tbr->as_datetime() != nullptr && tbr->as_datetime()->is_interval()) {
         j.time_before_removal_us = tbr->as_datetime()->micros();
+      }
+    }
+    if (lean != nullptr) {
+      // The last read stands for the next view before a call while it says the job ended.
+      if (j.readable && cim::JobState(j.state).is_terminal()) {
+        lean->ended[j.id] = j;
+      } else {
+        lean->ended.erase(j.id);
       }
     }
     v.jobs[j.id] = std::move(j);

@@ -219,5 +219,32 @@ TEST(LeanReads, TheJudgedJobsReadAfterItsEndCountsForCsInv6) {
   EXPECT_EQ(host->gets_["J1"], 4);
 }
 
+// A watched job whose end two reads confirmed (its wait's terminal read and the read once more
+// after it) is not read by the view before the next call: its terminal state never changes
+// (CS-INV-6, CS-INV-9). The view after the call reads it, as CS-INV-9 judges (decision 0109).
+TEST(LeanReads, AViewBeforeACallTakesAWatchedJobsConfirmedEnd) {
+  for (bool lean : {false, true}) {
+    auto host = std::make_shared<EndedJobHost>();
+    Target t;
+    t.provider = host;
+    ClientOptions o;
+    o.lean_reads = lean;
+    Client cl(t, o);
+    const ObjectPath job = path(names::kJob, "InstanceID", "J1");
+    (void)cl.wait_job(job);
+    model::Scope scope;
+    scope.jobs = {job};
+    scope.whole_host_collections = false;
+    const model::HostView before = cl.observe(scope, Side::kBefore);
+    EXPECT_EQ(host->gets_["J1"], lean ? 2 : 3);
+    ASSERT_TRUE(before.jobs.at("J1").readable);
+    EXPECT_EQ(before.jobs.at("J1").state, 7);
+    (void)cl.observe(scope);
+    EXPECT_EQ(host->gets_["J1"], lean ? 3 : 4);
+    (void)cl.observe(scope, Side::kBefore);
+    EXPECT_EQ(host->gets_["J1"], lean ? 3 : 5);
+  }
+}
+
 }  // namespace
 }  // namespace hvsnap::conformance

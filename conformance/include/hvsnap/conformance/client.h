@@ -177,6 +177,11 @@ class Client {
 // several threads at once.
 JobTrace follow_job(cim::Provider& provider, TargetControl* control, const cim::ObjectPath& job,
                     const ClientOptions& options, Polling polling = Polling::kEvery);
+// The trace ends with its end read twice: the terminal read, and the read once more after it
+// (follow_job with Polling::kEvery), both terminal.
+bool read_again_after_end(const JobTrace& trace);
+// What a watched job's view (Scope::jobs) would hold after the trace's last read.
+model::JobView view_of(const JobTrace& trace);
 // The next step of a wait that may back off: doubled, at most max_poll_step_ms, with lean_waits;
 // else the same.
 std::int64_t backed_off(std::int64_t step, const ClientOptions& options);

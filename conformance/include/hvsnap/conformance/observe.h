@@ -19,10 +19,15 @@ namespace hvsnap::conformance {
 //   the VM's newest checkpoint; with none there is nothing for it to name);
 // - a snapshot collection's members once two reads found them the same (contract §1: a snapshot
 //   collection is immutable once created). Its ElementName is still read, with the association
-//   or the Get that reaches it, and it is still reached afresh (a collection gone is seen gone).
+//   or the Get that reaches it, and it is still reached afresh (a collection gone is seen gone);
+// - in a view before a call (`before_call`), a watched job whose end two reads confirmed: its
+//   last read stands (contract §4, CS-INV-6 and CS-INV-9: a terminal state never changes). The
+//   view after the call reads it, and that read is what CS-INV-9 judges.
 struct LeanReads {
   std::map<std::string, model::CollectionView> read_once;  // members as one read found them
   std::map<std::string, model::CollectionView> confirmed;  // ... and a second read confirmed
+  std::map<std::string, model::JobView> ended;  // a watched job's last read, once it ended
+  bool before_call = false;                     // the view being made is before a call
 };
 
 // Reads the view; a failed read is recorded in `errors`, never thrown. `lean`: a lean
