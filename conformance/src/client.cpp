@@ -117,7 +117,23 @@ cim::Result<MethodResult> Client::invoke(const ObjectPath& object, std::string_v
                                          const PropertyList& in) {
   auto r = provider().invoke_method(object, method, in);
   record(render_call(object, method, in), render_outcome(r));
+  if (options_.lean_reads) touch(object, in, r);
   return r;
+}
+
+void Client::touch(const ObjectPath& object, const PropertyList& in,
+                   const cim::Result<MethodResult>& r) {
+  auto add = [&](const ObjectPath& p) {
+    if (!p.keys().empty()) touched_.insert(model::id_of(p));
+  };
+  add(object);
+  auto refs = [&](const PropertyList& list) {
+    for (const auto& p : list) {
+      if (const ObjectPath* ref = p.value.as_reference(); ref != nullptr) add(*ref);
+    }
+  };
+  refs(in);
+  if (r.ok()) refs(r->out);
 }
 
 void Client::record(std::string call, std::string outcome) {
@@ -356,6 +372,7 @@ cim::Result<ObjectPath> Client::define_vm(std::string_view label,
 }
 
 cim::Status Client::set_checkpoint_type(const ObjectPath& vm, std::uint16_t type) {
+  if (options_.lean_reads) touched_.insert(model::id_of(vm));  // named by its settings only
   auto live = provider().associators(
       vm, {std::string(names::kSettingsDefineState), std::string(names::kVssd), "", ""});
   if (!live.ok() || live->empty()) {
@@ -373,8 +390,30 @@ cim::Status Client::set_checkpoint_type(const ObjectPath& vm, std::uint16_t type
 
 model::HostView Client::observe(const model::Scope& scope, Side side) {
   lean_.before_call = side == Side::kBefore;
+  lean_.last = nullptr;
+  lean_.reuse.clear();
+  if (options_.lean_reads && side == Side::kBefore && last_after_) {
+    // What no call of the suite named since the view after the previous call, and no VM that was
+    // on its way to another state then, is as that view saw it (decision 0109).
+    lean_.last = &*last_after_;
+    for (const auto& [id, vm] : last_after_->vms) {
+      if (!touched_.count(id) && !cim::EnabledState(vm.state).is_transitional())
+        lean_.reuse.insert(id);
+    }
+    for (const auto& [id, g] : last_after_->groups) {
+      if (!touched_.count(id)) lean_.reuse.insert(id);
+    }
+  }
   model::HostView v =
       conformance::observe(provider(), scope, options_.lean_reads ? &lean_ : nullptr);
+  if (options_.lean_reads && side == Side::kAfter) {
+    if (v.errors.empty()) {
+      last_after_ = v;
+    } else {
+      last_after_.reset();
+    }
+    touched_.clear();
+  }
   if (side == Side::kBefore && last_host_time_us_) {
     v.host_time_us = last_host_time_us_;  // no request (decision 0108)
   } else if (target_.control) {
@@ -489,6 +528,7 @@ cim::Status Client::destroy_snapshot(const ObjectPath& collection) {
 }
 
 cim::Status Client::set_fake_attributes(const ObjectPath& vm, const FakeVmAttributes& attributes) {
+  if (options_.lean_reads) touched_.insert(model::id_of(vm));
   if (!target_.control) {
     return cim::Status(cim::StatusKind::kNotSupported, "the target has no control interface");
   }

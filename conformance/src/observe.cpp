@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <type_traits>
+
 #include "hvsnap/cim/codes.h"
 #include "hvsnap/cim/names.h"
 #include "hvsnap/cim/text.h"
@@ -113,10 +115,33 @@ CollectionView observe_collection(cim::Provider& p, const cim::ObjectPath& path,
 
 HostView observe(cim::Provider& p, const Scope& scope, LeanReads* lean) {
   HostView v;
+  // Before a call, what LeanReads::reuse names is taken as the view after the previous call
+  // saw it.
+  const HostView* last = lean != nullptr && lean->before_call ? lean->last : nullptr;
+  auto as_last = [&](const auto& views, const std::string& id) {
+    using View = typename std::decay_t<decltype(views)>::mapped_type;
+    if (last == nullptr || !lean->reuse.count(id)) return static_cast<const View*>(nullptr);
+    const auto it = views.find(id);
+    return it == views.end() ? nullptr : &it->second;
+  };
+  std::vector<cim::ObjectPath> to_read;
+  for (const auto& path : scope.vms) {
+    const std::string id = id_of(path);
+    const VmView* seen = last == nullptr ? nullptr : as_last(last->vms, id);
+    if (seen == nullptr) {
+      to_read.push_back(path);
+      continue;
+    }
+    v.vms[id] = *seen;
+    for (const auto& s : seen->snapshots) {
+      if (const auto sn = last->snapshots.find(s); sn != last->snapshots.end())
+        v.snapshots[s] = sn->second;
+    }
+  }
   // The VMs in scope in one read (a WQL query over WS-Man, decision 0083).
-  auto vms = p.get_instances(scope.vms);
-  for (std::size_t i = 0; i < scope.vms.size(); ++i) {
-    const cim::ObjectPath& path = scope.vms[i];
+  auto vms = p.get_instances(to_read);
+  for (std::size_t i = 0; i < to_read.size(); ++i) {
+    const cim::ObjectPath& path = to_read[i];
     VmView vm;
     vm.id = id_of(path);
     vm.path = path;
@@ -163,6 +188,15 @@ HostView observe(cim::Provider& p, const Scope& scope, LeanReads* lean) {
     v.vms[vm.id] = std::move(vm);
   }
   auto observe_group = [&](const cim::ObjectPath& path, bool management) {
+    if (const GroupView* seen = last == nullptr ? nullptr : as_last(last->groups, id_of(path));
+        seen != nullptr) {
+      v.groups[seen->id] = *seen;
+      for (const auto& c : seen->collections) {
+        if (const auto it = last->collections.find(c); it != last->collections.end())
+          v.collections[c] = it->second;
+      }
+      return;
+    }
     GroupView g;
     g.id = id_of(path);
     g.path = path;

@@ -60,7 +60,7 @@ class CountingHost : public cim::Provider {
   cim::Result<Instance> get_instance(const ObjectPath& p) override {
     ++gets_[model::id_of(p)];
     if (p.class_name() == names::kComputerSystem)
-      return instance(p, {{"EnabledState", Value::uint16(3)}});
+      return instance(p, {{"EnabledState", Value::uint16(state_)}});
     return cim::not_found("no " + p.to_string());
   }
   cim::Result<std::vector<Instance>> enumerate_instances(std::string_view,
@@ -84,11 +84,12 @@ class CountingHost : public cim::Provider {
   }
   cim::Result<cim::MethodResult> invoke_method(const ObjectPath&, std::string_view,
                                                const cim::PropertyList&) override {
-    return cim::Status(cim::StatusKind::kNotSupported, "read-only");
+    return cim::MethodResult{0, {}};
   }
   std::map<std::string, int> gets_;
   std::map<std::string, int> assoc_;
   bool checkpoint_ = false;
+  std::uint16_t state_ = 3;
 };
 
 // A view before a call takes the clock the client last read (a lower bound of the call's window,
@@ -244,6 +245,50 @@ TEST(LeanReads, AViewBeforeACallTakesAWatchedJobsConfirmedEnd) {
     (void)cl.observe(scope, Side::kBefore);
     EXPECT_EQ(host->gets_["J1"], lean ? 3 : 5);
   }
+}
+
+// A view before a call takes what no call of the suite named since the view after the previous
+// call, as that view saw it; a VM or group a call named, or a VM in a transition, is read again
+// (decision 0109). A view after a call reads everything.
+TEST(LeanReads, AViewBeforeACallReadsOnlyWhatTheSuiteTouchedSinceTheLastView) {
+  auto host = std::make_shared<CountingHost>();
+  Target t;
+  t.provider = host;
+  ClientOptions o;
+  o.lean_reads = true;
+  Client cl(t, o);
+  const ObjectPath vm = path(names::kComputerSystem, "Name", "VM1");
+  const ObjectPath group = path(names::kVmGroup, "CollectionID", "G1");
+  const std::string vm_reads = std::string("VM1 ") + std::string(names::kSnapshotOfVm);
+  const std::string group_reads = std::string("G1 ") + std::string(names::kCollectedVirtualSystems);
+  model::Scope scope;
+  scope.vms = {vm};
+  scope.groups = {group};
+  scope.whole_host_collections = false;
+  (void)cl.observe(scope, Side::kBefore);  // no view after a call yet: everything is read
+  (void)cl.observe(scope);
+  EXPECT_EQ(host->gets_["VM1"], 2);
+  EXPECT_EQ(host->assoc_[group_reads], 2);
+  const model::HostView quiet = cl.observe(scope, Side::kBefore);
+  EXPECT_EQ(host->gets_["VM1"], 2);
+  EXPECT_EQ(host->assoc_[vm_reads], 2);
+  EXPECT_EQ(host->assoc_[group_reads], 2);
+  EXPECT_EQ(quiet.vms.at("VM1").state, 3);
+  EXPECT_EQ(quiet.groups.count("G1"), 1U);
+  // A call that names the VM: it is read again, the group is not.
+  cim::PropertyList in;
+  cim::set(in, "RequestedState", Value::uint16(2));
+  (void)cl.invoke(vm, "RequestStateChange", in);
+  host->state_ = 10;  // Starting
+  EXPECT_EQ(cl.observe(scope, Side::kBefore).vms.at("VM1").state, 10);
+  EXPECT_EQ(host->gets_["VM1"], 3);
+  EXPECT_EQ(host->assoc_[group_reads], 2);
+  // A VM seen on its way to another state is read again, named or not.
+  (void)cl.observe(scope);
+  host->state_ = 2;
+  EXPECT_EQ(cl.observe(scope, Side::kBefore).vms.at("VM1").state, 2);
+  EXPECT_EQ(host->gets_["VM1"], 5);
+  EXPECT_EQ(host->assoc_[group_reads], 3);  // (the view after the call)
 }
 
 }  // namespace

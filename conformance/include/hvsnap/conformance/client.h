@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -161,6 +162,10 @@ class Client {
   ClientOptions options_;
   void record(std::string call, std::string outcome);
   void annotate_job(const cim::ObjectPath& job, const std::string& note);
+  // Notes `object` and every reference among the call's arguments and answer as touched since
+  // the last view after a call (lean reads, decision 0109).
+  void touch(const cim::ObjectPath& object, const cim::PropertyList& in,
+             const cim::Result<cim::MethodResult>& r);
 
   std::vector<RecordedCall> calls_;
   std::vector<std::pair<cim::ObjectPath, std::uint16_t>> ended_;  // CreateSnapshot jobs, end
@@ -169,6 +174,8 @@ class Client {
   std::vector<cim::ObjectPath> groups_;            // VM groups and management collections
   std::optional<std::int64_t> last_host_time_us_;  // the host's clock when last read
   LeanReads lean_;                                 // what lean observations keep
+  std::optional<model::HostView> last_after_;      // the last lean view after a call
+  std::set<std::string> touched_;  // objects a call of the suite named since that view
   int labels_ = 0;
 };
 

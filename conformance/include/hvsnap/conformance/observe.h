@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 
 #include "hvsnap/cim/provider.h"
@@ -22,12 +23,17 @@ namespace hvsnap::conformance {
 //   or the Get that reaches it, and it is still reached afresh (a collection gone is seen gone);
 // - in a view before a call (`before_call`), a watched job whose end two reads confirmed: its
 //   last read stands (contract §4, CS-INV-6 and CS-INV-9: a terminal state never changes). The
-//   view after the call reads it, and that read is what CS-INV-9 judges.
+//   view after the call reads it, and that read is what CS-INV-9 judges;
+// - in a view before a call, the VMs and groups `reuse` names as they were in `last` (the view
+//   after the case's previous call): objects no call of the suite named since, and no VM in a
+//   transition (Client::observe, decision 0109). Every view after a call reads them all.
 struct LeanReads {
   std::map<std::string, model::CollectionView> read_once;  // members as one read found them
   std::map<std::string, model::CollectionView> confirmed;  // ... and a second read confirmed
   std::map<std::string, model::JobView> ended;  // a watched job's last read, once it ended
   bool before_call = false;                     // the view being made is before a call
+  const model::HostView* last = nullptr;        // the view after the previous call
+  std::set<std::string> reuse;                  // VMs and groups taken from it
 };
 
 // Reads the view; a failed read is recorded in `errors`, never thrown. `lean`: a lean
