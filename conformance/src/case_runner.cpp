@@ -320,8 +320,7 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     return report;
   }
   if (cfg.faults_off && target->control) target->control->set_faults_enabled(false);
-  // Lean waits: the arrangement's waits back off, no poll reads the clock (decision 0070); lean
-  // reads: no read of what the contract fixes (decision 0109).
+  // Lean waits and reads (decisions 0070, 0109).
   ClientOptions client = cfg.client;
   client.lean_waits = true;
   client.lean_reads = true;
@@ -398,8 +397,7 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     for (auto& f : j.findings)
       report.findings.push_back(std::move(f));
     // Every job of the case that ended, read once more after the call under test (CS-INV-6);
-    // the watched jobs were, by the observation after it (decision 0092), and its own job by
-    // the read its wait made once more after it ended (decision 0108).
+    // the watched jobs by the view after it (0092), its own job by its wait's last read (0108).
     const std::string changed =
         cl.changed_terminal_jobs(&main.after, main.outcome.trace ? &*main.outcome.trace : nullptr);
     report.findings.push_back(finding("inv6.terminal-stable",

@@ -96,6 +96,41 @@ CollectionView collection_of(cim::Provider& p, const cim::ObjectPath& path,
   return c;
 }
 
+// The watched jobs (CS-INV-9), each by its own path; before a call, one whose end was confirmed
+// is taken as last read (LeanReads).
+void observe_jobs(cim::Provider& p, const Scope& scope, LeanReads* lean, HostView& v) {
+  for (const auto& path : scope.jobs) {
+    model::JobView j;
+    j.id = id_of(path);
+    j.path = path;
+    if (lean != nullptr && lean->before_call) {
+      if (const auto known = lean->ended.find(j.id); known != lean->ended.end()) {
+        v.jobs[j.id] = known->second;  // its end, confirmed: no read before the call
+        continue;
+      }
+    }
+    auto inst = p.get_instance(path);
+    j.readable = inst.ok();
+    if (inst.ok()) {
+      j.state = static_cast<std::uint16_t>(inst->get_uint("JobState").value_or(0));
+      j.last_change_us = timestamp_of(*inst, "TimeOfLastStateChange");
+      if (const cim::Value* tbr = inst->get("TimeBeforeRemoval");
+          tbr != nullptr && tbr->as_datetime() != nullptr && tbr->as_datetime()->is_interval()) {
+        j.time_before_removal_us = tbr->as_datetime()->micros();
+      }
+    }
+    if (lean != nullptr) {
+      // The last read stands for the next view before a call while it says the job ended.
+      if (j.readable && cim::JobState(j.state).is_terminal()) {
+        lean->ended[j.id] = j;
+      } else {
+        lean->ended.erase(j.id);
+      }
+    }
+    v.jobs[j.id] = std::move(j);
+  }
+}
+
 }  // namespace
 
 CollectionView observe_collection(cim::Provider& p, const cim::ObjectPath& path,
@@ -228,36 +263,7 @@ HostView observe(cim::Provider& p, const Scope& scope, LeanReads* lean) {
       }
     }
   }
-  for (const auto& path : scope.jobs) {
-    model::JobView j;
-    j.id = id_of(path);
-    j.path = path;
-    if (lean != nullptr && lean->before_call) {
-      if (const auto known = lean->ended.find(j.id); known != lean->ended.end()) {
-        v.jobs[j.id] = known->second;  // its end, confirmed: no read before the call
-        continue;
-      }
-    }
-    auto inst = p.get_instance(path);
-    j.readable = inst.ok();
-    if (inst.ok()) {
-      j.state = static_cast<std::uint16_t>(inst->get_uint("JobState").value_or(0));
-      j.last_change_us = timestamp_of(*inst, "TimeOfLastStateChange");
-      if (const cim::Value* tbr = inst->get("TimeBeforeRemoval");
-          tbr != nullptr && tbr->as_datetime() != nullptr && tbr->as_datetime()->is_interval()) {
-        j.time_before_removal_us = tbr->as_datetime()->micros();
-      }
-    }
-    if (lean != nullptr) {
-      // The last read stands for the next view before a call while it says the job ended.
-      if (j.readable && cim::JobState(j.state).is_terminal()) {
-        lean->ended[j.id] = j;
-      } else {
-        lean->ended.erase(j.id);
-      }
-    }
-    v.jobs[j.id] = std::move(j);
-  }
+  observe_jobs(p, scope, lean, v);
   v.whole_host_collections = scope.whole_host_collections;
   if (!scope.whole_host_collections) {
     // The collections the scope reaches; a new one no group links is found from the new
