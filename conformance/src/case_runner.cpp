@@ -226,7 +226,7 @@ SetupSnapshot setup_snapshot(Client& cl, const ObjectPath& group, const model::S
   }
   if (cfg.setup.start_members) {
     // The target refuses Off members: start them first (a configuration it accepts).
-    const model::HostView now = cl.observe(scope);
+    const model::HostView now = cl.observe(scope, Side::kBefore);
     if (const auto g = now.groups.find(gid); g != now.groups.end()) {
       for (const auto& m : g->second.members) {
         const auto vm = now.vms.find(m);
@@ -242,7 +242,7 @@ SetupSnapshot setup_snapshot(Client& cl, const ObjectPath& group, const model::S
   TimeoutRetry timeouts;
   // Eight attempts, and one more for each repeat after a Timeout.
   for (int attempt = 0; attempt < 8 + timeouts.retries(); ++attempt) {
-    const model::HostView before = cl.observe(scope);
+    const model::HostView before = cl.observe(scope, Side::kBefore);
     if (!before.errors.empty()) {
       out.problem = "the host could not be observed: " + before.errors.front();
       return out;
@@ -320,9 +320,10 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     return report;
   }
   if (cfg.faults_off && target->control) target->control->set_faults_enabled(false);
-  // Lean waits: the arrangement's waits back off, no poll reads the clock (decision 0070).
+  // Lean waits and reads (decisions 0070, 0109).
   ClientOptions client = cfg.client;
   client.lean_waits = true;
+  client.lean_reads = true;
   Client cl(std::move(target).value(), client);
   try {
     Arranged a = arrange(cl, c, cfg);
@@ -339,7 +340,7 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     report.allowed = a.expect.allowed.describe();
     const std::optional<Value> r = result_arg(c, a, cl);
 
-    model::HostView before = cl.observe(a.scope);
+    model::HostView before = cl.observe(a.scope, Side::kBefore);
     if (auto problem = precondition_problem(c, before, a); !problem.empty()) {
       // What the arranged host handed out broke the contract (CS-READ-*): the case fails on
       // it (decision 0061); only a clean miss of the precondition is NOT_TESTED.
@@ -396,8 +397,9 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     for (auto& f : j.findings)
       report.findings.push_back(std::move(f));
     // Every job of the case that ended, read once more after the call under test (CS-INV-6);
-    // the watched jobs were, by the observation after it (decision 0092).
-    const std::string changed = cl.changed_terminal_jobs(&main.after);
+    // the watched jobs by the view after it (0092), its own job by its wait's last read (0108).
+    const std::string changed =
+        cl.changed_terminal_jobs(&main.after, main.outcome.trace ? &*main.outcome.trace : nullptr);
     report.findings.push_back(finding("inv6.terminal-stable",
                                       changed.empty() ? Verdict::kPass : Verdict::kFail, changed));
     if (without_r) {

@@ -1,5 +1,5 @@
-// The suite's WMI client: arrangement through WMI methods, job waiting, cleanup, and the
-// numbered call transcript used in counterexamples.
+// The suite's WMI client: arrangement through WMI methods, cleanup, and the numbered call
+// transcript used in counterexamples. Its reads (job waits, observations): client_reads.cpp.
 #include "hvsnap/conformance/client.h"
 
 #include <fmt/format.h>
@@ -116,6 +116,7 @@ cim::Result<MethodResult> Client::invoke(const ObjectPath& object, std::string_v
                                          const PropertyList& in) {
   auto r = provider().invoke_method(object, method, in);
   record(render_call(object, method, in), render_outcome(r));
+  if (options_.lean_reads) touch(object, in, r);
   return r;
 }
 
@@ -147,129 +148,9 @@ void Client::pass_time(std::int64_t ms) {
   }
 }
 
-namespace {
-
-// What one read of a job shows.
-JobSample sample_of(const cim::Instance& inst) {
-  JobSample s;
-  s.state = uint_prop(inst, "JobState");
-  s.percent = inst.get_uint("PercentComplete");
-  s.error_code = inst.get_uint("ErrorCode");
-  s.job_type = inst.get_uint("JobType");
-  if (const Value* c = inst.get("Cancellable")) s.cancellable = c->as_bool();
-  s.error_description = inst.get_string("ErrorDescription");
-  if (const Value* tbr = inst.get("TimeBeforeRemoval");
-      tbr != nullptr && tbr->as_datetime() != nullptr) {
-    s.time_before_removal = tbr->as_datetime()->to_string();
-  }
-  auto time = [&](std::string_view name, bool interval) -> std::optional<std::int64_t> {
-    const Value* v = inst.get(name);
-    if (v == nullptr || v->as_datetime() == nullptr || v->as_datetime()->is_interval() != interval)
-      return std::nullopt;
-    return v->as_datetime()->micros();
-  };
-  s.time_submitted_us = time("TimeSubmitted", false);
-  s.start_time_us = time("StartTime", false);
-  s.last_change_us = time("TimeOfLastStateChange", false);
-  s.elapsed_us = time("ElapsedTime", true);
-  return s;
-}
-
-}  // namespace
-
-std::int64_t first_backoff_step(const ClientOptions& options) {
-  // A step of 0 (a target whose clock moves on every call) asks for no wait at all.
-  if (!options.lean_waits || options.poll_step_ms <= 0) return options.poll_step_ms;
-  return std::max(options.poll_step_ms, options.first_backoff_step_ms);
-}
-
-std::int64_t backed_off(std::int64_t step, const ClientOptions& options) {
-  if (!options.lean_waits) return step;
-  return std::min(step * 2, std::max(options.poll_step_ms, options.max_poll_step_ms));
-}
-
-JobTrace follow_job(cim::Provider& provider, TargetControl* control, const ObjectPath& job,
-                    const ClientOptions& options, Polling polling) {
-  JobTrace t;
-  t.path = job;
-  // The budget is the time that passed: with lean waits the sum of the suite's own advances
-  // (no read of the host clock per poll), else the host clock (with control) or the wall clock.
-  const auto wall_start = std::chrono::steady_clock::now();
-  const bool read_clock = control != nullptr && !options.lean_waits;
-  const std::int64_t sim_start = read_clock ? control->now_ms() : 0;
-  std::int64_t advanced_ms = 0;
-  auto elapsed_ms = [&]() -> std::int64_t {
-    if (read_clock) return control->now_ms() - sim_start;
-    if (control != nullptr) return advanced_ms;
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                 wall_start)
-        .count();
-  };
-  std::int64_t step =
-      polling == Polling::kBackOff ? first_backoff_step(options) : options.poll_step_ms;
-  for (int i = 0; i < options.max_polls; ++i) {
-    auto inst = provider.get_instance(job);
-    if (!inst.ok()) {
-      if (i == 0) {
-        t.first_read_error = inst.status().to_string();
-        t.first_read_kind = inst.status().kind();
-      } else {
-        t.vanished = true;
-        t.readable_after_end = false;
-      }
-      return t;
-    }
-    t.resolved = true;
-    t.samples.push_back(sample_of(*inst));
-    if (cim::JobState(t.samples.back().state).is_terminal()) {
-      // An Exception says what went wrong, a success with warnings what to heed (CS-INV-6).
-      if (t.samples.back().state == cim::JobState::kException ||
-          t.samples.back().state == cim::JobState::kCompletedWithWarnings) {
-        auto e = provider.invoke_method(job, "GetErrorEx", {});
-        if (e.ok()) {
-          t.get_error_ex_return = e->return_value;
-          if (const Value* errors = e->get("Errors")) {
-            for (const auto& item : errors->items()) {
-              if (const auto* text = std::get_if<std::string>(&item)) t.errors.push_back(*text);
-            }
-          }
-        }
-      }
-      // One more read: the job must still be there (CS-INV-8) and still in the same
-      // terminal state (CS-INV-6) — the oracle judges this sample with the others. An
-      // arrangement job's wait (backing off) is judged by its end alone: no second read
-      // (decision 0082).
-      if (polling == Polling::kBackOff) return t;
-      auto again = provider.get_instance(job);
-      t.readable_after_end = again.ok();
-      if (again.ok()) t.samples.push_back(sample_of(*again));
-      return t;
-    }
-    if (elapsed_ms() >= options.job_budget_ms) break;
-    if (control != nullptr) {
-      control->advance(step);
-      advanced_ms += step;
-    } else {
-      std::this_thread::sleep_for(std::chrono::milliseconds(step));
-    }
-    if (polling == Polling::kBackOff) step = backed_off(step, options);
-  }
-  t.timed_out = true;
-  return t;
-}
-
-JobTrace Client::wait_job(const ObjectPath& job, Polling polling) {
-  JobTrace t = follow_job(provider(), control(), job, options_, polling);
-  std::string note = "job " + t.describe();
-  if (auto end = t.final_state(); end && cim::JobState(*end).is_terminal()) {
-    note += fmt::format(", ended {}", cim::JobState(*end).to_string());
-    if (t.samples.back().job_type == 198) ended_.emplace_back(job, *end);
-  }
-  annotate_job(job, note);
-  return t;
-}
-
-std::string Client::changed_terminal_jobs(const model::HostView* seen) {
+std::string Client::changed_terminal_jobs(const model::HostView* seen, const JobTrace* judged) {
+  // The judged job's read once more after its end (follow_job) is the last of its samples.
+  const bool judged_read_again = judged != nullptr && read_again_after_end(*judged);
   for (const auto& [job, end] : ended_) {
     std::uint16_t now = 0;
     const model::JobView* read = nullptr;
@@ -279,6 +160,8 @@ std::string Client::changed_terminal_jobs(const model::HostView* seen) {
     }
     if (read != nullptr) {
       now = read->state;
+    } else if (judged_read_again && job == judged->path) {
+      now = judged->samples.back().state;
     } else {
       auto i = provider().get_instance(job);
       if (!i.ok()) continue;
@@ -328,6 +211,7 @@ cim::Result<ObjectPath> Client::define_vm(std::string_view label,
 }
 
 cim::Status Client::set_checkpoint_type(const ObjectPath& vm, std::uint16_t type) {
+  if (options_.lean_reads) touched_.insert(model::id_of(vm));  // named by its settings only
   auto live = provider().associators(
       vm, {std::string(names::kSettingsDefineState), std::string(names::kVssd), "", ""});
   if (!live.ok() || live->empty()) {
@@ -341,22 +225,6 @@ cim::Status Client::set_checkpoint_type(const ObjectPath& vm, std::uint16_t type
   cim::set(in, "SystemSettings", Value::string(cim::format_embedded_instance(settings)));
   return expect_done(invoke(service(names::kVsms), "ModifySystemSettings", in),
                      "ModifySystemSettings");
-}
-
-model::HostView Client::observe(const model::Scope& scope) {
-  model::HostView v = conformance::observe(provider(), scope);
-  if (target_.control) v.host_time_us = target_.control->host_time_us();
-  for (auto& w : provider().take_wire_problems()) {
-    v.problems.push_back(
-        {"read1.lexical-form", fmt::format("{}: {}", std::move(w.where), std::move(w.what))});
-  }
-  return v;
-}
-
-std::optional<std::uint16_t> Client::vm_state(const ObjectPath& vm) {
-  auto i = provider().get_instance(vm);
-  if (!i.ok()) return std::nullopt;
-  return uint_prop(*i, "EnabledState");
 }
 
 cim::Status Client::change_state(const ObjectPath& vm, std::uint16_t state, bool wait) {
@@ -454,6 +322,7 @@ cim::Status Client::destroy_snapshot(const ObjectPath& collection) {
 }
 
 cim::Status Client::set_fake_attributes(const ObjectPath& vm, const FakeVmAttributes& attributes) {
+  if (options_.lean_reads) touched_.insert(model::id_of(vm));
   if (!target_.control) {
     return cim::Status(cim::StatusKind::kNotSupported, "the target has no control interface");
   }

@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <type_traits>
+
+#include "hvsnap/cim/codes.h"
 #include "hvsnap/cim/names.h"
 #include "hvsnap/cim/text.h"
 
@@ -64,6 +67,70 @@ std::vector<cim::Instance> assoc(cim::Provider& p, const cim::ObjectPath& from,
   return std::move(r).value();
 }
 
+// A collection's members: from `lean` once two reads agreed (immutable, contract §1), else read
+// (and remembered there).
+CollectionView collection_of(cim::Provider& p, const cim::ObjectPath& path,
+                             std::vector<std::string>& errors, std::string element_name,
+                             LeanReads* lean) {
+  const std::string id = id_of(path);
+  if (lean != nullptr) {
+    if (const auto known = lean->confirmed.find(id); known != lean->confirmed.end()) {
+      CollectionView c = known->second;
+      c.path = path;
+      c.element_name = std::move(element_name);
+      return c;
+    }
+  }
+  const std::size_t failed = errors.size();
+  CollectionView c = observe_collection(p, path, errors, std::move(element_name));
+  if (lean != nullptr && errors.size() == failed) {
+    const auto once = lean->read_once.find(id);
+    if (once != lean->read_once.end() && once->second.members == c.members &&
+        once->second.listed_twice == c.listed_twice) {
+      lean->confirmed[id] = c;
+      lean->read_once.erase(once);
+    } else {
+      lean->read_once[id] = c;
+    }
+  }
+  return c;
+}
+
+// The watched jobs (CS-INV-9), each by its own path; before a call, one whose end was confirmed
+// is taken as last read (LeanReads).
+void observe_jobs(cim::Provider& p, const Scope& scope, LeanReads* lean, HostView& v) {
+  for (const auto& path : scope.jobs) {
+    model::JobView j;
+    j.id = id_of(path);
+    j.path = path;
+    if (lean != nullptr && lean->before_call) {
+      if (const auto known = lean->ended.find(j.id); known != lean->ended.end()) {
+        v.jobs[j.id] = known->second;  // its end, confirmed: no read before the call
+        continue;
+      }
+    }
+    auto inst = p.get_instance(path);
+    j.readable = inst.ok();
+    if (inst.ok()) {
+      j.state = static_cast<std::uint16_t>(inst->get_uint("JobState").value_or(0));
+      j.last_change_us = timestamp_of(*inst, "TimeOfLastStateChange");
+      if (const cim::Value* tbr = inst->get("TimeBeforeRemoval");
+          tbr != nullptr && tbr->as_datetime() != nullptr && tbr->as_datetime()->is_interval()) {
+        j.time_before_removal_us = tbr->as_datetime()->micros();
+      }
+    }
+    if (lean != nullptr) {
+      // The last read stands for the next view before a call while it says the job ended.
+      if (j.readable && cim::JobState(j.state).is_terminal()) {
+        lean->ended[j.id] = j;
+      } else {
+        lean->ended.erase(j.id);
+      }
+    }
+    v.jobs[j.id] = std::move(j);
+  }
+}
+
 }  // namespace
 
 CollectionView observe_collection(cim::Provider& p, const cim::ObjectPath& path,
@@ -81,12 +148,35 @@ CollectionView observe_collection(cim::Provider& p, const cim::ObjectPath& path,
   return c;
 }
 
-HostView observe(cim::Provider& p, const Scope& scope) {
+HostView observe(cim::Provider& p, const Scope& scope, LeanReads* lean) {
   HostView v;
+  // Before a call, what LeanReads::reuse names is taken as the view after the previous call
+  // saw it.
+  const HostView* last = lean != nullptr && lean->before_call ? lean->last : nullptr;
+  auto as_last = [&](const auto& views, const std::string& id) {
+    using View = typename std::decay_t<decltype(views)>::mapped_type;
+    if (last == nullptr || !lean->reuse.count(id)) return static_cast<const View*>(nullptr);
+    const auto it = views.find(id);
+    return it == views.end() ? nullptr : &it->second;
+  };
+  std::vector<cim::ObjectPath> to_read;
+  for (const auto& path : scope.vms) {
+    const std::string id = id_of(path);
+    const VmView* seen = last == nullptr ? nullptr : as_last(last->vms, id);
+    if (seen == nullptr) {
+      to_read.push_back(path);
+      continue;
+    }
+    v.vms[id] = *seen;
+    for (const auto& s : seen->snapshots) {
+      if (const auto sn = last->snapshots.find(s); sn != last->snapshots.end())
+        v.snapshots[s] = sn->second;
+    }
+  }
   // The VMs in scope in one read (a WQL query over WS-Man, decision 0083).
-  auto vms = p.get_instances(scope.vms);
-  for (std::size_t i = 0; i < scope.vms.size(); ++i) {
-    const cim::ObjectPath& path = scope.vms[i];
+  auto vms = p.get_instances(to_read);
+  for (std::size_t i = 0; i < to_read.size(); ++i) {
+    const cim::ObjectPath& path = to_read[i];
     VmView vm;
     vm.id = id_of(path);
     vm.path = path;
@@ -125,11 +215,23 @@ HostView observe(cim::Provider& p, const Scope& scope) {
       vm.snapshots.insert(sv.id);
       v.snapshots[sv.id] = std::move(sv);
     }
-    const auto mc = assoc(p, path, names::kMostCurrentSnapshot, "", v.errors);
-    if (!mc.empty()) vm.most_current = upper(mc.front().get_string("InstanceID"));
+    // A lean observation reads the pointer only where there is a checkpoint for it to name.
+    if (lean == nullptr || !vm.snapshots.empty()) {
+      const auto mc = assoc(p, path, names::kMostCurrentSnapshot, "", v.errors);
+      if (!mc.empty()) vm.most_current = upper(mc.front().get_string("InstanceID"));
+    }
     v.vms[vm.id] = std::move(vm);
   }
   auto observe_group = [&](const cim::ObjectPath& path, bool management) {
+    if (const GroupView* seen = last == nullptr ? nullptr : as_last(last->groups, id_of(path));
+        seen != nullptr) {
+      v.groups[seen->id] = *seen;
+      for (const auto& c : seen->collections) {
+        if (const auto it = last->collections.find(c); it != last->collections.end())
+          v.collections[c] = it->second;
+      }
+      return;
+    }
     GroupView g;
     g.id = id_of(path);
     g.path = path;
@@ -143,7 +245,7 @@ HostView observe(cim::Provider& p, const Scope& scope) {
         g.collections.insert(id_of(c.path()));
         if (!v.collections.count(id_of(c.path()))) {
           v.collections[id_of(c.path())] =
-              observe_collection(p, c.path(), v.errors, c.get_string("ElementName"));
+              collection_of(p, c.path(), v.errors, c.get_string("ElementName"), lean);
         }
       }
     }
@@ -157,26 +259,11 @@ HostView observe(cim::Provider& p, const Scope& scope) {
     if (!v.collections.count(id_of(path))) {
       if (auto c = p.get_instance(path); c.ok()) {
         v.collections[id_of(path)] =
-            observe_collection(p, path, v.errors, c->get_string("ElementName"));
+            collection_of(p, path, v.errors, c->get_string("ElementName"), lean);
       }
     }
   }
-  for (const auto& path : scope.jobs) {
-    model::JobView j;
-    j.id = id_of(path);
-    j.path = path;
-    auto inst = p.get_instance(path);
-    j.readable = inst.ok();
-    if (inst.ok()) {
-      j.state = static_cast<std::uint16_t>(inst->get_uint("JobState").value_or(0));
-      j.last_change_us = timestamp_of(*inst, "TimeOfLastStateChange");
-      if (const cim::Value* tbr = inst->get("TimeBeforeRemoval");
-          tbr != nullptr && tbr->as_datetime() != nullptr && tbr->as_datetime()->is_interval()) {
-        j.time_before_removal_us = tbr->as_datetime()->micros();
-      }
-    }
-    v.jobs[j.id] = std::move(j);
-  }
+  observe_jobs(p, scope, lean, v);
   v.whole_host_collections = scope.whole_host_collections;
   if (!scope.whole_host_collections) {
     // The collections the scope reaches; a new one no group links is found from the new

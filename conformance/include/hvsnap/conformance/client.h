@@ -7,12 +7,14 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "hvsnap/cim/provider.h"
 #include "hvsnap/conformance/model/observation.h"
+#include "hvsnap/conformance/observe.h"
 #include "hvsnap/conformance/target.h"
 
 namespace hvsnap::conformance {
@@ -24,6 +26,12 @@ using JobTrace = model::JobTrace;
 // How a wait polls: every poll_step_ms (the judged job of a CreateSnapshot call, whose samples
 // the oracle reads), or backing off to max_poll_step_ms (a wait only the end of which matters).
 enum class Polling : std::uint8_t { kEvery, kBackOff };
+
+// Which side of a call an observation is on (decision 0108). A view after a call reads the host
+// afresh. A view before one takes the host's clock from the client's last read of it, where
+// there was one: an earlier time on a clock that only moves forward, so a lower bound of the
+// call's window, only wider (CS-READ-3).
+enum class Side : std::uint8_t { kAfter, kBefore };
 
 // A method call as a person would type it, with its outcome.
 struct RecordedCall {
@@ -65,6 +73,10 @@ struct ClientOptions {
   // polled at 0, 1, 3 and 5 s — four reads, not seven; a live host waits at most 2 s more).
   std::int64_t first_backoff_step_ms = 1000;
   std::int64_t max_poll_step_ms = 2000;
+  // Lean reads (decision 0109): observations leave unread what the contract fixes (LeanReads,
+  // observe.h). The matrix case runner turns it on with lean_waits; sequences, whose
+  // DestroySnapshot and ApplySnapshot move pointers and empty collections, read everything.
+  bool lean_reads = false;
   std::int64_t job_budget_ms = std::int64_t{15} * 60 * 1000;  // give up on a job after this long
   int max_polls = 4000;
 };
@@ -115,12 +127,15 @@ class Client {
   // changes (CS-INV-6). Says how the first one changed, or "" (a job that is gone is CS-INV-8's
   // business, not judged here). A job `seen` read readable (an observation made after the call
   // under test: its watched jobs, Scope::jobs) counts as that read; no second Get (decision
-  // 0092).
-  std::string changed_terminal_jobs(const model::HostView* seen = nullptr);
+  // 0092). So does the read `judged` (the trace of the call under test's own job) made once more
+  // after the job ended, the last of its samples: a read after the call too (decision 0108).
+  std::string changed_terminal_jobs(const model::HostView* seen = nullptr,
+                                    const JobTrace* judged = nullptr);
 
   // The host in scope (conformance/observe.h), with the host's clock where the control can tell
-  // it and every wire problem the target showed since the last observation (CS-READ-1).
-  model::HostView observe(const model::Scope& scope);
+  // it and every wire problem the target showed since the last observation (CS-READ-1). `side`:
+  // a view before a call takes what it may from the client's last reads (Side).
+  model::HostView observe(const model::Scope& scope, Side side = Side::kAfter);
 
   // The VM's EnabledState, or nullopt when it cannot be read.
   std::optional<std::uint16_t> vm_state(const cim::ObjectPath& vm);
@@ -147,12 +162,20 @@ class Client {
   ClientOptions options_;
   void record(std::string call, std::string outcome);
   void annotate_job(const cim::ObjectPath& job, const std::string& note);
+  // Notes `object` and every reference among the call's arguments and answer as touched since
+  // the last view after a call (lean reads, decision 0109).
+  void touch(const cim::ObjectPath& object, const cim::PropertyList& in,
+             const cim::Result<cim::MethodResult>& r);
 
   std::vector<RecordedCall> calls_;
   std::vector<std::pair<cim::ObjectPath, std::uint16_t>> ended_;  // CreateSnapshot jobs, end
   std::string pending_section_;
   std::vector<cim::ObjectPath> vms_;
-  std::vector<cim::ObjectPath> groups_;  // VM groups and management collections
+  std::vector<cim::ObjectPath> groups_;            // VM groups and management collections
+  std::optional<std::int64_t> last_host_time_us_;  // the host's clock when last read
+  LeanReads lean_;                                 // what lean observations keep
+  std::optional<model::HostView> last_after_;      // the last lean view after a call
+  std::set<std::string> touched_;  // objects a call of the suite named since that view
   int labels_ = 0;
 };
 
@@ -161,6 +184,11 @@ class Client {
 // several threads at once.
 JobTrace follow_job(cim::Provider& provider, TargetControl* control, const cim::ObjectPath& job,
                     const ClientOptions& options, Polling polling = Polling::kEvery);
+// The trace ends with its end read twice: the terminal read, and the read once more after it
+// (follow_job with Polling::kEvery), both terminal.
+bool read_again_after_end(const JobTrace& trace);
+// What a watched job's view (Scope::jobs) would hold after the trace's last read.
+model::JobView view_of(const JobTrace& trace);
 // The next step of a wait that may back off: doubled, at most max_poll_step_ms, with lean_waits;
 // else the same.
 std::int64_t backed_off(std::int64_t step, const ClientOptions& options);

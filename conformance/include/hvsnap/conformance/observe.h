@@ -4,14 +4,42 @@
 // touching the target again.
 #pragma once
 
+#include <map>
+#include <set>
+#include <string>
+
 #include "hvsnap/cim/provider.h"
 #include "hvsnap/conformance/model/observation.h"
 #include "hvsnap/conformance/model/view.h"
 
 namespace hvsnap::conformance {
 
-// Reads the view; a failed read is recorded in `errors`, never thrown.
-model::HostView observe(cim::Provider& provider, const model::Scope& scope);
+// A lean observation (every one a matrix case makes, decision 0109) leaves unread what the
+// contract fixes without a read:
+// - a VM's most-current pointer when the VM has no checkpoint (contract §1: the pointer names
+//   the VM's newest checkpoint; with none there is nothing for it to name);
+// - a snapshot collection's members once two reads found them the same (contract §1: a snapshot
+//   collection is immutable once created). Its ElementName is still read, with the association
+//   or the Get that reaches it, and it is still reached afresh (a collection gone is seen gone);
+// - in a view before a call (`before_call`), a watched job whose end two reads confirmed: its
+//   last read stands (contract §4, CS-INV-6 and CS-INV-9: a terminal state never changes). The
+//   view after the call reads it, and that read is what CS-INV-9 judges;
+// - in a view before a call, the VMs and groups `reuse` names as they were in `last` (the view
+//   after the case's previous call): objects no call of the suite named since, and no VM in a
+//   transition (Client::observe, decision 0109). Every view after a call reads them all.
+struct LeanReads {
+  std::map<std::string, model::CollectionView> read_once;  // members as one read found them
+  std::map<std::string, model::CollectionView> confirmed;  // ... and a second read confirmed
+  std::map<std::string, model::JobView> ended;  // a watched job's last read, once it ended
+  bool before_call = false;                     // the view being made is before a call
+  const model::HostView* last = nullptr;        // the view after the previous call
+  std::set<std::string> reuse;                  // VMs and groups taken from it
+};
+
+// Reads the view; a failed read is recorded in `errors`, never thrown. `lean`: a lean
+// observation.
+model::HostView observe(cim::Provider& provider, const model::Scope& scope,
+                        LeanReads* lean = nullptr);
 // One snapshot collection and its members (one that no group in scope links).
 model::CollectionView observe_collection(cim::Provider& provider, const cim::ObjectPath& path,
                                          std::vector<std::string>& errors,
