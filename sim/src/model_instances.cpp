@@ -243,7 +243,8 @@ void Host::Impl::materialize(const Node& node, Instance& into) {
     return Value::static_array(cim::CimType::kUint16, v);
   };
   // The path first: its key is the text of the instance's key property (formatted once).
-  ObjectPath path = path_of(node);
+  into.set_path(path_of(node));
+  const ObjectPath& path = into.path();
   auto key_text = [&path](std::string_view key) { return Value::string(path.key(key)->value); };
   switch (node.kind) {
     case NodeKind::kHost:
@@ -358,7 +359,6 @@ void Host::Impl::materialize(const Node& node, Instance& into) {
       materialize_neighbour(node, s);
       break;
   }
-  into.set_path(std::move(path));
 }
 
 }  // namespace hvsnap::sim

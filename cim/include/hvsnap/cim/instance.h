@@ -74,7 +74,8 @@ class Instance {
 
   std::string_view class_name() const { return class_; }
   const ObjectPath& path() const { return path_; }
-  Instance& set_path(ObjectPath path);
+  Instance& set_path(ObjectPath&& path);
+  Instance& set_path(const ObjectPath& path);
 
   // Every property in order. An instance made from a table builds this list on the first
   // call (safe from several threads at once) and keeps it in step with later sets.
