@@ -118,8 +118,13 @@ Instance::~Instance() {
   delete list_.load(std::memory_order_acquire);
 }
 
-Instance& Instance::set_path(ObjectPath path) {
+Instance& Instance::set_path(ObjectPath&& path) {
   path_ = std::move(path);
+  return *this;
+}
+
+Instance& Instance::set_path(const ObjectPath& path) {
+  path_ = path;
   return *this;
 }
 

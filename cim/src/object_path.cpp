@@ -165,7 +165,10 @@ bool key_values_equal(const Key& a, const Key& b) {
 
 }  // namespace
 
-ObjectPath::ObjectPath(Name name_space, Name class_name, std::vector<Key> keys)
+ObjectPath::ObjectPath(Name name_space, Name class_name)
+    : namespace_(std::move(name_space)), class_(std::move(class_name)) {}
+
+ObjectPath::ObjectPath(Name name_space, Name class_name, KeyList keys)
     : namespace_(std::move(name_space)), class_(std::move(class_name)), keys_(std::move(keys)) {}
 
 Result<ObjectPath> ObjectPath::parse(std::string_view text) {

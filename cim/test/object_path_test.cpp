@@ -94,6 +94,38 @@ TEST(ObjectPath, SameObjectIgnoresHostCaseAndKeyOrder) {
   EXPECT_FALSE(*a == *b);
 }
 
+// Decision 0106: a path keeps its first key inside itself and further keys on the heap; paths
+// of 0, 1, 2 and 4 keys copy, move, compare and write their text the same either way.
+TEST(ObjectPath, PathsOfAnyKeyCountCopyMoveAndCompare) {
+  for (std::size_t n : {0U, 1U, 2U, 4U}) {
+    SCOPED_TRACE(n);
+    ObjectPath p("root\\virtualization\\v2", "C");
+    for (std::size_t i = 0; i < n; ++i)
+      p.add_key("K" + std::to_string(i), std::string(40, 'x') + std::to_string(i));
+    ASSERT_EQ(p.keys().size(), n);
+    const std::string text = p.to_string();
+    const ObjectPath copy = p;
+    EXPECT_EQ(copy, p);
+    ObjectPath moved = std::move(p);
+    EXPECT_EQ(moved, copy);
+    EXPECT_EQ(moved.to_string(), text);
+    auto parsed = ObjectPath::parse(text);
+    ASSERT_THAT(parsed, IsOk());
+    EXPECT_EQ(*parsed, copy);
+    EXPECT_TRUE(same_object(*parsed, moved));
+    for (std::size_t i = 0; i < n; ++i) {
+      const Key* k = moved.key("k" + std::to_string(i));
+      ASSERT_NE(k, nullptr);
+      EXPECT_EQ(k->value, std::string(40, 'x') + std::to_string(i));
+    }
+    ObjectPath other("root\\virtualization\\v2", "C");
+    other.add_key("K0", "different");
+    EXPECT_EQ(other == copy, false);
+    other = copy;
+    EXPECT_EQ(other, copy);
+  }
+}
+
 RC_GTEST_PROP(ObjectPathProperty, TextRoundTrips, ()) {
   const ObjectPath p = *testing::object_path();
   const auto parsed = ObjectPath::parse(p.to_string());

@@ -139,6 +139,47 @@ TEST(Instance, FromATableKeepsItsListInStepAndBecomesAListWhenReshaped) {
   EXPECT_EQ(a.properties().size(), 3U);
 }
 
+// Decision 0106: the values set live inside the instance up to its inline room (20) and on
+// the heap beyond it. Either way copies, moves and assignments carry every value, and a
+// moved-from instance holds nothing (no table, no values) until it is assigned again.
+TEST(Instance, ValuesInsideAndBeyondTheInlineRoomCopyAndMove) {
+  const auto table = wide_table(64);
+  for (std::size_t n : {0U, 1U, 19U, 20U, 21U, 45U}) {
+    SCOPED_TRACE(n);
+    Instance t("C", table);
+    t.reserve(n < 20 ? n : 20);
+    PropertyList expect = table->properties();
+    for (std::size_t i = 0; i < n; ++i) {
+      // Odd slots are uint16, even ones strings long enough to own heap text.
+      Value v = i % 2 ? Value::uint16(static_cast<std::uint16_t>(i))
+                      : Value::string(std::string(40, 'a') + std::to_string(i));
+      expect[i].value = v;
+      t.set_slot(static_cast<std::uint32_t>(i), std::move(v));
+    }
+    ASSERT_EQ(t.properties(), expect);
+    const Instance copy = t;
+    EXPECT_EQ(copy.properties(), expect);
+    Instance moved = std::move(t);
+    EXPECT_EQ(moved.properties(), expect);
+    EXPECT_EQ(moved, copy);
+    // The moved-from instance is empty and usable again.
+    EXPECT_TRUE(t.properties().empty());  // NOLINT(bugprone-use-after-move): the state is defined
+    t = copy;
+    EXPECT_EQ(t, copy);
+    Instance over("C", table);
+    over.set_slot(63, Value::uint16(63));
+    over = std::move(moved);
+    EXPECT_EQ(over.properties(), expect);
+    EXPECT_EQ(over.get_uint("P63"), std::nullopt);
+    if (n > 0) {
+      EXPECT_EQ(over.get_string("P0"), std::string(40, 'a') + "0");
+      over.set_slot(0, Value::string("replaced"));  // a repeat replaces in place
+      EXPECT_EQ(over.get_string("P0"), "replaced");
+      EXPECT_EQ(copy.get_string("P0"), std::string(40, 'a') + "0");
+    }
+  }
+}
+
 TEST(Instance, TableMistakesAreRefused) {
   PropertyList dup{{"Name", Value::null(CimType::kString)},
                    {"NAME", Value::null(CimType::kString)}};

@@ -286,10 +286,15 @@ cim::Result<cim::Instance> Host::get_instance(const cim::ObjectPath& path) {
   impl_->begin_call(true);
   auto node = impl_->resolve(path);
   // One named result returned on every path, so it is built in the caller's storage (no
-  // move on return); the instance is moved once, into the result (decision 0104).
-  cim::Result<cim::Instance> out = node.ok() ? cim::Result<cim::Instance>(impl_->materialize(*node))
-                                             : cim::Result<cim::Instance>(node.status());
-  if (out.ok()) impl_->end_read();
+  // move on return, decision 0104); the instance is made inside it (decision 0106).
+  cim::Result<cim::Instance> out =
+      node.ok() ? cim::Result<cim::Instance>(std::in_place, impl_->instance_class(*node),
+                                             impl_->instance_table(*node))
+                : cim::Result<cim::Instance>(node.status());
+  if (out.ok()) {
+    impl_->materialize(*node, *out);
+    impl_->end_read();
+  }
   return out;
 }
 

@@ -283,7 +283,21 @@ struct Host::Impl {
   cim::Result<Node> resolve(const cim::ObjectPath& path) const;
   std::string_view namespace_of(std::string_view cls) const;
   cim::ObjectPath path_of(const Node& node) const;
-  cim::Instance materialize(const Node& node);
+  // The instance of `node` is made where it is returned (a result, a vector's new element),
+  // so its values, which live inside it (decision 0106), are never moved: `into` is an empty
+  // instance of its class over its layout's table (instance_class, instance_table), filled in
+  // place.
+  cim::Name instance_class(const Node& node) const {
+    return cim::Name::borrow(class_of(node.kind));
+  }
+  const cim::PropertyTablePtr& instance_table(const Node& node) const {
+    HVSNAP_ASSERT(served(node.kind));
+    return schema->kind_layouts[static_cast<std::size_t>(node.kind)]->table;
+  }
+  void materialize(const Node& node, cim::Instance& into);
+  void materialize_back(const Node& node, std::vector<cim::Instance>& out) {
+    materialize(node, out.emplace_back(instance_class(node), instance_table(node)));
+  }
   static std::string_view class_of(NodeKind kind);
   bool visible(const SnapshotCollection& c) const { return reads > c.visible_after_read; }
   bool exists_visibly(const Node& node) const;

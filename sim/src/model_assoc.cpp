@@ -243,7 +243,7 @@ cim::Result<std::vector<Instance>> Host::Impl::enumerate(std::string_view name_s
       continue;
     }
     for (const Node& n : all_of(k))
-      out.push_back(materialize(n));
+      materialize_back(n, out);
   }
   for (const AssocDef& def : kAssocs) {
     if (!served(def) || !is_a(def.cls, class_name) ||
@@ -297,7 +297,7 @@ cim::Result<std::vector<Instance>> Host::Impl::walk(const ObjectPath& object, bo
                                : association_instance(def, other, from));
         } else if (std::find(seen.begin(), seen.end(), other) == seen.end()) {
           seen.push_back(other);
-          out.push_back(materialize(other));
+          materialize_back(other, out);
         }
       }
     }

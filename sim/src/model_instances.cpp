@@ -26,13 +26,6 @@ std::string snapshot_path_text(std::string_view host, const Guid& id) {
   return out;
 }
 
-// An instance of `kind`'s class over its layout's table, with room for what the fake sets: a
-// job up to 20 properties, the other classes mostly fewer than 16 (decision 0097).
-Instance blank_instance(const ClassLayout& layout, NodeKind kind) {
-  return layout.instance(Name::borrow(Host::Impl::class_of(kind)),
-                         kind == NodeKind::kJob ? 20 : 16);
-}
-
 // The constant texts and arrays the fake writes into the instances it returns, made once
 // per process: values borrow them (Value::static_string / static_array, decision 0103)
 // instead of copying them into every read. Immutable after construction.
@@ -235,11 +228,13 @@ bool Host::Impl::served(NodeKind kind) const {
   return schema->kind_layouts[static_cast<std::size_t>(kind)] != nullptr;
 }
 
-Instance Host::Impl::materialize(const Node& node) {
+void Host::Impl::materialize(const Node& node, Instance& into) {
   HVSNAP_ASSERT(served(node.kind));
   const ClassLayout& layout = *schema->kind_layouts[static_cast<std::size_t>(node.kind)];
-  Instance inst = blank_instance(layout, node.kind);
-  Slots s(layout, inst);
+  // `into` was made over this layout's table (instance_table); its room for values is inside
+  // it (Instance::kInlineValues: a job sets up to 20, the other classes fewer than 16).
+  HVSNAP_ASSERT(into.class_name() == class_of(node.kind));
+  Slots s(layout, into);
   auto str = [](std::string v) { return Value::string(std::move(v)); };
   auto null_string = [] { return Value::null(cim::CimType::kString); };
   const FixedValues& fix = fixed();
@@ -248,7 +243,8 @@ Instance Host::Impl::materialize(const Node& node) {
     return Value::static_array(cim::CimType::kUint16, v);
   };
   // The path first: its key is the text of the instance's key property (formatted once).
-  ObjectPath path = path_of(node);
+  into.set_path(path_of(node));
+  const ObjectPath& path = into.path();
   auto key_text = [&path](std::string_view key) { return Value::string(path.key(key)->value); };
   switch (node.kind) {
     case NodeKind::kHost:
@@ -363,8 +359,6 @@ Instance Host::Impl::materialize(const Node& node) {
       materialize_neighbour(node, s);
       break;
   }
-  inst.set_path(std::move(path));
-  return inst;
 }
 
 }  // namespace hvsnap::sim

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "hvsnap/cim/name_index.h"
 #include "hvsnap/cim/object_path.h"
 #include "hvsnap/cim/value.h"
@@ -72,7 +74,8 @@ class Instance {
 
   std::string_view class_name() const { return class_; }
   const ObjectPath& path() const { return path_; }
-  Instance& set_path(ObjectPath path);
+  Instance& set_path(ObjectPath&& path);
+  Instance& set_path(const ObjectPath& path);
 
   // Every property in order. An instance made from a table builds this list on the first
   // call (safe from several threads at once) and keeps it in step with later sets.
@@ -112,6 +115,9 @@ class Instance {
 
  private:
   using SlotValue = std::pair<std::uint32_t, Value>;
+  // The values a provider sets on one instance live inside it (decision 0106): a job sets 18
+  // to 20, the fake's other classes fewer than 16, so reading one allocates nothing for them.
+  static constexpr std::size_t kInlineValues = 20;
   const Value& slot_value(std::uint32_t slot) const;
   Instance& set_slot_slow(std::uint32_t slot, Value&& value);
   PropertyList* materialize() const;
@@ -123,7 +129,7 @@ class Instance {
   // are the table's with values_ over them (in the order set, one per slot: a provider sets a
   // few, so a scan beats keeping them sorted), and list_, once made, the same.
   PropertyTablePtr table_;
-  std::vector<SlotValue> values_;
+  boost::container::small_vector<SlotValue, kInlineValues> values_;
   std::uint64_t seen_ = 0;  // bit (slot % 64) of every slot in values_: most lookups skip the scan
   mutable std::atomic<PropertyList*> list_{nullptr};  // owned
 };

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "hvsnap/cim/name.h"
 #include "hvsnap/cim/result.h"
 
@@ -24,17 +26,23 @@ struct Key {
   friend bool operator==(const Key&, const Key&) = default;
 };
 
+// A path's keys in order. Most paths a provider returns have one key (a GUID InstanceID,
+// CollectionID or Name): it lives inside the path, with no allocation (decision 0106). A
+// sequence like std::vector (size, [], at, front, iteration, ==).
+using KeyList = boost::container::small_vector<Key, 1>;
+
 class ObjectPath {
  public:
   ObjectPath() = default;
-  ObjectPath(Name name_space, Name class_name, std::vector<Key> keys = {});
+  ObjectPath(Name name_space, Name class_name);
+  ObjectPath(Name name_space, Name class_name, KeyList keys);
 
   static Result<ObjectPath> parse(std::string_view text);
 
   std::string_view host() const { return host_; }
   std::string_view name_space() const { return namespace_; }
   std::string_view class_name() const { return class_; }
-  const std::vector<Key>& keys() const { return keys_; }
+  const KeyList& keys() const { return keys_; }
   bool singleton() const { return singleton_; }
 
   ObjectPath& set_host(Name host);
@@ -58,7 +66,7 @@ class ObjectPath {
   Name host_;
   Name namespace_;
   Name class_;
-  std::vector<Key> keys_;
+  KeyList keys_;
   bool singleton_ = false;
 };
 
