@@ -9,6 +9,7 @@
 #include <chrono>
 #include <thread>
 
+#include "client_util.h"
 #include "hvsnap/cim/cimxml.h"
 #include "hvsnap/cim/codes.h"
 #include "hvsnap/cim/names.h"
@@ -46,10 +47,6 @@ std::string render_value(const Value& v) {
     return out + "]";
   }
   return one(*v.scalar());
-}
-
-std::uint16_t uint_prop(const cim::Instance& i, std::string_view name, std::uint16_t fallback = 0) {
-  return static_cast<std::uint16_t>(i.get_uint(name).value_or(fallback));
 }
 
 }  // namespace

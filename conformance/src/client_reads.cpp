@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "client_util.h"
 #include "hvsnap/cim/codes.h"
 #include "hvsnap/cim/datetime.h"
 #include "hvsnap/conformance/client.h"
@@ -17,14 +18,6 @@ using cim::MethodResult;
 using cim::ObjectPath;
 using cim::PropertyList;
 using cim::Value;
-
-namespace {
-
-std::uint16_t uint_prop(const cim::Instance& i, std::string_view name, std::uint16_t fallback = 0) {
-  return static_cast<std::uint16_t>(i.get_uint(name).value_or(fallback));
-}
-
-}  // namespace
 
 void Client::touch(const ObjectPath& object, const PropertyList& in,
                    const cim::Result<MethodResult>& r) {

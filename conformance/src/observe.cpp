@@ -67,13 +67,13 @@ std::vector<cim::Instance> assoc(cim::Provider& p, const cim::ObjectPath& from,
   return std::move(r).value();
 }
 
-// A collection's members: from `lean` once two reads agreed (immutable, contract §1), else read
-// (and remembered there).
+// A collection's members: before a call, from `lean` once two reads agreed (immutable, contract
+// §1); else read (and remembered there). A view after a call always reads them (CS-OUT-16).
 CollectionView collection_of(cim::Provider& p, const cim::ObjectPath& path,
                              std::vector<std::string>& errors, std::string element_name,
                              LeanReads* lean) {
   const std::string id = id_of(path);
-  if (lean != nullptr) {
+  if (lean != nullptr && lean->before_call) {
     if (const auto known = lean->confirmed.find(id); known != lean->confirmed.end()) {
       CollectionView c = known->second;
       c.path = path;
@@ -84,6 +84,15 @@ CollectionView collection_of(cim::Provider& p, const cim::ObjectPath& path,
   const std::size_t failed = errors.size();
   CollectionView c = observe_collection(p, path, errors, std::move(element_name));
   if (lean != nullptr && errors.size() == failed) {
+    if (const auto known = lean->confirmed.find(id); known != lean->confirmed.end()) {
+      // Read again by a view after a call: members that changed (a defect the oracle judges,
+      // CS-OUT-16) end the confirmation.
+      if (known->second.members != c.members || known->second.listed_twice != c.listed_twice) {
+        lean->confirmed.erase(known);
+        lean->read_once[id] = c;
+      }
+      return c;
+    }
     const auto once = lean->read_once.find(id);
     if (once != lean->read_once.end() && once->second.members == c.members &&
         once->second.listed_twice == c.listed_twice) {
@@ -215,8 +224,9 @@ HostView observe(cim::Provider& p, const Scope& scope, LeanReads* lean) {
       vm.snapshots.insert(sv.id);
       v.snapshots[sv.id] = std::move(sv);
     }
-    // A lean observation reads the pointer only where there is a checkpoint for it to name.
-    if (lean == nullptr || !vm.snapshots.empty()) {
+    // Before a call, a lean observation reads the pointer only where there is a checkpoint for
+    // it to name; after a call it is read (CS-INV-3, CS-INV-9 judge every VM's pointer).
+    if (lean == nullptr || !lean->before_call || !vm.snapshots.empty()) {
       const auto mc = assoc(p, path, names::kMostCurrentSnapshot, "", v.errors);
       if (!mc.empty()) vm.most_current = upper(mc.front().get_string("InstanceID"));
     }

@@ -115,9 +115,10 @@ TEST(LeanReads, ABeforeViewTakesTheHostClockTheClientLastRead) {
   EXPECT_EQ(clock->reads_, 2);
 }
 
-// A lean observation reads a VM's most-current pointer only when the VM has a checkpoint for it
-// to name (decision 0109); every other observation reads it always.
-TEST(LeanReads, AVmWithoutCheckpointsHasNoMostCurrentPointerToRead) {
+// A lean observation before a call reads a VM's most-current pointer only when the VM has a
+// checkpoint for it to name (decision 0109); a view after a call, and every other observation,
+// reads it always (CS-INV-3 and CS-INV-9 judge every VM's pointer there).
+TEST(LeanReads, AVmWithoutCheckpointsHasNoMostCurrentPointerToReadBeforeACall) {
   const std::string pointer = std::string("VM1 ") + std::string(names::kMostCurrentSnapshot);
   const std::string snapshots = std::string("VM1 ") + std::string(names::kSnapshotOfVm);
   model::Scope scope;
@@ -127,13 +128,17 @@ TEST(LeanReads, AVmWithoutCheckpointsHasNoMostCurrentPointerToRead) {
     CountingHost host;
     host.checkpoint_ = checkpoint;
     LeanReads lean;
+    lean.before_call = true;
     const model::HostView v = observe(host, scope, &lean);
     ASSERT_TRUE(v.errors.empty()) << v.errors.front();
     EXPECT_EQ(host.assoc_[snapshots], 1) << checkpoint;
     EXPECT_EQ(host.assoc_[pointer], checkpoint ? 1 : 0) << checkpoint;
     EXPECT_EQ(v.vms.at("VM1").most_current, checkpoint ? "S1" : "");
-    (void)observe(host, scope);
+    lean.before_call = false;  // the view after a call
+    (void)observe(host, scope, &lean);
     EXPECT_EQ(host.assoc_[pointer], checkpoint ? 2 : 1) << checkpoint;
+    (void)observe(host, scope);
+    EXPECT_EQ(host.assoc_[pointer], checkpoint ? 3 : 2) << checkpoint;
   }
 }
 
@@ -159,15 +164,18 @@ class CollectionHost final : public CountingHost {
 };
 
 // A snapshot collection is immutable once created (contract §1): once two lean reads found the
-// same members, they are not read again; its name still is, with the association that reaches
-// it (decision 0109). Every other observation reads them every time.
-TEST(LeanReads, ASnapshotCollectionsMembersAreReadUntilTwoReadsAgree) {
+// same members, a view before a call does not read them again; its name still is, with the
+// association that reaches it (decision 0109). A view after a call reads them every time, so a
+// host that changes a collection's members (CS-OUT-16: the ResultingSnapshotCollection passed
+// in) is seen doing it; so does every other observation.
+TEST(LeanReads, ASnapshotCollectionsMembersAreReadBeforeACallUntilTwoReadsAgree) {
   const std::string members = std::string("SC1 ") + std::string(names::kCollectedSnapshots);
   model::Scope scope;
   scope.groups = {path(names::kVmGroup, "CollectionID", "G1")};
   scope.whole_host_collections = false;
   CollectionHost host;
   LeanReads lean;
+  lean.before_call = true;
   host.members_ = {};  // a first read that lags (result-visibility: after-polls)
   (void)observe(host, scope, &lean);
   host.members_ = {"S1"};
@@ -176,12 +184,21 @@ TEST(LeanReads, ASnapshotCollectionsMembersAreReadUntilTwoReadsAgree) {
   EXPECT_EQ(host.assoc_[members], 3);  // the second read disagreed with the first
   host.name_ = "renamed";
   const model::HostView v = observe(host, scope, &lean);
-  EXPECT_EQ(host.assoc_[members], 3);  // confirmed: not read again
+  EXPECT_EQ(host.assoc_[members], 3);  // confirmed: not read again before a call
   EXPECT_EQ(v.collections.at("SC1").members, std::set<std::string>{"S1"});
   EXPECT_EQ(v.collections.at("SC1").element_name, "renamed");
   EXPECT_EQ(host.assoc_[std::string("G1 ") + std::string(names::kSnapshotOfGroup)], 4);
-  (void)observe(host, scope);
+  lean.before_call = false;  // the view after a call reads them, and sees them changed
+  host.members_ = {"S1", "S2"};
+  const model::HostView after = observe(host, scope, &lean);
   EXPECT_EQ(host.assoc_[members], 4);
+  EXPECT_EQ(after.collections.at("SC1").members, (std::set<std::string>{"S1", "S2"}));
+  lean.before_call = true;  // a change ends the confirmation: the next view before a call reads
+  const model::HostView next = observe(host, scope, &lean);
+  EXPECT_EQ(host.assoc_[members], 5);
+  EXPECT_EQ(next.collections.at("SC1").members, (std::set<std::string>{"S1", "S2"}));
+  (void)observe(host, scope);
+  EXPECT_EQ(host.assoc_[members], 6);
 }
 
 // A host with one ended CreateSnapshot job, J1 (JobType 198, Completed), counting its Gets.

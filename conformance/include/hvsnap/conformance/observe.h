@@ -14,14 +14,16 @@
 
 namespace hvsnap::conformance {
 
-// A lean observation (every one a matrix case makes, decision 0109) leaves unread what the
-// contract fixes without a read:
+// A lean observation (every one a matrix case makes, decision 0109) leaves unread, in a view
+// before a call (`before_call`) only, what the contract fixes without a read. A view after a
+// call reads everything in scope: that view is what the oracle judges a call by (CS-OUT-16,
+// CS-INV-3, CS-INV-9: a host that changes what it must not is seen there). Before a call:
 // - a VM's most-current pointer when the VM has no checkpoint (contract §1: the pointer names
 //   the VM's newest checkpoint; with none there is nothing for it to name);
 // - a snapshot collection's members once two reads found them the same (contract §1: a snapshot
 //   collection is immutable once created). Its ElementName is still read, with the association
 //   or the Get that reaches it, and it is still reached afresh (a collection gone is seen gone);
-// - in a view before a call (`before_call`), a watched job whose end two reads confirmed: its
+// - a watched job whose end two reads confirmed: its
 //   last read stands (contract §4, CS-INV-6 and CS-INV-9: a terminal state never changes). The
 //   view after the call reads it, and that read is what CS-INV-9 judges;
 // - in a view before a call, the VMs and groups `reuse` names as they were in `last` (the view
