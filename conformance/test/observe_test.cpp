@@ -10,6 +10,7 @@
 #include "hvsnap/conformance/client.h"
 #include "hvsnap/conformance/model/oracle.h"
 #include "hvsnap/conformance/observe.h"
+#include "provider_instances.h"
 
 namespace hvsnap::conformance {
 namespace {
@@ -19,21 +20,8 @@ using cim::Instance;
 using cim::ObjectPath;
 using cim::Value;
 
-ObjectPath path(std::string_view cls, std::string_view key, std::string_view id) {
-  ObjectPath p(cim::Name::borrow(names::kNamespace), cim::Name(cls));
-  p.add_key(std::string(key), std::string(id));
-  return p;
-}
-
-Instance instance(const ObjectPath& p, std::vector<std::pair<std::string, Value>> props = {}) {
-  Instance i{cim::Name(p.class_name())};
-  for (const auto& k : p.keys())
-    i.set(k.name.view(), Value::string(k.value));
-  for (auto& [n, v] : props)
-    i.set(n, std::move(v));
-  i.set_path(p);
-  return i;
-}
+using test_support::instance;
+using test_support::path;
 
 // A host of one VM in one group, with one snapshot collection; every association but the
 // collection's own membership answers each object twice, as a real host was seen to do (M2).
