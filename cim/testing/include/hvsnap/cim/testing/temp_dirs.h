@@ -28,9 +28,14 @@ class RemoveTempDirsOnSuccess : public ::testing::Environment {
   void TearDown() override {
     if (!::testing::UnitTest::GetInstance()->Passed()) return;
     namespace fs = std::filesystem;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(fs::temp_directory_path(), ec)) {
-      if (e.path().filename().string().rfind(start_, 0) == 0) fs::remove_all(e.path(), ec);
+    std::error_code ec;  // a clean-up that cannot list or remove leaves the folders, no more
+    const fs::path temp = fs::temp_directory_path(ec);
+    if (ec) return;
+    for (fs::directory_iterator it(temp, ec), end; !ec && it != end; it.increment(ec)) {
+      if (it->path().filename().string().rfind(start_, 0) == 0) {
+        std::error_code ignored;
+        fs::remove_all(it->path(), ignored);
+      }
     }
   }
 
