@@ -45,7 +45,8 @@ INSTANTIATE_TEST_SUITE_P(Legal, LegalOverTheWire, ::testing::ValuesIn(legal_serv
 // Provider mutants whose defect the WS-Man client could hide: each is killed over the wire by
 // the requirement it breaks too. A checkpoint listed twice by Msvm_CollectedSnapshots (CS-INV-2)
 // reaches the oracle because a named association is read without dropping repeats (decision
-// 0063).
+// 0063). Members added to the ResultingSnapshotCollection passed in (CS-OUT-16) reach it because
+// a view after a call reads every collection's members again (decision 0109's correction).
 class ProviderMutantsOverTheWire : public ::testing::TestWithParam<MutantInfo> {};
 
 TEST_P(ProviderMutantsOverTheWire, AreKilledOverTheWireByTheRequirementTheyBreak) {
@@ -56,7 +57,7 @@ TEST_P(ProviderMutantsOverTheWire, AreKilledOverTheWireByTheRequirementTheyBreak
 
 std::vector<MutantInfo> served_provider_mutants() {
   std::vector<MutantInfo> out;
-  for (const char* name : {"collection-lists-checkpoint-twice"}) {
+  for (const char* name : {"collection-lists-checkpoint-twice", "adds-to-r"}) {
     const MutantInfo* m = tools::mutants::find(name);
     EXPECT_NE(m, nullptr) << name;
     if (m != nullptr) out.push_back(*m);

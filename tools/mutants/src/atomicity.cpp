@@ -2,7 +2,10 @@
 // breaks exactly the requirement its comment names; the one table in catalogue.cpp registers it.
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "families.h"
 #include "helpers.h"
@@ -157,6 +160,56 @@ class RenamesR final : public Mutant {
   std::set<std::string> renamed_;  // CollectionIDs, lower-case
 };
 
+// CS-OUT-16: the snapshot collection passed as ResultingSnapshotCollection lists the call's new
+// checkpoints among its members (its name left alone), although R on input is never modified.
+// Only its Msvm_CollectedSnapshots change, so only a view after the call that reads R's members
+// again sees it (decision 0109's correction). The fake's state keeps one collection a snapshot,
+// so the members are added where a client reads them, not in the state.
+class AddsToR final : public OnNewCollections {
+ public:
+  using OnNewCollections::OnNewCollections;
+
+ protected:
+  std::optional<cim::Result<cim::MethodResult>> before_invoke(const cim::ObjectPath& object,
+                                                              std::string_view method,
+                                                              cim::PropertyList& in) override {
+    if (!is_create(object, method)) return std::nullopt;
+    r_.clear();  // a call without R leaves every collection alone
+    const cim::Value* r = cim::find(in, "ResultingSnapshotCollection");
+    if (r == nullptr || r->as_reference() == nullptr) return std::nullopt;
+    if (const cim::Key* k = r->as_reference()->key("CollectionID")) r_ = cim::to_lower(k->value);
+    return std::nullopt;
+  }
+  bool on_new(sim::HostState&, const sim::Guid& id) override {
+    if (!r_.empty()) added_[r_].push_back(id.to_string());
+    return false;
+  }
+  void extend(std::vector<cim::Instance>& out, const ReadContext& ctx) override {
+    if (ctx.kind != ReadContext::Kind::kAssociators || ctx.object == nullptr ||
+        !cim::iequals(ctx.object->class_name(), names::kSnapshotCollection) ||
+        !(ctx.assoc_class.empty() || cim::iequals(ctx.assoc_class, names::kCollectedSnapshots))) {
+      return;
+    }
+    const cim::Key* k = ctx.object->key("CollectionID");
+    const auto it = k == nullptr ? added_.end() : added_.find(cim::to_lower(k->value));
+    if (it == added_.end()) return;
+    for (const std::string& made : it->second) {
+      cim::ObjectPath s(cim::Name(ctx.object->name_space()),
+                        cim::Name::borrow(names::kSnapshotCollection));
+      s.add_key("CollectionID", made);
+      auto more = host().associators(
+          s, {std::string(names::kCollectedSnapshots), std::string(ctx.result_class), "", ""});
+      if (!more.ok()) continue;  // not visible yet (CS-INV-7's lag): added when it is
+      for (auto& i : *more)
+        out.push_back(std::move(i));
+    }
+  }
+
+ private:
+  std::string r_;                                          // the last call's R, lower-case
+  std::map<std::string, std::vector<std::string>> added_;  // R -> collections listed in it
+};
+
 // CS-INV-9: one job slot — a new CreateSnapshot job makes every job that had ended before it
 // vanish at once, other groups' jobs included, long before their TimeBeforeRemoval.
 class SingleJobSlot final : public Mutant {
@@ -204,6 +257,9 @@ ProviderPtr make_busy_leaves_partial(HostPtr host) {
 
 ProviderPtr make_renames_r(HostPtr host) {
   return std::make_shared<RenamesR>(std::move(host));
+}
+ProviderPtr make_adds_to_r(HostPtr host) {
+  return std::make_shared<AddsToR>(std::move(host));
 }
 ProviderPtr make_single_job_slot(HostPtr host) {
   return std::make_shared<SingleJobSlot>(std::move(host));

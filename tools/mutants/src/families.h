@@ -43,6 +43,7 @@ ProviderPtr make_partial_after_killed_job(HostPtr host);
 ProviderPtr make_touches_another_group(HostPtr host);
 ProviderPtr make_busy_leaves_partial(HostPtr host);
 ProviderPtr make_renames_r(HostPtr host);
+ProviderPtr make_adds_to_r(HostPtr host);
 ProviderPtr make_single_job_slot(HostPtr host);
 
 // sequence.cpp
