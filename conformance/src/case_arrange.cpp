@@ -3,10 +3,8 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <vector>
 
-#include "hvsnap/cim/codes.h"
 #include "hvsnap/cim/names.h"
 
 namespace hvsnap::conformance {
@@ -18,67 +16,8 @@ using model::id_of;
 
 namespace {
 
-// The collections `group` reaches (Msvm_SnapshotOfVirtualSystemCollection); nullopt when the
-// read fails.
-std::optional<std::vector<ObjectPath>> collections_of(Client& cl, const ObjectPath& group) {
-  auto r = cl.provider().associators(group, {std::string(names::kSnapshotOfGroup), "", "", ""});
-  if (!r.ok()) return std::nullopt;
-  std::vector<ObjectPath> out;
-  for (const auto& i : *r)
-    out.push_back(i.path());
-  return out;
-}
-
-// A set-up snapshot arranged, not judged (decision 0114): the call the capability probe
-// P-OFF/T-STANDARD judged, made again and followed to its end like any arrangement call. The
-// new collection is the one `group` reaches that `known` does not hold. Anything but that clean
-// success (a fault, another code, a job that did not complete, no one new collection after the
-// bounded lag CS-INV-7 allows) gives nullopt: the set-up is then judged as before, from a new
-// observation.
-std::optional<ObjectPath> arranged_snapshot(Client& cl, const ObjectPath& group,
-                                            const std::vector<std::string>& known, Arranged& a) {
-  const cim::PropertyList in = CreateSnapshotArgs{.collection = Value::reference(group)}.params();
-  auto res = cl.invoke(collection_snapshot_service(), names::kCreateSnapshot, in);
-  if (!res.ok()) return std::nullopt;
-  std::optional<ObjectPath> job;
-  if (res->return_value == cim::ReturnCode::kJobStarted) {
-    const Value* j = res->get("Job");
-    if (j == nullptr || j->as_reference() == nullptr) return std::nullopt;
-    job = *j->as_reference();
-    const JobTrace t = cl.wait_job(*job, Polling::kBackOff);
-    if (t.final_state() != std::optional<std::uint16_t>(cim::JobState::kCompleted))
-      return std::nullopt;
-  } else if (res->return_value != 0) {
-    return std::nullopt;
-  }
-  for (int i = 0; i <= a.cfg->visibility_retries; ++i) {
-    const auto reached = collections_of(cl, group);
-    if (!reached) return std::nullopt;
-    std::vector<ObjectPath> made;
-    for (const auto& c : *reached) {
-      if (std::find(known.begin(), known.end(), id_of(c)) == known.end()) made.push_back(c);
-    }
-    if (made.size() == 1) {
-      if (job) a.scope.jobs.push_back(*job);  // another call's ended job (CS-INV-9)
-      return made.front();
-    }
-    if (!made.empty()) return std::nullopt;
-    cl.pass_time(a.cfg->client.poll_step_ms);  // not visible yet (CS-INV-7's bounded lag)
-  }
-  return std::nullopt;
-}
-
-// A set-up snapshot of `group` (whose objects are already in `a.scope`): arranged when the
-// capability probe judged the same call (decision 0114), else judged.
+// A judged set-up snapshot of `group` (whose objects are already in `a.scope`).
 ObjectPath snapshot_for_setup(Client& cl, const ObjectPath& group, Arranged& a) {
-  std::vector<std::string>& known = a.setup_collections[id_of(group)];
-  if (a.cfg->setup.judged_by_probe && !a.cfg->setup.start_members && !a.cfg->setup.refused) {
-    if (auto made = arranged_snapshot(cl, group, known, a)) {
-      known.push_back(id_of(*made));
-      return *made;
-    }
-    cl.section("set-up: the arranged snapshot did not end as the probe's did: judged from here");
-  }
   SetupSnapshot s = setup_snapshot(cl, group, a.scope, *a.cfg);
   a.setup_retries += s.retries;
   for (auto& f : s.findings)
@@ -86,7 +25,6 @@ ObjectPath snapshot_for_setup(Client& cl, const ObjectPath& group, Arranged& a) 
   if (s.failed) throw SetupBroke{std::move(a.setup_findings)};
   if (!s.collection) throw Abort{s.problem};
   if (s.job) a.scope.jobs.push_back(*s.job);  // another call's ended job (CS-INV-9)
-  known.push_back(id_of(*s.collection));
   return *s.collection;
 }
 

@@ -8,7 +8,6 @@
 #include <optional>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "hvsnap/conformance/case_runner.h"
 
@@ -25,8 +24,6 @@ struct Arranged {
   model::Expectation expect;
   model::Scope scope;
   std::string sentinel_collection;
-  // group -> the snapshot collections its set-up snapshots made (decision 0114)
-  std::map<std::string, std::vector<std::string>> setup_collections;
   std::map<std::string, std::uint16_t> checks_state;  // vm -> state set it must be in (before)
 };
 

@@ -12,13 +12,13 @@ namespace hvsnap::conformance {
 namespace {
 
 // Measured with bench/requests_bench.cpp against the served fake, seed 20261124 (decisions
-// 0070, 0084, 0094, 0108, 0109's correction, 0114): all requests of a core run divided by its
-// cases (388 pairwise: 24,124 requests; 2,248 exhaustive: 161,320), and the simulated time the
-// suite let pass per case.
-constexpr double kRequestsPerCasePairwise = 62.2;
-constexpr double kRequestsPerCaseExhaustive = 71.8;
-constexpr double kWaitMsPerCasePairwise = 5'900;
-constexpr double kWaitMsPerCaseExhaustive = 5'400;
+// 0070, 0084, 0094, 0108, 0109's correction): all requests of a core run divided by its cases
+// (388 pairwise: 29,758 requests; 2,248 exhaustive: 208,066), and the simulated time the suite
+// let pass per case.
+constexpr double kRequestsPerCasePairwise = 76.7;
+constexpr double kRequestsPerCaseExhaustive = 92.6;
+constexpr double kWaitMsPerCasePairwise = 4'900;
+constexpr double kWaitMsPerCaseExhaustive = 4'200;
 // The runner's fixed parts: a capability probe per power configuration and snapshot type
 // (contract §4.1), and the SnapshotSettings sweep (192 combinations of the four settings and
 // two forms, and 8 of IgnoreNonSnapshottableDisks against a disk that cannot be checkpointed).

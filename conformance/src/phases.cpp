@@ -46,16 +46,10 @@ void Suite::capability() {
     it.rep = run_case(it.c, factories_[static_cast<std::size_t>(w)], probe);
     return it;
   };
-  bool off_probe_passed = false;  // P-OFF/T-STANDARD: the call of every set-up snapshot
   auto consume = [&](std::size_t i, Item it) {
     const Case& c = it.c;
     CaseReport& rep = it.rep;
     count_case(rep);
-    if (combos[i].power == Power::kOff && combos[i].t == TClass::kStandard) {
-      off_probe_passed = !rep.not_tested && !rep.setup_broke &&
-                         first_fail(rep.findings) == nullptr && rep.capability &&
-                         rep.capability->outcome == CapabilityCall::Outcome::kSnapshotted;
-    }
     if (const Finding* f = first_fail(rep.findings)) {
       FailureRecord fr;
       fr.requirement = f->requirement;
@@ -89,10 +83,6 @@ void Suite::capability() {
   const bool off_refused = off != nullptr && off->refused > 0 && off->snapshotted == 0;
   o_.run.setup.refused = any_refused && !any_snapshotted;
   o_.run.setup.start_members = off_refused && !o_.run.setup.refused;
-  // Set-up snapshots are the probe's call again (decision 0114): arranged, not judged, once the
-  // probe judged it and found nothing wrong.
-  o_.run.setup.judged_by_probe =
-      off_probe_passed && off != nullptr && off->snapshotted > 0 && !o_.run.setup.start_members;
 }
 
 void Suite::matrix() {

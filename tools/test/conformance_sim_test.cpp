@@ -6,10 +6,8 @@
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 
-#include <atomic>
 #include <cstdlib>
 #include <iostream>
-#include <memory>
 #include <mutex>
 #include <random>
 #include <set>
@@ -17,8 +15,6 @@
 #include <thread>
 #include <tuple>
 
-#include "hvsnap/cim/names.h"
-#include "hvsnap/conformance/case_runner.h"
 #include "hvsnap/conformance/parallel.h"
 #include "hvsnap/conformance/runner.h"
 #include "hvsnap/tools/targets.h"
@@ -65,91 +61,6 @@ void expect_no_failures(const RunResult& r) {
     EXPECT_NE(rr.verdict, Verdict::kFail)
         << rr.id << ": " << (rr.evidence.empty() ? "" : rr.evidence.front());
   }
-}
-
-// Decision 0114: with the probe's judgement (SetupPlan::judged_by_probe) a case's set-up
-// snapshots are arranged, not judged again; the call under test is judged as before. A set-up
-// call that does not end as the probe's did is judged from a new observation.
-struct CountingSink final : TranscriptSink {
-  void judged(const JudgedCall&) override { ++calls; }
-  std::atomic<int> calls{0};
-};
-
-// Answers the first CreateSnapshot with Timeout (32772, no change); forwards everything else.
-class FirstCreateTimesOut final : public cim::Provider {
- public:
-  explicit FirstCreateTimesOut(std::shared_ptr<cim::Provider> p) : p_(std::move(p)) {}
-  cim::Result<cim::Instance> get_instance(const cim::ObjectPath& path) override {
-    return p_->get_instance(path);
-  }
-  std::vector<cim::Result<cim::Instance>> get_instances(
-      const std::vector<cim::ObjectPath>& paths) override {
-    return p_->get_instances(paths);
-  }
-  cim::Result<std::vector<cim::Instance>> enumerate_instances(std::string_view ns,
-                                                              std::string_view cls) override {
-    return p_->enumerate_instances(ns, cls);
-  }
-  cim::Result<std::vector<cim::Instance>> associators(const cim::ObjectPath& o,
-                                                      const cim::AssociatorsFilter& f) override {
-    return p_->associators(o, f);
-  }
-  cim::Result<std::vector<cim::Instance>> references(const cim::ObjectPath& o,
-                                                     const cim::ReferencesFilter& f) override {
-    return p_->references(o, f);
-  }
-  cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& o, std::string_view m,
-                                               const cim::PropertyList& in) override {
-    if (m == cim::names::kCreateSnapshot && !timed_out_) {
-      timed_out_ = true;
-      return cim::MethodResult{32772, {}};
-    }
-    return p_->invoke_method(o, m, in);
-  }
-
- private:
-  std::shared_ptr<cim::Provider> p_;
-  bool timed_out_ = false;
-};
-
-TEST(SimConformance, SetUpSnapshotsAreJudgedOnceByTheProbe) {
-  tools::TargetOptions t;
-  t.seed = 20261124;
-  auto spec = tools::make_target("sim:", t);
-  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
-  Case c;  // the sentinel's set-up snapshot and one on the member's helper group
-  c.combo = Combo{CClass::kReady, SClass::kNull, TClass::kStandard, RClass::kExisting, Power::kOff};
-  c.c.members = {VmSpec{.state = 3, .existing_snapshots = 1}};
-  c.host_seed = 7;
-  auto run = [&](bool judged_by_probe, const TargetFactory& make) {
-    RunConfig cfg;
-    cfg.setup.judged_by_probe = judged_by_probe;
-    auto sink = std::make_shared<CountingSink>();
-    cfg.record = sink;
-    CaseReport r = run_case(c, make, cfg);
-    EXPECT_FALSE(r.not_tested) << r.not_tested_reason;
-    for (const auto& f : r.findings)
-      EXPECT_NE(f.verdict, Verdict::kFail) << f.requirement << ": " << f.message;
-    return std::pair{r, sink->calls.load()};
-  };
-  const auto [judged, judged_calls] = run(false, spec->factory);
-  const auto [arranged, arranged_calls] = run(true, spec->factory);
-  EXPECT_EQ(judged_calls, 4);    // two set-up snapshots, the call without R, the call under test
-  EXPECT_EQ(arranged_calls, 2);  // the call without R and the call under test
-  EXPECT_EQ(judged.observed, arranged.observed);
-  EXPECT_EQ(judged.transcript.find("did not end as the probe's"), std::string::npos);
-  EXPECT_EQ(arranged.transcript.find("did not end as the probe's"), std::string::npos);
-
-  // The first set-up call times out: it is judged from a new observation, and the case passes.
-  TargetFactory flaky = [inner = spec->factory](std::uint64_t s) -> cim::Result<Target> {
-    auto target = inner(s);
-    if (target.ok()) target->provider = std::make_shared<FirstCreateTimesOut>(target->provider);
-    return target;
-  };
-  const auto [fell_back, fell_back_calls] = run(true, flaky);
-  EXPECT_NE(fell_back.transcript.find("did not end as the probe's"), std::string::npos);
-  EXPECT_EQ(fell_back_calls, 3);  // the sentinel's set-up judged, the helper's arranged
-  EXPECT_EQ(fell_back.observed, judged.observed);
 }
 
 TEST(SimConformance, ExhaustiveClassMatrix) {

@@ -26,10 +26,6 @@ struct SetupPlan {
   bool start_members = false;
   // The target refused every configuration the suite arranged: no set-up snapshot is tried.
   bool refused = false;
-  // The capability probe of Off members and standard checkpoints (P-OFF/T-STANDARD) judged the
-  // call a set-up snapshot makes, and it passed: a case's set-up snapshots are then arranged
-  // (called and followed to their end) instead of judged again (decision 0114).
-  bool judged_by_probe = false;
 };
 
 struct RunConfig {
