@@ -229,8 +229,8 @@ std::optional<std::uint64_t> Instance::get_uint(std::string_view name) const {
 
 std::string Instance::get_string(std::string_view name) const {
   const Value* v = get(name);
-  const std::string* s = v == nullptr ? nullptr : v->as_string();
-  return s == nullptr ? std::string() : *s;
+  const auto s = v == nullptr ? std::nullopt : v->as_string();
+  return s ? std::string(*s) : std::string();
 }
 
 bool operator==(const Instance& a, const Instance& b) {

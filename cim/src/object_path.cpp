@@ -84,7 +84,7 @@ class PathParser {
       if (result.key(name) != nullptr) {
         return error(name_start, fmt::format("key \"{}\" appears twice", name));
       }
-      result.add_key(std::move(name), std::move(key.value), key.kind);
+      result.add_key(std::move(name), key.value, key.kind);
       if (pos == text_.size()) return result;
       if (text_[pos] != ',') return error(pos, "expected ',' or the end after a key value");
       ++pos;
@@ -117,7 +117,7 @@ class PathParser {
       if (pos >= text_.size()) return error(pos, "unterminated quoted key value");
       ++pos;
       key.kind = KeyKind::kString;
-      key.value = std::move(out);
+      key.value = out;
       return {};
     }
     const std::size_t start = pos;
@@ -171,6 +171,26 @@ ObjectPath::ObjectPath(Name name_space, Name class_name)
 ObjectPath::ObjectPath(Name name_space, Name class_name, KeyList keys)
     : namespace_(std::move(name_space)), class_(std::move(class_name)), keys_(std::move(keys)) {}
 
+ObjectPath::ObjectPath(ObjectPath&& other) noexcept
+    : host_(std::move(other.host_)),
+      namespace_(std::move(other.namespace_)),
+      class_(std::move(other.class_)),
+      keys_(std::move(other.keys_)),
+      singleton_(other.singleton_) {
+  other.keys_.clear();
+}
+
+ObjectPath& ObjectPath::operator=(ObjectPath&& other) noexcept {
+  if (this == &other) return *this;
+  host_ = std::move(other.host_);
+  namespace_ = std::move(other.namespace_);
+  class_ = std::move(other.class_);
+  keys_ = std::move(other.keys_);
+  singleton_ = other.singleton_;
+  other.keys_.clear();
+  return *this;
+}
+
 Result<ObjectPath> ObjectPath::parse(std::string_view text) {
   return PathParser(text).run();
 }
@@ -187,13 +207,20 @@ ObjectPath& ObjectPath::set_singleton(bool singleton) {
   singleton_ = singleton;
   return *this;
 }
-ObjectPath& ObjectPath::add_key(Name name, std::string value, KeyKind kind) {
+ObjectPath& ObjectPath::add_key(Name name, std::string_view value, KeyKind kind) {
   // Filled in place: no temporary Key to move and destroy (a provider adds a key to the path
   // of every instance it returns; decision 0104).
   Key& k = keys_.emplace_back();
   k.name = std::move(name);
   k.kind = kind;
-  k.value = std::move(value);
+  k.value = value;
+  return *this;
+}
+
+ObjectPath& ObjectPath::add_key_with_id(Name name, std::string_view value, InlineText::Id128 id) {
+  Key& k = keys_.emplace_back();
+  k.name = std::move(name);
+  k.value.assign_with_id(value, id);
   return *this;
 }
 

@@ -254,7 +254,7 @@ std::string Value::scalar_to_text(CimType type, const Scalar& s) {
 }
 
 std::string Value::to_text() const {
-  if (const std::string* s = as_string()) return *s;  // no Scalar copy for the common case
+  if (const auto s = as_string()) return std::string(*s);  // no Scalar copy for the common case
   const auto s = scalar();
   return s ? scalar_to_text(type_, *s) : std::string();
 }

@@ -11,7 +11,8 @@
 
 namespace hvsnap::cim {
 
-static_assert(sizeof(Value) == 40, "a value is 32 bytes of storage and its tags (decision 0103)");
+static_assert(sizeof(Value) == 56,
+              "a value is 48 bytes of storage and its tags (decisions 0103, 0112)");
 
 // --- storage (decision 0103) ---
 
@@ -120,9 +121,33 @@ HVSNAP_SCALAR_FACTORY(real64, double, CimType::kReal64, kReal, d, double)
 HVSNAP_SCALAR_FACTORY(char16, char16_t, CimType::kChar16, kUint, u, std::uint64_t)
 #undef HVSNAP_SCALAR_FACTORY
 
+void Value::init_text(std::string_view text) {
+  if (text.size() <= kShortCapacity) {
+    kind_ = Kind::kShortString;
+    if (!text.empty()) std::memcpy(st_.sh.chars, text.data(), text.size());
+    st_.sh.size = static_cast<std::uint8_t>(text.size());
+  } else {
+    kind_ = Kind::kString;
+    new (&st_.s) std::string(text);
+  }
+}
+void Value::init_text(std::string&& text) {
+  if (text.size() <= kShortCapacity) {
+    init_text(std::string_view(text));
+  } else {
+    kind_ = Kind::kString;
+    new (&st_.s) std::string(std::move(text));
+  }
+}
+
 Value Value::string(std::string x) {
-  Value v(CimType::kString, false, Kind::kString);
-  new (&v.st_.s) std::string(std::move(x));
+  Value v(CimType::kString, false, Kind::kNull);
+  v.init_text(std::move(x));
+  return v;
+}
+Value Value::string(std::string_view x) {
+  Value v(CimType::kString, false, Kind::kNull);
+  v.init_text(x);
   return v;
 }
 Value Value::static_string(const std::string& text) {
@@ -177,8 +202,8 @@ Value Value::of(CimType type, Scalar item) {
           v.st_.d = x;
           return v;
         } else if constexpr (std::is_same_v<T, std::string>) {
-          Value v(type, false, Kind::kString);
-          new (&v.st_.s) std::string(std::move(x));
+          Value v(type, false, Kind::kNull);
+          v.init_text(std::move(x));
           return v;
         } else if constexpr (std::is_same_v<T, DateTime>) {
           Value v(type, false, Kind::kDateTime);
@@ -234,6 +259,8 @@ std::optional<Scalar> Value::scalar() const {
       return Scalar(st_.d);
     case Kind::kDateTime:
       return Scalar(st_.dt);
+    case Kind::kShortString:
+      return Scalar(std::string(st_.sh.chars, st_.sh.size));
     case Kind::kString:
       return Scalar(st_.s);
     case Kind::kStaticString:

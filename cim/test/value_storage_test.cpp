@@ -40,6 +40,11 @@ std::vector<std::pair<std::string, Value>> every_kind() {
       {"short string", Value::string("short")},
       {"empty string", Value::string("")},
       {"heap string", Value::string(std::string(100, 'x'))},
+      {"string filling the inside room", Value::string(std::string(Value::kShortCapacity, 'g'))},
+      {"string one past the inside room",
+       Value::string(std::string(Value::kShortCapacity + 1, 'h'))},
+      {"GUID text",
+       Value::string(std::string_view("Microsoft:5A1D7C1E-0000-4000-8000-000000000001"))},
       {"static string", Value::static_string(kStaticText)},
       {"interval", Value::datetime(DateTime::interval(1'500'000))},
       {"timestamp", Value::datetime(DateTime::timestamp(1'700'000'000'000'000, -300))},
@@ -53,8 +58,42 @@ std::vector<std::pair<std::string, Value>> every_kind() {
   };
 }
 
-TEST(ValueStorage, IsFortyBytes) {
-  EXPECT_EQ(sizeof(Value), 40U);
+TEST(ValueStorage, IsFiftySixBytes) {
+  EXPECT_EQ(sizeof(Value), 56U);  // 48 bytes of storage: a GUID key's text inside (0112)
+}
+
+// Text of up to kShortCapacity characters lives inside the value (decision 0112): its view
+// points into the value, copies have their own, and it reads and compares as the same text
+// held any other way (heap, borrowed, made from a Scalar).
+TEST(ValueStorage, ShortTextLivesInsideTheValueAndReadsAsAnyOtherString) {
+  for (std::size_t n :
+       {std::size_t{0}, std::size_t{1}, std::size_t{15}, std::size_t{16}, std::size_t{36},
+        std::size_t{46}, Value::kShortCapacity, Value::kShortCapacity + 1, std::size_t{200}}) {
+    const std::string text(n, static_cast<char>('a' + n % 26));
+    const Value v = Value::string(text);
+    const auto* begin = reinterpret_cast<const char*>(&v);
+    const bool inside = v.as_string()->data() >= begin && v.as_string()->data() < begin + sizeof v;
+    EXPECT_EQ(inside, n <= Value::kShortCapacity) << n;
+    EXPECT_EQ(*v.as_string(), text) << n;
+    EXPECT_EQ(v.to_text(), text) << n;
+    EXPECT_EQ(std::get<std::string>(*v.scalar()), text) << n;
+    EXPECT_EQ(v, Value::string(std::string_view(text))) << n;
+    EXPECT_EQ(v, Value::of(CimType::kString, Scalar(text))) << n;
+    const Value copy = v;  // NOLINT(performance-unnecessary-copy-initialization)
+    EXPECT_EQ(copy, v) << n;
+    if (n > 0) {
+      EXPECT_NE(copy.as_string()->data(), v.as_string()->data()) << n;
+    }
+    Value moved = Value(copy);
+    Value target = Value::string(std::string(300, 'z'));
+    target = std::move(moved);  // over a heap string
+    EXPECT_EQ(*target.as_string(), text) << n;
+    EXPECT_NE(v, Value::string(text + "x")) << n;
+  }
+  static const std::string kShortStatic = "short and static";
+  EXPECT_EQ(Value::static_string(kShortStatic), Value::string(kShortStatic));
+  EXPECT_EQ(Value::string(kShortStatic), Value::static_string(kShortStatic));
+  EXPECT_NE(Value::string("a"), Value::string("A"));  // compared by content, case and all
 }
 
 TEST(ValueStorage, EveryKindCopiesMovesAndComparesAsItself) {
@@ -106,7 +145,7 @@ TEST(ValueStorage, AnyKindAssignsOverAnyOther) {
 TEST(ValueStorage, CopiesOwnTheirText) {
   Value a = Value::string(std::string(64, 'a'));
   Value b = a;
-  ASSERT_NE(a.as_string(), b.as_string());
+  ASSERT_NE(a.as_string()->data(), b.as_string()->data());
   a = Value::uint8(1);  // frees a's text; b keeps its own
   EXPECT_EQ(*b.as_string(), std::string(64, 'a'));
   Value arr = Value::string_array({std::string(30, 'c')});
@@ -118,12 +157,12 @@ TEST(ValueStorage, CopiesOwnTheirText) {
 
 TEST(ValueStorage, BorrowedStaticsAreReadInPlaceAndEqualTheirOwnedForms) {
   const Value s = Value::static_string(kStaticText);
-  EXPECT_EQ(s.as_string(), &kStaticText);  // no copy
+  EXPECT_EQ(s.as_string()->data(), kStaticText.data());  // no copy
   EXPECT_EQ(s.type(), CimType::kString);
   EXPECT_FALSE(s.is_null());
   {
     const Value copy = s;  // NOLINT(performance-unnecessary-copy-initialization)
-    EXPECT_EQ(copy.as_string(), &kStaticText);
+    EXPECT_EQ(copy.as_string()->data(), kStaticText.data());
   }  // destroying a copy leaves the static text alone
   EXPECT_EQ(kStaticText, "a text with static storage, longer than a short string");
   EXPECT_EQ(s, Value::string(kStaticText));

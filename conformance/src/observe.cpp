@@ -314,8 +314,8 @@ void complete_observation(cim::Provider& p, const model::ReadPlan& plan, model::
       r.same = cim::iequals(inst->class_name(), path.class_name());
       for (const auto& k : path.keys()) {
         const cim::Value* v = inst->get(k.name.view());
-        const std::string* text = v == nullptr ? nullptr : v->as_string();
-        r.same = r.same && text != nullptr && upper(*text) == upper(k.value);
+        const auto text = v == nullptr ? std::nullopt : v->as_string();
+        r.same = r.same && text.has_value() && upper(*text) == upper(k.value);
       }
     }
     o.resolved.push_back(std::move(r));

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "hvsnap/sim/rng.h"
+#include "invariant.h"
 
 namespace hvsnap::sim {
 namespace {
@@ -63,16 +64,28 @@ constexpr std::array<std::uint8_t, 32> kDigitAt = {0,  1,  2,  3,  4,  5,  6,  7
 
 }  // namespace
 
-void Guid::append_to(std::string& out) const {
-  // Built on the stack and appended once: ids are formatted on every instance a read returns.
-  char buf[36];
-  buf[8] = buf[13] = buf[18] = buf[23] = '-';
+void Guid::write_to(char* out) const {
+  out[8] = out[13] = out[18] = out[23] = '-';
   for (std::size_t i = 0; i < 16; ++i) {
     const std::uint64_t word = i < 8 ? hi : lo;
     const auto b = static_cast<std::size_t>((word >> (56 - 8 * (i % 8))) & 0xFF);
-    std::memcpy(buf + kPairAt[i], &kHexPairs[2 * b], 2);
+    std::memcpy(out + kPairAt[i], &kHexPairs[2 * b], 2);
   }
+}
+
+void Guid::append_to(std::string& out) const {
+  // Built on the stack and appended once: ids are formatted on every instance a read returns.
+  char buf[36];
+  write_to(buf);
   out.append(buf, sizeof buf);
+}
+
+GuidText::GuidText(const Guid& g, std::string_view prefix) {
+  HVSNAP_ASSERT(prefix.size() <= sizeof buf_ - 36);
+  const std::size_t n = prefix.size();
+  if (n != 0) std::memcpy(buf_, prefix.data(), n);
+  g.write_to(buf_ + n);
+  size_ = static_cast<std::uint8_t>(n + 36);
 }
 
 std::string Guid::to_string() const {

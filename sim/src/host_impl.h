@@ -68,6 +68,12 @@ struct ClassLayout {
   cim::PropertyTablePtr table;
   std::vector<std::pair<std::string_view, std::uint32_t>> index;  // sorted by name
   std::vector<std::uint32_t> hot;  // kHotNames' slots (kNoSlot: not a member)
+  // Each slot's declared type and array flag (type_tag), for Slots' assertion without reading
+  // the table's property (decision 0112).
+  std::vector<std::uint8_t> types;
+  static std::uint8_t type_tag(cim::CimType type, bool array) {
+    return static_cast<std::uint8_t>((static_cast<unsigned>(type) << 1) | (array ? 1U : 0U));
+  }
   std::optional<std::uint32_t> slot(std::string_view name) const;
   // An instance of class `cls` over this layout's table, with room for `sets` values.
   cim::Instance instance(cim::Name cls, std::size_t sets = 8) const {
@@ -149,19 +155,37 @@ class Slots {
  public:
   Slots(const ClassLayout& layout, cim::Instance& inst) : layout_(&layout), inst_(&inst) {}
   void set(std::string_view name, cim::Value&& v);
-  // The same through the slot resolved once per build (ClassLayout::hot).
-  void set(Hot name, cim::Value&& v);
+  // The same through the slot resolved once per build (ClassLayout::hot); inline, as most of
+  // the values a read returns are set here (decision 0112).
+  void set(Hot name, cim::Value&& v) {
+    if (layout_->hot.empty()) {  // a class without resolved slots
+      set_by_name(name, std::move(v));
+      return;
+    }
+    const std::uint32_t i = layout_->hot[static_cast<std::size_t>(name)];
+    if (i == kNoSlot) return;  // not a member at this build
+    set_slot(i, std::move(v));
+  }
 
  private:
+  void set_by_name(Hot name, cim::Value&& v);
   void set_slot(std::uint32_t slot, cim::Value&& v) {
-    const cim::Value& null = layout_->table->properties()[slot].value;
     // The declared CIM type (decision 0014): a mismatch is a bug in the fake.
-    HVSNAP_ASSERT(v.type() == null.type() && v.is_array() == null.is_array());
+    HVSNAP_ASSERT(layout_->types[slot] == ClassLayout::type_tag(v.type(), v.is_array()));
     inst_->set_slot(slot, std::move(v));
   }
   const ClassLayout* layout_;
   cim::Instance* inst_;
 };
+
+// The GUID of a key whose GUID text is `text` (all of the key's text, or what follows its
+// prefix): the identifier the fake attached when it wrote the key (cim::InlineText::id,
+// decision 0112), so a path it made is not parsed again; parsed otherwise (a path from the
+// wire, or one the client built).
+inline std::optional<Guid> key_guid(const cim::InlineText& key, std::string_view text) {
+  if (const auto id = key.id()) return Guid{id->hi, id->lo};
+  return Guid::parse(text);
+}
 
 // The record an internal invariant says exists (an id held by another record, a job in
 // active_jobs, …): a missing one is a bug in the fake, so it asserts instead of throwing.
@@ -196,6 +220,8 @@ struct SchemaLayouts {
 // Appends "yyyy-mm-dd HH:MM:SS", the UTC time `unix_ms` ms after the Unix epoch (what
 // Host::Impl::append_time_text writes for a host time).
 void append_utc_time_text(std::string& out, std::int64_t unix_ms);
+// The same 19 characters at `out`, for years 0-9999; false (nothing written) outside them.
+bool write_utc_time_text(char* out, std::int64_t unix_ms);
 
 // A failed job's ErrorCode for the cause of its first error (contract §3.2, J2).
 std::uint16_t job_error_code(std::string_view cause);
@@ -283,6 +309,8 @@ struct Host::Impl {
   cim::Result<Node> resolve(const cim::ObjectPath& path) const;
   std::string_view namespace_of(std::string_view cls) const;
   cim::ObjectPath path_of(const Node& node) const;
+  // The same, built into `p` (empty: an instance's own path, decision 0112).
+  void fill_path(const Node& node, cim::ObjectPath& p) const;
   // The instance of `node` is made where it is returned (a result, a vector's new element),
   // so its values, which live inside it (decision 0106), are never moved: `into` is an empty
   // instance of its class over its layout's table (instance_class, instance_table), filled in
@@ -314,7 +342,7 @@ struct Host::Impl {
   cim::DateTime timestamp(std::int64_t t_ms) const;
   std::string time_text(std::int64_t t_ms) const;
   void append_time_text(std::string& out, std::int64_t t_ms) const;
-  std::string display_name(std::string_view base, std::int64_t t_ms) const;
+  cim::InlineText display_name(std::string_view base, std::int64_t t_ms) const;
 
   // --- neighbours.cpp (the host as Windows describes it, a VM's processor and memory) ---
   // nullopt: `cls` is not a neighbour class.

@@ -21,7 +21,7 @@ void ref_param(const PropertyList& in, std::string_view name, RefParam& out) {
   if (const ObjectPath* p = v->as_reference()) {
     out.state = Param::kOk;
     out.path = p;
-  } else if (const std::string* s = v->as_string()) {
+  } else if (const auto s = v->as_string()) {
     auto parsed = ObjectPath::parse(*s);
     if (!parsed.ok()) return;
     out.parsed = std::move(parsed).value();
@@ -38,7 +38,7 @@ UintParam uint_param(const PropertyList& in, std::string_view name) {
     if (auto u = v->as_uint()) return {Param::kOk, *u};
     return {Param::kBad, 0};
   }
-  if (const std::string* s = v->as_string()) {
+  if (const auto s = v->as_string()) {
     auto parsed = Value::from_text(cim::CimType::kUint64, *s);
     if (parsed.ok()) return {Param::kOk, *parsed->as_uint()};
   }
@@ -48,8 +48,7 @@ UintParam uint_param(const PropertyList& in, std::string_view name) {
 StringParam string_param(const PropertyList& in, std::string_view name) {
   const Value* v = cim::find(in, name);
   if (v == nullptr || v->is_null()) return {};
-  if (const std::string* s = v->as_string(); s != nullptr && !v->is_array())
-    return {Param::kOk, *s};
+  if (const auto s = v->as_string(); s && !v->is_array()) return {Param::kOk, std::string(*s)};
   if (const cim::Instance* i = v->as_instance(); i != nullptr && !v->is_array()) {
     return {Param::kOk, cim::format_embedded_instance(*i)};
   }
@@ -268,7 +267,7 @@ MethodResult Methods::modify_system_settings(const PropertyList& in) {
     return result(ReturnCode::kMsvmInvalidState);
   if (ct) vm.checkpoint_type = *ct;
   if (const Value* n = settings->get("ElementName");
-      n != nullptr && n->as_string() != nullptr && !n->as_string()->empty()) {
+      n != nullptr && n->as_string() != std::nullopt && !n->as_string()->empty()) {
     vm.name = *n->as_string();
   }
   return result(ReturnCode::kCompleted);
@@ -432,7 +431,7 @@ std::optional<cim::Instance> Methods::settings_param(const PropertyList& in) {
   cim::Instance inst;
   if (const cim::Instance* i = v->as_instance()) {
     inst = *i;
-  } else if (const std::string* s = v->as_string()) {
+  } else if (const auto s = v->as_string()) {
     auto parsed = cim::parse_embedded_instance(*s);
     if (!parsed.ok()) return std::nullopt;
     inst = std::move(parsed).value();
@@ -445,7 +444,7 @@ std::optional<cim::Instance> Methods::settings_param(const PropertyList& in) {
 
 std::optional<CheckpointType> Methods::checkpoint_type(const Value& v) {
   std::optional<std::uint64_t> u = v.as_uint();
-  if (!u && v.as_string() != nullptr) {
+  if (!u && v.as_string() != std::nullopt) {
     auto parsed = Value::from_text(cim::CimType::kUint16, *v.as_string());
     if (parsed.ok()) u = parsed->as_uint();
   }

@@ -22,7 +22,7 @@ bool parse_settings(const PropertyList& in, SnapshotSettings& out) {
   cim::Instance inst;
   if (const cim::Instance* embedded = v->as_instance()) {
     inst = *embedded;
-  } else if (const std::string* text = v->as_string()) {
+  } else if (const auto text = v->as_string()) {
     if (text->empty()) return true;
     auto parsed = cim::parse_embedded_instance(*text);
     if (!parsed.ok()) return false;
@@ -97,7 +97,7 @@ MethodResult Methods::create_snapshot(const PropertyList& in) {
   if (!group && !management) return fail(ReturnCode::kInvalidParameter);  // C-WRONG-CLASS
   const cim::Key* key = p.key("CollectionID");
   if (key == nullptr) return fail(ReturnCode::kInvalidParameter);  // names no key
-  auto id = Guid::parse(key->value);
+  auto id = key_guid(key->value, key->value);
   if (!id || (group ? !h_.groups.count(*id) : !h_.management_groups.count(*id))) {
     return fail(ReturnCode::kInvalidParameter);  // C-MISSING
   }
@@ -160,7 +160,7 @@ MethodResult Methods::destroy_or_apply(const PropertyList& in, JobKind kind) {
     return fail(ReturnCode::kInvalidParameter);
   }
   const cim::Key* key = c.path->key("CollectionID");
-  auto id = key == nullptr ? std::nullopt : Guid::parse(key->value);
+  auto id = key == nullptr ? std::nullopt : key_guid(key->value, key->value);
   const SnapshotCollection* coll = id ? h_.collections.find(*id) : nullptr;
   if (coll == nullptr || !h_.visible(*coll)) return fail(ReturnCode::kInvalidParameter);
   std::vector<Guid> vms;

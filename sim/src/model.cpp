@@ -4,6 +4,8 @@
 // model_assoc.cpp.
 #include <fmt/format.h>
 
+#include <cstring>
+
 #include "hvsnap/cim/text.h"
 #include "model_impl.h"
 
@@ -122,14 +124,6 @@ std::string_view service_name(NodeKind k) {
 }
 
 // "<prefix><GUID>" in one allocation (InstanceIDs are "Microsoft:<GUID>").
-std::string prefixed(std::string_view prefix, const Guid& id) {
-  std::string out;
-  out.reserve(prefix.size() + 36);
-  out += prefix;
-  id.append_to(out);
-  return out;
-}
-
 std::string_view Host::Impl::class_of(NodeKind kind) {
   switch (kind) {
     case NodeKind::kHost:
@@ -189,6 +183,20 @@ void Host::Impl::append_time_text(std::string& out, std::int64_t t_ms) const {
 }
 
 void append_utc_time_text(std::string& out, std::int64_t unix_ms) {
+  char buf[19];
+  if (write_utc_time_text(buf, unix_ms)) {
+    out.append(buf, sizeof buf);
+    return;
+  }
+  // Outside four-digit years: as the CIM text writes it.
+  const std::string s = cim::DateTime::timestamp(unix_ms * 1000, 0).to_string();
+  static constexpr int kFrom[] = {0, 1, 2, 3, -1, 4, 5, -1, 6, 7, -1, 8, 9, -1, 10, 11, -1, 12, 13};
+  static constexpr char kSep[] = "    -  -     :  :  ";
+  for (std::size_t i = 0; i < std::size(kFrom); ++i)
+    out += kFrom[i] >= 0 ? s[static_cast<std::size_t>(kFrom[i])] : (i == 10 ? ' ' : kSep[i]);
+}
+
+bool write_utc_time_text(char* buf, std::int64_t unix_ms) {
   // "yyyy-mm-dd HH:MM:SS" in UTC, the date fields of the CIM form "yyyymmddHHMMSS.mmmmmm+000"
   // computed here rather than cut out of that text (decision 0098: every default checkpoint
   // name a read returns carries one).
@@ -209,17 +217,8 @@ void append_utc_time_text(std::string& out, std::int64_t unix_ms) {
   const unsigned d = doy - (153 * mp + 2) / 5 + 1;
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
   const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0);
-  if (y < 0 || y > 9999) {  // outside four digits: as the CIM text writes it
-    const std::string s = cim::DateTime::timestamp(unix_ms * 1000, 0).to_string();
-    static constexpr int kFrom[] = {0,  1, 2, 3,  -1, 4,  5,  -1, 6, 7,
-                                    -1, 8, 9, -1, 10, 11, -1, 12, 13};
-    static constexpr char kSep[] = "    -  -     :  :  ";
-    for (std::size_t i = 0; i < std::size(kFrom); ++i)
-      out += kFrom[i] >= 0 ? s[static_cast<std::size_t>(kFrom[i])] : (i == 10 ? ' ' : kSep[i]);
-    return;
-  }
+  if (y < 0 || y > 9999) return false;
   const auto secs = static_cast<unsigned>(rest / 1000);
-  char buf[19];
   auto put = [&](std::size_t at, unsigned v, int width) {
     for (int i = width - 1; i >= 0; --i) {
       buf[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + v % 10);
@@ -237,18 +236,30 @@ void append_utc_time_text(std::string& out, std::int64_t unix_ms) {
   put(14, secs / 60 % 60, 2);
   buf[16] = ':';
   put(17, secs % 60, 2);
-  out.append(buf, sizeof buf);
+  return true;
 }
 
-// "<name> - (<time>)": Hyper-V's default checkpoint name, in one allocation.
-std::string Host::Impl::display_name(std::string_view base, std::int64_t t_ms) const {
+// "<name> - (<time>)": Hyper-V's default checkpoint name, made on every read of a snapshot
+// or collection that has no name of its own: inside the text for names of up to 26
+// characters (decision 0112), on the heap past that or outside four-digit years.
+cim::InlineText Host::Impl::display_name(std::string_view base, std::int64_t t_ms) const {
+  constexpr std::string_view kOpen = " - (";
+  const std::size_t n = base.size() + kOpen.size() + 19 + 1;
+  char buf[cim::InlineText::kInlineCapacity];
+  if (n <= sizeof buf &&
+      write_utc_time_text(buf + base.size() + kOpen.size(), epoch_unix_ms + t_ms)) {
+    if (!base.empty()) std::memcpy(buf, base.data(), base.size());
+    std::memcpy(buf + base.size(), kOpen.data(), kOpen.size());
+    buf[n - 1] = ')';
+    return cim::InlineText(std::string_view(buf, n));
+  }
   std::string out;
-  out.reserve(base.size() + 24);
+  out.reserve(n);
   out += base;
-  out += " - (";
+  out += kOpen;
   append_time_text(out, t_ms);
   out += ')';
-  return out;
+  return cim::InlineText(out);
 }
 
 cim::Result<Node> Host::Impl::resolve(const ObjectPath& path) const {
@@ -289,7 +300,7 @@ cim::Result<Node> Host::Impl::resolve(const ObjectPath& path) const {
   };
   auto guid_key = [&](std::string_view key) -> cim::Result<Guid> {
     HVSNAP_ASSIGN_OR_RETURN(std::string_view text, need_key(key));
-    auto g = Guid::parse(text);
+    auto g = key_guid(path.key(key)->value, text);
     if (!g) return missing();
     return *g;
   };
@@ -300,7 +311,7 @@ cim::Result<Node> Host::Impl::resolve(const ObjectPath& path) const {
     }
     HVSNAP_ASSIGN_OR_RETURN(std::string_view name, need_key("Name"));
     if (cim::iequals(name, host_name)) return Node{NodeKind::kHost, {}};
-    auto g = Guid::parse(name);
+    auto g = key_guid(path.key("Name")->value, name);
     if (!g || !vms.count(*g)) return missing();
     return Node{NodeKind::kVm, *g};
   }
@@ -310,7 +321,7 @@ cim::Result<Node> Host::Impl::resolve(const ObjectPath& path) const {
         !cim::iequals(id.substr(0, kMicrosoftPrefix.size()), kMicrosoftPrefix)) {
       return missing();
     }
-    auto g = Guid::parse(id.substr(kMicrosoftPrefix.size()));
+    auto g = key_guid(path.key("InstanceID")->value, id.substr(kMicrosoftPrefix.size()));
     if (!g) return missing();
     if (vms.count(*g)) return Node{NodeKind::kLiveVssd, *g};
     if (snapshots.count(*g)) return Node{NodeKind::kSnapshot, *g};
@@ -361,45 +372,52 @@ cim::Result<Node> Host::Impl::resolve(const ObjectPath& path) const {
 }
 
 ObjectPath Host::Impl::path_of(const Node& node) const {
+  ObjectPath p;
+  fill_path(node, p);
+  return p;
+}
+
+void Host::Impl::fill_path(const Node& node, ObjectPath& p) const {
+  HVSNAP_ASSERT(p.keys().empty());
   const std::string_view cls = class_of(node.kind);
-  ObjectPath p(Name::borrow(node.kind >= NodeKind::kWin32ComputerSystem ? names::kCimv2Namespace
-                                                                        : names::kNamespace),
-               Name::borrow(cls));
+  p = ObjectPath(Name::borrow(node.kind >= NodeKind::kWin32ComputerSystem ? names::kCimv2Namespace
+                                                                          : names::kNamespace),
+                 Name::borrow(cls));
   p.set_host(host_name);
   switch (node.kind) {
     case NodeKind::kHost:
-      p.add_key("CreationClassName"_n, std::string(names::kComputerSystem));
+      p.add_key("CreationClassName"_n, names::kComputerSystem);
       p.add_key("Name"_n, host_name);
       break;
     case NodeKind::kVm:
-      p.add_key("CreationClassName"_n, std::string(names::kComputerSystem));
-      p.add_key("Name"_n, node.id.to_string());
+      p.add_key("CreationClassName"_n, names::kComputerSystem);
+      p.add_key_with_id("Name"_n, GuidText(node.id), {node.id.hi, node.id.lo});
       break;
     case NodeKind::kLiveVssd:
     case NodeKind::kSnapshot:
-      p.add_key("InstanceID"_n, prefixed(kMicrosoftPrefix, node.id));
+      p.add_key_with_id("InstanceID"_n, GuidText(node.id, kMicrosoftPrefix),
+                        {node.id.hi, node.id.lo});
       break;
     case NodeKind::kGroup:
     case NodeKind::kManagementGroup:
     case NodeKind::kSnapshotCollection:
-      p.add_key("CollectionID"_n, node.id.to_string());
+      p.add_key_with_id("CollectionID"_n, GuidText(node.id), {node.id.hi, node.id.lo});
       break;
     case NodeKind::kJob:
-      p.add_key("InstanceID"_n, node.id.to_string());
+      p.add_key_with_id("InstanceID"_n, GuidText(node.id), {node.id.hi, node.id.lo});
       break;
     case NodeKind::kVsms:
     case NodeKind::kCollectionManagementService:
     case NodeKind::kCollectionSnapshotService:
-      p.add_key("CreationClassName"_n, std::string(class_of(node.kind)));
-      p.add_key("Name"_n, std::string(service_name(node.kind)));
-      p.add_key("SystemCreationClassName"_n, std::string(names::kComputerSystem));
+      p.add_key("CreationClassName"_n, class_of(node.kind));
+      p.add_key("Name"_n, service_name(node.kind));
+      p.add_key("SystemCreationClassName"_n, names::kComputerSystem);
       p.add_key("SystemName"_n, host_name);
       break;
     default:
       neighbour_keys(node, p);
       break;
   }
-  return p;
 }
 
 bool Host::Impl::exists_visibly(const Node& n) const {

@@ -38,7 +38,5 @@ bool is_a(std::string_view cls, std::string_view ancestor);
 inline constexpr std::string_view kMicrosoftPrefix = "Microsoft:";
 
 std::string_view service_name(NodeKind k);
-// "<prefix><GUID>" in one allocation (InstanceIDs are "Microsoft:<GUID>").
-std::string prefixed(std::string_view prefix, const Guid& id);
 
 }  // namespace hvsnap::sim

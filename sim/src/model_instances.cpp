@@ -140,14 +140,8 @@ void Slots::set(std::string_view name, Value&& v) {
   set_slot(*i, std::move(v));
 }
 
-void Slots::set(Hot name, Value&& v) {
-  if (layout_->hot.empty()) {  // a class without resolved slots
-    set(kHotNames[static_cast<std::size_t>(name)], std::move(v));
-    return;
-  }
-  const std::uint32_t i = layout_->hot[static_cast<std::size_t>(name)];
-  if (i == kNoSlot) return;  // not a member at this build
-  set_slot(i, std::move(v));
+void Slots::set_by_name(Hot name, Value&& v) {
+  set(kHotNames[static_cast<std::size_t>(name)], std::move(v));
 }
 
 namespace {
@@ -163,6 +157,7 @@ SchemaLayouts make_layouts(std::uint32_t build) {
     for (const cim::schema::PropertyDef& p : c.properties()) {
       if (!p.exists_at(build)) continue;
       l.index.emplace_back(p.name, static_cast<std::uint32_t>(nulls.size()));
+      l.types.push_back(ClassLayout::type_tag(p.type, p.array));
       nulls.push_back(cim::Property{Name::borrow(p.name), Value::null(p.type, p.array)});
     }
     l.table = std::make_shared<const cim::PropertyTable>(std::move(nulls));
@@ -243,7 +238,7 @@ void Host::Impl::materialize(const Node& node, Instance& into) {
     return Value::static_array(cim::CimType::kUint16, v);
   };
   // The path first: its key is the text of the instance's key property (formatted once).
-  into.set_path(path_of(node));
+  fill_path(node, into.path_to_fill());
   const ObjectPath& path = into.path();
   auto key_text = [&path](std::string_view key) { return Value::string(path.key(key)->value); };
   switch (node.kind) {
@@ -283,7 +278,7 @@ void Host::Impl::materialize(const Node& node, Instance& into) {
       const Vm& vm = must(vms, node.id);
       s.set(Hot::kInstanceID, key_text("InstanceID"));
       s.set(Hot::kElementName, str(vm.name));
-      s.set(Hot::kVirtualSystemIdentifier, str(vm.id.to_string()));
+      s.set(Hot::kVirtualSystemIdentifier, Value::string(GuidText(vm.id).view()));
       s.set(Hot::kVirtualSystemType, text(fix.type_realized));
       s.set(Hot::kUserSnapshotType, Value::uint16(static_cast<std::uint16_t>(vm.checkpoint_type)));
       s.set(Hot::kParent, vm.most_current.is_nil()
@@ -299,9 +294,10 @@ void Host::Impl::materialize(const Node& node, Instance& into) {
       const Snapshot& sn = must(snapshots, node.id);
       const Vm& vm = must(vms, sn.vm);
       s.set(Hot::kInstanceID, key_text("InstanceID"));
-      s.set(Hot::kElementName,
-            str(sn.name.empty() ? display_name(vm.name, sn.created_ms) : sn.name));
-      s.set(Hot::kVirtualSystemIdentifier, str(vm.id.to_string()));
+      s.set(Hot::kElementName, sn.name.empty()
+                                   ? Value::string(display_name(vm.name, sn.created_ms).view())
+                                   : Value::string(std::string_view(sn.name)));
+      s.set(Hot::kVirtualSystemIdentifier, Value::string(GuidText(vm.id).view()));
       s.set(Hot::kVirtualSystemType,
             text(sn.kind == SnapshotKind::kRecovery ? fix.type_snapshot_recovery
                                                     : fix.type_snapshot_realized));
@@ -334,8 +330,9 @@ void Host::Impl::materialize(const Node& node, Instance& into) {
       const SnapshotCollection& c = must(collections, node.id);
       s.set(Hot::kCollectionID, key_text("CollectionID"));
       const Group* g = groups.find(c.group);
-      s.set(Hot::kElementName,
-            str(!c.name.empty() || g == nullptr ? c.name : display_name(g->name, c.created_ms)));
+      s.set(Hot::kElementName, !c.name.empty() || g == nullptr
+                                   ? Value::string(std::string_view(c.name))
+                                   : Value::string(display_name(g->name, c.created_ms).view()));
       break;
     }
     case NodeKind::kJob: {

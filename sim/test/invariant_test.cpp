@@ -56,5 +56,25 @@ TEST(TimeText, IsTheCimTimestampsFields) {
   }
 }
 
+// The default checkpoint name "<name> - (<time>)" is written on the stack when it fits an
+// InlineText (decision 0113) and on the heap otherwise: the same text either way, also for
+// years past 9999 (the CIM text's fallback).
+TEST(TimeText, DefaultCheckpointNamesAreTheSameInsideAndPastTheInlineRoom) {
+  Host::Impl h;
+  h.epoch_unix_ms = 1'700'000'000'000;
+  for (const std::size_t n : {0, 1, 25, 26, 27, 28, 100}) {
+    for (const std::int64_t t :
+         {std::int64_t{0}, std::int64_t{123'456'789}, std::int64_t{300'000'000'000'000}}) {
+      const std::string base(n, static_cast<char>('a' + n % 26));
+      std::string want = base + " - (";
+      append_utc_time_text(want, h.epoch_unix_ms + t);
+      want += ')';
+      const cim::InlineText got = h.display_name(base, t);
+      EXPECT_EQ(got.view(), want) << n << " " << t;
+      EXPECT_EQ(got.is_inline(), want.size() <= cim::InlineText::kInlineCapacity) << n;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace hvsnap::sim

@@ -243,8 +243,8 @@ std::vector<cim::Result<cim::Instance>> Client::get_instances(
         bool same = true;
         for (const auto& k : paths[i].keys()) {
           const cim::Value* v = inst.get(k.name.view());
-          const std::string* text = v == nullptr ? nullptr : v->as_string();
-          same = same && text != nullptr && cim::iequals(*text, k.value);
+          const auto text = v == nullptr ? std::nullopt : v->as_string();
+          same = same && text.has_value() && cim::iequals(*text, k.value);
         }
         if (!same) continue;
         cim::Instance copy = inst;

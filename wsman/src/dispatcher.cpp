@@ -33,7 +33,7 @@ std::string unwritable_in(const cim::Value& v) {
     }
     return {};
   }
-  if (const std::string* s = v.as_string()) {
+  if (const auto s = v.as_string()) {
     if (auto at = check(*s)) return fmt::format("byte {}", *at);
   }
   if (const cim::ObjectPath* p = v.as_reference()) {

@@ -185,7 +185,7 @@ void write_property(std::string& out, std::string_view name, const Value& v) {
     return;
   }
   open();
-  if (const std::string* text = v.as_string()) {
+  if (const auto text = v.as_string()) {
     xml::escape(out, *text);  // the common case, without a copy into a Scalar
   } else {
     write_scalar(out, v.type(), *v.scalar());

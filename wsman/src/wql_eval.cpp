@@ -238,7 +238,7 @@ struct Evaluator {
           if (!pv.ok()) return pv.status();
           const cim::Value& v = **pv;
           if (v.is_null()) return Tri::kUnknown;
-          if (v.is_array() || v.as_string() == nullptr) {
+          if (v.is_array() || v.as_string() == std::nullopt) {
             return cim::invalid_parameter(
                 fmt::format("WQL: LIKE needs a string property; {} is {}{}", e.property,
                             cim::to_string(v.type()), v.is_array() ? "[]" : ""));

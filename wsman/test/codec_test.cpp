@@ -390,7 +390,7 @@ TEST(WsmanGolden, SPrefixedInvokeWithACdataEmbeddedInstanceAsLibvirtSendsIt) {
   EXPECT_EQ(*cim::find(r.in, "SnapshotType"), Value::uint16(2));
   const Value* settings = cim::find(r.in, "SnapshotSettings");
   ASSERT_NE(settings, nullptr);
-  ASSERT_NE(settings->as_string(), nullptr);
+  ASSERT_TRUE(settings->as_string().has_value());
   auto inst = cim::parse_embedded_instance(*settings->as_string());
   ASSERT_TRUE(inst.ok()) << inst.status().to_string();
   EXPECT_EQ(*inst->get("ConsistencyLevel"), Value::uint8(1));

@@ -109,7 +109,7 @@ class JobNeverEnds final : public JobRewriter {
     if (r.ok() || r.status().kind() != cim::StatusKind::kNotFound) return;
     const cim::Key* k = path.key("InstanceID");
     if (k == nullptr) return;
-    if (auto it = last_.find(k->value); it != last_.end()) r = it->second;
+    if (auto it = last_.find(k->value.str()); it != last_.end()) r = it->second;
   }
 
  private:

@@ -23,8 +23,9 @@ class SettingsRewriter : public Mutant {
                                                               cim::PropertyList& in) override {
     if (!is_create(object, method)) return std::nullopt;
     const cim::Value* v = cim::find(in, "SnapshotSettings");
-    if (v == nullptr || v->as_string() == nullptr || v->as_string()->empty()) return std::nullopt;
-    return settings(*v->as_string(), in);
+    if (v == nullptr || v->as_string() == std::nullopt || v->as_string()->empty())
+      return std::nullopt;
+    return settings(std::string(*v->as_string()), in);
   }
   virtual std::optional<cim::Result<cim::MethodResult>> settings(const std::string& text,
                                                                  cim::PropertyList& in) = 0;

@@ -199,7 +199,7 @@ cim::Result<cim::MethodResult> ServedFake::invoke(std::string_view method,
       a.disks = std::move(disks);
     }
     if (const cim::Value* g = cim::find(in, "GuestVss"); g != nullptr && !g->is_null()) {
-      if (g->as_string() == nullptr) return missing(method, "GuestVss", "a string");
+      if (g->as_string() == std::nullopt) return missing(method, "GuestVss", "a string");
       a.guest_vss = *g->as_string();
     }
     if (const cim::Value* l = cim::find(in, "CheckpointLimit"); l != nullptr && !l->is_null()) {

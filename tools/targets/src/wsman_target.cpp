@@ -58,7 +58,8 @@ class RemoteControl final : public conformance::TargetControl {
 
 std::string out_string(const cim::MethodResult& r, std::string_view name) {
   const cim::Value* v = cim::find(r.out, name);
-  return v != nullptr && v->as_string() != nullptr ? *v->as_string() : std::string();
+  return v != nullptr && v->as_string() != std::nullopt ? std::string(*v->as_string())
+                                                        : std::string();
 }
 
 cim::Result<std::string> read_password_file(const std::string& path) {

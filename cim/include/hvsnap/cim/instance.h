@@ -73,13 +73,20 @@ class Instance {
   ~Instance();
 
   std::string_view class_name() const { return class_; }
+  // Inside the instance: a reference is invalidated by moving it (decision 0112).
   const ObjectPath& path() const { return path_; }
   Instance& set_path(ObjectPath&& path);
   Instance& set_path(const ObjectPath& path);
+  // The path itself, for a provider that builds it in place (no path made and moved in:
+  // decision 0112).
+  ObjectPath& path_to_fill() { return path_; }
 
   // Every property in order. An instance made from a table builds this list on the first
   // call (safe from several threads at once) and keeps it in step with later sets.
   const PropertyList& properties() const;
+  // The value of that property (case-insensitive), or nullptr. The pointer, and the views a
+  // value gives (as_string(), as_reference()'s keys), are invalidated by moving the instance or
+  // setting that property again: the values set live inside the instance (decision 0106).
   const Value* get(std::string_view name) const;
   Instance& set(std::string_view name, Value value);
   // Sets the property at `slot` of the table this instance was made from (decision 0097).

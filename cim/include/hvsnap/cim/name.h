@@ -22,9 +22,22 @@ class Name {
   Name(const Name& other) : borrowed_(other.borrowed_) {
     if (borrowed_.data() == nullptr) owned_ = other.owned_;
   }
-  Name(Name&&) noexcept = default;
+  // A borrowed name moves as a view too (a provider moves the names of every path it builds:
+  // decision 0112); an owned one moves its string.
+  Name(Name&& other) noexcept : borrowed_(other.borrowed_) {
+    if (borrowed_.data() == nullptr) owned_ = std::move(other.owned_);
+  }
   Name& operator=(const Name&) = default;
-  Name& operator=(Name&&) noexcept = default;
+  Name& operator=(Name&& other) noexcept {
+    if (this == &other) return *this;
+    borrowed_ = other.borrowed_;
+    if (borrowed_.data() == nullptr) {
+      owned_ = std::move(other.owned_);
+    } else {
+      owned_.clear();
+    }
+    return *this;
+  }
   ~Name() = default;
 
   // A name over text that outlives every use (string literals, names:: constants).

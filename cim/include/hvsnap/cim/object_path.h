@@ -9,6 +9,7 @@
 
 #include <boost/container/small_vector.hpp>
 
+#include "hvsnap/cim/inline_text.h"
 #include "hvsnap/cim/name.h"
 #include "hvsnap/cim/result.h"
 
@@ -21,7 +22,9 @@ enum class KeyKind : std::uint8_t { kString, kNumber, kBoolean, kReference };
 struct Key {
   Name name;  // empty for the "Class=value" single-key shorthand
   KeyKind kind = KeyKind::kString;
-  std::string value;  // unescaped text; the path text for kReference
+  // Unescaped text; the path text for kReference. A GUID key (36-46 characters) lives inside
+  // the key (decision 0112).
+  InlineText value;
 
   friend bool operator==(const Key&, const Key&) = default;
 };
@@ -36,6 +39,13 @@ class ObjectPath {
   ObjectPath() = default;
   ObjectPath(Name name_space, Name class_name);
   ObjectPath(Name name_space, Name class_name, KeyList keys);
+  ObjectPath(const ObjectPath&) = default;
+  ObjectPath& operator=(const ObjectPath&) = default;
+  // A moved-from path has no keys (a key inside the path would otherwise stay behind, its
+  // value moved out); its names are moved-from Names.
+  ObjectPath(ObjectPath&& other) noexcept;
+  ObjectPath& operator=(ObjectPath&& other) noexcept;
+  ~ObjectPath() = default;
 
   static Result<ObjectPath> parse(std::string_view text);
 
@@ -48,9 +58,12 @@ class ObjectPath {
   ObjectPath& set_host(Name host);
   ObjectPath& set_namespace(Name ns);
   ObjectPath& set_singleton(bool singleton);
-  ObjectPath& add_key(Name name, std::string value, KeyKind kind = KeyKind::kString);
+  ObjectPath& add_key(Name name, std::string_view value, KeyKind kind = KeyKind::kString);
+  // A string key whose text its producer wrote from a 128-bit identifier (InlineText::id).
+  ObjectPath& add_key_with_id(Name name, std::string_view value, InlineText::Id128 id);
 
-  // The key of that name (case-insensitive), or nullptr.
+  // The key of that name (case-insensitive), or nullptr. The pointer, and views of a key's
+  // text, are invalidated by moving or destroying the path (the first key lives inside it).
   const Key* key(std::string_view name) const;
   bool empty() const { return class_.empty(); }
   // A class path names no instance: no keys and not a singleton.

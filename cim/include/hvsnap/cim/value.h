@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <optional>
@@ -50,9 +51,10 @@ using PathPtr = std::shared_ptr<const ObjectPath>;
 using Scalar = std::variant<bool, std::uint64_t, std::int64_t, double, std::string, DateTime,
                             PathPtr, InstancePtr>;
 
-// A value is flat (decision 0103): a 32-byte union of the element's representation, its CIM
-// type, array flag and storage kind, 40 bytes in all. Numbers, booleans and datetimes are
-// inline; a string owns its text unless borrowed from static storage (`static_string`);
+// A value is flat (decision 0103): a 48-byte union of the element's representation, its CIM
+// type, array flag and storage kind, 56 bytes in all. Numbers, booleans and datetimes are
+// inline; so is a string of up to kShortCapacity characters (a GUID key's text, decision
+// 0112); a longer one owns its text unless borrowed from static storage (`static_string`);
 // an array owns its elements unless borrowed (`static_array`); references and embedded
 // instances are shared pointers. Copying, moving and destroying a value switch on the kind
 // only, with no nested variant to visit.
@@ -94,7 +96,11 @@ class Value {
   static Value real32(float v);
   static Value real64(double v);
   static Value char16(char16_t v);
+  // Text of up to kShortCapacity characters is kept inside the value (no allocation).
+  static constexpr std::size_t kShortCapacity = 47;
   static Value string(std::string v);
+  static Value string(std::string_view v);
+  static Value string(const char* v) { return string(std::string_view(v)); }
   static Value datetime(DateTime v);
   static Value reference(ObjectPath v);
   static Value instance(Instance v);
@@ -123,9 +129,13 @@ class Value {
   std::optional<std::int64_t> as_int() const;    // signed, or unsigned and in range
   std::optional<bool> as_bool() const;
   std::optional<double> as_real() const;
-  const std::string* as_string() const {
-    if (kind_ == Kind::kString) return &st_.s;
-    return kind_ == Kind::kStaticString ? st_.static_s : nullptr;
+  // The text of a string value (nullopt otherwise), a view into the value (or into the static
+  // text it borrows): invalidated by moving, assigning or destroying the value (decision 0112).
+  std::optional<std::string_view> as_string() const {
+    if (kind_ == Kind::kShortString) return std::string_view(st_.sh.chars, st_.sh.size);
+    if (kind_ == Kind::kString) return std::string_view(st_.s);
+    if (kind_ == Kind::kStaticString) return std::string_view(*st_.static_s);
+    return std::nullopt;
   }
   const DateTime* as_datetime() const { return kind_ == Kind::kDateTime ? &st_.dt : nullptr; }
   const ObjectPath* as_reference() const { return kind_ == Kind::kPath ? st_.path.get() : nullptr; }
@@ -155,12 +165,17 @@ class Value {
     kDateTime,
     kStaticString,
     kStaticArray,
+    kShortString,  // text inside the value
     kString,
     kPath,
     kInstance,
     kArray,
   };
   static constexpr Kind kFirstOwning = Kind::kString;
+  struct ShortText {
+    char chars[kShortCapacity];
+    std::uint8_t size;
+  };
   union Storage {
     Storage() noexcept : u(0) {}
     Storage(const Storage&) = delete;
@@ -173,6 +188,7 @@ class Value {
     DateTime dt;
     const std::string* static_s;
     const std::vector<Scalar>* static_items;
+    ShortText sh;
     std::string s;
     PathPtr path;
     InstancePtr inst;
@@ -204,15 +220,21 @@ class Value {
       case Kind::kStaticArray:
         st_.static_items = other.st_.static_items;
         break;
+      case Kind::kShortString:
+        std::memcpy(&st_.sh, &other.st_.sh, sizeof st_.sh);
+        break;
       default:
         break;
     }
   }
   void move_owning(Value&& other) noexcept;
+  // A string value's storage from its text: inside the value when it fits.
+  void init_text(std::string_view text);
+  void init_text(std::string&& text);
   void destroy() noexcept;
   // The storage class of the kind: a borrowed string or array is its owning kind.
   Kind content_kind() const {
-    if (kind_ == Kind::kStaticString) return Kind::kString;
+    if (kind_ == Kind::kStaticString || kind_ == Kind::kShortString) return Kind::kString;
     return kind_ == Kind::kStaticArray ? Kind::kArray : kind_;
   }
 
