@@ -178,6 +178,7 @@ ObjectPath::ObjectPath(ObjectPath&& other) noexcept
       keys_(std::move(other.keys_)),
       singleton_(other.singleton_) {
   other.keys_.clear();
+  other.singleton_ = false;
 }
 
 ObjectPath& ObjectPath::operator=(ObjectPath&& other) noexcept {
@@ -188,6 +189,7 @@ ObjectPath& ObjectPath::operator=(ObjectPath&& other) noexcept {
   keys_ = std::move(other.keys_);
   singleton_ = other.singleton_;
   other.keys_.clear();
+  other.singleton_ = false;
   return *this;
 }
 

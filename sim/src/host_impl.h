@@ -181,9 +181,20 @@ class Slots {
 // The GUID of a key whose GUID text is `text` (all of the key's text, or what follows its
 // prefix): the identifier the fake attached when it wrote the key (cim::InlineText::id,
 // decision 0112), so a path it made is not parsed again; parsed otherwise (a path from the
-// wire, or one the client built).
+// wire, or one the client built). The bits are used only when `text` is exactly the key's
+// last 36 characters — the GUID the fake wrote with them — so a key copied under another name
+// or read with another prefix resolves as its text from the wire would (review of 0112); the
+// dev and sanitizer builds (not release) check every use against the parse.
 inline std::optional<Guid> key_guid(const cim::InlineText& key, std::string_view text) {
-  if (const auto id = key.id()) return Guid{id->hi, id->lo};
+  constexpr std::size_t kGuidText = 36;
+  if (const auto id = key.id();
+      id && text.size() == kGuidText && text.data() + kGuidText == key.data() + key.size()) {
+    const Guid g{id->hi, id->lo};
+#ifndef NDEBUG
+    HVSNAP_ASSERT(Guid::parse(text) == g);  // not in release: the parse is what the bits save
+#endif
+    return g;
+  }
   return Guid::parse(text);
 }
 

@@ -78,7 +78,7 @@ class Instance {
   Instance& set_path(ObjectPath&& path);
   Instance& set_path(const ObjectPath& path);
   // The path itself, for a provider that builds it in place (no path made and moved in:
-  // decision 0112).
+  // decision 0112). Only on an instance whose path is still empty (the fake asserts it).
   ObjectPath& path_to_fill() { return path_; }
 
   // Every property in order. An instance made from a table builds this list on the first
@@ -86,7 +86,8 @@ class Instance {
   const PropertyList& properties() const;
   // The value of that property (case-insensitive), or nullptr. The pointer, and the views a
   // value gives (as_string(), as_reference()'s keys), are invalidated by moving the instance or
-  // setting that property again: the values set live inside the instance (decision 0106).
+  // by setting or removing any property: the values live inside the instance (decision 0106)
+  // and move when their storage grows.
   const Value* get(std::string_view name) const;
   Instance& set(std::string_view name, Value value);
   // Sets the property at `slot` of the table this instance was made from (decision 0097).

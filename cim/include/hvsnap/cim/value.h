@@ -58,6 +58,8 @@ using Scalar = std::variant<bool, std::uint64_t, std::int64_t, double, std::stri
 // an array owns its elements unless borrowed (`static_array`); references and embedded
 // instances are shared pointers. Copying, moving and destroying a value switch on the kind
 // only, with no nested variant to visit.
+// A moved-from value that owned storage (a long string, an array, a reference) is null; one
+// held inline (a number, a datetime, a short string) keeps its value: do not read either.
 class Value {
  public:
   Value() noexcept {}  // a null string
