@@ -13,7 +13,8 @@
 //   BM_ServedCertify/1   exhaustive coverage
 //   BM_ServedCertify/2   pairwise, full profile with 30 sequences and 3 concurrent rounds (as the
 //                        mutant catalogue runs): per-case figures then include those steps
-// Run: build/release/bench/requests_bench  (HVSNAP_REQUESTS_SEED overrides the seed 20261124)
+// Run: build/release/bench/requests_bench  (HVSNAP_REQUESTS_SEED overrides the seed 20261124;
+// HVSNAP_REQUESTS_DETAIL=1 prints every operation by what it reads, per case)
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 #include <poll.h>
@@ -24,6 +25,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <string>
 
 #include "hvsnap/conformance/runner.h"
@@ -111,6 +113,12 @@ void BM_ServedCertify(benchmark::State& st) {
     // What the decorator did not see: the Pulls that continued an enumeration, the services
     // the client looked up once, Identify and Describe.
     per_case("pull_etc", wire_total - static_cast<double>(counts->total() + counts->resets));
+    // HVSNAP_REQUESTS_DETAIL=1: every operation by what it reads, per case (decision 0119).
+    if (const char* d = std::getenv("HVSNAP_REQUESTS_DETAIL"); d != nullptr && *d == '1') {
+      const std::lock_guard<std::mutex> lock(counts->by_what_mutex);
+      for (const auto& [what, n] : counts->by_what)
+        std::fprintf(stderr, "%8.2f  %s\n", static_cast<double>(n) / cases, what.c_str());
+    }
   }
 }
 BENCHMARK(BM_ServedCertify)

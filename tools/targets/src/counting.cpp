@@ -18,6 +18,7 @@ class CountingProvider final : public cim::Provider {
 
   cim::Result<cim::Instance> get_instance(const cim::ObjectPath& path) override {
     ++counts_->get;
+    counts_->count("Get " + std::string(path.class_name()));
     return inner_->get_instance(path);
   }
   std::vector<cim::Result<cim::Instance>> get_instances(
@@ -27,6 +28,7 @@ class CountingProvider final : public cim::Provider {
     for (const auto& p : paths) {
       if (p.keys().empty()) {
         ++counts_->get;
+        counts_->count("Get " + std::string(p.class_name()));
         continue;
       }
       ++by_class[{cim::to_lower(p.name_space()), cim::to_lower(p.class_name())}];
@@ -34,8 +36,10 @@ class CountingProvider final : public cim::Provider {
     for (const auto& [cls, n] : by_class) {
       if (n >= 2) {
         ++counts_->query;
+        counts_->count("Query " + cls.second);
       } else {
         ++counts_->get;
+        counts_->count("Get(in a query's read) " + cls.second);
       }
     }
     return inner_->get_instances(paths);
@@ -43,22 +47,26 @@ class CountingProvider final : public cim::Provider {
   cim::Result<std::vector<cim::Instance>> enumerate_instances(
       std::string_view name_space, std::string_view class_name) override {
     ++counts_->enumerate;
+    counts_->count("Enumerate " + std::string(class_name));
     return inner_->enumerate_instances(name_space, class_name);
   }
   cim::Result<std::vector<cim::Instance>> associators(
       const cim::ObjectPath& object, const cim::AssociatorsFilter& filter) override {
     ++counts_->associators;
+    counts_->count("Assoc " + filter.assoc_class + " from " + std::string(object.class_name()));
     return inner_->associators(object, filter);
   }
   cim::Result<std::vector<cim::Instance>> references(const cim::ObjectPath& object,
                                                      const cim::ReferencesFilter& filter) override {
     ++counts_->references;
+    counts_->count("Refs " + filter.result_class + " from " + std::string(object.class_name()));
     return inner_->references(object, filter);
   }
   cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& object,
                                                std::string_view method,
                                                const cim::PropertyList& in) override {
     ++counts_->invoke;
+    counts_->count("Invoke " + std::string(method));
     return inner_->invoke_method(object, method, in);
   }
   std::vector<cim::WireProblem> take_wire_problems() override {

@@ -6,7 +6,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <string>
 
 #include "hvsnap/conformance/target.h"
 
@@ -28,6 +31,15 @@ struct RequestCounts {
   // Simulated time the suite let pass (ms): what a live host, which has no clock to advance,
   // costs in real waiting instead.
   std::atomic<std::int64_t> advanced_ms{0};  // targets made (one Reset per case on a served fake)
+
+  // Every operation by what it reads ("Get Msvm_ConcreteJob", "Assoc Msvm_SnapshotOfVirtualSystem
+  // from Msvm_ComputerSystem", ...): the breakdown decision 0119 tabulates.
+  std::map<std::string, std::uint64_t> by_what;
+  std::mutex by_what_mutex;
+  void count(const std::string& what) {
+    const std::lock_guard<std::mutex> lock(by_what_mutex);
+    ++by_what[what];
+  }
 
   std::uint64_t total() const {
     return get + query + enumerate + associators + references + invoke + now + advance +
