@@ -89,7 +89,7 @@ class SlowVms final : public cim::Provider {
   std::map<std::string, std::pair<std::uint16_t, std::int64_t>> states_;
 };
 
-struct Run {
+struct SlowHost {
   std::shared_ptr<Clock> clock = std::make_shared<Clock>();
   std::shared_ptr<SlowVms> host = std::make_shared<SlowVms>(clock);
 };
@@ -99,7 +99,7 @@ ObjectPath vm(std::string_view name) {
 }
 
 TEST(StateChangeWait, ALeanWaitReadsTheFirstJobOnlyAfterItsFirstStep) {
-  Run run;
+  SlowHost run;
   ClientOptions o;
   o.lean_waits = true;
   Client cl(Target{run.host, run.clock, {}}, o);
@@ -112,7 +112,7 @@ TEST(StateChangeWait, ALeanWaitReadsTheFirstJobOnlyAfterItsFirstStep) {
 }
 
 TEST(StateChangeWait, AnEvenWaitReadsEveryJobAtOnce) {
-  Run run;
+  SlowHost run;
   ClientOptions o;  // no lean waits (sequences, concurrent rounds): the schedule of decision 0008
   o.poll_step_ms = 1000;
   Client cl(Target{run.host, run.clock, {}}, o);
