@@ -47,7 +47,8 @@ std::uint64_t seed() {
   return v != nullptr && *v != '\0' ? std::strtoull(v, nullptr, 10) : 20261124;
 }
 
-void BM_ServedCertify(benchmark::State& st) {
+// The name the figures' commands filter on (--benchmark_filter=BM_ServedCertify/...).
+void BM_ServedCertify(benchmark::State& st) {  // NOLINT(readability-identifier-naming)
   const bool exhaustive = st.range(0) == 1;
   const bool full = st.range(0) == 2;
   for (auto _ : st) {
