@@ -14,7 +14,8 @@
 //   BM_ServedCertify/2   pairwise, full profile with 30 sequences and 3 concurrent rounds (as the
 //                        mutant catalogue runs): per-case figures then include those steps
 // Run: build/release/bench/requests_bench  (HVSNAP_REQUESTS_SEED overrides the seed 20261124;
-// HVSNAP_REQUESTS_DETAIL=1 prints every operation by what it reads, per case)
+// HVSNAP_REQUESTS_DETAIL=1 prints every operation by what it reads, per case;
+// HVSNAP_REQUESTS_TRACE=FILE writes every operation in order, for bench/requests_phases.py)
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 #include <poll.h>
@@ -81,12 +82,20 @@ void BM_ServedCertify(benchmark::State& st) {  // NOLINT(readability-identifier-
       o.parallel_rounds = 3;
     }
     o.coverage = exhaustive ? conformance::Coverage::kExhaustive : conformance::Coverage::kPairwise;
+    // HVSNAP_REQUESTS_TRACE=FILE: every operation in order, one line "CASE WHAT" (decision 0119;
+    // bench/requests_phases.py sorts them into the phases of a case).
+    const char* trace = std::getenv("HVSNAP_REQUESTS_TRACE");
+    if (trace != nullptr && *trace != '\0') counts->trace = std::fopen(trace, "w");
     const std::uint64_t wire_before = wire->requests_sent();
     const auto t0 = Clock::now();
     const conformance::RunResult r =
         conformance::run_suite(factory, {spec->uri, spec->identity, spec->caps}, o);
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     const auto wire_total = static_cast<double>(wire->requests_sent() - wire_before);
+    if (counts->trace != nullptr) {
+      std::fclose(counts->trace);
+      counts->trace = nullptr;
+    }
     // The fake must fail nothing (only the full profile can certify; the counts are reported
     // all the same, with the reasons).
     st.counters["failures"] = static_cast<double>(r.failures.size());
