@@ -253,8 +253,8 @@ cim::Status Client::change_states(
     }
     started.push_back(std::move(r));
   }
-  // The first job read after a first step (a VM changes its state in seconds, never before the
-  // answer is read: decision 0119), the others as soon as it ended.
+  // The first job read only after the wait's first step (a VM takes seconds to change its
+  // state: a read at once never sees the end; decision 0119), the others as soon as it ended.
   for (std::size_t i = 0; i < started.size(); ++i) {
     const Polling polling = i == 0 ? Polling::kBackOffAfterAStep : Polling::kBackOff;
     if (auto st = expect_done(started[i], "RequestStateChange", polling); !st.ok()) return st;
