@@ -13,7 +13,9 @@
 //   BM_ServedCertify/1   exhaustive coverage
 //   BM_ServedCertify/2   pairwise, full profile with 30 sequences and 3 concurrent rounds (as the
 //                        mutant catalogue runs): per-case figures then include those steps
-// Run: build/release/bench/requests_bench  (HVSNAP_REQUESTS_SEED overrides the seed 20261124)
+// Run: build/release/bench/requests_bench  (HVSNAP_REQUESTS_SEED overrides the seed 20261124;
+// HVSNAP_REQUESTS_DETAIL=1 prints every operation by what it reads, per case;
+// HVSNAP_REQUESTS_TRACE=FILE writes every operation in order, for bench/requests_phases.py)
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 #include <poll.h>
@@ -24,6 +26,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <string>
 
 #include "hvsnap/conformance/runner.h"
@@ -45,7 +48,8 @@ std::uint64_t seed() {
   return v != nullptr && *v != '\0' ? std::strtoull(v, nullptr, 10) : 20261124;
 }
 
-void BM_ServedCertify(benchmark::State& st) {
+// The name the figures' commands filter on (--benchmark_filter=BM_ServedCertify/...).
+void BM_ServedCertify(benchmark::State& st) {  // NOLINT(readability-identifier-naming)
   const bool exhaustive = st.range(0) == 1;
   const bool full = st.range(0) == 2;
   for (auto _ : st) {
@@ -78,12 +82,20 @@ void BM_ServedCertify(benchmark::State& st) {
       o.parallel_rounds = 3;
     }
     o.coverage = exhaustive ? conformance::Coverage::kExhaustive : conformance::Coverage::kPairwise;
+    // HVSNAP_REQUESTS_TRACE=FILE: every operation in order, one line "CASE WHAT" (decision 0119;
+    // bench/requests_phases.py sorts them into the phases of a case).
+    const char* trace = std::getenv("HVSNAP_REQUESTS_TRACE");
+    if (trace != nullptr && *trace != '\0') counts->trace = std::fopen(trace, "w");
     const std::uint64_t wire_before = wire->requests_sent();
     const auto t0 = Clock::now();
     const conformance::RunResult r =
         conformance::run_suite(factory, {spec->uri, spec->identity, spec->caps}, o);
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     const auto wire_total = static_cast<double>(wire->requests_sent() - wire_before);
+    if (counts->trace != nullptr) {
+      std::fclose(counts->trace);
+      counts->trace = nullptr;
+    }
     // The fake must fail nothing (only the full profile can certify; the counts are reported
     // all the same, with the reasons).
     st.counters["failures"] = static_cast<double>(r.failures.size());
@@ -111,6 +123,12 @@ void BM_ServedCertify(benchmark::State& st) {
     // What the decorator did not see: the Pulls that continued an enumeration, the services
     // the client looked up once, Identify and Describe.
     per_case("pull_etc", wire_total - static_cast<double>(counts->total() + counts->resets));
+    // HVSNAP_REQUESTS_DETAIL=1: every operation by what it reads, per case (decision 0119).
+    if (const char* d = std::getenv("HVSNAP_REQUESTS_DETAIL"); d != nullptr && *d == '1') {
+      const std::lock_guard<std::mutex> lock(counts->by_what_mutex);
+      for (const auto& [what, n] : counts->by_what)
+        std::fprintf(stderr, "%8.2f  %s\n", static_cast<double>(n) / cases, what.c_str());
+    }
   }
 }
 BENCHMARK(BM_ServedCertify)

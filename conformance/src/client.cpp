@@ -172,7 +172,8 @@ std::string Client::changed_terminal_jobs(const model::HostView* seen, const Job
   return {};
 }
 
-cim::Status Client::expect_done(const cim::Result<MethodResult>& r, std::string_view what) {
+cim::Status Client::expect_done(const cim::Result<MethodResult>& r, std::string_view what,
+                                Polling polling) {
   if (!r.ok()) return cim::failed(fmt::format("{}: {}", what, r.status().to_string()));
   if (r->return_value == 0) return {};
   if (r->return_value == cim::ReturnCode::kJobStarted) {
@@ -181,7 +182,7 @@ cim::Status Client::expect_done(const cim::Result<MethodResult>& r, std::string_
       return cim::failed(fmt::format("{}: returned 4096 without a Job", what));
     }
     // An arrangement job: only its end matters, so the polls back off (ClientOptions).
-    const JobTrace t = wait_job(*job->as_reference(), Polling::kBackOff);
+    const JobTrace t = wait_job(*job->as_reference(), polling);
     const auto end = t.final_state();
     if (end && cim::JobState(*end).is_success()) return {};
     return cim::failed(fmt::format("{}: its job ended {}", what, t.describe()));
@@ -252,8 +253,11 @@ cim::Status Client::change_states(
     }
     started.push_back(std::move(r));
   }
-  for (auto& r : started) {
-    if (auto st = expect_done(r, "RequestStateChange"); !st.ok()) return st;
+  // The first job read only after the wait's first step (a VM takes seconds to change its
+  // state: a read at once never sees the end; decision 0119), the others as soon as it ended.
+  for (std::size_t i = 0; i < started.size(); ++i) {
+    const Polling polling = i == 0 ? Polling::kBackOffAfterAStep : Polling::kBackOff;
+    if (auto st = expect_done(started[i], "RequestStateChange", polling); !st.ok()) return st;
   }
   // Then every VM read at once (Provider::get_instances) until each is where it was asked to be.
   std::vector<std::size_t> waiting(changes.size());

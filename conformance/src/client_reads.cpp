@@ -112,8 +112,20 @@ JobTrace follow_job(cim::Provider& provider, TargetControl* control, const Objec
                                                                  wall_start)
         .count();
   };
-  std::int64_t step =
-      polling == Polling::kBackOff ? first_backoff_step(options) : options.poll_step_ms;
+  const bool backs_off = polling != Polling::kEvery;
+  std::int64_t step = backs_off ? first_backoff_step(options) : options.poll_step_ms;
+  auto pass = [&] {
+    if (control != nullptr) {
+      control->advance(step);
+      advanced_ms += step;
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(step));
+    }
+    if (backs_off) step = backed_off(step, options);
+  };
+  // A wait that knows its job takes longer than one step reads it first after that step
+  // (decision 0119): the same reads from then on, one fewer.
+  if (polling == Polling::kBackOffAfterAStep && options.lean_waits && step > 0) pass();
   for (int i = 0; i < options.max_polls; ++i) {
     auto inst = provider.get_instance(job);
     if (!inst.ok()) {
@@ -146,20 +158,14 @@ JobTrace follow_job(cim::Provider& provider, TargetControl* control, const Objec
       // terminal state (CS-INV-6) — the oracle judges this sample with the others. An
       // arrangement job's wait (backing off) is judged by its end alone: no second read
       // (decision 0082).
-      if (polling == Polling::kBackOff) return t;
+      if (backs_off) return t;
       auto again = provider.get_instance(job);
       t.readable_after_end = again.ok();
       if (again.ok()) t.samples.push_back(sample_of(*again));
       return t;
     }
     if (elapsed_ms() >= options.job_budget_ms) break;
-    if (control != nullptr) {
-      control->advance(step);
-      advanced_ms += step;
-    } else {
-      std::this_thread::sleep_for(std::chrono::milliseconds(step));
-    }
-    if (polling == Polling::kBackOff) step = backed_off(step, options);
+    pass();
   }
   t.timed_out = true;
   return t;

@@ -25,7 +25,9 @@ using JobTrace = model::JobTrace;
 
 // How a wait polls: every poll_step_ms (the judged job of a CreateSnapshot call, whose samples
 // the oracle reads), or backing off to max_poll_step_ms (a wait only the end of which matters).
-enum class Polling : std::uint8_t { kEvery, kBackOff };
+// kBackOffAfterAStep backs off too, and with lean waits makes its first read only after its
+// first step (a VM's change of state, which takes seconds: decision 0119).
+enum class Polling : std::uint8_t { kEvery, kBackOff, kBackOffAfterAStep };
 
 // Which side of a call an observation is on (decision 0108). A view after a call reads the host
 // afresh. A view before one takes the host's clock from the client's last read of it, where
@@ -155,8 +157,9 @@ class Client {
 
  private:
   std::string name_for(std::string_view label) const;
-  // 0, or 4096 with a job that completes.
-  cim::Status expect_done(const cim::Result<cim::MethodResult>& r, std::string_view what);
+  // 0, or 4096 with a job that completes (its wait backing off as `polling` says).
+  cim::Status expect_done(const cim::Result<cim::MethodResult>& r, std::string_view what,
+                          Polling polling = Polling::kBackOff);
 
   Target target_;
   ClientOptions options_;

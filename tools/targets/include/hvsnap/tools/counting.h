@@ -6,7 +6,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <string>
 
 #include "hvsnap/conformance/target.h"
 
@@ -28,6 +32,20 @@ struct RequestCounts {
   // Simulated time the suite let pass (ms): what a live host, which has no clock to advance,
   // costs in real waiting instead.
   std::atomic<std::int64_t> advanced_ms{0};  // targets made (one Reset per case on a served fake)
+
+  // Every operation by what it reads ("Get Msvm_ConcreteJob", "Assoc Msvm_SnapshotOfVirtualSystem
+  // from Msvm_ComputerSystem", "Advance", ...): the breakdown decision 0119 tabulates. With
+  // `trace` open, every operation is also written to it in order as one line "TARGET WHAT",
+  // TARGET the number of the target made (a case on a served fake), from 0.
+  std::map<std::string, std::uint64_t> by_what;
+  std::FILE* trace = nullptr;
+  std::mutex by_what_mutex;
+  void count(std::uint64_t target, const std::string& what) {
+    const std::lock_guard<std::mutex> lock(by_what_mutex);
+    ++by_what[what];
+    if (trace != nullptr)
+      std::fprintf(trace, "%llu %s\n", static_cast<unsigned long long>(target), what.c_str());
+  }
 
   std::uint64_t total() const {
     return get + query + enumerate + associators + references + invoke + now + advance +
