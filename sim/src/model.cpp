@@ -378,11 +378,13 @@ ObjectPath Host::Impl::path_of(const Node& node) const {
 }
 
 void Host::Impl::fill_path(const Node& node, ObjectPath& p) const {
-  HVSNAP_ASSERT(p.keys().empty());
+  // An empty path (as made, or as an instance starts): its names are set in place, with no
+  // path made and moved in (decision 0118).
+  HVSNAP_ASSERT(p.empty() && p.keys().empty() && !p.singleton());
   const std::string_view cls = class_of(node.kind);
-  p = ObjectPath(Name::borrow(node.kind >= NodeKind::kWin32ComputerSystem ? names::kCimv2Namespace
-                                                                          : names::kNamespace),
-                 Name::borrow(cls));
+  p.set_namespace(Name::borrow(node.kind >= NodeKind::kWin32ComputerSystem ? names::kCimv2Namespace
+                                                                           : names::kNamespace));
+  p.set_class_name(Name::borrow(cls));
   p.set_host(host_name);
   switch (node.kind) {
     case NodeKind::kHost:
