@@ -14,6 +14,8 @@
 #include <set>
 #include <unordered_map>
 
+#include <boost/container/small_vector.hpp>
+
 #include "hvsnap/cim/codes.h"
 #include "hvsnap/cim/instance.h"
 #include "hvsnap/cim/name_index.h"
@@ -217,7 +219,8 @@ auto& must(Map& map, const Key& key) {
 // Removes `id` from an id list that grows at its end: searched from the back, so removing a
 // recent entry (the newest snapshot or collection) costs O(1), not O(history). Says whether
 // it was there.
-inline bool erase_from_back(std::vector<Guid>& list, const Guid& id) {
+template <class List>
+bool erase_from_back(List& list, const Guid& id) {
   auto it = std::find(list.rbegin(), list.rend(), id);
   if (it == list.rend()) return false;
   list.erase(std::next(it).base());
@@ -284,7 +287,10 @@ struct Host::Impl {
   Journaled<std::vector<Guid>> vm_groups;  // vm -> groups holding it
   // snapshot -> its direct children (any order), so that DestroySnapshot touches the members
   // and their children only, never a VM's whole history.
-  Journaled<std::vector<Guid>> children;
+  // A snapshot has one child unless a checkpoint was applied under it: the list lives inside
+  // the map's node (decision 0118: no allocation for each snapshot taken).
+  using ChildList = boost::container::small_vector<Guid, 1>;
+  Journaled<ChildList> children;
   std::set<Guid> active_jobs;                       // not yet terminal
   std::multimap<std::int64_t, Guid> removal_queue;  // terminal jobs by removal time
   std::vector<Guid> read_jobs;                      // jobs returned by the current read

@@ -147,7 +147,7 @@ std::vector<Node> Host::Impl::links(const AssocDef& def, const Node& from, bool 
     const Snapshot& s = must(snapshots, from.id);
     if (from_a) {
       // The parent -> children index (decision 0016), not a scan of the VM's history.
-      if (const std::vector<Guid>* below = children.find(from.id); below != nullptr) {
+      if (const ChildList* below = children.find(from.id); below != nullptr) {
         for (const Guid& child : *below)
           add(child);
       }
