@@ -49,7 +49,8 @@ std::vector<std::string_view> names_of(const PropertyList& props) {
 
 }  // namespace
 
-PropertyTable::PropertyTable(PropertyList properties) : props_(std::move(properties)) {
+PropertyTable::PropertyTable(PropertyList properties)
+    : props_(std::move(properties)), size_(props_.size()) {
   try {
     index_ = NameIndex(names_of(props_));
   } catch (const std::invalid_argument& e) {

@@ -205,6 +205,10 @@ ObjectPath& ObjectPath::set_namespace(Name ns) {
   namespace_ = std::move(ns);
   return *this;
 }
+ObjectPath& ObjectPath::set_class_name(Name class_name) {
+  class_ = std::move(class_name);
+  return *this;
+}
 ObjectPath& ObjectPath::set_singleton(bool singleton) {
   singleton_ = singleton;
   return *this;

@@ -96,31 +96,6 @@ Value& Value::operator=(Value&& other) noexcept {
 
 // --- factories ---
 
-Value Value::null(CimType type, bool array) {
-  return Value(type, array, Kind::kNull);
-}
-
-#define HVSNAP_SCALAR_FACTORY(fn, T, cimtype, kind, member, stored) \
-  Value Value::fn(T x) {                                            \
-    Value v(cimtype, false, Kind::kind);                            \
-    v.st_.member = static_cast<stored>(x);                          \
-    return v;                                                       \
-  }
-HVSNAP_SCALAR_FACTORY(boolean, bool, CimType::kBoolean, kBool, b, bool)
-HVSNAP_SCALAR_FACTORY(uint8, std::uint8_t, CimType::kUint8, kUint, u, std::uint64_t)
-HVSNAP_SCALAR_FACTORY(uint16, std::uint16_t, CimType::kUint16, kUint, u, std::uint64_t)
-HVSNAP_SCALAR_FACTORY(uint32, std::uint32_t, CimType::kUint32, kUint, u, std::uint64_t)
-HVSNAP_SCALAR_FACTORY(uint64, std::uint64_t, CimType::kUint64, kUint, u, std::uint64_t)
-// NOLINTNEXTLINE(bugprone-signed-char-misuse): a sint8 is a number, not a character
-HVSNAP_SCALAR_FACTORY(sint8, std::int8_t, CimType::kSint8, kSint, i, std::int64_t)
-HVSNAP_SCALAR_FACTORY(sint16, std::int16_t, CimType::kSint16, kSint, i, std::int64_t)
-HVSNAP_SCALAR_FACTORY(sint32, std::int32_t, CimType::kSint32, kSint, i, std::int64_t)
-HVSNAP_SCALAR_FACTORY(sint64, std::int64_t, CimType::kSint64, kSint, i, std::int64_t)
-HVSNAP_SCALAR_FACTORY(real32, float, CimType::kReal32, kReal, d, double)
-HVSNAP_SCALAR_FACTORY(real64, double, CimType::kReal64, kReal, d, double)
-HVSNAP_SCALAR_FACTORY(char16, char16_t, CimType::kChar16, kUint, u, std::uint64_t)
-#undef HVSNAP_SCALAR_FACTORY
-
 void Value::init_text(std::string_view text) {
   if (text.size() <= kShortCapacity) {
     kind_ = Kind::kShortString;
@@ -150,16 +125,6 @@ Value Value::string(std::string_view x) {
   v.init_text(x);
   return v;
 }
-Value Value::static_string(const std::string& text) {
-  Value v(CimType::kString, false, Kind::kStaticString);
-  v.st_.static_s = &text;
-  return v;
-}
-Value Value::datetime(DateTime x) {
-  Value v(CimType::kDateTime, false, Kind::kDateTime);
-  new (&v.st_.dt) DateTime(x);
-  return v;
-}
 Value Value::reference(ObjectPath x) {
   Value v(CimType::kReference, false, Kind::kPath);
   new (&v.st_.path) PathPtr(std::make_shared<const ObjectPath>(std::move(x)));
@@ -173,11 +138,6 @@ Value Value::instance(Instance x) {
 Value Value::array(CimType type, std::vector<Scalar> items) {
   Value v(type, true, Kind::kArray);
   new (&v.st_.items) std::vector<Scalar>(std::move(items));
-  return v;
-}
-Value Value::static_array(CimType type, const std::vector<Scalar>& items) {
-  Value v(type, true, Kind::kStaticArray);
-  v.st_.static_items = &items;
   return v;
 }
 Value Value::of(CimType type, Scalar item) {

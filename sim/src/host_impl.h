@@ -14,6 +14,8 @@
 #include <set>
 #include <unordered_map>
 
+#include <boost/container/small_vector.hpp>
+
 #include "hvsnap/cim/codes.h"
 #include "hvsnap/cim/instance.h"
 #include "hvsnap/cim/name_index.h"
@@ -153,29 +155,36 @@ static_assert(static_cast<std::size_t>(Hot::kCollectionID) + 1 == kHotCount);
 // dropped. It fills the caller's instance (made by ClassLayout::instance) in place.
 class Slots {
  public:
-  Slots(const ClassLayout& layout, cim::Instance& inst) : layout_(&layout), inst_(&inst) {}
+  Slots(const ClassLayout& layout, cim::Instance& inst)
+      : layout_(&layout),
+        inst_(&inst),
+        hot_(layout.hot.empty() ? nullptr : layout.hot.data()),
+        types_(layout.types.data()) {}
   void set(std::string_view name, cim::Value&& v);
   // The same through the slot resolved once per build (ClassLayout::hot); inline, as most of
-  // the values a read returns are set here (decision 0112).
-  void set(Hot name, cim::Value&& v) {
-    if (layout_->hot.empty()) {  // a class without resolved slots
+  // the values a read returns are set here (decisions 0112, 0118: the layout's arrays are
+  // read once per instance, and the set is inlined into the fake's setters).
+  [[gnu::always_inline]] void set(Hot name, cim::Value&& v) {
+    if (hot_ == nullptr) {  // a class without resolved slots
       set_by_name(name, std::move(v));
       return;
     }
-    const std::uint32_t i = layout_->hot[static_cast<std::size_t>(name)];
+    const std::uint32_t i = hot_[static_cast<std::size_t>(name)];
     if (i == kNoSlot) return;  // not a member at this build
     set_slot(i, std::move(v));
   }
 
  private:
   void set_by_name(Hot name, cim::Value&& v);
-  void set_slot(std::uint32_t slot, cim::Value&& v) {
+  [[gnu::always_inline]] void set_slot(std::uint32_t slot, cim::Value&& v) {
     // The declared CIM type (decision 0014): a mismatch is a bug in the fake.
-    HVSNAP_ASSERT(layout_->types[slot] == ClassLayout::type_tag(v.type(), v.is_array()));
+    HVSNAP_ASSERT(types_[slot] == ClassLayout::type_tag(v.type(), v.is_array()));
     inst_->set_slot(slot, std::move(v));
   }
   const ClassLayout* layout_;
   cim::Instance* inst_;
+  const std::uint32_t* hot_;   // layout_->hot's, or nullptr if it has none
+  const std::uint8_t* types_;  // layout_->types'
 };
 
 // The GUID of a key whose GUID text is `text` (all of the key's text, or what follows its
@@ -210,7 +219,8 @@ auto& must(Map& map, const Key& key) {
 // Removes `id` from an id list that grows at its end: searched from the back, so removing a
 // recent entry (the newest snapshot or collection) costs O(1), not O(history). Says whether
 // it was there.
-inline bool erase_from_back(std::vector<Guid>& list, const Guid& id) {
+template <class List>
+bool erase_from_back(List& list, const Guid& id) {
   auto it = std::find(list.rbegin(), list.rend(), id);
   if (it == list.rend()) return false;
   list.erase(std::next(it).base());
@@ -277,7 +287,10 @@ struct Host::Impl {
   Journaled<std::vector<Guid>> vm_groups;  // vm -> groups holding it
   // snapshot -> its direct children (any order), so that DestroySnapshot touches the members
   // and their children only, never a VM's whole history.
-  Journaled<std::vector<Guid>> children;
+  // A snapshot has one child unless a checkpoint was applied under it: the list lives inside
+  // the map's node (decision 0118: no allocation for each snapshot taken).
+  using ChildList = boost::container::small_vector<Guid, 1>;
+  Journaled<ChildList> children;
   std::set<Guid> active_jobs;                       // not yet terminal
   std::multimap<std::int64_t, Guid> removal_queue;  // terminal jobs by removal time
   std::vector<Guid> read_jobs;                      // jobs returned by the current read

@@ -506,7 +506,7 @@ void Host::Impl::remove_snapshot(const Guid& sid) {
   const Snapshot s = *found;
   Vm& vm = must_edit(vms, s.vm);
   unlink_child(s.parent, sid);
-  if (const std::vector<Guid>* below = children.find(sid); below != nullptr) {
+  if (const ChildList* below = children.find(sid); below != nullptr) {
     for (const Guid& c : *below) {  // link_child adds to the map: its nodes stay put
       Snapshot& child = must_edit(snapshots, c);
       HVSNAP_ASSERT(child.parent == sid);
@@ -533,7 +533,7 @@ void Host::Impl::remove_dependents(const Guid& root) {
   Vm& vm = must_edit(vms, vm_id);
   std::vector<Guid> doomed{root};
   for (std::size_t i = 0; i < doomed.size(); ++i) {
-    if (const std::vector<Guid>* below = children.find(doomed[i]); below != nullptr) {
+    if (const ChildList* below = children.find(doomed[i]); below != nullptr) {
       doomed.insert(doomed.end(), below->begin(), below->end());
     }
   }
@@ -600,7 +600,7 @@ void Host::Impl::link_child(const Guid& parent, const Guid& child) {
 
 void Host::Impl::unlink_child(const Guid& parent, const Guid& child) {
   if (parent.is_nil()) return;
-  std::vector<Guid>& list = must_edit(children, parent);
+  ChildList& list = must_edit(children, parent);
   const bool was_there = erase_from_back(list, child);
   HVSNAP_ASSERT(was_there);
   if (list.empty()) children.erase(parent);

@@ -299,12 +299,25 @@ cim::Result<Node> Host::Impl::resolve(const ObjectPath& path) const {
     return cim::not_found(fmt::format("no such {}: {}", cls, path.to_string()));
   };
   auto guid_key = [&](std::string_view key) -> cim::Result<Guid> {
-    HVSNAP_ASSIGN_OR_RETURN(std::string_view text, need_key(key));
-    auto g = key_guid(path.key(key)->value, text);
+    const cim::Key* k = path.key(key);  // looked up once (decision 0118)
+    if (k == nullptr) return need_key(key).status();
+    auto g = key_guid(k->value, std::string_view(k->value));
     if (!g) return missing();
     return *g;
   };
-  if (cim::iequals(cls, names::kComputerSystem)) {
+  // Is the path's class that of `k`? Its layout says so without comparing the name again
+  // (decision 0118: layout_of found it case-insensitively); a class without a layout here
+  // is compared by name as before.
+  auto names_kind = [&](NodeKind k, std::string_view name) {
+    return layout != nullptr ? layout == schema->kind_layouts[static_cast<std::size_t>(k)]
+                             : cim::iequals(cls, name);
+  };
+  if (names_kind(NodeKind::kJob, names::kJob)) {
+    HVSNAP_ASSIGN_OR_RETURN(Guid g, guid_key("InstanceID"));
+    if (!jobs.count(g)) return missing();
+    return Node{NodeKind::kJob, g};
+  }
+  if (names_kind(NodeKind::kVm, names::kComputerSystem)) {
     if (const cim::Key* ccn = path.key("CreationClassName");
         ccn != nullptr && !cim::iequals(ccn->value, names::kComputerSystem)) {
       return missing();
@@ -315,7 +328,7 @@ cim::Result<Node> Host::Impl::resolve(const ObjectPath& path) const {
     if (!g || !vms.count(*g)) return missing();
     return Node{NodeKind::kVm, *g};
   }
-  if (cim::iequals(cls, names::kVssd)) {
+  if (names_kind(NodeKind::kSnapshot, names::kVssd)) {
     HVSNAP_ASSIGN_OR_RETURN(std::string_view id, need_key("InstanceID"));
     if (id.size() <= kMicrosoftPrefix.size() ||
         !cim::iequals(id.substr(0, kMicrosoftPrefix.size()), kMicrosoftPrefix)) {
@@ -327,26 +340,21 @@ cim::Result<Node> Host::Impl::resolve(const ObjectPath& path) const {
     if (snapshots.count(*g)) return Node{NodeKind::kSnapshot, *g};
     return missing();
   }
-  if (cim::iequals(cls, names::kVmGroup)) {
+  if (names_kind(NodeKind::kGroup, names::kVmGroup)) {
     HVSNAP_ASSIGN_OR_RETURN(Guid g, guid_key("CollectionID"));
     if (!groups.count(g)) return missing();
     return Node{NodeKind::kGroup, g};
   }
-  if (cim::iequals(cls, names::kManagementCollection)) {
+  if (names_kind(NodeKind::kManagementGroup, names::kManagementCollection)) {
     HVSNAP_ASSIGN_OR_RETURN(Guid g, guid_key("CollectionID"));
     if (!management_groups.count(g)) return missing();
     return Node{NodeKind::kManagementGroup, g};
   }
-  if (cim::iequals(cls, names::kSnapshotCollection)) {
+  if (names_kind(NodeKind::kSnapshotCollection, names::kSnapshotCollection)) {
     HVSNAP_ASSIGN_OR_RETURN(Guid g, guid_key("CollectionID"));
     const SnapshotCollection* c = collections.find(g);
     if (c == nullptr || !visible(*c)) return missing();
     return Node{NodeKind::kSnapshotCollection, g};
-  }
-  if (cim::iequals(cls, names::kJob)) {
-    HVSNAP_ASSIGN_OR_RETURN(Guid g, guid_key("InstanceID"));
-    if (!jobs.count(g)) return missing();
-    return Node{NodeKind::kJob, g};
   }
   for (NodeKind k : {NodeKind::kVsms, NodeKind::kCollectionManagementService,
                      NodeKind::kCollectionSnapshotService}) {
@@ -378,11 +386,13 @@ ObjectPath Host::Impl::path_of(const Node& node) const {
 }
 
 void Host::Impl::fill_path(const Node& node, ObjectPath& p) const {
-  HVSNAP_ASSERT(p.keys().empty());
+  // An empty path (as made, or as an instance starts): its names are set in place, with no
+  // path made and moved in (decision 0118).
+  HVSNAP_ASSERT(p.empty() && p.keys().empty() && !p.singleton());
   const std::string_view cls = class_of(node.kind);
-  p = ObjectPath(Name::borrow(node.kind >= NodeKind::kWin32ComputerSystem ? names::kCimv2Namespace
-                                                                          : names::kNamespace),
-                 Name::borrow(cls));
+  p.set_namespace(Name::borrow(node.kind >= NodeKind::kWin32ComputerSystem ? names::kCimv2Namespace
+                                                                           : names::kNamespace));
+  p.set_class_name(Name::borrow(cls));
   p.set_host(host_name);
   switch (node.kind) {
     case NodeKind::kHost:

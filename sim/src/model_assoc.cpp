@@ -147,7 +147,7 @@ std::vector<Node> Host::Impl::links(const AssocDef& def, const Node& from, bool 
     const Snapshot& s = must(snapshots, from.id);
     if (from_a) {
       // The parent -> children index (decision 0016), not a scan of the VM's history.
-      if (const std::vector<Guid>* below = children.find(from.id); below != nullptr) {
+      if (const ChildList* below = children.find(from.id); below != nullptr) {
         for (const Guid& child : *below)
           add(child);
       }
@@ -278,6 +278,9 @@ cim::Result<std::vector<Instance>> Host::Impl::walk(const ObjectPath& object, bo
   std::vector<Node> seen;  // ASSOCIATORS OF returns each object once
   seen.reserve(8);
   for (const AssocDef& def : kAssocs) {
+    // An association that cannot reach `from` is passed over before its class is compared
+    // (decision 0118: most of the table, on every call).
+    if (def.kind_a != from.kind && def.kind_b != from.kind) continue;
     if (!served(def)) continue;
     if (!assoc_class.empty() && !is_a(def.cls, assoc_class)) continue;
     if (want_refs && !result_class.empty() && !is_a(def.cls, result_class)) continue;

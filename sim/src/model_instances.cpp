@@ -215,6 +215,10 @@ const ClassLayout* Host::Impl::layout_of(std::string_view cls) const {
                      NodeKind::kGroup, NodeKind::kVm, NodeKind::kCollectionSnapshotService}) {
     if (cls == class_of(k)) return schema->kind_layouts[static_cast<std::size_t>(k)];
   }
+  // The associations, as a client names them in AssocClass (decision 0118).
+  for (std::size_t a = 0; a < kAssocs.size(); ++a) {
+    if (cls == kAssocs[a].cls) return schema->assoc_layouts[a];
+  }
   const auto i = schema->index.find(cls);
   return i ? schema->by_position[*i] : nullptr;
 }

@@ -45,12 +45,14 @@ class PropertyTable {
   ~PropertyTable() = default;
 
   const PropertyList& properties() const { return props_; }
-  std::size_t size() const { return props_.size(); }
+  // Kept, not computed from the list: Instance::set_slot compares every slot with it.
+  std::size_t size() const { return size_; }
   // The position of the property of that name (case-insensitive), or nullopt.
   std::optional<std::uint32_t> slot(std::string_view name) const;
 
  private:
   PropertyList props_;
+  std::size_t size_ = 0;
   NameIndex index_;
 };
 using PropertyTablePtr = std::shared_ptr<const PropertyTable>;
@@ -92,9 +94,11 @@ class Instance {
   Instance& set(std::string_view name, Value value);
   // Sets the property at `slot` of the table this instance was made from (decision 0097).
   // Throws std::out_of_range if it was not made from a table or `slot` is not below its size.
-  Instance& set_slot(std::uint32_t slot, Value&& value) {
+  [[gnu::always_inline]] Instance& set_slot(std::uint32_t slot, Value&& value) {
     // Inline for the common case (decision 0103): a slot not set before, room reserved, no
-    // list made yet; the rest (and the refusals) out of line.
+    // list made yet; the rest (and the refusals) out of line. Always inlined (decision 0118):
+    // the compiler declined it in a provider's setter of twenty values, and the call cost
+    // more than the set.
     const std::uint64_t bit = std::uint64_t{1} << (slot % 64);
     if (table_ != nullptr && slot < table_->size() && (seen_ & bit) == 0 &&
         values_.size() < values_.capacity() && list_.load(std::memory_order_acquire) == nullptr) {

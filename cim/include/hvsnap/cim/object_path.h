@@ -57,6 +57,8 @@ class ObjectPath {
 
   ObjectPath& set_host(Name host);
   ObjectPath& set_namespace(Name ns);
+  // For a provider that fills a path in place (decision 0118) rather than assigning a new one.
+  ObjectPath& set_class_name(Name class_name);
   ObjectPath& set_singleton(bool singleton);
   ObjectPath& add_key(Name name, std::string_view value, KeyKind kind = KeyKind::kString);
   // A string key whose text its producer wrote from a 128-bit identifier (InlineText::id).

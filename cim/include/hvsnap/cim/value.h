@@ -64,13 +64,13 @@ class Value {
  public:
   Value() noexcept {}  // a null string
   Value(const Value& other);
+  // The move and the destructor are small enough to be inlined wherever a value is set
+  // (decision 0118): a value just made (a number, a datetime, short or borrowed text) moves as
+  // a few stores and its moved-from husk needs no clean-up; the owning kinds (long text
+  // included, now rare: decision 0112) go out of line.
   Value(Value&& other) noexcept : type_(other.type_), array_(other.array_), kind_(other.kind_) {
     if (kind_ < kFirstOwning) {
       copy_trivial(other);
-    } else if (kind_ == Kind::kString) {  // most of what a provider returns: inline
-      new (&st_.s) std::string(std::move(other.st_.s));
-      other.st_.s.~basic_string();
-      other.kind_ = Kind::kNull;
     } else {
       move_owning(std::move(other));
     }
@@ -78,11 +78,7 @@ class Value {
   Value& operator=(const Value& other);
   Value& operator=(Value&& other) noexcept;
   ~Value() {
-    if (kind_ == Kind::kString) {
-      st_.s.~basic_string();
-    } else if (kind_ > kFirstOwning) {
-      destroy();
-    }
+    if (kind_ >= kFirstOwning) destroy();
   }
 
   static Value null(CimType type, bool array = false);
@@ -245,6 +241,48 @@ class Value {
   bool array_ = false;
   Kind kind_ = Kind::kNull;
 };
+
+// The factories of the kinds that own nothing are inline (decision 0118): a provider that
+// sets a value it has just made lets the compiler see the kind, so the move into the
+// instance is a store, not a switch.
+inline Value Value::null(CimType type, bool array) {
+  return Value(type, array, Kind::kNull);
+}
+#define HVSNAP_SCALAR_FACTORY(fn, T, cimtype, kind, member, stored) \
+  inline Value Value::fn(T x) {                                     \
+    Value v(cimtype, false, Kind::kind);                            \
+    v.st_.member = static_cast<stored>(x);                          \
+    return v;                                                       \
+  }
+HVSNAP_SCALAR_FACTORY(boolean, bool, CimType::kBoolean, kBool, b, bool)
+HVSNAP_SCALAR_FACTORY(uint8, std::uint8_t, CimType::kUint8, kUint, u, std::uint64_t)
+HVSNAP_SCALAR_FACTORY(uint16, std::uint16_t, CimType::kUint16, kUint, u, std::uint64_t)
+HVSNAP_SCALAR_FACTORY(uint32, std::uint32_t, CimType::kUint32, kUint, u, std::uint64_t)
+HVSNAP_SCALAR_FACTORY(uint64, std::uint64_t, CimType::kUint64, kUint, u, std::uint64_t)
+// NOLINTNEXTLINE(bugprone-signed-char-misuse): a sint8 is a number, not a character
+HVSNAP_SCALAR_FACTORY(sint8, std::int8_t, CimType::kSint8, kSint, i, std::int64_t)
+HVSNAP_SCALAR_FACTORY(sint16, std::int16_t, CimType::kSint16, kSint, i, std::int64_t)
+HVSNAP_SCALAR_FACTORY(sint32, std::int32_t, CimType::kSint32, kSint, i, std::int64_t)
+HVSNAP_SCALAR_FACTORY(sint64, std::int64_t, CimType::kSint64, kSint, i, std::int64_t)
+HVSNAP_SCALAR_FACTORY(real32, float, CimType::kReal32, kReal, d, double)
+HVSNAP_SCALAR_FACTORY(real64, double, CimType::kReal64, kReal, d, double)
+HVSNAP_SCALAR_FACTORY(char16, char16_t, CimType::kChar16, kUint, u, std::uint64_t)
+#undef HVSNAP_SCALAR_FACTORY
+inline Value Value::static_string(const std::string& text) {
+  Value v(CimType::kString, false, Kind::kStaticString);
+  v.st_.static_s = &text;
+  return v;
+}
+inline Value Value::datetime(DateTime x) {
+  Value v(CimType::kDateTime, false, Kind::kDateTime);
+  new (&v.st_.dt) DateTime(x);
+  return v;
+}
+inline Value Value::static_array(CimType type, const std::vector<Scalar>& items) {
+  Value v(type, true, Kind::kStaticArray);
+  v.st_.static_items = &items;
+  return v;
+}
 
 // Element equality by value (references and embedded instances compare by content).
 bool scalar_equal(const Scalar& a, const Scalar& b);
