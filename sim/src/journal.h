@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -80,17 +81,25 @@ class Journaled {
     return true;
   }
 
-  // Replaces the contents without journaling (a load); ends journaling.
-  void reset(std::vector<T>& records) {
+  // Replaces the contents without journaling (a load); ends journaling. The records are
+  // moved from, or copied when they are const (a pool's base, decision 0117).
+  template <class Records>
+  void reset(Records& records) {
     map_.clear();
     journal_.clear();
     epoch_ = 0;
     map_.reserve(records.size());
-    for (T& r : records) {
+    for (auto& r : records) {
       const Guid id = r.id;
-      map_.emplace(id, Slot{std::move(r), 0});
+      if constexpr (std::is_const_v<Records>) {
+        map_.emplace(id, Slot{r, 0});
+      } else {
+        map_.emplace(id, Slot{std::move(r), 0});
+      }
     }
   }
+  // Room for n records without rehashing (a load that adds them one by one).
+  void reserve(std::size_t n) { map_.reserve(n); }
   void clear() {
     map_.clear();
     journal_.clear();
