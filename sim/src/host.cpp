@@ -60,9 +60,10 @@ void load_state(Host::Impl& h, State& s) {
   h.groups.reset(s.groups);
   h.management_groups.reset(s.management_groups);
   h.children.clear();  // in the state's snapshot order: no dependence on hashing
-  h.children.reserve(s.snapshots.size());
+  h.children.begin_load(s.snapshots.size());
   for (const Snapshot& sn : s.snapshots)
     h.link_child(sn.parent, sn.id);
+  h.children.end_load();
   h.snapshots.reset(s.snapshots);
   h.collections.reset(s.snapshot_collections);
   h.jobs.reset(s.jobs);
