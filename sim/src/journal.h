@@ -62,14 +62,15 @@ class LoadBlocks final : public std::pmr::memory_resource {
       return ::operator new(bytes, std::align_val_t(align));
     return ::operator new(bytes);
   }
-  void do_deallocate(void* p, std::size_t bytes, std::size_t align) override {
+  void do_deallocate(void* p, std::size_t /*bytes*/, std::size_t align) override {
     for (const Block& b : blocks_) {
       if (p >= b.data.get() && p < b.data.get() + b.size) return;  // freed with the block
     }
+    // The unsized forms: Clang declares the sized ones only with -fsized-deallocation.
     if (align > __STDCPP_DEFAULT_NEW_ALIGNMENT__) {
-      ::operator delete(p, bytes, std::align_val_t(align));
+      ::operator delete(p, std::align_val_t(align));
     } else {
-      ::operator delete(p, bytes);
+      ::operator delete(p);
     }
   }
   bool do_is_equal(const std::pmr::memory_resource& o) const noexcept override {
