@@ -49,15 +49,17 @@ std::uint32_t pack_nibbles(std::uint64_t nib) {
   return __builtin_bswap32(static_cast<std::uint32_t>(h | (h >> 16)));
 }
 
+using Chars = signed char __attribute__((vector_size(16)));
+
+Chars splat(char c) {
+  const auto v = static_cast<signed char>(c);
+  return Chars{v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v};
+}
+
 // Sixteen hex digits to their value, the first digit the most significant, sixteen bytes at a
 // time (GCC's and Clang's portable `vector_size` type, as json_dom.cpp's byte checks); false if
 // any byte is not a hex digit. Signed bytes: one >= 0x80 is negative, so neither test takes it.
 bool hex16(const char* p, std::uint64_t& out) {
-  using Chars = signed char __attribute__((vector_size(16)));
-  constexpr auto splat = [](char c) {
-    const auto v = static_cast<signed char>(c);
-    return Chars{v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v};
-  };
   Chars d;
   std::memcpy(&d, p, sizeof d);
   const Chars lower = d | splat(0x20);
