@@ -27,7 +27,7 @@ TEST(ReadRegularFile, ReturnsTheExactBytesWithTheSpareAskedFor) {
       bytes[i] = static_cast<char>((i * 131 + i / 7) & 0xFF);
     const fs::path p = write_file("hvsnap-file-test", bytes);
     for (const std::size_t spare : {std::size_t{0}, std::size_t{64}}) {
-      auto got = read_regular_file(p.string(), 4 * 1024 * 1024, "the fixture", spare);
+      auto got = read_regular_file(p.string(), std::size_t{4} * 1024 * 1024, "the fixture", spare);
       ASSERT_TRUE(got.ok()) << got.status().to_string();
       EXPECT_EQ(*got, bytes) << size;
       EXPECT_GE(got->capacity(), got->size() + spare) << size;
