@@ -45,41 +45,59 @@ void Host::Impl::set_run_state(const HostState& s) {
   fault_log = s.fault_log;
 }
 
-void Host::Impl::load(HostState s) {
-  host_build = s.host_build;
-  build_layouts();
-  set_run_state(s);
-  baseline.reset();  // a host whose state is replaced is not returned to a pool
-  vms.reset(s.vms);
-  groups.reset(s.groups);
-  management_groups.reset(s.management_groups);
-  children.clear();  // in the state's snapshot order: no dependence on hashing
-  for (const Snapshot& sn : s.snapshots)
-    link_child(sn.parent, sn.id);
-  snapshots.reset(s.snapshots);
-  collections.reset(s.snapshot_collections);
-  jobs.reset(s.jobs);
+namespace {
 
-  vm_groups.clear();
+// The body of load() and load_copy(): `s` is moved from, or only read when it is const (the
+// pool's base, copied record by record into the host's maps instead of into a whole copy of
+// the state first, decision 0117).
+template <class State>
+void load_state(Host::Impl& h, State& s) {
+  h.host_build = s.host_build;
+  h.build_layouts();
+  h.set_run_state(s);
+  h.baseline.reset();  // a host whose state is replaced is not returned to a pool
+  h.vms.reset(s.vms);
+  h.groups.reset(s.groups);
+  h.management_groups.reset(s.management_groups);
+  h.children.clear();  // in the state's snapshot order: no dependence on hashing
+  h.children.begin_load(s.snapshots.size());
+  for (const Snapshot& sn : s.snapshots)
+    h.link_child(sn.parent, sn.id);
+  h.children.end_load();
+  h.snapshots.reset(s.snapshots);
+  h.collections.reset(s.snapshot_collections);
+  h.jobs.reset(s.jobs);
+
+  h.vm_groups.clear();
   std::vector<Guid> group_ids;
-  for (const auto& [id, g] : groups)
+  for (const auto& [id, g] : h.groups)
     group_ids.push_back(id);
   std::sort(group_ids.begin(), group_ids.end());
   for (const Guid& gid : group_ids) {
-    for (const Guid& m : must(groups, gid).members)
-      vm_groups.upsert(m).push_back(gid);
+    for (const Guid& m : must(h.groups, gid).members)
+      h.vm_groups.upsert(m).push_back(gid);
   }
-  active_jobs.clear();
-  removal_queue.clear();
-  for (const auto& [id, j] : jobs) {
+  h.active_jobs.clear();
+  h.removal_queue.clear();
+  for (const auto& [id, j] : h.jobs) {
     if (!cim::JobState(j.state).is_terminal()) {
-      active_jobs.insert(id);
+      h.active_jobs.insert(id);
     } else {
-      removal_queue.emplace(j.finished_ms + j.time_before_removal_ms, id);
+      h.removal_queue.emplace(j.finished_ms + j.time_before_removal_ms, id);
     }
   }
-  read_jobs.clear();
-  if (!faults_armed) arm_faults();
+  h.read_jobs.clear();
+  if (!h.faults_armed) h.arm_faults();
+}
+
+}  // namespace
+
+void Host::Impl::load(HostState s) {
+  load_state(*this, s);
+}
+
+void Host::Impl::load_copy(const HostState& s) {
+  load_state(*this, s);
 }
 
 HostState Host::Impl::dump() const {
@@ -263,7 +281,7 @@ std::shared_ptr<Host> HostPool::take(std::uint64_t case_seed) {
   }
   if (host == nullptr) {  // every pooled host is in use: build one, O(host), outside the lock
     auto impl = std::make_unique<Host::Impl>();
-    impl->load(shared_->base);  // `base` is only read once the pool exists
+    impl->load_copy(shared_->base);  // `base` is only read once the pool exists
     impl->start_journal(shared_->run_state);
     impl->rollback_to_base();  // the run state exactly as a returned host has it
     host.reset(new Host(std::move(impl)));

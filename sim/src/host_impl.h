@@ -298,6 +298,7 @@ struct Host::Impl {
 
   // --- host.cpp ---
   void load(HostState state);
+  void load_copy(const HostState& state);  // the same, the records copied (a pool's base)
   void set_run_state(const HostState& s);  // load()'s and a rollback's configuration and run state
   HostState dump() const;
 

@@ -7,8 +7,13 @@
 // which also restores a key erased and re-created in one case.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <memory_resource>
+#include <new>
 #include <optional>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -18,15 +23,78 @@
 
 namespace hvsnap::sim {
 
+// Where a Journaled map's nodes live (decision 0117). A load's nodes come from one block sized
+// for its records, so that the load allocates by bumping a pointer and the host's end frees
+// the block at once instead of node by node; a node made later (by a case) comes from the heap
+// and goes back to it. A block's node a case erases is not reused: at most one per loaded
+// record. Blocks live as long as the map (a second load keeps the first's: the map's bucket
+// array may still be in it).
+class LoadBlocks final : public std::pmr::memory_resource {
+ public:
+  LoadBlocks() = default;
+  LoadBlocks(const LoadBlocks&) = delete;
+  LoadBlocks& operator=(const LoadBlocks&) = delete;
+  ~LoadBlocks() override = default;
+
+  // Allocations up to `bytes` in all come from a new block, until stop().
+  void start(std::size_t bytes) {
+    blocks_.push_back(Block{std::make_unique_for_overwrite<std::byte[]>(bytes), bytes});
+    next_ = blocks_.back().data.get();
+    end_ = next_ + bytes;
+  }
+  void stop() { next_ = end_ = nullptr; }
+
+ private:
+  struct Block {
+    std::unique_ptr<std::byte[]> data;
+    std::size_t size;
+  };
+  void* do_allocate(std::size_t bytes, std::size_t align) override {
+    if (next_ != nullptr) {
+      const auto at = (reinterpret_cast<std::uintptr_t>(next_) + align - 1) & ~(align - 1);
+      auto* p = reinterpret_cast<std::byte*>(at);
+      if (p <= end_ && bytes <= static_cast<std::size_t>(end_ - p)) {
+        next_ = p + bytes;
+        return p;
+      }
+    }
+    if (align > __STDCPP_DEFAULT_NEW_ALIGNMENT__)
+      return ::operator new(bytes, std::align_val_t(align));
+    return ::operator new(bytes);
+  }
+  void do_deallocate(void* p, std::size_t /*bytes*/, std::size_t align) override {
+    for (const Block& b : blocks_) {
+      if (p >= b.data.get() && p < b.data.get() + b.size) return;  // freed with the block
+    }
+    // The unsized forms: Clang declares the sized ones only with -fsized-deallocation.
+    if (align > __STDCPP_DEFAULT_NEW_ALIGNMENT__) {
+      ::operator delete(p, std::align_val_t(align));
+    } else {
+      ::operator delete(p);
+    }
+  }
+  bool do_is_equal(const std::pmr::memory_resource& o) const noexcept override {
+    return this == &o;
+  }
+
+  std::vector<Block> blocks_;
+  std::byte* next_ = nullptr;
+  std::byte* end_ = nullptr;
+};
+
 template <class T>
 class Journaled {
   struct Slot {
     T rec;
     std::uint32_t epoch = 0;  // the case whose journal holds this record's value before it
   };
-  using Map = std::unordered_map<Guid, Slot, GuidHash>;
+  using Map = std::pmr::unordered_map<Guid, Slot, GuidHash>;
 
  public:
+  Journaled() = default;
+  Journaled(const Journaled&) = delete;  // the map's nodes point at this object's blocks
+  Journaled& operator=(const Journaled&) = delete;
+
   // Const iteration yields (id, record) pairs. The order is a hash map's: nothing the fake
   // answers may depend on it (every listing is sorted by id; decision 0075).
   class ConstIterator {
@@ -80,17 +148,34 @@ class Journaled {
     return true;
   }
 
-  // Replaces the contents without journaling (a load); ends journaling.
-  void reset(std::vector<T>& records) {
-    map_.clear();
-    journal_.clear();
-    epoch_ = 0;
-    map_.reserve(records.size());
-    for (T& r : records) {
+  // Replaces the contents without journaling (a load); ends journaling. The records are
+  // moved from, or copied when they are const (a pool's base, decision 0117).
+  template <class Records>
+  void reset(Records& records) {
+    clear();
+    begin_load(records.size());
+    for (auto& r : records) {
       const Guid id = r.id;
-      map_.emplace(id, Slot{std::move(r), 0});
+      if constexpr (std::is_const_v<Records>) {
+        map_.emplace(id, Slot{r, 0});
+      } else {
+        map_.emplace(id, Slot{std::move(r), 0});
+      }
     }
+    end_load();
   }
+  // Between these, up to n records added (a load's, not journaled) take their nodes from one
+  // block and the map has room for them without rehashing.
+  void begin_load(std::size_t n) {
+    // A node: the next pointer, the key and slot, the cached hash; the bucket array: a pointer
+    // a bucket, about one bucket a record. Rounded up generously: what does not fit goes to
+    // the heap.
+    constexpr std::size_t kNode =
+        (sizeof(typename Map::value_type) + 2 * sizeof(void*) + 15) / 16 * 16;
+    blocks_.start(n * (kNode + 2 * sizeof(void*)) + 256);
+    map_.reserve(n);
+  }
+  void end_load() { blocks_.stop(); }
   void clear() {
     map_.clear();
     journal_.clear();
@@ -143,7 +228,8 @@ class Journaled {
     return map_.emplace(id, Slot{std::move(rec), epoch_}).first->second.rec;
   }
 
-  Map map_;
+  LoadBlocks blocks_;  // before map_: destroyed after it
+  Map map_{&blocks_};
   std::vector<Entry> journal_;
   std::uint32_t epoch_ = 0;  // 0: not journaling (a host outside a pool)
 };

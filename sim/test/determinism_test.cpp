@@ -108,6 +108,27 @@ TEST(Guid, TextIsTheUpperCaseFormAndReadsBack) {
       EXPECT_EQ(Guid::parse(t).has_value(), dash ? false : bad == '0') << t;
     }
   }
+  // Every byte value at every digit's place (decision 0117 reads eight digits at a time):
+  // accepted exactly when it is a hex digit, and then with its value in that place.
+  const Guid zero = *Guid::parse("00000000-0000-0000-0000-000000000000");
+  int digit_index = 0;
+  for (std::size_t i = 0; i < ok.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) continue;
+    const int shift = 4 * (31 - digit_index++);
+    for (int c = 0; c < 256; ++c) {
+      std::string t(36, '0');
+      t[8] = t[13] = t[18] = t[23] = '-';
+      t[i] = static_cast<char>(c);
+      const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+      const auto got = Guid::parse(t);
+      ASSERT_EQ(got.has_value(), hex) << i << " " << c;
+      if (!hex) continue;
+      const std::uint64_t v = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+      Guid want = zero;
+      (shift >= 64 ? want.hi : want.lo) |= v << (shift % 64);
+      ASSERT_EQ(*got, want) << i << " " << c;
+    }
+  }
   EXPECT_FALSE(Guid::parse(ok.substr(1)));
   EXPECT_FALSE(Guid::parse(ok + "0"));
   EXPECT_FALSE(Guid::parse("{" + ok));
