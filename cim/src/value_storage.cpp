@@ -102,16 +102,16 @@ void Value::init_text(std::string_view text) {
     if (!text.empty()) std::memcpy(st_.sh.chars, text.data(), text.size());
     st_.sh.size = static_cast<std::uint8_t>(text.size());
   } else {
+    new (&st_.s) std::string(text);  // built first: if it throws, the value stays null
     kind_ = Kind::kString;
-    new (&st_.s) std::string(text);
   }
 }
 void Value::init_text(std::string&& text) {
   if (text.size() <= kShortCapacity) {
     init_text(std::string_view(text));
   } else {
-    kind_ = Kind::kString;
     new (&st_.s) std::string(std::move(text));
+    kind_ = Kind::kString;
   }
 }
 

@@ -48,5 +48,20 @@ TEST(ReadRegularFile, RefusesAFileOverTheLimitAndNamesIt) {
   fs::remove(p);
 }
 
+// A regular file whose size says nothing (0, as /proc's files report) is read by growing the
+// buffer, and one that turns out larger than the limit is refused while being read.
+TEST(ReadRegularFile, AFileLargerThanItsSizeSaysIsReadByGrowingAndStillLimited) {
+  const std::string path = "/proc/self/maps";  // regular, st_size 0, a few KB of text
+  if (!fs::is_regular_file(path)) GTEST_SKIP() << path << " is not a regular file here";
+  auto got = read_regular_file(path, std::size_t{1} << 20, "the fixture");
+  ASSERT_TRUE(got.ok()) << got.status().to_string();
+  EXPECT_GT(got->size(), 16U);
+  EXPECT_NE(got->find('\n'), std::string::npos);
+  auto limited = read_regular_file(path, 16, "the fixture");
+  ASSERT_FALSE(limited.ok());
+  EXPECT_EQ(limited.status().message(),
+            "the fixture '" + path + "' grew past 16 bytes while being read");
+}
+
 }  // namespace
 }  // namespace hvsnap::cim

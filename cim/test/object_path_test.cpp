@@ -23,6 +23,21 @@ TEST(ObjectPath, ParsesTheFullWmiFormWithHostAndNamespace) {
   EXPECT_EQ(p->key("collectionid")->value, "5A1D7C1E-0000-4000-8000-000000000001");
 }
 
+TEST(ObjectPath, SetClassNameKeepsTheKeysAndTheRest) {
+  auto p = ObjectPath::parse(
+      R"(\\HV01\root\virtualization\v2:Msvm_ConcreteJob.InstanceID="5A1D7C1E-0000-4000-8000-000000000001")");
+  ASSERT_THAT(p, IsOk());
+  p->set_class_name(Name("msvm_concretejob"));
+  EXPECT_EQ(p->class_name(), "msvm_concretejob");
+  EXPECT_EQ(p->host(), "HV01");
+  EXPECT_EQ(p->name_space(), "root\\virtualization\\v2");
+  ASSERT_EQ(p->keys().size(), 1U);
+  EXPECT_EQ(p->key("InstanceID")->value, "5A1D7C1E-0000-4000-8000-000000000001");
+  EXPECT_EQ(
+      p->to_string(),
+      R"(\\HV01\root\virtualization\v2:msvm_concretejob.InstanceID="5A1D7C1E-0000-4000-8000-000000000001")");
+}
+
 TEST(ObjectPath, ParsesSlashNamespacesAndCanonicalisesThem) {
   auto p = ObjectPath::parse(
       R"(root/virtualization/v2:Msvm_ComputerSystem.CreationClassName="Msvm_ComputerSystem",Name="ABC")");

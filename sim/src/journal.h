@@ -21,14 +21,27 @@
 #include "hvsnap/sim/guid.h"
 #include "invariant.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define HVSNAP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HVSNAP_ASAN 1
+#endif
+#endif
+#ifdef HVSNAP_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 namespace hvsnap::sim {
 
 // Where a Journaled map's nodes live (decision 0117). A load's nodes come from one block sized
 // for its records, so that the load allocates by bumping a pointer and the host's end frees
 // the block at once instead of node by node; a node made later (by a case) comes from the heap
 // and goes back to it. A block's node a case erases is not reused: at most one per loaded
-// record. Blocks live as long as the map (a second load keeps the first's: the map's bucket
-// array may still be in it).
+// record. A new load into an empty map gives the earlier loads' blocks back first (release()),
+// so that a host loaded again and again — mutants reload before and after each read — keeps
+// one load's storage. Under AddressSanitizer a node freed inside a block is poisoned, so that a
+// use after its erase is still reported.
 class LoadBlocks final : public std::pmr::memory_resource {
  public:
   LoadBlocks() = default;
@@ -43,6 +56,21 @@ class LoadBlocks final : public std::pmr::memory_resource {
     end_ = next_ + bytes;
   }
   void stop() { next_ = end_ = nullptr; }
+  // Frees every block. Only when nothing allocated from them is still in use.
+  void release() {
+    stop();
+#ifdef HVSNAP_ASAN
+    for (const Block& b : blocks_)
+      ASAN_UNPOISON_MEMORY_REGION(b.data.get(), b.size);
+#endif
+    blocks_.clear();
+  }
+  std::size_t block_bytes() const {
+    std::size_t n = 0;
+    for (const Block& b : blocks_)
+      n += b.size;
+    return n;
+  }
 
  private:
   struct Block {
@@ -62,9 +90,18 @@ class LoadBlocks final : public std::pmr::memory_resource {
       return ::operator new(bytes, std::align_val_t(align));
     return ::operator new(bytes);
   }
-  void do_deallocate(void* p, std::size_t /*bytes*/, std::size_t align) override {
+  void do_deallocate(void* p, std::size_t bytes, std::size_t align) override {
+    const auto at = reinterpret_cast<std::uintptr_t>(p);
     for (const Block& b : blocks_) {
-      if (p >= b.data.get() && p < b.data.get() + b.size) return;  // freed with the block
+      const auto begin = reinterpret_cast<std::uintptr_t>(b.data.get());
+      if (at >= begin && at < begin + b.size) {  // freed with the block
+#ifdef HVSNAP_ASAN
+        ASAN_POISON_MEMORY_REGION(p, bytes);
+#else
+        (void)bytes;
+#endif
+        return;
+      }
     }
     // The unsized forms: Clang declares the sized ones only with -fsized-deallocation.
     if (align > __STDCPP_DEFAULT_NEW_ALIGNMENT__) {
@@ -167,6 +204,15 @@ class Journaled {
   // Between these, up to n records added (a load's, not journaled) take their nodes from one
   // block and the map has room for them without rehashing.
   void begin_load(std::size_t n) {
+    if (map_.empty()) {
+      // Nothing lives in the earlier loads' blocks but the bucket array: freed (into its
+      // block, or to the heap) with a map swapped in for it, then the blocks go.
+      {
+        Map fresh(&blocks_);
+        map_.swap(fresh);
+      }
+      blocks_.release();
+    }
     // A node: the next pointer, the key and slot, the cached hash; the bucket array: a pointer
     // a bucket, about one bucket a record. Rounded up generously: what does not fit goes to
     // the heap.
@@ -202,6 +248,7 @@ class Journaled {
     next_epoch();
   }
   std::size_t journal_size() const { return journal_.size(); }
+  std::size_t load_block_bytes() const { return blocks_.block_bytes(); }
 
  private:
   struct Entry {

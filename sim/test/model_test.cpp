@@ -5,6 +5,8 @@
 
 #include <rapidcheck/gtest.h>
 
+#include <cctype>
+
 #include "hvsnap/cim/testing/generators.h"
 
 namespace hvsnap::sim::testing {
@@ -120,6 +122,46 @@ TEST(Model, AssociatorFiltersAndReferences) {
   EXPECT_EQ(live.get_string("VirtualSystemType"), names::kTypeRealized);
   EXPECT_EQ(live.get_string("Parent"),
             assoc(*host, a, names::kMostCurrentSnapshot).at(0).path().to_string());
+}
+
+// CIM class names are case-insensitive: the fake recognises the classes clients poll by their
+// layout (decision 0118), which must find a class whatever its spelling, as the name
+// comparison it replaced did — for a path's class and for an AssocClass filter.
+TEST(Model, PathClassNamesResolveInAnyCase) {
+  auto host = make_host(kMinimal);
+  ASSERT_TRUE(host);
+  const auto g = group(*host, "g1");
+  const auto a = vm(*host, "vm-a");
+  const auto job = job_of(create_snapshot(*host, g));
+  ASSERT_EQ(wait_job(*host, job), 7U);
+  const auto s = assoc(*host, job, names::kAffectedJobElement).at(0).path();
+  const auto checkpoint = assoc(*host, a, names::kSnapshotOfVm).at(0).path();
+  const auto live = assoc(*host, a, names::kSettingsDefineState).at(0).path();
+  auto cased = [](std::string_view text, bool upper) {
+    std::string out(text);
+    for (char& c : out)
+      c = static_cast<char>(upper ? std::toupper(static_cast<unsigned char>(c))
+                                  : std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  for (const cim::ObjectPath& p : {job, a, g, s, checkpoint, live}) {
+    const auto canonical = host->get_instance(p);
+    ASSERT_TRUE(canonical.ok()) << p.to_string();
+    for (const bool upper : {false, true}) {
+      cim::ObjectPath spelt = p;
+      spelt.set_class_name(cim::Name(cased(p.class_name(), upper)));
+      const auto got = host->get_instance(spelt);
+      ASSERT_TRUE(got.ok()) << spelt.to_string() << ": " << got.status().to_string();
+      EXPECT_EQ(got->path().to_string(), canonical->path().to_string());
+      EXPECT_EQ(got->get_string("InstanceID"), canonical->get_string("InstanceID"));
+    }
+  }
+  for (const bool upper : {false, true}) {
+    const auto spelt = assoc(*host, job, cased(names::kAffectedJobElement, upper));
+    ASSERT_EQ(spelt.size(), 1U);
+    EXPECT_EQ(spelt[0].path().to_string(), s.to_string());
+    EXPECT_EQ(assoc(*host, a, cased(names::kSnapshotOfVm, upper)).size(), 1U);
+  }
 }
 
 TEST(Model, CollectionManagementService) {

@@ -72,7 +72,8 @@ struct ClientOptions {
   // (decision 0008).
   bool lean_waits = false;
   // A lean wait's first step and its largest (decision 0093: a VM start of 5 s on the fake is
-  // polled at 0, 1, 3 and 5 s — four reads, not seven; a live host waits at most 2 s more).
+  // polled at 1, 3 and 5 s since decision 0119 — three reads, not seven; a live host waits at
+  // most 2 s more).
   std::int64_t first_backoff_step_ms = 1000;
   std::int64_t max_poll_step_ms = 2000;
   // Lean reads (decision 0109): observations leave unread what the contract fixes (LeanReads,
