@@ -1,6 +1,7 @@
 // Test helper shared by the conformance tests that answer as a provider (observe_test,
-// lean_reads_test): a path of one key in the Hyper-V namespace, and an instance carrying its
-// key properties and the given ones.
+// lean_reads_test, state_change_wait_test): a path of one key in the Hyper-V namespace, an
+// instance carrying its key properties and the given ones, and a provider base for hosts that
+// only answer Gets and method calls.
 #pragma once
 
 #include <string>
@@ -11,6 +12,7 @@
 #include "hvsnap/cim/instance.h"
 #include "hvsnap/cim/names.h"
 #include "hvsnap/cim/object_path.h"
+#include "hvsnap/cim/provider.h"
 
 namespace hvsnap::conformance::test_support {
 
@@ -30,5 +32,22 @@ inline cim::Instance instance(const cim::ObjectPath& p,
   i.set_path(p);
   return i;
 }
+
+// A host with nothing to enumerate and no associations: its tests answer Gets and method calls.
+class GetsAndCallsOnly : public cim::Provider {
+ public:
+  cim::Result<std::vector<cim::Instance>> enumerate_instances(std::string_view,
+                                                              std::string_view) override {
+    return std::vector<cim::Instance>{};
+  }
+  cim::Result<std::vector<cim::Instance>> associators(const cim::ObjectPath&,
+                                                      const cim::AssociatorsFilter&) override {
+    return std::vector<cim::Instance>{};
+  }
+  cim::Result<std::vector<cim::Instance>> references(const cim::ObjectPath&,
+                                                     const cim::ReferencesFilter&) override {
+    return std::vector<cim::Instance>{};
+  }
+};
 
 }  // namespace hvsnap::conformance::test_support

@@ -42,7 +42,7 @@ class Clock final : public TargetControl {
 
 // RequestStateChange starts a job of kTakesMs; the VM is in its new state when the job ends.
 // Every read of a job is noted with the clock's time.
-class SlowVms final : public cim::Provider {
+class SlowVms final : public test_support::GetsAndCallsOnly {
  public:
   static constexpr std::int64_t kTakesMs = 5000;
   explicit SlowVms(std::shared_ptr<Clock> clock) : clock_(std::move(clock)) {}
@@ -58,18 +58,6 @@ class SlowVms final : public cim::Provider {
     const auto state = states_.find(id);
     const bool there = state != states_.end() && clock_->now_ms() >= state->second.second;
     return instance(p, {{"EnabledState", Value::uint16(there ? state->second.first : 3)}});
-  }
-  cim::Result<std::vector<Instance>> enumerate_instances(std::string_view,
-                                                         std::string_view) override {
-    return std::vector<Instance>{};
-  }
-  cim::Result<std::vector<Instance>> associators(const ObjectPath&,
-                                                 const cim::AssociatorsFilter&) override {
-    return std::vector<Instance>{};
-  }
-  cim::Result<std::vector<Instance>> references(const ObjectPath&,
-                                                const cim::ReferencesFilter&) override {
-    return std::vector<Instance>{};
   }
   cim::Result<cim::MethodResult> invoke_method(const ObjectPath& vm, std::string_view,
                                                const cim::PropertyList& in) override {
