@@ -6,6 +6,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hvsnap/cim/codes.h"
@@ -45,6 +46,7 @@ class Clock final : public TargetControl {
 class SlowVms final : public test_support::GetsAndCallsOnly {
  public:
   static constexpr std::int64_t kTakesMs = 5000;
+  static constexpr std::string_view kAlreadyThere = "Z";  // the VM that changes synchronously
   explicit SlowVms(std::shared_ptr<Clock> clock) : clock_(std::move(clock)) {}
 
   cim::Result<Instance> get_instance(const ObjectPath& p) override {
@@ -61,9 +63,13 @@ class SlowVms final : public test_support::GetsAndCallsOnly {
   }
   cim::Result<cim::MethodResult> invoke_method(const ObjectPath& vm, std::string_view,
                                                const cim::PropertyList& in) override {
+    const auto requested = cim::find(in, "RequestedState")->as_uint().value_or(0);
+    if (model::id_of(vm) == kAlreadyThere) {  // answers 0: no job, the VM is there at once
+      states_[model::id_of(vm)] = {static_cast<std::uint16_t>(requested), clock_->now_ms()};
+      return cim::MethodResult{0, {}};
+    }
     const std::string job = "J" + std::to_string(ends_.size() + 1);
     ends_[job] = clock_->now_ms() + kTakesMs;
-    const auto requested = cim::find(in, "RequestedState")->as_uint().value_or(0);
     states_[model::id_of(vm)] = {static_cast<std::uint16_t>(requested), ends_[job]};
     cim::MethodResult r{cim::ReturnCode::kJobStarted, {}};
     r.out.push_back({cim::Name("Job"), Value::reference(path(names::kJob, "InstanceID", job))});
@@ -96,6 +102,17 @@ TEST(StateChangeWait, ALeanWaitReadsTheFirstJobOnlyAfterItsFirstStep) {
   // end, as before; the same clock steps as a wait that reads at 0.
   EXPECT_EQ(run.host->job_reads_["J1"], (std::vector<std::int64_t>{1000, 3000, 5000}));
   EXPECT_EQ(run.host->job_reads_["J2"], (std::vector<std::int64_t>{5000}));
+  EXPECT_EQ(run.clock->steps_, (std::vector<std::int64_t>{1000, 2000, 2000}));
+}
+
+TEST(StateChangeWait, TheLateFirstReadIsTheFirstJobsWhenAVmAnsweredZero) {
+  SlowHost run;
+  ClientOptions o;
+  o.lean_waits = true;
+  Client cl(Target{run.host, run.clock, {}}, o);
+  // Z answers 0 (no job to read); B's job, the first one, gets the late first read.
+  ASSERT_TRUE(cl.change_states({{vm("Z"), 2}, {vm("B"), 2}}).ok());
+  EXPECT_EQ(run.host->job_reads_["J1"], (std::vector<std::int64_t>{1000, 3000, 5000}));
   EXPECT_EQ(run.clock->steps_, (std::vector<std::int64_t>{1000, 2000, 2000}));
 }
 
