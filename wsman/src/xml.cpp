@@ -112,7 +112,9 @@ bool declares(pugi::xml_node n, std::string_view prefix) {
 bool is_nil(pugi::xml_node n, PrefixMemo* parent) {
   // Most properties a host sends are nil (xsi:nil="true", decision 0121): the attribute's
   // local part is compared in place, and its prefix resolved only for a "nil".
-  for (pugi::xml_attribute a = n.first_attribute(); a; a = a.next_attribute()) {
+  pugi::xml_attribute first = n.first_attribute();
+  if (!first) return false;  // most values that are not nil carry no attribute at all
+  for (pugi::xml_attribute a = first; a; a = a.next_attribute()) {
     const char* name = a.name();
     const char* colon = std::strchr(name, ':');
     const char* local = colon != nullptr ? colon + 1 : name;
@@ -120,8 +122,10 @@ bool is_nil(pugi::xml_node n, PrefixMemo* parent) {
     const std::string_view prefix =
         colon != nullptr ? std::string_view(name, static_cast<std::size_t>(colon - name))
                          : std::string_view();
+    // n declares nothing when this is its only attribute (a nil property's usual form).
+    const bool declares_none = a == first && !a.next_attribute();
     const std::string_view ns =
-        parent != nullptr && parent->at() == n.parent() && !declares(n, prefix)
+        parent != nullptr && parent->at() == n.parent() && (declares_none || !declares(n, prefix))
             ? parent->resolve(prefix)
             : resolve(n, prefix);
     if (ns == "http://www.w3.org/2001/XMLSchema-instance") {
@@ -149,35 +153,19 @@ std::string trimmed_text(pugi::xml_node n) {
 }
 
 int depth(pugi::xml_node root) {
-  // Down to the first child element, else on to the next sibling element, else back up to
-  // the nearest ancestor that has one: every element once, with no stack (decision 0121).
-  auto next_element = [](pugi::xml_node n) {
-    while (n && n.type() != pugi::node_element)
-      n = n.next_sibling();
-    return n;
-  };
   int deepest = 0;
-  int d = 0;
-  pugi::xml_node n = next_element(root.first_child());
-  if (!n) return 0;
-  d = 1;
-  while (true) {
+  std::vector<std::pair<pugi::xml_node, int>> stack;
+  stack.reserve(64);  // a request's usual breadth and depth, so that it does not regrow
+  stack.emplace_back(root, 0);
+  while (!stack.empty()) {
+    auto [n, d] = stack.back();
+    stack.pop_back();
     deepest = std::max(deepest, d);
-    if (pugi::xml_node c = next_element(n.first_child())) {
-      n = c;
-      ++d;
-      continue;
-    }
-    while (true) {
-      if (pugi::xml_node s = next_element(n.next_sibling())) {
-        n = s;
-        break;
-      }
-      n = n.parent();
-      --d;
-      if (d == 0 || n == root) return deepest;
+    for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
+      if (c.type() == pugi::node_element) stack.emplace_back(c, d + 1);
     }
   }
+  return deepest;
 }
 
 namespace {
