@@ -120,24 +120,25 @@ struct Layout {
   cim::PropertyTablePtr table;
   std::vector<std::string_view> names;  // views of the table's names
   std::vector<const cim::schema::Type*> types;
+  std::uint64_t used = 0;  // Layouts::clock at its last use
 };
 
-// Remembered per thread (no lock), for at most kClasses classes of at most kProperties
-// properties each: a host that sends endless new classes or huge ones only leaves the rest
-// to the general reading.
-constexpr std::size_t kClasses = 64;
+// Remembered per thread (no lock): at most kPerClass layouts of one class (the suite reads
+// some classes whole and some, through IncludeResultProperty, in part; the least recently
+// used one gives way), kLayouts in all, each of at most kProperties properties. A host that
+// sends endless new classes or huge ones only leaves the rest to the general reading.
+constexpr std::size_t kPerClass = 4;
+constexpr std::size_t kLayouts = 128;
 constexpr std::size_t kProperties = 1024;
 
-std::vector<Layout>& layouts() {
-  thread_local std::vector<Layout> all;
-  return all;
-}
+struct Layouts {
+  std::vector<Layout> all;
+  std::uint64_t clock = 0;  // stamps each use, for the least recently used of a class
+};
 
-Layout* layout_of(std::string_view class_name) {
-  for (Layout& l : layouts()) {
-    if (l.class_name == class_name) return &l;
-  }
-  return nullptr;
+Layouts& layouts() {
+  thread_local Layouts memo;
+  return memo;
 }
 
 // Do e's child elements carry exactly the layout's names, in its order?
@@ -149,6 +150,18 @@ bool matches(const Layout& l, pugi::xml_node e) {
     ++k;
   }
   return k == l.names.size();
+}
+
+// The remembered layout of e's class that e's children match, or nullptr.
+Layout* layout_for(std::string_view class_name, pugi::xml_node e) {
+  Layouts& m = layouts();
+  for (Layout& l : m.all) {
+    if (l.class_name == class_name && matches(l, e)) {
+      l.used = ++m.clock;
+      return &l;
+    }
+  }
+  return nullptr;
 }
 
 // The layout of e's children when each name occurs once (else nullptr: the general reading).
@@ -174,13 +187,22 @@ Layout* learn(std::string_view class_name, const Grouped& groups) {
   for (const auto& p : made.table->properties())
     made.names.push_back(p.name.view());
   made.types = std::move(types);
-  if (Layout* old = layout_of(class_name)) {
-    *old = std::move(made);
-    return old;
+  Layouts& m = layouts();
+  made.used = ++m.clock;
+  Layout* oldest = nullptr;
+  std::size_t of_class = 0;
+  for (Layout& l : m.all) {
+    if (l.class_name != class_name) continue;
+    ++of_class;
+    if (oldest == nullptr || l.used < oldest->used) oldest = &l;
   }
-  if (layouts().size() >= kClasses) return nullptr;
-  layouts().push_back(std::move(made));
-  return &layouts().back();
+  if (of_class >= kPerClass) {
+    *oldest = std::move(made);
+    return oldest;
+  }
+  if (m.all.size() >= kLayouts) return nullptr;
+  m.all.push_back(std::move(made));
+  return &m.all.back();
 }
 
 // The CIM namespace named by the resource URI an instance element is in ("" when it names
@@ -219,8 +241,8 @@ cim::Instance read_by_layout(pugi::xml_node e, std::string_view class_name, cons
 cim::Result<cim::Instance> read_instance(pugi::xml_node e,
                                          std::vector<cim::WireProblem>& problems) {
   const std::string_view class_name = xml::local_name(e);
-  Layout* layout = layout_of(class_name);
-  if (layout == nullptr || !matches(*layout, e)) {
+  Layout* layout = layout_for(class_name, e);
+  if (layout == nullptr) {
     const Grouped groups = grouped(e);
     layout = learn(class_name, groups);
     if (layout == nullptr) {
