@@ -8,6 +8,7 @@
 
 #include <array>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -182,7 +183,13 @@ Layout* learn(std::string_view class_name, const Grouped& groups) {
   }
   Layout made;
   made.class_name = std::string(class_name);
-  made.table = std::make_shared<const cim::PropertyTable>(std::move(nulls));
+  try {
+    made.table = std::make_shared<const cim::PropertyTable>(std::move(nulls));
+  } catch (const std::invalid_argument&) {
+    // Names equal case-insensitively: grouped() made them one group, so this cannot happen;
+    // were it to, the general reading serves (never a crash on a host's answer).
+    return nullptr;
+  }
   made.names.reserve(groups.size());
   for (const auto& p : made.table->properties())
     made.names.push_back(p.name.view());
