@@ -387,13 +387,11 @@ std::string xsd_real_problem(std::string_view text) {
       text);
 }
 
-namespace {
-
 // cim::schema::type_of searches two sorted tables case-insensitively (about a thousand
 // instructions a name); an instance carries dozens of properties and an enumeration hundreds
 // of instances with the same names. Remembered per thread (no lock), for at most kNames
 // spellings (a host that sends endless new names only makes the rest uncached).
-const cim::schema::Type* schema_type(std::string_view name) {
+const cim::schema::Type* client_type_of(std::string_view name) {
   constexpr std::size_t kNames = 4096;
   struct Memo {
     std::deque<std::string> names;  // owns the keys' text (a deque never moves it)
@@ -409,33 +407,62 @@ const cim::schema::Type* schema_type(std::string_view name) {
   return t;
 }
 
+namespace {
+
+void note_problem(std::string_view owner, std::string_view name, std::string&& what,
+                  std::vector<cim::WireProblem>& problems) {
+  cim::WireProblem p{fmt::format("{}.{}", owner, name), std::move(what)};
+  if (std::find_if(problems.begin(), problems.end(), [&](const cim::WireProblem& q) {
+        return q.where == p.where && q.what == p.what;
+      }) == problems.end()) {
+    problems.push_back(std::move(p));
+  }
+}
+
 }  // namespace
+
+cim::Value read_client_element(pugi::xml_node e, std::string_view name, std::string_view owner,
+                               const cim::schema::Type* type, EprReader read_epr,
+                               std::vector<cim::WireProblem>& problems) {
+  const bool array = type != nullptr && type->array;
+  const bool typed = type != nullptr && type->type != CimType::kString;
+  Read r = typed ? read_typed(e, name, *type, read_epr) : read_untyped(e, read_epr);
+  if (!r.problem.empty()) note_problem(owner, name, std::move(r.problem), problems);
+  if (!r.scalar) {
+    // It could not be read even leniently: kept as text (as before the checks).
+    std::string text = xml::text(e);
+    if (!array) return Value::of(CimType::kString, cim::Scalar(std::move(text)));
+    std::vector<cim::Scalar> texts;
+    texts.emplace_back(std::move(text));
+    return Value::array(CimType::kString, std::move(texts));
+  }
+  const CimType got = typed ? type->type : r.type;
+  if (!array) return Value::of(got, std::move(*r.scalar));
+  std::vector<cim::Scalar> scalars;
+  scalars.push_back(std::move(*r.scalar));
+  return Value::array(got, std::move(scalars));
+}
 
 cim::Value read_client_value(std::span<const pugi::xml_node> elems, std::string_view name,
                              std::string_view owner, EprReader read_epr,
                              std::vector<cim::WireProblem>& problems, xml::PrefixMemo* scope) {
-  const cim::schema::Type* type = schema_type(name);
+  const cim::schema::Type* type = client_type_of(name);
   const bool array = (type != nullptr && type->array) || elems.size() > 1;
   bool all_nil = true;
   for (auto e : elems)
     all_nil = all_nil && xml::is_nil(e, scope);
   if (all_nil) return Value::null(type ? type->type : CimType::kString, array);
+  if (elems.size() == 1)
+    return read_client_element(elems.front(), name, owner, type, read_epr, problems);
   std::vector<cim::Scalar> scalars;
   CimType got = type != nullptr ? type->type : CimType::kString;
   bool as_text = false;
   for (auto e : elems) {
     // One element that is not all nil is not nil (asked once above).
-    if (elems.size() > 1 && xml::is_nil(e, scope)) continue;
+    if (xml::is_nil(e, scope)) continue;
     const bool typed = type != nullptr && type->type != CimType::kString;
     Read r = typed ? read_typed(e, name, *type, read_epr) : read_untyped(e, read_epr);
-    if (!r.problem.empty()) {
-      cim::WireProblem p{fmt::format("{}.{}", owner, name), std::move(r.problem)};
-      if (std::find_if(problems.begin(), problems.end(), [&](const cim::WireProblem& q) {
-            return q.where == p.where && q.what == p.what;
-          }) == problems.end()) {
-        problems.push_back(std::move(p));
-      }
-    }
+    if (!r.problem.empty()) note_problem(owner, name, std::move(r.problem), problems);
     if (!r.scalar) {
       as_text = true;
       scalars.emplace_back(xml::text(e));
@@ -450,11 +477,9 @@ cim::Value read_client_value(std::span<const pugi::xml_node> elems, std::string_
     for (auto e : elems) {
       if (!xml::is_nil(e, scope)) texts.emplace_back(xml::text(e));
     }
-    return array ? Value::array(CimType::kString, std::move(texts))
-                 : Value::of(CimType::kString, texts.front());
+    return Value::array(CimType::kString, std::move(texts));
   }
-  if (array) return Value::array(got, std::move(scalars));
-  return Value::of(got, std::move(scalars.front()));
+  return Value::array(got, std::move(scalars));
 }
 
 bool holds_epr(pugi::xml_node n) {

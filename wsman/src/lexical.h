@@ -14,6 +14,7 @@
 #include "hvsnap/cim/object_path.h"
 #include "hvsnap/cim/provider.h"
 #include "hvsnap/cim/result.h"
+#include "hvsnap/cim/schema.h"
 #include "hvsnap/cim/value.h"
 #include "xml.h"
 
@@ -29,6 +30,15 @@ cim::Value read_client_value(std::span<const pugi::xml_node> elems, std::string_
                              std::string_view owner, EprReader read_epr,
                              std::vector<cim::WireProblem>& problems,
                              xml::PrefixMemo* scope = nullptr);
+
+// The schema type the client reads a property or parameter of that name by (cim::schema::
+// type_of, remembered per thread), or nullptr.
+const cim::schema::Type* client_type_of(std::string_view name);
+// One element `e` of `name`, not nil (the caller asked), of `type` (client_type_of(name)) ->
+// its value, as read_client_value reads a property of one element.
+cim::Value read_client_element(pugi::xml_node e, std::string_view name, std::string_view owner,
+                               const cim::schema::Type* type, EprReader read_epr,
+                               std::vector<cim::WireProblem>& problems);
 
 // Does the element carry an endpoint reference (WS-Addressing ReferenceParameters or
 // EndpointReference)?

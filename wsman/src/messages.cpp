@@ -5,9 +5,6 @@
 
 #include <fmt/format.h>
 
-#include <array>
-#include <unordered_map>
-
 #include "hvsnap/cim/schema.h"
 #include "hvsnap/cim/text.h"
 #include "hvsnap/wsman/uris.h"
@@ -146,91 +143,6 @@ cim::Result<Value> read_value(std::span<const pugi::xml_node> elems, std::string
   return Value::of(got, std::move(scalars.front()));
 }
 
-namespace {
-
-// ASCII case-insensitive hashing and equality, for grouping element names without lowered
-// copies (CIM names are case-insensitive).
-struct IHash {
-  std::size_t operator()(std::string_view s) const {
-    std::uint64_t h = 14695981039346656037ULL;  // FNV-1a over the lowered bytes
-    for (char c : s) {
-      h ^= static_cast<unsigned char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
-      h *= 1099511628211ULL;
-    }
-    return static_cast<std::size_t>(h);
-  }
-};
-struct IEqual {
-  bool operator()(std::string_view a, std::string_view b) const { return cim::iequals(a, b); }
-};
-
-}  // namespace
-
-// Children of `parent` grouped by local name (case-insensitively), in first-seen order; the
-// names are views of the document's text. Linear in the number of children (issue: 50,000
-// parameters must not take seconds): the first kSmall names (an instance's few dozen
-// properties) are found in a small open-addressed table on the stack, without an allocation
-// per name; more through a hash index. The elements are then laid out group by group in one
-// array (a counting sort), without a vector per group (decision 0095).
-Grouped grouped(pugi::xml_node parent) {
-  constexpr std::size_t kSlots = 256;  // a power of two; at most half full
-  constexpr std::size_t kSmall = kSlots / 2;
-  constexpr std::uint32_t kFree = UINT32_MAX;
-  std::array<std::uint32_t, kSlots> slots;
-  slots.fill(kFree);
-  // The children, each with its group; then the groups' elements laid out side by side.
-  std::size_t children = 0;
-  for (pugi::xml_node c = parent.first_child(); c; c = c.next_sibling())
-    children += c.type() == pugi::node_element ? 1 : 0;
-  std::vector<std::pair<pugi::xml_node, std::uint32_t>> seen;
-  seen.reserve(children);
-  std::vector<std::pair<std::string_view, std::size_t>> names;  // name, elements
-  std::unordered_map<std::string_view, std::size_t, IHash, IEqual> index;
-  for (pugi::xml_node c = parent.first_child(); c; c = c.next_sibling()) {
-    if (c.type() != pugi::node_element) continue;
-    const std::string_view name = xml::local_name(c);
-    std::size_t at = names.size();
-    if (names.size() < kSmall) {
-      std::size_t h = IHash{}(name) & (kSlots - 1);
-      while (slots[h] != kFree && !cim::iequals(names[slots[h]].first, name))
-        h = (h + 1) & (kSlots - 1);
-      if (slots[h] == kFree) {
-        slots[h] = static_cast<std::uint32_t>(names.size());
-      } else {
-        at = slots[h];
-      }
-    } else {
-      if (index.empty()) {
-        for (std::size_t i = 0; i < names.size(); ++i)
-          index.emplace(names[i].first, i);
-      }
-      at = index.try_emplace(name, names.size()).first->second;
-    }
-    if (at == names.size()) {
-      names.emplace_back(name, 1);
-    } else {
-      ++names[at].second;
-    }
-    seen.emplace_back(c, static_cast<std::uint32_t>(at));
-  }
-  Grouped out;
-  out.nodes_.resize(seen.size());
-  std::vector<std::size_t> next(names.size());  // where each group's next element goes
-  for (std::size_t g = 0, at = 0; g < names.size(); ++g) {
-    next[g] = at;
-    at += names[g].second;
-  }
-  for (const auto& [node, g] : seen)
-    out.nodes_[next[g]++] = node;
-  out.groups_.reserve(names.size());
-  for (std::size_t g = 0, at = 0; g < names.size(); ++g) {
-    out.groups_.emplace_back(
-        names[g].first, std::span<const pugi::xml_node>(out.nodes_.data() + at, names[g].second));
-    at += names[g].second;
-  }
-  return out;
-}
-
 cim::Result<ObjectPath> path_from(std::string_view resource, pugi::xml_node selector_set) {
   auto res = uri::parse_resource_uri(resource);
   if (!res.ok()) return res.status();
@@ -267,23 +179,6 @@ cim::Result<ObjectPath> read_epr(pugi::xml_node n) {
   pugi::xml_node res = xml::child(params, uri::kWsman, "ResourceURI");
   if (!res) return cim::invalid_parameter("an endpoint reference has no ResourceURI");
   return path_from(xml::trimmed_text(res), xml::child(params, uri::kWsman, "SelectorSet"));
-}
-
-// An instance in a response (the client's side): each value by its type's lexical form, what
-// breaks it kept in `problems` (CS-READ-1, decision 0060).
-cim::Result<cim::Instance> read_instance(pugi::xml_node e,
-                                         std::vector<cim::WireProblem>& problems) {
-  auto res = uri::parse_resource_uri(xml::ns_of(e));
-  std::string ns = res.ok() ? res->name_space : std::string();
-  cim::Instance inst{cim::Name(xml::local_name(e))};
-  xml::PrefixMemo scope(e);
-  for (auto& [name, elems] : grouped(e)) {
-    inst.add(cim::Name(name),
-             read_client_value(elems, name, xml::local_name(e), &read_epr, problems, &scope));
-  }
-  ObjectPath p{cim::Name(ns), cim::Name(xml::local_name(e))};
-  inst.set_path(std::move(p));
-  return inst;
 }
 
 namespace {

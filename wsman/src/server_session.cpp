@@ -430,14 +430,37 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       head_ += "\r\n";
     }
     head_ += "\r\n";
-    lowest().expires_after(std::chrono::milliseconds(options().write_timeout_ms));
     const std::array<asio::const_buffer, 2> out{asio::buffer(head_), asio::buffer(res_->body())};
-    asio::async_write(stream_, out,
+    beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(out);
+    if constexpr (!kTls) {
+      // An answer the socket takes at once (its send buffer has room: every answer of the
+      // suite) is written here, in one non-blocking gather write, without a write deadline
+      // armed and cancelled nor an asynchronous round (decision 0121); what it does not take
+      // is written asynchronously, with the deadline, as before. Not with a pipelined request
+      // already buffered: that one is answered from the completion handler, so that a run of
+      // pipelined requests does not nest calls.
+      if (buffer_.size() == 0) {
+        beast::error_code ec;
+        auto& socket = lowest().socket();
+        if (!socket.non_blocking()) socket.non_blocking(true, ec);
+        const std::size_t n = ec ? 0 : socket.write_some(out, ec);
+        if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return close();
+        rest.consume(n);
+        if (beast::buffer_bytes(rest) == 0) return written();
+      }
+    }
+    lowest().expires_after(std::chrono::milliseconds(options().write_timeout_ms));
+    asio::async_write(stream_, rest,
                       [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                         if (ec) return self->close();
-                        if (self->keep_alive_) return self->next_request();
-                        self->finish();
+                        self->written();
                       });
+  }
+
+  // The answer is out: the next request, or the end of the connection.
+  void written() {
+    if (keep_alive_) return next_request();
+    finish();
   }
 
   // After a response that ends the connection: stop sending, then read (and drop) what the

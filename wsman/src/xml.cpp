@@ -110,16 +110,27 @@ bool declares(pugi::xml_node n, std::string_view prefix) {
 }  // namespace
 
 bool is_nil(pugi::xml_node n, PrefixMemo* parent) {
-  for (pugi::xml_attribute a = n.first_attribute(); a; a = a.next_attribute()) {
-    if (local_name(a.name()) != "nil") continue;
-    const std::string_view prefix = prefix_of(a.name());
+  // Most properties a host sends are nil (xsi:nil="true", decision 0121): the attribute's
+  // local part is compared in place, and its prefix resolved only for a "nil".
+  pugi::xml_attribute first = n.first_attribute();
+  if (!first) return false;  // most values that are not nil carry no attribute at all
+  for (pugi::xml_attribute a = first; a; a = a.next_attribute()) {
+    const char* name = a.name();
+    const char* colon = std::strchr(name, ':');
+    const char* local = colon != nullptr ? colon + 1 : name;
+    if (local[0] != 'n' || local[1] != 'i' || local[2] != 'l' || local[3] != '\0') continue;
+    const std::string_view prefix =
+        colon != nullptr ? std::string_view(name, static_cast<std::size_t>(colon - name))
+                         : std::string_view();
+    // n declares nothing when this is its only attribute (a nil property's usual form).
+    const bool declares_none = a == first && !a.next_attribute();
     const std::string_view ns =
-        parent != nullptr && parent->at() == n.parent() && !declares(n, prefix)
+        parent != nullptr && parent->at() == n.parent() && (declares_none || !declares(n, prefix))
             ? parent->resolve(prefix)
             : resolve(n, prefix);
     if (ns == "http://www.w3.org/2001/XMLSchema-instance") {
-      const std::string_view v = a.value();
-      return v == "true" || v == "1";
+      const char* v = a.value();
+      return (v[0] == '1' && v[1] == '\0') || std::strcmp(v, "true") == 0;
     }
   }
   return false;

@@ -392,5 +392,66 @@ TEST(WsmanXml, ManyParametersGroupCaseInsensitivelyBeyondTheSmallTable) {
   }
 }
 
+// The names of an instance's properties, in order.
+std::vector<std::string> names_of(const cim::Instance& i) {
+  std::vector<std::string> out;
+  for (const auto& p : i.properties())
+    out.push_back(p.name.str());
+  return out;
+}
+
+TEST(WsmanXml, InstancesOfAClassReadThroughItsLayoutReadAsEachOnItsOwn) {
+  // The client remembers a class's property elements (decision 0121): a later instance with
+  // the same names in the same order is read through that layout, one with other names, another
+  // case, another order or a repeated name is read on its own (and may become the layout).
+  // Each reading must be what the instance's own elements say.
+  const std::string names3 =
+      "<p:JobState>4</p:JobState><p:ElementName xsi:nil=\"true\"/>"
+      "<p:Name>a</p:Name>";
+  Read r = read(names3);
+  EXPECT_EQ(names_of(r.instance), (std::vector<std::string>{"JobState", "ElementName", "Name"}));
+  EXPECT_EQ(r.instance.get("JobState")->as_uint(), 4U);
+  EXPECT_TRUE(r.instance.get("ElementName")->is_null());
+  EXPECT_EQ(r.instance.get_string("Name"), "a");
+
+  // The same names: the nulls and values are this instance's, not the last one's.
+  r = read(
+      "<p:JobState xsi:nil=\"true\"/><p:ElementName>e</p:ElementName>"
+      "<p:Name xsi:nil=\"true\"/>");
+  EXPECT_EQ(names_of(r.instance), (std::vector<std::string>{"JobState", "ElementName", "Name"}));
+  ASSERT_TRUE(r.instance.get("JobState")->is_null());
+  EXPECT_EQ(r.instance.get("JobState")->type(), cim::CimType::kUint16);
+  EXPECT_EQ(r.instance.get_string("ElementName"), "e");
+  EXPECT_TRUE(r.instance.get("Name")->is_null());
+  EXPECT_TRUE(r.problems.empty());
+
+  // A form the type does not allow is reported through the layout too.
+  r = read(
+      "<p:JobState>Running</p:JobState><p:ElementName>e</p:ElementName>"
+      "<p:Name>n</p:Name>");
+  ASSERT_EQ(r.problems.size(), 1U);
+  EXPECT_EQ(r.problems.front().where, "Msvm_ConcreteJob.JobState");
+
+  // Another case, another order, one name fewer: read by its own names.
+  r = read("<p:name>b</p:name><p:jobstate>7</p:jobstate>");
+  EXPECT_EQ(names_of(r.instance), (std::vector<std::string>{"name", "jobstate"}));
+  EXPECT_EQ(r.instance.get("JobState")->as_uint(), 7U);
+  EXPECT_EQ(r.instance.get_string("Name"), "b");
+  EXPECT_EQ(r.instance.get("ElementName"), nullptr);
+
+  // A repeated name is an array, whatever layout was remembered.
+  r = read("<p:name>x</p:name><p:Name>y</p:Name><p:jobstate>7</p:jobstate>");
+  EXPECT_EQ(names_of(r.instance), (std::vector<std::string>{"name", "jobstate"}));
+  ASSERT_TRUE(r.instance.get("Name")->is_array());
+  EXPECT_EQ(r.instance.get("Name")->items().size(), 2U);
+
+  // And the first names again, as the first time.
+  r = read(names3);
+  EXPECT_EQ(names_of(r.instance), (std::vector<std::string>{"JobState", "ElementName", "Name"}));
+  EXPECT_EQ(r.instance.get("JobState")->as_uint(), 4U);
+  EXPECT_EQ(r.instance.path().class_name(), "Msvm_ConcreteJob");
+  EXPECT_EQ(r.instance.path().name_space(), "root\\virtualization\\v2");
+}
+
 }  // namespace
 }  // namespace hvsnap::wsman
