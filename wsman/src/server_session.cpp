@@ -443,10 +443,12 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         beast::error_code ec;
         auto& socket = lowest().socket();
         if (!socket.non_blocking()) socket.non_blocking(true, ec);
-        const std::size_t n = ec ? 0 : socket.write_some(out, ec);
-        if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return close();
-        rest.consume(n);
-        if (beast::buffer_bytes(rest) == 0) return written();
+        if (!ec) {  // a socket that cannot be made non-blocking is written asynchronously
+          const std::size_t n = socket.write_some(out, ec);
+          if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return close();
+          rest.consume(n);
+          if (beast::buffer_bytes(rest) == 0) return written();
+        }
       }
     }
     lowest().expires_after(std::chrono::milliseconds(options().write_timeout_ms));
