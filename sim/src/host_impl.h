@@ -294,7 +294,7 @@ struct Host::Impl {
   std::set<Guid> active_jobs;                       // not yet terminal
   std::multimap<std::int64_t, Guid> removal_queue;  // terminal jobs by removal time
   std::vector<Guid> read_jobs;                      // jobs returned by the current read
-  std::vector<Guid> due_scratch;                    // reused by advance()
+  std::vector<std::pair<Guid, std::int64_t>> due_scratch;  // reused by advance()
 
   // --- host.cpp ---
   void load(HostState state);
