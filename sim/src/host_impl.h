@@ -173,6 +173,25 @@ class Slots {
     if (i == kNoSlot) return;  // not a member at this build
     set_slot(i, std::move(v));
   }
+  // The same with the value `make()` returns, made where the instance keeps it
+  // (Instance::set_slot_made, decision 0123): for the values of the instances read on every
+  // poll, none made as a temporary and moved.
+  template <class Make>
+  [[gnu::always_inline]] void set(Hot name, Make&& make) {
+    if (hot_ == nullptr) {
+      set_by_name(name, make());
+      return;
+    }
+    const std::uint32_t i = hot_[static_cast<std::size_t>(name)];
+    if (i == kNoSlot) return;  // not a member at this build
+    const std::uint8_t type = types_[i];
+    inst_->set_slot_made(i, [&] {
+      cim::Value v = make();
+      // The declared CIM type (decision 0014): a mismatch is a bug in the fake.
+      HVSNAP_ASSERT(type == ClassLayout::type_tag(v.type(), v.is_array()));
+      return v;
+    });
+  }
 
  private:
   void set_by_name(Hot name, cim::Value&& v);
