@@ -212,7 +212,11 @@ const ClassLayout* Host::Impl::assoc_layout(const AssocDef& def) const {
 
 // A class this host knows: a table class that exists at its build, or a CIM base class.
 bool Host::Impl::class_exists(std::string_view cls) const {
-  if (cim::schema::find_class(cls) != nullptr) return layout_of(cls) != nullptr;
+  // A layout is made for every schema class at this build, so a class with one is in the
+  // schema: it is looked for first (decision 0123: the AssocClass and ResultClass of every
+  // association read, found without a second case-insensitive look-up).
+  if (layout_of(cls) != nullptr) return true;
+  if (cim::schema::find_class(cls) != nullptr) return false;  // not at this build
   return known_class(cls);
 }
 
