@@ -250,6 +250,12 @@ void Host::Impl::materialize(const Node& node, Instance& into) {
   fill_path(node, into.path_to_fill());
   const ObjectPath& path = into.path();
   auto key_text = [&path](std::string_view key) { return Value::string(path.key(key)->value); };
+  // The text of the one key fill_path gave a job, snapshot or collection path: read where it
+  // is, not looked up by name (decision 0123).
+  auto only_key = [&path](std::string_view key) -> std::string_view {
+    HVSNAP_ASSERT(path.keys().size() == 1 && path.keys().front().name.view() == key);
+    return path.keys().front().value;
+  };
   switch (node.kind) {
     case NodeKind::kHost:
       s.set("CreationClassName", text(fix.computer_system));
@@ -285,7 +291,7 @@ void Host::Impl::materialize(const Node& node, Instance& into) {
     }
     case NodeKind::kLiveVssd: {
       const Vm& vm = must(vms, node.id);
-      const std::string_view id = path.key("InstanceID")->value;
+      const std::string_view id = only_key("InstanceID");
       s.set(Hot::kInstanceID, [&] { return Value::string(id); });
       s.set(Hot::kElementName, [&] { return Value::string(std::string_view(vm.name)); });
       s.set(Hot::kVirtualSystemIdentifier, [&] { return Value::string(GuidText(vm.id).view()); });
@@ -306,7 +312,7 @@ void Host::Impl::materialize(const Node& node, Instance& into) {
     case NodeKind::kSnapshot: {
       const Snapshot& sn = must(snapshots, node.id);
       const Vm& vm = must(vms, sn.vm);
-      const std::string_view id = path.key("InstanceID")->value;
+      const std::string_view id = only_key("InstanceID");
       s.set(Hot::kInstanceID, [&] { return Value::string(id); });
       s.set(Hot::kElementName, [&] {
         return sn.name.empty() ? Value::string(display_name(vm.name, sn.created_ms).view())
@@ -347,7 +353,7 @@ void Host::Impl::materialize(const Node& node, Instance& into) {
     }
     case NodeKind::kSnapshotCollection: {
       const SnapshotCollection& c = must(collections, node.id);
-      const std::string_view id = path.key("CollectionID")->value;
+      const std::string_view id = only_key("CollectionID");
       s.set(Hot::kCollectionID, [&] { return Value::string(id); });
       const Group* g = groups.find(c.group);
       s.set(Hot::kElementName, [&] {
@@ -360,7 +366,7 @@ void Host::Impl::materialize(const Node& node, Instance& into) {
     case NodeKind::kJob: {
       const Job& j = must(jobs, node.id);
       read_jobs.push_back(j.id);
-      set_job(*this, j, path.key("InstanceID")->value, s);
+      set_job(*this, j, only_key("InstanceID"), s);
       break;
     }
     case NodeKind::kVsms:
