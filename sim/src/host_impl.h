@@ -58,6 +58,10 @@ struct Node {
 
 inline constexpr std::size_t kNodeKinds = 17;
 
+// The nodes one association links to one node: a few (a group's members, a collection's
+// snapshots), kept inside the list so that a read allocates nothing for them (decision 0123).
+using NodeList = boost::container::small_vector<Node, 8>;
+
 struct AssocDef;
 
 // The properties one class has at the host's build, in the schema table's order (decision
@@ -374,7 +378,7 @@ struct Host::Impl {
   bool visible(const SnapshotCollection& c) const { return reads > c.visible_after_read; }
   bool exists_visibly(const Node& node) const;
   std::vector<Node> all_of(NodeKind kind) const;
-  std::vector<Node> links(const AssocDef& def, const Node& from, bool from_a) const;
+  NodeList links(const AssocDef& def, const Node& from, bool from_a) const;
   cim::Instance association_instance(const AssocDef& def, const Node& a, const Node& b) const;
   cim::Result<std::vector<cim::Instance>> enumerate(std::string_view name_space,
                                                     std::string_view class_name);

@@ -86,9 +86,8 @@ std::vector<Node> Host::Impl::all_of(NodeKind kind) const {
   return out;
 }
 
-std::vector<Node> Host::Impl::links(const AssocDef& def, const Node& from, bool from_a) const {
-  std::vector<Node> out;
-  out.reserve(8);
+NodeList Host::Impl::links(const AssocDef& def, const Node& from, bool from_a) const {
+  NodeList out;
   const NodeKind other = from_a ? def.kind_b : def.kind_a;
   auto add = [&](const Guid& id) {
     Node n{other, id};
@@ -279,8 +278,7 @@ cim::Result<std::vector<Instance>> Host::Impl::walk(const ObjectPath& object, bo
   }
   std::vector<Instance> out;
   out.reserve(4);
-  std::vector<Node> seen;  // ASSOCIATORS OF returns each object once
-  seen.reserve(8);
+  NodeList seen;  // ASSOCIATORS OF returns each object once
   for (const AssocDef& def : kAssocs) {
     // An association that cannot reach `from` is passed over before its class is compared
     // (decision 0118: most of the table, on every call).
