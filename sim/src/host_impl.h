@@ -314,9 +314,9 @@ struct Host::Impl {
   // the map's node (decision 0118: no allocation for each snapshot taken).
   using ChildList = boost::container::small_vector<Guid, 1>;
   Journaled<ChildList> children;
-  std::set<Guid> active_jobs;                       // not yet terminal
-  std::multimap<std::int64_t, Guid> removal_queue;  // terminal jobs by removal time
-  std::vector<Guid> read_jobs;                      // jobs returned by the current read
+  std::set<Guid> active_jobs;                              // not yet terminal
+  std::multimap<std::int64_t, Guid> removal_queue;         // terminal jobs by removal time
+  std::vector<Guid> read_jobs;                             // jobs returned by the current read
   std::vector<std::pair<Guid, std::int64_t>> due_scratch;  // reused by advance()
 
   // --- host.cpp ---

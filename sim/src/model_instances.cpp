@@ -112,9 +112,8 @@ void set_job(const Host::Impl& h, const Job& j, std::string_view instance_id, Sl
   s.set(Hot::kDeleteOnCompletion, [&] { return Value::boolean(false); });
   s.set(Hot::kTimeSubmitted, [&] { return Value::datetime(h.timestamp(j.submitted_ms)); });
   s.set(Hot::kStartTime, [&] { return Value::datetime(h.timestamp(j.start_ms)); });
-  s.set(Hot::kElapsedTime, [&] {
-    return Value::datetime(cim::DateTime::interval((end - j.start_ms) * 1000));
-  });
+  s.set(Hot::kElapsedTime,
+        [&] { return Value::datetime(cim::DateTime::interval((end - j.start_ms) * 1000)); });
   s.set(Hot::kTimeOfLastStateChange,
         [&] { return Value::datetime(h.timestamp(j.last_change_ms)); });
   s.set(Hot::kTimeBeforeRemoval, [&] {
@@ -300,7 +299,7 @@ void Host::Impl::materialize(const Node& node, Instance& into) {
             [&] { return Value::uint16(static_cast<std::uint16_t>(vm.checkpoint_type)); });
       s.set(Hot::kParent, [&] {
         return vm.most_current.is_nil() ? null_string()
-                                         : str(snapshot_path_text(host_name, vm.most_current));
+                                        : str(snapshot_path_text(host_name, vm.most_current));
       });
       s.set(Hot::kIsSaved, [&] {
         return Value::boolean(vm.state == VmState::kSaved || vm.state == VmState::kFastSaved ||
@@ -326,8 +325,7 @@ void Host::Impl::materialize(const Node& node, Instance& into) {
       s.set(Hot::kUserSnapshotType,
             [&] { return Value::uint16(static_cast<std::uint16_t>(sn.taken_as)); });
       s.set(Hot::kParent, [&] {
-        return sn.parent.is_nil() ? null_string()
-                                  : str(snapshot_path_text(host_name, sn.parent));
+        return sn.parent.is_nil() ? null_string() : str(snapshot_path_text(host_name, sn.parent));
       });
       s.set(Hot::kIsSaved, [&] { return Value::boolean(sn.saved_state); });
       s.set(Hot::kCreationTime, [&] { return Value::datetime(timestamp(sn.created_ms)); });
