@@ -127,6 +127,30 @@ void set_job(const Host::Impl& h, const Job& j, std::string_view instance_id, Sl
   s.set(Hot::kHealthState, [&] { return Value::uint16(5); });
 }
 
+// A snapshot VSSD's properties (contract §1): its key text given, constant texts borrowed.
+void set_snapshot(const Host::Impl& h, const Snapshot& sn, std::string_view id, Slots& s) {
+  const FixedValues& fix = fixed();
+  const Vm& vm = must(h.vms, sn.vm);
+  s.set(Hot::kInstanceID, [&] { return Value::string(id); });
+  s.set(Hot::kElementName, [&] {
+    return sn.name.empty() ? Value::string(h.display_name(vm.name, sn.created_ms).view())
+                           : Value::string(std::string_view(sn.name));
+  });
+  s.set(Hot::kVirtualSystemIdentifier, [&] { return Value::string(GuidText(vm.id).view()); });
+  s.set(Hot::kVirtualSystemType, [&] {
+    return Value::static_string(sn.kind == SnapshotKind::kRecovery ? fix.type_snapshot_recovery
+                                                                   : fix.type_snapshot_realized);
+  });
+  s.set(Hot::kUserSnapshotType,
+        [&] { return Value::uint16(static_cast<std::uint16_t>(sn.taken_as)); });
+  s.set(Hot::kParent, [&] {
+    return sn.parent.is_nil() ? Value::null(cim::CimType::kString)
+                              : Value::string(snapshot_path_text(h.host_name, sn.parent));
+  });
+  s.set(Hot::kIsSaved, [&] { return Value::boolean(sn.saved_state); });
+  s.set(Hot::kCreationTime, [&] { return Value::datetime(h.timestamp(sn.created_ms)); });
+}
+
 }  // namespace
 
 // --- schema layouts (decision 0014) ---
@@ -308,29 +332,9 @@ void Host::Impl::materialize(const Node& node, Instance& into) {
       s.set(Hot::kCreationTime, [&] { return Value::datetime(timestamp(vm.created_ms)); });
       break;
     }
-    case NodeKind::kSnapshot: {
-      const Snapshot& sn = must(snapshots, node.id);
-      const Vm& vm = must(vms, sn.vm);
-      const std::string_view id = only_key("InstanceID");
-      s.set(Hot::kInstanceID, [&] { return Value::string(id); });
-      s.set(Hot::kElementName, [&] {
-        return sn.name.empty() ? Value::string(display_name(vm.name, sn.created_ms).view())
-                               : Value::string(std::string_view(sn.name));
-      });
-      s.set(Hot::kVirtualSystemIdentifier, [&] { return Value::string(GuidText(vm.id).view()); });
-      s.set(Hot::kVirtualSystemType, [&] {
-        return text(sn.kind == SnapshotKind::kRecovery ? fix.type_snapshot_recovery
-                                                       : fix.type_snapshot_realized);
-      });
-      s.set(Hot::kUserSnapshotType,
-            [&] { return Value::uint16(static_cast<std::uint16_t>(sn.taken_as)); });
-      s.set(Hot::kParent, [&] {
-        return sn.parent.is_nil() ? null_string() : str(snapshot_path_text(host_name, sn.parent));
-      });
-      s.set(Hot::kIsSaved, [&] { return Value::boolean(sn.saved_state); });
-      s.set(Hot::kCreationTime, [&] { return Value::datetime(timestamp(sn.created_ms)); });
+    case NodeKind::kSnapshot:
+      set_snapshot(*this, must(snapshots, node.id), only_key("InstanceID"), s);
       break;
-    }
     case NodeKind::kGroup: {
       const Group& g = must(groups, node.id);
       s.set("CollectionID", key_text("CollectionID"));
