@@ -118,6 +118,28 @@ TEST(Instance, FromATableReadsAsTheListItStandsFor) {
   EXPECT_EQ(t, u);
 }
 
+// Decision 0123: a value made where the instance keeps it reads as set_slot's; a repeat
+// replaces it, a slot beyond the table is refused, and a maker that throws leaves the slot unset.
+TEST(Instance, SetSlotMadeReadsAsSetSlot) {
+  const auto table = wide_table(10);
+  Instance made("C", table);
+  Instance set("C", table);
+  made.set_slot_made(3, [] { return Value::uint16(3); });
+  made.set_slot_made(2, [] { return Value::string(std::string(60, 'x')); });  // owned text
+  set.set_slot(3, Value::uint16(3)).set_slot(2, Value::string(std::string(60, 'x')));
+  EXPECT_EQ(made, set);
+  made.set_slot_made(3, [] { return Value::uint16(4); });  // a repeat replaces
+  EXPECT_EQ(made.get_uint("P3"), 4U);
+  EXPECT_THROW(made.set_slot_made(10, [] { return Value::uint16(1); }), std::out_of_range);
+  EXPECT_THROW(made.set_slot_made(5, []() -> Value { throw std::runtime_error("maker"); }),
+               std::runtime_error);
+  ASSERT_NE(made.get("P5"), nullptr);
+  EXPECT_TRUE(made.get("P5")->is_null());
+  made.set_slot_made(5, [] { return Value::uint16(5); });  // still settable afterwards
+  EXPECT_EQ(made.get_uint("P5"), 5U);
+  EXPECT_EQ(made.properties()[2].value, Value::string(std::string(60, 'x')));
+}
+
 TEST(Instance, FromATableKeepsItsListInStepAndBecomesAListWhenReshaped) {
   Instance t("C", wide_table(10));
   const PropertyList& props = t.properties();

@@ -58,6 +58,10 @@ struct Node {
 
 inline constexpr std::size_t kNodeKinds = 17;
 
+// The nodes one association links to one node: a few (a group's members, a collection's
+// snapshots), kept inside the list so that a read allocates nothing for them (decision 0123).
+using NodeList = boost::container::small_vector<Node, 8>;
+
 struct AssocDef;
 
 // The properties one class has at the host's build, in the schema table's order (decision
@@ -172,6 +176,25 @@ class Slots {
     const std::uint32_t i = hot_[static_cast<std::size_t>(name)];
     if (i == kNoSlot) return;  // not a member at this build
     set_slot(i, std::move(v));
+  }
+  // The same with the value `make()` returns, made where the instance keeps it
+  // (Instance::set_slot_made, decision 0123): for the values of the instances read on every
+  // poll, none made as a temporary and moved.
+  template <class Make>
+  [[gnu::always_inline]] void set(Hot name, Make&& make) {
+    if (hot_ == nullptr) {
+      set_by_name(name, make());
+      return;
+    }
+    const std::uint32_t i = hot_[static_cast<std::size_t>(name)];
+    if (i == kNoSlot) return;  // not a member at this build
+    const std::uint8_t type = types_[i];
+    inst_->set_slot_made(i, [&] {
+      cim::Value v = make();
+      // The declared CIM type (decision 0014): a mismatch is a bug in the fake.
+      HVSNAP_ASSERT(type == ClassLayout::type_tag(v.type(), v.is_array()));
+      return v;
+    });
   }
 
  private:
@@ -291,10 +314,10 @@ struct Host::Impl {
   // the map's node (decision 0118: no allocation for each snapshot taken).
   using ChildList = boost::container::small_vector<Guid, 1>;
   Journaled<ChildList> children;
-  std::set<Guid> active_jobs;                       // not yet terminal
-  std::multimap<std::int64_t, Guid> removal_queue;  // terminal jobs by removal time
-  std::vector<Guid> read_jobs;                      // jobs returned by the current read
-  std::vector<Guid> due_scratch;                    // reused by advance()
+  std::set<Guid> active_jobs;                              // not yet terminal
+  std::multimap<std::int64_t, Guid> removal_queue;         // terminal jobs by removal time
+  std::vector<Guid> read_jobs;                             // jobs returned by the current read
+  std::vector<std::pair<Guid, std::int64_t>> due_scratch;  // reused by advance()
 
   // --- host.cpp ---
   void load(HostState state);
@@ -355,7 +378,7 @@ struct Host::Impl {
   bool visible(const SnapshotCollection& c) const { return reads > c.visible_after_read; }
   bool exists_visibly(const Node& node) const;
   std::vector<Node> all_of(NodeKind kind) const;
-  std::vector<Node> links(const AssocDef& def, const Node& from, bool from_a) const;
+  NodeList links(const AssocDef& def, const Node& from, bool from_a) const;
   cim::Instance association_instance(const AssocDef& def, const Node& a, const Node& b) const;
   cim::Result<std::vector<cim::Instance>> enumerate(std::string_view name_space,
                                                     std::string_view class_name);

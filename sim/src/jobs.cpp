@@ -100,18 +100,32 @@ void Host::Impl::advance(std::int64_t ms, bool explicit_advance) {
   };
   // Bounded: every round steps a due job or removes a terminal one, and a job takes at most
   // 2 steps per member (one more after a job-suspend) plus New/Starting/Running, a stall and
-  // its removal. Running past the bound is a job that is due and never moves: a bug.
-  std::size_t rounds_left = 1 + removal_queue.size();
-  for (const Guid& id : active_jobs)
-    rounds_left += 2 * must(jobs, id).members.size() + 8;
-  for (;; --rounds_left) {
-    HVSNAP_ASSERT(rounds_left > 0);
+  // its removal. Running past the bound is a job that is due and never moves: a bug. The bound
+  // is counted on the first round that finds something due (nothing has changed before it):
+  // most calls find nothing due by `target` and make one pass over the running jobs.
+  std::size_t rounds_left = 0;
+  // Each running job's due time, found once a round (decision 0123): shifting the clock to
+  // the round's time does not change it (a manual job's due time moves with both clocks).
+  std::vector<std::pair<Guid, std::int64_t>>& timed = due_scratch;  // reused across calls
+  for (bool counted = false;; --rounds_left) {
+    timed.clear();
     std::int64_t next = std::numeric_limits<std::int64_t>::max();
     for (const Guid& id : active_jobs) {
-      if (auto t = due_at(must(jobs, id))) next = std::min(next, *t);
+      if (auto t = due_at(must(jobs, id))) {
+        next = std::min(next, *t);
+        timed.emplace_back(id, *t);
+      }
     }
     if (!removal_queue.empty()) next = std::min(next, removal_queue.begin()->first);
+    HVSNAP_ASSERT(!counted || rounds_left > 0);
     if (next > target) break;
+    if (!counted) {
+      rounds_left = 1 + removal_queue.size();
+      for (const Guid& id : active_jobs)
+        rounds_left += 2 * must(jobs, id).members.size() + 8;
+      counted = true;
+      HVSNAP_ASSERT(rounds_left > 0);
+    }
     next = std::max(next, now_ms);
     if (explicit_advance) manual_ms += next - now_ms;
     now_ms = next;
@@ -119,13 +133,8 @@ void Host::Impl::advance(std::int64_t ms, bool explicit_advance) {
       jobs.erase(removal_queue.begin()->second);
       removal_queue.erase(removal_queue.begin());
     }
-    std::vector<Guid>& due = due_scratch;  // reused: advance() runs on every provider call
-    due.clear();
-    for (const Guid& id : active_jobs) {
-      if (auto t = due_at(must(jobs, id)); t && *t <= now_ms) due.push_back(id);
-    }
-    for (std::size_t i = 0; i < due.size(); ++i) {
-      if (active_jobs.count(due[i])) step(must_edit(jobs, due[i]));
+    for (const auto& [id, t] : timed) {  // in active_jobs' order, as they were found
+      if (t <= now_ms && active_jobs.count(id)) step(must_edit(jobs, id));
     }
   }
   if (explicit_advance) manual_ms += target - now_ms;

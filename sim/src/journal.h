@@ -122,6 +122,10 @@ class LoadBlocks final : public std::pmr::memory_resource {
 template <class T>
 class Journaled {
   struct Slot {
+    // Made inside the map's node from the record (decision 0123: a new record is moved once,
+    // where it was moved into a Slot and then into the node).
+    template <class... Args>
+    explicit Slot(std::uint32_t e, Args&&... r) : rec(std::forward<Args>(r)...), epoch(e) {}
     T rec;
     std::uint32_t epoch = 0;  // the case whose journal holds this record's value before it
   };
@@ -168,15 +172,14 @@ class Journaled {
   // The record, added default-constructed when absent.
   T& upsert(const Guid& id) {
     auto it = map_.find(id);
-    if (it == map_.end()) return add(id, T{});
+    if (it == map_.end()) return add(id);  // made in the map's node
     note(it->first, it->second);
     return it->second.rec;
   }
-  // Adds a record the map does not hold (asserted).
-  T& emplace(const Guid& id, T rec) {
-    HVSNAP_ASSERT(map_.count(id) == 0);
-    return add(id, std::move(rec));
-  }
+  // Adds a record the map does not hold (asserted). Taken by reference and moved once, into
+  // the map's node (decision 0123).
+  T& emplace(const Guid& id, T&& rec) { return add(id, std::move(rec)); }
+  T& emplace(const Guid& id, const T& rec) { return add(id, rec); }
   bool erase(const Guid& id) {
     auto it = map_.find(id);
     if (it == map_.end()) return false;
@@ -194,9 +197,9 @@ class Journaled {
     for (auto& r : records) {
       const Guid id = r.id;
       if constexpr (std::is_const_v<Records>) {
-        map_.emplace(id, Slot{r, 0});
+        map_.try_emplace(id, 0U, r);
       } else {
-        map_.emplace(id, Slot{std::move(r), 0});
+        map_.try_emplace(id, 0U, std::move(r));
       }
     }
     end_load();
@@ -239,7 +242,7 @@ class Journaled {
     for (std::size_t i = journal_.size(); i-- > 0;) {
       Entry& e = journal_[i];
       if (e.prev) {
-        map_.insert_or_assign(e.id, Slot{std::move(*e.prev), 0});
+        map_.insert_or_assign(e.id, Slot(0, std::move(*e.prev)));
       } else {
         map_.erase(e.id);
       }
@@ -268,11 +271,16 @@ class Journaled {
     journal_.push_back(Entry{id, slot.rec});
     slot.epoch = epoch_;
   }
-  T& add(const Guid& id, T rec) {
+  // A key the map does not hold (asserted: try_emplace adds nothing for one it holds).
+  // The record is made from `rec` (none: default-constructed) inside the map's node.
+  template <class... Rec>
+  T& add(const Guid& id, Rec&&... rec) {
     // An absent key: journaled as absent (harmless when the case had already journaled it,
     // e.g. erased and re-created: the older entry is replayed last).
     if (epoch_ != 0) journal_.push_back(Entry{id, std::nullopt});
-    return map_.emplace(id, Slot{std::move(rec), epoch_}).first->second.rec;
+    auto [it, added] = map_.try_emplace(id, epoch_, std::forward<Rec>(rec)...);
+    HVSNAP_ASSERT(added);
+    return it->second.rec;
   }
 
   LoadBlocks blocks_;  // before map_: destroyed after it

@@ -94,7 +94,7 @@ bool known_class(std::string_view cls) {
 
 // Is `cls` the class `ancestor` or one of its subclasses?
 bool is_a(std::string_view cls, std::string_view ancestor) {
-  if (cim::iequals(cls, ancestor)) return true;
+  if (cls == ancestor || cim::iequals(cls, ancestor)) return true;  // spelt alike: no folding
   // Every proper ancestor here is a CIM_ base class, so other names match only exactly;
   // this keeps the common AssocClass=Msvm_… filter to one comparison.
   if (ancestor.size() < 4 || !cim::iequals(ancestor.substr(0, 4), "CIM_")) return false;

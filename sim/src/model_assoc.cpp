@@ -86,9 +86,8 @@ std::vector<Node> Host::Impl::all_of(NodeKind kind) const {
   return out;
 }
 
-std::vector<Node> Host::Impl::links(const AssocDef& def, const Node& from, bool from_a) const {
-  std::vector<Node> out;
-  out.reserve(8);
+NodeList Host::Impl::links(const AssocDef& def, const Node& from, bool from_a) const {
+  NodeList out;
   const NodeKind other = from_a ? def.kind_b : def.kind_a;
   auto add = [&](const Guid& id) {
     Node n{other, id};
@@ -212,7 +211,11 @@ const ClassLayout* Host::Impl::assoc_layout(const AssocDef& def) const {
 
 // A class this host knows: a table class that exists at its build, or a CIM base class.
 bool Host::Impl::class_exists(std::string_view cls) const {
-  if (cim::schema::find_class(cls) != nullptr) return layout_of(cls) != nullptr;
+  // A layout is made for every schema class at this build, so a class with one is in the
+  // schema: it is looked for first (decision 0123: the AssocClass and ResultClass of every
+  // association read, found without a second case-insensitive look-up).
+  if (layout_of(cls) != nullptr) return true;
+  if (cim::schema::find_class(cls) != nullptr) return false;  // not at this build
   return known_class(cls);
 }
 
@@ -275,8 +278,7 @@ cim::Result<std::vector<Instance>> Host::Impl::walk(const ObjectPath& object, bo
   }
   std::vector<Instance> out;
   out.reserve(4);
-  std::vector<Node> seen;  // ASSOCIATORS OF returns each object once
-  seen.reserve(8);
+  NodeList seen;  // ASSOCIATORS OF returns each object once
   for (const AssocDef& def : kAssocs) {
     // An association that cannot reach `from` is passed over before its class is compared
     // (decision 0118: most of the table, on every call).

@@ -91,36 +91,64 @@ std::uint32_t worker_pid(const Guid& vm) {
 }
 
 // A job's properties (contract §3.2): its key text given, constant texts borrowed.
-void set_job(const Host::Impl& h, const Job& j, Value instance_id, Slots& s) {
+void set_job(const Host::Impl& h, const Job& j, std::string_view instance_id, Slots& s) {
   const FixedValues& fix = fixed();
   const bool terminal = cim::JobState(j.state).is_terminal();
   const std::int64_t end = terminal ? j.finished_ms : h.now_ms;
-  s.set(Hot::kInstanceID, std::move(instance_id));
-  s.set(Hot::kName, fix.job_kind(j.kind));
-  s.set(Hot::kElementName, fix.job_kind(j.kind));
-  s.set(Hot::kCaption, fix.job_kind(j.kind));
-  s.set(Hot::kJobType, Value::uint16(j.job_type));
-  s.set(Hot::kJobState, Value::uint16(job_display_state(j)));
-  s.set(Hot::kJobStatus, fix.job_status(j.state));
-  s.set(Hot::kPercentComplete, Value::uint16(j.percent));
-  s.set(Hot::kErrorCode, Value::uint16(j.error_code));
+  s.set(Hot::kInstanceID, [&] { return Value::string(instance_id); });
+  s.set(Hot::kName, [&] { return fix.job_kind(j.kind); });
+  s.set(Hot::kElementName, [&] { return fix.job_kind(j.kind); });
+  s.set(Hot::kCaption, [&] { return fix.job_kind(j.kind); });
+  s.set(Hot::kJobType, [&] { return Value::uint16(j.job_type); });
+  s.set(Hot::kJobState, [&] { return Value::uint16(job_display_state(j)); });
+  s.set(Hot::kJobStatus, [&] { return fix.job_status(j.state); });
+  s.set(Hot::kPercentComplete, [&] { return Value::uint16(j.percent); });
+  s.set(Hot::kErrorCode, [&] { return Value::uint16(j.error_code); });
   if (!j.error_description.empty())
-    s.set(Hot::kErrorDescription, Value::string(j.error_description));
+    s.set(Hot::kErrorDescription, [&] { return Value::string(j.error_description); });
   if (!j.error_summary.empty())
-    s.set(Hot::kErrorSummaryDescription, Value::string(j.error_summary));
-  s.set(Hot::kCancellable, Value::boolean(j.cancellable));
-  s.set(Hot::kDeleteOnCompletion, Value::boolean(false));
-  s.set(Hot::kTimeSubmitted, Value::datetime(h.timestamp(j.submitted_ms)));
-  s.set(Hot::kStartTime, Value::datetime(h.timestamp(j.start_ms)));
-  s.set(Hot::kElapsedTime, Value::datetime(cim::DateTime::interval((end - j.start_ms) * 1000)));
-  s.set(Hot::kTimeOfLastStateChange, Value::datetime(h.timestamp(j.last_change_ms)));
-  s.set(Hot::kTimeBeforeRemoval,
-        Value::datetime(cim::DateTime::interval(
-            (terminal ? j.time_before_removal_ms : h.timing.time_before_removal_ms) * 1000)));
+    s.set(Hot::kErrorSummaryDescription, [&] { return Value::string(j.error_summary); });
+  s.set(Hot::kCancellable, [&] { return Value::boolean(j.cancellable); });
+  s.set(Hot::kDeleteOnCompletion, [&] { return Value::boolean(false); });
+  s.set(Hot::kTimeSubmitted, [&] { return Value::datetime(h.timestamp(j.submitted_ms)); });
+  s.set(Hot::kStartTime, [&] { return Value::datetime(h.timestamp(j.start_ms)); });
+  s.set(Hot::kElapsedTime,
+        [&] { return Value::datetime(cim::DateTime::interval((end - j.start_ms) * 1000)); });
+  s.set(Hot::kTimeOfLastStateChange,
+        [&] { return Value::datetime(h.timestamp(j.last_change_ms)); });
+  s.set(Hot::kTimeBeforeRemoval, [&] {
+    return Value::datetime(cim::DateTime::interval(
+        (terminal ? j.time_before_removal_ms : h.timing.time_before_removal_ms) * 1000));
+  });
   const bool failed = terminal && !cim::JobState(j.state).is_success();
-  s.set(Hot::kOperationalStatus,
-        Value::static_array(cim::CimType::kUint16, failed ? fix.status_error : fix.status_ok));
-  s.set(Hot::kHealthState, Value::uint16(5));
+  s.set(Hot::kOperationalStatus, [&] {
+    return Value::static_array(cim::CimType::kUint16, failed ? fix.status_error : fix.status_ok);
+  });
+  s.set(Hot::kHealthState, [&] { return Value::uint16(5); });
+}
+
+// A snapshot VSSD's properties (contract §1): its key text given, constant texts borrowed.
+void set_snapshot(const Host::Impl& h, const Snapshot& sn, std::string_view id, Slots& s) {
+  const FixedValues& fix = fixed();
+  const Vm& vm = must(h.vms, sn.vm);
+  s.set(Hot::kInstanceID, [&] { return Value::string(id); });
+  s.set(Hot::kElementName, [&] {
+    return sn.name.empty() ? Value::string(h.display_name(vm.name, sn.created_ms).view())
+                           : Value::string(std::string_view(sn.name));
+  });
+  s.set(Hot::kVirtualSystemIdentifier, [&] { return Value::string(GuidText(vm.id).view()); });
+  s.set(Hot::kVirtualSystemType, [&] {
+    return Value::static_string(sn.kind == SnapshotKind::kRecovery ? fix.type_snapshot_recovery
+                                                                   : fix.type_snapshot_realized);
+  });
+  s.set(Hot::kUserSnapshotType,
+        [&] { return Value::uint16(static_cast<std::uint16_t>(sn.taken_as)); });
+  s.set(Hot::kParent, [&] {
+    return sn.parent.is_nil() ? Value::null(cim::CimType::kString)
+                              : Value::string(snapshot_path_text(h.host_name, sn.parent));
+  });
+  s.set(Hot::kIsSaved, [&] { return Value::boolean(sn.saved_state); });
+  s.set(Hot::kCreationTime, [&] { return Value::datetime(h.timestamp(sn.created_ms)); });
 }
 
 }  // namespace
@@ -245,6 +273,12 @@ void Host::Impl::materialize(const Node& node, Instance& into) {
   fill_path(node, into.path_to_fill());
   const ObjectPath& path = into.path();
   auto key_text = [&path](std::string_view key) { return Value::string(path.key(key)->value); };
+  // The text of the one key fill_path gave a job, snapshot or collection path: read where it
+  // is, not looked up by name (decision 0123).
+  auto only_key = [&path](std::string_view key) -> std::string_view {
+    HVSNAP_ASSERT(path.keys().size() == 1 && path.keys().front().name.view() == key);
+    return path.keys().front().value;
+  };
   switch (node.kind) {
     case NodeKind::kHost:
       s.set("CreationClassName", text(fix.computer_system));
@@ -280,38 +314,27 @@ void Host::Impl::materialize(const Node& node, Instance& into) {
     }
     case NodeKind::kLiveVssd: {
       const Vm& vm = must(vms, node.id);
-      s.set(Hot::kInstanceID, key_text("InstanceID"));
-      s.set(Hot::kElementName, str(vm.name));
-      s.set(Hot::kVirtualSystemIdentifier, Value::string(GuidText(vm.id).view()));
-      s.set(Hot::kVirtualSystemType, text(fix.type_realized));
-      s.set(Hot::kUserSnapshotType, Value::uint16(static_cast<std::uint16_t>(vm.checkpoint_type)));
-      s.set(Hot::kParent, vm.most_current.is_nil()
-                              ? null_string()
-                              : str(snapshot_path_text(host_name, vm.most_current)));
-      s.set(Hot::kIsSaved,
-            Value::boolean(vm.state == VmState::kSaved || vm.state == VmState::kFastSaved ||
-                           vm.state == VmState::kHibernated));
-      s.set(Hot::kCreationTime, Value::datetime(timestamp(vm.created_ms)));
+      const std::string_view id = only_key("InstanceID");
+      s.set(Hot::kInstanceID, [&] { return Value::string(id); });
+      s.set(Hot::kElementName, [&] { return Value::string(std::string_view(vm.name)); });
+      s.set(Hot::kVirtualSystemIdentifier, [&] { return Value::string(GuidText(vm.id).view()); });
+      s.set(Hot::kVirtualSystemType, [&] { return text(fix.type_realized); });
+      s.set(Hot::kUserSnapshotType,
+            [&] { return Value::uint16(static_cast<std::uint16_t>(vm.checkpoint_type)); });
+      s.set(Hot::kParent, [&] {
+        return vm.most_current.is_nil() ? null_string()
+                                        : str(snapshot_path_text(host_name, vm.most_current));
+      });
+      s.set(Hot::kIsSaved, [&] {
+        return Value::boolean(vm.state == VmState::kSaved || vm.state == VmState::kFastSaved ||
+                              vm.state == VmState::kHibernated);
+      });
+      s.set(Hot::kCreationTime, [&] { return Value::datetime(timestamp(vm.created_ms)); });
       break;
     }
-    case NodeKind::kSnapshot: {
-      const Snapshot& sn = must(snapshots, node.id);
-      const Vm& vm = must(vms, sn.vm);
-      s.set(Hot::kInstanceID, key_text("InstanceID"));
-      s.set(Hot::kElementName, sn.name.empty()
-                                   ? Value::string(display_name(vm.name, sn.created_ms).view())
-                                   : Value::string(std::string_view(sn.name)));
-      s.set(Hot::kVirtualSystemIdentifier, Value::string(GuidText(vm.id).view()));
-      s.set(Hot::kVirtualSystemType,
-            text(sn.kind == SnapshotKind::kRecovery ? fix.type_snapshot_recovery
-                                                    : fix.type_snapshot_realized));
-      s.set(Hot::kUserSnapshotType, Value::uint16(static_cast<std::uint16_t>(sn.taken_as)));
-      s.set(Hot::kParent,
-            sn.parent.is_nil() ? null_string() : str(snapshot_path_text(host_name, sn.parent)));
-      s.set(Hot::kIsSaved, Value::boolean(sn.saved_state));
-      s.set(Hot::kCreationTime, Value::datetime(timestamp(sn.created_ms)));
+    case NodeKind::kSnapshot:
+      set_snapshot(*this, must(snapshots, node.id), only_key("InstanceID"), s);
       break;
-    }
     case NodeKind::kGroup: {
       const Group& g = must(groups, node.id);
       s.set("CollectionID", key_text("CollectionID"));
@@ -332,17 +355,20 @@ void Host::Impl::materialize(const Node& node, Instance& into) {
     }
     case NodeKind::kSnapshotCollection: {
       const SnapshotCollection& c = must(collections, node.id);
-      s.set(Hot::kCollectionID, key_text("CollectionID"));
+      const std::string_view id = only_key("CollectionID");
+      s.set(Hot::kCollectionID, [&] { return Value::string(id); });
       const Group* g = groups.find(c.group);
-      s.set(Hot::kElementName, !c.name.empty() || g == nullptr
-                                   ? Value::string(std::string_view(c.name))
-                                   : Value::string(display_name(g->name, c.created_ms).view()));
+      s.set(Hot::kElementName, [&] {
+        return !c.name.empty() || g == nullptr
+                   ? Value::string(std::string_view(c.name))
+                   : Value::string(display_name(g->name, c.created_ms).view());
+      });
       break;
     }
     case NodeKind::kJob: {
       const Job& j = must(jobs, node.id);
       read_jobs.push_back(j.id);
-      set_job(*this, j, Value::string(path.key("InstanceID")->value), s);
+      set_job(*this, j, only_key("InstanceID"), s);
       break;
     }
     case NodeKind::kVsms:
