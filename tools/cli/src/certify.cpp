@@ -158,8 +158,8 @@ int certify(const CertifyOptions& o, Console& c) {
     return usage(fmt::format(
         "-j {}: {} runs its cases one at a time: {}", *o.jobs, redact_uri(spec->uri),
         spec->caps.control
-            ? "a served fake is one host, reset before every case, so two cases at once would "
-              "reset each other's host (serve several and certify them with --targets FILE -j N)"
+            ? "this served fake is one host, reset before every case, so two cases at once "
+              "would reset each other's host (serve it with --hosts N)"
             : "the cases of a live host share its state (its VMs, groups, snapshots and jobs), so "
               "cases at the same time would see and change each other's objects and their "
               "verdicts would depend on timing; use -j 1 (the default for it)"));
@@ -168,6 +168,17 @@ int certify(const CertifyOptions& o, Console& c) {
     jobs = *o.jobs;
   } else if (spec->caps.concurrent_cases) {
     jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    // A served fake with host slots (decision 0122): no more cases at once than it has hosts.
+    if (spec->max_concurrent_cases > 0)
+      jobs = std::min(jobs, static_cast<int>(spec->max_concurrent_cases));
+  }
+  std::string jobs_note;
+  if (spec->max_concurrent_cases > 0 && jobs > static_cast<int>(spec->max_concurrent_cases)) {
+    jobs_note = fmt::format(
+        "-j {} lowered to {}: the served fake has {} hosts, one per case at a time (serve more "
+        "with hvsnap serve --hosts N)",
+        jobs, spec->max_concurrent_cases, spec->max_concurrent_cases);
+    jobs = static_cast<int>(spec->max_concurrent_cases);
   }
 
   // The report folder is checked before the run: a long run must not end unable to write.
@@ -208,6 +219,7 @@ int certify(const CertifyOptions& o, Console& c) {
         "{} reports with hvsnap merge\n",
         shard.first, shard.second, shard.first, shard.second, shard.second);
   c.out << fmt::format("  report   {}\n", out.string());
+  if (!jobs_note.empty()) c.out << "  note     " << jobs_note << "\n";
   for (const auto& w : spec->warnings)
     c.out << "  WARNING  " << w << "\n";
   c.out << std::flush;
