@@ -106,7 +106,7 @@ TEST(ServedHosts, AnUnknownSlotIsNotFoundAndSlotZeroIsUnaffectedByResetsOfSlotOn
   ASSERT_FALSE(refused.ok());
   const std::string why = refused.status().message();
   EXPECT_NE(why.find("HTTP 404: not found: WS-Management is at /wsman, and this served fake's "
-                     "other hosts at /wsman/hvsnap-host/1 to /wsman/hvsnap-host/1"),
+                     "other host at /wsman/hvsnap-host/1"),
             std::string::npos)
       << why;
 
@@ -127,17 +127,17 @@ TEST(ServedHosts, AnUnknownSlotIsNotFoundAndSlotZeroIsUnaffectedByResetsOfSlotOn
   EXPECT_FALSE(one->enumerate_instances("root/virtualization/v2", "Msvm_ComputerSystem").ok());
 
   ASSERT_TRUE(zero->invoke_control("Reset", reset(7)).ok());
-  ASSERT_TRUE(zero->invoke_control("Advance", {{cim::Name("Milliseconds"),
-                                                cim::Value::sint64(1000)}})
-                  .ok());
+  ASSERT_TRUE(
+      zero->invoke_control("Advance", {{cim::Name("Milliseconds"), cim::Value::sint64(1000)}})
+          .ok());
   auto vms = zero->enumerate_instances("root/virtualization/v2", "Msvm_ComputerSystem");
   ASSERT_TRUE(vms.ok()) << vms.status().to_string();
   const std::int64_t before = now(*zero);  // (a call of slot 0's own moves its clock)
 
   ASSERT_TRUE(one->invoke_control("Reset", reset(8)).ok());
-  ASSERT_TRUE(one->invoke_control("Advance", {{cim::Name("Milliseconds"),
-                                               cim::Value::sint64(5'000'000)}})
-                  .ok());
+  ASSERT_TRUE(
+      one->invoke_control("Advance", {{cim::Name("Milliseconds"), cim::Value::sint64(5'000'000)}})
+          .ok());
   EXPECT_GE(now(*one), 5'000'000);
   EXPECT_EQ(now(*zero), before);  // slot 1's Reset and Advance left it alone
   auto again = zero->enumerate_instances("root/virtualization/v2", "Msvm_ComputerSystem");
@@ -146,9 +146,9 @@ TEST(ServedHosts, AnUnknownSlotIsNotFoundAndSlotZeroIsUnaffectedByResetsOfSlotOn
 }
 
 TEST(ServedHosts, ServeRefusesABadNumberOfHosts) {
-  for (const std::vector<std::string>& bad :
-       {std::vector<std::string>{"serve", "--hosts", "0"}, {"serve", "--hosts", "65"},
-        {"serve", "--hosts", "2", "--no-control"}}) {
+  for (const std::vector<std::string>& bad : {std::vector<std::string>{"serve", "--hosts", "0"},
+                                              {"serve", "--hosts", "65"},
+                                              {"serve", "--hosts", "2", "--no-control"}}) {
     const Outcome r = hvsnap(bad);
     EXPECT_EQ(r.code, kExitUsage) << r.out << r.err;
     EXPECT_NE(r.err.find("--hosts"), std::string::npos) << r.err;
@@ -160,10 +160,9 @@ TEST(ServedHosts, ServeRefusesABadNumberOfHosts) {
 // the run's times. The -j 3 run also records (each slot's requests in a folder of its own) and
 // prints its progress.
 TEST(ServedHosts, ACertificationOnTwoHostsFindsTheSameAtOneAndTwoCasesAtATime) {
-  const std::vector<std::string> common = {
-      "--seed",          "20261203", "--profile",   "full", "--coverage", "pairwise",
-      "--sequences",     "4",        "--max-steps", "8",    "--parallel-rounds",
-      "1"};
+  const std::vector<std::string> common = {"--seed",      "20261203", "--profile",         "full",
+                                           "--coverage",  "pairwise", "--sequences",       "4",
+                                           "--max-steps", "8",        "--parallel-rounds", "1"};
   auto certify = [&](const Served& s, const fs::path& out, std::vector<std::string> extra) {
     std::vector<std::string> args = {"certify", "--target", "wsman+" + s.at("/wsman"), "--out",
                                      out.string()};

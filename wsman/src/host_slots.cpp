@@ -1,6 +1,8 @@
 // The paths of a served fake's host slots (decision 0122): /wsman is slot 0, what every client
 // sees; /wsman/hvsnap-host/K is slot K, the hosts `hvsnap serve --hosts N` adds so that a
 // certification can run cases on several hosts at once.
+#include <fmt/format.h>
+
 #include <charconv>
 
 #include "hvsnap/wsman/server.h"
@@ -19,6 +21,19 @@ std::optional<std::size_t> host_slot_of(std::string_view path, std::size_t slots
   std::from_chars(digits.data(), digits.data() + digits.size(), k);
   if (k > slots) return std::nullopt;
   return k;
+}
+
+std::string host_slot_not_found(std::size_t slots) {
+  if (slots == 0) return "not found: WS-Management is at /wsman\n";
+  if (slots == 1) {
+    return fmt::format(
+        "not found: WS-Management is at /wsman, and this served fake's other host at {}1\n",
+        kHostSlotPath);
+  }
+  return fmt::format(
+      "not found: WS-Management is at /wsman, and this served fake's other hosts at {}1 to "
+      "{}{}\n",
+      kHostSlotPath, kHostSlotPath, slots);
 }
 
 }  // namespace hvsnap::wsman

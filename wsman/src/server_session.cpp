@@ -294,11 +294,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     const auto slot = host_slot_of(path, slots.size());
     dispatcher_ = slot && *slot > 0 ? slots[*slot - 1].get() : server_.dispatcher.get();
     if (!slot || dispatcher_ == nullptr) {
-      denied_ = Denial{http::status::not_found,
-                       slots.empty() ? std::string("not found: WS-Management is at /wsman\n")
-                                     : fmt::format("not found: WS-Management is at /wsman, and this "
-                                                   "served fake's other hosts at {}1 to {}{}\n",
-                                                   kHostSlotPath, kHostSlotPath, slots.size())};
+      denied_ = Denial{http::status::not_found, host_slot_not_found(slots.size())};
     } else if (req.method() != http::verb::post) {
       denied_ = Denial{http::status::method_not_allowed, "WS-Management takes POST\n"};
     } else {

@@ -92,8 +92,9 @@ class HostSlots final : public std::enable_shared_from_this<HostSlots> {
       Slot& s = slots_[k];
       if (s.client == nullptr) {
         wsman::ClientOptions co = base_;
-        co.endpoint = base_.endpoint.substr(0, base_.endpoint.find('/', base_.endpoint.find("://") + 3)) +
-                      std::string(wsman::kHostSlotPath) + std::to_string(k);
+        co.endpoint =
+            base_.endpoint.substr(0, base_.endpoint.find('/', base_.endpoint.find("://") + 3)) +
+            std::string(wsman::kHostSlotPath) + std::to_string(k);
         // Each slot's requests in a folder of its own (its client numbers them from 1).
         if (!co.record_dir.empty()) co.record_dir += fmt::format("/host-{}", k);
         auto made = wsman::Client::create(co);

@@ -69,6 +69,8 @@ struct ServerOptions {
 // when 1 <= K <= slots; nullopt for any other path (404).
 std::optional<std::size_t> host_slot_of(std::string_view path, std::size_t slots);
 inline constexpr std::string_view kHostSlotPath = "/wsman/hvsnap-host/";
+// The text of the 404 for any other path.
+std::string host_slot_not_found(std::size_t slots);
 
 class Server {
  public:

@@ -116,8 +116,8 @@ class ServedFake final : public cim::Provider, public wsman::ControlHandler {
 std::shared_ptr<wsman::Dispatcher> serve_dispatcher(std::shared_ptr<ServedFake> fake, bool control,
                                                     wsman::DispatcherOptions options = {});
 // The Dispatchers of `fake`'s other slots (1 to hosts-1), for wsman::ServerOptions::host_slots.
-std::vector<std::shared_ptr<wsman::Dispatcher>> serve_host_slots(const ServedFake& fake,
-                                                                 std::uint32_t hosts, bool control,
-                                                                 const wsman::DispatcherOptions& options);
+std::vector<std::shared_ptr<wsman::Dispatcher>> serve_host_slots(
+    const ServedFake& fake, std::uint32_t hosts, bool control,
+    const wsman::DispatcherOptions& options);
 
 }  // namespace hvsnap::tools
