@@ -85,8 +85,8 @@ class HostSlots final : public std::enable_shared_from_this<HostSlots> {
       };
       if (!cv_.wait_for(lock, std::chrono::milliseconds(base_.timeout_ms), free)) {
         return cim::failed(fmt::format(
-            "no host slot of the served fake's {} came free in {} ms (more cases at once than "
-            "it has hosts)",
+            "none of the served fake's {} host slots came free in {} ms (more cases at once "
+            "than it has hosts)",
             slots_.size(), base_.timeout_ms));
       }
       Slot& s = slots_[k];
@@ -177,6 +177,37 @@ cim::Result<std::string> read_password_file(const std::string& path) {
   if (line.empty())
     return cim::invalid_parameter(fmt::format("the password file '{}' is empty", path));
   return line;
+}
+
+// A served fake's factory: a Reset per case, on the one host or (decision 0122) on a leased
+// host slot, several cases at once.
+void served_factory(TargetSpec& spec, const cim::MethodResult& described,
+                    const wsman::ClientOptions& co, const std::shared_ptr<wsman::Client>& client,
+                    std::uint64_t seed) {
+  spec.requests_sent = [client] { return client->requests_sent(); };
+  if (const auto hosts = out_uint(described, "Hosts"); hosts && *hosts >= 2) {
+    // Several host slots (decision 0122): cases at once, each on a slot of its own.
+    spec.caps.concurrent_cases = true;
+    spec.max_concurrent_cases = static_cast<unsigned>(std::min<std::uint64_t>(*hosts, 64));
+    auto slots = std::make_shared<HostSlots>(co, client, spec.max_concurrent_cases);
+    spec.requests_sent = [slots] { return slots->requests_sent(); };
+    spec.factory = [slots, caps = spec.caps, uri = spec.uri, identity = spec.identity,
+                    seed](std::uint64_t case_seed) {
+      return slots->lease({{cim::Name("RunSeed"), cim::Value::uint64(seed)},
+                           {cim::Name("CaseSeed"), cim::Value::uint64(case_seed)}},
+                          caps, uri, identity);
+    };
+    return;
+  }
+  auto control = std::make_shared<RemoteControl>(client);
+  spec.factory = [client, control, caps = spec.caps, uri = spec.uri, identity = spec.identity,
+                  seed](std::uint64_t case_seed) -> cim::Result<conformance::Target> {
+    auto reset =
+        client->invoke_control("Reset", {{cim::Name("RunSeed"), cim::Value::uint64(seed)},
+                                         {cim::Name("CaseSeed"), cim::Value::uint64(case_seed)}});
+    if (!reset.ok()) return reset.status();
+    return conformance::Target{client, control, caps, uri, identity};
+  };
 }
 
 }  // namespace
@@ -306,31 +337,7 @@ cim::Result<TargetSpec> make_wsman_target(std::string_view uri, const TargetOpti
     spec.personality = out_string(*described, "Personality");
     spec.identity = fmt::format("{} served over WS-Management at {} ({})",
                                 out_string(*described, "Identity"), co.endpoint, *id);
-    spec.requests_sent = [client] { return client->requests_sent(); };
-    if (const auto hosts = out_uint(*described, "Hosts"); hosts && *hosts >= 2) {
-      // Several host slots (decision 0122): cases at once, each on a slot of its own.
-      spec.caps.concurrent_cases = true;
-      spec.max_concurrent_cases = static_cast<unsigned>(std::min<std::uint64_t>(*hosts, 64));
-      auto slots = std::make_shared<HostSlots>(co, client, spec.max_concurrent_cases);
-      spec.requests_sent = [slots] { return slots->requests_sent(); };
-      spec.factory = [slots, caps = spec.caps, uri = spec.uri, identity = spec.identity,
-                      seed = options.seed](std::uint64_t case_seed) {
-        return slots->lease({{cim::Name("RunSeed"), cim::Value::uint64(seed)},
-                             {cim::Name("CaseSeed"), cim::Value::uint64(case_seed)}},
-                            caps, uri, identity);
-      };
-      return spec;
-    }
-    auto control = std::make_shared<RemoteControl>(client);
-    spec.factory = [client, control, caps = spec.caps, uri = spec.uri, identity = spec.identity,
-                    seed =
-                        options.seed](std::uint64_t case_seed) -> cim::Result<conformance::Target> {
-      auto reset =
-          client->invoke_control("Reset", {{cim::Name("RunSeed"), cim::Value::uint64(seed)},
-                                           {cim::Name("CaseSeed"), cim::Value::uint64(case_seed)}});
-      if (!reset.ok()) return reset.status();
-      return conformance::Target{client, control, caps, uri, identity};
-    };
+    served_factory(spec, *described, co, client, options.seed);
     return spec;
   }
   if (described.status().kind() == cim::StatusKind::kUnavailable ||
