@@ -13,6 +13,9 @@
 //   BM_ServedCertify/1   exhaustive coverage
 //   BM_ServedCertify/2   pairwise, full profile with 30 sequences and 3 concurrent rounds (as the
 //                        mutant catalogue runs): per-case figures then include those steps
+//   BM_ServedCertify/3   pairwise on `serve --hosts 2` at -j 2 (decision 0122)
+//   BM_ServedCertify/4   exhaustive on `serve --hosts 2` at -j 2
+// (0 to 2 run one case at a time on `hvsnap serve` as it starts by default.)
 // Run: build/release/bench/requests_bench  (HVSNAP_REQUESTS_SEED overrides the seed 20261124;
 // HVSNAP_REQUESTS_DETAIL=1 prints every operation by what it reads, per case;
 // HVSNAP_REQUESTS_TRACE=FILE writes every operation in order, for bench/requests_phases.py)
@@ -28,6 +31,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "hvsnap/conformance/runner.h"
 #include "hvsnap/tools/counting.h"
@@ -50,11 +54,15 @@ std::uint64_t seed() {
 
 // The name the figures' commands filter on (--benchmark_filter=BM_ServedCertify/...).
 void BM_ServedCertify(benchmark::State& st) {  // NOLINT(readability-identifier-naming)
-  const bool exhaustive = st.range(0) == 1;
+  const bool exhaustive = st.range(0) == 1 || st.range(0) == 4;
   const bool full = st.range(0) == 2;
+  const int jobs = st.range(0) >= 3 ? 2 : 1;
   for (auto _ : st) {
     ServeProcess serve;
-    if (!bench::start_serve(HVSNAP_BINARY, {}, serve)) {
+    const std::vector<std::string> args =
+        jobs > 1 ? std::vector<std::string>{"--hosts", std::to_string(jobs)}
+                 : std::vector<std::string>{};
+    if (!bench::start_serve(bench::serve_binary(HVSNAP_BINARY), args, serve)) {
       st.SkipWithError("hvsnap serve did not start");
       return;
     }
@@ -65,11 +73,10 @@ void BM_ServedCertify(benchmark::State& st) {  // NOLINT(readability-identifier-
       st.SkipWithError(spec.status().to_string().c_str());
       return;
     }
-    // The WS-Man client every case shares (the factory hands out the same one): its wire total.
-    auto first = spec->factory(0);
-    auto* wire = first.ok() ? dynamic_cast<wsman::Client*>(first->provider.get()) : nullptr;
-    if (wire == nullptr) {
-      st.SkipWithError("the served target is not a WS-Man client");
+    // The wire total: every message of every WS-Man client the target opened (one per host
+    // slot it used).
+    if (!spec->requests_sent) {
+      st.SkipWithError("the served target is not over WS-Man");
       return;
     }
     auto counts = std::make_shared<tools::RequestCounts>();
@@ -82,16 +89,17 @@ void BM_ServedCertify(benchmark::State& st) {  // NOLINT(readability-identifier-
       o.parallel_rounds = 3;
     }
     o.coverage = exhaustive ? conformance::Coverage::kExhaustive : conformance::Coverage::kPairwise;
+    o.jobs = jobs;
     // HVSNAP_REQUESTS_TRACE=FILE: every operation in order, one line "CASE WHAT" (decision 0119;
     // bench/requests_phases.py sorts them into the phases of a case).
     const char* trace = std::getenv("HVSNAP_REQUESTS_TRACE");
     if (trace != nullptr && *trace != '\0') counts->trace = std::fopen(trace, "w");
-    const std::uint64_t wire_before = wire->requests_sent();
+    const std::uint64_t wire_before = spec->requests_sent();
     const auto t0 = Clock::now();
     const conformance::RunResult r =
         conformance::run_suite(factory, {spec->uri, spec->identity, spec->caps}, o);
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    const auto wire_total = static_cast<double>(wire->requests_sent() - wire_before);
+    const auto wire_total = static_cast<double>(spec->requests_sent() - wire_before);
     if (counts->trace != nullptr) {
       std::fclose(counts->trace);
       counts->trace = nullptr;
@@ -135,6 +143,8 @@ BENCHMARK(BM_ServedCertify)
     ->Arg(0)
     ->Arg(1)
     ->Arg(2)
+    ->Arg(3)
+    ->Arg(4)
     ->Unit(benchmark::kSecond)
     ->Iterations(1)
     ->UseRealTime();

@@ -290,8 +290,11 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
     const std::string_view target = req.target();
     const std::string_view path = target.substr(0, target.find('?'));
-    if (path != "/wsman" && path != "/wsman/") {
-      denied_ = Denial{http::status::not_found, "not found: WS-Management is at /wsman\n"};
+    const auto& slots = options().host_slots;  // decision 0122
+    const auto slot = host_slot_of(path, slots.size());
+    dispatcher_ = slot && *slot > 0 ? slots[*slot - 1].get() : server_.dispatcher.get();
+    if (!slot || dispatcher_ == nullptr) {
+      denied_ = Denial{http::status::not_found, host_slot_not_found(slots.size())};
     } else if (req.method() != http::verb::post) {
       denied_ = Denial{http::status::method_not_allowed, "WS-Management takes POST\n"};
     } else {
@@ -363,7 +366,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     auto body = std::make_shared<std::string>(std::move(parser_->get().body()));
     auto run = [self = this->shared_from_this(), body, identity = std::move(identity)] {
       try {
-        return call_dispatcher(*self->server_.dispatcher, *body, identity);
+        return call_dispatcher(*self->dispatcher_, *body, identity);
       } catch (...) {
         const Fault f = faults::internal_error("the service failed while handling the request");
         return Dispatcher::Reply{500, write_fault(f, "", kNoMessageId)};
@@ -510,6 +513,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   Server::Impl& server_;
+  Dispatcher* dispatcher_ = server_.dispatcher.get();  // the host slot the path names
   Stream stream_;
   std::string peer_;
   beast::flat_buffer buffer_;

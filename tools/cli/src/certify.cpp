@@ -55,6 +55,38 @@ std::uint64_t random_seed() {
   return (static_cast<std::uint64_t>(rd()) & 0xFFFFFFFFu) | 1u;
 }
 
+// Cases at a time (decisions 0074, 0122), and a note when -j was lowered: every core by default
+// where cases can overlap, at most a served fake's hosts; a target whose cases share one host
+// runs them one at a time, and asking for more is an error.
+cim::Result<std::pair<int, std::string>> cases_at_a_time(std::optional<int> asked,
+                                                         const TargetSpec& spec) {
+  if (asked && *asked > 1 && !spec.caps.concurrent_cases) {
+    return cim::invalid_parameter(fmt::format(
+        "-j {}: {} runs its cases one at a time: {}", *asked, redact_uri(spec.uri),
+        spec.caps.control
+            ? "this served fake is one host, reset before every case, so two cases at once "
+              "would reset each other's host (serve it with --hosts N)"
+            : "the cases of a live host share its state (its VMs, groups, snapshots and jobs), so "
+              "cases at the same time would see and change each other's objects and their "
+              "verdicts would depend on timing; use -j 1 (the default for it)"));
+  }
+  const int hosts = static_cast<int>(spec.max_concurrent_cases);
+  int jobs = 1;
+  if (asked) {
+    jobs = *asked;
+  } else if (spec.caps.concurrent_cases) {
+    jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (hosts > 0) jobs = std::min(jobs, hosts);
+  }
+  if (hosts > 0 && jobs > hosts) {
+    return std::pair{hosts, fmt::format("-j {} lowered to {}: the served fake has {} hosts, one "
+                                        "per case at a time (serve more with hvsnap serve "
+                                        "--hosts N)",
+                                        jobs, hosts, hosts)};
+  }
+  return std::pair{jobs, std::string()};
+}
+
 }  // namespace
 
 cim::Result<std::pair<int, int>> parse_shard(std::string_view text) {
@@ -151,24 +183,10 @@ int certify(const CertifyOptions& o, Console& c) {
   }
   const std::string coverage =
       o.coverage != "auto" ? o.coverage : (spec->caps.fresh_hosts ? "exhaustive" : "pairwise");
-  // Cases at a time (decision 0074): every core by default where cases can overlap; a target
-  // whose cases share one host runs them one at a time, and asking for more is an error.
-  int jobs = 1;
-  if (o.jobs && *o.jobs > 1 && !spec->caps.concurrent_cases) {
-    return usage(fmt::format(
-        "-j {}: {} runs its cases one at a time: {}", *o.jobs, redact_uri(spec->uri),
-        spec->caps.control
-            ? "a served fake is one host, reset before every case, so two cases at once would "
-              "reset each other's host (serve several and certify them with --targets FILE -j N)"
-            : "the cases of a live host share its state (its VMs, groups, snapshots and jobs), so "
-              "cases at the same time would see and change each other's objects and their "
-              "verdicts would depend on timing; use -j 1 (the default for it)"));
-  }
-  if (o.jobs) {
-    jobs = *o.jobs;
-  } else if (spec->caps.concurrent_cases) {
-    jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  }
+  auto jobs_or = cases_at_a_time(o.jobs, *spec);
+  if (!jobs_or.ok()) return usage(jobs_or.status().message());
+  const int jobs = jobs_or->first;
+  const std::string& jobs_note = jobs_or->second;
 
   // The report folder is checked before the run: a long run must not end unable to write.
   const auto started = std::chrono::system_clock::now();
@@ -208,6 +226,7 @@ int certify(const CertifyOptions& o, Console& c) {
         "{} reports with hvsnap merge\n",
         shard.first, shard.second, shard.first, shard.second, shard.second);
   c.out << fmt::format("  report   {}\n", out.string());
+  if (!jobs_note.empty()) c.out << "  note     " << jobs_note << "\n";
   for (const auto& w : spec->warnings)
     c.out << "  WARNING  " << w << "\n";
   c.out << std::flush;

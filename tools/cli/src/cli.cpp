@@ -177,6 +177,10 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
       ->capture_default_str();
   srv->add_flag("--no-control", so.no_control,
                 "do not serve the control extension (clients see a plain host)");
+  srv->add_option("--hosts", so.hosts,
+                  "independent hosts served, 1 to 64: /wsman and /wsman/hvsnap-host/1 to N-1, so "
+                  "that a certification runs that many cases at a time (default: one per core; "
+                  "1 with --no-control)");
 
   std::string token, replay_target;
   auto* rep = app.add_subcommand(

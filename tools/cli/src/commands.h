@@ -71,7 +71,8 @@ struct ServeOptions {
   std::string tls_key;
   std::string credentials_file;
   bool no_control = false;
-  std::string clock = "wall";  // wall or calls (decision 0031)
+  std::string clock = "wall";          // wall or calls (decision 0031)
+  std::optional<std::uint32_t> hosts;  // host slots (decision 0122); default: the cores
 };
 int certify(const CertifyOptions& o, Console& console);
 int serve(const ServeOptions& o, Console& console);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <sstream>
+#include <thread>
 
 #include "commands.h"
 #include "hvsnap/reports/bundle.h"
@@ -123,11 +124,15 @@ int mutants_score(const MutantsOptions& o, Console& c) {
     std::string target = "sim+mutant:" + row.name;
     std::unique_ptr<wsman::Server> server;
     if (o.via == "wsman") {
-      // One client, this run: the clock follows its calls (decision 0031), as in process.
-      auto fake = ServedFake::create(target, TargetOptions{}, ServedClock::kCalls);
+      // One client, this run: the clock follows its calls (decision 0031), as in process; a
+      // host per core, so that the run's cases go on every core (decision 0122).
+      const std::uint32_t hosts =
+          std::clamp(std::thread::hardware_concurrency(), 1u, kMaxServedHosts);
+      auto fake = ServedFake::create(target, TargetOptions{}, ServedClock::kCalls, hosts);
       wsman::ServerOptions so;
       so.port = 0;
       if (fake.ok()) {
+        so.host_slots = serve_host_slots(**fake, hosts, true, {});
         auto started = wsman::Server::start(serve_dispatcher(*fake, true), so);
         if (started.ok()) server = std::move(started).value();
       }

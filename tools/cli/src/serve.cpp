@@ -2,6 +2,7 @@
 // with the control extension of decision 0009 unless --no-control.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <ostream>
@@ -73,7 +74,15 @@ int serve(const ServeOptions& o, Console& c) {
     return usage(fmt::format("--clock: '{}' is not wall or calls", o.clock));
   }
   topts.host_build = o.host_build;
-  auto fake = ServedFake::create(uri, topts, clock);
+  // Host slots (decision 0122): one per core by default, so that a certification over loopback
+  // keeps every core busy; a client without the control extension cannot reset the others.
+  if (o.hosts && (*o.hosts < 1 || *o.hosts > kMaxServedHosts))
+    return usage(fmt::format("--hosts {}: expected 1 to {}", *o.hosts, kMaxServedHosts));
+  if (o.hosts && *o.hosts > 1 && o.no_control)
+    return usage("--hosts above 1 needs the control extension (a Reset makes each slot's host)");
+  const std::uint32_t hosts = o.hosts.value_or(
+      o.no_control ? 1u : std::clamp(std::thread::hardware_concurrency(), 1u, kMaxServedHosts));
+  auto fake = ServedFake::create(uri, topts, clock, hosts);
   if (!fake.ok()) return usage(fmt::format("{}: {}", uri, fake.status().message()));
 
   wsman::ServerOptions so;
@@ -117,6 +126,7 @@ int serve(const ServeOptions& o, Console& c) {
   std::shared_ptr<ServedFake> served = std::move(fake).value();
   wsman::DispatcherOptions dopts;
   dopts.product_version = kVersion;
+  so.host_slots = serve_host_slots(*served, hosts, !o.no_control, dopts);
   auto dispatcher = serve_dispatcher(served, !o.no_control, dopts);
   auto server = wsman::Server::start(dispatcher, so);
   if (!server.ok()) {
@@ -130,6 +140,12 @@ int serve(const ServeOptions& o, Console& c) {
                        clock == ServedClock::kWall
                            ? "wall (simulated time never runs ahead of real time; decision 0031)"
                            : "calls (every call moves it, as in-process)");
+  c.out << fmt::format("  hosts        {}\n",
+                       hosts == 1 ? std::string("1 (at /wsman)")
+                                  : fmt::format("{} (slot 0 at /wsman, slot K at {}K for K from 1 "
+                                                "to {}, its host made by a control Reset; "
+                                                "decision 0122)",
+                                                hosts, wsman::kHostSlotPath, hosts - 1));
   c.out << fmt::format("  control      {}\n", o.no_control
                                                   ? "off (clients see a plain host)"
                                                   : "on (urn:hvsnap:wsman:control, decision 0009)");

@@ -21,7 +21,12 @@ cim::Status missing(std::string_view method, std::string_view name, std::string_
 }  // namespace
 
 cim::Result<std::shared_ptr<ServedFake>> ServedFake::create(std::string uri, TargetOptions options,
-                                                            ServedClock clock) {
+                                                            ServedClock clock,
+                                                            std::uint32_t hosts) {
+  if (hosts < 1 || hosts > kMaxServedHosts) {
+    return cim::invalid_parameter(
+        fmt::format("{} hosts: a served fake has 1 to {}", hosts, kMaxServedHosts));
+  }
   if (uri.rfind("sim:", 0) != 0 && uri.rfind("sim+mutant:", 0) != 0) {
     return cim::invalid_parameter(
         fmt::format("only the fake can be served: '{}' is not a sim: or sim+mutant: target", uri));
@@ -46,8 +51,19 @@ cim::Result<std::shared_ptr<ServedFake>> ServedFake::create(std::string uri, Tar
   if (!first.ok()) return first.status();
   c.wall_base = std::chrono::steady_clock::now();
   c.sim_base_ms = first->control->now_ms();
-  return std::shared_ptr<ServedFake>(new ServedFake(
+  auto fake = std::shared_ptr<ServedFake>(new ServedFake(
       std::move(uri), std::move(options), std::move(spec).value(), std::move(first).value(), c));
+  fake->hosts_ = hosts;
+  return fake;
+}
+
+std::shared_ptr<ServedFake> ServedFake::slot(std::uint32_t k) const {
+  std::lock_guard lock(mu_);
+  auto s = std::shared_ptr<ServedFake>(
+      new ServedFake(uri_, options_, spec_, conformance::Target{}, Clock{}));
+  s->slot_ = k;
+  s->hosts_ = hosts_;
+  return s;
 }
 
 ServedFake::ServedFake(std::string uri, TargetOptions options, TargetSpec spec,
@@ -63,13 +79,18 @@ ServedClock ServedFake::clock() const {
   return clock_.mode;
 }
 
-conformance::Target ServedFake::current() {
+cim::Result<conformance::Target> ServedFake::current() {
   conformance::Target t;
   Clock c;
   {
     std::lock_guard lock(mu_);
     t = target_;
     c = clock_;
+  }
+  if (t.provider == nullptr) {
+    return cim::not_found(fmt::format(
+        "host slot {} of this served fake has no host yet: a Reset (control extension) makes one",
+        slot_));
   }
   if (c.mode == ServedClock::kWall && !c.frozen) {
     // Simulated time catches up with real time, never passes it (one update at a time, so
@@ -86,28 +107,38 @@ conformance::Target ServedFake::current() {
 }
 
 cim::Result<cim::Instance> ServedFake::get_instance(const cim::ObjectPath& path) {
-  return current().provider->get_instance(path);
+  auto t = current();
+  if (!t.ok()) return t.status();
+  return t->provider->get_instance(path);
 }
 
 cim::Result<std::vector<cim::Instance>> ServedFake::enumerate_instances(
     std::string_view name_space, std::string_view class_name) {
-  return current().provider->enumerate_instances(name_space, class_name);
+  auto t = current();
+  if (!t.ok()) return t.status();
+  return t->provider->enumerate_instances(name_space, class_name);
 }
 
 cim::Result<std::vector<cim::Instance>> ServedFake::associators(
     const cim::ObjectPath& object, const cim::AssociatorsFilter& filter) {
-  return current().provider->associators(object, filter);
+  auto t = current();
+  if (!t.ok()) return t.status();
+  return t->provider->associators(object, filter);
 }
 
 cim::Result<std::vector<cim::Instance>> ServedFake::references(
     const cim::ObjectPath& object, const cim::ReferencesFilter& filter) {
-  return current().provider->references(object, filter);
+  auto t = current();
+  if (!t.ok()) return t.status();
+  return t->provider->references(object, filter);
 }
 
 cim::Result<cim::MethodResult> ServedFake::invoke_method(const cim::ObjectPath& object,
                                                          std::string_view method,
                                                          const cim::PropertyList& in) {
-  return current().provider->invoke_method(object, method, in);
+  auto t = current();
+  if (!t.ok()) return t.status();
+  return t->provider->invoke_method(object, method, in);
 }
 
 cim::Result<cim::MethodResult> ServedFake::invoke(std::string_view method,
@@ -126,6 +157,8 @@ cim::Result<cim::MethodResult> ServedFake::invoke(std::string_view method,
                        cim::Value::uint32(spec_.caps.default_checkpoint_limit)});
     out.out.push_back({cim::Name("Clock"),
                        cim::Value::string(clock_.mode == ServedClock::kWall ? "wall" : "calls")});
+    out.out.push_back({cim::Name("Hosts"), cim::Value::uint32(hosts_)});
+    out.out.push_back({cim::Name("Slot"), cim::Value::uint32(slot_)});
     return out;
   }
   if (method == "Reset") {
@@ -149,7 +182,9 @@ cim::Result<cim::MethodResult> ServedFake::invoke(std::string_view method,
     clock_ = Clock{};
     return out;
   }
-  const conformance::Target t = current();
+  auto current_target = current();
+  if (!current_target.ok()) return current_target.status();
+  const conformance::Target t = std::move(current_target).value();
   if (method == "Advance") {
     const cim::Value* v = cim::find(in, "Milliseconds");
     const auto ms = v == nullptr ? std::nullopt : v->as_int();
@@ -230,6 +265,15 @@ std::shared_ptr<wsman::Dispatcher> serve_dispatcher(std::shared_ptr<ServedFake> 
   if (control) handler = fake;
   return std::make_shared<wsman::Dispatcher>(std::move(fake), std::move(handler),
                                              std::move(options));
+}
+
+std::vector<std::shared_ptr<wsman::Dispatcher>> serve_host_slots(
+    const ServedFake& fake, std::uint32_t hosts, bool control,
+    const wsman::DispatcherOptions& options) {
+  std::vector<std::shared_ptr<wsman::Dispatcher>> slots;
+  for (std::uint32_t k = 1; k < hosts; ++k)
+    slots.push_back(serve_dispatcher(fake.slot(k), control, options));
+  return slots;
 }
 
 }  // namespace hvsnap::tools

@@ -3,12 +3,18 @@
 // host, with no control and no fresh hosts.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <charconv>
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
 #include <optional>
+#include <vector>
 
 #include "hvsnap/cim/file.h"
 #include "hvsnap/tools/targets.h"
 #include "hvsnap/wsman/client.h"
+#include "hvsnap/wsman/server.h"
 
 namespace hvsnap::tools {
 
@@ -56,10 +62,110 @@ class RemoteControl final : public conformance::TargetControl {
   mutable std::optional<std::int64_t> epoch_ms_;
 };
 
+// The host slots of a served fake (`hvsnap serve --hosts N`, decision 0122): one client (its own
+// connections) and one control per slot; each case leases a free slot for as long as its Target
+// lives, so that cases on different threads never reset each other's host.
+class HostSlots final : public std::enable_shared_from_this<HostSlots> {
+ public:
+  HostSlots(wsman::ClientOptions base, std::shared_ptr<wsman::Client> first, std::uint32_t hosts)
+      : base_(std::move(base)), slots_(hosts) {
+    slots_[0].client = std::move(first);
+  }
+
+  cim::Result<conformance::Target> lease(const cim::PropertyList& reset,
+                                         const conformance::Capabilities& caps,
+                                         const std::string& uri, const std::string& identity) {
+    std::size_t k = 0;
+    {
+      std::unique_lock lock(mu_);
+      const auto free = [&] {
+        for (k = 0; k < slots_.size() && slots_[k].busy; ++k) {
+        }
+        return k < slots_.size();
+      };
+      if (!cv_.wait_for(lock, std::chrono::milliseconds(base_.timeout_ms), free)) {
+        return cim::failed(fmt::format(
+            "none of the served fake's {} host slots came free in {} ms (more cases at once "
+            "than it has hosts)",
+            slots_.size(), base_.timeout_ms));
+      }
+      Slot& s = slots_[k];
+      if (s.client == nullptr) {
+        wsman::ClientOptions co = base_;
+        co.endpoint =
+            base_.endpoint.substr(0, base_.endpoint.find('/', base_.endpoint.find("://") + 3)) +
+            std::string(wsman::kHostSlotPath) + std::to_string(k);
+        // Each slot's requests in a folder of its own (its client numbers them from 1).
+        if (!co.record_dir.empty()) co.record_dir += fmt::format("/host-{}", k);
+        auto made = wsman::Client::create(co);
+        if (!made.ok()) return made.status();
+        s.client = std::move(made).value();
+      }
+      if (s.control == nullptr) s.control = std::make_shared<RemoteControl>(s.client);
+      s.busy = true;
+    }
+    // The lease ends with the last copy of the case's Target.
+    auto held = std::shared_ptr<Lease>(new Lease{shared_from_this(), k});
+    const Slot& s = slots_[k];  // the vector never grows: the reference stays valid
+    auto reset_result = s.client->invoke_control("Reset", reset);
+    if (!reset_result.ok()) return reset_result.status();
+    return conformance::Target{std::shared_ptr<cim::Provider>(held, s.client.get()),
+                               std::shared_ptr<conformance::TargetControl>(held, s.control.get()),
+                               caps, uri, identity};
+  }
+
+  std::uint64_t requests_sent() {
+    std::lock_guard lock(mu_);
+    std::uint64_t n = 0;
+    for (const Slot& s : slots_)
+      n += s.client == nullptr ? 0 : s.client->requests_sent();
+    return n;
+  }
+
+ private:
+  struct Slot {
+    std::shared_ptr<wsman::Client> client;
+    std::shared_ptr<RemoteControl> control;
+    bool busy = false;
+  };
+  struct Lease {
+    std::shared_ptr<HostSlots> slots;
+    std::size_t k;
+    ~Lease() { slots->release(k); }
+  };
+  void release(std::size_t k) {
+    {
+      std::lock_guard lock(mu_);
+      slots_[k].busy = false;
+    }
+    cv_.notify_one();
+  }
+
+  wsman::ClientOptions base_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Slot> slots_;
+};
+
 std::string out_string(const cim::MethodResult& r, std::string_view name) {
   const cim::Value* v = cim::find(r.out, name);
   return v != nullptr && v->as_string() != std::nullopt ? std::string(*v->as_string())
                                                         : std::string();
+}
+
+// A number the control extension answers: typed where the schema table names the parameter,
+// else the decimal text of the wire (Hosts, decision 0122).
+std::optional<std::uint64_t> out_uint(const cim::MethodResult& r, std::string_view name) {
+  const cim::Value* v = cim::find(r.out, name);
+  if (v == nullptr) return std::nullopt;
+  if (const auto n = v->as_uint()) return n;
+  const auto text = v->as_string();
+  std::uint64_t n = 0;
+  if (!text || text->empty() || text->size() > 6 ||
+      std::from_chars(text->data(), text->data() + text->size(), n).ptr !=
+          text->data() + text->size())
+    return std::nullopt;
+  return n;
 }
 
 cim::Result<std::string> read_password_file(const std::string& path) {
@@ -71,6 +177,37 @@ cim::Result<std::string> read_password_file(const std::string& path) {
   if (line.empty())
     return cim::invalid_parameter(fmt::format("the password file '{}' is empty", path));
   return line;
+}
+
+// A served fake's factory: a Reset per case, on the one host or (decision 0122) on a leased
+// host slot, several cases at once.
+void served_factory(TargetSpec& spec, const cim::MethodResult& described,
+                    const wsman::ClientOptions& co, const std::shared_ptr<wsman::Client>& client,
+                    std::uint64_t seed) {
+  spec.requests_sent = [client] { return client->requests_sent(); };
+  if (const auto hosts = out_uint(described, "Hosts"); hosts && *hosts >= 2) {
+    // Several host slots (decision 0122): cases at once, each on a slot of its own.
+    spec.caps.concurrent_cases = true;
+    spec.max_concurrent_cases = static_cast<unsigned>(std::min<std::uint64_t>(*hosts, 64));
+    auto slots = std::make_shared<HostSlots>(co, client, spec.max_concurrent_cases);
+    spec.requests_sent = [slots] { return slots->requests_sent(); };
+    spec.factory = [slots, caps = spec.caps, uri = spec.uri, identity = spec.identity,
+                    seed](std::uint64_t case_seed) {
+      return slots->lease({{cim::Name("RunSeed"), cim::Value::uint64(seed)},
+                           {cim::Name("CaseSeed"), cim::Value::uint64(case_seed)}},
+                          caps, uri, identity);
+    };
+    return;
+  }
+  auto control = std::make_shared<RemoteControl>(client);
+  spec.factory = [client, control, caps = spec.caps, uri = spec.uri, identity = spec.identity,
+                  seed](std::uint64_t case_seed) -> cim::Result<conformance::Target> {
+    auto reset =
+        client->invoke_control("Reset", {{cim::Name("RunSeed"), cim::Value::uint64(seed)},
+                                         {cim::Name("CaseSeed"), cim::Value::uint64(case_seed)}});
+    if (!reset.ok()) return reset.status();
+    return conformance::Target{client, control, caps, uri, identity};
+  };
 }
 
 }  // namespace
@@ -200,16 +337,7 @@ cim::Result<TargetSpec> make_wsman_target(std::string_view uri, const TargetOpti
     spec.personality = out_string(*described, "Personality");
     spec.identity = fmt::format("{} served over WS-Management at {} ({})",
                                 out_string(*described, "Identity"), co.endpoint, *id);
-    auto control = std::make_shared<RemoteControl>(client);
-    spec.factory = [client, control, caps = spec.caps, uri = spec.uri, identity = spec.identity,
-                    seed =
-                        options.seed](std::uint64_t case_seed) -> cim::Result<conformance::Target> {
-      auto reset =
-          client->invoke_control("Reset", {{cim::Name("RunSeed"), cim::Value::uint64(seed)},
-                                           {cim::Name("CaseSeed"), cim::Value::uint64(case_seed)}});
-      if (!reset.ok()) return reset.status();
-      return conformance::Target{client, control, caps, uri, identity};
-    };
+    served_factory(spec, *described, co, client, options.seed);
     return spec;
   }
   if (described.status().kind() == cim::StatusKind::kUnavailable ||
@@ -218,6 +346,7 @@ cim::Result<TargetSpec> make_wsman_target(std::string_view uri, const TargetOpti
     return described.status();
   }
   // A live host: one connection, no control, objects the suite creates are cleaned up.
+  spec.requests_sent = [client] { return client->requests_sent(); };
   spec.identity = fmt::format("WS-Management host at {} ({})", co.endpoint, *id);
   spec.factory = [client, caps = spec.caps, uri = spec.uri,
                   identity = spec.identity](std::uint64_t) -> cim::Result<conformance::Target> {

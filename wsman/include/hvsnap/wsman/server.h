@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "hvsnap/cim/result.h"
 #include "hvsnap/wsman/dispatcher.h"
@@ -59,7 +60,17 @@ struct ServerOptions {
   // Where the server reports failed authentications and refused connections (never a
   // password). Empty: not reported. Called from the server's threads.
   std::function<void(std::string_view)> log;
+  // More services beside the one at /wsman: the K-th (K from 1) at /wsman/hvsnap-host/K — the
+  // other host slots of `hvsnap serve --hosts N` (decision 0122). Any other path is 404.
+  std::vector<std::shared_ptr<Dispatcher>> host_slots;
 };
+
+// The service a request path names: 0 for /wsman (and /wsman/), K for /wsman/hvsnap-host/K
+// when 1 <= K <= slots; nullopt for any other path (404).
+std::optional<std::size_t> host_slot_of(std::string_view path, std::size_t slots);
+inline constexpr std::string_view kHostSlotPath = "/wsman/hvsnap-host/";
+// The text of the 404 for any other path.
+std::string host_slot_not_found(std::size_t slots);
 
 class Server {
  public:

@@ -9,10 +9,14 @@
 // TimeBeforeRemoval however many clients call — unless created with ServedClock::kCalls.
 // A host made by Reset follows the calls, exactly as in-process (one seed, one run).
 //
+// Host slots (decision 0122): `hvsnap serve --hosts N` serves N of these, one per slot, each
+// with its own host, clock and fault plan. Slot 0 (/wsman) has a host from the start; slot K
+// (/wsman/hvsnap-host/K) has none until a Reset to it, so no client makes more than N hosts.
+//
 // Control methods (in -> out):
 //   Describe                                    -> Uri, Identity, Personality, Faults,
 //                                                  Fixture, TransientFailures,
-//                                                  DefaultCheckpointLimit, Clock
+//                                                  DefaultCheckpointLimit, Clock, Hosts, Slot
 //   Reset(RunSeed, CaseSeed)                    -> a fresh host, exactly the one the
 //                                                  in-process target builds for that case
 //                                                  (its clock follows the calls)
@@ -22,7 +26,8 @@
 //   Now                                         -> Milliseconds
 //   SetVmAttributes(Vm, Disks[], GuestVss, CheckpointLimit)
 //   SetFaultsEnabled(Enabled)
-// Every method answers ReturnValue 0, or a CIM status (InvalidParameter, NotFound) as a fault.
+// Every method answers ReturnValue 0, or a CIM status (InvalidParameter, NotFound) as a fault;
+// a slot with no host yet answers every call but Describe and Reset with NotFound.
 #pragma once
 
 #include <chrono>
@@ -30,6 +35,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "hvsnap/cim/provider.h"
 #include "hvsnap/conformance/target.h"
@@ -48,12 +54,18 @@ enum class ServedClock : std::uint8_t {
 // clock never passes a hundred years (so no sum of simulated times can overflow).
 inline constexpr std::int64_t kMaxAdvanceMs = 10LL * 365 * 86'400'000;
 inline constexpr std::int64_t kMaxClockMs = 100LL * 365 * 86'400'000;
+// `hvsnap serve --hosts N`: at most this many host slots.
+inline constexpr std::uint32_t kMaxServedHosts = 64;
 
 class ServedFake final : public cim::Provider, public wsman::ControlHandler {
  public:
   // `uri` is a fake target (sim:…, sim+mutant:…); the first host is the one of case seed 0.
+  // This is slot 0 of `hosts` (1 to kMaxServedHosts; Describe tells it).
   static cim::Result<std::shared_ptr<ServedFake>> create(std::string uri, TargetOptions options,
-                                                         ServedClock clock = ServedClock::kWall);
+                                                         ServedClock clock = ServedClock::kWall,
+                                                         std::uint32_t hosts = 1);
+  // Slot k (1 to hosts-1) of the same fake: no host until a Reset to it.
+  std::shared_ptr<ServedFake> slot(std::uint32_t k) const;
 
   cim::Result<cim::Instance> get_instance(const cim::ObjectPath& path) override;
   cim::Result<std::vector<cim::Instance>> enumerate_instances(std::string_view name_space,
@@ -83,12 +95,15 @@ class ServedFake final : public cim::Provider, public wsman::ControlHandler {
 
   ServedFake(std::string uri, TargetOptions options, TargetSpec spec, conformance::Target first,
              Clock clock);
-  // The current host, its clock brought up to real time first (kWall).
-  conformance::Target current();
+  // The current host, its clock brought up to real time first (kWall); NotFound on a slot
+  // that no Reset has given a host yet.
+  cim::Result<conformance::Target> current();
 
   std::string uri_;
   TargetOptions options_;
   TargetSpec spec_;  // of options_.seed (rebuilt when a Reset names another run seed)
+  std::uint32_t slot_ = 0;
+  std::uint32_t hosts_ = 1;
   mutable std::mutex mu_;
   conformance::Target target_;
   Clock clock_;
@@ -100,5 +115,9 @@ class ServedFake final : public cim::Provider, public wsman::ControlHandler {
 // place that serves a fake builds its Dispatcher here.
 std::shared_ptr<wsman::Dispatcher> serve_dispatcher(std::shared_ptr<ServedFake> fake, bool control,
                                                     wsman::DispatcherOptions options = {});
+// The Dispatchers of `fake`'s other slots (1 to hosts-1), for wsman::ServerOptions::host_slots.
+std::vector<std::shared_ptr<wsman::Dispatcher>> serve_host_slots(
+    const ServedFake& fake, std::uint32_t hosts, bool control,
+    const wsman::DispatcherOptions& options);
 
 }  // namespace hvsnap::tools

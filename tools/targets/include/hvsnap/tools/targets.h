@@ -58,6 +58,11 @@ struct TargetSpec {
   std::vector<std::string> warnings;  // to print before the run (e.g. certificate checks off)
   // A served target's wire mutant: rewrites each answer (wsman::DispatcherOptions::rewrite_reply).
   std::function<void(const wsman::Request&, std::string&)> rewrite_reply;
+  // The most cases that may run at once when caps.concurrent_cases: a served fake's host slots
+  // (decision 0122); 0 for no bound but the cores.
+  unsigned max_concurrent_cases = 0;
+  // WS-Man targets: the messages sent so far over every connection the target opened.
+  std::function<std::uint64_t()> requests_sent;
 };
 
 cim::Result<TargetSpec> make_target(std::string_view uri, const TargetOptions& options);
