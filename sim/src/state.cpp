@@ -71,7 +71,11 @@ class IdIndex {
 
  private:
   std::size_t first_slot(const Guid& id) const {
-    return static_cast<std::size_t>((GuidHash{}(id)*0x9E3779B97F4A7C15ULL) >> shift_);
+    // GuidHash already multiplies by the same constant: fold the high half in first, so that
+    // ids differing only in their high half (a counter in the middle groups) spread too.
+    std::uint64_t h = GuidHash{}(id);
+    h ^= h >> 32;
+    return static_cast<std::size_t>((h * 0x9E3779B97F4A7C15ULL) >> shift_);
   }
   std::vector<Slot> slots_;
   int shift_ = 60;

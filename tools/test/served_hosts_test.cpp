@@ -163,15 +163,19 @@ TEST(ServedHosts, ACertificationOnTwoHostsFindsTheSameAtOneAndTwoCasesAtATime) {
   const std::vector<std::string> common = {"--seed",      "20261203", "--profile",         "full",
                                            "--coverage",  "pairwise", "--sequences",       "4",
                                            "--max-steps", "8",        "--parallel-rounds", "1"};
-  auto certify = [&](const Served& s, const fs::path& out, std::vector<std::string> extra) {
-    std::vector<std::string> args = {"certify", "--target", "wsman+" + s.at("/wsman"), "--out",
+  auto certify_at = [&](const std::string& endpoint, const fs::path& out,
+                        std::vector<std::string> extra) {
+    std::vector<std::string> args = {"certify", "--target", "wsman+" + endpoint, "--out",
                                      out.string()};
     args.insert(args.end(), common.begin(), common.end());
     args.insert(args.end(), extra.begin(), extra.end());
     return hvsnap(args);
   };
-  // result.json apart from the run's times, with the server's endpoint (its port) as "SERVED".
-  auto result = [](const fs::path& dir, const Served& s) {
+  auto certify = [&](const Served& s, const fs::path& out, std::vector<std::string> extra) {
+    return certify_at(s.at("/wsman"), out, std::move(extra));
+  };
+  // result.json apart from the run's times, with the endpoint certified (its port) as "SERVED".
+  auto result_at = [](const fs::path& dir, const std::string& endpoint) {
     std::ifstream in(dir / "result.json");
     nlohmann::json j = nlohmann::json::parse(in);
     for (const char* t : {"wall-seconds", "started", "finished"}) {
@@ -179,14 +183,16 @@ TEST(ServedHosts, ACertificationOnTwoHostsFindsTheSameAtOneAndTwoCasesAtATime) {
       j["run"].erase(t);
     }
     std::string text = j.dump();
-    const std::string endpoint = s.at("/wsman");
     for (std::size_t at = text.find(endpoint); at != std::string::npos;
          at = text.find(endpoint, at))
       text.replace(at, endpoint.size(), "SERVED");
     return nlohmann::json::parse(text);
   };
+  auto result = [&](const fs::path& dir, const Served& s) {
+    return result_at(dir, s.at("/wsman"));
+  };
   const fs::path one = temp("hosts1"), serial = temp("hosts2-j1"), parallel = temp("hosts2-j2"),
-                 record = temp("record");
+                 record = temp("record"), at_slot = temp("hosts2-slot1");
   nlohmann::json x;
   {
     Served s(1);
@@ -207,12 +213,20 @@ TEST(ServedHosts, ACertificationOnTwoHostsFindsTheSameAtOneAndTwoCasesAtATime) {
 
   EXPECT_EQ(x, result(serial, s)) << nlohmann::json::diff(x, result(serial, s)).dump();
   EXPECT_EQ(x, result(parallel, s)) << nlohmann::json::diff(x, result(parallel, s)).dump();
+  // Given a slot's own path, the cases run one at a time on that host (both leases on one host
+  // would reset each other's cases: the review of decision 0122), and find the same.
+  const std::string slot1 = s.at("/wsman/hvsnap-host/1");
+  const Outcome c = certify_at(slot1, at_slot, {"-q"});
+  ASSERT_EQ(c.code, kExitFailures) << c.out << c.err;
+  EXPECT_NE(c.out.find(", 1 case at a time\n"), std::string::npos) << c.out;
+  EXPECT_EQ(x, result_at(at_slot, slot1))
+      << nlohmann::json::diff(x, result_at(at_slot, slot1)).dump();
   // Both slots were used, each client numbering its own requests in its own folder.
   EXPECT_TRUE(fs::exists(record / "000001-request.xml"));
   EXPECT_TRUE(fs::exists(record / "host-1" / "000001-request.xml"));
   EXPECT_TRUE(fs::is_directory(record / "judged"));
   EXPECT_EQ(hvsnap({"verify", parallel.string()}).code, kExitCertified);
-  for (const auto& p : {one, serial, parallel, record})
+  for (const auto& p : {one, serial, parallel, record, at_slot})
     fs::remove_all(p);
 }
 

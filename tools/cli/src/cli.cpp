@@ -142,9 +142,9 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
                    "its own report under --out; excludes --target")
       ->excludes(cert_target);
   cert->add_option("-j,--jobs", co.jobs,
-                   "cases at a time (default: every core on the in-process fake, 1 on any other "
-                   "target; the report is the same for every N); with --targets: how many "
-                   "targets at once (default 1)")
+                   "cases at a time (default: every core on the in-process fake, min(cores, N) on "
+                   "a served fake of N hosts, 1 on any other target; the report is the same "
+                   "for every N); with --targets: how many targets at once (default 1)")
       ->check(CLI::Range(1, 256));
 
   ServeOptions so;

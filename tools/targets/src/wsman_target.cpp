@@ -62,6 +62,26 @@ class RemoteControl final : public conformance::TargetControl {
   mutable std::optional<std::int64_t> epoch_ms_;
 };
 
+std::optional<std::uint64_t> out_uint(const cim::MethodResult& r, std::string_view name);
+
+// The slot a served fake's endpoint answers as (Describe's Slot; decision 0122).
+std::optional<std::uint64_t> out_slot(const cim::MethodResult& described) {
+  return out_uint(described, "Slot");
+}
+
+// Whether an endpoint's path ends in /wsman (or /wsman/): the form whose slot K is the same
+// path with the slot path in place of that end.
+bool ends_in_wsman(std::string_view endpoint) {
+  if (!endpoint.empty() && endpoint.back() == '/') endpoint.remove_suffix(1);
+  return endpoint.size() >= 6 && endpoint.substr(endpoint.size() - 6) == "/wsman";
+}
+
+std::string slot_endpoint(std::string_view endpoint, std::size_t k) {
+  if (!endpoint.empty() && endpoint.back() == '/') endpoint.remove_suffix(1);
+  endpoint.remove_suffix(6);  // "/wsman" (ends_in_wsman)
+  return std::string(endpoint) + std::string(wsman::kHostSlotPath) + std::to_string(k);
+}
+
 // The host slots of a served fake (`hvsnap serve --hosts N`, decision 0122): one client (its own
 // connections) and one control per slot; each case leases a free slot for as long as its Target
 // lives, so that cases on different threads never reset each other's host.
@@ -91,14 +111,23 @@ class HostSlots final : public std::enable_shared_from_this<HostSlots> {
       }
       Slot& s = slots_[k];
       if (s.client == nullptr) {
+        // Slot K is at the slot path in place of the endpoint's trailing /wsman (the given
+        // endpoint is slot 0's: served_factory checks it), and must say it is slot K.
         wsman::ClientOptions co = base_;
-        co.endpoint =
-            base_.endpoint.substr(0, base_.endpoint.find('/', base_.endpoint.find("://") + 3)) +
-            std::string(wsman::kHostSlotPath) + std::to_string(k);
+        co.endpoint = slot_endpoint(base_.endpoint, k);
         // Each slot's requests in a folder of its own (its client numbers them from 1).
         if (!co.record_dir.empty()) co.record_dir += fmt::format("/host-{}", k);
         auto made = wsman::Client::create(co);
         if (!made.ok()) return made.status();
+        auto described = (*made)->invoke_control("Describe", {});
+        if (!described.ok()) return described.status();
+        if (out_slot(*described) != std::optional<std::uint64_t>(k)) {
+          return cim::failed(fmt::format(
+              "{} does not answer as the served fake's host slot {} (its Describe says Slot "
+              "{}): run with -j 1 or give the served fake's /wsman endpoint",
+              co.endpoint, k,
+              out_slot(*described) ? std::to_string(*out_slot(*described)) : "nothing"));
+        }
         s.client = std::move(made).value();
       }
       if (s.control == nullptr) s.control = std::make_shared<RemoteControl>(s.client);
@@ -185,7 +214,10 @@ void served_factory(TargetSpec& spec, const cim::MethodResult& described,
                     const wsman::ClientOptions& co, const std::shared_ptr<wsman::Client>& client,
                     std::uint64_t seed) {
   spec.requests_sent = [client] { return client->requests_sent(); };
-  if (const auto hosts = out_uint(described, "Hosts"); hosts && *hosts >= 2) {
+  // Only from slot 0's endpoint ending in /wsman: given a slot's own path (or another form),
+  // the cases run one at a time on that one host.
+  const auto hosts = out_uint(described, "Hosts");
+  if (hosts && *hosts >= 2 && out_slot(described).value_or(0) == 0 && ends_in_wsman(co.endpoint)) {
     // Several host slots (decision 0122): cases at once, each on a slot of its own.
     spec.caps.concurrent_cases = true;
     spec.max_concurrent_cases = static_cast<unsigned>(std::min<std::uint64_t>(*hosts, 64));
