@@ -136,7 +136,7 @@ TEST(Instance, SetSlotMadeReadsAsSetSlot) {
   ASSERT_NE(made.get("P5"), nullptr);
   EXPECT_TRUE(made.get("P5")->is_null());
   EXPECT_EQ(made.get("P5")->type(), CimType::kUint16);  // the table's null, not a remade one
-  Instance never("C", table);  // as if the throwing maker had never run
+  Instance never("C", table);                           // as if the throwing maker had never run
   never.set_slot(3, Value::uint16(4)).set_slot(2, Value::string(std::string(60, 'x')));
   EXPECT_EQ(made, never);
   made.set_slot_made(5, [] { return Value::uint16(5); });  // still settable afterwards
