@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli_run.h"
 #include "hvsnap/tools/cli.h"
 #include "hvsnap/tools/served.h"
 #include "hvsnap/tools/targets.h"
@@ -18,17 +19,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int code;
-  std::string out, err;
-};
-
-Outcome hvsnap(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  Console c{out, err};
-  const int code = run_cli(args, c);
-  return {code, out.str(), err.str()};
-}
+using test_support::hvsnap;
+using test_support::Outcome;
 
 fs::path temp(const std::string& name) {
   const fs::path p =
