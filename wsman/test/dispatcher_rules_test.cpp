@@ -1,0 +1,279 @@
+// The WS-Man dispatcher as Windows' WinRM answers (contract §8, decision 0009): the DSP0227
+// association filter and the DMTF resource URIs (MS-WSMV 3.1.4.1.1/13), instances as WinRM
+// renders them, the header rules of MS-WSMV 3.1.4.1, and one fault table with RelatesTo on every
+// fault. Enumeration sizes and WQL are dispatcher_test.cpp.
+#include <gtest/gtest.h>
+
+#include <pugixml.hpp>
+
+#include "dispatcher_fixture.h"
+#include "hvsnap/wsman/dispatcher.h"
+#include "hvsnap/wsman/messages.h"
+#include "hvsnap/wsman/uris.h"
+
+namespace hvsnap::wsman {
+namespace {
+
+using namespace testing;
+
+// ---------------------------------------------------------------- DSP0227, DMTF URIs
+
+std::string vm_epr(std::string_view resource, std::string_view name, std::string_view extra = "") {
+  return "<a:Address>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:Address>"
+         "<a:ReferenceParameters><w:ResourceURI>" +
+         std::string(resource) +
+         "</w:ResourceURI><w:SelectorSet><w:Selector Name=\"CreationClassName\">"
+         "Msvm_ComputerSystem</w:Selector><w:Selector Name=\"Name\">" +
+         std::string(name) + "</w:Selector>" + std::string(extra) +
+         "</w:SelectorSet></a:ReferenceParameters>";
+}
+
+TEST(WsmanAssociationFilter, AssociatedAndAssociationInstancesOnTheDmtfWildcard) {
+  Fixture f(3);
+  f.provider->links.push_back({f.provider->instances[0].path(), f.provider->instances[2].path(),
+                               "Msvm_Test", "Antecedent", "Dependent"});
+  auto filter = [&](std::string_view el, std::string_view more) {
+    return "<n:Enumerate><w:OptimizeEnumeration/><w:MaxElements>10</w:MaxElements>"
+           "<w:Filter "
+           "Dialect=\"http://schemas.dmtf.org/wbem/wsman/1/cimbinding/associationFilter\">"
+           "<b:" +
+           std::string(el) +
+           " xmlns:b=\"http://schemas.dmtf.org/wbem/wsman/1/cimbinding.xsd\"><b:Object>" +
+           vm_epr(std::string(kWmi) + "Msvm_ComputerSystem", "VM-0") + "</b:Object>" +
+           std::string(more) + "</b:" + std::string(el) + "></w:Filter></n:Enumerate>";
+  };
+  Response assoc =
+      f.call(envelope(kActEnum, "http://schemas.dmtf.org/wbem/wscim/1/*", "",
+                      filter("AssociatedInstances",
+                             "<b:AssociationClassName>Msvm_Test</b:AssociationClassName>"
+                             "<b:ResultClassName>Msvm_ComputerSystem</b:ResultClassName>")));
+  ASSERT_FALSE(assoc.fault) << assoc.fault->to_string();
+  ASSERT_EQ(assoc.items.size(), 1U);
+  EXPECT_EQ(assoc.items[0].instance->get_string("Name"), "VM-2");
+  Response refs = f.call(envelope(kActEnum, "http://schemas.dmtf.org/wbem/wscim/1/*", "",
+                                  filter("AssociationInstances", "<b:Role>Antecedent</b:Role>")));
+  ASSERT_FALSE(refs.fault) << refs.fault->to_string();
+  ASSERT_EQ(refs.items.size(), 1U);
+  EXPECT_EQ(refs.items[0].instance->class_name(), "Msvm_Test");
+  Fault bad = f.fault_of(envelope(kActEnum, "http://schemas.dmtf.org/wbem/wscim/1/*", "",
+                                  filter("AssociatedInstances", "<b:Frobnicate>x</b:Frobnicate>")));
+  EXPECT_EQ(bad.subcode, "CannotProcessFilter");
+  EXPECT_NE(bad.reason.find("Frobnicate"), std::string::npos);
+}
+
+TEST(WsmanResourceUris, ACimSchemaUriWithACimNamespaceSelectorEnumeratesSubclasses) {
+  Fixture f(3);
+  Response r = f.call(envelope(
+      kActEnum, "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ComputerSystem",
+      "<w:SelectorSet><w:Selector Name=\"__cimnamespace\">root/virtualization/v2</w:Selector>"
+      "</w:SelectorSet>",
+      "<n:Enumerate><w:OptimizeEnumeration/><w:MaxElements>10</w:MaxElements></n:Enumerate>"));
+  ASSERT_FALSE(r.fault) << r.fault->to_string();
+  EXPECT_EQ(r.items.size(), 3U);
+}
+
+// ---------------------------------------------------------------- rendering
+
+TEST(WsmanRendering, InstancesCarryXsiTypeNilsAndTheEnvelopeXmlLang) {
+  Fixture f(1);
+  auto reply = f.raw(envelope(
+      kActGet, std::string(kWmi) + "Msvm_ComputerSystem",
+      "<w:SelectorSet><w:Selector Name=\"CreationClassName\">Msvm_ComputerSystem</w:Selector>"
+      "<w:Selector Name=\"Name\">VM-0</w:Selector></w:SelectorSet>",
+      ""));
+  ASSERT_EQ(reply.http_status, 200) << reply.body;
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_string(reply.body.c_str()));
+  EXPECT_STREQ(doc.document_element().attribute("xml:lang").value(), "en-US");
+  pugi::xml_node inst = doc.document_element().last_child().first_child();
+  EXPECT_STREQ(inst.attribute("xsi:type").value(), "p:Msvm_ComputerSystem_Type");
+  // Every property of the instance, in the instance's order, the null one as xsi:nil.
+  std::vector<std::string> names;
+  for (pugi::xml_node c = inst.first_child(); c; c = c.next_sibling())
+    names.emplace_back(c.name());
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"p:Caption", "p:CreationClassName", "p:Description",
+                                      "p:ElementName", "p:EnabledState", "p:Name", "p:MemoryMB"}));
+  EXPECT_STREQ(inst.child("p:Description").attribute("xsi:nil").value(), "true");
+  auto parsed = parse_response(reply.body);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->xml_lang, "en-US");
+}
+
+// ---------------------------------------------------------------- header rules
+
+struct HeaderCase {
+  std::string name;
+  std::string xml;
+  std::string subcode;  // "MustUnderstand" for the SOAP code
+  std::string detail;   // expected w:FaultDetail, or ""
+};
+
+// GoogleTest's name for a parameter's printer.
+// NOLINTNEXTLINE(readability-identifier-naming)
+void PrintTo(const HeaderCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
+class HeaderRules : public ::testing::TestWithParam<HeaderCase> {};
+
+const std::string kGetVm0Selectors =
+    "<w:SelectorSet><w:Selector Name=\"CreationClassName\">Msvm_ComputerSystem</w:Selector>"
+    "<w:Selector Name=\"Name\">VM-0</w:Selector></w:SelectorSet>";
+const std::string kCsUri = std::string(kWmi) + "Msvm_ComputerSystem";
+
+TEST_P(HeaderRules, AreFaultsMsWsmvNames) {
+  const HeaderCase& c = GetParam();
+  Fixture f(1);
+  auto reply = f.raw(c.xml);
+  EXPECT_EQ(reply.http_status, 500);
+  auto r = parse_response(reply.body);
+  ASSERT_TRUE(r.ok()) << reply.body;
+  ASSERT_TRUE(r->fault.has_value()) << "answered instead of faulting:\n" << reply.body;
+  if (c.subcode == "MustUnderstand") {
+    EXPECT_EQ(r->fault->code, Fault::Code::kMustUnderstand);
+  } else {
+    EXPECT_EQ(r->fault->subcode, c.subcode) << r->fault->to_string();
+  }
+  if (!c.detail.empty()) {
+    EXPECT_EQ(r->fault->detail, c.detail);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Wsman, HeaderRules,
+    ::testing::Values(
+        HeaderCase{"NoReplyTo",
+                   envelope(kActGet, kCsUri, kGetVm0Selectors, "",
+                            "uuid:6B0D1C4A-BCED-4CAE-981B-8DDA57181C9F", false),
+                   "MessageInformationHeaderRequired", ""},
+        HeaderCase{"EmptyMessageId", envelope(kActGet, kCsUri, kGetVm0Selectors, "", ""),
+                   "InvalidMessageInformationHeader", std::string(fault_detail::kInvalidMessageId)},
+        HeaderCase{"MalformedUuidMessageId",
+                   envelope(kActGet, kCsUri, kGetVm0Selectors, "", "uuid:not-a-uuid"),
+                   "InvalidMessageInformationHeader", ""},
+        HeaderCase{"SpaceInMessageId", envelope(kActGet, kCsUri, kGetVm0Selectors, "", "a b"),
+                   "InvalidMessageInformationHeader", ""},
+        HeaderCase{
+            "UnknownMustUnderstandHeader",
+            envelope(kActGet, kCsUri,
+                     kGetVm0Selectors +
+                         "<x:Frob xmlns:x=\"urn:example\" s:mustUnderstand=\"true\">1</x:Frob>",
+                     ""),
+            "MustUnderstand", ""},
+        HeaderCase{
+            "LocaleMustUnderstand",
+            envelope(kActGet, kCsUri,
+                     kGetVm0Selectors + "<w:Locale xml:lang=\"de-DE\" s:mustUnderstand=\"true\"/>",
+                     ""),
+            "UnsupportedFeature", std::string(fault_detail::kLocale)},
+        HeaderCase{"OptionMustComply",
+                   envelope(kActGet, kCsUri,
+                            kGetVm0Selectors +
+                                "<w:OptionSet><w:Option Name=\"Frobnicate\" MustComply=\"true\">1"
+                                "</w:Option></w:OptionSet>",
+                            ""),
+                   "InvalidOptions", ""},
+        HeaderCase{"UndeclaredPrefix",
+                   envelope(std::string(kCsUri) + "/RequestStateChange", kCsUri, kGetVm0Selectors,
+                            "<p:RequestStateChange_INPUT xmlns:p=\"" + kCsUri +
+                                "\"><q:RequestedState>2</q:RequestedState>"
+                                "</p:RequestStateChange_INPUT>"),
+                   "SchemaValidationError", ""},
+        HeaderCase{"GetWithSomeKeys",
+                   envelope(kActGet, kCsUri,
+                            "<w:SelectorSet><w:Selector Name=\"Name\">VM-0</w:Selector>"
+                            "</w:SelectorSet>",
+                            ""),
+                   "InvalidSelectors", std::string(fault_detail::kInsufficientSelectors)},
+        HeaderCase{"GetWithAnUnknownKey",
+                   envelope(kActGet, kCsUri,
+                            "<w:SelectorSet><w:Selector Name=\"Name\">VM-0</w:Selector>"
+                            "<w:Selector Name=\"Colour\">red</w:Selector></w:SelectorSet>",
+                            ""),
+                   "InvalidSelectors", std::string(fault_detail::kUnexpectedSelectors)},
+        HeaderCase{"InstanceMethodWithoutSelectorSet",
+                   envelope(std::string(kCsUri) + "/RequestStateChange", kCsUri, "",
+                            "<p:RequestStateChange_INPUT xmlns:p=\"" + kCsUri +
+                                "\"><p:RequestedState>2</p:RequestedState>"
+                                "</p:RequestStateChange_INPUT>"),
+                   "InvalidSelectors", std::string(fault_detail::kInsufficientSelectors)},
+        HeaderCase{"ResourceUriOutsideAnyPrefix",
+                   envelope(kActGet, "http://example.com/Thing", kGetVm0Selectors, ""),
+                   "InvalidResourceURI", ""}),
+    [](const auto& param_info) { return param_info.param.name; });
+
+// ---------------------------------------------------------------- faults
+
+TEST(WsmanFaults, TheTableIsIndexedByKindAndPairsCodesAsWindowsDoes) {
+  const auto& table = fault_table();
+  for (std::size_t i = 0; i < table.size(); ++i)
+    EXPECT_EQ(static_cast<std::size_t>(table[i].kind), i);
+  EXPECT_EQ(fault_spec(FaultKind::kInvalidResourceUri).wsman_code, 0x8033803BU);
+  EXPECT_EQ(fault_spec(FaultKind::kInvalidResourceUri).subcode, "InvalidResourceURI");
+  EXPECT_EQ(fault_spec(FaultKind::kDestinationUnreachable).wsman_code, 2150858752U);
+  EXPECT_EQ(fault_spec(FaultKind::kInvalidSelectors).wsman_code, 0x8033803DU);
+  EXPECT_EQ(fault_spec(FaultKind::kActionNotSupported).wsman_code, 0x80338013U);
+  EXPECT_EQ(fault_spec(FaultKind::kRequestTooLarge).http_status, 413);
+}
+
+TEST(WsmanFaults, EveryFaultRelatesToTheRequestEvenBeforeDispatch) {
+  Fixture f(1);
+  const std::string id = "uuid:6B0D1C4A-BCED-4CAE-981B-8DDA57181C9F";
+  // Not well-formed: the MessageID is still found.
+  std::string broken = envelope(kActGet, kCsUri, kGetVm0Selectors, "<unclosed>", id);
+  auto r1 = parse_response(f.raw(broken).body);
+  ASSERT_TRUE(r1.ok() && r1->fault);
+  EXPECT_EQ(r1->relates_to, id);
+  // A header fault and a provider fault.
+  auto r2 = parse_response(f.raw(envelope(kActGet, kCsUri, kGetVm0Selectors, "", id, false)).body);
+  ASSERT_TRUE(r2.ok() && r2->fault);
+  EXPECT_EQ(r2->relates_to, id);
+  auto r3 =
+      parse_response(f.raw(envelope(kActPull, std::string(kWmi) + "*", "",
+                                    pull_body("uuid:00000000-0000-0000-0000-000000000000"), id))
+                         .body);
+  ASSERT_TRUE(r3.ok() && r3->fault);
+  EXPECT_EQ(r3->relates_to, id);
+  EXPECT_EQ(r3->action, uri::kActionEnumerationFault) << "an enumeration fault's own Action";
+}
+
+TEST(WsmanFaults, AProviderErrorIsAWsmanFaultAroundAProviderFault) {
+  Fixture f(1);
+  auto reply = f.raw(envelope(
+      kActGet, kCsUri,
+      "<w:SelectorSet><w:Selector Name=\"CreationClassName\">Msvm_ComputerSystem</w:Selector>"
+      "<w:Selector Name=\"Name\">NO-SUCH-VM</w:Selector></w:SelectorSet>",
+      ""));
+  auto r = parse_response(reply.body);
+  ASSERT_TRUE(r.ok() && r->fault);
+  EXPECT_EQ(r->fault->subcode, "DestinationUnreachable");
+  EXPECT_EQ(r->fault->code, Fault::Code::kSender);
+  EXPECT_EQ(r->fault->wsman_code, 2150858752U);
+  EXPECT_EQ(r->fault->provider, "WMI Provider");
+  EXPECT_NE(r->fault->provider_message.find("NO-SUCH-VM"), std::string::npos);
+  EXPECT_EQ(r->action, uri::kActionAddressingFault);
+}
+
+TEST(WsmanFaults, AnOversizedRequestIs413FromTheTable) {
+  Fixture f(1);
+  const std::string big =
+      envelope(kActGet, kCsUri, kGetVm0Selectors, std::string(f.d->max_request_bytes(), ' '));
+  // Through handle() (a transport that reads it all) and oversized_request_reply() (one that
+  // stops reading): both name the request in RelatesTo.
+  auto raw = f.raw(big);
+  EXPECT_EQ(raw.http_status, 413);
+  auto handled = parse_response(raw.body);
+  ASSERT_TRUE(handled.ok() && handled->fault);
+  EXPECT_EQ(handled->fault->subcode, "EncodingLimit");
+  EXPECT_EQ(handled->relates_to, "uuid:6B0D1C4A-BCED-4CAE-981B-8DDA57181C9F");
+  auto reply = f.d->oversized_request_reply(big.size(), std::string_view(big).substr(0, 4096));
+  EXPECT_EQ(reply.http_status, 413);
+  auto r = parse_response(reply.body);
+  ASSERT_TRUE(r.ok() && r->fault);
+  EXPECT_EQ(r->fault->subcode, "EncodingLimit");
+  EXPECT_EQ(r->relates_to, "uuid:6B0D1C4A-BCED-4CAE-981B-8DDA57181C9F");
+}
+
+}  // namespace
+}  // namespace hvsnap::wsman
