@@ -1,11 +1,19 @@
 // A served fake with several host slots (`hvsnap serve --hosts N`, decision 0122): the paths,
-// the slots' independence, and a certification on them that finds the same whatever -j is.
+// the slots' independence, cases leasing the slots from several threads at once (run under
+// ThreadSanitizer), and a certification on them that finds the same whatever -j is.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <latch>
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "cli_run.h"
 #include "hvsnap/tools/cli.h"
@@ -18,6 +26,7 @@ namespace hvsnap::tools {
 namespace {
 
 namespace fs = std::filesystem;
+using namespace std::chrono_literals;
 
 using test_support::hvsnap;
 using test_support::Outcome;
@@ -145,6 +154,80 @@ TEST(ServedHosts, ServeRefusesABadNumberOfHosts) {
     EXPECT_EQ(r.code, kExitUsage) << r.out << r.err;
     EXPECT_NE(r.err.find("--hosts"), std::string::npos) << r.err;
   }
+}
+
+// The wsman target's slot leases (decision 0122) taken and returned by more threads than there
+// are slots, as the runner's workers and a shrink take them: no slot is held by two leases at
+// once — neither in the test's own ledger of the clients handed out nor on the served host,
+// whose clock a second Reset would have set back — and every lease comes back: afterwards all
+// the slots can be held at once. Cheap enough for the tsan preset, which runs it.
+TEST(ServedHosts, ConcurrentLeasesNeverShareASlotAndAreAllReturned) {
+  constexpr std::uint32_t kHosts = 2;
+  constexpr int kThreads = 4;
+  constexpr int kLeasesPerThread = 6;
+  Served s(kHosts);
+  TargetOptions o;
+  o.timeout_ms = 20'000;  // also how long a lease waits for a slot (a leaked one fails in 20 s)
+  auto spec = make_target("wsman+" + s.at("/wsman"), o);
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  ASSERT_TRUE(spec->caps.concurrent_cases);
+  ASSERT_EQ(spec->max_concurrent_cases, kHosts);
+
+  std::mutex mu;
+  std::condition_variable all_held;
+  std::map<const cim::Provider*, int> holders;  // a slot's client -> leases holding it now
+  int held = 0, most_held = 0, shared = 0, leased = 0;
+  std::latch start(kThreads);
+  auto lessee = [&](int t) {
+    start.arrive_and_wait();
+    for (int i = 0; i < kLeasesPerThread; ++i) {
+      const int n = t * kLeasesPerThread + i;
+      auto target = spec->factory(static_cast<std::uint64_t>(n) + 1);
+      ASSERT_TRUE(target.ok()) << target.status().to_string();
+      {
+        std::unique_lock lock(mu);
+        ++leased;
+        if (++holders[target->provider.get()] > 1) ++shared;
+        most_held = std::max(most_held, ++held);
+        all_held.notify_all();
+        // A thread's first lease waits (a while) for every slot to be held, so that the leases
+        // do overlap however the threads are scheduled.
+        if (i == 0) all_held.wait_for(lock, 2s, [&] { return held >= int{kHosts}; });
+      }
+      // The slot's host is this lease's alone: an Advance of its own lands whole on its clock
+      // (another lease's Reset in between would have made a new host, its clock near 0).
+      const std::int64_t own = std::int64_t{1'000'000'000} * (n + 1);
+      const std::int64_t before = target->control->now_ms();
+      target->control->advance(own);
+      const std::int64_t after = target->control->now_ms();
+      EXPECT_GE(before, 0);
+      EXPECT_GE(after - before, own) << "lease " << n;
+      EXPECT_LT(after - before, own + 60'000) << "lease " << n;
+      {
+        std::lock_guard lock(mu);
+        --holders[target->provider.get()];
+        --held;
+      }
+    }  // each lease ends with its Target
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back(lessee, t);
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(leased, kThreads * kLeasesPerThread);
+  EXPECT_EQ(shared, 0);
+  EXPECT_EQ(holders.size(), std::size_t{kHosts});  // every slot served, each by its own client
+  EXPECT_EQ(most_held, int{kHosts});               // the leases did overlap
+
+  // Every lease came back: all the slots at once, none waiting.
+  std::vector<conformance::Target> all;
+  for (std::uint32_t k = 0; k < kHosts; ++k) {
+    auto target = spec->factory(100 + k);
+    ASSERT_TRUE(target.ok()) << target.status().to_string();
+    all.push_back(std::move(target).value());
+  }
+  EXPECT_NE(all[0].provider.get(), all[1].provider.get());
 }
 
 // The same certification served on one host at -j 1 (as before decision 0122) and on two
