@@ -95,6 +95,9 @@ class HostSlots final : public std::enable_shared_from_this<HostSlots> {
   cim::Result<conformance::Target> lease(const cim::PropertyList& reset,
                                          const conformance::Capabilities& caps,
                                          const std::string& uri, const std::string& identity) {
+    // The lease is allocated before a slot is taken: should the allocation fail, no slot is
+    // left busy with nobody to free it (decision 0127).
+    auto held = std::shared_ptr<Lease>(new Lease{shared_from_this(), std::nullopt});
     std::size_t k = 0;
     {
       std::unique_lock lock(mu_);
@@ -132,9 +135,8 @@ class HostSlots final : public std::enable_shared_from_this<HostSlots> {
       }
       if (s.control == nullptr) s.control = std::make_shared<RemoteControl>(s.client);
       s.busy = true;
+      held->k = k;  // the lease ends with the last copy of the case's Target
     }
-    // The lease ends with the last copy of the case's Target.
-    auto held = std::shared_ptr<Lease>(new Lease{shared_from_this(), k});
     const Slot& s = slots_[k];  // the vector never grows: the reference stays valid
     auto reset_result = s.client->invoke_control("Reset", reset);
     if (!reset_result.ok()) return reset_result.status();
@@ -159,8 +161,10 @@ class HostSlots final : public std::enable_shared_from_this<HostSlots> {
   };
   struct Lease {
     std::shared_ptr<HostSlots> slots;
-    std::size_t k;
-    ~Lease() { slots->release(k); }
+    std::optional<std::size_t> k;  // none until a slot is taken
+    ~Lease() {
+      if (k) slots->release(*k);
+    }
   };
   void release(std::size_t k) {
     {
