@@ -1,4 +1,5 @@
-// File I/O the writers and verifiers of reports share (bundle.cpp, kill_table.cpp).
+// File I/O the writers and verifiers of reports share (bundle.cpp, bundle_verify.cpp,
+// kill_table.cpp).
 #pragma once
 
 #include <filesystem>
