@@ -56,7 +56,8 @@ StringParam string_param(const PropertyList& in, std::string_view name) {
 }
 
 bool foreign_namespace(const ObjectPath& p) {
-  return !p.name_space().empty() &&
+  // The namespace as the fake writes it needs no canonical copy (the common case, decision 0126).
+  return !p.name_space().empty() && p.name_space() != names::kNamespace &&
          !cim::iequals(cim::canonical_namespace(p.name_space()), names::kNamespace);
 }
 
