@@ -1,6 +1,7 @@
 // Case-insensitive name index (decision 0098).
 #include "hvsnap/cim/name_index.h"
 
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -13,13 +14,34 @@ constexpr std::uint32_t kEmptyBucket = ~std::uint32_t{0};
 }  // namespace
 
 std::uint64_t ihash(std::string_view name) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (const char c : name) {
-    const auto u = static_cast<unsigned char>(c);
-    h ^= (u >= 'A' && u <= 'Z') ? u + ('a' - 'A') : u;
-    h *= 0x100000001b3ULL;
+  // Eight bytes at a time (decision 0126: a name is looked up on every read of a property by
+  // name), each byte with its 0x20 bit set: ASCII letters differ only in that bit, so names
+  // equal case-insensitively hash alike; other bytes that differ only in it ('@' and '`', '_'
+  // and DEL) merely share a hash, and find() compares the names themselves.
+  constexpr std::uint64_t kCase = 0x2020202020202020ULL;
+  constexpr std::uint64_t kMul = 0x9e3779b97f4a7c15ULL;
+  auto mix = [](std::uint64_t h, std::uint64_t w) {
+    h = (h ^ (w | kCase)) * kMul;
+    return h ^ (h >> 29);
+  };
+  std::uint64_t h = 0xcbf29ce484222325ULL ^ name.size();
+  const char* p = name.data();
+  std::size_t n = name.size();
+  if (n >= 8) {
+    for (; n > 8; p += 8, n -= 8) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, p, 8);
+      h = mix(h, w);
+    }
+    // The last eight bytes (overlapping the words before when the size is not a multiple).
+    std::uint64_t w = 0;
+    std::memcpy(&w, name.data() + name.size() - 8, 8);
+    return mix(h, w);
   }
-  return h;
+  std::uint64_t w = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    w |= std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+  return mix(h, w);
 }
 
 NameIndex::NameIndex(const std::vector<std::string_view>& names) : names_(names) {

@@ -9,7 +9,7 @@
 
 namespace hvsnap::cim {
 
-// FNV-1a over the ASCII-lower-cased bytes: equal for names equal case-insensitively.
+// A hash over the bytes with their ASCII case bit set: equal for names equal case-insensitively.
 std::uint64_t ihash(std::string_view name);
 
 class NameIndex {
