@@ -5,6 +5,10 @@
 #include <bit>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "hvsnap/sim/rng.h"
 #include "invariant.h"
 
@@ -39,6 +43,7 @@ constexpr std::array<char, 512> kHexPairs = [] {
 constexpr std::array<std::uint8_t, 16> kPairAt = {0,  2,  4,  6,  9,  11, 14, 16,
                                                   19, 21, 24, 26, 28, 30, 32, 34};
 
+#if !defined(__SSE2__)
 // Eight nibbles, one a byte (the first in the lowest byte), to 32 bits, the first the most
 // significant.
 std::uint32_t pack_nibbles(std::uint64_t nib) {
@@ -48,6 +53,7 @@ std::uint32_t pack_nibbles(std::uint64_t nib) {
   const std::uint64_t h = (b | (b >> 8)) & 0x0000FFFF0000FFFFULL;
   return __builtin_bswap32(static_cast<std::uint32_t>(h | (h >> 16)));
 }
+#endif
 
 using Chars = signed char __attribute__((vector_size(16)));
 
@@ -71,12 +77,24 @@ bool hex16(const char* p, std::uint64_t& out) {
   if ((words[0] & words[1]) != ~std::uint64_t{0}) return false;
   // '0'-'9' are 0x30-0x39, 'a'-'f' and 'A'-'F' end in 1-6: nine more for a letter.
   const Chars nib = (d & splat(0x0F)) + (letter & splat(9));
+#if defined(__SSE2__)
+  // Each 16-bit lane holds two digits, the first in its low byte: (first << 4) | second in
+  // every lane at once, then the eight lanes packed to eight bytes, the first digit's highest
+  // after the swap (decision 0125: a third of the scalar packing's instructions).
+  __m128i lanes;
+  std::memcpy(&lanes, &nib, sizeof lanes);
+  lanes = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(lanes, _mm_set1_epi16(0x0F)), 4),
+                       _mm_srli_epi16(lanes, 8));
+  out = __builtin_bswap64(
+      static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_packus_epi16(lanes, lanes))));
+#else
   std::memcpy(words, &nib, sizeof words);
   if constexpr (std::endian::native == std::endian::big) {  // the first digit's byte lowest
     words[0] = __builtin_bswap64(words[0]);
     words[1] = __builtin_bswap64(words[1]);
   }
   out = (std::uint64_t{pack_nibbles(words[0])} << 32) | pack_nibbles(words[1]);
+#endif
   return true;
 }
 

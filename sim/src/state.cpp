@@ -10,6 +10,8 @@
 #include <set>
 #include <unordered_set>
 
+#include "hvsnap/sim/guid_table.h"
+
 namespace hvsnap::sim {
 namespace {
 
@@ -25,61 +27,10 @@ struct Indexed {
   const T* rec;
   bool listed = false;
 };
-// An id index of one validate(): open addressing (linear probing) over a power-of-two table
-// at most half full, an id's first slot from the top bits of its hash multiplied again (ids
-// that differ in a few bits spread); no allocation per record (decision 0120). A nil id marks
-// a free slot: nil ids are refused before they go in, and a nil id looked up is not found.
-// `find` gives a slot as a map's iterator would (`->second`), or `end()`.
+// An id index of one validate(): the flat table (guid_table.h, decisions 0120 and 0125), sized
+// for its records up front; no allocation per record.
 template <class T>
-class IdIndex {
- public:
-  struct Slot {
-    Guid first;
-    Indexed<T> second;
-  };
-  explicit IdIndex(std::size_t n) {
-    std::size_t size = 16;
-    int bits = 4;
-    while (size < 2 * n) {
-      size *= 2;
-      ++bits;
-    }
-    shift_ = 64 - bits;
-    slots_.resize(size);
-  }
-  // Whether `id` went in (false: it is in already).
-  bool insert(const Guid& id, const T* rec) {
-    for (std::size_t i = first_slot(id);; i = (i + 1) & (slots_.size() - 1)) {
-      Slot& s = slots_[i];
-      if (s.first.is_nil()) {
-        s = Slot{id, Indexed<T>{rec}};
-        return true;
-      }
-      if (s.first == id) return false;
-    }
-  }
-  Slot* find(const Guid& id) {
-    for (std::size_t i = first_slot(id);; i = (i + 1) & (slots_.size() - 1)) {
-      Slot& s = slots_[i];
-      if (s.first.is_nil()) return nullptr;
-      if (s.first == id) return &s;
-    }
-  }
-  const Slot* find(const Guid& id) const { return const_cast<IdIndex*>(this)->find(id); }
-  const Slot* end() const { return nullptr; }
-  bool count(const Guid& id) const { return find(id) != nullptr; }
-
- private:
-  std::size_t first_slot(const Guid& id) const {
-    // GuidHash already multiplies by the same constant: fold the high half in first, so that
-    // ids differing only in their high half (a counter in the middle groups) spread too.
-    std::uint64_t h = GuidHash{}(id);
-    h ^= h >> 32;
-    return static_cast<std::size_t>((h * 0x9E3779B97F4A7C15ULL) >> shift_);
-  }
-  std::vector<Slot> slots_;
-  int shift_ = 60;
-};
+using IdIndex = GuidTable<Indexed<T>>;
 // The sets of one validate() allocate from one arena, freed at once when it returns: no
 // malloc/free per record (decision 0117).
 using IdSet = std::pmr::unordered_set<Guid, GuidHash>;
@@ -91,7 +42,7 @@ cim::Status index_ids(const std::vector<T>& v, std::string_view what, IdIndex<T>
   for (const T& r : v) {
     if (r.id.is_nil())
       return cim::invalid_parameter(fmt::format("{} \"{}\" has a nil id", what, r.name));
-    if (!index.insert(r.id, &r)) {
+    if (!index.insert(r.id, Indexed<T>{&r}).second) {
       return cim::invalid_parameter(fmt::format("{} id {} is used twice", what, r.id.to_string()));
     }
   }
