@@ -109,6 +109,27 @@ bool declares(pugi::xml_node n, std::string_view prefix) {
 
 }  // namespace
 
+std::string_view ns_of(pugi::xml_node n, PrefixMemo& parent) {
+  const char* name = n.name();
+  const std::string_view prefix = prefix_of(name);
+  if (parent.at() != n.parent()) return resolve(n, prefix);
+  for (pugi::xml_attribute a = n.first_attribute(); a; a = a.next_attribute()) {
+    if (declares_prefix(a.name(), prefix)) return a.value();
+  }
+  return parent.resolve(prefix);
+}
+
+bool is(pugi::xml_node n, PrefixMemo& parent, std::string_view ns, std::string_view local) {
+  return n.type() == pugi::node_element && local_is(n.name(), local) && ns_of(n, parent) == ns;
+}
+
+pugi::xml_node child(PrefixMemo& scope, std::string_view ns, std::string_view local) {
+  for (pugi::xml_node c = scope.at().first_child(); c; c = c.next_sibling()) {
+    if (is(c, scope, ns, local)) return c;
+  }
+  return {};
+}
+
 bool is_nil(pugi::xml_node n, PrefixMemo* parent) {
   // Most properties a host sends are nil (xsi:nil="true", decision 0121): the attribute's
   // local part is compared in place, and its prefix resolved only for a "nil".
