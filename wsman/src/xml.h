@@ -38,12 +38,13 @@ class PrefixMemo {
   std::size_t known_ = 0;
 };
 
-// The namespace URI of n, whose parent's scope `parent` remembers (parent->at() must be
-// n.parent()): n's own declarations first, then the memo — the same answer as ns_of(n), without
-// a walk up the ancestors for each of a parent's children.
-std::string_view ns_of(pugi::xml_node n, PrefixMemo& parent);
-// is(n, ns, local) for a child of parent->at(), resolved through the memo.
-bool is(pugi::xml_node n, PrefixMemo& parent, std::string_view ns, std::string_view local);
+// The namespace URI of n, below the element whose scope `ancestor` remembers: the
+// declarations from n up to that element, then the memo — the same answer as ns_of(n) (which
+// it gives too when the memo's element is not an ancestor of n), without a walk up to the root
+// for each of an element's descendants.
+std::string_view ns_of(pugi::xml_node n, PrefixMemo& ancestor);
+// is(n, ns, local) for a descendant of ancestor.at(), resolved through the memo.
+bool is(pugi::xml_node n, PrefixMemo& ancestor, std::string_view ns, std::string_view local);
 // child(scope.at(), ns, local), resolved through the memo: for several lookups under one parent.
 pugi::xml_node child(PrefixMemo& scope, std::string_view ns, std::string_view local);
 

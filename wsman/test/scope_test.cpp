@@ -1,7 +1,8 @@
-// Prefixes resolved through a parent's remembered scope (decision 0124): a header, a selector or
-// an enumeration item that declares its own prefix — the same letters bound to another
-// namespace, or a default namespace — is read by the namespace it declares, as when every
-// element's prefix was resolved by walking up its ancestors (contract §8).
+// Prefixes resolved through an ancestor's remembered scope (decision 0124): a header, a
+// selector, an enumeration item or a datetime that declares its own prefix, or sits below an
+// element that does — the same letters bound to another namespace, or a default namespace — is
+// read by the namespace declared nearest, as when every element's prefix was resolved by
+// walking up its ancestors (contract §8).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -110,6 +111,37 @@ TEST(WsmanScope, AnItemIsReadByTheNamespaceItDeclaresItself) {
   EXPECT_TRUE(other->items[0].epr.has_value());
   EXPECT_FALSE(other->items[1].epr.has_value());
   EXPECT_TRUE(other->items[1].instance.has_value());
+}
+
+TEST(WsmanScope, ADatetimeIsReadByTheNamespaceDeclaredBetweenItAndItsInstance) {
+  // The instance's cim: is DSP0230's; StartTime's element rebinds it elsewhere, ElapsedTime's
+  // datetime element rebinds it back. Read three times: first in general, then through the
+  // class's layout (decision 0121), each the same.
+  const std::string response =
+      std::string(kOpen) +
+      R"(<s:Header><a:Action>http://schemas.xmlsoap.org/ws/2004/09/transfer/GetResponse)"
+      R"(</a:Action></s:Header><s:Body><p:Msvm_ConcreteJob xmlns:p="http://schemas.microsoft.com/)"
+      R"(wbem/wsman/1/wmi/root/virtualization/v2/Msvm_ConcreteJob" )"
+      R"(xmlns:cim="http://schemas.dmtf.org/wbem/wscim/1/common"><p:InstanceID>j1</p:InstanceID>)"
+      R"(<p:TimeSubmitted><cim:Datetime>2024-01-02T03:04:05Z</cim:Datetime></p:TimeSubmitted>)"
+      R"(<p:StartTime xmlns:cim="urn:other"><cim:Datetime>2024-01-02T03:04:05Z</cim:Datetime>)"
+      R"(</p:StartTime><p:ElapsedTime xmlns:cim="urn:other"><cim:Interval )"
+      R"(xmlns:cim="http://schemas.dmtf.org/wbem/wscim/1/common">PT5S</cim:Interval>)"
+      R"(</p:ElapsedTime></p:Msvm_ConcreteJob></s:Body></s:Envelope>)";
+  for (int round = 0; round < 3; ++round) {
+    auto r = parse_response(response);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    ASSERT_EQ(r->items.size(), 1U);
+    const cim::Instance& job = *r->items[0].instance;
+    ASSERT_NE(job.get("TimeSubmitted"), nullptr);
+    EXPECT_EQ(job.get("TimeSubmitted")->type(), cim::CimType::kDateTime);
+    ASSERT_NE(job.get("ElapsedTime"), nullptr);
+    EXPECT_EQ(job.get("ElapsedTime")->type(), cim::CimType::kDateTime);
+    ASSERT_EQ(r->wire_problems.size(), 1U) << "round " << round;
+    EXPECT_EQ(r->wire_problems[0].where, "Msvm_ConcreteJob.StartTime");
+    EXPECT_NE(r->wire_problems[0].what.find("is not a cim:cimDateTime element"), std::string::npos)
+        << r->wire_problems[0].what;
+  }
 }
 
 }  // namespace
