@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <iterator>
 
 #include "hvsnap/cim/cimxml.h"
@@ -227,21 +228,33 @@ std::string item_xml(const Item& it) {
   return out;
 }
 
+namespace {
+
+// a, b and c appended in one append (a property's tag is three pieces, and an instance writes
+// about fifty tags: one capacity check and copy, not three; decision 0124).
+void append3(std::string& out, std::string_view a, std::string_view b, std::string_view c) {
+  constexpr std::size_t kRoom = 256;
+  const std::size_t n = a.size() + b.size() + c.size();
+  if (n > kRoom) {
+    out += a;
+    out += b;
+    out += c;
+    return;
+  }
+  char buf[kRoom];
+  std::memcpy(buf, a.data(), a.size());
+  std::memcpy(buf + a.size(), b.data(), b.size());
+  std::memcpy(buf + a.size() + b.size(), c.data(), c.size());
+  out.append(buf, n);
+}
+
+}  // namespace
+
 void write_property(std::string& out, std::string_view name, const Value& v) {
-  auto open = [&] {
-    out += "<p:"sv;
-    out += name;
-    out += '>';
-  };
-  auto close = [&] {
-    out += "</p:"sv;
-    out += name;
-    out += '>';
-  };
+  auto open = [&] { append3(out, "<p:"sv, name, ">"sv); };
+  auto close = [&] { append3(out, "</p:"sv, name, ">"sv); };
   if (v.is_null()) {
-    out += "<p:"sv;
-    out += name;
-    out += " xsi:nil=\"true\"/>"sv;
+    append3(out, "<p:"sv, name, " xsi:nil=\"true\"/>"sv);
     return;
   }
   if (v.is_array()) {
