@@ -236,7 +236,7 @@ cim::Instance read_by_layout(pugi::xml_node e, std::string_view class_name, cons
     const std::uint32_t slot = k++;
     if (xml::is_nil(c, &scope)) continue;  // the table's typed null stands
     inst.set_slot(slot, read_client_element(c, l.names[slot], class_name, l.types[slot], &read_epr,
-                                            problems));
+                                            problems, &scope));
   }
   return inst;
 }

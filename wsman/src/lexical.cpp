@@ -207,7 +207,8 @@ Read lenient_datetime(std::string_view t, Read r) {
   return r;
 }
 
-Read read_datetime(pugi::xml_node e) {
+// `scope`, when given, remembers the prefixes of an ancestor of e (the instance's element).
+Read read_datetime(pugi::xml_node e, xml::PrefixMemo* scope) {
   Read r;
   const pugi::xml_node c = xml::first_element(e);
   if (!c) {
@@ -221,7 +222,7 @@ Read read_datetime(pugi::xml_node e) {
   }
   const std::string text = xml::trimmed_text(c);
   const std::string_view local = xml::local_name(c);
-  if (xml::ns_of(c) != uri::kCimCommon) {
+  if ((scope != nullptr ? xml::ns_of(c, *scope) : xml::ns_of(c)) != uri::kCimCommon) {
     r.problem = fmt::format("<{}> is not a cim:cimDateTime element (DSP0230)", c.name());
     return lenient_datetime(text, std::move(r));
   }
@@ -260,7 +261,7 @@ Read read_datetime(pugi::xml_node e) {
 }
 
 Read read_typed(pugi::xml_node e, std::string_view name, const cim::schema::Type& type,
-                EprReader read_epr) {
+                EprReader read_epr, xml::PrefixMemo* scope) {
   Read r;
   r.type = type.type;
   const CimType t = type.type;
@@ -277,7 +278,7 @@ Read read_typed(pugi::xml_node e, std::string_view name, const cim::schema::Type
     }
     return r;
   }
-  if (t == CimType::kDateTime) return read_datetime(e);
+  if (t == CimType::kDateTime) return read_datetime(e, scope);
   const std::string raw = xml::text(e);
   const std::string_view text = collapse(raw);
   if (t == CimType::kBoolean) {
@@ -342,14 +343,14 @@ Read read_typed(pugi::xml_node e, std::string_view name, const cim::schema::Type
 
 // A property the schema does not type, or a string: what its shape says (an endpoint
 // reference, a cim:cimDateTime element), else text. Nothing to judge.
-Read read_untyped(pugi::xml_node e, EprReader read_epr) {
+Read read_untyped(pugi::xml_node e, EprReader read_epr, xml::PrefixMemo* scope) {
   if (holds_epr(e)) {
     Read r = read_epr_element(e, read_epr);
     r.problem.clear();  // not a reference by the schema: kept as text when unreadable
     return r;
   }
   if (xml::child(e, uri::kCimCommon, "Datetime") || xml::child(e, uri::kCimCommon, "Interval")) {
-    Read r = read_datetime(e);
+    Read r = read_datetime(e, scope);
     r.problem.clear();
     return r;
   }
@@ -423,10 +424,10 @@ void note_problem(std::string_view owner, std::string_view name, std::string&& w
 
 cim::Value read_client_element(pugi::xml_node e, std::string_view name, std::string_view owner,
                                const cim::schema::Type* type, EprReader read_epr,
-                               std::vector<cim::WireProblem>& problems) {
+                               std::vector<cim::WireProblem>& problems, xml::PrefixMemo* scope) {
   const bool array = type != nullptr && type->array;
   const bool typed = type != nullptr && type->type != CimType::kString;
-  Read r = typed ? read_typed(e, name, *type, read_epr) : read_untyped(e, read_epr);
+  Read r = typed ? read_typed(e, name, *type, read_epr, scope) : read_untyped(e, read_epr, scope);
   if (!r.problem.empty()) note_problem(owner, name, std::move(r.problem), problems);
   if (!r.scalar) {
     // It could not be read even leniently: kept as text (as before the checks).
@@ -453,7 +454,7 @@ cim::Value read_client_value(std::span<const pugi::xml_node> elems, std::string_
     all_nil = all_nil && xml::is_nil(e, scope);
   if (all_nil) return Value::null(type ? type->type : CimType::kString, array);
   if (elems.size() == 1)
-    return read_client_element(elems.front(), name, owner, type, read_epr, problems);
+    return read_client_element(elems.front(), name, owner, type, read_epr, problems, scope);
   std::vector<cim::Scalar> scalars;
   CimType got = type != nullptr ? type->type : CimType::kString;
   bool as_text = false;
@@ -461,7 +462,7 @@ cim::Value read_client_value(std::span<const pugi::xml_node> elems, std::string_
     // One element that is not all nil is not nil (asked once above).
     if (xml::is_nil(e, scope)) continue;
     const bool typed = type != nullptr && type->type != CimType::kString;
-    Read r = typed ? read_typed(e, name, *type, read_epr) : read_untyped(e, read_epr);
+    Read r = typed ? read_typed(e, name, *type, read_epr, scope) : read_untyped(e, read_epr, scope);
     if (!r.problem.empty()) note_problem(owner, name, std::move(r.problem), problems);
     if (!r.scalar) {
       as_text = true;

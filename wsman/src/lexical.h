@@ -25,7 +25,7 @@ using EprReader = cim::Result<cim::ObjectPath> (*)(pugi::xml_node);
 // The elements of one property or parameter `name` of `owner` (the class, or the method output
 // element) -> a value. Never fails: a value whose form breaks its type is read as well as it
 // can be (else kept as text) and reported in `problems` as "Owner.Name". `scope`, when given,
-// remembers the prefixes of the elements' parent (xml::is_nil).
+// remembers the prefixes of the elements' parent (xml::is_nil, and a datetime's element).
 cim::Value read_client_value(std::span<const pugi::xml_node> elems, std::string_view name,
                              std::string_view owner, EprReader read_epr,
                              std::vector<cim::WireProblem>& problems,
@@ -35,10 +35,12 @@ cim::Value read_client_value(std::span<const pugi::xml_node> elems, std::string_
 // type_of, remembered per thread), or nullptr.
 const cim::schema::Type* client_type_of(std::string_view name);
 // One element `e` of `name`, not nil (the caller asked), of `type` (client_type_of(name)) ->
-// its value, as read_client_value reads a property of one element.
+// its value, as read_client_value reads a property of one element. `scope`, when given,
+// remembers the prefixes of an ancestor of e (a datetime's element is resolved through it).
 cim::Value read_client_element(pugi::xml_node e, std::string_view name, std::string_view owner,
                                const cim::schema::Type* type, EprReader read_epr,
-                               std::vector<cim::WireProblem>& problems);
+                               std::vector<cim::WireProblem>& problems,
+                               xml::PrefixMemo* scope = nullptr);
 
 // Does the element carry an endpoint reference (WS-Addressing ReferenceParameters or
 // EndpointReference)?

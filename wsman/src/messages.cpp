@@ -150,9 +150,10 @@ cim::Result<ObjectPath> path_from(std::string_view resource, pugi::xml_node sele
     return cim::invalid_parameter("an instance cannot be named by the wildcard resource URI");
   ObjectPath p{cim::Name(res->name_space), cim::Name(res->class_name)};
   if (selector_set) {
+    xml::PrefixMemo scope(selector_set);  // the selectors' prefixes, resolved once
     for (pugi::xml_node s = selector_set.first_child(); s; s = s.next_sibling()) {
       if (s.type() != pugi::node_element) continue;
-      if (!xml::is(s, uri::kWsman, "Selector")) {
+      if (!xml::is(s, scope, uri::kWsman, "Selector")) {
         return cim::invalid_parameter(fmt::format("unexpected <{}> in the SelectorSet", s.name()));
       }
       const std::string name = xml::attr(s, "Name").value();
@@ -176,9 +177,10 @@ cim::Result<ObjectPath> path_from(std::string_view resource, pugi::xml_node sele
 cim::Result<ObjectPath> read_epr(pugi::xml_node n) {
   pugi::xml_node params = xml::child(n, uri::kAddressing, "ReferenceParameters");
   if (!params) return cim::invalid_parameter("an endpoint reference has no ReferenceParameters");
-  pugi::xml_node res = xml::child(params, uri::kWsman, "ResourceURI");
+  xml::PrefixMemo scope(params);  // two lookups below it, one resolution of their prefix
+  pugi::xml_node res = xml::child(scope, uri::kWsman, "ResourceURI");
   if (!res) return cim::invalid_parameter("an endpoint reference has no ResourceURI");
-  return path_from(xml::trimmed_text(res), xml::child(params, uri::kWsman, "SelectorSet"));
+  return path_from(xml::trimmed_text(res), xml::child(scope, uri::kWsman, "SelectorSet"));
 }
 
 namespace {
@@ -393,13 +395,15 @@ cim::Result<Response> parse_response(std::string_view text, const ParseLimits& l
   }
   if (!payload) return r;  // ReleaseResponse and the like
   auto read_items = [&](pugi::xml_node items) -> cim::Status {
+    xml::PrefixMemo scope(items);  // the items' prefixes, resolved once for all of them
     for (pugi::xml_node c = items.first_child(); c; c = c.next_sibling()) {
       if (c.type() != pugi::node_element) continue;
       Item it;
-      if (xml::is(c, uri::kWsman, "Item")) {
+      if (xml::is(c, scope, uri::kWsman, "Item")) {
+        xml::PrefixMemo item_scope(c);
         for (pugi::xml_node k = c.first_child(); k; k = k.next_sibling()) {
           if (k.type() != pugi::node_element) continue;
-          if (xml::is(k, uri::kAddressing, "EndpointReference")) {
+          if (xml::is(k, item_scope, uri::kAddressing, "EndpointReference")) {
             auto p = read_epr(k);
             if (!p.ok()) return p.status();
             it.epr = std::move(p).value();
@@ -409,7 +413,7 @@ cim::Result<Response> parse_response(std::string_view text, const ParseLimits& l
             it.instance = std::move(inst).value();
           }
         }
-      } else if (xml::is(c, uri::kAddressing, "EndpointReference")) {
+      } else if (xml::is(c, scope, uri::kAddressing, "EndpointReference")) {
         auto p = read_epr(c);
         if (!p.ok()) return p.status();
         it.epr = std::move(p).value();

@@ -173,9 +173,11 @@ class Headers {
  public:
   explicit Headers(pugi::xml_node header) {
     if (!header) return;
+    xml::PrefixMemo scope(header);  // the headers share the Header's scope (decision 0124)
+    entries_.reserve(16);
     for (pugi::xml_node h = header.first_child(); h; h = h.next_sibling()) {
       if (h.type() == pugi::node_element)
-        entries_.push_back(Entry{xml::ns_of(h), xml::local_name(h), h});
+        entries_.push_back(Entry{xml::ns_of(h, scope), xml::local_name(h), h});
     }
   }
   pugi::xml_node find(std::string_view ns, std::string_view local) const {

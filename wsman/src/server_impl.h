@@ -29,8 +29,16 @@ namespace hvsnap::wsman {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+// Basic authentication's pieces (server_auth.cpp). The base64 of a credential (at most 8 KB);
+// nothing when it is not base64.
+std::optional<std::string> base64_decode(std::string_view in);
+// Equal, in constant time in the length of the shorter (lengths are not secret here).
+bool same_secret(std::string_view a, std::string_view b);
+// A user name as it may appear in a log line: printable ASCII, at most 64 characters.
+std::string printable(std::string_view s);
+
 // Failed Basic authentications per peer address: counted, logged, and slowed down
-// (server_session.cpp).
+// (server_auth.cpp; used by server_session.cpp).
 class AuthThrottle {
  public:
   // Records a failure; returns how long to wait before answering and whether to log it.

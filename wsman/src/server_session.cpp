@@ -8,12 +8,11 @@
 //   -> next request from the same buffer (pipelining) or close.
 // A client that half-closes after its request still gets the answer: the request is read in
 // full before the response is written, and end-of-stream is only seen by the next read.
-// The listener (resolve, bind, TLS, accept, stop) is server.cpp.
+// The listener (resolve, bind, TLS, accept, stop) is server.cpp; Basic authentication's pieces
+// and its throttle are server_auth.cpp.
 // Beast's string_view is std::string_view in this file (Boost 1.74 defaults to its own).
 #define BOOST_BEAST_USE_STD_STRING_VIEW 1
 #include <fmt/format.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include <array>
 #include <boost/asio/dispatch.hpp>
@@ -34,35 +33,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::optional<std::string> base64_decode(std::string_view in) {
-  if (in.empty() || in.size() % 4 != 0 || in.size() > 8192) return std::nullopt;
-  std::string out(in.size() / 4 * 3, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()),
-                                static_cast<int>(in.size()));
-  if (n < 0) return std::nullopt;
-  std::size_t len = static_cast<std::size_t>(n);
-  if (in.back() == '=') --len;
-  if (in.size() >= 2 && in[in.size() - 2] == '=') --len;
-  out.resize(len);
-  return out;
-}
-
-bool same(std::string_view a, std::string_view b) {
-  // Constant time in the length of the shorter; lengths are not secret here.
-  if (a.size() != b.size()) return false;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-// A user name as it may appear in a log line: printable ASCII, at most 64 characters.
-std::string printable(std::string_view s) {
-  std::string out;
-  for (char ch : s.substr(0, 64))
-    out += (ch >= 0x20 && ch < 0x7F) ? ch : '?';
-  if (s.size() > 64) out += "...";
-  return out;
-}
-
 // Whichever Dispatcher::handle the protocol layer offers: with the client's identity (so an
 // enumeration context is bound to whoever opened it) when it takes one.
 template <class D>
@@ -79,35 +49,6 @@ constexpr const char* kSoapType = "application/soap+xml;charset=UTF-8";
 constexpr const char* kNoMessageId = "uuid:00000000-0000-4000-8000-000000000000";
 
 }  // namespace
-
-std::pair<std::chrono::milliseconds, std::uint64_t> AuthThrottle::failed(const std::string& peer,
-                                                                         const ServerOptions& o) {
-  std::lock_guard lock(mu_);
-  const auto now = std::chrono::steady_clock::now();
-  if (peers_.size() > 10'000) {
-    for (auto it = peers_.begin(); it != peers_.end();) {
-      it = now - it->second.last > 10min ? peers_.erase(it) : std::next(it);
-    }
-    if (peers_.size() > 10'000) peers_.clear();  // bounded whatever happens
-  }
-  Entry& e = peers_[peer];
-  if (now - e.last > 10min) e.failures = 0;
-  e.last = now;
-  const std::uint64_t n = ++e.failures;
-  std::chrono::milliseconds delay{0};
-  if (n > static_cast<std::uint64_t>(std::max(0, o.free_auth_failures))) {
-    const std::uint64_t steps = std::min<std::uint64_t>(
-        n - static_cast<std::uint64_t>(std::max(0, o.free_auth_failures)) - 1, 16);
-    delay = std::min(std::chrono::milliseconds(100LL << steps),
-                     std::chrono::milliseconds(std::max(0, o.max_auth_delay_ms)));
-  }
-  return {delay, n};
-}
-
-void AuthThrottle::succeeded(const std::string& peer) {
-  std::lock_guard lock(mu_);
-  peers_.erase(peer);
-}
 
 namespace {
 
@@ -334,9 +275,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     const std::size_t colon = decoded->find(':');
     if (colon == std::string::npos) return false;
     claimed_user_ = decoded->substr(0, colon);
-    const bool user_ok = same(claimed_user_, options().basic->user);
+    const bool user_ok = same_secret(claimed_user_, options().basic->user);
     const bool password_ok =
-        same(std::string_view(*decoded).substr(colon + 1), options().basic->password);
+        same_secret(std::string_view(*decoded).substr(colon + 1), options().basic->password);
     return user_ok && password_ok;
   }
 

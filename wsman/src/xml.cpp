@@ -109,6 +109,29 @@ bool declares(pugi::xml_node n, std::string_view prefix) {
 
 }  // namespace
 
+std::string_view ns_of(pugi::xml_node n, PrefixMemo& ancestor) {
+  const std::string_view prefix = prefix_of(n.name());
+  // The declarations from n up to the memo's element (excluded), then the memo's answer.
+  for (pugi::xml_node cur = n; cur && cur.type() == pugi::node_element; cur = cur.parent()) {
+    if (cur == ancestor.at()) return ancestor.resolve(prefix);
+    for (pugi::xml_attribute a = cur.first_attribute(); a; a = a.next_attribute()) {
+      if (declares_prefix(a.name(), prefix)) return a.value();
+    }
+  }
+  return resolve(n, prefix);  // the memo is not an ancestor of n
+}
+
+bool is(pugi::xml_node n, PrefixMemo& ancestor, std::string_view ns, std::string_view local) {
+  return n.type() == pugi::node_element && local_is(n.name(), local) && ns_of(n, ancestor) == ns;
+}
+
+pugi::xml_node child(PrefixMemo& scope, std::string_view ns, std::string_view local) {
+  for (pugi::xml_node c = scope.at().first_child(); c; c = c.next_sibling()) {
+    if (is(c, scope, ns, local)) return c;
+  }
+  return {};
+}
+
 bool is_nil(pugi::xml_node n, PrefixMemo* parent) {
   // Most properties a host sends are nil (xsi:nil="true", decision 0121): the attribute's
   // local part is compared in place, and its prefix resolved only for a "nil".

@@ -38,6 +38,16 @@ class PrefixMemo {
   std::size_t known_ = 0;
 };
 
+// The namespace URI of n, below the element whose scope `ancestor` remembers: the
+// declarations from n up to that element, then the memo — the same answer as ns_of(n) (which
+// it gives too when the memo's element is not an ancestor of n), without a walk up to the root
+// for each of an element's descendants.
+std::string_view ns_of(pugi::xml_node n, PrefixMemo& ancestor);
+// is(n, ns, local) for a descendant of ancestor.at(), resolved through the memo.
+bool is(pugi::xml_node n, PrefixMemo& ancestor, std::string_view ns, std::string_view local);
+// child(scope.at(), ns, local), resolved through the memo: for several lookups under one parent.
+pugi::xml_node child(PrefixMemo& scope, std::string_view ns, std::string_view local);
+
 // Is the attribute xsi:nil="true" present (prefix resolved)? `parent`, when it remembers the
 // scope of n's parent, answers for prefixes n does not declare itself.
 bool is_nil(pugi::xml_node n, PrefixMemo* parent = nullptr);
