@@ -5,7 +5,7 @@
 #include <bit>
 #include <cstring>
 
-#if defined(__SSE2__)
+#if defined(__SSE2__) && defined(__x86_64__)
 #include <emmintrin.h>
 #endif
 
@@ -43,7 +43,7 @@ constexpr std::array<char, 512> kHexPairs = [] {
 constexpr std::array<std::uint8_t, 16> kPairAt = {0,  2,  4,  6,  9,  11, 14, 16,
                                                   19, 21, 24, 26, 28, 30, 32, 34};
 
-#if !defined(__SSE2__)
+#if !(defined(__SSE2__) && defined(__x86_64__))
 // Eight nibbles, one a byte (the first in the lowest byte), to 32 bits, the first the most
 // significant.
 std::uint32_t pack_nibbles(std::uint64_t nib) {
@@ -77,7 +77,7 @@ bool hex16(const char* p, std::uint64_t& out) {
   if ((words[0] & words[1]) != ~std::uint64_t{0}) return false;
   // '0'-'9' are 0x30-0x39, 'a'-'f' and 'A'-'F' end in 1-6: nine more for a letter.
   const Chars nib = (d & splat(0x0F)) + (letter & splat(9));
-#if defined(__SSE2__)
+#if defined(__SSE2__) && defined(__x86_64__)
   // Each 16-bit lane holds two digits, the first in its low byte: (first << 4) | second in
   // every lane at once, then the eight lanes packed to eight bytes, the first digit's highest
   // after the swap (decision 0125: a third of the scalar packing's instructions).

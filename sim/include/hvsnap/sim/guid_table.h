@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <utility>
 #include <vector>
 
@@ -29,12 +30,14 @@ class GuidTable {
   explicit GuidTable(std::size_t n = 0) { rebuild(n); }
 
   // The slot of `id` and whether it went in now (false: it was in already, its value kept).
-  std::pair<Slot*, bool> insert(const Guid& id, const V& value) {
+  // A nil id is refused here too (it would mark a free slot): a programming error, so abort.
+  std::pair<Slot*, bool> insert(Guid id, V value) {
+    if (id.is_nil()) std::abort();
     if (2 * (count_ + 1) > slots_.size()) rebuild(2 * (count_ + 1));
     for (std::size_t i = first_slot(id);; i = (i + 1) & (slots_.size() - 1)) {
       Slot& s = slots_[i];
       if (s.first.is_nil()) {
-        s = Slot{id, value};
+        s = Slot{id, std::move(value)};
         ++count_;
         return {&s, true};
       }
