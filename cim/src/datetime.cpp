@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cstdlib>
 
 namespace hvsnap::cim {
@@ -43,6 +44,13 @@ void put(std::string& out, std::int64_t v, int width) {
     v /= 10;
   }
   out.append(buf, static_cast<std::size_t>(width));
+}
+
+// Appends `v` (>= 0) in as many decimal digits as it needs.
+void put_at_least(std::string& out, std::int64_t v) {
+  char buf[20];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
 }
 
 bool is_leap(std::int64_t y) {
@@ -186,31 +194,59 @@ std::string DateTime::to_string() const {
 }
 
 std::string DateTime::to_xsd() const {
+  std::string out;
+  append_xsd(out);
+  return out;
+}
+
+void DateTime::append_xsd(std::string& out) const {
   if (interval_) {
-    const std::int64_t days = micros_ / kMicrosPerDay;
-    std::int64_t rest = micros_ % kMicrosPerDay;
-    const std::int64_t h = rest / (3600 * kMicrosPerSecond);
+    std::int64_t rest = micros_;  // never negative (DateTime::interval)
+    out += 'P';
+    put_at_least(out, rest / kMicrosPerDay);
+    rest %= kMicrosPerDay;
+    out += "DT";
+    put_at_least(out, rest / (3600 * kMicrosPerSecond));
     rest %= 3600 * kMicrosPerSecond;
-    const std::int64_t m = rest / (60 * kMicrosPerSecond);
+    out += 'H';
+    put_at_least(out, rest / (60 * kMicrosPerSecond));
     rest %= 60 * kMicrosPerSecond;
-    const std::int64_t s = rest / kMicrosPerSecond;
-    const std::int64_t us = rest % kMicrosPerSecond;
-    std::string out = fmt::format("P{}DT{}H{}M{}", days, h, m, s);
-    if (us != 0) {
+    out += 'M';
+    put_at_least(out, rest / kMicrosPerSecond);
+    if (const std::int64_t us = rest % kMicrosPerSecond; us != 0) {
       out += '.';
       put(out, us, 6);
       while (out.back() == '0')
         out.pop_back();
     }
-    return out + "S";
+    out += 'S';
+    return;
   }
-  const std::string dmtf = to_string();  // yyyymmddHHMMSS.mmmmmm+UUU in local time
-  std::string out =
-      fmt::format("{}-{}-{}T{}:{}:{}.{}", dmtf.substr(0, 4), dmtf.substr(4, 2), dmtf.substr(6, 2),
-                  dmtf.substr(8, 2), dmtf.substr(10, 2), dmtf.substr(12, 2), dmtf.substr(15, 6));
-  if (offset_min_ == 0) return out + "Z";
+  // yyyymmddHHMMSS.mmmmmm+UUU in local time, rearranged.
+  const std::string dmtf = to_string();
+  const std::string_view v = dmtf;
+  out += v.substr(0, 4);
+  out += '-';
+  out += v.substr(4, 2);
+  out += '-';
+  out += v.substr(6, 2);
+  out += 'T';
+  out += v.substr(8, 2);
+  out += ':';
+  out += v.substr(10, 2);
+  out += ':';
+  out += v.substr(12, 2);
+  out += '.';
+  out += v.substr(15, 6);
+  if (offset_min_ == 0) {
+    out += 'Z';
+    return;
+  }
   const int off = std::abs(offset_min_);
-  return out + fmt::format("{}{:02}:{:02}", offset_min_ < 0 ? '-' : '+', off / 60, off % 60);
+  out += offset_min_ < 0 ? '-' : '+';
+  put(out, off / 60, 2);
+  out += ':';
+  put(out, off % 60, 2);
 }
 
 Result<DateTime> DateTime::parse_xsd_datetime(std::string_view text) {

@@ -2,8 +2,6 @@
 // client's requests and the server's responses (contract §8).
 #include <fmt/format.h>
 
-#include <charconv>
-#include <cstdlib>
 #include <cstring>
 #include <iterator>
 
@@ -52,69 +50,13 @@ void write_selectors(std::string& out, const ObjectPath& path) {
 }
 
 // Appends v in decimal, at least `width` digits (zeros in front), as fmt's "{}" / "{:0N}" would.
-void put_decimal(std::string& out, std::int64_t v, int width = 1) {
-  char buf[24];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  for (auto n = r.ptr - buf; n < width; ++n)
-    out += '0';
-  out.append(buf, r.ptr);
-}
-
-// The text cim::DateTime::to_xsd() makes (DSP0230 cim:Datetime / cim:Interval), without its
-// fmt::format calls and temporaries: a job carries several datetimes and is polled every tick
-// (decision 0124). Byte for byte the same (WsmanWriteDatetime.* compares the two).
+// A datetime in its element: DateTime::append_xsd's text (DSP0230 cim:Datetime / cim:Interval),
+// which needs no escaping, without fmt or a temporary of to_xsd's (decision 0124).
 void write_datetime(std::string& out, const cim::DateTime& d) {
-  constexpr std::int64_t kSecond = 1'000'000;
-  constexpr std::int64_t kDay = 86'400 * kSecond;
   std::string text;
   text.reserve(40);
-  if (d.is_interval()) {
-    std::int64_t rest = d.micros();  // never negative (DateTime::interval)
-    text += 'P';
-    put_decimal(text, rest / kDay);
-    rest %= kDay;
-    text += "DT"sv;
-    put_decimal(text, rest / (3600 * kSecond));
-    rest %= 3600 * kSecond;
-    text += 'H';
-    put_decimal(text, rest / (60 * kSecond));
-    rest %= 60 * kSecond;
-    text += 'M';
-    put_decimal(text, rest / kSecond);
-    if (const std::int64_t us = rest % kSecond; us != 0) {
-      text += '.';
-      put_decimal(text, us, 6);
-      while (text.back() == '0')
-        text.pop_back();
-    }
-    text += 'S';
-    return element(out, "cim:Interval", text);
-  }
-  // yyyymmddHHMMSS.mmmmmm+UUU in local time, rearranged as to_xsd does.
-  const std::string dmtf = d.to_string();
-  const std::string_view v = dmtf;
-  text += v.substr(0, 4);
-  text += '-';
-  text += v.substr(4, 2);
-  text += '-';
-  text += v.substr(6, 2);
-  text += 'T';
-  text += v.substr(8, 2);
-  text += ':';
-  text += v.substr(10, 2);
-  text += ':';
-  text += v.substr(12, 2);
-  text += '.';
-  text += v.substr(15, 6);
-  if (const int offset = d.utc_offset_minutes(); offset == 0) {
-    text += 'Z';
-  } else {
-    text += offset < 0 ? '-' : '+';
-    put_decimal(text, std::abs(offset) / 60, 2);
-    text += ':';
-    put_decimal(text, std::abs(offset) % 60, 2);
-  }
-  element(out, "cim:Datetime", text);
+  d.append_xsd(text);
+  element(out, d.is_interval() ? "cim:Interval" : "cim:Datetime", text);
 }
 
 void write_scalar(std::string& out, cim::CimType type, const cim::Scalar& s) {

@@ -1,10 +1,12 @@
-// The server's writing of values (contract §8; decision 0124): its datetime writer, which does
-// without cim::DateTime::to_xsd's formatting, writes exactly the text to_xsd makes — intervals
-// and timestamps over their whole range, with every UTC offset form.
+// The server's writing of values (contract §8; decision 0124): its datetime writer and
+// cim::DateTime::to_xsd (both DateTime::append_xsd, without fmt) write exactly the DSP0230 text
+// of an independent fmt formulation — intervals and timestamps over their whole range, with
+// every UTC offset form.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -16,10 +18,39 @@
 namespace hvsnap::wsman {
 namespace {
 
-// What the writer wrote before decision 0124: to_xsd's text, escaped, in its element.
+// The DSP0230 forms written independently of cim (the formulation to_xsd had before decision
+// 0124, by fmt): the writer and to_xsd, which now share DateTime::append_xsd, are both judged by
+// it.
+std::string reference_xsd(const cim::DateTime& d) {
+  constexpr std::int64_t kSecond = 1'000'000;
+  constexpr std::int64_t kDay = 86'400 * kSecond;
+  if (d.is_interval()) {
+    const std::int64_t us = d.micros() % kSecond;
+    std::string out = fmt::format(
+        "P{}DT{}H{}M{}", d.micros() / kDay, d.micros() % kDay / (3600 * kSecond),
+        d.micros() % (3600 * kSecond) / (60 * kSecond), d.micros() % (60 * kSecond) / kSecond);
+    if (us != 0) {
+      out += fmt::format(".{:06}", us);
+      while (out.back() == '0')
+        out.pop_back();
+    }
+    return out + "S";
+  }
+  const std::string dmtf = d.to_string();  // yyyymmddHHMMSS.mmmmmm+UUU in local time
+  std::string out =
+      fmt::format("{}-{}-{}T{}:{}:{}.{}", dmtf.substr(0, 4), dmtf.substr(4, 2), dmtf.substr(6, 2),
+                  dmtf.substr(8, 2), dmtf.substr(10, 2), dmtf.substr(12, 2), dmtf.substr(15, 6));
+  const int off = d.utc_offset_minutes();
+  if (off == 0) return out + "Z";
+  return out +
+         fmt::format("{}{:02}:{:02}", off < 0 ? '-' : '+', std::abs(off) / 60, std::abs(off) % 60);
+}
+
+// The element the writer writes: the reference text, escaped, in its element; to_xsd agrees.
 std::string expected(std::string_view name, const cim::DateTime& d) {
   const char* qname = d.is_interval() ? "cim:Interval" : "cim:Datetime";
-  return fmt::format("<p:{0}><{1}>{2}</{1}></p:{0}>", name, qname, xml::escaped(d.to_xsd()));
+  EXPECT_EQ(d.to_xsd(), reference_xsd(d)) << d.to_string();
+  return fmt::format("<p:{0}><{1}>{2}</{1}></p:{0}>", name, qname, xml::escaped(reference_xsd(d)));
 }
 
 // A number in [lo, hi] from the seeded sequence (one seed, one run).

@@ -30,6 +30,9 @@ class DateTime {
   // The XML Schema forms WS-Management carries (DSP0230 cim:Datetime / cim:Interval):
   // "2026-01-01T10:00:00.250000Z" / "+01:00" and "P1DT2H3M4.5S".
   std::string to_xsd() const;
+  // The same text appended to `out`, without a temporary of its own (the wire's writer, which
+  // writes the datetimes of every job it is polled for: decision 0124).
+  void append_xsd(std::string& out) const;
   // xsd:dateTime; no zone means UTC; fractions beyond microseconds are truncated.
   static Result<DateTime> parse_xsd_datetime(std::string_view text);
   // xsd:duration with days, hours, minutes and seconds (years and months have no fixed
