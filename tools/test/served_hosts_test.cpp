@@ -190,9 +190,10 @@ TEST(ServedHosts, ConcurrentLeasesNeverShareASlotAndAreAllReturned) {
         if (++holders[target->provider.get()] > 1) ++shared;
         most_held = std::max(most_held, ++held);
         all_held.notify_all();
-        // A thread's first lease waits (a while) for every slot to be held, so that the leases
-        // do overlap however the threads are scheduled.
-        if (i == 0) all_held.wait_for(lock, 2s, [&] { return held >= int{kHosts}; });
+        // A thread's first lease waits for every slot to be held (up to 20 s: under TSan on a
+        // loaded machine the other lease's Reset can take seconds), so that the leases do
+        // overlap however the threads are scheduled.
+        if (i == 0) all_held.wait_for(lock, 20s, [&] { return held >= int{kHosts}; });
       }
       // The slot's host is this lease's alone: an Advance of its own lands whole on its clock
       // (another lease's Reset in between would have made a new host, its clock near 0).

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
@@ -301,11 +302,44 @@ TEST(WsmanServer, StopsCleanlyWithRequestsInFlightAndRefusesAfterwards) {
   wsman::ClientOptions co;
   co.endpoint = endpoint;
   co.connect_timeout_ms = 2000;
+  co.timeout_ms = 5000;  // a connection taken after stop() fails here, not at ctest's timeout
   auto c = wsman::Client::create(co);
   ASSERT_TRUE(c.ok());
   auto after = (*c)->identify();
   ASSERT_FALSE(after.ok());
   EXPECT_EQ(after.status().kind(), cim::StatusKind::kUnavailable);
+}
+
+// Once stop() returns the listening socket is closed: a connection is refused at once, never
+// taken into the kernel's backlog to wait out the client's whole timeout (the acceptor's close
+// used to be posted to an I/O thread that stop() could halt before it ran).
+TEST(WsmanServer, RefusesConnectionsOnceStopHasReturned) {
+  auto fake = ServedFake::create("sim:", TargetOptions{});
+  ASSERT_TRUE(fake.ok()) << fake.status().to_string();
+  const auto dispatcher = std::make_shared<wsman::Dispatcher>(*fake, *fake);
+  for (int round = 0; round < 40; ++round) {
+    // No worker threads and no connections: nothing delays stop() between posting the
+    // acceptor's close and halting the I/O threads, the widest window for that race.
+    wsman::ServerOptions o;
+    o.port = 0;
+    o.threads = 0;
+    auto server = wsman::Server::start(dispatcher, o);
+    ASSERT_TRUE(server.ok()) << server.status().to_string();
+    const std::string endpoint = (*server)->endpoint();
+    const int port = std::stoi(endpoint.substr(endpoint.rfind(':') + 1));
+    (*server)->stop();
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<std::uint16_t>(port));
+    ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    const int connected = ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to);
+    const int error = errno;
+    ::close(fd);
+    ASSERT_NE(connected, 0) << "round " << round << ": a connection was taken after stop()";
+    EXPECT_EQ(error, ECONNREFUSED) << "round " << round;
+  }
 }
 
 // One HTTP/1.0 POST to 127.0.0.1:port from the loopback address `source` (127.0.0.2 is a

@@ -257,6 +257,12 @@ void Server::stop() {
   for (auto& t : s.io_threads) {
     if (t.joinable()) t.join();
   }
+  // The close posted above may not have run before the I/O threads stopped; no thread runs
+  // the acceptor now, so close it here: once stop() returns, a connection is refused rather
+  // than taken into the listen backlog to wait out its client's timeout.
+  boost::system::error_code ignored;
+  s.acceptor->close(ignored);
+  s.accept_retry->cancel();
   {
     std::lock_guard lock(s.stop_mu);
     s.stopped = true;
