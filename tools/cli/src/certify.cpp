@@ -49,8 +49,10 @@ class LeftToTheExit {
   LeftToTheExit& operator=(const LeftToTheExit&) = delete;
   ~LeftToTheExit() {
     if (spec_ == nullptr) return;
-    static auto* const kept = new std::vector<TargetSpec>();  // never deleted, on purpose
-    kept->push_back(std::move(*spec_));
+    // Never destroyed, on purpose: made by placement new in static storage.
+    alignas(std::vector<TargetSpec>) static unsigned char storage[sizeof(std::vector<TargetSpec>)];
+    static auto* const kKept = ::new (static_cast<void*>(storage)) std::vector<TargetSpec>();
+    kKept->push_back(std::move(*spec_));
   }
 
  private:
@@ -201,8 +203,7 @@ int certify(const CertifyOptions& o, Console& c) {
           << "\n";
     return exit_code_for(spec.status());
   }
-  // Declared after `spec`, so it runs first on every way out (decision 0129).
-  // Only an in-process fake: a WS-Man target's connections are closed as they always were.
+  // After `spec`: runs first on every way out. Fakes only (WS-Man targets close connections).
   const LeftToTheExit left_to_exit{c.process_ends_after && fake ? &*spec : nullptr};
   const std::string coverage =
       o.coverage != "auto" ? o.coverage : (spec->caps.fresh_hosts ? "exhaustive" : "pairwise");
