@@ -30,5 +30,6 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   hvsnap::tools::Console console{std::cout, std::cerr, ::isatty(STDOUT_FILENO) == 1, &g_interrupted,
                                  argc > 0 ? argv[0] : "hvsnap"};
+  console.process_ends_after = true;
   return hvsnap::tools::run_cli(args, console);
 }

@@ -33,6 +33,11 @@ struct Console {
   // The hvsnap executable `certify --targets` starts once per target (decision 0044); empty:
   // this process's own (/proc/self/exe), which is right unless run_cli runs inside a test.
   std::string executable;
+  // The process ends when run_cli returns (main() sets it; tests running the command
+  // in-process leave it false). A certify run then leaves its target — a fake's pool of hosts,
+  // a whole fixture's records — to the exit instead of taking it apart record by record
+  // (decision 0129); it stays reachable from a global, so LeakSanitizer does not call it a leak.
+  bool process_ends_after = false;
 };
 
 int run_cli(const std::vector<std::string>& args, Console& console);
