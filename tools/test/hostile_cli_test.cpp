@@ -2,6 +2,7 @@
 // directory wherever a file is expected, numbers out of range, durations that would overflow
 // the simulated clock, forged or escaping report bundles. Each answer is a clear error with
 // exit 2 (or a verify failure, exit 1) within seconds — never a hang, a wrap or bad_alloc.
+// Also the process-exit path of certify (CliExit), here because this file runs under ASan.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -143,6 +144,38 @@ TEST_F(HostileCli, AVerifyFolderThatIsNotAFolderIsAClearError) {
     EXPECT_EQ(r.code, 2) << r.err;
     EXPECT_NE(r.err.find("no such folder"), std::string::npos) << r.err;
   }
+}
+
+// What main() does (Console::process_ends_after): a certify run leaves its fake target to the
+// process exit (decision 0129). Twice in one process, under the sanitizers (this file is in the
+// asan preset): both runs reach the same verdict, their bundles verify, and LeakSanitizer at exit
+// counts what was left (reachable from static storage) as no leak.
+TEST(CliExit, RunsThatLeaveTheirFakeToTheExitCertifyAlikeTwiceInOneProcess) {
+  const fs::path dir =
+      fs::path(::testing::TempDir()) / fmt::format("hvsnap-cli-exit-{}", ::getpid());
+  fs::remove_all(dir);
+  std::string verdicts[2];
+  for (int round = 0; round < 2; ++round) {
+    const std::string out = (dir / std::to_string(round)).string();
+    std::ostringstream o, e;
+    Console c{o, e};
+    c.process_ends_after = true;
+    const int code = run_cli({"certify", "--profile", "core", "--coverage", "pairwise", "--seed",
+                              "20261204", "--out", out},
+                             c);
+    // The core profile never certifies (exit 1, "only the full profile can certify"); what is
+    // compared is the verdict line up to its wall time.
+    EXPECT_EQ(code, 1) << e.str();
+    const std::string text = o.str();
+    const std::size_t line = text.find("NOT CERTIFIED — ");
+    ASSERT_NE(line, std::string::npos) << text;
+    verdicts[round] = text.substr(line, text.find(" (", line) - line);
+    EXPECT_NE(verdicts[round].find(" 0 failures"), std::string::npos) << verdicts[round];
+    const Ran verified = run({"verify", out});
+    EXPECT_EQ(verified.code, 0) << verified.out << verified.err;
+  }
+  EXPECT_EQ(verdicts[0], verdicts[1]);
+  fs::remove_all(dir);
 }
 
 TEST(HostileCliNumbers, OutOfRangeNumbersAreUsageErrorsNeverWrapped) {

@@ -37,6 +37,8 @@ struct Console {
   // in-process leave it false). A certify run then leaves its target — a fake's pool of hosts,
   // a whole fixture's records — to the exit instead of taking it apart record by record
   // (decision 0129); it stays reachable from a global, so LeakSanitizer does not call it a leak.
+  // Only for a Console whose process really ends after run_cli: each run keeps its target for
+  // the life of the process.
   bool process_ends_after = false;
 };
 
