@@ -143,7 +143,7 @@ TEST(Instance, AVisitOfItsPropertiesIsItsList) {
       EXPECT_EQ(seen.back().value, Value::uint16(8));
       EXPECT_EQ(seen.front().value, Value::string("zero"));
     }
-    t.set_slot(0, Value::string("again"));  // after: the list, kept in step
+    if (width > 0) t.set_slot(0, Value::string("again"));  // after: the list, kept in step
     EXPECT_EQ(visited(t), t.properties()) << width;
     EXPECT_EQ(t.property_count(), width);
   }
