@@ -118,6 +118,42 @@ TEST(Instance, FromATableReadsAsTheListItStandsFor) {
   EXPECT_EQ(t, u);
 }
 
+// Decision 0128: visiting an instance's properties (the wire's writer) gives properties()'s
+// names and values in its order, however the instance stores them, without making its list.
+PropertyList visited(const Instance& i) {
+  PropertyList out;
+  i.for_each_property([&](const Name& n, const Value& v) { out.push_back({n, v}); });
+  return out;
+}
+
+TEST(Instance, AVisitOfItsPropertiesIsItsList) {
+  for (const std::size_t width :
+       {std::size_t{0}, std::size_t{45}, std::size_t{128}, std::size_t{129}, std::size_t{900}}) {
+    Instance t("C", wide_table(width));
+    if (width > 0) {
+      t.set_slot(static_cast<std::uint32_t>(width - 1), Value::uint16(7));
+      t.set_slot(0, Value::string("zero"));
+      t.set_slot(static_cast<std::uint32_t>(width - 1), Value::uint16(8));  // replaced
+      t.set_slot(static_cast<std::uint32_t>(width / 2), Value::null(CimType::kString));
+    }
+    EXPECT_EQ(t.property_count(), width);
+    const PropertyList seen = visited(t);  // before the list is made
+    EXPECT_EQ(seen, t.properties()) << width;
+    if (width > 0) {
+      EXPECT_EQ(seen.back().value, Value::uint16(8));
+      EXPECT_EQ(seen.front().value, Value::string("zero"));
+    }
+    if (width > 0) t.set_slot(0, Value::string("again"));  // after: the list, kept in step
+    EXPECT_EQ(visited(t), t.properties()) << width;
+    EXPECT_EQ(t.property_count(), width);
+  }
+  Instance l("C", PropertyList{{"A", Value::uint16(1)}, {"B", Value::null(CimType::kString)}});
+  EXPECT_EQ(visited(l), l.properties());
+  EXPECT_EQ(l.property_count(), 2U);
+  EXPECT_TRUE(visited(Instance("C")).empty());
+  EXPECT_EQ(Instance("C").property_count(), 0U);
+}
+
 // Decision 0123: a value made where the instance keeps it reads as set_slot's; a repeat
 // replaces it, a slot beyond the table is refused, and a maker that throws leaves the slot unset.
 TEST(Instance, SetSlotMadeReadsAsSetSlot) {

@@ -71,7 +71,15 @@ std::string unwritable_text(const cim::Instance& inst) {
     if (auto at = xml::invalid_xml10_at(k.value))
       return fmt::format("the key {} (byte {})", k.name.view(), *at);
   }
-  return unwritable_in(inst.properties());
+  // Visited in order, the first finding kept: a table instance's list is not made for the
+  // check (decision 0128).
+  std::string found;
+  inst.for_each_property([&](const cim::Name& name, const cim::Value& v) {
+    if (!found.empty()) return;
+    std::string where = unwritable_in(v);
+    if (!where.empty()) found = fmt::format("{} ({})", name.view(), where);
+  });
+  return found;
 }
 
 Fault fault_for(const cim::Status& st) {

@@ -106,7 +106,7 @@ void write_scalar(std::string& out, cim::CimType type, const cim::Scalar& s) {
 // namespace, typed with xsi:type="p:Class_Type", one child per property of the instance in
 // the instance's order, nulls as xsi:nil (never omitted).
 void write_instance(std::string& out, const cim::Instance& inst) {
-  out.reserve(out.size() + 64 + inst.properties().size() * 48);
+  out.reserve(out.size() + 64 + inst.property_count() * 48);
   out += "<p:"sv;
   out += inst.class_name();
   out += " xmlns:p=\""sv;
@@ -114,8 +114,9 @@ void write_instance(std::string& out, const cim::Instance& inst) {
   out += "\" xsi:type=\"p:"sv;
   out += inst.class_name();
   out += "_Type\">"sv;
-  for (const auto& p : inst.properties())
-    write_property(out, p.name.view(), p.value);
+  // Visited, not listed: a table instance's list is not made for it (decision 0128).
+  inst.for_each_property(
+      [&](const cim::Name& name, const Value& v) { write_property(out, name.view(), v); });
   out += "</p:"sv;
   out += inst.class_name();
   out += '>';

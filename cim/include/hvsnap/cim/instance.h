@@ -2,6 +2,7 @@
 // named properties. Method in/out parameters use the same PropertyList.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -87,6 +88,43 @@ class Instance {
   // Every property in order. An instance made from a table builds this list on the first
   // call (safe from several threads at once) and keeps it in step with later sets.
   const PropertyList& properties() const;
+  // How many properties properties() lists, without making the list (decision 0128).
+  std::size_t property_count() const {
+    const PropertyList* l = list_.load(std::memory_order_acquire);
+    if (l != nullptr || table_ == nullptr) return l != nullptr ? l->size() : 0;
+    return table_->size();
+  }
+  // f(name, value) for every property in properties()'s order, without making the list of an
+  // instance made from a table (decision 0128: a writer visits each property once, and the
+  // list's copy of the table cost more than the visit).
+  template <class F>
+  void for_each_property(F&& f) const {
+    const PropertyList* l = list_.load(std::memory_order_acquire);
+    if (l == nullptr && table_ != nullptr) {
+      const PropertyList& props = table_->properties();
+      const std::size_t n = table_->size();
+      constexpr std::size_t kOnStack = 128;
+      if (n <= kOnStack) {
+        // Each slot's value found once: the table's, then the values set over them.
+        std::array<const Value*, kOnStack> at;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+        for (std::size_t i = 0; i < n; ++i)
+          at[i] = &props[i].value;
+        for (const auto& [slot, v] : values_)
+          at[slot] = &v;
+        for (std::size_t i = 0; i < n; ++i)
+          f(props[i].name, *at[i]);
+        return;
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        const bool set = (seen_ & (std::uint64_t{1} << (i % 64))) != 0;
+        f(props[i].name, set ? slot_value(static_cast<std::uint32_t>(i)) : props[i].value);
+      }
+      return;
+    }
+    if (l == nullptr) return;
+    for (const auto& p : *l)
+      f(p.name, p.value);
+  }
   // The value of that property (case-insensitive), or nullptr. The pointer, and the views a
   // value gives (as_string(), as_reference()'s keys), are invalidated by moving the instance or
   // by setting or removing any property: the values live inside the instance (decision 0106)
