@@ -41,7 +41,8 @@ function(hvsnap_test)
   # The sanitizer presets are unity builds (decision 0110) for the libraries; a test program's
   # files each keep their own helpers under the same names, so they compile one by one.
   set_target_properties(${ARG_NAME} PROPERTIES UNITY_BUILD OFF)
-  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock hvsnap_options)
+  target_link_libraries(${ARG_NAME} PRIVATE hvsnap_allocator ${ARG_DEPS} GTest::gtest GTest::gmock
+    hvsnap_options)
   target_compile_definitions(${ARG_NAME} PRIVATE HVSNAP_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   gtest_discover_tests(${ARG_NAME}
     DISCOVERY_MODE PRE_TEST
