@@ -42,7 +42,8 @@ std::string utc(std::chrono::system_clock::time_point t, const char* format) {
 // once, where taking a large fixture's pool apart frees every record one by one (decision
 // 0129: ~33 M instructions on the 100,000-snapshot host). The holder stays reachable from a
 // global, so LeakSanitizer counts none of it as leaked.
-// Its room is made when it is made, so that the move in the destructor cannot fail to allocate.
+// Its room is made when it is made, so that the move in the destructor cannot fail to allocate
+// (one holder lives at a time, one per certify call, so the room is still there at its end).
 class LeftToTheExit {
  public:
   explicit LeftToTheExit(TargetSpec* spec) : spec_(spec) {
