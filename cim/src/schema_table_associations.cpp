@@ -8,7 +8,7 @@
 // Msvm_MostCurrentSnapshotInBranch, Msvm_ParentChildSettingData, Msvm_SettingsDefineState,
 // Msvm_SnapshotOfVirtualSystem, Msvm_SnapshotOfVirtualSystemCollection,
 // Msvm_VirtualSystemSettingDataComponent, Win32_ComputerSystemProcessor.
-#include "hvsnap/cim/schema_table.h"
+#include "hvsnap/cim/schema_defs.h"
 
 namespace hvsnap::cim::schema::table_data {
 

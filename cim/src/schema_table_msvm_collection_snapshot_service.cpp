@@ -4,7 +4,7 @@
 // tools/gen-schema-table
 //
 // The table of Msvm_CollectionSnapshotService.
-#include "hvsnap/cim/schema_table.h"
+#include "hvsnap/cim/schema_defs.h"
 
 namespace hvsnap::cim::schema::table_data {
 

@@ -5,7 +5,7 @@
 //
 // The table of Win32_ComputerSystem, Win32_ComputerSystemProduct, Win32_OperatingSystem,
 // Win32_Processor.
-#include "hvsnap/cim/schema_table.h"
+#include "hvsnap/cim/schema_defs.h"
 
 namespace hvsnap::cim::schema::table_data {
 
