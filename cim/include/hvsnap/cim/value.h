@@ -12,30 +12,12 @@
 #include <variant>
 #include <vector>
 
+#include "hvsnap/cim/cim_type.h"
 #include "hvsnap/cim/datetime.h"
 #include "hvsnap/cim/object_path.h"
 #include "hvsnap/cim/result.h"
 
 namespace hvsnap::cim {
-
-enum class CimType : std::uint8_t {
-  kBoolean,
-  kUint8,
-  kSint8,
-  kUint16,
-  kSint16,
-  kUint32,
-  kSint32,
-  kUint64,
-  kSint64,
-  kReal32,
-  kReal64,
-  kChar16,
-  kString,
-  kDateTime,
-  kReference,
-  kInstance,
-};
 
 // The DSP0201 TYPE attribute spelling: "uint8", "datetime", "reference", "instance", …
 std::string_view to_string(CimType type);
