@@ -29,8 +29,8 @@
 
 #include <yaml-cpp/yaml.h>
 #include <yaml.h>
-#if defined(HVSNAP_ALLOCATOR_MIMALLOC)
-#include <mimalloc.h>
+#if defined(HVSNAP_ALLOCATOR_TCMALLOC)
+#include <gperftools/malloc_extension_c.h>
 #endif
 
 #include "hosts.h"
@@ -142,20 +142,12 @@ std::size_t resident_bytes() {
 }
 
 // The heap's bytes in use, and freed memory given back to the system, by the allocator the
-// program runs on (decision 0132): glibc's mallinfo2 and malloc_trim know nothing of mimalloc's
-// heap. With mimalloc, the bytes of the blocks in use in this thread's heap (the benchmark
-// allocates on one thread), each counted at its full size.
+// program runs on (decision 0132): glibc's mallinfo2 and malloc_trim know nothing of tcmalloc's
+// heap.
 std::size_t heap_in_use() {
-#if defined(HVSNAP_ALLOCATOR_MIMALLOC)
-  mi_collect(true);  // frees this thread's delayed frees first, so that `used` is exact
+#if defined(HVSNAP_ALLOCATOR_TCMALLOC)
   std::size_t bytes = 0;
-  mi_heap_visit_blocks(
-      mi_heap_get_default(), false,
-      [](const mi_heap_t*, const mi_heap_area_t* area, void*, std::size_t, void* arg) {
-        if (area != nullptr) *static_cast<std::size_t*>(arg) += area->used * area->full_block_size;
-        return true;
-      },
-      &bytes);
+  MallocExtension_GetNumericProperty("generic.current_allocated_bytes", &bytes);
   return bytes;
 #else
   const struct mallinfo2 info = mallinfo2();
@@ -164,8 +156,8 @@ std::size_t heap_in_use() {
 }
 
 void give_back_free_memory() {
-#if defined(HVSNAP_ALLOCATOR_MIMALLOC)
-  mi_collect(true);
+#if defined(HVSNAP_ALLOCATOR_TCMALLOC)
+  MallocExtension_ReleaseFreeMemory();
 #else
   malloc_trim(0);
 #endif
