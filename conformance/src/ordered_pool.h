@@ -20,7 +20,7 @@ struct PoolOutcome {
   bool not_started = false;  // the phase ended at an item `may_start` refused (budget, Ctrl-C)
 };
 
-// Runs work(i, worker) for i in [0, n) on `jobs` threads (on the calling thread when jobs is 1)
+// Runs work(i, worker) for i in [0, n) on `jobs` threads, the calling thread one of them,
 // and calls consume(i, result) on the calling thread for i = 0, 1, … in that order. The phase
 // ends at the first item that was not started (may_start() was false when a worker came to it)
 // or once consume returns false; results of items after that point are dropped unseen, so that
@@ -56,49 +56,73 @@ PoolOutcome run_in_order(std::size_t n, int jobs, const std::function<bool()>& m
   std::size_t next = 0;      // the next item a worker takes (items are taken in order)
   std::size_t consumed = 0;  // items the calling thread took out
   bool stop = false;
+  int idle = 0;  // threads waiting on `cv`
+  // Runs item i on worker w and files its result. Called without the lock.
+  auto run_item = [&](std::size_t i, int w) {
+    const bool go = may_start();
+    std::optional<R> r;
+    std::exception_ptr error;
+    if (go) {
+      try {
+        r.emplace(work(i, w));
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }
+    bool wake = false;
+    {
+      std::lock_guard lock(mu);
+      Slot& s = slots[i];
+      s.result = std::move(r);
+      s.error = error;
+      s.done = true;
+      s.skipped = !go;
+      // Items are taken in order: none after a refused one may start.
+      if (!go) stop = true;
+      wake = idle > 0;
+    }
+    if (wake) cv.notify_all();
+  };
+  auto can_take = [&] { return !stop && next < n && next < consumed + window; };
   auto worker = [&](int w) {
     for (;;) {
       std::size_t i = 0;
       {
         std::unique_lock lock(mu);
+        ++idle;
         cv.wait(lock, [&] { return stop || next >= n || next < consumed + window; });
+        --idle;
         if (stop || next >= n) return;
         i = next++;
       }
-      const bool go = may_start();
-      std::optional<R> r;
-      std::exception_ptr error;
-      if (go) {
-        try {
-          r.emplace(work(i, w));
-        } catch (...) {
-          error = std::current_exception();
-        }
-      }
-      {
-        std::lock_guard lock(mu);
-        Slot& s = slots[i];
-        s.result = std::move(r);
-        s.error = error;
-        s.done = true;
-        s.skipped = !go;
-        // Items are taken in order: none after a refused one may start.
-        if (!go) stop = true;
-      }
-      cv.notify_all();
+      run_item(i, w);
     }
   };
+  // The calling thread is worker jobs-1: it runs items too while the one it is to hand on next
+  // is not done, so that `jobs` threads share `jobs` cores rather than jobs + 1.
   std::vector<std::thread> threads;
-  threads.reserve(static_cast<std::size_t>(jobs));
-  for (int w = 0; w < jobs; ++w)
+  threads.reserve(static_cast<std::size_t>(jobs) - 1);
+  for (int w = 0; w + 1 < jobs; ++w)
     threads.emplace_back(worker, w);
   std::exception_ptr error;
   try {
     for (std::size_t i = 0; i < n; ++i) {
       std::optional<R> r;
+      bool wake = false;
       {
         std::unique_lock lock(mu);
-        cv.wait(lock, [&] { return slots[i].done; });
+        while (!slots[i].done) {
+          if (can_take()) {
+            const std::size_t j = next++;
+            lock.unlock();
+            run_item(j, jobs - 1);
+            lock.lock();
+            continue;
+          }
+          ++idle;
+          cv.wait(lock, [&] { return slots[i].done || can_take(); });
+          --idle;
+        }
         consumed = i + 1;
         if (slots[i].skipped) {
           out.not_started = true;
@@ -110,8 +134,9 @@ PoolOutcome run_in_order(std::size_t n, int jobs, const std::function<bool()>& m
         }
         r = std::move(slots[i].result);
         slots[i].result.reset();
+        wake = idle > 0;
       }
-      cv.notify_all();
+      if (wake) cv.notify_all();
       ++out.consumed;
       if (!consume(i, std::move(*r))) break;
     }

@@ -195,8 +195,8 @@ TEST(SimConformance, WithoutControlTheFakeOnlyClassesAreNotTested) {
 
 // Cases at a time (RunOptions::jobs, decision 0074) only where the target declares
 // concurrent_cases: otherwise every host is made on the calling thread, one case after the
-// other; with it, by the workers (the calling thread makes none: nothing fails, nothing is
-// shrunk). Either way the result is the same.
+// other; with it, by the `jobs` workers, the calling thread one of them. Either way the
+// result is the same.
 TEST(SimConformance, CasesRunOnWorkersOnlyWhereTheTargetAllowsIt) {
   tools::TargetOptions t;
   t.seed = seed();
@@ -228,8 +228,10 @@ TEST(SimConformance, CasesRunOnWorkersOnlyWhereTheTargetAllowsIt) {
   const RunResult many = run(true, shared);
   expect_no_failures(one);
   EXPECT_EQ(alone, std::set<std::thread::id>{std::this_thread::get_id()});
-  EXPECT_FALSE(shared.empty());
-  EXPECT_EQ(shared.count(std::this_thread::get_id()), 0u);
+  // On workers: the calling thread is one of the three (it runs items while it waits for the
+  // next one to hand on), and the others take their share.
+  EXPECT_GT(shared.size(), 1u);
+  EXPECT_LE(shared.size(), 3u);
   EXPECT_EQ(one.counts.cases, many.counts.cases);
   EXPECT_EQ(one.counts.sequence_steps, many.counts.sequence_steps);
   ASSERT_EQ(one.requirements.size(), many.requirements.size());
