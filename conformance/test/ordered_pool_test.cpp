@@ -1,0 +1,133 @@
+// The worker pool a certification run's phases share (ordered_pool.h, decision 0074): results
+// come back in item order whatever the number of threads, the calling thread is one of the
+// `jobs` threads, and a failed, refused or stopped item ends the phase at a prefix.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "../src/ordered_pool.h"
+
+namespace hvsnap::conformance {
+namespace {
+
+// Some work that takes a while and depends on the item, so that threads finish out of order.
+std::uint64_t churn(std::size_t i) {
+  std::uint64_t x = i + 1;
+  for (std::size_t k = 0; k < 2000 + (i % 7) * 3000; ++k)
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+  return x;
+}
+
+TEST(OrderedPool, ResultsComeInItemOrderOnAtMostJobsThreads) {
+  for (int jobs : {1, 2, 3, 4}) {
+    constexpr std::size_t kItems = 300;
+    std::mutex mu;
+    std::set<std::thread::id> threads;
+    std::set<int> workers;
+    std::atomic<std::size_t> taken_out{0};
+    std::atomic<std::size_t> furthest_ahead{0};
+    std::vector<std::size_t> order;
+    const PoolOutcome out = run_in_order<std::pair<std::size_t, std::uint64_t>>(
+        kItems, jobs, [] { return true; },
+        [&](std::size_t i, int w) {
+          {
+            std::lock_guard lock(mu);
+            threads.insert(std::this_thread::get_id());
+            workers.insert(w);
+          }
+          const std::size_t out_now = taken_out.load();
+          if (i >= out_now) {
+            std::size_t seen = furthest_ahead.load();
+            while (i - out_now > seen && !furthest_ahead.compare_exchange_weak(seen, i - out_now)) {
+            }
+          }
+          return std::pair(i, churn(i));
+        },
+        [&](std::size_t i, std::pair<std::size_t, std::uint64_t> r) {
+          order.push_back(i);
+          EXPECT_EQ(r.first, i);
+          EXPECT_EQ(r.second, churn(i));
+          taken_out.store(i + 1);
+          return true;
+        });
+    EXPECT_EQ(out.consumed, kItems) << jobs;
+    EXPECT_FALSE(out.not_started) << jobs;
+    ASSERT_EQ(order.size(), kItems) << jobs;
+    for (std::size_t i = 0; i < kItems; ++i)
+      ASSERT_EQ(order[i], i) << jobs;
+    EXPECT_LE(threads.size(), static_cast<std::size_t>(jobs)) << jobs;
+    for (int w : workers) {
+      EXPECT_GE(w, 0);
+      EXPECT_LT(w, jobs);
+    }
+    if (jobs == 1) {
+      EXPECT_EQ(threads, std::set{std::this_thread::get_id()});
+    }
+    // At most 4 * jobs items ahead of the one being handed on (which the counter above may
+    // not show yet: one more).
+    EXPECT_LE(furthest_ahead.load(), static_cast<std::size_t>(4 * jobs)) << jobs;
+  }
+}
+
+TEST(OrderedPool, AnItemsExceptionEndsThePhaseAfterTheItemsBeforeIt) {
+  for (int jobs : {1, 2, 4}) {
+    std::vector<std::size_t> order;
+    EXPECT_THROW(run_in_order<std::uint64_t>(
+                     100, jobs, [] { return true; },
+                     [](std::size_t i, int) {
+                       if (i == 37) throw std::runtime_error("item 37");
+                       return churn(i);
+                     },
+                     [&](std::size_t i, std::uint64_t) {
+                       order.push_back(i);
+                       return true;
+                     }),
+                 std::runtime_error)
+        << jobs;
+    ASSERT_EQ(order.size(), 37u) << jobs;
+    for (std::size_t i = 0; i < order.size(); ++i)
+      EXPECT_EQ(order[i], i) << jobs;
+  }
+}
+
+TEST(OrderedPool, ARefusedStartEndsThePhaseAtAPrefix) {
+  for (int jobs : {1, 2, 4}) {
+    std::atomic<int> starts{0};
+    std::vector<std::size_t> order;
+    const PoolOutcome out = run_in_order<std::uint64_t>(
+        200, jobs, [&] { return starts.fetch_add(1) < 60; },
+        [](std::size_t i, int) { return churn(i); },
+        [&](std::size_t i, std::uint64_t) {
+          order.push_back(i);
+          return true;
+        });
+    EXPECT_TRUE(out.not_started) << jobs;
+    EXPECT_EQ(out.consumed, order.size()) << jobs;
+    EXPECT_LE(order.size(), 60u) << jobs;
+    for (std::size_t i = 0; i < order.size(); ++i)
+      EXPECT_EQ(order[i], i) << jobs;
+  }
+}
+
+TEST(OrderedPool, ConsumeSayingStopEndsThePhaseThere) {
+  for (int jobs : {1, 2, 4}) {
+    std::vector<std::size_t> order;
+    const PoolOutcome out = run_in_order<std::uint64_t>(
+        200, jobs, [] { return true; }, [](std::size_t i, int) { return churn(i); },
+        [&](std::size_t i, std::uint64_t) {
+          order.push_back(i);
+          return i < 10;
+        });
+    EXPECT_FALSE(out.not_started) << jobs;
+    EXPECT_EQ(out.consumed, 11u) << jobs;
+    EXPECT_EQ(order.size(), 11u) << jobs;
+  }
+}
+
+}  // namespace
+}  // namespace hvsnap::conformance
