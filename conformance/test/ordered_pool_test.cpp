@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -74,6 +77,36 @@ TEST(OrderedPool, ResultsComeInItemOrderOnAtMostJobsThreads) {
   }
 }
 
+// The calling thread is one of the `jobs` threads: with two, items 0 and 1 can only both be
+// under way (each waits, up to 20 s, until the other has started) when the calling thread runs
+// one of them while it waits for item 0 (a pool that starts `jobs` threads of its own and has
+// the calling thread only wait fails this, after the 20 s).
+TEST(OrderedPool, TheCallingThreadRunsItemsWhileItWaits) {
+  std::mutex mu;
+  std::condition_variable cv;
+  int started = 0;
+  std::thread::id ran_item[2];
+  bool met = true;
+  const PoolOutcome out = run_in_order<int>(
+      2, 2, [] { return true; },
+      [&](std::size_t i, int) {
+        std::unique_lock lock(mu);
+        ran_item[i] = std::this_thread::get_id();
+        ++started;
+        cv.notify_all();
+        if (!cv.wait_for(lock, std::chrono::seconds(20), [&] { return started == 2; })) {
+          met = false;
+        }
+        return static_cast<int>(i);
+      },
+      [](std::size_t, int) { return true; });
+  EXPECT_EQ(out.consumed, 2u);
+  EXPECT_TRUE(met) << "items 0 and 1 were never under way at once";
+  EXPECT_TRUE(ran_item[0] == std::this_thread::get_id() ||
+              ran_item[1] == std::this_thread::get_id());
+  EXPECT_NE(ran_item[0], ran_item[1]);
+}
+
 TEST(OrderedPool, AnItemsExceptionEndsThePhaseAfterTheItemsBeforeIt) {
   for (int jobs : {1, 2, 4}) {
     std::vector<std::size_t> order;
@@ -109,6 +142,9 @@ TEST(OrderedPool, ARefusedStartEndsThePhaseAtAPrefix) {
     EXPECT_TRUE(out.not_started) << jobs;
     EXPECT_EQ(out.consumed, order.size()) << jobs;
     EXPECT_LE(order.size(), 60u) << jobs;
+    // Items are taken in order and none is started after a refused one: past the refusal, only
+    // items already taken by the other threads ask.
+    EXPECT_LE(starts.load(), 61 + jobs) << jobs;
     for (std::size_t i = 0; i < order.size(); ++i)
       EXPECT_EQ(order[i], i) << jobs;
   }

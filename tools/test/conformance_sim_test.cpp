@@ -228,10 +228,8 @@ TEST(SimConformance, CasesRunOnWorkersOnlyWhereTheTargetAllowsIt) {
   const RunResult many = run(true, shared);
   expect_no_failures(one);
   EXPECT_EQ(alone, std::set<std::thread::id>{std::this_thread::get_id()});
-  // On workers: the calling thread is one of the three (it runs items while it waits for the
-  // next one to hand on), and the others take their share.
+  // On workers (the calling thread is one of them: OrderedPool.*), more than one.
   EXPECT_GT(shared.size(), 1u);
-  EXPECT_LE(shared.size(), 3u);
   EXPECT_EQ(one.counts.cases, many.counts.cases);
   EXPECT_EQ(one.counts.sequence_steps, many.counts.sequence_steps);
   ASSERT_EQ(one.requirements.size(), many.requirements.size());
