@@ -6,6 +6,7 @@
 // verdict; bad input is exit 2 with what and where.
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <filesystem>
 #include <fstream>
@@ -46,10 +47,11 @@ json read_json(const fs::path& p) {
 class Work : public ::testing::Test {
  protected:
   void SetUp() override {
-    // The process id keeps two checkouts' runs of this test apart (one /tmp).
-    dir_ = fs::temp_directory_path() /
-           ("hvsnap-fleet-" + std::to_string(::getpid()) + "-" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    // The process id keeps two checkouts' runs of this test apart (one /tmp). A parameterized
+    // test's name holds a '/' ("Name/param"): one directory, not a parent left behind empty.
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::replace(name.begin(), name.end(), '/', '-');
+    dir_ = fs::temp_directory_path() / ("hvsnap-fleet-" + std::to_string(::getpid()) + "-" + name);
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
