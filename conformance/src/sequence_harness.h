@@ -29,6 +29,8 @@ class Harness {
 
   std::string setup();
   void run(const Step& step, int number);
+  // After the last step: the host's collections outside the sequence's reach (decision 0133).
+  void check_host_collections();
   void describe_setup(const cim::ObjectPath& sentinel_vm, const cim::ObjectPath& sentinel);
   SequenceReport finish();
 
@@ -39,6 +41,7 @@ class Harness {
   void add(Finding f);
   void add_all(Findings fs);
   model::HostView observe();
+  cim::Result<std::set<std::string>> host_collections();
   void settle_transitions();
 
   // The CreateSnapshot calls and the jobs they start (sequence_create.cpp).
@@ -81,6 +84,9 @@ class Harness {
   model::HostView view_;
   std::map<std::string, std::set<std::string>> collections_;  // existing S -> members
   std::set<std::string> seen_collections_;
+  std::set<std::string> at_start_;                // every collection of the host after the set-up
+  std::set<std::string> reached_;                 // every collection a view of the sequence reached
+  std::map<std::string, cim::ObjectPath> paths_;  // ... and its path
   std::set<std::string> seen_jobs_;
   cim::PropertyList last_args_;  // the last CreateSnapshot's arguments (for --record)
   std::vector<cim::ObjectPath> job_paths_;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "hvsnap/cim/codes.h"
+#include "hvsnap/cim/names.h"
 #include "hvsnap/conformance/catalogue.h"
 #include "sequence_harness.h"
 
@@ -46,6 +47,7 @@ std::string Harness::setup() {
   // Judged like every call (contract §4): a set-up snapshot that breaks the contract is the
   // sequence's failure, not a reason to skip it.
   model::Scope so_far;
+  so_far.whole_host_collections = false;  // the host's collections: at the ends (decision 0133)
   so_far.vms = vms_;
   so_far.vms.push_back(*svm);
   so_far.groups = groups_;
@@ -63,18 +65,67 @@ std::string Harness::setup() {
     a.checkpoint_limit = limit_;
     if (auto e = fail(cl_.set_fake_attributes(vms_[0], a)); !e.empty()) return e;
   }
+  scope_.whole_host_collections = false;
   scope_.vms = vms_;
   scope_.vms.push_back(*svm);
   scope_.groups = groups_;
   scope_.groups.push_back(*sgrp);
-  view_ = cl_.observe(scope_);
+  view_ = observe();
   if (!view_.errors.empty()) return "the host could not be observed: " + view_.errors.front();
   describe_setup(*svm, *sgrp);
   for (const auto& [id, c] : view_.collections)
     collections_[id] = c.members;
   for (const auto& id : view_.all_collections)
     seen_collections_.insert(id);
+  auto all = host_collections();
+  if (!all.ok()) return all.status().message();
+  at_start_ = std::move(all).value();
   return {};
+}
+
+// Every snapshot collection of the host, by id (one enumeration).
+cim::Result<std::set<std::string>> Harness::host_collections() {
+  auto all =
+      cl_.provider().enumerate_instances(cim::names::kNamespace, cim::names::kSnapshotCollection);
+  if (!all.ok()) {
+    return cim::Status(all.status().kind(),
+                       "EnumerateInstances Msvm_SnapshotCollection: " + all.status().to_string());
+  }
+  std::set<std::string> ids;
+  for (const auto& c : *all)
+    ids.insert(id_of(c.path()));
+  return ids;
+}
+
+// CS-INV-9 across the sequence (decision 0133): the steps' views reach the sequence's own
+// collections (its groups' links, and every collection it has seen, by path); the rest of the
+// host's are compared here, from set-up to the end: none lost, none gained that no view reached.
+void Harness::check_host_collections() {
+  auto all = host_collections();
+  if (!all.ok()) {
+    add(finding("inv9.others-untouched", Verdict::kFail,
+                "after the last step, the host's snapshot collections could not be enumerated: " +
+                    all.status().message()));
+    return;
+  }
+  std::string problem;
+  for (const auto& id : at_start_) {
+    if (!all->count(id) && !reached_.count(id) && problem.empty()) {
+      problem = fmt::format(
+          "snapshot collection {}, outside the sequence's groups, was there at set-up and is "
+          "gone after the last step",
+          id);
+    }
+  }
+  for (const auto& id : *all) {
+    if (!at_start_.count(id) && !reached_.count(id) && problem.empty()) {
+      problem = fmt::format(
+          "snapshot collection {} appeared during the sequence, linked to none of its groups and "
+          "listing none of its VMs' new snapshots",
+          id);
+    }
+  }
+  add(finding("inv9.others-untouched", problem.empty() ? Verdict::kPass : Verdict::kFail, problem));
 }
 
 void Harness::run(const Step& step, int number) {
@@ -183,9 +234,21 @@ void Harness::add_all(Findings fs) {
 
 // Every view also re-reads the last ended jobs of earlier calls: whatever a later call does,
 // an ended job keeps its state and stays readable for its TimeBeforeRemoval (CS-INV-9).
+// The scope also names every collection the sequence has seen and not destroyed, so that one
+// no longer linked to its group is still read (and one that is gone is not in all_collections):
+// a legal host links them all, and they cost no read of their own (decision 0133).
 model::HostView Harness::observe() {
   scope_.jobs.assign(watched_.begin(), watched_.end());
-  return cl_.observe(scope_);
+  scope_.collections.clear();
+  for (const auto& [id, members] : collections_) {
+    if (const auto p = paths_.find(id); p != paths_.end()) scope_.collections.push_back(p->second);
+  }
+  model::HostView v = cl_.observe(scope_);
+  for (const auto& [id, path] : v.collection_paths) {
+    reached_.insert(id);
+    paths_.emplace(id, path);
+  }
+  return v;
 }
 
 // A requested state change is over once the VM is seen neither where it started nor in a
@@ -302,6 +365,7 @@ SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_s
     h.run(s, ++n);
     if (h.failed()) break;
   }
+  if (!h.failed()) h.check_host_collections();
   return h.finish();
 }
 

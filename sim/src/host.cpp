@@ -5,6 +5,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
+#include <optional>
+#include <utility>
 
 #include "host_impl.h"
 #include "hvsnap/cim/names.h"
@@ -313,6 +316,36 @@ cim::Result<cim::Instance> Host::get_instance(const cim::ObjectPath& path) {
     impl_->materialize(*node, *out);
     impl_->end_read();
   }
+  return out;
+}
+
+std::vector<cim::Result<cim::Instance>> Host::get_instances(
+    const std::vector<cim::ObjectPath>& paths) {
+  std::vector<std::optional<cim::Result<cim::Instance>>> found(paths.size());
+  std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> by_class;
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    if (paths[i].keys().empty()) continue;
+    by_class[{cim::to_lower(paths[i].name_space()), cim::to_lower(paths[i].class_name())}]
+        .push_back(i);
+  }
+  for (const auto& [cls, at] : by_class) {
+    if (at.size() < 2) continue;
+    std::lock_guard lock(impl_->mu);
+    impl_->begin_call(true);  // the one query
+    for (std::size_t i : at) {
+      auto node = impl_->resolve(paths[i]);
+      if (!node.ok()) continue;  // read by its own Get below, as over the wire
+      cim::Result<cim::Instance> out(std::in_place, impl_->instance_class(*node),
+                                     impl_->instance_table(*node));
+      impl_->materialize(*node, *out);
+      found[i] = std::move(out);
+    }
+    impl_->end_read();
+  }
+  std::vector<cim::Result<cim::Instance>> out;
+  out.reserve(paths.size());
+  for (std::size_t i = 0; i < paths.size(); ++i)
+    out.push_back(found[i] ? std::move(*found[i]) : get_instance(paths[i]));
   return out;
 }
 

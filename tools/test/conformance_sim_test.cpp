@@ -15,8 +15,13 @@
 #include <thread>
 #include <tuple>
 
+#include "hvsnap/cim/names.h"
+#include "hvsnap/cim/text.h"
+#include "hvsnap/conformance/case_runner.h"
+#include "hvsnap/conformance/client.h"
 #include "hvsnap/conformance/parallel.h"
 #include "hvsnap/conformance/runner.h"
+#include "hvsnap/conformance/sequences.h"
 #include "hvsnap/tools/targets.h"
 #include "legal_hosts.h"
 
@@ -334,6 +339,113 @@ TEST(SimConformance, ConcurrentRoundsAreReproducibleFromTheirSeed) {
     EXPECT_EQ(a.description, b.description) << "round " << round;
     EXPECT_EQ(a.findings.size(), b.findings.size()) << "round " << round;
     EXPECT_EQ(a.failure, "") << a.failure;
+  }
+}
+
+// A provider that, right after the host's snapshot collections are first enumerated (a sequence's
+// set-up ends so, decision 0133), destroys `outside`: a collection of a group the sequence never
+// names, so no view of a step reaches it.
+class LosesAnOutsideCollection final : public cim::Provider {
+ public:
+  LosesAnOutsideCollection(std::shared_ptr<cim::Provider> inner, cim::ObjectPath outside)
+      : inner_(std::move(inner)), outside_(std::move(outside)) {}
+  cim::Result<cim::Instance> get_instance(const cim::ObjectPath& p) override {
+    return inner_->get_instance(p);
+  }
+  cim::Result<std::vector<cim::Instance>> enumerate_instances(std::string_view ns,
+                                                              std::string_view cls) override {
+    auto out = inner_->enumerate_instances(ns, cls);
+    if (cim::iequals(cls, cim::names::kSnapshotCollection) && !done_) {
+      done_ = true;
+      cim::PropertyList in;
+      cim::set(in, "AffectedSnapshotCollection", cim::Value::reference(outside_));
+      destroyed_ = inner_
+                       ->invoke_method(Client::service(cim::names::kCollectionSnapshotService),
+                                       cim::names::kDestroySnapshot, in)
+                       .ok();
+    }
+    return out;
+  }
+  cim::Result<std::vector<cim::Instance>> associators(const cim::ObjectPath& o,
+                                                      const cim::AssociatorsFilter& f) override {
+    return inner_->associators(o, f);
+  }
+  cim::Result<std::vector<cim::Instance>> references(const cim::ObjectPath& o,
+                                                     const cim::ReferencesFilter& f) override {
+    return inner_->references(o, f);
+  }
+  cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& o, std::string_view m,
+                                               const cim::PropertyList& in) override {
+    return inner_->invoke_method(o, m, in);
+  }
+  bool destroyed() const { return destroyed_; }
+
+ private:
+  std::shared_ptr<cim::Provider> inner_;
+  cim::ObjectPath outside_;
+  bool done_ = false;
+  bool destroyed_ = false;
+};
+
+// The steps watch only what the sequence made; the rest of the host's collections are compared
+// from its set-up to its end (decision 0133): one destroyed outside the sequence's groups is
+// found there, under CS-INV-9, and with nothing lost the check passes.
+TEST(SimConformance, ASequenceFindsACollectionLostOutsideItsGroups) {
+  tools::TargetOptions t;
+  t.seed = seed();
+  auto spec = tools::make_target("sim:", t);
+  ASSERT_TRUE(spec.ok());
+  RunConfig cfg;
+  cfg.declarations = declarations_of(spec->caps);
+  for (const bool lose : {false, true}) {
+    std::shared_ptr<LosesAnOutsideCollection> loser;
+    TargetFactory factory = [&](std::uint64_t s) -> cim::Result<Target> {
+      auto target = spec->factory(s);
+      if (!target.ok()) return target;
+      // A group of its own with one snapshot collection, made before the sequence starts.
+      Client cl(*target, cfg.client);
+      auto vm = cl.define_vm("outside-vm", 5);
+      auto group = cl.define_collection("outside-group", 0);
+      if (!vm.ok() || !group.ok()) return cim::invalid_parameter("outside objects not made");
+      if (!cl.add_member(*vm, *group).ok()) return cim::invalid_parameter("outside member");
+      model::Scope scope;
+      scope.whole_host_collections = false;
+      scope.vms = {*vm};
+      scope.groups = {*group};
+      const SetupSnapshot made = setup_snapshot(cl, *group, scope, cfg);
+      if (!made.collection) return cim::invalid_parameter("outside collection: " + made.problem);
+      if (lose) {
+        loser = std::make_shared<LosesAnOutsideCollection>(target->provider, *made.collection);
+        target->provider = loser;
+      }
+      return target;
+    };
+    const std::vector<Step> steps = {Step{.kind = StepKind::kPoll},
+                                     Step{.kind = StepKind::kAdvance, .ms = 10'000},
+                                     Step{.kind = StepKind::kPoll}};
+    const SequenceReport r = run_sequence(steps, 7, factory, cfg);
+    ASSERT_FALSE(r.not_tested) << r.not_tested_reason;
+    std::size_t checked = 0;
+    for (const Finding& f : r.findings)
+      checked += f.check == "inv9.others-untouched" &&
+                         f.message.find("outside the sequence") != std::string::npos
+                     ? 1
+                     : 0;
+    if (!lose) {
+      EXPECT_EQ(r.failure, "");
+      bool passed = false;
+      for (const Finding& f : r.findings)
+        passed = passed || (f.check == "inv9.others-untouched" && f.verdict == Verdict::kPass);
+      EXPECT_TRUE(passed) << "the end-of-sequence check was not made";
+    } else {
+      ASSERT_NE(loser, nullptr);
+      EXPECT_TRUE(loser->destroyed());
+      EXPECT_NE(r.failure.find("CS-INV-9"), std::string::npos) << r.failure;
+      EXPECT_NE(r.failure.find("outside the sequence's groups, was there at set-up and is gone"),
+                std::string::npos)
+          << r.failure;
+      EXPECT_EQ(checked, 1u);
+    }
   }
 }
 
