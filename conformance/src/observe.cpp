@@ -284,11 +284,13 @@ HostView observe(cim::Provider& p, const Scope& scope, LeanReads* lean) {
     }
     return v;
   }
-  auto all = p.enumerate_instances(names::kNamespace, names::kSnapshotCollection);
+  // Their names only: the view keeps nothing else of them (decision 0134).
+  auto all = p.enumerate_instance_names(names::kNamespace, names::kSnapshotCollection);
   if (all.ok()) {
-    for (const auto& c : *all) {
-      v.all_collections.insert(id_of(c.path()));
-      v.collection_paths.emplace(id_of(c.path()), c.path());
+    for (auto& path : *all) {
+      std::string id = id_of(path);
+      v.all_collections.insert(id);
+      v.collection_paths.emplace(std::move(id), std::move(path));
     }
   } else {
     v.errors.push_back("EnumerateInstances Msvm_SnapshotCollection: " + all.status().to_string());

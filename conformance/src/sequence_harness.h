@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -41,7 +42,8 @@ class Harness {
   void add(Finding f);
   void add_all(Findings fs);
   model::HostView observe();
-  cim::Result<std::set<std::string>> host_collections();
+  using Ids = std::unordered_set<std::string>;
+  cim::Result<Ids> host_collections();
   void settle_transitions();
 
   // The CreateSnapshot calls and the jobs they start (sequence_create.cpp).
@@ -84,7 +86,7 @@ class Harness {
   model::HostView view_;
   std::map<std::string, std::set<std::string>> collections_;  // existing S -> members
   std::set<std::string> seen_collections_;
-  std::set<std::string> at_start_;                // every collection of the host after the set-up
+  Ids at_start_;                                  // every collection of the host after the set-up
   std::set<std::string> reached_;                 // every collection a view of the sequence reached
   std::map<std::string, cim::ObjectPath> paths_;  // ... and its path
   std::set<std::string> seen_jobs_;

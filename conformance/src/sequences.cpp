@@ -83,23 +83,26 @@ std::string Harness::setup() {
   return {};
 }
 
-// Every snapshot collection of the host, by id (one enumeration).
-cim::Result<std::set<std::string>> Harness::host_collections() {
-  auto all =
-      cl_.provider().enumerate_instances(cim::names::kNamespace, cim::names::kSnapshotCollection);
+// Every snapshot collection of the host, by id: one enumeration of their names (decision
+// 0134), kept in a hashed set (a host may have tens of thousands).
+cim::Result<Harness::Ids> Harness::host_collections() {
+  auto all = cl_.provider().enumerate_instance_names(cim::names::kNamespace,
+                                                     cim::names::kSnapshotCollection);
   if (!all.ok()) {
     return cim::Status(all.status().kind(),
                        "EnumerateInstances Msvm_SnapshotCollection: " + all.status().to_string());
   }
-  std::set<std::string> ids;
-  for (const auto& c : *all)
-    ids.insert(id_of(c.path()));
+  Ids ids;
+  ids.reserve(all->size());
+  for (const auto& path : *all)
+    ids.insert(id_of(path));
   return ids;
 }
 
 // CS-INV-9 across the sequence (decision 0133): the steps' views reach the sequence's own
 // collections (its groups' links, and every collection it has seen, by path); the rest of the
 // host's are compared here, from set-up to the end: none lost, none gained that no view reached.
+// The message names the least id of each kind (the sets are unordered).
 void Harness::check_host_collections() {
   auto all = host_collections();
   if (!all.ok()) {
@@ -108,22 +111,26 @@ void Harness::check_host_collections() {
                     all.status().message()));
     return;
   }
-  std::string problem;
+  const std::string* lost = nullptr;
   for (const auto& id : at_start_) {
-    if (!all->count(id) && !reached_.count(id) && problem.empty()) {
-      problem = fmt::format(
-          "snapshot collection {}, outside the sequence's groups, was there at set-up and is "
-          "gone after the last step",
-          id);
-    }
+    if (!all->count(id) && !reached_.count(id) && (lost == nullptr || id < *lost)) lost = &id;
   }
+  const std::string* gained = nullptr;
   for (const auto& id : *all) {
-    if (!at_start_.count(id) && !reached_.count(id) && problem.empty()) {
-      problem = fmt::format(
-          "snapshot collection {} appeared during the sequence, linked to none of its groups and "
-          "listing none of its VMs' new snapshots",
-          id);
-    }
+    if (!at_start_.count(id) && !reached_.count(id) && (gained == nullptr || id < *gained))
+      gained = &id;
+  }
+  std::string problem;
+  if (lost != nullptr) {
+    problem = fmt::format(
+        "snapshot collection {}, outside the sequence's groups, was there at set-up and is gone "
+        "after the last step",
+        *lost);
+  } else if (gained != nullptr) {
+    problem = fmt::format(
+        "snapshot collection {} appeared during the sequence, linked to none of its groups and "
+        "listing none of its VMs' new snapshots",
+        *gained);
   }
   add(finding("inv9.others-untouched", problem.empty() ? Verdict::kPass : Verdict::kFail, problem));
 }

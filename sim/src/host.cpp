@@ -364,6 +364,21 @@ cim::Result<std::vector<cim::Instance>> Host::enumerate_instances(std::string_vi
   return out;
 }
 
+cim::Result<std::vector<cim::ObjectPath>> Host::enumerate_instance_names(
+    std::string_view name_space, std::string_view class_name) {
+  std::lock_guard lock(impl_->mu);
+  impl_->begin_call(true);
+  const std::string ns = name_space.empty() ? std::string() : cim::canonical_namespace(name_space);
+  if (!ns.empty() && !cim::iequals(ns, cim::names::kNamespace) &&
+      !cim::iequals(ns, cim::names::kCimv2Namespace)) {
+    return cim::Status(cim::StatusKind::kInvalidNamespace,
+                       fmt::format("namespace \"{}\" is not served here", name_space));
+  }
+  auto out = impl_->enumerate_names(ns, class_name);
+  impl_->end_read();
+  return out;
+}
+
 cim::Result<std::vector<cim::Instance>> Host::associators(const cim::ObjectPath& object,
                                                           const cim::AssociatorsFilter& f) {
   std::lock_guard lock(impl_->mu);

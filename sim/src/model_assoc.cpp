@@ -229,8 +229,11 @@ cim::Status Host::Impl::no_such_class(std::string_view cls) const {
                      fmt::format("class {} does not exist in {}", cls, names::kNamespace));
 }
 
-cim::Result<std::vector<Instance>> Host::Impl::enumerate(std::string_view name_space,
-                                                         std::string_view class_name) {
+// What enumerate and enumerate_names list, in their order: each node of a served kind of the
+// class, then each association instance's ends. `node` and `link` are called for each.
+template <class OnNode, class OnLink>
+cim::Status Host::Impl::each_instance(std::string_view name_space, std::string_view class_name,
+                                      OnNode&& node, OnLink&& link) {
   if (!class_exists(class_name)) return no_such_class(class_name);
   // A class of the table lives in one namespace; a CIM base class is looked for in the one
   // asked for (root\virtualization\v2 when none is).
@@ -238,7 +241,6 @@ cim::Result<std::vector<Instance>> Host::Impl::enumerate(std::string_view name_s
   if (cim::schema::find_class(class_name) != nullptr && !cim::iequals(ns, namespace_of(class_name)))
     return cim::Status(cim::StatusKind::kInvalidClass,
                        fmt::format("class {} does not exist in {}", class_name, ns));
-  std::vector<Instance> out;
   for (std::size_t i = 0; i < kNodeKinds; ++i) {
     const auto k = static_cast<NodeKind>(i);
     if (!served(k) || !is_a(class_of(k), class_name) ||
@@ -246,7 +248,7 @@ cim::Result<std::vector<Instance>> Host::Impl::enumerate(std::string_view name_s
       continue;
     }
     for (const Node& n : all_of(k))
-      materialize_back(n, out);
+      node(n);
   }
   for (const AssocDef& def : kAssocs) {
     if (!served(def) || !is_a(def.cls, class_name) ||
@@ -254,9 +256,33 @@ cim::Result<std::vector<Instance>> Host::Impl::enumerate(std::string_view name_s
       continue;
     for (const Node& a : all_of(def.kind_a)) {
       for (const Node& b : links(def, a, true))
-        out.push_back(association_instance(def, a, b));
+        link(def, a, b);
     }
   }
+  return {};
+}
+
+cim::Result<std::vector<Instance>> Host::Impl::enumerate(std::string_view name_space,
+                                                         std::string_view class_name) {
+  std::vector<Instance> out;
+  auto st = each_instance(
+      name_space, class_name, [&](const Node& n) { materialize_back(n, out); },
+      [&](const AssocDef& def, const Node& a, const Node& b) {
+        out.push_back(association_instance(def, a, b));
+      });
+  if (!st.ok()) return st;
+  return out;
+}
+
+cim::Result<std::vector<ObjectPath>> Host::Impl::enumerate_names(std::string_view name_space,
+                                                                 std::string_view class_name) {
+  std::vector<ObjectPath> out;
+  auto st = each_instance(
+      name_space, class_name, [&](const Node& n) { fill_path(n, out.emplace_back()); },
+      [&](const AssocDef& def, const Node& a, const Node& b) {
+        out.push_back(association_instance(def, a, b).path());
+      });
+  if (!st.ok()) return st;
   return out;
 }
 

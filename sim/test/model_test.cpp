@@ -95,6 +95,37 @@ management-groups: [{name: m, members: [g]}]
   EXPECT_EQ(win32->front().class_name(), names::kWin32ComputerSystem);
 }
 
+// Names only (decision 0134): the same paths, in the same order, as the instances enumerated,
+// for plain classes, base classes, association classes and both namespaces; the same errors.
+TEST(Model, EnumeratingNamesGivesTheInstancesPaths) {
+  auto host = make_host(kMinimal);
+  ASSERT_TRUE(host);
+  ASSERT_EQ(wait_job(*host, job_of(create_snapshot(*host, group(*host, "g1")))), 7U);
+  ASSERT_EQ(wait_job(*host, job_of(create_snapshot(*host, group(*host, "g1")))), 7U);
+  for (const auto& [ns, cls] : std::vector<std::pair<std::string, std::string>>{
+           {"", std::string(names::kSnapshotCollection)},
+           {std::string(names::kNamespace), std::string(names::kComputerSystem)},
+           {"", std::string(names::kVssd)},
+           {"", std::string(names::kJob)},
+           {"", "CIM_ManagedElement"},
+           {"", std::string(names::kCollectedSnapshots)},
+           {"", std::string(names::kSnapshotOfVm)},
+           {"root\\cimv2", "CIM_ComputerSystem"}}) {
+    const auto all = host->enumerate_instances(ns, cls);
+    const auto paths = host->enumerate_instance_names(ns, cls);
+    ASSERT_TRUE(all.ok()) << cls << ": " << all.status().to_string();
+    ASSERT_TRUE(paths.ok()) << cls << ": " << paths.status().to_string();
+    ASSERT_EQ(paths->size(), all->size()) << cls;
+    EXPECT_GT(paths->size(), 0U) << cls;
+    for (std::size_t i = 0; i < all->size(); ++i)
+      EXPECT_EQ((*paths)[i].to_string(), (*all)[i].path().to_string()) << cls << " #" << i;
+  }
+  EXPECT_EQ(host->enumerate_instance_names(names::kNamespace, "Msvm_Nope").status().kind(),
+            StatusKind::kInvalidClass);
+  EXPECT_EQ(host->enumerate_instance_names("root\\default", names::kComputerSystem).status().kind(),
+            StatusKind::kInvalidNamespace);
+}
+
 TEST(Model, AssociatorFiltersAndReferences) {
   auto host = make_host(kMinimal);
   ASSERT_TRUE(host);

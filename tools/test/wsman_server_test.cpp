@@ -282,6 +282,33 @@ TEST(WsmanServer, ServesSeveralClientsAtOnce) {
   EXPECT_EQ(ok.load(), 200);
 }
 
+// EnumerationMode EnumerateEPR (decision 0134): the client's names-only enumeration gives the
+// endpoint references of the instances a full enumeration gives, in its order, several items a
+// message and across Pulls (a batch of 2); an unknown class is the same error either way.
+TEST(WsmanServer, EnumeratingNamesGivesTheEndpointReferencesOfTheInstances) {
+  Served s = serve();
+  wsman::ClientOptions co;
+  co.endpoint = s.server->endpoint();
+  co.max_elements = 2;
+  auto c = wsman::Client::create(co);
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  for (const char* cls : {"Msvm_ComputerSystem", "Msvm_VirtualSystemSettingData",
+                          "Msvm_SnapshotCollection", "CIM_ManagedElement"}) {
+    const std::uint64_t before = (*c)->requests_sent();
+    auto names = (*c)->enumerate_instance_names(cim::names::kNamespace, cls);
+    const std::uint64_t sent = (*c)->requests_sent() - before;
+    auto all = (*c)->enumerate_instances(cim::names::kNamespace, cls);
+    ASSERT_TRUE(names.ok()) << cls << ": " << names.status().to_string();
+    ASSERT_TRUE(all.ok()) << cls << ": " << all.status().to_string();
+    ASSERT_EQ(names->size(), all->size()) << cls;
+    for (std::size_t i = 0; i < all->size(); ++i)
+      EXPECT_EQ((*names)[i].to_string(), (*all)[i].path().to_string()) << cls << " #" << i;
+    EXPECT_EQ(sent, std::max<std::uint64_t>(1, (names->size() + 1) / 2)) << cls << ": requests";
+  }
+  EXPECT_EQ((*c)->enumerate_instance_names(cim::names::kNamespace, "Msvm_Nope").status().kind(),
+            (*c)->enumerate_instances(cim::names::kNamespace, "Msvm_Nope").status().kind());
+}
+
 TEST(WsmanServer, StopsCleanlyWithRequestsInFlightAndRefusesAfterwards) {
   Served s = serve();
   const std::string endpoint = s.server->endpoint();

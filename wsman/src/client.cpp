@@ -266,12 +266,27 @@ std::vector<cim::Result<cim::Instance>> Client::get_instances(
 
 cim::Result<std::vector<cim::Instance>> Client::query(std::string_view name_space,
                                                       std::string filter, bool keep_repeats) {
+  // The same instance may come more than once when it is reached twice: kept once, by its
+  // endpoint reference — unless `keep_repeats`: an association named by its class lists each
+  // pair once (CS-READ-4), so a repeat there is the host's and the caller judges it (decision
+  // 0063).
+  std::vector<cim::Instance> out;
+  std::set<std::string> seen;
+  auto st =
+      enumerate_items(name_space, std::move(filter), EnumerationMode::kObjectAndEpr, [&](Item& it) {
+        if (!it.instance) return;
+        if (!keep_repeats && it.epr && !seen.insert(it.epr->to_string()).second) return;
+        out.push_back(std::move(*it.instance));
+      });
+  if (!st.ok()) return st;
+  return out;
+}
+
+cim::Status Client::enumerate_items(std::string_view name_space, std::string filter,
+                                    EnumerationMode mode, const std::function<void(Item&)>& keep) {
   // As Windows answers (contract §8, decision 0009): any number of items per message down to
-  // one (loop until EndOfSequence), an EncodingLimit fault when the batch would exceed the
-  // envelope size (ask again for half as many), and the same instance more than once when it
-  // is reached twice (kept once, by its endpoint reference) — unless `keep_repeats`: an
-  // association named by its class lists each pair once (CS-READ-4), so a repeat there is the
-  // host's and the caller judges it (decision 0063).
+  // one (loop until EndOfSequence), and an EncodingLimit fault when the batch would exceed the
+  // envelope size (ask again for half as many).
   std::uint32_t batch = std::max<std::uint32_t>(1, options_.max_elements);
   auto exchange = [&](Request req) -> cim::Result<Response> {
     while (true) {
@@ -291,20 +306,15 @@ cim::Result<std::vector<cim::Instance>> Client::query(std::string_view name_spac
   r.resource_uri = wildcard(name_space);
   r.filter = std::move(filter);
   r.filter_dialect = std::string(uri::kWqlDialect);
-  r.mode = EnumerationMode::kObjectAndEpr;
+  r.mode = mode;
   r.optimize = true;
   auto resp = exchange(r);
   if (!resp.ok()) return resp.status();
   if (resp->fault) return status_for(*resp->fault);
-  std::vector<cim::Instance> out;
-  std::set<std::string> seen;
   auto collect = [&](Response& b) {
     note(std::move(b.wire_problems));
-    for (auto& it : b.items) {
-      if (!it.instance) continue;
-      if (!keep_repeats && it.epr && !seen.insert(it.epr->to_string()).second) continue;
-      out.push_back(std::move(*it.instance));
-    }
+    for (auto& it : b.items)
+      keep(it);
   };
   collect(*resp);
   std::string context = resp->context;
@@ -322,12 +332,25 @@ cim::Result<std::vector<cim::Instance>> Client::query(std::string_view name_spac
     done = next->end_of_sequence || next->context.empty();
     context = next->context;
   }
-  return out;
+  return {};
 }
 
 cim::Result<std::vector<cim::Instance>> Client::enumerate_instances(std::string_view name_space,
                                                                     std::string_view class_name) {
   return query(name_space.empty() ? cim::names::kNamespace : name_space, write_select(class_name));
+}
+
+cim::Result<std::vector<cim::ObjectPath>> Client::enumerate_instance_names(
+    std::string_view name_space, std::string_view class_name) {
+  std::vector<cim::ObjectPath> out;
+  std::set<std::string> seen;  // an object listed twice is kept once, as query keeps it
+  auto st = enumerate_items(name_space.empty() ? cim::names::kNamespace : name_space,
+                            write_select(class_name), EnumerationMode::kEpr, [&](Item& it) {
+                              if (it.epr && seen.insert(it.epr->to_string()).second)
+                                out.push_back(std::move(*it.epr));
+                            });
+  if (!st.ok()) return st;
+  return out;
 }
 
 cim::Result<std::vector<cim::Instance>> Client::associators(const cim::ObjectPath& object,

@@ -51,6 +51,12 @@ class CountingProvider final : public cim::Provider {
     counts_->count(target_, "Enumerate " + std::string(class_name));
     return inner_->enumerate_instances(name_space, class_name);
   }
+  cim::Result<std::vector<cim::ObjectPath>> enumerate_instance_names(
+      std::string_view name_space, std::string_view class_name) override {
+    ++counts_->enumerate;
+    counts_->count(target_, "Enumerate names " + std::string(class_name));
+    return inner_->enumerate_instance_names(name_space, class_name);
+  }
   cim::Result<std::vector<cim::Instance>> associators(
       const cim::ObjectPath& object, const cim::AssociatorsFilter& filter) override {
     ++counts_->associators;

@@ -44,6 +44,9 @@ class Host final : public cim::Provider {
       const std::vector<cim::ObjectPath>& paths) override;
   cim::Result<std::vector<cim::Instance>> enumerate_instances(std::string_view name_space,
                                                               std::string_view class_name) override;
+  // The same paths as enumerate_instances' instances, none made (decision 0134).
+  cim::Result<std::vector<cim::ObjectPath>> enumerate_instance_names(
+      std::string_view name_space, std::string_view class_name) override;
   cim::Result<std::vector<cim::Instance>> associators(
       const cim::ObjectPath& object, const cim::AssociatorsFilter& filter) override;
   cim::Result<std::vector<cim::Instance>> references(const cim::ObjectPath& object,

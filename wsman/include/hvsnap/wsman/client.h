@@ -64,6 +64,9 @@ class Client final : public cim::Provider {
       const std::vector<cim::ObjectPath>& paths) override;
   cim::Result<std::vector<cim::Instance>> enumerate_instances(std::string_view name_space,
                                                               std::string_view class_name) override;
+  // EnumerationMode EnumerateEPR: the endpoint references only (decision 0134).
+  cim::Result<std::vector<cim::ObjectPath>> enumerate_instance_names(
+      std::string_view name_space, std::string_view class_name) override;
   cim::Result<std::vector<cim::Instance>> associators(
       const cim::ObjectPath& object, const cim::AssociatorsFilter& filter) override;
   cim::Result<std::vector<cim::Instance>> references(const cim::ObjectPath& object,
@@ -99,6 +102,9 @@ class Client final : public cim::Provider {
   explicit Client(ClientOptions options);
   cim::Result<std::vector<cim::Instance>> query(std::string_view name_space, std::string filter,
                                                 bool keep_repeats = false);
+  // The items of a WQL enumeration in `mode`, every Pull made; `keep` says which to keep.
+  cim::Status enumerate_items(std::string_view name_space, std::string filter, EnumerationMode mode,
+                              const std::function<void(Item&)>& keep);
   cim::Result<std::string> post(const std::string& body, int& http_status);
   // The path to invoke an instance method on: `object` itself, or for a keyless path of a
   // class with exactly one instance (a service), that instance's path.
