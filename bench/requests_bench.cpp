@@ -15,7 +15,9 @@
 //                        mutant catalogue runs): per-case figures then include those steps
 //   BM_ServedCertify/3   pairwise on `serve --hosts 2` at -j 2 (decision 0122)
 //   BM_ServedCertify/4   exhaustive on `serve --hosts 2` at -j 2
-// (0 to 2 run one case at a time on `hvsnap serve` as it starts by default.)
+//   BM_ServedCertify/5   as /2 without the concurrent rounds: /5 - /0 is what the sequences
+//                        cost, /2 - /5 the rounds' (the estimate's figures, decision 0135)
+// (0 to 2 and 5 run one case at a time on `hvsnap serve` as it starts by default.)
 // Run: build/release/bench/requests_bench  (HVSNAP_REQUESTS_SEED overrides the seed 20261124;
 // HVSNAP_REQUESTS_DETAIL=1 prints every operation by what it reads, per case;
 // HVSNAP_REQUESTS_TRACE=FILE writes every operation in order, for bench/requests_phases.py)
@@ -55,8 +57,8 @@ std::uint64_t seed() {
 // The name the figures' commands filter on (--benchmark_filter=BM_ServedCertify/...).
 void BM_ServedCertify(benchmark::State& st) {  // NOLINT(readability-identifier-naming)
   const bool exhaustive = st.range(0) == 1 || st.range(0) == 4;
-  const bool full = st.range(0) == 2;
-  const int jobs = st.range(0) >= 3 ? 2 : 1;
+  const bool full = st.range(0) == 2 || st.range(0) == 5;
+  const int jobs = st.range(0) == 3 || st.range(0) == 4 ? 2 : 1;
   for (auto _ : st) {
     ServeProcess serve;
     const std::vector<std::string> args =
@@ -86,7 +88,7 @@ void BM_ServedCertify(benchmark::State& st) {  // NOLINT(readability-identifier-
     o.profile = full ? conformance::Profile::kFull : conformance::Profile::kCore;
     if (full) {  // as the mutant catalogue runs: 30 sequences, 3 concurrent rounds
       o.sequences = 30;
-      o.parallel_rounds = 3;
+      o.parallel_rounds = st.range(0) == 5 ? 0 : 3;
     }
     o.coverage = exhaustive ? conformance::Coverage::kExhaustive : conformance::Coverage::kPairwise;
     o.jobs = jobs;
@@ -145,6 +147,7 @@ BENCHMARK(BM_ServedCertify)
     ->Arg(2)
     ->Arg(3)
     ->Arg(4)
+    ->Arg(5)
     ->Unit(benchmark::kSecond)
     ->Iterations(1)
     ->UseRealTime();

@@ -32,6 +32,7 @@ constexpr CheckInfo kChecks[] = {
     {"inv7.reachable-from-job", "CS-INV-7-S"},
     {"inv8.readable-after-end", "CS-INV-8"},
     {"inv9.others-untouched", "CS-INV-9"},
+    {"inv9.host-collections", "CS-INV-9"},
     {"inv10.refusal-stable", "CS-INV-10"},
     {"read1.lexical-form", "CS-READ-1"},
     {"read2.parent-is-a-path", "CS-READ-2"},

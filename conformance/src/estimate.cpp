@@ -65,7 +65,10 @@ RunEstimate estimate_requests(const RunOptions& options, bool live, const CostMo
   const double wait_per_case = model.wait_ms_per_case > 0 ? model.wait_ms_per_case
                                : exhaustive               ? kWaitMsPerCaseExhaustive
                                                           : kWaitMsPerCasePairwise;
-  if (live) ms += e.cases * wait_per_case + e.sequence_steps * model.wait_ms_per_sequence_step;
+  if (live) {
+    ms += e.cases * wait_per_case + e.sequence_steps * model.wait_ms_per_sequence_step +
+          e.parallel_rounds * model.wait_ms_per_parallel_round;
+  }
   e.seconds = ms / 1000.0;
   return e;
 }

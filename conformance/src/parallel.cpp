@@ -91,9 +91,18 @@ class Gated final : public cim::Provider, public TargetControl {
   cim::Result<cim::Instance> get_instance(const ObjectPath& path) override {
     return turn([&] { return p_.get_instance(path); });
   }
+  // A batched read and a names-only enumeration are one request each, so one turn each.
+  std::vector<cim::Result<cim::Instance>> get_instances(
+      const std::vector<ObjectPath>& paths) override {
+    return turn([&] { return p_.get_instances(paths); });
+  }
   cim::Result<std::vector<cim::Instance>> enumerate_instances(std::string_view ns,
                                                               std::string_view cls) override {
     return turn([&] { return p_.enumerate_instances(ns, cls); });
+  }
+  cim::Result<std::vector<ObjectPath>> enumerate_instance_names(std::string_view ns,
+                                                                std::string_view cls) override {
+    return turn([&] { return p_.enumerate_instance_names(ns, cls); });
   }
   cim::Result<std::vector<cim::Instance>> associators(const ObjectPath& o,
                                                       const cim::AssociatorsFilter& f) override {

@@ -165,6 +165,9 @@ bool Harness::judge(model::Expectation e, const model::HostView& before,
   model::allow_finished_transitions(e, after, cfg_.declarations);
   model::Observation seen{before, o, after};
   model::Judgement j = judge_and_record(cl_, cfg_, e, seen, last_args_);
+  // A new collection the judgement found from the call's new checkpoints (one no group links,
+  // decision 0091) was reached by the sequence: the end check does not count it again.
+  reached_.insert(seen.after.all_collections.begin(), seen.after.all_collections.end());
   if (timeouts != nullptr) {
     Findings kept;
     if (timeouts->again(cl_, e, o, j, kept)) {

@@ -25,6 +25,7 @@ bool succeeded(const model::CallOutcome& o);
 
 class Harness {
  public:
+  using Ids = std::unordered_set<std::string>;
   Harness(Target target, const RunConfig& cfg)
       : cfg_(cfg), cl_(std::move(target), cfg.client), limit_(cl_.has_control() ? 3u : 0u) {}
 
@@ -42,7 +43,6 @@ class Harness {
   void add(Finding f);
   void add_all(Findings fs);
   model::HostView observe();
-  using Ids = std::unordered_set<std::string>;
   cim::Result<Ids> host_collections();
   void settle_transitions();
 
@@ -85,9 +85,9 @@ class Harness {
   model::Scope scope_;
   model::HostView view_;
   std::map<std::string, std::set<std::string>> collections_;  // existing S -> members
-  std::set<std::string> seen_collections_;
-  Ids at_start_;                                  // every collection of the host after the set-up
-  std::set<std::string> reached_;                 // every collection a view of the sequence reached
+  Ids seen_collections_;  // every collection id the host had at set-up or the sequence made
+  Ids at_start_;          // every collection of the host before the set-up snapshot
+  Ids reached_;           // every collection a view or judgement of the sequence reached
   std::map<std::string, cim::ObjectPath> paths_;  // ... and its path
   std::set<std::string> seen_jobs_;
   cim::PropertyList last_args_;  // the last CreateSnapshot's arguments (for --record)
@@ -102,7 +102,8 @@ class Harness {
   std::vector<std::string> numbered_;
   std::string setup_;
   std::string failure_;
-  int number_ = 0;
+  int number_ = 0;  // the step being run; 0 the set-up
+  static constexpr int kAfterTheLastStep = -1;
   int retries_ = 0;  // calls repeated after a Timeout with no change (TimeoutRetry)
 };
 

@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <map>
 #include <optional>
 #include <utility>
 
@@ -322,14 +321,7 @@ cim::Result<cim::Instance> Host::get_instance(const cim::ObjectPath& path) {
 std::vector<cim::Result<cim::Instance>> Host::get_instances(
     const std::vector<cim::ObjectPath>& paths) {
   std::vector<std::optional<cim::Result<cim::Instance>>> found(paths.size());
-  std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> by_class;
-  for (std::size_t i = 0; i < paths.size(); ++i) {
-    if (paths[i].keys().empty()) continue;
-    by_class[{cim::to_lower(paths[i].name_space()), cim::to_lower(paths[i].class_name())}]
-        .push_back(i);
-  }
-  for (const auto& [cls, at] : by_class) {
-    if (at.size() < 2) continue;
+  for (const auto& at : cim::batches_by_class(paths)) {
     std::lock_guard lock(impl_->mu);
     impl_->begin_call(true);  // the one query
     for (std::size_t i : at) {

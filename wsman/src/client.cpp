@@ -219,14 +219,7 @@ std::vector<cim::Result<cim::Instance>> Client::get_instances(
   // answered as the Gets would be. A path the answer does not hold (gone, or a host that
   // cannot evaluate the query) is read by its own Get, so its error is the Get's.
   std::vector<std::optional<cim::Result<cim::Instance>>> found(paths.size());
-  std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> by_class;
-  for (std::size_t i = 0; i < paths.size(); ++i) {
-    if (paths[i].keys().empty()) continue;
-    by_class[{cim::to_lower(paths[i].name_space()), cim::to_lower(paths[i].class_name())}]
-        .push_back(i);
-  }
-  for (const auto& [cls, at] : by_class) {
-    if (at.size() < 2) continue;
+  for (const auto& at : cim::batches_by_class(paths)) {
     std::vector<std::vector<std::pair<std::string, std::string>>> any_of;
     for (std::size_t i : at) {
       std::vector<std::pair<std::string, std::string>> keys;

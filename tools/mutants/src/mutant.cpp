@@ -38,6 +38,25 @@ cim::Result<cim::Instance> Mutant::get_instance(const cim::ObjectPath& path) {
   return r;
 }
 
+std::vector<cim::Result<cim::Instance>> Mutant::get_instances(
+    const std::vector<cim::ObjectPath>& paths) {
+  std::lock_guard lock(mu_);
+  run_edit();
+  std::vector<cim::ObjectPath> routed;
+  routed.reserve(paths.size());
+  for (const auto& p : paths)
+    routed.push_back(route(p));
+  auto out = host_->get_instances(routed);
+  run_edit();
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (out[i].ok() && !rewrite(*out[i], ReadContext::of(ReadContext::Kind::kGet, &paths[i]))) {
+      out[i] = cim::not_found(paths[i].to_string());
+    }
+    after_get(paths[i], out[i]);
+  }
+  return out;
+}
+
 cim::Result<std::vector<cim::Instance>> Mutant::enumerate_instances(std::string_view name_space,
                                                                     std::string_view class_name) {
   std::lock_guard lock(mu_);

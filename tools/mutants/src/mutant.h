@@ -35,6 +35,10 @@ class Mutant : public cim::Provider {
   explicit Mutant(std::shared_ptr<sim::Host> host) : host_(std::move(host)) {}
 
   cim::Result<cim::Instance> get_instance(const cim::ObjectPath& path) final;
+  // One batched read of the fake (its clock moves as over the wire, decision 0133), each answer
+  // then treated as get_instance treats its own.
+  std::vector<cim::Result<cim::Instance>> get_instances(
+      const std::vector<cim::ObjectPath>& paths) final;
   cim::Result<std::vector<cim::Instance>> enumerate_instances(std::string_view name_space,
                                                               std::string_view class_name) final;
   cim::Result<std::vector<cim::Instance>> associators(const cim::ObjectPath& object,

@@ -1,7 +1,6 @@
 // The counting decorator of counting.h: forwards every operation unchanged and counts it.
 #include "hvsnap/tools/counting.h"
 
-#include <map>
 #include <string>
 #include <utility>
 
@@ -24,24 +23,21 @@ class CountingProvider final : public cim::Provider {
   }
   std::vector<cim::Result<cim::Instance>> get_instances(
       const std::vector<cim::ObjectPath>& paths) override {
-    // As the WS-Man client sends them: one query per class of two or more keyed paths.
-    std::map<std::pair<std::string, std::string>, int> by_class;
-    for (const auto& p : paths) {
-      if (p.keys().empty()) {
-        ++counts_->get;
-        counts_->count(target_, "Get " + std::string(p.class_name()));
-        continue;
-      }
-      ++by_class[{cim::to_lower(p.name_space()), cim::to_lower(p.class_name())}];
+    // As the WS-Man client sends them: one query per class of two or more keyed paths
+    // (cim::batches_by_class), a Get for each other path.
+    std::vector<bool> batched(paths.size(), false);
+    for (const auto& at : cim::batches_by_class(paths)) {
+      ++counts_->query;
+      counts_->count(target_, "Query " + cim::to_lower(paths[at.front()].class_name()));
+      for (std::size_t i : at)
+        batched[i] = true;
     }
-    for (const auto& [cls, n] : by_class) {
-      if (n >= 2) {
-        ++counts_->query;
-        counts_->count(target_, "Query " + cls.second);
-      } else {
-        ++counts_->get;
-        counts_->count(target_, "Get(in a query's read) " + cls.second);
-      }
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+      if (batched[i]) continue;
+      ++counts_->get;
+      counts_->count(target_, (paths[i].keys().empty() ? "Get " : "Get(in a query's read) ") +
+                                  (paths[i].keys().empty() ? std::string(paths[i].class_name())
+                                                           : cim::to_lower(paths[i].class_name())));
     }
     return inner_->get_instances(paths);
   }

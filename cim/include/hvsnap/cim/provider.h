@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "hvsnap/cim/instance.h"
 #include "hvsnap/cim/object_path.h"
 #include "hvsnap/cim/result.h"
+#include "hvsnap/cim/text.h"
 
 namespace hvsnap::cim {
 
@@ -42,6 +44,23 @@ struct MethodResult {
   PropertyList out;  // out-parameters, without ReturnValue
   const Value* get(std::string_view name) const { return find(out, name); }
 };
+
+// The paths a batched read asks for with one query each (decision 0083): for each namespace
+// and class (compared case-insensitively, in that order) with two or more keyed paths, their
+// indexes in `paths`. The rest are read by a Get each.
+inline std::vector<std::vector<std::size_t>> batches_by_class(
+    const std::vector<ObjectPath>& paths) {
+  std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> by_class;
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    if (paths[i].keys().empty()) continue;
+    by_class[{to_lower(paths[i].name_space()), to_lower(paths[i].class_name())}].push_back(i);
+  }
+  std::vector<std::vector<std::size_t>> out;
+  for (auto& [cls, at] : by_class) {
+    if (at.size() >= 2) out.push_back(std::move(at));
+  }
+  return out;
+}
 
 class Provider {
  public:

@@ -17,13 +17,18 @@ struct CostModel {
   // Requests the suite makes (decisions 0070, 0084, 0094: measured over WS-Management, seed
   // 20261124).
   double requests_per_matrix_case = 0;  // 0: the measured figure for the options' coverage
-  // Rough figures, not yet measured (requests_bench's full-profile run measures them).
-  double requests_per_sequence_step = 30;
-  double requests_per_parallel_round = 90;
+  // A sequence step (its share of the sequence's set-up and end check included) and a
+  // concurrent round: measured as requests_bench's BM_ServedCertify/5 - /0 and /2 - /5 (seed
+  // 20261124, 30 sequences of 372 steps, 3 rounds; decision 0135).
+  double requests_per_sequence_step = 47.3;
+  double requests_per_parallel_round = 249;
   // Time a case waits for the target (VM starts, jobs): the simulated time the suite lets pass
   // on the fake, which a live host spends in real time. 0: the measured figure.
   double wait_ms_per_case = 0;
-  double wait_ms_per_sequence_step = 2000;  // rough, not yet measured
+  // The same for a sequence step (its waits for jobs to end and to be removed) and a round:
+  // measured as above (decision 0135).
+  double wait_ms_per_sequence_step = 17'150;
+  double wait_ms_per_parallel_round = 14'100;
   // One WMI request over WinRM to a real host costs tens of milliseconds.
   double ms_per_request = 40;
 };
