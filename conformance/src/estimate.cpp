@@ -3,9 +3,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
+#include <vector>
 
 #include "hvsnap/conformance/classes.h"
+#include "hvsnap/conformance/sequences.h"
+#include "phase_util.h"
 
 namespace hvsnap::conformance {
 
@@ -51,8 +56,19 @@ RunEstimate estimate_requests(const RunOptions& options, bool live, const CostMo
   e.cases = kCapabilityProbes + combos * std::max(1, options.cases_per_combo) +
             (options.settings_sweep ? kSettingsCases : 0);
   if (options.profile == Profile::kFull) {
-    // Sequences are up to max_steps long, evenly spread (about half on average).
-    e.sequence_steps = options.sequences * (options.max_steps + 1) / 2;
+    // The steps of the very sequences the run will draw (the same seeds and generator as the
+    // sequences phase; a live host has no clock to advance, decision 0135).
+    const int max_steps = std::min(options.max_steps, 50);
+    const std::function<rc::Gen<std::vector<Step>>()> generator = [&] {
+      return gen_sequence(!live, max_steps);
+    };
+    const int total = shard_sequences(options);
+    for (int t = 0; t < total; ++t) {
+      e.sequence_steps += static_cast<int>(
+          draw<std::vector<Step>>(generator, sequence_seed(options, static_cast<std::size_t>(t)),
+                                  max_steps)
+              .size());
+    }
     e.parallel_rounds = options.parallel_rounds;
   }
   const double per_case = model.requests_per_matrix_case > 0 ? model.requests_per_matrix_case

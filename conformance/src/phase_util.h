@@ -11,12 +11,28 @@
 
 #include "hvsnap/cim/splitmix.h"
 #include "hvsnap/conformance/findings.h"
+#include "hvsnap/conformance/runner.h"
 
 namespace hvsnap::conformance {
 
 // A seed for item `b` of the stream `a`: a hash combine finished by SplitMix64's mix.
 inline std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
   return cim::splitmix64_mix(a ^ (b + cim::kSplitMix64Increment + (a << 6) + (a >> 2)));
+}
+
+// The sequences of a run's shard: how many, and the seed of the t-th (decision 0043: sequence
+// j of the run is this shard's when j = K mod N). The sequences phase draws them so; the
+// estimate counts their steps so (decision 0135).
+inline int shard_sequences(const RunOptions& o) {
+  const int shards = o.shard_count > 1 ? o.shard_count : 1;
+  const int first = o.shard_index < 0 ? 0 : (o.shard_index >= shards ? shards - 1 : o.shard_index);
+  return o.sequences > first ? (o.sequences - first + shards - 1) / shards : 0;
+}
+inline std::uint64_t sequence_seed(const RunOptions& o, std::size_t t) {
+  const int shards = o.shard_count > 1 ? o.shard_count : 1;
+  const int first = o.shard_index < 0 ? 0 : (o.shard_index >= shards ? shards - 1 : o.shard_index);
+  const int j = first + static_cast<int>(t) * shards;
+  return mix(mix(o.seed, 7777), static_cast<std::uint64_t>(j));
 }
 
 inline const Finding* first_fail(const Findings& fs) {

@@ -26,15 +26,10 @@ void Suite::sequences() {
     agg_.not_tested("CS-SEQ-8",
                     "waiting out TimeBeforeRemoval needs the control interface's clock");
   const int max_steps = std::min(o_.max_steps, 50);
-  const int shards = std::max(1, o_.shard_count);
-  const int first = std::clamp(o_.shard_index, 0, shards - 1);
-  const int total = o_.sequences > first ? (o_.sequences - first + shards - 1) / shards : 0;
+  const int total = shard_sequences(o_);
   if (total == 0 || out_of_budget()) return;
   const bool control = info_.caps.control;
-  auto seed_of = [&](std::size_t t) {
-    const int j = first + static_cast<int>(t) * shards;
-    return mix(mix(o_.seed, 7777), static_cast<std::uint64_t>(j));
-  };
+  auto seed_of = [&](std::size_t t) { return sequence_seed(o_, t); };
   auto generator = [&] { return gen_sequence(control, max_steps); };
   auto work = [&](std::size_t t, int w) {
     const std::uint64_t seed = seed_of(t);

@@ -19,6 +19,7 @@
 #include "hvsnap/cim/text.h"
 #include "hvsnap/conformance/case_runner.h"
 #include "hvsnap/conformance/client.h"
+#include "hvsnap/conformance/estimate.h"
 #include "hvsnap/conformance/parallel.h"
 #include "hvsnap/conformance/runner.h"
 #include "hvsnap/conformance/sequences.h"
@@ -318,6 +319,28 @@ class Jittery final : public cim::Provider {
   std::shared_ptr<cim::Provider> inner_;
 };
 
+// The estimate counts the steps of the very sequences a run draws (decision 0135).
+TEST(SimConformance, TheEstimateCountsTheStepsTheSequencesRun) {
+  tools::TargetOptions t;
+  t.seed = seed();
+  auto spec = tools::make_target("sim:", t);
+  ASSERT_TRUE(spec.ok());
+  RunOptions o;
+  o.seed = seed();
+  o.profile = Profile::kFull;
+  o.coverage = Coverage::kPairwise;
+  o.sequences = 7;
+  o.max_steps = 13;
+  o.parallel_rounds = 0;
+  const RunResult r = run_suite(spec->factory, {spec->uri, spec->identity, spec->caps}, o);
+  ASSERT_EQ(r.counts.sequences, 7);
+  ASSERT_TRUE(r.failures.empty());
+  EXPECT_EQ(estimate_requests(o, false).sequence_steps, r.counts.sequence_steps);
+  o.shard_count = 2;
+  o.shard_index = 1;
+  EXPECT_LT(estimate_requests(o, false).sequence_steps, r.counts.sequence_steps);
+}
+
 // On the fake, concurrent rounds take turns in an order drawn from the seed, so a round is
 // reproducible whatever the threads' timing (decision 0008: one seed reproduces a whole run).
 TEST(SimConformance, ConcurrentRoundsAreReproducibleFromTheirSeed) {
@@ -348,9 +371,13 @@ TEST(SimConformance, ConcurrentRoundsAreReproducibleFromTheirSeed) {
 class LosesAnOutsideCollection final : public cim::Provider {
  public:
   // `gain`: instead of destroying `outside` (a collection), snapshot `outside` (its group).
+  // `at_first_snapshot`: at the first CreateSnapshot (the set-up's) instead.
   LosesAnOutsideCollection(std::shared_ptr<cim::Provider> inner, cim::ObjectPath outside,
-                           bool gain = false)
-      : inner_(std::move(inner)), outside_(std::move(outside)), gain_(gain) {}
+                           bool gain = false, bool at_first_snapshot = false)
+      : inner_(std::move(inner)),
+        outside_(std::move(outside)),
+        gain_(gain),
+        at_first_snapshot_(at_first_snapshot) {}
   cim::Result<cim::Instance> get_instance(const cim::ObjectPath& p) override {
     return inner_->get_instance(p);
   }
@@ -376,13 +403,17 @@ class LosesAnOutsideCollection final : public cim::Provider {
   }
   cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& o, std::string_view m,
                                                const cim::PropertyList& in) override {
+    if (at_first_snapshot_ && m == cim::names::kCreateSnapshot) touch();
     return inner_->invoke_method(o, m, in);
   }
   bool destroyed() const { return destroyed_; }
 
  private:
   void after_enumerating(std::string_view cls) {
-    if (!cim::iequals(cls, cim::names::kSnapshotCollection) || done_) return;
+    if (!at_first_snapshot_ && cim::iequals(cls, cim::names::kSnapshotCollection)) touch();
+  }
+  void touch() {
+    if (done_) return;
     done_ = true;
     cim::PropertyList in;
     if (gain_) {
@@ -398,6 +429,7 @@ class LosesAnOutsideCollection final : public cim::Provider {
   std::shared_ptr<cim::Provider> inner_;
   cim::ObjectPath outside_;
   bool gain_ = false;
+  bool at_first_snapshot_ = false;
   bool done_ = false;
   bool destroyed_ = false;
 };
@@ -412,8 +444,10 @@ TEST(SimConformance, ASequenceFindsACollectionLostOrGainedOutsideItsGroups) {
   ASSERT_TRUE(spec.ok());
   RunConfig cfg;
   cfg.declarations = declarations_of(spec->caps);
-  enum class Outside { kUntouched, kLost, kGained };
-  for (const Outside what : {Outside::kUntouched, Outside::kLost, Outside::kGained}) {
+  // kLostInSetUp: lost during the set-up's own CreateSnapshot, which the comparison covers too.
+  enum class Outside { kUntouched, kLost, kGained, kLostInSetUp };
+  for (const Outside what :
+       {Outside::kUntouched, Outside::kLost, Outside::kGained, Outside::kLostInSetUp}) {
     std::shared_ptr<LosesAnOutsideCollection> loser;
     TargetFactory factory = [&](std::uint64_t s) -> cim::Result<Target> {
       auto target = spec->factory(s);
@@ -432,8 +466,8 @@ TEST(SimConformance, ASequenceFindsACollectionLostOrGainedOutsideItsGroups) {
       if (!made.collection) return cim::invalid_parameter("outside collection: " + made.problem);
       if (what != Outside::kUntouched) {
         loser = std::make_shared<LosesAnOutsideCollection>(
-            target->provider, what == Outside::kLost ? *made.collection : *group,
-            what == Outside::kGained);
+            target->provider, what == Outside::kGained ? *group : *made.collection,
+            what == Outside::kGained, what == Outside::kLostInSetUp);
         target->provider = loser;
       }
       return target;
@@ -456,9 +490,9 @@ TEST(SimConformance, ASequenceFindsACollectionLostOrGainedOutsideItsGroups) {
                 std::string::npos)
           << r.failure;
       EXPECT_NE(
-          r.failure.find(what == Outside::kLost
-                             ? "outside the sequence's groups, was there at set-up and is gone"
-                             : "appeared during the sequence, linked to none of its groups"),
+          r.failure.find(what == Outside::kGained
+                             ? "appeared during the sequence, linked to none of its groups"
+                             : "outside the sequence's groups, was there at set-up and is gone"),
           std::string::npos)
           << r.failure;
     }

@@ -339,10 +339,20 @@ cim::Result<std::vector<cim::ObjectPath>> Client::enumerate_instance_names(
   std::set<std::string> seen;  // an object listed twice is kept once, as query keeps it
   auto st = enumerate_items(name_space.empty() ? cim::names::kNamespace : name_space,
                             write_select(class_name), EnumerationMode::kEpr, [&](Item& it) {
-                              if (it.epr && seen.insert(it.epr->to_string()).second)
-                                out.push_back(std::move(*it.epr));
+                              // A host that sends the objects anyway: their paths.
+                              std::optional<cim::ObjectPath> p = std::move(it.epr);
+                              if (!p && it.instance) p = it.instance->path();
+                              if (p && seen.insert(p->to_string()).second)
+                                out.push_back(std::move(*p));
                             });
-  if (!st.ok()) return st;
+  if (st.ok()) return out;
+  // A host that refuses the mode (or the request for any other reason): the whole instances,
+  // whose error, if they fail too, is the one reported.
+  auto all = enumerate_instances(name_space, class_name);
+  if (!all.ok()) return all.status();
+  out.clear();
+  for (const auto& i : *all)
+    out.push_back(i.path());
   return out;
 }
 
