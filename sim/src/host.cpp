@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <optional>
+#include <memory>
 #include <utility>
 
 #include "host_impl.h"
@@ -320,24 +320,28 @@ cim::Result<cim::Instance> Host::get_instance(const cim::ObjectPath& path) {
 
 std::vector<cim::Result<cim::Instance>> Host::get_instances(
     const std::vector<cim::ObjectPath>& paths) {
-  std::vector<std::optional<cim::Result<cim::Instance>>> found(paths.size());
+  // Every answer is made where it is returned (decision 0104): a placeholder first, replaced in
+  // place by the instance when its batch resolves it, or by its own Get.
+  std::vector<cim::Result<cim::Instance>> out(paths.size(),
+                                              cim::Status(cim::StatusKind::kFailed, ""));
+  std::vector<bool> answered(paths.size(), false);
   for (const auto& at : cim::batches_by_class(paths)) {
     std::lock_guard lock(impl_->mu);
     impl_->begin_call(true);  // the one query
     for (std::size_t i : at) {
       auto node = impl_->resolve(paths[i]);
       if (!node.ok()) continue;  // read by its own Get below, as over the wire
-      cim::Result<cim::Instance> out(std::in_place, impl_->instance_class(*node),
-                                     impl_->instance_table(*node));
-      impl_->materialize(*node, *out);
-      found[i] = std::move(out);
+      std::destroy_at(&out[i]);
+      std::construct_at(&out[i], std::in_place, impl_->instance_class(*node),
+                        impl_->instance_table(*node));
+      impl_->materialize(*node, *out[i]);
+      answered[i] = true;
     }
     impl_->end_read();
   }
-  std::vector<cim::Result<cim::Instance>> out;
-  out.reserve(paths.size());
-  for (std::size_t i = 0; i < paths.size(); ++i)
-    out.push_back(found[i] ? std::move(*found[i]) : get_instance(paths[i]));
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    if (!answered[i]) out[i] = get_instance(paths[i]);
+  }
   return out;
 }
 

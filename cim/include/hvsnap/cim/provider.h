@@ -3,8 +3,8 @@
 // the conformance suite only ever talks to this interface.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
-#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,19 +47,33 @@ struct MethodResult {
 
 // The paths a batched read asks for with one query each (decision 0083): for each namespace
 // and class (compared case-insensitively, in that order) with two or more keyed paths, their
-// indexes in `paths`. The rest are read by a Get each.
+// indexes in `paths`. The rest are read by a Get each. (A view reads a handful of paths: the
+// groups are found by a linear search, without a map or lowered copies.)
 inline std::vector<std::vector<std::size_t>> batches_by_class(
     const std::vector<ObjectPath>& paths) {
-  std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> by_class;
+  std::vector<std::vector<std::size_t>> groups;
   for (std::size_t i = 0; i < paths.size(); ++i) {
     if (paths[i].keys().empty()) continue;
-    by_class[{to_lower(paths[i].name_space()), to_lower(paths[i].class_name())}].push_back(i);
+    auto same = [&](const std::vector<std::size_t>& g) {
+      const ObjectPath& q = paths[g.front()];
+      return iequals(q.class_name(), paths[i].class_name()) &&
+             iequals(q.name_space(), paths[i].name_space());
+    };
+    auto it = std::find_if(groups.begin(), groups.end(), same);
+    if (it == groups.end()) {
+      groups.push_back({i});
+    } else {
+      it->push_back(i);
+    }
   }
-  std::vector<std::vector<std::size_t>> out;
-  for (auto& [cls, at] : by_class) {
-    if (at.size() >= 2) out.push_back(std::move(at));
-  }
-  return out;
+  std::erase_if(groups, [](const auto& g) { return g.size() < 2; });
+  std::sort(groups.begin(), groups.end(), [&](const auto& a, const auto& b) {
+    const ObjectPath& pa = paths[a.front()];
+    const ObjectPath& pb = paths[b.front()];
+    if (!iequals(pa.name_space(), pb.name_space())) return iless(pa.name_space(), pb.name_space());
+    return iless(pa.class_name(), pb.class_name());
+  });
+  return groups;
 }
 
 class Provider {
