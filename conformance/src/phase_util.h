@@ -5,6 +5,7 @@
 
 #include <rapidcheck.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -23,15 +24,18 @@ inline std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
 // The sequences of a run's shard: how many, and the seed of the t-th (decision 0043: sequence
 // j of the run is this shard's when j = K mod N). The sequences phase draws them so; the
 // estimate counts their steps so (decision 0135).
+inline int shard_count(const RunOptions& o) {
+  return o.shard_count > 1 ? o.shard_count : 1;
+}
+inline int shard_first(const RunOptions& o) {
+  return std::clamp(o.shard_index, 0, shard_count(o) - 1);
+}
 inline int shard_sequences(const RunOptions& o) {
-  const int shards = o.shard_count > 1 ? o.shard_count : 1;
-  const int first = o.shard_index < 0 ? 0 : (o.shard_index >= shards ? shards - 1 : o.shard_index);
-  return o.sequences > first ? (o.sequences - first + shards - 1) / shards : 0;
+  const int first = shard_first(o);
+  return o.sequences > first ? (o.sequences - first + shard_count(o) - 1) / shard_count(o) : 0;
 }
 inline std::uint64_t sequence_seed(const RunOptions& o, std::size_t t) {
-  const int shards = o.shard_count > 1 ? o.shard_count : 1;
-  const int first = o.shard_index < 0 ? 0 : (o.shard_index >= shards ? shards - 1 : o.shard_index);
-  const int j = first + static_cast<int>(t) * shards;
+  const int j = shard_first(o) + static_cast<int>(t) * shard_count(o);
   return mix(mix(o.seed, 7777), static_cast<std::uint64_t>(j));
 }
 

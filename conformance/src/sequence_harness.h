@@ -87,8 +87,8 @@ class Harness {
   std::map<std::string, std::set<std::string>> collections_;  // existing S -> members
   Ids seen_collections_;  // every collection id the host had at set-up or the sequence made
   Ids at_start_;          // every collection of the host before the set-up snapshot
-  Ids reached_;           // every collection a view or judgement of the sequence reached
-  std::map<std::string, cim::ObjectPath> paths_;  // ... and its path
+  // Every collection a view or judgement of the sequence reached, with its path.
+  std::map<std::string, cim::ObjectPath> reached_;
   std::set<std::string> seen_jobs_;
   cim::PropertyList last_args_;  // the last CreateSnapshot's arguments (for --record)
   std::vector<cim::ObjectPath> job_paths_;

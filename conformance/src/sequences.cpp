@@ -137,7 +137,7 @@ void Harness::check_host_collections() {
           cl_.provider().associators(g, {std::string(cim::names::kSnapshotOfGroup), "", "", ""});
       if (!linked.ok()) continue;
       for (const auto& c : *linked)
-        reached_.insert(id_of(c.path()));
+        reached_.emplace(id_of(c.path()), c.path());
     }
     gained = least_gained();
   }
@@ -272,13 +272,11 @@ model::HostView Harness::observe() {
   scope_.jobs.assign(watched_.begin(), watched_.end());
   scope_.collections.clear();
   for (const auto& [id, members] : collections_) {
-    if (const auto p = paths_.find(id); p != paths_.end()) scope_.collections.push_back(p->second);
+    if (const auto p = reached_.find(id); p != reached_.end())
+      scope_.collections.push_back(p->second);
   }
   model::HostView v = cl_.observe(scope_);
-  for (const auto& [id, path] : v.collection_paths) {
-    reached_.insert(id);
-    paths_.emplace(id, path);
-  }
+  reached_.insert(v.collection_paths.begin(), v.collection_paths.end());
   return v;
 }
 

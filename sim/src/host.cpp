@@ -210,6 +210,22 @@ std::uint32_t Host::Impl::code(std::uint32_t dmtf) const {
 
 // --- Host ---
 
+namespace {
+
+// The namespace an enumeration names, canonical (empty: the class's own), or why it is not one
+// this host serves.
+cim::Result<std::string> served_namespace(std::string_view name_space) {
+  std::string ns = name_space.empty() ? std::string() : cim::canonical_namespace(name_space);
+  if (!ns.empty() && !cim::iequals(ns, cim::names::kNamespace) &&
+      !cim::iequals(ns, cim::names::kCimv2Namespace)) {
+    return cim::Status(cim::StatusKind::kInvalidNamespace,
+                       fmt::format("namespace \"{}\" is not served here", name_space));
+  }
+  return ns;
+}
+
+}  // namespace
+
 Host::Host(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Host::~Host() = default;
 
@@ -349,12 +365,7 @@ cim::Result<std::vector<cim::Instance>> Host::enumerate_instances(std::string_vi
                                                                   std::string_view class_name) {
   std::lock_guard lock(impl_->mu);
   impl_->begin_call(true);
-  const std::string ns = name_space.empty() ? std::string() : cim::canonical_namespace(name_space);
-  if (!ns.empty() && !cim::iequals(ns, cim::names::kNamespace) &&
-      !cim::iequals(ns, cim::names::kCimv2Namespace)) {
-    return cim::Status(cim::StatusKind::kInvalidNamespace,
-                       fmt::format("namespace \"{}\" is not served here", name_space));
-  }
+  HVSNAP_ASSIGN_OR_RETURN(const std::string ns, served_namespace(name_space));
   auto out = impl_->enumerate(ns, class_name);
   impl_->end_read();
   return out;
@@ -364,12 +375,7 @@ cim::Result<std::vector<cim::ObjectPath>> Host::enumerate_instance_names(
     std::string_view name_space, std::string_view class_name) {
   std::lock_guard lock(impl_->mu);
   impl_->begin_call(true);
-  const std::string ns = name_space.empty() ? std::string() : cim::canonical_namespace(name_space);
-  if (!ns.empty() && !cim::iequals(ns, cim::names::kNamespace) &&
-      !cim::iequals(ns, cim::names::kCimv2Namespace)) {
-    return cim::Status(cim::StatusKind::kInvalidNamespace,
-                       fmt::format("namespace \"{}\" is not served here", name_space));
-  }
+  HVSNAP_ASSIGN_OR_RETURN(const std::string ns, served_namespace(name_space));
   auto out = impl_->enumerate_names(ns, class_name);
   impl_->end_read();
   return out;
