@@ -205,7 +205,14 @@ model::HostView Client::observe(const model::Scope& scope, Side side) {
       conformance::observe(provider(), scope, options_.lean_reads ? &lean_ : nullptr);
   if (options_.lean_reads && side == Side::kAfter) {
     if (v.errors.empty()) {
-      last_after_ = v;
+      // What the next view before a call may reuse (observe.cpp reads its VMs, snapshots,
+      // groups and collections); not the host's whole set of collections, which can hold tens
+      // of thousands (decision 0136).
+      model::HostView& last = last_after_.emplace();
+      last.vms = v.vms;
+      last.snapshots = v.snapshots;
+      last.groups = v.groups;
+      last.collections = v.collections;
     } else {
       last_after_.reset();
     }

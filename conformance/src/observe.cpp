@@ -284,13 +284,15 @@ HostView observe(cim::Provider& p, const Scope& scope, LeanReads* lean) {
     }
     return v;
   }
-  // Their names only: the view keeps nothing else of them (decision 0134).
+  // Their names only: the view keeps nothing else of them (decision 0134). Added at the end
+  // of the ordered containers first: a host that lists them in id order (as the fake does)
+  // costs no search each (decision 0136).
   auto all = p.enumerate_instance_names(names::kNamespace, names::kSnapshotCollection);
   if (all.ok()) {
     for (auto& path : *all) {
       std::string id = id_of(path);
-      v.all_collections.insert(id);
-      v.collection_paths.emplace(std::move(id), std::move(path));
+      v.all_collections.emplace_hint(v.all_collections.end(), id);
+      v.collection_paths.emplace_hint(v.collection_paths.end(), std::move(id), std::move(path));
     }
   } else {
     v.errors.push_back("EnumerateInstances Msvm_SnapshotCollection: " + all.status().to_string());

@@ -132,8 +132,7 @@ model::HostView Harness::observe_after(std::size_t expected_new_collections) {
 void Harness::record_new(const model::HostView& after) {
   for (const auto& id : after.all_collections) {
     if (view_.all_collections.count(id)) continue;
-    add(finding("seq1.distinct",
-                seen_collections_.insert(id).second ? Verdict::kPass : Verdict::kFail,
+    add(finding("seq1.distinct", see_collection(id) ? Verdict::kPass : Verdict::kFail,
                 fmt::format("snapshot collection {} was created twice", id)));
     if (auto c = after.collections.find(id); c != after.collections.end())
       collections_[id] = c->second.members;

@@ -25,7 +25,9 @@ bool succeeded(const model::CallOutcome& o);
 
 class Harness {
  public:
-  using Ids = std::unordered_set<std::string>;
+  // Collection ids, ascending and distinct: a host's whole set is compared by one walk of two
+  // sorted lists (a large host has tens of thousands; decision 0136).
+  using Ids = std::vector<std::string>;
   Harness(Target target, const RunConfig& cfg)
       : cfg_(cfg), cl_(std::move(target), cfg.client), limit_(cl_.has_control() ? 3u : 0u) {}
 
@@ -44,6 +46,8 @@ class Harness {
   void add_all(Findings fs);
   model::HostView observe();
   cim::Result<Ids> host_collections();
+  // Notes a collection id as seen: false if the host had it at set-up or it was seen before.
+  bool see_collection(const std::string& id);
   void settle_transitions();
 
   // The CreateSnapshot calls and the jobs they start (sequence_create.cpp).
@@ -85,8 +89,9 @@ class Harness {
   model::Scope scope_;
   model::HostView view_;
   std::map<std::string, std::set<std::string>> collections_;  // existing S -> members
-  Ids seen_collections_;  // every collection id the host had at set-up or the sequence made
-  Ids at_start_;          // every collection of the host before the set-up snapshot
+  Ids at_start_;  // every collection of the host before the set-up snapshot
+  // With at_start_: every collection id the host had at set-up or the sequence made.
+  std::unordered_set<std::string> seen_collections_;
   // Every collection a view or judgement of the sequence reached, with its path.
   std::map<std::string, cim::ObjectPath> reached_;
   std::set<std::string> seen_jobs_;

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "hvsnap/cim/codes.h"
 #include "hvsnap/cim/names.h"
 #include "hvsnap/conformance/catalogue.h"
@@ -49,7 +51,6 @@ std::string Harness::setup() {
   auto before = host_collections();
   if (!before.ok()) return before.status().message();
   at_start_ = std::move(before).value();
-  seen_collections_.insert(at_start_.begin(), at_start_.end());
   // Judged like every call (contract §4): a set-up snapshot that breaks the contract is the
   // sequence's failure, not a reason to skip it.
   model::Scope so_far;
@@ -82,12 +83,12 @@ std::string Harness::setup() {
   for (const auto& [id, c] : view_.collections)
     collections_[id] = c.members;
   for (const auto& id : view_.all_collections)
-    seen_collections_.insert(id);
+    see_collection(id);
   return {};
 }
 
 // Every snapshot collection of the host, by id: one enumeration of their names (decision
-// 0134), kept in a hashed set (a host may have tens of thousands).
+// 0134), sorted (a host that lists them in id order, as the fake does, costs no sort).
 cim::Result<Harness::Ids> Harness::host_collections() {
   auto all = cl_.provider().enumerate_instance_names(cim::names::kNamespace,
                                                      cim::names::kSnapshotCollection);
@@ -98,14 +99,21 @@ cim::Result<Harness::Ids> Harness::host_collections() {
   Ids ids;
   ids.reserve(all->size());
   for (const auto& path : *all)
-    ids.insert(id_of(path));
+    ids.push_back(id_of(path));
+  if (!std::is_sorted(ids.begin(), ids.end())) std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   return ids;
+}
+
+bool Harness::see_collection(const std::string& id) {
+  return !std::binary_search(at_start_.begin(), at_start_.end(), id) &&
+         seen_collections_.insert(id).second;
 }
 
 // CS-INV-9 across the sequence (decision 0133): the steps' views reach the sequence's own
 // collections (its groups' links, and every collection it has seen, by path); the rest of the
 // host's are compared here, from set-up to the end: none lost, none gained that no view reached.
-// The message names the least id of each kind (the sets are unordered).
+// The message names the least id of each kind.
 void Harness::check_host_collections() {
   number_ = kAfterTheLastStep;
   auto all = host_collections();
@@ -116,19 +124,27 @@ void Harness::check_host_collections() {
                     all.status().message()));
     return;
   }
-  const std::string* lost = nullptr;
-  for (const auto& id : at_start_) {
-    if (!all->count(id) && !reached_.count(id) && (lost == nullptr || id < *lost)) lost = &id;
-  }
-  const auto least_gained = [&] {
-    const std::string* least = nullptr;
-    for (const auto& id : *all) {
-      if (!at_start_.count(id) && !reached_.count(id) && (least == nullptr || id < *least))
-        least = &id;
+  // The least id of at_start_ missing from `now`, and of `now` missing from at_start_, that no
+  // view reached: one walk of the two sorted lists.
+  const auto least_outside = [&](const Ids& now) {
+    std::pair<const std::string*, const std::string*> least{nullptr, nullptr};
+    auto b = at_start_.begin();
+    auto a = now.begin();
+    while (b != at_start_.end() || a != now.end()) {
+      if (a == now.end() || (b != at_start_.end() && *b < *a)) {
+        if (least.first == nullptr && !reached_.count(*b)) least.first = &*b;
+        ++b;
+      } else if (b == at_start_.end() || *a < *b) {
+        if (least.second == nullptr && !reached_.count(*a)) least.second = &*a;
+        ++a;
+      } else {
+        ++a;
+        ++b;
+      }
     }
     return least;
   };
-  const std::string* gained = least_gained();
+  auto [lost, gained] = least_outside(*all);
   if (gained != nullptr) {
     // Before calling it an outside one: a collection the sequence's groups link only now (a
     // host that shows results late) is the sequence's. One read a group, only in this case.
@@ -139,7 +155,7 @@ void Harness::check_host_collections() {
       for (const auto& c : *linked)
         reached_.emplace(id_of(c.path()), c.path());
     }
-    gained = least_gained();
+    gained = least_outside(*all).second;
   }
   std::string problem;
   if (lost != nullptr) {

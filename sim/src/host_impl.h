@@ -382,9 +382,9 @@ struct Host::Impl {
   cim::Instance association_instance(const AssocDef& def, const Node& a, const Node& b) const;
   cim::Result<std::vector<cim::Instance>> enumerate(std::string_view name_space,
                                                     std::string_view class_name);
-  template <class OnNode, class OnLink>
-  cim::Status each_instance(std::string_view name_space, std::string_view class_name, OnNode&& node,
-                            OnLink&& link);
+  template <class OnNodes, class OnLink>
+  cim::Status each_instance(std::string_view name_space, std::string_view class_name,
+                            OnNodes&& nodes, OnLink&& link);
   // enumerate's instances' paths, in its order, without making the instances (decision 0134).
   cim::Result<std::vector<cim::ObjectPath>> enumerate_names(std::string_view name_space,
                                                             std::string_view class_name);

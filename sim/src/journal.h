@@ -7,6 +7,7 @@
 // which also restores a key erased and re-created in one case.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -162,6 +163,17 @@ class Journaled {
     return it == map_.end() ? nullptr : &it->second.rec;
   }
 
+  // Each (id, record) in ascending id order, the order of every listing (decision 0075),
+  // without sorting or searching the map at each read (decision 0136): the listing keeps the
+  // records' nodes in id order between reads (a node stays put while its key is in the map);
+  // the ids erased and added since are taken out and merged in when it is next read.
+  template <class F>
+  void each_in_order(F&& f) const {
+    settle();
+    for (const Listed& l : order_)
+      f(l.id, l.node->second.rec);
+  }
+
   // Mutable access to an existing record (nullptr when absent), journaled once per case.
   T* edit(const Guid& id) {
     auto it = map_.find(id);
@@ -185,6 +197,7 @@ class Journaled {
     if (it == map_.end()) return false;
     note(it->first, it->second);
     map_.erase(it);
+    erased(id);
     return true;
   }
 
@@ -201,6 +214,7 @@ class Journaled {
       } else {
         map_.try_emplace(id, 0U, std::move(r));
       }
+      added_.push_back(id);
     }
     end_load();
   }
@@ -227,6 +241,9 @@ class Journaled {
   void end_load() { blocks_.stop(); }
   void clear() {
     map_.clear();
+    order_.clear();
+    added_.clear();
+    erased_.clear();
     journal_.clear();
     epoch_ = 0;
   }
@@ -242,9 +259,11 @@ class Journaled {
     for (std::size_t i = journal_.size(); i-- > 0;) {
       Entry& e = journal_[i];
       if (e.prev) {
-        map_.insert_or_assign(e.id, Slot(0, std::move(*e.prev)));
+        if (map_.insert_or_assign(e.id, Slot(0, std::move(*e.prev))).second)
+          added_.push_back(e.id);  // erased by the case: listed again
       } else {
         map_.erase(e.id);
+        erased(e.id);
       }
     }
     journal_.clear();
@@ -280,12 +299,56 @@ class Journaled {
     if (epoch_ != 0) journal_.push_back(Entry{id, std::nullopt});
     auto [it, added] = map_.try_emplace(id, epoch_, std::forward<Rec>(rec)...);
     HVSNAP_ASSERT(added);
+    added_.push_back(id);
+    pending();
     return it->second.rec;
   }
 
   LoadBlocks blocks_;  // before map_: destroyed after it
   Map map_{&blocks_};
   std::vector<Entry> journal_;
+  // The listing (each_in_order): the map's nodes in id order as of the last read, and the ids
+  // added and erased since. Changed by const reads: a host is read under its lock.
+  // An id beside its node, so that taking the erased out reads no node.
+  struct Listed {
+    Guid id;
+    const typename Map::value_type* node;
+  };
+  mutable std::vector<Listed> order_;
+  mutable std::vector<Guid> added_;
+  mutable std::vector<Guid> erased_;
+
+  void erased(const Guid& id) {
+    erased_.push_back(id);
+    pending();
+  }
+  // Cases that add and roll back records nobody lists would grow the lists without end: they
+  // are settled once they hold twice the map's ids (amortized O(1) a change).
+  void pending() const {
+    if (added_.size() + erased_.size() >= 2 * map_.size() + 64) settle();
+  }
+  // Brings order_ up to date: an erased id's node is dropped (its node is gone, or is a new
+  // one when the id was added again), then each id added since that is still in the map is
+  // looked up once and merged in.
+  void settle() const {
+    if (!erased_.empty()) {
+      std::sort(erased_.begin(), erased_.end());
+      std::erase_if(order_, [&](const Listed& l) {
+        return std::binary_search(erased_.begin(), erased_.end(), l.id);
+      });
+      erased_.clear();
+    }
+    if (added_.empty()) return;
+    std::sort(added_.begin(), added_.end());
+    added_.erase(std::unique(added_.begin(), added_.end()), added_.end());
+    const auto sorted = static_cast<std::ptrdiff_t>(order_.size());
+    for (const Guid& id : added_) {
+      if (const auto it = map_.find(id); it != map_.end()) order_.push_back(Listed{id, &*it});
+    }
+    added_.clear();
+    std::inplace_merge(order_.begin(), order_.begin() + sorted, order_.end(),
+                       [](const Listed& x, const Listed& y) { return x.id < y.id; });
+  }
   std::uint32_t epoch_ = 0;  // 0: not journaling (a host outside a pool)
 };
 

@@ -41,12 +41,15 @@ constexpr std::array<AssocDef, 16> kAssocs{{
 }};
 
 std::vector<Node> Host::Impl::all_of(NodeKind kind) const {
+  // In id order (decision 0075), from the maps' kept order (decision 0136).
   std::vector<Node> out;
-  auto collect = [&](const auto& map) {
+  auto collect = [&](const auto& map, auto keep) {
     out.reserve(map.size());
-    for (const auto& [id, rec] : map)
-      out.push_back(Node{kind, id});
+    map.each_in_order([&](const Guid& id, const auto& rec) {
+      if (keep(rec)) out.push_back(Node{kind, id});
+    });
   };
+  constexpr auto kAll = [](const auto&) { return true; };
   switch (kind) {
     case NodeKind::kHost:
     case NodeKind::kVsms:
@@ -62,27 +65,24 @@ std::vector<Node> Host::Impl::all_of(NodeKind kind) const {
     case NodeKind::kLiveVssd:
     case NodeKind::kProcessorSettings:
     case NodeKind::kMemorySettings:
-      collect(vms);
+      collect(vms, kAll);
       break;
     case NodeKind::kSnapshot:
-      collect(snapshots);
+      collect(snapshots, kAll);
       break;
     case NodeKind::kGroup:
-      collect(groups);
+      collect(groups, kAll);
       break;
     case NodeKind::kManagementGroup:
-      collect(management_groups);
+      collect(management_groups, kAll);
       break;
     case NodeKind::kSnapshotCollection:
-      for (const auto& [id, c] : collections) {
-        if (visible(c)) out.push_back(Node{kind, id});
-      }
+      collect(collections, [&](const SnapshotCollection& c) { return visible(c); });
       break;
     case NodeKind::kJob:
-      collect(jobs);
+      collect(jobs, kAll);
       break;
   }
-  std::sort(out.begin(), out.end(), [](const Node& a, const Node& b) { return a.id < b.id; });
   return out;
 }
 
@@ -229,11 +229,12 @@ cim::Status Host::Impl::no_such_class(std::string_view cls) const {
                      fmt::format("class {} does not exist in {}", cls, names::kNamespace));
 }
 
-// What enumerate and enumerate_names list, in their order: each node of a served kind of the
-// class, then each association instance's ends. `node` and `link` are called for each.
-template <class OnNode, class OnLink>
+// What enumerate and enumerate_names list, in their order: the nodes of each served kind of
+// the class (`nodes` is called with each kind's, in id order), then each association
+// instance's ends (`link` is called for each).
+template <class OnNodes, class OnLink>
 cim::Status Host::Impl::each_instance(std::string_view name_space, std::string_view class_name,
-                                      OnNode&& node, OnLink&& link) {
+                                      OnNodes&& nodes, OnLink&& link) {
   if (!class_exists(class_name)) return no_such_class(class_name);
   // A class of the table lives in one namespace; a CIM base class is looked for in the one
   // asked for (root\virtualization\v2 when none is).
@@ -247,8 +248,7 @@ cim::Status Host::Impl::each_instance(std::string_view name_space, std::string_v
         !cim::iequals(namespace_of(class_of(k)), ns)) {
       continue;
     }
-    for (const Node& n : all_of(k))
-      node(n);
+    nodes(all_of(k));
   }
   for (const AssocDef& def : kAssocs) {
     if (!served(def) || !is_a(def.cls, class_name) ||
@@ -266,7 +266,12 @@ cim::Result<std::vector<Instance>> Host::Impl::enumerate(std::string_view name_s
                                                          std::string_view class_name) {
   std::vector<Instance> out;
   auto st = each_instance(
-      name_space, class_name, [&](const Node& n) { materialize_back(n, out); },
+      name_space, class_name,
+      [&](const std::vector<Node>& nodes) {
+        out.reserve(out.size() + nodes.size());
+        for (const Node& n : nodes)
+          materialize_back(n, out);
+      },
       [&](const AssocDef& def, const Node& a, const Node& b) {
         out.push_back(association_instance(def, a, b));
       });
@@ -278,7 +283,12 @@ cim::Result<std::vector<ObjectPath>> Host::Impl::enumerate_names(std::string_vie
                                                                  std::string_view class_name) {
   std::vector<ObjectPath> out;
   auto st = each_instance(
-      name_space, class_name, [&](const Node& n) { fill_path(n, out.emplace_back()); },
+      name_space, class_name,
+      [&](const std::vector<Node>& nodes) {
+        out.reserve(out.size() + nodes.size());
+        for (const Node& n : nodes)
+          fill_path(n, out.emplace_back());
+      },
       [&](const AssocDef& def, const Node& a, const Node& b) {
         out.push_back(association_instance(def, a, b).path());
       });
