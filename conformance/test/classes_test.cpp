@@ -8,6 +8,7 @@
 
 #include "hvsnap/conformance/cases.h"
 #include "hvsnap/conformance/classes.h"
+#include "hvsnap/conformance/model/view.h"
 #include "hvsnap/conformance/token.h"
 
 namespace hvsnap::conformance {
@@ -135,6 +136,21 @@ RC_GTEST_PROP(Tokens, RoundTrip, (const std::string& text)) {
   auto t = decode_token(encode_token(payload));
   RC_ASSERT(t.ok());
   RC_ASSERT(*t == payload);
+}
+
+// model::upper is branch-free (decision 0136): it changes 'a'..'z' and nothing else,
+// at every position and length, next to the letters' neighbours and to bytes from 0x80 up.
+RC_GTEST_PROP(Ids, UpperChangesOnlyAsciiLowerCaseLetters, ()) {
+  const std::string text =
+      *rc::gen::oneOf(rc::gen::arbitrary<std::string>(),
+                      rc::gen::container<std::string>(rc::gen::element<char>(
+                          '`', 'a', 'b', 'y', 'z', '{', '@', 'A', 'Z', '[', '0', '-', '\x7f',
+                          '\x80', '\xc3', '\xe1', '\xfa', '\xff', '\0')));
+  std::string want = text;
+  for (char& c : want) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  RC_ASSERT(model::upper(text) == want);
 }
 
 TEST(Tokens, InvalidUtf8IsReplacedNotThrown) {
