@@ -371,6 +371,17 @@ cim::Result<std::vector<cim::Instance>> Host::enumerate_instances(std::string_vi
   return out;
 }
 
+cim::Result<std::vector<cim::Instance>> Host::enumerate_instances_matching(
+    std::string_view name_space, std::string_view class_name,
+    const std::vector<PropertyEquals>& any_of) {
+  std::lock_guard lock(impl_->mu);
+  impl_->begin_call(true);
+  HVSNAP_ASSIGN_OR_RETURN(const std::string ns, served_namespace(name_space));
+  auto out = impl_->enumerate_matching(ns, class_name, any_of);
+  impl_->end_read();
+  return out;
+}
+
 cim::Result<std::vector<cim::ObjectPath>> Host::enumerate_instance_names(
     std::string_view name_space, std::string_view class_name) {
   std::lock_guard lock(impl_->mu);

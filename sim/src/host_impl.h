@@ -385,6 +385,10 @@ struct Host::Impl {
   template <class OnNodes, class OnLink>
   cim::Status each_instance(std::string_view name_space, std::string_view class_name,
                             OnNodes&& nodes, OnLink&& link);
+  // enumerate's instances that may match one of `any_of`, found by key (decision 0137).
+  cim::Result<std::vector<cim::Instance>> enumerate_matching(
+      std::string_view name_space, std::string_view class_name,
+      const std::vector<cim::Provider::PropertyEquals>& any_of);
   // enumerate's instances' paths, in its order, without making the instances (decision 0134).
   cim::Result<std::vector<cim::ObjectPath>> enumerate_names(std::string_view name_space,
                                                             std::string_view class_name);

@@ -279,6 +279,60 @@ cim::Result<std::vector<Instance>> Host::Impl::enumerate(std::string_view name_s
   return out;
 }
 
+cim::Result<std::vector<Instance>> Host::Impl::enumerate_matching(
+    std::string_view name_space, std::string_view class_name,
+    const std::vector<cim::Provider::PropertyEquals>& any_of) {
+  // Each set resolved as a path of the class (decision 0137), when the class lists the nodes of
+  // one class only and each set names exactly the keys of the node it finds; anything else
+  // (an association class, a base class over several, a set that is not a path, a check that
+  // fails) lists the class, as enumerate does, errors included.
+  auto listing = [&] { return enumerate(name_space, class_name); };
+  if (!class_exists(class_name)) return listing();
+  const std::string_view ns = name_space.empty() ? namespace_of(class_name) : name_space;
+  std::string_view cls;
+  for (std::size_t i = 0; i < kNodeKinds; ++i) {
+    const auto k = static_cast<NodeKind>(i);
+    if (!served(k) || !is_a(class_of(k), class_name) ||
+        !cim::iequals(namespace_of(class_of(k)), ns))
+      continue;
+    if (!cls.empty() && cls != class_of(k)) return listing();
+    cls = class_of(k);
+  }
+  for (const AssocDef& def : kAssocs) {
+    if (served(def) && is_a(def.cls, class_name)) return listing();
+  }
+  if (cls.empty() || !cim::iequals(cls, class_name)) return listing();
+  std::vector<Node> found;
+  for (const auto& set : any_of) {
+    ObjectPath path(Name::borrow(namespace_of(cls)), Name::borrow(cls));
+    for (const auto& [name, value] : set)
+      path.add_key(Name(name), value);
+    auto node = resolve(path);
+    if (!node.ok()) {
+      if (node.status().kind() != cim::StatusKind::kNotFound) return listing();
+      continue;
+    }
+    const ObjectPath named = path_of(*node);
+    if (!served(node->kind) || class_of(node->kind) != cls || named.keys().size() != set.size())
+      return listing();
+    for (const auto& [name, value] : set) {
+      if (named.key(name) == nullptr) return listing();
+    }
+    found.push_back(*node);
+  }
+  // In the listing's order: by kind, then by id.
+  const auto order = [](const Node& a, const Node& b) {
+    return a.kind != b.kind ? a.kind < b.kind : a.id < b.id;
+  };
+  std::sort(found.begin(), found.end(), order);
+  found.erase(std::unique(found.begin(), found.end()), found.end());
+  std::vector<Instance> out;
+  out.reserve(found.size());
+  for (const Node& n : found)
+    materialize_back(n, out);
+  return out;
+}
+
 cim::Result<std::vector<ObjectPath>> Host::Impl::enumerate_names(std::string_view name_space,
                                                                  std::string_view class_name) {
   std::vector<ObjectPath> out;

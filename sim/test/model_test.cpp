@@ -126,6 +126,143 @@ TEST(Model, EnumeratingNamesGivesTheInstancesPaths) {
             StatusKind::kInvalidNamespace);
 }
 
+// The instances found by key (decision 0137) are those of the class's listing that match, in
+// its order, whatever the sets: keys and values in any case, a GUID in braces, a key left out or
+// one too many, unknown ids, names of other classes' keys; for plain classes, base classes,
+// association classes and root\cimv2's. Two hosts in step, so that their clocks agree.
+RC_GTEST_PROP(ModelProperty, InstancesFoundByKeyAreTheListingsThatMatch, ()) {
+  std::unique_ptr<Host> hosts[2] = {make_host(kMinimal), make_host(kMinimal)};
+  for (auto& h : hosts) {
+    RC_ASSERT(h != nullptr);
+    RC_ASSERT(wait_job(*h, job_of(create_snapshot(*h, group(*h, "g1")))) == 7U);
+    RC_ASSERT(wait_job(*h, job_of(create_snapshot(*h, group(*h, "g1")))) == 7U);
+  }
+  using Class = std::pair<std::string, std::string>;  // namespace, class
+  const std::vector<Class> classes{{"", std::string(names::kComputerSystem)},
+                                   {"", std::string(names::kVssd)},
+                                   {"", std::string(names::kJob)},
+                                   {"", std::string(names::kSnapshotCollection)},
+                                   {"", std::string(names::kVmGroup)},
+                                   {"", std::string(names::kCollectionSnapshotService)},
+                                   {"", "Msvm_VirtualSystemManagementService"},
+                                   {"", "Msvm_ProcessorSettingData"},
+                                   {"", "CIM_ComputerSystem"},
+                                   {"", "CIM_ManagedElement"},
+                                   {"", std::string(names::kCollectedSnapshots)},
+                                   {"", std::string(names::kSnapshotOfVm)},
+                                   {"root\\cimv2", "Win32_ComputerSystem"},
+                                   {"root\\cimv2", "CIM_ComputerSystem"},
+                                   {"root\\default", std::string(names::kComputerSystem)},
+                                   {"", "Msvm_Nope"}};
+  // The first eight are found by key; two runs in three draw one of them.
+  const auto [ns, cls] = *rc::gen::inRange(0, 3) != 0
+                             ? classes[*rc::gen::inRange<std::size_t>(0, 8)]
+                             : *rc::gen::elementOf(classes);
+  std::vector<cim::ObjectPath> paths;
+  for (auto& h : hosts) {
+    auto named = h->enumerate_instance_names(ns, cls);
+    if (named.ok()) paths = *named;
+  }
+  const auto flip = [](std::string text) {
+    for (char& c : text) {
+      if (std::isalpha(static_cast<unsigned char>(c)) && *rc::gen::arbitrary<bool>())
+        c = static_cast<char>(std::isupper(static_cast<unsigned char>(c)) ? std::tolower(c)
+                                                                          : std::toupper(c));
+    }
+    return text;
+  };
+  std::vector<cim::Provider::PropertyEquals> any_of;
+  const int sets = *rc::gen::inRange(0, 4) == 0 ? 0 : *rc::gen::inRange(1, 5);
+  for (int i = 0; i < sets; ++i) {
+    cim::Provider::PropertyEquals set;
+    if (!paths.empty()) {
+      const auto& p = paths[*rc::gen::inRange<std::size_t>(0, paths.size())];
+      for (const auto& k : p.keys()) {
+        std::string value(std::string_view(k.value));
+        switch (*rc::gen::inRange(0, 16)) {
+          case 0:
+            continue;  // left out
+          case 1:
+            value = "{" + value + "}";
+            break;
+          case 2:
+            value = Guid::from_name("other", value).to_string();
+            break;
+          default:
+            value = flip(value);
+        }
+        set.emplace_back(*rc::gen::arbitrary<bool>() ? flip(std::string(k.name.view()))
+                                                     : std::string(k.name.view()),
+                         value);
+      }
+    }
+    if (set.empty() || *rc::gen::inRange(0, 6) == 0) {
+      set.emplace_back(
+          *rc::gen::element<std::string>("Name", "InstanceID", "CollectionID", "CreationClassName",
+                                         "Bogus"),
+          *rc::gen::element<std::string>("HV-TEST", "hv-test", "Msvm_ComputerSystem", "x", ""));
+    }
+    any_of.push_back(std::move(set));
+  }
+  const auto matches = [&](const cim::Instance& inst) {
+    return std::any_of(any_of.begin(), any_of.end(), [&](const auto& set) {
+      return std::all_of(set.begin(), set.end(), [&](const auto& eq) {
+        const Value* v = inst.get(eq.first);
+        return v != nullptr && !v->is_null() && cim::iequals(v->to_text(), eq.second);
+      });
+    });
+  };
+  auto listed = hosts[0]->enumerate_instances(ns, cls);
+  auto found = hosts[1]->enumerate_instances_matching(ns, cls, any_of);
+  RC_ASSERT(listed.ok() == found.ok());
+  if (!listed.ok()) {
+    RC_ASSERT(listed.status().to_string() == found.status().to_string());
+    return;
+  }
+  std::vector<cim::Instance> want;
+  std::vector<cim::Instance> got;
+  std::copy_if(listed->begin(), listed->end(), std::back_inserter(want), matches);
+  std::copy_if(found->begin(), found->end(), std::back_inserter(got), matches);
+  RC_CLASSIFY(found->size() < listed->size(), "found by key");
+  RC_CLASSIFY(!want.empty(), "some match");
+  RC_ASSERT(got.size() == want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    RC_ASSERT(got[i].path().to_string() == want[i].path().to_string());
+    RC_ASSERT(got[i] == want[i]);
+  }
+  // And nothing the listing does not hold.
+  RC_ASSERT(found->size() <= listed->size());
+}
+
+// Sets that name no object by its keys alone still find every instance that matches them.
+TEST(Model, InstancesFoundByKeyIncludeEveryMatch) {
+  auto host = make_host(kMinimal);
+  ASSERT_TRUE(host);
+  const std::string a(std::string_view(vm(*host, "vm-a").key("Name")->value));
+  std::string lower = a;
+  for (char& c : lower)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const auto names = [&](const std::vector<cim::Provider::PropertyEquals>& any_of) {
+    std::vector<std::string> out;
+    for (const auto& i : *host->enumerate_instances_matching("", names::kComputerSystem, any_of))
+      out.push_back(i.get_string("Name"));
+    return out;
+  };
+  const auto has = [](const std::vector<std::string>& all, const std::string& name) {
+    return std::any_of(all.begin(), all.end(),
+                       [&](const std::string& n) { return cim::iequals(n, name); });
+  };
+  EXPECT_TRUE(has(names({{{"Name", lower}}}), a));
+  EXPECT_TRUE(has(names({{{"name", lower}, {"CREATIONCLASSNAME", "msvm_computersystem"}}}), a));
+  EXPECT_TRUE(
+      has(names({{{"Name", "hv-test"}, {"CreationClassName", "Msvm_ComputerSystem"}}}), "HV-TEST"));
+  const auto every = names({{{"CreationClassName", "Msvm_ComputerSystem"}}});
+  EXPECT_EQ(every.size(), 3U);  // the host and both VMs
+  EXPECT_TRUE(names({{{"Name", Guid::from_name("x", "y").to_string()},
+                      {"CreationClassName", "Msvm_ComputerSystem"}}})
+                  .empty());
+}
+
 TEST(Model, AssociatorFiltersAndReferences) {
   auto host = make_host(kMinimal);
   ASSERT_TRUE(host);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "dispatcher_impl.h"
 #include "hvsnap/cim/text.h"
@@ -12,6 +13,36 @@
 #include "xml.h"
 
 namespace hvsnap::wsman {
+namespace {
+
+// The sets of `property = 'string'` a WHERE is the disjunction of, (p = 'v' AND …) OR (…);
+// nullopt for any other WHERE.
+bool equalities(const WqlExpr& e, std::vector<cim::Provider::PropertyEquals>& any_of, bool in_and) {
+  switch (e.kind) {
+    case WqlExpr::Kind::kOr:
+      if (in_and) return false;
+      return equalities(e.operands[0], any_of, false) && equalities(e.operands[1], any_of, false);
+    case WqlExpr::Kind::kAnd: {
+      if (!in_and) any_of.emplace_back();
+      return equalities(e.operands[0], any_of, true) && equalities(e.operands[1], any_of, true);
+    }
+    case WqlExpr::Kind::kCompare:
+      if (e.op != "=" || e.literal.kind != WqlLiteral::Kind::kString) return false;
+      if (!in_and) any_of.emplace_back();
+      any_of.back().emplace_back(e.property, e.literal.text);
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::optional<std::vector<cim::Provider::PropertyEquals>> equalities(const WqlExpr& e) {
+  std::vector<cim::Provider::PropertyEquals> any_of;
+  if (!equalities(e, any_of, false)) return std::nullopt;
+  return any_of;
+}
+
+}  // namespace
 
 cim::Result<std::vector<cim::Instance>> Dispatcher::run_filter(const Request& r, Response& out) {
   const std::string ns(r.target.name_space());
@@ -59,7 +90,11 @@ cim::Result<std::vector<cim::Instance>> Dispatcher::run_filter(const Request& r,
           cim::invalid_parameter(fmt::format("the query selects {} but the resource URI names {}",
                                              s->class_name, r.target.class_name())));
     }
-    auto found = provider_->enumerate_instances(ns, s->class_name);
+    // Objects named by their keys are found by them where the provider can (decision 0137);
+    // every instance is tested below either way.
+    const auto any_of = s->where ? equalities(*s->where) : std::nullopt;
+    auto found = any_of ? provider_->enumerate_instances_matching(ns, s->class_name, *any_of)
+                        : provider_->enumerate_instances(ns, s->class_name);
     if (!found.ok()) return found;
     WqlContext ctx;
     ctx.server = options_.server_name;

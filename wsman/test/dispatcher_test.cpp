@@ -290,6 +290,35 @@ TEST(WsmanWql, AProjectionReturnsOnlyThoseProperties) {
   EXPECT_EQ(r.items[0].instance->get("ElementName"), nullptr);
 }
 
+// A WHERE of string equalities, (p = 'v' AND …) OR (…), is handed to the provider as sets to
+// find by key (decision 0137); whatever it answers, the query's own test decides. Any other
+// WHERE lists the class.
+TEST(WsmanWql, AWhereOfStringEqualitiesAsksForThoseSets) {
+  Fixture f(5);
+  using Sets = std::vector<cim::Provider::PropertyEquals>;
+  EXPECT_EQ(f.all(kWhere + "(CreationClassName = 'Msvm_ComputerSystem' AND Name = 'vm-1') OR "
+                           "(Name = 'VM-3') OR Name = 'VM-9'"),
+            (std::vector<std::string>{"VM-1", "VM-3"}));
+  ASSERT_EQ(f.provider->matching_calls.size(), 1U);
+  EXPECT_EQ(f.provider->matching_calls[0],
+            (Sets{{{"CreationClassName", "Msvm_ComputerSystem"}, {"Name", "vm-1"}},
+                  {{"Name", "VM-3"}},
+                  {{"Name", "VM-9"}}}));
+  EXPECT_EQ(f.all(kWhere + "Name = 'VM-2' AND ElementName = 'vm2' AND EnabledState = '2'"),
+            std::vector<std::string>{"VM-2"});
+  ASSERT_EQ(f.provider->matching_calls.size(), 2U);
+  EXPECT_EQ(f.provider->matching_calls[1],
+            (Sets{{{"Name", "VM-2"}, {"ElementName", "vm2"}, {"EnabledState", "2"}}}));
+  for (const std::string where :
+       {"Name = 'VM-1' OR EnabledState <> 2", "Name = 'VM-1' AND (Name = 'VM-2' OR Name = 'VM-1')",
+        "MemoryMB = 512", "NOT Name = 'VM-1'", "Name LIKE 'VM-1'", "Name IS NULL"}) {
+    f.all(kWhere + where);
+    EXPECT_EQ(f.provider->matching_calls.size(), 2U) << where;
+  }
+  EXPECT_EQ(f.all(kWhere + "Name = 'VM-1' OR EnabledState <> 2"),
+            (std::vector<std::string>{"VM-1", "VM-3"}));
+}
+
 TEST(WsmanWql, APropertySomeInstancesLackIsNullForThem) {
   // WMI instances carry every property of their class; a provider's may carry fewer (the
   // host and the VMs are both Msvm_ComputerSystem). Absent on one instance is NULL there;

@@ -54,6 +54,15 @@ class FakeProvider : public cim::Provider {
     }
     return cim::Status(cim::StatusKind::kNotFound, "no such instance: " + path.to_string());
   }
+  // What each WQL SELECT by property values asked for (decision 0137); answered with every
+  // instance of the class, as the default does, so that the dispatcher's own test decides.
+  std::vector<std::vector<PropertyEquals>> matching_calls;
+  cim::Result<std::vector<cim::Instance>> enumerate_instances_matching(
+      std::string_view name_space, std::string_view cls,
+      const std::vector<PropertyEquals>& any_of) override {
+    matching_calls.push_back(any_of);
+    return enumerate_instances(name_space, cls);
+  }
   cim::Result<std::vector<cim::Instance>> enumerate_instances(std::string_view,
                                                               std::string_view cls) override {
     std::this_thread::sleep_for(delay);

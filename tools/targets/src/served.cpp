@@ -119,6 +119,14 @@ cim::Result<std::vector<cim::Instance>> ServedFake::enumerate_instances(
   return t->provider->enumerate_instances(name_space, class_name);
 }
 
+cim::Result<std::vector<cim::Instance>> ServedFake::enumerate_instances_matching(
+    std::string_view name_space, std::string_view class_name,
+    const std::vector<PropertyEquals>& any_of) {
+  auto t = current();
+  if (!t.ok()) return t.status();
+  return t->provider->enumerate_instances_matching(name_space, class_name, any_of);
+}
+
 cim::Result<std::vector<cim::Instance>> ServedFake::associators(
     const cim::ObjectPath& object, const cim::AssociatorsFilter& filter) {
   auto t = current();

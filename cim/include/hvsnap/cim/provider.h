@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "hvsnap/cim/instance.h"
@@ -106,6 +107,19 @@ class Provider {
     for (const auto& i : *all)
       out.push_back(i.path());
     return out;
+  }
+  // A WQL SELECT whose WHERE names objects by their properties' values, `(p = 'v' AND …) OR
+  // (…)` (the batched Gets of decision 0083): instances of enumerate_instances among which are
+  // all those that match one of `any_of`'s sets (strings compared case-insensitively, as WQL
+  // does), in its order, possibly with others; the caller tests each. One request. A provider
+  // that can find its instances by key overrides it, so that such a query does not list the
+  // class (decision 0137). By default all of enumerate_instances.
+  using PropertyEquals = std::vector<std::pair<std::string, std::string>>;
+  virtual Result<std::vector<Instance>> enumerate_instances_matching(
+      std::string_view name_space, std::string_view class_name,
+      const std::vector<PropertyEquals>& any_of) {
+    (void)any_of;
+    return enumerate_instances(name_space, class_name);
   }
   virtual Result<std::vector<Instance>> associators(const ObjectPath& object,
                                                     const AssociatorsFilter& filter) = 0;

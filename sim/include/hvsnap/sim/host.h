@@ -47,6 +47,10 @@ class Host final : public cim::Provider {
   // The same paths as enumerate_instances' instances, none made (decision 0134).
   cim::Result<std::vector<cim::ObjectPath>> enumerate_instance_names(
       std::string_view name_space, std::string_view class_name) override;
+  // Each set resolved as a path, without listing the class (decision 0137).
+  cim::Result<std::vector<cim::Instance>> enumerate_instances_matching(
+      std::string_view name_space, std::string_view class_name,
+      const std::vector<PropertyEquals>& any_of) override;
   cim::Result<std::vector<cim::Instance>> associators(
       const cim::ObjectPath& object, const cim::AssociatorsFilter& filter) override;
   cim::Result<std::vector<cim::Instance>> references(const cim::ObjectPath& object,

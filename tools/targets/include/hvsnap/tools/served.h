@@ -70,6 +70,9 @@ class ServedFake final : public cim::Provider, public wsman::ControlHandler {
   cim::Result<cim::Instance> get_instance(const cim::ObjectPath& path) override;
   cim::Result<std::vector<cim::Instance>> enumerate_instances(std::string_view name_space,
                                                               std::string_view class_name) override;
+  cim::Result<std::vector<cim::Instance>> enumerate_instances_matching(
+      std::string_view name_space, std::string_view class_name,
+      const std::vector<PropertyEquals>& any_of) override;
   cim::Result<std::vector<cim::Instance>> associators(
       const cim::ObjectPath& object, const cim::AssociatorsFilter& filter) override;
   cim::Result<std::vector<cim::Instance>> references(const cim::ObjectPath& object,
