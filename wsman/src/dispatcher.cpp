@@ -66,11 +66,16 @@ Fault unwritable_fault(std::string_view what, std::string_view where) {
       what, where));
 }
 
-std::string unwritable_text(const cim::Instance& inst) {
-  for (const auto& k : inst.path().keys()) {
+std::string unwritable_key(const cim::ObjectPath& path) {
+  for (const auto& k : path.keys()) {
     if (auto at = xml::invalid_xml10_at(k.value))
       return fmt::format("the key {} (byte {})", k.name.view(), *at);
   }
+  return {};
+}
+
+std::string unwritable_text(const cim::Instance& inst) {
+  if (std::string key = unwritable_key(inst.path()); !key.empty()) return key;
   // Visited in order, the first finding kept: a table instance's list is not made for the
   // check (decision 0128).
   std::string found;

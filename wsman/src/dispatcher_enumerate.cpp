@@ -42,6 +42,26 @@ std::optional<std::vector<cim::Provider::PropertyEquals>> equalities(const WqlEx
   return any_of;
 }
 
+// The class an enumeration lists whole, when it asks for names only (EnumerateEPR) with no
+// filter or with `SELECT * FROM` it and nothing else: its endpoint references are the
+// provider's names, and no instance needs to be made (decision 0138). nullopt for anything
+// else, and for a request run_filter would refuse (it says why).
+std::optional<std::string> names_of_class(const Request& r) {
+  if (r.mode != EnumerationMode::kEpr || r.association) return std::nullopt;
+  if (r.filter.empty()) {
+    if (r.target.class_name() == "*") return std::nullopt;
+    return std::string(r.target.class_name());
+  }
+  if (!r.filter_dialect.empty() && r.filter_dialect != uri::kWqlDialect) return std::nullopt;
+  auto q = parse_wql(r.filter);
+  if (!q.ok()) return std::nullopt;
+  const auto* s = std::get_if<SelectQuery>(&*q);
+  if (s == nullptr || s->where || !s->properties.empty()) return std::nullopt;
+  if (r.target.class_name() != "*" && !cim::iequals(r.target.class_name(), s->class_name))
+    return std::nullopt;
+  return s->class_name;
+}
+
 }  // namespace
 
 cim::Result<std::vector<cim::Instance>> Dispatcher::run_filter(const Request& r, Response& out) {
@@ -140,27 +160,52 @@ cim::Result<std::vector<cim::Instance>> Dispatcher::run_filter(const Request& r,
 
 Response Dispatcher::enumerate(const Request& r, std::string_view client) {
   Response out;
-  auto found = run_filter(r, out);
-  if (out.fault) return out;
-  if (!found.ok()) {
-    out.fault = found.status().kind() == cim::StatusKind::kInvalidClass
-                    ? faults::cannot_process_filter(found.status().message())
-                    : provider_fault(found.status());
-    return out;
-  }
+  auto failed = [&](const cim::Status& st) {
+    out.fault = st.kind() == cim::StatusKind::kInvalidClass
+                    ? faults::cannot_process_filter(st.message())
+                    : provider_fault(st);
+  };
   Context c;
   c.mode = r.mode;
   c.owner = std::string(client);
-  c.items.reserve(found->size());
-  for (auto& i : *found) {
-    if (std::string where = unwritable_text(i); !where.empty()) {
-      out.fault = unwritable_fault(i.path().to_string(), where);
+  if (const auto cls = names_of_class(r)) {
+    // Only references are sent: only their keys need to be writable (decision 0138).
+    auto names = provider_->enumerate_instance_names(r.target.name_space(), *cls);
+    if (!names.ok()) {
+      failed(names.status());
       return out;
     }
-    Item it;
-    if (r.mode != EnumerationMode::kObjects) it.epr = i.path();
-    if (r.mode != EnumerationMode::kEpr) it.instance = std::move(i);
-    c.items.push_back(std::move(it));
+    c.items.reserve(names->size());
+    for (auto& p : *names) {
+      if (std::string where = unwritable_key(p); !where.empty()) {
+        out.fault = unwritable_fault(p.to_string(), where);
+        return out;
+      }
+      Item it;
+      it.epr = std::move(p);
+      c.items.push_back(std::move(it));
+    }
+  } else {
+    auto found = run_filter(r, out);
+    if (out.fault) return out;
+    if (!found.ok()) {
+      failed(found.status());
+      return out;
+    }
+    c.items.reserve(found->size());
+    for (auto& i : *found) {
+      // Names only: only the references are sent, so only their keys must be writable.
+      if (std::string where =
+              r.mode == EnumerationMode::kEpr ? unwritable_key(i.path()) : unwritable_text(i);
+          !where.empty()) {
+        out.fault = unwritable_fault(i.path().to_string(), where);
+        return out;
+      }
+      Item it;
+      if (r.mode != EnumerationMode::kObjects) it.epr = i.path();
+      if (r.mode != EnumerationMode::kEpr) it.instance = std::move(i);
+      c.items.push_back(std::move(it));
+    }
   }
   if (r.optimize) {
     // DSP0226 8.2.3: without w:MaxElements an optimized enumeration carries one item.

@@ -2,6 +2,7 @@
 // Private to wsman/src.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "hvsnap/wsman/messages.h"
@@ -10,5 +11,7 @@ namespace hvsnap::wsman {
 
 // w:InternalError for data XML 1.0 cannot carry (decision 0021): `what` holds it at `where`.
 Fault unwritable_fault(std::string_view what, std::string_view where);
+// Where a path's keys hold what XML 1.0 cannot carry ("" when nowhere).
+std::string unwritable_key(const cim::ObjectPath& path);
 
 }  // namespace hvsnap::wsman

@@ -319,6 +319,34 @@ TEST(WsmanWql, AWhereOfStringEqualitiesAsksForThoseSets) {
             (std::vector<std::string>{"VM-1", "VM-3"}));
 }
 
+// Names only of a whole class (EnumerateEPR with no filter, or SELECT * FROM it alone) are
+// the provider's names (decision 0138): the same references in the same order, no instance;
+// anything more in the query lists the instances as before.
+TEST(WsmanWql, ANamesOnlyListingOfAClassAsksForNames) {
+  Fixture f(5);
+  const std::string epr =
+      "<w:OptimizeEnumeration/><w:MaxElements>100</w:MaxElements>"
+      "<w:EnumerationMode>EnumerateEPR</w:EnumerationMode>";
+  const auto listed = [&](const std::string& query) {
+    Response r = f.call(envelope(kActEnum, std::string(kWmi) + "*", "", wql_enumerate(query, epr)));
+    EXPECT_FALSE(r.fault) << query;
+    std::vector<std::string> out;
+    for (const auto& it : r.items) {
+      EXPECT_FALSE(it.instance) << query;
+      if (it.epr) out.push_back(std::string(it.epr->key("Name")->value));
+    }
+    return out;
+  };
+  const std::vector<std::string> all{"VM-0", "VM-1", "VM-2", "VM-3", "VM-4"};
+  EXPECT_EQ(listed(kAll), all);
+  EXPECT_EQ(f.provider->names_calls, 1);
+  EXPECT_EQ(listed("select * from msvm_computersystem"), all);
+  EXPECT_EQ(f.provider->names_calls, 2);
+  EXPECT_EQ(listed(kWhere + "EnabledState = 3"), (std::vector<std::string>{"VM-1", "VM-3"}));
+  EXPECT_EQ(listed("SELECT Name FROM Msvm_ComputerSystem"), all);
+  EXPECT_EQ(f.provider->names_calls, 2);
+}
+
 TEST(WsmanWql, APropertySomeInstancesLackIsNullForThem) {
   // WMI instances carry every property of their class; a provider's may carry fewer (the
   // host and the VMs are both Msvm_ComputerSystem). Absent on one instance is NULL there;

@@ -54,6 +54,13 @@ class FakeProvider : public cim::Provider {
     }
     return cim::Status(cim::StatusKind::kNotFound, "no such instance: " + path.to_string());
   }
+  // Names-only listings asked for (decision 0138); answered from the instances.
+  int names_calls = 0;
+  cim::Result<std::vector<cim::ObjectPath>> enumerate_instance_names(
+      std::string_view name_space, std::string_view cls) override {
+    ++names_calls;
+    return cim::Provider::enumerate_instance_names(name_space, cls);
+  }
   // What each WQL SELECT by property values asked for (decision 0137); answered with every
   // instance of the class, as the default does, so that the dispatcher's own test decides.
   std::vector<std::vector<PropertyEquals>> matching_calls;

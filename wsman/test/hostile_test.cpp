@@ -173,6 +173,27 @@ TEST(WsmanHostile, AControlCharacterInAnInstanceNeverMakesIllFormedXml) {
   EXPECT_NE(en2.fault->reason.find("key Name"), std::string::npos) << en2.fault->reason;
 }
 
+// Names only (EnumerateEPR, decision 0138): the references are sent and nothing else, so a
+// property XML cannot carry does not stop them, and a key does; with a WHERE as without one.
+TEST(WsmanHostile, ANamesOnlyEnumerationChecksOnlyTheKeysItSends) {
+  const std::string epr =
+      "<w:OptimizeEnumeration/><w:MaxElements>10</w:MaxElements>"
+      "<w:EnumerationMode>EnumerateEPR</w:EnumerationMode>";
+  for (const std::string& query : {std::string(kAll), std::string(kAll) + " WHERE Name <> 'x'"}) {
+    Served s;
+    s.provider->instances[0].set("ElementName", cim::Value::string("bad\x01name"));
+    Response names =
+        s.call(envelope(kActEnum, std::string(kWmi) + "*", "", wql_enumerate(query, epr)), "alice");
+    EXPECT_FALSE(names.fault) << query << ": " << names.fault->to_string();
+    Served k;
+    k.provider->add_vm("VM-\x1f", "x", 2, 1);
+    Response bad =
+        k.call(envelope(kActEnum, std::string(kWmi) + "*", "", wql_enumerate(query, epr)), "alice");
+    ASSERT_TRUE(bad.fault) << query;
+    EXPECT_NE(bad.fault->reason.find("key Name"), std::string::npos) << bad.fault->reason;
+  }
+}
+
 TEST(WsmanHostile, CharactersXmlCannotCarryAreRefusedInRequests) {
   Served s;
   for (const std::string& bad : {std::string("VM&#1;0"), std::string("VM\x02"),

@@ -119,6 +119,13 @@ cim::Result<std::vector<cim::Instance>> ServedFake::enumerate_instances(
   return t->provider->enumerate_instances(name_space, class_name);
 }
 
+cim::Result<std::vector<cim::ObjectPath>> ServedFake::enumerate_instance_names(
+    std::string_view name_space, std::string_view class_name) {
+  auto t = current();
+  if (!t.ok()) return t.status();
+  return t->provider->enumerate_instance_names(name_space, class_name);
+}
+
 cim::Result<std::vector<cim::Instance>> ServedFake::enumerate_instances_matching(
     std::string_view name_space, std::string_view class_name,
     const std::vector<PropertyEquals>& any_of) {

@@ -70,6 +70,8 @@ class ServedFake final : public cim::Provider, public wsman::ControlHandler {
   cim::Result<cim::Instance> get_instance(const cim::ObjectPath& path) override;
   cim::Result<std::vector<cim::Instance>> enumerate_instances(std::string_view name_space,
                                                               std::string_view class_name) override;
+  cim::Result<std::vector<cim::ObjectPath>> enumerate_instance_names(
+      std::string_view name_space, std::string_view class_name) override;
   cim::Result<std::vector<cim::Instance>> enumerate_instances_matching(
       std::string_view name_space, std::string_view class_name,
       const std::vector<PropertyEquals>& any_of) override;
