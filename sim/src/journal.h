@@ -193,11 +193,13 @@ class Journaled {
   T& emplace(const Guid& id, T&& rec) { return add(id, std::move(rec)); }
   T& emplace(const Guid& id, const T& rec) { return add(id, rec); }
   bool erase(const Guid& id) {
-    auto it = map_.find(id);
+    // A copy: `id` may live in the record erased (a job erasing itself by its own id).
+    const Guid key = id;
+    auto it = map_.find(key);
     if (it == map_.end()) return false;
     note(it->first, it->second);
     map_.erase(it);
-    erased(id);
+    erased(key);
     return true;
   }
 
@@ -299,7 +301,7 @@ class Journaled {
     if (epoch_ != 0) journal_.push_back(Entry{id, std::nullopt});
     auto [it, added] = map_.try_emplace(id, epoch_, std::forward<Rec>(rec)...);
     HVSNAP_ASSERT(added);
-    added_.push_back(id);
+    added_.push_back(it->first);  // the map's own copy: `id` may be the moved record's
     pending();
     return it->second.rec;
   }

@@ -283,9 +283,11 @@ cim::Result<std::vector<Instance>> Host::Impl::enumerate_matching(
     std::string_view name_space, std::string_view class_name,
     const std::vector<cim::Provider::PropertyEquals>& any_of) {
   // Each set resolved as a path of the class (decision 0137), when the class lists the nodes of
-  // one class only and each set names exactly the keys of the node it finds; anything else
-  // (an association class, a base class over several, a set that is not a path, a check that
-  // fails) lists the class, as enumerate does, errors included.
+  // one class only and each set names every key of the class and nothing else; anything else
+  // (an association class, a base class over several, a set that names another property or
+  // only some keys, a check that fails) lists the class, as enumerate does, errors included:
+  // only then is "not found" sure to mean that no instance matches, and does the caller's test
+  // of each instance see every property its WHERE names.
   auto listing = [&] { return enumerate(name_space, class_name); };
   if (!class_exists(class_name)) return listing();
   const std::string_view ns = name_space.empty() ? namespace_of(class_name) : name_space;
@@ -302,8 +304,25 @@ cim::Result<std::vector<Instance>> Host::Impl::enumerate_matching(
     if (served(def) && is_a(def.cls, class_name)) return listing();
   }
   if (cls.empty() || !cim::iequals(cls, class_name)) return listing();
+  const ClassLayout* layout = layout_of(cls);
+  if (layout == nullptr) return listing();
+  const auto keys = static_cast<std::size_t>(
+      std::count_if(layout->def->properties().begin(), layout->def->properties().end(),
+                    [](const cim::schema::PropertyDef& p) { return p.key; }));
+  const auto every_key = [&](const cim::Provider::PropertyEquals& set) {
+    if (set.size() != keys) return false;
+    for (std::size_t i = 0; i < set.size(); ++i) {
+      const cim::schema::PropertyDef* p = layout->def->property(set[i].first);
+      if (p == nullptr || !p->key) return false;
+      for (std::size_t j = 0; j < i; ++j) {
+        if (cim::iequals(set[j].first, set[i].first)) return false;  // one named twice
+      }
+    }
+    return true;
+  };
   std::vector<Node> found;
   for (const auto& set : any_of) {
+    if (!every_key(set)) return listing();
     ObjectPath path(Name::borrow(namespace_of(cls)), Name::borrow(cls));
     for (const auto& [name, value] : set)
       path.add_key(Name(name), value);

@@ -179,7 +179,7 @@ RC_GTEST_PROP(ModelProperty, InstancesFoundByKeyAreTheListingsThatMatch, ()) {
       const auto& p = paths[*rc::gen::inRange<std::size_t>(0, paths.size())];
       for (const auto& k : p.keys()) {
         std::string value(std::string_view(k.value));
-        switch (*rc::gen::inRange(0, 16)) {
+        switch (*rc::gen::inRange(0, 12)) {
           case 0:
             continue;  // left out
           case 1:
@@ -195,6 +195,13 @@ RC_GTEST_PROP(ModelProperty, InstancesFoundByKeyAreTheListingsThatMatch, ()) {
                                                      : std::string(k.name.view()),
                          value);
       }
+    }
+    if (*rc::gen::inRange(0, 4) == 0) {  // a property that is not a key, or a system one
+      set.emplace_back(*rc::gen::element<std::string>("ElementName", "SystemName", "Domain",
+                                                      "__CLASS", "EnabledState", "Caption"),
+                       *rc::gen::element<std::string>("Msvm_VirtualSystemManagementService",
+                                                      "WORKGROUP", "HV-TEST", "2",
+                                                      std::string(names::kComputerSystem), "vm-a"));
     }
     if (set.empty() || *rc::gen::inRange(0, 6) == 0) {
       set.emplace_back(

@@ -1,6 +1,7 @@
 // wsman::Server serving the fake (hvsnap serve's stack): hostile and malformed requests each get
 // the right fault or HTTP status and the server keeps serving; Basic authentication; several
 // clients at once; the libcurl client reads the served fake back (contract §8).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -307,6 +309,90 @@ TEST(WsmanServer, EnumeratingNamesGivesTheEndpointReferencesOfTheInstances) {
   }
   EXPECT_EQ((*c)->enumerate_instance_names(cim::names::kNamespace, "Msvm_Nope").status().kind(),
             (*c)->enumerate_instances(cim::names::kNamespace, "Msvm_Nope").status().kind());
+}
+
+// A WQL SELECT whose WHERE is string equalities (decision 0137) answers over the fake as the
+// class's listing tested instance by instance does: a set naming a property that is not a key,
+// or only some keys, still finds what matches, and a property the class lacks still faults.
+TEST(WsmanServer, AQueryOfPropertyValuesAnswersAsTheListingDoes) {
+  Served s = serve();
+  wsman::ClientOptions co;
+  co.endpoint = s.server->endpoint();
+  auto c = wsman::Client::create(co);
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  // One optimized Enumerate that holds the whole answer (the client's own query is private).
+  const auto query = [&](std::string_view ns,
+                         const std::string& wql) -> cim::Result<std::vector<cim::Instance>> {
+    wsman::Request r;
+    r.op = wsman::Operation::kEnumerate;
+    r.action = std::string(wsman::uri::kActionEnumerate);
+    r.resource_uri = wsman::uri::resource_uri(ns, "*");
+    r.filter = wql;
+    r.filter_dialect = std::string(wsman::uri::kWqlDialect);
+    r.optimize = true;
+    r.max_elements = 1000;
+    auto resp = (*c)->send(r);
+    if (!resp.ok()) return resp.status();
+    if (resp->fault) return cim::invalid_parameter(resp->fault->to_string());
+    if (!resp->end_of_sequence)
+      return cim::invalid_parameter("the answer took more than one message");
+    std::vector<cim::Instance> out;
+    for (auto& it : resp->items) {
+      if (it.instance) out.push_back(std::move(*it.instance));
+    }
+    return out;
+  };
+  const auto text = [](const cim::Instance& i, std::string_view name) {
+    const cim::Value* v = i.get(name);
+    return v == nullptr || v->is_null() ? std::string() : v->to_text();
+  };
+  // What names an instance here (an answer's instances carry no path in this mode).
+  const auto paths = [&](const std::vector<cim::Instance>& all) {
+    std::vector<std::string> out;
+    for (const auto& i : all)
+      out.push_back(fmt::format("{}.{}|{}|{}", i.class_name(), text(i, "CreationClassName"),
+                                text(i, "Name"), text(i, "SystemName")));
+    return out;
+  };
+
+  struct Query {
+    std::string ns, cls, property;
+  };
+  for (const Query& q : std::vector<Query>{
+           {std::string(cim::names::kNamespace), "Msvm_VirtualSystemManagementService",
+            "ElementName"},
+           {std::string(cim::names::kNamespace), "Msvm_VirtualSystemManagementService",
+            "SystemName"},
+           {std::string(cim::names::kNamespace), "Msvm_ComputerSystem", "Name"},
+           {std::string(cim::names::kNamespace), "Msvm_ComputerSystem", "CreationClassName"},
+           {std::string(cim::names::kNamespace), "Msvm_ComputerSystem", "ElementName"},
+           {"root\\cimv2", "Win32_ComputerSystem", "Domain"},
+           {"root\\cimv2", "Win32_ComputerSystem", "Name"}}) {
+    auto all = (*c)->enumerate_instances(q.ns, q.cls);
+    ASSERT_TRUE(all.ok()) << q.cls << ": " << all.status().to_string();
+    ASSERT_FALSE(all->empty()) << q.cls;
+    std::string value = text(all->back(), q.property);
+    for (char& ch : value)  // WQL compares strings case-insensitively
+      ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    std::vector<cim::Instance> want;
+    for (const auto& i : *all) {
+      if (cim::iequals(text(i, q.property), value)) want.push_back(i);
+    }
+    const std::string where =
+        fmt::format("SELECT * FROM {} WHERE {} = '{}'", q.cls, q.property, value);
+    auto got = query(q.ns, where);
+    ASSERT_TRUE(got.ok()) << where << ": " << got.status().to_string();
+    EXPECT_EQ(paths(*got), paths(want)) << where;
+  }
+  for (const std::string bad :
+       {"SELECT * FROM Msvm_VirtualSystemManagementService WHERE Foo = 'x'",
+        "SELECT * FROM Msvm_ComputerSystem WHERE Name = '00000000-0000-0000-0000-000000000001'"
+        " AND Foo = 'x'",
+        "SELECT * FROM Msvm_ComputerSystem WHERE (CreationClassName = 'Msvm_ComputerSystem' AND"
+        " Name = '00000000-0000-0000-0000-000000000001') OR Foo = 'x'"}) {
+    auto got = query(cim::names::kNamespace, bad);
+    EXPECT_FALSE(got.ok()) << bad << ": answered " << (got.ok() ? got->size() : 0U);
+  }
 }
 
 TEST(WsmanServer, StopsCleanlyWithRequestsInFlightAndRefusesAfterwards) {

@@ -113,7 +113,9 @@ class Provider {
   // all those that match one of `any_of`'s sets (strings compared case-insensitively, as WQL
   // does), in its order, possibly with others; the caller tests each. One request. A provider
   // that can find its instances by key overrides it, so that such a query does not list the
-  // class (decision 0137). By default all of enumerate_instances.
+  // class (decision 0137); it may leave instances out only when every set names exactly the
+  // class's keys (the caller's check that a property exists looks at what it is given). By
+  // default all of enumerate_instances.
   using PropertyEquals = std::vector<std::pair<std::string, std::string>>;
   virtual Result<std::vector<Instance>> enumerate_instances_matching(
       std::string_view name_space, std::string_view class_name,
