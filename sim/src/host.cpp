@@ -224,6 +224,19 @@ cim::Result<std::string> served_namespace(std::string_view name_space) {
   return ns;
 }
 
+// A listing of a class (its instances, their names, those matching some keys): one locked call
+// that reads, in a namespace this host serves; `list` is given the canonical namespace.
+template <class HostImpl, class List>
+auto listing(HostImpl& impl, std::string_view name_space, List&& list)
+    -> decltype(list(std::string())) {
+  std::lock_guard lock(impl.mu);
+  impl.begin_call(true);
+  HVSNAP_ASSIGN_OR_RETURN(const std::string ns, served_namespace(name_space));
+  auto out = list(ns);
+  impl.end_read();
+  return out;
+}
+
 }  // namespace
 
 Host::Host(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -363,33 +376,22 @@ std::vector<cim::Result<cim::Instance>> Host::get_instances(
 
 cim::Result<std::vector<cim::Instance>> Host::enumerate_instances(std::string_view name_space,
                                                                   std::string_view class_name) {
-  std::lock_guard lock(impl_->mu);
-  impl_->begin_call(true);
-  HVSNAP_ASSIGN_OR_RETURN(const std::string ns, served_namespace(name_space));
-  auto out = impl_->enumerate(ns, class_name);
-  impl_->end_read();
-  return out;
+  return listing(*impl_, name_space,
+                 [&](const std::string& ns) { return impl_->enumerate(ns, class_name); });
 }
 
 cim::Result<std::vector<cim::Instance>> Host::enumerate_instances_matching(
     std::string_view name_space, std::string_view class_name,
     const std::vector<PropertyEquals>& any_of) {
-  std::lock_guard lock(impl_->mu);
-  impl_->begin_call(true);
-  HVSNAP_ASSIGN_OR_RETURN(const std::string ns, served_namespace(name_space));
-  auto out = impl_->enumerate_matching(ns, class_name, any_of);
-  impl_->end_read();
-  return out;
+  return listing(*impl_, name_space, [&](const std::string& ns) {
+    return impl_->enumerate_matching(ns, class_name, any_of);
+  });
 }
 
 cim::Result<std::vector<cim::ObjectPath>> Host::enumerate_instance_names(
     std::string_view name_space, std::string_view class_name) {
-  std::lock_guard lock(impl_->mu);
-  impl_->begin_call(true);
-  HVSNAP_ASSIGN_OR_RETURN(const std::string ns, served_namespace(name_space));
-  auto out = impl_->enumerate_names(ns, class_name);
-  impl_->end_read();
-  return out;
+  return listing(*impl_, name_space,
+                 [&](const std::string& ns) { return impl_->enumerate_names(ns, class_name); });
 }
 
 cim::Result<std::vector<cim::Instance>> Host::associators(const cim::ObjectPath& object,

@@ -382,6 +382,10 @@ struct Host::Impl {
   cim::Instance association_instance(const AssocDef& def, const Node& a, const Node& b) const;
   cim::Result<std::vector<cim::Instance>> enumerate(std::string_view name_space,
                                                     std::string_view class_name);
+  // Whether a listing of `class_name` in namespace `ns` holds the nodes of kind `k` (the
+  // instances of association `def`).
+  bool lists(NodeKind k, std::string_view class_name, std::string_view ns) const;
+  bool lists(const AssocDef& def, std::string_view class_name, std::string_view ns) const;
   template <class OnNodes, class OnLink>
   cim::Status each_instance(std::string_view name_space, std::string_view class_name,
                             OnNodes&& nodes, OnLink&& link);

@@ -232,6 +232,16 @@ cim::Status Host::Impl::no_such_class(std::string_view cls) const {
 // What enumerate and enumerate_names list, in their order: the nodes of each served kind of
 // the class (`nodes` is called with each kind's, in id order), then each association
 // instance's ends (`link` is called for each).
+bool Host::Impl::lists(NodeKind k, std::string_view class_name, std::string_view ns) const {
+  return served(k) && is_a(class_of(k), class_name) && cim::iequals(namespace_of(class_of(k)), ns);
+}
+
+bool Host::Impl::lists(const AssocDef& def, std::string_view class_name,
+                       std::string_view ns) const {
+  return served(def) && is_a(def.cls, class_name) &&
+         cim::iequals(assoc_layout(def)->def->name_space, ns);
+}
+
 template <class OnNodes, class OnLink>
 cim::Status Host::Impl::each_instance(std::string_view name_space, std::string_view class_name,
                                       OnNodes&& nodes, OnLink&& link) {
@@ -244,16 +254,10 @@ cim::Status Host::Impl::each_instance(std::string_view name_space, std::string_v
                        fmt::format("class {} does not exist in {}", class_name, ns));
   for (std::size_t i = 0; i < kNodeKinds; ++i) {
     const auto k = static_cast<NodeKind>(i);
-    if (!served(k) || !is_a(class_of(k), class_name) ||
-        !cim::iequals(namespace_of(class_of(k)), ns)) {
-      continue;
-    }
-    nodes(all_of(k));
+    if (lists(k, class_name, ns)) nodes(all_of(k));
   }
   for (const AssocDef& def : kAssocs) {
-    if (!served(def) || !is_a(def.cls, class_name) ||
-        !cim::iequals(assoc_layout(def)->def->name_space, ns))
-      continue;
+    if (!lists(def, class_name, ns)) continue;
     for (const Node& a : all_of(def.kind_a)) {
       for (const Node& b : links(def, a, true))
         link(def, a, b);
@@ -294,14 +298,12 @@ cim::Result<std::vector<Instance>> Host::Impl::enumerate_matching(
   std::string_view cls;
   for (std::size_t i = 0; i < kNodeKinds; ++i) {
     const auto k = static_cast<NodeKind>(i);
-    if (!served(k) || !is_a(class_of(k), class_name) ||
-        !cim::iequals(namespace_of(class_of(k)), ns))
-      continue;
+    if (!lists(k, class_name, ns)) continue;
     if (!cls.empty() && cls != class_of(k)) return listing();
     cls = class_of(k);
   }
   for (const AssocDef& def : kAssocs) {
-    if (served(def) && is_a(def.cls, class_name)) return listing();
+    if (lists(def, class_name, ns)) return listing();
   }
   if (cls.empty() || !cim::iequals(cls, class_name)) return listing();
   const ClassLayout* layout = layout_of(cls);

@@ -40,6 +40,13 @@ std::uint64_t seed() {
   return 20261124;
 }
 
+// The built-in fake of the test's seed.
+cim::Result<tools::TargetSpec> sim_target() {
+  tools::TargetOptions t;
+  t.seed = seed();
+  return tools::make_target("sim:", t);
+}
+
 int max_success(int fallback) {
   const char* env = std::getenv("RC_PARAMS");
   if (env != nullptr && std::string(env).find("max_success=") != std::string::npos) {
@@ -164,9 +171,7 @@ TEST(SimConformance, RefusingEveryCollectionSnapshotIsNotSupported) {
 // arrange is NOT_TESTED with the reason, everything else still runs and passes, and the
 // client waits by polling instead of moving a clock.
 TEST(SimConformance, WithoutControlTheFakeOnlyClassesAreNotTested) {
-  tools::TargetOptions t;
-  t.seed = seed();
-  auto spec = tools::make_target("sim:", t);
+  auto spec = sim_target();
   ASSERT_TRUE(spec.ok()) << spec.status().to_string();
   Capabilities caps = spec->caps;
   caps.control = false;
@@ -178,7 +183,7 @@ TEST(SimConformance, WithoutControlTheFakeOnlyClassesAreNotTested) {
     return target;
   };
   RunOptions o;
-  o.seed = t.seed;
+  o.seed = seed();
   o.profile = Profile::kCore;
   o.coverage = Coverage::kPairwise;
   o.settings_sweep = false;
@@ -204,9 +209,7 @@ TEST(SimConformance, WithoutControlTheFakeOnlyClassesAreNotTested) {
 // other; with it, by the `jobs` workers, the calling thread one of them. Either way the
 // result is the same.
 TEST(SimConformance, CasesRunOnWorkersOnlyWhereTheTargetAllowsIt) {
-  tools::TargetOptions t;
-  t.seed = seed();
-  auto spec = tools::make_target("sim:", t);
+  auto spec = sim_target();
   ASSERT_TRUE(spec.ok()) << spec.status().to_string();
   ASSERT_TRUE(spec->caps.concurrent_cases);
   auto run = [&](bool concurrent, std::set<std::thread::id>& threads) {
@@ -222,7 +225,7 @@ TEST(SimConformance, CasesRunOnWorkersOnlyWhereTheTargetAllowsIt) {
       return inner(s);
     };
     RunOptions o;
-    o.seed = t.seed;
+    o.seed = seed();
     o.coverage = Coverage::kPairwise;
     o.sequences = 12;
     o.parallel_rounds = 2;
@@ -321,10 +324,8 @@ class Jittery final : public cim::Provider {
 
 // The estimate counts the steps of the very sequences a run draws (decision 0135).
 TEST(SimConformance, TheEstimateCountsTheStepsTheSequencesRun) {
-  tools::TargetOptions t;
-  t.seed = seed();
-  auto spec = tools::make_target("sim:", t);
-  ASSERT_TRUE(spec.ok());
+  auto spec = sim_target();
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
   RunOptions o;
   o.seed = seed();
   o.profile = Profile::kFull;
@@ -344,10 +345,8 @@ TEST(SimConformance, TheEstimateCountsTheStepsTheSequencesRun) {
 // On the fake, concurrent rounds take turns in an order drawn from the seed, so a round is
 // reproducible whatever the threads' timing (decision 0008: one seed reproduces a whole run).
 TEST(SimConformance, ConcurrentRoundsAreReproducibleFromTheirSeed) {
-  tools::TargetOptions t;
-  t.seed = seed();
-  auto spec = tools::make_target("sim:", t);
-  ASSERT_TRUE(spec.ok());
+  auto spec = sim_target();
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
   TargetFactory jittery = [inner = spec->factory](std::uint64_t s) -> cim::Result<Target> {
     auto target = inner(s);
     if (target.ok()) target->provider = std::make_shared<Jittery>(target->provider);
@@ -438,10 +437,8 @@ class LosesAnOutsideCollection final : public cim::Provider {
 // from its set-up to its end (decision 0133): one destroyed, or one made, outside the sequence's
 // groups is found there, under CS-INV-9; with nothing touched the check passes.
 TEST(SimConformance, ASequenceFindsACollectionLostOrGainedOutsideItsGroups) {
-  tools::TargetOptions t;
-  t.seed = seed();
-  auto spec = tools::make_target("sim:", t);
-  ASSERT_TRUE(spec.ok());
+  auto spec = sim_target();
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
   RunConfig cfg;
   cfg.declarations = declarations_of(spec->caps);
   // kLostInSetUp: lost during the set-up's own CreateSnapshot, which the comparison covers too.
