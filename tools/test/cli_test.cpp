@@ -290,6 +290,19 @@ TEST(Certify, RefusesAnOutputFolderThatIsNotEmptyAndLeavesItAlone) {
   EXPECT_FALSE(fs::exists(dir / "result.json"));
 }
 
+// The folder is refused before the target is made: no host is reached, and no fixture read
+// (a missing one would be the error otherwise), only to be refused at the end.
+TEST(Certify, RefusesAnOccupiedOutputFolderBeforeMakingTheTarget) {
+  const fs::path dir = temp("occupied-first");
+  fs::create_directories(dir);
+  std::ofstream(dir / "precious.txt") << "keep me";
+  const Outcome r = hvsnap(quick("sim:" + temp("no-such-fixture.yaml").string(), dir));
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_NE(r.err.find("--out: "), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("no-such-fixture"), std::string::npos) << r.err;
+  EXPECT_EQ(read(dir / "precious.txt"), "keep me");
+}
+
 TEST(Certify, AnInterruptedRunWritesAReportThatSaysSo) {
   const fs::path dir = temp("interrupted");
   std::atomic<bool> interrupt{true};

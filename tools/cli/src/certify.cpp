@@ -152,6 +152,20 @@ std::string default_run_folder(std::string_view target_uri,
   return utc(t, "%Y%m%dT%H%M%SZ") + "-" + slug;
 }
 
+namespace {
+// The folder named by --out, else a new one under reports/runs named after the run.
+fs::path report_folder(const fs::path& named, const std::string& uri,
+                       std::chrono::system_clock::time_point started) {
+  if (!named.empty()) return named;
+  const fs::path base = fs::path("reports") / "runs" / default_run_folder(uri, started);
+  fs::path out = base;
+  std::error_code ec;
+  for (int n = 2; fs::exists(out, ec); ++n)
+    out = base.string() + "-" + std::to_string(n);
+  return out;
+}
+}  // namespace
+
 int certify(const CertifyOptions& o, Console& c) {
   auto usage = [&](const std::string& msg) {
     c.err << "hvsnap certify: " << msg << "\n";
@@ -203,6 +217,12 @@ int certify(const CertifyOptions& o, Console& c) {
     }
     stop = true;
   };
+  // A report folder named on the command line is checked before the target is made: loading
+  // a large fixture, or reaching a host, only to refuse the folder would waste the user's time.
+  if (!o.out.empty()) {
+    if (auto st = reports::check_output_dir(o.out); !st.ok())
+      return usage("--out: " + st.message());
+  }
   auto spec = make_target(o.target, topts);
   if (!spec.ok()) {
     c.err << "hvsnap certify: --target " << redact_uri(o.target) << ": " << spec.status().message()
@@ -220,14 +240,7 @@ int certify(const CertifyOptions& o, Console& c) {
 
   // The report folder is checked before the run: a long run must not end unable to write.
   const auto started = std::chrono::system_clock::now();
-  fs::path out = o.out;
-  if (out.empty()) {
-    const fs::path base = fs::path("reports") / "runs" / default_run_folder(spec->uri, started);
-    out = base;
-    std::error_code ec;
-    for (int n = 2; fs::exists(out, ec); ++n)
-      out = base.string() + "-" + std::to_string(n);
-  }
+  const fs::path out = report_folder(o.out, spec->uri, started);
   if (auto st = reports::check_output_dir(out); !st.ok()) return usage("--out: " + st.message());
 
   std::string command = fmt::format(
