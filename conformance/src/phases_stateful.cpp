@@ -31,10 +31,15 @@ void Suite::sequences() {
   const bool control = info_.caps.control;
   auto seed_of = [&](std::size_t t) { return sequence_seed(o_, t); };
   auto generator = [&] { return gen_sequence(control, max_steps); };
+  // On fresh hosts every sequence starts from the same collections: listed once here, from a
+  // host of the first sequence's seed, not once a sequence (decision 0139).
+  RunConfig run = o_.run;
+  if (info_.caps.fresh_hosts)
+    run.fresh_host_collections = fresh_host_collections(make_, mix(seed_of(0), 1));
   auto work = [&](std::size_t t, int w) {
     const std::uint64_t seed = seed_of(t);
     const std::vector<Step> steps = draw<std::vector<Step>>(generator, seed, max_steps);
-    return run_sequence(steps, mix(seed, 1), factories_[static_cast<std::size_t>(w)], o_.run);
+    return run_sequence(steps, mix(seed, 1), factories_[static_cast<std::size_t>(w)], run);
   };
   bool shown = false;
   auto consume = [&](std::size_t t, SequenceReport rep) {
@@ -52,7 +57,7 @@ void Suite::sequences() {
     // counted).
     std::vector<Step> steps = draw<std::vector<Step>>(generator, seed, max_steps);
     shrink<std::vector<Step>>(generator, seed, max_steps, [&](const std::vector<Step>& candidate) {
-      SequenceReport again = run_sequence(candidate, host_seed, make_, o_.run);
+      SequenceReport again = run_sequence(candidate, host_seed, make_, run);
       if (again.failure.empty()) return false;
       rep = std::move(again);
       steps = candidate;

@@ -8,12 +8,14 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "hvsnap/conformance/id_list.h"
 #include "hvsnap/conformance/observe.h"
 #include "hvsnap/conformance/sequences.h"
 
@@ -26,8 +28,8 @@ bool succeeded(const model::CallOutcome& o);
 class Harness {
  public:
   // Collection ids, ascending and distinct: a host's whole set is compared by one walk of two
-  // sorted lists (a large host has tens of thousands; decision 0136).
-  using Ids = std::vector<std::string>;
+  // sorted lists (a large host has tens of thousands; decisions 0136, 0139).
+  using Ids = IdList;
   Harness(Target target, const RunConfig& cfg)
       : cfg_(cfg), cl_(std::move(target), cfg.client), limit_(cl_.has_control() ? 3u : 0u) {}
 
@@ -45,7 +47,6 @@ class Harness {
   void add(Finding f);
   void add_all(Findings fs);
   model::HostView observe();
-  cim::Result<Ids> host_collections();
   // Notes a collection id as seen: false if the host had it at set-up or it was seen before.
   bool see_collection(const std::string& id);
   void settle_transitions();
@@ -89,7 +90,9 @@ class Harness {
   model::Scope scope_;
   model::HostView view_;
   std::map<std::string, std::set<std::string>> collections_;  // existing S -> members
-  Ids at_start_;  // every collection of the host before the set-up snapshot
+  // Every collection of the host before the set-up snapshot: listed by the sequence, or, on a
+  // fresh host, the run's one listing of a fresh host (RunConfig::fresh_host_collections).
+  std::shared_ptr<const Ids> at_start_;
   // With at_start_: every collection id the host had at set-up or the sequence made.
   std::unordered_set<std::string> seen_collections_;
   // Every collection a view or judgement of the sequence reached, with its path.

@@ -47,10 +47,15 @@ std::string Harness::setup() {
   if (!svm.ok() || !sgrp.ok()) return "could not define the sentinel";
   if (auto e = fail(cl_.add_member(*svm, *sgrp)); !e.empty()) return e;
   // The host's collections before the sequence makes any: compared with its collections after
-  // the last step (decision 0133). An id among them made again is not a new collection.
-  auto before = host_collections();
-  if (!before.ok()) return before.status().message();
-  at_start_ = std::move(before).value();
+  // the last step (decision 0133). An id among them made again is not a new collection. A
+  // fresh host's are the run's one listing of a fresh host (decision 0139).
+  if (cfg_.fresh_host_collections != nullptr && cl_.target().caps.fresh_hosts) {
+    at_start_ = cfg_.fresh_host_collections;
+  } else {
+    auto before = list_host_collections(cl_.provider());
+    if (!before.ok()) return before.status().message();
+    at_start_ = std::make_shared<const Ids>(std::move(before).value());
+  }
   // Judged like every call (contract §4): a set-up snapshot that breaks the contract is the
   // sequence's failure, not a reason to skip it.
   model::Scope so_far;
@@ -87,27 +92,17 @@ std::string Harness::setup() {
   return {};
 }
 
-// Every snapshot collection of the host, by id: one enumeration of their names (decision
-// 0134), sorted (a host that lists them in id order, as the fake does, costs no sort).
-cim::Result<Harness::Ids> Harness::host_collections() {
-  auto all = cl_.provider().enumerate_instance_names(cim::names::kNamespace,
-                                                     cim::names::kSnapshotCollection);
-  if (!all.ok()) {
-    return cim::Status(all.status().kind(),
-                       "EnumerateInstances Msvm_SnapshotCollection: " + all.status().to_string());
-  }
-  Ids ids;
-  ids.reserve(all->size());
-  for (const auto& path : *all)
-    ids.push_back(id_of(path));
-  if (!std::is_sorted(ids.begin(), ids.end())) std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  return ids;
+std::shared_ptr<const IdList> fresh_host_collections(const TargetFactory& make_target,
+                                                     std::uint64_t host_seed) {
+  auto target = make_target(host_seed);
+  if (!target.ok() || !target->caps.fresh_hosts) return nullptr;
+  auto ids = list_host_collections(*target->provider);
+  if (!ids.ok()) return nullptr;  // each sequence lists its host's, as on a live host
+  return std::make_shared<const IdList>(std::move(ids).value());
 }
 
 bool Harness::see_collection(const std::string& id) {
-  return !std::binary_search(at_start_.begin(), at_start_.end(), id) &&
-         seen_collections_.insert(id).second;
+  return !at_start_->contains(id) && seen_collections_.insert(id).second;
 }
 
 // CS-INV-9 across the sequence (decision 0133): the steps' views reach the sequence's own
@@ -116,7 +111,7 @@ bool Harness::see_collection(const std::string& id) {
 // The message names the least id of each kind.
 void Harness::check_host_collections() {
   number_ = kAfterTheLastStep;
-  auto all = host_collections();
+  auto all = list_host_collections(cl_.provider());
   if (!all.ok()) {  // a read that failed, not a breach: the check is not made, and says so
     add(finding("inv9.host-collections", Verdict::kNotTested,
                 "after the last step the host's snapshot collections could not be enumerated, "
@@ -124,18 +119,22 @@ void Harness::check_host_collections() {
                     all.status().message()));
     return;
   }
-  // The least id of at_start_ missing from `now`, and of `now` missing from at_start_, that no
-  // view reached: one walk of the two sorted lists.
+  // The least id of the set-up's missing from `now`, and of `now` missing from the set-up's,
+  // that no view reached: one walk of the two sorted lists.
+  const Ids& start = *at_start_;
+  const auto outside = [&](std::string_view id) { return !reached_.count(std::string(id)); };
   const auto least_outside = [&](const Ids& now) {
-    std::pair<const std::string*, const std::string*> least{nullptr, nullptr};
-    auto b = at_start_.begin();
-    auto a = now.begin();
-    while (b != at_start_.end() || a != now.end()) {
-      if (a == now.end() || (b != at_start_.end() && *b < *a)) {
-        if (least.first == nullptr && !reached_.count(*b)) least.first = &*b;
+    std::pair<std::optional<std::string_view>, std::optional<std::string_view>> least;
+    std::size_t b = 0;
+    std::size_t a = 0;
+    while (b < start.size() || a < now.size()) {
+      const int order =
+          a == now.size() ? -1 : (b == start.size() ? 1 : Ids::compare(start[b], now[a]));
+      if (order < 0) {
+        if (!least.first && outside(start[b])) least.first = start[b];
         ++b;
-      } else if (b == at_start_.end() || *a < *b) {
-        if (least.second == nullptr && !reached_.count(*a)) least.second = &*a;
+      } else if (order > 0) {
+        if (!least.second && outside(now[a])) least.second = now[a];
         ++a;
       } else {
         ++a;
@@ -145,7 +144,7 @@ void Harness::check_host_collections() {
     return least;
   };
   auto [lost, gained] = least_outside(*all);
-  if (gained != nullptr) {
+  if (gained) {
     // Before calling it an outside one: a collection the sequence's groups link only now (a
     // host that shows results late) is the sequence's. One read a group, only in this case.
     for (const auto& g : scope_.groups) {
@@ -158,12 +157,12 @@ void Harness::check_host_collections() {
     gained = least_outside(*all).second;
   }
   std::string problem;
-  if (lost != nullptr) {
+  if (lost) {
     problem = fmt::format(
         "snapshot collection {}, outside the sequence's groups, was there at set-up and is gone "
         "after the last step",
         *lost);
-  } else if (gained != nullptr) {
+  } else if (gained) {
     problem = fmt::format(
         "snapshot collection {} appeared during the sequence, linked to none of its groups and "
         "listing none of its VMs' new snapshots",

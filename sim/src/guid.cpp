@@ -28,21 +28,6 @@ std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 0xcbf29ce484222325ULL)
 
 namespace {
 
-// "00".."FF" by byte value: a GUID is 16 two-character loads (decision 0098).
-constexpr std::array<char, 512> kHexPairs = [] {
-  constexpr char kHex[] = "0123456789ABCDEF";
-  std::array<char, 512> t{};
-  for (std::size_t b = 0; b < 256; ++b) {
-    t[2 * b] = kHex[b >> 4];
-    t[2 * b + 1] = kHex[b & 0xF];
-  }
-  return t;
-}();
-
-// Where each byte's two digits start in the 8-4-4-4-12 form.
-constexpr std::array<std::uint8_t, 16> kPairAt = {0,  2,  4,  6,  9,  11, 14, 16,
-                                                  19, 21, 24, 26, 28, 30, 32, 34};
-
 #if !(defined(__SSE2__) && defined(__x86_64__))
 // Eight nibbles, one a byte (the first in the lowest byte), to 32 bits, the first the most
 // significant.
@@ -100,6 +85,55 @@ bool hex16(const char* p, std::uint64_t& out) {
 
 }  // namespace
 
+#if defined(__SSE2__) && defined(__x86_64__)
+namespace {
+// The sixteen upper-case hex digits of `word`, the most significant first, sixteen bytes at a
+// time: each byte's two nibbles side by side, then '0'-'9' or 'A'-'F' (a GUID is written on
+// every path the fake makes: a listing of a large host writes tens of thousands).
+void hex_digits(std::uint64_t word, char* to) {
+  const __m128i bytes = _mm_cvtsi64_si128(static_cast<long long>(__builtin_bswap64(word)));
+  const __m128i low = _mm_set1_epi8(0x0F);
+  const __m128i nibbles =
+      _mm_unpacklo_epi8(_mm_and_si128(_mm_srli_epi16(bytes, 4), low), _mm_and_si128(bytes, low));
+  const __m128i letters =
+      _mm_and_si128(_mm_cmpgt_epi8(nibbles, _mm_set1_epi8(9)), _mm_set1_epi8('A' - '0' - 10));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(to),
+                   _mm_add_epi8(_mm_add_epi8(nibbles, _mm_set1_epi8('0')), letters));
+}
+}  // namespace
+
+void Guid::write_to(char* out) const {
+  char digits[32];
+  hex_digits(hi, digits);
+  hex_digits(lo, digits + 16);
+  std::memcpy(out, digits, 8);
+  out[8] = '-';
+  std::memcpy(out + 9, digits + 8, 4);
+  out[13] = '-';
+  std::memcpy(out + 14, digits + 12, 4);
+  out[18] = '-';
+  std::memcpy(out + 19, digits + 16, 4);
+  out[23] = '-';
+  std::memcpy(out + 24, digits + 20, 12);
+}
+#else
+namespace {
+// "00".."FF" by byte value: a GUID is 16 two-character loads (decision 0098).
+constexpr std::array<char, 512> kHexPairs = [] {
+  constexpr char kHex[] = "0123456789ABCDEF";
+  std::array<char, 512> t{};
+  for (std::size_t b = 0; b < 256; ++b) {
+    t[2 * b] = kHex[b >> 4];
+    t[2 * b + 1] = kHex[b & 0xF];
+  }
+  return t;
+}();
+
+// Where each byte's two digits start in the 8-4-4-4-12 form.
+constexpr std::array<std::uint8_t, 16> kPairAt = {0,  2,  4,  6,  9,  11, 14, 16,
+                                                  19, 21, 24, 26, 28, 30, 32, 34};
+}  // namespace
+
 void Guid::write_to(char* out) const {
   out[8] = out[13] = out[18] = out[23] = '-';
   for (std::size_t i = 0; i < 16; ++i) {
@@ -108,6 +142,7 @@ void Guid::write_to(char* out) const {
     std::memcpy(out + kPairAt[i], &kHexPairs[2 * b], 2);
   }
 }
+#endif
 
 void Guid::append_to(std::string& out) const {
   // Built on the stack and appended once: ids are formatted on every instance a read returns.

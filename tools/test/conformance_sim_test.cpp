@@ -23,6 +23,7 @@
 #include "hvsnap/conformance/parallel.h"
 #include "hvsnap/conformance/runner.h"
 #include "hvsnap/conformance/sequences.h"
+#include "hvsnap/tools/counting.h"
 #include "hvsnap/tools/targets.h"
 #include "legal_hosts.h"
 
@@ -492,6 +493,84 @@ TEST(SimConformance, ASequenceFindsACollectionLostOrGainedOutsideItsGroups) {
                              : "outside the sequence's groups, was there at set-up and is gone"),
           std::string::npos)
           << r.failure;
+    }
+  }
+}
+
+// On a target whose hosts all start alike (fresh hosts), a sequence takes the run's one listing
+// of a fresh host's collections as its set-up's instead of listing its own (decision 0139): it
+// enumerates them once, after its last step. That listing is what the end is compared with (one
+// it lacks appears during the sequence; one it has that the host lacks is lost); a target that
+// does not declare fresh hosts lists its own, whatever the configuration carries.
+TEST(SimConformance, ASequenceOnAFreshHostComparesItsEndWithTheRunsListing) {
+  auto spec = sim_target();
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  // Every host starts with one collection of a group of its own (the same for one seed).
+  const TargetFactory outside = [&](std::uint64_t s) -> cim::Result<Target> {
+    auto target = spec->factory(s);
+    if (!target.ok()) return target;
+    Client cl(*target, {});
+    auto vm = cl.define_vm("outside-vm", 5);
+    auto group = cl.define_collection("outside-group", 0);
+    if (!vm.ok() || !group.ok() || !cl.add_member(*vm, *group).ok())
+      return cim::invalid_parameter("outside objects not made");
+    RunConfig plain;
+    plain.declarations = declarations_of(spec->caps);
+    model::Scope scope;
+    scope.whole_host_collections = false;
+    scope.vms = {*vm};
+    scope.groups = {*group};
+    if (!setup_snapshot(cl, *group, scope, plain).collection)
+      return cim::invalid_parameter("outside collection not made");
+    return target;
+  };
+  const std::vector<Step> steps = {Step{.kind = StepKind::kPoll},
+                                   Step{.kind = StepKind::kAdvance, .ms = 10'000},
+                                   Step{.kind = StepKind::kPoll}};
+  const std::shared_ptr<const IdList> listed = fresh_host_collections(outside, 7);
+  ASSERT_NE(listed, nullptr);
+  ASSERT_EQ(listed->size(), 1u) << "the outside collection";
+  IdList none;
+  IdList more = *listed;
+  more.add_id_of(
+      cim::ObjectPath(cim::Name::borrow(cim::names::kNamespace),
+                      cim::Name::borrow(cim::names::kSnapshotCollection))
+          .add_key(cim::Name::borrow("CollectionID"), "00000000-0000-0000-0000-00000000000a"));
+  more.settle();
+  struct Run {
+    std::shared_ptr<const IdList> given;
+    bool fresh;
+    std::uint64_t listings;  // enumerations of the host's collections the sequence made
+    std::string failure;     // a part of the failure, "" for none
+  };
+  const std::vector<Run> runs = {
+      {listed, true, 1, ""},
+      {std::make_shared<const IdList>(none), true, 1, "appeared during the sequence"},
+      {std::make_shared<const IdList>(more), true, 1,
+       "snapshot collection 00000000-0000-0000-0000-00000000000A, outside the sequence's groups, "
+       "was there at set-up and is gone"},
+      {std::make_shared<const IdList>(none), false, 2, ""},
+      {nullptr, true, 2, ""},
+  };
+  for (const Run& run : runs) {
+    auto counts = std::make_shared<tools::RequestCounts>();
+    const TargetFactory counted = tools::counting_factory(
+        [&](std::uint64_t s) -> cim::Result<Target> {
+          auto target = outside(s);
+          if (target.ok()) target->caps.fresh_hosts = run.fresh;
+          return target;
+        },
+        counts);
+    RunConfig cfg;
+    cfg.declarations = declarations_of(spec->caps);
+    cfg.fresh_host_collections = run.given;
+    const SequenceReport r = run_sequence(steps, 7, counted, cfg);
+    ASSERT_FALSE(r.not_tested) << r.not_tested_reason;
+    EXPECT_EQ(counts->by_what["Enumerate names Msvm_SnapshotCollection"], run.listings);
+    if (run.failure.empty()) {
+      EXPECT_EQ(r.failure, "");
+    } else {
+      EXPECT_NE(r.failure.find(run.failure), std::string::npos) << r.failure;
     }
   }
 }

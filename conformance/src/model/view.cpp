@@ -3,28 +3,74 @@
 
 #include <fmt/format.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "hvsnap/cim/codes.h"
+#include "hvsnap/cim/text.h"
 
 namespace hvsnap::conformance::model {
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  // Branch-free, so that the compiler can do it a vector at a time: a host's whole set of
-  // collections is read as ids (tens of thousands a view on a large host).
-  char* p = out.data();
-  for (std::size_t i = 0, n = out.size(); i < n; ++i) {
-    const auto c = static_cast<unsigned char>(p[i]);
-    p[i] = static_cast<char>(
+void upper_copy(const char* from, std::size_t n, char* to) {
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  if (n >= 16) {
+    const __m128i a = _mm_set1_epi8('a');
+    const __m128i bias = _mm_set1_epi8(static_cast<char>(0x80));
+    // c - 'a' < 26 unsigned, as a signed comparison after flipping the top bit of both sides.
+    const __m128i limit = _mm_set1_epi8(static_cast<char>(26 ^ 0x80));
+    const __m128i bit = _mm_set1_epi8(0x20);
+    const auto block = [&](std::size_t at) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(from + at));
+      const __m128i lower = _mm_cmplt_epi8(_mm_xor_si128(_mm_sub_epi8(v, a), bias), limit);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(to + at),
+                       _mm_xor_si128(v, _mm_and_si128(lower, bit)));
+    };
+    for (; i + 16 <= n; i += 16)
+      block(i);
+    // The last bytes as the last sixteen: those written twice are written alike (from its
+    // source, or, in place, from text that is already upper-case).
+    if (i < n) block(n - 16);
+    return;
+  }
+#endif
+  for (; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(from[i]);
+    to[i] = static_cast<char>(
         c ^ (static_cast<unsigned>(static_cast<unsigned char>(c - 'a') < 26U) << 5U));
   }
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  upper_copy(out.data(), out.size(), out.data());
   return out;
 }
 
-std::string id_of(const cim::ObjectPath& path) {
-  for (const char* key : {"CollectionID", "InstanceID", "Name"}) {
-    if (const cim::Key* k = path.key(key)) return upper(k->value);
+namespace {
+constexpr std::string_view kIdKeys[] = {"CollectionID", "InstanceID", "Name"};
+}  // namespace
+
+std::string_view id_text_of(const cim::ObjectPath& path, std::string& whole) {
+  const cim::KeyList& keys = path.keys();
+  if (keys.size() == 1) {  // nearly every path: no search by name
+    const std::string_view name = keys.front().name.view();
+    for (std::string_view key : kIdKeys) {
+      if (cim::iequals(name, key)) return keys.front().value.view();
+    }
+  } else {
+    for (std::string_view key : kIdKeys) {
+      if (const cim::Key* k = path.key(key)) return k->value.view();
+    }
   }
-  return upper(path.to_string());
+  whole = path.to_string();
+  return whole;
+}
+
+std::string id_of(const cim::ObjectPath& path) {
+  std::string whole;
+  return upper(id_text_of(path, whole));
 }
 
 Diff diff(const HostView& before, const HostView& after,

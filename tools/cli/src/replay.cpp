@@ -98,8 +98,13 @@ int replay(const std::string& token, const std::string& target_override, Console
         if (!step.ok()) return usage("the token's steps: " + step.status().message());
         steps.push_back(*step);
       }
-      const SequenceReport rep =
-          run_sequence(steps, p.at("host-seed").get<std::uint64_t>(), spec->factory, cfg);
+      const auto host_seed = p.at("host-seed").get<std::uint64_t>();
+      // As the run did (decision 0139): a fresh host's collections listed once, from a host of
+      // this seed (the same collections as the run's listing, on a target whose hosts all start
+      // alike).
+      if (spec->caps.fresh_hosts)
+        cfg.fresh_host_collections = fresh_host_collections(spec->factory, host_seed);
+      const SequenceReport rep = run_sequence(steps, host_seed, spec->factory, cfg);
       if (rep.not_tested) {
         c.out << "NOT TESTED: " << rep.not_tested_reason << "\n";
         return kExitCertified;

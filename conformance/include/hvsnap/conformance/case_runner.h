@@ -19,6 +19,8 @@
 
 namespace hvsnap::conformance {
 
+class IdList;
+
 // What the run has learnt about the configurations the target snapshots (contract §4,
 // CS-OUT-14): set-up snapshots use one it accepts.
 struct SetupPlan {
@@ -37,6 +39,9 @@ struct RunConfig {
   bool probe = false;       // a capability probe: no set-up snapshot at all (no sentinel's)
   SetupPlan setup;
   std::shared_ptr<TranscriptSink> record;  // every judged call goes here too (--record)
+  // A fresh host's snapshot collections (sequences.h fresh_host_collections): a sequence on a
+  // target that declares fresh hosts takes them as its set-up's instead of listing them.
+  std::shared_ptr<const IdList> fresh_host_collections;
 };
 
 // Judges a call (the reads its outcome calls for first) and sends it to the run's sink.

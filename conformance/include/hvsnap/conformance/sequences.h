@@ -4,12 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "hvsnap/conformance/case_runner.h"
 #include "hvsnap/conformance/cases.h"
+#include "hvsnap/conformance/id_list.h"
 
 namespace hvsnap::conformance {
 
@@ -55,6 +57,14 @@ struct SequenceReport {
 // Runs a sequence on a fresh target built from `host_seed`.
 SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_seed,
                             const TargetFactory& make_target, const RunConfig& config);
+
+// The snapshot collections of a host made by `make_target(host_seed)`, when the target declares
+// fresh hosts (every host it makes starts in the same state): a run's sequences then take them
+// as their set-up's instead of each listing its own (RunConfig::fresh_host_collections,
+// decision 0139). Null for other targets, and when the listing fails (each sequence then lists
+// its own host's, as on a live host).
+std::shared_ptr<const IdList> fresh_host_collections(const TargetFactory& make_target,
+                                                     std::uint64_t host_seed);
 
 // The numbered list, ready to print.
 std::string numbered_list(const SequenceReport& r);

@@ -100,8 +100,13 @@ struct HostView {
 };
 
 std::string upper(std::string_view s);
+// upper's work: `n` bytes from `from` to `to`, the same place or apart (not overlapping).
+void upper_copy(const char* from, std::size_t n, char* to);
 // The id a path names: its Name, InstanceID or CollectionID key, upper-case.
 std::string id_of(const cim::ObjectPath& path);
+// Its text before upper-casing: a view of the key's text, or of `whole`, where the whole path
+// is then written (no string made for a key: a host's whole set of collections is read so).
+std::string_view id_text_of(const cim::ObjectPath& path, std::string& whole);
 
 // What changed between two views, in words, restricted to ids the caller cares about.
 struct Change {
