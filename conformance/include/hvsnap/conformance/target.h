@@ -17,7 +17,10 @@ namespace hvsnap::conformance {
 struct Capabilities {
   // A control interface exists (clock, fake-only VM attributes, fault switch).
   bool control = false;
-  // Each case may start on a fresh, isolated host (no cleanup between cases needed).
+  // Each case may start on a fresh, isolated host (no cleanup between cases needed), and every
+  // host the factory makes starts in the same state (the seed chooses only the identities of
+  // objects made later, and fault draws): a run lists a fresh host's snapshot collections once
+  // for all its sequences (decision 0139).
   bool fresh_hosts = false;
   // Cases may run at the same time (decision 0074): every factory call returns a host that no
   // other call shares, and copies of the factory may be called from several threads at once.
