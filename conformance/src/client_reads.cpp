@@ -185,7 +185,7 @@ JobTrace Client::wait_job(const ObjectPath& job, Polling polling) {
   return t;
 }
 
-model::HostView Client::observe(const model::Scope& scope, Side side) {
+model::HostView Client::observe(const model::Scope& scope, Side side, IdList* host_collections) {
   lean_.before_call = side == Side::kBefore;
   lean_.last = nullptr;
   lean_.reuse.clear();
@@ -203,6 +203,10 @@ model::HostView Client::observe(const model::Scope& scope, Side side) {
   }
   model::HostView v =
       conformance::observe(provider(), scope, options_.lean_reads ? &lean_ : nullptr);
+  if (host_collections != nullptr) {
+    auto ids = list_host_collections(provider());
+    *host_collections = ids.ok() ? std::move(ids).value() : IdList();
+  }
   if (options_.lean_reads && side == Side::kAfter) {
     if (v.errors.empty()) {
       // What the next view before a call may reuse (observe.cpp reads its VMs, snapshots,

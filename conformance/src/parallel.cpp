@@ -240,16 +240,12 @@ ParallelReport run_parallel_round(std::uint64_t seed, const TargetFactory& make_
   model::Scope scope;
   scope.vms = vms;
   scope.groups = groups;
-  // The host's collections by name beside each view, in one buffer, not in the view's ordered
+  // The host's collections by name with each view, in one buffer, not in the view's ordered
   // containers: a large host has tens of thousands (decision 0139). A listing that fails is
   // empty, as a view's set was.
   scope.whole_host_collections = false;
-  const auto host_collections = [&cl] {
-    auto ids = list_host_collections(cl.provider());
-    return ids.ok() ? std::move(ids).value() : IdList();
-  };
-  const model::HostView before = cl.observe(scope);
-  const IdList before_ids = host_collections();
+  IdList before_ids;
+  const model::HostView before = cl.observe(scope, Side::kAfter, &before_ids);
 
   // Each thread snapshots one group (chosen from the seed), all starting together.
   std::vector<Call> calls(static_cast<std::size_t>(threads));
@@ -292,8 +288,7 @@ ParallelReport run_parallel_round(std::uint64_t seed, const TargetFactory& make_
     maybe += (c.outcome.trace && (c.outcome.trace->vanished || !c.outcome.trace->resolved)) ? 1 : 0;
   }
   for (int i = 0; i <= cfg.visibility_retries; ++i) {
-    after = cl.observe(scope);
-    after_ids = host_collections();
+    after = cl.observe(scope, Side::kAfter, &after_ids);
     if (after_ids.size() >= before_ids.size() + wins) break;
     cl.pass_time(cfg.client.poll_step_ms);
   }

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "hvsnap/cim/codes.h"
 #include "hvsnap/cim/names.h"

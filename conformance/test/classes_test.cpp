@@ -151,6 +151,9 @@ RC_GTEST_PROP(Ids, UpperChangesOnlyAsciiLowerCaseLetters, ()) {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   }
   RC_ASSERT(model::upper(text) == want);
+  std::string apart(text.size(), '\0');  // upper_copy from one place to another
+  model::upper_copy(text.data(), text.size(), apart.data());
+  RC_ASSERT(apart == want);
 }
 
 TEST(Tokens, InvalidUtf8IsReplacedNotThrown) {

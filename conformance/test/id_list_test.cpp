@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <random>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hvsnap/cim/names.h"
@@ -28,9 +30,19 @@ TEST(IdList, HoldsTheIdsIdOfReadsSortedAndDistinct) {
     std::vector<cim::ObjectPath> paths;
     const int n = static_cast<int>(rng() % 40);
     for (int i = 0; i < n; ++i) {
-      // Few distinct ids, so that repeats come; lower and upper case, of several lengths.
-      std::string id =
-          std::string(1 + rng() % 3, "abcXYZ-9"[rng() % 8]) + std::to_string(rng() % 5);
+      // Few distinct ids, so that repeats come, some differing only in case; of several
+      // lengths, GUIDs among them (past the sixteen bytes upper-casing takes at a time).
+      static const std::vector<std::string> kIds = {
+          "a",
+          "b1",
+          "Zz-9",
+          "4f2a9c1e-0b7d-4e55-9a2b-c3d4e5f60718",
+          "4F2A9C1E-0B7D-4E55-9A2B-C3D4E5F60719",
+          "microsoft:4f2a9c1e-0b7d-4e55-9a2b-c3d4e5f6071a"};
+      std::string id = kIds[rng() % kIds.size()];
+      for (char& c : id) {
+        if (rng() % 3 == 0) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      }
       paths.push_back(collection(id));
     }
     if (round % 2 == 0) {  // in id order, as the fake lists them
@@ -76,6 +88,40 @@ TEST(IdList, TheOrderIsTheOrderOfTheText) {
     EXPECT_EQ(IdList::compare(a, b), want < 0 ? -1 : (want > 0 ? 1 : 0)) << i;
     EXPECT_EQ(IdList::compare(a, a), 0) << i;
   }
+}
+
+// Paths of several keys, and key names in another case: the id is model::id_of's (its
+// CollectionID, else InstanceID, else Name, found whatever the case of the key's name).
+TEST(IdList, APathOfSeveralKeysGivesTheKeyIdOfTakes) {
+  const auto path = [](const std::vector<std::pair<std::string, std::string>>& keys) {
+    cim::ObjectPath p(cim::Name::borrow(cim::names::kNamespace), cim::Name::borrow("Msvm_X"));
+    for (const auto& [k, v] : keys)
+      p.add_key(cim::Name(k), v);
+    return p;
+  };
+  const std::vector<cim::ObjectPath> paths = {
+      path({{"SystemName", "h"}, {"instanceid", "ab-cd"}}),
+      path({{"Name", "n"}, {"CollectionID", "c"}, {"InstanceID", "i"}}),
+      path({{"NAME", "only-name"}}),
+      path({{"collectionid", "lower-key-name"}}),
+      path({{"A", "1"}, {"B", "2"}}),
+      path({}),
+  };
+  IdList ids;
+  std::set<std::string> expected;
+  for (const auto& p : paths) {
+    ids.add_id_of(p);
+    expected.insert(model::id_of(p));
+  }
+  ids.settle();
+  ASSERT_EQ(ids.size(), expected.size());
+  std::size_t i = 0;
+  for (const auto& id : expected)
+    EXPECT_EQ(ids[i++], id);
+  EXPECT_TRUE(ids.contains("AB-CD"));
+  EXPECT_TRUE(ids.contains("C"));
+  EXPECT_TRUE(ids.contains("ONLY-NAME"));
+  EXPECT_TRUE(ids.contains("LOWER-KEY-NAME"));
 }
 
 TEST(IdList, AnIdIsTheKeyIdOfReadsOrTheWholePath) {

@@ -497,6 +497,44 @@ TEST(SimConformance, ASequenceFindsACollectionLostOrGainedOutsideItsGroups) {
   }
 }
 
+// The fake's hosts, each with one collection of a group of its own made before the suite
+// starts (the same for one seed).
+TargetFactory with_outside_collection(const tools::TargetSpec& spec) {
+  return [&spec](std::uint64_t s) -> cim::Result<Target> {
+    auto target = spec.factory(s);
+    if (!target.ok()) return target;
+    Client cl(*target, {});
+    auto vm = cl.define_vm("outside-vm", 5);
+    auto group = cl.define_collection("outside-group", 0);
+    if (!vm.ok() || !group.ok() || !cl.add_member(*vm, *group).ok())
+      return cim::invalid_parameter("outside objects not made");
+    RunConfig plain;
+    plain.declarations = declarations_of(spec.caps);
+    model::Scope scope;
+    scope.whole_host_collections = false;
+    scope.vms = {*vm};
+    scope.groups = {*group};
+    if (!setup_snapshot(cl, *group, scope, plain).collection)
+      return cim::invalid_parameter("outside collection not made");
+    return target;
+  };
+}
+
+// A concurrent round on a host that already has a collection counts only the collections its
+// calls made as new (decision 0139: the host's lists before and after, compared by one walk).
+TEST(SimConformance, ConcurrentRoundsOnAHostWithCollectionsCountOnlyTheirOwn) {
+  auto spec = sim_target();
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  const TargetFactory outside = with_outside_collection(*spec);
+  RunConfig cfg;
+  cfg.declarations = declarations_of(spec->caps);
+  for (std::uint64_t round = 1; round <= 6; ++round) {
+    const ParallelReport r = run_parallel_round(round, outside, cfg);
+    ASSERT_FALSE(r.not_tested) << r.not_tested_reason;
+    EXPECT_EQ(r.failure, "") << "round " << round << "\n" << r.description;
+  }
+}
+
 // On a target whose hosts all start alike (fresh hosts), a sequence takes the run's one listing
 // of a fresh host's collections as its set-up's instead of listing its own (decision 0139): it
 // enumerates them once, after its last step. That listing is what the end is compared with (one
@@ -506,24 +544,7 @@ TEST(SimConformance, ASequenceOnAFreshHostComparesItsEndWithTheRunsListing) {
   auto spec = sim_target();
   ASSERT_TRUE(spec.ok()) << spec.status().to_string();
   // Every host starts with one collection of a group of its own (the same for one seed).
-  const TargetFactory outside = [&](std::uint64_t s) -> cim::Result<Target> {
-    auto target = spec->factory(s);
-    if (!target.ok()) return target;
-    Client cl(*target, {});
-    auto vm = cl.define_vm("outside-vm", 5);
-    auto group = cl.define_collection("outside-group", 0);
-    if (!vm.ok() || !group.ok() || !cl.add_member(*vm, *group).ok())
-      return cim::invalid_parameter("outside objects not made");
-    RunConfig plain;
-    plain.declarations = declarations_of(spec->caps);
-    model::Scope scope;
-    scope.whole_host_collections = false;
-    scope.vms = {*vm};
-    scope.groups = {*group};
-    if (!setup_snapshot(cl, *group, scope, plain).collection)
-      return cim::invalid_parameter("outside collection not made");
-    return target;
-  };
+  const TargetFactory outside = with_outside_collection(*spec);
   const std::vector<Step> steps = {Step{.kind = StepKind::kPoll},
                                    Step{.kind = StepKind::kAdvance, .ms = 10'000},
                                    Step{.kind = StepKind::kPoll}};

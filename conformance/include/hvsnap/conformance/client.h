@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "hvsnap/cim/provider.h"
+#include "hvsnap/conformance/id_list.h"
 #include "hvsnap/conformance/model/observation.h"
 #include "hvsnap/conformance/observe.h"
 #include "hvsnap/conformance/target.h"
@@ -138,7 +139,11 @@ class Client {
   // The host in scope (conformance/observe.h), with the host's clock where the control can tell
   // it and every wire problem the target showed since the last observation (CS-READ-1). `side`:
   // a view before a call takes what it may from the client's last reads (Side).
-  model::HostView observe(const model::Scope& scope, Side side = Side::kAfter);
+  // With `host_collections`, the host's snapshot collections are also listed by name into it
+  // (empty if the listing fails), right after the view's own reads, as a view of the whole
+  // host lists them (a round's views, decision 0139).
+  model::HostView observe(const model::Scope& scope, Side side = Side::kAfter,
+                          IdList* host_collections = nullptr);
 
   // The VM's EnabledState, or nullopt when it cannot be read.
   std::optional<std::uint16_t> vm_state(const cim::ObjectPath& vm);
