@@ -18,7 +18,9 @@ namespace hvsnap::conformance {
 
 // Makes the provider a case runs against. A provider over a real system returns the same
 // object every time (the suite then cleans up after each case); a provider that can start from
-// scratch may return a new one per call and declare Capabilities::fresh_hosts; one whose calls
+// scratch may return a new one per call and declare Capabilities::fresh_hosts (every one it
+// returns then starts in the same state: the run lists one's snapshot collections for all its
+// sequences, decision 0139); one whose calls
 // return providers that share nothing may also declare Capabilities::concurrent_cases and set
 // RunOptions::jobs, and is then called from several threads at once (decision 0074).
 using ProviderFactory = std::function<std::shared_ptr<cim::Provider>()>;
