@@ -230,6 +230,12 @@ ObjectPath& ObjectPath::add_key_with_id(Name name, std::string_view value, Inlin
   return *this;
 }
 
+ObjectPath& ObjectPath::set_key_with_id(std::size_t i, std::string_view value,
+                                        InlineText::Id128 id) {
+  keys_.at(i).value.assign_with_id(value, id);
+  return *this;
+}
+
 const Key* ObjectPath::key(std::string_view name) const {
   for (const Key& k : keys_) {
     if (iequals(k.name, name)) return &k;

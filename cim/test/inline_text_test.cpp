@@ -4,6 +4,7 @@
 // keys. Run under the asan preset too (heap text, self-assignment, moves over heap text).
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -111,6 +112,24 @@ TEST(InlineText, AKeyWithAnIdentifierIsThePathItsTextSays) {
   EXPECT_FALSE(parsed->key("InstanceID")->value.id().has_value());  // text from the wire
   const ObjectPath copy = p;  // NOLINT(performance-unnecessary-copy-initialization)
   EXPECT_TRUE(copy.key("InstanceID")->value.id().has_value());
+}
+
+// A copy of a path with one key written again (decision 0139) is the path of the new text and
+// identifier; the other keys and the original are as they were; a key that is not there throws.
+TEST(InlineText, AKeyWrittenAgainIsThePathOfItsNewText) {
+  ObjectPath p("root\\virtualization\\v2", "Msvm_ComputerSystem");
+  p.add_key("CreationClassName", "Msvm_ComputerSystem");
+  p.add_key_with_id("Name", "5A1D7C1E-0000-4000-8000-000000000001",
+                    {0x5A1D7C1E00004000ULL, 0x8000000000000001ULL});
+  ObjectPath q = p;
+  q.set_key_with_id(1, "5A1D7C1E-0000-4000-8000-000000000002",
+                    {0x5A1D7C1E00004000ULL, 0x8000000000000002ULL});
+  EXPECT_EQ(q.key("Name")->value, "5A1D7C1E-0000-4000-8000-000000000002");
+  EXPECT_EQ(q.key("Name")->value.id()->lo, 0x8000000000000002ULL);
+  EXPECT_EQ(q.key("CreationClassName")->value, "Msvm_ComputerSystem");
+  EXPECT_EQ(p.key("Name")->value, "5A1D7C1E-0000-4000-8000-000000000001");
+  EXPECT_EQ(*ObjectPath::parse(q.to_string()), q);
+  EXPECT_THROW(q.set_key_with_id(2, "x", {}), std::out_of_range);
 }
 
 TEST(ObjectPath, AMovedFromPathHasNoKeys) {

@@ -359,6 +359,11 @@ struct Host::Impl {
   cim::ObjectPath path_of(const Node& node) const;
   // The same, built into `p` (empty: an instance's own path, decision 0112).
   void fill_path(const Node& node, cim::ObjectPath& p) const;
+  // For a node whose path is its kind's with a GUID in one key (a VM, a settings object or
+  // snapshot, a group, a collection, a job): writes the node's GUID into `p`, a path
+  // fill_path made for another node of that kind, and says true; false for other kinds
+  // (decision 0139: a listing copies its first path).
+  bool refill_guid_key(const Node& node, cim::ObjectPath& p) const;
   // The instance of `node` is made where it is returned (a result, a vector's new element),
   // so its values, which live inside it (decision 0106), are never moved: `into` is an empty
   // instance of its class over its layout's table (instance_class, instance_table), filled in

@@ -430,6 +430,30 @@ void Host::Impl::fill_path(const Node& node, ObjectPath& p) const {
   }
 }
 
+bool Host::Impl::refill_guid_key(const Node& node, ObjectPath& p) const {
+  // Where fill_path writes the GUID: the key's place among the path's keys, and its prefix.
+  std::size_t at = 0;
+  std::string_view prefix;
+  switch (node.kind) {
+    case NodeKind::kVm:
+      at = 1;  // after CreationClassName
+      break;
+    case NodeKind::kLiveVssd:
+    case NodeKind::kSnapshot:
+      prefix = kMicrosoftPrefix;
+      break;
+    case NodeKind::kGroup:
+    case NodeKind::kManagementGroup:
+    case NodeKind::kSnapshotCollection:
+    case NodeKind::kJob:
+      break;
+    default:
+      return false;
+  }
+  p.set_key_with_id(at, GuidText(node.id, prefix), {node.id.hi, node.id.lo});
+  return true;
+}
+
 bool Host::Impl::exists_visibly(const Node& n) const {
   switch (n.kind) {
     case NodeKind::kVm:

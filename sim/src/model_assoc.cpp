@@ -360,9 +360,21 @@ cim::Result<std::vector<ObjectPath>> Host::Impl::enumerate_names(std::string_vie
   auto st = each_instance(
       name_space, class_name,
       [&](const std::vector<Node>& nodes) {
+        // Nodes of one kind: the first path is made, and where only a GUID key tells the
+        // kind's paths apart, the others are copies of it with that key written again
+        // (decision 0139: a large host lists tens of thousands).
         out.reserve(out.size() + nodes.size());
-        for (const Node& n : nodes)
+        const std::size_t first = out.size();
+        bool copies = true;
+        for (const Node& n : nodes) {
+          if (copies && out.size() > first) {
+            out.push_back(out[first]);  // room reserved: the element copied stays put
+            if (refill_guid_key(n, out.back())) continue;
+            out.pop_back();
+            copies = false;
+          }
           fill_path(n, out.emplace_back());
+        }
       },
       [&](const AssocDef& def, const Node& a, const Node& b) {
         out.push_back(association_instance(def, a, b).path());

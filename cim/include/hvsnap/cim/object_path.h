@@ -63,6 +63,10 @@ class ObjectPath {
   ObjectPath& add_key(Name name, std::string_view value, KeyKind kind = KeyKind::kString);
   // A string key whose text its producer wrote from a 128-bit identifier (InlineText::id).
   ObjectPath& add_key_with_id(Name name, std::string_view value, InlineText::Id128 id);
+  // Rewrites the text of key `i` (which must exist), written from a 128-bit identifier: a
+  // provider that lists objects of one class copies one path and changes its GUID key
+  // (decision 0139).
+  ObjectPath& set_key_with_id(std::size_t i, std::string_view value, InlineText::Id128 id);
 
   // The key of that name (case-insensitive), or nullptr. The pointer, and views of a key's
   // text, are invalidated by moving or destroying the path (the first key lives inside it).
