@@ -34,9 +34,12 @@ inline int shard_sequences(const RunOptions& o) {
   const int first = shard_first(o);
   return o.sequences > first ? (o.sequences - first + shard_count(o) - 1) / shard_count(o) : 0;
 }
-inline std::uint64_t sequence_seed(const RunOptions& o, std::size_t t) {
-  const int j = shard_first(o) + static_cast<int>(t) * shard_count(o);
+// Sequence j of the run, whatever the shard.
+inline std::uint64_t run_sequence_seed(const RunOptions& o, int j) {
   return mix(mix(o.seed, 7777), static_cast<std::uint64_t>(j));
+}
+inline std::uint64_t sequence_seed(const RunOptions& o, std::size_t t) {
+  return run_sequence_seed(o, shard_first(o) + static_cast<int>(t) * shard_count(o));
 }
 
 inline const Finding* first_fail(const Findings& fs) {

@@ -36,7 +36,7 @@ void Suite::sequences() {
   // 0139).
   RunConfig run = o_.run;
   if (info_.caps.fresh_hosts)
-    run.fresh_host_collections = fresh_host_collections(make_, mix(mix(mix(o_.seed, 7777), 0), 1));
+    run.fresh_host_collections = fresh_host_collections(make_, mix(run_sequence_seed(o_, 0), 1));
   auto work = [&](std::size_t t, int w) {
     const std::uint64_t seed = seed_of(t);
     const std::vector<Step> steps = draw<std::vector<Step>>(generator, seed, max_steps);
