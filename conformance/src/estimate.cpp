@@ -17,11 +17,11 @@ namespace hvsnap::conformance {
 namespace {
 
 // Measured with bench/requests_bench.cpp against the served fake, seed 20261124 (decisions
-// 0070, 0084, 0094, 0108, 0109's correction, 0119): all requests of a core run divided by its
-// cases (388 pairwise: 29,417 requests; 2,248 exhaustive: 206,410), and the simulated time the
-// suite let pass per case.
-constexpr double kRequestsPerCasePairwise = 75.8;
-constexpr double kRequestsPerCaseExhaustive = 91.8;
+// 0070, 0084, 0094, 0108, 0109's correction, 0119, 0140): all requests of a core run divided by
+// its cases (388 pairwise: 26,244 requests; 2,248 exhaustive: 187,113), and the simulated time
+// the suite let pass per case.
+constexpr double kRequestsPerCasePairwise = 67.6;
+constexpr double kRequestsPerCaseExhaustive = 83.2;
 constexpr double kWaitMsPerCasePairwise = 4'900;
 constexpr double kWaitMsPerCaseExhaustive = 4'200;
 // The runner's fixed parts: a capability probe per power configuration and snapshot type

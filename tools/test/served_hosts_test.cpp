@@ -306,5 +306,60 @@ TEST(ServedHosts, ACertificationOnTwoHostsFindsTheSameAtOneAndTwoCasesAtATime) {
     fs::remove_all(p);
 }
 
+// Decision 0140: the suite's clock calls on a served fake ride on its other requests. What the
+// control answers without a request is exactly what a Now request would have answered, and an
+// advance is made, before the next request, by the amount given.
+TEST(ServedHosts, TheSuitesClockCallsRideOnItsRequestsAndSayWhatNowWould) {
+  Served s(1);
+  TargetOptions o;
+  o.seed = 1;
+  auto spec = make_target("wsman+" + s.server->endpoint(), o);
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  auto t = spec->factory(7);  // a Reset: a host whose clock follows the calls
+  ASSERT_TRUE(t.ok()) << t.status().to_string();
+  auto watch = client(s.server->endpoint());  // asks Now over the wire, folds nothing
+  const auto sent = [&] { return spec->requests_sent(); };
+  const auto vms = [&] {
+    return t->provider->enumerate_instances("root/virtualization/v2", "Msvm_ComputerSystem").ok();
+  };
+
+  std::uint64_t before = sent();
+  const std::int64_t at_reset = t->control->now_ms();
+  EXPECT_EQ(sent(), before) << "the Reset's answer told the clock";
+  EXPECT_EQ(at_reset, now(*watch));
+  ASSERT_TRUE(vms());  // a provider call moves the clock; its answer tells where to
+  before = sent();
+  const std::int64_t after_call = t->control->now_ms();
+  EXPECT_EQ(sent(), before);
+  EXPECT_GT(after_call, at_reset);
+  EXPECT_EQ(after_call, now(*watch));
+  auto asked = watch->invoke_control("Now", {});
+  ASSERT_TRUE(asked.ok());
+  const auto host_us = t->control->host_time_us();
+  ASSERT_TRUE(host_us.has_value());
+  EXPECT_EQ(*host_us / 1000, std::stoll(out_text(*asked, "EpochMilliseconds")) + after_call);
+
+  t->control->advance(5000);
+  EXPECT_EQ(sent(), before) << "the advance waits for the next request";
+  EXPECT_EQ(t->control->now_ms(), after_call + 5000);
+  EXPECT_EQ(now(*watch), after_call) << "and the served host has not moved yet";
+  ASSERT_TRUE(vms());
+  EXPECT_EQ(sent(), before + 1) << "the advance rode on that request";
+  const std::int64_t told = t->control->now_ms();
+  EXPECT_EQ(told, now(*watch));
+  EXPECT_GT(told, after_call + 5000) << "the advance, then the call's own move";
+  EXPECT_EQ(spec->control_folded(), 6U) << "six clock calls, none a request";
+
+  // A clock that real time moves is never told (decision 0031): every clock call is then a
+  // request, as with a fake that does not know the extension.
+  Served wall(1);
+  auto plain = client(wall.server->endpoint());
+  plain->fold_clock(true);
+  ASSERT_TRUE(plain->enumerate_instances("root/virtualization/v2", "Msvm_ComputerSystem").ok());
+  EXPECT_FALSE(plain->told_clock().has_value());
+  ASSERT_TRUE(plain->invoke_control("Reset", reset(3)).ok());
+  EXPECT_TRUE(plain->told_clock().has_value()) << "a Reset's host follows the calls";
+}
+
 }  // namespace
 }  // namespace hvsnap::tools

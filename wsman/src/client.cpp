@@ -154,11 +154,30 @@ cim::Result<std::string> Client::post(const std::string& body, int& http_status)
   return response;
 }
 
+void Client::advance_with_next(std::int64_t ms) {
+  const std::lock_guard lock(clock_mu_);
+  pending_advance_ms_ += ms;
+  if (told_) told_->ms += ms;
+}
+
+std::optional<ToldClock> Client::told_clock() const {
+  const std::lock_guard lock(clock_mu_);
+  return told_;
+}
+
 cim::Result<Response> Client::send(Request r) {
   const std::uint64_t n = ++counter_;
   r.to = options_.endpoint;
   if (r.max_envelope_size == 0) r.max_envelope_size = options_.max_envelope_size;
   r.message_id = new_uuid(n);
+  const bool fold = fold_clock_.load();
+  if (fold) {
+    // The clock is unknown until this request's answer tells it (decision 0140).
+    const std::lock_guard lock(clock_mu_);
+    r.tell_clock = true;
+    r.advance_first_ms = std::exchange(pending_advance_ms_, 0);
+    told_.reset();
+  }
   const std::string body = write_request(r);
   int status = 0;
   auto raw = post(body, status);
@@ -189,6 +208,10 @@ cim::Result<Response> Client::send(Request r) {
         fmt::format("{}: HTTP {}: {}", options_.endpoint, status, parsed.status().message()));
   if (status != 200 && !parsed->fault) {
     return cim::failed(fmt::format("{}: HTTP {} without a SOAP fault", options_.endpoint, status));
+  }
+  if (fold && parsed->clock) {
+    const std::lock_guard lock(clock_mu_);
+    told_ = parsed->clock;
   }
   return parsed;
 }

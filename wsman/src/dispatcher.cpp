@@ -169,6 +169,42 @@ Dispatcher::Reply Dispatcher::handle(std::string_view envelope, std::string_view
   if (auto* f = std::get_if<Fault>(&parsed))
     return {f->http_status, write_fault(*f, f->relates_to, next_message_id())};
   const Request& r = std::get<Request>(parsed);
+  Reply reply = answer(r, client);
+  if (r.tell_clock) tell_clock(reply.body);
+  return reply;
+}
+
+// The control extension's clock riding on a request (decision 0140): an advance before it.
+std::optional<Fault> Dispatcher::advance_first(const Request& r) {
+  if (r.advance_first_ms <= 0) return std::nullopt;
+  if (control_ == nullptr) {
+    return faults::invalid_header(
+        "h:AdvanceFirst needs hvsnap's control extension, which this service does not serve");
+  }
+  auto advanced = control_->invoke(
+      "Advance", {{cim::Name("Milliseconds"), cim::Value::sint64(r.advance_first_ms)}});
+  if (!advanced.ok()) return provider_fault(advanced.status());
+  return std::nullopt;
+}
+
+// … and the clock after it, as an h:Clock header of the answer (none without the extension,
+// or while it has no clock to tell: a host slot before its first Reset).
+void Dispatcher::tell_clock(std::string& body) {
+  if (control_ == nullptr) return;
+  auto now = control_->invoke("Now", {});
+  if (!now.ok()) return;
+  const cim::Value* ms = cim::find(now->out, "Milliseconds");
+  if (ms == nullptr || !ms->as_int()) return;
+  // A clock that real time moves (decision 0031) is not told: it moves between requests.
+  const cim::Value* mode = cim::find(now->out, "Clock");
+  if (mode != nullptr && mode->as_string() != std::optional<std::string_view>("calls")) return;
+  ToldClock c{*ms->as_int(), std::nullopt};
+  if (const cim::Value* e = cim::find(now->out, "EpochMilliseconds"); e != nullptr)
+    c.epoch_ms = e->as_int();
+  add_told_clock(body, c);
+}
+
+Dispatcher::Reply Dispatcher::answer(const Request& r, std::string_view client) {
   Response resp;
   if (r.op != Operation::kIdentify && r.max_envelope_size != 0 &&
       r.max_envelope_size < options_.min_max_envelope) {
@@ -177,6 +213,8 @@ Dispatcher::Reply Dispatcher::handle(std::string_view envelope, std::string_view
                     "allows",
                     r.max_envelope_size, options_.min_max_envelope));
     resp.fault->detail = std::string(fault_detail::kMinimumEnvelopeLimit);
+  } else if (auto f = advance_first(r)) {
+    resp.fault = std::move(f);
   } else {
     const auto start = std::chrono::steady_clock::now();
     switch (r.op) {

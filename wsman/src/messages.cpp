@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 #include "hvsnap/cim/schema.h"
 #include "hvsnap/cim/text.h"
 #include "hvsnap/wsman/uris.h"
@@ -331,6 +333,29 @@ bool is_xsd_integer(std::string_view text, bool allow_negative) {
   return true;
 }
 
+namespace {
+
+// A whole number in decimal, as the control extension writes it (h:Clock); nullopt otherwise.
+std::optional<std::int64_t> whole_number(std::string_view text) {
+  std::int64_t n = 0;
+  const char* end = text.data() + text.size();
+  if (text.empty() || std::from_chars(text.data(), end, n).ptr != end) return std::nullopt;
+  return n;
+}
+
+// A served fake's clock (h:Clock, decision 0140); an unreadable one is as good as none.
+std::optional<ToldClock> told_clock(pugi::xml_node header) {
+  pugi::xml_node c = xml::child(header, uri::kControl, "Clock");
+  if (!c) return std::nullopt;
+  const auto ms = whole_number(xml::trimmed_text(c));
+  if (!ms) return std::nullopt;
+  ToldClock told{*ms, std::nullopt};
+  if (pugi::xml_attribute e = c.attribute("Epoch")) told.epoch_ms = whole_number(e.value());
+  return told;
+}
+
+}  // namespace
+
 cim::Result<Response> parse_response(std::string_view text, const ParseLimits& limits) {
   Loaded m;
   if (auto f = load(text, limits, m, false))
@@ -340,6 +365,7 @@ cim::Result<Response> parse_response(std::string_view text, const ParseLimits& l
   if (m.header) {
     r.action = xml::trimmed_text(xml::child(m.header, uri::kAddressing, "Action"));
     r.relates_to = xml::trimmed_text(xml::child(m.header, uri::kAddressing, "RelatesTo"));
+    r.clock = told_clock(m.header);
   }
   pugi::xml_node payload = xml::first_element(m.body);
   if (payload && xml::is(payload, uri::kSoap, "Fault")) {

@@ -122,6 +122,7 @@ bool known_header(std::string_view ns, std::string_view l) {
     return l == "DataLocale" || l == "SessionId" || l == "OperationID" || l == "SequenceId" ||
            l == "SessionIdentifier";
   }
+  if (ns == uri::kControl) return l == "AdvanceFirst" || l == "TellClock";  // decision 0140
   return false;
 }
 
@@ -237,6 +238,17 @@ std::optional<Fault> read_headers(Request& r, const Headers& header) {
     }
     r.operation_timeout_ms = *ms;
   }
+  // The control extension's headers (decision 0140); a served fake acts on them, anything
+  // else ignores them (none is sent marked mustUnderstand).
+  if (pugi::xml_node adv = header_child(header, uri::kControl, "AdvanceFirst")) {
+    const std::string t = xml::trimmed_text(adv);
+    if (!is_xsd_integer(t, false) || t.size() > 15) {
+      return faults::invalid_header(
+          fmt::format("h:AdvanceFirst '{}' is not a number of milliseconds (0 to 15 digits)", t));
+    }
+    r.advance_first_ms = std::stoll(t[0] == '+' ? t.substr(1) : t);
+  }
+  r.tell_clock = header_child(header, uri::kControl, "TellClock") != nullptr;
   if (pugi::xml_node options = header_child(header, uri::kWsman, "OptionSet")) {
     for (pugi::xml_node o = options.first_child(); o; o = o.next_sibling()) {
       if (o.type() != pugi::node_element) continue;

@@ -247,6 +247,11 @@ std::string write_request(const Request& r) {
                      r.max_envelope_size ? r.max_envelope_size : 512000);
   element(out, "a:MessageID", r.message_id);
   out += "<w:OperationTimeout>PT60.000S</w:OperationTimeout>"sv;
+  if (r.advance_first_ms > 0) {
+    out += fmt::format("<h:AdvanceFirst xmlns:h=\"{}\">{}</h:AdvanceFirst>", uri::kControl,
+                       r.advance_first_ms);
+  }
+  if (r.tell_clock) out += fmt::format("<h:TellClock xmlns:h=\"{}\"/>", uri::kControl);
   if (r.op == Operation::kGet || r.op == Operation::kInvoke) write_selectors(out, r.target);
   out += "</s:Header><s:Body>"sv;
   switch (r.op) {
@@ -318,6 +323,15 @@ std::string write_request(const Request& r) {
   }
   out += "</s:Body></s:Envelope>"sv;
   return out;
+}
+
+void add_told_clock(std::string& envelope, const ToldClock& clock) {
+  const std::size_t end = envelope.find("</s:Header>"sv);
+  if (end == std::string::npos) return;  // every envelope this service writes has a header
+  std::string h = fmt::format("<h:Clock xmlns:h=\"{}\"", uri::kControl);
+  if (clock.epoch_ms) h += fmt::format(" Epoch=\"{}\"", *clock.epoch_ms);
+  h += fmt::format(">{}</h:Clock>", clock.ms);
+  envelope.insert(end, h);
 }
 
 std::string write_response(const Request& r, const Response& resp, std::string_view message_id) {

@@ -203,6 +203,108 @@ INSTANTIATE_TEST_SUITE_P(
                    "InvalidResourceURI", ""}),
     [](const auto& param_info) { return param_info.param.name; });
 
+// ---------------------------------------------------------------- the control extension's clock
+
+// A control extension whose clock moves only by Advance (decision 0140), recording the calls.
+struct CallsClock final : ControlHandler {
+  std::int64_t ms = 1000;
+  std::string mode = "calls";
+  std::vector<std::string> calls;
+  cim::Result<cim::MethodResult> invoke(std::string_view method,
+                                        const cim::PropertyList& in) override {
+    calls.emplace_back(method);
+    cim::MethodResult out;
+    if (method == "Advance") {
+      const auto by = cim::find(in, "Milliseconds")->as_int().value_or(0);
+      if (by > 1'000'000) return cim::invalid_parameter("too far");
+      ms += by;
+    }
+    out.out.push_back({cim::Name("Milliseconds"), cim::Value::sint64(ms)});
+    out.out.push_back({cim::Name("EpochMilliseconds"), cim::Value::sint64(1'700'000'000'000)});
+    out.out.push_back({cim::Name("Clock"), cim::Value::string(mode)});
+    return out;
+  }
+};
+
+constexpr std::string_view kAdvance250 =
+    "<h:AdvanceFirst xmlns:h=\"urn:hvsnap:wsman:control\">250</h:AdvanceFirst>";
+constexpr std::string_view kTellClock = "<h:TellClock xmlns:h=\"urn:hvsnap:wsman:control\"/>";
+
+TEST(WsmanControlClock, AnAdvanceRidesOnARequestAndTheAnswerTellsTheClockAfterIt) {
+  Fixture f(1);
+  auto clock = std::make_shared<CallsClock>();
+  Dispatcher d(f.provider, clock);
+  const std::string headers =
+      std::string(kGetVm0Selectors) + std::string(kAdvance250) + std::string(kTellClock);
+  auto answer = parse_response(d.handle(envelope(kActGet, kCsUri, headers, "")).body);
+  ASSERT_TRUE(answer.ok()) << answer.status().to_string();
+  ASSERT_FALSE(answer->fault) << answer->fault->to_string();
+  EXPECT_EQ(answer->items.size(), 1U) << "the request itself is answered";
+  EXPECT_EQ(clock->calls, (std::vector<std::string>{"Advance", "Now"}));
+  ASSERT_TRUE(answer->clock.has_value());
+  EXPECT_EQ(answer->clock->ms, 1250);
+  EXPECT_EQ(answer->clock->epoch_ms, 1'700'000'000'000);
+  // A fault is answered with the clock too; an advance the control refuses is the fault.
+  auto refused = parse_response(
+      d.handle(envelope(kActGet, kCsUri,
+                        std::string(kGetVm0Selectors) +
+                            "<h:AdvanceFirst xmlns:h=\"urn:hvsnap:wsman:control\">2000000"
+                            "</h:AdvanceFirst>" +
+                            std::string(kTellClock),
+                        ""))
+          .body);
+  ASSERT_TRUE(refused.ok() && refused->fault);
+  EXPECT_NE(refused->fault->to_string().find("too far"), std::string::npos);
+  ASSERT_TRUE(refused->clock.has_value());
+  EXPECT_EQ(refused->clock->ms, 1250) << "the refused advance did not move the clock";
+  // Not asked, not told; a clock real time moves is never told (decision 0031).
+  EXPECT_FALSE(parse_response(d.handle(envelope(kActGet, kCsUri, kGetVm0Selectors, "")).body)
+                   ->clock.has_value());
+  clock->mode = "wall";
+  EXPECT_FALSE(
+      parse_response(d.handle(envelope(kActGet, kCsUri, headers, "")).body)->clock.has_value());
+}
+
+TEST(WsmanControlClock, WithoutTheExtensionAnAdvanceIsRefusedAndNoClockIsTold) {
+  Fixture f(1);  // no control handler, as for anything but the fake
+  const Fault f1 = f.fault_of(
+      envelope(kActGet, kCsUri, std::string(kGetVm0Selectors) + std::string(kAdvance250), ""));
+  EXPECT_EQ(f1.subcode, "InvalidMessageInformationHeader");
+  EXPECT_NE(f1.reason.find("h:AdvanceFirst needs hvsnap's control extension"), std::string::npos);
+  Response told = f.call(
+      envelope(kActGet, kCsUri, std::string(kGetVm0Selectors) + std::string(kTellClock), ""));
+  EXPECT_FALSE(told.fault);
+  EXPECT_FALSE(told.clock.has_value());
+  const Fault bad = f.fault_of(
+      envelope(kActGet, kCsUri,
+               std::string(kGetVm0Selectors) +
+                   "<h:AdvanceFirst xmlns:h=\"urn:hvsnap:wsman:control\">-5</h:AdvanceFirst>",
+               ""));
+  EXPECT_EQ(bad.subcode, "InvalidMessageInformationHeader");
+  EXPECT_NE(bad.reason.find("h:AdvanceFirst '-5'"), std::string::npos);
+}
+
+TEST(WsmanControlClock, AClientsRequestCarriesTheHeadersItWasGiven) {
+  Request r;
+  r.op = Operation::kEnumerate;
+  r.action = std::string(uri::kActionEnumerate);
+  r.resource_uri = std::string(kCsUri);
+  r.message_id = "uuid:00000000-0000-0000-0000-000000000001";
+  r.advance_first_ms = 750;
+  r.tell_clock = true;
+  auto parsed = parse_request(write_request(r));
+  ASSERT_TRUE(std::holds_alternative<Request>(parsed))
+      << std::get<Fault>(parsed).to_string() << "\n"
+      << write_request(r);
+  EXPECT_EQ(std::get<Request>(parsed).advance_first_ms, 750);
+  EXPECT_TRUE(std::get<Request>(parsed).tell_clock);
+  r.advance_first_ms = 0;
+  r.tell_clock = false;
+  const std::string plain = write_request(r);
+  EXPECT_EQ(plain.find("urn:hvsnap:wsman:control"), std::string::npos)
+      << "nothing of the extension unless asked";
+}
+
 // ---------------------------------------------------------------- faults
 
 TEST(WsmanFaults, TheTableIsIndexedByKindAndPairsCodesAsWindowsDoes) {

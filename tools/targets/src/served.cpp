@@ -232,6 +232,11 @@ cim::Result<cim::MethodResult> ServedFake::invoke(std::string_view method,
       out.out.push_back(
           {cim::Name("EpochMilliseconds"), cim::Value::sint64(*host_us / 1000 - now)});
     }
+    // Whether only calls and Advances move it: then the clock an answer tells (h:Clock,
+    // decision 0140) is still the clock at the next request.
+    std::lock_guard lock(mu_);
+    out.out.push_back({cim::Name("Clock"),
+                       cim::Value::string(clock_.mode == ServedClock::kWall ? "wall" : "calls")});
     return out;
   }
   if (method == "SetVmAttributes") {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "hvsnap/cim/file.h"
+#include "hvsnap/tools/served.h"
 #include "hvsnap/tools/targets.h"
 #include "hvsnap/wsman/client.h"
 #include "hvsnap/wsman/server.h"
@@ -23,12 +24,28 @@ namespace {
 // The suite's control interface, forwarded to a served fake's control extension.
 class RemoteControl final : public conformance::TargetControl {
  public:
-  explicit RemoteControl(std::shared_ptr<wsman::Client> client) : client_(std::move(client)) {}
+  explicit RemoteControl(std::shared_ptr<wsman::Client> client) : client_(std::move(client)) {
+    client_->fold_clock(true);
+  }
 
+  // The served fake tells its clock with every answer and takes an advance with the next
+  // request (decision 0140): what a request would have asked is answered from there, once
+  // its answers showed it does (an older fake does not tell it: every call is then a request).
   void advance(std::int64_t ms) override {
+    if (const auto told = client_->told_clock();
+        told && ms >= 0 && ms <= kMaxAdvanceMs && ms <= kMaxClockMs - told->ms) {
+      client_->advance_with_next(ms);
+      client_->note_folded();
+      return;
+    }
     (void)client_->invoke_control("Advance", {{cim::Name("Milliseconds"), cim::Value::sint64(ms)}});
   }
   std::int64_t now_ms() const override {
+    if (const auto told = client_->told_clock()) {
+      if (told->epoch_ms) epoch_ms_ = told->epoch_ms;
+      client_->note_folded();
+      return told->ms;
+    }
     auto r = client_->invoke_control("Now", {});
     if (!r.ok()) return -1;
     if (const cim::Value* e = cim::find(r->out, "EpochMilliseconds"); e != nullptr && e->as_int())
@@ -145,11 +162,12 @@ class HostSlots final : public std::enable_shared_from_this<HostSlots> {
                                caps, uri, identity};
   }
 
-  std::uint64_t requests_sent() {
+  // A sum over the slots' clients (every request, or every clock call folded).
+  std::uint64_t sum(std::uint64_t (wsman::Client::*count)() const) {
     std::lock_guard lock(mu_);
     std::uint64_t n = 0;
     for (const Slot& s : slots_)
-      n += s.client == nullptr ? 0 : s.client->requests_sent();
+      n += s.client == nullptr ? 0 : (s.client.get()->*count)();
     return n;
   }
 
@@ -218,6 +236,7 @@ void served_factory(TargetSpec& spec, const cim::MethodResult& described,
                     const wsman::ClientOptions& co, const std::shared_ptr<wsman::Client>& client,
                     std::uint64_t seed) {
   spec.requests_sent = [client] { return client->requests_sent(); };
+  spec.control_folded = [client] { return client->control_folded(); };
   // Only from slot 0's endpoint ending in /wsman: given a slot's own path (or another form),
   // the cases run one at a time on that one host.
   const auto hosts = out_uint(described, "Hosts");
@@ -226,7 +245,8 @@ void served_factory(TargetSpec& spec, const cim::MethodResult& described,
     spec.caps.concurrent_cases = true;
     spec.max_concurrent_cases = static_cast<unsigned>(std::min<std::uint64_t>(*hosts, 64));
     auto slots = std::make_shared<HostSlots>(co, client, spec.max_concurrent_cases);
-    spec.requests_sent = [slots] { return slots->requests_sent(); };
+    spec.requests_sent = [slots] { return slots->sum(&wsman::Client::requests_sent); };
+    spec.control_folded = [slots] { return slots->sum(&wsman::Client::control_folded); };
     spec.factory = [slots, caps = spec.caps, uri = spec.uri, identity = spec.identity,
                     seed](std::uint64_t case_seed) {
       return slots->lease({{cim::Name("RunSeed"), cim::Value::uint64(seed)},

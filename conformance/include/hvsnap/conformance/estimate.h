@@ -1,8 +1,8 @@
 // What a certification run will cost before it starts (a live run prints it): how many requests
 // the suite makes and how long they and its waits take, for the chosen coverage and profile.
 // The figures per case, per sequence step and per concurrent round were measured against the
-// served fake (bench/requests_bench.cpp, decisions 0070, 0084, 0094); a live host answers the same
-// requests, but its own clock, not an advance of the fake's, decides how long its jobs and VM
+// served fake (bench/requests_bench.cpp, decisions 0070, 0084, 0094, 0140); a live host answers the
+// same requests, but its own clock, not an advance of the fake's, decides how long its jobs and VM
 // starts last.
 #pragma once
 
@@ -19,9 +19,9 @@ struct CostModel {
   double requests_per_matrix_case = 0;  // 0: the measured figure for the options' coverage
   // A sequence step (its share of the sequence's set-up and end check included) and a
   // concurrent round: measured as requests_bench's BM_ServedCertify/5 - /0 and /2 - /5 (seed
-  // 20261124, 30 sequences of 372 steps, 3 rounds; decision 0135).
-  double requests_per_sequence_step = 47.3;
-  double requests_per_parallel_round = 249;
+  // 20261124, 30 sequences of 372 steps, 3 rounds; decisions 0135, 0140).
+  double requests_per_sequence_step = 37.4;
+  double requests_per_parallel_round = 129;
   // Time a case waits for the target (VM starts, jobs): the simulated time the suite lets pass
   // on the fake, which a live host spends in real time. 0: the measured figure.
   double wait_ms_per_case = 0;

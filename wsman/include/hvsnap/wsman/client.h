@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -96,6 +97,21 @@ class Client final : public cim::Provider {
   // control call): what a benchmark counts the wire traffic by.
   std::uint64_t requests_sent() const { return counter_.load(); }
 
+  // A served fake's clock riding on the requests (decision 0140); the target turns it on only
+  // for a fake whose clock moves with its calls alone. Every request then asks for the clock
+  // after it (h:TellClock), and the advances given to advance_with_next go with the next
+  // request (h:AdvanceFirst), made before it is answered.
+  void fold_clock(bool on) { fold_clock_.store(on); }
+  bool folds_clock() const { return fold_clock_.load(); }
+  void advance_with_next(std::int64_t ms);
+  // The clock the latest answer told, moved by the advances given since; nullopt when the
+  // latest request got no answer that told it.
+  std::optional<ToldClock> told_clock() const;
+  // Control calls a target answered from the told clock instead of a request (what a
+  // benchmark sets against the calls it counted).
+  void note_folded() { ++folded_; }
+  std::uint64_t control_folded() const { return folded_.load(); }
+
   struct Pool;
 
  private:
@@ -113,6 +129,11 @@ class Client final : public cim::Provider {
   ClientOptions options_;
   std::unique_ptr<Pool> pool_;
   std::atomic<std::uint64_t> counter_{0};
+  std::atomic<bool> fold_clock_{false};
+  std::atomic<std::uint64_t> folded_{0};
+  mutable std::mutex clock_mu_;
+  std::int64_t pending_advance_ms_ = 0;  // under clock_mu_
+  std::optional<ToldClock> told_;        // under clock_mu_
   std::mutex services_mu_;
   std::map<std::string, cim::ObjectPath> services_;
   void note(std::vector<cim::WireProblem> problems);

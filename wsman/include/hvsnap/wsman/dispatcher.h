@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -78,6 +79,9 @@ class Dispatcher {
     std::chrono::steady_clock::time_point expires;
   };
 
+  Reply answer(const Request& r, std::string_view client);
+  std::optional<Fault> advance_first(const Request& r);
+  void tell_clock(std::string& body);
   Response get(const Request& r);
   Response enumerate(const Request& r, std::string_view client);
   Response pull(const Request& r, std::string_view client);

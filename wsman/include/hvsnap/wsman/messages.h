@@ -183,6 +183,11 @@ struct Request {
   std::int64_t operation_timeout_ms = -1;  // w:OperationTimeout; -1: not given
   std::int64_t max_time_ms = -1;           // wsen:MaxTime of a Pull; -1: not given
   std::string locale;                      // w:Locale/@xml:lang ("" when not given)
+  // hvsnap's control extension riding on any request to a served fake (decision 0140):
+  // h:AdvanceFirst, simulated milliseconds to advance its clock by before the request is
+  // answered (0: not given); h:TellClock, answer with the clock after it (h:Clock).
+  std::int64_t advance_first_ms = 0;
+  bool tell_clock = false;
 };
 
 struct ParseLimits {
@@ -204,6 +209,13 @@ struct Item {
   std::optional<cim::ObjectPath> epr;
 };
 
+// A served fake's simulated clock as its answer tells it (h:Clock, decision 0140): the
+// milliseconds since the host began, and where that zero is on the host's UTC clock.
+struct ToldClock {
+  std::int64_t ms = 0;
+  std::optional<std::int64_t> epoch_ms;
+};
+
 struct Response {
   std::string action;
   std::string xml_lang;  // the envelope's xml:lang ("" when absent)
@@ -221,6 +233,8 @@ struct Response {
   // Client side: the values whose form broke their CIM type's WS-Man lexical form (DSP0230),
   // each read as well as it could be (contract CS-READ-1, decision 0060).
   std::vector<cim::WireProblem> wire_problems;
+  // Client side: the served fake's clock after this request (h:Clock), when it told it.
+  std::optional<ToldClock> clock;
 };
 
 // One item of an Enumerate/Pull batch as the response carries it.
@@ -228,6 +242,8 @@ std::string item_xml(const Item& item);
 // The fault's relates_to when set, else the given one.
 // A server's envelope answering `r` (the MessageID of the response is `message_id`).
 std::string write_response(const Request& r, const Response& resp, std::string_view message_id);
+// `clock` as an h:Clock header added to a written envelope (decision 0140).
+void add_told_clock(std::string& envelope, const ToldClock& clock);
 // A fault envelope (`relates_to` may be empty when the request could not be read).
 std::string write_fault(const Fault& f, std::string_view relates_to, std::string_view message_id);
 // A response envelope, as a client reads it; a Status only for envelopes it cannot read.

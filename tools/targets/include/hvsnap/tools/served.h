@@ -23,7 +23,9 @@
 //   Advance(Milliseconds)                       -> Milliseconds (the clock after); at most
 //                                                  kMaxAdvanceMs, and the clock stays below
 //                                                  kMaxClockMs (else InvalidParameter)
-//   Now                                         -> Milliseconds
+//   Now                                         -> Milliseconds, EpochMilliseconds, Clock
+// Any request may carry h:AdvanceFirst (milliseconds to Advance by first) and h:TellClock
+// (answer with h:Clock, the clock after it, when it moves with calls alone): decision 0140.
 //   SetVmAttributes(Vm, Disks[], GuestVss, CheckpointLimit)
 //   SetFaultsEnabled(Enabled)
 // Every method answers ReturnValue 0, or a CIM status (InvalidParameter, NotFound) as a fault;

@@ -63,6 +63,8 @@ struct TargetSpec {
   unsigned max_concurrent_cases = 0;
   // WS-Man targets: the messages sent so far over every connection the target opened.
   std::function<std::uint64_t()> requests_sent;
+  // … and the clock calls a served fake's control answered without one (decision 0140).
+  std::function<std::uint64_t()> control_folded;
 };
 
 cim::Result<TargetSpec> make_target(std::string_view uri, const TargetOptions& options);
