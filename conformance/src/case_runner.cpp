@@ -144,6 +144,13 @@ Called call_and_observe(Client& cl, const cim::PropertyList& in, const model::Sc
 model::Judgement judge_and_record(Client& cl, const RunConfig& cfg, const model::Expectation& e,
                                   model::Observation& o, const cim::PropertyList& in) {
   complete_observation(cl.provider(), e.classes.c == CClass::kMgmt, o);
+  // What the judgement's own reads (and any since the view after the call) broke of the
+  // wire's forms: this call's, judged and recorded with it, not left on the connection for
+  // whichever case uses it next (decision 0141).
+  for (auto& w : cl.provider().take_wire_problems()) {
+    o.wire.push_back(
+        {"read1.lexical-form", fmt::format("{}: {}", std::move(w.where), std::move(w.what))});
+  }
   model::Judgement j = model::judge(e, o);
   if (cfg.record) {
     JudgedCall call;

@@ -41,8 +41,8 @@ fs::path temp(const std::string& name) {
 // A served fake of `hosts` slots on a free loopback port, as `hvsnap serve --hosts` serves it.
 struct Served {
   std::unique_ptr<wsman::Server> server;
-  explicit Served(std::uint32_t hosts) {
-    auto fake = ServedFake::create("sim:", TargetOptions{}, ServedClock::kWall, hosts);
+  explicit Served(std::uint32_t hosts, std::string uri = "sim:") {
+    auto fake = ServedFake::create(std::move(uri), TargetOptions{}, ServedClock::kWall, hosts);
     EXPECT_TRUE(fake.ok()) << fake.status().to_string();
     wsman::ServerOptions so;
     so.port = 0;
@@ -303,6 +303,32 @@ TEST(ServedHosts, ACertificationOnTwoHostsFindsTheSameAtOneAndTwoCasesAtATime) {
   EXPECT_TRUE(fs::is_directory(record / "judged"));
   EXPECT_EQ(hvsnap({"verify", parallel.string()}).code, kExitCertified);
   for (const auto& p : {one, serial, parallel, record, at_slot})
+    fs::remove_all(p);
+}
+
+// Decision 0141: a fake that breaks the wire finds the same at one case and at two cases at a
+// time. Before, a case's reads after its last view (the judgement's Gets) left their wire
+// problems to whichever case used the connection next, and the first case on each host slot's
+// connection looked up the services, moving its host's clock: both depend on timing at -j 2.
+TEST(ServedHosts, AWireBrokenFakeFindsTheSameAtOneAndTwoCasesAtATime) {
+  Served s(2, "sim+mutant:datetime-as-dmtf");
+  const fs::path serial = temp("wire-j1"), parallel = temp("wire-j2");
+  auto failures = [&](const fs::path& out, const char* jobs) {
+    const Outcome r =
+        hvsnap({"certify", "--target", "wsman+" + s.at("/wsman"), "--out", out.string(), "--seed",
+                "20261124", "--profile", "core", "-q", "-j", jobs});
+    EXPECT_EQ(r.code, kExitFailures) << r.out << r.err;
+    std::ifstream in(out / "result.json");
+    nlohmann::json j = nlohmann::json::parse(in);
+    for (auto& f : j["failures"])
+      f.erase("seconds-to-find");  // wall time
+    return j["failures"];
+  };
+  const nlohmann::json one = failures(serial, "1");
+  const nlohmann::json two = failures(parallel, "2");
+  EXPECT_GE(one.size(), 5U) << "the mutant is found in several cases";
+  EXPECT_EQ(one, two) << nlohmann::json::diff(one, two).dump();
+  for (const auto& p : {serial, parallel})
     fs::remove_all(p);
 }
 

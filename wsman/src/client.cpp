@@ -414,6 +414,22 @@ cim::Result<cim::ObjectPath> Client::instance_of(const cim::ObjectPath& object) 
   return p;
 }
 
+cim::ObjectPath Client::find_service(const cim::ObjectPath& keyless) {
+  auto found = instance_of(keyless);
+  return found.ok() ? std::move(found).value() : keyless;
+}
+
+void Client::adopt_services(const Client& other) {
+  if (&other == this) return;
+  std::map<std::string, cim::ObjectPath> theirs;
+  {
+    std::lock_guard lock(other.services_mu_);
+    theirs = other.services_;
+  }
+  std::lock_guard lock(services_mu_);
+  services_.merge(theirs);
+}
+
 cim::Result<cim::MethodResult> Client::invoke_method(const cim::ObjectPath& object,
                                                      std::string_view method,
                                                      const cim::PropertyList& in) {

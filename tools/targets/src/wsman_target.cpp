@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "hvsnap/cim/file.h"
+#include "hvsnap/cim/names.h"
 #include "hvsnap/tools/served.h"
 #include "hvsnap/tools/targets.h"
 #include "hvsnap/wsman/client.h"
@@ -139,6 +140,7 @@ class HostSlots final : public std::enable_shared_from_this<HostSlots> {
         if (!co.record_dir.empty()) co.record_dir += fmt::format("/host-{}", k);
         auto made = wsman::Client::create(co);
         if (!made.ok()) return made.status();
+        (*made)->adopt_services(*slots_[0].client);  // found before the cases (decision 0141)
         auto described = (*made)->invoke_control("Describe", {});
         if (!described.ok()) return described.status();
         if (out_slot(*described) != std::optional<std::uint64_t>(k)) {
@@ -157,6 +159,7 @@ class HostSlots final : public std::enable_shared_from_this<HostSlots> {
     const Slot& s = slots_[k];  // the vector never grows: the reference stays valid
     auto reset_result = s.client->invoke_control("Reset", reset);
     if (!reset_result.ok()) return reset_result.status();
+    (void)s.client->take_wire_problems();  // the last lease's, not this case's (decision 0141)
     return conformance::Target{std::shared_ptr<cim::Provider>(held, s.client.get()),
                                std::shared_ptr<conformance::TargetControl>(held, s.control.get()),
                                caps, uri, identity};
@@ -237,6 +240,14 @@ void served_factory(TargetSpec& spec, const cim::MethodResult& described,
                     std::uint64_t seed) {
   spec.requests_sent = [client] { return client->requests_sent(); };
   spec.control_folded = [client] { return client->control_folded(); };
+  // The services the suite invokes, found now on the host served before any Reset: found by a
+  // case instead, the lookup would move that case's clock, and at -j above 1 which case first
+  // uses each host slot's connection depends on timing (decision 0141).
+  for (const std::string_view cls : {cim::names::kVsms, cim::names::kCollectionManagementService,
+                                     cim::names::kCollectionSnapshotService}) {
+    (void)client->find_service(
+        cim::ObjectPath(cim::Name::borrow(cim::names::kNamespace), cim::Name(cls)));
+  }
   // Only from slot 0's endpoint ending in /wsman: given a slot's own path (or another form),
   // the cases run one at a time on that one host.
   const auto hosts = out_uint(described, "Hosts");
@@ -262,6 +273,7 @@ void served_factory(TargetSpec& spec, const cim::MethodResult& described,
         client->invoke_control("Reset", {{cim::Name("RunSeed"), cim::Value::uint64(seed)},
                                          {cim::Name("CaseSeed"), cim::Value::uint64(case_seed)}});
     if (!reset.ok()) return reset.status();
+    (void)client->take_wire_problems();  // the last case's, not this one's (decision 0141)
     return conformance::Target{client, control, caps, uri, identity};
   };
 }

@@ -82,6 +82,14 @@ class Client final : public cim::Provider {
   std::vector<cim::WireProblem> take_wire_problems() override;
   static constexpr std::size_t kMaxWireProblems = 64;
 
+  // The path of a singleton service (a keyless path of its class), found now and kept, as an
+  // Invoke on the keyless path finds it the first time; the path unchanged when the host does
+  // not have exactly one. A served fake's target finds the suite's services before its cases
+  // (decision 0141): the lookup is an Enumerate, which moves the clock of the host it reads.
+  cim::ObjectPath find_service(const cim::ObjectPath& keyless);
+  // Takes the services another client found (the host slots of one served fake serve the same).
+  void adopt_services(const Client& other);
+
   // WS-Man Identify: "vendor version".
   cim::Result<std::string> identify();
   // hvsnap's control extension (a served fake only; NotFound elsewhere).
@@ -134,7 +142,7 @@ class Client final : public cim::Provider {
   mutable std::mutex clock_mu_;
   std::int64_t pending_advance_ms_ = 0;  // under clock_mu_
   std::optional<ToldClock> told_;        // under clock_mu_
-  std::mutex services_mu_;
+  mutable std::mutex services_mu_;
   std::map<std::string, cim::ObjectPath> services_;
   void note(std::vector<cim::WireProblem> problems);
   std::mutex problems_mu_;
