@@ -7,6 +7,9 @@
 # view before a call, CreateSnapshot, its job's polls, the view after it, the judgement's reads.
 # The first CreateSnapshot of a case is the sentinel's set-up (contract §2, CS-INV-9).
 # Per case: each phase's requests and what they are (Reset, one a case, is not in the trace).
+# The trace holds the suite's operations: its clock calls (Now, Advance) make no request of
+# their own over a served fake that tells its clock (decision 0140), so the phases' Now and
+# Advance figures are calls, not requests; requests_bench's req_per_case is the wire's count.
 import sys, collections
 cases = collections.OrderedDict()
 for line in open(sys.argv[1]):

@@ -141,6 +141,20 @@ Called call_and_observe(Client& cl, const cim::PropertyList& in, const model::Sc
 
 }  // namespace
 
+namespace {
+
+// What the reads after the case's last judgement broke of the wire's forms (the CS-INV-6
+// re-read of ended jobs): the case's own, not left for whatever uses the connection next
+// (decision 0141). A case that was not tested leaves them there.
+void take_wire_leftovers(Client& cl, Findings& findings) {
+  for (auto& w : cl.provider().take_wire_problems()) {
+    findings.push_back(finding("read1.lexical-form", Verdict::kFail,
+                               fmt::format("{}: {}", std::move(w.where), std::move(w.what))));
+  }
+}
+
+}  // namespace
+
 model::Judgement judge_and_record(Client& cl, const RunConfig& cfg, const model::Expectation& e,
                                   model::Observation& o, const cim::PropertyList& in) {
   complete_observation(cl.provider(), e.classes.c == CClass::kMgmt, o);
@@ -327,9 +341,8 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     return report;
   }
   if (cfg.faults_off && target->control) target->control->set_faults_enabled(false);
-  // Lean waits and reads (decisions 0070, 0109).
   ClientOptions client = cfg.client;
-  client.lean_waits = true;
+  client.lean_waits = true;  // lean waits and reads (decisions 0070, 0109)
   client.lean_reads = true;
   Client cl(std::move(target).value(), client);
   try {
@@ -464,6 +477,7 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     report.setup_broke = true;
     report.observed = "a set-up call broke the contract";
   }
+  if (!report.not_tested) take_wire_leftovers(cl, report.findings);
   report.transcript = cl.transcript();
   if (cfg.cleanup) report.cleanup_left = cl.cleanup();
   return report;

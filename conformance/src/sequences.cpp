@@ -248,6 +248,14 @@ void Harness::describe_setup(const cim::ObjectPath& sentinel_vm, const cim::Obje
                         model::id_of(sentinel), model::id_of(sentinel_vm));
 }
 
+void Harness::check_wire_leftovers() {
+  number_ = kAfterTheLastStep;
+  for (auto& w : cl_.provider().take_wire_problems()) {
+    add(finding("read1.lexical-form", Verdict::kFail,
+                fmt::format("{}: {}", std::move(w.where), std::move(w.what))));
+  }
+}
+
 SequenceReport Harness::finish() {
   SequenceReport r;
   r.setup = std::move(setup_);
@@ -411,6 +419,7 @@ SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_s
     if (h.failed()) break;
   }
   if (!h.failed()) h.check_host_collections();
+  h.check_wire_leftovers();
   return h.finish();
 }
 

@@ -376,6 +376,18 @@ TEST(ServedHosts, TheSuitesClockCallsRideOnItsRequestsAndSayWhatNowWould) {
   EXPECT_GT(told, after_call + 5000) << "the advance, then the call's own move";
   EXPECT_EQ(spec->control_folded(), 6U) << "six clock calls, none a request";
 
+  // A request refused before it is read tells no clock and makes no advance: the advance
+  // waits for the next request, and the clock is asked for again.
+  t->control->advance(1000);
+  const cim::ObjectPath keyless(cim::Name("root/virtualization/v2"),
+                                cim::Name("Msvm_ComputerSystem"));
+  EXPECT_FALSE(t->provider->get_instance(keyless).ok());
+  EXPECT_EQ(now(*watch), told) << "not made yet";
+  before = sent();
+  EXPECT_EQ(t->control->now_ms(), told + 1000);
+  EXPECT_EQ(sent(), before + 1) << "a Now request, carrying the advance";
+  EXPECT_EQ(now(*watch), told + 1000);
+
   // A clock that real time moves is never told (decision 0031): every clock call is then a
   // request, as with a fake that does not know the extension.
   Served wall(1);
@@ -385,6 +397,74 @@ TEST(ServedHosts, TheSuitesClockCallsRideOnItsRequestsAndSayWhatNowWould) {
   EXPECT_FALSE(plain->told_clock().has_value());
   ASSERT_TRUE(plain->invoke_control("Reset", reset(3)).ok());
   EXPECT_TRUE(plain->told_clock().has_value()) << "a Reset's host follows the calls";
+}
+
+// A served fake that does not tell its clock (as one from before decision 0140, or one that
+// follows real time): every clock call of the suite is then a request of its own, and an
+// advance is made by its own Advance.
+struct Untold final : wsman::ControlHandler {
+  std::shared_ptr<ServedFake> fake;
+  cim::Result<cim::MethodResult> invoke(std::string_view method,
+                                        const cim::PropertyList& in) override {
+    auto r = fake->invoke(method, in);
+    if (r.ok() && method == "Now") {
+      for (auto& p : r->out) {
+        if (p.name.view() == "Clock") p.value = cim::Value::string("wall");
+      }
+    }
+    return r;
+  }
+};
+
+TEST(ServedHosts, AFakeThatTellsNoClockGetsARequestForEveryClockCall) {
+  auto fake = ServedFake::create("sim:", TargetOptions{}, ServedClock::kWall, 1);
+  ASSERT_TRUE(fake.ok()) << fake.status().to_string();
+  auto untold = std::make_shared<Untold>();
+  untold->fake = *fake;
+  wsman::ServerOptions so;
+  so.port = 0;
+  auto started = wsman::Server::start(std::make_shared<wsman::Dispatcher>(*fake, untold), so);
+  ASSERT_TRUE(started.ok()) << started.status().to_string();
+  auto server = std::move(started).value();
+  TargetOptions o;
+  o.seed = 1;
+  auto spec = make_target("wsman+" + server->endpoint(), o);
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  auto t = spec->factory(7);
+  ASSERT_TRUE(t.ok()) << t.status().to_string();
+  auto watch = client(server->endpoint());
+  const std::uint64_t before = spec->requests_sent();
+  const std::int64_t at = t->control->now_ms();
+  t->control->advance(2500);
+  EXPECT_EQ(t->control->now_ms(), at + 2500);
+  EXPECT_EQ(spec->requests_sent(), before + 3) << "Now, Advance, Now";
+  EXPECT_EQ(now(*watch), at + 2500);
+  EXPECT_EQ(spec->control_folded(), 0U);
+  server->stop();
+}
+
+// Advances waiting for the next request never add up to more than one Advance may make (ten
+// years): the one that would is an Advance request, carrying the ones before it.
+TEST(ServedHosts, FoldedAdvancesStayWithinOneAdvancesLimit) {
+  Served s(1);
+  TargetOptions o;
+  o.seed = 1;
+  auto spec = make_target("wsman+" + s.server->endpoint(), o);
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  auto t = spec->factory(7);
+  ASSERT_TRUE(t.ok()) << t.status().to_string();
+  auto watch = client(s.server->endpoint());
+  const std::int64_t at = t->control->now_ms();
+  const std::int64_t six_years = 6 * kMaxAdvanceMs / 10;
+  const std::uint64_t before = spec->requests_sent();
+  t->control->advance(six_years);
+  EXPECT_EQ(spec->requests_sent(), before);
+  t->control->advance(six_years);
+  EXPECT_EQ(spec->requests_sent(), before + 1) << "an Advance request, the first riding on it";
+  EXPECT_EQ(t->control->now_ms(), at + 2 * six_years);
+  EXPECT_EQ(now(*watch), at + 2 * six_years);
+  ASSERT_TRUE(
+      t->provider->enumerate_instances("root/virtualization/v2", "Msvm_ComputerSystem").ok());
 }
 
 }  // namespace

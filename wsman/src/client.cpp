@@ -154,10 +154,12 @@ cim::Result<std::string> Client::post(const std::string& body, int& http_status)
   return response;
 }
 
-void Client::advance_with_next(std::int64_t ms) {
+bool Client::advance_with_next(std::int64_t ms, std::int64_t most) {
   const std::lock_guard lock(clock_mu_);
+  if (ms < 0 || ms > most - pending_advance_ms_) return false;
   pending_advance_ms_ += ms;
   if (told_) told_->ms += ms;
+  return true;
 }
 
 std::optional<ToldClock> Client::told_clock() const {
@@ -181,6 +183,21 @@ cim::Result<Response> Client::send(Request r) {
   const std::string body = write_request(r);
   int status = 0;
   auto raw = post(body, status);
+  // What the answer says of the advance it carried: made (h:Clock's Advanced), refused (a
+  // clock without it: dropped, as a refused Advance request was), or not reached, for an
+  // answer that tells no clock (a request refused before it was read, a lost connection):
+  // then it goes with the next request. An answer lost after the service made it is the one
+  // case where it is made twice, as an Advance request whose answer was lost could be too.
+  std::optional<ToldClock> told;
+  const auto settle_clock = [&] {
+    if (!fold) return;
+    const std::lock_guard lock(clock_mu_);
+    if (told) {
+      told_ = told;
+    } else {
+      pending_advance_ms_ += r.advance_first_ms;
+    }
+  };
   if (!options_.record_dir.empty()) {
     const fs::path dir(options_.record_dir);
     std::ofstream(dir / fmt::format("{:06}-request.xml", n), std::ios::binary) << body;
@@ -192,7 +209,13 @@ cim::Result<Response> Client::send(Request r) {
           << raw.status().to_string() << "\n";
     }
   }
-  if (!raw.ok()) return raw.status();
+  if (!raw.ok()) {
+    settle_clock();
+    return raw.status();
+  }
+  auto parsed = parse_response(*raw, options_.limits);
+  if (parsed.ok()) told = parsed->clock;
+  settle_clock();
   if (status == 401) {
     return cim::Status(
         cim::StatusKind::kAccessDenied,
@@ -202,16 +225,11 @@ cim::Result<Response> Client::send(Request r) {
     return cim::failed(fmt::format("{}: HTTP {}{}", options_.endpoint, status,
                                    raw->empty() ? std::string() : ": " + raw->substr(0, 200)));
   }
-  auto parsed = parse_response(*raw, options_.limits);
   if (!parsed.ok())
     return cim::failed(
         fmt::format("{}: HTTP {}: {}", options_.endpoint, status, parsed.status().message()));
   if (status != 200 && !parsed->fault) {
     return cim::failed(fmt::format("{}: HTTP {} without a SOAP fault", options_.endpoint, status));
-  }
-  if (fold && parsed->clock) {
-    const std::lock_guard lock(clock_mu_);
-    told_ = parsed->clock;
   }
   return parsed;
 }

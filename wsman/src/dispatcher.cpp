@@ -168,29 +168,41 @@ Dispatcher::Reply Dispatcher::handle(std::string_view envelope, std::string_view
   auto parsed = parse_request(envelope, options_.limits);
   if (auto* f = std::get_if<Fault>(&parsed))
     return {f->http_status, write_fault(*f, f->relates_to, next_message_id())};
-  const Request& r = std::get<Request>(parsed);
-  Reply reply = answer(r, client);
-  if (r.tell_clock) tell_clock(reply.body);
-  return reply;
+  return answer(std::get<Request>(parsed), client);
 }
 
-// The control extension's clock riding on a request (decision 0140): an advance before it.
-std::optional<Fault> Dispatcher::advance_first(const Request& r) {
+// The control extension riding on a request (decision 0140): its advance, made before
+// anything else of the request is looked at, so that whatever the request is answered, the
+// clock it tells has moved by it (h:Clock's Advanced says so). A refused advance is the
+// request's fault, and the request is not made.
+std::optional<Fault> Dispatcher::advance_first(const Request& r, std::int64_t& advanced) {
+  if (control_ == nullptr && !r.control_must_understand.empty()) {
+    return faults::must_understand(
+        fmt::format("the header {} is marked mustUnderstand and needs hvsnap's control "
+                    "extension, which this service does not serve",
+                    r.control_must_understand));
+  }
   if (r.advance_first_ms <= 0) return std::nullopt;
   if (control_ == nullptr) {
     return faults::invalid_header(
         "h:AdvanceFirst needs hvsnap's control extension, which this service does not serve");
   }
-  auto advanced = control_->invoke(
+  auto done = control_->invoke(
       "Advance", {{cim::Name("Milliseconds"), cim::Value::sint64(r.advance_first_ms)}});
-  if (!advanced.ok()) return provider_fault(advanced.status());
+  if (!done.ok()) {
+    return faults::invalid_header(
+        fmt::format("h:AdvanceFirst {} ms was refused, so the request "
+                    "was not made: {}",
+                    r.advance_first_ms, done.status().message()));
+  }
+  advanced = r.advance_first_ms;
   return std::nullopt;
 }
 
-// … and the clock after it, as an h:Clock header of the answer (none without the extension,
-// or while it has no clock to tell: a host slot before its first Reset).
-void Dispatcher::tell_clock(std::string& body) {
-  if (control_ == nullptr) return;
+// … and the clock after the request, as an h:Clock header of its answer (none without the
+// extension, or while it has no clock to tell: a host slot before its first Reset).
+void Dispatcher::tell_clock(const Request& r, std::int64_t advanced, std::string& body) {
+  if (!r.tell_clock || control_ == nullptr) return;
   auto now = control_->invoke("Now", {});
   if (!now.ok()) return;
   const cim::Value* ms = cim::find(now->out, "Milliseconds");
@@ -198,23 +210,28 @@ void Dispatcher::tell_clock(std::string& body) {
   // A clock that real time moves (decision 0031) is not told: it moves between requests.
   const cim::Value* mode = cim::find(now->out, "Clock");
   if (mode != nullptr && mode->as_string() != std::optional<std::string_view>("calls")) return;
-  ToldClock c{*ms->as_int(), std::nullopt};
+  ToldClock c{*ms->as_int(), std::nullopt, advanced};
   if (const cim::Value* e = cim::find(now->out, "EpochMilliseconds"); e != nullptr)
     c.epoch_ms = e->as_int();
   add_told_clock(body, c);
 }
 
+std::size_t Dispatcher::clock_room(const Request& r) const {
+  return r.tell_clock && control_ != nullptr ? kToldClockRoom : 0;
+}
+
 Dispatcher::Reply Dispatcher::answer(const Request& r, std::string_view client) {
   Response resp;
-  if (r.op != Operation::kIdentify && r.max_envelope_size != 0 &&
-      r.max_envelope_size < options_.min_max_envelope) {
+  std::int64_t advanced = 0;
+  if (auto f = advance_first(r, advanced)) {
+    resp.fault = std::move(f);
+  } else if (r.op != Operation::kIdentify && r.max_envelope_size != 0 &&
+             r.max_envelope_size < options_.min_max_envelope) {
     resp.fault = faults::encoding_limit(
         fmt::format("w:MaxEnvelopeSize {} is below {}, the smallest this service (and MS-WSMV) "
                     "allows",
                     r.max_envelope_size, options_.min_max_envelope));
     resp.fault->detail = std::string(fault_detail::kMinimumEnvelopeLimit);
-  } else if (auto f = advance_first(r)) {
-    resp.fault = std::move(f);
   } else {
     const auto start = std::chrono::steady_clock::now();
     switch (r.op) {
@@ -257,9 +274,13 @@ Dispatcher::Reply Dispatcher::answer(const Request& r, std::string_view client) 
     }
   }
   const std::string id = next_message_id();
-  if (resp.fault) return {resp.fault->http_status, write_response(r, resp, id)};
   std::string body = write_response(r, resp, id);
+  if (resp.fault) {
+    tell_clock(r, advanced, body);
+    return {resp.fault->http_status, std::move(body)};
+  }
   if (options_.rewrite_reply) options_.rewrite_reply(r, body);
+  tell_clock(r, advanced, body);
   if (body.size() > max_envelope(r)) {
     // A Get or Invoke answer that does not fit (batches are cut to fit in take()).
     Fault f = faults::encoding_limit(
@@ -268,7 +289,9 @@ Dispatcher::Reply Dispatcher::answer(const Request& r, std::string_view client) 
     f.detail = std::string(fault_detail::kMaxEnvelopeSize);
     Response fr;
     fr.fault = std::move(f);
-    return {fr.fault->http_status, write_response(r, fr, id)};
+    std::string fault = write_response(r, fr, id);
+    tell_clock(r, advanced, fault);
+    return {fr.fault->http_status, std::move(fault)};
   }
   return {200, std::move(body)};
 }

@@ -215,7 +215,7 @@ Response Dispatcher::enumerate(const Request& r, std::string_view client) {
     static constexpr std::string_view kSameLength = "uuid:00000000-0000-4000-8000-000000000000";
     Response shape;
     shape.context = std::string(kSameLength);
-    const std::size_t overhead = write_response(r, shape, kSameLength).size() + 64;
+    const std::size_t overhead = write_response(r, shape, kSameLength).size() + 64 + clock_room(r);
     const std::uint64_t limit = max_envelope(r);
     const std::size_t budget = limit > overhead ? static_cast<std::size_t>(limit - overhead) : 0;
     if (auto f =
@@ -306,7 +306,7 @@ Response Dispatcher::pull(const Request& r, std::string_view client) {
   }
   Response shape;
   shape.context = r.context;
-  const std::size_t overhead = write_response(r, shape, r.context).size() + 64;
+  const std::size_t overhead = write_response(r, shape, r.context).size() + 64 + clock_room(r);
   const std::uint64_t limit = max_envelope(r);
   const std::size_t budget = limit > overhead ? static_cast<std::size_t>(limit - overhead) : 0;
   // WS-Enumeration 3.2: a Pull without MaxElements returns one item.

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "hvsnap/cim/schema.h"
@@ -339,7 +340,8 @@ namespace {
 std::optional<std::int64_t> whole_number(std::string_view text) {
   std::int64_t n = 0;
   const char* end = text.data() + text.size();
-  if (text.empty() || std::from_chars(text.data(), end, n).ptr != end) return std::nullopt;
+  const auto [at, error] = std::from_chars(text.data(), end, n);
+  if (text.empty() || at != end || error != std::errc()) return std::nullopt;
   return n;
 }
 
@@ -347,10 +349,13 @@ std::optional<std::int64_t> whole_number(std::string_view text) {
 std::optional<ToldClock> told_clock(pugi::xml_node header) {
   pugi::xml_node c = xml::child(header, uri::kControl, "Clock");
   if (!c) return std::nullopt;
+  // A clock before the host began is no clock (and could not be added to).
   const auto ms = whole_number(xml::trimmed_text(c));
-  if (!ms) return std::nullopt;
-  ToldClock told{*ms, std::nullopt};
+  if (!ms || *ms < 0) return std::nullopt;
+  ToldClock told{*ms, std::nullopt, 0};
   if (pugi::xml_attribute e = c.attribute("Epoch")) told.epoch_ms = whole_number(e.value());
+  if (pugi::xml_attribute a = c.attribute("Advanced"))
+    told.advanced_ms = std::max<std::int64_t>(whole_number(a.value()).value_or(0), 0);
   return told;
 }
 

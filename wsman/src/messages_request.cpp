@@ -240,6 +240,13 @@ std::optional<Fault> read_headers(Request& r, const Headers& header) {
   }
   // The control extension's headers (decision 0140); a served fake acts on them, anything
   // else ignores them (none is sent marked mustUnderstand).
+  for (const Headers::Entry& h : header.entries()) {
+    if (h.ns != uri::kControl) continue;
+    if (r.control_must_understand.empty() && soap_true(h.node, "mustUnderstand"))
+      r.control_must_understand = fmt::format("h:{}", h.local);
+    if (h.local == "AdvanceFirst" && h.node != header_child(header, uri::kControl, h.local))
+      return faults::invalid_header("h:AdvanceFirst appears more than once in the request");
+  }
   if (pugi::xml_node adv = header_child(header, uri::kControl, "AdvanceFirst")) {
     const std::string t = xml::trimmed_text(adv);
     if (!is_xsd_integer(t, false) || t.size() > 15) {

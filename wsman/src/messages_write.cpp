@@ -330,6 +330,7 @@ void add_told_clock(std::string& envelope, const ToldClock& clock) {
   if (end == std::string::npos) return;  // every envelope this service writes has a header
   std::string h = fmt::format("<h:Clock xmlns:h=\"{}\"", uri::kControl);
   if (clock.epoch_ms) h += fmt::format(" Epoch=\"{}\"", *clock.epoch_ms);
+  if (clock.advanced_ms > 0) h += fmt::format(" Advanced=\"{}\"", clock.advanced_ms);
   h += fmt::format(">{}</h:Clock>", clock.ms);
   envelope.insert(end, h);
 }

@@ -254,9 +254,32 @@ TEST(WsmanControlClock, AnAdvanceRidesOnARequestAndTheAnswerTellsTheClockAfterIt
                         ""))
           .body);
   ASSERT_TRUE(refused.ok() && refused->fault);
+  EXPECT_NE(refused->fault->to_string().find("h:AdvanceFirst 2000000 ms was refused"),
+            std::string::npos)
+      << refused->fault->to_string();
   EXPECT_NE(refused->fault->to_string().find("too far"), std::string::npos);
   ASSERT_TRUE(refused->clock.has_value());
   EXPECT_EQ(refused->clock->ms, 1250) << "the refused advance did not move the clock";
+  EXPECT_EQ(refused->clock->advanced_ms, 0) << "and the answer says none was made";
+  EXPECT_EQ(answer->clock->advanced_ms, 250) << "where the first answer says it was";
+  // An advance is made before anything else of the request is looked at: a request refused
+  // for its MaxEnvelopeSize still carries it, and says so.
+  auto small =
+      parse_response(d.handle(envelope(kActGet, kCsUri,
+                                       headers + "<w:MaxEnvelopeSize s:mustUnderstand=\"true\">100"
+                                                 "</w:MaxEnvelopeSize>",
+                                       ""))
+                         .body);
+  ASSERT_TRUE(small.ok() && small->fault);
+  ASSERT_TRUE(small->clock.has_value());
+  EXPECT_EQ(small->clock->ms, 1500);
+  EXPECT_EQ(small->clock->advanced_ms, 250);
+  // Twice in one request is a fault, before anything is made.
+  const auto twice = parse_response(
+      d.handle(envelope(kActGet, kCsUri, headers + std::string(kAdvance250), "")).body);
+  ASSERT_TRUE(twice.ok() && twice->fault);
+  EXPECT_NE(twice->fault->reason.find("more than once"), std::string::npos);
+  EXPECT_EQ(clock->ms, 1500);
   // Not asked, not told; a clock real time moves is never told (decision 0031).
   EXPECT_FALSE(parse_response(d.handle(envelope(kActGet, kCsUri, kGetVm0Selectors, "")).body)
                    ->clock.has_value());
@@ -282,6 +305,32 @@ TEST(WsmanControlClock, WithoutTheExtensionAnAdvanceIsRefusedAndNoClockIsTold) {
                ""));
   EXPECT_EQ(bad.subcode, "InvalidMessageInformationHeader");
   EXPECT_NE(bad.reason.find("h:AdvanceFirst '-5'"), std::string::npos);
+  // Marked mustUnderstand, a header of the extension needs it (SOAP 1.2 §5.2.3).
+  const Fault must = f.fault_of(
+      envelope(kActGet, kCsUri,
+               std::string(kGetVm0Selectors) +
+                   "<h:TellClock xmlns:h=\"urn:hvsnap:wsman:control\" s:mustUnderstand=\"true\"/>",
+               ""));
+  EXPECT_EQ(must.code, Fault::Code::kMustUnderstand);
+  EXPECT_NE(must.reason.find("h:TellClock"), std::string::npos);
+}
+
+TEST(WsmanControlClock, AClientTakesNoClockBeforeTheHostBegan) {
+  const std::string told =
+      "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Header>"
+      "<h:Clock xmlns:h=\"urn:hvsnap:wsman:control\">CLOCK</h:Clock></s:Header>"
+      "<s:Body/></s:Envelope>";
+  const auto read = [&](const std::string& clock) {
+    std::string text = told;
+    text.replace(text.find("CLOCK"), 5, clock);
+    auto r = parse_response(text);
+    EXPECT_TRUE(r.ok()) << r.status().to_string();
+    return r.ok() ? r->clock : std::nullopt;
+  };
+  EXPECT_EQ(read("1500")->ms, 1500);
+  EXPECT_FALSE(read("-1").has_value());
+  EXPECT_FALSE(read("12x").has_value());
+  EXPECT_FALSE(read("99999999999999999999").has_value());
 }
 
 TEST(WsmanControlClock, AClientsRequestCarriesTheHeadersItWasGiven) {

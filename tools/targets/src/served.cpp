@@ -79,7 +79,7 @@ ServedClock ServedFake::clock() const {
   return clock_.mode;
 }
 
-cim::Result<conformance::Target> ServedFake::current() {
+cim::Result<conformance::Target> ServedFake::current(ServedClock* mode) {
   conformance::Target t;
   Clock c;
   {
@@ -87,6 +87,7 @@ cim::Result<conformance::Target> ServedFake::current() {
     t = target_;
     c = clock_;
   }
+  if (mode != nullptr) *mode = c.mode;  // the mode of this very host
   if (t.provider == nullptr) {
     return cim::not_found(fmt::format(
         "host slot {} of this served fake has no host yet: a Reset (control extension) makes one",
@@ -197,7 +198,8 @@ cim::Result<cim::MethodResult> ServedFake::invoke(std::string_view method,
     clock_ = Clock{};
     return out;
   }
-  auto current_target = current();
+  ServedClock mode = ServedClock::kCalls;
+  auto current_target = current(&mode);
   if (!current_target.ok()) return current_target.status();
   const conformance::Target t = std::move(current_target).value();
   if (method == "Advance") {
@@ -234,9 +236,8 @@ cim::Result<cim::MethodResult> ServedFake::invoke(std::string_view method,
     }
     // Whether only calls and Advances move it: then the clock an answer tells (h:Clock,
     // decision 0140) is still the clock at the next request.
-    std::lock_guard lock(mu_);
-    out.out.push_back({cim::Name("Clock"),
-                       cim::Value::string(clock_.mode == ServedClock::kWall ? "wall" : "calls")});
+    out.out.push_back(
+        {cim::Name("Clock"), cim::Value::string(mode == ServedClock::kWall ? "wall" : "calls")});
     return out;
   }
   if (method == "SetVmAttributes") {

@@ -33,9 +33,10 @@ class RemoteControl final : public conformance::TargetControl {
   // request (decision 0140): what a request would have asked is answered from there, once
   // its answers showed it does (an older fake does not tell it: every call is then a request).
   void advance(std::int64_t ms) override {
-    if (const auto told = client_->told_clock();
-        told && ms >= 0 && ms <= kMaxAdvanceMs && ms <= kMaxClockMs - told->ms) {
-      client_->advance_with_next(ms);
+    // Only what the control's Advance would take, all advances waiting for the next request
+    // together: the clock's limit, and one Advance's.
+    if (const auto told = client_->told_clock(); told && ms >= 0 && ms <= kMaxClockMs - told->ms &&
+                                                 client_->advance_with_next(ms, kMaxAdvanceMs)) {
       client_->note_folded();
       return;
     }

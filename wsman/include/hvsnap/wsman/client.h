@@ -111,7 +111,9 @@ class Client final : public cim::Provider {
   // request (h:AdvanceFirst), made before it is answered.
   void fold_clock(bool on) { fold_clock_.store(on); }
   bool folds_clock() const { return fold_clock_.load(); }
-  void advance_with_next(std::int64_t ms);
+  // False, and nothing changed, when the advances waiting for the next request would come to
+  // more than `most` milliseconds.
+  bool advance_with_next(std::int64_t ms, std::int64_t most);
   // The clock the latest answer told, moved by the advances given since; nullopt when the
   // latest request got no answer that told it.
   std::optional<ToldClock> told_clock() const;

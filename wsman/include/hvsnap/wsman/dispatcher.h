@@ -80,8 +80,11 @@ class Dispatcher {
   };
 
   Reply answer(const Request& r, std::string_view client);
-  std::optional<Fault> advance_first(const Request& r);
-  void tell_clock(std::string& body);
+  std::optional<Fault> advance_first(const Request& r, std::int64_t& advanced);
+  void tell_clock(const Request& r, std::int64_t advanced, std::string& body);
+  // Bytes an answer keeps free for its h:Clock (decision 0140) when it is asked for one.
+  static constexpr std::size_t kToldClockRoom = 200;
+  std::size_t clock_room(const Request& r) const;
   Response get(const Request& r);
   Response enumerate(const Request& r, std::string_view client);
   Response pull(const Request& r, std::string_view client);

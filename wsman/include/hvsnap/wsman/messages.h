@@ -188,6 +188,9 @@ struct Request {
   // answered (0: not given); h:TellClock, answer with the clock after it (h:Clock).
   std::int64_t advance_first_ms = 0;
   bool tell_clock = false;
+  // The first of these headers marked s:mustUnderstand="true" ("" when none is): only a
+  // service with the extension may take it (SOAP 1.2 §5.2.3).
+  std::string control_must_understand;
 };
 
 struct ParseLimits {
@@ -214,6 +217,7 @@ struct Item {
 struct ToldClock {
   std::int64_t ms = 0;
   std::optional<std::int64_t> epoch_ms;
+  std::int64_t advanced_ms = 0;  // the request's h:AdvanceFirst, made before it (0: none)
 };
 
 struct Response {

@@ -24,12 +24,15 @@
 //                                                  kMaxAdvanceMs, and the clock stays below
 //                                                  kMaxClockMs (else InvalidParameter)
 //   Now                                         -> Milliseconds, EpochMilliseconds, Clock
-// Any request may carry h:AdvanceFirst (milliseconds to Advance by first) and h:TellClock
-// (answer with h:Clock, the clock after it, when it moves with calls alone): decision 0140.
 //   SetVmAttributes(Vm, Disks[], GuestVss, CheckpointLimit)
 //   SetFaultsEnabled(Enabled)
 // Every method answers ReturnValue 0, or a CIM status (InvalidParameter, NotFound) as a fault;
 // a slot with no host yet answers every call but Describe and Reset with NotFound.
+//
+// Any request (decision 0140) may also carry the headers h:AdvanceFirst (milliseconds to
+// Advance by before the request is answered; refused as Advance refuses, and then the request
+// is not made) and h:TellClock (the answer carries h:Clock: the clock after the request, its
+// epoch, and the advance made first, when the clock moves with the calls alone).
 #pragma once
 
 #include <chrono>
@@ -104,7 +107,7 @@ class ServedFake final : public cim::Provider, public wsman::ControlHandler {
              Clock clock);
   // The current host, its clock brought up to real time first (kWall); NotFound on a slot
   // that no Reset has given a host yet.
-  cim::Result<conformance::Target> current();
+  cim::Result<conformance::Target> current(ServedClock* mode = nullptr);
 
   std::string uri_;
   TargetOptions options_;
