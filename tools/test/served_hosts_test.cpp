@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -84,6 +85,25 @@ std::int64_t now(wsman::Client& c) {
   auto r = c.invoke_control("Now", {});
   EXPECT_TRUE(r.ok()) << r.status().to_string();
   return r.ok() ? std::stoll(out_text(*r, "Milliseconds")) : -1;
+}
+
+// A served fake's target, as `hvsnap certify --target wsman+ENDPOINT` makes it, and one case's
+// host on it (a Reset: a host whose clock follows the calls).
+struct ServedCase {
+  TargetSpec spec;
+  conformance::Target target;
+};
+
+std::optional<ServedCase> served_case(const std::string& endpoint) {
+  TargetOptions o;
+  o.seed = 1;
+  auto spec = make_target("wsman+" + endpoint, o);
+  EXPECT_TRUE(spec.ok()) << spec.status().to_string();
+  if (!spec.ok()) return std::nullopt;
+  auto t = spec->factory(7);
+  EXPECT_TRUE(t.ok()) << t.status().to_string();
+  if (!t.ok()) return std::nullopt;
+  return ServedCase{std::move(spec).value(), std::move(t).value()};
 }
 
 TEST(ServedHosts, APathNamesASlotOnlyInItsOneSpelling) {
@@ -337,12 +357,10 @@ TEST(ServedHosts, AWireBrokenFakeFindsTheSameAtOneAndTwoCasesAtATime) {
 // advance is made, before the next request, by the amount given.
 TEST(ServedHosts, TheSuitesClockCallsRideOnItsRequestsAndSayWhatNowWould) {
   Served s(1);
-  TargetOptions o;
-  o.seed = 1;
-  auto spec = make_target("wsman+" + s.server->endpoint(), o);
-  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
-  auto t = spec->factory(7);  // a Reset: a host whose clock follows the calls
-  ASSERT_TRUE(t.ok()) << t.status().to_string();
+  auto c = served_case(s.server->endpoint());
+  ASSERT_TRUE(c.has_value());
+  const TargetSpec* spec = &c->spec;
+  const conformance::Target* t = &c->target;
   auto watch = client(s.server->endpoint());  // asks Now over the wire, folds nothing
   const auto sent = [&] { return spec->requests_sent(); };
   const auto vms = [&] {
@@ -426,12 +444,10 @@ TEST(ServedHosts, AFakeThatTellsNoClockGetsARequestForEveryClockCall) {
   auto started = wsman::Server::start(std::make_shared<wsman::Dispatcher>(*fake, untold), so);
   ASSERT_TRUE(started.ok()) << started.status().to_string();
   auto server = std::move(started).value();
-  TargetOptions o;
-  o.seed = 1;
-  auto spec = make_target("wsman+" + server->endpoint(), o);
-  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
-  auto t = spec->factory(7);
-  ASSERT_TRUE(t.ok()) << t.status().to_string();
+  auto c = served_case(server->endpoint());
+  ASSERT_TRUE(c.has_value());
+  const TargetSpec* spec = &c->spec;
+  const conformance::Target* t = &c->target;
   auto watch = client(server->endpoint());
   const std::uint64_t before = spec->requests_sent();
   const std::int64_t at = t->control->now_ms();
@@ -447,12 +463,10 @@ TEST(ServedHosts, AFakeThatTellsNoClockGetsARequestForEveryClockCall) {
 // years): the one that would is an Advance request, carrying the ones before it.
 TEST(ServedHosts, FoldedAdvancesStayWithinOneAdvancesLimit) {
   Served s(1);
-  TargetOptions o;
-  o.seed = 1;
-  auto spec = make_target("wsman+" + s.server->endpoint(), o);
-  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
-  auto t = spec->factory(7);
-  ASSERT_TRUE(t.ok()) << t.status().to_string();
+  auto c = served_case(s.server->endpoint());
+  ASSERT_TRUE(c.has_value());
+  const TargetSpec* spec = &c->spec;
+  const conformance::Target* t = &c->target;
   auto watch = client(s.server->endpoint());
   const std::int64_t at = t->control->now_ms();
   const std::int64_t six_years = 6 * kMaxAdvanceMs / 10;
