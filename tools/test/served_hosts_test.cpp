@@ -481,5 +481,72 @@ TEST(ServedHosts, FoldedAdvancesStayWithinOneAdvancesLimit) {
       t->provider->enumerate_instances("root/virtualization/v2", "Msvm_ComputerSystem").ok());
 }
 
+// The claim of decision 0140: with its clock calls folded into other requests, the suite finds
+// exactly what it finds asking for the clock by requests of their own. A short full run (the
+// matrix, sequences, a concurrent round, whose turns advance and read the clock most) against
+// the same fake, telling its clock and not.
+TEST(ServedHosts, AFoldedClockFindsWhatAClockAskedForFinds) {
+  auto fake = ServedFake::create("sim:", TargetOptions{}, ServedClock::kWall, 1);
+  ASSERT_TRUE(fake.ok()) << fake.status().to_string();
+  auto untold = std::make_shared<Untold>();
+  untold->fake = *fake;
+  wsman::ServerOptions so;
+  so.port = 0;
+  auto asked = wsman::Server::start(std::make_shared<wsman::Dispatcher>(*fake, untold), so);
+  ASSERT_TRUE(asked.ok()) << asked.status().to_string();
+  Served told(1);
+  const fs::path with = temp("folded"), without = temp("asked");
+  const std::vector<std::string> common = {
+      "--seed",      "20261205", "--profile",   "full", "--coverage",        "pairwise",
+      "--sequences", "4",        "--max-steps", "8",    "--parallel-rounds", "1",
+      "-j",          "1",        "-q"};
+  auto run = [&](const std::string& endpoint, const fs::path& out) {
+    std::vector<std::string> args = {"certify",
+                                     "--target",
+                                     "wsman+" + endpoint,
+                                     "--out",
+                                     (out / "report").string(),
+                                     "--record",
+                                     (out / "record").string()};
+    args.insert(args.end(), common.begin(), common.end());
+    const Outcome r = hvsnap(args);
+    EXPECT_EQ(r.code, kExitFailures) << r.out << r.err;  // a short run tests too little
+    std::ifstream in(out / "report" / "result.json");
+    nlohmann::json j = nlohmann::json::parse(in);
+    j.erase("run");                            // times, and the command with its endpoint
+    for (const char* k : {"uri", "identity"})  // both name the endpoint
+      j["target"].erase(k);
+    for (auto& f : j["failures"]) {
+      for (const char* k : {"seconds-to-find", "token", "replay"})
+        f.erase(k);
+    }
+    return j;
+  };
+  const nlohmann::json folded = run(told.server->endpoint(), with);
+  const nlohmann::json unfolded = run((*asked)->endpoint(), without);
+  EXPECT_GT(folded["counts"]["sequences"].get<int>(), 0);
+  EXPECT_TRUE(folded == unfolded) << nlohmann::json::diff(folded, unfolded).dump();
+  // Every judged call's transcript, with the clock each view read (host-time-us): a clock off
+  // by one call's move passes a clean fake's report, not this.
+  const auto read = [](const fs::path& p) {
+    std::ifstream in(p);
+    nlohmann::json j = nlohmann::json::parse(in);
+    j.erase("source");  // names the endpoint
+    return j;
+  };
+  int judged = 0;
+  for (const auto& e : fs::directory_iterator(with / "record" / "judged")) {
+    const fs::path other = without / "record" / "judged" / e.path().filename();
+    ASSERT_TRUE(fs::exists(other)) << other;
+    const nlohmann::json x = read(e.path()), y = read(other);
+    ASSERT_TRUE(x == y) << e.path().filename() << ": " << nlohmann::json::diff(x, y).dump();
+    ++judged;
+  }
+  EXPECT_GT(judged, 100);
+  (*asked)->stop();
+  for (const auto& p : {with, without})
+    fs::remove_all(p);
+}
+
 }  // namespace
 }  // namespace hvsnap::tools
