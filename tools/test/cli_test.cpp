@@ -10,6 +10,7 @@
 #include <string>
 
 #include "hvsnap/cim/testing/temp_dirs.h"
+#include "hvsnap/conformance/token.h"
 #include "hvsnap/reports/bundle.h"
 #include "hvsnap/tools/cli.h"
 
@@ -112,6 +113,30 @@ TEST(Certify, AMutantFailsAndItsTokenReplaysTheFailure) {
   EXPECT_EQ(clean.code, kExitCertified) << clean.out;
   EXPECT_NE(clean.out.find("No failure this time."), std::string::npos);
   EXPECT_EQ(hvsnap({"verify", dir.string()}).code, kExitCertified);
+}
+
+// A capability probe's token replays the probe: its sentinel group gets no snapshot, as in the
+// run (the token's "probe" flag; before, a replay arranged it as a matrix case does).
+TEST(Certify, AProbesTokenReplaysTheProbesSetUp) {
+  const fs::path dir = temp("probe");
+  auto args = quick("sim+mutant:accepts-type-zero", dir);
+  args.push_back("--stop-at-first-failure");
+  ASSERT_EQ(hvsnap(args).code, kExitFailures);
+  const auto j = nlohmann::json::parse(read(dir / "result.json"));
+  ASSERT_FALSE(j["failures"].empty());
+  auto token = conformance::decode_token(j["failures"][0]["token"].get<std::string>());
+  ASSERT_TRUE(token.ok()) << token.status().to_string();
+  const Outcome matrix = hvsnap({"replay", conformance::encode_token(*token), "--target", "sim:"});
+  EXPECT_NE(matrix.out.find("a sentinel group with one snapshot"), std::string::npos) << matrix.out;
+  (*token)["probe"] = true;
+  const Outcome probe = hvsnap({"replay", conformance::encode_token(*token), "--target", "sim:"});
+  EXPECT_NE(probe.out.find("(as a capability probe: the sentinel group gets no snapshot)"),
+            std::string::npos)
+      << probe.out;
+  EXPECT_EQ(probe.out.find("a sentinel group with one snapshot"), std::string::npos) << probe.out;
+  EXPECT_NE(probe.out.find("set-up: a sentinel group, which must stay untouched"),
+            std::string::npos)
+      << probe.out;
 }
 
 TEST(Certify, TheSameSeedGivesTheSameReportApartFromWallTime) {

@@ -73,6 +73,11 @@ int replay(const std::string& token, const std::string& target_override, Console
     if (kind == "case") {
       auto cs = case_from_json(p.at("case"));
       if (!cs.ok()) return usage("the token's case: " + cs.status().message());
+      if (p.value("probe", false)) {
+        // A capability probe's case: its sentinel group has no snapshot, as the run made it.
+        cfg.probe = true;
+        c.out << "(as a capability probe: the sentinel group gets no snapshot)\n";
+      }
       if (p.value("faults-off", false)) {
         cfg.faults_off = true;
         cfg.declarations.transient_failures = false;
