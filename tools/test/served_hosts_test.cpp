@@ -39,16 +39,44 @@ fs::path temp(const std::string& name) {
   return p;
 }
 
-// A served fake of `hosts` slots on a free loopback port, as `hvsnap serve --hosts` serves it.
+// A served fake that does not tell its clock (as one from before decision 0140, or one that
+// follows real time): every clock call of the suite is then a request of its own, and an
+// advance is made by its own Advance.
+struct Untold final : wsman::ControlHandler {
+  std::shared_ptr<ServedFake> fake;
+  cim::Result<cim::MethodResult> invoke(std::string_view method,
+                                        const cim::PropertyList& in) override {
+    auto r = fake->invoke(method, in);
+    if (r.ok() && method == "Now") {
+      for (auto& p : r->out) {
+        if (p.name.view() == "Clock") p.value = cim::Value::string("wall");
+      }
+    }
+    return r;
+  }
+};
+
+enum class Clock : std::uint8_t { kTold, kUntold };
+
+// A served fake of `hosts` slots on a free loopback port, as `hvsnap serve --hosts` serves it;
+// Clock::kUntold serves one host through Untold.
 struct Served {
   std::unique_ptr<wsman::Server> server;
-  explicit Served(std::uint32_t hosts, std::string uri = "sim:") {
+  explicit Served(std::uint32_t hosts, std::string uri = "sim:", Clock clock = Clock::kTold) {
     auto fake = ServedFake::create(std::move(uri), TargetOptions{}, ServedClock::kWall, hosts);
     EXPECT_TRUE(fake.ok()) << fake.status().to_string();
     wsman::ServerOptions so;
     so.port = 0;
-    so.host_slots = serve_host_slots(**fake, hosts, true, {});
-    auto started = wsman::Server::start(serve_dispatcher(*fake, true), so);
+    std::shared_ptr<wsman::Dispatcher> dispatcher;
+    if (clock == Clock::kUntold) {
+      auto untold = std::make_shared<Untold>();
+      untold->fake = *fake;
+      dispatcher = std::make_shared<wsman::Dispatcher>(*fake, untold);
+    } else {
+      so.host_slots = serve_host_slots(**fake, hosts, true, {});
+      dispatcher = serve_dispatcher(*fake, true);
+    }
+    auto started = wsman::Server::start(dispatcher, so);
     EXPECT_TRUE(started.ok()) << started.status().to_string();
     server = std::move(started).value();
   }
@@ -417,33 +445,10 @@ TEST(ServedHosts, TheSuitesClockCallsRideOnItsRequestsAndSayWhatNowWould) {
   EXPECT_TRUE(plain->told_clock().has_value()) << "a Reset's host follows the calls";
 }
 
-// A served fake that does not tell its clock (as one from before decision 0140, or one that
-// follows real time): every clock call of the suite is then a request of its own, and an
-// advance is made by its own Advance.
-struct Untold final : wsman::ControlHandler {
-  std::shared_ptr<ServedFake> fake;
-  cim::Result<cim::MethodResult> invoke(std::string_view method,
-                                        const cim::PropertyList& in) override {
-    auto r = fake->invoke(method, in);
-    if (r.ok() && method == "Now") {
-      for (auto& p : r->out) {
-        if (p.name.view() == "Clock") p.value = cim::Value::string("wall");
-      }
-    }
-    return r;
-  }
-};
-
+// A fake that does not tell its clock: every clock call is a request of its own.
 TEST(ServedHosts, AFakeThatTellsNoClockGetsARequestForEveryClockCall) {
-  auto fake = ServedFake::create("sim:", TargetOptions{}, ServedClock::kWall, 1);
-  ASSERT_TRUE(fake.ok()) << fake.status().to_string();
-  auto untold = std::make_shared<Untold>();
-  untold->fake = *fake;
-  wsman::ServerOptions so;
-  so.port = 0;
-  auto started = wsman::Server::start(std::make_shared<wsman::Dispatcher>(*fake, untold), so);
-  ASSERT_TRUE(started.ok()) << started.status().to_string();
-  auto server = std::move(started).value();
+  Served untold(1, "sim:", Clock::kUntold);
+  const auto& server = untold.server;
   auto c = served_case(server->endpoint());
   ASSERT_TRUE(c.has_value());
   const TargetSpec* spec = &c->spec;
@@ -456,7 +461,6 @@ TEST(ServedHosts, AFakeThatTellsNoClockGetsARequestForEveryClockCall) {
   EXPECT_EQ(spec->requests_sent(), before + 3) << "Now, Advance, Now";
   EXPECT_EQ(now(*watch), at + 2500);
   EXPECT_EQ(spec->control_folded(), 0U);
-  server->stop();
 }
 
 // Advances waiting for the next request never add up to more than one Advance may make (ten
@@ -486,14 +490,7 @@ TEST(ServedHosts, FoldedAdvancesStayWithinOneAdvancesLimit) {
 // matrix, sequences, a concurrent round, whose turns advance and read the clock most) against
 // the same fake, telling its clock and not.
 TEST(ServedHosts, AFoldedClockFindsWhatAClockAskedForFinds) {
-  auto fake = ServedFake::create("sim:", TargetOptions{}, ServedClock::kWall, 1);
-  ASSERT_TRUE(fake.ok()) << fake.status().to_string();
-  auto untold = std::make_shared<Untold>();
-  untold->fake = *fake;
-  wsman::ServerOptions so;
-  so.port = 0;
-  auto asked = wsman::Server::start(std::make_shared<wsman::Dispatcher>(*fake, untold), so);
-  ASSERT_TRUE(asked.ok()) << asked.status().to_string();
+  Served asked(1, "sim:", Clock::kUntold);
   Served told(1);
   const fs::path with = temp("folded"), without = temp("asked");
   const std::vector<std::string> common = {
@@ -523,7 +520,7 @@ TEST(ServedHosts, AFoldedClockFindsWhatAClockAskedForFinds) {
     return j;
   };
   const nlohmann::json folded = run(told.server->endpoint(), with);
-  const nlohmann::json unfolded = run((*asked)->endpoint(), without);
+  const nlohmann::json unfolded = run(asked.server->endpoint(), without);
   EXPECT_GT(folded["counts"]["sequences"].get<int>(), 0);
   EXPECT_TRUE(folded == unfolded) << nlohmann::json::diff(folded, unfolded).dump();
   // Every judged call's transcript, with the clock each view read (host-time-us): a clock off
@@ -543,7 +540,6 @@ TEST(ServedHosts, AFoldedClockFindsWhatAClockAskedForFinds) {
     ++judged;
   }
   EXPECT_GT(judged, 100);
-  (*asked)->stop();
   for (const auto& p : {with, without})
     fs::remove_all(p);
 }
