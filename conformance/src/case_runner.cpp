@@ -334,6 +334,9 @@ model::Declarations declarations_of(const Capabilities& caps) {
 CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunConfig& cfg) {
   CaseReport report;
   report.input = c;
+  report.probe = cfg.probe;
+  report.faults_off = cfg.faults_off;
+  report.setup = cfg.setup;
   auto target = make_target(c.host_seed);
   if (!target.ok()) {
     report.not_tested = true;

@@ -57,10 +57,7 @@ void Suite::capability() {
       fr.property = "capability";
       fr.title = fmt::format("{}: {}", combos[i].to_string(), f->message);
       fr.counterexample = c.describe() + "\n" + rep.transcript;
-      nlohmann::json tok = token_base("case");
-      tok["case"] = to_json(c);
-      tok["probe"] = true;
-      fr.token = encode_token(tok);
+      fr.token = case_token(rep);
       fr.steps = count_calls(rep.transcript);
       record_failure(std::move(fr));
     }
@@ -195,9 +192,7 @@ void Suite::record_matrix_failure(ComboTally& t) {
   fr.property = "matrix";
   fr.title = fmt::format("{}: {}", combo.to_string(), f->message);
   fr.counterexample = last_failure->input.describe() + "\n" + last_failure->transcript;
-  nlohmann::json tok = token_base("case");
-  tok["case"] = to_json(last_failure->input);
-  fr.token = encode_token(tok);
+  fr.token = case_token(*last_failure);
   fr.steps = count_calls(last_failure->transcript);
   record_failure(std::move(fr));
   setup_failure_shown_ = setup_failure_shown_ || last_failure->setup_broke;
@@ -292,9 +287,7 @@ void Suite::settings() {
       fr.counterexample = c.describe() +
                           "\nSnapshotSettings: " + c.settings_text().value_or("(absent)") + "\n" +
                           rep.transcript;
-      nlohmann::json tok = token_base("case");
-      tok["case"] = to_json(c);
-      fr.token = encode_token(tok);
+      fr.token = case_token(rep);
       fr.steps = count_calls(rep.transcript);
       record_failure(std::move(fr));
       setup_failure_shown_ = setup_failure_shown_ || rep.setup_broke;
@@ -349,10 +342,7 @@ void Suite::liveness() {
       fr.property = "liveness";
       fr.title = "with faults switched off: " + f->message;
       fr.counterexample = c.describe() + "\n" + rep.transcript;
-      nlohmann::json tok = token_base("case");
-      tok["case"] = to_json(c);
-      tok["faults-off"] = true;
-      fr.token = encode_token(tok);
+      fr.token = case_token(rep);
       fr.steps = count_calls(rep.transcript);
       record_failure(std::move(fr));
       return false;

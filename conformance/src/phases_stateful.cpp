@@ -73,6 +73,7 @@ void Suite::sequences() {
     fr.counterexample = numbered_list(rep);
     nlohmann::json tok = token_base("sequence");
     tok["host-seed"] = host_seed;
+    put_setup_plan(tok, o_.run.setup);
     tok["steps"] = nlohmann::json::array();
     for (const auto& s : steps)
       tok["steps"].push_back(s.to_json());
@@ -119,6 +120,7 @@ void Suite::parallel() {
     fr.counterexample = rep.description;
     nlohmann::json tok = token_base("parallel");
     tok["host-seed"] = seed_of(t);
+    put_setup_plan(tok, o_.run.setup);
     fr.token = encode_token(tok);
     fr.steps = 4;
     record_failure(std::move(fr));

@@ -115,6 +115,15 @@ nlohmann::json Suite::token_base(std::string_view kind) const {
   return {{"kind", kind}, {"target", o_.target_spec}, {"seed", o_.seed}};
 }
 
+std::string Suite::case_token(const CaseReport& rep) const {
+  nlohmann::json tok = token_base("case");
+  tok["case"] = to_json(rep.input);
+  if (rep.probe) tok["probe"] = true;
+  if (rep.faults_off) tok["faults-off"] = true;
+  put_setup_plan(tok, rep.setup);
+  return encode_token(tok);
+}
+
 // The capability profile into the result, and CS-INV-10 across cases: a configuration
 // refused in one case and snapshotted in another.
 void Suite::finish_capability() {
@@ -125,9 +134,7 @@ void Suite::finish_capability() {
     fr.property = "capability";
     fr.title = message;
     fr.counterexample = refused.input.describe() + "\n" + refused.transcript;
-    nlohmann::json tok = token_base("case");
-    tok["case"] = to_json(refused.input);
-    fr.token = encode_token(tok);
+    fr.token = case_token(refused);
     fr.steps = count_calls(refused.transcript);
     record_failure(std::move(fr));
   });

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "hvsnap/conformance/case_runner.h"
+
 namespace hvsnap::conformance {
 
 namespace {
@@ -72,6 +74,45 @@ cim::Result<nlohmann::json> decode_token(std::string_view token) {
   if (j.is_discarded() || !j.is_object())
     return cim::invalid_parameter("token: the payload is not valid JSON (was it cut short?)");
   return j;
+}
+
+void put_setup_plan(nlohmann::json& token, const SetupPlan& plan) {
+  if (plan.refused) {
+    token["setup"] = {{"refused", true}};
+  } else if (plan.start_members) {
+    token["setup"] = {{"start-members", true}};
+  }
+}
+
+cim::Result<SetupPlan> setup_plan_of(const nlohmann::json& token) {
+  SetupPlan plan;
+  const auto it = token.find("setup");
+  if (it == token.end()) return plan;
+  if (!it->is_object())
+    return cim::invalid_parameter("token: \"setup\" is not an object (made by a newer hvsnap?)");
+  for (const auto& [key, value] : it->items()) {
+    bool* field = key == "start-members" ? &plan.start_members
+                  : key == "refused"     ? &plan.refused
+                                         : nullptr;
+    if (field == nullptr) {
+      return cim::invalid_parameter(
+          fmt::format("token: \"setup\" has an unknown key '{}' (made by a newer hvsnap?)", key));
+    }
+    if (!value.is_boolean())
+      return cim::invalid_parameter(fmt::format("token: \"setup\".{} is not true or false", key));
+    *field = value.get<bool>();
+  }
+  return plan;
+}
+
+std::string describe_setup_plan(const SetupPlan& plan) {
+  if (plan.refused) {
+    return "the run's target refused every configuration: no set-up snapshot is tried, as in the "
+           "run";
+  }
+  if (plan.start_members)
+    return "the run's target refused Off members: set-up snapshots start them first, as in the run";
+  return {};
 }
 
 }  // namespace hvsnap::conformance

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "hvsnap/conformance/case_runner.h"
 #include "hvsnap/conformance/cases.h"
 #include "hvsnap/conformance/classes.h"
 #include "hvsnap/conformance/model/view.h"
@@ -170,6 +171,32 @@ TEST(Tokens, BadTokensSayWhatIsWrong) {
             "token: character '*' at position 1 is not base64url");
   EXPECT_EQ(decode_token("hvsnap1." + base64url_encode("{\"cut")).status().message(),
             "token: the payload is not valid JSON (was it cut short?)");
+}
+
+// The set-up plan a run learnt (start Off members first, or no set-up snapshot) rides in its
+// tokens; the default plan adds nothing, so a target that accepts everything keeps its tokens.
+TEST(Tokens, TheSetUpPlanRoundTripsAndTheDefaultAddsNothing) {
+  for (const SetupPlan plan : {SetupPlan{}, SetupPlan{true, false}, SetupPlan{false, true}}) {
+    nlohmann::json tok{{"kind", "case"}};
+    put_setup_plan(tok, plan);
+    EXPECT_EQ(tok.contains("setup"), plan.start_members || plan.refused) << tok.dump();
+    auto back = setup_plan_of(*decode_token(encode_token(tok)));
+    ASSERT_TRUE(back.ok()) << back.status().to_string();
+    EXPECT_EQ(back->start_members, plan.start_members) << tok.dump();
+    EXPECT_EQ(back->refused, plan.refused) << tok.dump();
+    EXPECT_EQ(describe_setup_plan(plan).empty(), !plan.start_members && !plan.refused);
+  }
+}
+
+TEST(Tokens, ABadSetUpPlanSaysWhatIsWrong) {
+  auto plan = [](const char* text) {
+    return setup_plan_of(nlohmann::json::parse(text)).status().message();
+  };
+  EXPECT_EQ(plan(R"({"setup": 1})"), "token: \"setup\" is not an object (made by a newer hvsnap?)");
+  EXPECT_EQ(plan(R"({"setup": {"stop-members": true}})"),
+            "token: \"setup\" has an unknown key 'stop-members' (made by a newer hvsnap?)");
+  EXPECT_EQ(plan(R"({"setup": {"refused": "yes"}})"),
+            "token: \"setup\".refused is not true or false");
 }
 
 }  // namespace

@@ -139,6 +139,34 @@ TEST(Certify, AProbesTokenReplaysTheProbesSetUp) {
       << probe.out;
 }
 
+// On a target that refuses Off members the run learns to start them before a set-up snapshot
+// (SetupPlan); a matrix case's token carries that, so its replay arranges the case as the run
+// did. Before, the replay tried the set-up snapshot of an Off sentinel, was refused, and said
+// NOT TESTED (exit 0) for a failure the report had just shown.
+TEST(Certify, ATokenCarriesTheRunsSetUpPlan) {
+  const fs::path dir = temp("setup-plan");
+  auto args = quick("sim+mutant:accepts-type-zero", dir);
+  args.insert(args.end(),
+              {"--personality", "refuse-collection-snapshots=off", "--stop-at-first-failure"});
+  ASSERT_EQ(hvsnap(args).code, kExitFailures);
+  const auto j = nlohmann::json::parse(read(dir / "result.json"));
+  ASSERT_FALSE(j["failures"].empty());
+  const std::string token = j["failures"][0]["token"].get<std::string>();
+  auto payload = conformance::decode_token(token);
+  ASSERT_TRUE(payload.ok()) << payload.status().to_string();
+  EXPECT_EQ((*payload)["setup"], nlohmann::json({{"start-members", true}})) << payload->dump();
+  const Outcome replay = hvsnap({"replay", token});
+  EXPECT_EQ(replay.code, kExitFailures) << replay.out << replay.err;
+  EXPECT_NE(replay.out.find("(the run's target refused Off members: set-up snapshots start them "
+                            "first, as in the run)"),
+            std::string::npos)
+      << replay.out;
+  EXPECT_NE(replay.out.find("FAIL " + j["failures"][0]["requirement"].get<std::string>()),
+            std::string::npos)
+      << replay.out;
+  EXPECT_NE(replay.out.find("The failure reproduces."), std::string::npos) << replay.out;
+}
+
 TEST(Certify, TheSameSeedGivesTheSameReportApartFromWallTime) {
   const fs::path a = temp("same-a"), b = temp("same-b");
   ASSERT_EQ(hvsnap(quick("sim+mutant:skips-a-member", a, "11")).code, kExitFailures);

@@ -67,8 +67,13 @@ int replay(const std::string& token, const std::string& target_override, Console
     if (!spec.ok()) return usage(fmt::format("target {}: {}", uri, spec.status().message()));
     RunConfig cfg;
     cfg.declarations = declarations_of(spec->caps);
+    auto plan = setup_plan_of(p);
+    if (!plan.ok()) return usage(plan.status().message());
+    cfg.setup = *plan;
     c.out << fmt::format("Replaying a {} of a run with seed {} on {}\n  ({})\n\n", kind, topts.seed,
                          spec->uri, spec->identity);
+    if (const std::string how = describe_setup_plan(cfg.setup); !how.empty())
+      c.out << "(" << how << ")\n";
 
     if (kind == "case") {
       auto cs = case_from_json(p.at("case"));

@@ -75,6 +75,10 @@ struct CaseReport {
   std::vector<std::string> cleanup_left;     // objects cleanup could not remove
   std::optional<CapabilityCall> capability;  // the call under test, when it counts
   int retries = 0;  // calls of the case repeated after a Timeout with no change (TimeoutRetry)
+  // How the case was run (RunConfig's), which its reproduction token carries.
+  bool probe = false;
+  bool faults_off = false;
+  SetupPlan setup;
 };
 
 // Timeout (3 / 32772) with no change where the contract wants success (CS-OUT-14, and CS-OUT-12
