@@ -205,6 +205,46 @@ TEST(SimConformance, WithoutControlTheFakeOnlyClassesAreNotTested) {
   EXPECT_GT(passed, static_cast<int>(r.combos.size()) / 2);
 }
 
+// A host that outlives its cases (a live host) is cleaned up after each: its VMs are stopped
+// together and destroyed together (decision 0142), so the cleanup of three running VMs takes
+// about as long as one's, not three times as long, and leaves none of them.
+TEST(SimConformance, ASharedHostsVmsAreStoppedAndDestroyedTogether) {
+  auto spec = sim_target();
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  auto cleanup_ms = [&](int count) -> std::int64_t {
+    auto target = spec->factory(seed());
+    EXPECT_TRUE(target.ok());
+    if (!target.ok()) return 0;
+    target->caps.fresh_hosts = false;  // as a live host: the client cleans up
+    const auto control = target->control;
+    const auto provider = target->provider;
+    ClientOptions options;
+    options.lean_waits = true;
+    Client cl(*target, options);
+    auto group = cl.define_collection("group", 0);
+    EXPECT_TRUE(group.ok());
+    std::vector<std::pair<cim::ObjectPath, std::uint16_t>> start;
+    for (int i = 0; i < count; ++i) {
+      auto vm = cl.define_vm("vm-" + std::to_string(i));
+      EXPECT_TRUE(vm.ok() && cl.add_member(*vm, *group).ok());
+      if (vm.ok()) start.emplace_back(*vm, 2);
+    }
+    EXPECT_TRUE(cl.change_states(start).ok());
+    const std::int64_t before = control->now_ms();
+    const std::vector<std::string> left = cl.cleanup();
+    const std::int64_t took = control->now_ms() - before;
+    EXPECT_TRUE(left.empty()) << left.front();
+    for (const auto& [vm, state] : start)
+      EXPECT_FALSE(provider->get_instance(vm).ok()) << vm.to_string() << " is still there";
+    EXPECT_FALSE(provider->get_instance(*group).ok()) << "the group is still there";
+    return took;
+  };
+  const std::int64_t one = cleanup_ms(1);
+  const std::int64_t three = cleanup_ms(3);
+  EXPECT_GT(one, 0);
+  EXPECT_LT(three, 2 * one) << "one VM: " << one << " ms, three: " << three << " ms";
+}
+
 // Cases at a time (RunOptions::jobs, decision 0074) only where the target declares
 // concurrent_cases: otherwise every host is made on the calling thread, one case after the
 // other; with it, by the `jobs` workers, the calling thread one of them. Either way the
