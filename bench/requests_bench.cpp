@@ -19,6 +19,13 @@
 //   BM_ServedCertify/5   as /2 without the concurrent rounds: /5 - /0 is what the sequences
 //                        cost, /2 - /5 the rounds' (the estimate's figures, decision 0135)
 // (0 to 2 and 5 run one case at a time on `hvsnap serve` as it starts by default.)
+//   BM_LiveLikeCertify   pairwise, one case at a time, on `hvsnap serve --no-control`: a host
+//                        the suite sees as live (cases share it and clean up after themselves;
+//                        every wait passes in real time, at the fake's durations), for the live
+//                        estimate's figures (decision 0142). It takes most of an hour, so it is
+//                        registered only with HVSNAP_REQUESTS_LIVE=1;
+//                        HVSNAP_REQUESTS_LIVE_BUDGET=SECONDS stops starting cases after that long
+//                        (the figures are then the first cases', the simplest).
 // Run: build/release/bench/requests_bench  (HVSNAP_REQUESTS_SEED overrides the seed 20261124;
 // HVSNAP_REQUESTS_DETAIL=1 prints every operation by what it reads, per case;
 // HVSNAP_REQUESTS_TRACE=FILE writes every operation in order, for bench/requests_phases.py)
@@ -53,6 +60,47 @@ using bench::ServeProcess;
 std::uint64_t seed() {
   const char* v = std::getenv("HVSNAP_REQUESTS_SEED");
   return v != nullptr && *v != '\0' ? std::strtoull(v, nullptr, 10) : 20261124;
+}
+
+// The run's figures as counters, per case where it says so.
+void report(benchmark::State& st, const conformance::RunResult& r, tools::RequestCounts& counts,
+            double wire_total, double folded, double seconds) {
+  // The fake must fail nothing (only the full profile can certify; the counts are reported
+  // all the same, with the reasons).
+  st.counters["failures"] = static_cast<double>(r.failures.size());
+  if (static_cast<int>(r.failures.size()) != 0) {
+    std::fprintf(stderr, "the served fake was %s:\n", r.verdict.c_str());
+    for (const auto& why : r.verdict_reasons)
+      std::fprintf(stderr, "  %s\n", why.c_str());
+  }
+  const double cases = std::max(1, r.counts.cases);
+  auto per_case = [&](const char* name, double n) { st.counters[name] = n / cases; };
+  st.counters["cases"] = r.counts.cases;
+  st.counters["sequence_steps"] = r.counts.sequence_steps;
+  st.counters["seconds"] = seconds;
+  st.counters["requests"] = wire_total;
+  per_case("req_per_case", wire_total);
+  per_case("get", static_cast<double>(counts.get));
+  per_case("query", static_cast<double>(counts.query));
+  per_case("enumerate", static_cast<double>(counts.enumerate));
+  per_case("assoc", static_cast<double>(counts.associators + counts.references));
+  per_case("invoke", static_cast<double>(counts.invoke));
+  per_case("now", static_cast<double>(counts.now));
+  per_case("advance", static_cast<double>(counts.advance));
+  per_case("advanced_s", static_cast<double>(counts.advanced_ms) / 1000.0);
+  per_case("control_other", static_cast<double>(counts.control_other + counts.resets));
+  // The clock calls (now, advance) answered without a request of their own: the served
+  // fake's clock rides on its answers (decision 0140).
+  per_case("clock_folded", folded);
+  // What the decorator did not see: the Pulls that continued an enumeration, the services
+  // the client looked up once, Identify and Describe.
+  per_case("pull_etc", wire_total - (static_cast<double>(counts.total() + counts.resets) - folded));
+  // HVSNAP_REQUESTS_DETAIL=1: every operation by what it reads, per case (decision 0119).
+  if (const char* d = std::getenv("HVSNAP_REQUESTS_DETAIL"); d != nullptr && *d == '1') {
+    const std::lock_guard<std::mutex> lock(counts.by_what_mutex);
+    for (const auto& [what, n] : counts.by_what)
+      std::fprintf(stderr, "%8.2f  %s\n", static_cast<double>(n) / cases, what.c_str());
+  }
 }
 
 // The name the figures' commands filter on (--benchmark_filter=BM_ServedCertify/...).
@@ -110,43 +158,7 @@ void BM_ServedCertify(benchmark::State& st) {  // NOLINT(readability-identifier-
       std::fclose(counts->trace);
       counts->trace = nullptr;
     }
-    // The fake must fail nothing (only the full profile can certify; the counts are reported
-    // all the same, with the reasons).
-    st.counters["failures"] = static_cast<double>(r.failures.size());
-    if (static_cast<int>(r.failures.size()) != 0) {
-      std::fprintf(stderr, "the served fake was %s:\n", r.verdict.c_str());
-      for (const auto& why : r.verdict_reasons)
-        std::fprintf(stderr, "  %s\n", why.c_str());
-    }
-    const double cases = std::max(1, r.counts.cases);
-    auto per_case = [&](const char* name, double n) { st.counters[name] = n / cases; };
-    st.counters["cases"] = r.counts.cases;
-    st.counters["sequence_steps"] = r.counts.sequence_steps;
-    st.counters["seconds"] = seconds;
-    st.counters["requests"] = wire_total;
-    per_case("req_per_case", wire_total);
-    per_case("get", static_cast<double>(counts->get));
-    per_case("query", static_cast<double>(counts->query));
-    per_case("enumerate", static_cast<double>(counts->enumerate));
-    per_case("assoc", static_cast<double>(counts->associators + counts->references));
-    per_case("invoke", static_cast<double>(counts->invoke));
-    per_case("now", static_cast<double>(counts->now));
-    per_case("advance", static_cast<double>(counts->advance));
-    per_case("advanced_s", static_cast<double>(counts->advanced_ms) / 1000.0);
-    per_case("control_other", static_cast<double>(counts->control_other + counts->resets));
-    // The clock calls (now, advance) answered without a request of their own: the served
-    // fake's clock rides on its answers (decision 0140).
-    per_case("clock_folded", folded);
-    // What the decorator did not see: the Pulls that continued an enumeration, the services
-    // the client looked up once, Identify and Describe.
-    per_case("pull_etc",
-             wire_total - (static_cast<double>(counts->total() + counts->resets) - folded));
-    // HVSNAP_REQUESTS_DETAIL=1: every operation by what it reads, per case (decision 0119).
-    if (const char* d = std::getenv("HVSNAP_REQUESTS_DETAIL"); d != nullptr && *d == '1') {
-      const std::lock_guard<std::mutex> lock(counts->by_what_mutex);
-      for (const auto& [what, n] : counts->by_what)
-        std::fprintf(stderr, "%8.2f  %s\n", static_cast<double>(n) / cases, what.c_str());
-    }
+    report(st, r, *counts, wire_total, folded, seconds);
   }
 }
 BENCHMARK(BM_ServedCertify)
@@ -160,6 +172,54 @@ BENCHMARK(BM_ServedCertify)
     ->Iterations(1)
     ->UseRealTime();
 
+// A live-like host: `hvsnap serve --no-control` (decision 0142). One case at a time; what the
+// estimate of a live run prints is measured here: requests a case (the cleanup's included, no
+// control calls) and wall seconds a case, which over loopback is nearly all waiting.
+void BM_LiveLikeCertify(benchmark::State& st) {  // NOLINT(readability-identifier-naming)
+  for (auto _ : st) {
+    ServeProcess serve;
+    if (!bench::start_serve(bench::serve_binary(HVSNAP_BINARY), {"--no-control"}, serve)) {
+      st.SkipWithError("hvsnap serve did not start");
+      return;
+    }
+    tools::TargetOptions t;
+    t.seed = seed();
+    auto spec = tools::make_target("wsman+" + serve.endpoint, t);
+    if (!spec.ok() || !spec->requests_sent || spec->caps.control) {
+      st.SkipWithError(spec.ok() ? "the target is not a plain WS-Man host"
+                                 : spec.status().to_string().c_str());
+      return;
+    }
+    auto counts = std::make_shared<tools::RequestCounts>();
+    conformance::RunOptions o;
+    o.seed = t.seed;
+    o.profile = conformance::Profile::kCore;
+    o.coverage = conformance::Coverage::kPairwise;
+    if (const char* b = std::getenv("HVSNAP_REQUESTS_LIVE_BUDGET"); b != nullptr && *b != '\0')
+      o.budget = std::chrono::seconds(std::strtoll(b, nullptr, 10));
+    const std::uint64_t wire_before = spec->requests_sent();
+    const auto t0 = Clock::now();
+    const conformance::RunResult r = conformance::run_suite(
+        tools::counting_factory(spec->factory, counts), {spec->uri, spec->identity, spec->caps}, o);
+    const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    report(st, r, *counts, static_cast<double>(spec->requests_sent() - wire_before), 0, seconds);
+    st.counters["s_per_case"] = seconds / std::max(1, r.counts.cases);
+    st.counters["not_tested"] = r.counts.cases_not_tested;
+  }
+}
+
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  if (const char* live = std::getenv("HVSNAP_REQUESTS_LIVE"); live != nullptr && *live == '1') {
+    benchmark::RegisterBenchmark("BM_LiveLikeCertify", BM_LiveLikeCertify)
+        ->Unit(benchmark::kSecond)
+        ->Iterations(1)
+        ->UseRealTime();
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

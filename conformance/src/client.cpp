@@ -310,6 +310,8 @@ cim::Status Client::add_member(const ObjectPath& member, const ObjectPath& colle
   PropertyList in;
   cim::set(in, "Member", Value::reference(member));
   cim::set(in, "Collection", Value::reference(collection));
+  // Noted before the answer: a member the call added and then failed on is still a member.
+  members_[model::id_of(collection)].insert(model::id_of(member));
   return expect_done(invoke(service(names::kCollectionManagementService), "AddMember", in),
                      "AddMember");
 }
@@ -351,6 +353,66 @@ cim::Status Client::set_fake_attributes(const ObjectPath& vm, const FakeVmAttrib
   return st;
 }
 
+void Client::destroy_collections_of_groups(std::vector<std::string>& left) {
+  // A collection holds checkpoints of its group's members: the VMs the group was given, or
+  // anything (nullptr) where a member was not a VM (a nested group). Collections whose VMs
+  // differ are destroyed at the same time; two that share a VM one after the other, as a
+  // host may refuse to merge two checkpoints of one VM at once.
+  struct Held {
+    ObjectPath collection;
+    const std::set<std::string>* vms = nullptr;
+  };
+  std::vector<Held> held;
+  std::set<std::string> own_vms;
+  for (const auto& v : vms_)
+    own_vms.insert(model::id_of(v));
+  for (auto g = groups_.rbegin(); g != groups_.rend(); ++g) {
+    if (!cim::iequals(g->class_name(), names::kVmGroup)) continue;
+    auto colls = provider().associators(*g, {std::string(names::kSnapshotOfGroup), "", "", ""});
+    if (!colls.ok()) continue;
+    const auto m = members_.find(model::id_of(*g));
+    const std::set<std::string>* vms = m == members_.end() ? nullptr : &m->second;
+    if (vms != nullptr && !std::all_of(vms->begin(), vms->end(), [&](const std::string& id) {
+          return own_vms.count(id) != 0;
+        })) {
+      vms = nullptr;
+    }
+    for (const auto& c : *colls)
+      held.push_back({c.path(), vms});
+  }
+  while (!held.empty()) {
+    std::vector<Held> batch, rest;
+    std::set<std::string> busy;
+    bool exclusive = false;  // the batch holds a collection of unknown VMs
+    for (auto& h : held) {
+      const bool fits =
+          batch.empty() || (!exclusive && h.vms != nullptr &&
+                            std::none_of(h.vms->begin(), h.vms->end(),
+                                         [&](const std::string& id) { return busy.count(id); }));
+      if (!fits) {
+        rest.push_back(std::move(h));
+        continue;
+      }
+      if (h.vms == nullptr) {
+        exclusive = true;
+      } else {
+        busy.insert(h.vms->begin(), h.vms->end());
+      }
+      batch.push_back(std::move(h));
+    }
+    std::vector<cim::Result<MethodResult>> sent;
+    for (const auto& h : batch) {
+      PropertyList in;
+      cim::set(in, "AffectedSnapshotCollection", Value::reference(h.collection));
+      sent.push_back(invoke(service(names::kCollectionSnapshotService), "DestroySnapshot", in));
+    }
+    for (auto& r : sent) {
+      if (auto st = expect_done(r, "DestroySnapshot"); !st.ok()) left.push_back(st.message());
+    }
+    held = std::move(rest);
+  }
+}
+
 std::vector<std::string> Client::cleanup() {
   std::vector<std::string> left;
   if (target_.caps.fresh_hosts) {
@@ -358,6 +420,7 @@ std::vector<std::string> Client::cleanup() {
     // removing it would only be requests (decision 0081). A shared host is cleaned up.
     vms_.clear();
     groups_.clear();
+    members_.clear();
     return left;
   }
   const std::size_t mark = calls_.size();
@@ -382,14 +445,7 @@ std::vector<std::string> Client::cleanup() {
     now = states();
   }
   // Snapshot collections of our groups first, then the groups, then the VMs.
-  for (auto g = groups_.rbegin(); g != groups_.rend(); ++g) {
-    if (!cim::iequals(g->class_name(), names::kVmGroup)) continue;
-    auto colls = provider().associators(*g, {std::string(names::kSnapshotOfGroup), "", "", ""});
-    if (!colls.ok()) continue;
-    for (const auto& c : *colls) {
-      if (auto st = destroy_snapshot(c.path()); !st.ok()) left.push_back(st.message());
-    }
-  }
+  destroy_collections_of_groups(left);
   for (auto g = groups_.rbegin(); g != groups_.rend(); ++g) {
     PropertyList in;
     cim::set(in, "Collection", Value::reference(*g));
@@ -431,6 +487,7 @@ std::vector<std::string> Client::cleanup() {
   calls_.resize(mark);  // cleanup is not part of any counterexample
   vms_.clear();
   groups_.clear();
+  members_.clear();
   return left;
 }
 

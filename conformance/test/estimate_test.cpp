@@ -71,6 +71,15 @@ TEST(Estimate, ALiveCoreRunCountsEachCasesWait) {
   EXPECT_DOUBLE_EQ(estimate_requests(o, true, m).seconds, live.cases * 1.0);
 }
 
+// certify says so when a live run's estimate is longer than its --budget (decision 0142).
+TEST(Estimate, SaysWhenARunWouldOutlastItsBudget) {
+  RunEstimate e;
+  e.seconds = 3600.5;
+  EXPECT_TRUE(e.longer_than(std::chrono::hours(1)));
+  EXPECT_FALSE(e.longer_than(std::chrono::hours(2)));
+  EXPECT_FALSE(e.longer_than(std::chrono::milliseconds(0)));  // no budget
+}
+
 TEST(Client, ABackedOffWaitDoublesUpToItsLimit) {
   ClientOptions o;
   EXPECT_EQ(backed_off(250, o), 250);  // off unless asked for

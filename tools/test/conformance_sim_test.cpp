@@ -3,6 +3,7 @@
 // then a certification under each personality (contract §3.4) and each fault plan (§6), with the
 // exhaustive and with the pairwise matrix: each must be CERTIFIED. RC_PARAMS is honoured (seed=,
 // max_success=); the seed is printed.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 
@@ -205,44 +206,93 @@ TEST(SimConformance, WithoutControlTheFakeOnlyClassesAreNotTested) {
   EXPECT_GT(passed, static_cast<int>(r.combos.size()) / 2);
 }
 
-// A host that outlives its cases (a live host) is cleaned up after each: its VMs are stopped
-// together and destroyed together (decision 0142), so the cleanup of three running VMs takes
-// about as long as one's, not three times as long, and leaves none of them.
-TEST(SimConformance, ASharedHostsVmsAreStoppedAndDestroyedTogether) {
+// A host that outlives its cases (a live host) is cleaned up after each (decision 0142): its
+// VMs are stopped together and destroyed together, and snapshot collections of different VMs
+// are destroyed together, those of one VM one after the other. Each shape's cleanup is timed on
+// the fake's clock and must leave none of what the client made.
+struct SharedHostShape {
+  int groups = 1;               // each of its own VMs
+  int vms_per_group = 1;        //
+  bool running = false;         // the VMs started before the cleanup
+  int snapshots_per_group = 0;  // CreateSnapshot of each group, each a collection
+};
+
+std::int64_t shared_host_cleanup_ms(const SharedHostShape& shape) {
   auto spec = sim_target();
-  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
-  auto cleanup_ms = [&](int count) -> std::int64_t {
-    auto target = spec->factory(seed());
-    EXPECT_TRUE(target.ok());
-    if (!target.ok()) return 0;
-    target->caps.fresh_hosts = false;  // as a live host: the client cleans up
-    const auto control = target->control;
-    const auto provider = target->provider;
-    ClientOptions options;
-    options.lean_waits = true;
-    Client cl(*target, options);
-    auto group = cl.define_collection("group", 0);
-    EXPECT_TRUE(group.ok());
-    std::vector<std::pair<cim::ObjectPath, std::uint16_t>> start;
-    for (int i = 0; i < count; ++i) {
-      auto vm = cl.define_vm("vm-" + std::to_string(i));
-      EXPECT_TRUE(vm.ok() && cl.add_member(*vm, *group).ok());
-      if (vm.ok()) start.emplace_back(*vm, 2);
+  EXPECT_TRUE(spec.ok());
+  if (!spec.ok()) return 0;
+  auto target = spec->factory(seed());
+  EXPECT_TRUE(target.ok());
+  if (!target.ok()) return 0;
+  target->caps.fresh_hosts = false;  // as a live host: the client cleans up
+  const auto control = target->control;
+  const auto provider = target->provider;
+  auto collections = [](cim::Provider& p) {
+    std::set<std::string> ids;
+    auto all = p.enumerate_instances(cim::names::kNamespace, cim::names::kSnapshotCollection);
+    EXPECT_TRUE(all.ok());
+    if (all.ok()) {
+      for (const auto& c : *all)
+        ids.insert(c.get_string("CollectionID"));
     }
-    EXPECT_TRUE(cl.change_states(start).ok());
-    const std::int64_t before = control->now_ms();
-    const std::vector<std::string> left = cl.cleanup();
-    const std::int64_t took = control->now_ms() - before;
-    EXPECT_TRUE(left.empty()) << left.front();
-    for (const auto& [vm, state] : start)
-      EXPECT_FALSE(provider->get_instance(vm).ok()) << vm.to_string() << " is still there";
-    EXPECT_FALSE(provider->get_instance(*group).ok()) << "the group is still there";
-    return took;
+    return ids;
   };
-  const std::int64_t one = cleanup_ms(1);
-  const std::int64_t three = cleanup_ms(3);
+  const std::set<std::string> fixture_collections = collections(*provider);
+  ClientOptions options;
+  options.lean_waits = true;
+  Client cl(*target, options);
+  std::vector<cim::ObjectPath> made;
+  std::vector<std::pair<cim::ObjectPath, std::uint16_t>> start;
+  for (int g = 0; g < shape.groups; ++g) {
+    auto group = cl.define_collection("group-" + std::to_string(g), 0);
+    EXPECT_TRUE(group.ok());
+    if (!group.ok()) return 0;
+    made.push_back(*group);
+    for (int i = 0; i < shape.vms_per_group; ++i) {
+      auto vm = cl.define_vm(fmt::format("vm-{}-{}", g, i));
+      EXPECT_TRUE(vm.ok() && cl.add_member(*vm, *group).ok());
+      if (!vm.ok()) return 0;
+      made.push_back(*vm);
+      start.emplace_back(*vm, 2);
+    }
+    for (int k = 0; k < shape.snapshots_per_group; ++k) {
+      CreateSnapshotArgs args;
+      args.collection = cim::Value::reference(*group);
+      auto r = cl.invoke(collection_snapshot_service(), "CreateSnapshot", args.params());
+      EXPECT_TRUE(r.ok() && r->return_value == 4096)
+          << (r.ok() ? std::to_string(r->return_value) : r.status().to_string());
+      if (!r.ok() || r->get("Job") == nullptr) return 0;
+      EXPECT_EQ(cl.wait_job(*r->get("Job")->as_reference()).final_state(), 7);
+    }
+  }
+  if (shape.running) {
+    EXPECT_TRUE(cl.change_states(start).ok());
+  }
+  const std::int64_t before = control->now_ms();
+  const std::vector<std::string> left = cl.cleanup();
+  const std::int64_t took = control->now_ms() - before;
+  EXPECT_TRUE(left.empty()) << left.front();
+  for (const auto& p : made)
+    EXPECT_FALSE(provider->get_instance(p).ok()) << p.to_string() << " is still there";
+  EXPECT_EQ(collections(*provider), fixture_collections) << "snapshot collections are left";
+  return took;
+}
+
+TEST(SimConformance, ASharedHostsVmsAreStoppedAndDestroyedTogether) {
+  const std::int64_t one = shared_host_cleanup_ms({1, 1, true, 0});
+  const std::int64_t three = shared_host_cleanup_ms({1, 3, true, 0});
   EXPECT_GT(one, 0);
   EXPECT_LT(three, 2 * one) << "one VM: " << one << " ms, three: " << three << " ms";
+}
+
+TEST(SimConformance, ASharedHostsCollectionsOfDifferentVmsAreDestroyedTogether) {
+  // Two collections of one VM, one after the other; of two VMs (two groups), at once.
+  const std::int64_t shared = shared_host_cleanup_ms({1, 1, false, 2});
+  const std::int64_t apart = shared_host_cleanup_ms({2, 1, false, 1});
+  const std::int64_t none = shared_host_cleanup_ms({2, 1, false, 0});
+  EXPECT_LT(apart - none, shared - none)
+      << "two collections of one VM: " << shared << " ms, of two VMs: " << apart
+      << " ms, no collection: " << none << " ms";
 }
 
 // Cases at a time (RunOptions::jobs, decision 0074) only where the target declares

@@ -164,6 +164,20 @@ fs::path report_folder(const fs::path& named, const std::string& uri,
     out = base.string() + "-" + std::to_string(n);
   return out;
 }
+// A live host answers every request in tens of milliseconds and runs its jobs in real time:
+// say up front what the chosen coverage will cost (decision 0070), and when that is longer than
+// the budget, which would stop the run before its end (decision 0142).
+void print_estimate(const conformance::RunOptions& ro, std::chrono::milliseconds budget,
+                    std::ostream& out) {
+  const conformance::RunEstimate e = conformance::estimate_requests(ro);
+  out << "estimate: " << e.describe() << "\n";
+  if (e.longer_than(budget)) {
+    out << fmt::format(
+        "note:     that is longer than --budget {0}: the run stops starting new work after {0} "
+        "and cannot certify then (--budget 0: no limit)\n",
+        format_duration(budget));
+  }
+}
 }  // namespace
 
 int certify(const CertifyOptions& o, Console& c) {
@@ -302,11 +316,8 @@ int certify(const CertifyOptions& o, Console& c) {
       {"personality", o.personality.empty() ? nlohmann::json() : nlohmann::json(o.personality)},
       {"faults", topts.faults}};
   if (o.host_build) ro.target_spec["host-build"] = *o.host_build;
-  // A live host answers every request in tens of milliseconds and runs its jobs in real time:
-  // say up front what the chosen coverage will cost (decision 0070).
-  if (!spec->caps.control && !o.quiet) {
-    c.out << "estimate: " << conformance::estimate_requests(ro).describe() << "\n";
-  }
+  if (!spec->caps.control && !o.quiet) print_estimate(ro, *budget, c.out);
+
   ProgressView view(c.out, c.terminal, *budget);
   if (!o.quiet) ro.progress = [&](const Progress& p) { view.update(p); };
   const auto t0 = std::chrono::steady_clock::now();

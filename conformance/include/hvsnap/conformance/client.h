@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -175,12 +176,17 @@ class Client {
   // the last view after a call (lean reads, decision 0109).
   void touch(const cim::ObjectPath& object, const cim::PropertyList& in,
              const cim::Result<cim::MethodResult>& r);
+  // The cleanup's first part: every snapshot collection of the groups the client made.
+  void destroy_collections_of_groups(std::vector<std::string>& left);
 
   std::vector<RecordedCall> calls_;
   std::vector<std::pair<cim::ObjectPath, std::uint16_t>> ended_;  // CreateSnapshot jobs, end
   std::string pending_section_;
   std::vector<cim::ObjectPath> vms_;
-  std::vector<cim::ObjectPath> groups_;            // VM groups and management collections
+  std::vector<cim::ObjectPath> groups_;  // VM groups and management collections
+  // Every member each of them was given (by id; never taken out): the VMs whose checkpoints
+  // its snapshot collections may hold, for the cleanup (decision 0142).
+  std::map<std::string, std::set<std::string>> members_;
   std::optional<std::int64_t> last_host_time_us_;  // the host's clock when last read
   LeanReads lean_;                                 // what lean observations keep
   std::optional<model::HostView> last_after_;      // the last lean view after a call

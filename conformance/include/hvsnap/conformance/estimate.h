@@ -6,6 +6,7 @@
 // starts last.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -42,6 +43,10 @@ struct RunEstimate {
   double seconds = 0;
   // "about 52,000 requests and 1 h 10 min (1,888 cases, …; 40 ms a request)"
   std::string describe(const CostModel& model = {}) const;
+  // Whether the run would outlast a time budget (0: none), which stops it before its end.
+  bool longer_than(std::chrono::milliseconds budget) const {
+    return budget.count() > 0 && seconds * 1000.0 > static_cast<double>(budget.count());
+  }
 };
 
 // The cost of run_suite(…, options) against a live host (`live`: no clock to advance, every
