@@ -195,8 +195,15 @@ void BM_LiveLikeCertify(benchmark::State& st) {  // NOLINT(readability-identifie
     o.seed = t.seed;
     o.profile = conformance::Profile::kCore;
     o.coverage = conformance::Coverage::kPairwise;
-    if (const char* b = std::getenv("HVSNAP_REQUESTS_LIVE_BUDGET"); b != nullptr && *b != '\0')
-      o.budget = std::chrono::seconds(std::strtoll(b, nullptr, 10));
+    if (const char* b = std::getenv("HVSNAP_REQUESTS_LIVE_BUDGET"); b != nullptr && *b != '\0') {
+      char* end = nullptr;
+      const long long s = std::strtoll(b, &end, 10);
+      if (*end != '\0' || s <= 0) {
+        st.SkipWithError("HVSNAP_REQUESTS_LIVE_BUDGET wants a positive number of seconds");
+        return;
+      }
+      o.budget = std::chrono::seconds(s);
+    }
     const std::uint64_t wire_before = spec->requests_sent();
     const auto t0 = Clock::now();
     const conformance::RunResult r = conformance::run_suite(
@@ -216,6 +223,10 @@ int main(int argc, char** argv) {
         ->Unit(benchmark::kSecond)
         ->Iterations(1)
         ->UseRealTime();
+  }
+  if (const char* live = std::getenv("HVSNAP_REQUESTS_LIVE"); live == nullptr || *live != '1') {
+    std::fprintf(stderr,
+                 "(BM_LiveLikeCertify, most of an hour, runs only with HVSNAP_REQUESTS_LIVE=1)\n");
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

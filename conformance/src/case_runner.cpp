@@ -331,12 +331,20 @@ model::Declarations declarations_of(const Capabilities& caps) {
   return {caps.recursive_management_collections, caps.transient_failures};
 }
 
-CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunConfig& cfg) {
+namespace {
+// A case's report before it runs: the case, and how it is run (which its token carries).
+CaseReport report_for(const Case& c, const RunConfig& cfg) {
   CaseReport report;
   report.input = c;
   report.probe = cfg.probe;
   report.faults_off = cfg.faults_off;
   report.setup = cfg.setup;
+  return report;
+}
+}  // namespace
+
+CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunConfig& cfg) {
+  CaseReport report = report_for(c, cfg);
   auto target = make_target(c.host_seed);
   if (!target.ok()) {
     report.not_tested = true;

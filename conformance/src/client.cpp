@@ -310,7 +310,8 @@ cim::Status Client::add_member(const ObjectPath& member, const ObjectPath& colle
   PropertyList in;
   cim::set(in, "Member", Value::reference(member));
   cim::set(in, "Collection", Value::reference(collection));
-  // Noted before the answer: a member the call added and then failed on is still a member.
+  // Noted whatever the answer: more members than there are only make the cleanup's order more
+  // careful (destroy_collections_of_groups).
   members_[model::id_of(collection)].insert(model::id_of(member));
   return expect_done(invoke(service(names::kCollectionManagementService), "AddMember", in),
                      "AddMember");
@@ -406,8 +407,14 @@ void Client::destroy_collections_of_groups(std::vector<std::string>& left) {
       cim::set(in, "AffectedSnapshotCollection", Value::reference(h.collection));
       sent.push_back(invoke(service(names::kCollectionSnapshotService), "DestroySnapshot", in));
     }
-    for (auto& r : sent) {
-      if (auto st = expect_done(r, "DestroySnapshot"); !st.ok()) left.push_back(st.message());
+    for (std::size_t i = 0; i < sent.size(); ++i) {
+      const cim::Status st = expect_done(sent[i], "DestroySnapshot");
+      if (st.ok()) continue;
+      // Gone already: a collection that an earlier one's removal emptied goes with it
+      // (destroy-snapshot: remove-dependents, M7). Only what is still there is left behind.
+      auto still = provider().get_instance(batch[i].collection);
+      if (!still.ok() && still.status().kind() == cim::StatusKind::kNotFound) continue;
+      left.push_back(st.message());
     }
     held = std::move(rest);
   }
@@ -428,22 +435,23 @@ std::vector<std::string> Client::cleanup() {
   // then the waits, which overlap (as change_states does): on a live host a VM takes seconds to
   // stop, and one at a time the cleanup was most of a case's time (decision 0142).
   std::vector<ObjectPath> vms(vms_.rbegin(), vms_.rend());
-  auto states = [&] {
-    std::vector<std::optional<std::uint16_t>> out;
-    for (auto& i : provider().get_instances(vms))
-      out.push_back(i.ok() ? std::optional(uint_prop(*i, "EnabledState")) : std::nullopt);
-    return out;
+  // Every transition under way waited out (a VM on its way somewhere is busy); the states then.
+  auto settle = [&] {
+    std::vector<std::optional<std::uint16_t>> now;
+    for (int i = 0; i < options_.max_polls && !vms.empty(); ++i) {
+      now.clear();
+      for (auto& vm : provider().get_instances(vms))
+        now.push_back(vm.ok() ? std::optional(uint_prop(*vm, "EnabledState")) : std::nullopt);
+      const bool busy = std::any_of(now.begin(), now.end(), [](const auto& s) {
+        return s && cim::EnabledState(*s).is_transitional();
+      });
+      if (!busy) break;
+      pass_time(options_.poll_step_ms);
+    }
+    return now;
   };
-  // Let every transition of our VMs finish first: a VM on its way somewhere is busy.
-  auto now = states();
-  for (int i = 0; i < options_.max_polls; ++i) {
-    const bool busy = std::any_of(now.begin(), now.end(), [](const auto& s) {
-      return s && cim::EnabledState(*s).is_transitional();
-    });
-    if (!busy) break;
-    pass_time(options_.poll_step_ms);
-    now = states();
-  }
+  auto runs = [](const std::optional<std::uint16_t>& s) { return s && *s != 3 && *s != 6; };
+  settle();
   // Snapshot collections of our groups first, then the groups, then the VMs.
   destroy_collections_of_groups(left);
   for (auto g = groups_.rbegin(); g != groups_.rend(); ++g) {
@@ -456,15 +464,18 @@ std::vector<std::string> Client::cleanup() {
       left.push_back(st.message());
     }
   }
-  // Switch off what runs (a failure shows as the VM's DestroySystem failing below).
+  // Switch off what is not Off or Saved (DestroySystem wants one of them). A failed switch-off
+  // (a refusal, a job that failed) may leave others on their way: they are waited out, and what
+  // still runs is switched off alone; one that cannot be shows as its DestroySystem failing.
+  auto now = settle();
   std::vector<std::pair<ObjectPath, std::uint16_t>> stop;
   for (std::size_t i = 0; i < vms.size(); ++i) {
-    if (now[i] && *now[i] != 3 && *now[i] != 6) stop.emplace_back(vms[i], 3);
+    if (runs(now[i])) stop.emplace_back(vms[i], 3);
   }
   if (!stop.empty() && !change_states(stop).ok()) {
-    for (const auto& [vm, state] : stop) {  // one at a time, as far as each gets
-      const auto s = vm_state(vm);
-      if (s && *s != 3 && *s != 6) (void)change_state(vm, 3, true);
+    now = settle();
+    for (std::size_t i = 0; i < vms.size(); ++i) {
+      if (runs(now[i])) (void)change_state(vms[i], 3, true);
     }
   }
   std::vector<cim::Result<MethodResult>> destroyed;

@@ -143,6 +143,7 @@ void Suite::matrix() {
 // (`counted` false) are not counted.
 bool Suite::take_matrix_case(ComboTally& t, CaseReport rep, bool counted) {
   ComboResult& cr = t.cr;
+  note_cleanup(rep.cleanup_left);
   if (counted) {
     ++cr.cases;
     ++result_.counts.cases;
@@ -332,6 +333,7 @@ void Suite::liveness() {
   auto consume = [&](std::size_t i, Item it) {
     const Case& c = it.c;
     const CaseReport& rep = it.rep;
+    note_cleanup(rep.cleanup_left);
     ++result_.counts.cases;
     if (rep.not_tested) return keep_going(i, n);
     agg_.add(rep.findings);

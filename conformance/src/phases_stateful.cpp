@@ -45,6 +45,7 @@ void Suite::sequences() {
   bool shown = false;
   auto consume = [&](std::size_t t, SequenceReport rep) {
     const std::size_t n = static_cast<std::size_t>(total);
+    note_cleanup(rep.cleanup_left);
     ++result_.counts.sequences;
     result_.counts.sequence_steps += static_cast<int>(rep.numbered.size());
     result_.counts.transient_retries += rep.retries;
@@ -120,7 +121,6 @@ void Suite::parallel() {
     fr.counterexample = rep.description;
     nlohmann::json tok = token_base("parallel");
     tok["host-seed"] = seed_of(t);
-    put_setup_plan(tok, o_.run.setup);
     fr.token = encode_token(tok);
     fr.steps = 4;
     record_failure(std::move(fr));

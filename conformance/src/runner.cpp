@@ -53,7 +53,12 @@ RunResult Suite::run() {
 }
 
 // Counts a case of a phase judged case by case (capability, settings) into the run.
+void Suite::note_cleanup(const std::vector<std::string>& left) {
+  result_.cleanup_left.insert(result_.cleanup_left.end(), left.begin(), left.end());
+}
+
 void Suite::count_case(const CaseReport& rep) {
+  note_cleanup(rep.cleanup_left);
   ++result_.counts.cases;
   if (rep.not_tested) {
     ++result_.counts.cases_not_tested;

@@ -68,6 +68,8 @@ class Suite {
   void record_failure(FailureRecord f);
   // The fields every reproduction token of this run starts with.
   nlohmann::json token_base(std::string_view kind) const;
+  // What a case's or sequence's cleanup could not remove, into the result.
+  void note_cleanup(const std::vector<std::string>& left);
   // A case's token: the case, and how it ran (a probe, faults off, the set-up plan).
   std::string case_token(const CaseReport& rep) const;
   void finish_capability();

@@ -167,6 +167,33 @@ TEST(Certify, ATokenCarriesTheRunsSetUpPlan) {
   EXPECT_NE(replay.out.find("The failure reproduces."), std::string::npos) << replay.out;
 }
 
+// CS-INV-10 across cases (a configuration refused in one case, snapshotted in another) names the
+// first refused case: here a capability probe, and its token says so, so that the replay
+// arranges the probe's set-up (no sentinel snapshot) as the run did.
+TEST(Certify, ACrossCaseRefusalsTokenSaysItsCaseWasAProbe) {
+  const fs::path dir = temp("inv10-probe");
+  ASSERT_EQ(hvsnap(quick("sim+mutant:not-supported-sometimes", dir)).code, kExitFailures);
+  const auto j = nlohmann::json::parse(read(dir / "result.json"));
+  int across = 0;
+  for (const auto& f : j["failures"]) {
+    // The across-case finding ("… was refused (32770) in 2 call(s) and snapshotted in 1 …"),
+    // not a case's own refused repeat.
+    if (f["check"] != "inv10.refusal-stable" ||
+        f["title"].get<std::string>().find(" and snapshotted in ") == std::string::npos) {
+      continue;
+    }
+    ++across;
+    auto token = conformance::decode_token(f["token"].get<std::string>());
+    ASSERT_TRUE(token.ok()) << token.status().to_string();
+    EXPECT_EQ(token->value("probe", false), true) << token->dump();
+    const Outcome replay = hvsnap({"replay", f["token"].get<std::string>()});
+    EXPECT_NE(replay.out.find("(as a capability probe: the sentinel group gets no snapshot)"),
+              std::string::npos)
+        << replay.out;
+  }
+  EXPECT_GT(across, 0) << j["failures"].dump(1);
+}
+
 TEST(Certify, TheSameSeedGivesTheSameReportApartFromWallTime) {
   const fs::path a = temp("same-a"), b = temp("same-b");
   ASSERT_EQ(hvsnap(quick("sim+mutant:skips-a-member", a, "11")).code, kExitFailures);

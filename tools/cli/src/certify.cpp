@@ -376,6 +376,16 @@ int certify(const CertifyOptions& o, Console& c) {
   if (r.failures.size() > kShown) {
     c.out << fmt::format("  … and {} more in the report\n", r.failures.size() - kShown);
   }
+  if (!r.cleanup_left.empty()) {
+    c.out << fmt::format(
+        "  Cleanup: {} of the objects the run made could not be removed from the host (their "
+        "names start with the run's prefix); remove them by hand:\n",
+        r.cleanup_left.size());
+    for (std::size_t i = 0; i < r.cleanup_left.size() && i < kShown; ++i)
+      c.out << "    " << r.cleanup_left[i] << "\n";
+    if (r.cleanup_left.size() > kShown)
+      c.out << fmt::format("    … and {} more\n", r.cleanup_left.size() - kShown);
+  }
   c.out << fmt::format(
       "\nReport: {}\n  (result.json, junit.xml, summary.md, MANIFEST.sha256 beside it; "
       "check it with: {} verify {})\nRepeat this run: {}{}\n",

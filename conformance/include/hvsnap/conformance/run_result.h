@@ -101,6 +101,11 @@ struct RunResult {
 
   std::vector<CapabilityResult> capability;  // sorted by configuration
 
+  // What a host that outlives its cases (a live host) kept of the objects the run made: the
+  // cleanups' failures, in the order of the cases and sequences (empty on the fake, whose
+  // hosts go with their cases). Said by `hvsnap certify`; not part of the report.
+  std::vector<std::string> cleanup_left;
+
   bool certified = false;
   // No MUST failed, but the target refused every collection snapshot the suite could arrange.
   bool not_supported = false;

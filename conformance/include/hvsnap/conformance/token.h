@@ -16,9 +16,10 @@ struct SetupPlan;
 std::string encode_token(const nlohmann::json& payload);
 cim::Result<nlohmann::json> decode_token(std::string_view token);
 
-// The set-up plan a run learnt from its capability probes (case_runner.h), as a token carries
-// it: "setup": {"start-members": true} or {"refused": true}; nothing for the default plan, so
-// the tokens of a target that accepts every configuration are as before.
+// The set-up plan a run learnt from its capability probes (case_runner.h), as the tokens of
+// cases and sequences carry it (a concurrent round makes no set-up snapshot): "setup":
+// {"start-members": true} or {"refused": true}; nothing for the default plan, so the tokens of a
+// target that accepts every configuration are as before.
 void put_setup_plan(nlohmann::json& token, const SetupPlan& plan);
 // The plan a token carries (the default without "setup"); an error names what is wrong.
 cim::Result<SetupPlan> setup_plan_of(const nlohmann::json& token);
