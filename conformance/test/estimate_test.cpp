@@ -71,6 +71,17 @@ TEST(Estimate, ALiveCoreRunCountsEachCasesWait) {
   EXPECT_DOUBLE_EQ(estimate_requests(o, true, m).seconds, live.cases * 1.0);
 }
 
+// A live host's cases clean up after themselves, and make no control calls: their own measured
+// figure (decision 0142), more requests than a served fake's case.
+TEST(Estimate, ALiveHostsCasesCountTheirCleanup) {
+  for (const Coverage coverage : {Coverage::kPairwise, Coverage::kExhaustive}) {
+    RunOptions o;
+    o.profile = Profile::kCore;
+    o.coverage = coverage;
+    EXPECT_GT(estimate_requests(o, true).requests, estimate_requests(o, false).requests);
+  }
+}
+
 // certify says so when a live run's estimate is longer than its --budget (decision 0142).
 TEST(Estimate, SaysWhenARunWouldOutlastItsBudget) {
   RunEstimate e;

@@ -15,16 +15,18 @@
 namespace hvsnap::conformance {
 
 struct CostModel {
-  // Requests the suite makes (decisions 0070, 0084, 0094: measured over WS-Management, seed
-  // 20261124).
-  double requests_per_matrix_case = 0;  // 0: the measured figure for the options' coverage
+  // Requests the suite makes a case (decisions 0070, 0084, 0094, 0142: measured over
+  // WS-Management, seed 20261124). 0: the measured figure for the options' coverage, on a live
+  // host (its cleanup included) or a served fake.
+  double requests_per_matrix_case = 0;
   // A sequence step (its share of the sequence's set-up and end check included) and a
   // concurrent round: measured as requests_bench's BM_ServedCertify/5 - /0 and /2 - /5 (seed
   // 20261124, 30 sequences of 372 steps, 3 rounds; decisions 0135, 0140).
   double requests_per_sequence_step = 37.4;
   double requests_per_parallel_round = 129;
-  // Time a case waits for the target (VM starts, jobs): the simulated time the suite lets pass
-  // on the fake, which a live host spends in real time. 0: the measured figure.
+  // Time a case waits for a live host (VM starts and stops, jobs), its cleanup included: the
+  // wall time a case took on the fake served as a plain host at real time (decision 0142).
+  // 0: the measured figure.
   double wait_ms_per_case = 0;
   // The same for a sequence step a live host runs (its waits for jobs; the steps that only
   // move a fake's clock — 37 of the 372, 6,050 s — left out: a live host draws none) and for a
