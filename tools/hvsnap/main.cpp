@@ -3,6 +3,8 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdint>
+#include <ctime>
 #include <iostream>
 
 #include "hvsnap/tools/cli.h"
@@ -10,16 +12,33 @@
 namespace {
 
 std::atomic<bool> g_interrupted{false};
+// When the first Ctrl-C (or SIGTERM) came, on the monotonic clock; 0 before.
+std::atomic<std::int64_t> g_first_ns{0};
+// A signal this soon after the first is the same interruption delivered twice: coreutils'
+// `timeout -s INT` signals the command and then its own process group, and a terminal's Ctrl-C
+// reaches every process of the foreground group. Only a later one means "abort".
+constexpr std::int64_t kSameInterruptNs = 500'000'000;
+static_assert(std::atomic<std::int64_t>::is_always_lock_free, "read in a signal handler");
 
-extern "C" void on_interrupt(int) {
-  // Only async-signal-safe calls here. A second Ctrl-C ends the process at once.
-  g_interrupted.store(true);
-  static const char kMsg[] =
-      "\nhvsnap: interrupted — finishing what is under way (a certify run writes a partial "
-      "report); Ctrl-C again to abort\n";
-  (void)!::write(STDERR_FILENO, kMsg, sizeof kMsg - 1);
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
+extern "C" void on_interrupt(int sig) {
+  // Only async-signal-safe calls here (clock_gettime, write, signal, raise).
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  const std::int64_t now = std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+  const std::int64_t first = g_first_ns.load();
+  if (first == 0) {
+    g_first_ns.store(now);
+    g_interrupted.store(true);
+    static const char kMsg[] =
+        "\nhvsnap: interrupted — finishing what is under way (a certify run writes a partial "
+        "report); Ctrl-C again to abort\n";
+    (void)!::write(STDERR_FILENO, kMsg, sizeof kMsg - 1);
+    return;
+  }
+  if (now - first < kSameInterruptNs) return;
+  // A second Ctrl-C ends the process at once.
+  std::signal(sig, SIG_DFL);
+  (void)std::raise(sig);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 //   TimeBeforeRemoval in real time (CS-INV-8), where the per-call clock lost it;
 // - `hvsnap serve` stops within 2 s of SIGTERM whatever its clients do.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -369,6 +370,47 @@ TEST(ServeProcess, StopsWithin2sOfSigtermWhateverItsClientsDo) {
   ASSERT_EQ(done, pid) << "hvsnap serve ignored SIGTERM";
   EXPECT_LT(took, 2s);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+// One Ctrl-C delivered twice within moments (coreutils' `timeout -s INT` signals the command and
+// then its own process group) is one interruption: the run finishes what is under way and writes
+// its report, exit 130. Before, the second copy counted as "Ctrl-C again" and killed the process
+// without a report.
+TEST(CertifyProcess, ACtrlCDeliveredTwiceStillWritesTheReport) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / fmt::format("hvsnap-twice-{}", ::getpid());
+  std::filesystem::remove_all(dir);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devnull, STDOUT_FILENO);
+    ::dup2(devnull, STDERR_FILENO);
+    ::execl(HVSNAP_BINARY, HVSNAP_BINARY, "certify", "--target", "sim:", "--seed", "1", "--out",
+            dir.c_str(), "--quiet", nullptr);
+    ::_exit(127);
+  }
+  std::this_thread::sleep_for(300ms);
+  ASSERT_EQ(::kill(pid, SIGINT), 0);
+  // The second copy after the first was handled (two sent together merge into one pending
+  // signal), as timeout's second kill() arrives.
+  std::this_thread::sleep_for(20ms);
+  ASSERT_EQ(::kill(pid, SIGINT), 0);
+  int status = 0;
+  const auto t0 = Clock::now();
+  pid_t done = 0;
+  while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 && Clock::now() - t0 < 60s)
+    std::this_thread::sleep_for(10ms);
+  if (done == 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  }
+  ASSERT_EQ(done, pid) << "certify did not stop within 60 s of its interruption";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 130)
+      << (WIFSIGNALED(status) ? fmt::format("killed by signal {}", WTERMSIG(status))
+                              : fmt::format("exit {}", WEXITSTATUS(status)));
+  EXPECT_TRUE(std::filesystem::exists(dir / "result.json"));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
