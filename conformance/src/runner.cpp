@@ -52,11 +52,11 @@ RunResult Suite::run() {
   return std::move(result_);
 }
 
-// Counts a case of a phase judged case by case (capability, settings) into the run.
 void Suite::note_cleanup(const std::vector<std::string>& left) {
   result_.cleanup_left.insert(result_.cleanup_left.end(), left.begin(), left.end());
 }
 
+// Counts a case of a phase judged case by case (capability, settings) into the run.
 void Suite::count_case(const CaseReport& rep) {
   note_cleanup(rep.cleanup_left);
   ++result_.counts.cases;
