@@ -1,6 +1,6 @@
 // Speed of the conformance suite against the fake (decision 0005):
 //   BM_SingleCallCase      one matrix case end to end (fresh host, arrangement, the call,
-//                          the oracle's judgement), cycling through all 1,680 combinations
+//                          the oracle's judgement), cycling through all 2,040 combinations
 //   BM_Sequence20          one generated 20-step stateful sequence, end to end
 //   BM_MatrixPlus1000Seq   the exhaustive class matrix plus 1,000 sequences of up to 20
 //                          steps, as `run_suite` runs them (wall time; one iteration)

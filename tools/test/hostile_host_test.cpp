@@ -380,22 +380,45 @@ TEST(CertifyProcess, ACtrlCDeliveredTwiceStillWritesTheReport) {
   const std::filesystem::path dir =
       std::filesystem::temp_directory_path() / fmt::format("hvsnap-twice-{}", ::getpid());
   std::filesystem::remove_all(dir);
+  int out_pipe[2];
+  ASSERT_EQ(::pipe(out_pipe), 0);
   const pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
-    const int devnull = ::open("/dev/null", O_WRONLY);
-    ::dup2(devnull, STDOUT_FILENO);
-    ::dup2(devnull, STDERR_FILENO);
+    ::dup2(out_pipe[1], STDOUT_FILENO);
+    ::dup2(out_pipe[1], STDERR_FILENO);
+    ::close(out_pipe[0]);
     ::execl(HVSNAP_BINARY, HVSNAP_BINARY, "certify", "--target", "sim:", "--seed", "1", "--out",
-            dir.c_str(), "--quiet", nullptr);
+            dir.c_str(), nullptr);
     ::_exit(127);
   }
-  std::this_thread::sleep_for(300ms);
-  ASSERT_EQ(::kill(pid, SIGINT), 0);
-  // The second copy after the first was handled (two sent together merge into one pending
-  // signal), as timeout's second kill() arrives.
-  std::this_thread::sleep_for(20ms);
-  ASSERT_EQ(::kill(pid, SIGINT), 0);
+  ::close(out_pipe[1]);
+  // What the run printed so far, read until `text` shows (or 30 s pass, or the output ends).
+  std::string out;
+  auto read_until = [&](const std::string& text) {
+    const auto until = Clock::now() + 30s;
+    while (out.find(text) == std::string::npos && Clock::now() < until) {
+      pollfd p{out_pipe[0], POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      char buf[4096];
+      const ssize_t n = ::read(out_pipe[0], buf, sizeof buf);
+      if (n <= 0) return false;
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+    return out.find(text) != std::string::npos;
+  };
+  // The first copy once the run is under way, the second once the first was handled (two sent
+  // together merge into one pending signal), as timeout's second kill() arrives.
+  const bool started = read_until("certification run");
+  if (started) {
+    EXPECT_EQ(::kill(pid, SIGINT), 0);
+    if (read_until("hvsnap: interrupted")) {
+      EXPECT_EQ(::kill(pid, SIGINT), 0);
+    } else {
+      ADD_FAILURE() << "no interruption message:\n" << out;
+    }
+  }
+  read_until("\x01");  // drain to the end of the output
   int status = 0;
   const auto t0 = Clock::now();
   pid_t done = 0;
@@ -405,10 +428,14 @@ TEST(CertifyProcess, ACtrlCDeliveredTwiceStillWritesTheReport) {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, &status, 0);
   }
+  ::close(out_pipe[0]);
+  ASSERT_TRUE(started) << out;
   ASSERT_EQ(done, pid) << "certify did not stop within 60 s of its interruption";
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 130)
       << (WIFSIGNALED(status) ? fmt::format("killed by signal {}", WTERMSIG(status))
-                              : fmt::format("exit {}", WEXITSTATUS(status)));
+                              : fmt::format("exit {}", WEXITSTATUS(status)))
+      << "\n"
+      << out;
   EXPECT_TRUE(std::filesystem::exists(dir / "result.json"));
   std::filesystem::remove_all(dir);
 }

@@ -78,7 +78,7 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
       ->check(CLI::IsMember({"core", "full"}))
       ->capture_default_str();
   cert->add_option("--coverage", co.coverage,
-                   "exhaustive (all 1,680 class combinations), pairwise, or auto (exhaustive on "
+                   "exhaustive (all 2,040 class combinations), pairwise, or auto (exhaustive on "
                    "the fake, pairwise on a live host)")
       ->check(CLI::IsMember({"auto", "exhaustive", "pairwise"}))
       ->capture_default_str();

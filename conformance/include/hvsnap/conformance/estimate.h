@@ -1,9 +1,10 @@
 // What a certification run will cost before it starts (a live run prints it): how many requests
 // the suite makes and how long they and its waits take, for the chosen coverage and profile.
-// The figures per case, per sequence step and per concurrent round were measured against the
-// served fake (bench/requests_bench.cpp, decisions 0070, 0084, 0094, 0140); a live host answers the
-// same requests, but its own clock, not an advance of the fake's, decides how long its jobs and VM
-// starts last.
+// The figures per case were measured against the fake served as a plain host at real time, as
+// the suite sees a live host (bench/requests_bench.cpp's BM_LiveLikeCertify, decision 0142), and
+// against the served fake with control for live=false; those per sequence step and per concurrent
+// round against the served fake (decisions 0135, 0140). A real host's own durations decide how
+// long its jobs and VM changes of state last.
 #pragma once
 
 #include <chrono>
