@@ -325,13 +325,6 @@ cim::Status Client::remove_member(const ObjectPath& member, const ObjectPath& co
                      "RemoveMember");
 }
 
-cim::Status Client::destroy_snapshot(const ObjectPath& collection) {
-  PropertyList in;
-  cim::set(in, "AffectedSnapshotCollection", Value::reference(collection));
-  return expect_done(invoke(service(names::kCollectionSnapshotService), "DestroySnapshot", in),
-                     "DestroySnapshot");
-}
-
 cim::Status Client::set_fake_attributes(const ObjectPath& vm, const FakeVmAttributes& attributes) {
   if (options_.lean_reads) touched_.insert(model::id_of(vm));
   if (!target_.control) {

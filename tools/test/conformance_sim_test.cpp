@@ -306,12 +306,10 @@ TEST(SimConformance, ASharedHostsCollectionsOfDifferentVmsAreDestroyedTogether) 
   EXPECT_GT(shared_host_cleanup_ms({1, 1, false, 2, "destroy-snapshot=remove-dependents"}), 0);
 }
 
-// Refuses to switch one VM ("*": any) off (RequestStateChange(3) answers 32775, Invalid
-// state), as a host may; everything else goes to the fake.
-class WontSwitchOff final : public cim::Provider {
+// Forwards every call to `inner`: the base of the test's providers that bend one kind of call.
+class Forwarding : public cim::Provider {
  public:
-  explicit WontSwitchOff(std::shared_ptr<cim::Provider> inner) : inner_(std::move(inner)) {}
-  void refuse(std::string vm) { vm_ = std::move(vm); }
+  explicit Forwarding(std::shared_ptr<cim::Provider> inner) : inner_(std::move(inner)) {}
   cim::Result<cim::Instance> get_instance(const cim::ObjectPath& p) override {
     return inner_->get_instance(p);
   }
@@ -329,6 +327,24 @@ class WontSwitchOff final : public cim::Provider {
   }
   cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& o, std::string_view m,
                                                const cim::PropertyList& in) override {
+    return inner_->invoke_method(o, m, in);
+  }
+
+ protected:
+  cim::Provider& inner() { return *inner_; }
+
+ private:
+  std::shared_ptr<cim::Provider> inner_;
+};
+
+// Refuses to switch one VM ("*": any) off (RequestStateChange(3) answers 32775, Invalid
+// state), as a host may; everything else goes to the fake.
+class WontSwitchOff final : public Forwarding {
+ public:
+  using Forwarding::Forwarding;
+  void refuse(std::string vm) { vm_ = std::move(vm); }
+  cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& o, std::string_view m,
+                                               const cim::PropertyList& in) override {
     const cim::Value* state = cim::find(in, "RequestedState");
     if (m == "RequestStateChange" && (vm_ == "*" || model::id_of(o) == vm_) && state != nullptr &&
         state->as_uint() == 3u) {
@@ -336,11 +352,10 @@ class WontSwitchOff final : public cim::Provider {
       refused.return_value = 32775;
       return refused;
     }
-    return inner_->invoke_method(o, m, in);
+    return Forwarding::invoke_method(o, m, in);
   }
 
  private:
-  std::shared_ptr<cim::Provider> inner_;
   std::string vm_;
 };
 
@@ -489,32 +504,32 @@ TEST(SimConformance, AMutantsFailuresAreTheSameOnWorkers) {
 }
 
 // A provider that stalls a random few microseconds before each call, to shake thread timing.
-class Jittery final : public cim::Provider {
+class Jittery final : public Forwarding {
  public:
-  explicit Jittery(std::shared_ptr<cim::Provider> inner) : inner_(std::move(inner)) {}
+  using Forwarding::Forwarding;
   cim::Result<cim::Instance> get_instance(const cim::ObjectPath& p) override {
     jitter();
-    return inner_->get_instance(p);
+    return Forwarding::get_instance(p);
   }
   cim::Result<std::vector<cim::Instance>> enumerate_instances(std::string_view n,
                                                               std::string_view c) override {
     jitter();
-    return inner_->enumerate_instances(n, c);
+    return Forwarding::enumerate_instances(n, c);
   }
   cim::Result<std::vector<cim::Instance>> associators(const cim::ObjectPath& o,
                                                       const cim::AssociatorsFilter& f) override {
     jitter();
-    return inner_->associators(o, f);
+    return Forwarding::associators(o, f);
   }
   cim::Result<std::vector<cim::Instance>> references(const cim::ObjectPath& o,
                                                      const cim::ReferencesFilter& f) override {
     jitter();
-    return inner_->references(o, f);
+    return Forwarding::references(o, f);
   }
   cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& o, std::string_view m,
                                                const cim::PropertyList& in) override {
     jitter();
-    return inner_->invoke_method(o, m, in);
+    return Forwarding::invoke_method(o, m, in);
   }
 
  private:
@@ -522,7 +537,6 @@ class Jittery final : public cim::Provider {
     thread_local std::minstd_rand rng(std::random_device{}());
     if (rng() % 3 == 0) std::this_thread::sleep_for(std::chrono::microseconds(rng() % 300));
   }
-  std::shared_ptr<cim::Provider> inner_;
 };
 
 // The estimate counts the steps of the very sequences a run draws (decision 0135).
@@ -570,43 +584,32 @@ TEST(SimConformance, ConcurrentRoundsAreReproducibleFromTheirSeed) {
 // A provider that, right after the host's snapshot collections are first enumerated (a sequence's
 // set-up starts so, decision 0133), destroys `outside`, a collection of a group the sequence never
 // names, or snapshots that group: no view of a step reaches either change.
-class LosesAnOutsideCollection final : public cim::Provider {
+class LosesAnOutsideCollection final : public Forwarding {
  public:
   // `gain`: instead of destroying `outside` (a collection), snapshot `outside` (its group).
   // `at_first_snapshot`: at the first CreateSnapshot (the set-up's) instead.
   LosesAnOutsideCollection(std::shared_ptr<cim::Provider> inner, cim::ObjectPath outside,
                            bool gain = false, bool at_first_snapshot = false)
-      : inner_(std::move(inner)),
+      : Forwarding(std::move(inner)),
         outside_(std::move(outside)),
         gain_(gain),
         at_first_snapshot_(at_first_snapshot) {}
-  cim::Result<cim::Instance> get_instance(const cim::ObjectPath& p) override {
-    return inner_->get_instance(p);
-  }
   cim::Result<std::vector<cim::Instance>> enumerate_instances(std::string_view ns,
                                                               std::string_view cls) override {
-    auto out = inner_->enumerate_instances(ns, cls);
+    auto out = inner().enumerate_instances(ns, cls);
     after_enumerating(cls);
     return out;
   }
   cim::Result<std::vector<cim::ObjectPath>> enumerate_instance_names(
       std::string_view ns, std::string_view cls) override {
-    auto out = inner_->enumerate_instance_names(ns, cls);
+    auto out = inner().enumerate_instance_names(ns, cls);
     after_enumerating(cls);
     return out;
-  }
-  cim::Result<std::vector<cim::Instance>> associators(const cim::ObjectPath& o,
-                                                      const cim::AssociatorsFilter& f) override {
-    return inner_->associators(o, f);
-  }
-  cim::Result<std::vector<cim::Instance>> references(const cim::ObjectPath& o,
-                                                     const cim::ReferencesFilter& f) override {
-    return inner_->references(o, f);
   }
   cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& o, std::string_view m,
                                                const cim::PropertyList& in) override {
     if (at_first_snapshot_ && m == cim::names::kCreateSnapshot) touch();
-    return inner_->invoke_method(o, m, in);
+    return inner().invoke_method(o, m, in);
   }
   bool destroyed() const { return destroyed_; }
 
@@ -623,12 +626,11 @@ class LosesAnOutsideCollection final : public cim::Provider {
     } else {
       cim::set(in, "AffectedSnapshotCollection", cim::Value::reference(outside_));
     }
-    auto r = inner_->invoke_method(
+    auto r = inner().invoke_method(
         Client::service(cim::names::kCollectionSnapshotService),
         gain_ ? cim::names::kCreateSnapshot : cim::names::kDestroySnapshot, in);
     destroyed_ = r.ok() && (r->return_value == 0 || r->return_value == 4096);
   }
-  std::shared_ptr<cim::Provider> inner_;
   cim::ObjectPath outside_;
   bool gain_ = false;
   bool at_first_snapshot_ = false;

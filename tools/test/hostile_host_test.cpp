@@ -6,7 +6,6 @@
 //   TimeBeforeRemoval in real time (CS-INV-8), where the per-call clock lost it;
 // - `hvsnap serve` stops within 2 s of SIGTERM whatever its clients do.
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -19,8 +18,12 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <sstream>
+#include <string>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "hvsnap/cim/names.h"
 #include "hvsnap/tools/cli.h"
@@ -309,28 +312,77 @@ TEST(ServedClock, AResetHostFollowsTheCallsAsInProcess) {
 
 // --- SIGTERM ---
 
+// `hvsnap ARGS…` in its own process, what it prints read through a pipe.
+class Child {
+ public:
+  // `errors_too`: its standard error into the same pipe.
+  Child(const std::vector<std::string>& args, bool errors_too) {
+    int p[2];
+    if (::pipe(p) != 0) return;
+    std::vector<std::string> argv{HVSNAP_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<char*> cargv;
+    for (auto& a : argv)
+      cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(p[1], STDOUT_FILENO);
+      if (errors_too) ::dup2(p[1], STDERR_FILENO);
+      ::close(p[0]);
+      ::execv(cargv[0], cargv.data());
+      ::_exit(127);
+    }
+    ::close(p[1]);
+    out_ = p[0];
+  }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  ~Child() {
+    if (out_ >= 0) ::close(out_);
+  }
+  bool started() const { return pid_ > 0 && out_ >= 0; }
+  pid_t pid() const { return pid_; }
+  // What it printed so far.
+  const std::string& text() const { return text_; }
+  // Reads until `what` shows, the output ends or `within` passes; whether it showed.
+  bool read_until(std::string_view what, std::chrono::seconds within) {
+    const auto until = Clock::now() + within;
+    while (text_.find(what) == std::string::npos && Clock::now() < until) {
+      pollfd p{out_, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      char buf[4096];
+      const ssize_t n = ::read(out_, buf, sizeof buf);
+      if (n <= 0) break;
+      text_.append(buf, static_cast<std::size_t>(n));
+    }
+    return text_.find(what) != std::string::npos;
+  }
+  // Waits at most `within` for the process to end, then kills it; its wait status, or nullopt
+  // when it had to be killed.
+  std::optional<int> wait(std::chrono::seconds within) {
+    const auto t0 = Clock::now();
+    int status = 0;
+    pid_t done = 0;
+    while ((done = ::waitpid(pid_, &status, WNOHANG)) == 0 && Clock::now() - t0 < within)
+      std::this_thread::sleep_for(10ms);
+    if (done == pid_) return status;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status, 0);
+    return std::nullopt;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1;
+  std::string text_;
+};
+
 TEST(ServeProcess, StopsWithin2sOfSigtermWhateverItsClientsDo) {
-  int out_pipe[2];
-  ASSERT_EQ(::pipe(out_pipe), 0);
-  const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    ::dup2(out_pipe[1], STDOUT_FILENO);
-    ::close(out_pipe[0]);
-    ::execl(HVSNAP_BINARY, HVSNAP_BINARY, "serve", "--listen", "127.0.0.1:0", nullptr);
-    ::_exit(127);
-  }
-  ::close(out_pipe[1]);
-  std::string banner;
-  const auto until = Clock::now() + 10s;
-  while (banner.find("Stop with") == std::string::npos && Clock::now() < until) {
-    pollfd p{out_pipe[0], POLLIN, 0};
-    if (::poll(&p, 1, 200) <= 0) continue;
-    char buf[4096];
-    const ssize_t n = ::read(out_pipe[0], buf, sizeof buf);
-    if (n <= 0) break;
-    banner.append(buf, static_cast<std::size_t>(n));
-  }
+  Child serve({"serve", "--listen", "127.0.0.1:0"}, false);
+  ASSERT_TRUE(serve.started());
+  serve.read_until("Stop with", 10s);
+  const std::string& banner = serve.text();
   const auto at = banner.find("http://127.0.0.1:");
   ASSERT_NE(at, std::string::npos) << banner;
   const int port = std::stoi(banner.substr(at + 17));
@@ -354,22 +406,14 @@ TEST(ServeProcess, StopsWithin2sOfSigtermWhateverItsClientsDo) {
   }
   std::this_thread::sleep_for(200ms);
   const auto t0 = Clock::now();
-  ASSERT_EQ(::kill(pid, SIGTERM), 0);
-  int status = 0;
-  pid_t done = 0;
-  while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 && Clock::now() - t0 < 5s)
-    std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(::kill(serve.pid(), SIGTERM), 0);
+  const std::optional<int> status = serve.wait(5s);
   const auto took = Clock::now() - t0;
-  if (done == 0) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
-  }
   for (int fd : fds)
     ::close(fd);
-  ::close(out_pipe[0]);
-  ASSERT_EQ(done, pid) << "hvsnap serve ignored SIGTERM";
+  ASSERT_TRUE(status.has_value()) << "hvsnap serve ignored SIGTERM";
   EXPECT_LT(took, 2s);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << *status;
 }
 
 // One Ctrl-C delivered twice within moments (coreutils' `timeout -s INT` signals the command and
@@ -380,62 +424,28 @@ TEST(CertifyProcess, ACtrlCDeliveredTwiceStillWritesTheReport) {
   const std::filesystem::path dir =
       std::filesystem::temp_directory_path() / fmt::format("hvsnap-twice-{}", ::getpid());
   std::filesystem::remove_all(dir);
-  int out_pipe[2];
-  ASSERT_EQ(::pipe(out_pipe), 0);
-  const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    ::dup2(out_pipe[1], STDOUT_FILENO);
-    ::dup2(out_pipe[1], STDERR_FILENO);
-    ::close(out_pipe[0]);
-    ::execl(HVSNAP_BINARY, HVSNAP_BINARY, "certify", "--target", "sim:", "--seed", "1", "--out",
-            dir.c_str(), nullptr);
-    ::_exit(127);
-  }
-  ::close(out_pipe[1]);
-  // What the run printed so far, read until `text` shows (or 30 s pass, or the output ends).
-  std::string out;
-  auto read_until = [&](const std::string& text) {
-    const auto until = Clock::now() + 30s;
-    while (out.find(text) == std::string::npos && Clock::now() < until) {
-      pollfd p{out_pipe[0], POLLIN, 0};
-      if (::poll(&p, 1, 100) <= 0) continue;
-      char buf[4096];
-      const ssize_t n = ::read(out_pipe[0], buf, sizeof buf);
-      if (n <= 0) return false;
-      out.append(buf, static_cast<std::size_t>(n));
-    }
-    return out.find(text) != std::string::npos;
-  };
+  Child certify({"certify", "--target", "sim:", "--seed", "1", "--out", dir.string()}, true);
+  ASSERT_TRUE(certify.started());
   // The first copy once the run is under way, the second once the first was handled (two sent
   // together merge into one pending signal), as timeout's second kill() arrives.
-  const bool started = read_until("certification run");
-  if (started) {
-    EXPECT_EQ(::kill(pid, SIGINT), 0);
-    if (read_until("hvsnap: interrupted")) {
-      EXPECT_EQ(::kill(pid, SIGINT), 0);
+  const bool under_way = certify.read_until("certification run", 30s);
+  if (under_way) {
+    EXPECT_EQ(::kill(certify.pid(), SIGINT), 0);
+    if (certify.read_until("hvsnap: interrupted", 30s)) {
+      EXPECT_EQ(::kill(certify.pid(), SIGINT), 0);
     } else {
-      ADD_FAILURE() << "no interruption message:\n" << out;
+      ADD_FAILURE() << "no interruption message:\n" << certify.text();
     }
   }
-  read_until("\x01");  // drain to the end of the output
-  int status = 0;
-  const auto t0 = Clock::now();
-  pid_t done = 0;
-  while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 && Clock::now() - t0 < 60s)
-    std::this_thread::sleep_for(10ms);
-  if (done == 0) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
-  }
-  ::close(out_pipe[0]);
-  ASSERT_TRUE(started) << out;
-  ASSERT_EQ(done, pid) << "certify did not stop within 60 s of its interruption";
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 130)
-      << (WIFSIGNALED(status) ? fmt::format("killed by signal {}", WTERMSIG(status))
-                              : fmt::format("exit {}", WEXITSTATUS(status)))
+  certify.read_until("\x01", 60s);  // to the end of the output
+  const std::optional<int> status = certify.wait(60s);
+  ASSERT_TRUE(under_way) << certify.text();
+  ASSERT_TRUE(status.has_value()) << "certify did not stop within 60 s of its interruption";
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 130)
+      << (WIFSIGNALED(*status) ? fmt::format("killed by signal {}", WTERMSIG(*status))
+                               : fmt::format("exit {}", WEXITSTATUS(*status)))
       << "\n"
-      << out;
+      << certify.text();
   EXPECT_TRUE(std::filesystem::exists(dir / "result.json"));
   std::filesystem::remove_all(dir);
 }

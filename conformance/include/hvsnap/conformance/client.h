@@ -124,7 +124,6 @@ class Client {
   cim::Status add_member(const cim::ObjectPath& member, const cim::ObjectPath& collection);
   cim::Status remove_member(const cim::ObjectPath& member, const cim::ObjectPath& collection);
   // (A set-up CreateSnapshot is judged like any call: setup_snapshot in case_runner.h.)
-  cim::Status destroy_snapshot(const cim::ObjectPath& collection);
   // The control interface's fake-only attributes; kNotSupported without control.
   cim::Status set_fake_attributes(const cim::ObjectPath& vm, const FakeVmAttributes& attributes);
 
