@@ -35,13 +35,15 @@ struct Client::Pool {
 
 namespace {
 
-std::string new_uuid(std::uint64_t counter) {
-  // Unique per client process: a random base plus a counter (no need for secrecy).
+std::string new_uuid(std::uint64_t client, std::uint64_t counter) {
+  // Unique per client process: a random base plus a counter (no need for secrecy), and per
+  // client of the process (a served fake's host slots, a live host's connections: decisions
+  // 0122, 0143), whose requests may be in flight at once with the same counter.
   static const std::uint64_t kBase = [] {
     std::random_device rd;
     return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
   }();
-  const std::uint64_t v = kBase + counter;
+  const std::uint64_t v = kBase + (client << 32) + counter;
   return fmt::format(
       "uuid:{:08X}-{:04X}-4{:03X}-8{:03X}-{:012X}", static_cast<std::uint32_t>(v >> 32),
       static_cast<std::uint32_t>(v >> 16) & 0xFFFF, static_cast<std::uint32_t>(v) & 0xFFF,
@@ -55,7 +57,10 @@ std::string wildcard(std::string_view name_space) {
 }  // namespace
 
 Client::Client(ClientOptions options)
-    : options_(std::move(options)), pool_(std::make_unique<Pool>()) {
+    : options_(std::move(options)), pool_(std::make_unique<Pool>()), number_([] {
+        static std::atomic<std::uint64_t> made{0};
+        return made++;
+      }()) {
   // Built from options_, which outlives the transport (pool_ is destroyed first).
   if (options_.transport == ClientTransport::kAuto)
     pool_->transport = detail::make_plain_transport(options_);
@@ -171,7 +176,7 @@ cim::Result<Response> Client::send(Request r) {
   const std::uint64_t n = ++counter_;
   r.to = options_.endpoint;
   if (r.max_envelope_size == 0) r.max_envelope_size = options_.max_envelope_size;
-  r.message_id = new_uuid(n);
+  r.message_id = new_uuid(number_, n);
   const bool fold = fold_clock_.load();
   if (fold) {
     // The clock is unknown until this request's answer tells it (decision 0140).

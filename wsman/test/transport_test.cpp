@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -82,12 +83,14 @@ struct Outcomes {
   int fatal_told = 0;
 };
 
-// The text without what differs between two runs: the host's port, and the milliseconds left
-// of a run's time when a request set out.
+// The text without what differs between two runs: the host's port, the milliseconds left of a
+// run's time when a request set out, and the MessageIDs (each client of a process its own).
 std::string unported(std::string text, int port) {
   const std::string from = ":" + std::to_string(port);
   for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at))
     text.replace(at, from.size(), ":PORT");
+  text = std::regex_replace(text, std::regex("<a:MessageID>uuid:[0-9A-F]{8}-"),
+                            "<a:MessageID>uuid:CLIENTNO-");
   return std::regex_replace(text, std::regex("within [0-9]+ ms \\(what was left"),
                             "within LEFT ms (what was left");
 }
@@ -375,6 +378,40 @@ std::vector<Scenario> scenarios() {
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, Transports, ValuesIn(scenarios()),
                          [](const TestParamInfo<Scenario>& i) { return i.param.name; });
+
+// Two clients of one process (a served fake's host slots, a live host's connections: decision
+// 0143) each number their requests from 1, and may have requests in flight at once: no
+// MessageID is sent twice.
+TEST(Transports, TwoClientsOfAProcessNeverSendOneMessageId) {
+  // A scripted host serves one connection at a time: a host each.
+  ScriptedHost host_a([](int) { return Step{{ok_answer()}}; });
+  ScriptedHost host_b([](int) { return Step{{ok_answer()}}; });
+  auto client = [](const ScriptedHost& host) {
+    ClientOptions o;
+    o.endpoint = "http://127.0.0.1:" + std::to_string(host.port()) + "/wsman";
+    return std::move(Client::create(o)).value();
+  };
+  auto a = client(host_a);
+  auto b = client(host_b);
+  cim::ObjectPath os("root\\cimv2", "Win32_OperatingSystem");
+  os.add_key("Name", "x");
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(a->get_instance(os).ok());
+    ASSERT_TRUE(b->get_instance(os).ok());
+  }
+  a.reset();
+  b.reset();
+  std::set<std::string> ids;
+  const std::regex id("<a:MessageID>([^<]+)</a:MessageID>");
+  for (ScriptedHost* host : {&host_a, &host_b}) {
+    for (const std::string& r : host->requests()) {
+      std::smatch m;
+      ASSERT_TRUE(std::regex_search(r, m, id)) << r;
+      EXPECT_TRUE(ids.insert(m[1].str()).second) << m[1].str() << " sent twice";
+    }
+  }
+  EXPECT_EQ(ids.size(), 6u);
+}
 
 // Nobody listening: both name the refused connection alike.
 TEST(Transports, ARefusedConnectionIsUnavailable) {

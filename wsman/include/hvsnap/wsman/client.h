@@ -138,6 +138,7 @@ class Client final : public cim::Provider {
 
   ClientOptions options_;
   std::unique_ptr<Pool> pool_;
+  std::uint64_t number_;  // the clients of the process made before this one (MessageIDs)
   std::atomic<std::uint64_t> counter_{0};
   std::atomic<bool> fold_clock_{false};
   std::atomic<std::uint64_t> folded_{0};
