@@ -25,7 +25,9 @@
 //                        estimate's figures (decision 0142). It takes most of an hour, so it is
 //                        registered only with HVSNAP_REQUESTS_LIVE=1;
 //                        HVSNAP_REQUESTS_LIVE_BUDGET=SECONDS stops starting cases after that long
-//                        (the figures are then the first cases', the simplest).
+//                        (the figures are then the first cases', the simplest);
+//                        HVSNAP_REQUESTS_LIVE_JOBS=N runs the cases N at a time, each over a
+//                        connection of its own (decision 0143; the benchmark's argument).
 // Run: build/release/bench/requests_bench  (HVSNAP_REQUESTS_SEED overrides the seed 20261124;
 // HVSNAP_REQUESTS_DETAIL=1 prints every operation by what it reads, per case;
 // HVSNAP_REQUESTS_TRACE=FILE writes every operation in order, for bench/requests_phases.py)
@@ -195,6 +197,7 @@ void BM_LiveLikeCertify(benchmark::State& st) {  // NOLINT(readability-identifie
     o.seed = t.seed;
     o.profile = conformance::Profile::kCore;
     o.coverage = conformance::Coverage::kPairwise;
+    o.jobs = static_cast<int>(st.range(0));
     if (const char* b = std::getenv("HVSNAP_REQUESTS_LIVE_BUDGET"); b != nullptr && *b != '\0') {
       char* end = nullptr;
       const long long s = std::strtoll(b, &end, 10);
@@ -219,7 +222,17 @@ void BM_LiveLikeCertify(benchmark::State& st) {  // NOLINT(readability-identifie
 
 int main(int argc, char** argv) {
   if (const char* live = std::getenv("HVSNAP_REQUESTS_LIVE"); live != nullptr && *live == '1') {
+    long jobs = 1;
+    if (const char* j = std::getenv("HVSNAP_REQUESTS_LIVE_JOBS"); j != nullptr && *j != '\0') {
+      char* end = nullptr;
+      jobs = std::strtol(j, &end, 10);
+      if (*end != '\0' || jobs < 1 || jobs > 64) {
+        std::fprintf(stderr, "HVSNAP_REQUESTS_LIVE_JOBS wants a number of cases from 1 to 64\n");
+        return 2;
+      }
+    }
     benchmark::RegisterBenchmark("BM_LiveLikeCertify", BM_LiveLikeCertify)
+        ->Arg(jobs)
         ->Unit(benchmark::kSecond)
         ->Iterations(1)
         ->UseRealTime();

@@ -88,23 +88,30 @@ RunEstimate estimate_requests(const RunOptions& options, bool live, const CostMo
   } else if (per_case <= 0) {
     per_case = exhaustive ? kRequestsPerCaseExhaustive : kRequestsPerCasePairwise;
   }
-  const double requests = e.cases * per_case + e.sequence_steps * model.requests_per_sequence_step +
-                          e.parallel_rounds * model.requests_per_parallel_round;
-  e.requests = static_cast<std::int64_t>(std::llround(requests));
-  double ms = requests * model.ms_per_request;
+  const double case_requests = e.cases * per_case;
+  const double other_requests = e.sequence_steps * model.requests_per_sequence_step +
+                                e.parallel_rounds * model.requests_per_parallel_round;
+  e.requests = static_cast<std::int64_t>(std::llround(case_requests + other_requests));
+  double case_ms = case_requests * model.ms_per_request;
+  double other_ms = other_requests * model.ms_per_request;
   const double wait_per_case = model.wait_ms_per_case > 0 ? model.wait_ms_per_case
                                : exhaustive               ? kWaitMsPerCaseExhaustive
                                                           : kWaitMsPerCasePairwise;
   if (live) {
-    ms += e.cases * wait_per_case + e.sequence_steps * model.wait_ms_per_sequence_step +
-          e.parallel_rounds * model.wait_ms_per_parallel_round;
+    case_ms += e.cases * wait_per_case;
+    other_ms += e.sequence_steps * model.wait_ms_per_sequence_step +
+                e.parallel_rounds * model.wait_ms_per_parallel_round;
+    // The cases of their own objects run `jobs` at a time (decision 0143): their time is
+    // shared among them, their requests are not; sequences and rounds run one at a time.
+    e.cases_at_a_time = std::clamp(options.jobs, 1, std::max(1, e.cases));
   }
-  e.seconds = ms / 1000.0;
+  e.seconds = (case_ms / e.cases_at_a_time + other_ms) / 1000.0;
   return e;
 }
 
 std::string RunEstimate::describe(const CostModel& model) const {
   std::string what = fmt::format("{} cases", thousands(cases));
+  if (cases_at_a_time > 1) what += fmt::format(" {} at a time", cases_at_a_time);
   if (sequence_steps > 0)
     what += fmt::format(", about {} sequence steps", thousands(sequence_steps));
   if (parallel_rounds > 0) what += fmt::format(", {} concurrent rounds", parallel_rounds);

@@ -57,10 +57,14 @@ class Suite {
   bool may_start() const;
   bool keep_going(std::size_t i, std::size_t n);
   // Runs a phase's n items on the run's workers; consume(i, result) sees them in order.
+  // `whole_host`: the items compare the whole host (sequences, concurrent rounds), so they
+  // overlap only where every case has a host of its own (decision 0143).
   template <class R, class Work, class Consume>
-  PoolOutcome in_order(std::size_t n, const Work& work, const Consume& consume) {
+  PoolOutcome in_order(std::size_t n, const Work& work, const Consume& consume,
+                       bool whole_host = false) {
     const std::function<bool()> start = [this] { return may_start(); };
-    PoolOutcome out = run_in_order<R>(n, jobs_, start, work, consume);
+    PoolOutcome out =
+        run_in_order<R>(n, whole_host ? whole_host_jobs_ : jobs_, start, work, consume);
     if (out.not_started) (void)out_of_budget();  // records why (interrupted or out of time)
     return out;
   }
@@ -76,7 +80,8 @@ class Suite {
 
   const TargetFactory& make_;
   std::vector<TargetFactory> factories_;  // one copy per worker (decision 0074)
-  int jobs_ = 1;
+  int jobs_ = 1;                          // items of their own objects at a time
+  int whole_host_jobs_ = 1;               // sequences and concurrent rounds at a time
   TargetInfo info_;
   RunOptions o_;
   RunResult result_;

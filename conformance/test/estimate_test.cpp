@@ -82,6 +82,30 @@ TEST(Estimate, ALiveHostsCasesCountTheirCleanup) {
   }
 }
 
+// A live host's cases of their own objects at -j N share their time, not their requests; its
+// sequences and concurrent rounds still run one at a time (decision 0143).
+TEST(Estimate, ALiveHostsCasesAtATimeShareTheirTimeNotTheirRequests) {
+  RunOptions o;
+  o.profile = Profile::kFull;
+  o.coverage = Coverage::kPairwise;
+  o.sequences = 5;
+  CostModel m;
+  m.ms_per_request = 0;
+  m.wait_ms_per_case = 1000;
+  const RunEstimate one = estimate_requests(o, true, m);
+  o.jobs = 4;
+  const RunEstimate four = estimate_requests(o, true, m);
+  EXPECT_EQ(four.requests, one.requests);
+  EXPECT_EQ(four.cases_at_a_time, 4);
+  const double cases_s = one.cases * 1.0;
+  EXPECT_GT(one.seconds, cases_s);  // the sequences' and rounds' waits too
+  EXPECT_NEAR(four.seconds, cases_s / 4 + (one.seconds - cases_s), 1e-6);
+  EXPECT_NE(four.describe(m).find(" cases 4 at a time"), std::string::npos) << four.describe(m);
+  EXPECT_EQ(one.describe(m).find("at a time"), std::string::npos) << one.describe(m);
+  // A served fake's estimate (requests only) does not change with -j.
+  EXPECT_EQ(estimate_requests(o, false, m).cases_at_a_time, 1);
+}
+
 // certify says so when a live run's estimate is longer than its --budget (decision 0142).
 TEST(Estimate, SaysWhenARunWouldOutlastItsBudget) {
   RunEstimate e;

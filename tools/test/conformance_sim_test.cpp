@@ -422,6 +422,65 @@ TEST(SimConformance, WhatTheCleanupsCouldNotRemoveIsInTheResult) {
     EXPECT_NE(left.find("DestroySystem"), std::string::npos) << left;
 }
 
+// A live host's cases of their own objects run several at a time when it declares
+// own_object_cases_overlap (decision 0143); its sequences and concurrent rounds, which compare
+// the whole host's snapshot collections, one at a time. On one shared fake (as a live host: the
+// client cleans up after every case), a full run at -j 3 must overlap its cases, find nothing
+// wrong with a legal host, and leave nothing behind.
+TEST(SimConformance, ALiveHostsCasesOfTheirOwnObjectsOverlapAndItsSequencesDoNot) {
+  auto spec = sim_target();
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  auto target = spec->factory(seed());
+  ASSERT_TRUE(target.ok());
+  target->caps.fresh_hosts = false;
+  target->caps.concurrent_cases = false;
+  target->caps.own_object_cases_overlap = true;
+  const Target shared = *target;
+  auto vms = [&] {
+    auto all = shared.provider->enumerate_instance_names(cim::names::kNamespace,
+                                                         cim::names::kComputerSystem);
+    EXPECT_TRUE(all.ok());
+    return all.ok() ? all->size() : 0;
+  };
+  const std::size_t fixture_vms = vms();
+  struct Leases {
+    std::mutex mu;
+    int now = 0;
+    int most = 0;
+  };
+  auto leases = std::make_shared<Leases>();
+  // Each case's target counts as leased until the case lets it go.
+  const TargetFactory factory = [shared, leases](std::uint64_t) -> cim::Result<Target> {
+    {
+      std::lock_guard lock(leases->mu);
+      leases->most = std::max(leases->most, ++leases->now);
+    }
+    auto lease = std::shared_ptr<Leases>(leases.get(), [leases](Leases* l) {
+      std::lock_guard lock(l->mu);
+      --l->now;
+    });
+    Target t = shared;
+    t.provider = std::shared_ptr<cim::Provider>(lease, shared.provider.get());
+    return t;
+  };
+  RunOptions o;
+  o.seed = seed();
+  o.profile = Profile::kFull;
+  o.coverage = Coverage::kPairwise;
+  o.settings_sweep = false;
+  o.sequences = 6;
+  o.parallel_rounds = 2;
+  o.jobs = 3;
+  const RunResult r = run_suite(factory, {spec->uri, spec->identity, shared.caps}, o);
+  expect_no_failures(r);
+  EXPECT_GT(leases->most, 1) << "no two cases ran at the same time";
+  EXPECT_LE(leases->most, 3);
+  EXPECT_EQ(leases->now, 0);
+  EXPECT_EQ(r.counts.sequences, 6);
+  EXPECT_TRUE(r.cleanup_left.empty()) << r.cleanup_left.front();
+  EXPECT_EQ(vms(), fixture_vms) << "VMs the cases made are left on the host";
+}
+
 // Cases at a time (RunOptions::jobs, decision 0074) only where the target declares
 // concurrent_cases: otherwise every host is made on the calling thread, one case after the
 // other; with it, by the `jobs` workers, the calling thread one of them. Either way the

@@ -83,20 +83,26 @@ std::uint64_t random_seed() {
   return (static_cast<std::uint64_t>(rd()) & 0xFFFFFFFFu) | 1u;
 }
 
-// Cases at a time (decisions 0074, 0122), and a note when -j was lowered: every core by default
-// where cases can overlap, at most a served fake's hosts; a target whose cases share one host
-// runs them one at a time, and asking for more is an error.
+// Cases at a time (decisions 0074, 0122, 0143), and a note when -j was lowered or applies to
+// part of the run: every core by default where every case has a host of its own, at most a
+// served fake's hosts; a live host's cases of their own objects only when asked (-j N); one
+// served fake runs them one at a time, and asking for more is an error.
 cim::Result<std::pair<int, std::string>> cases_at_a_time(std::optional<int> asked,
                                                          const TargetSpec& spec) {
   if (asked && *asked > 1 && !spec.caps.concurrent_cases) {
+    if (spec.caps.own_object_cases_overlap) {
+      return std::pair{*asked,
+                       fmt::format("-j {}: the cases of their own objects (probes, class matrix, "
+                                   "settings sweep) run {} at a time on this live host, each "
+                                   "over a connection of its own; its sequences and concurrent "
+                                   "rounds, which compare the whole host, one at a time",
+                                   *asked, *asked)};
+    }
     return cim::invalid_parameter(fmt::format(
-        "-j {}: {} runs its cases one at a time: {}", *asked, redact_uri(spec.uri),
-        spec.caps.control
-            ? "this served fake is one host, reset before every case, so two cases at once "
-              "would reset each other's host (serve it with --hosts N)"
-            : "the cases of a live host share its state (its VMs, groups, snapshots and jobs), so "
-              "cases at the same time would see and change each other's objects and their "
-              "verdicts would depend on timing; use -j 1 (the default for it)"));
+        "-j {}: {} runs its cases one at a time: this served fake is one host, reset before "
+        "every case, so two cases at once would reset each other's host (serve it with --hosts "
+        "N)",
+        *asked, redact_uri(spec.uri)));
   }
   const int hosts = static_cast<int>(spec.max_concurrent_cases);
   int jobs = 1;

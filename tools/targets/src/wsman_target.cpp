@@ -7,6 +7,7 @@
 #include <charconv>
 #include <condition_variable>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -200,6 +201,74 @@ class HostSlots final : public std::enable_shared_from_this<HostSlots> {
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Slot> slots_;
+};
+
+// A live host's connections (decision 0143): a case of its own objects takes one that no case
+// running at the same time uses, so that what a connection keeps for its case (the value-form
+// problems its reads met, decision 0141) stays that case's. Made as cases need them (as many
+// as run at once), kept for the next.
+class LiveConnections : public std::enable_shared_from_this<LiveConnections> {
+ public:
+  LiveConnections(wsman::ClientOptions base, std::shared_ptr<wsman::Client> first)
+      : base_(std::move(base)), all_{first}, idle_{std::move(first)} {}
+
+  cim::Result<std::shared_ptr<cim::Provider>> lease() {
+    std::shared_ptr<wsman::Client> client;
+    {
+      std::lock_guard lock(mu_);
+      if (!idle_.empty()) {
+        client = std::move(idle_.back());
+        idle_.pop_back();
+      }
+    }
+    if (client == nullptr) {
+      wsman::ClientOptions co = base_;
+      std::size_t k = 0;
+      {
+        std::lock_guard lock(mu_);
+        k = made_++;
+      }
+      // Each connection numbers its own requests: the first records in DIR, connection K in
+      // DIR/connection-K (as a served fake's host slots do, decision 0122).
+      if (!co.record_dir.empty()) co.record_dir += fmt::format("/connection-{}", k);
+      auto made = wsman::Client::create(co);
+      if (!made.ok()) return made.status();
+      client = std::move(made).value();
+      std::lock_guard lock(mu_);
+      all_.push_back(client);
+    }
+    (void)client->take_wire_problems();  // the last lease's, not this case's (decision 0141)
+    auto held = std::make_shared<Lease>(shared_from_this(), client);
+    return std::shared_ptr<cim::Provider>(held, client.get());
+  }
+
+  std::uint64_t requests_sent() {
+    std::lock_guard lock(mu_);
+    std::uint64_t n = 0;
+    for (const auto& c : all_)
+      n += c->requests_sent();
+    return n;
+  }
+
+ private:
+  struct Lease {
+    std::shared_ptr<LiveConnections> pool;
+    std::shared_ptr<wsman::Client> client;
+    Lease(std::shared_ptr<LiveConnections> p, std::shared_ptr<wsman::Client> c)
+        : pool(std::move(p)), client(std::move(c)) {}
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease() {
+      std::lock_guard lock(pool->mu_);
+      pool->idle_.push_back(std::move(client));
+    }
+  };
+
+  wsman::ClientOptions base_;
+  std::mutex mu_;
+  std::size_t made_ = 1;  // the first is the target's own connection
+  std::vector<std::shared_ptr<wsman::Client>> all_;
+  std::vector<std::shared_ptr<wsman::Client>> idle_;
 };
 
 std::string out_string(const cim::MethodResult& r, std::string_view name) {
@@ -414,12 +483,17 @@ cim::Result<TargetSpec> make_wsman_target(std::string_view uri, const TargetOpti
       described.status().kind() == cim::StatusKind::kAccessDenied) {
     return described.status();
   }
-  // A live host: one connection, no control, objects the suite creates are cleaned up.
-  spec.requests_sent = [client] { return client->requests_sent(); };
+  // A live host: no control, objects the suite creates are cleaned up, and the cases of their
+  // own objects may run several at a time, each over a connection of its own (decision 0143).
+  spec.caps.own_object_cases_overlap = true;
+  auto connections = std::make_shared<LiveConnections>(co, client);
+  spec.requests_sent = [connections] { return connections->requests_sent(); };
   spec.identity = fmt::format("WS-Management host at {} ({})", co.endpoint, *id);
-  spec.factory = [client, caps = spec.caps, uri = spec.uri,
+  spec.factory = [connections, caps = spec.caps, uri = spec.uri,
                   identity = spec.identity](std::uint64_t) -> cim::Result<conformance::Target> {
-    return conformance::Target{client, nullptr, caps, uri, identity};
+    auto provider = connections->lease();
+    if (!provider.ok()) return provider.status();
+    return conformance::Target{std::move(provider).value(), nullptr, caps, uri, identity};
   };
   return spec;
 }

@@ -28,6 +28,13 @@ struct Capabilities {
   // host, reset for every case) do not. Not part of the report: it changes how fast a run
   // goes, never what it finds.
   bool concurrent_cases = false;
+  // The cases that read only objects of their own (capability probes, matrix cases, the
+  // settings sweep, liveness cases) may run at the same time on this one shared host, and
+  // copies of the factory may be called from several threads at once, each call's target a
+  // connection no case running at the same time uses (decision 0143). A live host over
+  // WS-Management declares it; its sequences and concurrent rounds, which compare the whole
+  // host's snapshot collections, still run one at a time. Not part of the report either.
+  bool own_object_cases_overlap = false;
   // IF-IMPLEMENTED (CS-OUT-8, AMB-5): CreateSnapshot on a management collection snapshots
   // every VM of every nested group.
   bool recursive_management_collections = false;
