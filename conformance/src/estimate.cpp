@@ -64,8 +64,10 @@ RunEstimate estimate_requests(const RunOptions& options, bool live, const CostMo
   RunEstimate e;
   const bool exhaustive = options.coverage == Coverage::kExhaustive;
   const auto combos = static_cast<int>(exhaustive ? all_combos().size() : pairwise_combos().size());
-  e.cases = kCapabilityProbes + combos * std::max(1, options.cases_per_combo) +
-            (options.settings_sweep ? kSettingsCases : 0);
+  // The phases of cases, each a pool of its own (they run one after the other).
+  const int phases[] = {kCapabilityProbes, combos * std::max(1, options.cases_per_combo),
+                        options.settings_sweep ? kSettingsCases : 0};
+  e.cases = phases[0] + phases[1] + phases[2];
   if (options.profile == Profile::kFull) {
     // The steps of the very sequences the run will draw (the same seeds and generator as the
     // sequences phase; a live host has no clock to advance, decision 0135).
@@ -101,11 +103,18 @@ RunEstimate estimate_requests(const RunOptions& options, bool live, const CostMo
     case_ms += e.cases * wait_per_case;
     other_ms += e.sequence_steps * model.wait_ms_per_sequence_step +
                 e.parallel_rounds * model.wait_ms_per_parallel_round;
-    // The cases of their own objects run `jobs` at a time (decision 0143): their time is
-    // shared among them, their requests are not; sequences and rounds run one at a time.
-    e.cases_at_a_time = std::clamp(options.jobs, 1, std::max(1, e.cases));
+    // The cases of their own objects run `jobs` at a time (decision 0143): each phase's time
+    // is shared among as many as it has cases, their requests are not; sequences and rounds
+    // run one at a time. At best: a host slower under the load of N cases takes longer.
+    e.cases_at_a_time = std::max(1, options.jobs);
+    if (e.cases_at_a_time > 1 && e.cases > 0) {
+      const double ms_per_case = case_ms / e.cases;
+      case_ms = 0;
+      for (const int n : phases)
+        case_ms += n * ms_per_case / std::clamp(e.cases_at_a_time, 1, std::max(1, n));
+    }
   }
-  e.seconds = (case_ms / e.cases_at_a_time + other_ms) / 1000.0;
+  e.seconds = (case_ms + other_ms) / 1000.0;
   return e;
 }
 

@@ -26,10 +26,13 @@ struct PoolOutcome {
 // or once consume returns false; results of items after that point are dropped unseen, so that
 // what was consumed is always a prefix of the items. Workers run at most 4 * jobs items ahead
 // of `consume`. `work` is called concurrently (worker is 0..jobs-1: per-thread state) and
-// `may_start` must be thread-safe; `consume` only ever runs on the calling thread.
+// `may_start` must be thread-safe; `consume` only ever runs on the calling thread. `dropped`,
+// when given, sees each result dropped unseen, on the calling thread once the workers ended:
+// what an item left behind on a shared host is not lost with it (decision 0143).
 template <class R, class Work, class Consume>
 PoolOutcome run_in_order(std::size_t n, int jobs, const std::function<bool()>& may_start,
-                         const Work& work, const Consume& consume) {
+                         const Work& work, const Consume& consume,
+                         const std::function<void(R&&)>& dropped = nullptr) {
   PoolOutcome out;
   if (jobs <= 1 || n <= 1) {
     for (std::size_t i = 0; i < n; ++i) {
@@ -150,6 +153,11 @@ PoolOutcome run_in_order(std::size_t n, int jobs, const std::function<bool()>& m
   cv.notify_all();
   for (auto& t : threads)
     t.join();
+  if (dropped) {
+    for (Slot& s : slots) {
+      if (s.result) dropped(std::move(*s.result));
+    }
+  }
   if (error) std::rethrow_exception(error);
   return out;
 }

@@ -64,7 +64,7 @@ void Suite::capability() {
     progress("capability", static_cast<int>(i) + 1, total);
     return keep_going(i, combos.size());
   };
-  in_order<Item>(combos.size(), work, consume);
+  in_order<Item>(Width::kOwnObjects, combos.size(), work, consume);
   // Set-up snapshots from now on use a configuration the target accepts.
   const auto& rows = agg_.capability_rows();
   auto row = [&](const char* key) -> const CapabilityResult* {
@@ -135,7 +135,8 @@ void Suite::matrix() {
   // When the matrix was already over budget, it starts nothing (and says why below).
   std::size_t ran = 0;
   if (!out_of_budget())
-    ran = in_order<std::vector<CaseReport>>(combos.size(), work, consume).consumed;
+    ran = in_order<std::vector<CaseReport>>(Width::kOwnObjects, combos.size(), work, consume)
+              .consumed;
   list_not_run(combos, ran);
 }
 
@@ -297,7 +298,7 @@ void Suite::settings() {
     progress("settings", static_cast<int>(i) + 1, static_cast<int>(cases.size()));
     return keep_going(i, cases.size());
   };
-  in_order<CaseReport>(cases.size(), work, consume);
+  in_order<CaseReport>(Width::kOwnObjects, cases.size(), work, consume);
 }
 
 // After a run with faults: with the faults switched off, valid calls must succeed.
@@ -352,7 +353,7 @@ void Suite::liveness() {
     progress("liveness", static_cast<int>(i) + 1, o_.liveness_cases);
     return keep_going(i, n);
   };
-  in_order<Item>(n, work, consume);
+  in_order<Item>(Width::kOwnObjects, n, work, consume);
 }
 
 }  // namespace hvsnap::conformance

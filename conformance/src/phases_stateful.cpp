@@ -85,7 +85,7 @@ void Suite::sequences() {
     record_failure(std::move(fr));
     return keep_going(t, n);
   };
-  in_order<SequenceReport>(static_cast<std::size_t>(total), work, consume, true);
+  in_order<SequenceReport>(Width::kWholeHost, static_cast<std::size_t>(total), work, consume);
 }
 
 // Round i is seeded by the run seed and i only; a shard runs the rounds ≡ its index. Every
@@ -126,7 +126,7 @@ void Suite::parallel() {
     record_failure(std::move(fr));
     return keep_going(t, n);
   };
-  in_order<ParallelReport>(static_cast<std::size_t>(total), work, consume, true);
+  in_order<ParallelReport>(Width::kWholeHost, static_cast<std::size_t>(total), work, consume);
 }
 
 }  // namespace hvsnap::conformance

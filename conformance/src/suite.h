@@ -57,14 +57,16 @@ class Suite {
   bool may_start() const;
   bool keep_going(std::size_t i, std::size_t n);
   // Runs a phase's n items on the run's workers; consume(i, result) sees them in order.
-  // `whole_host`: the items compare the whole host (sequences, concurrent rounds), so they
+  // kWholeHost: the items compare the whole host (sequences, concurrent rounds), so they
   // overlap only where every case has a host of its own (decision 0143).
+  // What a case or sequence that ran ahead of a stop could not remove is still listed.
+  enum class Width : std::uint8_t { kOwnObjects, kWholeHost };
   template <class R, class Work, class Consume>
-  PoolOutcome in_order(std::size_t n, const Work& work, const Consume& consume,
-                       bool whole_host = false) {
+  PoolOutcome in_order(Width width, std::size_t n, const Work& work, const Consume& consume) {
     const std::function<bool()> start = [this] { return may_start(); };
-    PoolOutcome out =
-        run_in_order<R>(n, whole_host ? whole_host_jobs_ : jobs_, start, work, consume);
+    const std::function<void(R &&)> dropped = [this](R&& r) { note_dropped(r); };
+    PoolOutcome out = run_in_order<R>(n, width == Width::kWholeHost ? whole_host_jobs_ : jobs_,
+                                      start, work, consume, dropped);
     if (out.not_started) (void)out_of_budget();  // records why (interrupted or out of time)
     return out;
   }
@@ -74,6 +76,17 @@ class Suite {
   nlohmann::json token_base(std::string_view kind) const;
   // What a case's or sequence's cleanup could not remove, into the result.
   void note_cleanup(const std::vector<std::string>& left);
+  template <class R>
+  void note_dropped(const R& r) {
+    if constexpr (requires { r.cleanup_left; }) {
+      note_cleanup(r.cleanup_left);
+    } else if constexpr (requires { r.rep.cleanup_left; }) {
+      note_cleanup(r.rep.cleanup_left);
+    } else if constexpr (requires { r.front().cleanup_left; }) {
+      for (const auto& x : r)
+        note_cleanup(x.cleanup_left);
+    }
+  }
   // A case's token: the case, and how it ran (a probe, faults off, the set-up plan).
   std::string case_token(const CaseReport& rep) const;
   void finish_capability();

@@ -100,6 +100,11 @@ TEST(Estimate, ALiveHostsCasesAtATimeShareTheirTimeNotTheirRequests) {
   const double cases_s = one.cases * 1.0;
   EXPECT_GT(one.seconds, cases_s);  // the sequences' and rounds' waits too
   EXPECT_NEAR(four.seconds, cases_s / 4 + (one.seconds - cases_s), 1e-6);
+  // Each phase shares its time among as many as it has cases: the 8 capability probes at
+  // -j 16 take one case's time, not half of one.
+  o.jobs = 16;
+  const RunEstimate sixteen = estimate_requests(o, true, m);
+  EXPECT_NEAR(sixteen.seconds, 8.0 / 8 + (one.cases - 8) / 16.0 + (one.seconds - cases_s), 1e-6);
   EXPECT_NE(four.describe(m).find(" cases 4 at a time"), std::string::npos) << four.describe(m);
   EXPECT_EQ(one.describe(m).find("at a time"), std::string::npos) << one.describe(m);
   // A served fake's estimate (requests only) does not change with -j.

@@ -447,6 +447,8 @@ TEST(SimConformance, ALiveHostsCasesOfTheirOwnObjectsOverlapAndItsSequencesDoNot
     std::mutex mu;
     int now = 0;
     int most = 0;
+    bool whole_host = false;  // the matrix is done: sequences and rounds from here
+    int most_whole_host = 0;  // the most at once since
   };
   auto leases = std::make_shared<Leases>();
   // Each case's target counts as leased until the case lets it go.
@@ -454,6 +456,8 @@ TEST(SimConformance, ALiveHostsCasesOfTheirOwnObjectsOverlapAndItsSequencesDoNot
     {
       std::lock_guard lock(leases->mu);
       leases->most = std::max(leases->most, ++leases->now);
+      if (leases->whole_host)
+        leases->most_whole_host = std::max(leases->most_whole_host, leases->now);
     }
     auto lease = std::shared_ptr<Leases>(leases.get(), [leases](Leases* l) {
       std::lock_guard lock(l->mu);
@@ -471,10 +475,19 @@ TEST(SimConformance, ALiveHostsCasesOfTheirOwnObjectsOverlapAndItsSequencesDoNot
   o.sequences = 6;
   o.parallel_rounds = 2;
   o.jobs = 3;
+  // Once the matrix's last combination is in (every case of it has ended), only sequences and
+  // rounds lease targets.
+  o.progress = [leases](const Progress& p) {
+    if (p.phase != "matrix" || p.done != p.total) return;
+    std::lock_guard lock(leases->mu);
+    leases->whole_host = true;
+  };
   const RunResult r = run_suite(factory, {spec->uri, spec->identity, shared.caps}, o);
   expect_no_failures(r);
   EXPECT_GT(leases->most, 1) << "no two cases ran at the same time";
   EXPECT_LE(leases->most, 3);
+  EXPECT_TRUE(leases->whole_host);
+  EXPECT_EQ(leases->most_whole_host, 1) << "sequences or rounds ran at the same time";
   EXPECT_EQ(leases->now, 0);
   EXPECT_EQ(r.counts.sequences, 6);
   EXPECT_TRUE(r.cleanup_left.empty()) << r.cleanup_left.front();

@@ -232,8 +232,9 @@ int certify(const CertifyOptions& o, Console& c) {
   }
   topts.on_fatal = [&](const cim::Status& st) {
     {
+      // The first: each connection of a live host at -j N tells its own (decision 0143).
       std::lock_guard lock(fatal_mu);
-      fatal_message = st.message();
+      if (fatal_message.empty()) fatal_message = st.message();
     }
     stop = true;
   };
@@ -276,6 +277,10 @@ int certify(const CertifyOptions& o, Console& c) {
   if (o.parallel_rounds != 10) command += fmt::format(" --parallel-rounds {}", o.parallel_rounds);
   if (o.stop_at_first_failure) command += " --stop-at-first-failure";
   if (shard.second > 1) command += fmt::format(" --shard {}/{}", shard.first, shard.second);
+  // A fake's report is the same at every -j; a live host was judged under the load of -j cases
+  // at once (decision 0143).
+  if (jobs > 1 && spec->caps.own_object_cases_overlap && !spec->caps.concurrent_cases)
+    command += fmt::format(" -j {}", jobs);
 
   c.out << fmt::format("hvsnap {} (commit {}): certification run\n", kVersion, kGitCommit);
   c.out << fmt::format("  target   {} — {}\n", spec->uri, spec->identity);

@@ -213,52 +213,53 @@ class LiveConnections : public std::enable_shared_from_this<LiveConnections> {
       : base_(std::move(base)), all_{first}, idle_{std::move(first)} {}
 
   cim::Result<std::shared_ptr<cim::Provider>> lease() {
-    std::shared_ptr<wsman::Client> client;
+    // Made first: nothing below may throw once a connection is taken (decision 0127).
+    auto held = std::make_shared<Lease>(shared_from_this());
+    std::size_t k = 0;
     {
       std::lock_guard lock(mu_);
       if (!idle_.empty()) {
-        client = std::move(idle_.back());
+        held->client = std::move(idle_.back());
         idle_.pop_back();
+      } else {
+        k = all_.size();
+        all_.emplace_back();  // connection K, made below (stays empty if that fails)
       }
     }
-    if (client == nullptr) {
-      wsman::ClientOptions co = base_;
-      std::size_t k = 0;
-      {
-        std::lock_guard lock(mu_);
-        k = made_++;
-      }
+    if (held->client == nullptr) {
       // Each connection numbers its own requests: the first records in DIR, connection K in
       // DIR/connection-K (as a served fake's host slots do, decision 0122).
+      wsman::ClientOptions co = base_;
       if (!co.record_dir.empty()) co.record_dir += fmt::format("/connection-{}", k);
       auto made = wsman::Client::create(co);
       if (!made.ok()) return made.status();
-      client = std::move(made).value();
+      std::shared_ptr<wsman::Client> client = std::move(made).value();
       std::lock_guard lock(mu_);
-      all_.push_back(client);
+      client->adopt_services(*all_.front());  // what the first connection found (decision 0141)
+      all_[k] = client;
+      held->client = std::move(client);
     }
-    (void)client->take_wire_problems();  // the last lease's, not this case's (decision 0141)
-    auto held = std::make_shared<Lease>(shared_from_this(), client);
-    return std::shared_ptr<cim::Provider>(held, client.get());
+    (void)held->client->take_wire_problems();  // the last lease's, not this case's (0141)
+    return std::shared_ptr<cim::Provider>(held, held->client.get());
   }
 
   std::uint64_t requests_sent() {
     std::lock_guard lock(mu_);
     std::uint64_t n = 0;
     for (const auto& c : all_)
-      n += c->requests_sent();
+      n += c == nullptr ? 0 : c->requests_sent();
     return n;
   }
 
  private:
   struct Lease {
     std::shared_ptr<LiveConnections> pool;
-    std::shared_ptr<wsman::Client> client;
-    Lease(std::shared_ptr<LiveConnections> p, std::shared_ptr<wsman::Client> c)
-        : pool(std::move(p)), client(std::move(c)) {}
+    std::shared_ptr<wsman::Client> client;  // empty until taken or made
+    explicit Lease(std::shared_ptr<LiveConnections> p) : pool(std::move(p)) {}
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
     ~Lease() {
+      if (client == nullptr) return;
       std::lock_guard lock(pool->mu_);
       pool->idle_.push_back(std::move(client));
     }
@@ -266,8 +267,7 @@ class LiveConnections : public std::enable_shared_from_this<LiveConnections> {
 
   wsman::ClientOptions base_;
   std::mutex mu_;
-  std::size_t made_ = 1;  // the first is the target's own connection
-  std::vector<std::shared_ptr<wsman::Client>> all_;
+  std::vector<std::shared_ptr<wsman::Client>> all_;  // connection K at K (the first, 0)
   std::vector<std::shared_ptr<wsman::Client>> idle_;
 };
 

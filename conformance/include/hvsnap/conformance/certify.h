@@ -22,7 +22,11 @@ namespace hvsnap::conformance {
 // returns then starts in the same state: the run lists one's snapshot collections for all its
 // sequences, decision 0139); one whose calls
 // return providers that share nothing may also declare Capabilities::concurrent_cases and set
-// RunOptions::jobs, and is then called from several threads at once (decision 0074).
+// RunOptions::jobs, and is then called from several threads at once (decision 0074). A provider
+// over one real system whose calls return providers usable at the same time (a connection
+// each) may declare Capabilities::own_object_cases_overlap: the cases of their own objects then
+// run RunOptions::jobs at a time, the sequences and concurrent rounds one at a time (decision
+// 0143).
 using ProviderFactory = std::function<std::shared_ptr<cim::Provider>()>;
 
 struct CertifyOptions {

@@ -29,7 +29,8 @@ struct Capabilities {
   // goes, never what it finds.
   bool concurrent_cases = false;
   // The cases that read only objects of their own (capability probes, matrix cases, the
-  // settings sweep, liveness cases) may run at the same time on this one shared host, and
+  // settings sweep; liveness cases, which need control) may run at the same time on this one
+  // shared host, and
   // copies of the factory may be called from several threads at once, each call's target a
   // connection no case running at the same time uses (decision 0143). A live host over
   // WS-Management declares it; its sequences and concurrent rounds, which compare the whole
