@@ -56,10 +56,10 @@ class Suite {
   bool out_of_budget();
   bool may_start() const;
   bool keep_going(std::size_t i, std::size_t n);
-  // Runs a phase's n items on the run's workers; consume(i, result) sees them in order.
+  // Runs a phase's n items on the run's workers; consume(i, result) sees them in order, and
+  // what an item that ran ahead of a stop could not remove is still listed (note_dropped).
   // kWholeHost: the items compare the whole host (sequences, concurrent rounds), so they
   // overlap only where every case has a host of its own (decision 0143).
-  // What a case or sequence that ran ahead of a stop could not remove is still listed.
   enum class Width : std::uint8_t { kOwnObjects, kWholeHost };
   template <class R, class Work, class Consume>
   PoolOutcome in_order(Width width, std::size_t n, const Work& work, const Consume& consume) {
