@@ -183,7 +183,7 @@ TEST(ConformanceWsman, ManyCasesAtOnceAreRefusedForAServedFakeAndOverlapOnALiveH
     EXPECT_EQ(spec->caps.own_object_cases_overlap, !control);
     const fs::path out = temp(control ? "jobs-served" : "jobs-live");
     const Outcome r = hvsnap({"certify", "--target", uri, "-j", "2", "--profile", "core",
-                              "--budget", "2s", "--quiet", "--out", out.string()});
+                              "--budget", "2s", "--out", out.string()});
     if (control) {
       EXPECT_EQ(r.code, kExitUsage) << r.out << r.err;
       EXPECT_NE(r.err.find("runs its cases one at a time"), std::string::npos) << r.err;
@@ -196,6 +196,16 @@ TEST(ConformanceWsman, ManyCasesAtOnceAreRefusedForAServedFakeAndOverlapOnALiveH
       EXPECT_NE((r.out + r.err).find("run 2 at a time on this live host"), std::string::npos)
           << r.out << r.err;
       EXPECT_TRUE(fs::exists(out / "result.json"));
+      // The estimate shares the cases' time among them; at -j 1 the note on the budget says
+      // that -j N would (decision 0143).
+      EXPECT_NE(r.out.find("(388 cases 2 at a time;"), std::string::npos) << r.out;
+      EXPECT_EQ(r.out.find("-j N runs the cases"), std::string::npos) << r.out;
+      const Outcome one = hvsnap({"certify", "--target", uri, "--profile", "core", "--budget", "1s",
+                                  "--out", (out / "one").string()});
+      EXPECT_NE(one.out.find("(388 cases;"), std::string::npos) << one.out;
+      EXPECT_NE(one.out.find("-j N runs the cases of their own objects N at a time"),
+                std::string::npos)
+          << one.out;
     }
     (*server)->stop();
   }

@@ -180,8 +180,9 @@ void print_estimate(const conformance::RunOptions& ro, std::chrono::milliseconds
   if (e.longer_than(budget)) {
     out << fmt::format(
         "note:     that is longer than --budget {0}: the run stops starting new work after {0} "
-        "and cannot certify then (--budget 0: no limit)\n",
-        format_duration(budget));
+        "and cannot certify then (--budget 0: no limit{1})\n",
+        format_duration(budget),
+        ro.jobs > 1 ? "" : "; -j N runs the cases of their own objects N at a time");
   }
 }
 }  // namespace
