@@ -146,8 +146,7 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
                    "a served fake of N hosts, 1 on any other target; a fake's report is the "
                    "same for every N); on a live host, the cases of their own objects N at a time, "
                    "each over a connection of its own, its sequences and concurrent rounds one at "
-                   "a time; with "
-                   "--targets: how many targets at once (default 1)")
+                   "a time; with --targets: how many targets at once (default 1)")
       ->check(CLI::Range(1, 256));
 
   ServeOptions so;
