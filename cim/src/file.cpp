@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,18 +71,48 @@ Status check_regular_file(const std::string& path, std::size_t max_bytes, std::s
   return {};
 }
 
-Result<std::string> read_regular_file(const std::string& path, std::size_t max_bytes,
-                                      std::string_view what, std::size_t spare) {
+void FileBytesRelease::operator()(char* p) const {
+  if (mapped != 0) {
+    ::munmap(p, mapped);
+  } else {
+    delete[] p;
+  }
+}
+
+namespace {
+
+// At least this many bytes are mapped (their pages made by one call) instead of allocated
+// (one page fault each as the read fills them).
+constexpr std::size_t kMapBytes = std::size_t{1} << 20;
+
+std::unique_ptr<char[], FileBytesRelease> allocate(std::size_t bytes) {
+  if (bytes >= kMapBytes) {
+    const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    const std::size_t mapped = (bytes + page - 1) / page * page;
+    void* p = ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (p != MAP_FAILED) {
+      return std::unique_ptr<char[], FileBytesRelease>(static_cast<char*>(p),
+                                                       FileBytesRelease{mapped});
+    }
+  }
+  return std::unique_ptr<char[], FileBytesRelease>(new char[bytes]);
+}
+
+}  // namespace
+
+Result<FileBytes> read_file_bytes(const std::string& path, std::size_t max_bytes,
+                                  std::string_view what, std::size_t spare) {
   auto fd = open_checked(path, max_bytes, what);
   if (!fd.ok()) return fd.status();
-  // Read in large reads into a buffer of the file's size (open_checked bounded it) and one
-  // byte more, so the end is seen without regrowing, then copied once into a string with the
-  // spare the caller asked for (decision 0117; was 64 KB reads appended to a growing string).
+  // Large reads into a buffer of the file's size, one byte more (so the end is seen without
+  // regrowing) and the spare (decision 0117; the bytes stay where they were read, 0145).
   struct stat st {};
   std::size_t cap = 0;
   if (::fstat(*fd, &st) == 0 && st.st_size > 0) cap = static_cast<std::size_t>(st.st_size);
   cap = std::min(cap, max_bytes) + 1;
-  auto raw = std::make_unique_for_overwrite<char[]>(cap);
+  FileBytes out;
+  out.data_ = allocate(cap + spare);
   std::size_t got = 0;
   for (;;) {
     if (got == cap) {  // the file grew while being read
@@ -91,12 +122,12 @@ Result<std::string> read_regular_file(const std::string& path, std::size_t max_b
             fmt::format("{} '{}' grew past {} while being read", what, path, size_text(max_bytes)));
       }
       const std::size_t bigger = std::min(max_bytes + 1, cap + std::max(cap, kReadBytes));
-      auto grown = std::make_unique_for_overwrite<char[]>(bigger);
-      std::memcpy(grown.get(), raw.get(), got);
-      raw = std::move(grown);
+      auto grown = allocate(bigger + spare);
+      std::memcpy(grown.get(), out.data_.get(), got);
+      out.data_ = std::move(grown);
       cap = bigger;
     }
-    const ssize_t n = ::read(*fd, raw.get() + got, std::min(cap - got, kReadBytes));
+    const ssize_t n = ::read(*fd, out.data_.get() + got, std::min(cap - got, kReadBytes));
     if (n < 0) {
       if (errno == EINTR) continue;
       const int e = errno;
@@ -108,9 +139,19 @@ Result<std::string> read_regular_file(const std::string& path, std::size_t max_b
     got += static_cast<std::size_t>(n);
   }
   ::close(*fd);  // got <= max_bytes: a read that filled max_bytes + 1 was refused above
+  std::memset(out.data_.get() + got, 0, spare);
+  out.size_ = got;
+  out.capacity_ = got + spare;
+  return out;
+}
+
+Result<std::string> read_regular_file(const std::string& path, std::size_t max_bytes,
+                                      std::string_view what, std::size_t spare) {
+  auto bytes = read_file_bytes(path, max_bytes, what);
+  if (!bytes.ok()) return bytes.status();
   std::string out;
-  out.reserve(got + spare);
-  out.append(raw.get(), got);
+  out.reserve(bytes->view().size() + spare);
+  out.append(bytes->view());
   return out;
 }
 

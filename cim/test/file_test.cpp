@@ -1,5 +1,6 @@
-// read_regular_file: the exact bytes of a file of any size, the spare capacity asked for, and
-// the size limit's error (decision 0117 reads into a buffer of the file's size).
+// read_regular_file and read_file_bytes: the exact bytes of a file of any size, the spare
+// capacity asked for, and the size limit's error (decision 0117 reads into a buffer of the
+// file's size; 0145 leaves the bytes there).
 #include "hvsnap/cim/file.h"
 
 #include <gtest/gtest.h>
@@ -34,6 +35,38 @@ TEST(ReadRegularFile, ReturnsTheExactBytesWithTheSpareAskedFor) {
     }
     fs::remove(p);
   }
+}
+
+// read_file_bytes: the same bytes, read into their buffer once, with `spare` zero bytes after
+// them; sizes on both sides of the size from which the buffer is a mapping (1 MiB).
+TEST(ReadRegularFile, FileBytesAreTheExactBytesWithZeroSpareAfterThem) {
+  for (const std::size_t size : {std::size_t{0}, std::size_t{4'095}, std::size_t{1'048'511},
+                                 std::size_t{1'048'576}, std::size_t{3'000'001}}) {
+    std::string bytes(size, '\0');
+    for (std::size_t i = 0; i < size; ++i)
+      bytes[i] = static_cast<char>((i * 131 + i / 7) & 0xFF);
+    const fs::path p = write_file("hvsnap-file-bytes", bytes);
+    for (const std::size_t spare : {std::size_t{0}, std::size_t{64}}) {
+      auto got = read_file_bytes(p.string(), std::size_t{4} * 1024 * 1024, "the fixture", spare);
+      ASSERT_TRUE(got.ok()) << got.status().to_string();
+      EXPECT_EQ(got->view(), bytes) << size;
+      ASSERT_EQ(got->spare(), spare) << size;
+      const char* end = got->view().data() + got->view().size();
+      EXPECT_EQ(std::string(end, spare), std::string(spare, '\0')) << size;
+      FileBytes moved = std::move(*got);  // the buffer goes with it, unchanged
+      EXPECT_EQ(moved.view(), bytes) << size;
+    }
+    fs::remove(p);
+  }
+  if (!fs::is_regular_file("/proc/self/maps")) return;  // as the growing test below
+  auto over = read_file_bytes("/proc/self/maps", 16, "the fixture", 64);
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.status().message(),
+            "the fixture '/proc/self/maps' grew past 16 bytes while being read");
+  auto grown = read_file_bytes("/proc/self/maps", std::size_t{1} << 20, "the fixture", 64);
+  ASSERT_TRUE(grown.ok()) << grown.status().to_string();
+  EXPECT_NE(grown->view().find('\n'), std::string_view::npos);
+  EXPECT_EQ(grown->spare(), 64U);
 }
 
 TEST(ReadRegularFile, RefusesAFileOverTheLimitAndNamesIt) {

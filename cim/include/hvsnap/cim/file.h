@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,34 @@ inline constexpr std::size_t kMaxSmallFileBytes = std::size_t{64} * 1024;  // cr
 // `spare` (a parser that reads past the end, such as simdjson's padding, uses it in place).
 Result<std::string> read_regular_file(const std::string& path, std::size_t max_bytes,
                                       std::string_view what, std::size_t spare = 0);
+
+// How FileBytes gives its buffer back: the length of a mapping, or 0 for an array.
+struct FileBytesRelease {
+  std::size_t mapped = 0;
+  void operator()(char* p) const;
+};
+
+// A file's bytes as read_file_bytes read them, with spare() more bytes readable (and zero)
+// after them. Moves only.
+class FileBytes {
+ public:
+  FileBytes() = default;
+  std::string_view view() const { return {data_.get(), size_}; }
+  std::size_t spare() const { return capacity_ - size_; }
+
+ private:
+  friend Result<FileBytes> read_file_bytes(const std::string& path, std::size_t max_bytes,
+                                           std::string_view what, std::size_t spare);
+  std::unique_ptr<char[], FileBytesRelease> data_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
+
+// read_regular_file's checks and errors, the bytes read once into their buffer and never
+// copied (a fixture of tens of MB, decision 0145): a large buffer is mapped with its pages
+// made at once rather than one fault a page.
+Result<FileBytes> read_file_bytes(const std::string& path, std::size_t max_bytes,
+                                  std::string_view what, std::size_t spare = 0);
 
 // The same checks without reading: `path` exists, is a regular file, and is at most
 // max_bytes (for files a library opens itself, such as a CA bundle).
