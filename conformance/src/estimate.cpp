@@ -76,6 +76,7 @@ RunEstimate estimate_requests(const RunOptions& options, bool live, const CostMo
       return gen_sequence(!live, max_steps);
     };
     const int total = shard_sequences(options);
+    e.sequences = total;
     for (int t = 0; t < total; ++t) {
       e.sequence_steps += static_cast<int>(
           draw<std::vector<Step>>(generator, sequence_seed(options, static_cast<std::size_t>(t)),
@@ -91,21 +92,24 @@ RunEstimate estimate_requests(const RunOptions& options, bool live, const CostMo
     per_case = exhaustive ? kRequestsPerCaseExhaustive : kRequestsPerCasePairwise;
   }
   const double case_requests = e.cases * per_case;
-  const double other_requests = e.sequence_steps * model.requests_per_sequence_step +
-                                e.parallel_rounds * model.requests_per_parallel_round;
-  e.requests = static_cast<std::int64_t>(std::llround(case_requests + other_requests));
+  const double sequence_requests = e.sequence_steps * model.requests_per_sequence_step;
+  const double round_requests = e.parallel_rounds * model.requests_per_parallel_round;
+  e.requests =
+      static_cast<std::int64_t>(std::llround(case_requests + sequence_requests + round_requests));
   double case_ms = case_requests * model.ms_per_request;
-  double other_ms = other_requests * model.ms_per_request;
+  double sequence_ms = sequence_requests * model.ms_per_request;
+  double round_ms = round_requests * model.ms_per_request;
   const double wait_per_case = model.wait_ms_per_case > 0 ? model.wait_ms_per_case
                                : exhaustive               ? kWaitMsPerCaseExhaustive
                                                           : kWaitMsPerCasePairwise;
   if (live) {
     case_ms += e.cases * wait_per_case;
-    other_ms += e.sequence_steps * model.wait_ms_per_sequence_step +
-                e.parallel_rounds * model.wait_ms_per_parallel_round;
-    // The cases of their own objects run `jobs` at a time (decision 0143): each phase's time
-    // is shared among as many as it has cases, their requests are not; sequences and rounds
-    // run one at a time. At best: a host slower under the load of N cases takes longer.
+    sequence_ms += e.sequence_steps * model.wait_ms_per_sequence_step;
+    round_ms += e.parallel_rounds * model.wait_ms_per_parallel_round;
+    // The cases of their own objects run `jobs` at a time (decision 0143), and so do the
+    // sequences (decision 0144): each phase's time is shared among as many as it has items,
+    // their requests are not; the concurrent rounds run one at a time. At best: a host slower
+    // under the load of N cases takes longer.
     e.cases_at_a_time = std::max(1, options.jobs);
     if (e.cases_at_a_time > 1 && e.cases > 0) {
       const double ms_per_case = case_ms / e.cases;
@@ -113,8 +117,10 @@ RunEstimate estimate_requests(const RunOptions& options, bool live, const CostMo
       for (const int n : phases)
         case_ms += n * ms_per_case / std::clamp(e.cases_at_a_time, 1, std::max(1, n));
     }
+    e.sequences_at_a_time = std::clamp(e.cases_at_a_time, 1, std::max(1, e.sequences));
+    sequence_ms /= e.sequences_at_a_time;
   }
-  e.seconds = (case_ms + other_ms) / 1000.0;
+  e.seconds = (case_ms + sequence_ms + round_ms) / 1000.0;
   return e;
 }
 
@@ -123,6 +129,8 @@ std::string RunEstimate::describe(const CostModel& model) const {
   if (cases_at_a_time > 1) what += fmt::format(" {} at a time", cases_at_a_time);
   if (sequence_steps > 0)
     what += fmt::format(", about {} sequence steps", thousands(sequence_steps));
+  if (sequence_steps > 0 && sequences_at_a_time > 1)
+    what += fmt::format(" in {} sequences {} at a time", thousands(sequences), sequences_at_a_time);
   if (parallel_rounds > 0) what += fmt::format(", {} concurrent rounds", parallel_rounds);
   return fmt::format("about {} requests and {} ({}; {:g} ms a request)", thousands(requests),
                      duration(seconds), what, model.ms_per_request);

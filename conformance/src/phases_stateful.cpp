@@ -28,15 +28,19 @@ void Suite::sequences() {
   const int max_steps = std::min(o_.max_steps, 50);
   const int total = shard_sequences(o_);
   if (total == 0 || out_of_budget()) return;
-  const bool control = info_.caps.control;
-  auto seed_of = [&](std::size_t t) { return sequence_seed(o_, t); };
-  auto generator = [&] { return gen_sequence(control, max_steps); };
   // On fresh hosts every sequence starts from the same collections: listed once here, from a
   // host of the run's first sequence's seed whatever the shard, not once a sequence (decision
   // 0139).
   RunConfig run = o_.run;
   if (info_.caps.fresh_hosts)
     run.fresh_host_collections = fresh_host_collections(make_, mix(run_sequence_seed(o_, 0), 1));
+  // Several sequences on one shared host (a live host at -j N, decision 0144). Its clock is
+  // then no one sequence's to move: their steps let no time pass on purpose.
+  if (!info_.caps.concurrent_cases && sequence_jobs_ > 1)
+    run.shared_reach = std::make_shared<SharedReach>();
+  const bool clock = info_.caps.control && run.shared_reach == nullptr;
+  auto seed_of = [&](std::size_t t) { return sequence_seed(o_, t); };
+  auto generator = [&] { return gen_sequence(clock, max_steps); };
   auto work = [&](std::size_t t, int w) {
     const std::uint64_t seed = seed_of(t);
     const std::vector<Step> steps = draw<std::vector<Step>>(generator, seed, max_steps);
@@ -85,7 +89,7 @@ void Suite::sequences() {
     record_failure(std::move(fr));
     return keep_going(t, n);
   };
-  in_order<SequenceReport>(Width::kWholeHost, static_cast<std::size_t>(total), work, consume);
+  in_order<SequenceReport>(Width::kSequences, static_cast<std::size_t>(total), work, consume);
 }
 
 // Round i is seeded by the run seed and i only; a shard runs the rounds ≡ its index. Every

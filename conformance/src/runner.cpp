@@ -24,11 +24,13 @@ Suite::Suite(const TargetFactory& make, const TargetInfo& info, RunOptions o)
   result_.seed = o_.seed;
   o_.run.declarations = declarations_of(info.caps);
   // Cases overlap only on a target that declares it (decision 0074): one served fake's cases
-  // share its host. A live host's cases of their own objects may overlap, its sequences and
-  // concurrent rounds, which compare the whole host, may not (decision 0143).
+  // share its host. A live host's cases of their own objects may overlap (decision 0143), and
+  // its sequences, each leaving the others' collections to them (decision 0144); its
+  // concurrent rounds, which count the whole host's new collections, may not.
   const int asked = std::clamp(o_.jobs, 1, 256);
   whole_host_jobs_ = info.caps.concurrent_cases ? asked : 1;
   jobs_ = info.caps.concurrent_cases || info.caps.own_object_cases_overlap ? asked : 1;
+  sequence_jobs_ = jobs_;
   // Each worker its own copy of the factory (and of everything it captured).
   for (int w = 0; w < jobs_; ++w)
     factories_.push_back(make_);

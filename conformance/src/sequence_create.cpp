@@ -166,7 +166,7 @@ bool Harness::judge(model::Expectation e, const model::HostView& before,
   model::Judgement j = judge_and_record(cl_, cfg_, e, seen, last_args_);
   // A new collection the judgement found from the call's new checkpoints (one no group links,
   // decision 0091) was reached by the sequence: the end check does not count it again.
-  reached_.insert(seen.after.collection_paths.begin(), seen.after.collection_paths.end());
+  note_reached(seen.after.collection_paths);
   if (timeouts != nullptr) {
     Findings kept;
     if (timeouts->again(cl_, e, o, j, kept)) {

@@ -32,6 +32,9 @@ class Harness {
   using Ids = IdList;
   Harness(Target target, const RunConfig& cfg)
       : cfg_(cfg), cl_(std::move(target), cfg.client), limit_(cl_.has_control() ? 3u : 0u) {}
+  ~Harness() { leave_shared_host(); }
+  Harness(const Harness&) = delete;
+  Harness& operator=(const Harness&) = delete;
 
   std::string setup();
   void run(const Step& step, int number);
@@ -41,6 +44,12 @@ class Harness {
   // (CS-READ-1), the sequence's own, not left for whatever uses the connection next (0141).
   void check_wire_leftovers();
   void describe_setup(const cim::ObjectPath& sentinel_vm, const cim::ObjectPath& sentinel);
+  // With RunConfig::shared_reach: publishes every collection the sequence's groups link now
+  // (a read a group), before its cleanup removes them: its views need not have reached them all
+  // (a sequence that stopped early, a result shown late).
+  void publish_linked();
+  // With RunConfig::shared_reach: its groups are no longer looked at by the others' end checks.
+  void leave_shared_host();
   SequenceReport finish();
 
   bool failed() const { return !failure_.empty(); }
@@ -50,6 +59,8 @@ class Harness {
   void add(Finding f);
   void add_all(Findings fs);
   model::HostView observe();
+  // Notes collections as reached by the sequence, and publishes them (RunConfig::shared_reach).
+  void note_reached(const std::map<std::string, cim::ObjectPath>& paths);
   // Notes a collection id as seen: false if the host had it at set-up or it was seen before.
   bool see_collection(const std::string& id);
   void settle_transitions();
@@ -90,6 +101,7 @@ class Harness {
   std::uint32_t limit_;
   std::vector<cim::ObjectPath> vms_;
   std::vector<cim::ObjectPath> groups_;
+  std::vector<cim::ObjectPath> own_groups_;  // every group it defined, the sentinel's too
   model::Scope scope_;
   model::HostView view_;
   std::map<std::string, std::set<std::string>> collections_;  // existing S -> members

@@ -42,9 +42,12 @@ std::string Harness::setup() {
         return e;
     }
     groups_.push_back(*grp);
+    own_groups_.push_back(*grp);
   }
   auto svm = cl_.define_vm("seq-sentinel-vm", 5);
   auto sgrp = cl_.define_collection("seq-sentinel", 0);
+  if (sgrp.ok()) own_groups_.push_back(*sgrp);
+  if (cfg_.shared_reach != nullptr) cfg_.shared_reach->add_groups(this, own_groups_);
   if (!svm.ok() || !sgrp.ok()) return "could not define the sentinel";
   if (auto e = fail(cl_.add_member(*svm, *sgrp)); !e.empty()) return e;
   // The host's collections before the sequence makes any: compared with its collections after
@@ -102,6 +105,90 @@ std::shared_ptr<const IdList> fresh_host_collections(const TargetFactory& make_t
   return std::make_shared<const IdList>(std::move(ids).value());
 }
 
+void SharedReach::publish(std::string_view collection_id) {
+  std::lock_guard lock(mu_);
+  if (!reached_.contains(collection_id)) reached_.emplace(collection_id);
+}
+
+bool SharedReach::reached(std::string_view collection_id) const {
+  std::lock_guard lock(mu_);
+  return reached_.contains(collection_id);
+}
+
+void SharedReach::enter_step() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return !checking_ && checks_waiting_ == 0; });
+  ++steps_;
+}
+
+void SharedReach::leave_step() {
+  std::lock_guard lock(mu_);
+  --steps_;
+  cv_.notify_all();
+}
+
+void SharedReach::begin_check() {
+  std::unique_lock lock(mu_);
+  ++checks_waiting_;
+  cv_.wait(lock, [&] { return steps_ == 0 && !checking_; });
+  --checks_waiting_;
+  checking_ = true;
+}
+
+void SharedReach::end_check() {
+  std::lock_guard lock(mu_);
+  checking_ = false;
+  cv_.notify_all();
+}
+
+void SharedReach::add_groups(const void* sequence, const std::vector<cim::ObjectPath>& groups) {
+  std::lock_guard lock(mu_);
+  for (const auto& g : groups)
+    groups_.emplace_back(sequence, g);
+}
+
+void SharedReach::remove_groups(const void* sequence) {
+  std::lock_guard lock(mu_);
+  std::erase_if(groups_, [&](const auto& g) { return g.first == sequence; });
+}
+
+std::vector<cim::ObjectPath> SharedReach::groups() const {
+  std::lock_guard lock(mu_);
+  std::vector<cim::ObjectPath> out;
+  out.reserve(groups_.size());
+  for (const auto& [sequence, g] : groups_)
+    out.push_back(g);
+  return out;
+}
+
+void Harness::note_reached(const std::map<std::string, cim::ObjectPath>& paths) {
+  reached_.insert(paths.begin(), paths.end());
+  if (cfg_.shared_reach == nullptr) return;
+  for (const auto& [id, path] : paths)
+    cfg_.shared_reach->publish(id);
+}
+
+void Harness::publish_linked() {
+  if (cfg_.shared_reach == nullptr) return;
+  std::map<std::string, cim::ObjectPath> linked;
+  for (const auto& g : own_groups_) {
+    auto colls =
+        cl_.provider().associators(g, {std::string(cim::names::kSnapshotOfGroup), "", "", ""});
+    if (!colls.ok()) {  // once more; then its collections stay unpublished
+      colls =
+          cl_.provider().associators(g, {std::string(cim::names::kSnapshotOfGroup), "", "", ""});
+    }
+    if (!colls.ok()) continue;
+    for (const auto& c : *colls)
+      linked.emplace(id_of(c.path()), c.path());
+  }
+  note_reached(linked);
+}
+
+void Harness::leave_shared_host() {
+  if (cfg_.shared_reach != nullptr) cfg_.shared_reach->remove_groups(this);
+}
+
 bool Harness::see_collection(const std::string& id) {
   return !at_start_->contains(id) && seen_collections_.insert(id).second;
 }
@@ -112,6 +199,20 @@ bool Harness::see_collection(const std::string& id) {
 // The message names the least id of each kind.
 void Harness::check_host_collections() {
   number_ = kAfterTheLastStep;
+  // With other sequences on the host: listed when none is between a call and its view, and
+  // what they reached left to them (SharedReach, decision 0144).
+  SharedReach* const shared = cfg_.shared_reach.get();
+  struct Check {
+    SharedReach* s;
+    explicit Check(SharedReach* r) : s(r) {
+      if (s != nullptr) s->begin_check();
+    }
+    ~Check() {
+      if (s != nullptr) s->end_check();
+    }
+    Check(const Check&) = delete;
+    Check& operator=(const Check&) = delete;
+  } const check(shared);
   auto all = list_host_collections(cl_.provider());
   if (!all.ok()) {  // a read that failed, not a breach: the check is not made, and says so
     add(finding("inv9.host-collections", Verdict::kNotTested,
@@ -123,7 +224,9 @@ void Harness::check_host_collections() {
   // The least id of the set-up's missing from `now`, and of `now` missing from the set-up's,
   // that no view reached: one walk of the two sorted lists.
   const Ids& start = *at_start_;
-  const auto outside = [&](std::string_view id) { return !reached_.count(std::string(id)); };
+  const auto outside = [&](std::string_view id) {
+    return !reached_.count(std::string(id)) && (shared == nullptr || !shared->reached(id));
+  };
   const auto least_outside = [&](const Ids& now) {
     std::pair<std::optional<std::string_view>, std::optional<std::string_view>> least;
     std::size_t b = 0;
@@ -147,13 +250,23 @@ void Harness::check_host_collections() {
   auto [lost, gained] = least_outside(*all);
   if (gained) {
     // Before calling it an outside one: a collection the sequence's groups link only now (a
-    // host that shows results late) is the sequence's. One read a group, only in this case.
-    for (const auto& g : scope_.groups) {
+    // host that shows results late) is the sequence's, and one that the groups of another
+    // sequence on the host link, that one's. One read a group, only in this case.
+    std::vector<cim::ObjectPath> groups = scope_.groups;
+    if (shared != nullptr) {
+      for (auto& g : shared->groups()) {
+        if (std::find(groups.begin(), groups.end(), g) == groups.end())
+          groups.push_back(std::move(g));
+      }
+    }
+    for (const auto& g : groups) {
       auto linked =
           cl_.provider().associators(g, {std::string(cim::names::kSnapshotOfGroup), "", "", ""});
       if (!linked.ok()) continue;
+      std::map<std::string, cim::ObjectPath> now;
       for (const auto& c : *linked)
-        reached_.emplace(id_of(c.path()), c.path());
+        now.emplace(id_of(c.path()), c.path());
+      note_reached(now);
     }
     gained = least_outside(*all).second;
   }
@@ -170,6 +283,21 @@ void Harness::check_host_collections() {
         *gained);
   }
   add(finding("inv9.host-collections", problem.empty() ? Verdict::kPass : Verdict::kFail, problem));
+  if (shared == nullptr) return;
+  // Other sequences' calls went on after this one's last view: its own collections, which
+  // their end checks leave to it, are still there (CS-SEQ-4, as after each step).
+  std::string vanished;
+  for (const auto& [id, members] : collections_) {
+    if (!all->contains(id)) {
+      vanished = fmt::format(
+          "snapshot collection {} disappeared without DestroySnapshot after the last "
+          "step, while other sequences ran",
+          id);
+      break;
+    }
+  }
+  add(finding("seq4.collections-immutable", vanished.empty() ? Verdict::kPass : Verdict::kFail,
+              vanished));
 }
 
 void Harness::run(const Step& step, int number) {
@@ -300,7 +428,7 @@ model::HostView Harness::observe() {
       scope_.collections.push_back(p->second);
   }
   model::HostView v = cl_.observe(scope_);
-  reached_.insert(v.collection_paths.begin(), v.collection_paths.end());
+  note_reached(v.collection_paths);
   return v;
 }
 
@@ -406,21 +534,50 @@ SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_s
     return r;
   }
   Harness h(std::move(target).value(), config);
-  if (auto problem = h.setup(); !problem.empty()) {
+  // On a host other sequences share (SharedReach, decision 0144), the set-up and each step hold
+  // the gate, and a sequence publishes what its groups link before its cleanup removes them.
+  struct Gate {
+    SharedReach* s;
+    explicit Gate(SharedReach* r) : s(r) {
+      if (s != nullptr) s->enter_step();
+    }
+    ~Gate() {
+      if (s != nullptr) s->leave_step();
+    }
+    Gate(const Gate&) = delete;
+    Gate& operator=(const Gate&) = delete;
+  };
+  SharedReach* const shared = config.shared_reach.get();
+  const auto end = [&] {
+    if (shared != nullptr) {
+      const Gate gate(shared);
+      h.publish_linked();
+    }
     SequenceReport r = h.finish();
+    h.leave_shared_host();
+    return r;
+  };
+  std::string problem;
+  {
+    const Gate gate(shared);
+    problem = h.setup();
+  }
+  if (!problem.empty()) {
+    SequenceReport r = end();
     r.not_tested = true;
     r.not_tested_reason = "setting up the sequence failed: " + problem;
     return r;
   }
-  if (h.failed()) return h.finish();  // a set-up call broke the contract
+  if (h.failed()) return end();  // a set-up call broke the contract
   int n = 0;
   for (const Step& s : steps) {
+    const Gate gate(shared);
     h.run(s, ++n);
     if (h.failed()) break;
   }
   if (!h.failed()) h.check_host_collections();
   h.check_wire_leftovers();
-  return h.finish();
+  return end();
 }
 
 std::string numbered_list(const SequenceReport& r) {

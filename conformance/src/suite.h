@@ -58,15 +58,19 @@ class Suite {
   bool keep_going(std::size_t i, std::size_t n);
   // Runs a phase's n items on the run's workers; consume(i, result) sees them in order, and
   // what an item that ran ahead of a stop could not remove is still listed (note_dropped).
-  // kWholeHost: the items compare the whole host (sequences, concurrent rounds), so they
-  // overlap only where every case has a host of its own (decision 0143).
-  enum class Width : std::uint8_t { kOwnObjects, kWholeHost };
+  // kSequences: the sequences, which on a shared host leave each other's collections out of
+  // their end comparison (SharedReach, decision 0144); kWholeHost: the concurrent rounds,
+  // which count the whole host's new collections, so they overlap only where every case has a
+  // host of its own (decision 0143).
+  enum class Width : std::uint8_t { kOwnObjects, kSequences, kWholeHost };
   template <class R, class Work, class Consume>
   PoolOutcome in_order(Width width, std::size_t n, const Work& work, const Consume& consume) {
     const std::function<bool()> start = [this] { return may_start(); };
     const std::function<void(R &&)> dropped = [this](R&& r) { note_dropped(r); };
-    PoolOutcome out = run_in_order<R>(n, width == Width::kWholeHost ? whole_host_jobs_ : jobs_,
-                                      start, work, consume, dropped);
+    const int jobs = width == Width::kWholeHost   ? whole_host_jobs_
+                     : width == Width::kSequences ? sequence_jobs_
+                                                  : jobs_;
+    PoolOutcome out = run_in_order<R>(n, jobs, start, work, consume, dropped);
     if (out.not_started) (void)out_of_budget();  // records why (interrupted or out of time)
     return out;
   }
@@ -94,7 +98,8 @@ class Suite {
   const TargetFactory& make_;
   std::vector<TargetFactory> factories_;  // one copy per worker (decision 0074)
   int jobs_ = 1;                          // items of their own objects at a time
-  int whole_host_jobs_ = 1;               // sequences and concurrent rounds at a time
+  int sequence_jobs_ = 1;                 // sequences at a time
+  int whole_host_jobs_ = 1;               // concurrent rounds at a time
   TargetInfo info_;
   RunOptions o_;
   RunResult result_;

@@ -82,8 +82,8 @@ TEST(Estimate, ALiveHostsCasesCountTheirCleanup) {
   }
 }
 
-// A live host's cases of their own objects at -j N share their time, not their requests; its
-// sequences and concurrent rounds still run one at a time (decision 0143).
+// A live host's cases of their own objects (decision 0143) and its sequences (decision 0144) at
+// -j N share their time, not their requests; its concurrent rounds still run one at a time.
 TEST(Estimate, ALiveHostsCasesAtATimeShareTheirTimeNotTheirRequests) {
   RunOptions o;
   o.profile = Profile::kFull;
@@ -92,23 +92,36 @@ TEST(Estimate, ALiveHostsCasesAtATimeShareTheirTimeNotTheirRequests) {
   CostModel m;
   m.ms_per_request = 0;
   m.wait_ms_per_case = 1000;
+  m.wait_ms_per_sequence_step = 2000;
+  m.wait_ms_per_parallel_round = 30000;
   const RunEstimate one = estimate_requests(o, true, m);
   o.jobs = 4;
   const RunEstimate four = estimate_requests(o, true, m);
   EXPECT_EQ(four.requests, one.requests);
   EXPECT_EQ(four.cases_at_a_time, 4);
+  EXPECT_EQ(four.sequences, 5);
+  EXPECT_EQ(four.sequences_at_a_time, 4);
   const double cases_s = one.cases * 1.0;
-  EXPECT_GT(one.seconds, cases_s);  // the sequences' and rounds' waits too
-  EXPECT_NEAR(four.seconds, cases_s / 4 + (one.seconds - cases_s), 1e-6);
-  // Each phase shares its time among as many as it has cases: the 8 capability probes at
-  // -j 16 take one case's time, not half of one.
+  const double sequences_s = one.sequence_steps * 2.0;
+  const double rounds_s = one.parallel_rounds * 30.0;
+  ASSERT_GT(sequences_s, 0);
+  ASSERT_GT(rounds_s, 0);
+  EXPECT_NEAR(one.seconds, cases_s + sequences_s + rounds_s, 1e-6);
+  // The cases and the sequences share their time (decisions 0143, 0144); the rounds do not.
+  EXPECT_NEAR(four.seconds, cases_s / 4 + sequences_s / 4 + rounds_s, 1e-6);
+  // Each phase shares its time among as many as it has items: the 8 capability probes at
+  // -j 16 take one case's time, not half of one, and the 5 sequences a fifth of theirs.
   o.jobs = 16;
   const RunEstimate sixteen = estimate_requests(o, true, m);
-  EXPECT_NEAR(sixteen.seconds, 8.0 / 8 + (one.cases - 8) / 16.0 + (one.seconds - cases_s), 1e-6);
+  EXPECT_EQ(sixteen.sequences_at_a_time, 5);
+  EXPECT_NEAR(sixteen.seconds, 8.0 / 8 + (one.cases - 8) / 16.0 + sequences_s / 5 + rounds_s, 1e-6);
   EXPECT_NE(four.describe(m).find(" cases 4 at a time"), std::string::npos) << four.describe(m);
+  EXPECT_NE(four.describe(m).find(" sequence steps in 5 sequences 4 at a time"), std::string::npos)
+      << four.describe(m);
   EXPECT_EQ(one.describe(m).find("at a time"), std::string::npos) << one.describe(m);
   // A served fake's estimate (requests only) does not change with -j.
   EXPECT_EQ(estimate_requests(o, false, m).cases_at_a_time, 1);
+  EXPECT_EQ(estimate_requests(o, false, m).sequences_at_a_time, 1);
 }
 
 // certify says so when a live run's estimate is longer than its --budget (decision 0142).

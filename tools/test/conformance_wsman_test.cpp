@@ -166,7 +166,8 @@ TEST(ConformanceWsman, TheClientTransportCanBeChosenAndABadChoiceIsRefused) {
 
 // Cases at a time (decision 0074) need hosts no other case shares: a served fake is one host,
 // reset before every case, and refuses -j 2 with the reason, exit 2 and no report. A live host
-// runs the cases of their own objects two at a time when asked (decision 0143) and says so.
+// runs the cases of their own objects (and its sequences) two at a time when asked (decisions
+// 0143, 0144) and says so.
 TEST(ConformanceWsman, ManyCasesAtOnceAreRefusedForAServedFakeAndOverlapOnALiveHost) {
   auto fake = ServedFake::create("sim:", TargetOptions{});
   ASSERT_TRUE(fake.ok());
@@ -203,8 +204,9 @@ TEST(ConformanceWsman, ManyCasesAtOnceAreRefusedForAServedFakeAndOverlapOnALiveH
       const Outcome one = hvsnap({"certify", "--target", uri, "--profile", "core", "--budget", "1s",
                                   "--out", (out / "one").string()});
       EXPECT_NE(one.out.find("(388 cases;"), std::string::npos) << one.out;
-      EXPECT_NE(one.out.find("-j N runs the cases of their own objects N at a time"),
-                std::string::npos)
+      EXPECT_NE(
+          one.out.find("-j N runs the cases of their own objects and the sequences N at a time"),
+          std::string::npos)
           << one.out;
     }
     (*server)->stop();

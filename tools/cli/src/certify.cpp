@@ -83,19 +83,20 @@ std::uint64_t random_seed() {
   return (static_cast<std::uint64_t>(rd()) & 0xFFFFFFFFu) | 1u;
 }
 
-// Cases at a time (decisions 0074, 0122, 0143), and a note when -j was lowered or applies to
-// part of the run: every core by default where every case has a host of its own, at most a
-// served fake's hosts; a live host's cases of their own objects only when asked (-j N); one
-// served fake runs them one at a time, and asking for more is an error.
+// Cases at a time (decisions 0074, 0122, 0143, 0144), and a note when -j was lowered or applies
+// to part of the run: every core by default where every case has a host of its own, at most a
+// served fake's hosts; a live host's cases of their own objects and its sequences only when
+// asked (-j N); one served fake runs them one at a time, and asking for more is an error.
 cim::Result<std::pair<int, std::string>> cases_at_a_time(std::optional<int> asked,
                                                          const TargetSpec& spec) {
   if (asked && *asked > 1 && !spec.caps.concurrent_cases) {
     if (spec.caps.own_object_cases_overlap) {
       return std::pair{*asked,
                        fmt::format("-j {}: the cases of their own objects (probes, class matrix, "
-                                   "settings sweep) run {} at a time on this live host, each "
-                                   "over a connection of its own; its sequences and concurrent "
-                                   "rounds, which compare the whole host, one at a time",
+                                   "settings sweep) and the sequences run {} at a time on this "
+                                   "live host, each over a connection of its own; its concurrent "
+                                   "rounds, which count the whole host's new collections, one at "
+                                   "a time",
                                    *asked, *asked)};
     }
     return cim::invalid_parameter(fmt::format(
@@ -182,7 +183,8 @@ void print_estimate(const conformance::RunOptions& ro, std::chrono::milliseconds
         "note:     that is longer than --budget {0}: the run stops starting new work after {0} "
         "and cannot certify then (--budget 0: no limit{1})\n",
         format_duration(budget),
-        ro.jobs > 1 ? "" : "; -j N runs the cases of their own objects N at a time");
+        ro.jobs > 1 ? ""
+                    : "; -j N runs the cases of their own objects and the sequences N at a time");
   }
 }
 }  // namespace

@@ -144,9 +144,9 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
   cert->add_option("-j,--jobs", co.jobs,
                    "cases at a time (default: every core on the in-process fake, min(cores, N) on "
                    "a served fake of N hosts, 1 on any other target; a fake's report is the "
-                   "same for every N); on a live host, the cases of their own objects N at a time, "
-                   "each over a connection of its own, its sequences and concurrent rounds one at "
-                   "a time; with --targets: how many targets at once (default 1)")
+                   "same for every N); on a live host, the cases of their own objects and the "
+                   "sequences N at a time, each over a connection of its own, its concurrent "
+                   "rounds one at a time; with --targets: how many targets at once (default 1)")
       ->check(CLI::Range(1, 256));
 
   ServeOptions so;

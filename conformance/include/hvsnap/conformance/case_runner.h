@@ -30,6 +30,8 @@ struct SetupPlan {
   bool refused = false;
 };
 
+class SharedReach;  // sequences.h
+
 struct RunConfig {
   model::Declarations declarations;
   ClientOptions client;
@@ -42,6 +44,9 @@ struct RunConfig {
   // A fresh host's snapshot collections (sequences.h fresh_host_collections): a sequence on a
   // target that declares fresh hosts takes them as its set-up's instead of listing them.
   std::shared_ptr<const IdList> fresh_host_collections;
+  // Set when sequences share one host at the same time (a live host at -j N, decision 0144):
+  // what each of them reached, left out of the others' end-of-run comparison of the host.
+  std::shared_ptr<SharedReach> shared_reach;
 };
 
 // Judges a call (the reads its outcome calls for first) and sends it to the run's sink.

@@ -24,9 +24,9 @@ namespace hvsnap::conformance {
 // return providers that share nothing may also declare Capabilities::concurrent_cases and set
 // RunOptions::jobs, and is then called from several threads at once (decision 0074). A provider
 // over one real system whose calls return providers usable at the same time (a connection
-// each) may declare Capabilities::own_object_cases_overlap: the cases of their own objects then
-// run RunOptions::jobs at a time, the sequences and concurrent rounds one at a time (decision
-// 0143).
+// each) may declare Capabilities::own_object_cases_overlap: the cases of their own objects and
+// the sequences then run RunOptions::jobs at a time, the concurrent rounds one at a time
+// (decisions 0143, 0144).
 using ProviderFactory = std::function<std::shared_ptr<cim::Provider>()>;
 
 struct CertifyOptions {

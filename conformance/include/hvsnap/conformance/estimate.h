@@ -42,10 +42,12 @@ struct CostModel {
 };
 
 struct RunEstimate {
-  int cases = 0;           // capability probes, matrix cases, settings sweep
+  int cases = 0;  // capability probes, matrix cases, settings sweep
+  int sequences = 0;
   int sequence_steps = 0;  // expected (sequences are up to max_steps long)
   int parallel_rounds = 0;
-  int cases_at_a_time = 1;  // a live host's cases at -j N (decision 0143)
+  int cases_at_a_time = 1;      // a live host's cases at -j N (decision 0143)
+  int sequences_at_a_time = 1;  // and its sequences (decision 0144)
   std::int64_t requests = 0;
   double seconds = 0;
   // "about 52,000 requests and 1 h 10 min (1,888 cases, …; 40 ms a request)"
@@ -57,8 +59,8 @@ struct RunEstimate {
 };
 
 // The cost of run_suite(…, options) against a live host (`live`: no clock to advance, every
-// wait is real; the cases of their own objects options.jobs at a time) or a served fake (only
-// the requests cost time).
+// wait is real; the cases of their own objects and the sequences options.jobs at a time) or a
+// served fake (only the requests cost time).
 RunEstimate estimate_requests(const RunOptions& options, bool live = true,
                               const CostModel& model = {});
 

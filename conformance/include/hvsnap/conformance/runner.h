@@ -49,8 +49,8 @@ struct RunOptions {
   int shard_count = 1;
   // Cases run this many at a time (decision 0074), only on a target that declares
   // Capabilities::concurrent_cases (any other runs one at a time, whatever this says; one that
-  // declares own_object_cases_overlap runs only the cases of its own objects at a time, not
-  // its sequences and concurrent rounds: decision 0143). On a fresh host per case the
+  // declares own_object_cases_overlap runs the cases of their own objects and the sequences at
+  // a time, not its concurrent rounds: decisions 0143, 0144). On a fresh host per case the
   // result is the same for every value: each phase's items are taken into it in their order,
   // and a stop (budget, cancel, stop_at_first_failure) keeps a prefix of them — every item
   // before the first one not started, nothing after it, even what already ran. The progress

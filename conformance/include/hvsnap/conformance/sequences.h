@@ -3,10 +3,16 @@
 // by the oracle as it happens, plus the sequence requirements across steps.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "hvsnap/conformance/case_runner.h"
@@ -52,6 +58,41 @@ struct SequenceReport {
   std::string failure;                // the first FAIL, in words, naming its requirement
   std::vector<std::string> cleanup_left;
   int retries = 0;  // CreateSnapshot calls repeated after a Timeout with no change (TimeoutRetry)
+};
+
+// The sequences that run on one shared host at the same time (a live host at -j N, decision
+// 0144). Each compares the host's snapshot collections at its ends with what it reached
+// (CS-INV-9, decision 0133); the collections the others reached are theirs to judge, so each
+// publishes what it reaches here. A step holds the gate from its first call until its view
+// is published, and an end comparison lists the host only when no step holds it: a collection
+// another sequence made and its view showed is then already published. One that shows late
+// (CS-INV-7) is looked for, as a sequence's own late one is, in the groups of the sequences
+// still on the host.
+class SharedReach {
+ public:
+  void publish(std::string_view collection_id);
+  bool reached(std::string_view collection_id) const;
+
+  // The groups of the sequences on the host: from their set-up until their cleanup ended.
+  void add_groups(const void* sequence, const std::vector<cim::ObjectPath>& groups);
+  void remove_groups(const void* sequence);
+  std::vector<cim::ObjectPath> groups() const;
+
+  // A step of some sequence, from its first call to its view's publication.
+  void enter_step();
+  void leave_step();
+  // An end comparison: waits for the steps under way (new ones wait for it).
+  void begin_check();
+  void end_check();
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::set<std::string, std::less<>> reached_;
+  std::vector<std::pair<const void*, cim::ObjectPath>> groups_;
+  int steps_ = 0;
+  int checks_waiting_ = 0;
+  bool checking_ = false;
 };
 
 // Runs a sequence on a fresh target built from `host_seed`.

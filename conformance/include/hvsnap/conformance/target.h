@@ -33,8 +33,10 @@ struct Capabilities {
   // shared host, and
   // copies of the factory may be called from several threads at once, each call's target a
   // connection no case running at the same time uses (decision 0143). A live host over
-  // WS-Management declares it; its sequences and concurrent rounds, which compare the whole
-  // host's snapshot collections, still run one at a time. Not part of the report either.
+  // WS-Management declares it. Its sequences then run at the same time too, each leaving the
+  // collections the others reached out of its end comparison of the host (decision 0144); its
+  // concurrent rounds, which count the whole host's new collections, one at a time. Not part
+  // of the report either.
   bool own_object_cases_overlap = false;
   // IF-IMPLEMENTED (CS-OUT-8, AMB-5): CreateSnapshot on a management collection snapshots
   // every VM of every nested group.
