@@ -138,6 +138,44 @@ TEST(ConformanceWsman, AHostWithoutTheControlExtensionIsTreatedAsALiveHost) {
   (*server)->stop();
 }
 
+// A live host's connection keeps the value-form problems its reads met until the case takes
+// them; a case that ends without taking them does not hand them to the next case that leases
+// the connection (decisions 0141, 0143). A wire mutant served as a plain host writes
+// EnabledState as text, so reading the VMs meets one problem a VM.
+TEST(ConformanceWsman, ALiveConnectionsWireProblemsStayWithTheCaseThatMetThem) {
+  auto fake = ServedFake::create("sim+mutant:enabled-state-as-text", TargetOptions{});
+  ASSERT_TRUE(fake.ok()) << fake.status().to_string();
+  wsman::ServerOptions so;
+  so.port = 0;
+  auto server = wsman::Server::start(serve_dispatcher(*fake, false, {}), so);
+  ASSERT_TRUE(server.ok());
+  auto spec = make_target("wsman+" + (*server)->endpoint(), TargetOptions{});
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  ASSERT_TRUE(spec->caps.own_object_cases_overlap);
+  auto read_vms = [](cim::Provider& p) {
+    return p.enumerate_instances(cim::names::kNamespace, cim::names::kComputerSystem).ok();
+  };
+  auto first = std::make_unique<cim::Result<conformance::Target>>(spec->factory(1));
+  ASSERT_TRUE(first->ok());
+  const cim::Provider* connection = (*first)->provider.get();
+  ASSERT_TRUE(read_vms(*(*first)->provider));  // its problems left on the connection
+  {
+    auto other = spec->factory(2);  // another connection, the same read: it meets problems
+    ASSERT_TRUE(other.ok());
+    ASSERT_TRUE(read_vms(*other->provider));
+    EXPECT_FALSE(other->provider->take_wire_problems().empty());
+  }
+  first.reset();  // the first case ends without taking its problems
+  auto next = spec->factory(3);
+  ASSERT_TRUE(next.ok());
+  ASSERT_EQ(next->provider.get(), connection) << "the next case did not get the freed connection";
+  EXPECT_TRUE(next->provider->take_wire_problems().empty())
+      << "the next case was handed the problems of the one before";
+  ASSERT_TRUE(read_vms(*next->provider));
+  EXPECT_FALSE(next->provider->take_wire_problems().empty());  // its own are still its own
+  (*server)->stop();
+}
+
 // HVSNAP_CLIENT_TRANSPORT=libcurl keeps the requests on libcurl (decision 0101); a value it
 // does not know is refused, naming it.
 TEST(ConformanceWsman, TheClientTransportCanBeChosenAndABadChoiceIsRefused) {
