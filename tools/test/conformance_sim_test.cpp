@@ -8,6 +8,7 @@
 #include <rapidcheck.h>
 
 #include <array>
+#include <condition_variable>
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
@@ -542,6 +543,141 @@ TEST(SimConformance, SequencesSharingAHostThatShowsResultsLateFindNothingWrong) 
     EXPECT_GT(run.leases->most[SharedHostRun::kSequences], 1);
     EXPECT_EQ(run.result.counts.sequences, 12);
   }
+}
+
+// What two sequences on one shared host wait for, in the test below.
+struct Latches {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool a_stopped = false;   // A's set-up has stopped (its sentinel's collection made)
+  bool a_cleaning = false;  // A's cleanup has begun
+  bool b_listed = false;    // B has listed the host's collections at its set-up
+  bool a_done = false;      // A's cleanup has ended
+  void set(bool Latches::*flag) {
+    std::lock_guard lock(mu);
+    this->*flag = true;
+    cv.notify_all();
+  }
+  void wait(bool Latches::*flag) {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return this->*flag; });
+  }
+};
+
+// A's control: refuses the checkpoint limit a sequence sets after its set-up snapshot, so that
+// the sequence stops there, before any view of it is published.
+class RefusesLimits final : public TargetControl {
+ public:
+  RefusesLimits(std::shared_ptr<TargetControl> inner, std::shared_ptr<Latches> l)
+      : inner_(std::move(inner)), latches_(std::move(l)) {}
+  void advance(std::int64_t ms) override { inner_->advance(ms); }
+  std::int64_t now_ms() const override { return inner_->now_ms(); }
+  cim::Status set_vm_attributes(const cim::ObjectPath&, const FakeVmAttributes&) override {
+    latches_->set(&Latches::a_stopped);
+    return cim::failed("refused by the test");
+  }
+  void set_faults_enabled(bool enabled) override { inner_->set_faults_enabled(enabled); }
+
+ private:
+  std::shared_ptr<TargetControl> inner_;
+  std::shared_ptr<Latches> latches_;
+};
+
+// A's provider: its first call after its set-up stopped (its cleanup's) waits until B has
+// listed the host's collections.
+class CleansUpAfterBListed final : public Forwarding {
+ public:
+  CleansUpAfterBListed(std::shared_ptr<cim::Provider> inner, std::shared_ptr<Latches> l)
+      : Forwarding(std::move(inner)), latches_(std::move(l)) {}
+  cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& o, std::string_view m,
+                                               const cim::PropertyList& in) override {
+    bool first = false;
+    {
+      std::lock_guard lock(latches_->mu);
+      first = latches_->a_stopped && !latches_->a_cleaning;
+    }
+    if (first) {
+      latches_->set(&Latches::a_cleaning);
+      latches_->wait(&Latches::b_listed);
+    }
+    return Forwarding::invoke_method(o, m, in);
+  }
+
+ private:
+  std::shared_ptr<Latches> latches_;
+};
+
+// B's provider: lists the host's collections at its set-up only once A's cleanup has begun,
+// and after its last step only once A's cleanup has ended.
+class ListsAroundACleanup final : public Forwarding {
+ public:
+  ListsAroundACleanup(std::shared_ptr<cim::Provider> inner, std::shared_ptr<Latches> l)
+      : Forwarding(std::move(inner)), latches_(std::move(l)) {}
+  cim::Result<std::vector<cim::Instance>> enumerate_instances(std::string_view n,
+                                                              std::string_view c) override {
+    if (c != cim::names::kSnapshotCollection) return Forwarding::enumerate_instances(n, c);
+    if (listings_++ > 0) {
+      latches_->wait(&Latches::a_done);
+      return Forwarding::enumerate_instances(n, c);
+    }
+    latches_->wait(&Latches::a_cleaning);
+    auto all = Forwarding::enumerate_instances(n, c);
+    latches_->set(&Latches::b_listed);
+    return all;
+  }
+
+ private:
+  std::shared_ptr<Latches> latches_;
+  int listings_ = 0;
+};
+
+// A sequence that stops at its set-up (decision 0144) publishes what its groups link before its
+// cleanup removes it: another sequence that listed the host in between does not count the
+// stopped one's collection as lost. The latches make the one order that shows it: A's
+// sentinel collection made, B's set-up listing, A's cleanup, B's end check.
+TEST(SimConformance, ASequenceThatStopsAtItsSetUpPublishesItsCollectionsBeforeItsCleanup) {
+  auto spec = sim_target();
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  auto target = spec->factory(seed());
+  ASSERT_TRUE(target.ok());
+  target->caps.fresh_hosts = false;
+  target->caps.concurrent_cases = false;
+  target->caps.own_object_cases_overlap = true;
+  const Target shared = *target;
+  auto latches = std::make_shared<Latches>();
+  RunConfig cfg;
+  cfg.declarations = declarations_of(shared.caps);
+  cfg.shared_reach = std::make_shared<SharedReach>();
+  const TargetFactory a_factory = [&](std::uint64_t) -> cim::Result<Target> {
+    Target t = shared;
+    t.provider = std::make_shared<CleansUpAfterBListed>(shared.provider, latches);
+    t.control = std::make_shared<RefusesLimits>(shared.control, latches);
+    return t;
+  };
+  const TargetFactory b_factory = [&](std::uint64_t) -> cim::Result<Target> {
+    Target t = shared;
+    t.provider = std::make_shared<ListsAroundACleanup>(shared.provider, latches);
+    return t;
+  };
+  SequenceReport a;
+  std::thread a_thread([&] {
+    a = run_sequence({}, 1, a_factory, cfg);
+    latches->set(&Latches::a_done);
+  });
+  Step poll;
+  poll.kind = StepKind::kPoll;
+  const SequenceReport b = run_sequence({poll}, 2, b_factory, cfg);
+  a_thread.join();
+  EXPECT_TRUE(a.not_tested);
+  EXPECT_NE(a.not_tested_reason.find("refused by the test"), std::string::npos)
+      << a.not_tested_reason;
+  EXPECT_TRUE(a.cleanup_left.empty()) << a.cleanup_left.front();
+  EXPECT_FALSE(b.not_tested) << b.not_tested_reason;
+  EXPECT_TRUE(b.failure.empty()) << b.failure;
+  int host_checks = 0;
+  for (const auto& f : b.findings)
+    host_checks += f.check == "inv9.host-collections" ? 1 : 0;
+  EXPECT_EQ(host_checks, 1) << "B did not compare the host's collections at its end";
 }
 
 // Cases at a time (RunOptions::jobs, decision 0074) only where the target declares
