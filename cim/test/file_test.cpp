@@ -20,12 +20,18 @@ fs::path write_file(const std::string& name, const std::string& bytes) {
   return p;
 }
 
+// `size` bytes of every value, in no simple period.
+std::string patterned(std::size_t size) {
+  std::string bytes(size, '\0');
+  for (std::size_t i = 0; i < size; ++i)
+    bytes[i] = static_cast<char>((i * 131 + i / 7) & 0xFF);
+  return bytes;
+}
+
 TEST(ReadRegularFile, ReturnsTheExactBytesWithTheSpareAskedFor) {
   for (const std::size_t size :
        {std::size_t{0}, std::size_t{1}, std::size_t{65'537}, std::size_t{3'000'001}}) {
-    std::string bytes(size, '\0');
-    for (std::size_t i = 0; i < size; ++i)
-      bytes[i] = static_cast<char>((i * 131 + i / 7) & 0xFF);
+    const std::string bytes = patterned(size);
     const fs::path p = write_file("hvsnap-file-test", bytes);
     for (const std::size_t spare : {std::size_t{0}, std::size_t{64}}) {
       auto got = read_regular_file(p.string(), std::size_t{4} * 1024 * 1024, "the fixture", spare);
@@ -42,9 +48,7 @@ TEST(ReadRegularFile, ReturnsTheExactBytesWithTheSpareAskedFor) {
 TEST(ReadRegularFile, FileBytesAreTheExactBytesWithZeroSpareAfterThem) {
   for (const std::size_t size : {std::size_t{0}, std::size_t{4'095}, std::size_t{1'048'511},
                                  std::size_t{1'048'576}, std::size_t{3'000'001}}) {
-    std::string bytes(size, '\0');
-    for (std::size_t i = 0; i < size; ++i)
-      bytes[i] = static_cast<char>((i * 131 + i / 7) & 0xFF);
+    const std::string bytes = patterned(size);
     const fs::path p = write_file("hvsnap-file-bytes", bytes);
     for (const std::size_t spare : {std::size_t{0}, std::size_t{64}}) {
       auto got = read_file_bytes(p.string(), std::size_t{4} * 1024 * 1024, "the fixture", spare);

@@ -32,7 +32,10 @@ class Harness {
   using Ids = IdList;
   Harness(Target target, const RunConfig& cfg)
       : cfg_(cfg), cl_(std::move(target), cfg.client), limit_(cl_.has_control() ? 3u : 0u) {}
-  ~Harness() { leave_shared_host(); }
+  // Its groups are no longer looked at by the others' end checks (SharedReach).
+  ~Harness() {
+    if (cfg_.shared_reach != nullptr) cfg_.shared_reach->remove_groups(this);
+  }
   Harness(const Harness&) = delete;
   Harness& operator=(const Harness&) = delete;
 
@@ -44,12 +47,14 @@ class Harness {
   // (CS-READ-1), the sequence's own, not left for whatever uses the connection next (0141).
   void check_wire_leftovers();
   void describe_setup(const cim::ObjectPath& sentinel_vm, const cim::ObjectPath& sentinel);
+  // The collections `groups` link now, by id: a read a group, a failed one made up to
+  // `attempts` times, then that group left out.
+  std::map<std::string, cim::ObjectPath> linked_to(const std::vector<cim::ObjectPath>& groups,
+                                                   int attempts);
   // With RunConfig::shared_reach: publishes every collection the sequence's groups link now
   // (a read a group), before its cleanup removes them: its views need not have reached them all
   // (a sequence that stopped early, a result shown late).
   void publish_linked();
-  // With RunConfig::shared_reach: its groups are no longer looked at by the others' end checks.
-  void leave_shared_host();
   SequenceReport finish();
 
   bool failed() const { return !failure_.empty(); }

@@ -20,6 +20,30 @@ namespace hvsnap::conformance {
 using cim::ObjectPath;
 using model::id_of;
 
+namespace {
+
+// Holds one side of a SharedReach's gate for a scope (a step's or an end check's); nothing
+// without a SharedReach (a host no other sequence shares).
+template <void (SharedReach::*Enter)(), void (SharedReach::*Leave)()>
+class Held {
+ public:
+  explicit Held(SharedReach* r) : r_(r) {
+    if (r_ != nullptr) (r_->*Enter)();
+  }
+  ~Held() {
+    if (r_ != nullptr) (r_->*Leave)();
+  }
+  Held(const Held&) = delete;
+  Held& operator=(const Held&) = delete;
+
+ private:
+  SharedReach* r_;
+};
+using StepHeld = Held<&SharedReach::enter_step, &SharedReach::leave_step>;
+using CheckHeld = Held<&SharedReach::begin_check, &SharedReach::end_check>;
+
+}  // namespace
+
 // Three VMs (v0 running, v1 running, v2 off), groups g0={v0,v1}, g1={v1,v2}, g2={v2},
 // and a sentinel group with one snapshot. On the fake, v0's checkpoint limit is 3 so
 // that sequences reach it (CS-SEQ-5).
@@ -107,7 +131,7 @@ std::shared_ptr<const IdList> fresh_host_collections(const TargetFactory& make_t
 
 void SharedReach::publish(std::string_view collection_id) {
   std::lock_guard lock(mu_);
-  if (!reached_.contains(collection_id)) reached_.emplace(collection_id);
+  reached_.emplace(collection_id);
 }
 
 bool SharedReach::reached(std::string_view collection_id) const {
@@ -168,25 +192,25 @@ void Harness::note_reached(const std::map<std::string, cim::ObjectPath>& paths) 
     cfg_.shared_reach->publish(id);
 }
 
-void Harness::publish_linked() {
-  if (cfg_.shared_reach == nullptr) return;
+std::map<std::string, cim::ObjectPath> Harness::linked_to(const std::vector<ObjectPath>& groups,
+                                                          int attempts) {
   std::map<std::string, cim::ObjectPath> linked;
-  for (const auto& g : own_groups_) {
-    auto colls =
-        cl_.provider().associators(g, {std::string(cim::names::kSnapshotOfGroup), "", "", ""});
-    if (!colls.ok()) {  // once more; then its collections stay unpublished
-      colls =
+  for (const auto& g : groups) {
+    for (int i = 0; i < attempts; ++i) {
+      auto colls =
           cl_.provider().associators(g, {std::string(cim::names::kSnapshotOfGroup), "", "", ""});
+      if (!colls.ok()) continue;
+      for (const auto& c : *colls)
+        linked.emplace(id_of(c.path()), c.path());
+      break;
     }
-    if (!colls.ok()) continue;
-    for (const auto& c : *colls)
-      linked.emplace(id_of(c.path()), c.path());
   }
-  note_reached(linked);
+  return linked;
 }
 
-void Harness::leave_shared_host() {
-  if (cfg_.shared_reach != nullptr) cfg_.shared_reach->remove_groups(this);
+void Harness::publish_linked() {
+  // A failed read is tried once more; then that group's collections stay unpublished.
+  if (cfg_.shared_reach != nullptr) note_reached(linked_to(own_groups_, 2));
 }
 
 bool Harness::see_collection(const std::string& id) {
@@ -202,17 +226,7 @@ void Harness::check_host_collections() {
   // With other sequences on the host: listed when none is between a call and its view, and
   // what they reached left to them (SharedReach, decision 0144).
   SharedReach* const shared = cfg_.shared_reach.get();
-  struct Check {
-    SharedReach* s;
-    explicit Check(SharedReach* r) : s(r) {
-      if (s != nullptr) s->begin_check();
-    }
-    ~Check() {
-      if (s != nullptr) s->end_check();
-    }
-    Check(const Check&) = delete;
-    Check& operator=(const Check&) = delete;
-  } const check(shared);
+  const CheckHeld check(shared);
   auto all = list_host_collections(cl_.provider());
   if (!all.ok()) {  // a read that failed, not a breach: the check is not made, and says so
     add(finding("inv9.host-collections", Verdict::kNotTested,
@@ -259,15 +273,7 @@ void Harness::check_host_collections() {
           groups.push_back(std::move(g));
       }
     }
-    for (const auto& g : groups) {
-      auto linked =
-          cl_.provider().associators(g, {std::string(cim::names::kSnapshotOfGroup), "", "", ""});
-      if (!linked.ok()) continue;
-      std::map<std::string, cim::ObjectPath> now;
-      for (const auto& c : *linked)
-        now.emplace(id_of(c.path()), c.path());
-      note_reached(now);
-    }
+    note_reached(linked_to(groups, 1));
     gained = least_outside(*all).second;
   }
   std::string problem;
@@ -536,30 +542,17 @@ SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_s
   Harness h(std::move(target).value(), config);
   // On a host other sequences share (SharedReach, decision 0144), the set-up and each step hold
   // the gate, and a sequence publishes what its groups link before its cleanup removes them.
-  struct Gate {
-    SharedReach* s;
-    explicit Gate(SharedReach* r) : s(r) {
-      if (s != nullptr) s->enter_step();
-    }
-    ~Gate() {
-      if (s != nullptr) s->leave_step();
-    }
-    Gate(const Gate&) = delete;
-    Gate& operator=(const Gate&) = delete;
-  };
   SharedReach* const shared = config.shared_reach.get();
   const auto end = [&] {
     if (shared != nullptr) {
-      const Gate gate(shared);
+      const StepHeld gate(shared);
       h.publish_linked();
     }
-    SequenceReport r = h.finish();
-    h.leave_shared_host();
-    return r;
+    return h.finish();  // ~Harness takes its groups off the shared host, after the cleanup
   };
   std::string problem;
   {
-    const Gate gate(shared);
+    const StepHeld gate(shared);
     problem = h.setup();
   }
   if (!problem.empty()) {
@@ -571,7 +564,7 @@ SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_s
   if (h.failed()) return end();  // a set-up call broke the contract
   int n = 0;
   for (const Step& s : steps) {
-    const Gate gate(shared);
+    const StepHeld gate(shared);
     h.run(s, ++n);
     if (h.failed()) break;
   }

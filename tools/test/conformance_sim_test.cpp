@@ -485,6 +485,19 @@ SharedHostRun run_on_one_shared_host(const tools::TargetSpec& spec, RunOptions o
   return run;
 }
 
+// A full pairwise run without the settings sweep, 3 at a time: the shared-host tests' options.
+RunOptions shared_host_options(int sequences, int parallel_rounds) {
+  RunOptions o;
+  o.seed = seed();
+  o.profile = Profile::kFull;
+  o.coverage = Coverage::kPairwise;
+  o.settings_sweep = false;
+  o.sequences = sequences;
+  o.parallel_rounds = parallel_rounds;
+  o.jobs = 3;
+  return o;
+}
+
 // A live host's cases of their own objects run several at a time when it declares
 // own_object_cases_overlap (decision 0143), and so do its sequences, each leaving the
 // collections the others reached to them (decision 0144); its concurrent rounds, which count the
@@ -494,15 +507,7 @@ SharedHostRun run_on_one_shared_host(const tools::TargetSpec& spec, RunOptions o
 TEST(SimConformance, ALiveHostsCasesAndSequencesOverlapAndItsConcurrentRoundsDoNot) {
   auto spec = sim_target();
   ASSERT_TRUE(spec.ok()) << spec.status().to_string();
-  RunOptions o;
-  o.seed = seed();
-  o.profile = Profile::kFull;
-  o.coverage = Coverage::kPairwise;
-  o.settings_sweep = false;
-  o.sequences = 9;
-  o.parallel_rounds = 2;
-  o.jobs = 3;
-  const SharedHostRun run = run_on_one_shared_host(*spec, o);
+  const SharedHostRun run = run_on_one_shared_host(*spec, shared_host_options(9, 2));
   const RunResult& r = run.result;
   const auto& most = run.leases->most;
   expect_no_failures(r);
@@ -529,15 +534,7 @@ TEST(SimConformance, SequencesSharingAHostThatShowsResultsLateFindNothingWrong) 
     t.faults = faults;
     auto spec = tools::make_target("sim:", t);
     ASSERT_TRUE(spec.ok()) << spec.status().to_string();
-    RunOptions o;
-    o.seed = seed();
-    o.profile = Profile::kFull;
-    o.coverage = Coverage::kPairwise;
-    o.settings_sweep = false;
-    o.sequences = 12;
-    o.parallel_rounds = 0;
-    o.jobs = 3;
-    const SharedHostRun run = run_on_one_shared_host(*spec, o);
+    const SharedHostRun run = run_on_one_shared_host(*spec, shared_host_options(12, 0));
     SCOPED_TRACE(faults);
     expect_no_failures(run.result);
     EXPECT_GT(run.leases->most[SharedHostRun::kSequences], 1);
