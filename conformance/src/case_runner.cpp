@@ -129,10 +129,14 @@ Called call_and_observe(Client& cl, const cim::PropertyList& in, const model::Sc
       !r.outcome.fault && (r.outcome.return_value == 0 ||
                            (r.outcome.trace && r.outcome.trace->final_state() &&
                             cim::JobState(*r.outcome.trace->final_state()).is_success()));
+  // A job gone (or never readable) before it was seen to end: its effects tell (decision 0006).
+  const bool undecided = !r.outcome.reported_success() && !r.outcome.reported_failure() &&
+                         r.outcome.trace && !r.outcome.trace->timed_out;
   for (int i = 0; i <= cfg.visibility_retries; ++i) {
     r.after = cl.observe(scope);
-    if (!succeeded) break;
-    // A success whose collection is not visible yet may be lagging (CS-INV-7 allows a bound).
+    // A success whose collection is not visible yet may be lagging (CS-INV-7 allows a bound),
+    // and so may one that only its new checkpoints show (decision 0146).
+    if (!succeeded && !(undecided && model::result_may_lag(r.before, r.after))) break;
     if (r.after.all_collections.size() > r.before.all_collections.size()) break;
     cl.pass_time(cfg.client.poll_step_ms);
   }

@@ -289,7 +289,11 @@ ParallelReport run_parallel_round(std::uint64_t seed, const TargetFactory& make_
   }
   for (int i = 0; i <= cfg.visibility_retries; ++i) {
     after = cl.observe(scope, Side::kAfter, &after_ids);
-    if (after_ids.size() >= before_ids.size() + wins) break;
+    // The winners' collections, and those of calls whose jobs vanished that their new
+    // checkpoints show (decision 0146), may lag (CS-INV-7).
+    if (after_ids.size() >= before_ids.size() + wins &&
+        !(maybe > 0 && model::result_may_lag(before, after)))
+      break;
     cl.pass_time(cfg.client.poll_step_ms);
   }
   for (std::size_t t = 0; t < calls.size(); ++t) {

@@ -116,14 +116,16 @@ void Harness::finish_job(model::CallOutcome& o) {
 }
 
 // Observes after a call, giving a lagging result a bounded number of reads (CS-INV-7).
-model::HostView Harness::observe_after(std::size_t expected_new_collections) {
+// With `undecided` (a job that vanished before it was seen to end), also while the call's new
+// checkpoints show without a new collection (decision 0146).
+model::HostView Harness::observe_after(std::size_t expected_new_collections, bool undecided) {
   model::HostView v;
   for (int i = 0; i <= cfg_.visibility_retries; ++i) {
     v = observe();
     std::size_t fresh = 0;
     for (const auto& id : v.all_collections)
       fresh += view_.all_collections.count(id) ? 0 : 1;
-    if (fresh >= expected_new_collections) break;
+    if (fresh >= expected_new_collections && !(undecided && model::result_may_lag(view_, v))) break;
     cl_.pass_time(cfg_.client.poll_step_ms);
   }
   return v;
@@ -150,7 +152,7 @@ void Harness::create(const Step& step) {
     const model::Expectation e = expectation(g, step.type, step.s, c.ignore_disks());
     const model::HostView before = view_;
     model::CallOutcome o = call_create(create_args(g, step), true);
-    const model::HostView after = observe_after(succeeded(o) ? 1 : 0);
+    const model::HostView after = observe_after(succeeded(o) ? 1 : 0, undecided(o));
     again = judge(e, before, o, after, &timeouts);
     view_ = after;
   }
@@ -226,7 +228,7 @@ void Harness::pair(const Step& step) {
   }
   const std::size_t wins = (succeeded(oa) ? 1 : 0) + (succeeded(ob) ? 1 : 0);
   const std::size_t maybe = (undecided(oa) ? 1 : 0) + (undecided(ob) ? 1 : 0);
-  const model::HostView after = observe_after(wins);
+  const model::HostView after = observe_after(wins, maybe > 0);
   // Each call alone must be an outcome its classes allow, or "busy" (5/32775) because of
   // the other; and the final state must be a serial composition of the winners (CS-SEQ-6).
   std::string problem;
@@ -312,7 +314,7 @@ void Harness::cancel(const Step& step) {
     before = view_;
     o = call_create(create_args(g, s), false);
     if (!o.fault && o.return_value == cim::ReturnCode::kJobStarted && o.job) break;
-    const model::HostView after = observe_after(succeeded(o) ? 1 : 0);
+    const model::HostView after = observe_after(succeeded(o) ? 1 : 0, undecided(o));
     const bool again = judge(e, before, o, after, &timeouts);
     view_ = after;
     if (!again) return;
@@ -335,7 +337,7 @@ void Harness::cancel(const Step& step) {
   }
   finish_job(o);
   const auto end = o.trace->final_state();
-  const model::HostView after = observe_after(succeeded(o) ? 1 : 0);
+  const model::HostView after = observe_after(succeeded(o) ? 1 : 0, undecided(o));
   if (running && cancellable.value_or(false) && rc &&
       (*rc == 0 || *rc == cim::ReturnCode::kJobStarted)) {
     // CS-SEQ-7: an accepted Terminate/Kill ends the job 8 or 9 with nothing changed.

@@ -77,7 +77,7 @@ class Harness {
   model::CallOutcome call_create(const cim::PropertyList& in, bool wait);
   void note_job(const cim::ObjectPath& job);
   void finish_job(model::CallOutcome& o);
-  model::HostView observe_after(std::size_t expected_new_collections);
+  model::HostView observe_after(std::size_t expected_new_collections, bool undecided = false);
   void record_new(const model::HostView& after);
   bool judge(model::Expectation e, const model::HostView& before, const model::CallOutcome& o,
              const model::HostView& after, TimeoutRetry* timeouts = nullptr);

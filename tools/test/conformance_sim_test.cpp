@@ -8,9 +8,11 @@
 #include <rapidcheck.h>
 
 #include <array>
+#include <atomic>
 #include <condition_variable>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <random>
 #include <set>
@@ -675,6 +677,161 @@ TEST(SimConformance, ASequenceThatStopsAtItsSetUpPublishesItsCollectionsBeforeIt
   for (const auto& f : b.findings)
     host_checks += f.check == "inv9.host-collections" ? 1 : 0;
   EXPECT_EQ(host_checks, 1) << "B did not compare the host's collections at its end";
+}
+
+// A legal host that removes a CreateSnapshot's job as soon as it has ended, so that the client
+// never sees it end (the fault plan job-early-removal: TimeBeforeRemoval 0), and shows the snapshot
+// collection a CreateSnapshot job made only `lag` provider calls after that (result-lag, over
+// more reads than one view makes: CS-INV-7 allows a bounded number). Every call through it
+// counts; `hid` counts the answers it left the collection out of.
+class EndsJobsUnseenAndShowsResultsLate final : public Forwarding {
+ public:
+  EndsJobsUnseenAndShowsResultsLate(std::shared_ptr<cim::Provider> inner, int lag)
+      : Forwarding(std::move(inner)), lag_(lag) {}
+  int hid = 0;
+  int lagged = 0;  // collections shown late
+
+  cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& o, std::string_view m,
+                                               const cim::PropertyList& in) override {
+    const std::lock_guard lock(mu_);
+    ++calls_;
+    return Forwarding::invoke_method(o, m, in);
+  }
+  cim::Result<cim::Instance> get_instance(const cim::ObjectPath& p) override {
+    const std::lock_guard lock(mu_);
+    ++calls_;
+    if (gone(p)) return cim::not_found("no such job (removed when it ended)");
+    if (late(p)) return cim::not_found("no such snapshot collection (yet)");
+    auto r = Forwarding::get_instance(p);
+    if (!r.ok() || !cim::iequals(p.class_name(), cim::names::kJob) ||
+        r->get_uint("JobState").value_or(0) < 7) {
+      return r;
+    }
+    // Only a job that made a snapshot collection (a CreateSnapshot's, as the fake's plans).
+    auto made =
+        Forwarding::associators(p, {std::string(cim::names::kAffectedJobElement), "", "", ""});
+    bool collection = false;
+    if (made.ok()) {
+      for (const auto& m : *made) {
+        if (!cim::iequals(m.path().class_name(), cim::names::kSnapshotCollection)) continue;
+        shown_at_[model::id_of(m.path())] = calls_ + lag_;
+        ++lagged;
+        collection = true;
+      }
+    }
+    if (!collection) return r;
+    gone_.insert(model::id_of(p));
+    return cim::not_found("no such job (removed when it ended)");
+  }
+  cim::Result<std::vector<cim::Instance>> enumerate_instances(std::string_view n,
+                                                              std::string_view c) override {
+    const std::lock_guard lock(mu_);
+    ++calls_;
+    return shown(Forwarding::enumerate_instances(n, c));
+  }
+  cim::Result<std::vector<cim::Instance>> associators(const cim::ObjectPath& o,
+                                                      const cim::AssociatorsFilter& f) override {
+    const std::lock_guard lock(mu_);
+    ++calls_;
+    if (gone(o) || late(o)) return cim::not_found("no such object");
+    return shown(Forwarding::associators(o, f));
+  }
+  cim::Result<std::vector<cim::Instance>> references(const cim::ObjectPath& o,
+                                                     const cim::ReferencesFilter& f) override {
+    const std::lock_guard lock(mu_);
+    ++calls_;
+    if (gone(o) || late(o)) return cim::not_found("no such object");
+    return shown(Forwarding::references(o, f));
+  }
+
+ private:
+  bool gone(const cim::ObjectPath& p) const {
+    return cim::iequals(p.class_name(), cim::names::kJob) && gone_.count(model::id_of(p)) > 0;
+  }
+  bool late(const cim::ObjectPath& p) const {
+    if (!cim::iequals(p.class_name(), cim::names::kSnapshotCollection)) return false;
+    const auto at = shown_at_.find(model::id_of(p));
+    return at != shown_at_.end() && calls_ < at->second;
+  }
+  // The job once gone, the collection until shown, or an association with it at one end.
+  bool hidden(const cim::Instance& i) const {
+    if (gone(i.path()) || late(i.path())) return true;
+    bool refers = false;
+    i.for_each_property([&](std::string_view, const cim::Value& v) {
+      if (const cim::ObjectPath* r = v.as_reference(); r != nullptr && late(*r)) refers = true;
+    });
+    return refers;
+  }
+  cim::Result<std::vector<cim::Instance>> shown(cim::Result<std::vector<cim::Instance>> r) {
+    if (!r.ok()) return r;
+    std::vector<cim::Instance> out;
+    for (auto& i : *r) {
+      if (hidden(i)) {
+        ++hid;
+      } else {
+        out.push_back(std::move(i));
+      }
+    }
+    return out;
+  }
+
+  std::mutex mu_;  // the threads of a concurrent round share it
+  int lag_;
+  int calls_ = 0;
+  std::set<std::string> gone_;
+  std::map<std::string, int> shown_at_;  // a late collection: the call from which it shows
+};
+
+// A job removed before the client saw it end leaves the call to be judged by its effects
+// (decision 0006); when those are its members' new checkpoints and no collection yet, the
+// collection may still be lagging, and the client keeps looking as after a success seen to end
+// (decision 0146). A sequence's CreateSnapshot step, and a pairwise run's cases, sequences and
+// concurrent rounds, on a host whose collections show 40 calls after their jobs vanish:
+// nothing fails. Without the
+// look it failed CS-INV-2 ("0 new snapshot collections (none) instead of one").
+TEST(SimConformance, AResultShownLateAfterItsJobVanishedIsWaitedFor) {
+  auto spec = sim_target();
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  constexpr int kLag = 40;
+  {
+    auto target = spec->factory(seed());
+    ASSERT_TRUE(target.ok());
+    auto late = std::make_shared<EndsJobsUnseenAndShowsResultsLate>(target->provider, kLag);
+    target->provider = late;
+    RunConfig cfg;
+    cfg.declarations = declarations_of(target->caps);
+    Step create;
+    create.kind = StepKind::kCreate;
+    const Target t = *target;
+    const SequenceReport r = run_sequence(
+        {create}, 1, [&](std::uint64_t) -> cim::Result<Target> { return t; }, cfg);
+    EXPECT_FALSE(r.not_tested) << r.not_tested_reason;
+    EXPECT_TRUE(r.failure.empty()) << r.failure;
+    EXPECT_GE(late->lagged, 2) << "the set-up's and the step's collections";
+    EXPECT_GT(late->hid, 0) << "no read came before a collection showed";
+  }
+  auto lagging = std::make_shared<std::atomic<int>>(0);
+  TargetFactory factory = [inner = spec->factory, lagging,
+                           lag = kLag](std::uint64_t s) -> cim::Result<Target> {
+    auto t = inner(s);
+    if (!t.ok()) return t;
+    auto late = std::make_shared<EndsJobsUnseenAndShowsResultsLate>(t->provider, lag);
+    t->provider = late;
+    ++*lagging;
+    return t;
+  };
+  RunOptions o;
+  o.seed = seed();
+  o.profile = Profile::kFull;
+  o.coverage = Coverage::kPairwise;
+  o.settings_sweep = false;
+  o.sequences = 3;
+  o.parallel_rounds = 2;
+  const RunResult r = run_suite(factory, {spec->uri, spec->identity, spec->caps}, o);
+  expect_no_failures(r);
+  EXPECT_GT(lagging->load(), 0);
+  EXPECT_EQ(r.counts.sequences, 3);
+  EXPECT_EQ(r.counts.parallel_rounds, 2);
 }
 
 // Cases at a time (RunOptions::jobs, decision 0074) only where the target declares

@@ -1,6 +1,8 @@
 // The diff of two host views (contract §4 CS-INV-2/3/9).
 #include "hvsnap/conformance/model/view.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #if defined(__SSE2__)
@@ -71,6 +73,19 @@ std::string_view id_text_of(const cim::ObjectPath& path, std::string& whole) {
 std::string id_of(const cim::ObjectPath& path) {
   std::string whole;
   return upper(id_text_of(path, whole));
+}
+
+bool result_may_lag(const HostView& before, const HostView& after) {
+  for (const auto& [id, vm] : after.vms) {
+    const auto was = before.vms.find(id);
+    for (const auto& s : vm.snapshots) {
+      if (was != before.vms.end() && was->second.snapshots.count(s)) continue;
+      const bool held = std::any_of(after.collections.begin(), after.collections.end(),
+                                    [&](const auto& c) { return c.second.members.count(s) > 0; });
+      if (!held) return true;
+    }
+  }
+  return false;
 }
 
 Diff diff(const HostView& before, const HostView& after,

@@ -132,6 +132,13 @@ struct Diff {
   bool empty() const { return changes.empty(); }
 };
 
+// A call's effects that say its result may still be lagging: a VM of `after` holds a checkpoint
+// it did not hold in `before` that no snapshot collection of `after` lists. After a call whose
+// job vanished before it was seen to end (judged by its effects, decision 0006), that is a
+// success whose collection CS-INV-7 lets appear a bounded number of reads late, as after a
+// success seen to end (decision 0146).
+bool result_may_lag(const HostView& before, const HostView& after);
+
 // The part of a view about some objects only (`keep` says which ids stay).
 template <class Keep>
 HostView restrict_view(const HostView& v, Keep keep, bool keep_host_collections) {
