@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+#include <utility>
+
 #include "case_arrange.h"
 #include "hvsnap/cim/codes.h"
 #include "hvsnap/cim/names.h"
@@ -132,12 +135,23 @@ Called call_and_observe(Client& cl, const cim::PropertyList& in, const model::Sc
   // A job gone (or never readable) before it was seen to end: its effects tell (decision 0006).
   const bool undecided = !r.outcome.reported_success() && !r.outcome.reported_failure() &&
                          r.outcome.trace && !r.outcome.trace->timed_out;
+  std::optional<model::HostView> first;  // the first view an undecided call's result lagged in
   for (int i = 0; i <= cfg.visibility_retries; ++i) {
     r.after = cl.observe(scope);
-    // A success whose collection is not visible yet may be lagging (CS-INV-7 allows a bound),
-    // and so may one that only its new checkpoints show (decision 0146).
-    if (!succeeded && !(undecided && model::result_may_lag(r.before, r.after))) break;
-    if (r.after.all_collections.size() > r.before.all_collections.size()) break;
+    if (undecided) {
+      // Its new checkpoints without their collection may be a success lagging (decision 0146),
+      // until one of them goes: then the view that showed it is judged.
+      if (first && !model::keeps_new_checkpoints(r.before, *first, r.after)) {
+        r.after = std::move(*first);
+        break;
+      }
+      if (!model::result_may_lag(r.before, r.after)) break;
+      if (!first) first = r.after;
+    } else {
+      if (!succeeded) break;
+      // A success whose collection is not visible yet may be lagging (CS-INV-7 allows a bound).
+      if (r.after.all_collections.size() > r.before.all_collections.size()) break;
+    }
     cl.pass_time(cfg.client.poll_step_ms);
   }
   return r;

@@ -11,7 +11,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <utility>
 
 #include "hvsnap/cim/codes.h"
 #include "hvsnap/cim/names.h"
@@ -217,6 +219,31 @@ std::string unexpected_failure(const std::vector<Call>& calls) {
   return {};
 }
 
+// The view after a round's calls, with its collections' ids. The winners' collections may lag
+// (CS-INV-7), and so may those of calls whose jobs vanished (`maybe`) that their new checkpoints
+// show, until one of those goes: then the first view they lagged in (decision 0146).
+struct ViewBefore {
+  const model::HostView& view;
+  const IdList& ids;
+};
+void view_after_calls(Client& cl, const model::Scope& scope, ViewBefore before, std::size_t wins,
+                      std::size_t maybe, const RunConfig& cfg, model::HostView& after,
+                      IdList& after_ids) {
+  std::optional<std::pair<model::HostView, IdList>> first;
+  for (int i = 0; i <= cfg.visibility_retries; ++i) {
+    after = cl.observe(scope, Side::kAfter, &after_ids);
+    if (first && !model::keeps_new_checkpoints(before.view, first->first, after)) {
+      after = std::move(first->first);
+      after_ids = std::move(first->second);
+      return;
+    }
+    const bool lagging = maybe > 0 && model::result_may_lag(before.view, after);
+    if (after_ids.size() >= before.ids.size() + wins && !lagging) return;
+    if (lagging && !first) first.emplace(after, after_ids);
+    cl.pass_time(cfg.client.poll_step_ms);
+  }
+}
+
 }  // namespace
 
 ParallelReport run_parallel_round(std::uint64_t seed, const TargetFactory& make_target,
@@ -287,15 +314,7 @@ ParallelReport run_parallel_round(std::uint64_t seed, const TargetFactory& make_
     wins += won(c.outcome) ? 1 : 0;
     maybe += (c.outcome.trace && (c.outcome.trace->vanished || !c.outcome.trace->resolved)) ? 1 : 0;
   }
-  for (int i = 0; i <= cfg.visibility_retries; ++i) {
-    after = cl.observe(scope, Side::kAfter, &after_ids);
-    // The winners' collections, and those of calls whose jobs vanished that their new
-    // checkpoints show (decision 0146), may lag (CS-INV-7).
-    if (after_ids.size() >= before_ids.size() + wins &&
-        !(maybe > 0 && model::result_may_lag(before, after)))
-      break;
-    cl.pass_time(cfg.client.poll_step_ms);
-  }
+  view_after_calls(cl, scope, {before, before_ids}, wins, maybe, cfg, after, after_ids);
   for (std::size_t t = 0; t < calls.size(); ++t) {
     rep.description += fmt::format(
         "{:>2}. [thread {}] {}{}\n", t + 1, t + 1, calls[t].text,

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "hvsnap/cim/codes.h"
 #include "hvsnap/cim/names.h"
@@ -117,15 +118,22 @@ void Harness::finish_job(model::CallOutcome& o) {
 
 // Observes after a call, giving a lagging result a bounded number of reads (CS-INV-7).
 // With `undecided` (a job that vanished before it was seen to end), also while the call's new
-// checkpoints show without a new collection (decision 0146).
+// checkpoints show without a new collection, until one of them goes, when the view that showed
+// it is given back (decision 0146).
 model::HostView Harness::observe_after(std::size_t expected_new_collections, bool undecided) {
   model::HostView v;
+  std::optional<model::HostView> first;  // the first view an undecided result lagged in
   for (int i = 0; i <= cfg_.visibility_retries; ++i) {
     v = observe();
+    if (undecided && first && !model::keeps_new_checkpoints(view_, *first, v)) {
+      return std::move(*first);  // a checkpoint it showed has gone: that view is judged
+    }
+    const bool lagging = undecided && model::result_may_lag(view_, v);
     std::size_t fresh = 0;
     for (const auto& id : v.all_collections)
       fresh += view_.all_collections.count(id) ? 0 : 1;
-    if (fresh >= expected_new_collections && !(undecided && model::result_may_lag(view_, v))) break;
+    if (fresh >= expected_new_collections && !lagging) break;
+    if (lagging && !first) first = v;
     cl_.pass_time(cfg_.client.poll_step_ms);
   }
   return v;

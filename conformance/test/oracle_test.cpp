@@ -265,5 +265,33 @@ TEST(Judge, AFinishedTransitionWidensTheExpectation) {
   EXPECT_TRUE(e.allowed.success & kNormal);
 }
 
+// After a call whose job vanished (decision 0146): new checkpoints that no collection lists
+// are a result that may lag; the wait ends when a collection lists them, or when one of them
+// has gone (then the view that showed it is judged: a partial result is still one).
+TEST(LaggingResult, NewCheckpointsNoCollectionListsMayBeLagging) {
+  const Host b = before();
+  Host lagging = success();
+  lagging.v.collections.erase("S");
+  lagging.v.all_collections.erase("S");
+  lagging.v.groups["G"].collections.clear();
+  EXPECT_TRUE(result_may_lag(b.v, lagging.v));
+  EXPECT_FALSE(result_may_lag(b.v, success().v)) << "S lists B and D";
+  EXPECT_FALSE(result_may_lag(b.v, b.v)) << "no new checkpoint";
+  Host half = success();  // S shown, listing only B: D still unlisted
+  half.v.collections["S"].members = {"B"};
+  EXPECT_TRUE(result_may_lag(b.v, half.v));
+}
+
+TEST(LaggingResult, TheWaitEndsWhenACheckpointItSawHasGone) {
+  const Host b = before();
+  Host partial = before();  // only V1's checkpoint, no collection: partial, or lagging
+  partial.vm("V1", 2, {"A", "B"}, "B").snap("B", "V1", "A");
+  EXPECT_TRUE(result_may_lag(b.v, partial.v));
+  EXPECT_TRUE(keeps_new_checkpoints(b.v, partial.v, partial.v));
+  EXPECT_TRUE(keeps_new_checkpoints(b.v, partial.v, success().v)) << "B kept, D added";
+  EXPECT_FALSE(keeps_new_checkpoints(b.v, partial.v, b.v)) << "B removed later";
+  EXPECT_TRUE(keeps_new_checkpoints(b.v, b.v, b.v)) << "nothing new to keep";
+}
+
 }  // namespace
 }  // namespace hvsnap::conformance::model

@@ -88,6 +88,18 @@ bool result_may_lag(const HostView& before, const HostView& after) {
   return false;
 }
 
+bool keeps_new_checkpoints(const HostView& before, const HostView& first, const HostView& now) {
+  for (const auto& [id, vm] : first.vms) {
+    const auto was = before.vms.find(id);
+    const auto is = now.vms.find(id);
+    for (const auto& s : vm.snapshots) {
+      if (was != before.vms.end() && was->second.snapshots.count(s)) continue;
+      if (is == now.vms.end() || !is->second.snapshots.count(s)) return false;
+    }
+  }
+  return true;
+}
+
 Diff diff(const HostView& before, const HostView& after,
           const std::map<std::string, std::uint16_t>& transitions) {
   Diff d;

@@ -136,8 +136,13 @@ struct Diff {
 // it did not hold in `before` that no snapshot collection of `after` lists. After a call whose
 // job vanished before it was seen to end (judged by its effects, decision 0006), that is a
 // success whose collection CS-INV-7 lets appear a bounded number of reads late, as after a
-// success seen to end (decision 0146).
+// success seen to end (decision 0146). Only collections `after` holds count: those linked to a
+// group in scope or named by it.
 bool result_may_lag(const HostView& before, const HostView& after);
+// Whether `now` still holds every checkpoint that `first` held and `before` did not. The wait
+// for a lagging result ends when one has gone, and `first` is judged: a partial result removed
+// later is still a partial result (CS-INV-3, decision 0146).
+bool keeps_new_checkpoints(const HostView& before, const HostView& first, const HostView& now);
 
 // The part of a view about some objects only (`keep` says which ids stay).
 template <class Keep>
