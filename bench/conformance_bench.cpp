@@ -8,16 +8,23 @@
 //                          runs (capability probes, the exhaustive matrix, the settings sweep,
 //                          1,000 sequences, 10 concurrent rounds), N cases at a time (decision
 //                          0074); wall time, one iteration per N
+//   BM_HostCollections/... what a sequence's end check reads of the whole host (CS-INV-9):
+//                          every snapshot collection by id (list_host_collections), on a
+//                          one-group host and on 10,000 VMs with 25,000 collections
+//                          (decision 0147)
 // Run: cmake --workflow --preset release && ./build/release/bench/conformance_bench
 #include <benchmark/benchmark.h>
 
 #include <vector>
 
+#include "hosts.h"
 #include "hvsnap/conformance/case_runner.h"
 #include "hvsnap/conformance/cases.h"
 #include "hvsnap/conformance/classes.h"
+#include "hvsnap/conformance/id_list.h"
 #include "hvsnap/conformance/runner.h"
 #include "hvsnap/conformance/sequences.h"
+#include "hvsnap/sim/host.h"
 #include "hvsnap/tools/targets.h"
 
 namespace {
@@ -114,6 +121,28 @@ BENCHMARK(BM_Certify)
     ->Iterations(1)
     ->Repetitions(3)
     ->UseRealTime();
+
+void BM_HostCollections(benchmark::State& state, int groups, int collections_per_group) {
+  auto host = sim::Host::create(bench::make_state(groups, collections_per_group));
+  if (!host.ok()) {
+    state.SkipWithError(host.status().to_string().c_str());
+    return;
+  }
+  std::size_t listed = 0;
+  for (auto _ : state) {
+    auto ids = list_host_collections(**host);
+    if (!ids.ok()) {
+      state.SkipWithError(ids.status().to_string().c_str());
+      return;
+    }
+    listed = ids->size();
+  }
+  state.counters["collections"] = static_cast<double>(listed);
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(listed));
+}
+BENCHMARK_CAPTURE(BM_HostCollections, one_group, 1, 1)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_HostCollections, large_10000vm_25000collections, 2500, 10)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -62,15 +62,13 @@ bool IdList::contains(std::string_view id) const {
 }
 
 cim::Result<IdList> list_host_collections(cim::Provider& p) {
-  auto all = p.enumerate_instance_names(cim::names::kNamespace, cim::names::kSnapshotCollection);
-  if (!all.ok()) {
-    return cim::Status(all.status().kind(),
-                       "EnumerateInstances Msvm_SnapshotCollection: " + all.status().to_string());
-  }
+  // Each path read as it comes, none kept (decision 0147).
   IdList ids;
-  ids.reserve(all->size(), 36);  // a GUID
-  for (const auto& path : *all)
-    ids.add_id_of(path);
+  auto st = p.each_instance_name(cim::names::kNamespace, cim::names::kSnapshotCollection,
+                                 [&](const cim::ObjectPath& path) { ids.add_id_of(path); });
+  if (!st.ok()) {
+    return cim::Status(st.kind(), "EnumerateInstances Msvm_SnapshotCollection: " + st.to_string());
+  }
   ids.settle();
   return ids;
 }

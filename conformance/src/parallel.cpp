@@ -107,6 +107,10 @@ class Gated final : public cim::Provider, public TargetControl {
                                                                 std::string_view cls) override {
     return turn([&] { return p_.enumerate_instance_names(ns, cls); });
   }
+  cim::Status each_instance_name(std::string_view ns, std::string_view cls,
+                                 const std::function<void(const ObjectPath&)>& f) override {
+    return turn([&] { return p_.each_instance_name(ns, cls, f); });
+  }
   cim::Result<std::vector<cim::Instance>> associators(const ObjectPath& o,
                                                       const cim::AssociatorsFilter& f) override {
     return turn([&] { return p_.associators(o, f); });

@@ -394,6 +394,12 @@ cim::Result<std::vector<cim::ObjectPath>> Host::enumerate_instance_names(
                  [&](const std::string& ns) { return impl_->enumerate_names(ns, class_name); });
 }
 
+cim::Status Host::each_instance_name(std::string_view name_space, std::string_view class_name,
+                                     const std::function<void(const cim::ObjectPath&)>& f) {
+  return listing(*impl_, name_space,
+                 [&](const std::string& ns) { return impl_->each_name(ns, class_name, f); });
+}
+
 cim::Result<std::vector<cim::Instance>> Host::associators(const cim::ObjectPath& object,
                                                           const cim::AssociatorsFilter& f) {
   std::lock_guard lock(impl_->mu);

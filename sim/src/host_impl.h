@@ -382,6 +382,9 @@ struct Host::Impl {
   static std::string_view class_of(NodeKind kind);
   bool visible(const SnapshotCollection& c) const { return reads > c.visible_after_read; }
   bool exists_visibly(const Node& node) const;
+  // f(node) for each node of the kind that a listing shows, in id order (decision 0075).
+  template <class F>
+  void each_of(NodeKind kind, F&& f) const;
   std::vector<Node> all_of(NodeKind kind) const;
   NodeList links(const AssocDef& def, const Node& from, bool from_a) const;
   cim::Instance association_instance(const AssocDef& def, const Node& a, const Node& b) const;
@@ -401,6 +404,8 @@ struct Host::Impl {
   // enumerate's instances' paths, in its order, without making the instances (decision 0134).
   cim::Result<std::vector<cim::ObjectPath>> enumerate_names(std::string_view name_space,
                                                             std::string_view class_name);
+  cim::Status each_name(std::string_view name_space, std::string_view class_name,
+                        const std::function<void(const cim::ObjectPath&)>& f);
   cim::Result<std::vector<cim::Instance>> walk(const cim::ObjectPath& object, bool want_refs,
                                                std::string_view assoc_class,
                                                std::string_view result_class, std::string_view role,

@@ -40,13 +40,12 @@ constexpr std::array<AssocDef, 16> kAssocs{{
      "PartComponent", NodeKind::kWin32Processor},
 }};
 
-std::vector<Node> Host::Impl::all_of(NodeKind kind) const {
+template <class F>
+void Host::Impl::each_of(NodeKind kind, F&& f) const {
   // In id order (decision 0075), from the maps' kept order (decision 0136).
-  std::vector<Node> out;
-  auto collect = [&](const auto& map, auto keep) {
-    out.reserve(map.size());
+  auto each = [&](const auto& map, auto keep) {
     map.each_in_order([&](const Guid& id, const auto& rec) {
-      if (keep(rec)) out.push_back(Node{kind, id});
+      if (keep(rec)) f(Node{kind, id});
     });
   };
   constexpr auto kAll = [](const auto&) { return true; };
@@ -59,30 +58,35 @@ std::vector<Node> Host::Impl::all_of(NodeKind kind) const {
     case NodeKind::kWin32Product:
     case NodeKind::kWin32OperatingSystem:
     case NodeKind::kWin32Processor:
-      out.push_back(Node{kind, {}});
+      f(Node{kind, {}});
       break;
     case NodeKind::kVm:
     case NodeKind::kLiveVssd:
     case NodeKind::kProcessorSettings:
     case NodeKind::kMemorySettings:
-      collect(vms, kAll);
+      each(vms, kAll);
       break;
     case NodeKind::kSnapshot:
-      collect(snapshots, kAll);
+      each(snapshots, kAll);
       break;
     case NodeKind::kGroup:
-      collect(groups, kAll);
+      each(groups, kAll);
       break;
     case NodeKind::kManagementGroup:
-      collect(management_groups, kAll);
+      each(management_groups, kAll);
       break;
     case NodeKind::kSnapshotCollection:
-      collect(collections, [&](const SnapshotCollection& c) { return visible(c); });
+      each(collections, [&](const SnapshotCollection& c) { return visible(c); });
       break;
     case NodeKind::kJob:
-      collect(jobs, kAll);
+      each(jobs, kAll);
       break;
   }
+}
+
+std::vector<Node> Host::Impl::all_of(NodeKind kind) const {
+  std::vector<Node> out;
+  each_of(kind, [&](const Node& n) { out.push_back(n); });
   return out;
 }
 
@@ -230,8 +234,8 @@ cim::Status Host::Impl::no_such_class(std::string_view cls) const {
 }
 
 // What enumerate and enumerate_names list, in their order: the nodes of each served kind of
-// the class (`nodes` is called with each kind's, in id order), then each association
-// instance's ends (`link` is called for each).
+// the class (`nodes` is called with each such kind, whose nodes all_of and each_of give in id
+// order), then each association instance's ends (`link` is called for each).
 bool Host::Impl::lists(NodeKind k, std::string_view class_name, std::string_view ns) const {
   return served(k) && is_a(class_of(k), class_name) && cim::iequals(namespace_of(class_of(k)), ns);
 }
@@ -254,7 +258,7 @@ cim::Status Host::Impl::each_instance(std::string_view name_space, std::string_v
                        fmt::format("class {} does not exist in {}", class_name, ns));
   for (std::size_t i = 0; i < kNodeKinds; ++i) {
     const auto k = static_cast<NodeKind>(i);
-    if (lists(k, class_name, ns)) nodes(all_of(k));
+    if (lists(k, class_name, ns)) nodes(k);
   }
   for (const AssocDef& def : kAssocs) {
     if (!lists(def, class_name, ns)) continue;
@@ -271,7 +275,8 @@ cim::Result<std::vector<Instance>> Host::Impl::enumerate(std::string_view name_s
   std::vector<Instance> out;
   auto st = each_instance(
       name_space, class_name,
-      [&](const std::vector<Node>& nodes) {
+      [&](NodeKind k) {
+        const std::vector<Node> nodes = all_of(k);
         out.reserve(out.size() + nodes.size());
         for (const Node& n : nodes)
           materialize_back(n, out);
@@ -359,10 +364,11 @@ cim::Result<std::vector<ObjectPath>> Host::Impl::enumerate_names(std::string_vie
   std::vector<ObjectPath> out;
   auto st = each_instance(
       name_space, class_name,
-      [&](const std::vector<Node>& nodes) {
+      [&](NodeKind k) {
         // Nodes of one kind: the first path is made, and where only a GUID key tells the
         // kind's paths apart, the others are copies of it with that key written again
         // (decision 0139: a large host lists tens of thousands).
+        const std::vector<Node> nodes = all_of(k);
         out.reserve(out.size() + nodes.size());
         const std::size_t first = out.size();
         bool copies = true;
@@ -381,6 +387,30 @@ cim::Result<std::vector<ObjectPath>> Host::Impl::enumerate_names(std::string_vie
       });
   if (!st.ok()) return st;
   return out;
+}
+
+cim::Status Host::Impl::each_name(std::string_view name_space, std::string_view class_name,
+                                  const std::function<void(const ObjectPath&)>& f) {
+  return each_instance(
+      name_space, class_name,
+      [&](NodeKind k) {
+        // One path, written again for each node: only its GUID key where that tells the
+        // kind's paths apart (as enumerate_names copies, decision 0139), else whole. The
+        // nodes are walked, not listed first.
+        ObjectPath p;
+        bool made = false;
+        each_of(k, [&](const Node& n) {
+          if (!made || !refill_guid_key(n, p)) {
+            p = ObjectPath();
+            fill_path(n, p);
+            made = true;
+          }
+          f(p);
+        });
+      },
+      [&](const AssocDef& def, const Node& a, const Node& b) {
+        f(association_instance(def, a, b).path());
+      });
 }
 
 cim::Result<std::vector<Instance>> Host::Impl::walk(const ObjectPath& object, bool want_refs,

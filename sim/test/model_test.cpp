@@ -95,8 +95,9 @@ management-groups: [{name: m, members: [g]}]
   EXPECT_EQ(win32->front().class_name(), names::kWin32ComputerSystem);
 }
 
-// Names only (decision 0134): the same paths, in the same order, as the instances enumerated,
-// for plain classes, base classes, association classes and both namespaces; the same errors.
+// Names only (decision 0134), and one path at a time (0147): the same paths, in the same order,
+// as the instances enumerated, for plain classes, base classes, association classes and both
+// namespaces; the same errors.
 TEST(Model, EnumeratingNamesGivesTheInstancesPaths) {
   auto host = make_host(kMinimal);
   ASSERT_TRUE(host);
@@ -112,17 +113,34 @@ TEST(Model, EnumeratingNamesGivesTheInstancesPaths) {
            {"", std::string(names::kSnapshotOfVm)},
            {"root\\cimv2", "CIM_ComputerSystem"}}) {
     const auto all = host->enumerate_instances(ns, cls);
+    const std::int64_t t0 = host->control().now_ms();
     const auto paths = host->enumerate_instance_names(ns, cls);
+    const std::int64_t t1 = host->control().now_ms();
     ASSERT_TRUE(all.ok()) << cls << ": " << all.status().to_string();
     ASSERT_TRUE(paths.ok()) << cls << ": " << paths.status().to_string();
     ASSERT_EQ(paths->size(), all->size()) << cls;
     EXPECT_GT(paths->size(), 0U) << cls;
     for (std::size_t i = 0; i < all->size(); ++i)
       EXPECT_EQ((*paths)[i].to_string(), (*all)[i].path().to_string()) << cls << " #" << i;
+    // One path at a time (decision 0147): the same, and one call on the host's clock.
+    std::vector<std::string> each;
+    const auto st = host->each_instance_name(
+        ns, cls, [&](const cim::ObjectPath& p) { each.push_back(p.to_string()); });
+    EXPECT_EQ(host->control().now_ms() - t1, t1 - t0) << cls;
+    EXPECT_GT(t1 - t0, 0) << cls;
+    ASSERT_TRUE(st.ok()) << cls << ": " << st.to_string();
+    ASSERT_EQ(each.size(), paths->size()) << cls;
+    for (std::size_t i = 0; i < each.size(); ++i)
+      EXPECT_EQ(each[i], (*paths)[i].to_string()) << cls << " #" << i;
   }
   EXPECT_EQ(host->enumerate_instance_names(names::kNamespace, "Msvm_Nope").status().kind(),
             StatusKind::kInvalidClass);
   EXPECT_EQ(host->enumerate_instance_names("root\\default", names::kComputerSystem).status().kind(),
+            StatusKind::kInvalidNamespace);
+  const auto none = [](const cim::ObjectPath&) { ADD_FAILURE() << "a path of nothing"; };
+  EXPECT_EQ(host->each_instance_name(names::kNamespace, "Msvm_Nope", none).kind(),
+            StatusKind::kInvalidClass);
+  EXPECT_EQ(host->each_instance_name("root\\default", names::kComputerSystem, none).kind(),
             StatusKind::kInvalidNamespace);
 }
 

@@ -53,6 +53,12 @@ class CountingProvider final : public cim::Provider {
     counts_->count(target_, "Enumerate names " + std::string(class_name));
     return inner_->enumerate_instance_names(name_space, class_name);
   }
+  cim::Status each_instance_name(std::string_view name_space, std::string_view class_name,
+                                 const std::function<void(const cim::ObjectPath&)>& f) override {
+    ++counts_->enumerate;
+    counts_->count(target_, "Enumerate names " + std::string(class_name));
+    return inner_->each_instance_name(name_space, class_name, f);
+  }
   cim::Result<std::vector<cim::Instance>> associators(
       const cim::ObjectPath& object, const cim::AssociatorsFilter& filter) override {
     ++counts_->associators;

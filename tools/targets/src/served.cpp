@@ -127,6 +127,13 @@ cim::Result<std::vector<cim::ObjectPath>> ServedFake::enumerate_instance_names(
   return t->provider->enumerate_instance_names(name_space, class_name);
 }
 
+cim::Status ServedFake::each_instance_name(std::string_view name_space, std::string_view class_name,
+                                           const std::function<void(const cim::ObjectPath&)>& f) {
+  auto t = current();
+  if (!t.ok()) return t.status();
+  return t->provider->each_instance_name(name_space, class_name, f);
+}
+
 cim::Result<std::vector<cim::Instance>> ServedFake::enumerate_instances_matching(
     std::string_view name_space, std::string_view class_name,
     const std::vector<PropertyEquals>& any_of) {

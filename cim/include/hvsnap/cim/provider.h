@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -107,6 +108,19 @@ class Provider {
     for (const auto& i : *all)
       out.push_back(i.path());
     return out;
+  }
+  // The same paths, each given to `f` in turn, without a list of them: a reader that keeps
+  // only what it takes from each (a large host's tens of thousands of snapshot collections,
+  // listed by id, decision 0147). The path is valid only during the call (a provider may write
+  // one path again for each). By default from enumerate_instance_names; a provider that can
+  // write its paths one at a time overrides it, and so does one that only passes calls on.
+  virtual Status each_instance_name(std::string_view name_space, std::string_view class_name,
+                                    const std::function<void(const ObjectPath&)>& f) {
+    auto all = enumerate_instance_names(name_space, class_name);
+    if (!all.ok()) return all.status();
+    for (const auto& path : *all)
+      f(path);
+    return {};
   }
   // A WQL SELECT whose WHERE names objects by their properties' values, `(p = 'v' AND …) OR
   // (…)` (the batched Gets of decision 0083): instances of enumerate_instances among which are

@@ -47,6 +47,8 @@ class Host final : public cim::Provider {
   // The same paths as enumerate_instances' instances, none made (decision 0134).
   cim::Result<std::vector<cim::ObjectPath>> enumerate_instance_names(
       std::string_view name_space, std::string_view class_name) override;
+  cim::Status each_instance_name(std::string_view name_space, std::string_view class_name,
+                                 const std::function<void(const cim::ObjectPath&)>& f) override;
   // Each set resolved as a path, without listing the class (decision 0137).
   cim::Result<std::vector<cim::Instance>> enumerate_instances_matching(
       std::string_view name_space, std::string_view class_name,

@@ -77,6 +77,8 @@ class ServedFake final : public cim::Provider, public wsman::ControlHandler {
                                                               std::string_view class_name) override;
   cim::Result<std::vector<cim::ObjectPath>> enumerate_instance_names(
       std::string_view name_space, std::string_view class_name) override;
+  cim::Status each_instance_name(std::string_view name_space, std::string_view class_name,
+                                 const std::function<void(const cim::ObjectPath&)>& f) override;
   cim::Result<std::vector<cim::Instance>> enumerate_instances_matching(
       std::string_view name_space, std::string_view class_name,
       const std::vector<PropertyEquals>& any_of) override;
