@@ -112,8 +112,9 @@ class Provider {
   // The same paths, each given to `f` in turn, without a list of them: a reader that keeps
   // only what it takes from each (a large host's tens of thousands of snapshot collections,
   // listed by id, decision 0147). The path is valid only during the call (a provider may write
-  // one path again for each). By default from enumerate_instance_names; a provider that can
-  // write its paths one at a time overrides it, and so does one that only passes calls on.
+  // one path again for each), and `f` must not call the provider (the fake holds its lock while
+  // it lists). By default from enumerate_instance_names; a provider that can write its paths
+  // one at a time overrides it, and so does one that only passes calls on.
   virtual Status each_instance_name(std::string_view name_space, std::string_view class_name,
                                     const std::function<void(const ObjectPath&)>& f) {
     auto all = enumerate_instance_names(name_space, class_name);
