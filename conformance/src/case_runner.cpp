@@ -132,9 +132,7 @@ Called call_and_observe(Client& cl, const cim::PropertyList& in, const model::Sc
       !r.outcome.fault && (r.outcome.return_value == 0 ||
                            (r.outcome.trace && r.outcome.trace->final_state() &&
                             cim::JobState(*r.outcome.trace->final_state()).is_success()));
-  // A job gone (or never readable) before it was seen to end: its effects tell (decision 0006).
-  const bool undecided = !r.outcome.reported_success() && !r.outcome.reported_failure() &&
-                         r.outcome.trace && !r.outcome.trace->timed_out;
+  const bool undecided = r.outcome.undecided();
   std::optional<model::HostView> first;  // the first view an undecided call's result lagged in
   for (int i = 0; i <= cfg.visibility_retries; ++i) {
     r.after = cl.observe(scope);

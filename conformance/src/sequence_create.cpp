@@ -18,11 +18,8 @@ using cim::ObjectPath;
 using cim::Value;
 using model::id_of;
 
-// A job that vanished before anyone saw it end: only the host's effects can tell.
 bool undecided(const model::CallOutcome& o) {
-  return !o.fault && o.return_value == cim::ReturnCode::kJobStarted && o.trace &&
-         (!o.trace->final_state() || !cim::JobState(*o.trace->final_state()).is_terminal()) &&
-         !o.trace->timed_out;
+  return o.undecided();
 }
 
 bool succeeded(const model::CallOutcome& o) {

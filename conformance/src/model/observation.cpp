@@ -68,6 +68,10 @@ bool CallOutcome::reported_failure() const {
   return end && cim::JobState(*end).is_terminal() && !reported_success();
 }
 
+bool CallOutcome::undecided() const {
+  return !reported_success() && !reported_failure() && trace && !trace->timed_out;
+}
+
 ReadPlan plan_reads(const HostView& before, const CallOutcome& o, const HostView& after,
                     bool management) {
   ReadPlan plan;

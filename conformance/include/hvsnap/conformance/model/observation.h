@@ -68,6 +68,9 @@ struct CallOutcome {
   bool reported_success() const;
   // A fault, a return other than 0 and 4096, or a job that ended in a failure state.
   bool reported_failure() const;
+  // Neither: 4096 with a job that vanished, or was never readable, before it was seen to end
+  // (not one that ran out of time): only the host's effects can tell (decision 0006).
+  bool undecided() const;
 };
 
 // One read of the Job a synchronous success (0) also handed out (CS-INV-4).
