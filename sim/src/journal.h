@@ -1,6 +1,7 @@
 // Private: a record map with an undo journal, so that a pooled host goes back to its base in
 // O(what a case changed), not O(host) (decision 0075, the design of decision 0072).
-// Reads are as cheap as a plain hash map's (one lookup, no overlay); the only mutable access
+// Reads are as cheap as a plain hash map's (one lookup in a flat index, no overlay; decision
+// 0148); the only mutable access
 // (`edit`, `upsert`, `emplace`, `erase`) journals the record's value before the first change to
 // it in a case (or its absence, for a key the case adds). Rolling back replays the journal
 // backwards, so the oldest entry of a key — its value when the case began — is restored last,
@@ -15,10 +16,10 @@
 #include <new>
 #include <optional>
 #include <type_traits>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "guid_node_map.h"
 #include "hvsnap/sim/guid.h"
 #include "invariant.h"
 
@@ -130,7 +131,7 @@ class Journaled {
     T rec;
     std::uint32_t epoch = 0;  // the case whose journal holds this record's value before it
   };
-  using Map = std::pmr::unordered_map<Guid, Slot, GuidHash>;
+  using Map = GuidNodeMap<Slot>;
 
  public:
   Journaled() = default;
@@ -159,8 +160,8 @@ class Journaled {
   bool empty() const { return map_.empty(); }
   std::size_t count(const Guid& id) const { return map_.count(id); }
   const T* find(const Guid& id) const {
-    auto it = map_.find(id);
-    return it == map_.end() ? nullptr : &it->second.rec;
+    const auto* node = map_.get(id);
+    return node == nullptr ? nullptr : &node->second.rec;
   }
 
   // Each (id, record) in ascending id order, the order of every listing (decision 0075),
@@ -176,17 +177,17 @@ class Journaled {
 
   // Mutable access to an existing record (nullptr when absent), journaled once per case.
   T* edit(const Guid& id) {
-    auto it = map_.find(id);
-    if (it == map_.end()) return nullptr;
-    note(it->first, it->second);
-    return &it->second.rec;
+    auto* node = map_.get(id);
+    if (node == nullptr) return nullptr;
+    note(node->first, node->second);
+    return &node->second.rec;
   }
   // The record, added default-constructed when absent.
   T& upsert(const Guid& id) {
-    auto it = map_.find(id);
-    if (it == map_.end()) return add(id);  // made in the map's node
-    note(it->first, it->second);
-    return it->second.rec;
+    auto* node = map_.get(id);
+    if (node == nullptr) return add(id);  // made in the map's node
+    note(node->first, node->second);
+    return node->second.rec;
   }
   // Adds a record the map does not hold (asserted). Taken by reference and moved once, into
   // the map's node (decision 0123).
@@ -223,21 +224,13 @@ class Journaled {
   // Between these, up to n records added (a load's, not journaled) take their nodes from one
   // block and the map has room for them without rehashing.
   void begin_load(std::size_t n) {
-    if (map_.empty()) {
-      // Nothing lives in the earlier loads' blocks but the bucket array: freed (into its
-      // block, or to the heap) with a map swapped in for it, then the blocks go.
-      {
-        Map fresh(&blocks_);
-        map_.swap(fresh);
-      }
-      blocks_.release();
-    }
-    // A node: the next pointer, the key and slot, the cached hash; the bucket array: a pointer
-    // a bucket, about one bucket a record. Rounded up generously: what does not fit goes to
-    // the heap.
-    constexpr std::size_t kNode =
-        (sizeof(typename Map::value_type) + 2 * sizeof(void*) + 15) / 16 * 16;
-    blocks_.start(n * (kNode + 2 * sizeof(void*)) + 256);
+    // Nothing lives in the earlier loads' blocks once the map is empty (its index is on the
+    // heap): the blocks go.
+    if (map_.empty()) blocks_.release();
+    // A node is the key and the slot; rounded up to an alignment generously (what does not fit
+    // goes to the heap).
+    constexpr std::size_t kNode = (sizeof(typename Map::value_type) + 15) / 16 * 16;
+    blocks_.start(n * kNode + 256);
     map_.reserve(n);
   }
   void end_load() { blocks_.stop(); }
@@ -345,7 +338,7 @@ class Journaled {
     added_.erase(std::unique(added_.begin(), added_.end()), added_.end());
     const auto sorted = static_cast<std::ptrdiff_t>(order_.size());
     for (const Guid& id : added_) {
-      if (const auto it = map_.find(id); it != map_.end()) order_.push_back(Listed{id, &*it});
+      if (const auto* node = map_.get(id)) order_.push_back(Listed{id, node});
     }
     added_.clear();
     std::inplace_merge(order_.begin(), order_.begin() + sorted, order_.end(),

@@ -18,6 +18,21 @@
 
 namespace hvsnap::sim {
 
+// The size of a power-of-two table at most half full with `n` entries (at least 16 slots), and
+// the shift that takes a 64-bit hash's top bits to a slot: GuidTable's and GuidNodeMap's.
+struct HalfFullSize {
+  std::size_t slots = 16;
+  int shift = 60;
+};
+inline HalfFullSize half_full_size(std::size_t n) {
+  HalfFullSize t;
+  while (t.slots < 2 * n) {
+    t.slots *= 2;
+    --t.shift;
+  }
+  return t;
+}
+
 template <class V>
 class GuidTable {
  public:
@@ -70,15 +85,10 @@ class GuidTable {
   }
   // A table of at least 16 slots and 2n, the entries moved in.
   void rebuild(std::size_t n) {
-    std::size_t size = 16;
-    int bits = 4;
-    while (size < 2 * n) {
-      size *= 2;
-      ++bits;
-    }
-    std::vector<Slot> old(size);
+    const HalfFullSize t = half_full_size(n);
+    std::vector<Slot> old(t.slots);
     old.swap(slots_);
-    shift_ = 64 - bits;
+    shift_ = t.shift;
     count_ = 0;
     for (const Slot& s : old) {
       if (!s.first.is_nil()) insert(s.first, s.second);
