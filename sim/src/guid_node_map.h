@@ -97,6 +97,17 @@ class GuidNodeMap {
     return e == nullptr ? end() : const_iterator(e, index_.data() + index_.size());
   }
 
+  // The index's hash of an id (public for the tests): the high half multiplied, the low half
+  // added in, and the whole multiplied again. The slot is the product's top bits, which depend
+  // on every bit of both halves (ids that differ only in a counter's low bits spread); the
+  // first multiplication keeps ids whose halves are alike (11111111-1111-1111-1111-
+  // 111111111111, 22222222-…) from sharing a hash, as they would with the halves only xor'ed.
+  // The whole 64 bits are kept beside the node to skip most key compares.
+  static std::uint64_t hash_of(const Guid& id) {
+    return ((id.hi * kMultiplier) ^ id.lo) * kMultiplier;
+  }
+  static constexpr std::uint64_t kMultiplier = 0x9E3779B97F4A7C15ULL;
+
   // The entry of `id`, or null: find() without an iterator (the journal's reads).
   value_type* get(const Guid& id) {
     Entry* e = find_slot(id, hash_of(id));
@@ -135,7 +146,9 @@ class GuidNodeMap {
     return 1;
   }
 
-  // Room for `n` entries without growing the index.
+  // Room for `n` entries without growing the index. The index never shrinks (an erase or a
+  // clear keeps its size, as std::unordered_map keeps its buckets): swap an empty map in to
+  // give it back.
   void reserve(std::size_t n) {
     if (2 * n > index_.size()) rebuild(n);
   }
@@ -155,12 +168,6 @@ class GuidNodeMap {
   }
 
  private:
-  static std::uint64_t hash_of(const Guid& id) {
-    // The two halves folded and multiplied once: the product's top bits, the slot, depend on
-    // every bit of both (ids that differ only in a counter's low bits spread). The whole 64
-    // bits are kept beside the node to skip most key compares.
-    return (id.hi ^ id.lo) * 0x9E3779B97F4A7C15ULL;
-  }
   std::size_t mask() const { return index_.size() - 1; }
 
   Entry* find_slot(const Guid& id, std::uint64_t h) {

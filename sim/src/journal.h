@@ -224,9 +224,15 @@ class Journaled {
   // Between these, up to n records added (a load's, not journaled) take their nodes from one
   // block and the map has room for them without rehashing.
   void begin_load(std::size_t n) {
-    // Nothing lives in the earlier loads' blocks once the map is empty (its index is on the
-    // heap): the blocks go.
-    if (map_.empty()) blocks_.release();
+    if (map_.empty()) {
+      // An index sized for this load, not kept from a larger one (a host of 100,000 snapshots
+      // loaded again with four), and the earlier loads' blocks go: nothing lives in them.
+      {
+        Map fresh(&blocks_);
+        map_.swap(fresh);
+      }
+      blocks_.release();
+    }
     // A node is the key and the slot; rounded up to an alignment generously (what does not fit
     // goes to the heap).
     constexpr std::size_t kNode = (sizeof(typename Map::value_type) + 15) / 16 * 16;

@@ -8,6 +8,8 @@
 
 #include <map>
 #include <memory_resource>
+#include <new>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -17,13 +19,17 @@
 namespace hvsnap::sim {
 namespace {
 
-// Counts what is allocated and given back through it.
+// Counts what is allocated and given back through it; refuses the allocation numbered
+// `fail_at` (counting from 1), if set.
 class CountingResource final : public std::pmr::memory_resource {
  public:
   long live = 0;
+  long made = 0;
+  long fail_at = 0;
 
  private:
   void* do_allocate(std::size_t bytes, std::size_t align) override {
+    if (++made == fail_at) throw std::bad_alloc();
     ++live;
     return std::pmr::new_delete_resource()->allocate(bytes, align);
   }
@@ -40,18 +46,54 @@ Guid key(int k) {
   return Guid::from_name("node-map", std::to_string(k));
 }
 
+// An id other than `g` with the same 64-bit hash in the index (`d` != 0): the key compare after
+// a matching hash is what tells them apart.
+Guid same_hash_as(const Guid& g, std::uint64_t d) {
+  constexpr std::uint64_t m = GuidNodeMap<int>::kMultiplier;
+  Guid other;
+  other.hi = g.hi ^ d;
+  other.lo = g.lo ^ (g.hi * m) ^ (other.hi * m);
+  return other;
+}
+
+// The pool of keys a run draws from: `n` ids, every other one with the same hash as the one
+// before it.
+std::vector<Guid> key_pool(int n) {
+  std::vector<Guid> pool;
+  for (int i = 0; i < n; ++i)
+    pool.push_back(i % 2 == 1 ? same_hash_as(pool.back(), static_cast<std::uint64_t>(i)) : key(i));
+  return pool;
+}
+
+TEST(GuidNodeMap, ThePoolsPairsShareAHash) {
+  const auto pool = key_pool(40);
+  for (std::size_t i = 1; i < pool.size(); i += 2) {
+    EXPECT_NE(pool[i], pool[i - 1]);
+    EXPECT_EQ(GuidNodeMap<int>::hash_of(pool[i]), GuidNodeMap<int>::hash_of(pool[i - 1]));
+  }
+  // Ids whose halves are alike do not share one.
+  Guid a;
+  a.hi = a.lo = 0x1111111111111111ULL;
+  Guid b;
+  b.hi = b.lo = 0x2222222222222222ULL;
+  EXPECT_NE(GuidNodeMap<int>::hash_of(a), GuidNodeMap<int>::hash_of(b));
+}
+
 // Every entry of `map` is the model's, and the other way round.
 void expect_same(const GuidNodeMap<std::string>& map,
                  const std::unordered_map<Guid, std::string, GuidHash>& model) {
   RC_ASSERT(map.size() == model.size());
   std::size_t walked = 0;
+  std::set<Guid> distinct;
   for (const auto& [id, value] : map) {
     ++walked;
+    distinct.insert(id);
     const auto it = model.find(id);
     RC_ASSERT(it != model.end());
     RC_ASSERT(it->second == value);
   }
   RC_ASSERT(walked == model.size());
+  RC_ASSERT(distinct.size() == model.size());  // each entry once
   for (const auto& [id, value] : model) {
     const auto it = map.find(id);
     RC_ASSERT(it != map.end());
@@ -68,10 +110,11 @@ RC_GTEST_PROP(GuidNodeMap, BehavesAsAnUnorderedMapAndKeepsItsNodes, ()) {
     std::map<Guid, const std::pair<const Guid, std::string>*> where;  // each key's node
     // Few keys, so that runs collide, grow and shift; sometimes many, so that the index grows.
     const int keys = *rc::gen::element(8, 40, 300);
+    const auto pool = key_pool(keys);
     const int steps = *rc::gen::inRange(1, 400);
     for (int step = 0; step < steps; ++step) {
       const int op = *rc::gen::inRange(0, 8);
-      const Guid id = key(*rc::gen::inRange(0, keys));
+      const Guid id = pool[static_cast<std::size_t>(*rc::gen::inRange(0, keys))];
       const std::string value = std::to_string(step);
       switch (op) {
         case 0:
@@ -123,11 +166,55 @@ RC_GTEST_PROP(GuidNodeMap, BehavesAsAnUnorderedMapAndKeepsItsNodes, ()) {
         RC_ASSERT(it != map.end());
         RC_ASSERT(&*it == node);
       }
+      if (step % 16 == 0) expect_same(map, model);
     }
     expect_same(map, model);
     RC_ASSERT(nodes.live == static_cast<long>(model.size()));
   }
   RC_ASSERT(nodes.live == 0L);  // the map's end gave back every node
+}
+
+// A node that cannot be made leaves the map as it was.
+RC_GTEST_PROP(GuidNodeMap, AFailedInsertChangesNothing, ()) {
+  CountingResource nodes;
+  nodes.fail_at = *rc::gen::inRange(1, 60);
+  GuidNodeMap<std::string> map(&nodes);
+  std::unordered_map<Guid, std::string, GuidHash> model;
+  bool failed = false;
+  for (const Guid& id : key_pool(50)) {
+    try {
+      map.try_emplace(id, "v");
+      model.try_emplace(id, "v");
+    } catch (const std::bad_alloc&) {
+      failed = true;
+      RC_ASSERT(map.count(id) == 0U);
+    }
+  }
+  RC_ASSERT(failed == (nodes.fail_at <= 50));
+  expect_same(map, model);
+  RC_ASSERT(nodes.live == static_cast<long>(model.size()));
+}
+
+// A probe run that crosses the end of the index: the entries whose home is the last slot of a
+// 16-slot index wrap to its start, and erasing the first shifts the others back across the end.
+TEST(GuidNodeMap, ARunThatWrapsAroundTheEndShiftsBackAcrossIt) {
+  std::vector<Guid> last_slot;
+  for (int i = 0; last_slot.size() < 4; ++i) {
+    const Guid g = key(i);
+    if ((GuidNodeMap<int>::hash_of(g) >> 60) == 15) last_slot.push_back(g);
+  }
+  GuidNodeMap<int> map;  // 16 slots up to 8 entries
+  for (int i = 0; i < 4; ++i)
+    map.try_emplace(last_slot[static_cast<std::size_t>(i)], i);
+  for (int first = 0; first < 3; ++first) {
+    EXPECT_EQ(map.erase(last_slot[static_cast<std::size_t>(first)]), 1U);
+    for (int i = first + 1; i < 4; ++i) {
+      const auto it = map.find(last_slot[static_cast<std::size_t>(i)]);
+      ASSERT_NE(it, map.end()) << "entry " << i << " lost after erasing " << first;
+      EXPECT_EQ(it->second, i);
+    }
+  }
+  EXPECT_EQ(map.size(), 1U);
 }
 
 TEST(GuidNodeMap, IteratesInTheSameOrderForTheSameChanges) {
