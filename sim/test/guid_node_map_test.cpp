@@ -49,10 +49,10 @@ Guid key(int k) {
 // An id other than `g` with the same 64-bit hash in the index (`d` != 0): the key compare after
 // a matching hash is what tells them apart.
 Guid same_hash_as(const Guid& g, std::uint64_t d) {
-  constexpr std::uint64_t m = GuidNodeMap<int>::kMultiplier;
+  constexpr std::uint64_t kM = GuidNodeMap<int>::kMultiplier;
   Guid other;
   other.hi = g.hi ^ d;
-  other.lo = g.lo ^ (g.hi * m) ^ (other.hi * m);
+  other.lo = g.lo ^ (g.hi * kM) ^ (other.hi * kM);
   return other;
 }
 
