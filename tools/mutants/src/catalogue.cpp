@@ -171,6 +171,10 @@ const std::vector<Entry>& entries() {
       {{"single-job-slot", "CS-INV-9", "atomicity",
         "a new CreateSnapshot job makes every ended job vanish, other groups' included"},
        make_single_job_slot},
+      {{"vanishes-leaving-a-brief-partial", "CS-INV-2", "result",
+        "a completed CreateSnapshot job vanishes unseen with its collection and all checkpoints "
+        "but one, which goes a few views later"},
+       make_vanishes_leaving_a_brief_partial},
       {{"job-refusal-reserved-code", "CS-SEQ-7", "job",
         "jobs are not cancellable and refuse RequestStateChange with 5000 (DMTF-reserved)"},
        make_job_refusal_reserved_code},

@@ -30,6 +30,7 @@ ProviderPtr make_job_refusal_reserved_code(HostPtr host);
 
 // result.cpp
 ProviderPtr make_skips_a_member(HostPtr host);
+ProviderPtr make_vanishes_leaving_a_brief_partial(HostPtr host);
 ProviderPtr make_no_result_collection(HostPtr host);
 ProviderPtr make_wrong_virtual_system_type(HostPtr host);
 ProviderPtr make_broken_parent_chain(HostPtr host);

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "families.h"
 #include "helpers.h"
@@ -156,6 +159,73 @@ class CollectionListsCheckpointTwice final : public Mutant {
   }
 };
 
+// CS-INV-2: a CreateSnapshot job that completes is removed at once (the client never sees it
+// end, as a host with TimeBeforeRemoval 0 may do), and with it its snapshot collection and every
+// checkpoint but the first member's; that one stays for a while (about three views of a group),
+// then goes too. The call is judged by its effects (decision 0006): a new checkpoint without a
+// collection, shown only while the client waits for a result that may lag (decision 0146),
+// which ends when the checkpoint goes; the view that showed it is the one judged.
+class VanishesLeavingABriefPartial final : public Mutant {
+ public:
+  using Mutant::Mutant;
+
+ protected:
+  bool edits() const override { return true; }
+  bool edit(sim::HostState& s) override {
+    ++edits_;  // two a provider call (before and after it)
+    bool changed = false;
+    for (std::size_t j = 0; j < s.jobs.size();) {
+      const sim::Job& job = s.jobs[j];
+      const auto made = std::find_if(
+          s.snapshot_collections.begin(), s.snapshot_collections.end(),
+          [&](const sim::SnapshotCollection& c) { return c.created_by_job == job.id; });
+      if (job.kind != sim::JobKind::kCreateSnapshot || job.state != 7 ||
+          made == s.snapshot_collections.end()) {
+        ++j;
+        continue;
+      }
+      gone_.insert(cim::to_lower(job.id.to_string()));
+      const std::vector<sim::Guid> members = made->members;
+      const sim::Guid collection = made->id;
+      s.jobs.erase(s.jobs.begin() + static_cast<std::ptrdiff_t>(j));
+      for (auto& g : s.groups)
+        std::erase(g.snapshot_collections, collection);
+      s.snapshot_collections.erase(made);
+      for (std::size_t m = 1; m < members.size(); ++m)
+        unmake_snapshot(s, members[m]);
+      if (!members.empty()) {
+        if (auto sn = std::find_if(s.snapshots.begin(), s.snapshots.end(),
+                                   [&](const sim::Snapshot& x) { return x.id == members[0]; });
+            sn != s.snapshots.end()) {
+          sn->collection = sim::Guid();
+        }
+        left_.emplace_back(members[0], edits_ + kLagEdits);
+      }
+      changed = true;
+    }
+    for (auto it = left_.begin(); it != left_.end();) {
+      if (it->second > edits_) {
+        ++it;
+        continue;
+      }
+      unmake_snapshot(s, it->first);
+      it = left_.erase(it);
+      changed = true;
+    }
+    return changed;
+  }
+  // The Get that saw the job end, answered before the edit after it took the job away.
+  bool rewrite(cim::Instance& i, const ReadContext&) override {
+    return !is_class(i, names::kJob) || !gone_.count(cim::to_lower(i.get_string("InstanceID")));
+  }
+
+ private:
+  static constexpr std::uint64_t kLagEdits = 60;  // 30 provider calls
+  std::uint64_t edits_ = 0;
+  std::set<std::string> gone_;                             // the removed jobs' ids, lower-case
+  std::vector<std::pair<sim::Guid, std::uint64_t>> left_;  // a leftover, and the edit it goes at
+};
+
 }  // namespace
 
 ProviderPtr make_skips_a_member(HostPtr host) {
@@ -184,6 +254,10 @@ ProviderPtr make_s_not_linked_to_group(HostPtr host) {
 
 ProviderPtr make_collection_lists_checkpoint_twice(HostPtr host) {
   return std::make_shared<CollectionListsCheckpointTwice>(std::move(host));
+}
+
+ProviderPtr make_vanishes_leaving_a_brief_partial(HostPtr host) {
+  return std::make_shared<VanishesLeavingABriefPartial>(std::move(host));
 }
 
 }  // namespace hvsnap::tools::mutants
