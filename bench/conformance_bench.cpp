@@ -8,6 +8,13 @@
 //                          runs (capability probes, the exhaustive matrix, the settings sweep,
 //                          1,000 sequences, 10 concurrent rounds), N cases at a time (decision
 //                          0074); wall time, one iteration per N
+//   BM_CertifyHost/...     what `hvsnap certify [--target sim:FILE]` runs by default (the
+//                          exhaustive matrix, the settings sweep, 100 sequences, 10 concurrent
+//                          rounds, all cores), the target made from its fixture each time: the
+//                          built-in host, and 10,000 VMs with 100,000 snapshots read from a JSON
+//                          dump (make_host 2500 10 --json, written once to the temporary
+//                          directory); wall time. Goal: the large within 2x of the built-in
+//                          (decision 0148)
 //   BM_HostCollections/... what a sequence's end check reads of the whole host (CS-INV-9):
 //                          every snapshot collection by id (list_host_collections), on a
 //                          one-group host and on 10,000 VMs with 25,000 collections
@@ -15,6 +22,11 @@
 // Run: cmake --workflow --preset release && ./build/release/bench/conformance_bench
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
 #include <vector>
 
 #include "hosts.h"
@@ -24,6 +36,7 @@
 #include "hvsnap/conformance/id_list.h"
 #include "hvsnap/conformance/runner.h"
 #include "hvsnap/conformance/sequences.h"
+#include "hvsnap/fixtures/host_yaml.h"
 #include "hvsnap/sim/host.h"
 #include "hvsnap/tools/targets.h"
 
@@ -119,6 +132,52 @@ BENCHMARK(BM_Certify)
     ->Arg(2)
     ->Unit(benchmark::kSecond)
     ->Iterations(1)
+    ->Repetitions(3)
+    ->UseRealTime();
+
+void BM_CertifyHost(benchmark::State& state, int groups, int collections_per_group) {
+  std::string uri = "sim:";
+  if (groups > 0) {
+    const auto file = std::filesystem::temp_directory_path() /
+                      ("hvsnap-bench-host-" + std::to_string(groups) + "-" +
+                       std::to_string(collections_per_group) + ".json");
+    static std::set<std::filesystem::path> written;  // once a run: the dump takes seconds
+    if (written.insert(file).second) {
+      std::ofstream(file, std::ios::binary | std::ios::trunc)
+          << fixtures::dump_host_json(bench::make_state(groups, collections_per_group));
+    }
+    uri += file.string();
+  }
+  const int jobs = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  // Each run's target is freed after the timing, as the command's process ends without freeing
+  // (decision 0129), and the next run allocates afresh, as a new process would.
+  std::vector<tools::TargetSpec> done;
+  for (auto _ : state) {
+    tools::TargetOptions t;
+    t.seed = 20261124;
+    auto spec = tools::make_target(uri, t);  // the fixture's load is part of the run
+    if (!spec.ok()) {
+      state.SkipWithError(spec.status().to_string().c_str());
+      return;
+    }
+    RunOptions o;  // hvsnap certify's defaults
+    o.seed = 20261124;
+    o.jobs = jobs;
+    const RunResult r = run_suite(spec->factory, {spec->uri, spec->identity, spec->caps}, o);
+    if (!r.certified) state.SkipWithError("the fake was not certified");
+    state.counters["cases"] = r.counts.cases;
+    state.counters["sequences"] = r.counts.sequences;
+    done.push_back(std::move(spec).value());
+  }
+}  // `done` is freed here, after the timed loop
+BENCHMARK_CAPTURE(BM_CertifyHost, builtin, 0, 0)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->Repetitions(3)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_CertifyHost, large_10000vm_100000snapshots, 2500, 10)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
     ->Repetitions(3)
     ->UseRealTime();
 
