@@ -1,11 +1,10 @@
 // Private: a record map with an undo journal, so that a pooled host goes back to its base in
 // O(what a case changed), not O(host) (decision 0075, the design of decision 0072).
-// Reads are as cheap as a plain hash map's (one lookup in a flat index, no overlay; decision
-// 0148); the only mutable access
-// (`edit`, `upsert`, `emplace`, `erase`) journals the record's value before the first change to
-// it in a case (or its absence, for a key the case adds). Rolling back replays the journal
-// backwards, so the oldest entry of a key — its value when the case began — is restored last,
-// which also restores a key erased and re-created in one case.
+// Reads are as cheap as a plain hash map's (one lookup in a flat index, decision 0148; no
+// overlay); the only mutable access (`edit`, `upsert`, `emplace`, `erase`) journals the record's
+// value before the first change to it in a case (or its absence, for a key the case adds).
+// Rolling back replays the journal backwards, so the oldest entry of a key — its value when the
+// case began — is restored last, which also restores a key erased and re-created in one case.
 #pragma once
 
 #include <algorithm>
