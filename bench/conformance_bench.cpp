@@ -22,6 +22,7 @@
 // Run: cmake --workflow --preset release && ./build/release/bench/conformance_bench
 #include <benchmark/benchmark.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -135,18 +136,47 @@ BENCHMARK(BM_Certify)
     ->Repetitions(3)
     ->UseRealTime();
 
+// The large host as `make_host GROUPS COLLECTIONS --json` writes it (the default clock of 100 ms
+// a provider call, which make_state turns off for the fake's own benchmarks), once a process, in
+// a file of this process's own; the files go when the process ends.
+class HostFiles {
+ public:
+  ~HostFiles() {
+    for (const auto& f : files_) {
+      std::error_code ec;
+      std::filesystem::remove(f, ec);
+    }
+  }
+  // The file's path, or empty when it could not be written.
+  std::string json(int groups, int collections_per_group) {
+    const auto file =
+        std::filesystem::temp_directory_path() /
+        ("hvsnap-bench-host-" + std::to_string(::getpid()) + "-" + std::to_string(groups) + "-" +
+         std::to_string(collections_per_group) + ".json");
+    if (files_.count(file) != 0) return file.string();
+    sim::HostState s = bench::make_state(groups, collections_per_group);
+    s.timing.auto_advance_ms = sim::Timing{}.auto_advance_ms;
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << fixtures::dump_host_json(s);
+    out.close();
+    files_.insert(file);
+    return out ? file.string() : std::string();
+  }
+
+ private:
+  std::set<std::filesystem::path> files_;
+};
+
 void BM_CertifyHost(benchmark::State& state, int groups, int collections_per_group) {
   std::string uri = "sim:";
   if (groups > 0) {
-    const auto file = std::filesystem::temp_directory_path() /
-                      ("hvsnap-bench-host-" + std::to_string(groups) + "-" +
-                       std::to_string(collections_per_group) + ".json");
-    static std::set<std::filesystem::path> written;  // once a run: the dump takes seconds
-    if (written.insert(file).second) {
-      std::ofstream(file, std::ios::binary | std::ios::trunc)
-          << fixtures::dump_host_json(bench::make_state(groups, collections_per_group));
+    static HostFiles files;
+    const std::string file = files.json(groups, collections_per_group);
+    if (file.empty()) {
+      state.SkipWithError("could not write the host fixture to the temporary directory");
+      return;
     }
-    uri += file.string();
+    uri += file;
   }
   const int jobs = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   // Each run's target is freed after the timing, as the command's process ends without freeing

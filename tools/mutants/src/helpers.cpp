@@ -68,6 +68,9 @@ void unmake_snapshot(sim::HostState& s, const sim::Guid& id) {
     std::erase(vm->snapshots, id);
     if (vm->most_current == id) vm->most_current = parent;
   }
+  // A job under way that took it as its VM's most-current would put it back when it rolls back.
+  for (auto& j : s.jobs)
+    std::replace(j.previous_most_current.begin(), j.previous_most_current.end(), id, parent);
   s.snapshots.erase(sn);
 }
 

@@ -45,7 +45,8 @@ std::uint32_t invalid_parameter_code(sim::Host& host);
 bool members_all_off(sim::Host& host, const cim::PropertyList& in);
 
 // Takes snapshot `id` out of the host as if it had never been made: out of its collection and
-// its VM, its children re-parented to its parent, the VM's most-current pointer moved back.
+// its VM, its children re-parented to its parent, the VM's most-current pointer moved back, and
+// so is the most-current a job under way would restore when it rolls back.
 void unmake_snapshot(sim::HostState& s, const sim::Guid& id);
 
 // Sees the answer of every CreateSnapshot that started a job (4096).

@@ -9,6 +9,7 @@
 
 #include "families.h"
 #include "helpers.h"
+#include "hvsnap/cim/codes.h"
 
 namespace hvsnap::tools::mutants {
 
@@ -159,12 +160,13 @@ class CollectionListsCheckpointTwice final : public Mutant {
   }
 };
 
-// CS-INV-2: a CreateSnapshot job that completes is removed at once (the client never sees it
-// end, as a host with TimeBeforeRemoval 0 may do), and with it its snapshot collection and every
-// checkpoint but the first member's; that one stays for a while (about three views of a group),
-// then goes too. The call is judged by its effects (decision 0006): a new checkpoint without a
-// collection, shown only while the client waits for a result that may lag (decision 0146),
-// which ends when the checkpoint goes; the view that showed it is the one judged.
+// CS-INV-2: a CreateSnapshot job that ends in success (Completed, 7, or with warnings) is removed
+// at once (the client never sees it end, as a host with TimeBeforeRemoval 0 may do), and with
+// it its snapshot collection and every checkpoint but the first member's; that one stays for 30
+// provider calls (about three views of a group), then goes too. The call is judged by its effects
+// (decision 0006): a new checkpoint without a collection, shown only while the client waits for a
+// result that may lag (decision 0146), which ends when the checkpoint goes; the view that showed it
+// is the one judged.
 class VanishesLeavingABriefPartial final : public Mutant {
  public:
   using Mutant::Mutant;
@@ -179,7 +181,7 @@ class VanishesLeavingABriefPartial final : public Mutant {
       const auto made = std::find_if(
           s.snapshot_collections.begin(), s.snapshot_collections.end(),
           [&](const sim::SnapshotCollection& c) { return c.created_by_job == job.id; });
-      if (job.kind != sim::JobKind::kCreateSnapshot || job.state != 7 ||
+      if (job.kind != sim::JobKind::kCreateSnapshot || !cim::JobState(job.state).is_success() ||
           made == s.snapshot_collections.end()) {
         ++j;
         continue;
