@@ -98,7 +98,7 @@ class GuidNodeMap {
   }
 
   // The index's hash of an id (public for the tests): the high half multiplied, the low half
-  // added in, and the whole multiplied again. The slot is the product's top bits, which depend
+  // xor'ed in, and the whole multiplied again. The slot is the product's top bits, which depend
   // on every bit of both halves (ids that differ only in a counter's low bits spread); the
   // first multiplication keeps ids whose halves are alike (11111111-1111-1111-1111-
   // 111111111111, 22222222-…) from sharing a hash, as they would with the halves only xor'ed.

@@ -29,7 +29,9 @@
 #include "hvsnap/conformance/parallel.h"
 #include "hvsnap/conformance/runner.h"
 #include "hvsnap/conformance/sequences.h"
+#include "hvsnap/sim/host.h"
 #include "hvsnap/tools/counting.h"
+#include "hvsnap/tools/mutants.h"
 #include "hvsnap/tools/targets.h"
 #include "legal_hosts.h"
 
@@ -843,6 +845,69 @@ TEST(SimConformance, AResultShownLateAfterItsJobVanishedIsWaitedFor) {
   EXPECT_GT(counts->hid, counts->lagged) << "collections not looked for while they lagged";
   EXPECT_EQ(r.counts.sequences, 3);
   EXPECT_EQ(r.counts.parallel_rounds, 2);
+}
+
+// The fake, and from its second CreateSnapshot on the mutant vanishes-leaving-a-brief-partial
+// around it (which leaves alone the jobs the host already holds): a sequence's set-up snapshot
+// is made on the plain fake, its first step's on the mutant.
+class MutantFromTheSecondCreate final : public cim::Provider {
+ public:
+  explicit MutantFromTheSecondCreate(std::shared_ptr<sim::Host> host) : host_(std::move(host)) {}
+  cim::Result<cim::Instance> get_instance(const cim::ObjectPath& p) override {
+    return now().get_instance(p);
+  }
+  cim::Result<std::vector<cim::Instance>> enumerate_instances(std::string_view n,
+                                                              std::string_view c) override {
+    return now().enumerate_instances(n, c);
+  }
+  cim::Result<std::vector<cim::Instance>> associators(const cim::ObjectPath& o,
+                                                      const cim::AssociatorsFilter& f) override {
+    return now().associators(o, f);
+  }
+  cim::Result<std::vector<cim::Instance>> references(const cim::ObjectPath& o,
+                                                     const cim::ReferencesFilter& f) override {
+    return now().references(o, f);
+  }
+  cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& o, std::string_view m,
+                                               const cim::PropertyList& in) override {
+    if (cim::iequals(m, cim::names::kCreateSnapshot) && ++creates_ == 2) {
+      auto wrapped = tools::mutants::wrap("vanishes-leaving-a-brief-partial", host_);
+      if (!wrapped.ok()) return wrapped.status();
+      mutant_ = std::move(wrapped).value();
+    }
+    return now().invoke_method(o, m, in);
+  }
+
+ private:
+  cim::Provider& now() { return mutant_ ? *mutant_ : *host_; }
+  std::shared_ptr<sim::Host> host_;
+  std::shared_ptr<cim::Provider> mutant_;
+  int creates_ = 0;
+};
+
+// Decision 0146 in a sequence's CreateSnapshot step: the step's job vanishes unseen, and one
+// member's checkpoint shows without a collection for 30 calls, then goes. The step keeps looking
+// while the result may lag, and when the checkpoint goes it judges the view that showed it: a
+// success with no collection (CS-INV-2). Judged on the last view instead, the step would see no
+// change at all and pass. (The catalogue's run of the same mutant fails every sequence at its
+// set-up, judged by the case runner's loop, so it does not reach this one.)
+TEST(SimConformance, ASequenceStepJudgesTheViewThatShowedAPartialResultThatWent) {
+  auto spec = sim_target();
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  auto target = spec->factory(seed());
+  ASSERT_TRUE(target.ok());
+  auto host = std::dynamic_pointer_cast<sim::Host>(target->provider);
+  ASSERT_NE(host, nullptr);
+  target->provider = std::make_shared<MutantFromTheSecondCreate>(host);
+  RunConfig cfg;
+  cfg.declarations = declarations_of(target->caps);
+  Step create;
+  create.kind = StepKind::kCreate;
+  const Target t = *target;
+  const SequenceReport r = run_sequence(
+      {create}, 1, [&](std::uint64_t) -> cim::Result<Target> { return t; }, cfg);
+  EXPECT_FALSE(r.not_tested) << r.not_tested_reason;
+  EXPECT_NE(r.failure.find("step 1 broke CS-INV-2"), std::string::npos) << r.failure;
 }
 
 // Cases at a time (RunOptions::jobs, decision 0074) only where the target declares
