@@ -339,6 +339,8 @@ class Forwarding : public cim::Provider {
 
  protected:
   cim::Provider& inner() { return *inner_; }
+  // From here on every call goes to `next`.
+  void forward_to(std::shared_ptr<cim::Provider> next) { inner_ = std::move(next); }
 
  private:
   std::shared_ptr<cim::Provider> inner_;
@@ -850,38 +852,22 @@ TEST(SimConformance, AResultShownLateAfterItsJobVanishedIsWaitedFor) {
 // The fake, and from its second CreateSnapshot on the mutant vanishes-leaving-a-brief-partial
 // around it (which leaves alone the jobs the host already holds): a sequence's set-up snapshot
 // is made on the plain fake, its first step's on the mutant.
-class MutantFromTheSecondCreate final : public cim::Provider {
+class MutantFromTheSecondCreate final : public Forwarding {
  public:
-  explicit MutantFromTheSecondCreate(std::shared_ptr<sim::Host> host) : host_(std::move(host)) {}
-  cim::Result<cim::Instance> get_instance(const cim::ObjectPath& p) override {
-    return now().get_instance(p);
-  }
-  cim::Result<std::vector<cim::Instance>> enumerate_instances(std::string_view n,
-                                                              std::string_view c) override {
-    return now().enumerate_instances(n, c);
-  }
-  cim::Result<std::vector<cim::Instance>> associators(const cim::ObjectPath& o,
-                                                      const cim::AssociatorsFilter& f) override {
-    return now().associators(o, f);
-  }
-  cim::Result<std::vector<cim::Instance>> references(const cim::ObjectPath& o,
-                                                     const cim::ReferencesFilter& f) override {
-    return now().references(o, f);
-  }
+  explicit MutantFromTheSecondCreate(std::shared_ptr<sim::Host> host)
+      : Forwarding(host), host_(std::move(host)) {}
   cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& o, std::string_view m,
                                                const cim::PropertyList& in) override {
     if (cim::iequals(m, cim::names::kCreateSnapshot) && ++creates_ == 2) {
       auto wrapped = tools::mutants::wrap("vanishes-leaving-a-brief-partial", host_);
       if (!wrapped.ok()) return wrapped.status();
-      mutant_ = std::move(wrapped).value();
+      forward_to(std::move(wrapped).value());
     }
-    return now().invoke_method(o, m, in);
+    return Forwarding::invoke_method(o, m, in);
   }
 
  private:
-  cim::Provider& now() { return mutant_ ? *mutant_ : *host_; }
   std::shared_ptr<sim::Host> host_;
-  std::shared_ptr<cim::Provider> mutant_;
   int creates_ = 0;
 };
 

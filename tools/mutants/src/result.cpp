@@ -183,11 +183,15 @@ class VanishesLeavingABriefPartial final : public Mutant {
     bool changed = false;
     for (std::size_t j = 0; j < s.jobs.size();) {
       const sim::Job& job = s.jobs[j];
-      const auto made = std::find_if(
-          s.snapshot_collections.begin(), s.snapshot_collections.end(),
-          [&](const sim::SnapshotCollection& c) { return c.created_by_job == job.id; });
-      if (job.kind != sim::JobKind::kCreateSnapshot || !cim::JobState(job.state).is_success() ||
-          made == s.snapshot_collections.end() || kept_.count(job.id) != 0) {
+      const bool candidate = job.kind == sim::JobKind::kCreateSnapshot &&
+                             cim::JobState(job.state).is_success() && kept_.count(job.id) == 0;
+      const auto made =
+          candidate ? std::find_if(s.snapshot_collections.begin(), s.snapshot_collections.end(),
+                                   [&](const sim::SnapshotCollection& c) {
+                                     return c.created_by_job == job.id;
+                                   })
+                    : s.snapshot_collections.end();
+      if (made == s.snapshot_collections.end()) {
         ++j;
         continue;
       }
