@@ -11,6 +11,10 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <optional>
+#include <thread>
+
+#include "hvsnap/cim/pages_ahead.h"
 
 namespace hvsnap::cim {
 
@@ -81,17 +85,28 @@ void FileBytesRelease::operator()(char* p) const {
 
 namespace {
 
-// At least this many bytes are mapped (their pages made by one call) instead of allocated
-// (one page fault each as the read fills them).
+// At least this many bytes are mapped (their pages made together) instead of allocated (one
+// page fault each as the read fills them).
 constexpr std::size_t kMapBytes = std::size_t{1} << 20;
 
-std::unique_ptr<char[], FileBytesRelease> allocate(std::size_t bytes) {
+// A buffer of `bytes`. A mapped one has its pages made on the second core while the reads fill
+// it (`ahead`, decision 0150), or, where no such thread starts, at once by the mapping.
+std::unique_ptr<char[], FileBytesRelease> allocate(std::size_t bytes,
+                                                   std::optional<PagesAhead>& ahead) {
+  ahead.reset();  // a previous buffer's thread, stopped before that buffer goes
   if (bytes >= kMapBytes) {
     const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
     const std::size_t mapped = (bytes + page - 1) / page * page;
+    const bool beside = bytes >= PagesAhead::kMinBytes && std::thread::hardware_concurrency() > 1;
     void* p = ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+                     MAP_PRIVATE | MAP_ANONYMOUS | (beside ? 0 : MAP_POPULATE), -1, 0);
     if (p != MAP_FAILED) {
+      if (beside) {
+        ahead.emplace(p, mapped);
+#ifdef MADV_POPULATE_WRITE
+        if (!ahead->started()) ::madvise(p, mapped, MADV_POPULATE_WRITE);  // as MAP_POPULATE
+#endif
+      }
       return std::unique_ptr<char[], FileBytesRelease>(static_cast<char*>(p),
                                                        FileBytesRelease{mapped});
     }
@@ -112,7 +127,8 @@ Result<FileBytes> read_file_bytes(const std::string& path, std::size_t max_bytes
   if (::fstat(*fd, &st) == 0 && st.st_size > 0) cap = static_cast<std::size_t>(st.st_size);
   cap = std::min(cap, max_bytes) + 1;
   FileBytes out;
-  out.data_ = allocate(cap + spare);
+  std::optional<PagesAhead> ahead;  // stopped before `out` goes (declared after it)
+  out.data_ = allocate(cap + spare, ahead);
   std::size_t got = 0;
   for (;;) {
     if (got == cap) {  // the file grew while being read
@@ -122,8 +138,11 @@ Result<FileBytes> read_file_bytes(const std::string& path, std::size_t max_bytes
             fmt::format("{} '{}' grew past {} while being read", what, path, size_text(max_bytes)));
       }
       const std::size_t bigger = std::min(max_bytes + 1, cap + std::max(cap, kReadBytes));
-      auto grown = allocate(bigger + spare);
+      std::optional<PagesAhead> grown_ahead;
+      auto grown = allocate(bigger + spare, grown_ahead);
       std::memcpy(grown.get(), out.data_.get(), got);
+      ahead.reset();  // before the buffer it makes pages in goes
+      ahead.swap(grown_ahead);
       out.data_ = std::move(grown);
       cap = bigger;
     }

@@ -44,14 +44,16 @@ TEST(ReadRegularFile, ReturnsTheExactBytesWithTheSpareAskedFor) {
 }
 
 // read_file_bytes: the same bytes, read into their buffer once, with `spare` zero bytes after
-// them; sizes on both sides of the size from which the buffer is a mapping (1 MiB).
+// them; sizes on both sides of the size from which the buffer is a mapping (1 MiB), and one
+// whose pages a second thread makes as the reads fill it (4 MiB and more, decision 0150).
 TEST(ReadRegularFile, FileBytesAreTheExactBytesWithZeroSpareAfterThem) {
-  for (const std::size_t size : {std::size_t{0}, std::size_t{4'095}, std::size_t{1'048'511},
-                                 std::size_t{1'048'576}, std::size_t{3'000'001}}) {
+  for (const std::size_t size :
+       {std::size_t{0}, std::size_t{4'095}, std::size_t{1'048'511}, std::size_t{1'048'576},
+        std::size_t{3'000'001}, std::size_t{9'000'001}}) {
     const std::string bytes = patterned(size);
     const fs::path p = write_file("hvsnap-file-bytes", bytes);
     for (const std::size_t spare : {std::size_t{0}, std::size_t{64}}) {
-      auto got = read_file_bytes(p.string(), std::size_t{4} * 1024 * 1024, "the fixture", spare);
+      auto got = read_file_bytes(p.string(), std::size_t{16} * 1024 * 1024, "the fixture", spare);
       ASSERT_TRUE(got.ok()) << got.status().to_string();
       EXPECT_EQ(got->view(), bytes) << size;
       ASSERT_EQ(got->spare(), spare) << size;
