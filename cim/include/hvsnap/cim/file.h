@@ -46,8 +46,9 @@ class FileBytes {
 };
 
 // read_regular_file's checks and errors, the bytes read once into their buffer and never
-// copied (a fixture of tens of MB, decision 0145): a large buffer is mapped with its pages
-// made at once rather than one fault a page.
+// copied (a fixture of tens of MB, decision 0145): a large buffer is mapped, its pages made on
+// a second core as the reads fill it (decision 0150) or else at once, rather than one fault a
+// page.
 Result<FileBytes> read_file_bytes(const std::string& path, std::size_t max_bytes,
                                   std::string_view what, std::size_t spare = 0);
 

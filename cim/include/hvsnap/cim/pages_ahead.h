@@ -14,13 +14,16 @@ class PagesAhead {
   // Below this (about a thousand pages) no thread is started: not measured smaller.
   static constexpr std::size_t kMinBytes = std::size_t{4} << 20;
 
+  // Whether the constructor would start a thread for `bytes`: at least kMinBytes, two cores
+  // or more, and a kernel that makes pages present on request (Linux 5.14 and later).
+  static bool would_start(std::size_t bytes);
+
   PagesAhead() = default;
   // Starts making the pages of [p, p + bytes) present, in order from p, on a thread of its own
   // (Linux's MADV_POPULATE_WRITE, a megabyte at a time). It never reads or writes the memory:
   // this thread may fill it meanwhile, and the two only decide which of them takes a page's
-  // fault. Nothing starts for fewer than kMinBytes, on one core, or when no thread can be
-  // had; the thread stops at the first call the kernel refuses (before Linux 5.14, or in
-  // memory that cannot be made present).
+  // fault. Nothing starts unless would_start(bytes), or when no thread can be had; the thread
+  // stops at the first call the kernel refuses (memory that cannot be made present).
   PagesAhead(void* p, std::size_t bytes);
   // Stops the thread (after the megabyte it is at) and joins it: the memory must stay mapped
   // until then. The pages it did not reach are left to the writer.
