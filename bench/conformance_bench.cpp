@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "hosts.h"
+#include "hvsnap/cim/cores.h"
 #include "hvsnap/conformance/case_runner.h"
 #include "hvsnap/conformance/cases.h"
 #include "hvsnap/conformance/classes.h"
@@ -178,7 +179,7 @@ void BM_CertifyHost(benchmark::State& state, int groups, int collections_per_gro
     }
     uri += file;
   }
-  const int jobs = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  const int jobs = static_cast<int>(cim::usable_cores());
   // Each run's target is freed after the timing, as the command's process ends without freeing
   // (decision 0129), and the next run allocates afresh, as a new process would.
   std::vector<tools::TargetSpec> done;

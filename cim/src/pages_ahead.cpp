@@ -1,5 +1,6 @@
 // PagesAhead (pages_ahead.h, decision 0150).
 #include "hvsnap/cim/pages_ahead.h"
+#include "hvsnap/cim/cores.h"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -13,7 +14,7 @@ bool PagesAhead::would_start(std::size_t bytes) {
 #ifdef MADV_POPULATE_WRITE
   // madvise(2): a call of length 0 succeeds exactly when the kernel knows the advice.
   static const bool kKernelKnows = ::madvise(nullptr, 0, MADV_POPULATE_WRITE) == 0;
-  return bytes >= kMinBytes && std::thread::hardware_concurrency() > 1 && kKernelKnows;
+  return bytes >= kMinBytes && usable_cores() > 1 && kKernelKnows;
 #else
   (void)bytes;
   return false;

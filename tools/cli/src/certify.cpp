@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "hvsnap/cim/cores.h"
 #include "hvsnap/conformance/estimate.h"
 #include "hvsnap/conformance/runner.h"
 #include "hvsnap/conformance/transcript.h"
@@ -110,7 +111,7 @@ cim::Result<std::pair<int, std::string>> cases_at_a_time(std::optional<int> aske
   if (asked) {
     jobs = *asked;
   } else if (spec.caps.concurrent_cases) {
-    jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    jobs = static_cast<int>(cim::usable_cores());
     if (hosts > 0) jobs = std::min(jobs, hosts);
   }
   if (hosts > 0 && jobs > hosts) {

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "hvsnap/cim/cores.h"
 #include "hvsnap/reports/fleet.h"
 #include "hvsnap/tools/version.h"
 
@@ -184,7 +185,7 @@ int certify_fleet(const CertifyOptions& o, Console& c) {
   // Targets at once; each target's run takes every core by default (decision 0074), so when
   // the fleet alone fills the cores each of its runs takes one case at a time.
   const int fleet_jobs = o.jobs.value_or(1);
-  if (fleet_jobs >= static_cast<int>(std::max(1u, std::thread::hardware_concurrency())))
+  if (fleet_jobs >= static_cast<int>(cim::usable_cores()))
     common.insert(common.end(), {"--jobs", "1"});
 
   c.out << fmt::format("hvsnap {} (commit {}): fleet certification\n", kVersion, kGitCommit);

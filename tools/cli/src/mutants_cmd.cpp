@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "hvsnap/cim/cores.h"
 #include "hvsnap/reports/bundle.h"
 #include "hvsnap/reports/kill_table.h"
 #include "hvsnap/tools/mutants.h"
@@ -126,8 +127,7 @@ int mutants_score(const MutantsOptions& o, Console& c) {
     if (o.via == "wsman") {
       // One client, this run: the clock follows its calls (decision 0031), as in process; a
       // host per core, so that the run's cases go on every core (decision 0122).
-      const std::uint32_t hosts =
-          std::clamp(std::thread::hardware_concurrency(), 1u, kMaxServedHosts);
+      const std::uint32_t hosts = std::clamp(cim::usable_cores(), 1u, kMaxServedHosts);
       auto fake = ServedFake::create(target, TargetOptions{}, ServedClock::kCalls, hosts);
       wsman::ServerOptions so;
       so.port = 0;

@@ -13,6 +13,7 @@
 #include <mutex>
 
 #include "commands.h"
+#include "hvsnap/cim/cores.h"
 #include "hvsnap/cim/file.h"
 #include "hvsnap/tools/served.h"
 #include "hvsnap/tools/version.h"
@@ -80,8 +81,8 @@ int serve(const ServeOptions& o, Console& c) {
     return usage(fmt::format("--hosts {}: expected 1 to {}", *o.hosts, kMaxServedHosts));
   if (o.hosts && *o.hosts > 1 && o.no_control)
     return usage("--hosts above 1 needs the control extension (a Reset makes each slot's host)");
-  const std::uint32_t hosts = o.hosts.value_or(
-      o.no_control ? 1u : std::clamp(std::thread::hardware_concurrency(), 1u, kMaxServedHosts));
+  const std::uint32_t hosts =
+      o.hosts.value_or(o.no_control ? 1u : std::clamp(cim::usable_cores(), 1u, kMaxServedHosts));
   auto fake = ServedFake::create(uri, topts, clock, hosts);
   if (!fake.ok()) return usage(fmt::format("{}: {}", uri, fake.status().message()));
 
