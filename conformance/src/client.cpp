@@ -185,7 +185,8 @@ cim::Status Client::expect_done(const cim::Result<MethodResult>& r, std::string_
     const JobTrace t = wait_job(*job->as_reference(), polling);
     const auto end = t.final_state();
     if (end && cim::JobState(*end).is_success()) return {};
-    return cim::failed(fmt::format("{}: its job ended {}", what, t.describe()));
+    return cim::failed(
+        fmt::format("{}: its job {}{}", what, t.resolved ? "went " : "", t.describe()));
   }
   return cim::failed(
       fmt::format("{}: returned {}", what, cim::ReturnCode(r->return_value).to_string()));

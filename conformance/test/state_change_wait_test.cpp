@@ -53,6 +53,7 @@ class SlowVms final : public test_support::GetsAndCallsOnly {
     const std::string id = model::id_of(p);
     if (p.class_name() == names::kJob) {
       job_reads_[id].push_back(clock_->now_ms());
+      if (jobs_lost_) return cim::not_found("no such job");
       const bool done = clock_->now_ms() >= ends_.at(id);
       return instance(p,
                       {{"JobState", Value::uint16(done ? 7 : 4)}, {"JobType", Value::uint16(3)}});
@@ -76,6 +77,7 @@ class SlowVms final : public test_support::GetsAndCallsOnly {
     return r;
   }
   std::map<std::string, std::vector<std::int64_t>> job_reads_;
+  bool jobs_lost_ = false;  // every job is gone before its first read
 
  private:
   std::shared_ptr<Clock> clock_;
@@ -124,6 +126,29 @@ TEST(StateChangeWait, AnEvenWaitReadsEveryJobAtOnce) {
   ASSERT_TRUE(cl.change_states({{vm("A"), 2}}).ok());
   EXPECT_EQ(run.host->job_reads_["J1"],
             (std::vector<std::int64_t>{0, 1000, 2000, 3000, 4000, 5000}));
+}
+
+// What an arrangement step says when its job could not be followed: the job's story once, with
+// no "ended" for a job that was never read (it said "its job ended job did not resolve").
+TEST(StateChangeWait, AJobThatCannotBeReadIsSaidSo) {
+  SlowHost run;
+  run.host->jobs_lost_ = true;
+  Client cl(Target{run.host, run.clock, {}}, ClientOptions{});
+  const cim::Status st = cl.change_state(vm("A"), 2);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("RequestStateChange: its job did not resolve (NotFound"),
+            std::string::npos)
+      << st.message();
+  EXPECT_EQ(st.message().find("job ended"), std::string::npos) << st.message();
+  EXPECT_EQ(st.message().find("job job"), std::string::npos) << st.message();
+
+  model::JobTrace t;
+  t.resolved = true;
+  t.samples = {{.state = 4}, {.state = 4}, {.state = 10}};
+  EXPECT_EQ(t.describe(), "4→10");
+  t.timed_out = true;
+  t.samples.pop_back();
+  EXPECT_EQ(t.describe(), "4→(no end)");
 }
 
 }  // namespace

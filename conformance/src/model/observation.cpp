@@ -14,7 +14,7 @@ std::optional<std::uint16_t> JobTrace::final_state() const {
 }
 
 std::string JobTrace::describe() const {
-  if (!resolved) return "job did not resolve (" + first_read_error + ")";
+  if (!resolved) return "did not resolve (" + first_read_error + ")";
   std::string out;
   std::optional<std::uint16_t> last;
   for (const auto& s : samples) {

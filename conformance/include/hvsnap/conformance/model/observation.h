@@ -49,7 +49,8 @@ struct JobTrace {
   bool readable_after_end = true;  // one more read after the terminal state succeeded
 
   std::optional<std::uint16_t> final_state() const;
-  std::string describe() const;  // "4→4→7" etc.
+  // "4→7", "4→(gone)", "4→(no end)", or "did not resolve (why)"; read after the word "job".
+  std::string describe() const;
 };
 
 // What a call returned, including the job's story.
