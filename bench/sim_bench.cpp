@@ -17,6 +17,8 @@
 //  (e) BM_CreateDestroy / BM_Apply: one cycle on a 4-VM group whose members already hold a
 //      history of 0 or 12,500 snapshots each; the cost must not grow with the history
 //      (DestroySnapshot and ApplySnapshot touch the members and their direct children only).
+//      BM_CreateDestroy destroys the collection just made, or (oldest_*) the oldest one (history
+//      1 or 12,500), as users delete old checkpoints (decision 0152).
 //  (f) BM_CaseHost / BM_CaseHostCycle: a certification case's host taken from the pool and
 //      given back (decision 0075), bare and after one full cycle; 4 VMs and 10,000 VMs with
 //      100,000 snapshots, the large within 2x of the small.
@@ -24,6 +26,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <deque>
 #include <fstream>
 #include <string>
 
@@ -303,10 +306,19 @@ cim::ObjectPath job_result(sim::Host& host, const cim::MethodResult& r) {
   return job;
 }
 
-void BM_CreateDestroy(benchmark::State& st, int history, sim::DestroyMode mode) {
+// Which collection an iteration destroys: the one it made, or the oldest (users delete their
+// old checkpoints to reclaim space; CS-SEQ-2 re-parents the oldest snapshot's one child, and the
+// VM's and the group's lists lose their first entry, decision 0152). Either way the members
+// keep `history` snapshots each.
+enum class Destroyed : std::uint8_t { kNewest, kOldest };
+
+void BM_CreateDestroy(benchmark::State& st, int history, sim::DestroyMode mode, Destroyed which) {
   sim::HostState state = make_state(1, history);
   tick_per_call(state);
   state.personality.destroy_snapshot = mode;
+  std::deque<cim::ObjectPath> oldest_first;
+  for (const auto& c : state.snapshot_collections)
+    oldest_first.push_back(collection_path(c.id));
   auto host = std::move(*sim::Host::create(std::move(state)));
   const cim::ObjectPath service{std::string(names::kNamespace),
                                 std::string(names::kCollectionSnapshotService)};
@@ -314,24 +326,39 @@ void BM_CreateDestroy(benchmark::State& st, int history, sim::DestroyMode mode) 
   bool ok = true;
   std::size_t reads = 0;
   for (auto _ : st) {
-    const cim::ObjectPath s = cycle(*host, service, g, reads);
+    oldest_first.push_back(cycle(*host, service, g, reads));
+    ok = ok && !oldest_first.back().empty();
     cim::PropertyList in;
-    in.push_back({"AffectedSnapshotCollection", cim::Value::reference(s)});
+    const bool newest = which == Destroyed::kNewest;
+    in.push_back({"AffectedSnapshotCollection",
+                  cim::Value::reference(newest ? oldest_first.back() : oldest_first.front())});
     auto r = host->invoke_method(service, "DestroySnapshot", in);
-    ok = ok && !s.empty() && r.ok() && r->return_value == 4096 && !job_result(*host, *r).empty();
+    ok = ok && r.ok() && r->return_value == 4096 && !job_result(*host, *r).empty();
+    if (newest) {
+      oldest_first.pop_back();
+    } else {
+      oldest_first.pop_front();
+    }
   }
   if (!ok) st.SkipWithError("a create or destroy did not complete");
 }
-BENCHMARK_CAPTURE(BM_CreateDestroy, history_0, 0, sim::DestroyMode::kReparent)
+BENCHMARK_CAPTURE(BM_CreateDestroy, history_0, 0, sim::DestroyMode::kReparent, Destroyed::kNewest)
     ->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_CreateDestroy, history_12500, 12500, sim::DestroyMode::kReparent)
+BENCHMARK_CAPTURE(BM_CreateDestroy, history_12500, 12500, sim::DestroyMode::kReparent,
+                  Destroyed::kNewest)
     ->Unit(benchmark::kMicrosecond);
 // destroy-snapshot: remove-dependents (M7): the subtree goes, the VM's list is not filtered.
 BENCHMARK_CAPTURE(BM_CreateDestroy, remove_dependents_history_0, 0,
-                  sim::DestroyMode::kRemoveDependents)
+                  sim::DestroyMode::kRemoveDependents, Destroyed::kNewest)
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_CreateDestroy, remove_dependents_history_12500, 12500,
-                  sim::DestroyMode::kRemoveDependents)
+                  sim::DestroyMode::kRemoveDependents, Destroyed::kNewest)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_CreateDestroy, oldest_history_1, 1, sim::DestroyMode::kReparent,
+                  Destroyed::kOldest)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_CreateDestroy, oldest_history_12500, 12500, sim::DestroyMode::kReparent,
+                  Destroyed::kOldest)
     ->Unit(benchmark::kMicrosecond);
 
 // Msvm_ParentChildSettingData from a snapshot to its children (Antecedent -> Dependent) and

@@ -413,7 +413,7 @@ void Host::Impl::rollback(Job& job) {
     Vm& vm = must_edit(vms, sn->vm);
     HVSNAP_ASSERT(vm.most_current == sid);  // created last, nothing applied since
     HVSNAP_ASSERT(!children.count(sid));    // so nothing hangs below it
-    erase_from_back(vm.snapshots, sid);
+    vm.snapshots.erase(sid);
     unlink_child(sn->parent, sid);
     vm.most_current = job.previous_most_current[i];
     snapshots.erase(sid);

@@ -26,7 +26,7 @@ void Host::Impl::destroy_snapshot_collection(const Guid& id) {
 void Host::Impl::forget_collection(const Guid& id) {
   const SnapshotCollection* c = collections.find(id);
   if (c == nullptr) return;
-  if (Group* g = groups.edit(c->group); g != nullptr) erase_from_back(g->snapshot_collections, id);
+  if (Group* g = groups.edit(c->group); g != nullptr) g->snapshot_collections.erase(id);
   collections.erase(id);
 }
 
@@ -49,7 +49,7 @@ void Host::Impl::remove_snapshot(const Guid& sid) {
   }
   if (vm.most_current == sid) vm.most_current = s.parent;
   if (vm.last_applied == sid) vm.last_applied = Guid{};
-  erase_from_back(vm.snapshots, sid);
+  vm.snapshots.erase(sid);
   leave_collection(s);
   snapshots.erase(sid);
 }
@@ -72,19 +72,17 @@ void Host::Impl::remove_dependents(const Guid& root) {
   std::unordered_set<Guid, GuidHash> gone(doomed.begin(), doomed.end());
   if (gone.count(vm.most_current)) vm.most_current = surviving_parent;
   if (gone.count(vm.last_applied)) vm.last_applied = Guid{};
-  // A few doomed snapshots (the usual subtree: the newest ones) leave the VM's list from the
-  // back, O(1) each for the newest, never a filter of the whole history; only a subtree of
-  // more than kOnePassAbove snapshots pays one pass over the list (decision 0073).
+  // A few doomed snapshots leave the VM's list one at a time, each at a cost that does not grow
+  // with the history (IdSequence, decision 0152); only a subtree of more than kOnePassAbove
+  // snapshots pays one pass over the list (decision 0073).
   constexpr std::size_t kOnePassAbove = 64;
   if (doomed.size() <= kOnePassAbove) {
     for (const Guid& sid : doomed) {
-      const bool was_there = erase_from_back(vm.snapshots, sid);
+      const bool was_there = vm.snapshots.erase(sid);
       HVSNAP_ASSERT(was_there);
     }
   } else {
-    vm.snapshots.erase(std::remove_if(vm.snapshots.begin(), vm.snapshots.end(),
-                                      [&](const Guid& g) { return gone.count(g) != 0; }),
-                       vm.snapshots.end());
+    vm.snapshots.erase_if([&](const Guid& g) { return gone.count(g) != 0; });
   }
   unlink_child(surviving_parent, root);
   for (const Guid& sid : doomed) {

@@ -166,6 +166,27 @@ cim::Status validate_settings(const HostState& s) {
   return {};
 }
 
+// An owner's list of its records (a VM's snapshots, a group's snapshot collections): each one
+// listed is the owner's own and listed once (a removal takes one entry out, decision 0152), and
+// marked listed for the checks that every record is.
+template <class T, class Owns>
+cim::Status check_listed(const IdSequence& list, IdIndex<T>& index, const Owns& owns,
+                         std::string_view owner, const std::string& name, std::string_view what) {
+  for (const Guid& id : list) {
+    auto it = index.find(id);
+    if (it == index.end() || !owns(*it->second.rec)) {
+      return cim::invalid_parameter(fmt::format("{} \"{}\" lists {} {} that is not its own", owner,
+                                                name, what, id.to_string()));
+    }
+    if (it->second.listed) {
+      return cim::invalid_parameter(
+          fmt::format("{} \"{}\" lists {} {} twice", owner, name, what, id.to_string()));
+    }
+    it->second.listed = true;
+  }
+  return {};
+}
+
 }  // namespace
 
 cim::Status validate(const HostState& s) {
@@ -213,14 +234,11 @@ cim::Status validate(const HostState& s) {
       return cim::invalid_parameter(
           fmt::format("vm \"{}\" is held by unknown job {}", v.name, v.busy_job.to_string()));
     }
-    for (const Guid& sid : v.snapshots) {
-      auto it = snaps.find(sid);
-      if (it == snaps.end() || it->second.rec->vm != v.id) {
-        return cim::invalid_parameter(fmt::format("vm \"{}\" lists snapshot {} that is not its own",
-                                                  v.name, sid.to_string()));
-      }
-      it->second.listed = true;  // listed by its own vm: checked just above
-    }
+    if (auto st = check_listed(
+            v.snapshots, snaps, [&](const Snapshot& r) { return r.vm == v.id; }, "vm", v.name,
+            "snapshot");
+        !st.ok())
+      return st;
     const auto own = [&](const Guid& sid) {
       auto it = snaps.find(sid);
       return it != snaps.end() && it->second.rec->vm == v.id && it->second.listed;
@@ -278,15 +296,12 @@ cim::Status validate(const HostState& s) {
         return cim::invalid_parameter(
             fmt::format("group \"{}\" lists vm {} twice", g.name, m.to_string()));
     }
-    for (const Guid& c : g.snapshot_collections) {
-      auto it = colls.find(c);
-      if (it == colls.end() || it->second.rec->group != g.id) {
-        return cim::invalid_parameter(
-            fmt::format("group \"{}\" lists snapshot collection {} that is not its own", g.name,
-                        c.to_string()));
-      }
-      it->second.listed = true;
-    }
+    if (auto st = check_listed(
+            g.snapshot_collections, colls,
+            [&](const SnapshotCollection& r) { return r.group == g.id; }, "group", g.name,
+            "snapshot collection");
+        !st.ok())
+      return st;
   }
   for (const auto& m : s.management_groups) {
     for (const Guid& g : m.members) {

@@ -205,7 +205,7 @@ TEST(Validate, IdsAndListsAreCheckedAsIndexed) {
   Snapshot& sn = s.snapshots[0];
   for (Vm& v : s.vms) {
     if (v.id != sn.vm) continue;
-    v.snapshots.erase(std::find(v.snapshots.begin(), v.snapshots.end(), sn.id));
+    ASSERT_TRUE(v.snapshots.erase(sn.id));
     if (v.most_current == sn.id) v.most_current = Guid{};
     if (v.last_applied == sn.id) v.last_applied = Guid{};
     for (Snapshot& other : s.snapshots) {
@@ -215,6 +215,39 @@ TEST(Validate, IdsAndListsAreCheckedAsIndexed) {
         validate(s).message(),
         fmt::format("snapshot \"{}\" is missing from vm \"{}\"'s snapshot list", sn.name, v.name));
   }
+  // A nil id in a VM's list (the mark of a removed entry inside a host, decision 0152) is shown
+  // to validation as the value it is, and refused.
+  // An id listed twice (one removal would leave the other behind, naming nothing).
+  s = base;
+  int twice = 0;
+  for (Vm& v : s.vms) {
+    if (v.snapshots.empty()) continue;
+    ++twice;
+    v.snapshots.push_back(v.snapshots.front());
+    EXPECT_EQ(validate(s).message(), fmt::format("vm \"{}\" lists snapshot {} twice", v.name,
+                                                 v.snapshots.front().to_string()));
+    break;
+  }
+  s = base;
+  for (Group& g : s.groups) {
+    if (g.members.empty()) continue;
+    ++twice;
+    // A collection of the group (the shipped hosts have none), listed by it twice.
+    SnapshotCollection& c = s.snapshot_collections.emplace_back();
+    c.id = Guid{0x5eed, 0xc011ec7};
+    c.name = "listed-twice";
+    c.group = g.id;
+    g.snapshot_collections = {c.id, c.id};
+    EXPECT_EQ(validate(s).message(),
+              fmt::format("group \"{}\" lists snapshot collection {} twice", g.name,
+                          g.snapshot_collections.front().to_string()));
+    break;
+  }
+  EXPECT_EQ(twice, 2);  // the host has both kinds of list to try
+  s = base;
+  s.vms[0].snapshots.push_back(Guid{});
+  EXPECT_EQ(validate(s).message(), fmt::format("vm \"{}\" lists snapshot {} that is not its own",
+                                               s.vms[0].name, Guid{}.to_string()));
 }
 
 }  // namespace

@@ -65,7 +65,7 @@ void unmake_snapshot(sim::HostState& s, const sim::Guid& id) {
     if (x.parent == id) x.parent = parent;
   }
   if (sim::Vm* vm = find_vm(s, sn->vm)) {
-    std::erase(vm->snapshots, id);
+    vm->snapshots.erase(id);
     if (vm->most_current == id) vm->most_current = parent;
   }
   // A job under way that took it as its VM's most-current would put it back when it rolls back.

@@ -39,7 +39,7 @@ class SkipsAMember final : public Mutant {
       if (sn == s.snapshots.end()) continue;
       for (sim::Vm& vm : s.vms) {
         if (vm.id != sn->vm) continue;
-        std::erase(vm.snapshots, skipped);
+        vm.snapshots.erase(skipped);
         if (vm.most_current == skipped) vm.most_current = sn->parent;
       }
       s.snapshots.erase(sn);
@@ -63,7 +63,7 @@ class NoResultCollection final : public OnNewCollections {
       if (sn.collection == id) sn.collection = sim::Guid();
     }
     for (auto& g : s.groups)
-      std::erase(g.snapshot_collections, id);
+      g.snapshot_collections.erase(id);
     std::erase_if(s.snapshot_collections,
                   [&](const sim::SnapshotCollection& c) { return c.id == id; });
     return true;
@@ -200,7 +200,7 @@ class VanishesLeavingABriefPartial final : public Mutant {
       const sim::Guid collection = made->id;
       s.jobs.erase(s.jobs.begin() + static_cast<std::ptrdiff_t>(j));
       for (auto& g : s.groups)
-        std::erase(g.snapshot_collections, collection);
+        g.snapshot_collections.erase(collection);
       s.snapshot_collections.erase(made);
       for (std::size_t m = 1; m < members.size(); ++m)
         unmake_snapshot(s, members[m]);

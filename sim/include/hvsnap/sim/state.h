@@ -13,6 +13,7 @@
 #include "hvsnap/cim/result.h"
 #include "hvsnap/cim/schema_table.h"
 #include "hvsnap/sim/guid.h"
+#include "hvsnap/sim/id_sequence.h"
 #include "hvsnap/sim/rng.h"
 
 namespace hvsnap::sim {
@@ -161,7 +162,7 @@ struct Vm {
   std::uint64_t memory_mb = 1024;  // Msvm_MemorySettingData.VirtualQuantity (MB)
   Guid most_current;               // nil when the VM has no current snapshot
   Guid last_applied;               // Msvm_LastAppliedSnapshot (M1): set by ApplySnapshot
-  std::vector<Guid> snapshots;     // oldest first
+  IdSequence snapshots;            // oldest first
   Guid busy_job;                   // the snapshot-service job holding this VM
   std::int64_t created_ms = 0;
   friend bool operator==(const Vm&, const Vm&) = default;
@@ -183,8 +184,8 @@ struct Snapshot {
 struct Group {
   Guid id;
   std::string name;
-  std::vector<Guid> members;               // VMs, in AddMember order
-  std::vector<Guid> snapshot_collections;  // oldest first
+  std::vector<Guid> members;        // VMs, in AddMember order
+  IdSequence snapshot_collections;  // oldest first
   friend bool operator==(const Group&, const Group&) = default;
 };
 
