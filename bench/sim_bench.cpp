@@ -18,7 +18,8 @@
 //      history of 0 or 12,500 snapshots each; the cost must not grow with the history
 //      (DestroySnapshot and ApplySnapshot touch the members and their direct children only).
 //      BM_CreateDestroy destroys the collection just made, or (oldest_*) the oldest one (history
-//      1 or 12,500), as users delete old checkpoints (decision 0152).
+//      1 or 12,500), as users delete old checkpoints (decision 0152); BM_Apply applies the two
+//      newest collections in turn, or (oldest_*) the two oldest.
 //  (f) BM_CaseHost / BM_CaseHostCycle: a certification case's host taken from the pool and
 //      given back (decision 0075), bare and after one full cycle; 4 VMs and 10,000 VMs with
 //      100,000 snapshots, the large within 2x of the small.
@@ -308,11 +309,11 @@ cim::ObjectPath job_result(sim::Host& host, const cim::MethodResult& r) {
 
 // Which collection an iteration destroys: the one it made, or the oldest (users delete their
 // old checkpoints to reclaim space; CS-SEQ-2 re-parents the oldest snapshot's one child, and the
-// VM's and the group's lists lose their first entry, decision 0152). Either way the members
-// keep `history` snapshots each.
-enum class Destroyed : std::uint8_t { kNewest, kOldest };
+// VM's and the group's lists lose their first entry, decision 0152). Either way the members keep
+// `history` snapshots each. BM_Apply applies the two newest or the two oldest collections.
+enum class Which : std::uint8_t { kNewest, kOldest };
 
-void BM_CreateDestroy(benchmark::State& st, int history, sim::DestroyMode mode, Destroyed which) {
+void BM_CreateDestroy(benchmark::State& st, int history, sim::DestroyMode mode, Which which) {
   sim::HostState state = make_state(1, history);
   tick_per_call(state);
   state.personality.destroy_snapshot = mode;
@@ -329,7 +330,7 @@ void BM_CreateDestroy(benchmark::State& st, int history, sim::DestroyMode mode, 
     oldest_first.push_back(cycle(*host, service, g, reads));
     ok = ok && !oldest_first.back().empty();
     cim::PropertyList in;
-    const bool newest = which == Destroyed::kNewest;
+    const bool newest = which == Which::kNewest;
     in.push_back({"AffectedSnapshotCollection",
                   cim::Value::reference(newest ? oldest_first.back() : oldest_first.front())});
     auto r = host->invoke_method(service, "DestroySnapshot", in);
@@ -342,23 +343,23 @@ void BM_CreateDestroy(benchmark::State& st, int history, sim::DestroyMode mode, 
   }
   if (!ok) st.SkipWithError("a create or destroy did not complete");
 }
-BENCHMARK_CAPTURE(BM_CreateDestroy, history_0, 0, sim::DestroyMode::kReparent, Destroyed::kNewest)
+BENCHMARK_CAPTURE(BM_CreateDestroy, history_0, 0, sim::DestroyMode::kReparent, Which::kNewest)
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_CreateDestroy, history_12500, 12500, sim::DestroyMode::kReparent,
-                  Destroyed::kNewest)
+                  Which::kNewest)
     ->Unit(benchmark::kMicrosecond);
 // destroy-snapshot: remove-dependents (M7): the subtree goes, the VM's list is not filtered.
 BENCHMARK_CAPTURE(BM_CreateDestroy, remove_dependents_history_0, 0,
-                  sim::DestroyMode::kRemoveDependents, Destroyed::kNewest)
+                  sim::DestroyMode::kRemoveDependents, Which::kNewest)
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_CreateDestroy, remove_dependents_history_12500, 12500,
-                  sim::DestroyMode::kRemoveDependents, Destroyed::kNewest)
+                  sim::DestroyMode::kRemoveDependents, Which::kNewest)
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_CreateDestroy, oldest_history_1, 1, sim::DestroyMode::kReparent,
-                  Destroyed::kOldest)
+                  Which::kOldest)
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_CreateDestroy, oldest_history_12500, 12500, sim::DestroyMode::kReparent,
-                  Destroyed::kOldest)
+                  Which::kOldest)
     ->Unit(benchmark::kMicrosecond);
 
 // Msvm_ParentChildSettingData from a snapshot to its children (Antecedent -> Dependent) and
@@ -393,13 +394,14 @@ void BM_ParentChild(benchmark::State& st, int history) {
 BENCHMARK_CAPTURE(BM_ParentChild, history_0, 0)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_ParentChild, history_12500, 12500)->Unit(benchmark::kMicrosecond);
 
-void BM_Apply(benchmark::State& st, int history) {
+void BM_Apply(benchmark::State& st, int history, Which which) {
   sim::HostState state = make_state(1, history + 2);
   for (auto& vm : state.vms)
-    vm.state = sim::VmState::kOff;       // CS-SEQ-3: a collection is applied to stopped members
-  std::vector<cim::ObjectPath> targets;  // the two newest collections, in turn
-  for (std::size_t i = state.snapshot_collections.size() - 2; i < state.snapshot_collections.size();
-       ++i)
+    vm.state = sim::VmState::kOff;  // CS-SEQ-3: a collection is applied to stopped members
+  // The two newest collections, or the two oldest, in turn.
+  std::vector<cim::ObjectPath> targets;
+  const std::size_t first = which == Which::kNewest ? state.snapshot_collections.size() - 2 : 0;
+  for (std::size_t i = first; i < first + 2; ++i)
     targets.push_back(collection_path(state.snapshot_collections[i].id));
   auto host = std::move(*sim::Host::create(std::move(state)));
   const cim::ObjectPath service{std::string(names::kNamespace),
@@ -415,8 +417,10 @@ void BM_Apply(benchmark::State& st, int history) {
   }
   if (!ok) st.SkipWithError("an apply did not complete");
 }
-BENCHMARK_CAPTURE(BM_Apply, history_0, 0)->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_Apply, history_12500, 12500)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Apply, history_0, 0, Which::kNewest)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Apply, history_12500, 12500, Which::kNewest)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Apply, oldest_history_12500, 12500, Which::kOldest)
+    ->Unit(benchmark::kMicrosecond);
 
 // (f) A certification case's host ("a fresh host per case", tools/targets): the run's host
 // re-seeded for the case, as the sim target factory takes it from its pool and gives it back
