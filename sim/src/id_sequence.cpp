@@ -98,11 +98,12 @@ bool IdSequence::erase(const Guid& id) {
     }
   }
   if (n - head_ <= 2 * kScan) return false;  // both scans covered every slot
-  if (!where_) {
-    where_ = std::make_unique<std::unordered_map<Guid, std::size_t, GuidHash>>();
-    where_->reserve(live_);
+  if (!where_) {  // built aside: a throw while building leaves no partial index behind
+    auto built = std::make_unique<std::unordered_map<Guid, std::size_t, GuidHash>>();
+    built->reserve(live_);
     for (std::size_t i = head_; i < n; ++i)
-      if (!slots_[i].is_nil()) where_->emplace(slots_[i], i);
+      if (!slots_[i].is_nil()) built->emplace(slots_[i], i);
+    where_ = std::move(built);
   }
   const auto it = where_->find(id);
   if (it == where_->end()) return false;

@@ -128,9 +128,9 @@ TEST(IdSequence, EmptiedItStartsAgain) {
   EXPECT_TRUE(s.empty());
 }
 
-// Before any removal the nil Guid is a value like any other: a state built in memory with a nil
-// in a list shows it to validation (which refuses it) instead of hiding it as a hole.
-TEST(IdSequence, ANilIdIsAValueUntilTheFirstRemoval) {
+// The nil Guid held as a value stays one: a state built in memory with a nil in a list shows it
+// to validation (which refuses it) instead of hiding it as a hole, before and after removals.
+TEST(IdSequence, ANilIdIsAlwaysAValue) {
   const std::vector<Guid> with_nil{id(1), Guid{}, id(2)};
   const IdSequence s(with_nil);
   EXPECT_EQ(s.size(), 3U);

@@ -215,8 +215,6 @@ TEST(Validate, IdsAndListsAreCheckedAsIndexed) {
         validate(s).message(),
         fmt::format("snapshot \"{}\" is missing from vm \"{}\"'s snapshot list", sn.name, v.name));
   }
-  // A nil id in a VM's list (the mark of a removed entry inside a host, decision 0152) is shown
-  // to validation as the value it is, and refused.
   // An id listed twice (one removal would leave the other behind, naming nothing).
   s = base;
   int twice = 0;
@@ -244,6 +242,8 @@ TEST(Validate, IdsAndListsAreCheckedAsIndexed) {
     break;
   }
   EXPECT_EQ(twice, 2);  // the host has both kinds of list to try
+  // A nil id in a VM's list (the mark of a removed entry inside a host, decision 0152) is shown
+  // to validation as the value it is, and refused.
   s = base;
   s.vms[0].snapshots.push_back(Guid{});
   EXPECT_EQ(validate(s).message(), fmt::format("vm \"{}\" lists snapshot {} that is not its own",
