@@ -62,8 +62,7 @@ void IdSequence::clear() {
 }
 
 void IdSequence::push_back(const Guid& id) {
-  if (live_ == 0) clear();  // keeps head_ at the one id
-  if (id.is_nil()) {        // a value, not a hole: the holes go first, and the index
+  if (id.is_nil()) {  // a value, not a hole: the holes go first, and the index
     if (holes() != 0) close_holes();
     where_.reset();
     ++nils_;

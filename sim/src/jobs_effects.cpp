@@ -3,7 +3,6 @@
 // dependents (M7), a VM destroyed with its snapshots and memberships, and the parent-to-children
 // index kept with them. The jobs that call these are in jobs.cpp.
 #include <algorithm>
-#include <unordered_set>
 
 #include "host_impl.h"
 
@@ -69,20 +68,16 @@ void Host::Impl::remove_dependents(const Guid& root) {
       doomed.insert(doomed.end(), below->begin(), below->end());
     }
   }
-  std::unordered_set<Guid, GuidHash> gone(doomed.begin(), doomed.end());
-  if (gone.count(vm.most_current)) vm.most_current = surviving_parent;
-  if (gone.count(vm.last_applied)) vm.last_applied = Guid{};
-  // A few doomed snapshots leave the VM's list one at a time, each at a cost that does not grow
-  // with the history (IdSequence, decision 0152); only a subtree of more than kOnePassAbove
-  // snapshots pays one pass over the list (decision 0073).
-  constexpr std::size_t kOnePassAbove = 64;
-  if (doomed.size() <= kOnePassAbove) {
-    for (const Guid& sid : doomed) {
-      const bool was_there = vm.snapshots.erase(sid);
-      HVSNAP_ASSERT(was_there);
-    }
-  } else {
-    vm.snapshots.erase_if([&](const Guid& g) { return gone.count(g) != 0; });
+  const auto is_doomed = [&](const Guid& g) {
+    return std::find(doomed.begin(), doomed.end(), g) != doomed.end();
+  };
+  if (is_doomed(vm.most_current)) vm.most_current = surviving_parent;
+  if (is_doomed(vm.last_applied)) vm.last_applied = Guid{};
+  // Each leaves the VM's list at a cost that does not grow with the history (IdSequence,
+  // decision 0152): no pass over the list, however large the subtree.
+  for (const Guid& sid : doomed) {
+    const bool was_there = vm.snapshots.erase(sid);
+    HVSNAP_ASSERT(was_there);
   }
   unlink_child(surviving_parent, root);
   for (const Guid& sid : doomed) {

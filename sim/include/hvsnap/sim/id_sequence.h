@@ -103,15 +103,6 @@ class IdSequence {
   // twice); of an id listed twice one entry goes, and once the index is in use a later removal
   // may not find the other.
   bool erase(const Guid& id);
-  // Takes out every id `doomed` says; one pass over the list.
-  template <class Pred>
-  void erase_if(Pred doomed) {
-    std::vector<Guid> kept;
-    kept.reserve(live_);
-    for (const Guid& id : *this)
-      if (!doomed(id)) kept.push_back(id);
-    *this = IdSequence(std::move(kept));
-  }
   std::vector<Guid> to_vector() const { return {begin(), end()}; }
 
   friend bool operator==(const IdSequence& a, const IdSequence& b) {
