@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "hvsnap/cim/names.h"
@@ -106,7 +107,7 @@ ObjectPath ready_group(Client& cl, const std::vector<VmSpec>& specs, Arranged& a
 
 }  // namespace
 
-Arranged arrange(Client& cl, const Case& c, const RunConfig& cfg) {
+Arranged arrange(Client& cl, const Case& c, const RunConfig& cfg, CaseTurns::Turn& turn) {
   Arranged a(cfg);
   // The sentinel: another group with a snapshot, which no call may touch (CS-INV-9) and
   // which R-EXISTING names.
@@ -218,6 +219,9 @@ Arranged arrange(Client& cl, const Case& c, const RunConfig& cfg) {
       const ObjectPath g = ready_group(cl, c.c.members, a, "group", &vms);
       set_group(g);
       // Transitions last, so they are still under way at the call.
+      if (std::any_of(c.c.members.begin(), c.c.members.end(),
+                      [](const VmSpec& m) { return m.transition_to != 0; }))
+        turn.test();
       for (std::size_t i = 0; i < c.c.members.size(); ++i) {
         if (c.c.members[i].transition_to == 0) continue;
         must(cl.change_state(vms[i], c.c.members[i].transition_to, false));

@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 
+#include "case_turns.h"
 #include "hvsnap/conformance/case_runner.h"
 
 namespace hvsnap::conformance {
@@ -47,7 +48,9 @@ struct SetupBroke {
 };
 
 // Arranges `c` on the target (every object it makes goes to the returned scope); throws Abort
-// (the case is NOT_TESTED) or SetupBroke (a judged set-up call broke the contract).
-Arranged arrange(Client& cl, const Case& c, const RunConfig& cfg);
+// (the case is NOT_TESTED) or SetupBroke (a judged set-up call broke the contract). Members
+// left in transition for the call are set moving only once `turn` has the host to itself
+// (decision 0153): a wait for another case's cleanup must not let their transitions end.
+Arranged arrange(Client& cl, const Case& c, const RunConfig& cfg, CaseTurns::Turn& turn);
 
 }  // namespace hvsnap::conformance

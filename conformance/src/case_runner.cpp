@@ -348,6 +348,28 @@ model::Declarations declarations_of(const Capabilities& caps) {
 }
 
 namespace {
+// CS-OUT-16: the call with ResultingSnapshotCollection (`with_r`) against the same call
+// without it. `skip`: they do not compare (a member's transition ended between them, or the
+// call with it was a fault: the transport refusing the parameter, O6, not another outcome).
+Finding same_outcome(const model::Judgement& without_r, const model::Judgement& with_r, bool skip,
+                     const model::Declarations& declarations) {
+  // The outcome class is success or failure: a provider may answer the same failing
+  // input with a code one time and a failing job the next (completion: mixed).
+  const bool same = (without_r.category == model::Category::kSuccess) ==
+                    (with_r.category == model::Category::kSuccess);
+  // With transient failures declared, any failure may have been injected: only two
+  // successes compare then.
+  const bool any_failed = with_r.category != model::Category::kSuccess ||
+                          without_r.category != model::Category::kSuccess;
+  skip = skip || with_r.transient || without_r.transient ||
+         (declarations.transient_failures && any_failed);
+  return finding(
+      "out16.same-outcome", skip || same ? Verdict::kPass : Verdict::kFail,
+      skip || same ? ""
+                   : fmt::format("without ResultingSnapshotCollection the call gave {}, with it {}",
+                                 without_r.observed, with_r.observed));
+}
+
 // A case's report before it runs: the case, and how it is run (which its token carries).
 CaseReport report_for(const Case& c, const RunConfig& cfg) {
   CaseReport report;
@@ -361,6 +383,8 @@ CaseReport report_for(const Case& c, const RunConfig& cfg) {
 
 CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunConfig& cfg) {
   CaseReport report = report_for(c, cfg);
+  // Before the target: the case's connection is let go (with the client) before its turn.
+  CaseTurns::Turn turn(cfg.turns);
   auto target = make_target(c.host_seed);
   if (!target.ok()) {
     report.not_tested = true;
@@ -373,7 +397,8 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
   client.lean_reads = true;
   Client cl(std::move(target).value(), client);
   try {
-    Arranged a = arrange(cl, c, cfg);
+    Arranged a = arrange(cl, c, cfg, turn);
+    turn.test();  // from the first read of the call under test on, no other case is on the host
     report.findings = std::move(a.setup_findings);
     report.retries = a.setup_retries;
     a.expect.classes = {
@@ -450,24 +475,8 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     report.findings.push_back(finding("inv6.terminal-stable",
                                       changed.empty() ? Verdict::kPass : Verdict::kFail, changed));
     if (without_r) {
-      // The outcome class is success or failure: a provider may answer the same failing
-      // input with a code one time and a failing job the next (completion: mixed).
-      const bool same = (without_r->category == model::Category::kSuccess) ==
-                        (j.category == model::Category::kSuccess);
-      // With transient failures declared, any failure may have been injected: only two
-      // successes compare then.
-      const bool any_failed = j.category != model::Category::kSuccess ||
-                              without_r->category != model::Category::kSuccess;
-      // A fault where ResultingSnapshotCollection was given is the transport refusing the
-      // parameter (O6), not another outcome of the same call.
-      const bool skip = j.transient || without_r->transient || raced ||
-                        (cfg.declarations.transient_failures && any_failed) || main.outcome.fault;
-      report.findings.push_back(finding(
-          "out16.same-outcome", skip || same ? Verdict::kPass : Verdict::kFail,
-          skip || same
-              ? ""
-              : fmt::format("without ResultingSnapshotCollection the call gave {}, with it {}",
-                            without_r->observed, j.observed)));
+      report.findings.push_back(
+          same_outcome(*without_r, j, raced || main.outcome.fault, cfg.declarations));
     }
     // The capability profile counts the calls of ready groups with valid parameters.
     const std::string config = power_configuration(main.before, a.expect.members);
@@ -506,6 +515,7 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
   }
   if (!report.not_tested) take_wire_leftovers(cl, report.findings);
   report.transcript = cl.transcript();
+  turn.clean();
   if (cfg.cleanup) report.cleanup_left = cl.cleanup();
   return report;
 }

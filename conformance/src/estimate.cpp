@@ -111,6 +111,9 @@ RunEstimate estimate_requests(const RunOptions& options, bool live, const CostMo
     // their requests are not; the concurrent rounds run one at a time. At best: a host slower
     // under the load of N cases takes longer.
     e.cases_at_a_time = std::max(1, options.jobs);
+    // One at a time, a case's cleanup overlaps the next case's arrangement (decision 0153).
+    e.cleanup_overlaps = e.cases_at_a_time == 1 && options.cleanup_overlap;
+    if (e.cleanup_overlaps) case_ms *= model.overlapped_share;
     if (e.cases_at_a_time > 1 && e.cases > 0) {
       const double ms_per_case = case_ms / e.cases;
       case_ms = 0;
@@ -127,6 +130,7 @@ RunEstimate estimate_requests(const RunOptions& options, bool live, const CostMo
 std::string RunEstimate::describe(const CostModel& model) const {
   std::string what = fmt::format("{} cases", thousands(cases));
   if (cases_at_a_time > 1) what += fmt::format(" {} at a time", cases_at_a_time);
+  if (cleanup_overlaps) what += " one at a time, each cleanup overlapping the next arrangement";
   if (sequence_steps > 0)
     what += fmt::format(", about {} sequence steps", thousands(sequence_steps));
   if (sequence_steps > 0 && sequences_at_a_time > 1)

@@ -9,11 +9,13 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
 
 #include "aggregator.h"
+#include "case_turns.h"
 #include "hvsnap/conformance/runner.h"
 #include "ordered_pool.h"
 
@@ -100,6 +102,7 @@ class Suite {
   int jobs_ = 1;                          // items of their own objects at a time
   int sequence_jobs_ = 1;                 // sequences at a time
   int whole_host_jobs_ = 1;               // concurrent rounds at a time
+  std::unique_ptr<CaseTurns> turns_;      // a live host's cases at -j 1 (decision 0153)
   TargetInfo info_;
   RunOptions o_;
   RunResult result_;

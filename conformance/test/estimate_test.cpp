@@ -63,12 +63,47 @@ TEST(Estimate, ALiveCoreRunCountsEachCasesWait) {
   o.profile = Profile::kCore;
   o.coverage = Coverage::kPairwise;
   o.settings_sweep = false;
+  o.cleanup_overlap = false;
   CostModel m;
   m.ms_per_request = 0;
   const RunEstimate live = estimate_requests(o, true, m);
   EXPECT_GT(live.seconds, live.cases * 2.0);  // seconds of waiting per case, not zero
   m.wait_ms_per_case = 1000;
   EXPECT_DOUBLE_EQ(estimate_requests(o, true, m).seconds, live.cases * 1.0);
+}
+
+// One at a time, a live host's case cleans up while the next one arranges (decision 0153): the
+// cases' time, requests and waits, is the measured share of it; the sequences' and the rounds'
+// is not, nor is anything at -j N or on a served fake, and the text says so.
+TEST(Estimate, ALiveHostsCleanupOverlappingTheNextCaseSharesItsTime) {
+  RunOptions o;
+  o.profile = Profile::kFull;
+  o.coverage = Coverage::kPairwise;
+  o.sequences = 5;
+  CostModel m;
+  m.requests_per_matrix_case = 10;
+  m.ms_per_request = 10;
+  m.wait_ms_per_case = 1000;
+  m.overlapped_share = 0.5;
+  o.cleanup_overlap = false;
+  const RunEstimate serial = estimate_requests(o, true, m);
+  o.cleanup_overlap = true;
+  const RunEstimate overlapped = estimate_requests(o, true, m);
+  EXPECT_EQ(overlapped.requests, serial.requests);
+  EXPECT_FALSE(serial.cleanup_overlaps);
+  EXPECT_TRUE(overlapped.cleanup_overlaps);
+  ASSERT_GT(serial.sequence_steps, 0);
+  // A case: 10 requests of 10 ms and 1 s of waiting, half of it hidden; nothing else moves.
+  EXPECT_NEAR(serial.seconds - overlapped.seconds, serial.cases * 1.1 * 0.5, 1e-6);
+  EXPECT_NE(overlapped.describe(m).find("one at a time, each cleanup overlapping the next "
+                                        "arrangement"),
+            std::string::npos)
+      << overlapped.describe(m);
+  EXPECT_EQ(serial.describe(m).find("overlapping"), std::string::npos) << serial.describe(m);
+  o.jobs = 4;
+  EXPECT_FALSE(estimate_requests(o, true, m).cleanup_overlaps);
+  o.jobs = 1;
+  EXPECT_FALSE(estimate_requests(o, false, m).cleanup_overlaps);
 }
 
 // A live host's cases clean up after themselves, and make no control calls: their own measured
@@ -89,6 +124,7 @@ TEST(Estimate, ALiveHostsCasesAtATimeShareTheirTimeNotTheirRequests) {
   o.profile = Profile::kFull;
   o.coverage = Coverage::kPairwise;
   o.sequences = 5;
+  o.cleanup_overlap = false;  // one at a time, strictly (the overlap: the next test)
   CostModel m;
   m.ms_per_request = 0;
   m.wait_ms_per_case = 1000;

@@ -11,14 +11,17 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <set>
 #include <string>
 #include <thread>
 #include <tuple>
+#include <vector>
 
 #include "hvsnap/cim/codes.h"
 #include "hvsnap/cim/names.h"
@@ -441,11 +444,60 @@ struct SharedHostRun {
     int now = 0;
     Phase phase = kCases;
     std::array<int, 3> most = {};  // the most at once in each phase
+    // For each case that called CreateSnapshot: the leases held at its last call (its own
+    // included), which is its call under test or that call's repeat.
+    std::vector<int> at_last_create;
   };
   RunResult result;
   std::shared_ptr<Leases> leases = std::make_shared<Leases>();
   std::size_t vms_before = 0;
   std::size_t vms_after = 0;
+};
+
+// One case's lease of the shared fake: every call forwarded (also those Forwarding leaves to
+// cim::Provider's defaults), the lease let go with it.
+class CaseLease final : public Forwarding {
+ public:
+  CaseLease(std::shared_ptr<cim::Provider> inner, std::shared_ptr<SharedHostRun::Leases> leases)
+      : Forwarding(std::move(inner)), leases_(std::move(leases)) {}
+  CaseLease(const CaseLease&) = delete;
+  CaseLease& operator=(const CaseLease&) = delete;
+  ~CaseLease() override {
+    std::lock_guard lock(leases_->mu);
+    --leases_->now;
+    if (at_last_create_ > 0) leases_->at_last_create.push_back(at_last_create_);
+  }
+  cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& o, std::string_view m,
+                                               const cim::PropertyList& in) override {
+    if (m == "CreateSnapshot") {
+      std::lock_guard lock(leases_->mu);
+      at_last_create_ = leases_->now;
+    }
+    return Forwarding::invoke_method(o, m, in);
+  }
+  std::vector<cim::Result<cim::Instance>> get_instances(
+      const std::vector<cim::ObjectPath>& paths) override {
+    return inner().get_instances(paths);
+  }
+  cim::Result<std::vector<cim::ObjectPath>> enumerate_instance_names(std::string_view n,
+                                                                     std::string_view c) override {
+    return inner().enumerate_instance_names(n, c);
+  }
+  cim::Status each_instance_name(std::string_view n, std::string_view c,
+                                 const std::function<void(const cim::ObjectPath&)>& f) override {
+    return inner().each_instance_name(n, c, f);
+  }
+  cim::Result<std::vector<cim::Instance>> enumerate_instances_matching(
+      std::string_view n, std::string_view c, const std::vector<PropertyEquals>& any_of) override {
+    return inner().enumerate_instances_matching(n, c, any_of);
+  }
+  std::vector<cim::WireProblem> take_wire_problems() override {
+    return inner().take_wire_problems();
+  }
+
+ private:
+  std::shared_ptr<SharedHostRun::Leases> leases_;
+  int at_last_create_ = 0;
 };
 
 SharedHostRun run_on_one_shared_host(const tools::TargetSpec& spec, RunOptions o) {
@@ -472,13 +524,8 @@ SharedHostRun run_on_one_shared_host(const tools::TargetSpec& spec, RunOptions o
       auto& most = leases->most[leases->phase];
       most = std::max(most, leases->now);
     }
-    auto lease =
-        std::shared_ptr<SharedHostRun::Leases>(leases.get(), [leases](SharedHostRun::Leases* l) {
-          std::lock_guard lock(l->mu);
-          --l->now;
-        });
     Target t = shared;
-    t.provider = std::shared_ptr<cim::Provider>(lease, shared.provider.get());
+    t.provider = std::make_shared<CaseLease>(shared.provider, leases);
     return t;
   };
   o.progress = [leases](const Progress& p) {
@@ -529,6 +576,41 @@ TEST(SimConformance, ALiveHostsCasesAndSequencesOverlapAndItsConcurrentRoundsDoN
   EXPECT_EQ(r.counts.parallel_rounds, 2);
   EXPECT_TRUE(r.cleanup_left.empty()) << r.cleanup_left.front();
   EXPECT_EQ(run.vms_after, run.vms_before) << "VMs the cases made are left on the host";
+}
+
+// One at a time, a live host's cases run in two stages (decision 0153): a case cleans up while
+// the next one arranges, and makes its call under test with no other case on the host. On one
+// shared fake, a core pairwise run at -j 1 must overlap a cleanup with an arrangement, never a
+// call under test with anything, find nothing wrong with a legal host and leave nothing behind;
+// with cleanup_overlap off, cases never overlap at all.
+TEST(SimConformance, ALiveHostsCaseCleansUpWhileTheNextArrangesAndTestsAlone) {
+  auto spec = sim_target();
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  RunOptions o = shared_host_options(0, 0);
+  o.profile = Profile::kCore;
+  o.jobs = 1;
+  for (const bool overlap : {true, false}) {
+    SCOPED_TRACE(overlap ? "cleanup overlaps" : "strictly one at a time");
+    o.cleanup_overlap = overlap;
+    const SharedHostRun run = run_on_one_shared_host(*spec, o);
+    expect_no_failures(run.result);
+    EXPECT_GT(run.result.counts.cases, 100);
+    const int most = run.leases->most[SharedHostRun::kCases];
+    if (overlap) {
+      EXPECT_EQ(most, 2) << "no case arranged while the one before it cleaned up";
+    } else {
+      EXPECT_EQ(most, 1) << "cases overlapped";
+    }
+    // Every case that got to its call under test calls CreateSnapshot last there.
+    EXPECT_GE(
+        run.leases->at_last_create.size(),
+        static_cast<std::size_t>(run.result.counts.cases - run.result.counts.cases_not_tested));
+    for (const int held : run.leases->at_last_create)
+      EXPECT_EQ(held, 1) << "a call under test ran while another case was on the host";
+    EXPECT_EQ(run.leases->now, 0);
+    EXPECT_TRUE(run.result.cleanup_left.empty()) << run.result.cleanup_left.front();
+    EXPECT_EQ(run.vms_after, run.vms_before) << "VMs the cases made are left on the host";
+  }
 }
 
 // The same with a host that is legal but slow to show what it did (decision 0144): results a

@@ -241,11 +241,28 @@ TEST(ConformanceWsman, ManyCasesAtOnceAreRefusedForAServedFakeAndOverlapOnALiveH
       EXPECT_EQ(r.out.find("-j N runs the cases"), std::string::npos) << r.out;
       const Outcome one = hvsnap({"certify", "--target", uri, "--profile", "core", "--budget", "1s",
                                   "--out", (out / "one").string()});
-      EXPECT_NE(one.out.find("(388 cases;"), std::string::npos) << one.out;
+      // One at a time, each cleanup overlaps the next case's arrangement (decision 0153), and
+      // the run and its estimate say so; --no-cleanup-overlap turns it off.
+      EXPECT_NE(
+          one.out.find("(388 cases one at a time, each cleanup overlapping the next arrangement;"),
+          std::string::npos)
+          << one.out;
+      EXPECT_NE(one.out.find("each case's cleanup overlaps the next case's arrangement"),
+                std::string::npos)
+          << one.out;
       EXPECT_NE(
           one.out.find("-j N runs the cases of their own objects and the sequences N at a time"),
           std::string::npos)
           << one.out;
+      const Outcome serial =
+          hvsnap({"certify", "--target", uri, "--profile", "core", "--budget", "1s",
+                  "--no-cleanup-overlap", "--out", (out / "serial").string()});
+      EXPECT_NE(serial.out.find("(388 cases;"), std::string::npos) << serial.out;
+      EXPECT_NE(serial.out.find("--no-cleanup-overlap: each case starts once the one before it"),
+                std::string::npos)
+          << serial.out;
+      EXPECT_NE(serial.out.find("--budget 1s --no-cleanup-overlap"), std::string::npos)
+          << serial.out;
     }
     (*server)->stop();
   }

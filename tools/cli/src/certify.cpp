@@ -283,8 +283,9 @@ int certify(const CertifyOptions& o, Console& c) {
   if (shard.second > 1) command += fmt::format(" --shard {}/{}", shard.first, shard.second);
   // A fake's report is the same at every -j; a live host was judged under the load of -j cases
   // at once (decision 0143).
-  if (jobs > 1 && spec->caps.own_object_cases_overlap && !spec->caps.concurrent_cases)
-    command += fmt::format(" -j {}", jobs);
+  const bool live = spec->caps.own_object_cases_overlap && !spec->caps.concurrent_cases;
+  if (jobs > 1 && live) command += fmt::format(" -j {}", jobs);
+  if (jobs == 1 && live && o.no_cleanup_overlap) command += " --no-cleanup-overlap";
 
   c.out << fmt::format("hvsnap {} (commit {}): certification run\n", kVersion, kGitCommit);
   c.out << fmt::format("  target   {} — {}\n", spec->uri, spec->identity);
@@ -299,6 +300,14 @@ int certify(const CertifyOptions& o, Console& c) {
         shard.first, shard.second, shard.first, shard.second, shard.second);
   c.out << fmt::format("  report   {}\n", out.string());
   if (!jobs_note.empty()) c.out << "  note     " << jobs_note << "\n";
+  if (jobs == 1 && live) {
+    c.out << (o.no_cleanup_overlap
+                  ? "  note     --no-cleanup-overlap: each case starts once the one before it "
+                    "has cleaned up\n"
+                  : "  note     each case's cleanup overlaps the next case's arrangement; every "
+                    "call under test runs with no other case on the host (--no-cleanup-overlap: "
+                    "strictly one case at a time)\n");
+  }
   for (const auto& w : spec->warnings)
     c.out << "  WARNING  " << w << "\n";
   c.out << std::flush;
@@ -314,6 +323,7 @@ int certify(const CertifyOptions& o, Console& c) {
   ro.budget = *budget;
   ro.stop_at_first_failure = o.stop_at_first_failure;
   ro.jobs = jobs;
+  ro.cleanup_overlap = !o.no_cleanup_overlap;
   ro.shard_index = shard.first;
   ro.shard_count = shard.second;
   ro.cancel = &stop;

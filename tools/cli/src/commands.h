@@ -27,6 +27,7 @@ struct CertifyOptions {
   int max_steps = conformance::RunOptions{}.max_steps;
   int parallel_rounds = conformance::RunOptions{}.parallel_rounds;
   bool stop_at_first_failure = false;
+  bool no_cleanup_overlap = false;  // a live host at -j 1: strictly one case at a time (0153)
   bool quiet = false;
   // WS-Man targets
   std::string auth = "basic";

@@ -31,6 +31,7 @@ struct SetupPlan {
 };
 
 class SharedReach;  // sequences.h
+class CaseTurns;    // a live host's cases in two stages (decision 0153)
 
 struct RunConfig {
   model::Declarations declarations;
@@ -47,6 +48,10 @@ struct RunConfig {
   // Set when sequences share one host at the same time (a live host at -j N, decision 0144):
   // what each of them reached, left out of the others' end-of-run comparison of the host.
   std::shared_ptr<SharedReach> shared_reach;
+  // Set when a live host's cases run one at a time (-j 1, decision 0153): each case's cleanup
+  // overlaps the next case's arrangement, and each call under test runs with no other case on
+  // the host. Owned by the run.
+  CaseTurns* turns = nullptr;
 };
 
 // Judges a call (the reads its outcome calls for first) and sends it to the run's sink.

@@ -56,6 +56,11 @@ struct RunOptions {
   // before the first one not started, nothing after it, even what already ran. The progress
   // callback and every shrink run on the calling thread.
   int jobs = 1;
+  // A live host's cases one at a time (jobs 1 on a target that declares
+  // own_object_cases_overlap) run in two stages (decision 0153): a case's cleanup overlaps the
+  // next case's arrangement, and its call under test waits for the host to itself. false: each
+  // case starts once the one before it has cleaned up.
+  bool cleanup_overlap = true;
 };
 
 // The target-level facts the run records (uri, identity, capabilities).

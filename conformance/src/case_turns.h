@@ -1,0 +1,91 @@
+// A live host's cases one at a time, in two stages (decision 0153): a case's cleanup runs
+// while the next case arranges its input, and the call under test is made while no other case
+// is on the host. Private to conformance/src: the runner makes one for a live host at -j 1 and
+// run_case takes its turns.
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+
+namespace hvsnap::conformance {
+
+class CaseTurns {
+ public:
+  // One case's place: arranging (from enter()), testing (from test()), cleaning up (from
+  // clean()); it leaves when it is destroyed, whatever stage it is in.
+  class Turn {
+   public:
+    // Waits for the front; `turns` null: no turns.
+    explicit Turn(CaseTurns* turns) : turns_(turns) {
+      if (turns_ != nullptr) turns_->enter();
+    }
+    Turn(const Turn&) = delete;
+    Turn& operator=(const Turn&) = delete;
+    Turn(Turn&&) = delete;
+    Turn& operator=(Turn&&) = delete;
+    ~Turn() {
+      if (turns_ != nullptr) turns_->leave(stage_);
+    }
+    // Waits until no other case is cleaning up: from here to clean() this case is alone on
+    // the host. A second call, or one after clean(), does nothing.
+    void test() {
+      if (turns_ == nullptr || stage_ != Stage::kArranging) return;
+      turns_->test();
+      stage_ = Stage::kTesting;
+    }
+    // The case's judgement is over: the next case may arrange while this one cleans up.
+    void clean() {
+      if (turns_ == nullptr || stage_ == Stage::kCleaning) return;
+      turns_->clean();
+      stage_ = Stage::kCleaning;
+    }
+
+   private:
+    friend class CaseTurns;
+    enum class Stage : unsigned char { kArranging, kTesting, kCleaning };
+    CaseTurns* turns_ = nullptr;
+    Stage stage_ = Stage::kArranging;
+  };
+
+ private:
+  using Stage = Turn::Stage;
+  // At most one case arranges or tests at a time (`front_`); cases that clean up (`cleaning_`)
+  // may overlap the one in front while it arranges, never while it tests. Only the case in
+  // front moves to cleaning, and it tests only once no case cleans: so while it tests no other
+  // case can start cleaning, and none can come to the front.
+  void enter() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !front_; });
+    front_ = true;
+  }
+  void test() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return cleaning_ == 0; });
+  }
+  void clean() {
+    {
+      std::lock_guard lock(mu_);
+      front_ = false;
+      ++cleaning_;
+    }
+    cv_.notify_all();
+  }
+  void leave(Stage stage) {
+    {
+      std::lock_guard lock(mu_);
+      if (stage == Stage::kCleaning) {
+        --cleaning_;
+      } else {
+        front_ = false;
+      }
+    }
+    cv_.notify_all();
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool front_ = false;  // a case arranges or tests
+  int cleaning_ = 0;    // cases that clean up
+};
+
+}  // namespace hvsnap::conformance
