@@ -29,11 +29,10 @@ struct PoolOutcome {
 // `may_start` must be thread-safe; `consume` only ever runs on the calling thread. `dropped`,
 // when given, sees each result dropped unseen, on the calling thread once the workers ended:
 // what an item left behind on a shared host is not lost with it (decision 0143).
-// `ahead`, when not 0, replaces 4 * jobs as how far workers may run ahead of `consume`.
 template <class R, class Work, class Consume>
 PoolOutcome run_in_order(std::size_t n, int jobs, const std::function<bool()>& may_start,
                          const Work& work, const Consume& consume,
-                         const std::function<void(R&&)>& dropped = nullptr, std::size_t ahead = 0) {
+                         const std::function<void(R&&)>& dropped = nullptr) {
   PoolOutcome out;
   if (jobs <= 1 || n <= 1) {
     for (std::size_t i = 0; i < n; ++i) {
@@ -53,7 +52,7 @@ PoolOutcome run_in_order(std::size_t n, int jobs, const std::function<bool()>& m
     bool done = false;
     bool skipped = false;
   };
-  const std::size_t window = ahead != 0 ? ahead : static_cast<std::size_t>(jobs) * 4;
+  const std::size_t window = static_cast<std::size_t>(jobs) * 4;
   std::mutex mu;
   std::condition_variable cv;
   std::vector<Slot> slots(n);

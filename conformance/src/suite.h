@@ -72,11 +72,7 @@ class Suite {
     const int jobs = width == Width::kWholeHost   ? whole_host_jobs_
                      : width == Width::kSequences ? sequence_jobs_
                                                   : jobs_;
-    // In two stages (decision 0153) only the case after the one consumed next may run: a
-    // stop (a failure being shrunk, --stop-at-first-failure) puts one case more on the host
-    // at most, not a window of them.
-    const std::size_t ahead = turns_ && width == Width::kOwnObjects ? 2 : 0;
-    PoolOutcome out = run_in_order<R>(n, jobs, start, work, consume, dropped, ahead);
+    PoolOutcome out = run_in_order<R>(n, jobs, start, work, consume, dropped);
     if (out.not_started) (void)out_of_budget();  // records why (interrupted or out of time)
     return out;
   }
