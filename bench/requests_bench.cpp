@@ -27,7 +27,10 @@
 //                        HVSNAP_REQUESTS_LIVE_BUDGET=SECONDS stops starting cases after that long
 //                        (the figures are then the first cases', the simplest);
 //                        HVSNAP_REQUESTS_LIVE_JOBS=N runs the cases N at a time, each over a
-//                        connection of its own (decision 0143; the benchmark's argument).
+//                        connection of its own (decision 0143; the benchmark's argument);
+//                        HVSNAP_REQUESTS_LIVE_STRICT=1 runs them one at a time without a
+//                        cleanup overlapping the next case (--no-cleanup-overlap, decision
+//                        0153), the figure the estimate's overlapped share is taken against.
 // Run: build/release/bench/requests_bench  (HVSNAP_REQUESTS_SEED overrides the seed 20261124;
 // HVSNAP_REQUESTS_DETAIL=1 prints every operation by what it reads, per case;
 // HVSNAP_REQUESTS_TRACE=FILE writes every operation in order, for bench/requests_phases.py)
@@ -43,6 +46,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hvsnap/conformance/runner.h"
@@ -198,6 +202,14 @@ void BM_LiveLikeCertify(benchmark::State& st) {  // NOLINT(readability-identifie
     o.profile = conformance::Profile::kCore;
     o.coverage = conformance::Coverage::kPairwise;
     o.jobs = static_cast<int>(st.range(0));
+    if (const char* strict = std::getenv("HVSNAP_REQUESTS_LIVE_STRICT");
+        strict != nullptr && *strict != '\0') {
+      if (std::string_view(strict) != "1" && std::string_view(strict) != "0") {
+        st.SkipWithError("HVSNAP_REQUESTS_LIVE_STRICT wants 1 (strictly one case at a time) or 0");
+        return;
+      }
+      o.cleanup_overlap = *strict != '1';
+    }
     if (const char* b = std::getenv("HVSNAP_REQUESTS_LIVE_BUDGET"); b != nullptr && *b != '\0') {
       char* end = nullptr;
       const long long s = std::strtoll(b, &end, 10);
@@ -215,6 +227,7 @@ void BM_LiveLikeCertify(benchmark::State& st) {  // NOLINT(readability-identifie
     report(st, r, *counts, static_cast<double>(spec->requests_sent() - wire_before), 0, seconds);
     st.counters["s_per_case"] = seconds / std::max(1, r.counts.cases);
     st.counters["not_tested"] = r.counts.cases_not_tested;
+    st.counters["cleanup_overlap"] = o.cleanup_overlap && o.jobs == 1 ? 1 : 0;
   }
 }
 

@@ -5,7 +5,10 @@
 #pragma once
 
 #include <condition_variable>
+#include <cstddef>
+#include <functional>
 #include <mutex>
+#include <thread>
 
 namespace hvsnap::conformance {
 
@@ -47,6 +50,39 @@ class CaseTurns {
     Stage stage_ = Stage::kArranging;
   };
 
+  // For the runner's pool (decision 0153), whose items are cases (or a combination's cases)
+  // numbered from 0 in each phase: from begin_phase(), item i waits until the items before it
+  // have claimed the front or been refused, and the front is free and not claimed; then it asks
+  // `may_start` (so a stop made while it waited counts) and, when that says yes, claims the
+  // front for the calling thread: its next Turn takes it, and no other Turn can before. The
+  // cases thus come to the front in item order. A thread drops a claim it did not use with
+  // unclaim(). Cases not of the pool (a failure being shrunk) just take their Turns.
+  void begin_phase() {
+    std::lock_guard lock(mu_);
+    next_item_ = 0;
+  }
+  bool claim(std::size_t item, const std::function<bool()>& may_start) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return item == next_item_ && !front_ && !claimed_; });
+    ++next_item_;
+    const bool go = may_start();
+    if (go) {
+      claimed_ = true;
+      claimer_ = std::this_thread::get_id();
+    }
+    lock.unlock();
+    cv_.notify_all();
+    return go;
+  }
+  void unclaim() {
+    {
+      std::lock_guard lock(mu_);
+      if (!claimed_ || claimer_ != std::this_thread::get_id()) return;
+      claimed_ = false;
+    }
+    cv_.notify_all();
+  }
+
  private:
   using Stage = Turn::Stage;
   // At most one case arranges or tests at a time (`front_`); cases that clean up (`cleaning_`)
@@ -55,7 +91,9 @@ class CaseTurns {
   // case can start cleaning, and none can come to the front.
   void enter() {
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return !front_; });
+    const auto me = std::this_thread::get_id();
+    cv_.wait(lock, [&] { return !front_ && (!claimed_ || claimer_ == me); });
+    claimed_ = false;
     front_ = true;
   }
   void test() {
@@ -84,8 +122,11 @@ class CaseTurns {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  bool front_ = false;  // a case arranges or tests
-  int cleaning_ = 0;    // cases that clean up
+  bool front_ = false;    // a case arranges or tests
+  int cleaning_ = 0;      // cases that clean up
+  bool claimed_ = false;  // the front is the claimer's next Turn's (claim())
+  std::thread::id claimer_;
+  std::size_t next_item_ = 0;  // the pool's item that claims next
 };
 
 }  // namespace hvsnap::conformance

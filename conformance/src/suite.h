@@ -69,10 +69,20 @@ class Suite {
   PoolOutcome in_order(Width width, std::size_t n, const Work& work, const Consume& consume) {
     const std::function<bool()> start = [this] { return may_start(); };
     const std::function<void(R &&)> dropped = [this](R&& r) { note_dropped(r); };
-    const int jobs = width == Width::kWholeHost   ? whole_host_jobs_
-                     : width == Width::kSequences ? sequence_jobs_
-                                                  : jobs_;
-    PoolOutcome out = run_in_order<R>(n, jobs, start, work, consume, dropped);
+    PoolShape shape;
+    shape.jobs = width == Width::kWholeHost   ? whole_host_jobs_
+                 : width == Width::kSequences ? sequence_jobs_
+                                              : jobs_;
+    // A live host's cases in two stages (decision 0153): one case ahead of the one handed on,
+    // and the cases come to the front in item order, each asking whether to start only once
+    // the front is free (and then claiming it).
+    if (turns_ != nullptr && width == Width::kOwnObjects) {
+      shape.staged = true;
+      shape.start = [this, &start](std::size_t i) { return turns_->claim(i, start); };
+      shape.after = [this] { turns_->unclaim(); };
+      turns_->begin_phase();
+    }
+    PoolOutcome out = run_in_order<R>(n, shape, start, work, consume, dropped);
     if (out.not_started) (void)out_of_budget();  // records why (interrupted or out of time)
     return out;
   }

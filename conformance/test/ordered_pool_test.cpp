@@ -3,6 +3,7 @@
 // `jobs` threads, and a failed, refused or stopped item ends the phase at a prefix.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -13,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "../src/case_turns.h"
 #include "../src/ordered_pool.h"
 
 namespace hvsnap::conformance {
@@ -193,6 +195,128 @@ TEST(OrderedPool, WhatRanAheadOfAStopIsHandedToDropped) {
       EXPECT_TRUE(dropped.empty());
     }
   }
+}
+
+// Staged (a live host's cases in two stages, decision 0153): the pool's own threads run the
+// items, and while consume(i) runs only item i+1 may be under way (a case that arranges while
+// the one before it cleans up), never i+2. Each item waits (up to 20 s) until the next one has
+// started, which only a pool that lets two items overlap satisfies.
+TEST(OrderedPool, StagedRunsOneItemAheadOfTheOneBeingConsumed) {
+  constexpr std::size_t kItems = 40;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<bool> started(kItems, false);
+  std::size_t furthest = 0;
+  bool overlapped = true;
+  bool on_caller = false;
+  const auto caller = std::this_thread::get_id();
+  std::size_t most_ahead = 0;  // items started past the one being consumed
+  const PoolOutcome out = run_in_order<std::size_t>(
+      kItems, PoolShape{.jobs = 2, .staged = true}, [] { return true; },
+      [&](std::size_t i, int w) {
+        std::unique_lock lock(mu);
+        on_caller = on_caller || std::this_thread::get_id() == caller || w < 0 || w > 1;
+        started[i] = true;
+        furthest = std::max(furthest, i);
+        cv.notify_all();
+        if (i + 1 < kItems &&
+            !cv.wait_for(lock, std::chrono::seconds(20), [&] { return started[i + 1]; })) {
+          overlapped = false;
+        }
+        return i;
+      },
+      [&](std::size_t i, std::size_t r) {
+        EXPECT_EQ(r, i);
+        // A while for a worker that could take item i+2 to do so.
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        std::lock_guard lock(mu);
+        most_ahead = std::max(most_ahead, furthest - i);
+        return true;
+      });
+  EXPECT_EQ(out.consumed, kItems);
+  EXPECT_TRUE(overlapped) << "two items were never under way at once";
+  EXPECT_FALSE(on_caller) << "the calling thread ran an item";
+  EXPECT_LE(most_ahead, 1u) << "an item started two ahead of the one being consumed";
+}
+
+// A shape's own start is asked in place of may_start, and `after` follows every item on the
+// thread that ran it (started or not). The 5th start refuses: items 0 to 3 are handed on.
+TEST(OrderedPool, AShapesStartIsAskedInPlaceOfMayStart) {
+  for (const bool staged : {false, true}) {
+    std::atomic<int> asked{0};
+    std::atomic<int> after{0};
+    std::atomic<bool> may_start_asked{false};
+    std::vector<std::size_t> order;
+    PoolShape shape{.jobs = 2, .staged = staged};
+    shape.start = [&](std::size_t) { return asked.fetch_add(1) + 1 < 5; };
+    shape.after = [&] { ++after; };
+    const PoolOutcome out = run_in_order<std::size_t>(
+        100, shape,
+        [&] {
+          may_start_asked = true;
+          return true;
+        },
+        [](std::size_t i, int) {
+          churn(i);
+          return i;
+        },
+        [&](std::size_t i, std::size_t) {
+          order.push_back(i);
+          return true;
+        });
+    EXPECT_TRUE(out.not_started) << staged;
+    EXPECT_EQ(out.consumed, 4u) << staged;
+    EXPECT_EQ(order, (std::vector<std::size_t>{0, 1, 2, 3})) << staged;
+    EXPECT_FALSE(may_start_asked.load()) << staged;
+    EXPECT_EQ(after.load(), asked.load()) << staged;
+  }
+}
+
+// The two together as the runner has them for a live host's cases (decision 0153): staged,
+// each item claiming the front of CaseTurns. Item 6 is started (it came to its start) while
+// item 5 is in front; item 5, once item 6 has come, cancels the run (a Ctrl-C) and then moves
+// behind. Item 6 must not run: it asks may_start only once the front is free, after the
+// cancel. (Asked before it waits, or with the front free but not yet taken by item 5, it
+// would run.)
+TEST(OrderedPool, StagedCaseWaitingForTheFrontIsStoppedByACancelMadeMeanwhile) {
+  CaseTurns turns;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<bool> arrived(20, false);
+  std::atomic<bool> cancelled{false};
+  std::atomic<int> ran{0};
+  const std::function<bool()> may_start = [&] { return !cancelled.load(); };
+  PoolShape shape{.jobs = 2, .staged = true};
+  shape.start = [&](std::size_t i) {
+    {
+      std::lock_guard lock(mu);
+      arrived[i] = true;
+    }
+    cv.notify_all();
+    return turns.claim(i, may_start);
+  };
+  shape.after = [&] { turns.unclaim(); };
+  const PoolOutcome out = run_in_order<std::size_t>(
+      20, shape, may_start,
+      [&](std::size_t i, int) {
+        CaseTurns::Turn turn(&turns);
+        ++ran;
+        churn(i);  // arranging
+        turn.test();
+        if (i == 5) {
+          std::unique_lock lock(mu);
+          EXPECT_TRUE(cv.wait_for(lock, std::chrono::seconds(20), [&] { return arrived[6]; }))
+              << "item 6 was never started";
+          cancelled = true;
+        }
+        turn.clean();
+        churn(i);  // cleaning up
+        return i;
+      },
+      [](std::size_t, std::size_t) { return true; });
+  EXPECT_TRUE(out.not_started);
+  EXPECT_EQ(out.consumed, 6u);
+  EXPECT_EQ(ran.load(), 6) << "a case waiting for the front ran after the cancel";
 }
 
 }  // namespace

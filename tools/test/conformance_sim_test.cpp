@@ -447,6 +447,9 @@ struct SharedHostRun {
     // For each case that called CreateSnapshot: the leases held at its last call (its own
     // included), which is its call under test or that call's repeat.
     std::vector<int> at_last_create;
+    int made = 0;       // leases made (cases that got the host), in every phase
+    int cancel_at = 0;  // > 0: the run is cancelled (Ctrl-C) as this lease is made
+    std::atomic<bool> cancel{false};
   };
   RunResult result;
   std::shared_ptr<Leases> leases = std::make_shared<Leases>();
@@ -500,8 +503,11 @@ class CaseLease final : public Forwarding {
   int at_last_create_ = 0;
 };
 
-SharedHostRun run_on_one_shared_host(const tools::TargetSpec& spec, RunOptions o) {
+SharedHostRun run_on_one_shared_host(const tools::TargetSpec& spec, RunOptions o,
+                                     int cancel_at_lease = 0) {
   SharedHostRun run;
+  run.leases->cancel_at = cancel_at_lease;
+  if (cancel_at_lease > 0) o.cancel = &run.leases->cancel;
   auto target = spec.factory(seed());
   EXPECT_TRUE(target.ok());
   if (!target.ok()) return run;
@@ -521,6 +527,7 @@ SharedHostRun run_on_one_shared_host(const tools::TargetSpec& spec, RunOptions o
     {
       std::lock_guard lock(leases->mu);
       ++leases->now;
+      if (++leases->made == leases->cancel_at) leases->cancel = true;
       auto& most = leases->most[leases->phase];
       most = std::max(most, leases->now);
     }
@@ -578,6 +585,14 @@ TEST(SimConformance, ALiveHostsCasesAndSequencesOverlapAndItsConcurrentRoundsDoN
   EXPECT_EQ(run.vms_after, run.vms_before) << "VMs the cases made are left on the host";
 }
 
+// A core pairwise run without the settings sweep, one case at a time.
+RunOptions core_one_at_a_time_options() {
+  RunOptions o = shared_host_options(0, 0);
+  o.profile = Profile::kCore;
+  o.jobs = 1;
+  return o;
+}
+
 // One at a time, a live host's cases run in two stages (decision 0153): a case cleans up while
 // the next one arranges, and makes its call under test with no other case on the host. On one
 // shared fake, a core pairwise run at -j 1 must overlap a cleanup with an arrangement, never a
@@ -586,9 +601,7 @@ TEST(SimConformance, ALiveHostsCasesAndSequencesOverlapAndItsConcurrentRoundsDoN
 TEST(SimConformance, ALiveHostsCaseCleansUpWhileTheNextArrangesAndTestsAlone) {
   auto spec = sim_target();
   ASSERT_TRUE(spec.ok()) << spec.status().to_string();
-  RunOptions o = shared_host_options(0, 0);
-  o.profile = Profile::kCore;
-  o.jobs = 1;
+  RunOptions o = core_one_at_a_time_options();
   std::vector<int> not_tested;  // the same in both: no case loses its input to the wait
   for (const bool overlap : {true, false}) {
     SCOPED_TRACE(overlap ? "cleanup overlaps" : "strictly one at a time");
@@ -614,6 +627,24 @@ TEST(SimConformance, ALiveHostsCaseCleansUpWhileTheNextArrangesAndTestsAlone) {
     EXPECT_EQ(run.vms_after, run.vms_before) << "VMs the cases made are left on the host";
   }
   EXPECT_EQ(not_tested.front(), not_tested.back());
+}
+
+// A Ctrl-C stops the cases in two stages at the case in front (decision 0153): the case that
+// came to the front as the run was cancelled ends and cleans up, and no later one gets the
+// host. (That a case already started and waiting for the front is stopped too is
+// OrderedPool.StagedCaseWaitingForTheFrontIsStoppedByACancelMadeMeanwhile; here the cancel
+// comes as the 20th case gets the host, before the 21st is started.)
+TEST(SimConformance, ALiveHostsCasesInTwoStagesStopAtTheCaseInFrontOnCtrlC) {
+  auto spec = sim_target();
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  RunOptions o = core_one_at_a_time_options();
+  const SharedHostRun run = run_on_one_shared_host(*spec, o, 20);
+  EXPECT_TRUE(run.result.interrupted);
+  EXPECT_EQ(run.leases->made, 20) << "cases got the host after the run was cancelled";
+  EXPECT_EQ(run.leases->most[SharedHostRun::kCases], 2);
+  EXPECT_EQ(run.leases->now, 0);
+  EXPECT_TRUE(run.result.cleanup_left.empty()) << run.result.cleanup_left.front();
+  EXPECT_EQ(run.vms_after, run.vms_before) << "VMs the cases made are left on the host";
 }
 
 // The same with a host that is legal but slow to show what it did (decision 0144): results a
