@@ -30,7 +30,10 @@
 //                        connection of its own (decision 0143; the benchmark's argument);
 //                        HVSNAP_REQUESTS_LIVE_STRICT=1 runs them one at a time without a
 //                        cleanup overlapping the next case (--no-cleanup-overlap, decision
-//                        0153), the figure the estimate's overlapped share is taken against.
+//                        0153), the figure the estimate's overlapped share is taken against;
+//                        HVSNAP_REQUESTS_LIVE_SEQUENCES=N runs, after the capability probes,
+//                        N sequences (full profile) and no class matrix, settings sweep or
+//                        concurrent round: s_per_sequence is then the sequences' time each.
 // Run: build/release/bench/requests_bench  (HVSNAP_REQUESTS_SEED overrides the seed 20261124;
 // HVSNAP_REQUESTS_DETAIL=1 prints every operation by what it reads, per case;
 // HVSNAP_REQUESTS_TRACE=FILE writes every operation in order, for bench/requests_phases.py)
@@ -210,6 +213,24 @@ void BM_LiveLikeCertify(benchmark::State& st) {  // NOLINT(readability-identifie
       }
       o.cleanup_overlap = *strict != '1';
     }
+    if (const char* q = std::getenv("HVSNAP_REQUESTS_LIVE_SEQUENCES"); q != nullptr && *q != '\0') {
+      char* end = nullptr;
+      const long n = std::strtol(q, &end, 10);
+      if (*end != '\0' || n < 1 || n > 10000) {
+        st.SkipWithError("HVSNAP_REQUESTS_LIVE_SEQUENCES wants a number of sequences, 1 to 10000");
+        return;
+      }
+      o.profile = conformance::Profile::kFull;
+      o.sequences = static_cast<int>(n);
+      o.parallel_rounds = 0;
+      o.class_matrix = false;
+      o.settings_sweep = false;
+    }
+    // When the sequences began (the capability probes' last result taken in).
+    auto sequences_from = std::make_shared<double>(0);
+    o.progress = [sequences_from](const conformance::Progress& p) {
+      if (p.phase == "capability" && p.done == p.total) *sequences_from = p.elapsed_s;
+    };
     if (const char* b = std::getenv("HVSNAP_REQUESTS_LIVE_BUDGET"); b != nullptr && *b != '\0') {
       char* end = nullptr;
       const long long s = std::strtoll(b, &end, 10);
@@ -228,6 +249,8 @@ void BM_LiveLikeCertify(benchmark::State& st) {  // NOLINT(readability-identifie
     st.counters["s_per_case"] = seconds / std::max(1, r.counts.cases);
     st.counters["not_tested"] = r.counts.cases_not_tested;
     st.counters["cleanup_overlap"] = o.cleanup_overlap && o.jobs == 1 ? 1 : 0;
+    if (!o.class_matrix && r.counts.sequences > 0)
+      st.counters["s_per_sequence"] = (seconds - *sequences_from) / r.counts.sequences;
   }
 }
 

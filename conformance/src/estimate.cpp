@@ -116,7 +116,10 @@ RunEstimate estimate_requests(const RunOptions& options, bool live, const CostMo
     e.cases_at_a_time = std::max(1, options.jobs);
     // One at a time, a case's cleanup overlaps the next case's arrangement (decision 0153).
     e.cleanup_overlaps = e.cases_at_a_time == 1 && options.cleanup_overlap;
-    if (e.cleanup_overlaps) case_ms *= model.overlapped_share;
+    if (e.cleanup_overlaps) {
+      case_ms *= model.overlapped_share;
+      sequence_ms *= model.sequence_overlapped_share;  // decision 0154
+    }
     if (e.cases_at_a_time > 1 && e.cases > 0) {
       const double ms_per_case = case_ms / e.cases;
       case_ms = 0;
@@ -136,6 +139,8 @@ std::string RunEstimate::describe(const CostModel& model) const {
   if (cleanup_overlaps) what += " one at a time, each cleanup overlapping the next arrangement";
   if (sequence_steps > 0)
     what += fmt::format(", about {} sequence steps", thousands(sequence_steps));
+  if (sequence_steps > 0 && cleanup_overlaps)
+    what += " (one sequence at a time, each cleanup overlapping the next set-up)";
   if (sequence_steps > 0 && sequences_at_a_time > 1)
     what += fmt::format(" in {} sequences {} at a time", thousands(sequences), sequences_at_a_time);
   if (parallel_rounds > 0) what += fmt::format(", {} concurrent rounds", parallel_rounds);

@@ -83,6 +83,7 @@ void Suite::capability() {
 }
 
 void Suite::matrix() {
+  if (!o_.class_matrix) return;
   std::vector<Combo> combos =
       o_.coverage == Coverage::kExhaustive ? all_combos() : pairwise_combos();
   // Simplest first: the first failure a run finds is then the easiest one to read.

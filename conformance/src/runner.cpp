@@ -31,13 +31,16 @@ Suite::Suite(const TargetFactory& make, const TargetInfo& info, RunOptions o)
   whole_host_jobs_ = info.caps.concurrent_cases ? asked : 1;
   jobs_ = info.caps.concurrent_cases || info.caps.own_object_cases_overlap ? asked : 1;
   sequence_jobs_ = jobs_;
-  // One at a time on a live host, its cases run in two stages (decision 0153): on two workers,
-  // the one case in front arranges, then tests once the case before it has cleaned up.
+  // One at a time on a live host, its cases and its sequences run in two stages (decision
+  // 0153): on two workers, the one in front arranges (a sequence: its set-up), then tests
+  // once the one before it has cleaned up. Sequences then share the host as at -j N (their
+  // cleanups overlap the next one's set-up), so each leaves the others' collections to them.
   if (jobs_ == 1 && info.caps.own_object_cases_overlap && !info.caps.concurrent_cases &&
       o_.cleanup_overlap) {
     turns_ = std::make_unique<CaseTurns>();
     o_.run.turns = turns_.get();
     jobs_ = 2;
+    sequence_jobs_ = 2;
   }
   // Each worker its own copy of the factory (and of everything it captured).
   for (int w = 0; w < jobs_; ++w)

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "case_turns.h"
 #include "hvsnap/cim/codes.h"
 #include "hvsnap/cim/names.h"
 #include "hvsnap/conformance/catalogue.h"
@@ -532,6 +533,10 @@ void Harness::check_collections_immutable() {
 
 SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_seed,
                             const TargetFactory& make_target, const RunConfig& config) {
+  // One at a time on a live host (decision 0153): the set-up may overlap the cleanup of the
+  // sequence before, the steps and the end comparison may not, and the cleanup may overlap the
+  // next one's set-up (config.turns; the sequences then share the host's reach, 0144).
+  CaseTurns::Turn turn(config.turns);
   auto target = make_target(host_seed);
   if (!target.ok()) {
     SequenceReport r;
@@ -548,6 +553,7 @@ SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_s
       const StepHeld gate(shared);
       h.publish_linked();
     }
+    turn.clean();
     return h.finish();  // ~Harness takes its groups off the shared host, after the cleanup
   };
   std::string problem;
@@ -562,6 +568,7 @@ SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_s
     return r;
   }
   if (h.failed()) return end();  // a set-up call broke the contract
+  turn.test();
   int n = 0;
   for (const Step& s : steps) {
     const StepHeld gate(shared);

@@ -76,7 +76,7 @@ class Suite {
     // A live host's cases in two stages (decision 0153): one case ahead of the one handed on,
     // and the cases come to the front in item order, each asking whether to start only once
     // the front is free (and then claiming it).
-    if (turns_ != nullptr && width == Width::kOwnObjects) {
+    if (turns_ != nullptr && width != Width::kWholeHost) {
       shape.staged = true;
       shape.start = [this, &start](std::size_t i) { return turns_->claim(i, start); };
       shape.after = [this] { turns_->unclaim(); };

@@ -72,9 +72,10 @@ TEST(Estimate, ALiveCoreRunCountsEachCasesWait) {
   EXPECT_DOUBLE_EQ(estimate_requests(o, true, m).seconds, live.cases * 1.0);
 }
 
-// One at a time, a live host's case cleans up while the next one arranges (decision 0153): the
-// cases' time, requests and waits, is the measured share of it; the sequences' and the rounds'
-// is not, nor is anything at -j N or on a served fake, and the text says so.
+// One at a time, a live host's case cleans up while the next one arranges (decision 0153), and
+// a sequence while the next one sets up (decision 0154): the cases' time, requests and waits,
+// is the measured share of it, and the sequences' their own measured share; the rounds' is not,
+// nor is anything at -j N or on a served fake, and the text says so.
 TEST(Estimate, ALiveHostsCleanupOverlappingTheNextCaseSharesItsTime) {
   RunOptions o;
   o.profile = Profile::kFull;
@@ -85,6 +86,9 @@ TEST(Estimate, ALiveHostsCleanupOverlappingTheNextCaseSharesItsTime) {
   m.ms_per_request = 10;
   m.wait_ms_per_case = 1000;
   m.overlapped_share = 0.5;
+  m.sequence_overlapped_share = 1;  // the sequences' below
+  m.requests_per_sequence_step = 10;
+  m.wait_ms_per_sequence_step = 2000;
   o.cleanup_overlap = false;
   const RunEstimate serial = estimate_requests(o, true, m);
   o.cleanup_overlap = true;
@@ -100,6 +104,14 @@ TEST(Estimate, ALiveHostsCleanupOverlappingTheNextCaseSharesItsTime) {
             std::string::npos)
       << overlapped.describe(m);
   EXPECT_EQ(serial.describe(m).find("overlapping"), std::string::npos) << serial.describe(m);
+  // A sequence step: 10 requests of 10 ms and 2 s of waiting, a quarter of it left.
+  m.sequence_overlapped_share = 0.25;
+  const RunEstimate sequences_too = estimate_requests(o, true, m);
+  EXPECT_NEAR(overlapped.seconds - sequences_too.seconds, serial.sequence_steps * 2.1 * 0.75, 1e-6);
+  EXPECT_NE(sequences_too.describe(m).find(" sequence steps (one sequence at a time, each cleanup "
+                                           "overlapping the next set-up)"),
+            std::string::npos)
+      << sequences_too.describe(m);
   o.jobs = 4;
   EXPECT_FALSE(estimate_requests(o, true, m).cleanup_overlaps);
   o.jobs = 1;

@@ -302,11 +302,12 @@ int certify(const CertifyOptions& o, Console& c) {
   if (!jobs_note.empty()) c.out << "  note     " << jobs_note << "\n";
   if (jobs == 1 && live) {
     c.out << (o.no_cleanup_overlap
-                  ? "  note     --no-cleanup-overlap: each case starts once the one before it "
-                    "has cleaned up\n"
-                  : "  note     each case's cleanup overlaps the next case's arrangement; every "
-                    "call under test runs with no other case on the host (--no-cleanup-overlap: "
-                    "strictly one case at a time)\n");
+                  ? "  note     --no-cleanup-overlap: each case (and sequence) starts once the "
+                    "one before it has cleaned up\n"
+                  : "  note     each case's cleanup overlaps the next case's arrangement (and "
+                    "each sequence's the next one's set-up); every call under test (and step) "
+                    "runs with no other on the host (--no-cleanup-overlap: strictly one at a "
+                    "time)\n");
   }
   for (const auto& w : spec->warnings)
     c.out << "  WARNING  " << w << "\n";

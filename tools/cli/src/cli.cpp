@@ -120,9 +120,9 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
   cert->add_flag("--stop-at-first-failure", co.stop_at_first_failure,
                  "stop starting new work once anything failed");
   cert->add_flag("--no-cleanup-overlap", co.no_cleanup_overlap,
-                 "a live host at -j 1: start each case only once the one before it has cleaned "
-                 "up (by default its cleanup overlaps the next case's arrangement; each call "
-                 "under test runs alone either way)");
+                 "a live host at -j 1: start each case (and sequence) only once the one before "
+                 "it has cleaned up (by default its cleanup overlaps the next one's arrangement; "
+                 "each call under test and each step runs alone either way)");
   cert->add_flag("-q,--quiet", co.quiet, "no progress output");
   cert->add_option("--auth", co.auth, "WS-Man authentication: basic, ntlm or negotiate")
       ->check(CLI::IsMember({"basic", "ntlm", "negotiate"}))

@@ -48,9 +48,9 @@ struct RunConfig {
   // Set when sequences share one host at the same time (a live host at -j N, decision 0144):
   // what each of them reached, left out of the others' end-of-run comparison of the host.
   std::shared_ptr<SharedReach> shared_reach;
-  // Set when a live host's cases run one at a time (-j 1, decision 0153): each case's cleanup
-  // overlaps the next case's arrangement, and each call under test runs with no other case on
-  // the host. Owned by the run.
+  // Set when a live host's cases and sequences run one at a time (-j 1, decision 0153): each
+  // one's cleanup overlaps the next one's arrangement (a sequence's: its set-up), and each call
+  // under test (a sequence's: each step) runs with no other on the host. Owned by the run.
   CaseTurns* turns = nullptr;
 };
 

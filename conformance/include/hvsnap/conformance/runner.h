@@ -58,9 +58,13 @@ struct RunOptions {
   int jobs = 1;
   // A live host's cases one at a time (jobs 1 on a target that declares
   // own_object_cases_overlap) run in two stages (decision 0153): a case's cleanup overlaps the
-  // next case's arrangement, and its call under test waits for the host to itself. false: each
-  // case starts once the one before it has cleaned up.
+  // next case's arrangement, and its call under test waits for the host to itself; so do its
+  // sequences, a cleanup overlapping the next set-up (decision 0154). false: each case and
+  // sequence starts once the one before it has cleaned up.
   bool cleanup_overlap = true;
+  // false: the class matrix is not run, nor listed (a benchmark of the later phases: the
+  // sequences of a live host, requests_bench's BM_LiveLikeCertify). Not a certification.
+  bool class_matrix = true;
 };
 
 // The target-level facts the run records (uri, identity, capabilities).
