@@ -1,7 +1,8 @@
-// A live host's cases one at a time, in two stages (decision 0153): a case's cleanup runs
-// while the next case arranges its input, and the call under test is made while no other case
-// is on the host. Private to conformance/src: the runner makes one for a live host at -j 1 and
-// run_case takes its turns.
+// A live host's cases and sequences one at a time, in two stages (decisions 0153, 0154): a
+// case's cleanup runs while the next case arranges its input (a sequence's while the next one
+// sets up), and the call under test (each step) is made while no other is on the host. Private
+// to conformance/src: the runner makes one for a live host at -j 1, its staged pool claims the
+// front for each item, and run_case and run_sequence take their turns.
 #pragma once
 
 #include <condition_variable>
@@ -73,6 +74,17 @@ class CaseTurns {
     lock.unlock();
     cv_.notify_all();
     return go;
+  }
+  // A pool item's later case (a combination's second and later cases): waits until the front
+  // is free and not claimed, asks `may_start`, and claims the front as claim() does, without
+  // the item order (the next item's first case may come first).
+  bool claim_again(const std::function<bool()>& may_start) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !front_ && !claimed_; });
+    if (!may_start()) return false;
+    claimed_ = true;
+    claimer_ = std::this_thread::get_id();
+    return true;
   }
   void unclaim() {
     {

@@ -397,6 +397,7 @@ void Client::destroy_collections_of_groups(std::vector<std::string>& left) {
     }
     std::vector<cim::Result<MethodResult>> sent;
     for (const auto& h : batch) {
+      if (before_destroying_collection_) before_destroying_collection_(model::id_of(h.collection));
       PropertyList in;
       cim::set(in, "AffectedSnapshotCollection", Value::reference(h.collection));
       sent.push_back(invoke(service(names::kCollectionSnapshotService), "DestroySnapshot", in));

@@ -24,7 +24,8 @@ struct PoolOutcome {
 // at most 4 * jobs items ahead of the one handed on.
 struct PoolShape {
   int jobs = 1;
-  // A live host's cases one at a time in two stages (decision 0153): `jobs` threads of the
+  // A live host's cases and sequences one at a time in two stages (decisions 0153, 0154),
+  // an item a case, a combination's cases or a sequence: `jobs` threads of the
   // pool's own run the items and the calling thread only hands results on; an item counts
   // against a window of `jobs` items until its `consume` has returned, so while consume(i)
   // runs (a failure being shrunk, a stop being decided) at most items i+1 .. i+jobs-1 are
@@ -97,15 +98,14 @@ PoolOutcome run_in_order(std::size_t n, const PoolShape& shape,
   int idle = 0;  // threads waiting on `cv`
   // Runs item i on worker w and files its result. Called without the lock.
   auto run_item = [&](std::size_t i, int w) {
-    const bool go = shape.start ? shape.start(i) : may_start();
+    bool go = true;  // an exception from `start` is the item's, as one from `work`
     std::optional<R> r;
     std::exception_ptr error;
-    if (go) {
-      try {
-        r.emplace(work(i, w));
-      } catch (...) {
-        error = std::current_exception();
-      }
+    try {
+      go = shape.start ? shape.start(i) : may_start();
+      if (go) r.emplace(work(i, w));
+    } catch (...) {
+      error = std::current_exception();
     }
     if (shape.after) shape.after();
     bool wake = false;

@@ -104,6 +104,9 @@ void Suite::matrix() {
   auto work = [&](std::size_t i, int w) {
     std::vector<CaseReport> reps;
     for (int k = 0; k < cases; ++k) {
+      // In two stages (a live host at -j 1), each later case asks whether to start once the
+      // front is free, as the first did through the pool (a stop ends the combination there).
+      if (k > 0 && turns_ != nullptr && !turns_->claim_again(may_start_turn())) break;
       const Case c =
           draw<Case>([&] { return gen_case(combos[i], gen); }, seed_of(i, k), size_of(k));
       reps.push_back(run_case(c, factories_[static_cast<std::size_t>(w)], o_.run));

@@ -34,8 +34,9 @@ void Suite::sequences() {
   RunConfig run = o_.run;
   if (info_.caps.fresh_hosts)
     run.fresh_host_collections = fresh_host_collections(make_, mix(run_sequence_seed(o_, 0), 1));
-  // Several sequences on one shared host (a live host at -j N, decision 0144). Its clock is
-  // then no one sequence's to move: their steps let no time pass on purpose.
+  // Several sequences on one shared host (a live host at -j N, decision 0144, or at -j 1 with
+  // each cleanup overlapping the next set-up, decision 0154). Its clock is then no one
+  // sequence's to move: their steps let no time pass on purpose.
   if (!info_.caps.concurrent_cases && sequence_jobs_ > 1)
     run.shared_reach = std::make_shared<SharedReach>();
   const bool clock = info_.caps.control && run.shared_reach == nullptr;

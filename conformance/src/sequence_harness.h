@@ -31,7 +31,14 @@ class Harness {
   // sorted lists (a large host has tens of thousands; decisions 0136, 0139).
   using Ids = IdList;
   Harness(Target target, const RunConfig& cfg)
-      : cfg_(cfg), cl_(std::move(target), cfg.client), limit_(cl_.has_control() ? 3u : 0u) {}
+      : cfg_(cfg), cl_(std::move(target), cfg.client), limit_(cl_.has_control() ? 3u : 0u) {
+    // What the cleanup destroys is published first, also what no view or publish_linked read
+    // reached (a result shown late, a failed read): decision 0154.
+    if (cfg_.shared_reach != nullptr) {
+      cl_.before_destroying_collection(
+          [reach = cfg_.shared_reach](const std::string& id) { reach->publish(id); });
+    }
+  }
   // Its groups are no longer looked at by the others' end checks (SharedReach).
   ~Harness() {
     if (cfg_.shared_reach != nullptr) cfg_.shared_reach->remove_groups(this);

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -57,6 +58,12 @@ class Suite {
   double elapsed() const;
   bool out_of_budget();
   bool may_start() const;
+  // What a case in two stages asks once the front is free (decisions 0153, 0154): may_start,
+  // and not once the run decided to stop at its first failure (which may_start leaves to
+  // keep_going, on the main thread).
+  std::function<bool()> may_start_turn() const {
+    return [this] { return may_start() && !stopping_.load(); };
+  }
   bool keep_going(std::size_t i, std::size_t n);
   // Runs a phase's n items on the run's workers; consume(i, result) sees them in order, and
   // what an item that ran ahead of a stop could not remove is still listed (note_dropped).
@@ -73,12 +80,13 @@ class Suite {
     shape.jobs = width == Width::kWholeHost   ? whole_host_jobs_
                  : width == Width::kSequences ? sequence_jobs_
                                               : jobs_;
-    // A live host's cases in two stages (decision 0153): one case ahead of the one handed on,
+    // A live host's cases and sequences in two stages (decisions 0153, 0154): one item ahead of
+    // the one handed on,
     // and the cases come to the front in item order, each asking whether to start only once
     // the front is free (and then claiming it).
     if (turns_ != nullptr && width != Width::kWholeHost) {
       shape.staged = true;
-      shape.start = [this, &start](std::size_t i) { return turns_->claim(i, start); };
+      shape.start = [this](std::size_t i) { return turns_->claim(i, may_start_turn()); };
       shape.after = [this] { turns_->unclaim(); };
       turns_->begin_phase();
     }
@@ -113,6 +121,7 @@ class Suite {
   int sequence_jobs_ = 1;                 // sequences at a time
   int whole_host_jobs_ = 1;               // concurrent rounds at a time
   std::unique_ptr<CaseTurns> turns_;      // a live host's cases at -j 1 (decision 0153)
+  std::atomic<bool> stopping_{false};     // keep_going said stop (read by may_start_turn)
   TargetInfo info_;
   RunOptions o_;
   RunResult result_;

@@ -112,10 +112,21 @@ TEST(Estimate, ALiveHostsCleanupOverlappingTheNextCaseSharesItsTime) {
                                            "overlapping the next set-up)"),
             std::string::npos)
       << sequences_too.describe(m);
+  // Neither share applies without the overlap, at -j N or on a served fake.
+  o.cleanup_overlap = false;
+  EXPECT_DOUBLE_EQ(estimate_requests(o, true, m).seconds, serial.seconds);
+  o.cleanup_overlap = true;
   o.jobs = 4;
   EXPECT_FALSE(estimate_requests(o, true, m).cleanup_overlaps);
+  CostModel whole = m;
+  whole.overlapped_share = 1;
+  whole.sequence_overlapped_share = 1;
+  EXPECT_DOUBLE_EQ(estimate_requests(o, true, m).seconds,
+                   estimate_requests(o, true, whole).seconds);
   o.jobs = 1;
   EXPECT_FALSE(estimate_requests(o, false, m).cleanup_overlaps);
+  EXPECT_DOUBLE_EQ(estimate_requests(o, false, m).seconds,
+                   estimate_requests(o, false, whole).seconds);
 }
 
 // A live host's cases clean up after themselves, and make no control calls: their own measured

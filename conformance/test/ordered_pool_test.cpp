@@ -240,7 +240,7 @@ TEST(OrderedPool, StagedRunsOneItemAheadOfTheOneBeingConsumed) {
 }
 
 // A shape's own start is asked in place of may_start, and `after` follows every item on the
-// thread that ran it (started or not). The 5th start refuses: items 0 to 3 are handed on.
+// thread that ran it (started or not). Item 4's start refuses: items 0 to 3 are handed on.
 TEST(OrderedPool, AShapesStartIsAskedInPlaceOfMayStart) {
   for (const bool staged : {false, true}) {
     std::atomic<int> asked{0};
@@ -248,7 +248,11 @@ TEST(OrderedPool, AShapesStartIsAskedInPlaceOfMayStart) {
     std::atomic<bool> may_start_asked{false};
     std::vector<std::size_t> order;
     PoolShape shape{.jobs = 2, .staged = staged};
-    shape.start = [&](std::size_t) { return asked.fetch_add(1) + 1 < 5; };
+    // Refused from item 4 on (by item: two threads may ask out of order).
+    shape.start = [&](std::size_t i) {
+      ++asked;
+      return i < 4;
+    };
     shape.after = [&] { ++after; };
     const PoolOutcome out = run_in_order<std::size_t>(
         100, shape,

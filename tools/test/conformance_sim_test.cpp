@@ -449,9 +449,10 @@ struct SharedHostRun {
     std::vector<int> at_last_create;
     // For each CreateSnapshot of a sequence after its set-up's (a step's): the leases held.
     std::vector<int> at_step_create;
-    // A sequence's cleanup (its first DestroySystem) waits, up to 200 ms, until the next
-    // sequence has the host: the overlap then shows however slowly the next one's thread wakes.
-    bool next_sequence_joins_cleanup = false;
+    // A case's or sequence's cleanup (its first DestroySystem) waits, up to 200 ms, until the
+    // next one has the host: the overlap then shows however slowly the next one's thread wakes
+    // (it draws its case or sequence before it takes its turn).
+    bool next_joins_cleanup = false;
     std::condition_variable made_more;
     int made = 0;       // leases made (cases that got the host), in every phase
     int cancel_at = 0;  // > 0: the run is cancelled (Ctrl-C) as this lease is made
@@ -479,10 +480,10 @@ class CaseLease final : public Forwarding {
   }
   cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& o, std::string_view m,
                                                const cim::PropertyList& in) override {
-    if (m == "DestroySystem" && phase_ == SharedHostRun::kSequences && !waited_) {
+    if (m == "DestroySystem" && !waited_) {
       waited_ = true;
       std::unique_lock lock(leases_->mu);
-      if (leases_->next_sequence_joins_cleanup) {
+      if (leases_->next_joins_cleanup) {
         leases_->made_more.wait_for(lock, std::chrono::milliseconds(200),
                                     [&] { return leases_->made > number_; });
       }
@@ -529,7 +530,7 @@ SharedHostRun run_on_one_shared_host(const tools::TargetSpec& spec, RunOptions o
                                      int cancel_at_lease = 0) {
   SharedHostRun run;
   run.leases->cancel_at = cancel_at_lease;
-  run.leases->next_sequence_joins_cleanup = o.jobs == 1 && o.cleanup_overlap;
+  run.leases->next_joins_cleanup = o.jobs == 1 && o.cleanup_overlap;
   if (cancel_at_lease > 0) o.cancel = &run.leases->cancel;
   auto target = spec.factory(seed());
   EXPECT_TRUE(target.ok());
@@ -695,13 +696,20 @@ TEST(SimConformance, ALiveHostsCasesInTwoStagesStopAtTheCaseInFrontOnCtrlC) {
   auto spec = sim_target();
   ASSERT_TRUE(spec.ok()) << spec.status().to_string();
   RunOptions o = core_one_at_a_time_options();
-  const SharedHostRun run = run_on_one_shared_host(*spec, o, 20);
-  EXPECT_TRUE(run.result.interrupted);
-  EXPECT_EQ(run.leases->made, 20) << "cases got the host after the run was cancelled";
-  EXPECT_LE(run.leases->most[SharedHostRun::kCases], 2);
-  EXPECT_EQ(run.leases->now, 0);
-  EXPECT_TRUE(run.result.cleanup_left.empty()) << run.result.cleanup_left.front();
-  EXPECT_EQ(run.vms_after, run.vms_before) << "VMs the cases made are left on the host";
+  // With 3 cases a combination, a combination's later cases ask again (they once ran whole,
+  // interleaved with the next combination's first). The 8 probes, then combinations of 3:
+  // cancelled at the 19th lease, a combination's second case, its third must not run.
+  for (const auto& [per_combination, cancel_at] : {std::pair{1, 20}, std::pair{3, 19}}) {
+    SCOPED_TRACE(per_combination);
+    o.cases_per_combo = per_combination;
+    const SharedHostRun run = run_on_one_shared_host(*spec, o, cancel_at);
+    EXPECT_TRUE(run.result.interrupted);
+    EXPECT_EQ(run.leases->made, cancel_at) << "cases got the host after the run was cancelled";
+    EXPECT_LE(run.leases->most[SharedHostRun::kCases], 2);
+    EXPECT_EQ(run.leases->now, 0);
+    EXPECT_TRUE(run.result.cleanup_left.empty()) << run.result.cleanup_left.front();
+    EXPECT_EQ(run.vms_after, run.vms_before) << "VMs the cases made are left on the host";
+  }
 }
 
 // The same with a host that is legal but slow to show what it did (decision 0144): results a
@@ -714,11 +722,16 @@ TEST(SimConformance, SequencesSharingAHostThatShowsResultsLateFindNothingWrong) 
     t.faults = faults;
     auto spec = tools::make_target("sim:", t);
     ASSERT_TRUE(spec.ok()) << spec.status().to_string();
-    const SharedHostRun run = run_on_one_shared_host(*spec, shared_host_options(12, 0));
-    SCOPED_TRACE(faults);
-    expect_no_failures(run.result);
-    EXPECT_GT(run.leases->most[SharedHostRun::kSequences], 1);
-    EXPECT_EQ(run.result.counts.sequences, 12);
+    // 3 at a time, and one at a time in two stages (decision 0154).
+    for (const int jobs : {3, 1}) {
+      RunOptions o = shared_host_options(12, 0);
+      o.jobs = jobs;
+      const SharedHostRun run = run_on_one_shared_host(*spec, o);
+      SCOPED_TRACE(faults + " -j " + std::to_string(jobs));
+      expect_no_failures(run.result);
+      EXPECT_GT(run.leases->most[SharedHostRun::kSequences], 1);
+      EXPECT_EQ(run.result.counts.sequences, 12);
+    }
   }
 }
 

@@ -27,7 +27,8 @@ struct CertifyOptions {
   int max_steps = conformance::RunOptions{}.max_steps;
   int parallel_rounds = conformance::RunOptions{}.parallel_rounds;
   bool stop_at_first_failure = false;
-  bool no_cleanup_overlap = false;  // a live host at -j 1: strictly one case at a time (0153)
+  // A live host at -j 1: strictly one case and one sequence at a time (decisions 0153, 0154).
+  bool no_cleanup_overlap = false;
   bool quiet = false;
   // WS-Man targets
   std::string auth = "basic";

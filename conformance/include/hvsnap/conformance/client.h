@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -152,6 +153,12 @@ class Client {
   // On a fresh host per case (Capabilities::fresh_hosts) it only forgets them: the host goes
   // with the case (decision 0081).
   std::vector<std::string> cleanup();
+  // Called with each snapshot collection's id (model::id_of) just before the cleanup destroys
+  // it: a sequence that shares its host publishes it first, so that no other sequence's end
+  // comparison finds it gone unaccounted (SharedReach, decisions 0144, 0154).
+  void before_destroying_collection(std::function<void(const std::string&)> f) {
+    before_destroying_collection_ = std::move(f);
+  }
 
   const std::vector<RecordedCall>& calls() const { return calls_; }
   // The calls as a numbered list under their headings, each with its outcome and note.
@@ -169,6 +176,7 @@ class Client {
 
   Target target_;
   ClientOptions options_;
+  std::function<void(const std::string&)> before_destroying_collection_;
   void record(std::string call, std::string outcome);
   void annotate_job(const cim::ObjectPath& job, const std::string& note);
   // Notes `object` and every reference among the call's arguments and answer as touched since
