@@ -66,7 +66,14 @@ class CaseTurns {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return item == next_item_ && !front_ && !claimed_; });
     ++next_item_;
-    const bool go = may_start();
+    bool go = false;
+    try {
+      go = may_start();
+    } catch (...) {
+      lock.unlock();
+      cv_.notify_all();  // the next item may come
+      throw;
+    }
     if (go) {
       claimed_ = true;
       claimer_ = std::this_thread::get_id();

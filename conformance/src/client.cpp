@@ -375,6 +375,11 @@ void Client::destroy_collections_of_groups(std::vector<std::string>& left) {
     for (const auto& c : *colls)
       held.push_back({c.path(), vms});
   }
+  // All of them before the first DestroySnapshot: one may go as an earlier one's dependent.
+  if (before_destroying_collection_) {
+    for (const auto& h : held)
+      before_destroying_collection_(model::id_of(h.collection));
+  }
   while (!held.empty()) {
     std::vector<Held> batch, rest;
     std::set<std::string> busy;
@@ -397,7 +402,6 @@ void Client::destroy_collections_of_groups(std::vector<std::string>& left) {
     }
     std::vector<cim::Result<MethodResult>> sent;
     for (const auto& h : batch) {
-      if (before_destroying_collection_) before_destroying_collection_(model::id_of(h.collection));
       PropertyList in;
       cim::set(in, "AffectedSnapshotCollection", Value::reference(h.collection));
       sent.push_back(invoke(service(names::kCollectionSnapshotService), "DestroySnapshot", in));

@@ -118,6 +118,9 @@ void Suite::matrix() {
     const Combo combo = combos[i];
     ComboTally t;
     t.cr.combo = combo;
+    // Cut short: a later case of a live host's combination was refused at the front (a stop).
+    const int ran = static_cast<int>(reps.size());
+    const bool cut = ran < cases && first_fail(reps.back().findings) == nullptr;
     bool failing = false;
     for (int k = 0; k < static_cast<int>(reps.size()) && !t.known_setup_failure; ++k) {
       if (!take_matrix_case(t, std::move(reps[static_cast<std::size_t>(k)]), true)) continue;
@@ -131,10 +134,15 @@ void Suite::matrix() {
     ComboResult& cr = t.cr;
     if (cr.verdict == Verdict::kNotTested && cr.cases > cr.not_tested) cr.verdict = Verdict::kPass;
     if (failing && t.last_failure) record_matrix_failure(t);
+    if (cut) {
+      (void)out_of_budget();  // records why (interrupted or out of time)
+      if (cr.note.empty())
+        cr.note = fmt::format("{} of its {} cases ran: the run stopped", ran, cases);
+    }
     result_.combos.push_back(cr);
     ++result_.counts.combos;
     progress("matrix", static_cast<int>(i) + 1, static_cast<int>(combos.size()));
-    return keep_going(i, combos.size());
+    return keep_going(i, combos.size()) && !cut;
   };
   // When the matrix was already over budget, it starts nothing (and says why below).
   std::size_t ran = 0;

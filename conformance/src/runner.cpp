@@ -119,9 +119,7 @@ bool Suite::may_start() const {
 // run on one thread would not have started).
 bool Suite::keep_going(std::size_t i, std::size_t n) {
   if (i + 1 >= n || !o_.stop_at_first_failure || result_.failures.empty()) return true;
-  const bool stop = out_of_budget();
-  if (stop) stopping_ = true;
-  return !stop;
+  return !out_of_budget();
 }
 
 void Suite::progress(const char* phase, int done, int total) {

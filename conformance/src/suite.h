@@ -59,10 +59,10 @@ class Suite {
   bool out_of_budget();
   bool may_start() const;
   // What a case in two stages asks once the front is free (decisions 0153, 0154): may_start,
-  // and not once the run decided to stop at its first failure (which may_start leaves to
-  // keep_going, on the main thread).
+  // and not once the phase's `consume` ended it (a stop at the first failure, which may_start
+  // leaves to the main thread, or one counterexample enough).
   std::function<bool()> may_start_turn() const {
-    return [this] { return may_start() && !stopping_.load(); };
+    return [this] { return may_start() && !phase_over_.load(); };
   }
   bool keep_going(std::size_t i, std::size_t n);
   // Runs a phase's n items on the run's workers; consume(i, result) sees them in order, and
@@ -80,17 +80,29 @@ class Suite {
     shape.jobs = width == Width::kWholeHost   ? whole_host_jobs_
                  : width == Width::kSequences ? sequence_jobs_
                                               : jobs_;
-    // A live host's cases and sequences in two stages (decisions 0153, 0154): one item ahead of
-    // the one handed on,
-    // and the cases come to the front in item order, each asking whether to start only once
-    // the front is free (and then claiming it).
+    // A live host's cases and sequences in two stages (decisions 0153, 0154): one item ahead
+    // of the one handed on, and the items come to the front in their order, each asking
+    // whether to start only once the front is free (and then claiming it). Once `consume`
+    // ended the phase (false, or an exception), no case starts.
+    phase_over_ = false;
+    const auto ending = [&](std::size_t i, R r) {
+      bool more = false;
+      try {
+        more = consume(i, std::move(r));
+      } catch (...) {
+        phase_over_ = true;
+        throw;
+      }
+      if (!more) phase_over_ = true;
+      return more;
+    };
     if (turns_ != nullptr && width != Width::kWholeHost) {
       shape.staged = true;
       shape.start = [this](std::size_t i) { return turns_->claim(i, may_start_turn()); };
       shape.after = [this] { turns_->unclaim(); };
       turns_->begin_phase();
     }
-    PoolOutcome out = run_in_order<R>(n, shape, start, work, consume, dropped);
+    PoolOutcome out = run_in_order<R>(n, shape, start, work, ending, dropped);
     if (out.not_started) (void)out_of_budget();  // records why (interrupted or out of time)
     return out;
   }
@@ -121,7 +133,7 @@ class Suite {
   int sequence_jobs_ = 1;                 // sequences at a time
   int whole_host_jobs_ = 1;               // concurrent rounds at a time
   std::unique_ptr<CaseTurns> turns_;      // a live host's cases at -j 1 (decision 0153)
-  std::atomic<bool> stopping_{false};     // keep_going said stop (read by may_start_turn)
+  std::atomic<bool> phase_over_{false};   // the phase's consume ended it (may_start_turn)
   TargetInfo info_;
   RunOptions o_;
   RunResult result_;

@@ -153,8 +153,8 @@ class Client {
   // On a fresh host per case (Capabilities::fresh_hosts) it only forgets them: the host goes
   // with the case (decision 0081).
   std::vector<std::string> cleanup();
-  // Called with each snapshot collection's id (model::id_of) just before the cleanup destroys
-  // it: a sequence that shares its host publishes it first, so that no other sequence's end
+  // Called with each snapshot collection's id (model::id_of) before the cleanup destroys any
+  // of them: a sequence that shares its host publishes it first, so that no other sequence's end
   // comparison finds it gone unaccounted (SharedReach, decisions 0144, 0154).
   void before_destroying_collection(std::function<void(const std::string&)> f) {
     before_destroying_collection_ = std::move(f);
