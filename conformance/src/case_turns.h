@@ -68,15 +68,11 @@ class CaseTurns {
     ++next_item_;
     bool go = false;
     try {
-      go = may_start();
+      go = claim_if(may_start);
     } catch (...) {
       lock.unlock();
       cv_.notify_all();  // the next item may come
       throw;
-    }
-    if (go) {
-      claimed_ = true;
-      claimer_ = std::this_thread::get_id();
     }
     lock.unlock();
     cv_.notify_all();
@@ -88,10 +84,7 @@ class CaseTurns {
   bool claim_again(const std::function<bool()>& may_start) {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return !front_ && !claimed_; });
-    if (!may_start()) return false;
-    claimed_ = true;
-    claimer_ = std::this_thread::get_id();
-    return true;
+    return claim_if(may_start);
   }
   void unclaim() {
     {
@@ -104,6 +97,14 @@ class CaseTurns {
 
  private:
   using Stage = Turn::Stage;
+  // With mu_ held, the front free and not claimed: claims it for the calling thread when
+  // `may_start` says yes.
+  bool claim_if(const std::function<bool()>& may_start) {
+    if (!may_start()) return false;
+    claimed_ = true;
+    claimer_ = std::this_thread::get_id();
+    return true;
+  }
   // At most one case arranges or tests at a time (`front_`); cases that clean up (`cleaning_`)
   // may overlap the one in front while it arranges, never while it tests. Only the case in
   // front moves to cleaning, and it tests only once no case cleans: so while it tests no other

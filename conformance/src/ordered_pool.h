@@ -38,6 +38,20 @@ struct PoolShape {
   std::function<void()> after;
 };
 
+// Calls the shape's `after`, if any, when it goes (an item's start and work ended, or threw).
+class AfterItem {
+ public:
+  explicit AfterItem(const PoolShape& shape) : shape_(shape) {}
+  AfterItem(const AfterItem&) = delete;
+  AfterItem& operator=(const AfterItem&) = delete;
+  ~AfterItem() {
+    if (shape_.after) shape_.after();
+  }
+
+ private:
+  const PoolShape& shape_;
+};
+
 // One item after another on the calling thread (run_in_order with one job, or one item).
 template <class R, class Work, class Consume>
 PoolOutcome run_on_this_thread(std::size_t n, const PoolShape& shape,
@@ -45,19 +59,15 @@ PoolOutcome run_on_this_thread(std::size_t n, const PoolShape& shape,
                                const Consume& consume) {
   PoolOutcome out;
   for (std::size_t i = 0; i < n; ++i) {
-    if (!(shape.start ? shape.start(i) : may_start())) {
-      if (shape.after) shape.after();
-      out.not_started = true;
-      return out;
-    }
     std::optional<R> r;
-    try {
+    {
+      const AfterItem after(shape);
+      if (!(shape.start ? shape.start(i) : may_start())) {
+        out.not_started = true;
+        return out;
+      }
       r.emplace(work(i, 0));
-    } catch (...) {
-      if (shape.after) shape.after();
-      throw;
     }
-    if (shape.after) shape.after();
     ++out.consumed;
     if (!consume(i, std::move(*r))) return out;
   }
@@ -102,12 +112,12 @@ PoolOutcome run_in_order(std::size_t n, const PoolShape& shape,
     std::optional<R> r;
     std::exception_ptr error;
     try {
+      const AfterItem after(shape);
       go = shape.start ? shape.start(i) : may_start();
       if (go) r.emplace(work(i, w));
     } catch (...) {
       error = std::current_exception();
     }
-    if (shape.after) shape.after();
     bool wake = false;
     {
       std::lock_guard lock(mu);
