@@ -22,7 +22,8 @@
 //      newest collections in turn, or (oldest_*) the two oldest.
 //  (f) BM_CaseHost / BM_CaseHostCycle: a certification case's host taken from the pool and
 //      given back (decision 0075), bare and after one full cycle; 4 VMs and 10,000 VMs with
-//      100,000 snapshots, the large within 2x of the small.
+//      100,000 snapshots, the large within 2x of the small; BM_CaseHostCycle/history_12500 on
+//      4 VMs of 12,500 snapshots each, whose lists the case's journal shares (decision 0155).
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 
@@ -468,6 +469,14 @@ void BM_CaseHostCycle(benchmark::State& st, int groups, int collections_per_grou
 }
 BENCHMARK_CAPTURE(BM_CaseHostCycle, small_4vm, 1, 0)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_CaseHostCycle, large_10000vm_100000snapshots, 2500, 10)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_CaseHostCycle, history_12500, 1, 12500)->Unit(benchmark::kMicrosecond);
+// Fixed counts for callgrind: instructions a case = the difference of the two runs / 100.
+BENCHMARK_CAPTURE(BM_CaseHostCycle, history_12500, 1, 12500)
+    ->Iterations(20)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_CaseHostCycle, history_12500, 1, 12500)
+    ->Iterations(120)
     ->Unit(benchmark::kMicrosecond);
 
 }  // namespace

@@ -16,15 +16,31 @@ constexpr std::size_t kScan = 16;
 
 }  // namespace
 
+thread_local bool IdSequence::share_copies = false;
+
 IdSequence::IdSequence(std::vector<Guid> ids)
-    : slots_(std::move(ids)),
-      live_(slots_.size()),
-      nils_(static_cast<std::size_t>(
-          std::count_if(slots_.begin(), slots_.end(), [](const Guid& g) { return g.is_nil(); }))) {}
+    : store_(ids.empty() ? nullptr : std::make_shared<Store>(Store{std::move(ids), 0})),
+      end_(store_ == nullptr ? 0 : store_->slots.size()),
+      live_(end_),
+      nils_(store_ == nullptr ? 0
+                              : static_cast<std::size_t>(
+                                    std::count_if(store_->slots.begin(), store_->slots.end(),
+                                                  [](const Guid& g) { return g.is_nil(); }))) {}
 
 IdSequence::IdSequence(const IdSequence& other) : live_(other.live_), nils_(other.nils_) {
-  slots_.reserve(other.live_);
-  slots_.assign(other.begin(), other.end());
+  if (other.live_ == 0) return;
+  if (share_copies) {  // the same slots, holes and all; no index (its positions stay valid)
+    if (other.store_.use_count() == 1) alone(*other.store_, other.end_);
+    store_ = other.store_;
+    end_ = other.end_;
+    head_ = other.head_;
+    store_->frozen = std::max(store_->frozen, end_);
+    return;
+  }
+  store_ = std::make_shared<Store>();
+  store_->slots.reserve(other.live_);
+  store_->slots.assign(other.begin(), other.end());
+  end_ = live_;
 }
 
 IdSequence& IdSequence::operator=(const IdSequence& other) {
@@ -33,7 +49,8 @@ IdSequence& IdSequence::operator=(const IdSequence& other) {
 }
 
 IdSequence::IdSequence(IdSequence&& other) noexcept
-    : slots_(std::move(other.slots_)),
+    : store_(std::move(other.store_)),
+      end_(other.end_),
       head_(other.head_),
       live_(other.live_),
       nils_(other.nils_),
@@ -43,7 +60,8 @@ IdSequence::IdSequence(IdSequence&& other) noexcept
 
 IdSequence& IdSequence::operator=(IdSequence&& other) noexcept {
   if (this != &other) {
-    slots_ = std::move(other.slots_);
+    store_ = std::move(other.store_);
+    end_ = other.end_;
     head_ = other.head_;
     live_ = other.live_;
     nils_ = other.nils_;
@@ -54,44 +72,85 @@ IdSequence& IdSequence::operator=(IdSequence&& other) noexcept {
 }
 
 void IdSequence::clear() {
-  slots_.clear();
+  store_.reset();
+  end_ = 0;
   head_ = 0;
   live_ = 0;
   nils_ = 0;
   where_.reset();
 }
 
-void IdSequence::push_back(const Guid& id) {
+// The store of a list no other list shares any more (they are gone): it sees every slot to its
+// end, and those past it (what a list gone had appended) go.
+void IdSequence::alone(Store& store, std::size_t end) {
+  store.frozen = 0;
+  if (store.slots.size() > end) store.slots.resize(end);
+}
+
+void IdSequence::own(std::size_t from) {
+  if (store_ == nullptr) {
+    store_ = std::make_shared<Store>();
+    return;
+  }
+  if (store_.use_count() == 1) {
+    alone(*store_, end_);
+    return;
+  }
+  // Past every slot another list sees, at the slots' end: changed in place.
+  if (from >= store_->frozen && store_->slots.size() == end_) return;
+  auto copy = std::make_shared<Store>();
+  copy->slots.reserve(end_ + end_ / 2 + 1);
+  copy->slots.assign(store_->slots.begin(),
+                     store_->slots.begin() + static_cast<std::ptrdiff_t>(end_));
+  store_ = std::move(copy);  // the same positions: the index stays valid
+}
+
+void IdSequence::reserve(std::size_t n) {
+  own(end_);
+  store_->slots.reserve(n);
+}
+
+void IdSequence::push_back_slow(const Guid& id) {
   if (id.is_nil()) {  // a value, not a hole: the holes go first, and the index
     if (holes() != 0) close_holes();
     where_.reset();
     ++nils_;
   }
-  if (where_) (*where_)[id] = slots_.size();
-  slots_.push_back(id);
+  own(end_);
+  if (where_) (*where_)[id] = end_;
+  store_->slots.push_back(id);
+  ++end_;
   ++live_;
 }
 
 bool IdSequence::erase(const Guid& id) {
   if (live_ == 0 || id.is_nil()) return false;
   if (nils_ != 0) {  // no holes in a list with nil values: as a vector, the newest first
-    const auto it = std::find(slots_.rbegin(), slots_.rend(), id);
-    if (it == slots_.rend()) return false;
-    slots_.erase(std::next(it).base());
+    const Guid* first = data();
+    const Guid* last = first + end_;
+    const Guid* at = last;
+    while (at != first && !(*(at - 1) == id))
+      --at;
+    if (at == first) return false;
+    const auto pos = static_cast<std::ptrdiff_t>(at - 1 - first);
+    own(0);
+    store_->slots.erase(store_->slots.begin() + pos);
+    --end_;
     --live_;
     where_.reset();
     return true;
   }
-  const std::size_t n = slots_.size();
+  const Guid* slots = data();
+  const std::size_t n = end_;
   // The newest ids first, then the oldest: each end's kScan slots (holes included).
   for (std::size_t i = n, seen = 0; i > head_ && seen < kScan; --i, ++seen) {
-    if (slots_[i - 1] == id) {
+    if (slots[i - 1] == id) {
       make_hole(i - 1);
       return true;
     }
   }
   for (std::size_t i = head_, seen = 0; i < n && seen < kScan; ++i, ++seen) {
-    if (slots_[i] == id) {
+    if (slots[i] == id) {
       make_hole(i);
       return true;
     }
@@ -101,7 +160,7 @@ bool IdSequence::erase(const Guid& id) {
     auto built = std::make_unique<std::unordered_map<Guid, std::size_t, GuidHash>>();
     built->reserve(live_);
     for (std::size_t i = head_; i < n; ++i)
-      if (!slots_[i].is_nil()) built->emplace(slots_[i], i);
+      if (!slots[i].is_nil()) built->emplace(slots[i], i);
     where_ = std::move(built);
   }
   const auto it = where_->find(id);
@@ -111,23 +170,31 @@ bool IdSequence::erase(const Guid& id) {
 }
 
 void IdSequence::make_hole(std::size_t at) {
-  if (where_) where_->erase(slots_[at]);
-  slots_[at] = Guid{};
+  own(at);
+  std::vector<Guid>& slots = store_->slots;
+  if (where_) where_->erase(slots[at]);
+  slots[at] = Guid{};
   if (--live_ == 0) {
     clear();
     return;
   }
-  while (slots_.back().is_nil())  // never a hole at the end: back() is the newest id
-    slots_.pop_back();
-  while (slots_[head_].is_nil())  // nor before the first id
+  // Never a hole at the end: back() is the newest id. (Shared, the slot before `frozen` holds an
+  // id: the pops stay in this list's own slots.)
+  while (slots[end_ - 1].is_nil()) {
+    slots.pop_back();
+    --end_;
+  }
+  while (slots[head_].is_nil())  // nor before the first id
     ++head_;
   if (holes() > live_ + kScan) close_holes();
 }
 
 void IdSequence::close_holes() {
-  slots_.erase(
-      std::remove_if(slots_.begin(), slots_.end(), [](const Guid& g) { return g.is_nil(); }),
-      slots_.end());
+  own(0);
+  std::vector<Guid>& slots = store_->slots;
+  slots.erase(std::remove_if(slots.begin(), slots.end(), [](const Guid& g) { return g.is_nil(); }),
+              slots.end());
+  end_ = slots.size();
   head_ = 0;
   where_.reset();  // positions moved; built again when a removal needs it
 }

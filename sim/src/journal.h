@@ -20,6 +20,7 @@
 
 #include "guid_node_map.h"
 #include "hvsnap/sim/guid.h"
+#include "hvsnap/sim/id_sequence.h"
 #include "invariant.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -287,6 +288,10 @@ class Journaled {
   }
   void note(const Guid& id, Slot& slot) {
     if (epoch_ == 0 || slot.epoch == epoch_) return;
+    // The value saved shares the ids of the record's lists (a VM's snapshots, a group's
+    // collections): a case that adds a checkpoint to a VM of a long history journals it in
+    // O(1), not O(history) (decision 0155).
+    const IdSequence::SharedCopies share;
     journal_.push_back(Entry{id, slot.rec});
     slot.epoch = epoch_;
   }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -190,6 +191,151 @@ TEST(IdSequence, ACopyOfAnIndexedList) {
   EXPECT_TRUE(copy.indexed());
   EXPECT_TRUE(s.erase(id(150)));  // the original's still answers
   EXPECT_TRUE(copy == s);
+}
+
+// A copy made under SharedCopies (the undo journal's, decision 0155) shares the ids: the list
+// it was made from appends in place past them, and the copy still sees only its own ids.
+TEST(IdSequence, ASharedCopyKeepsItsIdsWhileTheOriginalAppends) {
+  IdSequence live = of(1000);
+  IdSequence saved;
+  {
+    const IdSequence::SharedCopies share;
+    saved = IdSequence(live);
+  }
+  EXPECT_TRUE(saved.shares_ids());
+  EXPECT_TRUE(live.shares_ids());
+  live.push_back(id(1001));
+  live.push_back(id(1002));
+  EXPECT_TRUE(live.shares_ids());  // appended in place: no copy
+  EXPECT_TRUE(saved == of(1000));
+  EXPECT_EQ(saved.back(), id(1000));
+  EXPECT_EQ(live.size(), 1002U);
+  EXPECT_EQ(live.back(), id(1002));
+  // An id the copy sees leaves the original: the original takes a copy of its own first.
+  ASSERT_TRUE(live.erase(id(1)));
+  EXPECT_FALSE(live.shares_ids());
+  EXPECT_TRUE(saved == of(1000));
+  EXPECT_EQ(live.front(), id(2));
+  // Copies made without the guard hold the ids only.
+  const IdSequence plain = saved;
+  EXPECT_TRUE(plain == saved);
+  EXPECT_EQ(plain.holes(), 0U);
+}
+
+// An id past what the copy sees leaves in place; the pops of trailing holes stop at the copy's
+// ids.
+TEST(IdSequence, AnAppendedIdLeavesWithoutACopy) {
+  IdSequence live = of(100);
+  ASSERT_TRUE(live.erase(id(50)));  // a hole the copy shares
+  IdSequence saved;
+  {
+    const IdSequence::SharedCopies share;
+    saved = IdSequence(live);
+  }
+  live.push_back(id(101));
+  live.push_back(id(102));
+  ASSERT_TRUE(live.erase(id(102)));
+  ASSERT_TRUE(live.erase(id(101)));
+  EXPECT_TRUE(live.shares_ids());
+  EXPECT_TRUE(live == saved);
+  EXPECT_EQ(live.back(), id(100));
+  live.push_back(id(103));
+  EXPECT_EQ(saved.back(), id(100));
+  EXPECT_EQ(saved.size(), 99U);
+}
+
+// What the journal does at a rollback: the saved copy replaces the list that went on, and is
+// then alone. Its next append drops what the other had appended instead of copying the ids.
+TEST(IdSequence, TheCopyLeftAloneAppendsInPlace) {
+  IdSequence live = of(1000);
+  for (int round = 0; round < 3; ++round) {
+    IdSequence saved;
+    {
+      const IdSequence::SharedCopies share;
+      saved = IdSequence(live);
+    }
+    live.push_back(id(5000));
+    live.push_back(id(5001));
+    live = std::move(saved);  // the rollback
+    EXPECT_FALSE(live.shares_ids());
+    EXPECT_TRUE(live == of(1000));
+    live.push_back(id(6000 + static_cast<std::uint64_t>(round)));
+    EXPECT_EQ(live.back(), id(6000 + static_cast<std::uint64_t>(round)));
+    EXPECT_EQ(live.size(), 1001U);
+    ASSERT_TRUE(live.erase(id(6000 + static_cast<std::uint64_t>(round))));
+  }
+  // The saved copy is made from a list that is alone but holds slots past its end: they go
+  // first, so the original appends in place again.
+  IdSequence saved;
+  live.push_back(id(7000));
+  live = [&] {
+    IdSequence other;
+    {
+      const IdSequence::SharedCopies share;
+      other = IdSequence(live);
+    }
+    other.push_back(id(7001));
+    return other;
+  }();
+  {
+    const IdSequence::SharedCopies share;
+    saved = IdSequence(live);
+  }
+  live.push_back(id(7002));
+  EXPECT_TRUE(live.shares_ids());
+  EXPECT_EQ(saved.back(), id(7001));
+  EXPECT_EQ(live.back(), id(7002));
+  EXPECT_EQ(live.size(), 1003U);
+}
+
+// Random changes to a list whose copies are taken and put back as the journal does (cases
+// rolled back, cases kept), against a vector: each list always holds its own ids.
+TEST(IdSequence, SharedCopiesRolledBackKeepTheOrderOfAVector) {
+  std::mt19937_64 rng(20261207);
+  IdSequence live = of(300);
+  std::vector<Guid> model = of(300).to_vector();
+  std::optional<IdSequence> saved;
+  std::vector<Guid> saved_model;
+  std::uint64_t next = 1000;
+  std::size_t appended_in_place = 0;
+  for (int step = 0; step < 50'000; ++step) {
+    const auto dice = rng() % 100;
+    if (dice < 4) {  // a case begins: its first change journals the list
+      if (!saved) {
+        const IdSequence::SharedCopies share;
+        saved.emplace(live);
+        saved_model = model;
+      }
+    } else if (dice < 8) {  // the case ends: rolled back or kept
+      if (saved) {
+        if (rng() % 2 == 0) {
+          live = std::move(*saved);
+          model = saved_model;
+        }
+        saved.reset();
+      }
+    } else if (dice < 55 || model.empty()) {
+      const bool shared = live.shares_ids();
+      model.push_back(id(next));
+      live.push_back(id(next++));
+      appended_in_place += shared && live.shares_ids() ? 1 : 0;
+    } else {
+      const std::size_t n = model.size();
+      const std::size_t at = dice < 75 ? n - 1 : dice < 85 ? 0 : rng() % n;
+      const Guid gone = model[at];
+      model.erase(model.begin() + static_cast<std::ptrdiff_t>(at));
+      ASSERT_TRUE(live.erase(gone)) << "step " << step;
+    }
+    ASSERT_EQ(live.size(), model.size()) << "step " << step;
+    if (step % 31 == 0) {
+      ASSERT_TRUE(live == model) << "step " << step;
+      if (saved) {
+        ASSERT_TRUE(*saved == saved_model) << "step " << step;
+      }
+    }
+  }
+  EXPECT_TRUE(live == model);
+  EXPECT_GT(appended_in_place, 1000U);  // the journal's copies cost no copy of the ids
 }
 
 }  // namespace

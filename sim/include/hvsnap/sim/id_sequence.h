@@ -10,6 +10,14 @@
 // outnumber the ids, so closing them is paid by the removals that made them. An id leaving near
 // either end is found by a short scan; one deeper inside through an index of positions, built
 // the first time it is needed and kept until the holes are closed. A copy holds the ids only.
+//
+// A copy made while a SharedCopies guard lives on the thread (a pooled host's undo journal,
+// decision 0155) shares the ids instead: it costs the same whatever the list's length. The
+// shared ids are never changed under a list that sees them: a list appends in place only past
+// every id another list sees, and changes or removes an id other lists see only in a copy of its
+// own. Once the other lists are gone, the one left drops the slots past its end (what a list
+// gone had appended) and changes its ids in place again. Lists that share ids must be used by
+// one thread (the journal's are its host's, under the host's lock).
 #pragma once
 
 #include <algorithm>
@@ -83,21 +91,28 @@ class IdSequence {
   IdSequence& operator=(IdSequence&& other) noexcept;
   ~IdSequence() = default;
 
-  const_iterator begin() const {
-    return {slots_.data() + head_, slots_.data() + slots_.size(), holes() != 0};
-  }
-  const_iterator end() const {
-    return {slots_.data() + slots_.size(), slots_.data() + slots_.size(), false};
-  }
+  const_iterator begin() const { return {data() + head_, data() + end_, holes() != 0}; }
+  const_iterator end() const { return {data() + end_, data() + end_, false}; }
   std::size_t size() const { return live_; }
   bool empty() const { return live_ == 0; }
   // The oldest and the newest id; the list must not be empty.
-  const Guid& front() const { return slots_[head_]; }
-  const Guid& back() const { return slots_.back(); }
+  const Guid& front() const { return data()[head_]; }
+  const Guid& back() const { return data()[end_ - 1]; }
 
-  void reserve(std::size_t n) { slots_.reserve(n); }
+  void reserve(std::size_t n);
   void clear();
-  void push_back(const Guid& id);
+  void push_back(const Guid& id) {
+    // Inline for the common case: an id added to a list no other list shares, without an index
+    // (a checkpoint taken, a collection made).
+    if (store_ != nullptr && where_ == nullptr && !id.is_nil() && store_.use_count() == 1 &&
+        store_->slots.size() == end_) {
+      store_->slots.push_back(id);
+      ++end_;
+      ++live_;
+      return;
+    }
+    push_back_slow(id);
+  }
   // Takes `id` out, keeping the others' order; says whether it was there. The nil Guid is never
   // taken out. Each id is meant to be listed once (validation refuses a host's list with an id
   // twice); of an id listed twice one entry goes, and once the index is in use a later removal
@@ -113,18 +128,46 @@ class IdSequence {
   }
 
   // For tests: whether the list holds holes or an index now.
-  std::size_t holes() const { return slots_.size() - live_; }
+  std::size_t holes() const { return end_ - live_; }
   bool indexed() const { return where_ != nullptr; }
+  // Whether another list shares this one's ids (SharedCopies).
+  bool shares_ids() const { return store_ != nullptr && store_.use_count() > 1; }
+
+  // While one lives, the copies this thread makes share the ids (the undo journal's, of the
+  // records it saves). Guards nest.
+  class SharedCopies {
+   public:
+    SharedCopies() : was_(share_copies) { share_copies = true; }
+    SharedCopies(const SharedCopies&) = delete;
+    SharedCopies& operator=(const SharedCopies&) = delete;
+    ~SharedCopies() { share_copies = was_; }
+
+   private:
+    bool was_;
+  };
 
  private:
+  // The ids and holes of one list, or of lists that share them: each sees the slots up to its
+  // own end. No list sees a slot from `frozen` on but the one whose end is the slots' end.
+  struct Store {
+    std::vector<Guid> slots;
+    std::size_t frozen = 0;  // the longest end a list sharing them had when it was made
+  };
+  const Guid* data() const { return store_ == nullptr ? nullptr : store_->slots.data(); }
+  // Makes the slots from `from` on (and an append) this list's to change (see the top).
+  void own(std::size_t from);
+  static void alone(Store& store, std::size_t end);
+  void push_back_slow(const Guid& id);
   void make_hole(std::size_t at);
   void close_holes();
 
-  std::vector<Guid> slots_;  // the ids in order and the holes; never a hole at the end
-  std::size_t head_ = 0;     // the first id's slot (slots_.size() when there is none)
+  static thread_local bool share_copies;
+  std::shared_ptr<Store> store_;  // none while the list has held no id since it was cleared
+  std::size_t end_ = 0;           // the list's slots are the store's [0, end_); never a hole last
+  std::size_t head_ = 0;          // the first id's slot (end_ when there is none)
   std::size_t live_ = 0;
   std::size_t nils_ = 0;  // nil Guids held as values (then no holes)
-  // Position of every id in slots_, when built (a removal deep inside the list).
+  // Position of every id among the slots, when built (a removal deep inside the list).
   std::unique_ptr<std::unordered_map<Guid, std::size_t, GuidHash>> where_;
 };
 
