@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <new>
 #include <utility>
 
 namespace hvsnap::sim {
@@ -29,7 +30,10 @@ IdSequence::IdSequence(std::vector<Guid> ids)
 
 IdSequence::IdSequence(const IdSequence& other) : live_(other.live_), nils_(other.nils_) {
   if (other.live_ == 0) return;
-  if (share_copies) {  // the same slots, holes and all; no index (its positions stay valid)
+  // The same slots, holes and all; no index (its positions stay valid). This writes to
+  // `other`'s store (the count of its lists, `frozen`, and, when it is alone, the slots past its
+  // end): only a list one thread owns may be copied so (the journal's, under its host's lock).
+  if (share_copies) {
     if (other.store_.use_count() == 1) alone(*other.store_, other.end_);
     store_ = other.store_;
     end_ = other.end_;
@@ -114,13 +118,19 @@ void IdSequence::push_back_slow(const Guid& id) {
   if (id.is_nil()) {  // a value, not a hole: the holes go first, and the index
     if (holes() != 0) close_holes();
     where_.reset();
-    ++nils_;
   }
   own(end_);
-  if (where_) (*where_)[id] = end_;
-  store_->slots.push_back(id);
+  store_->slots.push_back(id);  // what throws here leaves the list as it was
   ++end_;
   ++live_;
+  if (id.is_nil()) ++nils_;
+  if (where_) {
+    try {
+      (*where_)[id] = end_ - 1;
+    } catch (const std::bad_alloc&) {
+      where_.reset();  // the list holds the id; the index is built again when a removal needs it
+    }
+  }
 }
 
 bool IdSequence::erase(const Guid& id) {
@@ -133,7 +143,7 @@ bool IdSequence::erase(const Guid& id) {
       --at;
     if (at == first) return false;
     const auto pos = static_cast<std::ptrdiff_t>(at - 1 - first);
-    own(0);
+    own(static_cast<std::size_t>(pos));  // the slots from pos on move
     store_->slots.erase(store_->slots.begin() + pos);
     --end_;
     --live_;

@@ -17,7 +17,9 @@
 // every id another list sees, and changes or removes an id other lists see only in a copy of its
 // own. Once the other lists are gone, the one left drops the slots past its end (what a list
 // gone had appended) and changes its ids in place again. Lists that share ids must be used by
-// one thread (the journal's are its host's, under the host's lock).
+// one thread (the journal's are its host's, under the host's lock), and an id added to one of
+// them may move the ids of the others: an iterator or a reference into a list holds only while
+// no list sharing its ids changes (the journal never reads its copy before it restores it).
 #pragma once
 
 #include <algorithm>
