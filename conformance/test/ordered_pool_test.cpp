@@ -276,6 +276,42 @@ TEST(OrderedPool, AShapesStartIsAskedInPlaceOfMayStart) {
   }
 }
 
+// An exception from a shape's start is the item's, as one from its work: the items before it are
+// handed on, the phase ends with it, and `after` still follows the start that threw.
+TEST(OrderedPool, AnExceptionFromAShapesStartIsTheItems) {
+  for (const bool staged : {false, true}) {
+    for (const int jobs : {1, 2}) {
+      std::atomic<int> asked{0};
+      std::atomic<int> after{0};
+      std::atomic<int> ran{0};
+      std::vector<std::size_t> order;
+      PoolShape shape{.jobs = jobs, .staged = staged};
+      shape.start = [&](std::size_t i) {
+        ++asked;
+        if (i == 7) throw std::runtime_error("start of item 7");
+        return true;
+      };
+      shape.after = [&] { ++after; };
+      EXPECT_THROW(run_in_order<std::size_t>(
+                       50, shape, [] { return true; },
+                       [&](std::size_t i, int) {
+                         ++ran;
+                         churn(i);
+                         return i;
+                       },
+                       [&](std::size_t i, std::size_t) {
+                         order.push_back(i);
+                         return true;
+                       }),
+                   std::runtime_error)
+          << staged << " " << jobs;
+      EXPECT_EQ(order, (std::vector<std::size_t>{0, 1, 2, 3, 4, 5, 6})) << staged << " " << jobs;
+      EXPECT_EQ(after.load(), asked.load()) << staged << " " << jobs;
+      EXPECT_EQ(ran.load(), asked.load() - 1) << staged << " " << jobs;  // all but item 7
+    }
+  }
+}
+
 // The two together as the runner has them for a live host's cases (decision 0153): staged,
 // each item claiming the front of CaseTurns. Item 6 is started (it came to its start) while
 // item 5 is in front; item 5, once item 6 has come, cancels the run (a Ctrl-C) and then moves
