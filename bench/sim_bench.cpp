@@ -23,7 +23,9 @@
 //  (f) BM_CaseHost / BM_CaseHostCycle: a certification case's host taken from the pool and
 //      given back (decision 0075), bare and after one full cycle; 4 VMs and 10,000 VMs with
 //      100,000 snapshots, the large within 2x of the small; BM_CaseHostCycle/history_12500 on
-//      4 VMs of 12,500 snapshots each, whose lists the case's journal shares (decision 0155).
+//      4 VMs of 12,500 snapshots each, whose lists the case's journal shares (decision 0155);
+//      BM_CaseHostDestroyOldest the same case deleting the oldest collection too (history 1 or
+//      12,500).
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 
@@ -478,6 +480,38 @@ BENCHMARK_CAPTURE(BM_CaseHostCycle, history_12500, 1, 12500)
 BENCHMARK_CAPTURE(BM_CaseHostCycle, history_12500, 1, 12500)
     ->Iterations(120)
     ->Unit(benchmark::kMicrosecond);
+
+// A case that deletes the oldest checkpoint as well (users reclaim space, decision 0152): one
+// full cycle, then DestroySnapshot of the host's oldest collection, on a pooled host whose VMs
+// hold 1 or 12,500 snapshots each. The case's journal shares the VMs' and the group's lists,
+// and their oldest ids leave without a copy of them (decision 0155).
+void BM_CaseHostDestroyOldest(benchmark::State& st, int history) {
+  sim::HostState state = make_state(1, history);
+  tick_per_call(state);
+  const cim::ObjectPath g = group_path(state.groups.back().id);
+  const cim::ObjectPath oldest = collection_path(state.snapshot_collections.front().id);
+  auto pool = sim::HostPool::create(std::move(state));
+  if (!pool.ok()) {
+    st.SkipWithError(pool.status().to_string().c_str());
+    return;
+  }
+  const cim::ObjectPath service{std::string(names::kNamespace),
+                                std::string(names::kCollectionSnapshotService)};
+  std::uint64_t case_seed = 0;
+  std::size_t reads = 0;
+  bool ok = true;
+  for (auto _ : st) {
+    auto host = (*pool)->take(sim::derive_seed(1, ++case_seed));
+    ok = ok && !cycle(*host, service, g, reads).empty();
+    cim::PropertyList in;
+    in.push_back({"AffectedSnapshotCollection", cim::Value::reference(oldest)});
+    auto r = host->invoke_method(service, "DestroySnapshot", in);
+    ok = ok && r.ok() && r->return_value == 4096 && !job_result(*host, *r).empty();
+  }
+  if (!ok) st.SkipWithError("a cycle or the destroy did not complete");
+}
+BENCHMARK_CAPTURE(BM_CaseHostDestroyOldest, history_1, 1)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_CaseHostDestroyOldest, history_12500, 12500)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

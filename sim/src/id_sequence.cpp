@@ -180,6 +180,20 @@ bool IdSequence::erase(const Guid& id) {
 }
 
 void IdSequence::make_hole(std::size_t at) {
+  if (at == head_ && at < end_ && store_.use_count() > 1 && at < store_->frozen) {
+    // The oldest id leaves a list that shares it (users delete their oldest checkpoints): the
+    // list starts past it, and its slot, which the other lists see, stays as it is. No copy.
+    if (where_) where_->erase(data()[at]);
+    if (--live_ == 0) {
+      clear();
+      return;
+    }
+    ++head_;
+    while (data()[head_].is_nil())
+      ++head_;
+    if (holes() > live_ + kScan) close_holes();
+    return;
+  }
   own(at);
   std::vector<Guid>& slots = store_->slots;
   if (where_) where_->erase(slots[at]);
@@ -202,6 +216,8 @@ void IdSequence::make_hole(std::size_t at) {
 void IdSequence::close_holes() {
   own(0);
   std::vector<Guid>& slots = store_->slots;
+  // Before the first id: holes, and ids that left while the list started past them (shared).
+  slots.erase(slots.begin(), slots.begin() + static_cast<std::ptrdiff_t>(head_));
   slots.erase(std::remove_if(slots.begin(), slots.end(), [](const Guid& g) { return g.is_nil(); }),
               slots.end());
   end_ = slots.size();

@@ -211,11 +211,13 @@ TEST(IdSequence, ASharedCopyKeepsItsIdsWhileTheOriginalAppends) {
   EXPECT_EQ(saved.back(), id(1000));
   EXPECT_EQ(live.size(), 1002U);
   EXPECT_EQ(live.back(), id(1002));
-  // An id the copy sees leaves the original: the original takes a copy of its own first.
-  ASSERT_TRUE(live.erase(id(1)));
+  // An id the copy sees (not the oldest) leaves the original: the original takes a copy of its
+  // own first.
+  ASSERT_TRUE(live.erase(id(1000)));
   EXPECT_FALSE(live.shares_ids());
   EXPECT_TRUE(saved == of(1000));
-  EXPECT_EQ(live.front(), id(2));
+  EXPECT_EQ(live.front(), id(1));
+  EXPECT_EQ(live.size(), 1001U);
   // Copies made without the guard hold the ids only.
   const IdSequence plain = saved;
   EXPECT_TRUE(plain == saved);
@@ -242,6 +244,44 @@ TEST(IdSequence, AnAppendedIdLeavesWithoutACopy) {
   live.push_back(id(103));
   EXPECT_EQ(saved.back(), id(100));
   EXPECT_EQ(saved.size(), 99U);
+}
+
+// The oldest ids leave a list that shares them without a copy (users delete their oldest
+// checkpoints): the list starts past them, and the shared copy still sees them. Holes closed
+// later drop them for good.
+TEST(IdSequence, TheOldestIdsLeaveASharedListWithoutACopy) {
+  IdSequence live = of(1000);
+  IdSequence saved;
+  {
+    const IdSequence::SharedCopies share;
+    saved = IdSequence(live);
+  }
+  for (std::uint64_t i = 1; i <= 10; ++i)
+    ASSERT_TRUE(live.erase(id(i)));
+  EXPECT_TRUE(live.shares_ids());
+  EXPECT_EQ(live.front(), id(11));
+  EXPECT_EQ(live.size(), 990U);
+  EXPECT_FALSE(live.erase(id(5)));  // gone from this list, though its slot is still shared
+  EXPECT_TRUE(saved == of(1000));
+  // Past the scan's reach from the ends, through the index: a copy of its own.
+  ASSERT_TRUE(live.erase(id(500)));
+  EXPECT_FALSE(live.shares_ids());
+  EXPECT_EQ(live.front(), id(11));
+  EXPECT_FALSE(live.erase(id(7)));
+  // Enough removals to close the holes: the ids the list started past do not come back.
+  for (std::uint64_t i = 11; i <= 700; ++i) {
+    if (i != 500) {
+      ASSERT_TRUE(live.erase(id(i))) << i;
+    }
+  }
+  EXPECT_EQ(live.size(), 300U);
+  EXPECT_EQ(live.front(), id(701));
+  EXPECT_LE(live.holes(), live.size() + 16);
+  std::vector<Guid> want;
+  for (std::uint64_t i = 701; i <= 1000; ++i)
+    want.push_back(id(i));
+  EXPECT_TRUE(live == want);
+  EXPECT_TRUE(saved == of(1000));
 }
 
 // What the journal does at a rollback: the saved copy replaces the list that went on, and is

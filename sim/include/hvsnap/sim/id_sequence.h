@@ -15,11 +15,12 @@
 // decision 0155) shares the ids instead: it costs the same whatever the list's length. The
 // shared ids are never changed under a list that sees them: a list appends in place only past
 // every id another list sees, and changes or removes an id other lists see only in a copy of its
-// own. Once the other lists are gone, the one left drops the slots past its end (what a list
-// gone had appended) and changes its ids in place again. Lists that share ids must be used by
-// one thread (the journal's are its host's, under the host's lock), and an id added to one of
-// them may move the ids of the others: an iterator or a reference into a list holds only while
-// no list sharing its ids changes (the journal never reads its copy before it restores it).
+// own, or, for its oldest id, by starting past it. Once the other lists are gone, the one left
+// drops the slots past its end (what a list gone had appended) and changes its ids in place again.
+// Lists that share ids must be used by one thread (the journal's are its host's, under the host's
+// lock), and an id added to one of them may move the ids of the others: an iterator or a reference
+// into a list holds only while no list sharing its ids changes (the journal never reads its copy
+// before it restores it).
 #pragma once
 
 #include <algorithm>
@@ -166,7 +167,9 @@ class IdSequence {
   static thread_local bool share_copies;
   std::shared_ptr<Store> store_;  // none while the list has held no id since it was cleared
   std::size_t end_ = 0;           // the list's slots are the store's [0, end_); never a hole last
-  std::size_t head_ = 0;          // the first id's slot (end_ when there is none)
+  // The first id's slot (end_ when there is none). The slots before it are holes, or, in a list
+  // that shares its ids, ids that left it (make_hole).
+  std::size_t head_ = 0;
   std::size_t live_ = 0;
   std::size_t nils_ = 0;  // nil Guids held as values (then no holes)
   // Position of every id among the slots, when built (a removal deep inside the list).
