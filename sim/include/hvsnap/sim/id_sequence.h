@@ -3,9 +3,10 @@
 // delete their oldest checkpoints to reclaim space; with a plain vector that searched and shifted
 // the whole history.
 //
-// An id that leaves leaves a hole (the nil Guid) that no reader sees: iteration, size(),
-// front(), back() and equality see the ids in order. A list that holds the nil Guid as a value
-// (a state built in memory, which validation then refuses) never has holes: its removals
+// An id that leaves leaves a hole (the nil Guid; the oldest id of a list that shares its ids,
+// below, leaves its slot as it is and the list starts past it) that no reader sees: iteration,
+// size(), front(), back() and equality see the ids in order. A list that holds the nil Guid as a
+// value (a state built in memory, which validation then refuses) never has holes: its removals
 // search and shift as a vector's do. The holes are closed once they
 // outnumber the ids, so closing them is paid by the removals that made them. An id leaving near
 // either end is found by a short scan; one deeper inside through an index of positions, built
@@ -130,7 +131,8 @@ class IdSequence {
     return a.live_ == b.size() && std::equal(a.begin(), a.end(), b.begin());
   }
 
-  // For tests: whether the list holds holes or an index now.
+  // For tests: the slots the list keeps that hold none of its ids (holes, and ids it started
+  // past), and whether it has an index now.
   std::size_t holes() const { return end_ - live_; }
   bool indexed() const { return where_ != nullptr; }
   // Whether another list shares this one's ids (SharedCopies).
