@@ -310,6 +310,14 @@ cim::ObjectPath job_result(sim::Host& host, const cim::MethodResult& r) {
   return job;
 }
 
+// DestroySnapshot of `collection`, its job waited out: whether it completed.
+bool destroyed(sim::Host& host, const cim::ObjectPath& service, const cim::ObjectPath& collection) {
+  cim::PropertyList in;
+  in.push_back({"AffectedSnapshotCollection", cim::Value::reference(collection)});
+  auto r = host.invoke_method(service, "DestroySnapshot", in);
+  return r.ok() && r->return_value == 4096 && !job_result(host, *r).empty();
+}
+
 // Which collection an iteration destroys: the one it made, or the oldest (users delete their
 // old checkpoints to reclaim space; CS-SEQ-2 re-parents the oldest snapshot's one child, and the
 // VM's and the group's lists lose their first entry, decision 0152). Either way the members keep
@@ -332,12 +340,8 @@ void BM_CreateDestroy(benchmark::State& st, int history, sim::DestroyMode mode, 
   for (auto _ : st) {
     oldest_first.push_back(cycle(*host, service, g, reads));
     ok = ok && !oldest_first.back().empty();
-    cim::PropertyList in;
     const bool newest = which == Which::kNewest;
-    in.push_back({"AffectedSnapshotCollection",
-                  cim::Value::reference(newest ? oldest_first.back() : oldest_first.front())});
-    auto r = host->invoke_method(service, "DestroySnapshot", in);
-    ok = ok && r.ok() && r->return_value == 4096 && !job_result(*host, *r).empty();
+    ok = ok && destroyed(*host, service, newest ? oldest_first.back() : oldest_first.front());
     if (newest) {
       oldest_first.pop_back();
     } else {
@@ -448,10 +452,15 @@ BENCHMARK_CAPTURE(BM_CaseHost, small_4vm, 1, 0)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_CaseHost, large_10000vm_100000snapshots, 2500, 10)
     ->Unit(benchmark::kMicrosecond);
 
-void BM_CaseHostCycle(benchmark::State& st, int groups, int collections_per_group) {
+// One full cycle on a pooled case host, then (destroy_oldest) DestroySnapshot of the host's
+// oldest collection: users delete their oldest checkpoints (decision 0152).
+void case_host_cases(benchmark::State& st, int groups, int collections_per_group,
+                     bool destroy_oldest) {
   sim::HostState state = make_state(groups, collections_per_group);
   tick_per_call(state);
   const cim::ObjectPath g = group_path(state.groups.back().id);
+  const cim::ObjectPath oldest =
+      destroy_oldest ? collection_path(state.snapshot_collections.front().id) : cim::ObjectPath{};
   auto pool = sim::HostPool::create(std::move(state));
   if (!pool.ok()) {
     st.SkipWithError(pool.status().to_string().c_str());
@@ -465,9 +474,14 @@ void BM_CaseHostCycle(benchmark::State& st, int groups, int collections_per_grou
   for (auto _ : st) {
     auto host = (*pool)->take(sim::derive_seed(1, ++case_seed));
     ok = ok && !cycle(*host, service, g, reads).empty();
+    if (destroy_oldest) ok = ok && destroyed(*host, service, oldest);
   }
-  if (!ok) st.SkipWithError("a cycle did not complete");
+  if (!ok) st.SkipWithError("a cycle or the destroy did not complete");
   st.counters["hosts_built"] = static_cast<double>((*pool)->hosts_built());
+}
+
+void BM_CaseHostCycle(benchmark::State& st, int groups, int collections_per_group) {
+  case_host_cases(st, groups, collections_per_group, false);
 }
 BENCHMARK_CAPTURE(BM_CaseHostCycle, small_4vm, 1, 0)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_CaseHostCycle, large_10000vm_100000snapshots, 2500, 10)
@@ -486,29 +500,7 @@ BENCHMARK_CAPTURE(BM_CaseHostCycle, history_12500, 1, 12500)
 // hold 1 or 12,500 snapshots each. The case's journal shares the VMs' and the group's lists,
 // and their oldest ids leave without a copy of them (decision 0155).
 void BM_CaseHostDestroyOldest(benchmark::State& st, int history) {
-  sim::HostState state = make_state(1, history);
-  tick_per_call(state);
-  const cim::ObjectPath g = group_path(state.groups.back().id);
-  const cim::ObjectPath oldest = collection_path(state.snapshot_collections.front().id);
-  auto pool = sim::HostPool::create(std::move(state));
-  if (!pool.ok()) {
-    st.SkipWithError(pool.status().to_string().c_str());
-    return;
-  }
-  const cim::ObjectPath service{std::string(names::kNamespace),
-                                std::string(names::kCollectionSnapshotService)};
-  std::uint64_t case_seed = 0;
-  std::size_t reads = 0;
-  bool ok = true;
-  for (auto _ : st) {
-    auto host = (*pool)->take(sim::derive_seed(1, ++case_seed));
-    ok = ok && !cycle(*host, service, g, reads).empty();
-    cim::PropertyList in;
-    in.push_back({"AffectedSnapshotCollection", cim::Value::reference(oldest)});
-    auto r = host->invoke_method(service, "DestroySnapshot", in);
-    ok = ok && r.ok() && r->return_value == 4096 && !job_result(*host, *r).empty();
-  }
-  if (!ok) st.SkipWithError("a cycle or the destroy did not complete");
+  case_host_cases(st, 1, history, true);
 }
 BENCHMARK_CAPTURE(BM_CaseHostDestroyOldest, history_1, 1)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_CaseHostDestroyOldest, history_12500, 12500)->Unit(benchmark::kMicrosecond);
