@@ -4,6 +4,8 @@
 #include <cstring>
 #include <vector>
 
+#include "hvsnap/wsman/uris.h"
+
 namespace hvsnap::wsman::xml {
 
 pugi::xml_node first_element(pugi::xml_node n) {
@@ -132,11 +134,31 @@ pugi::xml_node child(PrefixMemo& scope, std::string_view ns, std::string_view lo
   return {};
 }
 
+bool PrefixMemo::xsi_is_schema_instance() {
+  if (xsi_ < 0) xsi_ = resolve("xsi") == uri::kXsi ? 1 : 0;
+  return xsi_ == 1;
+}
+
+namespace {
+
+bool true_text(const char* v) {
+  return (v[0] == '1' && v[1] == '\0') || std::strcmp(v, "true") == 0;
+}
+
+}  // namespace
+
 bool is_nil(pugi::xml_node n, PrefixMemo* parent) {
   // Most properties a host sends are nil (xsi:nil="true", decision 0121): the attribute's
   // local part is compared in place, and its prefix resolved only for a "nil".
   pugi::xml_attribute first = n.first_attribute();
   if (!first) return false;  // most values that are not nil carry no attribute at all
+  // The usual form, `xsi:nil` the element's only attribute (so it declares nothing) under the
+  // parent `parent` remembers: the answer the loop below gives, with "xsi" resolved once for
+  // all of the parent's properties (decision 0157).
+  if (parent != nullptr && !first.next_attribute() && std::strcmp(first.name(), "xsi:nil") == 0 &&
+      parent->at() == n.parent()) {
+    return parent->xsi_is_schema_instance() && true_text(first.value());
+  }
   for (pugi::xml_attribute a = first; a; a = a.next_attribute()) {
     const char* name = a.name();
     const char* colon = std::strchr(name, ':');
@@ -151,10 +173,7 @@ bool is_nil(pugi::xml_node n, PrefixMemo* parent) {
         parent != nullptr && parent->at() == n.parent() && (declares_none || !declares(n, prefix))
             ? parent->resolve(prefix)
             : resolve(n, prefix);
-    if (ns == "http://www.w3.org/2001/XMLSchema-instance") {
-      const char* v = a.value();
-      return (v[0] == '1' && v[1] == '\0') || std::strcmp(v, "true") == 0;
-    }
+    if (ns == uri::kXsi) return true_text(a.value());
   }
   return false;
 }

@@ -30,12 +30,16 @@ class PrefixMemo {
   explicit PrefixMemo(pugi::xml_node at) : at_(at) {}
   pugi::xml_node at() const { return at_; }
   std::string_view resolve(std::string_view prefix);
+  // Whether the prefix "xsi" is bound to the XML Schema instance namespace here (resolved once):
+  // what a property's usual nil form, `xsi:nil="true"` alone, needs (is_nil).
+  bool xsi_is_schema_instance();
 
  private:
   pugi::xml_node at_;
   std::string_view prefixes_[4];
   std::string_view namespaces_[4];
   std::size_t known_ = 0;
+  signed char xsi_ = -1;  // xsi_is_schema_instance's answer, once known
 };
 
 // The namespace URI of n, below the element whose scope `ancestor` remembers: the

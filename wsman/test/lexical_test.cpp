@@ -38,14 +38,19 @@ struct Read {
   std::vector<cim::WireProblem> problems;
 };
 
-Read read(const std::string& body) {
-  auto r = parse_response(get_response(body));
+// The first instance of a whole response, and what the reading found wrong.
+Read read_envelope(const std::string& envelope) {
+  auto r = parse_response(envelope);
   EXPECT_TRUE(r.ok()) << r.status().to_string();
   Read out;
   if (!r.ok() || r->items.empty() || !r->items.front().instance) return out;
   out.instance = *r->items.front().instance;
   out.problems = r->wire_problems;
   return out;
+}
+
+Read read(const std::string& body) {
+  return read_envelope(get_response(body));
 }
 
 std::string epr(const std::string& cls, const std::string& key, const std::string& value) {
@@ -351,6 +356,36 @@ TEST(WsmanXml, NilIsReadByTheNamespaceItsPrefixHasWhereItIsUsed) {
   EXPECT_TRUE(r.instance.get("Description")->is_null());
   ASSERT_NE(r.instance.get("Caption"), nullptr);
   EXPECT_EQ(r.instance.get_string("Caption"), "c");
+}
+
+TEST(WsmanXml, AnXsiNilAloneIsReadByTheXsiItsScopeBinds) {
+  // `xsi:nil="true"` as a property's only attribute: nil only where "xsi" is bound to the XML
+  // Schema instance namespace, by the envelope or by the instance element (decision 0157). Each
+  // response is read twice: the first read of a class learns its layout, the second uses it.
+  const std::string xsi = "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"";
+  const std::string body =
+      "<p:ElementName xsi:nil=\"true\">e</p:ElementName><p:Name xsi:nil=\"1\"/>"
+      "<p:Caption xsi:nil=\"false\">c</p:Caption>";
+  std::string elsewhere = get_response(body);
+  elsewhere.replace(elsewhere.find(xsi), xsi.size(), "xmlns:xsi=\"urn:other\"");
+  std::string rebound = elsewhere;
+  const std::string job = "<p:Msvm_ConcreteJob ";
+  rebound.replace(rebound.find(job), job.size(), job + xsi + " ");
+  for (int round = 0; round < 2; ++round) {
+    SCOPED_TRACE(round);
+    const Read o = read_envelope(elsewhere);
+    ASSERT_NE(o.instance.get("ElementName"), nullptr);
+    EXPECT_EQ(o.instance.get_string("ElementName"), "e");
+    ASSERT_NE(o.instance.get("Name"), nullptr);
+    EXPECT_FALSE(o.instance.get("Name")->is_null());
+    EXPECT_EQ(o.instance.get_string("Caption"), "c");
+    const Read i = read_envelope(rebound);
+    ASSERT_NE(i.instance.get("ElementName"), nullptr);
+    EXPECT_TRUE(i.instance.get("ElementName")->is_null());
+    ASSERT_NE(i.instance.get("Name"), nullptr);
+    EXPECT_TRUE(i.instance.get("Name")->is_null());
+    EXPECT_EQ(i.instance.get_string("Caption"), "c");
+  }
 }
 
 TEST(WsmanXml, ManyParametersGroupCaseInsensitivelyBeyondTheSmallTable) {
