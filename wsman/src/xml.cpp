@@ -141,8 +141,16 @@ bool PrefixMemo::xsi_is_schema_instance() {
 
 namespace {
 
+// An xs:boolean attribute value that is true: "true" or "1", with the whitespace around it that
+// the type's collapse allows (XML Schema part 2, 3.2.2).
 bool true_text(const char* v) {
-  return (v[0] == '1' && v[1] == '\0') || std::strcmp(v, "true") == 0;
+  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  std::string_view t(v);
+  while (!t.empty() && space(t.front()))
+    t.remove_prefix(1);
+  while (!t.empty() && space(t.back()))
+    t.remove_suffix(1);
+  return t == "1" || t == "true";
 }
 
 }  // namespace

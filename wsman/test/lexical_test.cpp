@@ -339,6 +339,25 @@ TEST(WsmanXml, EscapingAndTheXml10CheckAnswerAsACharacterAtATime) {
   }
 }
 
+TEST(WsmanXml, NilIsAnXsBooleanWithTheSpacesItsTypeAllows) {
+  // xs:boolean collapses whitespace: " true " and "\t1\n" are true; "yes", "TRUE", "t rue" and
+  // "0" are not (the property is then read as a value).
+  for (const std::string v : {" true ", "\t1\n", "true", "1"}) {
+    const Read r = read("<p:ElementName xsi:nil=\"" + v + "\"/><p:Caption xsi:nil=\"" + v +
+                        "\" xmlns:q=\"urn:q\"/>");
+    SCOPED_TRACE(v);
+    ASSERT_NE(r.instance.get("ElementName"), nullptr);
+    EXPECT_TRUE(r.instance.get("ElementName")->is_null());
+    ASSERT_NE(r.instance.get("Caption"), nullptr);
+    EXPECT_TRUE(r.instance.get("Caption")->is_null());
+  }
+  for (const std::string v : {"yes", "TRUE", "t rue", "0", "false", ""}) {
+    const Read r = read("<p:ElementName xsi:nil=\"" + v + "\">e</p:ElementName>");
+    SCOPED_TRACE(v);
+    EXPECT_EQ(r.instance.get_string("ElementName"), "e");
+  }
+}
+
 TEST(WsmanXml, NilIsReadByTheNamespaceItsPrefixHasWhereItIsUsed) {
   // The instance's properties share the xsi of the envelope (remembered once per instance);
   // a property that binds the prefix itself is read by its own binding.
@@ -360,31 +379,43 @@ TEST(WsmanXml, NilIsReadByTheNamespaceItsPrefixHasWhereItIsUsed) {
 
 TEST(WsmanXml, AnXsiNilAloneIsReadByTheXsiItsScopeBinds) {
   // `xsi:nil="true"` as a property's only attribute: nil only where "xsi" is bound to the XML
-  // Schema instance namespace, by the envelope or by the instance element (decision 0157). Each
-  // response is read twice: the first read of a class learns its layout, the second uses it.
+  // Schema instance namespace, by the envelope or by the instance element (decision 0157). Read
+  // by a learned layout (every name once, read twice), and read name by name (a name twice, an
+  // array: no layout).
   const std::string xsi = "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"";
-  const std::string body =
-      "<p:ElementName xsi:nil=\"true\">e</p:ElementName><p:Name xsi:nil=\"1\"/>"
+  const std::string once =
+      "<p:ElementName xsi:nil=\"true\">e</p:ElementName><p:Name xsi:nil=\" 1\"/>"
       "<p:Caption xsi:nil=\"false\">c</p:Caption>";
-  std::string elsewhere = get_response(body);
-  elsewhere.replace(elsewhere.find(xsi), xsi.size(), "xmlns:xsi=\"urn:other\"");
-  std::string rebound = elsewhere;
-  const std::string job = "<p:Msvm_ConcreteJob ";
-  rebound.replace(rebound.find(job), job.size(), job + xsi + " ");
-  for (int round = 0; round < 2; ++round) {
-    SCOPED_TRACE(round);
-    const Read o = read_envelope(elsewhere);
-    ASSERT_NE(o.instance.get("ElementName"), nullptr);
-    EXPECT_EQ(o.instance.get_string("ElementName"), "e");
-    ASSERT_NE(o.instance.get("Name"), nullptr);
-    EXPECT_FALSE(o.instance.get("Name")->is_null());
-    EXPECT_EQ(o.instance.get_string("Caption"), "c");
-    const Read i = read_envelope(rebound);
-    ASSERT_NE(i.instance.get("ElementName"), nullptr);
-    EXPECT_TRUE(i.instance.get("ElementName")->is_null());
-    ASSERT_NE(i.instance.get("Name"), nullptr);
-    EXPECT_TRUE(i.instance.get("Name")->is_null());
-    EXPECT_EQ(i.instance.get_string("Caption"), "c");
+  const std::string twice =
+      once + "<p:Tag xsi:nil=\"true\">a</p:Tag><p:Tag xsi:nil=\"true\">b</p:Tag>";
+  for (const std::string& body : {once, twice}) {
+    std::string elsewhere = get_response(body);
+    elsewhere.replace(elsewhere.find(xsi), xsi.size(), "xmlns:xsi=\"urn:other\"");
+    std::string rebound = elsewhere;
+    const std::string job = "<p:Msvm_ConcreteJob ";
+    rebound.replace(rebound.find(job), job.size(), job + xsi + " ");
+    for (int round = 0; round < 2; ++round) {
+      SCOPED_TRACE(body + " read " + std::to_string(round + 1));
+      const Read o = read_envelope(elsewhere);
+      ASSERT_NE(o.instance.get("ElementName"), nullptr);
+      EXPECT_EQ(o.instance.get_string("ElementName"), "e");
+      ASSERT_NE(o.instance.get("Name"), nullptr);
+      EXPECT_FALSE(o.instance.get("Name")->is_null());
+      EXPECT_EQ(o.instance.get_string("Caption"), "c");
+      const Read i = read_envelope(rebound);
+      ASSERT_NE(i.instance.get("ElementName"), nullptr);
+      EXPECT_TRUE(i.instance.get("ElementName")->is_null());
+      ASSERT_NE(i.instance.get("Name"), nullptr);
+      EXPECT_TRUE(i.instance.get("Name")->is_null());
+      EXPECT_EQ(i.instance.get_string("Caption"), "c");
+      if (body == twice) {
+        ASSERT_NE(o.instance.get("Tag"), nullptr);
+        EXPECT_TRUE(o.instance.get("Tag")->is_array());
+        EXPECT_EQ(o.instance.get("Tag")->items().size(), 2U);
+        ASSERT_NE(i.instance.get("Tag"), nullptr);
+        EXPECT_TRUE(i.instance.get("Tag")->is_null());
+      }
+    }
   }
 }
 
