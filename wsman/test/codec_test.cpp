@@ -8,6 +8,7 @@
 
 #include "envelope_files.h"
 #include "hvsnap/cim/cimxml.h"
+#include "hvsnap/cim/names.h"
 #include "hvsnap/cim/schema.h"
 #include "hvsnap/cim/testing/generators.h"
 #include "hvsnap/wsman/messages.h"
@@ -157,6 +158,55 @@ Request get_request(const ObjectPath& p) {
   r.message_id = "uuid:00000000-0000-0000-0000-000000000001";
   r.target = p;
   return r;
+}
+
+// `levels` elements nested in the envelope's header, each in a namespace of its own.
+std::string nested_in_header(std::string xml, int levels) {
+  std::string nest;
+  for (int i = 0; i < levels; ++i)
+    nest += "<x:n xmlns:x=\"urn:x\">";
+  for (int i = 0; i < levels; ++i)
+    nest += "</x:n>";
+  const std::size_t at = xml.find("</s:Header>");
+  EXPECT_NE(at, std::string::npos);
+  if (at != std::string::npos) xml.insert(at, nest);
+  return xml;
+}
+
+// ParseLimits::max_depth (48, counted from the Envelope as 1): a request or an answer whose
+// elements nest deeper is refused before anything of it is read (EncodingLimit on the server,
+// an error on the client); one at the limit is read.
+TEST(WsmanCodec, ElementsNestedPastTheDepthLimitAreRefusedAndAtItRead) {
+  const ParseLimits limits;
+  ASSERT_EQ(limits.max_depth, 48);
+  ObjectPath vm{std::string(cim::names::kNamespace), std::string(cim::names::kComputerSystem)};
+  vm.add_key(cim::Name("Name"), "x");
+  const Request get = get_request(vm);
+  Response resp;
+  resp.action = std::string(uri::kActionGetResponse);
+  resp.relates_to = get.message_id;
+  resp.items.push_back(Item{Instance(cim::Name(cim::names::kComputerSystem)), std::nullopt});
+  const std::string answer = write_response(get, resp, "uuid:00000000-0000-4000-8000-000000000002");
+  // Envelope 1, Header 2, the nest 3 and deeper.
+  for (const int levels : {46, 47, 200}) {
+    SCOPED_TRACE(levels);
+    const bool over = 2 + levels > limits.max_depth;
+    auto request = parse_request(nested_in_header(write_request(get), levels));
+    if (over) {
+      const auto* f = std::get_if<Fault>(&request);
+      ASSERT_NE(f, nullptr);
+      EXPECT_EQ(f->subcode, "EncodingLimit");
+      EXPECT_NE(f->reason.find("nest deeper than 48"), std::string::npos) << f->reason;
+    } else {
+      EXPECT_TRUE(std::holds_alternative<Request>(request)) << std::get<Fault>(request).to_string();
+    }
+    auto back = parse_response(nested_in_header(answer, levels));
+    EXPECT_EQ(back.ok(), !over) << back.status().to_string();
+    if (over) {
+      EXPECT_NE(back.status().message().find("nest deeper than 48"), std::string::npos)
+          << back.status().to_string();
+    }
+  }
 }
 
 RC_GTEST_PROP(WsmanCodec, InstancesSurviveAGetResponse, ()) {

@@ -4,6 +4,8 @@
 // envelope as a host would send it, read through wsman::parse_response.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <variant>
@@ -375,6 +377,66 @@ TEST(WsmanXml, NilIsReadByTheNamespaceItsPrefixHasWhereItIsUsed) {
   EXPECT_TRUE(r.instance.get("Description")->is_null());
   ASSERT_NE(r.instance.get("Caption"), nullptr);
   EXPECT_EQ(r.instance.get_string("Caption"), "c");
+}
+
+// The deepest element's level, counted the plain recursive way.
+int reference_depth(pugi::xml_node n) {
+  int deepest = 0;
+  for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
+    if (c.type() == pugi::node_element) deepest = std::max(deepest, 1 + reference_depth(c));
+  }
+  return deepest;
+}
+
+TEST(WsmanXml, DepthIsTheLevelOfTheDeepestElement) {
+  // Random documents of elements, text, CDATA, comments and processing instructions, nested up
+  // to 12 deep: xml::depth, which walks without a stack, agrees with the recursive count.
+  std::uint64_t state = 20261207;
+  for (int round = 0; round < 3000; ++round) {
+    std::string doc;
+    int open = 0;
+    const std::size_t parts = cim::splitmix64(state) % 60;
+    for (std::size_t k = 0; k < parts; ++k) {
+      switch (cim::splitmix64(state) % 7) {
+        case 0:
+        case 1:
+          if (open < 12) {
+            doc += "<e>";
+            ++open;
+          }
+          break;
+        case 2:
+          if (open > 0) {
+            doc += "</e>";
+            --open;
+          }
+          break;
+        case 3:
+          doc += "<leaf/>";
+          break;
+        case 4:
+          doc += "text";
+          break;
+        case 5:
+          doc += "<![CDATA[<not/>]]><!-- <no/> -->";
+          break;
+        default:
+          doc += "<?pi <x/>?>";
+          break;
+      }
+    }
+    for (; open > 0; --open)
+      doc += "</e>";
+    doc = "<root>" + doc + "</root>";
+    pugi::xml_document d;
+    ASSERT_TRUE(
+        d.load_string(doc.c_str(), pugi::parse_default | pugi::parse_comments | pugi::parse_pi))
+        << doc;
+    ASSERT_EQ(xml::depth(d), reference_depth(d)) << doc;
+    ASSERT_EQ(xml::depth(d.document_element()), reference_depth(d.document_element())) << doc;
+  }
+  pugi::xml_document empty;
+  EXPECT_EQ(xml::depth(empty), 0);
 }
 
 TEST(WsmanXml, AnXsiNilAloneIsReadByTheXsiItsScopeBinds) {
