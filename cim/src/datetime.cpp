@@ -253,8 +253,10 @@ Result<DateTime> DateTime::parse_xsd_datetime(std::string_view text) {
   auto bad = [&](std::string_view why) {
     return invalid_parameter(fmt::format("xsd:dateTime \"{}\": {}", text, why));
   };
-  if (text.size() < 19 || text[4] != '-' || text[7] != '-' ||
-      (text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':') {
+  // XML Schema 1.0 part 2, 3.2.7: 'T' and 'Z' are upper case; 24:00:00 is the end of a day
+  // (the next day's 00:00:00); a zone offset is at most 14:00 either way.
+  if (text.size() < 19 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':') {
     return bad("expected YYYY-MM-DDTHH:MM:SS");
   }
   std::string error;
@@ -265,8 +267,8 @@ Result<DateTime> DateTime::parse_xsd_datetime(std::string_view text) {
     return bad("expected digits");
   }
   if (mo < 1 || mo > 12 || d < 1 ||
-      d > static_cast<std::int64_t>(days_in_month(y, static_cast<unsigned>(mo))) || h > 23 ||
-      mi > 59 || s > 59) {
+      d > static_cast<std::int64_t>(days_in_month(y, static_cast<unsigned>(mo))) || h > 24 ||
+      mi > 59 || s > 59 || (h == 24 && (mi != 0 || s != 0))) {
     return bad("no such date or time");
   }
   std::size_t i = 19;
@@ -282,15 +284,16 @@ Result<DateTime> DateTime::parse_xsd_datetime(std::string_view text) {
     if (n == 0) return bad("expected digits after '.'");
     for (int k = n; k < 6; ++k)
       us *= 10;
+    if (h == 24 && text.find_first_not_of('0', 20) < i) return bad("no such date or time");
   }
   std::int64_t offset = 0;
   if (i < text.size()) {
-    if ((text[i] == 'Z' || text[i] == 'z') && i + 1 == text.size()) {
+    if (text[i] == 'Z' && i + 1 == text.size()) {
       offset = 0;
     } else if ((text[i] == '+' || text[i] == '-') && i + 6 == text.size() && text[i + 3] == ':') {
       std::int64_t oh = 0, om = 0;
       if (!digits(text, i + 1, 2, oh, error) || !digits(text, i + 4, 2, om, error) || oh > 14 ||
-          om > 59) {
+          om > 59 || (oh == 14 && om != 0)) {
         return bad("bad zone offset");
       }
       offset = (oh * 60 + om) * (text[i] == '-' ? -1 : 1);
@@ -309,11 +312,18 @@ Result<DateTime> DateTime::parse_xsd_duration(std::string_view text) {
   auto bad = [&](std::string_view why) {
     return invalid_parameter(fmt::format("xsd:duration \"{}\": {}", text, why));
   };
+  // XML Schema 1.0 part 2, 3.2.6.1: PnYnMnDTnHnMnS, each item at most once and in that order,
+  // and a 'T' only before at least one of H, M and S. A CIM interval is at most 99,999,999
+  // days (DSP0004): each item is checked against the room left before it is added, so no
+  // length overflows on the way.
+  constexpr std::int64_t kLongest = (kMaxIntervalDays + 1) * kMicrosPerDay;  // excluded
   std::size_t i = 0;
   if (i < text.size() && text[i] == '-') return bad("a negative interval has no CIM form");
   if (i >= text.size() || text[i] != 'P') return bad("expected it to start with 'P'");
   ++i;
   bool in_time = false, any = false;
+  int last = -1;       // the order of the last item read: Y M D H M S = 0..5
+  int time_items = 0;  // items after the 'T'
   std::int64_t micros = 0;
   while (i < text.size()) {
     if (text[i] == 'T') {
@@ -343,23 +353,41 @@ Result<DateTime> DateTime::parse_xsd_duration(std::string_view text) {
     if (nd == 0 || i >= text.size()) return bad("expected a number and a unit");
     const char unit = text[i++];
     if (nf > 0 && !(in_time && unit == 'S')) return bad("only seconds may have a fraction");
-    any = true;
-    if (!in_time && (unit == 'Y' || unit == 'M')) {
-      if (n != 0) return bad("years and months have no fixed length");
+    int order = -1;
+    std::int64_t unit_micros = 0;  // 0: no fixed length (years, months)
+    if (!in_time && unit == 'Y') {
+      order = 0;
+    } else if (!in_time && unit == 'M') {
+      order = 1;
     } else if (!in_time && unit == 'D') {
-      micros += n * kMicrosPerDay;
+      order = 2;
+      unit_micros = kMicrosPerDay;
     } else if (in_time && unit == 'H') {
-      micros += n * 3600 * kMicrosPerSecond;
+      order = 3;
+      unit_micros = 3600 * kMicrosPerSecond;
     } else if (in_time && unit == 'M') {
-      micros += n * 60 * kMicrosPerSecond;
+      order = 4;
+      unit_micros = 60 * kMicrosPerSecond;
     } else if (in_time && unit == 'S') {
-      micros += n * kMicrosPerSecond + frac;
+      order = 5;
+      unit_micros = kMicrosPerSecond;
     } else {
       return bad(fmt::format("unexpected '{}'", unit));
     }
-    if (micros / kMicrosPerDay > kMaxIntervalDays) return bad("longer than a CIM interval can be");
+    if (order <= last) return bad(fmt::format("'{}' out of order or twice", unit));
+    last = order;
+    any = true;
+    if (in_time) ++time_items;
+    if (unit_micros == 0) {
+      if (n != 0) return bad("years and months have no fixed length");
+      continue;
+    }
+    if (n > (kLongest - micros) / unit_micros) return bad("longer than a CIM interval can be");
+    micros += n * unit_micros + frac;
+    if (micros >= kLongest) return bad("longer than a CIM interval can be");
   }
   if (!any) return bad("no fields");
+  if (in_time && time_items == 0) return bad("'T' with no hours, minutes or seconds after it");
   return DateTime::interval(micros);
 }
 

@@ -89,6 +89,54 @@ TEST(DateTimeXsd, RefusesWhatHasNoCimForm) {
   }
 }
 
+TEST(DateTimeXsd, TheLexicalRulesOfXmlSchemaHold) {
+  // XML Schema 1.0 part 2, 3.2.7: 'T' and 'Z' in upper case, zone offsets within 14:00, and
+  // 24:00:00 the first instant of the next day.
+  for (const char* bad :
+       {"2026-01-01t00:00:00Z", "2026-01-01T00:00:00z", "2026-01-01T00:00:00+14:30",
+        "2026-01-01T00:00:00-14:01", "2026-01-01T00:00:00+15:00", "2026-01-31T24:00:01Z",
+        "2026-01-31T24:01:00Z", "2026-01-31T24:00:00.5Z", "2026-01-31T25:00:00Z"}) {
+    EXPECT_THAT(DateTime::parse_xsd_datetime(bad), Not(IsOk())) << bad;
+  }
+  EXPECT_THAT(DateTime::parse_xsd_datetime("2026-01-01T00:00:00+14:00"), IsOk());
+  EXPECT_THAT(DateTime::parse_xsd_datetime("2026-01-01T00:00:00-14:00"), IsOk());
+  for (const auto& [end, next] :
+       {std::pair{"2024-01-31T24:00:00Z", "2024-02-01T00:00:00Z"},
+        std::pair{"2024-12-31T24:00:00.000Z", "2025-01-01T00:00:00Z"},
+        std::pair{"2024-02-28T24:00:00+01:00", "2024-02-29T00:00:00+01:00"}}) {
+    const auto a = DateTime::parse_xsd_datetime(end);
+    const auto b = DateTime::parse_xsd_datetime(next);
+    ASSERT_THAT(a, IsOk()) << end;
+    ASSERT_THAT(b, IsOk()) << next;
+    EXPECT_EQ(*a, *b) << end;
+  }
+  // 3.2.6.1: each item at most once, in the order Y M D T H M S, and a 'T' only before a time
+  // item.
+  for (const char* bad :
+       {"P1DT", "PT1S1H", "P1D1D", "PT1H1H", "PT1M1H", "P0M0Y", "P1DT2H3M4ST", "PT1H2M3S4M"}) {
+    EXPECT_THAT(DateTime::parse_xsd_duration(bad), Not(IsOk())) << bad;
+  }
+  EXPECT_EQ(DateTime::parse_xsd_duration("P0Y0M1DT2H3M4.5S")->micros(),
+            ((((1 * 24 + 2) * 60) + 3) * 60 + 4) * 1'000'000LL + 500'000);
+}
+
+TEST(DateTimeXsd, AnIntervalPastCimsLongestIsRefusedHoweverLong) {
+  // DSP0004: at most 99,999,999 days. Each length is checked before it is added, so no item
+  // overflows on the way (these used to come out as negative or wrapped intervals).
+  for (const char* bad :
+       {"P100000000D", "PT2400000000H", "PT2562047789H", "PT2562047790H", "PT3000000000H",
+        "P106751992D", "P200000000D", "PT153722867281M", "PT9999999999999S", "P99999999DT24H",
+        "P99999999DT23H59M60S", "P99999999DT23H59M59.9999999S1"}) {
+    EXPECT_THAT(DateTime::parse_xsd_duration(bad), Not(IsOk())) << bad;
+  }
+  const auto longest = DateTime::parse_xsd_duration("P99999999DT23H59M59.999999S");
+  ASSERT_THAT(longest, IsOk());
+  EXPECT_EQ(longest->to_string(), "99999999235959.999999:000");
+  const auto in_hours = DateTime::parse_xsd_duration("PT2399999999H");
+  ASSERT_THAT(in_hours, IsOk());
+  EXPECT_EQ(in_hours->to_string(), "99999999230000.000000:000");
+}
+
 RC_GTEST_PROP(DateTimeXsdProperty, XsdRoundTrips, ()) {
   const DateTime d = *testing::datetime();
   const auto back = d.is_interval() ? DateTime::parse_xsd_duration(d.to_xsd())

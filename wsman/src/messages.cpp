@@ -274,10 +274,12 @@ std::optional<Fault> load(std::string_view text, const ParseLimits& limits, Load
         fmt::format("the envelope is {} bytes; this service accepts at most {}", text.size(),
                     limits.max_bytes));
   }
-  const auto r =
-      out.doc.load_buffer(text.data(), text.size(),
-                          pugi::parse_default | pugi::parse_doctype | pugi::parse_ws_pcdata_single,
-                          pugi::encoding_utf8);
+  // Every text node is kept, whitespace alone too: a value's spaces beside a CDATA section or a
+  // comment are characters of the value (XML 1.0, section 2.10), which pugixml drops without
+  // parse_ws_pcdata unless they are the element's only child.
+  const auto r = out.doc.load_buffer(
+      text.data(), text.size(), pugi::parse_default | pugi::parse_doctype | pugi::parse_ws_pcdata,
+      pugi::encoding_utf8);
   if (!r) {
     return faults::invalid_xml(fmt::format("the request is not well-formed XML: {} at offset {}",
                                            r.description(), r.offset));
@@ -366,7 +368,9 @@ cim::Result<Response> parse_response(std::string_view text, const ParseLimits& l
   if (auto f = load(text, limits, m, false))
     return cim::failed("the response is not a usable SOAP envelope: " + f->reason);
   Response r;
-  r.xml_lang = xml::attr(m.doc.document_element(), "lang").value();
+  // The prefix `xml` is bound by definition and cannot be rebound (Namespaces in XML 1.0,
+  // section 3): xml:lang is that name exactly, not any attribute whose local part is "lang".
+  r.xml_lang = m.doc.document_element().attribute("xml:lang").value();
   if (m.header) {
     r.action = xml::trimmed_text(xml::child(m.header, uri::kAddressing, "Action"));
     r.relates_to = xml::trimmed_text(xml::child(m.header, uri::kAddressing, "RelatesTo"));

@@ -170,11 +170,12 @@ bool is_nil(pugi::xml_node n, PrefixMemo* parent) {
   for (pugi::xml_attribute a = first; a; a = a.next_attribute()) {
     const char* name = a.name();
     const char* colon = std::strchr(name, ':');
-    const char* local = colon != nullptr ? colon + 1 : name;
+    // An attribute without a prefix is in no namespace, whatever the default namespace is
+    // (Namespaces in XML 1.0, section 6.2): a bare `nil` is not xsi:nil.
+    if (colon == nullptr) continue;
+    const char* local = colon + 1;
     if (local[0] != 'n' || local[1] != 'i' || local[2] != 'l' || local[3] != '\0') continue;
-    const std::string_view prefix =
-        colon != nullptr ? std::string_view(name, static_cast<std::size_t>(colon - name))
-                         : std::string_view();
+    const std::string_view prefix(name, static_cast<std::size_t>(colon - name));
     // n declares nothing when this is its only attribute (a nil property's usual form).
     const bool declares_none = a == first && !a.next_attribute();
     const std::string_view ns =

@@ -172,6 +172,48 @@ TEST(ClientLexical, AnIntervalAsFreeTextIsReportedAndKeptAsText) {
   EXPECT_NE(wrong.problems[0].what.find("not an xs:duration"), std::string::npos);
 }
 
+TEST(ClientLexical, AnIntervalLongerThanCimAllowsIsReportedHoweverLongItIs) {
+  // Legal xs:durations past DSP0004's 99,999,999 days: each is reported, none read as a value
+  // (the longest of them used to overflow the microseconds and come out as a negative interval).
+  for (const std::string text :
+       {"P100000000D", "PT2562047788H", "PT2562047789H", "PT2562047790H", "PT3000000000H",
+        "P106751992D", "P200000000D", "PT153722867281M", "PT9999999999999S"}) {
+    SCOPED_TRACE(text);
+    const Read r = read("<p:ElapsedTime><cim:Interval>" + text + "</cim:Interval></p:ElapsedTime>");
+    ASSERT_EQ(r.problems.size(), 1u);
+    EXPECT_EQ(r.problems[0].where, "Msvm_ConcreteJob.ElapsedTime");
+    EXPECT_EQ(r.instance.get("ElapsedTime")->as_datetime(), nullptr);
+  }
+  const Read longest = read(
+      "<p:ElapsedTime><cim:Interval>P99999999DT23H59M59.999999S</cim:Interval></p:ElapsedTime>");
+  EXPECT_TRUE(longest.problems.empty());
+  ASSERT_NE(longest.instance.get("ElapsedTime")->as_datetime(), nullptr);
+  EXPECT_EQ(longest.instance.get("ElapsedTime")->as_datetime()->to_string(),
+            "99999999235959.999999:000");
+}
+
+TEST(ClientLexical, AStringKeepsItsSpacesBesideCdataAndComments) {
+  // XML 1.0, 2.10: every character that is not markup reaches the application; an xs:string
+  // keeps its whitespace. pugixml drops a whitespace-only text node that is not an element's
+  // only child unless told to keep it.
+  const Read r = read(
+      "<p:ElementName> <![CDATA[vm1]]></p:ElementName>"
+      "<p:Caption>vm<![CDATA[1]]> </p:Caption>"
+      "<p:Description> <!-- c --></p:Description>"
+      "<p:Name>\t<!-- c -->x<!-- d -->\n</p:Name>");
+  EXPECT_TRUE(r.problems.empty());
+  EXPECT_EQ(r.instance.get_string("ElementName"), " vm1");
+  EXPECT_EQ(r.instance.get_string("Caption"), "vm1 ");
+  EXPECT_EQ(r.instance.get_string("Description"), " ");
+  EXPECT_EQ(r.instance.get_string("Name"), "\tx\n");
+  // The spaces between elements of an indented answer are read as nothing.
+  const Read indented =
+      read("\n  <p:ElementName>e</p:ElementName>\n  <p:JobState>7</p:JobState>\n");
+  EXPECT_TRUE(indented.problems.empty());
+  EXPECT_EQ(indented.instance.get_string("ElementName"), "e");
+  EXPECT_EQ(indented.instance.get("JobState")->as_uint(), 7u);
+}
+
 TEST(ClientLexical, ReferencesAreEndpointReferencesAndPathTextIsReported) {
   auto ok = parse_response(
       "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
@@ -358,6 +400,37 @@ TEST(WsmanXml, NilIsAnXsBooleanWithTheSpacesItsTypeAllows) {
     SCOPED_TRACE(v);
     EXPECT_EQ(r.instance.get_string("ElementName"), "e");
   }
+}
+
+TEST(WsmanXml, AnUnprefixedNilIsNotXsiNilWhateverTheDefaultNamespace) {
+  // Namespaces in XML 1.0, 6.2: a default namespace does not apply to attributes, so `nil`
+  // without a prefix is in no namespace even where the default is the XML Schema instance's.
+  const Read r = read(
+      "<p:ElementName xmlns=\"http://www.w3.org/2001/XMLSchema-instance\" nil=\"true\">vm1"
+      "</p:ElementName>"
+      "<p:JobState xmlns=\"http://www.w3.org/2001/XMLSchema-instance\" nil=\"true\">7</p:JobState>"
+      "<p:Caption nil=\"true\" xsi:nil=\"true\"/>");
+  EXPECT_EQ(r.instance.get_string("ElementName"), "vm1");
+  ASSERT_NE(r.instance.get("JobState"), nullptr);
+  EXPECT_EQ(r.instance.get("JobState")->as_uint(), 7u);
+  ASSERT_NE(r.instance.get("Caption"), nullptr);
+  EXPECT_TRUE(r.instance.get("Caption")->is_null());
+}
+
+TEST(WsmanXml, TheEnvelopesLanguageIsXmlLangAlone) {
+  // Only xml:lang names the language: not an unprefixed `lang`, nor `lang` in another namespace.
+  std::string env = get_response("<p:ElementName>e</p:ElementName>");
+  const std::string open = "<s:Envelope ";
+  env.replace(env.find(open), open.size(),
+              open + "lang=\"fr\" q:lang=\"de\" xmlns:q=\"urn:x\" xml:lang=\"en-US\" ");
+  auto r = parse_response(env);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->xml_lang, "en-US");
+  std::string without = get_response("<p:ElementName>e</p:ElementName>");
+  without.replace(without.find(open), open.size(), open + "lang=\"fr\" ");
+  auto none = parse_response(without);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->xml_lang, "");
 }
 
 TEST(WsmanXml, NilIsReadByTheNamespaceItsPrefixHasWhereItIsUsed) {
