@@ -14,8 +14,23 @@
 namespace hvsnap::cim {
 namespace {
 
-constexpr unsigned kParseOptions =
-    (pugi::parse_default | pugi::parse_ws_pcdata_single) & ~pugi::parse_eol;
+// Every text node is kept, whitespace alone too: a <VALUE>'s spaces beside a CDATA section or a
+// comment are characters of the value (XML 1.0, section 2.10; decision 0158). Whitespace between
+// elements (an indented instance) is then a text node of its own, which the parser skips.
+constexpr unsigned kParseOptions = (pugi::parse_default | pugi::parse_ws_pcdata) & ~pugi::parse_eol;
+
+// Only XML's white space (the production S: space, tab, CR, LF).
+bool blank(const char* text) {
+  for (; *text != '\0'; ++text) {
+    if (*text != ' ' && *text != '\t' && *text != '\r' && *text != '\n') return false;
+  }
+  return true;
+}
+
+// Text that is not markup between elements where only elements may stand.
+bool stray_text(pugi::xml_node n) {
+  return n.type() == pugi::node_cdata || (n.type() == pugi::node_pcdata && !blank(n.value()));
+}
 
 class Parser {
  public:
@@ -40,9 +55,7 @@ class Parser {
     pugi::xml_node root;
     for (pugi::xml_node n = doc_.first_child(); n; n = n.next_sibling()) {
       if (n.type() != pugi::node_element) {
-        if (n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata) {
-          return error(n, "text outside the INSTANCE element");
-        }
+        if (stray_text(n)) return error(n, "text outside the INSTANCE element");
         continue;
       }
       if (root) return error(n, "more than one top-level element");
@@ -62,9 +75,7 @@ class Parser {
     Instance out{std::string(cls)};
     std::set<std::string, ILess> seen;
     for (pugi::xml_node child = node.first_child(); child; child = child.next_sibling()) {
-      if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) {
-        return error(child, "unexpected text inside <INSTANCE>");
-      }
+      if (stray_text(child)) return error(child, "unexpected text inside <INSTANCE>");
       if (child.type() != pugi::node_element) continue;
       const std::string_view tag = child.name();
       if (tag == "QUALIFIER" || tag == "QUALIFIER.DECLARATION") continue;

@@ -61,6 +61,35 @@ TEST(CimXml, AcceptsCdataDeclarationsAndComments) {
   EXPECT_EQ(inst->get_string("S"), "a<b");
 }
 
+TEST(CimXml, AValueKeepsItsSpacesAndAnIndentedInstanceReadsAsACompactOne) {
+  // XML 1.0, 2.10: a value's spaces beside CDATA or a comment are characters of the value; the
+  // white space between elements of an indented instance is nothing (decision 0158).
+  auto spaced = parse_embedded_instance(
+      "<INSTANCE CLASSNAME=\"X\"><PROPERTY NAME=\"A\" TYPE=\"string\"><VALUE> <![CDATA[a]]>"
+      "</VALUE></PROPERTY><PROPERTY NAME=\"B\" TYPE=\"string\"><VALUE>b<!-- c --> </VALUE>"
+      "</PROPERTY></INSTANCE>");
+  ASSERT_THAT(spaced, IsOk());
+  EXPECT_EQ(spaced->get_string("A"), " a");
+  EXPECT_EQ(spaced->get_string("B"), "b ");
+  std::string indented;
+  for (const char c : std::string_view(kWmiForm)) {
+    indented += c;
+    if (c == '>') indented += "\r\n\t ";
+  }
+  auto compact = parse_embedded_instance(kWmiForm);
+  auto loose = parse_embedded_instance(indented);
+  ASSERT_THAT(compact, IsOk());
+  ASSERT_THAT(loose, IsOk());
+  EXPECT_EQ(loose->properties().size(), compact->properties().size());
+  EXPECT_EQ(*loose->get("ConsistencyLevel"), Value::uint8(2));
+  EXPECT_EQ(*loose->get("IgnoreNonSnapshottableDisks"), Value::boolean(false));
+  // Text that is not white space still has no place between elements.
+  auto stray = parse_embedded_instance(
+      "<INSTANCE CLASSNAME=\"X\"> x <PROPERTY NAME=\"A\" TYPE=\"string\"/></INSTANCE>");
+  ASSERT_THAT(stray, Not(IsOk()));
+  EXPECT_NE(stray.status().message().find("unexpected text inside <INSTANCE>"), std::string::npos);
+}
+
 TEST(CimXml, EmbeddedInstancesNestInBothForms) {
   Instance inner("Msvm_Error");
   inner.set("Message", Value::string("disk <full> & \"busy\""));
