@@ -335,7 +335,9 @@ Result<DateTime> DateTime::parse_xsd_duration(std::string_view text) {
     std::int64_t n = 0, frac = 0;
     int nd = 0, nf = 0;
     while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-      if (n > 99'999'999'999LL) return bad("number too large");
+      // No item of fixed length passes the longest interval in its smallest unit, a second;
+      // stopping there keeps the number's digits from overflowing.
+      if (n > kLongest / kMicrosPerSecond) return bad("longer than a CIM interval can be");
       n = n * 10 + (text[i] - '0');
       ++nd;
       ++i;

@@ -132,6 +132,14 @@ TEST(DateTimeXsd, AnIntervalPastCimsLongestIsRefusedHoweverLong) {
   const auto longest = DateTime::parse_xsd_duration("P99999999DT23H59M59.999999S");
   ASSERT_THAT(longest, IsOk());
   EXPECT_EQ(longest->to_string(), "99999999235959.999999:000");
+  // In seconds alone, as long as any other spelling (the digits are not what is limited).
+  const auto in_seconds = DateTime::parse_xsd_duration("PT8639999999999.999999S");
+  ASSERT_THAT(in_seconds, IsOk());
+  EXPECT_EQ(*in_seconds, *longest);
+  EXPECT_EQ(DateTime::parse_xsd_duration("PT1000000000000S")->micros(),
+            DateTime::parse_xsd_duration("P11574074DT1H46M40S")->micros());
+  EXPECT_THAT(DateTime::parse_xsd_duration("PT8640000000000S"), Not(IsOk()));
+  EXPECT_THAT(DateTime::parse_xsd_duration("PT99999999999999999999999S"), Not(IsOk()));
   const auto in_hours = DateTime::parse_xsd_duration("PT2399999999H");
   ASSERT_THAT(in_hours, IsOk());
   EXPECT_EQ(in_hours->to_string(), "99999999230000.000000:000");

@@ -151,6 +151,16 @@ cim::Status validate_settings(const HostState& s) {
         fmt::format("the clock (now) is {} ms; it must be 0 to {} (a hundred years)", s.now_ms,
                     10 * kMaxDurationMs));
   }
+  // Every time the host writes, epoch + now + a hundred years at most, is a year of 0 to 9999,
+  // the four digits of a CIM datetime and of the fake's own time text.
+  constexpr std::int64_t kFirstMs = -62'167'219'200'000;  // 0000-01-01T00:00:00Z
+  constexpr std::int64_t kLastMs = 253'402'300'799'999;   // 9999-12-31T23:59:59.999Z
+  if (s.epoch_unix_ms < kFirstMs || s.epoch_unix_ms > kLastMs - 10 * kMaxDurationMs) {
+    return cim::invalid_parameter(fmt::format(
+        "the epoch is {} ms after 1970; it must leave the host's hundred years within the "
+        "years 0000 to 9999 ({} to {})",
+        s.epoch_unix_ms, kFirstMs, kLastMs - 10 * kMaxDurationMs));
+  }
   if (s.personality.job_progress == JobProgress::kAfterReads &&
       s.personality.job_progress_reads == 0) {
     return cim::invalid_parameter("personality job-progress after-reads needs N >= 1");

@@ -236,6 +236,22 @@ TEST_F(HostileCli, DurationsThatWouldOverflowTheClockAreClearErrors) {
   }
 }
 
+TEST_F(HostileCli, AnEpochWhoseTimesADatetimeCannotWriteIsAClearError) {
+  // A CIM datetime has four digits of year: a host's times (its epoch and up to a hundred years
+  // of its clock) stay within 0000 to 9999, or its checkpoints would be dated 10,000 years early.
+  for (const std::string epoch : {"9999-12-31T12:00:00Z", "9950-01-01T00:00:00Z"}) {
+    const std::string fixture =
+        write("epoch.yaml", fmt::format("schema: 1\nhost: H\nepoch: {}\n"
+                                        "vms:\n  - name: a\n    state: running\ngroups:\n"
+                                        "  - name: g\n    members: [a]\n",
+                                        epoch));
+    const Ran r = run({"certify", "--target", "sim:" + fixture, "--out", (dir_ / "o").string()});
+    EXPECT_EQ(r.code, 2) << epoch << ": " << r.out << r.err;
+    EXPECT_NE(r.err.find("the epoch"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("0000 to 9999"), std::string::npos) << r.err;
+  }
+}
+
 TEST(HostileControl, AdvanceIsBoundedAndNeverOverflowsTheClock) {
   auto fake = ServedFake::create("sim:", TargetOptions{});
   ASSERT_TRUE(fake.ok());

@@ -398,7 +398,8 @@ TEST(ServeProcess, StopsWithin2sOfSigtermWhateverItsClientsDo) {
     if (i % 3 == 1) (void)!::write(fd, "POST /wsman HTTP/1.1\r\nHo", 24);
     if (i % 3 == 2) {
       const std::string head =
-          "POST /wsman HTTP/1.1\r\nContent-Type: application/soap+xml\r\nContent-Length: "
+          "POST /wsman HTTP/1.1\r\nHost: x\r\nContent-Type: "
+          "application/soap+xml\r\nContent-Length: "
           "4000\r\n\r\n<s:Envelope";
       (void)!::write(fd, head.data(), head.size());
     }

@@ -27,7 +27,7 @@ TEST(HostileTransport, ExpectContinueIsAnsweredOnlyAfterAuthentication) {
   o.basic = wsman::Credentials{"alice", "s3cret"};
   Served s = serve(o);
   const std::string big_header =
-      "POST /wsman HTTP/1.1\r\nContent-Type: application/soap+xml\r\nContent-Length: "
+      "POST /wsman HTTP/1.1\r\nHost: x\r\nContent-Type: application/soap+xml\r\nContent-Length: "
       "52428800\r\nExpect: 100-continue\r\n";
   {
     // Without credentials: 401 and never "100 Continue".
@@ -51,7 +51,7 @@ TEST(HostileTransport, ExpectContinueIsAnsweredOnlyAfterAuthentication) {
   {
     // Authenticated and acceptable: 100 Continue, then the answer.
     const int fd = connect_to(s.server->port());
-    send_all(fd, fmt::format("POST /wsman HTTP/1.1\r\nContent-Type: "
+    send_all(fd, fmt::format("POST /wsman HTTP/1.1\r\nHost: x\r\nContent-Type: "
                              "application/soap+xml\r\nContent-Length: {}\r\nExpect: "
                              "100-continue\r\n{}\r\n",
                              kIdentify.size(), basic("alice:s3cret")));
@@ -107,7 +107,7 @@ TEST(HostileTransport, StopsWithinASecondWhateverTheClientsDo) {
   std::vector<int> fds;
   for (int i = 0; i < 100; ++i) {
     const int fd = connect_to(s.server->port());
-    if (i % 2 == 0) send_all(fd, "POST /wsman HTTP/1.1\r\nContent-Length: 100000\r\n");
+    if (i % 2 == 0) send_all(fd, "POST /wsman HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n");
     fds.push_back(fd);
   }
   std::this_thread::sleep_for(100ms);

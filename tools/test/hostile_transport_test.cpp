@@ -5,9 +5,11 @@
 // authentication, stopping, a full server, TLS and the listen policy are
 // hostile_transport_server_test.cpp.
 #include <gtest/gtest.h>
+
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <regex>
 
 #include <atomic>
 #include <chrono>
@@ -182,27 +184,29 @@ TEST(HostileTransport, HttpAmbiguitiesAreRefused) {
   Served s = serve();
   const std::vector<Strict> cases{
       {"two Content-Length",
-       "POST /wsman HTTP/1.1\r\nContent-Type: application/soap+xml\r\nContent-Length: "
+       "POST /wsman HTTP/1.1\r\nHost: x\r\nContent-Type: application/soap+xml\r\nContent-Length: "
        "5\r\nContent-Length: 5\r\n\r\nhello",
        400},
       {"non-numeric Content-Length",
-       "POST /wsman HTTP/1.1\r\nContent-Type: application/soap+xml\r\nContent-Length: "
+       "POST /wsman HTTP/1.1\r\nHost: x\r\nContent-Type: application/soap+xml\r\nContent-Length: "
        "five\r\n\r\nhello",
        400},
       {"a list as Content-Length",
-       "POST /wsman HTTP/1.1\r\nContent-Type: application/soap+xml\r\nContent-Length: 5, "
+       "POST /wsman HTTP/1.1\r\nHost: x\r\nContent-Type: application/soap+xml\r\nContent-Length: "
+       "5, "
        "5\r\n\r\nhello",
        400},
       {"soap+xmlfoo", post(kIdentify, "", "application/soap+xmlfoo"), 415},
       {"text/xml", post(kIdentify, "", "text/xml"), 415},
-      {"no Content-Type", "POST /wsman HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", 415},
+      {"no Content-Type", "POST /wsman HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", 415},
       {"an unknown Expect", post(kIdentify, "Expect: 200-ok\r\n"), 417},
       {"a body over the envelope limit",
-       "POST /wsman HTTP/1.1\r\nContent-Type: application/soap+xml\r\nContent-Length: "
+       "POST /wsman HTTP/1.1\r\nHost: x\r\nContent-Type: application/soap+xml\r\nContent-Length: "
        "52428800\r\n\r\n",
        413},
       {"a chunked body over the envelope limit",
-       "POST /wsman HTTP/1.1\r\nContent-Type: application/soap+xml\r\nTransfer-Encoding: "
+       "POST /wsman HTTP/1.1\r\nHost: x\r\nContent-Type: "
+       "application/soap+xml\r\nTransfer-Encoding: "
        "chunked\r\n\r\n100000\r\n" +
            std::string(0x100000, 'a') + "\r\n0\r\n\r\n",
        413},
@@ -222,6 +226,100 @@ TEST(HostileTransport, HttpAmbiguitiesAreRefused) {
   ::close(fd);
   ASSERT_EQ(r.size(), 1U);
   EXPECT_EQ(r[0].status, 200);
+}
+
+// Everything one connection answers to `request` within `limit`, and whether the server then
+// closed it.
+struct Exchange {
+  std::vector<HttpResponse> answers;
+  bool closed = false;
+};
+Exchange exchange(int port, const std::string& request,
+                  std::chrono::milliseconds limit = std::chrono::milliseconds(1500)) {
+  const int fd = connect_to(port);
+  send_all(fd, request);
+  Exchange e;
+  e.answers = responses_in(read_until(fd, limit, [](const std::string&) { return false; }));
+  char byte = 0;
+  e.closed = ::recv(fd, &byte, 1, MSG_DONTWAIT) == 0;
+  ::close(fd);
+  return e;
+}
+
+TEST(HostileTransport, FramingThatCannotBeTrustedIsRefusedAndTheConnectionClosed) {
+  // RFC 9112: a Transfer-Encoding that does not end in chunked leaves the body unframed; read
+  // as no body, the body would be taken for a second request (one smuggled past the checks a
+  // request's headers get). It is refused (400) and the connection closed; a coding this server
+  // does not decode before chunked is 501; an HTTP/1.0 message with Transfer-Encoding is faulty
+  // framing; an HTTP/1.1 request names its Host exactly once.
+  Served s = serve();
+  const std::string smuggled = post(kIdentify);
+  auto head = [](std::string_view version, std::string_view fields) {
+    return fmt::format("POST /wsman HTTP/{}\r\nContent-Type: application/soap+xml\r\n{}\r\n",
+                       version, fields);
+  };
+  const std::string chunk = fmt::format("{:x}\r\n{}\r\n0\r\n\r\n", kIdentify.size(), kIdentify);
+  const std::vector<Strict> cases{
+      {"gzip last", head("1.1", "Host: x\r\nTransfer-Encoding: gzip\r\n") + smuggled, 400},
+      {"chunked then gzip",
+       head("1.1", "Host: x\r\nTransfer-Encoding: chunked, gzip\r\n") + smuggled, 400},
+      {"gzip then chunked", head("1.1", "Host: x\r\nTransfer-Encoding: gzip, chunked\r\n") + chunk,
+       501},
+      {"gzip and chunked on two lines",
+       head("1.1", "Host: x\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n") + chunk,
+       501},
+      {"chunked twice", head("1.1", "Host: x\r\nTransfer-Encoding: chunked, chunked\r\n") + chunk,
+       400},
+      {"HTTP/1.0 chunked",
+       head("1.0", "Host: x\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n") + chunk,
+       400},
+      {"no Host", head("1.1", "Content-Length: 0\r\n"), 400},
+      {"two Hosts", head("1.1", "Host: a\r\nHost: b\r\nContent-Length: 0\r\n"), 400},
+  };
+  for (const auto& c : cases) {
+    const Exchange e = exchange(s.server->port(), c.request);
+    ASSERT_EQ(e.answers.size(), 1U) << c.name;  // one answer: nothing read as a second request
+    EXPECT_EQ(e.answers[0].status, c.status) << c.name;
+    EXPECT_TRUE(e.closed) << c.name;
+  }
+  // What stays fine: chunked alone in any case, with a parameter-free list around blanks.
+  const Exchange plain = exchange(
+      s.server->port(), head("1.1", "Host: x\r\nTransfer-Encoding:  Chunked \r\n") + chunk);
+  ASSERT_EQ(plain.answers.size(), 1U);
+  EXPECT_EQ(plain.answers[0].status, 200);
+}
+
+TEST(HostileTransport, WhatHttpAsksOfAServerIsDone) {
+  Served s = serve();
+  // An HTTP/1.0 request needs no Host, and its Expect is ignored: no 1xx goes to it (RFC 9110,
+  // 10.1.1 and 15.2).
+  const Exchange old = exchange(
+      s.server->port(),
+      fmt::format("POST /wsman HTTP/1.0\r\nContent-Type: application/soap+xml\r\nContent-Length: "
+                  "{}\r\nExpect: 100-continue\r\n\r\n{}",
+                  kIdentify.size(), kIdentify));
+  ASSERT_EQ(old.answers.size(), 1U);
+  EXPECT_EQ(old.answers[0].status, 200) << old.answers[0].headers;
+  // The absolute form of the target is accepted (RFC 9112, 3.2.2).
+  const Exchange absolute = exchange(
+      s.server->port(),
+      fmt::format("POST http://127.0.0.1:{}/wsman HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                  "application/soap+xml\r\nContent-Length: {}\r\n\r\n{}",
+                  s.server->port(), kIdentify.size(), kIdentify));
+  ASSERT_EQ(absolute.answers.size(), 1U);
+  EXPECT_EQ(absolute.answers[0].status, 200);
+  // Every answer carries Date as an IMF-fixdate (RFC 9110, 6.6.1, 5.6.7), a refusal too.
+  const std::regex imf(
+      "\r\nDate: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-3][0-9] "
+      "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} "
+      "[0-2][0-9]:[0-5][0-9]:[0-6][0-9] GMT(\r\n|$)");
+  for (const auto* e : {&old, &absolute}) {
+    EXPECT_TRUE(std::regex_search(e->answers[0].headers, imf)) << e->answers[0].headers;
+  }
+  const Exchange refused = exchange(s.server->port(), post(kIdentify, "", "text/xml"));
+  ASSERT_EQ(refused.answers.size(), 1U);
+  EXPECT_EQ(refused.answers[0].status, 415);
+  EXPECT_TRUE(std::regex_search(refused.answers[0].headers, imf)) << refused.answers[0].headers;
 }
 }  // namespace
 }  // namespace hvsnap::tools

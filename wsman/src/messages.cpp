@@ -6,7 +6,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
+#include <cstring>
 
 #include "hvsnap/cim/schema.h"
 #include "hvsnap/cim/text.h"
@@ -188,6 +190,22 @@ cim::Result<ObjectPath> read_epr(pugi::xml_node n) {
 
 namespace {
 
+// The first character reference to U+0000 (`&#0;`, `&#x00;` ...), which XML 1.0 forbids
+// (WFC: Legal Character) and pugixml would decode into a NUL that ends the value early; npos if
+// none.
+std::size_t nul_reference_at(std::string_view text) {
+  for (std::size_t at = text.find("&#"); at != std::string_view::npos;
+       at = text.find("&#", at + 2)) {
+    std::size_t i = at + 2;
+    if (i < text.size() && (text[i] == 'x' || text[i] == 'X')) ++i;
+    const std::size_t digits = i;
+    while (i < text.size() && text[i] == '0')
+      ++i;
+    if (i > digits && i < text.size() && text[i] == ';') return at;
+  }
+  return std::string_view::npos;
+}
+
 // Is every prefix used by an element or attribute under `root` declared in scope? (Namespaces
 // in XML 1.0, "namespace-well-formed"; pugixml does not check it.) Also checks that every text
 // and attribute value is made of XML 1.0 characters (pugixml decodes &#1; without complaint).
@@ -219,6 +237,13 @@ std::optional<Fault> check_document(pugi::xml_node root) {
                                       "(byte {} of the value)",
                                       owner, *bad));
   };
+  std::vector<std::string_view> names;  // one element's attributes
+  constexpr std::size_t kFewAttributes = 16;
+  names.reserve(kFewAttributes);
+  auto twice = [](std::string_view name, pugi::xml_node node) {
+    return faults::invalid_xml(
+        fmt::format("the attribute {} appears twice on <{}>", name, node.name()));
+  };
   stack.emplace_back(root, false);
   while (!stack.empty()) {
     auto& [n, opened] = stack.back();
@@ -244,13 +269,26 @@ std::optional<Fault> check_document(pugi::xml_node root) {
       return faults::invalid_xml(fmt::format(
           "the element <{}> uses a namespace prefix that is not declared", node.name()));
     }
+    // No attribute twice (XML 1.0, WFC: Unique Att Spec; pugixml keeps both and answers the
+    // first): the first few compared with each other as they come, more sorted once.
+    names.clear();
     for (pugi::xml_attribute a = node.first_attribute(); a; a = a.next_attribute()) {
-      if (!prefix_ok(a.name())) {
+      const std::string_view name = a.name();
+      if (!prefix_ok(name)) {
         return faults::invalid_xml(
             fmt::format("the attribute {} of <{}> uses a namespace prefix that is not declared",
-                        a.name(), node.name()));
+                        name, node.name()));
       }
+      if (names.size() < kFewAttributes &&
+          std::find(names.begin(), names.end(), name) != names.end())
+        return twice(name, node);
+      names.push_back(name);
       if (auto f = bad_text(a.value(), node.name(), a.name())) return f;
+    }
+    if (names.size() > kFewAttributes) {
+      std::sort(names.begin(), names.end());
+      if (auto it = std::adjacent_find(names.begin(), names.end()); it != names.end())
+        return twice(*it, node);
     }
     // Text checked here; child elements pushed last-first so that they are visited in order.
     for (pugi::xml_node c = node.last_child(); c; c = c.previous_sibling()) {
@@ -276,17 +314,41 @@ std::optional<Fault> load(std::string_view text, const ParseLimits& limits, Load
   }
   // Every text node is kept, whitespace alone too: a value's spaces beside a CDATA section or a
   // comment are characters of the value (XML 1.0, section 2.10), which pugixml drops without
-  // parse_ws_pcdata unless they are the element's only child.
+  // parse_ws_pcdata unless they are the element's only child. As a fragment, text outside the
+  // root element is kept too, so that the check below sees it (pugixml drops it otherwise).
+  // XML 1.0's Char production has no U+0000, neither as a byte nor as a reference; pugixml
+  // would end the text at it, so it is refused before parsing.
+  if (const std::size_t at = text.find('\0'); at != std::string_view::npos) {
+    return faults::invalid_xml(
+        fmt::format("the envelope holds a NUL byte (offset {}), which XML does not allow", at));
+  }
+  if (const std::size_t at = nul_reference_at(text); at != std::string_view::npos) {
+    return faults::invalid_xml(fmt::format(
+        "the envelope refers to the character U+0000 (offset {}), which XML does not allow", at));
+  }
   const auto r = out.doc.load_buffer(
-      text.data(), text.size(), pugi::parse_default | pugi::parse_doctype | pugi::parse_ws_pcdata,
+      text.data(), text.size(),
+      pugi::parse_default | pugi::parse_doctype | pugi::parse_ws_pcdata | pugi::parse_fragment,
       pugi::encoding_utf8);
   if (!r) {
     return faults::invalid_xml(fmt::format("the request is not well-formed XML: {} at offset {}",
                                            r.description(), r.offset));
   }
+  // A document is one element, with only comments, processing instructions and white space
+  // around it (XML 1.0, production [1]); pugixml also accepts text and more elements.
+  std::size_t elements = 0;
   for (pugi::xml_node c = out.doc.first_child(); c; c = c.next_sibling()) {
     if (c.type() == pugi::node_doctype) {
       return faults::invalid_xml("a DOCTYPE is not allowed (no DTDs, no entity expansion)");
+    }
+    if (c.type() == pugi::node_element && ++elements > 1) {
+      return faults::invalid_xml(
+          fmt::format("more than one top-level element (<{}> after the envelope)", c.name()));
+    }
+    if (c.type() == pugi::node_cdata ||
+        (c.type() == pugi::node_pcdata &&
+         std::string_view(c.value()).find_first_not_of(" \t\r\n") != std::string_view::npos)) {
+      return faults::invalid_xml("text outside the envelope element");
     }
   }
   if (xml::depth(out.doc) > limits.max_depth) {

@@ -101,8 +101,7 @@ bool soap_true(pugi::xml_node n, std::string_view local) {
       }
     }
     if (ns != uri::kSoap) continue;
-    const std::string_view v = a.value();
-    return v == "true" || v == "1";
+    return xml::true_text(a.value());
   }
   return false;
 }
@@ -213,7 +212,7 @@ std::optional<Fault> read_headers(Request& r, const Headers& header) {
     }
   }
   if (pugi::xml_node loc = header_child(header, uri::kWsman, "Locale")) {
-    r.locale = xml::attr(loc, "lang").value();
+    r.locale = loc.attribute("xml:lang").value();  // the prefix xml is bound by definition
     if (soap_true(loc, "mustUnderstand")) {
       return faults::unsupported_feature(
           "w:Locale must not be marked mustUnderstand=\"true\" (MS-WSMV 3.1.4.1.x); this service "
@@ -259,9 +258,8 @@ std::optional<Fault> read_headers(Request& r, const Headers& header) {
   if (pugi::xml_node options = header_child(header, uri::kWsman, "OptionSet")) {
     for (pugi::xml_node o = options.first_child(); o; o = o.next_sibling()) {
       if (o.type() != pugi::node_element) continue;
-      const std::string_view must = xml::attr(o, "MustComply").value();
-      const std::string_view must2 = xml::attr(o, "mustComply").value();
-      if (must == "true" || must == "1" || must2 == "true" || must2 == "1") {
+      if (xml::true_text(xml::attr(o, "MustComply").value()) ||
+          xml::true_text(xml::attr(o, "mustComply").value())) {
         return faults::invalid_options(fmt::format(
             "the option '{}' is marked MustComply and this service does not implement it",
             xml::attr(o, "Name").value()));

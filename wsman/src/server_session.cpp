@@ -20,7 +20,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <ctime>
 #include <limits>
+#include <optional>
+#include <string>
+#include <utility>
 
 #include "hvsnap/cim/text.h"
 #include "server_impl.h"
@@ -43,6 +47,92 @@ Dispatcher::Reply call_dispatcher(D& d, std::string_view body, const std::string
     (void)client;
     return d.handle(body);
   }
+}
+
+// A request whose framing or Host this server must refuse (RFC 9112), with the status and the
+// reason; nothing if it is fine. Each is answered and the connection closed, since what follows
+// on it cannot be framed safely.
+//  - Transfer-Encoding (6.1, 6.3): chunked, once and last, is the one coding this server
+//    decodes. Another coding last leaves the body unframed: Beast would read none, and the body
+//    would be taken for the next request (a request smuggled past the headers' checks). An
+//    HTTP/1.0 message with Transfer-Encoding is faulty framing whatever else it says.
+//  - Host (3.2): an HTTP/1.1 request names it exactly once; no request names it twice.
+template <class Request>
+std::optional<std::pair<http::status, std::string>> framing_refusal(const Request& req,
+                                                                    bool chunked) {
+  if (req.count(http::field::transfer_encoding) > 0) {
+    if (req.version() < 11) {
+      return std::pair{http::status::bad_request,
+                       std::string("an HTTP/1.0 request cannot use Transfer-Encoding\n")};
+    }
+    std::size_t chunks = 0;
+    bool other = false;
+    const auto [first, last] = req.equal_range(http::field::transfer_encoding);
+    for (auto f = first; f != last; ++f) {
+      std::string_view list = f->value();
+      while (!list.empty()) {
+        const std::size_t comma = list.find(',');
+        std::string_view coding = list.substr(0, comma);
+        list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+        coding = cim::trim_blanks(coding.substr(0, coding.find(';')));
+        if (coding.empty()) continue;
+        if (cim::iequals(coding, "chunked")) {
+          ++chunks;
+        } else {
+          other = true;
+        }
+      }
+    }
+    if (!chunked || chunks != 1) {
+      return std::pair{http::status::bad_request,
+                       std::string("Transfer-Encoding must end in chunked, applied once\n")};
+    }
+    if (other) {
+      return std::pair{http::status::not_implemented,
+                       std::string("this server decodes no transfer coding but chunked\n")};
+    }
+  }
+  const std::size_t hosts = req.count(http::field::host);
+  if (hosts > 1 || (hosts == 0 && req.version() >= 11)) {
+    return std::pair{http::status::bad_request,
+                     std::string("a request names its Host exactly once (HTTP/1.1)\n")};
+  }
+  return std::nullopt;
+}
+
+// The request target in origin form: an absolute-form target (RFC 9112, 3.2.2), which a server
+// must accept, without its scheme and authority.
+std::string_view origin_form(std::string_view target) {
+  if (target.empty() || target.front() == '/') return target;
+  const std::size_t scheme_end = target.find("://");
+  if (scheme_end == std::string_view::npos) return target;
+  const std::string_view scheme = target.substr(0, scheme_end);
+  if (!cim::iequals(scheme, "http") && !cim::iequals(scheme, "https")) return target;
+  const std::string_view rest = target.substr(scheme_end + 3);
+  const std::size_t path = rest.find_first_of("/?");
+  if (path == std::string_view::npos) return "/";
+  return rest[path] == '/' ? rest.substr(path) : target.substr(0, 0);
+}
+
+// The Date field of an answer (RFC 9110, 6.6.1: an origin server with a clock sends it), as an
+// IMF-fixdate in English whatever the locale; made once a second on each thread.
+std::string_view http_date() {
+  static constexpr std::array<const char*, 7> kDays{"Sun", "Mon", "Tue", "Wed",
+                                                    "Thu", "Fri", "Sat"};
+  static constexpr std::array<const char*, 12> kMonths{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  thread_local std::time_t made = -1;
+  thread_local std::string text;
+  const std::time_t now = std::time(nullptr);
+  if (now != made) {
+    std::tm t{};
+    gmtime_r(&now, &t);
+    text =
+        fmt::format("{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT", kDays.at(t.tm_wday % 7), t.tm_mday,
+                    kMonths.at(t.tm_mon % 12), t.tm_year + 1900, t.tm_hour, t.tm_min, t.tm_sec);
+    made = now;
+  }
+  return text;
 }
 
 constexpr const char* kSoapType = "application/soap+xml;charset=UTF-8";
@@ -191,10 +281,15 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
                             "Content-Length must be one decimal number\n", false);
       }
     }
+    if (auto refusal = framing_refusal(req, parser_->chunked())) {
+      return answer_plain(refusal->first, std::move(refusal->second), false);
+    }
     const bool has_body = parser_->chunked() || parser_->content_length().value_or(0) > 0;
+    // An HTTP/1.0 request's expectation is ignored (RFC 9110, 10.1.1): no 1xx goes to it.
+    const bool http11 = req.version() >= 11;
     const bool expects_continue =
-        cim::iequals(cim::trim_blanks(req[http::field::expect]), "100-continue");
-    if (req.count(http::field::expect) > 0 && !expects_continue) {
+        http11 && cim::iequals(cim::trim_blanks(req[http::field::expect]), "100-continue");
+    if (http11 && req.count(http::field::expect) > 0 && !expects_continue) {
       return answer_plain(http::status::expectation_failed, "only 100-continue is understood\n",
                           false);
     }
@@ -229,7 +324,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     }
     if (options().basic) server_.throttle.succeeded(peer_);
 
-    const std::string_view target = req.target();
+    const std::string_view target = origin_form(req.target());
     const std::string_view path = target.substr(0, target.find('?'));
     const auto& slots = options().host_slots;  // decision 0122
     const auto slot = host_slot_of(path, slots.size());
@@ -348,7 +443,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     keep_alive_ = keep_alive && !server_.stopping;
     res_->keep_alive(keep_alive_);
     res_->prepare_payload();
-    // The head exactly as Beast's serializer writes it (the status line, each field as
+    // The head as Beast's serializer would write it (the status line, the Date, each field as
     // "Name: value" in order, a blank line), built in one string and written with the body in
     // one gather write: the serializer's buffer sequences cost more than the answer's own
     // writing (decision 0095).
@@ -366,6 +461,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     head_ += static_cast<char>('0' + code % 10);
     head_ += ' ';
     head_ += reason;
+    head_ += "\r\nDate: ";  // written here, not kept among the fields (RFC 9110, 6.6.1)
+    head_ += http_date();
     head_ += "\r\n";
     for (const auto& f : *res_) {
       head_ += f.name_string();

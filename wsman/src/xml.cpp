@@ -80,8 +80,7 @@ pugi::xml_node child(pugi::xml_node n, std::string_view ns, std::string_view loc
 
 pugi::xml_attribute attr(pugi::xml_node n, std::string_view local) {
   for (pugi::xml_attribute a = n.first_attribute(); a; a = a.next_attribute()) {
-    if (local_name(a.name()) == local && std::string_view(a.name()).substr(0, 6) != "xmlns:")
-      return a;
+    if (std::string_view(a.name()) == local) return a;
   }
   return {};
 }
@@ -139,21 +138,14 @@ bool PrefixMemo::xsi_is_schema_instance() {
   return xsi_ == 1;
 }
 
-namespace {
-
-// An xs:boolean attribute value that is true: "true" or "1", with the whitespace around it that
-// the type's collapse allows (XML Schema part 2, 3.2.2).
-bool true_text(const char* v) {
+bool true_text(std::string_view t) {
   const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  std::string_view t(v);
   while (!t.empty() && space(t.front()))
     t.remove_prefix(1);
   while (!t.empty() && space(t.back()))
     t.remove_suffix(1);
   return t == "1" || t == "true";
 }
-
-}  // namespace
 
 bool is_nil(pugi::xml_node n, PrefixMemo* parent) {
   // Most properties a host sends are nil (xsi:nil="true", decision 0121): the attribute's

@@ -21,8 +21,12 @@ bool is(pugi::xml_node n, std::string_view ns, std::string_view local);
 pugi::xml_node child(pugi::xml_node n, std::string_view ns, std::string_view local);
 // The first child that is an element, whatever its name (or an empty node).
 pugi::xml_node first_element(pugi::xml_node n);
-// An attribute by local name, ignoring any prefix.
+// The attribute of that name without a prefix (or an empty attribute). An unprefixed attribute
+// is in no namespace (Namespaces in XML 1.0, 6.2); `q:Name` is another attribute than `Name`.
 pugi::xml_attribute attr(pugi::xml_node n, std::string_view local);
+// Is an xs:boolean attribute value true: "true" or "1", with the whitespace around it that the
+// type's collapse allows (XML Schema part 2, 3.2.2)?
+bool true_text(std::string_view v);
 // Prefix resolutions at one element, remembered: the properties of an instance share their
 // parent's scope, so that a prefix (xsi) is looked up once per instance, not once per property.
 class PrefixMemo {

@@ -122,6 +122,19 @@ const std::string kGetVm0Selectors =
     "<w:Selector Name=\"Name\">VM-0</w:Selector></w:SelectorSet>";
 const std::string kCsUri = std::string(kWmi) + "Msvm_ComputerSystem";
 
+// A Get whose Name selector carries `n` foreign attributes, the last of them named like the
+// second (past the few an element's attributes are compared pairwise within).
+std::string many_attributes_one_twice(int n) {
+  std::string attrs;
+  for (int i = 0; i < n; ++i)
+    attrs += " q:a" + std::to_string(i == n - 1 ? 1 : i) + "=\"" + std::to_string(i) + "\"";
+  return envelope(kActGet, kCsUri,
+                  "<w:SelectorSet><w:Selector Name=\"CreationClassName\">Msvm_ComputerSystem"
+                  "</w:Selector><w:Selector xmlns:q=\"urn:q\"" +
+                      attrs + " Name=\"Name\">VM-0</w:Selector></w:SelectorSet>",
+                  "");
+}
+
 TEST_P(HeaderRules, AreFaultsMsWsmvNames) {
   const HeaderCase& c = GetParam();
   Fixture f(1);
@@ -200,8 +213,73 @@ INSTANTIATE_TEST_SUITE_P(
                    "InvalidSelectors", std::string(fault_detail::kInsufficientSelectors)},
         HeaderCase{"ResourceUriOutsideAnyPrefix",
                    envelope(kActGet, "http://example.com/Thing", kGetVm0Selectors, ""),
-                   "InvalidResourceURI", ""}),
+                   "InvalidResourceURI", ""},
+        // xs:boolean collapses the whitespace around true and 1 (decision 0158).
+        HeaderCase{
+            "UnknownMustUnderstandHeaderWithSpaces",
+            envelope(kActGet, kCsUri,
+                     kGetVm0Selectors +
+                         "<x:Frob xmlns:x=\"urn:example\" s:mustUnderstand=\" true \">1</x:Frob>",
+                     ""),
+            "MustUnderstand", ""},
+        HeaderCase{"OptionMustComplyWithSpaces",
+                   envelope(kActGet, kCsUri,
+                            kGetVm0Selectors +
+                                "<w:OptionSet><w:Option Name=\"Frobnicate\" MustComply=\"\t1 \">1"
+                                "</w:Option></w:OptionSet>",
+                            ""),
+                   "InvalidOptions", ""},
+        // Not well-formed, though pugixml reads it (XML 1.0: Char, document, Unique Att Spec).
+        HeaderCase{"ANulCharacterReference",
+                   envelope(kActGet, kCsUri,
+                            "<w:SelectorSet><w:Selector Name=\"CreationClassName\">"
+                            "Msvm_ComputerSystem</w:Selector><w:Selector Name=\"Name\">"
+                            "VM-0&#x00;garbage</w:Selector></w:SelectorSet>",
+                            ""),
+                   "SchemaValidationError", ""},
+        HeaderCase{"ANulByteAfterTheEnvelope",
+                   envelope(kActGet, kCsUri, kGetVm0Selectors, "") + std::string(1, '\0') + "junk",
+                   "SchemaValidationError", ""},
+        HeaderCase{"TextAfterTheEnvelope", envelope(kActGet, kCsUri, kGetVm0Selectors, "") + "junk",
+                   "SchemaValidationError", ""},
+        HeaderCase{"TextBeforeTheEnvelope",
+                   "junk" + envelope(kActGet, kCsUri, kGetVm0Selectors, ""),
+                   "SchemaValidationError", ""},
+        HeaderCase{"AnElementAfterTheEnvelope",
+                   envelope(kActGet, kCsUri, kGetVm0Selectors, "") + "<x/>",
+                   "SchemaValidationError", ""},
+        HeaderCase{"AnAttributeTwice",
+                   envelope(kActGet, kCsUri,
+                            "<w:SelectorSet><w:Selector Name=\"CreationClassName\">"
+                            "Msvm_ComputerSystem</w:Selector><w:Selector Name=\"Name\" "
+                            "Name=\"Colour\">VM-0</w:Selector></w:SelectorSet>",
+                            ""),
+                   "SchemaValidationError", ""},
+        HeaderCase{"AnAttributeTwiceAmongMany", many_attributes_one_twice(40),
+                   "SchemaValidationError", ""}),
     [](const auto& param_info) { return param_info.param.name; });
+
+TEST(WsmanRequests, WellFormedVariationsAreRead) {
+  // An attribute in another namespace is another attribute (Namespaces in XML 1.0, 6.3): a
+  // foreign q:Name beside a Selector's Name is an extension, not its name. White space, comments
+  // and processing instructions may stand around the envelope. A NUL's character reference is
+  // refused; other references to zeros-and-digits are characters like any other.
+  Fixture f(1);
+  const std::string selectors =
+      "<w:SelectorSet><w:Selector xmlns:q=\"urn:other\" q:Name=\"Colour\" "
+      "Name=\"CreationClassName\">Msvm_ComputerSystem</w:Selector>"
+      "<w:Selector Name=\"Name\">VM&#x2D;0</w:Selector></w:SelectorSet>";
+  for (const std::string& text :
+       {envelope(kActGet, kCsUri, selectors, ""),
+        "\n<!-- before -->\n" + envelope(kActGet, kCsUri, kGetVm0Selectors, "") +
+            "\n<?after it?>\n\t "}) {
+    auto reply = f.raw(text);
+    EXPECT_EQ(reply.http_status, 200) << reply.body;
+    auto r = parse_response(reply.body);
+    ASSERT_TRUE(r.ok()) << reply.body;
+    EXPECT_FALSE(r->fault.has_value()) << reply.body;
+  }
+}
 
 // ---------------------------------------------------------------- the control extension's clock
 
