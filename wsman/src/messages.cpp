@@ -4,11 +4,11 @@
 #include "hvsnap/wsman/messages.h"
 
 #include <fmt/format.h>
+#include <iconv.h>
 
 #include <algorithm>
-#include <array>
+#include <cerrno>
 #include <charconv>
-#include <cstring>
 
 #include "hvsnap/cim/schema.h"
 #include "hvsnap/cim/text.h"
@@ -190,6 +190,28 @@ cim::Result<ObjectPath> read_epr(pugi::xml_node n) {
 
 namespace {
 
+// UTF-16 with its byte order mark, as UTF-8 without one (glibc's iconv: a lone surrogate or a
+// last unit cut in half is an error naming the offset).
+cim::Result<std::string> utf16_to_utf8(std::string_view text) {
+  iconv_t cd = ::iconv_open("UTF-8", "UTF-16");  // "UTF-16" reads the mark and drops it
+  if (cd == reinterpret_cast<iconv_t>(-1)) return cim::failed("no UTF-16 converter");
+  std::string out(text.size() / 2 * 3 + 4, '\0');  // the most UTF-8 that UTF-16 can make
+  char* in = const_cast<char*>(text.data());       // iconv's signature; it does not write the input
+  std::size_t in_left = text.size();
+  char* to = out.data();
+  std::size_t out_left = out.size();
+  const std::size_t r = ::iconv(cd, &in, &in_left, &to, &out_left);
+  const int err = errno;
+  ::iconv_close(cd);
+  if (r == static_cast<std::size_t>(-1)) {
+    return cim::invalid_parameter(
+        fmt::format("{} at byte {}", err == EILSEQ ? "an invalid sequence" : "a unit cut short",
+                    text.size() - in_left));
+  }
+  out.resize(out.size() - out_left);
+  return out;
+}
+
 // The first character reference to U+0000 (`&#0;`, `&#x00;` ...), which XML 1.0 forbids
 // (WFC: Legal Character) and pugixml would decode into a NUL that ends the value early; npos if
 // none.
@@ -312,10 +334,20 @@ std::optional<Fault> load(std::string_view text, const ParseLimits& limits, Load
         fmt::format("the envelope is {} bytes; this service accepts at most {}", text.size(),
                     limits.max_bytes));
   }
-  // Every text node is kept, whitespace alone too: a value's spaces beside a CDATA section or a
-  // comment are characters of the value (XML 1.0, section 2.10), which pugixml drops without
-  // parse_ws_pcdata unless they are the element's only child. As a fragment, text outside the
-  // root element is kept too, so that the check below sees it (pugixml drops it otherwise).
+  // XML 1.0 (4.3.3) has every processor read UTF-16 as well as UTF-8, and WS-I Basic Profile
+  // has a SOAP receiver accept both; an entity in UTF-16 begins with its byte order mark
+  // (appendix F.1). Such an envelope is read as its UTF-8 (the answer is written in UTF-8).
+  std::string utf8;
+  if (text.size() >= 2 && (text.substr(0, 2) == "\xFF\xFE" || text.substr(0, 2) == "\xFE\xFF")) {
+    auto converted = utf16_to_utf8(text);
+    if (!converted) {
+      return faults::invalid_xml(
+          fmt::format("the envelope starts with a UTF-16 byte order mark but is not UTF-16 ({})",
+                      converted.status().message()));
+    }
+    utf8 = std::move(converted).value();
+    text = utf8;
+  }
   // XML 1.0's Char production has no U+0000, neither as a byte nor as a reference; pugixml
   // would end the text at it, so it is refused before parsing.
   if (const std::size_t at = text.find('\0'); at != std::string_view::npos) {
@@ -326,6 +358,10 @@ std::optional<Fault> load(std::string_view text, const ParseLimits& limits, Load
     return faults::invalid_xml(fmt::format(
         "the envelope refers to the character U+0000 (offset {}), which XML does not allow", at));
   }
+  // Every text node is kept, whitespace alone too: a value's spaces beside a CDATA section or a
+  // comment are characters of the value (XML 1.0, section 2.10), which pugixml drops without
+  // parse_ws_pcdata unless they are the element's only child. As a fragment, text outside the
+  // root element is kept too, so that the check below sees it (pugixml drops it otherwise).
   const auto r = out.doc.load_buffer(
       text.data(), text.size(),
       pugi::parse_default | pugi::parse_doctype | pugi::parse_ws_pcdata | pugi::parse_fragment,

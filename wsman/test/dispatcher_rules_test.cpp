@@ -281,6 +281,76 @@ TEST(WsmanRequests, WellFormedVariationsAreRead) {
   }
 }
 
+// `utf8` (ASCII, 2-byte and 4-byte sequences) as UTF-16 with its byte order mark.
+std::string utf16(std::string_view utf8, bool big_endian) {
+  std::string out;
+  auto unit = [&](std::uint32_t u) {
+    const char hi = static_cast<char>(u >> 8), lo = static_cast<char>(u & 0xFF);
+    out += big_endian ? hi : lo;
+    out += big_endian ? lo : hi;
+  };
+  unit(0xFEFF);
+  for (std::size_t i = 0; i < utf8.size();) {
+    const auto c = static_cast<unsigned char>(utf8[i]);
+    std::uint32_t cp = c;
+    std::size_t n = 1;
+    if (c >= 0xF0) {
+      cp = c & 0x07U;
+      n = 4;
+    } else if (c >= 0xE0) {
+      cp = c & 0x0FU;
+      n = 3;
+    } else if (c >= 0xC0) {
+      cp = c & 0x1FU;
+      n = 2;
+    }
+    for (std::size_t k = 1; k < n; ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(utf8[i + k]) & 0x3FU);
+    i += n;
+    if (cp >= 0x10000) {
+      unit(0xD800 + ((cp - 0x10000) >> 10));
+      unit(0xDC00 + ((cp - 0x10000) & 0x3FF));
+    } else {
+      unit(cp);
+    }
+  }
+  return out;
+}
+
+TEST(WsmanRequests, AUtf16EnvelopeIsReadAsItsUtf8) {
+  // XML 1.0 (4.3.3) and WS-I Basic Profile: a receiver reads UTF-16 as well as UTF-8; WinRM's
+  // clients can send it (-UseUTF16). The answer is the same, in UTF-8.
+  Fixture f(1);
+  const std::string text =
+      "<!-- caf\xC3\xA9 \xF0\x9F\x98\x80 -->" + envelope(kActGet, kCsUri, kGetVm0Selectors, "");
+  const auto plain = f.raw(text);
+  ASSERT_EQ(plain.http_status, 200) << plain.body;
+  for (const bool big : {false, true}) {
+    const auto reply = f.raw(utf16(text, big));
+    EXPECT_EQ(reply.http_status, 200) << reply.body;
+    auto r = parse_response(reply.body);
+    ASSERT_TRUE(r.ok()) << reply.body;
+    ASSERT_FALSE(r->fault.has_value()) << reply.body;
+    ASSERT_FALSE(r->items.empty());
+    ASSERT_TRUE(r->items.front().instance.has_value());
+    EXPECT_EQ(r->items.front().instance->get_string("Name"), "VM-0");
+  }
+  // A byte order mark before what is not UTF-16: a unit cut in half, a lone surrogate.
+  std::string odd = utf16(text, false);
+  odd.pop_back();
+  std::string lone = utf16(text, false);
+  lone.replace(2, 2, std::string("\x00\xD8", 2));  // a high surrogate, then '<'
+  for (const std::string& bad : {odd, lone}) {
+    const auto reply = f.raw(bad);
+    EXPECT_EQ(reply.http_status, 500);
+    auto r = parse_response(reply.body);
+    ASSERT_TRUE(r.ok()) << reply.body;
+    ASSERT_TRUE(r->fault.has_value()) << reply.body;
+    EXPECT_EQ(r->fault->subcode, "SchemaValidationError");
+    EXPECT_NE(r->fault->reason.find("UTF-16"), std::string::npos) << r->fault->to_string();
+  }
+}
+
 // ---------------------------------------------------------------- the control extension's clock
 
 // A control extension whose clock moves only by Advance (decision 0140), recording the calls.
