@@ -300,6 +300,22 @@ TEST(HostileTransport, WhatHttpAsksOfAServerIsDone) {
                   kIdentify.size(), kIdentify));
   ASSERT_EQ(old.answers.size(), 1U);
   EXPECT_EQ(old.answers[0].status, 200) << old.answers[0].headers;
+  // It is answered in HTTP/1.1 (RFC 9110, 6.2), as HTTP.sys does; asked to keep the connection,
+  // the answer says so in HTTP/1.0's terms, and the connection stays; otherwise it closes.
+  EXPECT_EQ(old.answers[0].headers.rfind("HTTP/1.1 200", 0), 0U) << old.answers[0].headers;
+  EXPECT_NE(old.answers[0].headers.find("Connection: close"), std::string::npos);
+  EXPECT_TRUE(old.closed);
+  const Exchange kept =
+      exchange(s.server->port(),
+               fmt::format("POST /wsman HTTP/1.0\r\nConnection: keep-alive\r\nContent-Type: "
+                           "application/soap+xml\r\nContent-Length: {}\r\n\r\n{}",
+                           kIdentify.size(), kIdentify),
+               std::chrono::milliseconds(300));
+  ASSERT_EQ(kept.answers.size(), 1U);
+  EXPECT_EQ(kept.answers[0].headers.rfind("HTTP/1.1 200", 0), 0U);
+  EXPECT_NE(kept.answers[0].headers.find("Connection: keep-alive"), std::string::npos)
+      << kept.answers[0].headers;
+  EXPECT_FALSE(kept.closed);
   // The absolute form of the target is accepted (RFC 9112, 3.2.2).
   const Exchange absolute = exchange(
       s.server->port(),

@@ -433,8 +433,11 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void respond(http::status status, std::string body, const char* type, bool keep_alive) {
-    const unsigned version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
-    res_.emplace(status, version);
+    // HTTP/1.1 to every client (RFC 9110, 6.2: a server answers with the highest version it
+    // conforms to whose major version the request's does not exceed), as HTTP.sys does. An
+    // HTTP/1.0 client that asked to keep the connection is told so in its own terms.
+    const bool http10 = parser_ && parser_->is_header_done() && parser_->get().version() < 11;
+    res_.emplace(status, 11);
     res_->set(http::field::content_type, type);
     if (status == http::status::unauthorized)
       res_->set(http::field::www_authenticate, "Basic realm=\"WSMAN\"");
@@ -442,6 +445,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     res_->body() = std::move(body);
     keep_alive_ = keep_alive && !server_.stopping;
     res_->keep_alive(keep_alive_);
+    if (http10 && keep_alive_) res_->set(http::field::connection, "keep-alive");
     res_->prepare_payload();
     // The head as Beast's serializer would write it (the status line, the Date, each field as
     // "Name: value" in order, a blank line), built in one string and written with the body in
@@ -451,11 +455,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     const std::string_view reason =
         res_->reason().empty() ? http::obsolete_reason(res_->result()) : res_->reason();
     head_.clear();
-    head_ += "HTTP/";
-    head_ += static_cast<char>('0' + version / 10 % 10);
-    head_ += '.';
-    head_ += static_cast<char>('0' + version % 10);
-    head_ += ' ';
+    head_ += "HTTP/1.1 ";
     head_ += static_cast<char>('0' + code / 100 % 10);
     head_ += static_cast<char>('0' + code / 10 % 10);
     head_ += static_cast<char>('0' + code % 10);
