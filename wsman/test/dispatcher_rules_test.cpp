@@ -272,7 +272,10 @@ TEST(WsmanRequests, WellFormedVariationsAreRead) {
   for (const std::string& text :
        {envelope(kActGet, kCsUri, selectors, ""),
         "\n<!-- before -->\n" + envelope(kActGet, kCsUri, kGetVm0Selectors, "") +
-            "\n<?after it?>\n\t "}) {
+            "\n<?after it?>\n\t ",
+        // A UTF-8 byte order mark and an XML declaration (XML 1.0, 4.3.3 and 2.8).
+        "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" +
+            envelope(kActGet, kCsUri, kGetVm0Selectors, "")}) {
     auto reply = f.raw(text);
     EXPECT_EQ(reply.http_status, 200) << reply.body;
     auto r = parse_response(reply.body);
