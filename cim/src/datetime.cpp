@@ -286,6 +286,8 @@ Result<DateTime> DateTime::parse_xsd_datetime(std::string_view text) {
       us *= 10;
     if (h == 24 && text.find_first_not_of('0', 20) < i) return bad("no such date or time");
   }
+  // The end of 9999-12-31 is the year 10000's first instant, which a CIM datetime cannot write.
+  if (h == 24 && y == 9999 && mo == 12 && d == 31) return bad("past the year 9999");
   std::int64_t offset = 0;
   if (i < text.size()) {
     if (text[i] == 'Z' && i + 1 == text.size()) {
@@ -342,7 +344,8 @@ Result<DateTime> DateTime::parse_xsd_duration(std::string_view text) {
       ++nd;
       ++i;
     }
-    if (i < text.size() && text[i] == '.') {
+    const bool point = i < text.size() && text[i] == '.';
+    if (point) {
       ++i;
       while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
         if (nf < 6) frac = frac * 10 + (text[i] - '0');
@@ -354,7 +357,7 @@ Result<DateTime> DateTime::parse_xsd_duration(std::string_view text) {
     }
     if (nd == 0 || i >= text.size()) return bad("expected a number and a unit");
     const char unit = text[i++];
-    if (nf > 0 && !(in_time && unit == 'S')) return bad("only seconds may have a fraction");
+    if (point && !(in_time && unit == 'S')) return bad("only seconds may have a fraction");
     int order = -1;
     std::int64_t unit_micros = 0;  // 0: no fixed length (years, months)
     if (!in_time && unit == 'Y') {

@@ -270,6 +270,8 @@ TEST(HostileTransport, FramingThatCannotBeTrustedIsRefusedAndTheConnectionClosed
        501},
       {"chunked twice", head("1.1", "Host: x\r\nTransfer-Encoding: chunked, chunked\r\n") + chunk,
        400},
+      {"chunked with a parameter",
+       head("1.1", "Host: x\r\nTransfer-Encoding: chunked;foo=bar\r\n") + chunk, 400},
       {"HTTP/1.0 chunked",
        head("1.0", "Host: x\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n") + chunk,
        400},

@@ -212,20 +212,70 @@ cim::Result<std::string> utf16_to_utf8(std::string_view text) {
   return out;
 }
 
-// The first character reference to U+0000 (`&#0;`, `&#x00;` ...), which XML 1.0 forbids
-// (WFC: Legal Character) and pugixml would decode into a NUL that ends the value early; npos if
-// none.
-std::size_t nul_reference_at(std::string_view text) {
-  for (std::size_t at = text.find("&#"); at != std::string_view::npos;
-       at = text.find("&#", at + 2)) {
-    std::size_t i = at + 2;
-    if (i < text.size() && (text[i] == 'x' || text[i] == 'X')) ++i;
-    const std::size_t digits = i;
-    while (i < text.size() && text[i] == '0')
+// The first character reference to a character that is not one of XML's (WFC: Legal Character):
+// U+0000, or past U+10FFFF; npos if none. pugixml would decode the first into a NUL that ends
+// the value early, and adds a reference's digits in 32 bits, so `&#x100000000;` wraps round to
+// U+0000 too. Comments, CDATA sections and processing instructions hold no references (XML 1.0,
+// 2.5 to 2.7) and are skipped. Most envelopes hold no reference at all and are searched once.
+std::size_t bad_reference_at(std::string_view text) {
+  if (text.find("&#") == std::string_view::npos) return std::string_view::npos;
+  auto digit = [](char c, bool hex) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (hex && c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (hex && c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (std::size_t i = text.find_first_of("&<"); i != std::string_view::npos;
+       i = text.find_first_of("&<", i)) {
+    const std::string_view rest = text.substr(i);
+    if (rest.front() == '<') {
+      std::size_t from = 0;
+      std::string_view close;
+      if (rest.substr(0, 4) == "<!--") {
+        from = 4, close = "-->";
+      } else if (rest.substr(0, 9) == "<![CDATA[") {
+        from = 9, close = "]]>";
+      } else if (rest.substr(0, 2) == "<?") {
+        from = 2, close = "?>";
+      } else {
+        ++i;
+        continue;
+      }
+      const std::size_t end = rest.find(close, from);
+      if (end == std::string_view::npos) return std::string_view::npos;  // the parser refuses it
+      i += end + close.size();
+      continue;
+    }
+    if (rest.size() < 2 || rest[1] != '#') {
       ++i;
-    if (i > digits && i < text.size() && text[i] == ';') return at;
+      continue;
+    }
+    std::size_t k = 2;
+    const bool hex = k < rest.size() && (rest[k] == 'x' || rest[k] == 'X');
+    if (hex) ++k;
+    const std::size_t first = k;
+    std::uint32_t value = 0;
+    for (int d = 0; k < rest.size() && (d = digit(rest[k], hex)) >= 0; ++k) {
+      value = std::min<std::uint32_t>(value * (hex ? 16 : 10) + static_cast<std::uint32_t>(d),
+                                      0x110000);  // past Unicode, and no further
+    }
+    if (k > first && k < rest.size() && rest[k] == ';' && (value == 0 || value > 0x10FFFF))
+      return i;
+    i += k;
   }
   return std::string_view::npos;
+}
+
+// Are two different qualified attribute names one expanded name: the same local part under two
+// prefixes bound to one namespace (Namespaces in XML 1.0, 6.3)? Resolved only for such a pair.
+bool same_expanded_name(pugi::xml_node node, std::string_view a, std::string_view b) {
+  const std::size_t ca = a.find(':'), cb = b.find(':');
+  if (ca == std::string_view::npos || cb == std::string_view::npos) return false;
+  if (a.substr(ca + 1) != b.substr(cb + 1)) return false;
+  const std::string_view pa = a.substr(0, ca), pb = b.substr(0, cb);
+  if (pa == "xmlns" || pb == "xmlns") return false;
+  xml::PrefixMemo memo(node);
+  return memo.resolve(pa) == memo.resolve(pb);
 }
 
 // Is every prefix used by an element or attribute under `root` declared in scope? (Namespaces
@@ -301,16 +351,31 @@ std::optional<Fault> check_document(pugi::xml_node root) {
             fmt::format("the attribute {} of <{}> uses a namespace prefix that is not declared",
                         name, node.name()));
       }
-      if (names.size() < kFewAttributes &&
-          std::find(names.begin(), names.end(), name) != names.end())
-        return twice(name, node);
+      if (names.size() < kFewAttributes) {
+        for (const std::string_view seen : names) {
+          if (seen == name || same_expanded_name(node, seen, name)) return twice(name, node);
+        }
+      }
       names.push_back(name);
       if (auto f = bad_text(a.value(), node.name(), a.name())) return f;
     }
     if (names.size() > kFewAttributes) {
-      std::sort(names.begin(), names.end());
-      if (auto it = std::adjacent_find(names.begin(), names.end()); it != names.end())
-        return twice(*it, node);
+      // By expanded name (namespace, local part): a prefixed name by its prefix's namespace,
+      // an unprefixed one by no namespace; declarations by their qualified name.
+      std::vector<std::pair<std::string_view, std::string_view>> expanded;
+      expanded.reserve(names.size());
+      xml::PrefixMemo memo(node);
+      for (const std::string_view name : names) {
+        const std::size_t colon = name.find(':');
+        if (colon == std::string_view::npos || name.substr(0, colon) == "xmlns") {
+          expanded.emplace_back(std::string_view(), name);
+        } else {
+          expanded.emplace_back(memo.resolve(name.substr(0, colon)), name.substr(colon + 1));
+        }
+      }
+      std::sort(expanded.begin(), expanded.end());
+      if (auto it = std::adjacent_find(expanded.begin(), expanded.end()); it != expanded.end())
+        return twice(it->second, node);
     }
     // Text checked here; child elements pushed last-first so that they are visited in order.
     for (pugi::xml_node c = node.last_child(); c; c = c.previous_sibling()) {
@@ -354,18 +419,21 @@ std::optional<Fault> load(std::string_view text, const ParseLimits& limits, Load
     return faults::invalid_xml(
         fmt::format("the envelope holds a NUL byte (offset {}), which XML does not allow", at));
   }
-  if (const std::size_t at = nul_reference_at(text); at != std::string_view::npos) {
-    return faults::invalid_xml(fmt::format(
-        "the envelope refers to the character U+0000 (offset {}), which XML does not allow", at));
+  if (const std::size_t at = bad_reference_at(text); at != std::string_view::npos) {
+    return faults::invalid_xml(
+        fmt::format("the envelope refers to a character XML does not allow (U+0000 or past "
+                    "U+10FFFF) at offset {}",
+                    at));
   }
   // Every text node is kept, whitespace alone too: a value's spaces beside a CDATA section or a
   // comment are characters of the value (XML 1.0, section 2.10), which pugixml drops without
   // parse_ws_pcdata unless they are the element's only child. As a fragment, text outside the
   // root element is kept too, so that the check below sees it (pugixml drops it otherwise).
-  const auto r = out.doc.load_buffer(
-      text.data(), text.size(),
-      pugi::parse_default | pugi::parse_doctype | pugi::parse_ws_pcdata | pugi::parse_fragment,
-      pugi::encoding_utf8);
+  const auto r =
+      out.doc.load_buffer(text.data(), text.size(),
+                          pugi::parse_default | pugi::parse_doctype | pugi::parse_ws_pcdata |
+                              pugi::parse_fragment | pugi::parse_declaration,
+                          pugi::encoding_utf8);
   if (!r) {
     return faults::invalid_xml(fmt::format("the request is not well-formed XML: {} at offset {}",
                                            r.description(), r.offset));
@@ -374,6 +442,9 @@ std::optional<Fault> load(std::string_view text, const ParseLimits& limits, Load
   // around it (XML 1.0, production [1]); pugixml also accepts text and more elements.
   std::size_t elements = 0;
   for (pugi::xml_node c = out.doc.first_child(); c; c = c.next_sibling()) {
+    // The XML declaration, if any, is the document's very first text (production [22]).
+    if (c.type() == pugi::node_declaration && c != out.doc.first_child())
+      return faults::invalid_xml("an XML declaration that is not at the start of the document");
     if (c.type() == pugi::node_doctype) {
       return faults::invalid_xml("a DOCTYPE is not allowed (no DTDs, no entity expansion)");
     }

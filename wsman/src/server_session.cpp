@@ -74,18 +74,22 @@ std::optional<std::pair<http::status, std::string>> framing_refusal(const Reques
         const std::size_t comma = list.find(',');
         std::string_view coding = list.substr(0, comma);
         list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-        coding = cim::trim_blanks(coding.substr(0, coding.find(';')));
+        const std::size_t semicolon = coding.find(';');
+        const bool parameters = semicolon != std::string_view::npos;
+        coding = cim::trim_blanks(coding.substr(0, semicolon));
         if (coding.empty()) continue;
         if (cim::iequals(coding, "chunked")) {
-          ++chunks;
+          // chunked defines no parameters; one given is an error (RFC 9112, 7).
+          chunks += parameters ? 2 : 1;
         } else {
           other = true;
         }
       }
     }
     if (!chunked || chunks != 1) {
-      return std::pair{http::status::bad_request,
-                       std::string("Transfer-Encoding must end in chunked, applied once\n")};
+      return std::pair{
+          http::status::bad_request,
+          std::string("Transfer-Encoding must end in chunked, applied once, without parameters\n")};
     }
     if (other) {
       return std::pair{http::status::not_implemented,

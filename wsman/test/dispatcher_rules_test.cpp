@@ -122,17 +122,30 @@ const std::string kGetVm0Selectors =
     "<w:Selector Name=\"Name\">VM-0</w:Selector></w:SelectorSet>";
 const std::string kCsUri = std::string(kWmi) + "Msvm_ComputerSystem";
 
-// A Get whose Name selector carries `n` foreign attributes, the last of them named like the
-// second (past the few an element's attributes are compared pairwise within).
-std::string many_attributes_one_twice(int n) {
-  std::string attrs;
-  for (int i = 0; i < n; ++i)
-    attrs += " q:a" + std::to_string(i == n - 1 ? 1 : i) + "=\"" + std::to_string(i) + "\"";
+// A Get of VM-0 with `before` and `after` around its envelope.
+std::string get_vm0_between(const std::string& before, const std::string& after) {
+  return before + envelope(kActGet, kCsUri, kGetVm0Selectors, "") + after;
+}
+
+// A Get of VM-0 whose Name selector is `selector`, the whole element.
+std::string get_with_name_selector(const std::string& selector) {
   return envelope(kActGet, kCsUri,
                   "<w:SelectorSet><w:Selector Name=\"CreationClassName\">Msvm_ComputerSystem"
-                  "</w:Selector><w:Selector xmlns:q=\"urn:q\"" +
-                      attrs + " Name=\"Name\">VM-0</w:Selector></w:SelectorSet>",
+                  "</w:Selector>" +
+                      selector + "</w:SelectorSet>",
                   "");
+}
+
+// The same with `n` foreign attributes on the Name selector, the last of them named like the
+// second (past the few an element's attributes are compared pairwise within): by its qualified
+// name, or (`expanded`) by a second prefix of the same namespace.
+std::string many_attributes_one_twice(int n, bool expanded = false) {
+  std::string attrs;
+  for (int i = 0; i + 1 < n; ++i)
+    attrs += " q:a" + std::to_string(i) + "=\"" + std::to_string(i) + "\"";
+  attrs += expanded ? " r:a1=\"again\"" : " q:a1=\"again\"";
+  return get_with_name_selector("<w:Selector xmlns:q=\"urn:q\" xmlns:r=\"urn:q\"" + attrs +
+                                " Name=\"Name\">VM-0</w:Selector>");
 }
 
 TEST_P(HeaderRules, AreFaultsMsWsmvNames) {
@@ -231,31 +244,43 @@ INSTANTIATE_TEST_SUITE_P(
                    "InvalidOptions", ""},
         // Not well-formed, though pugixml reads it (XML 1.0: Char, document, Unique Att Spec).
         HeaderCase{"ANulCharacterReference",
-                   envelope(kActGet, kCsUri,
-                            "<w:SelectorSet><w:Selector Name=\"CreationClassName\">"
-                            "Msvm_ComputerSystem</w:Selector><w:Selector Name=\"Name\">"
-                            "VM-0&#x00;garbage</w:Selector></w:SelectorSet>",
-                            ""),
+                   get_with_name_selector("<w:Selector Name=\"Name\">"
+                                          "VM-0&#x00;garbage</w:Selector>"),
                    "SchemaValidationError", ""},
-        HeaderCase{"ANulByteAfterTheEnvelope",
-                   envelope(kActGet, kCsUri, kGetVm0Selectors, "") + std::string(1, '\0') + "junk",
+        HeaderCase{"ANulByteAfterTheEnvelope", get_vm0_between("", std::string(1, '\0') + "junk"),
                    "SchemaValidationError", ""},
-        HeaderCase{"TextAfterTheEnvelope", envelope(kActGet, kCsUri, kGetVm0Selectors, "") + "junk",
-                   "SchemaValidationError", ""},
-        HeaderCase{"TextBeforeTheEnvelope",
-                   "junk" + envelope(kActGet, kCsUri, kGetVm0Selectors, ""),
-                   "SchemaValidationError", ""},
-        HeaderCase{"AnElementAfterTheEnvelope",
-                   envelope(kActGet, kCsUri, kGetVm0Selectors, "") + "<x/>",
+        HeaderCase{"TextAfterTheEnvelope", get_vm0_between("", "junk"), "SchemaValidationError",
+                   ""},
+        HeaderCase{"TextBeforeTheEnvelope", get_vm0_between("junk", ""), "SchemaValidationError",
+                   ""},
+        HeaderCase{"AnElementAfterTheEnvelope", get_vm0_between("", "<x/>"),
                    "SchemaValidationError", ""},
         HeaderCase{"AnAttributeTwice",
-                   envelope(kActGet, kCsUri,
-                            "<w:SelectorSet><w:Selector Name=\"CreationClassName\">"
-                            "Msvm_ComputerSystem</w:Selector><w:Selector Name=\"Name\" "
-                            "Name=\"Colour\">VM-0</w:Selector></w:SelectorSet>",
-                            ""),
+                   get_with_name_selector("<w:Selector Name=\"Name\" "
+                                          "Name=\"Colour\">VM-0</w:Selector>"),
                    "SchemaValidationError", ""},
         HeaderCase{"AnAttributeTwiceAmongMany", many_attributes_one_twice(40),
+                   "SchemaValidationError", ""},
+        // pugixml adds a reference's digits in 32 bits: 2^32 wraps round to U+0000.
+        HeaderCase{"AWrappedNulCharacterReference",
+                   get_with_name_selector("<w:Selector Name=\"Name\">"
+                                          "VM-0&#x100000000;garbage</w:Selector>"),
+                   "SchemaValidationError", ""},
+        HeaderCase{"AReferencePastUnicodeInAnAttribute",
+                   get_with_name_selector("<w:Selector Name=\"Na&#4294967374;me\">"
+                                          "VM-0</w:Selector>"),
+                   "SchemaValidationError", ""},
+        HeaderCase{"AnXmlDeclarationAfterWhiteSpace",
+                   get_vm0_between("\n<?xml version=\"1.0\"?>", ""), "SchemaValidationError", ""},
+        HeaderCase{"AnXmlDeclarationAfterTheEnvelope",
+                   get_vm0_between("", "<?xml version=\"1.0\"?>"), "SchemaValidationError", ""},
+        // Namespaces in XML 1.0, 6.3: one expanded name twice, under two prefixes of one URI.
+        HeaderCase{"OneExpandedAttributeNameTwice",
+                   get_with_name_selector(
+                       "<w:Selector xmlns:a=\"urn:z\" "
+                       "xmlns:b=\"urn:z\" a:z=\"1\" b:z=\"2\" Name=\"Name\">VM-0</w:Selector>"),
+                   "SchemaValidationError", ""},
+        HeaderCase{"OneExpandedAttributeNameTwiceAmongMany", many_attributes_one_twice(40, true),
                    "SchemaValidationError", ""}),
     [](const auto& param_info) { return param_info.param.name; });
 
@@ -275,7 +300,18 @@ TEST(WsmanRequests, WellFormedVariationsAreRead) {
             "\n<?after it?>\n\t ",
         // A UTF-8 byte order mark and an XML declaration (XML 1.0, 4.3.3 and 2.8).
         "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" +
-            envelope(kActGet, kCsUri, kGetVm0Selectors, "")}) {
+            envelope(kActGet, kCsUri, kGetVm0Selectors, ""),
+        // The text of a NUL's reference where no reference is read: comments, CDATA sections
+        // and processing instructions (XML 1.0, 2.5 to 2.7); different prefixes of different
+        // namespaces on one local name.
+        "<!-- &#0; &#x100000000; -->" +
+            envelope(kActGet, kCsUri,
+                     "<w:SelectorSet><w:Selector Name=\"CreationClassName\">Msvm_ComputerSystem"
+                     "</w:Selector><w:Selector xmlns:a=\"urn:a\" xmlns:b=\"urn:b\" a:z=\"1\" "
+                     "b:z=\"2\" Name=\"Name\">VM-0<!--&#0;--></w:Selector></w:SelectorSet>"
+                     "<x:Note xmlns:x=\"urn:x\"><![CDATA[&#0;]]></x:Note>",
+                     "") +
+            "<?pi &#0;?>"}) {
     auto reply = f.raw(text);
     EXPECT_EQ(reply.http_status, 200) << reply.body;
     auto r = parse_response(reply.body);
