@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstring>
 
 #include "hvsnap/cim/schema.h"
 #include "hvsnap/cim/text.h"
@@ -266,14 +267,13 @@ std::size_t bad_reference_at(std::string_view text) {
   return std::string_view::npos;
 }
 
-// Are two different qualified attribute names one expanded name: the same local part under two
-// prefixes bound to one namespace (Namespaces in XML 1.0, 6.3)? Resolved only for such a pair.
+// Are two different prefixed attribute names (neither a declaration) one expanded name: the same
+// local part under two prefixes bound to one namespace (Namespaces in XML 1.0, 6.3)? Resolved
+// only for such a pair.
 bool same_expanded_name(pugi::xml_node node, std::string_view a, std::string_view b) {
   const std::size_t ca = a.find(':'), cb = b.find(':');
-  if (ca == std::string_view::npos || cb == std::string_view::npos) return false;
   if (a.substr(ca + 1) != b.substr(cb + 1)) return false;
   const std::string_view pa = a.substr(0, ca), pb = b.substr(0, cb);
-  if (pa == "xmlns" || pb == "xmlns") return false;
   xml::PrefixMemo memo(node);
   return memo.resolve(pa) == memo.resolve(pb);
 }
@@ -309,7 +309,8 @@ std::optional<Fault> check_document(pugi::xml_node root) {
                                       "(byte {} of the value)",
                                       owner, *bad));
   };
-  std::vector<std::string_view> names;  // one element's attributes
+  std::vector<std::string_view> names;      // one element's attributes
+  std::vector<std::string_view> qualified;  // those of them with a prefix, not declarations
   constexpr std::size_t kFewAttributes = 16;
   names.reserve(kFewAttributes);
   auto twice = [](std::string_view name, pugi::xml_node node) {
@@ -344,6 +345,7 @@ std::optional<Fault> check_document(pugi::xml_node root) {
     // No attribute twice (XML 1.0, WFC: Unique Att Spec; pugixml keeps both and answers the
     // first): the first few compared with each other as they come, more sorted once.
     names.clear();
+    qualified.clear();
     for (pugi::xml_attribute a = node.first_attribute(); a; a = a.next_attribute()) {
       const std::string_view name = a.name();
       if (!prefix_ok(name)) {
@@ -353,7 +355,19 @@ std::optional<Fault> check_document(pugi::xml_node root) {
       }
       if (names.size() < kFewAttributes) {
         for (const std::string_view seen : names) {
-          if (seen == name || same_expanded_name(node, seen, name)) return twice(name, node);
+          // The last characters first: declarations (xmlns:a, xmlns:s ...) differ there.
+          if (seen.size() == name.size() && seen.back() == name.back() && seen == name)
+            return twice(name, node);
+        }
+        // Expanded names only among the prefixed names that are not declarations: an element
+        // seldom has two of them, so the namespaces are almost never resolved.
+        if (const std::size_t colon = name.find(':');
+            colon != std::string_view::npos &&
+            !(colon == 5 && std::memcmp(name.data(), "xmlns", 5) == 0)) {
+          for (const std::string_view seen : qualified) {
+            if (same_expanded_name(node, seen, name)) return twice(name, node);
+          }
+          qualified.push_back(name);
         }
       }
       names.push_back(name);

@@ -138,15 +138,6 @@ bool PrefixMemo::xsi_is_schema_instance() {
   return xsi_ == 1;
 }
 
-bool true_text(std::string_view t) {
-  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  while (!t.empty() && space(t.front()))
-    t.remove_prefix(1);
-  while (!t.empty() && space(t.back()))
-    t.remove_suffix(1);
-  return t == "1" || t == "true";
-}
-
 bool is_nil(pugi::xml_node n, PrefixMemo* parent) {
   // Most properties a host sends are nil (xsi:nil="true", decision 0121): the attribute's
   // local part is compared in place, and its prefix resolved only for a "nil".

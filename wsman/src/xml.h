@@ -26,7 +26,15 @@ pugi::xml_node first_element(pugi::xml_node n);
 pugi::xml_attribute attr(pugi::xml_node n, std::string_view local);
 // Is an xs:boolean attribute value true: "true" or "1", with the whitespace around it that the
 // type's collapse allows (XML Schema part 2, 3.2.2)?
-bool true_text(std::string_view v);
+inline bool true_text(std::string_view t) {
+  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!t.empty() && space(t.front()))
+    t.remove_prefix(1);
+  while (!t.empty() && space(t.back()))
+    t.remove_suffix(1);
+  return t == "1" || t == "true";
+}
+
 // Prefix resolutions at one element, remembered: the properties of an instance share their
 // parent's scope, so that a prefix (xsi) is looked up once per instance, not once per property.
 class PrefixMemo {
