@@ -19,17 +19,10 @@ namespace {
 // elements (an indented instance) is then a text node of its own, which the parser skips.
 constexpr unsigned kParseOptions = (pugi::parse_default | pugi::parse_ws_pcdata) & ~pugi::parse_eol;
 
-// Only XML's white space (the production S: space, tab, CR, LF).
-bool blank(const char* text) {
-  for (; *text != '\0'; ++text) {
-    if (*text != ' ' && *text != '\t' && *text != '\r' && *text != '\n') return false;
-  }
-  return true;
-}
-
 // Text that is not markup between elements where only elements may stand.
 bool stray_text(pugi::xml_node n) {
-  return n.type() == pugi::node_cdata || (n.type() == pugi::node_pcdata && !blank(n.value()));
+  return n.type() == pugi::node_cdata ||
+         (n.type() == pugi::node_pcdata && !trim_xml_space(n.value()).empty());
 }
 
 class Parser {

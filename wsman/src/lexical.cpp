@@ -27,17 +27,6 @@ namespace {
 using cim::CimType;
 using cim::Value;
 
-// XSD's whiteSpace="collapse" for the types read here: the value is the text without the
-// white space around it (white space inside makes it invalid anyway).
-std::string_view collapse(std::string_view s) {
-  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  while (!s.empty() && space(s.front()))
-    s.remove_prefix(1);
-  while (!s.empty() && space(s.back()))
-    s.remove_suffix(1);
-  return s;
-}
-
 std::string_view xsd_name(CimType t) {
   switch (t) {
     case CimType::kUint8:
@@ -280,7 +269,7 @@ Read read_typed(pugi::xml_node e, std::string_view name, const cim::schema::Type
   }
   if (t == CimType::kDateTime) return read_datetime(e, scope);
   const std::string raw = xml::text(e);
-  const std::string_view text = collapse(raw);
+  const std::string_view text = cim::trim_xml_space(raw);
   if (t == CimType::kBoolean) {
     if (text == "true" || text == "1") {
       r.scalar = cim::Scalar(true);
@@ -362,13 +351,13 @@ Read read_untyped(pugi::xml_node e, EprReader read_epr, xml::PrefixMemo* scope) 
 }  // namespace
 
 std::string xsd_boolean_problem(std::string_view text) {
-  text = collapse(text);
+  text = cim::trim_xml_space(text);
   if (text == "true" || text == "false" || text == "1" || text == "0") return {};
   return fmt::format("'{}' is not an xs:boolean (true, false, 1 or 0)", text);
 }
 
 std::string xsd_integer_problem(std::string_view text, CimType type) {
-  text = collapse(text);
+  text = cim::trim_xml_space(text);
   auto n = xsd_integer(text);
   if (!n) {
     return fmt::format("'{}' is not an xs:{} (decimal digits with an optional sign)", text,
@@ -380,7 +369,7 @@ std::string xsd_integer_problem(std::string_view text, CimType type) {
 }
 
 std::string xsd_real_problem(std::string_view text) {
-  text = collapse(text);
+  text = cim::trim_xml_space(text);
   if (xsd_real(text)) return {};
   return fmt::format(
       "'{}' is not an xs:double (a decimal number with an optional exponent, INF, "

@@ -467,8 +467,7 @@ std::optional<Fault> load(std::string_view text, const ParseLimits& limits, Load
           fmt::format("more than one top-level element (<{}> after the envelope)", c.name()));
     }
     if (c.type() == pugi::node_cdata ||
-        (c.type() == pugi::node_pcdata &&
-         std::string_view(c.value()).find_first_not_of(" \t\r\n") != std::string_view::npos)) {
+        (c.type() == pugi::node_pcdata && !cim::trim_xml_space(c.value()).empty())) {
       return faults::invalid_xml("text outside the envelope element");
     }
   }

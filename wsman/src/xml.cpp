@@ -179,11 +179,7 @@ std::string text(pugi::xml_node n) {
 }
 
 std::string trimmed_text(pugi::xml_node n) {
-  std::string t = text(n);
-  const auto b = t.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return {};
-  const auto e = t.find_last_not_of(" \t\r\n");
-  return t.substr(b, e - b + 1);
+  return std::string(cim::trim_xml_space(text(n)));
 }
 
 int depth(pugi::xml_node root) {

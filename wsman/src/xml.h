@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "hvsnap/cim/text.h"
+
 namespace hvsnap::wsman::xml {
 
 std::string_view local_name(const char* qname);
@@ -26,12 +28,8 @@ pugi::xml_node first_element(pugi::xml_node n);
 pugi::xml_attribute attr(pugi::xml_node n, std::string_view local);
 // Is an xs:boolean attribute value true: "true" or "1", with the whitespace around it that the
 // type's collapse allows (XML Schema part 2, 3.2.2)?
-inline bool true_text(std::string_view t) {
-  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  while (!t.empty() && space(t.front()))
-    t.remove_prefix(1);
-  while (!t.empty() && space(t.back()))
-    t.remove_suffix(1);
+inline bool true_text(std::string_view v) {
+  const std::string_view t = cim::trim_xml_space(v);
   return t == "1" || t == "true";
 }
 

@@ -26,6 +26,18 @@ inline std::string_view trim_blanks(std::string_view s) {
     s.remove_suffix(1);
   return s;
 }
+// `s` without its leading and trailing XML white space (XML 1.0, production S: space, tab, CR,
+// LF): XML Schema's whiteSpace="collapse" of the typed values read (white space inside makes
+// them invalid anyway), and text where only white space may stand.
+inline std::string_view trim_xml_space(std::string_view s) {
+  // A loop, not find_first_not_of: this runs on every nil property an answer carries.
+  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && space(s.front()))
+    s.remove_prefix(1);
+  while (!s.empty() && space(s.back()))
+    s.remove_suffix(1);
+  return s;
+}
 std::string to_upper(std::string_view s);
 
 // A namespace in canonical form: '/' becomes '\', leading/trailing separators dropped,
