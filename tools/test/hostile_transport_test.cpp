@@ -339,5 +339,71 @@ TEST(HostileTransport, WhatHttpAsksOfAServerIsDone) {
   EXPECT_EQ(refused.answers[0].status, 415);
   EXPECT_TRUE(std::regex_search(refused.answers[0].headers, imf)) << refused.answers[0].headers;
 }
+TEST(HostileTransport, OtherHttpVersionsAreReadAsRfc9110Says) {
+  // A higher minor version is read as HTTP/1.1 (RFC 9110, 2.5), which Beast's parser refuses on
+  // its own; another major version is 505 (15.6.6); a version that is not DIGIT.DIGIT is a
+  // malformed request line. Each refusal closes the connection.
+  Served s = serve();
+  auto request = [](std::string_view version) {
+    return fmt::format(
+        "POST /wsman HTTP/{}\r\nHost: x\r\nContent-Type: application/soap+xml\r\nContent-Length: "
+        "{}\r\n\r\n{}",
+        version, kIdentify.size(), kIdentify);
+  };
+  for (const auto& [version, status] : std::vector<std::pair<std::string, int>>{
+           {"1.2", 200}, {"1.9", 200}, {"2.0", 505}, {"0.9", 505}, {"1.10", 400}, {"1.x", 400}}) {
+    const Exchange e = exchange(s.server->port(), request(version), std::chrono::milliseconds(300));
+    ASSERT_EQ(e.answers.size(), 1U) << version;
+    EXPECT_EQ(e.answers[0].status, status) << version;
+    EXPECT_EQ(e.answers[0].headers.rfind("HTTP/1.1 ", 0), 0U) << e.answers[0].headers;
+    EXPECT_EQ(e.closed, status != 200) << version;
+  }
+  // Read as 1.1, it keeps its connection for the next request.
+  const Exchange two =
+      exchange(s.server->port(), request("1.2") + request("1.1"), std::chrono::milliseconds(300));
+  ASSERT_EQ(two.answers.size(), 2U);
+  EXPECT_EQ(two.answers[1].status, 200);
+}
+
+TEST(HostileTransport, AChunkedBodysTrailerIsHeldToTheHeadersLimits) {
+  // Trailer fields (RFC 9112, 7.1.2) are held to the limits of the header's (16 KiB, 100 lines):
+  // a longer one is 431, even one past the 64 KiB Beast's fields can hold (it threw, and the
+  // connection was dropped unanswered), or past what the server buffers for a request. A trailer
+  // does not stand for the header (RFC 9110, 6.5.1): its Connection does not close the
+  // connection; one that would frame the message (Content-Length) makes it malformed.
+  Served s = serve();
+  auto chunked = [](const std::string& trailer) {
+    return fmt::format(
+        "POST /wsman HTTP/1.1\r\nHost: x\r\nContent-Type: application/soap+xml\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n{:x}\r\n{}\r\n0\r\n{}\r\n",
+        kIdentify.size(), kIdentify, trailer);
+  };
+  std::string lines;
+  for (int i = 0; i < 101; ++i)
+    lines += fmt::format("X-Line-{}: {}\r\n", i, i);
+  const std::vector<Strict> cases{
+      {"a 20,000-byte field", chunked("X-Big: " + std::string(20000, 'a') + "\r\n"), 431},
+      {"a 70,000-byte field", chunked("X-Big: " + std::string(70000, 'a') + "\r\n"), 431},
+      {"2 MB of trailer", chunked("X-Big: " + std::string(std::size_t{2} << 20, 'a') + "\r\n"),
+       431},
+      {"101 lines", chunked(lines), 431},
+      {"Content-Length", chunked("Content-Length: 5\r\n"), 400},
+  };
+  for (const auto& c : cases) {
+    const Exchange e = exchange(s.server->port(), c.request);
+    EXPECT_EQ(e.answers.size(), 1U) << c.name;
+    if (e.answers.size() != 1) continue;
+    EXPECT_EQ(e.answers[0].status, c.status) << c.name;
+    EXPECT_TRUE(e.closed) << c.name;
+  }
+  for (const std::string trailer : {"X-Checksum: 1\r\n", "Connection: close\r\n"}) {
+    const Exchange e = exchange(s.server->port(), chunked(trailer), std::chrono::milliseconds(300));
+    EXPECT_EQ(e.answers.size(), 1U) << trailer;
+    if (e.answers.size() != 1) continue;
+    EXPECT_EQ(e.answers[0].status, 200) << trailer;
+    EXPECT_EQ(e.answers[0].headers.find("Connection: close"), std::string::npos) << trailer;
+    EXPECT_FALSE(e.closed) << trailer;
+  }
+}
 }  // namespace
 }  // namespace hvsnap::tools

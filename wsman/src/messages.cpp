@@ -403,6 +403,16 @@ std::optional<Fault> check_document(pugi::xml_node root) {
   return std::nullopt;
 }
 
+// Whether white space outside the root element was written as a character reference
+// (`&#32;`), which is not the S production the document allows there (XML 1.0, [1], [27]):
+// pugixml has decoded it before the check sees the text, so the check reads the text as sent.
+bool referenced_outside(std::string_view text, pugi::xml_node pcdata) {
+  const std::ptrdiff_t at = pcdata.offset_debug();
+  if (at < 0 || static_cast<std::size_t>(at) >= text.size()) return false;
+  const std::string_view raw = text.substr(static_cast<std::size_t>(at));
+  return raw.substr(0, raw.find('<')).find('&') != std::string_view::npos;
+}
+
 }  // namespace
 
 // Size, XML, DOCTYPE, depth, SOAP 1.2 envelope: the checks every message passes first.
@@ -467,7 +477,8 @@ std::optional<Fault> load(std::string_view text, const ParseLimits& limits, Load
           fmt::format("more than one top-level element (<{}> after the envelope)", c.name()));
     }
     if (c.type() == pugi::node_cdata ||
-        (c.type() == pugi::node_pcdata && !cim::trim_xml_space(c.value()).empty())) {
+        (c.type() == pugi::node_pcdata &&
+         (!cim::trim_xml_space(c.value()).empty() || referenced_outside(text, c)))) {
       return faults::invalid_xml("text outside the envelope element");
     }
   }

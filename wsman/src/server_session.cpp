@@ -14,6 +14,7 @@
 #define BOOST_BEAST_USE_STD_STRING_VIEW 1
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -23,6 +24,7 @@
 #include <ctime>
 #include <limits>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -198,12 +200,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   void next_request() {
     if (server_.stopping) return close();
-    parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(options().max_header_bytes));
-    // No body limit while the headers are read: a declared length is judged after
-    // authentication (401 before 413); the limit is set before the body is read.
-    // (Not boost::none: Beast 1.74 compares a length with an empty optional as "larger".)
-    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    fresh_parser();
     denied_.reset();
     if (buffer_.size() > 0) return read_header();  // a pipelined request is already here
     // Idle: wait for the first byte of the next request.
@@ -216,6 +213,43 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
                             });
   }
 
+  void fresh_parser() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(options().max_header_bytes));
+    // No body limit while the headers are read: a declared length is judged after
+    // authentication (401 before 413); the limit is set before the body is read.
+    // (Not boost::none: Beast 1.74 compares a length with an empty optional as "larger".)
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+  }
+
+  // A request line whose version Beast refuses (it parses 1.0 and 1.1 only), still unread in
+  // the buffer. HTTP/1.2 to 1.9 are read as HTTP/1.1 (RFC 9110, 2.5: a recipient processes a
+  // higher minor version as the highest it conforms to), so the version's last digit is
+  // rewritten in the buffer and the request parsed again; another major version is 505
+  // (RFC 9110, 15.6.6); anything else is a malformed request line.
+  void another_version() {
+    auto* data = static_cast<char*>(buffer_.data().data());
+    const std::string_view held(data, buffer_.size());
+    const std::size_t eol = held.find("\r\n");
+    const std::string_view line = held.substr(0, eol);
+    constexpr std::string_view kHttp = " HTTP/";
+    if (eol == std::string_view::npos || line.size() < kHttp.size() + 3 ||
+        line.substr(line.size() - 9, kHttp.size()) != kHttp || line[line.size() - 2] != '.' ||
+        !std::isdigit(static_cast<unsigned char>(line[line.size() - 3])) ||
+        !std::isdigit(static_cast<unsigned char>(line.back()))) {
+      return answer_plain(http::status::bad_request, "malformed HTTP request line\n", false);
+    }
+    if (line[line.size() - 3] != '1') {
+      return answer_plain(
+          http::status::http_version_not_supported,
+          fmt::format("this server speaks HTTP/1.1, not {}\n", line.substr(line.size() - 8)),
+          false);
+    }
+    data[line.size() - 1] = '1';
+    fresh_parser();
+    read_header();
+  }
+
   // Feeds the parser what the buffer already holds (decision 0095): a request usually arrives
   // whole in one read, and parsing it here saves an asynchronous round, its deadline timer and
   // its hand-over through the executor (the same parser, so the same limits and errors). True
@@ -225,7 +259,15 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     ec = {};
     auto complete = [&] { return whole ? parser_->is_done() : parser_->is_header_done(); };
     while (buffer_.size() > 0 && !complete()) {
-      const std::size_t used = parser_->put(buffer_.data(), ec);
+      std::size_t used = 0;
+      try {
+        used = parser_->put(buffer_.data(), ec);
+      } catch (const std::length_error&) {
+        // Beast's fields hold a name or value of at most 64 KiB and throw past it; only a
+        // trailer field can be that long (the header's are held to max_header_bytes).
+        ec = http::error::header_limit;
+        return true;
+      }
       buffer_.consume(used);
       if (ec == http::error::need_more) {
         ec = {};
@@ -247,6 +289,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void on_header(beast::error_code ec) {
+    if (ec == http::error::bad_version) return another_version();
     if (ec == http::error::header_limit) {
       return answer_plain(
           http::status::request_header_fields_too_large,
@@ -268,6 +311,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     for (auto it = req.begin(); it != req.end(); ++it) {
       ++fields;
     }
+    header_fields_ = fields;
+    request_keep_alive_ = req.keep_alive();
     if (fields > options().max_header_fields) {
       return answer_plain(http::status::request_header_fields_too_large,
                           fmt::format("more than {} header lines\n", options().max_header_fields),
@@ -384,10 +429,22 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     parser_->body_limit(server_.max_body);  // a chunked body is counted as it comes
     if (beast::error_code ec; parse_buffered(true, ec)) return on_body(ec);
     lowest().expires_after(std::chrono::milliseconds(options().body_timeout_ms));
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->on_body(ec);
-                     });
+    read_more_body();
+  }
+
+  // The body's next bytes, parsed as they come (parse_buffered, which turns what Beast throws
+  // into an error), under the deadline read_body set.
+  void read_more_body() {
+    const std::size_t room = buffer_.max_size() - buffer_.size();
+    if (room == 0) return on_body(http::error::buffer_overflow);
+    stream_.async_read_some(buffer_.prepare(std::min<std::size_t>(room, std::size_t{64} * 1024)),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) return self->on_body(ec);
+                              self->buffer_.commit(n);
+                              if (beast::error_code e; self->parse_buffered(true, e))
+                                return self->on_body(e);
+                              self->read_more_body();
+                            });
   }
 
   void on_body(beast::error_code ec) {
@@ -395,9 +452,49 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       denied_ = this->too_large(server_.max_body + 1);
       return answer_denied(false);
     }
-    if (ec) return close();
-    if (denied_) return answer_denied(parser_->get().keep_alive());
+    if (ec == beast::error::timeout || ec == http::error::end_of_stream ||
+        ec == http::error::partial_message || ec == asio::error::eof ||
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+      return close();
+    }
+    if (ec == http::error::header_limit) {
+      return answer_plain(http::status::request_header_fields_too_large,
+                          "a trailer field of the chunked body is longer than 64 KiB\n", false);
+    }
+    if (ec == http::error::buffer_overflow) {
+      return answer_plain(http::status::request_header_fields_too_large,
+                          fmt::format("a chunk's size line or the trailer fields exceed the {} "
+                                      "bytes this server holds for a request\n",
+                                      buffer_.max_size()),
+                          false);
+    }
+    if (ec) return answer_plain(http::status::bad_request, "malformed chunked body\n", false);
+    if (auto refusal = trailer_refusal())
+      return answer_plain(refusal->first, refusal->second, false);
+    if (denied_) return answer_denied(request_keep_alive_);
     dispatch();
+  }
+
+  // A chunked body's trailer fields (RFC 9112, 7.1.2), which Beast appends to the header's: held
+  // to the header's limits, and not read as the header's (RFC 9110, 6.5.1: the connection is
+  // kept or closed as the header said, whatever a trailer's Connection says).
+  std::optional<std::pair<http::status, std::string>> trailer_refusal() const {
+    std::size_t fields = 0;
+    std::size_t bytes = 0;
+    for (const auto& f : parser_->get()) {
+      if (++fields <= header_fields_) continue;
+      bytes += f.name_string().size() + f.value().size() + 4;  // "Name: value\r\n"
+    }
+    if (fields - header_fields_ > options().max_header_fields) {
+      return std::pair{http::status::request_header_fields_too_large,
+                       fmt::format("more than {} trailer lines\n", options().max_header_fields)};
+    }
+    if (bytes > options().max_header_bytes) {
+      return std::pair{http::status::request_header_fields_too_large,
+                       fmt::format("the chunked body's trailer fields exceed {} bytes\n",
+                                   options().max_header_bytes)};
+    }
+    return std::nullopt;
   }
 
   void dispatch() {
@@ -417,12 +514,12 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       // connections meanwhile).
       Dispatcher::Reply reply = run();
       return respond(static_cast<http::status>(reply.http_status), std::move(reply.body), kSoapType,
-                     parser_->get().keep_alive());
+                     request_keep_alive_);
     }
     asio::post(*server_.workers, [self = this->shared_from_this(), run = std::move(run)] {
       asio::post(self->stream_.get_executor(), [self, reply = run()]() mutable {
         self->respond(static_cast<http::status>(reply.http_status), std::move(reply.body),
-                      kSoapType, self->parser_->get().keep_alive());
+                      kSoapType, self->request_keep_alive_);
       });
     });
   }
@@ -568,6 +665,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   std::string claimed_user_;
   std::vector<char> scratch_;
   bool keep_alive_ = false;
+  std::size_t header_fields_ =
+      0;  // the request's header lines; the parser's later ones are trailers
+  bool request_keep_alive_ = false;  // what the request's header asked for
 };
 
 }  // namespace

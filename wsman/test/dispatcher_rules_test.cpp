@@ -253,6 +253,11 @@ INSTANTIATE_TEST_SUITE_P(
                    ""},
         HeaderCase{"TextBeforeTheEnvelope", get_vm0_between("junk", ""), "SchemaValidationError",
                    ""},
+        // Only the S production stands outside the root: a reference to a space is not it.
+        HeaderCase{"ASpaceByReferenceAfterTheEnvelope", get_vm0_between("", "\n&#32;\n"),
+                   "SchemaValidationError", ""},
+        HeaderCase{"ANewlineByReferenceBeforeTheEnvelope", get_vm0_between("&#xA;", ""),
+                   "SchemaValidationError", ""},
         HeaderCase{"AnElementAfterTheEnvelope", get_vm0_between("", "<x/>"),
                    "SchemaValidationError", ""},
         HeaderCase{"AnAttributeTwice",
