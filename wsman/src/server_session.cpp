@@ -22,6 +22,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <ctime>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -158,7 +159,13 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         stream_(std::move(stream)),
         peer_(peer.address().to_string()),
         buffer_(server.options.max_header_bytes + server.max_body + std::size_t{64} * 1024),
-        delay_(stream_.get_executor()) {}
+        delay_(stream_.get_executor()) {
+    // The last chunk's extensions are a view into the buffer the parser reads: where its line
+    // ends, the trailer begins (trailer_refusal counts it as sent).
+    on_chunk_ = [this](std::uint64_t size, std::string_view extensions, beast::error_code&) {
+      if (size == 0) last_chunk_at_ = extensions.data();
+    };
+  }
 
   ~Session() override {
     {
@@ -200,6 +207,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   void next_request() {
     if (server_.stopping) return close();
+    version_rewritten_ = false;
     fresh_parser();
     denied_.reset();
     if (buffer_.size() > 0) return read_header();  // a pipelined request is already here
@@ -220,23 +228,31 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     // authentication (401 before 413); the limit is set before the body is read.
     // (Not boost::none: Beast 1.74 compares a length with an empty optional as "larger".)
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    parser_->on_chunk_header(on_chunk_);
+    last_chunk_at_ = nullptr;
+    trailer_bytes_ = 0;
   }
 
   // A request line whose version Beast refuses (it parses 1.0 and 1.1 only), still unread in
   // the buffer. HTTP/1.2 to 1.9 are read as HTTP/1.1 (RFC 9110, 2.5: a recipient processes a
   // higher minor version as the highest it conforms to), so the version's last digit is
-  // rewritten in the buffer and the request parsed again; another major version is 505
-  // (RFC 9110, 15.6.6); anything else is a malformed request line.
+  // rewritten in the buffer and the request parsed again, once; another major version is 505
+  // (RFC 9110, 15.6.6). Anything else, a line that is not three tokens `method SP target SP
+  // HTTP/d.d` included (Beast reports a target with a space as a bad version too), is a
+  // malformed request line (RFC 9112, 3).
   void another_version() {
     auto* data = static_cast<char*>(buffer_.data().data());
     const std::string_view held(data, buffer_.size());
     const std::size_t eol = held.find("\r\n");
     const std::string_view line = held.substr(0, eol);
     constexpr std::string_view kHttp = " HTTP/";
-    if (eol == std::string_view::npos || line.size() < kHttp.size() + 3 ||
+    const auto digit = [&](std::size_t from_end) {
+      return std::isdigit(static_cast<unsigned char>(line[line.size() - from_end])) != 0;
+    };
+    if (version_rewritten_ || eol == std::string_view::npos || line.size() < 12 ||
+        std::count(line.begin(), line.end(), ' ') != 2 ||
         line.substr(line.size() - 9, kHttp.size()) != kHttp || line[line.size() - 2] != '.' ||
-        !std::isdigit(static_cast<unsigned char>(line[line.size() - 3])) ||
-        !std::isdigit(static_cast<unsigned char>(line.back()))) {
+        !digit(3) || !digit(1) || (line[line.size() - 3] == '1' && line.back() < '2')) {
       return answer_plain(http::status::bad_request, "malformed HTTP request line\n", false);
     }
     if (line[line.size() - 3] != '1') {
@@ -246,6 +262,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
           false);
     }
     data[line.size() - 1] = '1';
+    version_rewritten_ = true;
     fresh_parser();
     read_header();
   }
@@ -267,6 +284,12 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         // trailer field can be that long (the header's are held to max_header_bytes).
         ec = http::error::header_limit;
         return true;
+      }
+      if (last_chunk_at_ != nullptr) {
+        // The last chunk was read in this call, which read its trailer to the end as well.
+        trailer_bytes_ = static_cast<std::size_t>(static_cast<const char*>(buffer_.data().data()) +
+                                                  used - last_chunk_at_);
+        last_chunk_at_ = nullptr;
       }
       buffer_.consume(used);
       if (ec == http::error::need_more) {
@@ -468,28 +491,27 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
                                       buffer_.max_size()),
                           false);
     }
-    if (ec) return answer_plain(http::status::bad_request, "malformed chunked body\n", false);
+    if (ec) return answer_plain(http::status::bad_request, "malformed request body\n", false);
     if (auto refusal = trailer_refusal())
       return answer_plain(refusal->first, refusal->second, false);
     if (denied_) return answer_denied(request_keep_alive_);
     dispatch();
   }
 
-  // A chunked body's trailer fields (RFC 9112, 7.1.2), which Beast appends to the header's: held
-  // to the header's limits, and not read as the header's (RFC 9110, 6.5.1: the connection is
-  // kept or closed as the header said, whatever a trailer's Connection says).
+  // A chunked body's trailer fields (RFC 9112, 7.1.2), which Beast adds to the header's: held
+  // to the header's limits, counted as sent (from the last chunk's line to the blank line that
+  // ends the message), and not read as the header's (RFC 9110, 6.5.1: the connection is kept or
+  // closed as the header said, whatever a trailer's Connection says).
   std::optional<std::pair<http::status, std::string>> trailer_refusal() const {
     std::size_t fields = 0;
-    std::size_t bytes = 0;
-    for (const auto& f : parser_->get()) {
-      if (++fields <= header_fields_) continue;
-      bytes += f.name_string().size() + f.value().size() + 4;  // "Name: value\r\n"
+    for (auto it = parser_->get().begin(); it != parser_->get().end(); ++it) {
+      ++fields;
     }
     if (fields - header_fields_ > options().max_header_fields) {
       return std::pair{http::status::request_header_fields_too_large,
                        fmt::format("more than {} trailer lines\n", options().max_header_fields)};
     }
-    if (bytes > options().max_header_bytes) {
+    if (trailer_bytes_ > options().max_header_bytes) {
       return std::pair{http::status::request_header_fields_too_large,
                        fmt::format("the chunked body's trailer fields exceed {} bytes\n",
                                    options().max_header_bytes)};
@@ -657,6 +679,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   std::string peer_;
   beast::flat_buffer buffer_;
   asio::steady_timer delay_;
+  std::function<void(std::uint64_t, std::string_view, beast::error_code&)> on_chunk_;
+  const char* last_chunk_at_ = nullptr;  // the last chunk's line, while the parser reads it
+  std::size_t trailer_bytes_ = 0;        // the trailer section as sent, once read
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> res_;
   std::string head_;  // the response's status line and fields, as written
@@ -668,6 +693,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   std::size_t header_fields_ =
       0;  // the request's header lines; the parser's later ones are trailers
   bool request_keep_alive_ = false;  // what the request's header asked for
+  bool version_rewritten_ = false;   // this request's HTTP/1.x read as 1.1 (another_version)
 };
 
 }  // namespace
