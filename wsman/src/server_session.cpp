@@ -162,7 +162,28 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         delay_(stream_.get_executor()) {
     // The last chunk's extensions are a view into the buffer the parser reads: where its line
     // ends, the trailer begins (trailer_refusal counts it as sent).
-    on_chunk_ = [this](std::uint64_t size, std::string_view extensions, beast::error_code&) {
+    // Extensions are held to the header's size over the message (RFC 9112, 7.1.1: a server
+    // ought to limit them), and hold no control character but HTAB: Beast lets a bare LF or a
+    // NUL through in a quoted value, which a reader that ends a line at LF (RFC 9112, 2.2 lets
+    // it) would frame differently, so that a request could ride in the body.
+    on_chunk_ = [this](std::uint64_t size, std::string_view extensions, beast::error_code& ec) {
+      extension_bytes_ += extensions.size();
+      if (extension_bytes_ > options().max_header_bytes) {
+        body_refusal_ = {
+            http::status::request_header_fields_too_large,
+            fmt::format("the chunk extensions exceed {} bytes\n", options().max_header_bytes)};
+        ec = http::error::bad_chunk_extension;
+        return;
+      }
+      for (const char c : extensions) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((u < 0x20 && u != '\t') || u == 0x7F) {
+          body_refusal_ = {http::status::bad_request,
+                           "a chunk extension holds a control character\n"};
+          ec = http::error::bad_chunk_extension;
+          return;
+        }
+      }
       if (size == 0) last_chunk_at_ = extensions.data();
     };
   }
@@ -208,6 +229,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void next_request() {
     if (server_.stopping) return close();
     version_rewritten_ = false;
+    header_deadline_ = false;
     fresh_parser();
     denied_.reset();
     if (buffer_.size() > 0) return read_header();  // a pipelined request is already here
@@ -231,6 +253,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     parser_->on_chunk_header(on_chunk_);
     last_chunk_at_ = nullptr;
     trailer_bytes_ = 0;
+    extension_bytes_ = 0;
+    body_refusal_.reset();
   }
 
   // A request line whose version Beast refuses (it parses 1.0 and 1.1 only), still unread in
@@ -249,6 +273,14 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     const auto digit = [&](std::size_t from_end) {
       return std::isdigit(static_cast<unsigned char>(line[line.size() - from_end])) != 0;
     };
+    if (eol == std::string_view::npos && !version_rewritten_) {
+      // Beast judges the version before the line's end has come: read on (under the header's
+      // deadline, armed once) until it has, and parse the line again.
+      if (buffer_.size() >= options().max_header_bytes) return on_header(http::error::header_limit);
+      fresh_parser();
+      arm_header_deadline();
+      return read_more(false);
+    }
     if (version_rewritten_ || eol == std::string_view::npos || line.size() < 12 ||
         std::count(line.begin(), line.end(), ' ') != 2 ||
         line.substr(line.size() - 9, kHttp.size()) != kHttp || line[line.size() - 2] != '.' ||
@@ -275,13 +307,24 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   bool parse_buffered(bool whole, beast::error_code& ec) {
     ec = {};
     auto complete = [&] { return whole ? parser_->is_done() : parser_->is_header_done(); };
+    if (!whole && !parser_->got_some()) {
+      // Empty lines before a request line are ignored (RFC 9112, 2.2); a CR alone waits.
+      while (buffer_.size() >= 2 && static_cast<const char*>(buffer_.data().data())[0] == '\r' &&
+             static_cast<const char*>(buffer_.data().data())[1] == '\n')
+        buffer_.consume(2);
+      if (buffer_.size() == 1 && static_cast<const char*>(buffer_.data().data())[0] == '\r')
+        return false;
+    }
     while (buffer_.size() > 0 && !complete()) {
       std::size_t used = 0;
       try {
         used = parser_->put(buffer_.data(), ec);
       } catch (const std::length_error&) {
-        // Beast's fields hold a name or value of at most 64 KiB and throw past it; only a
-        // trailer field can be that long (the header's are held to max_header_bytes).
+        // Beast's fields hold a name or value of at most 64 KiB (a folded one 4 KiB) and throw
+        // past it; only a trailer field can be that long (the header's are held to
+        // max_header_bytes).
+        body_refusal_ = {http::status::request_header_fields_too_large,
+                         "a trailer field of the chunked body is too long to be read\n"};
         ec = http::error::header_limit;
         return true;
       }
@@ -304,11 +347,35 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   void read_header() {
     if (beast::error_code ec; parse_buffered(false, ec)) return on_header(ec);
+    arm_header_deadline();
+    read_more(false);
+  }
+
+  // One deadline for a request's header, however many reads it takes (a slow client does not
+  // move it).
+  void arm_header_deadline() {
+    if (header_deadline_) return;
+    header_deadline_ = true;
     lowest().expires_after(std::chrono::milliseconds(options().header_timeout_ms));
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                              self->on_header(ec);
-                            });
+  }
+
+  // The next bytes of the header or (`whole`) of the body, parsed as they come
+  // (parse_buffered, which also turns what Beast throws into an error), under the deadline
+  // armed before.
+  void read_more(bool whole) {
+    const auto done = [this, whole](beast::error_code ec) {
+      return whole ? on_body(ec) : on_header(ec);
+    };
+    const std::size_t room = buffer_.max_size() - buffer_.size();
+    if (room == 0) return done(whole ? http::error::buffer_overflow : http::error::header_limit);
+    stream_.async_read_some(
+        buffer_.prepare(std::min<std::size_t>(room, std::size_t{64} * 1024)),
+        [self = this->shared_from_this(), whole, done](beast::error_code ec, std::size_t n) {
+          if (ec) return done(ec);
+          self->buffer_.commit(n);
+          if (beast::error_code e; self->parse_buffered(whole, e)) return done(e);
+          self->read_more(whole);
+        });
   }
 
   void on_header(beast::error_code ec) {
@@ -452,22 +519,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     parser_->body_limit(server_.max_body);  // a chunked body is counted as it comes
     if (beast::error_code ec; parse_buffered(true, ec)) return on_body(ec);
     lowest().expires_after(std::chrono::milliseconds(options().body_timeout_ms));
-    read_more_body();
-  }
-
-  // The body's next bytes, parsed as they come (parse_buffered, which turns what Beast throws
-  // into an error), under the deadline read_body set.
-  void read_more_body() {
-    const std::size_t room = buffer_.max_size() - buffer_.size();
-    if (room == 0) return on_body(http::error::buffer_overflow);
-    stream_.async_read_some(buffer_.prepare(std::min<std::size_t>(room, std::size_t{64} * 1024)),
-                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
-                              if (ec) return self->on_body(ec);
-                              self->buffer_.commit(n);
-                              if (beast::error_code e; self->parse_buffered(true, e))
-                                return self->on_body(e);
-                              self->read_more_body();
-                            });
+    read_more(true);
   }
 
   void on_body(beast::error_code ec) {
@@ -480,9 +532,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
       return close();
     }
-    if (ec == http::error::header_limit) {
-      return answer_plain(http::status::request_header_fields_too_large,
-                          "a trailer field of the chunked body is longer than 64 KiB\n", false);
+    if (ec && body_refusal_) {
+      return answer_plain(body_refusal_->first, std::move(body_refusal_->second), false);
     }
     if (ec == http::error::buffer_overflow) {
       return answer_plain(http::status::request_header_fields_too_large,
@@ -682,6 +733,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   std::function<void(std::uint64_t, std::string_view, beast::error_code&)> on_chunk_;
   const char* last_chunk_at_ = nullptr;  // the last chunk's line, while the parser reads it
   std::size_t trailer_bytes_ = 0;        // the trailer section as sent, once read
+  std::size_t extension_bytes_ = 0;      // the chunk extensions read so far
+  std::optional<std::pair<http::status, std::string>> body_refusal_;  // why the body was refused
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> res_;
   std::string head_;  // the response's status line and fields, as written
@@ -694,6 +747,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       0;  // the request's header lines; the parser's later ones are trailers
   bool request_keep_alive_ = false;  // what the request's header asked for
   bool version_rewritten_ = false;   // this request's HTTP/1.x read as 1.1 (another_version)
+  bool header_deadline_ = false;     // this request's header deadline is armed
 };
 
 }  // namespace
