@@ -127,7 +127,10 @@ cim::Result<std::string> Client::post(const std::string& body, int& http_status)
   const CURLcode rc = ex.rc;
   http_status = ex.http_status;
   if (rc != CURLE_OK) {
-    const std::string what = fmt::format("{}: {}", options_.endpoint, curl_easy_strerror(rc));
+    std::string what = fmt::format("{}: {}", options_.endpoint, curl_easy_strerror(rc));
+    // libcurl's words for an answer whose head it cannot hold (and the plain transport's).
+    if (rc == CURLE_OUT_OF_MEMORY)
+      what += " (most likely the answer's header or trailer is larger than the client reads)";
     if (rc == CURLE_FILESIZE_EXCEEDED) {
       return fatal(cim::Status(
           cim::StatusKind::kUnavailable,

@@ -28,6 +28,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string_view>
 #include <vector>
 
@@ -376,7 +377,16 @@ class PlainTransport final : public HttpTransport {
       if (c.in.size() > 0) {
         if (!parser->got_some()) http_prefix = starts_http(c.in);
         boost::system::error_code ec;
-        const std::size_t used = parser->put(c.in.data(), ec);
+        std::size_t used = 0;
+        try {
+          used = parser->put(c.in.data(), ec);
+        } catch (const std::length_error&) {
+          // Beast's fields hold a name or value of at most 64 KiB (a folded one less) and throw
+          // past it, in the head or in a chunked answer's trailer: an answer too large to read,
+          // as a head past kMaxHeaderBytes is (libcurl reads on to 100 KiB a line).
+          r.rc = parse_failure(http::error::header_limit, http_prefix);
+          return r;
+        }
         c.in.consume(used);
         if (!parser->is_header_done()) head_used += used;
         if (ec && ec != http::error::need_more) {
