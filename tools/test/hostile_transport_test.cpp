@@ -339,6 +339,18 @@ TEST(HostileTransport, WhatHttpAsksOfAServerIsDone) {
   EXPECT_EQ(refused.answers[0].status, 415);
   EXPECT_TRUE(std::regex_search(refused.answers[0].headers, imf)) << refused.answers[0].headers;
 }
+TEST(HostileTransport, AFoldedHeaderFieldTooLongToReadIs431AndSaysSo) {
+  // Beast holds a folded (obs-fold) field of at most 4 KiB and refuses one past it as headers
+  // over their limit: within the header's 16 KiB, it is refused (431) for what it is.
+  Served s = serve();
+  const Exchange e =
+      exchange(s.server->port(), post(kIdentify, "X-F: a\r\n " + std::string(5000, 'b') + "\r\n"));
+  ASSERT_EQ(e.answers.size(), 1U);
+  EXPECT_EQ(e.answers[0].status, 431);
+  EXPECT_EQ(e.answers[0].body, "a folded header field is longer than 4096 bytes\n");
+  EXPECT_TRUE(e.closed);
+}
+
 TEST(HostileTransport, OtherHttpVersionsAreReadAsRfc9110Says) {
   // A higher minor version is read as HTTP/1.1 (RFC 9110, 2.5), which Beast's parser refuses on
   // its own; another major version is 505 (15.6.6); a version that is not DIGIT.DIGIT is a
@@ -433,6 +445,7 @@ TEST(HostileTransport, AChunkedBodysExtensionsAndTrailerAreHeldToTheHeadersLimit
       // the blanks around a value.
       {"a long field named like the header's", chunked("Host: " + std::string(60000, 'x') + "\r\n"),
        431},
+      {"a folded field over 4 KiB", chunked("X-F: a\r\n " + std::string(5000, 'b') + "\r\n"), 431},
       {"a short value after 400,000 blanks",
        chunked("X-Pad: " + std::string(400000, ' ') + "a\r\n"), 431},
       {"Content-Length", chunked("Content-Length: 5\r\n"), 400},

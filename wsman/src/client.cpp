@@ -353,15 +353,35 @@ cim::Status Client::enumerate_items(std::string_view name_space, std::string fil
   auto resp = exchange(r);
   if (!resp.ok()) return resp.status();
   if (resp->fault) return status_for(*resp->fault);
-  auto collect = [&](Response& b) {
+  std::size_t items = 0;
+  auto collect = [&](Response& b) -> cim::Status {
     note(std::move(b.wire_problems));
+    items += b.items.size();
+    if (items > options_.max_enumeration_items) {
+      return cim::failed(fmt::format(
+          "{}: the enumeration of '{}' brought more than {} items without ending; given up",
+          options_.endpoint, r.filter, options_.max_enumeration_items));
+    }
     for (auto& it : b.items)
       keep(it);
+    return {};
   };
-  collect(*resp);
+  if (auto st = collect(*resp); !st.ok()) return st;
   std::string context = resp->context;
   bool done = resp->end_of_sequence || context.empty();
-  for (int guard = 0; !done && guard < 1'000'000; ++guard) {
+  constexpr int kMaxPulls = 1'000'000;
+  constexpr int kMaxEmptyPulls = 100;
+  int pulls = 0;
+  for (int empty = 0; !done; ++pulls) {
+    if (pulls == kMaxPulls || empty == kMaxEmptyPulls) {
+      return cim::failed(fmt::format(
+          "{}: the enumeration of '{}' did not end after {} Pulls{} (its context: '{}'); "
+          "given up",
+          options_.endpoint, r.filter, pulls,
+          empty == kMaxEmptyPulls ? fmt::format(", the last {} of them with no item", empty)
+                                  : std::string(),
+          context));
+    }
     Request pull;
     pull.op = Operation::kPull;
     pull.action = std::string(uri::kActionPull);
@@ -370,7 +390,8 @@ cim::Status Client::enumerate_items(std::string_view name_space, std::string fil
     auto next = exchange(std::move(pull));
     if (!next.ok()) return next.status();
     if (next->fault) return status_for(*next->fault);
-    collect(*next);
+    empty = next->items.empty() ? empty + 1 : 0;
+    if (auto st = collect(*next); !st.ok()) return st;
     done = next->end_of_sequence || next->context.empty();
     context = next->context;
   }

@@ -160,16 +160,16 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         peer_(peer.address().to_string()),
         buffer_(server.options.max_header_bytes + server.max_body + std::size_t{64} * 1024),
         delay_(stream_.get_executor()) {
-    // The last chunk's extensions are a view into the buffer the parser reads: where its line
-    // ends, the trailer begins (trailer_refusal counts it as sent).
-    // Extensions are held to the header's size over the message (RFC 9112, 7.1.1: a server
-    // ought to limit them), and hold no control character but HTAB: Beast lets a bare LF or a
-    // NUL through in a quoted value, which a reader that ends a line at LF (RFC 9112, 2.2 lets
-    // it) would frame differently, so that a request could ride in the body.
+    // Chunk extensions are held to the header's size over the message (RFC 9112, 7.1.1: a
+    // server ought to limit them), and hold no control character but HTAB: Beast lets a bare
+    // LF or a NUL through in a quoted value, which a reader that ends a line at LF (RFC 9112,
+    // 2.2 lets it) would frame differently, so that a request could ride in the body. The last
+    // chunk's extensions are a view into the buffer the parser reads: its line is where the
+    // trailer begins (trailer_refusal counts the trailer as sent).
     on_chunk_ = [this](std::uint64_t size, std::string_view extensions, beast::error_code& ec) {
       extension_bytes_ += extensions.size();
       if (extension_bytes_ > options().max_header_bytes) {
-        body_refusal_ = {
+        refusal_ = {
             http::status::request_header_fields_too_large,
             fmt::format("the chunk extensions exceed {} bytes\n", options().max_header_bytes)};
         ec = http::error::bad_chunk_extension;
@@ -178,8 +178,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       for (const char c : extensions) {
         const auto u = static_cast<unsigned char>(c);
         if ((u < 0x20 && u != '\t') || u == 0x7F) {
-          body_refusal_ = {http::status::bad_request,
-                           "a chunk extension holds a control character\n"};
+          refusal_ = {http::status::bad_request, "a chunk extension holds a control character\n"};
           ec = http::error::bad_chunk_extension;
           return;
         }
@@ -254,7 +253,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     last_chunk_at_ = nullptr;
     trailer_bytes_ = 0;
     extension_bytes_ = 0;
-    body_refusal_.reset();
+    refusal_.reset();
   }
 
   // A request line whose version Beast refuses (it parses 1.0 and 1.1 only), still unread in
@@ -320,11 +319,11 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       try {
         used = parser_->put(buffer_.data(), ec);
       } catch (const std::length_error&) {
-        // Beast's fields hold a name or value of at most 64 KiB (a folded one 4 KiB) and throw
-        // past it; only a trailer field can be that long (the header's are held to
-        // max_header_bytes).
-        body_refusal_ = {http::status::request_header_fields_too_large,
-                         "a trailer field of the chunked body is too long to be read\n"};
+        // Beast's fields hold a name or value of at most 64 KiB and throw past it: a trailer
+        // field can be that long (the header's are held to max_header_bytes first).
+        refusal_ = {http::status::request_header_fields_too_large,
+                    whole ? "a trailer field of the chunked body is too long to be read\n"
+                          : "a header field is too long to be read\n"};
         ec = http::error::header_limit;
         return true;
       }
@@ -380,7 +379,16 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   void on_header(beast::error_code ec) {
     if (ec == http::error::bad_version) return another_version();
+    if (ec && refusal_) return answer_plain(refusal_->first, std::move(refusal_->second), false);
     if (ec == http::error::header_limit) {
+      // Beast also says so of a folded (obs-fold) field over its 4 KiB: a whole header within
+      // the limit can only be refused for that.
+      const std::string_view held(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+      const std::size_t end = held.find("\r\n\r\n");
+      if (end != std::string_view::npos && end + 4 <= options().max_header_bytes) {
+        return answer_plain(http::status::request_header_fields_too_large,
+                            "a folded header field is longer than 4096 bytes\n", false);
+      }
       return answer_plain(
           http::status::request_header_fields_too_large,
           fmt::format("the request line and headers exceed {} bytes\n", options().max_header_bytes),
@@ -532,8 +540,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
       return close();
     }
-    if (ec && body_refusal_) {
-      return answer_plain(body_refusal_->first, std::move(body_refusal_->second), false);
+    if (ec && refusal_) return answer_plain(refusal_->first, std::move(refusal_->second), false);
+    if (ec == http::error::header_limit) {  // what Beast says of a trailer's fold past 4 KiB
+      return answer_plain(http::status::request_header_fields_too_large,
+                          "a folded trailer field is longer than 4096 bytes\n", false);
     }
     if (ec == http::error::buffer_overflow) {
       return answer_plain(http::status::request_header_fields_too_large,
@@ -734,7 +744,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   const char* last_chunk_at_ = nullptr;  // the last chunk's line, while the parser reads it
   std::size_t trailer_bytes_ = 0;        // the trailer section as sent, once read
   std::size_t extension_bytes_ = 0;      // the chunk extensions read so far
-  std::optional<std::pair<http::status, std::string>> body_refusal_;  // why the body was refused
+  std::optional<std::pair<http::status, std::string>> refusal_;  // why parsing was refused
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> res_;
   std::string head_;  // the response's status line and fields, as written
@@ -743,8 +753,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   std::string claimed_user_;
   std::vector<char> scratch_;
   bool keep_alive_ = false;
-  std::size_t header_fields_ =
-      0;  // the request's header lines; the parser's later ones are trailers
+  std::size_t header_fields_ = 0;    // the header's fields; the parser's others are trailers
   bool request_keep_alive_ = false;  // what the request's header asked for
   bool version_rewritten_ = false;   // this request's HTTP/1.x read as 1.1 (another_version)
   bool header_deadline_ = false;     // this request's header deadline is armed

@@ -110,6 +110,39 @@ TEST(WsmanClientOnWindows, LoopsWhenWindowsAnswersOneItemPerMessage) {
       << "the Pull carries the context Windows gave";
 }
 
+// A host whose enumeration never ends is named, never read until the run's time or memory runs
+// out, nor taken as complete (decision 0160: a million Pulls were made, then the items so far
+// returned as the whole answer).
+TEST(WsmanClient, AnEnumerationThatNeverEndsIsTheHostsFailure) {
+  std::string pull = windows("pull-one-item-last.xml");
+  pull.erase(pull.find("<n:EndOfSequence/>"), std::string_view("<n:EndOfSequence/>").size());
+  std::string empty = pull;
+  const std::size_t items = empty.find("<w:Items>");
+  empty.erase(items, empty.find("</w:Items>") + std::string_view("</w:Items>").size() - items);
+  for (const bool with_items : {false, true}) {
+    Replay r;
+    std::atomic<int> requests{0};
+    r.answer = [&](const httplib::Request&, httplib::Response& res) {
+      res.set_content(++requests == 1 ? windows("enumerate-one-item-first.xml")
+                      : with_items    ? pull
+                                      : empty,
+                      "application/soap+xml;charset=UTF-8");
+    };
+    ClientOptions o;
+    o.endpoint = "http://127.0.0.1:" + std::to_string(r.port) + "/wsman";
+    o.timeout_ms = 5000;
+    o.max_enumeration_items = 50;
+    auto c = std::move(Client::create(o)).value();
+    auto got = c->enumerate_instances("root\\cimv2", "Win32_Process");
+    ASSERT_FALSE(got.ok()) << with_items << ": taken as complete with " << got->size();
+    EXPECT_NE(got.status().message().find(with_items ? "more than 50 items"
+                                                     : "did not end after 100 Pulls, the last 100"),
+              std::string::npos)
+        << got.status().to_string();
+    EXPECT_EQ(requests.load(), with_items ? 51 : 101);  // the Enumerate and its Pulls
+  }
+}
+
 TEST(WsmanClientOnWindows, ReadsReferencesAsObjectPaths) {
   Replay r;
   r.replay({"enumerate-msvm-references.xml"});

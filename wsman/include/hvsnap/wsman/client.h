@@ -46,6 +46,11 @@ struct ClientOptions {
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   std::function<void(const cim::Status&)> on_fatal;
   std::uint32_t max_elements = 100;  // items per Enumerate/Pull message (fewer on EncodingLimit)
+  // An enumeration is given up, as the host's failure, past this many items (the largest host
+  // of the fixtures lists 110,000 settings), or after 100 Pulls in a row that bring no item
+  // and do not end it, or after a million Pulls: a host whose enumeration never ends is named,
+  // never read until memory or the run's time runs out, nor taken as complete (decision 0160).
+  std::size_t max_enumeration_items = 1'000'000;
   std::uint32_t max_envelope_size = 512000;  // w:MaxEnvelopeSize sent with every request
   std::string record_dir;                    // "" = do not record
   ClientTransport transport = ClientTransport::kAuto;
