@@ -381,9 +381,10 @@ class PlainTransport final : public HttpTransport {
         try {
           used = parser->put(c.in.data(), ec);
         } catch (const std::length_error&) {
-          // Beast's fields hold a name or value of at most 64 KiB (a folded one less) and throw
-          // past it, in the head or in a chunked answer's trailer: an answer too large to read,
-          // as a head past kMaxHeaderBytes is (libcurl reads on to 100 KiB a line).
+          // Beast's fields hold a name or value of at most 64 KiB and throw past it, in the
+          // head or in a chunked answer's trailer: an answer too large to read, as a head past
+          // kMaxHeaderBytes is (libcurl reads on to 100 KiB a line). A folded field past 4 KiB
+          // is refused without a throw, as a head over its limit.
           r.rc = parse_failure(http::error::header_limit, http_prefix);
           return r;
         }
