@@ -9,7 +9,8 @@
 // A client that half-closes after its request still gets the answer: the request is read in
 // full before the response is written, and end-of-stream is only seen by the next read.
 // The listener (resolve, bind, TLS, accept, stop) is server.cpp; Basic authentication's pieces
-// and its throttle are server_auth.cpp.
+// and its throttle are server_auth.cpp; the HTTP rules that need no connection (framing, the
+// target, the request line Beast refuses, Date) are server_http.cpp.
 // Beast's string_view is std::string_view in this file (Boost 1.74 defaults to its own).
 #define BOOST_BEAST_USE_STD_STRING_VIEW 1
 #include <fmt/format.h>
@@ -23,6 +24,7 @@
 #include <boost/beast/ssl.hpp>
 #include <ctime>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -30,6 +32,7 @@
 #include <utility>
 
 #include "hvsnap/cim/text.h"
+#include "server_http.h"
 #include "server_impl.h"
 
 namespace hvsnap::wsman {
@@ -50,96 +53,6 @@ Dispatcher::Reply call_dispatcher(D& d, std::string_view body, const std::string
     (void)client;
     return d.handle(body);
   }
-}
-
-// A request whose framing or Host this server must refuse (RFC 9112), with the status and the
-// reason; nothing if it is fine. Each is answered and the connection closed, since what follows
-// on it cannot be framed safely.
-//  - Transfer-Encoding (6.1, 6.3): chunked, once and last, is the one coding this server
-//    decodes. Another coding last leaves the body unframed: Beast would read none, and the body
-//    would be taken for the next request (a request smuggled past the headers' checks). An
-//    HTTP/1.0 message with Transfer-Encoding is faulty framing whatever else it says.
-//  - Host (3.2): an HTTP/1.1 request names it exactly once; no request names it twice.
-template <class Request>
-std::optional<std::pair<http::status, std::string>> framing_refusal(const Request& req,
-                                                                    bool chunked) {
-  if (req.count(http::field::transfer_encoding) > 0) {
-    if (req.version() < 11) {
-      return std::pair{http::status::bad_request,
-                       std::string("an HTTP/1.0 request cannot use Transfer-Encoding\n")};
-    }
-    std::size_t chunks = 0;
-    bool other = false;
-    const auto [first, last] = req.equal_range(http::field::transfer_encoding);
-    for (auto f = first; f != last; ++f) {
-      std::string_view list = f->value();
-      while (!list.empty()) {
-        const std::size_t comma = list.find(',');
-        std::string_view coding = list.substr(0, comma);
-        list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-        const std::size_t semicolon = coding.find(';');
-        const bool parameters = semicolon != std::string_view::npos;
-        coding = cim::trim_blanks(coding.substr(0, semicolon));
-        if (coding.empty()) continue;
-        if (cim::iequals(coding, "chunked")) {
-          // chunked defines no parameters; one given is an error (RFC 9112, 7).
-          chunks += parameters ? 2 : 1;
-        } else {
-          other = true;
-        }
-      }
-    }
-    if (!chunked || chunks != 1) {
-      return std::pair{
-          http::status::bad_request,
-          std::string("Transfer-Encoding must end in chunked, applied once, without parameters\n")};
-    }
-    if (other) {
-      return std::pair{http::status::not_implemented,
-                       std::string("this server decodes no transfer coding but chunked\n")};
-    }
-  }
-  const std::size_t hosts = req.count(http::field::host);
-  if (hosts > 1 || (hosts == 0 && req.version() >= 11)) {
-    return std::pair{http::status::bad_request,
-                     std::string("a request names its Host exactly once (HTTP/1.1)\n")};
-  }
-  return std::nullopt;
-}
-
-// The request target in origin form: an absolute-form target (RFC 9112, 3.2.2), which a server
-// must accept, without its scheme and authority.
-std::string_view origin_form(std::string_view target) {
-  if (target.empty() || target.front() == '/') return target;
-  const std::size_t scheme_end = target.find("://");
-  if (scheme_end == std::string_view::npos) return target;
-  const std::string_view scheme = target.substr(0, scheme_end);
-  if (!cim::iequals(scheme, "http") && !cim::iequals(scheme, "https")) return target;
-  const std::string_view rest = target.substr(scheme_end + 3);
-  const std::size_t path = rest.find_first_of("/?");
-  if (path == std::string_view::npos) return "/";
-  return rest[path] == '/' ? rest.substr(path) : target.substr(0, 0);
-}
-
-// The Date field of an answer (RFC 9110, 6.6.1: an origin server with a clock sends it), as an
-// IMF-fixdate in English whatever the locale; made once a second on each thread.
-std::string_view http_date() {
-  static constexpr std::array<const char*, 7> kDays{"Sun", "Mon", "Tue", "Wed",
-                                                    "Thu", "Fri", "Sat"};
-  static constexpr std::array<const char*, 12> kMonths{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  thread_local std::time_t made = -1;
-  thread_local std::string text;
-  const std::time_t now = std::time(nullptr);
-  if (now != made) {
-    std::tm t{};
-    gmtime_r(&now, &t);
-    text =
-        fmt::format("{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT", kDays.at(t.tm_wday % 7), t.tm_mday,
-                    kMonths.at(t.tm_mon % 12), t.tm_year + 1900, t.tm_hour, t.tm_min, t.tm_sec);
-    made = now;
-  }
-  return text;
 }
 
 constexpr const char* kSoapType = "application/soap+xml;charset=UTF-8";
@@ -256,43 +169,25 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     refusal_.reset();
   }
 
-  // A request line whose version Beast refuses (it parses 1.0 and 1.1 only), still unread in
-  // the buffer. HTTP/1.2 to 1.9 are read as HTTP/1.1 (RFC 9110, 2.5: a recipient processes a
-  // higher minor version as the highest it conforms to), so the version's last digit is
-  // rewritten in the buffer and the request parsed again, once; another major version is 505
-  // (RFC 9110, 15.6.6). Anything else, a line that is not three tokens `method SP target SP
-  // HTTP/d.d` included (Beast reports a target with a space as a bad version too), is a
-  // malformed request line (RFC 9112, 3).
+  // A request line whose version Beast refuses, still unread in the buffer (read_as_http11):
+  // read on until its end has come, answered 505 or 400, or read as HTTP/1.1, once.
   void another_version() {
     auto* data = static_cast<char*>(buffer_.data().data());
-    const std::string_view held(data, buffer_.size());
-    const std::size_t eol = held.find("\r\n");
-    const std::string_view line = held.substr(0, eol);
-    constexpr std::string_view kHttp = " HTTP/";
-    const auto digit = [&](std::size_t from_end) {
-      return std::isdigit(static_cast<unsigned char>(line[line.size() - from_end])) != 0;
-    };
-    if (eol == std::string_view::npos && !version_rewritten_) {
-      // Beast judges the version before the line's end has come: read on (under the header's
-      // deadline, armed once) until it has, and parse the line again.
+    const VersionVerdict v = read_as_http11(std::string_view(data, buffer_.size()));
+    if (v.kind == VersionVerdict::kIncomplete && !version_rewritten_) {
+      // Read on (under the header's deadline, armed once), and parse the line again.
       if (buffer_.size() >= options().max_header_bytes) return on_header(http::error::header_limit);
       fresh_parser();
       arm_header_deadline();
       return read_more(false);
     }
-    if (version_rewritten_ || eol == std::string_view::npos || line.size() < 12 ||
-        std::count(line.begin(), line.end(), ' ') != 2 ||
-        line.substr(line.size() - 9, kHttp.size()) != kHttp || line[line.size() - 2] != '.' ||
-        !digit(3) || !digit(1) || (line[line.size() - 3] == '1' && line.back() < '2')) {
+    if (v.kind == VersionVerdict::kOtherMajor) {
+      return answer_plain(http::status::http_version_not_supported,
+                          fmt::format("this server speaks HTTP/1.1, not {}\n", v.version), false);
+    }
+    if (v.kind != VersionVerdict::kReadAs11 || version_rewritten_)
       return answer_plain(http::status::bad_request, "malformed HTTP request line\n", false);
-    }
-    if (line[line.size() - 3] != '1') {
-      return answer_plain(
-          http::status::http_version_not_supported,
-          fmt::format("this server speaks HTTP/1.1, not {}\n", line.substr(line.size() - 8)),
-          false);
-    }
-    data[line.size() - 1] = '1';
+    data[v.minor_at] = '1';
     version_rewritten_ = true;
     fresh_parser();
     read_header();
@@ -405,10 +300,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (ec) return answer_plain(http::status::bad_request, "malformed HTTP request\n", false);
 
     const auto& req = parser_->get();
-    std::size_t fields = 0;
-    for (auto it = req.begin(); it != req.end(); ++it) {
-      ++fields;
-    }
+    const auto fields = static_cast<std::size_t>(std::distance(req.begin(), req.end()));
     header_fields_ = fields;
     request_keep_alive_ = req.keep_alive();
     if (fields > options().max_header_fields) {
@@ -564,10 +456,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   // ends the message), and not read as the header's (RFC 9110, 6.5.1: the connection is kept or
   // closed as the header said, whatever a trailer's Connection says).
   std::optional<std::pair<http::status, std::string>> trailer_refusal() const {
-    std::size_t fields = 0;
-    for (auto it = parser_->get().begin(); it != parser_->get().end(); ++it) {
-      ++fields;
-    }
+    if (!parser_->chunked()) return std::nullopt;  // only a chunked body has a trailer
+    const auto& req = parser_->get();
+    const auto fields = static_cast<std::size_t>(std::distance(req.begin(), req.end()));
     if (fields - header_fields_ > options().max_header_fields) {
       return std::pair{http::status::request_header_fields_too_large,
                        fmt::format("more than {} trailer lines\n", options().max_header_fields)};
