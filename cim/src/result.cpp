@@ -27,6 +27,8 @@ std::string_view to_string(StatusKind kind) {
       return "Unavailable";
     case StatusKind::kTimeout:
       return "Timeout";
+    case StatusKind::kBadAnswer:
+      return "BadAnswer";
   }
   return "Unknown";
 }

@@ -173,7 +173,21 @@ void take_wire_leftovers(Client& cl, Findings& findings) {
 
 model::Judgement judge_and_record(Client& cl, const RunConfig& cfg, const model::Expectation& e,
                                   model::Observation& o, const cim::PropertyList& in) {
+  // A call whose answer the wire lost may or may not have been made: not judged (decision
+  // 0161). A fault the host sent is its answer, and is judged.
+  if (o.outcome.fault && cim::lost_on_the_wire(o.outcome.status.kind())) {
+    throw WireLost{"no answer came back to the CreateSnapshot call: " +
+                   o.outcome.status.to_string()};
+  }
+  if (o.outcome.trace && !o.outcome.trace->lost.empty()) {
+    throw WireLost{fmt::format("no answer came back while job {} was followed: {}",
+                               o.outcome.job ? o.outcome.job->to_string() : std::string(),
+                               o.outcome.trace->lost)};
+  }
   complete_observation(cl.provider(), e.classes.c == CClass::kMgmt, o);
+  if (!o.after.lost.empty()) {
+    throw WireLost{"no answer came back to a read the judgement needs: " + o.after.lost.front()};
+  }
   // What the judgement's own reads (and any since the view after the call) broke of the
   // wire's forms: this call's, judged and recorded with it, not left on the connection for
   // whichever case uses it next (decision 0141).
@@ -508,6 +522,11 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
   } catch (const Abort& abort) {
     report.not_tested = true;
     report.not_tested_reason = abort.reason;
+  } catch (const WireLost& lost) {
+    // Nothing is judged on what the wire lost, nor on the case it was part of (decision 0161).
+    report.not_tested = true;
+    report.not_tested_reason = "undecided: " + lost.reason;
+    report.findings.clear();
   } catch (SetupBroke& broke) {
     report.findings = std::move(broke.findings);
     report.setup_broke = true;

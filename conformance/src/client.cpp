@@ -9,6 +9,7 @@
 #include <chrono>
 #include <thread>
 
+#include "answered_reads.h"
 #include "client_util.h"
 #include "hvsnap/cim/cimxml.h"
 #include "hvsnap/cim/codes.h"
@@ -79,7 +80,9 @@ std::string render_outcome(const cim::Result<MethodResult>& r) {
 }
 
 Client::Client(Target target, ClientOptions options)
-    : target_(std::move(target)), options_(std::move(options)) {}
+    : target_(std::move(target)), options_(std::move(options)) {
+  target_.provider = std::make_shared<AnsweredReads>(std::move(target_.provider));
+}
 
 Client::~Client() = default;
 
@@ -183,6 +186,11 @@ cim::Status Client::expect_done(const cim::Result<MethodResult>& r, std::string_
     }
     // An arrangement job: only its end matters, so the polls back off (ClientOptions).
     const JobTrace t = wait_job(*job->as_reference(), polling);
+    if (!t.lost.empty()) {
+      return cim::Status(
+          cim::StatusKind::kBadAnswer,
+          fmt::format("{}: no answer came back while its job was followed: {}", what, t.lost));
+    }
     const auto end = t.final_state();
     if (end && cim::JobState(*end).is_success()) return {};
     return cim::failed(

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "answered_reads.h"
 #include "client_util.h"
 #include "hvsnap/cim/codes.h"
 #include "hvsnap/cim/datetime.h"
@@ -126,9 +127,16 @@ JobTrace follow_job(cim::Provider& provider, TargetControl* control, const Objec
   // A wait that knows its job takes longer than one step reads it first after that step
   // (decision 0119): the same reads from then on, one fewer.
   if (polling == Polling::kBackOffAfterAStep && options.lean_waits && step > 0) pass();
+  // A read no answer came back for ends the wait where it is: neither gone nor there (0161).
+  const auto lost = [&](const cim::Status& st) {
+    if (!cim::lost_on_the_wire(st.kind())) return false;
+    t.lost = st.to_string();
+    return true;
+  };
   for (int i = 0; i < options.max_polls; ++i) {
     auto inst = provider.get_instance(job);
     if (!inst.ok()) {
+      if (lost(inst.status())) return t;
       if (i == 0) {
         t.first_read_error = inst.status().to_string();
         t.first_read_kind = inst.status().kind();
@@ -144,7 +152,9 @@ JobTrace follow_job(cim::Provider& provider, TargetControl* control, const Objec
       // An Exception says what went wrong, a success with warnings what to heed (CS-INV-6).
       if (t.samples.back().state == cim::JobState::kException ||
           t.samples.back().state == cim::JobState::kCompletedWithWarnings) {
-        auto e = provider.invoke_method(job, "GetErrorEx", {});
+        // A method that changes nothing: asked again, as a read is.
+        auto e = until_answered([&] { return provider.invoke_method(job, "GetErrorEx", {}); });
+        if (!e.ok() && lost(e.status())) return t;
         if (e.ok()) {
           t.get_error_ex_return = e->return_value;
           if (const Value* errors = e->get("Errors")) {
@@ -160,6 +170,7 @@ JobTrace follow_job(cim::Provider& provider, TargetControl* control, const Objec
       // (decision 0082).
       if (backs_off) return t;
       auto again = provider.get_instance(job);
+      if (!again.ok() && lost(again.status())) return t;
       t.readable_after_end = again.ok();
       if (again.ok()) t.samples.push_back(sample_of(*again));
       return t;
@@ -173,6 +184,10 @@ JobTrace follow_job(cim::Provider& provider, TargetControl* control, const Objec
 
 JobTrace Client::wait_job(const ObjectPath& job, Polling polling) {
   JobTrace t = follow_job(provider(), control(), job, options_, polling);
+  if (!t.lost.empty()) {
+    annotate_job(job, "job " + t.describe() + ", then no answer: " + t.lost);
+    return t;
+  }
   std::string note = "job " + t.describe();
   if (auto end = t.final_state(); end && cim::JobState(*end).is_terminal()) {
     note += fmt::format(", ended {}", cim::JobState(*end).to_string());
@@ -205,7 +220,14 @@ model::HostView Client::observe(const model::Scope& scope, Side side, IdList* ho
       conformance::observe(provider(), scope, options_.lean_reads ? &lean_ : nullptr);
   if (host_collections != nullptr) {
     auto ids = list_host_collections(provider());
+    if (!ids.ok() && cim::lost_on_the_wire(ids.status().kind()))
+      v.lost.push_back(ids.status().to_string());
     *host_collections = ids.ok() ? std::move(ids).value() : IdList();
+  }
+  if (!v.lost.empty()) {
+    throw WireLost{fmt::format("no answer came back to a read of the host{}: {}",
+                               v.lost.size() > 1 ? fmt::format(" ({} reads)", v.lost.size()) : "",
+                               v.lost.front())};
   }
   if (options_.lean_reads && side == Side::kAfter) {
     if (v.errors.empty()) {

@@ -48,6 +48,12 @@ std::string parent_id(const cim::Instance& vssd, const std::string& id, HostView
   return id_of(*p);
 }
 
+// A read that failed, filed by what it tells (decision 0161): the host's own answer
+// (`errors`), or no answer at all (`lost`).
+void failed_read(HostView& v, const cim::Status& st, std::string what) {
+  (cim::lost_on_the_wire(st.kind()) ? v.lost : v.errors).push_back(std::move(what));
+}
+
 std::optional<std::int64_t> timestamp_of(const cim::Instance& i, std::string_view name) {
   const cim::Value* v = i.get(name);
   if (v == nullptr || v->as_datetime() == nullptr || v->as_datetime()->is_interval())
@@ -57,11 +63,12 @@ std::optional<std::int64_t> timestamp_of(const cim::Instance& i, std::string_vie
 
 std::vector<cim::Instance> assoc(cim::Provider& p, const cim::ObjectPath& from,
                                  std::string_view assoc_class, std::string_view result_class,
-                                 std::vector<std::string>& errors) {
+                                 HostView& v) {
   auto r = p.associators(from, {std::string(assoc_class), std::string(result_class), "", ""});
   if (!r.ok()) {
-    errors.push_back(fmt::format("ASSOCIATORS OF {} via {}: {}", from.to_string(), assoc_class,
-                                 r.status().to_string()));
+    failed_read(v, r.status(),
+                fmt::format("ASSOCIATORS OF {} via {}: {}", from.to_string(), assoc_class,
+                            r.status().to_string()));
     return {};
   }
   return std::move(r).value();
@@ -69,9 +76,8 @@ std::vector<cim::Instance> assoc(cim::Provider& p, const cim::ObjectPath& from,
 
 // A collection's members: before a call, from `lean` once two reads agreed (immutable, contract
 // §1); else read (and remembered there). A view after a call always reads them (CS-OUT-16).
-CollectionView collection_of(cim::Provider& p, const cim::ObjectPath& path,
-                             std::vector<std::string>& errors, std::string element_name,
-                             LeanReads* lean) {
+CollectionView collection_of(cim::Provider& p, const cim::ObjectPath& path, HostView& v,
+                             std::string element_name, LeanReads* lean) {
   const std::string id = id_of(path);
   if (lean != nullptr && lean->before_call) {
     if (const auto known = lean->confirmed.find(id); known != lean->confirmed.end()) {
@@ -81,9 +87,9 @@ CollectionView collection_of(cim::Provider& p, const cim::ObjectPath& path,
       return c;
     }
   }
-  const std::size_t failed = errors.size();
-  CollectionView c = observe_collection(p, path, errors, std::move(element_name));
-  if (lean != nullptr && errors.size() == failed) {
+  const std::size_t failed = v.errors.size() + v.lost.size();
+  CollectionView c = observe_collection(p, path, v, std::move(element_name));
+  if (lean != nullptr && v.errors.size() + v.lost.size() == failed) {
     if (const auto known = lean->confirmed.find(id); known != lean->confirmed.end()) {
       // Read again by a view after a call: members that changed (a defect the oracle judges,
       // CS-OUT-16) end the confirmation.
@@ -119,6 +125,13 @@ void observe_jobs(cim::Provider& p, const Scope& scope, LeanReads* lean, HostVie
       }
     }
     auto inst = p.get_instance(path);
+    if (!inst.ok() && cim::lost_on_the_wire(inst.status().kind())) {
+      // Neither there nor gone: no answer (decision 0161).
+      v.lost.push_back(
+          fmt::format("GetInstance {}: {}", path.to_string(), inst.status().to_string()));
+      if (lean != nullptr) lean->ended.erase(j.id);
+      continue;
+    }
     j.readable = inst.ok();
     if (inst.ok()) {
       j.state = static_cast<std::uint16_t>(inst->get_uint("JobState").value_or(0));
@@ -142,15 +155,15 @@ void observe_jobs(cim::Provider& p, const Scope& scope, LeanReads* lean, HostVie
 
 }  // namespace
 
-CollectionView observe_collection(cim::Provider& p, const cim::ObjectPath& path,
-                                  std::vector<std::string>& errors, std::string element_name) {
+CollectionView observe_collection(cim::Provider& p, const cim::ObjectPath& path, HostView& v,
+                                  std::string element_name) {
   CollectionView c;
   c.id = id_of(path);
   c.path = path;
   c.element_name = std::move(element_name);
   // Each snapshot belongs to a collection once: an association instance names the pair, so
   // the same member listed twice is not the duplication of a wide traversal (M2) but a defect.
-  for (const auto& m : assoc(p, path, names::kCollectedSnapshots, "", errors)) {
+  for (const auto& m : assoc(p, path, names::kCollectedSnapshots, "", v)) {
     const std::string id = upper(m.get_string("InstanceID"));
     if (!c.members.insert(id).second) c.listed_twice.insert(id);
   }
@@ -191,8 +204,8 @@ HostView observe(cim::Provider& p, const Scope& scope, LeanReads* lean) {
     vm.path = path;
     auto& inst = vms[i];
     if (!inst.ok()) {
-      v.errors.push_back(
-          fmt::format("GetInstance {}: {}", path.to_string(), inst.status().to_string()));
+      failed_read(v, inst.status(),
+                  fmt::format("GetInstance {}: {}", path.to_string(), inst.status().to_string()));
       continue;
     }
     vm.state = static_cast<std::uint16_t>(inst->get_uint("EnabledState").value_or(0));
@@ -202,7 +215,7 @@ HostView observe(cim::Provider& p, const Scope& scope, LeanReads* lean) {
       problem(v.problems, "read4.value-map",
               fmt::format("VM {} reports EnabledState {}, a DMTF-reserved value", vm.id, vm.state));
     }
-    for (const auto& s : assoc(p, path, names::kSnapshotOfVm, "", v.errors)) {
+    for (const auto& s : assoc(p, path, names::kSnapshotOfVm, "", v)) {
       SnapView sv;
       sv.id = upper(s.get_string("InstanceID"));
       sv.vm = vm.id;  // reached from this VM
@@ -227,7 +240,7 @@ HostView observe(cim::Provider& p, const Scope& scope, LeanReads* lean) {
     // Before a call, a lean observation reads the pointer only where there is a checkpoint for
     // it to name; after a call it is read (CS-INV-3, CS-INV-9 judge every VM's pointer).
     if (lean == nullptr || !lean->before_call || !vm.snapshots.empty()) {
-      const auto mc = assoc(p, path, names::kMostCurrentSnapshot, "", v.errors);
+      const auto mc = assoc(p, path, names::kMostCurrentSnapshot, "", v);
       if (!mc.empty()) vm.most_current = upper(mc.front().get_string("InstanceID"));
     }
     v.vms[vm.id] = std::move(vm);
@@ -248,14 +261,14 @@ HostView observe(cim::Provider& p, const Scope& scope, LeanReads* lean) {
     g.management = management;
     const std::string_view member_assoc =
         management ? names::kCollectedCollections : names::kCollectedVirtualSystems;
-    for (const auto& m : assoc(p, path, member_assoc, "", v.errors))
+    for (const auto& m : assoc(p, path, member_assoc, "", v))
       g.members.insert(id_of(m.path()));
     if (!management) {
-      for (const auto& c : assoc(p, path, names::kSnapshotOfGroup, "", v.errors)) {
+      for (const auto& c : assoc(p, path, names::kSnapshotOfGroup, "", v)) {
         g.collections.insert(id_of(c.path()));
         if (!v.collections.count(id_of(c.path()))) {
           v.collections[id_of(c.path())] =
-              collection_of(p, c.path(), v.errors, c.get_string("ElementName"), lean);
+              collection_of(p, c.path(), v, c.get_string("ElementName"), lean);
         }
       }
     }
@@ -268,8 +281,10 @@ HostView observe(cim::Provider& p, const Scope& scope, LeanReads* lean) {
   for (const auto& path : scope.collections) {
     if (!v.collections.count(id_of(path))) {
       if (auto c = p.get_instance(path); c.ok()) {
-        v.collections[id_of(path)] =
-            collection_of(p, path, v.errors, c->get_string("ElementName"), lean);
+        v.collections[id_of(path)] = collection_of(p, path, v, c->get_string("ElementName"), lean);
+      } else if (cim::lost_on_the_wire(c.status().kind())) {
+        v.lost.push_back(
+            fmt::format("GetInstance {}: {}", path.to_string(), c.status().to_string()));
       }
     }
   }
@@ -295,21 +310,31 @@ HostView observe(cim::Provider& p, const Scope& scope, LeanReads* lean) {
       v.collection_paths.emplace_hint(v.collection_paths.end(), std::move(id), std::move(path));
     }
   } else {
-    v.errors.push_back("EnumerateInstances Msvm_SnapshotCollection: " + all.status().to_string());
+    failed_read(v, all.status(),
+                "EnumerateInstances Msvm_SnapshotCollection: " + all.status().to_string());
   }
   return v;
 }
 
 void complete_observation(cim::Provider& p, const model::ReadPlan& plan, model::Observation& o) {
+  // What the host answered with an error is judged as the reads found it; what no answer came
+  // back for goes to the view after the call, which is then not judged (decision 0161).
+  auto lost = [&](const cim::Status& st, std::string what) {
+    if (!cim::lost_on_the_wire(st.kind())) return false;
+    o.after.lost.push_back(fmt::format("{}: {}", what, st.to_string()));
+    return true;
+  };
   if (plan.unlinked_collection) {
-    std::vector<std::string> errors;
-    CollectionView c = observe_collection(p, *plan.unlinked_collection, errors, "");
+    HostView read;
+    CollectionView c = observe_collection(p, *plan.unlinked_collection, read, "");
+    o.after.lost.insert(o.after.lost.end(), read.lost.begin(), read.lost.end());
     o.unlinked[c.id] = std::move(c);
   }
   for (const auto& path : plan.resolve) {
     model::Resolution r;
     r.path = path;
     auto inst = p.get_instance(path);
+    if (!inst.ok() && lost(inst.status(), "GetInstance " + path.to_string())) continue;
     r.found = inst.ok();
     if (!inst.ok()) {
       r.error = inst.status().to_string();
@@ -327,6 +352,7 @@ void complete_observation(cim::Provider& p, const model::ReadPlan& plan, model::
   if (plan.sync_job) {
     model::JobRead r;
     auto ji = p.get_instance(*plan.sync_job);
+    if (!ji.ok()) lost(ji.status(), "GetInstance " + plan.sync_job->to_string());
     r.readable = ji.ok();
     if (ji.ok()) {
       r.state = static_cast<std::uint16_t>(ji->get_uint("JobState").value_or(0));
@@ -342,6 +368,8 @@ void complete_observation(cim::Provider& p, const model::ReadPlan& plan, model::
     if (from_job.ok()) {
       for (const auto& x : *from_job)
         ids.insert(id_of(x.path()));
+    } else {
+      lost(from_job.status(), "ASSOCIATORS OF " + plan.affected_job->to_string());
     }
     o.affected_from_job = std::move(ids);
   }
@@ -360,7 +388,13 @@ void reach_new_collections(cim::Provider& p, model::Observation& o) {
   for (const auto& [id, s] : o.after.snapshots) {
     if (o.before.snapshots.count(id) || listed.count(id) || s.path.keys().empty()) continue;
     auto r = p.associators(s.path, {std::string(names::kCollectedSnapshots), "", "", ""});
-    if (!r.ok()) continue;  // no collection found: judged as a snapshot outside any
+    if (!r.ok()) {
+      if (cim::lost_on_the_wire(r.status().kind())) {
+        o.after.lost.push_back(
+            fmt::format("ASSOCIATORS OF {}: {}", s.path.to_string(), r.status().to_string()));
+      }
+      continue;  // no collection found: judged as a snapshot outside any
+    }
     for (const auto& c : *r) {
       const std::string cid = id_of(c.path());
       o.after.all_collections.insert(cid);

@@ -15,6 +15,7 @@
 #include <thread>
 #include <utility>
 
+#include "answered_reads.h"
 #include "hvsnap/cim/codes.h"
 #include "hvsnap/cim/names.h"
 #include "hvsnap/cim/splitmix.h"
@@ -248,18 +249,10 @@ void view_after_calls(Client& cl, const model::Scope& scope, ViewBefore before, 
   }
 }
 
-}  // namespace
-
-ParallelReport run_parallel_round(std::uint64_t seed, const TargetFactory& make_target,
-                                  const RunConfig& cfg, int threads) {
+// The round on `target` through `cl`; throws WireLost (decision 0161).
+ParallelReport play_round(Client& cl, Target& target, std::uint64_t seed, const RunConfig& cfg,
+                          int threads) {
   ParallelReport rep;
-  auto target = make_target(seed);
-  if (!target.ok()) {
-    rep.not_tested = true;
-    rep.not_tested_reason = target.status().message();
-    return rep;
-  }
-  Client cl(*target, cfg.client);
   // A ring: four running VMs, group i = {v_i, v_(i+1)}.
   std::vector<ObjectPath> vms, groups;
   if (auto problem = set_up_ring(cl, vms, groups); !problem.empty()) {
@@ -284,16 +277,17 @@ ParallelReport run_parallel_round(std::uint64_t seed, const TargetFactory& make_
     calls[t].group = (seed + t * 7 + t / 2) % groups.size();
   std::barrier start(threads);
   std::vector<std::thread> pool;
-  TargetControl* control = target->control.get();
+  TargetControl* control = target.control.get();
   Turnstile turns(calls.size(), seed);
   std::vector<std::unique_ptr<Gated>> gates;
   if (control != nullptr) {
     for (std::size_t t = 0; t < calls.size(); ++t)
-      gates.push_back(std::make_unique<Gated>(*target->provider, *control, turns, t));
+      gates.push_back(std::make_unique<Gated>(*target.provider, *control, turns, t));
   }
   for (std::size_t t = 0; t < calls.size(); ++t) {
     pool.emplace_back([&, t] {
-      cim::Provider& provider = gates.empty() ? *target->provider : *gates[t];
+      // Reads asked again while the wire loses their answers, as the Client's are (0161).
+      AnsweredReads provider(gates.empty() ? *target.provider : *gates[t]);
       TargetControl* clock = gates.empty() ? control : gates[t].get();
       const cim::PropertyList in =
           CreateSnapshotArgs{.collection = cim::Value::reference(groups[calls[t].group])}.params();
@@ -310,6 +304,16 @@ ParallelReport run_parallel_round(std::uint64_t seed, const TargetFactory& make_
   }
   for (auto& th : pool)
     th.join();
+  for (const auto& c : calls) {
+    if (c.outcome.fault && cim::lost_on_the_wire(c.outcome.status.kind())) {
+      throw WireLost{"no answer came back to a concurrent CreateSnapshot call: " +
+                     c.outcome.status.to_string()};
+    }
+    if (c.outcome.trace && !c.outcome.trace->lost.empty()) {
+      throw WireLost{"no answer came back while a concurrent call's job was followed: " +
+                     c.outcome.trace->lost};
+    }
+  }
 
   model::HostView after;
   IdList after_ids;
@@ -390,6 +394,30 @@ ParallelReport run_parallel_round(std::uint64_t seed, const TargetFactory& make_
   if (!problem.empty()) rep.failure = "CS-SEQ-6 (seq6.linearizable): " + problem;
   if (cfg.cleanup) cl.cleanup();
   return rep;
+}
+
+}  // namespace
+
+ParallelReport run_parallel_round(std::uint64_t seed, const TargetFactory& make_target,
+                                  const RunConfig& cfg, int threads) {
+  auto target = make_target(seed);
+  if (!target.ok()) {
+    ParallelReport rep;
+    rep.not_tested = true;
+    rep.not_tested_reason = target.status().message();
+    return rep;
+  }
+  Client cl(*target, cfg.client);
+  try {
+    return play_round(cl, *target, seed, cfg, threads);
+  } catch (const WireLost& lost) {
+    // Nothing is judged on what the wire lost, nor on the round it was part of.
+    ParallelReport rep;
+    rep.not_tested = true;
+    rep.not_tested_reason = "undecided: " + lost.reason;
+    if (cfg.cleanup) cl.cleanup();
+    return rep;
+  }
 }
 
 }  // namespace hvsnap::conformance

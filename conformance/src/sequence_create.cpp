@@ -98,6 +98,10 @@ void Harness::note_job(const ObjectPath& job) {
 
 void Harness::finish_job(model::CallOutcome& o) {
   o.trace = cl_.wait_job(*o.job);
+  if (!o.trace->lost.empty()) {
+    throw WireLost{fmt::format("no answer came back while job {} was followed: {}",
+                               o.job->to_string(), o.trace->lost)};
+  }
   // Remember terminal jobs to check their removal later (needs a clock to wait on).
   if (cl_.has_control() && o.trace->final_state() &&
       cim::JobState(*o.trace->final_state()).is_terminal() && !o.trace->vanished) {
@@ -326,6 +330,10 @@ void Harness::cancel(const Step& step) {
   }
   cl_.pass_time(step.ms);
   auto inst = cl_.provider().get_instance(*o.job);
+  if (!inst.ok() && cim::lost_on_the_wire(inst.status().kind())) {
+    throw WireLost{fmt::format("no answer came back to a read of job {}: {}", o.job->to_string(),
+                               inst.status().to_string())};
+  }
   const auto state =
       inst.ok() ? static_cast<std::uint16_t>(inst->get_uint("JobState").value_or(0)) : 0;
   const bool running = inst.ok() && !cim::JobState(state).is_terminal();
@@ -338,6 +346,11 @@ void Harness::cancel(const Step& step) {
     cim::PropertyList in;
     cim::set(in, "RequestedState", Value::uint16(step.type));
     auto r = cl_.invoke(*o.job, "RequestStateChange", in);
+    if (!r.ok() && cim::lost_on_the_wire(r.status().kind())) {
+      // Made or not, nobody can tell: the job's end judges nothing (decision 0161).
+      throw WireLost{"no answer came back to RequestStateChange on job " + o.job->to_string() +
+                     ": " + r.status().to_string()};
+    }
     if (r.ok()) rc = r->return_value;
   }
   finish_job(o);

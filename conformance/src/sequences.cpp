@@ -481,7 +481,12 @@ void Harness::advance(const Step& step) {
     const std::int64_t now = cl_.control()->now_ms();
     constexpr std::int64_t kSlack = 5000;
     for (auto it = ended_.begin(); it != ended_.end();) {
-      const bool gone = !cl_.provider().get_instance(it->job).ok();
+      const auto read = cl_.provider().get_instance(it->job);
+      if (!read.ok() && cim::lost_on_the_wire(read.status().kind())) {
+        throw WireLost{fmt::format("no answer came back to a read of job {}: {}", id_of(it->job),
+                                   read.status().to_string())};
+      }
+      const bool gone = !read.ok();
       if (now > it->ended_ms + it->tbr_ms + kSlack) {
         add(finding(
             "seq8.removed-after-time", gone ? Verdict::kPass : Verdict::kWarn,
@@ -557,26 +562,41 @@ SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_s
     return h.finish();  // ~Harness takes its groups off the shared host, after the cleanup
   };
   std::string problem;
-  {
-    const StepHeld gate(shared);
-    problem = h.setup();
+  try {
+    {
+      const StepHeld gate(shared);
+      problem = h.setup();
+    }
+    if (!problem.empty()) problem = "setting up the sequence failed: " + problem;
+  } catch (const WireLost& lost) {
+    problem = "undecided: " + lost.reason;
   }
   if (!problem.empty()) {
     SequenceReport r = end();
     r.not_tested = true;
-    r.not_tested_reason = "setting up the sequence failed: " + problem;
+    r.not_tested_reason = problem;
     return r;
   }
   if (h.failed()) return end();  // a set-up call broke the contract
   turn.test();
-  int n = 0;
-  for (const Step& s : steps) {
-    const StepHeld gate(shared);
-    h.run(s, ++n);
-    if (h.failed()) break;
+  try {
+    int n = 0;
+    for (const Step& s : steps) {
+      const StepHeld gate(shared);
+      h.run(s, ++n);
+      if (h.failed()) break;
+    }
+    if (!h.failed()) h.check_host_collections();
+    h.check_wire_leftovers();
+  } catch (const WireLost& lost) {
+    // Nothing is judged on what the wire lost, nor on the sequence it was part of (0161).
+    SequenceReport r = end();
+    r.not_tested = true;
+    r.not_tested_reason = "undecided: " + lost.reason;
+    r.findings.clear();
+    r.failure.clear();
+    return r;
   }
-  if (!h.failed()) h.check_host_collections();
-  h.check_wire_leftovers();
   return end();
 }
 

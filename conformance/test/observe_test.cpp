@@ -5,8 +5,11 @@
 
 #include <map>
 
+#include "../src/answered_reads.h"
 #include "hvsnap/cim/cimxml.h"
+#include "hvsnap/cim/codes.h"
 #include "hvsnap/cim/names.h"
+#include "hvsnap/conformance/case_runner.h"
 #include "hvsnap/conformance/client.h"
 #include "hvsnap/conformance/model/oracle.h"
 #include "hvsnap/conformance/observe.h"
@@ -303,6 +306,164 @@ TEST(Observe, ACaseFindsANewCollectionFromItsSnapshotsNotByEnumeratingTheHost) {
   scope.vms = {host.vm_};
   observe(host, scope);
   EXPECT_EQ(host.enumerations_, 1);
+}
+
+// --- reads the wire lost (decision 0161) ---
+
+// DuplicatingHost's objects behind a wire that loses the answers `lose` names (an object's id,
+// or an association class), each as `kind`, and counts every read it is asked.
+class LosingWire final : public cim::Provider {
+ public:
+  cim::Result<Instance> get_instance(const ObjectPath& p) override {
+    ++reads_;
+    if (auto st = loses(model::id_of(p)); !st.ok()) return st;
+    if (model::id_of(p) == "J1") return instance(p, {{"JobState", Value::uint16(job_state_)}});
+    if (model::id_of(p) == "J2") return cim::not_found("no J2");
+    return host_.get_instance(p);
+  }
+  cim::Result<std::vector<Instance>> enumerate_instances(std::string_view n,
+                                                         std::string_view c) override {
+    ++reads_;
+    return host_.enumerate_instances(n, c);
+  }
+  cim::Result<std::vector<Instance>> associators(const ObjectPath& from,
+                                                 const cim::AssociatorsFilter& f) override {
+    ++reads_;
+    if (auto st = loses(f.assoc_class); !st.ok()) return st;
+    return host_.associators(from, f);
+  }
+  cim::Result<std::vector<Instance>> references(const ObjectPath& o,
+                                                const cim::ReferencesFilter& f) override {
+    return host_.references(o, f);
+  }
+  cim::Result<cim::MethodResult> invoke_method(const ObjectPath&, std::string_view method,
+                                               const cim::PropertyList&) override {
+    ++calls_;
+    if (auto st = loses(std::string(method)); !st.ok()) return st;
+    return cim::MethodResult{};
+  }
+
+  DuplicatingHost host_;
+  std::map<std::string, cim::StatusKind> lose;  // what, and how
+  int answered_first = 0;                       // answers of those given before the losses
+  int times = 1000;                             // how many answers to lose, in all
+  int reads_ = 0;
+  int calls_ = 0;
+  std::uint16_t job_state_ = 4;
+
+ private:
+  cim::Status loses(const std::string& what) {
+    const auto it = lose.find(what);
+    if (it == lose.end() || times <= 0) return {};
+    if (answered_first > 0) {
+      --answered_first;
+      return {};
+    }
+    --times;
+    return {it->second, "lost: " + what};
+  }
+};
+
+TEST(Observe, AReadNoAnswerCameBackForIsLostNotAnError) {
+  LosingWire wire;
+  model::Scope scope;
+  scope.vms = {wire.host_.vm_};
+  scope.groups = {wire.host_.group_};
+  scope.jobs = {path(names::kJob, "InstanceID", "J1"), path(names::kJob, "InstanceID", "J2")};
+  wire.lose = {{std::string(names::kSnapshotOfVm), cim::StatusKind::kUnavailable},
+               {"J1", cim::StatusKind::kTimeout}};
+  const model::HostView v = observe(wire, scope);
+  EXPECT_TRUE(v.errors.empty()) << v.errors.front();
+  ASSERT_EQ(v.lost.size(), 2U);
+  EXPECT_NE(v.lost[0].find("Unavailable: lost: Msvm_SnapshotOfVirtualSystem"), std::string::npos)
+      << v.lost[0];
+  EXPECT_NE(v.lost[1].find("Timeout: lost: J1"), std::string::npos) << v.lost[1];
+  // Not there and not gone: the job no answer came back for is not in the view at all; the one
+  // the host said it does not know is, unreadable (what CS-INV-9 judges).
+  EXPECT_EQ(v.jobs.count("J1"), 0U);
+  ASSERT_EQ(v.jobs.count("J2"), 1U);
+  EXPECT_FALSE(v.jobs.at("J2").readable);
+  // The host's own answer, a fault, is an error of the view (the same read, answered so).
+  LosingWire faulting;
+  faulting.lose = {{std::string(names::kSnapshotOfVm), cim::StatusKind::kFailed}};
+  const model::HostView f = observe(faulting, scope);
+  EXPECT_TRUE(f.lost.empty());
+  ASSERT_EQ(f.errors.size(), 1U);
+  EXPECT_NE(f.errors[0].find("Failed: lost:"), std::string::npos) << f.errors[0];
+}
+
+TEST(Client, AsksAReadAgainWhileTheWireLosesItsAnswerAndNoLonger) {
+  const ObjectPath vm = path(names::kComputerSystem, "Name", "VM1");
+  struct Case {
+    cim::StatusKind kind;
+    int lost;   // answers lost in a row
+    int reads;  // reads the wire was asked for one read of the client
+    bool answered;
+  };
+  for (const Case c :
+       {Case{cim::StatusKind::kUnavailable, 1, 2, true},
+        Case{cim::StatusKind::kBadAnswer, 2, 3, true}, Case{cim::StatusKind::kTimeout, 3, 3, false},
+        Case{cim::StatusKind::kNotFound, 1, 1, false},
+        Case{cim::StatusKind::kFailed, 1, 1, false}}) {
+    SCOPED_TRACE(fmt::format("{} lost {}", cim::to_string(c.kind), c.lost));
+    auto wire = std::make_shared<LosingWire>();
+    wire->lose = {{"VM1", c.kind}};
+    wire->times = c.lost;
+    Client cl(Target{wire, nullptr, {}, "test:", "test"}, {});
+    const auto got = cl.provider().get_instance(vm);
+    EXPECT_EQ(got.ok(), c.answered);
+    EXPECT_EQ(wire->reads_, c.reads);
+  }
+  // A method call is made once, whatever became of its answer: it may have been made.
+  auto wire = std::make_shared<LosingWire>();
+  wire->lose = {{"CreateSnapshot", cim::StatusKind::kUnavailable}};
+  Client cl(Target{wire, nullptr, {}, "test:", "test"}, {});
+  EXPECT_FALSE(cl.invoke(collection_snapshot_service(), "CreateSnapshot", {}).ok());
+  EXPECT_EQ(wire->calls_, 1);
+}
+
+TEST(Client, AJobWhoseReadTheWireLostIsNeitherThereNorGone) {
+  const ObjectPath job = path(names::kJob, "InstanceID", "J1");
+  ClientOptions o;
+  o.poll_step_ms = 0;
+  {
+    // Two samples, then its answers are lost for good: the wait stops there and says so.
+    auto wire = std::make_shared<LosingWire>();
+    wire->lose = {{"J1", cim::StatusKind::kBadAnswer}};
+    wire->answered_first = 2;
+    AnsweredReads reads(*wire);
+    const JobTrace t = follow_job(reads, nullptr, job, o);
+    EXPECT_NE(t.lost.find("BadAnswer: lost: J1"), std::string::npos) << t.lost;
+    EXPECT_FALSE(t.vanished);
+    EXPECT_TRUE(t.readable_after_end);
+    EXPECT_EQ(t.samples.size(), 2U);
+    EXPECT_EQ(wire->reads_, 2 + 1 + kWireRetries);
+    // Judged, it gives the case up: nothing is judged on it.
+    model::Observation seen;
+    seen.outcome.return_value = cim::ReturnCode::kJobStarted;
+    seen.outcome.job = job;
+    seen.outcome.trace = t;
+    auto host = std::make_shared<DuplicatingHost>();
+    Client cl(Target{host, nullptr, {}, "test:", "test"}, o);
+    try {
+      (void)judge_and_record(cl, RunConfig{}, model::Expectation{}, seen, {});
+      ADD_FAILURE() << "no WireLost";
+    } catch (const WireLost& lost) {
+      EXPECT_NE(lost.reason.find("no answer came back while job"), std::string::npos)
+          << lost.reason;
+    }
+  }
+  {
+    // A job that ended 10: GetErrorEx, whose answer the wire lost once, is asked again.
+    auto wire = std::make_shared<LosingWire>();
+    wire->job_state_ = 10;
+    wire->lose = {{"GetErrorEx", cim::StatusKind::kUnavailable}};
+    wire->times = 1;
+    const JobTrace t = follow_job(*wire, nullptr, job, o);
+    EXPECT_TRUE(t.lost.empty()) << t.lost;
+    EXPECT_EQ(wire->calls_, 2);
+    ASSERT_TRUE(t.get_error_ex_return.has_value());
+  }
 }
 
 }  // namespace

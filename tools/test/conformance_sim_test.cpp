@@ -77,6 +77,18 @@ RunResult certify(const tools::TargetOptions& topts, RunOptions ro) {
   return run_suite(spec->factory, {spec->uri, spec->identity, spec->caps}, std::move(ro));
 }
 
+// A full pairwise run of the test's seed without the settings sweep.
+RunOptions pairwise(int sequences, int parallel_rounds) {
+  RunOptions o;
+  o.seed = seed();
+  o.profile = Profile::kFull;
+  o.coverage = Coverage::kPairwise;
+  o.settings_sweep = false;
+  o.sequences = sequences;
+  o.parallel_rounds = parallel_rounds;
+  return o;
+}
+
 void expect_no_failures(const RunResult& r) {
   for (const auto& f : r.failures) {
     ADD_FAILURE() << f.property << " broke " << f.requirement << ": " << f.title << "\n"
@@ -349,6 +361,124 @@ class Forwarding : public cim::Provider {
   std::shared_ptr<cim::Provider> inner_;
 };
 
+// The wire between the suite and the fake, losing answers (decision 0161). A lost read is
+// answered Unavailable or BadAnswer, as the WS-Man client answers a reset connection or an
+// answer cut short; the fake is not asked.
+enum class Loss : std::uint8_t {
+  kNowAndThen,       // every fifth read, once: asked again, it is answered
+  kCreateAnswers,    // every CreateSnapshot's answer, after the host made the call
+  kViewsAfterACall,  // every read of a VM's checkpoints, from the host's first CreateSnapshot on
+};
+class LosesAnswers final : public Forwarding {
+ public:
+  LosesAnswers(std::shared_ptr<cim::Provider> inner, Loss how, std::shared_ptr<std::atomic<int>> n)
+      : Forwarding(std::move(inner)), how_(how), lost_(std::move(n)) {}
+  cim::Result<cim::Instance> get_instance(const cim::ObjectPath& p) override {
+    if (now_and_then()) return lost("GetInstance");
+    return Forwarding::get_instance(p);
+  }
+  cim::Result<std::vector<cim::Instance>> enumerate_instances(std::string_view n,
+                                                              std::string_view c) override {
+    if (now_and_then()) return lost("Enumerate");
+    return Forwarding::enumerate_instances(n, c);
+  }
+  cim::Result<std::vector<cim::Instance>> associators(const cim::ObjectPath& o,
+                                                      const cim::AssociatorsFilter& f) override {
+    if (now_and_then() || (how_ == Loss::kViewsAfterACall && creates_ > 0 &&
+                           f.assoc_class == cim::names::kSnapshotOfVm)) {
+      return lost("Enumerate (associators)");
+    }
+    return Forwarding::associators(o, f);
+  }
+  cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& o, std::string_view m,
+                                               const cim::PropertyList& in) override {
+    auto r = Forwarding::invoke_method(o, m, in);
+    if (!cim::iequals(m, cim::names::kCreateSnapshot)) return r;
+    ++creates_;
+    if (how_ == Loss::kCreateAnswers) return lost("Invoke CreateSnapshot");
+    return r;
+  }
+
+ private:
+  bool now_and_then() { return how_ == Loss::kNowAndThen && ++reads_ % 5 == 0; }
+  cim::Status lost(std::string_view what) {
+    const int n = ++*lost_;
+    return n % 2 == 0 ? cim::Status(cim::StatusKind::kUnavailable,
+                                    fmt::format("{}: Connection reset by peer", what))
+                      : cim::Status(cim::StatusKind::kBadAnswer,
+                                    fmt::format("{}: Transferred a partial file", what));
+  }
+  Loss how_;
+  std::shared_ptr<std::atomic<int>> lost_;
+  int reads_ = 0;
+  int creates_ = 0;
+};
+
+// A run over the losing wire: matrix cases, sequences and concurrent rounds, each on a host of
+// its own behind its own LosesAnswers.
+RunResult certify_losing(Loss how, std::shared_ptr<std::atomic<int>> lost) {
+  auto spec = sim_target();
+  EXPECT_TRUE(spec.ok()) << spec.status().to_string();
+  if (!spec.ok()) return {};
+  TargetFactory factory = [inner = spec->factory, how,
+                           lost](std::uint64_t s) -> cim::Result<Target> {
+    auto t = inner(s);
+    if (!t.ok() || !lost) return t;
+    t->provider = std::make_shared<LosesAnswers>(t->provider, how, lost);
+    return t;
+  };
+  return run_suite(factory, {spec->uri, spec->identity, spec->caps}, pairwise(4, 2));
+}
+
+// A read lost now and then is asked again and answered: the run is judged as the same run
+// over a wire that loses nothing. Before decision 0161 each lost read was an observation of
+// the host: a VM "that can no longer be read", checkpoints "lost", a job "vanished".
+TEST(SimConformance, AReadTheWireLostOnceIsAskedAgain) {
+  const RunResult clean = certify_losing(Loss::kNowAndThen, nullptr);
+  auto lost = std::make_shared<std::atomic<int>>(0);
+  const RunResult r = certify_losing(Loss::kNowAndThen, lost);
+  expect_no_failures(r);
+  EXPECT_GT(lost->load(), 500) << "the wire lost too little to tell";
+  EXPECT_EQ(r.verdict, clean.verdict);
+  EXPECT_EQ(r.counts.cases, clean.counts.cases);
+  EXPECT_EQ(r.counts.cases_not_tested, clean.counts.cases_not_tested);
+  EXPECT_EQ(r.counts.sequences, clean.counts.sequences);
+  EXPECT_EQ(r.counts.parallel_rounds, clean.counts.parallel_rounds);
+  EXPECT_EQ(r.return_codes, clean.return_codes);
+  EXPECT_EQ(r.job_end_states, clean.job_end_states);
+  ASSERT_EQ(r.requirements.size(), clean.requirements.size());
+  for (std::size_t i = 0; i < r.requirements.size(); ++i) {
+    EXPECT_EQ(r.requirements[i].verdict, clean.requirements[i].verdict) << r.requirements[i].id;
+  }
+}
+
+// What the wire lost for good (every CreateSnapshot's answer, after the host made the call; or
+// every read of the checkpoints after a call) judges nothing: the cases, sequences and rounds
+// it was part of are not tested, and say why. Before decision 0161 a call whose answer was
+// lost was judged a failure that changed the host (CS-INV-3), and a lost view lost checkpoints.
+TEST(SimConformance, WhatTheWireLostForGoodJudgesNothing) {
+  for (const Loss how : {Loss::kCreateAnswers, Loss::kViewsAfterACall}) {
+    SCOPED_TRACE(static_cast<int>(how));
+    auto lost = std::make_shared<std::atomic<int>>(0);
+    const RunResult r = certify_losing(how, lost);
+    expect_no_failures(r);
+    EXPECT_GT(lost->load(), 0);
+    EXPECT_EQ(r.verdict, "NOT CERTIFIED") << "its MUST requirements were not tested";
+    EXPECT_GT(r.counts.cases_not_tested, r.counts.cases / 2);
+    int undecided = 0;
+    for (const auto& c : r.combos) {
+      if (c.note.rfind("undecided: no answer came back", 0) == 0) ++undecided;
+    }
+    EXPECT_GT(undecided, 0);
+    const std::string want =
+        how == Loss::kCreateAnswers ? "to the CreateSnapshot call" : "to a read of the host";
+    bool named = false;
+    for (const auto& c : r.combos)
+      named = named || c.note.find(want) != std::string::npos;
+    EXPECT_TRUE(named) << want;
+  }
+}
+
 // Refuses to switch one VM ("*": any) off (RequestStateChange(3) answers 32775, Invalid
 // state), as a host may; everything else goes to the fake.
 class WontSwitchOff final : public Forwarding {
@@ -575,15 +705,9 @@ SharedHostRun run_on_one_shared_host(const tools::TargetSpec& spec, RunOptions o
   return run;
 }
 
-// A full pairwise run without the settings sweep, 3 at a time: the shared-host tests' options.
+// pairwise(), 3 at a time: the shared-host tests' options.
 RunOptions shared_host_options(int sequences, int parallel_rounds) {
-  RunOptions o;
-  o.seed = seed();
-  o.profile = Profile::kFull;
-  o.coverage = Coverage::kPairwise;
-  o.settings_sweep = false;
-  o.sequences = sequences;
-  o.parallel_rounds = parallel_rounds;
+  RunOptions o = pairwise(sequences, parallel_rounds);
   o.jobs = 3;
   return o;
 }
@@ -1021,14 +1145,7 @@ TEST(SimConformance, AResultShownLateAfterItsJobVanishedIsWaitedFor) {
     t->provider = std::make_shared<EndsJobsUnseenAndShowsResultsLate>(t->provider, lag, counts);
     return t;
   };
-  RunOptions o;
-  o.seed = seed();
-  o.profile = Profile::kFull;
-  o.coverage = Coverage::kPairwise;
-  o.settings_sweep = false;
-  o.sequences = 3;
-  o.parallel_rounds = 2;
-  const RunResult r = run_suite(factory, {spec->uri, spec->identity, spec->caps}, o);
+  const RunResult r = run_suite(factory, {spec->uri, spec->identity, spec->caps}, pairwise(3, 2));
   expect_no_failures(r);
   EXPECT_GT(counts->lagged, 100);
   EXPECT_GT(counts->hid, counts->lagged) << "collections not looked for while they lagged";

@@ -5,12 +5,15 @@
 // per-combination outcomes and the same return-code distributions.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "cli_run.h"
 #include "hvsnap/cim/names.h"
@@ -39,6 +42,17 @@ fs::path temp(const std::string& name) {
   return p;
 }
 
+// A pairwise certification of `target` into `out`, with 15 sequences and 3 concurrent rounds.
+Outcome certify_pairwise(const std::string& target, const fs::path& out,
+                         const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> args = {"certify",    "--target",    target,   "--out",
+                                   out.string(), "--seed",      "424242", "--coverage",
+                                   "pairwise",   "--sequences", "15",     "--parallel-rounds",
+                                   "3",          "--max-steps", "15",     "-q"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return hvsnap(args);
+}
+
 // Runs one certification in-process and one over the wire, and compares what they found.
 void same_verdicts(const std::string& sim_uri, int expected_exit,
                    std::vector<std::string> extra = {}) {
@@ -52,14 +66,8 @@ void same_verdicts(const std::string& sim_uri, int expected_exit,
   std::string wire = (*server)->endpoint();
   wire = "wsman+" + wire;
 
-  const std::vector<std::string> common = {
-      "--seed", "424242",      "--coverage", "pairwise", "--sequences", "15", "--parallel-rounds",
-      "3",      "--max-steps", "15",         "-q"};
   auto run = [&](const std::string& target, const fs::path& out) {
-    std::vector<std::string> args = {"certify", "--target", target, "--out", out.string()};
-    args.insert(args.end(), common.begin(), common.end());
-    args.insert(args.end(), extra.begin(), extra.end());
-    return hvsnap(args);
+    return certify_pairwise(target, out, extra);
   };
   const fs::path a = temp("inproc"), b = temp("wire");
   const Outcome in = run(sim_uri, a);
@@ -99,6 +107,53 @@ TEST(ConformanceWsman, AServedMutantFailsOverTheWireAsItDoesInProcess) {
   // fresh host over the wire, so this is the expensive half.
   ASSERT_NO_FATAL_FAILURE(same_verdicts("sim+mutant:partial-after-failed-job", kExitFailures,
                                         {"--profile", "core", "--stop-at-first-failure"}));
+}
+
+// A wire that cuts every seventh answer to a read (Get, Enumerate, Pull) short: the client
+// reads it as no answer (BadAnswer: not well-formed XML), and the suite asks the read again
+// (decision 0161). The run is judged as the same run in process. Before, a cut answer was an
+// observation of the host: a job "that vanished", checkpoints "lost", a NOT CERTIFIED fake.
+TEST(ConformanceWsman, AnswersCutShortNowAndThenAreReadAgainAndJudgeNothing) {
+  auto fake = ServedFake::create("sim:", TargetOptions{});
+  ASSERT_TRUE(fake.ok()) << fake.status().to_string();
+  std::shared_ptr<ServedFake> served = std::move(fake).value();
+  auto answers = std::make_shared<std::atomic<int>>(0);
+  auto cut = std::make_shared<std::atomic<int>>(0);
+  wsman::DispatcherOptions d;
+  d.rewrite_reply = [answers, cut](const wsman::Request& r, std::string& body) {
+    if (r.op != wsman::Operation::kGet && r.op != wsman::Operation::kEnumerate &&
+        r.op != wsman::Operation::kPull) {
+      return;
+    }
+    if (++*answers % 7 != 0) return;
+    ++*cut;
+    body.resize(body.size() / 2);
+  };
+  wsman::ServerOptions so;
+  so.port = 0;
+  auto server = wsman::Server::start(serve_dispatcher(served, true, d), so);
+  ASSERT_TRUE(server.ok()) << server.status().to_string();
+  const fs::path a = temp("uncut"), b = temp("cut");
+  const Outcome in = certify_pairwise("sim:", a);
+  const Outcome ws = certify_pairwise("wsman+" + (*server)->endpoint(), b);
+  (*server)->stop();
+  ASSERT_EQ(in.code, kExitCertified) << in.out << in.err;
+  EXPECT_EQ(ws.code, kExitCertified) << ws.out << ws.err;
+  EXPECT_GT(cut->load(), 100) << "too few answers were cut to tell";
+  // The same verdicts, counts and failures. Not the same tallies of passed checks: a request
+  // whose answer was cut reached the fake, whose clock the calls move (decision 0140), so a
+  // job or two ends a poll earlier than in process.
+  const auto x = read_json(a / "result.json");
+  const auto y = read_json(b / "result.json");
+  for (const char* section : {"verdict", "counts", "failures"})
+    EXPECT_EQ(x[section], y[section]) << "section '" << section << "' differs";
+  ASSERT_EQ(x["requirements"].size(), y["requirements"].size());
+  for (std::size_t i = 0; i < x["requirements"].size(); ++i) {
+    EXPECT_EQ(x["requirements"][i]["verdict"], y["requirements"][i]["verdict"])
+        << x["requirements"][i]["id"];
+  }
+  fs::remove_all(a);
+  fs::remove_all(b);
 }
 
 TEST(ConformanceWsman, AHostWithoutTheControlExtensionIsTreatedAsALiveHost) {

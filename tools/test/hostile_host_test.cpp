@@ -38,7 +38,8 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-enum class Misbehaviour { kEndless, kDeclaredGiB, kTrickle };
+// kNotWsman: a web server on the port, answering every request (Identify too) with a page.
+enum class Misbehaviour { kEndless, kDeclaredGiB, kTrickle, kNotWsman };
 
 // Answers Identify and the control extension properly (through a real dispatcher of a fake
 // with no control, so that the client takes it for a live host), and misbehaves on anything
@@ -122,6 +123,14 @@ class BrokenHost {
     for (;;) {
       const std::string body = read_request(fd, buf);
       if (body.empty()) return;
+      if (how_ == Misbehaviour::kNotWsman) {
+        const std::string page = "<html><body>It works!<br></body></html>";
+        if (!send_all(fd, fmt::format("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                                      "Content-Length: {}\r\n\r\n{}",
+                                      page.size(), page)))
+          return;
+        continue;
+      }
       if (body.find("Identify") != std::string::npos ||
           body.find("urn:hvsnap:wsman:control") != std::string::npos) {
         auto reply = dispatcher_->handle(body);
@@ -240,6 +249,21 @@ TEST(BrokenHost, CertifyEndsWithExit3AndStillWritesTheReport) {
     EXPECT_LT(took, 8s);
     fs::remove_all(out);
   }
+}
+
+// Something answers on the port, but not WS-Management: the target cannot be read, exit 3
+// with what answered (decision 0161). Before, exit 2 (usage) with "is the host up".
+TEST(BrokenHost, AnAnswerThatIsNotWsmanExitsThreeAndSaysSo) {
+  BrokenHost host(Misbehaviour::kNotWsman);
+  const fs::path out =
+      fs::path(::testing::TempDir()) / fmt::format("hvsnap-not-wsman-{}", ::getpid());
+  fs::remove_all(out);
+  const Ran r = certify(host.endpoint(), out);
+  EXPECT_EQ(r.code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("the answer is not well-formed XML"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("something answered, but not as WS-Management"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out / "result.json"));
+  fs::remove_all(out);
 }
 
 // --- the served fake's clock (decision 0031) ---

@@ -156,7 +156,8 @@ cim::Result<std::string> Client::post(const std::string& body, int& http_status)
       case CURLE_GOT_NOTHING:
         return cim::Status(cim::StatusKind::kUnavailable, what);
       default:
-        return cim::failed(what);
+        // An answer cut short, a head libcurl cannot read: no answer (decision 0161).
+        return cim::Status(cim::StatusKind::kBadAnswer, what);
     }
   }
   return response;
@@ -229,15 +230,21 @@ cim::Result<Response> Client::send(Request r) {
         cim::StatusKind::kAccessDenied,
         fmt::format("{}: the host refused the credentials (HTTP 401)", options_.endpoint));
   }
+  // What is not a WS-Management answer (a status WS-Man does not use, a body that is not a
+  // SOAP envelope, an error status without a fault) answers nothing (decision 0161).
   if (status != 200 && status != 400 && status != 500) {
-    return cim::failed(fmt::format("{}: HTTP {}{}", options_.endpoint, status,
+    return cim::Status(cim::StatusKind::kBadAnswer,
+                       fmt::format("{}: HTTP {}{}", options_.endpoint, status,
                                    raw->empty() ? std::string() : ": " + raw->substr(0, 200)));
   }
-  if (!parsed.ok())
-    return cim::failed(
+  if (!parsed.ok()) {
+    return cim::Status(
+        cim::StatusKind::kBadAnswer,
         fmt::format("{}: HTTP {}: {}", options_.endpoint, status, parsed.status().message()));
+  }
   if (status != 200 && !parsed->fault) {
-    return cim::failed(fmt::format("{}: HTTP {} without a SOAP fault", options_.endpoint, status));
+    return cim::Status(cim::StatusKind::kBadAnswer,
+                       fmt::format("{}: HTTP {} without a SOAP fault", options_.endpoint, status));
   }
   return parsed;
 }
@@ -253,7 +260,8 @@ cim::Result<cim::Instance> Client::get_instance(const cim::ObjectPath& path) {
   if (resp->fault) return status_for(*resp->fault);
   note(std::move(resp->wire_problems));
   if (resp->items.empty() || !resp->items.front().instance)
-    return cim::failed("the Get response holds no instance");
+    return cim::Status(cim::StatusKind::kBadAnswer,
+                       fmt::format("{}: the Get response holds no instance", options_.endpoint));
   cim::Instance inst = std::move(*resp->items.front().instance);
   cim::ObjectPath p = path;
   p.set_host(cim::Name());
@@ -494,7 +502,9 @@ cim::Result<cim::MethodResult> Client::invoke_method(const cim::ObjectPath& obje
   if (resp->fault) return status_for(*resp->fault);
   note(std::move(resp->wire_problems));
   if (!resp->output)
-    return cim::failed(fmt::format("the response to {} holds no {}_OUTPUT", method, method));
+    return cim::Status(cim::StatusKind::kBadAnswer,
+                       fmt::format("{}: the response to {} holds no {}_OUTPUT", options_.endpoint,
+                                   method, method));
   return std::move(*resp->output);
 }
 
@@ -530,7 +540,11 @@ cim::Result<std::string> Client::identify() {
     return cim::Status(cim::StatusKind::kAccessDenied,
                        "the host refused the credentials (HTTP 401)");
   auto parsed = parse_response(*raw, options_.limits);
-  if (!parsed.ok()) return parsed.status();
+  if (!parsed.ok()) {
+    return cim::Status(
+        cim::StatusKind::kBadAnswer,
+        fmt::format("{}: HTTP {}: {}", options_.endpoint, status, parsed.status().message()));
+  }
   if (parsed->fault) return status_for(*parsed->fault);
   return parsed->product_vendor + " " + parsed->product_version;
 }
@@ -546,7 +560,10 @@ cim::Result<cim::MethodResult> Client::invoke_control(std::string_view method,
   auto resp = send(std::move(r));
   if (!resp.ok()) return resp.status();
   if (resp->fault) return status_for(*resp->fault);
-  if (!resp->output) return cim::failed("the control response holds no output");
+  if (!resp->output) {
+    return cim::Status(cim::StatusKind::kBadAnswer,
+                       fmt::format("{}: the control response holds no output", options_.endpoint));
+  }
   return std::move(*resp->output);
 }
 

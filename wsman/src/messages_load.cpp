@@ -288,8 +288,10 @@ std::optional<Fault> load(std::string_view text, const ParseLimits& limits, Load
                               pugi::parse_fragment | pugi::parse_declaration,
                           pugi::encoding_utf8);
   if (!r) {
-    return faults::invalid_xml(fmt::format("the request is not well-formed XML: {} at offset {}",
-                                           r.description(), r.offset));
+    // `strict` reads a request (the server), otherwise an answer (the client).
+    return faults::invalid_xml(fmt::format("the {} is not well-formed XML: {} at offset {}",
+                                           strict ? "request" : "answer", r.description(),
+                                           r.offset));
   }
   // A document is one element, with only comments, processing instructions and white space
   // around it (XML 1.0, production [1]); pugixml also accepts text and more elements.

@@ -149,7 +149,7 @@ TEST_P(Transports, BothTransportsBehaveTheSame) {
 std::vector<Scenario> early_scenarios() {
   const std::string ok = "ok 7601";
   const std::string unavailable = "Unavailable: http://127.0.0.1:PORT/wsman: ";
-  const std::string failed = "Failed: http://127.0.0.1:PORT/wsman: ";
+  const std::string bad = "BadAnswer: http://127.0.0.1:PORT/wsman: ";
   const std::string body = windows("get-win32-operatingsystem.xml");
   std::vector<Scenario> out;
   auto add = [&](Scenario s) { out.push_back(std::move(s)); };
@@ -217,14 +217,14 @@ std::vector<Scenario> early_scenarios() {
          return Step{{ok_answer().substr(0, 400)}, 0, 0, Then::kClose};
        },
        1,
-       {failed + "Transferred a partial file"}});
+       {bad + "Transferred a partial file"}});
   // libcurl reads a head line by line: cut short, the whole lines from a whole status line on
   // are the head of an answer without a body.
   for (int cut : {5, 12, 17, 40, 70, 91, 100}) {
     const std::string what =
         cut <= 12   ? unavailable + "Server returned nothing (no headers, no data)"
-        : cut <= 70 ? failed + "HTTP 200: the response is not a usable SOAP envelope"
-                    : failed + "Transferred a partial file";
+        : cut <= 70 ? bad + "HTTP 200: the response is not a usable SOAP envelope"
+                    : bad + "Transferred a partial file";
     add({"ClosedMidHeadAt" + std::to_string(cut),
          [cut](int) {
            return Step{{ok_answer().substr(0, static_cast<std::size_t>(cut))}, 0, 0, Then::kClose};
@@ -234,7 +234,7 @@ std::vector<Scenario> early_scenarios() {
   }
   // Known differences (decision 0101): heads libcurl reads on through and Beast's parser
   // refuses. Both fail these but the bare line feeds (libcurl reads the answer).
-  const std::string refused = "Failed: http://127.0.0.1:PORT/wsman: ";
+  const std::string refused = "BadAnswer: http://127.0.0.1:PORT/wsman: ";
   auto strict = [&](std::string name, std::string bytes, std::string words) {
     Scenario s{std::move(name), [bytes](int) { return Step{{bytes}}; }, 1, {refused + words}};
     s.strict_head = true;
@@ -266,7 +266,7 @@ std::vector<Scenario> early_scenarios() {
 std::vector<Scenario> late_scenarios() {
   const std::string ok = "ok 7601";
   const std::string unavailable = "Unavailable: http://127.0.0.1:PORT/wsman: ";
-  const std::string failed = "Failed: http://127.0.0.1:PORT/wsman: ";
+  const std::string bad = "BadAnswer: http://127.0.0.1:PORT/wsman: ";
   const std::string body = windows("get-win32-operatingsystem.xml");
   std::vector<Scenario> out;
   auto add = [&](Scenario s) { out.push_back(std::move(s)); };
@@ -339,13 +339,13 @@ std::vector<Scenario> late_scenarios() {
   add({"NotFoundWithText",
        [](int) { return Step{{answer(404, "no such thing")}}; },
        2,
-       {failed + "HTTP 404: no such thing", failed + "HTTP 404: no such thing"}});
-  add({"EmptyOk", [](int) { return Step{{answer(200, "")}}; }, 1, {failed + "HTTP 200: "}});
-  add({"Garbage", [](int) { return Step{{"garbage\r\n\r\n"}, 0, 0, Then::kClose}; }, 1, {failed}});
+       {bad + "HTTP 404: no such thing", bad + "HTTP 404: no such thing"}});
+  add({"EmptyOk", [](int) { return Step{{answer(200, "")}}; }, 1, {bad + "HTTP 200: "}});
+  add({"Garbage", [](int) { return Step{{"garbage\r\n\r\n"}, 0, 0, Then::kClose}; }, 1, {bad}});
   add({"BadStatusLine",
        [](int) { return Step{{"HTTP/1.1 OK fine\r\nContent-Length: 0\r\n\r\n"}}; },
        1,
-       {failed}});
+       {bad}});
   add({"BadChunk",
        [](int) {
          return Step{{head(200, "OK", "Transfer-Encoding: chunked\r\n\r\n") + "zz\r\nab\r\n"}};
@@ -375,7 +375,7 @@ std::vector<Scenario> late_scenarios() {
               "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body}};
        },
        1,
-       {failed + "Out of memory"}});
+       {bad + "Out of memory"}});
   return out;
 }
 

@@ -17,6 +17,7 @@ int exit_code_for(const cim::Status& st) {
   switch (st.kind()) {
     case cim::StatusKind::kUnavailable:
     case cim::StatusKind::kTimeout:
+    case cim::StatusKind::kBadAnswer:
     case cim::StatusKind::kAccessDenied:
       return kExitUnreachable;
     default:

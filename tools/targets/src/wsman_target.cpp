@@ -449,9 +449,13 @@ cim::Result<TargetSpec> make_wsman_target(std::string_view uri, const TargetOpti
 
   auto id = client->identify();
   if (!id.ok()) {
+    const bool answered = id.status().kind() == cim::StatusKind::kBadAnswer;
     return cim::Status(id.status().kind(),
-                       fmt::format("{} (is the host up, the port right, and WinRM listening?)",
-                                   id.status().message()));
+                       fmt::format("{} ({})", id.status().message(),
+                                   answered ? "something answered, but not as WS-Management: is "
+                                              "the port WinRM's and the path /wsman?"
+                                            : "is the host up, the port right, and WinRM "
+                                              "listening?"));
   }
 
   TargetSpec spec;

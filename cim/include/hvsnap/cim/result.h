@@ -25,9 +25,19 @@ enum class StatusKind : std::uint8_t {
   kMethodNotFound = 17,
   kUnavailable = 100,  // the target could not be reached (connection refused, TLS, DNS)
   kTimeout = 101,      // the target did not answer in time
+  kBadAnswer = 102,    // what came back is not an answer to the request (cut short, not a
+                       // SOAP envelope, an HTTP status WS-Man does not use; decision 0161)
 };
 
 std::string_view to_string(StatusKind kind);
+
+// No answer to the request was read: the target could not be reached, did not answer in time,
+// or sent what is not an answer. Such a failure says nothing of the objects asked about
+// (decision 0161); every other error is the target's own answer.
+constexpr bool lost_on_the_wire(StatusKind kind) {
+  return kind == StatusKind::kUnavailable || kind == StatusKind::kTimeout ||
+         kind == StatusKind::kBadAnswer;
+}
 
 class Status {
  public:

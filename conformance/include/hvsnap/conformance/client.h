@@ -59,6 +59,14 @@ struct CreateSnapshotArgs {
   cim::PropertyList params() const;
 };
 
+// Thrown where the suite needs an answer the wire lost (cim::lost_on_the_wire), asked again
+// (decision 0161): a view, a job it follows, the call it judges. What no answer came back for
+// says nothing of the host, so nothing is judged on it: the case, sequence or round it was
+// part of is not tested, for `reason`.
+struct WireLost {
+  std::string reason;
+};
+
 // The service instance the suite calls CreateSnapshot on.
 cim::ObjectPath collection_snapshot_service();
 
@@ -94,6 +102,8 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
+  // The target's provider, its reads asked again while the wire loses their answers
+  // (AnsweredReads, decision 0161).
   cim::Provider& provider() { return *target_.provider; }
   const Target& target() const { return target_; }
   bool has_control() const { return target_.control != nullptr; }
@@ -105,7 +115,7 @@ class Client {
   cim::Result<cim::MethodResult> invoke(const cim::ObjectPath& object, std::string_view method,
                                         const cim::PropertyList& in);
   // Polls a job until it is terminal, vanishes or the budget runs out; notes how it ended
-  // on the call that started it.
+  // on the call that started it. Throws WireLost when a read of it gets no answer.
   JobTrace wait_job(const cim::ObjectPath& job, Polling polling = Polling::kEvery);
   // The heading the next recorded call starts under ("set-up: …", "the call under test").
   void section(std::string title) { pending_section_ = std::move(title); }
@@ -138,7 +148,8 @@ class Client {
                                     const JobTrace* judged = nullptr);
 
   // The host in scope (conformance/observe.h), with the host's clock where the control can tell
-  // it and every wire problem the target showed since the last observation (CS-READ-1). `side`:
+  // it and every wire problem the target showed since the last observation (CS-READ-1). Throws
+  // WireLost when a read gets no answer (HostView::lost). `side`:
   // a view before a call takes what it may from the client's last reads (Side).
   // With `host_collections`, the host's snapshot collections are also listed by name into it
   // (empty if the listing fails), right after the view's own reads, as a view of the whole
@@ -203,7 +214,8 @@ class Client {
 
 // Polls a job until it is terminal, vanishes or the budget runs out; reads GetErrorEx for an
 // Exception. Uses only the provider (and the clock, when there is control): safe to call from
-// several threads at once.
+// several threads at once. A read no answer came back for stops it with JobTrace::lost set
+// (the provider asks reads again: the Client's does; GetErrorEx is asked again here).
 JobTrace follow_job(cim::Provider& provider, TargetControl* control, const cim::ObjectPath& job,
                     const ClientOptions& options, Polling polling = Polling::kEvery);
 // The trace ends with its end read twice: the terminal read, and the read once more after it

@@ -38,15 +38,17 @@ struct LeanReads {
   std::set<std::string> reuse;                  // VMs and groups taken from it
 };
 
-// Reads the view; a failed read is recorded in `errors`, never thrown. `lean`: a lean
+// Reads the view; a failed read is recorded, never thrown: in `errors` when the host answered
+// it with an error, in `lost` when no answer came back (decision 0161). `lean`: a lean
 // observation.
 model::HostView observe(cim::Provider& provider, const model::Scope& scope,
                         LeanReads* lean = nullptr);
-// One snapshot collection and its members (one that no group in scope links).
+// One snapshot collection and its members (one that no group in scope links); a failed read
+// goes to `view`'s errors or lost.
 model::CollectionView observe_collection(cim::Provider& provider, const cim::ObjectPath& path,
-                                         std::vector<std::string>& errors,
-                                         std::string element_name);
-// Carries out `plan` and stores what it read in `o`.
+                                         model::HostView& view, std::string element_name);
+// Carries out `plan` and stores what it read in `o`; a read no answer came back for is added
+// to `o.after.lost`.
 void complete_observation(cim::Provider& provider, const model::ReadPlan& plan,
                           model::Observation& o);
 // The reads `o`'s outcome calls for (model::plan_reads), carried out; `management`: the call

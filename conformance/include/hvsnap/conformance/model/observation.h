@@ -47,6 +47,9 @@ struct JobTrace {
   std::vector<std::string> errors;  // GetErrorEx texts (ending 10 or 32768)
   std::optional<std::uint32_t> get_error_ex_return;
   bool readable_after_end = true;  // one more read after the terminal state succeeded
+  // A read of the job (or its GetErrorEx) no answer came back for, asked again: the wait
+  // stopped there, and the trace is not judged (decision 0161).
+  std::string lost;
 
   std::optional<std::uint16_t> final_state() const;
   // "4→7", "4→(gone)", "4→(no end)", or "did not resolve (why)"; read after the word "job".

@@ -96,7 +96,10 @@ struct HostView {
   std::map<std::string, JobView> jobs;                      // the watched jobs of Scope::jobs
   std::optional<std::int64_t> host_time_us;  // the host's clock when observed, when known
   std::vector<ReadProblem> problems;         // what did not read as the contract says
-  std::vector<std::string> errors;           // reads that failed
+  std::vector<std::string> errors;           // reads the host answered with an error
+  // Reads no answer came back for, asked again (cim::lost_on_the_wire, decision 0161): they
+  // say nothing of the host, and a view with any is not judged.
+  std::vector<std::string> lost;
 };
 
 std::string upper(std::string_view s);

@@ -17,7 +17,7 @@ namespace hvsnap::tools {
 inline constexpr int kExitCertified = 0;     // certified / the command did what it was asked
 inline constexpr int kExitFailures = 1;      // conformance failures (or a replay that fails)
 inline constexpr int kExitUsage = 2;         // usage or configuration error
-inline constexpr int kExitUnreachable = 3;   // the target could not be reached
+inline constexpr int kExitUnreachable = 3;   // the target could not be reached or read
 inline constexpr int kExitNotSupported = 4;  // the target refused every collection snapshot
 inline constexpr int kExitInterrupted = 130;
 // `hvsnap verify --requirement`: the requirement was NOT_TESTED or NOT_APPLICABLE (ctest's

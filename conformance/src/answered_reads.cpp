@@ -1,0 +1,66 @@
+// AnsweredReads (answered_reads.h): each read asked again while the wire loses its answer.
+#include "answered_reads.h"
+
+namespace hvsnap::conformance {
+
+cim::Result<cim::Instance> AnsweredReads::get_instance(const cim::ObjectPath& path) {
+  return until_answered([&] { return inner_.get_instance(path); });
+}
+
+std::vector<cim::Result<cim::Instance>> AnsweredReads::get_instances(
+    const std::vector<cim::ObjectPath>& paths) {
+  // The batch once; each path whose answer was lost, again by its own Get.
+  std::vector<cim::Result<cim::Instance>> out = inner_.get_instances(paths);
+  for (std::size_t i = 0; i < out.size() && i < paths.size(); ++i) {
+    for (int n = 0;
+         n < kWireRetries && !out[i].ok() && cim::lost_on_the_wire(out[i].status().kind()); ++n) {
+      out[i] = inner_.get_instance(paths[i]);
+    }
+  }
+  return out;
+}
+
+cim::Result<std::vector<cim::Instance>> AnsweredReads::enumerate_instances(
+    std::string_view name_space, std::string_view class_name) {
+  return until_answered([&] { return inner_.enumerate_instances(name_space, class_name); });
+}
+
+cim::Result<std::vector<cim::ObjectPath>> AnsweredReads::enumerate_instance_names(
+    std::string_view name_space, std::string_view class_name) {
+  return until_answered([&] { return inner_.enumerate_instance_names(name_space, class_name); });
+}
+
+cim::Status AnsweredReads::each_instance_name(
+    std::string_view name_space, std::string_view class_name,
+    const std::function<void(const cim::ObjectPath&)>& f) {
+  // Asked again only while nothing was handed to `f`: a listing lost part way through has
+  // given some of its paths already, and its reader would take them twice.
+  bool handed = false;
+  const std::function<void(const cim::ObjectPath&)> each = [&](const cim::ObjectPath& p) {
+    handed = true;
+    f(p);
+  };
+  cim::Status st = inner_.each_instance_name(name_space, class_name, each);
+  for (int i = 0; i < kWireRetries && !handed && cim::lost_on_the_wire(st.kind()); ++i)
+    st = inner_.each_instance_name(name_space, class_name, each);
+  return st;
+}
+
+cim::Result<std::vector<cim::Instance>> AnsweredReads::enumerate_instances_matching(
+    std::string_view name_space, std::string_view class_name,
+    const std::vector<PropertyEquals>& any_of) {
+  return until_answered(
+      [&] { return inner_.enumerate_instances_matching(name_space, class_name, any_of); });
+}
+
+cim::Result<std::vector<cim::Instance>> AnsweredReads::associators(
+    const cim::ObjectPath& object, const cim::AssociatorsFilter& filter) {
+  return until_answered([&] { return inner_.associators(object, filter); });
+}
+
+cim::Result<std::vector<cim::Instance>> AnsweredReads::references(
+    const cim::ObjectPath& object, const cim::ReferencesFilter& filter) {
+  return until_answered([&] { return inner_.references(object, filter); });
+}
+
+}  // namespace hvsnap::conformance

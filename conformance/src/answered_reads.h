@@ -1,0 +1,65 @@
+// Reads asked again while no answer comes back (decision 0161): a read the wire lost (the
+// connection failed, no answer came in time, what came is not an answer) says nothing of the
+// host, and a read is safe to repeat. Method calls pass through once: only GetErrorEx, which
+// changes nothing, is asked again, by its caller (follow_job).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "hvsnap/cim/provider.h"
+
+namespace hvsnap::conformance {
+
+// How many times a read the wire lost is asked again before its view is given up.
+inline constexpr int kWireRetries = 2;
+
+// `read()` once, and up to kWireRetries times more while its answer is lost on the wire.
+template <class Read>
+auto until_answered(Read&& read) {
+  auto r = read();
+  for (int i = 0; i < kWireRetries && !r.ok() && cim::lost_on_the_wire(r.status().kind()); ++i)
+    r = read();
+  return r;
+}
+
+class AnsweredReads final : public cim::Provider {
+ public:
+  // Reads through `inner`, which it keeps (the Client's target) or only borrows.
+  explicit AnsweredReads(std::shared_ptr<cim::Provider> inner)
+      : owned_(std::move(inner)), inner_(*owned_) {}
+  explicit AnsweredReads(cim::Provider& inner) : inner_(inner) {}
+
+  cim::Result<cim::Instance> get_instance(const cim::ObjectPath& path) override;
+  std::vector<cim::Result<cim::Instance>> get_instances(
+      const std::vector<cim::ObjectPath>& paths) override;
+  cim::Result<std::vector<cim::Instance>> enumerate_instances(std::string_view name_space,
+                                                              std::string_view class_name) override;
+  cim::Result<std::vector<cim::ObjectPath>> enumerate_instance_names(
+      std::string_view name_space, std::string_view class_name) override;
+  cim::Status each_instance_name(std::string_view name_space, std::string_view class_name,
+                                 const std::function<void(const cim::ObjectPath&)>& f) override;
+  cim::Result<std::vector<cim::Instance>> enumerate_instances_matching(
+      std::string_view name_space, std::string_view class_name,
+      const std::vector<PropertyEquals>& any_of) override;
+  cim::Result<std::vector<cim::Instance>> associators(
+      const cim::ObjectPath& object, const cim::AssociatorsFilter& filter) override;
+  cim::Result<std::vector<cim::Instance>> references(const cim::ObjectPath& object,
+                                                     const cim::ReferencesFilter& filter) override;
+  cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& object,
+                                               std::string_view method,
+                                               const cim::PropertyList& in) override {
+    return inner_.invoke_method(object, method, in);
+  }
+  std::vector<cim::WireProblem> take_wire_problems() override {
+    return inner_.take_wire_problems();
+  }
+
+ private:
+  std::shared_ptr<cim::Provider> owned_;
+  cim::Provider& inner_;
+};
+
+}  // namespace hvsnap::conformance
