@@ -4,6 +4,7 @@
 // changes nothing, is asked again, by its caller (follow_job).
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <utility>
@@ -57,9 +58,20 @@ class AnsweredReads final : public cim::Provider {
     return inner_.take_wire_problems();
   }
 
+  // How many reads were still lost after they were asked again.
+  int lost() const { return lost_.load(); }
+
  private:
+  // `r`, counted when it is still lost.
+  template <class R>
+  R counted(R r) {
+    if (!r.ok() && cim::lost_on_the_wire(r.status().kind())) ++lost_;
+    return r;
+  }
+
   std::shared_ptr<cim::Provider> owned_;
   cim::Provider& inner_;
+  std::atomic<int> lost_{0};
 };
 
 }  // namespace hvsnap::conformance

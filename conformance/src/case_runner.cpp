@@ -525,6 +525,7 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
   } catch (const WireLost& lost) {
     // Nothing is judged on what the wire lost, nor on the case it was part of (decision 0161).
     report.not_tested = true;
+    report.undecided = true;
     report.not_tested_reason = "undecided: " + lost.reason;
     report.findings.clear();
   } catch (SetupBroke& broke) {
@@ -532,6 +533,8 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     report.setup_broke = true;
     report.observed = "a set-up call broke the contract";
   }
+  // Not tested after the wire lost an answer it asked for (arranging it, say): undecided.
+  report.undecided = report.undecided || (report.not_tested && cl.answers_lost() > 0);
   if (!report.not_tested) take_wire_leftovers(cl, report.findings);
   report.transcript = cl.transcript();
   turn.clean();

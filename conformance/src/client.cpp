@@ -81,7 +81,13 @@ std::string render_outcome(const cim::Result<MethodResult>& r) {
 
 Client::Client(Target target, ClientOptions options)
     : target_(std::move(target)), options_(std::move(options)) {
-  target_.provider = std::make_shared<AnsweredReads>(std::move(target_.provider));
+  auto reads = std::make_shared<AnsweredReads>(std::move(target_.provider));
+  reads_ = reads.get();
+  target_.provider = std::move(reads);
+}
+
+int Client::answers_lost() const {
+  return reads_->lost() + calls_lost_;
 }
 
 Client::~Client() = default;
@@ -115,6 +121,7 @@ std::string Client::name_for(std::string_view label) const {
 cim::Result<MethodResult> Client::invoke(const ObjectPath& object, std::string_view method,
                                          const PropertyList& in) {
   auto r = provider().invoke_method(object, method, in);
+  if (!r.ok() && cim::lost_on_the_wire(r.status().kind())) ++calls_lost_;
   record(render_call(object, method, in), render_outcome(r));
   if (options_.lean_reads) touch(object, in, r);
   return r;
@@ -177,7 +184,8 @@ std::string Client::changed_terminal_jobs(const model::HostView* seen, const Job
 
 cim::Status Client::expect_done(const cim::Result<MethodResult>& r, std::string_view what,
                                 Polling polling) {
-  if (!r.ok()) return cim::failed(fmt::format("{}: {}", what, r.status().to_string()));
+  // Its kind kept: an answer the wire lost is not the host's refusal (decision 0161).
+  if (!r.ok()) return {r.status().kind(), fmt::format("{}: {}", what, r.status().to_string())};
   if (r->return_value == 0) return {};
   if (r->return_value == cim::ReturnCode::kJobStarted) {
     const Value* job = r->get("Job");
@@ -239,7 +247,7 @@ cim::Status Client::change_state(const ObjectPath& vm, std::uint16_t state, bool
   PropertyList in;
   cim::set(in, "RequestedState", Value::uint16(state));
   auto r = invoke(vm, "RequestStateChange", in);
-  if (!r.ok()) return cim::failed("RequestStateChange: " + r.status().to_string());
+  if (!r.ok()) return {r.status().kind(), "RequestStateChange: " + r.status().to_string()};
   if (r->return_value != 0 && r->return_value != cim::ReturnCode::kJobStarted) {
     return cim::failed(fmt::format("RequestStateChange({}): returned {}", state, r->return_value));
   }
@@ -255,7 +263,7 @@ cim::Status Client::change_states(
     PropertyList in;
     cim::set(in, "RequestedState", Value::uint16(state));
     auto r = invoke(vm, "RequestStateChange", in);
-    if (!r.ok()) return cim::failed("RequestStateChange: " + r.status().to_string());
+    if (!r.ok()) return {r.status().kind(), "RequestStateChange: " + r.status().to_string()};
     if (r->return_value != 0 && r->return_value != cim::ReturnCode::kJobStarted) {
       return cim::failed(
           fmt::format("RequestStateChange({}): returned {}", state, r->return_value));

@@ -409,11 +409,15 @@ ParallelReport run_parallel_round(std::uint64_t seed, const TargetFactory& make_
   }
   Client cl(*target, cfg.client);
   try {
-    return play_round(cl, *target, seed, cfg, threads);
+    ParallelReport rep = play_round(cl, *target, seed, cfg, threads);
+    // Not set up after the wire lost an answer it asked for: undecided.
+    rep.undecided = rep.not_tested && cl.answers_lost() > 0;
+    return rep;
   } catch (const WireLost& lost) {
     // Nothing is judged on what the wire lost, nor on the round it was part of.
     ParallelReport rep;
     rep.not_tested = true;
+    rep.undecided = true;
     rep.not_tested_reason = "undecided: " + lost.reason;
     if (cfg.cleanup) cl.cleanup();
     return rep;

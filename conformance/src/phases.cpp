@@ -163,6 +163,7 @@ bool Suite::take_matrix_case(ComboTally& t, CaseReport rep, bool counted) {
     if (rep.not_tested) {
       ++cr.not_tested;
       ++result_.counts.cases_not_tested;
+      result_.counts.undecided += rep.undecided ? 1 : 0;
       if (cr.note.empty()) cr.note = rep.not_tested_reason;
     } else {
       cr.observed.insert(rep.observed);

@@ -52,6 +52,7 @@ void Suite::sequences() {
     const std::size_t n = static_cast<std::size_t>(total);
     note_cleanup(rep.cleanup_left);
     ++result_.counts.sequences;
+    result_.counts.undecided += rep.undecided ? 1 : 0;
     result_.counts.sequence_steps += static_cast<int>(rep.numbered.size());
     result_.counts.transient_retries += rep.retries;
     agg_.add(rep.findings);
@@ -113,6 +114,7 @@ void Suite::parallel() {
   auto consume = [&](std::size_t t, ParallelReport rep) {
     const std::size_t n = static_cast<std::size_t>(total);
     ++result_.counts.parallel_rounds;
+    result_.counts.undecided += rep.undecided ? 1 : 0;
     progress("parallel", static_cast<int>(t) + 1, total);
     if (rep.not_tested) return keep_going(t, n);
     agg_.add(rep.findings);

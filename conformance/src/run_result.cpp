@@ -74,6 +74,14 @@ void apply_verdict(RunResult& r) {
     ok = false;
     r.verdict_reasons.push_back("the run was interrupted before it was complete");
   }
+  if (r.counts.undecided > 0) {
+    // Not a failure of the host: the run is incomplete (decision 0161).
+    ok = false;
+    r.verdict_reasons.push_back(fmt::format(
+        "{} case(s), sequence(s) or concurrent round(s) were undecided: the wire lost answers "
+        "they needed, even asked again (their notes name the reads); run again",
+        r.counts.undecided));
+  }
   // NOT SUPPORTED: nothing failed, but every configuration tried was refused (O1..O3, O5).
   bool must_failed = false;
   for (const auto& rr : r.requirements)
@@ -87,7 +95,8 @@ void apply_verdict(RunResult& r) {
       tried += fmt::format("{}{} ({})", tried.empty() ? "" : ", ", c.configuration,
                            fmt::join(c.answers, "/"));
   }
-  r.not_supported = !must_failed && refused > 0 && snapshotted == 0;
+  // Not from a run the wire left incomplete: the probes it lost may have snapshotted.
+  r.not_supported = !must_failed && refused > 0 && snapshotted == 0 && r.counts.undecided == 0;
   if (r.not_supported) {
     r.verdict_reasons.insert(
         r.verdict_reasons.begin(),

@@ -76,6 +76,7 @@ void Suite::note_cleanup(const std::vector<std::string>& left) {
 void Suite::count_case(const CaseReport& rep) {
   note_cleanup(rep.cleanup_left);
   ++result_.counts.cases;
+  result_.counts.undecided += rep.undecided ? 1 : 0;
   if (rep.not_tested) {
     ++result_.counts.cases_not_tested;
   } else {

@@ -22,6 +22,14 @@ bool undecided(const model::CallOutcome& o) {
   return o.undecided();
 }
 
+model::CallOutcome answered(model::CallOutcome o, std::string_view call) {
+  if (o.fault && cim::lost_on_the_wire(o.status.kind())) {
+    throw WireLost{
+        fmt::format("no answer came back to the {} call: {}", call, o.status.to_string())};
+  }
+  return o;
+}
+
 bool succeeded(const model::CallOutcome& o) {
   if (o.fault) return false;
   if (o.return_value == 0) return true;
@@ -79,7 +87,7 @@ cim::PropertyList Harness::create_args(const ObjectPath& group, const Step& step
 model::CallOutcome Harness::call_create(const cim::PropertyList& in, bool wait) {
   last_args_ = in;
   auto r = cl_.invoke(collection_snapshot_service(), names::kCreateSnapshot, in);
-  model::CallOutcome o = model::CallOutcome::from(r);
+  model::CallOutcome o = answered(model::CallOutcome::from(r), "CreateSnapshot");
   if (o.job) note_job(*o.job);
   if (wait && o.job && !o.fault && o.return_value == cim::ReturnCode::kJobStarted) finish_job(o);
   return o;

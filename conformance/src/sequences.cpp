@@ -468,6 +468,11 @@ void Harness::state_change(const Step& step) {
   const std::string id = id_of(vm);
   const std::uint16_t from = view_.vms.count(id) ? view_.vms.at(id).state : 0;
   const auto st = cl_.change_state(vm, step.type, step.wait);
+  if (!st.ok() && cim::lost_on_the_wire(st.kind())) {
+    // Asked for or not, the VM may be on its way: what follows would be judged without the
+    // transition it is making (decision 0161).
+    throw WireLost{"no answer came back to a state change: " + st.message()};
+  }
   if (st.ok() && !step.wait) {
     transitions_[id] = step.type;
     transition_from_[id] = from;
@@ -562,6 +567,7 @@ SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_s
     return h.finish();  // ~Harness takes its groups off the shared host, after the cleanup
   };
   std::string problem;
+  bool undecided = false;
   try {
     {
       const StepHeld gate(shared);
@@ -570,11 +576,19 @@ SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_s
     if (!problem.empty()) problem = "setting up the sequence failed: " + problem;
   } catch (const WireLost& lost) {
     problem = "undecided: " + lost.reason;
+    undecided = true;
   }
   if (!problem.empty()) {
+    // Not set up after the wire lost an answer it asked for: undecided too.
+    undecided = undecided || h.answers_lost() > 0;
     SequenceReport r = end();
     r.not_tested = true;
+    r.undecided = undecided;
     r.not_tested_reason = problem;
+    if (undecided) {
+      r.findings.clear();
+      r.failure.clear();
+    }
     return r;
   }
   if (h.failed()) return end();  // a set-up call broke the contract
@@ -592,6 +606,7 @@ SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_s
     // Nothing is judged on what the wire lost, nor on the sequence it was part of (0161).
     SequenceReport r = end();
     r.not_tested = true;
+    r.undecided = true;
     r.not_tested_reason = "undecided: " + lost.reason;
     r.findings.clear();
     r.failure.clear();

@@ -159,6 +159,7 @@ cim::Result<LoadedRun> load_bundle(const fs::path& dir) {
     r.counts.sequence_steps = counts.at("sequence-steps");
     r.counts.parallel_rounds = counts.at("parallel-rounds");
     r.counts.properties = counts.at("properties");
+    r.counts.undecided = counts.value("undecided", 0);  // absent before decision 0161
     for (const auto& x : j.at("requirements")) {
       RequirementResult rr;
       rr.id = x.at("id");
@@ -314,6 +315,7 @@ cim::Result<LoadedRun> merge_shards(std::vector<LoadedRun> shards) {
     m.counts.sequences += r.counts.sequences;
     m.counts.sequence_steps += r.counts.sequence_steps;
     m.counts.parallel_rounds += r.counts.parallel_rounds;
+    m.counts.undecided += r.counts.undecided;
     m.counts.properties = std::max(m.counts.properties, r.counts.properties);
     m.budget_exhausted = m.budget_exhausted || r.budget_exhausted;
     m.interrupted = m.interrupted || r.interrupted;

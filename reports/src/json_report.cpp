@@ -69,6 +69,7 @@ std::string render_json(const RunResult& r, const RunInfo& info) {
                  {"parallel-rounds", r.counts.parallel_rounds},
                  {"properties", r.counts.properties},
                  {"transient-retries", r.counts.transient_retries},
+                 {"undecided", r.counts.undecided},
                  {"failures", r.failures.size()}};
   ordered_json tally;
   for (const char* v : {"PASS", "FAIL", "WARN", "NOT_TESTED", "NOT_APPLICABLE"})

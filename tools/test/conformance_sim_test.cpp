@@ -368,6 +368,9 @@ enum class Loss : std::uint8_t {
   kNowAndThen,       // every fifth read, once: asked again, it is answered
   kCreateAnswers,    // every CreateSnapshot's answer, after the host made the call
   kViewsAfterACall,  // every read of a VM's checkpoints, from the host's first CreateSnapshot on
+  kLaterCalls,       // after the host's second CreateSnapshot, the answer of every call of
+                     // DestroySnapshot, ApplySnapshot and RequestStateChange, and of every
+                     // CreateSnapshot from the third on, after the host made the call
 };
 class LosesAnswers final : public Forwarding {
  public:
@@ -393,9 +396,15 @@ class LosesAnswers final : public Forwarding {
   cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& o, std::string_view m,
                                                const cim::PropertyList& in) override {
     auto r = Forwarding::invoke_method(o, m, in);
-    if (!cim::iequals(m, cim::names::kCreateSnapshot)) return r;
-    ++creates_;
-    if (how_ == Loss::kCreateAnswers) return lost("Invoke CreateSnapshot");
+    const bool create = cim::iequals(m, cim::names::kCreateSnapshot);
+    creates_ += create ? 1 : 0;
+    if (how_ == Loss::kCreateAnswers && create) return lost("Invoke CreateSnapshot");
+    if (how_ == Loss::kLaterCalls &&
+        (create ? creates_ >= 3
+                : creates_ >= 2 && (m == "DestroySnapshot" || m == "ApplySnapshot" ||
+                                    m == "RequestStateChange"))) {
+      return lost(fmt::format("Invoke {}", m));
+    }
     return r;
   }
 
@@ -438,6 +447,7 @@ TEST(SimConformance, AReadTheWireLostOnceIsAskedAgain) {
   auto lost = std::make_shared<std::atomic<int>>(0);
   const RunResult r = certify_losing(Loss::kNowAndThen, lost);
   expect_no_failures(r);
+  EXPECT_EQ(r.counts.undecided, 0);
   EXPECT_GT(lost->load(), 500) << "the wire lost too little to tell";
   EXPECT_EQ(r.verdict, clean.verdict);
   EXPECT_EQ(r.counts.cases, clean.counts.cases);
@@ -454,8 +464,9 @@ TEST(SimConformance, AReadTheWireLostOnceIsAskedAgain) {
 
 // What the wire lost for good (every CreateSnapshot's answer, after the host made the call; or
 // every read of the checkpoints after a call) judges nothing: the cases, sequences and rounds
-// it was part of are not tested, and say why. Before decision 0161 a call whose answer was
-// lost was judged a failure that changed the host (CS-INV-3), and a lost view lost checkpoints.
+// it was part of are undecided, and say why, and the run cannot certify. Before
+// decision 0161 a call whose answer was lost was judged a failure that changed the host
+// (CS-INV-3), and a lost view lost checkpoints.
 TEST(SimConformance, WhatTheWireLostForGoodJudgesNothing) {
   for (const Loss how : {Loss::kCreateAnswers, Loss::kViewsAfterACall}) {
     SCOPED_TRACE(static_cast<int>(how));
@@ -463,19 +474,67 @@ TEST(SimConformance, WhatTheWireLostForGoodJudgesNothing) {
     const RunResult r = certify_losing(how, lost);
     expect_no_failures(r);
     EXPECT_GT(lost->load(), 0);
-    EXPECT_EQ(r.verdict, "NOT CERTIFIED") << "its MUST requirements were not tested";
+    EXPECT_EQ(r.verdict, "NOT CERTIFIED");
     EXPECT_GT(r.counts.cases_not_tested, r.counts.cases / 2);
+    // Every case, sequence and round not tested here was undecided by the wire, and the
+    // verdict says the run is incomplete (never that the host failed).
+    EXPECT_GE(r.counts.undecided, r.counts.cases_not_tested);
+    bool said = false;
+    for (const auto& reason : r.verdict_reasons)
+      said = said || reason.find("were undecided: the wire lost answers") != std::string::npos;
+    EXPECT_TRUE(said);
     int undecided = 0;
     for (const auto& c : r.combos) {
       if (c.note.rfind("undecided: no answer came back", 0) == 0) ++undecided;
     }
     EXPECT_GT(undecided, 0);
     const std::string want =
-        how == Loss::kCreateAnswers ? "to the CreateSnapshot call" : "to a read of the host";
+        how == Loss::kViewsAfterACall ? "to a read of the host" : "to the CreateSnapshot call";
     bool named = false;
     for (const auto& c : r.combos)
       named = named || c.note.find(want) != std::string::npos;
     EXPECT_TRUE(named) << want;
+  }
+}
+
+// Each kind of sequence step whose call's answer the wire lost, after the set-up and a
+// CreateSnapshot step whose answers come back: the sequence is undecided, and nothing is
+// judged. Before, a lost DestroySnapshot failed
+// CS-SEQ-2, a lost ApplySnapshot CS-SEQ-3, a lost pair of calls CS-SEQ-6, and a lost state
+// change left a VM moving that the next call's judgement did not expect.
+TEST(SimConformance, ASequenceStepWhoseAnswerTheWireLostIsUndecided) {
+  auto spec = sim_target();
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  auto lost = std::make_shared<std::atomic<int>>(0);
+  const TargetFactory factory = [inner = spec->factory,
+                                 lost](std::uint64_t s) -> cim::Result<Target> {
+    auto t = inner(s);
+    if (t.ok()) t->provider = std::make_shared<LosesAnswers>(t->provider, Loss::kLaterCalls, lost);
+    return t;
+  };
+  RunConfig cfg;
+  cfg.declarations = declarations_of(spec->caps);
+  Step destroy{.kind = StepKind::kDestroy};
+  Step apply{.kind = StepKind::kApply};
+  Step pair{.kind = StepKind::kCreatePair, .a = 0, .b = 1};
+  Step stop{.kind = StepKind::kStateChange, .type = 3, .wait = false};
+  Step create{.kind = StepKind::kCreate};
+  for (const auto& [name, steps] : std::vector<std::pair<std::string, std::vector<Step>>>{
+           {"the DestroySnapshot call", {create, destroy}},
+           {"the ApplySnapshot call", {create, apply}},
+           {"the CreateSnapshot call", {create, pair}},
+           {"a state change", {create, stop, create}}}) {
+    const std::string& call = name;
+    SCOPED_TRACE(call);
+    const int before = lost->load();
+    const SequenceReport r = run_sequence(steps, 7, factory, cfg);
+    EXPECT_GT(lost->load(), before) << "no answer was lost";
+    EXPECT_TRUE(r.not_tested);
+    EXPECT_TRUE(r.undecided);
+    EXPECT_EQ(r.failure, "");
+    EXPECT_NE(r.not_tested_reason.find("undecided: no answer came back to " + call),
+              std::string::npos)
+        << r.not_tested_reason;
   }
 }
 

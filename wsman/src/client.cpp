@@ -230,21 +230,20 @@ cim::Result<Response> Client::send(Request r) {
         cim::StatusKind::kAccessDenied,
         fmt::format("{}: the host refused the credentials (HTTP 401)", options_.endpoint));
   }
-  // What is not a WS-Management answer (a status WS-Man does not use, a body that is not a
-  // SOAP envelope, an error status without a fault) answers nothing (decision 0161).
+  // An HTTP status WS-Man does not use (a proxy's 502, an overloaded front end's 503, a wrong
+  // path's 404) and a body that is not XML (an answer cut short) answer nothing (decision
+  // 0161). An XML answer is the host's, however malformed, and is judged as such.
   if (status != 200 && status != 400 && status != 500) {
     return cim::Status(cim::StatusKind::kBadAnswer,
                        fmt::format("{}: HTTP {}{}", options_.endpoint, status,
                                    raw->empty() ? std::string() : ": " + raw->substr(0, 200)));
   }
   if (!parsed.ok()) {
-    return cim::Status(
-        cim::StatusKind::kBadAnswer,
-        fmt::format("{}: HTTP {}: {}", options_.endpoint, status, parsed.status().message()));
+    return cim::Status(parsed.status().kind(), fmt::format("{}: HTTP {}: {}", options_.endpoint,
+                                                           status, parsed.status().message()));
   }
   if (status != 200 && !parsed->fault) {
-    return cim::Status(cim::StatusKind::kBadAnswer,
-                       fmt::format("{}: HTTP {} without a SOAP fault", options_.endpoint, status));
+    return cim::failed(fmt::format("{}: HTTP {} without a SOAP fault", options_.endpoint, status));
   }
   return parsed;
 }
@@ -260,8 +259,7 @@ cim::Result<cim::Instance> Client::get_instance(const cim::ObjectPath& path) {
   if (resp->fault) return status_for(*resp->fault);
   note(std::move(resp->wire_problems));
   if (resp->items.empty() || !resp->items.front().instance)
-    return cim::Status(cim::StatusKind::kBadAnswer,
-                       fmt::format("{}: the Get response holds no instance", options_.endpoint));
+    return cim::failed("the Get response holds no instance");
   cim::Instance inst = std::move(*resp->items.front().instance);
   cim::ObjectPath p = path;
   p.set_host(cim::Name());
@@ -502,9 +500,7 @@ cim::Result<cim::MethodResult> Client::invoke_method(const cim::ObjectPath& obje
   if (resp->fault) return status_for(*resp->fault);
   note(std::move(resp->wire_problems));
   if (!resp->output)
-    return cim::Status(cim::StatusKind::kBadAnswer,
-                       fmt::format("{}: the response to {} holds no {}_OUTPUT", options_.endpoint,
-                                   method, method));
+    return cim::failed(fmt::format("the response to {} holds no {}_OUTPUT", method, method));
   return std::move(*resp->output);
 }
 
@@ -541,6 +537,7 @@ cim::Result<std::string> Client::identify() {
                        "the host refused the credentials (HTTP 401)");
   auto parsed = parse_response(*raw, options_.limits);
   if (!parsed.ok()) {
+    // Whatever answered is not a WS-Management service (the exit status of an unreachable one).
     return cim::Status(
         cim::StatusKind::kBadAnswer,
         fmt::format("{}: HTTP {}: {}", options_.endpoint, status, parsed.status().message()));
@@ -560,10 +557,7 @@ cim::Result<cim::MethodResult> Client::invoke_control(std::string_view method,
   auto resp = send(std::move(r));
   if (!resp.ok()) return resp.status();
   if (resp->fault) return status_for(*resp->fault);
-  if (!resp->output) {
-    return cim::Status(cim::StatusKind::kBadAnswer,
-                       fmt::format("{}: the control response holds no output", options_.endpoint));
-  }
+  if (!resp->output) return cim::failed("the control response holds no output");
   return std::move(*resp->output);
 }
 

@@ -244,8 +244,12 @@ std::optional<ToldClock> told_clock(pugi::xml_node header) {
 
 cim::Result<Response> parse_response(std::string_view text, const ParseLimits& limits) {
   Loaded m;
-  if (auto f = load(text, limits, m, false))
-    return cim::failed("the response is not a usable SOAP envelope: " + f->reason);
+  if (auto f = load(text, limits, m, false)) {
+    // Text that is not XML at all is no answer (decision 0161): what an answer cut short
+    // reads as. An XML document that is not a usable envelope is the sender's answer.
+    return cim::Status(m.well_formed ? cim::StatusKind::kFailed : cim::StatusKind::kBadAnswer,
+                       "the response is not a usable SOAP envelope: " + f->reason);
+  }
   Response r;
   // The prefix `xml` is bound by definition and cannot be rebound (Namespaces in XML 1.0,
   // section 3): xml:lang is that name exactly, not any attribute whose local part is "lang".

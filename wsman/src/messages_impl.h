@@ -48,6 +48,7 @@ std::string_view prefix_for(std::string_view ns);
 struct Loaded {
   pugi::xml_document doc;
   pugi::xml_node header, body;
+  bool well_formed = true;  // false: the text is not XML at all (an answer cut short, a page)
 };
 
 // Size, XML, DOCTYPE, depth, SOAP 1.2 envelope: the checks every message passes first.

@@ -288,6 +288,7 @@ std::optional<Fault> load(std::string_view text, const ParseLimits& limits, Load
                               pugi::parse_fragment | pugi::parse_declaration,
                           pugi::encoding_utf8);
   if (!r) {
+    out.well_formed = false;
     // `strict` reads a request (the server), otherwise an answer (the client).
     return faults::invalid_xml(fmt::format("the {} is not well-formed XML: {} at offset {}",
                                            strict ? "request" : "answer", r.description(),
@@ -312,6 +313,13 @@ std::optional<Fault> load(std::string_view text, const ParseLimits& limits, Load
          (!cim::trim_xml_space(c.value()).empty() || referenced_outside(text, c)))) {
       return faults::invalid_xml("text outside the envelope element");
     }
+  }
+  if (elements == 0) {
+    // An empty body, or one of white space and comments: no document (XML 1.0, production
+    // [1]), as an answer cut off before it began reads.
+    out.well_formed = false;
+    return faults::invalid_xml(fmt::format("the {} is not well-formed XML: it holds no element",
+                                           strict ? "request" : "answer"));
   }
   if (xml::depth(out.doc) > limits.max_depth) {
     return faults::encoding_limit(fmt::format("elements nest deeper than {}", limits.max_depth));

@@ -74,6 +74,7 @@ struct CaseReport {
   Case input;
   bool not_tested = false;
   std::string not_tested_reason;
+  bool undecided = false;    // not tested: the wire lost an answer it needed (decision 0161)
   bool setup_broke = false;  // a set-up call broke the contract (the findings say how)
   std::string observed;      // "4096→4→7"
   std::string allowed;       // the allowed set, in words

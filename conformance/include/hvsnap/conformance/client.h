@@ -59,6 +59,8 @@ struct CreateSnapshotArgs {
   cim::PropertyList params() const;
 };
 
+class AnsweredReads;
+
 // Thrown where the suite needs an answer the wire lost (cim::lost_on_the_wire), asked again
 // (decision 0161): a view, a job it follows, the call it judges. What no answer came back for
 // says nothing of the host, so nothing is judged on it: the case, sequence or round it was
@@ -105,6 +107,9 @@ class Client {
   // The target's provider, its reads asked again while the wire loses their answers
   // (AnsweredReads, decision 0161).
   cim::Provider& provider() { return *target_.provider; }
+  // How many reads (asked again) and method calls the wire lost the answer to so far: a case
+  // that ends not tested after one is undecided (decision 0161).
+  int answers_lost() const;
   const Target& target() const { return target_; }
   bool has_control() const { return target_.control != nullptr; }
   TargetControl* control() { return target_.control.get(); }
@@ -115,7 +120,8 @@ class Client {
   cim::Result<cim::MethodResult> invoke(const cim::ObjectPath& object, std::string_view method,
                                         const cim::PropertyList& in);
   // Polls a job until it is terminal, vanishes or the budget runs out; notes how it ended
-  // on the call that started it. Throws WireLost when a read of it gets no answer.
+  // on the call that started it. A read of it no answer came back for ends it with
+  // JobTrace::lost set (the caller that judges it throws WireLost).
   JobTrace wait_job(const cim::ObjectPath& job, Polling polling = Polling::kEvery);
   // The heading the next recorded call starts under ("set-up: …", "the call under test").
   void section(std::string title) { pending_section_ = std::move(title); }
@@ -187,6 +193,8 @@ class Client {
 
   Target target_;
   ClientOptions options_;
+  AnsweredReads* reads_ = nullptr;  // target_.provider's reads (answered_reads.h)
+  int calls_lost_ = 0;
   std::function<void(const std::string&)> before_destroying_collection_;
   void record(std::string call, std::string outcome);
   void annotate_job(const cim::ObjectPath& job, const std::string& note);

@@ -12,6 +12,7 @@ namespace hvsnap::conformance {
 struct ParallelReport {
   bool not_tested = false;
   std::string not_tested_reason;
+  bool undecided = false;  // not tested: the wire lost an answer it needed (decision 0161)
   Findings findings;
   std::string failure;
   std::string description;  // the calls and their outcomes, numbered

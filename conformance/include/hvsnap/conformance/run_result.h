@@ -76,6 +76,9 @@ struct RunCounts {
   int parallel_rounds = 0;
   int properties = 0;
   int transient_retries = 0;  // calls repeated after a Timeout with no change (contract §4)
+  // Cases, sequences and concurrent rounds the wire left undecided (not tested: an answer
+  // they needed was lost, decision 0161). A run with any cannot certify.
+  int undecided = 0;
 };
 
 struct RunResult {

@@ -52,6 +52,7 @@ struct Step {
 struct SequenceReport {
   bool not_tested = false;
   std::string not_tested_reason;
+  bool undecided = false;  // not tested: the wire lost an answer it needed (decision 0161)
   Findings findings;
   std::string setup;                  // what every sequence starts from, with the objects' ids
   std::vector<std::string> numbered;  // the sequence as numbered WMI calls with outcomes
