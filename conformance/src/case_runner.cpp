@@ -534,7 +534,10 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     report.observed = "a set-up call broke the contract";
   }
   // Not tested after the wire lost an answer it asked for (arranging it, say): undecided.
-  report.undecided = report.undecided || (report.not_tested && cl.answers_lost() > 0);
+  if (report.not_tested && !report.undecided && cl.answers_lost() > 0) {
+    report.undecided = true;
+    report.not_tested_reason = "undecided: " + report.not_tested_reason;
+  }
   if (!report.not_tested) take_wire_leftovers(cl, report.findings);
   report.transcript = cl.transcript();
   turn.clean();

@@ -257,7 +257,12 @@ ParallelReport play_round(Client& cl, Target& target, std::uint64_t seed, const 
   std::vector<ObjectPath> vms, groups;
   if (auto problem = set_up_ring(cl, vms, groups); !problem.empty()) {
     rep.not_tested = true;
-    rep.not_tested_reason = "setting up the ring failed: " + problem;
+    // Not set up after the wire lost an answer it asked for: undecided (before the cleanup's
+    // own reads count).
+    rep.undecided = cl.answers_lost() > 0;
+    rep.not_tested_reason = (rep.undecided ? "undecided: setting up the ring failed: "
+                                           : "setting up the ring failed: ") +
+                            problem;
     if (cfg.cleanup) cl.cleanup();
     return rep;
   }
@@ -409,10 +414,7 @@ ParallelReport run_parallel_round(std::uint64_t seed, const TargetFactory& make_
   }
   Client cl(*target, cfg.client);
   try {
-    ParallelReport rep = play_round(cl, *target, seed, cfg, threads);
-    // Not set up after the wire lost an answer it asked for: undecided.
-    rep.undecided = rep.not_tested && cl.answers_lost() > 0;
-    return rep;
+    return play_round(cl, *target, seed, cfg, threads);
   } catch (const WireLost& lost) {
     // Nothing is judged on what the wire lost, nor on the round it was part of.
     ParallelReport rep;

@@ -164,7 +164,9 @@ bool Suite::take_matrix_case(ComboTally& t, CaseReport rep, bool counted) {
       ++cr.not_tested;
       ++result_.counts.cases_not_tested;
       result_.counts.undecided += rep.undecided ? 1 : 0;
-      if (cr.note.empty()) cr.note = rep.not_tested_reason;
+      // An undecided case's note first: it is what keeps the run from certifying (0161).
+      if (cr.note.empty() || (rep.undecided && cr.note.rfind("undecided", 0) != 0))
+        cr.note = rep.not_tested_reason;
     } else {
       cr.observed.insert(rep.observed);
       cr.allowed = rep.allowed;
@@ -349,6 +351,7 @@ void Suite::liveness() {
     const CaseReport& rep = it.rep;
     note_cleanup(rep.cleanup_left);
     ++result_.counts.cases;
+    result_.counts.undecided += rep.undecided ? 1 : 0;
     if (rep.not_tested) return keep_going(i, n);
     agg_.add(rep.findings);
     if (const Finding* f = first_fail(rep.findings)) {

@@ -455,10 +455,11 @@ void Harness::settle_transitions() {
 void Harness::membership(const Step& step) {
   const ObjectPath& vm = vms_[static_cast<std::size_t>(step.a) % vms_.size()];
   const ObjectPath& g = groups_[static_cast<std::size_t>(step.b) % groups_.size()];
-  if (step.kind == StepKind::kAddMember) {
-    (void)cl_.add_member(vm, g);
-  } else {
-    (void)cl_.remove_member(vm, g);
+  const cim::Status st =
+      step.kind == StepKind::kAddMember ? cl_.add_member(vm, g) : cl_.remove_member(vm, g);
+  if (!st.ok() && cim::lost_on_the_wire(st.kind())) {
+    // Made or not, its job may still be changing the group (decision 0161).
+    throw WireLost{"no answer came back to a change of membership: " + st.message()};
   }
   view_ = observe();
 }
@@ -580,7 +581,10 @@ SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_s
   }
   if (!problem.empty()) {
     // Not set up after the wire lost an answer it asked for: undecided too.
-    undecided = undecided || h.answers_lost() > 0;
+    if (!undecided && h.answers_lost() > 0) {
+      undecided = true;
+      problem = "undecided: " + problem;
+    }
     SequenceReport r = end();
     r.not_tested = true;
     r.undecided = undecided;

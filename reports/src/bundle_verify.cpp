@@ -31,6 +31,21 @@ std::string junit_state(const std::string& level, const std::string& verdict,
   return "pass";
 }
 
+// The capability profile as result.json lists it.
+std::vector<conformance::CapabilityResult> capability_rows(const json& rows) {
+  std::vector<conformance::CapabilityResult> out;
+  for (const auto& c : rows) {
+    conformance::CapabilityResult row;
+    row.configuration = c.at("configuration");
+    row.snapshotted = c.at("snapshotted");
+    row.refused = c.at("refused");
+    row.failed = c.at("failed");
+    row.answers = c.at("answers").get<std::set<std::string>>();
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
 }  // namespace
 
 void check_files_agree(const fs::path& dir, const json& j, Verification& v) {
@@ -250,17 +265,9 @@ Verification verify_bundle(const fs::path& dir) {
     const auto& run = j.at("run");
     facts.budget_exhausted = run.at("budget-exhausted").get<bool>();
     facts.interrupted = run.at("interrupted").get<bool>();
-    if (j.contains("capability")) {
-      for (const auto& c : j.at("capability")) {
-        conformance::CapabilityResult row;
-        row.configuration = c.at("configuration");
-        row.snapshotted = c.at("snapshotted");
-        row.refused = c.at("refused");
-        row.failed = c.at("failed");
-        row.answers = c.at("answers").get<std::set<std::string>>();
-        facts.capability.push_back(std::move(row));
-      }
-    }
+    // Absent from reports made before decision 0161, which had none.
+    facts.counts.undecided = j.at("counts").value("undecided", 0);
+    if (j.contains("capability")) facts.capability = capability_rows(j.at("capability"));
     conformance::apply_verdict(facts);
     const auto& verdict = j.at("verdict");
     if (verdict.at("certified").get<bool>() != facts.certified ||

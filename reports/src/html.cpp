@@ -201,6 +201,12 @@ void append_facts(std::string& h, const RunResult& r, const RunInfo& info, const
   fact("Combinations", fmt::format("{} — {} pass, {} fail, {} warn, {} not tested", r.counts.combos,
                                    t.pass, t.fail, t.warn, t.not_tested));
   fact("Cases", fmt::format("{} ({} not tested)", r.counts.cases, r.counts.cases_not_tested));
+  if (r.counts.undecided > 0) {
+    fact("Undecided",
+         fmt::format("{} case(s), sequence(s) or concurrent round(s): the wire lost answers they "
+                     "needed (decision 0161)",
+                     r.counts.undecided));
+  }
   fact("Sequences", fmt::format("{} ({} steps)", r.counts.sequences, r.counts.sequence_steps));
   fact("Concurrent rounds", std::to_string(r.counts.parallel_rounds));
   fact("Command", "<code>" + html_escape(info.command) + "</code>");

@@ -33,6 +33,10 @@ std::string render_markdown(const RunResult& r, const RunInfo& info) {
       "| Cases, sequences (steps), concurrent rounds | {} ({} not tested), {} ({}), {} |\n",
       r.counts.cases, r.counts.cases_not_tested, r.counts.sequences, r.counts.sequence_steps,
       r.counts.parallel_rounds));
+  if (r.counts.undecided > 0) {
+    out(fmt::format("| Undecided (the wire lost answers, decision 0161) | {} |\n",
+                    r.counts.undecided));
+  }
   out(fmt::format("| Failures | {} |\n\n", r.failures.size()));
 
   out("## Requirements\n\n| ID | Level | Requirement | Verdict | Passed | Failed | Warned | Note "

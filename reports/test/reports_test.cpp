@@ -200,6 +200,18 @@ TEST(Bundle, WritesVerifiesAndCatchesTampering) {
 }
 
 // A result.json whose numbers disagree is caught even when its hash was updated to match.
+// `j` written as the bundle's result.json, its manifest entry made to match (a forger's work);
+// what verify then says. verify re-derives the verdict (expect_forgery_caught: it names `want`).
+Verification forge(const fs::path& dir, const nlohmann::ordered_json& j) {
+  const std::string text = j.dump(2);
+  std::ofstream(dir / "result.json", std::ios::trunc) << text;
+  std::string manifest = read(dir / kManifest);
+  const auto pos = manifest.find("  result.json");
+  manifest.replace(pos - 64, 64, sha256_hex(text));
+  std::ofstream(dir / kManifest, std::ios::trunc) << manifest;
+  return verify_bundle(dir);
+}
+
 TEST(Bundle, VerifyChecksTheResultAgainstTheRules) {
   const fs::path dir = fresh_dir("rules");
   ASSERT_TRUE(write_bundle(dir, sample(true), info()).ok());
@@ -207,13 +219,7 @@ TEST(Bundle, VerifyChecksTheResultAgainstTheRules) {
   j["verdict"]["certified"] = true;
   j["verdict"]["verdict"] = "CERTIFIED";
   j["counts"]["failures"] = 0;
-  const std::string text = j.dump(2);
-  std::ofstream(dir / "result.json", std::ios::trunc) << text;
-  std::string manifest = read(dir / kManifest);
-  const auto pos = manifest.find("  result.json");
-  manifest.replace(pos - 64, 64, sha256_hex(text));
-  std::ofstream(dir / kManifest, std::ios::trunc) << manifest;
-  auto v = verify_bundle(dir);
+  auto v = forge(dir, j);
   // The rules, then the other files, which still say NOT CERTIFIED.
   ASSERT_EQ(v.problems.size(), 5u) << (v.problems.empty() ? "" : v.problems.front());
   EXPECT_NE(v.problems[0].find("counts.failures is 0 but 1 are listed"), std::string::npos);
@@ -285,6 +291,16 @@ TEST(NotSupported, IsItsOwnVerdictInEveryFileAndNeverAPass) {
   EXPECT_EQ(failing.verdict, "NOT CERTIFIED");
 }
 
+void expect_forgery_caught(const fs::path& dir, const nlohmann::ordered_json& j,
+                           const std::string& want) {
+  auto v = forge(dir, j);
+  ASSERT_FALSE(v.ok());
+  bool rules = false;
+  for (const auto& p : v.problems)
+    rules = rules || p.find(want) != std::string::npos;
+  EXPECT_TRUE(rules) << v.problems.back();
+}
+
 TEST(NotSupported, VerifyRederivesItAndCatchesAForgedPass) {
   const fs::path dir = fresh_dir("not-supported");
   ASSERT_TRUE(write_bundle(dir, refusing(), info()).ok());
@@ -301,19 +317,28 @@ TEST(NotSupported, VerifyRederivesItAndCatchesAForgedPass) {
       j["counts"]["requirement-verdicts"]["NOT_APPLICABLE"].get<int>() +
       j["counts"]["requirement-verdicts"]["NOT_TESTED"].get<int>();
   j["counts"]["requirement-verdicts"]["NOT_TESTED"] = 0;
-  const std::string text = j.dump(2);
-  std::ofstream(dir / "result.json", std::ios::trunc) << text;
-  std::string manifest = read(dir / kManifest);
-  const auto pos = manifest.find("  result.json");
-  manifest.replace(pos - 64, 64, sha256_hex(text));
-  std::ofstream(dir / kManifest, std::ios::trunc) << manifest;
-  auto v = verify_bundle(dir);
-  ASSERT_FALSE(v.ok());
-  bool rules = false;
-  for (const auto& p : v.problems)
-    rules = rules || p.find("the verdict says CERTIFIED but the rules give NOT SUPPORTED") !=
-                         std::string::npos;
-  EXPECT_TRUE(rules) << v.problems.back();
+  expect_forgery_caught(dir, j, "the verdict says CERTIFIED but the rules give NOT SUPPORTED");
+}
+
+// A run the wire left undecided (decision 0161): NOT CERTIFIED with every requirement passed,
+// which verify re-derives from counts.undecided; the same report forged to CERTIFIED is caught.
+TEST(Bundle, AnUndecidedRunIsNotCertifiedAndVerifiesSo) {
+  const fs::path dir = fresh_dir("undecided");
+  RunResult r = sample(false);
+  r.counts.undecided = 1;
+  apply_verdict(r);
+  ASSERT_EQ(r.verdict, "NOT CERTIFIED");
+  ASSERT_TRUE(write_bundle(dir, r, info()).ok());
+  auto ok = verify_bundle(dir);
+  EXPECT_TRUE(ok.ok()) << ok.problems.front();
+  EXPECT_NE(read(dir / "summary.md").find("Undecided"), std::string::npos);
+  EXPECT_NE(read(dir / "report.html").find("Undecided"), std::string::npos);
+  auto j = nlohmann::ordered_json::parse(read(dir / "result.json"));
+  EXPECT_EQ(j["counts"]["undecided"], 1);
+  j["verdict"]["verdict"] = "CERTIFIED";
+  j["verdict"]["certified"] = true;
+  j["verdict"]["reasons"] = nlohmann::ordered_json::array();
+  expect_forgery_caught(dir, j, "the verdict says CERTIFIED but the rules give NOT CERTIFIED");
 }
 
 TEST(Html, NamesReturnCodesThroughTheOneCodeTable) {

@@ -297,6 +297,17 @@ std::optional<Fault> load(std::string_view text, const ParseLimits& limits, Load
   // A document is one element, with only comments, processing instructions and white space
   // around it (XML 1.0, production [1]); pugixml also accepts text and more elements.
   std::size_t elements = 0;
+  // No element at all (an empty body, white space, plain text such as a front end's "Internal
+  // Server Error"): not an XML document (production [1]), as an answer cut off before it
+  // began reads.
+  bool any_element = false;
+  for (pugi::xml_node c = out.doc.first_child(); c && !any_element; c = c.next_sibling())
+    any_element = c.type() == pugi::node_element;
+  if (!any_element) {
+    out.well_formed = false;
+    return faults::invalid_xml(fmt::format("the {} is not well-formed XML: it holds no element",
+                                           strict ? "request" : "answer"));
+  }
   for (pugi::xml_node c = out.doc.first_child(); c; c = c.next_sibling()) {
     // The XML declaration, if any, is the document's very first text (production [22]).
     if (c.type() == pugi::node_declaration && c != out.doc.first_child())
@@ -313,13 +324,6 @@ std::optional<Fault> load(std::string_view text, const ParseLimits& limits, Load
          (!cim::trim_xml_space(c.value()).empty() || referenced_outside(text, c)))) {
       return faults::invalid_xml("text outside the envelope element");
     }
-  }
-  if (elements == 0) {
-    // An empty body, or one of white space and comments: no document (XML 1.0, production
-    // [1]), as an answer cut off before it began reads.
-    out.well_formed = false;
-    return faults::invalid_xml(fmt::format("the {} is not well-formed XML: it holds no element",
-                                           strict ? "request" : "answer"));
   }
   if (xml::depth(out.doc) > limits.max_depth) {
     return faults::encoding_limit(fmt::format("elements nest deeper than {}", limits.max_depth));

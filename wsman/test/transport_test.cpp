@@ -341,6 +341,18 @@ std::vector<Scenario> late_scenarios() {
        2,
        {bad + "HTTP 404: no such thing", bad + "HTTP 404: no such thing"}});
   add({"EmptyOk", [](int) { return Step{{answer(200, "")}}; }, 1, {bad + "HTTP 200: "}});
+  // Text that is not XML answers nothing (BadAnswer); an XML answer, however wrong, is the
+  // host's (Failed): decision 0161.
+  add({"PlainTextError",
+       [](int) { return Step{{answer(500, "Internal Server Error")}}; },
+       1,
+       {bad + "HTTP 500: the response is not a usable SOAP envelope: the answer is not "
+              "well-formed XML: it holds no element"}});
+  add({"XmlThatIsNotSoap",
+       [](int) { return Step{{answer(200, "<html><body>It works</body></html>")}}; },
+       1,
+       {"Failed: http://127.0.0.1:PORT/wsman: HTTP 200: the response is not a usable SOAP "
+        "envelope: the root element is not a SOAP Envelope"}});
   add({"Garbage", [](int) { return Step{{"garbage\r\n\r\n"}, 0, 0, Then::kClose}; }, 1, {bad}});
   add({"BadStatusLine",
        [](int) { return Step{{"HTTP/1.1 OK fine\r\nContent-Length: 0\r\n\r\n"}}; },
