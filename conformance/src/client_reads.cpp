@@ -185,6 +185,7 @@ JobTrace follow_job(cim::Provider& provider, TargetControl* control, const Objec
 JobTrace Client::wait_job(const ObjectPath& job, Polling polling) {
   JobTrace t = follow_job(provider(), control(), job, options_, polling);
   if (!t.lost.empty()) {
+    ++calls_lost_;  // its GetErrorEx's answer, say, which no read counted
     annotate_job(job, "job " + t.describe() + ", then no answer: " + t.lost);
     return t;
   }

@@ -464,6 +464,19 @@ TEST(Client, AJobWhoseReadTheWireLostIsNeitherThereNorGone) {
     EXPECT_EQ(wire->calls_, 2);
     ASSERT_TRUE(t.get_error_ex_return.has_value());
   }
+  {
+    // GetErrorEx lost for good: the client's wait ends lost, and counts it (no read did), so
+    // an arrangement case that needed it is undecided.
+    auto wire = std::make_shared<LosingWire>();
+    wire->job_state_ = 10;
+    wire->lose = {{"GetErrorEx", cim::StatusKind::kBadAnswer}};
+    Client cl(Target{wire, nullptr, {}, "test:", "test"}, o);
+    EXPECT_EQ(cl.answers_lost(), 0);
+    const JobTrace t = cl.wait_job(job, Polling::kBackOff);
+    EXPECT_FALSE(t.lost.empty());
+    EXPECT_EQ(wire->calls_, 1 + kWireRetries);
+    EXPECT_GT(cl.answers_lost(), 0);
+  }
 }
 
 }  // namespace
