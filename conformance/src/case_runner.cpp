@@ -175,15 +175,8 @@ model::Judgement judge_and_record(Client& cl, const RunConfig& cfg, const model:
                                   model::Observation& o, const cim::PropertyList& in) {
   // A call whose answer the wire lost may or may not have been made: not judged (decision
   // 0161). A fault the host sent is its answer, and is judged.
-  if (o.outcome.fault && cim::lost_on_the_wire(o.outcome.status.kind())) {
-    throw WireLost{"no answer came back to the CreateSnapshot call: " +
-                   o.outcome.status.to_string()};
-  }
-  if (o.outcome.trace && !o.outcome.trace->lost.empty()) {
-    throw WireLost{fmt::format("no answer came back while job {} was followed: {}",
-                               o.outcome.job ? o.outcome.job->to_string() : std::string(),
-                               o.outcome.trace->lost)};
-  }
+  throw_if_lost(o.outcome.status, "the CreateSnapshot call");
+  if (o.outcome.trace) throw_if_lost(*o.outcome.trace);
   complete_observation(cl.provider(), e.classes.c == CClass::kMgmt, o);
   if (!o.after.lost.empty()) {
     throw WireLost{"no answer came back to a read the judgement needs: " + o.after.lost.front()};

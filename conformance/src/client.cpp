@@ -79,6 +79,18 @@ std::string render_outcome(const cim::Result<MethodResult>& r) {
   return out;
 }
 
+void throw_if_lost(const cim::Status& st, std::string_view what) {
+  if (cim::lost_on_the_wire(st.kind()))
+    throw WireLost{fmt::format("no answer came back to {}: {}", what, st.to_string())};
+}
+
+void throw_if_lost(const JobTrace& t) {
+  if (!t.lost.empty()) {
+    throw WireLost{fmt::format("no answer came back while job {} was followed: {}",
+                               t.path.to_string(), t.lost)};
+  }
+}
+
 Client::Client(Target target, ClientOptions options)
     : target_(std::move(target)), options_(std::move(options)) {
   auto reads = std::make_shared<AnsweredReads>(std::move(target_.provider));

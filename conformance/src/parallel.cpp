@@ -310,14 +310,8 @@ ParallelReport play_round(Client& cl, Target& target, std::uint64_t seed, const 
   for (auto& th : pool)
     th.join();
   for (const auto& c : calls) {
-    if (c.outcome.fault && cim::lost_on_the_wire(c.outcome.status.kind())) {
-      throw WireLost{"no answer came back to a concurrent CreateSnapshot call: " +
-                     c.outcome.status.to_string()};
-    }
-    if (c.outcome.trace && !c.outcome.trace->lost.empty()) {
-      throw WireLost{"no answer came back while a concurrent call's job was followed: " +
-                     c.outcome.trace->lost};
-    }
+    throw_if_lost(c.outcome.status, "a concurrent CreateSnapshot call");
+    if (c.outcome.trace) throw_if_lost(*c.outcome.trace);
   }
 
   model::HostView after;

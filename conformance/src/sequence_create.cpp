@@ -22,14 +22,6 @@ bool undecided(const model::CallOutcome& o) {
   return o.undecided();
 }
 
-model::CallOutcome answered(model::CallOutcome o, std::string_view call) {
-  if (o.fault && cim::lost_on_the_wire(o.status.kind())) {
-    throw WireLost{
-        fmt::format("no answer came back to the {} call: {}", call, o.status.to_string())};
-  }
-  return o;
-}
-
 bool succeeded(const model::CallOutcome& o) {
   if (o.fault) return false;
   if (o.return_value == 0) return true;
@@ -87,7 +79,8 @@ cim::PropertyList Harness::create_args(const ObjectPath& group, const Step& step
 model::CallOutcome Harness::call_create(const cim::PropertyList& in, bool wait) {
   last_args_ = in;
   auto r = cl_.invoke(collection_snapshot_service(), names::kCreateSnapshot, in);
-  model::CallOutcome o = answered(model::CallOutcome::from(r), "CreateSnapshot");
+  throw_if_lost(r.status(), "the CreateSnapshot call");
+  model::CallOutcome o = model::CallOutcome::from(r);
   if (o.job) note_job(*o.job);
   if (wait && o.job && !o.fault && o.return_value == cim::ReturnCode::kJobStarted) finish_job(o);
   return o;
@@ -106,10 +99,7 @@ void Harness::note_job(const ObjectPath& job) {
 
 void Harness::finish_job(model::CallOutcome& o) {
   o.trace = cl_.wait_job(*o.job);
-  if (!o.trace->lost.empty()) {
-    throw WireLost{fmt::format("no answer came back while job {} was followed: {}",
-                               o.job->to_string(), o.trace->lost)};
-  }
+  throw_if_lost(*o.trace);
   // Remember terminal jobs to check their removal later (needs a clock to wait on).
   if (cl_.has_control() && o.trace->final_state() &&
       cim::JobState(*o.trace->final_state()).is_terminal() && !o.trace->vanished) {
@@ -338,10 +328,7 @@ void Harness::cancel(const Step& step) {
   }
   cl_.pass_time(step.ms);
   auto inst = cl_.provider().get_instance(*o.job);
-  if (!inst.ok() && cim::lost_on_the_wire(inst.status().kind())) {
-    throw WireLost{fmt::format("no answer came back to a read of job {}: {}", o.job->to_string(),
-                               inst.status().to_string())};
-  }
+  throw_if_lost(inst.status(), "a read of job " + o.job->to_string());
   const auto state =
       inst.ok() ? static_cast<std::uint16_t>(inst->get_uint("JobState").value_or(0)) : 0;
   const bool running = inst.ok() && !cim::JobState(state).is_terminal();
@@ -354,11 +341,8 @@ void Harness::cancel(const Step& step) {
     cim::PropertyList in;
     cim::set(in, "RequestedState", Value::uint16(step.type));
     auto r = cl_.invoke(*o.job, "RequestStateChange", in);
-    if (!r.ok() && cim::lost_on_the_wire(r.status().kind())) {
-      // Made or not, nobody can tell: the job's end judges nothing (decision 0161).
-      throw WireLost{"no answer came back to RequestStateChange on job " + o.job->to_string() +
-                     ": " + r.status().to_string()};
-    }
+    // Made or not, nobody can tell: the job's end judges nothing (decision 0161).
+    throw_if_lost(r.status(), "RequestStateChange on job " + o.job->to_string());
     if (r.ok()) rc = r->return_value;
   }
   finish_job(o);

@@ -36,7 +36,8 @@ void Harness::destroy(const Step& step) {
   cim::PropertyList in;
   cim::set(in, "AffectedSnapshotCollection", Value::reference(before.collections.at(target).path));
   auto r = cl_.invoke(Client::service(names::kCollectionSnapshotService), "DestroySnapshot", in);
-  model::CallOutcome o = answered(model::CallOutcome::from(r), "DestroySnapshot");
+  throw_if_lost(r.status(), "the DestroySnapshot call");
+  model::CallOutcome o = model::CallOutcome::from(r);
   if (o.job && !o.fault && o.return_value == cim::ReturnCode::kJobStarted) {
     note_job(*o.job);
     finish_job(o);
@@ -151,7 +152,8 @@ void Harness::apply(const Step& step) {
   cim::PropertyList in;
   cim::set(in, "SnapshotCollection", Value::reference(before.collections.at(target).path));
   auto r = cl_.invoke(Client::service(names::kCollectionSnapshotService), "ApplySnapshot", in);
-  model::CallOutcome o = answered(model::CallOutcome::from(r), "ApplySnapshot");
+  throw_if_lost(r.status(), "the ApplySnapshot call");
+  model::CallOutcome o = model::CallOutcome::from(r);
   if (o.job && !o.fault && o.return_value == cim::ReturnCode::kJobStarted) {
     note_job(*o.job);
     finish_job(o);

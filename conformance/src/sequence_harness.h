@@ -11,7 +11,6 @@
 #include <memory>
 #include <set>
 #include <string>
-#include <string_view>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -25,9 +24,6 @@ namespace hvsnap::conformance {
 // A call's outcome as the steps read it (sequence_create.cpp).
 bool undecided(const model::CallOutcome& o);
 bool succeeded(const model::CallOutcome& o);
-// `o`, unless the wire lost the answer to `call`: then WireLost, since a call that may or may
-// not have been made judges nothing (decision 0161).
-model::CallOutcome answered(model::CallOutcome o, std::string_view call);
 
 class Harness {
  public:

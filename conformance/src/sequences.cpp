@@ -457,10 +457,8 @@ void Harness::membership(const Step& step) {
   const ObjectPath& g = groups_[static_cast<std::size_t>(step.b) % groups_.size()];
   const cim::Status st =
       step.kind == StepKind::kAddMember ? cl_.add_member(vm, g) : cl_.remove_member(vm, g);
-  if (!st.ok() && cim::lost_on_the_wire(st.kind())) {
-    // Made or not, its job may still be changing the group (decision 0161).
-    throw WireLost{"no answer came back to a change of membership: " + st.message()};
-  }
+  // Made or not, its job may still be changing the group (decision 0161).
+  throw_if_lost(st, "a change of membership");
   view_ = observe();
 }
 
@@ -469,11 +467,9 @@ void Harness::state_change(const Step& step) {
   const std::string id = id_of(vm);
   const std::uint16_t from = view_.vms.count(id) ? view_.vms.at(id).state : 0;
   const auto st = cl_.change_state(vm, step.type, step.wait);
-  if (!st.ok() && cim::lost_on_the_wire(st.kind())) {
-    // Asked for or not, the VM may be on its way: what follows would be judged without the
-    // transition it is making (decision 0161).
-    throw WireLost{"no answer came back to a state change: " + st.message()};
-  }
+  // Asked for or not, the VM may be on its way: what follows would be judged without the
+  // transition it is making (decision 0161).
+  throw_if_lost(st, "a state change");
   if (st.ok() && !step.wait) {
     transitions_[id] = step.type;
     transition_from_[id] = from;
@@ -488,10 +484,7 @@ void Harness::advance(const Step& step) {
     constexpr std::int64_t kSlack = 5000;
     for (auto it = ended_.begin(); it != ended_.end();) {
       const auto read = cl_.provider().get_instance(it->job);
-      if (!read.ok() && cim::lost_on_the_wire(read.status().kind())) {
-        throw WireLost{fmt::format("no answer came back to a read of job {}: {}", id_of(it->job),
-                                   read.status().to_string())};
-      }
+      throw_if_lost(read.status(), "a read of job " + id_of(it->job));
       const bool gone = !read.ok();
       if (now > it->ended_ms + it->tbr_ms + kSlack) {
         add(finding(

@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -68,6 +69,11 @@ class AnsweredReads;
 struct WireLost {
   std::string reason;
 };
+// Throws WireLost when `st` says the wire lost the answer to `what` ("the CreateSnapshot call",
+// "a read of job …"); an OK status or the host's own error passes.
+void throw_if_lost(const cim::Status& st, std::string_view what);
+// Throws WireLost when the wire lost a read of the job `t` follows (JobTrace::lost).
+void throw_if_lost(const JobTrace& t);
 
 // The service instance the suite calls CreateSnapshot on.
 cim::ObjectPath collection_snapshot_service();
