@@ -49,7 +49,7 @@ void Suite::capability() {
   auto consume = [&](std::size_t i, Item it) {
     const Case& c = it.c;
     CaseReport& rep = it.rep;
-    count_case(rep);
+    count_case(rep, "capability", "capability probe " + combos[i].to_string());
     if (const Finding* f = first_fail(rep.findings)) {
       FailureRecord fr;
       fr.requirement = f->requirement;
@@ -163,7 +163,10 @@ bool Suite::take_matrix_case(ComboTally& t, CaseReport rep, bool counted) {
     if (rep.not_tested) {
       ++cr.not_tested;
       ++result_.counts.cases_not_tested;
-      result_.counts.undecided += rep.undecided ? 1 : 0;
+      if (rep.undecided) {
+        note_undecided("matrix", fmt::format("{}, case {}", cr.combo.to_string(), cr.cases),
+                       rep.not_tested_reason, case_token(rep));
+      }
       // An undecided case's note first: it is what keeps the run from certifying (0161).
       if (cr.note.empty() || (rep.undecided && cr.note.rfind("undecided", 0) != 0))
         cr.note = rep.not_tested_reason;
@@ -293,7 +296,7 @@ void Suite::settings() {
   };
   auto consume = [&](std::size_t i, CaseReport rep) {
     const Case& c = cases[i];
-    count_case(rep);
+    count_case(rep, "settings", fmt::format("settings case {} of {}", i + 1, cases.size()));
     if (const Finding* f = first_fail(rep.findings)) {
       if (rep.setup_broke && setup_failure_shown_) return false;  // the matrix showed it
       FailureRecord fr;
@@ -351,7 +354,10 @@ void Suite::liveness() {
     const CaseReport& rep = it.rep;
     note_cleanup(rep.cleanup_left);
     ++result_.counts.cases;
-    result_.counts.undecided += rep.undecided ? 1 : 0;
+    if (rep.undecided) {
+      note_undecided("liveness", fmt::format("liveness case {} of {}", i + 1, n),
+                     rep.not_tested_reason, case_token(rep));
+    }
     if (rep.not_tested) return keep_going(i, n);
     agg_.add(rep.findings);
     if (const Finding* f = first_fail(rep.findings)) {

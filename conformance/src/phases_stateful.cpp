@@ -1,6 +1,8 @@
 // The suite's stateful phases (suite.h): random call sequences (rc::state, shrunk) and
 // concurrent rounds (linearizability), each item seeded by the run seed and its index only, so
 // that the shards of a run (decision 0043) run the same items.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <vector>
 
@@ -47,12 +49,28 @@ void Suite::sequences() {
     const std::vector<Step> steps = draw<std::vector<Step>>(generator, seed, max_steps);
     return run_sequence(steps, mix(seed, 1), factories_[static_cast<std::size_t>(w)], run);
   };
+  auto token_of = [&](const std::vector<Step>& steps, std::uint64_t host_seed) {
+    nlohmann::json tok = token_base("sequence");
+    tok["host-seed"] = host_seed;
+    put_setup_plan(tok, o_.run.setup);
+    tok["steps"] = nlohmann::json::array();
+    for (const auto& s : steps)
+      tok["steps"].push_back(s.to_json());
+    return encode_token(tok);
+  };
   bool shown = false;
   auto consume = [&](std::size_t t, SequenceReport rep) {
     const std::size_t n = static_cast<std::size_t>(total);
     note_cleanup(rep.cleanup_left);
     ++result_.counts.sequences;
-    result_.counts.undecided += rep.undecided ? 1 : 0;
+    if (rep.undecided) {
+      const std::uint64_t seed = seed_of(t);
+      // Numbered in the whole run, as a shard's sequences are drawn (phase_util.h).
+      const int j = shard_first(o_) + static_cast<int>(t) * shard_count(o_);
+      note_undecided("sequences", fmt::format("sequence {} of {}", j + 1, o_.sequences),
+                     rep.not_tested_reason,
+                     token_of(draw<std::vector<Step>>(generator, seed, max_steps), mix(seed, 1)));
+    }
     result_.counts.sequence_steps += static_cast<int>(rep.numbered.size());
     result_.counts.transient_retries += rep.retries;
     agg_.add(rep.findings);
@@ -78,13 +96,7 @@ void Suite::sequences() {
     fr.property = "sequences";
     fr.title = rep.failure;
     fr.counterexample = numbered_list(rep);
-    nlohmann::json tok = token_base("sequence");
-    tok["host-seed"] = host_seed;
-    put_setup_plan(tok, o_.run.setup);
-    tok["steps"] = nlohmann::json::array();
-    for (const auto& s : steps)
-      tok["steps"].push_back(s.to_json());
-    fr.token = encode_token(tok);
+    fr.token = token_of(steps, host_seed);
     // A failure in the set-up has no steps: its calls are the counterexample.
     fr.steps =
         rep.numbered.empty() ? count_calls(rep.setup) : static_cast<int>(rep.numbered.size());
@@ -114,7 +126,17 @@ void Suite::parallel() {
   auto consume = [&](std::size_t t, ParallelReport rep) {
     const std::size_t n = static_cast<std::size_t>(total);
     ++result_.counts.parallel_rounds;
-    result_.counts.undecided += rep.undecided ? 1 : 0;
+    auto token = [&] {
+      nlohmann::json tok = token_base("parallel");
+      tok["host-seed"] = seed_of(t);
+      return encode_token(tok);
+    };
+    if (rep.undecided) {
+      note_undecided("parallel",
+                     fmt::format("concurrent round {} of {}",
+                                 first + static_cast<int>(t) * shards + 1, o_.parallel_rounds),
+                     rep.not_tested_reason, token());
+    }
     progress("parallel", static_cast<int>(t) + 1, total);
     if (rep.not_tested) return keep_going(t, n);
     agg_.add(rep.findings);
@@ -126,9 +148,7 @@ void Suite::parallel() {
     fr.property = "parallel";
     fr.title = rep.failure;
     fr.counterexample = rep.description;
-    nlohmann::json tok = token_base("parallel");
-    tok["host-seed"] = seed_of(t);
-    fr.token = encode_token(tok);
+    fr.token = token();
     fr.steps = 4;
     record_failure(std::move(fr));
     return keep_going(t, n);

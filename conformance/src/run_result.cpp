@@ -79,7 +79,8 @@ void apply_verdict(RunResult& r) {
     ok = false;
     r.verdict_reasons.push_back(fmt::format(
         "{} case(s), sequence(s) or concurrent round(s) were undecided: the wire lost answers "
-        "they needed, even asked again (their notes name the reads); run again",
+        "they needed, even asked again (the report lists them, each with the read it lost); "
+        "run again",
         r.counts.undecided));
   }
   // NOT SUPPORTED: nothing failed, but every configuration tried was refused (O1..O3, O5).

@@ -72,11 +72,12 @@ void Suite::note_cleanup(const std::vector<std::string>& left) {
   result_.cleanup_left.insert(result_.cleanup_left.end(), left.begin(), left.end());
 }
 
-// Counts a case of a phase judged case by case (capability, settings) into the run.
-void Suite::count_case(const CaseReport& rep) {
+void Suite::count_case(const CaseReport& rep, std::string property, std::string what) {
   note_cleanup(rep.cleanup_left);
   ++result_.counts.cases;
-  result_.counts.undecided += rep.undecided ? 1 : 0;
+  if (rep.undecided) {
+    note_undecided(std::move(property), std::move(what), rep.not_tested_reason, case_token(rep));
+  }
   if (rep.not_tested) {
     ++result_.counts.cases_not_tested;
   } else {
@@ -126,6 +127,13 @@ bool Suite::keep_going(std::size_t i, std::size_t n) {
 void Suite::progress(const char* phase, int done, int total) {
   if (o_.progress)
     o_.progress(Progress{phase, done, total, static_cast<int>(result_.failures.size()), elapsed()});
+}
+
+void Suite::note_undecided(std::string property, std::string what, std::string reason,
+                           std::string token) {
+  ++result_.counts.undecided;
+  result_.undecided.push_back(
+      {std::move(property), std::move(what), std::move(reason), std::move(token)});
 }
 
 void Suite::record_failure(FailureRecord f) {

@@ -54,7 +54,11 @@ class Suite {
   std::vector<Case> settings_cases() const;
 
   // The run's budget, progress and failures (runner.cpp).
-  void count_case(const CaseReport& rep);
+  // A case of a phase judged case by case ("capability", "settings"), `what` naming it.
+  void count_case(const CaseReport& rep, std::string property, std::string what);
+  // An item the wire left undecided, counted and listed (decision 0162).
+  void note_undecided(std::string property, std::string what, std::string reason,
+                      std::string token);
   double elapsed() const;
   bool out_of_budget();
   bool may_start() const;

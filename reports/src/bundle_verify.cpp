@@ -121,6 +121,20 @@ void check_files_agree(const fs::path& dir, const json& j, Verification& v) {
             "junit.xml lists {} failing combinations but result.json has {} combinations FAIL",
             junit_combos, failing_combos));
       }
+      // Each undecided item an <error> (decision 0162; a report of 0161 lists none).
+      if (j.contains("undecided")) {
+        const auto suite_u =
+            doc.child("testsuites").find_child_by_attribute("testsuite", "name", "undecided");
+        std::size_t junit_undecided = 0;
+        for (const auto& tc : suite_u.children("testcase"))
+          junit_undecided += tc.child("error") ? 1 : 0;
+        if (junit_undecided != j.at("undecided").size()) {
+          problem(
+              fmt::format("junit.xml shows {} undecided item(s) as errors but result.json "
+                          "lists {}",
+                          junit_undecided, j.at("undecided").size()));
+        }
+      }
     }
   }
   // summary.md: the title and one table row per requirement with the same verdict and tallies.
@@ -267,6 +281,14 @@ Verification verify_bundle(const fs::path& dir) {
     facts.interrupted = run.at("interrupted").get<bool>();
     // Absent from reports made before decision 0161, which had none.
     facts.counts.undecided = j.at("counts").value("undecided", 0);
+    // Listed when there are any (decision 0162), one entry for each it counts.
+    if (j.contains("undecided") &&
+        (!j.at("undecided").is_array() ||
+         j.at("undecided").size() != static_cast<std::size_t>(facts.counts.undecided))) {
+      problem(fmt::format("result.json: counts.undecided is {} but \"undecided\" lists {}",
+                          facts.counts.undecided,
+                          j.at("undecided").is_array() ? j.at("undecided").size() : 0));
+    }
     if (j.contains("capability")) facts.capability = capability_rows(j.at("capability"));
     conformance::apply_verdict(facts);
     const auto& verdict = j.at("verdict");

@@ -199,6 +199,10 @@ cim::Result<LoadedRun> load_bundle(const fs::path& dir) {
       f.seconds_to_find = x.at("seconds-to-find");
       r.failures.push_back(std::move(f));
     }
+    for (const auto& x : j.value("undecided", json::array())) {  // there when any (0162)
+      r.undecided.push_back(
+          {x.at("property"), x.at("what"), x.at("reason"), x.at("token").get<std::string>()});
+    }
     const auto& d = j.at("distributions");
     r.return_codes = d.at("return-codes").get<std::map<std::string, int>>();
     r.job_end_states = d.at("job-end-states").get<std::map<std::string, int>>();
@@ -316,6 +320,7 @@ cim::Result<LoadedRun> merge_shards(std::vector<LoadedRun> shards) {
     m.counts.sequence_steps += r.counts.sequence_steps;
     m.counts.parallel_rounds += r.counts.parallel_rounds;
     m.counts.undecided += r.counts.undecided;
+    m.undecided.insert(m.undecided.end(), r.undecided.begin(), r.undecided.end());
     m.counts.properties = std::max(m.counts.properties, r.counts.properties);
     m.budget_exhausted = m.budget_exhausted || r.budget_exhausted;
     m.interrupted = m.interrupted || r.interrupted;

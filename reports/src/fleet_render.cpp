@@ -123,11 +123,9 @@ std::string render_fleet_json(const Fleet& f) {
     t["certified"] = r.certified;
     t["not-supported"] = r.not_supported;
     t["reasons"] = r.verdict_reasons;
-    t["counts"] = {{"combinations", r.counts.combos},
-                   {"cases", r.counts.cases},
-                   {"sequences", r.counts.sequences},
-                   {"parallel-rounds", r.counts.parallel_rounds},
-                   {"failures", r.failures.size()}};
+    t["counts"] = {{"combinations", r.counts.combos}, {"cases", r.counts.cases},
+                   {"sequences", r.counts.sequences}, {"parallel-rounds", r.counts.parallel_rounds},
+                   {"undecided", r.counts.undecided}, {"failures", r.failures.size()}};
     ordered_json matrix;
     for (const auto& rr : r.requirements)
       matrix[rr.id] = to_string(rr.verdict);

@@ -267,9 +267,30 @@ void append_failures(std::string& h, const RunResult& r, const RunInfo& info) {
         "<button type=\"button\" class=\"copy\" "
         "data-target=\"replay-{0}\">Copy</button></p></article>\n",
         n, html_escape(f.requirement), html_escape(f.property), f.steps, html_escape(f.title),
-        html_escape(f.counterexample), html_escape(replay_command(info, f)));
+        html_escape(f.counterexample), html_escape(replay_command(info, f.token)));
   }
-  h += "</section>\n</main>\n";
+  h += "</section>\n";
+}
+
+void append_undecided(std::string& h, const RunResult& r, const RunInfo& info) {
+  if (r.undecided.empty()) return;  // (decision 0162)
+  h += fmt::format(
+      "<section id=\"undecided\"><h2>Undecided ({})</h2><p class=\"muted\">The wire lost "
+      "answers these needed, even asked again (decision 0161): nothing of them was judged. Run "
+      "them again.</p><ul>",
+      r.undecided.size());
+  for (std::size_t i = 0; i < r.undecided.size() && i < kUndecidedShown; ++i) {
+    const auto& u = r.undecided[i];
+    h += fmt::format(
+        "<li><strong>{}</strong> <span class=\"muted\">({})</span>: {}<br>Run it again: "
+        "<code>{}</code></li>",
+        html_escape(u.what), html_escape(u.property), html_escape(u.reason),
+        html_escape(replay_command(info, u.token)));
+  }
+  if (r.undecided.size() > kUndecidedShown) {
+    h += fmt::format("<li>… and {} more in result.json</li>", r.undecided.size() - kUndecidedShown);
+  }
+  h += "</ul></section>\n";
 }
 
 }  // namespace
@@ -369,6 +390,8 @@ std::string render_html(const RunResult& r, const RunInfo& info) {
   append_distributions(h, r);
 
   append_failures(h, r, info);
+  append_undecided(h, r, info);
+  h += "</main>\n";
   h += fmt::format("<script>{}</script>\n</body>\n</html>\n", kScript);
   return h;
 }

@@ -119,10 +119,22 @@ std::string render_json(const RunResult& r, const RunInfo& info) {
                         {"steps", f.steps},
                         {"counterexample", f.counterexample},
                         {"token", f.token},
-                        {"replay", replay_command(info, f)},
+                        {"replay", replay_command(info, f.token)},
                         {"seconds-to-find", round_to(f.seconds_to_find, 3)}});
   }
   j["failures"] = std::move(failures);
+  // Only when there are any: a run the wire lost nothing of reads as before (decision 0162).
+  if (!r.undecided.empty()) {
+    ordered_json undecided = ordered_json::array();
+    for (const auto& u : r.undecided) {
+      undecided.push_back({{"property", u.property},
+                           {"what", u.what},
+                           {"reason", u.reason},
+                           {"token", u.token},
+                           {"replay", replay_command(info, u.token)}});
+    }
+    j["undecided"] = std::move(undecided);
+  }
   j["distributions"] = {{"return-codes", r.return_codes}, {"job-end-states", r.job_end_states}};
   j["ambiguities"] = r.ambiguities;
   // Invalid UTF-8 (a garbage value a provider echoed back) becomes U+FFFD, never an exception.

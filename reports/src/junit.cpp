@@ -3,7 +3,9 @@
 // failing parameter-class combinations and one for the other counterexamples (sequences,
 // concurrent calls, the settings sweep, liveness). FAIL is <failure>; NOT_TESTED and
 // NOT_APPLICABLE are <skipped> — except a MUST left NOT_TESTED by a `full` run, which fails
-// certification and so is a <failure> too. SHOULD warnings pass with a <system-out> note.
+// certification and so is a <failure> too. SHOULD warnings pass with a <system-out> note. An
+// item the wire left undecided is an <error> of a fourth testsuite, "undecided", there only
+// when there are any.
 #include <fmt/format.h>
 
 #include <pugixml.hpp>
@@ -73,7 +75,7 @@ std::string render_junit(const RunResult& r, const RunInfo& info) {
       for (const auto& f : r.failures) {
         if (f.requirement != rr.id) continue;
         e += fmt::format("\nshortest counterexample ({} calls):\n{}\nreplay: {}\n", f.steps,
-                         f.counterexample, replay_command(info, f));
+                         f.counterexample, replay_command(info, f.token));
         break;
       }
       return e;
@@ -141,7 +143,8 @@ std::string render_junit(const RunResult& r, const RunInfo& info) {
     body += "\nallowed: " + c->allowed + "\n";
     for (const auto& fr : r.failures) {
       if (fr.property == "matrix" && fr.title.rfind(c->combo.to_string() + ":", 0) == 0) {
-        body += fmt::format("\n{}\nreplay: {}\n", fr.counterexample, replay_command(info, fr));
+        body +=
+            fmt::format("\n{}\nreplay: {}\n", fr.counterexample, replay_command(info, fr.token));
         break;
       }
     }
@@ -165,15 +168,39 @@ std::string render_junit(const RunResult& r, const RunInfo& info) {
     f.append_attribute("message") = xml_safe(fr.title).c_str();
     f.append_child(pugi::node_pcdata)
         .set_value(
-            xml_safe(fr.counterexample + "\nreplay: " + replay_command(info, fr) + "\n").c_str());
+            xml_safe(fr.counterexample + "\nreplay: " + replay_command(info, fr.token) + "\n")
+                .c_str());
   }
   set_counts(others, oc);
 
-  const Counts all{rc.tests + cc.tests + oc.tests, rc.failures + cc.failures + oc.failures,
+  // --- undecided: the items the wire left unjudged (decision 0162), each an <error>, so that
+  // a CI gate never reads such a run as a pass (its verdict is NOT CERTIFIED) ---
+  int errors = 0;
+  if (!r.undecided.empty()) {
+    auto suite = root.append_child("testsuite");
+    suite.append_attribute("name") = "undecided";
+    for (const auto& u : r.undecided) {
+      auto tc = suite.append_child("testcase");
+      tc.append_attribute("classname") = xml_safe("hvsnap." + u.property).c_str();
+      tc.append_attribute("name") = xml_safe(u.what).c_str();
+      auto e = tc.append_child("error");
+      e.append_attribute("type") = "UNDECIDED";
+      e.append_attribute("message") = xml_safe(u.reason).c_str();
+      e.append_child(pugi::node_pcdata)
+          .set_value(xml_safe("run it again: " + replay_command(info, u.token) + "\n").c_str());
+      ++errors;
+    }
+    suite.append_attribute("tests") = errors;
+    suite.append_attribute("failures") = 0;
+    suite.append_attribute("errors") = errors;
+    suite.append_attribute("skipped") = 0;
+  }
+
+  const Counts all{rc.tests + cc.tests + oc.tests + errors, rc.failures + cc.failures + oc.failures,
                    rc.skipped + cc.skipped + oc.skipped};
   root.append_attribute("tests") = all.tests;
   root.append_attribute("failures") = all.failures;
-  root.append_attribute("errors") = 0;
+  root.append_attribute("errors") = errors;
   root.append_attribute("skipped") = all.skipped;
   root.append_attribute("time") = fmt::format("{:.3f}", info.wall_seconds).c_str();
   root.append_attribute("timestamp") = info.started_utc.c_str();

@@ -123,7 +123,20 @@ std::string render_markdown(const RunResult& r, const RunInfo& info) {
     const std::string fence = md_fence(f.counterexample);
     out(fmt::format("{0}text\n{1}{2}{0}\n\nReplay: `{3}`\n\n", fence, utf8_clean(f.counterexample),
                     f.counterexample.empty() || f.counterexample.back() == '\n' ? "" : "\n",
-                    replay_command(info, f)));
+                    replay_command(info, f.token)));
+  }
+  if (!r.undecided.empty()) {
+    out(
+        fmt::format("\n## Undecided ({})\n\nThe wire lost answers these needed, even asked again "
+                    "(decision 0161): nothing of them was judged. Run them again.\n\n",
+                    r.undecided.size()));
+    for (std::size_t i = 0; i < r.undecided.size() && i < kUndecidedShown; ++i) {
+      const auto& u = r.undecided[i];
+      out(fmt::format("- {} ({}): {}  \n  Run it again: `{}`\n", md_cell(u.what), u.property,
+                      md_cell(u.reason), replay_command(info, u.token)));
+    }
+    if (r.undecided.size() > kUndecidedShown)
+      out(fmt::format("- … and {} more in result.json\n", r.undecided.size() - kUndecidedShown));
   }
   out(fmt::format("\n---\nCommand: `{}`  \nhvsnap {}, commit {}.  \n", info.command,
                   info.tool_version, info.git_commit));

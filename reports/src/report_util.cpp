@@ -73,8 +73,8 @@ std::vector<const ComboResult*> sorted_combos(const RunResult& r) {
   return out;
 }
 
-std::string replay_command(const RunInfo& info, const FailureRecord& f) {
-  return fmt::format("{} replay {}", info.replay_program, f.token);
+std::string replay_command(const RunInfo& info, std::string_view token) {
+  return fmt::format("{} replay {}", info.replay_program, token);
 }
 
 std::string html_escape(std::string_view text) {

@@ -1,6 +1,7 @@
 // Small helpers the writers share: ordering, escaping, rounding, the replay command.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <string>
 #include <string_view>
@@ -14,8 +15,11 @@ namespace hvsnap::reports {
 // Combinations in the fixed C × S × T × R order (runs may visit them in another order).
 std::vector<const conformance::ComboResult*> sorted_combos(const conformance::RunResult& r);
 
-// "hvsnap replay hvsnap1.…"
-std::string replay_command(const RunInfo& info, const conformance::FailureRecord& f);
+// "hvsnap replay hvsnap1.…": the command that runs a token's item again.
+std::string replay_command(const RunInfo& info, std::string_view token);
+
+// How many undecided items summary.md and report.html list; result.json lists them all.
+inline constexpr std::size_t kUndecidedShown = 50;
 
 // HTML text and attribute escaping; invalid UTF-8 bytes become U+FFFD.
 std::string html_escape(std::string_view text);

@@ -202,14 +202,18 @@ TEST(Bundle, WritesVerifiesAndCatchesTampering) {
 // A result.json whose numbers disagree is caught even when its hash was updated to match.
 // `j` written as the bundle's result.json, its manifest entry made to match (a forger's work);
 // what verify then says. verify re-derives the verdict (expect_forgery_caught: it names `want`).
-Verification forge(const fs::path& dir, const nlohmann::ordered_json& j) {
-  const std::string text = j.dump(2);
-  std::ofstream(dir / "result.json", std::ios::trunc) << text;
+// `file` of the bundle rewritten as `text`, and the manifest with it; then verified.
+Verification forge_file(const fs::path& dir, const std::string& file, const std::string& text) {
+  std::ofstream(dir / file, std::ios::trunc) << text;
   std::string manifest = read(dir / kManifest);
-  const auto pos = manifest.find("  result.json");
+  const auto pos = manifest.find("  " + file);
   manifest.replace(pos - 64, 64, sha256_hex(text));
   std::ofstream(dir / kManifest, std::ios::trunc) << manifest;
   return verify_bundle(dir);
+}
+
+Verification forge(const fs::path& dir, const nlohmann::ordered_json& j) {
+  return forge_file(dir, "result.json", j.dump(2));
 }
 
 TEST(Bundle, VerifyChecksTheResultAgainstTheRules) {
@@ -291,14 +295,17 @@ TEST(NotSupported, IsItsOwnVerdictInEveryFileAndNeverAPass) {
   EXPECT_EQ(failing.verdict, "NOT CERTIFIED");
 }
 
-void expect_forgery_caught(const fs::path& dir, const nlohmann::ordered_json& j,
-                           const std::string& want) {
-  auto v = forge(dir, j);
+void expect_caught(const Verification& v, const std::string& want) {
   ASSERT_FALSE(v.ok());
   bool rules = false;
   for (const auto& p : v.problems)
     rules = rules || p.find(want) != std::string::npos;
   EXPECT_TRUE(rules) << v.problems.back();
+}
+
+void expect_forgery_caught(const fs::path& dir, const nlohmann::ordered_json& j,
+                           const std::string& want) {
+  expect_caught(forge(dir, j), want);
 }
 
 TEST(NotSupported, VerifyRederivesItAndCatchesAForgedPass) {
@@ -322,19 +329,46 @@ TEST(NotSupported, VerifyRederivesItAndCatchesAForgedPass) {
 
 // A run the wire left undecided (decision 0161): NOT CERTIFIED with every requirement passed,
 // which verify re-derives from counts.undecided; the same report forged to CERTIFIED is caught.
+// Each item is listed with its reason and replay command in every file (decision 0162), an
+// <error> in junit.xml; a list or a junit.xml that disagrees with the count is caught.
 TEST(Bundle, AnUndecidedRunIsNotCertifiedAndVerifiesSo) {
   const fs::path dir = fresh_dir("undecided");
   RunResult r = sample(false);
   r.counts.undecided = 1;
+  r.undecided.push_back({"sequences", "sequence 3 of 10",
+                         "undecided: no answer came back to the DestroySnapshot call: Unavailable",
+                         "hvsnap1.eyJ0b2tlbiI6MX0"});
   apply_verdict(r);
   ASSERT_EQ(r.verdict, "NOT CERTIFIED");
   ASSERT_TRUE(write_bundle(dir, r, info()).ok());
   auto ok = verify_bundle(dir);
   EXPECT_TRUE(ok.ok()) << ok.problems.front();
-  EXPECT_NE(read(dir / "summary.md").find("Undecided"), std::string::npos);
-  EXPECT_NE(read(dir / "report.html").find("Undecided"), std::string::npos);
+  for (const char* file : {"summary.md", "report.html", "junit.xml"}) {
+    const std::string text = read(dir / file);
+    for (const char* want : {"sequence 3 of 10", "no answer came back to the DestroySnapshot",
+                             "replay hvsnap1.eyJ0b2tlbiI6MX0"})
+      EXPECT_NE(text.find(want), std::string::npos) << file << ": " << want;
+  }
+  const std::string junit = read(dir / "junit.xml");
+  EXPECT_NE(junit.find("<testsuite name=\"undecided\" tests=\"1\" failures=\"0\" errors=\"1\""),
+            std::string::npos)
+      << junit;
+  EXPECT_NE(junit.find("<error type=\"UNDECIDED\""), std::string::npos);
   auto j = nlohmann::ordered_json::parse(read(dir / "result.json"));
   EXPECT_EQ(j["counts"]["undecided"], 1);
+  ASSERT_EQ(j["undecided"].size(), 1u);
+  EXPECT_EQ(j["undecided"][0]["what"], "sequence 3 of 10");
+  EXPECT_EQ(j["undecided"][0]["replay"], "hvsnap replay hvsnap1.eyJ0b2tlbiI6MX0");
+  // junit.xml without its <error>: a CI gate would read the run as a pass.
+  std::string no_error = junit;
+  const auto at = no_error.find("<error");
+  no_error.replace(at, no_error.find("</error>") + 8 - at, "");
+  expect_caught(forge_file(dir, "junit.xml", no_error),
+                "junit.xml shows 0 undecided item(s) as errors but result.json lists 1");
+  ASSERT_TRUE(forge_file(dir, "junit.xml", junit).ok());
+  auto unlisted = j;
+  unlisted["undecided"] = nlohmann::ordered_json::array();
+  expect_forgery_caught(dir, unlisted, "counts.undecided is 1 but \"undecided\" lists 0");
   j["verdict"]["verdict"] = "CERTIFIED";
   j["verdict"]["certified"] = true;
   j["verdict"]["reasons"] = nlohmann::ordered_json::array();

@@ -32,6 +32,7 @@
 #include "hvsnap/conformance/parallel.h"
 #include "hvsnap/conformance/runner.h"
 #include "hvsnap/conformance/sequences.h"
+#include "hvsnap/conformance/token.h"
 #include "hvsnap/sim/host.h"
 #include "hvsnap/tools/counting.h"
 #include "hvsnap/tools/mutants.h"
@@ -494,6 +495,25 @@ TEST(SimConformance, WhatTheWireLostForGoodJudgesNothing) {
     for (const auto& c : r.combos)
       named = named || c.note.find(want) != std::string::npos;
     EXPECT_TRUE(named) << want;
+    // Each counted item listed, with its note and a token of its own kind (decision 0162).
+    ASSERT_EQ(r.undecided.size(), static_cast<std::size_t>(r.counts.undecided));
+    const std::map<std::string, std::string> kind_of = {
+        {"capability", "case"}, {"matrix", "case"},        {"settings", "case"},
+        {"liveness", "case"},   {"sequences", "sequence"}, {"parallel", "parallel"}};
+    std::set<std::string> properties;
+    for (const auto& u : r.undecided) {
+      properties.insert(u.property);
+      EXPECT_EQ(u.reason.rfind("undecided: ", 0), 0u) << u.what << ": " << u.reason;
+      auto tok = decode_token(u.token);
+      ASSERT_TRUE(tok.ok()) << u.what;
+      ASSERT_TRUE(kind_of.count(u.property)) << u.property;
+      EXPECT_EQ((*tok)["kind"], kind_of.at(u.property)) << u.what;
+    }
+    EXPECT_TRUE(properties.count("matrix"));
+    if (how == Loss::kCreateAnswers) {
+      EXPECT_TRUE(properties.count("sequences"));
+      EXPECT_TRUE(properties.count("parallel"));
+    }
   }
 }
 

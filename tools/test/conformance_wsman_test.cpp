@@ -3,6 +3,7 @@
 // conformance-wsman). The served host is reset per case from the run's seed (decision 0009),
 // so the two runs see the same hosts and must reach the same requirement verdicts, the same
 // per-combination outcomes and the same return-code distributions.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -154,6 +156,85 @@ TEST(ConformanceWsman, AnswersCutShortNowAndThenAreReadAgainAndJudgeNothing) {
   }
   fs::remove_all(a);
   fs::remove_all(b);
+}
+
+// A wire that cuts every answer to CreateSnapshot short, after the fake made the call: every
+// case, sequence and round that needs one is undecided (decision 0161), and the report lists
+// each with the read it lost and a token that runs it again (decision 0162): result.json,
+// summary.md, report.html, and junit.xml, where each is an <error> so that a CI gate reading
+// it fails the run. `verify` accepts the bundle; `replay` of a listed item over the same wire
+// is undecided again and exits 3.
+TEST(ConformanceWsman, WhatTheWireLeftUndecidedIsListedAndCanBeRunAgain) {
+  auto fake = ServedFake::create("sim:", TargetOptions{});
+  ASSERT_TRUE(fake.ok()) << fake.status().to_string();
+  std::shared_ptr<ServedFake> served = std::move(fake).value();
+  wsman::DispatcherOptions d;
+  d.rewrite_reply = [](const wsman::Request& r, std::string& body) {
+    if (r.op == wsman::Operation::kInvoke && r.method == cim::names::kCreateSnapshot)
+      body.resize(body.size() / 2);
+  };
+  wsman::ServerOptions so;
+  so.port = 0;
+  auto server = wsman::Server::start(serve_dispatcher(served, true, d), so);
+  ASSERT_TRUE(server.ok()) << server.status().to_string();
+  const std::string target = "wsman+" + (*server)->endpoint();
+  const fs::path out = temp("undecided");
+  const Outcome run =
+      hvsnap({"certify", "--target", target, "--out", out.string(), "--seed", "5", "--coverage",
+              "pairwise", "--sequences", "3", "--parallel-rounds", "1", "--max-steps", "6", "-q"});
+  ASSERT_EQ(run.code, kExitFailures) << run.out << run.err;
+  EXPECT_NE(run.out.find("Undecided (the wire lost answers"), std::string::npos) << run.out;
+  const auto j = read_json(out / "result.json");
+  EXPECT_EQ(j["verdict"]["verdict"], "NOT CERTIFIED");
+  EXPECT_EQ(j["failures"].size(), 0u);
+  const auto& undecided = j["undecided"];
+  ASSERT_TRUE(undecided.is_array());
+  ASSERT_EQ(undecided.size(), j["counts"]["undecided"].get<std::size_t>());
+  std::set<std::string> properties;
+  std::string case_token;
+  for (const auto& u : undecided) {
+    properties.insert(u["property"].get<std::string>());
+    const std::string reason = u["reason"];
+    EXPECT_EQ(reason.rfind("undecided: no answer came back to ", 0), 0u) << u.dump();
+    EXPECT_NE(reason.find("CreateSnapshot call"), std::string::npos) << u.dump();
+    EXPECT_EQ(u["replay"], "hvsnap replay " + u["token"].get<std::string>());
+    if (u["property"] == "matrix" && case_token.empty()) case_token = u["token"];
+  }
+  for (const char* p : {"capability", "matrix", "sequences", "parallel"})
+    EXPECT_TRUE(properties.count(p)) << p << " has no undecided item";
+  // The people's reports list them; junit.xml fails the run with one <error> each.
+  std::ifstream md_in(out / "summary.md");
+  const std::string md((std::istreambuf_iterator<char>(md_in)), {});
+  EXPECT_NE(md.find(fmt::format("## Undecided ({})", undecided.size())), std::string::npos);
+  std::ifstream html_in(out / "report.html");
+  const std::string html((std::istreambuf_iterator<char>(html_in)), {});
+  EXPECT_NE(html.find("<section id=\"undecided\">"), std::string::npos);
+  std::ifstream junit_in(out / "junit.xml");
+  const std::string junit((std::istreambuf_iterator<char>(junit_in)), {});
+  EXPECT_NE(junit.find(fmt::format("errors=\"{}\"", undecided.size())), std::string::npos);
+  EXPECT_NE(junit.find("<error type=\"UNDECIDED\""), std::string::npos);
+  const Outcome verified = hvsnap({"verify", out.string()});
+  EXPECT_EQ(verified.code, 0) << verified.out << verified.err;
+  // A fleet of it counts them too, and its copy of the run lists them.
+  const fs::path fleet = temp("undecided-fleet");
+  const Outcome merged = hvsnap({"merge", out.string(), "--out", fleet.string()});
+  EXPECT_EQ(merged.code, kExitFailures) << merged.out << merged.err;
+  const auto f = read_json(fleet / "fleet.json");
+  ASSERT_EQ(f["targets"].size(), 1u);
+  EXPECT_EQ(f["targets"][0]["counts"]["undecided"], undecided.size());
+  EXPECT_EQ(read_json(fleet / "targets" / f["targets"][0]["label"].get<std::string>() /
+                      "result.json")["undecided"],
+            undecided);
+  EXPECT_EQ(hvsnap({"verify", fleet.string()}).code, 0);
+  fs::remove_all(fleet);
+  // A listed case, run again over the wire that still cuts its answer: undecided again.
+  ASSERT_FALSE(case_token.empty());
+  const Outcome again = hvsnap({"replay", case_token, "--target", target});
+  EXPECT_EQ(again.code, kExitUnreachable) << again.out << again.err;
+  EXPECT_NE(again.out.find("NOT TESTED: undecided: no answer came back"), std::string::npos)
+      << again.out;
+  (*server)->stop();
+  fs::remove_all(out);
 }
 
 TEST(ConformanceWsman, AHostWithoutTheControlExtensionIsTreatedAsALiveHost) {

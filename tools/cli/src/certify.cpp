@@ -188,6 +188,39 @@ void print_estimate(const conformance::RunOptions& ro, std::chrono::milliseconds
                     : "; -j N runs the cases of their own objects and the sequences N at a time");
   }
 }
+
+// The run's lists, the first few of each: failures with their replay commands, the items the
+// wire left undecided, and what a live host kept of the run's objects.
+void say_lists(const conformance::RunResult& r, Console& c) {
+  constexpr std::size_t kShown = 5;
+  for (std::size_t i = 0; i < r.failures.size() && i < kShown; ++i) {
+    const auto& f = r.failures[i];
+    c.out << fmt::format("  {}. {} ({}): {}\n     replay: {} replay {}\n", i + 1, f.requirement,
+                         f.property, f.title, shell_quote(c.program), f.token);
+  }
+  if (r.failures.size() > kShown) {
+    c.out << fmt::format("  … and {} more in the report\n", r.failures.size() - kShown);
+  }
+  if (!r.undecided.empty()) {
+    c.out << "  Undecided (the wire lost answers they needed; decision 0162):\n";
+    for (std::size_t i = 0; i < r.undecided.size() && i < kShown; ++i) {
+      const auto& u = r.undecided[i];
+      c.out << fmt::format("    {}: {}\n", u.what, u.reason);
+    }
+    if (r.undecided.size() > kShown)
+      c.out << fmt::format("    … and {} more in the report\n", r.undecided.size() - kShown);
+  }
+  if (!r.cleanup_left.empty()) {
+    c.out << fmt::format(
+        "  Cleanup: {} of the objects the run made could not be removed from the host (their "
+        "names start with the run's prefix); remove them by hand:\n",
+        r.cleanup_left.size());
+    for (std::size_t i = 0; i < r.cleanup_left.size() && i < kShown; ++i)
+      c.out << "    " << r.cleanup_left[i] << "\n";
+    if (r.cleanup_left.size() > kShown)
+      c.out << fmt::format("    … and {} more\n", r.cleanup_left.size() - kShown);
+  }
+}
 }  // namespace
 
 int certify(const CertifyOptions& o, Console& c) {
@@ -393,25 +426,7 @@ int certify(const CertifyOptions& o, Console& c) {
           x.answers.empty() ? "" : fmt::format(" ({})", fmt::join(x.answers, ", ")), x.failed);
     }
   }
-  constexpr std::size_t kShown = 5;
-  for (std::size_t i = 0; i < r.failures.size() && i < kShown; ++i) {
-    const auto& f = r.failures[i];
-    c.out << fmt::format("  {}. {} ({}): {}\n     replay: {} replay {}\n", i + 1, f.requirement,
-                         f.property, f.title, shell_quote(c.program), f.token);
-  }
-  if (r.failures.size() > kShown) {
-    c.out << fmt::format("  … and {} more in the report\n", r.failures.size() - kShown);
-  }
-  if (!r.cleanup_left.empty()) {
-    c.out << fmt::format(
-        "  Cleanup: {} of the objects the run made could not be removed from the host (their "
-        "names start with the run's prefix); remove them by hand:\n",
-        r.cleanup_left.size());
-    for (std::size_t i = 0; i < r.cleanup_left.size() && i < kShown; ++i)
-      c.out << "    " << r.cleanup_left[i] << "\n";
-    if (r.cleanup_left.size() > kShown)
-      c.out << fmt::format("    … and {} more\n", r.cleanup_left.size() - kShown);
-  }
+  say_lists(r, c);
   c.out << fmt::format(
       "\nReport: {}\n  (result.json, junit.xml, summary.md, MANIFEST.sha256 beside it; "
       "check it with: {} verify {})\nRepeat this run: {}{}\n",

@@ -194,7 +194,8 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
       "replay", "Re-run one failing case from its reproduction token and show every call");
   rep->add_option("token", token, "the token a report prints (hvsnap1.…)")->required();
   rep->add_option("--target", replay_target,
-                  "replay on this fake target instead of the one in the token");
+                  "replay on this target instead of the one in the token (a live host: Basic "
+                  "authentication, password from HVSNAP_PASSWORD)");
 
   VerifyOptions vo;
   auto* ver = app.add_subcommand(

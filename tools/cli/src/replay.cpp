@@ -1,6 +1,7 @@
 // `hvsnap replay TOKEN`: re-runs exactly one failing case, sequence or concurrent round on the
 // fake (the target, personality, fault plan and seeds all come from the token) and prints every
-// call with its outcome, then what the oracle concluded. Exit 1 when the failure reproduces.
+// call with its outcome, then what the oracle concluded. Exit 1 when the failure reproduces, 3
+// when the wire lost what the item needed again (undecided).
 #include <fmt/format.h>
 
 #include <ostream>
@@ -28,6 +29,12 @@ void print_findings(const Findings& findings, std::ostream& out) {
     any = true;
   }
   if (!any) out << "  every check passed\n";
+}
+
+// Not tested: 0, as a failure that no longer shows; 3 when the wire lost what it needed
+// again (undecided, decision 0162), as a run the transport broke.
+int not_tested_exit(bool undecided) {
+  return undecided ? kExitUnreachable : kExitCertified;
 }
 
 }  // namespace
@@ -92,7 +99,7 @@ int replay(const std::string& token, const std::string& target_override, Console
       const CaseReport rep = run_case(*cs, spec->factory, cfg);
       if (rep.not_tested) {
         c.out << "NOT TESTED: " << rep.not_tested_reason << "\n" << rep.transcript;
-        return kExitCertified;
+        return not_tested_exit(rep.undecided);
       }
       c.out << rep.transcript
             << fmt::format("\nobserved {}; the contract allows {}\n", rep.observed, rep.allowed);
@@ -117,7 +124,7 @@ int replay(const std::string& token, const std::string& target_override, Console
       const SequenceReport rep = run_sequence(steps, host_seed, spec->factory, cfg);
       if (rep.not_tested) {
         c.out << "NOT TESTED: " << rep.not_tested_reason << "\n";
-        return kExitCertified;
+        return not_tested_exit(rep.undecided);
       }
       c.out << numbered_list(rep) << "\n";
       print_findings(rep.findings, c.out);
@@ -130,7 +137,7 @@ int replay(const std::string& token, const std::string& target_override, Console
           run_parallel_round(p.at("host-seed").get<std::uint64_t>(), spec->factory, cfg);
       if (rep.not_tested) {
         c.out << "NOT TESTED: " << rep.not_tested_reason << "\n";
-        return kExitCertified;
+        return not_tested_exit(rep.undecided);
       }
       c.out << rep.description << "\n";
       print_findings(rep.findings, c.out);

@@ -81,6 +81,15 @@ struct RunCounts {
   int undecided = 0;
 };
 
+// One case, sequence or concurrent round the wire left undecided (decision 0161): what it was,
+// the read or call whose answer was lost, and its token (`hvsnap replay` runs it again).
+struct UndecidedItem {
+  std::string property;  // as FailureRecord::property: "matrix", "sequences", "parallel", …
+  std::string what;      // "C-READY/P-OFF/S-NULL/T-STANDARD/R-NULL, case 2", "sequence 17"
+  std::string reason;    // the item's note: "undecided: no answer came back for …"
+  std::string token;
+};
+
 struct RunResult {
   static constexpr int kSchemaVersion = 1;
 
@@ -103,6 +112,9 @@ struct RunResult {
   bool interrupted = false;  // RunOptions::cancel was set
 
   std::vector<CapabilityResult> capability;  // sorted by configuration
+
+  // Every item counts.undecided counts, in the order the run took them in (decision 0162).
+  std::vector<UndecidedItem> undecided;
 
   // What a host that outlives its cases (a live host) kept of the objects the run made: the
   // cleanups' failures, in the order of the cases and sequences (empty on the fake, whose
