@@ -93,6 +93,19 @@ cim::Result<bool> resolves_to_loopback_only(const std::string& host) {
   return true;
 }
 
+void Server::Impl::handler_failed(std::string_view what) {
+  const std::lock_guard lock(failed_mu);
+  ++failed_handlers;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_failure_log < 1s) return;
+  log(
+      fmt::format("{} I/O handler(s) failed, the latest with: {} (their connections were "
+                  "dropped unanswered; the server serves on; this is a bug of hvsnap's)",
+                  failed_handlers, what));
+  failed_handlers = 0;
+  last_failure_log = now;
+}
+
 void Server::Impl::accept() {
   // The next connection's thread, in turn (decision 0095).
   asio::io_context& home = *iocs[next_ioc++ % iocs.size()];
@@ -214,8 +227,10 @@ cim::Result<std::unique_ptr<Server>> Server::start(std::shared_ptr<Dispatcher> d
         try {
           self->iocs[i]->run();
           return;
-        } catch (const std::exception&) {
-          // A handler threw (a bug): keep serving the others.
+        } catch (const std::exception& e) {
+          self->handler_failed(e.what());  // a bug: keep serving the others, and say so
+        } catch (...) {
+          self->handler_failed("an exception that is not a std::exception");
         }
       }
     });

@@ -91,6 +91,13 @@ struct Server::Impl {
   std::uint64_t refused = 0;
   std::chrono::steady_clock::time_point last_refusal_log{};
 
+  // An I/O handler that threw (a bug: its connection is dropped and the thread serves on),
+  // said at most once a second with how many since the last line.
+  std::mutex failed_mu;
+  std::uint64_t failed_handlers = 0;
+  std::chrono::steady_clock::time_point last_failure_log{};
+  void handler_failed(std::string_view what);
+
   std::mutex stop_mu;
   std::condition_variable stopped_cv;
   bool stopped = false;
