@@ -37,6 +37,17 @@ std::string to_upper(std::string_view s) {
   return out;
 }
 
+std::string shell_quote(std::string_view s) {
+  const bool plain = !s.empty() && s.find_first_not_of(
+                                       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                       "0123456789_./:+=,-@%") == std::string_view::npos;
+  if (plain) return std::string(s);
+  std::string out = "'";
+  for (char ch : s)
+    out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  return out + "'";
+}
+
 std::string canonical_namespace(std::string_view ns) {
   std::string out(ns);
   std::replace(out.begin(), out.end(), '/', '\\');

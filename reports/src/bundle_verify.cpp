@@ -13,6 +13,7 @@
 #include "hvsnap/conformance/classes.h"
 #include "hvsnap/conformance/token.h"
 #include "hvsnap/reports/bundle.h"
+#include "report_util.h"
 
 namespace hvsnap::reports {
 
@@ -47,6 +48,36 @@ std::vector<conformance::CapabilityResult> capability_rows(const json& rows) {
 }
 
 }  // namespace
+
+// Every failure's and undecided item's token decodes; the undecided items are listed when
+// there are any (decision 0162), one for each counts.undecided counts.
+void check_tokens(const json& j, Verification& v) {
+  auto problem = [&](std::string s) { v.problems.push_back(std::move(s)); };
+  int n = 0;
+  for (const auto& f : j.at("failures")) {
+    ++n;
+    if (auto t = conformance::decode_token(f.at("token").get<std::string>()); !t.ok()) {
+      problem(fmt::format("result.json: failure {} has a broken reproduction token: {}", n,
+                          t.status().message()));
+    }
+  }
+  if (!j.contains("undecided")) return;
+  const json& undecided = j.at("undecided");
+  const int counted = j.at("counts").value("undecided", 0);
+  if (!undecided.is_array() || undecided.size() != static_cast<std::size_t>(counted)) {
+    problem(fmt::format("result.json: counts.undecided is {} but \"undecided\" lists {}", counted,
+                        undecided.is_array() ? undecided.size() : 0));
+    if (!undecided.is_array()) return;
+  }
+  n = 0;
+  for (const auto& u : undecided) {
+    ++n;
+    if (auto t = conformance::decode_token(u.at("token").get<std::string>()); !t.ok()) {
+      problem(fmt::format("result.json: undecided item {} has a broken token: {}", n,
+                          t.status().message()));
+    }
+  }
+}
 
 void check_files_agree(const fs::path& dir, const json& j, Verification& v) {
   auto problem = [&](std::string s) { v.problems.push_back(std::move(s)); };
@@ -121,18 +152,23 @@ void check_files_agree(const fs::path& dir, const json& j, Verification& v) {
             "junit.xml lists {} failing combinations but result.json has {} combinations FAIL",
             junit_combos, failing_combos));
       }
-      // Each undecided item an <error> (decision 0162; a report of 0161 lists none).
-      if (j.contains("undecided")) {
+      // The undecided items as <error>s (decision 0162; a report of 0161 lists none).
+      const auto counted = j.at("counts").value("undecided", std::size_t{0});
+      if (j.contains("undecided") || counted == 0) {
+        const std::size_t listed = j.value("undecided", json::array()).size();
+        const std::size_t want = undecided_errors(counted, listed);
         const auto suite_u =
             doc.child("testsuites").find_child_by_attribute("testsuite", "name", "undecided");
-        std::size_t junit_undecided = 0;
+        std::size_t errors = 0;
         for (const auto& tc : suite_u.children("testcase"))
-          junit_undecided += tc.child("error") ? 1 : 0;
-        if (junit_undecided != j.at("undecided").size()) {
+          errors += tc.child("error") ? 1 : 0;
+        const auto suite_errors = suite_u.attribute("errors").as_ullong();
+        const auto root_errors = doc.child("testsuites").attribute("errors").as_ullong();
+        if (errors != want || suite_errors != want || root_errors != want) {
           problem(
-              fmt::format("junit.xml shows {} undecided item(s) as errors but result.json "
-                          "lists {}",
-                          junit_undecided, j.at("undecided").size()));
+              fmt::format("junit.xml shows {} undecided item(s) as errors (its errors "
+                          "attributes say {} and {}) but result.json counts {} and lists {}",
+                          errors, suite_errors, root_errors, counted, listed));
         }
       }
     }
@@ -281,14 +317,6 @@ Verification verify_bundle(const fs::path& dir) {
     facts.interrupted = run.at("interrupted").get<bool>();
     // Absent from reports made before decision 0161, which had none.
     facts.counts.undecided = j.at("counts").value("undecided", 0);
-    // Listed when there are any (decision 0162), one entry for each it counts.
-    if (j.contains("undecided") &&
-        (!j.at("undecided").is_array() ||
-         j.at("undecided").size() != static_cast<std::size_t>(facts.counts.undecided))) {
-      problem(fmt::format("result.json: counts.undecided is {} but \"undecided\" lists {}",
-                          facts.counts.undecided,
-                          j.at("undecided").is_array() ? j.at("undecided").size() : 0));
-    }
     if (j.contains("capability")) facts.capability = capability_rows(j.at("capability"));
     conformance::apply_verdict(facts);
     const auto& verdict = j.at("verdict");
@@ -313,14 +341,7 @@ Verification verify_bundle(const fs::path& dir) {
       if (c.at("not-tested").get<int>() > c.at("cases").get<int>())
         problem("result.json: " + name + " has more untested cases than cases");
     }
-    int n = 0;
-    for (const auto& f : failures) {
-      ++n;
-      if (auto t = conformance::decode_token(f.at("token").get<std::string>()); !t.ok()) {
-        problem(fmt::format("result.json: failure {} has a broken reproduction token: {}", n,
-                            t.status().message()));
-      }
-    }
+    check_tokens(j, v);
     v.checked.push_back(fmt::format(
         "result.json: {} requirements, {} combinations, {} failures, verdict {}", reqs.size(),
         combos.size(), failures.size(), verdict.at("verdict").get<std::string>()));

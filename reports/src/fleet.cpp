@@ -259,6 +259,7 @@ cim::Result<LoadedRun> merge_shards(std::vector<LoadedRun> shards) {
   std::map<std::string, ComboResult> combos;
   std::map<std::string, CapabilityResult> capability;
   std::set<std::string> tokens;
+  bool listed_all = true;  // every shard lists what it counts undecided
   for (const LoadedRun& s : shards) {
     const RunResult& r = s.result;
     out.info.started_utc = std::min(out.info.started_utc, s.info.started_utc);
@@ -321,11 +322,15 @@ cim::Result<LoadedRun> merge_shards(std::vector<LoadedRun> shards) {
     m.counts.parallel_rounds += r.counts.parallel_rounds;
     m.counts.undecided += r.counts.undecided;
     m.undecided.insert(m.undecided.end(), r.undecided.begin(), r.undecided.end());
+    // A shard made before decision 0162 counts items it does not list: then none are listed,
+    // and the count alone stands, as in that shard.
+    listed_all = listed_all && r.undecided.size() == static_cast<std::size_t>(r.counts.undecided);
     m.counts.properties = std::max(m.counts.properties, r.counts.properties);
     m.budget_exhausted = m.budget_exhausted || r.budget_exhausted;
     m.interrupted = m.interrupted || r.interrupted;
     m.stopped_at_first_failure = m.stopped_at_first_failure || r.stopped_at_first_failure;
   }
+  if (!listed_all) m.undecided.clear();
   for (auto& [name, cr] : combos)
     m.combos.push_back(std::move(cr));
   m.counts.combos = static_cast<int>(m.combos.size());

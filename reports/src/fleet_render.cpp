@@ -90,6 +90,13 @@ VerdictCounts count_verdicts(const Fleet& f) {
   return c;
 }
 
+// A target's failures, and the items the wire left undecided when there are any (0162).
+std::string failures_cell(const RunResult& r) {
+  return r.counts.undecided == 0
+             ? std::to_string(r.failures.size())
+             : fmt::format("{} ({} undecided)", r.failures.size(), r.counts.undecided);
+}
+
 }  // namespace
 
 std::string render_fleet_json(const Fleet& f) {
@@ -186,9 +193,11 @@ std::string render_fleet_junit(const Fleet& f) {
       x.append_attribute("message") =
           xml_safe(r.verdict_reasons.empty() ? r.verdict : r.verdict_reasons.front()).c_str();
     }
-    suite.append_attribute("tests") = tests;
+    // The items the wire left undecided: <error>s, as in the run's own junit.xml (0162).
+    const int errors = append_undecided_errors(suite, cls, r, "hvsnap");
+    suite.append_attribute("tests") = tests + errors;
     suite.append_attribute("failures") = failures;
-    suite.append_attribute("errors") = 0;
+    suite.append_attribute("errors") = errors;
     suite.append_attribute("skipped") = skipped;
   }
   std::ostringstream s;
@@ -211,7 +220,7 @@ std::string render_fleet_markdown(const Fleet& f) {
     md += fmt::format(
         "| {} | `{}` — {} | **{}** | {} | {}{} | {} | [report](targets/{}/report.html) |\n",
         e.label, md_cell(r.target_uri), md_cell(r.target_identity), r.verdict, r.seed,
-        to_string(r.profile), e.shards.empty() ? "" : ", " + shard_note(e), r.failures.size(),
+        to_string(r.profile), e.shards.empty() ? "" : ", " + shard_note(e), failures_cell(r),
         e.label);
   }
   md +=
@@ -279,7 +288,7 @@ code{font-family:"DejaVu Sans Mono",monospace;font-size:12px}
         "<td>{}{}</td><td>{}</td><td><a href=\"targets/{}/report.html\">report</a></td></tr>\n",
         html_escape(e.label), html_escape(r.target_uri), html_escape(r.target_identity), r.verdict,
         r.seed, to_string(r.profile), e.shards.empty() ? "" : ", " + shard_note(e),
-        r.failures.size(), html_escape(e.label));
+        failures_cell(r), html_escape(e.label));
   }
   h += "</table></section>\n<section id=\"matrix\"><h2>Requirements × targets</h2><table><tr>"
        "<th>Requirement</th><th>Level</th>";
@@ -389,6 +398,7 @@ Verification verify_fleet(const fs::path& dir) {
     }
     Fleet f;
     std::set<std::string> listed;
+    std::map<std::string, std::size_t> want_errors;  // label: junit.xml's <error>s (0162)
     for (const auto& t : j.at("targets")) {
       const std::string label = t.at("label");
       listed.insert(label);
@@ -439,10 +449,39 @@ Verification verify_fleet(const fs::path& dir) {
           problem(fmt::format("fleet.json: {} {} is {} but its report says {}", label, id,
                               verdict.get<std::string>(), x ? to_string(x->verdict) : "missing"));
       }
+      const int undecided = e.run.result.counts.undecided;
+      if (t.at("counts").value("undecided", 0) != undecided)
+        problem(fmt::format("fleet.json: {} counts {} undecided but its report counts {}", label,
+                            t.at("counts").value("undecided", 0), undecided));
+      want_errors[label] = undecided_errors(static_cast<std::size_t>(std::max(undecided, 0)),
+                                            e.run.result.undecided.size());
       v.checked.push_back(
           fmt::format("targets/{}: {}{}", label, e.run.result.verdict,
                       shards ? fmt::format(" (merged from {} shards)", shards) : ""));
       f.entries.push_back(std::move(e));
+    }
+    // junit.xml: each target's undecided items as <error>s, so that a CI gate reading it fails
+    // a target the wire left undecided (decision 0162).
+    if (const auto junit = read_file(dir / "junit.xml")) {
+      pugi::xml_document doc;
+      if (!doc.load_buffer(junit->data(), junit->size())) {
+        problem("junit.xml is not well-formed XML");
+      } else {
+        for (const auto& suite : doc.child("testsuites").children("testsuite")) {
+          const std::string name = suite.attribute("name").value();
+          const auto want = want_errors.find(name.substr(0, name.find(' ')));
+          if (want == want_errors.end()) continue;
+          std::size_t errors = 0;
+          for (const auto& tc : suite.children("testcase"))
+            errors += tc.child("error") ? 1 : 0;
+          if (errors != want->second || suite.attribute("errors").as_ullong() != want->second) {
+            problem(fmt::format(
+                "junit.xml shows {} undecided item(s) of {} as errors (its errors attribute says "
+                "{}) but its report gives {}",
+                errors, want->first, suite.attribute("errors").as_ullong(), want->second));
+          }
+        }
+      }
     }
     const std::string verdict = j.at("verdict").at("verdict");
     if (verdict != fleet_verdict(f))

@@ -285,7 +285,7 @@ void append_undecided(std::string& h, const RunResult& r, const RunInfo& info) {
         "<li><strong>{}</strong> <span class=\"muted\">({})</span>: {}<br>Run it again: "
         "<code>{}</code></li>",
         html_escape(u.what), html_escape(u.property), html_escape(u.reason),
-        html_escape(replay_command(info, u.token)));
+        html_escape(undecided_replay(info.replay_program, r, u)));
   }
   if (r.undecided.size() > kUndecidedShown) {
     h += fmt::format("<li>… and {} more in result.json</li>", r.undecided.size() - kUndecidedShown);

@@ -131,7 +131,7 @@ std::string render_json(const RunResult& r, const RunInfo& info) {
                            {"what", u.what},
                            {"reason", u.reason},
                            {"token", u.token},
-                           {"replay", replay_command(info, u.token)}});
+                           {"replay", undecided_replay(info.replay_program, r, u)}});
     }
     j["undecided"] = std::move(undecided);
   }

@@ -35,6 +35,20 @@ void text_child(pugi::xml_node parent, const char* name, const std::string& text
   parent.append_child(name).append_child(pugi::node_pcdata).set_value(xml_safe(text).c_str());
 }
 
+// --- undecided: the items the wire left unjudged (decision 0162), each an <error>, so that a
+// CI gate never reads such a run as a pass (its verdict is NOT CERTIFIED); how many ---
+int append_undecided_suite(pugi::xml_node root, const RunResult& r, const RunInfo& info) {
+  if (r.counts.undecided <= 0) return 0;
+  auto suite = root.append_child("testsuite");
+  suite.append_attribute("name") = "undecided";
+  const int errors = append_undecided_errors(suite, "hvsnap", r, info.replay_program);
+  suite.append_attribute("tests") = errors;
+  suite.append_attribute("failures") = 0;
+  suite.append_attribute("errors") = errors;
+  suite.append_attribute("skipped") = 0;
+  return errors;
+}
+
 }  // namespace
 
 std::string render_junit(const RunResult& r, const RunInfo& info) {
@@ -173,29 +187,7 @@ std::string render_junit(const RunResult& r, const RunInfo& info) {
   }
   set_counts(others, oc);
 
-  // --- undecided: the items the wire left unjudged (decision 0162), each an <error>, so that
-  // a CI gate never reads such a run as a pass (its verdict is NOT CERTIFIED) ---
-  int errors = 0;
-  if (!r.undecided.empty()) {
-    auto suite = root.append_child("testsuite");
-    suite.append_attribute("name") = "undecided";
-    for (const auto& u : r.undecided) {
-      auto tc = suite.append_child("testcase");
-      tc.append_attribute("classname") = xml_safe("hvsnap." + u.property).c_str();
-      tc.append_attribute("name") = xml_safe(u.what).c_str();
-      auto e = tc.append_child("error");
-      e.append_attribute("type") = "UNDECIDED";
-      e.append_attribute("message") = xml_safe(u.reason).c_str();
-      e.append_child(pugi::node_pcdata)
-          .set_value(xml_safe("run it again: " + replay_command(info, u.token) + "\n").c_str());
-      ++errors;
-    }
-    suite.append_attribute("tests") = errors;
-    suite.append_attribute("failures") = 0;
-    suite.append_attribute("errors") = errors;
-    suite.append_attribute("skipped") = 0;
-  }
-
+  const int errors = append_undecided_suite(root, r, info);
   const Counts all{rc.tests + cc.tests + oc.tests + errors, rc.failures + cc.failures + oc.failures,
                    rc.skipped + cc.skipped + oc.skipped};
   root.append_attribute("tests") = all.tests;

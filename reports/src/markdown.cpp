@@ -133,7 +133,7 @@ std::string render_markdown(const RunResult& r, const RunInfo& info) {
     for (std::size_t i = 0; i < r.undecided.size() && i < kUndecidedShown; ++i) {
       const auto& u = r.undecided[i];
       out(fmt::format("- {} ({}): {}  \n  Run it again: `{}`\n", md_cell(u.what), u.property,
-                      md_cell(u.reason), replay_command(info, u.token)));
+                      md_cell(u.reason), undecided_replay(info.replay_program, r, u)));
     }
     if (r.undecided.size() > kUndecidedShown)
       out(fmt::format("- … and {} more in result.json\n", r.undecided.size() - kUndecidedShown));

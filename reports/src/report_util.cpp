@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "hvsnap/cim/text.h"
+
 #include <set>
 
 #include <algorithm>
@@ -75,6 +77,46 @@ std::vector<const ComboResult*> sorted_combos(const RunResult& r) {
 
 std::string replay_command(const RunInfo& info, std::string_view token) {
   return fmt::format("{} replay {}", info.replay_program, token);
+}
+
+std::string undecided_replay(std::string_view program, const RunResult& r, const UndecidedItem& u) {
+  const bool fake = r.target_uri.rfind("sim:", 0) == 0 || r.target_uri.rfind("sim+", 0) == 0;
+  return fmt::format("{} replay {}{}", program, u.token,
+                     fake ? "" : " --target " + cim::shell_quote(r.target_uri));
+}
+
+int append_undecided_errors(pugi::xml_node suite, std::string_view prefix, const RunResult& r,
+                            std::string_view program) {
+  int errors = 0;
+  auto error = [&](const std::string& classname, const std::string& name,
+                   const std::string& message, const std::string& body) {
+    auto tc = suite.append_child("testcase");
+    tc.append_attribute("classname") = xml_safe(classname).c_str();
+    tc.append_attribute("name") = xml_safe(name).c_str();
+    auto e = tc.append_child("error");
+    e.append_attribute("type") = "UNDECIDED";
+    e.append_attribute("message") = xml_safe(message).c_str();
+    e.append_child(pugi::node_pcdata).set_value(xml_safe(body).c_str());
+    ++errors;
+  };
+  std::size_t shown = 0;
+  for (; shown < r.undecided.size() && shown < kUndecidedShown; ++shown) {
+    const UndecidedItem& u = r.undecided[shown];
+    error(fmt::format("{}.{}", prefix, u.property), u.what, u.reason,
+          "run it again: " + undecided_replay(program, r, u) + "\n");
+  }
+  const auto counted = static_cast<std::size_t>(std::max(r.counts.undecided, 0));
+  if (counted > shown) {
+    const std::size_t more = counted - shown;
+    error(fmt::format("{}.undecided", prefix), fmt::format("{} more undecided", more),
+          fmt::format("{} more case(s), sequence(s) or concurrent round(s) the wire left "
+                      "undecided",
+                      more),
+          fmt::format("result.json lists {} of the {} undecided items, each with its reason "
+                      "and token\n",
+                      r.undecided.size(), counted));
+  }
+  return errors;
 }
 
 std::string html_escape(std::string_view text) {

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <map>
+#include <pugixml.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,8 +19,26 @@ std::vector<const conformance::ComboResult*> sorted_combos(const conformance::Ru
 // "hvsnap replay hvsnap1.…": the command that runs a token's item again.
 std::string replay_command(const RunInfo& info, std::string_view token);
 
-// How many undecided items summary.md and report.html list; result.json lists them all.
+// How many undecided items summary.md, report.html and junit.xml list one by one (junit.xml
+// adds one <error> for the rest); result.json lists them all.
 inline constexpr std::size_t kUndecidedShown = 50;
+
+// The command that runs an undecided item again where the wire lost it: `--target` the run's
+// target unless it is the in-process fake (replay's own default is the fake, which says
+// nothing of a wire). Decision 0162.
+std::string undecided_replay(std::string_view program, const conformance::RunResult& r,
+                             const conformance::UndecidedItem& u);
+
+// One testcase with an <error type="UNDECIDED"> for each of r's listed undecided items (the
+// first kUndecidedShown), then one for the rest of r.counts.undecided (more, or not listed: a
+// report made before decision 0162), classname `prefix.property`, appended to `suite`; how
+// many <error>s that is: undecided_errors(counted, listed).
+int append_undecided_errors(pugi::xml_node suite, std::string_view prefix,
+                            const conformance::RunResult& r, std::string_view program);
+inline std::size_t undecided_errors(std::size_t counted, std::size_t listed) {
+  const std::size_t shown = listed < kUndecidedShown ? listed : kUndecidedShown;
+  return shown + (counted > shown ? 1 : 0);
+}
 
 // HTML text and attribute escaping; invalid UTF-8 bytes become U+FFFD.
 std::string html_escape(std::string_view text);

@@ -1,5 +1,6 @@
 // The report writers and `verify` on synthetic run results (decision 0007): each format carries the
 // verdict and the tables, escapes what it must, and verify catches a tampered bundle.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include "hvsnap/cim/testing/temp_dirs.h"
 #include "hvsnap/conformance/catalogue.h"
 #include "hvsnap/reports/bundle.h"
+#include "hvsnap/reports/fleet.h"
 #include "hvsnap/reports/kill_table.h"
 
 namespace hvsnap::reports {
@@ -202,13 +204,18 @@ TEST(Bundle, WritesVerifiesAndCatchesTampering) {
 // A result.json whose numbers disagree is caught even when its hash was updated to match.
 // `j` written as the bundle's result.json, its manifest entry made to match (a forger's work);
 // what verify then says. verify re-derives the verdict (expect_forgery_caught: it names `want`).
-// `file` of the bundle rewritten as `text`, and the manifest with it; then verified.
-Verification forge_file(const fs::path& dir, const std::string& file, const std::string& text) {
+// `file` of the folder rewritten as `text`, and its manifest with it.
+void reseal(const fs::path& dir, const std::string& file, const std::string& text) {
   std::ofstream(dir / file, std::ios::trunc) << text;
   std::string manifest = read(dir / kManifest);
   const auto pos = manifest.find("  " + file);
   manifest.replace(pos - 64, 64, sha256_hex(text));
   std::ofstream(dir / kManifest, std::ios::trunc) << manifest;
+}
+
+// `file` of the bundle rewritten as `text`; then verified.
+Verification forge_file(const fs::path& dir, const std::string& file, const std::string& text) {
+  reseal(dir, file, text);
   return verify_bundle(dir);
 }
 
@@ -364,7 +371,11 @@ TEST(Bundle, AnUndecidedRunIsNotCertifiedAndVerifiesSo) {
   const auto at = no_error.find("<error");
   no_error.replace(at, no_error.find("</error>") + 8 - at, "");
   expect_caught(forge_file(dir, "junit.xml", no_error),
-                "junit.xml shows 0 undecided item(s) as errors but result.json lists 1");
+                "junit.xml shows 0 undecided item(s) as errors");
+  // Its <error> kept, the root's errors attribute 0: a gate that reads the attributes passes.
+  std::string no_count = junit;
+  no_count.replace(no_count.find("errors=\"1\""), 10, "errors=\"0\"");
+  expect_caught(forge_file(dir, "junit.xml", no_count), "attributes say 1 and 0");
   ASSERT_TRUE(forge_file(dir, "junit.xml", junit).ok());
   auto unlisted = j;
   unlisted["undecided"] = nlohmann::ordered_json::array();
@@ -373,6 +384,116 @@ TEST(Bundle, AnUndecidedRunIsNotCertifiedAndVerifiesSo) {
   j["verdict"]["certified"] = true;
   j["verdict"]["reasons"] = nlohmann::ordered_json::array();
   expect_forgery_caught(dir, j, "the verdict says CERTIFIED but the rules give NOT CERTIFIED");
+}
+
+// Shards merged (decision 0162): their undecided items, each shard's in turn. A shard of an
+// hvsnap before 0162 counts items it does not list: the merged run then counts them all and
+// lists none, its junit.xml has one <error> for them, and it verifies (before, the list held
+// only the other shard's items and verify refused the count).
+TEST(Fleet, MergedShardsListTheirUndecidedItemsOrOnlyCountThem) {
+  auto shard = [](int k, int counted, std::vector<UndecidedItem> items) {
+    RunResult r = sample(false);
+    r.counts.undecided = counted;
+    r.undecided = std::move(items);
+    apply_verdict(r);
+    RunInfo i = info();
+    i.shard_index = k;
+    i.shard_count = 2;
+    const fs::path dir = fresh_dir(fmt::format("shard-{}-{}", k, counted));
+    EXPECT_TRUE(write_bundle(dir, r, i).ok());
+    auto loaded = load_bundle(dir);
+    EXPECT_TRUE(loaded.ok()) << loaded.status().to_string();
+    return std::move(loaded).value();
+  };
+  const UndecidedItem a{"sequences", "sequence 1 of 4",
+                        "undecided: no answer came back to the DestroySnapshot call: Unavailable",
+                        "hvsnap1.eyJhIjoxfQ"};
+  const UndecidedItem b{"parallel", "concurrent round 2 of 2",
+                        "undecided: no answer came back to a concurrent CreateSnapshot call",
+                        "hvsnap1.eyJiIjoxfQ"};
+  auto both = merge_shards({shard(0, 1, {a}), shard(1, 1, {b})});
+  ASSERT_TRUE(both.ok()) << both.status().to_string();
+  EXPECT_EQ(both->result.counts.undecided, 2);
+  ASSERT_EQ(both->result.undecided.size(), 2u);
+  EXPECT_EQ(both->result.undecided[0].what, a.what);
+  EXPECT_EQ(both->result.undecided[1].what, b.what);
+  auto mixed = merge_shards({shard(0, 1, {a}), shard(1, 2, {})});
+  ASSERT_TRUE(mixed.ok()) << mixed.status().to_string();
+  EXPECT_EQ(mixed->result.counts.undecided, 3);
+  EXPECT_TRUE(mixed->result.undecided.empty());
+  const fs::path dir = fresh_dir("mixed-merged");
+  ASSERT_TRUE(write_bundle(dir, mixed->result, mixed->info).ok());
+  const auto v = verify_bundle(dir);
+  EXPECT_TRUE(v.ok()) << v.problems.front();
+  const std::string junit = read(dir / "junit.xml");
+  EXPECT_NE(junit.find("3 more undecided"), std::string::npos) << junit;
+  EXPECT_NE(junit.find("errors=\"1\""), std::string::npos);
+}
+
+// A fleet's junit.xml (what a sharded CI publishes) fails a target the wire left undecided
+// with its <error>s, fleet.json counts them, and verify checks both (decision 0162).
+TEST(Fleet, ItsJunitFailsATargetTheWireLeftUndecided) {
+  RunResult r = sample(false);
+  r.counts.undecided = 1;
+  r.undecided.push_back({"parallel", "concurrent round 1 of 1",
+                         "undecided: no answer came back to a concurrent CreateSnapshot call",
+                         "hvsnap1.eyJiIjoxfQ"});
+  apply_verdict(r);
+  const fs::path run = fresh_dir("fleet-undecided-run");
+  ASSERT_TRUE(write_bundle(run, r, info()).ok());
+  auto f = build_fleet({run}, "0.1.0", "abc");
+  ASSERT_TRUE(f.ok()) << f.status().to_string();
+  const fs::path dir = fresh_dir("fleet-undecided");
+  ASSERT_TRUE(write_fleet(dir, *f).ok());
+  const auto ok = verify_fleet(dir);
+  EXPECT_TRUE(ok.ok()) << ok.problems.front();
+  const auto j = nlohmann::json::parse(read(dir / "fleet.json"));
+  EXPECT_EQ(j["targets"][0]["counts"]["undecided"], 1);
+  const std::string junit = read(dir / "junit.xml");
+  ASSERT_NE(junit.find("<error type=\"UNDECIDED\""), std::string::npos) << junit;
+  EXPECT_NE(junit.find("errors=\"1\""), std::string::npos);
+  EXPECT_NE(read(dir / "summary.md").find("0 (1 undecided)"), std::string::npos);
+  std::string no_error = junit;
+  const auto at = no_error.find("<testcase classname=\"hvsnap.fleet.01-sim.parallel\"");
+  ASSERT_NE(at, std::string::npos) << junit;
+  no_error.replace(at, no_error.find("</testcase>", at) + 11 - at, "");
+  reseal(dir, "junit.xml", no_error);
+  expect_caught(verify_fleet(dir), "junit.xml shows 0 undecided item(s) of 01-sim");
+}
+
+// Past the first 50, junit.xml and the people's reports show one line for the rest;
+// result.json lists them all. The command that runs an item again names the host it was lost
+// on, unless that was the in-process fake, where replay runs anyway.
+TEST(Bundle, ManyUndecidedItemsAreListedInFullOnlyInResultJson) {
+  RunResult r = sample(false);
+  r.target_uri = "wsman+https://admin@hv01.example.com:5986/wsman";
+  for (int i = 0; i < 60; ++i) {
+    r.undecided.push_back(
+        {"matrix", fmt::format("C-READY/P-OFF/S-NULL/T-STANDARD/R-NULL, case {}", i + 1),
+         "undecided: no answer came back to a read of the host", "hvsnap1.eyJ0IjoxfQ"});
+  }
+  r.counts.undecided = 60;
+  apply_verdict(r);
+  const fs::path dir = fresh_dir("many-undecided");
+  ASSERT_TRUE(write_bundle(dir, r, info()).ok());
+  const auto v = verify_bundle(dir);
+  EXPECT_TRUE(v.ok()) << v.problems.front();
+  const auto j = nlohmann::json::parse(read(dir / "result.json"));
+  EXPECT_EQ(j["undecided"].size(), 60u);
+  EXPECT_EQ(j["undecided"][0]["replay"],
+            "hvsnap replay hvsnap1.eyJ0IjoxfQ --target "
+            "wsman+https://admin@hv01.example.com:5986/wsman");
+  const std::string junit = read(dir / "junit.xml");
+  EXPECT_NE(junit.find("<testsuite name=\"undecided\" tests=\"51\" failures=\"0\" "
+                       "errors=\"51\""),
+            std::string::npos);
+  EXPECT_NE(junit.find("10 more undecided"), std::string::npos);
+  EXPECT_NE(read(dir / "summary.md").find("… and 10 more in result.json"), std::string::npos);
+  EXPECT_NE(read(dir / "report.html").find("… and 10 more in result.json"), std::string::npos);
+  RunResult fake = r;
+  fake.target_uri = "sim:";
+  EXPECT_EQ(nlohmann::json::parse(render_json(fake, info()))["undecided"][0]["replay"],
+            "hvsnap replay hvsnap1.eyJ0IjoxfQ");
 }
 
 TEST(Html, NamesReturnCodesThroughTheOneCodeTable) {

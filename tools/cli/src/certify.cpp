@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "hvsnap/cim/cores.h"
+#include "hvsnap/cim/text.h"
 #include "hvsnap/conformance/estimate.h"
 #include "hvsnap/conformance/runner.h"
 #include "hvsnap/conformance/transcript.h"
@@ -66,17 +67,7 @@ class LeftToTheExit {
   TargetSpec* spec_;
 };
 
-// Safe to paste into a POSIX shell.
-std::string shell_quote(std::string_view s) {
-  const bool plain = !s.empty() && s.find_first_not_of(
-                                       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                       "0123456789_./:+=,-@%") == std::string_view::npos;
-  if (plain) return std::string(s);
-  std::string out = "'";
-  for (char ch : s)
-    out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-  return out + "'";
-}
+using cim::shell_quote;
 
 std::uint64_t random_seed() {
   // Seeds stay below 2^32 so that every JSON reader keeps them exact.

@@ -7,6 +7,7 @@
 #include <ostream>
 
 #include "commands.h"
+#include "hvsnap/cim/text.h"
 #include "hvsnap/conformance/case_runner.h"
 #include "hvsnap/conformance/parallel.h"
 #include "hvsnap/conformance/sequences.h"
@@ -64,14 +65,21 @@ int replay(const std::string& token, const std::string& target_override, Console
     if (!target_override.empty()) {
       uri = target_override;
     } else if (!fake) {
-      c.out << fmt::format("The failure was seen on {}; replaying on the fake (sim:).\n", uri);
+      c.out << fmt::format(
+          "The token's run was on {}; replaying on the fake (sim:) (--target {} runs it there "
+          "again).\n",
+          uri, cim::shell_quote(uri));
       uri = "sim:";
       const std::uint64_t seed = topts.seed;
       topts = TargetOptions{};
       topts.seed = seed;
     }
     auto spec = make_target(uri, topts);
-    if (!spec.ok()) return usage(fmt::format("target {}: {}", uri, spec.status().message()));
+    if (!spec.ok()) {
+      // A host that does not answer is exit 3, as for certify; a target that cannot be, 2.
+      c.err << fmt::format("hvsnap replay: target {}: {}\n", uri, spec.status().message());
+      return exit_code_for(spec.status());
+    }
     RunConfig cfg;
     cfg.declarations = declarations_of(spec->caps);
     auto plan = setup_plan_of(p);

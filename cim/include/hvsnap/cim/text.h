@@ -40,6 +40,10 @@ inline std::string_view trim_xml_space(std::string_view s) {
 }
 std::string to_upper(std::string_view s);
 
+// `s` as one word of a POSIX shell command line: as it is when it holds only characters no
+// shell treats specially, else in single quotes.
+std::string shell_quote(std::string_view s);
+
 // A namespace in canonical form: '/' becomes '\', leading/trailing separators dropped,
 // so "root/virtualization/v2" and "\root\virtualization\v2\" compare equal.
 std::string canonical_namespace(std::string_view ns);
