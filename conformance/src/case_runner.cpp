@@ -394,8 +394,10 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
   CaseTurns::Turn turn(cfg.turns);
   auto target = make_target(c.host_seed);
   if (!target.ok()) {
+    const NotMade why = not_made(target.status());
     report.not_tested = true;
-    report.not_tested_reason = "the target could not be made: " + target.status().message();
+    report.undecided = why.undecided;
+    report.not_tested_reason = why.reason;
     return report;
   }
   if (cfg.faults_off && target->control) target->control->set_faults_enabled(false);

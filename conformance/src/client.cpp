@@ -91,6 +91,14 @@ void throw_if_lost(const JobTrace& t) {
   }
 }
 
+NotMade not_made(const cim::Status& st) {
+  if (cim::lost_on_the_wire(st.kind())) {
+    return {true,
+            fmt::format("undecided: no answer came back to making the target: {}", st.to_string())};
+  }
+  return {false, "the target could not be made: " + st.message()};
+}
+
 Client::Client(Target target, ClientOptions options)
     : target_(std::move(target)), options_(std::move(options)) {
   auto reads = std::make_shared<AnsweredReads>(std::move(target_.provider));

@@ -402,8 +402,10 @@ ParallelReport run_parallel_round(std::uint64_t seed, const TargetFactory& make_
   auto target = make_target(seed);
   if (!target.ok()) {
     ParallelReport rep;
+    const NotMade why = not_made(target.status());
     rep.not_tested = true;
-    rep.not_tested_reason = target.status().message();
+    rep.undecided = why.undecided;
+    rep.not_tested_reason = why.reason;
     return rep;
   }
   Client cl(*target, cfg.client);

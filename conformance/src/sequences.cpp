@@ -544,8 +544,10 @@ SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_s
   auto target = make_target(host_seed);
   if (!target.ok()) {
     SequenceReport r;
+    const NotMade why = not_made(target.status());
     r.not_tested = true;
-    r.not_tested_reason = "the target could not be made: " + target.status().message();
+    r.undecided = why.undecided;
+    r.not_tested_reason = why.reason;
     return r;
   }
   Harness h(std::move(target).value(), config);

@@ -132,8 +132,11 @@ std::string render_markdown(const RunResult& r, const RunInfo& info) {
                     r.undecided.size()));
     for (std::size_t i = 0; i < r.undecided.size() && i < kUndecidedShown; ++i) {
       const auto& u = r.undecided[i];
-      out(fmt::format("- {} ({}): {}  \n  Run it again: `{}`\n", md_cell(u.what), u.property,
-                      md_cell(u.reason), undecided_replay(info.replay_program, r, u)));
+      const std::string command = undecided_replay(info.replay_program, r, u);
+      // A code span holds what has no backtick; else a double-backtick one (a URI may).
+      const bool tick = command.find('`') != std::string::npos;
+      out(fmt::format("- {} ({}): {}  \n  Run it again: {}{}{}\n", md_cell(u.what), u.property,
+                      md_cell(u.reason), tick ? "`` " : "`", command, tick ? " ``" : "`"));
     }
     if (r.undecided.size() > kUndecidedShown)
       out(fmt::format("- … and {} more in result.json\n", r.undecided.size() - kUndecidedShown));

@@ -23,12 +23,6 @@ std::string replay_command(const RunInfo& info, std::string_view token);
 // adds one <error> for the rest); result.json lists them all.
 inline constexpr std::size_t kUndecidedShown = 50;
 
-// The command that runs an undecided item again where the wire lost it: `--target` the run's
-// target unless it is the in-process fake (replay's own default is the fake, which says
-// nothing of a wire). Decision 0162.
-std::string undecided_replay(std::string_view program, const conformance::RunResult& r,
-                             const conformance::UndecidedItem& u);
-
 // One testcase with an <error type="UNDECIDED"> for each of r's listed undecided items (the
 // first kUndecidedShown), then one for the rest of r.counts.undecided (more, or not listed: a
 // report made before decision 0162), classname `prefix.property`, appended to `suite`; how

@@ -558,6 +558,54 @@ TEST(SimConformance, ASequenceStepWhoseAnswerTheWireLostIsUndecided) {
   }
 }
 
+// An item whose target the wire could not make (a served fake's reset whose answer was lost)
+// is undecided, listed, and keeps the run from certifying; a target that cannot be made for
+// another reason is not tested, as before. Before decision 0162 both were only "not tested":
+// a run could certify without the cases it never ran.
+TEST(SimConformance, AnItemWhoseTargetTheWireCouldNotMakeIsUndecided) {
+  auto spec = sim_target();
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  auto made = std::make_shared<std::atomic<int>>(0);
+  const TargetFactory now_and_then = [inner = spec->factory,
+                                      made](std::uint64_t s) -> cim::Result<Target> {
+    if (++*made % 9 == 0) {
+      return cim::Status(cim::StatusKind::kUnavailable,
+                         "Reset: http://127.0.0.1:5985/wsman: Connection reset by peer");
+    }
+    return inner(s);
+  };
+  const RunResult r =
+      run_suite(now_and_then, {spec->uri, spec->identity, spec->caps}, pairwise(4, 2));
+  expect_no_failures(r);
+  EXPECT_EQ(r.verdict, "NOT CERTIFIED");
+  EXPECT_GT(r.counts.undecided, 0);
+  ASSERT_EQ(r.undecided.size(), static_cast<std::size_t>(r.counts.undecided));
+  for (const auto& u : r.undecided) {
+    EXPECT_EQ(u.reason.rfind("undecided: no answer came back to making the target: Unavailable", 0),
+              0u)
+        << u.what << ": " << u.reason;
+  }
+  RunConfig cfg;
+  cfg.declarations = declarations_of(spec->caps);
+  const TargetFactory never = [](std::uint64_t) -> cim::Result<Target> {
+    return cim::Status(cim::StatusKind::kBadAnswer, "Reset: Transferred a partial file");
+  };
+  const TargetFactory refused = [](std::uint64_t) -> cim::Result<Target> {
+    return cim::invalid_parameter("no such fixture");
+  };
+  const Step create{.kind = StepKind::kCreate};
+  const SequenceReport lost_sequence = run_sequence({create}, 7, never, cfg);
+  EXPECT_TRUE(lost_sequence.not_tested);
+  EXPECT_TRUE(lost_sequence.undecided);
+  const ParallelReport lost_round = run_parallel_round(7, never, cfg);
+  EXPECT_TRUE(lost_round.not_tested);
+  EXPECT_TRUE(lost_round.undecided);
+  const SequenceReport not_made = run_sequence({create}, 7, refused, cfg);
+  EXPECT_TRUE(not_made.not_tested);
+  EXPECT_FALSE(not_made.undecided);
+  EXPECT_EQ(not_made.not_tested_reason, "the target could not be made: no such fixture");
+}
+
 // Refuses to switch one VM ("*": any) off (RequestStateChange(3) answers 32775, Invalid
 // state), as a host may; everything else goes to the fake.
 class WontSwitchOff final : public Forwarding {

@@ -180,10 +180,14 @@ TEST(ConformanceWsman, WhatTheWireLeftUndecidedIsListedAndCanBeRunAgain) {
   ASSERT_TRUE(server.ok()) << server.status().to_string();
   const std::string target = "wsman+" + (*server)->endpoint();
   const fs::path out = temp("undecided");
-  const Outcome run =
-      hvsnap({"certify", "--target", target, "--out", out.string(), "--seed", "5", "--coverage",
-              "pairwise", "--sequences", "3", "--parallel-rounds", "1", "--max-steps", "6", "-q"});
+  const Outcome run = hvsnap({"certify", "--target", target, "--out", out.string(), "--seed", "5",
+                              "--coverage", "pairwise", "--sequences", "3", "--parallel-rounds",
+                              "1", "--max-steps", "6", "--auth", "negotiate", "-q"});
   ASSERT_EQ(run.code, kExitFailures) << run.out << run.err;
+  // How the run reached the host is in the command that repeats it (decision 0162).
+  EXPECT_NE(
+      read_json(out / "result.json")["run"]["command"].get<std::string>().find(" --auth negotiate"),
+      std::string::npos);
   EXPECT_NE(run.out.find("Undecided (the wire lost answers"), std::string::npos) << run.out;
   const auto j = read_json(out / "result.json");
   EXPECT_EQ(j["verdict"]["verdict"], "NOT CERTIFIED");
@@ -245,6 +249,26 @@ TEST(ConformanceWsman, WhatTheWireLeftUndecidedIsListedAndCanBeRunAgain) {
       << again.out;
   (*server)->stop();
   fs::remove_all(out);
+  // The token carries how its run reached the host (never the password), and replay reaches
+  // it so: a host that takes only Basic refuses the token's Negotiate (exit 3, its refusal),
+  // and --auth basic reaches it (undecided again, exit 3, as the wire still cuts the answer).
+  wsman::ServerOptions basic;
+  basic.port = 0;
+  basic.basic = wsman::Credentials{"hv", "s3cret"};
+  auto guarded = wsman::Server::start(serve_dispatcher(served, true, d), basic);
+  ASSERT_TRUE(guarded.ok()) << guarded.status().to_string();
+  const std::string guarded_uri = "wsman+http://hv@" + (*guarded)->endpoint().substr(7);
+  ::setenv("HVSNAP_PASSWORD", "s3cret", 1);
+  const Outcome refused = hvsnap({"replay", case_token, "--target", guarded_uri});
+  const Outcome reached =
+      hvsnap({"replay", case_token, "--target", guarded_uri, "--auth", "basic"});
+  ::unsetenv("HVSNAP_PASSWORD");
+  (*guarded)->stop();
+  EXPECT_EQ(refused.code, kExitUnreachable) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("refused the credentials"), std::string::npos) << refused.err;
+  EXPECT_EQ(reached.code, kExitUnreachable) << reached.out << reached.err;
+  EXPECT_NE(reached.out.find("NOT TESTED: undecided: no answer came back"), std::string::npos)
+      << reached.out << reached.err;
 }
 
 TEST(ConformanceWsman, AHostWithoutTheControlExtensionIsTreatedAsALiveHost) {
@@ -411,6 +435,7 @@ TEST(ConformanceWsman, ManyCasesAtOnceAreRefusedForAServedFakeAndOverlapOnALiveH
           << serial.out;
     }
     (*server)->stop();
+    fs::remove_all(out);  // (it was left in the temp folder by every run)
   }
 }
 

@@ -10,6 +10,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
+#include <string>
+#include <utility>
 
 #include "hvsnap/cim/file.h"
 #include "server_impl.h"
@@ -93,17 +95,28 @@ cim::Result<bool> resolves_to_loopback_only(const std::string& host) {
   return true;
 }
 
-void Server::Impl::handler_failed(std::string_view what) {
-  const std::lock_guard lock(failed_mu);
-  ++failed_handlers;
-  const auto now = std::chrono::steady_clock::now();
-  if (now - last_failure_log < 1s) return;
-  log(
-      fmt::format("{} I/O handler(s) failed, the latest with: {} (their connections were "
-                  "dropped unanswered; the server serves on; this is a bug of hvsnap's)",
-                  failed_handlers, what));
-  failed_handlers = 0;
-  last_failure_log = now;
+void Server::Impl::handler_failed(std::string_view what) noexcept {
+  // Called in an I/O thread's catch: nothing may escape it (that would end the process).
+  try {
+    std::string shown(what.substr(0, 300));
+    for (char& ch : shown) {
+      if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = ' ';  // one line, no escapes
+    }
+    std::uint64_t failed = 0;
+    {
+      const std::lock_guard lock(failed_mu);
+      ++failed_handlers;
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_failure_log < 1s) return;
+      failed = std::exchange(failed_handlers, 0);
+      last_failure_log = now;
+    }
+    log(
+        fmt::format("{} I/O handler(s) failed, the latest with: {} (their connections were "
+                    "dropped unanswered; the server serves on; this is a bug of hvsnap's)",
+                    failed, shown));
+  } catch (...) {  // NOLINT(bugprone-empty-catch): a log line is not worth the process
+  }
 }
 
 void Server::Impl::accept() {

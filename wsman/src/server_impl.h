@@ -96,7 +96,7 @@ struct Server::Impl {
   std::mutex failed_mu;
   std::uint64_t failed_handlers = 0;
   std::chrono::steady_clock::time_point last_failure_log{};
-  void handler_failed(std::string_view what);
+  void handler_failed(std::string_view what) noexcept;
 
   std::mutex stop_mu;
   std::condition_variable stopped_cv;

@@ -180,6 +180,24 @@ void print_estimate(const conformance::RunOptions& ro, std::chrono::milliseconds
   }
 }
 
+// How a run reaches a WS-Man host where it is not the default (Basic, the system's CAs),
+// never the password: for the command that repeats the run, and for its tokens (replay).
+nlohmann::json connection_of(const CertifyOptions& o) {
+  nlohmann::json c = nlohmann::json::object();
+  if (o.auth != "basic") c["auth"] = o.auth;
+  if (o.insecure) c["insecure"] = true;
+  if (!o.ca_file.empty()) c["ca-file"] = o.ca_file;
+  return c;
+}
+std::string connection_args(const CertifyOptions& o) {
+  std::string args;
+  if (o.auth != "basic") args += " --auth " + o.auth;
+  if (o.insecure) args += " --insecure";
+  if (!o.ca_file.empty()) args += " --ca-file " + shell_quote(o.ca_file);
+  if (!o.password_file.empty()) args += " --password-file " + shell_quote(o.password_file);
+  return args;
+}
+
 // The run's lists, the first few of each: failures with their replay commands, the items the
 // wire left undecided, and what a live host kept of the run's objects.
 void say_lists(const conformance::RunResult& r, Console& c) {
@@ -196,7 +214,8 @@ void say_lists(const conformance::RunResult& r, Console& c) {
     c.out << "  Undecided (the wire lost answers they needed; decision 0162):\n";
     for (std::size_t i = 0; i < r.undecided.size() && i < kShown; ++i) {
       const auto& u = r.undecided[i];
-      c.out << fmt::format("    {}: {}\n", u.what, u.reason);
+      c.out << fmt::format("    {}: {}\n      run it again: {}\n", u.what, u.reason,
+                           reports::undecided_replay(shell_quote(c.program), r, u));
     }
     if (r.undecided.size() > kShown)
       c.out << fmt::format("    … and {} more in the report\n", r.undecided.size() - kShown);
@@ -304,6 +323,7 @@ int certify(const CertifyOptions& o, Console& c) {
   if (o.max_steps != 20) command += fmt::format(" --max-steps {}", o.max_steps);
   if (o.parallel_rounds != 10) command += fmt::format(" --parallel-rounds {}", o.parallel_rounds);
   if (o.stop_at_first_failure) command += " --stop-at-first-failure";
+  command += connection_args(o);
   if (shard.second > 1) command += fmt::format(" --shard {}/{}", shard.first, shard.second);
   // A fake's report is the same at every -j; a live host was judged under the load of -j cases
   // at once (decision 0143).
@@ -366,6 +386,8 @@ int certify(const CertifyOptions& o, Console& c) {
       {"personality", o.personality.empty() ? nlohmann::json() : nlohmann::json(o.personality)},
       {"faults", topts.faults}};
   if (o.host_build) ro.target_spec["host-build"] = *o.host_build;
+  // How the run reached its host, for replay (never the password; decision 0162).
+  if (nlohmann::json conn = connection_of(o); !conn.empty()) ro.target_spec["connection"] = conn;
   if (!spec->caps.control && !o.quiet) print_estimate(ro, *budget, c.out);
 
   ProgressView view(c.out, c.terminal, *budget);

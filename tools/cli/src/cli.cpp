@@ -27,6 +27,29 @@ int exit_code_for(const cim::Status& st) {
 
 namespace {
 
+CLI::App* add_replay(CLI::App& app, ReplayOptions& o) {
+  auto* rep = app.add_subcommand(
+      "replay",
+      "Re-run one failing (or undecided) case, sequence or concurrent round from its "
+      "token and show every call");
+  rep->add_option("token", o.token, "the token a report prints (hvsnap1.…)")->required();
+  rep->add_option("--target", o.target,
+                  "replay on this target instead of the fake (a token of a run on the fake: on "
+                  "that fake)");
+  rep->add_option("--auth", o.auth,
+                  "WS-Man authentication: basic, ntlm or negotiate (default: the token's run's)")
+      ->check(CLI::IsMember({"basic", "ntlm", "negotiate"}));
+  rep->add_flag("--insecure", o.insecure,
+                "WS-Man over HTTPS: do NOT verify the host's certificate (also when the token's "
+                "run did not)");
+  rep->add_option("--ca-file", o.ca_file,
+                  "WS-Man over HTTPS: a PEM file of trusted CAs (default: the token's run's)");
+  rep->add_option("--password-file", o.password_file,
+                  "WS-Man: a file whose first line is the password (HVSNAP_PASSWORD wins; "
+                  "HVSNAP_PASSWORD_FILE also works)");
+  return rep;
+}
+
 // Numbers on the command line: plain decimal digits only, within the option's type. CLI11
 // alone reads "-1" or "18446744073709551616" into a uint64 by wrapping or saturating, and
 // "0x10" or "010" as hex or octal; the first ones are usage errors, and "010" is ten.
@@ -189,13 +212,8 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
                   "that a certification runs that many cases at a time (default: one per core; "
                   "1 with --no-control)");
 
-  std::string token, replay_target;
-  auto* rep = app.add_subcommand(
-      "replay", "Re-run one failing case from its reproduction token and show every call");
-  rep->add_option("token", token, "the token a report prints (hvsnap1.…)")->required();
-  rep->add_option("--target", replay_target,
-                  "replay on this target instead of the one in the token (a live host: Basic "
-                  "authentication, password from HVSNAP_PASSWORD)");
+  ReplayOptions ro;
+  auto* rep = add_replay(app, ro);
 
   VerifyOptions vo;
   auto* ver = app.add_subcommand(
@@ -268,7 +286,7 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
   if (*cert) return certify(co, console);
   if (*srv) return serve(so, console);
   if (*mut) return mutants_score(mo, console);
-  if (*rep) return replay(token, replay_target, console);
+  if (*rep) return replay(ro, console);
   if (*ver) return verify(vo, console);
   if (*mrg) return merge(mo_merge, console);
   if (*jud) return judge(judged, console);

@@ -86,7 +86,17 @@ struct MutantsOptions {
   std::string layer;              // "provider" or "wire": only that layer's mutants; empty: both
 };
 int mutants_score(const MutantsOptions& o, Console& console);
-int replay(const std::string& token, const std::string& target_override, Console& console);
+struct ReplayOptions {
+  std::string token;
+  std::string target;  // instead of the token's (a fake's by default: the token's run's if fake)
+  // Over WS-Man, as for certify: when not given, the token's (its run's --auth, --insecure,
+  // --ca-file), else Basic and the system's CAs. The password as for certify.
+  std::string auth;
+  bool insecure = false;
+  std::string ca_file;
+  std::string password_file;
+};
+int replay(const ReplayOptions& o, Console& console);
 int verify(const VerifyOptions& o, Console& console);
 int judge(const std::vector<std::string>& paths, Console& console);
 int list_targets(Console& console);

@@ -1,7 +1,9 @@
-// `hvsnap replay TOKEN`: re-runs exactly one failing case, sequence or concurrent round on the
-// fake (the target, personality, fault plan and seeds all come from the token) and prints every
-// call with its outcome, then what the oracle concluded. Exit 1 when the failure reproduces, 3
-// when the wire lost what the item needed again (undecided).
+// `hvsnap replay TOKEN`: re-runs exactly one failing (or undecided) case, sequence or concurrent
+// round, on the fake the token names, on the fake for another target's token, or on `--target`
+// (the personality, fault plan, seeds and a WS-Man host's connection options come from the
+// token) and prints every call with its outcome, then what the oracle concluded. Exit 1 when
+// the failure reproduces, 3 when the wire lost what the item needed again (undecided) or the
+// target does not answer.
 #include <fmt/format.h>
 
 #include <ostream>
@@ -40,12 +42,12 @@ int not_tested_exit(bool undecided) {
 
 }  // namespace
 
-int replay(const std::string& token, const std::string& target_override, Console& c) {
+int replay(const ReplayOptions& o, Console& c) {
   auto usage = [&](const std::string& msg) {
     c.err << "hvsnap replay: " << msg << "\n";
     return kExitUsage;
   };
-  auto payload = decode_token(token);
+  auto payload = decode_token(o.token);
   if (!payload.ok()) return usage(payload.status().message());
   const json& p = *payload;
   try {
@@ -61,9 +63,15 @@ int replay(const std::string& token, const std::string& target_override, Console
     }
     if (spec_json.contains("faults") && spec_json["faults"].is_string())
       topts.faults = spec_json["faults"];
+    // How the token's run reached its WS-Man host (never the password), unless given here.
+    const json connection = spec_json.value("connection", json::object());
+    topts.auth = !o.auth.empty() ? o.auth : connection.value("auth", std::string("basic"));
+    topts.insecure = o.insecure || connection.value("insecure", false);
+    topts.ca_file = !o.ca_file.empty() ? o.ca_file : connection.value("ca-file", std::string());
+    topts.password_file = o.password_file;
     const bool fake = uri.rfind("sim:", 0) == 0 || uri.rfind("sim+", 0) == 0;
-    if (!target_override.empty()) {
-      uri = target_override;
+    if (!o.target.empty()) {
+      uri = o.target;
     } else if (!fake) {
       c.out << fmt::format(
           "The token's run was on {}; replaying on the fake (sim:) (--target {} runs it there "
@@ -80,6 +88,8 @@ int replay(const std::string& token, const std::string& target_override, Console
       c.err << fmt::format("hvsnap replay: target {}: {}\n", uri, spec.status().message());
       return exit_code_for(spec.status());
     }
+    for (const auto& w : spec->warnings)
+      c.out << "WARNING  " << w << "\n";
     RunConfig cfg;
     cfg.declarations = declarations_of(spec->caps);
     auto plan = setup_plan_of(p);

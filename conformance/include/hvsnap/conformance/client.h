@@ -75,6 +75,15 @@ void throw_if_lost(const cim::Status& st, std::string_view what);
 // Throws WireLost when the wire lost a read of the job `t` follows (JobTrace::lost).
 void throw_if_lost(const JobTrace& t);
 
+// Why an item is not tested when its target could not be made: undecided when no answer came
+// back to what would have made it (a served fake's reset), its reason then starting
+// "undecided: " as WireLost's notes do (decision 0162).
+struct NotMade {
+  bool undecided = false;
+  std::string reason;
+};
+NotMade not_made(const cim::Status& st);
+
 // The service instance the suite calls CreateSnapshot on.
 cim::ObjectPath collection_snapshot_service();
 

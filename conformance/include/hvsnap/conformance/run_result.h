@@ -114,8 +114,8 @@ struct RunResult {
   std::vector<CapabilityResult> capability;  // sorted by configuration
 
   // Every item counts.undecided counts, in the order the run took them in (decision 0162); in
-  // shards merged, each shard's in turn (the items every shard runs, its capability probes
-  // and settings cases, once per shard, as they are counted).
+  // shards merged, each shard's in turn (the items every shard runs, its capability probes,
+  // class matrix and settings cases, once per shard, as they are counted).
   std::vector<UndecidedItem> undecided;
 
   // What a host that outlives its cases (a live host) kept of the objects the run made: the

@@ -54,6 +54,12 @@ std::string render_junit(const conformance::RunResult& r, const RunInfo& info);
 std::string render_html(const conformance::RunResult& r, const RunInfo& info);
 std::string render_markdown(const conformance::RunResult& r, const RunInfo& info);
 
+// The command that runs an undecided item again where the wire lost it: `program replay TOKEN
+// --target URI`, the run's own target, unless that was the in-process fake (replay's default
+// for another target's token is the fake, which says nothing of a wire). Decision 0162.
+std::string undecided_replay(std::string_view program, const conformance::RunResult& r,
+                             const conformance::UndecidedItem& u);
+
 // The files of a bundle, in the order MANIFEST.sha256 lists them.
 const std::vector<std::string>& bundle_files();
 inline constexpr const char* kManifest = "MANIFEST.sha256";
