@@ -428,6 +428,12 @@ TEST(Fleet, MergedShardsListTheirUndecidedItemsOrOnlyCountThem) {
   const std::string junit = read(dir / "junit.xml");
   EXPECT_NE(junit.find("3 more undecided"), std::string::npos) << junit;
   EXPECT_NE(junit.find("errors=\"1\""), std::string::npos);
+  // Its one <error> taken out, the attributes left: caught.
+  std::string no_error = junit;
+  const auto at = no_error.find("<testcase classname=\"hvsnap.undecided\"");
+  ASSERT_NE(at, std::string::npos) << junit;
+  no_error.replace(at, no_error.find("</testcase>", at) + 11 - at, "");
+  expect_caught(forge_file(dir, "junit.xml", no_error), "junit.xml shows 0 undecided item(s)");
 }
 
 // A fleet's junit.xml (what a sharded CI publishes) fails a target the wire left undecided
@@ -459,6 +465,23 @@ TEST(Fleet, ItsJunitFailsATargetTheWireLeftUndecided) {
   no_error.replace(at, no_error.find("</testcase>", at) + 11 - at, "");
   reseal(dir, "junit.xml", no_error);
   expect_caught(verify_fleet(dir), "junit.xml shows 0 undecided item(s) of 01-sim");
+  // Its testsuite gone: caught too.
+  std::string no_suite = junit;
+  const auto suite = no_suite.find("<testsuite name=\"01-sim");
+  ASSERT_NE(suite, std::string::npos);
+  no_suite.replace(suite, no_suite.find("</testsuite>", suite) + 12 - suite, "");
+  reseal(dir, "junit.xml", no_suite);
+  expect_caught(verify_fleet(dir), "junit.xml has no testsuite for 01-sim");
+  // A fleet made before decision 0162: fleet.json counts no undecided, junit.xml shows none.
+  auto old = nlohmann::ordered_json::parse(read(dir / "fleet.json"));
+  old["targets"][0]["counts"].erase("undecided");
+  reseal(dir, "fleet.json", old.dump(2) + "\n");
+  std::string old_junit = no_error;
+  const auto attr = old_junit.find("errors=\"1\"", old_junit.find("<testsuite name=\"01-sim"));
+  old_junit.replace(attr, 10, "errors=\"0\"");
+  reseal(dir, "junit.xml", old_junit);
+  const auto before = verify_fleet(dir);
+  EXPECT_TRUE(before.ok()) << before.problems.front();
 }
 
 // Past the first 50, junit.xml and the people's reports show one line for the rest;

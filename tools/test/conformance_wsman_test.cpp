@@ -180,9 +180,13 @@ TEST(ConformanceWsman, WhatTheWireLeftUndecidedIsListedAndCanBeRunAgain) {
   ASSERT_TRUE(server.ok()) << server.status().to_string();
   const std::string target = "wsman+" + (*server)->endpoint();
   const fs::path out = temp("undecided");
-  const Outcome run = hvsnap({"certify", "--target", target, "--out", out.string(), "--seed", "5",
-                              "--coverage", "pairwise", "--sequences", "3", "--parallel-rounds",
-                              "1", "--max-steps", "6", "--auth", "negotiate", "-q"});
+  const fs::path ca = temp("ca.pem");  // (over http it is only checked to be a file)
+  std::ofstream(ca) << "a trust anchor\n";
+  const Outcome run = hvsnap({"certify",    "--target",    target,      "--out",
+                              out.string(), "--seed",      "5",         "--coverage",
+                              "pairwise",   "--sequences", "3",         "--parallel-rounds",
+                              "1",          "--max-steps", "6",         "--auth",
+                              "negotiate",  "--ca-file",   ca.string(), "-q"});
   ASSERT_EQ(run.code, kExitFailures) << run.out << run.err;
   // How the run reached the host is in the command that repeats it (decision 0162).
   EXPECT_NE(
@@ -247,11 +251,25 @@ TEST(ConformanceWsman, WhatTheWireLeftUndecidedIsListedAndCanBeRunAgain) {
   EXPECT_EQ(again.code, kExitUnreachable) << again.out << again.err;
   EXPECT_NE(again.out.find("NOT TESTED: undecided: no answer came back"), std::string::npos)
       << again.out;
+  // The token carries how its run reached its host (never the password), and replay reaches
+  // that host so, and says so: here its CA file, gone now, which replay then names. The same
+  // host spelt otherwise is not the token's host: reached without it.
+  EXPECT_NE(again.out.find("as the token's run did"), std::string::npos) << again.out;
+  fs::remove(ca);
+  const Outcome own = hvsnap({"replay", case_token, "--target", target});
+  EXPECT_EQ(own.code, kExitUsage) << own.out << own.err;
+  EXPECT_NE(own.err.find("--ca-file"), std::string::npos) << own.err;
+  const Outcome elsewhere = hvsnap({"replay", case_token, "--target",
+                                    fmt::format("wsman+http://127.0.0.1:{}", (*server)->port())});
+  EXPECT_EQ(elsewhere.code, kExitUnreachable) << elsewhere.out << elsewhere.err;
+  EXPECT_EQ(elsewhere.out.find("as the token's run did"), std::string::npos) << elsewhere.out;
+  EXPECT_NE(elsewhere.out.find("NOT TESTED: undecided: no answer came back"), std::string::npos)
+      << elsewhere.out;
   (*server)->stop();
   fs::remove_all(out);
-  // The token carries how its run reached the host (never the password), and replay reaches
-  // it so: a host that takes only Basic refuses the token's Negotiate (exit 3, its refusal),
-  // and --auth basic reaches it (undecided again, exit 3, as the wire still cuts the answer).
+  // Nor is a host that takes only Basic: the token's Negotiate is not used there (undecided
+  // again, exit 3, as the wire still cuts the answer), and replay's own --auth negotiate is
+  // (refused: exit 3, the host's refusal).
   wsman::ServerOptions basic;
   basic.port = 0;
   basic.basic = wsman::Credentials{"hv", "s3cret"};
@@ -259,16 +277,16 @@ TEST(ConformanceWsman, WhatTheWireLeftUndecidedIsListedAndCanBeRunAgain) {
   ASSERT_TRUE(guarded.ok()) << guarded.status().to_string();
   const std::string guarded_uri = "wsman+http://hv@" + (*guarded)->endpoint().substr(7);
   ::setenv("HVSNAP_PASSWORD", "s3cret", 1);
-  const Outcome refused = hvsnap({"replay", case_token, "--target", guarded_uri});
-  const Outcome reached =
-      hvsnap({"replay", case_token, "--target", guarded_uri, "--auth", "basic"});
+  const Outcome reached = hvsnap({"replay", case_token, "--target", guarded_uri});
+  const Outcome refused =
+      hvsnap({"replay", case_token, "--target", guarded_uri, "--auth", "negotiate"});
   ::unsetenv("HVSNAP_PASSWORD");
   (*guarded)->stop();
-  EXPECT_EQ(refused.code, kExitUnreachable) << refused.out << refused.err;
-  EXPECT_NE(refused.err.find("refused the credentials"), std::string::npos) << refused.err;
   EXPECT_EQ(reached.code, kExitUnreachable) << reached.out << reached.err;
   EXPECT_NE(reached.out.find("NOT TESTED: undecided: no answer came back"), std::string::npos)
       << reached.out << reached.err;
+  EXPECT_EQ(refused.code, kExitUnreachable) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("refused the credentials"), std::string::npos) << refused.err;
 }
 
 TEST(ConformanceWsman, AHostWithoutTheControlExtensionIsTreatedAsALiveHost) {

@@ -98,7 +98,12 @@ cim::Result<bool> resolves_to_loopback_only(const std::string& host) {
 void Server::Impl::handler_failed(std::string_view what) noexcept {
   // Called in an I/O thread's catch: nothing may escape it (that would end the process).
   try {
-    std::string shown(what.substr(0, 300));
+    std::string_view cut = what.substr(0, 300);
+    if (cut.size() < what.size()) {  // not inside a UTF-8 character
+      while (!cut.empty() && (static_cast<unsigned char>(what[cut.size()]) & 0xC0) == 0x80)
+        cut.remove_suffix(1);
+    }
+    std::string shown(cut);
     for (char& ch : shown) {
       if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = ' ';  // one line, no escapes
     }

@@ -181,16 +181,26 @@ void print_estimate(const conformance::RunOptions& ro, std::chrono::milliseconds
 }
 
 // How a run reaches a WS-Man host where it is not the default (Basic, the system's CAs),
-// never the password: for the command that repeats the run, and for its tokens (replay).
+// never the password: for the command that repeats the run, and for its tokens (replay). The
+// fake takes none (a fleet passes them to its fakes too): nothing is recorded for it.
+bool on_the_fake(const CertifyOptions& o) {
+  return o.target.rfind("sim:", 0) == 0 || o.target.rfind("sim+", 0) == 0;
+}
 nlohmann::json connection_of(const CertifyOptions& o) {
   nlohmann::json c = nlohmann::json::object();
+  if (on_the_fake(o)) return c;
   if (o.auth != "basic") c["auth"] = o.auth;
   if (o.insecure) c["insecure"] = true;
-  if (!o.ca_file.empty()) c["ca-file"] = o.ca_file;
+  if (!o.ca_file.empty()) {
+    std::error_code ec;  // absolute: a replay may run in another folder
+    const fs::path ca = fs::absolute(o.ca_file, ec);
+    c["ca-file"] = ec ? o.ca_file : ca.string();
+  }
   return c;
 }
 std::string connection_args(const CertifyOptions& o) {
   std::string args;
+  if (on_the_fake(o)) return args;
   if (o.auth != "basic") args += " --auth " + o.auth;
   if (o.insecure) args += " --insecure";
   if (!o.ca_file.empty()) args += " --ca-file " + shell_quote(o.ca_file);

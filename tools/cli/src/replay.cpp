@@ -63,12 +63,18 @@ int replay(const ReplayOptions& o, Console& c) {
     }
     if (spec_json.contains("faults") && spec_json["faults"].is_string())
       topts.faults = spec_json["faults"];
-    // How the token's run reached its WS-Man host (never the password), unless given here.
-    const json connection = spec_json.value("connection", json::object());
+    // How the token's run reached its WS-Man host (never the password): for that host only,
+    // and said so; this command's own options win. A token names no other host's TLS trust.
+    const json connection =
+        o.target == uri ? spec_json.value("connection", json::object()) : json::object();
     topts.auth = !o.auth.empty() ? o.auth : connection.value("auth", std::string("basic"));
     topts.insecure = o.insecure || connection.value("insecure", false);
     topts.ca_file = !o.ca_file.empty() ? o.ca_file : connection.value("ca-file", std::string());
     topts.password_file = o.password_file;
+    if (!connection.empty()) {
+      c.out << fmt::format("Reaching {} as the token's run did: {}\n", redact_uri(uri),
+                           connection.dump());
+    }
     const bool fake = uri.rfind("sim:", 0) == 0 || uri.rfind("sim+", 0) == 0;
     if (!o.target.empty()) {
       uri = o.target;
@@ -85,7 +91,8 @@ int replay(const ReplayOptions& o, Console& c) {
     auto spec = make_target(uri, topts);
     if (!spec.ok()) {
       // A host that does not answer is exit 3, as for certify; a target that cannot be, 2.
-      c.err << fmt::format("hvsnap replay: target {}: {}\n", uri, spec.status().message());
+      c.err << fmt::format("hvsnap replay: target {}: {}\n", redact_uri(uri),
+                           spec.status().message());
       return exit_code_for(spec.status());
     }
     for (const auto& w : spec->warnings)
