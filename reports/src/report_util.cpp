@@ -80,9 +80,9 @@ std::string replay_command(const RunInfo& info, std::string_view token) {
 }
 
 std::string undecided_replay(std::string_view program, const RunResult& r, const UndecidedItem& u) {
-  const bool fake = r.target_uri.rfind("sim:", 0) == 0 || r.target_uri.rfind("sim+", 0) == 0;
-  return fmt::format("{} replay {}{}", program, u.token,
-                     fake ? "" : " --target " + cim::shell_quote(r.target_uri));
+  return fmt::format(
+      "{} replay {}{}", program, u.token,
+      on_the_fake(r.target_uri) ? "" : " --target " + cim::shell_quote(r.target_uri));
 }
 
 int append_undecided_errors(pugi::xml_node suite, std::string_view prefix, const RunResult& r,

@@ -334,18 +334,25 @@ TEST(NotSupported, VerifyRederivesItAndCatchesAForgedPass) {
   expect_forgery_caught(dir, j, "the verdict says CERTIFIED but the rules give NOT SUPPORTED");
 }
 
+// The sample run with one item the wire left undecided, its verdict applied (decision 0162).
+RunResult undecided_run(UndecidedItem item) {
+  RunResult r = sample(false);
+  r.counts.undecided = 1;
+  r.undecided.push_back(std::move(item));
+  apply_verdict(r);
+  return r;
+}
+
 // A run the wire left undecided (decision 0161): NOT CERTIFIED with every requirement passed,
 // which verify re-derives from counts.undecided; the same report forged to CERTIFIED is caught.
 // Each item is listed with its reason and replay command in every file (decision 0162), an
 // <error> in junit.xml; a list or a junit.xml that disagrees with the count is caught.
 TEST(Bundle, AnUndecidedRunIsNotCertifiedAndVerifiesSo) {
   const fs::path dir = fresh_dir("undecided");
-  RunResult r = sample(false);
-  r.counts.undecided = 1;
-  r.undecided.push_back({"sequences", "sequence 3 of 10",
-                         "undecided: no answer came back to the DestroySnapshot call: Unavailable",
-                         "hvsnap1.eyJ0b2tlbiI6MX0"});
-  apply_verdict(r);
+  const RunResult r =
+      undecided_run({"sequences", "sequence 3 of 10",
+                     "undecided: no answer came back to the DestroySnapshot call: Unavailable",
+                     "hvsnap1.eyJ0b2tlbiI6MX0"});
   ASSERT_EQ(r.verdict, "NOT CERTIFIED");
   ASSERT_TRUE(write_bundle(dir, r, info()).ok());
   auto ok = verify_bundle(dir);
@@ -439,12 +446,9 @@ TEST(Fleet, MergedShardsListTheirUndecidedItemsOrOnlyCountThem) {
 // A fleet's junit.xml (what a sharded CI publishes) fails a target the wire left undecided
 // with its <error>s, fleet.json counts them, and verify checks both (decision 0162).
 TEST(Fleet, ItsJunitFailsATargetTheWireLeftUndecided) {
-  RunResult r = sample(false);
-  r.counts.undecided = 1;
-  r.undecided.push_back({"parallel", "concurrent round 1 of 1",
-                         "undecided: no answer came back to a concurrent CreateSnapshot call",
-                         "hvsnap1.eyJiIjoxfQ"});
-  apply_verdict(r);
+  const RunResult r = undecided_run(
+      {"parallel", "concurrent round 1 of 1",
+       "undecided: no answer came back to a concurrent CreateSnapshot call", "hvsnap1.eyJiIjoxfQ"});
   const fs::path run = fresh_dir("fleet-undecided-run");
   ASSERT_TRUE(write_bundle(run, r, info()).ok());
   auto f = build_fleet({run}, "0.1.0", "abc");

@@ -183,12 +183,9 @@ void print_estimate(const conformance::RunOptions& ro, std::chrono::milliseconds
 // How a run reaches a WS-Man host where it is not the default (Basic, the system's CAs),
 // never the password: for the command that repeats the run, and for its tokens (replay). The
 // fake takes none (a fleet passes them to its fakes too): nothing is recorded for it.
-bool on_the_fake(const CertifyOptions& o) {
-  return o.target.rfind("sim:", 0) == 0 || o.target.rfind("sim+", 0) == 0;
-}
 nlohmann::json connection_of(const CertifyOptions& o) {
   nlohmann::json c = nlohmann::json::object();
-  if (on_the_fake(o)) return c;
+  if (conformance::on_the_fake(o.target)) return c;
   if (o.auth != "basic") c["auth"] = o.auth;
   if (o.insecure) c["insecure"] = true;
   if (!o.ca_file.empty()) {
@@ -200,7 +197,7 @@ nlohmann::json connection_of(const CertifyOptions& o) {
 }
 std::string connection_args(const CertifyOptions& o) {
   std::string args;
-  if (on_the_fake(o)) return args;
+  if (conformance::on_the_fake(o.target)) return args;
   if (o.auth != "basic") args += " --auth " + o.auth;
   if (o.insecure) args += " --insecure";
   if (!o.ca_file.empty()) args += " --ca-file " + shell_quote(o.ca_file);
@@ -257,7 +254,7 @@ int certify(const CertifyOptions& o, Console& c) {
     shard = *sh;
   }
   if (!o.targets_file.empty()) return certify_fleet(o, c);
-  const bool fake = o.target.rfind("sim:", 0) == 0 || o.target.rfind("sim+", 0) == 0;
+  const bool fake = conformance::on_the_fake(o.target);
   if (!fake && (!o.personality.empty() || !o.faults.empty() || o.host_build)) {
     return usage("--personality, --faults and --host-build apply only to the fake (sim: targets)");
   }

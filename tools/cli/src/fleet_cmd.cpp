@@ -69,8 +69,8 @@ cim::Result<std::vector<FleetTarget>> read_targets(const std::string& file) {
       return cim::invalid_parameter(
           fmt::format("{}:{}: one target URI a line, got '{}'", file, n, uri));
     }
-    const bool known = uri.rfind("sim:", 0) == 0 || uri.rfind("sim+", 0) == 0 ||
-                       uri.rfind("wsman+http://", 0) == 0 || uri.rfind("wsman+https://", 0) == 0;
+    const bool known = conformance::on_the_fake(uri) || uri.rfind("wsman+http://", 0) == 0 ||
+                       uri.rfind("wsman+https://", 0) == 0;
     if (!known) {
       return cim::invalid_parameter(fmt::format(
           "{}:{}: '{}' is not a target URI (sim:…, sim+mutant:…, wsman+http(s)://…; 'hvsnap "

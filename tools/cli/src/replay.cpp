@@ -75,7 +75,7 @@ int replay(const ReplayOptions& o, Console& c) {
       c.out << fmt::format("Reaching {} as the token's run did: {}\n", redact_uri(uri),
                            connection.dump());
     }
-    const bool fake = uri.rfind("sim:", 0) == 0 || uri.rfind("sim+", 0) == 0;
+    const bool fake = on_the_fake(uri);
     if (!o.target.empty()) {
       uri = o.target;
     } else if (!fake) {

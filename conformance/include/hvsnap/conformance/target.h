@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hvsnap/cim/provider.h"
@@ -81,5 +82,11 @@ struct Target {
 // Makes the target a case runs against. Fresh-host targets build a new host from the case
 // seed (one seed = one reproducible case); live targets return the same connection.
 using TargetFactory = std::function<cim::Result<Target>(std::uint64_t case_seed)>;
+
+// A target URI of the in-process fake (`sim:…`, `sim+mutant:…`), as against a host over
+// WS-Management.
+inline bool on_the_fake(std::string_view uri) {
+  return uri.rfind("sim:", 0) == 0 || uri.rfind("sim+", 0) == 0;
+}
 
 }  // namespace hvsnap::conformance
