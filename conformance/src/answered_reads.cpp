@@ -4,7 +4,7 @@
 namespace hvsnap::conformance {
 
 cim::Result<cim::Instance> AnsweredReads::get_instance(const cim::ObjectPath& path) {
-  return counted(until_answered([&] { return inner_.get_instance(path); }));
+  return answered([&] { return inner_.get_instance(path); });
 }
 
 std::vector<cim::Result<cim::Instance>> AnsweredReads::get_instances(
@@ -14,6 +14,7 @@ std::vector<cim::Result<cim::Instance>> AnsweredReads::get_instances(
   for (std::size_t i = 0; i < out.size() && i < paths.size(); ++i) {
     for (int n = 0;
          n < kWireRetries && !out[i].ok() && cim::lost_on_the_wire(out[i].status().kind()); ++n) {
+      pause_before_asking_again(pause_ms_, n);
       out[i] = inner_.get_instance(paths[i]);
     }
     out[i] = counted(std::move(out[i]));
@@ -23,14 +24,12 @@ std::vector<cim::Result<cim::Instance>> AnsweredReads::get_instances(
 
 cim::Result<std::vector<cim::Instance>> AnsweredReads::enumerate_instances(
     std::string_view name_space, std::string_view class_name) {
-  return counted(
-      until_answered([&] { return inner_.enumerate_instances(name_space, class_name); }));
+  return answered([&] { return inner_.enumerate_instances(name_space, class_name); });
 }
 
 cim::Result<std::vector<cim::ObjectPath>> AnsweredReads::enumerate_instance_names(
     std::string_view name_space, std::string_view class_name) {
-  return counted(
-      until_answered([&] { return inner_.enumerate_instance_names(name_space, class_name); }));
+  return answered([&] { return inner_.enumerate_instance_names(name_space, class_name); });
 }
 
 cim::Status AnsweredReads::each_instance_name(
@@ -44,8 +43,10 @@ cim::Status AnsweredReads::each_instance_name(
     f(p);
   };
   cim::Status st = inner_.each_instance_name(name_space, class_name, each);
-  for (int i = 0; i < kWireRetries && !handed && cim::lost_on_the_wire(st.kind()); ++i)
+  for (int i = 0; i < kWireRetries && !handed && cim::lost_on_the_wire(st.kind()); ++i) {
+    pause_before_asking_again(pause_ms_, i);
     st = inner_.each_instance_name(name_space, class_name, each);
+  }
   if (cim::lost_on_the_wire(st.kind())) ++lost_;
   return st;
 }
@@ -53,18 +54,18 @@ cim::Status AnsweredReads::each_instance_name(
 cim::Result<std::vector<cim::Instance>> AnsweredReads::enumerate_instances_matching(
     std::string_view name_space, std::string_view class_name,
     const std::vector<PropertyEquals>& any_of) {
-  return counted(until_answered(
-      [&] { return inner_.enumerate_instances_matching(name_space, class_name, any_of); }));
+  return answered(
+      [&] { return inner_.enumerate_instances_matching(name_space, class_name, any_of); });
 }
 
 cim::Result<std::vector<cim::Instance>> AnsweredReads::associators(
     const cim::ObjectPath& object, const cim::AssociatorsFilter& filter) {
-  return counted(until_answered([&] { return inner_.associators(object, filter); }));
+  return answered([&] { return inner_.associators(object, filter); });
 }
 
 cim::Result<std::vector<cim::Instance>> AnsweredReads::references(
     const cim::ObjectPath& object, const cim::ReferencesFilter& filter) {
-  return counted(until_answered([&] { return inner_.references(object, filter); }));
+  return answered([&] { return inner_.references(object, filter); });
 }
 
 }  // namespace hvsnap::conformance

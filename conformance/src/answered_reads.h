@@ -5,8 +5,10 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -17,21 +19,31 @@ namespace hvsnap::conformance {
 // How many times a read the wire lost is asked again before its view is given up.
 inline constexpr int kWireRetries = 2;
 
-// `read()` once, and up to kWireRetries times more while its answer is lost on the wire.
+// Before the retry'th time a lost read is asked again (0, 1, …): `pause_ms`, doubled for each
+// later one (ClientOptions::wire_retry_pause_ms, decision 0163); nothing when it is 0.
+inline void pause_before_asking_again(std::int64_t pause_ms, int retry) {
+  if (pause_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms << retry));
+}
+
+// `read()` once, and up to kWireRetries times more, each after its pause, while its answer is
+// lost on the wire.
 template <class Read>
-auto until_answered(Read&& read) {
+auto until_answered(Read&& read, std::int64_t pause_ms) {
   auto r = read();
-  for (int i = 0; i < kWireRetries && !r.ok() && cim::lost_on_the_wire(r.status().kind()); ++i)
+  for (int i = 0; i < kWireRetries && !r.ok() && cim::lost_on_the_wire(r.status().kind()); ++i) {
+    pause_before_asking_again(pause_ms, i);
     r = read();
+  }
   return r;
 }
 
 class AnsweredReads final : public cim::Provider {
  public:
-  // Reads through `inner`, which it keeps (the Client's target) or only borrows.
-  explicit AnsweredReads(std::shared_ptr<cim::Provider> inner)
-      : owned_(std::move(inner)), inner_(*owned_) {}
-  explicit AnsweredReads(cim::Provider& inner) : inner_(inner) {}
+  // Reads through `inner`, which it keeps (the Client's target) or only borrows, a read lost
+  // asked again after `pause_ms` (doubled for each later try; 0: at once).
+  AnsweredReads(std::shared_ptr<cim::Provider> inner, std::int64_t pause_ms)
+      : owned_(std::move(inner)), inner_(*owned_), pause_ms_(pause_ms) {}
+  AnsweredReads(cim::Provider& inner, std::int64_t pause_ms) : inner_(inner), pause_ms_(pause_ms) {}
 
   cim::Result<cim::Instance> get_instance(const cim::ObjectPath& path) override;
   std::vector<cim::Result<cim::Instance>> get_instances(
@@ -69,8 +81,14 @@ class AnsweredReads final : public cim::Provider {
     return r;
   }
 
+  template <class Read>
+  auto answered(Read&& read) {
+    return counted(until_answered(std::forward<Read>(read), pause_ms_));
+  }
+
   std::shared_ptr<cim::Provider> owned_;
   cim::Provider& inner_;
+  std::int64_t pause_ms_ = 0;
   std::atomic<int> lost_{0};
 };
 

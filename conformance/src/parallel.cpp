@@ -291,8 +291,9 @@ ParallelReport play_round(Client& cl, Target& target, std::uint64_t seed, const 
   }
   for (std::size_t t = 0; t < calls.size(); ++t) {
     pool.emplace_back([&, t] {
-      // Reads asked again while the wire loses their answers, as the Client's are (0161).
-      AnsweredReads provider(gates.empty() ? *target.provider : *gates[t]);
+      // Reads asked again while the wire loses their answers, as the Client's are (0161, 0163).
+      AnsweredReads provider(gates.empty() ? *target.provider : *gates[t],
+                             control != nullptr ? 0 : cfg.client.wire_retry_pause_ms);
       TargetControl* clock = gates.empty() ? control : gates[t].get();
       const cim::PropertyList in =
           CreateSnapshotArgs{.collection = cim::Value::reference(groups[calls[t].group])}.params();

@@ -166,11 +166,14 @@ bool Suite::take_matrix_case(ComboTally& t, CaseReport rep, bool counted) {
       if (rep.undecided) {
         note_undecided("matrix", fmt::format("{}, case {}", cr.combo.to_string(), cr.cases),
                        rep.not_tested_reason, case_token(rep));
+      } else {
+        note_decided();
       }
       // An undecided case's note first: it is what keeps the run from certifying (0161).
       if (cr.note.empty() || (rep.undecided && cr.note.rfind("undecided", 0) != 0))
         cr.note = rep.not_tested_reason;
     } else {
+      note_decided();
       cr.observed.insert(rep.observed);
       cr.allowed = rep.allowed;
       agg_.add(rep.findings);
@@ -225,9 +228,10 @@ void Suite::list_not_run(const std::vector<Combo>& combos, std::size_t from) {
     (void)out_of_budget();
     ComboResult cr;
     cr.combo = combos[i];
-    cr.note = result_.interrupted        ? "not run: the run was interrupted"
-              : result_.budget_exhausted ? "not run: the time budget ran out"
-                                         : "not run: the run stopped at its first failure";
+    cr.note = !result_.stopped_answering.empty() ? "not run: the host stopped answering"
+              : result_.interrupted              ? "not run: the run was interrupted"
+              : result_.budget_exhausted         ? "not run: the time budget ran out"
+                                                 : "not run: the run stopped at its first failure";
     result_.combos.push_back(cr);
     ++result_.counts.combos;  // listed, as NOT_TESTED with the reason
   }
@@ -357,6 +361,8 @@ void Suite::liveness() {
     if (rep.undecided) {
       note_undecided("liveness", fmt::format("liveness case {} of {}", i + 1, n),
                      rep.not_tested_reason, case_token(rep));
+    } else {
+      note_decided();
     }
     if (rep.not_tested) return keep_going(i, n);
     agg_.add(rep.findings);

@@ -70,6 +70,8 @@ void Suite::sequences() {
       note_undecided("sequences", fmt::format("sequence {} of {}", j + 1, o_.sequences),
                      rep.not_tested_reason,
                      token_of(draw<std::vector<Step>>(generator, seed, max_steps), mix(seed, 1)));
+    } else {
+      note_decided();
     }
     result_.counts.sequence_steps += static_cast<int>(rep.numbered.size());
     result_.counts.transient_retries += rep.retries;
@@ -136,6 +138,8 @@ void Suite::parallel() {
                      fmt::format("concurrent round {} of {}",
                                  first + static_cast<int>(t) * shards + 1, o_.parallel_rounds),
                      rep.not_tested_reason, token());
+    } else {
+      note_decided();
     }
     progress("parallel", static_cast<int>(t) + 1, total);
     if (rep.not_tested) return keep_going(t, n);

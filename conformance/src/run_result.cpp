@@ -74,6 +74,13 @@ void apply_verdict(RunResult& r) {
     ok = false;
     r.verdict_reasons.push_back("the run was interrupted before it was complete");
   }
+  if (!r.stopped_answering.empty()) {
+    ok = false;
+    r.verdict_reasons.push_back(fmt::format(
+        "the host stopped answering: {}; the run started nothing more (what it did not reach "
+        "is not tested); bring the host back and run again",
+        r.stopped_answering));
+  }
   if (r.counts.undecided > 0) {
     // Not a failure of the host: the run is incomplete (decision 0161).
     ok = false;

@@ -4,6 +4,8 @@
 // verdict_rules.cpp.
 #include "hvsnap/conformance/runner.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <functional>
 #include <utility>
@@ -77,6 +79,8 @@ void Suite::count_case(const CaseReport& rep, std::string property, std::string 
   ++result_.counts.cases;
   if (rep.undecided) {
     note_undecided(std::move(property), std::move(what), rep.not_tested_reason, case_token(rep));
+  } else {
+    note_decided();
   }
   if (rep.not_tested) {
     ++result_.counts.cases_not_tested;
@@ -93,6 +97,7 @@ double Suite::elapsed() const {
 // Whether to stop starting new work: the time budget ran out, or (stop_at_first_failure)
 // something already failed. Main thread only (it records why in the result).
 bool Suite::out_of_budget() {
+  if (!result_.stopped_answering.empty()) return true;  // recorded by note_undecided
   if (o_.cancel != nullptr && o_.cancel->load()) {
     result_.interrupted = true;
     return true;
@@ -120,7 +125,9 @@ bool Suite::may_start() const {
 // failure and there is more to do (recorded as out_of_budget records it, before the item a
 // run on one thread would not have started).
 bool Suite::keep_going(std::size_t i, std::size_t n) {
-  if (i + 1 >= n || !o_.stop_at_first_failure || result_.failures.empty()) return true;
+  if (i + 1 >= n) return true;
+  if (!result_.stopped_answering.empty()) return false;  // the later phases see it too
+  if (!o_.stop_at_first_failure || result_.failures.empty()) return true;
   return !out_of_budget();
 }
 
@@ -132,6 +139,16 @@ void Suite::progress(const char* phase, int done, int total) {
 void Suite::note_undecided(std::string property, std::string what, std::string reason,
                            std::string token) {
   ++result_.counts.undecided;
+  // The host stopped answering (decision 0163): counted in item order, on the main thread, so
+  // a run stops at the same item whatever -j is; the phase then starts nothing more
+  // (keep_going), nor do the later ones (out_of_budget).
+  ++undecided_in_a_row_;
+  if (o_.stop_after_undecided > 0 && undecided_in_a_row_ >= o_.stop_after_undecided &&
+      result_.stopped_answering.empty()) {
+    result_.stopped_answering =
+        fmt::format("{} items in a row were undecided, the last ({}: {}) with: {}",
+                    undecided_in_a_row_, property, what, reason);
+  }
   result_.undecided.push_back(
       {std::move(property), std::move(what), std::move(reason), std::move(token)});
 }

@@ -59,6 +59,8 @@ class Suite {
   // An item the wire left undecided, counted and listed (decision 0162).
   void note_undecided(std::string property, std::string what, std::string reason,
                       std::string token);
+  // An item taken into the result that the wire did not leave undecided: the host answered.
+  void note_decided() { undecided_in_a_row_ = 0; }
   double elapsed() const;
   bool out_of_budget();
   bool may_start() const;
@@ -142,6 +144,7 @@ class Suite {
   RunOptions o_;
   RunResult result_;
   bool setup_failure_shown_ = false;  // a failure of a set-up call is in result_.failures
+  int undecided_in_a_row_ = 0;        // items taken in, the latest ones, all undecided (0163)
   Aggregator agg_;
   Clock::time_point start_;
 };

@@ -54,8 +54,9 @@ void finish_requirements(RunResult& result, const Capabilities& caps) {
     } else {
       rr.verdict = Verdict::kNotTested;
       if (rr.reason.empty()) {
-        rr.reason = result.interrupted        ? "not reached: the run was interrupted"
-                    : result.budget_exhausted ? "not reached before the time budget ran out"
+        rr.reason = !result.stopped_answering.empty() ? "not reached: the host stopped answering"
+                    : result.interrupted              ? "not reached: the run was interrupted"
+                    : result.budget_exhausted         ? "not reached before the time budget ran out"
                     : result.stopped_at_first_failure
                         ? "not reached: the run stopped at its first failure"
                         : "no case of this run reached a check of it";

@@ -3,6 +3,7 @@
 // arrangement methods that answer synchronously or through a job (J6). No fake here.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
 
 #include "../src/answered_reads.h"
@@ -422,16 +423,66 @@ TEST(Client, AsksAReadAgainWhileTheWireLosesItsAnswerAndNoLonger) {
   EXPECT_EQ(wire->calls_, 1);
 }
 
+// A stopped clock: a target with control, for a Client that must not pause.
+class StillClock final : public TargetControl {
+ public:
+  void advance(std::int64_t) override {}
+  std::int64_t now_ms() const override { return 0; }
+  cim::Status set_vm_attributes(const ObjectPath&, const FakeVmAttributes&) override { return {}; }
+  void set_faults_enabled(bool) override {}
+};
+
+// A live host's read whose answer the wire lost is asked again after a pause, doubled before
+// the next try (decision 0163): a WinRM service restarting or a network blip is given seconds
+// to pass, where the three tries used to follow each other at once. A target with control (a
+// fake) is asked again at once, whatever the pause says.
+TEST(Client, ALiveHostsLostReadIsAskedAgainAfterAPause) {
+  const ObjectPath job = path(names::kJob, "InstanceID", "J1");
+  ClientOptions o;
+  o.poll_step_ms = 0;
+  o.wire_retry_pause_ms = 40;
+  auto wire = std::make_shared<LosingWire>();
+  wire->lose = {{"J1", cim::StatusKind::kUnavailable}};
+  wire->times = 2;
+  Client live(Target{wire, nullptr, {}, "test:", "test"}, o);
+  auto t0 = std::chrono::steady_clock::now();
+  auto read = live.provider().get_instance(job);
+  EXPECT_TRUE(read.ok()) << read.status().to_string();
+  EXPECT_EQ(wire->reads_, 1 + kWireRetries);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(40 + 80));
+  // GetErrorEx too (a job that ended 10), lost twice and answered the third time.
+  auto errors = std::make_shared<LosingWire>();
+  errors->job_state_ = 10;
+  errors->lose = {{"GetErrorEx", cim::StatusKind::kBadAnswer}};
+  errors->times = 2;
+  t0 = std::chrono::steady_clock::now();
+  const JobTrace t = follow_job(*errors, nullptr, job, o);
+  EXPECT_TRUE(t.lost.empty()) << t.lost;
+  EXPECT_EQ(errors->calls_, 1 + kWireRetries);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(40 + 80));
+
+  o.wire_retry_pause_ms = 600'000;  // ten minutes: a fake that paused would not finish
+  auto fake_wire = std::make_shared<LosingWire>();
+  fake_wire->lose = {{"J1", cim::StatusKind::kUnavailable}};
+  fake_wire->times = 2;
+  Client fake(Target{fake_wire, std::make_shared<StillClock>(), {}, "test:", "test"}, o);
+  t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(fake.provider().get_instance(job).ok());
+  EXPECT_EQ(fake_wire->reads_, 1 + kWireRetries);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(60));
+}
+
 TEST(Client, AJobWhoseReadTheWireLostIsNeitherThereNorGone) {
   const ObjectPath job = path(names::kJob, "InstanceID", "J1");
   ClientOptions o;
   o.poll_step_ms = 0;
+  o.wire_retry_pause_ms = 0;  // asked again at once (the pause is the next test's)
   {
     // Two samples, then its answers are lost for good: the wait stops there and says so.
     auto wire = std::make_shared<LosingWire>();
     wire->lose = {{"J1", cim::StatusKind::kBadAnswer}};
     wire->answered_first = 2;
-    AnsweredReads reads(*wire);
+    AnsweredReads reads(*wire, 0);
     const JobTrace t = follow_job(reads, nullptr, job, o);
     EXPECT_NE(t.lost.find("BadAnswer: lost: J1"), std::string::npos) << t.lost;
     EXPECT_FALSE(t.vanished);

@@ -318,8 +318,12 @@ Verification verify_bundle(const fs::path& dir) {
     const auto& run = j.at("run");
     facts.budget_exhausted = run.at("budget-exhausted").get<bool>();
     facts.interrupted = run.at("interrupted").get<bool>();
+    facts.stopped_answering = run.value("host-stopped-answering", "");
     // Absent from reports made before decision 0161, which had none.
     facts.counts.undecided = j.at("counts").value("undecided", 0);
+    // A run stops so only after items the wire left undecided (decision 0163).
+    if (!facts.stopped_answering.empty() && facts.counts.undecided == 0)
+      problem("result.json: the run says the host stopped answering, but nothing is undecided");
     if (j.contains("capability")) facts.capability = capability_rows(j.at("capability"));
     conformance::apply_verdict(facts);
     const auto& verdict = j.at("verdict");

@@ -101,6 +101,7 @@ cim::Result<LoadedRun> load_bundle(const fs::path& dir) {
     r.interrupted = run.at("interrupted");
     r.budget_exhausted = run.at("budget-exhausted");
     r.stopped_at_first_failure = run.value("stopped-at-first-failure", false);
+    r.stopped_answering = run.value("host-stopped-answering", "");
     const auto& target = j.at("target");
     r.target_uri = target.at("uri");
     r.target_identity = target.at("identity");
@@ -329,6 +330,7 @@ cim::Result<LoadedRun> merge_shards(std::vector<LoadedRun> shards) {
     m.budget_exhausted = m.budget_exhausted || r.budget_exhausted;
     m.interrupted = m.interrupted || r.interrupted;
     m.stopped_at_first_failure = m.stopped_at_first_failure || r.stopped_at_first_failure;
+    if (m.stopped_answering.empty()) m.stopped_answering = r.stopped_answering;
   }
   if (!listed_all) m.undecided.clear();
   for (auto& [name, cr] : combos)

@@ -211,9 +211,12 @@ void append_facts(std::string& h, const RunResult& r, const RunInfo& info, const
   fact("Concurrent rounds", std::to_string(r.counts.parallel_rounds));
   fact("Command", "<code>" + html_escape(info.command) + "</code>");
   fact("hvsnap", html_escape(fmt::format("{} (commit {})", info.tool_version, info.git_commit)));
-  fact("Wall time", html_escape(fmt::format("{} → {} ({}){}", info.started_utc, info.finished_utc,
-                                            human_seconds(info.wall_seconds),
-                                            r.interrupted ? ", interrupted" : "")));
+  fact("Wall time",
+       html_escape(fmt::format("{} → {} ({}){}", info.started_utc, info.finished_utc,
+                               human_seconds(info.wall_seconds),
+                               r.interrupted                  ? ", interrupted"
+                               : !r.stopped_answering.empty() ? ", the host stopped answering"
+                                                              : "")));
   h += "</dl></section>\n";
 }
 

@@ -23,6 +23,8 @@ std::string render_json(const RunResult& r, const RunInfo& info) {
               {"interrupted", r.interrupted},
               {"budget-exhausted", r.budget_exhausted},
               {"stopped-at-first-failure", r.stopped_at_first_failure}};
+  // Only when it did (decision 0163): every other report reads as before.
+  if (!r.stopped_answering.empty()) j["run"]["host-stopped-answering"] = r.stopped_answering;
   j["target"] = {
       {"uri", r.target_uri},
       {"identity", r.target_identity},

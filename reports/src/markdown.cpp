@@ -145,7 +145,9 @@ std::string render_markdown(const RunResult& r, const RunInfo& info) {
                   info.tool_version, info.git_commit));
   out(fmt::format("Run: started {}, finished {}, {} wall time{}.\n", info.started_utc,
                   info.finished_utc, human_seconds(info.wall_seconds),
-                  r.interrupted ? " (interrupted)" : ""));
+                  r.interrupted                  ? " (interrupted)"
+                  : !r.stopped_answering.empty() ? " (the host stopped answering)"
+                                                 : ""));
   return md;
 }
 

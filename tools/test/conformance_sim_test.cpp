@@ -606,6 +606,84 @@ TEST(SimConformance, AnItemWhoseTargetTheWireCouldNotMakeIsUndecided) {
   EXPECT_EQ(not_made.not_tested_reason, "the target could not be made: no such fixture");
 }
 
+// A host that stopped answering ends the run (decision 0163): once `stop_after_undecided`
+// items in a row were undecided, nothing more starts, the later phases included; the
+// combinations it did not reach are listed so, the verdict says why, and the items are
+// counted in their order, so that the run stops at the same item whatever -j is. Undecided
+// items with answered ones between them do not stop it. Before, every item was tried: on a
+// host that answers nothing at all, each read waiting out the client's timeout three times.
+TEST(SimConformance, AHostThatStoppedAnsweringEndsTheRun) {
+  auto spec = sim_target();
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  const TargetInfo info{spec->uri, spec->identity, spec->caps};
+  const TargetFactory gone = [](std::uint64_t) -> cim::Result<Target> {
+    return cim::Status(cim::StatusKind::kUnavailable,
+                       "Reset: http://127.0.0.1:5985/wsman: Connection refused");
+  };
+  std::vector<RunResult> runs;
+  for (int jobs : {1, 2}) {
+    RunOptions o = pairwise(4, 2);
+    o.stop_after_undecided = 4;
+    o.jobs = jobs;
+    runs.push_back(run_suite(gone, info, o));
+  }
+  const RunResult& r = runs.front();
+  EXPECT_EQ(r.verdict, "NOT CERTIFIED");
+  EXPECT_EQ(r.stopped_answering.rfind("4 items in a row were undecided, the last (capability: "
+                                      "capability probe ",
+                                      0),
+            0u)
+      << r.stopped_answering;
+  EXPECT_NE(r.stopped_answering.find("no answer came back to making the target"),
+            std::string::npos);
+  EXPECT_EQ(r.counts.undecided, 4);
+  EXPECT_EQ(r.undecided.size(), 4u);
+  EXPECT_EQ(r.counts.cases, 4);  // four probes, and no case after them
+  EXPECT_EQ(r.counts.sequences, 0);
+  EXPECT_EQ(r.counts.parallel_rounds, 0);
+  ASSERT_FALSE(r.combos.empty());
+  for (const auto& c : r.combos)
+    EXPECT_EQ(c.note, "not run: the host stopped answering") << c.combo.to_string();
+  bool said = false;
+  for (const auto& why : r.verdict_reasons)
+    said = said || why.rfind("the host stopped answering: 4 items in a row", 0) == 0;
+  EXPECT_TRUE(said);
+  int not_reached = 0;
+  for (const auto& rr : r.requirements)
+    not_reached += rr.reason == "not reached: the host stopped answering" ? 1 : 0;
+  EXPECT_GT(not_reached, 0);
+  // The same stop at -j 2.
+  const RunResult& two = runs.back();
+  EXPECT_EQ(two.stopped_answering, r.stopped_answering);
+  ASSERT_EQ(two.undecided.size(), r.undecided.size());
+  for (std::size_t i = 0; i < r.undecided.size(); ++i) {
+    EXPECT_EQ(two.undecided[i].what, r.undecided[i].what);
+    EXPECT_EQ(two.undecided[i].token, r.undecided[i].token);
+  }
+  EXPECT_EQ(two.counts.cases, r.counts.cases);
+  // 0: every item is tried.
+  RunOptions every = pairwise(4, 2);
+  const RunResult all = run_suite(gone, info, every);
+  EXPECT_TRUE(all.stopped_answering.empty());
+  EXPECT_EQ(all.counts.sequences, 4);
+  EXPECT_GT(all.counts.undecided, 20);
+  // One make in nine lost (at -j 1, in item order): never two items in a row, so a stop after
+  // two undecided items does not come, however many there are.
+  auto made = std::make_shared<std::atomic<int>>(0);
+  const TargetFactory now_and_then = [inner = spec->factory,
+                                      made](std::uint64_t s) -> cim::Result<Target> {
+    if (++*made % 9 == 0) return cim::Status(cim::StatusKind::kUnavailable, "Connection reset");
+    return inner(s);
+  };
+  RunOptions two_in_a_row = pairwise(4, 2);
+  two_in_a_row.stop_after_undecided = 2;
+  two_in_a_row.jobs = 1;
+  const RunResult spread = run_suite(now_and_then, info, two_in_a_row);
+  EXPECT_TRUE(spread.stopped_answering.empty()) << spread.stopped_answering;
+  EXPECT_GT(spread.counts.undecided, 2);
+  EXPECT_EQ(spread.counts.sequences, 4);
+}
+
 // Refuses to switch one VM ("*": any) off (RequestStateChange(3) answers 32775, Invalid
 // state), as a host may; everything else goes to the fake.
 class WontSwitchOff final : public Forwarding {

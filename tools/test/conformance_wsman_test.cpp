@@ -182,16 +182,17 @@ TEST(ConformanceWsman, WhatTheWireLeftUndecidedIsListedAndCanBeRunAgain) {
   const fs::path out = temp("undecided");
   const fs::path ca = temp("ca.pem");  // (over http it is only checked to be a file)
   std::ofstream(ca) << "a trust anchor\n";
-  const Outcome run = hvsnap({"certify",    "--target",    target,      "--out",
-                              out.string(), "--seed",      "5",         "--coverage",
-                              "pairwise",   "--sequences", "3",         "--parallel-rounds",
-                              "1",          "--max-steps", "6",         "--auth",
-                              "negotiate",  "--ca-file",   ca.string(), "-q"});
+  const Outcome run =
+      hvsnap({"certify", "--target", target, "--out", out.string(), "--seed", "5", "--coverage",
+              "pairwise", "--sequences", "3", "--parallel-rounds", "1", "--max-steps", "6",
+              "--auth", "negotiate", "--ca-file", ca.string(), "-q",
+              // Every item, however many in a row (decision 0163).
+              "--stop-after-undecided", "0"});
   ASSERT_EQ(run.code, kExitFailures) << run.out << run.err;
   // How the run reached the host is in the command that repeats it (decision 0162).
-  EXPECT_NE(
-      read_json(out / "result.json")["run"]["command"].get<std::string>().find(" --auth negotiate"),
-      std::string::npos);
+  const std::string repeat = read_json(out / "result.json")["run"]["command"];
+  EXPECT_NE(repeat.find(" --auth negotiate"), std::string::npos) << repeat;
+  EXPECT_NE(repeat.find(" --stop-after-undecided 0"), std::string::npos) << repeat;
   EXPECT_NE(run.out.find("Undecided (the wire lost answers"), std::string::npos) << run.out;
   const auto j = read_json(out / "result.json");
   EXPECT_EQ(j["verdict"]["verdict"], "NOT CERTIFIED");
@@ -287,6 +288,54 @@ TEST(ConformanceWsman, WhatTheWireLeftUndecidedIsListedAndCanBeRunAgain) {
       << reached.out << reached.err;
   EXPECT_EQ(refused.code, kExitUnreachable) << refused.out << refused.err;
   EXPECT_NE(refused.err.find("refused the credentials"), std::string::npos) << refused.err;
+}
+
+// A host that stops answering (here: every answer cut short once three CreateSnapshot calls
+// were answered) ends the run after five items in a row were undecided, `certify`'s default
+// (decision 0163): exit 3, said on stderr and in the report, the items listed, nothing after
+// them started, and the report verifies. Before, the run tried every item left.
+TEST(ConformanceWsman, AHostThatStopsAnsweringEndsTheRunWithExit3) {
+  auto fake = ServedFake::create("sim:", TargetOptions{});
+  ASSERT_TRUE(fake.ok()) << fake.status().to_string();
+  std::shared_ptr<ServedFake> served = std::move(fake).value();
+  auto creates = std::make_shared<std::atomic<int>>(0);
+  wsman::DispatcherOptions d;
+  d.rewrite_reply = [creates](const wsman::Request& r, std::string& body) {
+    if (creates->load() >= 3) {
+      body.resize(body.size() / 2);
+      return;
+    }
+    if (r.op == wsman::Operation::kInvoke && r.method == cim::names::kCreateSnapshot) ++*creates;
+  };
+  wsman::ServerOptions so;
+  so.port = 0;
+  auto server = wsman::Server::start(serve_dispatcher(served, true, d), so);
+  ASSERT_TRUE(server.ok()) << server.status().to_string();
+  const fs::path out = temp("stopped-answering");
+  const Outcome run = hvsnap({"certify", "--target", "wsman+" + (*server)->endpoint(), "--out",
+                              out.string(), "--seed", "5", "--coverage", "pairwise", "-q"});
+  (*server)->stop();
+  ASSERT_EQ(run.code, kExitUnreachable) << run.out << run.err;
+  EXPECT_NE(run.err.find("the run was stopped because the host stopped answering: 5 items in a "
+                         "row were undecided"),
+            std::string::npos)
+      << run.err;
+  const auto j = read_json(out / "result.json");
+  EXPECT_EQ(j["verdict"]["verdict"], "NOT CERTIFIED");
+  EXPECT_EQ(j["run"]["host-stopped-answering"].get<std::string>().rfind("5 items in a row", 0), 0u)
+      << j["run"].dump();
+  EXPECT_EQ(j["counts"]["undecided"], 5);
+  EXPECT_EQ(j["undecided"].size(), 5u);
+  EXPECT_EQ(j["counts"]["sequences"], 0);
+  EXPECT_EQ(j["counts"]["parallel-rounds"], 0);
+  EXPECT_EQ(j["run"]["command"].get<std::string>().find("--stop-after-undecided"),
+            std::string::npos);  // the default
+  std::ifstream md_in(out / "summary.md");
+  const std::string md((std::istreambuf_iterator<char>(md_in)), {});
+  EXPECT_NE(md.find("the host stopped answering"), std::string::npos);
+  const Outcome verified = hvsnap({"verify", out.string()});
+  EXPECT_EQ(verified.code, 0) << verified.out << verified.err;
+  fs::remove_all(out);
 }
 
 TEST(ConformanceWsman, AHostWithoutTheControlExtensionIsTreatedAsALiveHost) {

@@ -330,6 +330,8 @@ int certify(const CertifyOptions& o, Console& c) {
   if (o.max_steps != 20) command += fmt::format(" --max-steps {}", o.max_steps);
   if (o.parallel_rounds != 10) command += fmt::format(" --parallel-rounds {}", o.parallel_rounds);
   if (o.stop_at_first_failure) command += " --stop-at-first-failure";
+  if (o.stop_after_undecided != kStopAfterUndecided)
+    command += fmt::format(" --stop-after-undecided {}", o.stop_after_undecided);
   command += connection_args(o);
   if (shard.second > 1) command += fmt::format(" --shard {}/{}", shard.first, shard.second);
   // A fake's report is the same at every -j; a live host was judged under the load of -j cases
@@ -374,6 +376,7 @@ int certify(const CertifyOptions& o, Console& c) {
   ro.parallel_rounds = o.parallel_rounds;
   ro.budget = *budget;
   ro.stop_at_first_failure = o.stop_at_first_failure;
+  ro.stop_after_undecided = o.stop_after_undecided;
   ro.jobs = jobs;
   ro.cleanup_overlap = !o.no_cleanup_overlap;
   ro.shard_index = shard.first;
@@ -459,6 +462,13 @@ int certify(const CertifyOptions& o, Console& c) {
             << fatal_message << "\n(the report above holds what was done until then)\n";
       return kExitUnreachable;
     }
+  }
+  if (!r.stopped_answering.empty()) {
+    c.err << "hvsnap certify: the run was stopped because the host stopped answering: "
+          << r.stopped_answering
+          << "\n(the report above holds what was done until then; --stop-after-undecided 0 tries "
+             "every item)\n";
+    return kExitUnreachable;
   }
   if (r.interrupted) return kExitInterrupted;
   if (r.not_supported) return kExitNotSupported;

@@ -143,6 +143,13 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
       ->capture_default_str();
   cert->add_flag("--stop-at-first-failure", co.stop_at_first_failure,
                  "stop starting new work once anything failed");
+  cert->add_option("--stop-after-undecided", co.stop_after_undecided,
+                   "end the run (exit 3: the host stopped answering) once this many items in a "
+                   "row were undecided, the wire having lost answers they needed even asked "
+                   "again; 0 = try every item however long each waits")
+      ->check(decimal(1000000))
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
   cert->add_flag("--no-cleanup-overlap", co.no_cleanup_overlap,
                  "a live host at -j 1: start each case (and sequence) only once the one before "
                  "it has cleaned up (by default its cleanup overlaps the next one's arrangement; "

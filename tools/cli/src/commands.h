@@ -11,6 +11,9 @@
 
 namespace hvsnap::tools {
 
+// certify's default --stop-after-undecided (decision 0163).
+inline constexpr int kStopAfterUndecided = 5;
+
 struct CertifyOptions {
   std::string target = "sim:";
   std::string profile = "full";
@@ -27,6 +30,9 @@ struct CertifyOptions {
   int max_steps = conformance::RunOptions{}.max_steps;
   int parallel_rounds = conformance::RunOptions{}.parallel_rounds;
   bool stop_at_first_failure = false;
+  // The host stopped answering (decision 0163): this many items in a row undecided end the
+  // run with exit 3; 0: never.
+  int stop_after_undecided = kStopAfterUndecided;
   // A live host at -j 1: strictly one case and one sequence at a time (decisions 0153, 0154).
   bool no_cleanup_overlap = false;
   bool quiet = false;

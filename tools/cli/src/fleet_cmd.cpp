@@ -177,6 +177,8 @@ int certify_fleet(const CertifyOptions& o, Console& c) {
   if (!o.personality.empty()) common.insert(common.end(), {"--personality", o.personality});
   if (!o.faults.empty()) common.insert(common.end(), {"--faults", o.faults});
   if (o.stop_at_first_failure) common.push_back("--stop-at-first-failure");
+  if (o.stop_after_undecided != kStopAfterUndecided)
+    common.insert(common.end(), {"--stop-after-undecided", std::to_string(o.stop_after_undecided)});
   if (o.no_cleanup_overlap) common.push_back("--no-cleanup-overlap");
   if (!o.shard.empty()) common.insert(common.end(), {"--shard", o.shard});
   if (o.auth != "basic") common.insert(common.end(), {"--auth", o.auth});

@@ -110,6 +110,9 @@ struct RunResult {
   bool budget_exhausted = false;
   bool stopped_at_first_failure = false;
   bool interrupted = false;  // RunOptions::cancel was set
+  // Why the run stopped because its host stopped answering (RunOptions::stop_after_undecided,
+  // decision 0163): "5 items in a row were undecided, the last (…) with: …". Empty: it did not.
+  std::string stopped_answering;
 
   std::vector<CapabilityResult> capability;  // sorted by configuration
 
