@@ -14,7 +14,7 @@ std::vector<cim::Result<cim::Instance>> AnsweredReads::get_instances(
   for (std::size_t i = 0; i < out.size() && i < paths.size(); ++i) {
     for (int n = 0;
          n < kWireRetries && !out[i].ok() && cim::lost_on_the_wire(out[i].status().kind()); ++n) {
-      pause_before_asking_again(pause_ms_, n);
+      pause_.before(n);
       out[i] = inner_.get_instance(paths[i]);
     }
     out[i] = counted(std::move(out[i]));
@@ -44,7 +44,7 @@ cim::Status AnsweredReads::each_instance_name(
   };
   cim::Status st = inner_.each_instance_name(name_space, class_name, each);
   for (int i = 0; i < kWireRetries && !handed && cim::lost_on_the_wire(st.kind()); ++i) {
-    pause_before_asking_again(pause_ms_, i);
+    pause_.before(i);
     st = inner_.each_instance_name(name_space, class_name, each);
   }
   if (cim::lost_on_the_wire(st.kind())) ++lost_;

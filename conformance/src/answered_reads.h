@@ -4,6 +4,7 @@
 // changes nothing, is asked again, by its caller (follow_job).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -13,25 +14,46 @@
 #include <vector>
 
 #include "hvsnap/cim/provider.h"
+#include "hvsnap/conformance/client.h"
 
 namespace hvsnap::conformance {
 
 // How many times a read the wire lost is asked again before its view is given up.
 inline constexpr int kWireRetries = 2;
 
-// Before the retry'th time a lost read is asked again (0, 1, …): `pause_ms`, doubled for each
-// later one (ClientOptions::wire_retry_pause_ms, decision 0163); nothing when it is 0.
-inline void pause_before_asking_again(std::int64_t pause_ms, int retry) {
-  if (pause_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms << retry));
+// How long a lost read waits before it is asked again (ClientOptions::wire_retry_pause_ms and
+// ::stop, decision 0163): `ms`, doubled for each later try; none when it is 0. The wait ends
+// early once `stop` is set: the run is ending (Ctrl-C), or its transport broke and every later
+// request fails at once, so that asking again can only fail.
+struct RetryPause {
+  std::int64_t ms = 0;
+  const std::atomic<bool>* stop = nullptr;
+
+  // Before the retry'th time a read is asked again (0, 1, …).
+  void before(int retry) const {
+    using Clock = std::chrono::steady_clock;
+    if (ms <= 0) return;
+    const auto until = Clock::now() + std::chrono::milliseconds(ms << retry);
+    constexpr auto kSlice = std::chrono::milliseconds(50);
+    for (auto now = Clock::now(); now < until && !(stop != nullptr && stop->load());
+         now = Clock::now()) {
+      std::this_thread::sleep_for(std::min<Clock::duration>(kSlice, until - now));
+    }
+  }
+};
+
+// The pause of a client with `options` on a target with control (a fake: none) or without.
+inline RetryPause retry_pause(const ClientOptions& options, bool control) {
+  return control ? RetryPause{} : RetryPause{options.wire_retry_pause_ms, options.stop};
 }
 
 // `read()` once, and up to kWireRetries times more, each after its pause, while its answer is
 // lost on the wire.
 template <class Read>
-auto until_answered(Read&& read, std::int64_t pause_ms) {
+auto until_answered(Read&& read, const RetryPause& pause) {
   auto r = read();
   for (int i = 0; i < kWireRetries && !r.ok() && cim::lost_on_the_wire(r.status().kind()); ++i) {
-    pause_before_asking_again(pause_ms, i);
+    pause.before(i);
     r = read();
   }
   return r;
@@ -41,9 +63,9 @@ class AnsweredReads final : public cim::Provider {
  public:
   // Reads through `inner`, which it keeps (the Client's target) or only borrows, a read lost
   // asked again after `pause_ms` (doubled for each later try; 0: at once).
-  AnsweredReads(std::shared_ptr<cim::Provider> inner, std::int64_t pause_ms)
-      : owned_(std::move(inner)), inner_(*owned_), pause_ms_(pause_ms) {}
-  AnsweredReads(cim::Provider& inner, std::int64_t pause_ms) : inner_(inner), pause_ms_(pause_ms) {}
+  AnsweredReads(std::shared_ptr<cim::Provider> inner, RetryPause pause)
+      : owned_(std::move(inner)), inner_(*owned_), pause_(pause) {}
+  AnsweredReads(cim::Provider& inner, RetryPause pause) : inner_(inner), pause_(pause) {}
 
   cim::Result<cim::Instance> get_instance(const cim::ObjectPath& path) override;
   std::vector<cim::Result<cim::Instance>> get_instances(
@@ -83,12 +105,12 @@ class AnsweredReads final : public cim::Provider {
 
   template <class Read>
   auto answered(Read&& read) {
-    return counted(until_answered(std::forward<Read>(read), pause_ms_));
+    return counted(until_answered(std::forward<Read>(read), pause_));
   }
 
   std::shared_ptr<cim::Provider> owned_;
   cim::Provider& inner_;
-  std::int64_t pause_ms_ = 0;
+  RetryPause pause_;
   std::atomic<int> lost_{0};
 };
 

@@ -102,8 +102,8 @@ NotMade not_made(const cim::Status& st) {
 Client::Client(Target target, ClientOptions options)
     : target_(std::move(target)), options_(std::move(options)) {
   // A live host's lost reads are asked again after a pause; a fake's at once (decision 0163).
-  auto reads = std::make_shared<AnsweredReads>(
-      std::move(target_.provider), target_.control != nullptr ? 0 : options_.wire_retry_pause_ms);
+  auto reads = std::make_shared<AnsweredReads>(std::move(target_.provider),
+                                               retry_pause(options_, target_.control != nullptr));
   reads_ = reads.get();
   target_.provider = std::move(reads);
 }

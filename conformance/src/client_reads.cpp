@@ -154,7 +154,7 @@ JobTrace follow_job(cim::Provider& provider, TargetControl* control, const Objec
           t.samples.back().state == cim::JobState::kCompletedWithWarnings) {
         // A method that changes nothing: asked again, as a read is.
         auto e = until_answered([&] { return provider.invoke_method(job, "GetErrorEx", {}); },
-                                control != nullptr ? 0 : options.wire_retry_pause_ms);
+                                retry_pause(options, control != nullptr));
         if (!e.ok() && lost(e.status())) return t;
         if (e.ok()) {
           t.get_error_ex_return = e->return_value;

@@ -293,7 +293,7 @@ ParallelReport play_round(Client& cl, Target& target, std::uint64_t seed, const 
     pool.emplace_back([&, t] {
       // Reads asked again while the wire loses their answers, as the Client's are (0161, 0163).
       AnsweredReads provider(gates.empty() ? *target.provider : *gates[t],
-                             control != nullptr ? 0 : cfg.client.wire_retry_pause_ms);
+                             retry_pause(cfg.client, control != nullptr));
       TargetControl* clock = gates.empty() ? control : gates[t].get();
       const cim::PropertyList in =
           CreateSnapshotArgs{.collection = cim::Value::reference(groups[calls[t].group])}.params();

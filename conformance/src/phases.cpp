@@ -124,9 +124,13 @@ void Suite::matrix() {
     bool failing = false;
     for (int k = 0; k < static_cast<int>(reps.size()) && !t.known_setup_failure; ++k) {
       if (!take_matrix_case(t, std::move(reps[static_cast<std::size_t>(k)]), true)) continue;
+      int lost_in_a_row = 0;
       shrink<Case>([&] { return gen_case(combo, gen); }, seed_of(i, k), size_of(k),
                    [&](const Case& candidate) {
-                     return take_matrix_case(t, run_case(candidate, make_, o_.run), false);
+                     if (shrink_over(lost_in_a_row)) return false;
+                     CaseReport rep = run_case(candidate, make_, o_.run);
+                     lost_in_a_row = rep.undecided ? lost_in_a_row + 1 : 0;
+                     return take_matrix_case(t, std::move(rep), false);
                    });
       failing = true;
       break;

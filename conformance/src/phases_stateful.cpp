@@ -84,8 +84,11 @@ void Suite::sequences() {
     // The smallest failing sequence RapidCheck's shrinks reach (shrinking runs are not
     // counted).
     std::vector<Step> steps = draw<std::vector<Step>>(generator, seed, max_steps);
+    int lost_in_a_row = 0;
     shrink<std::vector<Step>>(generator, seed, max_steps, [&](const std::vector<Step>& candidate) {
+      if (shrink_over(lost_in_a_row)) return false;
       SequenceReport again = run_sequence(candidate, host_seed, make_, run);
+      lost_in_a_row = again.undecided ? lost_in_a_row + 1 : 0;
       if (again.failure.empty()) return false;
       rep = std::move(again);
       steps = candidate;

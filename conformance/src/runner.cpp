@@ -25,6 +25,8 @@ Suite::Suite(const TargetFactory& make, const TargetInfo& info, RunOptions o)
   result_.coverage = o_.coverage;
   result_.seed = o_.seed;
   o_.run.declarations = declarations_of(info.caps);
+  // A live host's lost reads pause before they are asked again, until the run stops (0163).
+  o_.run.client.stop = o_.cancel;
   // Cases overlap only on a target that declares it (decision 0074): one served fake's cases
   // share its host. A live host's cases of their own objects may overlap (decision 0143), and
   // its sequences, each leaving the others' collections to them (decision 0144); its
@@ -97,11 +99,11 @@ double Suite::elapsed() const {
 // Whether to stop starting new work: the time budget ran out, or (stop_at_first_failure)
 // something already failed. Main thread only (it records why in the result).
 bool Suite::out_of_budget() {
-  if (!result_.stopped_answering.empty()) return true;  // recorded by note_undecided
   if (o_.cancel != nullptr && o_.cancel->load()) {
     result_.interrupted = true;
     return true;
   }
+  if (!result_.stopped_answering.empty()) return true;  // recorded by note_undecided
   if (o_.budget.count() > 0 && Clock::now() - start_ > o_.budget) {
     result_.budget_exhausted = true;
     return true;
@@ -129,6 +131,11 @@ bool Suite::keep_going(std::size_t i, std::size_t n) {
   if (!result_.stopped_answering.empty()) return false;  // the later phases see it too
   if (!o_.stop_at_first_failure || result_.failures.empty()) return true;
   return !out_of_budget();
+}
+
+bool Suite::shrink_over(int undecided_in_a_row) const {
+  return !result_.stopped_answering.empty() ||
+         (o_.stop_after_undecided > 0 && undecided_in_a_row >= o_.stop_after_undecided);
 }
 
 void Suite::progress(const char* phase, int done, int total) {

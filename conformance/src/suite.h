@@ -71,6 +71,10 @@ class Suite {
     return [this] { return may_start() && !phase_over_.load(); };
   }
   bool keep_going(std::size_t i, std::size_t n);
+  // Whether a shrink runs no more candidates (decision 0163): the run stopped because its host
+  // stopped answering, or the shrink's own last candidates were undecided as many times in a
+  // row as stop the run. Its candidates are not counted as items, so they do not stop it.
+  bool shrink_over(int undecided_in_a_row) const;
   // Runs a phase's n items on the run's workers; consume(i, result) sees them in order, and
   // what an item that ran ahead of a stop could not remove is still listed (note_dropped).
   // kSequences: the sequences, which on a shared host leave each other's collections out of

@@ -3,8 +3,10 @@
 // arrangement methods that answer synchronously or through a job (J6). No fake here.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <map>
+#include <thread>
 
 #include "../src/answered_reads.h"
 #include "hvsnap/cim/cimxml.h"
@@ -410,7 +412,9 @@ TEST(Client, AsksAReadAgainWhileTheWireLosesItsAnswerAndNoLonger) {
     auto wire = std::make_shared<LosingWire>();
     wire->lose = {{"VM1", c.kind}};
     wire->times = c.lost;
-    Client cl(Target{wire, nullptr, {}, "test:", "test"}, {});
+    ClientOptions at_once;
+    at_once.wire_retry_pause_ms = 0;  // (a live host's pause is the next tests')
+    Client cl(Target{wire, nullptr, {}, "test:", "test"}, at_once);
     const auto got = cl.provider().get_instance(vm);
     EXPECT_EQ(got.ok(), c.answered);
     EXPECT_EQ(wire->reads_, c.reads);
@@ -461,7 +465,7 @@ TEST(Client, ALiveHostsLostReadIsAskedAgainAfterAPause) {
   EXPECT_EQ(errors->calls_, 1 + kWireRetries);
   EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(40 + 80));
 
-  o.wire_retry_pause_ms = 600'000;  // ten minutes: a fake that paused would not finish
+  o.wire_retry_pause_ms = 20'000;  // a pause of 20 s and 40 s, were any taken
   auto fake_wire = std::make_shared<LosingWire>();
   fake_wire->lose = {{"J1", cim::StatusKind::kUnavailable}};
   fake_wire->times = 2;
@@ -469,7 +473,33 @@ TEST(Client, ALiveHostsLostReadIsAskedAgainAfterAPause) {
   t0 = std::chrono::steady_clock::now();
   EXPECT_TRUE(fake.provider().get_instance(job).ok());
   EXPECT_EQ(fake_wire->reads_, 1 + kWireRetries);
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(60));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(15));
+}
+
+// A pause ends as soon as the run's stop flag is set: after Ctrl-C, or once the transport
+// broke (the run's time up, decision 0033), every later request fails at once, and waiting to
+// ask again only held the cases still under way and their cleanups (a run of a 2 s budget
+// took minutes more).
+TEST(Client, ALiveHostsPauseEndsWhenTheRunStops) {
+  std::atomic<bool> stop{false};
+  ClientOptions o;
+  o.wire_retry_pause_ms = 20'000;
+  o.stop = &stop;
+  auto wire = std::make_shared<LosingWire>();
+  wire->lose = {{"VM1", cim::StatusKind::kTimeout}};
+  Client live(Target{wire, nullptr, {}, "test:", "test"}, o);
+  std::jthread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    stop = true;
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_FALSE(live.provider().get_instance(path(names::kComputerSystem, "Name", "VM1")).ok());
+  EXPECT_EQ(wire->reads_, 1 + kWireRetries);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(15));
+  // Once stopped, no pause at all.
+  const auto t1 = std::chrono::steady_clock::now();
+  EXPECT_FALSE(live.provider().get_instance(path(names::kComputerSystem, "Name", "VM1")).ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - t1, std::chrono::seconds(15));
 }
 
 TEST(Client, AJobWhoseReadTheWireLostIsNeitherThereNorGone) {
@@ -482,7 +512,7 @@ TEST(Client, AJobWhoseReadTheWireLostIsNeitherThereNorGone) {
     auto wire = std::make_shared<LosingWire>();
     wire->lose = {{"J1", cim::StatusKind::kBadAnswer}};
     wire->answered_first = 2;
-    AnsweredReads reads(*wire, 0);
+    AnsweredReads reads(*wire, RetryPause{});
     const JobTrace t = follow_job(reads, nullptr, job, o);
     EXPECT_NE(t.lost.find("BadAnswer: lost: J1"), std::string::npos) << t.lost;
     EXPECT_FALSE(t.vanished);

@@ -33,6 +33,7 @@
 #include "hvsnap/conformance/runner.h"
 #include "hvsnap/conformance/sequences.h"
 #include "hvsnap/conformance/token.h"
+#include "hvsnap/conformance/transcript.h"
 #include "hvsnap/sim/host.h"
 #include "hvsnap/tools/counting.h"
 #include "hvsnap/tools/mutants.h"
@@ -682,6 +683,51 @@ TEST(SimConformance, AHostThatStoppedAnsweringEndsTheRun) {
   EXPECT_TRUE(spread.stopped_answering.empty()) << spread.stopped_answering;
   EXPECT_GT(spread.counts.undecided, 2);
   EXPECT_EQ(spread.counts.sequences, 4);
+}
+
+// Sets `gone` at the first judged call it is told was rejected (a FAIL).
+class GoneAtTheFirstFailure final : public TranscriptSink {
+ public:
+  explicit GoneAtTheFirstFailure(std::shared_ptr<std::atomic<bool>> gone)
+      : gone_(std::move(gone)) {}
+  void judged(const JudgedCall& call) override {
+    if (call.expect == "rejected") *gone_ = true;
+  }
+
+ private:
+  std::shared_ptr<std::atomic<bool>> gone_;
+};
+
+// A host that stops answering while a failure is shrunk (decision 0163): the shrink runs no
+// more candidates once as many in a row were undecided as stop the run, and once the run
+// stopped, none; the failure is kept as it was found. Before, every candidate of the shrink
+// walk was tried against a host that answered none of them.
+TEST(SimConformance, AShrinkStopsWhenTheHostStopsAnswering) {
+  auto spec = tools::make_target("sim+mutant:adds-to-r", tools::TargetOptions{});
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  auto gone = std::make_shared<std::atomic<bool>>(false);
+  auto lost = std::make_shared<std::atomic<int>>(0);
+  const TargetFactory factory = [inner = spec->factory, gone,
+                                 lost](std::uint64_t s) -> cim::Result<Target> {
+    if (gone->load()) {
+      ++*lost;
+      return cim::Status(cim::StatusKind::kUnavailable, "Reset: Connection refused");
+    }
+    return inner(s);
+  };
+  RunOptions o = pairwise(0, 0);
+  o.jobs = 1;
+  o.stop_after_undecided = 3;
+  o.run.record = std::make_shared<GoneAtTheFirstFailure>(gone);
+  const RunResult r = run_suite(factory, {spec->uri, spec->identity, spec->caps}, o);
+  ASSERT_TRUE(gone->load()) << "the mutant failed nothing";
+  ASSERT_EQ(r.failures.size(), 1u);
+  EXPECT_EQ(r.failures.front().property, "matrix");
+  EXPECT_EQ(r.failures.front().requirement, "CS-OUT-16");
+  EXPECT_FALSE(r.stopped_answering.empty());
+  EXPECT_EQ(r.counts.undecided, 3);
+  // Three shrink candidates, then three cases of the next combinations: nothing more.
+  EXPECT_EQ(lost->load(), 3 + 3);
 }
 
 // Refuses to switch one VM ("*": any) off (RequestStateChange(3) answers 32775, Invalid

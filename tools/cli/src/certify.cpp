@@ -468,9 +468,9 @@ int certify(const CertifyOptions& o, Console& c) {
           << r.stopped_answering
           << "\n(the report above holds what was done until then; --stop-after-undecided 0 tries "
              "every item)\n";
-    return kExitUnreachable;
   }
-  if (r.interrupted) return kExitInterrupted;
+  if (r.interrupted) return kExitInterrupted;  // the user's own stop first
+  if (!r.stopped_answering.empty()) return kExitUnreachable;
   if (r.not_supported) return kExitNotSupported;
   return r.certified ? kExitCertified : kExitFailures;
 }

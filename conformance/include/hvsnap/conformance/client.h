@@ -5,6 +5,7 @@
 // be replayed by hand. It uses the control interface only where the target declares one.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -115,6 +116,9 @@ struct ClientOptions {
   // WinRM service restarting or a network blip passes in seconds. A fake's reads are asked
   // again at once (no answer of its is lost but by a test's wire).
   std::int64_t wire_retry_pause_ms = 2000;
+  // The run's stop flag (RunOptions::cancel: Ctrl-C, or a transport that broke, whose later
+  // requests all fail at once): a pause ends as soon as it is set. Not owned; may be null.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 class Client {
