@@ -28,6 +28,11 @@ inline constexpr int kWireRetries = 2;
 struct RetryPause {
   std::int64_t ms = 0;
   const std::atomic<bool>* stop = nullptr;
+  const std::atomic<bool>* stop_too = nullptr;
+
+  bool stopped() const {
+    return (stop != nullptr && stop->load()) || (stop_too != nullptr && stop_too->load());
+  }
 
   // Before the retry'th time a read is asked again (0, 1, …).
   void before(int retry) const {
@@ -35,8 +40,7 @@ struct RetryPause {
     if (ms <= 0) return;
     const auto until = Clock::now() + std::chrono::milliseconds(ms << retry);
     constexpr auto kSlice = std::chrono::milliseconds(50);
-    for (auto now = Clock::now(); now < until && !(stop != nullptr && stop->load());
-         now = Clock::now()) {
+    for (auto now = Clock::now(); now < until && !stopped(); now = Clock::now()) {
       std::this_thread::sleep_for(std::min<Clock::duration>(kSlice, until - now));
     }
   }
@@ -44,7 +48,8 @@ struct RetryPause {
 
 // The pause of a client with `options` on a target with control (a fake: none) or without.
 inline RetryPause retry_pause(const ClientOptions& options, bool control) {
-  return control ? RetryPause{} : RetryPause{options.wire_retry_pause_ms, options.stop};
+  return control ? RetryPause{}
+                 : RetryPause{options.wire_retry_pause_ms, options.stop, options.stopped_answering};
 }
 
 // `read()` once, and up to kWireRetries times more, each after its pause, while its answer is

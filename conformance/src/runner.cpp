@@ -26,7 +26,8 @@ Suite::Suite(const TargetFactory& make, const TargetInfo& info, RunOptions o)
   result_.seed = o_.seed;
   o_.run.declarations = declarations_of(info.caps);
   // A live host's lost reads pause before they are asked again, until the run stops (0163).
-  o_.run.client.stop = o_.cancel;
+  if (o_.run.client.stop == nullptr) o_.run.client.stop = o_.cancel;
+  o_.run.client.stopped_answering = &stopped_answering_;
   // Cases overlap only on a target that declares it (decision 0074): one served fake's cases
   // share its host. A live host's cases of their own objects may overlap (decision 0143), and
   // its sequences, each leaving the others' collections to them (decision 0144); its
@@ -65,6 +66,9 @@ RunResult Suite::run() {
       agg_.not_tested(id, "the core profile runs no sequences (use --profile full)");
     }
   }
+  // A Ctrl-C that came while the cases under way at a stop finished is the user's too.
+  if (!result_.stopped_answering.empty() && o_.cancel != nullptr && o_.cancel->load())
+    result_.interrupted = true;
   finish_capability();
   finish_requirements(result_, info_.caps);
   order_failures(result_);
@@ -134,7 +138,7 @@ bool Suite::keep_going(std::size_t i, std::size_t n) {
 }
 
 bool Suite::shrink_over(int undecided_in_a_row) const {
-  return !result_.stopped_answering.empty() ||
+  return !may_start() || !result_.stopped_answering.empty() ||
          (o_.stop_after_undecided > 0 && undecided_in_a_row >= o_.stop_after_undecided);
 }
 
@@ -155,6 +159,7 @@ void Suite::note_undecided(std::string property, std::string what, std::string r
     result_.stopped_answering =
         fmt::format("{} items in a row were undecided, the last ({}: {}) with: {}",
                     undecided_in_a_row_, property, what, reason);
+    stopped_answering_ = true;  // the cases still under way pause no more
   }
   result_.undecided.push_back(
       {std::move(property), std::move(what), std::move(reason), std::move(token)});

@@ -71,9 +71,10 @@ class Suite {
     return [this] { return may_start() && !phase_over_.load(); };
   }
   bool keep_going(std::size_t i, std::size_t n);
-  // Whether a shrink runs no more candidates (decision 0163): the run stopped because its host
-  // stopped answering, or the shrink's own last candidates were undecided as many times in a
-  // row as stop the run. Its candidates are not counted as items, so they do not stop it.
+  // Whether a shrink runs no more candidates: the run is stopping (Ctrl-C, its budget: as
+  // may_start), it stopped because its host stopped answering, or the shrink's own last
+  // candidates were undecided as many times in a row as stop the run (decision 0163). Its
+  // candidates are not counted as items, so they do not stop the run themselves.
   bool shrink_over(int undecided_in_a_row) const;
   // Runs a phase's n items on the run's workers; consume(i, result) sees them in order, and
   // what an item that ran ahead of a stop could not remove is still listed (note_dropped).
@@ -149,6 +150,7 @@ class Suite {
   RunResult result_;
   bool setup_failure_shown_ = false;  // a failure of a set-up call is in result_.failures
   int undecided_in_a_row_ = 0;        // items taken in, the latest ones, all undecided (0163)
+  std::atomic<bool> stopped_answering_{false};  // result_.stopped_answering said (for pauses)
   Aggregator agg_;
   Clock::time_point start_;
 };

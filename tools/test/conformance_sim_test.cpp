@@ -611,8 +611,8 @@ TEST(SimConformance, AnItemWhoseTargetTheWireCouldNotMakeIsUndecided) {
 // items in a row were undecided, nothing more starts, the later phases included; the
 // combinations it did not reach are listed so, the verdict says why, and the items are
 // counted in their order, so that the run stops at the same item whatever -j is. Undecided
-// items with answered ones between them do not stop it. Before, every item was tried: on a
-// host that answers nothing at all, each read waiting out the client's timeout three times.
+// items with answered ones between them do not stop it. Before, every item was tried, each
+// to be undecided in turn (and, with a live host's pauses, each waiting seconds a read).
 TEST(SimConformance, AHostThatStoppedAnsweringEndsTheRun) {
   auto spec = sim_target();
   ASSERT_TRUE(spec.ok()) << spec.status().to_string();
@@ -728,6 +728,22 @@ TEST(SimConformance, AShrinkStopsWhenTheHostStopsAnswering) {
   EXPECT_EQ(r.counts.undecided, 3);
   // Three shrink candidates, then three cases of the next combinations: nothing more.
   EXPECT_EQ(lost->load(), 3 + 3);
+  // Ctrl-C at that failure, on a host that still answers: no shrink candidate, no new item.
+  auto cancel = std::make_shared<std::atomic<bool>>(false);
+  auto after = std::make_shared<std::atomic<int>>(0);
+  const TargetFactory counting = [inner = spec->factory, cancel,
+                                  after](std::uint64_t s) -> cim::Result<Target> {
+    if (cancel->load()) ++*after;
+    return inner(s);
+  };
+  RunOptions c = pairwise(0, 0);
+  c.jobs = 1;
+  c.cancel = cancel.get();
+  c.run.record = std::make_shared<GoneAtTheFirstFailure>(cancel);
+  const RunResult stopped = run_suite(counting, {spec->uri, spec->identity, spec->caps}, c);
+  ASSERT_EQ(stopped.failures.size(), 1u);
+  EXPECT_TRUE(stopped.interrupted);
+  EXPECT_EQ(after->load(), 0);
 }
 
 // Refuses to switch one VM ("*": any) off (RequestStateChange(3) answers 32775, Invalid

@@ -146,7 +146,7 @@ int run_cli(const std::vector<std::string>& args, Console& console) {
   cert->add_option("--stop-after-undecided", co.stop_after_undecided,
                    "end the run (exit 3: the host stopped answering) once this many items in a "
                    "row were undecided, the wire having lost answers they needed even asked "
-                   "again; 0 = try every item however long each waits")
+                   "again; 0 = try every item")
       ->check(decimal(1000000))
       ->check(CLI::Range(0, 1000000))
       ->capture_default_str();

@@ -6,6 +6,8 @@
 // target does not answer.
 #include <fmt/format.h>
 
+#include <atomic>
+
 #include <ostream>
 
 #include "commands.h"
@@ -54,6 +56,9 @@ int replay(const ReplayOptions& o, Console& c) {
     const std::string kind = p.at("kind");
     const json& spec_json = p.at("target");
     std::string uri = spec_json.at("uri");
+    // A transport that broke fails every later request at once: no pause before asking again
+    // (decision 0163).
+    std::atomic<bool> transport_broke{false};
     TargetOptions topts;
     topts.seed = p.at("seed").get<std::uint64_t>();
     if (spec_json.contains("personality") && spec_json["personality"].is_string()) {
@@ -88,6 +93,7 @@ int replay(const ReplayOptions& o, Console& c) {
       topts = TargetOptions{};
       topts.seed = seed;
     }
+    topts.on_fatal = [&transport_broke](const cim::Status&) { transport_broke = true; };
     auto spec = make_target(uri, topts);
     if (!spec.ok()) {
       // A host that does not answer is exit 3, as for certify; a target that cannot be, 2.
@@ -99,6 +105,7 @@ int replay(const ReplayOptions& o, Console& c) {
       c.out << "WARNING  " << w << "\n";
     RunConfig cfg;
     cfg.declarations = declarations_of(spec->caps);
+    cfg.client.stop = &transport_broke;
     auto plan = setup_plan_of(p);
     if (!plan.ok()) return usage(plan.status().message());
     cfg.setup = *plan;

@@ -116,9 +116,12 @@ struct ClientOptions {
   // WinRM service restarting or a network blip passes in seconds. A fake's reads are asked
   // again at once (no answer of its is lost but by a test's wire).
   std::int64_t wire_retry_pause_ms = 2000;
-  // The run's stop flag (RunOptions::cancel: Ctrl-C, or a transport that broke, whose later
-  // requests all fail at once): a pause ends as soon as it is set. Not owned; may be null.
+  // A pause ends as soon as either is set (not owned; either may be null): the run's stop flag
+  // (RunOptions::cancel: Ctrl-C, or a transport that broke, whose later requests all fail at
+  // once), and the run's stop because its host stopped answering (decision 0163), after which
+  // what a case under way reads is dropped.
   const std::atomic<bool>* stop = nullptr;
+  const std::atomic<bool>* stopped_answering = nullptr;
 };
 
 class Client {

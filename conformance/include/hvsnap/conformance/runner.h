@@ -37,8 +37,8 @@ struct RunOptions {
   bool stop_at_first_failure = false;   // stop starting new work once anything failed
   // The host stopped answering (decision 0163): once this many items in a row (in item order,
   // so at the same item whatever `jobs` is) were undecided, the run starts no new work and
-  // ends with RunResult::stopped_answering said. 0: never (every item is tried, however long
-  // each waits on a host that does not answer). `hvsnap certify` gives 5.
+  // ends with RunResult::stopped_answering said. 0: never (every item is tried). `hvsnap
+  // certify` gives 5.
   int stop_after_undecided = 0;
   // Set (from a signal handler, say) to stop starting new work; the run then ends as
   // interrupted. Cases under way still finish and clean up after themselves.
