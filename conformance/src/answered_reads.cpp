@@ -12,9 +12,10 @@ std::vector<cim::Result<cim::Instance>> AnsweredReads::get_instances(
   // The batch once; each path whose answer was lost, again by its own Get.
   std::vector<cim::Result<cim::Instance>> out = inner_.get_instances(paths);
   for (std::size_t i = 0; i < out.size() && i < paths.size(); ++i) {
+    const RetryPause wait = pause();
     for (int n = 0;
          n < kWireRetries && !out[i].ok() && cim::lost_on_the_wire(out[i].status().kind()); ++n) {
-      pause_.before(n);
+      wait.before(n);
       out[i] = inner_.get_instance(paths[i]);
     }
     out[i] = counted(std::move(out[i]));
@@ -43,11 +44,12 @@ cim::Status AnsweredReads::each_instance_name(
     f(p);
   };
   cim::Status st = inner_.each_instance_name(name_space, class_name, each);
+  const RetryPause wait = pause();
   for (int i = 0; i < kWireRetries && !handed && cim::lost_on_the_wire(st.kind()); ++i) {
-    pause_.before(i);
+    wait.before(i);
     st = inner_.each_instance_name(name_space, class_name, each);
   }
-  if (cim::lost_on_the_wire(st.kind())) ++lost_;
+  note(cim::lost_on_the_wire(st.kind()));
   return st;
 }
 

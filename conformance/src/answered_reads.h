@@ -104,19 +104,28 @@ class AnsweredReads final : public cim::Provider {
   // `r`, counted when it is still lost.
   template <class R>
   R counted(R r) {
-    if (!r.ok() && cim::lost_on_the_wire(r.status().kind())) ++lost_;
+    note(!r.ok() && cim::lost_on_the_wire(r.status().kind()));
     return r;
   }
+  // After a read: whether it is lost for good. Once one is, the next ones are asked again
+  // without a pause until one is answered (decision 0163): a host that answers nothing costs
+  // a client one read's pauses, not every read's (a case's cleanup reads a dozen).
+  void note(bool lost_for_good) {
+    if (lost_for_good) ++lost_;
+    gone_ = lost_for_good;
+  }
+  RetryPause pause() const { return gone_.load() ? RetryPause{} : pause_; }
 
   template <class Read>
   auto answered(Read&& read) {
-    return counted(until_answered(std::forward<Read>(read), pause_));
+    return counted(until_answered(std::forward<Read>(read), pause()));
   }
 
   std::shared_ptr<cim::Provider> owned_;
   cim::Provider& inner_;
   RetryPause pause_;
   std::atomic<int> lost_{0};
+  std::atomic<bool> gone_{false};  // the last read was lost for good
 };
 
 }  // namespace hvsnap::conformance

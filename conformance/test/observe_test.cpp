@@ -476,6 +476,36 @@ TEST(Client, ALiveHostsLostReadIsAskedAgainAfterAPause) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(15));
 }
 
+// Once a read was lost for good, the client's next lost reads are asked again without a pause
+// until one is answered (decision 0163): a host that answers nothing costs a case one read's
+// pauses, not those of every read of its cleanup.
+TEST(Client, AClientPausesOnceForAHostThatAnswersNothing) {
+  using std::chrono::milliseconds;
+  ClientOptions o;
+  o.wire_retry_pause_ms = 500;
+  auto wire = std::make_shared<LosingWire>();
+  wire->lose = {{"VM1", cim::StatusKind::kUnavailable}, {"VM2", cim::StatusKind::kUnavailable}};
+  Client live(Target{wire, nullptr, {}, "test:", "test"}, o);
+  const ObjectPath vm1 = path(names::kComputerSystem, "Name", "VM1");
+  const ObjectPath vm2 = path(names::kComputerSystem, "Name", "VM2");
+  auto t = std::chrono::steady_clock::now();
+  EXPECT_FALSE(live.provider().get_instance(vm1).ok());
+  EXPECT_GE(std::chrono::steady_clock::now() - t, milliseconds(500 + 1000));
+  t = std::chrono::steady_clock::now();
+  EXPECT_FALSE(live.provider().get_instance(vm2).ok());
+  EXPECT_FALSE(live.provider().get_instances({vm1, vm2}).front().ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - t, milliseconds(500));
+  // Each read asked again as often as before: only the pauses are gone.
+  EXPECT_EQ(wire->reads_, 4 * (1 + kWireRetries));
+  // A read answered (the host's own "not found" is an answer): the next lost one pauses again.
+  wire->lose.erase("VM2");
+  const auto answered = live.provider().get_instance(vm2);
+  EXPECT_TRUE(answered.ok() || !cim::lost_on_the_wire(answered.status().kind()));
+  t = std::chrono::steady_clock::now();
+  EXPECT_FALSE(live.provider().get_instance(vm1).ok());
+  EXPECT_GE(std::chrono::steady_clock::now() - t, milliseconds(500 + 1000));
+}
+
 // A pause ends as soon as the run's stop flag is set: after Ctrl-C, or once the transport
 // broke (the run's time up, decision 0033), every later request fails at once, and waiting to
 // ask again only held the cases still under way and their cleanups (a run of a 2 s budget
