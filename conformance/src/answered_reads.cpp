@@ -11,13 +11,15 @@ std::vector<cim::Result<cim::Instance>> AnsweredReads::get_instances(
     const std::vector<cim::ObjectPath>& paths) {
   // The batch once; each path whose answer was lost, again by its own Get.
   std::vector<cim::Result<cim::Instance>> out = inner_.get_instances(paths);
+  bool back = false;  // a path asked again was answered: the others are asked at once
   for (std::size_t i = 0; i < out.size() && i < paths.size(); ++i) {
-    const RetryPause wait = pause();
-    for (int n = 0;
-         n < kWireRetries && !out[i].ok() && cim::lost_on_the_wire(out[i].status().kind()); ++n) {
+    const RetryPause wait = back ? RetryPause{} : pause();
+    int n = 0;
+    for (; n < kWireRetries && !out[i].ok() && cim::lost_on_the_wire(out[i].status().kind()); ++n) {
       wait.before(n);
       out[i] = inner_.get_instance(paths[i]);
     }
+    back = back || (n > 0 && (out[i].ok() || !cim::lost_on_the_wire(out[i].status().kind())));
     out[i] = counted(std::move(out[i]));
   }
   return out;
@@ -49,7 +51,7 @@ cim::Status AnsweredReads::each_instance_name(
     wait.before(i);
     st = inner_.each_instance_name(name_space, class_name, each);
   }
-  note(cim::lost_on_the_wire(st.kind()));
+  note(cim::lost_on_the_wire(st.kind()), !handed);
   return st;
 }
 
@@ -68,6 +70,26 @@ cim::Result<std::vector<cim::Instance>> AnsweredReads::associators(
 cim::Result<std::vector<cim::Instance>> AnsweredReads::references(
     const cim::ObjectPath& object, const cim::ReferencesFilter& filter) {
   return answered([&] { return inner_.references(object, filter); });
+}
+
+cim::Result<cim::MethodResult> AnsweredReads::invoke_method(const cim::ObjectPath& object,
+                                                            std::string_view method,
+                                                            const cim::PropertyList& in) {
+  auto r = inner_.invoke_method(object, method, in);
+  const auto not_sent = [&] { return !r.ok() && r.status().kind() == cim::StatusKind::kNotSent; };
+  const RetryPause wait = pause();
+  for (int i = 0; i < kWireRetries && not_sent(); ++i) {
+    wait.before(i);
+    r = inner_.invoke_method(object, method, in);
+  }
+  // A call's lost answer is its caller's to count (Client::invoke); an answer, or a call that
+  // was never sent however long it waited, tells whether the host answers.
+  if (r.ok() || !cim::lost_on_the_wire(r.status().kind())) {
+    gone_ = false;
+  } else if (not_sent()) {
+    gone_ = true;
+  }
+  return r;
 }
 
 }  // namespace hvsnap::conformance

@@ -436,7 +436,9 @@ TEST(Transports, TwoClientsOfAProcessNeverSendOneMessageId) {
 }
 
 // Nobody listening: both name the refused connection alike.
-TEST(Transports, ARefusedConnectionIsUnavailable) {
+// A refused connection is a request never sent (decision 0163: a call may be sent again), the
+// same through both transports.
+TEST(Transports, ARefusedConnectionIsARequestNotSent) {
   int port = 0;
   {
     ScriptedHost gone([](int) { return Step{}; });
@@ -450,7 +452,7 @@ TEST(Transports, ARefusedConnectionIsUnavailable) {
     auto got = c->identify();
     ASSERT_FALSE(got.ok());
     EXPECT_EQ(got.status().to_string(),
-              "Unavailable: " + o.endpoint + ": Couldn't connect to server");
+              "NotSent: " + o.endpoint + ": Couldn't connect to server");
   }
 }
 
