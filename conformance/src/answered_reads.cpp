@@ -72,24 +72,4 @@ cim::Result<std::vector<cim::Instance>> AnsweredReads::references(
   return answered([&] { return inner_.references(object, filter); });
 }
 
-cim::Result<cim::MethodResult> AnsweredReads::invoke_method(const cim::ObjectPath& object,
-                                                            std::string_view method,
-                                                            const cim::PropertyList& in) {
-  auto r = inner_.invoke_method(object, method, in);
-  const auto not_sent = [&] { return !r.ok() && r.status().kind() == cim::StatusKind::kNotSent; };
-  const RetryPause wait = pause();
-  for (int i = 0; i < kWireRetries && not_sent(); ++i) {
-    wait.before(i);
-    r = inner_.invoke_method(object, method, in);
-  }
-  // A call's lost answer is its caller's to count (Client::invoke); an answer, or a call that
-  // was never sent however long it waited, tells whether the host answers.
-  if (r.ok() || !cim::lost_on_the_wire(r.status().kind())) {
-    gone_ = false;
-  } else if (not_sent()) {
-    gone_ = true;
-  }
-  return r;
-}
-
 }  // namespace hvsnap::conformance

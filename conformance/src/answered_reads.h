@@ -1,9 +1,7 @@
 // Reads asked again while no answer comes back (decision 0161): a read the wire lost (the
 // connection failed, no answer came in time, what came is not an answer) says nothing of the
-// host, and a read is safe to repeat. A method call is made once whatever became of its answer
-// (it may have been made), unless it was never sent (no connection: StatusKind::kNotSent,
-// decision 0163): then it is sent again as a read is asked again. GetErrorEx, which changes
-// nothing, is asked again by its caller (follow_job).
+// host, and a read is safe to repeat. Method calls pass through once: only GetErrorEx, which
+// changes nothing, is asked again, by its caller (follow_job).
 #pragma once
 
 #include <algorithm>
@@ -69,7 +67,7 @@ auto until_answered(Read&& read, const RetryPause& pause) {
 class AnsweredReads final : public cim::Provider {
  public:
   // Reads through `inner`, which it keeps (the Client's target) or only borrows, a read lost
-  // asked again after `pause` (and a call not sent, sent again).
+  // asked again after `pause`.
   AnsweredReads(std::shared_ptr<cim::Provider> inner, RetryPause pause)
       : owned_(std::move(inner)), inner_(*owned_), pause_(pause) {}
   AnsweredReads(cim::Provider& inner, RetryPause pause) : inner_(inner), pause_(pause) {}
@@ -92,7 +90,11 @@ class AnsweredReads final : public cim::Provider {
                                                      const cim::ReferencesFilter& filter) override;
   cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& object,
                                                std::string_view method,
-                                               const cim::PropertyList& in) override;
+                                               const cim::PropertyList& in) override {
+    auto r = inner_.invoke_method(object, method, in);
+    if (r.ok() || !cim::lost_on_the_wire(r.status().kind())) gone_ = false;  // it answered
+    return r;
+  }
   std::vector<cim::WireProblem> take_wire_problems() override {
     return inner_.take_wire_problems();
   }
@@ -109,8 +111,8 @@ class AnsweredReads final : public cim::Provider {
   }
   // After a read: whether it is lost for good, and whether its pauses were taken (not for a
   // listing lost part way, which is not asked again). Once a read's pauses were taken in
-  // vain, the next lost reads and unsent calls are asked again without a pause until one is
-  // answered (decision 0163): a host that answers nothing costs a client one read's pauses,
+  // vain, the next lost reads are asked again without a pause until the host answers a read
+  // or a call (decision 0163): a host that answers nothing costs a client one read's pauses,
   // not every read's (a case's cleanup reads a dozen).
   void note(bool lost_for_good, bool paused = true) {
     if (lost_for_good) ++lost_;

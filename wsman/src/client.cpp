@@ -148,8 +148,6 @@ cim::Result<std::string> Client::post(const std::string& body, int& http_status)
                 curl_easy_strerror(rc))));
       case CURLE_COULDNT_RESOLVE_HOST:
       case CURLE_COULDNT_CONNECT:
-        // No connection: the request never left, and may be sent again (decision 0163).
-        return cim::Status(cim::StatusKind::kNotSent, what);
       case CURLE_SSL_CONNECT_ERROR:
       case CURLE_PEER_FAILED_VERIFICATION:
       case CURLE_SSL_CACERT_BADFILE:

@@ -436,9 +436,7 @@ TEST(Transports, TwoClientsOfAProcessNeverSendOneMessageId) {
 }
 
 // Nobody listening: both name the refused connection alike.
-// A refused connection is a request never sent (decision 0163: a call may be sent again), the
-// same through both transports.
-TEST(Transports, ARefusedConnectionIsARequestNotSent) {
+TEST(Transports, ARefusedConnectionIsUnavailable) {
   int port = 0;
   {
     ScriptedHost gone([](int) { return Step{}; });
@@ -452,7 +450,7 @@ TEST(Transports, ARefusedConnectionIsARequestNotSent) {
     auto got = c->identify();
     ASSERT_FALSE(got.ok());
     EXPECT_EQ(got.status().to_string(),
-              "NotSent: " + o.endpoint + ": Couldn't connect to server");
+              "Unavailable: " + o.endpoint + ": Couldn't connect to server");
   }
 }
 

@@ -111,12 +111,12 @@ struct ClientOptions {
   bool lean_reads = false;
   std::int64_t job_budget_ms = std::int64_t{15} * 60 * 1000;  // give up on a job after this long
   int max_polls = 4000;
-  // A read the wire lost (and a method call never sent) is asked again after this pause,
-  // doubled before each later try (decision 0163: 2 s, then 4 s), on a target without control
-  // only — a live host, where a WinRM service restarting or a network blip passes in seconds.
-  // Once a read's pauses were taken in vain, the client's next ones are asked again at once
-  // until one is answered. A fake's reads are asked again at once (no answer of its is lost
-  // but by a test's wire).
+  // A read the wire lost is asked again after this pause, doubled before each later try
+  // (decision 0163: 2 s, then 4 s), on a target without control only — a live host, where a
+  // WinRM service restarting or a network blip passes in seconds. Once a read's pauses were
+  // taken in vain, the client's next lost reads are asked again at once until the host
+  // answers. A fake's reads are asked again at once (no answer of its is lost but by a test's
+  // wire). A method call is never made again (decision 0161).
   std::int64_t wire_retry_pause_ms = 2000;
   // A pause ends as soon as either is set (not owned; either may be null): the run's stop flag
   // (RunOptions::cancel: Ctrl-C, or a transport that broke, whose later requests all fail at
