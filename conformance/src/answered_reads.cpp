@@ -9,18 +9,22 @@ cim::Result<cim::Instance> AnsweredReads::get_instance(const cim::ObjectPath& pa
 
 std::vector<cim::Result<cim::Instance>> AnsweredReads::get_instances(
     const std::vector<cim::ObjectPath>& paths) {
-  // The batch once; each path whose answer was lost, again by its own Get.
+  // The batch once; each path whose answer was lost, again by its own Get. A path the batch
+  // answered says nothing newer than the tries after it; once a path asked again is answered,
+  // the host is back and the others are asked again at once.
   std::vector<cim::Result<cim::Instance>> out = inner_.get_instances(paths);
-  bool back = false;  // a path asked again was answered: the others are asked at once
+  bool back = false;
   for (std::size_t i = 0; i < out.size() && i < paths.size(); ++i) {
+    if (out[i].ok() || !cim::lost_on_the_wire(out[i].status().kind())) continue;
     const RetryPause wait = back ? RetryPause{} : pause();
-    int n = 0;
-    for (; n < kWireRetries && !out[i].ok() && cim::lost_on_the_wire(out[i].status().kind()); ++n) {
+    for (int n = 0;
+         n < kWireRetries && !out[i].ok() && cim::lost_on_the_wire(out[i].status().kind()); ++n) {
       wait.before(n);
       out[i] = inner_.get_instance(paths[i]);
     }
-    back = back || (n > 0 && (out[i].ok() || !cim::lost_on_the_wire(out[i].status().kind())));
-    out[i] = counted(std::move(out[i]));
+    const bool lost = !out[i].ok() && cim::lost_on_the_wire(out[i].status().kind());
+    back = back || !lost;
+    note(lost, !back);
   }
   return out;
 }

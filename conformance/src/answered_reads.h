@@ -110,10 +110,11 @@ class AnsweredReads final : public cim::Provider {
     return r;
   }
   // After a read: whether it is lost for good, and whether its pauses were taken (not for a
-  // listing lost part way, which is not asked again). Once a read's pauses were taken in
-  // vain, the next lost reads are asked again without a pause until the host answers a read
-  // or a call (decision 0163): a host that answers nothing costs a client one read's pauses,
-  // not every read's (a case's cleanup reads a dozen).
+  // listing lost part way, which is not asked again and whose host did send some paths; nor
+  // for a path of a batch asked again at once after another came back). Once a read's pauses
+  // were taken in vain, the next lost reads are asked again without a pause until the host
+  // answers a read or a call (decision 0163): a host that answers nothing costs a client one
+  // read's pauses, not every read's (a case's cleanup reads a dozen).
   void note(bool lost_for_good, bool paused = true) {
     if (lost_for_good) ++lost_;
     gone_ = lost_for_good && paused;

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <thread>
 
@@ -315,7 +316,7 @@ TEST(Observe, ACaseFindsANewCollectionFromItsSnapshotsNotByEnumeratingTheHost) {
 
 // DuplicatingHost's objects behind a wire that loses the answers `lose` names (an object's id,
 // or an association class), each as `kind`, and counts every read it is asked.
-class LosingWire final : public cim::Provider {
+class LosingWire : public cim::Provider {
  public:
   cim::Result<Instance> get_instance(const ObjectPath& p) override {
     ++reads_;
@@ -477,8 +478,8 @@ TEST(Client, ALiveHostsLostReadIsAskedAgainAfterAPause) {
 }
 
 // Once a read was lost for good, the client's next lost reads are asked again without a pause
-// until one is answered (decision 0163): a host that answers nothing costs a case one read's
-// pauses, not those of every read of its cleanup.
+// until the host answers a read or a call (decision 0163): a host that answers nothing costs a
+// case one read's pauses, not those of every read of its cleanup.
 TEST(Client, AClientPausesOnceForAHostThatAnswersNothing) {
   using std::chrono::milliseconds;
   ClientOptions o;
@@ -508,6 +509,54 @@ TEST(Client, AClientPausesOnceForAHostThatAnswersNothing) {
   EXPECT_TRUE(answered.ok() || !cim::lost_on_the_wire(answered.status().kind()));
   t = std::chrono::steady_clock::now();
   EXPECT_FALSE(live.provider().get_instance(vm1).ok());
+  EXPECT_GE(std::chrono::steady_clock::now() - t, milliseconds(500 + 1000));
+}
+
+// A listing that hands out some paths and then loses its answer: its host did answer, in part.
+class ListsPartly final : public LosingWire {
+ public:
+  cim::Status each_instance_name(std::string_view, std::string_view,
+                                 const std::function<void(const ObjectPath&)>& f) override {
+    f(path(names::kComputerSystem, "Name", "VM1"));
+    return cim::Status(cim::StatusKind::kBadAnswer, "cut short");
+  }
+};
+
+// In a batch of Gets, once a path asked again is answered, the host is back: the other lost
+// paths are asked again at once. A listing lost part way, not asked again, takes no pause and
+// does not turn the next read's pauses off: its host sent some paths.
+TEST(Client, ABatchAndAPartListingPauseNoMoreThanTheyMust) {
+  using std::chrono::milliseconds;
+  ClientOptions o;
+  o.wire_retry_pause_ms = 500;
+  auto wire = std::make_shared<LosingWire>();
+  wire->lose = {{"VM1", cim::StatusKind::kUnavailable}, {"VM2", cim::StatusKind::kUnavailable}};
+  wire->times = 2;  // each path's answer in the batch; the tries after are answered
+  Client live(Target{wire, nullptr, {}, "test:", "test"}, o);
+  auto t = std::chrono::steady_clock::now();
+  const auto got = live.provider().get_instances(
+      {path(names::kComputerSystem, "Name", "VM1"), path(names::kComputerSystem, "Name", "VM2")});
+  const auto took = std::chrono::steady_clock::now() - t;
+  ASSERT_EQ(got.size(), 2U);
+  EXPECT_FALSE(cim::lost_on_the_wire(got[1].ok() ? cim::StatusKind::kOk : got[1].status().kind()));
+  EXPECT_GE(took, milliseconds(500));  // VM1's one pause
+  EXPECT_LT(took, milliseconds(1000)) << "VM2 paused too";
+  EXPECT_EQ(wire->reads_, 4);
+
+  auto partly = std::make_shared<ListsPartly>();
+  partly->lose = {{"VM2", cim::StatusKind::kUnavailable}};
+  Client listing(Target{partly, nullptr, {}, "test:", "test"}, o);
+  int handed = 0;
+  t = std::chrono::steady_clock::now();
+  EXPECT_EQ(listing.provider()
+                .each_instance_name(names::kNamespace, names::kComputerSystem,
+                                    [&](const ObjectPath&) { ++handed; })
+                .kind(),
+            cim::StatusKind::kBadAnswer);
+  EXPECT_EQ(handed, 1);  // not asked again: its reader would take VM1 twice
+  EXPECT_LT(std::chrono::steady_clock::now() - t, milliseconds(500));
+  t = std::chrono::steady_clock::now();
+  EXPECT_FALSE(listing.provider().get_instance(path(names::kComputerSystem, "Name", "VM2")).ok());
   EXPECT_GE(std::chrono::steady_clock::now() - t, milliseconds(500 + 1000));
 }
 
