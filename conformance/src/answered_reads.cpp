@@ -15,14 +15,11 @@ std::vector<cim::Result<cim::Instance>> AnsweredReads::get_instances(
   std::vector<cim::Result<cim::Instance>> out = inner_.get_instances(paths);
   bool back = false;
   for (std::size_t i = 0; i < out.size() && i < paths.size(); ++i) {
-    if (out[i].ok() || !cim::lost_on_the_wire(out[i].status().kind())) continue;
-    const RetryPause wait = back ? RetryPause{} : pause();
-    for (int n = 0;
-         n < kWireRetries && !out[i].ok() && cim::lost_on_the_wire(out[i].status().kind()); ++n) {
-      wait.before(n);
-      out[i] = inner_.get_instance(paths[i]);
-    }
-    const bool lost = !out[i].ok() && cim::lost_on_the_wire(out[i].status().kind());
+    if (!answer_lost(out[i])) continue;
+    out[i] = asked_again(
+        std::move(out[i]), [&] { return inner_.get_instance(paths[i]); },
+        back ? RetryPause{} : pause());
+    const bool lost = answer_lost(out[i]);
     back = back || !lost;
     note(lost, !back);
   }

@@ -52,16 +52,27 @@ inline RetryPause retry_pause(const ClientOptions& options, bool control) {
                  : RetryPause{options.wire_retry_pause_ms, options.stop, options.stopped_answering};
 }
 
-// `read()` once, and up to kWireRetries times more, each after its pause, while its answer is
-// lost on the wire.
+// Whether `r` failed because the wire lost its answer (not the host's own error).
+template <class R>
+bool answer_lost(const R& r) {
+  return !r.ok() && cim::lost_on_the_wire(r.status().kind());
+}
+
+// `first`, and `read()` up to kWireRetries times more, each after its pause, while the answer
+// is lost on the wire.
+template <class R, class Read>
+R asked_again(R first, Read&& read, const RetryPause& pause) {
+  for (int i = 0; i < kWireRetries && answer_lost(first); ++i) {
+    pause.before(i);
+    first = read();
+  }
+  return first;
+}
+
+// `read()` once, and asked again while its answer is lost (asked_again).
 template <class Read>
 auto until_answered(Read&& read, const RetryPause& pause) {
-  auto r = read();
-  for (int i = 0; i < kWireRetries && !r.ok() && cim::lost_on_the_wire(r.status().kind()); ++i) {
-    pause.before(i);
-    r = read();
-  }
-  return r;
+  return asked_again(read(), read, pause);
 }
 
 class AnsweredReads final : public cim::Provider {
@@ -92,7 +103,7 @@ class AnsweredReads final : public cim::Provider {
                                                std::string_view method,
                                                const cim::PropertyList& in) override {
     auto r = inner_.invoke_method(object, method, in);
-    if (r.ok() || !cim::lost_on_the_wire(r.status().kind())) gone_ = false;  // it answered
+    if (!answer_lost(r)) gone_ = false;  // it answered
     return r;
   }
   std::vector<cim::WireProblem> take_wire_problems() override {
@@ -106,7 +117,7 @@ class AnsweredReads final : public cim::Provider {
   // `r`, counted when it is still lost.
   template <class R>
   R counted(R r) {
-    note(!r.ok() && cim::lost_on_the_wire(r.status().kind()));
+    note(answer_lost(r));
     return r;
   }
   // After a read: whether it is lost for good, and whether its pauses were taken (not for a
