@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -167,6 +168,23 @@ void take_wire_leftovers(Client& cl, Findings& findings) {
     findings.push_back(finding("read1.lexical-form", Verdict::kFail,
                                fmt::format("{}: {}", std::move(w.where), std::move(w.what))));
   }
+}
+
+// What the wire's loss leaves of a case; returns the transcript's closing note, if any. A
+// failure judged before, on answers that came back, stands: it decides the case, and what the
+// case had still to judge is not judged (decision 0164). Else nothing is judged on what the
+// wire lost, nor on the case it was part of (decision 0161).
+std::string after_the_loss(CaseReport& report, const WireLost& lost) {
+  if (std::any_of(report.findings.begin(), report.findings.end(),
+                  [](const Finding& f) { return f.verdict == Verdict::kFail; })) {
+    return "the wire lost an answer after the failure above was judged; nothing after it was: " +
+           lost.reason;
+  }
+  report.not_tested = true;
+  report.undecided = true;
+  report.not_tested_reason = "undecided: " + lost.reason;
+  report.findings.clear();
+  return {};
 }
 
 }  // namespace
@@ -405,6 +423,7 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
   client.lean_waits = true;  // lean waits and reads (decisions 0070, 0109)
   client.lean_reads = true;
   Client cl(std::move(target).value(), client);
+  std::string lost_after;  // the wire's loss after a failure was judged
   try {
     Arranged a = arrange(cl, c, cfg, turn);
     turn.test();  // from the first read of the call under test on, no other case is on the host
@@ -455,6 +474,7 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
       }
       for (auto& f : without_r->findings)
         report.findings.push_back(f);
+      report.observed = without_r->observed;  // the call under test's replaces it
       before = plain.after;
       if (auto problem = precondition_problem(c, before, a); !problem.empty()) {
         throw Abort{"after the call without ResultingSnapshotCollection: " + problem};
@@ -518,11 +538,7 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     report.not_tested = true;
     report.not_tested_reason = abort.reason;
   } catch (const WireLost& lost) {
-    // Nothing is judged on what the wire lost, nor on the case it was part of (decision 0161).
-    report.not_tested = true;
-    report.undecided = true;
-    report.not_tested_reason = "undecided: " + lost.reason;
-    report.findings.clear();
+    lost_after = after_the_loss(report, lost);
   } catch (SetupBroke& broke) {
     report.findings = std::move(broke.findings);
     report.setup_broke = true;
@@ -535,6 +551,7 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
   }
   if (!report.not_tested) take_wire_leftovers(cl, report.findings);
   report.transcript = cl.transcript();
+  if (!lost_after.empty()) report.transcript += fmt::format("  ({})\n", lost_after);
   turn.clean();
   if (cfg.cleanup) report.cleanup_left = cl.cleanup();
   return report;

@@ -21,6 +21,7 @@
 #include <string>
 #include <thread>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "hvsnap/cim/codes.h"
@@ -373,11 +374,13 @@ enum class Loss : std::uint8_t {
   kLaterCalls,       // after the host's second CreateSnapshot, the answer of every call of
                      // DestroySnapshot, ApplySnapshot and RequestStateChange, and of every
                      // CreateSnapshot from the third on, after the host made the call
+  kNthCreate,        // the answer of the host's nth CreateSnapshot, after it made the call
 };
 class LosesAnswers final : public Forwarding {
  public:
-  LosesAnswers(std::shared_ptr<cim::Provider> inner, Loss how, std::shared_ptr<std::atomic<int>> n)
-      : Forwarding(std::move(inner)), how_(how), lost_(std::move(n)) {}
+  LosesAnswers(std::shared_ptr<cim::Provider> inner, Loss how, std::shared_ptr<std::atomic<int>> n,
+               int nth = 0)
+      : Forwarding(std::move(inner)), how_(how), lost_(std::move(n)), nth_(nth) {}
   cim::Result<cim::Instance> get_instance(const cim::ObjectPath& p) override {
     if (now_and_then()) return lost("GetInstance");
     return Forwarding::get_instance(p);
@@ -400,7 +403,10 @@ class LosesAnswers final : public Forwarding {
     auto r = Forwarding::invoke_method(o, m, in);
     const bool create = cim::iequals(m, cim::names::kCreateSnapshot);
     creates_ += create ? 1 : 0;
-    if (how_ == Loss::kCreateAnswers && create) return lost("Invoke CreateSnapshot");
+    if ((how_ == Loss::kCreateAnswers || (how_ == Loss::kNthCreate && creates_ == nth_)) &&
+        create) {
+      return lost("Invoke CreateSnapshot");
+    }
     if (how_ == Loss::kLaterCalls &&
         (create ? creates_ >= 3
                 : creates_ >= 2 && (m == "DestroySnapshot" || m == "ApplySnapshot" ||
@@ -421,6 +427,7 @@ class LosesAnswers final : public Forwarding {
   }
   Loss how_;
   std::shared_ptr<std::atomic<int>> lost_;
+  int nth_;
   int reads_ = 0;
   int creates_ = 0;
 };
@@ -557,6 +564,59 @@ TEST(SimConformance, ASequenceStepWhoseAnswerTheWireLostIsUndecided) {
               std::string::npos)
         << r.not_tested_reason;
   }
+}
+
+// A failure judged before the wire lost an answer, on answers that came back, stands (decision
+// 0164). A host that accepts SnapshotType 0 fails the call without ResultingSnapshotCollection
+// (CS-OUT-16's first call, the host's second CreateSnapshot); the answer of the call under test
+// right after it (the third) is lost. Before, the case was undecided and its failure dropped:
+// the report blamed the wire for the host's defect. A case that failed nothing before the loss
+// is undecided, as before.
+TEST(SimConformance, AFailureJudgedBeforeTheWireLostAnAnswerStands) {
+  RunConfig cfg;
+  auto run = [&](const std::string& uri, const Combo& combo) {
+    auto spec = tools::make_target(uri, tools::TargetOptions{});
+    EXPECT_TRUE(spec.ok()) << spec.status().to_string();
+    if (!spec.ok()) return std::pair(CaseReport{}, 0);
+    auto lost = std::make_shared<std::atomic<int>>(0);
+    const TargetFactory factory = [inner = spec->factory,
+                                   lost](std::uint64_t s) -> cim::Result<Target> {
+      auto t = inner(s);
+      if (t.ok())
+        t->provider = std::make_shared<LosesAnswers>(t->provider, Loss::kNthCreate, lost, 4);
+      return t;
+    };
+    cfg.declarations = declarations_of(spec->caps);
+    const Case c = gen_case(combo, {})(rc::Random(7), 50).value();
+    CaseReport rep = run_case(c, factory, cfg);
+    return std::pair(std::move(rep), lost->load());
+  };
+  const Combo zero_with_r{CClass::kReady, SClass::kNull, TClass::kZero, RClass::kExisting,
+                          Power::kRunning};
+  const auto [failed, lost] = run("sim+mutant:accepts-type-zero", zero_with_r);
+  EXPECT_EQ(lost, 1) << "the call under test's answer is what the wire loses";
+  EXPECT_FALSE(failed.not_tested) << failed.not_tested_reason;
+  EXPECT_FALSE(failed.undecided) << failed.transcript;
+  const auto fail = std::find_if(failed.findings.begin(), failed.findings.end(),
+                                 [](const Finding& f) { return f.verdict == Verdict::kFail; });
+  ASSERT_NE(fail, failed.findings.end());
+  EXPECT_EQ(fail->requirement, "CS-OUT-4") << fail->check << ": " << fail->message;
+  // Nothing after the loss was judged: no comparison of the two calls (CS-OUT-16).
+  for (const auto& f : failed.findings)
+    EXPECT_NE(f.requirement, "CS-OUT-16") << f.check;
+  EXPECT_NE(failed.transcript.find("(the wire lost an answer after the failure above was judged; "
+                                   "nothing after it was: no answer came back to the "
+                                   "CreateSnapshot call"),
+            std::string::npos)
+      << failed.transcript;
+  // The same loss on a host that fails nothing there: undecided, nothing judged.
+  const Combo standard_with_r{CClass::kReady, SClass::kNull, TClass::kStandard, RClass::kExisting,
+                              Power::kRunning};
+  const auto [undecided, lost_too] = run("sim:", standard_with_r);
+  EXPECT_EQ(lost_too, 1);
+  EXPECT_TRUE(undecided.not_tested);
+  EXPECT_TRUE(undecided.undecided);
+  EXPECT_TRUE(undecided.findings.empty());
 }
 
 // An item whose target the wire could not make (a served fake's reset whose answer was lost)
