@@ -101,10 +101,8 @@ void Aggregator::finish_capability(
   }
 }
 
-void Aggregator::observe_case(const CaseReport& rep) {
-  capability(rep);
-  r_.counts.transient_retries += rep.retries;
-  if (rep.not_tested) return;
+// The call under test's outcome: the return codes, job ends and ambiguities it shows.
+void Aggregator::observe_call(const CaseReport& rep) {
   if (rep.return_value) {
     const auto rv = *rep.return_value;
     r_.return_codes[std::to_string(rv)]++;
@@ -135,6 +133,15 @@ void Aggregator::observe_case(const CaseReport& rep) {
     r_.ambiguities["AMB-3"].insert(succeeded ? "unknown property ignored"
                                              : "unknown property rejected");
   }
+}
+
+void Aggregator::observe_case(const CaseReport& rep) {
+  capability(rep);
+  r_.counts.transient_retries += rep.retries;
+  if (rep.not_tested) return;
+  // Not for a case that stopped before its call under test was judged, nor one whose set-up
+  // broke: it has no outcome of that call (decision 0164).
+  if (rep.call_judged) observe_call(rep);
   for (const auto& f : rep.findings) {
     if (f.check == "inv7.reachable-from-job") {
       r_.ambiguities["AMB-11"].insert(f.verdict == Verdict::kPass

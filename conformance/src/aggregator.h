@@ -37,6 +37,7 @@ class Aggregator {
 
  private:
   void capability(const CaseReport& rep);
+  void observe_call(const CaseReport& rep);
 
   RunResult& r_;
   std::map<std::string, std::size_t> index_;

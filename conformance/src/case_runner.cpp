@@ -170,21 +170,44 @@ void take_wire_leftovers(Client& cl, Findings& findings) {
   }
 }
 
-// What the wire's loss leaves of a case; returns the transcript's closing note, if any. A
-// failure judged before, on answers that came back, stands: it decides the case, and what the
-// case had still to judge is not judged (decision 0164). Else nothing is judged on what the
-// wire lost, nor on the case it was part of (decision 0161).
-std::string after_the_loss(CaseReport& report, const WireLost& lost) {
-  if (std::any_of(report.findings.begin(), report.findings.end(),
-                  [](const Finding& f) { return f.verdict == Verdict::kFail; })) {
-    return "the wire lost an answer after the failure above was judged; nothing after it was: " +
-           lost.reason;
+// Whether a failure judged before the case stopped, on answers that came back, stands: one
+// that fails the run decides the case, and what the case had still to judge is not judged
+// (decision 0164). A SHOULD's FAIL (a WARN of the run) does not: such a case is not tested.
+bool failure_stands(CaseReport& report) {
+  if (std::none_of(report.findings.begin(), report.findings.end(), fails_the_run)) return false;
+  if (!report.call_judged) report.observed = "stopped before the call under test was judged";
+  return true;
+}
+
+// A case that could not go on, for `reason`; `lost`: the wire lost an answer it needed. When a
+// failure stands, the transcript's closing note is returned. Else the case is not tested, and
+// undecided when `lost`, its findings dropped: nothing is judged on what the wire lost, nor on
+// the case it was part of (decision 0161).
+std::string stop_case(CaseReport& report, const std::string& reason, bool lost) {
+  if (failure_stands(report)) {
+    return (lost ? "the wire lost an answer after the failure above was judged; nothing after "
+                   "it was: "
+                 : "the case could not go on after the failure above was judged: ") +
+           reason;
   }
   report.not_tested = true;
-  report.undecided = true;
-  report.not_tested_reason = "undecided: " + lost.reason;
-  report.findings.clear();
+  report.undecided = lost;
+  report.not_tested_reason = lost ? "undecided: " + reason : reason;
+  if (lost) report.findings.clear();
   return {};
+}
+
+// The case's transcript, with the note of why it stopped after a failure, and what its reads
+// since the last judgement broke of the wire's forms: FAILs of a tested case, or, once it
+// stopped with a failure standing, dropped with the reads no judgement was made on (0164).
+void close_case(Client& cl, CaseReport& report, const std::string& stopped_after) {
+  if (!stopped_after.empty()) {
+    (void)cl.provider().take_wire_problems();
+  } else if (!report.not_tested) {
+    take_wire_leftovers(cl, report.findings);
+  }
+  report.transcript = cl.transcript();
+  if (!stopped_after.empty()) report.transcript += fmt::format("  ({})\n", stopped_after);
 }
 
 }  // namespace
@@ -423,7 +446,7 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
   client.lean_waits = true;  // lean waits and reads (decisions 0070, 0109)
   client.lean_reads = true;
   Client cl(std::move(target).value(), client);
-  std::string lost_after;  // the wire's loss after a failure was judged
+  std::string stopped_after;  // why a case whose failure stands went no further (0164)
   try {
     Arranged a = arrange(cl, c, cfg, turn);
     turn.test();  // from the first read of the call under test on, no other case is on the host
@@ -474,7 +497,6 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
       }
       for (auto& f : without_r->findings)
         report.findings.push_back(f);
-      report.observed = without_r->observed;  // the call under test's replaces it
       before = plain.after;
       if (auto problem = precondition_problem(c, before, a); !problem.empty()) {
         throw Abort{"after the call without ResultingSnapshotCollection: " + problem};
@@ -492,6 +514,7 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
       j = judge_and_record(cl, cfg, a.expect, main, arguments(c, a, r));
     }
     report.observed = j.observed;
+    report.call_judged = true;
     report.transient = j.transient;
     if (!main.outcome.fault) report.return_value = main.outcome.return_value;
     if (main.outcome.trace) report.job_end = main.outcome.trace->final_state();
@@ -535,10 +558,9 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
                                        j.observed, k.observed, config)));
     }
   } catch (const Abort& abort) {
-    report.not_tested = true;
-    report.not_tested_reason = abort.reason;
+    stopped_after = stop_case(report, abort.reason, false);
   } catch (const WireLost& lost) {
-    lost_after = after_the_loss(report, lost);
+    stopped_after = stop_case(report, lost.reason, true);
   } catch (SetupBroke& broke) {
     report.findings = std::move(broke.findings);
     report.setup_broke = true;
@@ -549,9 +571,7 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     report.undecided = true;
     report.not_tested_reason = "undecided: " + report.not_tested_reason;
   }
-  if (!report.not_tested) take_wire_leftovers(cl, report.findings);
-  report.transcript = cl.transcript();
-  if (!lost_after.empty()) report.transcript += fmt::format("  ({})\n", lost_after);
+  close_case(cl, report, stopped_after);
   turn.clean();
   if (cfg.cleanup) report.cleanup_left = cl.cleanup();
   return report;

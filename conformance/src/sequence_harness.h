@@ -52,12 +52,16 @@ class Harness {
   void check_host_collections();
   // After the last step: what the reads since its last view broke of the wire's forms
   // (CS-READ-1), the sequence's own, not left for whatever uses the connection next (0141).
+  // Forgets what the reads since the last judgement broke of the wire's forms (reads no
+  // judgement will be made on, decision 0164).
+  void drop_wire_problems();
   void check_wire_leftovers();
   void describe_setup(const cim::ObjectPath& sentinel_vm, const cim::ObjectPath& sentinel);
   // The collections `groups` link now, by id: a read a group, a failed one made up to
-  // `attempts` times, then that group left out.
+  // `attempts` times, then that group left out; with `lost`, the first read left out because
+  // the wire lost its answer is named there.
   std::map<std::string, cim::ObjectPath> linked_to(const std::vector<cim::ObjectPath>& groups,
-                                                   int attempts);
+                                                   int attempts, std::string* lost = nullptr);
   // With RunConfig::shared_reach: publishes every collection the sequence's groups link now
   // (a read a group), before its cleanup removes them: its views need not have reached them all
   // (a sequence that stopped early, a result shown late).
@@ -102,6 +106,7 @@ class Harness {
   void advance(const Step& step);
   void poll();
   void check_collections_immutable();
+  void number_step(const Step& step, int number, std::size_t mark);
 
   struct Ended {
     cim::ObjectPath job;

@@ -194,13 +194,20 @@ void Harness::note_reached(const std::map<std::string, cim::ObjectPath>& paths) 
 }
 
 std::map<std::string, cim::ObjectPath> Harness::linked_to(const std::vector<ObjectPath>& groups,
-                                                          int attempts) {
+                                                          int attempts, std::string* lost) {
   std::map<std::string, cim::ObjectPath> linked;
   for (const auto& g : groups) {
     for (int i = 0; i < attempts; ++i) {
       auto colls =
           cl_.provider().associators(g, {std::string(cim::names::kSnapshotOfGroup), "", "", ""});
-      if (!colls.ok()) continue;
+      if (!colls.ok()) {
+        if (lost != nullptr && lost->empty() && i + 1 == attempts &&
+            cim::lost_on_the_wire(colls.status().kind())) {
+          *lost = fmt::format("ASSOCIATORS OF {} via {}: {}", g.to_string(),
+                              cim::names::kSnapshotOfGroup, colls.status().to_string());
+        }
+        continue;
+      }
       for (const auto& c : *colls)
         linked.emplace(id_of(c.path()), c.path());
       break;
@@ -274,8 +281,12 @@ void Harness::check_host_collections() {
           groups.push_back(std::move(g));
       }
     }
-    note_reached(linked_to(groups, 1));
+    std::string lost_read;
+    note_reached(linked_to(groups, 1, &lost_read));
     gained = least_outside(*all).second;
+    // A group whose links the wire lost may link the collection: nothing is judged (0161).
+    if (gained && !lost_read.empty())
+      throw WireLost{"no answer came back to a read the judgement needs: " + lost_read};
   }
   std::string problem;
   if (lost) {
@@ -310,39 +321,49 @@ void Harness::check_host_collections() {
 void Harness::run(const Step& step, int number) {
   const std::size_t mark = cl_.calls().size();
   number_ = number;
-  switch (step.kind) {
-    case StepKind::kCreate:
-      create(step);
-      break;
-    case StepKind::kCreatePair:
-      pair(step);
-      break;
-    case StepKind::kCancel:
-      cancel(step);
-      break;
-    case StepKind::kDestroy:
-      destroy(step);
-      break;
-    case StepKind::kApply:
-      apply(step);
-      break;
-    case StepKind::kAddMember:
-    case StepKind::kRemoveMember:
-      membership(step);
-      break;
-    case StepKind::kStateChange:
-      state_change(step);
-      break;
-    case StepKind::kAdvance:
-      advance(step);
-      break;
-    case StepKind::kPoll:
-      poll();
-      break;
+  try {
+    switch (step.kind) {
+      case StepKind::kCreate:
+        create(step);
+        break;
+      case StepKind::kCreatePair:
+        pair(step);
+        break;
+      case StepKind::kCancel:
+        cancel(step);
+        break;
+      case StepKind::kDestroy:
+        destroy(step);
+        break;
+      case StepKind::kApply:
+        apply(step);
+        break;
+      case StepKind::kAddMember:
+      case StepKind::kRemoveMember:
+        membership(step);
+        break;
+      case StepKind::kStateChange:
+        state_change(step);
+        break;
+      case StepKind::kAdvance:
+        advance(step);
+        break;
+      case StepKind::kPoll:
+        poll();
+        break;
+    }
+  } catch (const WireLost&) {
+    // A failure judged before the loss stands (decision 0164): the step's calls so far show it.
+    if (failed()) number_step(step, number, mark);
+    throw;
   }
   check_collections_immutable();
   settle_transitions();
-  // The step as numbered WMI calls.
+  number_step(step, number, mark);
+}
+
+// The step as numbered WMI calls, its calls from `mark` on.
+void Harness::number_step(const Step& step, int number, std::size_t mark) {
   std::string line;
   for (std::size_t i = mark; i < cl_.calls().size(); ++i) {
     const auto& c = cl_.calls()[i];
@@ -383,6 +404,10 @@ void Harness::describe_setup(const cim::ObjectPath& sentinel_vm, const cim::Obje
                         model::id_of(sentinel), model::id_of(sentinel_vm));
 }
 
+void Harness::drop_wire_problems() {
+  (void)cl_.provider().take_wire_problems();
+}
+
 void Harness::check_wire_leftovers() {
   number_ = kAfterTheLastStep;
   for (auto& w : cl_.provider().take_wire_problems()) {
@@ -404,9 +429,7 @@ SequenceReport Harness::finish() {
 
 void Harness::add(Finding f) {
   // A SHOULD broken is a WARN (the sequence goes on); a MUST broken ends it.
-  const Requirement* req = find_requirement(f.requirement);
-  const bool must = req == nullptr || req->level != Level::kShould;
-  if (f.verdict == Verdict::kFail && must && failure_.empty()) {
+  if (fails_the_run(f) && failure_.empty()) {
     failure_ =
         fmt::format("{} broke {} ({}): {}",
                     number_ == 0                   ? "the set-up"
@@ -562,6 +585,22 @@ SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_s
     turn.clean();
     return h.finish();  // ~Harness takes its groups off the shared host, after the cleanup
   };
+  // A failure judged before the wire lost an answer, on answers that came back, stands: it
+  // decides the sequence, and what it had still to judge is not judged (decision 0164).
+  const auto failed_then_lost = [&](const WireLost& lost) {
+    h.drop_wire_problems();  // of the reads not judged
+    SequenceReport r = end();
+    const std::string note = fmt::format(
+        "(the wire lost an answer after the failure above was judged; nothing after it was: {})",
+        lost.reason);
+    // Under the last call, not a line of its own: the numbered lines are the steps counted.
+    if (r.numbered.empty()) {
+      r.setup += "    " + note + "\n";
+    } else {
+      r.numbered.back() += "\n    " + note;
+    }
+    return r;
+  };
   std::string problem;
   bool undecided = false;
   try {
@@ -571,6 +610,7 @@ SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_s
     }
     if (!problem.empty()) problem = "setting up the sequence failed: " + problem;
   } catch (const WireLost& lost) {
+    if (h.failed()) return failed_then_lost(lost);
     problem = "undecided: " + lost.reason;
     undecided = true;
   }
@@ -602,6 +642,7 @@ SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_s
     if (!h.failed()) h.check_host_collections();
     h.check_wire_leftovers();
   } catch (const WireLost& lost) {
+    if (h.failed()) return failed_then_lost(lost);
     // Nothing is judged on what the wire lost, nor on the sequence it was part of (0161).
     SequenceReport r = end();
     r.not_tested = true;

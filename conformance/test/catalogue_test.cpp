@@ -11,7 +11,10 @@
 #include <set>
 #include <sstream>
 
+#include "../src/aggregator.h"
+#include "hvsnap/conformance/case_runner.h"
 #include "hvsnap/conformance/catalogue.h"
+#include "hvsnap/conformance/run_result.h"
 
 namespace hvsnap::conformance {
 namespace {
@@ -79,6 +82,37 @@ TEST(Catalogue, FindingsCarryTheirRequirement) {
   const Finding f = finding("inv3.no-change-on-failure", Verdict::kFail, "left a snapshot");
   EXPECT_EQ(f.requirement, "CS-INV-3");
   EXPECT_EQ(finding("no.such-check", Verdict::kPass).requirement, "");
+}
+
+// A FAIL fails the run unless its requirement is a SHOULD (a WARN of the run); an unknown
+// requirement's does (decision 0164 decides a case on it).
+TEST(Catalogue, AFailFailsTheRunUnlessItsRequirementIsAShould) {
+  EXPECT_TRUE(fails_the_run(finding("inv3.no-change-on-failure", Verdict::kFail)));  // MUST
+  EXPECT_FALSE(fails_the_run(finding("inv3.no-change-on-failure", Verdict::kPass)));
+  EXPECT_FALSE(fails_the_run(finding("inv8.readable-after-end", Verdict::kFail)));  // SHOULD
+  EXPECT_TRUE(fails_the_run(finding("no.such-check", Verdict::kFail)));
+}
+
+// A case counts a return code, a job end and the ambiguities of its call under test only when
+// that call was judged: not a case stopped before it (decision 0164), nor one whose set-up broke.
+TEST(Aggregator, CountsTheCallUnderTestOnlyWhenItWasJudged) {
+  RunResult r;
+  Aggregator agg(r);
+  CaseReport stopped;
+  stopped.input.combo = {CClass::kEmpty, SClass::kNull, TClass::kStandard, RClass::kNull};
+  stopped.observed = "stopped before the call under test was judged";
+  agg.observe_case(stopped);
+  EXPECT_TRUE(r.return_codes.empty());
+  EXPECT_FALSE(r.ambiguities.count("AMB-4"));
+  CaseReport judged = stopped;
+  judged.call_judged = true;
+  judged.return_value = 4096;
+  judged.job_end = 7;
+  judged.observed = "4096→7";
+  agg.observe_case(judged);
+  EXPECT_EQ(r.return_codes, (std::map<std::string, int>{{"4096", 1}}));
+  EXPECT_EQ(r.job_end_states, (std::map<std::string, int>{{"7", 1}}));
+  EXPECT_EQ(r.ambiguities["AMB-4"], (std::set<std::string>{"4096→7"}));
 }
 
 }  // namespace

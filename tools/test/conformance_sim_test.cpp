@@ -28,6 +28,7 @@
 #include "hvsnap/cim/names.h"
 #include "hvsnap/cim/text.h"
 #include "hvsnap/conformance/case_runner.h"
+#include "hvsnap/conformance/catalogue.h"
 #include "hvsnap/conformance/client.h"
 #include "hvsnap/conformance/estimate.h"
 #include "hvsnap/conformance/parallel.h"
@@ -566,37 +567,66 @@ TEST(SimConformance, ASequenceStepWhoseAnswerTheWireLostIsUndecided) {
   }
 }
 
+// `inner`'s targets, each with its provider behind a P that `make(provider, target)` makes; the
+// last one made is kept in `*last`, for the test to ask what it did.
+template <class P, class Make>
+TargetFactory behind(TargetFactory inner, std::shared_ptr<std::shared_ptr<P>> last, Make make) {
+  return [inner = std::move(inner), last, make](std::uint64_t s) -> cim::Result<Target> {
+    auto t = inner(s);
+    if (t.ok()) {
+      *last = make(t->provider, *t);
+      t->provider = *last;
+    }
+    return t;
+  };
+}
+
 // A failure judged before the wire lost an answer, on answers that came back, stands (decision
 // 0164). A host that accepts SnapshotType 0 fails the call without ResultingSnapshotCollection
-// (CS-OUT-16's first call, the host's second CreateSnapshot); the answer of the call under test
-// right after it (the third) is lost. Before, the case was undecided and its failure dropped:
-// the report blamed the wire for the host's defect. A case that failed nothing before the loss
-// is undecided, as before.
-TEST(SimConformance, AFailureJudgedBeforeTheWireLostAnAnswerStands) {
-  RunConfig cfg;
-  auto run = [&](const std::string& uri, const Combo& combo) {
-    auto spec = tools::make_target(uri, tools::TargetOptions{});
-    EXPECT_TRUE(spec.ok()) << spec.status().to_string();
-    if (!spec.ok()) return std::pair(CaseReport{}, 0);
-    auto lost = std::make_shared<std::atomic<int>>(0);
-    const TargetFactory factory = [inner = spec->factory,
-                                   lost](std::uint64_t s) -> cim::Result<Target> {
-      auto t = inner(s);
-      if (t.ok())
-        t->provider = std::make_shared<LosesAnswers>(t->provider, Loss::kNthCreate, lost, 4);
-      return t;
-    };
-    cfg.declarations = declarations_of(spec->caps);
-    const Case c = gen_case(combo, {})(rc::Random(7), 50).value();
-    CaseReport rep = run_case(c, factory, cfg);
-    return std::pair(std::move(rep), lost->load());
+// (CS-OUT-16's first call, after the sentinel's and the history's CreateSnapshots); the answer
+// of the call under test right after it is lost. Before, the case was undecided and its failure
+// dropped: the report blamed the wire for the host's defect. A case that failed nothing before
+// the loss, or only a SHOULD (a WARN of the run), is undecided, as before.
+CaseReport case_losing_its_call_under_test(const std::string& uri, const Combo& combo,
+                                           bool lose = true) {
+  auto spec = tools::make_target(uri, tools::TargetOptions{});
+  EXPECT_TRUE(spec.ok()) << spec.status().to_string();
+  if (!spec.ok()) return {};
+  const Case c = gen_case(combo, {})(rc::Random(7), 50).value();
+  // The sentinel's CreateSnapshot, one for each history checkpoint, CS-OUT-16's first call.
+  int nth = 2 + (combo.r != RClass::kNull ? 1 : 0);
+  for (const auto& m : c.c.members)
+    nth += m.existing_snapshots;
+  auto lost = std::make_shared<std::atomic<int>>(0);
+  const TargetFactory factory = [inner = spec->factory, lost, nth,
+                                 lose](std::uint64_t s) -> cim::Result<Target> {
+    auto t = inner(s);
+    if (t.ok() && lose)
+      t->provider = std::make_shared<LosesAnswers>(t->provider, Loss::kNthCreate, lost, nth);
+    return t;
   };
-  const Combo zero_with_r{CClass::kReady, SClass::kNull, TClass::kZero, RClass::kExisting,
-                          Power::kRunning};
-  const auto [failed, lost] = run("sim+mutant:accepts-type-zero", zero_with_r);
-  EXPECT_EQ(lost, 1) << "the call under test's answer is what the wire loses";
+  RunConfig cfg;
+  cfg.declarations = declarations_of(spec->caps);
+  CaseReport rep = run_case(c, factory, cfg);
+  EXPECT_EQ(lost->load(), lose ? 1 : 0);
+  if (lose) {
+    // The answer lost is the call under test's.
+    const std::size_t under_test = rep.transcript.find("the call under test:");
+    const std::size_t fault = rep.transcript.find("fault: BadAnswer: Invoke CreateSnapshot");
+    EXPECT_NE(under_test, std::string::npos) << rep.transcript;
+    EXPECT_TRUE(fault != std::string::npos && fault > under_test) << rep.transcript;
+  }
+  return rep;
+}
+
+TEST(SimConformance, AFailureJudgedBeforeTheWireLostAnAnswerStands) {
+  const CaseReport failed = case_losing_its_call_under_test(
+      "sim+mutant:accepts-type-zero",
+      {CClass::kReady, SClass::kNull, TClass::kZero, RClass::kExisting, Power::kRunning});
   EXPECT_FALSE(failed.not_tested) << failed.not_tested_reason;
-  EXPECT_FALSE(failed.undecided) << failed.transcript;
+  EXPECT_FALSE(failed.undecided);
+  EXPECT_FALSE(failed.call_judged);
+  EXPECT_EQ(failed.observed, "stopped before the call under test was judged");
   const auto fail = std::find_if(failed.findings.begin(), failed.findings.end(),
                                  [](const Finding& f) { return f.verdict == Verdict::kFail; });
   ASSERT_NE(fail, failed.findings.end());
@@ -610,13 +640,217 @@ TEST(SimConformance, AFailureJudgedBeforeTheWireLostAnAnswerStands) {
             std::string::npos)
       << failed.transcript;
   // The same loss on a host that fails nothing there: undecided, nothing judged.
-  const Combo standard_with_r{CClass::kReady, SClass::kNull, TClass::kStandard, RClass::kExisting,
-                              Power::kRunning};
-  const auto [undecided, lost_too] = run("sim:", standard_with_r);
-  EXPECT_EQ(lost_too, 1);
+  const CaseReport undecided = case_losing_its_call_under_test(
+      "sim:",
+      {CClass::kReady, SClass::kNull, TClass::kStandard, RClass::kExisting, Power::kRunning});
   EXPECT_TRUE(undecided.not_tested);
   EXPECT_TRUE(undecided.undecided);
   EXPECT_TRUE(undecided.findings.empty());
+}
+
+// After the host's nth CreateSnapshot, answers every read of a VM with the host's own error
+// (NotFound): the host can no longer be observed as the next call of the case needs.
+class LosesItsVmsAfterACall final : public Forwarding {
+ public:
+  LosesItsVmsAfterACall(std::shared_ptr<cim::Provider> inner, int nth)
+      : Forwarding(std::move(inner)), nth_(nth) {}
+  cim::Result<cim::Instance> get_instance(const cim::ObjectPath& p) override {
+    if (creates_ >= nth_ && cim::iequals(p.class_name(), cim::names::kComputerSystem)) {
+      ++refused_;
+      return cim::Status(cim::StatusKind::kNotFound, "no such VM");
+    }
+    return Forwarding::get_instance(p);
+  }
+  cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& o, std::string_view m,
+                                               const cim::PropertyList& in) override {
+    creates_ += cim::iequals(m, cim::names::kCreateSnapshot) ? 1 : 0;
+    return Forwarding::invoke_method(o, m, in);
+  }
+  int refused() const { return refused_; }
+
+ private:
+  int nth_;
+  int creates_ = 0;
+  int refused_ = 0;
+};
+
+// A failure judged before the case could not go on (its host could no longer be observed after
+// the call without ResultingSnapshotCollection) stands too (decision 0164). Before, the case was
+// not tested, yet its failure was shrunk and listed while its requirement showed no FAIL.
+TEST(SimConformance, AFailureJudgedBeforeTheCaseCouldNotGoOnStands) {
+  auto spec = tools::make_target("sim+mutant:accepts-type-zero", tools::TargetOptions{});
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  const Combo combo{CClass::kReady, SClass::kNull, TClass::kZero, RClass::kExisting,
+                    Power::kRunning};
+  const Case c = gen_case(combo, {})(rc::Random(7), 50).value();
+  int nth = 2;  // the sentinel's CreateSnapshot, the history's, then CS-OUT-16's first call
+  for (const auto& m : c.c.members)
+    nth += m.existing_snapshots;
+  auto host = std::make_shared<std::shared_ptr<LosesItsVmsAfterACall>>();
+  const TargetFactory factory = behind(spec->factory, host, [nth](auto p, const Target&) {
+    return std::make_shared<LosesItsVmsAfterACall>(std::move(p), nth);
+  });
+  RunConfig cfg;
+  cfg.declarations = declarations_of(spec->caps);
+  const CaseReport rep = run_case(c, factory, cfg);
+  ASSERT_TRUE(*host && (*host)->refused() > 0) << "no read of a VM was refused";
+  EXPECT_FALSE(rep.not_tested) << rep.not_tested_reason;
+  EXPECT_FALSE(rep.call_judged);
+  const auto fail = std::find_if(rep.findings.begin(), rep.findings.end(), fails_the_run);
+  ASSERT_NE(fail, rep.findings.end());
+  EXPECT_EQ(fail->requirement, "CS-OUT-4") << fail->check << ": " << fail->message;
+  EXPECT_NE(rep.transcript.find("(the case could not go on after the failure above was judged: "
+                                "after the call without ResultingSnapshotCollection: "),
+            std::string::npos)
+      << rep.transcript;
+}
+
+// When a sequence lists the host's collections at its end (the second listing), first makes a
+// snapshot of the sentinel group behind the sequence's back (a collection that group links, no
+// view reached), and from then on loses the answer of every read of a group's collections.
+class LinksACollectionLateAndLosesTheLinks final : public Forwarding {
+ public:
+  LinksACollectionLateAndLosesTheLinks(std::shared_ptr<cim::Provider> inner,
+                                       std::shared_ptr<TargetControl> control)
+      : Forwarding(std::move(inner)), control_(std::move(control)) {}
+  cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& o, std::string_view m,
+                                               const cim::PropertyList& in) override {
+    const cim::Value* group = cim::find(in, "Collection");
+    if (!sentinel_ && cim::iequals(m, cim::names::kCreateSnapshot) && group != nullptr &&
+        group->as_reference() != nullptr) {
+      sentinel_ = *group->as_reference();  // the set-up's first call is the sentinel's
+    }
+    return Forwarding::invoke_method(o, m, in);
+  }
+  cim::Status each_instance_name(std::string_view ns, std::string_view cls,
+                                 const std::function<void(const cim::ObjectPath&)>& f) override {
+    if (cim::iequals(cls, cim::names::kSnapshotCollection) && ++listings_ == 2 && sentinel_) {
+      const cim::PropertyList in =
+          CreateSnapshotArgs{.collection = cim::Value::reference(*sentinel_)}.params();
+      made_ = inner()
+                  .invoke_method(Client::service(cim::names::kCollectionSnapshotService),
+                                 cim::names::kCreateSnapshot, in)
+                  .ok();
+      control_->advance(10000);  // its job ends
+    }
+    return inner().each_instance_name(ns, cls, f);
+  }
+  cim::Result<std::vector<cim::Instance>> associators(const cim::ObjectPath& o,
+                                                      const cim::AssociatorsFilter& f) override {
+    if (made_ && cim::iequals(f.assoc_class, cim::names::kSnapshotOfGroup)) {
+      ++lost_;
+      return cim::Status(cim::StatusKind::kUnavailable, "Enumerate: Connection reset by peer");
+    }
+    return Forwarding::associators(o, f);
+  }
+  bool made() const { return made_; }
+  int lost() const { return lost_; }
+
+ private:
+  std::shared_ptr<TargetControl> control_;
+  std::optional<cim::ObjectPath> sentinel_;
+  int listings_ = 0;
+  bool made_ = false;
+  int lost_ = 0;
+};
+
+// A collection that appeared during a sequence outside what its views reached, while the wire
+// lost the reads of its groups' links that could show it is theirs: nothing is judged, the
+// sequence is undecided (decision 0161). Before, CS-INV-9 failed on what the wire lost.
+TEST(SimConformance, ACollectionSeenLateIsNotJudgedOnLinksTheWireLost) {
+  auto spec = sim_target();
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  auto host = std::make_shared<std::shared_ptr<LinksACollectionLateAndLosesTheLinks>>();
+  const TargetFactory factory = behind(spec->factory, host, [](auto p, const Target& t) {
+    return std::make_shared<LinksACollectionLateAndLosesTheLinks>(std::move(p), t.control);
+  });
+  RunConfig cfg;
+  cfg.declarations = declarations_of(spec->caps);
+  const SequenceReport r = run_sequence({Step{.kind = StepKind::kPoll}}, 7, factory, cfg);
+  ASSERT_TRUE(*host && (*host)->made()) << "no collection was made at the end";
+  EXPECT_GT((*host)->lost(), 0);
+  EXPECT_EQ(r.failure, "");
+  EXPECT_TRUE(r.not_tested);
+  EXPECT_TRUE(r.undecided);
+  EXPECT_NE(r.not_tested_reason.find("undecided: no answer came back to a read the judgement "
+                                     "needs: ASSOCIATORS OF "),
+            std::string::npos)
+      << r.not_tested_reason;
+}
+
+// A host that removes its jobs before their TimeBeforeRemoval breaks a SHOULD (CS-INV-8) in the
+// sentinel's set-up call, which the run takes as a WARN: that does not decide a case whose call
+// under test's answer is lost. It is undecided, as before.
+TEST(SimConformance, AShouldBrokenBeforeTheWireLostAnAnswerDecidesNothing) {
+  const Combo combo{CClass::kReady, SClass::kNull, TClass::kStandard, RClass::kNull,
+                    Power::kRunning};
+  // Without the loss, the case's findings hold that SHOULD's FAIL.
+  const CaseReport whole = case_losing_its_call_under_test("sim+mutant:job-removed-early", combo,
+                                                           /*lose=*/false);
+  ASSERT_FALSE(whole.not_tested) << whole.not_tested_reason;
+  const auto should = std::find_if(whole.findings.begin(), whole.findings.end(),
+                                   [](const Finding& f) { return f.verdict == Verdict::kFail; });
+  ASSERT_NE(should, whole.findings.end()) << "the mutant broke nothing";
+  EXPECT_EQ(should->requirement, "CS-INV-8") << should->check << ": " << should->message;
+  EXPECT_FALSE(fails_the_run(*should));
+  const CaseReport lost = case_losing_its_call_under_test("sim+mutant:job-removed-early", combo);
+  EXPECT_TRUE(lost.not_tested);
+  EXPECT_TRUE(lost.undecided);
+  EXPECT_TRUE(lost.findings.empty());
+}
+
+// Loses the answer of every read from a checkpoint (its collection, through
+// Msvm_CollectedSnapshots) once a job was asked to stop: what a sequence's CancelJob step reads
+// to judge its CreateSnapshot when a checkpoint no collection lists is left, after it judged
+// the cancel (CS-SEQ-7).
+class LosesCheckpointsAfterACancel final : public Forwarding {
+ public:
+  using Forwarding::Forwarding;
+  cim::Result<std::vector<cim::Instance>> associators(const cim::ObjectPath& o,
+                                                      const cim::AssociatorsFilter& f) override {
+    if (cancelled_ && cim::iequals(o.class_name(), cim::names::kVssd)) {
+      ++lost_;
+      return cim::Status(cim::StatusKind::kUnavailable, "Enumerate: Connection reset by peer");
+    }
+    return Forwarding::associators(o, f);
+  }
+  cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& o, std::string_view m,
+                                               const cim::PropertyList& in) override {
+    cancelled_ =
+        cancelled_ || (m == "RequestStateChange" && cim::iequals(o.class_name(), cim::names::kJob));
+    return Forwarding::invoke_method(o, m, in);
+  }
+  int lost() const { return lost_; }
+
+ private:
+  bool cancelled_ = false;
+  int lost_ = 0;
+};
+
+// A sequence whose host breaks CS-SEQ-7 (a terminated job leaves a checkpoint) and whose reads
+// of that checkpoint are then lost: the failure, judged first, stands (decision 0164). Before,
+// the sequence was undecided and the failure dropped.
+TEST(SimConformance, ASequencesFailureJudgedBeforeTheWireLostAnAnswerStands) {
+  auto spec = tools::make_target("sim+mutant:partial-after-killed-job", tools::TargetOptions{});
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  auto losing = std::make_shared<std::shared_ptr<LosesCheckpointsAfterACancel>>();
+  const TargetFactory factory = behind(spec->factory, losing, [](auto p, const Target&) {
+    return std::make_shared<LosesCheckpointsAfterACancel>(std::move(p));
+  });
+  RunConfig cfg;
+  cfg.declarations = declarations_of(spec->caps);
+  const Step cancel{.kind = StepKind::kCancel, .type = 4, .ms = 100};  // while the job runs
+  const SequenceReport r = run_sequence({cancel}, 7, factory, cfg);
+  ASSERT_TRUE(*losing);
+  EXPECT_GT((*losing)->lost(), 0) << "no answer was lost";
+  EXPECT_FALSE(r.not_tested) << r.not_tested_reason;
+  EXPECT_FALSE(r.undecided);
+  EXPECT_EQ(r.failure.rfind("step 1 broke CS-SEQ-7 (seq7.cancelled)", 0), 0u) << r.failure;
+  ASSERT_EQ(r.numbered.size(), 1u);
+  EXPECT_NE(r.numbered.back().find("\n    (the wire lost an answer after the failure above was "
+                                   "judged; nothing after it was: "),
+            std::string::npos)
+      << r.numbered.back();
 }
 
 // An item whose target the wire could not make (a served fake's reset whose answer was lost)

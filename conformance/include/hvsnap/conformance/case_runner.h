@@ -76,6 +76,7 @@ struct CaseReport {
   std::string not_tested_reason;
   bool undecided = false;    // not tested: the wire lost an answer it needed (decision 0161)
   bool setup_broke = false;  // a set-up call broke the contract (the findings say how)
+  bool call_judged = false;  // the call under test was judged (decision 0164)
   std::string observed;      // "4096→4→7"
   std::string allowed;       // the allowed set, in words
   Findings findings;
