@@ -193,7 +193,6 @@ std::string stop_case(CaseReport& report, const std::string& reason, bool lost) 
   report.not_tested = true;
   report.undecided = lost;
   report.not_tested_reason = lost ? "undecided: " + reason : reason;
-  if (lost) report.findings.clear();
   return {};
 }
 
@@ -359,9 +358,7 @@ SetupSnapshot setup_snapshot(Client& cl, const ObjectPath& group, const model::S
     }
     for (auto& f : j.findings) {
       // A SHOULD the set-up call breaks is a WARN and the case goes on; a MUST stops it.
-      const Requirement* req = find_requirement(f.requirement);
-      out.failed = out.failed || (f.verdict == Verdict::kFail &&
-                                  (req == nullptr || req->level != Level::kShould));
+      out.failed = out.failed || fails_the_run(f);
       if (!f.message.empty()) f.message = "a set-up CreateSnapshot: " + f.message;
       out.findings.push_back(std::move(f));
     }
@@ -468,7 +465,7 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
       // What the arranged host handed out broke the contract (CS-READ-*): the case fails on
       // it (decision 0061); only a clean miss of the precondition is NOT_TESTED.
       if (!before.problems.empty()) {
-        Findings broke = std::move(a.setup_findings);
+        Findings broke = std::move(report.findings);  // the set-up's, taken in above
         for (const auto& p : before.problems)
           broke.push_back(
               finding(p.check, Verdict::kFail, "while arranging the case: " + p.message));
@@ -571,6 +568,9 @@ CaseReport run_case(const Case& c, const TargetFactory& make_target, const RunCo
     report.undecided = true;
     report.not_tested_reason = "undecided: " + report.not_tested_reason;
   }
+  // A case not tested counts nothing it judged (a SHOULD's FAIL, say): no failure is listed
+  // or shrunk from it (decision 0164).
+  if (report.not_tested) report.findings.clear();
   close_case(cl, report, stopped_after);
   turn.clean();
   if (cfg.cleanup) report.cleanup_left = cl.cleanup();

@@ -58,7 +58,7 @@ const Requirement* find_requirement(std::string_view id) {
 bool fails_the_run(const Finding& f) {
   if (f.verdict != Verdict::kFail) return false;
   const Requirement* req = find_requirement(f.requirement);
-  return req == nullptr || req->level != Level::kShould;
+  return req != nullptr && req->level != Level::kShould;
 }
 
 }  // namespace hvsnap::conformance

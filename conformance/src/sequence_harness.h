@@ -50,11 +50,11 @@ class Harness {
   void run(const Step& step, int number);
   // After the last step: the host's collections outside the sequence's reach (decision 0133).
   void check_host_collections();
-  // After the last step: what the reads since its last view broke of the wire's forms
-  // (CS-READ-1), the sequence's own, not left for whatever uses the connection next (0141).
   // Forgets what the reads since the last judgement broke of the wire's forms (reads no
   // judgement will be made on, decision 0164).
   void drop_wire_problems();
+  // After the last step: what the reads since its last view broke of the wire's forms
+  // (CS-READ-1), the sequence's own, not left for whatever uses the connection next (0141).
   void check_wire_leftovers();
   void describe_setup(const cim::ObjectPath& sentinel_vm, const cim::ObjectPath& sentinel);
   // The collections `groups` link now, by id: a read a group, a failed one made up to

@@ -284,8 +284,9 @@ void Harness::check_host_collections() {
     std::string lost_read;
     note_reached(linked_to(groups, 1, &lost_read));
     gained = least_outside(*all).second;
-    // A group whose links the wire lost may link the collection: nothing is judged (0161).
-    if (gained && !lost_read.empty())
+    // A group whose links the wire lost may link the collection: nothing is judged on it
+    // (0161); a set-up collection gone fails whatever the links say.
+    if (gained && !lost && !lost_read.empty())
       throw WireLost{"no answer came back to a read the judgement needs: " + lost_read};
   }
   std::string problem;

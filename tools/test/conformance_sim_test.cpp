@@ -648,14 +648,14 @@ TEST(SimConformance, AFailureJudgedBeforeTheWireLostAnAnswerStands) {
   EXPECT_TRUE(undecided.findings.empty());
 }
 
-// After the host's nth CreateSnapshot, answers every read of a VM with the host's own error
+// After the host's nth call of `method`, answers every read of a VM with the host's own error
 // (NotFound): the host can no longer be observed as the next call of the case needs.
 class LosesItsVmsAfterACall final : public Forwarding {
  public:
-  LosesItsVmsAfterACall(std::shared_ptr<cim::Provider> inner, int nth)
-      : Forwarding(std::move(inner)), nth_(nth) {}
+  LosesItsVmsAfterACall(std::shared_ptr<cim::Provider> inner, std::string_view method, int nth)
+      : Forwarding(std::move(inner)), method_(method), nth_(nth) {}
   cim::Result<cim::Instance> get_instance(const cim::ObjectPath& p) override {
-    if (creates_ >= nth_ && cim::iequals(p.class_name(), cim::names::kComputerSystem)) {
+    if (calls_ >= nth_ && cim::iequals(p.class_name(), cim::names::kComputerSystem)) {
       ++refused_;
       return cim::Status(cim::StatusKind::kNotFound, "no such VM");
     }
@@ -663,14 +663,15 @@ class LosesItsVmsAfterACall final : public Forwarding {
   }
   cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& o, std::string_view m,
                                                const cim::PropertyList& in) override {
-    creates_ += cim::iequals(m, cim::names::kCreateSnapshot) ? 1 : 0;
+    calls_ += cim::iequals(m, method_) ? 1 : 0;
     return Forwarding::invoke_method(o, m, in);
   }
   int refused() const { return refused_; }
 
  private:
+  std::string method_;
   int nth_;
-  int creates_ = 0;
+  int calls_ = 0;
   int refused_ = 0;
 };
 
@@ -688,7 +689,7 @@ TEST(SimConformance, AFailureJudgedBeforeTheCaseCouldNotGoOnStands) {
     nth += m.existing_snapshots;
   auto host = std::make_shared<std::shared_ptr<LosesItsVmsAfterACall>>();
   const TargetFactory factory = behind(spec->factory, host, [nth](auto p, const Target&) {
-    return std::make_shared<LosesItsVmsAfterACall>(std::move(p), nth);
+    return std::make_shared<LosesItsVmsAfterACall>(std::move(p), cim::names::kCreateSnapshot, nth);
   });
   RunConfig cfg;
   cfg.declarations = declarations_of(spec->caps);
@@ -696,9 +697,14 @@ TEST(SimConformance, AFailureJudgedBeforeTheCaseCouldNotGoOnStands) {
   ASSERT_TRUE(*host && (*host)->refused() > 0) << "no read of a VM was refused";
   EXPECT_FALSE(rep.not_tested) << rep.not_tested_reason;
   EXPECT_FALSE(rep.call_judged);
-  const auto fail = std::find_if(rep.findings.begin(), rep.findings.end(), fails_the_run);
-  ASSERT_NE(fail, rep.findings.end());
-  EXPECT_EQ(fail->requirement, "CS-OUT-4") << fail->check << ": " << fail->message;
+  std::set<std::string> failed;
+  for (const auto& f : rep.findings) {
+    if (fails_the_run(f)) failed.insert(f.check);
+  }
+  // SnapshotType 0 accepted (CS-OUT-4), and what the host's own answers said of its VMs after
+  // that call (NotFound: gone, and not snapshotted), judged as any judged call's (0161).
+  EXPECT_EQ(failed, (std::set<std::string>{"out4.type-reserved", "inv2.one-snapshot-per-member",
+                                           "inv9.others-untouched"}));
   EXPECT_NE(rep.transcript.find("(the case could not go on after the failure above was judged: "
                                 "after the call without ResultingSnapshotCollection: "),
             std::string::npos)
@@ -710,9 +716,10 @@ TEST(SimConformance, AFailureJudgedBeforeTheCaseCouldNotGoOnStands) {
 // view reached), and from then on loses the answer of every read of a group's collections.
 class LinksACollectionLateAndLosesTheLinks final : public Forwarding {
  public:
+  // With `ghost`, the first listing also names a collection the second does not (one gone).
   LinksACollectionLateAndLosesTheLinks(std::shared_ptr<cim::Provider> inner,
-                                       std::shared_ptr<TargetControl> control)
-      : Forwarding(std::move(inner)), control_(std::move(control)) {}
+                                       std::shared_ptr<TargetControl> control, bool ghost = false)
+      : Forwarding(std::move(inner)), control_(std::move(control)), ghost_(ghost) {}
   cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& o, std::string_view m,
                                                const cim::PropertyList& in) override {
     const cim::Value* group = cim::find(in, "Collection");
@@ -733,6 +740,9 @@ class LinksACollectionLateAndLosesTheLinks final : public Forwarding {
                   .ok();
       control_->advance(10000);  // its job ends
     }
+    if (ghost_ && listings_ == 1) {
+      f(cim::ObjectPath::parse(R"(Msvm_SnapshotCollection.CollectionID="0-GONE")").value());
+    }
     return inner().each_instance_name(ns, cls, f);
   }
   cim::Result<std::vector<cim::Instance>> associators(const cim::ObjectPath& o,
@@ -748,6 +758,7 @@ class LinksACollectionLateAndLosesTheLinks final : public Forwarding {
 
  private:
   std::shared_ptr<TargetControl> control_;
+  bool ghost_;
   std::optional<cim::ObjectPath> sentinel_;
   int listings_ = 0;
   bool made_ = false;
@@ -776,6 +787,18 @@ TEST(SimConformance, ACollectionSeenLateIsNotJudgedOnLinksTheWireLost) {
                                      "needs: ASSOCIATORS OF "),
             std::string::npos)
       << r.not_tested_reason;
+  // A collection there at set-up and gone at the end fails CS-INV-9 whatever the links say.
+  const TargetFactory with_one_gone = behind(spec->factory, host, [](auto p, const Target& t) {
+    return std::make_shared<LinksACollectionLateAndLosesTheLinks>(std::move(p), t.control, true);
+  });
+  const SequenceReport gone = run_sequence({Step{.kind = StepKind::kPoll}}, 7, with_one_gone, cfg);
+  ASSERT_TRUE((*host)->made());
+  EXPECT_GT((*host)->lost(), 0);
+  EXPECT_FALSE(gone.undecided) << gone.not_tested_reason;
+  EXPECT_EQ(gone.failure,
+            "the sequence (seen after its last step) broke CS-INV-9 (inv9.host-collections): "
+            "snapshot collection 0-GONE, outside the sequence's groups, was there at set-up and "
+            "is gone after the last step");
 }
 
 // A host that removes its jobs before their TimeBeforeRemoval breaks a SHOULD (CS-INV-8) in the
@@ -792,11 +815,38 @@ TEST(SimConformance, AShouldBrokenBeforeTheWireLostAnAnswerDecidesNothing) {
                                    [](const Finding& f) { return f.verdict == Verdict::kFail; });
   ASSERT_NE(should, whole.findings.end()) << "the mutant broke nothing";
   EXPECT_EQ(should->requirement, "CS-INV-8") << should->check << ": " << should->message;
+  EXPECT_EQ(should->message.rfind("a set-up CreateSnapshot: ", 0), 0u) << should->message;
   EXPECT_FALSE(fails_the_run(*should));
   const CaseReport lost = case_losing_its_call_under_test("sim+mutant:job-removed-early", combo);
   EXPECT_TRUE(lost.not_tested);
   EXPECT_TRUE(lost.undecided);
   EXPECT_TRUE(lost.findings.empty());
+  // Not tested for another reason (the host answers no VM after the sentinel's call): nothing
+  // it judged is kept either, so no failure is shrunk or listed from it.
+  auto spec = tools::make_target("sim+mutant:job-removed-early", tools::TargetOptions{});
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  const Case c = gen_case(combo, {})(rc::Random(7), 50).value();
+  // The arrangement's last call: AddMember, the sentinel's, one for each member with a history
+  // (its own group), then one for each member.
+  int nth = 1 + static_cast<int>(c.c.members.size());
+  for (const auto& m : c.c.members)
+    nth += m.existing_snapshots > 0 ? 1 : 0;
+  auto host = std::make_shared<std::shared_ptr<LosesItsVmsAfterACall>>();
+  RunConfig cfg;
+  cfg.declarations = declarations_of(spec->caps);
+  const CaseReport aborted = run_case(c,
+                                      behind(spec->factory, host,
+                                             [nth](auto p, const Target&) {
+                                               return std::make_shared<LosesItsVmsAfterACall>(
+                                                   std::move(p), "AddMember", nth);
+                                             }),
+                                      cfg);
+  ASSERT_TRUE(*host && (*host)->refused() > 0);
+  EXPECT_TRUE(aborted.not_tested);
+  EXPECT_FALSE(aborted.undecided);
+  EXPECT_EQ(aborted.not_tested_reason.rfind("the host could not be observed", 0), 0u)
+      << aborted.not_tested_reason;
+  EXPECT_TRUE(aborted.findings.empty());
 }
 
 // Loses the answer of every read from a checkpoint (its collection, through

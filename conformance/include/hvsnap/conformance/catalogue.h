@@ -31,8 +31,8 @@ std::span<const CheckInfo> checks();
 // The requirement a check covers ("" for an unknown check).
 std::string_view requirement_of(std::string_view check);
 const Requirement* find_requirement(std::string_view id);
-// Whether `f` fails its run: a FAIL of a requirement other than a SHOULD (a SHOULD's is a WARN
-// of the run, verdict_rules), or of one the catalogue does not know.
+// Whether `f` fails its run: a FAIL of a catalogued requirement other than a SHOULD (a SHOULD's
+// is a WARN of the run, verdict_rules; one the catalogue does not know is not counted at all).
 bool fails_the_run(const Finding& f);
 
 // A finding for `check` (its requirement filled in from the registry).
