@@ -28,7 +28,8 @@ struct Arranged {
   std::map<std::string, std::uint16_t> checks_state;  // vm -> state set it must be in (before)
 };
 
-// Everything fails the same way: a reason that becomes NOT_TESTED.
+// Everything fails the same way: a reason that becomes NOT_TESTED (unless a failure judged
+// before it stands, decision 0164).
 struct Abort {
   std::string reason;
 };

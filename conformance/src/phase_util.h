@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "hvsnap/cim/splitmix.h"
+#include "hvsnap/conformance/catalogue.h"
 #include "hvsnap/conformance/findings.h"
 #include "hvsnap/conformance/runner.h"
 
@@ -42,11 +43,17 @@ inline std::uint64_t sequence_seed(const RunOptions& o, std::size_t t) {
   return run_sequence_seed(o, shard_first(o) + static_cast<int>(t) * shard_count(o));
 }
 
+// The failure a report leads with: the first FAIL that fails the run (a MUST's), else the first
+// FAIL at all (a SHOULD's, a WARN of the run), else none. A set-up call's SHOULD judged before
+// the MUST that broke the case does not stand for it (decision 0164).
 inline const Finding* first_fail(const Findings& fs) {
+  const Finding* any = nullptr;
   for (const auto& f : fs) {
-    if (f.verdict == Verdict::kFail) return &f;
+    if (f.verdict != Verdict::kFail) continue;
+    if (fails_the_run(f)) return &f;
+    if (any == nullptr) any = &f;
   }
-  return nullptr;
+  return any;
 }
 
 // RapidCheck keeps its implicit parameters (the generation context of rc::gen::exec and

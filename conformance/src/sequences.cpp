@@ -625,10 +625,10 @@ SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_s
     r.not_tested = true;
     r.undecided = undecided;
     r.not_tested_reason = problem;
-    if (undecided) {
-      r.findings.clear();
-      r.failure.clear();
-    }
+    // A sequence not tested counts nothing it judged (a set-up call's SHOULD, say), as a case
+    // (decision 0164); a set-up call that broke a MUST returned above, a failure.
+    r.findings.clear();
+    r.failure.clear();
     return r;
   }
   if (h.failed()) return end();  // a set-up call broke the contract

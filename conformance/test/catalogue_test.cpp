@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "../src/aggregator.h"
+#include "../src/phase_util.h"
 #include "hvsnap/conformance/case_runner.h"
 #include "hvsnap/conformance/catalogue.h"
 #include "hvsnap/conformance/run_result.h"
@@ -91,6 +92,20 @@ TEST(Catalogue, AFailFailsTheRunUnlessItsRequirementIsAShould) {
   EXPECT_FALSE(fails_the_run(finding("inv3.no-change-on-failure", Verdict::kPass)));
   EXPECT_FALSE(fails_the_run(finding("inv8.readable-after-end", Verdict::kFail)));  // SHOULD
   EXPECT_FALSE(fails_the_run(finding("no.such-check", Verdict::kFail)));
+}
+
+// A report leads with the first FAIL that fails the run, not a SHOULD's judged before it (a
+// set-up call's), and with a SHOULD's only when there is nothing else (decision 0164).
+TEST(Catalogue, AReportLeadsWithAFailThatFailsTheRun) {
+  const Findings fs{finding("inv8.readable-after-end", Verdict::kFail, "should"),
+                    finding("inv3.no-change-on-failure", Verdict::kPass),
+                    finding("read4.value-map", Verdict::kFail, "must")};
+  ASSERT_NE(first_fail(fs), nullptr);
+  EXPECT_EQ(first_fail(fs)->message, "must");
+  const Findings should_only{finding("inv3.no-change-on-failure", Verdict::kPass), fs.front()};
+  ASSERT_NE(first_fail(should_only), nullptr);
+  EXPECT_EQ(first_fail(should_only)->message, "should");
+  EXPECT_EQ(first_fail(Findings{fs[1]}), nullptr);
 }
 
 // A case counts a return code, a job end and the ambiguities of its call under test only when

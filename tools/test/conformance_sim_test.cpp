@@ -711,6 +711,64 @@ TEST(SimConformance, AFailureJudgedBeforeTheCaseCouldNotGoOnStands) {
       << rep.transcript;
 }
 
+// After the arrangement's last AddMember, hands out every VM with EnabledState 11, a value DMTF
+// reserves (CS-READ-4): the view before the call under test breaks the contract, and the
+// members are not in the power state the case arranged.
+class ReservedStatesAfterTheArrangement final : public Forwarding {
+ public:
+  ReservedStatesAfterTheArrangement(std::shared_ptr<cim::Provider> inner, int nth)
+      : Forwarding(std::move(inner)), nth_(nth) {}
+  cim::Result<cim::Instance> get_instance(const cim::ObjectPath& p) override {
+    auto r = Forwarding::get_instance(p);
+    if (r.ok() && calls_ >= nth_ && cim::iequals(p.class_name(), cim::names::kComputerSystem))
+      r->set("EnabledState", cim::Value::uint16(11));
+    return r;
+  }
+  cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& o, std::string_view m,
+                                               const cim::PropertyList& in) override {
+    calls_ += cim::iequals(m, cim::names::kAddMember) ? 1 : 0;
+    return Forwarding::invoke_method(o, m, in);
+  }
+
+ private:
+  int nth_;
+  int calls_ = 0;
+};
+
+// A case whose arranged host broke a MUST (CS-READ-4) in the view before its call, on a host that
+// also broke a SHOULD in the sentinel's set-up call (CS-INV-8): the set-up broke, and the
+// set-up's findings are kept with the MUST's (they were dropped, moved twice).
+TEST(SimConformance, ACaseWhoseSetUpBrokeKeepsTheSetUpsFindings) {
+  auto spec = tools::make_target("sim+mutant:job-removed-early", tools::TargetOptions{});
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  const Combo combo{CClass::kReady, SClass::kNull, TClass::kStandard, RClass::kNull,
+                    Power::kRunning};
+  const Case c = gen_case(combo, {})(rc::Random(7), 50).value();
+  int nth = 1 + static_cast<int>(c.c.members.size());  // as in the test above
+  for (const auto& m : c.c.members)
+    nth += m.existing_snapshots > 0 ? 1 : 0;
+  auto host = std::make_shared<std::shared_ptr<ReservedStatesAfterTheArrangement>>();
+  RunConfig cfg;
+  cfg.declarations = declarations_of(spec->caps);
+  const CaseReport rep = run_case(
+      c,
+      behind(spec->factory, host,
+             [nth](auto p, const Target&) {
+               return std::make_shared<ReservedStatesAfterTheArrangement>(std::move(p), nth);
+             }),
+      cfg);
+  ASSERT_TRUE(rep.setup_broke) << rep.not_tested_reason;
+  std::vector<std::string> fails;
+  for (const auto& f : rep.findings) {
+    if (f.verdict == Verdict::kFail) fails.push_back(f.requirement);
+  }
+  // The set-up's SHOULD first, as judged, then the MUST of the view; a run leads with the MUST
+  // (first_fail, Catalogue.AReportLeadsWithAFailThatFailsTheRun).
+  ASSERT_GE(fails.size(), 2u);
+  EXPECT_EQ(fails.front(), "CS-INV-8");
+  EXPECT_EQ(fails.back(), "CS-READ-4");
+}
+
 // When a sequence lists the host's collections at its end (the second listing), first makes a
 // snapshot of the sentinel group behind the sequence's back (a collection that group links, no
 // view reached), and from then on loses the answer of every read of a group's collections.
@@ -740,7 +798,7 @@ class LinksACollectionLateAndLosesTheLinks final : public Forwarding {
                   .ok();
       control_->advance(10000);  // its job ends
     }
-    if (ghost_ && listings_ == 1) {
+    if (ghost_ && listings_ == 1 && cim::iequals(cls, cim::names::kSnapshotCollection)) {
       f(cim::ObjectPath::parse(R"(Msvm_SnapshotCollection.CollectionID="0-GONE")").value());
     }
     return inner().each_instance_name(ns, cls, f);
@@ -801,6 +859,21 @@ TEST(SimConformance, ACollectionSeenLateIsNotJudgedOnLinksTheWireLost) {
             "is gone after the last step");
 }
 
+// A fake's control that refuses to set a VM's checkpoint limit.
+class RefusesTheLimit final : public TargetControl {
+ public:
+  explicit RefusesTheLimit(std::shared_ptr<TargetControl> inner) : inner_(std::move(inner)) {}
+  void advance(std::int64_t ms) override { inner_->advance(ms); }
+  std::int64_t now_ms() const override { return inner_->now_ms(); }
+  cim::Status set_vm_attributes(const cim::ObjectPath&, const FakeVmAttributes&) override {
+    return cim::failed("refused by the test");
+  }
+  void set_faults_enabled(bool enabled) override { inner_->set_faults_enabled(enabled); }
+
+ private:
+  std::shared_ptr<TargetControl> inner_;
+};
+
 // A host that removes its jobs before their TimeBeforeRemoval breaks a SHOULD (CS-INV-8) in the
 // sentinel's set-up call, which the run takes as a WARN: that does not decide a case whose call
 // under test's answer is lost. It is undecided, as before.
@@ -821,8 +894,8 @@ TEST(SimConformance, AShouldBrokenBeforeTheWireLostAnAnswerDecidesNothing) {
   EXPECT_TRUE(lost.not_tested);
   EXPECT_TRUE(lost.undecided);
   EXPECT_TRUE(lost.findings.empty());
-  // Not tested for another reason (the host answers no VM after the sentinel's call): nothing
-  // it judged is kept either, so no failure is shrunk or listed from it.
+  // Not tested for another reason (the host answers no VM after the arrangement's last call):
+  // nothing it judged is kept either, so no failure is shrunk or listed from it.
   auto spec = tools::make_target("sim+mutant:job-removed-early", tools::TargetOptions{});
   ASSERT_TRUE(spec.ok()) << spec.status().to_string();
   const Case c = gen_case(combo, {})(rc::Random(7), 50).value();
@@ -838,7 +911,7 @@ TEST(SimConformance, AShouldBrokenBeforeTheWireLostAnAnswerDecidesNothing) {
                                       behind(spec->factory, host,
                                              [nth](auto p, const Target&) {
                                                return std::make_shared<LosesItsVmsAfterACall>(
-                                                   std::move(p), "AddMember", nth);
+                                                   std::move(p), cim::names::kAddMember, nth);
                                              }),
                                       cfg);
   ASSERT_TRUE(*host && (*host)->refused() > 0);
@@ -847,6 +920,18 @@ TEST(SimConformance, AShouldBrokenBeforeTheWireLostAnAnswerDecidesNothing) {
   EXPECT_EQ(aborted.not_tested_reason.rfind("the host could not be observed", 0), 0u)
       << aborted.not_tested_reason;
   EXPECT_TRUE(aborted.findings.empty());
+  // A sequence not tested (the control refuses the checkpoint limit its set-up sets after its
+  // set-up snapshot, judged) keeps none either.
+  const TargetFactory refused_limit = [inner = spec->factory](std::uint64_t s) {
+    auto t = inner(s);
+    if (t.ok()) t->control = std::make_shared<RefusesTheLimit>(t->control);
+    return t;
+  };
+  const SequenceReport seq = run_sequence({Step{.kind = StepKind::kPoll}}, 7, refused_limit, cfg);
+  EXPECT_TRUE(seq.not_tested);
+  EXPECT_FALSE(seq.undecided);
+  EXPECT_EQ(seq.not_tested_reason, "setting up the sequence failed: refused by the test");
+  EXPECT_TRUE(seq.findings.empty());
 }
 
 // Loses the answer of every read from a checkpoint (its collection, through

@@ -125,7 +125,7 @@ struct SetupSnapshot {
   std::optional<cim::ObjectPath> collection;  // the new S, when it succeeded
   std::optional<cim::ObjectPath> job;         // its job, when one was started (CS-INV-9 watches it)
   Findings findings;                          // every judged attempt's findings
-  bool failed = false;                        // a finding FAILed: the provider broke the contract
+  bool failed = false;                        // a FAIL that fails the run (a MUST broken)
   bool refused = false;                       // the target refused it (Not Supported)
   std::string problem;                        // why there is no collection (NOT_TESTED otherwise)
   int retries = 0;                            // attempts repeated after a Timeout (TimeoutRetry)
