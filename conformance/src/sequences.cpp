@@ -626,7 +626,8 @@ SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_s
     r.undecided = undecided;
     r.not_tested_reason = problem;
     // A sequence not tested counts nothing it judged (a set-up call's SHOULD, say), as a case
-    // (decision 0164); a set-up call that broke a MUST returned above, a failure.
+    // (decision 0164); a set-up call that broke a MUST is a failure (h.failed(), below: setup()
+    // returns no problem then).
     r.findings.clear();
     r.failure.clear();
     return r;

@@ -47,6 +47,8 @@ class Suite {
     // The last failing report is the shrunk one.
     std::optional<CaseReport> last_failure;
     bool known_setup_failure = false;  // this combination stopped on one already reported
+    // The failure found fails the run (a MUST's): a shrink keeps only candidates whose do too.
+    bool must = false;
   };
   bool take_matrix_case(ComboTally& t, CaseReport rep, bool counted);
   void record_matrix_failure(ComboTally& t);

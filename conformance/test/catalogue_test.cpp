@@ -87,7 +87,7 @@ TEST(Catalogue, FindingsCarryTheirRequirement) {
 
 // A FAIL fails the run unless its requirement is a SHOULD (a WARN of the run) or unknown (not
 // counted): decision 0164 decides a case on it.
-TEST(Catalogue, AFailFailsTheRunUnlessItsRequirementIsAShould) {
+TEST(Catalogue, AFailFailsTheRunOnlyForACataloguedRequirementOtherThanAShould) {
   EXPECT_TRUE(fails_the_run(finding("inv3.no-change-on-failure", Verdict::kFail)));  // MUST
   EXPECT_FALSE(fails_the_run(finding("inv3.no-change-on-failure", Verdict::kPass)));
   EXPECT_FALSE(fails_the_run(finding("inv8.readable-after-end", Verdict::kFail)));  // SHOULD

@@ -744,7 +744,8 @@ TEST(SimConformance, ACaseWhoseSetUpBrokeKeepsTheSetUpsFindings) {
   const Combo combo{CClass::kReady, SClass::kNull, TClass::kStandard, RClass::kNull,
                     Power::kRunning};
   const Case c = gen_case(combo, {})(rc::Random(7), 50).value();
-  int nth = 1 + static_cast<int>(c.c.members.size());  // as in the test above
+  // The arrangement's last AddMember, counted as in AShouldBrokenBeforeTheWireLostAnAnswer….
+  int nth = 1 + static_cast<int>(c.c.members.size());
   for (const auto& m : c.c.members)
     nth += m.existing_snapshots > 0 ? 1 : 0;
   auto host = std::make_shared<std::shared_ptr<ReservedStatesAfterTheArrangement>>();
@@ -859,6 +860,58 @@ TEST(SimConformance, ACollectionSeenLateIsNotJudgedOnLinksTheWireLost) {
             "is gone after the last step");
 }
 
+// Accepts SnapshotType 0 (snapshots as if it were 1, CS-OUT-4) for a group of two members or
+// more; a group of one is refused as the fake refuses it.
+class AcceptsTypeZeroForTwoOrMore final : public Forwarding {
+ public:
+  using Forwarding::Forwarding;
+  cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& o, std::string_view m,
+                                               const cim::PropertyList& in) override {
+    const cim::Value* type = cim::find(in, "SnapshotType");
+    const cim::Value* group = cim::find(in, "Collection");
+    if (!cim::iequals(m, cim::names::kCreateSnapshot) || type == nullptr || type->as_uint() != 0u ||
+        group == nullptr || group->as_reference() == nullptr) {
+      return Forwarding::invoke_method(o, m, in);
+    }
+    auto members = inner().associators(
+        *group->as_reference(), {std::string(cim::names::kCollectedVirtualSystems), "", "", ""});
+    if (!members.ok() || members->size() < 2) return Forwarding::invoke_method(o, m, in);
+    cim::PropertyList standard = in;
+    cim::set(standard, "SnapshotType", cim::Value::uint16(1));
+    return Forwarding::invoke_method(o, m, standard);
+  }
+};
+
+// A host that breaks a MUST in some cases (CS-OUT-4, two members or more) and a SHOULD in every
+// case's set-up (CS-INV-8): a failure found on the MUST is shrunk to a case that still breaks it,
+// not to one that only breaks the SHOULD (decision 0164). Before, the shrink took any FAIL, and
+// every combination's failure ended up naming CS-INV-8.
+TEST(SimConformance, AMustsFailureIsNotShrunkToAShoulds) {
+  auto spec = tools::make_target("sim+mutant:job-removed-early", tools::TargetOptions{});
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  const TargetFactory factory = [inner = spec->factory](std::uint64_t s) {
+    auto t = inner(s);
+    if (t.ok()) t->provider = std::make_shared<AcceptsTypeZeroForTwoOrMore>(t->provider);
+    return t;
+  };
+  const RunResult r = run_suite(factory, {spec->uri, spec->identity, spec->caps}, pairwise(0, 0));
+  // The combinations whose groups have two members or more, shrunk: each leads with CS-OUT-4.
+  int ready_two = 0;
+  for (const auto& f : r.failures) {
+    if (f.title.rfind("C-READY/P-RUNNING/S-NULL/T-0/", 0) != 0 &&
+        f.title.rfind("C-READY/P-MIXED/S-NULL/T-0/", 0) != 0) {
+      continue;
+    }
+    ++ready_two;
+    EXPECT_EQ(f.requirement, "CS-OUT-4") << f.title;
+  }
+  EXPECT_EQ(ready_two, 2);
+  const auto row = std::find_if(r.requirements.begin(), r.requirements.end(),
+                                [](const auto& rr) { return rr.id == "CS-OUT-4"; });
+  ASSERT_NE(row, r.requirements.end());
+  EXPECT_EQ(row->verdict, Verdict::kFail);
+}
+
 // A fake's control that refuses to set a VM's checkpoint limit.
 class RefusesTheLimit final : public TargetControl {
  public:
@@ -869,6 +922,7 @@ class RefusesTheLimit final : public TargetControl {
     return cim::failed("refused by the test");
   }
   void set_faults_enabled(bool enabled) override { inner_->set_faults_enabled(enabled); }
+  std::optional<std::int64_t> host_time_us() const override { return inner_->host_time_us(); }
 
  private:
   std::shared_ptr<TargetControl> inner_;
@@ -927,6 +981,12 @@ TEST(SimConformance, AShouldBrokenBeforeTheWireLostAnAnswerDecidesNothing) {
     if (t.ok()) t->control = std::make_shared<RefusesTheLimit>(t->control);
     return t;
   };
+  const SequenceReport whole_seq =
+      run_sequence({Step{.kind = StepKind::kPoll}}, 7, spec->factory, cfg);
+  EXPECT_TRUE(std::any_of(
+      whole_seq.findings.begin(), whole_seq.findings.end(),
+      [](const Finding& f) { return f.verdict == Verdict::kFail && f.requirement == "CS-INV-8"; }))
+      << "the set-up call broke no SHOULD";
   const SequenceReport seq = run_sequence({Step{.kind = StepKind::kPoll}}, 7, refused_limit, cfg);
   EXPECT_TRUE(seq.not_tested);
   EXPECT_FALSE(seq.undecided);

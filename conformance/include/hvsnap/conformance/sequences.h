@@ -56,7 +56,7 @@ struct SequenceReport {
   Findings findings;
   std::string setup;                  // what every sequence starts from, with the objects' ids
   std::vector<std::string> numbered;  // the sequence as numbered WMI calls with outcomes
-  std::string failure;                // the first FAIL, in words, naming its requirement
+  std::string failure;                // the first FAIL that fails the run, in words
   std::vector<std::string> cleanup_left;
   int retries = 0;  // CreateSnapshot calls repeated after a Timeout with no change (TimeoutRetry)
 };
