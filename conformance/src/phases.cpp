@@ -203,11 +203,8 @@ bool Suite::take_matrix_case(ComboTally& t, CaseReport rep, bool counted) {
   }
   // A shrink keeps the level of the failure it started from: a candidate whose only FAIL is a
   // SHOULD's (a set-up call's, on every case) does not stand for a MUST's (decision 0164).
-  if (counted) {
-    t.must = fails_the_run(*f);
-  } else if (t.must && !fails_the_run(*f)) {
-    return false;
-  }
+  if (t.must && !fails_the_run(*f)) return false;
+  t.must = t.must || fails_the_run(*f);  // once a MUST's, never back to a SHOULD's
   t.last_failure = std::move(rep);
   return true;
 }

@@ -47,7 +47,8 @@ class Suite {
     // The last failing report is the shrunk one.
     std::optional<CaseReport> last_failure;
     bool known_setup_failure = false;  // this combination stopped on one already reported
-    // The failure found fails the run (a MUST's): a shrink keeps only candidates whose do too.
+    // The failure found (the case or a shrink's candidate taken) fails the run: a shrink keeps
+    // only candidates whose failure does too.
     bool must = false;
   };
   bool take_matrix_case(ComboTally& t, CaseReport rep, bool counted);

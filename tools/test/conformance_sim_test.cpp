@@ -870,7 +870,8 @@ class AcceptsTypeZeroForTwoOrMore final : public Forwarding {
     const cim::Value* type = cim::find(in, "SnapshotType");
     const cim::Value* group = cim::find(in, "Collection");
     if (!cim::iequals(m, cim::names::kCreateSnapshot) || type == nullptr || type->as_uint() != 0u ||
-        group == nullptr || group->as_reference() == nullptr) {
+        group == nullptr || group->as_reference() == nullptr ||
+        !cim::iequals(group->as_reference()->class_name(), cim::names::kVmGroup)) {
       return Forwarding::invoke_method(o, m, in);
     }
     auto members = inner().associators(
@@ -885,7 +886,7 @@ class AcceptsTypeZeroForTwoOrMore final : public Forwarding {
 // A host that breaks a MUST in some cases (CS-OUT-4, two members or more) and a SHOULD in every
 // case's set-up (CS-INV-8): a failure found on the MUST is shrunk to a case that still breaks it,
 // not to one that only breaks the SHOULD (decision 0164). Before, the shrink took any FAIL, and
-// every combination's failure ended up naming CS-INV-8.
+// the P-RUNNING combination's failure ended up naming CS-INV-8 (a one-member candidate).
 TEST(SimConformance, AMustsFailureIsNotShrunkToAShoulds) {
   auto spec = tools::make_target("sim+mutant:job-removed-early", tools::TargetOptions{});
   ASSERT_TRUE(spec.ok()) << spec.status().to_string();
@@ -894,7 +895,11 @@ TEST(SimConformance, AMustsFailureIsNotShrunkToAShoulds) {
     if (t.ok()) t->provider = std::make_shared<AcceptsTypeZeroForTwoOrMore>(t->provider);
     return t;
   };
-  const RunResult r = run_suite(factory, {spec->uri, spec->identity, spec->caps}, pairwise(0, 0));
+  // A fixed seed, whatever RC_PARAMS says: one case runs a combination (its set-up's SHOULD
+  // stops it), and this one's P-RUNNING T-0 case has two members or more.
+  RunOptions o = pairwise(0, 0);
+  o.seed = 20261124;
+  const RunResult r = run_suite(factory, {spec->uri, spec->identity, spec->caps}, o);
   // The combinations whose groups have two members or more, shrunk: each leads with CS-OUT-4.
   int ready_two = 0;
   for (const auto& f : r.failures) {
