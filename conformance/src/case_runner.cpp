@@ -170,21 +170,15 @@ void take_wire_leftovers(Client& cl, Findings& findings) {
   }
 }
 
-// Whether a failure judged before the case stopped, on answers that came back, stands: one
-// that fails the run decides the case, and what the case had still to judge is not judged
-// (decision 0164). A SHOULD's FAIL (a WARN of the run) does not: such a case is not tested.
-bool failure_stands(CaseReport& report) {
-  if (std::none_of(report.findings.begin(), report.findings.end(), fails_the_run)) return false;
-  if (!report.call_judged) report.observed = "stopped before the call under test was judged";
-  return true;
-}
-
-// A case that could not go on, for `reason`; `lost`: the wire lost an answer it needed. When a
-// failure stands, the transcript's closing note is returned. Else the case is not tested, and
-// undecided when `lost`, its findings dropped: nothing is judged on what the wire lost, nor on
-// the case it was part of (decision 0161).
+// A case that could not go on, for `reason`; `lost`: the wire lost an answer it needed. A
+// failure judged before, on answers that came back, that fails the run stands: it decides the
+// case, what the case had still to judge is not judged, and the transcript's closing note is
+// returned (decision 0164). Else (a SHOULD's FAIL, a WARN of the run, decides nothing) the
+// case is not tested, and undecided when `lost`: nothing is judged on what the wire lost, nor
+// on the case it was part of (decision 0161).
 std::string stop_case(CaseReport& report, const std::string& reason, bool lost) {
-  if (failure_stands(report)) {
+  if (std::any_of(report.findings.begin(), report.findings.end(), fails_the_run)) {
+    if (!report.call_judged) report.observed = "stopped before the call under test was judged";
     return (lost ? "the wire lost an answer after the failure above was judged; nothing after "
                    "it was: "
                  : "the case could not go on after the failure above was judged: ") +

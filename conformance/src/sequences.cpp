@@ -594,12 +594,9 @@ SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_s
     const std::string note = fmt::format(
         "(the wire lost an answer after the failure above was judged; nothing after it was: {})",
         lost.reason);
-    // Under the last call, not a line of its own: the numbered lines are the steps counted.
-    if (r.numbered.empty()) {
-      r.setup += "    " + note + "\n";
-    } else {
-      r.numbered.back() += "\n    " + note;
-    }
+    // Under the last call, not a line of its own: the numbered lines are the steps counted
+    // (Harness::run numbers a step the loss cut short once it has failed).
+    r.numbered.back() += "\n    " + note;
     return r;
   };
   std::string problem;
@@ -611,7 +608,7 @@ SequenceReport run_sequence(const std::vector<Step>& steps, std::uint64_t host_s
     }
     if (!problem.empty()) problem = "setting up the sequence failed: " + problem;
   } catch (const WireLost& lost) {
-    if (h.failed()) return failed_then_lost(lost);
+    // (setup() returns as soon as a set-up call broke a MUST: no loss follows a failure here.)
     problem = "undecided: " + lost.reason;
     undecided = true;
   }
