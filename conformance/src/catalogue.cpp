@@ -61,4 +61,24 @@ bool fails_the_run(const Finding& f) {
   return req != nullptr && req->level != Level::kShould;
 }
 
+const Finding* first_fail(const Findings& fs) {
+  for (const auto& f : fs) {
+    if (fails_the_run(f)) return &f;
+  }
+  return nullptr;
+}
+
+bool is_warning(const Finding& f) {
+  if (f.verdict != Verdict::kWarn && f.verdict != Verdict::kFail) return false;
+  const Requirement* req = find_requirement(f.requirement);  // an unknown one is not counted
+  return req != nullptr && (f.verdict == Verdict::kWarn || req->level == Level::kShould);
+}
+
+const Finding* first_warning(const Findings& fs) {
+  for (const auto& f : fs) {
+    if (is_warning(f)) return &f;
+  }
+  return nullptr;
+}
+
 }  // namespace hvsnap::conformance

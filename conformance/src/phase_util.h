@@ -1,6 +1,6 @@
 // What the suite's phases (phases.cpp, phases_stateful.cpp) share: the seed of an item,
-// the first FAIL of a report, and RapidCheck's draws and shrinks under one process-wide lock
-// (decision 0074). Private to conformance/src.
+// and RapidCheck's draws and shrinks under one process-wide lock (decision 0074). Private to
+// conformance/src.
 #pragma once
 
 #include <rapidcheck.h>
@@ -41,19 +41,6 @@ inline std::uint64_t run_sequence_seed(const RunOptions& o, int j) {
 }
 inline std::uint64_t sequence_seed(const RunOptions& o, std::size_t t) {
   return run_sequence_seed(o, shard_first(o) + static_cast<int>(t) * shard_count(o));
-}
-
-// The failure a report leads with: the first FAIL that fails the run (a MUST's), else the first
-// FAIL at all (a SHOULD's, a WARN of the run), else none. A set-up call's SHOULD judged before
-// the MUST that broke the case does not stand for it (decision 0164).
-inline const Finding* first_fail(const Findings& fs) {
-  const Finding* any = nullptr;
-  for (const auto& f : fs) {
-    if (f.verdict != Verdict::kFail) continue;
-    if (fails_the_run(f)) return &f;
-    if (any == nullptr) any = &f;
-  }
-  return any;
 }
 
 // RapidCheck keeps its implicit parameters (the generation context of rc::gen::exec and

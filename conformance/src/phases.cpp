@@ -16,6 +16,16 @@
 
 namespace hvsnap::conformance {
 
+namespace {
+
+// A settings case as its failure or warning shows it: the case, its SnapshotSettings, its calls.
+std::string settings_example(const Case& c, const CaseReport& rep) {
+  return c.describe() + "\nSnapshotSettings: " + c.settings_text().value_or("(absent)") + "\n" +
+         rep.transcript;
+}
+
+}  // namespace
+
 // Which member configurations the target snapshots (contract §2, CS-OUT-14): one ready
 // group per power configuration and snapshot type, without any set-up snapshot. What it
 // refuses decides how later set-up snapshots are arranged.
@@ -51,15 +61,15 @@ void Suite::capability() {
     CaseReport& rep = it.rep;
     count_case(rep, "capability", "capability probe " + combos[i].to_string());
     if (const Finding* f = first_fail(rep.findings)) {
-      FailureRecord fr;
-      fr.requirement = f->requirement;
-      fr.check = f->check;
-      fr.property = "capability";
-      fr.title = fmt::format("{}: {}", combos[i].to_string(), f->message);
-      fr.counterexample = c.describe() + "\n" + rep.transcript;
-      fr.token = case_token(rep);
-      fr.steps = count_calls(rep.transcript);
-      record_failure(std::move(fr));
+      record_failure(*f, case_example(rep, "capability",
+                                      fmt::format("{}: {}", combos[i].to_string(), f->message),
+                                      c.describe() + "\n" + rep.transcript));
+    } else {
+      note_warnings(rep.findings, [&](const Finding& w) {
+        return case_example(rep, "capability",
+                            fmt::format("{}: {}", combos[i].to_string(), w.message),
+                            c.describe() + "\n" + rep.transcript);
+      });
     }
     progress("capability", static_cast<int>(i) + 1, total);
     return keep_going(i, combos.size());
@@ -99,8 +109,9 @@ void Suite::matrix() {
     return mix(mix(o_.seed, i), static_cast<std::uint64_t>(k));
   };
   auto size_of = [&](int k) { return k * 100 / cases; };  // growing, as a property grows them
-  // A worker runs the cases of one combination up to the first one with a FAIL: after it the
-  // combination is either shrunk or stopped (below), as a run on one thread does.
+  // A worker runs the cases of one combination up to the first one with a FAIL that fails the
+  // run: after it the combination is either shrunk or stopped (below), as a run on one thread
+  // does. A warning (a SHOULD's FAIL) stops nothing (decision 0165).
   auto work = [&](std::size_t i, int w) {
     std::vector<CaseReport> reps;
     for (int k = 0; k < cases; ++k) {
@@ -182,14 +193,24 @@ bool Suite::take_matrix_case(ComboTally& t, CaseReport rep, bool counted) {
       cr.allowed = rep.allowed;
       agg_.add(rep.findings);
       agg_.observe_case(rep);
-      for (const auto& f : rep.findings) {
-        if (f.verdict == Verdict::kWarn && cr.verdict != Verdict::kFail)
-          cr.verdict = Verdict::kWarn;
+      if (first_warning(rep.findings) != nullptr && cr.verdict != Verdict::kFail) {
+        cr.verdict = Verdict::kWarn;
+        if (cr.note.empty()) cr.note = first_warning(rep.findings)->message;
       }
     }
   }
   const Finding* f = first_fail(rep.findings);
-  if (f == nullptr) return false;
+  if (f == nullptr) {
+    // A warning is shown once for its requirement, from the first case that gave it, not
+    // shrunk (decision 0165).
+    if (counted && !rep.not_tested) {
+      note_warnings(rep.findings, [&](const Finding& w) {
+        return case_example(rep, "matrix", fmt::format("{}: {}", cr.combo.to_string(), w.message),
+                            rep.input.describe() + "\n" + rep.transcript);
+      });
+    }
+    return false;
+  }
   // A set-up call that breaks the contract does so whatever the combination: it is
   // reported (shrunk) once; later combinations it stops are FAIL and point to it.
   if (counted && rep.setup_broke && setup_failure_shown_) {
@@ -201,10 +222,8 @@ bool Suite::take_matrix_case(ComboTally& t, CaseReport rep, bool counted) {
         f->requirement, f->check);
     return false;
   }
-  // A shrink keeps the level of the failure it started from: a candidate whose only FAIL is a
-  // SHOULD's (a set-up call's, on every case) does not stand for a MUST's (decision 0164).
-  if (t.must && !fails_the_run(*f)) return false;
-  t.must = t.must || fails_the_run(*f);  // once a MUST's, never back to a SHOULD's
+  // A shrink keeps only candidates that fail the run: one whose only FAIL is a SHOULD's (a
+  // set-up call's, on every case) does not stand for a MUST's (decisions 0164, 0165).
   t.last_failure = std::move(rep);
   return true;
 }
@@ -217,15 +236,10 @@ void Suite::record_matrix_failure(ComboTally& t) {
   cr.verdict = Verdict::kFail;
   const Finding* f = first_fail(last_failure->findings);
   cr.note = f->message;
-  FailureRecord fr;
-  fr.requirement = f->requirement;
-  fr.check = f->check;
-  fr.property = "matrix";
-  fr.title = fmt::format("{}: {}", combo.to_string(), f->message);
-  fr.counterexample = last_failure->input.describe() + "\n" + last_failure->transcript;
-  fr.token = case_token(*last_failure);
-  fr.steps = count_calls(last_failure->transcript);
-  record_failure(std::move(fr));
+  record_failure(
+      *f,
+      case_example(*last_failure, "matrix", fmt::format("{}: {}", combo.to_string(), f->message),
+                   last_failure->input.describe() + "\n" + last_failure->transcript));
   setup_failure_shown_ = setup_failure_shown_ || last_failure->setup_broke;
 }
 
@@ -311,20 +325,15 @@ void Suite::settings() {
     count_case(rep, "settings", fmt::format("settings case {} of {}", i + 1, cases.size()));
     if (const Finding* f = first_fail(rep.findings)) {
       if (rep.setup_broke && setup_failure_shown_) return false;  // the matrix showed it
-      FailureRecord fr;
-      fr.requirement = f->requirement;
-      fr.check = f->check;
-      fr.property = "settings";
-      fr.title = fmt::format("SnapshotSettings sweep: {}", f->message);
-      fr.counterexample = c.describe() +
-                          "\nSnapshotSettings: " + c.settings_text().value_or("(absent)") + "\n" +
-                          rep.transcript;
-      fr.token = case_token(rep);
-      fr.steps = count_calls(rep.transcript);
-      record_failure(std::move(fr));
+      record_failure(*f, case_example(rep, "settings", "SnapshotSettings sweep: " + f->message,
+                                      settings_example(c, rep)));
       setup_failure_shown_ = setup_failure_shown_ || rep.setup_broke;
       return false;  // one counterexample is enough
     }
+    note_warnings(rep.findings, [&](const Finding& w) {
+      return case_example(rep, "settings", "SnapshotSettings sweep: " + w.message,
+                          settings_example(c, rep));
+    });
     progress("settings", static_cast<int>(i) + 1, static_cast<int>(cases.size()));
     return keep_going(i, cases.size());
   };
@@ -375,17 +384,14 @@ void Suite::liveness() {
     if (rep.not_tested) return keep_going(i, n);
     agg_.add(rep.findings);
     if (const Finding* f = first_fail(rep.findings)) {
-      FailureRecord fr;
-      fr.requirement = f->requirement;
-      fr.check = f->check;
-      fr.property = "liveness";
-      fr.title = "with faults switched off: " + f->message;
-      fr.counterexample = c.describe() + "\n" + rep.transcript;
-      fr.token = case_token(rep);
-      fr.steps = count_calls(rep.transcript);
-      record_failure(std::move(fr));
+      record_failure(*f, case_example(rep, "liveness", "with faults switched off: " + f->message,
+                                      c.describe() + "\n" + rep.transcript));
       return false;
     }
+    note_warnings(rep.findings, [&](const Finding& w) {
+      return case_example(rep, "liveness", "with faults switched off: " + w.message,
+                          c.describe() + "\n" + rep.transcript);
+    });
     progress("liveness", static_cast<int>(i) + 1, o_.liveness_cases);
     return keep_going(i, n);
   };

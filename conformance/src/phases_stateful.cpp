@@ -14,6 +14,16 @@
 
 namespace hvsnap::conformance {
 
+namespace {
+
+// How long a sequence's failure or warning is: its steps, or the calls of a set-up that broke
+// (it has no steps then: its calls are the example).
+int sequence_steps(const SequenceReport& rep) {
+  return rep.numbered.empty() ? count_calls(rep.setup) : static_cast<int>(rep.numbered.size());
+}
+
+}  // namespace
+
 // Sequence j is its own seeded check (seed from the run seed and j only), so that a shard
 // runs the same sequences whatever the number of shards, and the N shards of a run merge to
 // the same requirement verdicts as the run itself (decision 0043). Every sequence counts
@@ -77,6 +87,18 @@ void Suite::sequences() {
     result_.counts.transient_retries += rep.retries;
     agg_.add(rep.findings);
     progress("sequences", static_cast<int>(t) + 1, total);
+    if (rep.failure.empty()) {
+      note_warnings(rep.findings, [&](const Finding& w) {
+        const std::uint64_t seed = seed_of(t);
+        FailureRecord ex;
+        ex.property = "sequences";
+        ex.title = w.message;
+        ex.counterexample = numbered_list(rep);
+        ex.token = token_of(draw<std::vector<Step>>(generator, seed, max_steps), mix(seed, 1));
+        ex.steps = sequence_steps(rep);
+        return ex;
+      });
+    }
     if (rep.failure.empty() || shown) return keep_going(t, n);
     shown = true;
     const std::uint64_t seed = seed_of(t);
@@ -102,9 +124,7 @@ void Suite::sequences() {
     fr.title = rep.failure;
     fr.counterexample = numbered_list(rep);
     fr.token = token_of(steps, host_seed);
-    // A failure in the set-up has no steps: its calls are the counterexample.
-    fr.steps =
-        rep.numbered.empty() ? count_calls(rep.setup) : static_cast<int>(rep.numbered.size());
+    fr.steps = sequence_steps(rep);
     record_failure(std::move(fr));
     return keep_going(t, n);
   };
@@ -147,6 +167,15 @@ void Suite::parallel() {
     progress("parallel", static_cast<int>(t) + 1, total);
     if (rep.not_tested) return keep_going(t, n);
     agg_.add(rep.findings);
+    note_warnings(rep.findings, [&](const Finding& w) {
+      FailureRecord ex;
+      ex.property = "parallel";
+      ex.title = w.message;
+      ex.counterexample = rep.description;
+      ex.token = token();
+      ex.steps = 4;
+      return ex;
+    });
     if (rep.failure.empty() || shown) return keep_going(t, n);
     shown = true;
     FailureRecord fr;

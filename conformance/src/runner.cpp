@@ -170,6 +170,23 @@ void Suite::record_failure(FailureRecord f) {
   result_.failures.push_back(std::move(f));
 }
 
+void Suite::record_failure(const Finding& f, FailureRecord example) {
+  example.requirement = f.requirement;
+  example.check = f.check;
+  record_failure(std::move(example));
+}
+
+FailureRecord Suite::case_example(const CaseReport& rep, std::string property, std::string title,
+                                  std::string counterexample) const {
+  FailureRecord fr;
+  fr.property = std::move(property);
+  fr.title = std::move(title);
+  fr.counterexample = std::move(counterexample);
+  fr.token = case_token(rep);
+  fr.steps = count_calls(rep.transcript);
+  return fr;
+}
+
 nlohmann::json Suite::token_base(std::string_view kind) const {
   return {{"kind", kind}, {"target", o_.target_spec}, {"seed", o_.seed}};
 }

@@ -12,11 +12,14 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "aggregator.h"
 #include "case_turns.h"
+#include "hvsnap/conformance/catalogue.h"
 #include "hvsnap/conformance/runner.h"
 #include "ordered_pool.h"
 
@@ -47,9 +50,6 @@ class Suite {
     // The last failing report is the shrunk one.
     std::optional<CaseReport> last_failure;
     bool known_setup_failure = false;  // this combination stopped on one already reported
-    // The failure found (the case or a shrink's candidate taken) fails the run: a shrink keeps
-    // only candidates whose failure does too.
-    bool must = false;
   };
   bool take_matrix_case(ComboTally& t, CaseReport rep, bool counted);
   void record_matrix_failure(ComboTally& t);
@@ -122,6 +122,28 @@ class Suite {
   }
   void progress(const char* phase, int done, int total);
   void record_failure(FailureRecord f);
+  // `f`'s requirement and check on its example (case_example), into the run's failures.
+  void record_failure(const Finding& f, FailureRecord example);
+  // A case as a failure or a warning shows it: the phase, a title, the case as its
+  // counterexample, its token and how many calls it made.
+  FailureRecord case_example(const CaseReport& rep, std::string property, std::string title,
+                             std::string counterexample) const;
+  // An item's warnings into the result (decision 0165): for each requirement it WARNs on (a
+  // WARN, or a SHOULD's FAIL) that has no example yet, `example(finding)` makes one: the fields
+  // but the requirement and check, which are the finding's. On the main thread, in item order,
+  // so the examples are the same whatever -j is.
+  template <class Example>
+  void note_warnings(const Findings& fs, const Example& example) {
+    for (const auto& f : fs) {
+      if (!is_warning(f)) continue;
+      if (!warned_.insert(f.requirement).second) continue;
+      FailureRecord w = example(f);
+      w.requirement = f.requirement;
+      w.check = f.check;
+      w.seconds_to_find = elapsed();
+      result_.warnings.push_back(std::move(w));
+    }
+  }
   // The fields every reproduction token of this run starts with.
   nlohmann::json token_base(std::string_view kind) const;
   // What a case's or sequence's cleanup could not remove, into the result.
@@ -152,6 +174,7 @@ class Suite {
   RunOptions o_;
   RunResult result_;
   bool setup_failure_shown_ = false;  // a failure of a set-up call is in result_.failures
+  std::set<std::string> warned_;      // the requirements result_.warnings has an example of
   int undecided_in_a_row_ = 0;        // items taken in, the latest ones, all undecided (0163)
   std::atomic<bool> stopped_answering_{false};  // result_.stopped_answering said (for pauses)
   Aggregator agg_;

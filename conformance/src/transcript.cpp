@@ -8,6 +8,8 @@
 #include <fstream>
 #include <mutex>
 
+#include "hvsnap/conformance/catalogue.h"
+
 namespace hvsnap::conformance {
 
 using nlohmann::ordered_json;
@@ -211,10 +213,11 @@ CallJudgement judge_call(const JudgedCall& call) {
   model::allow_finished_transitions(e, call.observation.after, call.declarations);
   out.judgement = model::judge(e, call.observation);
   const Findings& f = out.judgement.findings;
-  out.accepted = !has_failure(f);
-  if (const Finding* bad = first_problem(f); bad != nullptr && bad->verdict == Verdict::kFail) {
+  // A SHOULD's FAIL is a warning: it does not reject the call (decision 0165).
+  const Finding* bad = first_fail(f);
+  out.accepted = bad == nullptr;
+  if (bad != nullptr)
     out.first_failure = fmt::format("{} ({}): {}", bad->requirement, bad->check, bad->message);
-  }
   std::string what = out.judgement.observed;
   if (out.judgement.refused) {
     what += " — a refusal (Not Supported, no change)";
@@ -225,7 +228,7 @@ CallJudgement judge_call(const JudgedCall& call) {
   }
   std::size_t warnings = 0;
   for (const auto& x : f)
-    warnings += x.verdict == Verdict::kWarn ? 1 : 0;
+    warnings += is_warning(x) ? 1 : 0;
   if (warnings > 0) what += fmt::format(", {} warning{}", warnings, warnings == 1 ? "" : "s");
   out.summary = what;
   return out;

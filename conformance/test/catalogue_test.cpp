@@ -95,17 +95,26 @@ TEST(Catalogue, AFailFailsTheRunOnlyForACataloguedRequirementOtherThanAShould) {
 }
 
 // A report leads with the first FAIL that fails the run, not a SHOULD's judged before it (a
-// set-up call's), and with a SHOULD's only when there is nothing else (decision 0164).
+// set-up call's, decision 0164); a SHOULD's FAIL, or a WARN, is its warning and never its
+// failure (decision 0165).
 TEST(Catalogue, AReportLeadsWithAFailThatFailsTheRun) {
   const Findings fs{finding("inv8.readable-after-end", Verdict::kFail, "should"),
                     finding("inv3.no-change-on-failure", Verdict::kPass),
                     finding("read4.value-map", Verdict::kFail, "must")};
   ASSERT_NE(first_fail(fs), nullptr);
   EXPECT_EQ(first_fail(fs)->message, "must");
+  ASSERT_NE(first_warning(fs), nullptr);
+  EXPECT_EQ(first_warning(fs)->message, "should");
   const Findings should_only{finding("inv3.no-change-on-failure", Verdict::kPass), fs.front()};
-  ASSERT_NE(first_fail(should_only), nullptr);
-  EXPECT_EQ(first_fail(should_only)->message, "should");
+  EXPECT_EQ(first_fail(should_only), nullptr);
+  ASSERT_NE(first_warning(should_only), nullptr);
+  EXPECT_EQ(first_warning(should_only)->message, "should");
+  const Findings warn{finding("inv3.no-change-on-failure", Verdict::kWarn, "warn")};
+  EXPECT_EQ(first_fail(warn), nullptr);
+  ASSERT_NE(first_warning(warn), nullptr);
+  EXPECT_EQ(first_warning(warn)->message, "warn");
   EXPECT_EQ(first_fail(Findings{fs[1]}), nullptr);
+  EXPECT_EQ(first_warning(Findings{fs[1]}), nullptr);
 }
 
 // A case counts a return code, a job end and the ambiguities of its call under test only when

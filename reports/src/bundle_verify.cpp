@@ -50,8 +50,8 @@ std::vector<conformance::CapabilityResult> capability_rows(const json& rows) {
 
 }  // namespace
 
-// Every failure's and undecided item's token decodes; the undecided items are listed when
-// there are any (decision 0162), one for each counts.undecided counts.
+// Every failure's, warning's and undecided item's token decodes; the undecided items are listed
+// when there are any (decision 0162), one for each counts.undecided counts.
 void check_tokens(const json& j, Verification& v) {
   auto problem = [&](std::string s) { v.problems.push_back(std::move(s)); };
   int n = 0;
@@ -59,6 +59,14 @@ void check_tokens(const json& j, Verification& v) {
     ++n;
     if (auto t = conformance::decode_token(f.at("token").get<std::string>()); !t.ok()) {
       problem(fmt::format("result.json: failure {} has a broken reproduction token: {}", n,
+                          t.status().message()));
+    }
+  }
+  n = 0;
+  for (const auto& w : j.value("warnings", json::array())) {
+    ++n;
+    if (auto t = conformance::decode_token(w.at("token").get<std::string>()); !t.ok()) {
+      problem(fmt::format("result.json: warning {} has a broken reproduction token: {}", n,
                           t.status().message()));
     }
   }
@@ -77,6 +85,29 @@ void check_tokens(const json& j, Verification& v) {
       problem(fmt::format("result.json: undecided item {} has a broken token: {}", n,
                           t.status().message()));
     }
+  }
+}
+
+// Warnings (decision 0165): listed and counted only when there are any, each an example of a
+// requirement the run WARNs on, one a requirement.
+void check_warnings(const json& j, Verification& v) {
+  auto problem = [&](std::string s) { v.problems.push_back(std::move(s)); };
+  const json warnings = j.value("warnings", json::array());
+  const auto counted = j.at("counts").value("warnings", std::size_t{0});
+  if (counted != warnings.size()) {
+    problem(fmt::format("result.json: counts.warnings is {} but {} are listed", counted,
+                        warnings.size()));
+  }
+  const auto& reqs = j.at("requirements");
+  std::set<std::string> warned;
+  for (const auto& w : warnings) {
+    const std::string id = w.at("requirement");
+    const auto row =
+        std::find_if(reqs.begin(), reqs.end(), [&](const json& rr) { return rr.at("id") == id; });
+    if (row == reqs.end() || row->at("verdict") != "WARN")
+      problem(fmt::format("result.json: a warning of {}, which is not a WARN of the run", id));
+    if (!warned.insert(id).second)
+      problem(fmt::format("result.json: {} has more than one warning listed", id));
   }
 }
 
@@ -258,6 +289,7 @@ Verification verify_bundle(const fs::path& dir) {
     same("requirements", counts.at("requirements").get<std::size_t>(), reqs.size());
     same("combinations", counts.at("combinations").get<std::size_t>(), combos.size());
     same("failures", counts.at("failures").get<std::size_t>(), failures.size());
+    check_warnings(j, v);
     std::map<std::string, int> tallied;
     for (const auto& [k, val] : counts.at("requirement-verdicts").items())
       tallied[k] = val.get<int>();

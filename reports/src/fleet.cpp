@@ -188,7 +188,7 @@ cim::Result<LoadedRun> load_bundle(const fs::path& dir) {
       cr.note = x.at("note");
       r.combos.push_back(std::move(cr));
     }
-    for (const auto& x : j.at("failures")) {
+    auto record = [](const json& x) {
       FailureRecord f;
       f.requirement = x.at("requirement");
       f.check = x.at("check");
@@ -198,8 +198,12 @@ cim::Result<LoadedRun> load_bundle(const fs::path& dir) {
       f.counterexample = x.at("counterexample");
       f.token = x.at("token");
       f.seconds_to_find = x.at("seconds-to-find");
-      r.failures.push_back(std::move(f));
-    }
+      return f;
+    };
+    for (const auto& x : j.at("failures"))
+      r.failures.push_back(record(x));
+    for (const auto& x : j.value("warnings", json::array()))  // there when any (0165)
+      r.warnings.push_back(record(x));
     for (const auto& x : j.value("undecided", json::array())) {  // there when any (0162)
       r.undecided.push_back(
           {x.at("property"), x.at("what"), x.at("reason"), x.at("token").get<std::string>()});
@@ -302,6 +306,13 @@ cim::Result<LoadedRun> merge_shards(std::vector<LoadedRun> shards) {
     }
     for (const auto& f : r.failures)
       if (tokens.insert(f.token).second) m.failures.push_back(f);
+    // One example for each SHOULD broken, the first shard's (as a run keeps its first).
+    for (const auto& w : r.warnings) {
+      const bool shown =
+          std::any_of(m.warnings.begin(), m.warnings.end(),
+                      [&](const FailureRecord& x) { return x.requirement == w.requirement; });
+      if (!shown) m.warnings.push_back(w);
+    }
     for (const auto& [k, v] : r.return_codes)
       m.return_codes[k] += v;
     for (const auto& [k, v] : r.job_end_states)

@@ -256,22 +256,40 @@ void append_distributions(std::string& h, const RunResult& r) {
   }
 }
 
+// Failures or warnings (decision 0165), each with its replay command: `warnings` gives the
+// articles the class "failure warning" (one style for both) and ids of their own.
+void append_records(std::string& h, const std::vector<FailureRecord>& list, bool warnings,
+                    const RunInfo& info) {
+  const std::string_view cls = warnings ? "failure warning" : "failure";
+  const std::string_view id = warnings ? "warning-" : "failure-";
+  const std::string_view replay = warnings ? "replay-warning-" : "replay-";
+  int n = 0;
+  for (const auto& f : list) {
+    ++n;
+    h += fmt::format(
+        "<article class=\"{7}\" id=\"{8}{0}\"><h3>{0}. <a href=\"#req-{1}\">{1}</a> "
+        "<span class=\"muted\">({2}, {3} calls)</span> — {4}</h3><pre>{5}</pre>"
+        "<p>Replay on the fake: <code id=\"{9}{0}\">{6}</code> "
+        "<button type=\"button\" class=\"copy\" "
+        "data-target=\"{9}{0}\">Copy</button></p></article>\n",
+        n, html_escape(f.requirement), html_escape(f.property), f.steps, html_escape(f.title),
+        html_escape(f.counterexample), html_escape(replay_command(info, f.token)), cls, id, replay);
+  }
+}
+
 void append_failures(std::string& h, const RunResult& r, const RunInfo& info) {
   // --- failures ---
   h += fmt::format("<section id=\"failures\"><h2>Failures ({})</h2>", r.failures.size());
   if (r.failures.empty()) h += "<p>None.</p>";
-  int n = 0;
-  for (const auto& f : r.failures) {
-    ++n;
-    h += fmt::format(
-        "<article class=\"failure\" id=\"failure-{0}\"><h3>{0}. <a href=\"#req-{1}\">{1}</a> "
-        "<span class=\"muted\">({2}, {3} calls)</span> — {4}</h3><pre>{5}</pre>"
-        "<p>Replay on the fake: <code id=\"replay-{0}\">{6}</code> "
-        "<button type=\"button\" class=\"copy\" "
-        "data-target=\"replay-{0}\">Copy</button></p></article>\n",
-        n, html_escape(f.requirement), html_escape(f.property), f.steps, html_escape(f.title),
-        html_escape(f.counterexample), html_escape(replay_command(info, f.token)));
-  }
+  append_records(h, r.failures, false, info);
+  h += "</section>\n";
+  if (r.warnings.empty()) return;
+  h += fmt::format(
+      "<section id=\"warnings\"><h2>Warnings ({})</h2><p class=\"muted\">SHOULD requirements "
+      "the target broke: they do not fail certification. One example each, the first the run "
+      "met.</p>",
+      r.warnings.size());
+  append_records(h, r.warnings, true, info);
   h += "</section>\n";
 }
 

@@ -73,6 +73,7 @@ std::string render_json(const RunResult& r, const RunInfo& info) {
                  {"transient-retries", r.counts.transient_retries},
                  {"undecided", r.counts.undecided},
                  {"failures", r.failures.size()}};
+  if (!r.warnings.empty()) j["counts"]["warnings"] = r.warnings.size();  // decision 0165
   ordered_json tally;
   for (const char* v : {"PASS", "FAIL", "WARN", "NOT_TESTED", "NOT_APPLICABLE"})
     tally[v] = 0;
@@ -112,19 +113,24 @@ std::string render_json(const RunResult& r, const RunInfo& info) {
   }
   j["combinations"] = std::move(combos);
 
-  ordered_json failures = ordered_json::array();
-  for (const auto& f : r.failures) {
-    failures.push_back({{"requirement", f.requirement},
-                        {"check", f.check},
-                        {"property", f.property},
-                        {"title", f.title},
-                        {"steps", f.steps},
-                        {"counterexample", f.counterexample},
-                        {"token", f.token},
-                        {"replay", replay_command(info, f.token)},
-                        {"seconds-to-find", round_to(f.seconds_to_find, 3)}});
-  }
-  j["failures"] = std::move(failures);
+  auto records = [&](const std::vector<FailureRecord>& list) {
+    ordered_json out = ordered_json::array();
+    for (const auto& f : list) {
+      out.push_back({{"requirement", f.requirement},
+                     {"check", f.check},
+                     {"property", f.property},
+                     {"title", f.title},
+                     {"steps", f.steps},
+                     {"counterexample", f.counterexample},
+                     {"token", f.token},
+                     {"replay", replay_command(info, f.token)},
+                     {"seconds-to-find", round_to(f.seconds_to_find, 3)}});
+    }
+    return out;
+  };
+  j["failures"] = records(r.failures);
+  // Only when there are any: a run that broke no SHOULD reads as before (decision 0165).
+  if (!r.warnings.empty()) j["warnings"] = records(r.warnings);
   // Only when there are any: a run the wire lost nothing of reads as before (decision 0162).
   if (!r.undecided.empty()) {
     ordered_json undecided = ordered_json::array();

@@ -49,6 +49,28 @@ int append_undecided_suite(pugi::xml_node root, const RunResult& r, const RunInf
   return errors;
 }
 
+// A requirement's evidence: its observations, then the shortest counterexample of a failure of
+// it, else the example of its warning (decision 0165), each with its replay command.
+std::string requirement_evidence(const RequirementResult& rr, const RunResult& r,
+                                 const RunInfo& info) {
+  std::string e;
+  for (const auto& line : rr.evidence)
+    e += line + "\n";
+  for (const auto& f : r.failures) {
+    if (f.requirement != rr.id) continue;
+    e += fmt::format("\nshortest counterexample ({} calls):\n{}\nreplay: {}\n", f.steps,
+                     f.counterexample, replay_command(info, f.token));
+    return e;
+  }
+  for (const auto& w : r.warnings) {
+    if (w.requirement != rr.id) continue;
+    e += fmt::format("\nexample ({} calls, {}):\n{}\nreplay: {}\n", w.steps, w.title,
+                     w.counterexample, replay_command(info, w.token));
+    break;
+  }
+  return e;
+}
+
 }  // namespace
 
 std::string render_junit(const RunResult& r, const RunInfo& info) {
@@ -82,18 +104,7 @@ std::string render_junit(const RunResult& r, const RunInfo& info) {
     tc.append_attribute("name") =
         xml_safe(fmt::format("{} ({}) {}", rr.id, to_string(rr.level), rr.text)).c_str();
     ++rc.tests;
-    const std::string evidence = [&] {
-      std::string e;
-      for (const auto& line : rr.evidence)
-        e += line + "\n";
-      for (const auto& f : r.failures) {
-        if (f.requirement != rr.id) continue;
-        e += fmt::format("\nshortest counterexample ({} calls):\n{}\nreplay: {}\n", f.steps,
-                         f.counterexample, replay_command(info, f.token));
-        break;
-      }
-      return e;
-    }();
+    const std::string evidence = requirement_evidence(rr, r, info);
     const bool blocks = untested_must(rr, r.profile);
     if (rr.verdict == Verdict::kFail || blocks) {
       ++rc.failures;

@@ -115,15 +115,27 @@ std::string render_markdown(const RunResult& r, const RunInfo& info) {
     }
   }
 
+  auto records = [&](const std::vector<FailureRecord>& list) {
+    int n = 0;
+    for (const auto& f : list) {
+      out(fmt::format("### {}. {} ({}) — {}\n\n", ++n, f.requirement, f.property,
+                      md_cell(f.title)));
+      const std::string fence = md_fence(f.counterexample);
+      out(fmt::format("{0}text\n{1}{2}{0}\n\nReplay: `{3}`\n\n", fence,
+                      utf8_clean(f.counterexample),
+                      f.counterexample.empty() || f.counterexample.back() == '\n' ? "" : "\n",
+                      replay_command(info, f.token)));
+    }
+  };
   out("\n## Failures\n\n");
   if (r.failures.empty()) out("None.\n");
-  int n = 0;
-  for (const auto& f : r.failures) {
-    out(fmt::format("### {}. {} ({}) — {}\n\n", ++n, f.requirement, f.property, md_cell(f.title)));
-    const std::string fence = md_fence(f.counterexample);
-    out(fmt::format("{0}text\n{1}{2}{0}\n\nReplay: `{3}`\n\n", fence, utf8_clean(f.counterexample),
-                    f.counterexample.empty() || f.counterexample.back() == '\n' ? "" : "\n",
-                    replay_command(info, f.token)));
+  records(r.failures);
+  if (!r.warnings.empty()) {  // decision 0165
+    out(
+        fmt::format("\n## Warnings ({})\n\nSHOULD requirements the target broke: they do not "
+                    "fail certification. One example each, the first the run met.\n\n",
+                    r.warnings.size()));
+    records(r.warnings);
   }
   if (!r.undecided.empty()) {
     out(

@@ -393,6 +393,93 @@ TEST(Bundle, AnUndecidedRunIsNotCertifiedAndVerifiesSo) {
   expect_forgery_caught(dir, j, "the verdict says CERTIFIED but the rules give NOT CERTIFIED");
 }
 
+// A run that broke a SHOULD (CS-INV-8): its requirement WARN, one example with its replay
+// (decision 0165).
+RunResult warning_run(const std::string& token) {
+  RunResult r = sample(false);
+  for (auto& rr : r.requirements) {
+    if (rr.id != "CS-INV-8") continue;
+    rr.verdict = Verdict::kWarn;
+    rr.failed = 2;
+    rr.reason = "the job could not be read right after it ended";
+  }
+  FailureRecord w;
+  w.requirement = "CS-INV-8";
+  w.check = "inv8.readable-after-end";
+  w.property = "capability";
+  w.title = "C-READY/P-RUNNING/S-NULL/T-STANDARD/R-NULL: the job could not be read";
+  w.counterexample = "  1. CreateSnapshot(...)\n     -> 4096\n";
+  w.token = token;
+  w.steps = 1;
+  r.warnings.push_back(w);
+  apply_verdict(r);
+  return r;
+}
+
+// A SHOULD broken is a warning, never a failure (decision 0165): CERTIFIED, junit.xml fails
+// nothing yet its WARN row carries the example's replay, the Markdown and HTML list it under
+// Warnings, result.json counts and lists it; verify catches a count or a list that disagrees, a
+// warning of a requirement that is not WARN, and a second example of one. A run with none
+// writes neither key (the reference report is unchanged). Shards merged keep one example a
+// requirement, the first shard's.
+TEST(Bundle, AWarningIsListedWithItsReplayAndFailsNothing) {
+  const fs::path dir = fresh_dir("warning");
+  const RunResult r = warning_run("hvsnap1.eyJ3IjoxfQ");
+  ASSERT_EQ(r.verdict, "CERTIFIED");
+  ASSERT_TRUE(write_bundle(dir, r, info()).ok());
+  auto ok = verify_bundle(dir);
+  EXPECT_TRUE(ok.ok()) << ok.problems.front();
+  const std::string junit = read(dir / "junit.xml");
+  EXPECT_NE(junit.find("failures=\"0\" errors=\"0\""), std::string::npos) << junit;
+  EXPECT_EQ(junit.find("<failure"), std::string::npos) << junit;
+  EXPECT_NE(junit.find("example (1 calls, C-READY/P-RUNNING"), std::string::npos) << junit;
+  for (const char* file : {"summary.md", "report.html", "junit.xml"})
+    EXPECT_NE(read(dir / file).find("replay hvsnap1.eyJ3IjoxfQ"), std::string::npos) << file;
+  EXPECT_NE(read(dir / "summary.md").find("## Warnings (1)"), std::string::npos);
+  EXPECT_NE(read(dir / "report.html").find("id=\"warning-1\""), std::string::npos);
+  auto j = nlohmann::ordered_json::parse(read(dir / "result.json"));
+  EXPECT_EQ(j["counts"]["warnings"], 1);
+  EXPECT_EQ(j["counts"]["failures"], 0);
+  ASSERT_EQ(j["warnings"].size(), 1u);
+  EXPECT_EQ(j["warnings"][0]["requirement"], "CS-INV-8");
+  EXPECT_EQ(j["warnings"][0]["replay"], "hvsnap replay hvsnap1.eyJ3IjoxfQ");
+  auto miscounted = j;
+  miscounted["counts"]["warnings"] = 2;
+  expect_forgery_caught(dir, miscounted, "counts.warnings is 2 but 1 are listed");
+  auto of_a_pass = j;
+  of_a_pass["warnings"][0]["requirement"] = "CS-INV-3";
+  expect_forgery_caught(dir, of_a_pass, "a warning of CS-INV-3, which is not a WARN of the run");
+  auto twice = j;
+  twice["warnings"].push_back(j["warnings"][0]);
+  twice["counts"]["warnings"] = 2;
+  expect_forgery_caught(dir, twice, "CS-INV-8 has more than one warning listed");
+  auto broken = j;
+  broken["warnings"][0]["token"] = "hvsnap1.!";
+  expect_forgery_caught(dir, broken, "warning 1 has a broken reproduction token");
+
+  const fs::path none = fresh_dir("no-warning");
+  ASSERT_TRUE(write_bundle(none, sample(false), info()).ok());
+  auto plain = nlohmann::ordered_json::parse(read(none / "result.json"));
+  EXPECT_FALSE(plain.contains("warnings"));
+  EXPECT_FALSE(plain["counts"].contains("warnings"));
+
+  auto shard = [](int k, const std::string& token) {
+    RunInfo i = info();
+    i.shard_index = k;
+    i.shard_count = 2;
+    const fs::path d = fresh_dir(fmt::format("warning-shard-{}", k));
+    EXPECT_TRUE(write_bundle(d, warning_run(token), i).ok());
+    auto loaded = load_bundle(d);
+    EXPECT_TRUE(loaded.ok()) << loaded.status().to_string();
+    return std::move(loaded).value();
+  };
+  auto merged = merge_shards({shard(0, "hvsnap1.eyJhIjoxfQ"), shard(1, "hvsnap1.eyJiIjoxfQ")});
+  ASSERT_TRUE(merged.ok()) << merged.status().to_string();
+  ASSERT_EQ(merged->result.warnings.size(), 1u);
+  EXPECT_EQ(merged->result.warnings.front().token, "hvsnap1.eyJhIjoxfQ");
+  EXPECT_TRUE(merged->result.certified) << merged->result.verdict;
+}
+
 // Shards merged (decision 0162): their undecided items, each shard's in turn. A shard of an
 // hvsnap before 0162 counts items it does not list: the merged run then counts them all and
 // lists none, its junit.xml has one <error> for them, and it verifies (before, the list held

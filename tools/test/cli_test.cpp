@@ -115,6 +115,44 @@ TEST(Certify, AMutantFailsAndItsTokenReplaysTheFailure) {
   EXPECT_EQ(hvsnap({"verify", dir.string()}).code, kExitCertified);
 }
 
+// A host that breaks a SHOULD is CERTIFIED (exit 0) with a warning, even with
+// --stop-at-first-failure; the warning's token replays it and exits 0, saying it is a warning;
+// `verify --requirement` shows its example (decision 0165). Before, the run stopped at its first
+// capability probe, and the replay said "The failure reproduces." and exited 1.
+TEST(Certify, AShouldsWarningIsCertifiedAndItsTokenReplaysTheWarning) {
+  const fs::path dir = temp("warning");
+  auto args = quick("sim+mutant:job-removed-early", dir);
+  args.push_back("--stop-at-first-failure");
+  const Outcome r = hvsnap(args);
+  ASSERT_EQ(r.code, kExitCertified) << r.out << r.err;
+  EXPECT_NE(r.out.find(" 0 failures, 1 warning ("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Warnings (SHOULDs the target broke; they do not fail certification):\n"
+                       "    CS-INV-8 (capability)"),
+            std::string::npos)
+      << r.out;
+  const auto j = nlohmann::json::parse(read(dir / "result.json"));
+  ASSERT_EQ(j["warnings"].size(), 1u);
+  const std::string token = j["warnings"][0]["token"];
+  const Outcome replay = hvsnap({"replay", token});
+  EXPECT_EQ(replay.code, kExitCertified) << replay.out << replay.err;
+  EXPECT_NE(replay.out.find("FAIL CS-INV-8 (inv8.readable-after-end): the job could not be read "
+                            "right after it ended"),
+            std::string::npos)
+      << replay.out;
+  EXPECT_NE(replay.out.find("[a SHOULD: a warning of the run]"), std::string::npos);
+  EXPECT_NE(replay.out.find("The warning reproduces: CS-INV-8 (inv8.readable-after-end); a "
+                            "warning does not fail certification."),
+            std::string::npos)
+      << replay.out;
+  const Outcome clean = hvsnap({"replay", token, "--target", "sim:"});
+  EXPECT_EQ(clean.code, kExitCertified) << clean.out;
+  EXPECT_NE(clean.out.find("No failure this time."), std::string::npos) << clean.out;
+  const Outcome req = hvsnap({"verify", "--requirement", "CS-INV-8", dir.string()});
+  EXPECT_EQ(req.code, kExitCertified) << req.out << req.err;
+  EXPECT_NE(req.out.find("  example ("), std::string::npos) << req.out;
+  EXPECT_NE(req.out.find("replay: hvsnap replay " + token), std::string::npos) << req.out;
+}
+
 // A capability probe's token replays the probe: its sentinel group gets no snapshot, as in the
 // run (the token's "probe" flag; before, a replay arranged it as a matrix case does).
 TEST(Certify, AProbesTokenReplaysTheProbesSetUp) {

@@ -895,8 +895,8 @@ TEST(SimConformance, AMustsFailureIsNotShrunkToAShoulds) {
     if (t.ok()) t->provider = std::make_shared<AcceptsTypeZeroForTwoOrMore>(t->provider);
     return t;
   };
-  // A fixed seed, whatever RC_PARAMS says: one case runs a combination (its set-up's SHOULD
-  // stops it), and this one's P-RUNNING T-0 case has two members or more.
+  // A fixed seed, whatever RC_PARAMS says: this one's P-RUNNING T-0 case has two members or
+  // more.
   RunOptions o = pairwise(0, 0);
   o.seed = 20261124;
   const RunResult r = run_suite(factory, {spec->uri, spec->identity, spec->caps}, o);
@@ -915,6 +915,92 @@ TEST(SimConformance, AMustsFailureIsNotShrunkToAShoulds) {
                                 [](const auto& rr) { return rr.id == "CS-OUT-4"; });
   ASSERT_NE(row, r.requirements.end());
   EXPECT_EQ(row->verdict, Verdict::kFail);
+}
+
+// A host that breaks a SHOULD in every case's set-up (CS-INV-8) is warned about, once, and the
+// SHOULD stops nothing (decision 0165). Before, every combination was a failure (JUnit counted
+// 2,040 on a certified host), each was shrunk, each ran one case of its N, the settings sweep
+// stopped after its first case, and --stop-at-first-failure stopped the run at the first probe.
+TEST(SimConformance, AShouldBrokenInEveryCaseIsOneWarningAndStopsNothing) {
+  auto spec = tools::make_target("sim+mutant:job-removed-early", tools::TargetOptions{});
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  RunOptions o = pairwise(3, 1);
+  o.cases_per_combo = 2;
+  o.settings_sweep = true;
+  o.stop_at_first_failure = true;
+  const RunResult r = run_suite(spec->factory, {spec->uri, spec->identity, spec->caps}, o);
+  EXPECT_TRUE(r.certified) << r.verdict;
+  EXPECT_FALSE(r.stopped_at_first_failure);
+  for (const auto& f : r.failures)
+    ADD_FAILURE() << f.property << ": " << f.requirement << ": " << f.title;
+  ASSERT_EQ(r.warnings.size(), 1u);
+  const FailureRecord& w = r.warnings.front();
+  EXPECT_EQ(w.requirement, "CS-INV-8");
+  EXPECT_EQ(w.check, "inv8.readable-after-end");
+  EXPECT_EQ(w.property, "capability");  // the first item that showed it
+  EXPECT_FALSE(w.counterexample.empty());
+  EXPECT_GT(w.steps, 0);
+  EXPECT_TRUE(decode_token(w.token).ok());
+  // Every combination ran both its cases and WARNs.
+  int settings_cases = 0;
+  for (const auto& c : r.combos) {
+    EXPECT_EQ(c.cases, 2) << c.combo.to_string();
+    EXPECT_EQ(c.verdict, Verdict::kWarn) << c.combo.to_string() << ": " << c.note;
+  }
+  settings_cases = r.counts.cases - r.counts.combos * 2 - 8;  // 8 capability probes
+  EXPECT_EQ(settings_cases, 200) << "the settings sweep stopped early";
+  EXPECT_EQ(r.counts.sequences, 3);
+  const auto row = std::find_if(r.requirements.begin(), r.requirements.end(),
+                                [](const auto& rr) { return rr.id == "CS-INV-8"; });
+  ASSERT_NE(row, r.requirements.end());
+  EXPECT_EQ(row->verdict, Verdict::kWarn);
+}
+
+// A host that answers 7 (outside every range, CS-INV-1) to a CreateSnapshot whose
+// SnapshotSettings names IgnoreNonSnapshottableDisks, and changes nothing.
+class SevenForIgnoreDisks final : public Forwarding {
+ public:
+  using Forwarding::Forwarding;
+  cim::Result<cim::MethodResult> invoke_method(const cim::ObjectPath& o, std::string_view m,
+                                               const cim::PropertyList& in) override {
+    const cim::Value* settings = cim::find(in, "SnapshotSettings");
+    const auto text = settings != nullptr ? settings->as_string() : std::nullopt;
+    if (cim::iequals(m, cim::names::kCreateSnapshot) && text &&
+        text->find("IgnoreNonSnapshottableDisks") != std::string_view::npos) {
+      cim::MethodResult out;
+      out.return_value = 7;
+      return out;
+    }
+    return Forwarding::invoke_method(o, m, in);
+  }
+};
+
+// A MUST broken only by later settings cases is found on a host that also breaks a SHOULD in
+// every case's set-up (decision 0165): before, the SHOULD's FAIL in the sweep's first case was
+// its "one counterexample", the sweep stopped there, and the MUST was never met.
+TEST(SimConformance, AMustBrokenLateInTheSettingsSweepIsFoundBesideAShould) {
+  auto spec = tools::make_target("sim+mutant:job-removed-early", tools::TargetOptions{});
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  const TargetFactory factory = [inner = spec->factory](std::uint64_t s) {
+    auto t = inner(s);
+    if (t.ok()) t->provider = std::make_shared<SevenForIgnoreDisks>(t->provider);
+    return t;
+  };
+  RunOptions o = pairwise(0, 0);
+  o.class_matrix = false;
+  o.settings_sweep = true;
+  const RunResult r = run_suite(factory, {spec->uri, spec->identity, spec->caps}, o);
+  ASSERT_EQ(r.failures.size(), 1u);
+  EXPECT_EQ(r.failures.front().requirement, "CS-INV-1") << r.failures.front().title;
+  EXPECT_EQ(r.failures.front().property, "settings");
+  EXPECT_NE(r.failures.front().counterexample.find("IgnoreNonSnapshottableDisks"),
+            std::string::npos)
+      << r.failures.front().counterexample;
+  // The 8 capability probes, then the sweep up to its 17th case, the first that names the
+  // property (IgnoreNonSnapshottableDisks false): one counterexample is enough.
+  EXPECT_EQ(r.counts.cases, 8 + 17);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_EQ(r.warnings.front().requirement, "CS-INV-8");
 }
 
 // A fake's control that refuses to set a VM's checkpoint limit.

@@ -217,6 +217,16 @@ void say_lists(const conformance::RunResult& r, Console& c) {
   if (r.failures.size() > kShown) {
     c.out << fmt::format("  … and {} more in the report\n", r.failures.size() - kShown);
   }
+  if (!r.warnings.empty()) {
+    c.out << "  Warnings (SHOULDs the target broke; they do not fail certification):\n";
+    for (std::size_t i = 0; i < r.warnings.size() && i < kShown; ++i) {
+      const auto& w = r.warnings[i];
+      c.out << fmt::format("    {} ({}): {}\n      replay: {} replay {}\n", w.requirement,
+                           w.property, w.title, shell_quote(c.program), w.token);
+    }
+    if (r.warnings.size() > kShown)
+      c.out << fmt::format("    … and {} more in the report\n", r.warnings.size() - kShown);
+  }
   if (!r.undecided.empty()) {
     c.out << "  Undecided (the wire lost answers they needed; decision 0162):\n";
     for (std::size_t i = 0; i < r.undecided.size() && i < kShown; ++i) {
@@ -434,9 +444,14 @@ int certify(const CertifyOptions& o, Console& c) {
   }
 
   c.out << fmt::format(
-      "\n{} — {} requirements, {} combinations, {} cases, {} sequences, {} failure{} ({:.1f} s)\n",
+      "\n{} — {} requirements, {} combinations, {} cases, {} sequences, {} failure{}{} ({:.1f} "
+      "s)\n",
       r.verdict, r.requirements.size(), r.counts.combos, r.counts.cases, r.counts.sequences,
-      r.failures.size(), r.failures.size() == 1 ? "" : "s", wall);
+      r.failures.size(), r.failures.size() == 1 ? "" : "s",
+      r.warnings.empty()
+          ? std::string()
+          : fmt::format(", {} warning{}", r.warnings.size(), r.warnings.size() == 1 ? "" : "s"),
+      wall);
   for (const auto& why : r.verdict_reasons)
     c.out << "  - " << why << "\n";
   if (r.not_supported || std::any_of(r.capability.begin(), r.capability.end(),

@@ -2,8 +2,8 @@
 // round, on the fake the token names, on the fake for another target's token, or on `--target`
 // (the personality, fault plan, seeds and a WS-Man host's connection options come from the
 // token) and prints every call with its outcome, then what the oracle concluded. Exit 1 when
-// the failure reproduces, 3 when the wire lost what the item needed again (undecided) or the
-// target does not answer.
+// the failure reproduces (0 when only a warning does), 3 when the wire lost what the item needed
+// again (undecided) or the target does not answer.
 #include <fmt/format.h>
 
 #include <atomic>
@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "hvsnap/cim/text.h"
 #include "hvsnap/conformance/case_runner.h"
+#include "hvsnap/conformance/catalogue.h"
 #include "hvsnap/conformance/parallel.h"
 #include "hvsnap/conformance/sequences.h"
 #include "hvsnap/conformance/token.h"
@@ -29,8 +30,10 @@ void print_findings(const Findings& findings, std::ostream& out) {
   bool any = false;
   for (const auto& f : findings) {
     if (f.verdict != Verdict::kFail && f.verdict != Verdict::kWarn) continue;
-    out << fmt::format("  {} {} ({}): {}\n", to_string(f.verdict), f.requirement, f.check,
-                       f.message);
+    // A SHOULD's FAIL is the run's warning (decision 0165): said so.
+    const bool should = f.verdict == Verdict::kFail && !fails_the_run(f);
+    out << fmt::format("  {} {} ({}): {}{}\n", to_string(f.verdict), f.requirement, f.check,
+                       f.message, should ? " [a SHOULD: a warning of the run]" : "");
     any = true;
   }
   if (!any) out << "  every check passed\n";
@@ -40,6 +43,17 @@ void print_findings(const Findings& findings, std::ostream& out) {
 // again (undecided, decision 0162), as a run the transport broke.
 int not_tested_exit(bool undecided) {
   return undecided ? kExitUnreachable : kExitCertified;
+}
+
+// What an item that failed nothing ends with: a SHOULD it broke (or a WARN) is a warning, which
+// does not fail certification (decision 0165), so the replay exits 0 either way.
+std::string no_failure(const Findings& findings) {
+  const Finding* w = first_warning(findings);
+  return w == nullptr ? "\nNo failure this time.\n"
+                      : fmt::format(
+                            "\nThe warning reproduces: {} ({}); a warning does not fail "
+                            "certification.\n",
+                            w->requirement, w->check);
 }
 
 }  // namespace
@@ -136,8 +150,8 @@ int replay(const ReplayOptions& o, Console& c) {
       c.out << rep.transcript
             << fmt::format("\nobserved {}; the contract allows {}\n", rep.observed, rep.allowed);
       print_findings(rep.findings, c.out);
-      const bool failed = has_failure(rep.findings);
-      c.out << (failed ? "\nThe failure reproduces.\n" : "\nNo failure this time.\n");
+      const bool failed = first_fail(rep.findings) != nullptr;
+      c.out << (failed ? "\nThe failure reproduces.\n" : no_failure(rep.findings));
       return failed ? kExitFailures : kExitCertified;
     }
     if (kind == "sequence") {
@@ -160,7 +174,7 @@ int replay(const ReplayOptions& o, Console& c) {
       }
       c.out << numbered_list(rep) << "\n";
       print_findings(rep.findings, c.out);
-      c.out << (rep.failure.empty() ? "\nNo failure this time.\n"
+      c.out << (rep.failure.empty() ? no_failure(rep.findings)
                                     : "\n" + rep.failure + "\nThe failure reproduces.\n");
       return rep.failure.empty() ? kExitCertified : kExitFailures;
     }

@@ -61,6 +61,12 @@ int say_requirement(const reports::LoadedRun& run, const std::string& id, const 
                            f.steps, f.property, f.title, f.token);
       break;
     }
+    for (const auto& w : r.warnings) {  // a SHOULD's example (decision 0165)
+      if (w.requirement != rr.id) continue;
+      c.out << fmt::format("  example ({} calls, {}): {}\n  replay: hvsnap replay {}\n", w.steps,
+                           w.property, w.title, w.token);
+      break;
+    }
     if (code == kExitFailures && rr.verdict == Verdict::kNotTested)
       c.out << "  a MUST the full profile did not test blocks certification\n";
     return code;

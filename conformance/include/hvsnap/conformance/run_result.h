@@ -102,7 +102,12 @@ struct RunResult {
 
   std::vector<RequirementResult> requirements;  // catalogue order
   std::vector<ComboResult> combos;
-  std::vector<FailureRecord> failures;
+  std::vector<FailureRecord> failures;  // each a FAIL that fails the run (not a SHOULD's)
+  // A SHOULD the target broke (its requirement WARN) is not a failure (README "Rules of
+  // certification"): one example for each such requirement, the first item of the run that
+  // showed it, in the order the run took its items in, not shrunk (decision 0165). The same
+  // fields as a failure; `steps` counts the example's calls.
+  std::vector<FailureRecord> warnings;
   std::map<std::string, int> return_codes;                   // "4096" -> count
   std::map<std::string, int> job_end_states;                 // "7" -> count
   std::map<std::string, std::set<std::string>> ambiguities;  // "AMB-1" -> observed choices
