@@ -151,7 +151,8 @@ void Suite::matrix() {
     if (failing && t.last_failure) record_matrix_failure(t);
     if (cut) {
       (void)out_of_budget();  // records why (interrupted or out of time)
-      if (cr.note.empty())
+      // Said over a warning's message: the cases that did not run are the news (decision 0165).
+      if (cr.note.empty() || cr.verdict == Verdict::kWarn)
         cr.note = fmt::format("{} of its {} cases ran: the run stopped", ran, cases);
     }
     result_.combos.push_back(cr);

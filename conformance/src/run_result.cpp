@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "hvsnap/conformance/run_result.h"
@@ -31,6 +32,13 @@ bool untested_must(const RequirementResult& rr, Profile profile) {
 }
 
 void apply_verdict(RunResult& r) {
+  // A warning's example stands for a requirement the run WARNs on (decision 0165): a MUST that
+  // warned in one case (a tolerated answer) and failed in another is a failure, not a warning.
+  std::erase_if(r.warnings, [&](const FailureRecord& w) {
+    return std::none_of(r.requirements.begin(), r.requirements.end(), [&](const auto& rr) {
+      return rr.id == w.requirement && rr.verdict == Verdict::kWarn;
+    });
+  });
   r.verdict_reasons.clear();
   bool ok = true;
   std::vector<const RequirementResult*> untested;

@@ -284,11 +284,8 @@ void append_failures(std::string& h, const RunResult& r, const RunInfo& info) {
   append_records(h, r.failures, false, info);
   h += "</section>\n";
   if (r.warnings.empty()) return;
-  h += fmt::format(
-      "<section id=\"warnings\"><h2>Warnings ({})</h2><p class=\"muted\">SHOULD requirements "
-      "the target broke: they do not fail certification. One example each, the first the run "
-      "met.</p>",
-      r.warnings.size());
+  h += fmt::format("<section id=\"warnings\"><h2>Warnings ({})</h2><p class=\"muted\">{}</p>",
+                   r.warnings.size(), kWarningsSaid);
   append_records(h, r.warnings, true, info);
   h += "</section>\n";
 }
@@ -337,9 +334,12 @@ std::string render_html(const RunResult& r, const RunInfo& info) {
                    html_escape(r.target_identity));
   h += fmt::format(
       "<p>profile {}, coverage {}, seed {} · {} requirements · {} combinations · {} "
-      "failure{}</p>\n",
+      "failure{}{}</p>\n",
       to_string(r.profile), to_string(r.coverage), r.seed, r.requirements.size(), r.counts.combos,
-      r.failures.size(), r.failures.size() == 1 ? "" : "s");
+      r.failures.size(), r.failures.size() == 1 ? "" : "s",
+      r.warnings.empty()
+          ? std::string()
+          : fmt::format(" · {} warning{}", r.warnings.size(), r.warnings.size() == 1 ? "" : "s"));
   if (!r.verdict_reasons.empty()) {
     h += "<ul id=\"verdict-reasons\">";
     for (const auto& why : r.verdict_reasons)

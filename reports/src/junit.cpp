@@ -120,8 +120,9 @@ std::string render_junit(const RunResult& r, const RunInfo& info) {
       s.append_attribute("message") =
           xml_safe(fmt::format("{}: {}", to_string(rr.verdict), rr.reason)).c_str();
     } else if (rr.verdict == Verdict::kWarn) {
-      text_child(tc, "system-out",
-                 fmt::format("WARN ({} case(s)): {}\n{}", rr.warned, rr.reason, evidence));
+      text_child(
+          tc, "system-out",
+          fmt::format("WARN ({} finding(s)): {}\n{}", rr.failed + rr.warned, rr.reason, evidence));
     }
   }
   // The capability profile as one testcase: a target that refused every configuration

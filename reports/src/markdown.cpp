@@ -37,7 +37,9 @@ std::string render_markdown(const RunResult& r, const RunInfo& info) {
     out(fmt::format("| Undecided (the wire lost answers, decision 0161) | {} |\n",
                     r.counts.undecided));
   }
-  out(fmt::format("| Failures | {} |\n\n", r.failures.size()));
+  out(fmt::format("| Failures | {} |\n", r.failures.size()));
+  if (!r.warnings.empty()) out(fmt::format("| Warnings | {} |\n", r.warnings.size()));  // 0165
+  out("\n");
 
   out("## Requirements\n\n| ID | Level | Requirement | Verdict | Passed | Failed | Warned | Note "
       "|\n"
@@ -131,10 +133,7 @@ std::string render_markdown(const RunResult& r, const RunInfo& info) {
   if (r.failures.empty()) out("None.\n");
   records(r.failures);
   if (!r.warnings.empty()) {  // decision 0165
-    out(
-        fmt::format("\n## Warnings ({})\n\nSHOULD requirements the target broke: they do not "
-                    "fail certification. One example each, the first the run met.\n\n",
-                    r.warnings.size()));
+    out(fmt::format("\n## Warnings ({})\n\n{}\n\n", r.warnings.size(), kWarningsSaid));
     records(r.warnings);
   }
   if (!r.undecided.empty()) {

@@ -22,6 +22,11 @@ std::string replay_command(const RunInfo& info, std::string_view token);
 // How many undecided items summary.md, report.html and junit.xml list one by one (junit.xml
 // adds one <error> for the rest); result.json lists them all.
 inline constexpr std::size_t kUndecidedShown = 50;
+// What the reports say of their Warnings section (decision 0165).
+inline constexpr std::string_view kWarningsSaid =
+    "Requirements the run WARNs on: a SHOULD the target broke, or a MUST it met in a way the "
+    "contract tolerates and flags. They do not fail certification. One example each, the first "
+    "the run met.";
 
 // One testcase with an <error type="UNDECIDED"> for each of r's listed undecided items (the
 // first kUndecidedShown), then one for the rest of r.counts.undecided (more, or not listed: a

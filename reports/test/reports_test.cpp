@@ -480,6 +480,40 @@ TEST(Bundle, AWarningIsListedWithItsReplayAndFailsNothing) {
   EXPECT_TRUE(merged->result.certified) << merged->result.verdict;
 }
 
+// A warning stands for a requirement the run WARNs on (decision 0165): a MUST warned on in one
+// case (a tolerated answer, e.g. CS-OUT-15's unknown property ignored) and failed in another is a
+// failure, so its warning is dropped and the report verifies (before, verify refused the run's
+// own report); a MUST that only warned keeps its example.
+TEST(Bundle, AWarningOfARequirementThatFailedIsDropped) {
+  RunResult r = warning_run("hvsnap1.eyJ3IjoxfQ");
+  FailureRecord failed_must = r.warnings.front();
+  failed_must.requirement = "CS-INV-3";  // sample(true) fails it
+  FailureRecord warned_must = r.warnings.front();
+  warned_must.requirement = "CS-OUT-15";
+  RunResult both = sample(true);
+  both.requirements = r.requirements;  // CS-INV-8 WARN
+  for (auto& rr : both.requirements) {
+    if (rr.id == "CS-INV-3") {
+      rr.verdict = Verdict::kFail;
+      rr.failed = 1;
+      rr.warned = 1;
+    }
+    if (rr.id == "CS-OUT-15") {
+      rr.verdict = Verdict::kWarn;
+      rr.warned = 2;
+    }
+  }
+  both.warnings = {r.warnings.front(), failed_must, warned_must};
+  apply_verdict(both);
+  ASSERT_EQ(both.warnings.size(), 2u);
+  EXPECT_EQ(both.warnings[0].requirement, "CS-INV-8");
+  EXPECT_EQ(both.warnings[1].requirement, "CS-OUT-15");
+  const fs::path dir = fresh_dir("warning-of-a-failure");
+  ASSERT_TRUE(write_bundle(dir, both, info()).ok());
+  auto v = verify_bundle(dir);
+  EXPECT_TRUE(v.ok()) << v.problems.front();
+}
+
 // Shards merged (decision 0162): their undecided items, each shard's in turn. A shard of an
 // hvsnap before 0162 counts items it does not list: the merged run then counts them all and
 // lists none, its junit.xml has one <error> for them, and it verifies (before, the list held

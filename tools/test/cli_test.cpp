@@ -126,8 +126,8 @@ TEST(Certify, AShouldsWarningIsCertifiedAndItsTokenReplaysTheWarning) {
   const Outcome r = hvsnap(args);
   ASSERT_EQ(r.code, kExitCertified) << r.out << r.err;
   EXPECT_NE(r.out.find(" 0 failures, 1 warning ("), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("Warnings (SHOULDs the target broke; they do not fail certification):\n"
-                       "    CS-INV-8 (capability)"),
+  EXPECT_NE(r.out.find("Warnings (a SHOULD broken, or a MUST met in a way the contract flags; "
+                       "they do not fail certification):\n    CS-INV-8 (capability)"),
             std::string::npos)
       << r.out;
   const auto j = nlohmann::json::parse(read(dir / "result.json"));
@@ -290,6 +290,14 @@ TEST(CliJobs, AStopAtTheFirstFailureIsTheSameWhateverTheNumberOfJobs) {
                              kExitFailures);
   const auto j = nlohmann::json::parse(read(temp_path("jobs-stop-3") / "result.json"));
   EXPECT_TRUE(j["run"]["stopped-at-first-failure"].get<bool>());
+}
+
+// A run that warns (decision 0165): its one example a SHOULD is the same item whatever -j is, and
+// its time to find is a wall-time field the comparison masks (before, it was not).
+TEST(CliJobs, AWarningIsTheSameWhateverTheNumberOfJobs) {
+  expect_same_for_every_jobs("warning", "sim+mutant:job-removed-early", {}, kExitCertified);
+  const auto j = nlohmann::json::parse(read(temp_path("jobs-warning-3") / "result.json"));
+  ASSERT_EQ(j["warnings"].size(), 1u) << j.dump(1);
 }
 
 TEST(CliJobs, TheRunSaysHowManyCasesAtATimeAndTheRepeatCommandLeavesItOut) {

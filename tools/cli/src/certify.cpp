@@ -218,7 +218,9 @@ void say_lists(const conformance::RunResult& r, Console& c) {
     c.out << fmt::format("  … and {} more in the report\n", r.failures.size() - kShown);
   }
   if (!r.warnings.empty()) {
-    c.out << "  Warnings (SHOULDs the target broke; they do not fail certification):\n";
+    c.out << "  Warnings (a SHOULD broken, or a MUST met in a way the contract flags; they do not "
+             "fail "
+             "certification):\n";
     for (std::size_t i = 0; i < r.warnings.size() && i < kShown; ++i) {
       const auto& w = r.warnings[i];
       c.out << fmt::format("    {} ({}): {}\n      replay: {} replay {}\n", w.requirement,

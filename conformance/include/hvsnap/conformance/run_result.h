@@ -103,10 +103,11 @@ struct RunResult {
   std::vector<RequirementResult> requirements;  // catalogue order
   std::vector<ComboResult> combos;
   std::vector<FailureRecord> failures;  // each a FAIL that fails the run (not a SHOULD's)
-  // A SHOULD the target broke (its requirement WARN) is not a failure (README "Rules of
-  // certification"): one example for each such requirement, the first item of the run that
-  // showed it, in the order the run took its items in, not shrunk (decision 0165). The same
-  // fields as a failure; `steps` counts the example's calls.
+  // A warning is not a failure (README "Rules of certification"): one example for each
+  // requirement the run WARNs on (a SHOULD broken, or a MUST met in a way the contract tolerates
+  // and flags), the first item of the run that showed it, in the order the run took its items
+  // in, not shrunk (decision 0165). The same fields as a failure; `steps` counts the example's
+  // calls.
   std::vector<FailureRecord> warnings;
   std::map<std::string, int> return_codes;                   // "4096" -> count
   std::map<std::string, int> job_end_states;                 // "7" -> count
@@ -142,7 +143,8 @@ struct RunResult {
 // on MUST items and no NOT_TESTED on a MUST item in the `full` profile; SHOULD failures are
 // warnings; an undeclared IF-IMPLEMENTED capability is NOT_APPLICABLE. With no MUST failure,
 // a target that refused every configuration of the capability profile and snapshotted none is
-// NOT SUPPORTED (observations O1..O3, O5): never certified, never a pass.
+// NOT SUPPORTED (observations O1..O3, O5): never certified, never a pass. It also keeps only the
+// warnings of requirements whose verdict is WARN (decision 0165).
 void apply_verdict(RunResult& r);
 
 // A MUST requirement a full run left NOT_TESTED: it blocks certification like a failure (the
