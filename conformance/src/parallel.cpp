@@ -391,7 +391,13 @@ ParallelReport play_round(Client& cl, Target& target, std::uint64_t seed, const 
   for (const auto& c : calls) {
     if (c.outcome.trace) model::check_job(*c.outcome.trace, rep.findings);
   }
-  if (!problem.empty()) rep.failure = "CS-SEQ-6 (seq6.linearizable): " + problem;
+  if (!problem.empty()) {
+    rep.failure = "CS-SEQ-6 (seq6.linearizable): " + problem;
+  } else if (const Finding* f = first_fail(rep.findings)) {
+    // A job of the round broke a MUST (CS-INV-6): the round fails on it too (before 0165's
+    // review, only CS-SEQ-6 made a round's failure, and the row failed with none listed).
+    rep.failure = fmt::format("{} ({}): {}", f->requirement, f->check, f->message);
+  }
   if (cfg.cleanup) cl.cleanup();
   return rep;
 }

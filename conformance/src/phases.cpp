@@ -60,16 +60,15 @@ void Suite::capability() {
     const Case& c = it.c;
     CaseReport& rep = it.rep;
     count_case(rep, "capability", "capability probe " + combos[i].to_string());
+    note_warnings(rep.findings, [&](const Finding& w) {
+      return case_example(rep, "capability",
+                          fmt::format("{}: {}", combos[i].to_string(), w.message),
+                          c.describe() + "\n" + rep.transcript);
+    });
     if (const Finding* f = first_fail(rep.findings)) {
       record_failure(*f, case_example(rep, "capability",
                                       fmt::format("{}: {}", combos[i].to_string(), f->message),
                                       c.describe() + "\n" + rep.transcript));
-    } else {
-      note_warnings(rep.findings, [&](const Finding& w) {
-        return case_example(rep, "capability",
-                            fmt::format("{}: {}", combos[i].to_string(), w.message),
-                            c.describe() + "\n" + rep.transcript);
-      });
     }
     progress("capability", static_cast<int>(i) + 1, total);
     return keep_going(i, combos.size());
@@ -151,8 +150,9 @@ void Suite::matrix() {
     if (failing && t.last_failure) record_matrix_failure(t);
     if (cut) {
       (void)out_of_budget();  // records why (interrupted or out of time)
-      // Said over a warning's message: the cases that did not run are the news (decision 0165).
-      if (cr.note.empty() || cr.verdict == Verdict::kWarn)
+      // Said over a warning's message, not over an undecided case's note: the cases that did
+      // not run are the news (decisions 0161, 0165).
+      if (cr.note.empty() || (cr.verdict == Verdict::kWarn && cr.note.rfind("undecided", 0) != 0))
         cr.note = fmt::format("{} of its {} cases ran: the run stopped", ran, cases);
     }
     result_.combos.push_back(cr);
@@ -200,18 +200,16 @@ bool Suite::take_matrix_case(ComboTally& t, CaseReport rep, bool counted) {
       }
     }
   }
-  const Finding* f = first_fail(rep.findings);
-  if (f == nullptr) {
-    // A warning is shown once for its requirement, from the first case that gave it, not
-    // shrunk (decision 0165).
-    if (counted && !rep.not_tested) {
-      note_warnings(rep.findings, [&](const Finding& w) {
-        return case_example(rep, "matrix", fmt::format("{}: {}", cr.combo.to_string(), w.message),
-                            rep.input.describe() + "\n" + rep.transcript);
-      });
-    }
-    return false;
+  // A warning is shown once for its requirement, from the first case that gave it (one that
+  // also fails, too), not shrunk (decision 0165).
+  if (counted && !rep.not_tested) {
+    note_warnings(rep.findings, [&](const Finding& w) {
+      return case_example(rep, "matrix", fmt::format("{}: {}", cr.combo.to_string(), w.message),
+                          rep.input.describe() + "\n" + rep.transcript);
+    });
   }
+  const Finding* f = first_fail(rep.findings);
+  if (f == nullptr) return false;
   // A set-up call that breaks the contract does so whatever the combination: it is
   // reported (shrunk) once; later combinations it stops are FAIL and point to it.
   if (counted && rep.setup_broke && setup_failure_shown_) {
@@ -324,6 +322,10 @@ void Suite::settings() {
   auto consume = [&](std::size_t i, CaseReport rep) {
     const Case& c = cases[i];
     count_case(rep, "settings", fmt::format("settings case {} of {}", i + 1, cases.size()));
+    note_warnings(rep.findings, [&](const Finding& w) {
+      return case_example(rep, "settings", "SnapshotSettings sweep: " + w.message,
+                          settings_example(c, rep));
+    });
     if (const Finding* f = first_fail(rep.findings)) {
       if (rep.setup_broke && setup_failure_shown_) return false;  // the matrix showed it
       record_failure(*f, case_example(rep, "settings", "SnapshotSettings sweep: " + f->message,
@@ -331,10 +333,6 @@ void Suite::settings() {
       setup_failure_shown_ = setup_failure_shown_ || rep.setup_broke;
       return false;  // one counterexample is enough
     }
-    note_warnings(rep.findings, [&](const Finding& w) {
-      return case_example(rep, "settings", "SnapshotSettings sweep: " + w.message,
-                          settings_example(c, rep));
-    });
     progress("settings", static_cast<int>(i) + 1, static_cast<int>(cases.size()));
     return keep_going(i, cases.size());
   };
@@ -384,15 +382,15 @@ void Suite::liveness() {
     }
     if (rep.not_tested) return keep_going(i, n);
     agg_.add(rep.findings);
+    note_warnings(rep.findings, [&](const Finding& w) {
+      return case_example(rep, "liveness", "with faults switched off: " + w.message,
+                          c.describe() + "\n" + rep.transcript);
+    });
     if (const Finding* f = first_fail(rep.findings)) {
       record_failure(*f, case_example(rep, "liveness", "with faults switched off: " + f->message,
                                       c.describe() + "\n" + rep.transcript));
       return false;
     }
-    note_warnings(rep.findings, [&](const Finding& w) {
-      return case_example(rep, "liveness", "with faults switched off: " + w.message,
-                          c.describe() + "\n" + rep.transcript);
-    });
     progress("liveness", static_cast<int>(i) + 1, o_.liveness_cases);
     return keep_going(i, n);
   };

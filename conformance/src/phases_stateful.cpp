@@ -87,18 +87,16 @@ void Suite::sequences() {
     result_.counts.transient_retries += rep.retries;
     agg_.add(rep.findings);
     progress("sequences", static_cast<int>(t) + 1, total);
-    if (rep.failure.empty()) {
-      note_warnings(rep.findings, [&](const Finding& w) {
-        const std::uint64_t seed = seed_of(t);
-        FailureRecord ex;
-        ex.property = "sequences";
-        ex.title = w.message;
-        ex.counterexample = numbered_list(rep);
-        ex.token = token_of(draw<std::vector<Step>>(generator, seed, max_steps), mix(seed, 1));
-        ex.steps = sequence_steps(rep);
-        return ex;
-      });
-    }
+    note_warnings(rep.findings, [&](const Finding& w) {
+      const std::uint64_t seed = seed_of(t);
+      FailureRecord ex;
+      ex.property = "sequences";
+      ex.title = w.message;
+      ex.counterexample = numbered_list(rep);
+      ex.token = token_of(draw<std::vector<Step>>(generator, seed, max_steps), mix(seed, 1));
+      ex.steps = sequence_steps(rep);
+      return ex;
+    });
     if (rep.failure.empty() || shown) return keep_going(t, n);
     shown = true;
     const std::uint64_t seed = seed_of(t);
@@ -178,9 +176,11 @@ void Suite::parallel() {
     });
     if (rep.failure.empty() || shown) return keep_going(t, n);
     shown = true;
+    // CS-SEQ-6's, or a job check's (CS-INV-6) when the round was linearizable.
+    const Finding* f = first_fail(rep.findings);
     FailureRecord fr;
-    fr.requirement = "CS-SEQ-6";
-    fr.check = "seq6.linearizable";
+    fr.requirement = f != nullptr ? f->requirement : "CS-SEQ-6";
+    fr.check = f != nullptr ? f->check : "seq6.linearizable";
     fr.property = "parallel";
     fr.title = rep.failure;
     fr.counterexample = rep.description;

@@ -90,11 +90,17 @@ VerdictCounts count_verdicts(const Fleet& f) {
   return c;
 }
 
-// A target's failures, and the items the wire left undecided when there are any (0162).
+// A target's failures, and the items the wire left undecided (0162) and its warnings (0165)
+// when there are any.
 std::string failures_cell(const RunResult& r) {
-  return r.counts.undecided == 0
-             ? std::to_string(r.failures.size())
-             : fmt::format("{} ({} undecided)", r.failures.size(), r.counts.undecided);
+  std::string more;
+  if (r.counts.undecided > 0) more = fmt::format("{} undecided", r.counts.undecided);
+  if (!r.warnings.empty()) {
+    more += fmt::format("{}{} warning{}", more.empty() ? "" : ", ", r.warnings.size(),
+                        r.warnings.size() == 1 ? "" : "s");
+  }
+  return more.empty() ? std::to_string(r.failures.size())
+                      : fmt::format("{} ({})", r.failures.size(), more);
 }
 
 }  // namespace
@@ -133,6 +139,7 @@ std::string render_fleet_json(const Fleet& f) {
     t["counts"] = {{"combinations", r.counts.combos}, {"cases", r.counts.cases},
                    {"sequences", r.counts.sequences}, {"parallel-rounds", r.counts.parallel_rounds},
                    {"undecided", r.counts.undecided}, {"failures", r.failures.size()}};
+    if (!r.warnings.empty()) t["counts"]["warnings"] = r.warnings.size();  // decision 0165
     ordered_json matrix;
     for (const auto& rr : r.requirements)
       matrix[rr.id] = to_string(rr.verdict);
@@ -458,6 +465,11 @@ Verification verify_fleet(const fs::path& dir) {
         want_errors[label] = undecided_errors(static_cast<std::size_t>(std::max(undecided, 0)),
                                               e.run.result.undecided.size());
       }
+      // Warnings (decision 0165): counted only when there are any.
+      const std::size_t warned = t.at("counts").value("warnings", std::size_t{0});
+      if (warned != e.run.result.warnings.size())
+        problem(fmt::format("fleet.json: {} counts {} warning(s) but its report lists {}", label,
+                            warned, e.run.result.warnings.size()));
       v.checked.push_back(
           fmt::format("targets/{}: {}{}", label, e.run.result.verdict,
                       shards ? fmt::format(" (merged from {} shards)", shards) : ""));

@@ -609,6 +609,26 @@ TEST(Fleet, ItsJunitFailsATargetTheWireLeftUndecided) {
   EXPECT_TRUE(before.ok()) << before.problems.front();
 }
 
+// A fleet counts a target's warnings beside its failures, and verify holds the count to the
+// target's report (decision 0165).
+TEST(Fleet, ItCountsATargetsWarnings) {
+  const fs::path run = fresh_dir("fleet-warning-run");
+  ASSERT_TRUE(write_bundle(run, warning_run("hvsnap1.eyJ3IjoxfQ"), info()).ok());
+  auto f = build_fleet({run}, "0.1.0", "abc");
+  ASSERT_TRUE(f.ok()) << f.status().to_string();
+  const fs::path dir = fresh_dir("fleet-warning");
+  ASSERT_TRUE(write_fleet(dir, *f).ok());
+  const auto ok = verify_fleet(dir);
+  EXPECT_TRUE(ok.ok()) << ok.problems.front();
+  auto j = nlohmann::ordered_json::parse(read(dir / "fleet.json"));
+  EXPECT_EQ(j["targets"][0]["counts"]["warnings"], 1);
+  EXPECT_NE(read(dir / "summary.md").find("0 (1 warning)"), std::string::npos);
+  EXPECT_EQ(read(dir / "junit.xml").find("<failure"), std::string::npos);
+  j["targets"][0]["counts"]["warnings"] = 0;
+  reseal(dir, "fleet.json", j.dump(2) + "\n");
+  expect_caught(verify_fleet(dir), "counts 0 warning(s) but its report lists 1");
+}
+
 // Past the first 50, junit.xml and the people's reports show one line for the rest;
 // result.json lists them all. The command that runs an item again names the host it was lost
 // on, unless that was the in-process fake, where replay runs anyway.

@@ -61,7 +61,7 @@ int say_requirement(const reports::LoadedRun& run, const std::string& id, const 
                            f.steps, f.property, f.title, f.token);
       break;
     }
-    for (const auto& w : r.warnings) {  // a SHOULD's example (decision 0165)
+    for (const auto& w : r.warnings) {  // a warning's example (decision 0165)
       if (w.requirement != rr.id) continue;
       c.out << fmt::format("  example ({} calls, {}): {}\n  replay: hvsnap replay {}\n", w.steps,
                            w.property, w.title, w.token);
