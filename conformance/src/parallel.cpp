@@ -394,8 +394,8 @@ ParallelReport play_round(Client& cl, Target& target, std::uint64_t seed, const 
   if (!problem.empty()) {
     rep.failure = "CS-SEQ-6 (seq6.linearizable): " + problem;
   } else if (const Finding* f = first_fail(rep.findings)) {
-    // A job of the round broke a MUST (CS-INV-6): the round fails on it too (before 0165's
-    // review, only CS-SEQ-6 made a round's failure, and the row failed with none listed).
+    // A job of the round broke a MUST (CS-INV-5, CS-INV-6): the round fails on it too (before
+    // 0165's review, only CS-SEQ-6 made a round's failure, and the row failed with none listed).
     rep.failure = fmt::format("{} ({}): {}", f->requirement, f->check, f->message);
   }
   if (cfg.cleanup) cl.cleanup();

@@ -150,9 +150,9 @@ void Suite::matrix() {
     if (failing && t.last_failure) record_matrix_failure(t);
     if (cut) {
       (void)out_of_budget();  // records why (interrupted or out of time)
-      // Said over a warning's message, not over an undecided case's note: the cases that did
-      // not run are the news (decisions 0161, 0165).
-      if (cr.note.empty() || (cr.verdict == Verdict::kWarn && cr.note.rfind("undecided", 0) != 0))
+      // Said over a warning's message, not over a case's reason for not being tested: the cases
+      // that did not run are the news (decisions 0161, 0165).
+      if (cr.note.empty() || t.warning_note)
         cr.note = fmt::format("{} of its {} cases ran: the run stopped", ran, cases);
     }
     result_.combos.push_back(cr);
@@ -196,7 +196,10 @@ bool Suite::take_matrix_case(ComboTally& t, CaseReport rep, bool counted) {
       agg_.observe_case(rep);
       if (first_warning(rep.findings) != nullptr && cr.verdict != Verdict::kFail) {
         cr.verdict = Verdict::kWarn;
-        if (cr.note.empty()) cr.note = first_warning(rep.findings)->message;
+        if (cr.note.empty()) {
+          cr.note = first_warning(rep.findings)->message;
+          t.warning_note = true;
+        }
       }
     }
   }

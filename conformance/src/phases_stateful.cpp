@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "hvsnap/conformance/parallel.h"
@@ -145,7 +147,9 @@ void Suite::parallel() {
   auto work = [&](std::size_t t, int w) {
     return run_parallel_round(seed_of(t), factories_[static_cast<std::size_t>(w)], o_.run, 4);
   };
-  bool shown = false;
+  // The first round failing each requirement is shown: a round that broke only a job check
+  // (CS-INV-5, CS-INV-6) does not hide a later one that broke CS-SEQ-6, the phase's own.
+  std::set<std::string> shown;
   auto consume = [&](std::size_t t, ParallelReport rep) {
     const std::size_t n = static_cast<std::size_t>(total);
     ++result_.counts.parallel_rounds;
@@ -174,10 +178,10 @@ void Suite::parallel() {
       ex.steps = 4;
       return ex;
     });
-    if (rep.failure.empty() || shown) return keep_going(t, n);
-    shown = true;
-    // CS-SEQ-6's, or a job check's (CS-INV-6) when the round was linearizable.
+    if (rep.failure.empty()) return keep_going(t, n);
+    // CS-SEQ-6's, or a job check's (CS-INV-5, CS-INV-6) when the round was linearizable.
     const Finding* f = first_fail(rep.findings);
+    if (!shown.insert(f != nullptr ? f->requirement : "CS-SEQ-6").second) return keep_going(t, n);
     FailureRecord fr;
     fr.requirement = f != nullptr ? f->requirement : "CS-SEQ-6";
     fr.check = f != nullptr ? f->check : "seq6.linearizable";

@@ -50,6 +50,7 @@ class Suite {
     // The last failing report is the shrunk one.
     std::optional<CaseReport> last_failure;
     bool known_setup_failure = false;  // this combination stopped on one already reported
+    bool warning_note = false;         // cr.note is a warning's message (decision 0165)
   };
   bool take_matrix_case(ComboTally& t, CaseReport rep, bool counted);
   void record_matrix_failure(ComboTally& t);

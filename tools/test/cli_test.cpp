@@ -147,6 +147,17 @@ TEST(Certify, AShouldsWarningIsCertifiedAndItsTokenReplaysTheWarning) {
   const Outcome clean = hvsnap({"replay", token, "--target", "sim:"});
   EXPECT_EQ(clean.code, kExitCertified) << clean.out;
   EXPECT_NE(clean.out.find("No failure this time."), std::string::npos) << clean.out;
+  // A concurrent round on the same host warns too, and its replay says so.
+  auto round = conformance::decode_token(token);
+  ASSERT_TRUE(round.ok()) << round.status().to_string();
+  nlohmann::json parallel = {{"kind", "parallel"},
+                             {"target", (*round)["target"]},
+                             {"seed", (*round)["seed"]},
+                             {"host-seed", 1}};
+  const Outcome concurrent = hvsnap({"replay", conformance::encode_token(parallel)});
+  EXPECT_EQ(concurrent.code, kExitCertified) << concurrent.out << concurrent.err;
+  EXPECT_NE(concurrent.out.find("The warning reproduces: CS-INV-8"), std::string::npos)
+      << concurrent.out;
   const Outcome req = hvsnap({"verify", "--requirement", "CS-INV-8", dir.string()});
   EXPECT_EQ(req.code, kExitCertified) << req.out << req.err;
   EXPECT_NE(req.out.find("  example ("), std::string::npos) << req.out;

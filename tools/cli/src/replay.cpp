@@ -187,9 +187,11 @@ int replay(const ReplayOptions& o, Console& c) {
       }
       c.out << rep.description << "\n";
       print_findings(rep.findings, c.out);
-      c.out << (rep.failure.empty() ? "\nNo failure this time (concurrent calls interleave "
-                                      "differently from run to run).\n"
-                                    : "\n" + rep.failure + "\nThe failure reproduces.\n");
+      c.out << (!rep.failure.empty() ? "\n" + rep.failure + "\nThe failure reproduces.\n"
+                : first_warning(rep.findings) != nullptr
+                    ? no_failure(rep.findings)
+                    : "\nNo failure this time (concurrent calls interleave differently from run "
+                      "to run).\n");
       return rep.failure.empty() ? kExitCertified : kExitFailures;
     }
     return usage(
