@@ -186,8 +186,10 @@ bool Suite::take_matrix_case(ComboTally& t, CaseReport rep, bool counted) {
         note_decided();
       }
       // An undecided case's note first: it is what keeps the run from certifying (0161).
-      if (cr.note.empty() || (rep.undecided && cr.note.rfind("undecided", 0) != 0))
+      if (cr.note.empty() || (rep.undecided && cr.note.rfind("undecided", 0) != 0)) {
         cr.note = rep.not_tested_reason;
+        t.warning_note = false;  // a warning's message, if it was one, is gone (0165)
+      }
     } else {
       note_decided();
       cr.observed.insert(rep.observed);

@@ -132,7 +132,8 @@ void Suite::sequences() {
 }
 
 // Round i is seeded by the run seed and i only; a shard runs the rounds ≡ its index. Every
-// round counts even after a failure (decision 0043); the first failing one is shown.
+// round counts even after a failure (decision 0043); the first round leading with each
+// requirement's failure is shown (decision 0165).
 void Suite::parallel() {
   ++result_.counts.properties;
   const int shards = std::max(1, o_.shard_count);

@@ -187,9 +187,13 @@ int replay(const ReplayOptions& o, Console& c) {
       }
       c.out << rep.description << "\n";
       print_findings(rep.findings, c.out);
+      // Without a failure, said either way: a round's failure may not come back, as its calls
+      // interleave differently from run to run.
       c.out << (!rep.failure.empty() ? "\n" + rep.failure + "\nThe failure reproduces.\n"
                 : first_warning(rep.findings) != nullptr
-                    ? no_failure(rep.findings)
+                    ? no_failure(rep.findings) +
+                          "No failure this time (concurrent calls interleave differently from "
+                          "run to run).\n"
                     : "\nNo failure this time (concurrent calls interleave differently from run "
                       "to run).\n");
       return rep.failure.empty() ? kExitCertified : kExitFailures;
