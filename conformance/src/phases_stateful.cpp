@@ -148,8 +148,9 @@ void Suite::parallel() {
   auto work = [&](std::size_t t, int w) {
     return run_parallel_round(seed_of(t), factories_[static_cast<std::size_t>(w)], o_.run, 4);
   };
-  // The first round failing each requirement is shown: a round that broke only a job check
-  // (CS-INV-5, CS-INV-6) does not hide a later one that broke CS-SEQ-6, the phase's own.
+  // The first round leading with each requirement's failure is shown: a round that broke only
+  // a job check (CS-INV-5, CS-INV-6) does not hide a later one that broke CS-SEQ-6, the phase's
+  // own.
   std::set<std::string> shown;
   auto consume = [&](std::size_t t, ParallelReport rep) {
     const std::size_t n = static_cast<std::size_t>(total);

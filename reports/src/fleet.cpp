@@ -306,7 +306,7 @@ cim::Result<LoadedRun> merge_shards(std::vector<LoadedRun> shards) {
     }
     for (const auto& f : r.failures)
       if (tokens.insert(f.token).second) m.failures.push_back(f);
-    // One example for each SHOULD broken, the first shard's (as a run keeps its first).
+    // One example for each warned requirement, the first shard's (as a run keeps its first).
     for (const auto& w : r.warnings) {
       const bool shown =
           std::any_of(m.warnings.begin(), m.warnings.end(),
