@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -177,7 +176,7 @@ void take_wire_leftovers(Client& cl, Findings& findings) {
 // case is not tested, and undecided when `lost`: nothing is judged on what the wire lost, nor
 // on the case it was part of (decision 0161).
 std::string stop_case(CaseReport& report, const std::string& reason, bool lost) {
-  if (std::any_of(report.findings.begin(), report.findings.end(), fails_the_run)) {
+  if (first_fail(report.findings) != nullptr) {
     if (!report.call_judged) report.observed = "stopped before the call under test was judged";
     return (lost ? "the wire lost an answer after the failure above was judged; nothing after "
                    "it was: "

@@ -196,10 +196,11 @@ bool Suite::take_matrix_case(ComboTally& t, CaseReport rep, bool counted) {
       cr.allowed = rep.allowed;
       agg_.add(rep.findings);
       agg_.observe_case(rep);
-      if (first_warning(rep.findings) != nullptr && cr.verdict != Verdict::kFail) {
+      const Finding* warning = first_warning(rep.findings);
+      if (warning != nullptr && cr.verdict != Verdict::kFail) {
         cr.verdict = Verdict::kWarn;
         if (cr.note.empty()) {
-          cr.note = first_warning(rep.findings)->message;
+          cr.note = warning->message;
           t.warning_note = true;
         }
       }

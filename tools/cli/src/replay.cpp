@@ -189,13 +189,13 @@ int replay(const ReplayOptions& o, Console& c) {
       print_findings(rep.findings, c.out);
       // Without a failure, said either way: a round's failure may not come back, as its calls
       // interleave differently from run to run.
-      c.out << (!rep.failure.empty() ? "\n" + rep.failure + "\nThe failure reproduces.\n"
-                : first_warning(rep.findings) != nullptr
-                    ? no_failure(rep.findings) +
-                          "No failure this time (concurrent calls interleave differently from "
-                          "run to run).\n"
-                    : "\nNo failure this time (concurrent calls interleave differently from run "
-                      "to run).\n");
+      if (!rep.failure.empty()) {
+        c.out << "\n" << rep.failure << "\nThe failure reproduces.\n";
+      } else {
+        if (first_warning(rep.findings) != nullptr) c.out << no_failure(rep.findings);
+        c.out << "\nNo failure this time (concurrent calls interleave differently from run to "
+                 "run).\n";
+      }
       return rep.failure.empty() ? kExitCertified : kExitFailures;
     }
     return usage(
