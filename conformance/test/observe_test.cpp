@@ -437,6 +437,44 @@ class StillClock final : public TargetControl {
   void set_faults_enabled(bool) override {}
 };
 
+// A Timeout where only success is allowed is made again (decisions 0061, 0062) unless the attempt
+// broke a requirement that fails the run; a SHOULD it broke is a warning (decision 0165), kept,
+// and the call is still made again. Before, any FAIL beside the row's stopped the repeat.
+TEST(TimeoutRetry, ASHOULDBrokenBesideTheTimeoutStillMakesTheCallAgain) {
+  model::Expectation e;
+  e.allowed.success = model::kNormal;
+  e.allowed.check = "out14.ready-succeeds";
+  model::CallOutcome o;
+  o.return_value = cim::ReturnCode::kTimeout;
+  auto judged = [](const char* check, const char* requirement) {
+    model::Judgement j;
+    j.category = model::Category::kFailureCode;
+    j.findings = {{"out14.ready-succeeds", "CS-OUT-14", Verdict::kFail, "a Timeout"},
+                  {check, requirement, Verdict::kFail, "broken beside it"}};
+    return j;
+  };
+  Client cl(
+      Target{std::make_shared<LosingWire>(), std::make_shared<StillClock>(), {}, "test:", "test"},
+      {});
+  {
+    TimeoutRetry t;
+    model::Judgement j = judged("inv8.readable-after-end", "CS-INV-8");  // a SHOULD
+    Findings kept;
+    EXPECT_TRUE(t.again(cl, e, o, j, kept));
+    ASSERT_EQ(kept.size(), 1U);
+    EXPECT_EQ(kept[0].requirement, "CS-INV-8");
+    EXPECT_TRUE(j.findings.empty());
+  }
+  {
+    TimeoutRetry t;
+    model::Judgement j = judged("inv3.no-change-on-failure", "CS-INV-3");  // a MUST
+    Findings kept;
+    EXPECT_FALSE(t.again(cl, e, o, j, kept));
+    EXPECT_TRUE(kept.empty());
+    EXPECT_EQ(j.findings.size(), 2U);
+  }
+}
+
 // A live host's read whose answer the wire lost is asked again after a pause, doubled before
 // the next try (decision 0163): a WinRM service restarting or a network blip is given seconds
 // to pass, where the three tries used to follow each other at once. A target with control (a
