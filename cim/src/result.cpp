@@ -29,6 +29,8 @@ std::string_view to_string(StatusKind kind) {
       return "Timeout";
     case StatusKind::kBadAnswer:
       return "BadAnswer";
+    case StatusKind::kNotSent:
+      return "NotSent";
   }
   return "Unknown";
 }

@@ -41,6 +41,18 @@ cim::Status AnsweredReads::each_instance_name(
     const std::function<void(const cim::ObjectPath&)>& f) {
   // Asked again only while nothing was handed to `f`: a listing lost part way through has
   // given some of its paths already, and its reader would take them twice.
+  return listed(name_space, class_name, f, nullptr);
+}
+
+cim::Status AnsweredReads::each_instance_name_from_start(
+    std::string_view name_space, std::string_view class_name,
+    const std::function<void(const cim::ObjectPath&)>& f, const std::function<void()>& restart) {
+  return listed(name_space, class_name, f, &restart);
+}
+
+cim::Status AnsweredReads::listed(std::string_view name_space, std::string_view class_name,
+                                  const std::function<void(const cim::ObjectPath&)>& f,
+                                  const std::function<void()>* restart) {
   bool handed = false;
   const std::function<void(const cim::ObjectPath&)> each = [&](const cim::ObjectPath& p) {
     handed = true;
@@ -48,10 +60,16 @@ cim::Status AnsweredReads::each_instance_name(
   };
   cim::Status st = inner_.each_instance_name(name_space, class_name, each);
   const RetryPause wait = pause();
-  for (int i = 0; i < kWireRetries && !handed && cim::lost_on_the_wire(st.kind()); ++i) {
+  for (int i = 0;
+       i < kWireRetries && (!handed || restart != nullptr) && cim::lost_on_the_wire(st.kind());
+       ++i) {
     wait.before(i);
+    if (handed) (*restart)();  // the reader drops the paths of the lost listing
+    handed = false;
     st = inner_.each_instance_name(name_space, class_name, each);
   }
+  // A listing whose last try was lost part way: the host did send something, so the pauses
+  // were not taken in vain (decision 0163).
   note(cim::lost_on_the_wire(st.kind()), !handed);
   return st;
 }

@@ -1,7 +1,9 @@
 // Reads asked again while no answer comes back (decision 0161): a read the wire lost (the
 // connection failed, no answer came in time, what came is not an answer) says nothing of the
-// host, and a read is safe to repeat. Method calls pass through once: only GetErrorEx, which
-// changes nothing, is asked again, by its caller (follow_job).
+// host, and a read is safe to repeat. A method call is sent again only while it was not sent at
+// all (no connection could be made: decision 0166); one that went out passes through once,
+// as it may have been made: only GetErrorEx, which changes nothing, is asked again whatever
+// became of it, by its caller (follow_job).
 #pragma once
 
 #include <algorithm>
@@ -92,6 +94,11 @@ class AnsweredReads final : public cim::Provider {
       std::string_view name_space, std::string_view class_name) override;
   cim::Status each_instance_name(std::string_view name_space, std::string_view class_name,
                                  const std::function<void(const cim::ObjectPath&)>& f) override;
+  // A listing lost part way through is asked again too, from its start, after `restart()`.
+  cim::Status each_instance_name_from_start(std::string_view name_space,
+                                            std::string_view class_name,
+                                            const std::function<void(const cim::ObjectPath&)>& f,
+                                            const std::function<void()>& restart) override;
   cim::Result<std::vector<cim::Instance>> enumerate_instances_matching(
       std::string_view name_space, std::string_view class_name,
       const std::vector<PropertyEquals>& any_of) override;
@@ -103,7 +110,23 @@ class AnsweredReads final : public cim::Provider {
                                                std::string_view method,
                                                const cim::PropertyList& in) override {
     auto r = inner_.invoke_method(object, method, in);
-    if (!answer_lost(r)) gone_ = false;  // it answered
+    // Not sent: sent again after the pauses a lost read takes, as often as a read is asked; a
+    // call still not sent after them counts as a read lost for good (note): the next ones do
+    // not pause while the host stays gone.
+    const auto not_sent = [&r] {
+      return !r.ok() && r.status().kind() == cim::StatusKind::kNotSent;
+    };
+    const RetryPause p = pause();
+    int tries = 0;
+    for (; tries < kWireRetries && not_sent(); ++tries) {
+      p.before(tries);
+      r = inner_.invoke_method(object, method, in);
+    }
+    if (!answer_lost(r)) {
+      gone_ = false;  // it answered
+    } else if (tries > 0 && not_sent()) {
+      gone_ = true;
+    }
     return r;
   }
   std::vector<cim::WireProblem> take_wire_problems() override {
@@ -131,6 +154,11 @@ class AnsweredReads final : public cim::Provider {
     gone_ = lost_for_good && paused;
   }
   RetryPause pause() const { return gone_.load() ? RetryPause{} : pause_; }
+  // each_instance_name, asked again while lost before it handed a path, or from its start
+  // after `*restart` (when given) however far it got.
+  cim::Status listed(std::string_view name_space, std::string_view class_name,
+                     const std::function<void(const cim::ObjectPath&)>& f,
+                     const std::function<void()>* restart);
 
   template <class Read>
   auto answered(Read&& read) {

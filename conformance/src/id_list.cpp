@@ -62,10 +62,12 @@ bool IdList::contains(std::string_view id) const {
 }
 
 cim::Result<IdList> list_host_collections(cim::Provider& p) {
-  // Each path read as it comes, none kept (decision 0147).
+  // Each path read as it comes, none kept (decision 0147); a listing the wire lost part way
+  // through is taken again from its start (decision 0166).
   IdList ids;
-  auto st = p.each_instance_name(cim::names::kNamespace, cim::names::kSnapshotCollection,
-                                 [&](const cim::ObjectPath& path) { ids.add_id_of(path); });
+  auto st = p.each_instance_name_from_start(
+      cim::names::kNamespace, cim::names::kSnapshotCollection,
+      [&](const cim::ObjectPath& path) { ids.add_id_of(path); }, [&] { ids = IdList{}; });
   if (!st.ok()) {
     return cim::Status(st.kind(), "EnumerateInstances Msvm_SnapshotCollection: " + st.to_string());
   }

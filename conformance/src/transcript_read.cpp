@@ -266,7 +266,7 @@ cim::StatusKind read_kind(const Reader& r) {
         cim::StatusKind::kInvalidNamespace, cim::StatusKind::kInvalidParameter,
         cim::StatusKind::kInvalidClass, cim::StatusKind::kNotFound, cim::StatusKind::kNotSupported,
         cim::StatusKind::kMethodNotFound, cim::StatusKind::kUnavailable, cim::StatusKind::kTimeout,
-        cim::StatusKind::kBadAnswer}) {
+        cim::StatusKind::kBadAnswer, cim::StatusKind::kNotSent}) {
     if (cim::to_string(k) == text) return k;
   }
   throw Bad{r.where(), "unknown status kind '" + text + "'"};

@@ -15,6 +15,7 @@
 #include "hvsnap/cim/names.h"
 #include "hvsnap/conformance/case_runner.h"
 #include "hvsnap/conformance/client.h"
+#include "hvsnap/conformance/id_list.h"
 #include "hvsnap/conformance/model/oracle.h"
 #include "hvsnap/conformance/observe.h"
 #include "provider_instances.h"
@@ -407,7 +408,7 @@ TEST(Client, AsksAReadAgainWhileTheWireLosesItsAnswerAndNoLonger) {
   for (const Case c :
        {Case{cim::StatusKind::kUnavailable, 1, 2, true},
         Case{cim::StatusKind::kBadAnswer, 2, 3, true}, Case{cim::StatusKind::kTimeout, 3, 3, false},
-        Case{cim::StatusKind::kNotFound, 1, 1, false},
+        Case{cim::StatusKind::kNotSent, 2, 3, true}, Case{cim::StatusKind::kNotFound, 1, 1, false},
         Case{cim::StatusKind::kFailed, 1, 1, false}}) {
     SCOPED_TRACE(fmt::format("{} lost {}", cim::to_string(c.kind), c.lost));
     auto wire = std::make_shared<LosingWire>();
@@ -421,11 +422,64 @@ TEST(Client, AsksAReadAgainWhileTheWireLosesItsAnswerAndNoLonger) {
     EXPECT_EQ(wire->reads_, c.reads);
   }
   // A method call is made once, whatever became of its answer: it may have been made.
+  for (const auto kind :
+       {cim::StatusKind::kUnavailable, cim::StatusKind::kBadAnswer, cim::StatusKind::kTimeout}) {
+    SCOPED_TRACE(cim::to_string(kind));
+    auto wire = std::make_shared<LosingWire>();
+    wire->lose = {{"CreateSnapshot", kind}};
+    wire->times = 1;
+    Client cl(Target{wire, nullptr, {}, "test:", "test"}, {});
+    EXPECT_FALSE(cl.invoke(collection_snapshot_service(), "CreateSnapshot", {}).ok());
+    EXPECT_EQ(wire->calls_, 1);
+  }
+}
+
+// A method call whose request never left (no connection could be made: decision 0166) was not
+// made, and is sent again as a lost read is asked again: a WinRM service restarting no longer
+// leaves a live certification's call undecided. Sent no more than a read is asked.
+TEST(Client, ACallThatWasNotSentIsSentAgain) {
+  struct Case {
+    int not_sent;  // attempts that could not connect, in a row
+    int calls;     // attempts made
+    bool answered;
+  };
+  for (const Case c : {Case{1, 2, true}, Case{2, 3, true}, Case{3, 3, false}}) {
+    SCOPED_TRACE(fmt::format("not sent {} time(s)", c.not_sent));
+    auto wire = std::make_shared<LosingWire>();
+    wire->lose = {{"CreateSnapshot", cim::StatusKind::kNotSent}};
+    wire->times = c.not_sent;
+    ClientOptions at_once;
+    at_once.wire_retry_pause_ms = 0;
+    Client cl(Target{wire, nullptr, {}, "test:", "test"}, at_once);
+    const auto r = cl.invoke(collection_snapshot_service(), "CreateSnapshot", {});
+    EXPECT_EQ(r.ok(), c.answered) << (r.ok() ? "" : r.status().to_string());
+    EXPECT_EQ(wire->calls_, c.calls);
+  }
+  // A live host's call waits the read's pause first (40 ms, then 80 ms).
   auto wire = std::make_shared<LosingWire>();
-  wire->lose = {{"CreateSnapshot", cim::StatusKind::kUnavailable}};
-  Client cl(Target{wire, nullptr, {}, "test:", "test"}, {});
-  EXPECT_FALSE(cl.invoke(collection_snapshot_service(), "CreateSnapshot", {}).ok());
-  EXPECT_EQ(wire->calls_, 1);
+  wire->lose = {{"CreateSnapshot", cim::StatusKind::kNotSent}};
+  wire->times = 2;
+  ClientOptions o;
+  o.wire_retry_pause_ms = 40;
+  Client live(Target{wire, nullptr, {}, "test:", "test"}, o);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(live.invoke(collection_snapshot_service(), "CreateSnapshot", {}).ok());
+  EXPECT_EQ(wire->calls_, 3);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(40 + 80));
+
+  // A host that takes no connection: the first call waits its pauses in vain (200 ms, 400 ms),
+  // the next is tried as often without a pause, until the host answers something.
+  auto gone = std::make_shared<LosingWire>();
+  gone->lose = {{"CreateSnapshot", cim::StatusKind::kNotSent}};
+  o.wire_retry_pause_ms = 200;
+  Client to_gone(Target{gone, nullptr, {}, "test:", "test"}, o);
+  auto t1 = std::chrono::steady_clock::now();
+  EXPECT_FALSE(to_gone.invoke(collection_snapshot_service(), "CreateSnapshot", {}).ok());
+  EXPECT_GE(std::chrono::steady_clock::now() - t1, std::chrono::milliseconds(200 + 400));
+  t1 = std::chrono::steady_clock::now();
+  EXPECT_FALSE(to_gone.invoke(collection_snapshot_service(), "CreateSnapshot", {}).ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - t1, std::chrono::milliseconds(200));
+  EXPECT_EQ(gone->calls_, 6);
 }
 
 // A stopped clock: a target with control, for a Client that must not pause.
@@ -596,6 +650,61 @@ TEST(Client, ABatchAndAPartListingPauseNoMoreThanTheyMust) {
   t = std::chrono::steady_clock::now();
   EXPECT_FALSE(listing.provider().get_instance(path(names::kComputerSystem, "Name", "VM2")).ok());
   EXPECT_GE(std::chrono::steady_clock::now() - t, milliseconds(500 + 1000));
+}
+
+// A host's snapshot collections, listed one path at a time: a listing the wire loses part way
+// through is taken again from its start, and what the lost one handed out is dropped (a
+// collection it named may be gone by the second); the reads lost do not count it (decision
+// 0166). Before, a case whose view met such a loss was undecided.
+class ListsCollections final : public LosingWire {
+ public:
+  cim::Status each_instance_name(std::string_view, std::string_view,
+                                 const std::function<void(const ObjectPath&)>& f) override {
+    ++listings_;
+    const bool cut = listings_ <= cut_short_;
+    for (const char* id : cut ? std::vector<const char*>{"sc-gone", "sc-a"}
+                              : std::vector<const char*>{"sc-a", "sc-b"})
+      f(path(names::kSnapshotCollection, "CollectionID", id));
+    return cut ? cim::Status(cim::StatusKind::kBadAnswer, "cut short") : cim::Status{};
+  }
+  int cut_short_ = 1;
+  int listings_ = 0;
+};
+
+TEST(Client, ACollectionListingLostPartWayIsTakenAgainFromItsStart) {
+  for (const int cut : {1, 2, 3}) {
+    SCOPED_TRACE(fmt::format("cut short {} time(s)", cut));
+    auto wire = std::make_shared<ListsCollections>();
+    wire->cut_short_ = cut;
+    ClientOptions at_once;
+    at_once.wire_retry_pause_ms = 0;
+    Client cl(Target{wire, nullptr, {}, "test:", "test"}, at_once);
+    const auto ids = list_host_collections(cl.provider());
+    EXPECT_EQ(wire->listings_, std::min(cut + 1, 1 + kWireRetries));
+    if (cut <= kWireRetries) {
+      ASSERT_TRUE(ids.ok()) << ids.status().to_string();
+      ASSERT_EQ(ids->size(), 2U);
+      EXPECT_EQ((*ids)[0], "SC-A");
+      EXPECT_EQ((*ids)[1], "SC-B");
+      EXPECT_EQ(cl.answers_lost(), 0);
+    } else {
+      ASSERT_FALSE(ids.ok());
+      EXPECT_EQ(ids.status().kind(), cim::StatusKind::kBadAnswer);
+      EXPECT_EQ(cl.answers_lost(), 1);
+    }
+  }
+  // A reader that cannot start again (each_instance_name) is still given the lost listing once.
+  auto wire = std::make_shared<ListsCollections>();
+  ClientOptions at_once;
+  at_once.wire_retry_pause_ms = 0;
+  Client cl(Target{wire, nullptr, {}, "test:", "test"}, at_once);
+  int handed = 0;
+  EXPECT_FALSE(cl.provider()
+                   .each_instance_name(names::kNamespace, names::kSnapshotCollection,
+                                       [&](const ObjectPath&) { ++handed; })
+                   .ok());
+  EXPECT_EQ(handed, 2);
+  EXPECT_EQ(wire->listings_, 1);
 }
 
 // A pause ends as soon as the run's stop flag is set: after Ctrl-C, or once the transport

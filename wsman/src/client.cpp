@@ -128,6 +128,11 @@ cim::Result<std::string> Client::post(const std::string& body, int& http_status)
   http_status = ex.http_status;
   if (rc != CURLE_OK) {
     std::string what = fmt::format("{}: {}", options_.endpoint, curl_easy_strerror(rc));
+    if (ex.sent_nothing && (rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_CONNECT ||
+                            rc == CURLE_SSL_CONNECT_ERROR)) {
+      // No connection, so no request: this one was not made, and may be sent again.
+      return cim::Status(cim::StatusKind::kNotSent, what + " (the request was not sent)");
+    }
     // libcurl's words for an answer whose head it cannot hold (and the plain transport's).
     if (rc == CURLE_OUT_OF_MEMORY)
       what += " (most likely the answer's header or trailer is larger than the client reads)";

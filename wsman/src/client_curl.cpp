@@ -71,6 +71,13 @@ class CurlTransport final : public HttpTransport {
     long code = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
     out.http_status = static_cast<int>(code);
+    // libcurl counts the request bytes it sent in this transfer, a retry on a fresh connection
+    // after a kept one died included: none sent, no connection made, and the request was not.
+    long request_bytes = 0;
+    curl_easy_getinfo(curl, CURLINFO_REQUEST_SIZE, &request_bytes);
+    out.sent_nothing = request_bytes == 0 &&
+                       (out.rc == CURLE_COULDNT_CONNECT || out.rc == CURLE_COULDNT_RESOLVE_HOST ||
+                        out.rc == CURLE_SSL_CONNECT_ERROR);
     if (out.rc != CURLE_OK) {
       // The connection may be mid-response: never reuse it.
       curl_easy_cleanup(curl);

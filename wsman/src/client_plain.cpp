@@ -233,11 +233,13 @@ class PlainTransport final : public HttpTransport {
         timeout_ms > 0 ? Clock::now() + milliseconds(timeout_ms) : Clock::time_point::max();
     std::unique_ptr<Conn> c = take_idle();
     bool reused = c != nullptr;
+    const bool reused_once = reused;
     while (true) {
       if (!c) {
         c = std::make_unique<Conn>();
         const CURLcode rc = connect(*c, deadline);
-        if (rc != CURLE_OK) return {rc, 0};
+        // After a kept connection died under the request, it may have reached the host.
+        if (rc != CURLE_OK) return {rc, 0, !reused_once};
       }
       const Round r = exchange(*c, body, deadline, response);
       if (r.unanswered && reused) {

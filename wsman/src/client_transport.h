@@ -18,6 +18,11 @@ struct Exchange {
   // was larger than max_response_bytes (declared or sent) and was not read further.
   CURLcode rc = CURLE_OK;
   int http_status = 0;  // the final response's status (meaningful with CURLE_OK)
+  // No byte of the request left this client: the connection it was to go on could not be made
+  // (refused, unreachable, a name not resolved, a TLS handshake that failed) and no earlier
+  // attempt of the same post went out on another. Such a request was not made, whatever it
+  // was: a method call may be sent again (decision 0166).
+  bool sent_nothing = false;
 };
 
 class HttpTransport {

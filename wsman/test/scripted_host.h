@@ -26,7 +26,8 @@ namespace hvsnap::wsman::testing {
 // time, as one client thread uses them.
 class ScriptedHost {
  public:
-  enum class Then : std::uint8_t { kKeep, kClose, kReset };
+  // kGone: the host stops listening, then closes the connection (later connects are refused).
+  enum class Then : std::uint8_t { kKeep, kClose, kReset, kGone };
   struct Step {
     std::vector<std::string> pieces;
     int delay_ms = 0;  // before the first piece
@@ -48,7 +49,7 @@ class ScriptedHost {
   ~ScriptedHost() {
     stop_ = true;
     thread_.join();
-    ::close(listen_);
+    if (listen_ >= 0) ::close(listen_);
   }
   ScriptedHost(const ScriptedHost&) = delete;
   ScriptedHost& operator=(const ScriptedHost&) = delete;
@@ -127,6 +128,10 @@ class ScriptedHost {
       if (step.then == Then::kReset) {
         const linger now{1, 0};
         ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof now);
+      }
+      if (step.then == Then::kGone) {  // only this thread reads listen_ until it is joined
+        ::close(listen_);
+        listen_ = -1;
       }
       if (step.then != Then::kKeep) break;
     }

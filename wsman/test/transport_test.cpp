@@ -435,8 +435,9 @@ TEST(Transports, TwoClientsOfAProcessNeverSendOneMessageId) {
   EXPECT_EQ(ids.size(), 6u);
 }
 
-// Nobody listening: both name the refused connection alike.
-TEST(Transports, ARefusedConnectionIsUnavailable) {
+// Nobody listening: both name the refused connection alike, a request that was not sent
+// (decision 0166).
+TEST(Transports, ARefusedConnectionIsNotSent) {
   int port = 0;
   {
     ScriptedHost gone([](int) { return Step{}; });
@@ -449,8 +450,32 @@ TEST(Transports, ARefusedConnectionIsUnavailable) {
     auto c = std::move(Client::create(o)).value();
     auto got = c->identify();
     ASSERT_FALSE(got.ok());
-    EXPECT_EQ(got.status().to_string(),
-              "Unavailable: " + o.endpoint + ": Couldn't connect to server");
+    EXPECT_EQ(got.status().to_string(), "NotSent: " + o.endpoint +
+                                            ": Couldn't connect to server (the request was not "
+                                            "sent)");
+  }
+}
+
+// A kept connection that dies under a request, and a fresh one refused: the request went out on
+// the first and may have been made, so it is not "not sent" (decision 0166), with either
+// transport.
+TEST(Transports, ARequestLostOnAKeptConnectionIsNotNotSentWhenTheNextIsRefused) {
+  for (ClientTransport t : {ClientTransport::kAuto, ClientTransport::kLibcurl}) {
+    SCOPED_TRACE(t == ClientTransport::kAuto ? "plain" : "libcurl");
+    ScriptedHost host([](int n) {
+      return n == 0 ? Step{{ok_answer()}} : Step{{}, 0, 0, Then::kGone};
+    });
+    ClientOptions o;
+    o.endpoint = "http://127.0.0.1:" + std::to_string(host.port()) + "/wsman";
+    o.transport = t;
+    auto c = std::move(Client::create(o)).value();
+    cim::ObjectPath os("root\\cimv2", "Win32_OperatingSystem");
+    os.add_key("Name", "x");
+    ASSERT_TRUE(c->get_instance(os).ok());
+    const auto got = c->get_instance(os);
+    ASSERT_FALSE(got.ok());
+    EXPECT_EQ(got.status().kind(), cim::StatusKind::kUnavailable) << got.status().to_string();
+    EXPECT_EQ(host.requests().size(), 2U);
   }
 }
 

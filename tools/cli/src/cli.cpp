@@ -18,6 +18,7 @@ int exit_code_for(const cim::Status& st) {
     case cim::StatusKind::kUnavailable:
     case cim::StatusKind::kTimeout:
     case cim::StatusKind::kBadAnswer:
+    case cim::StatusKind::kNotSent:
     case cim::StatusKind::kAccessDenied:
       return kExitUnreachable;
     default:

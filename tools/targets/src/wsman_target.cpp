@@ -483,6 +483,7 @@ cim::Result<TargetSpec> make_wsman_target(std::string_view uri, const TargetOpti
     return spec;
   }
   if (described.status().kind() == cim::StatusKind::kUnavailable ||
+      described.status().kind() == cim::StatusKind::kNotSent ||
       described.status().kind() == cim::StatusKind::kTimeout ||
       described.status().kind() == cim::StatusKind::kAccessDenied) {
     return described.status();

@@ -123,6 +123,17 @@ class Provider {
       f(path);
     return {};
   }
+  // The same, for a reader that can take the listing again from its start: a provider that
+  // asks a listing the wire lost part way through again (the suite's, decision 0166) calls
+  // `restart()` first, and the reader drops what it took. By default each_instance_name, never
+  // asked again.
+  virtual Status each_instance_name_from_start(std::string_view name_space,
+                                               std::string_view class_name,
+                                               const std::function<void(const ObjectPath&)>& f,
+                                               const std::function<void()>& restart) {
+    (void)restart;
+    return each_instance_name(name_space, class_name, f);
+  }
   // A WQL SELECT whose WHERE names objects by their properties' values, `(p = 'v' AND …) OR
   // (…)` (the batched Gets of decision 0083): instances of enumerate_instances among which are
   // all those that match one of `any_of`'s sets (strings compared case-insensitively, as WQL

@@ -27,6 +27,9 @@ enum class StatusKind : std::uint8_t {
   kTimeout = 101,      // the target did not answer in time
   kBadAnswer = 102,    // what came back is not an answer to the request (cut short, not a
                        // SOAP envelope, an HTTP status WS-Man does not use; decision 0161)
+  kNotSent = 103,      // the request never left: no connection could be made (refused,
+                       // unreachable, DNS, a TLS handshake); a method call may be sent again
+                       // (decision 0166)
 };
 
 std::string_view to_string(StatusKind kind);
@@ -36,7 +39,7 @@ std::string_view to_string(StatusKind kind);
 // (decision 0161); every other error is the target's own answer.
 constexpr bool lost_on_the_wire(StatusKind kind) {
   return kind == StatusKind::kUnavailable || kind == StatusKind::kTimeout ||
-         kind == StatusKind::kBadAnswer;
+         kind == StatusKind::kBadAnswer || kind == StatusKind::kNotSent;
 }
 
 class Status {
