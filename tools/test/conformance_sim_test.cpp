@@ -860,6 +860,55 @@ TEST(SimConformance, ACollectionSeenLateIsNotJudgedOnLinksTheWireLost) {
             "is gone after the last step");
 }
 
+// Every listing of the host's snapshot collections from the `from`'th on is lost on the wire.
+class LosesListingsFrom final : public Forwarding {
+ public:
+  LosesListingsFrom(std::shared_ptr<cim::Provider> inner, int from)
+      : Forwarding(std::move(inner)), from_(from) {}
+  cim::Status each_instance_name(std::string_view ns, std::string_view cls,
+                                 const std::function<void(const cim::ObjectPath&)>& f) override {
+    if (cim::iequals(cls, cim::names::kSnapshotCollection) && ++listings_ >= from_)
+      return cim::Status(cim::StatusKind::kUnavailable, "Enumerate: Connection reset by peer");
+    return inner().each_instance_name(ns, cls, f);
+  }
+  int listings() const { return listings_; }
+
+ private:
+  int from_;
+  int listings_ = 0;
+};
+
+// A sequence's end check (CS-INV-9 across the sequence) whose listing of the host's collections
+// the wire lost, asked again, judges nothing and leaves the sequence undecided (decision 0161).
+// Before, the sequence passed with the check NOT_TESTED: a run could certify without it.
+TEST(SimConformance, ASequencesEndCheckWhoseListingTheWireLostIsUndecided) {
+  auto spec = sim_target();
+  ASSERT_TRUE(spec.ok()) << spec.status().to_string();
+  RunConfig cfg;
+  cfg.declarations = declarations_of(spec->caps);
+  auto host = std::make_shared<std::shared_ptr<LosesListingsFrom>>();
+  const auto losing_from = [&](int from) {
+    return behind(spec->factory, host, [from](auto p, const Target&) {
+      return std::make_shared<LosesListingsFrom>(std::move(p), from);
+    });
+  };
+  const SequenceReport whole =
+      run_sequence({Step{.kind = StepKind::kPoll}}, 7, losing_from(1'000'000), cfg);
+  ASSERT_FALSE(whole.not_tested) << whole.not_tested_reason;
+  const int listings = (*host)->listings();  // the last is the end check's
+  ASSERT_GE(listings, 2);
+  const SequenceReport r =
+      run_sequence({Step{.kind = StepKind::kPoll}}, 7, losing_from(listings), cfg);
+  EXPECT_EQ((*host)->listings(), listings + 2) << "asked again, twice (kWireRetries)";
+  EXPECT_EQ(r.failure, "");
+  EXPECT_TRUE(r.undecided);
+  EXPECT_TRUE(r.not_tested);
+  EXPECT_NE(r.not_tested_reason.find("undecided: no answer came back to the listing of the host's "
+                                     "snapshot collections: Unavailable"),
+            std::string::npos)
+      << r.not_tested_reason;
+}
+
 // Accepts SnapshotType 0 (snapshots as if it were 1, CS-OUT-4) for a group of two members or
 // more; a group of one is refused as the fake refuses it.
 class AcceptsTypeZeroForTwoOrMore final : public Forwarding {
