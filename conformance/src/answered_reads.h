@@ -112,7 +112,8 @@ class AnsweredReads final : public cim::Provider {
     auto r = inner_.invoke_method(object, method, in);
     // Not sent: sent again after the pauses a lost read takes, as often as a read is asked; a
     // call still not sent after them counts as a read lost for good (note): the next ones do
-    // not pause while the host stays gone.
+    // not pause while the host stays gone. Never once the run is stopping (Ctrl-C, a broken
+    // transport): a read asked again then changes nothing, a call would.
     const auto not_sent = [&r] {
       return !r.ok() && r.status().kind() == cim::StatusKind::kNotSent;
     };
@@ -120,6 +121,7 @@ class AnsweredReads final : public cim::Provider {
     int tries = 0;
     for (; tries < kWireRetries && not_sent(); ++tries) {
       p.before(tries);
+      if (pause_.stopped()) break;
       r = inner_.invoke_method(object, method, in);
     }
     if (!answer_lost(r)) {

@@ -152,9 +152,17 @@ JobTrace follow_job(cim::Provider& provider, TargetControl* control, const Objec
       // An Exception says what went wrong, a success with warnings what to heed (CS-INV-6).
       if (t.samples.back().state == cim::JobState::kException ||
           t.samples.back().state == cim::JobState::kCompletedWithWarnings) {
-        // A method that changes nothing: asked again, as a read is.
-        auto e = until_answered([&] { return provider.invoke_method(job, "GetErrorEx", {}); },
-                                retry_pause(options, control != nullptr));
+        // A method that changes nothing: asked again, as a read is, once its request went out
+        // (one that could not be sent the provider, an AnsweredReads, sends again itself:
+        // decision 0166; asked again here too, it went out up to nine times).
+        const RetryPause pause = retry_pause(options, control != nullptr);
+        auto e = provider.invoke_method(job, "GetErrorEx", {});
+        for (int retry = 0; retry < kWireRetries && answer_lost(e) &&
+                            e.status().kind() != cim::StatusKind::kNotSent;
+             ++retry) {
+          pause.before(retry);
+          e = provider.invoke_method(job, "GetErrorEx", {});
+        }
         if (!e.ok() && lost(e.status())) return t;
         if (e.ok()) {
           t.get_error_ex_return = e->return_value;

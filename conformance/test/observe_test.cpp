@@ -467,6 +467,19 @@ TEST(Client, ACallThatWasNotSentIsSentAgain) {
   EXPECT_EQ(wire->calls_, 3);
   EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(40 + 80));
 
+  // GetErrorEx, which follow_job asks again as a read, is not sent again twice over: the
+  // client's AnsweredReads sends it again, follow_job does not repeat that (3 sends, not 9).
+  auto errors = std::make_shared<LosingWire>();
+  errors->job_state_ = 10;
+  errors->lose = {{"GetErrorEx", cim::StatusKind::kNotSent}};
+  ClientOptions at_once;
+  at_once.wire_retry_pause_ms = 0;
+  Client followed(Target{errors, nullptr, {}, "test:", "test"}, at_once);
+  const JobTrace t =
+      follow_job(followed.provider(), nullptr, path(names::kJob, "InstanceID", "J1"), at_once);
+  EXPECT_FALSE(t.lost.empty());
+  EXPECT_EQ(errors->calls_, 1 + kWireRetries);
+
   // A host that takes no connection: the first call waits its pauses in vain (200 ms, 400 ms),
   // the next is tried as often without a pause, until the host answers something.
   auto gone = std::make_shared<LosingWire>();
@@ -731,6 +744,12 @@ TEST(Client, ALiveHostsPauseEndsWhenTheRunStops) {
   const auto t1 = std::chrono::steady_clock::now();
   EXPECT_FALSE(live.provider().get_instance(path(names::kComputerSystem, "Name", "VM1")).ok());
   EXPECT_LT(std::chrono::steady_clock::now() - t1, std::chrono::seconds(2));
+  // Nor is a call that was not sent sent again: it would change the host after the stop.
+  auto calls = std::make_shared<LosingWire>();
+  calls->lose = {{"CreateSnapshot", cim::StatusKind::kNotSent}};
+  Client stopping(Target{calls, nullptr, {}, "test:", "test"}, o);
+  EXPECT_FALSE(stopping.invoke(collection_snapshot_service(), "CreateSnapshot", {}).ok());
+  EXPECT_EQ(calls->calls_, 1);
   // The run's other stop, its host's (decision 0163), ends a pause as well.
   std::atomic<bool> host_stopped{true};
   ClientOptions after_the_host_stopped = o;

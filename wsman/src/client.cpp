@@ -89,7 +89,7 @@ cim::Result<std::unique_ptr<Client>> Client::create(ClientOptions o) {
   return std::unique_ptr<Client>(new Client(std::move(o)));
 }
 
-cim::Result<std::string> Client::post(const std::string& body, int& http_status) {
+cim::Result<std::string> Client::post(const std::string& body, int& http_status, bool repeatable) {
   http_status = 0;
   auto fatal = [&](cim::Status st) -> cim::Status {
     bool first = false;
@@ -123,7 +123,14 @@ cim::Result<std::string> Client::post(const std::string& body, int& http_status)
     timeout_ms = std::min<long>(timeout_ms, static_cast<long>(left));
   }
   std::string response;
-  const detail::Exchange ex = pool_->transport->post(body, timeout_ms, response);
+  const detail::Exchange ex = pool_->transport->post(body, timeout_ms, response, repeatable);
+  if (ex.sent_twice) {
+    return cim::Status(
+        cim::StatusKind::kUnavailable,
+        fmt::format("{}: a kept connection died under the request and libcurl sent it again on a "
+                    "fresh one; the host may have made it twice, so its answer is not taken",
+                    options_.endpoint));
+  }
   const CURLcode rc = ex.rc;
   http_status = ex.http_status;
   if (rc != CURLE_OK) {
@@ -196,7 +203,12 @@ cim::Result<Response> Client::send(Request r) {
   }
   const std::string body = write_request(r);
   int status = 0;
-  auto raw = post(body, status);
+  // What may reach the host twice with no harm (decision 0166): not a call, nor a Pull or a
+  // Release, which move an enumeration on, nor anything that carries a clock advance.
+  const bool repeatable =
+      (r.op == Operation::kGet || r.op == Operation::kEnumerate || r.op == Operation::kIdentify) &&
+      r.advance_first_ms == 0;
+  auto raw = post(body, status, repeatable);
   // What the answer says of the advance it carried: made (h:Clock's Advanced), refused (a
   // clock without it: dropped, as a refused Advance request was), or not reached, for an
   // answer that tells no clock (a request refused before it was read, a lost connection):
@@ -535,7 +547,7 @@ cim::Result<std::string> Client::identify() {
       "><s:Body>"
       "<wsmid:Identify/></s:Body></s:Envelope>");
   int status = 0;
-  auto raw = post(body, status);
+  auto raw = post(body, status, true);
   if (!raw.ok()) return raw.status();
   if (status == 401)
     return cim::Status(cim::StatusKind::kAccessDenied,

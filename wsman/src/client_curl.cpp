@@ -29,6 +29,12 @@ std::size_t on_data(char* data, std::size_t size, std::size_t n, void* user) {
   return size * n;
 }
 
+// Called by libcurl right before it sends each request of a transfer.
+int on_send(void* sends, char*, char*, int, int) {
+  if (sends != nullptr) ++*static_cast<int*>(sends);
+  return CURL_PREREQFUNC_OK;
+}
+
 class CurlTransport final : public HttpTransport {
  public:
   explicit CurlTransport(const ClientOptions& o) : options_(o) {
@@ -45,7 +51,8 @@ class CurlTransport final : public HttpTransport {
   CurlTransport(const CurlTransport&) = delete;
   CurlTransport& operator=(const CurlTransport&) = delete;
 
-  Exchange post(const std::string& body, long timeout_ms, std::string& response) override {
+  Exchange post(const std::string& body, long timeout_ms, std::string& response,
+                bool repeatable) override {
     CURL* curl = nullptr;
     {
       std::lock_guard lock(mu_);
@@ -66,8 +73,15 @@ class CurlTransport final : public HttpTransport {
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+    // Each request libcurl sends of this transfer: more than one, with one-leg authentication,
+    // is its own retry on a fresh connection after a kept one died under the request.
+    int sends = 0;
+    curl_easy_setopt(curl, CURLOPT_PREREQDATA, &sends);
     Exchange out;
     out.rc = curl_easy_perform(curl);
+    curl_easy_setopt(curl, CURLOPT_PREREQDATA, nullptr);
+    // NTLM and Negotiate send a request for each leg of the handshake: not counted there.
+    out.sent_twice = !repeatable && sends > 1 && options_.auth == Auth::kBasic;
     long code = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
     out.http_status = static_cast<int>(code);
@@ -97,6 +111,7 @@ class CurlTransport final : public HttpTransport {
     curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(curl, CURLOPT_PREREQFUNCTION, on_send);
     // A declared length past the limit is refused before any of it is read.
     curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
                      static_cast<curl_off_t>(options_.max_response_bytes));

@@ -227,7 +227,8 @@ class PlainTransport final : public HttpTransport {
         connect_ms_(o.connect_timeout_ms > 0 ? o.connect_timeout_ms : kDefaultConnectMs),
         max_bytes_(o.max_response_bytes) {}
 
-  Exchange post(const std::string& body, long timeout_ms, std::string& response) override {
+  Exchange post(const std::string& body, long timeout_ms, std::string& response,
+                bool repeatable) override {
     // libcurl: a timeout of 0 is none.
     const Clock::time_point deadline =
         timeout_ms > 0 ? Clock::now() + milliseconds(timeout_ms) : Clock::time_point::max();
@@ -242,9 +243,9 @@ class PlainTransport final : public HttpTransport {
         if (rc != CURLE_OK) return {rc, 0, !reused_once};
       }
       const Round r = exchange(*c, body, deadline, response);
-      if (r.unanswered && reused) {
+      if (r.unanswered && reused && repeatable) {
         // A kept connection the host closed as the request went out: once more on a fresh
-        // one, as libcurl does.
+        // one, as libcurl does, when the request may reach the host twice.
         c.reset();
         reused = false;
         response.clear();

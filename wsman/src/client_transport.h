@@ -23,6 +23,10 @@ struct Exchange {
   // attempt of the same post went out on another. Such a request was not made, whatever it
   // was: a method call may be sent again (decision 0166).
   bool sent_nothing = false;
+  // A request that is not `repeatable` went out more than once: libcurl sent it again on a
+  // fresh connection after a kept one died under it, which it does on its own (decision 0166).
+  // The host may have made it twice; its answer is not taken.
+  bool sent_twice = false;
 };
 
 class HttpTransport {
@@ -34,8 +38,12 @@ class HttpTransport {
   // One POST of `body` (Content-Type application/soap+xml;charset=UTF-8, no Expect), the whole
   // of it — connection, request, response — within `timeout_ms`; the response's body in
   // `response` whatever its status. Thread-safe: concurrent calls use separate connections,
-  // kept alive between calls.
-  virtual Exchange post(const std::string& body, long timeout_ms, std::string& response) = 0;
+  // kept alive between calls. `repeatable`: the request may reach the host twice with no harm
+  // (a Get, an Enumerate, an Identify that carries no clock advance). A kept connection that
+  // dies under a request that is not (an Invoke, a Pull, a Release, anything carrying
+  // h:AdvanceFirst) is not sent again on a fresh one: the host may have read it (decision 0166).
+  virtual Exchange post(const std::string& body, long timeout_ms, std::string& response,
+                        bool repeatable) = 0;
 };
 
 std::unique_ptr<HttpTransport> make_curl_transport(const ClientOptions& options);

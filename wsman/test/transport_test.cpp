@@ -479,6 +479,59 @@ TEST(Transports, ARequestLostOnAKeptConnectionIsNotNotSentWhenTheNextIsRefused) 
   }
 }
 
+// A host that closed a kept connection after its answer and then stopped listening (a WinRM
+// service restarting between two requests): the next request is NotSent with either transport,
+// and a call may be sent again (decision 0166).
+TEST(Transports, AConnectionClosedBetweenRequestsAndThenRefusedIsNotSent) {
+  for (ClientTransport t : {ClientTransport::kAuto, ClientTransport::kLibcurl}) {
+    SCOPED_TRACE(t == ClientTransport::kAuto ? "plain" : "libcurl");
+    ScriptedHost host([](int) { return Step{{ok_answer()}, 0, 0, Then::kGone}; });
+    ClientOptions o;
+    o.endpoint = "http://127.0.0.1:" + std::to_string(host.port()) + "/wsman";
+    o.transport = t;
+    auto c = std::move(Client::create(o)).value();
+    cim::ObjectPath os("root\\cimv2", "Win32_OperatingSystem");
+    os.add_key("Name", "x");
+    ASSERT_TRUE(c->get_instance(os).ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the close has arrived
+    const auto got = c->invoke_method(os, "Reboot", {});
+    ASSERT_FALSE(got.ok());
+    EXPECT_EQ(got.status().kind(), cim::StatusKind::kNotSent) << got.status().to_string();
+    EXPECT_EQ(host.requests().size(), 1U);
+  }
+}
+
+// A call on a kept connection that dies under it is not sent again on a fresh one, as a read is
+// (it may have been made): the plain transport does not send it again, and an answer libcurl
+// got by sending it again on its own is not taken (decision 0166). Either way it is lost, not
+// NotSent. A Get in the same place is sent again and answered (DroppedOnReuseIsRetriedOnce).
+TEST(Transports, ACallOnAKeptConnectionThatDiesUnderItIsNotSentAgain) {
+  for (ClientTransport t : {ClientTransport::kAuto, ClientTransport::kLibcurl}) {
+    SCOPED_TRACE(t == ClientTransport::kAuto ? "plain" : "libcurl");
+    ScriptedHost host([](int n) {
+      return n == 1 ? Step{{}, 0, 0, Then::kClose} : Step{{ok_answer()}};
+    });
+    ClientOptions o;
+    o.endpoint = "http://127.0.0.1:" + std::to_string(host.port()) + "/wsman";
+    o.transport = t;
+    auto c = std::move(Client::create(o)).value();
+    cim::ObjectPath os("root\\cimv2", "Win32_OperatingSystem");
+    os.add_key("Name", "x");
+    ASSERT_TRUE(c->get_instance(os).ok());
+    const auto got = c->invoke_method(os, "Reboot", {});
+    ASSERT_FALSE(got.ok());
+    EXPECT_EQ(got.status().kind(), cim::StatusKind::kUnavailable) << got.status().to_string();
+    if (t == ClientTransport::kAuto) {
+      EXPECT_EQ(host.requests().size(), 2U) << "sent again";
+    } else {
+      // libcurl sends it again whatever it is told; the client says so and takes no answer.
+      EXPECT_EQ(host.requests().size(), 3U);
+      EXPECT_NE(got.status().message().find("the host may have made it twice"), std::string::npos)
+          << got.status().to_string();
+    }
+  }
+}
+
 // The plain transport carries exactly what it can carry as libcurl would.
 TEST(Transports, ThePlainTransportIsChosenOnlyWhereItApplies) {
   auto plain = [](const std::string& endpoint, const std::string& user = "") {

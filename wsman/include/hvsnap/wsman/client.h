@@ -136,7 +136,7 @@ class Client final : public cim::Provider {
   // The items of a WQL enumeration in `mode`, every Pull made; `keep` says which to keep.
   cim::Status enumerate_items(std::string_view name_space, std::string filter, EnumerationMode mode,
                               const std::function<void(Item&)>& keep);
-  cim::Result<std::string> post(const std::string& body, int& http_status);
+  cim::Result<std::string> post(const std::string& body, int& http_status, bool repeatable);
   // The path to invoke an instance method on: `object` itself, or for a keyless path of a
   // class with exactly one instance (a service), that instance's path.
   cim::Result<cim::ObjectPath> instance_of(const cim::ObjectPath& object);
