@@ -456,6 +456,19 @@ TEST(Transports, ARefusedConnectionIsNotSent) {
   }
 }
 
+// A client of `host` over `t`, and the instance the hosts of these tests answer for.
+std::unique_ptr<Client> client_of(const ScriptedHost& host, ClientTransport t) {
+  ClientOptions o;
+  o.endpoint = "http://127.0.0.1:" + std::to_string(host.port()) + "/wsman";
+  o.transport = t;
+  return std::move(Client::create(o)).value();
+}
+cim::ObjectPath operating_system() {
+  cim::ObjectPath os("root\\cimv2", "Win32_OperatingSystem");
+  os.add_key("Name", "x");
+  return os;
+}
+
 // A kept connection that dies under a request, and a fresh one refused: the request went out on
 // the first and may have been made, so it is not "not sent" (decision 0166), with either
 // transport.
@@ -465,12 +478,8 @@ TEST(Transports, ARequestLostOnAKeptConnectionIsNotNotSentWhenTheNextIsRefused) 
     ScriptedHost host([](int n) {
       return n == 0 ? Step{{ok_answer()}} : Step{{}, 0, 0, Then::kGone};
     });
-    ClientOptions o;
-    o.endpoint = "http://127.0.0.1:" + std::to_string(host.port()) + "/wsman";
-    o.transport = t;
-    auto c = std::move(Client::create(o)).value();
-    cim::ObjectPath os("root\\cimv2", "Win32_OperatingSystem");
-    os.add_key("Name", "x");
+    auto c = client_of(host, t);
+    const cim::ObjectPath os = operating_system();
     ASSERT_TRUE(c->get_instance(os).ok());
     const auto got = c->get_instance(os);
     ASSERT_FALSE(got.ok());
@@ -486,12 +495,8 @@ TEST(Transports, AConnectionClosedBetweenRequestsAndThenRefusedIsNotSent) {
   for (ClientTransport t : {ClientTransport::kAuto, ClientTransport::kLibcurl}) {
     SCOPED_TRACE(t == ClientTransport::kAuto ? "plain" : "libcurl");
     ScriptedHost host([](int) { return Step{{ok_answer()}, 0, 0, Then::kGone}; });
-    ClientOptions o;
-    o.endpoint = "http://127.0.0.1:" + std::to_string(host.port()) + "/wsman";
-    o.transport = t;
-    auto c = std::move(Client::create(o)).value();
-    cim::ObjectPath os("root\\cimv2", "Win32_OperatingSystem");
-    os.add_key("Name", "x");
+    auto c = client_of(host, t);
+    const cim::ObjectPath os = operating_system();
     ASSERT_TRUE(c->get_instance(os).ok());
     std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the close has arrived
     const auto got = c->invoke_method(os, "Reboot", {});
@@ -511,18 +516,14 @@ TEST(Transports, ACallOnAKeptConnectionThatDiesUnderItIsNotSentAgain) {
     ScriptedHost host([](int n) {
       return n == 1 ? Step{{}, 0, 0, Then::kClose} : Step{{ok_answer()}};
     });
-    ClientOptions o;
-    o.endpoint = "http://127.0.0.1:" + std::to_string(host.port()) + "/wsman";
-    o.transport = t;
-    auto c = std::move(Client::create(o)).value();
-    cim::ObjectPath os("root\\cimv2", "Win32_OperatingSystem");
-    os.add_key("Name", "x");
+    auto c = client_of(host, t);
+    const cim::ObjectPath os = operating_system();
     ASSERT_TRUE(c->get_instance(os).ok());
     const auto got = c->invoke_method(os, "Reboot", {});
     ASSERT_FALSE(got.ok());
     EXPECT_EQ(got.status().kind(), cim::StatusKind::kUnavailable) << got.status().to_string();
     if (t == ClientTransport::kAuto) {
-      EXPECT_EQ(host.requests().size(), 2U) << "sent again";
+      EXPECT_EQ(host.requests().size(), 2U) << "sent again on a fresh connection";
     } else {
       // libcurl sends it again whatever it is told; the client says so and takes no answer.
       EXPECT_EQ(host.requests().size(), 3U);
