@@ -152,9 +152,9 @@ JobTrace follow_job(cim::Provider& provider, TargetControl* control, const Objec
       // An Exception says what went wrong, a success with warnings what to heed (CS-INV-6).
       if (t.samples.back().state == cim::JobState::kException ||
           t.samples.back().state == cim::JobState::kCompletedWithWarnings) {
-        // A method that changes nothing: asked again, as a read is, once its request went out
-        // (one that could not be sent the provider, an AnsweredReads, sends again itself:
-        // decision 0166; asked again here too, it went out up to nine times).
+        // A method that changes nothing: asked again, as a read is. Not a NotSent answer: the
+        // provider (an AnsweredReads) has sent that again itself (decision 0166); asked again
+        // here too, it would be sent up to nine times.
         const RetryPause pause = retry_pause(options, control != nullptr);
         auto e = provider.invoke_method(job, "GetErrorEx", {});
         for (int retry = 0; retry < kWireRetries && answer_lost(e) &&

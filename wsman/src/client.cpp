@@ -124,11 +124,11 @@ cim::Result<std::string> Client::post(const std::string& body, int& http_status,
   }
   std::string response;
   const detail::Exchange ex = pool_->transport->post(body, timeout_ms, response, repeatable);
-  if (ex.sent_twice) {
+  if (ex.not_sent_again) {
     return cim::Status(
         cim::StatusKind::kUnavailable,
-        fmt::format("{}: a kept connection died under the request and libcurl sent it again on a "
-                    "fresh one; the host may have made it twice, so its answer is not taken",
+        fmt::format("{}: a kept connection died under the request after it went out; it is not "
+                    "sent again, as the host may have read it",
                     options_.endpoint));
   }
   const CURLcode rc = ex.rc;

@@ -29,9 +29,28 @@ std::size_t on_data(char* data, std::size_t size, std::size_t n, void* user) {
   return size * n;
 }
 
-// Called by libcurl right before it sends each request of a transfer.
-int on_send(void* sends, char*, char*, int, int) {
-  if (sends != nullptr) ++*static_cast<int*>(sends);
+// One transfer's requests, as libcurl is about to send each (CURLOPT_PREREQFUNCTION).
+struct Sends {
+  CURL* curl = nullptr;
+  bool may_repeat = true;  // the request is repeatable, or the authentication has several legs
+  int count = 0;
+  bool refused = false;  // a second send refused (decision 0166)
+};
+
+// Called by libcurl right before it sends a request of the transfer. A second send of a request
+// that is not repeatable, after the first went out (libcurl's own retry on a fresh connection
+// when a kept one died under it), is refused: the host may have read the first.
+int on_send(void* data, char*, char*, int, int) {
+  auto* s = static_cast<Sends*>(data);
+  if (s == nullptr) return CURL_PREREQFUNC_OK;
+  if (++s->count > 1 && !s->may_repeat) {
+    long sent = 0;  // the request bytes of this transfer so far: 0, the first attempt sent none
+    curl_easy_getinfo(s->curl, CURLINFO_REQUEST_SIZE, &sent);
+    if (sent > 0) {
+      s->refused = true;
+      return CURL_PREREQFUNC_ABORT;
+    }
+  }
   return CURL_PREREQFUNC_OK;
 }
 
@@ -73,15 +92,15 @@ class CurlTransport final : public HttpTransport {
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
-    // Each request libcurl sends of this transfer: more than one, with one-leg authentication,
-    // is its own retry on a fresh connection after a kept one died under the request.
-    int sends = 0;
+    // A second request of this transfer, with one-leg authentication (none or Basic), is
+    // libcurl's own retry on a fresh connection after a kept one died under the request; NTLM
+    // and Negotiate send one for each leg of their handshakes, so there it is let through.
+    Sends sends{curl, repeatable || options_.auth != Auth::kBasic};
     curl_easy_setopt(curl, CURLOPT_PREREQDATA, &sends);
     Exchange out;
     out.rc = curl_easy_perform(curl);
     curl_easy_setopt(curl, CURLOPT_PREREQDATA, nullptr);
-    // NTLM and Negotiate send a request for each leg of the handshake: not counted there.
-    out.sent_twice = !repeatable && sends > 1 && options_.auth == Auth::kBasic;
+    out.not_sent_again = sends.refused && out.rc == CURLE_ABORTED_BY_CALLBACK;
     long code = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
     out.http_status = static_cast<int>(code);

@@ -252,7 +252,8 @@ class PlainTransport final : public HttpTransport {
         continue;
       }
       if (r.rc == CURLE_OK && r.keep_alive) give_back(std::move(c));
-      return {r.rc, r.http_status};
+      // One that may not reach the host twice is lost instead (decision 0166).
+      return {r.rc, r.http_status, false, r.unanswered && reused && !repeatable};
     }
   }
 

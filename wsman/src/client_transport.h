@@ -23,10 +23,9 @@ struct Exchange {
   // attempt of the same post went out on another. Such a request was not made, whatever it
   // was: a method call may be sent again (decision 0166).
   bool sent_nothing = false;
-  // A request that is not `repeatable` went out more than once: libcurl sent it again on a
-  // fresh connection after a kept one died under it, which it does on its own (decision 0166).
-  // The host may have made it twice; its answer is not taken.
-  bool sent_twice = false;
+  // A request that is not `repeatable` went out on a kept connection that died under it, and
+  // was not sent again on a fresh one (libcurl would have: decision 0166). No answer came.
+  bool not_sent_again = false;
 };
 
 class HttpTransport {
