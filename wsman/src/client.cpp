@@ -127,8 +127,8 @@ cim::Result<std::string> Client::post(const std::string& body, int& http_status,
   if (ex.not_sent_again) {
     return cim::Status(
         cim::StatusKind::kUnavailable,
-        fmt::format("{}: a kept connection died under the request after it went out; it is not "
-                    "sent again, as the host may have read it",
+        fmt::format("{}: a kept connection died under the request; it is not sent again, as the "
+                    "host may have read it",
                     options_.endpoint));
   }
   const CURLcode rc = ex.rc;

@@ -92,10 +92,10 @@ class CurlTransport final : public HttpTransport {
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
-    // A second request of this transfer, with one-leg authentication (none or Basic), is
+    // A second request of this transfer, with one-leg authentication (none, or Basic), is
     // libcurl's own retry on a fresh connection after a kept one died under the request; NTLM
     // and Negotiate send one for each leg of their handshakes, so there it is let through.
-    Sends sends{curl, repeatable || options_.auth != Auth::kBasic};
+    Sends sends{curl, repeatable || (!options_.user.empty() && options_.auth != Auth::kBasic)};
     curl_easy_setopt(curl, CURLOPT_PREREQDATA, &sends);
     Exchange out;
     out.rc = curl_easy_perform(curl);
@@ -131,6 +131,9 @@ class CurlTransport final : public HttpTransport {
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(curl, CURLOPT_PREREQFUNCTION, on_send);
+    // HTTP/1.1, as the plain transport and the WinRM clients speak: no HTTP/2 over TLS, whose
+    // stream-level retries on_send would take for a resend (decision 0166).
+    curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
     // A declared length past the limit is refused before any of it is read.
     curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
                      static_cast<curl_off_t>(options_.max_response_bytes));

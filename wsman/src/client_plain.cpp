@@ -6,8 +6,9 @@
 // 118 s idle (libcurl's CURLOPT_MAXAGE_CONN); connect_timeout_ms for the connection and the
 // request's timeout for all of it; the response limit on the declared and the received length;
 // 1xx answers skipped; one retry on a fresh connection when a reused one dies before any byte
-// of the answer (libcurl's "Connection died, retrying a fresh connect"); failures named by the
-// CURLcode libcurl gives for them, so that Client::post words them the same.
+// of the answer (libcurl's "Connection died, retrying a fresh connect") for a request that may
+// reach the host twice, none for any other (libcurl's is refused too: decision 0166); failures
+// named by the CURLcode libcurl gives for them, so that Client::post words them the same.
 // Beast's string_view is std::string_view here, as in server.cpp (one definition for all TUs).
 #define BOOST_BEAST_USE_STD_STRING_VIEW 1
 #include <netdb.h>
