@@ -123,6 +123,7 @@ class AnsweredReads final : public cim::Provider {
       p.before(tries);
       if (pause_.stopped()) break;
       r = inner_.invoke_method(object, method, in);
+      ++resent_;
     }
     if (!answer_lost(r)) {
       gone_ = false;  // it answered
@@ -137,6 +138,9 @@ class AnsweredReads final : public cim::Provider {
 
   // How many reads were still lost after they were asked again.
   int lost() const { return lost_.load(); }
+  // How many times calls were sent again since the last ask (NotSent, decision 0166): for the
+  // transcript of the thread that made them.
+  int take_resent() { return resent_.exchange(0); }
 
  private:
   // `r`, counted when it is still lost.
@@ -171,6 +175,7 @@ class AnsweredReads final : public cim::Provider {
   cim::Provider& inner_;
   RetryPause pause_;
   std::atomic<int> lost_{0};
+  std::atomic<int> resent_{0};
   std::atomic<bool> gone_{false};  // the last read was lost for good
 };
 

@@ -142,9 +142,16 @@ std::string Client::name_for(std::string_view label) const {
 
 cim::Result<MethodResult> Client::invoke(const ObjectPath& object, std::string_view method,
                                          const PropertyList& in) {
+  (void)reads_->take_resent();  // only this call's sends are counted below (not GetErrorEx's)
   auto r = provider().invoke_method(object, method, in);
   if (!r.ok() && cim::lost_on_the_wire(r.status().kind())) ++calls_lost_;
-  record(render_call(object, method, in), render_outcome(r));
+  std::string outcome = render_outcome(r);
+  // A call the wire could not send at first (decision 0166) says so: its line is one send.
+  if (const int resent = reads_->take_resent(); resent > 0) {
+    outcome += fmt::format(" (sent {} more time{}: no connection could be made before)", resent,
+                           resent == 1 ? "" : "s");
+  }
+  record(render_call(object, method, in), std::move(outcome));
   if (options_.lean_reads) touch(object, in, r);
   return r;
 }

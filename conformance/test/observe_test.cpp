@@ -454,6 +454,11 @@ TEST(Client, ACallThatWasNotSentIsSentAgain) {
     const auto r = cl.invoke(collection_snapshot_service(), "CreateSnapshot", {});
     EXPECT_EQ(r.ok(), c.answered) << (r.ok() ? "" : r.status().to_string());
     EXPECT_EQ(wire->calls_, c.calls);
+    // The transcript's one line for the call says how often it went again.
+    ASSERT_EQ(cl.calls().size(), 1U);
+    EXPECT_NE(cl.calls()[0].outcome.find(fmt::format("(sent {} more time", c.calls - 1)),
+              std::string::npos)
+        << cl.calls()[0].outcome;
   }
   // A live host's call waits the read's pause first (40 ms, then 80 ms).
   auto wire = std::make_shared<LosingWire>();
