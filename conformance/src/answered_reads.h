@@ -60,15 +60,22 @@ bool answer_lost(const R& r) {
   return !r.ok() && cim::lost_on_the_wire(r.status().kind());
 }
 
-// `first`, and `read()` up to kWireRetries times more, each after its pause, while the answer
-// is lost on the wire.
-template <class R, class Read>
-R asked_again(R first, Read&& read, const RetryPause& pause) {
-  for (int i = 0; i < kWireRetries && answer_lost(first); ++i) {
+// `first`, and `read()` up to kWireRetries times more, each after its pause, while `again(the
+// answer)` holds.
+template <class R, class Read, class Again>
+R asked_again_while(R first, Read&& read, const RetryPause& pause, Again&& again) {
+  for (int i = 0; i < kWireRetries && again(first); ++i) {
     pause.before(i);
     first = read();
   }
   return first;
+}
+
+// ... while the answer is lost on the wire.
+template <class R, class Read>
+R asked_again(R first, Read&& read, const RetryPause& pause) {
+  return asked_again_while(std::move(first), std::forward<Read>(read), pause,
+                           [](const R& r) { return answer_lost(r); });
 }
 
 // `read()` once, and asked again while its answer is lost (asked_again).

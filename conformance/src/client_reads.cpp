@@ -155,14 +155,12 @@ JobTrace follow_job(cim::Provider& provider, TargetControl* control, const Objec
         // A method that changes nothing: asked again, as a read is. Not a NotSent answer: the
         // provider (an AnsweredReads) has sent that again itself (decision 0166); asked again
         // here too, it would be sent up to nine times.
-        const RetryPause pause = retry_pause(options, control != nullptr);
-        auto e = provider.invoke_method(job, "GetErrorEx", {});
-        for (int retry = 0; retry < kWireRetries && answer_lost(e) &&
-                            e.status().kind() != cim::StatusKind::kNotSent;
-             ++retry) {
-          pause.before(retry);
-          e = provider.invoke_method(job, "GetErrorEx", {});
-        }
+        const auto get_error_ex = [&] { return provider.invoke_method(job, "GetErrorEx", {}); };
+        auto e = asked_again_while(get_error_ex(), get_error_ex,
+                                   retry_pause(options, control != nullptr), [](const auto& r) {
+                                     return answer_lost(r) &&
+                                            r.status().kind() != cim::StatusKind::kNotSent;
+                                   });
         if (!e.ok() && lost(e.status())) return t;
         if (e.ok()) {
           t.get_error_ex_return = e->return_value;

@@ -236,10 +236,11 @@ void Harness::check_host_collections() {
   SharedReach* const shared = cfg_.shared_reach.get();
   const CheckHeld check(shared);
   auto all = list_host_collections(cl_.provider());
-  // A listing the wire lost (asked again, decision 0166) is no observation: nothing is judged
-  // on it, and the sequence is undecided (decision 0161), not passed with the check unmade.
-  if (!all.ok()) throw_if_lost(all.status(), "the listing of the host's snapshot collections");
-  if (!all.ok()) {  // the host's own error, not a breach: the check is not made, and says so
+  if (!all.ok()) {
+    // A listing the wire lost (asked again, decision 0166) is no observation: nothing is judged
+    // on it, and the sequence is undecided (decision 0161), not passed with the check unmade.
+    throw_if_lost(all.status(), "the listing of the host's snapshot collections");
+    // The host's own error, not a breach: the check is not made, and says so.
     add(finding("inv9.host-collections", Verdict::kNotTested,
                 "after the last step the host's snapshot collections could not be enumerated, "
                 "so they were not compared with the set-up's: " +

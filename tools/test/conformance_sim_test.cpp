@@ -93,6 +93,15 @@ RunOptions pairwise(int sequences, int parallel_rounds) {
   return o;
 }
 
+// A sequence the wire left undecided (decision 0161): not tested, no failure, and `why` in its
+// reason.
+void expect_undecided(const SequenceReport& r, const std::string& why) {
+  EXPECT_TRUE(r.not_tested);
+  EXPECT_TRUE(r.undecided);
+  EXPECT_EQ(r.failure, "");
+  EXPECT_NE(r.not_tested_reason.find(why), std::string::npos) << r.not_tested_reason;
+}
+
 void expect_no_failures(const RunResult& r) {
   for (const auto& f : r.failures) {
     ADD_FAILURE() << f.property << " broke " << f.requirement << ": " << f.title << "\n"
@@ -558,12 +567,7 @@ TEST(SimConformance, ASequenceStepWhoseAnswerTheWireLostIsUndecided) {
     const int before = lost->load();
     const SequenceReport r = run_sequence(steps, 7, factory, cfg);
     EXPECT_GT(lost->load(), before) << "no answer was lost";
-    EXPECT_TRUE(r.not_tested);
-    EXPECT_TRUE(r.undecided);
-    EXPECT_EQ(r.failure, "");
-    EXPECT_NE(r.not_tested_reason.find("undecided: no answer came back to " + call),
-              std::string::npos)
-        << r.not_tested_reason;
+    expect_undecided(r, "undecided: no answer came back to " + call);
   }
 }
 
@@ -839,13 +843,9 @@ TEST(SimConformance, ACollectionSeenLateIsNotJudgedOnLinksTheWireLost) {
   const SequenceReport r = run_sequence({Step{.kind = StepKind::kPoll}}, 7, factory, cfg);
   ASSERT_TRUE(*host && (*host)->made()) << "no collection was made at the end";
   EXPECT_GT((*host)->lost(), 0);
-  EXPECT_EQ(r.failure, "");
-  EXPECT_TRUE(r.not_tested);
-  EXPECT_TRUE(r.undecided);
-  EXPECT_NE(r.not_tested_reason.find("undecided: no answer came back to a read the judgement "
-                                     "needs: ASSOCIATORS OF "),
-            std::string::npos)
-      << r.not_tested_reason;
+  expect_undecided(r,
+                   "undecided: no answer came back to a read the judgement needs: "
+                   "ASSOCIATORS OF ");
   // A collection there at set-up and gone at the end fails CS-INV-9 whatever the links say.
   const TargetFactory with_one_gone = behind(spec->factory, host, [](auto p, const Target& t) {
     return std::make_shared<LinksACollectionLateAndLosesTheLinks>(std::move(p), t.control, true);
@@ -900,13 +900,9 @@ TEST(SimConformance, ASequencesEndCheckWhoseListingTheWireLostIsUndecided) {
   const SequenceReport r =
       run_sequence({Step{.kind = StepKind::kPoll}}, 7, losing_from(listings), cfg);
   EXPECT_EQ((*host)->listings(), listings + 2) << "asked again, twice (kWireRetries)";
-  EXPECT_EQ(r.failure, "");
-  EXPECT_TRUE(r.undecided);
-  EXPECT_TRUE(r.not_tested);
-  EXPECT_NE(r.not_tested_reason.find("undecided: no answer came back to the listing of the host's "
-                                     "snapshot collections: Unavailable"),
-            std::string::npos)
-      << r.not_tested_reason;
+  expect_undecided(r,
+                   "undecided: no answer came back to the listing of the host's snapshot "
+                   "collections: Unavailable");
 }
 
 // Accepts SnapshotType 0 (snapshots as if it were 1, CS-OUT-4) for a group of two members or
